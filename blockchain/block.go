@@ -1,0 +1,233 @@
+package blockchain
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// MaxBlockTransactions is the most transactions one block may hold.
+const MaxBlockTransactions = 10_000
+
+// A Block is a [Header] and the transactions it commits to.
+//
+// A Block is immutable once built, which is what makes it safe to share
+// between goroutines and to cache its hash: [NewBlock] copies what it is
+// given, accessors return copies, and [Block.WithHeader] returns a new
+// Block rather than changing this one. Build blocks with NewBlock (or
+// [NextHeader] then NewBlock); the zero Block is not useful.
+//
+// A Block is safe for concurrent use.
+type Block struct {
+	header Header
+	txs    []Transaction
+	hash   Hash
+}
+
+// NewBlock builds a block from a header and transactions, copying both. It
+// checks nothing, so tests can build invalid blocks on purpose; see
+// [Block.Validate] and [Chain.Apply].
+func NewBlock(h Header, txs []Transaction) *Block {
+	h.Timestamp = normalizeTime(h.Timestamp)
+	var own []Transaction // an empty block holds nil, however it was built
+	if len(txs) > 0 {
+		own = slices.Clone(txs)
+	}
+	return &Block{header: h, txs: own, hash: h.Hash()}
+}
+
+// NextHeader returns the header of a block that would extend parent with
+// txs at time now: Version, Height, PrevHash, MerkleRoot and Timestamp are
+// filled in; Bits and Nonce are left for the [Consensus] engine's Prepare
+// and Seal.
+func NextHeader(parent Header, txs []Transaction, now time.Time) Header {
+	return Header{
+		Version:    HeaderVersion,
+		Height:     parent.Height + 1,
+		PrevHash:   parent.Hash(),
+		MerkleRoot: TxMerkleRoot(txs),
+		Timestamp:  normalizeTime(now),
+	}
+}
+
+// Header returns a copy of the block's header.
+func (b *Block) Header() Header { return b.header }
+
+// Hash returns the block hash: the hash of its header.
+func (b *Block) Hash() Hash { return b.hash }
+
+// Height returns the header's height.
+func (b *Block) Height() uint64 { return b.header.Height }
+
+// PrevHash returns the hash of the parent block.
+func (b *Block) PrevHash() Hash { return b.header.PrevHash }
+
+// Len returns the number of transactions.
+func (b *Block) Len() int { return len(b.txs) }
+
+// Transactions returns a copy of the block's transactions, in order.
+func (b *Block) Transactions() []Transaction { return slices.Clone(b.txs) }
+
+// Transaction returns the i-th transaction; it panics if i is out of range,
+// like a slice index.
+func (b *Block) Transaction(i int) Transaction { return b.txs[i] }
+
+// WithHeader returns a new block with header h and this block's
+// transactions. A consensus engine's Seal uses it to return the sealed block.
+func (b *Block) WithHeader(h Header) *Block {
+	h.Timestamp = normalizeTime(h.Timestamp)
+	// Transactions are immutable, so sharing the slice is safe: no Block
+	// method ever writes to it.
+	return &Block{header: h, txs: b.txs, hash: h.Hash()}
+}
+
+// String returns a short summary for logs: height, hash prefix, tx count.
+func (b *Block) String() string {
+	return fmt.Sprintf("block %d %s (%d txs)", b.header.Height, b.hash.Short(), len(b.txs))
+}
+
+// Validate checks that the block is consistent in itself, without a parent
+// (the "sanity" checks, in btcd's words): a known header version, Bits of
+// at most 256, a timestamp the encoding can carry, at most
+// MaxBlockTransactions transactions, each passing [CheckTransactionSanity],
+// no transaction listed twice, and a MerkleRoot that matches the
+// transactions. It returns the first failure as a [*RuleError].
+//
+// Whether the block fits the chain (parent, height, time, earlier
+// transactions, proof of work) is [Chain.Apply]'s question.
+func (b *Block) Validate() error {
+	h := b.header
+	if h.Version != HeaderVersion {
+		return ruleErr(ErrBadVersion, h.Version, HeaderVersion)
+	}
+	if h.Bits > HashSize*8 {
+		return ruleErr(ErrBadBits, h.Bits, fmt.Sprintf("at most %d", HashSize*8))
+	}
+	if ms := h.Timestamp.UnixMilli(); ms < 0 || ms >= maxTimestampMilli {
+		return ruleErr(ErrBadTimestamp, h.Timestamp.Format(time.RFC3339Nano), "between 1970 and 9999")
+	}
+	if len(b.txs) > MaxBlockTransactions {
+		return ruleErr(ErrTooManyTransactions, len(b.txs), fmt.Sprintf("at most %d", MaxBlockTransactions))
+	}
+	seen := make(map[uuid.UUID]struct{}, len(b.txs))
+	for i, tx := range b.txs {
+		if err := CheckTransactionSanity(tx); err != nil {
+			return fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), err)
+		}
+		if _, dup := seen[tx.ID()]; dup {
+			return ruleErr(ErrDuplicateTransaction, tx.ID(), "each transaction once")
+		}
+		seen[tx.ID()] = struct{}{}
+	}
+	if root := TxMerkleRoot(b.txs); root != h.MerkleRoot {
+		return ruleErr(ErrBadMerkleRoot, h.MerkleRoot, root)
+	}
+	return nil
+}
+
+// MarshalBinary encodes the block as its 96-byte header, a uint32 count of
+// transactions, and each transaction's canonical encoding preceded by its
+// uint32 length (all big-endian).
+func (b *Block) MarshalBinary() ([]byte, error) {
+	out := b.header.appendCanonical(make([]byte, 0, HeaderSize+4+len(b.txs)*80))
+	out = binary.BigEndian.AppendUint32(out, uint32(len(b.txs)))
+	for _, tx := range b.txs {
+		enc, err := tx.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		out = binary.BigEndian.AppendUint32(out, uint32(len(enc)))
+		out = append(out, enc...)
+	}
+	return out, nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary writes. Truncated data, a
+// count that does not match, a transaction whose length disagrees with its
+// contents, and trailing bytes are all errors wrapping [ErrMalformed]. It
+// checks no rule; see [Block.Validate].
+func (b *Block) UnmarshalBinary(data []byte) error {
+	if len(data) < HeaderSize+4 {
+		return malformed("block", "have %d bytes, want at least %d", len(data), HeaderSize+4)
+	}
+	var h Header
+	if err := h.UnmarshalBinary(data[:HeaderSize]); err != nil {
+		return err
+	}
+	n := binary.BigEndian.Uint32(data[HeaderSize:])
+	rest := data[HeaderSize+4:]
+	// Never trust a count to size an allocation: each transaction takes at
+	// least 4+txFixedLen bytes, so the data itself bounds it.
+	txs := make([]Transaction, 0, min(uint64(n), uint64(len(rest)/(4+txFixedLen))))
+	for i := range n {
+		if len(rest) < 4 {
+			return malformed("block", "transaction %d of %d: data ends", i, n)
+		}
+		size := binary.BigEndian.Uint32(rest)
+		rest = rest[4:]
+		if uint64(size) > uint64(len(rest)) {
+			return malformed("block", "transaction %d: length %d runs past the end", i, size)
+		}
+		var tx Transaction
+		if err := tx.UnmarshalBinary(rest[:size]); err != nil {
+			return fmt.Errorf("block: transaction %d: %w", i, err)
+		}
+		txs = append(txs, tx)
+		rest = rest[size:]
+	}
+	if len(rest) != 0 {
+		return malformed("block", "%d trailing bytes", len(rest))
+	}
+	*b = *NewBlock(h, txs)
+	return nil
+}
+
+// blockJSON is the JSON form of a Block.
+type blockJSON struct {
+	Hash         *Hash         `json:"hash,omitempty"`
+	Header       Header        `json:"header"`
+	Transactions []Transaction `json:"transactions"`
+}
+
+// MarshalJSON encodes the block as {"hash":…, "header":{…}, "transactions":[…]}.
+func (b *Block) MarshalJSON() ([]byte, error) {
+	h := b.hash
+	txs := b.txs
+	if txs == nil {
+		txs = []Transaction{}
+	}
+	return json.Marshal(blockJSON{Hash: &h, Header: b.header, Transactions: txs})
+}
+
+// UnmarshalJSON decodes the form MarshalJSON writes. Unknown fields and
+// trailing data are errors wrapping [ErrMalformed]; a "hash" (of the block
+// or of any transaction) that the contents do not have is a [*RuleError]
+// with code [ErrBadHash]. It checks no other rule; see [Block.Validate].
+func (b *Block) UnmarshalJSON(data []byte) error {
+	var w blockJSON
+	if err := strictJSON(data, &w); err != nil {
+		return decodeErr("block", err)
+	}
+	d := NewBlock(w.Header, w.Transactions)
+	if w.Hash != nil && *w.Hash != d.hash {
+		return ruleErr(ErrBadHash, w.Hash.String(), d.hash.String())
+	}
+	*b = *d
+	return nil
+}
+
+// decodeErr keeps the errors of this package's own decoders (a RuleError
+// for a forged hash, or an ErrMalformed) and marks anything else from
+// encoding/json as malformed.
+func decodeErr(what string, err error) error {
+	var re *RuleError
+	if errors.As(err, &re) || errors.Is(err, ErrMalformed) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return malformed(what, "%v", err)
+}

@@ -1,0 +1,106 @@
+package blockchain
+
+import (
+	"context"
+	"time"
+)
+
+// A Consensus engine decides what makes a block acceptable beyond the
+// chain's own rules, and how to produce such a block. Proof of work
+// (package pow) is one engine; proof of authority or a test double that
+// seals instantly are others. Chain, miner and node work with any engine.
+//
+// The life of a block, and where each method comes in:
+//
+//	h := blockchain.NextHeader(tip, txs, now)   // links, height, Merkle root, time
+//	engine.Prepare(chain, &h)                   // 1. fill the consensus fields (pow: Bits)
+//	b := blockchain.NewBlock(h, txs)
+//	sealed, err := engine.Seal(ctx, b)          // 2. do the work (pow: find a nonce)
+//	…publish sealed; every node then runs…
+//	engine.Verify(chain, sealed)                // 3. check the work, cheaply
+//
+// Sealing is expensive and verifying is cheap: that asymmetry is the whole
+// point of proof of work.
+//
+// The engine sees the chain only through a [ChainReader], a read-only view;
+// the parent of a header at height n is chain.HeaderAt(n-1). Engines must
+// be safe for concurrent use: a node verifies blocks while its miner seals.
+//
+// Errors: Prepare and Verify return a [*RuleError] when a block breaks a
+// rule — [ErrInvalidSeal] for a seal that proves nothing,
+// [ErrBadConsensusFields] for consensus fields the rules did not ask for,
+// [ErrUnknownAncestor] when the engine needs a header the view lacks. An
+// engine may keep its own, more precise errors unexported and put them in
+// RuleError.Err.
+type Consensus interface {
+	// Prepare sets the consensus fields of h, a header that is about to
+	// be sealed on top of chain.HeaderAt(h.Height-1), as the engine's
+	// rules require (pow: the difficulty, Bits). It must be deterministic:
+	// the same chain and header always give the same result, because
+	// Verify checks those fields by computing them again.
+	Prepare(chain ChainReader, h *Header) error
+
+	// Seal does the work that makes b acceptable (pow: search for a nonce)
+	// and returns the sealed block, a new Block; b is not changed. Seal
+	// may take long. When ctx is cancelled — another miner's block won the
+	// tip, say — it must stop promptly and return ctx.Err(). If ctx is
+	// already done when Seal is called, it returns ctx.Err() without
+	// sealing.
+	Seal(ctx context.Context, b *Block) (*Block, error)
+
+	// Verify checks that b's consensus fields are what Prepare would set
+	// and that its seal is valid, given the chain it extends
+	// (b's parent is chain.HeaderAt(b.Height()-1)). It must be cheap and
+	// must not change anything. It does not repeat [Block.Validate] or the
+	// chain's own rules.
+	Verify(chain ChainReader, b *Block) error
+}
+
+// A ChainReader is the read-only view of a chain that a [Consensus] engine
+// and the chain rules consult. [*Chain] is one; [HeaderList] is a simple
+// one for tests and teaching.
+type ChainReader interface {
+	// Tip returns the header of the newest block.
+	Tip() Header
+	// HeaderAt returns the header at height, and false if the view does
+	// not hold it (beyond the tip, say).
+	HeaderAt(height uint64) (Header, bool)
+}
+
+// HeaderList is a [ChainReader] over consecutive headers held in a slice:
+// the first element may be at any height, each next one is one higher.
+// The last is the tip. An empty HeaderList has no tip: Tip returns the zero
+// Header.
+//
+// It lets a test or a student run an engine's Prepare and Verify without
+// building a [Chain].
+type HeaderList []Header
+
+// Tip returns the last header.
+func (l HeaderList) Tip() Header {
+	if len(l) == 0 {
+		return Header{}
+	}
+	return l[len(l)-1]
+}
+
+// HeaderAt returns the header at height.
+func (l HeaderList) HeaderAt(height uint64) (Header, bool) {
+	if len(l) == 0 || height < l[0].Height || height-l[0].Height >= uint64(len(l)) {
+		return Header{}, false
+	}
+	return l[height-l[0].Height], true
+}
+
+// genesisTime is the genesis block's timestamp.
+var genesisTime = time.Date(2020, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// genesis is built once: a Block is immutable, so every caller can share it.
+var genesis = NewBlock(Header{Version: HeaderVersion, Timestamp: genesisTime}, nil)
+
+// Genesis returns the genesis block, the same on every machine and every
+// run: version 1, height 0, no parent (zero PrevHash), no transactions
+// (zero MerkleRoot), timestamp 2020-01-01T00:00:00Z, Bits 0, Nonce 0. It is
+// the root every [Chain] starts from and is trusted, not verified: no
+// engine seals it.
+func Genesis() *Block { return genesis }

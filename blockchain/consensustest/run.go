@@ -1,0 +1,298 @@
+package consensustest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/blockchain"
+)
+
+// watchdog bounds every step of the suite: a Seal that hangs becomes a
+// failure with a message instead of a test binary killed after minutes.
+const watchdog = 30 * time.Second
+
+// An Option adjusts what [Run] checks.
+type Option func(*suite)
+
+// WithHardHeader gives Run a way to make a prepared header so hard to seal
+// that Seal would run far longer than any test (proof of work: Bits = 256).
+// Run then checks that cancelling a Seal in progress stops it. Without
+// this option that check is skipped, with a message saying so: an engine
+// that seals at once (proof of authority, say) has no seal in progress to
+// cancel.
+func WithHardHeader(harden func(*blockchain.Header)) Option {
+	return func(s *suite) { s.harden = harden }
+}
+
+type suite struct {
+	newEngine func(testing.TB) blockchain.Consensus
+	harden    func(*blockchain.Header)
+}
+
+// Run checks that the engines newEngine returns keep the [blockchain.Consensus]
+// contract, each rule in a subtest with a fresh engine:
+//
+//   - a sealed block verifies against its parent, and so does each block
+//     of a sealed chain;
+//   - Seal returns a new block and leaves its input alone;
+//   - changing any header field of a sealed block, or any of its
+//     transactions, makes it fail Verify or [blockchain.Block.Validate];
+//   - Seal on a cancelled context returns ctx.Err() at once, and
+//     cancelling a Seal in progress (see [WithHardHeader]) makes it return
+//     ctx.Err() promptly;
+//   - Prepare is deterministic;
+//   - Prepare, Seal and Verify are safe for concurrent use.
+//
+// The engine must make sealing real work: with proof of work, at least 16
+// bits, so that a tampered block fails with certainty rather than
+// by chance. If its Seal is deterministic (pow with one worker) every run
+// checks exactly the same blocks.
+func Run(t *testing.T, newEngine func(testing.TB) blockchain.Consensus, opts ...Option) {
+	s := &suite{newEngine: newEngine}
+	for _, o := range opts {
+		o(s)
+	}
+	for _, c := range []struct {
+		name string
+		run  func(*testing.T, blockchain.Consensus)
+	}{
+		{"SealedBlockVerifies", s.sealedBlockVerifies},
+		{"SealedChainVerifies", s.sealedChainVerifies},
+		{"SealLeavesInputAlone", s.sealLeavesInputAlone},
+		{"TamperedHeaderFails", s.tamperedHeaderFails},
+		{"TamperedTransactionsFail", s.tamperedTransactionsFail},
+		{"SealOnCancelledContext", s.sealOnCancelledContext},
+		{"CancelSealInProgress", s.cancelSealInProgress},
+		{"PrepareIsDeterministic", s.prepareIsDeterministic},
+		{"ConcurrentUse", s.concurrentUse},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			engine := s.newEngine(t)
+			require.NotNil(t, engine, "newEngine returned nil")
+			c.run(t, engine)
+		})
+	}
+}
+
+// ctx returns a context cancelled by the watchdog or at the test's end.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func genesisView() blockchain.HeaderList {
+	return blockchain.HeaderList{blockchain.Genesis().Header()}
+}
+
+// sealOne prepares and seals a block of three transactions on genesis.
+func sealOne(t *testing.T, engine blockchain.Consensus) (blockchain.HeaderList, *blockchain.Block) {
+	t.Helper()
+	blocks, err := GenerateChain(testContext(t), engine, genesisView(), 1, func(_ int, g *BlockGen) {
+		g.AddTransfer("alice", "bob", 125)
+		g.AddTransfer("bob", "carol", 50)
+		g.AddTransfer("carol", "alice", 7)
+	})
+	require.NoError(t, err, "prepare and seal a block on genesis")
+	return genesisView(), blocks[0]
+}
+
+func (s *suite) sealedBlockVerifies(t *testing.T, engine blockchain.Consensus) {
+	view, b := sealOne(t, engine)
+	require.NoError(t, b.Validate(), "a sealed block must be valid in itself")
+	assert.NoError(t, engine.Verify(view, b), "a sealed block must verify against its parent")
+	assert.Equal(t, uint64(1), b.Height())
+	assert.Equal(t, blockchain.Genesis().Hash(), b.PrevHash(), "Seal must keep the link to the parent")
+	assert.Equal(t, 3, b.Len(), "Seal must keep the transactions")
+}
+
+func (s *suite) sealedChainVerifies(t *testing.T, engine blockchain.Consensus) {
+	blocks, err := GenerateChain(testContext(t), engine, genesisView(), 4, func(i int, g *BlockGen) {
+		for range i {
+			g.AddTransfer("alice", "bob", 1)
+		}
+	})
+	require.NoError(t, err)
+	view := genesisView()
+	for _, b := range blocks {
+		assert.NoError(t, engine.Verify(view, b), "block %d must verify against its parent", b.Height())
+		view = append(view, b.Header())
+	}
+}
+
+func (s *suite) sealLeavesInputAlone(t *testing.T, engine blockchain.Consensus) {
+	view := genesisView()
+	txs := []blockchain.Transaction{Transfer("input", "alice", "bob", 1)}
+	h := blockchain.NextHeader(view.Tip(), txs, view.Tip().Timestamp.Add(time.Second))
+	require.NoError(t, engine.Prepare(view, &h))
+	in := blockchain.NewBlock(h, txs)
+	before := in.Header()
+	out, err := engine.Seal(testContext(t), in)
+	require.NoError(t, err)
+	require.NotNil(t, out)
+	assert.Equal(t, before, in.Header(), "Seal must not change its input block")
+	assert.NotSame(t, in, out, "Seal must return a new block")
+}
+
+// tamper names one change to a sealed block.
+type tamper struct {
+	name   string
+	header func(*blockchain.Header)
+	txs    func([]blockchain.Transaction) []blockchain.Transaction
+}
+
+func (s *suite) tamperedHeaderFails(t *testing.T, engine blockchain.Consensus) {
+	view, b := sealOne(t, engine)
+	require.NoError(t, engine.Verify(view, b))
+	s.checkTampers(t, engine, view, b, []tamper{
+		{name: "version", header: func(h *blockchain.Header) { h.Version++ }},
+		{name: "height", header: func(h *blockchain.Header) { h.Height++ }},
+		{name: "prev hash", header: func(h *blockchain.Header) { h.PrevHash[0] ^= 1 }},
+		{name: "merkle root", header: func(h *blockchain.Header) { h.MerkleRoot[31] ^= 1 }},
+		{name: "timestamp", header: func(h *blockchain.Header) { h.Timestamp = h.Timestamp.Add(time.Millisecond) }},
+		{name: "bits up", header: func(h *blockchain.Header) { h.Bits++ }},
+		{name: "bits down", header: func(h *blockchain.Header) { h.Bits-- }},
+		{name: "nonce", header: func(h *blockchain.Header) { h.Nonce++ }},
+	})
+}
+
+func (s *suite) tamperedTransactionsFail(t *testing.T, engine blockchain.Consensus) {
+	view, b := sealOne(t, engine)
+	require.NoError(t, engine.Verify(view, b))
+	other := Transfer("intruder", "mallory", "mallory's friend", 1_000_000)
+	s.checkTampers(t, engine, view, b, []tamper{
+		{name: "amount changed", txs: func(txs []blockchain.Transaction) []blockchain.Transaction {
+			tx := txs[0]
+			txs[0] = blockchain.NewTransaction(tx.ID(), tx.From(), tx.To(), tx.Amount()+1, tx.Timestamp())
+			return txs
+		}},
+		{name: "transaction replaced", txs: func(txs []blockchain.Transaction) []blockchain.Transaction { txs[1] = other; return txs }},
+		{name: "transaction added", txs: func(txs []blockchain.Transaction) []blockchain.Transaction { return append(txs, other) }},
+		{name: "transaction removed", txs: func(txs []blockchain.Transaction) []blockchain.Transaction { return txs[:len(txs)-1] }},
+		{name: "transactions swapped", txs: func(txs []blockchain.Transaction) []blockchain.Transaction {
+			txs[0], txs[1] = txs[1], txs[0]
+			return txs
+		}},
+	})
+}
+
+func (s *suite) checkTampers(t *testing.T, engine blockchain.Consensus, view blockchain.HeaderList, b *blockchain.Block, tampers []tamper) {
+	for _, tc := range tampers {
+		t.Run(tc.name, func(t *testing.T) {
+			h, txs := b.Header(), b.Transactions()
+			if tc.header != nil {
+				tc.header(&h)
+			}
+			if tc.txs != nil {
+				txs = tc.txs(txs)
+			}
+			forged := blockchain.NewBlock(h, txs)
+			verr, serr := engine.Verify(view, forged), forged.Validate()
+			assert.True(t, verr != nil || serr != nil, "a block with its %s tampered must fail Verify or Validate; both accepted it", tc.name)
+			for _, err := range []error{verr, serr} {
+				if err != nil {
+					var re *blockchain.RuleError
+					assert.ErrorAs(t, err, &re, "rule failures must be *blockchain.RuleError, got %T: %v", err, err)
+				}
+			}
+		})
+	}
+}
+
+func (s *suite) sealOnCancelledContext(t *testing.T, engine blockchain.Consensus) {
+	view := genesisView()
+	h := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+	require.NoError(t, engine.Prepare(view, &h))
+	if s.harden != nil {
+		s.harden(&h)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out, err := sealWithWatchdog(t, engine, ctx, blockchain.NewBlock(h, nil))
+	assert.ErrorIs(t, err, context.Canceled, "Seal on a cancelled context must return ctx.Err()")
+	assert.Nil(t, out)
+}
+
+func (s *suite) cancelSealInProgress(t *testing.T, engine blockchain.Consensus) {
+	if s.harden == nil {
+		t.Skip("no WithHardHeader option: this engine has no long seal to cancel")
+	}
+	view := genesisView()
+	h := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+	require.NoError(t, engine.Prepare(view, &h))
+	s.harden(&h)
+	// The deadline fires while Seal works on a header it can never seal;
+	// whenever exactly it fires, Seal must come back with ctx.Err().
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	out, err := sealWithWatchdog(t, engine, ctx, blockchain.NewBlock(h, nil))
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "a cancelled Seal must return ctx.Err()")
+	assert.Nil(t, out)
+}
+
+// sealWithWatchdog runs Seal and fails the test if it does not return in time.
+func sealWithWatchdog(t *testing.T, engine blockchain.Consensus, ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	t.Helper()
+	type result struct {
+		b   *blockchain.Block
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := engine.Seal(ctx, b)
+		done <- result{out, err}
+	}()
+	timer := time.NewTimer(watchdog)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.b, r.err
+	case <-timer.C:
+		t.Fatalf("Seal did not return within %v of its context being cancelled", watchdog)
+		return nil, nil
+	}
+}
+
+func (s *suite) prepareIsDeterministic(t *testing.T, engine blockchain.Consensus) {
+	blocks, err := GenerateChain(testContext(t), engine, genesisView(), 3, nil)
+	require.NoError(t, err)
+	view := genesisView()
+	for _, b := range blocks {
+		view = append(view, b.Header())
+	}
+	base := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+	first, second := base, base
+	require.NoError(t, engine.Prepare(view, &first))
+	require.NoError(t, engine.Prepare(append(blockchain.HeaderList(nil), view...), &second))
+	assert.Equal(t, first, second, "Prepare must give the same header for the same chain and input")
+}
+
+func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
+	const workers = 4
+	g, ctx := errgroup.WithContext(testContext(t))
+	for i := range workers {
+		g.Go(func() error {
+			view := genesisView()
+			txs := []blockchain.Transaction{Transfer(fmt.Sprintf("concurrent %d", i), "alice", "bob", int64(i+1))}
+			h := blockchain.NextHeader(view.Tip(), txs, view.Tip().Timestamp.Add(time.Second))
+			if err := engine.Prepare(view, &h); err != nil {
+				return fmt.Errorf("worker %d: prepare: %w", i, err)
+			}
+			b, err := engine.Seal(ctx, blockchain.NewBlock(h, txs))
+			if err != nil {
+				return fmt.Errorf("worker %d: seal: %w", i, err)
+			}
+			if err := engine.Verify(view, b); err != nil {
+				return fmt.Errorf("worker %d: verify: %w", i, err)
+			}
+			return nil
+		})
+	}
+	assert.NoError(t, g.Wait(), "Prepare, Seal and Verify must work from several goroutines at once")
+}

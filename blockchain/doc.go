@@ -1,0 +1,59 @@
+// Package blockchain is the pure domain of eventchain: transactions, blocks,
+// the chain of blocks, the rules that decide which blocks are valid, and the
+// [Consensus] interface that proof of work (package pow) and other engines
+// plug into. It does no I/O and starts no goroutines, so every idea in it can
+// be tried in a unit test or a Go playground.
+//
+// # From a transaction to a chain
+//
+//  1. A [Transaction] moves an amount of minor units between two accounts.
+//     Its [Hash] is SHA-256 of a canonical byte encoding, so everyone agrees
+//     on it. [CheckTransactionSanity] runs the rules that need nothing but
+//     the transaction ([TxSanityRules]).
+//  2. A [Block] bundles transactions under a [Header]. The header commits
+//     to the transactions through their [MerkleRoot], to the previous block
+//     through PrevHash, and to the work done through Bits and Nonce. The
+//     block's hash is the hash of its 96-byte header.
+//  3. [Block.Validate] checks a block in itself: version, limits, each
+//     transaction, no transaction twice, the Merkle root.
+//  4. A [Consensus] engine fills the header's consensus fields (Prepare),
+//     does the work (Seal) and checks it (Verify).
+//  5. A [Chain] starts at [Genesis] and grows by [Chain.Apply], which runs
+//     Validate and then the chain rules ([DefaultRules]): the block links
+//     to the tip, its height is the tip's plus one, its time is sane, none
+//     of its transactions is already in the chain, and the engine accepts
+//     it. The chain can keep just a window of recent blocks in memory and
+//     still answer where any transaction was included ([Chain.Inclusion]).
+//
+// In code, with the test engine of package consensustest:
+//
+//	chain, _ := blockchain.NewChain(blockchain.Config{Engine: engine})
+//	tx := blockchain.NewTransaction(uuid.New(), "alice", "bob", 125, time.Now())
+//	h := blockchain.NextHeader(chain.Tip(), []blockchain.Transaction{tx}, time.Now())
+//	_ = engine.Prepare(chain, &h)
+//	sealed, _ := engine.Seal(ctx, blockchain.NewBlock(h, []blockchain.Transaction{tx}))
+//	err := chain.Apply(sealed)
+//
+// # Encodings
+//
+// Hashes are taken over explicit, versioned byte encodings, never over JSON
+// or fmt output: [Transaction.MarshalBinary] and [Header.MarshalBinary] say
+// byte by byte what is hashed. Blocks and transactions also have a JSON
+// form for events and HTTP; decoding it is strict (unknown fields and
+// trailing data are refused) and never believes a hash it is given: a hash
+// the contents do not have is an [ErrBadHash].
+//
+// # Errors
+//
+// Every broken rule is reported as a [*RuleError] whose Code, an
+// [ErrorCode], names the rule; Have and Want say what was found and what
+// was expected. Test for a rule with errors.Is(err, ErrBadMerkleRoot), or
+// get the details with errors.As. [ErrorCodes] lists every code. Bytes or
+// JSON that do not describe a transaction, header or block at all give an
+// error wrapping [ErrMalformed].
+//
+// # Concurrency
+//
+// Transactions, headers and blocks are immutable values, safe to share. A
+// Chain is safe for concurrent use. Engines must be safe for concurrent use.
+package blockchain

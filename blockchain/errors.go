@@ -1,0 +1,176 @@
+package blockchain
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// An ErrorCode names one rule that a transaction, a block or a chain must
+// keep. Every [RuleError] carries one.
+//
+// An ErrorCode is itself an error, so a caller can ask which rule failed with
+// errors.Is without looking at any text:
+//
+//	if errors.Is(err, blockchain.ErrBadMerkleRoot) { … }
+type ErrorCode int
+
+// The rules, grouped by what a check needs to see. Sanity rules look at one
+// transaction or one block alone; context rules need the chain the block
+// would extend; consensus rules are decided by the [Consensus] engine.
+const (
+	// ErrUnknown is the zero code; no rule returns it.
+	ErrUnknown ErrorCode = iota
+
+	// Transaction sanity: the original project's four rules and their limits.
+
+	// ErrMissingID: a transaction needs a non-zero UUID.
+	ErrMissingID
+	// ErrInvalidAmount: the amount must be in 1…MaxAmount minor units.
+	ErrInvalidAmount
+	// ErrMissingSender: From must not be empty.
+	ErrMissingSender
+	// ErrMissingReceiver: To must not be empty.
+	ErrMissingReceiver
+	// ErrSelfTransfer: From and To must differ.
+	ErrSelfTransfer
+	// ErrBadAccount: an account name is too long, not UTF-8, or holds control characters.
+	ErrBadAccount
+	// ErrBadTimestamp: a timestamp is zero or outside the range the encoding can carry.
+	ErrBadTimestamp
+
+	// Block sanity: what a block must satisfy without a parent.
+
+	// ErrBadVersion: the header version is not one this package knows.
+	ErrBadVersion
+	// ErrTooManyTransactions: a block holds more than MaxBlockTransactions.
+	ErrTooManyTransactions
+	// ErrDuplicateTransaction: a block lists the same transaction ID twice.
+	ErrDuplicateTransaction
+	// ErrBadMerkleRoot: the header's MerkleRoot is not the root of the block's transactions.
+	ErrBadMerkleRoot
+	// ErrBadBits: the header asks for more leading zero bits than a hash has.
+	ErrBadBits
+	// ErrBadHash: an encoded block or transaction names a hash its contents do not have.
+	ErrBadHash
+
+	// Chain context: what a block must satisfy to extend the tip.
+
+	// ErrPrevHashMismatch: the block does not link to the tip.
+	ErrPrevHashMismatch
+	// ErrBadHeight: the block's height is not the tip's height plus one.
+	ErrBadHeight
+	// ErrTimeBeforeParent: the block is timestamped before its parent.
+	ErrTimeBeforeParent
+	// ErrTimeTooFarAhead: the block is timestamped too far ahead of the chain's clock.
+	ErrTimeTooFarAhead
+	// ErrAlreadyIncluded: a transaction is already in an earlier block of the chain.
+	ErrAlreadyIncluded
+
+	// Consensus: returned by Consensus.Verify, whatever the engine.
+
+	// ErrInvalidSeal: the seal does not prove what the engine asks (for proof of work: the hash misses the target).
+	ErrInvalidSeal
+	// ErrBadConsensusFields: consensus fields differ from what the engine's rules require (for proof of work: Bits).
+	ErrBadConsensusFields
+	// ErrUnknownAncestor: the engine needs a header the chain does not hold.
+	ErrUnknownAncestor
+
+	numErrorCodes // keep last: the number of codes, for tests.
+)
+
+// errorCodeNames is indexed by code. Its length is fixed by numErrorCodes, so
+// a code added above without a name here shows up as "" and a test fails.
+var errorCodeNames = [numErrorCodes]string{
+	ErrUnknown:              "unknown",
+	ErrMissingID:            "missing-id",
+	ErrInvalidAmount:        "invalid-amount",
+	ErrMissingSender:        "missing-sender",
+	ErrMissingReceiver:      "missing-receiver",
+	ErrSelfTransfer:         "self-transfer",
+	ErrBadAccount:           "bad-account",
+	ErrBadTimestamp:         "bad-timestamp",
+	ErrBadVersion:           "bad-version",
+	ErrTooManyTransactions:  "too-many-transactions",
+	ErrDuplicateTransaction: "duplicate-transaction",
+	ErrBadMerkleRoot:        "bad-merkle-root",
+	ErrBadBits:              "bad-bits",
+	ErrBadHash:              "bad-hash",
+	ErrPrevHashMismatch:     "prev-hash-mismatch",
+	ErrBadHeight:            "bad-height",
+	ErrTimeBeforeParent:     "time-before-parent",
+	ErrTimeTooFarAhead:      "time-too-far-ahead",
+	ErrAlreadyIncluded:      "already-included",
+	ErrInvalidSeal:          "invalid-seal",
+	ErrBadConsensusFields:   "bad-consensus-fields",
+	ErrUnknownAncestor:      "unknown-ancestor",
+}
+
+// String returns the code's short, stable, kebab-case name, such as
+// "bad-merkle-root". Logs, metrics and BlockRejected events use it.
+func (c ErrorCode) String() string {
+	if c >= 0 && c < numErrorCodes && errorCodeNames[c] != "" {
+		return errorCodeNames[c]
+	}
+	return "ErrorCode(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Error makes a code usable as an errors.Is target. It returns [ErrorCode.String].
+func (c ErrorCode) Error() string { return c.String() }
+
+// ErrorCodes returns every code except ErrUnknown, in declaration order.
+func ErrorCodes() []ErrorCode {
+	codes := make([]ErrorCode, 0, numErrorCodes-1)
+	for c := ErrUnknown + 1; c < numErrorCodes; c++ {
+		codes = append(codes, c)
+	}
+	return codes
+}
+
+// A RuleError reports that a transaction or block broke a rule: which rule
+// (Code), what the rule expected (Want) and what it found (Have).
+//
+// Every rule in this package and every [Consensus] engine returns a
+// *RuleError, so a caller can branch on the code:
+//
+//	var re *blockchain.RuleError
+//	if errors.As(err, &re) {
+//		log.Printf("rejected by %s", re.Code)
+//	}
+//
+// or simply test errors.Is(err, blockchain.ErrBadHeight).
+type RuleError struct {
+	Code ErrorCode // the rule that failed
+	Have string    // what was found; may be empty
+	Want string    // what the rule expected; may be empty
+	Err  error     // an underlying cause, such as an engine's own error; may be nil
+}
+
+// ruleErr builds a *RuleError with formatted Have and Want values.
+func ruleErr(code ErrorCode, have, want any) *RuleError {
+	return &RuleError{Code: code, Have: fmt.Sprint(have), Want: fmt.Sprint(want)}
+}
+
+// Error reads like "bad-height: have 7, want 6".
+func (e *RuleError) Error() string {
+	msg := e.Code.String()
+	switch {
+	case e.Have != "" && e.Want != "":
+		msg += ": have " + e.Have + ", want " + e.Want
+	case e.Have != "":
+		msg += ": " + e.Have
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is reports whether target is this error's code, so that
+// errors.Is(err, ErrBadHeight) works through any wrapping.
+func (e *RuleError) Is(target error) bool {
+	c, ok := target.(ErrorCode)
+	return ok && c == e.Code
+}
+
+// Unwrap returns the underlying cause, if any.
+func (e *RuleError) Unwrap() error { return e.Err }

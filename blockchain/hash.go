@@ -1,0 +1,70 @@
+package blockchain
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math/bits"
+)
+
+// HashSize is the length in bytes of a [Hash]: a SHA-256 digest.
+const HashSize = 32
+
+// A Hash is a SHA-256 digest: of a transaction's canonical encoding, of a
+// header's canonical encoding (the block hash), or of two child hashes in a
+// Merkle tree.
+//
+// A Hash is a value: copying it copies the 32 bytes. Its zero value is the
+// all-zero hash, which the genesis block uses as its PrevHash. It prints and
+// marshals as 64 lower-case hexadecimal digits.
+type Hash [HashSize]byte
+
+// String returns h as 64 lower-case hexadecimal digits.
+func (h Hash) String() string { return hex.EncodeToString(h[:]) }
+
+// Short returns the first 12 hexadecimal digits of h, enough to tell blocks
+// apart in a log line or on a slide.
+func (h Hash) Short() string { return hex.EncodeToString(h[:6]) }
+
+// IsZero reports whether h is the all-zero hash.
+func (h Hash) IsZero() bool { return h == Hash{} }
+
+// LeadingZeroBits returns how many bits at the start of h are zero, reading
+// the bytes in order and each byte from its most significant bit: 0 for
+// 0x80…, 8 for 0x00ff…, 256 for the zero hash. Proof of work asks for a block
+// hash with at least Header.Bits leading zero bits.
+func (h Hash) LeadingZeroBits() int {
+	for i, b := range h {
+		if b != 0 {
+			return i*8 + bits.LeadingZeros8(b)
+		}
+	}
+	return HashSize * 8
+}
+
+// MarshalText encodes h as hexadecimal; it makes a Hash a JSON string.
+func (h Hash) MarshalText() ([]byte, error) {
+	out := make([]byte, hex.EncodedLen(HashSize))
+	hex.Encode(out, h[:])
+	return out, nil
+}
+
+// UnmarshalText decodes 64 hexadecimal digits into h. Anything else is an
+// error and leaves h unchanged.
+func (h *Hash) UnmarshalText(text []byte) error {
+	if len(text) != hex.EncodedLen(HashSize) {
+		return fmt.Errorf("hash: have %d hex digits, want %d", len(text), hex.EncodedLen(HashSize))
+	}
+	var out Hash
+	if _, err := hex.Decode(out[:], text); err != nil {
+		return fmt.Errorf("hash: %w", err)
+	}
+	*h = out
+	return nil
+}
+
+// ParseHash decodes 64 hexadecimal digits, as printed by [Hash.String].
+func ParseHash(s string) (Hash, error) {
+	var h Hash
+	err := h.UnmarshalText([]byte(s))
+	return h, err
+}

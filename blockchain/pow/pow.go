@@ -1,0 +1,258 @@
+package pow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/blockchain"
+)
+
+// Config configures an [Engine]. The zero Config is a fixed difficulty of
+// zero bits (every hash wins) on all cores; set Bits for anything else.
+type Config struct {
+	// Bits is the difficulty: how many leading zero bits a block hash
+	// needs. With retargeting it is the difficulty of the first epoch.
+	// Each extra bit doubles the expected work: 16 bits take about 65 000
+	// hashes, 24 bits about 17 million. At most 256.
+	Bits uint32
+
+	// Workers is how many goroutines Seal hashes with; 0 means
+	// runtime.GOMAXPROCS(0). With one worker Seal is deterministic: it
+	// tries nonces 0, 1, 2, … in order and always finds the same block.
+	Workers int
+
+	// RetargetInterval is how many blocks make an epoch; at the start of
+	// each epoch the difficulty moves towards TargetBlockTime. 0 turns
+	// retargeting off: every block needs Bits (the easiest setting to
+	// teach with). Otherwise it must be at least 2.
+	RetargetInterval uint64
+	// TargetBlockTime is the time between blocks retargeting aims for.
+	// Required when RetargetInterval > 0.
+	TargetBlockTime time.Duration
+	// MinBits and MaxBits bound retargeting; 0 means 1 and 64.
+	MinBits, MaxBits uint32
+
+	// MaxNonce is the last nonce Seal tries before it moves the block's
+	// timestamp on by one millisecond and starts again from nonce 0.
+	// 0 means the whole uint64 range, which no one exhausts; a small value
+	// shows what happens when a nonce space runs out (Bitcoin's 32-bit
+	// nonce does, every few seconds).
+	MaxNonce uint64
+}
+
+// An Engine is proof of work as a [blockchain.Consensus]: a block is
+// sealed when its hash has at least Header.Bits leading zero bits, which
+// takes on average 2^Bits tries of the nonce to find and one hash to check.
+//
+// An Engine is safe for concurrent use; its only state is a counter of
+// hashes tried.
+type Engine struct {
+	cfg    Config
+	hashes atomic.Uint64
+}
+
+var _ blockchain.Consensus = (*Engine)(nil)
+
+// New returns an Engine, or an error naming the first field of cfg that
+// makes no sense.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Workers < 0 {
+		return nil, fmt.Errorf("pow: Workers: have %d, want ≥ 0", cfg.Workers)
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxNonce == 0 {
+		cfg.MaxNonce = math.MaxUint64
+	}
+	if cfg.MinBits == 0 {
+		cfg.MinBits = 1
+	}
+	if cfg.MaxBits == 0 {
+		cfg.MaxBits = 64
+	}
+	maxBits := uint32(blockchain.HashSize * 8)
+	switch {
+	case cfg.Bits > maxBits:
+		return nil, fmt.Errorf("pow: Bits: have %d, want at most %d", cfg.Bits, maxBits)
+	case cfg.RetargetInterval == 1:
+		return nil, errors.New("pow: RetargetInterval: have 1, want 0 (off) or at least 2")
+	case cfg.RetargetInterval > 0 && cfg.TargetBlockTime <= 0:
+		return nil, fmt.Errorf("pow: TargetBlockTime: have %v, want > 0 when retargeting", cfg.TargetBlockTime)
+	case cfg.RetargetInterval > 0 && (cfg.MinBits > cfg.MaxBits || cfg.MaxBits > maxBits):
+		return nil, fmt.Errorf("pow: MinBits…MaxBits: have %d…%d, want 1 ≤ MinBits ≤ MaxBits ≤ %d", cfg.MinBits, cfg.MaxBits, maxBits)
+	case cfg.RetargetInterval > 0 && (cfg.Bits < cfg.MinBits || cfg.Bits > cfg.MaxBits):
+		return nil, fmt.Errorf("pow: Bits: have %d, want within MinBits…MaxBits = %d…%d", cfg.Bits, cfg.MinBits, cfg.MaxBits)
+	}
+	return &Engine{cfg: cfg}, nil
+}
+
+// Config returns the engine's configuration with defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Hashes returns how many hashes the engine's Seal calls have tried so far.
+// It is updated every few thousand hashes while sealing, so sampling it
+// twice gives a hash rate.
+func (e *Engine) Hashes() uint64 { return e.hashes.Load() }
+
+// Prepare sets h.Bits to the difficulty the rules require at h.Height
+// (see [Engine.BitsAt]).
+func (e *Engine) Prepare(chain blockchain.ChainReader, h *blockchain.Header) error {
+	bits, err := e.BitsAt(chain, h.Height)
+	if err != nil {
+		return err
+	}
+	h.Bits = bits
+	return nil
+}
+
+// BitsAt returns the difficulty a block at height must have on top of
+// chain. Without retargeting it is always Config.Bits. With retargeting,
+// heights are grouped into epochs of RetargetInterval blocks, the first
+// epoch starting at height 1. A block that starts an epoch looks at the
+// previous epoch: from its first block's timestamp to its last block's is
+// RetargetInterval−1 gaps, which should have taken that many
+// TargetBlockTimes. If they took at most half that time the difficulty
+// rises by one bit, at most a quarter by two; if they took at least twice
+// as long it falls by one bit, four times as long by two. Blocks inside an
+// epoch keep their parent's difficulty. The result stays within
+// MinBits…MaxBits.
+//
+// The arithmetic is all integers: every node must compute the very same
+// difficulty, and floating point is a classic way to disagree.
+func (e *Engine) BitsAt(chain blockchain.ChainReader, height uint64) (uint32, error) {
+	n := e.cfg.RetargetInterval
+	if n == 0 || height <= n {
+		return e.cfg.Bits, nil
+	}
+	parent, ok := chain.HeaderAt(height - 1)
+	if !ok {
+		return 0, &blockchain.RuleError{Code: blockchain.ErrUnknownAncestor, Have: "no header", Want: fmt.Sprintf("parent at height %d", height-1)}
+	}
+	if (height-1)%n != 0 {
+		return parent.Bits, nil
+	}
+	first, ok := chain.HeaderAt(height - n)
+	if !ok {
+		return 0, &blockchain.RuleError{Code: blockchain.ErrUnknownAncestor, Have: "no header", Want: fmt.Sprintf("epoch start at height %d", height-n)}
+	}
+	actual := parent.Timestamp.Sub(first.Timestamp)
+	expected := time.Duration(n-1) * e.cfg.TargetBlockTime
+	bits := int64(parent.Bits)
+	switch {
+	case actual*4 <= expected:
+		bits += 2
+	case actual*2 <= expected:
+		bits++
+	case actual >= expected*4:
+		bits -= 2
+	case actual >= expected*2:
+		bits--
+	}
+	return uint32(min(max(bits, int64(e.cfg.MinBits)), int64(e.cfg.MaxBits))), nil
+}
+
+// errHashAboveTarget is the engine's own reason for ErrInvalidSeal.
+var errHashAboveTarget = errors.New("block hash misses the target")
+
+// Verify checks that b's Bits are what [Engine.BitsAt] requires and that
+// its hash has that many leading zero bits. It costs one hash.
+func (e *Engine) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
+	h := b.Header()
+	want, err := e.BitsAt(chain, h.Height)
+	if err != nil {
+		return err
+	}
+	if h.Bits != want {
+		return &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields, Have: fmt.Sprintf("bits %d", h.Bits), Want: fmt.Sprintf("bits %d", want)}
+	}
+	hash := b.Hash()
+	if zeros := hash.LeadingZeroBits(); zeros < int(h.Bits) {
+		return &blockchain.RuleError{
+			Code: blockchain.ErrInvalidSeal,
+			Have: fmt.Sprintf("%d leading zero bits (%s)", zeros, hash.Short()),
+			Want: fmt.Sprintf("at least %d", h.Bits),
+			Err:  errHashAboveTarget,
+		}
+	}
+	return nil
+}
+
+// Seal searches for a nonce that gives b's header at least Bits leading
+// zero bits and returns the sealed block. It splits the nonces
+// 0…MaxNonce into Workers equal ranges, one goroutine each, and stops
+// them all as soon as one finds a nonce or ctx is cancelled; cancelled, it
+// returns ctx.Err() in well under a millisecond. If no nonce in the whole
+// range works, it moves the timestamp on by one millisecond (a new header,
+// so new hashes) and searches again.
+func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	h := b.Header()
+	if h.Bits > blockchain.HashSize*8 {
+		return nil, &blockchain.RuleError{Code: blockchain.ErrBadBits, Have: fmt.Sprint(h.Bits), Want: "at most 256"}
+	}
+	for {
+		nonce, found, err := e.search(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			h.Nonce = nonce
+			return b.WithHeader(h), nil
+		}
+		h.Timestamp = h.Timestamp.Add(time.Millisecond)
+	}
+}
+
+// search runs Workers Searchers over 0…MaxNonce and returns the first
+// nonce found, if any.
+func (e *Engine) search(ctx context.Context, h blockchain.Header) (uint64, bool, error) {
+	return searchParallel(ctx, h, e.cfg.MaxNonce, e.cfg.Workers, &e.hashes)
+}
+
+// errFound stops the other workers once one has found a nonce.
+var errFound = errors.New("nonce found")
+
+// searchParallel splits 0…last into workers ranges and searches them at
+// once. With one worker it runs in the caller's goroutine.
+func searchParallel(ctx context.Context, h blockchain.Header, last uint64, workers int, hashes *atomic.Uint64) (uint64, bool, error) {
+	if workers <= 1 || last < uint64(workers) {
+		return NewSearcher(h, hashes).Search(ctx, 0, last)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	var nonce atomic.Uint64
+	span := last / uint64(workers)
+	for i := range uint64(workers) {
+		first, end := i*span, (i+1)*span-1
+		if i == uint64(workers)-1 {
+			end = last
+		}
+		g.Go(func() error {
+			n, found, err := NewSearcher(h, hashes).Search(gctx, first, end)
+			if found {
+				nonce.Store(n)
+				return errFound
+			}
+			return err
+		})
+	}
+	switch err := g.Wait(); {
+	case errors.Is(err, errFound):
+		return nonce.Load(), true, nil
+	case err != nil:
+		// Only ctx can have stopped the group: err is its Canceled or
+		// DeadlineExceeded.
+		return 0, false, err
+	default:
+		return 0, false, nil
+	}
+}

@@ -1,0 +1,289 @@
+package pow
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+)
+
+func mustNew(tb testing.TB, cfg Config) *Engine {
+	tb.Helper()
+	e, err := New(cfg)
+	require.NoError(tb, err)
+	return e
+}
+
+func hardHeader(h *blockchain.Header) { h.Bits = blockchain.HashSize * 8 }
+
+func TestConformance(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		// One worker seals deterministically: every run checks the same blocks.
+		{"fixed difficulty, one worker", Config{Bits: 16, Workers: 1}},
+		{"fixed difficulty, all cores", Config{Bits: 16}},
+		{"retargeting, one worker", Config{Bits: 16, Workers: 1, RetargetInterval: 2, TargetBlockTime: time.Second, MinBits: 12, MaxBits: 20}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			consensustest.Run(t, func(tb testing.TB) blockchain.Consensus { return mustNew(tb, tc.cfg) },
+				consensustest.WithHardHeader(hardHeader))
+		})
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"negative workers", Config{Workers: -1}, "Workers"},
+		{"bits over 256", Config{Bits: 257}, "Bits"},
+		{"interval of one", Config{RetargetInterval: 1, TargetBlockTime: time.Second}, "RetargetInterval"},
+		{"retarget without target time", Config{Bits: 8, RetargetInterval: 10}, "TargetBlockTime"},
+		{"min above max", Config{Bits: 8, RetargetInterval: 10, TargetBlockTime: time.Second, MinBits: 9, MaxBits: 8}, "MinBits"},
+		{"max over 256", Config{Bits: 8, RetargetInterval: 10, TargetBlockTime: time.Second, MaxBits: 300}, "MinBits"},
+		{"bits outside bounds", Config{Bits: 4, RetargetInterval: 10, TargetBlockTime: time.Second, MinBits: 8, MaxBits: 16}, "Bits"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := New(tc.cfg)
+			require.Error(t, err)
+			assert.Nil(t, e)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestNewDefaults(t *testing.T) {
+	e := mustNew(t, Config{Bits: 8})
+	cfg := e.Config()
+	assert.Equal(t, runtime.GOMAXPROCS(0), cfg.Workers)
+	assert.Equal(t, ^uint64(0), cfg.MaxNonce)
+	assert.Equal(t, uint32(1), cfg.MinBits)
+	assert.Equal(t, uint32(64), cfg.MaxBits)
+}
+
+// epochChain returns headers from genesis to height n whose block k is
+// timestamped at start + gap(k).
+func epochChain(n int, bits uint32, at func(height int) time.Duration) blockchain.HeaderList {
+	g := blockchain.Genesis().Header()
+	view := blockchain.HeaderList{g}
+	for i := 1; i <= n; i++ {
+		view = append(view, blockchain.Header{Version: 1, Height: uint64(i), Bits: bits, Timestamp: g.Timestamp.Add(time.Hour + at(i))})
+	}
+	return view
+}
+
+func TestBitsAt(t *testing.T) {
+	// Epochs of 5 blocks aiming at 10 s: an epoch's first to last block is
+	// 4 gaps, expected to take 40 s.
+	const interval = 5
+	cfg := Config{Bits: 10, Workers: 1, RetargetInterval: interval, TargetBlockTime: 10 * time.Second, MinBits: 8, MaxBits: 12}
+	every := func(d time.Duration) func(int) time.Duration {
+		return func(h int) time.Duration { return time.Duration(h) * d }
+	}
+	for _, tc := range []struct {
+		name   string
+		cfg    Config
+		view   blockchain.HeaderList
+		height uint64
+		want   uint32
+	}{
+		{"no retargeting: always Bits", Config{Bits: 7}, epochChain(30, 7, every(time.Millisecond)), 31, 7},
+		{"first epoch: Bits", cfg, epochChain(3, 10, every(time.Second)), 4, 10},
+		{"last block of the first epoch: Bits", cfg, epochChain(4, 10, every(time.Second)), 5, 10},
+		{"on target: unchanged", cfg, epochChain(5, 10, every(10*time.Second)), 6, 10},
+		{"a bit fast (3/4 of the time): unchanged", cfg, epochChain(5, 10, every(7500*time.Millisecond)), 6, 10},
+		{"twice as fast: one bit more", cfg, epochChain(5, 10, every(5*time.Second)), 6, 11},
+		{"four times as fast: two bits more", cfg, epochChain(5, 10, every(2500*time.Millisecond)), 6, 12},
+		{"all in the same millisecond: two bits more", cfg, epochChain(5, 10, every(0)), 6, 12},
+		{"twice as slow: one bit less", cfg, epochChain(5, 10, every(20*time.Second)), 6, 9},
+		{"four times as slow: two bits less", cfg, epochChain(5, 10, every(40*time.Second)), 6, 8},
+		{"clamped at MaxBits", cfg, epochChain(5, 12, every(0)), 6, 12},
+		{"clamped at MinBits", cfg, epochChain(5, 8, every(time.Minute)), 6, 8},
+		{"inside an epoch: the parent's bits", cfg, epochChain(7, 11, every(0)), 8, 11},
+		{"second retarget looks at the second epoch only", cfg,
+			epochChain(10, 11, func(h int) time.Duration {
+				if h <= 5 {
+					return 0 // the first epoch was instant …
+				}
+				return time.Duration(h) * 20 * time.Second // … the second twice as slow as the target
+			}), 11, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := mustNew(t, tc.cfg)
+			got, err := e.BitsAt(tc.view, tc.height)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+
+			h := blockchain.Header{Height: tc.height}
+			require.NoError(t, e.Prepare(tc.view, &h))
+			assert.Equal(t, tc.want, h.Bits, "Prepare must set what BitsAt returns")
+		})
+	}
+}
+
+func TestBitsAtUnknownAncestor(t *testing.T) {
+	e := mustNew(t, Config{Bits: 10, RetargetInterval: 5, TargetBlockTime: time.Second})
+	full := epochChain(10, 10, func(h int) time.Duration { return time.Duration(h) * time.Second })
+	for _, tc := range []struct {
+		name   string
+		view   blockchain.HeaderList
+		height uint64
+	}{
+		{"parent missing", full[:3], 8},
+		{"epoch start missing", full[8:], 11},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.BitsAt(tc.view, tc.height)
+			assert.ErrorIs(t, err, blockchain.ErrUnknownAncestor)
+		})
+	}
+}
+
+func TestVerify(t *testing.T) {
+	e := mustNew(t, Config{Bits: 12, Workers: 1})
+	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	h := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+	require.NoError(t, e.Prepare(view, &h))
+	sealed, err := e.Seal(context.Background(), blockchain.NewBlock(h, nil))
+	require.NoError(t, err)
+	require.NoError(t, e.Verify(view, sealed))
+
+	// A nonce that misses the target: search for one, deterministically.
+	miss := sealed.Header()
+	for miss.Nonce++; miss.Hash().LeadingZeroBits() >= 12; miss.Nonce++ {
+	}
+	lowBits := sealed.Header()
+	lowBits.Bits = 11
+
+	for _, tc := range []struct {
+		name string
+		h    blockchain.Header
+		want blockchain.ErrorCode
+	}{
+		{"hash misses the target", miss, blockchain.ErrInvalidSeal},
+		{"bits not what the rules say", lowBits, blockchain.ErrBadConsensusFields},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := e.Verify(view, blockchain.NewBlock(tc.h, nil))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tc.want)
+			var re *blockchain.RuleError
+			require.ErrorAs(t, err, &re)
+			assert.NotEmpty(t, re.Have)
+			assert.NotEmpty(t, re.Want)
+		})
+	}
+}
+
+func TestSearcherHashesLikeSHA256(t *testing.T) {
+	require.True(t, FastPath(), "the midstate path should work with this Go's crypto/sha256")
+	headers := []blockchain.Header{
+		{},
+		blockchain.Genesis().Header(),
+		{Version: 1, Height: 1 << 40, PrevHash: blockchain.Hash{0: 0xff, 31: 1}, MerkleRoot: blockchain.Hash{7: 7},
+			Timestamp: time.Date(2030, 5, 6, 7, 8, 9, 10e6, time.UTC), Bits: 20},
+	}
+	for _, h := range headers {
+		for _, fast := range []bool{true, false} {
+			s := newSearcher(h, nil, fast)
+			for _, nonce := range []uint64{0, 1, 255, 1 << 32, ^uint64(0)} {
+				want := h
+				want.Nonce = nonce
+				assert.Equal(t, want.Hash(), s.Hash(nonce), "fast=%v nonce=%d", fast, nonce)
+			}
+		}
+	}
+}
+
+func TestSearchFindsTheFirstNonce(t *testing.T) {
+	h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h.Bits = 10
+	// The first nonce with 10 zero bits, found the slow way.
+	var want uint64
+	for ; ; want++ {
+		h.Nonce = want
+		if h.Hash().LeadingZeroBits() >= 10 {
+			break
+		}
+	}
+	for _, fast := range []bool{true, false} {
+		got, found, err := newSearcher(h, nil, fast).Search(context.Background(), 0, want+1000)
+		require.NoError(t, err)
+		assert.True(t, found)
+		assert.Equal(t, want, got, "fast=%v", fast)
+
+		_, found, err = newSearcher(h, nil, fast).Search(context.Background(), 0, want-1)
+		require.NoError(t, err)
+		assert.False(t, found, "no nonce below the first one: fast=%v", fast)
+	}
+}
+
+func TestSealMovesTimestampWhenNoncesRunOut(t *testing.T) {
+	const bits, maxNonce = 8, 3 // four nonces a timestamp: most timestamps have no solution
+	e := mustNew(t, Config{Bits: bits, Workers: 1, MaxNonce: maxNonce})
+	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	h := blockchain.NextHeader(view.Tip(), nil, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, e.Prepare(view, &h))
+
+	// Find, the slow way, the first timestamp (in ms steps) and nonce that work.
+	want := h
+	found := false
+	for !found {
+		for n := uint64(0); n <= maxNonce && !found; n++ {
+			want.Nonce = n
+			found = want.Hash().LeadingZeroBits() >= bits
+		}
+		if !found {
+			want.Timestamp = want.Timestamp.Add(time.Millisecond)
+		}
+	}
+	require.True(t, want.Timestamp.After(h.Timestamp), "this header must exhaust its first nonce space for the test to mean anything")
+
+	sealed, err := e.Seal(context.Background(), blockchain.NewBlock(h, nil))
+	require.NoError(t, err)
+	assert.Equal(t, want, sealed.Header())
+	assert.NoError(t, e.Verify(view, sealed))
+	exhausted := uint64(want.Timestamp.Sub(h.Timestamp) / time.Millisecond)
+	assert.Equal(t, exhausted*(maxNonce+1)+want.Nonce+1, e.Hashes(),
+		"every nonce of every exhausted timestamp, then the winning one, is counted")
+}
+
+func TestSealStopsWhenCancelledMidway(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			e := mustNew(t, Config{Workers: workers})
+			h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			hardHeader(&h)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				_, err := e.Seal(ctx, blockchain.NewBlock(h, nil))
+				done <- err
+			}()
+			// Wait until the workers are hashing: the counter moves every
+			// few thousand hashes.
+			for e.Hashes() == 0 {
+				runtime.Gosched()
+			}
+			cancel()
+			select {
+			case err := <-done:
+				assert.ErrorIs(t, err, context.Canceled)
+			case <-time.After(10 * time.Second):
+				t.Fatal("Seal did not return after cancel")
+			}
+		})
+	}
+}
