@@ -61,7 +61,7 @@ const (
 	ErrBadHeight
 	// ErrTimeBeforeParent: the block is timestamped before its parent.
 	ErrTimeBeforeParent
-	// ErrTimeTooFarAhead: the block is timestamped too far ahead of the chain's clock.
+	// ErrTimeTooFarAhead: a block (or, in a pool, a transaction) is timestamped too far ahead of the clock.
 	ErrTimeTooFarAhead
 	// ErrAlreadyIncluded: a transaction is already in an earlier block of the chain.
 	ErrAlreadyIncluded

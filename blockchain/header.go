@@ -128,6 +128,9 @@ func (h *Header) UnmarshalJSON(data []byte) error {
 	if err := strictJSON(data, &w); err != nil {
 		return malformed("header", "%v", err)
 	}
+	if err := checkJSONTime(w.Timestamp); err != nil {
+		return malformed("header", "%v", err)
+	}
 	w.Timestamp = normalizeTime(w.Timestamp)
 	*h = Header(w)
 	return nil

@@ -217,6 +217,9 @@ func (tx *Transaction) UnmarshalJSON(data []byte) error {
 	if err := strictJSON(data, &w); err != nil {
 		return malformed("transaction", "%v", err)
 	}
+	if err := checkJSONTime(w.Timestamp); err != nil {
+		return malformed("transaction", "%v", err)
+	}
 	d := NewTransaction(w.ID, w.From, w.To, w.Amount, w.Timestamp)
 	if w.Hash != nil && *w.Hash != d.hash {
 		return ruleErr(ErrBadHash, w.Hash.String(), d.hash.String())
@@ -235,6 +238,16 @@ func strictJSON(data []byte, v any) error {
 	}
 	if rest := bytes.TrimSpace(data[dec.InputOffset():]); len(rest) > 0 {
 		return fmt.Errorf("%d bytes of trailing data after the JSON value", len(rest))
+	}
+	return nil
+}
+
+// checkJSONTime refuses a time that, once in UTC, JSON cannot carry: an
+// RFC 3339 year has four digits. Without it a decoded value could fail to
+// encode again.
+func checkJSONTime(t time.Time) error {
+	if y := normalizeTime(t).Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("timestamp: year %d in UTC, want 0…9999", y)
 	}
 	return nil
 }

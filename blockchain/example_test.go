@@ -1,0 +1,130 @@
+package blockchain_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/pow"
+)
+
+// A transaction, a block, proof of work, and a chain that accepts the block.
+func Example() {
+	// Proof of work at 12 bits: about 4 000 hashes. One worker tries nonces
+	// 0, 1, 2, … in order, so this example finds the same nonce every run.
+	engine, err := pow.New(pow.Config{Bits: 12, Workers: 1})
+	if err != nil {
+		panic(err)
+	}
+	now := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+	chain, err := blockchain.NewChain(blockchain.Config{Engine: engine, Now: func() time.Time { return now }})
+	if err != nil {
+		panic(err)
+	}
+
+	tx := blockchain.NewTransaction(uuid.MustParse("6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5"), "alice", "bob", 125, now)
+	txs := []blockchain.Transaction{tx}
+
+	h := blockchain.NextHeader(chain.Tip(), txs, now) // links to the tip, commits to txs
+	if err := engine.Prepare(chain, &h); err != nil { // sets Bits
+		panic(err)
+	}
+	sealed, err := engine.Seal(context.Background(), blockchain.NewBlock(h, txs)) // finds the nonce
+	if err != nil {
+		panic(err)
+	}
+	if err := chain.Apply(sealed); err != nil {
+		panic(err)
+	}
+
+	in, _ := chain.Inclusion(tx.ID())
+	fmt.Println("height:", chain.Height())
+	fmt.Println("zero bits:", sealed.Hash().LeadingZeroBits() >= 12)
+	fmt.Println("nonce:", sealed.Header().Nonce)
+	fmt.Println("tx included at height:", in.Height)
+	// Output:
+	// height: 1
+	// zero bits: true
+	// nonce: 3443
+	// tx included at height: 1
+}
+
+// A chain refuses a block that does not extend its tip, and says why.
+func ExampleChain_Apply() {
+	chain, _ := blockchain.NewChain(blockchain.Config{Engine: noWork{}})
+	h := blockchain.NextHeader(chain.Tip(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h.Height = 5 // should be 1
+
+	err := chain.Apply(blockchain.NewBlock(h, nil))
+	fmt.Println(errors.Is(err, blockchain.ErrBadHeight))
+	var re *blockchain.RuleError
+	if errors.As(err, &re) {
+		fmt.Printf("rule %s: have %s, want %s\n", re.Code, re.Have, re.Want)
+	}
+	// Output:
+	// true
+	// rule bad-height: have 5, want 1
+}
+
+// The original project's four transaction rules, and what breaking one looks like.
+func ExampleCheckTransactionSanity() {
+	id := uuid.MustParse("0e4f1c6a-9a55-4a4e-b1a8-2f1c3b5d7e90")
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tx := range []blockchain.Transaction{
+		blockchain.NewTransaction(id, "alice", "bob", 10, at),
+		blockchain.NewTransaction(id, "alice", "bob", 0, at),
+		blockchain.NewTransaction(id, "", "bob", 10, at),
+		blockchain.NewTransaction(id, "alice", "", 10, at),
+		blockchain.NewTransaction(id, "alice", "alice", 10, at),
+	} {
+		fmt.Println(blockchain.CheckTransactionSanity(tx))
+	}
+	// Output:
+	// <nil>
+	// invalid-amount: have 0, want 1…9007199254740991
+	// missing-sender: have "", want a sender
+	// missing-receiver: have "", want a receiver
+	// self-transfer: have from "alice" to "alice", want two different accounts
+}
+
+// Five leaves: the odd levels pair their last node with itself.
+func ExampleMerkleRoot() {
+	var leaves []blockchain.Hash
+	for _, s := range []string{"a", "b", "c", "d", "e"} {
+		leaves = append(leaves, blockchain.NewTransaction(uuid.NewSHA1(uuid.NameSpaceOID, []byte(s)), s, "bank", 1,
+			time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Hash())
+	}
+	root := blockchain.MerkleRoot(leaves)
+	fmt.Println(len(root.String()), "hex digits")
+	fmt.Println(root == blockchain.MerkleRoot(append(leaves, leaves[4])), "(a duplicated last leaf gives the same root)")
+	fmt.Println(root == blockchain.MerkleRoot(leaves[:4]), "(dropping a leaf changes it)")
+	// Output:
+	// 64 hex digits
+	// true (a duplicated last leaf gives the same root)
+	// false (dropping a leaf changes it)
+}
+
+// A Hash reads and writes as hexadecimal; proof of work counts its leading zero bits.
+func ExampleHash_LeadingZeroBits() {
+	h, err := blockchain.ParseHash("000fff" + strings.Repeat("0", 58))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(h.Short(), h.LeadingZeroBits())
+	// Output: 000fff000000 12
+}
+
+// noWork is the smallest possible Consensus: no fields, no work, accepts
+// all. (Package consensustest has fuller fakes.)
+type noWork struct{}
+
+func (noWork) Prepare(blockchain.ChainReader, *blockchain.Header) error { return nil }
+func (noWork) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	return b, ctx.Err()
+}
+func (noWork) Verify(blockchain.ChainReader, *blockchain.Block) error { return nil }
