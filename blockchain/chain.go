@@ -45,19 +45,19 @@ type Config struct {
 // A Chain is safe for concurrent use: one goroutine may Apply while others
 // read.
 type Chain struct {
-	mu       sync.RWMutex
-	s        chainState
-	rules    []Rule
-	now      func() time.Time
-	window   int
+	mu     sync.RWMutex
+	s      chainState
+	rules  []Rule
+	now    func() time.Time
+	window int
 }
 
 // chainState is the Chain's data without its lock; rules see it, as a
 // ChainView, while Apply holds the lock.
 type chainState struct {
-	headers  []Header    // every header, index = height
-	hashes   []Hash      // hashes[i] = headers[i].Hash()
-	blocks   []*Block    // the newest len(blocks) blocks, oldest first
+	headers  []Header // every header, index = height
+	hashes   []Hash   // hashes[i] = headers[i].Hash()
+	blocks   []*Block // the newest len(blocks) blocks, oldest first
 	included map[uuid.UUID]Inclusion
 }
 

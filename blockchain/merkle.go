@@ -7,13 +7,13 @@ import "crypto/sha256"
 // side by side; a level with an odd number of nodes pairs its last node with
 // itself. For five transactions t0…t4 with hashes h0…h4:
 //
-//	                          root
-//	                 ┌─────────┴─────────┐
-//	               h0123               h4444
-//	           ┌─────┴─────┐       ┌─────┴─────┐
-//	          h01         h23     h44         h44   ← h44 duplicated (odd level)
-//	        ┌──┴──┐     ┌──┴──┐  ┌──┴──┐
-//	        h0   h1     h2   h3  h4   h4            ← h4 duplicated (odd level)
+//	                  root
+//	         ┌─────────┴─────────┐
+//	       h0123               h4444
+//	   ┌─────┴─────┐       ┌─────┴─────┐
+//	  h01         h23     h44         h44   ← h44 duplicated (odd level)
+//	┌──┴──┐     ┌──┴──┐  ┌──┴──┐
+//	h0   h1     h2   h3  h4   h4            ← h4 duplicated (odd level)
 //
 // where h01 = SHA-256(h0 ‖ h1) and so on. One leaf is its own root; no
 // leaves give the zero hash.
