@@ -83,3 +83,42 @@ func BenchmarkHashRate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSealCancel measures how long Seal takes to return once its
+// context is cancelled while its workers are hashing: the time a miner
+// wastes after another miner's block has won. One op is one cancelled
+// seal; the metrics are the mean and the worst time from cancel to return.
+func BenchmarkSealCancel(b *testing.B) {
+	for _, workers := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			e, err := New(Config{Workers: workers})
+			if err != nil {
+				b.Fatal(err)
+			}
+			block := blockchain.NewBlock(impossibleHeader(), nil)
+			var total, worst time.Duration
+			for b.Loop() {
+				ctx, cancel := context.WithCancel(context.Background())
+				returned := make(chan time.Time, 1)
+				before := e.Hashes()
+				go func() {
+					_, err := e.Seal(ctx, block)
+					returned <- time.Now()
+					if err == nil {
+						b.Error("sealed an impossible header")
+					}
+				}()
+				for e.Hashes() == before { // wait until the workers are hashing
+					runtime.Gosched()
+				}
+				start := time.Now()
+				cancel()
+				d := (<-returned).Sub(start)
+				total += d
+				worst = max(worst, d)
+			}
+			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns-to-stop")
+			b.ReportMetric(float64(worst.Nanoseconds()), "max-ns-to-stop")
+		})
+	}
+}

@@ -98,7 +98,7 @@ func New(cfg Config) (*Engine, error) {
 func (e *Engine) Config() Config { return e.cfg }
 
 // Hashes returns how many hashes the engine's Seal calls have tried so far.
-// It is updated every few thousand hashes while sealing, so sampling it
+// It is updated every 1024 hashes per worker while sealing, so sampling it
 // twice gives a hash rate.
 func (e *Engine) Hashes() uint64 { return e.hashes.Load() }
 

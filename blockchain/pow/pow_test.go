@@ -273,7 +273,7 @@ func TestSealStopsWhenCancelledMidway(t *testing.T) {
 				done <- err
 			}()
 			// Wait until the workers are hashing: the counter moves every
-			// few thousand hashes.
+			// thousand hashes.
 			for e.Hashes() == 0 {
 				runtime.Gosched()
 			}

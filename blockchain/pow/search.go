@@ -12,11 +12,11 @@ import (
 )
 
 // checkEvery is how many nonces a Searcher tries between two looks at its
-// context. At about 17 million hashes a second per core, 4096 nonces take
-// about a quarter of a millisecond, so a cancelled search stops well within
-// 1 ms, and the look itself (a non-blocking select) costs nothing
-// measurable.
-const checkEvery = 1 << 12
+// context. At about 18 million hashes a second per core, 1024 nonces take
+// about 60 µs, so a cancelled search stops well within 1 ms, and the look
+// itself (a non-blocking select, plus one atomic add to the hash counter)
+// costs nothing measurable next to 1024 hashes.
+const checkEvery = 1 << 10
 
 // Where the header's last 32 bytes sit in the tail block, and where SHA-256's
 // padding goes after them. The tail block is one full 64-byte block:
@@ -72,7 +72,7 @@ type Searcher struct {
 }
 
 // NewSearcher prepares a search over h's nonces. If hashes is not nil the
-// Searcher adds to it, every few thousand nonces, the number it has tried:
+// Searcher adds to it, every 1024 nonces, the number it has tried:
 // a live counter for a hash-rate display.
 func NewSearcher(h blockchain.Header, hashes *atomic.Uint64) *Searcher {
 	return newSearcher(h, hashes, FastPath())
@@ -130,7 +130,7 @@ func (s *Searcher) slowHash(nonce uint64) blockchain.Hash {
 // Search tries every nonce from first to last, both included, in order, and
 // returns the first whose hash has at least Bits leading zero bits. found
 // is false if none has. If ctx is cancelled it returns ctx.Err() within
-// a few thousand nonces (well under a millisecond).
+// 1024 nonces (well under a millisecond).
 func (s *Searcher) Search(ctx context.Context, first, last uint64) (nonce uint64, found bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, false, err
