@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 	"unicode"
@@ -119,7 +120,7 @@ func (tx Transaction) appendCanonical(b []byte) []byte {
 
 // MarshalBinary returns the canonical encoding described on [Transaction].
 func (tx Transaction) MarshalBinary() ([]byte, error) {
-	if len(tx.from) > 1<<31 || len(tx.to) > 1<<31 {
+	if len(tx.from) > math.MaxUint32 || len(tx.to) > math.MaxUint32 {
 		return nil, errors.New("transaction: account name too long to encode")
 	}
 	return tx.appendCanonical(make([]byte, 0, tx.encodedLen())), nil
