@@ -1,0 +1,41 @@
+// Package eventlog defines the event log eventchain runs on: the [Log]
+// interface, its envelope types and its errors. It knows nothing about
+// blocks or transactions; package blockchain/events maps those to events.
+//
+// The log is the system's ordering service. Every stream — transactions,
+// blocks, audit — is a totally ordered sequence of events, numbered by
+// revision from 0. Every node reads the same streams in the same order and
+// folds them through the same rules, so every node reaches the same chain.
+// A miner publishes a block with Append and an [Exact] expected revision:
+// if another block got there first, the append fails with a
+// [*WrongExpectedRevisionError] and the miner knows it lost the race.
+//
+// # Implementations
+//
+//   - eventlog/memlog: in memory; the default of every demo app, and what
+//     tests use.
+//   - eventlog/esdb: EventStoreDB, through its official Go client.
+//
+// Both pass eventlog/eventlogtest, the conformance suite; a log of your
+// own should too. [WithPrefix] puts a prefix on every stream name of any
+// Log, so many demos can share one server.
+//
+// # The contract in short
+//
+//  1. Append writes a batch atomically, if the stream is in the [Expected]
+//     state: [Any], [NoStream], [StreamExists] or Exact(revision).
+//  2. Appending the same event IDs at the same position again is a no-op
+//     that returns the first result, so retrying an append whose answer
+//     was lost is safe.
+//  3. Read returns events forwards or backwards from a revision.
+//  4. Subscribe returns a catch-up subscription: history first, then live
+//     events, in order, no gap, no duplicate. Its reader pulls events with
+//     Next, so a slow reader loses nothing and costs no memory.
+//
+// # Errors
+//
+// [ErrWrongExpectedRevision] (as a [*WrongExpectedRevisionError] with both
+// states), [ErrStreamNotFound], [ErrStreamDeleted], [ErrEmptyAppend],
+// [ErrInvalid], [ErrTooLarge], [ErrClosed] and [ErrUnavailable]: every
+// implementation wraps these, so errors.Is works whatever the log.
+package eventlog

@@ -1,0 +1,107 @@
+package eventlog
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// The errors of the Log contract. Implementations wrap them (with %w), so
+// callers test with errors.Is, never by text.
+var (
+	// ErrWrongExpectedRevision: the stream was not in the state the append
+	// expected. The error is a *WrongExpectedRevisionError with both
+	// states.
+	ErrWrongExpectedRevision = errors.New("wrong expected revision")
+	// ErrStreamNotFound: a read found no events in the stream.
+	ErrStreamNotFound = errors.New("stream not found")
+	// ErrStreamDeleted: the stream was deleted (see Deleter).
+	ErrStreamDeleted = errors.New("stream deleted")
+	// ErrEmptyAppend: an append of no events.
+	ErrEmptyAppend = errors.New("append of no events")
+	// ErrInvalid: an invalid argument — stream name, event, or read count.
+	ErrInvalid = errors.New("invalid argument")
+	// ErrTooLarge: an append of more than MaxAppendSize.
+	ErrTooLarge = errors.New("append too large")
+	// ErrClosed: the log or the subscription is closed.
+	ErrClosed = errors.New("closed")
+	// ErrUnavailable: the log cannot be reached now (a network log whose
+	// server is down); trying again later may work.
+	ErrUnavailable = errors.New("event log unavailable")
+)
+
+// A WrongExpectedRevisionError says that an append expected its stream in
+// one state and found it in another:
+//
+//	var wrong *eventlog.WrongExpectedRevisionError
+//	if errors.As(err, &wrong) {
+//		// wrong.Actual is NoStream or Exact(last revision)
+//	}
+type WrongExpectedRevisionError struct {
+	Stream   string
+	Expected Expected // what the append expected
+	Actual   Expected // NoStream, or Exact(the stream's last revision)
+}
+
+// Error reads like `stream "blocks": wrong expected revision: have 41, want 40`.
+func (e *WrongExpectedRevisionError) Error() string {
+	return fmt.Sprintf("stream %q: %v: have %v, want %v", e.Stream, ErrWrongExpectedRevision, e.Actual, e.Expected)
+}
+
+// Is makes errors.Is(err, ErrWrongExpectedRevision) true.
+func (e *WrongExpectedRevisionError) Is(target error) bool { return target == ErrWrongExpectedRevision }
+
+// MaxStreamNameLen is the longest stream name, in bytes.
+const MaxStreamNameLen = 1024
+
+// CheckStreamName returns an error wrapping ErrInvalid unless name can name
+// a stream: 1 to MaxStreamNameLen bytes of UTF-8, not starting with "$"
+// (EventStoreDB keeps those names for its own streams).
+// Implementations call it so that they all accept the same names.
+func CheckStreamName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: empty stream name", ErrInvalid)
+	case len(name) > MaxStreamNameLen:
+		return fmt.Errorf("%w: stream name of %d bytes, want at most %d", ErrInvalid, len(name), MaxStreamNameLen)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("%w: stream name %q is not UTF-8", ErrInvalid, name)
+	case strings.HasPrefix(name, "$"):
+		return fmt.Errorf("%w: stream name %q starts with $, kept for system streams", ErrInvalid, name)
+	}
+	return nil
+}
+
+// CheckAppend returns the error an append of events to stream must give
+// before it touches the log: ErrInvalid for a bad stream name, a zero
+// event ID, an empty type, or Data or Metadata that is not JSON;
+// ErrEmptyAppend for no events; ErrTooLarge past MaxAppendSize.
+// Implementations call it so that they all refuse the same appends.
+func CheckAppend(stream string, events []Event) error {
+	if err := CheckStreamName(stream); err != nil {
+		return err
+	}
+	if len(events) == 0 {
+		return fmt.Errorf("stream %q: %w", stream, ErrEmptyAppend)
+	}
+	for i, e := range events {
+		switch {
+		case e.ID == uuid.Nil:
+			return fmt.Errorf("%w: event %d: zero ID", ErrInvalid, i)
+		case e.Type == "":
+			return fmt.Errorf("%w: event %d: empty type", ErrInvalid, i)
+		case !json.Valid(e.Data):
+			return fmt.Errorf("%w: event %d (%s): data is not JSON", ErrInvalid, i, e.Type)
+		case len(e.Metadata) > 0 && !json.Valid(e.Metadata):
+			return fmt.Errorf("%w: event %d (%s): metadata is not JSON", ErrInvalid, i, e.Type)
+		}
+	}
+	if n := AppendSize(events...); n > MaxAppendSize {
+		return fmt.Errorf("stream %q: %w: %d bytes, want at most %d", stream, ErrTooLarge, n, MaxAppendSize)
+	}
+	return nil
+}

@@ -1,0 +1,246 @@
+package eventlog
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// A Log is an append-only store of events, kept in named streams. Within a
+// stream every event has a revision: 0 for the first, then 1, 2, … with no
+// gaps. Every reader of a stream sees its events in that one order; that
+// total order per stream is all the consistency eventchain needs.
+//
+// Implementations must be safe for concurrent use. Every method that may
+// block takes a context and gives up with ctx.Err() when it is done.
+type Log interface {
+	// Append writes events to the end of stream, atomically (all or none),
+	// if the stream is in the state expected says. The events get
+	// consecutive revisions after the stream's last.
+	//
+	// Appends are idempotent, as in EventStoreDB: appending again the same
+	// event IDs at the same position (a retry after a timeout, say) writes
+	// nothing and returns the first append's result. With Exact or
+	// NoStream this is checked event by event at the position the
+	// expectation names; with Any or StreamExists, by the IDs the stream
+	// already holds.
+	//
+	// Errors: a *WrongExpectedRevisionError (errors.Is
+	// ErrWrongExpectedRevision) if the stream is not as expected;
+	// ErrStreamDeleted; ErrEmptyAppend if events is empty; ErrInvalid for
+	// an invalid stream name or event; ErrTooLarge past MaxAppendSize;
+	// ErrClosed after Close.
+	Append(ctx context.Context, stream string, expected Expected, events ...Event) (AppendResult, error)
+
+	// Read returns up to max events of stream, starting at revision from
+	// and going in dir. Forwards from a revision past the end gives no
+	// events; Backwards from End, or from any revision past the end,
+	// starts at the last event.
+	//
+	// Errors: ErrStreamNotFound if the stream has no events;
+	// ErrStreamDeleted; ErrInvalid if max < 1 or the name is invalid;
+	// ErrClosed.
+	Read(ctx context.Context, stream string, from Revision, dir Direction, max int) ([]Recorded, error)
+
+	// Subscribe starts a catch-up subscription to stream: its Next
+	// returns, in order, every event with revision ≥ from that the stream
+	// holds (catching up), then every event appended after (live), with no
+	// gap and no duplicate. From End, it returns only events appended after
+	// Subscribe returns. The stream need not exist yet. ctx bounds only the
+	// setting up; the subscription lives until Close.
+	//
+	// Errors: ErrStreamDeleted, ErrInvalid, ErrClosed.
+	Subscribe(ctx context.Context, stream string, from Revision) (Subscription, error)
+
+	// Close releases the log. Calls after it return ErrClosed, and so do
+	// the Next calls of its subscriptions. Close is idempotent.
+	Close() error
+}
+
+// A Subscription delivers a stream's events one at a time, pulled by its
+// reader: Next returns the next event when there is one.
+//
+// Back-pressure is therefore built in. A reader that is slow just calls
+// Next later; nothing is lost, because the subscription is a cursor into
+// the stream, not a queue, and nothing piles up on its behalf. An
+// implementation may buffer a little ahead of its reader (a network
+// subscription must), but a bounded amount.
+//
+// A Subscription is meant for one reading goroutine; Close may be called
+// from any goroutine, at any time, and is idempotent.
+type Subscription interface {
+	// Next blocks until the next event is available and returns it. It
+	// returns ctx.Err() if ctx is done first, ErrClosed once the
+	// subscription or its log is closed, and ErrStreamDeleted if the
+	// stream is deleted. After ctx.Err() Next may be called again and
+	// resumes where it stopped; after any other error the subscription is
+	// finished.
+	Next(ctx context.Context) (Recorded, error)
+	// Close ends the subscription and releases what it holds; a Next
+	// waiting in another goroutine returns ErrClosed.
+	Close() error
+}
+
+// A Deleter is a Log whose streams can be deleted: after Delete the stream
+// refuses appends, reads and subscriptions with ErrStreamDeleted, for ever
+// (EventStoreDB calls this a tombstone). It is optional: ask with a type
+// assertion.
+//
+//	if d, ok := log.(eventlog.Deleter); ok { … }
+type Deleter interface {
+	// Delete deletes stream if it is in the state expected says; errors
+	// as for Append.
+	Delete(ctx context.Context, stream string, expected Expected) error
+}
+
+// A Revision is the position of an event in its stream: 0 for the first
+// event. Reads and subscriptions take one to say where to start.
+type Revision uint64
+
+// Start and End are the revisions a read or subscription starts from to
+// mean "the first event" and "after the last event".
+const (
+	Start Revision = 0
+	End   Revision = math.MaxUint64
+)
+
+// String returns the number, or "end".
+func (r Revision) String() string {
+	if r == End {
+		return "end"
+	}
+	return strconv.FormatUint(uint64(r), 10)
+}
+
+// A Direction says which way a read goes.
+type Direction int
+
+// The two directions of a read.
+const (
+	Forwards Direction = iota
+	Backwards
+)
+
+// String returns "forwards" or "backwards".
+func (d Direction) String() string {
+	switch d {
+	case Forwards:
+		return "forwards"
+	case Backwards:
+		return "backwards"
+	}
+	return "Direction(" + strconv.Itoa(int(d)) + ")"
+}
+
+// Expected is the state an append expects its stream to be in: the
+// optimistic-concurrency check. Use Any, NoStream, StreamExists or
+// Exact(revision).
+//
+// Exact is what makes a log an ordering service: two miners that both
+// saw block 41 as the last both append block 42 with Exact(41); the first
+// wins, the second gets a *WrongExpectedRevisionError and knows it lost.
+type Expected int64
+
+// The expectations that name no revision.
+const (
+	// Any appends whatever the stream's state.
+	Any Expected = -1
+	// NoStream appends only if the stream has no events yet.
+	NoStream Expected = -2
+	// StreamExists appends only if the stream has at least one event.
+	StreamExists Expected = -3
+)
+
+// Exact expects the stream's last event to be at revision rev. Revisions
+// beyond math.MaxInt64 cannot be expected and give an expectation no
+// stream meets.
+func Exact(rev Revision) Expected {
+	if rev > math.MaxInt64 {
+		return invalidExpected
+	}
+	return Expected(rev)
+}
+
+// invalidExpected is an expectation that always fails.
+const invalidExpected Expected = math.MinInt64
+
+// Revision returns the revision Exact named, and false for Any, NoStream
+// and StreamExists.
+func (e Expected) Revision() (Revision, bool) {
+	if e < 0 {
+		return 0, false
+	}
+	return Revision(e), true
+}
+
+// String returns "any", "no stream", "stream exists", or the revision.
+func (e Expected) String() string {
+	switch e {
+	case Any:
+		return "any"
+	case NoStream:
+		return "no stream"
+	case StreamExists:
+		return "stream exists"
+	}
+	if e < 0 {
+		return "invalid"
+	}
+	return strconv.FormatInt(int64(e), 10)
+}
+
+// An Event is what an application appends: an envelope around a JSON
+// payload.
+type Event struct {
+	// ID identifies the event. Appending the same ID again at the same
+	// position is a no-op, so derive it from the content (a UUIDv5, say)
+	// and a retried append is safe. The zero UUID is invalid.
+	ID uuid.UUID
+	// Type names the payload's kind, e.g. "BlockMined"; not empty.
+	Type string
+	// Data is the payload, a JSON value.
+	Data []byte
+	// Metadata is optional JSON about the event (who wrote it, say);
+	// empty for none. Logs return empty metadata as nil.
+	Metadata []byte
+}
+
+// A Recorded event is an Event as the log stored it: with its stream, its
+// revision in that stream, and when the log recorded it.
+type Recorded struct {
+	Event
+	Stream   string
+	Revision Revision
+	Time     time.Time // when the log recorded the event, UTC
+}
+
+// String returns "stream@revision Type", for logs.
+func (r Recorded) String() string {
+	return fmt.Sprintf("%s@%d %s", r.Stream, r.Revision, r.Type)
+}
+
+// AppendResult says where an append left its stream.
+type AppendResult struct {
+	// NextExpected is the revision of the last event written: what the
+	// next append should pass as Exact(NextExpected).
+	NextExpected Revision
+}
+
+// MaxAppendSize bounds one append, counted as EventStoreDB counts it:
+// for each event len(Data) + len(Metadata) + 2·len(Type). Every
+// implementation refuses more with ErrTooLarge, so code that works on the
+// in-memory log works on EventStoreDB.
+const MaxAppendSize = 1 << 20
+
+// AppendSize returns the size of events as MaxAppendSize counts it.
+func AppendSize(events ...Event) int {
+	n := 0
+	for _, e := range events {
+		n += len(e.Data) + len(e.Metadata) + 2*len(e.Type)
+	}
+	return n
+}
