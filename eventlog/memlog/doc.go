@@ -1,0 +1,27 @@
+// Package memlog is an in-memory [eventlog.Log]: the event log every demo
+// app embeds by default, and the one tests use.
+//
+// It keeps each stream as a slice of recorded events behind one mutex.
+// Appends check the expected revision and EventStoreDB's idempotency rules
+// under the lock, then wake the stream's subscribers by closing a channel.
+// A subscription is only a cursor: Next returns the event at the cursor
+// if the stream has it, and otherwise waits for that channel. So a slow
+// subscriber costs nothing while it is slow, a fast one never polls, and
+// closing a log or a subscription leaves no goroutine behind — memlog
+// starts none.
+//
+//	log := memlog.New(memlog.Config{})
+//	defer log.Close()
+//	res, err := log.Append(ctx, "blocks", eventlog.NoStream, event)
+//
+// Nothing is kept when the process ends. For a log that survives, run
+// EventStoreDB and use eventlog/esdb; the same code works on both.
+//
+// # Errors
+//
+// The errors of package eventlog, wrapped: [eventlog.ErrWrongExpectedRevision]
+// (as a *eventlog.WrongExpectedRevisionError), [eventlog.ErrStreamNotFound],
+// [eventlog.ErrStreamDeleted], [eventlog.ErrEmptyAppend],
+// [eventlog.ErrInvalid], [eventlog.ErrTooLarge], [eventlog.ErrClosed]; and
+// ctx.Err() when a context ends first.
+package memlog

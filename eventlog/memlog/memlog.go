@@ -1,0 +1,384 @@
+package memlog
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/eventlog"
+)
+
+// Config configures a [Log]. The zero Config is ready to use.
+type Config struct {
+	// Now stamps recorded events; nil means time.Now.
+	Now func() time.Time
+}
+
+// Log is an [eventlog.Log] held in memory: a map of streams, each a slice
+// of recorded events, behind one read-write mutex. It is a real
+// implementation, not a mock: it passes the same conformance suite as the
+// EventStoreDB adapter, including idempotent appends, deletion and
+// catch-up subscriptions.
+//
+// It copies event data on the way in and on the way out, so neither the
+// caller's slices nor the stored events can change behind anyone's back.
+// It starts no goroutines: subscribers wait on a channel that each append
+// to their stream closes, so they are woken by notification, never by
+// polling, and an abandoned subscription holds nothing but a cursor.
+//
+// A Log is safe for concurrent use. Its events live as long as it does;
+// it is meant for demos and tests, not for data that must survive a
+// restart.
+type Log struct {
+	now func() time.Time
+
+	mu      sync.RWMutex
+	streams map[string]*stream
+	closed  bool
+	done    chan struct{} // closed by Close
+}
+
+var (
+	_ eventlog.Log     = (*Log)(nil)
+	_ eventlog.Deleter = (*Log)(nil)
+)
+
+// stream is one stream's state. Its fields are guarded by Log.mu.
+type stream struct {
+	events  []eventlog.Recorded
+	ids     map[uuid.UUID]eventlog.Revision // first revision of each event ID
+	deleted bool
+	// changed is closed, and replaced, whenever the stream changes: every
+	// subscriber waiting for a new event waits on it.
+	changed chan struct{}
+}
+
+// New returns an empty log.
+func New(cfg Config) *Log {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Log{now: now, streams: make(map[string]*stream), done: make(chan struct{})}
+}
+
+// last returns the stream's last revision as an expectation: NoStream if
+// it has no events.
+func (s *stream) last() eventlog.Expected {
+	if s == nil || len(s.events) == 0 {
+		return eventlog.NoStream
+	}
+	return eventlog.Exact(eventlog.Revision(len(s.events) - 1))
+}
+
+// notify wakes every subscriber waiting on the stream.
+func (s *stream) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// streamFor returns the named stream, creating it empty if it is new.
+func (l *Log) streamFor(name string) *stream {
+	s := l.streams[name]
+	if s == nil {
+		s = &stream{ids: make(map[uuid.UUID]eventlog.Revision), changed: make(chan struct{})}
+		l.streams[name] = s
+	}
+	return s
+}
+
+// Append implements [eventlog.Log]; its idempotency follows EventStoreDB's
+// rules (see the eventlog package).
+func (l *Log) Append(ctx context.Context, name string, expected eventlog.Expected, events ...eventlog.Event) (eventlog.AppendResult, error) {
+	if err := ctx.Err(); err != nil {
+		return eventlog.AppendResult{}, err
+	}
+	if err := eventlog.CheckAppend(name, events); err != nil {
+		return eventlog.AppendResult{}, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return eventlog.AppendResult{}, eventlog.ErrClosed
+	}
+	s := l.streams[name]
+	if s != nil && s.deleted {
+		return eventlog.AppendResult{}, fmt.Errorf("stream %q: %w", name, eventlog.ErrStreamDeleted)
+	}
+	wrong := func() error {
+		return &eventlog.WrongExpectedRevisionError{Stream: name, Expected: expected, Actual: s.last()}
+	}
+	if res, done, err := checkExpected(s, expected, events, wrong); done {
+		return res, err
+	}
+
+	s = l.streamFor(name)
+	at := l.now().UTC()
+	for _, e := range events {
+		rev := eventlog.Revision(len(s.events))
+		s.events = append(s.events, eventlog.Recorded{Event: copyEvent(e), Stream: name, Revision: rev, Time: at})
+		if _, seen := s.ids[e.ID]; !seen {
+			s.ids[e.ID] = rev
+		}
+	}
+	s.notify()
+	return eventlog.AppendResult{NextExpected: eventlog.Revision(len(s.events) - 1)}, nil
+}
+
+// checkExpected decides an append against the stream's state s (nil if it
+// has never been written). done is false if the events must be appended;
+// otherwise the append ends with res and err: an idempotent success, or
+// the error wrong returns.
+func checkExpected(s *stream, expected eventlog.Expected, events []eventlog.Event, wrong func() error) (res eventlog.AppendResult, done bool, err error) {
+	cur := int64(-1) // the last revision, -1 for none
+	if s != nil {
+		cur = int64(len(s.events)) - 1
+	}
+	switch expected {
+	case eventlog.StreamExists, eventlog.Any:
+		if expected == eventlog.StreamExists && cur < 0 {
+			return res, true, wrong()
+		}
+		// Idempotency by ID: a batch whose first ID the stream already
+		// holds is a retry if it holds all of them, a conflict otherwise.
+		if s == nil {
+			return res, false, nil
+		}
+		if _, known := s.ids[events[0].ID]; !known {
+			return res, false, nil
+		}
+		var last eventlog.Revision
+		for _, e := range events {
+			rev, known := s.ids[e.ID]
+			if !known {
+				return res, true, wrong()
+			}
+			last = rev
+		}
+		return eventlog.AppendResult{NextExpected: last}, true, nil
+	}
+
+	e := int64(-1) // NoStream expects the last revision to be -1
+	if rev, ok := expected.Revision(); ok {
+		e = int64(rev)
+	} else if expected != eventlog.NoStream {
+		return res, true, wrong() // an invalid expectation no stream meets
+	}
+	switch {
+	case e == cur:
+		return res, false, nil
+	case e > cur:
+		return res, true, wrong()
+	}
+	// e < cur: a retry of an append that already happened at e+1…, if the
+	// events there have these IDs, in this order.
+	for i, ev := range events {
+		pos := e + 1 + int64(i)
+		if pos > cur || s.events[pos].ID != ev.ID {
+			return res, true, wrong()
+		}
+	}
+	return eventlog.AppendResult{NextExpected: eventlog.Revision(e + int64(len(events)))}, true, nil
+}
+
+// Read implements [eventlog.Log].
+func (l *Log) Read(ctx context.Context, name string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := eventlog.CheckStreamName(name); err != nil {
+		return nil, err
+	}
+	if max < 1 {
+		return nil, fmt.Errorf("%w: read max %d, want ≥ 1", eventlog.ErrInvalid, max)
+	}
+	if dir != eventlog.Forwards && dir != eventlog.Backwards {
+		return nil, fmt.Errorf("%w: direction %v", eventlog.ErrInvalid, dir)
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return nil, eventlog.ErrClosed
+	}
+	s := l.streams[name]
+	switch {
+	case s != nil && s.deleted:
+		return nil, fmt.Errorf("stream %q: %w", name, eventlog.ErrStreamDeleted)
+	case s == nil || len(s.events) == 0:
+		return nil, fmt.Errorf("stream %q: %w", name, eventlog.ErrStreamNotFound)
+	}
+	n := uint64(len(s.events))
+	var out []eventlog.Recorded
+	if dir == eventlog.Forwards {
+		if uint64(from) >= n {
+			return []eventlog.Recorded{}, nil
+		}
+		end := min(n, uint64(from)+uint64(max)) // from < n, so no overflow
+		out = make([]eventlog.Recorded, 0, end-uint64(from))
+		for _, r := range s.events[from:end] {
+			out = append(out, copyRecorded(r))
+		}
+		return out, nil
+	}
+	start := min(uint64(from), n-1)
+	count := min(start+1, uint64(max))
+	out = make([]eventlog.Recorded, 0, count)
+	for i := range count {
+		out = append(out, copyRecorded(s.events[start-i]))
+	}
+	return out, nil
+}
+
+// Subscribe implements [eventlog.Log]. The subscription is a cursor into
+// the stream; see [eventlog.Subscription] on back-pressure.
+func (l *Log) Subscribe(ctx context.Context, name string, from eventlog.Revision) (eventlog.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := eventlog.CheckStreamName(name); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, eventlog.ErrClosed
+	}
+	s := l.streamFor(name)
+	if s.deleted {
+		return nil, fmt.Errorf("stream %q: %w", name, eventlog.ErrStreamDeleted)
+	}
+	next := from
+	if from == eventlog.End {
+		next = eventlog.Revision(len(s.events))
+	}
+	return &subscription{log: l, stream: s, name: name, next: next, done: make(chan struct{})}, nil
+}
+
+// Delete implements [eventlog.Deleter]: the stream becomes a tombstone.
+func (l *Log) Delete(ctx context.Context, name string, expected eventlog.Expected) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := eventlog.CheckStreamName(name); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return eventlog.ErrClosed
+	}
+	s := l.streams[name]
+	if s != nil && s.deleted {
+		return fmt.Errorf("stream %q: %w", name, eventlog.ErrStreamDeleted)
+	}
+	if !meets(s.last(), expected) {
+		return &eventlog.WrongExpectedRevisionError{Stream: name, Expected: expected, Actual: s.last()}
+	}
+	s = l.streamFor(name)
+	s.deleted = true
+	s.notify()
+	return nil
+}
+
+// meets reports whether a stream whose last revision is actual (NoStream
+// or Exact) meets the expectation, without idempotency.
+func meets(actual, expected eventlog.Expected) bool {
+	switch expected {
+	case eventlog.Any:
+		return true
+	case eventlog.StreamExists:
+		return actual != eventlog.NoStream
+	}
+	return actual == expected
+}
+
+// Close implements [eventlog.Log]: every later call, and every waiting
+// Next, returns eventlog.ErrClosed.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.closed = true
+		close(l.done)
+	}
+	return nil
+}
+
+// subscription is a cursor into one stream.
+type subscription struct {
+	log    *Log
+	stream *stream
+	name   string
+	next   eventlog.Revision // only the reading goroutine touches it
+
+	closeOnce sync.Once
+	done      chan struct{}
+}
+
+// Next implements [eventlog.Subscription].
+func (s *subscription) Next(ctx context.Context) (eventlog.Recorded, error) {
+	for {
+		r, wait, err := s.poll()
+		if err != nil || wait == nil {
+			return r, err
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return eventlog.Recorded{}, ctx.Err()
+		case <-s.done:
+			return eventlog.Recorded{}, eventlog.ErrClosed
+		case <-s.log.done:
+			return eventlog.Recorded{}, eventlog.ErrClosed
+		}
+	}
+}
+
+// poll returns the next event if there is one, or else the channel to wait
+// on for a change.
+func (s *subscription) poll() (eventlog.Recorded, <-chan struct{}, error) {
+	s.log.mu.RLock()
+	defer s.log.mu.RUnlock()
+	select {
+	case <-s.done:
+		return eventlog.Recorded{}, nil, eventlog.ErrClosed
+	default:
+	}
+	if s.log.closed {
+		return eventlog.Recorded{}, nil, eventlog.ErrClosed
+	}
+	if uint64(s.next) < uint64(len(s.stream.events)) {
+		r := copyRecorded(s.stream.events[s.next])
+		s.next++
+		return r, nil, nil
+	}
+	if s.stream.deleted {
+		return eventlog.Recorded{}, nil, fmt.Errorf("stream %q: %w", s.name, eventlog.ErrStreamDeleted)
+	}
+	return eventlog.Recorded{}, s.stream.changed, nil
+}
+
+// Close implements [eventlog.Subscription].
+func (s *subscription) Close() error {
+	s.closeOnce.Do(func() { close(s.done) })
+	return nil
+}
+
+func copyEvent(e eventlog.Event) eventlog.Event {
+	e.Data = bytes.Clone(e.Data)
+	if len(e.Metadata) == 0 {
+		e.Metadata = nil
+	} else {
+		e.Metadata = bytes.Clone(e.Metadata)
+	}
+	return e
+}
+
+func copyRecorded(r eventlog.Recorded) eventlog.Recorded {
+	r.Event = copyEvent(r.Event)
+	return r
+}
