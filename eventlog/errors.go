@@ -76,6 +76,23 @@ func CheckStreamName(name string) error {
 	return nil
 }
 
+// CheckRead returns the error a read of stream must give before it
+// touches the log: ErrInvalid for a bad stream name, a max below 1, or an
+// unknown direction. Implementations call it so that they all refuse the
+// same reads.
+func CheckRead(stream string, dir Direction, max int) error {
+	if err := CheckStreamName(stream); err != nil {
+		return err
+	}
+	if max < 1 {
+		return fmt.Errorf("%w: read max %d, want ≥ 1", ErrInvalid, max)
+	}
+	if dir != Forwards && dir != Backwards {
+		return fmt.Errorf("%w: direction %v", ErrInvalid, dir)
+	}
+	return nil
+}
+
 // CheckAppend returns the error an append of events to stream must give
 // before it touches the log: ErrInvalid for a bad stream name, a zero
 // event ID, an empty type, or Data or Metadata that is not JSON;

@@ -27,7 +27,8 @@ type Log interface {
 	// nothing and returns the first append's result. With Exact or
 	// NoStream this is checked event by event at the position the
 	// expectation names; with Any or StreamExists, by the IDs the stream
-	// already holds.
+	// already holds: if it holds the batch's first ID it must hold them
+	// all, or the append fails with a *WrongExpectedRevisionError.
 	//
 	// Errors: a *WrongExpectedRevisionError (errors.Is
 	// ErrWrongExpectedRevision) if the stream is not as expected;
@@ -57,7 +58,8 @@ type Log interface {
 	Subscribe(ctx context.Context, stream string, from Revision) (Subscription, error)
 
 	// Close releases the log. Calls after it return ErrClosed, and so do
-	// the Next calls of its subscriptions. Close is idempotent.
+	// the Next calls of its subscriptions. Close is idempotent: later
+	// calls return nil.
 	Close() error
 }
 
@@ -74,14 +76,16 @@ type Log interface {
 // from any goroutine, at any time, and is idempotent.
 type Subscription interface {
 	// Next blocks until the next event is available and returns it. It
-	// returns ctx.Err() if ctx is done first, ErrClosed once the
-	// subscription or its log is closed, and ErrStreamDeleted if the
-	// stream is deleted. After ctx.Err() Next may be called again and
-	// resumes where it stopped; after any other error the subscription is
-	// finished.
+	// returns ctx.Err() if ctx is done first; ErrClosed once the
+	// subscription or its log is closed, even if events are waiting; and
+	// ErrStreamDeleted once the stream is deleted (perhaps after some of
+	// the events it held). After ctx.Err() Next may be called again and
+	// resumes where it stopped, losing nothing; after any other error the
+	// subscription is finished.
 	Next(ctx context.Context) (Recorded, error)
 	// Close ends the subscription and releases what it holds; a Next
-	// waiting in another goroutine returns ErrClosed.
+	// waiting in another goroutine returns ErrClosed. Close is idempotent
+	// (later calls return nil), also after the log is closed.
 	Close() error
 }
 
@@ -93,7 +97,8 @@ type Subscription interface {
 //	if d, ok := log.(eventlog.Deleter); ok { … }
 type Deleter interface {
 	// Delete deletes stream if it is in the state expected says; errors
-	// as for Append.
+	// as for Append. A stream that was never written can be deleted too
+	// (with Any or NoStream): its name is then used up.
 	Delete(ctx context.Context, stream string, expected Expected) error
 }
 

@@ -3,6 +3,7 @@ package eventlog
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // WithPrefix returns a Log that keeps each stream s of its callers as
@@ -10,6 +11,11 @@ import (
 // EventStoreDB without seeing each other's streams. Callers never see the
 // prefix: they name streams without it, and Recorded.Stream comes back
 // without it. If log is a Deleter, so is the result. Close closes log.
+//
+// The prefix counts towards MaxStreamNameLen: names may be at most
+// MaxStreamNameLen − len(prefix) bytes, which [NameLimit] reports. Error
+// messages other than a *WrongExpectedRevisionError may show the stored,
+// prefixed name.
 func WithPrefix(log Log, prefix string) Log {
 	p := prefixed{log: log, prefix: prefix}
 	if d, ok := log.(Deleter); ok {
@@ -23,22 +29,52 @@ type prefixed struct {
 	prefix string
 }
 
-func (p prefixed) Append(ctx context.Context, stream string, expected Expected, events ...Event) (AppendResult, error) {
-	if err := CheckStreamName(stream); err != nil {
-		return AppendResult{}, err
+// MaxStreamNameLen returns the longest name the view accepts.
+func (p prefixed) MaxStreamNameLen() int { return MaxStreamNameLen - len(p.prefix) }
+
+// NameLimit returns the longest stream name log accepts: MaxStreamNameLen,
+// unless log says otherwise with a method MaxStreamNameLen() int (as the
+// views of WithPrefix do).
+func NameLimit(log Log) int {
+	if l, ok := log.(interface{ MaxStreamNameLen() int }); ok {
+		return l.MaxStreamNameLen()
 	}
-	res, err := p.log.Append(ctx, p.prefix+stream, expected, events...)
+	return MaxStreamNameLen
+}
+
+// unprefix gives a *WrongExpectedRevisionError about the stored stream
+// the caller's name for it.
+func (p prefixed) unprefix(err error, stream string) error {
 	var wrong *WrongExpectedRevisionError
 	if errors.As(err, &wrong) && wrong.Stream == p.prefix+stream {
 		unprefixed := *wrong
 		unprefixed.Stream = stream
-		return res, &unprefixed
+		return &unprefixed
 	}
-	return res, err
+	return err
+}
+
+// check refuses a name that is invalid or too long once prefixed.
+func (p prefixed) check(stream string) error {
+	if err := CheckStreamName(stream); err != nil {
+		return err
+	}
+	if len(stream) > p.MaxStreamNameLen() {
+		return fmt.Errorf("%w: stream name of %d bytes, want at most %d (MaxStreamNameLen less the prefix)", ErrInvalid, len(stream), p.MaxStreamNameLen())
+	}
+	return nil
+}
+
+func (p prefixed) Append(ctx context.Context, stream string, expected Expected, events ...Event) (AppendResult, error) {
+	if err := p.check(stream); err != nil {
+		return AppendResult{}, err
+	}
+	res, err := p.log.Append(ctx, p.prefix+stream, expected, events...)
+	return res, p.unprefix(err, stream)
 }
 
 func (p prefixed) Read(ctx context.Context, stream string, from Revision, dir Direction, max int) ([]Recorded, error) {
-	if err := CheckStreamName(stream); err != nil {
+	if err := p.check(stream); err != nil {
 		return nil, err
 	}
 	recs, err := p.log.Read(ctx, p.prefix+stream, from, dir, max)
@@ -49,7 +85,7 @@ func (p prefixed) Read(ctx context.Context, stream string, from Revision, dir Di
 }
 
 func (p prefixed) Subscribe(ctx context.Context, stream string, from Revision) (Subscription, error) {
-	if err := CheckStreamName(stream); err != nil {
+	if err := p.check(stream); err != nil {
 		return nil, err
 	}
 	sub, err := p.log.Subscribe(ctx, p.prefix+stream, from)
@@ -67,10 +103,10 @@ type prefixedDeleter struct {
 }
 
 func (p prefixedDeleter) Delete(ctx context.Context, stream string, expected Expected) error {
-	if err := CheckStreamName(stream); err != nil {
+	if err := p.check(stream); err != nil {
 		return err
 	}
-	return p.d.Delete(ctx, p.prefix+stream, expected)
+	return p.unprefix(p.d.Delete(ctx, p.prefix+stream, expected), stream)
 }
 
 type prefixedSub struct {

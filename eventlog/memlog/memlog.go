@@ -190,14 +190,8 @@ func (l *Log) Read(ctx context.Context, name string, from eventlog.Revision, dir
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := eventlog.CheckStreamName(name); err != nil {
+	if err := eventlog.CheckRead(name, dir, max); err != nil {
 		return nil, err
-	}
-	if max < 1 {
-		return nil, fmt.Errorf("%w: read max %d, want ≥ 1", eventlog.ErrInvalid, max)
-	}
-	if dir != eventlog.Forwards && dir != eventlog.Backwards {
-		return nil, fmt.Errorf("%w: direction %v", eventlog.ErrInvalid, dir)
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()

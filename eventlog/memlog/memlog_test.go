@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 )
 
@@ -71,4 +72,14 @@ func TestReadRejectsUnknownDirection(t *testing.T) {
 	require.NoError(t, err)
 	_, err = log.Read(context.Background(), "s", eventlog.Start, eventlog.Direction(7), 1)
 	assert.ErrorIs(t, err, eventlog.ErrInvalid)
+}
+
+func TestConformance(t *testing.T) {
+	eventlogtest.Run(t, func(*testing.T) eventlog.Log { return memlog.New(memlog.Config{}) })
+}
+
+func TestConformanceWithPrefix(t *testing.T) {
+	eventlogtest.Run(t, func(*testing.T) eventlog.Log {
+		return eventlog.WithPrefix(memlog.New(memlog.Config{}), "course-42/")
+	})
 }

@@ -1,0 +1,86 @@
+// Package eventlogtest is the conformance suite of the [eventlog.Log]
+// contract, in the manner of testing/slogtest and x/net/nettest: every
+// implementation runs it, and passes it, before anything is built on it.
+//
+// # Running it
+//
+// Call [Run] from a test of your package with a function that returns a
+// new log:
+//
+//	func TestConformance(t *testing.T) {
+//		eventlogtest.Run(t, func(t *testing.T) eventlog.Log {
+//			return mylog.New()
+//		})
+//	}
+//
+// Run makes one subtest per rule, named for the rule, and calls newLog
+// for each, so every rule starts from a fresh log; table-driven rules
+// make one subtest (and one log) per row. Run closes each log when its
+// subtest ends; newLog may also close it (Close is idempotent), may
+// register clean-ups of its own, and may skip: a log of a server that is
+// not there should skip with the reason, e.g. "EVENTSTORE_URL not set".
+//
+// A log may be a view of shared state, such as one EventStoreDB server
+// for many runs: every case names its streams "eventlogtest-<case>-<uuid>"
+// and looks at no others, so runs neither see nor disturb each other.
+// Run with -run to pick rules, e.g. -run 'Conformance/ReadWindows'.
+//
+// # What it checks
+//
+//   - Appending: revisions 0, 1, 2, … in append order across single
+//     events and batches; each expectation (Any, NoStream, StreamExists,
+//     Exact) when it holds and when it does not, the latter with a
+//     [*eventlog.WrongExpectedRevisionError] giving the stream, both
+//     states, and nothing written; AppendResult.NextExpected.
+//   - Idempotency: the same event IDs appended again at the same position
+//     are a no-op that returns the first result, right away or after
+//     later events, for every expectation; a batch that starts the same
+//     but differs later is refused.
+//   - Arguments: bad stream names, bad events, empty appends and bad read
+//     counts give [eventlog.ErrInvalid] or [eventlog.ErrEmptyAppend]; an
+//     append of exactly [eventlog.MaxAppendSize] (a 1 MiB event) is
+//     stored whole and one byte more gives [eventlog.ErrTooLarge]; refused
+//     appends write nothing, not even part of a batch.
+//   - Reading: forwards and backwards, from Start, End, a revision in the
+//     middle or past the end, with max below and above what is left;
+//     every field of [eventlog.Recorded] (Time set and UTC, empty
+//     metadata as nil); [eventlog.ErrStreamNotFound]; streams kept apart;
+//     the log copying what it is given and what it hands out.
+//   - Names: Unicode names, compared byte for byte; the longest name; a
+//     prefix added by [eventlog.WithPrefix] is invisible to its callers.
+//   - Subscribing: from Start, a revision (inclusive), the last revision,
+//     End and past the end, on streams that exist and that do not yet,
+//     while another goroutine appends: every event once, in order; from
+//     End while appends race with Subscribe; a reader that falls hundreds
+//     of events behind; a subscription outliving Subscribe's context.
+//   - Concurrency: writers racing with Exact get one winner per revision
+//     and the losers a WrongExpectedRevisionError with a later Actual;
+//     writers appending batches with Any get atomic batches in their own
+//     order, and every subscriber sees the order Read does.
+//   - Contexts and closing: Next returns ctx.Err() and the next Next
+//     resumes without loss, even when cancellation races with an append;
+//     a call with a done context does all of its work or none;
+//     Subscription.Close and Log.Close end a waiting Next with
+//     [eventlog.ErrClosed], every later call gets ErrClosed, and Close is
+//     idempotent.
+//   - Deleting, if the log is an [eventlog.Deleter] (skipped otherwise):
+//     Delete checks its expectation like Append; a deleted stream refuses
+//     appends, retries, reads, subscriptions and deletes with
+//     [eventlog.ErrStreamDeleted]; its subscriptions end with it.
+//
+// # The watchdog
+//
+// Every call the suite makes to a log runs under a watchdog: it gets a
+// context that expires after 30 seconds, and a call still running 5
+// seconds after its context ended is abandoned. Either way the call
+// fails with an error naming the case and the method, so a log that
+// deadlocks, or ignores its contexts, fails the case instead of stalling
+// the test binary until go test's timeout. An abandoned call's goroutine
+// is left behind; every other goroutine the suite starts is joined before
+// its case ends, so a leak checker such as goleak in the implementation's
+// TestMain sees only the log's own goroutines.
+//
+// No case waits by sleeping: goroutines meet on channels, contexts and
+// errgroups, and the racing cases assert only what must hold however the
+// race goes, so the suite gives the same verdict on every run.
+package eventlogtest
