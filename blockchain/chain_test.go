@@ -316,3 +316,15 @@ func TestBlockIsImmutable(t *testing.T) {
 	assert.Equal(t, uint64(42), sealed.Header().Nonce)
 	assert.Equal(t, h2.Hash(), sealed.Hash())
 }
+
+func TestParseErrorCode(t *testing.T) {
+	for _, c := range blockchain.ErrorCodes() {
+		got, ok := blockchain.ParseErrorCode(c.String())
+		assert.True(t, ok, c.String())
+		assert.Equal(t, c, got)
+	}
+	for _, bad := range []string{"", "unknown", "Bad-Height", "ErrorCode(3)"} {
+		_, ok := blockchain.ParseErrorCode(bad)
+		assert.False(t, ok, "%q", bad)
+	}
+}

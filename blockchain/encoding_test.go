@@ -124,6 +124,9 @@ func TestDecodeRejects(t *testing.T) {
 		{"tx json: trailing data", func() error {
 			return new(blockchain.Transaction).UnmarshalJSON([]byte(txJSON(func(s string) string { return s + ` {}` })))
 		}, blockchain.ErrMalformed},
+		{"tx json: trailing non-JSON space", func() error {
+			return new(blockchain.Transaction).UnmarshalJSON([]byte(txJSON(func(s string) string { return s + "\u00a0" })))
+		}, blockchain.ErrMalformed},
 		{"tx json: float amount", func() error {
 			return json.Unmarshal([]byte(txJSON(func(s string) string { return strings.Replace(s, `125`, `1.5`, 1) })), new(blockchain.Transaction))
 		}, blockchain.ErrMalformed},

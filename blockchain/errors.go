@@ -117,6 +117,19 @@ func (c ErrorCode) String() string {
 // Error makes a code usable as an errors.Is target. It returns [ErrorCode.String].
 func (c ErrorCode) Error() string { return c.String() }
 
+// ParseErrorCode returns the code whose String is name, such as
+// ErrBadMerkleRoot for "bad-merkle-root", and false if there is none.
+// Events and logs store codes by name, since the numbers may change as
+// codes are added.
+func ParseErrorCode(name string) (ErrorCode, bool) {
+	for c := ErrUnknown + 1; c < numErrorCodes; c++ {
+		if errorCodeNames[c] == name {
+			return c, true
+		}
+	}
+	return ErrUnknown, false
+}
+
 // ErrorCodes returns every code except ErrUnknown, in declaration order.
 func ErrorCodes() []ErrorCode {
 	codes := make([]ErrorCode, 0, numErrorCodes-1)

@@ -1,0 +1,373 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/eventlog"
+)
+
+// Encode returns the event that carries p: its Type is p.EventType(), its
+// Data the JSON payload of schema version [SchemaVersion], and its ID the
+// one derived from p's content (see [Namespace]), so encoding the same
+// content twice gives the same event. Metadata is left empty for the
+// caller to fill; it is not part of the ID.
+//
+// p must be one of the six payload values. Encode returns an error
+// wrapping [ErrUnknownType] for anything else (a pointer to a payload, or
+// nil), and one wrapping [ErrMalformed] for a payload Decode would refuse:
+// an Attempt below 1, negative Attempts, an empty MinerID or Reason, an
+// unknown Rule, a zero TxID or BlockHash, a nil Block or one not built
+// with blockchain.NewBlock, a zero Transaction, a timestamp outside the
+// years 0 to 9999, or text that is not UTF-8. Encode checks no rule of the
+// chain: a transaction with a negative amount encodes fine.
+func Encode(p Payload) (eventlog.Event, error) {
+	w := newWriter()
+	switch p := p.(type) {
+	case TransactionSubmitted:
+		w.field("tx", p.Tx)
+	case TransactionRebroadcast:
+		w.field("tx", p.Tx)
+		w.field("attempt", p.Attempt)
+	case BlockMined:
+		w.field("block", p.Block)
+		w.field("minerId", p.MinerID)
+	case TransactionVerified:
+		w.field("txId", p.TxID)
+		w.field("blockHash", p.BlockHash)
+		w.field("height", p.Height)
+	case TransactionDropped:
+		w.field("txId", p.TxID)
+		w.field("reason", p.Reason)
+		w.field("attempts", p.Attempts)
+	case BlockRejected:
+		w.field("blockHash", p.BlockHash)
+		w.field("height", p.Height)
+		w.field("rule", p.Rule.String())
+		w.field("reason", p.Reason)
+	default:
+		return eventlog.Event{}, fmt.Errorf("encode %T: %w: want one of the six payload values", p, ErrUnknownType)
+	}
+	// p is now known to be one of the six values, so its methods are safe
+	// to call (on a nil pointer they would panic).
+	if err := p.check(); err != nil {
+		return eventlog.Event{}, fmt.Errorf("encode %s: %w", p.EventType(), err)
+	}
+	data, err := w.bytes()
+	if err != nil {
+		return eventlog.Event{}, fmt.Errorf("encode %s: %w", p.EventType(), err)
+	}
+	return eventlog.Event{ID: eventID(p), Type: p.EventType(), Data: data}, nil
+}
+
+// Decode returns the payload that e carries, as a value of one of the six
+// payload types; type-switch on it. To decode a recorded event, pass its
+// envelope: Decode(r.Event). Metadata is ignored.
+//
+// Decoding is strict: Decode accepts exactly what Encode writes, up to
+// white space, the order of the fields and the spelling of the
+// transactions and blocks inside (which package blockchain decodes). It
+// checks, in this order:
+//
+//  1. e.Type is one of the Type… constants, or the error wraps [ErrUnknownType];
+//  2. e.Data is one JSON object with no repeated field and nothing after
+//     it, or the error wraps [ErrMalformed];
+//  3. its "v" field is exactly 1, or the error wraps [ErrSchemaVersion];
+//  4. every other field is one the type has, present, not null, of the
+//     right kind and within the limits the type's documentation states,
+//     or the error wraps ErrMalformed (and, for a forged hash inside a
+//     transaction or block, a *blockchain.RuleError with code
+//     blockchain.ErrBadHash);
+//  5. e.ID is the ID Encode would give the payload, or the error wraps
+//     [ErrIDMismatch]. An event whose ID does not follow from its content
+//     could take the ID of a real event to come and make that event's
+//     append a silent no-op, so it is never believed.
+//
+// Decode checks no rule of the chain: a BlockMined whose block breaks every
+// rule decodes fine, for the node to reject. It never panics.
+func Decode(e eventlog.Event) (Payload, error) {
+	p, err := decodeData(e.Type, e.Data)
+	if err != nil {
+		return nil, err
+	}
+	if want := eventID(p); e.ID != want {
+		return nil, fmt.Errorf("decode %s: %w: have %s, want %s", e.Type, ErrIDMismatch, e.ID, want)
+	}
+	return p, nil
+}
+
+// decodeData does all of Decode's work but the ID check.
+func decodeData(typ string, data []byte) (Payload, error) {
+	r := newReader(data)
+	var p Payload
+	switch typ {
+	case TypeTransactionSubmitted:
+		p = TransactionSubmitted{Tx: r.tx("tx")}
+	case TypeTransactionRebroadcast:
+		p = TransactionRebroadcast{Tx: r.tx("tx"), Attempt: r.int("attempt")}
+	case TypeBlockMined:
+		p = BlockMined{Block: r.block("block"), MinerID: r.string("minerId")}
+	case TypeTransactionVerified:
+		p = TransactionVerified{TxID: r.uuid("txId"), BlockHash: r.hash("blockHash"), Height: r.uint64("height")}
+	case TypeTransactionDropped:
+		p = TransactionDropped{TxID: r.uuid("txId"), Reason: r.string("reason"), Attempts: r.int("attempts")}
+	case TypeBlockRejected:
+		p = BlockRejected{BlockHash: r.hash("blockHash"), Height: r.uint64("height"), Rule: r.rule("rule"), Reason: r.string("reason")}
+	default:
+		return nil, fmt.Errorf("decode %q: %w", truncate(typ), ErrUnknownType)
+	}
+	if err := r.finish(); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", typ, err)
+	}
+	if err := p.check(); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", typ, err)
+	}
+	return p, nil
+}
+
+// malformed returns an error wrapping ErrMalformed with a formatted detail.
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
+
+// truncate shortens s for an error message: a fuzzer, or an attacker, can
+// make a field or type name as long as an event.
+func truncate(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
+}
+
+// A writer builds a payload's JSON object, field by field, in order,
+// starting with the schema version. The first error sticks.
+type writer struct {
+	buf bytes.Buffer
+	err error
+}
+
+func newWriter() *writer {
+	w := &writer{}
+	w.buf.WriteString(`{"v":` + strconv.Itoa(SchemaVersion))
+	return w
+}
+
+// field appends "name":value, value encoded by encoding/json.
+func (w *writer) field(name string, value any) {
+	if w.err != nil {
+		return
+	}
+	b, err := json.Marshal(value)
+	if err != nil {
+		w.err = malformed("%s: %v", name, err)
+		return
+	}
+	w.buf.WriteString(`,"` + name + `":`)
+	w.buf.Write(b)
+}
+
+// bytes closes the object and returns it, or the first error.
+func (w *writer) bytes() ([]byte, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	w.buf.WriteByte('}')
+	return w.buf.Bytes(), nil
+}
+
+// A reader takes a payload's JSON object apart, field by field, in the
+// way of bufio.Scanner: each method returns the zero value once an error
+// has happened, and finish reports the first error. newReader checks the
+// object and its schema version; finish refuses any field left unread.
+type reader struct {
+	fields map[string]json.RawMessage // the fields not read yet
+	err    error
+}
+
+func newReader(data []byte) *reader {
+	r := &reader{}
+	r.fields, r.err = splitObject(data)
+	if r.err == nil {
+		r.err = r.version()
+	}
+	return r
+}
+
+// splitObject returns the fields of the one JSON object data holds, by
+// exact name. encoding/json alone would match names regardless of case,
+// let a repeated field overwrite the first and a null leave the zero
+// value; reading field by field is how Decode refuses all three.
+func splitObject(data []byte) (map[string]json.RawMessage, error) {
+	// json.Valid checks the syntax of the whole input, trailing data
+	// included, so the walk below only has to look at the structure.
+	if !json.Valid(data) {
+		return nil, malformed("data is not one JSON value")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, malformed("data is not a JSON object")
+	}
+	fields := make(map[string]json.RawMessage)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, malformed("%v", err)
+		}
+		name, ok := tok.(string)
+		if !ok {
+			return nil, malformed("have %v, want a field name", tok)
+		}
+		if _, dup := fields[name]; dup {
+			return nil, malformed("field %q appears twice", truncate(name))
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, malformed("field %q: %v", truncate(name), err)
+		}
+		fields[name] = value
+	}
+	return fields, nil
+}
+
+// version consumes the "v" field and refuses any version but SchemaVersion.
+// This is where a version 2 would branch.
+func (r *reader) version() error {
+	v, ok := r.fields["v"]
+	if !ok {
+		return fmt.Errorf("%w: no \"v\" field, want %d", ErrSchemaVersion, SchemaVersion)
+	}
+	delete(r.fields, "v")
+	if string(v) != strconv.Itoa(SchemaVersion) {
+		return fmt.Errorf("%w: have %s, want %d", ErrSchemaVersion, truncate(string(v)), SchemaVersion)
+	}
+	return nil
+}
+
+// value decodes field name into v with encoding/json. The field must be
+// present and not null.
+func (r *reader) value(name string, v any) {
+	if r.err != nil {
+		return
+	}
+	raw, ok := r.fields[name]
+	if !ok {
+		r.err = malformed("no %q field", name)
+		return
+	}
+	delete(r.fields, name)
+	if string(raw) == "null" {
+		r.err = malformed("%s: have null", name)
+		return
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		r.err = fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
+	}
+}
+
+func (r *reader) string(name string) string {
+	var s string
+	r.value(name, &s)
+	return s
+}
+
+func (r *reader) int(name string) int {
+	var n int
+	r.value(name, &n)
+	return n
+}
+
+func (r *reader) uint64(name string) uint64 {
+	var n uint64
+	r.value(name, &n)
+	return n
+}
+
+// uuid reads a UUID written the way Encode writes one: 36 characters,
+// lower-case hex. uuid.Parse alone would also take upper case, braces and
+// a "urn:uuid:" prefix.
+func (r *reader) uuid(name string) uuid.UUID {
+	s := r.string(name)
+	if r.err != nil {
+		return uuid.Nil
+	}
+	id, err := uuid.Parse(s)
+	if err == nil && id.String() != s {
+		err = fmt.Errorf("want the form %s", id)
+	}
+	if err != nil {
+		r.err = malformed("%s: %q: %v", name, truncate(s), err)
+		return uuid.Nil
+	}
+	return id
+}
+
+// hash reads a hash written the way Encode writes one: 64 lower-case hex
+// digits.
+func (r *reader) hash(name string) blockchain.Hash {
+	s := r.string(name)
+	if r.err != nil {
+		return blockchain.Hash{}
+	}
+	h, err := blockchain.ParseHash(s)
+	if err == nil && h.String() != s {
+		err = fmt.Errorf("want lower-case hex")
+	}
+	if err != nil {
+		r.err = malformed("%s: %q: %v", name, truncate(s), err)
+		return blockchain.Hash{}
+	}
+	return h
+}
+
+// rule reads an ErrorCode by its name, such as "bad-merkle-root".
+func (r *reader) rule(name string) blockchain.ErrorCode {
+	s := r.string(name)
+	if r.err != nil {
+		return blockchain.ErrUnknown
+	}
+	c, ok := blockchain.ParseErrorCode(s)
+	if !ok {
+		r.err = malformed("%s: have %q, want the name of one of blockchain.ErrorCodes()", name, truncate(s))
+	}
+	return c
+}
+
+// tx reads a transaction; package blockchain checks its hash.
+func (r *reader) tx(name string) blockchain.Transaction {
+	var tx blockchain.Transaction
+	r.value(name, &tx)
+	return tx
+}
+
+// block reads a block; package blockchain checks its hashes.
+func (r *reader) block(name string) *blockchain.Block {
+	b := new(blockchain.Block)
+	r.value(name, b)
+	if r.err != nil {
+		return nil
+	}
+	return b
+}
+
+// finish returns the first error, or an error if a field was not read.
+func (r *reader) finish() error {
+	if r.err != nil {
+		return r.err
+	}
+	if len(r.fields) > 0 {
+		names := make([]string, 0, len(r.fields))
+		for name := range r.fields {
+			names = append(names, strconv.Quote(truncate(name)))
+		}
+		slices.Sort(names)
+		return malformed("unknown field %s", names[0])
+	}
+	return nil
+}

@@ -1,0 +1,348 @@
+package events
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+)
+
+// The event types: what [Encode] writes in eventlog.Event.Type and what
+// [Decode] reads there to know which payload the data holds. They are part
+// of the stored format, so they never change; a new kind of event gets a
+// new name.
+const (
+	// TypeTransactionSubmitted is the type of a [TransactionSubmitted]
+	// (bank → transactions stream).
+	TypeTransactionSubmitted = "TransactionSubmitted"
+	// TypeTransactionRebroadcast is the type of a [TransactionRebroadcast]
+	// (auditor → transactions stream).
+	TypeTransactionRebroadcast = "TransactionRebroadcast"
+	// TypeBlockMined is the type of a [BlockMined] (miner → blocks stream).
+	TypeBlockMined = "BlockMined"
+	// TypeTransactionVerified is the type of a [TransactionVerified]
+	// (auditor → audit stream).
+	TypeTransactionVerified = "TransactionVerified"
+	// TypeTransactionDropped is the type of a [TransactionDropped]
+	// (auditor → audit stream).
+	TypeTransactionDropped = "TransactionDropped"
+	// TypeBlockRejected is the type of a [BlockRejected] (node → audit
+	// stream).
+	TypeBlockRejected = "BlockRejected"
+)
+
+// SchemaVersion is the version of the JSON payloads this package writes,
+// stored in every payload as its "v" field: 1 for every event type today.
+// Decode reads this version only; see the package documentation for how a
+// version 2 would be added.
+const SchemaVersion = 1
+
+// Namespace is the UUID namespace of every event ID: an event's ID is the
+// version-5 UUID (SHA-1) of its type and content key in this namespace,
+// as [Encode] computes it. The value is itself the version-5 UUID of the
+// URL "https://github.com/eventchain/eventchain/blockchain/events" in the
+// URL namespace of RFC 9562, so anyone can recompute it.
+//
+// It is part of the stored format: changing it would give every event a
+// new ID, and Decode would refuse every event already in a log with
+// [ErrIDMismatch]. Treat it as a constant (Go has no constant arrays).
+var Namespace = uuid.MustParse("0212957d-b97e-515c-92e7-76e046941632")
+
+// A Payload is the content of one eventchain event: one of the six types
+// of this package, always as a value, never a pointer — TransactionSubmitted,
+// TransactionRebroadcast, BlockMined, TransactionVerified,
+// TransactionDropped or BlockRejected. [Encode] turns a Payload into an
+// eventlog.Event; [Decode] turns an event back into a Payload, which a
+// caller type-switches on:
+//
+//	switch ev := p.(type) {
+//	case events.BlockMined:
+//		err = chain.Apply(ev.Block)
+//	case events.TransactionSubmitted:
+//		err = pool.Add(ev.Tx)
+//	}
+//
+// The set is closed: the interface has unexported methods, so no other
+// package can add a type that Encode would not know. Payloads are values,
+// safe for concurrent use.
+type Payload interface {
+	// EventType returns the event's type, one of the Type… constants.
+	EventType() string
+
+	// idKey returns the content key the event ID is derived from.
+	idKey() []byte
+	// check returns an error wrapping ErrMalformed if the payload breaks a
+	// limit of the encoding: a number out of range, an empty required
+	// string, a value JSON cannot carry.
+	check() error
+}
+
+// TransactionSubmitted says that the bank accepted a transaction. The bank
+// appends it to the transactions stream; every miner reads it and adds the
+// transaction to its pool.
+//
+// Its ID is derived from the transaction's hash, so a bank that retries an
+// append after a timeout (was it written or not?) writes nothing new: the
+// log sees the same ID again and treats the append as done. The hash, not
+// the transaction ID, is the key because it covers every field: a second,
+// different transaction that reuses an ID is a different event, and the
+// pool, which refuses a known ID, decides what to do with it.
+//
+// A TransactionSubmitted is a value, safe for concurrent use.
+type TransactionSubmitted struct {
+	Tx blockchain.Transaction // the transaction, as the bank built it
+}
+
+// TransactionRebroadcast asks the miners again to include a transaction
+// that has waited too long: the auditor appends it to the transactions
+// stream, where miners read it like a [TransactionSubmitted].
+//
+// Its ID is derived from the transaction's hash and Attempt, so each
+// attempt is one event however often the auditor retries its append, and
+// the next attempt is a new event.
+//
+// A TransactionRebroadcast is a value, safe for concurrent use.
+type TransactionRebroadcast struct {
+	Tx      blockchain.Transaction // the transaction, unchanged
+	Attempt int                    // 1 for the first rebroadcast, then 2, 3, …
+}
+
+// BlockMined publishes a sealed block. A miner appends it to the blocks
+// stream with an exact expected revision, so only one block per height
+// gets in (see package eventlog); every node folds the stream through
+// [blockchain.Chain.Apply].
+//
+// Its ID is derived from the block hash, so a miner's retried append is a
+// no-op. Two miners that seal the very same block (same transactions,
+// time and nonce, as deterministic test miners can) write one event: the
+// second append succeeds without writing, and the chain is the same either
+// way. The block hash is the hash of the header alone; a BlockMined whose
+// transactions do not match the header's Merkle root decodes fine and is
+// refused by the chain's rules (blockchain.ErrBadMerkleRoot), not here.
+//
+// Compare two BlockMined values by Block.Hash(), not with ==, which
+// compares the pointers.
+//
+// A BlockMined is a value, safe for concurrent use: the Block it points
+// to is immutable.
+type BlockMined struct {
+	Block   *blockchain.Block // the sealed block; never nil
+	MinerID string            // who sealed it, e.g. "miner-1"; not empty
+}
+
+// TransactionVerified records that a transaction is included in the chain:
+// the auditor appends it to the audit stream once it sees the transaction
+// in a block the chain accepted, and the bank reports the transaction as
+// included.
+//
+// Its ID is derived from the transaction ID and the block hash, so the
+// auditor can record inclusions again after a restart, or after a lost
+// answer, without writing them twice.
+//
+// A TransactionVerified is a value, safe for concurrent use.
+type TransactionVerified struct {
+	TxID      uuid.UUID       // the transaction's ID; not the zero UUID
+	BlockHash blockchain.Hash // the block that includes it; not zero
+	Height    uint64          // the block's height
+}
+
+// TransactionDropped records that the auditor gave up on a transaction
+// that no block included after Attempts rebroadcasts. The auditor appends
+// it to the audit stream, and the bank reports the transaction as dropped.
+//
+// Its ID is derived from the transaction ID alone: a transaction is
+// dropped once, whatever the reason or count a retried append carries.
+//
+// A TransactionDropped is a value, safe for concurrent use.
+type TransactionDropped struct {
+	TxID     uuid.UUID // the transaction's ID; not the zero UUID
+	Reason   string    // why, for people, e.g. "not included after 5 rebroadcasts"; not empty
+	Attempts int       // rebroadcasts made before giving up; 0 or more
+}
+
+// BlockRejected records that a node refused a block it read in the blocks
+// stream, and which rule the block broke. The node appends it to the audit
+// stream, once; the block stays in the blocks stream, where every honest
+// node skips it.
+//
+// Its ID is derived from the block hash and the rule, so every node that
+// rejects the same block for the same reason writes the same event ID,
+// and the log keeps one event however many nodes record it. Nodes that
+// disagree on the rule (different software versions, say) write two
+// events, which makes the disagreement visible.
+//
+// Rule is the Code of the [*blockchain.RuleError] that Chain.Apply
+// returned. The event stores it by name, such as "bad-merkle-root"
+// (ErrorCode.String), not by number: the name reads well in the log and
+// stays the same when codes are added and renumbered. Decode maps the
+// name back to the code, so a reader can test errors.Is(ev.Rule,
+// blockchain.ErrBadMerkleRoot) or compare ev.Rule == blockchain.ErrBadMerkleRoot.
+//
+// A BlockRejected is a value, safe for concurrent use.
+type BlockRejected struct {
+	BlockHash blockchain.Hash      // the rejected block; not zero
+	Height    uint64               // the height the block claims
+	Rule      blockchain.ErrorCode // the rule it broke; one of blockchain.ErrorCodes()
+	Reason    string               // the error, for people, e.g. "bad-merkle-root: have …, want …"; not empty
+}
+
+// EventType returns [TypeTransactionSubmitted].
+func (TransactionSubmitted) EventType() string { return TypeTransactionSubmitted }
+
+// EventType returns [TypeTransactionRebroadcast].
+func (TransactionRebroadcast) EventType() string { return TypeTransactionRebroadcast }
+
+// EventType returns [TypeBlockMined].
+func (BlockMined) EventType() string { return TypeBlockMined }
+
+// EventType returns [TypeTransactionVerified].
+func (TransactionVerified) EventType() string { return TypeTransactionVerified }
+
+// EventType returns [TypeTransactionDropped].
+func (TransactionDropped) EventType() string { return TypeTransactionDropped }
+
+// EventType returns [TypeBlockRejected].
+func (BlockRejected) EventType() string { return TypeBlockRejected }
+
+// The content keys of the event IDs, as the package documentation lays
+// them out. Every key of one type has a fixed length or comes last, so two
+// different contents never give the same key.
+
+func (p TransactionSubmitted) idKey() []byte {
+	h := p.Tx.Hash()
+	return h[:]
+}
+
+func (p TransactionRebroadcast) idKey() []byte {
+	h := p.Tx.Hash()
+	return binary.BigEndian.AppendUint64(h[:], uint64(p.Attempt))
+}
+
+func (p BlockMined) idKey() []byte {
+	h := p.Block.Hash()
+	return h[:]
+}
+
+func (p TransactionVerified) idKey() []byte {
+	return append(p.TxID[:], p.BlockHash[:]...)
+}
+
+func (p TransactionDropped) idKey() []byte {
+	return p.TxID[:]
+}
+
+func (p BlockRejected) idKey() []byte {
+	return append(p.BlockHash[:], p.Rule.String()...)
+}
+
+// eventID returns the ID of p: the version-5 UUID, in Namespace, of the
+// type name, a zero byte, and the content key.
+func eventID(p Payload) uuid.UUID {
+	name := append([]byte(p.EventType()), 0)
+	return uuid.NewSHA1(Namespace, append(name, p.idKey()...))
+}
+
+// The limits of the encoding, checked by Encode before it writes and by
+// Decode after it reads.
+
+func (p TransactionSubmitted) check() error {
+	return checkTx("tx", p.Tx)
+}
+
+func (p TransactionRebroadcast) check() error {
+	if p.Attempt < 1 {
+		return malformed("attempt: have %d, want at least 1", p.Attempt)
+	}
+	return checkTx("tx", p.Tx)
+}
+
+func (p BlockMined) check() error {
+	if p.Block == nil {
+		return malformed("block: have nil, want a block")
+	}
+	if err := checkBlock(p.Block); err != nil {
+		return err
+	}
+	return checkText("minerId", p.MinerID)
+}
+
+func (p TransactionVerified) check() error {
+	if p.TxID == uuid.Nil {
+		return malformed("txId: have the zero UUID, want a transaction's ID")
+	}
+	if p.BlockHash.IsZero() {
+		return malformed("blockHash: have the zero hash, want a block's hash")
+	}
+	return nil
+}
+
+func (p TransactionDropped) check() error {
+	if p.TxID == uuid.Nil {
+		return malformed("txId: have the zero UUID, want a transaction's ID")
+	}
+	if p.Attempts < 0 {
+		return malformed("attempts: have %d, want at least 0", p.Attempts)
+	}
+	return checkText("reason", p.Reason)
+}
+
+func (p BlockRejected) check() error {
+	if p.BlockHash.IsZero() {
+		return malformed("blockHash: have the zero hash, want a block's hash")
+	}
+	if !knownRule(p.Rule) {
+		return malformed("rule: have %s, want one of blockchain.ErrorCodes()", p.Rule)
+	}
+	return checkText("reason", p.Reason)
+}
+
+// checkText refuses an empty string, and one that is not UTF-8, which JSON
+// cannot carry: encoding/json would write U+FFFD in place of the bad
+// bytes, and the event would decode to a different payload.
+func checkText(field, s string) error {
+	switch {
+	case s == "":
+		return malformed("%s: have \"\", want a non-empty string", field)
+	case !utf8.ValidString(s):
+		return malformed("%s: have %q, want UTF-8", field, s)
+	}
+	return nil
+}
+
+// checkTx refuses a transaction whose JSON would not decode to it: the
+// zero Transaction, whose hash was never computed, and account names that
+// are not UTF-8. Whether the transaction keeps the rules is not asked:
+// that is blockchain.CheckTransactionSanity's question, and the pool's.
+func checkTx(field string, tx blockchain.Transaction) error {
+	if tx == (blockchain.Transaction{}) {
+		return malformed("%s: the zero Transaction; build one with blockchain.NewTransaction", field)
+	}
+	if !utf8.ValidString(tx.From()) || !utf8.ValidString(tx.To()) {
+		return malformed("%s: account names %q and %q, want UTF-8", field, tx.From(), tx.To())
+	}
+	return nil
+}
+
+// checkBlock refuses a block whose JSON would not decode to it: one not
+// built with blockchain.NewBlock (its cached hash is not its header's), or
+// holding a transaction checkTx refuses. It checks no rule of the chain.
+func checkBlock(b *blockchain.Block) error {
+	if b.Hash() != b.Header().Hash() {
+		return malformed("block: hash %s is not its header's; build blocks with blockchain.NewBlock", b.Hash().Short())
+	}
+	for i := range b.Len() {
+		if err := checkTx(fmt.Sprintf("block: transaction %d", i), b.Transaction(i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// knownRule reports whether c is one of blockchain.ErrorCodes().
+func knownRule(c blockchain.ErrorCode) bool {
+	_, ok := blockchain.ParseErrorCode(c.String())
+	return ok
+}
