@@ -328,3 +328,14 @@ func TestParseErrorCode(t *testing.T) {
 		assert.False(t, ok, "%q", bad)
 	}
 }
+
+func TestTrustChecksOnlyTheLink(t *testing.T) {
+	chain := mustChain(t, blockchain.Config{Engine: consensustest.NewFailer(1)})
+	blocks := mustGenerate(t, 2, nil)
+	assert.ErrorIs(t, chain.Apply(blocks[0]), blockchain.ErrInvalidSeal, "Apply runs the engine")
+	require.NoError(t, chain.Trust(blocks[0]), "Trust does not")
+	bad := blockchain.NewBlock(blockchain.NextHeader(chain.Tip(), nil, time.Now()), []blockchain.Transaction{consensustest.Transfer("t", "a", "b", 1)})
+	assert.NoError(t, chain.Trust(bad), "not even the Merkle root")
+	assert.ErrorIs(t, chain.Trust(blocks[1]), blockchain.ErrPrevHashMismatch, "but the link, yes")
+	assert.Error(t, chain.Trust(nil))
+}

@@ -173,6 +173,24 @@ func (p *Pool) Add(tx blockchain.Transaction) error {
 	return nil
 }
 
+// Check runs the admission checks that do not depend on what is pending —
+// the rules, then Config.Chain — and returns the error Add would, without
+// admitting tx. A node calls it before it publishes a submitted
+// transaction, so that the log only receives transactions every pool will
+// take.
+func (p *Pool) Check(tx blockchain.Transaction) error {
+	id := tx.ID()
+	for _, r := range p.rules {
+		if err := r.Check(tx); err != nil {
+			return fmt.Errorf("pool: check tx %s: rule %s: %w", id, r.Name, err)
+		}
+	}
+	if p.chain != nil && p.chain.Includes(id) {
+		return fmt.Errorf("pool: check tx %s: %w", id, ErrAlreadyIncluded)
+	}
+	return nil
+}
+
 // Len returns how many transactions are pending.
 func (p *Pool) Len() int {
 	p.mu.RLock()
