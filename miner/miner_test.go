@@ -1,0 +1,373 @@
+package miner_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/blockchain/pow"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/miner"
+	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/pool"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const watchdog = 60 * time.Second
+
+// policy cuts blocks of up to 20, and a smaller one once the oldest
+// transaction has waited 20 ms, so a test never strands a transaction.
+func policy() pool.Policy {
+	p := pool.DefaultPolicy()
+	p.MaxWait = 20 * time.Millisecond
+	return p
+}
+
+func newNode(tb testing.TB, log eventlog.Log, engine blockchain.Consensus) *node.Node {
+	tb.Helper()
+	n, err := node.New(node.Config{Log: log, Engine: engine, Policy: policy()})
+	require.NoError(tb, err)
+	return n
+}
+
+func easyEngine(tb testing.TB) *pow.Engine {
+	tb.Helper()
+	e, err := pow.New(pow.Config{Bits: 8, Workers: 1})
+	require.NoError(tb, err)
+	return e
+}
+
+// peer is a node with a miner, running until stop is called.
+type peer struct {
+	node  *node.Node
+	miner *miner.Miner
+	stop  func() error
+}
+
+// start runs n's Follow and, if m is not nil, m's Run, until the returned
+// stop is called or the test ends.
+func start(t *testing.T, n *node.Node, m *miner.Miner) func() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return n.Follow(gctx) })
+	if m != nil {
+		g.Go(func() error { return m.Run(gctx) })
+	}
+	var once sync.Once
+	var err error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			err = g.Wait()
+		})
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+func startPeer(t *testing.T, log eventlog.Log, id string, restore node.RestoreMode) *peer {
+	t.Helper()
+	n := newNode(t, log, easyEngine(t))
+	require.NoError(t, n.Restore(context.Background(), restore))
+	m, err := miner.New(miner.Config{Node: n, ID: id})
+	require.NoError(t, err)
+	return &peer{node: n, miner: m, stop: start(t, n, m)}
+}
+
+// waitFor waits until cond holds for n, woken by n's change signal.
+func waitFor(t *testing.T, n *node.Node, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(watchdog)
+	defer deadline.Stop()
+	for {
+		changed := n.Changed()
+		if cond() {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("waited %v for %s", watchdog, what)
+		}
+	}
+}
+
+// inclusions counts, block by block from genesis, how often each
+// transaction is in n's chain.
+func inclusions(t *testing.T, n *node.Node) map[uuid.UUID]int {
+	t.Helper()
+	count := map[uuid.UUID]int{}
+	for h := uint64(1); h <= n.Chain().Height(); h++ {
+		b, ok := n.Chain().BlockAt(h)
+		require.True(t, ok, "block %d in memory", h)
+		for _, tx := range b.Transactions() {
+			count[tx.ID()]++
+		}
+	}
+	return count
+}
+
+func submitAll(t *testing.T, n *node.Node, prefix string, count int) []blockchain.Transaction {
+	t.Helper()
+	txs := make([]blockchain.Transaction, count)
+	for i := range txs {
+		txs[i] = blockchain.NewTransaction(consensustest.TxID(fmt.Sprintf("%s %d", prefix, i)), "alice", fmt.Sprintf("shop %d", i%7), int64(i+1), time.Now())
+		require.NoError(t, n.SubmitTransaction(context.Background(), txs[i]))
+	}
+	return txs
+}
+
+// TestCompetingMiners: three miners on one log race for every block while
+// 500 transactions arrive. Every transaction ends in exactly one block,
+// every node agrees on the tip, and every pool empties.
+func TestCompetingMiners(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	bank := newNode(t, log, easyEngine(t))
+	start(t, bank, nil)
+	peers := []*peer{
+		startPeer(t, log, "miner-1", node.RestoreVerify),
+		startPeer(t, log, "miner-2", node.RestoreVerify),
+		startPeer(t, log, "miner-3", node.RestoreVerify),
+	}
+
+	txs := submitAll(t, bank, "competing", 500)
+	waitFor(t, bank, "every transaction to be mined", func() bool {
+		for _, tx := range txs {
+			if !bank.Chain().Includes(tx.ID()) {
+				return false
+			}
+		}
+		return true
+	})
+	blocks, _ := bank.Position()
+	for _, p := range peers {
+		waitFor(t, p.node, "the miners to read every block", func() bool { b, _ := p.node.Position(); return b >= blocks })
+	}
+
+	count := inclusions(t, bank)
+	assert.Len(t, count, len(txs))
+	for _, tx := range txs {
+		assert.Equal(t, 1, count[tx.ID()], "transaction %s", tx.ID())
+	}
+	var won uint64
+	for _, p := range peers {
+		assert.Equal(t, bank.Chain().TipHash(), p.node.Chain().TipHash(), "same tip")
+		assert.Zero(t, p.node.Pool().Len(), "empty pool")
+		st := p.miner.Stats()
+		won += st.BlocksWon
+		assert.Positive(t, st.Hashes)
+		t.Logf("won %d, lost %d, cancelled %d, %d hashes in %v", st.BlocksWon, st.BlocksLost, st.SealsCancelled, st.Hashes, st.SealTime)
+	}
+	assert.Zero(t, bank.Pool().Len())
+	// Every block was won by a miner. Two miners can seal the very same
+	// block (same transactions, same millisecond, one worker searching
+	// from nonce 0): it is one event, and both appends succeed.
+	assert.GreaterOrEqual(t, won, bank.Chain().Height(), "every block in the chain was won")
+	for _, p := range peers {
+		assert.ErrorIs(t, p.stop(), context.Canceled)
+	}
+}
+
+// hardSeal seals with real proof of work at 60 bits, which never finishes,
+// but verifies every block: another node's easy block is accepted, and the
+// miner must abandon its seal when that block arrives.
+type hardSeal struct{ *pow.Engine }
+
+func (e hardSeal) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
+	h.Bits = 60
+	return nil
+}
+
+func (hardSeal) Verify(blockchain.ChainReader, *blockchain.Block) error { return nil }
+
+// cancelOnNewTip starts a miner sealing a hopeless block, publishes
+// another block through a second node, and returns how long after that
+// block was applied the miner's seal returned.
+func cancelOnNewTip(tb testing.TB, workers int) time.Duration {
+	log := memlog.New(memlog.Config{})
+	defer log.Close()
+	engine, err := pow.New(pow.Config{Workers: workers})
+	require.NoError(tb, err)
+	sealing := make(chan struct{}, 1)
+	cancelled := make(chan time.Time, 1)
+	applied := make(chan time.Time, 1)
+
+	n, err := node.New(node.Config{Log: log, Engine: hardSeal{engine}, Policy: policy(),
+		OnEvent: func(e node.Event) {
+			if e.Kind == node.BlockAdded {
+				offer(applied, time.Now())
+			}
+		}})
+	require.NoError(tb, err)
+	m, err := miner.New(miner.Config{Node: n, ID: "hard", OnEvent: func(e miner.Event) {
+		switch e.Kind {
+		case miner.SealStarted:
+			offer(sealing, struct{}{})
+		case miner.SealCancelled:
+			offer(cancelled, time.Now())
+		}
+	}})
+	require.NoError(tb, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var g errgroup.Group
+	g.Go(func() error { return n.Follow(ctx) })
+	g.Go(func() error { return m.Run(ctx) })
+	defer func() { cancel(); _ = g.Wait() }()
+
+	tx := consensustest.Transfer("hard", "alice", "bob", 1)
+	require.NoError(tb, n.SubmitTransaction(ctx, tx))
+	<-sealing
+	for engine.Hashes() == 0 { // wait until the workers are hashing
+		runtime.Gosched()
+	}
+
+	other := newNode(tb, log, consensustest.NewFaker())
+	h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Now())
+	require.NoError(tb, other.PublishBlock(ctx, blockchain.NewBlock(h, nil), "other"))
+
+	timeout := time.NewTimer(watchdog)
+	defer timeout.Stop()
+	var at, done time.Time
+	for _, ch := range []chan time.Time{applied, cancelled} {
+		select {
+		case v := <-ch:
+			if ch == applied {
+				at = v
+			} else {
+				done = v
+			}
+		case <-timeout.C:
+			tb.Fatalf("the miner did not stop sealing within %v of another block", watchdog)
+		}
+	}
+	return done.Sub(at)
+}
+
+// offer sends v on ch unless ch is full: observers must never block the
+// node or the miner.
+func offer[T any](ch chan T, v T) {
+	select {
+	case ch <- v:
+	default:
+	}
+}
+
+// TestCancelOnNewTip: a miner sealing a hard block stops when another
+// node's block changes the tip. (How fast: BenchmarkCancelOnNewTip.)
+func TestCancelOnNewTip(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			d := cancelOnNewTip(t, workers)
+			t.Logf("stopped %v after the block was applied", d)
+		})
+	}
+}
+
+// BenchmarkCancelOnNewTip measures the time from another node's block
+// being applied to the miner's seal returning.
+func BenchmarkCancelOnNewTip(b *testing.B) {
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			var total, worst time.Duration
+			for b.Loop() {
+				d := cancelOnNewTip(b, workers)
+				total += d
+				worst = max(worst, d)
+			}
+			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns-to-stop")
+			b.ReportMetric(float64(worst.Nanoseconds()), "max-ns-to-stop")
+		})
+	}
+}
+
+// TestRestart stops a miner in the middle of a run and starts a new one on
+// the same log, in each restore mode: it goes on from the right place, and
+// nothing is lost or mined twice.
+func TestRestart(t *testing.T) {
+	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast} {
+		t.Run(mode.String(), func(t *testing.T) {
+			log := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = log.Close() })
+			bank := newNode(t, log, easyEngine(t))
+			start(t, bank, nil)
+
+			first := startPeer(t, log, "first", node.RestoreVerify)
+			txs := submitAll(t, bank, "before "+mode.String(), 100)
+			waitFor(t, first.node, "some blocks", func() bool { return first.node.Chain().Height() >= 2 })
+			assert.ErrorIs(t, first.stop(), context.Canceled)
+
+			txs = append(txs, submitAll(t, bank, "while down "+mode.String(), 50)...)
+			second := startPeer(t, log, "second", mode)
+			txs = append(txs, submitAll(t, bank, "after "+mode.String(), 50)...)
+
+			waitFor(t, bank, "every transaction to be mined", func() bool {
+				for _, tx := range txs {
+					if !bank.Chain().Includes(tx.ID()) {
+						return false
+					}
+				}
+				return true
+			})
+			blocks, _ := bank.Position()
+			waitFor(t, second.node, "the new miner to read every block", func() bool { b, _ := second.node.Position(); return b >= blocks })
+			count := inclusions(t, bank)
+			for _, tx := range txs {
+				assert.Equal(t, 1, count[tx.ID()], "transaction %s", tx.ID())
+			}
+			assert.Equal(t, bank.Chain().TipHash(), second.node.Chain().TipHash())
+			assert.Zero(t, second.node.Pool().Len())
+			assert.Positive(t, second.miner.Stats().BlocksWon, "the new miner mined")
+		})
+	}
+}
+
+// TestKeepsMiningOnAPoisonedLog appends junk to the blocks stream while a
+// miner runs; the miner skips it and goes on mining.
+func TestKeepsMiningOnAPoisonedLog(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	p := startPeer(t, log, "miner", node.RestoreVerify)
+	txs := submitAll(t, p.node, "before poison", 30)
+	waitFor(t, p.node, "the first transactions", func() bool { return p.node.Chain().Includes(txs[29].ID()) })
+
+	// A well-sealed block on the tip that mines a transaction again.
+	tip := p.node.Chain().Tip()
+	dup, err := consensustest.GenerateChain(context.Background(), easyEngine(t), blockchain.HeaderList{tip}, 1,
+		func(_ int, g *consensustest.BlockGen) { g.AddTx(txs[0]) })
+	require.NoError(t, err)
+	dupEvent, err := events.Encode(events.BlockMined{Block: dup[0], MinerID: "double-spender"})
+	require.NoError(t, err)
+	junk := []eventlog.Event{
+		{ID: uuid.New(), Type: events.TypeBlockMined, Data: []byte(`{"garbage":true}`)},
+		{ID: uuid.New(), Type: "SomethingElse", Data: []byte(`[]`)},
+		dupEvent,
+	}
+	for _, e := range junk {
+		_, err := log.Append(context.Background(), node.StreamBlocks, eventlog.Any, e)
+		require.NoError(t, err)
+	}
+
+	more := submitAll(t, p.node, "after poison", 30)
+	waitFor(t, p.node, "the later transactions", func() bool { return p.node.Chain().Includes(more[29].ID()) })
+	count := inclusions(t, p.node)
+	for _, tx := range append(txs, more...) {
+		assert.Equal(t, 1, count[tx.ID()])
+	}
+}
