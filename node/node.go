@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -198,13 +199,7 @@ func (n *Node) Restore(ctx context.Context, mode RestoreMode) error {
 	if mode != RestoreVerify && mode != RestoreFast {
 		return fmt.Errorf("node: restore: unknown mode %v", mode)
 	}
-	if err := n.readAll(ctx, StreamBlocks, func(r eventlog.Recorded) {
-		if mode == RestoreFast {
-			n.trustBlock(r)
-		} else {
-			n.applyBlock(ctx, r)
-		}
-	}); err != nil {
+	if err := n.restoreBlocks(ctx, mode); err != nil {
 		return fmt.Errorf("node: restore blocks: %w", err)
 	}
 	if err := n.readAll(ctx, StreamTransactions, n.addTransaction); err != nil {
@@ -214,6 +209,77 @@ func (n *Node) Restore(ctx context.Context, mode RestoreMode) error {
 	n.logger.Info("restored", "mode", mode, "height", n.chain.Height(), "tip", n.chain.TipHash().Short(),
 		"block_events", uint64(blocks), "tx_events", uint64(txs), "pending", n.pool.Len(), "took", time.Since(start))
 	return nil
+}
+
+// restoreBlocks reads the blocks stream to its end and applies (or, in
+// fast mode, trusts) every block. Decoding an event needs nothing but the
+// event, so it runs ahead on every core while the blocks are applied in
+// order, one page behind.
+func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode) error {
+	type page struct {
+		events  []eventlog.Recorded
+		decoded []decoded
+	}
+	pages := make(chan page, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(pages)
+		from := n.next(StreamBlocks)
+		for {
+			recs, err := n.log.Read(gctx, StreamBlocks, from, eventlog.Forwards, restorePage)
+			if errors.Is(err, eventlog.ErrStreamNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			p := page{events: recs, decoded: decodeBlocks(recs)}
+			select {
+			case pages <- p:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			if len(recs) < restorePage {
+				return nil
+			}
+			from = recs[len(recs)-1].Revision + 1
+		}
+	})
+	g.Go(func() error {
+		for p := range pages {
+			for i, r := range p.events {
+				if mode == RestoreFast {
+					n.trustBlock(r, p.decoded[i])
+				} else {
+					n.applyBlock(gctx, r, p.decoded[i])
+				}
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// decoded is a block event decoded: the block, or why there is none.
+type decoded struct {
+	block *blockchain.Block
+	err   error
+}
+
+// decodeBlocks decodes recs on every core.
+func decodeBlocks(recs []eventlog.Recorded) []decoded {
+	out := make([]decoded, len(recs))
+	workers := min(runtime.GOMAXPROCS(0), len(recs))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(recs); i += workers {
+				out[i].block, out[i].err = decodeBlock(recs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // readAll reads stream from where the node stopped to its end, page by
@@ -254,7 +320,10 @@ func (n *Node) Follow(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	blocks, txs := n.Position()
 	g.Go(func() error {
-		return n.follow(ctx, StreamBlocks, blocks, func(r eventlog.Recorded) { n.applyBlock(ctx, r) })
+		return n.follow(ctx, StreamBlocks, blocks, func(r eventlog.Recorded) {
+			b, err := decodeBlock(r)
+			n.applyBlock(ctx, r, decoded{b, err})
+		})
 	})
 	g.Go(func() error { return n.follow(ctx, StreamTransactions, txs, n.addTransaction) })
 	return g.Wait()
@@ -282,42 +351,52 @@ func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision
 // extends the chain and leaves the pool; anything else is skipped,
 // logged, and (for a block that broke a rule) recorded once as
 // BlockRejected.
-func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded) {
-	b, err := decodeBlock(r)
-	var ev Event
-	if err != nil {
-		n.logger.Warn("skipped block event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
-		ev = Event{Kind: EventSkipped, Revision: r.Revision, Err: err}
-	} else if err := n.chain.Apply(b); err != nil {
-		n.logger.Warn("rejected block", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short(), "err", err)
-		n.recordRejection(ctx, b, err)
-		ev = Event{Kind: BlockRejected, Block: b, Revision: r.Revision, Err: err}
-	} else {
-		n.pool.RemoveBlock(b)
-		n.logger.Debug("added block", "height", b.Height(), "hash", b.Hash().Short(), "txs", b.Len())
-		ev = Event{Kind: BlockAdded, Block: b, Revision: r.Revision}
-	}
+func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded) {
+	b, err := d.block, d.err
+	ev := Event{Kind: BlockAdded, Block: b, Revision: r.Revision}
+	// The chain, the pool and the position in the stream change together,
+	// under n.mu, so PublishBlock always sees a tip and the revision it
+	// came from.
 	n.mu.Lock()
+	if err == nil {
+		err = n.chain.Apply(b)
+		if err == nil {
+			n.pool.RemoveBlock(b)
+		}
+	}
 	n.blocksNext = r.Revision + 1
 	n.signal()
 	n.mu.Unlock()
+
+	switch {
+	case d.err != nil:
+		n.logger.Warn("skipped block event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
+		ev = Event{Kind: EventSkipped, Revision: r.Revision, Err: err}
+	case err != nil:
+		n.logger.Warn("rejected block", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short(), "err", err)
+		n.recordRejection(ctx, b, err)
+		ev = Event{Kind: BlockRejected, Block: b, Revision: r.Revision, Err: err}
+	default:
+		n.logger.Debug("added block", "height", b.Height(), "hash", b.Hash().Short(), "txs", b.Len())
+	}
 	n.notify(ev)
 }
 
 // trustBlock is applyBlock for RestoreFast.
-func (n *Node) trustBlock(r eventlog.Recorded) {
-	b, err := decodeBlock(r)
+func (n *Node) trustBlock(r eventlog.Recorded, d decoded) {
+	b, err := d.block, d.err
+	n.mu.Lock()
 	if err == nil {
 		err = n.chain.Trust(b)
 	}
 	if err == nil {
 		n.pool.RemoveBlock(b)
-	} else {
-		n.logger.Warn("skipped block event", "revision", uint64(r.Revision), "err", err)
 	}
-	n.mu.Lock()
 	n.blocksNext = r.Revision + 1
 	n.mu.Unlock()
+	if err != nil {
+		n.logger.Warn("skipped block event", "revision", uint64(r.Revision), "err", err)
+	}
 }
 
 // decodeBlock returns the block a BlockMined event carries.
@@ -409,9 +488,9 @@ func (n *Node) SubmitTransaction(ctx context.Context, tx blockchain.Transaction)
 // everyone's blocks.
 func (n *Node) PublishBlock(ctx context.Context, b *blockchain.Block, minerID string) error {
 	n.mu.Lock()
-	next := n.blocksNext
+	next, tip := n.blocksNext, n.chain.TipHash()
 	n.mu.Unlock()
-	if tip := n.chain.TipHash(); b.PrevHash() != tip {
+	if b.PrevHash() != tip {
 		return fmt.Errorf("node: publish %s: %w: it extends %s, the tip is %s", b, ErrStale, b.PrevHash().Short(), tip.Short())
 	}
 	expected := eventlog.NoStream

@@ -2,11 +2,18 @@ package events
 
 import (
 	"bytes"
+	"encoding"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/blockchain"
@@ -36,7 +43,11 @@ func Encode(p Payload) (eventlog.Event, error) {
 		w.field("tx", p.Tx)
 		w.field("attempt", p.Attempt)
 	case BlockMined:
-		w.field("block", p.Block)
+		if p.Block != nil { // a nil block is refused by check below
+			w.field("height", p.Block.Height())
+			w.field("hash", p.Block.Hash())
+			w.binary("block", p.Block)
+		}
 		w.field("minerId", p.MinerID)
 	case TransactionVerified:
 		w.field("txId", p.TxID)
@@ -112,7 +123,7 @@ func decodeData(typ string, data []byte) (Payload, error) {
 	case TypeTransactionRebroadcast:
 		p = TransactionRebroadcast{Tx: r.tx("tx"), Attempt: r.int("attempt")}
 	case TypeBlockMined:
-		p = BlockMined{Block: r.block("block"), MinerID: r.string("minerId")}
+		p = BlockMined{Block: r.block("block", "hash", "height"), MinerID: r.string("minerId")}
 	case TypeTransactionVerified:
 		p = TransactionVerified{TxID: r.uuid("txId"), BlockHash: r.hash("blockHash"), Height: r.uint64("height")}
 	case TypeTransactionDropped:
@@ -173,6 +184,20 @@ func (w *writer) field(name string, value any) {
 	w.buf.Write(b)
 }
 
+// binary appends "name":"<base64>", the standard base64 of v's binary
+// encoding.
+func (w *writer) binary(name string, v encoding.BinaryMarshaler) {
+	if w.err != nil {
+		return
+	}
+	b, err := v.MarshalBinary()
+	if err != nil {
+		w.err = malformed("%s: %v", name, err)
+		return
+	}
+	w.field(name, base64.StdEncoding.EncodeToString(b))
+}
+
 // bytes closes the object and returns it, or the first error.
 func (w *writer) bytes() ([]byte, error) {
 	if w.err != nil {
@@ -203,35 +228,35 @@ func newReader(data []byte) *reader {
 // splitObject returns the fields of the one JSON object data holds, by
 // exact name. encoding/json alone would match names regardless of case,
 // let a repeated field overwrite the first and a null leave the zero
-// value; reading field by field is how Decode refuses all three.
+// value; reading field by field is how Decode refuses all three. The
+// reading is done by jsontext, the token layer of the Go team's JSON v2
+// design: it refuses repeated names and invalid UTF-8 by itself, and
+// walks a long field (a block in base64) several times faster than
+// encoding/json's Decoder.
 func splitObject(data []byte) (map[string]json.RawMessage, error) {
-	// json.Valid checks the syntax of the whole input, trailing data
-	// included, so the walk below only has to look at the structure.
-	if !json.Valid(data) {
-		return nil, malformed("data is not one JSON value")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	dec := jsontext.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil, malformed("data is not a JSON object")
 	}
 	fields := make(map[string]json.RawMessage)
-	for dec.More() {
-		tok, err := dec.Token()
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
 		if err != nil {
 			return nil, malformed("%v", err)
 		}
-		name, ok := tok.(string)
-		if !ok {
-			return nil, malformed("have %v, want a field name", tok)
-		}
-		if _, dup := fields[name]; dup {
-			return nil, malformed("field %q appears twice", truncate(name))
-		}
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
+		name := tok.String()
+		value, err := dec.ReadValue()
+		if err != nil {
 			return nil, malformed("field %q: %v", truncate(name), err)
 		}
-		fields[name] = value
+		fields[name] = bytes.Clone(value) // value is only valid until the next read
+	}
+	if _, err := dec.ReadToken(); err != nil { // the closing brace
+		return nil, malformed("%v", err)
+	}
+	// Nothing but white space may follow the object.
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil, malformed("data after the JSON object")
 	}
 	return fields, nil
 }
@@ -272,9 +297,32 @@ func (r *reader) value(name string, v any) {
 }
 
 func (r *reader) string(name string) string {
+	// Most strings hold no escapes: then the text between the quotes is
+	// the string, and a long one (a block in base64) need not go through
+	// encoding/json's scanner twice.
+	if raw, ok := r.fields[name]; ok && r.err == nil && plainString(raw) {
+		delete(r.fields, name)
+		return string(raw[1 : len(raw)-1])
+	}
 	var s string
 	r.value(name, &s)
 	return s
+}
+
+// plainString reports whether raw is a JSON string with no escape and no
+// byte that JSON would refuse or encoding/json would replace: a quote,
+// printable ASCII or valid UTF-8 text, and a quote.
+func plainString(raw json.RawMessage) bool {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(body)
 }
 
 func (r *reader) int(name string) int {
@@ -346,11 +394,38 @@ func (r *reader) tx(name string) blockchain.Transaction {
 	return tx
 }
 
-// block reads a block; package blockchain checks its hashes.
-func (r *reader) block(name string) *blockchain.Block {
-	b := new(blockchain.Block)
-	r.value(name, b)
+// block reads a block from its canonical binary encoding in standard
+// base64 (strict: one spelling per block), and checks it against the
+// readable hash and height fields written beside it.
+func (r *reader) block(name, hashName, heightName string) *blockchain.Block {
+	s := r.string(name)
 	if r.err != nil {
+		return nil
+	}
+	// Strict decoding refuses padding bits that are not zero; it still
+	// skips line breaks, which would give the block a second spelling.
+	raw, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err == nil && strings.ContainsAny(s, "\r\n") {
+		err = errors.New("line breaks in base64")
+	}
+	if err != nil {
+		r.err = malformed("%s: %v", name, err)
+		return nil
+	}
+	b := new(blockchain.Block)
+	if err := b.UnmarshalBinary(raw); err != nil {
+		r.err = fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
+		return nil
+	}
+	hash, height := r.hash(hashName), r.uint64(heightName)
+	switch {
+	case r.err != nil:
+		return nil
+	case hash != b.Hash():
+		r.err = malformed("%s: have %s, the block's is %s", hashName, hash, b.Hash())
+		return nil
+	case height != b.Height():
+		r.err = malformed("%s: have %d, the block's is %d", heightName, height, b.Height())
 		return nil
 	}
 	return b

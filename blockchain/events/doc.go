@@ -45,19 +45,24 @@
 // object whose first field, "v", is the schema version, [SchemaVersion]
 // (1), followed by the fields of the type in lower camel case. Hashes are
 // 64 lower-case hex digits, UUIDs in their 36-character form, rules by
-// their blockchain.ErrorCode name, and transactions and blocks in the
-// JSON form of package blockchain, hashes included:
+// their blockchain.ErrorCode name, and transactions in the JSON form of
+// package blockchain, hash included. A block travels as its canonical
+// binary encoding (blockchain.Block.MarshalBinary) in standard base64,
+// with its height and hash beside it in plain sight: a node restoring
+// 100 000 blocks decodes that about twenty times faster than the JSON
+// form, and the readable fields still let a person browsing the log see
+// which block an event holds (Decode checks they match it):
 //
 //	TransactionSubmitted    {"v":1,"tx":{"id":…,"from":"alice","to":"bob","amount":125,"timestamp":…,"hash":…}}
 //	TransactionRebroadcast  {"v":1,"tx":{…},"attempt":2}
-//	BlockMined              {"v":1,"block":{"hash":…,"header":{…},"transactions":[…]},"minerId":"miner-1"}
+//	BlockMined              {"v":1,"height":1,"hash":…,"block":"rI7Igk+MeRp5…","minerId":"miner-1"}
 //	TransactionVerified     {"v":1,"txId":…,"blockHash":…,"height":1}
 //	TransactionDropped      {"v":1,"txId":…,"reason":"…","attempts":5}
 //	BlockRejected           {"v":1,"blockHash":…,"height":1,"rule":"bad-merkle-root","reason":"…"}
 //
 // Decoding is strict and total: Decode accepts what Encode writes — up to
 // white space, the order of fields, and the leeway package blockchain
-// allows inside a transaction or block — refuses everything else with an
+// allows inside a transaction — refuses everything else with an
 // error it documents, and never panics.
 // It checks the encoding only, not the rules of the chain; a block that
 // breaks every rule decodes fine, and the node rejects it.

@@ -45,7 +45,7 @@ func Example() {
 	// type: BlockMined
 	// id:   58b57c98-4ed7-5366-b855-ec3158bff18e
 	// same id on retry: true
-	// data: {"v":1,"block":{"hash":"ef2b8fd7bf95c2de…
+	// data: {"v":1,"height":1,"hash":"ef2b8fd7bf95c2…
 }
 
 // A node decodes what it reads from the log and type-switches on the
