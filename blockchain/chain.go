@@ -57,6 +57,7 @@ type Chain struct {
 type chainState struct {
 	headers  []Header // every header, index = height
 	hashes   []Hash   // hashes[i] = headers[i].Hash()
+	heights  map[Hash]uint64
 	blocks   []*Block // the newest len(blocks) blocks, oldest first
 	included map[uuid.UUID]Inclusion
 }
@@ -93,6 +94,7 @@ func NewChain(cfg Config) (*Chain, error) {
 		c.rules = DefaultRules(cfg.Engine, drift)
 	}
 	c.s.included = make(map[uuid.UUID]Inclusion)
+	c.s.heights = make(map[Hash]uint64)
 	c.s.append(g, c.window)
 	return c, nil
 }
@@ -148,6 +150,7 @@ func (c *Chain) Trust(b *Block) error {
 func (s *chainState) append(b *Block, window int) {
 	s.headers = append(s.headers, b.Header())
 	s.hashes = append(s.hashes, b.Hash())
+	s.heights[b.Hash()] = b.Height()
 	for _, tx := range b.txs {
 		s.included[tx.ID()] = Inclusion{BlockHash: b.Hash(), Height: b.Height()}
 	}
@@ -225,6 +228,15 @@ func (c *Chain) HashAt(height uint64) (Hash, bool) {
 		return Hash{}, false
 	}
 	return c.s.hashes[height], true
+}
+
+// HeightOf returns the height of the block with this hash, if it is in
+// the chain.
+func (c *Chain) HeightOf(hash Hash) (uint64, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	h, ok := c.s.heights[hash]
+	return h, ok
 }
 
 // BlockAt returns the whole block at height if the chain still holds it:

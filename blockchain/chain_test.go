@@ -107,6 +107,9 @@ func TestWindowKeepsIndexAndHeaders(t *testing.T) {
 		hash, ok := chain.HashAt(h)
 		assert.True(t, ok)
 		assert.Equal(t, header.Hash(), hash)
+		height, ok := chain.HeightOf(hash)
+		assert.True(t, ok)
+		assert.Equal(t, h, height)
 	}
 	_, ok := chain.HeaderAt(11)
 	assert.False(t, ok, "no header beyond the tip")

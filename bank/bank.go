@@ -1,0 +1,561 @@
+package bank
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/pool"
+)
+
+// OpenAPI is the bank's API as an OpenAPI 3 document, served at
+// GET /openapi.yaml.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
+
+// Config configures a [Bank]. Node and Log are required.
+type Config struct {
+	// Node is the bank's own node: it checks every block, so the bank
+	// answers from a chain it verified itself. The caller restores it and
+	// runs its Follow.
+	Node *node.Node
+	// Log is the event log, read for the audit stream's dropped
+	// transactions.
+	Log eventlog.Log
+	// Now stamps new transactions; nil means time.Now.
+	Now func() time.Time
+	// NewID makes the ID of a transaction submitted without an
+	// Idempotency-Key; nil means uuid.New.
+	NewID func() uuid.UUID
+	// MaxBodyBytes bounds a request body; 0 means 16 KiB.
+	MaxBodyBytes int64
+	// RetryAfter is what a 503 asks clients to wait; 0 means 5 s.
+	RetryAfter time.Duration
+	// Logger receives request errors; nil discards them.
+	Logger *slog.Logger
+}
+
+// idempotencyNamespace derives transaction IDs from Idempotency-Keys.
+var idempotencyNamespace = uuid.MustParse("9b1f4c0e-5f7d-5e55-9d8a-3c0e6a1b2d4f")
+
+// idempotencyCap bounds the remembered Idempotency-Keys.
+const idempotencyCap = 100_000
+
+// A Bank is the HTTP face of eventchain: clients submit transactions and
+// ask what became of them, and read the chain. It answers from its own
+// node, which checks every block (the original's "another node for a
+// consensus check").
+//
+// A Bank is safe for concurrent use.
+type Bank struct {
+	node       *node.Node
+	log        eventlog.Log
+	now        func() time.Time
+	newID      func() uuid.UUID
+	maxBody    int64
+	retryAfter string
+	logger     *slog.Logger
+	ready      atomic.Bool
+	mux        *http.ServeMux
+	requests   sync.Map // status code → *atomic.Uint64
+
+	mu       sync.Mutex
+	keys     map[string]keyed // Idempotency-Key → first answer
+	keyOrder []string         // oldest first, to forget beyond idempotencyCap
+	accepted map[uuid.UUID]blockchain.Transaction
+	dropped  map[uuid.UUID]events.TransactionDropped
+}
+
+// keyed is what the bank remembers of a request with an Idempotency-Key.
+type keyed struct {
+	body [32]byte // SHA-256 of the request body
+	tx   blockchain.Transaction
+}
+
+// New returns a bank; it is not ready (GET /readyz answers 503) until
+// SetReady(true).
+func New(cfg Config) (*Bank, error) {
+	if cfg.Node == nil || cfg.Log == nil {
+		return nil, errors.New("bank: Config.Node and Config.Log are required")
+	}
+	b := &Bank{
+		node: cfg.Node, log: cfg.Log, now: cfg.Now, newID: cfg.NewID, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger,
+		keys: map[string]keyed{}, accepted: map[uuid.UUID]blockchain.Transaction{}, dropped: map[uuid.UUID]events.TransactionDropped{},
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	if b.newID == nil {
+		b.newID = uuid.New
+	}
+	if b.maxBody == 0 {
+		b.maxBody = 16 << 10
+	}
+	retry := cfg.RetryAfter
+	if retry == 0 {
+		retry = 5 * time.Second
+	}
+	b.retryAfter = strconv.Itoa(int(max(retry.Round(time.Second), time.Second) / time.Second))
+	if b.logger == nil {
+		b.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	b.mux = http.NewServeMux()
+	for _, r := range b.routes() {
+		b.mux.HandleFunc(r.pattern, r.handler)
+	}
+	return b, nil
+}
+
+// A route is one pattern of the API and its handler.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routes lists the API; the OpenAPI document must list the same.
+func (b *Bank) routes() []route {
+	return []route{
+		{"POST /transactions", b.postTransaction},
+		{"GET /transactions/{id}", b.getTransaction},
+		{"GET /blocks", b.getBlocks},
+		{"GET /blocks/{ref}", b.getBlock},
+		{"GET /chain/head", b.getHead},
+		{"GET /healthz", b.healthz},
+		{"GET /readyz", b.readyz},
+		{"GET /openapi.yaml", b.openapi},
+	}
+}
+
+// Routes returns the API's patterns, as registered ("POST /transactions", …).
+func (b *Bank) Routes() []string {
+	var out []string
+	for _, r := range b.routes() {
+		out = append(out, r.pattern)
+	}
+	return out
+}
+
+// SetReady says whether the bank's node has restored and is following:
+// GET /readyz answers 200 only then.
+func (b *Bank) SetReady(ready bool) { b.ready.Store(ready) }
+
+// Requests returns how many requests the bank answered with each status
+// code, for metrics.
+func (b *Bank) Requests() map[int]uint64 {
+	out := map[int]uint64{}
+	b.requests.Range(func(k, v any) bool {
+		out[k.(int)] = v.(*atomic.Uint64).Load()
+		return true
+	})
+	return out
+}
+
+// ServeHTTP serves the API.
+func (b *Bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	b.mux.ServeHTTP(rec, r)
+	v, _ := b.requests.LoadOrStore(rec.status, new(atomic.Uint64))
+	v.(*atomic.Uint64).Add(1)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Run follows the audit stream, so that GET /transactions/{id} can say
+// which transactions were dropped and why, until ctx is done.
+func (b *Bank) Run(ctx context.Context) error {
+	sub, err := b.log.Subscribe(ctx, node.StreamAudit, eventlog.Start)
+	if err != nil {
+		return fmt.Errorf("bank: follow audit: %w", err)
+	}
+	defer sub.Close()
+	for {
+		r, err := sub.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("bank: follow audit: %w", err)
+		}
+		p, err := events.Decode(r.Event)
+		if err != nil {
+			b.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "err", err)
+			continue
+		}
+		if d, ok := p.(events.TransactionDropped); ok {
+			b.mu.Lock()
+			b.dropped[d.TxID] = d
+			b.mu.Unlock()
+		}
+	}
+}
+
+// Problem is an RFC 9457 problem detail, the body of every error answer.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Field  string `json:"field,omitempty"` // the request field at fault
+	Rule   string `json:"rule,omitempty"`  // the blockchain rule broken
+}
+
+func (b *Bank) problem(w http.ResponseWriter, p Problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", b.retryAfter)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// TransactionRequest is the body of POST /transactions.
+type TransactionRequest struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Amount int64  `json:"amount"` // minor units
+}
+
+// TransactionStatus is the answer of POST /transactions and GET
+// /transactions/{id}.
+type TransactionStatus struct {
+	ID        uuid.UUID        `json:"id"`
+	Hash      *blockchain.Hash `json:"hash,omitempty"`
+	Status    string           `json:"status"` // pending, included or dropped
+	BlockHash *blockchain.Hash `json:"blockHash,omitempty"`
+	Height    *uint64          `json:"height,omitempty"`
+	Reason    string           `json:"reason,omitempty"`
+}
+
+func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		b.problem(w, Problem{Status: http.StatusUnsupportedMediaType, Title: "unsupported media type", Detail: "send the transaction as application/json"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, b.maxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		b.problem(w, Problem{Status: http.StatusRequestEntityTooLarge, Title: "request too large", Detail: fmt.Sprintf("at most %d bytes", tooBig.Limit)})
+		return
+	case err != nil:
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "unreadable request", Detail: err.Error()})
+		return
+	}
+	req, field, err := decodeRequest(body)
+	if err != nil {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "malformed transaction", Detail: err.Error(), Field: field})
+		return
+	}
+
+	key := r.Header.Get("Idempotency-Key")
+	id := b.newID()
+	if key != "" {
+		if len(key) > 255 {
+			b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "at most 255 characters"})
+			return
+		}
+		sum := sha256.Sum256(body)
+		b.mu.Lock()
+		prev, seen := b.keys[key]
+		b.mu.Unlock()
+		if seen {
+			if prev.body != sum {
+				b.problem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused", Detail: "this key was used with another request body"})
+				return
+			}
+			b.answerAccepted(w, prev.tx)
+			return
+		}
+		id = uuid.NewSHA1(idempotencyNamespace, []byte(key))
+	}
+
+	tx := blockchain.NewTransaction(id, req.From, req.To, req.Amount, b.now())
+	err = b.node.SubmitTransaction(r.Context(), tx)
+	var re *blockchain.RuleError
+	switch {
+	case errors.As(err, &re):
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Detail: re.Error(), Field: fieldOf(re, req), Rule: re.Code.String()})
+		return
+	case errors.Is(err, pool.ErrAlreadyIncluded):
+		// Only a key-derived ID can already be in the chain: the same
+		// request, answered before this bank restarted.
+		b.answerAccepted(w, tx)
+		return
+	case err != nil:
+		b.logger.Warn("submit failed", "err", err)
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the transaction was not accepted; try again later"})
+		return
+	}
+	b.mu.Lock()
+	b.accepted[tx.ID()] = tx
+	if key != "" {
+		b.keys[key] = keyed{body: sha256.Sum256(body), tx: tx}
+		b.keyOrder = append(b.keyOrder, key)
+		if len(b.keyOrder) > idempotencyCap {
+			delete(b.keys, b.keyOrder[0])
+			b.keyOrder = b.keyOrder[1:]
+		}
+	}
+	b.mu.Unlock()
+	b.answerAccepted(w, tx)
+}
+
+func (b *Bank) answerAccepted(w http.ResponseWriter, tx blockchain.Transaction) {
+	st := b.status(tx.ID())
+	if st.Status == "" {
+		st.Status = "pending"
+	}
+	h := tx.Hash()
+	st.ID, st.Hash = tx.ID(), &h
+	writeJSON(w, http.StatusAccepted, st)
+}
+
+// decodeRequest decodes a POST /transactions body strictly: one JSON
+// object, the three fields, nothing else. On error it names the field at
+// fault, if one is.
+func decodeRequest(body []byte) (TransactionRequest, string, error) {
+	var raw struct {
+		From   *string         `json:"from"`
+		To     *string         `json:"to"`
+		Amount json.RawMessage `json:"amount"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return TransactionRequest{}, ute.Field, fmt.Errorf("%s: have %s, want %s", ute.Field, ute.Value, ute.Type)
+		}
+		return TransactionRequest{}, "", err
+	}
+	if rest := bytes.Trim(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return TransactionRequest{}, "", errors.New("data after the JSON object")
+	}
+	switch {
+	case raw.From == nil:
+		return TransactionRequest{}, "from", errors.New("from: missing")
+	case raw.To == nil:
+		return TransactionRequest{}, "to", errors.New("to: missing")
+	case raw.Amount == nil:
+		return TransactionRequest{}, "amount", errors.New("amount: missing")
+	}
+	// The amount must be a JSON integer: not a string, not a fraction, not
+	// an exponent, and within int64.
+	amount, err := strconv.ParseInt(string(raw.Amount), 10, 64)
+	if err != nil {
+		return TransactionRequest{}, "amount", fmt.Errorf("amount: have %s, want an integer number of minor units", raw.Amount)
+	}
+	return TransactionRequest{From: *raw.From, To: *raw.To, Amount: amount}, "", nil
+}
+
+// fieldOf names the request field a rule error is about.
+func fieldOf(re *blockchain.RuleError, req TransactionRequest) string {
+	switch re.Code {
+	case blockchain.ErrInvalidAmount:
+		return "amount"
+	case blockchain.ErrMissingSender:
+		return "from"
+	case blockchain.ErrMissingReceiver, blockchain.ErrSelfTransfer:
+		return "to"
+	case blockchain.ErrBadAccount:
+		probe := blockchain.NewTransaction(uuid.Max, req.From, "bank", 1, time.Unix(1, 0))
+		if blockchain.RuleAccountNames.Check(probe) != nil {
+			return "from"
+		}
+		return "to"
+	}
+	return ""
+}
+
+// status says what became of the transaction with this ID; Status is ""
+// if the bank knows nothing of it.
+func (b *Bank) status(id uuid.UUID) TransactionStatus {
+	st := TransactionStatus{ID: id}
+	if in, ok := b.node.Chain().Inclusion(id); ok {
+		h, height := in.BlockHash, in.Height
+		st.Status, st.BlockHash, st.Height = "included", &h, &height
+		return st
+	}
+	b.mu.Lock()
+	d, dropped := b.dropped[id]
+	_, accepted := b.accepted[id]
+	b.mu.Unlock()
+	switch {
+	case dropped:
+		st.Status, st.Reason = "dropped", d.Reason
+	case accepted || b.node.Pool().Has(id):
+		st.Status = "pending"
+	}
+	return st
+}
+
+func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction ID", Detail: err.Error(), Field: "id"})
+		return
+	}
+	st := b.status(id)
+	if st.Status == "" {
+		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown transaction", Detail: id.String()})
+		return
+	}
+	if tx, ok := b.lookup(id); ok {
+		h := tx.Hash()
+		st.Hash = &h
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// lookup finds a transaction the bank accepted or its pool holds.
+func (b *Bank) lookup(id uuid.UUID) (blockchain.Transaction, bool) {
+	b.mu.Lock()
+	tx, ok := b.accepted[id]
+	b.mu.Unlock()
+	if ok {
+		return tx, true
+	}
+	return b.node.Pool().Get(id)
+}
+
+// BlockSummary is a block as GET /blocks lists it.
+type BlockSummary struct {
+	Height       uint64          `json:"height"`
+	Hash         blockchain.Hash `json:"hash"`
+	PrevHash     blockchain.Hash `json:"prevHash"`
+	Timestamp    time.Time       `json:"timestamp"`
+	Bits         uint32          `json:"bits"`
+	Nonce        uint64          `json:"nonce"`
+	Transactions *int            `json:"transactions,omitempty"` // absent once the block left the node's window
+}
+
+const maxBlocksLimit = 100
+
+func (b *Bank) getBlocks(w http.ResponseWriter, r *http.Request) {
+	chain := b.node.Chain()
+	tip := chain.Height()
+	limit, err := queryUint(r, "limit", 20)
+	if err != nil || limit < 1 || limit > maxBlocksLimit {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid limit", Detail: fmt.Sprintf("want 1…%d", maxBlocksLimit), Field: "limit"})
+		return
+	}
+	from, err := queryUint(r, "from", tip-min(tip, limit-1))
+	if err != nil {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid from", Detail: "want a block height", Field: "from"})
+		return
+	}
+	out := []BlockSummary{}
+	for h := from; h <= tip && uint64(len(out)) < limit; h++ {
+		header, ok := chain.HeaderAt(h)
+		if !ok {
+			break
+		}
+		s := BlockSummary{Height: h, Hash: header.Hash(), PrevHash: header.PrevHash, Timestamp: header.Timestamp, Bits: header.Bits, Nonce: header.Nonce}
+		if blk, ok := chain.BlockAt(h); ok {
+			n := blk.Len()
+			s.Transactions = &n
+		}
+		out = append(out, s)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	return strconv.ParseUint(v, 10, 64)
+}
+
+func (b *Bank) getBlock(w http.ResponseWriter, r *http.Request) {
+	chain := b.node.Chain()
+	ref := r.PathValue("ref")
+	var height uint64
+	var found bool
+	if h, err := strconv.ParseUint(ref, 10, 64); err == nil {
+		height, found = h, h <= chain.Height()
+	} else if hash, err := blockchain.ParseHash(ref); err == nil {
+		height, found = chain.HeightOf(hash)
+	} else {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid block reference", Detail: "want a height or a 64-digit hex hash", Field: "ref"})
+		return
+	}
+	if !found {
+		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown block", Detail: ref})
+		return
+	}
+	blk, ok := chain.BlockAt(height)
+	if !ok {
+		b.problem(w, Problem{Status: http.StatusGone, Title: "block no longer held", Detail: fmt.Sprintf("block %d left this node's window of recent blocks; its header is in GET /blocks", height)})
+		return
+	}
+	writeJSON(w, http.StatusOK, blk)
+}
+
+// Head is the answer of GET /chain/head.
+type Head struct {
+	Height    uint64          `json:"height"`
+	Hash      blockchain.Hash `json:"hash"`
+	Timestamp time.Time       `json:"timestamp"`
+	Pending   int             `json:"pending"`
+}
+
+func (b *Bank) getHead(w http.ResponseWriter, _ *http.Request) {
+	chain := b.node.Chain()
+	tip := chain.Tip()
+	writeJSON(w, http.StatusOK, Head{Height: tip.Height, Hash: tip.Hash(), Timestamp: tip.Timestamp, Pending: b.node.Pool().Len()})
+}
+
+func (b *Bank) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (b *Bank) readyz(w http.ResponseWriter, _ *http.Request) {
+	if !b.ready.Load() {
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the bank's node is still restoring the chain"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (b *Bank) openapi(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(OpenAPI)
+}

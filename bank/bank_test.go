@@ -1,0 +1,378 @@
+package bank_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/bank"
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/node"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const watchdog = 30 * time.Second
+
+// flakyLog fails appends with ErrUnavailable while down is true.
+type flakyLog struct {
+	eventlog.Log
+	down bool
+}
+
+func (f *flakyLog) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
+	if f.down {
+		return eventlog.AppendResult{}, fmt.Errorf("dial: %w", eventlog.ErrUnavailable)
+	}
+	return f.Log.Append(ctx, stream, expected, evs...)
+}
+
+// fixture is a bank on a memlog behind a real HTTP server on loopback.
+type fixture struct {
+	log    *flakyLog
+	node   *node.Node
+	bank   *bank.Bank
+	server *httptest.Server
+}
+
+func newFixture(t *testing.T, window int) *fixture {
+	t.Helper()
+	mem := memlog.New(memlog.Config{})
+	log := &flakyLog{Log: mem}
+	n, err := node.New(node.Config{Log: log, Engine: consensustest.NewFaker(), Window: window})
+	require.NoError(t, err)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+	b, err := bank.New(bank.Config{Node: n, Log: log, Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }})
+	require.NoError(t, err)
+	srv := httptest.NewServer(b)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { return n.Follow(ctx) })
+	g.Go(func() error { return b.Run(ctx) })
+	t.Cleanup(func() {
+		srv.Close()
+		cancel()
+		_ = g.Wait()
+		_ = mem.Close()
+	})
+	return &fixture{log: log, node: n, bank: b, server: srv}
+}
+
+// do sends a request and returns the status, the headers and the body.
+func (f *fixture) do(t *testing.T, method, path, contentType, body string, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.server.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := f.server.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, data
+}
+
+func (f *fixture) post(t *testing.T, body string, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	return f.do(t, http.MethodPost, "/transactions", "application/json", body, header...)
+}
+
+func decode[T any](t *testing.T, data []byte) T {
+	t.Helper()
+	var v T
+	require.NoError(t, json.Unmarshal(data, &v), "%s", data)
+	return v
+}
+
+// waitFor waits until cond holds, woken by the node's change signal.
+func (f *fixture) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	timer := time.NewTimer(watchdog)
+	defer timer.Stop()
+	for {
+		changed := f.node.Changed()
+		if cond() {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			t.Fatalf("waited %v for %s", watchdog, what)
+		}
+	}
+}
+
+// mine publishes a block of every pending transaction, as a miner would.
+func (f *fixture) mine(t *testing.T) *blockchain.Block {
+	t.Helper()
+	chain := f.node.Chain()
+	txs := f.node.Pool().Candidates(100)
+	h := blockchain.NextHeader(chain.Tip(), txs, chain.Tip().Timestamp.Add(time.Second))
+	b := blockchain.NewBlock(h, txs)
+	require.NoError(t, f.node.PublishBlock(context.Background(), b, "test"))
+	f.waitFor(t, "the block", func() bool { return chain.TipHash() == b.Hash() })
+	return b
+}
+
+func TestPostTransactionProblems(t *testing.T) {
+	f := newFixture(t, 0)
+	for _, tc := range []struct {
+		name        string
+		contentType string
+		body        string
+		status      int
+		field, rule string
+	}{
+		{"not JSON", "application/json", `{"from":`, 400, "", ""},
+		{"unknown field", "application/json", `{"from":"a","to":"b","amount":1,"fee":2}`, 400, "", ""},
+		{"trailing data", "application/json", `{"from":"a","to":"b","amount":1} {}`, 400, "", ""},
+		{"no from", "application/json", `{"to":"b","amount":1}`, 400, "from", ""},
+		{"no to", "application/json", `{"from":"a","amount":1}`, 400, "to", ""},
+		{"no amount", "application/json", `{"from":"a","to":"b"}`, 400, "amount", ""},
+		{"amount a float", "application/json", `{"from":"a","to":"b","amount":1.5}`, 400, "amount", ""},
+		{"amount a string", "application/json", `{"from":"a","to":"b","amount":"1"}`, 400, "amount", ""},
+		{"amount past int64", "application/json", `{"from":"a","to":"b","amount":9223372036854775808}`, 400, "amount", ""},
+		{"from a number", "application/json", `{"from":7,"to":"b","amount":1}`, 400, "from", ""},
+		{"zero amount", "application/json", `{"from":"a","to":"b","amount":0}`, 400, "amount", "invalid-amount"},
+		{"negative amount", "application/json", `{"from":"a","to":"b","amount":-5}`, 400, "amount", "invalid-amount"},
+		{"amount over MaxAmount", "application/json", `{"from":"a","to":"b","amount":9007199254740992}`, 400, "amount", "invalid-amount"},
+		{"empty from", "application/json", `{"from":"","to":"b","amount":1}`, 400, "from", "missing-sender"},
+		{"empty to", "application/json", `{"from":"a","to":"","amount":1}`, 400, "to", "missing-receiver"},
+		{"to oneself", "application/json", `{"from":"a","to":"a","amount":1}`, 400, "to", "self-transfer"},
+		{"from too long", "application/json", `{"from":"` + strings.Repeat("a", 65) + `","to":"b","amount":1}`, 400, "from", "bad-account"},
+		{"to with a control character", "application/json", `{"from":"a","to":"b\n","amount":1}`, 400, "to", "bad-account"},
+		{"text, not JSON", "text/plain", `{"from":"a","to":"b","amount":1}`, 415, "", ""},
+		{"no content type", "", `{"from":"a","to":"b","amount":1}`, 415, "", ""},
+		{"too large", "application/json", `{"from":"` + strings.Repeat("a", 20<<10) + `","to":"b","amount":1}`, 413, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, header, body := f.do(t, http.MethodPost, "/transactions", tc.contentType, tc.body)
+			assert.Equal(t, tc.status, status, "%s", body)
+			assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
+			p := decode[bank.Problem](t, body)
+			assert.Equal(t, tc.status, p.Status)
+			assert.NotEmpty(t, p.Title)
+			assert.Equal(t, tc.field, p.Field)
+			assert.Equal(t, tc.rule, p.Rule)
+		})
+	}
+	assert.Zero(t, f.node.Pool().Len(), "nothing refused reached the log")
+}
+
+func TestTransactionLifecycle(t *testing.T) {
+	f := newFixture(t, 0)
+	status, header, body := f.post(t, `{"from":"alice","to":"bob","amount":125}`)
+	require.Equal(t, http.StatusAccepted, status, "%s", body)
+	assert.Equal(t, "application/json", header.Get("Content-Type"))
+	accepted := decode[bank.TransactionStatus](t, body)
+	assert.Equal(t, "pending", accepted.Status)
+	require.NotNil(t, accepted.Hash)
+
+	status, _, body = f.do(t, http.MethodGet, "/transactions/"+accepted.ID.String(), "", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "pending", decode[bank.TransactionStatus](t, body).Status)
+
+	f.waitFor(t, "the transaction in the pool", func() bool { return f.node.Pool().Has(accepted.ID) })
+	b := f.mine(t)
+	status, _, body = f.do(t, http.MethodGet, "/transactions/"+accepted.ID.String(), "", "")
+	require.Equal(t, http.StatusOK, status)
+	got := decode[bank.TransactionStatus](t, body)
+	assert.Equal(t, "included", got.Status)
+	require.NotNil(t, got.BlockHash)
+	require.NotNil(t, got.Height)
+	assert.Equal(t, b.Hash(), *got.BlockHash)
+	assert.Equal(t, uint64(1), *got.Height)
+	assert.Equal(t, *accepted.Hash, *got.Hash)
+}
+
+func TestDroppedTransaction(t *testing.T) {
+	f := newFixture(t, 0)
+	id := uuid.MustParse("3d1e6f0a-7b2c-4d5e-8f90-a1b2c3d4e5f6")
+	e, err := events.Encode(events.TransactionDropped{TxID: id, Reason: "not included after 3 rebroadcasts", Attempts: 3})
+	require.NoError(t, err)
+	_, err = f.log.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
+	require.NoError(t, err)
+	timer := time.NewTimer(watchdog)
+	defer timer.Stop()
+	for {
+		status, _, body := f.do(t, http.MethodGet, "/transactions/"+id.String(), "", "")
+		if status == http.StatusOK {
+			got := decode[bank.TransactionStatus](t, body)
+			assert.Equal(t, "dropped", got.Status)
+			assert.Equal(t, "not included after 3 rebroadcasts", got.Reason)
+			return
+		}
+		require.Equal(t, http.StatusNotFound, status, "until the bank has read the audit event")
+		select {
+		case <-timer.C:
+			t.Fatal("the bank never reported the dropped transaction")
+		default:
+		}
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	f := newFixture(t, 0)
+	body := `{"from":"alice","to":"bob","amount":5}`
+	s1, _, b1 := f.post(t, body, "Idempotency-Key", "order-17")
+	s2, _, b2 := f.post(t, body, "Idempotency-Key", "order-17")
+	require.Equal(t, http.StatusAccepted, s1)
+	require.Equal(t, http.StatusAccepted, s2)
+	first, second := decode[bank.TransactionStatus](t, b1), decode[bank.TransactionStatus](t, b2)
+	assert.Equal(t, first.ID, second.ID, "a retry gets the first answer")
+	assert.Equal(t, first.Hash, second.Hash)
+
+	s3, _, b3 := f.post(t, `{"from":"alice","to":"bob","amount":6}`, "Idempotency-Key", "order-17")
+	assert.Equal(t, http.StatusUnprocessableEntity, s3, "%s", b3)
+
+	s4, _, b4 := f.post(t, body)
+	require.Equal(t, http.StatusAccepted, s4)
+	assert.NotEqual(t, first.ID, decode[bank.TransactionStatus](t, b4).ID, "without a key, the same body is a new transaction")
+
+	f.waitFor(t, "two transactions pending", func() bool { return f.node.Pool().Len() == 2 })
+}
+
+func TestLogUnavailable(t *testing.T) {
+	f := newFixture(t, 0)
+	f.log.down = true
+	status, header, body := f.post(t, `{"from":"alice","to":"bob","amount":5}`)
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Equal(t, "5", header.Get("Retry-After"))
+	assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
+	assert.Equal(t, http.StatusServiceUnavailable, decode[bank.Problem](t, body).Status)
+
+	f.log.down = false
+	status, _, _ = f.post(t, `{"from":"alice","to":"bob","amount":5}`)
+	assert.Equal(t, http.StatusAccepted, status, "the bank recovers by itself")
+}
+
+func TestGetTransactionProblems(t *testing.T) {
+	f := newFixture(t, 0)
+	status, _, _ := f.do(t, http.MethodGet, "/transactions/not-a-uuid", "", "")
+	assert.Equal(t, http.StatusBadRequest, status)
+	status, _, _ = f.do(t, http.MethodGet, "/transactions/"+uuid.NewString(), "", "")
+	assert.Equal(t, http.StatusNotFound, status)
+}
+
+func TestBlocks(t *testing.T) {
+	f := newFixture(t, 2) // the node keeps the two newest blocks whole
+	var blocks []*blockchain.Block
+	for i := range 3 {
+		status, _, body := f.post(t, fmt.Sprintf(`{"from":"alice","to":"bob","amount":%d}`, i+1))
+		require.Equal(t, http.StatusAccepted, status, "%s", body)
+		id := decode[bank.TransactionStatus](t, body).ID
+		f.waitFor(t, "the transaction", func() bool { return f.node.Pool().Has(id) })
+		blocks = append(blocks, f.mine(t))
+	}
+
+	status, _, body := f.do(t, http.MethodGet, "/blocks?from=1&limit=10", "", "")
+	require.Equal(t, http.StatusOK, status)
+	list := decode[[]bank.BlockSummary](t, body)
+	require.Len(t, list, 3)
+	for i, s := range list {
+		assert.Equal(t, uint64(i+1), s.Height)
+		assert.Equal(t, blocks[i].Hash(), s.Hash)
+	}
+	assert.Nil(t, list[0].Transactions, "block 1 left the window")
+	require.NotNil(t, list[2].Transactions)
+	assert.Equal(t, 1, *list[2].Transactions)
+
+	status, _, body = f.do(t, http.MethodGet, "/blocks?limit=2", "", "")
+	require.Equal(t, http.StatusOK, status)
+	newest := decode[[]bank.BlockSummary](t, body)
+	require.Len(t, newest, 2)
+	assert.Equal(t, uint64(2), newest[0].Height, "by default, the newest blocks")
+
+	for _, tc := range []struct {
+		name, path string
+		status     int
+	}{
+		{"by height", "/blocks/3", 200},
+		{"by hash", "/blocks/" + blocks[2].Hash().String(), 200},
+		{"genesis left the window", "/blocks/0", 410},
+		{"beyond the tip", "/blocks/4", 404},
+		{"unknown hash", "/blocks/" + strings.Repeat("ab", 32), 404},
+		{"not a reference", "/blocks/tip", 400},
+		{"limit zero", "/blocks?limit=0", 400},
+		{"limit too high", "/blocks?limit=101", 400},
+		{"from not a number", "/blocks?from=x", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, body := f.do(t, http.MethodGet, tc.path, "", "")
+			assert.Equal(t, tc.status, status, "%s", body)
+		})
+	}
+	_, _, body = f.do(t, http.MethodGet, "/blocks/3", "", "")
+	var got blockchain.Block
+	require.NoError(t, json.Unmarshal(body, &got))
+	assert.Equal(t, blocks[2].Hash(), got.Hash())
+
+	status, _, body = f.do(t, http.MethodGet, "/chain/head", "", "")
+	require.Equal(t, http.StatusOK, status)
+	head := decode[bank.Head](t, body)
+	assert.Equal(t, uint64(3), head.Height)
+	assert.Equal(t, blocks[2].Hash(), head.Hash)
+	assert.Zero(t, head.Pending)
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	f := newFixture(t, 0)
+	status, _, _ := f.do(t, http.MethodGet, "/healthz", "", "")
+	assert.Equal(t, http.StatusOK, status)
+	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
+	assert.Equal(t, http.StatusServiceUnavailable, status, "not ready before SetReady")
+	f.bank.SetReady(true)
+	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
+	assert.Equal(t, http.StatusOK, status)
+	assert.Positive(t, f.bank.Requests()[http.StatusOK])
+	assert.Positive(t, f.bank.Requests()[http.StatusServiceUnavailable])
+}
+
+// TestOpenAPIListsEveryRoute checks that the served OpenAPI document and
+// the routes the bank registers are the same set.
+func TestOpenAPIListsEveryRoute(t *testing.T) {
+	f := newFixture(t, 0)
+	status, header, body := f.do(t, http.MethodGet, "/openapi.yaml", "", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "application/yaml", header.Get("Content-Type"))
+	var doc struct {
+		OpenAPI string                    `yaml:"openapi"`
+		Paths   map[string]map[string]any `yaml:"paths"`
+	}
+	require.NoError(t, yaml.Unmarshal(body, &doc))
+	assert.True(t, strings.HasPrefix(doc.OpenAPI, "3."))
+	var documented []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	registered := f.bank.Routes()
+	slices.Sort(documented)
+	slices.Sort(registered)
+	assert.Equal(t, registered, documented)
+}

@@ -1,0 +1,32 @@
+// Package bank is eventchain's HTTP API: the bank that accepts
+// transactions from clients and tells them what became of each one. The
+// example app examples/bank serves it; this package holds all of its
+// logic, so that tests drive it through real HTTP on loopback.
+//
+// # The API (the OpenAPI document at GET /openapi.yaml is the reference)
+//
+//	POST /transactions        {"from","to","amount"} → 202 {"id","hash","status":"pending"}
+//	GET  /transactions/{id}   pending | included (blockHash, height) | dropped (reason)
+//	GET  /blocks?from=&limit= block summaries, oldest first
+//	GET  /blocks/{ref}        one whole block, by height or hash
+//	GET  /chain/head          the tip and the number of pending transactions
+//	GET  /healthz, /readyz    alive; restored and following
+//
+// A submitted transaction gets a UUID, the bank's clock as timestamp, and
+// is checked with the pool's rules before it is appended to the log as
+// TransactionSubmitted; only then does the client get 202. A request with
+// an Idempotency-Key gets an ID derived from the key, so a retry — even
+// after the bank restarted — can never put the transaction in the chain
+// twice; the bank also remembers the first answer and gives it again (or
+// 422 if the key comes back with another body).
+//
+// # Errors
+//
+// Every error answer is an RFC 9457 problem detail
+// (application/problem+json, [Problem]) that names the field at fault and,
+// for a broken rule, the rule: 400 for malformed or invalid input, 413 for
+// a body over the limit, 415 for anything but application/json, 422 for a
+// reused Idempotency-Key, 404 and 410 for what the bank does not hold, and
+// 503 with Retry-After when the event log cannot be reached — nothing is
+// acknowledged that was not appended.
+package bank
