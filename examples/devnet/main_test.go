@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDevnetProcess builds devnet, runs it as a process for a few seconds
+// on a free port, asks its bank for the chain head while it runs, and
+// checks that it mined blocks and exited 0.
+func TestDevnetProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the devnet binary for several seconds; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "devnet")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-duration", "8s", "-addr", "127.0.0.1:0", "-difficulty", "12",
+		"-every", "50ms", "-max-wait", "500ms", "-status-every", "1s")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+
+	lines := bufio.NewScanner(stdout)
+	require.True(t, lines.Scan(), "devnet printed nothing")
+	first := lines.Text()
+	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(first)
+	require.NotEmpty(t, url, "first line names the bank: %q", first)
+
+	resp, err := http.Get(url + "/chain/head")
+	require.NoError(t, err)
+	var head struct{ Height uint64 }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&head))
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	var last string
+	for lines.Scan() {
+		last = lines.Text()
+	}
+	require.NoError(t, cmd.Wait(), "exit status; stderr:\n%s", stderr.String())
+	m := regexp.MustCompile(`stopped at height (\d+)`).FindStringSubmatch(last)
+	require.Len(t, m, 2, "last line: %q", last)
+	height, _ := strconv.Atoi(m[1])
+	assert.Positive(t, height, "blocks were mined")
+}
+
+func TestFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"-nope"}, "flag provided but not defined"},
+		{"no miners", []string{"-miners", "0"}, "-miners"},
+		{"too hard", []string{"-difficulty", "65"}, "-difficulty"},
+		{"stray argument", []string{"extra"}, "unexpected arguments"},
+		{"bad log format", []string{"-log-format", "xml"}, "-log-format"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			err := run(context.Background(), tc.args, &stdout, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error()+stderr.String(), tc.want)
+		})
+	}
+}
