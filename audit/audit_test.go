@@ -1,0 +1,724 @@
+package audit_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/audit"
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/blockchain/pow"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/miner"
+	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/pool"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// watchdog bounds every wait: a test that never gets there fails.
+const watchdog = 30 * time.Second
+
+// t0 is when every test starts, by its fake clock.
+var t0 = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// A clock is a fake clock that tests set by hand. The event log, the
+// nodes and the auditor all read it, so recorded times and ages agree.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// set moves the clock to t0+d.
+func (c *clock) set(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t0.Add(d)
+}
+
+// tx returns the test transaction called name; its ID is
+// consensustest.TxID(name), which describe turns back into the name.
+func tx(name string) blockchain.Transaction {
+	return consensustest.Transfer(name, "alice", "bob", 1)
+}
+
+// env is one event log with a node that follows it and an auditor on
+// that node.
+type env struct {
+	t       *testing.T
+	clock   *clock
+	log     *memlog.Log
+	policy  audit.Policy
+	window  int
+	node    *node.Node
+	auditor *audit.Auditor
+	stop    func() // stops the node's Follow
+	names   map[uuid.UUID]string
+	// seen counts the events of each stream already returned by news.
+	seen map[string]int
+}
+
+func newEnv(t *testing.T, policy audit.Policy, window int) *env {
+	t.Helper()
+	c := &clock{now: t0}
+	log := memlog.New(memlog.Config{Now: c.Now})
+	t.Cleanup(func() { _ = log.Close() })
+	e := &env{t: t, clock: c, log: log, policy: policy, window: window, names: map[uuid.UUID]string{}, seen: map[string]int{}}
+	e.start()
+	return e
+}
+
+// start restores a new node from the log, follows it until the test ends
+// or stop is called, and builds a new auditor on it (not yet restored).
+func (e *env) start() {
+	e.t.Helper()
+	n, err := node.New(node.Config{Log: e.log, Engine: consensustest.NewFaker(), Window: e.window, Now: e.clock.Now})
+	require.NoError(e.t, err)
+	require.NoError(e.t, n.Restore(context.Background(), node.RestoreVerify))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Follow(ctx) }()
+	var once sync.Once
+	e.stop = func() {
+		once.Do(func() {
+			cancel()
+			assert.ErrorIs(e.t, <-done, context.Canceled)
+		})
+	}
+	e.t.Cleanup(e.stop)
+	a, err := audit.New(audit.Config{Node: n, Log: e.log, Policy: e.policy, Now: e.clock.Now})
+	require.NoError(e.t, err)
+	e.node, e.auditor = n, a
+}
+
+// restart stops the node and starts a new node and a new auditor on the
+// same log, as after a crash.
+func (e *env) restart() {
+	e.t.Helper()
+	e.stop()
+	e.start()
+}
+
+func (e *env) name(id uuid.UUID) string {
+	if n, ok := e.names[id]; ok {
+		return n
+	}
+	return id.String()
+}
+
+func (e *env) submit(names ...string) {
+	e.t.Helper()
+	for _, name := range names {
+		e.names[tx(name).ID()] = name
+		require.NoError(e.t, e.node.SubmitTransaction(context.Background(), tx(name)))
+	}
+}
+
+// mine publishes one block on the node's tip holding the named
+// transactions, and waits until the node has applied it.
+func (e *env) mine(names ...string) *blockchain.Block {
+	e.t.Helper()
+	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(),
+		blockchain.HeaderList{e.node.Chain().Tip()}, 1, func(_ int, g *consensustest.BlockGen) {
+			for _, name := range names {
+				e.names[tx(name).ID()] = name
+				g.AddTx(tx(name))
+			}
+		})
+	require.NoError(e.t, err)
+	b := blocks[0]
+	require.NoError(e.t, e.node.PublishBlock(context.Background(), b, "test"))
+	waitFor(e.t, e.node, "the node to apply the block", func() bool { return e.node.Chain().TipHash() == b.Hash() })
+	return b
+}
+
+// waitFor waits until cond holds for n, woken by n's change signal.
+func waitFor(t *testing.T, n *node.Node, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(watchdog)
+	defer deadline.Stop()
+	for {
+		changed := n.Changed()
+		if cond() {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("waited %v for %s", watchdog, what)
+		}
+	}
+}
+
+// tick sets the clock to t0+at, ticks, and returns the events the tick
+// appended (transactions stream first). It then ticks again at the same
+// time, which must append nothing.
+func (e *env) tick(at time.Duration) []string {
+	e.t.Helper()
+	e.clock.set(at)
+	require.NoError(e.t, e.auditor.Tick(context.Background()))
+	got := e.news()
+	require.NoError(e.t, e.auditor.Tick(context.Background()))
+	assert.Empty(e.t, e.news(), "a second tick at %v appends nothing", at)
+	return got
+}
+
+// news returns the events of the transactions and audit streams that
+// earlier calls did not return, described by describe. The transactions
+// the node submitted are left out: the tests are about what the auditor
+// writes.
+func (e *env) news() []string {
+	e.t.Helper()
+	var out []string
+	for _, stream := range []string{node.StreamTransactions, node.StreamAudit} {
+		all := e.events(stream)
+		for _, d := range all[e.seen[stream]:] {
+			if !isSubmitted(d) {
+				out = append(out, d)
+			}
+		}
+		e.seen[stream] = len(all)
+	}
+	return out
+}
+
+func isSubmitted(d string) bool { return strings.HasPrefix(d, "submitted ") }
+
+// events describes every event of stream.
+func (e *env) events(stream string) []string {
+	e.t.Helper()
+	recs, err := e.log.Read(context.Background(), stream, eventlog.Start, eventlog.Forwards, 10_000)
+	if errors.Is(err, eventlog.ErrStreamNotFound) {
+		return nil
+	}
+	require.NoError(e.t, err)
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = e.describe(r)
+	}
+	return out
+}
+
+// describe returns a short description of an event:
+//
+//	submitted a | rebroadcast a 2 | verified a at 1 | dropped a after 3: reason
+func (e *env) describe(r eventlog.Recorded) string {
+	p, err := events.Decode(r.Event)
+	if err != nil {
+		return "undecodable " + r.Type
+	}
+	switch ev := p.(type) {
+	case events.TransactionSubmitted:
+		return "submitted " + e.name(ev.Tx.ID())
+	case events.TransactionRebroadcast:
+		return fmt.Sprintf("rebroadcast %s %d", e.name(ev.Tx.ID()), ev.Attempt)
+	case events.TransactionVerified:
+		return fmt.Sprintf("verified %s at %d", e.name(ev.TxID), ev.Height)
+	case events.TransactionDropped:
+		return fmt.Sprintf("dropped %s after %d: %s", e.name(ev.TxID), ev.Attempts, ev.Reason)
+	}
+	return p.EventType()
+}
+
+// An action happens at a time by the clock, before the tick at or after it.
+type action struct {
+	at     time.Duration
+	submit []string // transactions submitted
+	mine   []string // transactions mined in one new block
+}
+
+func policy(interval, maxAge time.Duration, attempts int) audit.Policy {
+	return audit.Policy{Interval: interval, MaxAge: maxAge, MaxAttempts: attempts}
+}
+
+// TestFate runs scenarios tick by tick, with a tick every Interval from 0
+// to until, and checks what each tick appends and the final report.
+func TestFate(t *testing.T) {
+	s := time.Second
+	for _, tc := range []struct {
+		name    string
+		policy  audit.Policy
+		actions []action
+		until   time.Duration
+		want    map[time.Duration][]string // by tick; no entry: nothing
+		report  audit.Report
+	}{
+		{
+			name:    "never mined: rebroadcast MaxAttempts times, then dropped once",
+			policy:  policy(10*s, 30*s, 3),
+			actions: []action{{at: 0, submit: []string{"a"}}},
+			until:   300 * s,
+			want: map[time.Duration][]string{
+				30 * s:  {"rebroadcast a 1"},
+				60 * s:  {"rebroadcast a 2"},
+				90 * s:  {"rebroadcast a 3"},
+				120 * s: {"dropped a after 3: not included after 3 rebroadcasts over 2m0s"},
+			},
+			report: audit.Report{Submitted: 1, Rebroadcasts: 3, Dropped: 1},
+		},
+		{
+			name:    "MaxAge between ticks: the first tick after it",
+			policy:  policy(10*s, 25*s, 1),
+			actions: []action{{at: 0, submit: []string{"a"}}},
+			until:   200 * s,
+			want: map[time.Duration][]string{
+				30 * s: {"rebroadcast a 1"},
+				60 * s: {"dropped a after 1: not included after 1 rebroadcast over 1m0s"},
+			},
+			report: audit.Report{Submitted: 1, Rebroadcasts: 1, Dropped: 1},
+		},
+		{
+			name:    "MaxAttempts 0: dropped without a rebroadcast",
+			policy:  policy(10*s, 30*s, 0),
+			actions: []action{{at: 5 * s, submit: []string{"a"}}},
+			until:   100 * s,
+			want: map[time.Duration][]string{
+				40 * s: {"dropped a after 0: not included after 0 rebroadcasts over 35s"},
+			},
+			report: audit.Report{Submitted: 1, Dropped: 1},
+		},
+		{
+			name:    "mined before the first tick: verified once, never rebroadcast",
+			policy:  policy(10*s, 30*s, 3),
+			actions: []action{{at: 0, submit: []string{"a"}, mine: []string{"a"}}},
+			until:   300 * s,
+			want:    map[time.Duration][]string{0: {"verified a at 1"}},
+			report:  audit.Report{Submitted: 1, Included: 1},
+		},
+		{
+			name:   "mined between ticks",
+			policy: policy(10*s, 30*s, 3),
+			actions: []action{
+				{at: 0, submit: []string{"a"}},
+				{at: 15 * s, mine: []string{"a"}},
+			},
+			until:  300 * s,
+			want:   map[time.Duration][]string{20 * s: {"verified a at 1"}},
+			report: audit.Report{Submitted: 1, Included: 1},
+		},
+		{
+			name:    "in a block without being submitted: verified",
+			policy:  policy(10*s, 30*s, 3),
+			actions: []action{{at: 0, mine: []string{"x", "y"}}},
+			until:   60 * s,
+			want:    map[time.Duration][]string{0: {"verified x at 1", "verified y at 1"}},
+			report:  audit.Report{Included: 2},
+		},
+		{
+			name:   "included after a rebroadcast: verified, no more rebroadcasts",
+			policy: policy(10*s, 30*s, 3),
+			actions: []action{
+				{at: 0, submit: []string{"a"}},
+				{at: 45 * s, mine: []string{"a"}},
+			},
+			until: 300 * s,
+			want: map[time.Duration][]string{
+				30 * s: {"rebroadcast a 1"},
+				50 * s: {"verified a at 1"},
+			},
+			report: audit.Report{Submitted: 1, Included: 1, Rebroadcasts: 1},
+		},
+		{
+			name:   "included after it was dropped: verified all the same",
+			policy: policy(10*s, 30*s, 1),
+			actions: []action{
+				{at: 0, submit: []string{"a"}},
+				{at: 65 * s, mine: []string{"a"}},
+			},
+			until: 200 * s,
+			want: map[time.Duration][]string{
+				30 * s: {"rebroadcast a 1"},
+				60 * s: {"dropped a after 1: not included after 1 rebroadcast over 1m0s"},
+				70 * s: {"verified a at 1"},
+			},
+			report: audit.Report{Submitted: 1, Included: 1, Rebroadcasts: 1},
+		},
+		{
+			name:   "a mix: each transaction counted once, by its fate",
+			policy: policy(10*s, 30*s, 1),
+			actions: []action{
+				{at: 0, submit: []string{"a", "b", "c", "d"}},
+				{at: 5 * s, mine: []string{"a", "x"}},
+				{at: 35 * s, mine: []string{"c"}},
+				{at: 36 * s, submit: []string{"e"}},
+			},
+			until: 200 * s,
+			want: map[time.Duration][]string{
+				10 * s: {"verified a at 1", "verified x at 1"},
+				30 * s: {"rebroadcast b 1", "rebroadcast c 1", "rebroadcast d 1"},
+				40 * s: {"verified c at 2"},
+				60 * s: {
+					"dropped b after 1: not included after 1 rebroadcast over 1m0s",
+					"dropped d after 1: not included after 1 rebroadcast over 1m0s",
+				},
+				70 * s:  {"rebroadcast e 1"},
+				100 * s: {"dropped e after 1: not included after 1 rebroadcast over 1m4s"},
+			},
+			report: audit.Report{Submitted: 5, Included: 3, Rebroadcasts: 4, Dropped: 3},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, tc.policy, 0)
+			actions := tc.actions
+			for at := time.Duration(0); at <= tc.until; at += tc.policy.Interval {
+				for len(actions) > 0 && actions[0].at <= at {
+					e.clock.set(actions[0].at)
+					e.submit(actions[0].submit...)
+					if actions[0].mine != nil {
+						e.mine(actions[0].mine...)
+					}
+					actions = actions[1:]
+				}
+				assert.Equal(t, tc.want[at], e.tick(at), "tick at %v", at)
+			}
+			assert.Equal(t, tc.report, e.auditor.Report())
+			r := tc.report
+			assert.Equal(t, r.Included+r.Pending+r.Dropped, len(e.names), "every transaction counted once")
+		})
+	}
+}
+
+// TestRestart stops the node and the auditor in the middle of a run and
+// starts new ones on the same log: the attempt numbers go on, nothing is
+// recorded twice, and the report is the same as before the restart.
+func TestRestart(t *testing.T) {
+	s := time.Second
+	t.Run("continues the attempts and records nothing twice", func(t *testing.T) {
+		e := newEnv(t, policy(10*s, 30*s, 3), 0)
+		e.submit("a", "b")
+		e.mine("b")
+		want := map[time.Duration][]string{
+			0:      {"verified b at 1"},
+			30 * s: {"rebroadcast a 1"},
+			60 * s: {"rebroadcast a 2"},
+		}
+		for at := time.Duration(0); at <= 60*s; at += 10 * s {
+			assert.Equal(t, want[at], e.tick(at), "tick at %v", at)
+		}
+		before := e.auditor.Report()
+		assert.Equal(t, audit.Report{Submitted: 2, Included: 1, Pending: 1, Rebroadcasts: 2}, before)
+
+		e.restart()
+		assert.Equal(t, audit.Report{}, e.auditor.Report(), "nothing known before the log is read")
+		require.NoError(t, e.auditor.Restore(context.Background()))
+		assert.Equal(t, before, e.auditor.Report(), "the same counts, rebuilt from the log")
+
+		want = map[time.Duration][]string{
+			90 * s:  {"rebroadcast a 3"},
+			120 * s: {"dropped a after 3: not included after 3 rebroadcasts over 2m0s"},
+		}
+		for at := 70 * s; at <= 200*s; at += 10 * s {
+			assert.Equal(t, want[at], e.tick(at), "tick at %v", at)
+		}
+		assert.Equal(t, audit.Report{Submitted: 2, Included: 1, Rebroadcasts: 3, Dropped: 1}, e.auditor.Report())
+		assert.Equal(t, []string{"verified b at 1", "dropped a after 3: not included after 3 rebroadcasts over 2m0s"},
+			e.events(node.StreamAudit), "one event per fate in the audit stream")
+	})
+
+	t.Run("finishes a block recorded in part", func(t *testing.T) {
+		e := newEnv(t, policy(10*s, 30*s, 3), 0)
+		e.submit("a")
+		e.mine("x")
+		b := e.mine("a", "y", "z")
+		// The old auditor crashed after recording the first transaction
+		// of block 2.
+		ev, err := events.Encode(events.TransactionVerified{TxID: tx("a").ID(), BlockHash: b.Hash(), Height: 2})
+		require.NoError(t, err)
+		_, err = e.log.Append(context.Background(), node.StreamAudit, eventlog.Any, ev)
+		require.NoError(t, err)
+		e.news()
+
+		// No Restore: the first tick catches up by itself.
+		assert.Equal(t, []string{"verified y at 2", "verified z at 2"}, e.tick(0),
+			"block 1 is below the highest height recorded, so done; block 2 is listed again")
+		assert.Equal(t, audit.Report{Submitted: 1, Included: 3}, e.auditor.Report())
+	})
+}
+
+// TestNodeWithWindow: a node that keeps only the newest block lets go of
+// a block before the auditor lists it. The transactions of that block
+// that went through the transactions stream are verified all the same;
+// the others cannot be.
+func TestNodeWithWindow(t *testing.T) {
+	e := newEnv(t, policy(10*time.Second, 30*time.Second, 3), 1)
+	e.submit("a")
+	e.mine("a", "x")
+	e.mine("y")
+	assert.Equal(t, []string{"verified y at 2", "verified a at 1"}, e.tick(0))
+	assert.Equal(t, audit.Report{Submitted: 1, Included: 2}, e.auditor.Report(), "x is not known")
+}
+
+// TestSkipsMalformedEvents: junk in the streams is skipped, and the
+// auditor goes on.
+func TestSkipsMalformedEvents(t *testing.T) {
+	e := newEnv(t, policy(10*time.Second, 30*time.Second, 3), 0)
+	other := blockchain.NewTransaction(tx("a").ID(), "mallory", "bob", 99, t0) // the ID of a, another transaction
+	otherEvent, err := events.Encode(events.TransactionSubmitted{Tx: other})
+	require.NoError(t, err)
+	e.submit("a")
+	for stream, evs := range map[string][]eventlog.Event{
+		node.StreamTransactions: {
+			{ID: uuid.New(), Type: events.TypeTransactionSubmitted, Data: []byte(`{"garbage":true}`)},
+			{ID: uuid.New(), Type: "SomethingElse", Data: []byte(`[]`)},
+			otherEvent,
+		},
+		node.StreamAudit: {
+			{ID: uuid.New(), Type: events.TypeTransactionVerified, Data: []byte(`{"v":1}`)},
+		},
+	} {
+		for _, ev := range evs {
+			_, err := e.log.Append(context.Background(), stream, eventlog.Any, ev)
+			require.NoError(t, err)
+		}
+	}
+	e.news()
+	assert.Empty(t, e.tick(0))
+	assert.Equal(t, []string{"rebroadcast a 1"}, e.tick(30*time.Second), "the first transaction with the ID is the one rebroadcast")
+	recs, err := e.log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
+	require.NoError(t, err)
+	p, err := events.Decode(recs[0].Event)
+	require.NoError(t, err)
+	assert.Equal(t, tx("a").Hash(), p.(events.TransactionRebroadcast).Tx.Hash())
+	assert.Equal(t, audit.Report{Submitted: 1, Pending: 1, Rebroadcasts: 1}, e.auditor.Report())
+}
+
+// TestRunWithMiner runs the auditor's loop beside a real miner that starts
+// late: the transaction is rebroadcast once, then mined, verified as soon
+// as the block is applied, and not rebroadcast again.
+func TestRunWithMiner(t *testing.T) {
+	c := &clock{now: t0}
+	log := memlog.New(memlog.Config{Now: c.Now})
+	t.Cleanup(func() { _ = log.Close() })
+	engine := func() *pow.Engine {
+		e, err := pow.New(pow.Config{Bits: 8, Workers: 1})
+		require.NoError(t, err)
+		return e
+	}
+	// The nodes and the miner date blocks by the real clock; only the
+	// log and the auditor use the fake one.
+	p := pool.DefaultPolicy()
+	p.MaxWait = 0
+	newNode := func() *node.Node {
+		n, err := node.New(node.Config{Log: log, Engine: engine(), Policy: p})
+		require.NoError(t, err)
+		require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+		return n
+	}
+	auditNode := newNode()
+	ticks := make(chan time.Time)
+	a, err := audit.New(audit.Config{Node: auditNode, Log: log, Now: c.Now, Ticks: ticks, Policy: policy(10*time.Second, 30*time.Second, 3)})
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return auditNode.Follow(gctx) })
+	g.Go(func() error { return a.Run(gctx) })
+
+	require.NoError(t, auditNode.SubmitTransaction(ctx, tx("a")))
+	c.set(30 * time.Second)
+	ticks <- c.Now()
+	waitForEvent(t, a, log, node.StreamTransactions, "rebroadcast 1", func(p events.Payload) bool {
+		r, ok := p.(events.TransactionRebroadcast)
+		return ok && r.Attempt == 1
+	})
+
+	minerNode := newNode()
+	m, err := miner.New(miner.Config{Node: minerNode, ID: "late"})
+	require.NoError(t, err)
+	g.Go(func() error { return minerNode.Follow(gctx) })
+	g.Go(func() error { return m.Run(gctx) })
+	waitForEvent(t, a, log, node.StreamAudit, "verified", func(p events.Payload) bool {
+		v, ok := p.(events.TransactionVerified)
+		return ok && v.TxID == tx("a").ID() && v.Height == 1
+	})
+
+	c.set(60 * time.Second)
+	ticks <- c.Now()
+	ticks <- c.Now() // received only once the first tick at 60s is done
+	cancel()
+	assert.ErrorIs(t, g.Wait(), context.Canceled)
+
+	recs, err := log.Read(context.Background(), node.StreamTransactions, eventlog.Start, eventlog.Forwards, 100)
+	require.NoError(t, err)
+	assert.Len(t, recs, 2, "submitted, rebroadcast once, and no more")
+	assert.Equal(t, audit.Report{Submitted: 1, Included: 1, Rebroadcasts: 1}, a.Report())
+}
+
+// waitForEvent waits until stream holds an event for which match is
+// true, reading the auditor's report meanwhile (for the race detector).
+func waitForEvent(t *testing.T, a *audit.Auditor, log eventlog.Log, stream, what string, match func(events.Payload) bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+	defer cancel()
+	sub, err := log.Subscribe(ctx, stream, eventlog.Start)
+	require.NoError(t, err)
+	defer sub.Close()
+	for {
+		r, err := sub.Next(ctx)
+		require.NoError(t, err, "waiting for %s in %s", what, stream)
+		_ = a.Report()
+		if p, err := events.Decode(r.Event); err == nil && match(p) {
+			return
+		}
+	}
+}
+
+// TestRunOwnTicker: without Config.Ticks, Run ticks every Interval.
+func TestRunOwnTicker(t *testing.T) {
+	e := newEnv(t, policy(time.Millisecond, 30*time.Second, 3), 0)
+	e.submit("a")
+	e.clock.set(30 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.auditor.Run(ctx) }()
+	waitForEvent(t, e.auditor, e.log, node.StreamTransactions, "rebroadcast 1", func(p events.Payload) bool {
+		_, ok := p.(events.TransactionRebroadcast)
+		return ok
+	})
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+}
+
+// TestRunStopsOnClosedLog: once the log is closed no step can succeed,
+// and Run says so.
+func TestRunStopsOnClosedLog(t *testing.T) {
+	e := newEnv(t, policy(10*time.Second, 30*time.Second, 3), 0)
+	ticks := make(chan time.Time)
+	a, err := audit.New(audit.Config{Node: e.node, Log: e.log, Now: e.clock.Now, Ticks: ticks})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(context.Background()) }()
+	ticks <- e.clock.Now() // Run has restored and waits for ticks
+	e.stop()
+	require.NoError(t, e.log.Close())
+	ticks <- e.clock.Now()
+	assert.ErrorIs(t, <-done, eventlog.ErrClosed)
+}
+
+func TestNew(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	n, err := node.New(node.Config{Log: log, Engine: consensustest.NewFaker()})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		cfg  audit.Config
+		want string // in the error; "" for none
+	}{
+		{"zero policy: the default", audit.Config{Node: n, Log: log}, ""},
+		{"no node", audit.Config{Log: log}, "Config.Node"},
+		{"no log", audit.Config{Node: n}, "Config.Log"},
+		{"no interval", audit.Config{Node: n, Log: log, Policy: policy(0, time.Minute, 3)}, "Policy.Interval: have 0s, want > 0"},
+		{"negative MaxAge", audit.Config{Node: n, Log: log, Policy: policy(time.Second, -time.Minute, 3)}, "Policy.MaxAge: have -1m0s, want > 0"},
+		{"negative MaxAttempts", audit.Config{Node: n, Log: log, Policy: policy(time.Second, time.Minute, -1)}, "Policy.MaxAttempts: have -1, want ≥ 0"},
+		{"no attempts: fine", audit.Config{Node: n, Log: log, Policy: policy(time.Second, time.Minute, 0)}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := audit.New(tc.cfg)
+			if tc.want == "" {
+				require.NoError(t, err)
+				if tc.cfg.Policy == (audit.Policy{}) {
+					assert.Equal(t, audit.DefaultPolicy(), a.Policy())
+				} else {
+					assert.Equal(t, tc.cfg.Policy, a.Policy())
+				}
+				return
+			}
+			assert.ErrorIs(t, err, audit.ErrInvalidConfig)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+// TestReportConcurrently reads the report while ticks run, for the race
+// detector.
+func TestReportConcurrently(t *testing.T) {
+	e := newEnv(t, policy(10*time.Second, 30*time.Second, 3), 0)
+	names := make([]string, 50)
+	for i := range names {
+		names[i] = fmt.Sprint("tx ", i)
+	}
+	e.submit(names...)
+	e.mine(names[:25]...)
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error {
+		for ctx.Err() == nil {
+			r := e.auditor.Report()
+			if r.Included+r.Pending+r.Dropped > len(names) {
+				return fmt.Errorf("counted twice: %+v", r)
+			}
+		}
+		return nil
+	})
+	for at := time.Duration(0); at <= 200*time.Second; at += 10 * time.Second {
+		e.tick(at)
+	}
+	cancel()
+	require.NoError(t, g.Wait())
+	assert.Equal(t, audit.Report{Submitted: 50, Included: 25, Rebroadcasts: 75, Dropped: 25}, e.auditor.Report())
+	assert.Equal(t, 25, countPrefix(e.events(node.StreamAudit), "verified "))
+}
+
+func countPrefix(ds []string, prefix string) int {
+	n := 0
+	for _, d := range ds {
+		if strings.HasPrefix(d, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestTickWaitsForTheNode: a block appended just before a tick is seen by
+// the tick, however far behind the node is; a node that never catches up
+// holds the tick until its context ends.
+func TestTickWaitsForTheNode(t *testing.T) {
+	e := newEnv(t, policy(10*time.Second, 30*time.Second, 3), 0)
+	e.submit("a")
+	publish := func(names ...string) {
+		t.Helper()
+		other, err := node.New(node.Config{Log: e.log, Engine: consensustest.NewFaker(), Now: e.clock.Now})
+		require.NoError(t, err)
+		require.NoError(t, other.Restore(context.Background(), node.RestoreVerify))
+		blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(),
+			blockchain.HeaderList{other.Chain().Tip()}, 1, func(_ int, g *consensustest.BlockGen) {
+				for _, name := range names {
+					e.names[tx(name).ID()] = name
+					g.AddTx(tx(name))
+				}
+			})
+		require.NoError(t, err)
+		require.NoError(t, other.PublishBlock(context.Background(), blocks[0], "other"))
+	}
+
+	publish("a") // through another node: nothing waits for e's node here
+	assert.Equal(t, []string{"verified a at 1"}, e.tick(0))
+
+	e.stop() // e's node stops following
+	publish("b")
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, e.auditor.Tick(ctx), context.DeadlineExceeded, "the node never reads block 2")
+	assert.Empty(t, e.news())
+}
