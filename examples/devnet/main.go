@@ -1,6 +1,7 @@
 // Command devnet runs a whole eventchain network in one process, on the
 // in-memory event log: a bank serving the HTTP API, miners racing to seal
-// blocks, and a scheduler posting transactions to the bank like a client.
+// blocks, an auditor recording the fate of every transaction, and a
+// scheduler posting transactions to the bank like a client.
 // It prints a status line every few seconds.
 //
 //	go run ./examples/devnet
@@ -26,6 +27,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/eventchain/eventchain/audit"
 	"github.com/eventchain/eventchain/bank"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog/memlog"
@@ -67,6 +69,7 @@ type config struct {
 	duration    time.Duration
 	statusEvery time.Duration
 	logFormat   string
+	audit       audit.Policy
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -83,6 +86,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long (0: run until interrupted)")
 	fs.DurationVar(&c.statusEvery, "status-every", 3*time.Second, "pause between status lines")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	c.audit = audit.DefaultPolicy()
+	fs.DurationVar(&c.audit.Interval, "audit-interval", c.audit.Interval, "pause between the auditor's checks")
+	fs.DurationVar(&c.audit.MaxAge, "audit-max-age", c.audit.MaxAge, "how long a transaction waits for a block before the auditor rebroadcasts it")
+	fs.IntVar(&c.audit.MaxAttempts, "audit-max-attempts", c.audit.MaxAttempts, "rebroadcasts before the auditor drops a transaction")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -182,13 +189,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		g.Go(func() error { return m.Run(gctx) })
 	}
 
+	auditNode, _, err := newNode("auditor")
+	if err != nil {
+		return fmt.Errorf("auditor node: %w", err)
+	}
+	auditor, err := audit.New(audit.Config{Node: auditNode, Log: log, Policy: cfg.audit, Logger: logger.With("app", "auditor")})
+	if err != nil {
+		return err
+	}
+	g.Go(func() error { return auditNode.Follow(gctx) })
+	g.Go(func() error { return auditor.Run(gctx) })
+
 	bankURL := "http://" + listener.Addr().String()
 	var sched scheduler.Stats
 	g.Go(func() error {
 		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Stats: &sched, Logger: logger.With("app", "scheduler")})
 	})
 	fmt.Fprintf(stdout, "devnet: bank on %s, %d miners at %d bits, in-memory event log\n", bankURL, cfg.miners, cfg.difficulty)
-	g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankNode, miners, &sched) })
+	g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankNode, miners, &sched, auditor) })
 
 	err = g.Wait()
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
@@ -200,7 +218,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // status prints a line every pause: height, pending, hash rate, last block.
-func status(ctx context.Context, w io.Writer, every time.Duration, n *node.Node, miners []*miner.Miner, sched *scheduler.Stats) error {
+func status(ctx context.Context, w io.Writer, every time.Duration, n *node.Node, miners []*miner.Miner, sched *scheduler.Stats, auditor *audit.Auditor) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	last := time.Now()
@@ -219,8 +237,9 @@ func status(ctx context.Context, w io.Writer, every time.Duration, n *node.Node,
 			rate := float64(hashes-lastHashes) / now.Sub(last).Seconds()
 			last, lastHashes = now, hashes
 			tip := n.Chain().TipBlock()
-			fmt.Fprintf(w, "height %d  pending %d  accepted %d  hash rate %.2f MH/s  last block %s (%d txs)\n",
-				tip.Height(), n.Pool().Len(), sched.Accepted.Load(), rate/1e6, tip.Hash().Short(), tip.Len())
+			r := auditor.Report()
+			fmt.Fprintf(w, "height %d  pending %d  accepted %d  verified %d  rebroadcast %d  dropped %d  hash rate %.2f MH/s  last block %s (%d txs)\n",
+				tip.Height(), n.Pool().Len(), sched.Accepted.Load(), r.Included, r.Rebroadcasts, r.Dropped, rate/1e6, tip.Hash().Short(), tip.Len())
 		}
 	}
 }
