@@ -24,6 +24,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
 	"github.com/eventchain/eventchain/pool"
 )
 
@@ -147,26 +148,8 @@ func (e *env) mine(names ...string) *blockchain.Block {
 	require.NoError(e.t, err)
 	b := blocks[0]
 	require.NoError(e.t, e.node.PublishBlock(context.Background(), b, "test"))
-	waitFor(e.t, e.node, "the node to apply the block", func() bool { return e.node.Chain().TipHash() == b.Hash() })
+	nodetest.WaitFor(e.t, e.node, "the node to apply the block", func() bool { return e.node.Chain().TipHash() == b.Hash() })
 	return b
-}
-
-// waitFor waits until cond holds for n, woken by n's change signal.
-func waitFor(t *testing.T, n *node.Node, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.NewTimer(watchdog)
-	defer deadline.Stop()
-	for {
-		changed := n.Changed()
-		if cond() {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			t.Fatalf("waited %v for %s", watchdog, what)
-		}
-	}
 }
 
 // tick sets the clock to t0+at, ticks, and returns the events the tick

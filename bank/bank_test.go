@@ -26,6 +26,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -108,24 +109,6 @@ func decode[T any](t *testing.T, data []byte) T {
 	return v
 }
 
-// waitFor waits until cond holds, woken by the node's change signal.
-func (f *fixture) waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	timer := time.NewTimer(watchdog)
-	defer timer.Stop()
-	for {
-		changed := f.node.Changed()
-		if cond() {
-			return
-		}
-		select {
-		case <-changed:
-		case <-timer.C:
-			t.Fatalf("waited %v for %s", watchdog, what)
-		}
-	}
-}
-
 // mine publishes a block of every pending transaction, as a miner would.
 func (f *fixture) mine(t *testing.T) *blockchain.Block {
 	t.Helper()
@@ -134,7 +117,7 @@ func (f *fixture) mine(t *testing.T) *blockchain.Block {
 	h := blockchain.NextHeader(chain.Tip(), txs, chain.Tip().Timestamp.Add(time.Second))
 	b := blockchain.NewBlock(h, txs)
 	require.NoError(t, f.node.PublishBlock(context.Background(), b, "test"))
-	f.waitFor(t, "the block", func() bool { return chain.TipHash() == b.Hash() })
+	nodetest.WaitFor(t, f.node, "the block", func() bool { return chain.TipHash() == b.Hash() })
 	return b
 }
 
@@ -196,7 +179,7 @@ func TestTransactionLifecycle(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "pending", decode[bank.TransactionStatus](t, body).Status)
 
-	f.waitFor(t, "the transaction in the pool", func() bool { return f.node.Pool().Has(accepted.ID) })
+	nodetest.WaitFor(t, f.node, "the transaction in the pool", func() bool { return f.node.Pool().Has(accepted.ID) })
 	b := f.mine(t)
 	status, _, body = f.do(t, http.MethodGet, "/transactions/"+accepted.ID.String(), "", "")
 	require.Equal(t, http.StatusOK, status)
@@ -253,7 +236,7 @@ func TestIdempotencyKey(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, s4)
 	assert.NotEqual(t, first.ID, decode[bank.TransactionStatus](t, b4).ID, "without a key, the same body is a new transaction")
 
-	f.waitFor(t, "two transactions pending", func() bool { return f.node.Pool().Len() == 2 })
+	nodetest.WaitFor(t, f.node, "two transactions pending", func() bool { return f.node.Pool().Len() == 2 })
 }
 
 func TestLogUnavailable(t *testing.T) {
@@ -285,7 +268,7 @@ func TestBlocks(t *testing.T) {
 		status, _, body := f.post(t, fmt.Sprintf(`{"from":"alice","to":"bob","amount":%d}`, i+1))
 		require.Equal(t, http.StatusAccepted, status, "%s", body)
 		id := decode[bank.TransactionStatus](t, body).ID
-		f.waitFor(t, "the transaction", func() bool { return f.node.Pool().Has(id) })
+		nodetest.WaitFor(t, f.node, "the transaction", func() bool { return f.node.Pool().Has(id) })
 		blocks = append(blocks, f.mine(t))
 	}
 

@@ -22,6 +22,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
 	"github.com/eventchain/eventchain/pool"
 )
 
@@ -89,24 +90,6 @@ func startPeer(t *testing.T, log eventlog.Log, id string, restore node.RestoreMo
 	return &peer{node: n, miner: m, stop: start(t, n, m)}
 }
 
-// waitFor waits until cond holds for n, woken by n's change signal.
-func waitFor(t *testing.T, n *node.Node, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.NewTimer(watchdog)
-	defer deadline.Stop()
-	for {
-		changed := n.Changed()
-		if cond() {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			t.Fatalf("waited %v for %s", watchdog, what)
-		}
-	}
-}
-
 // inclusions counts, block by block from genesis, how often each
 // transaction is in n's chain.
 func inclusions(t *testing.T, n *node.Node) map[uuid.UUID]int {
@@ -147,7 +130,7 @@ func TestCompetingMiners(t *testing.T) {
 	}
 
 	txs := submitAll(t, bank, "competing", 500)
-	waitFor(t, bank, "every transaction to be mined", func() bool {
+	nodetest.WaitFor(t, bank, "every transaction to be mined", func() bool {
 		for _, tx := range txs {
 			if !bank.Chain().Includes(tx.ID()) {
 				return false
@@ -157,7 +140,7 @@ func TestCompetingMiners(t *testing.T) {
 	})
 	blocks, _ := bank.Position()
 	for _, p := range peers {
-		waitFor(t, p.node, "the miners to read every block", func() bool { b, _ := p.node.Position(); return b >= blocks })
+		nodetest.WaitFor(t, p.node, "the miners to read every block", func() bool { b, _ := p.node.Position(); return b >= blocks })
 	}
 
 	count := inclusions(t, bank)
@@ -310,14 +293,14 @@ func TestRestart(t *testing.T) {
 
 			first := startPeer(t, log, "first", node.RestoreVerify)
 			txs := submitAll(t, bank, "before "+mode.String(), 100)
-			waitFor(t, first.node, "some blocks", func() bool { return first.node.Chain().Height() >= 2 })
+			nodetest.WaitFor(t, first.node, "some blocks", func() bool { return first.node.Chain().Height() >= 2 })
 			assert.ErrorIs(t, first.stop(), context.Canceled)
 
 			txs = append(txs, submitAll(t, bank, "while down "+mode.String(), 50)...)
 			second := startPeer(t, log, "second", mode)
 			txs = append(txs, submitAll(t, bank, "after "+mode.String(), 50)...)
 
-			waitFor(t, bank, "every transaction to be mined", func() bool {
+			nodetest.WaitFor(t, bank, "every transaction to be mined", func() bool {
 				for _, tx := range txs {
 					if !bank.Chain().Includes(tx.ID()) {
 						return false
@@ -326,7 +309,7 @@ func TestRestart(t *testing.T) {
 				return true
 			})
 			blocks, _ := bank.Position()
-			waitFor(t, second.node, "the new miner to read every block", func() bool { b, _ := second.node.Position(); return b >= blocks })
+			nodetest.WaitFor(t, second.node, "the new miner to read every block", func() bool { b, _ := second.node.Position(); return b >= blocks })
 			count := inclusions(t, bank)
 			for _, tx := range txs {
 				assert.Equal(t, 1, count[tx.ID()], "transaction %s", tx.ID())
@@ -345,7 +328,7 @@ func TestKeepsMiningOnAPoisonedLog(t *testing.T) {
 	t.Cleanup(func() { _ = log.Close() })
 	p := startPeer(t, log, "miner", node.RestoreVerify)
 	txs := submitAll(t, p.node, "before poison", 30)
-	waitFor(t, p.node, "the first transactions", func() bool { return p.node.Chain().Includes(txs[29].ID()) })
+	nodetest.WaitFor(t, p.node, "the first transactions", func() bool { return p.node.Chain().Includes(txs[29].ID()) })
 
 	// A well-sealed block on the tip that mines a transaction again.
 	tip := p.node.Chain().Tip()
@@ -365,7 +348,7 @@ func TestKeepsMiningOnAPoisonedLog(t *testing.T) {
 	}
 
 	more := submitAll(t, p.node, "after poison", 30)
-	waitFor(t, p.node, "the later transactions", func() bool { return p.node.Chain().Includes(more[29].ID()) })
+	nodetest.WaitFor(t, p.node, "the later transactions", func() bool { return p.node.Chain().Includes(more[29].ID()) })
 	count := inclusions(t, p.node)
 	for _, tx := range append(txs, more...) {
 		assert.Equal(t, 1, count[tx.ID()])

@@ -21,12 +21,10 @@ import (
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// watchdog bounds every wait: a node that never converges fails the test.
-const watchdog = 30 * time.Second
 
 // testNow is the clock of every node in these tests: well after the blocks
 // they build.
@@ -85,24 +83,6 @@ func follow(t *testing.T, nodes ...*node.Node) {
 		cancel()
 		assert.ErrorIs(t, g.Wait(), context.Canceled)
 	})
-}
-
-// waitFor waits until cond holds for n, woken by n's change signal.
-func waitFor(t *testing.T, n *node.Node, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.NewTimer(watchdog)
-	defer deadline.Stop()
-	for {
-		changed := n.Changed()
-		if cond() {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			t.Fatalf("waited %v for %s", watchdog, what)
-		}
-	}
 }
 
 func appendRaw(t *testing.T, log eventlog.Log, stream string, e eventlog.Event) {
@@ -176,7 +156,7 @@ func TestPoisonedLog(t *testing.T) {
 	}
 
 	check := func(t *testing.T, n *node.Node, rec *recorder) {
-		waitFor(t, n, "the blocks stream to be read", func() bool { b, _ := n.Position(); return b == 7 })
+		nodetest.WaitFor(t, n, "the blocks stream to be read", func() bool { b, _ := n.Position(); return b == 7 })
 		assert.Equal(t, b2.Hash(), n.Chain().TipHash())
 		assert.Equal(t, uint64(2), n.Chain().Height())
 		got := rec.rejected()
@@ -226,11 +206,11 @@ func TestRestoreModes(t *testing.T) {
 	view := blockchain.HeaderList{blockchain.Genesis().Header()}
 	for i := range 3 {
 		b := sealOn(t, engine, view, txs[2*i:2*i+2], nil)
-		waitFor(t, writer, "the writer to catch up", func() bool { return writer.Chain().TipHash() == b.PrevHash() })
+		nodetest.WaitFor(t, writer, "the writer to catch up", func() bool { return writer.Chain().TipHash() == b.PrevHash() })
 		require.NoError(t, writer.PublishBlock(context.Background(), b, "test"))
 		view = append(view, b.Header())
 	}
-	waitFor(t, writer, "three blocks", func() bool { return writer.Chain().Height() == 3 && writer.Pool().Len() == 4 })
+	nodetest.WaitFor(t, writer, "three blocks", func() bool { return writer.Chain().Height() == 3 && writer.Pool().Len() == 4 })
 
 	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast} {
 		t.Run(mode.String(), func(t *testing.T) {
@@ -239,7 +219,7 @@ func TestRestoreModes(t *testing.T) {
 			last, err := log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
 			require.NoError(t, err)
 			txEventCount := last[0].Revision + 1
-			waitFor(t, writer, "the writer to read every transaction", func() bool { _, tx := writer.Position(); return tx == txEventCount })
+			nodetest.WaitFor(t, writer, "the writer to read every transaction", func() bool { _, tx := writer.Position(); return tx == txEventCount })
 
 			n := newNode(t, log, nil)
 			require.NoError(t, n.Restore(context.Background(), mode))
@@ -263,7 +243,7 @@ func TestRestoreModes(t *testing.T) {
 			follow(t, n)
 			extra := consensustest.Transfer(fmt.Sprintf("after restore %s", mode), "carol", "dave", 1)
 			require.NoError(t, writer.SubmitTransaction(context.Background(), extra))
-			waitFor(t, n, "the new transaction", func() bool { return n.Pool().Has(extra.ID()) })
+			nodetest.WaitFor(t, n, "the new transaction", func() bool { return n.Pool().Has(extra.ID()) })
 			assert.Equal(t, pending+1, n.Pool().Len(), "nothing read twice")
 		})
 	}
@@ -284,7 +264,7 @@ func TestPublishBlockIsStaleAfterAnotherBlock(t *testing.T) {
 	assert.ErrorIs(t, err, eventlog.ErrWrongExpectedRevision)
 
 	follow(t, b)
-	waitFor(t, b, "b to catch up", func() bool { return b.Chain().Height() == 1 })
+	nodetest.WaitFor(t, b, "b to catch up", func() bool { return b.Chain().Height() == 1 })
 	err = b.PublishBlock(context.Background(), second, "b")
 	assert.ErrorIs(t, err, node.ErrStale, "caught up, b sees that its block extends an old tip")
 	assert.NotErrorIs(t, err, eventlog.ErrWrongExpectedRevision)
