@@ -29,8 +29,9 @@ type prefixed struct {
 	prefix string
 }
 
-// MaxStreamNameLen returns the longest name the view accepts.
-func (p prefixed) MaxStreamNameLen() int { return MaxStreamNameLen - len(p.prefix) }
+// MaxStreamNameLen returns the longest name the view accepts: the
+// underlying log's limit less the prefix.
+func (p prefixed) MaxStreamNameLen() int { return NameLimit(p.log) - len(p.prefix) }
 
 // NameLimit returns the longest stream name log accepts: MaxStreamNameLen,
 // unless log says otherwise with a method MaxStreamNameLen() int (as the

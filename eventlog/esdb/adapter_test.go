@@ -1,0 +1,214 @@
+package esdb_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	esclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/esdb"
+	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
+)
+
+// TestConfigIsChecked: New refuses a Config it cannot use, with
+// ErrInvalid, before connecting to anything.
+func TestConfigIsChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  esdb.Config
+	}{
+		{"NoConnString", esdb.Config{}},
+		{"WrongScheme", esdb.Config{ConnString: "https://localhost:2113"}},
+		{"BadNodePreference", esdb.Config{ConnString: "esdb://localhost:2113?nodePreference=nearest"}},
+		{"BadPort", esdb.Config{ConnString: "esdb://localhost:port"}},
+		{"CertWithoutKey", esdb.Config{ConnString: "esdb://localhost:2113?userCertFile=cert.pem"}},
+		{"SystemPrefix", esdb.Config{ConnString: "esdb://localhost:2113", StreamPrefix: "$demo-"}},
+		{"PrefixTooLong", esdb.Config{ConnString: "esdb://localhost:2113", StreamPrefix: strings.Repeat("p", eventlog.MaxStreamNameLen)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := esdb.New(tc.cfg)
+			assert.ErrorIs(t, err, eventlog.ErrInvalid)
+		})
+	}
+}
+
+// TestOpen: Open connects, or says the server is unavailable.
+func TestOpen(t *testing.T) {
+	ctx := testContext(t)
+	srv := esdbtest.NewServer(t)
+	log, err := esdb.Open(ctx, esdb.Config{ConnString: srv.ConnString()})
+	require.NoError(t, err)
+	require.NoError(t, log.Ping(ctx))
+	require.NoError(t, log.Close())
+	assert.ErrorIs(t, log.Ping(ctx), eventlog.ErrClosed)
+
+	srv.Stop()
+	_, err = esdb.Open(ctx, esdb.Config{ConnString: srv.ConnString() + quick})
+	assert.ErrorIs(t, err, eventlog.ErrUnavailable)
+}
+
+// TestClusterConnectionStrings: connection strings with gossip seeds
+// find the (one-node) cluster through gossip.
+func TestClusterConnectionStrings(t *testing.T) {
+	srv := esdbtest.NewServer(t)
+	a := srv.Addr()
+	for _, conn := range []string{
+		"esdb://" + a + "," + a + "?tls=false&nodePreference=leader",
+		"esdb+discover://" + a + "?tls=false&nodePreference=random",
+	} {
+		t.Run(conn, func(t *testing.T) {
+			ctx := testContext(t)
+			log := newLog(t, esdb.Config{ConnString: conn})
+			_, err := log.Append(ctx, "cluster", eventlog.Any, events("cluster", 1)...)
+			require.NoError(t, err)
+		})
+	}
+}
+
+// TestWhatTheServerStores looks at what the adapter writes through the
+// official client: the prefixed name, JSON content, user metadata, and
+// the server's created time as Recorded.Time, in UTC.
+func TestWhatTheServerStores(t *testing.T) {
+	ctx := testContext(t)
+	at := time.Date(2026, 7, 1, 12, 30, 15, 123456700, time.FixedZone("CEST", 2*60*60))
+	srv := esdbtest.New(esdbtest.Config{Now: func() time.Time { return at }})
+	require.NoError(t, srv.Start())
+	t.Cleanup(srv.Close)
+	log := newLog(t, esdb.Config{ConnString: srv.ConnString(), StreamPrefix: "class-7/"})
+	e := events("stored", 1)[0]
+	e.Metadata = []byte(`{"by":"test"}`)
+	_, err := log.Append(ctx, "blocks", eventlog.NoStream, e)
+	require.NoError(t, err)
+
+	c := officialClient(t, srv.ConnString())
+	rs, err := c.ReadStream(ctx, "class-7/blocks", esclient.ReadStreamOptions{}, 10)
+	require.NoError(t, err)
+	defer rs.Close()
+	got, err := rs.Recv()
+	require.NoError(t, err)
+	assert.Equal(t, "application/json", got.Event.ContentType)
+	assert.Equal(t, e.ID, got.Event.EventID)
+	assert.Equal(t, e.Type, got.Event.EventType)
+	assert.Equal(t, string(e.Data), string(got.Event.Data))
+	assert.Equal(t, string(e.Metadata), string(got.Event.UserMetadata))
+
+	recs, err := log.Read(ctx, "blocks", eventlog.Start, eventlog.Forwards, 10)
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.Equal(t, "blocks", recs[0].Stream, "the caller's name")
+	assert.True(t, at.Equal(recs[0].Time), "Time %v, want %v", recs[0].Time, at)
+	assert.Equal(t, time.UTC, recs[0].Time.Location())
+
+	require.NoError(t, log.Delete(ctx, "blocks", eventlog.Any))
+	_, err = c.AppendToStream(ctx, "class-7/blocks", esclient.AppendToStreamOptions{}, esclient.EventData{EventType: "X", Data: []byte(`{}`)})
+	var ce *esclient.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, esclient.ErrorCodeStreamDeleted, ce.Code(), "Delete is a tombstone, not a soft delete")
+}
+
+// officialClient returns a client of the official library, closed when
+// t ends.
+func officialClient(t *testing.T, conn string) *esclient.Client {
+	cfg, err := esclient.ParseConnectionString(conn)
+	require.NoError(t, err)
+	cfg.Logger = esclient.NoopLogging()
+	c, err := esclient.NewClient(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// TestErrorsKeepTheClientError: the contract's errors carry the
+// client's error in their chain, and the state of the stream.
+func TestErrorsKeepTheClientError(t *testing.T) {
+	ctx := testContext(t)
+	srv := esdbtest.NewServer(t)
+	log := newLog(t, esdb.Config{ConnString: srv.ConnString()})
+	_, err := log.Append(ctx, "errors", eventlog.NoStream, events("errors", 3)...)
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name   string
+		call   func() error
+		client bool // whether the client's error is in the chain
+	}{
+		{"Append", func() error {
+			_, err := log.Append(ctx, "errors", eventlog.Exact(0), events("late", 1)...)
+			return err
+		}, true},
+		{"Delete", func() error { return log.Delete(ctx, "errors", eventlog.Exact(7)) }, true},
+		{"AppendExpectingBeyondMaxInt64", func() error {
+			_, err := log.Append(ctx, "errors", eventlog.Exact(eventlog.End), events("never", 1)...)
+			return err
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			var wrong *eventlog.WrongExpectedRevisionError
+			require.ErrorAs(t, err, &wrong)
+			assert.Equal(t, eventlog.Exact(2), wrong.Actual)
+			assert.Equal(t, "errors", wrong.Stream)
+			var ce *esclient.Error
+			assert.Equal(t, tc.client, errors.As(err, &ce), "%v", err)
+		})
+	}
+
+	_, err = log.Read(ctx, "missing", eventlog.Start, eventlog.Forwards, 1)
+	assert.ErrorIs(t, err, eventlog.ErrStreamNotFound)
+	var ce *esclient.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, esclient.ErrorCodeResourceNotFound, ce.Code())
+}
+
+// TestConformanceWithTightPolicy: with a subscription buffer of one
+// event and one idle connection, the suite still passes: slow readers,
+// cancellations and deletes work whatever the buffer.
+func TestConformanceWithTightPolicy(t *testing.T) {
+	srv := esdbtest.NewServer(t)
+	eventlogtest.Run(t, func(t *testing.T) eventlog.Log {
+		return newLog(t, esdb.Config{ConnString: srv.ConnString(), Policy: esdb.Policy{
+			ReconnectMin: time.Millisecond, ReconnectMax: time.Millisecond, SubscriptionBuffer: 1, MaxIdleConns: 1,
+		}})
+	})
+}
+
+// TestConcurrentUse: many goroutines share one Log, each with its own
+// connections, while one subscriber follows.
+func TestConcurrentUse(t *testing.T) {
+	ctx := testContext(t)
+	srv := esdbtest.NewServer(t)
+	log := newLog(t, esdb.Config{ConnString: srv.ConnString()})
+	sub, err := log.Subscribe(ctx, "shared", eventlog.Start)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sub.Close() })
+	const writers, each = 8, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for range writers {
+		wg.Go(func() {
+			for i := range each {
+				if _, err := log.Append(ctx, "shared", eventlog.Any, events("w", 1)...); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := log.Read(ctx, "shared", eventlog.End, eventlog.Backwards, 1+i%3); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, span(0, writers*each-1), nextRevisions(t, ctx, sub, writers*each))
+}

@@ -1,0 +1,153 @@
+package esdb
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	esclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+
+	"github.com/eventchain/eventchain/eventlog"
+)
+
+// Config configures a [Log]. ConnString is required; the rest may be
+// left zero.
+type Config struct {
+	// ConnString says where EventStoreDB is and how to talk to it, in
+	// the official client's syntax, which parses it:
+	//
+	//	esdb://localhost:2113?tls=false                      one insecure node
+	//	esdb://admin:changeit@db.example:2113                TLS, with credentials
+	//	esdb://db.example:2113?tlsVerifyCert=false           TLS, any certificate
+	//	esdb://n1:2113,n2:2113,n3:2113?nodePreference=leader a cluster, by gossip seeds
+	//	esdb+discover://cluster.example:2113                 a cluster, by DNS
+	//
+	// Other settings (keepAliveInterval, maxDiscoverAttempts,
+	// discoveryInterval, gossipTimeout, defaultDeadline, tlsCAFile, …)
+	// are the client's too.
+	ConnString string
+
+	// StreamPrefix is put before every stream name, so that many demos,
+	// classes or test runs can share one EventStoreDB without seeing each
+	// other's streams: with "alice/", stream "blocks" is kept as
+	// "alice/blocks". Callers never see it. Names may then be at most
+	// eventlog.MaxStreamNameLen − len(StreamPrefix) bytes long, which
+	// [Log.MaxStreamNameLen] reports. It must not start with "$".
+	StreamPrefix string
+
+	// Policy tunes reconnection and buffering; a zero field takes the
+	// value of DefaultPolicy.
+	Policy Policy
+
+	// Logger receives the official client's log lines and notes about
+	// reconnecting subscriptions. Nil means silent.
+	Logger *slog.Logger
+}
+
+// Policy holds the tunables of a [Log].
+type Policy struct {
+	// ReconnectMin and ReconnectMax bound the wait between two attempts
+	// of a subscription to resubscribe after its connection dropped: the
+	// first retry is immediate, the next waits ReconnectMin, and each
+	// one after doubles the wait, up to ReconnectMax.
+	ReconnectMin, ReconnectMax time.Duration
+
+	// SubscriptionBuffer is how many events a subscription may receive
+	// ahead of its reader. When it is full, the subscription stops
+	// reading from the server, and gRPC's flow control holds back the
+	// rest: a slow reader costs at most this many events of memory, plus
+	// what gRPC buffers (a connection window of 64 KiB or so).
+	SubscriptionBuffer int
+
+	// MaxIdleConns is how many idle connections the log keeps for reuse.
+	// Each call uses a connection of its own while it runs, and each
+	// subscription one for its life (see Log).
+	MaxIdleConns int
+}
+
+// DefaultPolicy returns the policy a zero Config.Policy means: reconnect
+// waits from 100 ms up to 5 s, a buffer of 256 events per subscription,
+// and 4 idle connections.
+func DefaultPolicy() Policy {
+	return Policy{
+		ReconnectMin:       100 * time.Millisecond,
+		ReconnectMax:       5 * time.Second,
+		SubscriptionBuffer: 256,
+		MaxIdleConns:       4,
+	}
+}
+
+// withDefaults fills p's zero fields from DefaultPolicy.
+func (p Policy) withDefaults() Policy {
+	d := DefaultPolicy()
+	if p.ReconnectMin <= 0 {
+		p.ReconnectMin = d.ReconnectMin
+	}
+	if p.ReconnectMax <= 0 {
+		p.ReconnectMax = d.ReconnectMax
+	}
+	p.ReconnectMax = max(p.ReconnectMax, p.ReconnectMin)
+	if p.SubscriptionBuffer <= 0 {
+		p.SubscriptionBuffer = d.SubscriptionBuffer
+	}
+	if p.MaxIdleConns <= 0 {
+		p.MaxIdleConns = d.MaxIdleConns
+	}
+	return p
+}
+
+// backoff returns how long to wait before retry number attempt (0 for
+// the first retry).
+func (p Policy) backoff(attempt int) time.Duration {
+	if attempt <= 0 {
+		return 0
+	}
+	d := p.ReconnectMin
+	for i := 1; i < attempt && d < p.ReconnectMax; i++ {
+		d *= 2
+	}
+	return min(d, p.ReconnectMax)
+}
+
+// clientConfig parses cfg's connection string into the official
+// client's configuration, with its logging sent to cfg.Logger.
+func (cfg Config) clientConfig() (*esclient.Configuration, error) {
+	if cfg.ConnString == "" {
+		return nil, fmt.Errorf("%w: Config.ConnString is empty", eventlog.ErrInvalid)
+	}
+	if len(cfg.StreamPrefix) > 0 && cfg.StreamPrefix[0] == '$' {
+		return nil, fmt.Errorf("%w: Config.StreamPrefix %q starts with $, kept for system streams", eventlog.ErrInvalid, cfg.StreamPrefix)
+	}
+	if len(cfg.StreamPrefix) >= eventlog.MaxStreamNameLen {
+		return nil, fmt.Errorf("%w: Config.StreamPrefix of %d bytes leaves no room for names", eventlog.ErrInvalid, len(cfg.StreamPrefix))
+	}
+	c, err := esclient.ParseConnectionString(cfg.ConnString)
+	if err != nil {
+		return nil, fmt.Errorf("%w: connection string: %w", eventlog.ErrInvalid, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: connection string: %w", eventlog.ErrInvalid, err)
+	}
+	c.Logger = clientLogger(cfg.Logger)
+	return c, nil
+}
+
+// clientLogger sends the official client's log lines to l, or nowhere.
+func clientLogger(l *slog.Logger) esclient.LoggingFunc {
+	if l == nil {
+		return esclient.NoopLogging()
+	}
+	return func(level esclient.LogLevel, format string, args ...any) {
+		lv := slog.LevelInfo
+		switch level {
+		case esclient.LogDebug:
+			lv = slog.LevelDebug
+		case esclient.LogWarn:
+			lv = slog.LevelWarn
+		case esclient.LogError:
+			lv = slog.LevelError
+		}
+		l.Log(context.Background(), lv, "eventstoredb client: "+fmt.Sprintf(format, args...))
+	}
+}

@@ -1,0 +1,94 @@
+// Package esdb is an [eventlog.Log] on EventStoreDB (and KurrentDB, its
+// successor), through the official Go client,
+// github.com/EventStore/EventStore-Client-Go/v4. Apps use it to keep
+// their streams in a server that outlives them; the same code runs on
+// eventlog/memlog, and both pass eventlog/eventlogtest.
+//
+//	log, err := esdb.Open(ctx, esdb.Config{ConnString: "esdb://localhost:2113?tls=false"})
+//	if err != nil {
+//		return fmt.Errorf("open event log: %w", err)
+//	}
+//	defer log.Close()
+//
+// The connection string is the official client's: one node or a
+// cluster, TLS or not, credentials, node preference (see Config). For
+// tests and demos without a server, eventlog/esdb/esdbtest runs an
+// in-memory one in the same process.
+//
+// # What a call does
+//
+//  1. It checks its arguments exactly as eventlog/memlog does
+//     (eventlog.CheckAppend, eventlog.CheckRead), so that invalid input
+//     fails the same way on both, and puts Config.StreamPrefix before
+//     the stream name.
+//  2. It takes a connection from a small pool (connecting first if none
+//     is idle) and makes the client call: Any, NoStream, StreamExists and
+//     Exact(n) become the client's Any{}, NoStream{}, StreamExists{} and
+//     Revision(n); events are sent as JSON, with Metadata as the client's
+//     user metadata.
+//  3. It maps the answer back: events to eventlog.Recorded (Time from
+//     the event's created time, in UTC; empty metadata as nil), and the
+//     client's errors to the contract's (see Errors).
+//
+// # Where EventStoreDB and the contract differ
+//
+// The adapter presents the contract, not the server:
+//
+//   - Subscribe(from) delivers revisions ≥ from; EventStoreDB's
+//     subscriptions start after the revision they name, so from r > 0
+//     becomes the client's Revision(r−1), and 0 its Start. From End, the
+//     adapter reads the stream's last revision first, so that it has a
+//     definite place to resume from.
+//   - A forwards read from End returns no events; EventStoreDB refuses
+//     that read.
+//   - Delete is EventStoreDB's tombstone (a hard delete), as the
+//     contract's Deleter demands; its soft delete is not used.
+//   - Subscriptions survive a dropped connection: the subscription's
+//     goroutine resubscribes from the last revision it received, waiting
+//     between attempts (Policy.ReconnectMin doubling up to ReconnectMax),
+//     so the reader sees no gap and no duplicate. It buffers at most
+//     Policy.SubscriptionBuffer events ahead of its reader.
+//   - A wrong expected revision gives Actual, the stream's current
+//     revision: for an append from the client's error text (v4.2.0
+//     offers it in no other form), for a delete from the server's
+//     message (the client does not decode it); if either lacks it, from a
+//     read of the stream's last event — which may by then be later.
+//
+// # Connections
+//
+// Each call uses a connection (an official client) of its own, and each
+// subscription one for its life. The client's documentation suggests one
+// client for everything, but client v4.2.0 reconnects unsafely: after a
+// call fails because the server went away, its next call looks for the
+// server again, leaking the old connection if it finds it; if it does
+// not, the client closes itself for good, and calls waiting on it at
+// that moment wait for ever, or panic. A client used by one call at a
+// time, and closed once it has seen its server go away, never gets
+// there. Idle connections are kept for reuse (Policy.MaxIdleConns); one
+// found dead on reuse is replaced, and a read or append retried once on
+// a new one (appends are idempotent, so that is safe).
+//
+// # Testing against a real server
+//
+// The package's tests run eventlogtest.Run on esdbtest, and, when
+// EVENTSTORE_URL is set (esdb://localhost:2113?tls=false, say), on that
+// EventStoreDB too; the esdbtest package's protocol tests do the same.
+//
+// # Errors
+//
+// Errors wrap the contract's sentinels, and the client's error too, so
+// that both errors.Is(err, eventlog.ErrStreamDeleted) and errors.As(err,
+// &clientErr) (a *esdb.Error of the official client) work:
+//
+//   - *eventlog.WrongExpectedRevisionError (eventlog.ErrWrongExpectedRevision);
+//   - eventlog.ErrStreamNotFound: the client's ErrorCodeResourceNotFound;
+//   - eventlog.ErrStreamDeleted: its ErrorCodeStreamDeleted;
+//   - eventlog.ErrUnavailable: the server cannot be reached, is not the
+//     leader, or did not answer in time (ErrorUnavailable,
+//     ErrorCodeConnectionClosed, ErrorCodeNotLeader,
+//     ErrorCodeDeadlineExceeded, ErrorAborted);
+//   - eventlog.ErrInvalid, eventlog.ErrEmptyAppend, eventlog.ErrTooLarge:
+//     refused before anything is sent;
+//   - eventlog.ErrClosed after Close; ctx.Err() when the caller's
+//     context ends first.
+package esdb

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestServesUntilCancelled starts the command on a free port, talks to
+// it with the official client, and stops it as SIGINT would.
+func TestServesUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-listen", "127.0.0.1:0"}, w, io.Discard)
+		_ = w.CloseWithError(io.EOF)
+		done <- err
+	}()
+	lines := bufio.NewScanner(out)
+	require.True(t, lines.Scan())
+	assert.Contains(t, lines.Text(), "in-memory", "it says its data is not kept")
+	require.True(t, lines.Scan())
+	conn := lines.Text()[strings.LastIndex(lines.Text(), " ")+1:]
+	require.True(t, strings.HasPrefix(conn, "esdb://127.0.0.1:"), "a connection string: %q", conn)
+
+	cfg, err := esdb.ParseConnectionString(conn)
+	require.NoError(t, err)
+	cfg.Logger = esdb.NoopLogging()
+	client, err := esdb.NewClient(cfg)
+	require.NoError(t, err)
+	_, err = client.AppendToStream(ctx, "cmd-"+uuid.NewString(), esdb.AppendToStreamOptions{}, esdb.EventData{
+		EventType: "Hello", ContentType: esdb.ContentTypeJson, Data: []byte(`{}`),
+	})
+	require.NoError(t, err)
+	require.NoError(t, client.Close())
+
+	cancel()
+	require.True(t, lines.Scan())
+	assert.Equal(t, "esdbtest: stopped", lines.Text())
+	require.NoError(t, <-done)
+	_, _ = io.Copy(io.Discard, out)
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"-nosuchflag"}, {"extra"}, {"-listen"}} {
+		err := run(context.Background(), args, io.Discard, io.Discard)
+		assert.True(t, errors.Is(err, errUsage), "%q: %v", args, err)
+	}
+	assert.NoError(t, run(context.Background(), []string{"-h"}, io.Discard, io.Discard), "-h is not an error")
+}
+
+func TestListenFailure(t *testing.T) {
+	err := run(context.Background(), []string{"-listen", "256.0.0.1:0"}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, errUsage), "a failure, not a usage error")
+}

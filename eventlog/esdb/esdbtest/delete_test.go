@@ -1,0 +1,255 @@
+package esdbtest_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+
+	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
+)
+
+// TestSoftDelete: DeleteStream hides a stream's events (reads say not
+// found) without ending it: a later append continues the numbering, and
+// only the new events are visible. The expectation is checked like an
+// append's, but a wrong one is a gRPC error the client does not decode.
+func TestSoftDelete(t *testing.T) {
+	eachTarget(t, func(t *testing.T, tg target) {
+		c := newClient(t, tg.conn)
+		ctx := context.Background()
+
+		t.Run("ReadsSayNotFound", func(t *testing.T) {
+			stream := streamName("soft")
+			res := mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(1)...)
+			del, err := c.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{ExpectedRevision: esdb.Revision(0)})
+			require.NoError(t, err)
+			assert.Greater(t, del.Position.Commit, res.CommitPosition, "the delete is written after the append")
+			assert.Equal(t, del.Position.Commit, del.Position.Prepare)
+			_, err = readStream(t, c, stream, esdb.ReadStreamOptions{}, 10)
+			requireCode(t, err, esdb.ErrorCodeResourceNotFound)
+		})
+
+		t.Run("AppendContinuesNumbering", func(t *testing.T) {
+			stream := streamName("soft-recreate")
+			mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(2)...)
+			_, err := c.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{ExpectedRevision: esdb.Revision(1)})
+			require.NoError(t, err)
+			assert.Equal(t, uint64(4), mustAppend(t, c, stream, esdb.Any{}, jsonEvents(3)...).NextExpectedVersion)
+			read, err := readStream(t, c, stream, esdb.ReadStreamOptions{}, 10)
+			require.NoError(t, err)
+			assert.Equal(t, []uint64{2, 3, 4}, revisions(read), "only the new events")
+			meta, err := c.GetStreamMetadata(ctx, stream, esdb.ReadStreamOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, u64(2), meta.TruncateBefore())
+			assert.Equal(t, uint64(6), mustAppend(t, c, stream, esdb.Any{}, jsonEvents(2)...).NextExpectedVersion)
+		})
+
+		t.Run("NoStreamRecreatesOnce", func(t *testing.T) {
+			stream := streamName("soft-nostream")
+			mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(2)...)
+			_, err := c.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, uint64(2), mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(1)...).NextExpectedVersion)
+			_, err = c.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: esdb.NoStream{}}, jsonEvents(1)...)
+			requireCode(t, err, esdb.ErrorCodeWrongExpectedVersion)
+		})
+
+		t.Run("StreamExistsSaysDeleted", func(t *testing.T) {
+			stream := streamName("soft-exists")
+			mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(1)...)
+			_, err := c.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{})
+			require.NoError(t, err)
+			_, err = c.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: esdb.StreamExists{}}, jsonEvents(1)...)
+			requireCode(t, err, esdb.ErrorCodeStreamDeleted)
+		})
+
+		t.Run("NewMetadataUndeletes", func(t *testing.T) {
+			// Metadata written to a soft-deleted stream brings it back,
+			// empty: its old events stay hidden.
+			stream := streamName("soft-meta")
+			mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(2)...)
+			_, err := c.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{})
+			require.NoError(t, err)
+			_, err = c.SetStreamMetadata(ctx, stream, esdb.AppendToStreamOptions{}, esdb.StreamMetadata{})
+			require.NoError(t, err)
+			read, err := readStream(t, c, stream, esdb.ReadStreamOptions{}, 10)
+			require.NoError(t, err, "an undeleted stream is found")
+			assert.Empty(t, read)
+			meta, err := c.GetStreamMetadata(ctx, stream, esdb.ReadStreamOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, u64(2), meta.TruncateBefore())
+		})
+
+		t.Run("WrongExpectationIsAGRPCError", func(t *testing.T) {
+			for _, tc := range []struct {
+				name     string
+				prior    int
+				expected esdb.ExpectedRevision
+			}{
+				{"NeverWrittenWithAny", 0, esdb.Any{}},
+				{"ExactBehind", 3, esdb.Revision(1)},
+				{"NoStreamOnStreamWithEvents", 1, esdb.NoStream{}},
+				{"StreamExistsOnNewStream", 0, esdb.StreamExists{}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					stream := streamName("soft-wrong")
+					if tc.prior > 0 {
+						mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(tc.prior)...)
+					}
+					_, err := c.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{ExpectedRevision: tc.expected})
+					requireCode(t, err, esdb.ErrorCodeUnknown)
+					assert.Equal(t, codes.FailedPrecondition, grpcCode(err))
+					assert.Contains(t, err.Error(), "WrongExpectedVersion")
+				})
+			}
+		})
+	})
+}
+
+// TestTombstone: TombstoneStream deletes a stream for ever: reads,
+// appends (whatever they expect), subscriptions, deletes and its
+// metadata stream all say deleted. A stream never written can be
+// tombstoned too, with any or no_stream.
+func TestTombstone(t *testing.T) {
+	eachTarget(t, func(t *testing.T, tg target) {
+		c := newClient(t, tg.conn)
+		ctx := context.Background()
+		stream := streamName("tombstone")
+		res := mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(3)...)
+		tomb, err := c.TombstoneStream(ctx, stream, esdb.TombstoneStreamOptions{ExpectedRevision: esdb.Revision(2)})
+		require.NoError(t, err)
+		assert.Greater(t, tomb.Position.Commit, res.CommitPosition)
+
+		_, err = readStream(t, c, stream, esdb.ReadStreamOptions{}, 10)
+		requireCode(t, err, esdb.ErrorCodeStreamDeleted, "read")
+		_, err = readStream(t, c, "$$"+stream, esdb.ReadStreamOptions{}, 10)
+		requireCode(t, err, esdb.ErrorCodeStreamDeleted, "read of the metadata stream")
+		for _, expected := range []esdb.ExpectedRevision{esdb.Any{}, esdb.NoStream{}, esdb.StreamExists{}, esdb.Revision(2), esdb.Revision(5)} {
+			_, err := c.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: expected}, jsonEvents(1)...)
+			requireCode(t, err, esdb.ErrorCodeStreamDeleted, "append expecting %T", expected)
+		}
+		_, err = c.SetStreamMetadata(ctx, stream, esdb.AppendToStreamOptions{}, esdb.StreamMetadata{})
+		requireCode(t, err, esdb.ErrorCodeStreamDeleted, "metadata")
+		_, err = c.TombstoneStream(ctx, stream, esdb.TombstoneStreamOptions{})
+		requireCode(t, err, esdb.ErrorCodeStreamDeleted, "a second tombstone")
+		_, err = c.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{})
+		requireCode(t, err, esdb.ErrorCodeStreamDeleted, "a soft delete")
+
+		t.Run("NeverWritten", func(t *testing.T) {
+			for _, tc := range []struct {
+				expected esdb.ExpectedRevision
+				ok       bool
+			}{{esdb.NoStream{}, true}, {esdb.Any{}, true}, {esdb.Revision(0), false}, {esdb.StreamExists{}, false}} {
+				_, err := c.TombstoneStream(ctx, streamName("tombstone-new"), esdb.TombstoneStreamOptions{ExpectedRevision: tc.expected})
+				if tc.ok {
+					assert.NoError(t, err, "%T", tc.expected)
+				} else {
+					requireCode(t, err, esdb.ErrorCodeUnknown, "%T", tc.expected)
+					assert.Equal(t, codes.FailedPrecondition, grpcCode(err))
+				}
+			}
+		})
+	})
+}
+
+// TestStreamMetadata: stream metadata is kept byte for byte and obeyed:
+// the latest wins; $maxCount and $maxAge hide events from reads; a
+// stream with only metadata exists for stream_exists.
+func TestStreamMetadata(t *testing.T) {
+	eachTarget(t, func(t *testing.T, tg target) {
+		c := newClient(t, tg.conn)
+		ctx := context.Background()
+
+		t.Run("RoundTripLatestWins", func(t *testing.T) {
+			stream := streamName("meta")
+			mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(1)...)
+			var first, second esdb.StreamMetadata
+			first.SetMaxAge(2 * time.Second)
+			var acl esdb.Acl
+			acl.AddReadRoles("admin")
+			first.SetAcl(acl)
+			second.SetMaxCount(7)
+			second.AddCustomProperty("course", "blockchain-101")
+			for _, m := range []esdb.StreamMetadata{first, second} {
+				_, err := c.SetStreamMetadata(ctx, stream, esdb.AppendToStreamOptions{}, m)
+				require.NoError(t, err)
+				got, err := c.GetStreamMetadata(ctx, stream, esdb.ReadStreamOptions{})
+				require.NoError(t, err)
+				assert.Equal(t, &m, got)
+			}
+		})
+
+		t.Run("NoMetadataIsNotFound", func(t *testing.T) {
+			_, err := c.GetStreamMetadata(ctx, streamName("meta-none"), esdb.ReadStreamOptions{})
+			requireCode(t, err, esdb.ErrorCodeResourceNotFound)
+		})
+
+		t.Run("MetadataAloneMakesTheStreamExist", func(t *testing.T) {
+			stream := streamName("meta-exists")
+			_, err := c.SetStreamMetadata(ctx, stream, esdb.AppendToStreamOptions{}, esdb.StreamMetadata{})
+			require.NoError(t, err)
+			assert.Equal(t, uint64(0), mustAppend(t, c, stream, esdb.StreamExists{}, jsonEvents(1)...).NextExpectedVersion)
+		})
+
+		t.Run("MaxCountHidesOlderEvents", func(t *testing.T) {
+			stream := streamName("meta-maxcount")
+			mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(5)...)
+			var m esdb.StreamMetadata
+			m.SetMaxCount(2)
+			_, err := c.SetStreamMetadata(ctx, stream, esdb.AppendToStreamOptions{}, m)
+			require.NoError(t, err)
+			read, err := readStream(t, c, stream, esdb.ReadStreamOptions{}, 10)
+			require.NoError(t, err)
+			assert.Equal(t, []uint64{3, 4}, revisions(read))
+		})
+	})
+}
+
+// TestMaxAgeHidesOldEvents: $maxAge hides events older than it from
+// reads, leaving an empty (not a missing) stream. The server's clock is
+// injected, so the test waits for nothing.
+func TestMaxAgeHidesOldEvents(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	srv := esdbtest.New(esdbtest.Config{Now: clock.Now})
+	require.NoError(t, srv.Start())
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.ConnString())
+	ctx := context.Background()
+	stream := streamName("maxage")
+	mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(1)...)
+	var m esdb.StreamMetadata
+	m.SetMaxAge(time.Second)
+	_, err := c.SetStreamMetadata(ctx, stream, esdb.AppendToStreamOptions{}, m)
+	require.NoError(t, err)
+	read, err := readStream(t, c, stream, esdb.ReadStreamOptions{}, 10)
+	require.NoError(t, err)
+	assert.Len(t, read, 1, "not yet a second old")
+
+	clock.Advance(2 * time.Second)
+	read, err = readStream(t, c, stream, esdb.ReadStreamOptions{}, 10)
+	require.NoError(t, err, "an expired stream reads as empty, not as missing")
+	assert.Empty(t, read)
+}
+
+// A fakeClock is a server's clock that moves only when told to.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}

@@ -1,0 +1,300 @@
+package esdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	esclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+
+	"github.com/eventchain/eventchain/eventlog"
+)
+
+// tombstoneType and tombstoneRevision mark the event EventStoreDB sends a
+// subscription when its stream is tombstoned.
+const (
+	tombstoneType     = "$streamDeleted"
+	tombstoneRevision = math.MaxInt64
+)
+
+// Subscribe implements [eventlog.Log] with an EventStoreDB catch-up
+// subscription, presenting the contract's semantics:
+//
+//   - from is inclusive: from revision r > 0 subscribes from
+//     EventStoreDB's (exclusive) revision r−1, from 0 from the start;
+//   - from End, Subscribe first reads the stream's last revision, so the
+//     subscription has a definite place to resume from;
+//   - if the connection drops, the subscription resubscribes from the
+//     last revision it received, after waits growing from
+//     Policy.ReconnectMin to Policy.ReconnectMax, so the reader sees no
+//     gap and no duplicate; it gives up only if the stream is deleted
+//     (ErrStreamDeleted) or the server refuses it for a reason a retry
+//     cannot mend;
+//   - a goroutine receives events into a buffer of
+//     Policy.SubscriptionBuffer events; when the buffer is full, it stops
+//     receiving, and the server waits.
+//
+// The first subscription attempt happens in Subscribe, so its errors
+// (ErrStreamDeleted, ErrUnavailable) are Subscribe's.
+func (l *Log) Subscribe(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := l.check(stream); err != nil {
+		return nil, err
+	}
+	setup, end, err := l.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	s := &subscription{
+		log:    l,
+		stream: stream,
+		stored: l.prefix + stream,
+		next:   from,
+		events: make(chan eventlog.Recorded, l.policy.SubscriptionBuffer),
+		closed: make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	if from == eventlog.End {
+		rev, found, err := l.last(setup, s.stored)
+		if err != nil {
+			return nil, l.fail(setup, "subscribe to", stream, err)
+		}
+		s.next = 0
+		if found {
+			s.next = rev + 1
+		}
+	}
+	s.ctx, s.cancel = context.WithCancel(l.ctx)
+	a, err := s.open(setup)
+	if err != nil {
+		s.cancel()
+		return nil, l.fail(setup, "subscribe to", stream, err)
+	}
+	l.ops.Add(1) // within begin's count, so Close cannot be past its Wait
+	go s.pump(a)
+	return s, nil
+}
+
+// A subscription is a catch-up subscription of a Log. Its pump goroutine
+// receives events from the server into events; Next takes them from
+// there.
+type subscription struct {
+	log            *Log
+	stream, stored string // the caller's name, and the name in the server
+
+	// next is the revision of the first event not yet received: where a
+	// resubscription starts. Only the pump touches it once it runs.
+	next eventlog.Revision
+
+	events chan eventlog.Recorded // the buffer; the pump closes it when it ends
+	err    error                  // why the pump ended; set before events is closed
+
+	ctx    context.Context // ends with Close or the log's Close
+	cancel context.CancelFunc
+
+	closeOnce sync.Once
+	closed    chan struct{} // closed by Close
+	done      chan struct{} // closed when the pump has ended
+}
+
+// An attempt is one EventStoreDB subscription, on a client of its own.
+type attempt struct {
+	client *esclient.Client
+	sub    *esclient.Subscription
+	cancel context.CancelFunc
+}
+
+// from returns where to subscribe from to receive revision s.next first:
+// EventStoreDB's subscriptions start after the revision they name.
+func (s *subscription) from() esclient.StreamPosition {
+	if s.next == 0 {
+		return esclient.Start{}
+	}
+	return esclient.Revision(min(uint64(s.next), tombstoneRevision) - 1)
+}
+
+// open subscribes. The subscription lives as long as s.ctx, but setup
+// bounds the setting up: if it ends first, open gives up with its error.
+// Like Log.withClient, it tries a new client if an idle one was dead.
+func (s *subscription) open(setup context.Context) (*attempt, error) {
+	c, reused, err := s.log.pool.get(setup, false)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.openOn(setup, c)
+	if err == nil || !reused || !broken(err) {
+		return a, err
+	}
+	s.log.pool.flush()
+	if c, _, err = s.log.pool.get(setup, true); err != nil {
+		return nil, err
+	}
+	return s.openOn(setup, c)
+}
+
+// openOn subscribes with client c, which it gives back to the pool if
+// it fails.
+func (s *subscription) openOn(setup context.Context, c *esclient.Client) (*attempt, error) {
+	ctx, cancel := context.WithCancel(s.ctx)
+	stop := context.AfterFunc(setup, cancel)
+	sub, err := c.SubscribeToStream(ctx, s.stored, esclient.SubscribeToStreamOptions{From: s.from()})
+	if !stop() { // setup ended meanwhile, and cancelled ctx
+		if err == nil {
+			_ = sub.Close()
+		}
+		cancel()
+		s.log.pool.put(c, false)
+		return nil, setup.Err()
+	}
+	if err != nil {
+		cancel()
+		s.log.pool.put(c, broken(err))
+		return nil, err
+	}
+	return &attempt{client: c, sub: sub, cancel: cancel}, nil
+}
+
+// errTombstone says the stream's tombstone arrived.
+var errTombstone = errors.New("the stream was deleted")
+
+// pump runs the subscription: it receives from attempt a; when a drops,
+// it resubscribes; it ends, closing s.events, when s.ctx ends, the
+// stream is deleted, or a resubscription fails for good.
+func (s *subscription) pump(a *attempt) {
+	defer s.log.ops.Done()
+	defer close(s.done)
+	failures := 0 // resubscriptions since the last that received anything
+	for {
+		progressed, dropErr := s.receive(a)
+		_ = a.sub.Close()
+		a.cancel()
+		s.log.pool.put(a.client, s.ctx.Err() == nil) // a drop may be a dead connection
+		if progressed {
+			failures = 0
+		}
+		switch {
+		case s.ctx.Err() != nil:
+			s.finish(eventlog.ErrClosed)
+			return
+		case errors.Is(dropErr, errTombstone):
+			s.finish(fmt.Errorf("esdb: subscription to %q: %w", s.stream, eventlog.ErrStreamDeleted))
+			return
+		}
+		s.log.logger.Warn("esdb: subscription dropped; resubscribing", "stream", s.stream, "from", s.next, "error", dropErr)
+		var err error
+		a, err = s.resubscribe(&failures)
+		if err != nil {
+			s.finish(err)
+			return
+		}
+	}
+}
+
+// resubscribe subscribes again, waiting between attempts as the policy
+// says, until it works or cannot work.
+func (s *subscription) resubscribe(failures *int) (*attempt, error) {
+	for {
+		if wait := s.log.policy.backoff(*failures); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-s.ctx.Done():
+				t.Stop()
+				return nil, eventlog.ErrClosed
+			}
+		}
+		*failures++
+		a, err := s.open(s.ctx)
+		switch {
+		case err == nil:
+			s.log.logger.Info("esdb: resubscribed", "stream", s.stream, "from", s.next)
+			return a, nil
+		case s.ctx.Err() != nil:
+			return nil, eventlog.ErrClosed
+		case !unreachable(err):
+			return nil, s.log.fail(s.ctx, "resubscribe to", s.stream, err)
+		}
+		s.log.logger.Warn("esdb: resubscription failed; retrying", "stream", s.stream, "attempt", *failures, "error", err)
+	}
+}
+
+// receive passes a's events on to s.events until a drops (its error is
+// returned), the tombstone arrives (errTombstone) or s.ctx ends.
+// progressed says whether the server sent anything.
+func (s *subscription) receive(a *attempt) (progressed bool, err error) {
+	for {
+		msg := a.sub.Recv()
+		switch {
+		case msg.SubscriptionDropped != nil:
+			return progressed, msg.SubscriptionDropped.Error
+		case msg.EventAppeared != nil:
+			progressed = true
+			e := msg.EventAppeared.OriginalEvent()
+			if e == nil {
+				continue
+			}
+			if e.EventType == tombstoneType && e.EventNumber == tombstoneRevision {
+				return progressed, errTombstone
+			}
+			rev := eventlog.Revision(e.EventNumber)
+			if rev < s.next {
+				continue // received before a resubscription already
+			}
+			select {
+			case s.events <- recorded(s.stream, e):
+				s.next = rev + 1
+			case <-s.ctx.Done():
+				return progressed, s.ctx.Err()
+			}
+		default: // caught up, a checkpoint, fell behind: nothing to pass on
+			progressed = true
+		}
+	}
+}
+
+// finish records why the subscription ended and tells Next.
+func (s *subscription) finish(err error) {
+	s.err = err
+	close(s.events)
+}
+
+// Next implements [eventlog.Subscription].
+func (s *subscription) Next(ctx context.Context) (eventlog.Recorded, error) {
+	select {
+	case <-s.closed:
+		return eventlog.Recorded{}, eventlog.ErrClosed
+	case <-s.log.ctx.Done():
+		return eventlog.Recorded{}, eventlog.ErrClosed
+	default:
+	}
+	select {
+	case r, ok := <-s.events:
+		if !ok {
+			return eventlog.Recorded{}, s.err
+		}
+		return r, nil
+	case <-ctx.Done():
+		return eventlog.Recorded{}, ctx.Err()
+	case <-s.closed:
+		return eventlog.Recorded{}, eventlog.ErrClosed
+	case <-s.log.ctx.Done():
+		return eventlog.Recorded{}, eventlog.ErrClosed
+	}
+}
+
+// Close implements [eventlog.Subscription]: it ends the subscription and
+// waits for its goroutine.
+func (s *subscription) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.cancel()
+	})
+	<-s.done
+	return nil
+}
