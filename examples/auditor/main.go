@@ -1,0 +1,84 @@
+// Command auditor follows the event log with a node of its own and
+// records the fate of every transaction: verified, rebroadcast, dropped
+// (package audit). It logs its report every interval; /metrics serves it.
+//
+//	go run ./examples/auditor -eventlog esdb://localhost:2113?tls=false -interval 10s -max-age 1m -max-attempts 3
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/audit"
+	"github.com/eventchain/eventchain/blockchain/pow"
+	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/node"
+)
+
+func main() { app.Main("auditor", run) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var common app.Common
+	fs := flag.NewFlagSet("auditor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	common.Register(fs)
+	policy := audit.DefaultPolicy()
+	fs.DurationVar(&policy.Interval, "interval", policy.Interval, "pause between checks")
+	fs.DurationVar(&policy.MaxAge, "max-age", policy.MaxAge, "how long a transaction waits for a block before it is rebroadcast")
+	fs.IntVar(&policy.MaxAttempts, "max-attempts", policy.MaxAttempts, "rebroadcasts before a transaction is dropped")
+	difficulty := fs.Uint("difficulty", 18, "leading zero bits a block hash needs (must match the miners')")
+	metricsAddr := fs.String("metrics", "localhost:9102", "address /metrics listens on (empty: none)")
+	if err := app.Parse(fs, args, os.Getenv); err != nil {
+		return err
+	}
+	engine, err := pow.New(pow.Config{Bits: uint32(*difficulty)})
+	if err != nil {
+		return app.UsageError{Err: err}
+	}
+	logger, closeLogs, err := common.Logger(stderr, "auditor")
+	if err != nil {
+		return err
+	}
+	defer closeLogs()
+	log, err := common.OpenLog(ctx)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	n, err := node.New(node.Config{Log: log, Engine: engine, Logger: logger})
+	if err != nil {
+		return err
+	}
+	a, err := audit.New(audit.Config{Node: n, Log: log, Policy: policy, Logger: logger})
+	if err != nil {
+		return app.UsageError{Err: err}
+	}
+	if err := n.Restore(ctx, node.RestoreVerify); err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	if *metricsAddr != "" {
+		metrics := app.NewMetrics()
+		for name, f := range map[string]func(audit.Report) int{
+			"submitted":    func(r audit.Report) int { return r.Submitted },
+			"included":     func(r audit.Report) int { return r.Included },
+			"pending":      func(r audit.Report) int { return r.Pending },
+			"rebroadcasts": func(r audit.Report) int { return r.Rebroadcasts },
+			"dropped":      func(r audit.Report) int { return r.Dropped },
+		} {
+			metrics.Gauge("eventchain_audit_"+name, "Transactions "+name+", as the auditor counts them.", func() float64 { return float64(f(a.Report())) })
+		}
+		g.Go(func() error {
+			return app.Serve(gctx, *metricsAddr, metrics.Handler(), func(addr net.Addr) { fmt.Fprintf(stdout, "auditor: metrics on http://%s/metrics\n", addr) })
+		})
+	}
+	g.Go(func() error { return n.Follow(gctx) })
+	g.Go(func() error { return a.Run(gctx) })
+	return app.Stopped(ctx, g.Wait())
+}

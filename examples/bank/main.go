@@ -1,0 +1,85 @@
+// Command bank serves eventchain's HTTP API (package bank) on an event
+// log, with /metrics in Prometheus's format beside it.
+//
+//	go run ./examples/bank -eventlog esdb://localhost:2113?tls=false
+//	curl -s -H 'Content-Type: application/json' -d '{"from":"alice","to":"bob","amount":125}' localhost:8080/transactions
+//
+// Every flag falls back to an environment variable: -addr to
+// EVENTCHAIN_ADDR, and so on.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/bank"
+	"github.com/eventchain/eventchain/blockchain/pow"
+	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/node"
+)
+
+func main() { app.Main("bank", run) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var common app.Common
+	fs := flag.NewFlagSet("bank", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	common.Register(fs)
+	addr := fs.String("addr", "localhost:8080", "address the API and /metrics listen on")
+	difficulty := fs.Uint("difficulty", 18, "leading zero bits a block hash needs (must match the miners')")
+	if err := app.Parse(fs, args, os.Getenv); err != nil {
+		return err
+	}
+	logger, closeLogs, err := common.Logger(stderr, "bank")
+	if err != nil {
+		return err
+	}
+	defer closeLogs()
+	log, err := common.OpenLog(ctx)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+
+	engine, err := pow.New(pow.Config{Bits: uint32(*difficulty)})
+	if err != nil {
+		return app.Usagef("-difficulty: %v", err)
+	}
+	n, err := node.New(node.Config{Log: log, Engine: engine, Window: 1000, Logger: logger})
+	if err != nil {
+		return err
+	}
+	b, err := bank.New(bank.Config{Node: n, Log: log, Logger: logger})
+	if err != nil {
+		return err
+	}
+	metrics := app.NewMetrics()
+	metrics.Gauge("eventchain_height", "Height of the bank's chain.", func() float64 { return float64(n.Chain().Height()) })
+	metrics.Gauge("eventchain_pool_size", "Pending transactions in the bank's pool.", func() float64 { return float64(n.Pool().Len()) })
+	metrics.MustRegister(requestsCollector{b})
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.Handler())
+	mux.Handle("/", b)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return app.Serve(gctx, *addr, mux, func(a net.Addr) { fmt.Fprintf(stdout, "bank: listening on http://%s\n", a) })
+	})
+	g.Go(func() error {
+		if err := n.Restore(gctx, node.RestoreVerify); err != nil {
+			return err
+		}
+		b.SetReady(true)
+		logger.Info("ready", "height", n.Chain().Height(), "pending", n.Pool().Len())
+		return n.Follow(gctx)
+	})
+	g.Go(func() error { return b.Run(gctx) })
+	return app.Stopped(ctx, g.Wait())
+}

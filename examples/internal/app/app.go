@@ -1,0 +1,256 @@
+// Package app is what the example apps share: the common flags (with
+// environment-variable fallbacks), opening the event log, the logger,
+// the /metrics endpoint, an HTTP server with timeouts and a graceful
+// shutdown, and main's exit codes. It is wiring, not logic: everything a
+// test would need lives in the importable packages.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/esdb"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/logging"
+)
+
+// EnvPrefix starts the environment variable that stands in for a flag:
+// -stream-prefix falls back to EVENTCHAIN_STREAM_PREFIX.
+const EnvPrefix = "EVENTCHAIN_"
+
+// UsageError is a bad flag or argument; Main exits with status 2 for it.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+// Usagef returns a UsageError.
+func Usagef(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
+
+// Main runs an app: run gets a context cancelled on SIGINT or SIGTERM,
+// and Main exits with 0, 2 for a usage error, or 1 for any other error,
+// printing the error as one line.
+func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil:
+		os.Exit(0)
+	case errors.Is(err, flag.ErrHelp):
+		os.Exit(2)
+	case errors.As(err, new(UsageError)):
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// Common holds the flags every app has.
+type Common struct {
+	EventLog     string // "memory", or an EventStoreDB connection string
+	StreamPrefix string
+	LogFormat    string // "text" or "json"
+	GELF         string // "", or udp://host:port, tcp://host:port
+}
+
+// Register defines the common flags on fs.
+func (c *Common) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.EventLog, "eventlog", "memory", "event log: memory, or an EventStoreDB connection string such as esdb://localhost:2113?tls=false")
+	fs.StringVar(&c.StreamPrefix, "stream-prefix", "", "prefix for every stream name, so several demos can share one EventStoreDB")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.StringVar(&c.GELF, "gelf", "", "also send logs to Graylog, e.g. udp://localhost:12201")
+}
+
+// Parse parses args into fs; a flag not given falls back to its
+// environment variable (EVENTCHAIN_ and the flag's name in upper case,
+// dashes as underscores), looked up with getenv. Errors are UsageErrors.
+func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return UsageError{err}
+	}
+	if fs.NArg() > 0 {
+		return Usagef("unexpected arguments %q", fs.Args())
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		env := EnvPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = Usagef("%s=%q: %v", env, v, e)
+			}
+		}
+	})
+	return err
+}
+
+// Logger returns the app's logger: text or JSON on stderr, and GELF too
+// if c.GELF is set. close flushes and closes the GELF connection.
+func (c Common) Logger(stderr io.Writer, app string) (logger *slog.Logger, close func() error, err error) {
+	var h slog.Handler
+	switch c.LogFormat {
+	case "text":
+		h = slog.NewTextHandler(stderr, nil)
+	case "json":
+		h = slog.NewJSONHandler(stderr, nil)
+	default:
+		return nil, nil, Usagef("-log-format: have %q, want text or json", c.LogFormat)
+	}
+	close = func() error { return nil }
+	if c.GELF != "" {
+		g, closeGELF, err := logging.OpenGELF(c.GELF, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-gelf: %w", err)
+		}
+		h, close = fanout{h, g}, closeGELF
+	}
+	return slog.New(h).With("app", app), close, nil
+}
+
+// fanout sends every record to several handlers.
+type fanout []slog.Handler
+
+func (f fanout) Enabled(ctx context.Context, l slog.Level) bool {
+	for _, h := range f {
+		if h.Enabled(ctx, l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f fanout) Handle(ctx context.Context, r slog.Record) error {
+	var errs []error
+	for _, h := range f {
+		if h.Enabled(ctx, r.Level) {
+			errs = append(errs, h.Handle(ctx, r.Clone()))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (f fanout) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithAttrs(attrs)
+	}
+	return out
+}
+
+func (f fanout) WithGroup(name string) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithGroup(name)
+	}
+	return out
+}
+
+// OpenLog opens the event log c.EventLog names, with c.StreamPrefix. An
+// EventStoreDB that cannot be reached is an error here, so an app fails
+// at start with one clear line rather than later.
+func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
+	var log eventlog.Log
+	switch {
+	case c.EventLog == "memory":
+		log = memlog.New(memlog.Config{})
+	case strings.HasPrefix(c.EventLog, "esdb://"), strings.HasPrefix(c.EventLog, "esdb+discover://"):
+		l, err := esdb.Open(ctx, esdb.Config{ConnString: c.EventLog})
+		if err != nil {
+			return nil, fmt.Errorf("open event log: %w", err)
+		}
+		log = l
+	default:
+		return nil, Usagef("-eventlog: have %q, want memory or an esdb:// connection string", c.EventLog)
+	}
+	if c.StreamPrefix != "" {
+		log = eventlog.WithPrefix(log, c.StreamPrefix)
+	}
+	return log, nil
+}
+
+// Metrics is a Prometheus registry with the Go runtime's collectors.
+type Metrics struct{ *prometheus.Registry }
+
+// NewMetrics returns a registry holding the Go and process collectors.
+func NewMetrics() Metrics {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return Metrics{r}
+}
+
+// Gauge registers a gauge whose value f returns at each scrape.
+func (m Metrics) Gauge(name, help string, f func() float64) {
+	m.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+}
+
+// Counter registers a counter whose value f returns at each scrape.
+func (m Metrics) Counter(name, help string, f func() float64) {
+	m.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+}
+
+// Handler serves the registry in Prometheus's text format.
+func (m Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
+
+// Serve serves h on addr until ctx ends, then shuts down, giving
+// requests in flight up to 5 s. ready, if not nil, gets the address
+// actually bound (addr may end in :0).
+func Serve(ctx context.Context, addr string, h http.Handler, ready func(net.Addr)) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	if ready != nil {
+		ready(l.Addr())
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdown)
+	<-done
+	return err
+}
+
+// Stopped turns the end of an app's goroutines into its result: nil if
+// they stopped because ctx ended (a signal, or -duration), their error
+// otherwise.
+func Stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, http.ErrServerClosed)) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,120 @@
+// Command miner follows the event log with a node of its own and mines
+// blocks with proof of work, logging its hash rate every few seconds and
+// every block it wins or loses. /metrics serves its counters.
+//
+//	go run ./examples/miner -eventlog esdb://localhost:2113?tls=false -id miner-1
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/blockchain/pow"
+	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/miner"
+	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/pool"
+)
+
+func main() { app.Main("miner", run) }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var common app.Common
+	fs := flag.NewFlagSet("miner", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	common.Register(fs)
+	host, _ := os.Hostname()
+	id := fs.String("id", "miner-"+host, "the miner's name, in its blocks and logs")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "hashing goroutines")
+	difficulty := fs.Uint("difficulty", 18, "leading zero bits a block hash needs")
+	maxTx := fs.Int("max-tx", 20, "most transactions in a block, and how many make a block due")
+	maxWait := fs.Duration("max-wait", 5*time.Second, "longest a transaction waits before a block is due anyway")
+	metricsAddr := fs.String("metrics", "localhost:9101", "address /metrics listens on (empty: none)")
+	restore := fs.String("restore", "verify", "restore mode: verify or fast")
+	if err := app.Parse(fs, args, os.Getenv); err != nil {
+		return err
+	}
+	mode := node.RestoreVerify
+	switch *restore {
+	case "verify":
+	case "fast":
+		mode = node.RestoreFast
+	default:
+		return app.Usagef("-restore: have %q, want verify or fast", *restore)
+	}
+	engine, err := pow.New(pow.Config{Bits: uint32(*difficulty), Workers: *workers})
+	if err != nil {
+		return app.UsageError{Err: err}
+	}
+	policy := pool.DefaultPolicy()
+	policy.MaxTx, policy.MaxWait = *maxTx, *maxWait
+	logger, closeLogs, err := common.Logger(stderr, "miner")
+	if err != nil {
+		return err
+	}
+	defer closeLogs()
+	logger = logger.With("miner", *id)
+	log, err := common.OpenLog(ctx)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+
+	n, err := node.New(node.Config{Log: log, Engine: engine, Policy: policy, Window: 100, Logger: logger})
+	if err != nil {
+		return app.UsageError{Err: err}
+	}
+	m, err := miner.New(miner.Config{Node: n, ID: *id, Engine: engine, Logger: logger})
+	if err != nil {
+		return app.UsageError{Err: err}
+	}
+	if err := n.Restore(ctx, mode); err != nil {
+		return err
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	if *metricsAddr != "" {
+		metrics := app.NewMetrics()
+		metrics.Counter("eventchain_miner_hashes_total", "Hashes tried.", func() float64 { return float64(m.Stats().Hashes) })
+		metrics.Counter("eventchain_miner_blocks_won_total", "Blocks this miner appended.", func() float64 { return float64(m.Stats().BlocksWon) })
+		metrics.Counter("eventchain_miner_blocks_lost_total", "Sealed blocks that lost the race.", func() float64 { return float64(m.Stats().BlocksLost) })
+		metrics.Counter("eventchain_miner_seal_seconds_total", "Time spent sealing.", func() float64 { return m.Stats().SealTime.Seconds() })
+		metrics.Gauge("eventchain_height", "Height of the miner's chain.", func() float64 { return float64(n.Chain().Height()) })
+		metrics.Gauge("eventchain_pool_size", "Pending transactions in the miner's pool.", func() float64 { return float64(n.Pool().Len()) })
+		g.Go(func() error {
+			return app.Serve(gctx, *metricsAddr, metrics.Handler(), func(a net.Addr) { fmt.Fprintf(stdout, "miner: metrics on http://%s/metrics\n", a) })
+		})
+	}
+	g.Go(func() error { return n.Follow(gctx) })
+	g.Go(func() error { return m.Run(gctx) })
+	g.Go(func() error { return reportHashRate(gctx, m, 5*time.Second, logger) })
+	return app.Stopped(ctx, g.Wait())
+}
+
+// reportHashRate logs the hash rate of the last period, every period.
+func reportHashRate(ctx context.Context, m *miner.Miner, period time.Duration, logger interface {
+	Info(string, ...any)
+}) error {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	last, at := m.Stats().Hashes, time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case now := <-t.C:
+			st := m.Stats()
+			logger.Info("hash rate", "hashes_per_second", float64(st.Hashes-last)/now.Sub(at).Seconds(),
+				"won", st.BlocksWon, "lost", st.BlocksLost, "cancelled", st.SealsCancelled)
+			last, at = st.Hashes, now
+		}
+	}
+}
