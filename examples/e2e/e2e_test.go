@@ -92,6 +92,7 @@ func start(t *testing.T, name, bin string, args ...string) *process {
 			default: // nobody reads any more
 			}
 		}
+		close(p.lines)
 		p.done <- p.cmd.Wait()
 	}()
 	t.Cleanup(func() {
@@ -116,7 +117,11 @@ func (p *process) await(t *testing.T, re *regexp.Regexp) string {
 	timeout := time.After(time.Minute)
 	for {
 		select {
-		case line := <-p.lines:
+		case line, ok := <-p.lines:
+			if !ok {
+				err := <-p.done
+				t.Fatalf("%s exited (%v) before printing %v; stderr:\n%s", p.name, err, re, tail(p.stderr.String(), 3000))
+			}
 			if m := re.FindStringSubmatch(line); m != nil {
 				return m[1]
 			}
