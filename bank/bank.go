@@ -12,11 +12,15 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/blockchain"
@@ -122,7 +126,35 @@ func New(cfg Config) (*Bank, error) {
 	for _, r := range b.routes() {
 		b.mux.HandleFunc(r.pattern, r.handler)
 	}
+	b.mux.HandleFunc("/", b.noRoute)
 	return b, nil
+}
+
+// noRoute answers a request that no route matches: 405 with an Allow
+// header if the path is one of the API's under another method, 404
+// otherwise. http.ServeMux would answer both in plain text; the bank's
+// every error is a problem detail.
+func (b *Bank) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, rt := range b.routes() {
+		method, _, _ := strings.Cut(rt.pattern, " ")
+		probe := r.WithContext(r.Context()) // a shallow copy, to ask the mux
+		probe.Method = method
+		if _, pattern := b.mux.Handler(probe); pattern == rt.pattern {
+			allow = append(allow, method)
+			if method == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	if len(allow) == 0 {
+		b.problem(w, Problem{Status: http.StatusNotFound, Title: "not found", Detail: "no such resource; the API is described at GET /openapi.yaml"})
+		return
+	}
+	slices.Sort(allow)
+	allow = slices.Compact(allow)
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	b.problem(w, Problem{Status: http.StatusMethodNotAllowed, Title: "method not allowed", Detail: "allowed: " + strings.Join(allow, ", ")})
 }
 
 // A route is one pattern of the API and its handler.
@@ -263,8 +295,8 @@ type TransactionStatus struct {
 }
 
 func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		b.problem(w, Problem{Status: http.StatusUnsupportedMediaType, Title: "unsupported media type", Detail: "send the transaction as application/json"})
+	if detail := unsupportedMedia(r.Header); detail != "" {
+		b.problem(w, Problem{Status: http.StatusUnsupportedMediaType, Title: "unsupported media type", Detail: detail})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, b.maxBody))
@@ -306,7 +338,13 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	}
 
 	tx := blockchain.NewTransaction(id, req.From, req.To, req.Amount, b.now())
-	err = b.node.SubmitTransaction(r.Context(), tx)
+	// The names are checked first: a name of any length within the body
+	// limit must be refused for its length, not echoed back whole by a
+	// rule that quotes it (the pool checks "not to oneself" before names).
+	err = blockchain.RuleAccountNames.Check(tx)
+	if err == nil {
+		err = b.node.SubmitTransaction(r.Context(), tx)
+	}
 	var re *blockchain.RuleError
 	switch {
 	case errors.As(err, &re):
@@ -336,6 +374,25 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	b.answerAccepted(w, tx)
 }
 
+// unsupportedMedia says why a request body's media type or coding is not
+// one the bank reads, or returns "" if it is: JSON in UTF-8 (the charset
+// parameter may say so, or be left out), not compressed.
+func unsupportedMedia(h http.Header) string {
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	switch {
+	case err != nil || mt != "application/json":
+		return "send the transaction as application/json"
+	case params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8"):
+		return "send the transaction in UTF-8"
+	}
+	for _, coding := range h.Values("Content-Encoding") {
+		if !strings.EqualFold(strings.TrimSpace(coding), "identity") {
+			return "send the transaction without a Content-Encoding"
+		}
+	}
+	return ""
+}
+
 func (b *Bank) answerAccepted(w http.ResponseWriter, tx blockchain.Transaction) {
 	st := b.status(tx.ID())
 	if st.Status == "" {
@@ -346,42 +403,180 @@ func (b *Bank) answerAccepted(w http.ResponseWriter, tx blockchain.Transaction) 
 	writeJSON(w, http.StatusAccepted, st)
 }
 
-// decodeRequest decodes a POST /transactions body strictly: one JSON
-// object, the three fields, nothing else. On error it names the field at
-// fault, if one is.
+// requestFields are the fields of a POST /transactions body, in the order
+// a missing one is reported.
+var requestFields = [...]string{"from", "to", "amount"}
+
+// decodeRequest decodes a POST /transactions body strictly and totally: it
+// returns a request, or an error that says what is wrong and, where a
+// field is at fault, its name — never a repaired guess. The body must be
+// one JSON object holding exactly the fields "from" and "to", strings, and
+// "amount", an integer, each once, with nothing after it but white space.
+//
+// The reading is done token by token by jsontext (as in package events),
+// because encoding/json would accept, and silently change, what a client
+// could not have meant:
+//
+//   - a repeated field: encoding/json keeps the last one;
+//   - invalid UTF-8, or an escaped lone surrogate ("\ud800"): encoding/json
+//     replaces it with U+FFFD;
+//   - a field name that differs only in case ("From"): encoding/json
+//     matches it anyway;
+//   - null: encoding/json leaves the zero value.
+//
+// The amount must be a JSON integer within int64: not a string, a
+// fraction, an exponent (1e3) or null. Whether the values make a valid
+// transaction (a name's length, a positive amount) is for the rules of
+// the chain, not for the decoder.
 func decodeRequest(body []byte) (TransactionRequest, string, error) {
-	var raw struct {
-		From   *string         `json:"from"`
-		To     *string         `json:"to"`
-		Amount json.RawMessage `json:"amount"`
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.ReadToken()
+	if err != nil {
+		field, err := syntaxError(err)
+		return TransactionRequest{}, field, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			return TransactionRequest{}, ute.Field, fmt.Errorf("%s: have %s, want %s", ute.Field, ute.Value, ute.Type)
+	if tok.Kind() != '{' {
+		return TransactionRequest{}, "", fmt.Errorf("have %s, want a JSON object", kindName(tok.Kind()))
+	}
+	var req TransactionRequest
+	var seen [len(requestFields)]bool
+	for dec.PeekKind() != '}' {
+		// jsontext refuses a repeated name here, at the second one.
+		tok, err := dec.ReadToken()
+		if err != nil {
+			field, err := syntaxError(err)
+			return TransactionRequest{}, field, err
 		}
-		return TransactionRequest{}, "", err
+		name := tok.String()
+		i := slices.Index(requestFields[:], name)
+		if i < 0 {
+			return TransactionRequest{}, truncate(name), fmt.Errorf("unknown field %q: want only from, to and amount", truncate(name))
+		}
+		value, err := dec.ReadValue()
+		if err != nil {
+			field, err := syntaxError(err)
+			return TransactionRequest{}, field, err
+		}
+		switch name {
+		case "from":
+			req.From, err = stringField(name, value)
+		case "to":
+			req.To, err = stringField(name, value)
+		case "amount":
+			req.Amount, err = amountField(name, value)
+		}
+		if err != nil {
+			return TransactionRequest{}, name, err
+		}
+		seen[i] = true
 	}
-	if rest := bytes.Trim(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+	if _, err := dec.ReadToken(); err != nil { // the closing brace
+		field, err := syntaxError(err)
+		return TransactionRequest{}, field, err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
 		return TransactionRequest{}, "", errors.New("data after the JSON object")
 	}
-	switch {
-	case raw.From == nil:
-		return TransactionRequest{}, "from", errors.New("from: missing")
-	case raw.To == nil:
-		return TransactionRequest{}, "to", errors.New("to: missing")
-	case raw.Amount == nil:
-		return TransactionRequest{}, "amount", errors.New("amount: missing")
+	for i, name := range requestFields {
+		if !seen[i] {
+			return TransactionRequest{}, name, fmt.Errorf("%s: missing", name)
+		}
 	}
-	// The amount must be a JSON integer: not a string, not a fraction, not
-	// an exponent, and within int64.
-	amount, err := strconv.ParseInt(string(raw.Amount), 10, 64)
+	return req, "", nil
+}
+
+// stringField returns the text of a JSON string value.
+func stringField(name string, value jsontext.Value) (string, error) {
+	if value.Kind() != '"' {
+		return "", fmt.Errorf("%s: have %s, want a string", name, kindName(value.Kind()))
+	}
+	// The decoder has checked the string, so unquoting cannot fail.
+	s, err := jsontext.AppendUnquote(nil, value)
 	if err != nil {
-		return TransactionRequest{}, "amount", fmt.Errorf("amount: have %s, want an integer number of minor units", raw.Amount)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
-	return TransactionRequest{From: *raw.From, To: *raw.To, Amount: amount}, "", nil
+	return string(s), nil
+}
+
+// amountField returns the value of a JSON integer within int64: digits
+// with an optional minus sign, no fraction and no exponent.
+func amountField(name string, value jsontext.Value) (int64, error) {
+	want := "want an integer number of minor units"
+	if value.Kind() != '0' {
+		return 0, fmt.Errorf("%s: have %s, %s", name, kindName(value.Kind()), want)
+	}
+	// jsontext has checked the JSON number grammar, so what ParseInt
+	// refuses is a fraction, an exponent, or an integer out of range.
+	if bytes.ContainsAny(value, ".eE") {
+		return 0, fmt.Errorf("%s: have %s, %s", name, truncate(string(value)), want)
+	}
+	n, err := strconv.ParseInt(string(value), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: have %s, %s within int64", name, truncate(string(value)), want)
+	}
+	return n, nil
+}
+
+// syntaxError describes an error of jsontext's decoder and names the field
+// it lies within, if any.
+func syntaxError(err error) (string, error) {
+	var se *jsontext.SyntacticError
+	switch {
+	case err == io.EOF:
+		return "", errors.New("empty body: want a JSON object")
+	case !errors.As(err, &se):
+		return "", err
+	}
+	var field string
+	for tok := range se.JSONPointer.Tokens() {
+		field = truncate(tok) // the first token: the field of the request
+		break
+	}
+	switch {
+	case se.Err == jsontext.ErrDuplicateName:
+		return field, fmt.Errorf("%s: repeated field", field)
+	case errors.Is(se.Err, io.ErrUnexpectedEOF): // a body cut short, not a field at fault
+		return "", fmt.Errorf("the JSON ends early, at byte %d", se.ByteOffset)
+	case field != "":
+		return field, fmt.Errorf("%s: invalid JSON at byte %d: %s", field, se.ByteOffset, truncate(se.Err.Error()))
+	}
+	return "", fmt.Errorf("invalid JSON at byte %d: %s", se.ByteOffset, truncate(se.Err.Error()))
+}
+
+// kindName names a JSON kind, as jsontext.Kind gives it, for an error.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 'f', 't':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "no JSON value"
+}
+
+// maxEcho is the most of a client's text an error message repeats.
+const maxEcho = 64
+
+// truncate shortens s, a piece of a request, to at most maxEcho bytes for
+// an error message, cutting at a rune boundary: a request may hold a name,
+// or a number, as long as the body.
+func truncate(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // fieldOf names the request field a rule error is about.

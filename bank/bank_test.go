@@ -131,7 +131,7 @@ func TestPostTransactionProblems(t *testing.T) {
 		field, rule string
 	}{
 		{"not JSON", "application/json", `{"from":`, 400, "", ""},
-		{"unknown field", "application/json", `{"from":"a","to":"b","amount":1,"fee":2}`, 400, "", ""},
+		{"unknown field", "application/json", `{"from":"a","to":"b","amount":1,"fee":2}`, 400, "fee", ""},
 		{"trailing data", "application/json", `{"from":"a","to":"b","amount":1} {}`, 400, "", ""},
 		{"no from", "application/json", `{"to":"b","amount":1}`, 400, "from", ""},
 		{"no to", "application/json", `{"from":"a","amount":1}`, 400, "to", ""},

@@ -25,8 +25,16 @@
 // Every error answer is an RFC 9457 problem detail
 // (application/problem+json, [Problem]) that names the field at fault and,
 // for a broken rule, the rule: 400 for malformed or invalid input, 413 for
-// a body over the limit, 415 for anything but application/json, 422 for a
-// reused Idempotency-Key, 404 and 410 for what the bank does not hold, and
-// 503 with Retry-After when the event log cannot be reached — nothing is
+// a body over the limit, 415 for anything but application/json in UTF-8
+// without a Content-Encoding, 422 for a reused Idempotency-Key, 404 and
+// 410 for what the bank does not hold (404 also for a path the API does
+// not have), 405 with Allow for a method a path does not take, and 503
+// with Retry-After when the event log cannot be reached — nothing is
 // acknowledged that was not appended.
+//
+// A transaction's body is decoded strictly: one JSON object with "from",
+// "to" and "amount", each once and spelled exactly so, strings in valid
+// UTF-8 and an integer amount, and nothing after it. What encoding/json
+// would let through and silently change — a repeated field, invalid UTF-8,
+// a name in another case, 1e3 — is refused, never repaired.
 package bank

@@ -1,0 +1,4 @@
+package bank
+
+// DecodeRequest is decodeRequest, for FuzzDecodeRequest.
+var DecodeRequest = decodeRequest

@@ -1,0 +1,283 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
+)
+
+// skipLog is a slog.Handler that keeps, by revision, the error of every
+// "skipped transaction event" a node logs: how a node reports what it
+// could not use from the transactions stream. The node logs no attributes
+// with WithAttrs or WithGroup, so those return the handler itself.
+type skipLog struct {
+	mu      sync.Mutex
+	skipped map[eventlog.Revision]string
+}
+
+func (h *skipLog) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *skipLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "skipped transaction event" {
+		return nil
+	}
+	var rev eventlog.Revision
+	var reason string
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "revision":
+			rev = eventlog.Revision(a.Value.Uint64())
+		case "err":
+			reason = a.Value.String()
+		}
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.skipped == nil {
+		h.skipped = map[eventlog.Revision]string{}
+	}
+	h.skipped[rev] = reason
+	return nil
+}
+
+func (h *skipLog) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *skipLog) WithGroup(string) slog.Handler      { return h }
+
+func (h *skipLog) revisions() []eventlog.Revision {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []eventlog.Revision
+	for rev := range h.skipped {
+		out = append(out, rev)
+	}
+	return out
+}
+
+// byRevision returns the last event the node reported for each revision
+// of the blocks stream.
+func (r *recorder) byRevision() map[eventlog.Revision]node.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[eventlog.Revision]node.Event{}
+	for _, e := range r.events {
+		out[e.Revision] = e
+	}
+	return out
+}
+
+// raw returns an event as a forger would write it: any type, any data,
+// and an ID that is not the one package events derives (but is unique, so
+// that the log does not take it for a retry of another event).
+func raw(typ string, data []byte) eventlog.Event {
+	return eventlog.Event{ID: uuid.NewSHA1(uuid.NameSpaceOID, append([]byte(typ+"\x00"), data...)), Type: typ, Data: data}
+}
+
+// forge returns e with old replaced by new in its data, once.
+func forge(t *testing.T, e eventlog.Event, old, new string) eventlog.Event {
+	t.Helper()
+	require.Contains(t, string(e.Data), old)
+	return raw(e.Type, bytes.Replace(e.Data, []byte(old), []byte(new), 1))
+}
+
+// pad returns e with an extra field that brings it within 64 bytes of
+// eventlog.MaxAppendSize.
+func pad(t *testing.T, e eventlog.Event) eventlog.Event {
+	t.Helper()
+	const field = `,"padding":""`
+	n := eventlog.MaxAppendSize - eventlog.AppendSize(e) - len(field) - 32
+	e = raw(e.Type, append(bytes.TrimSuffix(e.Data, []byte("}")), []byte(`,"padding":"`+strings.Repeat("x", n)+`"}`)...))
+	require.LessOrEqual(t, eventlog.AppendSize(e), eventlog.MaxAppendSize)
+	require.Greater(t, eventlog.AppendSize(e), eventlog.MaxAppendSize-64)
+	return e
+}
+
+func submitted(t *testing.T, tx blockchain.Transaction) eventlog.Event {
+	t.Helper()
+	e, err := events.Encode(events.TransactionSubmitted{Tx: tx})
+	require.NoError(t, err)
+	return e
+}
+
+func rebroadcast(t *testing.T, tx blockchain.Transaction) eventlog.Event {
+	t.Helper()
+	e, err := events.Encode(events.TransactionRebroadcast{Tx: tx, Attempt: 1})
+	require.NoError(t, err)
+	return e
+}
+
+// TestHostileEvents appends, straight into the blocks and the transactions
+// streams, events that no node would write: garbage, a wrong schema
+// version, forged hashes and IDs, blocks that spend a transaction twice,
+// events close to the log's size limit, events of an unknown type or in
+// the wrong stream. The node skips and reports each (OnEvent for the
+// blocks stream, its logger for the transactions stream), applies none,
+// and goes on: a valid block and a valid transaction afterwards are
+// processed. A node restored in verify mode from the same log ends in the
+// same state.
+func TestHostileEvents(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	engine := newEngine(t)
+	newHostileNode := func(t *testing.T) (*node.Node, *recorder, *skipLog) {
+		rec, logs := &recorder{}, &skipLog{}
+		n, err := node.New(node.Config{Log: log, Engine: engine, Now: func() time.Time { return testNow }, OnEvent: rec.record, Logger: slog.New(logs)})
+		require.NoError(t, err)
+		return n, rec, logs
+	}
+	n, rec, logs := newHostileNode(t)
+	follow(t, n)
+
+	tx1 := consensustest.Transfer("hostile 1", "alice", "bob", 10)
+	tx2 := consensustest.Transfer("hostile 2", "bob", "carol", 5)
+	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	b1 := sealOn(t, engine, view, []blockchain.Transaction{tx1}, nil)
+	view = append(view, b1.Header())
+	b2 := sealOn(t, engine, view, []blockchain.Transaction{tx2}, nil)
+	doubleSpend := sealOn(t, engine, view, []blockchain.Transaction{tx2, tx1}, nil)
+	spentTwice := sealOn(t, engine, view, []blockchain.Transaction{tx2, tx2}, nil)
+	swapped := blockchain.NewBlock(b2.Header(), []blockchain.Transaction{consensustest.Transfer("hostile swapped", "bob", "mallory", 5)})
+	require.Equal(t, b2.Hash(), swapped.Hash(), "the header, and so the hash, is b2's")
+
+	// The blocks stream: b1, the hostile events, then b2.
+	appendRaw(t, log, node.StreamBlocks, mined(t, b1))
+	nodetest.WaitFor(t, n, "b1", func() bool { return n.Chain().TipHash() == b1.Hash() })
+	blockCases := []struct {
+		name  string
+		event eventlog.Event
+		kind  node.EventKind
+		want  error // nil: no sentinel, only an error
+	}{
+		{"garbage JSON", raw(events.TypeBlockMined, []byte(`[{"block":null},"🙃",1e999]`)), node.EventSkipped, events.ErrMalformed},
+		{"schema version 2", forge(t, mined(t, b2), `{"v":1`, `{"v":2`), node.EventSkipped, events.ErrSchemaVersion},
+		{"a forged block hash", forge(t, mined(t, b2), `"hash":"`+b2.Hash().String(), `"hash":"`+doubleSpend.Hash().String()), node.EventSkipped, events.ErrMalformed},
+		{"a forged event ID", raw(events.TypeBlockMined, mined(t, b2).Data), node.EventSkipped, events.ErrIDMismatch},
+		{"the miner ID twice", forge(t, mined(t, b2), `"minerId":"test"`, `"minerId":"test","minerId":"mallory"`), node.EventSkipped, events.ErrMalformed},
+		{"invalid UTF-8", forge(t, mined(t, b2), `"minerId":"test"`, "\"minerId\":\"te\xffst\""), node.EventSkipped, events.ErrMalformed},
+		{"close to MaxAppendSize", pad(t, mined(t, b2)), node.EventSkipped, events.ErrMalformed},
+		{"an unknown type", raw("BlockMinedV2", mined(t, b2).Data), node.EventSkipped, events.ErrUnknownType},
+		{"a transaction in the blocks stream", submitted(t, tx2), node.EventSkipped, nil},
+		{"a double spend", mined(t, doubleSpend), node.BlockRejected, blockchain.ErrAlreadyIncluded},
+		{"a transaction twice in one block", mined(t, spentTwice), node.BlockRejected, blockchain.ErrDuplicateTransaction},
+		{"transactions swapped under a sealed header", mined(t, swapped), node.BlockRejected, blockchain.ErrBadMerkleRoot},
+	}
+	for _, tc := range blockCases {
+		appendRaw(t, log, node.StreamBlocks, tc.event)
+	}
+	hostileEnd := eventlog.Revision(1 + len(blockCases))
+
+	// The transactions stream: a valid transaction, the hostile events,
+	// then another valid one.
+	pending := consensustest.Transfer("hostile pending", "carol", "dave", 3)
+	require.NoError(t, n.SubmitTransaction(context.Background(), pending))
+	forger := consensustest.Transfer("hostile forged", "mallory", "bob", 1_000_000)
+	txCases := []struct {
+		name     string
+		event    eventlog.Event
+		reported bool        // skipped and logged; false for an event the node may ignore quietly
+		never    []uuid.UUID // transactions that must not reach the pool
+	}{
+		{"garbage JSON", raw(events.TypeTransactionSubmitted, []byte(`{"v":1,"tx":[]}`)), true, nil},
+		{"schema version 2", forge(t, submitted(t, forger), `{"v":1`, `{"v":2`), true, []uuid.UUID{forger.ID()}},
+		{"a forged transaction hash", forge(t, submitted(t, forger), `"hash":"`+forger.Hash().String(), `"hash":"`+tx2.Hash().String()), true, []uuid.UUID{forger.ID()}},
+		{"a forged amount under the hash", forge(t, submitted(t, forger), `"amount":1000000`, `"amount":1`), true, []uuid.UUID{forger.ID()}},
+		{"a forged event ID", raw(events.TypeTransactionSubmitted, submitted(t, forger).Data), true, []uuid.UUID{forger.ID()}},
+		{"close to MaxAppendSize", pad(t, submitted(t, forger)), true, []uuid.UUID{forger.ID()}},
+		{"an unknown type", raw("TransactionMaybe", submitted(t, forger).Data), true, []uuid.UUID{forger.ID()}},
+		{"a block in the transactions stream", mined(t, b2), true, []uuid.UUID{tx2.ID()}},
+		{"a transaction the rules refuse", submitted(t, consensustest.Transfer("hostile self", "mallory", "mallory", 1)), true, []uuid.UUID{consensustest.TxID("hostile self")}},
+		{"a transaction already in the chain", submitted(t, tx1), false, []uuid.UUID{tx1.ID()}},
+		{"a rebroadcast of the pending transaction", rebroadcast(t, pending), false, nil},
+	}
+	for _, tc := range txCases {
+		appendRaw(t, log, node.StreamTransactions, tc.event)
+	}
+	txHostileEnd := eventlog.Revision(1 + len(txCases))
+
+	check := func(t *testing.T, n *node.Node, rec *recorder, logs *skipLog) {
+		nodetest.WaitFor(t, n, "every hostile event to be read", func() bool {
+			blocks, txs := n.Position()
+			return blocks >= hostileEnd && txs >= txHostileEnd
+		})
+		got := rec.byRevision()
+		for i, tc := range blockCases {
+			t.Run("blocks/"+tc.name, func(t *testing.T) {
+				e, ok := got[eventlog.Revision(1+i)]
+				require.True(t, ok, "reported")
+				assert.Equal(t, tc.kind, e.Kind)
+				require.Error(t, e.Err)
+				if tc.want != nil {
+					assert.ErrorIs(t, e.Err, tc.want)
+				}
+			})
+		}
+		var reported []eventlog.Revision
+		for i, tc := range txCases {
+			if tc.reported {
+				reported = append(reported, eventlog.Revision(1+i))
+			}
+			t.Run("transactions/"+tc.name, func(t *testing.T) {
+				for _, id := range tc.never {
+					assert.False(t, n.Pool().Has(id), "%s reached the pool", id)
+				}
+			})
+		}
+		assert.ElementsMatch(t, reported, logs.revisions(), "each hostile transaction event is logged as skipped")
+	}
+
+	t.Run("following", func(t *testing.T) {
+		check(t, n, rec, logs)
+		assert.Equal(t, b1.Hash(), n.Chain().TipHash(), "no hostile block applied")
+		assert.Equal(t, []blockchain.Transaction{pending}, n.Pool().Candidates(100), "the pool unchanged")
+	})
+
+	// The node goes on: a valid block and a valid transaction. The block
+	// is published as a miner does, expecting the stream's exact revision:
+	// its event has the ID of the swapped block's (the ID comes from the
+	// block's hash, which is the header's), and an append that expected
+	// any revision would be taken for a retry of that one, and dropped.
+	require.NoError(t, n.PublishBlock(context.Background(), b2, "test"))
+	after := consensustest.Transfer("hostile after", "dave", "erin", 2)
+	require.NoError(t, n.SubmitTransaction(context.Background(), after))
+	nodetest.WaitFor(t, n, "b2 and the transaction after", func() bool {
+		return n.Chain().TipHash() == b2.Hash() && n.Pool().Has(after.ID())
+	})
+	assert.Equal(t, node.BlockAdded, rec.byRevision()[hostileEnd].Kind)
+	assert.Equal(t, []blockchain.Transaction{pending, after}, n.Pool().Candidates(100))
+
+	t.Run("restored in verify mode", func(t *testing.T) {
+		r, rec, logs := newHostileNode(t)
+		require.NoError(t, r.Restore(context.Background(), node.RestoreVerify))
+		check(t, r, rec, logs)
+		assert.Equal(t, b2.Hash(), r.Chain().TipHash())
+		assert.Equal(t, n.Pool().Candidates(100), r.Pool().Candidates(100))
+	})
+
+	t.Run("one BlockRejected per rejected block", func(t *testing.T) {
+		recs, err := log.Read(context.Background(), node.StreamAudit, eventlog.Start, eventlog.Forwards, 100)
+		require.NoError(t, err)
+		var rules []blockchain.ErrorCode
+		for _, r := range recs {
+			p, err := events.Decode(r.Event)
+			require.NoError(t, err)
+			rules = append(rules, p.(events.BlockRejected).Rule)
+		}
+		assert.ElementsMatch(t, []blockchain.ErrorCode{blockchain.ErrAlreadyIncluded, blockchain.ErrDuplicateTransaction, blockchain.ErrBadMerkleRoot}, rules)
+	})
+}
