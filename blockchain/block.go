@@ -27,6 +27,7 @@ type Block struct {
 	header Header
 	txs    []Transaction
 	hash   Hash
+	txRoot Hash // TxMerkleRoot(txs), computed once
 }
 
 // NewBlock builds a block from a header and transactions, copying both. It
@@ -38,7 +39,7 @@ func NewBlock(h Header, txs []Transaction) *Block {
 	if len(txs) > 0 {
 		own = slices.Clone(txs)
 	}
-	return &Block{header: h, txs: own, hash: h.Hash()}
+	return &Block{header: h, txs: own, hash: h.Hash(), txRoot: TxMerkleRoot(own)}
 }
 
 // NextHeader returns the header of a block that would extend parent with
@@ -67,6 +68,11 @@ func (b *Block) Height() uint64 { return b.header.Height }
 // PrevHash returns the hash of the parent block.
 func (b *Block) PrevHash() Hash { return b.header.PrevHash }
 
+// TxRoot returns the Merkle root of the transactions the block holds,
+// computed when it was built. In a valid block it equals the header's
+// MerkleRoot; Validate checks exactly that.
+func (b *Block) TxRoot() Hash { return b.txRoot }
+
 // Len returns the number of transactions.
 func (b *Block) Len() int { return len(b.txs) }
 
@@ -83,7 +89,7 @@ func (b *Block) WithHeader(h Header) *Block {
 	h.Timestamp = normalizeTime(h.Timestamp)
 	// Transactions are immutable, so sharing the slice is safe: no Block
 	// method ever writes to it.
-	return &Block{header: h, txs: b.txs, hash: h.Hash()}
+	return &Block{header: h, txs: b.txs, hash: h.Hash(), txRoot: b.txRoot}
 }
 
 // String returns a short summary for logs: height, hash prefix, tx count.
@@ -124,8 +130,8 @@ func (b *Block) Validate() error {
 		}
 		seen[tx.ID()] = struct{}{}
 	}
-	if root := TxMerkleRoot(b.txs); root != h.MerkleRoot {
-		return ruleErr(ErrBadMerkleRoot, h.MerkleRoot, root)
+	if b.txRoot != h.MerkleRoot {
+		return ruleErr(ErrBadMerkleRoot, h.MerkleRoot, b.txRoot)
 	}
 	return nil
 }
@@ -183,7 +189,12 @@ func (b *Block) UnmarshalBinary(data []byte) error {
 	if len(rest) != 0 {
 		return malformed("block", "%d trailing bytes", len(rest))
 	}
-	*b = *NewBlock(h, txs)
+	if len(txs) == 0 {
+		txs = nil // as NewBlock keeps an empty block
+	}
+	// txs is this decoder's own slice: no need for NewBlock's copy.
+	h.Timestamp = normalizeTime(h.Timestamp)
+	*b = Block{header: h, txs: txs, hash: h.Hash(), txRoot: TxMerkleRoot(txs)}
 	return nil
 }
 

@@ -25,14 +25,23 @@ import "crypto/sha256"
 // last node is exactly what the tree does anyway. [Block.Validate] closes
 // it by rejecting a block that lists a transaction twice.
 func MerkleRoot(leaves []Hash) Hash {
-	switch len(leaves) {
-	case 0:
-		return Hash{}
-	case 1:
-		return leaves[0]
+	if len(leaves) < 2 {
+		return merkleInPlace(leaves)
 	}
 	level := make([]Hash, len(leaves), len(leaves)+1)
 	copy(level, leaves)
+	return merkleInPlace(level)
+}
+
+// merkleInPlace computes the root of level, overwriting it; level needs
+// room for one more hash than it holds, for an odd count.
+func merkleInPlace(level []Hash) Hash {
+	switch len(level) {
+	case 0:
+		return Hash{}
+	case 1:
+		return level[0]
+	}
 	var pair [2 * HashSize]byte
 	for len(level) > 1 {
 		if len(level)%2 == 1 {
@@ -51,9 +60,9 @@ func MerkleRoot(leaves []Hash) Hash {
 // TxMerkleRoot returns the MerkleRoot of the transactions' hashes, in order:
 // the value a block's header must carry.
 func TxMerkleRoot(txs []Transaction) Hash {
-	leaves := make([]Hash, len(txs))
+	level := make([]Hash, len(txs), len(txs)+1)
 	for i, tx := range txs {
-		leaves[i] = tx.Hash()
+		level[i] = tx.Hash()
 	}
-	return MerkleRoot(leaves)
+	return merkleInPlace(level)
 }

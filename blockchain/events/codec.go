@@ -10,7 +10,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -249,7 +248,10 @@ func splitObject(data []byte) (map[string]json.RawMessage, error) {
 		if err != nil {
 			return nil, malformed("field %q: %v", truncate(name), err)
 		}
-		fields[name] = bytes.Clone(value) // value is only valid until the next read
+		// value is only valid until the next read; the same bytes stand
+		// in data, which nothing changes, just before the offset.
+		end := dec.InputOffset()
+		fields[name] = json.RawMessage(data[end-int64(len(value)) : end])
 	}
 	if _, err := dec.ReadToken(); err != nil { // the closing brace
 		return nil, malformed("%v", err)
@@ -398,14 +400,24 @@ func (r *reader) tx(name string) blockchain.Transaction {
 // base64 (strict: one spelling per block), and checks it against the
 // readable hash and height fields written beside it.
 func (r *reader) block(name, hashName, heightName string) *blockchain.Block {
-	s := r.string(name)
+	// A block is a long string: take its bytes straight from the JSON
+	// when it holds no escape (as Encode writes it), rather than copy it.
+	var text []byte
+	if rawField, ok := r.fields[name]; ok && r.err == nil && plainString(rawField) {
+		delete(r.fields, name)
+		text = rawField[1 : len(rawField)-1]
+	} else {
+		text = []byte(r.string(name))
+	}
 	if r.err != nil {
 		return nil
 	}
 	// Strict decoding refuses padding bits that are not zero; it still
 	// skips line breaks, which would give the block a second spelling.
-	raw, err := base64.StdEncoding.Strict().DecodeString(s)
-	if err == nil && strings.ContainsAny(s, "\r\n") {
+	raw := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+	n, err := base64.StdEncoding.Strict().Decode(raw, text)
+	raw = raw[:n]
+	if err == nil && bytes.ContainsAny(text, "\r\n") {
 		err = errors.New("line breaks in base64")
 	}
 	if err != nil {

@@ -10,7 +10,7 @@
 //	event                    written by   stream        key of its ID
 //	TransactionSubmitted     bank         transactions  tx hash
 //	TransactionRebroadcast   auditor      transactions  tx hash, attempt
-//	BlockMined               a miner      blocks        block hash
+//	BlockMined               a miner      blocks        block hash, root of its transactions
 //	TransactionVerified      auditor      audit         tx ID, block hash
 //	TransactionDropped       auditor      audit         tx ID
 //	BlockRejected            a node       audit         block hash, rule
@@ -84,7 +84,7 @@
 // above, written as: a hash as its 32 bytes, a UUID as its 16 bytes, an
 // attempt as 8 bytes big-endian, a rule as its name in UTF-8:
 //
-//	ID of a BlockMined = UUIDv5(Namespace, "BlockMined" ‖ 0x00 ‖ the block hash's 32 bytes)
+//	ID of a BlockMined = UUIDv5(Namespace, "BlockMined" ‖ 0x00 ‖ block hash ‖ Merkle root of its transactions)
 //
 // The key is what makes two events "the same": a rebroadcast's attempt is
 // in its key because each attempt is a new event; a dropped transaction's

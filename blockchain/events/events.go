@@ -115,8 +115,11 @@ type TransactionRebroadcast struct {
 // gets in (see package eventlog); every node folds the stream through
 // [blockchain.Chain.Apply].
 //
-// Its ID is derived from the block hash, so a miner's retried append is a
-// no-op. Two miners that seal the very same block (same transactions,
+// Its ID is derived from the block hash and the Merkle root of the
+// transactions the event carries (the same as the header's in a valid
+// block), so a miner's retried append is a no-op, and a block whose
+// transactions were changed under a real header cannot take the real
+// block's ID. Two miners that seal the very same block (same transactions,
 // time and nonce, as deterministic test miners can) write one event: the
 // second append succeeds without writing, and the chain is the same either
 // way. The block hash is the hash of the header alone; a BlockMined whose
@@ -222,8 +225,12 @@ func (p TransactionRebroadcast) idKey() []byte {
 }
 
 func (p BlockMined) idKey() []byte {
-	h := p.Block.Hash()
-	return h[:]
+	// The block hash commits to the header only. The root of the
+	// transactions the event actually carries makes a block whose body was
+	// changed under a real header a different event, so it cannot take
+	// the real block's ID.
+	h, root := p.Block.Hash(), p.Block.TxRoot()
+	return append(h[:], root[:]...)
 }
 
 func (p TransactionVerified) idKey() []byte {
@@ -245,6 +252,10 @@ func eventID(p Payload) uuid.UUID {
 	return uuid.NewSHA1(Namespace, append(name, p.idKey()...))
 }
 
+// MaxMinerIDLen bounds a BlockMined's miner ID, in bytes, so that an event
+// cannot smuggle a megabyte of name past the node that applies its block.
+const MaxMinerIDLen = 64
+
 // The limits of the encoding, checked by Encode before it writes and by
 // Decode after it reads.
 
@@ -265,6 +276,9 @@ func (p BlockMined) check() error {
 	}
 	if err := checkBlock(p.Block); err != nil {
 		return err
+	}
+	if len(p.MinerID) > MaxMinerIDLen {
+		return malformed("minerId: %d bytes, want at most %d", len(p.MinerID), MaxMinerIDLen)
 	}
 	return checkText("minerId", p.MinerID)
 }

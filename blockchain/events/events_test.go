@@ -110,7 +110,7 @@ func TestGolden(t *testing.T) {
 			`{"v":1,"tx":` + txJSON + `,"attempt":2}`,
 		},
 		"BlockMined": {
-			"fc04d8d0-af5f-5a87-b79a-b18eec6c5217",
+			"8e75ecd0-5c02-5b61-83f4-4e6c022db5b4", // UUIDv5 of "BlockMined" ‖ 0 ‖ block hash ‖ root of its transactions
 			`{"v":1,"height":1,"hash":"` + blockHash + `","block":"` + blockBase64 + `","minerId":"miner-1"}`,
 		},
 		"TransactionVerified": {
@@ -398,6 +398,7 @@ func TestEncodeErrors(t *testing.T) {
 		{"block holding the zero Transaction", events.BlockMined{Block: blockchain.NewBlock(b1.Header(), []blockchain.Transaction{{}}), MinerID: "m"}, events.ErrMalformed},
 		{"block holding a name not UTF-8", events.BlockMined{Block: blockchain.NewBlock(b1.Header(), []blockchain.Transaction{latin1}), MinerID: "m"}, events.ErrMalformed},
 		{"empty miner ID", events.BlockMined{Block: b1}, events.ErrMalformed},
+		{"miner ID over MaxMinerIDLen", events.BlockMined{Block: b1, MinerID: strings.Repeat("m", events.MaxMinerIDLen+1)}, events.ErrMalformed},
 		{"miner ID not UTF-8", events.BlockMined{Block: b1, MinerID: badUTF8}, events.ErrMalformed},
 		{"verified: zero tx ID", events.TransactionVerified{BlockHash: b1.Hash(), Height: 1}, events.ErrMalformed},
 		{"verified: zero block hash", events.TransactionVerified{TxID: txAlice.ID(), Height: 1}, events.ErrMalformed},

@@ -43,7 +43,7 @@ func Example() {
 	fmt.Printf("data: %.40s…\n", ev.Data)
 	// Output:
 	// type: BlockMined
-	// id:   58b57c98-4ed7-5366-b855-ec3158bff18e
+	// id:   efb6a20d-d59e-5122-b7d4-9509e031f5f3
 	// same id on retry: true
 	// data: {"v":1,"height":1,"hash":"ef2b8fd7bf95c2…
 }
