@@ -2,6 +2,7 @@ package blockchain_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -128,3 +129,24 @@ func (noWork) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block,
 	return b, ctx.Err()
 }
 func (noWork) Verify(blockchain.ChainReader, *blockchain.Block) error { return nil }
+
+// A transaction is a value with a hash: SHA-256 of its canonical bytes.
+// Change any field and the hash changes.
+func ExampleNewTransaction() {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC)
+	id := uuid.MustParse("00112233-4455-6677-8899-aabbccddeeff")
+	tx := blockchain.NewTransaction(id, "alice", "bob", 125, at)
+	fmt.Println(tx)
+	fmt.Println("hash:", tx.Hash())
+
+	more := blockchain.NewTransaction(id, "alice", "bob", 126, at)
+	fmt.Println("one cent more:", more.Hash().Short())
+
+	data, _ := json.Marshal(tx)
+	fmt.Println(string(data))
+	// Output:
+	// tx 00112233-4455-6677-8899-aabbccddeeff "alice"→"bob" 125
+	// hash: 81815e40bde21337722f49fa34f91a62641db7d5f6c8990c4ec815378b050695
+	// one cent more: 5a2063facd1c
+	// {"id":"00112233-4455-6677-8899-aabbccddeeff","from":"alice","to":"bob","amount":125,"timestamp":"2026-01-02T03:04:05.678Z","hash":"81815e40bde21337722f49fa34f91a62641db7d5f6c8990c4ec815378b050695"}
+}
