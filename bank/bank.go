@@ -87,6 +87,11 @@ type Bank struct {
 	keyOrder []string         // oldest first, to forget beyond idempotencyCap
 	accepted map[uuid.UUID]blockchain.Transaction
 	dropped  map[uuid.UUID]events.TransactionDropped
+
+	// For the explorer page, fed by Observe.
+	miners     map[blockchain.Hash]string
+	minerOrder []blockchain.Hash
+	rejected   []ExplorerBlock
 }
 
 // keyed is what the bank remembers of a request with an Idempotency-Key.
@@ -104,6 +109,7 @@ func New(cfg Config) (*Bank, error) {
 	b := &Bank{
 		node: cfg.Node, log: cfg.Log, now: cfg.Now, newID: cfg.NewID, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger,
 		keys: map[string]keyed{}, accepted: map[uuid.UUID]blockchain.Transaction{}, dropped: map[uuid.UUID]events.TransactionDropped{},
+		miners: map[blockchain.Hash]string{},
 	}
 	if b.now == nil {
 		b.now = time.Now
@@ -174,6 +180,8 @@ func (b *Bank) routes() []route {
 		{"GET /healthz", b.healthz},
 		{"GET /readyz", b.readyz},
 		{"GET /openapi.yaml", b.openapi},
+		{"GET /{$}", b.explorer},
+		{"GET /events", b.events},
 	}
 }
 
@@ -213,6 +221,10 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 }
+
+// Unwrap lets http.ResponseController reach the real writer (to flush a
+// stream of events).
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusRecorder) WriteHeader(code int) {
 	s.status = code

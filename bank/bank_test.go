@@ -1,6 +1,7 @@
 package bank_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -58,10 +59,11 @@ func newFixture(t *testing.T, window int) *fixture {
 	t.Helper()
 	mem := memlog.New(memlog.Config{})
 	log := &flakyLog{Log: mem}
-	n, err := node.New(node.Config{Log: log, Engine: consensustest.NewFaker(), Window: window})
+	var b *bank.Bank // set before the node follows the log
+	n, err := node.New(node.Config{Log: log, Engine: consensustest.NewFaker(), Window: window, OnEvent: func(e node.Event) { b.Observe(e) }})
 	require.NoError(t, err)
 	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
-	b, err := bank.New(bank.Config{Node: n, Log: log, Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }})
+	b, err = bank.New(bank.Config{Node: n, Log: log, Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }})
 	require.NoError(t, err)
 	srv := httptest.NewServer(b)
 
@@ -354,8 +356,59 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 			documented = append(documented, strings.ToUpper(method)+" "+path)
 		}
 	}
-	registered := f.bank.Routes()
+	var registered []string
+	for _, r := range f.bank.Routes() {
+		registered = append(registered, strings.TrimSuffix(r, "{$}")) // ServeMux's exact-match marker
+	}
 	slices.Sort(documented)
 	slices.Sort(registered)
 	assert.Equal(t, registered, documented)
+}
+
+func TestExplorer(t *testing.T) {
+	f := newFixture(t, 0)
+	status, header, body := f.do(t, http.MethodGet, "/", "", "")
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "text/html; charset=utf-8", header.Get("Content-Type"))
+	assert.Contains(t, string(body), "eventchain explorer")
+	assert.Contains(t, string(body), `new EventSource("/events")`)
+	assert.NotContains(t, string(body), "https://", "no external assets")
+
+	req, err := http.NewRequest(http.MethodGet, f.server.URL+"/events", nil)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+	defer cancel()
+	resp, err := f.server.Client().Do(req.WithContext(ctx))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	lines := bufio.NewScanner(resp.Body)
+	next := func() bank.ExplorerState {
+		t.Helper()
+		for lines.Scan() {
+			if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
+				return decode[bank.ExplorerState](t, []byte(data))
+			}
+		}
+		t.Fatalf("the event stream ended: %v", lines.Err())
+		return bank.ExplorerState{}
+	}
+	first := next()
+	assert.Equal(t, uint64(0), first.Height)
+	require.Len(t, first.Blocks, 1, "genesis")
+
+	status, _, body = f.post(t, `{"from":"alice","to":"bob","amount":5}`)
+	require.Equal(t, http.StatusAccepted, status, "%s", body)
+	id := decode[bank.TransactionStatus](t, body).ID
+	nodetest.WaitFor(t, f.node, "the transaction", func() bool { return f.node.Pool().Has(id) })
+	mined := f.mine(t)
+	var st bank.ExplorerState
+	for st.Height < 1 {
+		st = next()
+	}
+	require.Len(t, st.Blocks, 2)
+	last := st.Blocks[1]
+	assert.Equal(t, mined.Hash(), last.Hash)
+	assert.Equal(t, 1, last.Transactions)
+	assert.Equal(t, "test", last.Miner, "the miner named in the block's event")
 }

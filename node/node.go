@@ -84,6 +84,7 @@ type Config struct {
 type Event struct {
 	Kind     EventKind
 	Block    *blockchain.Block // the block added or rejected; nil for a malformed event
+	MinerID  string            // who published the block, as its event says
 	Revision eventlog.Revision // where in the blocks stream
 	Err      error             // why it was rejected
 }
@@ -263,6 +264,7 @@ func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode) error {
 // decoded is a block event decoded: the block, or why there is none.
 type decoded struct {
 	block *blockchain.Block
+	miner string
 	err   error
 }
 
@@ -274,7 +276,7 @@ func decodeBlocks(recs []eventlog.Recorded) []decoded {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(recs); i += workers {
-				out[i].block, out[i].err = decodeBlock(recs[i])
+				out[i].block, out[i].miner, out[i].err = decodeBlock(recs[i])
 			}
 		})
 	}
@@ -321,8 +323,8 @@ func (n *Node) Follow(ctx context.Context) error {
 	blocks, txs := n.Position()
 	g.Go(func() error {
 		return n.follow(ctx, StreamBlocks, blocks, func(r eventlog.Recorded) {
-			b, err := decodeBlock(r)
-			n.applyBlock(ctx, r, decoded{b, err})
+			b, miner, err := decodeBlock(r)
+			n.applyBlock(ctx, r, decoded{b, miner, err})
 		})
 	})
 	g.Go(func() error { return n.follow(ctx, StreamTransactions, txs, n.addTransaction) })
@@ -353,7 +355,7 @@ func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision
 // BlockRejected.
 func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded) {
 	b, err := d.block, d.err
-	ev := Event{Kind: BlockAdded, Block: b, Revision: r.Revision}
+	ev := Event{Kind: BlockAdded, Block: b, MinerID: d.miner, Revision: r.Revision}
 	// The chain, the pool and the position in the stream change together,
 	// under n.mu, so PublishBlock always sees a tip and the revision it
 	// came from.
@@ -375,7 +377,7 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded) {
 	case err != nil:
 		n.logger.Warn("rejected block", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short(), "err", err)
 		n.recordRejection(ctx, b, err)
-		ev = Event{Kind: BlockRejected, Block: b, Revision: r.Revision, Err: err}
+		ev = Event{Kind: BlockRejected, Block: b, MinerID: d.miner, Revision: r.Revision, Err: err}
 	default:
 		n.logger.Debug("added block", "height", b.Height(), "hash", b.Hash().Short(), "txs", b.Len())
 	}
@@ -399,17 +401,17 @@ func (n *Node) trustBlock(r eventlog.Recorded, d decoded) {
 	}
 }
 
-// decodeBlock returns the block a BlockMined event carries.
-func decodeBlock(r eventlog.Recorded) (*blockchain.Block, error) {
+// decodeBlock returns the block a BlockMined event carries, and its miner.
+func decodeBlock(r eventlog.Recorded) (*blockchain.Block, string, error) {
 	p, err := events.Decode(r.Event)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	mined, ok := p.(events.BlockMined)
 	if !ok {
-		return nil, fmt.Errorf("%s event in the blocks stream", r.Type)
+		return nil, "", fmt.Errorf("%s event in the blocks stream", r.Type)
 	}
-	return mined.Block, nil
+	return mined.Block, mined.MinerID, nil
 }
 
 // recordRejection appends one BlockRejected to the audit stream; its ID

@@ -52,11 +52,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return app.Usagef("-difficulty: %v", err)
 	}
-	n, err := node.New(node.Config{Log: log, Engine: engine, Window: 1000, Logger: logger})
+	var b *bank.Bank // set before the node follows the log
+	n, err := node.New(node.Config{Log: log, Engine: engine, Window: 1000, Logger: logger, OnEvent: func(e node.Event) {
+		if b != nil {
+			b.Observe(e)
+		}
+	}})
 	if err != nil {
 		return err
 	}
-	b, err := bank.New(bank.Config{Node: n, Log: log, Logger: logger})
+	b, err = bank.New(bank.Config{Node: n, Log: log, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -130,23 +130,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer log.Close()
 	policy := pool.DefaultPolicy()
 	policy.MaxTx, policy.MaxWait = cfg.maxTx, cfg.maxWait
-	newNode := func(name string) (*node.Node, *pow.Engine, error) {
+	newNode := func(name string, onEvent func(node.Event)) (*node.Node, *pow.Engine, error) {
 		engine, err := pow.New(pow.Config{Bits: uint32(cfg.difficulty), Workers: cfg.workers})
 		if err != nil {
 			return nil, nil, err
 		}
-		n, err := node.New(node.Config{Log: log, Engine: engine, Policy: policy, Window: 100, Logger: logger.With("node", name)})
+		n, err := node.New(node.Config{Log: log, Engine: engine, Policy: policy, Window: 100, Logger: logger.With("node", name), OnEvent: onEvent})
 		if err != nil {
 			return nil, nil, err
 		}
 		return n, engine, n.Restore(ctx, node.RestoreVerify)
 	}
 
-	bankNode, _, err := newNode("bank")
+	var b *bank.Bank // set before the bank's node follows the log
+	bankNode, _, err := newNode("bank", func(e node.Event) {
+		if b != nil { // nil while the node restores, before the bank exists
+			b.Observe(e)
+		}
+	})
 	if err != nil {
 		return fmt.Errorf("bank node: %w", err)
 	}
-	b, err := bank.New(bank.Config{Node: bankNode, Log: log, Logger: logger.With("app", "bank")})
+	b, err = bank.New(bank.Config{Node: bankNode, Log: log, Logger: logger.With("app", "bank")})
 	if err != nil {
 		return err
 	}
@@ -176,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var miners []*miner.Miner
 	for i := range cfg.miners {
 		id := fmt.Sprintf("miner-%d", i+1)
-		n, engine, err := newNode(id)
+		n, engine, err := newNode(id, nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}
@@ -189,7 +194,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		g.Go(func() error { return m.Run(gctx) })
 	}
 
-	auditNode, _, err := newNode("auditor")
+	auditNode, _, err := newNode("auditor", nil)
 	if err != nil {
 		return fmt.Errorf("auditor node: %w", err)
 	}
@@ -205,7 +210,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error {
 		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Stats: &sched, Logger: logger.With("app", "scheduler")})
 	})
-	fmt.Fprintf(stdout, "devnet: bank on %s, %d miners at %d bits, in-memory event log\n", bankURL, cfg.miners, cfg.difficulty)
+	fmt.Fprintf(stdout, "devnet: bank on %s (explorer at %s/), %d miners at %d bits, in-memory event log\n", bankURL, bankURL, cfg.miners, cfg.difficulty)
 	g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankNode, miners, &sched, auditor) })
 
 	err = g.Wait()
