@@ -275,8 +275,9 @@ func awaitLine(p *process, re *regexp.Regexp) <-chan string {
 	return out
 }
 
-// post sends a transaction and returns the status and headers.
-func post(t *testing.T, url, body, key string) (int, http.Header) {
+// newPost builds a POST /transactions request, with an Idempotency-Key
+// if key is not empty.
+func newPost(t *testing.T, url, body, key string) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url+"/transactions", strings.NewReader(body))
 	require.NoError(t, err)
@@ -284,7 +285,13 @@ func post(t *testing.T, url, body, key string) (int, http.Header) {
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return req
+}
+
+// post sends a transaction and returns the status and headers.
+func post(t *testing.T, url, body, key string) (int, http.Header) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(newPost(t, url, body, key))
 	require.NoError(t, err)
 	resp.Body.Close()
 	return resp.StatusCode, resp.Header
@@ -294,13 +301,7 @@ func post(t *testing.T, url, body, key string) (int, http.Header) {
 // bank answered 503 (an outage); anything else fails the test.
 func mustAccept(t *testing.T, url, body, key string) uuid.UUID {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url+"/transactions", strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(newPost(t, url, body, key))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusServiceUnavailable {
