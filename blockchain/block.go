@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -35,6 +36,7 @@ type Block struct {
 // [Block.Validate] and [Chain.Apply].
 func NewBlock(h Header, txs []Transaction) *Block {
 	h.Timestamp = normalizeTime(h.Timestamp)
+	h.Seal = cloneSeal(h.Seal)
 	var own []Transaction // an empty block holds nil, however it was built
 	if len(txs) > 0 {
 		own = slices.Clone(txs)
@@ -56,8 +58,20 @@ func NextHeader(parent Header, txs []Transaction, now time.Time) Header {
 	}
 }
 
-// Header returns a copy of the block's header.
-func (b *Block) Header() Header { return b.header }
+// Header returns a copy of the block's header (its Seal copied too).
+func (b *Block) Header() Header {
+	h := b.header
+	h.Seal = cloneSeal(h.Seal)
+	return h
+}
+
+// cloneSeal copies a seal; an empty one is nil.
+func cloneSeal(seal []byte) []byte {
+	if len(seal) == 0 {
+		return nil
+	}
+	return slices.Clone(seal)
+}
 
 // Hash returns the block hash: the hash of its header.
 func (b *Block) Hash() Hash { return b.hash }
@@ -87,6 +101,7 @@ func (b *Block) Transaction(i int) Transaction { return b.txs[i] }
 // transactions. A consensus engine's Seal uses it to return the sealed block.
 func (b *Block) WithHeader(h Header) *Block {
 	h.Timestamp = normalizeTime(h.Timestamp)
+	h.Seal = cloneSeal(h.Seal)
 	// Transactions are immutable, so sharing the slice is safe: no Block
 	// method ever writes to it.
 	return &Block{header: h, txs: b.txs, hash: h.Hash(), txRoot: b.txRoot}
@@ -114,6 +129,9 @@ func (b *Block) Validate() error {
 	if h.Bits > HashSize*8 {
 		return ruleErr(ErrBadBits, h.Bits, fmt.Sprintf("at most %d", HashSize*8))
 	}
+	if len(h.Seal) > MaxSealLen {
+		return ruleErr(ErrSealTooLong, fmt.Sprintf("%d bytes", len(h.Seal)), fmt.Sprintf("at most %d", MaxSealLen))
+	}
 	if ms := h.Timestamp.UnixMilli(); ms < 0 || ms >= maxTimestampMilli {
 		return ruleErr(ErrBadTimestamp, h.Timestamp.Format(time.RFC3339Nano), "between 1970 and 9999")
 	}
@@ -137,8 +155,10 @@ func (b *Block) Validate() error {
 }
 
 // MarshalBinary encodes the block as its 96-byte header, a uint32 count of
-// transactions, and each transaction's canonical encoding preceded by its
-// uint32 length (all big-endian).
+// transactions, each transaction's canonical encoding preceded by its
+// uint32 length, and, if the header has a Seal, its uint16 length and the
+// seal (all big-endian). A block without a seal ends after its
+// transactions.
 func (b *Block) MarshalBinary() ([]byte, error) {
 	out := b.header.appendCanonical(make([]byte, 0, HeaderSize+4+len(b.txs)*80))
 	out = binary.BigEndian.AppendUint32(out, uint32(len(b.txs)))
@@ -149,6 +169,13 @@ func (b *Block) MarshalBinary() ([]byte, error) {
 		}
 		out = binary.BigEndian.AppendUint32(out, uint32(len(enc)))
 		out = append(out, enc...)
+	}
+	if seal := b.header.Seal; len(seal) > 0 {
+		if len(seal) > math.MaxUint16 {
+			return nil, fmt.Errorf("block: seal of %d bytes is too long to encode", len(seal))
+		}
+		out = binary.BigEndian.AppendUint16(out, uint16(len(seal)))
+		out = append(out, seal...)
 	}
 	return out, nil
 }
@@ -186,8 +213,15 @@ func (b *Block) UnmarshalBinary(data []byte) error {
 		txs = append(txs, tx)
 		rest = rest[size:]
 	}
-	if len(rest) != 0 {
-		return malformed("block", "%d trailing bytes", len(rest))
+	if len(rest) > 0 { // the seal: a uint16 length, at least 1, and that many bytes
+		if len(rest) < 2 {
+			return malformed("block", "%d trailing bytes", len(rest))
+		}
+		n := int(binary.BigEndian.Uint16(rest))
+		if n == 0 || len(rest)-2 != n {
+			return malformed("block", "seal: length %d, have %d bytes after it", n, len(rest)-2)
+		}
+		h.Seal = slices.Clone(rest[2:])
 	}
 	if len(txs) == 0 {
 		txs = nil // as NewBlock keeps an empty block

@@ -240,3 +240,44 @@ func TestLeadingZeroBits(t *testing.T) {
 		})
 	}
 }
+
+func TestSeal(t *testing.T) {
+	h := goldenHeader
+	h.MerkleRoot = blockchain.TxMerkleRoot([]blockchain.Transaction{goldenTx})
+	plain := blockchain.NewBlock(h, []blockchain.Transaction{goldenTx})
+	h.Seal = []byte{7, 1, 2, 3}
+	sealed := blockchain.NewBlock(h, []blockchain.Transaction{goldenTx})
+
+	assert.Equal(t, plain.Hash(), sealed.Hash(), "the seal is outside the hash")
+	got := sealed.Header()
+	got.Seal[0] = 99
+	assert.Equal(t, []byte{7, 1, 2, 3}, sealed.Header().Seal, "Header returns a copy of the seal")
+	assert.Nil(t, plain.Header().Seal)
+
+	plainBin, err := plain.MarshalBinary()
+	require.NoError(t, err)
+	bin, err := sealed.MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, append(append(plainBin, 0, 4), 7, 1, 2, 3), bin, "the seal follows the transactions, after its uint16 length")
+	var back blockchain.Block
+	require.NoError(t, back.UnmarshalBinary(bin))
+	assert.Equal(t, []byte{7, 1, 2, 3}, back.Header().Seal)
+
+	js, err := json.Marshal(sealed)
+	require.NoError(t, err)
+	var fromJSON blockchain.Block
+	require.NoError(t, json.Unmarshal(js, &fromJSON))
+	assert.Equal(t, []byte{7, 1, 2, 3}, fromJSON.Header().Seal)
+
+	for name, data := range map[string][]byte{
+		"a zero-length seal":   append(append([]byte(nil), plainBin...), 0, 0),
+		"a seal cut short":     append(append([]byte(nil), plainBin...), 0, 9, 1),
+		"one byte after txs":   append(append([]byte(nil), plainBin...), 1),
+		"bytes after the seal": append(append([]byte(nil), bin...), 0),
+	} {
+		assert.ErrorIs(t, new(blockchain.Block).UnmarshalBinary(data), blockchain.ErrMalformed, name)
+	}
+
+	h.Seal = make([]byte, blockchain.MaxSealLen+1)
+	assert.ErrorIs(t, blockchain.NewBlock(h, []blockchain.Transaction{goldenTx}).Validate(), blockchain.ErrSealTooLong)
+}

@@ -52,6 +52,8 @@ const (
 	ErrBadBits
 	// ErrBadHash: an encoded block or transaction names a hash its contents do not have.
 	ErrBadHash
+	// ErrSealTooLong: the header's Seal is over MaxSealLen bytes.
+	ErrSealTooLong
 
 	// Chain context: what a block must satisfy to extend the tip.
 
@@ -95,6 +97,7 @@ var errorCodeNames = [numErrorCodes]string{
 	ErrBadMerkleRoot:        "bad-merkle-root",
 	ErrBadBits:              "bad-bits",
 	ErrBadHash:              "bad-hash",
+	ErrSealTooLong:          "seal-too-long",
 	ErrPrevHashMismatch:     "prev-hash-mismatch",
 	ErrBadHeight:            "bad-height",
 	ErrTimeBeforeParent:     "time-before-parent",

@@ -47,6 +47,15 @@ const (
 // A Header is a plain value: copy it, change a copy, build a new [Block]
 // from it. Timestamp keeps whole milliseconds only; finer parts are dropped
 // when the header is encoded.
+//
+// Seal is the one field outside the 96 bytes: the proof a consensus
+// engine attaches that is not a nonce, such as a signer's signature in
+// proof of authority (proof of work leaves it empty). It cannot be part of
+// the hash, because it is made from the hash — a signature signs the
+// header, as a signature on a letter is not part of the letter's text. So
+// the block hash names what was signed, and the engine's Verify checks the
+// seal. Blocks encode it after their transactions (see
+// Block.MarshalBinary), and the event that carries a block commits to it.
 type Header struct {
 	Version    uint32    // HeaderVersion
 	Height     uint64    // 0 for genesis, parent's height + 1 after
@@ -55,14 +64,20 @@ type Header struct {
 	Timestamp  time.Time // when the block was made, UTC
 	Bits       uint32    // leading zero bits the block hash must have
 	Nonce      uint64    // what a miner varies until the hash has Bits zero bits
+	Seal       []byte    // an engine's seal outside the hash; nil for proof of work
 }
 
-// AppendBinary appends the 96-byte canonical encoding to b.
+// MaxSealLen bounds Header.Seal, in bytes.
+const MaxSealLen = 256
+
+// AppendBinary appends the 96-byte canonical encoding to b: everything
+// but the Seal.
 func (h Header) AppendBinary(b []byte) ([]byte, error) {
 	return h.appendCanonical(b), nil
 }
 
-// MarshalBinary returns the 96-byte canonical encoding.
+// MarshalBinary returns the 96-byte canonical encoding: everything but
+// the Seal.
 func (h Header) MarshalBinary() ([]byte, error) {
 	return h.appendCanonical(make([]byte, 0, HeaderSize)), nil
 }
@@ -78,8 +93,9 @@ func (h Header) appendCanonical(b []byte) []byte {
 	return b
 }
 
-// UnmarshalBinary decodes a 96-byte canonical encoding. Any other length is
-// an error wrapping [ErrMalformed]. It checks no rule; see [Block.Validate].
+// UnmarshalBinary decodes a 96-byte canonical encoding (which holds no
+// Seal). Any other length is an error wrapping [ErrMalformed]. It checks
+// no rule; see [Block.Validate].
 func (h *Header) UnmarshalBinary(data []byte) error {
 	if len(data) != HeaderSize {
 		return malformed("header", "have %d bytes, want %d", len(data), HeaderSize)
@@ -96,8 +112,8 @@ func (h *Header) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// Hash returns SHA-256 of the canonical encoding: the block hash. It
-// allocates nothing.
+// Hash returns SHA-256 of the canonical encoding: the block hash. The
+// Seal is not part of it. It allocates nothing.
 func (h Header) Hash() Hash {
 	var buf [HeaderSize]byte
 	return sha256.Sum256(h.appendCanonical(buf[:0]))
@@ -112,6 +128,7 @@ type headerJSON struct {
 	Timestamp  time.Time `json:"timestamp"`
 	Bits       uint32    `json:"bits"`
 	Nonce      uint64    `json:"nonce"`
+	Seal       []byte    `json:"seal,omitempty"`
 }
 
 // MarshalJSON encodes h with lower-camel-case field names, hashes in hex and
@@ -132,6 +149,9 @@ func (h *Header) UnmarshalJSON(data []byte) error {
 		return malformed("header", "%v", err)
 	}
 	w.Timestamp = normalizeTime(w.Timestamp)
+	if len(w.Seal) == 0 {
+		w.Seal = nil
+	}
 	*h = Header(w)
 	return nil
 }

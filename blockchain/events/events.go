@@ -1,6 +1,7 @@
 package events
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
@@ -230,7 +231,14 @@ func (p BlockMined) idKey() []byte {
 	// changed under a real header a different event, so it cannot take
 	// the real block's ID.
 	h, root := p.Block.Hash(), p.Block.TxRoot()
-	return append(h[:], root[:]...)
+	key := append(h[:], root[:]...)
+	// The same goes for a seal outside the hash (a signature, in proof
+	// of authority): a forged one must not take the real block's ID.
+	if seal := p.Block.Header().Seal; len(seal) > 0 {
+		sum := sha256.Sum256(seal)
+		key = append(key, sum[:]...)
+	}
+	return key
 }
 
 func (p TransactionVerified) idKey() []byte {

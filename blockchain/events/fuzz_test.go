@@ -3,6 +3,7 @@ package events_test
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -187,7 +188,7 @@ func assertSamePayload(t *testing.T, a, b events.Payload) {
 	ma, aok := a.(events.BlockMined)
 	mb, bok := b.(events.BlockMined)
 	if aok && bok {
-		if ma.MinerID != mb.MinerID || ma.Block.Hash() != mb.Block.Hash() || ma.Block.Header() != mb.Block.Header() || !slices.Equal(ma.Block.Transactions(), mb.Block.Transactions()) {
+		if ma.MinerID != mb.MinerID || ma.Block.Hash() != mb.Block.Hash() || !reflect.DeepEqual(ma.Block.Header(), mb.Block.Header()) || !slices.Equal(ma.Block.Transactions(), mb.Block.Transactions()) {
 			t.Fatalf("block changed: %v %q → %v %q", ma.Block, ma.MinerID, mb.Block, mb.MinerID)
 		}
 		return
