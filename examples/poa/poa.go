@@ -1,0 +1,120 @@
+// Package poa is proof of authority: a [blockchain.Consensus] in which a
+// fixed set of signers take turns sealing blocks, each signing with its
+// ed25519 key. It is also a walk-through of writing a consensus plugin.
+//
+// # Writing a plugin, in four steps
+//
+//  1. Decide what makes a block acceptable. Here: the block at height h
+//     must be signed by signer (h−1) mod n — turns, in order.
+//  2. Prepare fills the header fields your rule depends on, the same way
+//     on every machine. Proof of authority needs no difficulty and no
+//     nonce, so it sets both to zero (and Verify insists on it, or a
+//     sealed block could be re-numbered at will).
+//  3. Seal does the work and returns a new block. Here the work is one
+//     signature over the block hash, kept in the header's Seal: the byte
+//     of the signer's index, then the 64-byte signature. The Seal lies
+//     outside the hash, which is what lets it sign the hash. A signer
+//     whose turn it is not waits until ctx is cancelled — until the
+//     rightful signer's block arrives and the miner moves on.
+//  4. Verify checks cheaply what Seal did: the fields Prepare sets, the
+//     turn, and the signature.
+//
+// Then run blockchain/consensustest.Run on your engine (poa_test.go does)
+// and select it with -consensus poa in devnet and the miner.
+//
+// The trade-off against proof of work: no hashing, blocks as fast as the
+// signers like, but only the listed signers can make blocks, and if the
+// signer whose turn it is goes away, the chain waits for it.
+package poa
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+
+	"github.com/eventchain/eventchain/blockchain"
+)
+
+// An Engine checks, and with a key seals, proof-of-authority blocks.
+// It is safe for concurrent use.
+type Engine struct {
+	signers []ed25519.PublicKey
+	key     ed25519.PrivateKey // nil: the engine only verifies
+	me      int                // the key's place among the signers, or -1
+}
+
+var _ blockchain.Consensus = (*Engine)(nil)
+
+// New returns an engine for these signers (1 to 256, in turn order).
+// key is this engine's own signing key, one of the signers', or nil for
+// an engine that only verifies (a bank's, an auditor's).
+func New(signers []ed25519.PublicKey, key ed25519.PrivateKey) (*Engine, error) {
+	if len(signers) == 0 || len(signers) > 256 {
+		return nil, fmt.Errorf("poa: have %d signers, want 1…256", len(signers))
+	}
+	e := &Engine{signers: signers, key: key, me: -1}
+	for i, s := range signers {
+		if len(s) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("poa: signer %d: have %d bytes, want an ed25519 public key", i, len(s))
+		}
+		if key != nil && s.Equal(key.Public()) {
+			e.me = i
+		}
+	}
+	if key != nil && e.me < 0 {
+		return nil, errors.New("poa: the key is not one of the signers'")
+	}
+	return e, nil
+}
+
+// Turn returns the index of the signer that must seal the block at height.
+func (e *Engine) Turn(height uint64) int {
+	return int((height - 1) % uint64(len(e.signers)))
+}
+
+// Prepare sets Bits and Nonce to zero: proof of authority uses neither.
+func (e *Engine) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
+	h.Bits, h.Nonce, h.Seal = 0, 0, nil
+	return nil
+}
+
+// Seal signs b if it is this engine's turn at b's height, and otherwise
+// waits until ctx is done.
+func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	h := b.Header()
+	if turn := e.Turn(h.Height); turn != e.me {
+		<-ctx.Done() // the block of the signer whose turn it is will change the tip, and cancel us
+		return nil, ctx.Err()
+	}
+	hash := b.Hash()
+	h.Seal = append([]byte{byte(e.me)}, ed25519.Sign(e.key, hash[:])...)
+	return b.WithHeader(h), nil
+}
+
+// errBadSignature is the engine's own reason for ErrInvalidSeal.
+var errBadSignature = errors.New("signature does not verify")
+
+// Verify checks that Bits and Nonce are zero, and that the seal is the
+// signature of the signer whose turn it is, over the block hash.
+func (e *Engine) Verify(_ blockchain.ChainReader, b *blockchain.Block) error {
+	h := b.Header()
+	if h.Bits != 0 || h.Nonce != 0 {
+		return &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields,
+			Have: fmt.Sprintf("bits %d, nonce %d", h.Bits, h.Nonce), Want: "bits 0, nonce 0"}
+	}
+	turn := e.Turn(h.Height)
+	if len(h.Seal) != 1+ed25519.SignatureSize || int(h.Seal[0]) != turn {
+		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal,
+			Have: fmt.Sprintf("a seal of %d bytes", len(h.Seal)), Want: fmt.Sprintf("signer %d's signature", turn)}
+	}
+	hash := b.Hash()
+	if !ed25519.Verify(e.signers[turn], hash[:], h.Seal[1:]) {
+		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal,
+			Have: "a signature that does not verify", Want: fmt.Sprintf("signer %d's signature", turn), Err: errBadSignature}
+	}
+	return nil
+}
