@@ -16,7 +16,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/audit"
-	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/node"
 )
@@ -32,14 +31,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&policy.Interval, "interval", policy.Interval, "pause between checks")
 	fs.DurationVar(&policy.MaxAge, "max-age", policy.MaxAge, "how long a transaction waits for a block before it is rebroadcast")
 	fs.IntVar(&policy.MaxAttempts, "max-attempts", policy.MaxAttempts, "rebroadcasts before a transaction is dropped")
-	difficulty := fs.Uint("difficulty", 18, "leading zero bits a block hash needs (must match the miners')")
+	var consensus app.Consensus
+	consensus.Register(fs, false)
 	metricsAddr := fs.String("metrics", "localhost:9102", "address /metrics listens on (empty: none)")
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return err
 	}
-	engine, err := pow.New(pow.Config{Bits: uint32(*difficulty)})
+	engine, err := consensus.Engine(1)
 	if err != nil {
-		return app.UsageError{Err: err}
+		return err
 	}
 	logger, closeLogs, err := common.Logger(stderr, "auditor")
 	if err != nil {

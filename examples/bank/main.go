@@ -20,7 +20,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/bank"
-	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/node"
 )
@@ -33,7 +32,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	common.Register(fs)
 	addr := fs.String("addr", "localhost:8080", "address the API and /metrics listen on")
-	difficulty := fs.Uint("difficulty", 18, "leading zero bits a block hash needs (must match the miners')")
+	var consensus app.Consensus
+	consensus.Register(fs, false)
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return err
 	}
@@ -48,9 +48,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer log.Close()
 
-	engine, err := pow.New(pow.Config{Bits: uint32(*difficulty)})
+	engine, err := consensus.Engine(1)
 	if err != nil {
-		return app.Usagef("-difficulty: %v", err)
+		return err
 	}
 	var b *bank.Bank // set before the node follows the log
 	n, err := node.New(node.Config{Log: log, Engine: engine, Window: 1000, Logger: logger, OnEvent: func(e node.Event) {

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,8 +30,10 @@ import (
 
 	"github.com/eventchain/eventchain/audit"
 	"github.com/eventchain/eventchain/bank"
+	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/examples/poa"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/pool"
@@ -69,6 +72,7 @@ type config struct {
 	duration    time.Duration
 	statusEvery time.Duration
 	logFormat   string
+	consensus   string
 	audit       audit.Policy
 }
 
@@ -86,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long (0: run until interrupted)")
 	fs.DurationVar(&c.statusEvery, "status-every", 3*time.Second, "pause between status lines")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.consensus, "consensus", "pow", "consensus engine: pow (proof of work) or poa (proof of authority: the miners take turns signing, with keys made at start)")
 	c.audit = audit.DefaultPolicy()
 	fs.DurationVar(&c.audit.Interval, "audit-interval", c.audit.Interval, "pause between the auditor's checks")
 	fs.DurationVar(&c.audit.MaxAge, "audit-max-age", c.audit.MaxAge, "how long a transaction waits for a block before the auditor rebroadcasts it")
@@ -104,6 +109,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, usageError{fmt.Errorf("-workers: have %d, want ≥ 1", c.workers)}
 	case c.every <= 0 || c.statusEvery <= 0:
 		return c, usageError{errors.New("-every and -status-every must be positive")}
+	case c.consensus != "pow" && c.consensus != "poa":
+		return c, usageError{fmt.Errorf("-consensus: have %q, want pow or poa", c.consensus)}
 	case c.logFormat != "text" && c.logFormat != "json":
 		return c, usageError{fmt.Errorf("-log-format: have %q, want text or json", c.logFormat)}
 	}
@@ -130,8 +137,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer log.Close()
 	policy := pool.DefaultPolicy()
 	policy.MaxTx, policy.MaxWait = cfg.maxTx, cfg.maxWait
-	newNode := func(name string, onEvent func(node.Event)) (*node.Node, *pow.Engine, error) {
-		engine, err := pow.New(pow.Config{Bits: uint32(cfg.difficulty), Workers: cfg.workers})
+	// engineFor makes the engine of one participant: proof of work at
+	// -difficulty, or proof of authority where miner i signs with key i.
+	var signers []ed25519.PublicKey
+	var keys []ed25519.PrivateKey
+	if cfg.consensus == "poa" {
+		for range cfg.miners {
+			pub, priv, err := ed25519.GenerateKey(nil)
+			if err != nil {
+				return err
+			}
+			signers, keys = append(signers, pub), append(keys, priv)
+		}
+	}
+	engineFor := func(miner int) (blockchain.Consensus, error) { // miner < 0: verify only
+		if cfg.consensus == "pow" {
+			return pow.New(pow.Config{Bits: uint32(cfg.difficulty), Workers: cfg.workers})
+		}
+		var key ed25519.PrivateKey
+		if miner >= 0 {
+			key = keys[miner]
+		}
+		return poa.New(signers, key)
+	}
+	newNode := func(name string, miner int, onEvent func(node.Event)) (*node.Node, blockchain.Consensus, error) {
+		engine, err := engineFor(miner)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -143,7 +173,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	var b *bank.Bank // set before the bank's node follows the log
-	bankNode, _, err := newNode("bank", func(e node.Event) {
+	bankNode, _, err := newNode("bank", -1, func(e node.Event) {
 		if b != nil { // nil while the node restores, before the bank exists
 			b.Observe(e)
 		}
@@ -181,7 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var miners []*miner.Miner
 	for i := range cfg.miners {
 		id := fmt.Sprintf("miner-%d", i+1)
-		n, engine, err := newNode(id, nil)
+		n, engine, err := newNode(id, i, nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", id, err)
 		}
@@ -194,7 +224,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		g.Go(func() error { return m.Run(gctx) })
 	}
 
-	auditNode, _, err := newNode("auditor", nil)
+	auditNode, _, err := newNode("auditor", -1, nil)
 	if err != nil {
 		return fmt.Errorf("auditor node: %w", err)
 	}
@@ -210,7 +240,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error {
 		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Stats: &sched, Logger: logger.With("app", "scheduler")})
 	})
-	fmt.Fprintf(stdout, "devnet: bank on %s (explorer at %s/), %d miners at %d bits, in-memory event log\n", bankURL, bankURL, cfg.miners, cfg.difficulty)
+	engineName := fmt.Sprintf("proof of work at %d bits", cfg.difficulty)
+	if cfg.consensus == "poa" {
+		engineName = "proof of authority, taking turns"
+	}
+	fmt.Fprintf(stdout, "devnet: bank on %s (explorer at %s/), %d miners, %s, in-memory event log\n", bankURL, bankURL, cfg.miners, engineName)
 	g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankNode, miners, &sched, auditor) })
 
 	err = g.Wait()

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -75,6 +76,7 @@ func TestFlags(t *testing.T) {
 		{"too hard", []string{"-difficulty", "65"}, "-difficulty"},
 		{"stray argument", []string{"extra"}, "unexpected arguments"},
 		{"bad log format", []string{"-log-format", "xml"}, "-log-format"},
+		{"unknown consensus", []string{"-consensus", "pos"}, "-consensus"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr strings.Builder
@@ -83,4 +85,21 @@ func TestFlags(t *testing.T) {
 			assert.Contains(t, err.Error()+stderr.String(), tc.want)
 		})
 	}
+}
+
+// TestDevnetProofOfAuthority runs devnet in this process with the miners
+// taking turns as proof-of-authority signers, and checks it made blocks.
+func TestDevnetProofOfAuthority(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a devnet for three seconds; skipped with -short")
+	}
+	var stdout strings.Builder
+	err := run(context.Background(), []string{"-consensus", "poa", "-duration", "3s", "-addr", "127.0.0.1:0",
+		"-every", "50ms", "-max-wait", "200ms", "-status-every", "1s"}, &stdout, io.Discard)
+	require.NoError(t, err)
+	assert.Contains(t, stdout.String(), "proof of authority")
+	m := regexp.MustCompile(`stopped at height (\d+)`).FindStringSubmatch(stdout.String())
+	require.Len(t, m, 2, "%s", stdout.String())
+	height, _ := strconv.Atoi(m[1])
+	assert.GreaterOrEqual(t, height, 2, "both signers took a turn")
 }

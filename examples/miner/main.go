@@ -1,5 +1,6 @@
 // Command miner follows the event log with a node of its own and mines
-// blocks with proof of work, logging its hash rate every few seconds and
+// blocks with proof of work (or, with -consensus poa, seals them as one of
+// a fixed set of signers), logging its hash rate every few seconds and
 // every block it wins or loses. /metrics serves its counters.
 //
 //	go run ./examples/miner -eventlog esdb://localhost:2113?tls=false -id miner-1
@@ -17,7 +18,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
@@ -34,7 +34,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	host, _ := os.Hostname()
 	id := fs.String("id", "miner-"+host, "the miner's name, in its blocks and logs")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "hashing goroutines")
-	difficulty := fs.Uint("difficulty", 18, "leading zero bits a block hash needs")
+	var consensus app.Consensus
+	consensus.Register(fs, true)
 	maxTx := fs.Int("max-tx", 20, "most transactions in a block, and how many make a block due")
 	maxWait := fs.Duration("max-wait", 5*time.Second, "longest a transaction waits before a block is due anyway")
 	metricsAddr := fs.String("metrics", "localhost:9101", "address /metrics listens on (empty: none)")
@@ -50,9 +51,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	default:
 		return app.Usagef("-restore: have %q, want verify or fast", *restore)
 	}
-	engine, err := pow.New(pow.Config{Bits: uint32(*difficulty), Workers: *workers})
+	engine, err := consensus.Engine(*workers)
 	if err != nil {
-		return app.UsageError{Err: err}
+		return err
 	}
 	policy := pool.DefaultPolicy()
 	policy.MaxTx, policy.MaxWait = *maxTx, *maxWait

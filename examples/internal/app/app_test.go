@@ -99,3 +99,32 @@ func TestMetricsAndServe(t *testing.T) {
 	assert.NoError(t, <-done, "a clean shutdown")
 	assert.NoError(t, app.Stopped(ctx, http.ErrServerClosed))
 }
+
+func TestConsensusEngine(t *testing.T) {
+	seed := strings.Repeat("ab", 32)
+	pub := "248acbdbaf9e050196de704bea2d68770e519150d103b587dae2d9cad53dd930" // the public key of seed
+	for _, tc := range []struct {
+		name    string
+		c       app.Consensus
+		wantErr bool
+	}{
+		{"pow", app.Consensus{Kind: "pow", Difficulty: 8}, false},
+		{"pow too hard", app.Consensus{Kind: "pow", Difficulty: 300}, true},
+		{"poa verifier", app.Consensus{Kind: "poa", PoASigners: pub}, false},
+		{"poa signer", app.Consensus{Kind: "poa", PoASigners: pub, PoAKey: seed}, false},
+		{"poa without signers", app.Consensus{Kind: "poa"}, true},
+		{"poa bad key", app.Consensus{Kind: "poa", PoASigners: pub, PoAKey: "zz"}, true},
+		{"poa key of no signer", app.Consensus{Kind: "poa", PoASigners: pub, PoAKey: strings.Repeat("cd", 32)}, true},
+		{"unknown", app.Consensus{Kind: "pos"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := tc.c.Engine(1)
+			if tc.wantErr {
+				assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+				return
+			}
+			require.NoError(t, err)
+			assert.NotNil(t, e)
+		})
+	}
+}
