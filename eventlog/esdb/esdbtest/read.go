@@ -51,6 +51,18 @@ func (s *streamsService) Read(req *api.ReadReq, srv api.Streams_ReadServer) erro
 }
 
 // streamFromOptions reads where a stream read or subscription starts.
+// streamTarget returns the stream a read or subscription names, and where
+// it starts.
+func streamTarget(o *api.ReadReq_Options) (string, streamFrom, error) {
+	so := o.GetStream()
+	name := string(so.GetStreamIdentifier().GetStreamName())
+	if name == "" {
+		return "", streamFrom{}, errInvalid("Read: empty stream name")
+	}
+	f, err := streamFromOptions(so)
+	return name, f, err
+}
+
 func streamFromOptions(so *api.ReadReq_Options_StreamOptions) (streamFrom, error) {
 	switch r := so.GetRevisionOption().(type) {
 	case *api.ReadReq_Options_StreamOptions_Start:
@@ -86,12 +98,7 @@ func allFromOptions(ao *api.ReadReq_Options_AllOptions) (allFrom, error) {
 // readStream serves a count read of a stream. It may send only events
 // and stream_not_found: anything else makes the Go client panic.
 func (s *streamsService) readStream(o *api.ReadReq_Options, srv api.Streams_ReadServer) error {
-	so := o.GetStream()
-	name := string(so.GetStreamIdentifier().GetStreamName())
-	if name == "" {
-		return errInvalid("Read: empty stream name")
-	}
-	f, err := streamFromOptions(so)
+	name, f, err := streamTarget(o)
 	if err != nil {
 		return err
 	}
@@ -222,12 +229,7 @@ func checkpoint(srv api.Streams_ReadServer, pos uint64) error {
 // $streamDeleted event and then fails; one still catching up just fails,
 // as a real node's catch-up read does.
 func (s *streamsService) subscribeStream(o *api.ReadReq_Options, srv api.Streams_ReadServer) error {
-	so := o.GetStream()
-	name := string(so.GetStreamIdentifier().GetStreamName())
-	if name == "" {
-		return errInvalid("Read: empty stream name")
-	}
-	f, err := streamFromOptions(so)
+	name, f, err := streamTarget(o)
 	if err != nil {
 		return err
 	}
