@@ -187,8 +187,11 @@ func (n *Node) Position() (blocks, txs eventlog.Revision) {
 	return n.blocksNext, n.txNext
 }
 
-// restorePage is how many events Restore reads at a time.
-const restorePage = 512
+// restorePage is how many events Restore reads at a time. Events are at
+// most eventlog.MaxAppendSize, so a page holds at most 128 MiB even in a
+// hostile log, and at most three pages are in memory at once (read,
+// decoding, applying); decoding needs no more to keep every core busy.
+const restorePage = 128
 
 // Restore rebuilds the chain and the pool from the log: the blocks stream
 // first (in the given mode), then the transactions stream, whose
