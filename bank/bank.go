@@ -347,6 +347,13 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		id = uuid.NewSHA1(idempotencyNamespace, []byte(key))
+		// A bank that restarted has forgotten the key, but not the
+		// transaction: if its node holds it pending, this is a retry of
+		// that request, and the answer is the first transaction.
+		if tx, ok := b.node.Pool().Get(id); ok {
+			b.answerAccepted(w, tx)
+			return
+		}
 	}
 
 	tx := blockchain.NewTransaction(id, req.From, req.To, req.Amount, b.now())

@@ -412,3 +412,32 @@ func TestExplorer(t *testing.T) {
 	assert.Equal(t, 1, last.Transactions)
 	assert.Equal(t, "test", last.Miner, "the miner named in the block's event")
 }
+
+// TestIdempotencyKeyAfterRestart: a new bank on the same node has
+// forgotten the keys, but a retried key still gets the first transaction.
+func TestIdempotencyKeyAfterRestart(t *testing.T) {
+	f := newFixture(t, 0)
+	body := `{"from":"alice","to":"bob","amount":7}`
+	status, _, data := f.post(t, body, "Idempotency-Key", "order-99")
+	require.Equal(t, http.StatusAccepted, status)
+	first := decode[bank.TransactionStatus](t, data)
+	nodetest.WaitFor(t, f.node, "the transaction pending", func() bool { return f.node.Pool().Has(first.ID) })
+
+	restarted, err := bank.New(bank.Config{Node: f.node, Log: f.log, Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 5, 0, time.UTC) }})
+	require.NoError(t, err)
+	srv := httptest.NewServer(restarted)
+	t.Cleanup(srv.Close)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/transactions", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "order-99")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	var again bank.TransactionStatus
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&again))
+	assert.Equal(t, first.ID, again.ID)
+	assert.Equal(t, first.Hash, again.Hash, "the first transaction, not one stamped at the retry's time")
+	assert.Equal(t, 1, f.node.Pool().Len())
+}

@@ -18,7 +18,9 @@
 // an Idempotency-Key gets an ID derived from the key, so a retry — even
 // after the bank restarted — can never put the transaction in the chain
 // twice; the bank also remembers the first answer and gives it again (or
-// 422 if the key comes back with another body).
+// 422 if the key comes back with another body). A bank that restarted has
+// forgotten the keys but finds the transaction through its ID: pending in
+// its node's pool, or in the chain, it answers with that transaction.
 //
 // # Errors
 //
