@@ -5,7 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/eventchain/eventchain/bank"
+	"github.com/eventchain/eventchain/examples/internal/bank"
 )
 
 var requestsDesc = prometheus.NewDesc("eventchain_bank_requests_total", "HTTP requests the bank answered, by status code.", []string{"code"}, nil)

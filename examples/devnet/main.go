@@ -29,15 +29,15 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/audit"
-	"github.com/eventchain/eventchain/bank"
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/examples/internal/bank"
+	"github.com/eventchain/eventchain/examples/internal/scheduler"
 	"github.com/eventchain/eventchain/examples/poa"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/pool"
-	"github.com/eventchain/eventchain/scheduler"
 )
 
 func main() {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/eventchain/eventchain/examples/internal/app"
-	"github.com/eventchain/eventchain/scheduler"
+	"github.com/eventchain/eventchain/examples/internal/scheduler"
 )
 
 func main() { app.Main("scheduler", run) }

@@ -31,8 +31,8 @@ import (
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/esdb"
 	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/examples/poa"
-	"github.com/eventchain/eventchain/logging"
 )
 
 // EnvPrefix starts the environment variable that stands in for a flag:

@@ -10,9 +10,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/eventchain/eventchain/bank"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/examples/internal/bank"
 	"github.com/eventchain/eventchain/node"
 )
 

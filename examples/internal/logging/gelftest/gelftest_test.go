@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventchain/eventchain/logging/gelftest"
+	"github.com/eventchain/eventchain/examples/internal/logging/gelftest"
 )
 
 // TestFields: flattened names become nested maps; clashes are errors.

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eventchain/eventchain/bank"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/examples/internal/bank"
 	"github.com/eventchain/eventchain/node"
 )
 

@@ -9,8 +9,8 @@ import (
 	"os"
 	"slices"
 
-	"github.com/eventchain/eventchain/logging"
-	"github.com/eventchain/eventchain/logging/gelftest"
+	"github.com/eventchain/eventchain/examples/internal/logging"
+	"github.com/eventchain/eventchain/examples/internal/logging/gelftest"
 )
 
 // A handler writing to a recorder instead of a server shows the message

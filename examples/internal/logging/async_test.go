@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventchain/eventchain/logging"
-	"github.com/eventchain/eventchain/logging/gelftest"
+	"github.com/eventchain/eventchain/examples/internal/logging"
+	"github.com/eventchain/eventchain/examples/internal/logging/gelftest"
 )
 
 // gatedWriter is a GELF writer that a test controls: each WriteMessage

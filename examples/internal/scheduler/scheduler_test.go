@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventchain/eventchain/scheduler"
+	"github.com/eventchain/eventchain/examples/internal/scheduler"
 )
 
 // fakeBank accepts every well-formed transaction, after answering 503 to

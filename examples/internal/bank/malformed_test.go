@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventchain/eventchain/bank"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/examples/internal/bank"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/node/nodetest"
 )

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventchain/eventchain/bank"
+	"github.com/eventchain/eventchain/examples/internal/bank"
 )
 
 // maxMessage bounds the error decodeRequest returns: it names the problem

@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/eventchain/eventchain/logging"
-	"github.com/eventchain/eventchain/logging/gelftest"
+	"github.com/eventchain/eventchain/examples/internal/logging"
+	"github.com/eventchain/eventchain/examples/internal/logging/gelftest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

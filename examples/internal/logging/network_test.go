@@ -19,8 +19,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventchain/eventchain/logging"
-	"github.com/eventchain/eventchain/logging/gelftest"
+	"github.com/eventchain/eventchain/examples/internal/logging"
+	"github.com/eventchain/eventchain/examples/internal/logging/gelftest"
 )
 
 // watchdog bounds every wait for the network, so that a lost message
