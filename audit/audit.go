@@ -81,13 +81,29 @@ func configErr(format string, args ...any) error {
 	return fmt.Errorf("audit: %w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))
 }
 
+// A Backend is what an auditor needs from a node: the chain it verified,
+// a signal when the chain changes, and how far it has read the blocks
+// stream. A [*node.Node] is one; a test can give a small fake instead.
+type Backend interface {
+	// Chain is the chain the auditor checks transactions against.
+	Chain() blockchain.ReadOnlyChain
+	// Changed returns a channel that is closed at the backend's next
+	// change.
+	Changed() <-chan struct{}
+	// Position returns the next revisions the backend will read in the
+	// blocks and the transactions streams; the auditor waits on the first.
+	Position() (blocks, txs eventlog.Revision)
+}
+
+var _ Backend = (*node.Node)(nil)
+
 // Config configures an [Auditor]. Node and Log are required.
 type Config struct {
-	// Node is the auditor's view of the chain: which blocks the chain
-	// accepted, and which transactions they hold. Restore it before the
-	// auditor's first step and run its Follow alongside the auditor's Run,
-	// as for a miner.
-	Node *node.Node
+	// Node is the auditor's view of the chain, usually a *node.Node:
+	// which blocks the chain accepted, and which transactions they hold.
+	// Restore it before the auditor's first step and run its Follow
+	// alongside the auditor's Run, as for a miner.
+	Node Backend
 
 	// Log is the event log the node reads: the auditor reads the
 	// transactions and audit streams from it and appends to them. (A node
@@ -160,7 +176,7 @@ func (r Report) LogValue() slog.Value {
 // Run take turns, one at a time, and Report may be read at any time. It
 // starts no goroutines.
 type Auditor struct {
-	node   *node.Node
+	node   Backend
 	log    eventlog.Log
 	policy Policy
 	now    func() time.Time

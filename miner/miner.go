@@ -12,13 +12,42 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/pool"
 )
+
+// A Backend is what a miner needs from a node: the chain to build on, the
+// pool to take transactions from, a signal when either changes, and a
+// way to publish. A [*node.Node] is one (run its Follow alongside the
+// miner's Run); a test can give a small fake instead, and so check the
+// mining loop without an event log.
+type Backend interface {
+	// Chain is the chain the miner builds on; engines Prepare against it.
+	Chain() blockchain.ReadOnlyChain
+	// Pool holds the pending transactions; the miner reads its block
+	// policy (Ready, Due, Policy) and takes its Candidates.
+	Pool() *pool.Pool
+	// Engine is the backend's consensus engine, used when Config.Engine
+	// is nil.
+	Engine() blockchain.Consensus
+	// Changed returns a channel that is closed at the backend's next
+	// change: a block applied, a transaction added.
+	Changed() <-chan struct{}
+	// Position returns how far the backend has read the blocks and the
+	// transactions streams: the next revision of each. The miner only
+	// needs the first to move on after a publish.
+	Position() (blocks, txs eventlog.Revision)
+	// PublishBlock appends a sealed block, mined by minerID. It returns
+	// an error wrapping node.ErrStale when another block got there first.
+	PublishBlock(ctx context.Context, b *blockchain.Block, minerID string) error
+}
+
+var _ Backend = (*node.Node)(nil)
 
 // Config configures a [Miner]. Node is required.
 type Config struct {
-	// Node is the miner's view of the chain; the miner publishes through
-	// it. Run the node's Follow alongside the miner's Run.
-	Node *node.Node
+	// Node is the miner's view of the chain, usually a *node.Node; the
+	// miner publishes through it.
+	Node Backend
 	// ID names the miner in the blocks it publishes and in logs.
 	ID string
 	// Engine seals the blocks; nil means the node's engine. Its number of
@@ -81,7 +110,7 @@ type hashCounter interface{ Hashes() uint64 }
 //
 // A Miner's Run is meant for one goroutine; Stats may be read from any.
 type Miner struct {
-	node    *node.Node
+	node    Backend
 	id      string
 	engine  blockchain.Consensus
 	maxTx   int

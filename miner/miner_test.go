@@ -191,13 +191,13 @@ func cancelOnNewTip(tb testing.TB, workers int) time.Duration {
 	cancelled := make(chan time.Time, 1)
 	applied := make(chan time.Time, 1)
 
-	n, err := node.New(node.Config{Log: log, Engine: hardSeal{engine}, Policy: policy(),
-		OnEvent: func(e node.Event) {
-			if e.Kind == node.BlockAdded {
-				offer(applied, time.Now())
-			}
-		}})
+	n, err := node.New(node.Config{Log: log, Engine: hardSeal{engine}, Policy: policy()})
 	require.NoError(tb, err)
+	n.Observe(func(e node.Event) {
+		if e.Kind == node.BlockAdded {
+			offer(applied, time.Now())
+		}
+	})
 	m, err := miner.New(miner.Config{Node: n, ID: "hard", OnEvent: func(e miner.Event) {
 		switch e.Kind {
 		case miner.SealStarted:

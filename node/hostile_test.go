@@ -126,7 +126,7 @@ func rebroadcast(t *testing.T, tx blockchain.Transaction) eventlog.Event {
 // streams, events that no node would write: garbage, a wrong schema
 // version, forged hashes and IDs, blocks that spend a transaction twice,
 // events close to the log's size limit, events of an unknown type or in
-// the wrong stream. The node skips and reports each (OnEvent for the
+// the wrong stream. The node skips and reports each (its observers for the
 // blocks stream, its logger for the transactions stream), applies none,
 // and goes on: a valid block and a valid transaction afterwards are
 // processed. A node restored in verify mode from the same log ends in the
@@ -137,8 +137,9 @@ func TestHostileEvents(t *testing.T) {
 	engine := newEngine(t)
 	newHostileNode := func(t *testing.T) (*node.Node, *recorder, *skipLog) {
 		rec, logs := &recorder{}, &skipLog{}
-		n, err := node.New(node.Config{Log: log, Engine: engine, Now: func() time.Time { return testNow }, OnEvent: rec.record, Logger: slog.New(logs)})
+		n, err := node.New(node.Config{Log: log, Engine: engine, Now: func() time.Time { return testNow }, Logger: slog.New(logs)})
 		require.NoError(t, err)
+		n.Observe(rec.record)
 		return n, rec, logs
 	}
 	n, rec, logs := newHostileNode(t)
@@ -215,6 +216,7 @@ func TestHostileEvents(t *testing.T) {
 			blocks, txs := n.Position()
 			return blocks >= hostileEnd && txs >= txHostileEnd
 		})
+		rec.waitLen(t, int(hostileEnd))
 		got := rec.byRevision()
 		for i, tc := range blockCases {
 			t.Run("blocks/"+tc.name, func(t *testing.T) {
@@ -258,6 +260,7 @@ func TestHostileEvents(t *testing.T) {
 	nodetest.WaitFor(t, n, "b2 and the transaction after", func() bool {
 		return n.Chain().TipHash() == b2.Hash() && n.Pool().Has(after.ID())
 	})
+	rec.waitLen(t, int(hostileEnd)+1)
 	assert.Equal(t, node.BlockAdded, rec.byRevision()[hostileEnd].Kind)
 	assert.Equal(t, []blockchain.Transaction{pending, after}, n.Pool().Candidates(100))
 

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -58,6 +60,34 @@ func (m RestoreMode) String() string {
 	return fmt.Sprintf("RestoreMode(%d)", int(m))
 }
 
+// ErrUnknownRestoreMode is wrapped by the error UnmarshalText returns for
+// a name that is not a mode, and by Restore's for a value that is not one.
+var ErrUnknownRestoreMode = errors.New("unknown restore mode")
+
+// MarshalText returns the mode's name, "verify" or "fast", or an error
+// wrapping ErrUnknownRestoreMode.
+func (m RestoreMode) MarshalText() ([]byte, error) {
+	if m != RestoreVerify && m != RestoreFast {
+		return nil, fmt.Errorf("node: %w: %d", ErrUnknownRestoreMode, int(m))
+	}
+	return []byte(m.String()), nil
+}
+
+// UnmarshalText sets m from its name, "verify" or "fast", so that a
+// RestoreMode can be a flag (flag.TextVar) or a JSON or YAML field. Any
+// other text is an error wrapping ErrUnknownRestoreMode that names it.
+func (m *RestoreMode) UnmarshalText(text []byte) error {
+	switch string(text) {
+	case "verify":
+		*m = RestoreVerify
+	case "fast":
+		*m = RestoreFast
+	default:
+		return fmt.Errorf("node: %w: have %q, want verify or fast", ErrUnknownRestoreMode, text)
+	}
+	return nil
+}
+
 // Config configures a [Node]. Log and Engine are required.
 type Config struct {
 	// Log is the event log the node reads and writes.
@@ -74,13 +104,10 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives what the node does; nil discards it.
 	Logger *slog.Logger
-	// OnEvent, if set, is called for every block the node applies or
-	// rejects, from the goroutine that processes the blocks stream. It
-	// must return quickly; apps use it to log and count.
-	OnEvent func(Event)
 }
 
-// An Event is what a node tells its observer.
+// An Event is what a node tells its observers (see [Node.Observe]): one
+// event of the blocks stream, processed.
 type Event struct {
 	Kind     EventKind
 	Block    *blockchain.Block // the block added or rejected; nil for a malformed event
@@ -118,7 +145,11 @@ type Node struct {
 	chain  *blockchain.Chain
 	pool   *pool.Pool
 	logger *slog.Logger
-	notify func(Event)
+
+	// observers is copied on every registration and never changed in
+	// place, so notify reads it without a lock or an allocation.
+	observersMu sync.Mutex // serialises registrations
+	observers   atomic.Pointer[[]observer]
 
 	mu sync.Mutex
 	// blocksNext and txNext are the next revisions to read in each stream:
@@ -149,15 +180,56 @@ func New(cfg Config) (*Node, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	notify := cfg.OnEvent
-	if notify == nil {
-		notify = func(Event) {}
-	}
-	return &Node{log: cfg.Log, engine: cfg.Engine, chain: chain, pool: p, logger: logger, notify: notify, changed: make(chan struct{})}, nil
+	return &Node{log: cfg.Log, engine: cfg.Engine, chain: chain, pool: p, logger: logger, changed: make(chan struct{})}, nil
 }
 
-// Chain returns the node's chain. Read it freely; only the node applies blocks.
-func (n *Node) Chain() *blockchain.Chain { return n.chain }
+// observer is one registration of Observe.
+type observer struct {
+	f   func(Event)
+	key *int // unique per registration, so stop removes only its own
+}
+
+// Chain returns a read-only view of the node's chain. Read it freely:
+// only the node applies blocks, as it reads them from the log.
+func (n *Node) Chain() blockchain.ReadOnlyChain { return n.chain.ReadOnly() }
+
+// Observe registers f to be told of every event of the blocks stream the
+// node processes from now on — a block added, a block rejected, an event
+// skipped — in Restore (either mode) as in Follow, and returns a function
+// that unregisters it. f is called from the goroutine that processes the
+// blocks stream, after the node's state has changed, in stream order; it
+// must return quickly (apps use it to log, count and draw). Register
+// before Restore to hear the whole story.
+func (n *Node) Observe(f func(Event)) (stop func()) {
+	key := new(int)
+	n.updateObservers(func(obs []observer) []observer { return append(obs, observer{f, key}) })
+	return func() {
+		n.updateObservers(func(obs []observer) []observer {
+			return slices.DeleteFunc(obs, func(o observer) bool { return o.key == key })
+		})
+	}
+}
+
+// updateObservers replaces the observer list with change(a copy of it).
+func (n *Node) updateObservers(change func([]observer) []observer) {
+	n.observersMu.Lock()
+	defer n.observersMu.Unlock()
+	var obs []observer
+	if p := n.observers.Load(); p != nil {
+		obs = slices.Clone(*p)
+	}
+	obs = change(obs)
+	n.observers.Store(&obs)
+}
+
+// notify tells every observer of e.
+func (n *Node) notify(e Event) {
+	if p := n.observers.Load(); p != nil {
+		for _, o := range *p {
+			o.f(e)
+		}
+	}
+}
 
 // Pool returns the node's pool of pending transactions.
 func (n *Node) Pool() *pool.Pool { return n.pool }
@@ -201,7 +273,7 @@ const restorePage = 128
 func (n *Node) Restore(ctx context.Context, mode RestoreMode) error {
 	start := time.Now()
 	if mode != RestoreVerify && mode != RestoreFast {
-		return fmt.Errorf("node: restore: unknown mode %v", mode)
+		return fmt.Errorf("node: restore: %w: %v", ErrUnknownRestoreMode, mode)
 	}
 	if err := n.restoreBlocks(ctx, mode); err != nil {
 		return fmt.Errorf("node: restore blocks: %w", err)
@@ -252,11 +324,7 @@ func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode) error {
 	g.Go(func() error {
 		for p := range pages {
 			for i, r := range p.events {
-				if mode == RestoreFast {
-					n.trustBlock(r, p.decoded[i])
-				} else {
-					n.applyBlock(gctx, r, p.decoded[i])
-				}
+				n.applyBlock(gctx, r, p.decoded[i], mode)
 			}
 		}
 		return nil
@@ -327,7 +395,7 @@ func (n *Node) Follow(ctx context.Context) error {
 	g.Go(func() error {
 		return n.follow(ctx, StreamBlocks, blocks, func(r eventlog.Recorded) {
 			b, miner, err := decodeBlock(r)
-			n.applyBlock(ctx, r, decoded{b, miner, err})
+			n.applyBlock(ctx, r, decoded{b, miner, err}, RestoreVerify)
 		})
 	})
 	g.Go(func() error { return n.follow(ctx, StreamTransactions, txs, n.addTransaction) })
@@ -353,10 +421,14 @@ func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision
 }
 
 // applyBlock processes one event of the blocks stream: a valid block
-// extends the chain and leaves the pool; anything else is skipped,
-// logged, and (for a block that broke a rule) recorded once as
-// BlockRejected.
-func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded) {
+// extends the chain and leaves the pool; anything else is skipped and
+// logged. In RestoreVerify mode (Follow's too) the chain runs every rule
+// (Chain.Apply) and a block that broke one is recorded once as
+// BlockRejected; in RestoreFast mode the chain only checks the link
+// (Chain.Trust), and a block that does not link is not recorded, since
+// fast mode did not run the rule a verifying node would name. Either
+// way the observers and the Changed waiters hear of every event alike.
+func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, mode RestoreMode) {
 	b, err := d.block, d.err
 	ev := Event{Kind: BlockAdded, Block: b, MinerID: d.miner, Revision: r.Revision}
 	// The chain, the pool and the position in the stream change together,
@@ -364,7 +436,11 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded) {
 	// came from.
 	n.mu.Lock()
 	if err == nil {
-		err = n.chain.Apply(b)
+		if mode == RestoreFast {
+			err = n.chain.Trust(b)
+		} else {
+			err = n.chain.Apply(b)
+		}
 		if err == nil {
 			n.pool.RemoveBlock(b)
 		}
@@ -379,29 +455,14 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded) {
 		ev = Event{Kind: EventSkipped, Revision: r.Revision, Err: err}
 	case err != nil:
 		n.logger.Warn("rejected block", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short(), "err", err)
-		n.recordRejection(ctx, b, err)
+		if mode == RestoreVerify {
+			n.recordRejection(ctx, b, err)
+		}
 		ev = Event{Kind: BlockRejected, Block: b, MinerID: d.miner, Revision: r.Revision, Err: err}
 	default:
 		n.logger.Debug("added block", "height", b.Height(), "hash", b.Hash().Short(), "txs", b.Len())
 	}
 	n.notify(ev)
-}
-
-// trustBlock is applyBlock for RestoreFast.
-func (n *Node) trustBlock(r eventlog.Recorded, d decoded) {
-	b, err := d.block, d.err
-	n.mu.Lock()
-	if err == nil {
-		err = n.chain.Trust(b)
-	}
-	if err == nil {
-		n.pool.RemoveBlock(b)
-	}
-	n.blocksNext = r.Revision + 1
-	n.mu.Unlock()
-	if err != nil {
-		n.logger.Warn("skipped block event", "revision", uint64(r.Revision), "err", err)
-	}
 }
 
 // decodeBlock returns the block a BlockMined event carries, and its miner.

@@ -39,14 +39,45 @@ func newEngine(tb testing.TB) *pow.Engine {
 
 // recorder collects a node's events.
 type recorder struct {
-	mu     sync.Mutex
-	events []node.Event
+	mu      sync.Mutex
+	events  []node.Event
+	changed chan struct{} // closed and replaced on every event
 }
 
 func (r *recorder) record(e node.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
+	if r.changed != nil {
+		close(r.changed)
+		r.changed = nil
+	}
+}
+
+// waitLen waits until the recorder holds n events: an observer is told of
+// an event after the node's state shows it, so waiting on the node is not
+// enough.
+func (r *recorder) waitLen(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.NewTimer(nodetest.Watchdog)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		if len(r.events) >= n {
+			r.mu.Unlock()
+			return
+		}
+		if r.changed == nil {
+			r.changed = make(chan struct{})
+		}
+		changed := r.changed
+		r.mu.Unlock()
+		select {
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("waited %v for %d events", nodetest.Watchdog, n)
+		}
+	}
 }
 
 func (r *recorder) rejected() map[eventlog.Revision]error {
@@ -63,12 +94,11 @@ func (r *recorder) rejected() map[eventlog.Revision]error {
 
 func newNode(tb testing.TB, log eventlog.Log, rec *recorder) *node.Node {
 	tb.Helper()
-	cfg := node.Config{Log: log, Engine: newEngine(tb), Now: func() time.Time { return testNow }}
-	if rec != nil {
-		cfg.OnEvent = rec.record
-	}
-	n, err := node.New(cfg)
+	n, err := node.New(node.Config{Log: log, Engine: newEngine(tb), Now: func() time.Time { return testNow }})
 	require.NoError(tb, err)
+	if rec != nil {
+		n.Observe(rec.record)
+	}
 	return n
 }
 
@@ -157,6 +187,7 @@ func TestPoisonedLog(t *testing.T) {
 
 	check := func(t *testing.T, n *node.Node, rec *recorder) {
 		nodetest.WaitFor(t, n, "the blocks stream to be read", func() bool { b, _ := n.Position(); return b == 7 })
+		rec.waitLen(t, 7)
 		assert.Equal(t, b2.Hash(), n.Chain().TipHash())
 		assert.Equal(t, uint64(2), n.Chain().Height())
 		got := rec.rejected()

@@ -52,16 +52,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var b *bank.Bank // set before the node follows the log
-	n, err := node.New(node.Config{Log: log, Engine: engine, Window: 1000, Logger: logger, OnEvent: func(e node.Event) {
-		if b != nil {
-			b.Observe(e)
-		}
-	}})
+	n, err := node.New(node.Config{Log: log, Engine: engine, Window: 1000, Logger: logger})
 	if err != nil {
 		return err
 	}
-	b, err = bank.New(bank.Config{Node: n, Log: log, Logger: logger})
+	b, err := bank.New(bank.Config{Node: n, Log: log, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -222,7 +222,7 @@ func TestAppsAsProcesses(t *testing.T) {
 		eventually(t, "transaction "+id.String()+" to be included", func() bool {
 			var st bank.TransactionStatus
 			require.Equal(t, http.StatusOK, getJSON(t, bankURL+"/transactions/"+id.String(), &st))
-			return st.Status == "included"
+			return st.Status == bank.StatusIncluded
 		})
 	}
 

@@ -185,10 +185,10 @@ run:
 			if getJSON(t, bankURL+"/transactions/"+id.String(), &st) != http.StatusOK {
 				return false
 			}
-			if st.Status == "dropped" {
+			if st.Status == bank.StatusDropped {
 				dropped[id] = st.Reason
 			}
-			return st.Status == "included" || st.Status == "dropped"
+			return st.Status == bank.StatusIncluded || st.Status == bank.StatusDropped
 		})
 	}
 	r.dropped = len(dropped)
@@ -197,12 +197,13 @@ run:
 	engine, err := pow.New(pow.Config{Bits: 12})
 	require.NoError(t, err)
 	rejected := 0
-	n, err := node.New(node.Config{Log: log, Engine: engine, OnEvent: func(e node.Event) {
+	n, err := node.New(node.Config{Log: log, Engine: engine})
+	require.NoError(t, err)
+	n.Observe(func(e node.Event) {
 		if e.Kind != node.BlockAdded {
 			rejected++
 		}
-	}})
-	require.NoError(t, err)
+	})
 	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
 	count := map[uuid.UUID]int{}
 	for h := uint64(1); h <= n.Chain().Height(); h++ {

@@ -39,17 +39,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxTx := fs.Int("max-tx", 20, "most transactions in a block, and how many make a block due")
 	maxWait := fs.Duration("max-wait", 5*time.Second, "longest a transaction waits before a block is due anyway")
 	metricsAddr := fs.String("metrics", "localhost:9101", "address /metrics listens on (empty: none)")
-	restore := fs.String("restore", "verify", "restore mode: verify or fast")
+	var mode node.RestoreMode
+	fs.TextVar(&mode, "restore", node.RestoreVerify, "restore mode: verify or fast")
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return err
-	}
-	mode := node.RestoreVerify
-	switch *restore {
-	case "verify":
-	case "fast":
-		mode = node.RestoreFast
-	default:
-		return app.Usagef("-restore: have %q, want verify or fast", *restore)
 	}
 	engine, err := consensus.Engine(*workers)
 	if err != nil {

@@ -30,11 +30,12 @@ import (
 	"github.com/eventchain/eventchain/pool"
 )
 
-// OpenAPI is the bank's API as an OpenAPI 3 document, served at
-// GET /openapi.yaml.
+// openAPI is the bank's API as an OpenAPI 3 document, served at
+// GET /openapi.yaml. It is unexported so that nothing can change what
+// the bank says of itself; read it from that route.
 //
 //go:embed openapi.yaml
-var OpenAPI []byte
+var openAPI []byte
 
 // Config configures a [Bank]. Node and Log are required.
 type Config struct {
@@ -88,7 +89,7 @@ type Bank struct {
 	accepted map[uuid.UUID]blockchain.Transaction
 	dropped  map[uuid.UUID]events.TransactionDropped
 
-	// For the explorer page, fed by Observe.
+	// For the explorer page, fed by observe.
 	miners     map[blockchain.Hash]string
 	minerOrder []blockchain.Hash
 	rejected   []ExplorerBlock
@@ -133,6 +134,7 @@ func New(cfg Config) (*Bank, error) {
 		b.mux.HandleFunc(r.pattern, r.handler)
 	}
 	b.mux.HandleFunc("/", b.noRoute)
+	cfg.Node.Observe(b.observe)
 	return b, nil
 }
 
@@ -300,7 +302,7 @@ type TransactionRequest struct {
 type TransactionStatus struct {
 	ID        uuid.UUID        `json:"id"`
 	Hash      *blockchain.Hash `json:"hash,omitempty"`
-	Status    string           `json:"status"` // pending, included or dropped
+	Status    Status           `json:"status"`
 	BlockHash *blockchain.Hash `json:"blockHash,omitempty"`
 	Height    *uint64          `json:"height,omitempty"`
 	Reason    string           `json:"reason,omitempty"`
@@ -414,8 +416,8 @@ func unsupportedMedia(h http.Header) string {
 
 func (b *Bank) answerAccepted(w http.ResponseWriter, tx blockchain.Transaction) {
 	st := b.status(tx.ID())
-	if st.Status == "" {
-		st.Status = "pending"
+	if st.Status == StatusUnknown {
+		st.Status = StatusPending
 	}
 	h := tx.Hash()
 	st.ID, st.Hash = tx.ID(), &h
@@ -617,13 +619,13 @@ func fieldOf(re *blockchain.RuleError, req TransactionRequest) string {
 	return ""
 }
 
-// status says what became of the transaction with this ID; Status is ""
-// if the bank knows nothing of it.
+// status says what became of the transaction with this ID; Status is
+// StatusUnknown if the bank knows nothing of it.
 func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	st := TransactionStatus{ID: id}
 	if in, ok := b.node.Chain().Inclusion(id); ok {
 		h, height := in.BlockHash, in.Height
-		st.Status, st.BlockHash, st.Height = "included", &h, &height
+		st.Status, st.BlockHash, st.Height = StatusIncluded, &h, &height
 		return st
 	}
 	b.mu.Lock()
@@ -632,9 +634,9 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	b.mu.Unlock()
 	switch {
 	case dropped:
-		st.Status, st.Reason = "dropped", d.Reason
+		st.Status, st.Reason = StatusDropped, d.Reason
 	case accepted || b.node.Pool().Has(id):
-		st.Status = "pending"
+		st.Status = StatusPending
 	}
 	return st
 }
@@ -646,7 +648,7 @@ func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := b.status(id)
-	if st.Status == "" {
+	if st.Status == StatusUnknown {
 		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown transaction", Detail: id.String()})
 		return
 	}
@@ -771,5 +773,5 @@ func (b *Bank) readyz(w http.ResponseWriter, _ *http.Request) {
 
 func (b *Bank) openapi(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
-	_, _ = w.Write(OpenAPI)
+	_, _ = w.Write(openAPI)
 }

@@ -59,12 +59,11 @@ func newFixture(t *testing.T, window int) *fixture {
 	t.Helper()
 	mem := memlog.New(memlog.Config{})
 	log := &flakyLog{Log: mem}
-	var b *bank.Bank // set before the node follows the log
-	n, err := node.New(node.Config{Log: log, Engine: consensustest.NewFaker(), Window: window, OnEvent: func(e node.Event) { b.Observe(e) }})
+	n, err := node.New(node.Config{Log: log, Engine: consensustest.NewFaker(), Window: window})
+	require.NoError(t, err)
+	b, err := bank.New(bank.Config{Node: n, Log: log, Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }})
 	require.NoError(t, err)
 	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
-	b, err = bank.New(bank.Config{Node: n, Log: log, Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }})
-	require.NoError(t, err)
 	srv := httptest.NewServer(b)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -174,19 +173,19 @@ func TestTransactionLifecycle(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, status, "%s", body)
 	assert.Equal(t, "application/json", header.Get("Content-Type"))
 	accepted := decode[bank.TransactionStatus](t, body)
-	assert.Equal(t, "pending", accepted.Status)
+	assert.Equal(t, bank.StatusPending, accepted.Status)
 	require.NotNil(t, accepted.Hash)
 
 	status, _, body = f.do(t, http.MethodGet, "/transactions/"+accepted.ID.String(), "", "")
 	require.Equal(t, http.StatusOK, status)
-	assert.Equal(t, "pending", decode[bank.TransactionStatus](t, body).Status)
+	assert.Equal(t, bank.StatusPending, decode[bank.TransactionStatus](t, body).Status)
 
 	nodetest.WaitFor(t, f.node, "the transaction in the pool", func() bool { return f.node.Pool().Has(accepted.ID) })
 	b := f.mine(t)
 	status, _, body = f.do(t, http.MethodGet, "/transactions/"+accepted.ID.String(), "", "")
 	require.Equal(t, http.StatusOK, status)
 	got := decode[bank.TransactionStatus](t, body)
-	assert.Equal(t, "included", got.Status)
+	assert.Equal(t, bank.StatusIncluded, got.Status)
 	require.NotNil(t, got.BlockHash)
 	require.NotNil(t, got.Height)
 	assert.Equal(t, b.Hash(), *got.BlockHash)
@@ -207,7 +206,7 @@ func TestDroppedTransaction(t *testing.T) {
 		status, _, body := f.do(t, http.MethodGet, "/transactions/"+id.String(), "", "")
 		if status == http.StatusOK {
 			got := decode[bank.TransactionStatus](t, body)
-			assert.Equal(t, "dropped", got.Status)
+			assert.Equal(t, bank.StatusDropped, got.Status)
 			assert.Equal(t, "not included after 3 rebroadcasts", got.Reason)
 			return
 		}
@@ -440,4 +439,39 @@ func TestIdempotencyKeyAfterRestart(t *testing.T) {
 	assert.Equal(t, first.ID, again.ID)
 	assert.Equal(t, first.Hash, again.Hash, "the first transaction, not one stamped at the retry's time")
 	assert.Equal(t, 1, f.node.Pool().Len())
+}
+
+// TestStatusText checks the JSON text of each status, and that no other
+// text or value passes.
+func TestStatusText(t *testing.T) {
+	for _, tc := range []struct {
+		status bank.Status
+		json   string
+	}{
+		{bank.StatusPending, `"pending"`},
+		{bank.StatusIncluded, `"included"`},
+		{bank.StatusDropped, `"dropped"`},
+	} {
+		t.Run(tc.status.String(), func(t *testing.T) {
+			got, err := json.Marshal(tc.status)
+			require.NoError(t, err)
+			assert.JSONEq(t, tc.json, string(got))
+			var back bank.Status
+			require.NoError(t, json.Unmarshal(got, &back))
+			assert.Equal(t, tc.status, back)
+		})
+	}
+	for _, text := range []string{`"unknown"`, `"Pending"`, `""`, `"mined"`} {
+		t.Run("refuses "+text, func(t *testing.T) {
+			var s bank.Status
+			err := json.Unmarshal([]byte(text), &s)
+			assert.ErrorIs(t, err, bank.ErrUnknownStatus)
+		})
+	}
+	for _, s := range []bank.Status{bank.StatusUnknown, bank.Status(-1), bank.Status(9)} {
+		t.Run("never sends "+s.String(), func(t *testing.T) {
+			_, err := json.Marshal(s)
+			assert.ErrorIs(t, err, bank.ErrUnknownStatus)
+		})
+	}
 }

@@ -22,10 +22,10 @@ const explorerBlocks = 12
 // explorerRejected is how many rejected blocks the bank remembers for it.
 const explorerRejected = 10
 
-// Observe tells the bank about a block its node added or rejected, with
-// the miner that published it, for the explorer page. Pass it as the
-// node's Config.OnEvent (the apps do).
-func (b *Bank) Observe(e node.Event) {
+// observe is told by the bank's node of every block it adds or
+// rejects, with the miner that published it, for the explorer page.
+// New registers it with the node.
+func (b *Bank) observe(e node.Event) {
 	if e.Block == nil {
 		return
 	}

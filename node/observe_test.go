@@ -1,0 +1,163 @@
+package node_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/node"
+)
+
+// seen is what an observer is told of one event, in comparable form.
+type seen struct {
+	Kind     node.EventKind
+	Hash     blockchain.Hash
+	Miner    string
+	Revision eventlog.Revision
+}
+
+func (r *recorder) story() []seen {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []seen
+	for _, e := range r.events {
+		s := seen{Kind: e.Kind, Miner: e.MinerID, Revision: e.Revision}
+		if e.Block != nil {
+			s.Hash = e.Block.Hash()
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestObserversSeeTheSameStory restores a node from one log in each mode,
+// and has a third follow it live: every observer is told the same events
+// in the same order — blocks added and a malformed event skipped — and
+// every node wakes its Changed waiters, whichever way it read the log.
+func TestObserversSeeTheSameStory(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	engine := newEngine(t)
+	live := &recorder{}
+	follower := newNode(t, log, live)
+	follow(t, follower)
+
+	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	var want []seen
+	for i := range 3 {
+		tx := consensustest.Transfer(fmt.Sprintf("story %d", i), "alice", "bob", 1)
+		b := sealOn(t, engine, view, []blockchain.Transaction{tx}, nil)
+		view = append(view, b.Header())
+		appendRaw(t, log, node.StreamBlocks, mined(t, b))
+		want = append(want, seen{node.BlockAdded, b.Hash(), "test", eventlog.Revision(len(want))})
+		if i == 1 {
+			garbage := eventlog.Event{ID: uuid.New(), Type: events.TypeBlockMined, Data: []byte(`{"v":1}`)}
+			appendRaw(t, log, node.StreamBlocks, garbage)
+			want = append(want, seen{node.EventSkipped, blockchain.Hash{}, "", eventlog.Revision(len(want))})
+		}
+	}
+	live.waitLen(t, len(want))
+	assert.Equal(t, want, live.story(), "following")
+
+	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast} {
+		t.Run(mode.String(), func(t *testing.T) {
+			rec := &recorder{}
+			n := newNode(t, log, rec)
+			changed := n.Changed()
+			require.NoError(t, n.Restore(context.Background(), mode))
+			assert.Equal(t, want, rec.story())
+			select {
+			case <-changed:
+			default:
+				t.Error("Restore changed the node without waking its Changed waiters")
+			}
+			assert.Equal(t, follower.Chain().TipHash(), n.Chain().TipHash())
+		})
+	}
+}
+
+// TestObserveStop checks that each registration is told until it stops,
+// and that stopping one leaves the others.
+func TestObserveStop(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	engine := newEngine(t)
+	n := newNode(t, log, nil)
+	kept, stopped := &recorder{}, &recorder{}
+	n.Observe(kept.record)
+	stop := n.Observe(stopped.record)
+	follow(t, n)
+
+	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	b1 := sealOn(t, engine, view, []blockchain.Transaction{consensustest.Transfer("stop 1", "alice", "bob", 1)}, nil)
+	appendRaw(t, log, node.StreamBlocks, mined(t, b1))
+	stopped.waitLen(t, 1)
+	stop()
+	stop() // stopping twice is harmless
+	b2 := sealOn(t, engine, append(view, b1.Header()), []blockchain.Transaction{consensustest.Transfer("stop 2", "alice", "bob", 1)}, nil)
+	appendRaw(t, log, node.StreamBlocks, mined(t, b2))
+	kept.waitLen(t, 2)
+
+	assert.Len(t, kept.story(), 2, "the kept observer hears both blocks")
+	if assert.Len(t, stopped.story(), 1, "the stopped one only the first") {
+		assert.Equal(t, b1.Hash(), stopped.story()[0].Hash)
+	}
+	assert.Equal(t, uint64(2), n.Chain().Height())
+}
+
+// TestRestoreModeText checks the text form of RestoreMode, which makes it
+// a flag through flag.TextVar.
+func TestRestoreModeText(t *testing.T) {
+	for _, tc := range []struct {
+		text    string
+		want    node.RestoreMode
+		wantErr bool
+	}{
+		{text: "verify", want: node.RestoreVerify},
+		{text: "fast", want: node.RestoreFast},
+		{text: "Fast", wantErr: true},
+		{text: "", wantErr: true},
+		{text: "quick", wantErr: true},
+	} {
+		t.Run(fmt.Sprintf("%q", tc.text), func(t *testing.T) {
+			var m node.RestoreMode
+			err := m.UnmarshalText([]byte(tc.text))
+			if tc.wantErr {
+				assert.ErrorIs(t, err, node.ErrUnknownRestoreMode)
+				assert.ErrorContains(t, err, fmt.Sprintf("%q", tc.text), "the error names the text")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, m)
+			back, err := m.MarshalText()
+			require.NoError(t, err)
+			assert.Equal(t, tc.text, string(back))
+		})
+	}
+	t.Run("flag.TextVar", func(t *testing.T) {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		var mode node.RestoreMode
+		fs.TextVar(&mode, "restore", node.RestoreVerify, "restore mode")
+		require.NoError(t, fs.Parse([]string{"-restore", "fast"}))
+		assert.Equal(t, node.RestoreFast, mode)
+		assert.Error(t, fs.Parse([]string{"-restore", "sometimes"}))
+	})
+	t.Run("not a mode", func(t *testing.T) {
+		_, err := node.RestoreMode(7).MarshalText()
+		assert.ErrorIs(t, err, node.ErrUnknownRestoreMode)
+		n := newNode(t, memlog.New(memlog.Config{}), nil)
+		assert.ErrorIs(t, n.Restore(context.Background(), node.RestoreMode(7)), node.ErrUnknownRestoreMode)
+	})
+}
