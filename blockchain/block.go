@@ -18,10 +18,11 @@ const MaxBlockTransactions = 10_000
 // A Block is a [Header] and the transactions it commits to.
 //
 // A Block is immutable once built, which is what makes it safe to share
-// between goroutines and to cache its hash: [NewBlock] copies what it is
-// given, accessors return copies, and [Block.WithHeader] returns a new
-// Block rather than changing this one. Build blocks with NewBlock (or
-// [NextHeader] then NewBlock); the zero Block is not useful.
+// between goroutines and to cache its hash (the header's Hash, seal
+// included): [NewBlock] copies what it is given, accessors return copies,
+// and [Block.WithHeader] returns a new Block rather than changing this
+// one. Build blocks with NewBlock (or [NextHeader] then NewBlock); the
+// zero Block is not useful.
 //
 // A Block is safe for concurrent use.
 type Block struct {
@@ -45,9 +46,9 @@ func NewBlock(h Header, txs []Transaction) *Block {
 }
 
 // NextHeader returns the header of a block that would extend parent with
-// txs at time now: Version, Height, PrevHash, MerkleRoot and Timestamp are
-// filled in; Bits and Nonce are left for the [Consensus] engine's Prepare
-// and Seal.
+// txs at time now: Version, Height, PrevHash (parent.Hash(), which covers
+// the parent's seal), MerkleRoot and Timestamp are filled in; Bits, Nonce
+// and Seal are left for the [Consensus] engine's Prepare and Seal.
 func NextHeader(parent Header, txs []Transaction, now time.Time) Header {
 	return Header{
 		Version:    HeaderVersion,
@@ -73,8 +74,15 @@ func cloneSeal(seal []byte) []byte {
 	return slices.Clone(seal)
 }
 
-// Hash returns the block hash: the hash of its header.
+// Hash returns the block hash, the block's identity: [Header.Hash], which
+// covers the seal. It was computed when the block was built.
 func (b *Block) Hash() Hash { return b.hash }
+
+// SealHash returns [Header.SealHash] of the block's header: the hash of
+// everything but the seal, which a consensus engine solves or signs. For a
+// block without a seal it equals Hash. Unlike Hash it is not cached: only
+// an engine's Seal and Verify need it, once per block.
+func (b *Block) SealHash() Hash { return b.header.SealHash() }
 
 // Height returns the header's height.
 func (b *Block) Height() uint64 { return b.header.Height }

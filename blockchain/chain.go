@@ -56,7 +56,7 @@ type Chain struct {
 // ChainView, while Apply holds the lock.
 type chainState struct {
 	headers  []Header // every header, index = height
-	hashes   []Hash   // hashes[i] = headers[i].Hash()
+	hashes   []Hash   // hashes[i] = headers[i].Hash(), seal included
 	heights  map[Hash]uint64
 	blocks   []*Block // the newest len(blocks) blocks, oldest first
 	included map[uuid.UUID]Inclusion
@@ -192,7 +192,8 @@ func (c *Chain) Tip() Header {
 	return c.s.Tip()
 }
 
-// TipHash returns the hash of the newest block.
+// TipHash returns the block hash of the newest block ([Block.Hash], which
+// covers its seal): the PrevHash the next block must have.
 func (c *Chain) TipHash() Hash {
 	c.mu.RLock()
 	defer c.mu.RUnlock()

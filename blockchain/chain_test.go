@@ -88,6 +88,34 @@ func TestRuleErrorMessage(t *testing.T) {
 	assert.Contains(t, err.Error(), "have "+blocks[0].Hash().String()+", want "+blockchain.Genesis().Hash().String())
 }
 
+// A block with a seal is named by its block hash, seal included: the next
+// block must link to that, and the chain indexes it under that name. A
+// link to the seal hash, which leaves the seal out, would not say which
+// seal the chain accepted, and is refused.
+func TestLinksCoverTheSeal(t *testing.T) {
+	chain := mustChain(t, blockchain.Config{Engine: consensustest.NewFaker(), Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	h := blockchain.NextHeader(chain.Tip(), nil, chain.Tip().Timestamp.Add(time.Second))
+	h.Seal = []byte("a signature, say")
+	sealed := blockchain.NewBlock(h, nil)
+	require.NotEqual(t, sealed.Hash(), sealed.SealHash(), "precondition: the seal changes the block hash")
+	require.NoError(t, chain.Apply(sealed))
+
+	assert.Equal(t, sealed.Hash(), chain.TipHash())
+	assert.Equal(t, sealed.Hash(), chain.Tip().Hash(), "the stored header keeps its seal")
+	height, ok := chain.HeightOf(sealed.Hash())
+	assert.True(t, ok)
+	assert.Equal(t, uint64(1), height)
+	_, ok = chain.HeightOf(sealed.SealHash())
+	assert.False(t, ok, "the seal hash does not name the block")
+
+	next := blockchain.NextHeader(chain.Tip(), nil, chain.Tip().Timestamp.Add(time.Second))
+	assert.Equal(t, sealed.Hash(), next.PrevHash, "NextHeader links to the block hash")
+	toSealHash := next
+	toSealHash.PrevHash = sealed.SealHash()
+	assert.ErrorIs(t, chain.Apply(blockchain.NewBlock(toSealHash, nil)), blockchain.ErrPrevHashMismatch, "a link to the seal hash")
+	assert.NoError(t, chain.Apply(blockchain.NewBlock(next, nil)))
+}
+
 func TestWindowKeepsIndexAndHeaders(t *testing.T) {
 	const window = 3
 	chain := mustChain(t, blockchain.Config{Engine: consensustest.NewFaker(), Window: window, Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})

@@ -15,12 +15,20 @@ import (
 //	h := blockchain.NextHeader(tip, txs, now)   // links, height, Merkle root, time
 //	engine.Prepare(chain, &h)                   // 1. fill the consensus fields (pow: Bits)
 //	b := blockchain.NewBlock(h, txs)
-//	sealed, err := engine.Seal(ctx, b)          // 2. do the work (pow: find a nonce)
+//	sealed, err := engine.Seal(ctx, b)          // 2. do the work on b.SealHash() (pow: find a nonce)
 //	…publish sealed; every node then runs…
 //	engine.Verify(chain, sealed)                // 3. check the work, cheaply
 //
 // Sealing is expensive and verifying is cheap: that asymmetry is the whole
 // point of proof of work.
+//
+// An engine works on the block's seal hash ([Header.SealHash]), the hash of
+// everything but Header.Seal: proof of work makes it meet a target, proof
+// of authority signs it and puts the signature in Seal. The block hash
+// ([Header.Hash]), which names the block, covers the seal as well, so a
+// block with another seal is another block; Verify must refuse any seal
+// the engine would not have made, including a seal on a block of an
+// engine that makes none.
 //
 // The engine sees the chain only through a [ChainReader], a read-only view;
 // the parent of a header at height n is chain.HeaderAt(n-1). Engines must
@@ -49,7 +57,8 @@ type Consensus interface {
 	Seal(ctx context.Context, b *Block) (*Block, error)
 
 	// Verify checks that b's consensus fields are what Prepare would set
-	// and that its seal is valid, given the chain it extends
+	// and that its seal (the nonce, Header.Seal, or both) is valid for
+	// b.SealHash(), given the chain it extends
 	// (b's parent is chain.HeaderAt(b.Height()-1)). It must be cheap and
 	// must not change anything. It does not repeat [Block.Validate] or the
 	// chain's own rules.

@@ -12,8 +12,12 @@
 //     the transaction ([TxSanityRules]).
 //  2. A [Block] bundles transactions under a [Header]. The header commits
 //     to the transactions through their [MerkleRoot], to the previous block
-//     through PrevHash, and to the work done through Bits and Nonce. The
-//     block's hash is the hash of its 96-byte header.
+//     through PrevHash, and to the work done through Bits and Nonce. It has
+//     two hashes: the seal hash ([Header.SealHash]), of its 96-byte
+//     encoding, is what a consensus engine solves or signs; the block hash
+//     ([Header.Hash]), of those 96 bytes followed by the engine's Seal, is
+//     the block's identity, which PrevHash links point to. Without a seal
+//     (proof of work) the two are equal.
 //  3. [Block.Validate] checks a block in itself: version, limits, each
 //     transaction, no transaction twice, the Merkle root.
 //  4. A [Consensus] engine fills the header's consensus fields (Prepare),
@@ -38,10 +42,11 @@
 //
 // Hashes are taken over explicit, versioned byte encodings, never over JSON
 // or fmt output: [Transaction.MarshalBinary] and [Header.MarshalBinary] say
-// byte by byte what is hashed. Blocks and transactions also have a JSON
-// form for events and HTTP; decoding it is strict (unknown fields and
-// trailing data are refused) and never believes a hash it is given: a hash
-// the contents do not have is an [ErrBadHash].
+// byte by byte what is hashed (a block hash adds the header's Seal after
+// the 96 bytes). Blocks and transactions also have a JSON form for events
+// and HTTP; decoding it is strict (unknown fields and trailing data are
+// refused) and never believes a hash it is given: a hash the contents do
+// not have is an [ErrBadHash].
 //
 // # Errors
 //

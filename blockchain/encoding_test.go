@@ -38,6 +38,12 @@ var (
 		"00000001" + "0000000000000007" + "0000019b7ca98f2e" + "0000000c" + "0102030405060708"
 	goldenHeaderHash = "38e6973031437691d4ab728af4b5d2f0ed9ce1d22e4b1c2705fa923f72d75cdb"
 	goldenGenesis    = "ac8ec8824f8c791a7942e93177e33b96bb55a5e98b02333b3e139217f01f7d05"
+
+	// goldenHeader with a seal, from blockchain/testdata/golden_seal.py
+	// (Python's hashlib): the seal hash is goldenHeaderHash, the block
+	// hash is SHA-256 of the 96 bytes followed by the seal.
+	goldenSeal             = []byte{7, 1, 2, 3}
+	goldenSealedHeaderHash = "04bc462988eec03be627a5acf1ecccef872be1925eb1333ca6283cb7c706689b"
 )
 
 func TestTransactionGolden(t *testing.T) {
@@ -58,6 +64,7 @@ func TestHeaderGolden(t *testing.T) {
 	require.Len(t, enc, blockchain.HeaderSize)
 	assert.Equal(t, goldenHeaderEnc, hex.EncodeToString(enc), "encoding")
 	assert.Equal(t, goldenHeaderHash, goldenHeader.Hash().String(), "hash")
+	assert.Equal(t, goldenHeaderHash, goldenHeader.SealHash().String(), "without a seal, the seal hash is the hash")
 	assert.Equal(t, "0102030405060708", hex.EncodeToString(enc[blockchain.HeaderNonceOffset:]), "the nonce is the last 8 bytes")
 	assert.GreaterOrEqual(t, blockchain.HeaderNonceOffset, blockchain.HeaderPrefixLen, "the nonce lies after the first 64-byte block")
 
@@ -67,9 +74,47 @@ func TestHeaderGolden(t *testing.T) {
 	assert.Equal(t, goldenHeader.Hash(), back.Hash())
 }
 
+// TestHeaderHashes checks the two hashes of a header against
+// blockchain/testdata/golden_seal.py: the seal hash covers the 96-byte
+// encoding only, the block hash covers the encoding and then the seal.
+func TestHeaderHashes(t *testing.T) {
+	sealed := goldenHeader
+	sealed.Seal = goldenSeal
+	tests := []struct {
+		name           string
+		h              blockchain.Header
+		sealHash, hash string
+	}{
+		{"no seal: the two hashes are one", goldenHeader, goldenHeaderHash, goldenHeaderHash},
+		{"a seal: the block hash covers it", sealed, goldenHeaderHash, goldenSealedHeaderHash},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			enc, err := tc.h.MarshalBinary()
+			require.NoError(t, err)
+			assert.Equal(t, goldenHeaderEnc, hex.EncodeToString(enc), "the 96 bytes leave the seal out")
+			assert.Equal(t, tc.sealHash, tc.h.SealHash().String(), "seal hash")
+			assert.Equal(t, tc.hash, tc.h.Hash().String(), "hash")
+			assert.Equal(t, blockchain.Hash(sha256.Sum256(enc)), tc.h.SealHash(), "seal hash is SHA-256 of the encoding")
+			assert.Equal(t, blockchain.Hash(sha256.Sum256(append(enc, tc.h.Seal...))), tc.h.Hash(), "hash is SHA-256 of the encoding and the seal")
+
+			b := blockchain.NewBlock(tc.h, nil)
+			assert.Equal(t, tc.hash, b.Hash().String(), "Block.Hash")
+			assert.Equal(t, tc.sealHash, b.SealHash().String(), "Block.SealHash")
+		})
+	}
+
+	// Hash and SealHash allocate nothing, with a seal of up to MaxSealLen.
+	long := goldenHeader
+	long.Seal = make([]byte, blockchain.MaxSealLen)
+	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = long.Hash() }), "Hash with a seal of MaxSealLen bytes")
+	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = long.SealHash() }), "SealHash")
+}
+
 func TestGenesisIsFixed(t *testing.T) {
 	g := blockchain.Genesis()
 	assert.Equal(t, goldenGenesis, g.Hash().String())
+	assert.Equal(t, g.Hash(), g.SealHash(), "genesis has no seal")
 	assert.Same(t, g, blockchain.Genesis(), "one shared immutable genesis")
 	assert.Equal(t, uint64(0), g.Height())
 	assert.True(t, g.PrevHash().IsZero())
@@ -248,7 +293,10 @@ func TestSeal(t *testing.T) {
 	h.Seal = []byte{7, 1, 2, 3}
 	sealed := blockchain.NewBlock(h, []blockchain.Transaction{goldenTx})
 
-	assert.Equal(t, plain.Hash(), sealed.Hash(), "the seal is outside the hash")
+	assert.Equal(t, plain.SealHash(), sealed.SealHash(), "the seal is outside the seal hash")
+	assert.NotEqual(t, plain.Hash(), sealed.Hash(), "the seal is inside the block hash")
+	h.Seal = []byte{7, 1, 2, 4}
+	assert.NotEqual(t, sealed.Hash(), blockchain.NewBlock(h, []blockchain.Transaction{goldenTx}).Hash(), "another seal, another block")
 	got := sealed.Header()
 	got.Seal[0] = 99
 	assert.Equal(t, []byte{7, 1, 2, 3}, sealed.Header().Seal, "Header returns a copy of the seal")
@@ -262,12 +310,17 @@ func TestSeal(t *testing.T) {
 	var back blockchain.Block
 	require.NoError(t, back.UnmarshalBinary(bin))
 	assert.Equal(t, []byte{7, 1, 2, 3}, back.Header().Seal)
+	assert.Equal(t, sealed.Hash(), back.Hash(), "decoding keeps the seal in the hash")
 
 	js, err := json.Marshal(sealed)
 	require.NoError(t, err)
 	var fromJSON blockchain.Block
 	require.NoError(t, json.Unmarshal(js, &fromJSON))
 	assert.Equal(t, []byte{7, 1, 2, 3}, fromJSON.Header().Seal)
+	assert.Equal(t, sealed.Hash(), fromJSON.Hash(), "decoding keeps the seal in the hash")
+	forged := strings.Replace(string(js), `"seal":"BwECAw=="`, `"seal":"BwECBA=="`, 1)
+	require.NotEqual(t, string(js), forged, "precondition: the JSON holds the seal in base64")
+	assert.ErrorIs(t, json.Unmarshal([]byte(forged), new(blockchain.Block)), blockchain.ErrBadHash, "a seal changed under the block's hash")
 
 	for name, data := range map[string][]byte{
 		"a zero-length seal":   append(append([]byte(nil), plainBin...), 0, 0),

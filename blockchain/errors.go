@@ -70,9 +70,9 @@ const (
 
 	// Consensus: returned by Consensus.Verify, whatever the engine.
 
-	// ErrInvalidSeal: the seal does not prove what the engine asks (for proof of work: the hash misses the target).
+	// ErrInvalidSeal: the seal does not prove what the engine asks (for proof of work: the seal hash misses the target; for proof of authority: the signature does not verify).
 	ErrInvalidSeal
-	// ErrBadConsensusFields: consensus fields differ from what the engine's rules require (for proof of work: Bits).
+	// ErrBadConsensusFields: consensus fields differ from what the engine's rules require (for proof of work: Bits, or a Seal it never makes).
 	ErrBadConsensusFields
 	// ErrUnknownAncestor: the engine needs a header the chain does not hold.
 	ErrUnknownAncestor

@@ -10,8 +10,8 @@ import (
 const HashSize = 32
 
 // A Hash is a SHA-256 digest: of a transaction's canonical encoding, of a
-// header's canonical encoding (the block hash), or of two child hashes in a
-// Merkle tree.
+// header's canonical encoding (its seal hash) or of that encoding and the
+// seal (the block hash), or of two child hashes in a Merkle tree.
 //
 // A Hash is a value: copying it copies the 32 bytes. Its zero value is the
 // all-zero hash, which the genesis block uses as its PrevHash. It prints and
@@ -30,8 +30,9 @@ func (h Hash) IsZero() bool { return h == Hash{} }
 
 // LeadingZeroBits returns how many bits at the start of h are zero, reading
 // the bytes in order and each byte from its most significant bit: 0 for
-// 0x80…, 8 for 0x00ff…, 256 for the zero hash. Proof of work asks for a block
-// hash with at least Header.Bits leading zero bits.
+// 0x80…, 8 for 0x00ff…, 256 for the zero hash. Proof of work asks for a seal
+// hash with at least Header.Bits leading zero bits; a proof-of-work block has
+// no seal, so its block hash is the same and shows them too.
 func (h Hash) LeadingZeroBits() int {
 	for i, b := range h {
 		if b != 0 {

@@ -22,9 +22,10 @@ const (
 	HeaderNonceOffset = 88
 )
 
-// A Header is the part of a block that is hashed: it commits to the
+// A Header is the part of a block that names it: it commits to the
 // previous block (PrevHash), to the block's transactions (MerkleRoot) and
-// to the proof of work (Bits and Nonce).
+// to the consensus engine's proof (Bits and Nonce for proof of work, Seal
+// for proof of authority).
 //
 // Its canonical encoding is exactly HeaderSize (96) bytes, all integers
 // big-endian:
@@ -39,39 +40,60 @@ const (
 //	84      4     Bits        uint32
 //	88      8     Nonce       uint64
 //
-// SHA-256 works through its input in 64-byte blocks. The two hashes fill the
-// first block exactly, so a miner, who changes only the nonce, hashes that
-// block once per candidate and then, per nonce, only the last 32 bytes plus
-// SHA-256's padding: one compression per try instead of two.
+// SHA-256 works through its input in 64-byte blocks. PrevHash and
+// MerkleRoot fill the first block exactly, so a miner, who changes only the
+// nonce, hashes that block once per candidate and then, per nonce, only the
+// last 32 bytes plus SHA-256's padding: one compression per try instead of
+// two. (This is the seal hash, below: the one proof of work solves.)
 //
 // A Header is a plain value: copy it, change a copy, build a new [Block]
 // from it. Timestamp keeps whole milliseconds only; finer parts are dropped
 // when the header is encoded.
 //
-// Seal is the one field outside the 96 bytes: the proof a consensus
-// engine attaches that is not a nonce, such as a signer's signature in
-// proof of authority (proof of work leaves it empty). It cannot be part of
-// the hash, because it is made from the hash — a signature signs the
-// header, as a signature on a letter is not part of the letter's text. So
-// the block hash names what was signed, and the engine's Verify checks the
-// seal. Blocks encode it after their transactions (see
-// Block.MarshalBinary), and the event that carries a block commits to it.
+// Seal is the one field outside the 96 bytes: the proof a consensus engine
+// attaches that is not a nonce, such as a signer's signature in proof of
+// authority (proof of work leaves it empty). A header therefore has two
+// hashes, as in go-ethereum:
+//
+//	SealHash = SHA-256(96-byte encoding)
+//	Hash     = SHA-256(96-byte encoding ‖ Seal)
+//
+// [Header.SealHash] is what the engine works on: proof of work varies the
+// nonce until the seal hash has Bits leading zero bits; proof of authority
+// signs it. The seal must lie outside what it seals, because it is made
+// from it: a signature cannot sign itself, as a signature on a letter is
+// not part of the text it signs.
+//
+// [Header.Hash] is the block hash, the block's identity: PrevHash links,
+// events, inclusion proofs and logs name a block by it. It must cover the
+// seal, for otherwise two different blocks — the same header with two
+// different signatures, one of them forged — would share one name, and a
+// PrevHash link or a BlockMined event would not pin which signature the
+// chain accepted. The 96-byte part has a fixed length, so where it ends
+// and the seal begins is never in doubt, and no length prefix is needed.
+//
+// With an empty seal (every proof-of-work block) the two hashes are the
+// same: a proof-of-work block's hash shows the leading zero bits its miner
+// found.
+//
+// Blocks encode the seal after their transactions (see
+// [Block.MarshalBinary]), and the engine's Verify checks it.
 type Header struct {
 	Version    uint32    // HeaderVersion
 	Height     uint64    // 0 for genesis, parent's height + 1 after
-	PrevHash   Hash      // hash of the parent's header; zero for genesis
+	PrevHash   Hash      // the parent's block hash (Hash, seal included); zero for genesis
 	MerkleRoot Hash      // MerkleRoot of the block's transaction hashes
 	Timestamp  time.Time // when the block was made, UTC
-	Bits       uint32    // leading zero bits the block hash must have
-	Nonce      uint64    // what a miner varies until the hash has Bits zero bits
-	Seal       []byte    // an engine's seal outside the hash; nil for proof of work
+	Bits       uint32    // leading zero bits the seal hash must have (proof of work)
+	Nonce      uint64    // what a miner varies until the seal hash has Bits zero bits
+	Seal       []byte    // an engine's seal: outside SealHash, inside Hash; nil for proof of work
 }
 
 // MaxSealLen bounds Header.Seal, in bytes.
 const MaxSealLen = 256
 
 // AppendBinary appends the 96-byte canonical encoding to b: everything
-// but the Seal.
+// but the Seal, which is what [Header.SealHash] hashes.
 func (h Header) AppendBinary(b []byte) ([]byte, error) {
 	return h.appendCanonical(b), nil
 }
@@ -112,11 +134,22 @@ func (h *Header) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// Hash returns SHA-256 of the canonical encoding: the block hash. The
-// Seal is not part of it. It allocates nothing.
-func (h Header) Hash() Hash {
+// SealHash returns SHA-256 of the 96-byte canonical encoding, Seal left
+// out: what a consensus engine solves (proof of work) or signs (proof of
+// authority). It is not the block's identity; see [Header.Hash]. It
+// allocates nothing.
+func (h Header) SealHash() Hash {
 	var buf [HeaderSize]byte
 	return sha256.Sum256(h.appendCanonical(buf[:0]))
+}
+
+// Hash returns the block hash, the block's identity: SHA-256 of the 96-byte
+// canonical encoding followed by the Seal's bytes. Without a seal it equals
+// [Header.SealHash]. It allocates nothing for a seal of up to MaxSealLen
+// bytes.
+func (h Header) Hash() Hash {
+	var buf [HeaderSize + MaxSealLen]byte
+	return sha256.Sum256(append(h.appendCanonical(buf[:0]), h.Seal...))
 }
 
 // headerJSON is the JSON form of a Header.

@@ -16,18 +16,21 @@ import (
 )
 
 // checksum is a toy engine that seals instantly but, unlike the fakes, can
-// tell a tampered block: its seal (the nonce) is the first 8 bytes of the
-// SHA-256 of the header with a zero nonce. It exists to run the suite on
-// something other than proof of work.
+// tell a tampered block: its proof (the nonce) is the first 8 bytes of the
+// seal hash of the header with a zero nonce, and it makes no Seal. It
+// exists to run the suite on something other than proof of work.
 type checksum struct{}
 
 func (checksum) seal(h blockchain.Header) uint64 {
 	h.Nonce = 0
-	sum := h.Hash()
+	sum := h.SealHash()
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
-func (checksum) Prepare(blockchain.ChainReader, *blockchain.Header) error { return nil }
+func (checksum) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
+	h.Seal = nil
+	return nil
+}
 
 func (c checksum) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	if err := ctx.Err(); err != nil {
@@ -42,6 +45,9 @@ func (c checksum) Verify(chain blockchain.ChainReader, b *blockchain.Block) erro
 	h := b.Header()
 	if _, ok := chain.HeaderAt(h.Height - 1); !ok {
 		return &blockchain.RuleError{Code: blockchain.ErrUnknownAncestor, Have: fmt.Sprint(h.Height), Want: "a known parent"}
+	}
+	if len(h.Seal) != 0 { // the nonce is the whole proof: any Seal is one it never made
+		return &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields, Have: fmt.Sprintf("a seal of %d bytes", len(h.Seal)), Want: "no seal"}
 	}
 	if want := c.seal(h); h.Nonce != want {
 		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal, Have: fmt.Sprint(h.Nonce), Want: fmt.Sprint(want)}

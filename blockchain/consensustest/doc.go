@@ -2,7 +2,8 @@
 // them, the way testing/fstest helps test file systems.
 //
 //   - [Run] is the conformance suite every [blockchain.Consensus] plugin
-//     should pass: sealed blocks verify, tampered ones do not, Seal stops
+//     should pass: sealed blocks verify, tampered ones do not (a changed
+//     seal included, which must also change the block's hash), Seal stops
 //     when its context is cancelled, Prepare is deterministic, and the
 //     engine is safe for concurrent use. Package pow runs it; so should
 //     yours.

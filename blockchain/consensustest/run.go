@@ -3,6 +3,7 @@ package consensustest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,6 +44,12 @@ type suite struct {
 //   - Seal returns a new block and leaves its input alone;
 //   - changing any header field of a sealed block, or any of its
 //     transactions, makes it fail Verify or [blockchain.Block.Validate];
+//   - changing a sealed block's Seal — a byte flipped, added or dropped,
+//     the seal removed, or a seal put on a block of an engine that makes
+//     none — gives a block with another hash, which Verify refuses with
+//     [blockchain.ErrInvalidSeal] or [blockchain.ErrBadConsensusFields];
+//   - a block's hash covers its seal, and its seal hash does not: a block
+//     identical but for its seal has the same seal hash and another hash;
 //   - Seal on a cancelled context returns ctx.Err() at once, and
 //     cancelling a Seal in progress (see [WithHardHeader]) makes it return
 //     ctx.Err() promptly;
@@ -67,6 +74,8 @@ func Run(t *testing.T, newEngine func(testing.TB) blockchain.Consensus, opts ...
 		{"SealLeavesInputAlone", s.sealLeavesInputAlone},
 		{"TamperedHeaderFails", s.tamperedHeaderFails},
 		{"TamperedTransactionsFail", s.tamperedTransactionsFail},
+		{"TamperedSealFails", s.tamperedSealFails},
+		{"HashCoversTheSeal", s.hashCoversTheSeal},
 		{"SealOnCancelledContext", s.sealOnCancelledContext},
 		{"CancelSealInProgress", s.cancelSealInProgress},
 		{"PrepareIsDeterministic", s.prepareIsDeterministic},
@@ -203,6 +212,88 @@ func (s *suite) checkTampers(t *testing.T, engine blockchain.Consensus, view blo
 			}
 		})
 	}
+}
+
+// sealTamper names one change to a sealed block's Seal. Not every change
+// applies to every engine: flipping a byte of an empty seal changes
+// nothing, so cannot fail. applies says when it does.
+type sealTamper struct {
+	name    string
+	applies func(seal []byte) bool
+	change  func(seal []byte) []byte // seal is the tamper's own copy
+}
+
+func hasSeal(seal []byte) bool     { return len(seal) > 0 }
+func hasNoSeal(seal []byte) bool   { return len(seal) == 0 }
+func hasTwoBytes(seal []byte) bool { return len(seal) > 1 } // else "last" is "first" or "all"
+
+// sealTampers are the changes TamperedSealFails tries. An engine that
+// makes a seal gets the first five, one that makes none the last two:
+// every engine gets some.
+var sealTampers = []sealTamper{
+	{"first seal byte flipped", hasSeal, func(s []byte) []byte { s[0] ^= 0x01; return s }},
+	{"last seal byte flipped", hasTwoBytes, func(s []byte) []byte { s[len(s)-1] ^= 0x80; return s }},
+	{"a byte appended to the seal", hasSeal, func(s []byte) []byte { return append(s, 0) }},
+	{"last seal byte dropped", hasTwoBytes, func(s []byte) []byte { return s[:len(s)-1] }},
+	{"seal dropped", hasSeal, func([]byte) []byte { return nil }},
+	{"one-byte seal added", hasNoSeal, func([]byte) []byte { return []byte{0} }},
+	{"signature-sized seal added", hasNoSeal, func([]byte) []byte { return make([]byte, 65) }},
+}
+
+// tamperedSealFails changes the seal of a validly sealed block. Each
+// change must give another block (another hash) that Verify refuses: a
+// seal is either exactly what the engine would make or it is wrong.
+func (s *suite) tamperedSealFails(t *testing.T, engine blockchain.Consensus) {
+	view, b := sealOne(t, engine)
+	require.NoError(t, engine.Verify(view, b))
+	seal := b.Header().Seal
+	ran := 0
+	for _, tc := range sealTampers {
+		if !tc.applies(seal) {
+			continue
+		}
+		ran++
+		t.Run(tc.name, func(t *testing.T) {
+			h := b.Header() // a copy, seal included
+			h.Seal = tc.change(h.Seal)
+			forged := blockchain.NewBlock(h, b.Transactions())
+			assert.NotEqual(t, b.Hash(), forged.Hash(), "a block with its seal changed is another block: it must have another hash")
+			assert.Equal(t, b.SealHash(), forged.SealHash(), "the seal hash leaves the seal out")
+
+			err := engine.Verify(view, forged)
+			require.Error(t, err, "Verify must refuse a block with its seal changed (%s)", tc.name)
+			var re *blockchain.RuleError
+			require.ErrorAs(t, err, &re, "rule failures must be *blockchain.RuleError, got %T: %v", err, err)
+			assert.True(t, re.Code == blockchain.ErrInvalidSeal || re.Code == blockchain.ErrBadConsensusFields,
+				"code: have %s, want %s or %s", re.Code, blockchain.ErrInvalidSeal, blockchain.ErrBadConsensusFields)
+		})
+	}
+	assert.Positive(t, ran, "no seal change applies to a seal of %d bytes", len(seal))
+}
+
+// hashCoversTheSeal checks the two hashes of a sealed block: the block hash
+// is its header's Hash, seal included, and the seal hash leaves the seal
+// out, so a block identical but for its seal shares the seal hash and not
+// the hash.
+func (s *suite) hashCoversTheSeal(t *testing.T, engine blockchain.Consensus) {
+	_, b := sealOne(t, engine)
+	h := b.Header()
+	assert.Equal(t, h.Hash(), b.Hash(), "the block hash is its header's Hash")
+	assert.Equal(t, h.SealHash(), b.SealHash(), "the seal hash is its header's SealHash")
+	if len(h.Seal) == 0 {
+		assert.Equal(t, b.SealHash(), b.Hash(), "without a seal the block hash is the seal hash")
+	}
+
+	twin := h
+	if len(h.Seal) == 0 {
+		twin.Seal = []byte{1}
+	} else {
+		twin.Seal = slices.Clone(h.Seal)
+		twin.Seal[len(twin.Seal)-1] ^= 0xff
+	}
+	other := blockchain.NewBlock(twin, b.Transactions())
+	assert.Equal(t, b.SealHash(), other.SealHash(), "a block identical but for its seal has the same seal hash")
+	assert.NotEqual(t, b.Hash(), other.Hash(), "a block identical but for its seal must not share the block's hash")
 }
 
 func (s *suite) sealOnCancelledContext(t *testing.T, engine blockchain.Consensus) {

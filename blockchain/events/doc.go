@@ -86,6 +86,12 @@
 //
 //	ID of a BlockMined = UUIDv5(Namespace, "BlockMined" ‖ 0x00 ‖ block hash ‖ Merkle root of its transactions)
 //
+// The block hash is blockchain.Block.Hash, which covers the whole header
+// and its seal (a proof-of-authority signature, say): the same block with
+// another seal is another block, and so another event. The Merkle root is
+// that of the transactions the event carries, which the block hash covers
+// only through the root the header claims.
+//
 // The key is what makes two events "the same": a rebroadcast's attempt is
 // in its key because each attempt is a new event; a dropped transaction's
 // reason is not, because a transaction is dropped once. Each type's

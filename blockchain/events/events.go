@@ -1,7 +1,6 @@
 package events
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
@@ -123,9 +122,12 @@ type TransactionRebroadcast struct {
 // block's ID. Two miners that seal the very same block (same transactions,
 // time and nonce, as deterministic test miners can) write one event: the
 // second append succeeds without writing, and the chain is the same either
-// way. The block hash is the hash of the header alone; a BlockMined whose
-// transactions do not match the header's Merkle root decodes fine and is
-// refused by the chain's rules (blockchain.ErrBadMerkleRoot), not here.
+// way. The block hash covers the whole header, seal included (see
+// blockchain.Header), so a block with a forged seal (a signature, in proof
+// of authority) is another event; it does not cover the transactions, only
+// the Merkle root the header claims. A BlockMined whose transactions do not
+// match that root decodes fine and is refused by the chain's rules
+// (blockchain.ErrBadMerkleRoot), not here.
 //
 // Compare two BlockMined values by Block.Hash(), not with ==, which
 // compares the pointers.
@@ -226,19 +228,13 @@ func (p TransactionRebroadcast) idKey() []byte {
 }
 
 func (p BlockMined) idKey() []byte {
-	// The block hash commits to the header only. The root of the
-	// transactions the event actually carries makes a block whose body was
-	// changed under a real header a different event, so it cannot take
-	// the real block's ID.
+	// The block hash commits to the header, seal included, but to the
+	// transactions only through the Merkle root the header claims. The
+	// root of the transactions the event actually carries makes a block
+	// whose body was changed under a real header a different event, so it
+	// cannot take the real block's ID.
 	h, root := p.Block.Hash(), p.Block.TxRoot()
-	key := append(h[:], root[:]...)
-	// The same goes for a seal outside the hash (a signature, in proof
-	// of authority): a forged one must not take the real block's ID.
-	if seal := p.Block.Header().Seal; len(seal) > 0 {
-		sum := sha256.Sum256(seal)
-		key = append(key, sum[:]...)
-	}
-	return key
+	return append(h[:], root[:]...)
 }
 
 func (p TransactionVerified) idKey() []byte {

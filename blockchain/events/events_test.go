@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -110,7 +111,9 @@ func TestGolden(t *testing.T) {
 			`{"v":1,"tx":` + txJSON + `,"attempt":2}`,
 		},
 		"BlockMined": {
-			"8e75ecd0-5c02-5b61-83f4-4e6c022db5b4", // UUIDv5 of "BlockMined" ‖ 0 ‖ block hash ‖ root of its transactions
+			// UUIDv5 of "BlockMined" ‖ 0 ‖ block hash ‖ root of its transactions; the block
+			// has no seal, so its hash is its seal hash (recomputed by blockchain/testdata/golden_seal.py)
+			"8e75ecd0-5c02-5b61-83f4-4e6c022db5b4",
 			`{"v":1,"height":1,"hash":"` + blockHash + `","block":"` + blockBase64 + `","minerId":"miner-1"}`,
 		},
 		"TransactionVerified": {
@@ -143,6 +146,67 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestGoldenSealedBlock pins the BlockMined of a block with a seal: block 1
+// of the fixtures, signed by proof-of-authority signer 0 of
+// examples/poa's tests. The seal, the block hash (which covers the seal),
+// the ID and the data were computed by blockchain/testdata/golden_seal.py
+// with Python's hashlib, uuid and cryptography packages.
+func TestGoldenSealedBlock(t *testing.T) {
+	const (
+		seal      = "00d72a71b7c741e74c39d35daf82cc395c72ac8fe32fe3e1d1f785392b0ecca0bf32dfca70c56d53f0793fa74121bff219d854975d656b0c386e560feb99408208"
+		blockHash = "df78793fe5a41166b56ef42f590209e191ea0e07d16e62f981bd01893f450f06"
+		id        = "6ea7abff-9681-5070-b611-6fb82a05fb83" // UUIDv5 of "BlockMined" ‖ 0 ‖ block hash ‖ root of its transactions
+		data      = `{"v":1,"height":1,"hash":"` + blockHash + `","block":"` +
+			"rI7Igk+MeRp5Qukxd+M7lrtVpemLAjM7PhOSF/AffQVYKSdTbe1fYcnKWTE90RSq/DXAeWDrmxKSSksUav9kvAAAAAEAAAAAAAAAAQAAAW9eZw8QAAAAAAAAAAAAAAAAAAAAAQAAADEBpKA9ZtjxXOC/0mmcG42BIgAAAAAAAAB9AAABb15m6+gAAAAFYWxpY2UAAAADYm9i" +
+			"AEEA1ypxt8dB50w5012vgsw5XHKsj+Mv4+HR94U5Kw7MoL8y38pwxW1T8Hk/p0Ehv/IZ2FSXXWVrDDhuVg/rmUCCCA==" + // the seal: its uint16 length, 65, and its bytes
+			`","minerId":"signer-0"}`
+	)
+	b1, _ := mineBlocks(t)
+	sealed := withSeal(t, b1, mustHex(t, seal))
+	require.Equal(t, b1.SealHash(), sealed.SealHash(), "precondition: the seal signs block 1's seal hash")
+	assert.Equal(t, blockHash, sealed.Hash().String(), "the block hash covers the seal")
+
+	p := events.BlockMined{Block: sealed, MinerID: "signer-0"}
+	ev := mustEncode(t, p)
+	assert.Equal(t, id, ev.ID.String(), "ID")
+	assert.Equal(t, data, string(ev.Data), "data")
+
+	got, err := events.Decode(eventlog.Event{ID: uuid.MustParse(id), Type: events.TypeBlockMined, Data: []byte(data)})
+	require.NoError(t, err, "decode the golden event")
+	require.IsType(t, events.BlockMined{}, got)
+	assert.Equal(t, sealed.Hash(), got.(events.BlockMined).Block.Hash())
+	assert.Equal(t, sealed.Header(), got.(events.BlockMined).Block.Header())
+
+	// The last seal byte changed: the block's bytes no longer have the
+	// hash the event names, and with that hash fixed too, not its ID.
+	forgedBlock := strings.Replace(data, "UCCCA==", "UCCCQ==", 1)
+	require.NotEqual(t, data, forgedBlock, "precondition of the edit")
+	_, err = events.Decode(eventlog.Event{ID: uuid.MustParse(id), Type: events.TypeBlockMined, Data: []byte(forgedBlock)})
+	assertSentinel(t, err, events.ErrMalformed)
+	forgedSeal := mustHex(t, seal)
+	forgedSeal[len(forgedSeal)-1] ^= 1
+	forged := withSeal(t, b1, forgedSeal)
+	forgedBoth := strings.Replace(forgedBlock, blockHash, forged.Hash().String(), 1)
+	_, err = events.Decode(eventlog.Event{ID: uuid.MustParse(id), Type: events.TypeBlockMined, Data: []byte(forgedBoth)})
+	assertSentinel(t, err, events.ErrIDMismatch)
+}
+
+// withSeal returns b with seal in its header.
+func withSeal(tb testing.TB, b *blockchain.Block, seal []byte) *blockchain.Block {
+	tb.Helper()
+	h := b.Header()
+	h.Seal = seal
+	return blockchain.NewBlock(h, b.Transactions())
+}
+
+// mustHex decodes hexadecimal digits or fails the test.
+func mustHex(tb testing.TB, s string) []byte {
+	tb.Helper()
+	b, err := hex.DecodeString(s)
+	require.NoError(tb, err)
+	return b
+}
+
 func TestIDs(t *testing.T) {
 	t.Run("same content, same ID", func(t *testing.T) {
 		first, again := samples(t), samples(t) // blocks mined twice, from scratch
@@ -160,6 +224,7 @@ func TestIDs(t *testing.T) {
 	})
 
 	b1, b2 := mineBlocks(t)
+	signed, forged := withSeal(t, b1, []byte{0, 1, 2, 3}), withSeal(t, b1, []byte{0, 1, 2, 4})
 	rejected := events.BlockRejected{BlockHash: b1.Hash(), Height: 1, Rule: blockchain.ErrBadMerkleRoot, Reason: "node 1's words"}
 	dropped := events.TransactionDropped{TxID: txAlice.ID(), Reason: "too old", Attempts: 3}
 	verified := events.TransactionVerified{TxID: txAlice.ID(), BlockHash: b1.Hash(), Height: 1}
@@ -182,6 +247,10 @@ func TestIDs(t *testing.T) {
 		{"TransactionRebroadcast, next attempt", events.TransactionRebroadcast{Tx: txAlice, Attempt: 1}, events.TransactionRebroadcast{Tx: txAlice, Attempt: 2}, false},
 		{"TransactionRebroadcast of another tx", events.TransactionRebroadcast{Tx: txAlice, Attempt: 1}, events.TransactionRebroadcast{Tx: txBob, Attempt: 1}, false},
 		{"BlockMined of another block", events.BlockMined{Block: b1, MinerID: "m"}, events.BlockMined{Block: b2, MinerID: "m"}, false},
+		{"BlockMined of the same block with a seal", events.BlockMined{Block: b1, MinerID: "m"}, events.BlockMined{Block: signed, MinerID: "m"}, false},
+		{"BlockMined of the same block with another seal", events.BlockMined{Block: signed, MinerID: "m"}, events.BlockMined{Block: forged, MinerID: "m"}, false},
+		{"BlockRejected of the same block with another seal", events.BlockRejected{BlockHash: signed.Hash(), Height: 1, Rule: blockchain.ErrInvalidSeal, Reason: "r"},
+			events.BlockRejected{BlockHash: forged.Hash(), Height: 1, Rule: blockchain.ErrInvalidSeal, Reason: "r"}, false},
 		{"TransactionVerified in another block", verified, events.TransactionVerified{TxID: txAlice.ID(), BlockHash: b2.Hash(), Height: 1}, false},
 		{"TransactionVerified of another tx", verified, events.TransactionVerified{TxID: txBob.ID(), BlockHash: b1.Hash(), Height: 1}, false},
 		{"TransactionDropped of another tx", dropped, events.TransactionDropped{TxID: txBob.ID(), Reason: "too old", Attempts: 3}, false},

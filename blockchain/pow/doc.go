@@ -1,8 +1,15 @@
 // Package pow is proof of work as a [blockchain.Consensus] engine: a block
-// is sealed when the SHA-256 hash of its header starts with at least
-// Header.Bits zero bits. Finding such a header takes about 2^Bits tries of
-// the nonce; checking one takes a single hash. That asymmetry lets any node
-// check, cheaply, that a miner spent real work on a block.
+// is sealed when its seal hash, the SHA-256 of the header's 96-byte
+// encoding ([blockchain.Header.SealHash]), starts with at least Header.Bits
+// zero bits. Finding such a header takes about 2^Bits tries of the nonce;
+// checking one takes a single hash. That asymmetry lets any node check,
+// cheaply, that a miner spent real work on a block.
+//
+// The nonce, inside the 96 bytes, is the whole proof: a proof-of-work
+// header has no Seal. So its block hash ([blockchain.Header.Hash], which
+// would cover a seal) is the very same hash, and shows the zero bits too.
+// A seal added to a mined block would leave the work valid but make another
+// block; Verify refuses it.
 //
 // # The steps
 //
@@ -14,8 +21,8 @@
 //     [Searcher]: hash, compare, next nonce. The first nonce found, or the
 //     cancellation of Seal's context, stops them all. If every nonce fails,
 //     the timestamp moves on by a millisecond and the search starts again.
-//  3. Verify recomputes the Bits the rules require and hashes the header
-//     once.
+//  3. Verify recomputes the Bits the rules require, checks that the Seal
+//     is empty, and hashes the header once.
 //
 // # Speed
 //
@@ -38,8 +45,10 @@
 //
 // Verify and Prepare return a [*blockchain.RuleError]:
 // [blockchain.ErrBadConsensusFields] when Bits are not what the rules
-// require, [blockchain.ErrInvalidSeal] when the hash has too few zero bits,
-// [blockchain.ErrUnknownAncestor] when retargeting needs a header the chain
-// view lacks. Seal returns ctx.Err() when cancelled. [New] returns an error
+// require or the header carries a Seal, [blockchain.ErrInvalidSeal] when
+// the seal hash has too few zero bits, [blockchain.ErrUnknownAncestor]
+// when retargeting needs a header the chain view lacks. Seal returns
+// ctx.Err() when cancelled, and refuses a block with a Seal as Verify
+// would. [New] returns an error
 // naming the first Config field that makes no sense.
 package pow

@@ -17,8 +17,8 @@ import (
 // Config configures an [Engine]. The zero Config is a fixed difficulty of
 // zero bits (every hash wins) on all cores; set Bits for anything else.
 type Config struct {
-	// Bits is the difficulty: how many leading zero bits a block hash
-	// needs. With retargeting it is the difficulty of the first epoch.
+	// Bits is the difficulty: how many leading zero bits a block's seal
+	// hash needs. With retargeting it is the difficulty of the first epoch.
 	// Each extra bit doubles the expected work: 16 bits take about 65 000
 	// hashes, 24 bits about 17 million. At most 256.
 	Bits uint32
@@ -48,8 +48,11 @@ type Config struct {
 }
 
 // An Engine is proof of work as a [blockchain.Consensus]: a block is
-// sealed when its hash has at least Header.Bits leading zero bits, which
-// takes on average 2^Bits tries of the nonce to find and one hash to check.
+// sealed when its seal hash ([blockchain.Header.SealHash]) has at least
+// Header.Bits leading zero bits, which takes on average 2^Bits tries of
+// the nonce to find and one hash to check. The nonce is the whole proof:
+// the header's Seal stays empty, so a block's hash equals its seal hash and
+// shows the zero bits too.
 //
 // An Engine is safe for concurrent use; its only state is a counter of
 // hashes tried.
@@ -103,13 +106,13 @@ func (e *Engine) Config() Config { return e.cfg }
 func (e *Engine) Hashes() uint64 { return e.hashes.Load() }
 
 // Prepare sets h.Bits to the difficulty the rules require at h.Height
-// (see [Engine.BitsAt]).
+// (see [Engine.BitsAt]) and clears h.Seal: proof of work makes none.
 func (e *Engine) Prepare(chain blockchain.ChainReader, h *blockchain.Header) error {
 	bits, err := e.BitsAt(chain, h.Height)
 	if err != nil {
 		return err
 	}
-	h.Bits = bits
+	h.Bits, h.Seal = bits, nil
 	return nil
 }
 
@@ -159,11 +162,23 @@ func (e *Engine) BitsAt(chain blockchain.ChainReader, height uint64) (uint32, er
 	return uint32(min(max(bits, int64(e.cfg.MinBits)), int64(e.cfg.MaxBits))), nil
 }
 
-// errHashAboveTarget is the engine's own reason for ErrInvalidSeal.
-var errHashAboveTarget = errors.New("block hash misses the target")
+// The engine's own reasons, carried in RuleError.Err.
+var (
+	// errHashAboveTarget is the reason for ErrInvalidSeal.
+	errHashAboveTarget = errors.New("seal hash misses the target")
+	// errUnwantedSeal is the reason for ErrBadConsensusFields when a
+	// header carries a Seal, which proof of work never makes.
+	errUnwantedSeal = errors.New("proof of work makes no seal")
+)
 
-// Verify checks that b's Bits are what [Engine.BitsAt] requires and that
-// its hash has that many leading zero bits. It costs one hash.
+// Verify checks that b's Bits are what [Engine.BitsAt] requires, that its
+// Seal is empty, and that its seal hash has Bits leading zero bits. It
+// costs one hash.
+//
+// The empty Seal matters: the nonce search covers the 96-byte header
+// only, so a seal added to a valid block would leave the proof of work
+// intact while giving the block another hash — another block, unless
+// Verify refuses it.
 func (e *Engine) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
 	h := b.Header()
 	want, err := e.BitsAt(chain, h.Height)
@@ -173,11 +188,14 @@ func (e *Engine) Verify(chain blockchain.ChainReader, b *blockchain.Block) error
 	if h.Bits != want {
 		return &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields, Have: fmt.Sprintf("bits %d", h.Bits), Want: fmt.Sprintf("bits %d", want)}
 	}
-	hash := b.Hash()
+	if err := checkNoSeal(h); err != nil {
+		return err
+	}
+	hash := b.SealHash()
 	if zeros := hash.LeadingZeroBits(); zeros < int(h.Bits) {
 		return &blockchain.RuleError{
 			Code: blockchain.ErrInvalidSeal,
-			Have: fmt.Sprintf("%d leading zero bits (%s)", zeros, hash.Short()),
+			Have: fmt.Sprintf("%d leading zero bits (seal hash %s)", zeros, hash.Short()),
 			Want: fmt.Sprintf("at least %d", h.Bits),
 			Err:  errHashAboveTarget,
 		}
@@ -185,13 +203,30 @@ func (e *Engine) Verify(chain blockchain.ChainReader, b *blockchain.Block) error
 	return nil
 }
 
-// Seal searches for a nonce that gives b's header at least Bits leading
+// checkNoSeal refuses a header with a Seal, with ErrBadConsensusFields.
+func checkNoSeal(h blockchain.Header) error {
+	if len(h.Seal) == 0 {
+		return nil
+	}
+	return &blockchain.RuleError{
+		Code: blockchain.ErrBadConsensusFields,
+		Have: fmt.Sprintf("a seal of %d bytes", len(h.Seal)),
+		Want: "no seal",
+		Err:  errUnwantedSeal,
+	}
+}
+
+// Seal searches for a nonce that gives b's seal hash at least Bits leading
 // zero bits and returns the sealed block. It splits the nonces
 // 0…MaxNonce into Workers equal ranges, one goroutine each, and stops
 // them all as soon as one finds a nonce or ctx is cancelled; cancelled, it
 // returns ctx.Err() in well under a millisecond. If no nonce in the whole
 // range works, it moves the timestamp on by one millisecond (a new header,
 // so new hashes) and searches again.
+//
+// A block whose header has a Seal is refused with the
+// [*blockchain.RuleError] Verify would return (ErrBadConsensusFields):
+// Prepare clears the seal, and no nonce could make Verify accept it.
 func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -199,6 +234,9 @@ func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Blo
 	h := b.Header()
 	if h.Bits > blockchain.HashSize*8 {
 		return nil, &blockchain.RuleError{Code: blockchain.ErrBadBits, Have: fmt.Sprint(h.Bits), Want: "at most 256"}
+	}
+	if err := checkNoSeal(h); err != nil {
+		return nil, err
 	}
 	for {
 		nonce, found, err := e.search(ctx, h)

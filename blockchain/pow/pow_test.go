@@ -125,9 +125,10 @@ func TestBitsAt(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
 
-			h := blockchain.Header{Height: tc.height}
+			h := blockchain.Header{Height: tc.height, Seal: []byte{1}}
 			require.NoError(t, e.Prepare(tc.view, &h))
 			assert.Equal(t, tc.want, h.Bits, "Prepare must set what BitsAt returns")
+			assert.Nil(t, h.Seal, "Prepare must clear the seal: proof of work makes none")
 		})
 	}
 }
@@ -161,18 +162,26 @@ func TestVerify(t *testing.T) {
 
 	// A nonce that misses the target: search for one, deterministically.
 	miss := sealed.Header()
-	for miss.Nonce++; miss.Hash().LeadingZeroBits() >= 12; miss.Nonce++ {
+	for miss.Nonce++; miss.SealHash().LeadingZeroBits() >= 12; miss.Nonce++ {
 	}
 	lowBits := sealed.Header()
 	lowBits.Bits = 11
+	// A seal added to a valid block: the nonce still meets the target,
+	// since the seal hash leaves the seal out, but the block hash is not
+	// the one the miner found.
+	withSeal := sealed.Header()
+	withSeal.Seal = []byte{0}
+	require.Equal(t, sealed.SealHash(), withSeal.SealHash(), "precondition: the seal hash still meets the target")
+	require.NotEqual(t, sealed.Hash(), withSeal.Hash(), "precondition: another block")
 
 	for _, tc := range []struct {
 		name string
 		h    blockchain.Header
 		want blockchain.ErrorCode
 	}{
-		{"hash misses the target", miss, blockchain.ErrInvalidSeal},
+		{"seal hash misses the target", miss, blockchain.ErrInvalidSeal},
 		{"bits not what the rules say", lowBits, blockchain.ErrBadConsensusFields},
+		{"a seal proof of work never makes", withSeal, blockchain.ErrBadConsensusFields},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := e.Verify(view, blockchain.NewBlock(tc.h, nil))
@@ -186,6 +195,23 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// Seal refuses a block that already carries a seal, with the error Verify
+// would give it, rather than spend work on a block no node would accept.
+func TestSealRefusesASeal(t *testing.T) {
+	e := mustNew(t, Config{Bits: 8, Workers: 1})
+	h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h.Bits = 8
+	h.Seal = []byte{1, 2, 3}
+	out, err := e.Seal(context.Background(), blockchain.NewBlock(h, nil))
+	assert.Nil(t, out)
+	assert.ErrorIs(t, err, blockchain.ErrBadConsensusFields)
+	var re *blockchain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "a seal of 3 bytes", re.Have)
+	assert.Equal(t, "no seal", re.Want)
+	assert.Zero(t, e.Hashes(), "no nonce tried")
+}
+
 func TestSearcherHashesLikeSHA256(t *testing.T) {
 	require.True(t, FastPath(), "the midstate path should work with this Go's crypto/sha256")
 	headers := []blockchain.Header{
@@ -193,6 +219,7 @@ func TestSearcherHashesLikeSHA256(t *testing.T) {
 		blockchain.Genesis().Header(),
 		{Version: 1, Height: 1 << 40, PrevHash: blockchain.Hash{0: 0xff, 31: 1}, MerkleRoot: blockchain.Hash{7: 7},
 			Timestamp: time.Date(2030, 5, 6, 7, 8, 9, 10e6, time.UTC), Bits: 20},
+		{Version: 1, Height: 3, Bits: 4, Seal: []byte{9, 9, 9}}, // a Searcher hashes the 96 bytes only
 	}
 	for _, h := range headers {
 		for _, fast := range []bool{true, false} {
@@ -200,7 +227,7 @@ func TestSearcherHashesLikeSHA256(t *testing.T) {
 			for _, nonce := range []uint64{0, 1, 255, 1 << 32, ^uint64(0)} {
 				want := h
 				want.Nonce = nonce
-				assert.Equal(t, want.Hash(), s.Hash(nonce), "fast=%v nonce=%d", fast, nonce)
+				assert.Equal(t, want.SealHash(), s.SealHash(nonce), "fast=%v nonce=%d", fast, nonce)
 			}
 		}
 	}
@@ -213,7 +240,7 @@ func TestSearchFindsTheFirstNonce(t *testing.T) {
 	var want uint64
 	for ; ; want++ {
 		h.Nonce = want
-		if h.Hash().LeadingZeroBits() >= 10 {
+		if h.SealHash().LeadingZeroBits() >= 10 {
 			break
 		}
 	}
@@ -242,7 +269,7 @@ func TestSealMovesTimestampWhenNoncesRunOut(t *testing.T) {
 	for !found {
 		for n := uint64(0); n <= maxNonce && !found; n++ {
 			want.Nonce = n
-			found = want.Hash().LeadingZeroBits() >= bits
+			found = want.SealHash().LeadingZeroBits() >= bits
 		}
 		if !found {
 			want.Timestamp = want.Timestamp.Add(time.Millisecond)

@@ -39,7 +39,8 @@ type digestState interface {
 	Reset()
 }
 
-// A Searcher tries nonces for one header, looking for a block hash with
+// A Searcher tries nonces for one header, looking for a seal hash
+// ([blockchain.Header.SealHash], the SHA-256 of the 96-byte encoding) with
 // at least header.Bits leading zero bits. It is the hashing loop of proof
 // of work and nothing else: synchronous, no goroutines, cancellable through
 // its context, and free of allocations per hash.
@@ -71,9 +72,10 @@ type Searcher struct {
 	count  *atomic.Uint64
 }
 
-// NewSearcher prepares a search over h's nonces. If hashes is not nil the
-// Searcher adds to it, every 1024 nonces, the number it has tried:
-// a live counter for a hash-rate display.
+// NewSearcher prepares a search over h's nonces. It reads the 96-byte
+// canonical encoding only, so h.Seal plays no part: the search is for the
+// seal hash. If hashes is not nil the Searcher adds to it, every 1024
+// nonces, the number it has tried: a live counter for a hash-rate display.
 func NewSearcher(h blockchain.Header, hashes *atomic.Uint64) *Searcher {
 	return newSearcher(h, hashes, FastPath())
 }
@@ -99,8 +101,10 @@ func fillTail(tail *[64]byte, last []byte) {
 	binary.BigEndian.PutUint64(tail[56:], blockchain.HeaderSize*8)
 }
 
-// Hash returns the block hash the header would have with this nonce.
-func (s *Searcher) Hash(nonce uint64) blockchain.Hash {
+// SealHash returns the seal hash the header would have with this nonce;
+// for a header without a Seal, as proof of work makes them, it is also
+// the block hash.
+func (s *Searcher) SealHash(nonce uint64) blockchain.Hash {
 	if !s.fast {
 		return s.slowHash(nonce)
 	}
@@ -128,7 +132,7 @@ func (s *Searcher) slowHash(nonce uint64) blockchain.Hash {
 }
 
 // Search tries every nonce from first to last, both included, in order, and
-// returns the first whose hash has at least Bits leading zero bits. found
+// returns the first whose seal hash has at least Bits leading zero bits. found
 // is false if none has. If ctx is cancelled it returns ctx.Err() within
 // 1024 nonces (well under a millisecond).
 func (s *Searcher) Search(ctx context.Context, first, last uint64) (nonce uint64, found bool, err error) {

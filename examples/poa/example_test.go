@@ -27,9 +27,15 @@ func Example() {
 	}
 	fmt.Println("turn at height 1:", verifier.Turn(1), "at height 2:", verifier.Turn(2))
 	fmt.Println("seal:", len(sealed.Header().Seal), "bytes, signer", sealed.Header().Seal[0])
+	// Alice signed the seal hash, which leaves the seal out; the block
+	// hash, its name, covers the seal.
+	fmt.Println("signed the seal hash of the unsealed block:", sealed.SealHash() == blockchain.NewBlock(h, nil).SealHash())
+	fmt.Println("block hash is the seal hash:", sealed.Hash() == sealed.SealHash())
 	fmt.Println("verify:", verifier.Verify(parent, sealed))
 	// Output:
 	// turn at height 1: 0 at height 2: 1
 	// seal: 65 bytes, signer 0
+	// signed the seal hash of the unsealed block: true
+	// block hash is the seal hash: false
 	// verify: <nil>
 }

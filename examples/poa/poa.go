@@ -11,16 +11,38 @@
 //     nonce, so it sets both to zero (and Verify insists on it, or a
 //     sealed block could be re-numbered at will).
 //  3. Seal does the work and returns a new block. Here the work is one
-//     signature over the block hash, kept in the header's Seal: the byte
-//     of the signer's index, then the 64-byte signature. The Seal lies
-//     outside the hash, which is what lets it sign the hash. A signer
-//     whose turn it is not waits until ctx is cancelled — until the
-//     rightful signer's block arrives and the miner moves on.
+//     signature over the block's seal hash ([blockchain.Block.SealHash]:
+//     the hash of the header without its Seal), kept in the header's
+//     Seal: the byte of the signer's index, then the 64-byte signature.
+//     The seal must lie outside what it signs — a signature cannot sign
+//     itself. The block hash ([blockchain.Block.Hash]), the block's name,
+//     covers the seal as well, so a PrevHash link or a BlockMined event
+//     pins this very signature. A signer whose turn it is not waits until
+//     ctx is cancelled — until the rightful signer's block arrives and the
+//     miner moves on.
 //  4. Verify checks cheaply what Seal did: the fields Prepare sets, the
 //     turn, and the signature.
 //
 // Then run blockchain/consensustest.Run on your engine (poa_test.go does)
 // and select it with -consensus poa in devnet and the miner.
+//
+// # What exactly is signed
+//
+// Not the bare seal hash, but a fixed tag followed by it:
+//
+//	"eventchain/poa-seal/v1" ‖ 0x00 ‖ SealHash   (23 + 32 bytes)
+//
+// This is domain separation. A signer's ed25519 key may one day sign other
+// things too — transactions, say — and a signature says only "this key
+// signed these bytes", not what the bytes meant. Without the tag, bytes the
+// key signed for another purpose that are, or can be made to be, a
+// header's seal hash would make a valid seal, and a seal would be a valid
+// signature over whatever else those bytes can mean. With a tag that no
+// other use of the key starts with, a seal signature can only ever be read
+// as a seal, and a signature made for anything else never verifies as one.
+// The "v1" leaves room for a new seal format under a new tag; the zero byte
+// ends the tag, so a longer tag that starts with the same letters
+// (".../v10", say) still gives different bytes.
 //
 // The trade-off against proof of work: no hashing, blocks as fast as the
 // signers like, but only the listed signers can make blocks, and if the
@@ -35,6 +57,20 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 )
+
+// sealTag starts every message a signer signs for a seal: see "What
+// exactly is signed" in the package documentation.
+const sealTag = "eventchain/poa-seal/v1\x00"
+
+// sealLen is the length of a seal: the signer's index, then the signature.
+const sealLen = 1 + ed25519.SignatureSize
+
+// sealMessage returns what the signer signs for the block: sealTag followed
+// by the block's seal hash.
+func sealMessage(b *blockchain.Block) []byte {
+	sh := b.SealHash()
+	return append([]byte(sealTag), sh[:]...)
+}
 
 // An Engine checks, and with a key seals, proof-of-authority blocks.
 // It is safe for concurrent use.
@@ -80,7 +116,8 @@ func (e *Engine) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
 }
 
 // Seal signs b if it is this engine's turn at b's height, and otherwise
-// waits until ctx is done.
+// waits until ctx is done. The signature is over sealTag and b's seal hash,
+// so any seal b already has plays no part in it and is replaced.
 func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -90,8 +127,7 @@ func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Blo
 		<-ctx.Done() // the block of the signer whose turn it is will change the tip, and cancel us
 		return nil, ctx.Err()
 	}
-	hash := b.Hash()
-	h.Seal = append([]byte{byte(e.me)}, ed25519.Sign(e.key, hash[:])...)
+	h.Seal = append([]byte{byte(e.me)}, ed25519.Sign(e.key, sealMessage(b))...)
 	return b.WithHeader(h), nil
 }
 
@@ -99,7 +135,9 @@ func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Blo
 var errBadSignature = errors.New("signature does not verify")
 
 // Verify checks that Bits and Nonce are zero, and that the seal is the
-// signature of the signer whose turn it is, over the block hash.
+// index and signature of the signer whose turn it is, over sealTag and the
+// block's seal hash. Any other seal — a byte changed, added or dropped, no
+// seal at all — is refused with [blockchain.ErrInvalidSeal].
 func (e *Engine) Verify(_ blockchain.ChainReader, b *blockchain.Block) error {
 	h := b.Header()
 	if h.Bits != 0 || h.Nonce != 0 {
@@ -107,12 +145,15 @@ func (e *Engine) Verify(_ blockchain.ChainReader, b *blockchain.Block) error {
 			Have: fmt.Sprintf("bits %d, nonce %d", h.Bits, h.Nonce), Want: "bits 0, nonce 0"}
 	}
 	turn := e.Turn(h.Height)
-	if len(h.Seal) != 1+ed25519.SignatureSize || int(h.Seal[0]) != turn {
+	if len(h.Seal) != sealLen {
 		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal,
-			Have: fmt.Sprintf("a seal of %d bytes", len(h.Seal)), Want: fmt.Sprintf("signer %d's signature", turn)}
+			Have: fmt.Sprintf("a seal of %d bytes", len(h.Seal)), Want: fmt.Sprintf("%d bytes: signer %d's index and signature", sealLen, turn)}
 	}
-	hash := b.Hash()
-	if !ed25519.Verify(e.signers[turn], hash[:], h.Seal[1:]) {
+	if signer := int(h.Seal[0]); signer != turn {
+		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal,
+			Have: fmt.Sprintf("a seal by signer %d", signer), Want: fmt.Sprintf("signer %d's", turn)}
+	}
+	if !ed25519.Verify(e.signers[turn], sealMessage(b), h.Seal[1:]) {
 		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal,
 			Have: "a signature that does not verify", Want: fmt.Sprintf("signer %d's signature", turn), Err: errBadSignature}
 	}

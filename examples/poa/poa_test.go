@@ -3,6 +3,7 @@ package poa_test
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"fmt"
 	"testing"
 	"time"
@@ -65,9 +66,8 @@ func TestTurns(t *testing.T) {
 
 		// Another signer's key over the same header is refused.
 		other := (turn + 1) % 3
-		hash := sealed.Hash()
 		forged := sealed.Header()
-		forged.Seal = append([]byte{byte(turn)}, ed25519.Sign(priv[other], hash[:])...)
+		forged.Seal = append([]byte{byte(turn)}, ed25519.Sign(priv[other], sealMessage(sealed))...)
 		assert.ErrorIs(t, verifier.Verify(chain, blockchain.NewBlock(forged, nil)), blockchain.ErrInvalidSeal, "height %d, signed by %d", height, other)
 		forged.Seal[0] = byte(other)
 		assert.ErrorIs(t, verifier.Verify(chain, blockchain.NewBlock(forged, nil)), blockchain.ErrInvalidSeal, "height %d, out of turn", height)
@@ -93,6 +93,80 @@ func TestSealWaitsForItsTurn(t *testing.T) {
 	cancel2()
 	_, err = verifyOnly.Seal(ctx2, blockchain.NewBlock(h, nil))
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// sealMessage is what a signer signs for b, as the package documentation
+// lays it out: the tag, a zero byte, the seal hash.
+func sealMessage(b *blockchain.Block) []byte {
+	sh := b.SealHash()
+	return append([]byte("eventchain/poa-seal/v1\x00"), sh[:]...)
+}
+
+// TestGoldenSeal seals block 1 of blockchain/events' fixtures with signer
+// 0's key and checks the seal and the hashes against
+// blockchain/testdata/golden_seal.py, which signs with Python's
+// cryptography package: it pins the signed message, tag included, and the
+// block hash that covers the seal.
+func TestGoldenSeal(t *testing.T) {
+	const (
+		publicKey = "ec7c2244614f04f02b9898090b5b5ff57fd50b37611ab4bcb7c7081bc5451791"
+		sealHash  = "09e4a35af47114869598f305703380ac851b94372536363dd8bebe5f1f2e385b"
+		seal      = "00d72a71b7c741e74c39d35daf82cc395c72ac8fe32fe3e1d1f785392b0ecca0bf32dfca70c56d53f0793fa74121bff219d854975d656b0c386e560feb99408208"
+		blockHash = "df78793fe5a41166b56ef42f590209e191ea0e07d16e62f981bd01893f450f06"
+	)
+	priv, pub := keys(1)
+	require.Equal(t, publicKey, hex.EncodeToString(pub[0]), "precondition: signer 0's key")
+	e := mustNew(t, pub, priv[0])
+
+	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	txs := []blockchain.Transaction{consensustest.Transfer("alice pays bob", "alice", "bob", 125)}
+	h := blockchain.NextHeader(view.Tip(), txs, view.Tip().Timestamp.Add(consensustest.BlockInterval))
+	require.NoError(t, e.Prepare(view, &h))
+	unsealed := blockchain.NewBlock(h, txs)
+	require.Equal(t, sealHash, unsealed.SealHash().String(), "precondition: block 1 of the events fixtures")
+
+	sealed, err := e.Seal(context.Background(), unsealed)
+	require.NoError(t, err)
+	assert.Equal(t, seal, hex.EncodeToString(sealed.Header().Seal), "seal: signer index, then the signature of the tagged seal hash")
+	assert.Equal(t, sealHash, sealed.SealHash().String(), "sealing leaves the seal hash alone")
+	assert.Equal(t, blockHash, sealed.Hash().String(), "the block hash covers the seal")
+	assert.NoError(t, e.Verify(view, sealed))
+}
+
+// TestSealIsDomainSeparated: a signature by the right signer over the
+// right seal hash is still refused if it was not made as a seal — without
+// the tag. A signature the key made for any other purpose can never pass
+// for a seal.
+func TestSealIsDomainSeparated(t *testing.T) {
+	priv, pub := keys(1)
+	e := mustNew(t, pub, priv[0])
+	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	h := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+	require.NoError(t, e.Prepare(view, &h))
+	b := blockchain.NewBlock(h, nil)
+	sh := b.SealHash()
+
+	for _, tc := range []struct {
+		name    string
+		message []byte
+		want    error
+	}{
+		{"the tagged seal hash", sealMessage(b), nil},
+		{"the bare seal hash", sh[:], blockchain.ErrInvalidSeal},
+		{"another tag", append([]byte("eventchain/tx/v1\x00"), sh[:]...), blockchain.ErrInvalidSeal},
+		{"the tag without its zero byte", append([]byte("eventchain/poa-seal/v1"), sh[:]...), blockchain.ErrInvalidSeal},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			signed := h
+			signed.Seal = append([]byte{0}, ed25519.Sign(priv[0], tc.message)...)
+			err := e.Verify(view, blockchain.NewBlock(signed, nil))
+			if tc.want == nil {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, tc.want)
+		})
+	}
 }
 
 func TestNewRejects(t *testing.T) {
