@@ -165,7 +165,7 @@ func TestPoisonedLog(t *testing.T) {
 	view = append(view, b1.Header())
 
 	badPoW := sealOn(t, engine, view, []blockchain.Transaction{tx2}, func(h *blockchain.Header) {
-		for h.Nonce++; h.Hash().LeadingZeroBits() >= int(h.Bits); h.Nonce++ {
+		for h.Nonce++; h.SealHash().LeadingZeroBits() >= int(h.Bits); h.Nonce++ {
 		}
 	})
 	wrongPrev := sealOn(t, engine, blockchain.HeaderList{blockchain.Genesis().Header()}, []blockchain.Transaction{tx2}, nil) // height 1 again

@@ -17,7 +17,6 @@ import (
 
 	"github.com/eventchain/eventchain/audit"
 	"github.com/eventchain/eventchain/examples/internal/app"
-	"github.com/eventchain/eventchain/node"
 )
 
 func main() { app.Main("auditor", run) }
@@ -51,15 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer log.Close()
-	n, err := node.New(node.Config{Log: log, Engine: engine, Logger: logger})
+	p, a, err := app.NewAuditor(app.NodeConfig{Log: log, Engine: engine, Logger: logger}, policy)
 	if err != nil {
-		return err
-	}
-	a, err := audit.New(audit.Config{Node: n, Log: log, Policy: policy, Logger: logger})
-	if err != nil {
-		return app.UsageError{Err: err}
-	}
-	if err := n.Restore(ctx, node.RestoreVerify); err != nil {
 		return err
 	}
 	g, gctx := errgroup.WithContext(ctx)
@@ -78,7 +70,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return app.Serve(gctx, *metricsAddr, metrics.Handler(), func(addr net.Addr) { fmt.Fprintf(stdout, "auditor: metrics on http://%s/metrics\n", addr) })
 		})
 	}
-	g.Go(func() error { return n.Follow(gctx) })
-	g.Go(func() error { return a.Run(gctx) })
+	g.Go(func() error { return p.Run(gctx) })
 	return app.Stopped(ctx, g.Wait())
 }

@@ -20,8 +20,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/examples/internal/app"
-	"github.com/eventchain/eventchain/examples/internal/bank"
-	"github.com/eventchain/eventchain/node"
 )
 
 func main() { app.Main("bank", run) }
@@ -52,17 +50,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	n, err := node.New(node.Config{Log: log, Engine: engine, Window: 1000, Logger: logger})
-	if err != nil {
-		return err
-	}
-	b, err := bank.New(bank.Config{Node: n, Log: log, Logger: logger})
+	p, b, err := app.NewBank(app.NodeConfig{Log: log, Engine: engine, Window: 1000, Logger: logger})
 	if err != nil {
 		return err
 	}
 	metrics := app.NewMetrics()
-	metrics.Gauge("eventchain_height", "Height of the bank's chain.", func() float64 { return float64(n.Chain().Height()) })
-	metrics.Gauge("eventchain_pool_size", "Pending transactions in the bank's pool.", func() float64 { return float64(n.Pool().Len()) })
+	metrics.Node(p.Node, "bank's")
 	metrics.MustRegister(requestsCollector{b})
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", metrics.Handler())
@@ -72,14 +65,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g.Go(func() error {
 		return app.Serve(gctx, *addr, mux, func(a net.Addr) { fmt.Fprintf(stdout, "bank: listening on http://%s\n", a) })
 	})
-	g.Go(func() error {
-		if err := n.Restore(gctx, node.RestoreVerify); err != nil {
-			return err
-		}
-		b.SetReady(true)
-		logger.Info("ready", "height", n.Chain().Height(), "pending", n.Pool().Len())
-		return n.Follow(gctx)
-	})
-	g.Go(func() error { return b.Run(gctx) })
+	g.Go(func() error { return p.Run(gctx) })
 	return app.Stopped(ctx, g.Wait())
 }

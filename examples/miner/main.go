@@ -62,15 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer log.Close()
 
-	n, err := node.New(node.Config{Log: log, Engine: engine, Policy: policy, Window: 100, Logger: logger})
+	p, m, err := app.NewMiner(app.NodeConfig{Log: log, Engine: engine, Policy: policy, Window: 100, Restore: mode, Logger: logger}, *id)
 	if err != nil {
-		return app.UsageError{Err: err}
-	}
-	m, err := miner.New(miner.Config{Node: n, ID: *id, Engine: engine, Logger: logger})
-	if err != nil {
-		return app.UsageError{Err: err}
-	}
-	if err := n.Restore(ctx, mode); err != nil {
 		return err
 	}
 
@@ -81,14 +74,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		metrics.Counter("eventchain_miner_blocks_won_total", "Blocks this miner appended.", func() float64 { return float64(m.Stats().BlocksWon) })
 		metrics.Counter("eventchain_miner_blocks_lost_total", "Sealed blocks that lost the race.", func() float64 { return float64(m.Stats().BlocksLost) })
 		metrics.Counter("eventchain_miner_seal_seconds_total", "Time spent sealing.", func() float64 { return m.Stats().SealTime.Seconds() })
-		metrics.Gauge("eventchain_height", "Height of the miner's chain.", func() float64 { return float64(n.Chain().Height()) })
-		metrics.Gauge("eventchain_pool_size", "Pending transactions in the miner's pool.", func() float64 { return float64(n.Pool().Len()) })
+		metrics.Node(p.Node, "miner's")
 		g.Go(func() error {
 			return app.Serve(gctx, *metricsAddr, metrics.Handler(), func(a net.Addr) { fmt.Fprintf(stdout, "miner: metrics on http://%s/metrics\n", a) })
 		})
 	}
-	g.Go(func() error { return n.Follow(gctx) })
-	g.Go(func() error { return m.Run(gctx) })
+	g.Go(func() error { return p.Run(gctx) })
 	g.Go(func() error { return reportHashRate(gctx, m, 5*time.Second, logger) })
 	return app.Stopped(ctx, g.Wait())
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/examples/poa"
+	"github.com/eventchain/eventchain/node"
 )
 
 // EnvPrefix starts the environment variable that stands in for a flag:
@@ -219,6 +220,13 @@ func (m Metrics) Counter(name, help string, f func() float64) {
 	m.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
 }
 
+// Node registers the gauges every app has for its node: the chain's
+// height and the pool's size; whose names the app in their help text.
+func (m Metrics) Node(n *node.Node, whose string) {
+	m.Gauge("eventchain_height", "Height of the "+whose+" chain.", func() float64 { return float64(n.Chain().Height()) })
+	m.Gauge("eventchain_pool_size", "Pending transactions in the "+whose+" pool.", func() float64 { return float64(n.Pool().Len()) })
+}
+
 // Handler serves the registry in Prometheus's text format.
 func (m Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
@@ -268,11 +276,17 @@ type Consensus struct {
 	PoASigners string // poa: the signers' public keys, hex, comma-separated, in turn order
 }
 
+// RegisterKind defines -consensus and -difficulty on fs: the flags of an
+// app that makes its own proof-of-authority keys (devnet).
+func (c *Consensus) RegisterKind(fs *flag.FlagSet) {
+	fs.StringVar(&c.Kind, "consensus", "pow", "consensus engine: pow (proof of work) or poa (proof of authority)")
+	fs.UintVar(&c.Difficulty, "difficulty", 18, "pow: leading zero bits a block hash needs (the same for every app)")
+}
+
 // Register defines -consensus, -difficulty and -poa-signers on fs, and
 // -poa-key too if signs is true (for a miner).
 func (c *Consensus) Register(fs *flag.FlagSet, signs bool) {
-	fs.StringVar(&c.Kind, "consensus", "pow", "consensus engine: pow (proof of work) or poa (proof of authority)")
-	fs.UintVar(&c.Difficulty, "difficulty", 18, "pow: leading zero bits a block hash needs (the same for every app)")
+	c.RegisterKind(fs)
 	fs.StringVar(&c.PoASigners, "poa-signers", "", "poa: the signers' ed25519 public keys in hex, comma-separated, in turn order")
 	if signs {
 		fs.StringVar(&c.PoAKey, "poa-key", "", "poa: this miner's ed25519 seed in hex (32 bytes)")
@@ -281,15 +295,9 @@ func (c *Consensus) Register(fs *flag.FlagSet, signs bool) {
 
 // Engine returns the engine the flags choose; workers is pow's.
 func (c Consensus) Engine(workers int) (blockchain.Consensus, error) {
-	switch c.Kind {
-	case "pow":
-		e, err := pow.New(pow.Config{Bits: uint32(c.Difficulty), Workers: workers})
-		if err != nil {
-			return nil, UsageError{err}
-		}
-		return e, nil
-	case "poa":
-		var signers []ed25519.PublicKey
+	var signers []ed25519.PublicKey
+	var key ed25519.PrivateKey
+	if c.Kind == "poa" {
 		for i, s := range strings.Split(c.PoASigners, ",") {
 			k, err := hex.DecodeString(strings.TrimSpace(s))
 			if err != nil || len(k) != ed25519.PublicKeySize {
@@ -297,7 +305,6 @@ func (c Consensus) Engine(workers int) (blockchain.Consensus, error) {
 			}
 			signers = append(signers, ed25519.PublicKey(k))
 		}
-		var key ed25519.PrivateKey
 		if c.PoAKey != "" {
 			seed, err := hex.DecodeString(c.PoAKey)
 			if err != nil || len(seed) != ed25519.SeedSize {
@@ -305,6 +312,25 @@ func (c Consensus) Engine(workers int) (blockchain.Consensus, error) {
 			}
 			key = ed25519.NewKeyFromSeed(seed)
 		}
+	}
+	return c.EngineWith(workers, signers, key)
+}
+
+// EngineWith returns the engine c.Kind names with the keys given rather
+// than parsed from the flags: proof of work at c.Difficulty with workers,
+// or proof of authority by signers, signing with key (nil: verify only).
+func (c Consensus) EngineWith(workers int, signers []ed25519.PublicKey, key ed25519.PrivateKey) (blockchain.Consensus, error) {
+	switch c.Kind {
+	case "pow":
+		if c.Difficulty > 64 {
+			return nil, Usagef("-difficulty: have %d, want ≤ 64", c.Difficulty)
+		}
+		e, err := pow.New(pow.Config{Bits: uint32(c.Difficulty), Workers: workers})
+		if err != nil {
+			return nil, UsageError{err}
+		}
+		return e, nil
+	case "poa":
 		e, err := poa.New(signers, key)
 		if err != nil {
 			return nil, UsageError{err}
@@ -312,4 +338,13 @@ func (c Consensus) Engine(workers int) (blockchain.Consensus, error) {
 		return e, nil
 	}
 	return nil, Usagef("-consensus: have %q, want pow or poa", c.Kind)
+}
+
+// String says which engine c names, for a start-up line: "proof of work
+// at 18 bits" or "proof of authority".
+func (c Consensus) String() string {
+	if c.Kind == "poa" {
+		return "proof of authority"
+	}
+	return fmt.Sprintf("proof of work at %d bits", c.Difficulty)
 }

@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/audit"
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/examples/internal/bank"
+	"github.com/eventchain/eventchain/miner"
+	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/pool"
+)
+
+// NodeConfig is what every participant's node is made from.
+type NodeConfig struct {
+	Log     eventlog.Log
+	Engine  blockchain.Consensus
+	Policy  pool.Policy      // zero: pool.DefaultPolicy()
+	Window  int              // blocks kept whole in memory; 0: all
+	Restore node.RestoreMode // how Run restores the node
+	Logger  *slog.Logger
+}
+
+// A Participant is one node of the network and the work done on it: a
+// bank, a miner or an auditor. The separate apps run one each; devnet
+// runs them all in one process.
+type Participant struct {
+	// Node is the participant's own node, for status lines and metrics.
+	Node    *node.Node
+	restore node.RestoreMode
+	work    func(ctx context.Context) error // runs once the node is restored
+	ready   func()                          // called once the node is restored
+}
+
+// newParticipant makes the node; it sets a nil cfg.Logger to one that
+// discards.
+func newParticipant(cfg *NodeConfig) (Participant, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	n, err := node.New(node.Config{Log: cfg.Log, Engine: cfg.Engine, Policy: cfg.Policy, Window: cfg.Window, Logger: cfg.Logger})
+	if err != nil {
+		return Participant{}, err
+	}
+	return Participant{Node: n, restore: cfg.Restore}, nil
+}
+
+// Run restores the node from the log, then follows the log and does the
+// participant's work until ctx ends or either fails.
+func (p Participant) Run(ctx context.Context) error {
+	if err := p.Node.Restore(ctx, p.restore); err != nil {
+		return err
+	}
+	if p.ready != nil {
+		p.ready()
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return p.Node.Follow(ctx) })
+	g.Go(func() error { return p.work(ctx) })
+	return g.Wait()
+}
+
+// NewBank returns the bank's participant and its HTTP API, which answers
+// 503 at /readyz until Run has restored the node.
+func NewBank(cfg NodeConfig) (Participant, *bank.Bank, error) {
+	p, err := newParticipant(&cfg)
+	if err != nil {
+		return Participant{}, nil, err
+	}
+	b, err := bank.New(bank.Config{Node: p.Node, Log: cfg.Log, Logger: cfg.Logger})
+	if err != nil {
+		return Participant{}, nil, err
+	}
+	p.work = b.Run
+	p.ready = func() {
+		b.SetReady(true)
+		cfg.Logger.Info("ready", "height", p.Node.Chain().Height(), "pending", p.Node.Pool().Len())
+	}
+	return p, b, nil
+}
+
+// NewMiner returns a miner's participant, publishing as id.
+func NewMiner(cfg NodeConfig, id string) (Participant, *miner.Miner, error) {
+	p, err := newParticipant(&cfg)
+	if err != nil {
+		return Participant{}, nil, err
+	}
+	m, err := miner.New(miner.Config{Node: p.Node, ID: id, Logger: cfg.Logger})
+	if err != nil {
+		return Participant{}, nil, UsageError{err}
+	}
+	p.work = m.Run
+	return p, m, nil
+}
+
+// NewAuditor returns an auditor's participant, with policy.
+func NewAuditor(cfg NodeConfig, policy audit.Policy) (Participant, *audit.Auditor, error) {
+	p, err := newParticipant(&cfg)
+	if err != nil {
+		return Participant{}, nil, err
+	}
+	a, err := audit.New(audit.Config{Node: p.Node, Log: cfg.Log, Policy: policy, Logger: cfg.Logger})
+	if err != nil {
+		return Participant{}, nil, UsageError{err}
+	}
+	p.work = a.Run
+	return p, a, nil
+}
