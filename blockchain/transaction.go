@@ -264,47 +264,66 @@ type TxRule struct {
 	Check func(tx Transaction) error // nil if the transaction keeps the rule
 }
 
-// The transaction sanity rules. The first four are the original project's
-// specification objects; the rest bound what a transaction may hold.
-var (
-	// RuleHasID: the ID is not the zero UUID.
-	RuleHasID = TxRule{"has-id", func(tx Transaction) error {
+// The transaction sanity rules, each made by a constructor as the chain
+// rules are ([RuleLinksToTip] and the others): a rule is a value nobody
+// can change behind the pool's back. Amount, sender, receiver and
+// not-to-self are the original project's specification objects; the rest
+// bound what a transaction may hold.
+
+// RuleHasID returns the rule "has-id": the ID is not the zero UUID.
+func RuleHasID() TxRule {
+	return TxRule{"has-id", func(tx Transaction) error {
 		if tx.id == uuid.Nil {
 			return ruleErr(ErrMissingID, tx.id, "a non-zero UUID")
 		}
 		return nil
 	}}
-	// RuleAmountPositive: 0 < Amount ≤ MaxAmount.
-	RuleAmountPositive = TxRule{"amount-positive", func(tx Transaction) error {
+}
+
+// RuleAmountPositive returns the rule "amount-positive": 0 < Amount ≤ MaxAmount.
+func RuleAmountPositive() TxRule {
+	return TxRule{"amount-positive", func(tx Transaction) error {
 		if tx.amount <= 0 || tx.amount > MaxAmount {
 			return ruleErr(ErrInvalidAmount, tx.amount, fmt.Sprintf("1…%d", MaxAmount))
 		}
 		return nil
 	}}
-	// RuleHasSender: From is not empty.
-	RuleHasSender = TxRule{"has-sender", func(tx Transaction) error {
+}
+
+// RuleHasSender returns the rule "has-sender": From is not empty.
+func RuleHasSender() TxRule {
+	return TxRule{"has-sender", func(tx Transaction) error {
 		if tx.from == "" {
 			return ruleErr(ErrMissingSender, `""`, "a sender")
 		}
 		return nil
 	}}
-	// RuleHasReceiver: To is not empty.
-	RuleHasReceiver = TxRule{"has-receiver", func(tx Transaction) error {
+}
+
+// RuleHasReceiver returns the rule "has-receiver": To is not empty.
+func RuleHasReceiver() TxRule {
+	return TxRule{"has-receiver", func(tx Transaction) error {
 		if tx.to == "" {
 			return ruleErr(ErrMissingReceiver, `""`, "a receiver")
 		}
 		return nil
 	}}
-	// RuleNotToSelf: From and To differ.
-	RuleNotToSelf = TxRule{"not-to-self", func(tx Transaction) error {
+}
+
+// RuleNotToSelf returns the rule "not-to-self": From and To differ.
+func RuleNotToSelf() TxRule {
+	return TxRule{"not-to-self", func(tx Transaction) error {
 		if tx.from == tx.to {
 			return ruleErr(ErrSelfTransfer, fmt.Sprintf("from %q to %q", tx.from, tx.to), "two different accounts")
 		}
 		return nil
 	}}
-	// RuleAccountNames: both names are at most MaxAccountLen bytes of
-	// UTF-8 with no control characters.
-	RuleAccountNames = TxRule{"account-names", func(tx Transaction) error {
+}
+
+// RuleAccountNames returns the rule "account-names": both names are at most MaxAccountLen bytes of
+// UTF-8 with no control characters.
+func RuleAccountNames() TxRule {
+	return TxRule{"account-names", func(tx Transaction) error {
 		for _, name := range [...]string{tx.from, tx.to} {
 			if err := checkAccount(name); err != nil {
 				return err
@@ -312,14 +331,17 @@ var (
 		}
 		return nil
 	}}
-	// RuleTimestamp: the timestamp is after the Unix epoch and before the year 10000.
-	RuleTimestamp = TxRule{"timestamp", func(tx Transaction) error {
+}
+
+// RuleTimestamp returns the rule "timestamp": the timestamp is after the Unix epoch and before the year 10000.
+func RuleTimestamp() TxRule {
+	return TxRule{"timestamp", func(tx Transaction) error {
 		if ms := tx.ts.UnixMilli(); ms <= 0 || ms >= maxTimestampMilli {
 			return ruleErr(ErrBadTimestamp, tx.ts.Format(time.RFC3339Nano), "between 1970 and 9999")
 		}
 		return nil
 	}}
-)
+}
 
 // maxTimestampMilli is 10000-01-01T00:00:00Z in Unix milliseconds.
 const maxTimestampMilli = 253402300800000
@@ -343,7 +365,7 @@ func checkAccount(name string) error {
 // The slice is new on every call; a pool may append its own rules to it.
 func TxSanityRules() []TxRule { return slices.Clone(txSanityRules) }
 
-var txSanityRules = []TxRule{RuleHasID, RuleAmountPositive, RuleHasSender, RuleHasReceiver, RuleNotToSelf, RuleAccountNames, RuleTimestamp}
+var txSanityRules = []TxRule{RuleHasID(), RuleAmountPositive(), RuleHasSender(), RuleHasReceiver(), RuleNotToSelf(), RuleAccountNames(), RuleTimestamp()}
 
 // CheckTransactionSanity runs every rule of [TxSanityRules] and returns the
 // first failure as a [*RuleError], or nil. "Sanity" means the check needs

@@ -362,7 +362,7 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	// The names are checked first: a name of any length within the body
 	// limit must be refused for its length, not echoed back whole by a
 	// rule that quotes it (the pool checks "not to oneself" before names).
-	err = blockchain.RuleAccountNames.Check(tx)
+	err = blockchain.RuleAccountNames().Check(tx)
 	if err == nil {
 		err = b.node.SubmitTransaction(r.Context(), tx)
 	}
@@ -611,7 +611,7 @@ func fieldOf(re *blockchain.RuleError, req TransactionRequest) string {
 		return "to"
 	case blockchain.ErrBadAccount:
 		probe := blockchain.NewTransaction(uuid.Max, req.From, "bank", 1, time.Unix(1, 0))
-		if blockchain.RuleAccountNames.Check(probe) != nil {
+		if blockchain.RuleAccountNames().Check(probe) != nil {
 			return "from"
 		}
 		return "to"
