@@ -19,8 +19,9 @@
 //
 // # The steps
 //
-//  1. [New] takes a node.Node — the auditor's view of the chain, restored
-//     and followed by the caller, as for a miner — the event log, a
+//  1. [New] takes a [Backend] — the auditor's view of the chain, usually
+//     a *node.Node restored and followed by the caller, as for a miner;
+//     a test may give a small fake — the event log, a
 //     [Policy] ([DefaultPolicy] if zero), and a clock.
 //  2. [Auditor.Restore] reads the transactions and audit streams into
 //     what the auditor knows of each transaction: when the log recorded

@@ -1,6 +1,9 @@
 // Package miner turns pending transactions into blocks.
 //
-// A [Miner] runs rounds on top of a node.Node:
+// A [Miner] runs rounds on top of a [Backend] — what it needs from a node:
+// the chain, the pool, a change signal and a way to publish. A
+// *node.Node is one; a test can give a small fake and check the loop
+// without an event log.
 //
 //  1. Wait until the pool's block policy says a block is due: MaxTx
 //     transactions pending, or the oldest has waited MaxWait. The miner
@@ -11,7 +14,7 @@
 //     changes the tip: proof of work stops within a fraction of a
 //     millisecond (BenchmarkCancelOnNewTip), and the round starts again
 //     on the new tip with what is still pending.
-//  4. Publish it through the node, which appends with an exact expected
+//  4. Publish it through the backend; a node appends with an exact expected
 //     revision: if another block got in first, the block is lost
 //     (node.ErrStale) — the log decided the race.
 //

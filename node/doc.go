@@ -25,9 +25,13 @@
 //     if another block got in first, the append fails and PublishBlock
 //     returns ErrStale. The log is the referee of every race.
 //
-// Observers learn what happens through Config.OnEvent (a block added,
-// rejected or skipped) and Changed, a channel closed at every change, on
-// which a miner waits instead of polling.
+// Observers registered with Node.Observe are told of every event of the
+// blocks stream (a block added, rejected or skipped), in Restore — either
+// mode — as in Follow; Changed is a channel closed at every change, on
+// which a miner waits instead of polling. Node.Chain hands out a
+// blockchain.ReadOnlyChain: anyone may read the chain, only the node
+// applies blocks. The miner and the auditor depend on small interfaces
+// of their own (miner.Backend, audit.Backend), which a Node satisfies.
 //
 // # Errors
 //
