@@ -527,22 +527,31 @@ func (n *Node) addTransaction(r eventlog.Recorded) {
 
 // SubmitTransaction checks tx with the pool's rules and appends it to the
 // transactions stream as TransactionSubmitted. The event ID comes from
-// the transaction, so submitting the same transaction again is a no-op.
-// The transaction reaches this node's pool, and every other node's,
-// through Follow.
+// the transaction, so submitting the same transaction again is a no-op
+// for the log when it remembers the ID (see eventlog.Any), and for every
+// pool when it does not: a pool refuses an ID it holds. The transaction
+// reaches this node's pool, and every other node's, through Follow.
 //
 // Errors: the pool's rule or "already included" error if tx is refused;
 // the log's error (wrapped) if the append fails.
 func (n *Node) SubmitTransaction(ctx context.Context, tx blockchain.Transaction) error {
-	if err := n.pool.Check(tx); err != nil {
+	return n.Submit(ctx, events.TransactionSubmitted{Tx: tx})
+}
+
+// Submit is SubmitTransaction for a submitter that records more than the
+// transaction in its event, such as the digest of the request it came
+// from (the bank's Idempotency-Key). It checks s.Tx with the pool's rules
+// and appends s; errors as for SubmitTransaction.
+func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error {
+	if err := n.pool.Check(s.Tx); err != nil {
 		return err
 	}
-	e, err := events.Encode(events.TransactionSubmitted{Tx: tx})
+	e, err := events.Encode(s)
 	if err != nil {
 		return fmt.Errorf("node: submit: %w", err)
 	}
 	if _, err := n.log.Append(ctx, StreamTransactions, eventlog.Any, e); err != nil {
-		return fmt.Errorf("node: submit %s: %w", tx.ID(), err)
+		return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
 	}
 	return nil
 }

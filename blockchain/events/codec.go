@@ -38,6 +38,9 @@ func Encode(p Payload) (eventlog.Event, error) {
 	switch p := p.(type) {
 	case TransactionSubmitted:
 		w.field("tx", p.Tx)
+		if !p.RequestDigest.IsZero() {
+			w.field("requestDigest", p.RequestDigest)
+		}
 	case TransactionRebroadcast:
 		w.field("tx", p.Tx)
 		w.field("attempt", p.Attempt)
@@ -118,7 +121,7 @@ func decodeData(typ string, data []byte) (Payload, error) {
 	var p Payload
 	switch typ {
 	case TypeTransactionSubmitted:
-		p = TransactionSubmitted{Tx: r.tx("tx")}
+		p = TransactionSubmitted{Tx: r.tx("tx"), RequestDigest: r.optionalHash("requestDigest")}
 	case TypeTransactionRebroadcast:
 		p = TransactionRebroadcast{Tx: r.tx("tx"), Attempt: r.int("attempt")}
 	case TypeBlockMined:
@@ -372,6 +375,20 @@ func (r *reader) hash(name string) blockchain.Hash {
 	if err != nil {
 		r.err = malformed("%s: %q: %v", name, truncate(s), err)
 		return blockchain.Hash{}
+	}
+	return h
+}
+
+// optionalHash reads a hash field that may be absent: absent is the zero
+// hash. A zero hash written out is refused, so each payload has one
+// encoding.
+func (r *reader) optionalHash(name string) blockchain.Hash {
+	if _, ok := r.fields[name]; !ok || r.err != nil {
+		return blockchain.Hash{}
+	}
+	h := r.hash(name)
+	if r.err == nil && h.IsZero() {
+		r.err = malformed("%s: the zero hash is written by leaving the field out", name)
 	}
 	return h
 }

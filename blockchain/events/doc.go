@@ -8,7 +8,7 @@
 // Six events, in three streams:
 //
 //	event                    written by   stream        key of its ID
-//	TransactionSubmitted     bank         transactions  tx hash
+//	TransactionSubmitted     bank         transactions  tx hash, request digest if any
 //	TransactionRebroadcast   auditor      transactions  tx hash, attempt
 //	BlockMined               a miner      blocks        block hash, root of its transactions
 //	TransactionVerified      auditor      audit         tx ID, block hash
@@ -53,7 +53,7 @@
 // form, and the readable fields still let a person browsing the log see
 // which block an event holds (Decode checks they match it):
 //
-//	TransactionSubmitted    {"v":1,"tx":{"id":…,"from":"alice","to":"bob","amount":125,"timestamp":…,"hash":…}}
+//	TransactionSubmitted    {"v":1,"tx":{"id":…,"from":"alice","to":"bob","amount":125,"timestamp":…,"hash":…},"requestDigest":…}
 //	TransactionRebroadcast  {"v":1,"tx":{…},"attempt":2}
 //	BlockMined              {"v":1,"height":1,"hash":…,"block":"rI7Igk+MeRp5…","minerId":"miner-1"}
 //	TransactionVerified     {"v":1,"txId":…,"blockHash":…,"height":1}

@@ -94,6 +94,15 @@ type Payload interface {
 // A TransactionSubmitted is a value, safe for concurrent use.
 type TransactionSubmitted struct {
 	Tx blockchain.Transaction // the transaction, as the bank built it
+
+	// RequestDigest, if not zero, is the SHA-256 of the client request
+	// the bank built Tx from, when the request carried an
+	// Idempotency-Key (Tx's ID then derives from the key). Recording it
+	// in the log with the transaction lets any bank, a restarted one
+	// too, tell a retry of the request (same digest: answer with Tx)
+	// from a reuse of its key for another request (another digest: 422).
+	// The event's ID covers it when set.
+	RequestDigest blockchain.Hash
 }
 
 // TransactionRebroadcast asks the miners again to include a transaction
@@ -219,7 +228,10 @@ func (BlockRejected) EventType() string { return TypeBlockRejected }
 
 func (p TransactionSubmitted) idKey() []byte {
 	h := p.Tx.Hash()
-	return h[:]
+	if p.RequestDigest.IsZero() {
+		return h[:] // as before the digest existed: the same IDs
+	}
+	return append(h[:], p.RequestDigest[:]...)
 }
 
 func (p TransactionRebroadcast) idKey() []byte {

@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -509,4 +510,37 @@ func reorderMined(t *testing.T, e eventlog.Event) string {
 	var f map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(e.Data, &f))
 	return `{"minerId":` + string(f["minerId"]) + `,"block":` + string(f["block"]) + `,"hash":` + string(f["hash"]) + `,"height":` + string(f["height"]) + `,"v":1}`
+}
+
+// TestGoldenRequestDigest pins a TransactionSubmitted that records the
+// digest of the request it came from: the digest is in the data and in
+// the ID, and an event without one keeps the ID it always had. The values
+// come from testdata/golden_request_digest.py.
+func TestGoldenRequestDigest(t *testing.T) {
+	digest := blockchain.Hash(sha256.Sum256([]byte("order-17 request")))
+	require.Equal(t, "a388ae2deabf6d79f84628e49bd04e3b4f2b95086909c6db197fee7937e27a62", digest.String())
+	ev := mustEncode(t, events.TransactionSubmitted{Tx: txAlice, RequestDigest: digest})
+	assert.Equal(t, "fd47cccb-2ec0-5fb5-a205-d9e7c17adc8e", ev.ID.String())
+	assert.Contains(t, string(ev.Data), `,"requestDigest":"`+digest.String()+`"}`)
+	p, err := events.Decode(ev)
+	require.NoError(t, err)
+	assert.Equal(t, events.TransactionSubmitted{Tx: txAlice, RequestDigest: digest}, p)
+
+	for _, tc := range []struct {
+		name string
+		data string
+		want error
+	}{
+		{"the zero digest written out", strings.Replace(string(ev.Data), digest.String(), strings.Repeat("0", 64), 1), events.ErrMalformed},
+		{"upper-case hex", strings.Replace(string(ev.Data), digest.String(), strings.ToUpper(digest.String()), 1), events.ErrMalformed},
+		{"null", strings.Replace(string(ev.Data), `"`+digest.String()+`"`, "null", 1), events.ErrMalformed},
+		{"another digest under the same ID", strings.Replace(string(ev.Data), digest.String(), strings.Repeat("ab", 32), 1), events.ErrIDMismatch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			forged := ev
+			forged.Data = []byte(tc.data)
+			_, err := events.Decode(forged)
+			assert.ErrorIs(t, err, tc.want)
+		})
+	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
@@ -62,8 +63,11 @@ type Config struct {
 // idempotencyNamespace derives transaction IDs from Idempotency-Keys.
 var idempotencyNamespace = uuid.MustParse("9b1f4c0e-5f7d-5e55-9d8a-3c0e6a1b2d4f")
 
-// idempotencyCap bounds the remembered Idempotency-Keys.
-const idempotencyCap = 100_000
+// keyedTimeout bounds the work done for a request with an
+// Idempotency-Key. It runs detached from the request's context, because
+// requests that wait on it share its answer: one client hanging up must
+// not fail the others.
+const keyedTimeout = 10 * time.Second
 
 // A Bank is the HTTP face of eventchain: clients submit transactions and
 // ask what became of them, and read the chain. It answers from its own
@@ -83,9 +87,11 @@ type Bank struct {
 	mux        *http.ServeMux
 	requests   sync.Map // status code → *atomic.Uint64
 
+	// flights runs one request per Idempotency-Key at a time; others
+	// with the same key wait for it and share its answer.
+	flights singleflight.Group
+
 	mu       sync.Mutex
-	keys     map[string]keyed // Idempotency-Key → first answer
-	keyOrder []string         // oldest first, to forget beyond idempotencyCap
 	accepted map[uuid.UUID]blockchain.Transaction
 	dropped  map[uuid.UUID]events.TransactionDropped
 
@@ -93,12 +99,6 @@ type Bank struct {
 	miners     map[blockchain.Hash]string
 	minerOrder []blockchain.Hash
 	rejected   []ExplorerBlock
-}
-
-// keyed is what the bank remembers of a request with an Idempotency-Key.
-type keyed struct {
-	body [32]byte // SHA-256 of the request body
-	tx   blockchain.Transaction
 }
 
 // New returns a bank; it is not ready (GET /readyz answers 503) until
@@ -109,7 +109,7 @@ func New(cfg Config) (*Bank, error) {
 	}
 	b := &Bank{
 		node: cfg.Node, log: cfg.Log, now: cfg.Now, newID: cfg.NewID, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger,
-		keys: map[string]keyed{}, accepted: map[uuid.UUID]blockchain.Transaction{}, dropped: map[uuid.UUID]events.TransactionDropped{},
+		accepted: map[uuid.UUID]blockchain.Transaction{}, dropped: map[uuid.UUID]events.TransactionDropped{},
 		miners: map[blockchain.Hash]string{},
 	}
 	if b.now == nil {
@@ -197,7 +197,8 @@ func (b *Bank) Routes() []string {
 }
 
 // SetReady says whether the bank's node has restored and is following:
-// GET /readyz answers 200 only then.
+// GET /readyz answers 200, and POST /transactions takes transactions,
+// only then (503 with Retry-After before).
 func (b *Bank) SetReady(ready bool) { b.ready.Store(ready) }
 
 // Requests returns how many requests the bank answered with each status
@@ -309,6 +310,12 @@ type TransactionStatus struct {
 }
 
 func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
+	if !b.ready.Load() {
+		// Until its node has restored, the bank cannot tell a new
+		// transaction from one the chain already holds.
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the bank's node is still restoring the chain"})
+		return
+	}
 	if detail := unsupportedMedia(r.Header); detail != "" {
 		b.problem(w, Problem{Status: http.StatusUnsupportedMediaType, Title: "unsupported media type", Detail: detail})
 		return
@@ -330,69 +337,190 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	}
 
 	key := r.Header.Get("Idempotency-Key")
-	id := b.newID()
-	if key != "" {
-		if len(key) > 255 {
-			b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "at most 255 characters"})
+	if key == "" {
+		tx := blockchain.NewTransaction(b.newID(), req.From, req.To, req.Amount, b.now())
+		if p := b.submit(r.Context(), events.TransactionSubmitted{Tx: tx}, req); p != nil {
+			b.problem(w, *p)
 			return
 		}
-		sum := sha256.Sum256(body)
-		b.mu.Lock()
-		prev, seen := b.keys[key]
-		b.mu.Unlock()
-		if seen {
-			if prev.body != sum {
-				b.problem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused", Detail: "this key was used with another request body"})
-				return
-			}
-			b.answerAccepted(w, prev.tx)
-			return
-		}
-		id = uuid.NewSHA1(idempotencyNamespace, []byte(key))
-		// A bank that restarted has forgotten the key, but not the
-		// transaction: if its node holds it pending, this is a retry of
-		// that request, and the answer is the first transaction.
-		if tx, ok := b.node.Pool().Get(id); ok {
-			b.answerAccepted(w, tx)
-			return
-		}
-	}
-
-	tx := blockchain.NewTransaction(id, req.From, req.To, req.Amount, b.now())
-	// The names are checked first: a name of any length within the body
-	// limit must be refused for its length, not echoed back whole by a
-	// rule that quotes it (the pool checks "not to oneself" before names).
-	err = blockchain.RuleAccountNames().Check(tx)
-	if err == nil {
-		err = b.node.SubmitTransaction(r.Context(), tx)
-	}
-	var re *blockchain.RuleError
-	switch {
-	case errors.As(err, &re):
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Detail: re.Error(), Field: fieldOf(re, req), Rule: re.Code.String()})
-		return
-	case errors.Is(err, pool.ErrAlreadyIncluded):
-		// Only a key-derived ID can already be in the chain: the same
-		// request, answered before this bank restarted.
 		b.answerAccepted(w, tx)
 		return
-	case err != nil:
-		b.logger.Warn("submit failed", "err", err)
-		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the transaction was not accepted; try again later"})
+	}
+	if len(key) > 255 {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "at most 255 characters"})
 		return
 	}
-	b.mu.Lock()
-	b.accepted[tx.ID()] = tx
-	if key != "" {
-		b.keys[key] = keyed{body: sha256.Sum256(body), tx: tx}
-		b.keyOrder = append(b.keyOrder, key)
-		if len(b.keyOrder) > idempotencyCap {
-			delete(b.keys, b.keyOrder[0])
-			b.keyOrder = b.keyOrder[1:]
-		}
+	digest := blockchain.Hash(sha256.Sum256(body))
+	id := uuid.NewSHA1(idempotencyNamespace, []byte(key))
+	v, _, _ := b.flights.Do(id.String(), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), keyedTimeout)
+		defer cancel()
+		return b.keyed(ctx, id, digest, req), nil
+	})
+	// Requests that waited share the first one's answer: its transaction,
+	// which is theirs only if they sent the same body.
+	ans := v.(keyedAnswer)
+	switch {
+	case ans.problem != nil:
+		b.problem(w, *ans.problem)
+	case ans.first.RequestDigest != digest:
+		b.problem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused", Detail: "this key was used with another request body"})
+	default:
+		b.answerAccepted(w, ans.first.Tx)
 	}
+}
+
+// keyedAnswer is what keyed found or did for an Idempotency-Key: the
+// first request the log holds for it, or a problem.
+type keyedAnswer struct {
+	first   events.TransactionSubmitted
+	problem *Problem
+}
+
+// requestStream names the stream that reserves the Idempotency-Key
+// whose transactions get this ID. Its first event is the
+// TransactionSubmitted of the first request with the key; it is appended
+// with expected revision NoStream, which EventStoreDB guarantees is
+// idempotent and exclusive: of two banks, or two tries, reserving the
+// same key, one writes and the other is told the stream exists.
+func requestStream(id uuid.UUID) string { return "request-" + id.String() }
+
+// keyed serves a request with an Idempotency-Key, the one request for its
+// key in flight. The answer is always what the log holds for the key:
+//
+//  1. Read the key's request stream. If it holds a request, that is the
+//     answer (the caller compares digests); make sure its transaction
+//     reached the transactions stream (a bank that stopped between the
+//     two appends did not get that far), unless the node already knows
+//     its fate.
+//  2. Otherwise build the transaction, check it, and reserve the key by
+//     appending its TransactionSubmitted to the request stream with
+//     NoStream. If the stream exists after all (an earlier try whose
+//     answer was lost), go to 1.
+//  3. Append the same event to the transactions stream for the miners.
+//
+// Every step may be repeated: a retry after any failure finds the log's
+// answer in step 1. So a retry after a restart gets the first
+// transaction, pending or mined, and another body gets 422.
+func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, req TransactionRequest) keyedAnswer {
+	for range 2 { // a second turn only after losing the reservation
+		first, found, err := b.readRequest(ctx, id)
+		if err != nil {
+			return b.unavailable("read request", err)
+		}
+		if found {
+			if first.RequestDigest == digest && !b.knowsFate(id) {
+				if p := b.submit(ctx, first, req); p != nil && p.Status == http.StatusServiceUnavailable {
+					return keyedAnswer{problem: p}
+				}
+			}
+			return keyedAnswer{first: first}
+		}
+		s := events.TransactionSubmitted{Tx: blockchain.NewTransaction(id, req.From, req.To, req.Amount, b.now()), RequestDigest: digest}
+		if p := b.check(s.Tx, req); p != nil {
+			return keyedAnswer{problem: p}
+		}
+		e, err := events.Encode(s)
+		if err != nil {
+			return b.unavailable("encode request", err)
+		}
+		_, err = b.log.Append(ctx, requestStream(id), eventlog.NoStream, e)
+		if errors.Is(err, eventlog.ErrWrongExpectedRevision) {
+			continue // reserved by an earlier try: its request is the answer
+		}
+		if err != nil {
+			return b.unavailable("reserve key", err)
+		}
+		if p := b.submit(ctx, s, req); p != nil {
+			return keyedAnswer{problem: p}
+		}
+		return keyedAnswer{first: s}
+	}
+	return b.unavailable("reserve key", errors.New("the request stream exists but holds no request"))
+}
+
+// readRequest returns the first event of id's request stream, if any.
+func (b *Bank) readRequest(ctx context.Context, id uuid.UUID) (events.TransactionSubmitted, bool, error) {
+	recs, err := b.log.Read(ctx, requestStream(id), eventlog.Start, eventlog.Forwards, 1)
+	if errors.Is(err, eventlog.ErrStreamNotFound) || (err == nil && len(recs) == 0) {
+		return events.TransactionSubmitted{}, false, nil
+	}
+	if err != nil {
+		return events.TransactionSubmitted{}, false, err
+	}
+	p, err := events.Decode(recs[0].Event)
+	if err != nil {
+		return events.TransactionSubmitted{}, false, err
+	}
+	s, ok := p.(events.TransactionSubmitted)
+	if !ok || s.Tx.ID() != id {
+		return events.TransactionSubmitted{}, false, fmt.Errorf("request stream of %s holds %s", id, recs[0].Type)
+	}
+	return s, true, nil
+}
+
+// knowsFate reports whether the transaction with this ID is pending in
+// the bank's node, included in its chain or dropped.
+func (b *Bank) knowsFate(id uuid.UUID) bool {
+	return b.status(id).Status != StatusUnknown
+}
+
+// unavailable is the answer when the log failed, after logging why.
+func (b *Bank) unavailable(what string, err error) keyedAnswer {
+	b.logger.Warn("keyed submit failed", "step", what, "err", err)
+	return keyedAnswer{problem: &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the transaction was not accepted; try again later"}}
+}
+
+// check runs the rules on tx, and returns the problem to answer if it
+// breaks one. The names are checked first: a name of any length within
+// the body limit must be refused for its length, not echoed back whole
+// by a rule that quotes it (the pool checks "not to oneself" before
+// names).
+func (b *Bank) check(tx blockchain.Transaction, req TransactionRequest) *Problem {
+	err := blockchain.RuleAccountNames().Check(tx)
+	if err == nil {
+		err = b.node.Pool().Check(tx)
+	}
+	return b.refusal(err, req)
+}
+
+// refusal turns a refusal of the rules or the pool into a problem; nil
+// for nil.
+func (b *Bank) refusal(err error, req TransactionRequest) *Problem {
+	var re *blockchain.RuleError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re):
+		return &Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Detail: re.Error(), Field: fieldOf(re, req), Rule: re.Code.String()}
+	case errors.Is(err, pool.ErrDuplicate), errors.Is(err, pool.ErrIDConflict), errors.Is(err, pool.ErrAlreadyIncluded):
+		// Only a key-derived ID can be known already, and a key with a
+		// request stream never gets here: a transaction with this ID
+		// that the log holds no request for.
+		return &Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused", Detail: "a transaction with this key's ID exists, from no request the bank recorded"}
+	}
+	return nil
+}
+
+// submit checks s.Tx and appends s to the transactions stream, and
+// returns the problem to answer if either fails; nil once it is
+// accepted.
+func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted, req TransactionRequest) *Problem {
+	err := blockchain.RuleAccountNames().Check(s.Tx)
+	if err == nil {
+		err = b.node.Submit(ctx, s)
+	}
+	if p := b.refusal(err, req); p != nil {
+		return p
+	}
+	if err != nil {
+		b.logger.Warn("submit failed", "err", err)
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the transaction was not accepted; try again later"}
+	}
+	b.mu.Lock()
+	b.accepted[s.Tx.ID()] = s.Tx
 	b.mu.Unlock()
-	b.answerAccepted(w, tx)
+	return nil
 }
 
 // unsupportedMedia says why a request body's media type or coding is not

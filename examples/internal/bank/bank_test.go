@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,14 +35,17 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const watchdog = 30 * time.Second
 
-// flakyLog fails appends with ErrUnavailable while down is true.
+// flakyLog fails appends with ErrUnavailable while down is true, and
+// appends to the stream downStream names (if not empty) always. Tests set
+// both between requests.
 type flakyLog struct {
 	eventlog.Log
-	down bool
+	down       bool
+	downStream string
 }
 
 func (f *flakyLog) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
-	if f.down {
+	if f.down || stream == f.downStream {
 		return eventlog.AppendResult{}, fmt.Errorf("dial: %w", eventlog.ErrUnavailable)
 	}
 	return f.Log.Append(ctx, stream, expected, evs...)
@@ -64,6 +68,7 @@ func newFixture(t *testing.T, window int) *fixture {
 	b, err := bank.New(bank.Config{Node: n, Log: log, Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }})
 	require.NoError(t, err)
 	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+	b.SetReady(true)
 	srv := httptest.NewServer(b)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -325,10 +330,14 @@ func TestBlocks(t *testing.T) {
 
 func TestHealthAndReadiness(t *testing.T) {
 	f := newFixture(t, 0)
+	f.bank.SetReady(false)
 	status, _, _ := f.do(t, http.MethodGet, "/healthz", "", "")
 	assert.Equal(t, http.StatusOK, status)
 	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
 	assert.Equal(t, http.StatusServiceUnavailable, status, "not ready before SetReady")
+	status, header, _ := f.post(t, `{"from":"alice","to":"bob","amount":1}`)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "no transaction taken before the node is restored")
+	assert.NotEmpty(t, header.Get("Retry-After"))
 	f.bank.SetReady(true)
 	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
 	assert.Equal(t, http.StatusOK, status)
@@ -412,33 +421,148 @@ func TestExplorer(t *testing.T) {
 	assert.Equal(t, "test", last.Miner, "the miner named in the block's event")
 }
 
-// TestIdempotencyKeyAfterRestart: a new bank on the same node has
-// forgotten the keys, but a retried key still gets the first transaction.
-func TestIdempotencyKeyAfterRestart(t *testing.T) {
-	f := newFixture(t, 0)
-	body := `{"from":"alice","to":"bob","amount":7}`
-	status, _, data := f.post(t, body, "Idempotency-Key", "order-99")
-	require.Equal(t, http.StatusAccepted, status)
-	first := decode[bank.TransactionStatus](t, data)
-	nodetest.WaitFor(t, f.node, "the transaction pending", func() bool { return f.node.Pool().Has(first.ID) })
-
-	restarted, err := bank.New(bank.Config{Node: f.node, Log: f.log, Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 5, 0, time.UTC) }})
+// restart starts a new node and a new bank on f's log, as after a crash
+// of the bank's process, and returns the new bank's URL and client.
+func (f *fixture) restart(t *testing.T, now time.Time) *httptest.Server {
+	t.Helper()
+	n, err := node.New(node.Config{Log: f.log, Engine: consensustest.NewFaker()})
 	require.NoError(t, err)
-	srv := httptest.NewServer(restarted)
+	b, err := bank.New(bank.Config{Node: n, Log: f.log, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+	b.SetReady(true)
+	srv := httptest.NewServer(b)
 	t.Cleanup(srv.Close)
+	return srv
+}
+
+// postTo posts body with an Idempotency-Key to the bank at srv.
+func postTo(t *testing.T, srv *httptest.Server, body, key string) (int, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, srv.URL+"/transactions", strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", "order-99")
+	req.Header.Set("Idempotency-Key", key)
 	resp, err := srv.Client().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	require.Equal(t, http.StatusAccepted, resp.StatusCode)
-	var again bank.TransactionStatus
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&again))
-	assert.Equal(t, first.ID, again.ID)
-	assert.Equal(t, first.Hash, again.Hash, "the first transaction, not one stamped at the retry's time")
-	assert.Equal(t, 1, f.node.Pool().Len())
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, data
+}
+
+// TestIdempotencyKeyAfterRestart: a bank restarted from the log has no
+// memory of the keys, but a retried key gets the transaction the log
+// holds for it — pending or already mined, with its real hash — and the
+// key with another body is still refused.
+func TestIdempotencyKeyAfterRestart(t *testing.T) {
+	for _, mined := range []bool{false, true} {
+		t.Run(fmt.Sprintf("mined=%v", mined), func(t *testing.T) {
+			f := newFixture(t, 0)
+			body := `{"from":"alice","to":"bob","amount":7}`
+			status, _, data := f.post(t, body, "Idempotency-Key", "order-99")
+			require.Equal(t, http.StatusAccepted, status)
+			first := decode[bank.TransactionStatus](t, data)
+			nodetest.WaitFor(t, f.node, "the transaction pending", func() bool { return f.node.Pool().Has(first.ID) })
+			var block *blockchain.Block
+			if mined {
+				block = f.mine(t)
+			}
+
+			srv := f.restart(t, time.Date(2026, 3, 1, 12, 0, 5, 0, time.UTC)) // a later clock: a new stamp would be a new hash
+			status, data = postTo(t, srv, body, "order-99")
+			require.Equal(t, http.StatusAccepted, status, "%s", data)
+			again := decode[bank.TransactionStatus](t, data)
+			assert.Equal(t, first.ID, again.ID)
+			assert.Equal(t, first.Hash, again.Hash, "the first transaction, not one stamped at the retry's time")
+			if mined {
+				assert.Equal(t, bank.StatusIncluded, again.Status)
+				if assert.NotNil(t, again.BlockHash) && assert.NotNil(t, again.Height) {
+					assert.Equal(t, block.Hash(), *again.BlockHash)
+					assert.Equal(t, block.Height(), *again.Height)
+				}
+			} else {
+				assert.Equal(t, bank.StatusPending, again.Status)
+			}
+
+			status, data = postTo(t, srv, `{"from":"alice","to":"bob","amount":8}`, "order-99")
+			assert.Equal(t, http.StatusUnprocessableEntity, status, "another body under the key, after a restart: %s", data)
+			recs, err := f.log.Read(context.Background(), node.StreamTransactions, eventlog.Start, eventlog.Forwards, 100)
+			require.NoError(t, err)
+			assert.Len(t, recs, 1, "one transaction in the log")
+		})
+	}
+}
+
+// TestIdempotencyKeyConcurrent sends 40 pairs of requests at once, each
+// pair with one key: the two answers of a pair never split. With the
+// same body both get the same transaction; with another body, one gets
+// the transaction and the other 422. Each key makes one transaction.
+func TestIdempotencyKeyConcurrent(t *testing.T) {
+	f := newFixture(t, 0)
+	const pairs = 40
+	type answer struct {
+		status int
+		st     bank.TransactionStatus
+	}
+	answers := make([][2]answer, pairs)
+	var wg sync.WaitGroup
+	for i := range pairs {
+		for j := range 2 {
+			amount := 1
+			if i%2 == 1 && j == 1 {
+				amount = 2 // odd pairs: the second request has another body
+			}
+			wg.Go(func() {
+				req, err := http.NewRequest(http.MethodPost, f.server.URL+"/transactions",
+					strings.NewReader(fmt.Sprintf(`{"from":"alice","to":"bob","amount":%d}`, amount)))
+				if !assert.NoError(t, err) {
+					return
+				}
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Idempotency-Key", fmt.Sprintf("pair-%d", i))
+				resp, err := f.server.Client().Do(req)
+				if !assert.NoError(t, err) {
+					return
+				}
+				defer resp.Body.Close()
+				answers[i][j].status = resp.StatusCode
+				if resp.StatusCode == http.StatusAccepted {
+					assert.NoError(t, json.NewDecoder(resp.Body).Decode(&answers[i][j].st))
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for i, a := range answers {
+		if i%2 == 0 {
+			require.Equal(t, http.StatusAccepted, a[0].status, "pair %d", i)
+			require.Equal(t, http.StatusAccepted, a[1].status, "pair %d", i)
+			assert.Equal(t, a[0].st.Hash, a[1].st.Hash, "pair %d split", i)
+			continue
+		}
+		assert.ElementsMatch(t, []int{http.StatusAccepted, http.StatusUnprocessableEntity}, []int{a[0].status, a[1].status}, "pair %d", i)
+	}
+	nodetest.WaitFor(t, f.node, "one transaction per key", func() bool { return f.node.Pool().Len() == pairs })
+}
+
+// TestIdempotencyKeyAfterAFailedSubmit: the key is reserved, but the
+// transaction does not reach the transactions stream (the log fails in
+// between). The client is told 503; its retry finds the reservation,
+// submits the reserved transaction and answers with it.
+func TestIdempotencyKeyAfterAFailedSubmit(t *testing.T) {
+	f := newFixture(t, 0)
+	body := `{"from":"alice","to":"bob","amount":3}`
+	f.log.downStream = node.StreamTransactions
+	status, _, data := f.post(t, body, "Idempotency-Key", "order-5")
+	require.Equal(t, http.StatusServiceUnavailable, status, "%s", data)
+	f.log.downStream = ""
+	status, _, data = f.post(t, body, "Idempotency-Key", "order-5")
+	require.Equal(t, http.StatusAccepted, status, "%s", data)
+	st := decode[bank.TransactionStatus](t, data)
+	nodetest.WaitFor(t, f.node, "the reserved transaction pending", func() bool { return f.node.Pool().Has(st.ID) })
+	tx, _ := f.node.Pool().Get(st.ID)
+	assert.Equal(t, tx.Hash(), *st.Hash)
 }
 
 // TestStatusText checks the JSON text of each status, and that no other

@@ -83,6 +83,7 @@ func BenchmarkIngest(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	bk.SetReady(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	following := make(chan struct{})
 	go func() { // the bank's node reads what it appends, as in the app

@@ -15,12 +15,24 @@
 // A submitted transaction gets a UUID, the bank's clock as timestamp, and
 // is checked with the pool's rules before it is appended to the log as
 // TransactionSubmitted; only then does the client get 202. A request with
-// an Idempotency-Key gets an ID derived from the key, so a retry — even
-// after the bank restarted — can never put the transaction in the chain
-// twice; the bank also remembers the first answer and gives it again (or
-// 422 if the key comes back with another body). A bank that restarted has
-// forgotten the keys but finds the transaction through its ID: pending in
-// its node's pool, or in the chain, it answers with that transaction.
+// an Idempotency-Key is answered once, whatever happens around it:
+//
+//   - Its transaction's ID is derived from the key, so no retry can put
+//     the transaction in the chain twice.
+//   - The bank reserves the key in the log: the first request's
+//     TransactionSubmitted, with the SHA-256 of its body, goes to a stream
+//     of its own ("request-<id>") with expected revision NoStream, which
+//     EventStoreDB makes exclusive and idempotent; then the same event
+//     goes to the transactions stream for the miners.
+//   - A retry — also one to another bank, or to this bank after a restart
+//     — reads that stream: the same body gets the first transaction, as
+//     pending, included (block and height) or dropped; another body gets
+//     422. A retry after a failure between the two appends finishes the
+//     second.
+//   - Requests with the same key wait for one another in the bank (one in
+//     flight per key) and share the answer.
+//
+// The bank keeps no table of keys: the log is the memory.
 //
 // # Errors
 //

@@ -27,6 +27,7 @@ func Example() {
 		NewID: func() uuid.UUID { return uuid.MustParse("7d4e2c1a-0b9f-4e8d-a7c6-5b4a39281706") },
 		Now:   func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) },
 	})
+	b.SetReady(true) // the node is restored: on a new log, there is nothing to read
 	srv := httptest.NewServer(b)
 	defer srv.Close()
 
