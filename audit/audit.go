@@ -146,8 +146,9 @@ type Report struct {
 	// Pending is how many submitted transactions are neither included nor
 	// dropped: still waiting for a block, perhaps rebroadcast.
 	Pending int
-	// Rebroadcasts is how many TransactionRebroadcast events the
-	// transactions stream holds: every attempt counts. It only grows.
+	// Rebroadcasts is how many rebroadcast attempts the transactions
+	// stream holds: every attempt of every transaction counts, once,
+	// however often the log holds its event. It only grows.
 	Rebroadcasts int
 	// Dropped is how many transactions were given up on (a
 	// TransactionDropped in the audit stream) and are not included since.

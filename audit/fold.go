@@ -33,6 +33,9 @@ type txState struct {
 	// with the highest attempt.
 	since, last time.Time
 	attempts    int // the highest rebroadcast attempt read
+	// rebroadcasts has bit n-1 set once attempt n was read, so that a
+	// rebroadcast the log holds twice is counted once.
+	rebroadcasts uint64
 	verified    bool
 	dropped     bool
 	// recording: this step appended TransactionVerified, which the
@@ -181,6 +184,7 @@ func (a *Auditor) foldTx(r eventlog.Recorded) {
 	if at.IsZero() {
 		at = tx.Timestamp() // a log that records no time: the sender's time is all there is
 	}
+	newAttempt := attempt > 0 && !s.sawAttempt(attempt)
 	a.change(s, func() {
 		if !s.known {
 			s.known, s.hash, s.since, s.last = true, tx.Hash(), at, at
@@ -192,11 +196,26 @@ func (a *Auditor) foldTx(r eventlog.Recorded) {
 			s.attempts, s.last = attempt, at
 		}
 	})
-	if attempt > 0 {
+	if newAttempt {
 		a.mu.Lock()
 		a.report.Rebroadcasts++
 		a.mu.Unlock()
 	}
+}
+
+// sawAttempt reports whether rebroadcast attempt n of s was read before,
+// and marks it read. The log may hold an event twice (an append with
+// expected revision Any is de-duplicated only within EventStoreDB's window
+// of recent IDs), and each attempt counts once. Attempts past 64 — far
+// beyond any policy — count when they are higher than any before.
+func (s *txState) sawAttempt(n int) bool {
+	if n > 64 {
+		return n <= s.attempts
+	}
+	bit := uint64(1) << (n - 1)
+	seen := s.rebroadcasts&bit != 0
+	s.rebroadcasts |= bit
+	return seen
 }
 
 // foldAudit folds one event of the audit stream.
