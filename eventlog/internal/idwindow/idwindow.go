@@ -1,0 +1,127 @@
+// Package idwindow is the de-duplication window of the in-memory logs,
+// eventlog/memlog and eventlog/esdb/esdbtest: a bounded memory of where
+// recently written event IDs were first written, against which an append
+// with Any or StreamExists is checked. It reproduces EventStoreDB's cache
+// of committed events (a BoundedCache in its index committer):
+//
+//   - every event written takes one place in a first-in, first-out queue;
+//     when the queue is full, its oldest place is given up and the ID
+//     written there is forgotten;
+//   - the queue is full when it holds as many places as the window's
+//     size, or when what its IDs cost, counted as EventStoreDB counts
+//     (see Cost), is more than MaxBytes: EventStoreDB bounds its cache by
+//     that cost only, so a window is never bigger than its cache;
+//   - the first write of an ID the window remembers wins: writing it again
+//     takes a place but leaves the remembered value as it was;
+//   - an ID is forgotten when its oldest place is given up, even if it was
+//     written again since and that later place is still in the queue.
+package idwindow
+
+import (
+	"unicode/utf16"
+
+	"github.com/google/uuid"
+)
+
+// Default is the size of a window unless configured otherwise: about as
+// many IDs as EventStoreDB's MaxBytes hold when stream names are some 25
+// characters long (it holds about 40 000 for names of 100 characters and
+// 200 000 for names of 5). Past 28 characters or so, MaxBytes is the
+// tighter bound.
+const Default = 100_000
+
+// None is a size that keeps no IDs at all: every lookup misses.
+const None = -1
+
+// MaxBytes is the most the IDs of a window may cost, as EventStoreDB
+// bounds its cache of them: 8 MiB.
+const MaxBytes = 8 << 20
+
+// Cost returns what EventStoreDB counts for remembering one ID written to
+// stream: 16 bytes for the ID, 4 for its event number, 8 for a reference
+// to the stream's name, and 2 for each UTF-16 code unit of the name.
+func Cost(stream string) int {
+	units := 0
+	for _, r := range stream {
+		units += utf16.RuneLen(r)
+	}
+	return 16 + 4 + 8 + 2*units
+}
+
+// A Window remembers the IDs of the latest event writes, at most Size of
+// them and at most MaxBytes of their cost, and for each ID it remembers,
+// the value of its first write (where the event was written). Use New.
+//
+// A Window is not safe for concurrent use: its owner's lock guards it.
+type Window[V any] struct {
+	size  int
+	first map[uuid.UUID]V
+	// queue[head:] are the writes in the window, oldest first. Places
+	// before head have been given up; they are reclaimed now and then.
+	queue []place
+	head  int
+	bytes int // what the writes in the window cost
+}
+
+// A place is one write in the window.
+type place struct {
+	id   uuid.UUID
+	cost int
+}
+
+// New returns an empty window of size writes. A size below 1 (None, say)
+// gives a window that keeps nothing.
+func New[V any](size int) *Window[V] {
+	w := &Window[V]{size: max(size, 0)}
+	if w.size > 0 {
+		w.first = make(map[uuid.UUID]V)
+	}
+	return w
+}
+
+// Size returns the most writes the window spans; 0 if it keeps nothing.
+func (w *Window[V]) Size() int { return w.size }
+
+// Len returns the number of IDs the window remembers now.
+func (w *Window[V]) Len() int { return len(w.first) }
+
+// Lookup returns the value of id's first write, and whether the window
+// remembers id.
+func (w *Window[V]) Lookup(id uuid.UUID) (V, bool) {
+	v, ok := w.first[id]
+	return v, ok
+}
+
+// Add records a write of id, with v saying where it was written and cost
+// what remembering it costs (see Cost). While the window is full, its
+// oldest write leaves it first, and the ID written there is forgotten.
+// If the window still remembers id, v is dropped: the first write wins.
+func (w *Window[V]) Add(id uuid.UUID, v V, cost int) {
+	if w.size == 0 {
+		return
+	}
+	for n := len(w.queue) - w.head; n > 0 && (n >= w.size || w.bytes > MaxBytes); n-- {
+		w.giveUpOldest()
+	}
+	w.queue = append(w.queue, place{id, cost})
+	w.bytes += cost
+	if _, ok := w.first[id]; !ok {
+		w.first[id] = v
+	}
+}
+
+// giveUpOldest takes the oldest write out of the window, and forgets its
+// ID.
+func (w *Window[V]) giveUpOldest() {
+	p := w.queue[w.head]
+	w.head++
+	w.bytes -= p.cost
+	delete(w.first, p.id)
+	// Reclaim the places given up once they are half the queue, so that
+	// it stays within twice the window, at a constant cost per write.
+	if w.head >= 64 && 2*w.head >= len(w.queue) {
+		n := copy(w.queue, w.queue[w.head:])
+		clear(w.queue[n:])
+		w.queue, w.head = w.queue[:n], 0
+	}
+}
