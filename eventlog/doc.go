@@ -24,9 +24,14 @@
 //
 //  1. Append writes a batch atomically, if the stream is in the [Expected]
 //     state: [Any], [NoStream], [StreamExists] or Exact(revision).
-//  2. Appending the same event IDs at the same position again is a no-op
-//     that returns the first result, so retrying an append whose answer
-//     was lost is safe.
+//  2. Retrying an append whose answer was lost, with the same event IDs,
+//     is a no-op that returns the first result when it expects Exact or
+//     NoStream: the log compares the IDs at that position. With Any or
+//     StreamExists it is best effort: the log checks the IDs against a
+//     bounded window of recent writes, as EventStoreDB does, and a retry
+//     that comes after the window forgot them stores the events again.
+//     Readers must therefore fold duplicates away, by event ID; every
+//     fold in eventchain does.
 //  3. Read returns events forwards or backwards from a revision.
 //  4. Subscribe returns a catch-up subscription: history first, then live
 //     events, in order, no gap, no duplicate. Its reader pulls events with

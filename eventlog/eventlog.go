@@ -22,13 +22,30 @@ type Log interface {
 	// if the stream is in the state expected says. The events get
 	// consecutive revisions after the stream's last.
 	//
-	// Appends are idempotent, as in EventStoreDB: appending again the same
-	// event IDs at the same position (a retry after a timeout, say) writes
-	// nothing and returns the first append's result. With Exact or
-	// NoStream this is checked event by event at the position the
-	// expectation names; with Any or StreamExists, by the IDs the stream
-	// already holds: if it holds the batch's first ID it must hold them
-	// all, or the append fails with a *WrongExpectedRevisionError.
+	// Whether a retry is safe (the same event IDs appended again, after a
+	// timeout, say) depends on the expectation, as in EventStoreDB:
+	//
+	//   - Exact and NoStream: guaranteed. If the events at the position
+	//     the expectation names have the batch's IDs, in order, the retry
+	//     writes nothing and returns the first append's result, however
+	//     long ago that was; if they have other IDs, it fails with a
+	//     *WrongExpectedRevisionError.
+	//   - Any and StreamExists: best effort. The log remembers the IDs of
+	//     a bounded window of recent writes, across all streams, where
+	//     each was first written (EventStoreDB keeps some 100 000 in an
+	//     8 MiB cache; memlog and esdbtest let you choose). If the window
+	//     holds the batch's first ID for this stream, the append is a
+	//     retry: it writes nothing and returns where the window has the
+	//     batch's last ID, or, if the window does not hold every ID of
+	//     the batch there, fails with a *WrongExpectedRevisionError. If
+	//     the window has forgotten the first ID, the append is a new one:
+	//     the events are stored again, whole, at later revisions, and the
+	//     stream holds them twice.
+	//
+	// So a caller that needs its events stored exactly once appends them
+	// with Exact or NoStream; otherwise its readers must fold duplicates
+	// away, by event ID. Every fold in eventchain does: applying an event
+	// a second time changes nothing.
 	//
 	// Errors: a *WrongExpectedRevisionError (errors.Is
 	// ErrWrongExpectedRevision) if the stream is not as expected;
@@ -150,7 +167,9 @@ func (d Direction) String() string {
 // wins, the second gets a *WrongExpectedRevisionError and knows it lost.
 type Expected int64
 
-// The expectations that name no revision.
+// The expectations that name no revision. A retry with NoStream is
+// recognised by position, always; one with Any or StreamExists only
+// while the log remembers the IDs (see Log's Append).
 const (
 	// Any appends whatever the stream's state.
 	Any Expected = -1
@@ -201,9 +220,11 @@ func (e Expected) String() string {
 // An Event is what an application appends: an envelope around a JSON
 // payload.
 type Event struct {
-	// ID identifies the event. Appending the same ID again at the same
-	// position is a no-op, so derive it from the content (a UUIDv5, say)
-	// and a retried append is safe. The zero UUID is invalid.
+	// ID identifies the event. Derive it from the content (a UUIDv5,
+	// say): then a retried append carries the same IDs, and is a no-op
+	// with Exact or NoStream, and with Any or StreamExists while the log
+	// still remembers them (see Log's Append); and a reader can tell a
+	// duplicate from a new event. The zero UUID is invalid.
 	ID uuid.UUID
 	// Type names the payload's kind, e.g. "BlockMined"; not empty.
 	Type string

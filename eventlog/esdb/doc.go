@@ -66,7 +66,12 @@
 // time, and closed once it has seen its server go away, never gets
 // there. Idle connections are kept for reuse (Policy.MaxIdleConns); one
 // found dead on reuse is replaced, and a read or append retried once on
-// a new one (appends are idempotent, so that is safe).
+// a new one. That is safe for an append with Exact or NoStream, which the
+// server recognises by position. One with Any or StreamExists it
+// recognises by its cache of recent event IDs, which still remembers the
+// first attempt unless some 100 000 events were written in between; if
+// not, the events are stored twice, which readers must fold away anyway
+// (see eventlog.Log's Append).
 //
 // # Testing against a real server
 //

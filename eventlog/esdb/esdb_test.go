@@ -56,6 +56,18 @@ func TestConformanceWithStreamPrefix(t *testing.T) {
 	})
 }
 
+// TestConformanceWithoutDedupWindow runs it on a server that keeps no
+// event IDs: every retry with Any or StreamExists is stored again, as on
+// an EventStoreDB whose cache has forgotten the first append.
+func TestConformanceWithoutDedupWindow(t *testing.T) {
+	srv := esdbtest.New(esdbtest.Config{DedupWindow: esdbtest.NoDedupWindow})
+	require.NoError(t, srv.Start())
+	t.Cleanup(srv.Close)
+	eventlogtest.Run(t, func(t *testing.T) eventlog.Log {
+		return newLog(t, esdb.Config{ConnString: srv.ConnString()})
+	})
+}
+
 // TestConformanceOnEventStoreDB runs the suite on the real EventStoreDB
 // that EVENTSTORE_URL names, and skips without it.
 func TestConformanceOnEventStoreDB(t *testing.T) {

@@ -109,12 +109,13 @@ func (s *suite) expectationsThatFailChangeNothing(t *testing.T) {
 	}
 }
 
-// reappendIsANoOp: appending the same event IDs again at the same position
-// writes nothing and returns the first append's result, whether right
-// after the first append or after other events followed it: positionally
-// for NoStream and Exact, by the IDs in the stream for Any and
-// StreamExists. A subscription sees each event once.
-func (s *suite) reappendIsANoOp(t *testing.T) {
+// reappendWithExactIsANoOp: appending the same event IDs again with the
+// same Exact or NoStream expectation writes nothing and returns the first
+// append's result, whether right after the first append or after other
+// events followed it: the log compares the IDs at the position the
+// expectation names, so this is guaranteed however long ago the first
+// append was. A subscription sees each event once.
+func (s *suite) reappendWithExactIsANoOp(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		prior    int
@@ -123,17 +124,60 @@ func (s *suite) reappendIsANoOp(t *testing.T) {
 	}{
 		{"NoStream", 0, eventlog.NoStream, 0},
 		{"Exact", 2, eventlog.Exact(1), 0},
+		{"NoStreamAfterLaterEvents", 0, eventlog.NoStream, 2},
+		{"ExactAfterLaterEvents", 2, eventlog.Exact(1), 2},
+		{"ExactAfterManyLaterEvents", 2, eventlog.Exact(1), 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := s.fresh(t)
+			stream := h.stream("reappend")
+			sub := h.mustSubscribe(stream, eventlog.Start)
+			prior := newEvents("prior", tc.prior)
+			if len(prior) > 0 {
+				h.mustAppend(stream, eventlog.NoStream, prior...)
+			}
+			batch := newEvents("batch", 3)
+			first := h.mustAppend(stream, tc.expected, batch...)
+			require.Equal(t, eventlog.Revision(tc.prior+2), first.NextExpected, "first append: NextExpected")
+			later := newEvents("later", tc.later)
+			for i := 0; i < len(later); i += 50 {
+				h.mustAppend(stream, eventlog.Exact(first.NextExpected+eventlog.Revision(i)), later[i:min(i+50, len(later))]...)
+			}
+
+			again, err := h.append(h.ctx, stream, tc.expected, batch...)
+			require.NoError(t, err, "the same IDs at the same position again, expecting %v, must be a no-op", tc.expected)
+			assert.Equal(t, first, again, "a re-append expecting %v returns the first append's result", tc.expected)
+
+			all := slices.Concat(prior, batch, later)
+			assertEvents(t, stream, 0, all, h.readAll(stream), "read after the re-append")
+			h.assertGoesOn(stream, sub, all)
+		})
+	}
+}
+
+// reappendWithAnyIsANoOpOrStoredAgain: appending the same event IDs again
+// with Any or StreamExists is best effort, as in EventStoreDB: a log that
+// still remembers the IDs writes nothing and returns the first append's
+// result; one that has forgotten them appends the batch again, whole and
+// in order, after the stream's last event, and returns the revision of
+// its last event. Nothing else: not part of the batch, not an error, not
+// another answer. A subscription sees each stored event once.
+func (s *suite) reappendWithAnyIsANoOpOrStoredAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		prior    int
+		expected eventlog.Expected
+		later    int // events appended between the two appends
+	}{
 		{"AnyOnNewStream", 0, eventlog.Any, 0},
 		{"AnyOnStreamWithEvents", 2, eventlog.Any, 0},
 		{"StreamExists", 2, eventlog.StreamExists, 0},
-		{"NoStreamAfterLaterEvents", 0, eventlog.NoStream, 2},
-		{"ExactAfterLaterEvents", 2, eventlog.Exact(1), 2},
 		{"AnyAfterLaterEvents", 2, eventlog.Any, 2},
 		{"StreamExistsAfterLaterEvents", 2, eventlog.StreamExists, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := s.fresh(t)
-			stream := h.stream("reappend")
+			stream := h.stream("reappend-any")
 			sub := h.mustSubscribe(stream, eventlog.Start)
 			prior := newEvents("prior", tc.prior)
 			if len(prior) > 0 {
@@ -148,26 +192,41 @@ func (s *suite) reappendIsANoOp(t *testing.T) {
 			}
 
 			again, err := h.append(h.ctx, stream, tc.expected, batch...)
-			require.NoError(t, err, "the same IDs at the same position again must be a no-op")
-			assert.Equal(t, first, again, "a re-append returns the first append's result")
-
+			require.NoError(t, err, "the same IDs again, expecting %v, must be a no-op or store them again, not fail", tc.expected)
 			all := slices.Concat(prior, batch, later)
-			assertEvents(t, stream, 0, all, h.readAll(stream), "read after the re-append")
-			// The stream goes on from where it was, and its subscriber sees
-			// every event once.
-			marker := newEvent("marker")
-			res := h.mustAppend(stream, eventlog.Exact(eventlog.Revision(len(all)-1)), marker)
-			assert.Equal(t, eventlog.Revision(len(all)), res.NextExpected, "NextExpected after the re-append")
-			all = append(all, marker)
-			assertEvents(t, stream, 0, all, h.mustNext(sub, 0, len(all)), "subscription from Start")
+			recs := h.readAll(stream)
+			if len(recs) == len(all) {
+				t.Logf("the log remembered the IDs: the re-append was a no-op")
+				assertEvents(t, stream, 0, all, recs, "read after a re-append that wrote nothing")
+				assert.Equal(t, first, again, "a re-append expecting %v that writes nothing returns the first append's result", tc.expected)
+			} else {
+				t.Logf("the log forgot the IDs: the re-append stored the batch again")
+				all = append(all, batch...)
+				assertEvents(t, stream, 0, all, recs, "read after a re-append that wrote something: it must have stored the whole batch again, in order, after the stream's last event")
+				assert.Equal(t, eventlog.Revision(len(all)-1), again.NextExpected, "a re-append expecting %v that stores the batch again returns the revision of its last event", tc.expected)
+			}
+			h.assertGoesOn(stream, sub, all)
 		})
 	}
 }
 
-// reappendWithOtherIDsFails: a batch that starts like an earlier append
-// but then differs is not a re-append: it fails with a
-// *WrongExpectedRevisionError, and the stream is unchanged.
-func (s *suite) reappendWithOtherIDsFails(t *testing.T) {
+// assertGoesOn checks that stream, which holds all, goes on from its last
+// event with an append expecting it, and that sub, a subscription from
+// Start, delivers every event once.
+func (h *harness) assertGoesOn(stream string, sub eventlog.Subscription, all []eventlog.Event) {
+	h.t.Helper()
+	marker := newEvent("marker")
+	res := h.mustAppend(stream, eventlog.Exact(eventlog.Revision(len(all)-1)), marker)
+	assert.Equal(h.t, eventlog.Revision(len(all)), res.NextExpected, "NextExpected of an append after the re-append")
+	all = append(all, marker)
+	assertEvents(h.t, stream, 0, all, h.mustNext(sub, 0, len(all)), "subscription from Start")
+}
+
+// reappendWithExactAndOtherIDsFails: a batch that starts like an earlier
+// append with Exact or NoStream, at the same position, but then differs
+// is not a re-append: it fails with a *WrongExpectedRevisionError, and
+// the stream is unchanged.
+func (s *suite) reappendWithExactAndOtherIDsFails(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		prior    int
@@ -184,8 +243,8 @@ func (s *suite) reappendWithOtherIDsFails(t *testing.T) {
 		{"ExactOneIDMore", 1, eventlog.Exact(0), 2, func(b []eventlog.Event) []eventlog.Event {
 			return []eventlog.Event{b[0], b[1], newEvent("more")}
 		}},
-		{"AnySecondIDDiffers", 0, eventlog.Any, 2, func(b []eventlog.Event) []eventlog.Event {
-			return []eventlog.Event{b[0], newEvent("other")}
+		{"ExactFirstIDDiffers", 1, eventlog.Exact(0), 2, func(b []eventlog.Event) []eventlog.Event {
+			return []eventlog.Event{newEvent("other"), b[1]}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,6 +261,57 @@ func (s *suite) reappendWithOtherIDsFails(t *testing.T) {
 			_, err := h.append(h.ctx, stream, tc.expected, tc.change(batch)...)
 			assertWrongExpected(t, err, stream, tc.expected, actualAfter(len(all)), "re-append with other IDs")
 			assertEvents(t, stream, 0, all, h.readAll(stream), "read after the refused append")
+		})
+	}
+}
+
+// reappendWithAnyAndOtherIDsFailsOrIsNew: a batch that starts like an
+// earlier append with Any or StreamExists but then differs is refused
+// with a *WrongExpectedRevisionError, changing nothing, by a log that
+// remembers the first ID; a log that has forgotten it takes the batch
+// for a new append and stores it whole. Never a no-op: that would lose
+// the events that differ.
+func (s *suite) reappendWithAnyAndOtherIDsFailsOrIsNew(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		prior    int
+		expected eventlog.Expected
+		batch    int                                           // events of the first append
+		change   func(batch []eventlog.Event) []eventlog.Event // the second append
+	}{
+		{"AnySecondIDDiffers", 0, eventlog.Any, 2, func(b []eventlog.Event) []eventlog.Event {
+			return []eventlog.Event{b[0], newEvent("other")}
+		}},
+		{"StreamExistsLastIDDiffers", 1, eventlog.StreamExists, 3, func(b []eventlog.Event) []eventlog.Event {
+			return []eventlog.Event{b[0], b[1], newEvent("other")}
+		}},
+		{"AnyOneIDMore", 1, eventlog.Any, 2, func(b []eventlog.Event) []eventlog.Event {
+			return []eventlog.Event{b[0], b[1], newEvent("more")}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := s.fresh(t)
+			stream := h.stream("reappend-any-other")
+			prior := newEvents("prior", tc.prior)
+			if len(prior) > 0 {
+				h.mustAppend(stream, eventlog.NoStream, prior...)
+			}
+			batch := newEvents("batch", tc.batch)
+			h.mustAppend(stream, tc.expected, batch...)
+			all := slices.Concat(prior, batch)
+
+			changed := tc.change(batch)
+			res, err := h.append(h.ctx, stream, tc.expected, changed...)
+			if err != nil {
+				t.Logf("the log remembered the first ID: the append was refused")
+				assertWrongExpected(t, err, stream, tc.expected, actualAfter(len(all)), "re-append with other IDs")
+				assertEvents(t, stream, 0, all, h.readAll(stream), "read after the refused append")
+				return
+			}
+			t.Logf("the log forgot the first ID: the append was a new one")
+			all = append(all, changed...)
+			assertEvents(t, stream, 0, all, h.readAll(stream), "read after a re-append with other IDs that succeeded: it must have stored the whole batch, after the stream's last event")
+			assert.Equal(t, eventlog.Revision(len(all)-1), res.NextExpected, "NextExpected of a re-append with other IDs that succeeded")
 		})
 	}
 }

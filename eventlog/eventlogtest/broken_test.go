@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -41,7 +42,7 @@ var brokenLogs = []brokenLog{
 			return res, err
 		}}
 	}},
-	{"NotIdempotent", "ReappendIsANoOp", false, func(l *refLog) eventlog.Log {
+	{"NotIdempotent", "ReappendWithExactIsANoOp", false, func(l *refLog) eventlog.Log {
 		// Checks NoStream and Exact strictly against the last revision,
 		// as a naive log would, so that a retry is refused.
 		var mu sync.Mutex
@@ -59,6 +60,78 @@ var brokenLogs = []brokenLog{
 			}
 			return l.Append(ctx, stream, expected, events...)
 		}}
+	}},
+	{"ExactRetryStoredAgain", "ReappendWithExactIsANoOp", false, func(l *refLog) eventlog.Log {
+		// Treats a retry with Exact or NoStream as best effort, like one
+		// with Any on a log that forgot its IDs.
+		l.forget = true
+		var mu sync.Mutex
+		return appendFunc{l, func(ctx context.Context, stream string, expected eventlog.Expected, events ...eventlog.Event) (eventlog.AppendResult, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !bestEffort(expected) && len(events) > 0 {
+				e := int64(-1) // NoStream
+				if rev, ok := expected.Revision(); ok {
+					e = int64(rev)
+				}
+				recs := readStream(ctx, l, stream)
+				if e+1 < int64(len(recs)) && recs[e+1].ID == events[0].ID {
+					return l.Append(ctx, stream, eventlog.Any, events...)
+				}
+			}
+			return l.Append(ctx, stream, expected, events...)
+		}}
+	}},
+	{"AnyRetryRefused", "ReappendWithAnyIsANoOpOrStoredAgain", false, func(l *refLog) eventlog.Log {
+		return anyRetryFunc(l, func(ctx context.Context, stream string, expected eventlog.Expected, events []eventlog.Event, recs []eventlog.Recorded) (eventlog.AppendResult, error) {
+			return eventlog.AppendResult{}, &eventlog.WrongExpectedRevisionError{Stream: stream, Expected: expected, Actual: eventlog.Exact(recs[len(recs)-1].Revision)}
+		})
+	}},
+	{"AnyRetryStoresPartOfBatch", "ReappendWithAnyIsANoOpOrStoredAgain", false, func(l *refLog) eventlog.Log {
+		l.forget = true
+		return anyRetryFunc(l, func(ctx context.Context, stream string, _ eventlog.Expected, events []eventlog.Event, _ []eventlog.Recorded) (eventlog.AppendResult, error) {
+			return l.Append(ctx, stream, eventlog.Any, events[:len(events)-1]...)
+		})
+	}},
+	{"AnyRetryStoredAgainAnswersFirst", "ReappendWithAnyIsANoOpOrStoredAgain", false, func(l *refLog) eventlog.Log {
+		l.forget = true
+		return anyRetryFunc(l, func(ctx context.Context, stream string, _ eventlog.Expected, events []eventlog.Event, recs []eventlog.Recorded) (eventlog.AppendResult, error) {
+			first, _ := firstOf(recs, events[len(events)-1].ID)
+			_, err := l.Append(ctx, stream, eventlog.Any, events...)
+			return eventlog.AppendResult{NextExpected: first}, err
+		})
+	}},
+	{"AnyRetryAnswersStreamEnd", "ReappendWithAnyIsANoOpOrStoredAgain", false, func(l *refLog) eventlog.Log {
+		return anyRetryFunc(l, func(ctx context.Context, stream string, expected eventlog.Expected, events []eventlog.Event, recs []eventlog.Recorded) (eventlog.AppendResult, error) {
+			_, err := l.Append(ctx, stream, expected, events...)
+			return eventlog.AppendResult{NextExpected: recs[len(recs)-1].Revision}, err
+		})
+	}},
+	{"AnyRetryWithOtherIDsIsANoOp", "ReappendWithAnyAndOtherIDsFailsOrIsNew", false, func(l *refLog) eventlog.Log {
+		// Looks at the first ID only, and so loses the events that differ.
+		return anyRetryFunc(l, func(_ context.Context, _ string, _ eventlog.Expected, events []eventlog.Event, recs []eventlog.Recorded) (eventlog.AppendResult, error) {
+			first, _ := firstOf(recs, events[0].ID)
+			return eventlog.AppendResult{NextExpected: first}, nil
+		})
+	}},
+	{"AnyRetryStoresOnlyNewIDs", "ReappendWithAnyAndOtherIDsFailsOrIsNew", false, func(l *refLog) eventlog.Log {
+		// De-duplicates event by event instead of batch by batch.
+		l.forget = true
+		return anyRetryFunc(l, func(ctx context.Context, stream string, expected eventlog.Expected, events []eventlog.Event, recs []eventlog.Recorded) (eventlog.AppendResult, error) {
+			var fresh []eventlog.Event
+			last := recs[len(recs)-1].Revision
+			for _, e := range events {
+				if rev, held := firstOf(recs, e.ID); held {
+					last = rev
+				} else {
+					fresh = append(fresh, e)
+				}
+			}
+			if len(fresh) == 0 {
+				return eventlog.AppendResult{NextExpected: last}, nil
+			}
+			return l.Append(ctx, stream, expected, fresh...)
+		})
 	}},
 	{"NotAtomic", "InvalidArgumentsAreRefused", false, func(l *refLog) eventlog.Log {
 		return appendFunc{l, func(ctx context.Context, stream string, expected eventlog.Expected, events ...eventlog.Event) (eventlog.AppendResult, error) {
@@ -207,6 +280,48 @@ func TestBrokenLog(t *testing.T) {
 		}
 	}
 	t.Fatalf("no broken log %q", name)
+}
+
+// bestEffort reports whether retries with expected are best effort: Any
+// and StreamExists.
+func bestEffort(expected eventlog.Expected) bool {
+	return expected == eventlog.Any || expected == eventlog.StreamExists
+}
+
+// readStream returns every event of stream; none if it has none.
+func readStream(ctx context.Context, l *refLog, stream string) []eventlog.Recorded {
+	recs, _ := l.Read(ctx, stream, eventlog.Start, eventlog.Forwards, 1<<20)
+	return recs
+}
+
+// firstOf returns the revision of the first event with id in recs.
+func firstOf(recs []eventlog.Recorded, id uuid.UUID) (eventlog.Revision, bool) {
+	for _, r := range recs {
+		if r.ID == id {
+			return r.Revision, true
+		}
+	}
+	return 0, false
+}
+
+// anyRetryFunc returns l with its appends with Any or StreamExists whose
+// first event ID its stream already holds, all of them, handed to retry
+// with the events of the stream; every other append goes to l. The
+// appends are serialised, so that the stream is read and written in one
+// step.
+func anyRetryFunc(l *refLog, retry func(ctx context.Context, stream string, expected eventlog.Expected, events []eventlog.Event, recs []eventlog.Recorded) (eventlog.AppendResult, error)) eventlog.Log {
+	var mu sync.Mutex
+	return appendFunc{l, func(ctx context.Context, stream string, expected eventlog.Expected, events ...eventlog.Event) (eventlog.AppendResult, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if bestEffort(expected) && len(events) > 0 {
+			recs := readStream(ctx, l, stream)
+			if _, held := firstOf(recs, events[0].ID); held {
+				return retry(ctx, stream, expected, events, recs)
+			}
+		}
+		return l.Append(ctx, stream, expected, events...)
+	}}
 }
 
 // The wrappers below replace one method of a log or subscription. The

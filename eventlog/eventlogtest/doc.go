@@ -32,10 +32,15 @@
 //     Exact) when it holds and when it does not, the latter with a
 //     [*eventlog.WrongExpectedRevisionError] giving the stream, both
 //     states, and nothing written; AppendResult.NextExpected.
-//   - Idempotency: the same event IDs appended again at the same position
+//   - Idempotency, expectation by expectation, no more than the contract
+//     promises: the same event IDs appended again with Exact or NoStream
 //     are a no-op that returns the first result, right away or after
-//     later events, for every expectation; a batch that starts the same
-//     but differs later is refused.
+//     hundreds of later events, and a batch that starts the same but
+//     differs is refused; with Any or StreamExists the retry is either
+//     such a no-op (the log remembers the IDs) or stores the whole batch
+//     again after the stream's last event and returns where it ends (the
+//     log forgot them), nothing in between, and a batch that differs is
+//     either refused or stored whole as a new append, never ignored.
 //   - Arguments: bad stream names, bad events, empty appends and bad read
 //     counts give [eventlog.ErrInvalid] or [eventlog.ErrEmptyAppend]; an
 //     append of exactly [eventlog.MaxAppendSize] (a 1 MiB event) is

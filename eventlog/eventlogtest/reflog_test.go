@@ -16,7 +16,12 @@ import (
 // of slices, and a channel closed on every change to wake subscribers. It
 // exists to show that the suite passes on a correct log (and, broken on
 // purpose, that it fails on incorrect ones); it is not memlog.
+//
+// It remembers every event ID of a stream for ever, unless forget is set:
+// then it remembers none, and a re-append with Any or StreamExists stores
+// the events again. Those are the two ends of what the contract allows.
 type refLog struct {
+	forget  bool // set before first use
 	mu      sync.Mutex
 	closed  bool
 	streams map[string]*refStream
@@ -36,6 +41,13 @@ var (
 
 func newRefLog() *refLog {
 	return &refLog{streams: map[string]*refStream{}, changed: make(chan struct{})}
+}
+
+// newForgetfulRefLog returns a refLog that remembers no event IDs.
+func newForgetfulRefLog() *refLog {
+	l := newRefLog()
+	l.forget = true
+	return l
 }
 
 // broadcast wakes every waiting Next; l.mu must be held.
@@ -85,7 +97,7 @@ func (l *refLog) Append(ctx context.Context, stream string, expected eventlog.Ex
 		if expected == eventlog.StreamExists && cur < 0 {
 			return eventlog.AppendResult{}, wrong
 		}
-		if _, seen := s.ids[events[0].ID]; seen {
+		if _, seen := s.ids[events[0].ID]; seen && !l.forget {
 			// A re-append: idempotent if every ID is already here.
 			var last eventlog.Revision
 			for _, e := range events {

@@ -27,7 +27,9 @@ func benchEvents(n int) []eventlog.Event {
 }
 
 // BenchmarkAppend measures appends of one event and of batches of 20 (a
-// block's worth of transactions), reporting events per second.
+// block's worth of transactions), reporting events per second, with the
+// default de-duplication window: once it is full, each event written
+// pushes the oldest ID out.
 func BenchmarkAppend(b *testing.B) {
 	for _, batch := range []int{1, 20} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
@@ -45,6 +47,60 @@ func BenchmarkAppend(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// BenchmarkAppendDedupWindow measures appends of batches of 20 events
+// with Any under de-duplication windows of several sizes, none included:
+// what remembering IDs costs.
+func BenchmarkAppendDedupWindow(b *testing.B) {
+	const batch = 20
+	for _, w := range []struct {
+		name string
+		size int
+	}{{"none", memlog.NoDedupWindow}, {"1000", 1000}, {"default", 0}} {
+		b.Run("window="+w.name, func(b *testing.B) {
+			ctx := context.Background()
+			log := memlog.New(memlog.Config{DedupWindow: w.size})
+			defer log.Close()
+			events := benchEvents(b.N * batch)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := log.Append(ctx, "bench", eventlog.Any, events[i*batch:(i+1)*batch]...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// BenchmarkRetry measures a retry of a batch of 20 that is a no-op: with
+// Exact, checked against the stored events, and with Any, against the
+// de-duplication window.
+func BenchmarkRetry(b *testing.B) {
+	for _, expected := range []eventlog.Expected{eventlog.Exact(99), eventlog.Any} {
+		b.Run("expected="+expected.String(), func(b *testing.B) {
+			ctx := context.Background()
+			log := memlog.New(memlog.Config{})
+			defer log.Close()
+			events := benchEvents(120)
+			if _, err := log.Append(ctx, "bench", eventlog.NoStream, events[:100]...); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := log.Append(ctx, "bench", expected, events[100:]...); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				res, err := log.Append(ctx, "bench", expected, events[100:]...)
+				if err != nil || res.NextExpected != 119 {
+					b.Fatalf("retry: have %v, %v, want 119, no error", res.NextExpected, err)
+				}
+			}
 		})
 	}
 }

@@ -4,6 +4,12 @@
 // It keeps each stream as a slice of recorded events behind one mutex.
 // Appends check the expected revision and EventStoreDB's idempotency rules
 // under the lock, then wake the stream's subscribers by closing a channel.
+// Like EventStoreDB, it recognises a retry with Exact or NoStream by the
+// events at its position, always, and one with Any or StreamExists by a
+// bounded window of the latest event IDs (Config.DedupWindow, 100 000 by
+// default): a retry that comes after the window forgot its first ID
+// stores the events again. NoDedupWindow keeps no IDs at all, so that
+// tests can see what their readers make of duplicates.
 // A subscription is only a cursor: Next returns the event at the cursor
 // if the stream has it, and otherwise waits for that channel. So a slow
 // subscriber costs nothing while it is slow, a fast one never polls, and

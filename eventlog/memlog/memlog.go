@@ -7,22 +7,50 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/internal/idwindow"
 )
 
 // Config configures a [Log]. The zero Config is ready to use.
 type Config struct {
 	// Now stamps recorded events; nil means time.Now.
 	Now func() time.Time
+
+	// DedupWindow is how many of the latest event writes, across all
+	// streams, the log remembers the IDs of, to recognise a retried
+	// append with Any or StreamExists (see [eventlog.Log]'s Append): 0
+	// means DefaultDedupWindow; NoDedupWindow, or any negative number,
+	// keeps no IDs, so that every such retry stores its events again.
+	// The log remembers fewer if EventStoreDB would: it never holds more
+	// than EventStoreDB's 8 MiB of IDs, counted as EventStoreDB counts
+	// them (28 bytes, plus 2 per character of the stream's name). Retries
+	// with Exact or NoStream compare the stored events, and are recognised
+	// whatever the window.
+	DedupWindow int
 }
+
+// DefaultDedupWindow is the DedupWindow of a zero Config: 100 000
+// writes, about what EventStoreDB's 8 MiB cache of event IDs holds when
+// stream names are some 25 characters long (about 40 000 for names of
+// 100 characters, 200 000 for names of 5).
+const DefaultDedupWindow = idwindow.Default
+
+// NoDedupWindow is a DedupWindow that keeps no event IDs: a log that
+// behaves like an EventStoreDB whose cache has forgotten every earlier
+// append, so that a retry with Any or StreamExists stores its events
+// again. Tests use it to see what their folds make of duplicates.
+const NoDedupWindow = idwindow.None
 
 // Log is an [eventlog.Log] held in memory: a map of streams, each a slice
 // of recorded events, behind one read-write mutex. It is a real
 // implementation, not a mock: it passes the same conformance suite as the
 // EventStoreDB adapter, including idempotent appends, deletion and
 // catch-up subscriptions.
+//
+// Like EventStoreDB, it remembers the IDs of the latest event writes in a
+// bounded window (Config.DedupWindow), first write first forgotten, and
+// checks retries with Any or StreamExists against it only; a retry with
+// Exact or NoStream is checked against the stored events.
 //
 // It copies event data on the way in and on the way out, so neither the
 // caller's slices nor the stored events can change behind anyone's back.
@@ -38,8 +66,16 @@ type Log struct {
 
 	mu      sync.RWMutex
 	streams map[string]*stream
+	ids     *idwindow.Window[written] // the de-duplication window
 	closed  bool
 	done    chan struct{} // closed by Close
+}
+
+// written says where the de-duplication window saw an event ID first
+// written.
+type written struct {
+	stream *stream
+	rev    eventlog.Revision
 }
 
 var (
@@ -50,7 +86,7 @@ var (
 // stream is one stream's state. Its fields are guarded by Log.mu.
 type stream struct {
 	events  []eventlog.Recorded
-	ids     map[uuid.UUID]eventlog.Revision // first revision of each event ID
+	idCost  int // what the window counts for each of its event IDs
 	deleted bool
 	// changed is closed, and replaced, whenever the stream changes: every
 	// subscriber waiting for a new event waits on it.
@@ -63,7 +99,16 @@ func New(cfg Config) *Log {
 	if now == nil {
 		now = time.Now
 	}
-	return &Log{now: now, streams: make(map[string]*stream), done: make(chan struct{})}
+	window := cfg.DedupWindow
+	if window == 0 {
+		window = DefaultDedupWindow
+	}
+	return &Log{
+		now:     now,
+		streams: make(map[string]*stream),
+		ids:     idwindow.New[written](window),
+		done:    make(chan struct{}),
+	}
 }
 
 // last returns the stream's last revision as an expectation: NoStream if
@@ -85,14 +130,15 @@ func (s *stream) notify() {
 func (l *Log) streamFor(name string) *stream {
 	s := l.streams[name]
 	if s == nil {
-		s = &stream{ids: make(map[uuid.UUID]eventlog.Revision), changed: make(chan struct{})}
+		s = &stream{idCost: idwindow.Cost(name), changed: make(chan struct{})}
 		l.streams[name] = s
 	}
 	return s
 }
 
 // Append implements [eventlog.Log]; its idempotency follows EventStoreDB's
-// rules (see the eventlog package).
+// rules (see the eventlog package): by position for Exact and NoStream,
+// by the de-duplication window for Any and StreamExists.
 func (l *Log) Append(ctx context.Context, name string, expected eventlog.Expected, events ...eventlog.Event) (eventlog.AppendResult, error) {
 	if err := ctx.Err(); err != nil {
 		return eventlog.AppendResult{}, err
@@ -112,7 +158,7 @@ func (l *Log) Append(ctx context.Context, name string, expected eventlog.Expecte
 	wrong := func() error {
 		return &eventlog.WrongExpectedRevisionError{Stream: name, Expected: expected, Actual: s.last()}
 	}
-	if res, done, err := checkExpected(s, expected, events, wrong); done {
+	if res, done, err := checkExpected(s, l.ids, expected, events, wrong); done {
 		return res, err
 	}
 
@@ -121,19 +167,18 @@ func (l *Log) Append(ctx context.Context, name string, expected eventlog.Expecte
 	for _, e := range events {
 		rev := eventlog.Revision(len(s.events))
 		s.events = append(s.events, eventlog.Recorded{Event: copyEvent(e), Stream: name, Revision: rev, Time: at})
-		if _, seen := s.ids[e.ID]; !seen {
-			s.ids[e.ID] = rev
-		}
+		l.ids.Add(e.ID, written{s, rev}, s.idCost)
 	}
 	s.notify()
 	return eventlog.AppendResult{NextExpected: eventlog.Revision(len(s.events) - 1)}, nil
 }
 
 // checkExpected decides an append against the stream's state s (nil if it
-// has never been written). done is false if the events must be appended;
-// otherwise the append ends with res and err: an idempotent success, or
-// the error wrong returns.
-func checkExpected(s *stream, expected eventlog.Expected, events []eventlog.Event, wrong func() error) (res eventlog.AppendResult, done bool, err error) {
+// has never been written) and the de-duplication window ids, as
+// EventStoreDB's CheckCommit does. done is false if the events must be
+// appended; otherwise the append ends with res and err: an idempotent
+// success, or the error wrong returns.
+func checkExpected(s *stream, ids *idwindow.Window[written], expected eventlog.Expected, events []eventlog.Event, wrong func() error) (res eventlog.AppendResult, done bool, err error) {
 	cur := int64(-1) // the last revision, -1 for none
 	if s != nil {
 		cur = int64(len(s.events)) - 1
@@ -143,21 +188,21 @@ func checkExpected(s *stream, expected eventlog.Expected, events []eventlog.Even
 		if expected == eventlog.StreamExists && cur < 0 {
 			return res, true, wrong()
 		}
-		// Idempotency by ID: a batch whose first ID the stream already
-		// holds is a retry if it holds all of them, a conflict otherwise.
-		if s == nil {
-			return res, false, nil
-		}
-		if _, known := s.ids[events[0].ID]; !known {
+		// Idempotency by the window: a batch whose first ID the window
+		// remembers for this stream is a retry if it remembers all of them
+		// there (the answer is where the last was first written), a
+		// conflict otherwise. A batch whose first ID it has forgotten is
+		// a new append, even if the stream holds the events already.
+		if first, known := ids.Lookup(events[0].ID); s == nil || !known || first.stream != s {
 			return res, false, nil
 		}
 		var last eventlog.Revision
 		for _, e := range events {
-			rev, known := s.ids[e.ID]
-			if !known {
+			at, known := ids.Lookup(e.ID)
+			if !known || at.stream != s {
 				return res, true, wrong()
 			}
-			last = rev
+			last = at.rev
 		}
 		return eventlog.AppendResult{NextExpected: last}, true, nil
 	}
@@ -175,7 +220,8 @@ func checkExpected(s *stream, expected eventlog.Expected, events []eventlog.Even
 		return res, true, wrong()
 	}
 	// e < cur: a retry of an append that already happened at e+1…, if the
-	// events there have these IDs, in this order.
+	// events there have these IDs, in this order. This reads the stored
+	// events, so it works whatever the window remembers.
 	for i, ev := range events {
 		pos := e + 1 + int64(i)
 		if pos > cur || s.events[pos].ID != ev.ID {

@@ -48,9 +48,13 @@
 //   - Streams.Append: expected revisions any, no_stream, stream_exists
 //     and a revision, each succeeding or failing with the
 //     wrong-expected-version answer the client decodes (with the current
-//     revision, in the new and the legacy fields); idempotent re-appends;
-//     the 1 MiB append limit, counted as a real node does (data,
-//     metadata, twice the type); empty appends.
+//     revision, in the new and the legacy fields); idempotent re-appends,
+//     by position for no_stream and a revision, by a bounded first-in
+//     first-out cache of recent event IDs for any and stream_exists, as
+//     on a real node (Config.DedupWindow; NoDedupWindow keeps none, so
+//     that every such retry is stored again); the 1 MiB append limit,
+//     counted as a real node does (data, metadata, twice the type); empty
+//     appends.
 //   - Streams.Read on a stream: forwards and backwards, from the start,
 //     the end (backwards only, as on a real node) or a revision, with a
 //     count; stream_not_found for a missing or soft-deleted stream; the
@@ -80,6 +84,15 @@
 // operations, monitoring, and reads in compatibility mode
 // (control_option.compatibility > 0).
 //
+// # Faults it can inject
+//
+// Config.DuplicateAny (the command's -duplicate-any) makes the server
+// store some appends with any or stream_exists a second time, at once or
+// after a later append, as a real node does when a client retries such
+// an append after the cache forgot it: a way to check that the readers of
+// a log fold duplicates away. Stop and Start make it go away and come
+// back, as a crashed node would.
+//
 // # Traps it avoids
 //
 // The client v4.2.0 has expectations a server must meet exactly:
@@ -105,8 +118,10 @@
 //
 // No TLS, no users, no access control (an insecure node checks none
 // either); no system streams at startup, so a fresh server's $all holds
-// only what tests wrote; the event-ID cache of idempotent appends is not
-// bounded; positions are made up (they grow, as real ones do); regular
+// only what tests wrote; the event-ID cache of idempotent appends holds a
+// number of writes (Config.DedupWindow), where a real node's holds 8 MiB,
+// and survives a Stop, where a real node's is rebuilt in part; positions
+// are made up (they grow, as real ones do); regular
 // expressions of filters are Go's, not .NET's; a subscription whose
 // stream is tombstoned while it catches up just fails (a live one gets
 // the tombstone event first, as on a real node); nothing is ever

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -18,6 +19,8 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/keepalive"
+
+	"github.com/eventchain/eventchain/eventlog/internal/idwindow"
 )
 
 // DefaultVersion is the server version a Server reports to the client's
@@ -46,10 +49,56 @@ type Config struct {
 	NoServerFeatures bool
 	// Now stamps the events the server records; nil means time.Now.
 	Now func() time.Time
-	// Logger gets a line when the server starts or stops, and one for
-	// each call it refuses (at debug level). Nil means silent.
+	// Logger gets a line when the server starts or stops, and, at debug
+	// level, one for each call it refuses and each duplicate it stores
+	// (see DuplicateAny). Nil means silent.
 	Logger *slog.Logger
+
+	// DedupWindow is the size of the server's event-ID cache, with which
+	// it recognises a retried append with any or stream_exists: the
+	// number of latest event writes, across all streams, whose IDs it
+	// remembers, first written first forgotten. 0 means
+	// DefaultDedupWindow; NoDedupWindow, or any negative number, keeps
+	// none, as a node whose cache has forgotten every earlier append:
+	// every such retry is stored again. Whatever the size, the cache also
+	// stops at a real node's bound, 8 MiB counted as it counts (28 bytes
+	// per ID plus 2 per character of the stream's name), so that it never
+	// remembers more than a real node would. Retries with no_stream or a
+	// revision compare the stored events, and are recognised whatever the
+	// window.
+	DedupWindow int
+
+	// DuplicateAny is the probability, from 0 to 1, that the server
+	// stores an append with any or stream_exists to a user stream a
+	// second time, as if its client had retried it after the cache
+	// forgot its IDs: the same events, with the same IDs, at later
+	// revisions. Half of the duplicates follow their append at once, and
+	// the client is told where the second copy ended, as the retry would
+	// have been; the others are written after a later append (to any
+	// stream), from the next to the 1024th, so that they land far from
+	// the original. A duplicate due on a stream deleted since is dropped.
+	// 0, the default, never duplicates anything. A real node never does
+	// this by itself; it is a fault to test that readers fold duplicates
+	// away, whatever the window.
+	DuplicateAny float64
+
+	// DuplicateSeed seeds the draws of DuplicateAny: the same seed and
+	// the same appends, in the same order, give the same duplicates.
+	DuplicateSeed uint64
 }
+
+// DefaultDedupWindow is the DedupWindow of a zero Config: 100 000
+// writes. A real node bounds its cache by memory only, 8 MiB at 28 bytes
+// plus 2 per character of the stream's name for each ID: some 100 000
+// IDs for names of 25 characters, 40 000 for names of 100, 200 000 for
+// names of 5. With names shorter than 28 characters or so the server
+// remembers fewer than a real node; with longer ones, as many.
+const DefaultDedupWindow = idwindow.Default
+
+// NoDedupWindow is a DedupWindow that keeps no event IDs: a server like a
+// node whose cache has forgotten every earlier append, so that every
+// retry with any or stream_exists is stored again.
+const NoDedupWindow = idwindow.None
 
 // A Server is an in-memory EventStoreDB for tests and demos: a gRPC
 // server that answers the calls of the official Go client
@@ -88,7 +137,7 @@ func New(cfg Config) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{cfg: cfg, store: newStore(now), log: logger}
+	return &Server{cfg: cfg, store: newStore(cfg, now, logger), log: logger}
 }
 
 // NewServer starts a Server for a test on a free loopback port and closes
@@ -118,6 +167,8 @@ func (s *Server) Start() error {
 		return errors.New("start: server closed")
 	case s.grpc != nil:
 		return errors.New("start: server already running")
+	case math.IsNaN(s.cfg.DuplicateAny) || s.cfg.DuplicateAny < 0 || s.cfg.DuplicateAny > 1:
+		return fmt.Errorf("start: DuplicateAny %v, want 0 to 1", s.cfg.DuplicateAny)
 	}
 	addr := s.addr
 	if addr == "" {
@@ -184,6 +235,10 @@ func (s *Server) Close() {
 	s.stopLocked()
 	s.closed = true
 }
+
+// Duplicates returns how many duplicates the server has stored (see
+// Config.DuplicateAny).
+func (s *Server) Duplicates() int { return s.store.duplicates() }
 
 // Addr returns the address the server listens on, "127.0.0.1:PORT"; empty
 // before the first Start.

@@ -2,7 +2,9 @@ package esdbtest
 
 import (
 	"encoding/json"
+	"log/slog"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -10,6 +12,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/eventlog/internal/idwindow"
 )
 
 // Limits and markers of EventStoreDB that the store reproduces.
@@ -55,6 +59,7 @@ func (r *record) size() uint64 {
 type stream struct {
 	recs      []int // log index of each revision, from 0
 	tombstone int   // log index of the tombstone record; -1 if none
+	idCost    int   // what the event-ID cache counts for each of its IDs
 	// meta is, for a metadata stream, its latest event parsed; nil until
 	// it has one.
 	meta *streamMeta
@@ -180,23 +185,60 @@ type idEntry struct {
 // It outlives the gRPC server, so a stopped Server starts again with its
 // data.
 type store struct {
-	now func() time.Time
+	now    func() time.Time
+	logger *slog.Logger
 
 	mu      sync.Mutex
 	log     []record
 	next    uint64 // the next record's position
 	streams map[string]*stream
-	ids     map[uuid.UUID]idEntry
+	// ids is the event-ID cache: where each of the IDs of the latest
+	// writes was first written.
+	ids     *idwindow.Window[idEntry]
 	changed chan struct{}
+	dup     duplicator
 }
 
-func newStore(now func() time.Time) *store {
+// A duplicator stores appends with any and stream_exists a second time,
+// at random, as if their client had retried them after the cache forgot
+// their IDs (Config.DuplicateAny). Its fields are guarded by store.mu.
+type duplicator struct {
+	rate    float64
+	rng     *rand.Rand
+	appends uint64     // Append calls decided so far
+	pending []heldBack // in the order they were drawn
+	stored  int        // duplicates written
+}
+
+// A heldBack duplicate is written once appends reaches due.
+type heldBack struct {
+	name   string
+	exp    expectation
+	events []proposed
+	due    uint64
+}
+
+// duplicateSeedStream is the second word of the duplicator's seed: any
+// constant will do.
+const duplicateSeedStream = 0x5a17c0de9e3779b9
+
+// maxDelayBits bounds how long a duplicate may be held back: up to
+// 1<<maxDelayBits later appends.
+const maxDelayBits = 10
+
+func newStore(cfg Config, now func() time.Time, logger *slog.Logger) *store {
+	window := cfg.DedupWindow
+	if window == 0 {
+		window = DefaultDedupWindow
+	}
 	return &store{
 		now:     now,
+		logger:  logger,
 		next:    firstPosition,
 		streams: make(map[string]*stream),
-		ids:     make(map[uuid.UUID]idEntry),
+		ids:     idwindow.New[idEntry](window),
 		changed: make(chan struct{}),
+		dup:     duplicator{rate: cfg.DuplicateAny, rng: rand.New(rand.NewPCG(cfg.DuplicateSeed, duplicateSeedStream))},
 	}
 }
 
@@ -246,7 +288,7 @@ func (s *store) softDeleted(name string) bool {
 func (s *store) streamFor(name string) *stream {
 	st := s.streams[name]
 	if st == nil {
-		st = &stream{tombstone: -1}
+		st = &stream{tombstone: -1, idCost: idwindow.Cost(name)}
 		s.streams[name] = st
 	}
 	return st
@@ -270,9 +312,9 @@ func (s *store) write(name string, e proposed, number int64) int {
 	if isMetaStream(name) {
 		st.meta = parseMeta(e.data, e.isJSON) // the latest event is the metadata
 	}
-	if _, seen := s.ids[e.id]; !seen {
-		s.ids[e.id] = idEntry{stream: name, number: number, index: i}
-	}
+	// Every record written goes through the cache, system records too, as
+	// on a real node; the first write of an ID it remembers wins.
+	s.ids.Add(e.id, idEntry{stream: name, number: number, index: i}, st.idCost)
 	return i
 }
 
@@ -309,17 +351,19 @@ func (s *store) check(name string, exp expectation, ids []uuid.UUID) (res outcom
 		}
 		fallthrough
 	case expectAny:
-		// Idempotency by the ID cache: a batch whose first ID this stream
-		// holds is a retry if it holds them all, a conflict otherwise.
+		// Idempotency by the ID cache: a batch whose first ID the cache
+		// remembers for this stream is a retry if it remembers them all
+		// there, a conflict otherwise. One whose first ID it has forgotten
+		// is a new append, even if the stream holds the events.
 		if len(ids) == 0 {
 			return outcome{kind: succeeded}, true
 		}
-		if first, seen := s.ids[ids[0]]; !seen || first.stream != name {
+		if first, seen := s.ids.Lookup(ids[0]); !seen || first.stream != name {
 			return outcome{kind: succeeded}, true
 		}
 		var lastSeen idEntry
 		for _, id := range ids {
-			e, seen := s.ids[id]
+			e, seen := s.ids.Lookup(id)
 			if !seen || e.stream != name {
 				return wrong, false
 			}
@@ -335,6 +379,7 @@ func (s *store) check(name string, exp expectation, ids []uuid.UUID) (res outcom
 		return wrong, false
 	}
 	// e < cur: a retry if the events after e have these IDs, in order.
+	// This reads the stored events: the cache plays no part.
 	if len(ids) == 0 {
 		return wrong, false
 	}
@@ -352,7 +397,8 @@ func (s *store) check(name string, exp expectation, ids []uuid.UUID) (res outcom
 	return outcome{kind: succeeded, current: n, pos: s.log[st.recs[n]].pos}, false
 }
 
-// appendEvents is the Append call: check, then write.
+// appendEvents is the Append call: check, then write; then, if
+// Config.DuplicateAny says so, a duplicate of it or of an earlier one.
 func (s *store) appendEvents(name string, exp expectation, events []proposed) outcome {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -361,10 +407,19 @@ func (s *store) appendEvents(name string, exp expectation, events []proposed) ou
 		ids[i] = e.id
 	}
 	res, write := s.check(name, exp, ids)
-	if !write {
-		return res
+	if write {
+		res = s.writeBatch(name, events)
+		if again, ok := s.duplicateLocked(name, exp, events); ok {
+			res = again // what the client's retry would have been told
+		}
 	}
+	s.writeDueLocked()
+	return res
+}
 
+// writeBatch writes an append the checks let through: "OK" in
+// EventStoreDB's terms.
+func (s *store) writeBatch(name string, events []proposed) outcome {
 	cur := s.last(name)
 	soft := s.softDeleted(name)
 	base := strings.TrimPrefix(name, metaPrefix)
@@ -390,6 +445,68 @@ func (s *store) appendEvents(name string, exp expectation, events []proposed) ou
 	}
 	s.notify()
 	return outcome{kind: succeeded, current: s.last(name), pos: pos}
+}
+
+// duplicateLocked draws whether the append of events to name, just
+// written, is written again: at once, in which case it returns the
+// duplicate's outcome and true, or after a later append. Only appends
+// with any or stream_exists of events to a user stream are.
+func (s *store) duplicateLocked(name string, exp expectation, events []proposed) (outcome, bool) {
+	d := &s.dup
+	if d.rate == 0 || (exp != expectAny && exp != expectStreamExists) || len(events) == 0 || strings.HasPrefix(name, "$") {
+		return outcome{}, false
+	}
+	// Four draws for every such append, whatever their outcome, so that
+	// one decision does not shift the ones after it.
+	dup := d.rng.Float64() < d.rate
+	held := d.rng.IntN(2) == 1
+	delay := 1 + uint64(d.rng.IntN(1<<d.rng.IntN(maxDelayBits+1)))
+	switch {
+	case !dup:
+		return outcome{}, false
+	case held:
+		d.pending = append(d.pending, heldBack{name: name, exp: exp, events: events, due: d.appends + 1 + delay})
+		return outcome{}, false
+	}
+	return s.writeDuplicate(name, exp, events, false)
+}
+
+// writeDueLocked counts an Append call, and writes the duplicates held
+// back until it.
+func (s *store) writeDueLocked() {
+	d := &s.dup
+	d.appends++
+	kept := d.pending[:0]
+	for _, h := range d.pending {
+		if h.due > d.appends {
+			kept = append(kept, h)
+			continue
+		}
+		s.writeDuplicate(h.name, h.exp, h.events, true)
+	}
+	clear(d.pending[len(kept):])
+	d.pending = kept
+}
+
+// writeDuplicate writes events to name again, as a retry expecting exp
+// that the cache does not recognise would be: unless the stream is
+// deleted for good, or, for stream_exists, soft-deleted.
+func (s *store) writeDuplicate(name string, exp expectation, events []proposed, late bool) (outcome, bool) {
+	if s.tombstoned(name) || (exp == expectStreamExists && s.softDeleted(name)) {
+		return outcome{}, false
+	}
+	res := s.writeBatch(name, events)
+	s.dup.stored++
+	s.logger.Debug("esdbtest: stored an append a second time (DuplicateAny)",
+		"stream", name, "events", len(events), "revision", res.current, "held back", late)
+	return res, true
+}
+
+// duplicates returns how many duplicates the store has written.
+func (s *store) duplicates() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dup.stored
 }
 
 // checkDelete checks a delete's or tombstone's expectation: CheckCommit

@@ -12,7 +12,22 @@
 //
 //	-listen addr            address to listen on (default 127.0.0.1:2113)
 //	-server-version x.y.z   version to report to clients (default 24.10.0)
-//	-v                      log every call the server refuses
+//	-dedup-window n         how many of the latest event writes the server
+//	                        remembers the IDs of, to recognise a retried
+//	                        append with any or stream_exists (default 100000,
+//	                        about what a real node's 8 MiB cache holds);
+//	                        0 keeps none, so every such retry is stored again
+//	-duplicate-any p        probability, 0 to 1, that the server stores an
+//	                        append with any or stream_exists a second time,
+//	                        at once or after a later append, as a retry its
+//	                        cache forgot would be (default 0: never)
+//	-duplicate-seed n       seed of those draws (default 0)
+//	-v                      log every call the server refuses, and every
+//	                        duplicate it stores
+//
+// -duplicate-any is a fault to inject, for tests of the readers of the
+// log: a real EventStoreDB stores a duplicate only when a client retries
+// an append with any after the cache forgot it. See esdbtest.Config.
 //
 // It exits with status 2 on a usage error, 1 if it cannot listen.
 package main

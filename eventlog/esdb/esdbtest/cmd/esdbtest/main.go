@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
@@ -41,9 +42,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:2113", "`address` to listen on")
 	version := fs.String("server-version", esdbtest.DefaultVersion, "server `version` to report to clients, N.N.N")
-	verbose := fs.Bool("v", false, "log every call the server refuses")
+	verbose := fs.Bool("v", false, "log every call the server refuses, and every duplicate it stores")
+	window := fs.Int("dedup-window", esdbtest.DefaultDedupWindow, "how many of the latest event writes the server remembers the IDs of, to recognise a retried append with any or stream_exists; 0 keeps none")
+	duplicate := fs.Float64("duplicate-any", 0, "the `probability`, 0 to 1, that the server stores an append with any or stream_exists a second time, as a retry its cache forgot would be")
+	seed := fs.Uint64("duplicate-seed", 0, "`seed` of the draws of -duplicate-any")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: esdbtest [-listen addr] [-server-version x.y.z] [-v]")
+		fmt.Fprintln(fs.Output(), "usage: esdbtest [-listen addr] [-server-version x.y.z] [-dedup-window n] [-duplicate-any p [-duplicate-seed n]] [-v]")
 		fmt.Fprintln(fs.Output(), "An in-memory EventStoreDB for demos and tests: data is lost when it stops.")
 		fs.PrintDefaults()
 	}
@@ -58,17 +62,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
+	if *window < 0 {
+		fmt.Fprintf(stderr, "esdbtest: -dedup-window %d, want 0 or more\n", *window)
+		return errUsage
+	}
+	if math.IsNaN(*duplicate) || *duplicate < 0 || *duplicate > 1 {
+		fmt.Fprintf(stderr, "esdbtest: -duplicate-any %v, want 0 to 1\n", *duplicate)
+		return errUsage
+	}
+	if *window == 0 {
+		*window = esdbtest.NoDedupWindow
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
 	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv := esdbtest.New(esdbtest.Config{
-		Addr:    *listen,
-		Version: *version,
-		Logger:  slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		Addr:          *listen,
+		Version:       *version,
+		Logger:        logger,
+		DedupWindow:   *window,
+		DuplicateAny:  *duplicate,
+		DuplicateSeed: *seed,
 	})
 	if err := srv.Start(); err != nil {
 		return err
+	}
+	if *duplicate > 0 {
+		logger.Warn("esdbtest: storing appends with any or stream_exists twice, on purpose", "probability", *duplicate, "seed", *seed)
 	}
 	fmt.Fprintf(stdout, "esdbtest: in-memory EventStoreDB listening on %s; its data lives in memory only and is lost when it stops\n", srv.Addr())
 	fmt.Fprintf(stdout, "esdbtest: connect with %s\n", srv.ConnString())

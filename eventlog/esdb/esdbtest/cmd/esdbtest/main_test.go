@@ -55,7 +55,12 @@ func TestServesUntilCancelled(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{"-nosuchflag"}, {"extra"}, {"-listen"}} {
+	for _, args := range [][]string{
+		{"-nosuchflag"}, {"extra"}, {"-listen"},
+		{"-dedup-window", "-1"}, {"-dedup-window", "many"},
+		{"-duplicate-any", "1.5"}, {"-duplicate-any", "-0.1"}, {"-duplicate-any", "NaN"},
+		{"-duplicate-seed", "-1"},
+	} {
 		err := run(context.Background(), args, io.Discard, io.Discard)
 		assert.True(t, errors.Is(err, errUsage), "%q: %v", args, err)
 	}
@@ -66,4 +71,52 @@ func TestListenFailure(t *testing.T) {
 	err := run(context.Background(), []string{"-listen", "256.0.0.1:0"}, io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, errUsage), "a failure, not a usage error")
+}
+
+// TestDuplicateFlags: -dedup-window and -duplicate-any reach the server:
+// with no window and every append duplicated, ten appends with any
+// store more than ten events.
+func TestDuplicateFlags(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-listen", "127.0.0.1:0", "-dedup-window", "0", "-duplicate-any", "1", "-duplicate-seed", "3"}, w, io.Discard)
+		_ = w.CloseWithError(io.EOF)
+		done <- err
+	}()
+	lines := bufio.NewScanner(out)
+	require.True(t, lines.Scan())
+	require.True(t, lines.Scan())
+	conn := lines.Text()[strings.LastIndex(lines.Text(), " ")+1:]
+
+	cfg, err := esdb.ParseConnectionString(conn)
+	require.NoError(t, err)
+	cfg.Logger = esdb.NoopLogging()
+	client, err := esdb.NewClient(cfg)
+	require.NoError(t, err)
+	stream := "cmd-" + uuid.NewString()
+	event := esdb.EventData{EventType: "Hello", ContentType: esdb.ContentTypeJson, Data: []byte(`{}`)}
+	for range 10 {
+		_, err = client.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{}, event)
+		require.NoError(t, err)
+	}
+	rs, err := client.ReadStream(ctx, stream, esdb.ReadStreamOptions{}, 100)
+	require.NoError(t, err)
+	n := 0
+	for {
+		if _, err := rs.Recv(); err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		n++
+	}
+	rs.Close()
+	require.NoError(t, client.Close())
+	assert.Greater(t, n, 10, "events stored by ten appends, some duplicated")
+
+	cancel()
+	_, _ = io.Copy(io.Discard, out) // the rest of the output, so that run can finish writing it
+	require.NoError(t, <-done)
 }
