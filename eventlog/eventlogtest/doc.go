@@ -73,6 +73,14 @@
 //     appends, retries, reads, subscriptions and deletes with
 //     [eventlog.ErrStreamDeleted]; its subscriptions end with it.
 //
+// # Duplicates
+//
+// [Duplicating] wraps a log so that it stores some appends with Any or
+// StreamExists twice, as EventStoreDB does when a client retries after
+// its cache forgot the IDs: the tool to check that a fold shrugs off
+// duplicates. Wrap a log that keeps no IDs (memlog's NoDedupWindow), or
+// the duplicates are recognised as retries and not stored.
+//
 // # The watchdog
 //
 // Every call the suite makes to a log runs under a watchdog: it gets a

@@ -18,7 +18,7 @@ type testCase struct {
 	run  func(*suite, *testing.T)
 	// appendsAny says that the case appends new events with Any or
 	// StreamExists and counts what is stored: a log that stores such an
-	// append twice fails it by design.
+	// append twice, as Duplicating's may, fails it by design.
 	appendsAny bool
 }
 
