@@ -51,13 +51,17 @@ func Usagef(format string, args ...any) error { return UsageError{fmt.Errorf(for
 
 // Main runs an app: run gets a context cancelled on SIGINT or SIGTERM,
 // and Main exits with 0, 2 for a usage error, or 1 for any other error,
-// printing the error as one line.
+// printing the error as one line. For ErrVersion (-version) it prints
+// the name and the Version on stdout and exits 0.
 func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	switch {
 	case err == nil:
+		os.Exit(0)
+	case errors.Is(err, ErrVersion):
+		fmt.Fprintf(os.Stdout, "%s %s\n", name, ReadVersion())
 		os.Exit(0)
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(2)
@@ -89,12 +93,18 @@ func (c *Common) Register(fs *flag.FlagSet) {
 // Parse parses args into fs; a flag not given falls back to its
 // environment variable (EVENTCHAIN_ and the flag's name in upper case,
 // dashes as underscores), looked up with getenv. Errors are UsageErrors.
+// Parse adds -version to fs (unless fs has one) and returns ErrVersion
+// when it is given; -version has no environment fallback.
 func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	version := defineVersion(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return UsageError{err}
+	}
+	if version.requested() {
+		return ErrVersion
 	}
 	if fs.NArg() > 0 {
 		return Usagef("unexpected arguments %q", fs.Args())
@@ -103,7 +113,7 @@ func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] || err != nil {
+		if given[f.Name] || err != nil || isVersionFlag(f) {
 			return
 		}
 		env := EnvPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
