@@ -531,8 +531,10 @@ func dropReason(attempts int, waited time.Duration) string {
 	return fmt.Sprintf("not included after %d %s over %v", attempts, noun, waited)
 }
 
-// append encodes p and appends it to stream, whatever the stream's state:
-// the event's ID makes a repeated append a no-op.
+// append encodes p and appends it to stream, whatever the stream's state.
+// The event's ID comes from its content, so the log takes a prompt retry
+// for the first append; a late one may be stored twice, and the folds
+// (this auditor's, the bank's) count every event by what it names, once.
 func (a *Auditor) append(ctx context.Context, stream string, p events.Payload) error {
 	e, err := events.Encode(p)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
@@ -117,10 +118,31 @@ func submitAll(t *testing.T, n *node.Node, prefix string, count int) []blockchai
 
 // TestCompetingMiners: three miners on one log race for every block while
 // 500 transactions arrive. Every transaction ends in exactly one block,
-// every node agrees on the tip, and every pool empties.
+// every node agrees on the tip, and every pool empties — also on a log
+// that stores some submissions twice, near or far from the first, as
+// EventStoreDB may when a retry with expected revision Any comes after
+// its window of recent IDs forgot the first.
 func TestCompetingMiners(t *testing.T) {
-	log := memlog.New(memlog.Config{})
-	t.Cleanup(func() { _ = log.Close() })
+	for _, tc := range []struct {
+		name       string
+		duplicates float64
+	}{
+		{"plain", 0},
+		{"with duplicates", 0.1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := memlog.New(memlog.Config{DedupWindow: memlog.NoDedupWindow})
+			t.Cleanup(func() { _ = mem.Close() })
+			log := eventlogtest.Duplicating(mem, tc.duplicates, 7)
+			competingMiners(t, log)
+			if tc.duplicates > 0 {
+				assert.Positive(t, log.Duplicates(), "the log stored duplicates")
+			}
+		})
+	}
+}
+
+func competingMiners(t *testing.T, log eventlogtest.DuplicatingLog) {
 	bank := newNode(t, log, easyEngine(t))
 	start(t, bank, nil)
 	peers := []*peer{
@@ -130,7 +152,13 @@ func TestCompetingMiners(t *testing.T) {
 	}
 
 	txs := submitAll(t, bank, "competing", 500)
+	require.NoError(t, log.Flush(context.Background()), "the duplicates still held back land too")
+	last, err := log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
+	require.NoError(t, err)
 	nodetest.WaitFor(t, bank, "every transaction to be mined", func() bool {
+		if _, read := bank.Position(); read <= last[0].Revision {
+			return false
+		}
 		for _, tx := range txs {
 			if !bank.Chain().Includes(tx.ID()) {
 				return false
@@ -140,7 +168,10 @@ func TestCompetingMiners(t *testing.T) {
 	})
 	blocks, _ := bank.Position()
 	for _, p := range peers {
-		nodetest.WaitFor(t, p.node, "the miners to read every block", func() bool { b, _ := p.node.Position(); return b >= blocks })
+		nodetest.WaitFor(t, p.node, "the miners to read every event", func() bool {
+			b, tx := p.node.Position()
+			return b >= blocks && tx > last[0].Revision
+		})
 	}
 
 	count := inclusions(t, bank)

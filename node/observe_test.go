@@ -15,8 +15,10 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
 )
 
 // seen is what an observer is told of one event, in comparable form.
@@ -160,4 +162,53 @@ func TestRestoreModeText(t *testing.T) {
 		n := newNode(t, memlog.New(memlog.Config{}), nil)
 		assert.ErrorIs(t, n.Restore(context.Background(), node.RestoreMode(7)), node.ErrUnknownRestoreMode)
 	})
+}
+
+// TestFoldsTolerateDuplicates runs a node on a log that stores every
+// submission twice, near or far from the first, as EventStoreDB may when
+// a retry with expected revision Any comes after its window of recent IDs
+// forgot the first. Blocks are appended with an exact expected revision,
+// which is never duplicated. A following node, and nodes restored in
+// either mode, hold each pending transaction once, in the same order.
+func TestFoldsTolerateDuplicates(t *testing.T) {
+	mem := memlog.New(memlog.Config{DedupWindow: memlog.NoDedupWindow})
+	t.Cleanup(func() { _ = mem.Close() })
+	log := eventlogtest.Duplicating(mem, 1, 3)
+	engine := newEngine(t)
+	follower := newNode(t, log, nil)
+	follow(t, follower)
+
+	var txs []blockchain.Transaction
+	for i := range 30 {
+		tx := consensustest.Transfer(fmt.Sprintf("dup %d", i), "alice", "bob", int64(i+1))
+		txs = append(txs, tx)
+		require.NoError(t, follower.SubmitTransaction(context.Background(), tx))
+	}
+	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	for i := range 2 {
+		b := sealOn(t, engine, view, txs[5*i:5*i+5], nil)
+		nodetest.WaitFor(t, follower, "the tip", func() bool { return follower.Chain().TipHash() == b.PrevHash() })
+		require.NoError(t, follower.PublishBlock(context.Background(), b, "test"))
+		view = append(view, b.Header())
+	}
+	require.NoError(t, log.Flush(context.Background()))
+	require.Positive(t, log.Duplicates())
+	last, err := log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
+	require.NoError(t, err)
+	nodetest.WaitFor(t, follower, "every event read", func() bool {
+		b, tx := follower.Position()
+		return b == 2 && tx > last[0].Revision
+	})
+	assert.Greater(t, int(last[0].Revision)+1, len(txs), "the transactions stream holds duplicates")
+
+	want := txs[10:]
+	assert.Equal(t, want, follower.Pool().Candidates(100), "each pending transaction once, in order")
+	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast} {
+		t.Run(mode.String(), func(t *testing.T) {
+			n := newNode(t, log, nil)
+			require.NoError(t, n.Restore(context.Background(), mode))
+			assert.Equal(t, follower.Chain().TipHash(), n.Chain().TipHash())
+			assert.Equal(t, want, n.Pool().Candidates(100))
+		})
+	}
 }

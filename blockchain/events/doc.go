@@ -70,14 +70,16 @@
 // # Deterministic event IDs
 //
 // A network call can fail after the server did the work: an append that
-// timed out may or may not be in the log. The writer retries, and the log
-// must not then hold the event twice. EventStoreDB, and every eventlog.Log,
-// treat an append of an event ID the stream already holds as a no-op, so
-// Encode derives the ID from the content: the same content always gets
-// the same ID, and a retry is harmless. It also makes events written by
-// different processes meet: every node that rejects the same block for the
-// same rule writes the same BlockRejected ID, and the audit stream keeps
-// it once.
+// timed out may or may not be in the log. The writer retries with the same
+// event, so Encode derives the ID from the content: the same content
+// always gets the same ID. An append with an exact expected revision (a
+// BlockMined) is then guaranteed to be written once: the log compares the
+// IDs at that position. With expected revision Any the log only compares
+// against a bounded window of recent IDs, so a late retry may be stored
+// twice — every reader of these events folds them by ID or by what they
+// name, and a duplicate changes nothing. Content IDs also make events
+// written by different processes meet: every node that rejects the same
+// block for the same rule writes the same BlockRejected ID.
 //
 // The ID is a version-5 UUID (SHA-1, RFC 9562) in the namespace
 // [Namespace], of the event type, a zero byte, and the key in the table

@@ -274,18 +274,20 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-var heightRE = regexp.MustCompile(`(?m)^eventchain_height (\d+)`)
+// scrapeHeight reads the eventchain_height gauge at a /metrics URL.
+func scrapeHeight(t *testing.T, url string) uint64 { return scrapeGauge(t, url, "eventchain_height") }
 
-func scrapeHeight(t *testing.T, url string) uint64 {
+// scrapeGauge reads the value of a gauge without labels at a /metrics URL.
+func scrapeGauge(t *testing.T, url, name string) uint64 {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	m := heightRE.FindStringSubmatch(string(data))
-	require.Len(t, m, 2, "no eventchain_height in %s", tail(string(data), 500))
-	var h uint64
-	_, err = fmt.Sscan(strings.TrimSpace(m[1]), &h)
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)`).FindStringSubmatch(string(data))
+	require.Len(t, m, 2, "no %s in %s", name, tail(string(data), 500))
+	var v float64
+	_, err = fmt.Sscan(strings.TrimSpace(m[1]), &v)
 	require.NoError(t, err)
-	return h
+	return uint64(v)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/bank"
 	"github.com/eventchain/eventchain/node"
@@ -61,7 +62,12 @@ type fixture struct {
 
 func newFixture(t *testing.T, window int) *fixture {
 	t.Helper()
-	mem := memlog.New(memlog.Config{})
+	return newFixtureOn(t, window, memlog.New(memlog.Config{}))
+}
+
+// newFixtureOn is newFixture on the log mem, which it closes at the end.
+func newFixtureOn(t *testing.T, window int, mem eventlog.Log) *fixture {
+	t.Helper()
 	log := &flakyLog{Log: mem}
 	n, err := node.New(node.Config{Log: log, Engine: consensustest.NewFaker(), Window: window})
 	require.NoError(t, err)
@@ -597,5 +603,55 @@ func TestStatusText(t *testing.T) {
 			_, err := json.Marshal(s)
 			assert.ErrorIs(t, err, bank.ErrUnknownStatus)
 		})
+	}
+}
+
+// TestOnALogWithDuplicates runs the bank on a log that stores every
+// append with expected revision Any twice, near or far from the first, as
+// EventStoreDB may after its window of recent IDs forgot the first. Each
+// transaction is pending once in the bank's node, a retried key still
+// gets its first transaction, and a dropped transaction reads as dropped.
+func TestOnALogWithDuplicates(t *testing.T) {
+	dup := eventlogtest.Duplicating(memlog.New(memlog.Config{DedupWindow: memlog.NoDedupWindow}), 1, 5)
+	f := newFixtureOn(t, 0, dup)
+	var keyed []bank.TransactionStatus
+	for i := range 10 {
+		status, _, data := f.post(t, fmt.Sprintf(`{"from":"alice","to":"bob","amount":%d}`, i+1), "Idempotency-Key", fmt.Sprintf("dup-%d", i))
+		require.Equal(t, http.StatusAccepted, status, "%s", data)
+		keyed = append(keyed, decode[bank.TransactionStatus](t, data))
+		status, _, data = f.post(t, fmt.Sprintf(`{"from":"carol","to":"dave","amount":%d}`, i+1))
+		require.Equal(t, http.StatusAccepted, status, "%s", data)
+	}
+	dropped := uuid.MustParse("3d1e6f0a-7b2c-4d5e-8f90-a1b2c3d4e5f6")
+	e, err := events.Encode(events.TransactionDropped{TxID: dropped, Reason: "not included after 3 rebroadcasts", Attempts: 3})
+	require.NoError(t, err)
+	_, err = f.log.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
+	require.NoError(t, err)
+	require.NoError(t, dup.Flush(context.Background()))
+	require.Positive(t, dup.Duplicates())
+
+	last, err := f.log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
+	require.NoError(t, err)
+	assert.Greater(t, int(last[0].Revision)+1, 20, "the transactions stream holds duplicates")
+	nodetest.WaitFor(t, f.node, "every event read", func() bool { _, read := f.node.Position(); return read > last[0].Revision })
+	assert.Equal(t, 20, f.node.Pool().Len(), "each transaction pending once")
+	for i, first := range keyed {
+		status, _, data := f.post(t, fmt.Sprintf(`{"from":"alice","to":"bob","amount":%d}`, i+1), "Idempotency-Key", fmt.Sprintf("dup-%d", i))
+		require.Equal(t, http.StatusAccepted, status, "%s", data)
+		assert.Equal(t, first.Hash, decode[bank.TransactionStatus](t, data).Hash)
+	}
+	timer := time.NewTimer(watchdog)
+	defer timer.Stop()
+	for {
+		status, _, body := f.do(t, http.MethodGet, "/transactions/"+dropped.String(), "", "")
+		if status == http.StatusOK {
+			assert.Equal(t, bank.StatusDropped, decode[bank.TransactionStatus](t, body).Status)
+			return
+		}
+		select {
+		case <-timer.C:
+			t.Fatal("the bank never reported the dropped transaction")
+		default:
+		}
 	}
 }
