@@ -2,6 +2,7 @@ package blockchain_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,4 +150,37 @@ func ExampleNewTransaction() {
 	// hash: 81815e40bde21337722f49fa34f91a62641db7d5f6c8990c4ec815378b050695
 	// one cent more: 5a2063facd1c
 	// {"id":"00112233-4455-6677-8899-aabbccddeeff","from":"alice","to":"bob","amount":125,"timestamp":"2026-01-02T03:04:05.678Z","hash":"81815e40bde21337722f49fa34f91a62641db7d5f6c8990c4ec815378b050695"}
+}
+
+// A key pair from a seed, its account's address, and a signature anyone
+// can check with the public key.
+func ExampleNewPrivateKey() {
+	seed := sha256.Sum256([]byte("alice")) // a wallet keeps 32 random bytes; this is for a stable example
+	key, err := blockchain.NewPrivateKey(seed[:])
+	if err != nil {
+		panic(err)
+	}
+	msg := []byte("eventchain")
+	sig := key.Sign(msg)
+	fmt.Println("address:", key.Address())
+	fmt.Println("valid:", key.Public().Verify(msg, sig[:]))
+	fmt.Println("printed:", key) // never the seed
+	// Output:
+	// address: ec74b25808772b36251791ebb177f8fe85c49c2aafcaa7b8c6
+	// valid: true
+	// printed: PrivateKey(ec74b25808772b36251791ebb177f8fe85c49c2aafcaa7b8c6)
+}
+
+// A mistyped address is refused, and the error says why.
+func ExampleParseAddress() {
+	_, err := blockchain.ParseAddress("ec74b25808772b36251791ebb177f8fe85c49c2aafcaa7b8c6")
+	fmt.Println(err)
+	_, err = blockchain.ParseAddress("ec74b25808772b36251791ebb177f8fe85c49c2aafcaa7b8c7") // last digit off by one
+	fmt.Println(errors.Is(err, blockchain.ErrAddressChecksum))
+	_, err = blockchain.ParseAddress("ec74B25808772b36251791ebb177f8fe85c49c2aafcaa7b8c6")
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// true
+	// parse address "ec74B25808772b36251791ebb177f8fe85c49c2aafcaa7b8c6": address holds a character that is not a lower-case hex digit at offset 4
 }

@@ -1,0 +1,134 @@
+package blockchain
+
+import (
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Key sizes, from the standard library's ed25519.
+const (
+	// PublicKeySize is the length of a [PublicKey].
+	PublicKeySize = ed25519.PublicKeySize
+	// SeedSize is the length of the seed a [PrivateKey] is made from.
+	SeedSize = ed25519.SeedSize
+	// SignatureSize is the length of a signature.
+	SignatureSize = ed25519.SignatureSize
+)
+
+// A PublicKey is an ed25519 public key: what anyone may know, and what
+// checks a signature. Its account is [AddressOf] it.
+//
+// It is a comparable value; it prints and marshals as 64 lower-case hex
+// digits.
+type PublicKey [PublicKeySize]byte
+
+// String returns the key as 64 lower-case hex digits.
+func (k PublicKey) String() string { return hex.EncodeToString(k[:]) }
+
+// Address returns the address of the account the key controls.
+func (k PublicKey) Address() Address { return AddressOf(k) }
+
+// Verify reports whether sig is k's signature of msg (ed25519, the
+// standard library's, which refuses non-canonical signatures).
+func (k PublicKey) Verify(msg []byte, sig []byte) bool {
+	return len(sig) == SignatureSize && ed25519.Verify(k[:], msg, sig)
+}
+
+// MarshalText returns the key in hex; it makes a PublicKey a JSON string.
+func (k PublicKey) MarshalText() ([]byte, error) { return hex.AppendEncode(nil, k[:]), nil }
+
+// UnmarshalText decodes 64 lower-case hex digits, as [ParsePublicKey].
+func (k *PublicKey) UnmarshalText(text []byte) error {
+	parsed, err := ParsePublicKey(string(text))
+	if err != nil {
+		return err
+	}
+	*k = parsed
+	return nil
+}
+
+// ErrBadKey is wrapped by every error about the form of a key or a seed.
+var ErrBadKey = errors.New("bad key")
+
+// ParsePublicKey decodes a public key written as 64 lower-case hex digits.
+// Any other text is an error wrapping [ErrBadKey]. It does not check that
+// the bytes are a point of the curve; verifying a signature does.
+func ParsePublicKey(s string) (PublicKey, error) {
+	var k PublicKey
+	if err := decodeLowerHex(k[:], s); err != nil {
+		return PublicKey{}, fmt.Errorf("public key: %w", err)
+	}
+	return k, nil
+}
+
+// decodeLowerHex fills dst from exactly 2·len(dst) lower-case hex digits.
+func decodeLowerHex(dst []byte, s string) error {
+	if len(s) != 2*len(dst) {
+		return fmt.Errorf("%w: have %d hex digits, want %d", ErrBadKey, len(s), 2*len(dst))
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return fmt.Errorf("%w: offset %d is not a lower-case hex digit", ErrBadKey, i)
+		}
+	}
+	_, err := hex.Decode(dst, []byte(s))
+	return err
+}
+
+// A PrivateKey signs for one account. It is made from a 32-byte seed
+// (ed25519's private key is derived from it), which is all a wallet must
+// keep secret. It never prints its seed: String and the %v verbs show the
+// address only, so a key logged by mistake leaks nothing.
+//
+// The zero PrivateKey holds no key: Sign and Seed panic on it. Make one
+// with [GenerateKey] or [NewPrivateKey]. A PrivateKey is safe for
+// concurrent use.
+type PrivateKey struct {
+	key ed25519.PrivateKey
+	pub PublicKey
+}
+
+// GenerateKey makes a new private key from rand's bytes (crypto/rand's
+// Reader when rand is nil).
+func GenerateKey(rand io.Reader) (PrivateKey, error) {
+	_, priv, err := ed25519.GenerateKey(rand)
+	if err != nil {
+		return PrivateKey{}, fmt.Errorf("generate key: %w", err)
+	}
+	return NewPrivateKey(priv.Seed())
+}
+
+// NewPrivateKey returns the private key made from seed, which must be
+// SeedSize bytes; anything else is an error wrapping [ErrBadKey]. The
+// same seed always makes the same key, on every machine.
+func NewPrivateKey(seed []byte) (PrivateKey, error) {
+	if len(seed) != SeedSize {
+		return PrivateKey{}, fmt.Errorf("seed: %w: have %d bytes, want %d", ErrBadKey, len(seed), SeedSize)
+	}
+	key := ed25519.NewKeyFromSeed(seed)
+	return PrivateKey{key: key, pub: PublicKey(key.Public().(ed25519.PublicKey))}, nil
+}
+
+// Public returns the key's public key.
+func (k PrivateKey) Public() PublicKey { return k.pub }
+
+// Address returns the address of the key's account.
+func (k PrivateKey) Address() Address { return AddressOf(k.pub) }
+
+// Seed returns a copy of the 32-byte seed: the secret to keep.
+func (k PrivateKey) Seed() []byte { return k.key.Seed() }
+
+// Sign returns the ed25519 signature of msg. ed25519 is deterministic:
+// the same key and message always give the same signature.
+func (k PrivateKey) Sign(msg []byte) [SignatureSize]byte {
+	return [SignatureSize]byte(ed25519.Sign(k.key, msg))
+}
+
+// String shows the key's address, never its secret.
+func (k PrivateKey) String() string { return "PrivateKey(" + k.Address().String() + ")" }
+
+// GoString is String, so that %#v leaks nothing either.
+func (k PrivateKey) GoString() string { return k.String() }
