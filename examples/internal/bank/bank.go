@@ -87,8 +87,8 @@ type Bank struct {
 	mux        *http.ServeMux
 	requests   sync.Map // status code → *atomic.Uint64
 
-	// flights runs one request per Idempotency-Key at a time; others
-	// with the same key wait for it and share its answer.
+	// flights runs one request per Idempotency-Key and body at a time;
+	// others with the same key and body wait for it and share its answer.
 	flights singleflight.Group
 
 	mu       sync.Mutex
@@ -352,13 +352,14 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	}
 	digest := blockchain.Hash(sha256.Sum256(body))
 	id := uuid.NewSHA1(idempotencyNamespace, []byte(key))
-	v, _, _ := b.flights.Do(id.String(), func() (any, error) {
+	// Requests with the same key and body wait for one flight and share
+	// its answer. One with another body flies on its own: the log lets
+	// one of them reserve the key, and the other finds the reservation.
+	v, _, _ := b.flights.Do(id.String()+digest.String(), func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), keyedTimeout)
 		defer cancel()
 		return b.keyed(ctx, id, digest, req), nil
 	})
-	// Requests that waited share the first one's answer: its transaction,
-	// which is theirs only if they sent the same body.
 	ans := v.(keyedAnswer)
 	switch {
 	case ans.problem != nil:
@@ -386,7 +387,7 @@ type keyedAnswer struct {
 func requestStream(id uuid.UUID) string { return "request-" + id.String() }
 
 // keyed serves a request with an Idempotency-Key, the one request for its
-// key in flight. The answer is always what the log holds for the key:
+// key and body in flight. The answer is always what the log holds for the key:
 //
 //  1. Read the key's request stream. If it holds a request, that is the
 //     answer (the caller compares digests); make sure its transaction

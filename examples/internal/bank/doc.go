@@ -29,8 +29,9 @@
 //     pending, included (block and height) or dropped; another body gets
 //     422. A retry after a failure between the two appends finishes the
 //     second.
-//   - Requests with the same key wait for one another in the bank (one in
-//     flight per key) and share the answer.
+//   - Requests with the same key and body wait for one another in the
+//     bank (one in flight) and share the answer; with another body, the
+//     log decides which request reserved the key.
 //
 // The bank keeps no table of keys: the log is the memory.
 //
