@@ -132,17 +132,7 @@ func (s *suite) reappendWithExactIsANoOp(t *testing.T) {
 			h := s.fresh(t)
 			stream := h.stream("reappend")
 			sub := h.mustSubscribe(stream, eventlog.Start)
-			prior := newEvents("prior", tc.prior)
-			if len(prior) > 0 {
-				h.mustAppend(stream, eventlog.NoStream, prior...)
-			}
-			batch := newEvents("batch", 3)
-			first := h.mustAppend(stream, tc.expected, batch...)
-			require.Equal(t, eventlog.Revision(tc.prior+2), first.NextExpected, "first append: NextExpected")
-			later := newEvents("later", tc.later)
-			for i := 0; i < len(later); i += 50 {
-				h.mustAppend(stream, eventlog.Exact(first.NextExpected+eventlog.Revision(i)), later[i:min(i+50, len(later))]...)
-			}
+			prior, batch, first, later := h.appendAround(stream, tc.prior, tc.expected, tc.later)
 
 			again, err := h.append(h.ctx, stream, tc.expected, batch...)
 			require.NoError(t, err, "the same IDs at the same position again, expecting %v, must be a no-op", tc.expected)
@@ -179,17 +169,7 @@ func (s *suite) reappendWithAnyIsANoOpOrStoredAgain(t *testing.T) {
 			h := s.fresh(t)
 			stream := h.stream("reappend-any")
 			sub := h.mustSubscribe(stream, eventlog.Start)
-			prior := newEvents("prior", tc.prior)
-			if len(prior) > 0 {
-				h.mustAppend(stream, eventlog.NoStream, prior...)
-			}
-			batch := newEvents("batch", 3)
-			first := h.mustAppend(stream, tc.expected, batch...)
-			require.Equal(t, eventlog.Revision(tc.prior+2), first.NextExpected, "first append: NextExpected")
-			later := newEvents("later", tc.later)
-			if len(later) > 0 {
-				h.mustAppend(stream, eventlog.Exact(first.NextExpected), later...)
-			}
+			prior, batch, first, later := h.appendAround(stream, tc.prior, tc.expected, tc.later)
 
 			again, err := h.append(h.ctx, stream, tc.expected, batch...)
 			require.NoError(t, err, "the same IDs again, expecting %v, must be a no-op or store them again, not fail", tc.expected)
@@ -208,6 +188,25 @@ func (s *suite) reappendWithAnyIsANoOpOrStoredAgain(t *testing.T) {
 			h.assertGoesOn(stream, sub, all)
 		})
 	}
+}
+
+// appendAround sets the scene of a re-append: prior events appended with
+// NoStream, then the batch of three with expected (the append to repeat),
+// then later events after it, fifty at a time.
+func (h *harness) appendAround(stream string, prior int, expected eventlog.Expected, later int) (priorEvs, batch []eventlog.Event, first eventlog.AppendResult, laterEvs []eventlog.Event) {
+	h.t.Helper()
+	priorEvs = newEvents("prior", prior)
+	if len(priorEvs) > 0 {
+		h.mustAppend(stream, eventlog.NoStream, priorEvs...)
+	}
+	batch = newEvents("batch", 3)
+	first = h.mustAppend(stream, expected, batch...)
+	require.Equal(h.t, eventlog.Revision(prior+2), first.NextExpected, "first append: NextExpected")
+	laterEvs = newEvents("later", later)
+	for i := 0; i < len(laterEvs); i += 50 {
+		h.mustAppend(stream, eventlog.Exact(first.NextExpected+eventlog.Revision(i)), laterEvs[i:min(i+50, len(laterEvs))]...)
+	}
+	return priorEvs, batch, first, laterEvs
 }
 
 // assertGoesOn checks that stream, which holds all, goes on from its last
