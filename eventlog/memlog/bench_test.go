@@ -32,23 +32,27 @@ func benchEvents(n int) []eventlog.Event {
 // pushes the oldest ID out.
 func BenchmarkAppend(b *testing.B) {
 	for _, batch := range []int{1, 20} {
-		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
-			ctx := context.Background()
-			log := memlog.New(memlog.Config{})
-			defer log.Close()
-			// IDs must differ or the appends become idempotent no-ops;
-			// make them before the timer starts.
-			events := benchEvents(b.N * batch)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				if _, err := log.Append(ctx, "bench", eventlog.Any, events[i*batch:(i+1)*batch]...); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
-		})
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchAppend(b, memlog.Config{}, batch) })
 	}
+}
+
+// benchAppend appends b.N batches of batch new events with Any to a log
+// made with cfg, and reports events per second.
+func benchAppend(b *testing.B, cfg memlog.Config, batch int) {
+	ctx := context.Background()
+	log := memlog.New(cfg)
+	defer log.Close()
+	// IDs must differ or the appends become idempotent no-ops; make them
+	// before the timer starts.
+	events := benchEvents(b.N * batch)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := log.Append(ctx, "bench", eventlog.Any, events[i*batch:(i+1)*batch]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
 }
 
 // BenchmarkAppendDedupWindow measures appends of batches of 20 events
@@ -60,20 +64,7 @@ func BenchmarkAppendDedupWindow(b *testing.B) {
 		name string
 		size int
 	}{{"none", memlog.NoDedupWindow}, {"1000", 1000}, {"default", 0}} {
-		b.Run("window="+w.name, func(b *testing.B) {
-			ctx := context.Background()
-			log := memlog.New(memlog.Config{DedupWindow: w.size})
-			defer log.Close()
-			events := benchEvents(b.N * batch)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				if _, err := log.Append(ctx, "bench", eventlog.Any, events[i*batch:(i+1)*batch]...); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
-		})
+		b.Run("window="+w.name, func(b *testing.B) { benchAppend(b, memlog.Config{DedupWindow: w.size}, batch) })
 	}
 }
 
