@@ -36,8 +36,8 @@ type txState struct {
 	// rebroadcasts has bit n-1 set once attempt n was read, so that a
 	// rebroadcast the log holds twice is counted once.
 	rebroadcasts uint64
-	verified    bool
-	dropped     bool
+	verified     bool
+	dropped      bool
 	// recording: this step appended TransactionVerified, which the
 	// catch-up at the end of the step reads back.
 	recording bool
