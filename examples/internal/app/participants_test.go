@@ -1,0 +1,87 @@
+package app_test
+
+import (
+	"context"
+	"runtime/debug"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/audit"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/node/nodetest"
+	"github.com/eventchain/eventchain/pool"
+)
+
+// TestParticipants runs a bank, a miner and an auditor as devnet does,
+// each a participant on one in-memory log: a transaction submitted to the
+// bank's node is mined, and the auditor counts it included.
+func TestParticipants(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	policy := pool.DefaultPolicy()
+	policy.MaxTx = 1
+	cfg := app.NodeConfig{Log: log, Engine: consensustest.NewFaker(), Policy: policy}
+
+	bankPart, b, err := app.NewBank(cfg)
+	require.NoError(t, err)
+	minerPart, m, err := app.NewMiner(cfg, "miner-1")
+	require.NoError(t, err)
+	auditPart, a, err := app.NewAuditor(cfg, audit.Policy{Interval: time.Hour, MaxAge: time.Hour, MaxAttempts: 1})
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	g, gctx := errgroup.WithContext(ctx)
+	for _, p := range []app.Participant{bankPart, minerPart, auditPart} {
+		g.Go(func() error { return p.Run(gctx) })
+	}
+	t.Cleanup(func() {
+		cancel()
+		assert.ErrorIs(t, g.Wait(), context.Canceled)
+	})
+
+	tx := consensustest.Transfer("participants", "alice", "bob", 1)
+	require.NoError(t, bankPart.Node.SubmitTransaction(ctx, tx))
+	nodetest.WaitFor(t, bankPart.Node, "the transaction mined", func() bool { return bankPart.Node.Chain().Includes(tx.ID()) })
+	nodetest.WaitFor(t, auditPart.Node, "the auditor's node to see it", func() bool { return auditPart.Node.Chain().Includes(tx.ID()) })
+	assert.Equal(t, uint64(1), m.Stats().BlocksWon)
+	assert.Equal(t, b.Routes()[0], "POST /transactions")
+	assert.NotNil(t, a)
+}
+
+// TestParticipantsRefuseBadConfig: a miner or an auditor that cannot be
+// made is a usage error, as its flags caused it.
+func TestParticipantsRefuseBadConfig(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	cfg := app.NodeConfig{Log: log, Engine: consensustest.NewFaker()}
+	_, _, err := app.NewAuditor(cfg, audit.Policy{Interval: -1, MaxAge: time.Second})
+	assert.ErrorAs(t, err, new(app.UsageError))
+	_, _, err = app.NewBank(app.NodeConfig{Engine: consensustest.NewFaker()})
+	assert.Error(t, err, "no log")
+	_, _, err = app.NewMiner(app.NodeConfig{Log: log}, "m")
+	assert.Error(t, err, "no engine")
+}
+
+// TestVersionOf reads a version from build information as a binary
+// carries it, and says what it does not know.
+func TestVersionOf(t *testing.T) {
+	info := &debug.BuildInfo{
+		GoVersion: "go1.26.0",
+		Main:      debug.Module{Version: "v1.2.0"},
+		Settings: []debug.BuildSetting{
+			{Key: "vcs.revision", Value: "1ddc2e7"},
+			{Key: "vcs.modified", Value: "true"},
+		},
+	}
+	v := app.VersionOf(info)
+	assert.Equal(t, app.Version{Module: "v1.2.0", Revision: "1ddc2e7", Modified: true, Go: "go1.26.0"}, v)
+	assert.Equal(t, "v1.2.0 revision 1ddc2e7 (modified) go1.26.0", v.String())
+	assert.Equal(t, app.Version{Module: "(devel)", Revision: "unknown", Go: "unknown"}, app.VersionOf(nil))
+	assert.NotEmpty(t, app.ReadVersion().Go)
+}
