@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -46,8 +47,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	window := fs.Int("dedup-window", esdbtest.DefaultDedupWindow, "how many of the latest event writes the server remembers the IDs of, to recognise a retried append with any or stream_exists; 0 keeps none")
 	duplicate := fs.Float64("duplicate-any", 0, "the `probability`, 0 to 1, that the server stores an append with any or stream_exists a second time, as a retry its cache forgot would be")
 	seed := fs.Uint64("duplicate-seed", 0, "`seed` of the draws of -duplicate-any")
+	printVersion := fs.Bool("version", false, "print the version and the VCS revision this binary was built from, and exit")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: esdbtest [-listen addr] [-server-version x.y.z] [-dedup-window n] [-duplicate-any p [-duplicate-seed n]] [-v]")
+		fmt.Fprintln(fs.Output(), "usage: esdbtest [-listen addr] [-server-version x.y.z] [-dedup-window n] [-duplicate-any p [-duplicate-seed n]] [-v] [-version]")
 		fmt.Fprintln(fs.Output(), "An in-memory EventStoreDB for demos and tests: data is lost when it stops.")
 		fs.PrintDefaults()
 	}
@@ -61,6 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "esdbtest: unexpected arguments: %q\n", fs.Args())
 		fs.Usage()
 		return errUsage
+	}
+	if *printVersion {
+		fmt.Fprintln(stdout, "esdbtest", buildVersion())
+		return nil
 	}
 	if *window < 0 {
 		fmt.Fprintf(stderr, "esdbtest: -dedup-window %d, want 0 or more\n", *window)
@@ -108,4 +114,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "esdbtest: stopped")
 	return nil
+}
+
+// Set by a release build, which has no VCS checkout to read (the
+// Dockerfile's VERSION and REVISION build arguments, through
+// -ldflags "-X main.stampedVersion=… -X main.stampedRevision=…").
+var stampedVersion, stampedRevision string
+
+// buildVersion says what this binary knows of how it was built: the
+// module version and the VCS revision from runtime/debug.ReadBuildInfo,
+// or what a release build stamped.
+func buildVersion() string {
+	version, revision, goVersion := "(devel)", "unknown", "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		goVersion = info.GoVersion
+		if info.Main.Version != "" {
+			version = info.Main.Version
+		}
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && s.Value != "" {
+				revision = s.Value
+			}
+		}
+	}
+	if stampedVersion != "" {
+		version = stampedVersion
+	}
+	if stampedRevision != "" {
+		revision = stampedRevision
+	}
+	return fmt.Sprintf("%s revision %s %s", version, revision, goVersion)
 }

@@ -120,3 +120,13 @@ func TestDuplicateFlags(t *testing.T) {
 	_, _ = io.Copy(io.Discard, out) // the rest of the output, so that run can finish writing it
 	require.NoError(t, <-done)
 }
+
+// TestVersion: -version prints the build's version and revision, and the
+// server does not start.
+func TestVersion(t *testing.T) {
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"-version"}, &stdout, &stderr)
+	require.NoError(t, err)
+	assert.Regexp(t, `^esdbtest \S+ revision \S+ go\S+\n$`, stdout.String())
+	assert.Empty(t, stderr.String())
+}
