@@ -77,6 +77,17 @@ const (
 	// ErrUnknownAncestor: the engine needs a header the chain does not hold.
 	ErrUnknownAncestor
 
+	// Account state: what a transfer needs of the accounts it touches (see [StateBatch]).
+
+	// ErrInvalidFee: the fee must be in 0…MaxAmount minor units.
+	ErrInvalidFee
+	// ErrBadNonce: the nonce is not the sender's next one: a used nonce is a replay, a larger one leaves a gap.
+	ErrBadNonce
+	// ErrInsufficientFunds: the sender's balance does not cover the amount plus the fee.
+	ErrInsufficientFunds
+	// ErrBalanceOverflow: a balance, or the sum of all balances, would pass the largest int64.
+	ErrBalanceOverflow
+
 	numErrorCodes // keep last: the number of codes, for tests.
 )
 
@@ -106,6 +117,10 @@ var errorCodeNames = [numErrorCodes]string{
 	ErrInvalidSeal:          "invalid-seal",
 	ErrBadConsensusFields:   "bad-consensus-fields",
 	ErrUnknownAncestor:      "unknown-ancestor",
+	ErrInvalidFee:           "invalid-fee",
+	ErrBadNonce:             "bad-nonce",
+	ErrInsufficientFunds:    "insufficient-funds",
+	ErrBalanceOverflow:      "balance-overflow",
 }
 
 // String returns the code's short, stable, kebab-case name, such as
