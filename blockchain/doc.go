@@ -29,6 +29,19 @@
 //     it. The chain can keep just a window of recent blocks in memory and
 //     still answer where any transaction was included ([Chain.Inclusion]).
 //
+// # Accounts (being built)
+//
+// The chain is moving to the account model: each [Address] — derived
+// from an ed25519 [PublicKey], written with a checksum that catches every
+// mistyped character — has a balance and a nonce ([Account]). A [State]
+// holds them all and changes only through a [StateBatch], all or nothing,
+// whose Transfer checks the nonce (no replay, no gap), the funds and
+// every int64 edge. A [ChainSpec] names a network: its chain ID, the
+// genesis allocations, the block reward and the consensus engine with its
+// parameters, with a canonical encoding and a [ChainSpec.Hash]. Signed
+// transactions and the chain's use of the state and the spec come next;
+// today's [Transaction] still names accounts by label and is not signed.
+//
 // In code, with the test engine of package consensustest:
 //
 //	chain, _ := blockchain.NewChain(blockchain.Config{Engine: engine})
@@ -54,11 +67,15 @@
 // [ErrorCode], names the rule; Have and Want say what was found and what
 // was expected. Test for a rule with errors.Is(err, ErrBadMerkleRoot), or
 // get the details with errors.As. [ErrorCodes] lists every code. Bytes or
-// JSON that do not describe a transaction, header or block at all give an
-// error wrapping [ErrMalformed].
+// JSON that do not describe a transaction, header, block or chain spec at
+// all give an error wrapping [ErrMalformed]; a written address that is not
+// one gives an [*AddressError], a chain spec that breaks its rules a
+// [*SpecError].
 //
 // # Concurrency
 //
 // Transactions, headers and blocks are immutable values, safe to share. A
 // Chain is safe for concurrent use. Engines must be safe for concurrent use.
+// A State may be read from several goroutines while no batch commits; a
+// StateBatch belongs to one goroutine.
 package blockchain

@@ -128,8 +128,9 @@ func (tx Transaction) MarshalBinary() ([]byte, error) {
 }
 
 // ErrMalformed is wrapped by every decoding error of this package: bytes or
-// JSON that do not describe a transaction, header or block at all. (Data that
-// decodes but breaks a rule gives a [*RuleError] instead.)
+// JSON that do not describe a transaction, header, block or chain spec at
+// all. (Data that decodes but breaks a rule gives a [*RuleError], or for a
+// chain spec a [*SpecError], instead.)
 var ErrMalformed = errors.New("malformed encoding")
 
 func malformed(what string, format string, args ...any) error {
