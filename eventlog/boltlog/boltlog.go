@@ -1,0 +1,492 @@
+package boltlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/internal/idwindow"
+)
+
+// Config configures [Open]. Path is required; the zero value of every
+// other field is a good default.
+type Config struct {
+	// Path is the log's file. Open creates it if it does not exist (its
+	// directory must).
+	Path string
+
+	// Now stamps recorded events; nil means time.Now. The events that one
+	// commit writes share one time.
+	Now func() time.Time
+
+	// DedupWindow is how many of the latest event writes, across all
+	// streams, the log remembers the IDs of, to recognise a retried
+	// append with Any or StreamExists (see [eventlog.Log]'s Append), as
+	// in eventlog/memlog: 0 means DefaultDedupWindow; NoDedupWindow, or
+	// any negative number, keeps none. The window lives in memory and
+	// starts empty each time the file is opened. Retries with Exact or
+	// NoStream compare the stored events, and are recognised whatever the
+	// window, across restarts too.
+	DedupWindow int
+
+	// LockTimeout bounds how long Open waits for another process that has
+	// the file open to close it, before it gives up with ErrLocked: 0
+	// means DefaultLockTimeout. Open gives up sooner if its context ends.
+	LockTimeout time.Duration
+}
+
+// DefaultDedupWindow is the DedupWindow of a zero Config: 100 000 writes,
+// as for eventlog/memlog.
+const DefaultDedupWindow = idwindow.Default
+
+// NoDedupWindow is a DedupWindow that keeps no event IDs, so that every
+// retry with Any or StreamExists stores its events again.
+const NoDedupWindow = idwindow.None
+
+// DefaultLockTimeout is the LockTimeout of a zero Config.
+const DefaultLockTimeout = time.Second
+
+// lockRetry is how often Open tries the lock again while another process
+// holds it. flock has no way to wait with a deadline, so Open (like
+// bbolt's own Options.Timeout) tries again now and then.
+const lockRetry = 50 * time.Millisecond
+
+// Log is an [eventlog.Log] kept in one file by go.etcd.io/bbolt. It passes
+// the conformance suite of eventlog/eventlogtest, as eventlog/memlog does,
+// and keeps its events across restarts and crashes: Append returns only
+// once its events are on disk (bbolt fsyncs every commit).
+//
+// Appends and deletes are committed by one goroutine that the Log owns:
+// it takes every request waiting when it starts a commit, up to a
+// bound, and commits them in one bbolt transaction, so that concurrent
+// appends share one fsync (group commit). A lone append waits for no
+// one. Reads and subscriptions use read transactions, which never wait
+// for a commit.
+//
+// A Log is safe for concurrent use. Close it to release the file: another
+// process can open it only then.
+type Log struct {
+	path string
+	db   *bolt.DB
+	now  func() time.Time
+
+	qmu     sync.Mutex
+	queue   []*request    // waiting for the committer
+	closing bool          // set by Close: the queue takes no more
+	wake    chan struct{} // a request was queued (capacity 1)
+	onQueue func(n int)   // a test's hook: a request was queued, n are waiting
+
+	done          chan struct{} // closed by Close
+	committerDone chan struct{} // closed when the committer returns
+
+	// Only the committer touches these.
+	ids        *idwindow.Window[written]
+	windowSize int
+
+	mu     sync.RWMutex // read transactions hold it for reading, Close for writing
+	closed bool
+
+	wmu      sync.Mutex
+	watchers map[string]*watch // streams with subscriptions
+
+	stats struct{ commits, appends, events atomic.Uint64 }
+}
+
+// written says where the de-duplication window saw an event ID first
+// written.
+type written struct {
+	stream string
+	rev    uint64
+}
+
+// watch wakes a stream's subscribers: ch is closed, and replaced, by each
+// commit that changes the stream.
+type watch struct {
+	ch   chan struct{}
+	subs int
+}
+
+var (
+	_ eventlog.Log     = (*Log)(nil)
+	_ eventlog.Deleter = (*Log)(nil)
+)
+
+// Open opens the event log in the file cfg.Path, creating it if it does
+// not exist, and checks all of it before it returns: a file that is
+// empty, truncated, damaged or not an event log gives a *CorruptError
+// (errors.Is ErrCorrupt), never a panic. If another process has the file
+// open, Open waits up to cfg.LockTimeout for it to close it, then returns
+// ErrLocked. ctx bounds the whole of Open.
+//
+// Close the log when done with it.
+func Open(ctx context.Context, cfg Config) (*Log, error) {
+	if cfg.Path == "" {
+		return nil, fmt.Errorf("boltlog: %w: Config.Path is empty", eventlog.ErrInvalid)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	path := cfg.Path
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		if err := create(path); err != nil {
+			return nil, fmt.Errorf("boltlog: create %q: %w", path, err)
+		}
+	}
+	if err := precheck(path); err != nil {
+		return nil, err
+	}
+	timeout := cfg.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	db, err := openLocked(ctx, path, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if err := verify(db, path); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	l := &Log{
+		path:          path,
+		db:            db,
+		now:           cfg.Now,
+		wake:          make(chan struct{}, 1),
+		done:          make(chan struct{}),
+		committerDone: make(chan struct{}),
+		windowSize:    cfg.DedupWindow,
+		watchers:      make(map[string]*watch),
+	}
+	if l.now == nil {
+		l.now = time.Now
+	}
+	if l.windowSize == 0 {
+		l.windowSize = DefaultDedupWindow
+	}
+	l.ids = idwindow.New[written](l.windowSize)
+	go l.commitLoop()
+	return l, nil
+}
+
+// create makes a new, empty log at path, whole or not at all: it builds
+// the file under a temporary name in the same directory, then links it to
+// path, which fails if path exists by then (another process created it
+// first: fine, Open goes on with that one). A crash leaves at most a
+// stray temporary file, never a half-made log at path.
+func create(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".new-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // once linked, path keeps the file
+	if err := f.Close(); err != nil {
+		return err
+	}
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: lockRetry})
+	if err != nil {
+		return err
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketStreams, bucketTombstones} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keyFormat, []byte(formatMarker))
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir makes a new name in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// precheck reports the faults of the file at path that need no lock to
+// be sure of (see fileState.definite), before bbolt reads it.
+func precheck(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("boltlog: open %q: %w", path, err)
+	}
+	defer f.Close()
+	return inspect(f, f.Stat).definite(path)
+}
+
+// openLocked opens path with bbolt, trying its lock until timeout or ctx
+// ends.
+func openLocked(ctx context.Context, path string, timeout time.Duration) (*bolt.DB, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		db, err := boltOpen(path)
+		if !errors.Is(err, bolterrors.ErrTimeout) {
+			return db, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("boltlog: open %q: %w (gave up after waiting %v)", path, ErrLocked, timeout)
+		}
+		t := time.NewTimer(min(lockRetry, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("boltlog: open %q: waiting for another process to close it: %w", path, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// boltOpen makes one attempt at opening path with bbolt: bbolt's
+// ErrTimeout if another process holds the lock. bbolt reads its meta
+// pages and its list of free pages as it opens, and panics, or faults,
+// on some damage to them: boltOpen turns that into a *CorruptError, and
+// closes the file so that its lock goes with it. (bbolt's memory map of
+// the file then stays until the process ends.)
+func boltOpen(path string) (db *bolt.DB, err error) {
+	var file *os.File
+	defer func() {
+		if p := recover(); p != nil {
+			if file != nil {
+				_ = file.Close()
+			}
+			db, err = nil, diagnose(path, fmt.Errorf("bbolt panicked opening it: %v", p))
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	db, err = bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: time.Nanosecond, // one attempt
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag&^os.O_CREATE, perm) // create made it
+			file = f
+			return f, err
+		},
+	})
+	var pathErr *fs.PathError
+	switch {
+	case err == nil, errors.Is(err, bolterrors.ErrTimeout):
+		return db, err
+	case errors.As(err, &pathErr):
+		return nil, fmt.Errorf("boltlog: open %q: %w", path, err)
+	}
+	return nil, diagnose(path, err)
+}
+
+// diagnose returns why the file at path is corrupt, which bbolt said with
+// err: the check's own reason if it finds one, else err.
+func diagnose(path string, err error) error {
+	f, oerr := os.Open(path)
+	if oerr == nil {
+		defer f.Close()
+		s := inspect(f, f.Stat)
+		if serr := s.sound(path); serr != nil {
+			return serr
+		}
+		if perr := checkPages(f, path, s); perr != nil {
+			return perr
+		}
+	}
+	return corrupt(path, err, "bbolt cannot read it")
+}
+
+// verify checks the file of db, opened and locked: its meta pages, its
+// pages, then its layout. bbolt reads pages through its memory map; if
+// the checks miss some damage, verify turns the panic or fault into a
+// *CorruptError.
+func verify(db *bolt.DB, path string) (err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("boltlog: open %q: %w", path, err)
+	}
+	defer f.Close()
+	s := inspect(f, f.Stat)
+	if err := s.sound(path); err != nil {
+		return err
+	}
+	if err := checkPages(f, path, s); err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = corrupt(path, nil, "bbolt panicked reading it: %v", p)
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	return db.View(func(tx *bolt.Tx) error { return checkLayout(tx, path) })
+}
+
+// Path returns the log's file.
+func (l *Log) Path() string { return l.path }
+
+// Stats counts what the log has done since it was opened.
+type Stats struct {
+	// Commits is how many bbolt write transactions the log committed.
+	// bbolt makes each durable with two fdatasyncs, one for the pages
+	// and one for the meta page, and one fsync more when the file grows.
+	Commits uint64
+	// Appends is how many Append and Delete calls a commit answered,
+	// whatever the answer. Appends/Commits is how many calls shared each
+	// commit.
+	Appends uint64
+	// Events is how many events the commits wrote.
+	Events uint64
+	// Bytes is the size of the file's pages, in use or free for reuse, as
+	// of the last commit: the file itself may be larger, as bbolt grows
+	// it ahead of need. 0 once the log is closed.
+	Bytes int64
+}
+
+// Stats returns the log's counts so far.
+func (l *Log) Stats() Stats {
+	s := Stats{Commits: l.stats.commits.Load(), Appends: l.stats.appends.Load(), Events: l.stats.events.Load()}
+	_ = l.view(func(tx *bolt.Tx) error {
+		s.Bytes = tx.Size()
+		return nil
+	})
+	return s
+}
+
+// Close implements [eventlog.Log]: it waits for the appends already
+// queued to be committed, and for reads in progress, then closes the
+// file. Later calls, and every waiting Next, return eventlog.ErrClosed.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	l.qmu.Lock()
+	l.closing = true
+	l.qmu.Unlock()
+	close(l.done)
+	<-l.committerDone
+	if err := l.db.Close(); err != nil {
+		return fmt.Errorf("boltlog: close %q: %w", l.path, err)
+	}
+	return nil
+}
+
+// view runs fn in a read transaction, unless the log is closed.
+func (l *Log) view(fn func(tx *bolt.Tx) error) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return eventlog.ErrClosed
+	}
+	return l.db.View(fn)
+}
+
+// Read implements [eventlog.Log], in one read transaction.
+func (l *Log) Read(ctx context.Context, name string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := eventlog.CheckRead(name, dir, max); err != nil {
+		return nil, err
+	}
+	var out []eventlog.Recorded
+	err := l.view(func(tx *bolt.Tx) error {
+		b, err := streamBucket(tx, name)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			return fmt.Errorf("stream %q: %w", name, eventlog.ErrStreamNotFound)
+		}
+		if dir == eventlog.Forwards {
+			out, err = readForwards(b, name, uint64(from), max, 0)
+			return err
+		}
+		out, err = readBackwards(b, name, uint64(from), max)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// streamBucket returns the bucket of the named stream: nil if it has no
+// events, ErrStreamDeleted if it was deleted.
+func streamBucket(tx *bolt.Tx, name string) (*bolt.Bucket, error) {
+	if tx.Bucket(bucketTombstones).Get([]byte(name)) != nil {
+		return nil, fmt.Errorf("stream %q: %w", name, eventlog.ErrStreamDeleted)
+	}
+	return tx.Bucket(bucketStreams).Bucket([]byte(name)), nil
+}
+
+// readForwards returns up to max events of the stream's bucket b from
+// revision from on, stopping early, after one event at least, once they
+// hold maxBytes of data (0 for no limit).
+func readForwards(b *bolt.Bucket, name string, from uint64, max, maxBytes int) ([]eventlog.Recorded, error) {
+	out := []eventlog.Recorded{}
+	size := 0
+	c := b.Cursor()
+	for k, v := c.Seek(revKey(from)); k != nil && len(out) < max; k, v = c.Next() {
+		r, err := decodeEvent(name, revOf(k), v)
+		if err != nil {
+			return nil, fmt.Errorf("stream %q: revision %d: %w", name, revOf(k), err)
+		}
+		out = append(out, r)
+		if size += len(r.Data) + len(r.Metadata); maxBytes > 0 && size >= maxBytes {
+			break
+		}
+	}
+	return out, nil
+}
+
+// readBackwards returns up to max events of the stream's bucket b from
+// revision from, or its last if from is past it, back.
+func readBackwards(b *bolt.Bucket, name string, from uint64, max int) ([]eventlog.Recorded, error) {
+	c := b.Cursor()
+	k, v := c.Last()
+	if k == nil {
+		return nil, fmt.Errorf("stream %q: %w", name, eventlog.ErrStreamNotFound)
+	}
+	if from < revOf(k) {
+		k, v = c.Seek(revKey(from)) // there, since revisions have no gap
+	}
+	out := []eventlog.Recorded{}
+	for ; k != nil && len(out) < max; k, v = c.Prev() {
+		r, err := decodeEvent(name, revOf(k), v)
+		if err != nil {
+			return nil, fmt.Errorf("stream %q: revision %d: %w", name, revOf(k), err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

@@ -1,0 +1,287 @@
+package boltlog_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/boltlog"
+)
+
+// A goodFile is a log's file, closed, with what it holds.
+type goodFile struct {
+	bytes []byte
+	want  map[string][]eventlog.Event // stream → its events
+
+	// From the meta page bbolt uses (this test reads bbolt's format only
+	// to aim its damage).
+	pageSize, hwm, root, freelist int
+}
+
+// marker is in the data of the first event of stream "small", so that a
+// test can find its bytes in the file.
+const marker = "find-me-in-the-file"
+
+// makeGoodFile writes a log with a stream of 1500 events (many leaf pages
+// under a branch page), one event of 200 KiB (overflow pages), a stream
+// of three (an inline bucket) and a deleted stream (free pages and a
+// tombstone).
+func makeGoodFile(t *testing.T) goodFile {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "good.db")
+	log, err := boltlog.Open(ctx, boltlog.Config{Path: path})
+	require.NoError(t, err)
+	g := goodFile{want: map[string][]eventlog.Event{}}
+	add := func(stream string, events ...eventlog.Event) {
+		_, err := log.Append(ctx, stream, eventlog.Any, events...)
+		require.NoError(t, err)
+		g.want[stream] = append(g.want[stream], events...)
+	}
+	big := numbered("big", 1500)
+	for i := 0; i < len(big); i += 50 {
+		add("big", big[i:i+50]...)
+	}
+	huge := event("huge")
+	huge.Data = []byte(`"` + strings.Repeat("h", 200<<10) + `"`)
+	add("huge", huge)
+	small := numbered("small", 3)
+	small[0].Data = []byte(`{"marker":"` + marker + `"}`)
+	small[1].Metadata = []byte(`{"by":"test"}`)
+	add("small", small...)
+	add("gone", numbered("gone", 200)...)
+	require.NoError(t, log.Delete(ctx, "gone", eventlog.Any))
+	delete(g.want, "gone")
+	require.NoError(t, log.Close())
+
+	g.bytes, err = os.ReadFile(path)
+	require.NoError(t, err)
+	ps := int(binary.NativeEndian.Uint32(g.bytes[16+8:]))
+	meta := g.bytes[16:]
+	if binary.NativeEndian.Uint64(g.bytes[ps+16+48:]) > binary.NativeEndian.Uint64(meta[48:]) {
+		meta = g.bytes[ps+16:]
+	}
+	g.pageSize = ps
+	g.root = int(binary.NativeEndian.Uint64(meta[16:]))
+	g.freelist = int(binary.NativeEndian.Uint64(meta[32:]))
+	g.hwm = int(binary.NativeEndian.Uint64(meta[40:]))
+	return g
+}
+
+// withMetas returns the good file with its meta pages (0, 1 or both)
+// changed by change, which gets the meta (after the page header), and
+// their checksums made right again: damage only a careful reader sees.
+func withMetas(g goodFile, pages []int, change func(meta []byte)) []byte {
+	b := bytes.Clone(g.bytes)
+	for _, p := range pages {
+		at := p * g.pageSize
+		meta := b[at+16 : at+16+64]
+		change(meta)
+		h := fnv.New64a()
+		h.Write(meta[:56])
+		binary.NativeEndian.PutUint64(meta[56:], h.Sum64())
+	}
+	return b
+}
+
+// write writes b to a new file of t's and returns its path.
+func write(t *testing.T, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "events.db")
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	return path
+}
+
+// damaged returns a copy of b with n bytes at off changed, each to
+// another value, drawn from rng.
+func damaged(b []byte, off, n int, rng *rand.Rand) []byte {
+	out := bytes.Clone(b)
+	for i := off; i < off+n && i < len(out); i++ {
+		out[i] ^= byte(1 + rng.IntN(255))
+	}
+	return out
+}
+
+// withBolt returns the good file changed by fn, in a bbolt transaction:
+// a file bbolt finds sound and boltlog must not.
+func withBolt(t *testing.T, g goodFile, fn func(tx *bolt.Tx) error) []byte {
+	t.Helper()
+	path := write(t, g.bytes)
+	db, err := bolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(fn))
+	require.NoError(t, db.Close())
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}
+
+// TestOpenRefusesBadFiles: each file is wrong in its own way, and Open
+// says so with a *CorruptError whose reason names the fault: never a
+// panic, never a hang, never a log that opened.
+func TestOpenRefusesBadFiles(t *testing.T) {
+	g := makeGoodFile(t)
+	rng := rand.New(rand.NewPCG(7, 7))
+	ps, used := g.pageSize, g.hwm*g.pageSize
+	random := make([]byte, 64<<10)
+	for i := range random {
+		random[i] = byte(rng.Uint32())
+	}
+	markerAt := bytes.Index(g.bytes, []byte(marker))
+	require.Positive(t, markerAt, "the marker is in the file")
+	be := binary.BigEndian.AppendUint64
+
+	for _, tc := range []struct {
+		name   string
+		file   []byte
+		reason string // what the CorruptError's reason must say
+	}{
+		{"ZeroLength", nil, "empty file"},
+		{"Text", bytes.Repeat([]byte("this is not a database, just text\n"), 2000), "not a bbolt database"},
+		{"RandomBytes", random, "not a bbolt database"},
+		{"TruncatedTo100Bytes", g.bytes[:100], "truncated"},
+		{"TruncatedToOnePage", g.bytes[:ps], "truncated"},
+		{"TruncatedToTwoPages", g.bytes[:2*ps], "truncated"},
+		{"TruncatedToThreePages", g.bytes[:3*ps], "truncated"},
+		{"TruncatedToHalf", g.bytes[:used/2], "truncated"},
+		{"TruncatedByOnePage", g.bytes[:used-ps], "truncated"},
+		{"TruncatedByOneByte", g.bytes[:used-1], "truncated"},
+		{"MetaPage0Damaged", damaged(g.bytes, 16+8, 8, rng), "meta page 0"},
+		{"MetaPage1Damaged", damaged(g.bytes, ps+16+40, 8, rng), "meta page 1"},
+		{"MetaPage0MagicDamaged", damaged(g.bytes, 16, 4, rng), "meta page 0"},
+		{"BothMetaPagesDamaged", damaged(damaged(g.bytes, 16+48, 4, rng), ps+16+48, 4, rng), "meta page 0"},
+		{"BothMagicsDamaged", damaged(damaged(g.bytes, 16, 4, rng), ps+16, 4, rng), "not a bbolt database"},
+		{"RootPageHeaderDamaged", damaged(g.bytes, g.root*ps, 8, rng), "says it is page"},
+		{"RootPageFlagsDamaged", damaged(g.bytes, g.root*ps+8, 2, rng), "flags"},
+		{"FreelistDamaged", damaged(g.bytes, g.freelist*ps+8, 2, rng), "free-page list"},
+		{"PageCopiedOverAnother", func() []byte {
+			b := bytes.Clone(g.bytes)
+			copy(b[g.freelist*ps:(g.freelist+1)*ps], b[g.root*ps:(g.root+1)*ps])
+			return b
+		}(), fmt.Sprintf("page %d says it is page %d", g.freelist, g.root)},
+		{"EventDataChanged", damaged(g.bytes, markerAt+3, 1, rng), "checksum"},
+		// bbolt itself panics on this one as it opens the file: it reads
+		// the free-page list first thing.
+		{"FreelistPointsAtTheRoot", withMetas(g, []int{0, 1}, func(meta []byte) {
+			binary.NativeEndian.PutUint64(meta[32:], uint64(g.root))
+		}), fmt.Sprintf("page %d is used twice", g.root)},
+		{"NoFreelist", withMetas(g, []int{0, 1}, func(meta []byte) {
+			binary.NativeEndian.PutUint64(meta[32:], ^uint64(0))
+		}), "no free-page list"},
+		{"MetaPagesNotConsecutive", withMetas(g, []int{0}, func(meta []byte) {
+			binary.NativeEndian.PutUint64(meta[48:], binary.NativeEndian.Uint64(meta[48:])+2)
+		}), "not consecutive"},
+		{"MetaPagesDisagreeOnPageSize", withMetas(g, []int{1}, func(meta []byte) {
+			binary.NativeEndian.PutUint32(meta[8:], uint32(ps/2))
+		}), "disagree on the page size"},
+		{"ForeignBboltFile", withBolt(t, g, func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("boltlog")) }), "not a boltlog event log"},
+		{"OtherFormat", withBolt(t, g, func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("boltlog")).Put([]byte("format"), []byte("eventchain boltlog 2"))
+		}), "format"},
+		{"UnknownBucket", withBolt(t, g, func(tx *bolt.Tx) error {
+			_, err := tx.CreateBucket([]byte("extra"))
+			return err
+		}), "unknown top-level key"},
+		{"RevisionMissing", withBolt(t, g, func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("streams")).Bucket([]byte("big")).Delete(be(nil, 700))
+		}), "revision 701 follows 700 events"},
+		{"LastEventsMissing", withBolt(t, g, func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte("streams")).Bucket([]byte("big")).Delete(be(nil, 1499))
+		}), "1499 events, but the count says 1500"},
+		{"EventMoved", withBolt(t, g, func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("streams")).Bucket([]byte("big"))
+			if err := b.Put(be(nil, 1500), bytes.Clone(b.Get(be(nil, 3)))); err != nil {
+				return err
+			}
+			return b.SetSequence(1501)
+		}), "revision 1500: bad record: checksum"},
+		{"StreamMissing", withBolt(t, g, func(tx *bolt.Tx) error { return tx.Bucket([]byte("streams")).DeleteBucket([]byte("small")) }), "2 streams, but the count says 3"},
+		{"TombstoneMissing", withBolt(t, g, func(tx *bolt.Tx) error { return tx.Bucket([]byte("tombstones")).Delete([]byte("gone")) }), "0 tombstones, but the count says 1"},
+		{"TombstoneAndEvents", withBolt(t, g, func(tx *bolt.Tx) error {
+			tombs := tx.Bucket([]byte("tombstones"))
+			if err := tombs.Put([]byte("small"), boltlog.EncodeTombstone("small", time.Now())); err != nil {
+				return err
+			}
+			return tombs.SetSequence(2)
+		}), "has events and a tombstone"},
+		{"TombstoneOfAnotherStream", withBolt(t, g, func(tx *bolt.Tx) error {
+			tombs := tx.Bucket([]byte("tombstones"))
+			if err := tombs.Put([]byte("other"), bytes.Clone(tombs.Get([]byte("gone")))); err != nil {
+				return err
+			}
+			return tombs.SetSequence(2)
+		}), `tombstone of stream "other": bad record: checksum`},
+		{"InvalidStreamName", withBolt(t, g, func(tx *bolt.Tx) error {
+			_, err := tx.Bucket([]byte("streams")).CreateBucket([]byte("$system"))
+			return err
+		}), "invalid name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := boltlog.Open(context.Background(), boltlog.Config{Path: write(t, tc.file)})
+			var bad *boltlog.CorruptError
+			require.ErrorAs(t, err, &bad)
+			assert.ErrorIs(t, err, boltlog.ErrCorrupt)
+			assert.Contains(t, bad.Reason, tc.reason, "the reason")
+			assert.Contains(t, err.Error(), "file is not an intact event log")
+		})
+	}
+}
+
+// TestOpenSurvivesRandomDamage: bytes changed at random places of a good
+// file make Open refuse it with a *CorruptError, or, where they changed
+// nothing the log uses (a free page, the unused end of a page), open it
+// with every event as it was. Never a panic, a hang, or a wrong event.
+func TestOpenSurvivesRandomDamage(t *testing.T) {
+	const cases = 100
+	t.Parallel()
+	g := makeGoodFile(t)
+	used := g.bytes[:g.hwm*g.pageSize] // bbolt's file goes on, unused, to a power of two
+	rng := rand.New(rand.NewPCG(20260701, 1))
+	refused := 0
+	for i := range cases {
+		off, n := 2*g.pageSize+rng.IntN((g.hwm-2)*g.pageSize), 1+rng.IntN(16)
+		path := write(t, damaged(used, off, n, rng))
+		log, err := boltlog.Open(context.Background(), boltlog.Config{Path: path})
+		if err != nil {
+			require.ErrorIs(t, err, boltlog.ErrCorrupt, "case %d: %d bytes at %d (page %d)", i, n, off, off/g.pageSize)
+			refused++
+			continue
+		}
+		for stream, want := range g.want {
+			recs, err := log.Read(context.Background(), stream, eventlog.Start, eventlog.Forwards, 10_000)
+			require.NoError(t, err, "case %d: %d bytes at %d (page %d) went unnoticed, but %s cannot be read", i, n, off, off/g.pageSize, stream)
+			require.Equal(t, eventIDs(want), ids(recs), "case %d: %d bytes at %d (page %d) went unnoticed, but changed %s", i, n, off, off/g.pageSize, stream)
+			for j, r := range recs {
+				require.Equal(t, string(want[j].Data), string(r.Data), "case %d: %s@%d", i, stream, j)
+			}
+		}
+		require.NoError(t, log.Close())
+	}
+	t.Logf("%d of %d damaged files refused; the rest had the damage where the log keeps nothing (%d pages in use or free)", refused, cases, g.hwm)
+	assert.Greater(t, refused, cases/2, "most damage lands where the log keeps something")
+}
+
+// TestCorruptErrorText: the error names the file, the fault and bbolt's
+// error behind it, and unwraps to it.
+func TestCorruptErrorText(t *testing.T) {
+	cause := errors.New("invalid database")
+	err := fmt.Errorf("open event log: %w", &boltlog.CorruptError{Path: "/data/chain.db", Reason: "meta page 1 is damaged", Err: cause})
+	assert.Equal(t, `open event log: boltlog: "/data/chain.db": file is not an intact event log: meta page 1 is damaged: invalid database`, err.Error())
+	assert.ErrorIs(t, err, boltlog.ErrCorrupt)
+	assert.ErrorIs(t, err, cause)
+	assert.NotErrorIs(t, err, boltlog.ErrLocked)
+}

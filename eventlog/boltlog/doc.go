@@ -1,0 +1,116 @@
+// Package boltlog is a durable [eventlog.Log] in one file, kept by
+// go.etcd.io/bbolt, the embedded B+tree store etcd runs on: a log that
+// survives restarts and crashes without a server. It passes the same
+// conformance suite, eventlog/eventlogtest, as eventlog/memlog and
+// eventlog/esdb, so code written against one runs on all three.
+//
+//	log, err := boltlog.Open(ctx, boltlog.Config{Path: "chain.db"})
+//	if err != nil {
+//		return fmt.Errorf("open event log: %w", err)
+//	}
+//	defer log.Close()
+//
+// # The file
+//
+// bbolt keeps sorted keys and their values in buckets, in one file, with
+// transactions: one writer at a time, many readers, each reader seeing the
+// file as the last commit before it began left it. boltlog lays its
+// buckets out so that the contract's questions are lookups:
+//
+//	boltlog     "format" → "eventchain boltlog 1"
+//	streams     stream name → the stream's bucket:
+//	                revision, 8 bytes big-endian → event record
+//	tombstones  stream name → when it was deleted
+//
+// Keys sort bytewise, and big-endian numbers sort bytewise as they do as
+// numbers, so a cursor walks a stream in revision order, either way, and a
+// stream's last revision is simply its bucket's last key; it is not stored
+// again. An event record holds the event's ID, recorded time, type, data
+// and metadata, and a CRC-32C over all of it and the stream's name and
+// revision. Delete drops the stream's bucket and writes its tombstone in
+// one transaction: the name refuses everything for ever, as the contract
+// asks.
+//
+// # An append, step by step
+//
+//  1. Append checks its arguments as every log does (eventlog.CheckAppend)
+//     and encodes the events' records, in the caller's goroutine.
+//  2. It queues the request for the committer, a goroutine the Log owns.
+//  3. The committer takes every request queued (up to 1000, or 4 MiB of
+//     events) and runs them in order in one write transaction: for each,
+//     the stream's tombstone, its last revision, the expectation and the
+//     idempotency rules, then the new records under the next revisions,
+//     stamped with Config.Now and checksummed.
+//  4. It commits, and bbolt writes the pages and fsyncs, then writes the
+//     meta page that makes them the file's state and fsyncs again. Only
+//     then does each request get its answer, so an acknowledged event is
+//     on disk. Requests that arrived during the commit wait for the next
+//     one: concurrent appends share one commit and its fsyncs (group
+//     commit), and a lone append waits for no timer.
+//  5. The committer wakes the subscribers of every stream the commit
+//     changed, by closing the stream's channel.
+//
+// A retry with Exact or NoStream is recognised by position: the
+// committer reads the IDs stored where the expectation points. That
+// reads the file, so it works across restarts. A retry with Any or
+// StreamExists is recognised, as in EventStoreDB and memlog, by a bounded
+// window of recent event IDs (Config.DedupWindow); the window lives in
+// memory and starts empty when the file is opened, which the contract
+// allows (best effort): a retry with Any after a restart stores its
+// events again, and folds must shrug duplicates off anyway.
+//
+// # Reading and subscribing
+//
+// Read runs one read transaction. A subscription is a cursor: its Next
+// reads a page of events (at most 64) in a short read transaction when
+// it has delivered the last page, and, at the end of the stream, waits
+// for the committer's wake-up, or for its context or Close. No one polls,
+// and a slow reader holds no transaction open, so it never keeps bbolt
+// from reusing pages.
+//
+// # Opening a file, and a file that is wrong
+//
+// Open creates a missing file whole: it builds it under a temporary name,
+// then links it into place, so a crash never leaves a half-made log. It
+// opens an existing one only after checking all of it: bbolt's two meta
+// pages (both must be intact, or bbolt would silently fall back on the
+// older and lose the last commit), the file's length against them, every
+// page the tree reaches and every free page (each in the file, used once,
+// of the right kind; none left over), then boltlog's buckets, every
+// record's checksum, and revisions 0, 1, 2, … with no gap in every
+// stream. bbolt trusts its file, and reading a damaged one can make it
+// panic or fault; the checks read bbolt's format themselves, with plain
+// reads, before bbolt walks anything, and what panics bbolt still raises
+// while opening is recovered into an error. So a truncated, damaged or
+// foreign file gives a *CorruptError, never a panic. The check reads the
+// whole file, which is the price of that promise: a few milliseconds per
+// megabyte.
+//
+// bbolt locks the file while a process has it open. Another process's
+// Open waits Config.LockTimeout (a second by default) and then gives up
+// with ErrLocked, saying that the file is in use by another process.
+//
+// # Durability, and what it costs
+//
+// bbolt's NoSync stays false: every commit is two fdatasyncs. Under many
+// concurrent writers the commits are few (see the package's benchmarks:
+// BenchmarkAppendConcurrent reports fsyncs per append, and throughput
+// against memlog's). A crash test kills a child process appending as
+// fast as it can, again and again, and checks that every acknowledged
+// event is there, intact, at its revision, with no gap.
+//
+// A Log is safe for concurrent use; its goroutine ends when Close
+// returns.
+//
+// # Errors
+//
+// The errors of package eventlog, wrapped:
+// [eventlog.ErrWrongExpectedRevision] (as a
+// *eventlog.WrongExpectedRevisionError), [eventlog.ErrStreamNotFound],
+// [eventlog.ErrStreamDeleted], [eventlog.ErrEmptyAppend],
+// [eventlog.ErrInvalid], [eventlog.ErrTooLarge], [eventlog.ErrClosed];
+// ctx.Err() when a context ends first; an error wrapping bbolt's when a
+// commit fails (the disk is full, say), and then nothing was written.
+// Open also returns [ErrLocked], and [ErrCorrupt] as a [*CorruptError]
+// that says what is wrong with the file.
+package boltlog

@@ -1,0 +1,8 @@
+package boltlog
+
+// SetQueueHook makes l call f each time a request is queued, with the
+// number of requests then waiting. Call it before l is used.
+func SetQueueHook(l *Log, f func(n int)) { l.onQueue = f }
+
+// EncodeTombstone is encodeTombstone, for tests that forge a file.
+var EncodeTombstone = encodeTombstone
