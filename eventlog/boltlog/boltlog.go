@@ -71,8 +71,8 @@ const lockRetry = 50 * time.Millisecond
 // it takes every request waiting when it starts a commit, up to a
 // bound, and commits them in one bbolt transaction, so that concurrent
 // appends share one fsync (group commit). A lone append waits for no
-// one. Reads and subscriptions use read transactions, which never wait
-// for a commit.
+// one. Reads and subscriptions use read transactions, which run
+// alongside a commit.
 //
 // A Log is safe for concurrent use. Close it to release the file: another
 // process can open it only then.
@@ -126,8 +126,10 @@ var (
 // not exist, and checks all of it before it returns: a file that is
 // empty, truncated, damaged or not an event log gives a *CorruptError
 // (errors.Is ErrCorrupt), never a panic. If another process has the file
-// open, Open waits up to cfg.LockTimeout for it to close it, then returns
-// ErrLocked. ctx bounds the whole of Open.
+// open (or another Log of this process), Open waits up to
+// cfg.LockTimeout for it to close it, then returns ErrLocked; it gives
+// up sooner, with ctx.Err(), if ctx ends. The check, once begun, runs to
+// its end: it reads the file once, at disk speed.
 //
 // Close the log when done with it.
 func Open(ctx context.Context, cfg Config) (*Log, error) {
