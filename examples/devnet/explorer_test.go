@@ -44,7 +44,7 @@ func TestExplorerInABrowser(t *testing.T) {
 	out, in := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-difficulty", "10", "-every", "100ms", "-max-wait", "300ms"}, in, io.Discard)
+		done <- run(ctx, []string{"-eventlog", "memory", "-addr", "127.0.0.1:0", "-difficulty", "10", "-every", "100ms", "-max-wait", "300ms"}, in, io.Discard)
 		in.Close()
 	}()
 	lines := bufio.NewScanner(out)

@@ -1,10 +1,16 @@
-// Command devnet runs a whole eventchain network in one process, on the
-// in-memory event log (or the one -eventlog names): a bank serving the
-// HTTP API, miners racing to seal blocks, an auditor recording the fate
-// of every transaction, and a scheduler posting transactions to the bank
-// like a client. It prints a status line every few seconds. It is the
-// separate apps' participants (package examples/internal/app) in one
-// process, with the same flags and environment fallbacks.
+// Command devnet runs a whole eventchain network in one process: a bank
+// serving the HTTP API, miners racing to seal blocks, an auditor
+// recording the fate of every transaction, and a scheduler posting
+// transactions to the bank like a client. It prints a status line every
+// few seconds. It is the separate apps' participants (package
+// examples/internal/app) in one process, with the same flags and
+// environment fallbacks.
+//
+// Its chain is kept in a data directory (-data-dir; it says where at
+// start): a durable event log, the chain's rules (spec.json) and, under
+// proof of authority, the signers' keys. Stopped or killed, it goes on
+// with the same chain when started again. To start fresh, delete the
+// directory, or run on the in-memory log with -eventlog memory.
 //
 //	go run ./examples/devnet
 //	curl -s localhost:8080/chain/head
@@ -21,11 +27,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/audit"
+	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/scheduler"
 	"github.com/eventchain/eventchain/miner"
@@ -38,6 +47,8 @@ func main() { app.Main("devnet", run) }
 // config is what the flags set.
 type config struct {
 	common      app.Common
+	dataDir     string
+	explicit    map[string]bool // the flags given on the command line or in the environment
 	consensus   app.Consensus
 	addr        string
 	miners      int
@@ -54,6 +65,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("devnet", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.common.Register(fs)
+	// devnet keeps its chain on disk unless told otherwise.
+	ev := fs.Lookup("eventlog")
+	ev.Usage += " (devnet: empty means a file in -data-dir)"
+	ev.DefValue, c.common.EventLog = "", ""
+	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "directory that keeps the chain: its event log, its rules and its signers' keys")
 	c.consensus.RegisterKind(fs)
 	fs.StringVar(&c.addr, "addr", "localhost:8080", "address the bank's HTTP API listens on")
 	fs.IntVar(&c.miners, "miners", 2, "number of miners (proof of authority: signers, taking turns)")
@@ -71,6 +87,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return c, err
 	}
+	c.explicit = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { c.explicit[f.Name] = true })
+	for _, name := range []string{"consensus", "difficulty", "miners"} {
+		if os.Getenv(app.EnvPrefix+strings.ToUpper(name)) != "" {
+			c.explicit[name] = true
+		}
+	}
 	switch {
 	case c.miners < 1:
 		return c, app.Usagef("-miners: have %d, want ≥ 1", c.miners)
@@ -78,6 +101,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, app.Usagef("-workers: have %d, want ≥ 1", c.workers)
 	case c.every <= 0 || c.statusEvery <= 0:
 		return c, app.Usagef("-every and -status-every must be positive")
+	case c.consensus.Difficulty > 64:
+		return c, app.Usagef("-difficulty: have %d, want ≤ 64", c.consensus.Difficulty) // before a data directory is made with it
 	}
 	return c, nil
 }
@@ -97,25 +122,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
 		defer cancel()
 	}
+	// The chain: in the data directory, unless -eventlog names a log.
+	// There it goes on from where it stopped, under its own rules; on
+	// another log, under the flags', with proof-of-authority keys made
+	// now.
+	var chain network
+	where := cfg.common.EventLog
+	if cfg.common.EventLog == "" {
+		if chain, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit); err != nil {
+			return err
+		}
+		cfg.common.EventLog = "file:" + filepath.Join(cfg.dataDir, logFile)
+		where = cfg.dataDir + " (to start fresh: stop devnet and delete it, or run with -eventlog memory)"
+	} else if chain, err = newNetwork(cfg.consensus, cfg.miners, func(int) (blockchain.PrivateKey, error) { return blockchain.GenerateKey(nil) }); err != nil {
+		return err
+	}
 	log, err := cfg.common.OpenLog(ctx)
 	if err != nil {
 		return err
 	}
 	defer log.Close()
 
-	// Under proof of authority each miner signs with a key made now; the
-	// bank and the auditor only verify.
+	// Under proof of authority miner i signs with key i; the bank and
+	// the auditor only verify.
 	var signers []ed25519.PublicKey
-	var keys []ed25519.PrivateKey
-	if cfg.consensus.Kind == "poa" {
-		for range cfg.miners {
-			pub, priv, err := ed25519.GenerateKey(nil)
-			if err != nil {
-				return err
-			}
-			signers, keys = append(signers, pub), append(keys, priv)
+	if poa := chain.spec.Consensus.PoA; poa != nil {
+		for _, pub := range poa.Signers {
+			signers = append(signers, ed25519.PublicKey(pub[:]))
 		}
 	}
+	keys := chain.keys
 	nodeConfig := func(name string, signer int) (app.NodeConfig, error) { // signer < 0: verify only
 		var key ed25519.PrivateKey
 		if signer >= 0 && keys != nil {
@@ -172,10 +208,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return gctx.Err()
 		}
 		bankURL := "http://" + addr.String()
-		fmt.Fprintf(stdout, "devnet: bank on %s (explorer at %s/), %d miners, %s, event log %s\n",
-			bankURL, bankURL, cfg.miners, cfg.consensus, cfg.common.EventLog)
+		fmt.Fprintf(stdout, "devnet: bank on %s (explorer at %s/), %d miners, %s, chain kept in %s\n",
+			bankURL, bankURL, cfg.miners, cfg.consensus, where)
 		g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankPart.Node, miners, &sched, auditor) })
-		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Stats: &sched, Logger: logger.With("app", "scheduler")})
+		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Stats: &sched, Logger: logger.With("component", "scheduler")})
 	})
 	if err := app.Stopped(ctx, g.Wait()); err != nil {
 		return err

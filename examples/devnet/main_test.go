@@ -33,7 +33,7 @@ func TestDevnetProcess(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-duration", "8s", "-addr", "127.0.0.1:0", "-difficulty", "12",
+	cmd := exec.CommandContext(ctx, bin, "-data-dir", t.TempDir(), "-duration", "8s", "-addr", "127.0.0.1:0", "-difficulty", "12",
 		"-every", "50ms", "-max-wait", "500ms", "-status-every", "1s")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -80,7 +80,7 @@ func TestFlags(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr strings.Builder
-			err := run(context.Background(), tc.args, &stdout, &stderr)
+			err := run(context.Background(), append([]string{"-data-dir", t.TempDir()}, tc.args...), &stdout, &stderr)
 			require.Error(t, err)
 			assert.Contains(t, err.Error()+stderr.String(), tc.want)
 		})
@@ -94,7 +94,7 @@ func TestDevnetProofOfAuthority(t *testing.T) {
 		t.Skip("runs a devnet for three seconds; skipped with -short")
 	}
 	var stdout strings.Builder
-	err := run(context.Background(), []string{"-consensus", "poa", "-duration", "3s", "-addr", "127.0.0.1:0",
+	err := run(context.Background(), []string{"-data-dir", t.TempDir(), "-consensus", "poa", "-duration", "3s", "-addr", "127.0.0.1:0",
 		"-every", "50ms", "-max-wait", "200ms", "-status-every", "1s"}, &stdout, io.Discard)
 	require.NoError(t, err)
 	assert.Contains(t, stdout.String(), "proof of authority")

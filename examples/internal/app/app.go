@@ -29,6 +29,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/boltlog"
 	"github.com/eventchain/eventchain/eventlog/esdb"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/logging"
@@ -76,7 +77,7 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 
 // Common holds the flags every app has.
 type Common struct {
-	EventLog     string // "memory", or an EventStoreDB connection string
+	EventLog     string // "memory", "file:PATH", or an EventStoreDB connection string
 	StreamPrefix string
 	LogFormat    string // "text" or "json"
 	GELF         string // "", or udp://host:port, tcp://host:port
@@ -84,7 +85,7 @@ type Common struct {
 
 // Register defines the common flags on fs.
 func (c *Common) Register(fs *flag.FlagSet) {
-	fs.StringVar(&c.EventLog, "eventlog", "memory", "event log: memory, or an EventStoreDB connection string such as esdb://localhost:2113?tls=false")
+	fs.StringVar(&c.EventLog, "eventlog", "memory", "event log: memory, file:PATH (durable, one process at a time), or an EventStoreDB connection string such as esdb://localhost:2113?tls=false (several processes)")
 	fs.StringVar(&c.StreamPrefix, "stream-prefix", "", "prefix for every stream name, so several demos can share one EventStoreDB")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&c.GELF, "gelf", "", "also send logs to Graylog, e.g. udp://localhost:12201")
@@ -195,6 +196,16 @@ func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
 	switch {
 	case c.EventLog == "memory":
 		log = memlog.New(memlog.Config{})
+	case strings.HasPrefix(c.EventLog, "file:"):
+		path := strings.TrimPrefix(c.EventLog, "file:")
+		if path == "" {
+			return nil, Usagef("-eventlog: file: needs a path, as in file:chain.db")
+		}
+		l, err := boltlog.Open(ctx, boltlog.Config{Path: path})
+		if err != nil {
+			return nil, fmt.Errorf("open event log: %w", err)
+		}
+		log = l
 	case strings.HasPrefix(c.EventLog, "esdb://"), strings.HasPrefix(c.EventLog, "esdb+discover://"):
 		l, err := esdb.Open(ctx, esdb.Config{ConnString: c.EventLog})
 		if err != nil {
@@ -202,7 +213,7 @@ func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
 		}
 		log = l
 	default:
-		return nil, Usagef("-eventlog: have %q, want memory or an esdb:// connection string", c.EventLog)
+		return nil, Usagef("-eventlog: have %q, want memory, file:PATH or an esdb:// connection string", c.EventLog)
 	}
 	if c.StreamPrefix != "" {
 		log = eventlog.WithPrefix(log, c.StreamPrefix)

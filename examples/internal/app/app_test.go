@@ -8,9 +8,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -64,6 +66,22 @@ func TestOpenLog(t *testing.T) {
 
 	_, err = app.Common{EventLog: "postgres://x"}.OpenLog(context.Background())
 	assert.True(t, errors.As(err, new(app.UsageError)))
+	_, err = app.Common{EventLog: "file:"}.OpenLog(context.Background())
+	assert.True(t, errors.As(err, new(app.UsageError)), "file: needs a path")
+
+	// A durable file, which keeps what it is given across a reopen.
+	path := filepath.Join(t.TempDir(), "chain.db")
+	file, err := app.Common{EventLog: "file:" + path}.OpenLog(context.Background())
+	require.NoError(t, err)
+	_, err = file.Append(context.Background(), "s", eventlog.NoStream, eventlog.Event{ID: uuid.New(), Type: "T", Data: []byte("{}")})
+	require.NoError(t, err)
+	require.NoError(t, file.Close())
+	file, err = app.Common{EventLog: "file:" + path}.OpenLog(context.Background())
+	require.NoError(t, err)
+	defer file.Close()
+	recs, err := file.Read(context.Background(), "s", eventlog.Start, eventlog.Forwards, 10)
+	require.NoError(t, err)
+	assert.Len(t, recs, 1, "the event survived the reopen")
 }
 
 func TestLogger(t *testing.T) {

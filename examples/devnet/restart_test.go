@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+)
+
+// devnetProcess is a devnet binary running on a data directory.
+type devnetProcess struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// startDevnet runs bin on dir and returns once it names its bank's URL.
+func startDevnet(t *testing.T, bin, dir string, args ...string) *devnetProcess {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "300ms", "-status-every", "1h"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	require.True(t, lines.Scan(), "devnet printed nothing")
+	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(lines.Text())
+	require.NotEmpty(t, url, "first line names the bank: %q", lines.Text())
+	go func() { // keep reading, so devnet never blocks on a full pipe
+		for lines.Scan() {
+		}
+	}()
+	return &devnetProcess{cmd: cmd, url: url}
+}
+
+// get decodes the JSON answer of a GET, or reports a status other than 200.
+func get(url string, v any) (int, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, nil
+	}
+	return resp.StatusCode, json.NewDecoder(resp.Body).Decode(v)
+}
+
+// waitForHeight polls the bank until its chain reaches height: the
+// process's HTTP answers are the only signal it gives.
+func waitForHeight(t *testing.T, url string, height uint64) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for time.Now().Before(deadline) {
+		var head struct{ Height uint64 }
+		if status, err := get(url+"/chain/head", &head); err == nil && status == http.StatusOK && head.Height >= height {
+			return
+		}
+		<-tick.C
+	}
+	t.Fatalf("the chain at %s did not reach height %d within two minutes", url, height)
+}
+
+// blockAt returns the block at height, as the bank serves it.
+func blockAt(t *testing.T, url string, height uint64) *blockchain.Block {
+	t.Helper()
+	var b blockchain.Block
+	status, err := get(fmt.Sprintf("%s/blocks/%d", url, height), &b)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status, "block %d", height)
+	return &b
+}
+
+// TestDevnetGoesOnAfterAKill runs devnet on a data directory until it
+// has mined a few blocks, kills it with SIGKILL — no shutdown, no flush —
+// and starts it again on the same directory: the chain goes on from the
+// same genesis, every block and every transaction it held is still
+// there, and it grows. Under proof of authority too, whose signers' keys
+// the directory keeps.
+func TestDevnetGoesOnAfterAKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds devnet and runs it twice; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "devnet")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	for _, consensus := range []string{"pow", "poa"} {
+		t.Run(consensus, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "devnet")
+			first := startDevnet(t, bin, dir, "-consensus", consensus, "-difficulty", "10")
+			const height = 3
+			waitForHeight(t, first.url, height)
+			var before []*blockchain.Block
+			for h := uint64(0); h <= height; h++ {
+				before = append(before, blockAt(t, first.url, h))
+			}
+			require.NoError(t, first.cmd.Process.Kill())
+			_ = first.cmd.Wait()
+
+			// The same flags, or none: the directory's rules hold.
+			second := startDevnet(t, bin, dir)
+			waitForHeight(t, second.url, height+1)
+			for h, b := range before {
+				again := blockAt(t, second.url, uint64(h))
+				assert.Equal(t, b.Hash(), again.Hash(), "block %d", h)
+				for _, tx := range b.Transactions() {
+					var st struct{ Status string }
+					status, err := get(second.url+"/transactions/"+tx.ID().String(), &st)
+					require.NoError(t, err)
+					require.Equal(t, http.StatusOK, status, "transaction %s", tx.ID())
+					assert.Equal(t, "included", st.Status, "transaction %s", tx.ID())
+				}
+			}
+		})
+	}
+}
+
+// TestDevnetRefusesOtherRules: a data directory made under some rules
+// refuses flags that ask for others, and says which.
+func TestDevnetRefusesOtherRules(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // make the directory, then stop at once
+	if err := run(ctx, []string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-difficulty", "10"}, new(discard), new(discard)); err != nil {
+		require.ErrorIs(t, err, context.Canceled)
+	}
+	require.FileExists(t, filepath.Join(dir, specFile), "the directory holds the chain's rules")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-difficulty", "11"}, "consensus.pow.bits: have 11, want 10"},
+		{[]string{"-consensus", "poa"}, "consensus.engine"},
+	} {
+		err := run(context.Background(), append([]string{"-data-dir", dir, "-addr", "127.0.0.1:0"}, tc.args...), new(discard), new(discard))
+		require.Error(t, err, "%v", tc.args)
+		assert.Contains(t, err.Error(), tc.want)
+		assert.Contains(t, err.Error(), "start fresh")
+	}
+}
+
+// discard is an io.Writer that keeps nothing.
+type discard struct{}
+
+func (*discard) Write(p []byte) (int, error) { return len(p), nil }
