@@ -17,6 +17,10 @@ const MaxBlockTransactions = 10_000
 
 // A Block is a [Header] and the transactions it commits to.
 //
+// A Block keeps the Merkle tree of its transactions (see [MerkleRoot]),
+// about 64 bytes per transaction, so that [Block.InclusionProof] costs
+// O(log n) and hashes nothing.
+//
 // A Block is immutable once built, which is what makes it safe to share
 // between goroutines and to cache its hash (the header's Hash, seal
 // included): [NewBlock] copies what it is given, accessors return copies,
@@ -29,7 +33,8 @@ type Block struct {
 	header Header
 	txs    []Transaction
 	hash   Hash
-	txRoot Hash // TxMerkleRoot(txs), computed once
+	txRoot Hash        // TxMerkleRoot(txs), computed once
+	tree   *MerkleTree // the transactions' Merkle tree, for InclusionProof; shared by WithHeader
 }
 
 // NewBlock builds a block from a header and transactions, copying both. It
@@ -42,7 +47,14 @@ func NewBlock(h Header, txs []Transaction) *Block {
 	if len(txs) > 0 {
 		own = slices.Clone(txs)
 	}
-	return &Block{header: h, txs: own, hash: h.Hash(), txRoot: TxMerkleRoot(own)}
+	return newBlock(h, own)
+}
+
+// newBlock builds a block from a header whose time and seal are already
+// normalized and copied, and transactions it may keep.
+func newBlock(h Header, txs []Transaction) *Block {
+	tree := newTxTree(txs)
+	return &Block{header: h, txs: txs, hash: h.Hash(), txRoot: tree.Root(), tree: tree}
 }
 
 // NextHeader returns the header of a block that would extend parent with
@@ -90,10 +102,23 @@ func (b *Block) Height() uint64 { return b.header.Height }
 // PrevHash returns the hash of the parent block.
 func (b *Block) PrevHash() Hash { return b.header.PrevHash }
 
-// TxRoot returns the Merkle root of the transactions the block holds,
-// computed when it was built. In a valid block it equals the header's
-// MerkleRoot; Validate checks exactly that.
+// TxRoot returns the Merkle root of the transactions the block holds
+// ([TxMerkleRoot]), computed when it was built. In a valid block it equals
+// the header's MerkleRoot; Validate checks exactly that.
 func (b *Block) TxRoot() Hash { return b.txRoot }
+
+// InclusionProof returns the proof that transaction i is in the block: its
+// index, the number of transactions and its audit path in the block's
+// Merkle tree, which [VerifyTxInclusion] checks against TxRoot — in a
+// valid block, the header's MerkleRoot. It costs O(log n): the tree was
+// built with the block. An i outside 0…Len()−1 gives a [*ProofError]
+// wrapping [ErrProofIndex].
+func (b *Block) InclusionProof(i int) (InclusionProof, error) {
+	if b.tree == nil { // the zero Block: no transactions
+		return (&MerkleTree{}).Proof(i)
+	}
+	return b.tree.Proof(i)
+}
 
 // Len returns the number of transactions.
 func (b *Block) Len() int { return len(b.txs) }
@@ -112,7 +137,7 @@ func (b *Block) WithHeader(h Header) *Block {
 	h.Seal = cloneSeal(h.Seal)
 	// Transactions are immutable, so sharing the slice is safe: no Block
 	// method ever writes to it.
-	return &Block{header: h, txs: b.txs, hash: h.Hash(), txRoot: b.txRoot}
+	return &Block{header: h, txs: b.txs, hash: h.Hash(), txRoot: b.txRoot, tree: b.tree}
 }
 
 // String returns a short summary for logs: height, hash prefix, tx count.
@@ -236,7 +261,7 @@ func (b *Block) UnmarshalBinary(data []byte) error {
 	}
 	// txs is this decoder's own slice: no need for NewBlock's copy.
 	h.Timestamp = normalizeTime(h.Timestamp)
-	*b = Block{header: h, txs: txs, hash: h.Hash(), txRoot: TxMerkleRoot(txs)}
+	*b = *newBlock(h, txs)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package blockchain_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -239,32 +238,6 @@ func TestChainConcurrentReadsAndApply(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	assert.Equal(t, uint64(50), chain.Height())
-}
-
-func TestMerkleRoot(t *testing.T) {
-	leaves := make([]blockchain.Hash, 7)
-	for i := range leaves {
-		leaves[i] = sha256.Sum256([]byte{byte(i)})
-	}
-	// Computed outside Go with Python's hashlib, pairing as Bitcoin does.
-	want := []string{
-		"0000000000000000000000000000000000000000000000000000000000000000",
-		"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-		"30e1867424e66e8b6d159246db94e3486778136f7e386ff5f001859d6b8484ab",
-		"f2dcdd96791b6bac5d554f2d320e594b834f5da1981812c3707e7772234cb0ad",
-		"9675e04b4ba9dc81b06e81731e2d21caa2c95557a85dcfa3fff70c9ff0f30b2e",
-		"9674600fd139741c0f7dd7a32d984a0e74401cc90e6e8e5d203ed973d27324fe",
-		"adccbd2044ec8710e7970bd22e5c68df20fe3848f267086da2013a3377175b5e",
-	}
-	for n, w := range want {
-		t.Run(fmt.Sprintf("%d leaves", n), func(t *testing.T) {
-			in := append(make([]blockchain.Hash, 0, n), leaves[:n]...)
-			assert.Equal(t, w, blockchain.MerkleRoot(in).String())
-			assert.Equal(t, leaves[:n], in, "MerkleRoot must not change its input")
-		})
-	}
-	// The known trap: duplicating the last leaf keeps the root.
-	assert.Equal(t, blockchain.MerkleRoot(leaves[:3]), blockchain.MerkleRoot(append(leaves[:3:3], leaves[2])))
 }
 
 func TestErrorCodesAreNamed(t *testing.T) {

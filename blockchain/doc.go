@@ -11,8 +11,12 @@
 //     on it. [CheckTransactionSanity] runs the rules that need nothing but
 //     the transaction ([TxSanityRules]).
 //  2. A [Block] bundles transactions under a [Header]. The header commits
-//     to the transactions through their [MerkleRoot], to the previous block
-//     through PrevHash, and to the work done through Bits and Nonce. It has
+//     to the transactions through their Merkle root ([TxMerkleRoot]), to
+//     the previous block through PrevHash, and to the work done through
+//     Bits and Nonce. The Merkle tree is RFC 6962's: leaves and inner nodes
+//     are hashed with different prefixes and no node is ever duplicated,
+//     which closes two attacks known from Bitcoin ([MerkleRoot] draws the
+//     tree and tells them). It has
 //     two hashes: the seal hash ([Header.SealHash]), of its 96-byte
 //     encoding, is what a consensus engine solves or signs; the block hash
 //     ([Header.Hash]), of those 96 bytes followed by the engine's Seal, is
@@ -28,6 +32,11 @@
 //     of its transactions is already in the chain, and the engine accepts
 //     it. The chain can keep just a window of recent blocks in memory and
 //     still answer where any transaction was included ([Chain.Inclusion]).
+//  6. Someone who holds only a header can still be shown that a
+//     transaction is in its block: [Block.InclusionProof] gives the
+//     transaction's audit path, about log₂ n hashes, and
+//     [VerifyTxInclusion] climbs from the transaction to the header's
+//     MerkleRoot and accepts only an exact match.
 //
 // # Accounts (being built)
 //
@@ -56,10 +65,12 @@
 // Hashes are taken over explicit, versioned byte encodings, never over JSON
 // or fmt output: [Transaction.MarshalBinary] and [Header.MarshalBinary] say
 // byte by byte what is hashed (a block hash adds the header's Seal after
-// the 96 bytes). Blocks and transactions also have a JSON form for events
-// and HTTP; decoding it is strict (unknown fields and trailing data are
+// the 96 bytes; a Merkle leaf is a transaction's encoding after a 0x00
+// byte). Blocks and transactions also have a JSON form for events and
+// HTTP; decoding it is strict (unknown fields and trailing data are
 // refused) and never believes a hash it is given: a hash the contents do
-// not have is an [ErrBadHash].
+// not have is an [ErrBadHash]. An [InclusionProof] has a binary and a JSON
+// form too, both strict, both holding only proofs of a valid shape.
 //
 // # Errors
 //
@@ -67,15 +78,17 @@
 // [ErrorCode], names the rule; Have and Want say what was found and what
 // was expected. Test for a rule with errors.Is(err, ErrBadMerkleRoot), or
 // get the details with errors.As. [ErrorCodes] lists every code. Bytes or
-// JSON that do not describe a transaction, header, block or chain spec at
-// all give an error wrapping [ErrMalformed]; a written address that is not
-// one gives an [*AddressError], a chain spec that breaks its rules a
-// [*SpecError].
+// JSON that do not describe a transaction, header, block, inclusion proof
+// or chain spec at all give an error wrapping [ErrMalformed]; a written
+// address that is not one gives an [*AddressError], a chain spec that
+// breaks its rules a [*SpecError], and an inclusion proof that does not
+// prove its leaf a [*ProofError] wrapping [ErrProofIndex], [ErrProofLength]
+// or [ErrProofMismatch].
 //
 // # Concurrency
 //
-// Transactions, headers and blocks are immutable values, safe to share. A
-// Chain is safe for concurrent use. Engines must be safe for concurrent use.
-// A State may be read from several goroutines while no batch commits; a
-// StateBatch belongs to one goroutine.
+// Transactions, headers, blocks and Merkle trees are immutable values, safe
+// to share. A Chain is safe for concurrent use. Engines must be safe for
+// concurrent use. A State may be read from several goroutines while no
+// batch commits; a StateBatch belongs to one goroutine.
 package blockchain

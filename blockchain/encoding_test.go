@@ -28,7 +28,7 @@ var (
 		Version:    1,
 		Height:     7,
 		PrevHash:   blockchain.Hash{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31},
-		MerkleRoot: goldenTx.Hash(),
+		MerkleRoot: goldenTx.Hash(), // any 32 bytes: not the Merkle root of goldenTx
 		Timestamp:  goldenTime,
 		Bits:       12,
 		Nonce:      0x0102030405060708,
@@ -37,7 +37,19 @@ var (
 		goldenTxHash + // MerkleRoot
 		"00000001" + "0000000000000007" + "0000019b7ca98f2e" + "0000000c" + "0102030405060708"
 	goldenHeaderHash = "38e6973031437691d4ab728af4b5d2f0ed9ce1d22e4b1c2705fa923f72d75cdb"
-	goldenGenesis    = "ac8ec8824f8c791a7942e93177e33b96bb55a5e98b02333b3e139217f01f7d05"
+
+	// From blockchain/testdata/golden_seal.py: genesis holds no
+	// transactions, so its MerkleRoot is the RFC 6962 root of none,
+	// SHA-256 of nothing.
+	goldenGenesis     = "088a9224074fb08aabc4b3689276488783f3df0e63913229035cb45e06df730c"
+	goldenGenesisRoot = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+	// A second transaction, and the Merkle roots of goldenTx alone and of
+	// both, from blockchain/testdata/golden_seal.py: SHA-256(0x00 ‖
+	// encoding) for one leaf, SHA-256(0x01 ‖ left ‖ right) for two.
+	goldenZoeTx     = blockchain.NewTransaction(uuid.MustParse("f47ac10b-58cc-4372-a567-0e02b2c3d479"), "Zoë", "渡辺", 1, goldenTime)
+	goldenTxRoot    = "544d5617db8b5b9c5788bb160f5e788dcbb9040db6def66ea1b9483e92837dc8"
+	goldenTwoTxRoot = "0eaa46e855aed7bc82da7f70798195a5a016d7f1a4d10cbb1bded57c1aee6baa"
 
 	// goldenHeader with a seal, from blockchain/testdata/golden_seal.py
 	// (Python's hashlib): the seal hash is goldenHeaderHash, the block
@@ -114,6 +126,8 @@ func TestHeaderHashes(t *testing.T) {
 func TestGenesisIsFixed(t *testing.T) {
 	g := blockchain.Genesis()
 	assert.Equal(t, goldenGenesis, g.Hash().String())
+	assert.Equal(t, goldenGenesisRoot, g.Header().MerkleRoot.String(), "the root of no transactions")
+	assert.Equal(t, goldenGenesisRoot, g.TxRoot().String())
 	assert.Equal(t, g.Hash(), g.SealHash(), "genesis has no seal")
 	assert.Same(t, g, blockchain.Genesis(), "one shared immutable genesis")
 	assert.Equal(t, uint64(0), g.Height())
@@ -228,7 +242,7 @@ func TestDecodeRejects(t *testing.T) {
 }
 
 func TestBlockEncodingsRoundTrip(t *testing.T) {
-	txs := []blockchain.Transaction{goldenTx, blockchain.NewTransaction(uuid.MustParse("f47ac10b-58cc-4372-a567-0e02b2c3d479"), "Zoë", "渡辺", 1, goldenTime)}
+	txs := []blockchain.Transaction{goldenTx, goldenZoeTx}
 	h := goldenHeader
 	h.MerkleRoot = blockchain.TxMerkleRoot(txs)
 	for _, b := range []*blockchain.Block{

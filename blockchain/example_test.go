@@ -52,7 +52,7 @@ func Example() {
 	// Output:
 	// height: 1
 	// zero bits: true
-	// nonce: 3443
+	// nonce: 9423
 	// tx included at height: 1
 }
 
@@ -94,21 +94,62 @@ func ExampleCheckTransactionSanity() {
 	// self-transfer: have from "alice" to "alice", want two different accounts
 }
 
-// Five leaves: the odd levels pair their last node with itself.
+// Five leaves: the fifth has no partner, so it moves up unchanged and no
+// leaf is ever duplicated. A duplicated last leaf therefore changes the
+// root, as any other change does.
 func ExampleMerkleRoot() {
-	var leaves []blockchain.Hash
+	var leaves [][]byte
 	for _, s := range []string{"a", "b", "c", "d", "e"} {
-		leaves = append(leaves, blockchain.NewTransaction(uuid.NewSHA1(uuid.NameSpaceOID, []byte(s)), s, "bank", 1,
-			time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Hash())
+		enc, _ := blockchain.NewTransaction(uuid.NewSHA1(uuid.NameSpaceOID, []byte(s)), s, "bank", 1,
+			time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).MarshalBinary()
+		leaves = append(leaves, enc) // a leaf holds a transaction's canonical encoding
 	}
 	root := blockchain.MerkleRoot(leaves)
 	fmt.Println(len(root.String()), "hex digits")
-	fmt.Println(root == blockchain.MerkleRoot(append(leaves, leaves[4])), "(a duplicated last leaf gives the same root)")
+	fmt.Println(root == blockchain.MerkleRoot(append(leaves, leaves[4])), "(a duplicated last leaf gives another root)")
 	fmt.Println(root == blockchain.MerkleRoot(leaves[:4]), "(dropping a leaf changes it)")
+	fmt.Println(root == blockchain.NodeHash(blockchain.MerkleRoot(leaves[:4]), blockchain.LeafHash(leaves[4])), "(the root joins the first four and the fifth)")
 	// Output:
 	// 64 hex digits
-	// true (a duplicated last leaf gives the same root)
+	// false (a duplicated last leaf gives another root)
 	// false (dropping a leaf changes it)
+	// true (the root joins the first four and the fifth)
+}
+
+// A light client holds only a block's header. To show it that a
+// transaction is in the block, send it the transaction and its inclusion
+// proof: a few hashes, which it checks against the header's MerkleRoot.
+func ExampleBlock_InclusionProof() {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var txs []blockchain.Transaction
+	for i, to := range []string{"bob", "carol", "dave", "erin", "frank"} {
+		txs = append(txs, blockchain.NewTransaction(uuid.NewSHA1(uuid.NameSpaceOID, []byte(to)), "alice", to, int64(10*(i+1)), at))
+	}
+	block := blockchain.NewBlock(blockchain.NextHeader(blockchain.Genesis().Header(), txs, at), txs)
+
+	proof, err := block.InclusionProof(2) // alice pays dave
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("transaction %d of %d, %d hashes of proof\n", proof.Index, proof.Count, len(proof.Path))
+
+	// The light client's side: a header it trusts, a transaction, a proof.
+	root := block.Header().MerkleRoot
+	fmt.Println("dave's payment:", blockchain.VerifyTxInclusion(root, txs[2], proof))
+	forged := blockchain.NewTransaction(txs[2].ID(), "alice", "dave", 3000, at)
+	err = blockchain.VerifyTxInclusion(root, forged, proof)
+	fmt.Println("a forged amount refused:", errors.Is(err, blockchain.ErrProofMismatch))
+	proof.Index = 3
+	err = blockchain.VerifyTxInclusion(root, txs[2], proof)
+	fmt.Println("another index refused:", errors.Is(err, blockchain.ErrProofMismatch))
+	proof.Path = proof.Path[:2]
+	fmt.Println(blockchain.VerifyTxInclusion(root, txs[2], proof))
+	// Output:
+	// transaction 2 of 5, 3 hashes of proof
+	// dave's payment: <nil>
+	// a forged amount refused: true
+	// another index refused: true
+	// inclusion proof: wrong path length: have 2 hashes, want 3 for leaf 3 of 5
 }
 
 // A Hash reads and writes as hexadecimal; proof of work counts its leading zero bits.

@@ -11,7 +11,8 @@ const HashSize = 32
 
 // A Hash is a SHA-256 digest: of a transaction's canonical encoding, of a
 // header's canonical encoding (its seal hash) or of that encoding and the
-// seal (the block hash), or of two child hashes in a Merkle tree.
+// seal (the block hash), or of a leaf or an inner node of a Merkle tree
+// (see [LeafHash] and [NodeHash]).
 //
 // A Hash is a value: copying it copies the 32 bytes. Its zero value is the
 // all-zero hash, which the genesis block uses as its PrevHash. It prints and

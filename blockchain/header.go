@@ -82,7 +82,7 @@ type Header struct {
 	Version    uint32    // HeaderVersion
 	Height     uint64    // 0 for genesis, parent's height + 1 after
 	PrevHash   Hash      // the parent's block hash (Hash, seal included); zero for genesis
-	MerkleRoot Hash      // MerkleRoot of the block's transaction hashes
+	MerkleRoot Hash      // TxMerkleRoot of the block's transactions: their RFC 6962 Merkle root
 	Timestamp  time.Time // when the block was made, UTC
 	Bits       uint32    // leading zero bits the seal hash must have (proof of work)
 	Nonce      uint64    // what a miner varies until the seal hash has Bits zero bits

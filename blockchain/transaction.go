@@ -94,8 +94,9 @@ func (tx Transaction) Amount() int64 { return tx.amount }
 // Timestamp returns when the transaction was made: UTC, whole milliseconds.
 func (tx Transaction) Timestamp() time.Time { return tx.ts }
 
-// Hash returns SHA-256 of the canonical encoding. A block's Merkle root is
-// built from its transactions' hashes.
+// Hash returns SHA-256 of the canonical encoding: the transaction's
+// identity. (A block's Merkle tree hashes the encoding itself as a leaf,
+// SHA-256(0x00 ‖ encoding); see [MerkleRoot].)
 func (tx Transaction) Hash() Hash { return tx.hash }
 
 // String returns a short, human-readable summary for logs.

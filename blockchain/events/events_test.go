@@ -97,10 +97,11 @@ func TestNamespace(t *testing.T) {
 func TestGolden(t *testing.T) {
 	const (
 		txJSON    = `{"id":"a4a03d66-d8f1-5ce0-bfd2-699c1b8d8122","from":"alice","to":"bob","amount":125,"timestamp":"2020-01-01T00:00:01Z","hash":"582927536ded5f61c9ca59313dd114aafc35c07960eb9b12924a4b146aff64bc"}`
-		blockHash = "09e4a35af47114869598f305703380ac851b94372536363dd8bebe5f1f2e385b"
+		blockHash = "515c2408cddf112f75b2ce9cd63ed52d584b049b2c536c3cc1e9cadd4511585b"
 		// The block's canonical binary encoding (blockchain.Block.MarshalBinary):
-		// PrevHash ac8ec882…, MerkleRoot 58292753…, version 1, height 1, …
-		blockBase64 = "rI7Igk+MeRp5Qukxd+M7lrtVpemLAjM7PhOSF/AffQVYKSdTbe1fYcnKWTE90RSq/DXAeWDrmxKSSksUav9kvAAAAAEAAAAAAAAAAQAAAW9eZw8QAAAAAAAAAAAAAAAAAAAAAQAAADEBpKA9ZtjxXOC/0mmcG42BIgAAAAAAAAB9AAABb15m6+gAAAAFYWxpY2UAAAADYm9i"
+		// PrevHash 088a9224…, MerkleRoot 79a6925b… (SHA-256(0x00 ‖ the transaction's
+		// encoding): the root of one transaction), version 1, height 1, …
+		blockBase64 = "CIqSJAdPsIqrxLNoknZIh4Pz3w5jkTIpA1y0Xgbfcwx5ppJbPBeE4we/m6n/o89zb69y7eE55mw9eYaB1v83TQAAAAEAAAAAAAAAAQAAAW9eZw8QAAAAAAAAAAAAAAAAAAAAAQAAADEBpKA9ZtjxXOC/0mmcG42BIgAAAAAAAAB9AAABb15m6+gAAAAFYWxpY2UAAAADYm9i"
 	)
 	golden := map[string]struct{ id, data string }{
 		"TransactionSubmitted": {
@@ -114,11 +115,11 @@ func TestGolden(t *testing.T) {
 		"BlockMined": {
 			// UUIDv5 of "BlockMined" ‖ 0 ‖ block hash ‖ root of its transactions; the block
 			// has no seal, so its hash is its seal hash (recomputed by blockchain/testdata/golden_seal.py)
-			"8e75ecd0-5c02-5b61-83f4-4e6c022db5b4",
+			"227ed206-b0e3-5036-bd8f-bd6bfcf73872",
 			`{"v":1,"height":1,"hash":"` + blockHash + `","block":"` + blockBase64 + `","minerId":"miner-1"}`,
 		},
 		"TransactionVerified": {
-			"fd42dca8-5cf7-5208-8aa4-21b750c00802",
+			"418676ae-d30f-52d4-857b-e32be5741f77",
 			`{"v":1,"txId":"a4a03d66-d8f1-5ce0-bfd2-699c1b8d8122","blockHash":"` + blockHash + `","height":1}`,
 		},
 		"TransactionDropped": {
@@ -126,7 +127,7 @@ func TestGolden(t *testing.T) {
 			`{"v":1,"txId":"77fd697f-434e-5aff-8e4b-eb40907beaf2","reason":"not included after 5 rebroadcasts","attempts":5}`,
 		},
 		"BlockRejected": {
-			"fdc72a0a-a4e7-514b-90be-7d7b8cda1823",
+			"ef69f685-8993-5fb1-bcaa-fc0a04436a50",
 			`{"v":1,"blockHash":"` + blockHash + `","height":1,"rule":"bad-merkle-root","reason":"bad-merkle-root: have 00…, want 11…"}`,
 		},
 	}
@@ -154,12 +155,12 @@ func TestGolden(t *testing.T) {
 // with Python's hashlib, uuid and cryptography packages.
 func TestGoldenSealedBlock(t *testing.T) {
 	const (
-		seal      = "00d72a71b7c741e74c39d35daf82cc395c72ac8fe32fe3e1d1f785392b0ecca0bf32dfca70c56d53f0793fa74121bff219d854975d656b0c386e560feb99408208"
-		blockHash = "df78793fe5a41166b56ef42f590209e191ea0e07d16e62f981bd01893f450f06"
-		id        = "6ea7abff-9681-5070-b611-6fb82a05fb83" // UUIDv5 of "BlockMined" ‖ 0 ‖ block hash ‖ root of its transactions
+		seal      = "004374a7c5cc1ad7178deaed6ac607156537e9cf402f205c7fa2d759622360fd65543dd34697f972fed41e290eeb77d1c2ac1ee44ab83d71bdaad42c9129934704"
+		blockHash = "f1a5a5620d09b1c941d150c619530cfe2f263fd9c2caa82a223ba49a48cf7c19"
+		id        = "fb43fe75-cc41-557a-a4e5-3a9870a09429" // UUIDv5 of "BlockMined" ‖ 0 ‖ block hash ‖ root of its transactions
 		data      = `{"v":1,"height":1,"hash":"` + blockHash + `","block":"` +
-			"rI7Igk+MeRp5Qukxd+M7lrtVpemLAjM7PhOSF/AffQVYKSdTbe1fYcnKWTE90RSq/DXAeWDrmxKSSksUav9kvAAAAAEAAAAAAAAAAQAAAW9eZw8QAAAAAAAAAAAAAAAAAAAAAQAAADEBpKA9ZtjxXOC/0mmcG42BIgAAAAAAAAB9AAABb15m6+gAAAAFYWxpY2UAAAADYm9i" +
-			"AEEA1ypxt8dB50w5012vgsw5XHKsj+Mv4+HR94U5Kw7MoL8y38pwxW1T8Hk/p0Ehv/IZ2FSXXWVrDDhuVg/rmUCCCA==" + // the seal: its uint16 length, 65, and its bytes
+			"CIqSJAdPsIqrxLNoknZIh4Pz3w5jkTIpA1y0Xgbfcwx5ppJbPBeE4we/m6n/o89zb69y7eE55mw9eYaB1v83TQAAAAEAAAAAAAAAAQAAAW9eZw8QAAAAAAAAAAAAAAAAAAAAAQAAADEBpKA9ZtjxXOC/0mmcG42BIgAAAAAAAAB9AAABb15m6+gAAAAFYWxpY2UAAAADYm9i" +
+			"AEEAQ3Snxcwa1xeN6u1qxgcVZTfpz0AvIFx/otdZYiNg/WVUPdNGl/ly/tQeKQ7rd9HCrB7kSrg9cb2q1CyRKZNHBA==" + // the seal: its uint16 length, 65, and its bytes
 			`","minerId":"signer-0"}`
 	)
 	b1, _ := mineBlocks(t)
@@ -180,7 +181,7 @@ func TestGoldenSealedBlock(t *testing.T) {
 
 	// The last seal byte changed: the block's bytes no longer have the
 	// hash the event names, and with that hash fixed too, not its ID.
-	forgedBlock := strings.Replace(data, "UCCCA==", "UCCCQ==", 1)
+	forgedBlock := strings.Replace(data, "KZNHBA==", "KZNHBQ==", 1)
 	require.NotEqual(t, data, forgedBlock, "precondition of the edit")
 	_, err = events.Decode(eventlog.Event{ID: uuid.MustParse(id), Type: events.TypeBlockMined, Data: []byte(forgedBlock)})
 	assertSentinel(t, err, events.ErrMalformed)
@@ -400,7 +401,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"null block", withData(mined, `{"v":1,"block":null,"minerId":"m"}`), events.ErrMalformed, nil},
 		{"block not a string", withData(mined, `{"v":1,"height":1,"hash":"`+blockHash+`","block":1,"minerId":"m"}`), events.ErrMalformed, nil},
 		{"block not base64", edit(mined, `"block":"`, `"block":"*`), events.ErrMalformed, nil},
-		{"block in non-canonical base64 (a line break)", edit(mined, `"block":"rI7I`, `"block":"rI7I\n`), events.ErrMalformed, nil},
+		{"block in non-canonical base64 (a line break)", edit(mined, `"block":"CIqS`, `"block":"CIqS\n`), events.ErrMalformed, nil},
 		{"block bytes cut short", edit(mined, `YWxpY2UAAAADYm9i"`, `YWxpY2UAAAAD"`), events.ErrMalformed, []error{blockchain.ErrMalformed}},
 		{"hash field not the block's", edit(mined, `"hash":"`+blockHash, `"hash":"`+txHash), events.ErrMalformed, nil},
 		{"height field not the block's", edit(mined, `"height":1`, `"height":2`), events.ErrMalformed, nil},

@@ -43,9 +43,9 @@ func Example() {
 	fmt.Printf("data: %.40s…\n", ev.Data)
 	// Output:
 	// type: BlockMined
-	// id:   efb6a20d-d59e-5122-b7d4-9509e031f5f3
+	// id:   9bb3590d-c753-51a9-bb9f-c9e1d2903eba
 	// same id on retry: true
-	// data: {"v":1,"height":1,"hash":"ef2b8fd7bf95c2…
+	// data: {"v":1,"height":1,"hash":"d45f7d33a9787e…
 }
 
 // A node decodes what it reads from the log and type-switches on the
@@ -83,7 +83,7 @@ func ExampleDecode() {
 	}
 	// Output:
 	// to the pool: tx f00e67ba-fe1b-54ac-9105-bb960ab1d8ed "alice"→"bob" 125
-	// to the chain: block 1 ef2b8fd7bf95 (1 txs) by miner-1
+	// to the chain: block 1 d45f7d33a978 (1 txs) by miner-1
 	// tx f00e67ba-fe1b-54ac-9105-bb960ab1d8ed included at height 1
 }
 
@@ -115,7 +115,7 @@ func ExampleDecode_errors() {
 	// unknown type: decode "TransactionAudited": unknown event type
 	// schema version: decode TransactionVerified: unsupported schema version: have 2, want 1
 	// malformed: decode TransactionVerified: malformed event: no "txId" field
-	// ID mismatch: decode TransactionVerified: event ID does not match its content: have 2f8630cc-3cf5-5543-9432-1f670e0df26b, want 91198220-f897-5de3-921f-844d57a071d9
+	// ID mismatch: decode TransactionVerified: event ID does not match its content: have 2f8630cc-3cf5-5543-9432-1f670e0df26b, want fc78bf52-dbfe-5554-a464-2578323b5cfc
 }
 
 // A node that rejects a block records which rule it broke. Every node that

@@ -31,9 +31,9 @@ func ExampleEngine() {
 	fmt.Println("verify:", engine.Verify(parent, sealed))
 	// Output:
 	// bits: 16
-	// nonce: 13217
-	// hash: 0000dd4b571a…
-	// hashes tried: 13218
+	// nonce: 6770
+	// hash: 000074716237…
+	// hashes tried: 6771
 	// verify: <nil>
 }
 

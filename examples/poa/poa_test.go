@@ -110,9 +110,9 @@ func sealMessage(b *blockchain.Block) []byte {
 func TestGoldenSeal(t *testing.T) {
 	const (
 		publicKey = "ec7c2244614f04f02b9898090b5b5ff57fd50b37611ab4bcb7c7081bc5451791"
-		sealHash  = "09e4a35af47114869598f305703380ac851b94372536363dd8bebe5f1f2e385b"
-		seal      = "00d72a71b7c741e74c39d35daf82cc395c72ac8fe32fe3e1d1f785392b0ecca0bf32dfca70c56d53f0793fa74121bff219d854975d656b0c386e560feb99408208"
-		blockHash = "df78793fe5a41166b56ef42f590209e191ea0e07d16e62f981bd01893f450f06"
+		sealHash  = "515c2408cddf112f75b2ce9cd63ed52d584b049b2c536c3cc1e9cadd4511585b"
+		seal      = "004374a7c5cc1ad7178deaed6ac607156537e9cf402f205c7fa2d759622360fd65543dd34697f972fed41e290eeb77d1c2ac1ee44ab83d71bdaad42c9129934704"
+		blockHash = "f1a5a5620d09b1c941d150c619530cfe2f263fd9c2caa82a223ba49a48cf7c19"
 	)
 	priv, pub := keys(1)
 	require.Equal(t, publicKey, hex.EncodeToString(pub[0]), "precondition: signer 0's key")
