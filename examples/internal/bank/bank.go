@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
@@ -178,6 +179,7 @@ func (b *Bank) routes() []route {
 		{"GET /transactions/{id}", b.getTransaction},
 		{"GET /blocks", b.getBlocks},
 		{"GET /blocks/{ref}", b.getBlock},
+		{"GET /headers", b.getHeaders},
 		{"GET /chain/head", b.getHead},
 		{"GET /healthz", b.healthz},
 		{"GET /readyz", b.readyz},
@@ -837,6 +839,46 @@ func (b *Bank) getBlocks(w http.ResponseWriter, r *http.Request) {
 			s.Transactions = &n
 		}
 		out = append(out, s)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// Bounds of GET /headers' limit parameter.
+const (
+	defaultHeadersLimit = 100
+	maxHeadersLimit     = 1000
+)
+
+// getHeaders serves GET /headers?from=H&limit=N: the headers of heights
+// from…from+limit−1, oldest first, each in package blockchain's JSON form
+// with its seal, so that a light client can check every link and seal
+// without downloading a transaction. from defaults to 0 (genesis), limit
+// to 100 (at most 1000). Past the tip the list is shorter, and empty when
+// from is beyond the tip: a client that has caught up asks for the next
+// height and learns that there is nothing yet, which is no error. A bad
+// parameter is a 400 problem naming it.
+func (b *Bank) getHeaders(w http.ResponseWriter, r *http.Request) {
+	limit, err := queryUint(r, "limit", defaultHeadersLimit)
+	if err != nil || limit < 1 || limit > maxHeadersLimit {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid limit", Detail: fmt.Sprintf("want 1…%d", maxHeadersLimit), Field: "limit"})
+		return
+	}
+	from, err := queryUint(r, "from", 0)
+	if err != nil {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid from", Detail: "want a block height", Field: "from"})
+		return
+	}
+	chain := b.node.Chain()
+	out := []blockchain.Header{}
+	for h := from; uint64(len(out)) < limit; h++ {
+		header, ok := chain.HeaderAt(h)
+		if !ok {
+			break
+		}
+		out = append(out, header)
+		if h == math.MaxUint64 {
+			break
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

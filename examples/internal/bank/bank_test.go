@@ -24,10 +24,12 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/bank"
+	"github.com/eventchain/eventchain/lightclient"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/node/nodetest"
 )
@@ -332,6 +334,112 @@ func TestBlocks(t *testing.T) {
 	assert.Equal(t, uint64(3), head.Height)
 	assert.Equal(t, blocks[2].Hash(), head.Hash)
 	assert.Zero(t, head.Pending)
+}
+
+// TestHeaders reads GET /headers through a real HTTP server: whole
+// headers, seal included, by height, and problems naming the parameter.
+func TestHeaders(t *testing.T) {
+	f := newFixture(t, 1) // headers outlive the window of whole blocks
+	want := []blockchain.Header{blockchain.Genesis().Header()}
+	for range 3 {
+		want = append(want, f.mine(t).Header())
+	}
+
+	status, header, body := f.do(t, http.MethodGet, "/headers", "", "")
+	require.Equal(t, http.StatusOK, status, "%s", body)
+	assert.Equal(t, "application/json", header.Get("Content-Type"))
+	all := decode[[]blockchain.Header](t, body)
+	require.Len(t, all, 4, "by default from genesis, up to 100")
+	for i, h := range all {
+		assert.Equal(t, want[i].Hash(), h.Hash(), "header %d", i)
+	}
+
+	for _, tc := range []struct {
+		name, query string
+		heights     []uint64
+	}{
+		{"a page", "?from=1&limit=2", []uint64{1, 2}},
+		{"shorter at the tip", "?from=2&limit=1000", []uint64{2, 3}},
+		{"the tip alone", "?from=3", []uint64{3}},
+		{"empty past the tip", "?from=4", nil},
+		{"empty far past the tip", "?from=18446744073709551615&limit=1000", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, body := f.do(t, http.MethodGet, "/headers"+tc.query, "", "")
+			require.Equal(t, http.StatusOK, status, "%s", body)
+			assert.True(t, strings.HasPrefix(string(body), "["), "a list, never null: %s", body)
+			var heights []uint64
+			for _, h := range decode[[]blockchain.Header](t, body) {
+				assert.Equal(t, want[h.Height].Hash(), h.Hash())
+				heights = append(heights, h.Height)
+			}
+			assert.Equal(t, tc.heights, heights)
+		})
+	}
+
+	for _, tc := range []struct {
+		name, query, field string
+	}{
+		{"limit zero", "?limit=0", "limit"},
+		{"limit too high", "?limit=1001", "limit"},
+		{"limit negative", "?limit=-1", "limit"},
+		{"limit not a number", "?limit=ten", "limit"},
+		{"from not a number", "?from=x", "from"},
+		{"from negative", "?from=-1", "from"},
+		{"from beyond uint64", "?from=18446744073709551616", "from"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, header, body := f.do(t, http.MethodGet, "/headers"+tc.query, "", "")
+			require.Equal(t, http.StatusBadRequest, status, "%s", body)
+			assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
+			assert.Equal(t, tc.field, decode[bank.Problem](t, body).Field)
+		})
+	}
+}
+
+// TestHeadersSyncALightClient serves a proof-of-work chain from a bank
+// over real HTTP to a light client that trusts only the genesis: it pages
+// through GET /headers, checks every header, and can then check a
+// transaction's inclusion proof against a header it verified.
+func TestHeadersSyncALightClient(t *testing.T) {
+	engine, err := pow.New(pow.Config{Bits: 8, Workers: 1})
+	require.NoError(t, err)
+	blocks, err := consensustest.GenerateChain(context.Background(), engine, blockchain.HeaderList{blockchain.Genesis().Header()}, 1200,
+		func(i int, g *consensustest.BlockGen) { g.AddTransfer("alice", "bob", int64(i+1)) })
+	require.NoError(t, err)
+	log := memlog.New(memlog.Config{})
+	for _, blk := range blocks {
+		e, err := events.Encode(events.BlockMined{Block: blk, MinerID: "miner-1"})
+		require.NoError(t, err)
+		_, err = log.Append(context.Background(), node.StreamBlocks, eventlog.Any, e)
+		require.NoError(t, err)
+	}
+	n, err := node.New(node.Config{Log: log, Engine: engine, Window: 10})
+	require.NoError(t, err)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+	b, err := bank.New(bank.Config{Node: n, Log: log})
+	require.NoError(t, err)
+	b.SetReady(true)
+	srv := httptest.NewServer(b)
+	t.Cleanup(func() {
+		srv.Close()
+		_ = log.Close()
+	})
+
+	client, err := lightclient.New(lightclient.Config{Genesis: blockchain.Genesis().Hash(), Engine: engine})
+	require.NoError(t, err)
+	st, err := client.FromBank(context.Background(), srv.URL, srv.Client())
+	require.NoError(t, err)
+	assert.Equal(t, 1201, st.Accepted, "genesis and 1200 blocks, in two pages")
+	tip, ok := client.Tip()
+	require.True(t, ok)
+	assert.Equal(t, n.Chain().TipHash(), tip.Hash())
+
+	blk := blocks[41]
+	proof, err := blk.InclusionProof(0)
+	require.NoError(t, err)
+	assert.NoError(t, client.VerifyTransaction(blk.Transactions()[0], blk.Height(), proof))
+	assert.ErrorIs(t, client.VerifyTransaction(blk.Transactions()[0], blk.Height()+1, proof), blockchain.ErrProofMismatch)
 }
 
 func TestHealthAndReadiness(t *testing.T) {

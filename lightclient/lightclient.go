@@ -1,0 +1,279 @@
+package lightclient
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/eventlog"
+)
+
+// The lightclient's own reasons for a refusal; every other refusal is a
+// [*blockchain.RuleError] with one of the chain's codes.
+var (
+	// ErrWrongGenesis: the first header offered to an empty [Client] is
+	// not the one whose hash the client trusts (Config.Genesis).
+	ErrWrongGenesis = errors.New("lightclient: not the trusted genesis")
+	// ErrNotVerified: [Client.VerifyTransaction] was asked about a height
+	// the client has not accepted a header for, so it has no Merkle root
+	// it can trust there.
+	ErrNotVerified = errors.New("lightclient: no verified header at this height")
+	// ErrBadSource: a source (a bank's GET /headers, say) answered
+	// something that is not what it promises; the error says what.
+	ErrBadSource = errors.New("lightclient: bad answer from the source")
+)
+
+// Config configures a [Client]. Genesis and Engine are required.
+type Config struct {
+	// Genesis is the trust anchor: the block hash (seal included) of the
+	// network's genesis block, blockchain.Genesis().Hash() unless the
+	// network made its own. The client accepts a first header only if it
+	// has this hash, and every later header only if it links back to it.
+	Genesis blockchain.Hash
+	// Engine checks each header's consensus fields and seal: a pow or poa
+	// engine configured as the network's (the same Bits and retargeting,
+	// the same signers). It only verifies; it never seals here. Required.
+	Engine blockchain.Consensus
+	// Now is the client's clock, for the rule that a header may be dated
+	// at most MaxDrift ahead of it; nil means time.Now. Tests inject a
+	// fixed clock.
+	Now func() time.Time
+	// MaxDrift is how far ahead of Now a header may be dated; 0 means
+	// blockchain.DefaultMaxDrift, as a node's chain.
+	MaxDrift time.Duration
+}
+
+// A Client follows a chain by its headers alone: it keeps every header it
+// accepted, from genesis to its tip, and no transaction. It trusts one
+// thing, the genesis hash it was given; every other header it checks with
+// the chain's own rules before it keeps it, so whoever hands it headers
+// (a bank, a log, a stranger) cannot make it accept a header the network's
+// nodes would refuse on these rules. With the headers it can then check
+// that a transaction is in a block (see [Client.VerifyTransaction]).
+//
+// A Client is safe for concurrent use: one goroutine may sync while others
+// verify transactions.
+type Client struct {
+	genesis blockchain.Hash
+	now     func() time.Time
+	rules   []blockchain.Rule
+
+	mu      sync.RWMutex
+	headers []blockchain.Header // index = height
+	hashes  []blockchain.Hash   // hashes[i] = headers[i].Hash()
+
+	syncMu  sync.Mutex        // one FromLog or FromBank at a time
+	logNext eventlog.Revision // where the next FromLog reads the blocks stream
+}
+
+// New returns a client that holds no header yet: its first must be the
+// genesis. It refuses a Config without Engine or Genesis, or with a
+// negative MaxDrift.
+func New(cfg Config) (*Client, error) {
+	switch {
+	case cfg.Engine == nil:
+		return nil, errors.New("lightclient: Config.Engine is required")
+	case cfg.Genesis == blockchain.Hash{}:
+		return nil, errors.New("lightclient: Config.Genesis is required: the hash of the genesis block")
+	case cfg.MaxDrift < 0:
+		return nil, fmt.Errorf("lightclient: Config.MaxDrift: have %v, want ≥ 0", cfg.MaxDrift)
+	}
+	drift := cfg.MaxDrift
+	if drift == 0 {
+		drift = blockchain.DefaultMaxDrift
+	}
+	c := &Client{genesis: cfg.Genesis, now: cfg.Now}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	c.rules = HeaderRules(cfg.Engine, drift)
+	return c, nil
+}
+
+// HeaderRules returns the rules a header must keep to extend a client's
+// tip, in the order it checks them: the chain's own rules
+// ([blockchain.DefaultRules]) less the one that needs the transactions
+// of the whole chain (no transaction twice), which a client that keeps no
+// transaction cannot check. They are the very Rule values a node's chain
+// runs, so the codes and messages are the same.
+func HeaderRules(engine blockchain.Consensus, maxDrift time.Duration) []blockchain.Rule {
+	return []blockchain.Rule{
+		blockchain.RuleLinksToTip(),
+		blockchain.RuleHeightFollowsTip(),
+		blockchain.RuleTimeNotBeforeParent(),
+		blockchain.RuleTimeNotTooFarAhead(maxDrift),
+		blockchain.RuleConsensus(engine),
+	}
+}
+
+// Add checks headers in order and keeps each one that extends the tip,
+// stopping at the first it refuses: the ones before it stay accepted, the
+// refused one and those after it change nothing. It returns nil when all
+// were accepted.
+//
+// The first header an empty client accepts is the one whose hash is
+// Config.Genesis, and nothing else (its height must be 0). Each next
+// header must keep [HeaderRules]: it links to the tip (PrevHash is the
+// tip's Hash, which covers the tip's seal), its height is the tip's plus
+// one, its timestamp is not before the tip's and at most MaxDrift after
+// Now, and the engine's Verify accepts its consensus fields and seal. The
+// engine sees the accepted headers through a read-only view, and the
+// header as a block without transactions: pow and poa need nothing else.
+// Before the rules, the header's own fields are checked as
+// [blockchain.Block.Validate] checks a block's header: version, Bits at
+// most 256, seal at most MaxSealLen bytes, a timestamp the encoding holds.
+//
+// Errors: ErrWrongGenesis for a wrong first header; otherwise a
+// [*blockchain.RuleError] — errors.Is(err, blockchain.ErrPrevHashMismatch),
+// ErrBadHeight, ErrTimeBeforeParent, ErrTimeTooFarAhead, ErrInvalidSeal,
+// ErrBadConsensusFields, ErrUnknownAncestor, or a sanity code (ErrBadVersion,
+// ErrBadBits, ErrSealTooLong, ErrBadTimestamp).
+func (c *Client) Add(headers ...blockchain.Header) error {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, h := range headers {
+		if err := c.add(h, now); err != nil {
+			return fmt.Errorf("lightclient: header %d: %w", h.Height, err)
+		}
+	}
+	return nil
+}
+
+// add checks one header and keeps it; c.mu is held.
+func (c *Client) add(h blockchain.Header, now time.Time) error {
+	b := blockchain.NewBlock(h, nil) // copies h, its time normalized and its seal cloned
+	if err := checkHeaderSanity(b.Header()); err != nil {
+		return err
+	}
+	if len(c.headers) == 0 {
+		if b.Hash() != c.genesis {
+			return fmt.Errorf("%w: have %s, want %s", ErrWrongGenesis, b.Hash(), c.genesis)
+		}
+		if b.Height() != 0 {
+			return &blockchain.RuleError{Code: blockchain.ErrBadHeight, Have: fmt.Sprint(b.Height()), Want: "0 for the genesis"}
+		}
+	} else {
+		v := view{c}
+		for _, r := range c.rules {
+			if err := r.Check(v, b, now); err != nil {
+				return err
+			}
+		}
+	}
+	c.headers = append(c.headers, b.Header())
+	c.hashes = append(c.hashes, b.Hash())
+	return nil
+}
+
+// emptyRoot is the Merkle root of no transactions.
+var emptyRoot = blockchain.TxMerkleRoot(nil)
+
+// checkHeaderSanity runs the header checks of Block.Validate, which
+// needs a block: the header with its MerkleRoot swapped for the root of
+// no transactions is a block without transactions that keeps every
+// transaction rule, so what Validate can still refuse is the header.
+func checkHeaderSanity(h blockchain.Header) error {
+	h.MerkleRoot = emptyRoot
+	return blockchain.NewBlock(h, nil).Validate()
+}
+
+// view is the read-only face of a client's headers that the rules and the
+// engine see while Add holds the lock. It knows no transaction.
+type view struct{ c *Client }
+
+var _ blockchain.ChainView = view{}
+
+// Tip returns the newest header, its seal copied.
+func (v view) Tip() blockchain.Header { return cloneHeader(v.c.headers[len(v.c.headers)-1]) }
+
+// HeaderAt returns the header at height, its seal copied.
+func (v view) HeaderAt(height uint64) (blockchain.Header, bool) {
+	if height >= uint64(len(v.c.headers)) {
+		return blockchain.Header{}, false
+	}
+	return cloneHeader(v.c.headers[height]), true
+}
+
+// Inclusion reports nothing: a client keeps no transaction, and runs no
+// rule that asks.
+func (view) Inclusion(uuid.UUID) (blockchain.Inclusion, bool) { return blockchain.Inclusion{}, false }
+
+// cloneHeader copies h with its own seal, so no caller can change a kept header.
+func cloneHeader(h blockchain.Header) blockchain.Header {
+	if len(h.Seal) > 0 {
+		h.Seal = append([]byte(nil), h.Seal...)
+	}
+	return h
+}
+
+// Len returns how many headers the client holds: 0 before the genesis,
+// the tip's height plus one after.
+func (c *Client) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.headers)
+}
+
+// Tip returns the newest accepted header, and false before the genesis.
+func (c *Client) Tip() (blockchain.Header, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if len(c.headers) == 0 {
+		return blockchain.Header{}, false
+	}
+	return cloneHeader(c.headers[len(c.headers)-1]), true
+}
+
+// HeaderAt returns the accepted header at height, and false if the client
+// holds none there.
+func (c *Client) HeaderAt(height uint64) (blockchain.Header, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return view{c}.HeaderAt(height)
+}
+
+// HashAt returns the block hash of the accepted header at height.
+func (c *Client) HashAt(height uint64) (blockchain.Hash, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if height >= uint64(len(c.hashes)) {
+		return blockchain.Hash{}, false
+	}
+	return c.hashes[height], true
+}
+
+// VerifyTransaction checks that tx is in the block at height: the client
+// must hold an accepted header there, and proof must lead from tx to that
+// header's MerkleRoot ([blockchain.VerifyTxInclusion]). The root comes
+// from the verified chain, never from whoever sent the proof; that is the
+// point. Get the proof from a full node (blockchain.Block.InclusionProof).
+//
+// Errors: ErrNotVerified if the client holds no header at height (beyond
+// its tip); otherwise VerifyTxInclusion's [*blockchain.ProofError]
+// (errors.Is blockchain.ErrProofMismatch, ErrProofIndex, ErrProofLength),
+// for instance for the proof of a transaction of another block.
+func (c *Client) VerifyTransaction(tx blockchain.Transaction, height uint64, proof blockchain.InclusionProof) error {
+	c.mu.RLock()
+	var root blockchain.Hash
+	held := height < uint64(len(c.headers))
+	if held {
+		root = c.headers[height].MerkleRoot
+	}
+	tip := len(c.headers)
+	c.mu.RUnlock()
+	if !held {
+		if tip == 0 {
+			return fmt.Errorf("%w: have height %d, want a height of the verified chain, which is empty", ErrNotVerified, height)
+		}
+		return fmt.Errorf("%w: have height %d, want at most %d", ErrNotVerified, height, tip-1)
+	}
+	if err := blockchain.VerifyTxInclusion(root, tx, proof); err != nil {
+		return fmt.Errorf("lightclient: transaction %s at height %d: %w", tx.ID(), height, err)
+	}
+	return nil
+}

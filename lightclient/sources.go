@@ -1,0 +1,214 @@
+package lightclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/node"
+)
+
+// Stats says what one sync did.
+type Stats struct {
+	Accepted int // headers the client accepted
+	Skipped  int // events or headers skipped as a node would skip them (FromLog only)
+}
+
+// BankPageSize is how many headers FromBank asks a bank for at a time:
+// GET /headers' largest limit.
+const BankPageSize = 1000
+
+// maxPageBytes bounds one page of GET /headers: BankPageSize headers of
+// at most about 700 bytes of JSON each (a seal of MaxSealLen bytes in
+// base64 included), with room to spare. A longer answer is refused before
+// it is read whole.
+const maxPageBytes = BankPageSize * 1024
+
+// FromBank syncs the client from a bank's GET /headers, baseURL being the
+// bank's address (such as "http://localhost:8080"): it asks for the
+// headers after its tip (from genesis when empty), BankPageSize at a time,
+// and adds each page, until a page is shorter than asked — the bank's tip.
+// client nil means http.DefaultClient.
+//
+// The bank is not trusted: its headers go through [Client.Add] like any
+// others. It is the only source, so a header it refuses stops the sync,
+// with Add's error; the client keeps what it accepted before.
+//
+// Errors: ctx's error; the transport's; ErrBadSource for an answer that
+// is not a list of headers (a status other than 200, a body too long, a
+// page longer than asked, JSON that does not decode: that error wraps
+// blockchain.ErrMalformed too); and Add's errors.
+func (c *Client) FromBank(ctx context.Context, baseURL string, client *http.Client) (Stats, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	base, err := url.Parse(strings.TrimSuffix(baseURL, "/") + "/headers")
+	if err != nil {
+		return Stats{}, fmt.Errorf("lightclient: bank address: %w", err)
+	}
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	var st Stats
+	for {
+		from := uint64(c.Len())
+		page, err := fetchPage(ctx, client, base, from)
+		if err != nil {
+			return st, err
+		}
+		before := c.Len()
+		err = c.Add(page...)
+		st.Accepted += c.Len() - before
+		if err != nil {
+			return st, err
+		}
+		if len(page) < BankPageSize {
+			return st, nil
+		}
+	}
+}
+
+// fetchPage asks the bank for the headers from height from on.
+func fetchPage(ctx context.Context, client *http.Client, base *url.URL, from uint64) ([]blockchain.Header, error) {
+	u := *base
+	u.RawQuery = url.Values{"from": {strconv.FormatUint(from, 10)}, "limit": {strconv.Itoa(BankPageSize)}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("lightclient: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("lightclient: GET headers from %d: %w", from, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%w: GET headers from %d: have status %d, want 200", ErrBadSource, from, resp.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPageBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("lightclient: GET headers from %d: %w", from, err)
+	}
+	if len(body) > maxPageBytes {
+		return nil, fmt.Errorf("%w: GET headers from %d: have more than %d bytes, want at most that", ErrBadSource, from, maxPageBytes)
+	}
+	page, err := DecodeHeaders(body, BankPageSize)
+	if err != nil {
+		return nil, fmt.Errorf("GET headers from %d: %w", from, err)
+	}
+	return page, nil
+}
+
+// DecodeHeaders decodes a page of GET /headers: a JSON array of at most
+// max headers, each in package blockchain's strict JSON form
+// ([blockchain.Header.UnmarshalJSON]). Anything else — null, another JSON
+// value, an unknown field, data after the array, more than max headers —
+// is an error wrapping ErrBadSource. It checks no rule: that is Add's
+// work. It never panics, whatever data holds.
+func DecodeHeaders(data []byte, max int) ([]blockchain.Header, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadSource, err)
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("%w: have null, want a list of headers", ErrBadSource)
+	}
+	if len(raw) > max {
+		return nil, fmt.Errorf("%w: have %d headers, want at most %d", ErrBadSource, len(raw), max)
+	}
+	out := make([]blockchain.Header, len(raw))
+	for i, r := range raw {
+		if err := out[i].UnmarshalJSON(r); err != nil {
+			return nil, fmt.Errorf("%w: header %d of the page: %w", ErrBadSource, i, err)
+		}
+	}
+	return out, nil
+}
+
+// logPage is how many events FromLog reads at a time.
+const logPage = 128
+
+// FromLog syncs the client from the event log's blocks stream
+// (node.StreamBlocks), as a node's Restore would: it reads the stream
+// from where the previous FromLog stopped to its end, decodes each
+// BlockMined event with package events and offers the block's header to
+// the client. An empty client first takes blockchain.Genesis(), which
+// the log does not hold; a network with its own genesis Adds its genesis
+// header first.
+//
+// The log orders blocks but does not validate them: any writer may
+// append. So, as a node does, FromLog skips — and counts in
+// Stats.Skipped — an event that does not decode or is not a BlockMined,
+// a block that fails [blockchain.Block.Validate] (its transactions do not
+// match its Merkle root, say), and a header Add refuses; a block it
+// already holds (an event stored twice) is skipped without being counted.
+// One difference remains: a node also refuses a block that includes a
+// transaction an earlier block holds (blockchain.ErrAlreadyIncluded),
+// which a client without transactions cannot see. If a sealed block
+// broke only that rule, the client would keep it where nodes kept the
+// next block at that height.
+//
+// Use one log per client. Errors: ctx's error and the log's.
+func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (Stats, error) {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	var st Stats
+	if c.Len() == 0 {
+		if err := c.Add(blockchain.Genesis().Header()); err != nil {
+			return st, err
+		}
+	}
+	for {
+		recs, err := log.Read(ctx, node.StreamBlocks, c.logNext, eventlog.Forwards, logPage)
+		if errors.Is(err, eventlog.ErrStreamNotFound) {
+			return st, nil
+		}
+		if err != nil {
+			return st, fmt.Errorf("lightclient: read %s: %w", node.StreamBlocks, err)
+		}
+		for _, r := range recs {
+			switch err := c.addEvent(r); {
+			case err == nil:
+				st.Accepted++
+			case errors.Is(err, errHeld):
+			default:
+				st.Skipped++
+			}
+			c.logNext = r.Revision + 1
+		}
+		if len(recs) < logPage {
+			return st, nil
+		}
+	}
+}
+
+// errHeld says that an event's block is one the client already holds.
+var errHeld = errors.New("already held")
+
+// addEvent offers the header of one BlockMined event to the client.
+func (c *Client) addEvent(r eventlog.Recorded) error {
+	p, err := events.Decode(r.Event)
+	if err != nil {
+		return err
+	}
+	mined, ok := p.(events.BlockMined)
+	if !ok {
+		return fmt.Errorf("%s event in the blocks stream", r.Type)
+	}
+	b := mined.Block
+	if hash, ok := c.HashAt(b.Height()); ok && hash == b.Hash() {
+		return errHeld
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	return c.Add(b.Header())
+}
