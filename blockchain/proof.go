@@ -365,27 +365,8 @@ func proofJSONExpect(dec *jsontext.Decoder, field string, kind jsontext.Kind, wa
 		if field == "" {
 			field = "the value"
 		}
-		return malformed("inclusion proof", "%s: have %s, want %s", field, proofJSONKind(k), want)
+		return malformed("inclusion proof", "%s: have %s, want %s", field, kindName(k), want)
 	}
-}
-
-// proofJSONKind names a JSON kind for an error message.
-func proofJSONKind(k jsontext.Kind) string {
-	switch k {
-	case 'n':
-		return "null"
-	case 'f', 't':
-		return "a boolean"
-	case '"':
-		return "a string"
-	case '0':
-		return "a number"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	}
-	return "no JSON value"
 }
 
 // proofJSONUint reads an unsigned integer without fraction or exponent.

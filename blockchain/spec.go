@@ -1157,7 +1157,8 @@ func pointerField(p jsontext.Pointer) string {
 	return b.String()
 }
 
-// kindName names a JSON kind for an error message.
+// kindName names a JSON kind for an error message (chain specs and
+// inclusion proofs).
 func kindName(k jsontext.Kind) string {
 	switch k {
 	case 'n':
