@@ -9,6 +9,7 @@
 //	GET  /transactions/{id}   pending | included (blockHash, height) | dropped (reason)
 //	GET  /blocks?from=&limit= block summaries, oldest first
 //	GET  /blocks/{ref}        one whole block, by height or hash
+//	GET  /headers?from=&limit= headers with their seals, oldest first, for light clients
 //	GET  /chain/head          the tip and the number of pending transactions
 //	GET  /healthz, /readyz    alive; restored and following
 //
