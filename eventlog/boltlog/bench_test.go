@@ -8,28 +8,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/boltlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 )
 
-// benchEvents returns n events with distinct IDs and a payload the size
-// of a small transaction, as memlog's benchmarks use.
-func benchEvents(n int) []eventlog.Event {
-	events := make([]eventlog.Event, n)
-	for i := range events {
-		events[i] = eventlog.Event{
-			ID:   uuid.New(),
-			Type: "TransactionSubmitted",
-			Data: []byte(`{"v":1,"tx":{"id":"6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5","from":"alice","to":"bob","amount":125,"timestamp":"2026-01-02T03:04:05.678Z"}}`),
-		}
-	}
-	return events
-}
+// benchEvents is eventlogtest.BenchEvents: the events every log's
+// benchmarks append.
+var benchEvents = eventlogtest.BenchEvents
 
 // appendAll appends events to log's stream "bench" with Any, batch events
 // at a time, from clients goroutines taking batches in turn, and returns

@@ -5,26 +5,16 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 )
 
-// benchEvents returns n events with distinct IDs and a payload the size of
-// a small transaction.
-func benchEvents(n int) []eventlog.Event {
-	events := make([]eventlog.Event, n)
-	for i := range events {
-		events[i] = eventlog.Event{
-			ID:   uuid.New(),
-			Type: "TransactionSubmitted",
-			Data: []byte(`{"v":1,"tx":{"id":"6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5","from":"alice","to":"bob","amount":125,"timestamp":"2026-01-02T03:04:05.678Z"}}`),
-		}
-	}
-	return events
-}
+// benchEvents is eventlogtest.BenchEvents: the events every log's
+// benchmarks append.
+var benchEvents = eventlogtest.BenchEvents
 
 // BenchmarkAppend measures appends of one event and of batches of 20 (a
 // block's worth of transactions), reporting events per second, with the
