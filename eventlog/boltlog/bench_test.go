@@ -170,24 +170,7 @@ func BenchmarkOpen(b *testing.B) {
 // BenchmarkRead measures forward reads of 100 events from a stream of
 // 10 000, reporting events per second.
 func BenchmarkRead(b *testing.B) {
-	ctx := context.Background()
 	log, _ := openBench(b)
 	defer log.Close()
-	const size, page = 10_000, 100
-	events := benchEvents(size)
-	for i := 0; i < size; i += 100 {
-		if _, err := log.Append(ctx, "bench", eventlog.Any, events[i:i+100]...); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		from := eventlog.Revision(i * page % size)
-		recs, err := log.Read(ctx, "bench", from, eventlog.Forwards, page)
-		if err != nil || len(recs) != page {
-			b.Fatalf("read %d from %d: %v", len(recs), from, err)
-		}
-	}
-	b.ReportMetric(float64(b.N*page)/b.Elapsed().Seconds(), "events/s")
+	eventlogtest.BenchRead(b, log)
 }

@@ -190,6 +190,20 @@ func (s *suite) reappendWithAnyIsANoOpOrStoredAgain(t *testing.T) {
 	}
 }
 
+// appendPriorAndBatch sets the scene of a re-append with other IDs:
+// prior events appended with NoStream, then a batch of batchLen with
+// expected. It returns the batch and every event the stream holds.
+func (h *harness) appendPriorAndBatch(stream string, prior int, expected eventlog.Expected, batchLen int) (batch, all []eventlog.Event) {
+	h.t.Helper()
+	priorEvs := newEvents("prior", prior)
+	if len(priorEvs) > 0 {
+		h.mustAppend(stream, eventlog.NoStream, priorEvs...)
+	}
+	batch = newEvents("batch", batchLen)
+	h.mustAppend(stream, expected, batch...)
+	return batch, slices.Concat(priorEvs, batch)
+}
+
 // appendAround sets the scene of a re-append: prior events appended with
 // NoStream, then the batch of three with expected (the append to repeat),
 // then later events after it, fifty at a time.
@@ -249,13 +263,7 @@ func (s *suite) reappendWithExactAndOtherIDsFails(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := s.fresh(t)
 			stream := h.stream("reappend-other")
-			prior := newEvents("prior", tc.prior)
-			if len(prior) > 0 {
-				h.mustAppend(stream, eventlog.NoStream, prior...)
-			}
-			batch := newEvents("batch", tc.batch)
-			h.mustAppend(stream, tc.expected, batch...)
-			all := slices.Concat(prior, batch)
+			batch, all := h.appendPriorAndBatch(stream, tc.prior, tc.expected, tc.batch)
 
 			_, err := h.append(h.ctx, stream, tc.expected, tc.change(batch)...)
 			assertWrongExpected(t, err, stream, tc.expected, actualAfter(len(all)), "re-append with other IDs")
@@ -291,13 +299,7 @@ func (s *suite) reappendWithAnyAndOtherIDsFailsOrIsNew(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := s.fresh(t)
 			stream := h.stream("reappend-any-other")
-			prior := newEvents("prior", tc.prior)
-			if len(prior) > 0 {
-				h.mustAppend(stream, eventlog.NoStream, prior...)
-			}
-			batch := newEvents("batch", tc.batch)
-			h.mustAppend(stream, tc.expected, batch...)
-			all := slices.Concat(prior, batch)
+			batch, all := h.appendPriorAndBatch(stream, tc.prior, tc.expected, tc.batch)
 
 			changed := tc.change(batch)
 			res, err := h.append(h.ctx, stream, tc.expected, changed...)

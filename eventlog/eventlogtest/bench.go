@@ -1,6 +1,9 @@
 package eventlogtest
 
 import (
+	"context"
+	"testing"
+
 	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/eventlog"
@@ -20,4 +23,28 @@ func BenchEvents(n int) []eventlog.Event {
 		}
 	}
 	return events
+}
+
+// BenchRead measures forward reads of 100 events from a stream of 10 000
+// that it first appends to log, and reports events per second: the same
+// read benchmark for every log.
+func BenchRead(b *testing.B, log eventlog.Log) {
+	ctx := context.Background()
+	const size, page = 10_000, 100
+	events := BenchEvents(size)
+	for i := 0; i < size; i += 100 {
+		if _, err := log.Append(ctx, "bench", eventlog.Any, events[i:i+100]...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		from := eventlog.Revision(i * page % size)
+		recs, err := log.Read(ctx, "bench", from, eventlog.Forwards, page)
+		if err != nil || len(recs) != page {
+			b.Fatalf("read %d from %d: %v", len(recs), from, err)
+		}
+	}
+	b.ReportMetric(float64(b.N*page)/b.Elapsed().Seconds(), "events/s")
 }
