@@ -5,7 +5,7 @@
 #   source     the Go toolchain, the module cache and the code
 #   test       source, after the tests passed (vet and go test -race, as .ci/run)
 #   build      every command as a static binary in /out, stamped with VERSION
-#   bank, miner, auditor, scheduler, devnet, esdbtest
+#   bank, miner, auditor, scheduler, wallet, devnet, esdbtest
 #              one small image per app: its binary alone on distroless
 #              static, as a non-root user, with no shell
 #
@@ -36,7 +36,7 @@ FROM source AS build
 ARG VERSION=""
 ARG REVISION=""
 RUN --mount=type=cache,target=/root/.cache/go-build \
-	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/eventchain/eventchain/examples/internal/app.stampedVersion=${VERSION} -X github.com/eventchain/eventchain/examples/internal/app.stampedRevision=${REVISION} -X main.stampedVersion=${VERSION} -X main.stampedRevision=${REVISION}" -o /out/ ./eventlog/esdb/esdbtest/cmd/esdbtest ./examples/auditor ./examples/bank ./examples/devnet ./examples/miner ./examples/scheduler
+	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/eventchain/eventchain/examples/internal/app.stampedVersion=${VERSION} -X github.com/eventchain/eventchain/examples/internal/app.stampedRevision=${REVISION} -X main.stampedVersion=${VERSION} -X main.stampedRevision=${REVISION}" -o /out/ ./eventlog/esdb/esdbtest/cmd/esdbtest ./examples/auditor ./examples/bank ./examples/devnet ./examples/miner ./examples/scheduler ./examples/wallet
 
 # The apps read every flag from EVENTCHAIN_<FLAG> too; an image sets the
 # listening addresses so they are reachable from outside the container.
@@ -67,6 +67,14 @@ FROM gcr.io/distroless/static-debian12:nonroot AS scheduler
 COPY --from=build /out/scheduler /scheduler
 USER 65532:65532
 ENTRYPOINT ["/scheduler"]
+
+# The wallet keeps its keys in a keystore, whose files only their owner
+# may read: mount one and run as its owner, as in
+#   docker run --user "$(id -u)" -v "$PWD/keys:/keys" eventchain-wallet -keystore /keys list
+FROM gcr.io/distroless/static-debian12:nonroot AS wallet
+COPY --from=build /out/wallet /wallet
+USER 65532:65532
+ENTRYPOINT ["/wallet"]
 
 # esdbtest and devnet take their address as a flag (CMD), which flags
 # given to docker run replace. devnet is last: the image a plain

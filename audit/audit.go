@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -43,9 +42,8 @@ type Policy struct {
 	// rebroadcast, and again after each rebroadcast before the next one
 	// (or, after the last, before it is dropped). It is measured by
 	// Config.Now from the time the event log recorded the transaction's
-	// TransactionSubmitted (or its latest TransactionRebroadcast) — not
-	// from the transaction's own timestamp, which is the sender's claim.
-	// More than 0.
+	// TransactionSubmitted (or its latest TransactionRebroadcast): the
+	// same time for every reader, and after a restart. More than 0.
 	MaxAge time.Duration
 
 	// MaxAttempts is how many times a transaction is rebroadcast before
@@ -85,7 +83,11 @@ func configErr(format string, args ...any) error {
 // a signal when the chain changes, and how far it has read the blocks
 // stream. A [*node.Node] is one; a test can give a small fake instead.
 type Backend interface {
-	// Chain is the chain the auditor checks transactions against.
+	// Chain is the chain the auditor checks transactions against. The
+	// auditor reads its height, its blocks (BlockAt, or HashAt to find
+	// a block in the log that the node no longer holds), its account
+	// states (StateAt) and asks it whether a transaction could still go
+	// into a block (CheckTransaction).
 	Chain() blockchain.ReadOnlyChain
 	// Changed returns a channel that is closed at the backend's next
 	// change.
@@ -100,14 +102,16 @@ var _ Backend = (*node.Node)(nil)
 // Config configures an [Auditor]. Node and Log are required.
 type Config struct {
 	// Node is the auditor's view of the chain, usually a *node.Node:
-	// which blocks the chain accepted, and which transactions they hold.
+	// which blocks the chain accepted, which transactions they hold, and
+	// the accounts they lead to.
 	// Restore it before the auditor's first step and run its Follow
 	// alongside the auditor's Run, as for a miner.
 	Node Backend
 
 	// Log is the event log the node reads: the auditor reads the
-	// transactions and audit streams from it and appends to them. (A node
-	// does not hand out its log, so it is given twice.)
+	// transactions and audit streams from it and appends to them, and
+	// reads the blocks stream for a block the node no longer holds. (A
+	// node does not hand out its log, so it is given twice.)
 	Log eventlog.Log
 
 	// Policy holds the tunables; the zero Policy means [DefaultPolicy].
@@ -125,18 +129,22 @@ type Config struct {
 	// instead.
 	Ticks <-chan time.Time
 
-	// Logger receives each rebroadcast, each drop, each late inclusion,
-	// skipped events and failed steps; nil discards them.
+	// Logger receives each rebroadcast, each drop and its rule, each late
+	// inclusion, skipped events and failed steps; nil discards them.
 	Logger *slog.Logger
 }
 
 // A Report counts the transactions the auditor knows by their fate, for
-// logs and metrics. Every transaction read in the transactions stream is
-// counted in exactly one of Included, Pending and Dropped.
+// logs and metrics. Every transaction counted in Submitted is counted in
+// exactly one of Included, Pending and Dropped (Included also counts
+// transactions that never went through the transactions stream).
 type Report struct {
 	// Submitted is how many distinct transactions the transactions stream
 	// holds (a TransactionSubmitted, or a TransactionRebroadcast of one
-	// not seen before). It only grows.
+	// not seen before) that the chain could still include when the
+	// auditor read them: an event read after a block used the
+	// transaction's nonce is a copy of a transaction settled already, or
+	// a transfer no block can include, and counts nowhere. It only grows.
 	Submitted int
 	// Included is how many transactions the chain includes, each recorded
 	// once as TransactionVerified in the audit stream. It counts every
@@ -147,12 +155,14 @@ type Report struct {
 	// dropped: still waiting for a block, perhaps rebroadcast.
 	Pending int
 	// Rebroadcasts is how many rebroadcast attempts the transactions
-	// stream holds: every attempt of every transaction counts, once,
-	// however often the log holds its event. It only grows.
+	// stream holds for transactions the auditor waits on: every attempt
+	// of every transaction counts, once, however often the log holds its
+	// event. It only grows.
 	Rebroadcasts int
 	// Dropped is how many transactions were given up on (a
-	// TransactionDropped in the audit stream) and are not included since.
-	// A dropped transaction that a block includes later moves to Included.
+	// TransactionDropped in the audit stream: waited too long, or made
+	// invalid by a block) and are not included since. A dropped
+	// transaction that a block includes later moves to Included.
 	Dropped int
 }
 
@@ -168,10 +178,11 @@ func (r Report) LogValue() slog.Value {
 }
 
 // An Auditor follows the fate of every transaction: it records
-// TransactionVerified for each transaction the chain includes, rebroadcasts
-// a transaction that has waited MaxAge for a block, and records
-// TransactionDropped when it gives up. See the package documentation for
-// the steps and the decisions behind them.
+// TransactionVerified for each transaction the chain includes, records
+// TransactionDropped with the rule for a transaction a block made
+// invalid, rebroadcasts a transaction that has waited MaxAge for a block,
+// and records TransactionDropped when it gives up. See the package
+// documentation for the steps and the decisions behind them.
 //
 // An Auditor is safe for concurrent use: Restore, Tick and the steps of
 // Run take turns, one at a time, and Report may be read at any time. It
@@ -187,17 +198,29 @@ type Auditor struct {
 	// step serialises Restore, Tick and Run's steps, and guards every
 	// field below up to mu: only a step reads or writes them.
 	step sync.Mutex
-	txs  map[uuid.UUID]*txState
-	// open holds the transactions a tick must look at, in the order the
-	// auditor first learned of them: submitted or dropped, not included.
+	// txs holds a record of each transaction of the transactions stream
+	// that a block may still include: one the auditor waits on, or one
+	// it dropped whose nonce no block has used yet. A record leaves when
+	// the transaction is verified, or when it was dropped and a block
+	// the auditor has seen used its nonce.
+	txs map[uuid.UUID]*txState
+	// open holds the records of txs in the order the auditor learned of
+	// them, and records that left txs until a step sweeps them out.
 	open []*txState
+	// touched holds the senders of the transactions of the blocks folded
+	// since the last check against the chain: their waiting transactions
+	// are checked again.
+	touched map[blockchain.Address]struct{}
 	// txNext and auditNext are the next revisions to read in the
-	// transactions and audit streams.
-	txNext, auditNext eventlog.Revision
-	// maxHeight is the greatest height of a TransactionVerified read.
+	// transactions and audit streams; blocksNext is where the search for
+	// a block the node no longer holds goes on in the blocks stream.
+	txNext, auditNext, blocksNext eventlog.Revision
+	// maxHeight is the greatest height of a TransactionVerified read, and
+	// atMax the transactions verified at that height.
 	maxHeight uint64
+	atMax     map[uuid.UUID]struct{}
 	// next is the next height of the chain whose block the auditor has
-	// to list; 0 until the first catch-up sets it.
+	// to fold; 0 until the first catch-up sets it.
 	next uint64
 
 	mu     sync.Mutex // guards report
@@ -222,13 +245,15 @@ func New(cfg Config) (*Auditor, error) {
 		return nil, err
 	}
 	a := &Auditor{
-		node:   cfg.Node,
-		log:    cfg.Log,
-		policy: policy,
-		now:    cfg.Now,
-		ticks:  cfg.Ticks,
-		logger: cfg.Logger,
-		txs:    make(map[uuid.UUID]*txState),
+		node:    cfg.Node,
+		log:     cfg.Log,
+		policy:  policy,
+		now:     cfg.Now,
+		ticks:   cfg.Ticks,
+		logger:  cfg.Logger,
+		txs:     make(map[uuid.UUID]*txState),
+		touched: make(map[blockchain.Address]struct{}),
+		atMax:   make(map[uuid.UUID]struct{}),
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -253,11 +278,14 @@ func (a *Auditor) Report() Report {
 
 // Restore reads the transactions and audit streams from where the auditor
 // stopped (the start, the first time) to their ends, and rebuilds from
-// them what it knows: every transaction submitted, when the log recorded
-// it, its rebroadcasts, and which transactions are already verified or
-// dropped. Run calls it first; every Tick catches up the same way, so
-// calling Restore yourself is needed only to read a true Report before
-// the first tick. It reads nothing of the chain: that is the node's.
+// them what it knows: every transaction submitted that a block may still
+// include, when the log recorded it, its rebroadcasts, which
+// transactions are already verified or dropped, and the height of the
+// last block verified, from which the auditor goes on. Run calls it first;
+// every Tick catches up the same way, so calling Restore yourself is
+// needed only to read a true Report before the first tick. It reads
+// nothing of the chain but the account nonces (to forget what no block
+// can include any more): the chain is the node's.
 //
 // Errors: the log's errors, wrapped; ctx.Err().
 func (a *Auditor) Restore(ctx context.Context) error {
@@ -274,16 +302,24 @@ func (a *Auditor) Restore(ctx context.Context) error {
 //
 //  1. wait until the node has read the blocks stream as far as it
 //     reached when the tick began, so that no transaction mined by then
-//     is taken for stranded;
-//  2. catch up with the transactions and audit streams (see Restore);
-//  3. record TransactionVerified for each transaction of each block the
-//     chain accepted since the last step;
-//  4. for each transaction submitted and still in no block, by
-//     Config.Now: if it has waited MaxAge since it was submitted or last
-//     rebroadcast, append TransactionRebroadcast with the next attempt
-//     number, or, once MaxAttempts rebroadcasts are made, record
-//     TransactionDropped;
-//  5. catch up again, so that Report counts what this step wrote.
+//     is taken for stranded, and note the chain's height;
+//  2. catch up with the transactions and audit streams (see Restore):
+//     every transaction in a block up to that height went through the
+//     transactions stream before the block, so the auditor knows it;
+//  3. fold each block the chain accepted since the last step, up to that
+//     height: record TransactionVerified for each of its transactions;
+//  4. check against the chain each transaction the auditor waits on that
+//     it has not checked yet, or whose sender sent something in those
+//     blocks: one that can never be included — its nonce was used by
+//     another transfer, its sender cannot pay, it was signed for another
+//     chain or badly — is recorded TransactionDropped at once, with the
+//     rule it breaks;
+//  5. for each transaction still waiting, by Config.Now: if it has
+//     waited MaxAge since it was submitted or last rebroadcast, append
+//     TransactionRebroadcast with the next attempt number, or, once
+//     MaxAttempts rebroadcasts are made, record TransactionDropped
+//     (Rule blockchain.ErrUnknown: the auditor gave up);
+//  6. catch up again, so that Report counts what this step wrote.
 //
 // Tick blocks in step 1 until the node's Follow has caught up: run Follow
 // alongside (or call Tick only on a node restored after the last block
@@ -301,10 +337,7 @@ func (a *Auditor) Tick(ctx context.Context) error {
 		return fmt.Errorf("audit: tick: %w", err)
 	}
 	now := a.now()
-	if err := a.catchUp(ctx); err != nil {
-		return fmt.Errorf("audit: tick: %w", err)
-	}
-	if err := a.listBlocks(ctx); err != nil {
+	if err := a.foldTo(ctx, a.node.Chain().Height()); err != nil {
 		return fmt.Errorf("audit: tick: %w", err)
 	}
 	if err := a.scan(ctx, now); err != nil {
@@ -313,16 +346,29 @@ func (a *Auditor) Tick(ctx context.Context) error {
 	if err := a.catchUp(ctx); err != nil {
 		return fmt.Errorf("audit: tick: %w", err)
 	}
-	a.logger.Debug("tick", "report", a.Report(), "height", a.next-1)
+	a.logger.Debug("tick", "report", a.Report(), "height", a.next-1, "records", len(a.txs))
 	return nil
+}
+
+// foldTo is steps 2 to 4 of a Tick: catch up with the streams, fold the
+// blocks up to height tip, and check the waiting transactions against
+// the chain. tip must be taken before the catch-up: see Tick.
+func (a *Auditor) foldTo(ctx context.Context, tip uint64) error {
+	if err := a.catchUp(ctx); err != nil {
+		return err
+	}
+	if err := a.foldBlocks(ctx, tip); err != nil {
+		return err
+	}
+	return a.check(ctx, tip)
 }
 
 // Run restores the auditor (see Restore), then audits until ctx is done:
 // a full step (see Tick) at every tick of Config.Ticks or, if it is nil,
-// every Policy.Interval; and, between ticks, each time the node changes,
-// TransactionVerified for the transactions of the blocks it has applied,
-// so inclusions are recorded as they happen. Run the node's Follow
-// alongside.
+// every Policy.Interval; and, between ticks, each time the node applies a
+// block, steps 2 to 4 of a Tick and a catch-up, so that inclusions, and
+// transactions a block made invalid, are recorded as they happen. Run the
+// node's Follow alongside.
 //
 // Run returns ctx.Err() when ctx is done; Restore's error; or an error
 // wrapping eventlog.ErrClosed or eventlog.ErrStreamDeleted, after which
@@ -374,15 +420,17 @@ func (a *Auditor) failed(ctx context.Context, err error) error {
 	return nil
 }
 
-// recordInclusions is Run's small step between ticks: it lists the blocks
-// the node applied since the last step, if any.
+// recordInclusions is Run's small step between ticks: it folds the blocks
+// the node applied since the last step, if any, and checks what they made
+// invalid.
 func (a *Auditor) recordInclusions(ctx context.Context) error {
 	a.step.Lock()
 	defer a.step.Unlock()
-	if a.next == 0 || a.node.Chain().Height() < a.next {
+	tip := a.node.Chain().Height()
+	if a.next == 0 || tip < a.next {
 		return nil
 	}
-	if err := a.listBlocks(ctx); err != nil {
+	if err := a.foldTo(ctx, tip); err != nil {
 		return fmt.Errorf("audit: record inclusions: %w", err)
 	}
 	if err := a.catchUp(ctx); err != nil {
@@ -415,24 +463,26 @@ func (a *Auditor) awaitNode(ctx context.Context) error {
 	}
 }
 
-// listBlocks records TransactionVerified for every transaction of the
-// chain's blocks from height a.next to the tip, and moves a.next past
-// the tip. A block the node no longer holds (a node with a Window) is
-// skipped with a warning; scan still verifies its transactions that went
-// through the transactions stream, through Chain.Inclusion.
-func (a *Auditor) listBlocks(ctx context.Context) error {
+// foldBlocks records TransactionVerified for every transaction of the
+// chain's blocks from height a.next to tip, notes their senders in
+// a.touched, and moves a.next past tip. A block the node no longer holds
+// (a node with a Window) is read from the blocks stream instead.
+func (a *Auditor) foldBlocks(ctx context.Context, tip uint64) error {
 	chain := a.node.Chain()
-	tip := chain.Height()
 	for ; a.next <= tip; a.next++ {
-		b, ok := chain.BlockAt(a.next)
-		if !ok {
-			a.logger.Warn("block no longer in the node's memory: only its transactions from the transactions stream are verified",
+		b, err := a.block(ctx, chain, a.next)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			a.logger.Warn("block found neither in the node's memory nor in the blocks stream: its transactions are not verified",
 				"height", a.next)
 			continue
 		}
-		in := blockchain.Inclusion{BlockHash: b.Hash(), Height: b.Height()}
 		for i := range b.Len() {
-			if err := a.verify(ctx, a.state(b.Transaction(i).ID()), in); err != nil {
+			tx := b.Transaction(i)
+			a.touched[tx.From()] = struct{}{}
+			if err := a.verify(ctx, tx.ID(), b); err != nil {
 				return err
 			}
 		}
@@ -440,62 +490,153 @@ func (a *Auditor) listBlocks(ctx context.Context) error {
 	return nil
 }
 
-// scan looks at every open transaction, at time now: it verifies those
-// the chain includes and rebroadcasts or drops those that waited too
-// long.
-func (a *Auditor) scan(ctx context.Context, now time.Time) error {
-	a.open = slices.DeleteFunc(a.open, func(s *txState) bool {
-		if s.verified {
-			s.inOpen = false
+// block returns the chain's block at height, from the node's memory or,
+// if the node let it go, from the blocks stream: the BlockMined event
+// whose block has the hash the chain holds at that height. It returns nil
+// if neither has it.
+func (a *Auditor) block(ctx context.Context, chain blockchain.ReadOnlyChain, height uint64) (*blockchain.Block, error) {
+	if b, ok := chain.BlockAt(height); ok {
+		return b, nil
+	}
+	want, ok := chain.HashAt(height)
+	if !ok {
+		return nil, nil
+	}
+	// The accepted blocks are in the stream in height order, so the
+	// search for the next height goes on after this one.
+	for from := a.blocksNext; ; {
+		page, err := a.log.Read(ctx, node.StreamBlocks, from, eventlog.Forwards, readPage)
+		if errors.Is(err, eventlog.ErrStreamNotFound) {
+			return nil, nil
 		}
-		return s.verified
-	})
-	chain := a.node.Chain()
-	for _, s := range a.open {
-		if s.recording {
-			continue
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", node.StreamBlocks, err)
 		}
-		if in, ok := chain.Inclusion(s.id); ok {
-			// A block listBlocks has not reached (applied since it ran)
-			// is listed, whole, by the next step.
-			if in.Height < a.next {
-				if err := a.verify(ctx, s, in); err != nil {
-					return err
+		for _, r := range page {
+			if p, err := events.Decode(r.Event); err == nil {
+				if mined, ok := p.(events.BlockMined); ok && mined.Block.Hash() == want {
+					a.blocksNext = r.Revision + 1
+					return mined.Block, nil
 				}
 			}
+			from = r.Revision + 1
+		}
+		if len(page) < readPage {
+			return nil, nil
+		}
+	}
+}
+
+// verify appends TransactionVerified for the transaction id of block b,
+// unless it is verified at that height already or being verified in this
+// step.
+func (a *Auditor) verify(ctx context.Context, id uuid.UUID, b *blockchain.Block) error {
+	if _, done := a.atMax[id]; done && b.Height() == a.maxHeight {
+		return nil
+	}
+	s := a.txs[id]
+	if s != nil && s.recording {
+		return nil
+	}
+	ev := events.TransactionVerified{TxID: id, BlockHash: b.Hash(), Height: b.Height()}
+	if err := a.append(ctx, node.StreamAudit, ev); err != nil {
+		return err
+	}
+	switch {
+	case s == nil:
+	case s.dropped:
+		s.recording = true
+		a.logger.Warn("transaction included after it was dropped", "tx", id, "height", b.Height(), "block", b.Hash().Short())
+	default:
+		s.recording = true
+		a.logger.Debug("transaction verified", "tx", id, "height", b.Height(), "block", b.Hash().Short())
+	}
+	return nil
+}
+
+// check asks the chain, whose blocks the auditor has folded up to height
+// tip, about every transaction it waits on that it has not checked yet or
+// whose sender is in a.touched, and records TransactionDropped, with the
+// rule, for each that no block can ever include (see judge).
+func (a *Auditor) check(ctx context.Context, tip uint64) error {
+	chain := a.node.Chain()
+	folded, ok := chain.StateAt(tip)
+	if !ok {
+		// The node is so far ahead that the chain no longer keeps the
+		// state the auditor has folded to: a later step checks.
+		return nil
+	}
+	a.sweep()
+	for _, s := range a.open {
+		if s.dropped || s.dropping || s.recording {
 			continue
 		}
-		if s.dropped || !s.known || now.Before(s.last.Add(a.policy.MaxAge)) {
+		if _, sent := a.touched[s.tx.From()]; s.checked && !sent {
+			continue
+		}
+		err := chain.CheckTransaction(s.tx)
+		rule, reason, final := judge(s.tx, err, folded)
+		if !final {
+			s.checked = err == nil || rule != blockchain.ErrBadNonce || s.tx.Nonce() > chain.Account(s.tx.From()).Nonce
+			continue
+		}
+		if err := a.drop(ctx, s, rule, reason); err != nil {
+			return err
+		}
+	}
+	clear(a.touched)
+	return nil
+}
+
+// judge decides, from err, what CheckTransaction said of tx, whether no
+// block can ever include tx, and if so with which rule and why. folded is
+// the state after the last block the auditor folded.
+//
+//   - ErrBadNonce with a nonce that a block the auditor folded used: the
+//     sender's transfer with that nonce is another one, and a nonce is
+//     used once. A nonce ahead of the sender's next (a gap) may still be
+//     filled: the transaction waits. A nonce used only by a block the
+//     auditor has not folded yet is decided when it has.
+//   - ErrInsufficientFunds: the sender cannot pay; every pool drops it.
+//   - ErrBalanceOverflow: the receiver's balance would overflow, which a
+//     later block may change: the transaction waits.
+//   - any other rule (ErrWrongChain, ErrBadSignature, a sanity rule):
+//     the transaction itself is at fault, for ever.
+func judge(tx blockchain.Transaction, err error, folded *blockchain.State) (rule blockchain.ErrorCode, reason string, final bool) {
+	var re *blockchain.RuleError
+	if err == nil || !errors.As(err, &re) {
+		return blockchain.ErrUnknown, "", false
+	}
+	switch re.Code {
+	case blockchain.ErrBadNonce:
+		next := folded.Account(tx.From()).Nonce
+		if tx.Nonce() >= next {
+			return re.Code, "", false
+		}
+		return re.Code, fmt.Sprintf("its nonce %d was used by another transaction: the sender's next is %d", tx.Nonce(), next), true
+	case blockchain.ErrBalanceOverflow:
+		return re.Code, "", false
+	}
+	return re.Code, "the chain refuses it: " + err.Error(), true
+}
+
+// scan looks at every transaction the auditor waits on, at time now, and
+// rebroadcasts or drops those that waited too long.
+func (a *Auditor) scan(ctx context.Context, now time.Time) error {
+	a.sweep()
+	for _, s := range a.open {
+		if s.dropped || s.dropping || s.recording || now.Before(s.last.Add(a.policy.MaxAge)) {
 			continue
 		}
 		var err error
 		if s.attempts < a.policy.MaxAttempts {
 			err = a.rebroadcast(ctx, s, now)
 		} else {
-			err = a.drop(ctx, s, now)
+			err = a.drop(ctx, s, blockchain.ErrUnknown, dropReason(s.attempts, now.Sub(s.since)))
 		}
 		if err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// verify appends TransactionVerified for s at in, unless s is verified
-// already or being verified in this step.
-func (a *Auditor) verify(ctx context.Context, s *txState, in blockchain.Inclusion) error {
-	if s.verified || s.recording {
-		return nil
-	}
-	ev := events.TransactionVerified{TxID: s.id, BlockHash: in.BlockHash, Height: in.Height}
-	if err := a.append(ctx, node.StreamAudit, ev); err != nil {
-		return err
-	}
-	s.recording = true
-	if s.dropped {
-		a.logger.Warn("transaction included after it was dropped", "tx", s.id, "height", in.Height, "block", in.BlockHash.Short())
-	} else {
-		a.logger.Debug("transaction verified", "tx", s.id, "height", in.Height, "block", in.BlockHash.Short())
 	}
 	return nil
 }
@@ -510,14 +651,19 @@ func (a *Auditor) rebroadcast(ctx context.Context, s *txState, now time.Time) er
 	return nil
 }
 
-// drop appends TransactionDropped for s.
-func (a *Auditor) drop(ctx context.Context, s *txState, now time.Time) error {
-	reason := dropReason(s.attempts, now.Sub(s.since))
-	ev := events.TransactionDropped{TxID: s.id, Reason: reason, Attempts: s.attempts}
+// drop appends TransactionDropped for s, with the rule it breaks
+// (blockchain.ErrUnknown: it waited too long) and the reason.
+func (a *Auditor) drop(ctx context.Context, s *txState, rule blockchain.ErrorCode, reason string) error {
+	ev := events.TransactionDropped{TxID: s.id, Rule: rule, Reason: reason, Attempts: s.attempts}
 	if err := a.append(ctx, node.StreamAudit, ev); err != nil {
 		return err
 	}
-	a.logger.Info("transaction dropped", "tx", s.id, "reason", reason)
+	s.dropping = true
+	if rule == blockchain.ErrUnknown {
+		a.logger.Info("transaction dropped", "tx", s.id, "reason", reason)
+	} else {
+		a.logger.Info("transaction dropped: a block made it invalid", "tx", s.id, "rule", rule, "reason", reason)
+	}
 	return nil
 }
 

@@ -57,12 +57,6 @@ func (c *clock) set(d time.Duration) {
 	c.now = t0.Add(d)
 }
 
-// tx returns the test transaction called name; its ID is
-// consensustest.TxID(name), which describe turns back into the name.
-func tx(name string) blockchain.Transaction {
-	return consensustest.Transfer(name, "alice", "bob", 1)
-}
-
 // env is one event log with a node that follows it and an auditor on
 // that node.
 type env struct {
@@ -74,7 +68,14 @@ type env struct {
 	node    *node.Node
 	auditor *audit.Auditor
 	stop    func() // stops the node's Follow
-	names   map[uuid.UUID]string
+	// chain is the test's own chain of the same spec: it proposes the
+	// blocks mine publishes, and so is always where the node will be.
+	chain *blockchain.Chain
+	// txs are the test's transactions by name, and names their names by
+	// ID; nonces counts the transfers tx made up for each sender.
+	txs    map[string]blockchain.Transaction
+	names  map[uuid.UUID]string
+	nonces map[string]uint64
 	// seen counts the events of each stream already returned by news.
 	seen map[string]int
 }
@@ -84,18 +85,26 @@ func newEnv(t *testing.T, policy audit.Policy, window int) *env {
 	c := &clock{now: t0}
 	log := memlog.New(memlog.Config{Now: c.Now})
 	t.Cleanup(func() { _ = log.Close() })
-	e := &env{t: t, clock: c, log: log, policy: policy, window: window, names: map[uuid.UUID]string{}, seen: map[string]int{}}
+	e := &env{t: t, clock: c, log: log, policy: policy, window: window, chain: consensustest.NewChain(consensustest.NewFaker()),
+		txs: map[string]blockchain.Transaction{}, names: map[uuid.UUID]string{}, nonces: map[string]uint64{}, seen: map[string]int{}}
 	e.start()
 	return e
+}
+
+// newNode returns a node of consensustest.Spec() on log, restored.
+func newNode(t *testing.T, log eventlog.Log, window int, now func() time.Time) *node.Node {
+	t.Helper()
+	n, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), Window: window, Now: now})
+	require.NoError(t, err)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+	return n
 }
 
 // start restores a new node from the log, follows it until the test ends
 // or stop is called, and builds a new auditor on it (not yet restored).
 func (e *env) start() {
 	e.t.Helper()
-	n, err := node.New(node.Config{Log: e.log, Engine: consensustest.NewFaker(), Window: e.window, Now: e.clock.Now})
-	require.NoError(e.t, err)
-	require.NoError(e.t, n.Restore(context.Background(), node.RestoreVerify))
+	n := newNode(e.t, e.log, e.window, e.clock.Now)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.Follow(ctx) }()
@@ -120,6 +129,27 @@ func (e *env) restart() {
 	e.start()
 }
 
+// define names a transaction of the test's.
+func (e *env) define(name string, tx blockchain.Transaction) {
+	e.txs[name], e.names[tx.ID()] = tx, name
+}
+
+// tx returns the transaction called name: the one defined with that
+// name, or else a transfer of 1 to "shop" made up the first time the name
+// is used, from each of consensustest.Accounts in turn, with the sender's
+// next nonce. A test that mines made-up transactions mines each sender's
+// in the order the names were first used.
+func (e *env) tx(name string) blockchain.Transaction {
+	if tx, ok := e.txs[name]; ok {
+		return tx
+	}
+	from := consensustest.Accounts[len(e.txs)%len(consensustest.Accounts)]
+	tx := consensustest.Transfer(from, "shop", 1, e.nonces[from])
+	e.nonces[from]++
+	e.define(name, tx)
+	return tx
+}
+
 func (e *env) name(id uuid.UUID) string {
 	if n, ok := e.names[id]; ok {
 		return n
@@ -127,11 +157,28 @@ func (e *env) name(id uuid.UUID) string {
 	return id.String()
 }
 
+// submit submits the named transactions through the node, and waits
+// until it has read each back: its pool takes a sender's next nonce only
+// once it holds the one before.
 func (e *env) submit(names ...string) {
 	e.t.Helper()
 	for _, name := range names {
-		e.names[tx(name).ID()] = name
-		require.NoError(e.t, e.node.SubmitTransaction(context.Background(), tx(name)))
+		tx := e.tx(name)
+		require.NoError(e.t, e.node.SubmitTransaction(context.Background(), tx))
+		nodetest.WaitFor(e.t, e.node, "the node to read "+name, func() bool { return e.node.Pool().NextNonce(tx.From()) > tx.Nonce() })
+	}
+}
+
+// append appends TransactionSubmitted for the named transactions to the
+// log itself, as a node that checked them against a stale pool would:
+// the auditor sees them, whether a pool would take them or not.
+func (e *env) append(names ...string) {
+	e.t.Helper()
+	for _, name := range names {
+		ev, err := events.Encode(events.TransactionSubmitted{Tx: e.tx(name)})
+		require.NoError(e.t, err)
+		_, err = e.log.Append(context.Background(), node.StreamTransactions, eventlog.Any, ev)
+		require.NoError(e.t, err)
 	}
 }
 
@@ -139,18 +186,24 @@ func (e *env) submit(names ...string) {
 // transactions, and waits until the node has applied it.
 func (e *env) mine(names ...string) *blockchain.Block {
 	e.t.Helper()
-	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(),
-		blockchain.HeaderList{e.node.Chain().Tip()}, 1, func(_ int, g *consensustest.BlockGen) {
-			for _, name := range names {
-				e.names[tx(name).ID()] = name
-				g.AddTx(tx(name))
-			}
-		})
-	require.NoError(e.t, err)
-	b := blocks[0]
+	b := e.generate(names...)
 	require.NoError(e.t, e.node.PublishBlock(context.Background(), b, "test"))
 	nodetest.WaitFor(e.t, e.node, "the node to apply the block", func() bool { return e.node.Chain().TipHash() == b.Hash() })
 	return b
+}
+
+// generate returns the next block of the test's chain, holding the named
+// transactions.
+func (e *env) generate(names ...string) *blockchain.Block {
+	e.t.Helper()
+	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), e.chain, 1,
+		func(_ int, g *consensustest.BlockGen) {
+			for _, name := range names {
+				g.AddTx(e.tx(name))
+			}
+		})
+	require.NoError(e.t, err)
+	return blocks[0]
 }
 
 // tick sets the clock to t0+at, ticks, and returns the events the tick
@@ -168,19 +221,18 @@ func (e *env) tick(at time.Duration) []string {
 
 // news returns the events of the transactions and audit streams that
 // earlier calls did not return, described by describe. The transactions
-// the node submitted are left out: the tests are about what the auditor
-// writes.
+// submitted are left out: the tests are about what the auditor writes.
 func (e *env) news() []string {
 	e.t.Helper()
 	var out []string
 	for _, stream := range []string{node.StreamTransactions, node.StreamAudit} {
-		all := e.events(stream)
-		for _, d := range all[e.seen[stream]:] {
+		fresh := e.eventsFrom(stream, eventlog.Revision(e.seen[stream]))
+		for _, d := range fresh {
 			if !isSubmitted(d) {
 				out = append(out, d)
 			}
 		}
-		e.seen[stream] = len(all)
+		e.seen[stream] += len(fresh)
 	}
 	return out
 }
@@ -190,7 +242,13 @@ func isSubmitted(d string) bool { return strings.HasPrefix(d, "submitted ") }
 // events describes every event of stream.
 func (e *env) events(stream string) []string {
 	e.t.Helper()
-	recs, err := e.log.Read(context.Background(), stream, eventlog.Start, eventlog.Forwards, 10_000)
+	return e.eventsFrom(stream, eventlog.Start)
+}
+
+// eventsFrom describes the events of stream from revision from on.
+func (e *env) eventsFrom(stream string, from eventlog.Revision) []string {
+	e.t.Helper()
+	recs, err := e.log.Read(context.Background(), stream, from, eventlog.Forwards, 10_000)
 	if errors.Is(err, eventlog.ErrStreamNotFound) {
 		return nil
 	}
@@ -204,7 +262,7 @@ func (e *env) events(stream string) []string {
 
 // describe returns a short description of an event:
 //
-//	submitted a | rebroadcast a 2 | verified a at 1 | dropped a after 3: reason
+//	submitted a | rebroadcast a 2 | verified a at 1 | dropped a after 3: reason | dropped a after 0 [rule]: reason
 func (e *env) describe(r eventlog.Recorded) string {
 	p, err := events.Decode(r.Event)
 	if err != nil {
@@ -218,6 +276,9 @@ func (e *env) describe(r eventlog.Recorded) string {
 	case events.TransactionVerified:
 		return fmt.Sprintf("verified %s at %d", e.name(ev.TxID), ev.Height)
 	case events.TransactionDropped:
+		if ev.Rule != blockchain.ErrUnknown {
+			return fmt.Sprintf("dropped %s after %d [%s]: %s", e.name(ev.TxID), ev.Attempts, ev.Rule, ev.Reason)
+		}
 		return fmt.Sprintf("dropped %s after %d: %s", e.name(ev.TxID), ev.Attempts, ev.Reason)
 	}
 	return p.EventType()
@@ -226,7 +287,8 @@ func (e *env) describe(r eventlog.Recorded) string {
 // An action happens at a time by the clock, before the tick at or after it.
 type action struct {
 	at     time.Duration
-	submit []string // transactions submitted
+	submit []string // transactions submitted through the node
+	append []string // transactions appended to the log without a pool's check
 	mine   []string // transactions mined in one new block
 }
 
@@ -238,9 +300,13 @@ func policy(interval, maxAge time.Duration, attempts int) audit.Policy {
 // to until, and checks what each tick appends and the final report.
 func TestFate(t *testing.T) {
 	s := time.Second
+	foreign := blockchain.Transfer{ChainID: "another-chain", To: consensustest.Addr("bob"), Amount: 5}.Sign(consensustest.Key("erin"))
+	forged := blockchain.NewTransaction(consensustest.Transfer("carol", "mallory", 5, 0).Fields(),
+		make([]byte, blockchain.SignatureSize)) // carol never signed it
 	for _, tc := range []struct {
 		name    string
 		policy  audit.Policy
+		txs     map[string]blockchain.Transaction // the scenario's own; others are made up (env.tx)
 		actions []action
 		until   time.Duration
 		want    map[time.Duration][]string // by tick; no entry: nothing
@@ -359,14 +425,90 @@ func TestFate(t *testing.T) {
 			},
 			report: audit.Report{Submitted: 5, Included: 3, Rebroadcasts: 4, Dropped: 3},
 		},
+		{
+			name:   "another transfer with the same nonce is included: dropped at once, with the rule",
+			policy: policy(10*s, 30*s, 3),
+			txs: map[string]blockchain.Transaction{
+				"pay bob":   consensustest.Transfer("alice", "bob", 5, 0),
+				"pay carol": consensustest.Transfer("alice", "carol", 5, 0), // the same nonce: one of the two, never both
+			},
+			actions: []action{
+				{at: 0, submit: []string{"pay bob"}},
+				{at: 5 * s, mine: []string{"pay carol"}},
+			},
+			until: 200 * s,
+			want: map[time.Duration][]string{
+				10 * s: {
+					"verified pay carol at 1",
+					"dropped pay bob after 0 [bad-nonce]: its nonce 0 was used by another transaction: the sender's next is 1",
+				},
+			},
+			report: audit.Report{Submitted: 1, Included: 1, Dropped: 1},
+		},
+		{
+			name:   "the sender spent its funds: dropped at once, with the rule",
+			policy: policy(10*s, 30*s, 3),
+			txs: map[string]blockchain.Transaction{
+				"spend":  consensustest.Transfer("frank", "bob", 600_000, 0),
+				"second": consensustest.Transfer("frank", "carol", 600_000, 1),
+			},
+			actions: []action{
+				// A pool would refuse the second (the first leaves too
+				// little); a node with a stale pool let it in.
+				{at: 0, submit: []string{"spend"}, append: []string{"second"}},
+				{at: 25 * s, mine: []string{"spend"}},
+			},
+			until: 200 * s,
+			want: map[time.Duration][]string{
+				30 * s: {
+					"verified spend at 1",
+					"dropped second after 0 [insufficient-funds]: the chain refuses it: insufficient-funds: have 400000, want ≥ 600000 (amount 600000 + fee 0)",
+				},
+			},
+			report: audit.Report{Submitted: 2, Included: 1, Dropped: 1},
+		},
+		{
+			name:   "a nonce ahead of the sender's next: waits, is rebroadcast, then dropped for age",
+			policy: policy(10*s, 30*s, 1),
+			txs:    map[string]blockchain.Transaction{"later": consensustest.Transfer("dave", "bob", 5, 2)},
+			actions: []action{
+				{at: 0, append: []string{"later"}},
+			},
+			until: 200 * s,
+			want: map[time.Duration][]string{
+				30 * s: {"rebroadcast later 1"},
+				60 * s: {"dropped later after 1: not included after 1 rebroadcast over 1m0s"},
+			},
+			report: audit.Report{Submitted: 1, Rebroadcasts: 1, Dropped: 1},
+		},
+		{
+			name:   "signed for another chain, or not by its sender: dropped at the first tick, with the rule",
+			policy: policy(10*s, 30*s, 3),
+			txs:    map[string]blockchain.Transaction{"foreign": foreign, "forged": forged},
+			actions: []action{
+				{at: 0, append: []string{"foreign", "forged"}},
+			},
+			until: 100 * s,
+			want: map[time.Duration][]string{
+				0: {
+					`dropped foreign after 0 [wrong-chain]: the chain refuses it: wrong-chain: have "another-chain", want "eventchain-test"`,
+					"dropped forged after 0 [bad-signature]: the chain refuses it: bad-signature: have 0000000000000000…, want the signature of the sender's key over the transaction",
+				},
+			},
+			report: audit.Report{Submitted: 2, Dropped: 2},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, tc.policy, 0)
+			for name, tx := range tc.txs {
+				e.define(name, tx)
+			}
 			actions := tc.actions
 			for at := time.Duration(0); at <= tc.until; at += tc.policy.Interval {
 				for len(actions) > 0 && actions[0].at <= at {
 					e.clock.set(actions[0].at)
 					e.submit(actions[0].submit...)
+					e.append(actions[0].append...)
 					if actions[0].mine != nil {
 						e.mine(actions[0].mine...)
 					}
@@ -418,6 +560,28 @@ func TestRestart(t *testing.T) {
 			e.events(node.StreamAudit), "one event per fate in the audit stream")
 	})
 
+	t.Run("a transaction a block made invalid stays dropped", func(t *testing.T) {
+		e := newEnv(t, policy(10*s, 30*s, 3), 0)
+		e.define("pay bob", consensustest.Transfer("alice", "bob", 5, 0))
+		e.define("pay carol", consensustest.Transfer("alice", "carol", 5, 0))
+		e.submit("pay bob")
+		e.mine("pay carol")
+		assert.Equal(t, []string{
+			"verified pay carol at 1",
+			"dropped pay bob after 0 [bad-nonce]: its nonce 0 was used by another transaction: the sender's next is 1",
+		}, e.tick(0))
+		before := e.auditor.Report()
+		assert.Equal(t, audit.Report{Submitted: 1, Included: 1, Dropped: 1}, before)
+
+		e.restart()
+		require.NoError(t, e.auditor.Restore(context.Background()))
+		assert.Equal(t, before, e.auditor.Report())
+		for at := 10 * s; at <= 100*s; at += 10 * s {
+			assert.Empty(t, e.tick(at), "tick at %v", at)
+		}
+		assert.Equal(t, before, e.auditor.Report())
+	})
+
 	t.Run("finishes a block recorded in part", func(t *testing.T) {
 		e := newEnv(t, policy(10*s, 30*s, 3), 0)
 		e.submit("a")
@@ -425,7 +589,7 @@ func TestRestart(t *testing.T) {
 		b := e.mine("a", "y", "z")
 		// The old auditor crashed after recording the first transaction
 		// of block 2.
-		ev, err := events.Encode(events.TransactionVerified{TxID: tx("a").ID(), BlockHash: b.Hash(), Height: 2})
+		ev, err := events.Encode(events.TransactionVerified{TxID: e.tx("a").ID(), BlockHash: b.Hash(), Height: 2})
 		require.NoError(t, err)
 		_, err = e.log.Append(context.Background(), node.StreamAudit, eventlog.Any, ev)
 		require.NoError(t, err)
@@ -439,31 +603,42 @@ func TestRestart(t *testing.T) {
 }
 
 // TestNodeWithWindow: a node that keeps only the newest block lets go of
-// a block before the auditor lists it. The transactions of that block
-// that went through the transactions stream are verified all the same;
-// the others cannot be.
+// a block before the auditor folds it. The auditor reads that block from
+// the blocks stream instead: every transaction is verified all the same.
 func TestNodeWithWindow(t *testing.T) {
 	e := newEnv(t, policy(10*time.Second, 30*time.Second, 3), 1)
 	e.submit("a")
 	e.mine("a", "x")
 	e.mine("y")
-	assert.Equal(t, []string{"verified y at 2", "verified a at 1"}, e.tick(0))
-	assert.Equal(t, audit.Report{Submitted: 1, Included: 2}, e.auditor.Report(), "x is not known")
+	_, held := e.node.Chain().BlockAt(1)
+	require.False(t, held, "the node let block 1 go")
+	// Junk and a rejected block in the stream, which the search skips.
+	junk, err := events.Encode(events.BlockMined{Block: consensustest.Genesis(), MinerID: "nobody"})
+	require.NoError(t, err)
+	junkAt, err := e.log.Append(context.Background(), node.StreamBlocks, eventlog.Any, junk)
+	require.NoError(t, err)
+	nodetest.WaitFor(t, e.node, "the node to read the junk", func() bool { b, _ := e.node.Position(); return b > junkAt.NextExpected })
+	e.mine("z")
+	assert.Equal(t, []string{"BlockRejected"}, e.news(), "the node's record of the junk block")
+	assert.Equal(t, []string{"verified a at 1", "verified x at 1", "verified y at 2", "verified z at 3"}, e.tick(0))
+	assert.Equal(t, audit.Report{Submitted: 1, Included: 4}, e.auditor.Report())
+
+	e.restart() // the new auditor starts at block 3, which the node still holds
+	require.NoError(t, e.auditor.Restore(context.Background()))
+	assert.Equal(t, audit.Report{Submitted: 1, Included: 4}, e.auditor.Report())
+	e.mine("w")
+	assert.Equal(t, []string{"verified w at 4"}, e.tick(10*time.Second))
 }
 
 // TestSkipsMalformedEvents: junk in the streams is skipped, and the
 // auditor goes on.
 func TestSkipsMalformedEvents(t *testing.T) {
 	e := newEnv(t, policy(10*time.Second, 30*time.Second, 3), 0)
-	other := blockchain.NewTransaction(tx("a").ID(), "mallory", "bob", 99, t0) // the ID of a, another transaction
-	otherEvent, err := events.Encode(events.TransactionSubmitted{Tx: other})
-	require.NoError(t, err)
 	e.submit("a")
 	for stream, evs := range map[string][]eventlog.Event{
 		node.StreamTransactions: {
 			{ID: uuid.New(), Type: events.TypeTransactionSubmitted, Data: []byte(`{"garbage":true}`)},
 			{ID: uuid.New(), Type: "SomethingElse", Data: []byte(`[]`)},
-			otherEvent,
 		},
 		node.StreamAudit: {
 			{ID: uuid.New(), Type: events.TypeTransactionVerified, Data: []byte(`{"v":1}`)},
@@ -476,34 +651,34 @@ func TestSkipsMalformedEvents(t *testing.T) {
 	}
 	e.news()
 	assert.Empty(t, e.tick(0))
-	assert.Equal(t, []string{"rebroadcast a 1"}, e.tick(30*time.Second), "the first transaction with the ID is the one rebroadcast")
-	recs, err := e.log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
-	require.NoError(t, err)
-	p, err := events.Decode(recs[0].Event)
-	require.NoError(t, err)
-	assert.Equal(t, tx("a").Hash(), p.(events.TransactionRebroadcast).Tx.Hash())
+	assert.Equal(t, []string{"rebroadcast a 1"}, e.tick(30*time.Second))
 	assert.Equal(t, audit.Report{Submitted: 1, Pending: 1, Rebroadcasts: 1}, e.auditor.Report())
 }
 
 // TestRunWithMiner runs the auditor's loop beside a real miner that starts
 // late: the transaction is rebroadcast once, then mined, verified as soon
-// as the block is applied, and not rebroadcast again.
+// as the block is applied, and not rebroadcast again; a second one is
+// mined and verified at once.
 func TestRunWithMiner(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		duplicates float64
+		lateCopies bool
 	}{
-		{"plain", 0},
+		{"plain", 0, false},
 		// Every append with Any stored twice, as EventStoreDB may after
-		// its window of recent IDs forgot the first: the submission, the
-		// rebroadcast, the verification. The report counts each once.
-		{"every event twice", 1},
+		// its window of recent IDs forgot the first: the submissions, the
+		// rebroadcast, the verifications; and, long after the first
+		// transaction was verified and forgotten, one more copy of its
+		// submission, its rebroadcast and its verification. The report
+		// counts each once.
+		{"every event twice", 1, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) { runWithMiner(t, tc.duplicates) })
+		t.Run(tc.name, func(t *testing.T) { runWithMiner(t, tc.duplicates, tc.lateCopies) })
 	}
 }
 
-func runWithMiner(t *testing.T, duplicates float64) {
+func runWithMiner(t *testing.T, duplicates float64, lateCopies bool) {
 	c := &clock{now: t0}
 	mem := memlog.New(memlog.Config{Now: c.Now, DedupWindow: memlog.NoDedupWindow})
 	t.Cleanup(func() { _ = mem.Close() })
@@ -518,11 +693,12 @@ func runWithMiner(t *testing.T, duplicates float64) {
 	p := pool.DefaultPolicy()
 	p.MaxWait = 0
 	newNode := func() *node.Node {
-		n, err := node.New(node.Config{Log: log, Engine: engine(), Policy: p})
+		n, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: engine(), Policy: p})
 		require.NoError(t, err)
 		require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
 		return n
 	}
+	first, second := consensustest.Transfer("alice", "bob", 1, 0), consensustest.Transfer("alice", "bob", 2, 1)
 	auditNode := newNode()
 	ticks := make(chan time.Time)
 	a, err := audit.New(audit.Config{Node: auditNode, Log: log, Now: c.Now, Ticks: ticks, Policy: policy(10*time.Second, 30*time.Second, 3)})
@@ -533,8 +709,14 @@ func runWithMiner(t *testing.T, duplicates float64) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return auditNode.Follow(gctx) })
 	g.Go(func() error { return a.Run(gctx) })
+	verified := func(tx blockchain.Transaction, height uint64) func(events.Payload) bool {
+		return func(p events.Payload) bool {
+			v, ok := p.(events.TransactionVerified)
+			return ok && v.TxID == tx.ID() && v.Height == height
+		}
+	}
 
-	require.NoError(t, auditNode.SubmitTransaction(ctx, tx("a")))
+	require.NoError(t, auditNode.SubmitTransaction(ctx, first))
 	c.set(30 * time.Second)
 	ticks <- c.Now()
 	waitForEvent(t, a, log, node.StreamTransactions, "rebroadcast 1", func(p events.Payload) bool {
@@ -543,14 +725,44 @@ func runWithMiner(t *testing.T, duplicates float64) {
 	})
 
 	minerNode := newNode()
-	m, err := miner.New(miner.Config{Node: minerNode, ID: "late"})
+	m, err := miner.New(miner.Config{Node: minerNode, ID: "late", Beneficiary: consensustest.Addr("late")})
 	require.NoError(t, err)
 	g.Go(func() error { return minerNode.Follow(gctx) })
 	g.Go(func() error { return m.Run(gctx) })
-	waitForEvent(t, a, log, node.StreamAudit, "verified", func(p events.Payload) bool {
-		v, ok := p.(events.TransactionVerified)
-		return ok && v.TxID == tx("a").ID() && v.Height == 1
-	})
+	waitForEvent(t, a, log, node.StreamAudit, "the first verified", verified(first, 1))
+
+	require.NoError(t, auditNode.SubmitTransaction(ctx, second))
+	waitForEvent(t, a, log, node.StreamAudit, "the second verified", verified(second, 2))
+	if lateCopies {
+		for _, stream := range []string{node.StreamTransactions, node.StreamAudit} {
+			recs, err := mem.Read(ctx, stream, eventlog.Start, eventlog.Forwards, 100)
+			require.NoError(t, err)
+			copied := map[uuid.UUID]bool{}
+			for _, r := range recs {
+				p, err := events.Decode(r.Event)
+				require.NoError(t, err)
+				switch ev := p.(type) {
+				case events.TransactionSubmitted:
+					if ev.Tx.ID() != first.ID() {
+						continue
+					}
+				case events.TransactionRebroadcast:
+				case events.TransactionVerified:
+					if ev.TxID != first.ID() {
+						continue
+					}
+				default:
+					continue
+				}
+				if !copied[r.ID] {
+					copied[r.ID] = true
+					_, err := mem.Append(ctx, stream, eventlog.Any, r.Event)
+					require.NoError(t, err)
+				}
+			}
+			require.NotEmpty(t, copied)
+		}
+	}
 
 	require.NoError(t, log.Flush(ctx), "the duplicates still held back land too")
 	c.set(60 * time.Second)
@@ -565,11 +777,11 @@ func runWithMiner(t *testing.T, duplicates float64) {
 	for _, r := range recs {
 		ids[r.ID] = true
 	}
-	assert.Len(t, ids, 2, "submitted, rebroadcast once, and no more")
+	assert.Len(t, ids, 3, "two submitted, the first rebroadcast once, and no more")
 	if duplicates > 0 {
 		assert.Greater(t, len(recs), len(ids), "the log holds duplicates")
 	}
-	assert.Equal(t, audit.Report{Submitted: 1, Included: 1, Rebroadcasts: 1}, a.Report())
+	assert.Equal(t, audit.Report{Submitted: 2, Included: 2, Rebroadcasts: 1}, a.Report())
 }
 
 // waitForEvent waits until stream holds an event for which match is
@@ -589,6 +801,36 @@ func waitForEvent(t *testing.T, a *audit.Auditor, log eventlog.Log, stream, what
 			return
 		}
 	}
+}
+
+// TestRunDropsAtOnce: between ticks, Run folds each block as the node
+// applies it, and drops at once, with the rule, a transaction the block
+// made invalid — no tick needed.
+func TestRunDropsAtOnce(t *testing.T) {
+	e := newEnv(t, policy(10*time.Second, 30*time.Second, 3), 0)
+	e.define("pay bob", consensustest.Transfer("alice", "bob", 5, 0))
+	e.define("pay carol", consensustest.Transfer("alice", "carol", 5, 0))
+	e.submit("pay bob")
+	a, err := audit.New(audit.Config{Node: e.node, Log: e.log, Now: e.clock.Now, Ticks: make(chan time.Time)})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	e.mine("pay carol")
+	waitForEvent(t, a, e.log, node.StreamAudit, "dropped", func(p events.Payload) bool {
+		d, ok := p.(events.TransactionDropped)
+		return ok && d.TxID == e.tx("pay bob").ID() && d.Rule == blockchain.ErrBadNonce
+	})
+	cancel()
+	assert.ErrorIs(t, <-done, context.Canceled)
+	assert.Equal(t, []string{
+		"verified pay carol at 1",
+		"dropped pay bob after 0 [bad-nonce]: its nonce 0 was used by another transaction: the sender's next is 1",
+	}, e.news())
+	// Run may have stopped before it read its events back; a catch-up
+	// does.
+	require.NoError(t, a.Restore(context.Background()))
+	assert.Equal(t, audit.Report{Submitted: 1, Included: 1, Dropped: 1}, a.Report())
 }
 
 // TestRunOwnTicker: without Config.Ticks, Run ticks every Interval.
@@ -631,8 +873,7 @@ func TestRunStopsOnClosedLog(t *testing.T) {
 func TestNew(t *testing.T) {
 	log := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = log.Close() })
-	n, err := node.New(node.Config{Log: log, Engine: consensustest.NewFaker()})
-	require.NoError(t, err)
+	n := newNode(t, log, 0, nil)
 	for _, tc := range []struct {
 		name string
 		cfg  audit.Config
@@ -711,18 +952,8 @@ func TestTickWaitsForTheNode(t *testing.T) {
 	e.submit("a")
 	publish := func(names ...string) {
 		t.Helper()
-		other, err := node.New(node.Config{Log: e.log, Engine: consensustest.NewFaker(), Now: e.clock.Now})
-		require.NoError(t, err)
-		require.NoError(t, other.Restore(context.Background(), node.RestoreVerify))
-		blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(),
-			blockchain.HeaderList{other.Chain().Tip()}, 1, func(_ int, g *consensustest.BlockGen) {
-				for _, name := range names {
-					e.names[tx(name).ID()] = name
-					g.AddTx(tx(name))
-				}
-			})
-		require.NoError(t, err)
-		require.NoError(t, other.PublishBlock(context.Background(), blocks[0], "other"))
+		other := newNode(t, e.log, 0, e.clock.Now)
+		require.NoError(t, other.PublishBlock(context.Background(), e.generate(names...), "other"))
 	}
 
 	publish("a") // through another node: nothing waits for e's node here

@@ -45,62 +45,75 @@ func (f *fakeChain) Position() (blocks, txs eventlog.Revision) {
 	return f.blocks, 0
 }
 
-// mine adds a block holding the named transactions.
-func (f *fakeChain) mine(t *testing.T, names ...string) *blockchain.Block {
+// mine adds a block holding txs, paying "miner".
+func (f *fakeChain) mine(t *testing.T, txs ...blockchain.Transaction) *blockchain.Block {
 	t.Helper()
-	var txs []blockchain.Transaction
-	for _, name := range names {
-		txs = append(txs, tx(name))
-	}
-	b := blockchain.NewBlock(blockchain.NextHeader(f.chain.Tip(), txs, t0), txs)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	require.NoError(t, f.chain.Apply(b))
+	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), f.chain, 1,
+		func(_ int, g *consensustest.BlockGen) {
+			for _, tx := range txs {
+				g.AddTx(tx)
+			}
+		})
+	require.NoError(t, err)
 	f.blocks++
 	close(f.changed)
 	f.changed = make(chan struct{})
-	return b
+	return blocks[0]
 }
 
 // TestAuditorOnAFakeBackend runs the auditor on a fake chain and a real
-// log: it verifies what the chain includes, and rebroadcasts, then drops,
-// what it does not — with no node at all.
+// log: it verifies what the chain includes, drops at once what a block
+// made invalid, and rebroadcasts, then drops, what it does not include —
+// with no node at all.
 func TestAuditorOnAFakeBackend(t *testing.T) {
 	c := &clock{now: t0}
 	log := memlog.New(memlog.Config{Now: c.Now})
 	t.Cleanup(func() { _ = log.Close() })
-	chain, err := blockchain.NewChain(blockchain.Config{Engine: consensustest.NewFaker(), Now: c.Now})
-	require.NoError(t, err)
-	fake := &fakeChain{chain: chain, changed: make(chan struct{})}
+	fake := &fakeChain{chain: consensustest.NewChain(consensustest.NewFaker()), changed: make(chan struct{})}
 	a, err := audit.New(audit.Config{Node: fake, Log: log, Policy: policy(time.Second, 10*time.Second, 1), Now: c.Now})
 	require.NoError(t, err)
 
-	for _, name := range []string{"paid", "stranded"} {
-		ev, err := events.Encode(events.TransactionSubmitted{Tx: tx(name)})
+	paid := consensustest.Transfer("alice", "bob", 350, 0)
+	stranded := consensustest.Transfer("bob", "carol", 90, 0)
+	outbid := consensustest.Transfer("carol", "dave", 10, 0)
+	winner := consensustest.TransferFee("carol", "erin", 10, 5, 0) // carol's nonce 0 again, with a fee
+	for _, tx := range []blockchain.Transaction{paid, stranded, outbid} {
+		ev, err := events.Encode(events.TransactionSubmitted{Tx: tx})
 		require.NoError(t, err)
 		_, err = log.Append(context.Background(), node.StreamTransactions, eventlog.Any, ev)
 		require.NoError(t, err)
 	}
-	b := fake.mine(t, "paid")
+	b := fake.mine(t, paid, winner)
 
 	tick := func(at time.Duration) {
 		c.set(at)
 		require.NoError(t, a.Tick(context.Background()))
 	}
 	tick(0)
-	assert.Equal(t, audit.Report{Submitted: 2, Included: 1, Pending: 1}, a.Report())
+	assert.Equal(t, audit.Report{Submitted: 3, Included: 2, Pending: 1, Dropped: 1}, a.Report())
 	tick(10 * time.Second)
-	assert.Equal(t, audit.Report{Submitted: 2, Included: 1, Pending: 1, Rebroadcasts: 1}, a.Report())
+	assert.Equal(t, audit.Report{Submitted: 3, Included: 2, Pending: 1, Rebroadcasts: 1, Dropped: 1}, a.Report())
 	tick(20 * time.Second)
-	assert.Equal(t, audit.Report{Submitted: 2, Included: 1, Rebroadcasts: 1, Dropped: 1}, a.Report())
+	assert.Equal(t, audit.Report{Submitted: 3, Included: 2, Rebroadcasts: 1, Dropped: 2}, a.Report())
 
 	recs, err := log.Read(context.Background(), node.StreamAudit, eventlog.Start, eventlog.Forwards, 10)
 	require.NoError(t, err)
-	require.Len(t, recs, 2)
-	verified, err := events.Decode(recs[0].Event)
-	require.NoError(t, err)
-	assert.Equal(t, events.TransactionVerified{TxID: tx("paid").ID(), BlockHash: b.Hash(), Height: 1}, verified)
-	dropped, err := events.Decode(recs[1].Event)
-	require.NoError(t, err)
-	assert.Equal(t, tx("stranded").ID(), dropped.(events.TransactionDropped).TxID)
+	var got []events.Payload
+	for _, r := range recs {
+		p, err := events.Decode(r.Event)
+		require.NoError(t, err)
+		if d, ok := p.(events.TransactionDropped); ok {
+			d.Reason = "" // checked by TestFate
+			p = d
+		}
+		got = append(got, p)
+	}
+	assert.Equal(t, []events.Payload{
+		events.TransactionVerified{TxID: paid.ID(), BlockHash: b.Hash(), Height: 1},
+		events.TransactionVerified{TxID: winner.ID(), BlockHash: b.Hash(), Height: 1},
+		events.TransactionDropped{TxID: outbid.ID(), Rule: blockchain.ErrBadNonce},
+		events.TransactionDropped{TxID: stranded.ID(), Rule: blockchain.ErrUnknown, Attempts: 1},
+	}, got)
 }

@@ -6,13 +6,20 @@
 //   - TransactionVerified in the audit stream, once for each transaction
 //     of each block the chain accepts (the original's "persist
 //     transactions verified (from auditor)");
+//   - TransactionDropped in the audit stream, at once, with the rule, for
+//     a transaction a block made invalid: another transfer of its sender
+//     with the same nonce was included (blockchain.ErrBadNonce), its
+//     sender can no longer pay (blockchain.ErrInsufficientFunds) — the
+//     pools drop it at the same moment — or it was never valid for this
+//     chain (blockchain.ErrWrongChain, blockchain.ErrBadSignature);
 //   - TransactionRebroadcast in the transactions stream for a transaction
 //     that has waited Policy.MaxAge for a block, attempt 1, 2, … up to
 //     Policy.MaxAttempts — every miner reads it like a submission, so a
 //     miner that restarted, or never saw the transaction, gets it again;
 //   - TransactionDropped in the audit stream, once, when the auditor gives
 //     up on a transaction, with the reason ("not included after 3
-//     rebroadcasts over 4m0s") and the number of attempts.
+//     rebroadcasts over 4m0s"), the number of attempts and Rule
+//     blockchain.ErrUnknown: no rule is broken, no block took it.
 //
 // A bank answers "what became of my transaction?" from these events, and
 // [Auditor.Report] counts them for logs and metrics.
@@ -24,32 +31,40 @@
 //     a test may give a small fake — the event log, a
 //     [Policy] ([DefaultPolicy] if zero), and a clock.
 //  2. [Auditor.Restore] reads the transactions and audit streams into
-//     what the auditor knows of each transaction: when the log recorded
-//     its submission, its rebroadcasts (so the attempt numbers go on where
-//     they stopped), and whether it is verified or dropped already (so
-//     nothing is recorded twice). [Auditor.Run] calls it first.
+//     what the auditor knows of each transaction a block may still
+//     include: when the log recorded its submission, its rebroadcasts (so
+//     the attempt numbers go on where they stopped), whether it is
+//     dropped already (so nothing is recorded twice), and the height of
+//     the last block verified, where the auditor goes on. [Auditor.Run]
+//     calls it first.
 //  3. At every tick ([Auditor.Tick]) the auditor waits until the node has
-//     read every block appended so far, reads the events appended to the
-//     two streams since its last step, and lists the blocks the chain
-//     accepted since then, recording TransactionVerified for each of their
-//     transactions.
-//  4. It then looks at each transaction that is submitted and in no block.
-//     One that has waited MaxAge — since the log recorded its submission,
-//     or its latest rebroadcast — is rebroadcast with the next attempt
-//     number; after MaxAttempts rebroadcasts, and MaxAge more, it is
-//     dropped instead.
-//  5. Between ticks, Run also lists each new block as soon as the node
-//     applies it, so inclusions are recorded when they happen.
+//     read every block appended so far, notes the chain's height, reads
+//     the events appended to the two streams since its last step, and
+//     folds the blocks the chain accepted since then, up to that height,
+//     recording TransactionVerified for each of their transactions.
+//  4. It asks the chain (Chain().CheckTransaction) about each transaction
+//     it waits on that it has not asked about yet, or whose sender sent
+//     something in those blocks. One that can never be included is
+//     dropped at once, with the rule. One whose nonce is ahead of its
+//     sender's next (a gap an earlier transfer may fill) waits.
+//  5. It then looks at each transaction still waiting. One that has
+//     waited MaxAge — since the log recorded its submission, or its
+//     latest rebroadcast — is rebroadcast with the next attempt number;
+//     after MaxAttempts rebroadcasts, and MaxAge more, it is dropped
+//     instead.
+//  6. Between ticks, Run also folds each new block as soon as the node
+//     applies it, and checks what it made invalid, so inclusions and
+//     drops are recorded when they happen.
 //
 // # Decisions
 //
 // The age of a transaction is measured by the auditor's clock (Config.Now)
 // against the time the event log recorded the event (eventlog.Recorded's
-// Time), not against the transaction's own timestamp: that is the
-// sender's claim, and may be skewed. The recorded time is the same for
-// every reader and survives a restart. A log that records no time falls
-// back on the transaction's timestamp. Give an in-memory log the
-// auditor's clock in tests (memlog.Config.Now), so both agree.
+// Time): the same for every reader, and it survives a restart.
+// (Transactions carry no time of their own.) A log that records no time
+// falls back on the auditor's clock when it reads the event. Give an
+// in-memory log the auditor's clock in tests (memlog.Config.Now), so both
+// agree.
 //
 // The auditor's state is a fold of the log: it counts only what it reads
 // there, never what it believes it wrote. Each step reads the streams
@@ -59,6 +74,18 @@
 // number and records nothing again. Event IDs are derived from content,
 // so an append repeated after a failure, or by a second auditor on the
 // same log, writes nothing new either.
+//
+// The chain keeps no index of the transactions it included (a sender's
+// nonce refuses a replay), so the auditor cannot ask it "is this one
+// in?". It folds the blocks itself instead, in height order, and matches
+// their transactions against the ones it waits on. It notes the chain's
+// height before it reads the streams and folds the blocks up to that
+// height only: a transaction went through the transactions stream before
+// a miner put it in a block, so the auditor has read it by the time it
+// folds the block. Which transfer of a sender used a nonce is known only
+// from the block that used it: a transaction waited on whose nonce a
+// folded block used, and that the block did not include, was beaten by
+// another transfer.
 //
 // The chain is the truth. A transaction a block includes after it was
 // dropped (a slow miner, a log that lagged) is recorded as verified all
@@ -71,19 +98,41 @@
 // stream would make a mined transaction look stranded. A block appended
 // during the tick can still make the auditor rebroadcast a transaction
 // that was mined a moment before: harmless, since every pool refuses a
-// transaction the chain includes, and the next step verifies it.
+// transaction whose nonce is used, and the next step verifies it. The
+// auditor decides "its nonce was used by another transfer" only from the
+// state after the blocks it has folded, never from a newer tip, so a
+// block the node applied during the step cannot make it drop a
+// transaction that block included.
 //
 // # What grows
 //
-// The auditor keeps a small record (ID, hash, times, counts, flags) of
-// every transaction it has seen in either stream or in a block, for as
-// long as it runs: a few hundred bytes per transaction. It keeps the
-// transaction itself only while it may have to be rebroadcast. Each tick
-// looks at the transactions that are pending or dropped; verified ones
-// leave that list. A node with a Window keeps only the newest blocks: a
-// block the auditor has not listed before the node let it go is skipped
-// with a warning, and only its transactions that went through the
-// transactions stream are verified (Chain.Inclusion still knows them).
+// The auditor keeps a record (the transaction, its times, its attempts)
+// only of the transactions a block may still include: those it waits on,
+// and those it dropped whose nonce no block has used yet (a block may
+// still include one of them, and then it is verified after all). A record
+// leaves when its transaction is verified, or when a block it folded used
+// the nonce of a dropped one. So what it holds grows with the
+// transactions pending, not with the history; besides, the transactions
+// of the last block verified (to finish that block after a restart
+// without recording any twice) and the senders of the blocks folded since
+// the last check.
+//
+// Forgetting is safe because of nonces. An event of the transactions
+// stream about a transaction the auditor has no record of, whose nonce a
+// block it has folded used, is a late copy of a transaction already
+// verified or dropped — EventStoreDB may store a retried append twice,
+// far from the first — or a transfer no block can include: it is skipped
+// and counted nowhere. A late copy of a TransactionVerified is known by
+// its height: auditors record blocks in order, so the first event of a
+// transaction never comes after those of a higher block, and only copies
+// do.
+//
+// Restore reads both streams from their start: for a moment it holds a
+// record of every transaction the transactions stream names, until the
+// audit stream says which are settled. A block the node no longer holds
+// (a node with a Window, and an auditor that fell behind it) is read from
+// the blocks stream instead: the BlockMined event whose block has the hash
+// the chain holds at that height.
 //
 // # Errors
 //
@@ -95,7 +144,9 @@
 // log can stop an auditor. Run logs a failed step and tries again at the
 // next tick; it returns ctx.Err(), Restore's error, or an error wrapping
 // eventlog.ErrClosed or eventlog.ErrStreamDeleted, after which no step
-// can succeed.
+// can succeed. A TransactionDropped carries the rule as a
+// blockchain.ErrorCode (events.TransactionDropped.Rule): test it with
+// errors.Is(ev.Rule, blockchain.ErrBadNonce) or compare the codes.
 //
 // # Concurrency
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,16 +18,13 @@ import (
 // readPage is how many events a catch-up reads at a time.
 const readPage = 512
 
-// A txState is what the auditor knows of one transaction, folded from the
-// transactions and audit streams, plus one flag of the step in progress.
+// A txState is what the auditor knows of one transaction that a block
+// may still include, folded from the transactions and audit streams, plus
+// the flags of the step in progress.
 type txState struct {
 	id uuid.UUID
-	// known: the transactions stream holds the transaction. hash, since
-	// and last are set with it.
-	known bool
-	hash  blockchain.Hash
-	// tx is the transaction itself, kept only while it may have to be
-	// rebroadcast: known, neither verified nor dropped.
+	// tx is the transaction itself: to rebroadcast it, and to check it
+	// against the chain.
 	tx blockchain.Transaction
 	// since is when the log recorded the first event that carried the
 	// transaction; last is since, or when it recorded the rebroadcast
@@ -36,98 +34,90 @@ type txState struct {
 	// rebroadcasts has bit n-1 set once attempt n was read, so that a
 	// rebroadcast the log holds twice is counted once.
 	rebroadcasts uint64
-	verified     bool
-	dropped      bool
-	// recording: this step appended TransactionVerified, which the
-	// catch-up at the end of the step reads back.
-	recording bool
-	inOpen    bool // in Auditor.open
+	// dropped: the audit stream holds a TransactionDropped for it. The
+	// record stays until a block uses its nonce, for a block may still
+	// include it.
+	dropped bool
+	// checked: the chain said it could still be included, and no block
+	// folded since sent anything from its sender.
+	checked bool
+	// recording and dropping: this step appended TransactionVerified or
+	// TransactionDropped, which the catch-up at the end of the step
+	// reads back.
+	recording, dropping bool
+	// gone: the record left Auditor.txs; the next sweep takes it out of
+	// Auditor.open.
+	gone bool
 }
 
-// A fate is where a transaction counts in a Report.
-type fate int
-
-const (
-	fateNone fate = iota // not submitted, not in the chain: counted nowhere
-	fatePending
-	fateIncluded
-	fateDropped
-)
-
-func (s *txState) fate() fate {
-	switch {
-	case s.verified:
-		return fateIncluded
-	case s.dropped:
-		return fateDropped
-	case s.known:
-		return fatePending
-	}
-	return fateNone
-}
-
-// state returns the state of the transaction with this ID, new if the
-// auditor has not heard of it.
-func (a *Auditor) state(id uuid.UUID) *txState {
-	s := a.txs[id]
-	if s == nil {
-		s = &txState{id: id}
-		a.txs[id] = s
-	}
-	return s
-}
-
-// change applies edit to s and moves s between the counts of the report,
-// and into the open list if a tick must now look at it.
-func (a *Auditor) change(s *txState, edit func()) {
-	before, wasKnown := s.fate(), s.known
-	edit()
-	after := s.fate()
-	if !s.verified && (s.known || s.dropped) && !s.inOpen {
-		s.inOpen = true
-		a.open = append(a.open, s)
-	}
+// count applies change to the report.
+func (a *Auditor) count(change func(r *Report)) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !wasKnown && s.known {
-		a.report.Submitted++
-	}
-	if before != after {
-		a.report.count(before, -1)
-		a.report.count(after, +1)
-	}
+	change(&a.report)
 }
 
-func (r *Report) count(f fate, delta int) {
-	switch f {
-	case fatePending:
-		r.Pending += delta
-	case fateIncluded:
-		r.Included += delta
-	case fateDropped:
-		r.Dropped += delta
+// forget removes s from the records: its fate is settled.
+func (a *Auditor) forget(s *txState) {
+	delete(a.txs, s.id)
+	s.gone = true
+}
+
+// sweep takes the records that left a.txs out of a.open.
+func (a *Auditor) sweep() {
+	if len(a.open) != len(a.txs) {
+		a.open = slices.DeleteFunc(a.open, func(s *txState) bool { return s.gone })
 	}
 }
 
 // catchUp folds the events appended to the transactions and audit streams
-// since the last catch-up, and on the first one sets where listBlocks
-// starts.
+// since the last catch-up, sets where foldBlocks goes on (on the first
+// one: the last block verified), and forgets the dropped transactions
+// that no block can include any more.
 func (a *Auditor) catchUp(ctx context.Context) error {
-	if err := a.readFrom(ctx, node.StreamTransactions, &a.txNext, a.foldTx); err != nil {
+	settled := a.folded() // nil on the first catch-up: every record is kept until the audit stream is read
+	if err := a.readFrom(ctx, node.StreamTransactions, &a.txNext, func(r eventlog.Recorded) { a.foldTx(r, settled) }); err != nil {
 		return err
 	}
 	if err := a.readFrom(ctx, node.StreamAudit, &a.auditNext, a.foldAudit); err != nil {
 		return err
 	}
-	if a.next == 0 {
-		// The auditor lists blocks in order and verifies each block's
-		// transactions before the next block's (scan verifies only below
-		// a.next), so every block below the highest verified one is done.
-		// That block may be done in part: list it again; what it verified
-		// is known and is not recorded twice.
-		a.next = max(a.maxHeight, 1)
-	}
+	// The auditor folds blocks in order and verifies each block's
+	// transactions before the next block's, so every block below the
+	// highest verified one is done. That block may be done in part: fold
+	// it again; what it verified is known (a.atMax) and is not recorded
+	// twice.
+	a.next = max(a.next, a.maxHeight, 1)
+	a.prune()
 	return nil
+}
+
+// folded returns the account state after the last block the auditor has
+// folded, or nil before the first catch-up or if the chain no longer
+// keeps it.
+func (a *Auditor) folded() *blockchain.State {
+	if a.next == 0 {
+		return nil
+	}
+	st, ok := a.node.Chain().StateAt(a.next - 1)
+	if !ok {
+		return nil
+	}
+	return st
+}
+
+// prune forgets the dropped transactions whose nonce a block the auditor
+// has folded used: that block did not include them (it would have
+// verified them, and the catch-up read it back), and no later block can.
+func (a *Auditor) prune() {
+	if st := a.folded(); st != nil {
+		for _, s := range a.open {
+			if !s.gone && s.dropped && !s.recording && s.tx.Nonce() < st.Account(s.tx.From()).Nonce {
+				a.forget(s)
+			}
+		}
+	}
+	a.sweep()
 }
 
 // readFrom reads stream from *next to its end, page by page, folding each
@@ -151,8 +141,12 @@ func (a *Auditor) readFrom(ctx context.Context, stream string, next *eventlog.Re
 	}
 }
 
-// foldTx folds one event of the transactions stream.
-func (a *Auditor) foldTx(r eventlog.Recorded) {
+// foldTx folds one event of the transactions stream. settled is the state
+// after the last block the auditor has folded: a transaction it has no
+// record of whose nonce that state has used is settled — verified or
+// dropped and forgotten, the event a late copy — or can never be
+// included; it is skipped. nil settles nothing.
+func (a *Auditor) foldTx(r eventlog.Recorded, settled *blockchain.State) {
 	p, err := events.Decode(r.Event)
 	var (
 		tx      blockchain.Transaction
@@ -172,34 +166,30 @@ func (a *Auditor) foldTx(r eventlog.Recorded) {
 		a.logger.Warn("skipped transaction event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
 		return
 	}
-	s := a.state(tx.ID())
-	if s.known && s.hash != tx.Hash() {
-		// The pools keep the first transaction with an ID and refuse the
-		// others; so does the auditor.
-		a.logger.Warn("skipped transaction event: another transaction has its ID", "revision", uint64(r.Revision),
-			"type", r.Type, "tx", tx.ID(), "hash", tx.Hash().Short(), "known", s.hash.Short())
-		return
-	}
-	at := r.Time
-	if at.IsZero() {
-		at = tx.Timestamp() // a log that records no time: the sender's time is all there is
-	}
-	newAttempt := attempt > 0 && !s.sawAttempt(attempt)
-	a.change(s, func() {
-		if !s.known {
-			s.known, s.hash, s.since, s.last = true, tx.Hash(), at, at
-			if !s.verified && !s.dropped {
-				s.tx = tx
-			}
+	s := a.txs[tx.ID()]
+	if s == nil {
+		if settled != nil && tx.Nonce() < settled.Account(tx.From()).Nonce {
+			a.logger.Debug("skipped transaction event: a block the auditor has seen used its nonce", "revision", uint64(r.Revision),
+				"type", r.Type, "tx", tx.ID())
+			return
 		}
-		if attempt > s.attempts {
-			s.attempts, s.last = attempt, at
+		at := r.Time
+		if at.IsZero() {
+			at = a.now() // a log that records no time: when the auditor read it is all there is
 		}
-	})
-	if newAttempt {
-		a.mu.Lock()
-		a.report.Rebroadcasts++
-		a.mu.Unlock()
+		s = &txState{id: tx.ID(), tx: tx, since: at, last: at}
+		a.txs[s.id] = s
+		a.open = append(a.open, s)
+		a.count(func(r *Report) { r.Submitted++; r.Pending++ })
+	}
+	if attempt > 0 && !s.sawAttempt(attempt) {
+		a.count(func(r *Report) { r.Rebroadcasts++ })
+	}
+	if attempt > s.attempts {
+		s.attempts, s.last = attempt, r.Time
+		if s.last.IsZero() {
+			s.last = a.now()
+		}
 	}
 }
 
@@ -227,14 +217,53 @@ func (a *Auditor) foldAudit(r eventlog.Recorded) {
 	}
 	switch ev := p.(type) {
 	case events.TransactionVerified:
-		a.maxHeight = max(a.maxHeight, ev.Height)
-		if s := a.state(ev.TxID); !s.verified {
-			a.change(s, func() { s.verified, s.recording, s.tx = true, false, blockchain.Transaction{} })
-		}
+		a.foldVerified(ev)
 	case events.TransactionDropped:
-		if s := a.state(ev.TxID); !s.dropped {
-			a.change(s, func() { s.dropped, s.tx = true, blockchain.Transaction{} })
+		if s := a.txs[ev.TxID]; s != nil && !s.dropped {
+			s.dropped, s.dropping = true, false
+			a.count(func(r *Report) { r.Pending--; r.Dropped++ })
 		}
 	}
 	// BlockRejected is the nodes' record; nothing for the auditor.
+}
+
+// foldVerified folds a TransactionVerified: the transaction is included,
+// and its record, if any, is forgotten.
+//
+// Included counts it if it is the first TransactionVerified of the
+// transaction, which the auditor tells without remembering every one:
+// auditors record the transactions block after block, each block
+// complete before the next, so the first event of each transaction comes
+// in the log after those of every lower height. One below the highest
+// height read is a copy; one at that height is a copy if a.atMax holds
+// it.
+func (a *Auditor) foldVerified(ev events.TransactionVerified) {
+	first := false
+	switch {
+	case ev.Height > a.maxHeight:
+		a.maxHeight = ev.Height
+		clear(a.atMax)
+		a.atMax[ev.TxID] = struct{}{}
+		first = true
+	case ev.Height == a.maxHeight:
+		_, seen := a.atMax[ev.TxID]
+		a.atMax[ev.TxID] = struct{}{}
+		first = !seen
+	}
+	s := a.txs[ev.TxID]
+	if s != nil {
+		a.forget(s)
+	}
+	a.count(func(r *Report) {
+		if first {
+			r.Included++
+		}
+		switch {
+		case s == nil:
+		case s.dropped:
+			r.Dropped--
+		default:
+			r.Pending--
+		}
+	})
 }

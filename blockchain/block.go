@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,6 +36,14 @@ type Block struct {
 	hash   Hash
 	txRoot Hash        // TxMerkleRoot(txs), computed once
 	tree   *MerkleTree // the transactions' Merkle tree, for InclusionProof; shared by WithHeader
+	sigs   *sigCheck   // the answer of VerifySignatures, once known; shared by WithHeader
+}
+
+// sigCheck remembers whether a block's signatures verified: they are
+// checked once per block, whoever asks first.
+type sigCheck struct {
+	once sync.Once
+	err  error
 }
 
 // NewBlock builds a block from a header and transactions, copying both. It
@@ -54,19 +63,21 @@ func NewBlock(h Header, txs []Transaction) *Block {
 // normalized and copied, and transactions it may keep.
 func newBlock(h Header, txs []Transaction) *Block {
 	tree := newTxTree(txs)
-	return &Block{header: h, txs: txs, hash: h.Hash(), txRoot: tree.Root(), tree: tree}
+	return &Block{header: h, txs: txs, hash: h.Hash(), txRoot: tree.Root(), tree: tree, sigs: new(sigCheck)}
 }
 
 // NextHeader returns the header of a block that would extend parent with
 // txs at time now: Version, Height, PrevHash (parent.Hash(), which covers
-// the parent's seal), MerkleRoot and Timestamp are filled in; Bits, Nonce
-// and Seal are left for the [Consensus] engine's Prepare and Seal.
+// the parent's seal), MerkleRoot, TxCount and Timestamp are filled in.
+// Beneficiary and StateRoot are left to the caller ([Chain.Propose] fills
+// both), Bits, Nonce and Seal to the [Consensus] engine's Prepare and Seal.
 func NextHeader(parent Header, txs []Transaction, now time.Time) Header {
 	return Header{
 		Version:    HeaderVersion,
 		Height:     parent.Height + 1,
 		PrevHash:   parent.Hash(),
 		MerkleRoot: TxMerkleRoot(txs),
+		TxCount:    uint32(min(len(txs), math.MaxUint32)),
 		Timestamp:  normalizeTime(now),
 	}
 }
@@ -137,7 +148,7 @@ func (b *Block) WithHeader(h Header) *Block {
 	h.Seal = cloneSeal(h.Seal)
 	// Transactions are immutable, so sharing the slice is safe: no Block
 	// method ever writes to it.
-	return &Block{header: h, txs: b.txs, hash: h.Hash(), txRoot: b.txRoot, tree: b.tree}
+	return &Block{header: h, txs: b.txs, hash: h.Hash(), txRoot: b.txRoot, tree: b.tree, sigs: b.sigs}
 }
 
 // String returns a short summary for logs: height, hash prefix, tx count.
@@ -147,13 +158,16 @@ func (b *Block) String() string {
 
 // Validate checks that the block is consistent in itself, without a parent
 // (the "sanity" checks, in btcd's words): a known header version, Bits of
-// at most 256, a timestamp the encoding can carry, at most
-// MaxBlockTransactions transactions, each passing [CheckTransactionSanity],
-// no transaction listed twice, and a MerkleRoot that matches the
-// transactions. It returns the first failure as a [*RuleError].
+// at most 256, a timestamp the encoding can carry, a beneficiary (every
+// block but genesis), at most MaxBlockTransactions transactions, each
+// keeping the transaction sanity rules but the signature, no transaction
+// listed twice, and a MerkleRoot and TxCount that match the transactions.
+// It returns the first failure as a [*RuleError].
 //
-// Whether the block fits the chain (parent, height, time, earlier
-// transactions, proof of work) is [Chain.Apply]'s question.
+// Signatures are checked by [Block.VerifySignatures], which is costlier
+// and remembers its answer; [Chain.Apply] runs both. Whether the block
+// fits the chain (parent, height, time, nonces, balances, state root,
+// proof of work) is Chain.Apply's question.
 func (b *Block) Validate() error {
 	h := b.header
 	if h.Version != HeaderVersion {
@@ -168,12 +182,18 @@ func (b *Block) Validate() error {
 	if ms := h.Timestamp.UnixMilli(); ms < 0 || ms >= maxTimestampMilli {
 		return ruleErr(ErrBadTimestamp, h.Timestamp.Format(time.RFC3339Nano), "between 1970 and 9999")
 	}
+	if h.Height > 0 && h.Beneficiary.IsZero() {
+		return ruleErr(ErrMissingBeneficiary, "the zero address", "the address paid for the block")
+	}
 	if len(b.txs) > MaxBlockTransactions {
 		return ruleErr(ErrTooManyTransactions, len(b.txs), fmt.Sprintf("at most %d", MaxBlockTransactions))
 	}
+	if uint64(h.TxCount) != uint64(len(b.txs)) {
+		return ruleErr(ErrBadTxCount, h.TxCount, len(b.txs))
+	}
 	seen := make(map[uuid.UUID]struct{}, len(b.txs))
 	for i, tx := range b.txs {
-		if err := CheckTransactionSanity(tx); err != nil {
+		if err := checkTransactionForm(tx); err != nil {
 			return fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), err)
 		}
 		if _, dup := seen[tx.ID()]; dup {
@@ -187,13 +207,52 @@ func (b *Block) Validate() error {
 	return nil
 }
 
-// MarshalBinary encodes the block as its 96-byte header, a uint32 count of
+// VerifySignatures checks every transaction's signature ([RuleSignature])
+// and returns the first failure, as "transaction 3 (…): …" wrapping a
+// [*RuleError] with code [ErrBadSignature], or nil.
+//
+// It does the work once per block and remembers the answer, for this
+// block and for every block WithHeader makes from it (they hold the same
+// transactions). So a node may verify the signatures of many blocks in
+// parallel, on all its cores, before it applies them one by one: Apply
+// then finds the answer ready. It is safe for concurrent use.
+func (b *Block) VerifySignatures() error { return b.VerifySignaturesCached(nil) }
+
+// VerifySignaturesCached is [Block.VerifySignatures] through cache (nil:
+// none): a transaction the cache remembers is not verified again, and
+// one verified here is remembered. A node that checked a transaction
+// when it was submitted so checks it once, not once more in its block.
+// The block remembers its answer as VerifySignatures does, whichever of
+// the two computed it.
+func (b *Block) VerifySignaturesCached(cache *SigCache) error {
+	check := b.sigs
+	if check == nil { // the zero Block
+		check = new(sigCheck)
+	}
+	check.once.Do(func() {
+		for i, tx := range b.txs {
+			ok := false
+			if cache != nil {
+				ok = cache.Verify(tx)
+			} else {
+				ok = tx.VerifySignature()
+			}
+			if !ok {
+				check.err = fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), RuleSignature().Check(tx))
+				return
+			}
+		}
+	})
+	return check.err
+}
+
+// MarshalBinary encodes the block as its 152-byte header, a uint32 count of
 // transactions, each transaction's canonical encoding preceded by its
 // uint32 length, and, if the header has a Seal, its uint16 length and the
 // seal (all big-endian). A block without a seal ends after its
 // transactions.
 func (b *Block) MarshalBinary() ([]byte, error) {
-	out := b.header.appendCanonical(make([]byte, 0, HeaderSize+4+len(b.txs)*80))
+	out := b.header.appendCanonical(make([]byte, 0, HeaderSize+4+len(b.txs)*(txMaxLen+4)))
 	out = binary.BigEndian.AppendUint32(out, uint32(len(b.txs)))
 	for _, tx := range b.txs {
 		enc, err := tx.MarshalBinary()
@@ -228,8 +287,8 @@ func (b *Block) UnmarshalBinary(data []byte) error {
 	n := binary.BigEndian.Uint32(data[HeaderSize:])
 	rest := data[HeaderSize+4:]
 	// Never trust a count to size an allocation: each transaction takes at
-	// least 4+txFixedLen bytes, so the data itself bounds it.
-	txs := make([]Transaction, 0, min(uint64(n), uint64(len(rest)/(4+txFixedLen))))
+	// least 4+txMinLen bytes, so the data itself bounds it.
+	txs := make([]Transaction, 0, min(uint64(n), uint64(len(rest)/(4+txMinLen))))
 	for i := range n {
 		if len(rest) < 4 {
 			return malformed("block", "transaction %d of %d: data ends", i, n)

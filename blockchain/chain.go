@@ -5,26 +5,37 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // DefaultMaxDrift is how far ahead of the chain's clock a block's timestamp
 // may be when Config.MaxDrift is zero.
 const DefaultMaxDrift = time.Minute
 
-// Config configures a [Chain]. Only Engine is required.
+// DefaultStateHistory is how many of the newest heights' account states a
+// chain keeps for proofs when Config.StateHistory is zero.
+const DefaultStateHistory = 128
+
+// Config configures a [Chain]. Spec and Engine are required.
 type Config struct {
+	// Spec defines the network: the genesis block ([ChainSpec.Genesis])
+	// and state, the chain ID every transaction must carry, and the block
+	// reward. The engine must be the one the spec names, with its
+	// parameters; the chain cannot check that for an engine it does not
+	// know.
+	Spec ChainSpec
 	// Engine verifies each block's consensus fields and seal. Required.
 	Engine Consensus
-	// Genesis is the first block; nil means [Genesis]. It is trusted, not
-	// verified.
-	Genesis *Block
 	// Window is how many of the newest blocks the chain keeps whole in
-	// memory; 0 keeps them all. Older blocks are dropped, but their headers
-	// and the index of their transactions stay, so Inclusion and HeaderAt
-	// still answer for the whole chain. The original project kept 10.
+	// memory; 0 keeps them all. Older blocks are dropped, but every header
+	// stays, so HeaderAt answers for the whole chain. The original
+	// project kept 10.
 	Window int
+	// StateHistory is how many of the newest heights' account states the
+	// chain keeps, so that [Chain.ProveAccount] can answer for them; 0
+	// means DefaultStateHistory, and at least the tip's is always kept.
+	// The states share what they have in common (see [State]): each
+	// height costs about what its block changed.
+	StateHistory int
 	// Now is the chain's clock, used by the time rules; nil means
 	// time.Now. Tests inject a fixed or stepping clock.
 	Now func() time.Time
@@ -32,39 +43,58 @@ type Config struct {
 	// DefaultMaxDrift.
 	MaxDrift time.Duration
 	// Rules replaces [DefaultRules] when not nil. Block.Validate always
-	// runs first, whatever the rules.
+	// runs first and the state transition always last, whatever the
+	// rules.
 	Rules []Rule
+	// SigCache, if not nil, is consulted by the default rules' signature
+	// check ([RuleSignaturesCached]): a node that shares one between its
+	// pool and its chain verifies each transaction once, when it is
+	// submitted, not again in its block.
+	SigCache *SigCache
 }
 
-// A Chain is the sequence of validated blocks from genesis to the tip. It
-// grows one block at a time through [Chain.Apply], which accepts a block
-// only if it keeps every rule; it never forks and never reorganises,
-// because the event log already totally orders the blocks every node sees
-// (see the project's DESIGN.md).
+// A Chain is the sequence of validated blocks from genesis to the tip,
+// and the account state they lead to. It grows one block at a time
+// through [Chain.Apply], which accepts a block only if it keeps every
+// rule; it never forks and never reorganises, because the event log
+// already totally orders the blocks every node sees (see the project's
+// DESIGN.md).
+//
+// What a chain holds grows with the accounts, the headers and its
+// windows, never with the number of transactions: every header (152
+// bytes and a hash each), the newest Window blocks, the [State] of every
+// account, and the states of the newest StateHistory heights. It keeps
+// no index of the transactions it ever included: the sender's nonce is
+// what refuses a replay.
 //
 // A Chain is safe for concurrent use: one goroutine may Apply while others
 // read.
 type Chain struct {
-	mu     sync.RWMutex
-	s      chainState
-	rules  []Rule
-	now    func() time.Time
-	window int
+	mu        sync.RWMutex
+	s         chainState
+	rules     []Rule
+	engine    Consensus
+	now       func() time.Time
+	window    int
+	stateKeep int
 }
 
 // chainState is the Chain's data without its lock; rules see it, as a
 // ChainView, while Apply holds the lock.
 type chainState struct {
-	headers  []Header // every header, index = height
-	hashes   []Hash   // hashes[i] = headers[i].Hash(), seal included
-	heights  map[Hash]uint64
-	blocks   []*Block // the newest len(blocks) blocks, oldest first
-	included map[uuid.UUID]Inclusion
+	spec    ChainSpec
+	base    uint64   // the height of headers[0]: 0, or the height a resumed chain starts at
+	headers []Header // every header from base on, index = height − base
+	hashes  []Hash   // hashes[i] = headers[i].Hash(), seal included
+	heights map[Hash]uint64
+	blocks  []*Block // the newest len(blocks) blocks, oldest first
+	state   *State   // the accounts after the tip
+	history []*State // the states after the newest len(history) blocks, oldest first; the last is state
 }
 
 var _ ChainView = (*chainState)(nil)
 
-// NewChain returns a chain holding only the genesis block.
+// NewChain returns a chain holding only the genesis block of cfg.Spec.
 func NewChain(cfg Config) (*Chain, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("blockchain: Config.Engine is required")
@@ -72,19 +102,19 @@ func NewChain(cfg Config) (*Chain, error) {
 	if cfg.Window < 0 {
 		return nil, fmt.Errorf("blockchain: Config.Window: have %d, want ≥ 0", cfg.Window)
 	}
-	g := cfg.Genesis
-	if g == nil {
-		g = Genesis()
+	if cfg.StateHistory < 0 {
+		return nil, fmt.Errorf("blockchain: Config.StateHistory: have %d, want ≥ 0", cfg.StateHistory)
 	}
-	if g.Height() != 0 {
-		return nil, fmt.Errorf("blockchain: genesis height: have %d, want 0", g.Height())
+	g, st, err := cfg.Spec.genesis()
+	if err != nil {
+		return nil, fmt.Errorf("blockchain: Config.Spec: %w", err)
 	}
-	if err := g.Validate(); err != nil {
-		return nil, fmt.Errorf("blockchain: genesis: %w", err)
-	}
-	c := &Chain{rules: cfg.Rules, now: cfg.Now, window: cfg.Window}
+	c := &Chain{rules: cfg.Rules, engine: cfg.Engine, now: cfg.Now, window: cfg.Window, stateKeep: cfg.StateHistory}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	if c.stateKeep == 0 {
+		c.stateKeep = DefaultStateHistory
 	}
 	if c.rules == nil {
 		drift := cfg.MaxDrift
@@ -92,19 +122,28 @@ func NewChain(cfg Config) (*Chain, error) {
 			drift = DefaultMaxDrift
 		}
 		c.rules = DefaultRules(cfg.Engine, drift)
+		if cfg.SigCache != nil {
+			for i, r := range c.rules {
+				if r.Name == RuleSignatures().Name {
+					c.rules[i] = RuleSignaturesCached(cfg.SigCache)
+				}
+			}
+		}
 	}
-	c.s.included = make(map[uuid.UUID]Inclusion)
+	c.s.spec = cfg.Spec
 	c.s.heights = make(map[Hash]uint64)
-	c.s.append(g, c.window)
+	c.s.append(g, st, c.window, c.stateKeep)
 	return c, nil
 }
 
 // Apply checks b and, if it keeps every rule, makes it the new tip. First
 // [Block.Validate] checks the block in itself, then each rule of the
-// chain's Config.Rules (by default [DefaultRules]) runs in order; the first
-// failure stops it. The error wraps a [*RuleError], so
+// chain's Config.Rules (by default [DefaultRules]) runs in order, and
+// last the state transition ([Chain.Propose] says what it is) must hold
+// and lead to the header's StateRoot. The first failure stops it. The
+// error wraps a [*RuleError], so
 //
-//	errors.Is(err, blockchain.ErrPrevHashMismatch)
+//	errors.Is(err, blockchain.ErrInsufficientFunds)
 //
 // tells which rule failed. A rejected block changes nothing.
 func (c *Chain) Apply(b *Block) error {
@@ -122,15 +161,21 @@ func (c *Chain) Apply(b *Block) error {
 			return fmt.Errorf("apply %s: rule %s: %w", b, r.Name, err)
 		}
 	}
-	c.s.append(b, c.window)
+	next, err := c.s.transition(b)
+	if err != nil {
+		return fmt.Errorf("apply %s: %w", b, err)
+	}
+	c.s.append(b, next, c.window, c.stateKeep)
 	return nil
 }
 
 // Trust makes b the new tip after checking only that it links to the tip
-// at the next height: none of the rules, not even Block.Validate. It is
-// for restoring a chain from blocks that were checked when they were
-// first applied (a node's fast restore); a block that was never checked
-// must go through Apply. The error is a *RuleError as Apply's.
+// at the next height and that its state transition holds, StateRoot
+// included: none of the rules, not Block.Validate, not the signatures,
+// not the consensus seal. It is for restoring a chain from blocks that
+// were checked when they were first applied (a node's fast restore); a
+// block that was never checked must go through Apply. The error wraps a
+// *RuleError as Apply's.
 func (c *Chain) Trust(b *Block) error {
 	if b == nil {
 		return errors.New("trust: nil block")
@@ -142,40 +187,192 @@ func (c *Chain) Trust(b *Block) error {
 			return fmt.Errorf("trust %s: rule %s: %w", b, r.Name, err)
 		}
 	}
-	c.s.append(b, c.window)
+	next, err := c.s.transition(b)
+	if err != nil {
+		return fmt.Errorf("trust %s: %w", b, err)
+	}
+	c.s.append(b, next, c.window, c.stateKeep)
 	return nil
 }
 
-// append adds b as the new tip, trimming the window of whole blocks.
-func (s *chainState) append(b *Block, window int) {
+// transition runs b's transactions on the tip's state, in order, pays
+// the beneficiary, and checks the result against b's StateRoot. It
+// returns the state after b; the tip's state is not changed.
+func (s *chainState) transition(b *Block) (*State, error) {
+	batch := s.state.Batch()
+	if err := pay(batch, b.txs, b.header.Beneficiary, s.spec.BlockReward); err != nil {
+		return nil, err
+	}
+	next := batch.Apply()
+	if root := next.Root(); root != b.header.StateRoot {
+		return nil, fmt.Errorf("state transition: %w", ruleErr(ErrBadStateRoot, b.header.StateRoot, root))
+	}
+	return next, nil
+}
+
+// pay runs txs on batch, in order, and credits beneficiary the reward
+// plus their fees.
+func pay(batch *StateBatch, txs []Transaction, beneficiary Address, reward int64) error {
+	fees := int64(0)
+	for i, tx := range txs {
+		if err := batch.Transfer(tx.f.From, tx.f.To, tx.f.Amount, tx.f.Fee, tx.f.Nonce); err != nil {
+			return fmt.Errorf("state transition: transaction %d (%s): %w", i, tx.ID(), err)
+		}
+		fees += tx.f.Fee // the fees were in balances a moment ago: their sum fits
+	}
+	earned, ok := add(reward, fees)
+	if !ok {
+		return fmt.Errorf("state transition: reward: %w", overflow("reward + fees", reward, fees))
+	}
+	if err := batch.Credit(beneficiary, earned); err != nil {
+		return fmt.Errorf("state transition: reward: %w", err)
+	}
+	return nil
+}
+
+// A Rejected transaction is one [Chain.Propose] left out of a block,
+// with the rule it broke.
+type Rejected struct {
+	Tx  Transaction
+	Err error // wraps a *RuleError: ErrBadNonce, ErrInsufficientFunds, ErrWrongChain, …
+}
+
+// Propose builds the block a miner would seal next: on top of the tip,
+// dated now, paying beneficiary, with those of txs that apply, in their
+// order. It runs the state transition as Apply will, transaction by
+// transaction: one that breaks a rule against the state so far — a
+// wrong chain ID, a bad signature, a nonce that is not its sender's
+// next, funds that do not cover it — is left out and returned in
+// rejected, and the others go on without it. A transaction listed twice
+// is taken once, and its second listing is neither kept nor reported.
+// The header's StateRoot is
+// the root after the block, and the engine's Prepare has set its
+// consensus fields; what is left is the engine's Seal.
+//
+// The state transition is what every node runs on every block: each
+// transaction, in order, moves its amount from sender to receiver,
+// takes its fee from the sender and bumps the sender's nonce
+// ([StateBatch.Transfer]); then the beneficiary is credited the spec's
+// BlockReward plus the block's fees ([StateBatch.Credit]). So the supply
+// grows by exactly the block reward per block, and the header, which
+// commits to the beneficiary and to the state root, says who was paid.
+//
+// The error is for what no transaction can cause: a zero beneficiary, a
+// failing Prepare, a reward that would overflow the supply.
+func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (b *Block, rejected []Rejected, err error) {
+	if beneficiary.IsZero() {
+		return nil, nil, ruleErr(ErrMissingBeneficiary, "the zero address", "the address paid for the block")
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	tip := c.s.Tip()
+	batch := c.s.state.Batch()
+	kept := make([]Transaction, 0, min(len(txs), MaxBlockTransactions))
+	seen := make(map[Hash]struct{}, len(txs))
+	for _, tx := range txs {
+		if len(kept) == MaxBlockTransactions {
+			break
+		}
+		if _, dup := seen[tx.hash]; dup {
+			continue
+		}
+		if err := c.s.admit(tx); err != nil {
+			rejected = append(rejected, Rejected{tx, err})
+			continue
+		}
+		if err := batch.Transfer(tx.f.From, tx.f.To, tx.f.Amount, tx.f.Fee, tx.f.Nonce); err != nil {
+			rejected = append(rejected, Rejected{tx, err})
+			continue
+		}
+		seen[tx.hash] = struct{}{}
+		kept = append(kept, tx)
+	}
+	fees := int64(0)
+	for _, tx := range kept {
+		fees += tx.f.Fee
+	}
+	earned, ok := add(c.s.spec.BlockReward, fees)
+	if !ok {
+		return nil, rejected, overflow("reward + fees", c.s.spec.BlockReward, fees)
+	}
+	if err := batch.Credit(beneficiary, earned); err != nil {
+		return nil, rejected, err
+	}
+	h := NextHeader(tip, kept, now)
+	h.Beneficiary = beneficiary
+	h.StateRoot = batch.Root()
+	if h.Timestamp.Before(tip.Timestamp) {
+		h.Timestamp = tip.Timestamp // a clock behind the tip's would break time-not-before-parent
+	}
+	if err := c.engine.Prepare(&c.s, &h); err != nil {
+		return nil, rejected, fmt.Errorf("propose: prepare: %w", err)
+	}
+	return NewBlock(h, kept), rejected, nil
+}
+
+// admit checks what a transaction must satisfy in itself and of this
+// chain, before the state: sanity, signature included, and chain ID.
+func (s *chainState) admit(tx Transaction) error {
+	if err := CheckTransactionSanity(tx); err != nil {
+		return err
+	}
+	if tx.f.ChainID != s.spec.ChainID {
+		return ruleErr(ErrWrongChain, fmt.Sprintf("%q", tx.f.ChainID), fmt.Sprintf("%q", s.spec.ChainID))
+	}
+	return nil
+}
+
+// CheckTransaction reports whether tx could go into the next block on its
+// own: it keeps the sanity rules (signature included), names this chain,
+// carries its sender's next nonce, and the sender can pay amount + fee.
+// A pool checks more (the sender's other pending transactions); this is
+// the chain's part. The error is a [*RuleError].
+func (c *Chain) CheckTransaction(tx Transaction) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if err := c.s.admit(tx); err != nil {
+		return err
+	}
+	return c.s.state.Batch().Transfer(tx.f.From, tx.f.To, tx.f.Amount, tx.f.Fee, tx.f.Nonce)
+}
+
+// append adds b as the new tip, with st the state after it, trimming the
+// windows of whole blocks and of states.
+func (s *chainState) append(b *Block, st *State, window, stateKeep int) {
 	s.headers = append(s.headers, b.Header())
 	s.hashes = append(s.hashes, b.Hash())
 	s.heights[b.Hash()] = b.Height()
-	for _, tx := range b.txs {
-		s.included[tx.ID()] = Inclusion{BlockHash: b.Hash(), Height: b.Height()}
+	s.blocks = trim(append(s.blocks, b), window)
+	s.state = st
+	s.history = trim(append(s.history, st), stateKeep)
+}
+
+// trim keeps the newest keep elements of xs (all if keep is 0), copying
+// down rather than reslicing so that dropped elements can be freed.
+func trim[T any](xs []*T, keep int) []*T {
+	if keep <= 0 || len(xs) <= keep {
+		return xs
 	}
-	s.blocks = append(s.blocks, b)
-	if window > 0 && len(s.blocks) > window {
-		// Copy down rather than reslice, so dropped blocks can be freed.
-		n := copy(s.blocks, s.blocks[len(s.blocks)-window:])
-		clear(s.blocks[n:])
-		s.blocks = s.blocks[:n]
-	}
+	n := copy(xs, xs[len(xs)-keep:])
+	clear(xs[n:])
+	return xs[:n]
 }
 
 func (s *chainState) Tip() Header { return s.headers[len(s.headers)-1] }
 
+// height returns the tip's height.
+func (s *chainState) height() uint64 { return s.base + uint64(len(s.headers)) - 1 }
+
 func (s *chainState) HeaderAt(height uint64) (Header, bool) {
-	if height >= uint64(len(s.headers)) {
+	if height < s.base || height-s.base >= uint64(len(s.headers)) {
 		return Header{}, false
 	}
-	return s.headers[height], true
+	return s.headers[height-s.base], true
 }
 
-func (s *chainState) Inclusion(id uuid.UUID) (Inclusion, bool) {
-	in, ok := s.included[id]
-	return in, ok
-}
+func (s *chainState) Spec() ChainSpec { return s.spec }
+
+func (s *chainState) Account(a Address) Account { return s.state.Account(a) }
 
 func (s *chainState) blockAt(height uint64) (*Block, bool) {
 	oldest := s.blocks[0].Height()
@@ -184,6 +381,20 @@ func (s *chainState) blockAt(height uint64) (*Block, bool) {
 	}
 	return s.blocks[height-oldest], true
 }
+
+// stateAt returns the state after the block at height, if the chain still
+// keeps it.
+func (s *chainState) stateAt(height uint64) (*State, bool) {
+	tip := s.height()
+	back := tip - height
+	if height > tip || back >= uint64(len(s.history)) {
+		return nil, false
+	}
+	return s.history[uint64(len(s.history)-1)-back], true
+}
+
+// Spec returns the chain spec the chain was made with.
+func (c *Chain) Spec() ChainSpec { return c.s.spec } // never changes: no lock
 
 // Tip returns the header of the newest block.
 func (c *Chain) Tip() Header {
@@ -211,24 +422,26 @@ func (c *Chain) TipBlock() *Block {
 func (c *Chain) Height() uint64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return uint64(len(c.s.headers) - 1)
+	return c.s.height()
 }
 
-// HeaderAt returns the header at height, for any height up to the tip.
+// HeaderAt returns the header at height, for any height up to the tip
+// (from Base on, for a resumed chain).
 func (c *Chain) HeaderAt(height uint64) (Header, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.s.HeaderAt(height)
 }
 
-// HashAt returns the hash of the block at height, for any height up to the tip.
+// HashAt returns the hash of the block at height, for any height up to
+// the tip (from Base on, for a resumed chain).
 func (c *Chain) HashAt(height uint64) (Hash, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if height >= uint64(len(c.s.hashes)) {
+	if height < c.s.base || height-c.s.base >= uint64(len(c.s.hashes)) {
 		return Hash{}, false
 	}
-	return c.s.hashes[height], true
+	return c.s.hashes[height-c.s.base], true
 }
 
 // HeightOf returns the height of the block with this hash, if it is in
@@ -248,19 +461,29 @@ func (c *Chain) BlockAt(height uint64) (*Block, bool) {
 	return c.s.blockAt(height)
 }
 
-// Inclusion reports whether the transaction with this ID is in the chain,
-// and in which block. It answers for the whole chain, Window or not.
-func (c *Chain) Inclusion(id uuid.UUID) (Inclusion, bool) {
+// Account returns what the chain knows of an address after the tip: its
+// balance and nonce, the zero Account if it never held anything.
+func (c *Chain) Account(a Address) Account {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.s.Inclusion(id)
+	return c.s.Account(a)
 }
 
-// Includes reports whether the transaction with this ID is in the chain.
-// A pool uses it to refuse transactions that are already mined.
-func (c *Chain) Includes(id uuid.UUID) bool {
-	_, ok := c.Inclusion(id)
-	return ok
+// State returns the account state after the tip. A State never changes
+// once made (a block makes a new one), so the caller may read it at
+// leisure while the chain goes on.
+func (c *Chain) State() *State {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.s.state
+}
+
+// StateAt returns the account state after the block at height, if the
+// chain still keeps it: the newest Config.StateHistory heights.
+func (c *Chain) StateAt(height uint64) (*State, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.s.stateAt(height)
 }
 
 var _ ChainView = (*Chain)(nil)

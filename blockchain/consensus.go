@@ -1,9 +1,6 @@
 package blockchain
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // A Consensus engine decides what makes a block acceptable beyond the
 // chain's own rules, and how to produce such a block. Proof of work
@@ -100,17 +97,3 @@ func (l HeaderList) HeaderAt(height uint64) (Header, bool) {
 	}
 	return l[height-l[0].Height], true
 }
-
-// genesisTime is the genesis block's timestamp.
-var genesisTime = time.Date(2020, time.January, 1, 0, 0, 0, 0, time.UTC)
-
-// genesis is built once: a Block is immutable, so every caller can share it.
-var genesis = NewBlock(Header{Version: HeaderVersion, MerkleRoot: TxMerkleRoot(nil), Timestamp: genesisTime}, nil)
-
-// Genesis returns the genesis block, the same on every machine and every
-// run: version 1, height 0, no parent (zero PrevHash), no transactions
-// (so its MerkleRoot is the root of an empty tree, SHA-256 of nothing:
-// e3b0c442…b855), timestamp 2020-01-01T00:00:00Z, Bits 0, Nonce 0. It is
-// the root every [Chain] starts from and is trusted, not verified: no
-// engine seals it.
-func Genesis() *Block { return genesis }

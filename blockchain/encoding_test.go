@@ -1,7 +1,9 @@
 package blockchain_test
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"strings"
@@ -13,98 +15,141 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 )
 
-// The golden values below were computed outside Go (Python's hashlib and
-// struct, following the layouts in the doc comments), so they check the
-// encoding against its documentation, not against itself.
+// The golden values below were computed outside Go by
+// testdata/golden_seal.py (Python's hashlib and struct, following the
+// layouts in the doc comments), so they check the encoding against its
+// documentation, not against itself.
 var (
-	goldenTime   = time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC)
-	goldenTx     = blockchain.NewTransaction(uuid.MustParse("00112233-4455-6677-8899-aabbccddeeff"), "alice", "bob", 125, goldenTime)
-	goldenTxEnc  = "01" + "00112233445566778899aabbccddeeff" + "000000000000007d" + "0000019b7ca98f2e" + "00000005" + "616c696365" + "00000003" + "626f62"
-	goldenTxHash = "81815e40bde21337722f49fa34f91a62641db7d5f6c8990c4ec815378b050695"
+	goldenTime = time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC)
 
-	goldenHeader = blockchain.Header{
-		Version:    1,
-		Height:     7,
-		PrevHash:   blockchain.Hash{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31},
-		MerkleRoot: goldenTx.Hash(), // any 32 bytes: not the Merkle root of goldenTx
-		Timestamp:  goldenTime,
-		Bits:       12,
-		Nonce:      0x0102030405060708,
-	}
+	// goldenHeaderEnc is goldenHeader's 152 bytes, field by field.
 	goldenHeaderEnc = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" + // PrevHash
-		goldenTxHash + // MerkleRoot
-		"00000001" + "0000000000000007" + "0000019b7ca98f2e" + "0000000c" + "0102030405060708"
-	goldenHeaderHash = "38e6973031437691d4ab728af4b5d2f0ed9ce1d22e4b1c2705fa923f72d75cdb"
+		"c03a99e10da040f623ec0bfd7b6628e334d522f127a19183d1e944837f88e19e" + // MerkleRoot: the root of tx_vectors.json's transactions
+		"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f" + // StateRoot
+		"74b25808772b36251791ebb177f8fe85c49c2aaf" + // Beneficiary: the address of seed SHA-256("alice")
+		"00000004" + "00000002" + "0000000c" + // TxCount, Version, Bits
+		"0000000000000007" + "0000019b7ca98f2e" + "0102030405060708" // Height, Timestamp, Nonce
+	goldenHeaderHash = "79bb7623fed925e84dfb68ed2f77b57c0d86fae72b357e94191673c17808dbea"
 
-	// From blockchain/testdata/golden_seal.py: genesis holds no
-	// transactions, so its MerkleRoot is the RFC 6962 root of none,
-	// SHA-256 of nothing.
-	goldenGenesis     = "088a9224074fb08aabc4b3689276488783f3df0e63913229035cb45e06df730c"
-	goldenGenesisRoot = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-	// A second transaction, and the Merkle roots of goldenTx alone and of
-	// both, from blockchain/testdata/golden_seal.py: SHA-256(0x00 ‖
-	// encoding) for one leaf, SHA-256(0x01 ‖ left ‖ right) for two.
-	goldenZoeTx     = blockchain.NewTransaction(uuid.MustParse("f47ac10b-58cc-4372-a567-0e02b2c3d479"), "Zoë", "渡辺", 1, goldenTime)
-	goldenTxRoot    = "544d5617db8b5b9c5788bb160f5e788dcbb9040db6def66ea1b9483e92837dc8"
-	goldenTwoTxRoot = "0eaa46e855aed7bc82da7f70798195a5a016d7f1a4d10cbb1bded57c1aee6baa"
-
-	// goldenHeader with a seal, from blockchain/testdata/golden_seal.py
-	// (Python's hashlib): the seal hash is goldenHeaderHash, the block
-	// hash is SHA-256 of the 96 bytes followed by the seal.
+	// goldenHeader with a seal: the seal hash is goldenHeaderHash, the
+	// block hash is SHA-256 of the 152 bytes followed by the seal.
 	goldenSeal             = []byte{7, 1, 2, 3}
-	goldenSealedHeaderHash = "04bc462988eec03be627a5acf1ecccef872be1925eb1333ca6283cb7c706689b"
+	goldenSealedHeaderHash = "2e3202156c5f74fc924311fa33ecd5e501ec46a8361da339ff90c16215999ada"
+
+	// The root of no transactions, SHA-256 of nothing: every genesis
+	// block's MerkleRoot.
+	goldenEmptyRoot = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 )
 
-func TestTransactionGolden(t *testing.T) {
-	enc, err := goldenTx.MarshalBinary()
-	require.NoError(t, err)
-	assert.Equal(t, goldenTxEnc, hex.EncodeToString(enc), "encoding")
-	assert.Equal(t, goldenTxHash, goldenTx.Hash().String(), "hash")
-	assert.Equal(t, blockchain.Hash(sha256.Sum256(enc)), goldenTx.Hash(), "hash is SHA-256 of the encoding")
+// goldenHeader is the header of the golden vectors; its MerkleRoot is
+// the root of goldenTxs, as in a block that holds them.
+func goldenHeader() blockchain.Header {
+	return blockchain.Header{
+		Version:     2,
+		Height:      7,
+		PrevHash:    blockchain.Hash{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31},
+		MerkleRoot:  mustParseHash("c03a99e10da040f623ec0bfd7b6628e334d522f127a19183d1e944837f88e19e"),
+		TxCount:     4,
+		StateRoot:   blockchain.Hash{32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63},
+		Beneficiary: specAddrAlice,
+		Timestamp:   goldenTime,
+		Bits:        12,
+		Nonce:       0x0102030405060708,
+	}
+}
 
-	var back blockchain.Transaction
-	require.NoError(t, back.UnmarshalBinary(enc))
-	assert.Equal(t, goldenTx, back, "decode gives the same fields")
+// goldenBlock is goldenHeader over goldenTxs: a block valid in itself.
+func goldenBlock(tb testing.TB) *blockchain.Block {
+	tb.Helper()
+	return blockchain.NewBlock(goldenHeader(), goldenTxs(tb))
+}
+
+func mustParseHash(s string) blockchain.Hash {
+	h, err := blockchain.ParseHash(s)
+	if err != nil {
+		panic(err)
+	}
+	return h
 }
 
 func TestHeaderGolden(t *testing.T) {
-	enc, err := goldenHeader.MarshalBinary()
+	h := goldenHeader()
+	enc, err := h.MarshalBinary()
 	require.NoError(t, err)
 	require.Len(t, enc, blockchain.HeaderSize)
 	assert.Equal(t, goldenHeaderEnc, hex.EncodeToString(enc), "encoding")
-	assert.Equal(t, goldenHeaderHash, goldenHeader.Hash().String(), "hash")
-	assert.Equal(t, goldenHeaderHash, goldenHeader.SealHash().String(), "without a seal, the seal hash is the hash")
+	appended, err := h.AppendBinary([]byte{9})
+	require.NoError(t, err)
+	assert.Equal(t, append([]byte{9}, enc...), appended, "AppendBinary appends the same bytes")
+	assert.Equal(t, goldenHeaderHash, h.Hash().String(), "hash")
+	assert.Equal(t, goldenHeaderHash, h.SealHash().String(), "without a seal, the seal hash is the hash")
 	assert.Equal(t, "0102030405060708", hex.EncodeToString(enc[blockchain.HeaderNonceOffset:]), "the nonce is the last 8 bytes")
-	assert.GreaterOrEqual(t, blockchain.HeaderNonceOffset, blockchain.HeaderPrefixLen, "the nonce lies after the first 64-byte block")
+	assert.Equal(t, blockchain.HeaderSize-8, blockchain.HeaderNonceOffset)
+	assert.Equal(t, 128, blockchain.HeaderPrefixLen, "two 64-byte SHA-256 blocks")
+	assert.Equal(t, "0000000000000007", hex.EncodeToString(enc[blockchain.HeaderPrefixLen:blockchain.HeaderPrefixLen+8]),
+		"after the prefix: Height, Timestamp and Nonce, what changes between blocks and tries")
+	assert.Equal(t, goldenHeaderEnc[:2*blockchain.HeaderPrefixLen], hex.EncodeToString(enc[:blockchain.HeaderPrefixLen]))
 
 	var back blockchain.Header
 	require.NoError(t, back.UnmarshalBinary(enc))
-	assert.Equal(t, goldenHeader, back)
-	assert.Equal(t, goldenHeader.Hash(), back.Hash())
+	assert.Equal(t, h, back)
+	assert.Equal(t, h.Hash(), back.Hash())
+	assert.NoError(t, goldenBlock(t).Validate(), "the golden header fits its transactions")
+}
+
+// TestHeaderFieldsAreHashed: every field of the 152 bytes changes both
+// hashes; the seal changes the block hash only.
+func TestHeaderFieldsAreHashed(t *testing.T) {
+	base := goldenHeader()
+	for name, edit := range map[string]func(h *blockchain.Header){
+		"version":     func(h *blockchain.Header) { h.Version++ },
+		"height":      func(h *blockchain.Header) { h.Height++ },
+		"prev hash":   func(h *blockchain.Header) { h.PrevHash[31] ^= 1 },
+		"merkle root": func(h *blockchain.Header) { h.MerkleRoot[0] ^= 1 },
+		"tx count":    func(h *blockchain.Header) { h.TxCount++ },
+		"state root":  func(h *blockchain.Header) { h.StateRoot[15] ^= 1 },
+		"beneficiary": func(h *blockchain.Header) { h.Beneficiary[19] ^= 1 },
+		"timestamp":   func(h *blockchain.Header) { h.Timestamp = h.Timestamp.Add(time.Millisecond) },
+		"bits":        func(h *blockchain.Header) { h.Bits++ },
+		"nonce":       func(h *blockchain.Header) { h.Nonce++ },
+	} {
+		h := base
+		edit(&h)
+		assert.NotEqual(t, base.SealHash(), h.SealHash(), name)
+		assert.NotEqual(t, base.Hash(), h.Hash(), name)
+	}
+	h := base
+	h.Timestamp = h.Timestamp.Add(time.Microsecond)
+	assert.Equal(t, base.Hash(), h.Hash(), "below the millisecond is not encoded")
+	h = base
+	h.Seal = []byte{1}
+	assert.Equal(t, base.SealHash(), h.SealHash(), "the seal is outside the seal hash")
+	assert.NotEqual(t, base.Hash(), h.Hash(), "and inside the block hash")
 }
 
 // TestHeaderHashes checks the two hashes of a header against
-// blockchain/testdata/golden_seal.py: the seal hash covers the 96-byte
-// encoding only, the block hash covers the encoding and then the seal.
+// testdata/golden_seal.py: the seal hash covers the 152-byte encoding
+// only, the block hash covers the encoding and then the seal.
 func TestHeaderHashes(t *testing.T) {
-	sealed := goldenHeader
+	plain := goldenHeader()
+	sealed := goldenHeader()
 	sealed.Seal = goldenSeal
 	tests := []struct {
 		name           string
 		h              blockchain.Header
 		sealHash, hash string
 	}{
-		{"no seal: the two hashes are one", goldenHeader, goldenHeaderHash, goldenHeaderHash},
+		{"no seal: the two hashes are one", plain, goldenHeaderHash, goldenHeaderHash},
 		{"a seal: the block hash covers it", sealed, goldenHeaderHash, goldenSealedHeaderHash},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			enc, err := tc.h.MarshalBinary()
 			require.NoError(t, err)
-			assert.Equal(t, goldenHeaderEnc, hex.EncodeToString(enc), "the 96 bytes leave the seal out")
+			assert.Equal(t, goldenHeaderEnc, hex.EncodeToString(enc), "the 152 bytes leave the seal out")
 			assert.Equal(t, tc.sealHash, tc.h.SealHash().String(), "seal hash")
 			assert.Equal(t, tc.hash, tc.h.Hash().String(), "hash")
 			assert.Equal(t, blockchain.Hash(sha256.Sum256(enc)), tc.h.SealHash(), "seal hash is SHA-256 of the encoding")
@@ -117,121 +162,149 @@ func TestHeaderHashes(t *testing.T) {
 	}
 
 	// Hash and SealHash allocate nothing, with a seal of up to MaxSealLen.
-	long := goldenHeader
+	long := goldenHeader()
 	long.Seal = make([]byte, blockchain.MaxSealLen)
 	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = long.Hash() }), "Hash with a seal of MaxSealLen bytes")
 	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = long.SealHash() }), "SealHash")
 }
 
-func TestGenesisIsFixed(t *testing.T) {
-	g := blockchain.Genesis()
-	assert.Equal(t, goldenGenesis, g.Hash().String())
-	assert.Equal(t, goldenGenesisRoot, g.Header().MerkleRoot.String(), "the root of no transactions")
-	assert.Equal(t, goldenGenesisRoot, g.TxRoot().String())
-	assert.Equal(t, g.Hash(), g.SealHash(), "genesis has no seal")
-	assert.Same(t, g, blockchain.Genesis(), "one shared immutable genesis")
-	assert.Equal(t, uint64(0), g.Height())
-	assert.True(t, g.PrevHash().IsZero())
-	assert.NoError(t, g.Validate())
+// The genesis blocks of three specs, from testdata/golden_seal.py: the
+// spec hash (golden_spec.py), the state root of the allocations in the
+// sparse Merkle tree, and the 152-byte header of version 2 at height 0.
+var goldenGenesis = []struct {
+	name      string
+	spec      func() blockchain.ChainSpec
+	stateRoot string
+	hash      string
+}{
+	{"golden_spec.py pow", specGoldenPoW,
+		"653435857189e10f77c2e92363b2b31812909d44dc21809498d46b7eaa8541eb",
+		"b7b8943f531e48fec13b4dcc6023ddcd51e3727ba1024a97d30a2919af6587a4"},
+	{"golden_spec.py poa", specGoldenPoA,
+		"eefcaf660bb1b68ea6b8b78e4543201f7c024be3dcdc6c6e9aacd38504dccc71",
+		"f9699d5af24b908e63edbccf0f0de31860a85ec27bf29955207e50d57872277a"},
+	{"consensustest", consensustest.Spec,
+		"55ff0456df09b5727c9556efb42e54290f11b98d2059c9562d25a1ec3dff3655",
+		"df95463d0557bb384c5222a714f8f9c05f1e528fc509c0e1fd1e76e632ce2bbf"},
+}
+
+func TestGenesisGolden(t *testing.T) {
+	for _, g := range goldenGenesis {
+		t.Run(g.name, func(t *testing.T) {
+			spec := g.spec()
+			b, err := spec.Genesis()
+			require.NoError(t, err)
+			assert.Equal(t, g.hash, b.Hash().String(), "hash")
+			h := b.Header()
+			assert.Equal(t, g.stateRoot, h.StateRoot.String(), "state root")
+			st, err := blockchain.NewState(spec.Alloc)
+			require.NoError(t, err)
+			assert.Equal(t, g.stateRoot, st.Root().String(), "the state root is NewState's")
+			assert.Equal(t, blockchain.Header{
+				Version:    blockchain.HeaderVersion,
+				PrevHash:   spec.Hash(),
+				MerkleRoot: mustParseHash(goldenEmptyRoot),
+				StateRoot:  h.StateRoot,
+				Timestamp:  blockchain.GenesisTime,
+			}, h, "height, TxCount, Beneficiary, Bits, Nonce and Seal are zero")
+			assert.Equal(t, goldenEmptyRoot, b.TxRoot().String(), "the root of no transactions")
+			assert.Equal(t, b.Hash(), b.SealHash(), "genesis has no seal")
+			assert.Zero(t, b.Len())
+			assert.NoError(t, b.Validate(), "genesis keeps the block sanity rules")
+
+			again, err := spec.Genesis()
+			require.NoError(t, err)
+			assert.Equal(t, b.Hash(), again.Hash(), "the same on every call")
+
+			other := g.spec()
+			other.BlockReward++
+			og, err := other.Genesis()
+			require.NoError(t, err)
+			assert.NotEqual(t, b.Hash(), og.Hash(), "another spec, another genesis, even with the same allocations")
+			assert.Equal(t, b.Header().StateRoot, og.Header().StateRoot)
+		})
+	}
+	assert.Equal(t, goldenGenesis[2].hash, consensustest.Genesis().Hash().String(), "consensustest.Genesis")
+	assert.Equal(t, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), blockchain.GenesisTime)
+
+	_, err := blockchain.ChainSpec{}.Genesis()
+	var se *blockchain.SpecError
+	assert.ErrorAs(t, err, &se, "an invalid spec has no genesis")
+	assert.Equal(t, blockchain.Hash{}, new(blockchain.State).Root(), "the empty state's root is 32 zero bytes")
 }
 
 func TestTimestampsKeepMilliseconds(t *testing.T) {
 	local := time.FixedZone("UTC+2", 2*60*60)
-	in := time.Date(2026, 1, 2, 5, 4, 5, 678_999_999, local) // 03:04:05.678999999Z
-	tx := blockchain.NewTransaction(goldenTx.ID(), "alice", "bob", 125, in)
-	assert.Equal(t, goldenTime, tx.Timestamp(), "UTC, truncated to the millisecond")
-	assert.Equal(t, goldenTx.Hash(), tx.Hash())
+	h := goldenHeader()
+	h.Timestamp = time.Date(2026, 1, 2, 5, 4, 5, 678_999_999, local) // 03:04:05.678999999Z
+	b := blockchain.NewBlock(h, nil)
+	assert.Equal(t, goldenTime, b.Header().Timestamp, "UTC, truncated to the millisecond")
+	assert.Equal(t, goldenHeader().Hash(), b.Hash())
+	next := blockchain.NextHeader(goldenHeader(), nil, h.Timestamp)
+	assert.Equal(t, goldenTime, next.Timestamp, "NextHeader too")
 }
 
-func TestTransactionJSON(t *testing.T) {
-	data, err := json.Marshal(goldenTx)
+func TestBlockDecodeRejects(t *testing.T) {
+	block := goldenBlock(t)
+	blockBin, err := block.MarshalBinary()
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"id":"00112233-4455-6677-8899-aabbccddeeff","from":"alice","to":"bob","amount":125,
-		"timestamp":"2026-01-02T03:04:05.678Z","hash":"`+goldenTxHash+`"}`, string(data))
-
-	var back blockchain.Transaction
-	require.NoError(t, json.Unmarshal(data, &back))
-	assert.Equal(t, goldenTx, back)
-
-	withoutHash := `{"id":"00112233-4455-6677-8899-aabbccddeeff","from":"alice","to":"bob","amount":125,"timestamp":"2026-01-02T03:04:05.678Z"}`
-	require.NoError(t, json.Unmarshal([]byte(withoutHash), &back))
-	assert.Equal(t, goldenTx, back, "the hash is optional: it is computed")
-}
-
-func TestDecodeRejects(t *testing.T) {
-	txJSON := func(edit func(string) string) string {
-		data, _ := json.Marshal(goldenTx)
-		return edit(string(data))
-	}
-	txBin, _ := goldenTx.MarshalBinary()
-	block := blockchain.NewBlock(goldenHeader, []blockchain.Transaction{goldenTx})
-	blockBin, _ := block.MarshalBinary()
-	blockJSON, _ := json.Marshal(block)
+	blockJSON, err := json.Marshal(block)
+	require.NoError(t, err)
 	forgedBlockHash := strings.Replace(string(blockJSON), `"hash":"`+block.Hash().String(), `"hash":"`+strings.Repeat("0", 64), 1)
+	require.NotEqual(t, string(blockJSON), forgedBlockHash, "precondition")
+	firstTx := block.Transaction(0)
+	forgedTxHash := strings.Replace(string(blockJSON), `"hash":"`+firstTx.Hash().String(), `"hash":"`+strings.Repeat("1", 64), 1)
+	require.NotEqual(t, string(blockJSON), forgedTxHash, "precondition")
+	forgedTxID := strings.Replace(string(blockJSON), `"id":"`+firstTx.ID().String(), `"id":"`+uuid.Nil.String(), 1)
+	require.NotEqual(t, string(blockJSON), forgedTxID, "precondition")
+	edit := func(edit func(b []byte)) []byte {
+		b := bytes.Clone(blockBin)
+		edit(b)
+		return b
+	}
 
 	for _, tc := range []struct {
 		name   string
 		decode func() error
 		want   error
 	}{
-		{"tx json: forged hash", func() error {
-			return json.Unmarshal([]byte(txJSON(func(s string) string { return strings.Replace(s, `"amount":125`, `"amount":126`, 1) })), new(blockchain.Transaction))
-		}, blockchain.ErrBadHash},
-		{"tx json: unknown field", func() error {
-			return json.Unmarshal([]byte(txJSON(func(s string) string { return strings.Replace(s, `{`, `{"fee":1,`, 1) })), new(blockchain.Transaction))
-		}, blockchain.ErrMalformed},
-		{"tx json: trailing data", func() error {
-			return new(blockchain.Transaction).UnmarshalJSON([]byte(txJSON(func(s string) string { return s + ` {}` })))
-		}, blockchain.ErrMalformed},
-		{"tx json: trailing non-JSON space", func() error {
-			return new(blockchain.Transaction).UnmarshalJSON([]byte(txJSON(func(s string) string { return s + "\u00a0" })))
-		}, blockchain.ErrMalformed},
-		{"tx json: float amount", func() error {
-			return json.Unmarshal([]byte(txJSON(func(s string) string { return strings.Replace(s, `125`, `1.5`, 1) })), new(blockchain.Transaction))
-		}, blockchain.ErrMalformed},
-		{"tx json: bad id", func() error {
-			return json.Unmarshal([]byte(txJSON(func(s string) string { return strings.Replace(s, `00112233-`, `zz112233-`, 1) })), new(blockchain.Transaction))
-		}, blockchain.ErrMalformed},
-		{"tx binary: empty", func() error { return new(blockchain.Transaction).UnmarshalBinary(nil) }, blockchain.ErrMalformed},
-		{"tx binary: wrong version", func() error {
-			b := append([]byte{2}, txBin[1:]...)
-			return new(blockchain.Transaction).UnmarshalBinary(b)
-		}, blockchain.ErrMalformed},
-		{"tx binary: truncated", func() error { return new(blockchain.Transaction).UnmarshalBinary(txBin[:len(txBin)-1]) }, blockchain.ErrMalformed},
-		{"tx binary: trailing byte", func() error { return new(blockchain.Transaction).UnmarshalBinary(append(txBin, 0)) }, blockchain.ErrMalformed},
-		{"tx binary: length past the end", func() error {
-			b := append([]byte(nil), txBin...)
-			b[33] = 0xff // high byte of len(From)
-			return new(blockchain.Transaction).UnmarshalBinary(b)
-		}, blockchain.ErrMalformed},
-		{"header binary: short", func() error { return new(blockchain.Header).UnmarshalBinary(make([]byte, 95)) }, blockchain.ErrMalformed},
-		{"header binary: long", func() error { return new(blockchain.Header).UnmarshalBinary(make([]byte, 97)) }, blockchain.ErrMalformed},
+		{"header binary: short", func() error { return new(blockchain.Header).UnmarshalBinary(make([]byte, blockchain.HeaderSize-1)) }, blockchain.ErrMalformed},
+		{"header binary: long", func() error { return new(blockchain.Header).UnmarshalBinary(make([]byte, blockchain.HeaderSize+1)) }, blockchain.ErrMalformed},
+		{"header binary: the 96 bytes of version 1", func() error { return new(blockchain.Header).UnmarshalBinary(make([]byte, 96)) }, blockchain.ErrMalformed},
 		{"header json: unknown field", func() error {
-			return json.Unmarshal([]byte(`{"version":1,"extra":true}`), new(blockchain.Header))
+			return json.Unmarshal([]byte(`{"version":2,"extra":true}`), new(blockchain.Header))
+		}, blockchain.ErrMalformed},
+		{"header json: bad beneficiary", func() error {
+			return json.Unmarshal([]byte(`{"version":2,"beneficiary":"ec00"}`), new(blockchain.Header))
+		}, blockchain.ErrMalformed},
+		{"header json: year 10000 in UTC", func() error {
+			return json.Unmarshal([]byte(`{"timestamp":"9999-12-31T23:59:59.999-01:00"}`), new(blockchain.Header))
 		}, blockchain.ErrMalformed},
 		{"block binary: short", func() error { return new(blockchain.Block).UnmarshalBinary(blockBin[:50]) }, blockchain.ErrMalformed},
-		{"block binary: count says two", func() error {
-			b := append([]byte(nil), blockBin...)
-			b[blockchain.HeaderSize+3] = 2
-			return new(blockchain.Block).UnmarshalBinary(b)
+		{"block binary: header only", func() error { return new(blockchain.Block).UnmarshalBinary(blockBin[:blockchain.HeaderSize]) }, blockchain.ErrMalformed},
+		{"block binary: count says one more", func() error {
+			return new(blockchain.Block).UnmarshalBinary(edit(func(b []byte) { b[blockchain.HeaderSize+3]++ }))
 		}, blockchain.ErrMalformed},
 		{"block binary: count says a billion", func() error {
-			b := append([]byte(nil), blockBin...)
-			copy(b[blockchain.HeaderSize:], []byte{0x3b, 0x9a, 0xca, 0x00})
-			return new(blockchain.Block).UnmarshalBinary(b)
+			return new(blockchain.Block).UnmarshalBinary(edit(func(b []byte) { copy(b[blockchain.HeaderSize:], []byte{0x3b, 0x9a, 0xca, 0x00}) }))
 		}, blockchain.ErrMalformed},
-		{"block binary: trailing byte", func() error { return new(blockchain.Block).UnmarshalBinary(append(blockBin, 1)) }, blockchain.ErrMalformed},
-		{"block binary: bad transaction", func() error {
-			b := append([]byte(nil), blockBin...)
-			b[blockchain.HeaderSize+8] = 9 // the transaction's version byte
-			return new(blockchain.Block).UnmarshalBinary(b)
+		{"block binary: trailing byte", func() error { return new(blockchain.Block).UnmarshalBinary(append(bytes.Clone(blockBin), 1)) }, blockchain.ErrMalformed},
+		{"block binary: a transaction's length past the end", func() error {
+			return new(blockchain.Block).UnmarshalBinary(edit(func(b []byte) { b[blockchain.HeaderSize+4] = 0xff }))
+		}, blockchain.ErrMalformed},
+		{"block binary: a transaction of version 1", func() error {
+			return new(blockchain.Block).UnmarshalBinary(edit(func(b []byte) { b[blockchain.HeaderSize+8] = 1 }))
 		}, blockchain.ErrMalformed},
 		{"block json: forged block hash", func() error { return json.Unmarshal([]byte(forgedBlockHash), new(blockchain.Block)) }, blockchain.ErrBadHash},
-		{"block json: forged transaction hash", func() error {
-			s := strings.Replace(string(blockJSON), `"hash":"`+goldenTxHash, `"hash":"`+strings.Repeat("1", 64), 1)
+		{"block json: forged transaction hash", func() error { return json.Unmarshal([]byte(forgedTxHash), new(blockchain.Block)) }, blockchain.ErrBadHash},
+		{"block json: forged transaction ID", func() error { return json.Unmarshal([]byte(forgedTxID), new(blockchain.Block)) }, blockchain.ErrBadHash},
+		{"block json: a transaction without its signature", func() error {
+			sig := firstTx.Signature()
+			s := strings.Replace(string(blockJSON), `"signature":"`+hex.EncodeToString(sig[:])+`",`, "", 1)
 			return json.Unmarshal([]byte(s), new(blockchain.Block))
-		}, blockchain.ErrBadHash},
+		}, blockchain.ErrMalformed},
 		{"block json: not an object", func() error { return json.Unmarshal([]byte(`[1,2]`), new(blockchain.Block)) }, blockchain.ErrMalformed},
+		{"block json: trailing data", func() error { return new(blockchain.Block).UnmarshalJSON(append(bytes.Clone(blockJSON), '1')) }, blockchain.ErrMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.decode()
@@ -242,36 +315,68 @@ func TestDecodeRejects(t *testing.T) {
 }
 
 func TestBlockEncodingsRoundTrip(t *testing.T) {
-	txs := []blockchain.Transaction{goldenTx, goldenZoeTx}
-	h := goldenHeader
-	h.MerkleRoot = blockchain.TxMerkleRoot(txs)
-	for _, b := range []*blockchain.Block{
-		blockchain.Genesis(),
-		blockchain.NewBlock(h, txs),
+	sealed := goldenHeader()
+	sealed.Seal = goldenSeal
+	generated := mustGenerate(t, 2, func(i int, g *consensustest.BlockGen) {
+		for range 3 * i {
+			g.AddTransfer("alice", "bob", 1)
+		}
+	})
+	for name, b := range map[string]*blockchain.Block{
+		"genesis":                consensustest.Genesis(),
+		"golden":                 goldenBlock(t),
+		"golden, sealed":         blockchain.NewBlock(sealed, goldenTxs(t)),
+		"generated, empty":       generated[0],
+		"generated, three txs":   generated[1],
+		"the header only, wrong": blockchain.NewBlock(goldenHeader(), nil),
 	} {
-		bin, err := b.MarshalBinary()
-		require.NoError(t, err)
-		var fromBin blockchain.Block
-		require.NoError(t, fromBin.UnmarshalBinary(bin))
-		assert.Equal(t, b.Hash(), fromBin.Hash())
-		assert.Equal(t, b.Header(), fromBin.Header())
-		assert.Equal(t, b.Transactions(), fromBin.Transactions())
+		t.Run(name, func(t *testing.T) {
+			bin, err := b.MarshalBinary()
+			require.NoError(t, err)
+			var fromBin blockchain.Block
+			require.NoError(t, fromBin.UnmarshalBinary(bin))
+			assert.Equal(t, b.Hash(), fromBin.Hash())
+			assert.Equal(t, b.Header(), fromBin.Header())
+			assert.Equal(t, b.Transactions(), fromBin.Transactions())
+			assert.Equal(t, b.TxRoot(), fromBin.TxRoot())
+			again, err := fromBin.MarshalBinary()
+			require.NoError(t, err)
+			assert.Equal(t, bin, again, "one encoding per block")
 
-		js, err := json.Marshal(b)
-		require.NoError(t, err)
-		var fromJSON blockchain.Block
-		require.NoError(t, json.Unmarshal(js, &fromJSON))
-		assert.Equal(t, b.Hash(), fromJSON.Hash())
-		assert.Equal(t, b.Header(), fromJSON.Header())
-		assert.Equal(t, b.Len(), fromJSON.Len())
-		assert.Equal(t, b.Transactions(), fromJSON.Transactions())
+			js, err := json.Marshal(b)
+			require.NoError(t, err)
+			var fromJSON blockchain.Block
+			require.NoError(t, json.Unmarshal(js, &fromJSON))
+			assert.Equal(t, b.Hash(), fromJSON.Hash())
+			assert.Equal(t, b.Header(), fromJSON.Header())
+			assert.Equal(t, b.Len(), fromJSON.Len())
+			assert.Equal(t, b.Transactions(), fromJSON.Transactions())
+		})
 	}
+}
+
+// TestHeaderJSON: the header's JSON form names every field, addresses
+// and hashes as text, the timestamp in RFC 3339 with milliseconds.
+func TestHeaderJSON(t *testing.T) {
+	h := goldenHeader()
+	h.Seal = goldenSeal
+	js, err := json.Marshal(h)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"version":2,"height":7,
+		"prevHash":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+		"merkleRoot":"c03a99e10da040f623ec0bfd7b6628e334d522f127a19183d1e944837f88e19e","txCount":4,
+		"stateRoot":"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+		"beneficiary":"`+specAddrAlice.String()+`",
+		"timestamp":"2026-01-02T03:04:05.678Z","bits":12,"nonce":72623859790382856,"seal":"BwECAw=="}`, string(js))
+	var back blockchain.Header
+	require.NoError(t, json.Unmarshal(js, &back))
+	assert.Equal(t, h, back)
 }
 
 func TestHashText(t *testing.T) {
 	h, err := blockchain.ParseHash(goldenHeaderHash)
 	require.NoError(t, err)
-	assert.Equal(t, goldenHeader.Hash(), h)
+	assert.Equal(t, goldenHeader().Hash(), h)
 	assert.Equal(t, goldenHeaderHash[:12], h.Short())
 
 	for _, bad := range []string{"", "00", strings.Repeat("0", 63), strings.Repeat("g", 64), strings.Repeat("0", 65)} {
@@ -301,16 +406,16 @@ func TestLeadingZeroBits(t *testing.T) {
 }
 
 func TestSeal(t *testing.T) {
-	h := goldenHeader
-	h.MerkleRoot = blockchain.TxMerkleRoot([]blockchain.Transaction{goldenTx})
-	plain := blockchain.NewBlock(h, []blockchain.Transaction{goldenTx})
+	txs := goldenTxs(t)
+	h := goldenHeader()
+	plain := blockchain.NewBlock(h, txs)
 	h.Seal = []byte{7, 1, 2, 3}
-	sealed := blockchain.NewBlock(h, []blockchain.Transaction{goldenTx})
+	sealed := blockchain.NewBlock(h, txs)
 
 	assert.Equal(t, plain.SealHash(), sealed.SealHash(), "the seal is outside the seal hash")
 	assert.NotEqual(t, plain.Hash(), sealed.Hash(), "the seal is inside the block hash")
 	h.Seal = []byte{7, 1, 2, 4}
-	assert.NotEqual(t, sealed.Hash(), blockchain.NewBlock(h, []blockchain.Transaction{goldenTx}).Hash(), "another seal, another block")
+	assert.NotEqual(t, sealed.Hash(), blockchain.NewBlock(h, txs).Hash(), "another seal, another block")
 	got := sealed.Header()
 	got.Seal[0] = 99
 	assert.Equal(t, []byte{7, 1, 2, 3}, sealed.Header().Seal, "Header returns a copy of the seal")
@@ -346,5 +451,32 @@ func TestSeal(t *testing.T) {
 	}
 
 	h.Seal = make([]byte, blockchain.MaxSealLen+1)
-	assert.ErrorIs(t, blockchain.NewBlock(h, []blockchain.Transaction{goldenTx}).Validate(), blockchain.ErrSealTooLong)
+	assert.ErrorIs(t, blockchain.NewBlock(h, txs).Validate(), blockchain.ErrSealTooLong)
+}
+
+// TestBlockOneGolden checks a whole state transition against
+// testdata/golden_seal.py: block 1 on consensustest's genesis, alice
+// paying bob 125, as GenerateChain makes it. Python computed the
+// transaction, the accounts after it, their state root and the block,
+// from the documentation alone.
+func TestBlockOneGolden(t *testing.T) {
+	const (
+		txID      = "4c0fbd6e-b72c-80b6-b95e-9194d5beee69"
+		txHash    = "8f99e7a1cf28d8d969c22ffc581ba718d8510a6b577b12ab132a527655ac5938"
+		txRoot    = "ebb28a58b05d35053741ea97d92e8f34136c3c275eebba29ba0b6b0428ddd538"
+		stateRoot = "467701662bccdd7bcd50001246985b40047d23e4219241c79d5038a15fd1014f"
+		hash      = "eef4ee959130779ddbfd951444eaf4ccf744f15c2c2bb128536b7c922e25fdb2"
+		block     = "35VGPQVXuzhMUiKnFPj5wF8eUo/FCcDh/R525jLOK7/rsopYsF01BTdB6pfZLo80E2w8J17ruim6C2sEKN3VOEZ3AWYrzN17zVAAEkaYW0AEfSPkIZJBx51QOKFf0QFPKtgyStdulkfULR430j0oXYVuw14AAAABAAAAAgAAAAAAAAAAAAAAAQAAAW9eZw8QAAAAAAAAAAAAAAABAAAAsQIPZXZlbnRjaGFpbi10ZXN0PhO7vjI0efrbfs8fzpOF4/GGefptH2Gic+NuiqjECAjdIy2OPi2dngAAAAAAAAB9AAAAAAAAAAAAAAAAAAAAAMDy6E4qx2hMXQLukz4/wXvGJ/+7fMFkbc1z/QsBWl7z9Muu43bYdNHMElUw88ojOEjBBVusoDU00HJOaSzyD9twks939jCWIufsKsHjbotXgu6rRW8t2zWC35yjtGMkAQ=="
+	)
+	tx := consensustest.Transfer("alice", "bob", 125, 0)
+	blocks := mustGenerate(t, 1, func(_ int, g *consensustest.BlockGen) { g.AddTx(tx) })
+	b := blocks[0]
+	assert.Equal(t, txID, tx.ID().String())
+	assert.Equal(t, txHash, tx.Hash().String())
+	assert.Equal(t, txRoot, b.Header().MerkleRoot.String())
+	assert.Equal(t, stateRoot, b.Header().StateRoot.String(), "the state root after the transfer and the reward")
+	assert.Equal(t, hash, b.Hash().String())
+	bin, err := b.MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, block, base64.StdEncoding.EncodeToString(bin))
 }

@@ -21,21 +21,23 @@ const (
 	// ErrUnknown is the zero code; no rule returns it.
 	ErrUnknown ErrorCode = iota
 
-	// Transaction sanity: the original project's four rules and their limits.
+	// Transaction sanity: what a transaction must satisfy in itself.
 
-	// ErrMissingID: a transaction needs a non-zero UUID.
-	ErrMissingID
 	// ErrInvalidAmount: the amount must be in 1…MaxAmount minor units.
 	ErrInvalidAmount
-	// ErrMissingSender: From must not be empty.
+	// ErrMissingSender: From must not be the zero address.
 	ErrMissingSender
-	// ErrMissingReceiver: To must not be empty.
+	// ErrMissingReceiver: To must not be the zero address.
 	ErrMissingReceiver
 	// ErrSelfTransfer: From and To must differ.
 	ErrSelfTransfer
-	// ErrBadAccount: an account name is too long, not UTF-8, or holds control characters.
-	ErrBadAccount
-	// ErrBadTimestamp: a timestamp is zero or outside the range the encoding can carry.
+	// ErrBadChainID: a chain ID is empty, too long, or holds characters other than a-z, 0-9 and '-'.
+	ErrBadChainID
+	// ErrSenderNotKey: From is not the address of the transaction's public key.
+	ErrSenderNotKey
+	// ErrBadSignature: the signature does not verify against the public key and the signed bytes.
+	ErrBadSignature
+	// ErrBadTimestamp: a block's timestamp is outside the range the encoding can carry.
 	ErrBadTimestamp
 
 	// Block sanity: what a block must satisfy without a parent.
@@ -48,6 +50,10 @@ const (
 	ErrDuplicateTransaction
 	// ErrBadMerkleRoot: the header's MerkleRoot is not the root of the block's transactions.
 	ErrBadMerkleRoot
+	// ErrBadTxCount: the header's TxCount is not the number of the block's transactions.
+	ErrBadTxCount
+	// ErrMissingBeneficiary: a block after genesis must name who is paid: Beneficiary is not the zero address.
+	ErrMissingBeneficiary
 	// ErrBadBits: the header asks for more leading zero bits than a hash has.
 	ErrBadBits
 	// ErrBadHash: an encoded block or transaction names a hash its contents do not have.
@@ -65,8 +71,10 @@ const (
 	ErrTimeBeforeParent
 	// ErrTimeTooFarAhead: a block (or, in a pool, a transaction) is timestamped too far ahead of the clock.
 	ErrTimeTooFarAhead
-	// ErrAlreadyIncluded: a transaction is already in an earlier block of the chain.
-	ErrAlreadyIncluded
+	// ErrWrongChain: a transaction was signed for another chain: its chain ID is not the chain spec's.
+	ErrWrongChain
+	// ErrBadStateRoot: the header's StateRoot is not the root of the accounts after the block.
+	ErrBadStateRoot
 
 	// Consensus: returned by Consensus.Verify, whatever the engine.
 
@@ -95,17 +103,20 @@ const (
 // a code added above without a name here shows up as "" and a test fails.
 var errorCodeNames = [numErrorCodes]string{
 	ErrUnknown:              "unknown",
-	ErrMissingID:            "missing-id",
 	ErrInvalidAmount:        "invalid-amount",
 	ErrMissingSender:        "missing-sender",
 	ErrMissingReceiver:      "missing-receiver",
 	ErrSelfTransfer:         "self-transfer",
-	ErrBadAccount:           "bad-account",
+	ErrBadChainID:           "bad-chain-id",
+	ErrSenderNotKey:         "sender-not-key",
+	ErrBadSignature:         "bad-signature",
 	ErrBadTimestamp:         "bad-timestamp",
 	ErrBadVersion:           "bad-version",
 	ErrTooManyTransactions:  "too-many-transactions",
 	ErrDuplicateTransaction: "duplicate-transaction",
 	ErrBadMerkleRoot:        "bad-merkle-root",
+	ErrBadTxCount:           "bad-tx-count",
+	ErrMissingBeneficiary:   "missing-beneficiary",
 	ErrBadBits:              "bad-bits",
 	ErrBadHash:              "bad-hash",
 	ErrSealTooLong:          "seal-too-long",
@@ -113,7 +124,8 @@ var errorCodeNames = [numErrorCodes]string{
 	ErrBadHeight:            "bad-height",
 	ErrTimeBeforeParent:     "time-before-parent",
 	ErrTimeTooFarAhead:      "time-too-far-ahead",
-	ErrAlreadyIncluded:      "already-included",
+	ErrWrongChain:           "wrong-chain",
+	ErrBadStateRoot:         "bad-state-root",
 	ErrInvalidSeal:          "invalid-seal",
 	ErrBadConsensusFields:   "bad-consensus-fields",
 	ErrUnknownAncestor:      "unknown-ancestor",

@@ -2,6 +2,7 @@ package blockchain_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -19,12 +20,16 @@ import (
 //
 // Inputs that once found a bug stay in testdata/fuzz/<target>.
 
-func fuzzBlocks() []*blockchain.Block {
-	g := blockchain.Genesis()
-	txs := []blockchain.Transaction{goldenTx, consensustest.Transfer("fuzz", "Zoë", "渡辺", 1)}
-	h := goldenHeader
-	h.MerkleRoot = blockchain.TxMerkleRoot(txs)
-	return []*blockchain.Block{g, blockchain.NewBlock(h, txs)}
+func fuzzBlocks(tb testing.TB) []*blockchain.Block {
+	sealed := goldenHeader()
+	sealed.Seal = goldenSeal
+	return []*blockchain.Block{consensustest.Genesis(), goldenBlock(tb), blockchain.NewBlock(sealed, goldenTxs(tb))}
+}
+
+// fuzzTxs are the fuzz targets' seed transactions: the golden ones, one
+// that breaks a rule, and the zero Transaction.
+func fuzzTxs(tb testing.TB) []blockchain.Transaction {
+	return append(goldenTxs(tb), consensustest.TransferFee("alice", "alice", 0, -1, 3), blockchain.Transaction{})
 }
 
 // checkDecodeError fails unless err is one a decoder documents.
@@ -37,9 +42,12 @@ func checkDecodeError(t *testing.T, err error) {
 }
 
 func FuzzTransactionBinary(f *testing.F) {
-	enc, _ := goldenTx.MarshalBinary()
-	f.Add(enc)
-	f.Add([]byte{1})
+	for _, tx := range fuzzTxs(f) {
+		enc, _ := tx.MarshalBinary()
+		f.Add(enc)
+	}
+	f.Add([]byte{2})
+	f.Add([]byte{2, 255})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var tx blockchain.Transaction
 		if err := tx.UnmarshalBinary(data); err != nil {
@@ -53,12 +61,26 @@ func FuzzTransactionBinary(f *testing.F) {
 		if !bytes.Equal(again, data) {
 			t.Fatalf("not canonical: read %x, wrote %x", data, again)
 		}
+		checkTxIdentity(t, tx)
 		_ = blockchain.CheckTransactionSanity(tx) // must not panic
 	})
 }
 
+// checkTxIdentity checks that a decoded transaction is the one its parts
+// make, with the hash of its encoding.
+func checkTxIdentity(t *testing.T, tx blockchain.Transaction) {
+	t.Helper()
+	sig := tx.Signature()
+	if again := blockchain.NewTransaction(tx.Fields(), sig[:]); again != tx {
+		t.Fatalf("the decoded transaction is not the one its fields and signature make: %v, %v", tx, again)
+	}
+	if enc, err := tx.MarshalBinary(); err == nil && blockchain.Hash(sha256.Sum256(enc)) != tx.Hash() {
+		t.Fatalf("hash %s is not SHA-256 of the encoding %x", tx.Hash(), enc)
+	}
+}
+
 func FuzzHeaderBinary(f *testing.F) {
-	enc, _ := goldenHeader.MarshalBinary()
+	enc, _ := goldenHeader().MarshalBinary()
 	f.Add(enc)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var h blockchain.Header
@@ -74,7 +96,7 @@ func FuzzHeaderBinary(f *testing.F) {
 }
 
 func FuzzBlockBinary(f *testing.F) {
-	for _, b := range fuzzBlocks() {
+	for _, b := range fuzzBlocks(f) {
 		enc, _ := b.MarshalBinary()
 		f.Add(enc)
 	}
@@ -96,7 +118,7 @@ func FuzzBlockBinary(f *testing.F) {
 }
 
 func FuzzBlockJSON(f *testing.F) {
-	for _, b := range fuzzBlocks() {
+	for _, b := range fuzzBlocks(f) {
 		enc, _ := json.Marshal(b)
 		f.Add(enc)
 	}
@@ -126,8 +148,11 @@ func FuzzBlockJSON(f *testing.F) {
 }
 
 func FuzzTransactionJSON(f *testing.F) {
-	enc, _ := json.Marshal(goldenTx)
-	f.Add(enc)
+	for _, tx := range fuzzTxs(f) {
+		enc, _ := json.Marshal(tx)
+		f.Add(enc)
+	}
+	f.Add([]byte(`{"chainId":"a","from":"","to":"","amount":0,"fee":0,"nonce":0,"publicKey":"","signature":""}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var tx blockchain.Transaction
 		if err := json.Unmarshal(data, &tx); err != nil {
@@ -148,5 +173,16 @@ func FuzzTransactionJSON(f *testing.F) {
 		if back != tx {
 			t.Fatalf("round trip changed the transaction: %v → %v", tx, back)
 		}
+		checkTxIdentity(t, tx)
+		if enc, err := tx.MarshalBinary(); err == nil { // a chain ID of up to 255 bytes
+			var fromBin blockchain.Transaction
+			if err := fromBin.UnmarshalBinary(enc); err != nil {
+				t.Fatalf("decode own binary encoding %x: %v", enc, err)
+			}
+			if fromBin != tx {
+				t.Fatalf("JSON and binary disagree: %v → %v", tx, fromBin)
+			}
+		}
+		_ = blockchain.CheckTransactionSanity(tx) // must not panic
 	})
 }

@@ -40,7 +40,7 @@ func NodeHash(left, right Hash) Hash {
 // leafHash returns LeafHash of tx's canonical encoding, without allocating
 // for a transaction within the sanity limits.
 func (tx Transaction) leafHash() Hash {
-	var buf [1 + txFixedLen + 2*MaxAccountLen]byte
+	var buf [1 + txMaxLen]byte
 	return sha256.Sum256(tx.appendCanonical(append(buf[:0], leafPrefix)))
 }
 

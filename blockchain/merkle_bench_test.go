@@ -25,9 +25,10 @@ func benchBlock(b *testing.B, n int) *blockchain.Block {
 	b.Helper()
 	txs := make([]blockchain.Transaction, n)
 	for i := range txs {
-		txs[i] = consensustest.Transfer(fmt.Sprintf("bench %d", i), "alice", "bob", int64(i+1))
+		txs[i] = consensustest.Transfer("alice", "bob", int64(i+1), uint64(i))
 	}
-	return blockchain.NewBlock(blockchain.NextHeader(blockchain.Genesis().Header(), txs, blockchain.Genesis().Header().Timestamp), txs)
+	genesis := consensustest.Genesis().Header()
+	return blockchain.NewBlock(blockchain.NextHeader(genesis, txs, genesis.Timestamp), txs)
 }
 
 // BenchmarkSHA256 is the baseline: one SHA-256 of an inner node's 65
@@ -41,7 +42,7 @@ func BenchmarkSHA256(b *testing.B) {
 			_ = sha256.Sum256(node[:])
 		}
 	})
-	enc, _ := consensustest.Transfer("bench", "alice", "bob", 1).MarshalBinary()
+	enc, _ := consensustest.Transfer("alice", "bob", 1, 0).MarshalBinary()
 	leaf := append([]byte{0}, enc...)
 	b.Run(fmt.Sprintf("%dB", len(leaf)), func(b *testing.B) {
 		b.SetBytes(int64(len(leaf)))

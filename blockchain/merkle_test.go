@@ -197,33 +197,37 @@ func TestMerkleTreeEverySize(t *testing.T) {
 	}
 }
 
-// TestTxMerkleRoot pins the root of transactions, from
-// testdata/golden_seal.py: the leaves are the canonical encodings.
+// TestTxMerkleRoot pins the root of transactions against
+// testdata/tx_vectors.json, which golden_tx.py computes in Python: the
+// leaves are the transactions' canonical encodings.
 func TestTxMerkleRoot(t *testing.T) {
-	enc, err := goldenTx.MarshalBinary()
-	require.NoError(t, err)
-	zoe, err := goldenZoeTx.MarshalBinary()
-	require.NoError(t, err)
+	vectors := loadTxVectors(t)
+	txs := goldenTxs(t)
+	var encs [][]byte
+	for _, v := range vectors.Transactions {
+		encs = append(encs, decodeHex(t, v.Encoding))
+	}
 	for _, tc := range []struct {
 		name string
 		txs  []blockchain.Transaction
 		data [][]byte
 		want string
 	}{
-		{"no transactions", nil, nil, goldenGenesisRoot},
-		{"one", []blockchain.Transaction{goldenTx}, [][]byte{enc}, goldenTxRoot},
-		{"two", []blockchain.Transaction{goldenTx, goldenZoeTx}, [][]byte{enc, zoe}, goldenTwoTxRoot},
+		{"no transactions", nil, nil, goldenEmptyRoot},
+		{"one", txs[:1], encs[:1], blockchain.LeafHash(encs[0]).String()},
+		{"all", txs, encs, vectors.MerkleRoot},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, blockchain.TxMerkleRoot(tc.txs).String())
 			assert.Equal(t, tc.want, blockchain.MerkleRoot(tc.data).String(), "the leaves are the encodings")
-			h := goldenHeader
+			h := goldenHeader()
 			h.MerkleRoot = blockchain.TxMerkleRoot(tc.txs)
 			assert.Equal(t, tc.want, blockchain.NewBlock(h, tc.txs).TxRoot().String(), "Block.TxRoot")
 		})
 	}
-	assert.Equal(t, blockchain.LeafHash(enc), blockchain.TxMerkleRoot([]blockchain.Transaction{goldenTx}), "one leaf: its leaf hash")
-	assert.NotEqual(t, goldenTx.Hash(), blockchain.TxMerkleRoot([]blockchain.Transaction{goldenTx}), "not the transaction's hash")
+	assert.Equal(t, blockchain.LeafHash(encs[0]), blockchain.TxMerkleRoot(txs[:1]), "one leaf: its leaf hash")
+	assert.NotEqual(t, txs[0].Hash(), blockchain.TxMerkleRoot(txs[:1]), "not the transaction's hash")
+	assert.Equal(t, vectors.MerkleRoot, goldenHeader().MerkleRoot.String(), "goldenHeader commits to them")
 }
 
 // TestBlockInclusionProof proves every transaction of blocks of several
@@ -264,7 +268,7 @@ func TestBlockInclusionProof(t *testing.T) {
 		})
 	}
 
-	_, err := blockchain.Genesis().InclusionProof(0)
+	_, err := consensustest.Genesis().InclusionProof(0)
 	assertProofErr(t, err, blockchain.ErrProofIndex)
 	assert.Contains(t, err.Error(), "want a tree with at least one leaf")
 	_, err = new(blockchain.Block).InclusionProof(0)

@@ -1,7 +1,5 @@
 package blockchain
 
-import "github.com/google/uuid"
-
 // A ReadOnlyChain is a [Chain] seen through a window: it has every method
 // of Chain that looks, and none that changes it — no Apply, no Trust. A
 // node hands one out so that whoever reads its chain (a miner, a bank, an
@@ -45,11 +43,31 @@ func (r ReadOnlyChain) HeightOf(hash Hash) (uint64, bool) { return r.c.HeightOf(
 // (see Config.Window).
 func (r ReadOnlyChain) BlockAt(height uint64) (*Block, bool) { return r.c.BlockAt(height) }
 
-// Inclusion reports whether the transaction with this ID is in the chain,
-// and in which block.
-func (r ReadOnlyChain) Inclusion(id uuid.UUID) (Inclusion, bool) { return r.c.Inclusion(id) }
+// Spec returns the chain spec.
+func (r ReadOnlyChain) Spec() ChainSpec { return r.c.Spec() }
 
-// Includes reports whether the transaction with this ID is in the chain.
-func (r ReadOnlyChain) Includes(id uuid.UUID) bool { return r.c.Includes(id) }
+// Account returns an account as it stands after the tip.
+func (r ReadOnlyChain) Account(a Address) Account { return r.c.Account(a) }
+
+// State returns the account state after the tip; see [Chain.State].
+func (r ReadOnlyChain) State() *State { return r.c.State() }
+
+// StateAt returns the account state after the block at height, if the
+// chain still keeps it; see [Chain.StateAt].
+func (r ReadOnlyChain) StateAt(height uint64) (*State, bool) { return r.c.StateAt(height) }
+
+// ProveAccount returns the proof of an account after the block at
+// height; see [Chain.ProveAccount].
+func (r ReadOnlyChain) ProveAccount(a Address, height uint64) (AccountProof, error) {
+	return r.c.ProveAccount(a, height)
+}
+
+// Base returns the height of the oldest header the chain holds; see
+// [Chain.Base].
+func (r ReadOnlyChain) Base() uint64 { return r.c.Base() }
+
+// CheckTransaction reports whether tx could go into the next block on its
+// own; see [Chain.CheckTransaction].
+func (r ReadOnlyChain) CheckTransaction(tx Transaction) error { return r.c.CheckTransaction(tx) }
 
 var _ ChainView = ReadOnlyChain{}

@@ -3,22 +3,16 @@ package blockchain
 import (
 	"fmt"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // A ChainView is what a chain [Rule] sees: the chain a block would extend,
-// with its headers and its index of included transactions.
+// with its headers, its spec and its accounts after the tip.
 type ChainView interface {
 	ChainReader
-	// Inclusion reports in which block a transaction was included.
-	Inclusion(id uuid.UUID) (Inclusion, bool)
-}
-
-// An Inclusion says where a transaction sits in the chain.
-type Inclusion struct {
-	BlockHash Hash   // hash of the block that includes it
-	Height    uint64 // that block's height
+	// Spec returns the chain spec.
+	Spec() ChainSpec
+	// Account returns an account as it stands after the tip.
+	Account(a Address) Account
 }
 
 // A Rule is one check [Chain.Apply] makes before a block may extend the
@@ -35,17 +29,20 @@ type Rule struct {
 
 // DefaultRules returns the chain rules in the order Chain.Apply runs them:
 // links to the tip, height is the tip's plus one, timestamp not before the
-// parent's and at most maxDrift ahead of now, no transaction already in
-// the chain, and finally the engine's Verify (last, because it may be the
-// costliest).
+// parent's and at most maxDrift ahead of now, every transaction signed for
+// this chain, the engine's Verify, and last every signature (the
+// costliest, and remembered per block). After the rules, Apply always
+// runs the state transition, which checks nonces, funds and the state
+// root.
 func DefaultRules(engine Consensus, maxDrift time.Duration) []Rule {
 	return []Rule{
 		RuleLinksToTip(),
 		RuleHeightFollowsTip(),
 		RuleTimeNotBeforeParent(),
 		RuleTimeNotTooFarAhead(maxDrift),
-		RuleNoTransactionTwice(),
+		RuleTransactionsForThisChain(),
 		RuleConsensus(engine),
+		RuleSignatures(),
 	}
 }
 
@@ -97,16 +94,34 @@ func RuleTimeNotTooFarAhead(maxDrift time.Duration) Rule {
 	}}
 }
 
-// RuleNoTransactionTwice: no transaction of the block is already in the
-// chain. Code [ErrAlreadyIncluded].
-func RuleNoTransactionTwice() Rule {
-	return Rule{"no-transaction-twice", func(c ChainView, b *Block, _ time.Time) error {
-		for _, tx := range b.txs {
-			if in, ok := c.Inclusion(tx.ID()); ok {
-				return ruleErr(ErrAlreadyIncluded, fmt.Sprintf("%s in block %d %s", tx.ID(), in.Height, in.BlockHash.Short()), "a new transaction")
+// RuleTransactionsForThisChain: every transaction carries the chain
+// spec's chain ID. A transaction signed for a test network cannot be
+// played on another: the signature covers the chain ID. Code
+// [ErrWrongChain].
+func RuleTransactionsForThisChain() Rule {
+	return Rule{"transactions-for-this-chain", func(c ChainView, b *Block, _ time.Time) error {
+		id := c.Spec().ChainID
+		for i, tx := range b.txs {
+			if tx.f.ChainID != id {
+				return fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), ruleErr(ErrWrongChain, fmt.Sprintf("%q", tx.f.ChainID), fmt.Sprintf("%q", id)))
 			}
 		}
 		return nil
+	}}
+}
+
+// RuleSignatures: every transaction's signature verifies
+// ([Block.VerifySignatures], which remembers its answer). Code
+// [ErrBadSignature].
+func RuleSignatures() Rule { return RuleSignaturesCached(nil) }
+
+// RuleSignaturesCached is [RuleSignatures] through a [SigCache] (nil:
+// none): the same rule, with the same name and errors, that verifies a
+// transaction the cache remembers no more. A chain uses it when
+// Config.SigCache is set.
+func RuleSignaturesCached(cache *SigCache) Rule {
+	return Rule{"signatures", func(_ ChainView, b *Block, _ time.Time) error {
+		return b.VerifySignaturesCached(cache)
 	}}
 }
 

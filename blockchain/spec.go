@@ -51,8 +51,8 @@ const specTag = "eventchain/chainspec/v1\x00"
 // a block's miner earns, and the consensus rules. Two apps with different
 // specs would disagree about which blocks are valid, so a network keeps
 // its spec in the event log and every app refuses to start with another
-// one ([ChainSpec.Diff] says what differs). A later change makes the
-// genesis block commit to [ChainSpec.Hash]: another spec, another genesis.
+// one ([ChainSpec.Diff] says what differs). The genesis block commits to
+// [ChainSpec.Hash] ([ChainSpec.Genesis]): another spec, another genesis.
 //
 // # Rules
 //
@@ -264,17 +264,26 @@ func (s ChainSpec) Validate() error {
 
 // validateChainID checks the chain ID rule.
 func validateChainID(id string) error {
+	if problem := chainIDProblem(id); problem != "" {
+		return invalidSpec("chainId", "%s", problem)
+	}
+	return nil
+}
+
+// chainIDProblem says what is wrong with a chain ID, or "" if nothing:
+// the rule is the same for a chain spec and for a transaction.
+func chainIDProblem(id string) string {
 	if len(id) == 0 || len(id) > MaxChainIDLen {
-		return invalidSpec("chainId", "have %d bytes, want 1…%d", len(id), MaxChainIDLen)
+		return fmt.Sprintf("have %d bytes, want 1…%d", len(id), MaxChainIDLen)
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		letter := 'a' <= c && c <= 'z'
 		if i == 0 && !letter || !letter && !('0' <= c && c <= '9') && c != '-' {
-			return invalidSpec("chainId", "have %q, want lower-case letters, digits and '-', starting with a letter", id)
+			return fmt.Sprintf("have %q, want lower-case letters, digits and '-', starting with a letter", id)
 		}
 	}
-	return nil
+	return ""
 }
 
 // validate checks the engine, that exactly its parameters are present,
@@ -414,7 +423,7 @@ func (s ChainSpec) MarshalBinary() ([]byte, error) {
 }
 
 // Hash returns SHA-256("eventchain/chainspec/v1" ‖ 0x00 ‖ the canonical
-// encoding): the spec's identity, which a genesis block will commit to.
+// encoding): the spec's identity, which its genesis block commits to.
 // The tag keeps it apart from every other hash of this project (a spec's
 // bytes hashed alone could, in principle, be read as something else).
 //
@@ -1175,4 +1184,11 @@ func kindName(k jsontext.Kind) string {
 		return "an array"
 	}
 	return "no JSON value"
+}
+
+// SortAlloc sorts s.Alloc by address, byte by byte, as [ChainSpec.Validate]
+// requires: a spec built in code can list its allocations in any order
+// and sort them once.
+func (s *ChainSpec) SortAlloc() {
+	slices.SortFunc(s.Alloc, func(a, b Allocation) int { return bytes.Compare(a.Address[:], b.Address[:]) })
 }

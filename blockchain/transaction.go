@@ -4,126 +4,229 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
 
 // Limits every transaction must keep; see [CheckTransactionSanity].
 const (
-	// MaxAmount is the largest amount a transaction may move, in minor
-	// units: 2⁵³−1, the largest integer a JSON number read by JavaScript
-	// still holds exactly.
+	// MaxAmount is the largest amount or fee a transaction may carry, in
+	// minor units: 2⁵³−1, the largest integer a JSON number read by
+	// JavaScript still holds exactly.
 	MaxAmount int64 = 1<<53 - 1
-	// MaxAccountLen is the longest account name, in bytes of UTF-8.
-	MaxAccountLen = 64
 )
 
-// TxEncodingVersion is the first byte of a transaction's canonical encoding.
-const TxEncodingVersion = 1
+// TxEncodingVersion is the first byte of a transaction's canonical
+// encoding. Version 1 was the original project's unsigned transfer
+// between account names; version 2 is the signed transfer between
+// addresses.
+const TxEncodingVersion = 2
+
+// txSignTag starts the bytes a transaction's signature covers, so that a
+// signature made for a transaction can never pass for a signature of a
+// block seal or anything else this project signs (domain separation).
+const txSignTag = "eventchain/tx/v2\x00"
 
 // A Transaction moves Amount minor units (cents, say: never a float) from
-// one account to another. It is the original project's unit of work: a bank
-// accepts it, a miner puts it in a block.
+// one account to another, and pays Fee minor units to the miner of the
+// block that includes it. Only the holder of the sending account's
+// private key can make one: the transaction carries the sender's public
+// key and an ed25519 signature over everything else.
 //
-// A Transaction is an immutable value: its fields are read through methods,
-// and its Hash is computed once, when it is built, from the canonical
-// encoding that [Transaction.MarshalBinary] returns:
+// A Transaction is an immutable value: its fields are read through
+// methods, and its ID and Hash are computed once, when it is built.
+//
+// # Canonical encoding
+//
+// [Transaction.MarshalBinary] returns, all integers big-endian (c is the
+// length of the chain ID, 1…32):
 //
 //	offset  size  field
-//	0       1     encoding version, TxEncodingVersion (1)
-//	1       16    ID, the UUID's 16 bytes
-//	17      8     Amount, int64 big-endian
-//	25      8     Timestamp, Unix milliseconds, int64 big-endian
-//	33      4     len(From), uint32 big-endian
-//	37      n     From, UTF-8
-//	37+n    4     len(To), uint32 big-endian
-//	41+n    m     To, UTF-8
+//	0       1     encoding version, TxEncodingVersion (2)
+//	1       1     c = len(ChainID)
+//	2       c     ChainID, ASCII, as in the chain spec
+//	2+c     20    From, the sender's address
+//	22+c    20    To, the receiver's address
+//	42+c    8     Amount, int64
+//	50+c    8     Fee, int64
+//	58+c    8     Nonce, uint64: the sender's transfers before this one
+//	66+c    32    PublicKey, the sender's ed25519 key
+//	98+c    64    Signature
 //
-// Hash = SHA-256(encoding). Two transactions with the same fields have the
-// same hash, on every machine, forever: that is what "canonical" buys.
+// A transaction takes 162 + c bytes. The first 98 + c, everything but the
+// signature, are its body.
+//
+//	signed message = "eventchain/tx/v2" ‖ 0x00 ‖ body
+//	Signature      = ed25519 signature of the signed message
+//	Hash           = SHA-256(the whole encoding, signature included)
+//	ID             = the first 16 bytes of SHA-256(signed message),
+//	                 marked as a version 8 UUID (RFC 9562)
+//
+// The signature commits to the chain ID, so a transaction signed for one
+// chain is refused on every other ([ErrWrongChain]); and to the nonce, so
+// it can be included once only ([ErrBadNonce]). The ID is derived from
+// what is signed: a client knows it before it submits, and a retry of the
+// same transfer is the same transaction, with the same ID.
 //
 // Building a Transaction never fails, so that a test can build a bad one
 // and watch the rules reject it; [CheckTransactionSanity] says whether it
-// is valid. The zero Transaction is not valid.
+// is valid, [Transfer.Sign] makes a valid one. The zero Transaction is not
+// valid.
 //
 // A Transaction is safe for concurrent use.
 type Transaction struct {
-	id     uuid.UUID
-	from   string
-	to     string
-	amount int64
-	ts     time.Time // UTC, whole milliseconds
-	hash   Hash
+	f    TxFields
+	sig  [SignatureSize]byte
+	id   uuid.UUID
+	hash Hash
 }
 
-// NewTransaction builds a transaction. The timestamp is converted to UTC and
-// truncated to whole milliseconds, the precision the encoding keeps.
-// NewTransaction does not check the rules; see [CheckTransactionSanity].
-func NewTransaction(id uuid.UUID, from, to string, amount int64, timestamp time.Time) Transaction {
-	tx := Transaction{id: id, from: from, to: to, amount: amount, ts: normalizeTime(timestamp)}
-	var buf [txFixedLen + 2*MaxAccountLen]byte // fits every valid transaction, on the stack
-	tx.hash = sha256.Sum256(tx.appendCanonical(buf[:0]))
+// TxFields are a transaction's fields but its signature: its body.
+type TxFields struct {
+	ChainID   string    // the chain the transaction is for, as ChainSpec.ChainID
+	From      Address   // the sender; must be PublicKey's address
+	To        Address   // the receiver
+	Amount    int64     // minor units moved, 1…MaxAmount
+	Fee       int64     // minor units paid to the block's beneficiary, 0…MaxAmount
+	Nonce     uint64    // the sender's account nonce: how many transfers it sent before
+	PublicKey PublicKey // the sender's public key
+}
+
+// SignedMessage returns the bytes a transaction's signature covers:
+// "eventchain/tx/v2" ‖ 0x00 ‖ the body's canonical encoding. A wallet in
+// another language signs exactly these bytes.
+func (f TxFields) SignedMessage() []byte {
+	b := make([]byte, 0, len(txSignTag)+f.bodyLen())
+	return f.appendBody(append(b, txSignTag...))
+}
+
+func (f TxFields) bodyLen() int { return txBodyFixedLen + len(f.ChainID) }
+
+// txBodyFixedLen is the body's length without the chain ID.
+const txBodyFixedLen = 1 + 1 + AddressSize + AddressSize + 8 + 8 + 8 + PublicKeySize
+
+// txMaxLen is the longest encoding a valid transaction has.
+const txMaxLen = txBodyFixedLen + MaxChainIDLen + SignatureSize
+
+func (f TxFields) appendBody(b []byte) []byte {
+	b = append(b, TxEncodingVersion, byte(len(f.ChainID)))
+	b = append(b, f.ChainID...)
+	b = append(b, f.From[:]...)
+	b = append(b, f.To[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(f.Amount))
+	b = binary.BigEndian.AppendUint64(b, uint64(f.Fee))
+	b = binary.BigEndian.AppendUint64(b, f.Nonce)
+	return append(b, f.PublicKey[:]...)
+}
+
+// A Transfer is what a sender decides: which chain, to whom, how much,
+// what fee, and which of its nonces. [Transfer.Sign] turns it into a
+// Transaction with the sender's key:
+//
+//	tx := blockchain.Transfer{ChainID: "eventchain-devnet", To: bob, Amount: 125, Fee: 1, Nonce: 0}.Sign(alice)
+type Transfer struct {
+	ChainID string
+	To      Address
+	Amount  int64
+	Fee     int64
+	Nonce   uint64
+}
+
+// Sign returns the transaction that sends t from key's account, signed
+// with key. It checks no rule: signing a transfer of 0 gives a
+// transaction the rules refuse.
+func (t Transfer) Sign(key PrivateKey) Transaction {
+	f := TxFields{ChainID: t.ChainID, From: key.Address(), To: t.To, Amount: t.Amount, Fee: t.Fee, Nonce: t.Nonce, PublicKey: key.Public()}
+	sig := key.Sign(f.SignedMessage())
+	return NewTransaction(f, sig[:])
+}
+
+// NewTransaction assembles a transaction from its fields and a signature
+// made elsewhere (another language's wallet, say). It checks nothing, not
+// even the signature; see [CheckTransactionSanity]. A signature of other
+// than SignatureSize bytes is kept as far as it goes, padded with zeros:
+// it cannot verify.
+func NewTransaction(f TxFields, sig []byte) Transaction {
+	tx := Transaction{f: f}
+	copy(tx.sig[:], sig)
+	var buf [txMaxLen + len(txSignTag)]byte // fits every valid transaction, on the stack
+	msg := f.appendBody(append(buf[:0], txSignTag...))
+	sum := sha256.Sum256(msg)
+	tx.id = uuid.UUID(sum[:16])
+	tx.id[6] = tx.id[6]&0x0f | 0x80 // version 8: "custom", RFC 9562 §5.8
+	tx.id[8] = tx.id[8]&0x3f | 0x80 // the RFC's variant
+	tx.hash = sha256.Sum256(append(msg[len(txSignTag):], tx.sig[:]...))
 	return tx
 }
 
-// normalizeTime returns t in UTC, truncated to whole milliseconds.
-func normalizeTime(t time.Time) time.Time {
-	return time.UnixMilli(t.UnixMilli()).UTC()
-}
-
-// ID returns the transaction's UUID, chosen by whoever submits it.
+// ID returns the transaction's ID, derived from what it signs: see
+// [Transaction].
 func (tx Transaction) ID() uuid.UUID { return tx.id }
 
-// From returns the sending account.
-func (tx Transaction) From() string { return tx.from }
+// Fields returns the transaction's body: every field but the signature.
+func (tx Transaction) Fields() TxFields { return tx.f }
 
-// To returns the receiving account.
-func (tx Transaction) To() string { return tx.to }
+// ChainID returns the chain the transaction was signed for.
+func (tx Transaction) ChainID() string { return tx.f.ChainID }
+
+// From returns the sender's address.
+func (tx Transaction) From() Address { return tx.f.From }
+
+// To returns the receiver's address.
+func (tx Transaction) To() Address { return tx.f.To }
 
 // Amount returns the amount moved, in minor units.
-func (tx Transaction) Amount() int64 { return tx.amount }
+func (tx Transaction) Amount() int64 { return tx.f.Amount }
 
-// Timestamp returns when the transaction was made: UTC, whole milliseconds.
-func (tx Transaction) Timestamp() time.Time { return tx.ts }
+// Fee returns what the sender pays the block's beneficiary, in minor units.
+func (tx Transaction) Fee() int64 { return tx.f.Fee }
 
-// Hash returns SHA-256 of the canonical encoding: the transaction's
-// identity. (A block's Merkle tree hashes the encoding itself as a leaf,
+// Nonce returns the sender's nonce the transaction uses.
+func (tx Transaction) Nonce() uint64 { return tx.f.Nonce }
+
+// PublicKey returns the sender's public key.
+func (tx Transaction) PublicKey() PublicKey { return tx.f.PublicKey }
+
+// Signature returns the signature.
+func (tx Transaction) Signature() [SignatureSize]byte { return tx.sig }
+
+// Hash returns SHA-256 of the whole canonical encoding, signature
+// included. (A block's Merkle tree hashes the encoding itself as a leaf,
 // SHA-256(0x00 ‖ encoding); see [MerkleRoot].)
 func (tx Transaction) Hash() Hash { return tx.hash }
 
-// String returns a short, human-readable summary for logs.
-func (tx Transaction) String() string {
-	return fmt.Sprintf("tx %s %q→%q %d", tx.id, tx.from, tx.to, tx.amount)
+// VerifySignature reports whether the signature is the public key's
+// signature of the transaction's body. It is the costliest check of a
+// transaction (about 50 µs); [Block.VerifySignatures] remembers its
+// answer for a whole block.
+func (tx Transaction) VerifySignature() bool {
+	var buf [txMaxLen + len(txSignTag)]byte
+	return tx.f.PublicKey.Verify(tx.f.appendBody(append(buf[:0], txSignTag...)), tx.sig[:])
 }
 
-const txFixedLen = 1 + 16 + 8 + 8 + 4 + 4
+// String returns a short, human-readable summary for logs.
+func (tx Transaction) String() string {
+	return fmt.Sprintf("tx %s %s→%s %d fee %d nonce %d", tx.id, tx.f.From.Short(), tx.f.To.Short(), tx.f.Amount, tx.f.Fee, tx.f.Nonce)
+}
 
-func (tx Transaction) encodedLen() int { return txFixedLen + len(tx.from) + len(tx.to) }
+func (tx Transaction) encodedLen() int { return tx.f.bodyLen() + SignatureSize }
 
 func (tx Transaction) appendCanonical(b []byte) []byte {
-	b = append(b, TxEncodingVersion)
-	b = append(b, tx.id[:]...)
-	b = binary.BigEndian.AppendUint64(b, uint64(tx.amount))
-	b = binary.BigEndian.AppendUint64(b, uint64(tx.ts.UnixMilli()))
-	b = binary.BigEndian.AppendUint32(b, uint32(len(tx.from)))
-	b = append(b, tx.from...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(tx.to)))
-	b = append(b, tx.to...)
-	return b
+	return append(tx.f.appendBody(b), tx.sig[:]...)
 }
 
 // MarshalBinary returns the canonical encoding described on [Transaction].
+// A chain ID longer than 255 bytes cannot be encoded (valid ones have at
+// most 32).
 func (tx Transaction) MarshalBinary() ([]byte, error) {
-	if len(tx.from) > math.MaxUint32 || len(tx.to) > math.MaxUint32 {
-		return nil, errors.New("transaction: account name too long to encode")
+	if len(tx.f.ChainID) > 255 {
+		return nil, errors.New("transaction: chain ID too long to encode")
 	}
 	return tx.appendCanonical(make([]byte, 0, tx.encodedLen())), nil
 }
@@ -138,10 +241,10 @@ func malformed(what string, format string, args ...any) error {
 	return fmt.Errorf("%s: %w: %s", what, ErrMalformed, fmt.Sprintf(format, args...))
 }
 
-// UnmarshalBinary decodes a canonical encoding into tx. It accepts exactly one
-// encoding per transaction: a wrong version byte, a length that runs past the
-// end, or trailing bytes are errors wrapping [ErrMalformed]. It checks no
-// rule; see [CheckTransactionSanity].
+// UnmarshalBinary decodes a canonical encoding into tx. It accepts exactly
+// one encoding per transaction: a wrong version byte, a length that runs
+// past the end, or trailing bytes are errors wrapping [ErrMalformed]. It
+// checks no rule, not even the signature; see [CheckTransactionSanity].
 func (tx *Transaction) UnmarshalBinary(data []byte) error {
 	d, n, err := decodeTransaction(data)
 	if err != nil {
@@ -157,74 +260,90 @@ func (tx *Transaction) UnmarshalBinary(data []byte) error {
 // decodeTransaction decodes one transaction from the start of data and
 // returns it with the number of bytes it took.
 func decodeTransaction(data []byte) (Transaction, int, error) {
-	if len(data) < txFixedLen {
-		return Transaction{}, 0, malformed("transaction", "have %d bytes, want at least %d", len(data), txFixedLen)
+	if len(data) < 2 {
+		return Transaction{}, 0, malformed("transaction", "have %d bytes, want at least %d", len(data), txBodyFixedLen+SignatureSize)
 	}
 	if data[0] != TxEncodingVersion {
 		return Transaction{}, 0, malformed("transaction", "encoding version: have %d, want %d", data[0], TxEncodingVersion)
 	}
-	id := uuid.UUID(data[1:17])
-	amount := int64(binary.BigEndian.Uint64(data[17:25]))
-	ms := int64(binary.BigEndian.Uint64(data[25:33]))
-	rest := data[33:]
-	from, rest, ok := cutString(rest)
-	if !ok {
-		return Transaction{}, 0, malformed("transaction", "from: length runs past the end")
+	c := int(data[1])
+	n := txBodyFixedLen + c + SignatureSize
+	if len(data) < n {
+		return Transaction{}, 0, malformed("transaction", "have %d bytes, want %d for a chain ID of %d", len(data), n, c)
 	}
-	to, rest, ok := cutString(rest)
-	if !ok {
-		return Transaction{}, 0, malformed("transaction", "to: length runs past the end")
+	p := 2 + c
+	f := TxFields{
+		ChainID:   string(data[2:p]),
+		From:      Address(data[p : p+20]),
+		To:        Address(data[p+20 : p+40]),
+		Amount:    int64(binary.BigEndian.Uint64(data[p+40:])),
+		Fee:       int64(binary.BigEndian.Uint64(data[p+48:])),
+		Nonce:     binary.BigEndian.Uint64(data[p+56:]),
+		PublicKey: PublicKey(data[p+64 : p+96]),
 	}
-	tx := NewTransaction(id, from, to, amount, time.UnixMilli(ms))
-	return tx, len(data) - len(rest), nil
-}
-
-// cutString reads a uint32 length and that many bytes.
-func cutString(b []byte) (s string, rest []byte, ok bool) {
-	if len(b) < 4 {
-		return "", nil, false
-	}
-	n := binary.BigEndian.Uint32(b)
-	b = b[4:]
-	if uint64(n) > uint64(len(b)) {
-		return "", nil, false
-	}
-	return string(b[:n]), b[n:], true
+	return NewTransaction(f, data[p+96:n]), n, nil
 }
 
 // txJSON is the JSON form of a Transaction, used by events and the bank's API.
 type txJSON struct {
-	ID        uuid.UUID `json:"id"`
-	From      string    `json:"from"`
-	To        string    `json:"to"`
-	Amount    int64     `json:"amount"`
-	Timestamp time.Time `json:"timestamp"`
-	Hash      *Hash     `json:"hash,omitempty"`
+	ID        *uuid.UUID `json:"id,omitempty"`
+	ChainID   string     `json:"chainId"`
+	From      Address    `json:"from"`
+	To        Address    `json:"to"`
+	Amount    int64      `json:"amount"`
+	Fee       int64      `json:"fee"`
+	Nonce     uint64     `json:"nonce"`
+	PublicKey PublicKey  `json:"publicKey"`
+	Signature string     `json:"signature"`
+	Hash      *Hash      `json:"hash,omitempty"`
 }
 
 // MarshalJSON encodes tx as
 //
-//	{"id":"…","from":"alice","to":"bob","amount":125,"timestamp":"2026-01-02T03:04:05.678Z","hash":"…"}
+//	{"id":"…","chainId":"eventchain-devnet","from":"ec…","to":"ec…",
+//	 "amount":125,"fee":1,"nonce":0,"publicKey":"…","signature":"…","hash":"…"}
 //
-// The hash is included so a reader can check it; it is not needed to decode.
+// with addresses in their checksummed form and keys, signature and hash
+// in lower-case hex. The ID and hash are included so a reader can check
+// them; they are not needed to decode.
 func (tx Transaction) MarshalJSON() ([]byte, error) {
-	h := tx.hash
-	return json.Marshal(txJSON{ID: tx.id, From: tx.from, To: tx.to, Amount: tx.amount, Timestamp: tx.ts, Hash: &h})
+	id, h := tx.id, tx.hash
+	f := tx.f
+	return json.Marshal(txJSON{
+		ID: &id, ChainID: f.ChainID, From: f.From, To: f.To, Amount: f.Amount, Fee: f.Fee, Nonce: f.Nonce,
+		PublicKey: f.PublicKey, Signature: hex.EncodeToString(tx.sig[:]), Hash: &h,
+	})
 }
 
-// UnmarshalJSON decodes the form MarshalJSON writes. Unknown fields and
-// trailing data are errors wrapping [ErrMalformed]. If "hash" is present it
-// must be the hash of the decoded fields; otherwise the error is a
-// [*RuleError] with code [ErrBadHash], so a forged hash is never believed.
+// UnmarshalJSON decodes the form MarshalJSON writes. Unknown fields,
+// missing ones (all but "id" and "hash" are required), a malformed
+// address, key or signature, and trailing data are errors wrapping
+// [ErrMalformed]. If "id" or "hash" is present it must be the one of the
+// decoded fields; otherwise the error is a [*RuleError] with code
+// [ErrBadHash], so a forged ID or hash is never believed. The signature is
+// not checked here; see [CheckTransactionSanity].
 func (tx *Transaction) UnmarshalJSON(data []byte) error {
+	var present map[string]json.RawMessage
+	if err := json.Unmarshal(data, &present); err != nil {
+		return malformed("transaction", "%v", err)
+	}
+	for _, name := range [...]string{"chainId", "from", "to", "amount", "fee", "nonce", "publicKey", "signature"} {
+		if _, ok := present[name]; !ok {
+			return malformed("transaction", "%s: missing", name)
+		}
+	}
 	var w txJSON
 	if err := strictJSON(data, &w); err != nil {
 		return malformed("transaction", "%v", err)
 	}
-	if err := checkJSONTime(w.Timestamp); err != nil {
-		return malformed("transaction", "%v", err)
+	var sig [SignatureSize]byte
+	if err := decodeLowerHex(sig[:], w.Signature); err != nil {
+		return malformed("transaction", "signature: %v", err)
 	}
-	d := NewTransaction(w.ID, w.From, w.To, w.Amount, w.Timestamp)
+	d := NewTransaction(TxFields{ChainID: w.ChainID, From: w.From, To: w.To, Amount: w.Amount, Fee: w.Fee, Nonce: w.Nonce, PublicKey: w.PublicKey}, sig[:])
+	if w.ID != nil && *w.ID != d.id {
+		return ruleErr(ErrBadHash, "id "+w.ID.String(), d.id.String())
+	}
 	if w.Hash != nil && *w.Hash != d.hash {
 		return ruleErr(ErrBadHash, w.Hash.String(), d.hash.String())
 	}
@@ -269,115 +388,134 @@ type TxRule struct {
 // The transaction sanity rules, each made by a constructor as the chain
 // rules are ([RuleLinksToTip] and the others): a rule is a value nobody
 // can change behind the pool's back. Amount, sender, receiver and
-// not-to-self are the original project's specification objects; the rest
-// bound what a transaction may hold.
+// not-to-self are the original project's specification objects; the
+// others make a transaction something only its sender's key can make.
+// Whether the sender can pay, and whether the nonce is its next, depends
+// on the chain's state: see [StateBatch.Transfer].
 
-// RuleHasID returns the rule "has-id": the ID is not the zero UUID.
-func RuleHasID() TxRule {
-	return TxRule{"has-id", func(tx Transaction) error {
-		if tx.id == uuid.Nil {
-			return ruleErr(ErrMissingID, tx.id, "a non-zero UUID")
-		}
-		return nil
-	}}
-}
-
-// RuleAmountPositive returns the rule "amount-positive": 0 < Amount ≤ MaxAmount.
+// RuleAmountPositive returns the rule "amount-positive": 0 < Amount ≤
+// MaxAmount. Code [ErrInvalidAmount].
 func RuleAmountPositive() TxRule {
 	return TxRule{"amount-positive", func(tx Transaction) error {
-		if tx.amount <= 0 || tx.amount > MaxAmount {
-			return ruleErr(ErrInvalidAmount, tx.amount, fmt.Sprintf("1…%d", MaxAmount))
+		if a := tx.f.Amount; a <= 0 || a > MaxAmount {
+			return ruleErr(ErrInvalidAmount, a, fmt.Sprintf("1…%d", MaxAmount))
 		}
 		return nil
 	}}
 }
 
-// RuleHasSender returns the rule "has-sender": From is not empty.
+// RuleFeeInRange returns the rule "fee-in-range": 0 ≤ Fee ≤ MaxAmount.
+// Code [ErrInvalidFee].
+func RuleFeeInRange() TxRule {
+	return TxRule{"fee-in-range", func(tx Transaction) error {
+		if fee := tx.f.Fee; fee < 0 || fee > MaxAmount {
+			return ruleErr(ErrInvalidFee, fee, fmt.Sprintf("0…%d", MaxAmount))
+		}
+		return nil
+	}}
+}
+
+// RuleHasSender returns the rule "has-sender": From is not the zero
+// address. Code [ErrMissingSender].
 func RuleHasSender() TxRule {
 	return TxRule{"has-sender", func(tx Transaction) error {
-		if tx.from == "" {
-			return ruleErr(ErrMissingSender, `""`, "a sender")
+		if tx.f.From.IsZero() {
+			return ruleErr(ErrMissingSender, "the zero address", "a sender")
 		}
 		return nil
 	}}
 }
 
-// RuleHasReceiver returns the rule "has-receiver": To is not empty.
+// RuleHasReceiver returns the rule "has-receiver": To is not the zero
+// address. Code [ErrMissingReceiver].
 func RuleHasReceiver() TxRule {
 	return TxRule{"has-receiver", func(tx Transaction) error {
-		if tx.to == "" {
-			return ruleErr(ErrMissingReceiver, `""`, "a receiver")
+		if tx.f.To.IsZero() {
+			return ruleErr(ErrMissingReceiver, "the zero address", "a receiver")
 		}
 		return nil
 	}}
 }
 
-// RuleNotToSelf returns the rule "not-to-self": From and To differ.
+// RuleNotToSelf returns the rule "not-to-self": From and To differ. Code
+// [ErrSelfTransfer].
 func RuleNotToSelf() TxRule {
 	return TxRule{"not-to-self", func(tx Transaction) error {
-		if tx.from == tx.to {
-			return ruleErr(ErrSelfTransfer, fmt.Sprintf("from %q to %q", tx.from, tx.to), "two different accounts")
+		if tx.f.From == tx.f.To {
+			return ruleErr(ErrSelfTransfer, "from and to "+tx.f.From.String(), "two different accounts")
 		}
 		return nil
 	}}
 }
 
-// RuleAccountNames returns the rule "account-names": both names are at most MaxAccountLen bytes of
-// UTF-8 with no control characters.
-func RuleAccountNames() TxRule {
-	return TxRule{"account-names", func(tx Transaction) error {
-		for _, name := range [...]string{tx.from, tx.to} {
-			if err := checkAccount(name); err != nil {
-				return err
-			}
+// RuleChainIDForm returns the rule "chain-id-form": the chain ID keeps the
+// form every chain spec's has (see [ChainSpec]). Which chain it must name
+// is the chain's question ([RuleTransactionsForThisChain]). Code
+// [ErrBadChainID].
+func RuleChainIDForm() TxRule {
+	return TxRule{"chain-id-form", func(tx Transaction) error {
+		if chainIDProblem(tx.f.ChainID) != "" {
+			return ruleErr(ErrBadChainID, fmt.Sprintf("%q", truncateText(tx.f.ChainID)), fmt.Sprintf("1…%d bytes of lower-case letters, digits and '-', starting with a letter", MaxChainIDLen))
 		}
 		return nil
 	}}
 }
 
-// RuleTimestamp returns the rule "timestamp": the timestamp is after the Unix epoch and before the year 10000.
-func RuleTimestamp() TxRule {
-	return TxRule{"timestamp", func(tx Transaction) error {
-		if ms := tx.ts.UnixMilli(); ms <= 0 || ms >= maxTimestampMilli {
-			return ruleErr(ErrBadTimestamp, tx.ts.Format(time.RFC3339Nano), "between 1970 and 9999")
+// RuleSenderIsKey returns the rule "sender-is-key": From is the address
+// of PublicKey. Without it anyone could sign with their own key and name
+// somebody else's account as the sender. Code [ErrSenderNotKey].
+func RuleSenderIsKey() TxRule {
+	return TxRule{"sender-is-key", func(tx Transaction) error {
+		if want := tx.f.PublicKey.Address(); tx.f.From != want {
+			return ruleErr(ErrSenderNotKey, tx.f.From, want)
 		}
 		return nil
 	}}
 }
 
-// maxTimestampMilli is 10000-01-01T00:00:00Z in Unix milliseconds.
-const maxTimestampMilli = 253402300800000
-
-func checkAccount(name string) error {
-	switch {
-	case len(name) > MaxAccountLen:
-		return ruleErr(ErrBadAccount, fmt.Sprintf("%d bytes", len(name)), fmt.Sprintf("at most %d", MaxAccountLen))
-	case !utf8.ValidString(name):
-		return ruleErr(ErrBadAccount, fmt.Sprintf("%q", name), "valid UTF-8")
-	}
-	for _, r := range name {
-		if unicode.IsControl(r) {
-			return ruleErr(ErrBadAccount, fmt.Sprintf("%q", name), "no control characters")
+// RuleSignature returns the rule "signature": the signature verifies
+// against PublicKey and the signed message ([TxFields.SignedMessage]).
+// It runs last, being the costliest. Code [ErrBadSignature].
+func RuleSignature() TxRule {
+	return TxRule{"signature", func(tx Transaction) error {
+		if !tx.VerifySignature() {
+			return ruleErr(ErrBadSignature, hex.EncodeToString(tx.sig[:8])+"…", "the signature of the sender's key over the transaction")
 		}
-	}
-	return nil
+		return nil
+	}}
 }
 
 // TxSanityRules returns the rules [CheckTransactionSanity] runs, in order.
 // The slice is new on every call; a pool may append its own rules to it.
 func TxSanityRules() []TxRule { return slices.Clone(txSanityRules) }
 
-var txSanityRules = []TxRule{RuleHasID(), RuleAmountPositive(), RuleHasSender(), RuleHasReceiver(), RuleNotToSelf(), RuleAccountNames(), RuleTimestamp()}
+var txSanityRules = []TxRule{RuleAmountPositive(), RuleFeeInRange(), RuleHasSender(), RuleHasReceiver(), RuleNotToSelf(), RuleChainIDForm(), RuleSenderIsKey(), RuleSignature()}
 
 // CheckTransactionSanity runs every rule of [TxSanityRules] and returns the
 // first failure as a [*RuleError], or nil. "Sanity" means the check needs
-// nothing but the transaction: whether it is already in the chain is a
-// question for [Chain] and the pool.
+// nothing but the transaction: whether its chain ID is the chain's, its
+// nonce the sender's next and its sender able to pay are questions for
+// [Chain] and the pool.
 func CheckTransactionSanity(tx Transaction) error {
-	for _, r := range txSanityRules {
+	return checkTx(tx, txSanityRules)
+}
+
+// checkTransactionForm runs the sanity rules but the signature: what
+// [Block.Validate] checks of each transaction, leaving signatures to
+// [Block.VerifySignatures].
+func checkTransactionForm(tx Transaction) error {
+	return checkTx(tx, txSanityRules[:len(txSanityRules)-1])
+}
+
+func checkTx(tx Transaction, rules []TxRule) error {
+	for _, r := range rules {
 		if err := r.Check(tx); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// txMinLen is the shortest encoding a transaction can have: an empty
+// chain ID (which no rule allows, but which decodes).
+const txMinLen = txBodyFixedLen + SignatureSize

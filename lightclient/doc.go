@@ -1,25 +1,46 @@
 // Package lightclient is headers-only sync and proof verification: a
-// client that trusts only the genesis.
+// client that trusts one hash, the genesis block's, and checks everything
+// else itself.
 //
-// A full node downloads every block and checks every rule. A light client
-// — a wallet on a phone, a bank's customer who wants to see for herself —
-// cannot afford that, and need not: the headers alone, 96 bytes and a seal
-// each, chain back to the genesis and carry the proof of work (or the
-// signers' signatures). Checking a header costs one SHA-256 for proof of
-// work, so a client checks 100 000 of them in well under a second, and
-// then holds, for every block, a Merkle root it can trust. With it, the
-// client checks that a transaction is in a block from a short inclusion
-// proof, without the block's other transactions. This is Bitcoin's
-// "simplified payment verification" (the Bitcoin paper, section 8).
+// A full node downloads every block, runs every transaction and keeps
+// every account. A light client — a wallet on a phone, a bank's customer
+// who wants to see for herself — cannot afford that, and need not: the
+// headers alone, 152 bytes and a seal each, chain back to the genesis and
+// carry the proof of work (or the signers' signatures). Checking a header
+// costs one SHA-256 for proof of work, so a client checks 100 000 of them
+// in a fraction of a second. Each header it accepts gives it two roots it
+// can trust: the Merkle root of the block's transactions (with their
+// count), and the state root of every account's balance and nonce after
+// the block. A short proof against either root then shows one fact
+// without the rest of the chain: that a transaction is in a block, or what
+// an account held after it. This is Bitcoin's "simplified payment
+// verification" (the Bitcoin paper, section 8), with Ethereum's state
+// proofs added.
+//
+// # The trust anchor
+//
+// The client trusts exactly one value, [Config.Genesis]: the hash of the
+// network's genesis block, which is spec.Genesis().Hash() of its
+// [blockchain.ChainSpec]. The genesis commits to the whole spec (its
+// PrevHash is the spec's hash, so the chain ID, the allocations, the block
+// reward and the consensus rules) and to the balances at genesis (its
+// StateRoot). Every later header is accepted only because it links back to
+// that hash through headers whose work the client checked. Where the hash
+// comes from is the caller's decision, and the one place trust enters: a
+// spec file the user checked, release notes, or — trust on first use —
+// the spec of the very server the client then syncs from.
 //
 // # The steps
 //
-//  1. [New] takes the trust anchor, the genesis block's hash, and the
-//     network's consensus engine (pow or poa, configured as the nodes'),
-//     a clock and the allowed clock drift.
+//  1. [New] takes the trust anchor and the network's consensus engine
+//     (pow or poa, configured as the spec says), a clock and the allowed
+//     clock drift.
 //  2. [Client.Add] takes headers in height order. The first must be the
 //     genesis: its hash must be the anchor. Every later one must keep the
-//     chain's own rules — the same [blockchain.Rule] values a node's
+//     header's own rules (those of [blockchain.Block.Validate] that a
+//     header alone can break, such as a known version, a beneficiary and
+//     a transaction count a block may hold) and the chain's rules that
+//     need no transaction — the same [blockchain.Rule] values a node's
 //     chain runs (see [HeaderRules]): it links to the tip by the tip's
 //     block hash (which covers the seal), its height is the tip's plus
 //     one, its time is not before the tip's nor too far ahead of the
@@ -28,20 +49,33 @@
 //     and the header as a block without transactions; pow and poa need
 //     nothing more (pow reads older headers for retargeting, poa reads
 //     only the header). An engine whose Verify looked at transactions
-//     could not serve a light client.
+//     could not serve a light client. The work covers the whole header —
+//     its roots, its count, its beneficiary — so no one can change any of
+//     them without doing the work again.
 //  3. Headers come from a source. [Client.FromBank] pages through a
 //     bank's GET /headers; [Client.FromLog] reads the BlockMined events of
-//     the log's blocks stream, as a node restores. Neither source is
-//     trusted: every header goes through Add. Both stop at the source's
-//     end and resume from the client's tip the next time.
-//  4. [Client.VerifyTransaction] checks an inclusion proof against the
-//     Merkle root of a header the client accepted.
+//     the log's blocks stream, as a node restores, starting from the
+//     genesis of the log's chain spec. Neither source is trusted: every
+//     header goes through Add. Both stop at the source's end and resume
+//     from the client's tip the next time.
+//  4. [Client.VerifyTransaction] checks an inclusion proof (a bank's GET
+//     /transactions/{id}/proof) against the Merkle root and the
+//     transaction count of a header the client accepted.
+//     [Client.VerifyAccount] and [Client.VerifyAccountAt] check an account
+//     proof (a bank's GET /accounts/{address}/proof) against the state
+//     root of one: a balance and a nonce, or the absence of an account.
+//     Whatever header a server sends along with a proof is ignored; the
+//     client uses its own.
 //
-// What a light client cannot check is what needs the transactions of the
-// whole chain: that no transaction is included twice
-// (blockchain.ErrAlreadyIncluded), and, later, account balances. It
-// relies on the work (or the signers) behind the headers for those, as
-// SPV does; see FromLog for what that means when reading a log.
+// # What a light client cannot check
+//
+// It holds no transaction and no state, so it cannot run the state
+// transition: that each transaction was signed by its sender, for this
+// chain, with the sender's next nonce and funds to cover it, and that the
+// header's state root is the one they lead to. It relies on the work (or
+// the signers) behind the headers for that, as SPV does: forging a header
+// whose state root lies would take the work of the honest chain. FromLog
+// says what this means when reading a log.
 //
 // # Errors
 //
@@ -49,9 +83,25 @@
 // chain's code, tested with errors.Is: ErrPrevHashMismatch, ErrBadHeight,
 // ErrTimeBeforeParent, ErrTimeTooFarAhead, ErrInvalidSeal,
 // ErrBadConsensusFields, ErrUnknownAncestor, or a header sanity code
-// (ErrBadVersion, ErrBadBits, ErrSealTooLong, ErrBadTimestamp); a wrong
-// first header with [ErrWrongGenesis]. A refused header changes nothing.
-// VerifyTransaction returns [ErrNotVerified] for a height the client holds
-// no header for, and otherwise a [*blockchain.ProofError]. A source that
-// answers nonsense gives [ErrBadSource]. No input makes the client panic.
+// (ErrBadVersion, ErrBadBits, ErrSealTooLong, ErrBadTimestamp,
+// ErrMissingBeneficiary, ErrTooManyTransactions); a wrong first header
+// with [ErrWrongGenesis]. A refused header changes nothing.
+//
+// The proof checks return a [*NotVerifiedError] (errors.Is
+// [ErrNotVerified]) for a height the client holds no header for, and
+// otherwise a [*blockchain.ProofError] saying why the proof does not
+// hold: for a transaction, [ErrProofCount] (a count other than the
+// header's), blockchain.ErrProofIndex, ErrProofLength or ErrProofMismatch
+// (a changed or swapped sibling, another index, a transaction of another
+// block); for an account, blockchain.ErrProofHeight (a proof of another
+// height than asked), ErrProofMismatch (a changed balance, nonce, address
+// or sibling, an absence claimed for an account that exists) or
+// ErrProofMalformed. A source that answers nonsense gives [ErrBadSource].
+// No input makes the client panic; the fuzz tests hold it to that, and to
+// accepting only proofs of what the chain really holds.
+//
+// # Concurrency
+//
+// A Client is safe for concurrent use: one goroutine may sync while others
+// check proofs.
 package lightclient

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/eventlog"
 )
@@ -19,10 +17,17 @@ var (
 	// ErrWrongGenesis: the first header offered to an empty [Client] is
 	// not the one whose hash the client trusts (Config.Genesis).
 	ErrWrongGenesis = errors.New("lightclient: not the trusted genesis")
-	// ErrNotVerified: [Client.VerifyTransaction] was asked about a height
-	// the client has not accepted a header for, so it has no Merkle root
-	// it can trust there.
+	// ErrNotVerified: [Client.VerifyTransaction] or [Client.VerifyAccount]
+	// was asked about a height the client has not accepted a header for,
+	// so it has no Merkle root or state root it can trust there. A
+	// [*NotVerifiedError] wraps it.
 	ErrNotVerified = errors.New("lightclient: no verified header at this height")
+	// ErrProofCount: an inclusion proof's Count is not the TxCount of the
+	// verified header it is checked against. The header commits to its
+	// number of transactions, and a proof's Count decides which leaf it
+	// proves, so a proof that claims another count is refused before it
+	// is climbed. A [*blockchain.ProofError] wraps it.
+	ErrProofCount = errors.New("lightclient: proof count is not the block's transaction count")
 	// ErrBadSource: a source (a bank's GET /headers, say) answered
 	// something that is not what it promises; the error says what.
 	ErrBadSource = errors.New("lightclient: bad answer from the source")
@@ -30,10 +35,15 @@ var (
 
 // Config configures a [Client]. Genesis and Engine are required.
 type Config struct {
-	// Genesis is the trust anchor: the block hash (seal included) of the
-	// network's genesis block, blockchain.Genesis().Hash() unless the
-	// network made its own. The client accepts a first header only if it
-	// has this hash, and every later header only if it links back to it.
+	// Genesis is the trust anchor, and the only one: the block hash of
+	// the network's genesis block, spec.Genesis() of its chain spec. The
+	// genesis commits to the whole spec (its PrevHash is the spec's hash)
+	// and to the balances at genesis (its StateRoot), so this one hash
+	// pins the network. The client accepts a first header only if it has
+	// this hash, and every later header only if it links back to it.
+	// Take it from a source you trust: a spec file you checked, the
+	// network's release notes; a client that takes it from the server it
+	// then syncs from trusts that server on first use.
 	Genesis blockchain.Hash
 	// Engine checks each header's consensus fields and seal: a pow or poa
 	// engine configured as the network's (the same Bits and retargeting,
@@ -54,10 +64,11 @@ type Config struct {
 // the chain's own rules before it keeps it, so whoever hands it headers
 // (a bank, a log, a stranger) cannot make it accept a header the network's
 // nodes would refuse on these rules. With the headers it can then check
-// that a transaction is in a block (see [Client.VerifyTransaction]).
+// that a transaction is in a block ([Client.VerifyTransaction]) and what
+// an account held after a block ([Client.VerifyAccount]).
 //
 // A Client is safe for concurrent use: one goroutine may sync while others
-// verify transactions.
+// check proofs.
 type Client struct {
 	genesis blockchain.Hash
 	now     func() time.Time
@@ -97,10 +108,10 @@ func New(cfg Config) (*Client, error) {
 
 // HeaderRules returns the rules a header must keep to extend a client's
 // tip, in the order it checks them: the chain's own rules
-// ([blockchain.DefaultRules]) less the one that needs the transactions
-// of the whole chain (no transaction twice), which a client that keeps no
-// transaction cannot check. They are the very Rule values a node's chain
-// runs, so the codes and messages are the same.
+// ([blockchain.DefaultRules]) less the two that need the block's
+// transactions (each names this chain, each signature verifies), which a
+// client that keeps no transaction cannot check. They are the very Rule
+// values a node's chain runs, so the codes and messages are the same.
 func HeaderRules(engine blockchain.Consensus, maxDrift time.Duration) []blockchain.Rule {
 	return []blockchain.Rule{
 		blockchain.RuleLinksToTip(),
@@ -126,13 +137,15 @@ func HeaderRules(engine blockchain.Consensus, maxDrift time.Duration) []blockcha
 // header as a block without transactions: pow and poa need nothing else.
 // Before the rules, the header's own fields are checked as
 // [blockchain.Block.Validate] checks a block's header: version, Bits at
-// most 256, seal at most MaxSealLen bytes, a timestamp the encoding holds.
+// most 256, seal at most MaxSealLen bytes, a timestamp the encoding holds,
+// a beneficiary, and a TxCount of at most MaxBlockTransactions.
 //
 // Errors: ErrWrongGenesis for a wrong first header; otherwise a
 // [*blockchain.RuleError] — errors.Is(err, blockchain.ErrPrevHashMismatch),
 // ErrBadHeight, ErrTimeBeforeParent, ErrTimeTooFarAhead, ErrInvalidSeal,
 // ErrBadConsensusFields, ErrUnknownAncestor, or a sanity code (ErrBadVersion,
-// ErrBadBits, ErrSealTooLong, ErrBadTimestamp).
+// ErrBadBits, ErrSealTooLong, ErrBadTimestamp, ErrMissingBeneficiary,
+// ErrTooManyTransactions).
 func (c *Client) Add(headers ...blockchain.Header) error {
 	now := c.now()
 	c.mu.Lock()
@@ -177,20 +190,30 @@ func (c *Client) add(h blockchain.Header, now time.Time) error {
 
 // checkHeaderSanity runs the header checks of Block.Validate on b, a
 // header in a block without transactions. Such a block keeps every
-// transaction rule, and Validate compares the Merkle root only after the
-// header's own fields, so its one refusal that is not about the header is
-// ErrBadMerkleRoot (the header commits to transactions b does not hold),
-// which says nothing against the header. The hostile-header tests (bad
-// version, seal too long) would fail if that order changed.
+// transaction rule, and Validate compares the transaction count and the
+// Merkle root only after the header's own fields, so its refusals that
+// are not about the header are ErrBadTxCount and ErrBadMerkleRoot (the
+// header commits to transactions b does not hold), which say nothing
+// against the header. The hostile-header tests (bad version, seal too
+// long, no beneficiary) would fail if that order changed. The count
+// itself is checked here against the most a block may hold, as a node
+// refuses a block of more (ErrTooManyTransactions): a client takes the
+// count of its inclusion proofs from the header.
 func checkHeaderSanity(b *blockchain.Block) error {
-	if err := b.Validate(); err != nil && !errors.Is(err, blockchain.ErrBadMerkleRoot) {
+	if err := b.Validate(); err != nil && !errors.Is(err, blockchain.ErrBadMerkleRoot) && !errors.Is(err, blockchain.ErrBadTxCount) {
 		return err
+	}
+	if n := b.Header().TxCount; n > blockchain.MaxBlockTransactions {
+		return &blockchain.RuleError{Code: blockchain.ErrTooManyTransactions, Have: fmt.Sprint(n), Want: fmt.Sprintf("at most %d", blockchain.MaxBlockTransactions)}
 	}
 	return nil
 }
 
 // view is the read-only face of a client's headers that the rules and the
-// engine see while Add holds the lock. It knows no transaction.
+// engine see while Add holds the lock. It knows no transaction, no spec
+// and no account: Spec and Account answer zero values, which no rule of
+// HeaderRules asks for (the rules that would are the ones a client
+// cannot run).
 type view struct{ c *Client }
 
 var _ blockchain.ChainView = view{}
@@ -206,9 +229,13 @@ func (v view) HeaderAt(height uint64) (blockchain.Header, bool) {
 	return cloneHeader(v.c.headers[height]), true
 }
 
-// Inclusion reports nothing: a client keeps no transaction, and runs no
-// rule that asks.
-func (view) Inclusion(uuid.UUID) (blockchain.Inclusion, bool) { return blockchain.Inclusion{}, false }
+// Spec returns the zero ChainSpec: a client knows its network by the
+// genesis hash alone.
+func (view) Spec() blockchain.ChainSpec { return blockchain.ChainSpec{} }
+
+// Account returns the zero Account: a client holds no state, only state
+// roots.
+func (view) Account(blockchain.Address) blockchain.Account { return blockchain.Account{} }
 
 // cloneHeader copies h with its own seal, so no caller can change a kept header.
 func cloneHeader(h blockchain.Header) blockchain.Header {
@@ -254,33 +281,102 @@ func (c *Client) HashAt(height uint64) (blockchain.Hash, bool) {
 	return c.hashes[height], true
 }
 
-// VerifyTransaction checks that tx is in the block at height: the client
-// must hold an accepted header there, and proof must lead from tx to that
-// header's MerkleRoot ([blockchain.VerifyTxInclusion]). The root comes
-// from the verified chain, never from whoever sent the proof; that is the
-// point. Get the proof from a full node (blockchain.Block.InclusionProof).
-//
-// Errors: ErrNotVerified if the client holds no header at height (beyond
-// its tip); otherwise VerifyTxInclusion's [*blockchain.ProofError]
-// (errors.Is blockchain.ErrProofMismatch, ErrProofIndex, ErrProofLength),
-// for instance for the proof of a transaction of another block.
-func (c *Client) VerifyTransaction(tx blockchain.Transaction, height uint64, proof blockchain.InclusionProof) error {
+// A NotVerifiedError says that a proof was to be checked at a height the
+// client holds no verified header for: beyond its tip, or any height
+// before it accepted the genesis. It wraps ErrNotVerified.
+type NotVerifiedError struct {
+	Height uint64 // the height asked about
+	Len    int    // how many headers the client holds: heights 0…Len−1
+}
+
+// Error reads like "lightclient: no verified header at this height: have
+// height 7, want at most 4".
+func (e *NotVerifiedError) Error() string {
+	if e.Len == 0 {
+		return fmt.Sprintf("%v: have height %d, want a height of the verified chain, which is empty", ErrNotVerified, e.Height)
+	}
+	return fmt.Sprintf("%v: have height %d, want at most %d", ErrNotVerified, e.Height, e.Len-1)
+}
+
+// Unwrap returns ErrNotVerified.
+func (e *NotVerifiedError) Unwrap() error { return ErrNotVerified }
+
+// verified returns the accepted header at height, or a *NotVerifiedError.
+func (c *Client) verified(height uint64) (blockchain.Header, error) {
 	c.mu.RLock()
-	var root blockchain.Hash
-	held := height < uint64(len(c.headers))
-	if held {
-		root = c.headers[height].MerkleRoot
+	defer c.mu.RUnlock()
+	if height >= uint64(len(c.headers)) {
+		return blockchain.Header{}, &NotVerifiedError{Height: height, Len: len(c.headers)}
 	}
-	tip := len(c.headers)
-	c.mu.RUnlock()
-	if !held {
-		if tip == 0 {
-			return fmt.Errorf("%w: have height %d, want a height of the verified chain, which is empty", ErrNotVerified, height)
-		}
-		return fmt.Errorf("%w: have height %d, want at most %d", ErrNotVerified, height, tip-1)
+	return c.headers[height], nil // its seal is not read below: no copy needed
+}
+
+// VerifyTransaction checks that tx is transaction proof.Index of the block
+// at height: the client must hold an accepted header there, proof.Count
+// must be that header's TxCount, and proof must lead from tx to that
+// header's MerkleRoot exactly ([blockchain.VerifyTxInclusion]). The root
+// and the count come from the verified chain, never from whoever sent the
+// proof; that is the point. Get the proof from a full node
+// ([blockchain.Block.InclusionProof], a bank's GET
+// /transactions/{id}/proof), and ignore any header it sends along.
+//
+// Errors: a [*NotVerifiedError] (errors.Is ErrNotVerified) if the client
+// holds no header at height; otherwise a [*blockchain.ProofError] wrapping
+// ErrProofCount for a count other than the header's, or
+// VerifyTxInclusion's reason (errors.Is blockchain.ErrProofIndex,
+// ErrProofLength, ErrProofMismatch) — for instance for the proof of a
+// transaction of another block, a changed or swapped sibling, or another
+// index.
+func (c *Client) VerifyTransaction(tx blockchain.Transaction, height uint64, proof blockchain.InclusionProof) error {
+	h, err := c.verified(height)
+	if err != nil {
+		return err
 	}
-	if err := blockchain.VerifyTxInclusion(root, tx, proof); err != nil {
+	if proof.Count != uint64(h.TxCount) {
+		err = &blockchain.ProofError{Err: ErrProofCount, Have: fmt.Sprintf("count %d", proof.Count), Want: fmt.Sprintf("count %d, the transactions of block %d", h.TxCount, height)}
+	} else {
+		err = blockchain.VerifyTxInclusion(h.MerkleRoot, tx, proof)
+	}
+	if err != nil {
 		return fmt.Errorf("lightclient: transaction %s at height %d: %w", tx.ID(), height, err)
+	}
+	return nil
+}
+
+// VerifyAccount checks that p shows what the state after the block at
+// p.Height holds for p.Address — its balance and nonce, or that it has no
+// account — against the StateRoot of the header the client accepted at
+// that height ([blockchain.VerifyAccount]). The root comes from the
+// verified chain, never from whoever sent the proof. An accepted proof is
+// as good as the work behind the header: the client checked the seal, not
+// the transactions that led to the state (see the package documentation).
+//
+// It answers for the height the proof names. A caller that asked for a
+// given height — the client's tip, say, for a current balance — uses
+// [Client.VerifyAccountAt], which refuses a proof of another height.
+//
+// Errors: a [*NotVerifiedError] (errors.Is ErrNotVerified) if the client
+// holds no header at p.Height; otherwise VerifyAccount's
+// [*blockchain.ProofError] (errors.Is blockchain.ErrProofMismatch,
+// ErrProofMalformed) — for instance for a balance or nonce changed, a
+// sibling changed, a proof relabelled with another height, or a proof that
+// an address has no account when it has one.
+func (c *Client) VerifyAccount(p blockchain.AccountProof) error {
+	return c.VerifyAccountAt(p.Height, p)
+}
+
+// VerifyAccountAt is [Client.VerifyAccount] for a proof that must be of
+// the state after the block at height: a proof of another height, however
+// genuine, is refused with a [*blockchain.ProofError] wrapping
+// blockchain.ErrProofHeight. A server asked for a balance now cannot
+// answer with an old one.
+func (c *Client) VerifyAccountAt(height uint64, p blockchain.AccountProof) error {
+	h, err := c.verified(height)
+	if err != nil {
+		return err
+	}
+	if err := blockchain.VerifyAccount(h, p); err != nil {
+		return fmt.Errorf("lightclient: account %s at height %d: %w", p.Address.Short(), height, err)
 	}
 	return nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,6 +37,10 @@ var now = time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func clock() time.Time { return now }
 
+// genesis is the genesis block of the test kit's network, whose hash the
+// clients trust.
+var genesis = consensustest.Genesis()
+
 // powEngine returns a deterministic proof-of-work engine at testBits.
 func powEngine(t testing.TB) *pow.Engine {
 	t.Helper()
@@ -43,35 +49,38 @@ func powEngine(t testing.TB) *pow.Engine {
 	return e
 }
 
-// powChain generates n proof-of-work blocks on genesis, each with one
-// transfer.
-func powChain(t testing.TB, n int) []*blockchain.Block {
+// powChain generates n proof-of-work blocks on a full chain of the test
+// kit's network, each with one transfer, and returns them with the chain
+// (which can prove accounts at every height it keeps).
+func powChain(t testing.TB, n int) ([]*blockchain.Block, *blockchain.Chain) {
 	t.Helper()
-	blocks, err := consensustest.GenerateChain(context.Background(), powEngine(t), blockchain.HeaderList{blockchain.Genesis().Header()}, n,
+	engine := powEngine(t)
+	chain := consensustest.NewChain(engine)
+	blocks, err := consensustest.GenerateChain(context.Background(), engine, chain, n,
 		func(i int, g *consensustest.BlockGen) { g.AddTransfer("alice", "bob", int64(i+1)) })
 	require.NoError(t, err)
-	return blocks
+	return blocks, chain
 }
 
 // headersOf returns genesis and the blocks' headers.
 func headersOf(blocks []*blockchain.Block) []blockchain.Header {
-	out := []blockchain.Header{blockchain.Genesis().Header()}
+	out := []blockchain.Header{genesis.Header()}
 	for _, b := range blocks {
 		out = append(out, b.Header())
 	}
 	return out
 }
 
-// newClient returns a client trusting the standard genesis.
+// newClient returns a client trusting the test kit's genesis.
 func newClient(t testing.TB, engine blockchain.Consensus) *lightclient.Client {
 	t.Helper()
-	c, err := lightclient.New(lightclient.Config{Genesis: blockchain.Genesis().Hash(), Engine: engine, Now: clock, MaxDrift: time.Minute})
+	c, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, Now: clock, MaxDrift: time.Minute})
 	require.NoError(t, err)
 	return c
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
-	g := blockchain.Genesis().Hash()
+	g := genesis.Hash()
 	for _, tc := range []struct {
 		name string
 		cfg  lightclient.Config
@@ -88,7 +97,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 func TestAddAcceptsTheChain(t *testing.T) {
-	blocks := powChain(t, 20)
+	blocks, _ := powChain(t, 20)
 	c := newClient(t, powEngine(t))
 	_, ok := c.Tip()
 	assert.False(t, ok, "no tip before the genesis")
@@ -112,7 +121,7 @@ func TestAddAcceptsTheChain(t *testing.T) {
 func TestAddWithRetargeting(t *testing.T) {
 	engine, err := pow.New(pow.Config{Bits: 4, Workers: 1, RetargetInterval: 4, TargetBlockTime: time.Hour, MinBits: 1, MaxBits: 12})
 	require.NoError(t, err)
-	blocks, err := consensustest.GenerateChain(context.Background(), engine, blockchain.HeaderList{blockchain.Genesis().Header()}, 20, nil)
+	blocks, err := consensustest.GenerateChain(context.Background(), engine, consensustest.NewChain(engine), 20, nil)
 	require.NoError(t, err)
 	require.NotEqual(t, blocks[0].Header().Bits, blocks[19].Header().Bits, "blocks every 10 s against a target of an hour: the difficulty rose")
 	c := newClient(t, engine)
@@ -121,15 +130,15 @@ func TestAddWithRetargeting(t *testing.T) {
 
 // poaChain generates n proof-of-authority blocks sealed by key, the only
 // signer, and returns them with a verifying engine.
-func poaChain(t *testing.T, n int) ([]*blockchain.Block, *poa.Engine) {
+func poaChain(t testing.TB, n int) ([]*blockchain.Block, *poa.Engine) {
 	t.Helper()
 	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 	pub := key.Public().(ed25519.PublicKey)
 	sealer, err := poa.New([]ed25519.PublicKey{pub}, key)
 	require.NoError(t, err)
-	blocks, err := consensustest.GenerateChain(context.Background(), sealer, blockchain.HeaderList{blockchain.Genesis().Header()}, n, nil)
-	require.NoError(t, err)
 	verifier, err := poa.New([]ed25519.PublicKey{pub}, nil)
+	require.NoError(t, err)
+	blocks, err := consensustest.GenerateChain(context.Background(), sealer, consensustest.NewChain(verifier), n, nil)
 	require.NoError(t, err)
 	return blocks, verifier
 }
@@ -139,7 +148,7 @@ func poaChain(t *testing.T, n int) ([]*blockchain.Block, *poa.Engine) {
 // error and that nothing changed.
 func TestAddRefusesHostileHeaders(t *testing.T) {
 	const k = 5 // the client holds genesis and blocks 1…4; the hostile header is offered as block 5
-	powBlocks := powChain(t, k)
+	powBlocks, _ := powChain(t, k)
 	poaBlocks, poaEngine := poaChain(t, k)
 	otherKey := ed25519.NewKeyFromSeed(append(make([]byte, ed25519.SeedSize-1), 1))
 
@@ -161,8 +170,8 @@ func TestAddRefusesHostileHeaders(t *testing.T) {
 		{"the next block itself is fine", false, false, func(next, _ blockchain.Header) blockchain.Header { return next }, nil},
 		{"wrong genesis", false, true, func(next, _ blockchain.Header) blockchain.Header { return next }, lightclient.ErrWrongGenesis},
 		{"another genesis at height 0", false, true, func(_, _ blockchain.Header) blockchain.Header {
-			g := blockchain.Genesis().Header()
-			g.Nonce++
+			g := genesis.Header()
+			g.StateRoot[0] ^= 1 // other balances at genesis
 			return g
 		}, lightclient.ErrWrongGenesis},
 		{"too little work", false, false, func(next, _ blockchain.Header) blockchain.Header { return tooLittleWork(next) }, blockchain.ErrInvalidSeal},
@@ -196,9 +205,29 @@ func TestAddRefusesHostileHeaders(t *testing.T) {
 			return next
 		}, blockchain.ErrTimeTooFarAhead},
 		{"bad version", false, false, func(next, _ blockchain.Header) blockchain.Header {
-			next.Version = 2
+			next.Version = 1
 			return next
 		}, blockchain.ErrBadVersion},
+		{"no beneficiary", false, false, func(next, _ blockchain.Header) blockchain.Header {
+			next.Beneficiary = blockchain.Address{}
+			return next
+		}, blockchain.ErrMissingBeneficiary},
+		{"more transactions than a block may hold", false, false, func(next, _ blockchain.Header) blockchain.Header {
+			next.TxCount = blockchain.MaxBlockTransactions + 1
+			return next
+		}, blockchain.ErrTooManyTransactions},
+		{"another beneficiary: the work does not cover it", false, false, func(next, _ blockchain.Header) blockchain.Header {
+			next.Beneficiary = consensustest.Addr("mallory")
+			for next.SealHash().LeadingZeroBits() >= int(next.Bits) {
+				next.Beneficiary[0]++ // one that surely misses the target
+			}
+			return next
+		}, blockchain.ErrInvalidSeal},
+		{"another state root: the work does not cover it", false, false, func(next, _ blockchain.Header) blockchain.Header {
+			for next.StateRoot[0]++; next.SealHash().LeadingZeroBits() >= int(next.Bits); next.StateRoot[0]++ {
+			}
+			return next
+		}, blockchain.ErrInvalidSeal},
 		{"seal too long", true, false, func(next, _ blockchain.Header) blockchain.Header {
 			next.Seal = make([]byte, blockchain.MaxSealLen+1)
 			return next
@@ -255,7 +284,7 @@ func TestAddRefusesHostileHeaders(t *testing.T) {
 }
 
 func TestAddStopsAtTheFirstRefusal(t *testing.T) {
-	blocks := powChain(t, 6)
+	blocks, _ := powChain(t, 6)
 	headers := headersOf(blocks)
 	bad := headers[4]
 	bad.Height = 9
@@ -275,44 +304,6 @@ func TestAddKeepsItsOwnCopy(t *testing.T) {
 	got.Seal[2] ^= 1
 	again, _ := c.HeaderAt(1)
 	assert.Equal(t, blocks[0].Hash(), again.Hash(), "neither the caller's slice nor a returned header reaches the kept one")
-}
-
-func TestVerifyTransaction(t *testing.T) {
-	blocks := powChain(t, 4)
-	c := newClient(t, powEngine(t))
-	require.NoError(t, c.Add(headersOf(blocks[:3])...)) // block 4 not synced
-
-	txOf := func(b *blockchain.Block) blockchain.Transaction { return b.Transactions()[0] }
-	proofOf := func(b *blockchain.Block) blockchain.InclusionProof {
-		p, err := b.InclusionProof(0)
-		require.NoError(t, err)
-		return p
-	}
-	for _, tc := range []struct {
-		name   string
-		tx     blockchain.Transaction
-		height uint64
-		proof  blockchain.InclusionProof
-		want   error
-	}{
-		{"in its block", txOf(blocks[1]), 2, proofOf(blocks[1]), nil},
-		{"a leaf of another block", txOf(blocks[0]), 2, proofOf(blocks[0]), blockchain.ErrProofMismatch},
-		{"its proof at another height", txOf(blocks[1]), 1, proofOf(blocks[1]), blockchain.ErrProofMismatch},
-		{"a bad proof shape", txOf(blocks[1]), 2, blockchain.InclusionProof{Index: 1, Count: 1}, blockchain.ErrProofIndex},
-		{"a header not on the verified chain", txOf(blocks[3]), 4, proofOf(blocks[3]), lightclient.ErrNotVerified},
-		{"far beyond the tip", txOf(blocks[3]), 1 << 62, proofOf(blocks[3]), lightclient.ErrNotVerified},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := c.VerifyTransaction(tc.tx, tc.height, tc.proof)
-			if tc.want == nil {
-				assert.NoError(t, err)
-				return
-			}
-			assert.ErrorIs(t, err, tc.want)
-		})
-	}
-	empty := newClient(t, powEngine(t))
-	assert.ErrorIs(t, empty.VerifyTransaction(txOf(blocks[0]), 0, proofOf(blocks[0])), lightclient.ErrNotVerified)
 }
 
 // headersServer serves GET /headers from headers as the bank does, or
@@ -348,7 +339,7 @@ func headersServer(t *testing.T, headers []blockchain.Header, answer func(w http
 }
 
 func TestFromBankPages(t *testing.T) {
-	blocks := powChain(t, lightclient.BankPageSize+10) // two pages and a bit
+	blocks, _ := powChain(t, lightclient.BankPageSize+10) // two pages and a bit
 	headers := headersOf(blocks)
 	srv := headersServer(t, headers, nil)
 	c := newClient(t, powEngine(t))
@@ -363,7 +354,7 @@ func TestFromBankPages(t *testing.T) {
 }
 
 func TestFromBankRefusesBadAnswers(t *testing.T) {
-	blocks := powChain(t, 5)
+	blocks, _ := powChain(t, 5)
 	headers := headersOf(blocks)
 	forged := append([]blockchain.Header(nil), headers...)
 	forged[3].Nonce++ // another header at 3, whose work most likely fails…
@@ -388,7 +379,16 @@ func TestFromBankRefusesBadAnswers(t *testing.T) {
 		{"a status other than 200", headers, raw(http.StatusServiceUnavailable, "{}"), lightclient.ErrBadSource, 0},
 		{"null", headers, raw(http.StatusOK, "null"), lightclient.ErrBadSource, 0},
 		{"not JSON", headers, raw(http.StatusOK, "[{"), lightclient.ErrBadSource, 0},
-		{"an unknown field", headers, raw(http.StatusOK, `[{"version":1,"extra":2}]`), blockchain.ErrMalformed, 0},
+		{"an unknown field", headers, raw(http.StatusOK, `[{"version":2,"extra":2}]`), blockchain.ErrMalformed, 0},
+		{"a page longer than asked", headers, func(w http.ResponseWriter, _, limit uint64) bool {
+			page := make([]blockchain.Header, limit+1)
+			for i := range page {
+				page[i] = headers[0]
+			}
+			require.NoError(t, jsonEncode(w, page))
+			return true
+		}, lightclient.ErrBadSource, 0},
+		{"a body over the bound", headers, raw(http.StatusOK, "["+strings.Repeat(" ", lightclient.BankPageSize*lightclient.MaxHeaderJSON)+"]"), lightclient.ErrBadSource, 0},
 		{"a wrong genesis", headers[1:], nil, lightclient.ErrWrongGenesis, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -432,9 +432,8 @@ func appendRaw(t testing.TB, log eventlog.Log, typ, data string) {
 // real blocks, what a hostile or buggy writer could append: the client
 // skips each as a node would, and ends on the node's tip.
 func TestFromLog(t *testing.T) {
-	blocks := powChain(t, 300) // more than two pages of the log
-	log := memlog.New(memlog.Config{})
-	t.Cleanup(func() { _ = log.Close() })
+	blocks, chain := powChain(t, 300) // more than two pages of the log
+	log := newLog(t, true)
 
 	forged := blocks[150].Header()
 	for forged.Nonce = 0; forged.SealHash().LeadingZeroBits() >= testBits; forged.Nonce++ {
@@ -442,6 +441,9 @@ func TestFromLog(t *testing.T) {
 	wrongRoot := blocks[150].Header()
 	wrongRoot.MerkleRoot = blockchain.TxMerkleRoot(nil) // claims no transactions, but carries one
 	wrongRoot = mustSeal(t, wrongRoot)
+	wrongCount := blocks[150].Header()
+	wrongCount.TxCount = 0 // claims no transactions, but carries one
+	wrongCount = mustSeal(t, wrongCount)
 
 	appendBlocks(t, log, blocks[:150]...)
 	appendRaw(t, log, "BlockMined", `{"not":"a block"}`)
@@ -453,6 +455,7 @@ func TestFromLog(t *testing.T) {
 	appendBlocks(t, log,
 		blockchain.NewBlock(forged, blocks[150].Transactions()),
 		blockchain.NewBlock(wrongRoot, blocks[150].Transactions()),
+		blockchain.NewBlock(wrongCount, blocks[150].Transactions()),
 		blocks[40], // an old block again: another event ID, the same block
 	)
 	appendBlocks(t, log, blocks[150:]...)
@@ -460,16 +463,16 @@ func TestFromLog(t *testing.T) {
 	c := newClient(t, powEngine(t))
 	st, err := c.FromLog(context.Background(), log)
 	require.NoError(t, err)
-	assert.Equal(t, lightclient.Stats{Accepted: 300, Skipped: 5}, st)
+	assert.Equal(t, lightclient.Stats{Accepted: 300, Skipped: 6}, st)
 	tip, _ := c.Tip()
 	assert.Equal(t, blocks[299].Hash(), tip.Hash())
 
-	n, err := node.New(node.Config{Log: log, Engine: powEngine(t), Now: clock})
+	n, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: powEngine(t), Now: clock})
 	require.NoError(t, err)
 	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
 	assert.Equal(t, n.Chain().TipHash(), tip.Hash(), "the client ends where a node that checks everything ends")
 
-	more, err := consensustest.GenerateChain(context.Background(), powEngine(t), blockchain.HeaderList(headersOf(blocks)), 3, nil)
+	more, err := consensustest.GenerateChain(context.Background(), powEngine(t), chain, 3, nil)
 	require.NoError(t, err)
 	appendBlocks(t, log, more...)
 	st, err = c.FromLog(context.Background(), log)
@@ -477,35 +480,59 @@ func TestFromLog(t *testing.T) {
 	assert.Equal(t, lightclient.Stats{Accepted: 3}, st, "a second sync reads on from where the first stopped")
 }
 
-func TestFromLogEmptyStream(t *testing.T) {
+// newLog returns a memlog, closed at the test's end, in which the test
+// kit's chain spec is declared if declare is set.
+func newLog(t testing.TB, declare bool) eventlog.Log {
+	t.Helper()
 	log := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = log.Close() })
+	if declare {
+		spec := consensustest.Spec()
+		_, err := node.LoadSpec(context.Background(), log, &spec)
+		require.NoError(t, err)
+	}
+	return log
+}
+
+func TestFromLogEmptyStream(t *testing.T) {
+	log := newLog(t, true)
 	c := newClient(t, powEngine(t))
 	st, err := c.FromLog(context.Background(), log)
 	require.NoError(t, err)
 	assert.Equal(t, lightclient.Stats{}, st)
-	assert.Equal(t, 1, c.Len(), "the genesis, which no log holds")
+	assert.Equal(t, 1, c.Len(), "the genesis of the log's spec, which the log holds no block of")
 
 	other, err := lightclient.New(lightclient.Config{Genesis: blockchain.Hash{1}, Engine: powEngine(t)})
 	require.NoError(t, err)
 	_, err = other.FromLog(context.Background(), log)
-	assert.ErrorIs(t, err, lightclient.ErrWrongGenesis, "a network with its own genesis Adds it first")
+	assert.ErrorIs(t, err, lightclient.ErrWrongGenesis, "the log's spec makes another genesis than the trusted one")
+
+	_, err = newClient(t, powEngine(t)).FromLog(context.Background(), newLog(t, false))
+	assert.ErrorIs(t, err, node.ErrNoSpec, "a log without a spec")
+
+	given := newClient(t, powEngine(t))
+	require.NoError(t, given.Add(genesis.Header()))
+	_, err = given.FromLog(context.Background(), newLog(t, false))
+	assert.NoError(t, err, "a client that holds the genesis needs no spec")
 }
 
 // TestConcurrentSyncAndVerify runs a sync while other goroutines verify
 // transactions, for the race detector.
 func TestConcurrentSyncAndVerify(t *testing.T) {
-	blocks := powChain(t, 50)
+	blocks, chain := powChain(t, 50)
 	srv := headersServer(t, headersOf(blocks), nil)
 	c := newClient(t, powEngine(t))
 	require.NoError(t, c.Add(headersOf(blocks[:1])...))
 	proof, err := blocks[0].InclusionProof(0)
+	require.NoError(t, err)
+	acct, err := chain.ProveAccount(consensustest.Addr("bob"), 1)
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
 			for range 50 {
 				assert.NoError(t, c.VerifyTransaction(blocks[0].Transactions()[0], 1, proof))
+				assert.NoError(t, c.VerifyAccount(acct))
 				c.Tip()
 			}
 		})
@@ -525,3 +552,24 @@ func mustSeal(t testing.TB, h blockchain.Header) blockchain.Header {
 }
 
 func jsonEncode(w http.ResponseWriter, v any) error { return json.NewEncoder(w).Encode(v) }
+
+// TestMaxHeaderJSON: the JSON form of the largest header there can be —
+// every number at its maximum, the latest timestamp, a seal of MaxSealLen
+// bytes — fits in MaxHeaderJSON, so that a page of BankPageSize honest
+// headers always fits in what FromBank reads.
+func TestMaxHeaderJSON(t *testing.T) {
+	full := blockchain.Hash{}
+	for i := range full {
+		full[i] = 0xff
+	}
+	h := blockchain.Header{
+		Version: math.MaxUint32, Height: math.MaxUint64, PrevHash: full, MerkleRoot: full, TxCount: math.MaxUint32,
+		StateRoot: full, Beneficiary: blockchain.Address(full[:blockchain.AddressSize]),
+		Timestamp: time.Date(9999, 12, 31, 23, 59, 59, 999_000_000, time.UTC), Bits: math.MaxUint32, Nonce: math.MaxUint64,
+		Seal: make([]byte, blockchain.MaxSealLen),
+	}
+	data, err := json.Marshal(h)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(data)+1, lightclient.MaxHeaderJSON, "a header and the comma after it: %s", data)
+	t.Logf("the largest header takes %d bytes of JSON", len(data))
+}

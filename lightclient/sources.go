@@ -27,17 +27,25 @@ type Stats struct {
 // GET /headers' largest limit.
 const BankPageSize = 1000
 
-// maxPageBytes bounds one page of GET /headers: BankPageSize headers of
-// at most about 700 bytes of JSON each (a seal of MaxSealLen bytes in
-// base64 included), with room to spare. A longer answer is refused before
-// it is read whole.
-const maxPageBytes = BankPageSize * 1024
+// MaxHeaderJSON bounds the JSON form of one header, in bytes: a header
+// with the longest values and a seal of MaxSealLen bytes (in base64)
+// takes under 850 (TestMaxHeaderJSON checks it), the rest is room to
+// spare.
+const MaxHeaderJSON = 1024
+
+// maxPageBytes bounds one page of GET /headers: BankPageSize headers of at
+// most MaxHeaderJSON bytes each. A longer answer is refused before it is
+// read whole.
+const maxPageBytes = BankPageSize * MaxHeaderJSON
 
 // FromBank syncs the client from a bank's GET /headers, baseURL being the
 // bank's address (such as "http://localhost:8080"): it asks for the
-// headers after its tip (from genesis when empty), BankPageSize at a time,
-// and adds each page, until a page is shorter than asked — the bank's tip.
-// client nil means http.DefaultClient.
+// headers after its tip (from genesis when empty: the bank's genesis
+// header must have the trusted hash), BankPageSize at a time, and adds
+// each page, until a page is shorter than asked — the bank's tip. Each
+// header is in package blockchain's JSON form, with its transaction
+// count, state root, beneficiary and seal. client nil means
+// http.DefaultClient.
 //
 // The bank is not trusted: its headers go through [Client.Add] like any
 // others. It is the only source, so a header it refuses stops the sync,
@@ -140,29 +148,42 @@ const logPage = 128
 // (node.StreamBlocks), as a node's Restore would: it reads the stream
 // from where the previous FromLog stopped to its end, decodes each
 // BlockMined event with package events and offers the block's header to
-// the client. An empty client first takes blockchain.Genesis(), which
-// the log does not hold; a network with its own genesis Adds its genesis
-// header first.
+// the client. The log holds no genesis block, only the chain spec it is
+// made from: an empty client first reads the spec (node.LoadSpec) and
+// adds its genesis, which Add accepts only if its hash is the trusted
+// one. (A caller that has the genesis header may Add it first instead.)
 //
 // The log orders blocks but does not validate them: any writer may
 // append. So, as a node does, FromLog skips — and counts in
 // Stats.Skipped — an event that does not decode or is not a BlockMined,
 // a block that fails [blockchain.Block.Validate] (its transactions do not
-// match its Merkle root, say), and a header Add refuses; a block it
-// already holds (an event stored twice) is skipped without being counted.
-// One difference remains: a node also refuses a block that includes a
-// transaction an earlier block holds (blockchain.ErrAlreadyIncluded),
-// which a client without transactions cannot see. If a sealed block
-// broke only that rule, the client would keep it where nodes kept the
-// next block at that height.
+// match its Merkle root or count, say), and a header Add refuses; a block
+// it already holds (an event stored twice) is skipped without being
+// counted. One difference remains: a node also runs the block's
+// transactions — signatures, chain ID, nonces, funds — and checks the
+// state root they lead to, which a client without the state cannot do. If
+// a sealed block broke only those rules, the client would keep it where
+// nodes kept the next block at that height. That is the light client's
+// bargain: it relies on the work (or the signers) behind a header for
+// what it cannot check.
 //
-// Use one log per client. Errors: ctx's error and the log's.
+// Use one log per client. Errors: for an empty client, node.LoadSpec's
+// (node.ErrNoSpec when the log declares no spec) and ErrWrongGenesis for
+// a spec whose genesis is not the trusted one; ctx's error and the log's.
 func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (Stats, error) {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
 	var st Stats
 	if c.Len() == 0 {
-		if err := c.Add(blockchain.Genesis().Header()); err != nil {
+		spec, err := node.LoadSpec(ctx, log, nil)
+		if err != nil {
+			return st, fmt.Errorf("lightclient: the log's chain spec: %w", err)
+		}
+		genesis, err := spec.Genesis()
+		if err != nil { // LoadSpec validated the spec
+			return st, fmt.Errorf("lightclient: the log's genesis: %w", err)
+		}
+		if err := c.Add(genesis.Header()); err != nil {
 			return st, err
 		}
 	}

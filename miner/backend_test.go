@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
@@ -20,9 +21,12 @@ import (
 	"github.com/eventchain/eventchain/pool"
 )
 
-// fakeNow is the fake backend's clock: a little after the transactions
-// consensustest.Transfer makes.
-var fakeNow = blockchain.Genesis().Header().Timestamp.Add(time.Minute)
+// fakeNow is the fake backend's clock: a minute after the genesis block.
+var fakeNow = blockchain.GenesisTime.Add(time.Minute)
+
+// fakeBeneficiary is the account the fake miners pay: it has no funds at
+// genesis, so its balance is exactly what its blocks earned.
+var fakeBeneficiary = consensustest.Addr("fake miner")
 
 // fakeBackend is a miner.Backend without an event log: a real chain and
 // pool (pure, in memory) and a publish that applies the block at once,
@@ -42,14 +46,24 @@ type fakeBackend struct {
 
 var _ miner.Backend = (*fakeBackend)(nil)
 
-func newFakeBackend(t *testing.T, engine blockchain.Consensus, maxTx int) *fakeBackend {
+// newFakeBackend returns a fake on a new chain of consensustest.Spec()
+// with engine, whose pool cuts blocks of maxTx. With ledger false the
+// pool checks the transactions' sanity only, not their nonces and funds
+// on the chain: it lets in transfers the chain then refuses.
+func newFakeBackend(t *testing.T, engine blockchain.Consensus, maxTx int, ledger bool) *fakeBackend {
 	t.Helper()
 	clock := func() time.Time { return fakeNow }
-	chain, err := blockchain.NewChain(blockchain.Config{Engine: engine, Now: clock})
+	cfg := consensustest.Config(engine)
+	cfg.Now = clock
+	chain, err := blockchain.NewChain(cfg)
 	require.NoError(t, err)
 	policy := pool.DefaultPolicy()
 	policy.MaxTx, policy.MaxWait = maxTx, time.Hour
-	p, err := pool.New(pool.Config{Policy: policy, Chain: chain, Now: clock})
+	pcfg := pool.Config{Policy: policy, Now: clock}
+	if ledger {
+		pcfg.Chain = chain
+	}
+	p, err := pool.New(pcfg)
 	require.NoError(t, err)
 	return &fakeBackend{chain: chain, pool: p, engine: engine, changed: make(chan struct{})}
 }
@@ -68,6 +82,10 @@ func (f *fakeBackend) Position() (blocks, txs eventlog.Revision) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.blocks, 0
+}
+
+func (f *fakeBackend) Propose(beneficiary blockchain.Address, txs []blockchain.Transaction, now time.Time) (*blockchain.Block, []blockchain.Rejected, error) {
+	return f.chain.Propose(beneficiary, txs, now)
 }
 
 // PublishBlock applies b, unless it is told to refuse it as stale: then
@@ -106,12 +124,15 @@ func (f *fakeBackend) apply(b *blockchain.Block) error {
 	return nil
 }
 
-// other plays another miner whose block, holding txs, wins the tip.
+// other plays another miner, paying carol, whose block holding txs wins
+// the tip.
 func (f *fakeBackend) other(txs []blockchain.Transaction) *blockchain.Block {
-	h := blockchain.NextHeader(f.chain.Tip(), txs, fakeNow)
-	b := blockchain.NewBlock(h, txs)
+	b, rejected, err := f.chain.Propose(consensustest.Addr("carol"), txs, fakeNow)
+	if err != nil || len(rejected) > 0 {
+		panic(fmt.Sprint("the fake's own block must apply: ", err, rejected)) // a test bug
+	}
 	if err := f.apply(b); err != nil {
-		panic(err) // a test bug: the fake's own block must apply
+		panic(err) // a test bug, as above
 	}
 	return b
 }
@@ -133,12 +154,13 @@ func (f *fakeBackend) publishedBlocks() []*blockchain.Block {
 	return append([]*blockchain.Block(nil), f.published...)
 }
 
-// newFakeMiner returns a miner on b that sends its events to a channel.
+// newFakeMiner returns a miner on b, paying fakeBeneficiary, that sends
+// its events to a channel.
 func newFakeMiner(t *testing.T, b miner.Backend, engine blockchain.Consensus) (*miner.Miner, <-chan miner.Event) {
 	t.Helper()
 	ch := make(chan miner.Event, 100)
-	m, err := miner.New(miner.Config{Node: b, ID: "fake", Engine: engine, Now: func() time.Time { return fakeNow },
-		OnEvent: func(e miner.Event) { ch <- e }})
+	m, err := miner.New(miner.Config{Node: b, ID: "fake", Beneficiary: fakeBeneficiary, Engine: engine,
+		Now: func() time.Time { return fakeNow }, OnEvent: func(e miner.Event) { ch <- e }})
 	require.NoError(t, err)
 	return m, ch
 }
@@ -171,52 +193,75 @@ func next(t *testing.T, ch <-chan miner.Event, kind miner.EventKind) miner.Event
 	}
 }
 
-func transfers(prefix string, n int) []blockchain.Transaction {
-	var txs []blockchain.Transaction
-	for i := range n {
-		txs = append(txs, consensustest.Transfer(fmt.Sprintf("%s %d", prefix, i), "alice", "bob", int64(i+1)))
+// transfers returns n transfers from one named account to bob, with
+// nonces from first on, of 1, 2, … n and fees of 0, 1, … n-1.
+func transfers(from string, first uint64, n int) []blockchain.Transaction {
+	txs := make([]blockchain.Transaction, n)
+	for i := range txs {
+		txs[i] = consensustest.TransferFee(from, "bob", int64(i+1), int64(i), first+uint64(i))
 	}
 	return txs
 }
 
 // TestMinerOnAFakeBackend checks the mining loop alone, on a fake node:
-// what goes into a block, what a lost race and a new tip do.
+// what goes into a block, who is paid, what a lost race, a new tip and a
+// transaction the chain refuses do.
 func TestMinerOnAFakeBackend(t *testing.T) {
 	t.Run("a full pool becomes a block, oldest first", func(t *testing.T) {
 		engine := consensustest.NewFaker()
-		b := newFakeBackend(t, engine, 3)
+		b := newFakeBackend(t, engine, 3, true)
 		m, evs := newFakeMiner(t, b, nil)
 		runMiner(t, m)
-		txs := transfers("full", 5)
+		txs := transfers("alice", 0, 5)
 		b.add(t, txs...)
 		won := next(t, evs, miner.BlockWon)
 		assert.Equal(t, txs[:3], won.Block.Transactions(), "MaxTx of the oldest, in order")
 		assert.Equal(t, uint64(1), won.Block.Height())
-		assert.Equal(t, blockchain.Genesis().Hash(), won.Block.PrevHash())
+		assert.Equal(t, consensustest.Genesis().Hash(), won.Block.PrevHash())
+		assert.Equal(t, fakeBeneficiary, won.Block.Header().Beneficiary)
 		assert.Equal(t, uint64(1), m.Stats().BlocksWon)
 		require.Len(t, b.publishedBlocks(), 1)
 	})
-	t.Run("the engine comes from the backend when Config has none", func(t *testing.T) {
+	t.Run("the sealed block pays the beneficiary the reward and the fees", func(t *testing.T) {
 		engine := consensustest.NewFaker()
-		b := newFakeBackend(t, engine, 1)
+		b := newFakeBackend(t, engine, 4, true)
 		m, evs := newFakeMiner(t, b, nil)
 		runMiner(t, m)
-		b.add(t, transfers("engine", 1)...)
+		txs := []blockchain.Transaction{
+			consensustest.TransferFee("alice", "bob", 100, 7, 0),
+			consensustest.TransferFee("bob", "carol", 100, 0, 0),
+			consensustest.TransferFee("alice", "dave", 100, 30, 1),
+			consensustest.TransferFee("erin", "alice", 100, 5, 0),
+		}
+		b.add(t, txs...)
+		won := next(t, evs, miner.BlockWon)
+		require.Equal(t, txs, won.Block.Transactions())
+		assert.Equal(t, blockchain.Account{Balance: consensustest.Reward + 7 + 0 + 30 + 5},
+			b.Chain().Account(fakeBeneficiary), "reward + fees, credited when the chain applied the block")
+		assert.Equal(t, blockchain.Account{Balance: consensustest.Funds - 200 - 37 + 100, Nonce: 2},
+			b.Chain().Account(consensustest.Addr("alice")), "the senders paid amount and fee")
+	})
+	t.Run("the engine comes from the backend when Config has none", func(t *testing.T) {
+		engine := consensustest.NewFaker()
+		b := newFakeBackend(t, engine, 1, true)
+		m, evs := newFakeMiner(t, b, nil)
+		runMiner(t, m)
+		b.add(t, transfers("alice", 0, 1)...)
 		assert.Equal(t, uint64(1), next(t, evs, miner.BlockWon).Block.Height())
 	})
 	t.Run("a lost race is counted, and the miner goes on from the new tip", func(t *testing.T) {
 		engine := consensustest.NewFaker()
-		b := newFakeBackend(t, engine, 2)
+		b := newFakeBackend(t, engine, 2, true)
 		b.stale = 1
 		m, evs := newFakeMiner(t, b, nil)
 		runMiner(t, m)
-		txs := transfers("lost", 2)
+		txs := transfers("alice", 0, 2)
 		b.add(t, txs...)
 		lost := next(t, evs, miner.BlockLost)
 		assert.ErrorIs(t, lost.Err, node.ErrStale)
 		// The other miner's block took txs[0]; txs[1] is left, alone, and
 		// waits for MaxTx or MaxWait. Another arrives and makes two.
-		more := transfers("lost more", 1)
+		more := transfers("alice", 2, 1)
 		b.add(t, more...)
 		won := next(t, evs, miner.BlockWon)
 		assert.Equal(t, uint64(2), won.Block.Height(), "built on the other miner's block")
@@ -224,14 +269,16 @@ func TestMinerOnAFakeBackend(t *testing.T) {
 		st := m.Stats()
 		assert.Equal(t, uint64(1), st.BlocksLost)
 		assert.Equal(t, uint64(1), st.BlocksWon)
+		assert.Equal(t, blockchain.Account{Balance: consensustest.Reward + txs[1].Fee() + more[0].Fee()},
+			b.Chain().Account(fakeBeneficiary), "paid for the block won only")
 	})
 	t.Run("a new tip cancels the seal", func(t *testing.T) {
 		engine := consensustest.NewDelayer(time.Hour) // seals only when cancelled
-		b := newFakeBackend(t, engine, 1)
+		b := newFakeBackend(t, engine, 1, true)
 		m, evs := newFakeMiner(t, b, engine)
 		runMiner(t, m)
-		txs := transfers("cancel", 2)
-		b.add(t, txs[0])
+		txs := transfers("alice", 0, 1)
+		b.add(t, txs...)
 		started := next(t, evs, miner.SealStarted)
 		assert.Equal(t, uint64(1), started.Block.Height())
 		b.other(nil) // another miner's empty block wins height 1
@@ -239,22 +286,133 @@ func TestMinerOnAFakeBackend(t *testing.T) {
 		assert.Equal(t, started.Block.Hash(), cancelled.Block.Hash())
 		restarted := next(t, evs, miner.SealStarted)
 		assert.Equal(t, uint64(2), restarted.Block.Height(), "the next seal builds on the new tip")
-		assert.Equal(t, []blockchain.Transaction{txs[0]}, restarted.Block.Transactions(), "with what is still pending")
+		assert.Equal(t, txs, restarted.Block.Transactions(), "with what is still pending")
 		assert.Equal(t, uint64(1), m.Stats().SealsCancelled)
 	})
-	t.Run("a failing engine stops Run with its error", func(t *testing.T) {
-		b := newFakeBackend(t, consensustest.NewFaker(), 1)
-		m, err := miner.New(miner.Config{Node: b, Engine: failingEngine{consensustest.NewFaker()}, Now: func() time.Time { return fakeNow }})
-		require.NoError(t, err)
-		b.add(t, transfers("fail", 1)...)
-		err = m.Run(context.Background())
-		assert.ErrorIs(t, err, errPrepare)
+	t.Run("transactions the chain refuses leave the pool, the rest is mined", func(t *testing.T) {
+		engine := consensustest.NewFaker()
+		b := newFakeBackend(t, engine, 4, false) // a pool that checks no nonce, funds or chain ID
+		m, evs := newFakeMiner(t, b, nil)
+		good := consensustest.Transfer("alice", "bob", 10, 0)
+		gap := consensustest.Transfer("bob", "carol", 10, 3)      // bob's next nonce is 0: a gap
+		broke := consensustest.Transfer("nobody", "carol", 10, 0) // no funds
+		foreign := blockchain.Transfer{ChainID: "another-chain", To: consensustest.Addr("bob"), Amount: 10}.Sign(consensustest.Key("carol"))
+		b.add(t, gap, good, broke, foreign)
+		runMiner(t, m)
+
+		rejected := next(t, evs, miner.TransactionsRejected)
+		codes := map[uuid.UUID]blockchain.ErrorCode{}
+		for _, r := range rejected.Rejected {
+			var re *blockchain.RuleError
+			require.ErrorAs(t, r.Err, &re)
+			codes[r.Tx.ID()] = re.Code
+		}
+		assert.Equal(t, map[uuid.UUID]blockchain.ErrorCode{
+			gap.ID():     blockchain.ErrBadNonce,
+			broke.ID():   blockchain.ErrInsufficientFunds,
+			foreign.ID(): blockchain.ErrWrongChain,
+		}, codes)
+		won := next(t, evs, miner.BlockWon)
+		assert.Equal(t, []blockchain.Transaction{good}, won.Block.Transactions())
+		assert.Zero(t, b.Pool().Len(), "the refused ones are gone from the pool, the good one is mined")
+		assert.Equal(t, uint64(3), m.Stats().TxsRejected)
+	})
+	t.Run("a pool of refused transactions only: removed, nothing mined", func(t *testing.T) {
+		engine := consensustest.NewFaker()
+		b := newFakeBackend(t, engine, 2, false)
+		m, evs := newFakeMiner(t, b, nil)
+		bad := []blockchain.Transaction{consensustest.Transfer("bob", "carol", 10, 9), consensustest.Transfer("dave", "carol", 10, 9)}
+		b.add(t, bad...)
+		runMiner(t, m)
+		rejected := next(t, evs, miner.TransactionsRejected)
+		assert.Len(t, rejected.Rejected, 2)
+		assert.Zero(t, rejected.Block.Len())
+		// The miner waits for news; one good transfer and one more bad
+		// one make the pool ready again, and only the good one is mined.
+		b.add(t, consensustest.Transfer("alice", "bob", 1, 0), consensustest.Transfer("erin", "bob", 1, 7))
+		won := next(t, evs, miner.BlockWon)
+		assert.Equal(t, uint64(1), won.Block.Height(), "no empty block before it")
+		assert.Equal(t, 1, won.Block.Len())
+		assert.Equal(t, uint64(3), m.Stats().TxsRejected)
 	})
 }
 
-var errPrepare = errors.New("prepare failed")
+// TestMinerStopsOnEngineFailure: an engine that cannot prepare (through
+// the backend's proposal) or seal stops Run with its error.
+func TestMinerStopsOnEngineFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		node, sealing blockchain.Consensus
+		want          error
+	}{
+		{"prepare fails", failingEngine{consensustest.NewFaker(), errPrepare, nil}, nil, errPrepare},
+		{"seal fails", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errSeal}, errSeal},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newFakeBackend(t, tc.node, 1, true)
+			m, err := miner.New(miner.Config{Node: b, Beneficiary: fakeBeneficiary, Engine: tc.sealing, Now: func() time.Time { return fakeNow }})
+			require.NoError(t, err)
+			b.add(t, transfers("alice", 0, 1)...)
+			ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+			defer cancel()
+			assert.ErrorIs(t, m.Run(ctx), tc.want)
+			assert.Zero(t, b.Chain().Height())
+		})
+	}
+}
 
-// failingEngine cannot prepare a header.
-type failingEngine struct{ blockchain.Consensus }
+var (
+	errPrepare = errors.New("prepare failed")
+	errSeal    = errors.New("seal failed")
+)
 
-func (failingEngine) Prepare(blockchain.ChainReader, *blockchain.Header) error { return errPrepare }
+// failingEngine fails to prepare or to seal, with the error it is given.
+type failingEngine struct {
+	blockchain.Consensus
+	prepare, seal error
+}
+
+func (e failingEngine) Prepare(chain blockchain.ChainReader, h *blockchain.Header) error {
+	if e.prepare != nil {
+		return e.prepare
+	}
+	return e.Consensus.Prepare(chain, h)
+}
+
+func (e failingEngine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if e.seal != nil {
+		return nil, e.seal
+	}
+	return e.Consensus.Seal(ctx, b)
+}
+
+// TestNew: a miner needs a node and a beneficiary, and a MaxTx a block
+// can hold.
+func TestNew(t *testing.T) {
+	b := newFakeBackend(t, consensustest.NewFaker(), 1, true)
+	for _, tc := range []struct {
+		name string
+		cfg  miner.Config
+		want error  // nil: no error
+		text string // in the error
+	}{
+		{"complete", miner.Config{Node: b, Beneficiary: fakeBeneficiary}, nil, ""},
+		{"no node", miner.Config{Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "Config.Node"},
+		{"no beneficiary", miner.Config{Node: b}, miner.ErrNoBeneficiary, "Config.Beneficiary"},
+		{"negative MaxTx", miner.Config{Node: b, Beneficiary: fakeBeneficiary, MaxTx: -1}, miner.ErrInvalidConfig, "Config.MaxTx: have -1, want 0…10000"},
+		{"MaxTx over a block's limit", miner.Config{Node: b, Beneficiary: fakeBeneficiary, MaxTx: blockchain.MaxBlockTransactions + 1}, miner.ErrInvalidConfig, "have 10001"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := miner.New(tc.cfg)
+			if tc.want == nil {
+				require.NoError(t, err)
+				assert.NotNil(t, m)
+				return
+			}
+			assert.ErrorIs(t, err, tc.want)
+			assert.ErrorIs(t, err, miner.ErrInvalidConfig)
+			assert.ErrorContains(t, err, tc.text)
+			assert.Nil(t, m)
+		})
+	}
+}

@@ -1,29 +1,53 @@
-// Package miner turns pending transactions into blocks.
+// Package miner turns pending transactions into blocks, and pays its
+// beneficiary for them.
 //
 // A [Miner] runs rounds on top of a [Backend] — what it needs from a node:
-// the chain, the pool, a change signal and a way to publish. A
-// *node.Node is one; a test can give a small fake and check the loop
-// without an event log.
+// the chain, the pool, a way to propose the next block, a change signal
+// and a way to publish. A *node.Node is one; a test can give a small fake
+// and check the loop without an event log.
 //
 //  1. Wait until the pool's block policy says a block is due: MaxTx
 //     transactions pending, or the oldest has waited MaxWait. The miner
 //     waits on the node's change signal and a timer, never polling.
-//  2. Build a candidate on the tip from the oldest pending transactions
-//     and let the engine Prepare it (proof of work: set the difficulty).
-//  3. Seal it under a context that is cancelled the moment another block
-//     changes the tip: proof of work stops within a fraction of a
-//     millisecond (BenchmarkCancelOnNewTip), and the round starts again
-//     on the new tip with what is still pending.
-//  4. Publish it through the backend; a node appends with an exact expected
+//  2. Take the pool's candidates (each sender's transfers in nonce order)
+//     and have the node propose a block of them on the tip
+//     (Backend.Propose, which is [blockchain.Chain.Propose]): it runs the
+//     state transition, leaves out every transaction that does not apply
+//     (a nonce already used, funds that do not cover amount and fee, a
+//     signature for another chain), sets the state root, names the
+//     miner's Config.Beneficiary, and lets the engine Prepare the header
+//     (proof of work: set the difficulty).
+//  3. A transaction the proposal left out is removed from the pool (with
+//     its sender's later ones, which could never apply without it) and
+//     logged with its rule, so the next round does not propose it again.
+//     A proposal left with no transaction is not mined: the miner never
+//     seals an empty block. If a block came in while the candidate was
+//     built, the round starts again on the new tip instead, for then a
+//     transaction may have been left out only because that block
+//     included it.
+//  4. Seal the candidate under a context that is cancelled the moment
+//     another block changes the tip: proof of work stops within a
+//     fraction of a millisecond (BenchmarkCancelOnNewTip), and the round
+//     starts again on the new tip with what is still pending.
+//  5. Publish it through the backend; a node appends with an exact expected
 //     revision: if another block got in first, the block is lost
 //     (node.ErrStale) — the log decided the race.
 //
-// Wins, losses and the hash rate are logged; Stats holds plain counters
-// for a metrics exporter; Config.OnEvent reports each step to an observer.
+// When the chain applies the block, the beneficiary is credited the chain
+// spec's block reward plus the fees of the block's transactions: the
+// header commits to the beneficiary and to the state root that holds the
+// credit, so the proof of work covers who is paid.
+//
+// Wins, losses, rejected transactions and the hash rate are logged; Stats
+// holds plain counters for a metrics exporter; Config.OnEvent reports each
+// step to an observer.
 //
 // # Errors
 //
-// Run returns ctx.Err() when its context ends, or the error of an engine
-// that cannot Prepare or Seal. A failed append does not stop the miner: it
+// [New] returns errors wrapping [ErrInvalidConfig], naming the field at
+// fault; a zero Beneficiary is [ErrNoBeneficiary]. Run returns ctx.Err()
+// when its context ends, or the error of a proposal (an engine that
+// cannot Prepare) or of an engine that cannot Seal. A transaction the
+// chain refuses does not stop the miner, nor does a failed append: it
 // waits a moment and mines again.
 package miner

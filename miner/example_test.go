@@ -3,11 +3,10 @@ package miner_test
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/miner"
@@ -16,19 +15,22 @@ import (
 )
 
 // A bank and a miner on one in-memory log: the bank submits a payment, the
-// miner puts it in a block, and the bank's node sees it included.
+// miner puts it in a block, and the bank's node sees it included, and the
+// miner's account paid the block reward and the fee.
 func Example() {
 	log := memlog.New(memlog.Config{})
 	defer log.Close()
+	spec := consensustest.Spec() // every test account holds 1 000 000; a block earns 50
 	newNode := func() *node.Node {
 		engine, _ := pow.New(pow.Config{Bits: 12})
 		policy := pool.DefaultPolicy()
 		policy.MaxWait = 0 // cut a block as soon as anything is pending
-		n, _ := node.New(node.Config{Log: log, Engine: engine, Policy: policy})
+		n, _ := node.New(node.Config{Log: log, Spec: spec, Engine: engine, Policy: policy})
 		return n
 	}
 	bank, mine := newNode(), newNode()
-	m, _ := miner.New(miner.Config{Node: mine, ID: "miner-1"})
+	paid := consensustest.Addr("miner-1's wallet")
+	m, _ := miner.New(miner.Config{Node: mine, ID: "miner-1", Beneficiary: paid})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var g errgroup.Group
@@ -36,14 +38,16 @@ func Example() {
 	g.Go(func() error { return mine.Follow(ctx) })
 	g.Go(func() error { return m.Run(ctx) })
 
-	tx := blockchain.NewTransaction([16]byte{1}, "alice", "bob", 125, time.Now())
+	alice := consensustest.Addr("alice")
+	tx := consensustest.TransferFee("alice", "bob", 125, 3, 0) // alice's first transfer: nonce 0
 	if err := bank.SubmitTransaction(ctx, tx); err != nil {
 		panic(err)
 	}
 	for {
 		changed := bank.Changed()
-		if in, ok := bank.Chain().Inclusion(tx.ID()); ok {
-			fmt.Println("included at height", in.Height)
+		if bank.Chain().Account(alice).Nonce > tx.Nonce() {
+			b, _ := bank.Chain().BlockAt(bank.Chain().Height())
+			fmt.Println("included at height", b.Height(), "with", b.Len(), "transaction")
 			break
 		}
 		<-changed
@@ -51,7 +55,11 @@ func Example() {
 	cancel()
 	_ = g.Wait()
 	fmt.Println("blocks won:", m.Stats().BlocksWon)
+	fmt.Println("alice:", bank.Chain().Account(alice).Balance)
+	fmt.Println("miner-1 earned:", bank.Chain().Account(paid).Balance)
 	// Output:
-	// included at height 1
+	// included at height 1 with 1 transaction
 	// blocks won: 1
+	// alice: 999872
+	// miner-1 earned: 53
 }

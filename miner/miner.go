@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/node"
@@ -16,15 +18,16 @@ import (
 )
 
 // A Backend is what a miner needs from a node: the chain to build on, the
-// pool to take transactions from, a signal when either changes, and a
-// way to publish. A [*node.Node] is one (run its Follow alongside the
-// miner's Run); a test can give a small fake instead, and so check the
-// mining loop without an event log.
+// pool to take transactions from, a way to turn them into the next block,
+// a signal when either changes, and a way to publish. A [*node.Node] is
+// one (run its Follow alongside the miner's Run); a test can give a small
+// fake instead, and so check the mining loop without an event log.
 type Backend interface {
-	// Chain is the chain the miner builds on; engines Prepare against it.
+	// Chain is the chain the miner builds on: the miner watches its tip.
 	Chain() blockchain.ReadOnlyChain
 	// Pool holds the pending transactions; the miner reads its block
-	// policy (Ready, Due, Policy) and takes its Candidates.
+	// policy (Ready, Due, Policy), takes its Candidates, and Removes
+	// those the chain will not take.
 	Pool() *pool.Pool
 	// Engine is the backend's consensus engine, used when Config.Engine
 	// is nil.
@@ -33,9 +36,18 @@ type Backend interface {
 	// change: a block applied, a transaction added.
 	Changed() <-chan struct{}
 	// Position returns how far the backend has read the blocks and the
-	// transactions streams: the next revision of each. The miner only
-	// needs the first to move on after a publish.
+	// transactions streams: the next revision of each. The miner needs
+	// the first, to tell whether a block came in while it built its
+	// candidate and to move on after a publish.
 	Position() (blocks, txs eventlog.Revision)
+	// Propose builds the next block on the tip, as
+	// [blockchain.Chain.Propose] does: dated now, paying beneficiary the
+	// block reward and the fees, holding those of txs that apply in
+	// order, with its state root and the engine's Prepare done. It
+	// returns the transactions it left out, each with the rule it
+	// breaks; the error is for what no transaction causes (a zero
+	// beneficiary, a failing Prepare).
+	Propose(beneficiary blockchain.Address, txs []blockchain.Transaction, now time.Time) (*blockchain.Block, []blockchain.Rejected, error)
 	// PublishBlock appends a sealed block, mined by minerID. It returns
 	// an error wrapping node.ErrStale when another block got there first.
 	PublishBlock(ctx context.Context, b *blockchain.Block, minerID string) error
@@ -43,15 +55,32 @@ type Backend interface {
 
 var _ Backend = (*node.Node)(nil)
 
-// Config configures a [Miner]. Node is required.
+// ErrInvalidConfig is wrapped by every error [New] returns: the message
+// names the field of [Config] at fault.
+var ErrInvalidConfig = errors.New("invalid miner config")
+
+// ErrNoBeneficiary is the error of [New] for a Config without a
+// Beneficiary: a block must name who is paid for it. It wraps
+// [ErrInvalidConfig].
+var ErrNoBeneficiary = fmt.Errorf("%w: Config.Beneficiary is required", ErrInvalidConfig)
+
+// Config configures a [Miner]. Node and Beneficiary are required.
 type Config struct {
 	// Node is the miner's view of the chain, usually a *node.Node; the
-	// miner publishes through it.
+	// miner proposes and publishes through it.
 	Node Backend
 	// ID names the miner in the blocks it publishes and in logs.
 	ID string
+	// Beneficiary is the account each of the miner's blocks pays: the
+	// chain spec's block reward plus the fees of the block's
+	// transactions, credited when the chain applies the block. Required:
+	// the zero Address is no one's.
+	Beneficiary blockchain.Address
 	// Engine seals the blocks; nil means the node's engine. Its number of
-	// workers (pow.Config.Workers) is the miner's.
+	// workers (pow.Config.Workers) is the miner's. The node prepares each
+	// block with its own engine (see Backend.Propose), so Engine must
+	// agree with it on the consensus fields: the same engine, perhaps
+	// with more workers.
 	Engine blockchain.Consensus
 	// MaxTx is the most transactions in a block; 0 means the pool
 	// policy's MaxTx.
@@ -59,20 +88,22 @@ type Config struct {
 	// Now is the miner's clock, for block timestamps and pool deadlines;
 	// nil means time.Now.
 	Now func() time.Time
-	// Logger receives the miner's wins, losses and hash rate; nil
-	// discards them.
+	// Logger receives the miner's wins, losses, hash rate and the
+	// transactions the chain refused; nil discards them.
 	Logger *slog.Logger
 	// OnEvent, if set, is called for every seal the miner starts and
-	// ends, from the miner's goroutine. It must return quickly.
+	// ends, and for the transactions a proposal left out, from the
+	// miner's goroutine. It must return quickly.
 	OnEvent func(Event)
 }
 
 // An Event is a step in the miner's loop, for observers and tests.
 type Event struct {
-	Kind    EventKind
-	Block   *blockchain.Block // the candidate (SealStarted) or the sealed block
-	Elapsed time.Duration     // time spent sealing (all but SealStarted)
-	Err     error             // why a block was lost
+	Kind     EventKind
+	Block    *blockchain.Block     // the candidate (SealStarted, TransactionsRejected) or the sealed block
+	Elapsed  time.Duration         // time spent sealing (SealCancelled, BlockWon, BlockLost)
+	Err      error                 // why a block was lost
+	Rejected []blockchain.Rejected // the transactions the proposal left out (TransactionsRejected)
 }
 
 // EventKind says what the miner did.
@@ -87,6 +118,11 @@ const (
 	BlockWon
 	// BlockLost: the miner sealed a block but another was appended first.
 	BlockLost
+	// TransactionsRejected: the chain left pending transactions out of
+	// the candidate (Event.Rejected says which, and why), and the miner
+	// removed them from the pool. Block is the candidate without them,
+	// which the miner seals next unless it is empty.
+	TransactionsRejected
 )
 
 // Stats are the miner's counters: plain values a metrics exporter can
@@ -95,6 +131,7 @@ type Stats struct {
 	BlocksWon      uint64        // blocks appended to the log (a block another miner sealed identically counts for both)
 	BlocksLost     uint64        // sealed blocks that lost the race to append
 	SealsCancelled uint64        // seals abandoned because the tip changed
+	TxsRejected    uint64        // pending transactions the chain left out of a candidate, removed from the pool
 	Hashes         uint64        // hashes tried, if the engine counts them
 	SealTime       time.Duration // total time spent sealing
 }
@@ -104,33 +141,40 @@ type Stats struct {
 type hashCounter interface{ Hashes() uint64 }
 
 // A Miner turns pending transactions into blocks: when the pool's block
-// policy says so, it takes a candidate, seals it, and publishes it; the
+// policy says so, it has the node propose a block of the pending
+// transactions, paying its beneficiary, seals it, and publishes it; the
 // moment another block changes the tip, it abandons the seal and starts
 // again on the new tip with what is still pending.
 //
 // A Miner's Run is meant for one goroutine; Stats may be read from any.
 type Miner struct {
-	node    Backend
-	id      string
-	engine  blockchain.Consensus
-	maxTx   int
-	now     func() time.Time
-	logger  *slog.Logger
-	onEvent func(Event)
+	node        Backend
+	id          string
+	beneficiary blockchain.Address
+	engine      blockchain.Consensus
+	maxTx       int
+	now         func() time.Time
+	logger      *slog.Logger
+	onEvent     func(Event)
 
-	won, lost, cancelled atomic.Uint64
-	sealNanos            atomic.Int64
+	won, lost, cancelled, rejected atomic.Uint64
+	sealNanos                      atomic.Int64
 }
 
-// New returns a miner, or an error if cfg lacks the node.
+// New returns a miner, or an error wrapping [ErrInvalidConfig] that
+// names the field at fault: a missing Node, a zero Beneficiary
+// ([ErrNoBeneficiary]), a MaxTx out of range.
 func New(cfg Config) (*Miner, error) {
 	if cfg.Node == nil {
-		return nil, errors.New("miner: Config.Node is required")
+		return nil, fmt.Errorf("miner: %w: Config.Node is required", ErrInvalidConfig)
+	}
+	if cfg.Beneficiary.IsZero() {
+		return nil, fmt.Errorf("miner: %w", ErrNoBeneficiary)
 	}
 	if cfg.MaxTx < 0 || cfg.MaxTx > blockchain.MaxBlockTransactions {
-		return nil, fmt.Errorf("miner: MaxTx: have %d, want 0…%d", cfg.MaxTx, blockchain.MaxBlockTransactions)
+		return nil, fmt.Errorf("miner: %w: Config.MaxTx: have %d, want 0…%d", ErrInvalidConfig, cfg.MaxTx, blockchain.MaxBlockTransactions)
 	}
-	m := &Miner{node: cfg.Node, id: cfg.ID, engine: cfg.Engine, maxTx: cfg.MaxTx, now: cfg.Now, logger: cfg.Logger, onEvent: cfg.OnEvent}
+	m := &Miner{node: cfg.Node, id: cfg.ID, beneficiary: cfg.Beneficiary, engine: cfg.Engine, maxTx: cfg.MaxTx, now: cfg.Now, logger: cfg.Logger, onEvent: cfg.OnEvent}
 	if m.id == "" {
 		m.id = "miner"
 	}
@@ -158,6 +202,7 @@ func (m *Miner) Stats() Stats {
 		BlocksWon:      m.won.Load(),
 		BlocksLost:     m.lost.Load(),
 		SealsCancelled: m.cancelled.Load(),
+		TxsRejected:    m.rejected.Load(),
 		SealTime:       time.Duration(m.sealNanos.Load()),
 	}
 	if h, ok := m.engine.(hashCounter); ok {
@@ -167,13 +212,14 @@ func (m *Miner) Stats() Stats {
 }
 
 // Run mines until ctx is done, and returns ctx.Err(); or an error from the
-// engine or the log that mining cannot go on after.
+// engine or the node that mining cannot go on after.
 //
 // Each round: wait until the pool is ready (MaxTx pending, or the oldest
-// has waited MaxWait); build a candidate on the tip from the oldest
-// pending transactions; Prepare; Seal under a context that is cancelled
-// when the tip changes; publish. A lost race or a cancelled seal just
-// starts the next round, once the node has caught up.
+// has waited MaxWait); have the node propose a block on the tip of the
+// pool's candidates, paying the beneficiary; remove from the pool what the
+// proposal left out; Seal under a context that is cancelled when the tip
+// changes; publish. A lost race or a cancelled seal just starts the next
+// round, once the node has caught up.
 func (m *Miner) Run(ctx context.Context) error {
 	for {
 		changed := m.node.Changed()
@@ -206,21 +252,50 @@ func (m *Miner) waitForWork(ctx context.Context, changed <-chan struct{}) error 
 	return nil
 }
 
+// waitForChange waits until the node changes: after a proposal that left
+// nothing to mine and nothing to remove, when only a new block or
+// transaction can make the next round different.
+func waitForChange(ctx context.Context, changed <-chan struct{}) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-changed:
+		return nil
+	}
+}
+
 // round mines one candidate. changed was taken before the pool was found
 // ready, so any change since then is seen.
 func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
-	chain := m.node.Chain()
 	seen, _ := m.node.Position()
-	parent := chain.Tip()
 	txs := m.node.Pool().Candidates(m.maxTx)
-	h := blockchain.NextHeader(parent, txs, m.now())
-	if h.Timestamp.Before(parent.Timestamp) {
-		h.Timestamp = parent.Timestamp // a clock behind the tip's must not make the block invalid
+	candidate, rejected, err := m.node.Propose(m.beneficiary, txs, m.now())
+	if err != nil {
+		return fmt.Errorf("miner %s: propose: %w", m.id, err)
 	}
-	if err := m.engine.Prepare(chain, &h); err != nil {
-		return fmt.Errorf("miner %s: prepare: %w", m.id, err)
+	if blocks, _ := m.node.Position(); blocks != seen {
+		// A block came in between the pool's answer and the proposal:
+		// the two may disagree (a transaction the block included is
+		// still a candidate), so nothing the proposal left out tells
+		// anything. Start again on the new tip.
+		return nil
 	}
-	candidate := blockchain.NewBlock(h, txs)
+	if len(rejected) > 0 {
+		removed := m.reject(candidate, rejected)
+		if candidate.Len() == 0 {
+			// Nothing left to mine: the next round looks at the pool
+			// again, or, if nothing could be removed, waits for news
+			// rather than propose the same again.
+			if removed > 0 {
+				return nil
+			}
+			return waitForChange(ctx, changed)
+		}
+	}
+	if candidate.Len() == 0 {
+		return waitForChange(ctx, changed) // nothing pending applies: never mine an empty block
+	}
+	h := candidate.Header()
 
 	// Seal until done, or until another block changes the tip.
 	sealCtx, cancel := context.WithCancel(ctx)
@@ -279,6 +354,24 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	// has processed it, rather than seal the same transactions again on a
 	// tip that is already gone.
 	return m.waitForBlocksPast(ctx, seen)
+}
+
+// reject removes from the pool the transactions the proposal of candidate
+// left out, logs each with its rule, and returns how many transactions
+// left the pool: with each rejected one go its sender's later ones, which
+// could never apply without it (see pool.Pool.Remove). Without this the
+// miner would propose them again at every round.
+func (m *Miner) reject(candidate *blockchain.Block, rejected []blockchain.Rejected) int {
+	ids := make([]uuid.UUID, len(rejected))
+	for i, r := range rejected {
+		ids[i] = r.Tx.ID()
+		m.logger.Warn("transaction left out of the block and removed from the pool", "miner", m.id,
+			"tx", r.Tx.ID(), "from", r.Tx.From(), "nonce", r.Tx.Nonce(), "err", r.Err)
+	}
+	removed := m.node.Pool().Remove(ids...)
+	m.rejected.Add(uint64(len(rejected)))
+	m.onEvent(Event{Kind: TransactionsRejected, Block: candidate, Rejected: rejected})
+	return removed
 }
 
 // waitForTipChange waits until the chain's tip is no longer tip, watching

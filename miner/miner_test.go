@@ -41,7 +41,7 @@ func policy() pool.Policy {
 
 func newNode(tb testing.TB, log eventlog.Log, engine blockchain.Consensus) *node.Node {
 	tb.Helper()
-	n, err := node.New(node.Config{Log: log, Engine: engine, Policy: policy()})
+	n, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: engine, Policy: policy()})
 	require.NoError(tb, err)
 	return n
 }
@@ -82,38 +82,74 @@ func start(t *testing.T, n *node.Node, m *miner.Miner) func() error {
 	return stop
 }
 
+// startPeer starts a node and a miner on log; the miner pays the account
+// named id.
 func startPeer(t *testing.T, log eventlog.Log, id string, restore node.RestoreMode) *peer {
 	t.Helper()
 	n := newNode(t, log, easyEngine(t))
 	require.NoError(t, n.Restore(context.Background(), restore))
-	m, err := miner.New(miner.Config{Node: n, ID: id})
+	m, err := miner.New(miner.Config{Node: n, ID: id, Beneficiary: consensustest.Addr(id)})
 	require.NoError(t, err)
 	return &peer{node: n, miner: m, stop: start(t, n, m)}
 }
 
 // inclusions counts, block by block from genesis, how often each
-// transaction is in n's chain.
-func inclusions(t *testing.T, n *node.Node) map[uuid.UUID]int {
+// transaction is in n's chain, and what each block paid its
+// beneficiary.
+func inclusions(t *testing.T, n *node.Node) (count map[uuid.UUID]int, earned map[blockchain.Address]int64) {
 	t.Helper()
-	count := map[uuid.UUID]int{}
+	count, earned = map[uuid.UUID]int{}, map[blockchain.Address]int64{}
 	for h := uint64(1); h <= n.Chain().Height(); h++ {
 		b, ok := n.Chain().BlockAt(h)
 		require.True(t, ok, "block %d in memory", h)
+		earned[b.Header().Beneficiary] += consensustest.Reward
 		for _, tx := range b.Transactions() {
 			count[tx.ID()]++
+			earned[b.Header().Beneficiary] += tx.Fee()
 		}
 	}
-	return count
+	return count, earned
 }
 
-func submitAll(t *testing.T, n *node.Node, prefix string, count int) []blockchain.Transaction {
+// senders are the accounts submitAll sends from, in turn.
+var senders = []string{"alice", "bob", "carol", "dave", "erin", "frank"}
+
+// submitAll submits count transfers through n, from each of senders in
+// turn to "shop", with a fee of 0 to 4. After each round of senders it
+// waits until n has read the round back: a pool takes a sender's next
+// nonce only once it holds the one before.
+func submitAll(t *testing.T, n *node.Node, count int) []blockchain.Transaction {
 	t.Helper()
 	txs := make([]blockchain.Transaction, count)
-	for i := range txs {
-		txs[i] = blockchain.NewTransaction(consensustest.TxID(fmt.Sprintf("%s %d", prefix, i)), "alice", fmt.Sprintf("shop %d", i%7), int64(i+1), time.Now())
-		require.NoError(t, n.SubmitTransaction(context.Background(), txs[i]))
+	for round := 0; round < count; round += len(senders) {
+		batch := txs[round:min(round+len(senders), count)]
+		for i := range batch {
+			from := senders[i]
+			batch[i] = consensustest.TransferFee(from, "shop", int64(round+i+1), int64((round+i)%5), n.Pool().NextNonce(consensustest.Addr(from)))
+			require.NoError(t, n.SubmitTransaction(context.Background(), batch[i]))
+		}
+		nodetest.WaitFor(t, n, "the node to read the transactions", func() bool {
+			for _, tx := range batch {
+				if n.Pool().NextNonce(tx.From()) <= tx.Nonce() {
+					return false
+				}
+			}
+			return true
+		})
 	}
 	return txs
+}
+
+// mined reports whether n's chain holds every one of txs: each sender's
+// nonce on the chain is past its transfers'. (The chain keeps no index of
+// transaction IDs; inclusions then says each is in exactly one block.)
+func mined(n *node.Node, txs []blockchain.Transaction) bool {
+	for _, tx := range txs {
+		if n.Chain().Account(tx.From()).Nonce <= tx.Nonce() {
+			return false
+		}
+	}
+	return true
 }
 
 // TestCompetingMiners: three miners on one log race for every block while
@@ -151,7 +187,7 @@ func competingMiners(t *testing.T, log eventlogtest.DuplicatingLog) {
 		startPeer(t, log, "miner-3", node.RestoreVerify),
 	}
 
-	txs := submitAll(t, bank, "competing", 500)
+	txs := submitAll(t, bank, 500)
 	require.NoError(t, log.Flush(context.Background()), "the duplicates still held back land too")
 	last, err := log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
 	require.NoError(t, err)
@@ -159,12 +195,7 @@ func competingMiners(t *testing.T, log eventlogtest.DuplicatingLog) {
 		if _, read := bank.Position(); read <= last[0].Revision {
 			return false
 		}
-		for _, tx := range txs {
-			if !bank.Chain().Includes(tx.ID()) {
-				return false
-			}
-		}
-		return true
+		return mined(bank, txs)
 	})
 	blocks, _ := bank.Position()
 	for _, p := range peers {
@@ -174,18 +205,22 @@ func competingMiners(t *testing.T, log eventlogtest.DuplicatingLog) {
 		})
 	}
 
-	count := inclusions(t, bank)
+	count, earned := inclusions(t, bank)
 	assert.Len(t, count, len(txs))
 	for _, tx := range txs {
 		assert.Equal(t, 1, count[tx.ID()], "transaction %s", tx.ID())
 	}
 	var won uint64
-	for _, p := range peers {
+	for i, p := range peers {
 		assert.Equal(t, bank.Chain().TipHash(), p.node.Chain().TipHash(), "same tip")
 		assert.Zero(t, p.node.Pool().Len(), "empty pool")
 		st := p.miner.Stats()
 		won += st.BlocksWon
 		assert.Positive(t, st.Hashes)
+		assert.Zero(t, st.TxsRejected, "a pool's candidates always apply")
+		id := fmt.Sprint("miner-", i+1)
+		assert.Equal(t, earned[consensustest.Addr(id)], bank.Chain().Account(consensustest.Addr(id)).Balance,
+			"%s holds what its blocks paid it", id)
 		t.Logf("won %d, lost %d, cancelled %d, %d hashes in %v", st.BlocksWon, st.BlocksLost, st.SealsCancelled, st.Hashes, st.SealTime)
 	}
 	assert.Zero(t, bank.Pool().Len())
@@ -222,14 +257,13 @@ func cancelOnNewTip(tb testing.TB, workers int) time.Duration {
 	cancelled := make(chan time.Time, 1)
 	applied := make(chan time.Time, 1)
 
-	n, err := node.New(node.Config{Log: log, Engine: hardSeal{engine}, Policy: policy()})
-	require.NoError(tb, err)
+	n := newNode(tb, log, hardSeal{engine})
 	n.Observe(func(e node.Event) {
 		if e.Kind == node.BlockAdded {
 			offer(applied, time.Now())
 		}
 	})
-	m, err := miner.New(miner.Config{Node: n, ID: "hard", OnEvent: func(e miner.Event) {
+	m, err := miner.New(miner.Config{Node: n, ID: "hard", Beneficiary: consensustest.Addr("hard"), OnEvent: func(e miner.Event) {
 		switch e.Kind {
 		case miner.SealStarted:
 			offer(sealing, struct{}{})
@@ -245,7 +279,7 @@ func cancelOnNewTip(tb testing.TB, workers int) time.Duration {
 	g.Go(func() error { return m.Run(ctx) })
 	defer func() { cancel(); _ = g.Wait() }()
 
-	tx := consensustest.Transfer("hard", "alice", "bob", 1)
+	tx := consensustest.Transfer("alice", "bob", 1, 0)
 	require.NoError(tb, n.SubmitTransaction(ctx, tx))
 	<-sealing
 	for engine.Hashes() == 0 { // wait until the workers are hashing
@@ -253,8 +287,9 @@ func cancelOnNewTip(tb testing.TB, workers int) time.Duration {
 	}
 
 	other := newNode(tb, log, consensustest.NewFaker())
-	h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Now())
-	require.NoError(tb, other.PublishBlock(ctx, blockchain.NewBlock(h, nil), "other"))
+	b, _, err := other.Propose(consensustest.Addr("other"), nil, time.Now())
+	require.NoError(tb, err)
+	require.NoError(tb, other.PublishBlock(ctx, b, "other"))
 
 	timeout := time.NewTimer(watchdog)
 	defer timeout.Stop()
@@ -323,25 +358,21 @@ func TestRestart(t *testing.T) {
 			start(t, bank, nil)
 
 			first := startPeer(t, log, "first", node.RestoreVerify)
-			txs := submitAll(t, bank, "before "+mode.String(), 100)
+			txs := submitAll(t, bank, 100)
 			nodetest.WaitFor(t, first.node, "some blocks", func() bool { return first.node.Chain().Height() >= 2 })
 			assert.ErrorIs(t, first.stop(), context.Canceled)
 
-			txs = append(txs, submitAll(t, bank, "while down "+mode.String(), 50)...)
+			txs = append(txs, submitAll(t, bank, 50)...)
 			second := startPeer(t, log, "second", mode)
-			txs = append(txs, submitAll(t, bank, "after "+mode.String(), 50)...)
+			txs = append(txs, submitAll(t, bank, 50)...)
 
-			nodetest.WaitFor(t, bank, "every transaction to be mined", func() bool {
-				for _, tx := range txs {
-					if !bank.Chain().Includes(tx.ID()) {
-						return false
-					}
-				}
-				return true
-			})
+			nodetest.WaitFor(t, bank, "every transaction to be mined", func() bool { return mined(bank, txs) })
 			blocks, _ := bank.Position()
 			nodetest.WaitFor(t, second.node, "the new miner to read every block", func() bool { b, _ := second.node.Position(); return b >= blocks })
-			count := inclusions(t, bank)
+			count, earned := inclusions(t, bank)
+			for _, id := range []string{"first", "second"} {
+				assert.Equal(t, earned[consensustest.Addr(id)], bank.Chain().Account(consensustest.Addr(id)).Balance, id)
+			}
 			for _, tx := range txs {
 				assert.Equal(t, 1, count[tx.ID()], "transaction %s", tx.ID())
 			}
@@ -358,15 +389,21 @@ func TestKeepsMiningOnAPoisonedLog(t *testing.T) {
 	log := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = log.Close() })
 	p := startPeer(t, log, "miner", node.RestoreVerify)
-	txs := submitAll(t, p.node, "before poison", 30)
-	nodetest.WaitFor(t, p.node, "the first transactions", func() bool { return p.node.Chain().Includes(txs[29].ID()) })
+	txs := submitAll(t, p.node, 30)
+	nodetest.WaitFor(t, p.node, "the first transactions", func() bool { return mined(p.node, txs) })
 
-	// A well-sealed block on the tip that mines a transaction again.
-	tip := p.node.Chain().Tip()
-	dup, err := consensustest.GenerateChain(context.Background(), easyEngine(t), blockchain.HeaderList{tip}, 1,
-		func(_ int, g *consensustest.BlockGen) { g.AddTx(txs[0]) })
+	// A well-sealed block on the tip that mines a transaction again: the
+	// node proposes an empty block (it leaves the replay out), and the
+	// replay is put back in under a matching Merkle root and count.
+	empty, rejected, err := p.node.Propose(consensustest.Addr("double-spender"), txs[:1], time.Now())
 	require.NoError(t, err)
-	dupEvent, err := events.Encode(events.BlockMined{Block: dup[0], MinerID: "double-spender"})
+	require.Len(t, rejected, 1)
+	assert.ErrorIs(t, rejected[0].Err, blockchain.ErrBadNonce, "the chain refuses a replay")
+	h := empty.Header()
+	h.MerkleRoot, h.TxCount = blockchain.TxMerkleRoot(txs[:1]), 1
+	dup, err := easyEngine(t).Seal(context.Background(), blockchain.NewBlock(h, txs[:1]))
+	require.NoError(t, err)
+	dupEvent, err := events.Encode(events.BlockMined{Block: dup, MinerID: "double-spender"})
 	require.NoError(t, err)
 	junk := []eventlog.Event{
 		{ID: uuid.New(), Type: events.TypeBlockMined, Data: []byte(`{"garbage":true}`)},
@@ -378,9 +415,9 @@ func TestKeepsMiningOnAPoisonedLog(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	more := submitAll(t, p.node, "after poison", 30)
-	nodetest.WaitFor(t, p.node, "the later transactions", func() bool { return p.node.Chain().Includes(more[29].ID()) })
-	count := inclusions(t, p.node)
+	more := submitAll(t, p.node, 30)
+	nodetest.WaitFor(t, p.node, "the later transactions", func() bool { return mined(p.node, more) })
+	count, _ := inclusions(t, p.node)
 	for _, tx := range append(txs, more...) {
 		assert.Equal(t, 1, count[tx.ID()])
 	}

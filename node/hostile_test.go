@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -108,6 +107,13 @@ func pad(t *testing.T, e eventlog.Event) eventlog.Event {
 	return e
 }
 
+// sign returns a named test account's signature of a transaction's body,
+// whoever's body it is.
+func sign(name string, f blockchain.TxFields) []byte {
+	sig := consensustest.Key(name).Sign(f.SignedMessage())
+	return sig[:]
+}
+
 func submitted(t *testing.T, tx blockchain.Transaction) eventlog.Event {
 	t.Helper()
 	e, err := events.Encode(events.TransactionSubmitted{Tx: tx})
@@ -124,9 +130,9 @@ func rebroadcast(t *testing.T, tx blockchain.Transaction) eventlog.Event {
 
 // TestHostileEvents appends, straight into the blocks and the transactions
 // streams, events that no node would write: garbage, a wrong schema
-// version, forged hashes and IDs, blocks that spend a transaction twice,
-// events close to the log's size limit, events of an unknown type or in
-// the wrong stream. The node skips and reports each (its observers for the
+// version, forged hashes, IDs and signatures, blocks that replay a
+// transaction or spend money their sender does not have, events close to
+// the log's size limit, events of an unknown type or in the wrong stream. The node skips and reports each (its observers for the
 // blocks stream, its logger for the transactions stream), applies none,
 // and goes on: a valid block and a valid transaction afterwards are
 // processed. A node restored in verify mode from the same log ends in the
@@ -137,7 +143,9 @@ func TestHostileEvents(t *testing.T) {
 	engine := newEngine(t)
 	newHostileNode := func(t *testing.T) (*node.Node, *recorder, *skipLog) {
 		rec, logs := &recorder{}, &skipLog{}
-		n, err := node.New(node.Config{Log: log, Engine: engine, Now: func() time.Time { return testNow }, Logger: slog.New(logs)})
+		cfg := config(t, log)
+		cfg.Engine, cfg.Logger = engine, slog.New(logs)
+		n, err := node.New(cfg)
 		require.NoError(t, err)
 		n.Observe(rec.record)
 		return n, rec, logs
@@ -145,15 +153,28 @@ func TestHostileEvents(t *testing.T) {
 	n, rec, logs := newHostileNode(t)
 	follow(t, n)
 
-	tx1 := consensustest.Transfer("hostile 1", "alice", "bob", 10)
-	tx2 := consensustest.Transfer("hostile 2", "bob", "carol", 5)
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
-	b1 := sealOn(t, engine, view, []blockchain.Transaction{tx1}, nil)
-	view = append(view, b1.Header())
-	b2 := sealOn(t, engine, view, []blockchain.Transaction{tx2}, nil)
-	doubleSpend := sealOn(t, engine, view, []blockchain.Transaction{tx2, tx1}, nil)
-	spentTwice := sealOn(t, engine, view, []blockchain.Transaction{tx2, tx2}, nil)
-	swapped := blockchain.NewBlock(b2.Header(), []blockchain.Transaction{consensustest.Transfer("hostile swapped", "bob", "mallory", 5)})
+	tx1 := consensustest.Transfer("alice", "bob", 10, 0)
+	tx2 := consensustest.Transfer("bob", "carol", 5, 0)
+	chain := newScratch(t, engine)
+	b1 := chain.next(tx1)
+	replay := chain.forge([]blockchain.Transaction{tx2, tx1}, nil)
+	spentTwice := chain.forge([]blockchain.Transaction{tx2, tx2}, nil)
+	overdraft := chain.forge([]blockchain.Transaction{consensustest.Transfer("bob", "mallory", 2*consensustest.Funds, 0)}, nil)
+	// A transfer of alice's money that she never signed: mallory puts her
+	// own signature on it, and then no signature at all.
+	stolenFields := consensustest.Transfer("alice", "mallory", 500, 1).Fields()
+	signedByMallory := blockchain.NewTransaction(stolenFields, sign("mallory", stolenFields))
+	stolen := chain.forge([]blockchain.Transaction{signedByMallory}, nil)
+	wrongKey := blockchain.NewTransaction(func() blockchain.TxFields {
+		f := stolenFields
+		f.PublicKey = consensustest.Key("mallory").Public() // her key, alice's address
+		return f
+	}(), nil)
+	wrongKey = blockchain.NewTransaction(wrongKey.Fields(), sign("mallory", wrongKey.Fields()))
+	notHers := chain.forge([]blockchain.Transaction{wrongKey}, nil)
+	badRoot := chain.forge([]blockchain.Transaction{tx2}, func(h *blockchain.Header) { h.StateRoot = blockchain.Hash{1} })
+	b2 := chain.next(tx2)
+	swapped := blockchain.NewBlock(b2.Header(), []blockchain.Transaction{consensustest.Transfer("bob", "mallory", 5, 0)})
 	require.Equal(t, b2.Hash(), swapped.Hash(), "the header, and so the hash, is b2's")
 
 	// The blocks stream: b1, the hostile events, then b2.
@@ -167,15 +188,19 @@ func TestHostileEvents(t *testing.T) {
 	}{
 		{"garbage JSON", raw(events.TypeBlockMined, []byte(`[{"block":null},"🙃",1e999]`)), node.EventSkipped, events.ErrMalformed},
 		{"schema version 2", forge(t, mined(t, b2), `{"v":1`, `{"v":2`), node.EventSkipped, events.ErrSchemaVersion},
-		{"a forged block hash", forge(t, mined(t, b2), `"hash":"`+b2.Hash().String(), `"hash":"`+doubleSpend.Hash().String()), node.EventSkipped, events.ErrMalformed},
+		{"a forged block hash", forge(t, mined(t, b2), `"hash":"`+b2.Hash().String(), `"hash":"`+replay.Hash().String()), node.EventSkipped, events.ErrMalformed},
 		{"a forged event ID", raw(events.TypeBlockMined, mined(t, b2).Data), node.EventSkipped, events.ErrIDMismatch},
 		{"the miner ID twice", forge(t, mined(t, b2), `"minerId":"test"`, `"minerId":"test","minerId":"mallory"`), node.EventSkipped, events.ErrMalformed},
 		{"invalid UTF-8", forge(t, mined(t, b2), `"minerId":"test"`, "\"minerId\":\"te\xffst\""), node.EventSkipped, events.ErrMalformed},
 		{"close to MaxAppendSize", pad(t, mined(t, b2)), node.EventSkipped, events.ErrMalformed},
 		{"an unknown type", raw("BlockMinedV2", mined(t, b2).Data), node.EventSkipped, events.ErrUnknownType},
 		{"a transaction in the blocks stream", submitted(t, tx2), node.EventSkipped, nil},
-		{"a double spend", mined(t, doubleSpend), node.BlockRejected, blockchain.ErrAlreadyIncluded},
+		{"a replayed transaction", mined(t, replay), node.BlockRejected, blockchain.ErrBadNonce},
 		{"a transaction twice in one block", mined(t, spentTwice), node.BlockRejected, blockchain.ErrDuplicateTransaction},
+		{"more than the sender has", mined(t, overdraft), node.BlockRejected, blockchain.ErrInsufficientFunds},
+		{"a transfer signed by another key", mined(t, stolen), node.BlockRejected, blockchain.ErrBadSignature},
+		{"a transfer from another's address", mined(t, notHers), node.BlockRejected, blockchain.ErrSenderNotKey},
+		{"a state root the block does not lead to", mined(t, badRoot), node.BlockRejected, blockchain.ErrBadStateRoot},
 		{"transactions swapped under a sealed header", mined(t, swapped), node.BlockRejected, blockchain.ErrBadMerkleRoot},
 	}
 	for _, tc := range blockCases {
@@ -185,9 +210,13 @@ func TestHostileEvents(t *testing.T) {
 
 	// The transactions stream: a valid transaction, the hostile events,
 	// then another valid one.
-	pending := consensustest.Transfer("hostile pending", "carol", "dave", 3)
+	pending := consensustest.Transfer("carol", "dave", 3, 0)
 	require.NoError(t, n.SubmitTransaction(context.Background(), pending))
-	forger := consensustest.Transfer("hostile forged", "mallory", "bob", 1_000_000)
+	forger := consensustest.Transfer("mallory", "bob", 1_000_000, 0)
+	forgedFields := consensustest.Transfer("erin", "mallory", 1_000, 0).Fields()
+	forgedSig := blockchain.NewTransaction(forgedFields, sign("mallory", forgedFields))
+	gap := consensustest.Transfer("frank", "mallory", 1, 5)
+	otherChain := blockchain.Transfer{ChainID: "eventchain-other", To: consensustest.Addr("bob"), Amount: 1}.Sign(consensustest.Key("dave"))
 	txCases := []struct {
 		name     string
 		event    eventlog.Event
@@ -202,7 +231,10 @@ func TestHostileEvents(t *testing.T) {
 		{"close to MaxAppendSize", pad(t, submitted(t, forger)), true, []uuid.UUID{forger.ID()}},
 		{"an unknown type", raw("TransactionMaybe", submitted(t, forger).Data), true, []uuid.UUID{forger.ID()}},
 		{"a block in the transactions stream", mined(t, b2), true, []uuid.UUID{tx2.ID()}},
-		{"a transaction the rules refuse", submitted(t, consensustest.Transfer("hostile self", "mallory", "mallory", 1)), true, []uuid.UUID{consensustest.TxID("hostile self")}},
+		{"a transaction the rules refuse", submitted(t, consensustest.Transfer("mallory", "mallory", 1, 0)), true, []uuid.UUID{consensustest.Transfer("mallory", "mallory", 1, 0).ID()}},
+		{"a signature by another key", submitted(t, forgedSig), true, []uuid.UUID{forgedSig.ID()}},
+		{"a nonce gap", submitted(t, gap), true, []uuid.UUID{gap.ID()}},
+		{"signed for another chain", submitted(t, otherChain), true, []uuid.UUID{otherChain.ID()}},
 		{"a transaction already in the chain", submitted(t, tx1), false, []uuid.UUID{tx1.ID()}},
 		{"a rebroadcast of the pending transaction", rebroadcast(t, pending), false, nil},
 	}
@@ -255,7 +287,7 @@ func TestHostileEvents(t *testing.T) {
 	// b2's append for a retry of the swapped one.
 	assert.NotEqual(t, mined(t, swapped).ID, mined(t, b2).ID)
 	require.NoError(t, n.PublishBlock(context.Background(), b2, "test"))
-	after := consensustest.Transfer("hostile after", "dave", "erin", 2)
+	after := consensustest.Transfer("dave", "erin", 2, 0)
 	require.NoError(t, n.SubmitTransaction(context.Background(), after))
 	nodetest.WaitFor(t, n, "b2 and the transaction after", func() bool {
 		return n.Chain().TipHash() == b2.Hash() && n.Pool().Has(after.ID())
@@ -281,6 +313,8 @@ func TestHostileEvents(t *testing.T) {
 			require.NoError(t, err)
 			rules = append(rules, p.(events.BlockRejected).Rule)
 		}
-		assert.ElementsMatch(t, []blockchain.ErrorCode{blockchain.ErrAlreadyIncluded, blockchain.ErrDuplicateTransaction, blockchain.ErrBadMerkleRoot}, rules)
+		assert.ElementsMatch(t, []blockchain.ErrorCode{blockchain.ErrBadNonce, blockchain.ErrDuplicateTransaction, blockchain.ErrInsufficientFunds,
+			blockchain.ErrBadSignature, blockchain.ErrSenderNotKey, blockchain.ErrBadStateRoot, blockchain.ErrBadMerkleRoot}, rules,
+			"two nodes rejected seven blocks: seven events, one per block and rule")
 	})
 }

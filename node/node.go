@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -29,6 +28,10 @@ const (
 	StreamBlocks = "blocks"
 	// StreamAudit holds TransactionVerified, TransactionDropped and BlockRejected events.
 	StreamAudit = "audit"
+	// StreamSnapshots holds SnapshotPart and SnapshotTaken events: the
+	// snapshots of the chain that nodes record (Config.SnapshotEvery)
+	// and restore from (RestoreSnapshot). It is events.StreamSnapshots.
+	StreamSnapshots = events.StreamSnapshots
 )
 
 // RestoreMode says how Restore rebuilds the chain from the blocks stream.
@@ -37,25 +40,46 @@ type RestoreMode int
 const (
 	// RestoreVerify replays every block event through Chain.Apply: every
 	// rule is checked again, so a node restored this way trusts nothing
-	// but the log's order. A poisoned block is skipped as in Follow.
+	// but the log's order (and, if set, Config.AssumeValid). A poisoned
+	// block is skipped as in Follow. The signatures, the costliest check,
+	// are verified ahead of the applying on every core.
 	RestoreVerify RestoreMode = iota
-	// RestoreFast trusts the blocks it reads: it checks only that each
-	// links to the one before (Chain.Trust), skipping the Merkle roots,
-	// transaction rules and proof of work. It still reads every block
-	// event, because the chain must know every transaction it holds to
-	// refuse one twice; what it saves is the checking. Use it only on a
-	// log whose blocks were checked by nodes you trust; on a poisoned log
-	// it would accept what RestoreVerify rejects.
+	// RestoreFast trusts the blocks it reads (Chain.Trust): it checks that
+	// each links to the one before at the next height and runs the state
+	// transition — nonces, funds, the state root the header claims — but
+	// skips the Merkle roots, the transaction rules, the signatures and
+	// the proof of work. It must still read every block event, because
+	// the account state is the fold of every block's transfers; what it
+	// saves is the checking. Use it only on a log whose blocks were
+	// checked by nodes you trust; on a poisoned log it would accept what
+	// RestoreVerify rejects.
 	RestoreFast
+	// RestoreSnapshot resumes from the newest snapshot of the snapshots
+	// stream that checks out (see Config.SnapshotEvery) and applies only
+	// the blocks after it, as RestoreVerify does, so that a restore takes
+	// time in proportion to the state and the recent blocks, not to the
+	// whole chain. With no usable snapshot it restores as RestoreVerify.
+	//
+	// It trusts, as RestoreFast trusts the log, that the snapshot's tip —
+	// the block the log holds where the snapshot says — was valid when a
+	// node first applied it, and so the chain up to it. It checks
+	// everything else: the tip is that block; the headers link up to it;
+	// and the snapshot's accounts, balances and nonces, have the state
+	// root the tip's header commits to, so a snapshot whose accounts were
+	// changed is refused. After it the chain holds the headers from the
+	// snapshot's first on only ([blockchain.ReadOnlyChain.Base]).
+	RestoreSnapshot
 )
 
-// String returns "verify" or "fast".
+// String returns "verify", "fast" or "snapshot".
 func (m RestoreMode) String() string {
 	switch m {
 	case RestoreVerify:
 		return "verify"
 	case RestoreFast:
 		return "fast"
+	case RestoreSnapshot:
+		return "snapshot"
 	}
 	return fmt.Sprintf("RestoreMode(%d)", int(m))
 }
@@ -64,56 +88,110 @@ func (m RestoreMode) String() string {
 // a name that is not a mode, and by Restore's for a value that is not one.
 var ErrUnknownRestoreMode = errors.New("unknown restore mode")
 
-// MarshalText returns the mode's name, "verify" or "fast", or an error
-// wrapping ErrUnknownRestoreMode.
+// known reports whether m is one of the modes.
+func (m RestoreMode) known() bool {
+	return m == RestoreVerify || m == RestoreFast || m == RestoreSnapshot
+}
+
+// MarshalText returns the mode's name, "verify", "fast" or "snapshot",
+// or an error wrapping ErrUnknownRestoreMode.
 func (m RestoreMode) MarshalText() ([]byte, error) {
-	if m != RestoreVerify && m != RestoreFast {
+	if !m.known() {
 		return nil, fmt.Errorf("node: %w: %d", ErrUnknownRestoreMode, int(m))
 	}
 	return []byte(m.String()), nil
 }
 
-// UnmarshalText sets m from its name, "verify" or "fast", so that a
-// RestoreMode can be a flag (flag.TextVar) or a JSON or YAML field. Any
-// other text is an error wrapping ErrUnknownRestoreMode that names it.
+// UnmarshalText sets m from its name, "verify", "fast" or "snapshot", so
+// that a RestoreMode can be a flag (flag.TextVar) or a JSON or YAML
+// field. Any other text is an error wrapping ErrUnknownRestoreMode that
+// names it.
 func (m *RestoreMode) UnmarshalText(text []byte) error {
 	switch string(text) {
 	case "verify":
 		*m = RestoreVerify
 	case "fast":
 		*m = RestoreFast
+	case "snapshot":
+		*m = RestoreSnapshot
 	default:
-		return fmt.Errorf("node: %w: have %q, want verify or fast", ErrUnknownRestoreMode, text)
+		return fmt.Errorf("node: %w: have %q, want verify, fast or snapshot", ErrUnknownRestoreMode, text)
 	}
 	return nil
 }
 
-// Config configures a [Node]. Log and Engine are required.
+// Config configures a [Node]. Log, Spec and Engine are required.
 type Config struct {
 	// Log is the event log the node reads and writes.
 	Log eventlog.Log
-	// Engine checks every block's consensus fields and seal.
+	// Spec is the network's chain spec: the genesis block, the chain ID
+	// every transaction must carry, the block reward. Every node of a
+	// network must have the same; read it from the log with [LoadSpec]
+	// (or [WaitSpec]) rather than trust a file.
+	Spec blockchain.ChainSpec
+	// Engine checks every block's consensus fields and seal. It must be
+	// the engine Spec names, with its parameters.
 	Engine blockchain.Consensus
 	// Window is how many of the newest blocks the chain keeps whole in
 	// memory; 0 keeps all. See blockchain.Config.Window.
 	Window int
 	// Policy is the pool's policy; the zero Policy means pool.DefaultPolicy().
 	Policy pool.Policy
+	// AssumeValid, if not zero, is the hash of a block whose history
+	// Restore in RestoreVerify mode takes as signed: the signatures of
+	// that block and of its ancestors are not verified, as Bitcoin Core's
+	// -assumevalid does. Every other rule is still checked: links,
+	// heights, times, the engine's seal, Merkle roots, chain IDs, nonces,
+	// funds and state roots. Before it applies anything, Restore reads
+	// the blocks stream once to find the block and follow its PrevHash
+	// links back; only the blocks on that path are assumed, so a forged
+	// block elsewhere in the log is checked, and rejected, as ever. A
+	// hash the log does not hold assumes nothing. Follow checks every
+	// signature.
+	//
+	// It is trust: whoever gave you the hash vouches that every transfer
+	// in those blocks was signed by its sender. Take it only from a source
+	// you would trust with the chain itself (the release notes of the
+	// software you run, say); a wrong hash could make the node accept a
+	// block whose transfers no one signed. The saving is large: the
+	// signatures are most of the work of a verifying restore.
+	AssumeValid blockchain.Hash
 	// Now is the node's clock, for the chain's time rules and the pool;
 	// nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the node does; nil discards it.
 	Logger *slog.Logger
+	// SnapshotEvery, if not zero, makes the node record a snapshot of
+	// its chain in the snapshots stream each time Follow applies a block
+	// whose height is a multiple of it: the accounts after the block, in
+	// parts of at most events.MaxSnapshotPartAccounts, then a manifest
+	// with the newest headers (DefaultSnapshotHeaders, or more for a
+	// retargeting engine), the block, where the node stands in the
+	// blocks and transactions streams, and its pending transactions (the
+	// oldest that fit one event; see events.FitSnapshotTaken). A node
+	// restoring with RestoreSnapshot starts from the newest.
+	//
+	// The snapshot is taken from the chain's immutable state at the
+	// moment the block is applied, and written by a goroutine of
+	// Follow's, so the fold goes on while it is written; if the next
+	// snapshot comes due before the last is written, the fold waits for
+	// it. A snapshot that cannot be written is logged and counted
+	// (SnapshotStats), never fatal. Restore records none. Every node of a
+	// network may record snapshots: the same snapshot gets the same
+	// event IDs from every node. 0 records none.
+	SnapshotEvery uint64
 }
 
 // An Event is what a node tells its observers (see [Node.Observe]): one
-// event of the blocks stream, processed.
+// event of the blocks stream, processed, or a pending transaction that a
+// block made invalid.
 type Event struct {
 	Kind     EventKind
-	Block    *blockchain.Block // the block added or rejected; nil for a malformed event
-	MinerID  string            // who published the block, as its event says
-	Revision eventlog.Revision // where in the blocks stream
-	Err      error             // why it was rejected
+	Block    *blockchain.Block      // the block added or rejected, or that made Tx invalid; nil for a malformed event
+	MinerID  string                 // who published the block, as its event says
+	Revision eventlog.Revision      // where in the blocks stream
+	Tx       blockchain.Transaction // TxDropped: the transaction the pool dropped; zero otherwise
+	Err      error                  // why the block was rejected or skipped, or the transaction dropped
 }
 
 // EventKind says what happened.
@@ -126,7 +204,32 @@ const (
 	BlockRejected
 	// EventSkipped: an event of the blocks stream was not a block at all (malformed, unknown type).
 	EventSkipped
+	// TxDropped: the block just added made a transaction of the pool
+	// invalid, and the pool dropped it (pool.Pool.RemoveBlock). Tx is
+	// the transaction, Block the block, and Err wraps the
+	// *blockchain.RuleError it now breaks: blockchain.ErrBadNonce when
+	// another transfer of its sender's took its nonce,
+	// blockchain.ErrInsufficientFunds when its sender can no longer pay.
+	// Such events follow the block's BlockAdded, one per transaction. A
+	// node tells of the transactions in its own pool only: Restore reads
+	// the blocks before it fills the pool, so it tells none.
+	TxDropped
 )
+
+// String returns the kind's name, as in "BlockAdded".
+func (k EventKind) String() string {
+	switch k {
+	case BlockAdded:
+		return "BlockAdded"
+	case BlockRejected:
+		return "BlockRejected"
+	case EventSkipped:
+		return "EventSkipped"
+	case TxDropped:
+		return "TxDropped"
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
 
 // ErrStale is returned by PublishBlock when another block was appended to
 // the blocks stream since the node last caught up: the candidate lost the
@@ -140,27 +243,50 @@ var ErrStale = errors.New("stale block: another block was appended first")
 //
 // A Node is safe for concurrent use.
 type Node struct {
-	log    eventlog.Log
-	engine blockchain.Consensus
-	chain  *blockchain.Chain
-	pool   *pool.Pool
-	logger *slog.Logger
+	log         eventlog.Log
+	engine      blockchain.Consensus
+	chain       *blockchain.Chain
+	pool        *pool.Pool
+	logger      *slog.Logger
+	assumeValid blockchain.Hash
+
+	// assumed holds the blocks whose signatures the chain's signature
+	// rule skips: Config.AssumeValid and its ancestors, while Restore
+	// runs; nil the rest of the time.
+	assumed atomic.Pointer[map[blockchain.Hash]struct{}]
 
 	// observers is copied on every registration and never changed in
 	// place, so notify reads it without a lock or an allocation.
 	observersMu sync.Mutex // serialises registrations
 	observers   atomic.Pointer[[]observer]
 
+	// mu makes the chain, the pool and the positions change together:
+	// the pool checks transactions against the chain's accounts, so it
+	// must never see a block the pool has not yet been told of.
 	mu sync.Mutex
 	// blocksNext and txNext are the next revisions to read in each stream:
 	// Restore leaves them where it stopped and Follow goes on from there.
 	blocksNext eventlog.Revision
 	txNext     eventlog.Revision
 	changed    chan struct{} // closed and replaced on every change
+	// snapStats is what SnapshotStats returns; restorePending the pending
+	// transactions of the snapshot Restore resumed from, until Restore
+	// puts them back in the pool.
+	snapStats      SnapshotStats
+	restorePending []blockchain.Transaction
+
+	// Snapshots: every how many blocks Follow records one, how many
+	// headers it holds (and the fewest it may), how many accounts a part.
+	snapshotEvery   uint64
+	snapshotHeaders int
+	minHeaders      int
+	partSize        int
 }
 
-// New returns a node holding only the genesis block and an empty pool.
-// Call Restore, then Follow.
+// New returns a node holding only the genesis block of cfg.Spec and an
+// empty pool. Call Restore, then Follow. It fails if Log or Engine is
+// missing or Spec breaks a rule of blockchain.ChainSpec.Validate (the zero
+// Spec does).
 func New(cfg Config) (*Node, error) {
 	if cfg.Log == nil {
 		return nil, errors.New("node: Config.Log is required")
@@ -168,19 +294,59 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("node: Config.Engine is required")
 	}
-	chain, err := blockchain.NewChain(blockchain.Config{Engine: cfg.Engine, Window: cfg.Window, Now: cfg.Now})
-	if err != nil {
-		return nil, fmt.Errorf("node: %w", err)
-	}
-	p, err := pool.New(pool.Config{Policy: cfg.Policy, Chain: chain, Now: cfg.Now})
-	if err != nil {
-		return nil, fmt.Errorf("node: %w", err)
+	if err := cfg.Spec.Validate(); err != nil {
+		return nil, fmt.Errorf("node: Config.Spec is required and must be valid: %w", err)
 	}
 	logger := cfg.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Node{log: cfg.Log, engine: cfg.Engine, chain: chain, pool: p, logger: logger, changed: make(chan struct{})}, nil
+	n := &Node{log: cfg.Log, engine: cfg.Engine, logger: logger, assumeValid: cfg.AssumeValid, changed: make(chan struct{}),
+		snapshotEvery: cfg.SnapshotEvery, partSize: events.MaxSnapshotPartAccounts}
+	n.snapshotHeaders, n.minHeaders = snapshotHeaders(cfg.Spec)
+	// One cache of verified signatures for the pool and the chain: a
+	// transaction is verified when it is submitted or first read, and
+	// not again when its block is applied.
+	policy := cfg.Policy
+	if policy == (pool.Policy{}) {
+		policy = pool.DefaultPolicy()
+	}
+	sigs := blockchain.NewSigCache(2 * policy.Capacity)
+	chainCfg := blockchain.Config{Spec: cfg.Spec, Engine: cfg.Engine, Window: cfg.Window, Now: cfg.Now, SigCache: sigs}
+	if !cfg.AssumeValid.IsZero() {
+		chainCfg.Rules = n.rules(cfg.Engine, sigs)
+	}
+	chain, err := blockchain.NewChain(chainCfg)
+	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	p, err := pool.New(pool.Config{Policy: cfg.Policy, Chain: chain, Now: cfg.Now, SigCache: sigs})
+	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
+	n.chain, n.pool = chain, p
+	return n, nil
+}
+
+// rules returns the chain's default rules with the signature rule made to
+// skip the blocks Restore assumes valid. The rules keep their order, so a
+// block breaking several is rejected for the same rule as on any node.
+func (n *Node) rules(engine blockchain.Consensus, sigs *blockchain.SigCache) []blockchain.Rule {
+	rules := blockchain.DefaultRules(engine, blockchain.DefaultMaxDrift)
+	signatures := blockchain.RuleSignaturesCached(sigs)
+	for i, r := range rules {
+		if r.Name == signatures.Name {
+			rules[i].Check = func(c blockchain.ChainView, b *blockchain.Block, now time.Time) error {
+				if assumed := n.assumed.Load(); assumed != nil {
+					if _, ok := (*assumed)[b.Hash()]; ok {
+						return nil
+					}
+				}
+				return signatures.Check(c, b, now)
+			}
+		}
+	}
+	return rules
 }
 
 // observer is one registration of Observe.
@@ -190,12 +356,32 @@ type observer struct {
 }
 
 // Chain returns a read-only view of the node's chain. Read it freely:
-// only the node applies blocks, as it reads them from the log.
+// only the node applies blocks, as it reads them from the log. The view
+// stays valid across Restore, which changes the chain in place.
+//
+// After a restore from a snapshot (RestoreSnapshot) the chain holds the
+// headers from the snapshot's first on only: Base says which height
+// that is, and HeaderAt, HashAt and BlockAt answer nothing below it
+// (nor StateAt and ProveAccount, which never reach further back than
+// the newest Config.StateHistory heights anyway). The older history is
+// in the blocks stream of the log, for whoever needs it.
 func (n *Node) Chain() blockchain.ReadOnlyChain { return n.chain.ReadOnly() }
+
+// Propose builds the block a miner would seal next on the node's tip,
+// paying beneficiary, with those of txs that apply in their order; see
+// blockchain.Chain.Propose, to which it hands the call. The block still
+// needs the engine's Seal, and then PublishBlock. A ReadOnlyChain cannot
+// propose, since proposing runs the state transition on the chain's own
+// state; the node can, and changes nothing by it.
+func (n *Node) Propose(beneficiary blockchain.Address, txs []blockchain.Transaction, now time.Time) (*blockchain.Block, []blockchain.Rejected, error) {
+	return n.chain.Propose(beneficiary, txs, now)
+}
 
 // Observe registers f to be told of every event of the blocks stream the
 // node processes from now on — a block added, a block rejected, an event
-// skipped — in Restore (either mode) as in Follow, and returns a function
+// skipped — in Restore (any mode; from a snapshot, only of the blocks
+// after it) as in Follow, and of every pending
+// transaction a block made invalid (TxDropped), and returns a function
 // that unregisters it. f is called from the goroutine that processes the
 // blocks stream, after the node's state has changed, in stream order; it
 // must return quickly (apps use it to log, count and draw). Register
@@ -259,39 +445,80 @@ func (n *Node) Position() (blocks, txs eventlog.Revision) {
 	return n.blocksNext, n.txNext
 }
 
-// restorePage is how many events Restore reads at a time. Events are at
-// most eventlog.MaxAppendSize, so a page holds at most 128 MiB even in a
-// hostile log, and at most three pages are in memory at once (read,
-// decoding, applying); decoding needs no more to keep every core busy.
-const restorePage = 128
-
 // Restore rebuilds the chain and the pool from the log: the blocks stream
 // first (in the given mode), then the transactions stream, whose
-// transactions go to the pool unless the chain includes them — so the
-// pool holds exactly what was submitted and not yet mined. Call it once,
-// before Follow, which resumes exactly where Restore stopped.
+// transactions go to the pool if they still apply — a transaction whose
+// sender has used its nonce was included, or lost to another, and is left
+// out — so the pool holds exactly what was submitted and can still be
+// mined. Call it once, before Follow, which resumes exactly where Restore
+// stopped.
+//
+// In RestoreVerify mode the signatures of each page of blocks are
+// verified on every core (runtime.GOMAXPROCS goroutines) before the
+// blocks are applied, in order, one by one; Chain.Apply then finds each
+// block's answer remembered (blockchain.Block.VerifySignatures). With
+// Config.AssumeValid, the assumed blocks' signatures are not verified at
+// all.
+//
+// In RestoreSnapshot mode Restore first reads the snapshots stream
+// backwards for the newest manifest (events.SnapshotTaken) that decodes;
+// reads its parts, forwards from the first, folding duplicates; checks
+// that the blocks stream holds its tip where it says; and resumes the
+// chain from it (blockchain.Chain.Resume, which checks the accounts
+// against the state root of the tip's header). It then applies the
+// blocks after the tip as RestoreVerify does, puts the snapshot's
+// pending transactions back in the pool where they still apply, and
+// reads the transactions stream from where the snapshot's node stood. A
+// snapshot that does not hold — a part missing, a tip that is not the
+// log's block, a balance or nonce changed — is refused, logged, and
+// kept as a *SnapshotError in SnapshotStats().Refused; Restore then
+// tries the next older one, up to three, and else applies every block.
+// The observers hear of the blocks after the snapshot only.
 func (n *Node) Restore(ctx context.Context, mode RestoreMode) error {
 	start := time.Now()
-	if mode != RestoreVerify && mode != RestoreFast {
+	if !mode.known() {
 		return fmt.Errorf("node: restore: %w: %v", ErrUnknownRestoreMode, mode)
 	}
-	if err := n.restoreBlocks(ctx, mode); err != nil {
+	blockMode := mode
+	if mode == RestoreSnapshot {
+		if err := n.restoreSnapshot(ctx); err != nil {
+			return fmt.Errorf("node: restore snapshot: %w", err)
+		}
+		blockMode = RestoreVerify
+	}
+	if err := n.restoreBlocks(ctx, blockMode); err != nil {
 		return fmt.Errorf("node: restore blocks: %w", err)
 	}
+	n.addRestoredPending()
 	if err := n.readAll(ctx, StreamTransactions, n.addTransaction); err != nil {
 		return fmt.Errorf("node: restore transactions: %w", err)
 	}
 	blocks, txs := n.Position()
-	n.logger.Info("restored", "mode", mode, "height", n.chain.Height(), "tip", n.chain.TipHash().Short(),
+	n.logger.Info("restored", "mode", mode, "height", n.chain.Height(), "tip", n.chain.TipHash().Short(), "base", n.chain.Base(),
 		"block_events", uint64(blocks), "tx_events", uint64(txs), "pending", n.pool.Len(), "took", time.Since(start))
 	return nil
 }
 
+// restorePage is how many events Restore reads at a time. Events are at
+// most eventlog.MaxAppendSize, so a page holds at most 128 MiB even in a
+// hostile log, and at most three pages are in memory at once (read,
+// preparing, applying); preparing needs no more to keep every core busy.
+const restorePage = 128
+
 // restoreBlocks reads the blocks stream to its end and applies (or, in
-// fast mode, trusts) every block. Decoding an event needs nothing but the
-// event, so it runs ahead on every core while the blocks are applied in
-// order, one page behind.
+// fast mode, trusts) every block. Decoding an event and verifying its
+// block's signatures need nothing but the event, so they run ahead on
+// every core while the blocks are applied in order, one page behind.
 func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode) error {
+	verify := mode == RestoreVerify
+	if verify && !n.assumeValid.IsZero() {
+		assumed, err := n.findAssumed(ctx)
+		if err != nil {
+			return err
+		}
+		n.assumed.Store(&assumed)
+		defer n.assumed.Store(nil) // Follow checks every signature
+	}
 	type page struct {
 		events  []eventlog.Recorded
 		decoded []decoded
@@ -300,36 +527,94 @@ func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(pages)
-		from := n.next(StreamBlocks)
-		for {
-			recs, err := n.log.Read(gctx, StreamBlocks, from, eventlog.Forwards, restorePage)
-			if errors.Is(err, eventlog.ErrStreamNotFound) {
-				return nil
+		return n.readPages(gctx, func(recs []eventlog.Recorded) error {
+			p := page{events: recs, decoded: n.prepareBlocks(gctx, recs, verify)}
+			if err := gctx.Err(); err != nil {
+				return err // the page may be half decoded
 			}
-			if err != nil {
-				return err
-			}
-			p := page{events: recs, decoded: decodeBlocks(recs)}
 			select {
 			case pages <- p:
+				return nil
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			if len(recs) < restorePage {
-				return nil
-			}
-			from = recs[len(recs)-1].Revision + 1
-		}
+		})
 	})
 	g.Go(func() error {
 		for p := range pages {
 			for i, r := range p.events {
-				n.applyBlock(gctx, r, p.decoded[i], mode)
+				n.applyBlock(gctx, r, p.decoded[i], mode, nil)
 			}
 		}
 		return nil
 	})
 	return g.Wait()
+}
+
+// readPages reads the blocks stream from where the node stopped to its
+// end, a page at a time, handing each page to handle.
+func (n *Node) readPages(ctx context.Context, handle func([]eventlog.Recorded) error) error {
+	from := n.next(StreamBlocks)
+	for {
+		recs, err := n.log.Read(ctx, StreamBlocks, from, eventlog.Forwards, restorePage)
+		if errors.Is(err, eventlog.ErrStreamNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(recs) > 0 {
+			if err := handle(recs); err != nil {
+				return err
+			}
+		}
+		if len(recs) < restorePage {
+			return nil
+		}
+		from = recs[len(recs)-1].Revision + 1
+	}
+}
+
+// findAssumed reads the blocks stream once, decoding every block event,
+// and returns the blocks whose signatures Restore may skip: the block
+// Config.AssumeValid names and every ancestor the log holds, found by
+// following PrevHash links back from it. A block's hash covers its
+// PrevHash, so the path is the block's one history: a block of the log
+// that is not on it, a forgery or another miner's lost block, is checked
+// in full. If the log does not hold the block, nothing is assumed.
+func (n *Node) findAssumed(ctx context.Context) (map[blockchain.Hash]struct{}, error) {
+	parent := make(map[blockchain.Hash]blockchain.Hash)
+	err := n.readPages(ctx, func(recs []eventlog.Recorded) error {
+		decoded := n.prepareBlocks(ctx, recs, false)
+		if err := ctx.Err(); err != nil {
+			return err // the page may be half decoded
+		}
+		for _, d := range decoded {
+			if d.err == nil {
+				parent[d.block.Hash()] = d.block.PrevHash()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find the assume-valid block: %w", err)
+	}
+	assumed := make(map[blockchain.Hash]struct{})
+	for h, ok := n.assumeValid, true; ok; h, ok = parent[h] {
+		if _, seen := assumed[h]; seen {
+			break // a cycle, which only a SHA-256 collision could make
+		}
+		if _, inLog := parent[h]; !inLog {
+			break // genesis, or an ancestor missing from the log
+		}
+		assumed[h] = struct{}{}
+	}
+	if len(assumed) == 0 {
+		n.logger.Warn("the assume-valid block is not in the log: verifying every signature", "assume_valid", n.assumeValid.Short())
+	} else {
+		n.logger.Info("assuming valid the signatures of a block and its ancestors", "assume_valid", n.assumeValid.Short(), "blocks", len(assumed))
+	}
+	return assumed, nil
 }
 
 // decoded is a block event decoded: the block, or why there is none.
@@ -339,19 +624,36 @@ type decoded struct {
 	err   error
 }
 
-// decodeBlocks decodes recs on every core.
-func decodeBlocks(recs []eventlog.Recorded) []decoded {
+// prepareBlocks decodes recs on every core, runtime.GOMAXPROCS goroutines,
+// and, if verify is set, verifies the signatures of each block the node
+// does not assume valid. The block remembers the answer, so Chain.Apply
+// does not verify them again; a bad signature is left for Apply to report,
+// in the order of the rules. If ctx ends, it stops early, leaving the rest
+// undecoded: the caller then discards the page.
+func (n *Node) prepareBlocks(ctx context.Context, recs []eventlog.Recorded, verify bool) []decoded {
 	out := make([]decoded, len(recs))
+	assumed := n.assumed.Load()
 	workers := min(runtime.GOMAXPROCS(0), len(recs))
-	var wg sync.WaitGroup
+	var g errgroup.Group
 	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(recs); i += workers {
-				out[i].block, out[i].miner, out[i].err = decodeBlock(recs[i])
+		g.Go(func() error {
+			for i := w; i < len(recs) && ctx.Err() == nil; i += workers {
+				d := &out[i]
+				d.block, d.miner, d.err = decodeBlock(recs[i])
+				if d.err != nil || !verify {
+					continue
+				}
+				if assumed != nil {
+					if _, ok := (*assumed)[d.block.Hash()]; ok {
+						continue
+					}
+				}
+				_ = d.block.VerifySignatures() // remembered by the block, for Apply
 			}
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the workers return no error
 	return out
 }
 
@@ -387,15 +689,28 @@ func (n *Node) next(stream string) eventlog.Revision {
 
 // Follow keeps the node current: it subscribes to the blocks and the
 // transactions streams from where Restore (or an earlier Follow) stopped
-// and processes every event, until ctx is done or the log fails. It
-// returns ctx.Err() or the log's error.
+// and processes every event, until ctx is done or the log fails. Every
+// block goes through Chain.Apply, every signature checked. With
+// Config.SnapshotEvery, a goroutine of Follow's records the snapshots.
+// It returns ctx.Err() or the log's error.
 func (n *Node) Follow(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	blocks, txs := n.Position()
+	var jobs chan snapshotJob
+	if n.snapshotEvery > 0 {
+		jobs = make(chan snapshotJob, 1)
+		g.Go(func() error {
+			n.writeSnapshots(ctx, jobs)
+			return nil
+		})
+	}
 	g.Go(func() error {
+		if jobs != nil {
+			defer close(jobs)
+		}
 		return n.follow(ctx, StreamBlocks, blocks, func(r eventlog.Recorded) {
 			b, miner, err := decodeBlock(r)
-			n.applyBlock(ctx, r, decoded{b, miner, err}, RestoreVerify)
+			n.applyBlock(ctx, r, decoded{b, miner, err}, RestoreVerify, jobs)
 		})
 	})
 	g.Go(func() error { return n.follow(ctx, StreamTransactions, txs, n.addTransaction) })
@@ -421,19 +736,27 @@ func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision
 }
 
 // applyBlock processes one event of the blocks stream: a valid block
-// extends the chain and leaves the pool; anything else is skipped and
-// logged. In RestoreVerify mode (Follow's too) the chain runs every rule
-// (Chain.Apply) and a block that broke one is recorded once as
-// BlockRejected; in RestoreFast mode the chain only checks the link
-// (Chain.Trust), and a block that does not link is not recorded, since
-// fast mode did not run the rule a verifying node would name. Either
-// way the observers and the Changed waiters hear of every event alike.
-func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, mode RestoreMode) {
+// extends the chain and leaves the pool, which drops what the block made
+// invalid; anything else is skipped and logged. In RestoreVerify mode
+// (Follow's too) the chain runs every rule (Chain.Apply) and a block that
+// broke one is recorded once as BlockRejected; in RestoreFast mode the
+// chain only checks the link and the state transition (Chain.Trust), and
+// a block that fails is not recorded, since fast mode did not run the rule
+// a verifying node would name. Either way the observers and the Changed
+// waiters hear of every event alike.
+//
+// With snapshots not nil (Follow's, with Config.SnapshotEvery), a block
+// whose height is a multiple of SnapshotEvery is captured as it is
+// applied and handed to the snapshot writer, after the observers.
+func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, mode RestoreMode, snapshots chan<- snapshotJob) {
 	b, err := d.block, d.err
 	ev := Event{Kind: BlockAdded, Block: b, MinerID: d.miner, Revision: r.Revision}
+	var dropped []pool.Dropped
+	var job *snapshotJob
 	// The chain, the pool and the position in the stream change together,
 	// under n.mu, so PublishBlock always sees a tip and the revision it
-	// came from.
+	// came from, and the pool never checks a transaction against a chain
+	// it has not caught up with.
 	n.mu.Lock()
 	if err == nil {
 		if mode == RestoreFast {
@@ -442,7 +765,11 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 			err = n.chain.Apply(b)
 		}
 		if err == nil {
-			n.pool.RemoveBlock(b)
+			_, dropped = n.pool.RemoveBlock(b)
+			if snapshots != nil && b.Height()%n.snapshotEvery == 0 {
+				j := n.captureLocked(b, r.Revision)
+				job = &j
+			}
 		}
 	}
 	n.blocksNext = r.Revision + 1
@@ -460,9 +787,19 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 		}
 		ev = Event{Kind: BlockRejected, Block: b, MinerID: d.miner, Revision: r.Revision, Err: err}
 	default:
-		n.logger.Debug("added block", "height", b.Height(), "hash", b.Hash().Short(), "txs", b.Len())
+		n.logger.Debug("added block", "height", b.Height(), "hash", b.Hash().Short(), "txs", b.Len(), "dropped", len(dropped))
 	}
 	n.notify(ev)
+	for _, dr := range dropped {
+		n.logger.Info("dropped transaction", "tx", dr.Tx.ID(), "height", b.Height(), "err", dr.Err)
+		n.notify(Event{Kind: TxDropped, Block: b, MinerID: d.miner, Revision: r.Revision, Tx: dr.Tx, Err: dr.Err})
+	}
+	if job != nil {
+		select {
+		case snapshots <- *job: // waits only while the writer is still busy with the one before
+		case <-ctx.Done():
+		}
+	}
 }
 
 // decodeBlock returns the block a BlockMined event carries, and its miner.
@@ -496,7 +833,11 @@ func (n *Node) recordRejection(ctx context.Context, b *blockchain.Block, err err
 }
 
 // addTransaction processes one event of the transactions stream: a valid
-// transaction not yet mined joins the pool.
+// transaction that still applies joins the pool. One the pool holds
+// already (a rebroadcast, or the node's own submission) and one whose
+// sender has used its nonce (it was mined, or lost to another transfer,
+// before the node read it) are left out quietly; anything else that is
+// left out is logged as skipped.
 func (n *Node) addTransaction(r eventlog.Recorded) {
 	p, err := events.Decode(r.Event)
 	var tx blockchain.Transaction
@@ -510,41 +851,65 @@ func (n *Node) addTransaction(r eventlog.Recorded) {
 			err = fmt.Errorf("%s event in the transactions stream", r.Type)
 		}
 	}
+	quiet := false
+	n.mu.Lock()
 	if err == nil {
 		err = n.pool.Add(tx)
-		if errors.Is(err, pool.ErrDuplicate) || errors.Is(err, pool.ErrAlreadyIncluded) {
-			err = nil // a rebroadcast, or a transaction mined before we saw it
-		}
+		quiet = errors.Is(err, pool.ErrDuplicate) || n.nonceUsed(tx, err)
 	}
-	if err != nil {
-		n.logger.Warn("skipped transaction event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
-	}
-	n.mu.Lock()
 	n.txNext = r.Revision + 1
 	n.signal()
 	n.mu.Unlock()
+	switch {
+	case err == nil:
+	case quiet:
+		n.logger.Debug("transaction event needs no pool", "revision", uint64(r.Revision), "tx", tx.ID(), "err", err)
+	default:
+		n.logger.Warn("skipped transaction event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
+	}
 }
 
-// SubmitTransaction checks tx with the pool's rules and appends it to the
-// transactions stream as TransactionSubmitted. The event ID comes from
-// the transaction, so submitting the same transaction again is a no-op
-// for the log when it remembers the ID (see eventlog.Any), and for every
-// pool when it does not: a pool refuses an ID it holds. The transaction
-// reaches this node's pool, and every other node's, through Follow.
+// nonceUsed reports whether err refuses tx because its sender's account
+// has used its nonce already: the transaction, or another with its nonce,
+// is in the chain. Call it with n.mu held.
+func (n *Node) nonceUsed(tx blockchain.Transaction, err error) bool {
+	return errors.Is(err, blockchain.ErrBadNonce) && tx.Nonce() < n.chain.Account(tx.From()).Nonce
+}
+
+// SubmitTransaction checks tx with the pool, against the node's chain,
+// and appends it to the transactions stream as TransactionSubmitted. The
+// event ID comes from the transaction, so submitting the same transaction
+// again is a no-op for the log when it remembers the ID (see
+// eventlog.Any), and for every pool when it does not: a pool refuses an
+// ID it holds. Once appended, the transaction joins this node's pool at
+// once, so that the sender's next transaction, with the next nonce,
+// passes the check before Follow has read this one back; every other
+// node's pool gets it through Follow.
 //
-// Errors: the pool's rule or "already included" error if tx is refused;
-// the log's error (wrapped) if the append fails.
+// Errors: the pool's error if tx is refused, wrapping the
+// *blockchain.RuleError of the rule it breaks (errors.Is(err,
+// blockchain.ErrBadNonce), blockchain.ErrInsufficientFunds, …) or a pool
+// error such as pool.ErrFull; the log's error (wrapped) if the append
+// fails. A transaction the pool holds already is no error: it is appended
+// again, which the log and every pool fold away.
 func (n *Node) SubmitTransaction(ctx context.Context, tx blockchain.Transaction) error {
 	return n.Submit(ctx, events.TransactionSubmitted{Tx: tx})
 }
 
 // Submit is SubmitTransaction for a submitter that records more than the
 // transaction in its event, such as the digest of the request it came
-// from (the bank's Idempotency-Key). It checks s.Tx with the pool's rules
-// and appends s; errors as for SubmitTransaction.
+// from (the bank's Idempotency-Key). It checks s.Tx with the pool and
+// appends s; errors as for SubmitTransaction.
 func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error {
-	if err := n.pool.Check(s.Tx); err != nil {
-		return err
+	// The signature is the costly check: verify it here, outside the
+	// node's lock, so that submissions verify on every core at once. The
+	// pool and the chain find the answer in the cache they share.
+	n.pool.SigCache().Verify(s.Tx)
+	n.mu.Lock()
+	err := n.pool.Check(s.Tx)
+	n.mu.Unlock()
+	if err != nil && !errors.Is(err, pool.ErrDuplicate) {
+		return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
 	}
 	e, err := events.Encode(s)
 	if err != nil {
@@ -552,6 +917,14 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 	}
 	if _, err := n.log.Append(ctx, StreamTransactions, eventlog.Any, e); err != nil {
 		return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
+	}
+	// The event is in the log: whatever the pool says now (a block may
+	// have come in between), Follow will tell every pool the same.
+	n.mu.Lock()
+	err = n.pool.Add(s.Tx)
+	n.mu.Unlock()
+	if err != nil && !errors.Is(err, pool.ErrDuplicate) {
+		n.logger.Debug("submitted transaction not pooled", "tx", s.Tx.ID(), "err", err)
 	}
 	return nil
 }

@@ -3,7 +3,7 @@ package node_test
 import (
 	"context"
 	"errors"
-	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -35,6 +35,84 @@ func newEngine(tb testing.TB) *pow.Engine {
 	e, err := pow.New(pow.Config{Bits: 8, Workers: 1})
 	require.NoError(tb, err)
 	return e
+}
+
+// A scratch chain is where a test makes its blocks: a chain of
+// consensustest.Spec(), the nodes' spec, fed the blocks the test means the
+// log's chain to hold, so that each new block has the right parent and
+// state root. The blocks it makes apply to every node of the spec.
+type scratch struct {
+	t      testing.TB
+	engine blockchain.Consensus
+	chain  *blockchain.Chain
+}
+
+func newScratch(t testing.TB, engine blockchain.Consensus) *scratch {
+	return &scratch{t: t, engine: engine, chain: consensustest.NewChain(engine)}
+}
+
+// next makes, seals and applies a valid block on the scratch tip holding
+// txs, which must apply in order.
+func (s *scratch) next(txs ...blockchain.Transaction) *blockchain.Block {
+	s.t.Helper()
+	blocks, err := consensustest.GenerateChain(context.Background(), s.engine, s.chain, 1, func(_ int, g *consensustest.BlockGen) {
+		for _, tx := range txs {
+			g.AddTx(tx)
+		}
+	})
+	require.NoError(s.t, err)
+	return blocks[0]
+}
+
+// forge makes and seals a block on the scratch tip holding txs, whatever
+// they are, without applying it: the parent, height, time, Merkle root and
+// beneficiary are right, the state root is what the transactions would
+// lead to if the state allowed them (zero if it does not), and edit, if
+// not nil, changes the header before the engine seals it.
+func (s *scratch) forge(txs []blockchain.Transaction, edit func(*blockchain.Header)) *blockchain.Block {
+	s.t.Helper()
+	tip := s.chain.Tip()
+	h := blockchain.NextHeader(tip, txs, tip.Timestamp.Add(consensustest.BlockInterval))
+	h.Beneficiary = consensustest.Addr("miner")
+	h.StateRoot = stateRootAfter(s.chain.State(), txs, h.Beneficiary)
+	require.NoError(s.t, s.engine.Prepare(s.chain, &h))
+	if edit != nil {
+		edit(&h)
+	}
+	sealed, err := s.engine.Seal(context.Background(), blockchain.NewBlock(h, txs))
+	require.NoError(s.t, err)
+	return sealed
+}
+
+// reheader returns b with its header changed by edit after sealing.
+func reheader(b *blockchain.Block, edit func(*blockchain.Header)) *blockchain.Block {
+	h := b.Header()
+	edit(&h)
+	return blockchain.NewBlock(h, b.Transactions())
+}
+
+// stateRootAfter returns the state root after txs and the block reward,
+// without asking whether they are signed: the zero hash if the state
+// refuses one of them.
+func stateRootAfter(st *blockchain.State, txs []blockchain.Transaction, beneficiary blockchain.Address) blockchain.Hash {
+	batch := st.Batch()
+	fees := int64(0)
+	for _, tx := range txs {
+		if batch.Transfer(tx.From(), tx.To(), tx.Amount(), tx.Fee(), tx.Nonce()) != nil {
+			return blockchain.Hash{}
+		}
+		fees += tx.Fee()
+	}
+	if batch.Credit(beneficiary, consensustest.Reward+fees) != nil {
+		return blockchain.Hash{}
+	}
+	return batch.Root()
+}
+
+// apply adds b, made elsewhere, to the scratch chain.
+func (s *scratch) apply(b *blockchain.Block) {
+	s.t.Helper()
+	require.NoError(s.t, s.chain.Apply(b))
 }
 
 // recorder collects a node's events.
@@ -85,16 +163,22 @@ func (r *recorder) rejected() map[eventlog.Revision]error {
 	defer r.mu.Unlock()
 	out := map[eventlog.Revision]error{}
 	for _, e := range r.events {
-		if e.Kind != node.BlockAdded {
+		if e.Kind == node.BlockRejected || e.Kind == node.EventSkipped {
 			out[e.Revision] = e.Err
 		}
 	}
 	return out
 }
 
+// config returns the Config of a test node on log: consensustest's spec,
+// proof of work at 8 bits, the test clock.
+func config(tb testing.TB, log eventlog.Log) node.Config {
+	return node.Config{Log: log, Spec: consensustest.Spec(), Engine: newEngine(tb), Now: func() time.Time { return testNow }}
+}
+
 func newNode(tb testing.TB, log eventlog.Log, rec *recorder) *node.Node {
 	tb.Helper()
-	n, err := node.New(node.Config{Log: log, Engine: newEngine(tb), Now: func() time.Time { return testNow }})
+	n, err := node.New(config(tb, log))
 	require.NoError(tb, err)
 	if rec != nil {
 		n.Observe(rec.record)
@@ -128,24 +212,6 @@ func mined(t *testing.T, b *blockchain.Block) eventlog.Event {
 	return e
 }
 
-// sealOn builds and seals a block on parents with txs, changing the
-// header with edit (may be nil) before sealing.
-func sealOn(t *testing.T, engine *pow.Engine, parents blockchain.HeaderList, txs []blockchain.Transaction, edit func(*blockchain.Header)) *blockchain.Block {
-	t.Helper()
-	blocks, err := consensustest.GenerateChain(context.Background(), engine, parents, 1, func(_ int, g *consensustest.BlockGen) {
-		for _, tx := range txs {
-			g.AddTx(tx)
-		}
-	})
-	require.NoError(t, err)
-	if edit == nil {
-		return blocks[0]
-	}
-	h := blocks[0].Header()
-	edit(&h)
-	return blockchain.NewBlock(h, blocks[0].Transactions())
-}
-
 // TestPoisonedLog appends, straight into the blocks stream, events no
 // honest miner would write. Every node — one following live, one restored
 // in verify mode afterwards — skips each with the right rule and reaches
@@ -158,23 +224,22 @@ func TestPoisonedLog(t *testing.T) {
 	follower := newNode(t, log, live)
 	follow(t, follower)
 
-	tx1 := consensustest.Transfer("poison 1", "alice", "bob", 10)
-	tx2 := consensustest.Transfer("poison 2", "bob", "carol", 5)
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
-	b1 := sealOn(t, engine, view, []blockchain.Transaction{tx1}, nil)
-	view = append(view, b1.Header())
+	tx1 := consensustest.Transfer("alice", "bob", 10, 0)
+	tx2 := consensustest.Transfer("bob", "carol", 5, 0)
+	chain := newScratch(t, engine)
+	b1 := chain.next(tx1)
 
-	badPoW := sealOn(t, engine, view, []blockchain.Transaction{tx2}, func(h *blockchain.Header) {
+	badPoW := reheader(chain.forge([]blockchain.Transaction{tx2}, nil), func(h *blockchain.Header) {
 		for h.Nonce++; h.SealHash().LeadingZeroBits() >= int(h.Bits); h.Nonce++ {
 		}
 	})
-	wrongPrev := sealOn(t, engine, blockchain.HeaderList{blockchain.Genesis().Header()}, []blockchain.Transaction{tx2}, nil) // height 1 again
-	dupTx := sealOn(t, engine, view, []blockchain.Transaction{tx2, tx1}, nil)
-	b2 := sealOn(t, engine, view, []blockchain.Transaction{tx2}, nil)
+	wrongPrev := newScratch(t, engine).next(tx2) // height 1 again
+	replay := chain.forge([]blockchain.Transaction{tx2, tx1}, nil)
+	b2 := chain.next(tx2)
 
 	garbage := eventlog.Event{ID: uuid.New(), Type: events.TypeBlockMined, Data: []byte(`{"v":1,"block":"not a block","minerId":"x"}`)}
 	unknown := eventlog.Event{ID: uuid.New(), Type: "BlockMinedMaybe", Data: []byte(`{}`)}
-	for _, e := range []eventlog.Event{mined(t, b1), garbage, unknown, mined(t, badPoW), mined(t, wrongPrev), mined(t, dupTx), mined(t, b2)} {
+	for _, e := range []eventlog.Event{mined(t, b1), garbage, unknown, mined(t, badPoW), mined(t, wrongPrev), mined(t, replay), mined(t, b2)} {
 		appendRaw(t, log, node.StreamBlocks, e)
 	}
 	want := map[eventlog.Revision]error{
@@ -182,7 +247,7 @@ func TestPoisonedLog(t *testing.T) {
 		2: events.ErrUnknownType,
 		3: blockchain.ErrInvalidSeal,
 		4: blockchain.ErrPrevHashMismatch, // a second block at height 1: its parent is genesis, not the tip
-		5: blockchain.ErrAlreadyIncluded,
+		5: blockchain.ErrBadNonce,         // tx1 again: alice's nonce 0 is used
 	}
 
 	check := func(t *testing.T, n *node.Node, rec *recorder) {
@@ -190,6 +255,7 @@ func TestPoisonedLog(t *testing.T) {
 		rec.waitLen(t, 7)
 		assert.Equal(t, b2.Hash(), n.Chain().TipHash())
 		assert.Equal(t, uint64(2), n.Chain().Height())
+		assert.Equal(t, chain.chain.State().Root(), n.Chain().State().Root(), "the accounts of the honest chain")
 		got := rec.rejected()
 		assert.Len(t, got, len(want))
 		for rev, err := range want {
@@ -212,14 +278,14 @@ func TestPoisonedLog(t *testing.T) {
 			require.NoError(t, err)
 			rules = append(rules, p.(events.BlockRejected).Rule)
 		}
-		assert.ElementsMatch(t, []blockchain.ErrorCode{blockchain.ErrInvalidSeal, blockchain.ErrPrevHashMismatch, blockchain.ErrAlreadyIncluded}, rules,
+		assert.ElementsMatch(t, []blockchain.ErrorCode{blockchain.ErrInvalidSeal, blockchain.ErrPrevHashMismatch, blockchain.ErrBadNonce}, rules,
 			"two nodes rejected three blocks: three events, one per block and rule")
 	})
 }
 
 // TestRestoreModes restores a node from a log in each mode and checks that
-// it holds the same chain and pool as a node that followed live, and that
-// Follow goes on from where Restore stopped.
+// it holds the same chain, accounts and pool as a node that followed live,
+// and that Follow goes on from where Restore stopped.
 func TestRestoreModes(t *testing.T) {
 	log := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = log.Close() })
@@ -227,23 +293,26 @@ func TestRestoreModes(t *testing.T) {
 	writer := newNode(t, log, nil)
 	follow(t, writer)
 
-	// Ten transactions; the first six are mined in three blocks.
+	// Ten transfers of alice's, submitted one after the other: each
+	// passes the writer's pool because the one before joined it on
+	// submission. The first six are mined in three blocks.
 	var txs []blockchain.Transaction
 	for i := range 10 {
-		tx := consensustest.Transfer(fmt.Sprintf("restore %d", i), "alice", "bob", int64(i+1))
+		tx := consensustest.Transfer("alice", "bob", int64(i+1), uint64(i))
 		txs = append(txs, tx)
 		require.NoError(t, writer.SubmitTransaction(context.Background(), tx))
 	}
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	chain := newScratch(t, engine)
 	for i := range 3 {
-		b := sealOn(t, engine, view, txs[2*i:2*i+2], nil)
+		b := chain.next(txs[2*i : 2*i+2]...)
 		nodetest.WaitFor(t, writer, "the writer to catch up", func() bool { return writer.Chain().TipHash() == b.PrevHash() })
 		require.NoError(t, writer.PublishBlock(context.Background(), b, "test"))
-		view = append(view, b.Header())
 	}
 	nodetest.WaitFor(t, writer, "three blocks", func() bool { return writer.Chain().Height() == 3 && writer.Pool().Len() == 4 })
 
-	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast} {
+	// The log holds no snapshot: RestoreSnapshot restores as
+	// RestoreVerify does.
+	for i, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast, node.RestoreSnapshot} {
 		t.Run(mode.String(), func(t *testing.T) {
 			// Earlier subtests submit a transaction each: compare with
 			// the writer, once it has read all of them.
@@ -255,11 +324,12 @@ func TestRestoreModes(t *testing.T) {
 			n := newNode(t, log, nil)
 			require.NoError(t, n.Restore(context.Background(), mode))
 			assert.Equal(t, writer.Chain().TipHash(), n.Chain().TipHash())
+			assert.Equal(t, writer.Chain().State().Root(), n.Chain().State().Root(), "the same accounts")
+			assert.Equal(t, blockchain.Account{Balance: consensustest.Funds - 21, Nonce: 6}, n.Chain().Account(consensustest.Addr("alice")))
 			assert.Equal(t, writer.Pool().Len(), n.Pool().Len(), "pending = submitted − included")
 			assert.Equal(t, writer.Pool().Candidates(100), n.Pool().Candidates(100), "in the same order")
 			for _, tx := range txs[:6] {
-				assert.True(t, n.Chain().Includes(tx.ID()))
-				assert.False(t, n.Pool().Has(tx.ID()))
+				assert.False(t, n.Pool().Has(tx.ID()), "mined: its nonce is used")
 			}
 			for _, tx := range txs[6:] {
 				assert.True(t, n.Pool().Has(tx.ID()))
@@ -272,7 +342,7 @@ func TestRestoreModes(t *testing.T) {
 			// Follow resumes exactly there: a new transaction and a new
 			// block arrive once each.
 			follow(t, n)
-			extra := consensustest.Transfer(fmt.Sprintf("after restore %s", mode), "carol", "dave", 1)
+			extra := consensustest.Transfer("carol", "dave", 1, uint64(i))
 			require.NoError(t, writer.SubmitTransaction(context.Background(), extra))
 			nodetest.WaitFor(t, n, "the new transaction", func() bool { return n.Pool().Has(extra.ID()) })
 			assert.Equal(t, pending+1, n.Pool().Len(), "nothing read twice")
@@ -285,9 +355,8 @@ func TestPublishBlockIsStaleAfterAnotherBlock(t *testing.T) {
 	t.Cleanup(func() { _ = log.Close() })
 	engine := newEngine(t)
 	a, b := newNode(t, log, nil), newNode(t, log, nil)
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
-	first := sealOn(t, engine, view, []blockchain.Transaction{consensustest.Transfer("a", "alice", "bob", 1)}, nil)
-	second := sealOn(t, engine, view, []blockchain.Transaction{consensustest.Transfer("b", "alice", "bob", 2)}, nil)
+	first := newScratch(t, engine).next(consensustest.Transfer("alice", "bob", 1, 0))
+	second := newScratch(t, engine).next(consensustest.Transfer("alice", "bob", 2, 0))
 
 	require.NoError(t, a.PublishBlock(context.Background(), first, "a"))
 	err := b.PublishBlock(context.Background(), second, "b")
@@ -301,43 +370,187 @@ func TestPublishBlockIsStaleAfterAnotherBlock(t *testing.T) {
 	assert.NotErrorIs(t, err, eventlog.ErrWrongExpectedRevision)
 }
 
+// TestSubmitTransaction checks a submission against the pool and the
+// node's chain: the rules, the chain ID, the nonce, the funds.
 func TestSubmitTransaction(t *testing.T) {
 	log := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = log.Close() })
 	n := newNode(t, log, nil)
-	ok := consensustest.Transfer("submit", "alice", "bob", 5)
+	ok := consensustest.Transfer("alice", "bob", 5, 0)
+	unsigned := blockchain.NewTransaction(consensustest.Transfer("alice", "bob", 6, 1).Fields(), sign("alice", ok.Fields()))
+	otherChain := blockchain.Transfer{ChainID: "eventchain-other", To: consensustest.Addr("bob"), Amount: 5, Nonce: 1}.Sign(consensustest.Key("alice"))
 	for _, tc := range []struct {
 		name string
 		tx   blockchain.Transaction
-		want error
+		want error // nil: accepted
 	}{
 		{"valid", ok, nil},
 		{"again: a no-op", ok, nil},
-		{"to oneself", consensustest.Transfer("self", "alice", "alice", 5), blockchain.ErrSelfTransfer},
-		{"no amount", consensustest.Transfer("zero", "alice", "bob", 0), blockchain.ErrInvalidAmount},
+		{"the next nonce, before Follow read the first", consensustest.Transfer("alice", "bob", 7, 1), nil},
+		{"to oneself", consensustest.Transfer("alice", "alice", 5, 2), blockchain.ErrSelfTransfer},
+		{"no amount", consensustest.Transfer("alice", "bob", 0, 2), blockchain.ErrInvalidAmount},
+		{"a forged signature", unsigned, blockchain.ErrBadSignature},
+		{"signed for another chain", otherChain, blockchain.ErrWrongChain},
+		{"a nonce already pending", consensustest.Transfer("alice", "carol", 5, 0), blockchain.ErrBadNonce},
+		{"a nonce gap", consensustest.Transfer("alice", "carol", 5, 9), blockchain.ErrBadNonce},
+		{"more than the sender has", consensustest.Transfer("bob", "carol", consensustest.Funds+1, 0), blockchain.ErrInsufficientFunds},
+		{"a sender with no funds", consensustest.Transfer("zoe", "carol", 1, 0), blockchain.ErrInsufficientFunds},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := n.SubmitTransaction(context.Background(), tc.tx)
 			if tc.want == nil {
 				assert.NoError(t, err)
-			} else {
-				assert.ErrorIs(t, err, tc.want)
+				return
 			}
+			assert.ErrorIs(t, err, tc.want)
+			var re *blockchain.RuleError
+			assert.ErrorAs(t, err, &re, "the error wraps the rule's *blockchain.RuleError")
 		})
 	}
 	recs, err := log.Read(context.Background(), node.StreamTransactions, eventlog.Start, eventlog.Forwards, 10)
 	require.NoError(t, err)
-	assert.Len(t, recs, 1, "one event for the valid transaction, however often it was submitted")
+	assert.Len(t, recs, 2, "one event for each valid transaction, however often it was submitted")
 
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
-	err = n.SubmitTransaction(cancelled, consensustest.Transfer("late", "alice", "bob", 1))
+	err = n.SubmitTransaction(cancelled, consensustest.Transfer("alice", "bob", 1, 2))
 	assert.True(t, errors.Is(err, context.Canceled), "the log's error comes back: %v", err)
 }
 
-func TestNewRequiresLogAndEngine(t *testing.T) {
-	_, err := node.New(node.Config{Engine: consensustest.NewFaker()})
-	assert.ErrorContains(t, err, "Log")
-	_, err = node.New(node.Config{Log: memlog.New(memlog.Config{})})
-	assert.ErrorContains(t, err, "Engine")
+// TestPropose has a node propose a block from its pool, as a miner does,
+// and checks that the block, sealed and published, is the node's next.
+func TestPropose(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	n := newNode(t, log, nil)
+	follow(t, n)
+	for i := range 3 {
+		require.NoError(t, n.SubmitTransaction(context.Background(), consensustest.TransferFee("alice", "bob", 10, 1, uint64(i))))
+	}
+	stale := consensustest.Transfer("carol", "bob", 1, 3) // a gap: left out
+	b, rejected, err := n.Propose(consensustest.Addr("erin"), append(n.Pool().Candidates(10), stale), testNow)
+	require.NoError(t, err)
+	require.Len(t, rejected, 1)
+	assert.Equal(t, stale, rejected[0].Tx)
+	assert.ErrorIs(t, rejected[0].Err, blockchain.ErrBadNonce)
+	assert.Equal(t, uint64(0), n.Chain().Height(), "proposing changes nothing")
+
+	sealed, err := n.Engine().Seal(context.Background(), b)
+	require.NoError(t, err)
+	require.NoError(t, n.PublishBlock(context.Background(), sealed, "test"))
+	nodetest.WaitFor(t, n, "the proposed block", func() bool { return n.Chain().TipHash() == sealed.Hash() })
+	assert.Zero(t, n.Pool().Len(), "its transactions left the pool")
+	assert.Equal(t, int64(consensustest.Funds+consensustest.Reward+3), n.Chain().Account(consensustest.Addr("erin")).Balance, "the reward and the fees")
+}
+
+// TestTxDropped has a block make pending transactions invalid: alice's
+// transfer of nonce 0 loses to another transfer of hers with nonce 0 that
+// a block includes, and her next transfer, which her balance no longer
+// covers, goes with it. The pool drops both, and the node's observers are
+// told of each, with the rule, after the block.
+func TestTxDropped(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	engine := newEngine(t)
+	rec := &recorder{}
+	n := newNode(t, log, rec)
+	follow(t, n)
+
+	first := consensustest.Transfer("alice", "bob", 600_000, 0)
+	second := consensustest.Transfer("alice", "bob", 300_000, 1)
+	kept := consensustest.Transfer("carol", "dave", 1, 0)
+	for _, tx := range []blockchain.Transaction{first, second, kept} {
+		require.NoError(t, n.SubmitTransaction(context.Background(), tx))
+	}
+	rival := consensustest.Transfer("alice", "mallory", 900_000, 0) // never submitted: straight into a block
+	b := newScratch(t, engine).next(rival)
+	require.NoError(t, n.PublishBlock(context.Background(), b, "test"))
+	rec.waitLen(t, 3)
+
+	nodetest.WaitFor(t, n, "the block", func() bool { return n.Chain().TipHash() == b.Hash() })
+	assert.Equal(t, []blockchain.Transaction{kept}, n.Pool().Candidates(10), "only carol's transfer is left")
+	rec.mu.Lock()
+	story := slices.Clone(rec.events)
+	rec.mu.Unlock()
+	require.Len(t, story, 3)
+	assert.Equal(t, node.BlockAdded, story[0].Kind)
+	for i, want := range []struct {
+		tx   blockchain.Transaction
+		rule blockchain.ErrorCode
+	}{{first, blockchain.ErrBadNonce}, {second, blockchain.ErrInsufficientFunds}} {
+		e := story[1+i]
+		assert.Equal(t, node.TxDropped, e.Kind, "event %d", 1+i)
+		assert.Equal(t, want.tx, e.Tx)
+		assert.Equal(t, b.Hash(), e.Block.Hash(), "the block that made it invalid")
+		assert.Equal(t, eventlog.Revision(0), e.Revision)
+		var re *blockchain.RuleError
+		if assert.ErrorAs(t, e.Err, &re) {
+			assert.Equal(t, want.rule, re.Code)
+		}
+	}
+}
+
+func TestNewRequires(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	for _, tc := range []struct {
+		name   string
+		edit   func(*node.Config)
+		reason string
+	}{
+		{"a log", func(c *node.Config) { c.Log = nil }, "Log"},
+		{"an engine", func(c *node.Config) { c.Engine = nil }, "Engine"},
+		{"a spec", func(c *node.Config) { c.Spec = blockchain.ChainSpec{} }, "Spec"},
+		{"a valid spec", func(c *node.Config) { c.Spec.BlockReward = -1 }, "Spec"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config(t, log)
+			tc.edit(&cfg)
+			_, err := node.New(cfg)
+			assert.ErrorContains(t, err, tc.reason)
+		})
+	}
+	var se *blockchain.SpecError
+	cfg := config(t, log)
+	cfg.Spec.BlockReward = -1
+	_, err := node.New(cfg)
+	assert.ErrorAs(t, err, &se, "the spec's own error says which field")
+}
+
+// TestRestoreCancelled checks that Restore gives up with the context's
+// error, in every mode, and applies nothing it did not read whole.
+func TestRestoreCancelled(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	engine := newEngine(t)
+	chain := newScratch(t, engine)
+	var tip *blockchain.Block
+	for i := range 3 {
+		tip = chain.next(consensustest.Transfer("alice", "bob", 1, uint64(i)))
+		appendRaw(t, log, node.StreamBlocks, mined(t, tip))
+	}
+	for _, tc := range []struct {
+		name        string
+		mode        node.RestoreMode
+		assumeValid blockchain.Hash
+	}{
+		{"verify", node.RestoreVerify, blockchain.Hash{}},
+		{"verify, assume-valid", node.RestoreVerify, tip.Hash()},
+		{"fast", node.RestoreFast, blockchain.Hash{}},
+		{"snapshot, none in the log", node.RestoreSnapshot, blockchain.Hash{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config(t, log)
+			cfg.Engine, cfg.AssumeValid = engine, tc.assumeValid
+			n, err := node.New(cfg)
+			require.NoError(t, err)
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			assert.ErrorIs(t, n.Restore(ctx, tc.mode), context.Canceled)
+			assert.Equal(t, uint64(0), n.Chain().Height())
+
+			require.NoError(t, n.Restore(context.Background(), tc.mode), "a second try goes on where the first stopped")
+			assert.Equal(t, tip.Hash(), n.Chain().TipHash())
+		})
+	}
 }

@@ -55,12 +55,10 @@ func TestObserversSeeTheSameStory(t *testing.T) {
 	follower := newNode(t, log, live)
 	follow(t, follower)
 
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	chain := newScratch(t, engine)
 	var want []seen
 	for i := range 3 {
-		tx := consensustest.Transfer(fmt.Sprintf("story %d", i), "alice", "bob", 1)
-		b := sealOn(t, engine, view, []blockchain.Transaction{tx}, nil)
-		view = append(view, b.Header())
+		b := chain.next(consensustest.Transfer("alice", "bob", 1, uint64(i)))
 		appendRaw(t, log, node.StreamBlocks, mined(t, b))
 		want = append(want, seen{node.BlockAdded, b.Hash(), "test", eventlog.Revision(len(want))})
 		if i == 1 {
@@ -72,7 +70,7 @@ func TestObserversSeeTheSameStory(t *testing.T) {
 	live.waitLen(t, len(want))
 	assert.Equal(t, want, live.story(), "following")
 
-	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast} {
+	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast, node.RestoreSnapshot} {
 		t.Run(mode.String(), func(t *testing.T) {
 			rec := &recorder{}
 			n := newNode(t, log, rec)
@@ -85,6 +83,7 @@ func TestObserversSeeTheSameStory(t *testing.T) {
 				t.Error("Restore changed the node without waking its Changed waiters")
 			}
 			assert.Equal(t, follower.Chain().TipHash(), n.Chain().TipHash())
+			assert.Equal(t, follower.Chain().State().Root(), n.Chain().State().Root(), "the same accounts")
 		})
 	}
 }
@@ -101,13 +100,13 @@ func TestObserveStop(t *testing.T) {
 	stop := n.Observe(stopped.record)
 	follow(t, n)
 
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
-	b1 := sealOn(t, engine, view, []blockchain.Transaction{consensustest.Transfer("stop 1", "alice", "bob", 1)}, nil)
+	chain := newScratch(t, engine)
+	b1 := chain.next(consensustest.Transfer("alice", "bob", 1, 0))
 	appendRaw(t, log, node.StreamBlocks, mined(t, b1))
 	stopped.waitLen(t, 1)
 	stop()
 	stop() // stopping twice is harmless
-	b2 := sealOn(t, engine, append(view, b1.Header()), []blockchain.Transaction{consensustest.Transfer("stop 2", "alice", "bob", 1)}, nil)
+	b2 := chain.next(consensustest.Transfer("alice", "bob", 1, 1))
 	appendRaw(t, log, node.StreamBlocks, mined(t, b2))
 	kept.waitLen(t, 2)
 
@@ -128,6 +127,7 @@ func TestRestoreModeText(t *testing.T) {
 	}{
 		{text: "verify", want: node.RestoreVerify},
 		{text: "fast", want: node.RestoreFast},
+		{text: "snapshot", want: node.RestoreSnapshot},
 		{text: "Fast", wantErr: true},
 		{text: "", wantErr: true},
 		{text: "quick", wantErr: true},
@@ -169,7 +169,9 @@ func TestRestoreModeText(t *testing.T) {
 // a retry with expected revision Any comes after its window of recent IDs
 // forgot the first. Blocks are appended with an exact expected revision,
 // which is never duplicated. A following node, and nodes restored in
-// either mode, hold each pending transaction once, in the same order.
+// either mode, hold each pending transaction once, in the same order:
+// the pool folds a duplicate away by its ID while it is pending, and by
+// its used nonce once it is mined.
 func TestFoldsTolerateDuplicates(t *testing.T) {
 	mem := memlog.New(memlog.Config{DedupWindow: memlog.NoDedupWindow})
 	t.Cleanup(func() { _ = mem.Close() })
@@ -178,18 +180,23 @@ func TestFoldsTolerateDuplicates(t *testing.T) {
 	follower := newNode(t, log, nil)
 	follow(t, follower)
 
+	// Thirty transfers, alice's and bob's in turn, so that the pool
+	// holds two senders' queues.
 	var txs []blockchain.Transaction
 	for i := range 30 {
-		tx := consensustest.Transfer(fmt.Sprintf("dup %d", i), "alice", "bob", int64(i+1))
+		from, to := "alice", "bob"
+		if i%2 == 1 {
+			from, to = "bob", "alice"
+		}
+		tx := consensustest.Transfer(from, to, int64(i+1), uint64(i/2))
 		txs = append(txs, tx)
 		require.NoError(t, follower.SubmitTransaction(context.Background(), tx))
 	}
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	chain := newScratch(t, engine)
 	for i := range 2 {
-		b := sealOn(t, engine, view, txs[5*i:5*i+5], nil)
+		b := chain.next(txs[5*i : 5*i+5]...)
 		nodetest.WaitFor(t, follower, "the tip", func() bool { return follower.Chain().TipHash() == b.PrevHash() })
 		require.NoError(t, follower.PublishBlock(context.Background(), b, "test"))
-		view = append(view, b.Header())
 	}
 	require.NoError(t, log.Flush(context.Background()))
 	require.Positive(t, log.Duplicates())
@@ -203,11 +210,12 @@ func TestFoldsTolerateDuplicates(t *testing.T) {
 
 	want := txs[10:]
 	assert.Equal(t, want, follower.Pool().Candidates(100), "each pending transaction once, in order")
-	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast} {
+	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast, node.RestoreSnapshot} {
 		t.Run(mode.String(), func(t *testing.T) {
 			n := newNode(t, log, nil)
 			require.NoError(t, n.Restore(context.Background(), mode))
 			assert.Equal(t, follower.Chain().TipHash(), n.Chain().TipHash())
+			assert.Equal(t, follower.Chain().State().Root(), n.Chain().State().Root())
 			assert.Equal(t, want, n.Pool().Candidates(100))
 		})
 	}

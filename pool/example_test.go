@@ -1,69 +1,152 @@
 package pool_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/pool"
 )
 
-// A pool admits valid transactions, refuses the rest saying which rule
-// they broke, hands a miner the oldest as candidates, and drops them once
-// a block includes them.
+// A pool admits a sender's transfers in nonce order while its balance,
+// less what its pending transfers spend, covers them, and refuses the
+// rest saying which rule they break.
 func ExamplePool() {
-	now := time.Date(2026, time.January, 2, 3, 4, 5, 0, time.UTC)
-	p, err := pool.New(pool.Config{Now: func() time.Time { return now }})
+	chain := consensustest.NewChain(consensustest.NewFaker()) // alice holds 1 000 000
+	p, err := pool.New(pool.Config{Chain: chain})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-
-	id := func(n int) uuid.UUID { return uuid.MustParse(fmt.Sprintf("00000000-0000-0000-0000-%012d", n)) }
-	submitted := []blockchain.Transaction{
-		blockchain.NewTransaction(id(1), "alice", "bob", 125, now),
-		blockchain.NewTransaction(id(2), "bob", "carol", 0, now),    // nothing to move
-		blockchain.NewTransaction(id(3), "carol", "carol", 40, now), // to oneself
-		blockchain.NewTransaction(id(4), "carol", "dave", 40, now),
-		blockchain.NewTransaction(id(1), "alice", "bob", 125, now), // sent twice
+	alice := consensustest.Key("alice")
+	pay := func(amount int64, nonce uint64) blockchain.Transaction {
+		return blockchain.Transfer{ChainID: chain.Spec().ChainID, To: consensustest.Addr("bob"), Amount: amount, Fee: 1, Nonce: nonce}.Sign(alice)
 	}
-	for _, tx := range submitted {
+
+	for _, tx := range []blockchain.Transaction{
+		pay(600_000, 0),
+		pay(600_000, 0), // sent twice
+		pay(100, 0),     // another transfer for nonce 0
+		pay(100, 2),     // nonce 1 must come first
+		pay(500_000, 1), // more than is left
+		pay(300_000, 1),
+	} {
 		err := p.Add(tx)
 		var re *blockchain.RuleError
 		switch {
 		case err == nil:
-			fmt.Println("pending:", tx)
-		case errors.As(err, &re):
-			fmt.Println("invalid:", re.Code)
-			fmt.Println("  ", err)
+			fmt.Printf("nonce %d, %d: pending\n", tx.Nonce(), tx.Amount())
 		case errors.Is(err, pool.ErrDuplicate):
-			fmt.Println("already pending:", tx.ID())
+			fmt.Printf("nonce %d, %d: already pending\n", tx.Nonce(), tx.Amount())
+		case errors.As(err, &re):
+			fmt.Printf("nonce %d, %d: refused by rule %s\n    %v\n", tx.Nonce(), tx.Amount(), re.Code, re)
 		default:
-			fmt.Println("refused:", err)
+			fmt.Println(err)
+		}
+	}
+	fmt.Println("pending:", p.Len(), "next nonce:", p.NextNonce(alice.Address()))
+	// Output:
+	// nonce 0, 600000: pending
+	// nonce 0, 600000: already pending
+	// nonce 0, 100: refused by rule bad-nonce
+	//     bad-nonce: have 0, want 1
+	// nonce 2, 100: refused by rule bad-nonce
+	//     bad-nonce: have 2, want 1
+	// nonce 1, 500000: refused by rule insufficient-funds
+	//     insufficient-funds: have 399999 (balance 1000000 − pending 600001), want ≥ 500001 (amount 500000 + fee 1)
+	// nonce 1, 300000: pending
+	// pending: 2 next nonce: 2
+}
+
+// With Policy.Order HighestFee, Candidates offers the richest fees first,
+// but never a sender's transfer before its earlier nonces: alice's fee
+// of 9 waits for her fee of 1. The list applies on the chain as it is.
+func ExamplePool_Candidates() {
+	chain := consensustest.NewChain(consensustest.NewFaker())
+	policy := pool.DefaultPolicy()
+	policy.Order = pool.HighestFee
+	p, err := pool.New(pool.Config{Policy: policy, Chain: chain})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	names := map[blockchain.Address]string{}
+	for _, name := range consensustest.Accounts {
+		names[consensustest.Addr(name)] = name
+	}
+
+	for _, tx := range []blockchain.Transaction{
+		consensustest.TransferFee("alice", "bob", 10, 1, 0),
+		consensustest.TransferFee("alice", "bob", 10, 9, 1),
+		consensustest.TransferFee("bob", "carol", 10, 5, 0),
+		consensustest.TransferFee("carol", "dave", 10, 2, 0),
+	} {
+		if err := p.Add(tx); err != nil {
+			fmt.Println(err)
 		}
 	}
 
-	txs := p.Candidates(p.Policy().MaxTx)
-	fmt.Println("candidates:", len(txs), "still pending:", p.Len())
-
-	// Another miner's block wins, with only the first transaction.
-	won := blockchain.NewBlock(blockchain.NextHeader(blockchain.Genesis().Header(), txs[:1], now), txs[:1])
-	fmt.Println("removed:", p.RemoveBlock(won), "still pending:", p.Len())
-	fmt.Println("next block:", p.Candidates(p.Policy().MaxTx))
+	txs := p.Candidates(policy.MaxTx)
+	for _, tx := range txs {
+		fmt.Printf("%s nonce %d fee %d\n", names[tx.From()], tx.Nonce(), tx.Fee())
+	}
+	_, rejected, err := chain.Propose(consensustest.Addr("miner"), txs, blockchain.GenesisTime.Add(time.Second))
+	fmt.Println("left out of the block:", len(rejected), err)
 	// Output:
-	// pending: tx 00000000-0000-0000-0000-000000000001 "alice"→"bob" 125
-	// invalid: invalid-amount
-	//    pool: add tx 00000000-0000-0000-0000-000000000002: rule amount-positive: invalid-amount: have 0, want 1…9007199254740991
-	// invalid: self-transfer
-	//    pool: add tx 00000000-0000-0000-0000-000000000003: rule not-to-self: self-transfer: have from "carol" to "carol", want two different accounts
-	// pending: tx 00000000-0000-0000-0000-000000000004 "carol"→"dave" 40
-	// already pending: 00000000-0000-0000-0000-000000000001
-	// candidates: 2 still pending: 2
-	// removed: 1 still pending: 1
-	// next block: [tx 00000000-0000-0000-0000-000000000004 "carol"→"dave" 40]
+	// bob nonce 0 fee 5
+	// carol nonce 0 fee 2
+	// alice nonce 0 fee 1
+	// alice nonce 1 fee 9
+	// left out of the block: 0 <nil>
+}
+
+// Another node's block carries a different transfer alice signed for her
+// nonce 0, which spends most of her funds: RemoveBlock drops her pending
+// transfers, each with the rule it now breaks.
+func ExamplePool_RemoveBlock() {
+	engine := consensustest.NewFaker()
+	chain := consensustest.NewChain(engine)
+	p, err := pool.New(pool.Config{Chain: chain})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, tx := range []blockchain.Transaction{
+		consensustest.Transfer("alice", "bob", 500_000, 0),
+		consensustest.Transfer("alice", "bob", 400_000, 1),
+		consensustest.Transfer("alice", "bob", 1, 2),
+		consensustest.Transfer("carol", "bob", 1, 0),
+	} {
+		if err := p.Add(tx); err != nil {
+			fmt.Println(err)
+		}
+	}
+
+	blocks, err := consensustest.GenerateChain(context.Background(), engine, chain, 1, func(_ int, g *consensustest.BlockGen) {
+		g.AddTx(consensustest.Transfer("alice", "dave", 900_000, 0))
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	removed, dropped := p.RemoveBlock(blocks[0])
+
+	fmt.Println("removed:", removed)
+	for _, d := range dropped {
+		var re *blockchain.RuleError
+		errors.As(d.Err, &re)
+		fmt.Printf("dropped nonce %d, %d: %v\n", d.Tx.Nonce(), d.Tx.Amount(), re)
+	}
+	fmt.Println("still pending:", p.Len())
+	// Output:
+	// removed: 0
+	// dropped nonce 0, 500000: bad-nonce: have 0, want 1
+	// dropped nonce 1, 400000: insufficient-funds: have 100000 (balance 100000 − pending 0), want ≥ 400000 (amount 400000 + fee 0)
+	// dropped nonce 2, 1: bad-nonce: have 2, want 1
+	// still pending: 1
 }
 
 // A miner asks Due when the next block should be cut and sets a timer for
@@ -75,16 +158,15 @@ func ExamplePool_Due() {
 	policy := pool.DefaultPolicy()
 	policy.MaxTx = 3
 	policy.MaxWait = 10 * time.Second
-	p, err := pool.New(pool.Config{Policy: policy, Now: func() time.Time { return now }})
+	chain := consensustest.NewChain(consensustest.NewFaker())
+	p, err := pool.New(pool.Config{Policy: policy, Chain: chain, Now: func() time.Time { return now }})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	n := 0
 	add := func() {
-		n++
-		id := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "example %d", n))
-		if err := p.Add(blockchain.NewTransaction(id, "alice", "bob", 1, now)); err != nil {
+		tx := consensustest.Transfer("alice", "bob", 1, p.NextNonce(consensustest.Addr("alice")))
+		if err := p.Add(tx); err != nil {
 			fmt.Println(err)
 		}
 	}
@@ -105,12 +187,6 @@ func ExamplePool_Due() {
 	report()
 	now = now.Add(6 * time.Second)
 	report()
-
-	for _, tx := range p.Candidates(policy.MaxTx) { // the block is mined
-		p.Remove(tx.ID())
-	}
-	add()
-	add()
 	add() // MaxTx pending: due at once
 	report()
 	// Output:
@@ -119,4 +195,22 @@ func ExamplePool_Due() {
 	// 2 pending, due in 6s, ready: false
 	// 2 pending, due in 0s, ready: true
 	// 3 pending, due in 0s, ready: true
+}
+
+// An app takes the candidate order as a flag: the Order reads and writes
+// "fifo" and "fee".
+func ExampleOrder() {
+	var order pool.Order
+	if err := order.UnmarshalText([]byte("fee")); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(order == pool.HighestFee, order)
+
+	err := order.UnmarshalText([]byte("cheapest"))
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, pool.ErrInvalidConfig), order)
+	// Output:
+	// true fee
+	// pool: invalid pool config: order: have "cheapest", want "fifo" or "fee"
+	// true fee
 }

@@ -7,13 +7,14 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 )
 
-// A Policy holds the pool's tunables: how many transactions it keeps, and
-// when a miner should cut a block from them. Start from [DefaultPolicy] and
-// change what you need:
+// A Policy holds the pool's tunables: how many transactions it keeps,
+// when a miner should cut a block from them, and in which order it
+// offers them. Start from [DefaultPolicy] and change what you need:
 //
 //	policy := pool.DefaultPolicy()
 //	policy.MaxTx = 5
-//	p, err := pool.New(pool.Config{Policy: policy})
+//	policy.Order = pool.HighestFee
+//	p, err := pool.New(pool.Config{Policy: policy, Chain: chain})
 type Policy struct {
 	// Capacity is the most transactions the pool holds; Add returns
 	// ErrFull beyond it. A bound keeps a flood of submissions from
@@ -29,30 +30,26 @@ type Policy struct {
 	// MaxWait is the longest the oldest pending transaction waits for a
 	// block: a cut is due once it has been pending this long, however few
 	// transactions there are, so a lone transaction is never stranded.
-	// It is measured from admission by the pool's clock, not from the
-	// transaction's own timestamp, which is the sender's claim and may be
-	// old (a rebroadcast) or skewed. 0 makes a cut due as soon as anything
+	// It is measured from admission by the pool's clock (a transaction
+	// carries no time of its own). 0 makes a cut due as soon as anything
 	// is pending. Not negative.
 	MaxWait time.Duration
 
-	// MaxClockSkew is how far ahead of the pool's clock a transaction's
-	// timestamp may be; see [RuleNotFromFuture]. Clocks of different
-	// machines never agree exactly, so a little skew must be allowed.
-	// Not negative.
-	MaxClockSkew time.Duration
+	// Order is how [Pool.Candidates] chooses among the senders: [FIFO]
+	// (the zero value, the original project's) or [HighestFee].
+	Order Order
 }
 
 // DefaultPolicy returns the policy [New] uses when Config.Policy is the
 // zero Policy: room for 10 000 transactions, blocks of 20 (the original
 // project's rule), a cut at the latest 10 seconds after a transaction
-// arrives, and timestamps at most a minute ahead of the clock (as far as
-// blockchain.DefaultMaxDrift lets a block be).
+// arrives, first in first out.
 func DefaultPolicy() Policy {
 	return Policy{
-		Capacity:     10_000,
-		MaxTx:        20,
-		MaxWait:      10 * time.Second,
-		MaxClockSkew: time.Minute,
+		Capacity: 10_000,
+		MaxTx:    20,
+		MaxWait:  10 * time.Second,
+		Order:    FIFO,
 	}
 }
 
@@ -69,8 +66,8 @@ func (p Policy) validate() error {
 		return configErr("Policy.MaxTx: have %d, want ≤ blockchain.MaxBlockTransactions (%d)", p.MaxTx, blockchain.MaxBlockTransactions)
 	case p.MaxWait < 0:
 		return configErr("Policy.MaxWait: have %v, want ≥ 0", p.MaxWait)
-	case p.MaxClockSkew < 0:
-		return configErr("Policy.MaxClockSkew: have %v, want ≥ 0", p.MaxClockSkew)
+	case !p.Order.known():
+		return configErr("Policy.Order: have %d, want %s", int(p.Order), orderChoices)
 	}
 	return nil
 }
@@ -80,46 +77,86 @@ func configErr(format string, args ...any) error {
 	return fmt.Errorf("pool: %w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))
 }
 
-// RuleNotFromFuture returns the pool's own admission rule "not-from-future":
-// a transaction may be timestamped at most skew after now(). Without it a
-// sender could date transactions years ahead. A nil now means time.Now.
+// An Order says which pending transaction [Pool.Candidates] offers next.
+// Whatever the order, a sender's transactions come in nonce order: the
+// pool only ever chooses among the first pending transaction of each
+// sender (its queue's head), so the list it returns applies on the chain
+// one after the other.
 //
-// The rule fails with a [*blockchain.RuleError] of code
-// blockchain.ErrTimeTooFarAhead, the code the chain uses for a block dated
-// too far ahead.
+// An Order is written as text — "fifo" or "fee" — by MarshalText and read
+// by UnmarshalText, so an app can take it as a flag:
 //
-// It is a context-free [blockchain.TxRule] like the sanity rules, except
-// that its answer depends on the clock: a transaction refused now may be
-// accepted a minute later.
-func RuleNotFromFuture(now func() time.Time, skew time.Duration) blockchain.TxRule {
-	if now == nil {
-		now = time.Now
+//	order := pool.FIFO
+//	fs.TextVar(&order, "pool-order", pool.FIFO, "candidate order: fifo or fee")
+type Order int
+
+const (
+	// FIFO offers the oldest first, by the pool's admission order: the
+	// original project's first in, first out, and the fairest order. A
+	// transaction still waits for its sender's earlier nonces, however
+	// old it is.
+	FIFO Order = iota
+
+	// HighestFee offers the highest fee first, as a miner paid by the
+	// fees would; equal fees go oldest first. A sender's cheap
+	// transaction still goes before its own later, richer ones: a nonce
+	// cannot be skipped.
+	HighestFee
+)
+
+// orderChoices lists the texts UnmarshalText accepts, for error messages.
+const orderChoices = `"fifo" or "fee"`
+
+func (o Order) known() bool { return o == FIFO || o == HighestFee }
+
+// String returns "fifo" or "fee", and "Order(n)" for a value that is
+// neither.
+func (o Order) String() string {
+	switch o {
+	case FIFO:
+		return "fifo"
+	case HighestFee:
+		return "fee"
 	}
-	return blockchain.TxRule{
-		Name: "not-from-future",
-		Check: func(tx blockchain.Transaction) error {
-			limit := now().Add(skew)
-			if ts := tx.Timestamp(); ts.After(limit) {
-				return &blockchain.RuleError{
-					Code: blockchain.ErrTimeTooFarAhead,
-					Have: ts.Format(time.RFC3339Nano),
-					Want: "at most " + limit.UTC().Format(time.RFC3339Nano),
-				}
-			}
-			return nil
-		},
-	}
+	return fmt.Sprintf("Order(%d)", int(o))
 }
 
-// DefaultRules returns the admission rules [New] uses when Config.Rules is
-// nil, in the order [Pool.Add] runs them: every rule of
-// [blockchain.TxSanityRules] (the original project's four — amount
-// positive, sender, receiver, not to oneself — and the limits on IDs,
-// account names and timestamps), then [RuleNotFromFuture] with now and
-// skew. The slice is new on every call, so a caller may append its own
-// rules to it:
+// MarshalText returns "fifo" or "fee". Any other value has no text and
+// gives an error wrapping [ErrInvalidConfig].
+func (o Order) MarshalText() ([]byte, error) {
+	if !o.known() {
+		return nil, configErr("order: have %d, want %s", int(o), orderChoices)
+	}
+	return []byte(o.String()), nil
+}
+
+// UnmarshalText reads "fifo" or "fee", exactly (lower case). Any other
+// text is an error wrapping [ErrInvalidConfig] that quotes it; o is then
+// unchanged.
+func (o *Order) UnmarshalText(text []byte) error {
+	switch string(text) {
+	case "fifo":
+		*o = FIFO
+	case "fee":
+		*o = HighestFee
+	default:
+		return configErr("order: have %q, want %s", text, orderChoices)
+	}
+	return nil
+}
+
+// DefaultRules returns the admission rules [New] uses when Config.Rules
+// is nil, in the order [Pool.Add] runs them: [blockchain.TxSanityRules],
+// the rules that need nothing but the transaction — amount and fee in
+// range, a sender and a receiver, not to oneself, a well-formed chain ID,
+// a sender that is the key's address, and last, the costliest, the
+// signature. The pool reuses them rather than re-implement them. The
+// slice is new on every call, so a caller may append its own rules to it:
 //
-//	rules := append(pool.DefaultRules(now, time.Minute), myRule)
-func DefaultRules(now func() time.Time, skew time.Duration) []blockchain.TxRule {
-	return append(blockchain.TxSanityRules(), RuleNotFromFuture(now, skew))
+//	rules := append(pool.DefaultRules(), myRule)
+//
+// What needs the chain's state — the chain ID, the nonce, the funds — is
+// not a rule here: Add checks it against Config.Chain.
+func DefaultRules() []blockchain.TxRule {
+	return blockchain.TxSanityRules()
 }

@@ -1,8 +1,11 @@
 package pool
 
 import (
+	"container/heap"
 	"fmt"
+	"math"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -11,78 +14,141 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 )
 
-// An Includer tells whether the chain already includes a transaction.
-// A [*blockchain.Chain] is one. The pool asks it so that it never takes a
-// transaction that is already mined (a late rebroadcast, say).
+// A Ledger is what the pool needs to know of the chain: which chain it is
+// and what each account holds after the tip. A [*blockchain.Chain] and a
+// [blockchain.ReadOnlyChain] are Ledgers; so is any small fake a test
+// writes.
 //
-// The pool calls Includes while it holds its own lock, so that no block
-// can be applied and removed between the question and the admission (see
-// [Pool.Add]). Includes must therefore be safe for concurrent use, quick,
-// and must not call back into the pool.
-type Includer interface {
-	// Includes reports whether a transaction with this ID is in the chain.
-	Includes(id uuid.UUID) bool
+// The pool reads the ledger while it holds its own lock, so that a
+// transaction's admission never interleaves with [Pool.RemoveBlock]: the
+// removal of a block's transactions and the check of its senders' queues
+// against the new state are one step, which no Add can split. Ledger
+// methods must therefore be quick, safe for concurrent use, and must not
+// call back into the pool (that would deadlock).
+type Ledger interface {
+	// Spec returns the chain's spec. The pool reads it once, in New, for
+	// the chain ID: a chain's spec never changes.
+	Spec() blockchain.ChainSpec
+	// Account returns the balance and nonce of an address after the
+	// tip: the zero Account for an address the chain has never seen.
+	Account(a blockchain.Address) blockchain.Account
 }
 
 // Config configures a [Pool]. The zero Config is a valid one: the default
-// policy and rules, the system clock, and no chain to consult.
+// policy and rules, the system clock, and no chain to consult (the sanity
+// rules only; see Chain).
 type Config struct {
 	// Policy holds the tunables; the zero Policy means [DefaultPolicy].
 	// Any other value is checked field by field, so start from
 	// DefaultPolicy() and change what you need.
 	Policy Policy
 
-	// Chain, if not nil, is asked whether a transaction is already
-	// included; Add then refuses it with ErrAlreadyIncluded. Nil skips
-	// that check.
-	Chain Includer
+	// Chain is the ledger the pool checks transactions against: their
+	// chain ID, their nonces and their senders' funds (see [Pool.Add]).
+	// A node passes its chain.
+	//
+	// Nil turns those checks off and leaves the rules alone: any chain
+	// ID, any nonce, any amount is admitted if it keeps the rules. That
+	// is for tests and for tools that have no chain, such as one that
+	// only checks signatures. Without a chain, [Pool.RemoveBlock] removes
+	// the block's transactions and drops nothing, for it cannot tell
+	// what the block made invalid.
+	Chain Ledger
 
-	// Now is the pool's clock: it dates admissions (for Policy.MaxWait)
-	// and feeds RuleNotFromFuture. Nil means time.Now. Tests inject a
-	// fake clock. It must be safe for concurrent use.
+	// Now is the pool's clock: it dates admissions, for Policy.MaxWait.
+	// Nil means time.Now. Tests inject a fake clock. It must be safe for
+	// concurrent use.
 	Now func() time.Time
 
 	// Rules replaces [DefaultRules] when not nil: Add runs these, in
 	// order, instead. Each needs a Name and a Check, and each Check must
 	// be safe for concurrent use. To add a rule rather than replace them
-	// all, append it to DefaultRules(now, policy.MaxClockSkew).
+	// all, append it to DefaultRules(). An empty, non-nil slice runs no
+	// rule at all, not even the signature: for benchmarks and tools that
+	// checked the transactions already.
 	Rules []blockchain.TxRule
+
+	// SigCache remembers the transactions whose signatures verified, so
+	// that each is verified once however often it is checked (see
+	// [blockchain.SigCache]); nil means a cache of its own, of twice the
+	// capacity. The default rules check the signature through it. A node
+	// shares one with its pool, to verify a submission before it takes
+	// its lock (see [Pool.SigCache]).
+	SigCache *blockchain.SigCache
 }
 
-// A Pool holds pending transactions — submitted, not yet in a block — in
-// the order it admitted them (first in, first out). A miner takes its
-// candidate block from the front with [Pool.Candidates], and once a block
-// is in the chain, [Pool.RemoveBlock] drops the transactions it included.
+// A Pool holds pending transactions — submitted, not yet in a block — as
+// one queue per sender, in nonce order, and offers a miner the next
+// block's transactions with [Pool.Candidates].
 //
-// A Pool admits a transaction only if it keeps every admission rule, is
-// not already pending or in the chain, and fits in the capacity; see
-// [Pool.Add]. [Pool.Ready] and [Pool.Due] apply the block policy: when a
-// cut is due.
+// With a chain (Config.Chain), every queue starts at its sender's nonce
+// on the chain and has no gaps, and the sender's balance covers the whole
+// queue, so that the queue applies on the chain as it stands, in order.
+// [Pool.Add] admits only transactions that keep it so, and
+// [Pool.RemoveBlock] restores it after each block: it removes what the
+// block included and drops what the block made invalid.
+//
+// [Pool.Ready] and [Pool.Due] apply the block policy: when a cut is due.
 //
 // A Pool is safe for concurrent use by many goroutines. It starts no
 // goroutines and does no I/O: nothing happens unless a method is called.
 // Build one with [New]; the zero Pool is not usable.
 type Pool struct {
-	policy Policy
-	rules  []blockchain.TxRule
-	chain  Includer
-	now    func() time.Time
+	policy  Policy
+	rules   []blockchain.TxRule
+	sigs    *blockchain.SigCache
+	chain   Ledger // nil: no chain checks
+	chainID string // chain.Spec().ChainID, read once
+	now     func() time.Time
 
-	mu    sync.RWMutex
-	order []*entry             // pending transactions, oldest first
-	byID  map[uuid.UUID]*entry // the same entries, by transaction ID
+	mu      sync.RWMutex
+	seq     uint64                        // admissions so far: the next entry's seq
+	byID    map[uuid.UUID]*entry          // every pending transaction, by ID
+	senders map[blockchain.Address]*queue // each sender's pending transactions; no empty queue
+	heads   headHeap                      // the same queues, by their first transaction, best on top
+	order   []*entry                      // every pending transaction, oldest admission first
 }
 
-// An entry is one pending transaction and when the pool admitted it.
+// An entry is one pending transaction and what the pool keeps about it.
 type entry struct {
 	tx    blockchain.Transaction
-	added time.Time // by the pool's clock
+	nonce uint64    // tx.Nonce()
+	fee   int64     // tx.Fee()
+	cost  int64     // amount + fee: what it takes from its sender
+	seq   uint64    // admission order: unique, increasing
+	added time.Time // when the pool admitted it, by the pool's clock
+	gone  bool      // removed or dropped; being cleared out of the indexes
+}
+
+// A queue is one sender's pending transactions in nonce order.
+type queue struct {
+	from  blockchain.Address
+	txs   []*entry
+	spend int64 // the sum of their costs, saturating at math.MaxInt64
+	at    int   // the queue's index in Pool.heads
+}
+
+// cost returns what tx takes from its sender's balance, amount + fee,
+// with parts outside 0…MaxInt64 counted as 0 or saturated: the rules
+// refuse such transactions, but a pool run without them must not
+// overflow.
+func cost(tx blockchain.Transaction) int64 {
+	return satAdd(max(tx.Amount(), 0), max(tx.Fee(), 0))
+}
+
+// satAdd adds two non-negative int64s, stopping at math.MaxInt64.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 // New returns an empty pool configured by cfg, or an error wrapping
 // [ErrInvalidConfig] that names the first field that makes no sense: a
 // capacity or MaxTx below 1, a MaxTx above the capacity, a negative
-// duration, a rule without a name or a check.
+// MaxWait, an unknown Order, a rule without a name or a check, a chain
+// whose spec has no chain ID.
 func New(cfg Config) (*Pool, error) {
 	policy := cfg.Policy
 	if policy == (Policy{}) {
@@ -95,9 +161,18 @@ func New(cfg Config) (*Pool, error) {
 	if now == nil {
 		now = time.Now
 	}
+	cache := cfg.SigCache
+	if cache == nil {
+		cache = blockchain.NewSigCache(2 * policy.Capacity)
+	}
 	rules := slices.Clone(cfg.Rules)
 	if rules == nil {
-		rules = DefaultRules(now, policy.MaxClockSkew)
+		rules = DefaultRules()
+		for i, r := range rules {
+			if r.Name == blockchain.RuleSignature().Name {
+				rules[i] = blockchain.RuleSignatureCached(cache)
+			}
+		}
 	}
 	for i, r := range rules {
 		if r.Name == "" {
@@ -107,95 +182,235 @@ func New(cfg Config) (*Pool, error) {
 			return nil, configErr("Rules[%d] (%s): Check is nil", i, r.Name)
 		}
 	}
+	var chainID string
+	if cfg.Chain != nil {
+		chainID = cfg.Chain.Spec().ChainID
+		if chainID == "" {
+			return nil, configErr("Chain: its spec has no chain ID")
+		}
+	}
 	return &Pool{
-		policy: policy,
-		rules:  rules,
-		chain:  cfg.Chain,
-		now:    now,
-		byID:   make(map[uuid.UUID]*entry),
+		policy:  policy,
+		rules:   rules,
+		sigs:    cache,
+		chain:   cfg.Chain,
+		chainID: chainID,
+		now:     now,
+		byID:    make(map[uuid.UUID]*entry),
+		senders: make(map[blockchain.Address]*queue),
+		heads:   headHeap{fee: policy.Order == HighestFee},
 	}, nil
 }
+
+// SigCache returns the cache through which the pool's default rules
+// check signatures: a caller that verifies a transaction through it first
+// (cache.Verify(tx)), outside any lock of its own, makes the pool's check
+// cheap.
+func (p *Pool) SigCache() *blockchain.SigCache { return p.sigs }
 
 // Policy returns the policy the pool runs with: DefaultPolicy() if
 // Config.Policy was zero. A miner uses its MaxTx as the size of a block.
 func (p *Pool) Policy() Policy { return p.policy }
 
-// Add admits tx at the back of the queue, dated by the pool's clock, or
-// returns why not. The checks run in this order, and the first failure
-// stops them:
+// Add admits tx at the back of its sender's queue, dated by the pool's
+// clock, or returns why not. The checks run in this order, and the first
+// failure stops them:
 //
-//  1. Each admission rule (by default [DefaultRules]). A broken rule gives
-//     an error naming it and wrapping the rule's [*blockchain.RuleError],
-//     so errors.Is(err, blockchain.ErrInvalidAmount) tells which rule
-//     failed.
-//  2. Its ID must not be pending: [ErrDuplicate] if the pending
-//     transaction is this very one (same hash), [ErrIDConflict] if it is
-//     a different one.
-//  3. If the pool has a chain, it must not include the ID:
-//     [ErrAlreadyIncluded].
-//  4. The pool must hold fewer than Policy.Capacity transactions:
+//  1. Each admission rule (by default [DefaultRules], the signature
+//     last). A broken rule gives an error naming it and wrapping the
+//     rule's [*blockchain.RuleError], so errors.Is(err,
+//     blockchain.ErrBadSignature) tells which rule failed.
+//  2. With a chain: the chain ID must be the chain's, or the error wraps
+//     a RuleError with code [blockchain.ErrWrongChain].
+//  3. Its ID must not be pending: [ErrDuplicate].
+//  4. With a chain: the nonce must follow the sender's: the sender's
+//     nonce on the chain plus the number of its pending transactions
+//     ([Pool.NextNonce]). A smaller one is a replay, or a second transfer
+//     for a nonce that is already pending (the pool keeps the first: it
+//     replaces nothing); a larger one leaves a gap no block could fill.
+//     Both give a RuleError with code [blockchain.ErrBadNonce], "have"
+//     the transaction's nonce and "want" the next one.
+//  5. With a chain: the sender's balance on the chain, minus what its
+//     pending transactions already spend (their amounts and fees), must
+//     cover the amount plus the fee, or the error wraps a RuleError with
+//     code [blockchain.ErrInsufficientFunds] that names the balance and
+//     the pending spend. Only the chain's balance counts, never what
+//     other pending transactions would send the sender: a pending credit
+//     may never land (its sender may spend the money elsewhere first, or
+//     see its transfer dropped), and a debit that relied on it would
+//     then fail in the block.
+//  6. The pool must hold fewer than Policy.Capacity transactions:
 //     [ErrFull].
 //
-// A refused transaction leaves the pool as it was. Checks 2 to 4 and the
-// admission happen under one lock, so two goroutines adding the same ID
-// at once admit it once; and if the node applies each block to the chain
-// before calling RemoveBlock, a transaction is never left pending after
-// the block that included it has been removed.
+// A refused transaction leaves the pool as it was. Checks 3 to 6 and the
+// admission happen under one lock, so two goroutines adding the same
+// transaction at once admit it once, and two transfers of one sender are
+// never both admitted for the same nonce or against the same funds.
 //
-// The pool does not remember transactions it has removed: once a block's
-// transactions are gone, only Config.Chain keeps them from coming back.
+// The chain's answers count pending transactions only from the sender's
+// nonce on the chain: if the chain has applied a block and RemoveBlock
+// has not yet removed its transactions, those already included neither
+// raise the nonce Add wants nor spend the funds twice.
 func (p *Pool) Add(tx blockchain.Transaction) error {
+	return p.admit(tx, true)
+}
+
+// Check returns the error [Pool.Add] would return for tx, running the
+// same checks in the same order, without admitting it. A node calls it
+// before it publishes a submitted transaction, so that the log only
+// receives transactions its pool takes (another node's pool, whose
+// pending transactions differ, may still refuse one).
+func (p *Pool) Check(tx blockchain.Transaction) error {
+	return p.admit(tx, false)
+}
+
+// admit runs Add's checks and, if add is true and they pass, admits tx.
+func (p *Pool) admit(tx blockchain.Transaction, add bool) error {
+	verb := "check"
+	if add {
+		verb = "add"
+	}
 	id := tx.ID()
+	// The very same transaction pending already is a duplicate, whatever
+	// the rules say: skip them (and the signature's cost).
+	p.mu.RLock()
+	e, pending := p.byID[id]
+	p.mu.RUnlock()
+	if pending && e.tx == tx {
+		return fmt.Errorf("pool: %s tx %s: %w", verb, id, ErrDuplicate)
+	}
 	for _, r := range p.rules {
 		if err := r.Check(tx); err != nil {
-			return fmt.Errorf("pool: add tx %s: rule %s: %w", id, r.Name, err)
+			return fmt.Errorf("pool: %s tx %s: rule %s: %w", verb, id, r.Name, err)
 		}
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if e, ok := p.byID[id]; ok {
-		if e.tx.Hash() == tx.Hash() {
-			return fmt.Errorf("pool: add tx %s: %w", id, ErrDuplicate)
+	if p.chain != nil && tx.ChainID() != p.chainID {
+		return fmt.Errorf("pool: %s tx %s: %w", verb, id, &blockchain.RuleError{
+			Code: blockchain.ErrWrongChain,
+			Have: fmt.Sprintf("%q", tx.ChainID()),
+			Want: fmt.Sprintf("%q", p.chainID),
+		})
+	}
+	if add {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+	} else {
+		p.mu.RLock()
+		defer p.mu.RUnlock()
+	}
+	if _, ok := p.byID[id]; ok {
+		return fmt.Errorf("pool: %s tx %s: %w", verb, id, ErrDuplicate)
+	}
+	from := tx.From()
+	q := p.senders[from]
+	if p.chain != nil {
+		acct := p.chain.Account(from)
+		if next := q.next(acct.Nonce); tx.Nonce() != next {
+			return fmt.Errorf("pool: %s tx %s: %w", verb, id, &blockchain.RuleError{
+				Code: blockchain.ErrBadNonce,
+				Have: fmt.Sprint(tx.Nonce()),
+				Want: fmt.Sprint(next),
+			})
 		}
-		return fmt.Errorf("pool: add tx %s: %w: hash: have %s, pending %s",
-			id, ErrIDConflict, tx.Hash().Short(), e.tx.Hash().Short())
+		spend := q.spendFrom(acct.Nonce)
+		if c, avail := cost(tx), acct.Balance-spend; avail < c {
+			return fmt.Errorf("pool: %s tx %s: %w", verb, id, &blockchain.RuleError{
+				Code: blockchain.ErrInsufficientFunds,
+				Have: fmt.Sprintf("%d (balance %d − pending %d)", avail, acct.Balance, spend),
+				Want: fmt.Sprintf("≥ %d (amount %d + fee %d)", c, tx.Amount(), tx.Fee()),
+			})
+		}
 	}
-	if p.chain != nil && p.chain.Includes(id) {
-		return fmt.Errorf("pool: add tx %s: %w", id, ErrAlreadyIncluded)
+	if n := len(p.byID); n >= p.policy.Capacity {
+		return fmt.Errorf("pool: %s tx %s: %w: have %d pending, capacity %d",
+			verb, id, ErrFull, n, p.policy.Capacity)
 	}
-	if len(p.order) >= p.policy.Capacity {
-		return fmt.Errorf("pool: add tx %s: %w: have %d pending, capacity %d",
-			id, ErrFull, len(p.order), p.policy.Capacity)
+	if !add {
+		return nil
 	}
-	e := &entry{tx: tx, added: p.now()}
-	p.order = append(p.order, e)
+	e = &entry{tx: tx, nonce: tx.Nonce(), fee: tx.Fee(), cost: cost(tx), seq: p.seq, added: p.now()}
+	p.seq++
+	if q == nil {
+		q = &queue{from: from}
+		p.senders[from] = q
+		q.insert(e)
+		heap.Push(&p.heads, q)
+	} else if q.insert(e) == 0 { // a new head (only without a chain)
+		heap.Fix(&p.heads, q.at)
+	}
 	p.byID[id] = e
+	p.order = append(p.order, e)
 	return nil
 }
 
-// Check runs the admission checks that do not depend on what is pending —
-// the rules, then Config.Chain — and returns the error Add would, without
-// admitting tx. A node calls it before it publishes a submitted
-// transaction, so that the log only receives transactions every pool will
-// take.
-func (p *Pool) Check(tx blockchain.Transaction) error {
-	id := tx.ID()
-	for _, r := range p.rules {
-		if err := r.Check(tx); err != nil {
-			return fmt.Errorf("pool: check tx %s: rule %s: %w", id, r.Name, err)
+// next returns the nonce the sender's next transaction must carry, given
+// its nonce on the chain: the one after its last pending transaction, or
+// the chain's if none is pending or all pending ones are already below it
+// (a block included them and RemoveBlock has not run yet). q may be nil.
+func (q *queue) next(chainNonce uint64) uint64 {
+	if q == nil || len(q.txs) == 0 {
+		return chainNonce
+	}
+	last := q.txs[len(q.txs)-1].nonce
+	if last == math.MaxUint64 { // nothing can follow it
+		return last
+	}
+	return max(chainNonce, last+1)
+}
+
+// spendFrom returns what the pending transactions with a nonce of at
+// least chainNonce spend: those below it are in the chain already (or
+// never will be), and the balance has paid for them.
+func (q *queue) spendFrom(chainNonce uint64) int64 {
+	if q == nil || len(q.txs) == 0 {
+		return 0
+	}
+	if q.txs[0].nonce >= chainNonce {
+		return q.spend
+	}
+	var s int64
+	for _, e := range q.txs {
+		if e.nonce >= chainNonce {
+			s = satAdd(s, e.cost)
 		}
 	}
-	if p.chain != nil && p.chain.Includes(id) {
-		return fmt.Errorf("pool: check tx %s: %w", id, ErrAlreadyIncluded)
+	return s
+}
+
+// insert puts e in nonce order, after any pending transaction with the
+// same nonce (only a pool without a chain has such twins), and returns
+// where. With a chain every transaction goes at the back.
+func (q *queue) insert(e *entry) int {
+	i := len(q.txs)
+	if i > 0 && q.txs[i-1].nonce > e.nonce {
+		i = sort.Search(len(q.txs), func(j int) bool { return q.txs[j].nonce > e.nonce })
 	}
-	return nil
+	q.txs = slices.Insert(q.txs, i, e)
+	q.spend = satAdd(q.spend, e.cost)
+	return i
+}
+
+// settle takes the gone entries out of q and recomputes its spend, then
+// puts q in its new place among the heads, or deletes it if it is empty.
+func (p *Pool) settle(q *queue) {
+	q.txs = slices.DeleteFunc(q.txs, func(e *entry) bool { return e.gone })
+	if len(q.txs) == 0 {
+		heap.Remove(&p.heads, q.at)
+		delete(p.senders, q.from)
+		return
+	}
+	q.spend = 0
+	for _, e := range q.txs {
+		q.spend = satAdd(q.spend, e.cost)
+	}
+	heap.Fix(&p.heads, q.at)
 }
 
 // Len returns how many transactions are pending.
 func (p *Pool) Len() int {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return len(p.order)
+	return len(p.byID)
 }
 
 // Has reports whether a transaction with this ID is pending.
@@ -217,62 +432,208 @@ func (p *Pool) Get(id uuid.UUID) (blockchain.Transaction, bool) {
 	return e.tx, true
 }
 
-// Candidates returns up to limit pending transactions, oldest first: the
-// transactions of the next block. It returns fewer if fewer are pending,
-// and none if limit ≤ 0. The slice is new; changing it does not change the
-// pool.
+// NextNonce returns the nonce the next transaction from a must carry for
+// Add to take it: its nonce on the chain plus the number of its pending
+// transactions. A wallet asks it before it signs, so that it can send
+// several transfers without waiting for a block.
 //
-// Candidates does not remove anything. A miner's block may lose the race
-// to another miner's, and then its transactions must still be pending;
-// they leave the pool only through [Pool.Remove] or [Pool.RemoveBlock],
-// once a block that includes them is in the chain.
-func (p *Pool) Candidates(limit int) []blockchain.Transaction {
+// Without a chain it is the nonce after the sender's last pending
+// transaction, or 0 if none is pending.
+func (p *Pool) NextNonce(a blockchain.Address) uint64 {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	n := min(limit, len(p.order))
-	if n <= 0 {
+	var chainNonce uint64
+	if p.chain != nil {
+		chainNonce = p.chain.Account(a).Nonce
+	}
+	return p.senders[a].next(chainNonce)
+}
+
+// PendingOf returns a's pending transactions in nonce order, or nil if
+// none is. The slice is new; changing it does not change the pool.
+func (p *Pool) PendingOf(a blockchain.Address) []blockchain.Transaction {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	q := p.senders[a]
+	if q == nil {
 		return nil
 	}
-	txs := make([]blockchain.Transaction, n)
-	for i, e := range p.order[:n] {
+	txs := make([]blockchain.Transaction, len(q.txs))
+	for i, e := range q.txs {
 		txs[i] = e.tx
 	}
 	return txs
 }
 
-// Remove drops the pending transactions with these IDs and returns how
-// many it dropped; IDs that are not pending are ignored. The others keep
+// A Dropped is a pending transaction that a block made invalid, and why:
+// Err wraps the [*blockchain.RuleError] the transaction now breaks,
+// [blockchain.ErrBadNonce] or [blockchain.ErrInsufficientFunds], so
+//
+//	var re *blockchain.RuleError
+//	errors.As(d.Err, &re) // re.Code says which rule
+//
+// A node reports each one (an event, a log line), so that whoever
+// submitted it learns that it will never be mined.
+type Dropped struct {
+	Tx  blockchain.Transaction // the transaction, no longer pending
+	Err error                  // why: wraps a *blockchain.RuleError
+}
+
+// RemoveBlock brings the pool up to date with a block the chain has just
+// accepted, whoever mined it. Call it after the chain's Apply, for every
+// block, in order. It
+//
+//  1. removes the pending transactions the block includes (by ID), and
+//     returns how many in removed;
+//  2. with a chain, checks the queue of every sender of the block again,
+//     against the chain's new state, and returns what it drops in
+//     dropped, each with the rule it now breaks. First go the
+//     transactions whose nonce is now below the sender's nonce: the block
+//     used their nonce for another transfer (the sender signed two for
+//     one nonce, say, and another node's pool offered the other), so
+//     they are [blockchain.ErrBadNonce], "want" the sender's nonce.
+//  3. Then it walks the rest of the queue from the sender's nonce,
+//     spending the sender's balance. The first transaction that does not
+//     carry the next nonce (a gap, [blockchain.ErrBadNonce]), or whose
+//     amount and fee what is left does not cover (the block spent the
+//     funds, [blockchain.ErrInsufficientFunds]), is dropped, and so is
+//     every later transaction of the sender, as [blockchain.ErrBadNonce]:
+//     none can apply without it.
+//
+// Only the block's senders can lose anything: a block takes funds and
+// nonces from its senders alone, and only credits everyone else. Dropped
+// lists the senders in the order the block names them first, each one's
+// transactions in nonce order; it is nil if nothing was dropped. A nil
+// block changes nothing.
+//
+// Without a chain, RemoveBlock removes the block's transactions and
+// drops nothing.
+func (p *Pool) RemoveBlock(b *blockchain.Block) (removed int, dropped []Dropped) {
+	if b == nil {
+		return 0, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var senders []blockchain.Address // in the order the block names them
+	seen := make(map[blockchain.Address]bool)
+	touched := make(map[*queue]bool)
+	for i := range b.Len() {
+		tx := b.Transaction(i)
+		if from := tx.From(); !seen[from] {
+			seen[from] = true
+			senders = append(senders, from)
+		}
+		if e, ok := p.byID[tx.ID()]; ok && !e.gone {
+			p.forget(e)
+			touched[p.senders[e.tx.From()]] = true
+			removed++
+		}
+	}
+	for q := range touched {
+		p.settle(q)
+	}
+	if p.chain != nil {
+		for _, from := range senders {
+			dropped = append(dropped, p.recheck(from)...)
+		}
+	}
+	p.compact()
+	return removed, dropped
+}
+
+// recheck drops what no longer applies from from's queue, against the
+// chain's state, as RemoveBlock says, and returns it.
+func (p *Pool) recheck(from blockchain.Address) []Dropped {
+	q := p.senders[from]
+	if q == nil || len(q.txs) == 0 {
+		return nil
+	}
+	acct := p.chain.Account(from)
+	var out []Dropped
+	drop := func(e *entry, re *blockchain.RuleError) {
+		p.forget(e)
+		out = append(out, Dropped{Tx: e.tx, Err: fmt.Errorf("pool: drop tx %s: %w", e.tx.ID(), re)})
+	}
+	next, balance := acct.Nonce, acct.Balance
+	i := 0
+	for ; i < len(q.txs) && q.txs[i].nonce < next; i++ {
+		drop(q.txs[i], &blockchain.RuleError{
+			Code: blockchain.ErrBadNonce, Have: fmt.Sprint(q.txs[i].nonce), Want: fmt.Sprint(next),
+		})
+	}
+	for ; i < len(q.txs); i++ {
+		e := q.txs[i]
+		if e.nonce != next {
+			break
+		}
+		if balance < e.cost {
+			drop(e, &blockchain.RuleError{
+				Code: blockchain.ErrInsufficientFunds,
+				Have: fmt.Sprintf("%d (balance %d − pending %d)", balance, acct.Balance, acct.Balance-balance),
+				Want: fmt.Sprintf("≥ %d (amount %d + fee %d)", e.cost, e.tx.Amount(), e.tx.Fee()),
+			})
+			i++
+			break
+		}
+		balance -= e.cost
+		next++
+	}
+	for ; i < len(q.txs); i++ { // after a gap or a transaction that cannot pay
+		drop(q.txs[i], &blockchain.RuleError{
+			Code: blockchain.ErrBadNonce, Have: fmt.Sprint(q.txs[i].nonce), Want: fmt.Sprint(next),
+		})
+	}
+	if out != nil {
+		p.settle(q)
+	}
+	return out
+}
+
+// Remove takes the pending transactions with these IDs out of the pool,
+// each with every later transaction of its sender, and returns how many
+// it took out in all; IDs that are not pending are ignored. The later
+// transactions go too because they could never be mined without the one
+// removed: their nonce would leave a gap, and the pool keeps every
+// sender's queue applicable in order. To learn which went, ask
+// [Pool.PendingOf] for the sender first. The remaining transactions keep
 // their order.
+//
+// A node calls it to give up on transactions (ones that waited too long,
+// say); for a block, it calls RemoveBlock, which also drops what the
+// block made invalid.
 func (p *Pool) Remove(ids ...uuid.UUID) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	removed := 0
 	for _, id := range ids {
-		if _, ok := p.byID[id]; ok {
-			delete(p.byID, id)
+		e, ok := p.byID[id]
+		if !ok {
+			continue
+		}
+		q := p.senders[e.tx.From()]
+		for _, later := range q.txs[slices.Index(q.txs, e):] {
+			p.forget(later)
 			removed++
 		}
+		p.settle(q)
 	}
-	if removed > 0 {
-		p.order = slices.DeleteFunc(p.order, func(e *entry) bool {
-			return p.byID[e.tx.ID()] != e
-		})
-	}
+	p.compact()
 	return removed
 }
 
-// RemoveBlock drops the pending transactions that b includes, whoever
-// mined it, and returns how many it dropped. Call it after the chain has
-// accepted b. A nil block removes nothing.
-func (p *Pool) RemoveBlock(b *blockchain.Block) int {
-	if b == nil {
-		return 0
+// forget marks e gone and takes it out of the ID index. Its queue and
+// the admission order still hold it until settle and compact run.
+func (p *Pool) forget(e *entry) {
+	e.gone = true
+	delete(p.byID, e.tx.ID())
+}
+
+// compact takes the gone entries out of the admission order, after a
+// removal.
+func (p *Pool) compact() {
+	if len(p.order) != len(p.byID) {
+		p.order = slices.DeleteFunc(p.order, func(e *entry) bool { return e.gone })
 	}
-	ids := make([]uuid.UUID, b.Len())
-	for i := range ids {
-		ids[i] = b.Transaction(i).ID()
-	}
-	return p.Remove(ids...)
 }
 
 // Ready reports whether a block should be cut now, by the block policy:
@@ -303,8 +664,8 @@ func (p *Pool) Ready() bool {
 // cut is due already). A time that is not after now means Ready is true.
 // An empty pool has nothing due and returns false.
 //
-// Only Add and Remove (or RemoveBlock) change the answer, so a miner asks
-// again after either rather than in a loop.
+// Only Add, Remove and RemoveBlock change the answer, so a miner asks
+// again after any of them rather than in a loop.
 func (p *Pool) Due() (time.Time, bool) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()

@@ -1,11 +1,16 @@
 package pool_test
 
 import (
+	"cmp"
+	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"strings"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,11 +19,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/pool"
 )
 
-// The chain is what a node hands the pool as its Includer.
-var _ pool.Includer = (*blockchain.Chain)(nil)
+// What a node hands the pool as its Ledger.
+var (
+	_ pool.Ledger = (*blockchain.Chain)(nil)
+	_ pool.Ledger = blockchain.ReadOnlyChain{}
+)
 
 // t0 is when every test starts, by its fake clock.
 var t0 = time.Date(2026, time.January, 2, 3, 4, 5, 0, time.UTC)
@@ -49,28 +58,78 @@ func (c *fakeClock) Set(t time.Time) {
 	c.t = t
 }
 
-// A fakeChain includes the IDs it holds. Tests only read it once the pool
-// has it, so it is safe for concurrent use.
-type fakeChain map[uuid.UUID]bool
-
-func (c fakeChain) Includes(id uuid.UUID) bool { return c[id] }
-
-// txID returns the n-th test ID: the same on every run.
-func txID(n int) uuid.UUID {
-	return uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "eventchain/pool test tx %d", n))
+// A fakeLedger is a Ledger whose accounts a test sets by hand, even
+// against the rules of a chain (a nonce that goes back). It is safe for
+// concurrent use.
+type fakeLedger struct {
+	mu       sync.Mutex
+	spec     blockchain.ChainSpec
+	accounts map[blockchain.Address]blockchain.Account
 }
 
-// validTx returns the n-th valid test transaction, dated t0.
-func validTx(n int) blockchain.Transaction {
-	return blockchain.NewTransaction(txID(n), "alice", "bob", int64(100+n), t0)
+func newFakeLedger() *fakeLedger {
+	return &fakeLedger{spec: consensustest.Spec(), accounts: make(map[blockchain.Address]blockchain.Account)}
+}
+
+func (l *fakeLedger) Spec() blockchain.ChainSpec { return l.spec }
+
+func (l *fakeLedger) Account(a blockchain.Address) blockchain.Account {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.accounts[a]
+}
+
+func (l *fakeLedger) Set(a blockchain.Address, acct blockchain.Account) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.accounts[a] = acct
+}
+
+// A testChain is a real chain of consensustest.Spec() and its engine.
+type testChain struct {
+	*blockchain.Chain
+	engine *consensustest.Fake
+}
+
+func newChain() testChain {
+	engine := consensustest.NewFaker()
+	return testChain{consensustest.NewChain(engine), engine}
+}
+
+// mine generates one block on c, filled by gen, and returns it.
+func (c testChain) mine(tb testing.TB, gen func(g *consensustest.BlockGen)) *blockchain.Block {
+	tb.Helper()
+	blocks, err := consensustest.GenerateChain(context.Background(), c.engine, c.Chain, 1, func(_ int, g *consensustest.BlockGen) {
+		if gen != nil {
+			gen(g)
+		}
+	})
+	require.NoError(tb, err)
+	return blocks[0]
+}
+
+// mineTxs generates one block on c holding txs.
+func (c testChain) mineTxs(tb testing.TB, txs ...blockchain.Transaction) *blockchain.Block {
+	tb.Helper()
+	return c.mine(tb, func(g *consensustest.BlockGen) {
+		for _, tx := range txs {
+			g.AddTx(tx)
+		}
+	})
+}
+
+// tx is consensustest.TransferFee: a transfer between named test accounts.
+func tx(from, to string, amount, fee int64, nonce uint64) blockchain.Transaction {
+	return consensustest.TransferFee(from, to, amount, fee, nonce)
 }
 
 // testPolicy is small enough to fill in a test.
 func testPolicy() pool.Policy {
-	return pool.Policy{Capacity: 10, MaxTx: 3, MaxWait: 10 * time.Second, MaxClockSkew: time.Minute}
+	return pool.Policy{Capacity: 10, MaxTx: 3, MaxWait: 10 * time.Second}
 }
 
-// mustNew returns a pool on clock with cfg, failing the test if New fails.
+// mustNew returns a pool with cfg, on clock if cfg has no clock and with
+// testPolicy if cfg has no policy, failing the test if New fails.
 func mustNew(tb testing.TB, clock *fakeClock, cfg pool.Config) *pool.Pool {
 	tb.Helper()
 	if cfg.Policy == (pool.Policy{}) {
@@ -92,8 +151,11 @@ func mustAdd(tb testing.TB, p *pool.Pool, txs ...blockchain.Transaction) {
 	}
 }
 
-// ids returns the IDs of txs, in order.
-func ids(txs []blockchain.Transaction) []uuid.UUID {
+// ids returns the IDs of txs, in order, and nil for none.
+func ids(txs ...blockchain.Transaction) []uuid.UUID {
+	if len(txs) == 0 {
+		return nil
+	}
 	out := make([]uuid.UUID, len(txs))
 	for i, tx := range txs {
 		out[i] = tx.ID()
@@ -101,37 +163,41 @@ func ids(txs []blockchain.Transaction) []uuid.UUID {
 	return out
 }
 
-// txIDs returns txID(n) for each n.
-func txIDs(ns ...int) []uuid.UUID {
-	out := make([]uuid.UUID, len(ns))
-	for i, n := range ns {
-		out[i] = txID(n)
-	}
-	return out
+// all returns every pending transaction, by the pool's order.
+func all(p *pool.Pool) []blockchain.Transaction { return p.Candidates(p.Len()) }
+
+// signWith signs f with key, whatever f says the sender is.
+func signWith(key blockchain.PrivateKey, f blockchain.TxFields) blockchain.Transaction {
+	sig := key.Sign(f.SignedMessage())
+	return blockchain.NewTransaction(f, sig[:])
 }
 
-// pending returns the IDs of everything pending, oldest first.
-func pending(p *pool.Pool) []uuid.UUID { return ids(p.Candidates(p.Len())) }
-
-func TestAddRejectsBrokenRules(t *testing.T) {
-	id := txID(1)
+func TestAddRefusesBrokenRules(t *testing.T) {
+	alice := consensustest.Key("alice")
+	valid := tx("alice", "bob", 100, 1, 0).Fields()
+	with := func(change func(*blockchain.TxFields)) blockchain.Transaction {
+		f := valid
+		change(&f)
+		return signWith(alice, f)
+	}
+	forged := tx("alice", "bob", 100, 1, 0)
+	sig := forged.Signature()
+	sig[0] ^= 1
 	tests := []struct {
 		name string
 		tx   blockchain.Transaction
 		rule string               // the rule that must fail
 		code blockchain.ErrorCode // with this code
 	}{
-		{"zero ID", blockchain.NewTransaction(uuid.Nil, "alice", "bob", 1, t0), "has-id", blockchain.ErrMissingID},
-		{"zero amount", blockchain.NewTransaction(id, "alice", "bob", 0, t0), "amount-positive", blockchain.ErrInvalidAmount},
-		{"negative amount", blockchain.NewTransaction(id, "alice", "bob", -5, t0), "amount-positive", blockchain.ErrInvalidAmount},
-		{"amount above MaxAmount", blockchain.NewTransaction(id, "alice", "bob", blockchain.MaxAmount+1, t0), "amount-positive", blockchain.ErrInvalidAmount},
-		{"no sender", blockchain.NewTransaction(id, "", "bob", 1, t0), "has-sender", blockchain.ErrMissingSender},
-		{"no receiver", blockchain.NewTransaction(id, "alice", "", 1, t0), "has-receiver", blockchain.ErrMissingReceiver},
-		{"to oneself", blockchain.NewTransaction(id, "alice", "alice", 1, t0), "not-to-self", blockchain.ErrSelfTransfer},
-		{"account name too long", blockchain.NewTransaction(id, strings.Repeat("a", blockchain.MaxAccountLen+1), "bob", 1, t0), "account-names", blockchain.ErrBadAccount},
-		{"control character in name", blockchain.NewTransaction(id, "alice", "bob\n", 1, t0), "account-names", blockchain.ErrBadAccount},
-		{"timestamp at the epoch", blockchain.NewTransaction(id, "alice", "bob", 1, time.UnixMilli(0)), "timestamp", blockchain.ErrBadTimestamp},
-		{"timestamp beyond MaxClockSkew", blockchain.NewTransaction(id, "alice", "bob", 1, t0.Add(time.Minute+time.Millisecond)), "not-from-future", blockchain.ErrTimeTooFarAhead},
+		{"zero amount", with(func(f *blockchain.TxFields) { f.Amount = 0 }), "amount-positive", blockchain.ErrInvalidAmount},
+		{"amount above MaxAmount", with(func(f *blockchain.TxFields) { f.Amount = blockchain.MaxAmount + 1 }), "amount-positive", blockchain.ErrInvalidAmount},
+		{"negative fee", with(func(f *blockchain.TxFields) { f.Fee = -1 }), "fee-in-range", blockchain.ErrInvalidFee},
+		{"no sender", with(func(f *blockchain.TxFields) { f.From = blockchain.Address{} }), "has-sender", blockchain.ErrMissingSender},
+		{"no receiver", with(func(f *blockchain.TxFields) { f.To = blockchain.Address{} }), "has-receiver", blockchain.ErrMissingReceiver},
+		{"to oneself", with(func(f *blockchain.TxFields) { f.To = alice.Address() }), "not-to-self", blockchain.ErrSelfTransfer},
+		{"chain ID of the wrong form", with(func(f *blockchain.TxFields) { f.ChainID = "Not_A_Chain" }), "chain-id-form", blockchain.ErrBadChainID},
+		{"sender is not the key", with(func(f *blockchain.TxFields) { f.From = consensustest.Addr("carol") }), "sender-is-key", blockchain.ErrSenderNotKey},
+		{"bad signature", blockchain.NewTransaction(forged.Fields(), sig[:]), "signature", blockchain.ErrBadSignature},
 	}
 
 	// Every default rule has a case above, so a rule added to
@@ -140,25 +206,27 @@ func TestAddRejectsBrokenRules(t *testing.T) {
 	for _, tt := range tests {
 		tested[tt.rule] = true
 	}
-	for _, r := range pool.DefaultRules(nil, time.Minute) {
-		assert.True(t, tested[r.Name], "rule %q has no rejecting case in this table", r.Name)
+	for _, r := range pool.DefaultRules() {
+		assert.True(t, tested[r.Name], "rule %q has no refusing case in this table", r.Name)
 	}
 
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := newClock()
-			p := mustNew(t, clock, pool.Config{})
+			p := mustNew(t, newClock(), pool.Config{Chain: newChain()})
 
+			checkErr := p.Check(tt.tx)
 			err := p.Add(tt.tx)
-			require.Error(t, err)
-			assert.ErrorIs(t, err, tt.code)
-			var re *blockchain.RuleError
-			require.ErrorAs(t, err, &re)
-			assert.Equal(t, tt.code, re.Code, "code: have %s, want %s", re.Code, tt.code)
-			assert.Contains(t, err.Error(), "rule "+tt.rule+": ")
-			assert.Contains(t, err.Error(), tt.tx.ID().String())
-			for _, sentinel := range []error{pool.ErrDuplicate, pool.ErrIDConflict, pool.ErrAlreadyIncluded, pool.ErrFull} {
-				assert.NotErrorIs(t, err, sentinel)
+
+			for _, err := range []error{checkErr, err} {
+				require.Error(t, err)
+				assert.ErrorIs(t, err, tt.code)
+				var re *blockchain.RuleError
+				require.ErrorAs(t, err, &re)
+				assert.Equal(t, tt.code, re.Code, "code: have %s, want %s", re.Code, tt.code)
+				assert.Contains(t, err.Error(), "rule "+tt.rule+": ")
+				assert.Contains(t, err.Error(), tt.tx.ID().String())
+				assert.NotErrorIs(t, err, pool.ErrDuplicate)
+				assert.NotErrorIs(t, err, pool.ErrFull)
 			}
 			assert.Zero(t, p.Len(), "a refused transaction is not pending")
 			assert.False(t, p.Has(tt.tx.ID()))
@@ -166,298 +234,573 @@ func TestAddRejectsBrokenRules(t *testing.T) {
 	}
 }
 
-func TestAddAcceptsValidTransaction(t *testing.T) {
-	tests := []struct {
-		name string
-		tx   blockchain.Transaction
-	}{
-		{"plain", validTx(1)},
-		{"amount 1", blockchain.NewTransaction(txID(1), "alice", "bob", 1, t0)},
-		{"amount MaxAmount", blockchain.NewTransaction(txID(1), "alice", "bob", blockchain.MaxAmount, t0)},
-		{"longest account names", blockchain.NewTransaction(txID(1), strings.Repeat("a", blockchain.MaxAccountLen), strings.Repeat("b", blockchain.MaxAccountLen), 1, t0)},
-		{"dated in the past", blockchain.NewTransaction(txID(1), "alice", "bob", 1, t0.AddDate(-1, 0, 0))},
-		{"dated exactly MaxClockSkew ahead", blockchain.NewTransaction(txID(1), "alice", "bob", 1, t0.Add(time.Minute))},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := mustNew(t, newClock(), pool.Config{})
-
-			require.NoError(t, p.Add(tt.tx))
-
-			assert.Equal(t, 1, p.Len())
-			assert.True(t, p.Has(tt.tx.ID()))
-			got, ok := p.Get(tt.tx.ID())
-			require.True(t, ok)
-			assert.Equal(t, tt.tx.Hash(), got.Hash())
-		})
-	}
-}
-
-func TestNotFromFutureFollowsTheClock(t *testing.T) {
-	clock := newClock()
-	p := mustNew(t, clock, pool.Config{})
-	tx := blockchain.NewTransaction(txID(1), "alice", "bob", 1, t0.Add(2*time.Minute))
-
-	require.ErrorIs(t, p.Add(tx), blockchain.ErrTimeTooFarAhead)
-	clock.Advance(time.Minute)
-	assert.NoError(t, p.Add(tx), "a minute later the same transaction is no longer from the future")
-}
-
-func TestCustomRules(t *testing.T) {
-	clock := newClock()
-	small := blockchain.TxRule{Name: "at-most-1000", Check: func(tx blockchain.Transaction) error {
-		if tx.Amount() > 1000 {
-			return &blockchain.RuleError{Code: blockchain.ErrInvalidAmount, Have: fmt.Sprint(tx.Amount()), Want: "at most 1000"}
-		}
-		return nil
-	}}
-	p := mustNew(t, clock, pool.Config{Rules: append(pool.DefaultRules(clock.Now, time.Minute), small)})
-
-	err := p.Add(blockchain.NewTransaction(txID(1), "alice", "bob", 1001, t0))
-	assert.ErrorIs(t, err, blockchain.ErrInvalidAmount)
-	assert.ErrorContains(t, err, "rule at-most-1000: ")
-	err = p.Add(blockchain.NewTransaction(txID(2), "alice", "alice", 10, t0))
-	assert.ErrorIs(t, err, blockchain.ErrSelfTransfer, "the default rules still run")
-	assert.NoError(t, p.Add(blockchain.NewTransaction(txID(3), "alice", "bob", 1000, t0)))
-}
-
-func TestAddKnownIDs(t *testing.T) {
-	other := blockchain.NewTransaction(txID(1), "carol", "dave", 7, t0) // txID(1), but not validTx(1)
+func TestAdd(t *testing.T) {
 	tests := []struct {
 		name    string
-		chain   fakeChain                // nil: no chain
-		before  []blockchain.Transaction // added first
-		remove  []uuid.UUID              // then removed
+		mined   []blockchain.Transaction // first in a block on the chain
+		before  []blockchain.Transaction // then admitted
 		add     blockchain.Transaction
-		wantErr error // nil: admitted
-		want    []uuid.UUID
+		wantErr error  // nil: admitted; else a sentinel or a blockchain.ErrorCode
+		text    string // the error says this too
 	}{
 		{
+			name: "first transfer of a sender",
+			add:  tx("alice", "bob", 100, 1, 0),
+		},
+		{
+			name:   "nonce follows the pending ones",
+			before: []blockchain.Transaction{tx("alice", "bob", 100, 1, 0), tx("alice", "carol", 100, 1, 1)},
+			add:    tx("alice", "bob", 100, 1, 2),
+		},
+		{
+			name:  "nonce follows the chain",
+			mined: []blockchain.Transaction{tx("alice", "bob", 100, 1, 0), tx("alice", "bob", 100, 1, 1)},
+			add:   tx("alice", "bob", 100, 1, 2),
+		},
+		{
+			name:   "nonce follows the chain, then the pending ones",
+			mined:  []blockchain.Transaction{tx("alice", "bob", 100, 1, 0)},
+			before: []blockchain.Transaction{tx("alice", "bob", 100, 1, 1)},
+			add:    tx("alice", "bob", 100, 1, 2),
+		},
+		{
+			name:    "replay of a mined transfer",
+			mined:   []blockchain.Transaction{tx("alice", "bob", 100, 1, 0)},
+			add:     tx("alice", "bob", 100, 1, 0),
+			wantErr: blockchain.ErrBadNonce,
+			text:    "bad-nonce: have 0, want 1",
+		},
+		{
+			name:    "gap with nothing pending",
+			add:     tx("alice", "bob", 100, 1, 1),
+			wantErr: blockchain.ErrBadNonce,
+			text:    "bad-nonce: have 1, want 0",
+		},
+		{
+			name:    "gap after the pending ones",
+			before:  []blockchain.Transaction{tx("alice", "bob", 100, 1, 0)},
+			add:     tx("alice", "bob", 100, 1, 2),
+			wantErr: blockchain.ErrBadNonce,
+			text:    "bad-nonce: have 2, want 1",
+		},
+		{
+			name:    "another transfer for a pending nonce: the first stays",
+			before:  []blockchain.Transaction{tx("alice", "bob", 100, 1, 0)},
+			add:     tx("alice", "carol", 5, 50, 0),
+			wantErr: blockchain.ErrBadNonce,
+			text:    "bad-nonce: have 0, want 1",
+		},
+		{
 			name:    "same transaction pending",
-			before:  []blockchain.Transaction{validTx(1), validTx(2)},
-			add:     validTx(1),
+			before:  []blockchain.Transaction{tx("alice", "bob", 100, 1, 0)},
+			add:     tx("alice", "bob", 100, 1, 0),
 			wantErr: pool.ErrDuplicate,
-			want:    txIDs(1, 2),
 		},
 		{
-			name:    "other transaction with a pending ID",
-			before:  []blockchain.Transaction{validTx(1)},
-			add:     other,
-			wantErr: pool.ErrIDConflict,
-			want:    txIDs(1),
+			name: "the whole balance",
+			add:  tx("alice", "bob", consensustest.Funds-10, 10, 0),
 		},
 		{
-			name:    "ID in the chain",
-			chain:   fakeChain{txID(1): true},
-			add:     validTx(1),
-			wantErr: pool.ErrAlreadyIncluded,
+			name:    "one more than the balance",
+			add:     tx("alice", "bob", consensustest.Funds-10, 11, 0),
+			wantErr: blockchain.ErrInsufficientFunds,
+			text:    "have 1000000 (balance 1000000 − pending 0), want ≥ 1000001 (amount 999990 + fee 11)",
 		},
 		{
-			name:    "ID pending and in the chain: pending is checked first",
-			chain:   fakeChain{txID(1): true},
-			before:  []blockchain.Transaction{validTx(1)},
-			add:     validTx(1),
-			wantErr: pool.ErrDuplicate,
-			want:    txIDs(1),
+			name:    "the pending spend counts",
+			before:  []blockchain.Transaction{tx("alice", "bob", 600_000, 0, 0)},
+			add:     tx("alice", "bob", 400_001, 0, 1),
+			wantErr: blockchain.ErrInsufficientFunds,
+			text:    "have 400000 (balance 1000000 − pending 600000), want ≥ 400001",
 		},
 		{
-			name:  "chain holds other IDs",
-			chain: fakeChain{txID(2): true},
-			add:   validTx(1),
-			want:  txIDs(1),
+			name:   "the pending spend leaves just enough",
+			before: []blockchain.Transaction{tx("alice", "bob", 600_000, 0, 0)},
+			add:    tx("alice", "bob", 400_000, 0, 1),
 		},
 		{
-			name:   "removed, no chain: the pool does not remember",
-			before: []blockchain.Transaction{validTx(1), validTx(2)},
-			remove: txIDs(1),
-			add:    validTx(1),
-			want:   txIDs(2, 1),
+			name:    "pending fees count",
+			before:  []blockchain.Transaction{tx("alice", "bob", 600_000, 100, 0)},
+			add:     tx("alice", "bob", 399_900, 1, 1),
+			wantErr: blockchain.ErrInsufficientFunds,
+			text:    "balance 1000000 − pending 600100",
 		},
 		{
-			name:    "removed and in the chain",
-			chain:   fakeChain{txID(1): true},
-			before:  []blockchain.Transaction{validTx(1)},
-			remove:  txIDs(1),
-			add:     validTx(1),
-			wantErr: pool.ErrAlreadyIncluded,
+			name:    "pending credits do not count",
+			before:  []blockchain.Transaction{tx("alice", "bob", 500_000, 0, 0)},
+			add:     tx("bob", "carol", consensustest.Funds+1, 0, 0),
+			wantErr: blockchain.ErrInsufficientFunds,
+			text:    "balance 1000000 − pending 0",
+		},
+		{
+			name:    "the chain's balance counts, after its blocks",
+			mined:   []blockchain.Transaction{tx("alice", "bob", 900_000, 0, 0)},
+			add:     tx("alice", "bob", 100_001, 0, 1),
+			wantErr: blockchain.ErrInsufficientFunds,
+			text:    "balance 100000 − pending 0",
+		},
+		{
+			name:    "an account without funds",
+			add:     tx("nobody", "bob", 1, 0, 0),
+			wantErr: blockchain.ErrInsufficientFunds,
+			text:    "have 0 (balance 0 − pending 0)",
+		},
+		{
+			name:    "signed for another chain",
+			add:     blockchain.Transfer{ChainID: "another-chain", To: consensustest.Addr("bob"), Amount: 1}.Sign(consensustest.Key("alice")),
+			wantErr: blockchain.ErrWrongChain,
+			text:    `wrong-chain: have "another-chain", want "eventchain-test"`,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// The chain learns its IDs only once "before" is pending, as
-			// if it included them after the pool had admitted them.
-			chain := fakeChain{}
+			chain := newChain()
+			if tt.mined != nil {
+				chain.mineTxs(t, tt.mined...)
+			}
 			p := mustNew(t, newClock(), pool.Config{Chain: chain})
 			mustAdd(t, p, tt.before...)
-			for id := range tt.chain {
-				chain[id] = true
-			}
-			p.Remove(tt.remove...)
 
+			checkErr := p.Check(tt.add)
 			err := p.Add(tt.add)
 
 			if tt.wantErr == nil {
-				assert.NoError(t, err)
-			} else {
-				assert.ErrorIs(t, err, tt.wantErr)
-				assert.ErrorContains(t, err, tt.add.ID().String())
-				var re *blockchain.RuleError
-				assert.False(t, errors.As(err, &re), "a known ID breaks no rule: have %v", re)
+				assert.NoError(t, checkErr, "Check")
+				require.NoError(t, err, "Add")
+				assert.True(t, p.Has(tt.add.ID()))
+				got, ok := p.Get(tt.add.ID())
+				require.True(t, ok)
+				assert.Equal(t, tt.add.Hash(), got.Hash())
+				assert.Equal(t, len(tt.before)+1, p.Len())
+				return
 			}
-			assert.Equal(t, tt.want, nilIfEmpty(pending(p)))
+			for what, err := range map[string]error{"Check": checkErr, "Add": err} {
+				require.ErrorIs(t, err, tt.wantErr, what)
+				assert.ErrorContains(t, err, tt.add.ID().String(), what)
+				assert.ErrorContains(t, err, tt.text, what)
+				var re *blockchain.RuleError
+				if code, isCode := tt.wantErr.(blockchain.ErrorCode); isCode {
+					require.ErrorAs(t, err, &re, what)
+					assert.Equal(t, code, re.Code, what)
+				} else {
+					assert.False(t, errors.As(err, &re), "%s: a pool error breaks no rule: have %v", what, re)
+				}
+			}
+			assert.ErrorContains(t, checkErr, "pool: check tx ")
+			assert.ErrorContains(t, err, "pool: add tx ")
+			assert.Equal(t, ids(tt.before...), ids(all(p)...), "a refused transaction changes nothing")
 		})
 	}
 }
 
-// nilIfEmpty lets a table write "nothing" as a nil slice.
-func nilIfEmpty(s []uuid.UUID) []uuid.UUID {
-	if len(s) == 0 {
-		return nil
-	}
-	return s
+func TestNextNonceAndPendingOf(t *testing.T) {
+	chain := newChain()
+	chain.mineTxs(t, tx("alice", "bob", 1, 0, 0))
+	p := mustNew(t, newClock(), pool.Config{Chain: chain})
+	alice := consensustest.Addr("alice")
+
+	assert.Equal(t, uint64(1), p.NextNonce(alice), "the chain's nonce")
+	assert.Nil(t, p.PendingOf(alice))
+	a1, a2 := tx("alice", "bob", 1, 0, 1), tx("alice", "carol", 1, 0, 2)
+	b0 := tx("bob", "alice", 1, 0, 0)
+	mustAdd(t, p, a1, b0, a2)
+
+	assert.Equal(t, uint64(3), p.NextNonce(alice), "the chain's nonce + 2 pending")
+	assert.Equal(t, uint64(1), p.NextNonce(consensustest.Addr("bob")))
+	assert.Equal(t, uint64(0), p.NextNonce(consensustest.Addr("nobody")))
+	assert.Equal(t, ids(a1, a2), ids(p.PendingOf(alice)...))
+	assert.Nil(t, p.PendingOf(consensustest.Addr("nobody")))
+
+	got := p.PendingOf(alice)
+	got[0] = b0
+	assert.Equal(t, ids(a1, a2), ids(p.PendingOf(alice)...), "the slice returned is the caller's")
 }
 
-func TestConflictKeepsTheFirst(t *testing.T) {
+// Between the chain's Apply of a block and the pool's RemoveBlock, the
+// block's transactions are still pending but the chain has them too: Add
+// must count them neither as pending nonces nor as pending spend.
+func TestAddBetweenApplyAndRemoveBlock(t *testing.T) {
+	chain := newChain()
+	p := mustNew(t, newClock(), pool.Config{Chain: chain})
+	alice := consensustest.Addr("alice")
+	a0, a1 := tx("alice", "bob", 400_000, 0, 0), tx("alice", "bob", 400_000, 0, 1)
+	mustAdd(t, p, a0, a1)
+
+	b := chain.mineTxs(t, p.Candidates(10)...) // applied; RemoveBlock not yet called
+	require.Equal(t, uint64(2), chain.Account(alice).Nonce)
+
+	assert.Equal(t, uint64(2), p.NextNonce(alice))
+	a2 := tx("alice", "bob", 200_000, 0, 2) // what is left: 1 000 000 − 800 000
+	require.NoError(t, p.Add(a2))
+	assert.ErrorIs(t, p.Add(tx("alice", "bob", 1, 0, 3)), blockchain.ErrInsufficientFunds)
+
+	removed, dropped := p.RemoveBlock(b)
+	assert.Equal(t, 2, removed)
+	assert.Empty(t, dropped)
+	assert.Equal(t, ids(a2), ids(p.PendingOf(alice)...))
+}
+
+func TestNoChain(t *testing.T) {
 	p := mustNew(t, newClock(), pool.Config{})
-	first := validTx(1)
-	second := blockchain.NewTransaction(txID(1), "carol", "dave", 7, t0)
-	mustAdd(t, p, first)
+	alice := consensustest.Addr("alice")
+	other := blockchain.Transfer{ChainID: "another-chain", To: consensustest.Addr("bob"), Amount: 1, Nonce: 7}.Sign(consensustest.Key("alice"))
+	a5 := tx("alice", "bob", 1, 0, 5)
+	a2 := tx("alice", "bob", 2, 0, 2)
+	twin := tx("alice", "carol", 3, 0, 5)
+	poor := tx("nobody", "bob", blockchain.MaxAmount, blockchain.MaxAmount, 0)
 
-	err := p.Add(second)
+	require.NoError(t, p.Add(other), "any chain ID of a valid form")
+	require.NoError(t, p.Add(a5), "any nonce")
+	require.NoError(t, p.Add(a2), "an earlier nonce")
+	require.NoError(t, p.Add(twin), "a second transfer for a nonce")
+	require.NoError(t, p.Add(poor), "any amount")
+	assert.ErrorIs(t, p.Add(a5), pool.ErrDuplicate)
+	assert.ErrorIs(t, p.Add(tx("alice", "alice", 1, 0, 0)), blockchain.ErrSelfTransfer, "the rules still run")
 
-	require.ErrorIs(t, err, pool.ErrIDConflict)
-	assert.NotErrorIs(t, err, pool.ErrDuplicate)
-	got, ok := p.Get(txID(1))
-	require.True(t, ok)
-	assert.Equal(t, first.Hash(), got.Hash())
+	assert.Equal(t, ids(a2, a5, twin, other), ids(p.PendingOf(alice)...), "nonce order, twins in admission order")
+	assert.Equal(t, uint64(8), p.NextNonce(alice), "after the last pending nonce")
+	assert.Equal(t, uint64(0), p.NextNonce(consensustest.Addr("bob")))
+	assert.Equal(t, ids(a2, a5, twin, other, poor), ids(all(p)...), "each sender in nonce order")
+
+	b := blockchain.NewBlock(blockchain.NextHeader(consensustest.Genesis().Header(), []blockchain.Transaction{a2}, t0), []blockchain.Transaction{a2})
+	removed, dropped := p.RemoveBlock(b)
+	assert.Equal(t, 1, removed)
+	assert.Nil(t, dropped, "without a chain nothing is dropped")
+	assert.Equal(t, ids(a5, twin, other, poor), ids(all(p)...))
 }
 
 func TestCapacity(t *testing.T) {
 	policy := testPolicy()
 	policy.Capacity = 3
-	p := mustNew(t, newClock(), pool.Config{Policy: policy})
-	mustAdd(t, p, validTx(1), validTx(2), validTx(3))
+	p := mustNew(t, newClock(), pool.Config{Policy: policy, Chain: newChain()})
+	a0, b0, c0 := tx("alice", "bob", 1, 0, 0), tx("bob", "carol", 1, 0, 0), tx("carol", "dave", 1, 0, 0)
+	mustAdd(t, p, a0, b0, c0)
 
-	err := p.Add(validTx(4))
+	err := p.Add(tx("dave", "erin", 1, 0, 0))
 	require.ErrorIs(t, err, pool.ErrFull)
 	assert.ErrorContains(t, err, "have 3 pending, capacity 3")
-	assert.ErrorIs(t, p.Add(validTx(1)), pool.ErrDuplicate, "a full pool still says what it knows")
+	assert.ErrorIs(t, p.Check(tx("dave", "erin", 1, 0, 0)), pool.ErrFull)
+	assert.ErrorIs(t, p.Add(b0), pool.ErrDuplicate, "a full pool still says what it knows")
+	assert.ErrorIs(t, p.Add(tx("alice", "bob", 1, 0, 5)), blockchain.ErrBadNonce, "and what is wrong")
 	assert.Equal(t, 3, p.Len())
 
-	require.Equal(t, 1, p.Remove(txID(2)))
-	require.NoError(t, p.Add(validTx(4)), "removal makes room")
-	assert.Equal(t, txIDs(1, 3, 4), pending(p))
-	assert.ErrorIs(t, p.Add(validTx(5)), pool.ErrFull)
+	require.Equal(t, 1, p.Remove(b0.ID()))
+	d0 := tx("dave", "erin", 1, 0, 0)
+	require.NoError(t, p.Add(d0), "removal makes room")
+	assert.Equal(t, ids(a0, c0, d0), ids(all(p)...))
+	assert.ErrorIs(t, p.Add(tx("erin", "frank", 1, 0, 0)), pool.ErrFull)
 }
+
+// The transactions of TestCandidates, admitted in this order.
+var (
+	candA0 = tx("alice", "bob", 10, 1, 0)
+	candB0 = tx("bob", "carol", 10, 5, 0)
+	candA1 = tx("alice", "bob", 10, 10, 1)
+	candC0 = tx("carol", "dave", 10, 5, 0)
+	candB1 = tx("bob", "carol", 10, 0, 1)
+)
 
 func TestCandidates(t *testing.T) {
 	tests := []struct {
+		order pool.Order
 		limit int
-		want  []uuid.UUID
+		want  []blockchain.Transaction
 	}{
-		{-1, nil},
-		{0, nil},
-		{1, txIDs(1)},
-		{3, txIDs(1, 2, 3)},
-		{5, txIDs(1, 2, 3, 4, 5)},
-		{100, txIDs(1, 2, 3, 4, 5)},
+		{pool.FIFO, -1, nil},
+		{pool.FIFO, 0, nil},
+		{pool.FIFO, 2, []blockchain.Transaction{candA0, candB0}},
+		{pool.FIFO, 100, []blockchain.Transaction{candA0, candB0, candA1, candC0, candB1}},
+		// The highest fee first among the senders' heads: alice's fee of
+		// 10 waits for her own fee of 1, and ties go oldest first.
+		{pool.HighestFee, 0, nil},
+		{pool.HighestFee, 1, []blockchain.Transaction{candB0}},
+		{pool.HighestFee, 3, []blockchain.Transaction{candB0, candC0, candA0}},
+		{pool.HighestFee, 100, []blockchain.Transaction{candB0, candC0, candA0, candA1, candB1}},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("limit %d", tt.limit), func(t *testing.T) {
-			p := mustNew(t, newClock(), pool.Config{})
-			mustAdd(t, p, validTx(1), validTx(2), validTx(3), validTx(4), validTx(5))
+		t.Run(fmt.Sprintf("%s limit %d", tt.order, tt.limit), func(t *testing.T) {
+			policy := testPolicy()
+			policy.Order = tt.order
+			p := mustNew(t, newClock(), pool.Config{Policy: policy, Chain: newChain()})
+			mustAdd(t, p, candA0, candB0, candA1, candC0, candB1)
 
 			got := p.Candidates(tt.limit)
 
-			assert.Equal(t, tt.want, nilIfEmpty(ids(got)))
+			assert.Equal(t, ids(tt.want...), ids(got...))
 			assert.Equal(t, 5, p.Len(), "Candidates removes nothing")
-			assert.Equal(t, ids(p.Candidates(tt.limit)), ids(got), "asking again gives the same answer")
-		})
-	}
-}
-
-func TestCandidatesFIFO(t *testing.T) {
-	p := mustNew(t, newClock(), pool.Config{})
-	mustAdd(t, p, validTx(5), validTx(2), validTx(9), validTx(1))
-
-	assert.Equal(t, txIDs(5, 2, 9, 1), ids(p.Candidates(10)))
-
-	got := p.Candidates(10)
-	got[0] = validTx(7)
-	assert.Equal(t, txIDs(5, 2, 9, 1), ids(p.Candidates(10)), "the slice returned is the caller's")
-}
-
-func TestRemove(t *testing.T) {
-	tests := []struct {
-		name   string
-		remove []uuid.UUID
-		want   int
-		rest   []uuid.UUID
-	}{
-		{"nothing", nil, 0, txIDs(1, 2, 3, 4, 5)},
-		{"oldest", txIDs(1), 1, txIDs(2, 3, 4, 5)},
-		{"newest", txIDs(5), 1, txIDs(1, 2, 3, 4)},
-		{"middle ones, in any order", txIDs(4, 2), 2, txIDs(1, 3, 5)},
-		{"unknown IDs are ignored", txIDs(2, 42, 43), 1, txIDs(1, 3, 4, 5)},
-		{"an ID twice counts once", txIDs(3, 3), 1, txIDs(1, 2, 4, 5)},
-		{"everything", txIDs(5, 4, 3, 2, 1), 5, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := mustNew(t, newClock(), pool.Config{})
-			mustAdd(t, p, validTx(1), validTx(2), validTx(3), validTx(4), validTx(5))
-
-			assert.Equal(t, tt.want, p.Remove(tt.remove...))
-
-			assert.Equal(t, tt.rest, nilIfEmpty(pending(p)))
-			assert.Equal(t, len(tt.rest), p.Len())
-			for _, id := range tt.remove {
-				assert.False(t, p.Has(id), "%s still pending", id)
-				_, ok := p.Get(id)
-				assert.False(t, ok)
+			assert.Equal(t, ids(got...), ids(p.Candidates(tt.limit)...), "asking again gives the same answer")
+			if len(got) > 0 {
+				got[0] = candB1
+				assert.Equal(t, tt.want[0].ID(), p.Candidates(tt.limit)[0].ID(), "the slice returned is the caller's")
 			}
 		})
 	}
+}
+
+// Whatever the order, Candidates always lists transactions that apply on
+// the chain in order: the chain's Propose leaves none out, block after
+// block, until the pool is empty.
+func TestCandidatesApplyInOrder(t *testing.T) {
+	senders := []string{"alice", "bob", "carol", "dave", "erin", "frank"}
+	for _, order := range []pool.Order{pool.FIFO, pool.HighestFee} {
+		t.Run(order.String(), func(t *testing.T) {
+			chain := newChain()
+			policy := pool.DefaultPolicy()
+			policy.MaxTx = 7
+			policy.Order = order
+			p := mustNew(t, newClock(), pool.Config{Policy: policy, Chain: chain})
+			rng := rand.New(rand.NewPCG(1, 2))
+			admitted := 0
+			for range 60 { // senders in random turns, random fees and receivers
+				from := senders[rng.IntN(len(senders))]
+				to := senders[rng.IntN(len(senders))]
+				if to == from {
+					continue
+				}
+				mustAdd(t, p, tx(from, to, 1+rng.Int64N(10_000), rng.Int64N(20), p.NextNonce(consensustest.Addr(from))))
+				admitted++
+			}
+
+			mined := 0
+			for p.Len() > 0 {
+				txs := p.Candidates(policy.MaxTx)
+				require.NotEmpty(t, txs)
+				last := make(map[blockchain.Address]uint64)
+				for _, tx := range txs {
+					if n, ok := last[tx.From()]; ok {
+						assert.Equal(t, n+1, tx.Nonce(), "a sender's transactions in nonce order")
+					}
+					last[tx.From()] = tx.Nonce()
+				}
+				b, rejected, err := chain.Propose(consensustest.Addr("miner"), txs, chain.Tip().Timestamp.Add(time.Second))
+				require.NoError(t, err)
+				require.Empty(t, rejected, "Propose left candidates out")
+				sealed, err := chain.engine.Seal(context.Background(), b)
+				require.NoError(t, err)
+				require.NoError(t, chain.Apply(sealed))
+
+				removed, dropped := p.RemoveBlock(sealed)
+
+				assert.Equal(t, len(txs), removed)
+				assert.Empty(t, dropped)
+				mined += removed
+			}
+			assert.Equal(t, admitted, mined)
+		})
+	}
+}
+
+// A Dropped as a test expects it.
+type drop struct {
+	tx   blockchain.Transaction
+	code blockchain.ErrorCode
+	text string
 }
 
 func TestRemoveBlock(t *testing.T) {
+	// Alice's pending transfers, and others: a conflicting transfer is
+	// one of hers for the same nonce, included by someone else.
+	a0, a1, a2 := tx("alice", "bob", 100, 1, 0), tx("alice", "bob", 200, 1, 1), tx("alice", "bob", 300, 1, 2)
+	b0 := tx("bob", "carol", 100, 0, 0)
 	tests := []struct {
 		name    string
-		block   []blockchain.Transaction
-		noBlock bool // pass a nil *Block
-		want    int
-		rest    []uuid.UUID
+		pending []blockchain.Transaction
+		block   []blockchain.Transaction // mined in one block, then removed
+		removed int
+		dropped []drop
+		rest    []blockchain.Transaction // by FIFO
 	}{
-		{name: "nil block", noBlock: true, want: 0, rest: txIDs(1, 2, 3, 4)},
-		{name: "empty block", want: 0, rest: txIDs(1, 2, 3, 4)},
-		{name: "our candidates", block: []blockchain.Transaction{validTx(1), validTx(2)}, want: 2, rest: txIDs(3, 4)},
 		{
-			name:  "another miner's block, partly ours",
-			block: []blockchain.Transaction{validTx(3), validTx(8), validTx(1), validTx(9)},
-			want:  2,
-			rest:  txIDs(2, 4),
+			name:    "empty block",
+			pending: []blockchain.Transaction{a0, a1, b0},
+			rest:    []blockchain.Transaction{a0, a1, b0},
 		},
-		{name: "nothing of ours", block: []blockchain.Transaction{validTx(8)}, want: 0, rest: txIDs(1, 2, 3, 4)},
+		{
+			name:    "our transactions",
+			pending: []blockchain.Transaction{a0, a1, b0},
+			block:   []blockchain.Transaction{a0, b0},
+			removed: 2,
+			rest:    []blockchain.Transaction{a1},
+		},
+		{
+			name:    "the front of a sender's queue",
+			pending: []blockchain.Transaction{a0, a1, a2},
+			block:   []blockchain.Transaction{a0},
+			removed: 1,
+			rest:    []blockchain.Transaction{a1, a2},
+		},
+		{
+			name:    "another sender's block",
+			pending: []blockchain.Transaction{a0, a1},
+			block:   []blockchain.Transaction{tx("carol", "alice", 999_999, 1, 0)},
+			rest:    []blockchain.Transaction{a0, a1},
+		},
+		{
+			name:    "another transfer took the nonce",
+			pending: []blockchain.Transaction{a0, a1, a2},
+			block:   []blockchain.Transaction{tx("alice", "carol", 7, 0, 0)},
+			dropped: []drop{{a0, blockchain.ErrBadNonce, "bad-nonce: have 0, want 1"}},
+			rest:    []blockchain.Transaction{a1, a2},
+		},
+		{
+			name:    "another transfer took the nonce, ours took the next",
+			pending: []blockchain.Transaction{a0, a1, a2},
+			block:   []blockchain.Transaction{tx("alice", "carol", 7, 0, 0), a1},
+			removed: 1,
+			dropped: []drop{{a0, blockchain.ErrBadNonce, "bad-nonce: have 0, want 2"}},
+			rest:    []blockchain.Transaction{a2},
+		},
+		{
+			name: "the block spent the funds",
+			pending: []blockchain.Transaction{
+				tx("alice", "bob", 600_000, 0, 0), tx("alice", "bob", 300_000, 0, 1), tx("alice", "bob", 1, 0, 2), b0,
+			},
+			block: []blockchain.Transaction{tx("alice", "carol", 900_000, 0, 0)},
+			dropped: []drop{
+				{tx("alice", "bob", 600_000, 0, 0), blockchain.ErrBadNonce, "bad-nonce: have 0, want 1"},
+				{tx("alice", "bob", 300_000, 0, 1), blockchain.ErrInsufficientFunds, "insufficient-funds: have 100000 (balance 100000 − pending 0), want ≥ 300000 (amount 300000 + fee 0)"},
+				{tx("alice", "bob", 1, 0, 2), blockchain.ErrBadNonce, "bad-nonce: have 2, want 1"},
+			},
+			rest: []blockchain.Transaction{b0},
+		},
+		{
+			name: "the block spent the funds of a later transfer",
+			pending: []blockchain.Transaction{
+				tx("alice", "bob", 600_000, 0, 0), tx("alice", "bob", 60_000, 0, 1), tx("alice", "bob", 50_000, 0, 2),
+			},
+			block: []blockchain.Transaction{tx("alice", "carol", 900_000, 0, 0)},
+			dropped: []drop{
+				{tx("alice", "bob", 600_000, 0, 0), blockchain.ErrBadNonce, "bad-nonce: have 0, want 1"},
+				{tx("alice", "bob", 50_000, 0, 2), blockchain.ErrInsufficientFunds, "have 40000 (balance 100000 − pending 60000), want ≥ 50000"},
+			},
+			rest: []blockchain.Transaction{tx("alice", "bob", 60_000, 0, 1)},
+		},
+		{
+			name:    "several senders, in the order the block names them",
+			pending: []blockchain.Transaction{a0, b0},
+			block:   []blockchain.Transaction{tx("bob", "dave", 1, 0, 0), tx("alice", "dave", 1, 0, 0)},
+			dropped: []drop{
+				{b0, blockchain.ErrBadNonce, "bad-nonce: have 0, want 1"},
+				{a0, blockchain.ErrBadNonce, "bad-nonce: have 0, want 1"},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := mustNew(t, newClock(), pool.Config{})
-			mustAdd(t, p, validTx(1), validTx(2), validTx(3), validTx(4))
-			var b *blockchain.Block
-			if !tt.noBlock {
-				b = blockchain.NewBlock(blockchain.NextHeader(blockchain.Genesis().Header(), tt.block, t0), tt.block)
+			chain := newChain()
+			p := mustNew(t, newClock(), pool.Config{Chain: chain})
+			mustAdd(t, p, tt.pending...)
+			b := chain.mineTxs(t, tt.block...)
+
+			removed, dropped := p.RemoveBlock(b)
+
+			assert.Equal(t, tt.removed, removed, "removed")
+			require.Len(t, dropped, len(tt.dropped), "dropped: %v", dropped)
+			for i, want := range tt.dropped {
+				d := dropped[i]
+				assert.Equal(t, want.tx.ID(), d.Tx.ID(), "dropped[%d]", i)
+				var re *blockchain.RuleError
+				require.ErrorAs(t, d.Err, &re, "dropped[%d]", i)
+				assert.Equal(t, want.code, re.Code, "dropped[%d]: %v", i, d.Err)
+				assert.ErrorContains(t, d.Err, want.text, "dropped[%d]", i)
+				assert.ErrorContains(t, d.Err, d.Tx.ID().String(), "dropped[%d]", i)
+				assert.False(t, p.Has(d.Tx.ID()), "dropped[%d] still pending", i)
 			}
+			assert.Equal(t, ids(tt.rest...), ids(all(p)...), "pending after")
+			assert.Equal(t, len(tt.rest), p.Len())
+			rest := p.Candidates(p.Len())
+			if len(rest) > 0 { // what is left applies on the new state
+				_, rejected, err := chain.Propose(consensustest.Addr("miner"), rest, chain.Tip().Timestamp.Add(time.Second))
+				require.NoError(t, err)
+				assert.Empty(t, rejected)
+			}
+		})
+	}
+}
 
-			assert.Equal(t, tt.want, p.RemoveBlock(b))
+func TestRemoveNilBlock(t *testing.T) {
+	p := mustNew(t, newClock(), pool.Config{Chain: newChain()})
+	mustAdd(t, p, candA0)
 
-			assert.Equal(t, tt.rest, pending(p))
+	removed, dropped := p.RemoveBlock(nil)
+
+	assert.Zero(t, removed)
+	assert.Nil(t, dropped)
+	assert.Equal(t, 1, p.Len())
+}
+
+// A ledger whose nonce goes back (a chain restored from an older state,
+// say) leaves a gap in front of a queue: RemoveBlock drops the whole
+// queue rather than offer transactions that cannot apply.
+func TestRemoveBlockDropsAfterAGap(t *testing.T) {
+	ledger := newFakeLedger()
+	alice := consensustest.Addr("alice")
+	ledger.Set(alice, blockchain.Account{Balance: 1000, Nonce: 4})
+	p := mustNew(t, newClock(), pool.Config{Chain: ledger})
+	a4, a5 := tx("alice", "bob", 1, 0, 4), tx("alice", "bob", 1, 0, 5)
+	mustAdd(t, p, a4, a5)
+	ledger.Set(alice, blockchain.Account{Balance: 1000, Nonce: 2})
+	b := blockchain.NewBlock(blockchain.Header{}, []blockchain.Transaction{tx("alice", "carol", 1, 0, 1)})
+
+	removed, dropped := p.RemoveBlock(b)
+
+	assert.Zero(t, removed)
+	require.Len(t, dropped, 2)
+	for i, want := range []blockchain.Transaction{a4, a5} {
+		assert.Equal(t, want.ID(), dropped[i].Tx.ID())
+		assert.ErrorIs(t, dropped[i].Err, blockchain.ErrBadNonce)
+		assert.ErrorContains(t, dropped[i].Err, fmt.Sprintf("have %d, want 2", want.Nonce()))
+	}
+	assert.Zero(t, p.Len())
+	assert.Equal(t, uint64(2), p.NextNonce(alice))
+}
+
+func TestRemove(t *testing.T) {
+	a0, a1, a2 := tx("alice", "bob", 1, 0, 0), tx("alice", "bob", 1, 0, 1), tx("alice", "bob", 1, 0, 2)
+	b0 := tx("bob", "alice", 1, 0, 0)
+	tests := []struct {
+		name   string
+		remove []blockchain.Transaction
+		want   int
+		rest   []blockchain.Transaction
+	}{
+		{"nothing", nil, 0, []blockchain.Transaction{a0, b0, a1, a2}},
+		{"a sender's last", []blockchain.Transaction{a2}, 1, []blockchain.Transaction{a0, b0, a1}},
+		{"a sender's middle: the later ones go too", []blockchain.Transaction{a1}, 2, []blockchain.Transaction{a0, b0}},
+		{"a sender's first: the whole queue", []blockchain.Transaction{a0}, 3, []blockchain.Transaction{b0}},
+		{"a later one named too counts once", []blockchain.Transaction{a1, a2}, 2, []blockchain.Transaction{a0, b0}},
+		{"a later one named first", []blockchain.Transaction{a2, a1}, 2, []blockchain.Transaction{a0, b0}},
+		{"unknown IDs are ignored", []blockchain.Transaction{b0, tx("carol", "bob", 1, 0, 0)}, 1, []blockchain.Transaction{a0, a1, a2}},
+		{"an ID twice counts once", []blockchain.Transaction{b0, b0}, 1, []blockchain.Transaction{a0, a1, a2}},
+		{"everything", []blockchain.Transaction{b0, a0}, 4, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustNew(t, newClock(), pool.Config{Chain: newChain()})
+			mustAdd(t, p, a0, b0, a1, a2)
+
+			assert.Equal(t, tt.want, p.Remove(ids(tt.remove...)...))
+
+			assert.Equal(t, ids(tt.rest...), ids(all(p)...))
+			assert.Equal(t, len(tt.rest), p.Len())
+			for _, tx := range tt.remove {
+				assert.False(t, p.Has(tx.ID()), "%s still pending", tx)
+				_, ok := p.Get(tx.ID())
+				assert.False(t, ok)
+			}
+			// The queue is whole again: the sender's next nonce is
+			// accepted, and nothing else.
+			alice := consensustest.Addr("alice")
+			next := p.NextNonce(alice)
+			assert.Equal(t, uint64(len(p.PendingOf(alice))), next)
+			assert.NoError(t, p.Add(tx("alice", "carol", 5, 0, next)))
 		})
 	}
 }
 
 func TestReadyAndDue(t *testing.T) {
-	// Policy: MaxTx 3, MaxWait 10s. Every transaction is dated an hour
-	// before t0: MaxWait counts from admission, not from the timestamp.
+	// Policy: MaxTx 3, MaxWait 10s. Each transaction comes from another
+	// sender, so removing one removes only it.
 	tests := []struct {
 		name      string
 		maxWait   time.Duration   // Policy.MaxWait; 0 here means 10s
@@ -481,6 +824,7 @@ func TestReadyAndDue(t *testing.T) {
 		{name: "all removed", adds: ds(0, time.Second), remove: 2, at: time.Hour},
 		{name: "MaxWait 1ns: due almost at once", maxWait: time.Nanosecond, adds: ds(0), at: time.Nanosecond, wantReady: true, wantDue: time.Nanosecond, wantDueOK: true},
 	}
+	senders := []string{"alice", "bob", "carol", "dave"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := newClock()
@@ -488,12 +832,15 @@ func TestReadyAndDue(t *testing.T) {
 			if tt.maxWait != 0 {
 				policy.MaxWait = tt.maxWait
 			}
-			p := mustNew(t, clock, pool.Config{Policy: policy})
+			p := mustNew(t, clock, pool.Config{Policy: policy, Chain: newChain()})
+			var added []blockchain.Transaction
 			for i, d := range tt.adds {
 				clock.Set(t0.Add(d))
-				mustAdd(t, p, blockchain.NewTransaction(txID(i), "alice", "bob", 1, t0.Add(-time.Hour)))
+				next := tx(senders[i], "erin", 1, 0, 0)
+				mustAdd(t, p, next)
+				added = append(added, next)
 			}
-			p.Remove(pending(p)[:tt.remove]...)
+			require.Equal(t, tt.remove, p.Remove(ids(added[:tt.remove]...)...))
 			clock.Set(t0.Add(tt.at))
 
 			due, ok := p.Due()
@@ -513,6 +860,23 @@ func TestReadyAndDue(t *testing.T) {
 // ds lists durations.
 func ds(d ...time.Duration) []time.Duration { return d }
 
+func TestDueAfterRemoveBlock(t *testing.T) {
+	clock := newClock()
+	chain := newChain()
+	p := mustNew(t, clock, pool.Config{Chain: chain})
+	a0 := tx("alice", "bob", 1, 0, 0)
+	mustAdd(t, p, a0)
+	clock.Advance(4 * time.Second)
+	b0 := tx("bob", "alice", 1, 0, 0)
+	mustAdd(t, p, b0)
+
+	p.RemoveBlock(chain.mineTxs(t, a0))
+
+	due, ok := p.Due()
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(14*time.Second), due, "the oldest left decides")
+}
+
 func TestMaxWaitZero(t *testing.T) {
 	clock := newClock()
 	policy := testPolicy()
@@ -520,7 +884,7 @@ func TestMaxWaitZero(t *testing.T) {
 	p := mustNew(t, clock, pool.Config{Policy: policy})
 	require.False(t, p.Ready())
 
-	mustAdd(t, p, validTx(1))
+	mustAdd(t, p, candA0)
 
 	assert.True(t, p.Ready(), "with MaxWait 0 one pending transaction is enough")
 	due, ok := p.Due()
@@ -528,83 +892,109 @@ func TestMaxWaitZero(t *testing.T) {
 	assert.Equal(t, t0, due)
 }
 
+// Senders add their transfers, a miner mines blocks from the candidates
+// and removes them, readers ask everything, all at once: no candidate is
+// ever refused by the chain, nothing is dropped, and every admitted
+// transfer ends up in the chain exactly once.
 func TestConcurrentUse(t *testing.T) {
-	const (
-		adders   = 8
-		perAdder = 200
-		idSpace  = 300 // adders share IDs, so many adds are duplicates
-		capacity = 100 // and the pool fills up
-	)
+	const perSender = 60
+	senders := []string{"alice", "bob", "carol", "dave"}
+	chain := newChain()
 	clock := newClock()
-	chain := fakeChain{}
-	for n := 0; n < idSpace; n += 10 {
-		chain[txID(n)] = true
-	}
 	policy := testPolicy()
-	policy.Capacity = capacity
-	policy.MaxTx = 20
+	policy.Capacity = 25 // the senders fill it and wait for blocks
+	policy.MaxTx = 8
+	policy.Order = pool.HighestFee
 	p := mustNew(t, clock, pool.Config{Policy: policy, Chain: chain})
 
-	var admitted, removed atomic.Int64
-	var unexpected sync.Map // error text → struct{}, for anything but the expected refusals
-	var wg sync.WaitGroup
-	for a := range adders {
-		wg.Go(func() {
-			for i := range perAdder {
-				err := p.Add(validTx((a*37 + i) % idSpace))
+	admitted := make([]int, len(senders))
+	minerStopped := make(chan struct{})
+	var senderWG, othersWG sync.WaitGroup
+	for i, name := range senders {
+		senderWG.Go(func() {
+			addr := consensustest.Addr(name)
+			for n := 0; admitted[i] < perSender; n++ {
+				err := p.Add(tx(name, "erin", 1, int64(n%5), p.NextNonce(addr)))
 				switch {
 				case err == nil:
-					admitted.Add(1)
-				case errors.Is(err, pool.ErrDuplicate), errors.Is(err, pool.ErrFull), errors.Is(err, pool.ErrAlreadyIncluded):
+					admitted[i]++
+				case errors.Is(err, pool.ErrFull):
+					select { // wait for the miner to make room
+					case <-minerStopped:
+						assert.Fail(t, "the miner stopped", "%s", name)
+						return
+					default:
+						runtime.Gosched()
+					}
 				default:
-					unexpected.Store(err.Error(), struct{}{})
+					assert.NoError(t, err, "%s", name)
+					return
 				}
 			}
 		})
 	}
-	for range 4 { // miners: take a block, "mine" it, remove it
-		wg.Go(func() {
-			for range 50 {
-				if !p.Ready() {
-					p.Due()
-					continue
+	sendersDone := make(chan struct{})
+	go func() {
+		senderWG.Wait()
+		close(sendersDone)
+	}()
+
+	othersWG.Go(func() { // the miner
+		defer close(minerStopped)
+		for {
+			txs := p.Candidates(policy.MaxTx)
+			if len(txs) == 0 {
+				select {
+				case <-sendersDone:
+					if p.Len() == 0 {
+						return
+					}
+				default:
+					runtime.Gosched()
 				}
-				b := p.Candidates(p.Policy().MaxTx)
-				removed.Add(int64(p.Remove(ids(b)...)))
+				continue
 			}
-		})
-	}
-	wg.Go(func() { // readers and the clock
-		for i := range 500 {
+			b, rejected, err := chain.Propose(consensustest.Addr("miner"), txs, chain.Tip().Timestamp.Add(time.Second))
+			if !assert.NoError(t, err) || !assert.Empty(t, rejected, "Propose left candidates out") {
+				return
+			}
+			sealed, err := chain.engine.Seal(context.Background(), b)
+			if !assert.NoError(t, err) || !assert.NoError(t, chain.Apply(sealed)) {
+				return
+			}
+			removed, dropped := p.RemoveBlock(sealed)
+			assert.Equal(t, len(txs), removed)
+			assert.Empty(t, dropped)
+		}
+	})
+	othersWG.Go(func() { // readers and the clock
+		for {
+			select {
+			case <-sendersDone:
+				return
+			default:
+			}
 			clock.Advance(time.Second)
 			p.Len()
-			p.Has(txID(i % idSpace))
-			p.Get(txID(i % idSpace))
+			p.Ready()
+			p.Due()
+			for _, tx := range p.PendingOf(consensustest.Addr("alice")) {
+				p.Has(tx.ID())
+				p.Get(tx.ID())
+				// Pending, or mined since PendingOf answered.
+				err := p.Check(tx)
+				assert.True(t, errors.Is(err, pool.ErrDuplicate) || errors.Is(err, blockchain.ErrBadNonce), "Check: %v", err)
+			}
 		}
 	})
-	wg.Go(func() { // single removals from the middle
-		for i := range idSpace {
-			removed.Add(int64(p.Remove(txID(i))))
-		}
-	})
-	wg.Wait()
+	othersWG.Wait()
 
-	unexpected.Range(func(k, _ any) bool {
-		t.Errorf("unexpected error from Add: %s", k)
-		return true
-	})
-	t.Logf("admitted %d removed %d pending %d", admitted.Load(), removed.Load(), p.Len())
-	all := p.Candidates(capacity + 1)
-	assert.Len(t, all, p.Len())
-	assert.LessOrEqual(t, p.Len(), capacity)
-	assert.Equal(t, admitted.Load()-removed.Load(), int64(p.Len()), "admitted − removed = pending")
-	seen := make(map[uuid.UUID]bool)
-	for _, tx := range all {
-		assert.False(t, seen[tx.ID()], "%s pending twice", tx.ID())
-		seen[tx.ID()] = true
-		assert.False(t, chain[tx.ID()], "%s pending but in the chain", tx.ID())
-		assert.True(t, p.Has(tx.ID()))
+	for i, name := range senders {
+		assert.Equal(t, perSender, admitted[i], "%s admitted", name)
+		assert.Equal(t, uint64(perSender), chain.Account(consensustest.Addr(name)).Nonce, "%s's transfers in the chain", name)
 	}
+	assert.Equal(t, int64(consensustest.Funds+len(senders)*perSender), chain.Account(consensustest.Addr("erin")).Balance)
+	assert.Zero(t, p.Len())
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
@@ -614,6 +1004,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		return p
 	}
 	check := func(blockchain.Transaction) error { return nil }
+	noID := newFakeLedger()
+	noID.spec = blockchain.ChainSpec{}
 	tests := []struct {
 		name  string
 		cfg   pool.Config
@@ -628,10 +1020,11 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			p.Capacity, p.MaxTx = 2*blockchain.MaxBlockTransactions, blockchain.MaxBlockTransactions+1
 		})}, "Policy.MaxTx"},
 		{"negative MaxWait", pool.Config{Policy: with(func(p *pool.Policy) { p.MaxWait = -time.Second })}, "Policy.MaxWait"},
-		{"negative MaxClockSkew", pool.Config{Policy: with(func(p *pool.Policy) { p.MaxClockSkew = -time.Second })}, "Policy.MaxClockSkew"},
-		{"partial policy", pool.Config{Policy: pool.Policy{MaxTx: 5}}, "Policy.Capacity"},
+		{"unknown order", pool.Config{Policy: with(func(p *pool.Policy) { p.Order = 7 })}, "Policy.Order: have 7"},
+		{"partial policy", pool.Config{Policy: pool.Policy{Order: pool.HighestFee}}, "Policy.Capacity"},
 		{"rule without a name", pool.Config{Rules: []blockchain.TxRule{{Name: "ok", Check: check}, {Check: check}}}, "Rules[1]"},
 		{"rule without a check", pool.Config{Rules: []blockchain.TxRule{{Name: "lazy"}}}, "Rules[0] (lazy)"},
+		{"chain without a chain ID", pool.Config{Chain: noID}, "Chain"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -645,6 +1038,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 func TestNewAcceptsGoodConfig(t *testing.T) {
+	fee := pool.DefaultPolicy()
+	fee.Order = pool.HighestFee
 	tests := []struct {
 		name string
 		cfg  pool.Config
@@ -653,7 +1048,10 @@ func TestNewAcceptsGoodConfig(t *testing.T) {
 		{"zero config: the defaults", pool.Config{}, pool.DefaultPolicy()},
 		{"MaxTx equal to capacity", pool.Config{Policy: pool.Policy{Capacity: 5, MaxTx: 5}}, pool.Policy{Capacity: 5, MaxTx: 5}},
 		{"custom policy", pool.Config{Policy: testPolicy()}, testPolicy()},
+		{"highest fee first", pool.Config{Policy: fee}, fee},
 		{"no rules at all", pool.Config{Rules: []blockchain.TxRule{}}, pool.DefaultPolicy()},
+		{"a chain", pool.Config{Chain: newChain()}, pool.DefaultPolicy()},
+		{"a read-only chain", pool.Config{Chain: newChain().ReadOnly()}, pool.DefaultPolicy()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -666,25 +1064,218 @@ func TestNewAcceptsGoodConfig(t *testing.T) {
 	}
 }
 
+func TestCustomRules(t *testing.T) {
+	small := blockchain.TxRule{Name: "at-most-1000", Check: func(tx blockchain.Transaction) error {
+		if tx.Amount() > 1000 {
+			return &blockchain.RuleError{Code: blockchain.ErrInvalidAmount, Have: fmt.Sprint(tx.Amount()), Want: "at most 1000"}
+		}
+		return nil
+	}}
+	p := mustNew(t, newClock(), pool.Config{Chain: newChain(), Rules: append(pool.DefaultRules(), small)})
+
+	err := p.Add(tx("alice", "bob", 1001, 0, 0))
+	assert.ErrorIs(t, err, blockchain.ErrInvalidAmount)
+	assert.ErrorContains(t, err, "rule at-most-1000: ")
+	assert.ErrorIs(t, p.Add(tx("alice", "alice", 10, 0, 0)), blockchain.ErrSelfTransfer, "the default rules still run")
+	assert.NoError(t, p.Add(tx("alice", "bob", 1000, 0, 0)))
+}
+
 func TestDefaultPolicy(t *testing.T) {
 	p := pool.DefaultPolicy()
 
 	assert.Equal(t, 20, p.MaxTx, "the original project's block size")
 	assert.Positive(t, p.MaxWait, "a lone transaction must not be stranded")
 	assert.GreaterOrEqual(t, p.Capacity, p.MaxTx)
+	assert.Equal(t, pool.FIFO, p.Order, "the original project's order")
 }
 
-func TestDefaultRulesReuseSanityRules(t *testing.T) {
-	var names []string
+func TestDefaultRulesAreTheSanityRules(t *testing.T) {
+	var want []string
 	for _, r := range blockchain.TxSanityRules() {
-		names = append(names, r.Name)
+		want = append(want, r.Name)
 	}
 
-	rules := pool.DefaultRules(nil, time.Minute)
+	rules := pool.DefaultRules()
 
-	require.Len(t, rules, len(names)+1)
-	for i, name := range names {
-		assert.Equal(t, name, rules[i].Name, "rule %d", i)
+	var have []string
+	for _, r := range rules {
+		have = append(have, r.Name)
 	}
-	assert.Equal(t, "not-from-future", rules[len(names)].Name)
+	assert.Equal(t, want, have)
+	rules[0] = blockchain.TxRule{Name: "changed"}
+	assert.Equal(t, want[0], pool.DefaultRules()[0].Name, "the slice is new on every call")
+}
+
+func TestOrderText(t *testing.T) {
+	tests := []struct {
+		order pool.Order
+		text  string
+	}{
+		{pool.FIFO, "fifo"},
+		{pool.HighestFee, "fee"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			text, err := tt.order.MarshalText()
+			require.NoError(t, err)
+			assert.Equal(t, tt.text, string(text))
+			assert.Equal(t, tt.text, tt.order.String())
+
+			var o pool.Order = 42
+			require.NoError(t, o.UnmarshalText([]byte(tt.text)))
+			assert.Equal(t, tt.order, o)
+		})
+	}
+
+	for _, text := range []string{"", "FIFO", "Fee", "fees", " fee", "highest-fee", "1"} {
+		t.Run(fmt.Sprintf("refuses %q", text), func(t *testing.T) {
+			o := pool.HighestFee
+			err := o.UnmarshalText([]byte(text))
+			require.ErrorIs(t, err, pool.ErrInvalidConfig)
+			assert.ErrorContains(t, err, fmt.Sprintf("have %q", text))
+			assert.Equal(t, pool.HighestFee, o, "unchanged")
+		})
+	}
+
+	_, err := pool.Order(5).MarshalText()
+	assert.ErrorIs(t, err, pool.ErrInvalidConfig)
+	assert.Equal(t, "Order(5)", pool.Order(5).String())
+}
+
+func TestOrderFlag(t *testing.T) {
+	tests := []struct {
+		args []string
+		want pool.Order
+		fail bool
+	}{
+		{args: nil, want: pool.FIFO},
+		{args: []string{"-pool-order", "fee"}, want: pool.HighestFee},
+		{args: []string{"-pool-order=fifo"}, want: pool.FIFO},
+		{args: []string{"-pool-order", "cheapest"}, fail: true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.args), func(t *testing.T) {
+			fs := flag.NewFlagSet("app", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			var order pool.Order
+			fs.TextVar(&order, "pool-order", pool.FIFO, "candidate order: fifo or fee")
+
+			err := fs.Parse(tt.args)
+
+			if tt.fail {
+				assert.ErrorContains(t, err, `have "cheapest", want "fifo" or "fee"`)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, order)
+		})
+	}
+}
+
+// Candidates walks a heap kept up to date through admissions and
+// removals; a naive model that looks at every sender's first transaction
+// each time must give the same answer, whatever happens to the pool.
+// Without a chain, nonces arrive in any order, so a new transaction may
+// become its sender's first.
+func TestCandidatesMatchesNaiveModel(t *testing.T) {
+	type admitted struct {
+		tx  blockchain.Transaction
+		seq int
+	}
+	// naive returns what Candidates(limit) must: the model's queues in
+	// (nonce, admission) order, the best first transaction each time.
+	naive := func(model []admitted, order pool.Order, limit int) []uuid.UUID {
+		queues := make(map[blockchain.Address][]admitted)
+		for _, a := range model {
+			queues[a.tx.From()] = append(queues[a.tx.From()], a)
+		}
+		for from, q := range queues {
+			slices.SortStableFunc(q, func(a, b admitted) int { return cmp.Compare(a.tx.Nonce(), b.tx.Nonce()) })
+			queues[from] = q
+		}
+		var out []uuid.UUID
+		for len(out) < limit {
+			var best *admitted
+			var bestFrom blockchain.Address
+			for from, q := range queues {
+				if len(q) == 0 {
+					continue
+				}
+				h := &q[0]
+				if best == nil ||
+					(order == pool.HighestFee && h.tx.Fee() != best.tx.Fee() && h.tx.Fee() > best.tx.Fee()) ||
+					((order == pool.FIFO || h.tx.Fee() == best.tx.Fee()) && h.seq < best.seq) {
+					best, bestFrom = h, from
+				}
+			}
+			if best == nil {
+				break
+			}
+			out = append(out, best.tx.ID())
+			queues[bestFrom] = queues[bestFrom][1:]
+		}
+		return out
+	}
+	// remove is Remove in the model: the transaction and its sender's
+	// later ones, in (nonce, admission) order.
+	remove := func(model []admitted, id uuid.UUID) []admitted {
+		i := slices.IndexFunc(model, func(a admitted) bool { return a.tx.ID() == id })
+		if i < 0 {
+			return model
+		}
+		gone := model[i]
+		return slices.DeleteFunc(model, func(a admitted) bool {
+			return a.tx.From() == gone.tx.From() &&
+				(a.tx.Nonce() > gone.tx.Nonce() || a.tx.Nonce() == gone.tx.Nonce() && a.seq >= gone.seq)
+		})
+	}
+
+	senders := []string{"alice", "bob", "carol", "dave", "erin", "frank", "mallory"}
+	for _, order := range []pool.Order{pool.FIFO, pool.HighestFee} {
+		t.Run(order.String(), func(t *testing.T) {
+			policy := pool.DefaultPolicy()
+			policy.Order = order
+			p := mustNew(t, newClock(), pool.Config{Policy: policy, Rules: []blockchain.TxRule{}})
+			rng := rand.New(rand.NewPCG(3, 4))
+			var model []admitted
+			for step := range 2_000 {
+				switch r := rng.IntN(10); {
+				case r < 7 || len(model) == 0: // admit, unsigned: no rule checks it
+					key := consensustest.Key(senders[rng.IntN(len(senders))])
+					f := blockchain.TxFields{
+						ChainID: consensustest.ChainID, From: key.Address(), To: consensustest.Addr("miner"),
+						Amount: int64(step + 1), Fee: rng.Int64N(4), Nonce: rng.Uint64N(6), PublicKey: key.Public(),
+					}
+					tx := blockchain.NewTransaction(f, nil)
+					require.NoError(t, p.Add(tx))
+					model = append(model, admitted{tx, step})
+				case r < 9: // remove one and its sender's later ones
+					id := model[rng.IntN(len(model))].tx.ID()
+					before := len(model)
+					model = remove(model, id)
+					require.Equal(t, before-len(model), p.Remove(id), "step %d: Remove", step)
+				default: // a block with some of them
+					var txs []blockchain.Transaction
+					for range 1 + rng.IntN(3) {
+						txs = append(txs, model[rng.IntN(len(model))].tx)
+					}
+					txs = slices.CompactFunc(txs, func(a, b blockchain.Transaction) bool { return a.ID() == b.ID() })
+					removed, dropped := p.RemoveBlock(blockchain.NewBlock(blockchain.Header{}, txs))
+					require.Empty(t, dropped)
+					n := 0
+					for _, tx := range txs {
+						if i := slices.IndexFunc(model, func(a admitted) bool { return a.tx.ID() == tx.ID() }); i >= 0 {
+							model = slices.Delete(model, i, i+1)
+							n++
+						}
+					}
+					require.Equal(t, n, removed, "step %d: RemoveBlock", step)
+				}
+				require.Equal(t, len(model), p.Len(), "step %d", step)
+				for _, limit := range []int{1, 5, len(model)} {
+					require.Equal(t, naive(model, order, limit), ids(p.Candidates(limit)...), "step %d: Candidates(%d)", step, limit)
+				}
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package consensustest_test
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
-	"github.com/eventchain/eventchain/blockchain/pow"
 )
 
 // checksum is a toy engine that seals instantly but, unlike the fakes, can
@@ -59,11 +59,21 @@ func TestRunOnAnInstantEngine(t *testing.T) {
 	consensustest.Run(t, func(testing.TB) blockchain.Consensus { return checksum{} })
 }
 
+// newChain returns a chain of the kit's spec with engine and a clock
+// stopped long after every block the tests make.
+func newChain(tb testing.TB, engine blockchain.Consensus) *blockchain.Chain {
+	tb.Helper()
+	cfg := consensustest.Config(engine)
+	cfg.Now = func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }
+	chain, err := blockchain.NewChain(cfg)
+	require.NoError(tb, err)
+	return chain
+}
+
 func TestFakes(t *testing.T) {
-	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(),
-		blockchain.HeaderList{blockchain.Genesis().Header()}, 3, nil)
+	chain := newChain(t, consensustest.NewFaker())
+	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), chain, 3, nil)
 	require.NoError(t, err)
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
 	for _, tc := range []struct {
 		name   string
 		engine blockchain.Consensus
@@ -75,13 +85,17 @@ func TestFakes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, b := range blocks {
-				err := tc.engine.Verify(view, b)
+				err := tc.engine.Verify(chain, b)
 				if b.Height() == tc.failAt {
 					assert.ErrorIs(t, err, blockchain.ErrInvalidSeal, "height %d", b.Height())
 				} else {
 					assert.NoError(t, err, "height %d", b.Height())
 				}
 			}
+			h := blocks[0].Header()
+			h.Bits = 7
+			assert.NoError(t, tc.engine.Prepare(chain, &h))
+			assert.Equal(t, uint32(7), h.Bits, "fakes have no consensus fields to prepare")
 			sealed, err := tc.engine.Seal(context.Background(), blocks[0])
 			require.NoError(t, err)
 			assert.Equal(t, blocks[0].Hash(), sealed.Hash(), "fakes seal without changing the header")
@@ -99,7 +113,7 @@ func TestDelayerStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := engine.Seal(ctx, blockchain.Genesis())
+		_, err := engine.Seal(ctx, consensustest.Genesis())
 		done <- err
 	}()
 	cancel()
@@ -111,59 +125,157 @@ func TestDelayerStopsWhenCancelled(t *testing.T) {
 	}
 }
 
+// TestSpec: the kit's spec is valid and funds each of its accounts, whose
+// keys are fixed.
+func TestSpec(t *testing.T) {
+	spec := consensustest.Spec()
+	require.NoError(t, spec.Validate())
+	assert.Equal(t, consensustest.ChainID, spec.ChainID)
+	assert.Equal(t, int64(consensustest.Reward), spec.BlockReward)
+	assert.Equal(t, spec.Hash(), consensustest.Spec().Hash(), "the same spec on every call")
+	require.Len(t, spec.Alloc, len(consensustest.Accounts))
+	for _, name := range consensustest.Accounts {
+		assert.Contains(t, spec.Alloc, blockchain.Allocation{Address: consensustest.Addr(name), Balance: consensustest.Funds}, name)
+	}
+	assert.Equal(t, consensustest.Key("alice").Address(), consensustest.Addr("alice"))
+	assert.Equal(t, consensustest.Key("alice").Public(), consensustest.Key("alice").Public(), "keys are deterministic")
+	assert.NotEqual(t, consensustest.Addr("alice"), consensustest.Addr("nobody"))
+
+	g := consensustest.Genesis()
+	want, err := spec.Genesis()
+	require.NoError(t, err)
+	assert.Equal(t, want.Hash(), g.Hash())
+	assert.Equal(t, spec.Hash(), g.PrevHash())
+
+	cfg := consensustest.Config(consensustest.NewFaker())
+	assert.Equal(t, spec.Hash(), cfg.Spec.Hash())
+	assert.NotNil(t, cfg.Engine)
+	assert.Equal(t, g.Hash(), consensustest.NewChain(consensustest.NewFaker()).TipHash())
+}
+
+func TestTransfer(t *testing.T) {
+	tx := consensustest.Transfer("alice", "bob", 125, 3)
+	assert.NoError(t, blockchain.CheckTransactionSanity(tx))
+	assert.Equal(t, consensustest.ChainID, tx.ChainID())
+	assert.Equal(t, consensustest.Addr("alice"), tx.From())
+	assert.Equal(t, consensustest.Addr("bob"), tx.To())
+	assert.Equal(t, int64(125), tx.Amount())
+	assert.Zero(t, tx.Fee())
+	assert.Equal(t, uint64(3), tx.Nonce())
+	assert.Equal(t, tx, consensustest.Transfer("alice", "bob", 125, 3), "deterministic")
+
+	withFee := consensustest.TransferFee("alice", "bob", 125, 2, 3)
+	assert.NoError(t, blockchain.CheckTransactionSanity(withFee))
+	assert.Equal(t, int64(2), withFee.Fee())
+	assert.NotEqual(t, tx.ID(), withFee.ID())
+}
+
 func TestGenerateChain(t *testing.T) {
-	genesis := blockchain.HeaderList{blockchain.Genesis().Header()}
 	gen := func(i int, g *consensustest.BlockGen) {
 		for range i {
 			g.AddTransfer("alice", "bob", 10)
 		}
 	}
-	a, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), genesis, 4, gen)
+	one, two := newChain(t, consensustest.NewFaker()), newChain(t, consensustest.NewFaker())
+	a, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), one, 4, gen)
 	require.NoError(t, err)
-	b, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), genesis, 4, gen)
+	b, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), two, 4, gen)
 	require.NoError(t, err)
 	require.Len(t, a, 4)
 	for i := range a {
 		assert.Equal(t, a[i].Hash(), b[i].Hash(), "deterministic: block %d", i)
 		assert.Equal(t, i, a[i].Len())
 		assert.NoError(t, a[i].Validate())
+		assert.Equal(t, consensustest.Addr("miner"), a[i].Header().Beneficiary, "paid to miner by default")
 	}
-	assert.Equal(t, blockchain.Genesis().Hash(), a[0].PrevHash())
+	assert.Equal(t, consensustest.Genesis().Hash(), a[0].PrevHash())
 	assert.Equal(t, a[2].Hash(), a[3].PrevHash())
 	assert.Equal(t, consensustest.BlockInterval, a[1].Header().Timestamp.Sub(a[0].Header().Timestamp))
+	assert.Equal(t, blockchain.GenesisTime.Add(consensustest.BlockInterval), a[0].Header().Timestamp)
 
-	// The chain a generator builds is one a Chain accepts.
-	chain, err := blockchain.NewChain(blockchain.Config{Engine: consensustest.NewFaker(), Now: func() time.Time { return a[3].Header().Timestamp }})
-	require.NoError(t, err)
+	// Each block is applied to the chain it was made on.
+	assert.Equal(t, uint64(4), one.Height())
+	assert.Equal(t, a[3].Hash(), one.TipHash())
+	assert.Equal(t, blockchain.Account{Balance: consensustest.Funds - 60, Nonce: 6}, one.Account(consensustest.Addr("alice")),
+		"AddTransfer counts the nonces of the chain and of the block")
+
+	// And the blocks apply to any other chain of the spec.
+	other := newChain(t, consensustest.NewFaker())
 	for _, blk := range a {
-		require.NoError(t, chain.Apply(blk))
+		require.NoError(t, other.Apply(blk))
 	}
+	assert.Equal(t, one.State().Root(), other.State().Root())
 }
 
-func TestGenerateChainErrors(t *testing.T) {
-	retarget, err := pow.New(pow.Config{Bits: 1, Workers: 1, RetargetInterval: 2, TargetBlockTime: time.Second})
+func TestBlockGen(t *testing.T) {
+	chain := newChain(t, consensustest.NewFaker())
+	at := blockchain.GenesisTime.Add(time.Hour)
+	var seen []string
+	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), chain, 2, func(i int, g *consensustest.BlockGen) {
+		seen = append(seen, fmt.Sprintf("%d@%d", g.Index(), g.Height()))
+		if i == 0 {
+			g.SetTimestamp(at)
+			g.SetBeneficiary(consensustest.Addr("carol"))
+			tx := g.AddTransfer("dave", "erin", 5)
+			assert.Equal(t, uint64(0), tx.Nonce())
+			g.AddTx(consensustest.TransferFee("dave", "frank", 6, 2, 1))
+			return
+		}
+		tx := g.AddTransfer("dave", "erin", 7)
+		assert.Equal(t, uint64(2), tx.Nonce(), "after the chain's two")
+		g.EditHeader(func(h *blockchain.Header) { h.Nonce = 42 })
+	})
 	require.NoError(t, err)
+	assert.Equal(t, []string{"0@1", "1@2"}, seen)
+	assert.Equal(t, at, blocks[0].Header().Timestamp)
+	assert.Equal(t, consensustest.Addr("carol"), blocks[0].Header().Beneficiary)
+	assert.Equal(t, blockchain.Account{Balance: consensustest.Funds + consensustest.Reward + 2}, chain.Account(consensustest.Addr("carol")))
+	assert.Equal(t, uint64(42), blocks[1].Header().Nonce, "EditHeader changes the proposed header")
+	assert.Equal(t, blockchain.Account{Balance: consensustest.Funds - 5 - 6 - 2 - 7, Nonce: 3}, chain.Account(consensustest.Addr("dave")))
+}
+
+// prepareFails is the faker with a Prepare that refuses.
+type prepareFails struct{ *consensustest.Fake }
+
+var errPrepare = errors.New("prepare refused")
+
+func (prepareFails) Prepare(blockchain.ChainReader, *blockchain.Header) error { return errPrepare }
+
+func TestGenerateChainErrors(t *testing.T) {
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
-	mid := blockchain.HeaderList{{Version: 1, Height: 10, Bits: 1, Timestamp: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	for _, tc := range []struct {
-		name    string
-		ctx     context.Context
-		engine  blockchain.Consensus
-		parents blockchain.HeaderList
-		want    error
+		name   string
+		ctx    context.Context
+		engine blockchain.Consensus
+		gen    func(i int, g *consensustest.BlockGen)
+		want   error  // for errors.Is, if not nil
+		text   string // in the error
 	}{
-		{"no parent", context.Background(), consensustest.NewFaker(), nil, nil},
-		{"prepare needs missing ancestors", context.Background(), retarget, mid, blockchain.ErrUnknownAncestor},
-		{"seal cancelled", cancelled, consensustest.NewFaker(), blockchain.HeaderList{blockchain.Genesis().Header()}, context.Canceled},
+		{"a transaction the chain leaves out", context.Background(), consensustest.NewFaker(),
+			func(i int, g *consensustest.BlockGen) { g.AddTransfer("nobody", "bob", 1) },
+			blockchain.ErrInsufficientFunds, "propose block 1"},
+		{"a transaction signed for another chain", context.Background(), consensustest.NewFaker(),
+			func(i int, g *consensustest.BlockGen) {
+				g.AddTx(blockchain.Transfer{ChainID: "eventchain-other", To: consensustest.Addr("bob"), Amount: 1}.Sign(consensustest.Key("alice")))
+			},
+			blockchain.ErrWrongChain, "propose block 1"},
+		{"a header the chain refuses", context.Background(), consensustest.NewFaker(),
+			func(i int, g *consensustest.BlockGen) {
+				g.EditHeader(func(h *blockchain.Header) { h.StateRoot[0] ^= 1 })
+			},
+			blockchain.ErrBadStateRoot, "apply block 1"},
+		{"a block the engine refuses", context.Background(), consensustest.NewFailer(2), nil, blockchain.ErrInvalidSeal, "apply block 2"},
+		{"prepare fails", context.Background(), prepareFails{consensustest.NewFaker()}, nil, errPrepare, "propose block 1"},
+		{"seal cancelled", cancelled, consensustest.NewFaker(), nil, context.Canceled, "seal block 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			blocks, err := consensustest.GenerateChain(tc.ctx, tc.engine, tc.parents, 2, nil)
+			chain := newChain(t, tc.engine)
+			blocks, err := consensustest.GenerateChain(tc.ctx, tc.engine, chain, 2, tc.gen)
 			require.Error(t, err)
 			assert.Nil(t, blocks)
-			if tc.want != nil {
-				assert.ErrorIs(t, err, tc.want)
-			}
+			assert.ErrorIs(t, err, tc.want)
+			assert.ErrorContains(t, err, tc.text)
 		})
 	}
 }
@@ -174,5 +286,17 @@ func TestChainCasesAreNamedOnce(t *testing.T) {
 		assert.False(t, seen[c.Name], "duplicate case name %q", c.Name)
 		seen[c.Name] = true
 		assert.NotNil(t, c.Block, c.Name)
+	}
+}
+
+// TestChainCasesAreFixed: two calls build the very same blocks, so a
+// failure names a block that is the same on every run.
+func TestChainCasesAreFixed(t *testing.T) {
+	a, b := consensustest.ChainCases(), consensustest.ChainCases()
+	require.Len(t, b, len(a))
+	for i := range a {
+		assert.Equal(t, a[i].Name, b[i].Name)
+		assert.Equal(t, a[i].Want, b[i].Want, a[i].Name)
+		assert.Equal(t, a[i].Block.Hash(), b[i].Block.Hash(), a[i].Name)
 	}
 }

@@ -10,9 +10,21 @@
 //   - [NewFaker], [NewFailer] and [NewDelayer] are engines that skip the
 //     work, so a test of a chain, a pool or a miner runs in microseconds
 //     and can make verification fail, or sealing slow, on purpose.
-//   - [GenerateChain] builds a chain of sealed blocks with deterministic
-//     contents; [Transfer] and [TxID] make deterministic transactions.
-//   - [ChainCases] is a fixed list of blocks a Chain must accept or reject,
-//     each with the rule it breaks, in the spirit of btcd's fullblocktests.
-//     Any change to the chain rules must keep them passing.
+//   - [Spec] is the kit's network: chain ID "eventchain-test", eight
+//     named accounts funded at genesis ([Accounts], [Funds]), a block
+//     reward of [Reward] and proof of work at 0 bits. [Key] and [Addr]
+//     give each name a fixed key and address, so tests and examples print
+//     the same on every run; [Genesis], [Config] and [NewChain] start a
+//     chain of it with any engine.
+//   - [Transfer] and [TransferFee] sign deterministic transactions between
+//     named accounts. [GenerateChain] fills, proposes, seals and applies
+//     blocks on a chain ([BlockGen] counts each sender's nonces); the
+//     blocks it makes apply to every other chain of the same spec.
+//   - [ChainCases] is a fixed list of blocks a Chain built from
+//     [CaseConfig] must accept or reject, each with the rule it breaks, in
+//     the spirit of btcd's fullblocktests: broken links, heights and
+//     times, malformed headers and transactions, forged signatures,
+//     transactions for another chain, replays, nonce gaps, overdrafts and
+//     wrong state roots. Any change to the chain rules must keep them
+//     passing; blockchain's tests apply them with and without a Window.
 package consensustest

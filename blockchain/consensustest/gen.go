@@ -2,10 +2,9 @@ package consensustest
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/blockchain"
 )
@@ -14,80 +13,177 @@ import (
 // a generator function sets another timestamp.
 const BlockInterval = 10 * time.Second
 
-// namespace makes the deterministic IDs of TxID.
-var namespace = uuid.MustParse("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
+// ChainID is the chain ID of [Spec].
+const ChainID = "eventchain-test"
 
-// TxID returns a UUID derived from name: the same name gives the same ID on
-// every run, so tests and examples print stable output.
-func TxID(name string) uuid.UUID { return uuid.NewSHA1(namespace, []byte(name)) }
+// Funds is what each of [Accounts] holds at genesis in [Spec].
+const Funds = 1_000_000
 
-// Transfer returns a deterministic transaction: its ID is TxID(name), its
-// timestamp genesis time plus one second.
-func Transfer(name, from, to string, amount int64) blockchain.Transaction {
-	return blockchain.NewTransaction(TxID(name), from, to, amount, blockchain.Genesis().Header().Timestamp.Add(time.Second))
+// Reward is the block reward of [Spec].
+const Reward = 50
+
+// Accounts names the accounts [Spec] funds at genesis. "miner" is the
+// beneficiary of the blocks GenerateChain makes; "mallory" is funded too,
+// so that a test of a forgery shows the signature, not the balance,
+// stopping it. Any other name has a key ([Key]) and no funds.
+var Accounts = []string{"alice", "bob", "carol", "dave", "erin", "frank", "mallory", "miner"}
+
+// Key returns the private key of a named test account: its seed is
+// SHA-256("eventchain/consensustest/" ‖ name), the same on every run, so
+// tests and examples print stable output. Never use such a key for
+// anything but tests: anyone can compute it.
+func Key(name string) blockchain.PrivateKey {
+	seed := sha256.Sum256([]byte("eventchain/consensustest/" + name))
+	k, err := blockchain.NewPrivateKey(seed[:])
+	if err != nil { // a 32-byte seed always makes a key
+		panic(err)
+	}
+	return k
+}
+
+// Addr returns the address of a named test account: Key(name).Address().
+func Addr(name string) blockchain.Address { return Key(name).Address() }
+
+// Spec returns the chain spec of the kit's chains: chain ID [ChainID],
+// each of [Accounts] funded with [Funds], a block reward of [Reward], and
+// proof of work at 0 bits (every hash wins). The chain cannot check that
+// an engine matches its spec, so a test may run the spec's chain with
+// any engine: a [Fake], pow at other bits, proof of authority.
+func Spec() blockchain.ChainSpec {
+	s := blockchain.ChainSpec{
+		ChainID:     ChainID,
+		BlockReward: Reward,
+		Consensus:   blockchain.ConsensusSpec{Engine: blockchain.EnginePoW, PoW: &blockchain.PoWSpec{}},
+	}
+	for _, name := range Accounts {
+		s.Alloc = append(s.Alloc, blockchain.Allocation{Address: Addr(name), Balance: Funds})
+	}
+	s.SortAlloc()
+	return s
+}
+
+// Genesis returns the genesis block of [Spec].
+func Genesis() *blockchain.Block {
+	g, err := Spec().Genesis()
+	if err != nil { // Spec is valid: a test checks it
+		panic(err)
+	}
+	return g
+}
+
+// Config returns a chain Config of [Spec] with engine: the start of most
+// tests' chains.
+func Config(engine blockchain.Consensus) blockchain.Config {
+	return blockchain.Config{Spec: Spec(), Engine: engine}
+}
+
+// NewChain returns a new chain of [Spec] with engine, or panics: for tests
+// and examples, where the Config cannot be wrong.
+func NewChain(engine blockchain.Consensus) *blockchain.Chain {
+	c, err := blockchain.NewChain(Config(engine))
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Transfer returns a transaction of amount from one named account to
+// another, with the given nonce and no fee, signed by Key(from) for
+// [ChainID].
+func Transfer(from, to string, amount int64, nonce uint64) blockchain.Transaction {
+	return TransferFee(from, to, amount, 0, nonce)
+}
+
+// TransferFee is [Transfer] with a fee.
+func TransferFee(from, to string, amount, fee int64, nonce uint64) blockchain.Transaction {
+	return blockchain.Transfer{ChainID: ChainID, To: Addr(to), Amount: amount, Fee: fee, Nonce: nonce}.Sign(Key(from))
 }
 
 // A BlockGen is handed to GenerateChain's function for each block, to fill
-// it: add transactions, or change the header before it is prepared and
-// sealed.
+// it: add transactions, set its time or its beneficiary.
 type BlockGen struct {
-	i      int
-	header blockchain.Header
-	txs    []blockchain.Transaction
+	i           int
+	chain       *blockchain.Chain
+	height      uint64
+	timestamp   time.Time
+	beneficiary blockchain.Address
+	txs         []blockchain.Transaction
+	sent        map[blockchain.Address]uint64 // transfers from each sender in this block so far
+	edit        func(*blockchain.Header)
 }
 
 // Index returns which generated block this is: 0 for the first.
 func (g *BlockGen) Index() int { return g.i }
 
-// Header returns the header as it stands: NextHeader's fields, before the
-// engine's Prepare.
-func (g *BlockGen) Header() blockchain.Header { return g.header }
+// Height returns the height the block will have.
+func (g *BlockGen) Height() uint64 { return g.height }
 
 // AddTx appends a transaction to the block.
-func (g *BlockGen) AddTx(tx blockchain.Transaction) { g.txs = append(g.txs, tx) }
+func (g *BlockGen) AddTx(tx blockchain.Transaction) {
+	g.txs = append(g.txs, tx)
+	if g.sent == nil {
+		g.sent = make(map[blockchain.Address]uint64)
+	}
+	g.sent[tx.From()]++
+}
 
-// AddTransfer appends a deterministic transaction named after the block and
-// its position in it, and returns it.
+// AddTransfer appends a transfer of amount between two named accounts,
+// with the sender's next nonce counting the block's earlier transfers, and
+// returns it.
 func (g *BlockGen) AddTransfer(from, to string, amount int64) blockchain.Transaction {
-	tx := Transfer(fmt.Sprintf("block %d tx %d", g.header.Height, len(g.txs)), from, to, amount)
+	nonce := g.chain.Account(Addr(from)).Nonce + g.sent[Addr(from)]
+	tx := Transfer(from, to, amount, nonce)
 	g.AddTx(tx)
 	return tx
 }
 
 // SetTimestamp changes the block's timestamp.
-func (g *BlockGen) SetTimestamp(t time.Time) { g.header.Timestamp = t }
+func (g *BlockGen) SetTimestamp(t time.Time) { g.timestamp = t }
 
-// GenerateChain builds n blocks on top of parents, the chain so far (its
-// last header is the parent of the first new block), with engine: for
-// each block it makes the header with [blockchain.NextHeader] timed
-// BlockInterval after its parent, lets gen fill it (gen may be nil),
-// recomputes the Merkle root, runs Prepare and Seal. It returns the sealed
-// blocks in order.
-//
-// Start from genesis with blockchain.HeaderList{blockchain.Genesis().Header()}.
-// Engines that look back (retargeting) need the older headers in parents.
-func GenerateChain(ctx context.Context, engine blockchain.Consensus, parents blockchain.HeaderList, n int, gen func(i int, g *BlockGen)) ([]*blockchain.Block, error) {
-	if len(parents) == 0 {
-		return nil, fmt.Errorf("consensustest: GenerateChain needs at least the parent header")
-	}
-	view := append(blockchain.HeaderList(nil), parents...)
+// SetBeneficiary changes who the block pays; by default Addr("miner").
+func (g *BlockGen) SetBeneficiary(a blockchain.Address) { g.beneficiary = a }
+
+// EditHeader registers a change to the header, made after the chain
+// proposed it and before the engine seals it: for a block that must break
+// a rule.
+func (g *BlockGen) EditHeader(edit func(*blockchain.Header)) { g.edit = edit }
+
+// GenerateChain builds n blocks on top of chain's tip and applies each
+// to chain, with engine, which must be the chain's engine: for each block
+// it lets gen fill a [BlockGen] (gen may be nil), dated BlockInterval
+// after its parent and paying Addr("miner"), then has the chain propose
+// it ([blockchain.Chain.Propose]: the state root, the engine's Prepare),
+// seals it and applies it. A transaction the chain would leave out is an
+// error, as is a block the chain refuses. It returns the sealed blocks in
+// order; the same blocks apply to every other chain of the same spec.
+func GenerateChain(ctx context.Context, engine blockchain.Consensus, chain *blockchain.Chain, n int, gen func(i int, g *BlockGen)) ([]*blockchain.Block, error) {
 	blocks := make([]*blockchain.Block, 0, n)
 	for i := range n {
-		parent := view.Tip()
-		g := &BlockGen{i: i, header: blockchain.NextHeader(parent, nil, parent.Timestamp.Add(BlockInterval))}
+		parent := chain.Tip()
+		g := &BlockGen{i: i, chain: chain, height: parent.Height + 1, timestamp: parent.Timestamp.Add(BlockInterval), beneficiary: Addr("miner")}
 		if gen != nil {
 			gen(i, g)
 		}
-		g.header.MerkleRoot = blockchain.TxMerkleRoot(g.txs)
-		if err := engine.Prepare(view, &g.header); err != nil {
-			return nil, fmt.Errorf("prepare block %d: %w", g.header.Height, err)
-		}
-		b, err := engine.Seal(ctx, blockchain.NewBlock(g.header, g.txs))
+		b, rejected, err := chain.Propose(g.beneficiary, g.txs, g.timestamp)
 		if err != nil {
-			return nil, fmt.Errorf("seal block %d: %w", g.header.Height, err)
+			return nil, fmt.Errorf("propose block %d: %w", g.height, err)
 		}
-		blocks = append(blocks, b)
-		view = append(view, b.Header())
+		if len(rejected) > 0 {
+			return nil, fmt.Errorf("propose block %d: %s: %w", g.height, rejected[0].Tx, rejected[0].Err)
+		}
+		if g.edit != nil {
+			h := b.Header()
+			g.edit(&h)
+			b = blockchain.NewBlock(h, b.Transactions())
+		}
+		sealed, err := engine.Seal(ctx, b)
+		if err != nil {
+			return nil, fmt.Errorf("seal block %d: %w", g.height, err)
+		}
+		if err := chain.Apply(sealed); err != nil {
+			return nil, fmt.Errorf("apply block %d: %w", g.height, err)
+		}
+		blocks = append(blocks, sealed)
 	}
 	return blocks, nil
 }

@@ -97,13 +97,20 @@ func testContext(t *testing.T) context.Context {
 }
 
 func genesisView() blockchain.HeaderList {
-	return blockchain.HeaderList{blockchain.Genesis().Header()}
+	return blockchain.HeaderList{Genesis().Header()}
+}
+
+// generate seals n blocks on a new chain of Spec with engine.
+func generate(t *testing.T, engine blockchain.Consensus, n int, gen func(i int, g *BlockGen)) ([]*blockchain.Block, error) {
+	chain, err := blockchain.NewChain(Config(engine))
+	require.NoError(t, err)
+	return GenerateChain(testContext(t), engine, chain, n, gen)
 }
 
 // sealOne prepares and seals a block of three transactions on genesis.
 func sealOne(t *testing.T, engine blockchain.Consensus) (blockchain.HeaderList, *blockchain.Block) {
 	t.Helper()
-	blocks, err := GenerateChain(testContext(t), engine, genesisView(), 1, func(_ int, g *BlockGen) {
+	blocks, err := generate(t, engine, 1, func(_ int, g *BlockGen) {
 		g.AddTransfer("alice", "bob", 125)
 		g.AddTransfer("bob", "carol", 50)
 		g.AddTransfer("carol", "alice", 7)
@@ -117,12 +124,12 @@ func (s *suite) sealedBlockVerifies(t *testing.T, engine blockchain.Consensus) {
 	require.NoError(t, b.Validate(), "a sealed block must be valid in itself")
 	assert.NoError(t, engine.Verify(view, b), "a sealed block must verify against its parent")
 	assert.Equal(t, uint64(1), b.Height())
-	assert.Equal(t, blockchain.Genesis().Hash(), b.PrevHash(), "Seal must keep the link to the parent")
+	assert.Equal(t, Genesis().Hash(), b.PrevHash(), "Seal must keep the link to the parent")
 	assert.Equal(t, 3, b.Len(), "Seal must keep the transactions")
 }
 
 func (s *suite) sealedChainVerifies(t *testing.T, engine blockchain.Consensus) {
-	blocks, err := GenerateChain(testContext(t), engine, genesisView(), 4, func(i int, g *BlockGen) {
+	blocks, err := generate(t, engine, 4, func(i int, g *BlockGen) {
 		for range i {
 			g.AddTransfer("alice", "bob", 1)
 		}
@@ -137,7 +144,7 @@ func (s *suite) sealedChainVerifies(t *testing.T, engine blockchain.Consensus) {
 
 func (s *suite) sealLeavesInputAlone(t *testing.T, engine blockchain.Consensus) {
 	view := genesisView()
-	txs := []blockchain.Transaction{Transfer("input", "alice", "bob", 1)}
+	txs := []blockchain.Transaction{Transfer("alice", "bob", 1, 0)}
 	h := blockchain.NextHeader(view.Tip(), txs, view.Tip().Timestamp.Add(time.Second))
 	require.NoError(t, engine.Prepare(view, &h))
 	in := blockchain.NewBlock(h, txs)
@@ -164,6 +171,9 @@ func (s *suite) tamperedHeaderFails(t *testing.T, engine blockchain.Consensus) {
 		{name: "height", header: func(h *blockchain.Header) { h.Height++ }},
 		{name: "prev hash", header: func(h *blockchain.Header) { h.PrevHash[0] ^= 1 }},
 		{name: "merkle root", header: func(h *blockchain.Header) { h.MerkleRoot[31] ^= 1 }},
+		{name: "tx count", header: func(h *blockchain.Header) { h.TxCount++ }},
+		{name: "state root", header: func(h *blockchain.Header) { h.StateRoot[0] ^= 0x80 }},
+		{name: "beneficiary", header: func(h *blockchain.Header) { h.Beneficiary = Addr("mallory") }},
 		{name: "timestamp", header: func(h *blockchain.Header) { h.Timestamp = h.Timestamp.Add(time.Millisecond) }},
 		{name: "bits up", header: func(h *blockchain.Header) { h.Bits++ }},
 		{name: "bits down", header: func(h *blockchain.Header) { h.Bits-- }},
@@ -174,11 +184,12 @@ func (s *suite) tamperedHeaderFails(t *testing.T, engine blockchain.Consensus) {
 func (s *suite) tamperedTransactionsFail(t *testing.T, engine blockchain.Consensus) {
 	view, b := sealOne(t, engine)
 	require.NoError(t, engine.Verify(view, b))
-	other := Transfer("intruder", "mallory", "mallory's friend", 1_000_000)
+	other := Transfer("mallory", "erin", 1_000, 0)
 	s.checkTampers(t, engine, view, b, []tamper{
 		{name: "amount changed", txs: func(txs []blockchain.Transaction) []blockchain.Transaction {
-			tx := txs[0]
-			txs[0] = blockchain.NewTransaction(tx.ID(), tx.From(), tx.To(), tx.Amount()+1, tx.Timestamp())
+			f, sig := txs[0].Fields(), txs[0].Signature()
+			f.Amount++
+			txs[0] = blockchain.NewTransaction(f, sig[:])
 			return txs
 		}},
 		{name: "transaction replaced", txs: func(txs []blockchain.Transaction) []blockchain.Transaction { txs[1] = other; return txs }},
@@ -351,7 +362,7 @@ func sealWithWatchdog(t *testing.T, engine blockchain.Consensus, ctx context.Con
 }
 
 func (s *suite) prepareIsDeterministic(t *testing.T, engine blockchain.Consensus) {
-	blocks, err := GenerateChain(testContext(t), engine, genesisView(), 3, nil)
+	blocks, err := generate(t, engine, 3, nil)
 	require.NoError(t, err)
 	view := genesisView()
 	for _, b := range blocks {
@@ -370,7 +381,7 @@ func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
 	for i := range workers {
 		g.Go(func() error {
 			view := genesisView()
-			txs := []blockchain.Transaction{Transfer(fmt.Sprintf("concurrent %d", i), "alice", "bob", int64(i+1))}
+			txs := []blockchain.Transaction{Transfer("alice", "bob", int64(i+1), 0)}
 			h := blockchain.NextHeader(view.Tip(), txs, view.Tip().Timestamp.Add(time.Second))
 			if err := engine.Prepare(view, &h); err != nil {
 				return fmt.Errorf("worker %d: prepare: %w", i, err)

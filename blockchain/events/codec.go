@@ -25,14 +25,19 @@ import (
 // content twice gives the same event. Metadata is left empty for the
 // caller to fill; it is not part of the ID.
 //
-// p must be one of the six payload values. Encode returns an error
+// p must be one of the nine payload values. Encode returns an error
 // wrapping [ErrUnknownType] for anything else (a pointer to a payload, or
 // nil), and one wrapping [ErrMalformed] for a payload Decode would refuse:
-// an Attempt below 1, negative Attempts, an empty MinerID or Reason, an
-// unknown Rule, a zero TxID or BlockHash, a nil Block or one not built
-// with blockchain.NewBlock, a zero Transaction, a timestamp outside the
-// years 0 to 9999, or text that is not UTF-8. Encode checks no rule of the
-// chain: a transaction with a negative amount encodes fine.
+// an Attempt below 1, negative Attempts, an empty MinerID or Reason, a
+// Rule that is no code (or, for a BlockRejected, blockchain.ErrUnknown),
+// a zero TxID or BlockHash, a nil Block or one not built with
+// blockchain.NewBlock, a zero Transaction, a chain spec that breaks a rule
+// of blockchain.ChainSpec.Validate, text that is not UTF-8, or a
+// snapshot's part or manifest that breaks a limit its type states
+// (numbering, counts, a tip that is not the one its height, hash, state
+// root and last header name). Encode
+// checks no rule of the chain: a transaction with a negative amount and a
+// forged signature encodes fine.
 func Encode(p Payload) (eventlog.Event, error) {
 	w := newWriter()
 	switch p := p.(type) {
@@ -57,6 +62,9 @@ func Encode(p Payload) (eventlog.Event, error) {
 		w.field("height", p.Height)
 	case TransactionDropped:
 		w.field("txId", p.TxID)
+		if p.Rule != blockchain.ErrUnknown { // "gave up" is written by leaving the rule out
+			w.field("rule", p.Rule.String())
+		}
 		w.field("reason", p.Reason)
 		w.field("attempts", p.Attempts)
 	case BlockRejected:
@@ -64,10 +72,33 @@ func Encode(p Payload) (eventlog.Event, error) {
 		w.field("height", p.Height)
 		w.field("rule", p.Rule.String())
 		w.field("reason", p.Reason)
+	case ChainSpecDeclared:
+		w.field("hash", p.Spec.Hash())
+		w.field("spec", p.Spec)
+	case SnapshotPart:
+		w.field("height", p.Height)
+		w.field("blockHash", p.BlockHash)
+		w.field("part", p.Part)
+		w.field("parts", p.Parts)
+		w.base64("accounts", packAccounts(p.Accounts))
+	case SnapshotTaken:
+		w.field("height", p.Height)
+		w.field("blockHash", p.BlockHash)
+		w.field("stateRoot", p.StateRoot)
+		w.field("parts", p.Parts)
+		w.field("accounts", p.Accounts)
+		w.field("firstPart", p.FirstPart)
+		w.field("blocksRevision", p.BlocksRevision)
+		w.field("txsRevision", p.TxsRevision)
+		w.base64("headers", packHeaders(p.Headers))
+		if p.Tip != nil { // a nil tip is refused by check below
+			w.binary("tip", p.Tip)
+		}
+		w.binaryList("pending", p.Pending)
 	default:
-		return eventlog.Event{}, fmt.Errorf("encode %T: %w: want one of the six payload values", p, ErrUnknownType)
+		return eventlog.Event{}, fmt.Errorf("encode %T: %w: want one of the nine payload values", p, ErrUnknownType)
 	}
-	// p is now known to be one of the six values, so its methods are safe
+	// p is now known to be one of the nine values, so its methods are safe
 	// to call (on a nil pointer they would panic).
 	if err := p.check(); err != nil {
 		return eventlog.Event{}, fmt.Errorf("encode %s: %w", p.EventType(), err)
@@ -79,8 +110,8 @@ func Encode(p Payload) (eventlog.Event, error) {
 	return eventlog.Event{ID: eventID(p), Type: p.EventType(), Data: data}, nil
 }
 
-// Decode returns the payload that e carries, as a value of one of the six
-// payload types; type-switch on it. To decode a recorded event, pass its
+// Decode returns the payload that e carries, as a value of one of the
+// nine payload types; type-switch on it. To decode a recorded event, pass its
 // envelope: Decode(r.Event). Metadata is ignored.
 //
 // Decoding is strict: Decode accepts exactly what Encode writes, up to
@@ -96,7 +127,8 @@ func Encode(p Payload) (eventlog.Event, error) {
 //     right kind and within the limits the type's documentation states,
 //     or the error wraps ErrMalformed (and, for a forged hash inside a
 //     transaction or block, a *blockchain.RuleError with code
-//     blockchain.ErrBadHash);
+//     blockchain.ErrBadHash; for a chain spec that breaks a rule, the
+//     *blockchain.SpecError, matching blockchain.ErrInvalidSpec);
 //  5. e.ID is the ID Encode would give the payload, or the error wraps
 //     [ErrIDMismatch]. An event whose ID does not follow from its content
 //     could take the ID of a real event to come and make that event's
@@ -129,9 +161,15 @@ func decodeData(typ string, data []byte) (Payload, error) {
 	case TypeTransactionVerified:
 		p = TransactionVerified{TxID: r.uuid("txId"), BlockHash: r.hash("blockHash"), Height: r.uint64("height")}
 	case TypeTransactionDropped:
-		p = TransactionDropped{TxID: r.uuid("txId"), Reason: r.string("reason"), Attempts: r.int("attempts")}
+		p = TransactionDropped{TxID: r.uuid("txId"), Rule: r.optionalRule("rule"), Reason: r.string("reason"), Attempts: r.int("attempts")}
 	case TypeBlockRejected:
 		p = BlockRejected{BlockHash: r.hash("blockHash"), Height: r.uint64("height"), Rule: r.rule("rule"), Reason: r.string("reason")}
+	case TypeChainSpecDeclared:
+		p = ChainSpecDeclared{Spec: r.spec("spec", "hash")}
+	case TypeSnapshotPart:
+		p = SnapshotPart{Height: r.uint64("height"), BlockHash: r.hash("blockHash"), Part: r.int("part"), Parts: r.int("parts"), Accounts: r.accounts("accounts")}
+	case TypeSnapshotTaken:
+		p = r.snapshotTaken()
 	default:
 		return nil, fmt.Errorf("decode %q: %w", truncate(typ), ErrUnknownType)
 	}
@@ -198,6 +236,28 @@ func (w *writer) binary(name string, v encoding.BinaryMarshaler) {
 		return
 	}
 	w.field(name, base64.StdEncoding.EncodeToString(b))
+}
+
+// base64 appends "name":"<base64>", the standard base64 of data.
+func (w *writer) base64(name string, data []byte) {
+	w.field(name, base64.StdEncoding.EncodeToString(data))
+}
+
+// binaryList appends "name":["<base64>",…], the standard base64 of each
+// value's binary encoding; an empty list is written [].
+func (w *writer) binaryList(name string, values []blockchain.Transaction) {
+	list := make([]string, 0, len(values))
+	for _, v := range values {
+		b, err := v.MarshalBinary()
+		if err != nil {
+			if w.err == nil {
+				w.err = malformed("%s: %v", name, err)
+			}
+			return
+		}
+		list = append(list, base64.StdEncoding.EncodeToString(b))
+	}
+	w.field(name, list)
 }
 
 // bytes closes the object and returns it, or the first error.
@@ -406,6 +466,33 @@ func (r *reader) rule(name string) blockchain.ErrorCode {
 	return c
 }
 
+// optionalRule reads a rule field that may be absent: absent is
+// blockchain.ErrUnknown. The zero code written out ("unknown" is no code's
+// name) is refused as any other unknown name, so each payload has one
+// encoding.
+func (r *reader) optionalRule(name string) blockchain.ErrorCode {
+	if _, ok := r.fields[name]; !ok || r.err != nil {
+		return blockchain.ErrUnknown
+	}
+	return r.rule(name)
+}
+
+// spec reads a chain spec in its JSON form, which package blockchain
+// decodes strictly and validates, and checks it against the readable
+// hash written beside it.
+func (r *reader) spec(name, hashName string) blockchain.ChainSpec {
+	var s blockchain.ChainSpec
+	r.value(name, &s)
+	hash := r.hash(hashName)
+	if r.err == nil && hash != s.Hash() {
+		r.err = malformed("%s: have %s, the spec's is %s", hashName, hash, s.Hash())
+	}
+	if r.err != nil {
+		return blockchain.ChainSpec{}
+	}
+	return s
+}
+
 // tx reads a transaction; package blockchain checks its hash.
 func (r *reader) tx(name string) blockchain.Transaction {
 	var tx blockchain.Transaction
@@ -413,12 +500,12 @@ func (r *reader) tx(name string) blockchain.Transaction {
 	return tx
 }
 
-// block reads a block from its canonical binary encoding in standard
-// base64 (strict: one spelling per block), and checks it against the
-// readable hash and height fields written beside it.
-func (r *reader) block(name, hashName, heightName string) *blockchain.Block {
-	// A block is a long string: take its bytes straight from the JSON
-	// when it holds no escape (as Encode writes it), rather than copy it.
+// base64 reads a string field holding standard base64, strictly: one
+// spelling per value.
+func (r *reader) base64(name string) []byte {
+	// A long string (a block, packed accounts): take its bytes straight
+	// from the JSON when it holds no escape (as Encode writes it), rather
+	// than copy it.
 	var text []byte
 	if rawField, ok := r.fields[name]; ok && r.err == nil && plainString(rawField) {
 		delete(r.fields, name)
@@ -429,16 +516,32 @@ func (r *reader) block(name, hashName, heightName string) *blockchain.Block {
 	if r.err != nil {
 		return nil
 	}
-	// Strict decoding refuses padding bits that are not zero; it still
-	// skips line breaks, which would give the block a second spelling.
+	raw, err := decodeBase64(text)
+	if err != nil {
+		r.err = malformed("%s: %v", name, err)
+		return nil
+	}
+	return raw
+}
+
+// decodeBase64 decodes standard base64 strictly: padding bits that are
+// not zero and line breaks, which would give the same bytes a second
+// spelling, are refused.
+func decodeBase64(text []byte) ([]byte, error) {
 	raw := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
 	n, err := base64.StdEncoding.Strict().Decode(raw, text)
-	raw = raw[:n]
 	if err == nil && bytes.ContainsAny(text, "\r\n") {
 		err = errors.New("line breaks in base64")
 	}
-	if err != nil {
-		r.err = malformed("%s: %v", name, err)
+	return raw[:n], err
+}
+
+// block reads a block from its canonical binary encoding in standard
+// base64 (strict: one spelling per block), and checks it against the
+// readable hash and height fields written beside it.
+func (r *reader) block(name, hashName, heightName string) *blockchain.Block {
+	raw := r.base64(name)
+	if r.err != nil {
 		return nil
 	}
 	b := new(blockchain.Block)
@@ -458,6 +561,73 @@ func (r *reader) block(name, hashName, heightName string) *blockchain.Block {
 		return nil
 	}
 	return b
+}
+
+// accounts reads a snapshot part's accounts, packed in standard base64.
+func (r *reader) accounts(name string) []blockchain.AccountRecord {
+	raw := r.base64(name)
+	if r.err != nil {
+		return nil
+	}
+	accounts, err := unpackAccounts(raw)
+	if err != nil {
+		r.err = malformed("%s: %v", name, err)
+	}
+	return accounts
+}
+
+// headers reads packed headers in standard base64.
+func (r *reader) headers(name string) []blockchain.Header {
+	raw := r.base64(name)
+	if r.err != nil {
+		return nil
+	}
+	headers, err := unpackHeaders(raw)
+	if err != nil {
+		r.err = fmt.Errorf("%w: %s: %w", ErrMalformed, name, err)
+	}
+	return headers
+}
+
+// transactions reads a list of transactions, each its binary encoding in
+// standard base64; an empty list is nil.
+func (r *reader) transactions(name string) []blockchain.Transaction {
+	var list []string
+	r.value(name, &list)
+	if r.err != nil || len(list) == 0 {
+		return nil
+	}
+	out := make([]blockchain.Transaction, len(list))
+	for i, text := range list {
+		raw, err := decodeBase64([]byte(text))
+		if err == nil {
+			err = out[i].UnmarshalBinary(raw)
+		}
+		if err != nil {
+			r.err = fmt.Errorf("%w: %s[%d]: %w", ErrMalformed, name, i, err)
+			return nil
+		}
+	}
+	return out
+}
+
+// snapshotTaken reads a SnapshotTaken: its tip is checked against the
+// readable height and block hash beside it, and its state root against
+// the tip's header by check.
+func (r *reader) snapshotTaken() SnapshotTaken {
+	var p SnapshotTaken
+	p.Tip = r.block("tip", "blockHash", "height")
+	if p.Tip != nil {
+		p.Height, p.BlockHash = p.Tip.Height(), p.Tip.Hash()
+	}
+	p.StateRoot = r.hash("stateRoot")
+	p.Parts, p.Accounts = r.int("parts"), r.int("accounts")
+	p.FirstPart = eventlog.Revision(r.uint64("firstPart"))
+	p.BlocksRevision = eventlog.Revision(r.uint64("blocksRevision"))
+	p.TxsRevision = eventlog.Revision(r.uint64("txsRevision"))
+	p.Headers = r.headers("headers")
+	p.Pending = r.transactions("pending")
+	return p
 }
 
 // finish returns the first error, or an error if a field was not read.

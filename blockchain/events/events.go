@@ -32,7 +32,18 @@ const (
 	// TypeBlockRejected is the type of a [BlockRejected] (node → audit
 	// stream).
 	TypeBlockRejected = "BlockRejected"
+	// TypeChainSpecDeclared is the type of a [ChainSpecDeclared] (the
+	// first app of a network → chain-spec stream).
+	TypeChainSpecDeclared = "ChainSpecDeclared"
 )
+
+// StreamChainSpec is the stream that holds a network's [ChainSpecDeclared]:
+// one event, appended by whoever starts the network first with
+// eventlog.NoStream, so that two apps racing to declare different specs
+// cannot both succeed. Its first event is the network's spec; package node
+// reads it (node.LoadSpec). The other streams are named in package node,
+// which reads and writes them.
+const StreamChainSpec = "chain-spec"
 
 // SchemaVersion is the version of the JSON payloads this package writes,
 // stored in every payload as its "v" field: 1 for every event type today.
@@ -51,10 +62,11 @@ const SchemaVersion = 1
 // [ErrIDMismatch]. Treat it as a constant (Go has no constant arrays).
 var Namespace = uuid.MustParse("0212957d-b97e-515c-92e7-76e046941632")
 
-// A Payload is the content of one eventchain event: one of the six types
+// A Payload is the content of one eventchain event: one of the nine types
 // of this package, always as a value, never a pointer — TransactionSubmitted,
 // TransactionRebroadcast, BlockMined, TransactionVerified,
-// TransactionDropped or BlockRejected. [Encode] turns a Payload into an
+// TransactionDropped, BlockRejected, ChainSpecDeclared, SnapshotPart or
+// SnapshotTaken. [Encode] turns a Payload into an
 // eventlog.Event; [Decode] turns an event back into a Payload, which a
 // caller type-switches on:
 //
@@ -87,9 +99,12 @@ type Payload interface {
 // Its ID is derived from the transaction's hash, so a bank that retries an
 // append after a timeout (was it written or not?) writes nothing new: the
 // log sees the same ID again and treats the append as done. The hash, not
-// the transaction ID, is the key because it covers every field: a second,
-// different transaction that reuses an ID is a different event, and the
-// pool, which refuses a known ID, decides what to do with it.
+// the transaction ID, is the key because it covers every byte, signature
+// included: the transaction ID derives from what is signed only, so the
+// same transfer signed twice (ed25519 signs deterministically, but another
+// wallet may not) has one ID and two hashes, and is two events. The pool,
+// which refuses an ID it holds, and the sender's nonce, which the chain
+// lets through once, decide what becomes of the second.
 //
 // A TransactionSubmitted is a value, safe for concurrent use.
 type TransactionSubmitted struct {
@@ -164,18 +179,34 @@ type TransactionVerified struct {
 	Height    uint64          // the block's height
 }
 
-// TransactionDropped records that the auditor gave up on a transaction
-// that no block included after Attempts rebroadcasts. The auditor appends
-// it to the audit stream, and the bank reports the transaction as dropped.
+// TransactionDropped records that a transaction will never be included,
+// and why. The auditor appends it to the audit stream, and the bank
+// reports the transaction as dropped. There are two reasons:
+//
+//   - the auditor gave up on it after Attempts rebroadcasts: Rule is
+//     blockchain.ErrUnknown, the zero code, which names no rule;
+//   - the chain's state made it invalid: a block took its nonce (another
+//     transfer of the sender's with the same nonce was included first:
+//     blockchain.ErrBadNonce) or left its sender unable to pay
+//     (blockchain.ErrInsufficientFunds). Rule is the code of the
+//     *blockchain.RuleError that the pool dropped it with, and the bank
+//     can tell its client exactly which rule the transfer now breaks.
+//
+// Rule is stored by name, as [BlockRejected]'s, and only when it names a
+// rule: an event without one decodes with Rule blockchain.ErrUnknown, so
+// the events written before the field existed read as they always meant,
+// "gave up".
 //
 // Its ID is derived from the transaction ID alone: a transaction is
-// dropped once, whatever the reason or count a retried append carries.
+// dropped once, whatever the rule, reason or count a retried append
+// carries.
 //
 // A TransactionDropped is a value, safe for concurrent use.
 type TransactionDropped struct {
-	TxID     uuid.UUID // the transaction's ID; not the zero UUID
-	Reason   string    // why, for people, e.g. "not included after 5 rebroadcasts"; not empty
-	Attempts int       // rebroadcasts made before giving up; 0 or more
+	TxID     uuid.UUID            // the transaction's ID; not the zero UUID
+	Rule     blockchain.ErrorCode // the rule it breaks; blockchain.ErrUnknown when the auditor gave up waiting
+	Reason   string               // why, for people, e.g. "not included after 5 rebroadcasts"; not empty
+	Attempts int                  // rebroadcasts made before giving up; 0 or more
 }
 
 // BlockRejected records that a node refused a block it read in the blocks
@@ -204,6 +235,34 @@ type BlockRejected struct {
 	Reason    string               // the error, for people, e.g. "bad-merkle-root: have …, want …"; not empty
 }
 
+// ChainSpecDeclared records a network's chain spec: its chain ID, genesis
+// allocations, block reward and consensus engine (see
+// blockchain.ChainSpec). The first app of a network appends it to
+// [StreamChainSpec] with eventlog.NoStream, so exactly one spec gets in
+// however many apps start at once; every app then reads it and refuses to
+// run with another one (node.LoadSpec does both).
+//
+// Its ID is derived from the spec's hash (blockchain.ChainSpec.Hash), so
+// an app that retries its declaration after a timeout writes nothing new,
+// and two apps declaring the same spec write the same event. Two apps
+// declaring different specs write different events, and the expected
+// revision lets only the first in.
+//
+// The data holds the spec in its JSON form, the one a -genesis file
+// holds, with its hash beside it for a person browsing the log:
+//
+//	{"v":1,"hash":"af246484…","spec":{"chainId":"eventchain-test","blockReward":50,"alloc":{…},"consensus":{…}}}
+//
+// Only a valid spec can be declared: Encode and Decode both refuse one
+// that breaks a rule of blockchain.ChainSpec.Validate, as malformed.
+//
+// A ChainSpecDeclared is a value, safe for concurrent use as long as no one
+// changes the spec's Alloc or engine parameters, which a copy shares.
+// Compare two by Spec.Hash(), not with == (a ChainSpec holds slices).
+type ChainSpecDeclared struct {
+	Spec blockchain.ChainSpec // the network's spec; valid
+}
+
 // EventType returns [TypeTransactionSubmitted].
 func (TransactionSubmitted) EventType() string { return TypeTransactionSubmitted }
 
@@ -221,6 +280,9 @@ func (TransactionDropped) EventType() string { return TypeTransactionDropped }
 
 // EventType returns [TypeBlockRejected].
 func (BlockRejected) EventType() string { return TypeBlockRejected }
+
+// EventType returns [TypeChainSpecDeclared].
+func (ChainSpecDeclared) EventType() string { return TypeChainSpecDeclared }
 
 // The content keys of the event IDs, as the package documentation lays
 // them out. Every key of one type has a fixed length or comes last, so two
@@ -259,6 +321,11 @@ func (p TransactionDropped) idKey() []byte {
 
 func (p BlockRejected) idKey() []byte {
 	return append(p.BlockHash[:], p.Rule.String()...)
+}
+
+func (p ChainSpecDeclared) idKey() []byte {
+	h := p.Spec.Hash()
+	return h[:]
 }
 
 // eventID returns the ID of p: the version-5 UUID, in Namespace, of the
@@ -313,6 +380,9 @@ func (p TransactionDropped) check() error {
 	if p.TxID == uuid.Nil {
 		return malformed("txId: have the zero UUID, want a transaction's ID")
 	}
+	if p.Rule != blockchain.ErrUnknown && !knownRule(p.Rule) {
+		return malformed("rule: have %s, want blockchain.ErrUnknown or one of blockchain.ErrorCodes()", p.Rule)
+	}
 	if p.Attempts < 0 {
 		return malformed("attempts: have %d, want at least 0", p.Attempts)
 	}
@@ -329,6 +399,13 @@ func (p BlockRejected) check() error {
 	return checkText("reason", p.Reason)
 }
 
+func (p ChainSpecDeclared) check() error {
+	if err := p.Spec.Validate(); err != nil {
+		return fmt.Errorf("%w: spec: %w", ErrMalformed, err)
+	}
+	return nil
+}
+
 // checkText refuses an empty string, and one that is not UTF-8, which JSON
 // cannot carry: encoding/json would write U+FFFD in place of the bad
 // bytes, and the event would decode to a different payload.
@@ -343,29 +420,34 @@ func checkText(field, s string) error {
 }
 
 // checkTx refuses a transaction whose JSON would not decode to it: the
-// zero Transaction, whose hash was never computed, and account names that
-// are not UTF-8. Whether the transaction keeps the rules is not asked:
-// that is blockchain.CheckTransactionSanity's question, and the pool's.
+// zero Transaction, whose ID and hash were never computed (decoding
+// computes them), and a chain ID that is not UTF-8, which JSON cannot
+// carry. Whether the transaction keeps the rules — its signature, its
+// chain ID's form — is not asked: that is
+// blockchain.CheckTransactionSanity's question, and the pool's.
 func checkTx(field string, tx blockchain.Transaction) error {
 	if tx == (blockchain.Transaction{}) {
-		return malformed("%s: the zero Transaction; build one with blockchain.NewTransaction", field)
+		return malformed("%s: the zero Transaction; build one with blockchain.Transfer.Sign or blockchain.NewTransaction", field)
 	}
-	if !utf8.ValidString(tx.From()) || !utf8.ValidString(tx.To()) {
-		return malformed("%s: account names %q and %q, want UTF-8", field, tx.From(), tx.To())
+	if !utf8.ValidString(tx.ChainID()) {
+		return malformed("%s: chain ID %q, want UTF-8", field, truncate(tx.ChainID()))
 	}
 	return nil
 }
 
-// checkBlock refuses a block whose JSON would not decode to it: one not
-// built with blockchain.NewBlock (its cached hash is not its header's), or
-// holding a transaction checkTx refuses. It checks no rule of the chain.
+// checkBlock refuses a block whose encoding would not decode to it: one
+// not built with blockchain.NewBlock (its cached hash is not its
+// header's), or holding the zero Transaction, which decodes to a
+// transaction with an ID and a hash. A block travels in its binary
+// encoding, which carries any chain ID, so that is not asked. It checks
+// no rule of the chain.
 func checkBlock(b *blockchain.Block) error {
 	if b.Hash() != b.Header().Hash() {
 		return malformed("block: hash %s is not its header's; build blocks with blockchain.NewBlock", b.Hash().Short())
 	}
 	for i := range b.Len() {
-		if err := checkTx(fmt.Sprintf("block: transaction %d", i), b.Transaction(i)); err != nil {
-			return err
+		if b.Transaction(i) == (blockchain.Transaction{}) {
+			return malformed("block: transaction %d: the zero Transaction", i)
 		}
 	}
 	return nil

@@ -21,6 +21,9 @@ import (
 //	go test ./blockchain/events -run '^$' -fuzz FuzzDecode -fuzztime 3m
 //	go test ./blockchain/events -run '^$' -fuzz FuzzEncode -fuzztime 1m
 //
+// FuzzDecode starts from the events of the fixtures, whose transactions
+// are signed and whose blocks hold a state root, so it mutates real data.
+//
 // Inputs that once found a bug stay in testdata/fuzz/<target>.
 
 // sentinelOf returns the one documented sentinel err wraps, or fails.
@@ -38,7 +41,7 @@ func sentinelOf(t *testing.T, err error) error {
 	return found[0]
 }
 
-// fuzzTypes are the event types FuzzDecode tries: the six, and one that
+// fuzzTypes are the event types FuzzDecode tries: the nine, and one that
 // Decode does not know. The fuzzer picks one by index rather than making up
 // type names, which would almost never hit a known one.
 var fuzzTypes = []string{
@@ -48,6 +51,9 @@ var fuzzTypes = []string{
 	events.TypeTransactionVerified,
 	events.TypeTransactionDropped,
 	events.TypeBlockRejected,
+	events.TypeChainSpecDeclared,
+	events.TypeSnapshotPart,
+	events.TypeSnapshotTaken,
 	"BlockFound",
 }
 
@@ -71,10 +77,15 @@ func FuzzDecode(f *testing.F) {
 		f.Add(fuzzKind(ev.Type), ev.Data)
 	}
 	f.Add(fuzzKind(events.TypeBlockMined), []byte(`{"v":1,"block":{"header":{},"transactions":null},"minerId":"m"}`))
-	f.Add(fuzzKind(events.TypeTransactionVerified), []byte(`{"v":1,"txId":"a4a03d66-d8f1-5ce0-bfd2-699c1b8d8122","blockHash":"09e4a35af47114869598f305703380ac851b94372536363dd8bebe5f1f2e385b","height":1,"height":2}`))
-	f.Add(fuzzKind(events.TypeTransactionDropped), []byte(`{"v":2,"txId":"77fd697f-434e-5aff-8e4b-eb40907beaf2","reason":"r","attempts":1}`))
-	f.Add(fuzzKind(events.TypeBlockRejected), []byte(`{"v":1,"blockHash":"09E4A35AF47114869598F305703380AC851B94372536363DD8BEBE5F1F2E385B","height":1,"rule":"bad-bits","reason":null}`))
-	f.Add(fuzzKind(events.TypeTransactionRebroadcast), []byte(`{"v":1,"tx":{"id":"a4a03d66-d8f1-5ce0-bfd2-699c1b8d8122","from":"alice","to":"bob","amount":125,"timestamp":"2020-01-01T00:00:01Z","hash":"0000000000000000000000000000000000000000000000000000000000000000"},"attempt":0}`))
+	f.Add(fuzzKind(events.TypeTransactionVerified), []byte(`{"v":1,"txId":"4c0fbd6e-b72c-80b6-b95e-9194d5beee69","blockHash":"eef4ee959130779ddbfd951444eaf4ccf744f15c2c2bb128536b7c922e25fdb2","height":1,"height":2}`))
+	f.Add(fuzzKind(events.TypeTransactionDropped), []byte(`{"v":2,"txId":"c3de1aae-318e-8400-a7ad-27e91a267d56","reason":"r","attempts":1}`))
+	f.Add(fuzzKind(events.TypeTransactionDropped), []byte(`{"v":1,"txId":"c3de1aae-318e-8400-a7ad-27e91a267d56","rule":"unknown","reason":"r","attempts":1}`))
+	f.Add(fuzzKind(events.TypeBlockRejected), []byte(`{"v":1,"blockHash":"EEF4EE959130779DDBFD951444EAF4CCF744F15C2C2BB128536B7C922E25FDB2","height":1,"rule":"bad-bits","reason":null}`))
+	f.Add(fuzzKind(events.TypeTransactionRebroadcast), []byte(`{"v":1,"tx":{"chainId":"eventchain-test","from":"ec3e13bbbe323479fadb7ecf1fce9385e3f18679fa79de56cd","to":"ec6d1f61a273e36e8aa8c40808dd232d8e3e2d9d9e5adba1d5","amount":125,"fee":0,"nonce":0,"publicKey":"c0f2e84e2ac7684c5d02ee933e3fc17bc627ffbb7cc1646dcd73fd0b015a5ef3","signature":"00","hash":"0000000000000000000000000000000000000000000000000000000000000000"},"attempt":0}`))
+	f.Add(fuzzKind(events.TypeChainSpecDeclared), []byte(`{"v":1,"hash":"0000000000000000000000000000000000000000000000000000000000000000","spec":{"chainId":"x","blockReward":0,"alloc":{},"consensus":{"engine":"poa","poa":{"signers":[]}}}}`))
+	f.Add(fuzzKind(events.TypeSnapshotPart), []byte(`{"v":1,"height":1,"blockHash":"eef4ee959130779ddbfd951444eaf4ccf744f15c2c2bb128536b7c922e25fdb2","part":1,"parts":1,"accounts":"AAAA"}`))
+	f.Add(fuzzKind(events.TypeSnapshotPart), []byte(`{"v":1,"height":0,"blockHash":"eef4ee959130779ddbfd951444eaf4ccf744f15c2c2bb128536b7c922e25fdb2","part":0,"parts":1,"accounts":""}`))
+	f.Add(fuzzKind(events.TypeSnapshotTaken), []byte(`{"v":1,"height":1,"blockHash":"eef4ee959130779ddbfd951444eaf4ccf744f15c2c2bb128536b7c922e25fdb2","stateRoot":"00","parts":0,"accounts":-1,"firstPart":0,"blocksRevision":0,"txsRevision":0,"headers":"","tip":"","pending":null}`))
 	f.Add(fuzzKind("BlockFound"), []byte(`{"v":1}`))
 	f.Add(fuzzKind(events.TypeTransactionSubmitted), []byte(`{} []`))
 
@@ -129,31 +140,70 @@ func FuzzDecode(f *testing.F) {
 // must refuse a payload only with ErrMalformed, and what it encodes must
 // decode to an equal payload: Encode never writes what Decode refuses.
 func FuzzEncode(f *testing.F) {
-	f.Add(uint8(0), "alice", "bob", int64(125), int64(1_577_836_801_000), []byte("0123456789abcdef0123456789abcdef"))
+	f.Add(uint8(0), "eventchain-test", "bad-nonce", int64(125), int64(1), []byte("0123456789abcdef0123456789abcdef"))
 	f.Add(uint8(2), "miner-1", "", int64(-1), int64(0), []byte{})
+	f.Add(uint8(4), "caf\xe9", "insufficient-funds", int64(3), int64(-1), []byte{1})
 	f.Add(uint8(5), "caf\xe9", "bad-bits", int64(3), int64(-62_135_596_800_000), []byte{1})
-	f.Fuzz(func(t *testing.T, kind uint8, s1, s2 string, n, ms int64, key []byte) {
+	f.Add(uint8(6), "eventchain-fuzz", "pow", int64(50), int64(1_000_000), []byte{9, 9, 9})
+	f.Add(uint8(6), "eventchain-fuzz", "poa", int64(0), int64(1), bytes.Repeat([]byte{3}, 64))
+	f.Fuzz(func(t *testing.T, kind uint8, s1, s2 string, n, m int64, key []byte) {
 		var h blockchain.Hash
 		copy(h[:], key)
 		id := uuid.NewSHA1(uuid.Nil, key)
-		tx := blockchain.NewTransaction(id, s1, s2, n, time.UnixMilli(ms))
+		var pub blockchain.PublicKey
+		copy(pub[:], key)
+		tx := blockchain.NewTransaction(blockchain.TxFields{
+			ChainID: s1, From: pub.Address(), To: blockchain.Address(h[:blockchain.AddressSize]),
+			Amount: n, Fee: m, Nonce: uint64(m), PublicKey: pub,
+		}, key)
 		rule, _ := parseRuleForFuzz(s2)
 		var p events.Payload
-		switch kind % 6 {
+		switch kind % 9 {
 		case 0:
-			p = events.TransactionSubmitted{Tx: tx}
+			p = events.TransactionSubmitted{Tx: tx, RequestDigest: h}
 		case 1:
 			p = events.TransactionRebroadcast{Tx: tx, Attempt: int(n)}
 		case 2:
-			hdr := blockchain.NextHeader(blockchain.Genesis().Header(), []blockchain.Transaction{tx}, time.UnixMilli(ms))
-			hdr.Nonce, hdr.Bits = uint64(n), uint32(len(key))
-			p = events.BlockMined{Block: blockchain.NewBlock(hdr, []blockchain.Transaction{tx, consensustest.Transfer(s2, s1, s2, n)}), MinerID: s1}
+			hdr := blockchain.NextHeader(consensustest.Genesis().Header(), []blockchain.Transaction{tx}, time.UnixMilli(m))
+			hdr.Nonce, hdr.Bits, hdr.Beneficiary = uint64(n), uint32(len(key)), tx.To()
+			if len(key)%2 == 1 {
+				hdr.Seal = key
+			}
+			p = events.BlockMined{Block: blockchain.NewBlock(hdr, []blockchain.Transaction{tx, consensustest.Transfer("alice", "bob", n, uint64(m))}), MinerID: s1}
 		case 3:
 			p = events.TransactionVerified{TxID: id, BlockHash: h, Height: uint64(n)}
 		case 4:
-			p = events.TransactionDropped{TxID: id, Reason: s1, Attempts: int(n)}
+			p = events.TransactionDropped{TxID: id, Rule: rule, Reason: s1, Attempts: int(n)}
 		case 5:
 			p = events.BlockRejected{BlockHash: h, Height: uint64(n), Rule: rule, Reason: s1}
+		case 6:
+			p = events.ChainSpecDeclared{Spec: fuzzSpec(s1, s2, n, m, key)}
+		case 7:
+			var accounts []blockchain.AccountRecord
+			for rest := key; len(rest) >= blockchain.AddressSize; rest = rest[blockchain.AddressSize:] {
+				accounts = append(accounts, blockchain.AccountRecord{Address: blockchain.Address(rest[:blockchain.AddressSize]), Account: blockchain.Account{Balance: n, Nonce: uint64(m)}})
+			}
+			p = events.SnapshotPart{Height: uint64(n), BlockHash: h, Part: int(m), Parts: len(s1), Accounts: accounts}
+		case 8:
+			hdr := blockchain.NextHeader(consensustest.Genesis().Header(), []blockchain.Transaction{tx}, time.UnixMilli(m))
+			hdr.Nonce, hdr.Beneficiary = uint64(n), tx.To()
+			if len(key)%2 == 1 {
+				hdr.Seal = key
+			}
+			tip := blockchain.NewBlock(hdr, []blockchain.Transaction{tx})
+			headers := []blockchain.Header{consensustest.Genesis().Header(), hdr}
+			if len(s2)%3 == 0 {
+				headers = headers[1:]
+			}
+			var pending []blockchain.Transaction
+			for range len(s2) % 4 {
+				pending = append(pending, tx)
+			}
+			p = events.SnapshotTaken{
+				Height: hdr.Height, BlockHash: tip.Hash(), StateRoot: hdr.StateRoot, Parts: len(s1), Accounts: int(n),
+				FirstPart: eventlog.Revision(m), BlocksRevision: eventlog.Revision(n), TxsRevision: eventlog.Revision(len(key)),
+				Headers: headers, Tip: tip, Pending: pending,
+			}
 		}
 		ev, err := events.Encode(p)
 		if err != nil {
@@ -170,6 +220,29 @@ func FuzzEncode(f *testing.F) {
 	})
 }
 
+// fuzzSpec builds a chain spec from fuzzed fields: valid often enough to
+// reach the encoder, invalid often enough to reach the refusals. The key's
+// bytes give the allocations (20 bytes of address, each with balance m)
+// for proof of work, the signers (32 bytes each) for proof of authority.
+func fuzzSpec(chainID, engine string, reward, m int64, key []byte) blockchain.ChainSpec {
+	s := blockchain.ChainSpec{ChainID: chainID, BlockReward: reward, Consensus: blockchain.ConsensusSpec{Engine: engine}}
+	switch engine {
+	case blockchain.EnginePoA:
+		poa := &blockchain.PoASpec{}
+		for rest := key; len(rest) >= blockchain.PublicKeySize; rest = rest[blockchain.PublicKeySize:] {
+			poa.Signers = append(poa.Signers, blockchain.PublicKey(rest[:blockchain.PublicKeySize]))
+		}
+		s.Consensus.PoA = poa
+	default:
+		s.Consensus.PoW = &blockchain.PoWSpec{Bits: uint32(len(key)), RetargetInterval: uint64(m & 0xff)}
+		for rest := key; len(rest) >= blockchain.AddressSize; rest = rest[blockchain.AddressSize:] {
+			s.Alloc = append(s.Alloc, blockchain.Allocation{Address: blockchain.Address(rest[:blockchain.AddressSize]), Balance: m})
+		}
+		s.SortAlloc()
+	}
+	return s
+}
+
 // parseRuleForFuzz returns the code named s, or a code from s's length,
 // so the fuzzer reaches valid and invalid codes alike.
 func parseRuleForFuzz(s string) (blockchain.ErrorCode, bool) {
@@ -182,9 +255,40 @@ func parseRuleForFuzz(s string) (blockchain.ErrorCode, bool) {
 }
 
 // assertSamePayload fails unless a and b hold the same content. A block is
-// compared by its header, hash and transactions.
+// compared by its header, hash and transactions, a chain spec by its hash
+// (which covers every field of a valid spec) and its Diff.
 func assertSamePayload(t *testing.T, a, b events.Payload) {
 	t.Helper()
+	sa, aok := a.(events.ChainSpecDeclared)
+	sb, bok := b.(events.ChainSpecDeclared)
+	if aok || bok {
+		if !aok || !bok || sa.Spec.Hash() != sb.Spec.Hash() || sa.Spec.Diff(sb.Spec) != "" {
+			t.Fatalf("spec changed: %#v → %#v", a, b)
+		}
+		return
+	}
+	switch pa := a.(type) {
+	case events.SnapshotPart:
+		pb, ok := b.(events.SnapshotPart)
+		if !ok || pa.Height != pb.Height || pa.BlockHash != pb.BlockHash || pa.Part != pb.Part || pa.Parts != pb.Parts || !slices.Equal(pa.Accounts, pb.Accounts) {
+			t.Fatalf("snapshot part changed: %#v → %#v", a, b)
+		}
+		return
+	case events.SnapshotTaken:
+		pb, ok := b.(events.SnapshotTaken)
+		same := ok && pa.Tip.Hash() == pb.Tip.Hash() && slices.Equal(pa.Tip.Transactions(), pb.Tip.Transactions()) &&
+			pa.Height == pb.Height && pa.BlockHash == pb.BlockHash && pa.StateRoot == pb.StateRoot &&
+			pa.Parts == pb.Parts && pa.Accounts == pb.Accounts && pa.FirstPart == pb.FirstPart &&
+			pa.BlocksRevision == pb.BlocksRevision && pa.TxsRevision == pb.TxsRevision &&
+			slices.Equal(pa.Pending, pb.Pending) && len(pa.Headers) == len(pb.Headers)
+		for i := range pa.Headers {
+			same = same && pa.Headers[i].Hash() == pb.Headers[i].Hash() && pa.Headers[i].SealHash() == pb.Headers[i].SealHash()
+		}
+		if !same {
+			t.Fatalf("snapshot manifest changed: %#v → %#v", a, b)
+		}
+		return
+	}
 	ma, aok := a.(events.BlockMined)
 	mb, bok := b.(events.BlockMined)
 	if aok && bok {

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 )
 
 // impossibleHeader is a header no nonce can seal: it keeps a search busy for
 // exactly as many nonces as it is given.
 func impossibleHeader() blockchain.Header {
-	h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	h.Bits = blockchain.HashSize * 8
 	return h
 }

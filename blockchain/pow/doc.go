@@ -1,11 +1,11 @@
 // Package pow is proof of work as a [blockchain.Consensus] engine: a block
-// is sealed when its seal hash, the SHA-256 of the header's 96-byte
+// is sealed when its seal hash, the SHA-256 of the header's 152-byte
 // encoding ([blockchain.Header.SealHash]), starts with at least Header.Bits
 // zero bits. Finding such a header takes about 2^Bits tries of the nonce;
 // checking one takes a single hash. That asymmetry lets any node check,
 // cheaply, that a miner spent real work on a block.
 //
-// The nonce, inside the 96 bytes, is the whole proof: a proof-of-work
+// The nonce, inside the 152 bytes, is the whole proof: a proof-of-work
 // header has no Seal. So its block hash ([blockchain.Header.Hash], which
 // would cover a seal) is the very same hash, and shows the zero bits too.
 // A seal added to a mined block would leave the work valid but make another
@@ -26,10 +26,18 @@
 //
 // # Speed
 //
-// A header is 96 bytes: two SHA-256 blocks of 64. The first holds only the
-// parent's hash and the Merkle root, which the nonce does not touch, so a
-// [Searcher] compresses it once (the midstate) and then, per nonce, a
-// single block: one compression per try. It allocates nothing per hash.
+// A header is 152 bytes: SHA-256 works through them in 64-byte blocks,
+// two full ones and a last one of 24 bytes plus SHA-256's padding. The
+// first 128 bytes — the parent's hash, the Merkle root, the state root,
+// the beneficiary, the transaction count, the version and Bits — do not
+// change while the nonce does, so a [Searcher] compresses them once per
+// candidate block (the midstate) and then, per nonce, only the last
+// block: Height, Timestamp and Nonce with the padding. One compression
+// per try instead of three. It allocates nothing per hash. Because the
+// beneficiary and the state root lie inside the hashed bytes, the work
+// covers them: a miner who takes another's block and names itself as
+// the beneficiary has no proof of work left (TestWorkCoversTheWholeHeader).
+//
 // The benchmarks compare it with the machine's raw SHA-256 rate in the same
 // run:
 //

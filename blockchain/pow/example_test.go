@@ -6,21 +6,30 @@ import (
 	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/pow"
 )
 
-// Mine one block on top of genesis, then check it the way every node would.
+// Mine one block on top of genesis, then check it the way every node
+// would. The chain proposes the block (links, state root, the engine's
+// Prepare sets Bits); the engine seals it; Verify costs one hash.
 func ExampleEngine() {
 	engine, err := pow.New(pow.Config{Bits: 16, Workers: 1}) // one worker: the same nonce every run
 	if err != nil {
 		panic(err)
 	}
-	parent := blockchain.HeaderList{blockchain.Genesis().Header()}
-	h := blockchain.NextHeader(parent.Tip(), nil, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
-	if err := engine.Prepare(parent, &h); err != nil {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	cfg := consensustest.Config(engine) // consensustest's spec, with this engine at 16 bits
+	cfg.Now = func() time.Time { return now }
+	chain, err := blockchain.NewChain(cfg)
+	if err != nil {
 		panic(err)
 	}
-	sealed, err := engine.Seal(context.Background(), blockchain.NewBlock(h, nil))
+	block, _, err := chain.Propose(consensustest.Addr("miner"), nil, now)
+	if err != nil {
+		panic(err)
+	}
+	sealed, err := engine.Seal(context.Background(), block)
 	if err != nil {
 		panic(err)
 	}
@@ -28,19 +37,21 @@ func ExampleEngine() {
 	fmt.Println("nonce:", sealed.Header().Nonce)
 	fmt.Println("hash:", sealed.Hash().Short()+"…")
 	fmt.Println("hashes tried:", engine.Hashes())
-	fmt.Println("verify:", engine.Verify(parent, sealed))
+	fmt.Println("verify:", engine.Verify(chain, sealed))
+	fmt.Println("apply:", chain.Apply(sealed))
 	// Output:
 	// bits: 16
-	// nonce: 6770
-	// hash: 000074716237…
-	// hashes tried: 6771
+	// nonce: 113268
+	// hash: 000043edd4a9…
+	// hashes tried: 113269
 	// verify: <nil>
+	// apply: <nil>
 }
 
 // A miner whose block lost the race cancels its Seal; the engine stops at once.
 func ExampleEngine_Seal_cancel() {
 	engine, _ := pow.New(pow.Config{Bits: 60}) // far too hard to finish
-	parent := blockchain.HeaderList{blockchain.Genesis().Header()}
+	parent := blockchain.HeaderList{consensustest.Genesis().Header()}
 	h := blockchain.NextHeader(parent.Tip(), nil, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	_ = engine.Prepare(parent, &h)
 
@@ -55,11 +66,11 @@ func ExampleEngine_Seal_cancel() {
 // epoch needs two more zero bits.
 func ExampleEngine_BitsAt() {
 	engine, _ := pow.New(pow.Config{Bits: 10, RetargetInterval: 5, TargetBlockTime: 10 * time.Second})
-	chain := blockchain.HeaderList{blockchain.Genesis().Header()}
+	chain := blockchain.HeaderList{consensustest.Genesis().Header()}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for height := uint64(1); height <= 5; height++ {
 		// 2.5 s apart instead of 10 s.
-		chain = append(chain, blockchain.Header{Version: 1, Height: height, Bits: 10, Timestamp: start.Add(time.Duration(height) * 2500 * time.Millisecond)})
+		chain = append(chain, blockchain.Header{Version: blockchain.HeaderVersion, Height: height, Bits: 10, Timestamp: start.Add(time.Duration(height) * 2500 * time.Millisecond)})
 	}
 	bits, _ := engine.BitsAt(chain, 6)
 	fmt.Println(bits)

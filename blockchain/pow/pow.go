@@ -175,7 +175,7 @@ var (
 // Seal is empty, and that its seal hash has Bits leading zero bits. It
 // costs one hash.
 //
-// The empty Seal matters: the nonce search covers the 96-byte header
+// The empty Seal matters: the nonce search covers the 152-byte header
 // only, so a seal added to a valid block would leave the proof of work
 // intact while giving the block another hash — another block, unless
 // Verify refuses it.
@@ -292,5 +292,21 @@ func searchParallel(ctx context.Context, h blockchain.Header, last uint64, worke
 		return 0, false, err
 	default:
 		return 0, false, nil
+	}
+}
+
+// SpecConfig returns the Config of the network a chain spec's proof of
+// work parameters define, with workers hashing goroutines (each miner's
+// own choice, as MaxNonce is, which stays 0). Every node of the network
+// must verify with the spec's parameters: a node at other bits would
+// refuse every block.
+func SpecConfig(s blockchain.PoWSpec, workers int) Config {
+	return Config{
+		Bits:             s.Bits,
+		Workers:          workers,
+		RetargetInterval: s.RetargetInterval,
+		TargetBlockTime:  s.TargetBlockTime,
+		MinBits:          s.MinBits,
+		MaxBits:          s.MaxBits,
 	}
 }

@@ -75,10 +75,10 @@ func TestNewDefaults(t *testing.T) {
 // epochChain returns headers from genesis to height n whose block k is
 // timestamped at start + gap(k).
 func epochChain(n int, bits uint32, at func(height int) time.Duration) blockchain.HeaderList {
-	g := blockchain.Genesis().Header()
+	g := consensustest.Genesis().Header()
 	view := blockchain.HeaderList{g}
 	for i := 1; i <= n; i++ {
-		view = append(view, blockchain.Header{Version: 1, Height: uint64(i), Bits: bits, Timestamp: g.Timestamp.Add(time.Hour + at(i))})
+		view = append(view, blockchain.Header{Version: blockchain.HeaderVersion, Height: uint64(i), Bits: bits, Timestamp: g.Timestamp.Add(time.Hour + at(i))})
 	}
 	return view
 }
@@ -153,7 +153,7 @@ func TestBitsAtUnknownAncestor(t *testing.T) {
 
 func TestVerify(t *testing.T) {
 	e := mustNew(t, Config{Bits: 12, Workers: 1})
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	view := blockchain.HeaderList{consensustest.Genesis().Header()}
 	h := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
 	require.NoError(t, e.Prepare(view, &h))
 	sealed, err := e.Seal(context.Background(), blockchain.NewBlock(h, nil))
@@ -199,7 +199,7 @@ func TestVerify(t *testing.T) {
 // would give it, rather than spend work on a block no node would accept.
 func TestSealRefusesASeal(t *testing.T) {
 	e := mustNew(t, Config{Bits: 8, Workers: 1})
-	h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	h.Bits = 8
 	h.Seal = []byte{1, 2, 3}
 	out, err := e.Seal(context.Background(), blockchain.NewBlock(h, nil))
@@ -216,10 +216,11 @@ func TestSearcherHashesLikeSHA256(t *testing.T) {
 	require.True(t, FastPath(), "the midstate path should work with this Go's crypto/sha256")
 	headers := []blockchain.Header{
 		{},
-		blockchain.Genesis().Header(),
-		{Version: 1, Height: 1 << 40, PrevHash: blockchain.Hash{0: 0xff, 31: 1}, MerkleRoot: blockchain.Hash{7: 7},
+		consensustest.Genesis().Header(),
+		{Version: blockchain.HeaderVersion, Height: 1 << 40, PrevHash: blockchain.Hash{0: 0xff, 31: 1}, MerkleRoot: blockchain.Hash{7: 7},
+			StateRoot: blockchain.Hash{0: 0x80, 31: 0xfe}, Beneficiary: consensustest.Addr("miner"), TxCount: 1<<32 - 1,
 			Timestamp: time.Date(2030, 5, 6, 7, 8, 9, 10e6, time.UTC), Bits: 20},
-		{Version: 1, Height: 3, Bits: 4, Seal: []byte{9, 9, 9}}, // a Searcher hashes the 96 bytes only
+		{Version: blockchain.HeaderVersion, Height: 3, Bits: 4, Seal: []byte{9, 9, 9}}, // a Searcher hashes the 152 bytes only
 	}
 	for _, h := range headers {
 		for _, fast := range []bool{true, false} {
@@ -234,7 +235,7 @@ func TestSearcherHashesLikeSHA256(t *testing.T) {
 }
 
 func TestSearchFindsTheFirstNonce(t *testing.T) {
-	h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	h.Bits = 10
 	// The first nonce with 10 zero bits, found the slow way.
 	var want uint64
@@ -259,7 +260,7 @@ func TestSearchFindsTheFirstNonce(t *testing.T) {
 func TestSealMovesTimestampWhenNoncesRunOut(t *testing.T) {
 	const bits, maxNonce = 8, 3 // four nonces a timestamp: most timestamps have no solution
 	e := mustNew(t, Config{Bits: bits, Workers: 1, MaxNonce: maxNonce})
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	view := blockchain.HeaderList{consensustest.Genesis().Header()}
 	h := blockchain.NextHeader(view.Tip(), nil, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, e.Prepare(view, &h))
 
@@ -290,7 +291,7 @@ func TestSealStopsWhenCancelledMidway(t *testing.T) {
 	for _, workers := range []int{1, 2} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
 			e := mustNew(t, Config{Workers: workers})
-			h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			hardHeader(&h)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -313,4 +314,39 @@ func TestSealStopsWhenCancelledMidway(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWorkCoversTheWholeHeader: the proof of work is over all 152 bytes
+// but the seal, so a sealed block whose beneficiary, state root or
+// transaction count is changed afterwards has lost its work (at 16 bits,
+// these changes miss the target: the test data is fixed, so this holds
+// on every run). A miner cannot take another's work and be paid for it.
+func TestWorkCoversTheWholeHeader(t *testing.T) {
+	e := mustNew(t, Config{Bits: 16, Workers: 1})
+	now := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	cfg := consensustest.Config(e)
+	cfg.Now = func() time.Time { return now }
+	chain, err := blockchain.NewChain(cfg)
+	require.NoError(t, err)
+	b, _, err := chain.Propose(consensustest.Addr("miner"), []blockchain.Transaction{consensustest.Transfer("alice", "bob", 5, 0)}, now)
+	require.NoError(t, err)
+	sealed, err := e.Seal(context.Background(), b)
+	require.NoError(t, err)
+	require.NoError(t, e.Verify(chain, sealed))
+
+	for name, edit := range map[string]func(h *blockchain.Header){
+		"beneficiary": func(h *blockchain.Header) { h.Beneficiary = consensustest.Addr("mallory") },
+		"state root":  func(h *blockchain.Header) { h.StateRoot[31] ^= 1 },
+		"tx count":    func(h *blockchain.Header) { h.TxCount++ },
+		"merkle root": func(h *blockchain.Header) { h.MerkleRoot[0] ^= 1 },
+		"height":      func(h *blockchain.Header) { h.Height++ },
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := sealed.Header()
+			edit(&h)
+			err := e.Verify(chain, blockchain.NewBlock(h, sealed.Transactions()))
+			assert.ErrorIs(t, err, blockchain.ErrInvalidSeal)
+		})
+	}
+	require.NoError(t, chain.Apply(sealed), "the block as sealed applies")
 }

@@ -18,15 +18,15 @@ import (
 // costs nothing measurable next to 1024 hashes.
 const checkEvery = 1 << 10
 
-// Where the header's last 32 bytes sit in the tail block, and where SHA-256's
+// Where the header's last 24 bytes sit in the tail block, and where SHA-256's
 // padding goes after them. The tail block is one full 64-byte block:
 //
-//	0   32  header bytes 64…95 (Version, Height, Timestamp, Bits, Nonce)
-//	32  1   0x80, the padding's first byte
-//	33  23  zeros
-//	56  8   message length in bits: 96 × 8 = 768, big-endian
+//	0   24  header bytes 128…151 (Height, Timestamp, Nonce)
+//	24  1   0x80, the padding's first byte
+//	25  31  zeros
+//	56  8   message length in bits: 152 × 8 = 1216, big-endian
 const (
-	tailData        = blockchain.HeaderSize - blockchain.HeaderPrefixLen // 32
+	tailData        = blockchain.HeaderSize - blockchain.HeaderPrefixLen // 24
 	tailNonceOffset = blockchain.HeaderNonceOffset - blockchain.HeaderPrefixLen
 )
 
@@ -40,19 +40,20 @@ type digestState interface {
 }
 
 // A Searcher tries nonces for one header, looking for a seal hash
-// ([blockchain.Header.SealHash], the SHA-256 of the 96-byte encoding) with
+// ([blockchain.Header.SealHash], the SHA-256 of the 152-byte encoding) with
 // at least header.Bits leading zero bits. It is the hashing loop of proof
 // of work and nothing else: synchronous, no goroutines, cancellable through
 // its context, and free of allocations per hash.
 //
 // The trick that makes it fast: SHA-256 compresses its input 64 bytes at a
-// time, carrying a 32-byte state from block to block. The header's first 64
-// bytes (PrevHash, MerkleRoot) never change while a miner varies the nonce,
-// so the Searcher compresses them once and keeps the state they leave (the
+// time, carrying a 32-byte state from block to block. The header's first
+// 128 bytes (PrevHash, MerkleRoot, StateRoot, Beneficiary, TxCount,
+// Version, Bits) never change while a miner varies the nonce, so the
+// Searcher compresses them once and keeps the state they leave (the
 // midstate). Per nonce it restores the midstate and compresses one block:
-// the header's last 32 bytes with SHA-256's padding already written after
+// the header's last 24 bytes with SHA-256's padding already written after
 // them. The state after that block is the hash. One compression per nonce,
-// against two (and some finalisation) for sha256.Sum256 of the whole
+// against three (and some finalisation) for sha256.Sum256 of the whole
 // header.
 //
 // Reading the state relies on the byte layout of crypto/sha256's marshalled
@@ -72,7 +73,7 @@ type Searcher struct {
 	count  *atomic.Uint64
 }
 
-// NewSearcher prepares a search over h's nonces. It reads the 96-byte
+// NewSearcher prepares a search over h's nonces. It reads the 152-byte
 // canonical encoding only, so h.Seal plays no part: the search is for the
 // seal hash. If hashes is not nil the Searcher adds to it, every 1024
 // nonces, the number it has tried: a live counter for a hash-rate display.
@@ -93,8 +94,8 @@ func newSearcher(h blockchain.Header, hashes *atomic.Uint64, fast bool) *Searche
 	return s
 }
 
-// fillTail writes the header's last 32 bytes and SHA-256's padding for a
-// 96-byte message into tail.
+// fillTail writes the header's last 24 bytes and SHA-256's padding for a
+// 152-byte message into tail.
 func fillTail(tail *[64]byte, last []byte) {
 	copy(tail[:tailData], last)
 	tail[tailData] = 0x80

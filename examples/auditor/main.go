@@ -30,14 +30,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&policy.Interval, "interval", policy.Interval, "pause between checks")
 	fs.DurationVar(&policy.MaxAge, "max-age", policy.MaxAge, "how long a transaction waits for a block before it is rebroadcast")
 	fs.IntVar(&policy.MaxAttempts, "max-attempts", policy.MaxAttempts, "rebroadcasts before a transaction is dropped")
-	var consensus app.Consensus
-	consensus.Register(fs, false)
+	var chain app.ChainFlags
+	chain.Register(fs, false)
 	metricsAddr := fs.String("metrics", "localhost:9102", "address /metrics listens on (empty: none)")
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
-		return err
-	}
-	engine, err := consensus.Engine(1)
-	if err != nil {
 		return err
 	}
 	logger, closeLogs, err := common.Logger(stderr, "auditor")
@@ -50,7 +46,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer log.Close()
-	p, a, err := app.NewAuditor(app.NodeConfig{Log: log, Engine: engine, Logger: logger}, policy)
+	spec, err := chain.Join(ctx, log, logger)
+	if err != nil {
+		return err
+	}
+	engine, err := chain.Engine(spec, 1)
+	if err != nil {
+		return err
+	}
+	p, a, err := app.NewAuditor(app.NodeConfig{Log: log, Spec: spec, Engine: engine, Logger: logger}, policy)
 	if err != nil {
 		return err
 	}

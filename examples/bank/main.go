@@ -1,8 +1,13 @@
 // Command bank serves eventchain's HTTP API (package bank) on an event
 // log, with /metrics in Prometheus's format beside it.
 //
-//	go run ./examples/bank -eventlog esdb://localhost:2113?tls=false
-//	curl -s -H 'Content-Type: application/json' -d '{"from":"alice","to":"bob","amount":125}' localhost:8080/transactions
+//	go run ./examples/bank -eventlog esdb://localhost:2113?tls=false -genesis spec.json
+//	curl -s localhost:8080/chain/head
+//
+// Transactions are signed by their senders (see examples/wallet); the
+// bank holds no keys. The chain spec is in the event log: the first app
+// started with -genesis writes it, the others read it (a bank started
+// before any spec is written waits for one).
 //
 // Every flag falls back to an environment variable: -addr to
 // EVENTCHAIN_ADDR, and so on.
@@ -30,8 +35,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	common.Register(fs)
 	addr := fs.String("addr", "localhost:8080", "address the API and /metrics listen on")
-	var consensus app.Consensus
-	consensus.Register(fs, false)
+	snapshotEvery := fs.Uint64("snapshot-every", 1000, "record a state snapshot in the log every this many blocks, for nodes restoring with -restore snapshot (0: never)")
+	var chain app.ChainFlags
+	chain.Register(fs, false)
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return err
 	}
@@ -46,11 +52,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer log.Close()
 
-	engine, err := consensus.Engine(1)
+	spec, err := chain.Join(ctx, log, logger)
 	if err != nil {
 		return err
 	}
-	p, b, err := app.NewBank(app.NodeConfig{Log: log, Engine: engine, Window: 1000, Logger: logger})
+	engine, err := chain.Engine(spec, 1)
+	if err != nil {
+		return err
+	}
+	logger.Info("joined", "chain", spec.ChainID, "consensus", app.DescribeConsensus(spec))
+	p, b, err := app.NewBank(app.NodeConfig{Log: log, Spec: spec, Engine: engine, Window: 1000, SnapshotEvery: *snapshotEvery, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,8 +15,8 @@ import (
 // The files of a data directory.
 const (
 	logFile  = "events.db" // the durable event log
-	specFile = "spec.json" // what the chain is made of: consensus engine and parameters
-	keysDir  = "keys"      // the proof-of-authority signers' keys, one file each
+	specFile = "spec.json" // what the chain is made of: chain ID, allocations, reward, consensus
+	keysDir  = "keys"      // the keys: demo accounts, miners' beneficiaries, proof-of-authority signers
 )
 
 // defaultDataDir is where devnet keeps its chain when -data-dir is not
@@ -34,33 +33,69 @@ func defaultDataDir() string {
 // devnetChainID names every devnet chain in its spec.
 const devnetChainID = "eventchain-devnet"
 
-// network is the chain a devnet runs: its spec, and under proof of
-// authority the signers' private keys, one per miner, in turn order.
+// demoAccounts are the accounts devnet's genesis funds, each with
+// demoFunds minor units; their keys are in the keystore, unencrypted, so
+// that the wallet can send from them at once. The scheduler moves money
+// between them.
+var demoAccounts = []string{"alice", "bob", "carol", "dave"}
+
+// demoFunds is what each demo account holds at genesis, in minor units.
+const demoFunds = 1_000_000
+
+// blockReward is what each devnet block pays its miner, in minor units.
+const blockReward = 50
+
+// network is the chain a devnet runs: its spec, the demo accounts' keys,
+// one beneficiary key per miner, and under proof of authority the
+// signers' keys, one per miner, in turn order.
 type network struct {
-	spec blockchain.ChainSpec
-	keys []ed25519.PrivateKey
+	spec    blockchain.ChainSpec
+	demo    []blockchain.PrivateKey // demoAccounts' keys, in order
+	payees  []blockchain.Address    // miner i's beneficiary
+	signers []blockchain.PrivateKey // poa only: miner i's signing key
 }
 
-// newNetwork makes a network from the flags, with new signer keys made
-// by newKey (poa only).
-func newNetwork(c app.Consensus, miners int, newKey func(i int) (blockchain.PrivateKey, error)) (network, error) {
-	spec := blockchain.ChainSpec{ChainID: devnetChainID, Consensus: blockchain.ConsensusSpec{Engine: c.Kind}}
+// keySource gives the network its keys: an existing one by name, or a
+// new one made and kept under that name.
+type keySource func(name string) (blockchain.PrivateKey, error)
+
+// newNetwork makes a network from the flags: demo accounts funded at
+// genesis, a beneficiary per miner and, under proof of authority, a
+// signer per miner, all with keys from key.
+func newNetwork(c consensusFlags, miners int, key keySource) (network, error) {
+	spec := blockchain.ChainSpec{ChainID: devnetChainID, BlockReward: blockReward, Consensus: blockchain.ConsensusSpec{Engine: c.kind}}
 	var n network
-	switch c.Kind {
+	for _, name := range demoAccounts {
+		k, err := key(name)
+		if err != nil {
+			return network{}, err
+		}
+		n.demo = append(n.demo, k)
+		spec.Alloc = append(spec.Alloc, blockchain.Allocation{Address: k.Address(), Balance: demoFunds})
+	}
+	spec.SortAlloc()
+	for i := range miners {
+		k, err := key(minerName(i))
+		if err != nil {
+			return network{}, err
+		}
+		n.payees = append(n.payees, k.Address())
+	}
+	switch c.kind {
 	case blockchain.EnginePoW:
-		spec.Consensus.PoW = &blockchain.PoWSpec{Bits: uint32(c.Difficulty)}
+		spec.Consensus.PoW = &blockchain.PoWSpec{Bits: uint32(c.difficulty)}
 	case blockchain.EnginePoA:
 		spec.Consensus.PoA = &blockchain.PoASpec{}
 		for i := range miners {
-			key, err := newKey(i)
+			k, err := key(signerName(i))
 			if err != nil {
 				return network{}, err
 			}
-			spec.Consensus.PoA.Signers = append(spec.Consensus.PoA.Signers, key.Public())
-			n.keys = append(n.keys, ed25519.NewKeyFromSeed(key.Seed()))
+			spec.Consensus.PoA.Signers = append(spec.Consensus.PoA.Signers, k.Public())
+			n.signers = append(n.signers, k)
 		}
 	default:
-		return network{}, app.Usagef("-consensus: have %q, want pow or poa", c.Kind)
+		return network{}, app.Usagef("-consensus: have %q, want pow or poa", c.kind)
 	}
 	if err := spec.Validate(); err != nil {
 		return network{}, app.UsageError{Err: err}
@@ -72,6 +107,10 @@ func newNetwork(c app.Consensus, miners int, newKey func(i int) (blockchain.Priv
 // signerName names the key file of signer i (miner i+1).
 func signerName(i int) string { return fmt.Sprintf("signer-%d", i+1) }
 
+// minerName names the key file of miner i+1's beneficiary: its rewards
+// can be spent with the wallet under this name.
+func minerName(i int) string { return fmt.Sprintf("miner-%d", i+1) }
+
 // openDataDir returns the network kept in dir, creating dir and the
 // network from the flags if it holds none. explicit names the flags the
 // user gave: a -consensus or -difficulty that differs from the chain's is
@@ -79,7 +118,7 @@ func signerName(i int) string { return fmt.Sprintf("signer-%d", i+1) }
 // rules are invalid under another; flags not given take the chain's
 // values, and so does *miners under proof of authority (one miner per
 // signer).
-func openDataDir(dir string, c *app.Consensus, miners *int, explicit map[string]bool) (network, error) {
+func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string]bool) (network, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return network{}, fmt.Errorf("data directory: %w", err)
 	}
@@ -93,11 +132,14 @@ func openDataDir(dir string, c *app.Consensus, miners *int, explicit map[string]
 		if _, err := os.Stat(filepath.Join(dir, logFile)); err == nil {
 			return network{}, fmt.Errorf("data directory %s holds an event log but no %s: delete the directory to start fresh", dir, specFile)
 		}
-		n, err := newNetwork(*c, *miners, func(i int) (blockchain.PrivateKey, error) {
-			if _, err := ks.CreateUnencrypted(signerName(i), nil); err != nil {
+		n, err := newNetwork(*c, *miners, func(name string) (blockchain.PrivateKey, error) {
+			if _, err := ks.Lookup(name); err == nil { // left by a start that stopped before writing the spec
+				return ks.Load(name, nil)
+			}
+			if _, err := ks.CreateUnencrypted(name, nil); err != nil {
 				return blockchain.PrivateKey{}, err
 			}
-			return ks.Load(signerName(i), nil)
+			return ks.Load(name, nil)
 		})
 		if err != nil {
 			return network{}, err
@@ -114,36 +156,66 @@ func openDataDir(dir string, c *app.Consensus, miners *int, explicit map[string]
 
 	// The flags given, over the chain's spec: any difference is refused.
 	asked := stored
-	if explicit["consensus"] && c.Kind != stored.Consensus.Engine {
-		asked.Consensus = blockchain.ConsensusSpec{Engine: c.Kind}
+	if explicit["consensus"] && c.kind != stored.Consensus.Engine {
+		asked.Consensus = blockchain.ConsensusSpec{Engine: c.kind}
 	}
 	if explicit["difficulty"] {
-		asked.Consensus.PoW = &blockchain.PoWSpec{Bits: uint32(c.Difficulty)}
+		asked.Consensus.PoW = &blockchain.PoWSpec{Bits: uint32(c.difficulty)}
 	}
 	if d := asked.Diff(stored); d != "" {
 		return network{}, app.Usagef("the chain in %s was made with other rules (%s): give the same flags, or start fresh by deleting %s", dir, d, dir)
 	}
-
-	n := network{spec: stored}
-	c.Kind = stored.Consensus.Engine
-	switch c.Kind {
+	c.kind = stored.Consensus.Engine
+	switch c.kind {
 	case blockchain.EnginePoW:
-		c.Difficulty = uint(stored.Consensus.PoW.Bits)
+		c.difficulty = uint(stored.Consensus.PoW.Bits)
 	case blockchain.EnginePoA:
 		signers := stored.Consensus.PoA.Signers
 		if explicit["miners"] && *miners != len(signers) {
 			return network{}, app.Usagef("-miners: have %d, want %d: the chain in %s has that many proof-of-authority signers", *miners, len(signers), dir)
 		}
 		*miners = len(signers)
-		for i, pub := range signers {
-			key, err := ks.Load(signerName(i), nil)
-			if err != nil {
-				return network{}, fmt.Errorf("data directory: signer %d: %w", i+1, err)
+	}
+
+	// The keys: those of the spec must be the spec's; a miner added
+	// since (proof of work) gets a new beneficiary.
+	n := network{spec: stored}
+	load := func(name string) (blockchain.PrivateKey, error) {
+		k, err := ks.Load(name, nil)
+		if err != nil {
+			return blockchain.PrivateKey{}, fmt.Errorf("data directory: %w", err)
+		}
+		return k, nil
+	}
+	for _, name := range demoAccounts {
+		k, err := load(name)
+		if err != nil {
+			return network{}, err
+		}
+		n.demo = append(n.demo, k)
+	}
+	for i := range *miners {
+		if _, err := ks.Lookup(minerName(i)); err != nil {
+			if _, err := ks.CreateUnencrypted(minerName(i), nil); err != nil {
+				return network{}, fmt.Errorf("data directory: %w", err)
 			}
-			if key.Public() != pub {
+		}
+		k, err := load(minerName(i))
+		if err != nil {
+			return network{}, err
+		}
+		n.payees = append(n.payees, k.Address())
+	}
+	if poa := stored.Consensus.PoA; poa != nil {
+		for i, pub := range poa.Signers {
+			k, err := load(signerName(i))
+			if err != nil {
+				return network{}, err
+			}
+			if k.Public() != pub {
 				return network{}, fmt.Errorf("data directory: %s is not signer %d of %s", ks.Path(signerName(i)), i+1, specPath)
 			}
-			n.keys = append(n.keys, ed25519.NewKeyFromSeed(key.Seed()))
+			n.signers = append(n.signers, k)
 		}
 	}
 	return n, nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -27,9 +28,12 @@ func chromium() string {
 }
 
 // TestExplorerInABrowser runs a devnet in this process and opens the
-// bank's explorer page in headless Chromium: the page must draw a mined
-// block, pushed to it by server-sent events. It saves a screenshot under
-// the test's temporary directory.
+// bank's explorer page in headless Chromium. The page must draw a mined
+// block, pushed to it by server-sent events, and the richest accounts;
+// then the test clicks its way through a live chain: a block with
+// transactions, one of them, whose Merkle path the page re-checks in the
+// browser, and an account, whose state proof it re-checks too. It saves a
+// screenshot under the test's temporary directory.
 func TestExplorerInABrowser(t *testing.T) {
 	browser := chromium()
 	if browser == "" {
@@ -69,18 +73,65 @@ func TestExplorerInABrowser(t *testing.T) {
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	defer cancelBrowser()
 
-	// Block 1 can only reach the page by a server-sent event: the page
-	// starts with nothing and draws what /events sends.
+	// A mined block can only reach the page by a server-sent event: the
+	// page starts with nothing and draws what /events sends. (Which
+	// block is up to the browser: one slow to start finds block 1 gone
+	// from the strip of the newest.)
 	err := chromedp.Do(browserCtx,
 		chromedp.Navigate(url+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`.block[data-height="1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#chain .block:not([data-height="0"])`)),
+		chromedp.WaitVisible(chromedp.CSS(`#accounts tbody tr[data-address]`)),
 	)
 	require.NoError(t, err)
 	height, err := chromedp.Run(browserCtx, chromedp.Text(chromedp.ID("height")))
 	require.NoError(t, err)
+	assert.NotEqual(t, "–", height, "the height is drawn")
+
+	// The page redraws the chain as blocks arrive, several times a
+	// second, so an element found by one call may be gone by the next:
+	// the clicks below find and click in one step, in the page.
+	// find is JavaScript that yields the element, or undefined.
+	click := func(find string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](fmt.Sprintf(`(() => { const e = %s; if (!e) return false; e.click(); return true; })()`, find),
+			chromedp.WithPollingTimeout(30*time.Second))
+	}
+	query := func(selector string) string { return fmt.Sprintf("document.querySelector(%q)", selector) }
+	verdict := func(id string) string {
+		v, err := chromedp.Run(browserCtx, chromedp.Evaluate[string](fmt.Sprintf(`document.getElementById(%q).dataset.verdict`, id)))
+		require.NoError(t, err)
+		return v
+	}
+	readPage := func() string {
+		s, _ := chromedp.Run(browserCtx, chromedp.Evaluate[string](`document.body.innerText`))
+		return s
+	}
+
+	// A block with at least two transactions, so that its Merkle paths
+	// have hashes to climb with.
+	err = chromedp.Do(browserCtx,
+		click(`[...document.querySelectorAll("#chain .block")].find((b) => Number(b.dataset.txs) >= 2)`),
+		chromedp.WaitVisible(chromedp.CSS(`#block-txs tbody tr.tx`)),
+		click(query(`#block-txs tbody tr.tx a.tx-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tx-verdict`)),
+	)
+	require.NoError(t, err, readPage())
+	assert.Equal(t, "ok", verdict("tx-verdict"), readPage())
+	text, err := chromedp.Run(browserCtx, chromedp.Text(chromedp.ID("tx-verdict")))
+	require.NoError(t, err)
+	assert.Contains(t, text, "re-checked in your browser: the path leads to the header's Merkle root")
+
+	err = chromedp.Do(browserCtx,
+		click(query(`#accounts tbody tr a.account-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`#account-verdict`)),
+	)
+	require.NoError(t, err, readPage())
+	assert.Equal(t, "ok", verdict("account-verdict"), readPage())
+	text, err = chromedp.Run(browserCtx, chromedp.Text(chromedp.ID("account-verdict")))
+	require.NoError(t, err)
+	assert.Contains(t, text, "re-checked in your browser: the path leads to the header's state root")
+
 	screenshot, err := chromedp.Run(browserCtx, chromedp.FullScreenshot(90))
 	require.NoError(t, err)
-	assert.NotEqual(t, "–", height, "the height is drawn")
 	shot := filepath.Join(t.TempDir(), "explorer.png")
 	require.NoError(t, os.WriteFile(shot, screenshot, 0o644))
 	t.Logf("screenshot: %s (%d bytes)", shot, len(screenshot))

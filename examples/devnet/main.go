@@ -7,21 +7,24 @@
 // environment fallbacks.
 //
 // Its chain is kept in a data directory (-data-dir; it says where at
-// start): a durable event log, the chain's rules (spec.json) and, under
-// proof of authority, the signers' keys. Stopped or killed, it goes on
-// with the same chain when started again. To start fresh, delete the
-// directory, or run on the in-memory log with -eventlog memory.
+// start): a durable event log, the chain's spec (spec.json) and a
+// keystore. The genesis funds the demo accounts alice, bob, carol and
+// dave, whose keys are in the keystore unencrypted, so that the wallet
+// can spend from them at once; the keystore also holds each miner's
+// beneficiary key (miner-1, …) and, under proof of authority, the
+// signers' keys. Stopped or killed, devnet goes on with the same chain
+// when started again. To start fresh, delete the directory, or run on
+// the in-memory log with -eventlog memory.
 //
 //	go run ./examples/devnet
+//	go run ./examples/wallet send alice bob 125
 //	curl -s localhost:8080/chain/head
-//	curl -s -H 'Content-Type: application/json' -d '{"from":"alice","to":"bob","amount":125}' localhost:8080/transactions
 //
 // Stop it with Ctrl-C, or give it -duration.
 package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"flag"
 	"fmt"
 	"io"
@@ -44,12 +47,23 @@ import (
 
 func main() { app.Main("devnet", run) }
 
+// snapshotEvery is how often devnet's bank records a state snapshot in
+// the log, in blocks.
+const snapshotEvery = 1000
+
+// consensusFlags choose the consensus of a new chain; a chain kept in
+// the data directory has its own.
+type consensusFlags struct {
+	kind       string // "pow" or "poa"
+	difficulty uint   // pow: leading zero bits
+}
+
 // config is what the flags set.
 type config struct {
 	common      app.Common
 	dataDir     string
 	explicit    map[string]bool // the flags given on the command line or in the environment
-	consensus   app.Consensus
+	consensus   consensusFlags
 	addr        string
 	miners      int
 	workers     int
@@ -70,7 +84,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	ev.Usage += " (devnet: empty means a file in -data-dir)"
 	ev.DefValue, c.common.EventLog = "", ""
 	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "directory that keeps the chain: its event log, its rules and its signers' keys")
-	c.consensus.RegisterKind(fs)
+	fs.StringVar(&c.consensus.kind, "consensus", "pow", "consensus engine of a new chain: pow (proof of work) or poa (proof of authority)")
+	fs.UintVar(&c.consensus.difficulty, "difficulty", 18, "pow: leading zero bits a block hash needs, for a new chain")
 	fs.StringVar(&c.addr, "addr", "localhost:8080", "address the bank's HTTP API listens on")
 	fs.IntVar(&c.miners, "miners", 2, "number of miners (proof of authority: signers, taking turns)")
 	fs.IntVar(&c.workers, "workers", 1, "hashing goroutines per miner")
@@ -101,8 +116,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, app.Usagef("-workers: have %d, want ≥ 1", c.workers)
 	case c.every <= 0 || c.statusEvery <= 0:
 		return c, app.Usagef("-every and -status-every must be positive")
-	case c.consensus.Difficulty > 64:
-		return c, app.Usagef("-difficulty: have %d, want ≤ 64", c.consensus.Difficulty) // before a data directory is made with it
+	case c.consensus.difficulty > 64:
+		return c, app.Usagef("-difficulty: have %d, want ≤ 64", c.consensus.difficulty) // before a data directory is made with it
 	}
 	return c, nil
 }
@@ -124,17 +139,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// The chain: in the data directory, unless -eventlog names a log.
 	// There it goes on from where it stopped, under its own rules; on
-	// another log, under the flags', with proof-of-authority keys made
-	// now.
+	// another log, under the flags', with keys made now.
 	var chain network
 	where := cfg.common.EventLog
+	keys := "" // where the demo accounts' keys are kept, if anywhere
 	if cfg.common.EventLog == "" {
 		if chain, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit); err != nil {
 			return err
 		}
 		cfg.common.EventLog = "file:" + filepath.Join(cfg.dataDir, logFile)
 		where = cfg.dataDir + " (to start fresh: stop devnet and delete it, or run with -eventlog memory)"
-	} else if chain, err = newNetwork(cfg.consensus, cfg.miners, func(int) (blockchain.PrivateKey, error) { return blockchain.GenerateKey(nil) }); err != nil {
+		keys = filepath.Join(cfg.dataDir, keysDir)
+	} else if chain, err = newNetwork(cfg.consensus, cfg.miners, func(string) (blockchain.PrivateKey, error) { return blockchain.GenerateKey(nil) }); err != nil {
 		return err
 	}
 	log, err := cfg.common.OpenLog(ctx)
@@ -142,23 +158,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer log.Close()
+	// The spec goes into the log, so that apps joining it later (a
+	// separate miner, say) read the same rules; a log that holds another
+	// chain's spec is refused.
+	if _, err := node.LoadSpec(ctx, log, &chain.spec); err != nil {
+		return err
+	}
 
 	// Under proof of authority miner i signs with key i; the bank and
 	// the auditor only verify.
-	var signers []ed25519.PublicKey
-	if poa := chain.spec.Consensus.PoA; poa != nil {
-		for _, pub := range poa.Signers {
-			signers = append(signers, ed25519.PublicKey(pub[:]))
-		}
-	}
-	keys := chain.keys
 	nodeConfig := func(name string, signer int) (app.NodeConfig, error) { // signer < 0: verify only
-		var key ed25519.PrivateKey
-		if signer >= 0 && keys != nil {
-			key = keys[signer]
+		var key *blockchain.PrivateKey
+		if signer >= 0 && signer < len(chain.signers) {
+			key = &chain.signers[signer]
 		}
-		engine, err := cfg.consensus.EngineWith(cfg.workers, signers, key)
-		return app.NodeConfig{Log: log, Engine: engine, Policy: cfg.policy, Window: 100, Logger: logger.With("node", name)}, err
+		engine, err := app.EngineFor(chain.spec, cfg.workers, key)
+		nc := app.NodeConfig{Log: log, Spec: chain.spec, Engine: engine, Policy: cfg.policy, Window: 100, Logger: logger.With("node", name)}
+		if signer < 0 && name == "bank" {
+			nc.SnapshotEvery = snapshotEvery // the bank records them; miners may restore from them
+		}
+		return nc, err
 	}
 
 	var participants []app.Participant
@@ -178,7 +197,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		p, m, err := app.NewMiner(nc, id)
+		p, m, err := app.NewMiner(nc, id, chain.payees[i])
 		if err != nil {
 			return err
 		}
@@ -209,9 +228,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		bankURL := "http://" + addr.String()
 		fmt.Fprintf(stdout, "devnet: bank on %s (explorer at %s/), %d miners, %s, chain kept in %s\n",
-			bankURL, bankURL, cfg.miners, cfg.consensus, where)
+			bankURL, bankURL, cfg.miners, app.DescribeConsensus(chain.spec), where)
+		if keys != "" {
+			fmt.Fprintf(stdout, "devnet: demo accounts %s hold %d each at genesis; their keys are in %s: go run ./examples/wallet -keystore %s send alice bob 125\n",
+				strings.Join(demoAccounts, ", "), demoFunds, keys, keys)
+		}
 		g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankPart.Node, miners, &sched, auditor) })
-		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Stats: &sched, Logger: logger.With("component", "scheduler")})
+		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Keys: chain.demo, Stats: &sched, Logger: logger.With("component", "scheduler")})
 	})
 	if err := app.Stopped(ctx, g.Wait()); err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/examples/internal/keystore"
 )
 
 // devnetProcess is a devnet binary running on a data directory.
@@ -107,12 +108,14 @@ func TestDevnetGoesOnAfterAKill(t *testing.T) {
 			for h := uint64(0); h <= height; h++ {
 				before = append(before, blockAt(t, first.url, h))
 			}
+			balances := accountsAt(t, first.url, dir, height)
 			require.NoError(t, first.cmd.Process.Kill())
 			_ = first.cmd.Wait()
 
 			// The same flags, or none: the directory's rules hold.
 			second := startDevnet(t, bin, dir)
 			waitForHeight(t, second.url, height+1)
+			assert.Equal(t, balances, accountsAt(t, second.url, dir, height), "every account at height %d, after the restart", height)
 			for h, b := range before {
 				again := blockAt(t, second.url, uint64(h))
 				assert.Equal(t, b.Hash(), again.Hash(), "block %d", h)
@@ -126,6 +129,37 @@ func TestDevnetGoesOnAfterAKill(t *testing.T) {
 			}
 		})
 	}
+}
+
+// accountsAt returns the balance and nonce at height of every account
+// whose key the data directory's keystore holds (the demo accounts, the
+// miners' beneficiaries), as the bank proves them, each proof checked
+// against the header the bank serves with it.
+func accountsAt(t *testing.T, url, dir string, height uint64) map[string]blockchain.Account {
+	t.Helper()
+	ks, err := keystore.Open(filepath.Join(dir, keysDir))
+	require.NoError(t, err)
+	entries, err := ks.List()
+	require.NoError(t, err)
+	out := map[string]blockchain.Account{}
+	supply := int64(0)
+	for _, e := range entries {
+		var ans struct {
+			Header blockchain.Header       `json:"header"`
+			Proof  blockchain.AccountProof `json:"proof"`
+		}
+		status, err := get(fmt.Sprintf("%s/accounts/%s/proof?height=%d", url, e.Address, height), &ans)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, status, "proof of %s at %d", e.Name, height)
+		require.NoError(t, blockchain.VerifyAccount(ans.Header, ans.Proof), "proof of %s", e.Name)
+		out[e.Name] = ans.Proof.Account
+		supply += ans.Proof.Account.Balance
+	}
+	// Coins are conserved: the allocations plus one reward per block, as
+	// every holder of coins has a key in this keystore (fees go to the
+	// miners, who are in it too).
+	assert.Equal(t, int64(len(demoAccounts))*demoFunds+int64(height)*blockReward, supply, "the supply at height %d", height)
+	return out
 }
 
 // TestDevnetRefusesOtherRules: a data directory made under some rules

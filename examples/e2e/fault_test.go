@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -17,12 +16,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
-	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/esdb"
 	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
-	"github.com/eventchain/eventchain/examples/internal/bank"
+	"github.com/eventchain/eventchain/examples/internal/bankclient"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -38,26 +37,37 @@ type faultReport struct {
 	outage503s                    int
 	height                        uint64
 	blockEvents                   int
-	duplicates                    int // appends the server stored twice
+	duplicates                    int   // appends the server stored twice
+	supply                        int64 // the sum of every balance at the tip
+	conserved                     bool  // supply = allocations + rewards, no balance negative
 }
 
 func (r faultReport) String() string {
+	conservation := "conserved"
+	if !r.conserved {
+		conservation = "NOT conserved"
+	}
 	return fmt.Sprintf("ran %v: %d miner kills, %d server outages (%d answers 503 during them); "+
 		"%d transactions accepted, %d included exactly once, %d included twice, %d missing, %d dropped; "+
-		"%d blocks from %d block events; %d appends stored twice by the server",
+		"%d blocks from %d block events; %d appends stored twice by the server; supply %d, %s",
 		r.duration.Round(time.Second), r.minerKills, r.outages, r.outage503s,
-		r.accepted, r.includedOnce, r.twice, r.missing, r.dropped, r.height, r.blockEvents, r.duplicates)
+		r.accepted, r.includedOnce, r.twice, r.missing, r.dropped, r.height, r.blockEvents, r.duplicates, r.supply, conservation)
 }
 
 // TestFaultRun runs an esdbtest server (in this process, so that it can
 // be stopped and started again on the same address with its data), and as
-// processes a bank, three miners, an auditor and a scheduler posting
-// every 20 ms. While they run it SIGKILLs a random miner every few
-// seconds and starts it again, stops the server for 5 s, and resubmits
-// transactions with the same Idempotency-Key and identical bodies
-// without one. Then it checks that nothing accepted is lost or mined
-// twice, that every node agrees on the tip, and that the chain replays in
-// verify mode.
+// processes a bank that starts the chain from a genesis file, three
+// miners and an auditor that wait for it, and a scheduler signing a
+// transfer every 20 ms. While they run it SIGKILLs a random miner every
+// few seconds and starts it again, stops the server for 5 s, and sends
+// transfers signed by keys of its own: each twice with one
+// Idempotency-Key, each twice as the same signed body without a key (one
+// transaction: its ID derives from what it signs), and two with
+// successive nonces (two transactions). Then it checks that nothing
+// accepted is lost or mined twice, that every node agrees on the tip,
+// that the chain replays in verify mode, and that the money is conserved:
+// the balances add up to the allocations plus the block rewards, and
+// none is negative.
 func TestFaultRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a fault run takes about a minute and a half; skipped with -short")
@@ -67,6 +77,9 @@ func TestFaultRun(t *testing.T) {
 		faultTime = *soak
 	}
 	bins := build(t, "./examples/bank", "./examples/miner", "./examples/auditor", "./examples/scheduler")
+	demo := []string{"alice", "bob", "carol", "dave"}
+	// The test's own client sends from keyed, unkeyed, pair and probe.
+	chain := newTestChain(t, append(demo, "keyed", "unkeyed", "pair", "probe"), []string{"miner-1", "miner-2", "miner-3", "shop"})
 	// The server stores 5 % of the appends with expected revision Any a
 	// second time, near or far from the first, as EventStoreDB does when
 	// a client's retry comes after its window of recent event IDs forgot
@@ -77,12 +90,15 @@ func TestFaultRun(t *testing.T) {
 	require.NoError(t, server.Start())
 	t.Cleanup(server.Close)
 	conn := server.ConnString()
-	common := []string{"-eventlog", conn, "-difficulty", difficulty}
+	common := []string{"-eventlog", conn}
 
-	bankProc := start(t, "bank", bins["bank"], append(common, "-addr", "127.0.0.1:0")...)
+	bankProc := start(t, "bank", bins["bank"], append(common, "-genesis", chain.genesis, "-addr", "127.0.0.1:0")...)
 	bankURL := bankProc.await(t, regexp.MustCompile(`listening on (\S+)`))
+	client, err := bankclient.New(bankURL, nil)
+	require.NoError(t, err)
 	minerArgs := func(i int) []string {
-		return append(common, "-id", fmt.Sprintf("miner-%d", i+1), "-workers", "1", "-max-wait", "300ms", "-metrics", "127.0.0.1:0")
+		id := fmt.Sprintf("miner-%d", i+1)
+		return append(common, "-id", id, "-beneficiary", chain.addr(t, id).String(), "-workers", "1", "-max-wait", "300ms", "-metrics", "127.0.0.1:0")
 	}
 	miners := make([]*process, 3)
 	startMiner := func(i int) string {
@@ -98,13 +114,19 @@ func TestFaultRun(t *testing.T) {
 	eventually(t, "the bank to be ready", func() bool {
 		return getJSON(t, bankURL+"/readyz", new(map[string]string)) == http.StatusOK
 	})
-	scheduler := start(t, "scheduler", bins["scheduler"], "-bank", bankURL, "-every", "20ms")
+	scheduler := start(t, "scheduler", bins["scheduler"], "-bank", bankURL, "-every", "20ms",
+		"-keystore", chain.keystore, "-accounts", strings.Join(demo, ","))
 
+	ctx := context.Background()
 	var r faultReport
 	began := time.Now()
 	rnd := rand.New(rand.NewPCG(uint64(began.UnixNano()), 7))
-	keyed := map[string]uuid.UUID{} // Idempotency-Key → the ID the bank gave
-	var unkeyed []uuid.UUID
+	var ours []uuid.UUID // every transaction the test's client got accepted
+	nextNonce := func(name string) uint64 {
+		acct, err := client.Account(ctx, chain.addr(t, name))
+		require.NoError(t, err)
+		return acct.NextNonce
+	}
 	killEvery := time.NewTicker(4 * time.Second)
 	defer killEvery.Stop()
 	outageAt := time.After(faultTime / 3)
@@ -123,42 +145,44 @@ run:
 				return start(t, fmt.Sprintf("miner-%d", i+1), bins["miner"], minerArgs(i)...)
 			}, &miners[i])
 		case <-outageAt:
+			probe := chain.transfer(t, "probe", "shop", 1, nextNonce("probe"))
 			server.Stop()
 			r.outages++
-			// While the log is down the bank answers 503 with Retry-After.
-			status, header := post(t, bankURL, `{"from":"outage","to":"bank","amount":1}`, "")
-			if assert.Equal(t, http.StatusServiceUnavailable, status) {
+			// While the log is down the bank answers a valid transfer
+			// with 503 and Retry-After …
+			_, err := client.Submit(ctx, probe, "")
+			var pe *bankclient.ProblemError
+			if assert.ErrorAs(t, err, &pe, "a transfer during the outage") && assert.Equal(t, http.StatusServiceUnavailable, pe.Status) {
 				r.outage503s++
-				assert.NotEmpty(t, header.Get("Retry-After"))
+				assert.Positive(t, pe.RetryAfter, "with Retry-After")
 			}
 			outage := time.NewTimer(5 * time.Second)
 			<-outage.C // the length of the outage, not a synchronisation
 			require.NoError(t, server.Start())
-			// … and recovers by itself.
-			eventually(t, "the bank to accept again", func() bool {
-				s, _ := post(t, bankURL, `{"from":"after-outage","to":"bank","amount":1}`, "")
-				return s == http.StatusAccepted
-			})
+			// … and recovers by itself: the same transfer, sent again,
+			// is accepted.
+			ours = append(ours, mustSubmit(t, client, probe, "").ID)
 		case <-stopAt:
 			break run
 		default:
-			// Resubmissions: the same Idempotency-Key twice is one
-			// transaction; the same body twice without a key is two.
+			amount := 1 + rnd.Int64N(1000)
+			// The same Idempotency-Key twice is one transaction.
 			key := uuid.NewString()
-			body := fmt.Sprintf(`{"from":"retry","to":"shop","amount":%d}`, 1+rnd.IntN(1000))
-			var ids [2]uuid.UUID
-			for j := range ids {
-				ids[j] = mustAccept(t, bankURL, body, key)
-			}
-			if ids[0] != uuid.Nil && ids[1] != uuid.Nil {
-				assert.Equal(t, ids[0], ids[1], "one key, one transaction")
-				keyed[key] = ids[0]
-			}
-			a, b := mustAccept(t, bankURL, body, ""), mustAccept(t, bankURL, body, "")
-			if a != uuid.Nil && b != uuid.Nil {
-				assert.NotEqual(t, a, b, "no key: two transactions")
-				unkeyed = append(unkeyed, a, b)
-			}
+			keyed := chain.transfer(t, "keyed", "shop", amount, nextNonce("keyed"))
+			a, b := mustSubmit(t, client, keyed, key), mustSubmit(t, client, keyed, key)
+			assert.Equal(t, a.ID, b.ID, "one key, one transaction")
+			assert.Equal(t, keyed.ID(), a.ID)
+			// The same signed body twice without a key is one
+			// transaction too: its ID derives from what it signs.
+			unkeyed := chain.transfer(t, "unkeyed", "shop", amount, nextNonce("unkeyed"))
+			c, d := mustSubmit(t, client, unkeyed, ""), mustSubmit(t, client, unkeyed, "")
+			assert.Equal(t, c.ID, d.ID, "one signed body, one transaction")
+			// The same transfer with successive nonces is two.
+			n := nextNonce("pair")
+			first, second := chain.transfer(t, "pair", "shop", amount, n), chain.transfer(t, "pair", "shop", amount, n+1)
+			e, f := mustSubmit(t, client, first, ""), mustSubmit(t, client, second, "")
+			assert.NotEqual(t, e.ID, f.ID, "two nonces, two transactions")
+			ours = append(ours, a.ID, c.ID, e.ID, f.ID)
 			pause := time.NewTimer(200 * time.Millisecond)
 			<-pause.C // the pace of this client, not a synchronisation
 		}
@@ -167,7 +191,6 @@ run:
 	r.duration = time.Since(began)
 
 	// Every accepted transaction, read from the log itself.
-	ctx := context.Background()
 	log, err := esdb.Open(ctx, esdb.Config{ConnString: conn})
 	require.NoError(t, err)
 	defer log.Close()
@@ -177,50 +200,29 @@ run:
 			accepted[s.Tx.ID()] = true
 		}
 	})
-	for _, id := range keyed {
-		assert.True(t, accepted[id], "a keyed transaction the bank accepted is in the log")
-	}
-	for _, id := range unkeyed {
-		assert.True(t, accepted[id])
+	for _, id := range ours {
+		assert.True(t, accepted[id], "transaction %s, which the bank accepted from the test's client, is in the log", id)
 	}
 	r.accepted = len(accepted)
 
 	// Wait until the bank knows the fate of each: included or dropped.
 	dropped := map[uuid.UUID]string{}
+	waitCtx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
 	for id := range accepted {
-		eventually(t, "the fate of "+id.String(), func() bool {
-			var st bank.TransactionStatus
-			if getJSON(t, bankURL+"/transactions/"+id.String(), &st) != http.StatusOK {
-				return false
-			}
-			if st.Status == bank.StatusDropped {
-				dropped[id] = st.Reason
-			}
-			return st.Status == bank.StatusIncluded || st.Status == bank.StatusDropped
-		})
+		st, err := client.WaitIncluded(waitCtx, id, nil)
+		require.NoError(t, err, "the fate of %s", id)
+		if st.State == bankclient.Dropped {
+			dropped[id] = st.Reason
+		}
 	}
 	r.dropped = len(dropped)
 
-	// Replay the whole chain in verify mode, and count inclusions.
-	engine, err := pow.New(pow.Config{Bits: 12})
-	require.NoError(t, err)
-	rejected := 0
-	n, err := node.New(node.Config{Log: log, Engine: engine})
-	require.NoError(t, err)
-	n.Observe(func(e node.Event) {
-		if e.Kind != node.BlockAdded {
-			rejected++
-		}
-	})
-	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
-	count := map[uuid.UUID]int{}
-	for h := uint64(1); h <= n.Chain().Height(); h++ {
-		b, ok := n.Chain().BlockAt(h)
-		require.True(t, ok)
-		for _, tx := range b.Transactions() {
-			count[tx.ID()]++
-		}
-	}
+	// Replay the whole chain in verify mode, count inclusions, and check
+	// the money.
+	rep := replay(t, ctx, log, chain.spec)
+	n := rep.node
+	count := inclusions(t, n.Chain(), chain.addr(t, "miner-1"), chain.addr(t, "miner-2"), chain.addr(t, "miner-3"))
 	blocks, _ := n.Position()
 	r.height, r.blockEvents = n.Chain().Height(), int(blocks)
 	for id := range accepted {
@@ -233,14 +235,15 @@ run:
 			r.missing++
 		}
 	}
+	r.supply, r.conserved = checkConservation(t, n.Chain())
 	r.duplicates = server.Duplicates()
 	assert.Positive(t, r.duplicates, "the server stored duplicates")
 	assert.Zero(t, r.twice, "no transaction included twice")
 	assert.Zero(t, r.missing, "no accepted transaction missing")
-	assert.Zero(t, rejected, "every block event in the log is a valid block")
+	assert.Zero(t, rep.rejected, "every block event in the log is a valid block")
 
-	var head bank.Head
-	require.Equal(t, http.StatusOK, getJSON(t, bankURL+"/chain/head", &head))
+	head, err := client.Head(ctx)
+	require.NoError(t, err)
 	assert.Equal(t, n.Chain().TipHash(), head.Hash, "the bank's tip is the replayed chain's")
 	for i, url := range metrics {
 		eventually(t, fmt.Sprintf("miner %d to reach height %d", i+1, head.Height), func() bool { return scrapeHeight(t, url) == head.Height })
@@ -293,42 +296,24 @@ func awaitLine(p *process, re *regexp.Regexp) <-chan string {
 	return out
 }
 
-// newPost builds a POST /transactions request, with an Idempotency-Key
-// if key is not empty.
-func newPost(t *testing.T, url, body, key string) *http.Request {
+// mustSubmit posts tx, with an Idempotency-Key if key is not empty, until
+// the bank accepts it, and returns its status. An answer that may change
+// (503 while the log is down, no answer at all) is retried with the same
+// transaction and key, which is safe: the bank takes it at most once.
+// Any other refusal fails the test.
+func mustSubmit(t *testing.T, client *bankclient.Client, tx blockchain.Transaction, key string) bankclient.Status {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url+"/transactions", strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	return req
-}
-
-// post sends a transaction and returns the status and headers.
-func post(t *testing.T, url, body, key string) (int, http.Header) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(newPost(t, url, body, key))
-	require.NoError(t, err)
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header
-}
-
-// mustAccept posts a transaction and returns its ID, or uuid.Nil if the
-// bank answered 503 (an outage); anything else fails the test.
-func mustAccept(t *testing.T, url, body, key string) uuid.UUID {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(newPost(t, url, body, key))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusServiceUnavailable {
-		return uuid.Nil
-	}
-	require.Equal(t, http.StatusAccepted, resp.StatusCode)
-	var st bank.TransactionStatus
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
-	return st.ID
+	var st bankclient.Status
+	eventually(t, "the bank to accept "+tx.ID().String(), func() bool {
+		var err error
+		st, err = client.Submit(context.Background(), tx, key)
+		if err != nil {
+			require.True(t, bankclient.IsRetryable(err), "submit %s: %v", tx.ID(), err)
+			return false
+		}
+		return true
+	})
+	return st
 }
 
 // readAll decodes every event of stream.

@@ -1,9 +1,11 @@
 // Command miner follows the event log with a node of its own and mines
-// blocks with proof of work (or, with -consensus poa, seals them as one of
-// a fixed set of signers), logging its hash rate every few seconds and
-// every block it wins or loses. /metrics serves its counters.
+// blocks with the consensus engine of the chain spec in the log — proof
+// of work, or under proof of authority sealing as one of the spec's
+// signers with -poa-key — logging its hash rate every few seconds and
+// every block it wins or loses. Each block it seals pays the block reward
+// and the block's fees to -beneficiary. /metrics serves its counters.
 //
-//	go run ./examples/miner -eventlog esdb://localhost:2113?tls=false -id miner-1
+//	go run ./examples/miner -eventlog esdb://localhost:2113?tls=false -id miner-1 -beneficiary ec…
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
@@ -34,19 +37,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	host, _ := os.Hostname()
 	id := fs.String("id", "miner-"+host, "the miner's name, in its blocks and logs")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "hashing goroutines")
-	var consensus app.Consensus
-	consensus.Register(fs, true)
+	var chain app.ChainFlags
+	chain.Register(fs, true)
+	var beneficiary blockchain.Address
+	fs.TextVar(&beneficiary, "beneficiary", blockchain.Address{}, "address paid the reward and fees of the blocks this miner seals (required)")
 	maxTx := fs.Int("max-tx", 20, "most transactions in a block, and how many make a block due")
 	maxWait := fs.Duration("max-wait", 5*time.Second, "longest a transaction waits before a block is due anyway")
 	metricsAddr := fs.String("metrics", "localhost:9101", "address /metrics listens on (empty: none)")
 	var mode node.RestoreMode
-	fs.TextVar(&mode, "restore", node.RestoreVerify, "restore mode: verify or fast")
+	fs.TextVar(&mode, "restore", node.RestoreVerify, "restore mode: verify (every block), fast (trust the log's blocks) or snapshot (from the newest state snapshot in the log, then verify)")
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return err
 	}
-	engine, err := consensus.Engine(*workers)
-	if err != nil {
-		return err
+	if beneficiary.IsZero() {
+		return app.Usagef("-beneficiary: required: the address this miner's blocks pay (make one with examples/wallet)")
 	}
 	policy := pool.DefaultPolicy()
 	policy.MaxTx, policy.MaxWait = *maxTx, *maxWait
@@ -62,7 +66,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer log.Close()
 
-	p, m, err := app.NewMiner(app.NodeConfig{Log: log, Engine: engine, Policy: policy, Window: 100, Restore: mode, Logger: logger}, *id)
+	spec, err := chain.Join(ctx, log, logger)
+	if err != nil {
+		return err
+	}
+	engine, err := chain.Engine(spec, *workers)
+	if err != nil {
+		return err
+	}
+	logger.Info("joined", "chain", spec.ChainID, "consensus", app.DescribeConsensus(spec), "beneficiary", beneficiary.String())
+	p, m, err := app.NewMiner(app.NodeConfig{Log: log, Spec: spec, Engine: engine, Policy: policy, Window: 100, Restore: mode, Logger: logger}, *id, beneficiary)
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,10 @@
 //  4. Verify checks cheaply what Seal did: the fields Prepare sets, the
 //     turn, and the signature.
 //
-// Then run blockchain/consensustest.Run on your engine (poa_test.go does)
-// and select it with -consensus poa in devnet and the miner.
+// Then run blockchain/consensustest.Run on your engine (poa_test.go does).
+// A network selects its engine in its chain spec: "consensus":
+// {"engine":"poa","poa":{"signers":[…]}} names this one and its signers
+// ([blockchain.PoASpec]), and [FromSpec] makes the engine from them.
 //
 // # What exactly is signed
 //
@@ -82,12 +84,13 @@ type Engine struct {
 
 var _ blockchain.Consensus = (*Engine)(nil)
 
-// New returns an engine for these signers (1 to 256, in turn order).
+// New returns an engine for these signers (1 to
+// [blockchain.MaxPoASigners], in turn order).
 // key is this engine's own signing key, one of the signers', or nil for
 // an engine that only verifies (a bank's, an auditor's).
 func New(signers []ed25519.PublicKey, key ed25519.PrivateKey) (*Engine, error) {
-	if len(signers) == 0 || len(signers) > 256 {
-		return nil, fmt.Errorf("poa: have %d signers, want 1…256", len(signers))
+	if len(signers) == 0 || len(signers) > blockchain.MaxPoASigners {
+		return nil, fmt.Errorf("poa: have %d signers, want 1…%d", len(signers), blockchain.MaxPoASigners)
 	}
 	e := &Engine{signers: signers, key: key, me: -1}
 	for i, s := range signers {
@@ -102,6 +105,18 @@ func New(signers []ed25519.PublicKey, key ed25519.PrivateKey) (*Engine, error) {
 		return nil, errors.New("poa: the key is not one of the signers'")
 	}
 	return e, nil
+}
+
+// FromSpec returns the engine of a chain spec's proof-of-authority
+// parameters: its signers, in turn order, and key, this engine's own
+// signing key (one of the signers') or nil for an engine that only
+// verifies. Every node of the network verifies with the spec's signers.
+func FromSpec(spec blockchain.PoASpec, key ed25519.PrivateKey) (*Engine, error) {
+	signers := make([]ed25519.PublicKey, len(spec.Signers))
+	for i, pub := range spec.Signers {
+		signers[i] = append(ed25519.PublicKey(nil), pub[:]...)
+	}
+	return New(signers, key)
 }
 
 // Turn returns the index of the signer that must seal the block at height.

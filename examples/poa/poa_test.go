@@ -37,11 +37,56 @@ func mustNew(tb testing.TB, signers []ed25519.PublicKey, key ed25519.PrivateKey)
 	return e
 }
 
+// poaSpec is the test kit's network (consensustest.Spec: its chain ID,
+// accounts and reward) under proof of authority by these signers.
+func poaSpec(signers []ed25519.PublicKey) blockchain.ChainSpec {
+	spec := consensustest.Spec()
+	spec.Consensus = blockchain.ConsensusSpec{Engine: blockchain.EnginePoA, PoA: &blockchain.PoASpec{}}
+	for _, s := range signers {
+		spec.Consensus.PoA.Signers = append(spec.Consensus.PoA.Signers, blockchain.PublicKey(s))
+	}
+	return spec
+}
+
+// newChain returns a chain of spec that verifies with engine, its clock
+// fixed long after the blocks the tests make.
+func newChain(tb testing.TB, spec blockchain.ChainSpec, engine blockchain.Consensus) *blockchain.Chain {
+	tb.Helper()
+	chain, err := blockchain.NewChain(blockchain.Config{Spec: spec, Engine: engine, Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	require.NoError(tb, err)
+	return chain
+}
+
 // TestConformance runs the plugin kit on a one-signer engine, whose turn
 // it always is.
 func TestConformance(t *testing.T) {
 	priv, pub := keys(1)
 	consensustest.Run(t, func(tb testing.TB) blockchain.Consensus { return mustNew(tb, pub, priv[0]) })
+}
+
+// TestFromSpec: the engine of a spec's signers seals blocks that the
+// engine of the same spec, without a key, verifies; a key that is not a
+// signer's is refused.
+func TestFromSpec(t *testing.T) {
+	priv, pub := keys(3)
+	spec := poaSpec(pub)
+	require.NoError(t, spec.Validate(), "precondition: a valid spec")
+	verifier, err := poa.FromSpec(*spec.Consensus.PoA, nil)
+	require.NoError(t, err)
+	chain := newChain(t, spec, verifier)
+	for i := range 3 {
+		e, err := poa.FromSpec(*spec.Consensus.PoA, priv[i])
+		require.NoError(t, err)
+		_, err = consensustest.GenerateChain(context.Background(), e, chain, 1, nil)
+		require.NoError(t, err, "signer %d seals height %d", i, i+1)
+	}
+	assert.Equal(t, uint64(3), chain.Height())
+
+	stranger, _ := keys(4)
+	_, err = poa.FromSpec(*spec.Consensus.PoA, stranger[3])
+	assert.Error(t, err, "a key that is no signer's")
+	_, err = poa.FromSpec(blockchain.PoASpec{}, nil)
+	assert.Error(t, err, "no signers")
 }
 
 // TestTurns seals ten blocks with three signers in turn and checks every
@@ -53,15 +98,14 @@ func TestTurns(t *testing.T) {
 		engines[i] = mustNew(t, pub, priv[i])
 	}
 	verifier := mustNew(t, pub, nil)
-	chain, err := blockchain.NewChain(blockchain.Config{Engine: verifier, Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
-	require.NoError(t, err)
+	chain := newChain(t, poaSpec(pub), verifier)
 
 	for height := uint64(1); height <= 10; height++ {
 		turn := verifier.Turn(height)
 		assert.Equal(t, int((height-1)%3), turn)
-		h := blockchain.NextHeader(chain.Tip(), nil, chain.Tip().Timestamp.Add(time.Second))
-		require.NoError(t, engines[turn].Prepare(chain, &h))
-		sealed, err := engines[turn].Seal(context.Background(), blockchain.NewBlock(h, nil))
+		unsealed, _, err := chain.Propose(blockchain.AddressOf(blockchain.PublicKey(pub[turn])), nil, chain.Tip().Timestamp.Add(time.Second))
+		require.NoError(t, err)
+		sealed, err := engines[turn].Seal(context.Background(), unsealed)
 		require.NoError(t, err)
 
 		// Another signer's key over the same header is refused.
@@ -71,10 +115,20 @@ func TestTurns(t *testing.T) {
 		assert.ErrorIs(t, verifier.Verify(chain, blockchain.NewBlock(forged, nil)), blockchain.ErrInvalidSeal, "height %d, signed by %d", height, other)
 		forged.Seal[0] = byte(other)
 		assert.ErrorIs(t, verifier.Verify(chain, blockchain.NewBlock(forged, nil)), blockchain.ErrInvalidSeal, "height %d, out of turn", height)
+		// The signer whose turn it is cannot seal out of turn either.
+		_, err = engines[other].Seal(cancelled(), unsealed)
+		assert.ErrorIs(t, err, context.Canceled)
 
 		require.NoError(t, chain.Apply(sealed), "height %d", height)
 	}
 	assert.Equal(t, uint64(10), chain.Height())
+}
+
+// cancelled returns a context that is already done.
+func cancelled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }
 
 // TestSealWaitsForItsTurn: a signer asked to seal out of turn waits until
@@ -82,7 +136,7 @@ func TestTurns(t *testing.T) {
 func TestSealWaitsForItsTurn(t *testing.T) {
 	priv, pub := keys(2)
 	e := mustNew(t, pub, priv[1]) // signer 1 seals heights 2, 4, …
-	h := blockchain.NextHeader(blockchain.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err := e.Seal(ctx, blockchain.NewBlock(h, nil)) // height 1: signer 0's turn
@@ -102,35 +156,61 @@ func sealMessage(b *blockchain.Block) []byte {
 	return append([]byte("eventchain/poa-seal/v1\x00"), sh[:]...)
 }
 
-// TestGoldenSeal seals block 1 of blockchain/events' fixtures with signer
-// 0's key and checks the seal and the hashes against
-// blockchain/testdata/golden_seal.py, which signs with Python's
-// cryptography package: it pins the signed message, tag included, and the
-// block hash that covers the seal.
+// TestGoldenSeal seals block 1 of a natural fixture — the test kit's
+// network under proof of authority by keys(3), alice paying bob 125, the
+// block paid to signer 0, whose turn it is — and checks the header's
+// 152-byte encoding, its seal hash, the seal and the block hash against
+// testdata/golden_poa.py, which computes them from the documentation with
+// Python's hashlib and cryptography packages: it pins the signed message,
+// tag included, and the block hash that covers the seal.
 func TestGoldenSeal(t *testing.T) {
 	const (
-		publicKey = "ec7c2244614f04f02b9898090b5b5ff57fd50b37611ab4bcb7c7081bc5451791"
-		sealHash  = "515c2408cddf112f75b2ce9cd63ed52d584b049b2c536c3cc1e9cadd4511585b"
-		seal      = "004374a7c5cc1ad7178deaed6ac607156537e9cf402f205c7fa2d759622360fd65543dd34697f972fed41e290eeb77d1c2ac1ee44ab83d71bdaad42c9129934704"
-		blockHash = "f1a5a5620d09b1c941d150c619530cfe2f263fd9c2caa82a223ba49a48cf7c19"
+		signer0     = "ec7c2244614f04f02b9898090b5b5ff57fd50b37611ab4bcb7c7081bc5451791"
+		specHash    = "19ee7e5cb0b3dee86407060e0264ae4fde367e407c6f9daca693f461cab7c7ba"
+		genesisHash = "53f433b40bf81d120b0f1b3aef583344df1443368cadd344acadead7d1f40b3f"
+		beneficiary = "eccc278667ec196a2dc1fe0f1ec4991b06277d66f9365c025c"
+		encoding    = "53f433b40bf81d120b0f1b3aef583344df1443368cadd344acadead7d1f40b3f" + // PrevHash: genesis
+			"ebb28a58b05d35053741ea97d92e8f34136c3c275eebba29ba0b6b0428ddd538" + // MerkleRoot: alice pays bob 125
+			"86b0bb106587de69ce9b2e1ff3b4196f0b4f324ee6c93e8aaeec1c16d3f985ce" + // StateRoot
+			"cc278667ec196a2dc1fe0f1ec4991b06277d66f9" + // Beneficiary: signer 0
+			"00000001" + "00000002" + "00000000" + // TxCount, Version, Bits
+			"0000000000000001" + "0000016f5e670f10" + "0000000000000000" // Height, Timestamp, Nonce
+		sealHash  = "6f4528b28f9efe999d3080be842e88b4ca2482f14e491eba8972f4e82c6f7ff2"
+		seal      = "00eae1e42e1873fa53779dab03c874742b1999c48162f183a1805d8342e638b6b38a84b63fbf5d28527922b31ba43f13ca81de6fc6a348a4cb55a97eb8e32c0b02"
+		blockHash = "90cdc5cf82742a6b055b66e0205f2649612a40c964c687c6c88c403efb114536"
 	)
-	priv, pub := keys(1)
-	require.Equal(t, publicKey, hex.EncodeToString(pub[0]), "precondition: signer 0's key")
-	e := mustNew(t, pub, priv[0])
-
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
-	txs := []blockchain.Transaction{consensustest.Transfer("alice pays bob", "alice", "bob", 125)}
-	h := blockchain.NextHeader(view.Tip(), txs, view.Tip().Timestamp.Add(consensustest.BlockInterval))
-	require.NoError(t, e.Prepare(view, &h))
-	unsealed := blockchain.NewBlock(h, txs)
-	require.Equal(t, sealHash, unsealed.SealHash().String(), "precondition: block 1 of the events fixtures")
-
-	sealed, err := e.Seal(context.Background(), unsealed)
+	priv, pub := keys(3)
+	require.Equal(t, signer0, hex.EncodeToString(pub[0]), "precondition: signer 0's key")
+	spec := poaSpec(pub)
+	require.Equal(t, specHash, spec.Hash().String(), "precondition: the spec")
+	genesis, err := spec.Genesis()
 	require.NoError(t, err)
-	assert.Equal(t, seal, hex.EncodeToString(sealed.Header().Seal), "seal: signer index, then the signature of the tagged seal hash")
-	assert.Equal(t, sealHash, sealed.SealHash().String(), "sealing leaves the seal hash alone")
+	require.Equal(t, genesisHash, genesis.Hash().String(), "precondition: its genesis")
+	me := blockchain.AddressOf(blockchain.PublicKey(pub[0]))
+	require.Equal(t, beneficiary, me.String(), "precondition: signer 0's address")
+
+	e := mustNew(t, pub, priv[0])
+	chain := newChain(t, spec, mustNew(t, pub, nil))
+	blocks, err := consensustest.GenerateChain(context.Background(), e, chain, 1, func(_ int, g *consensustest.BlockGen) {
+		g.AddTransfer("alice", "bob", 125)
+		g.SetBeneficiary(me)
+	})
+	require.NoError(t, err, "seal block 1 and apply it to the chain")
+	sealed := blocks[0]
+
+	h := sealed.Header()
+	enc, err := h.MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, encoding, hex.EncodeToString(enc), "the 152-byte header encoding")
+	assert.Equal(t, sealHash, sealed.SealHash().String(), "the seal hash: SHA-256 of the encoding")
+	assert.Equal(t, seal, hex.EncodeToString(h.Seal), "seal: signer index, then the signature of the tagged seal hash")
 	assert.Equal(t, blockHash, sealed.Hash().String(), "the block hash covers the seal")
-	assert.NoError(t, e.Verify(view, sealed))
+	assert.Equal(t, blockHash, chain.TipHash().String(), "the chain took it")
+	assert.NoError(t, e.Verify(blockchain.HeaderList{genesis.Header()}, sealed))
+	assert.Equal(t, blockchain.Account{Balance: consensustest.Reward}, chain.Account(me), "signer 0 earned the block reward")
+
+	h.Seal = nil
+	assert.Equal(t, sealHash, blockchain.NewBlock(h, sealed.Transactions()).Hash().String(), "unsealed, the block hash is the seal hash")
 }
 
 // TestSealIsDomainSeparated: a signature by the right signer over the
@@ -140,8 +220,9 @@ func TestGoldenSeal(t *testing.T) {
 func TestSealIsDomainSeparated(t *testing.T) {
 	priv, pub := keys(1)
 	e := mustNew(t, pub, priv[0])
-	view := blockchain.HeaderList{blockchain.Genesis().Header()}
+	view := blockchain.HeaderList{consensustest.Genesis().Header()}
 	h := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+	h.Beneficiary = consensustest.Addr("miner")
 	require.NoError(t, e.Prepare(view, &h))
 	b := blockchain.NewBlock(h, nil)
 	sh := b.SealHash()
@@ -153,7 +234,7 @@ func TestSealIsDomainSeparated(t *testing.T) {
 	}{
 		{"the tagged seal hash", sealMessage(b), nil},
 		{"the bare seal hash", sh[:], blockchain.ErrInvalidSeal},
-		{"another tag", append([]byte("eventchain/tx/v1\x00"), sh[:]...), blockchain.ErrInvalidSeal},
+		{"another tag", append([]byte("eventchain/tx/v2\x00"), sh[:]...), blockchain.ErrInvalidSeal},
 		{"the tag without its zero byte", append([]byte("eventchain/poa-seal/v1"), sh[:]...), blockchain.ErrInvalidSeal},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,43 +1,269 @@
-// Command scheduler posts random valid transactions to a bank's API at a
-// steady pace, like a client would (package scheduler).
+// Command scheduler signs random transfers between demo accounts and posts
+// them to a bank's API at a steady pace, like a client would (package
+// scheduler).
 //
 //	go run ./examples/scheduler -bank http://localhost:8080 -every 1s -count 100
+//
+// It signs with keys of a keystore (package keystore) that are stored in
+// clear: by default every such key of devnet's keystore, where devnet
+// writes its demo accounts (alice, bob, carol, …); -keystore names another
+// directory, -accounts alice,bob some of its keys. It needs at least two.
+//
+// Every flag falls back to an environment variable, EVENTCHAIN_ and the
+// flag's name in upper case with dashes as underscores (-bank:
+// EVENTCHAIN_BANK), but for -version, which prints the version and exits.
+// It exits 0 when stopped (SIGINT, SIGTERM) or after -count transfers,
+// 2 for a usage error, 1 for any other.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
 	"time"
 
-	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/examples/internal/keystore"
+	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/examples/internal/scheduler"
 )
 
-func main() { app.Main("scheduler", run) }
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv), os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scheduler", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	bank := fs.String("bank", "http://localhost:8080", "the bank's base URL")
-	every := fs.Duration("every", time.Second, "pause between transactions")
-	count := fs.Int("count", 0, "stop after this many accepted transactions (0: never)")
-	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
-	gelf := fs.String("gelf", "", "also send logs to Graylog, e.g. udp://localhost:12201")
-	if err := app.Parse(fs, args, os.Getenv); err != nil {
+// usageError is a bad flag or argument: exit status 2.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// errVersion is run's answer to -version.
+var errVersion = errors.New("version requested")
+
+// exitCode prints err, if any, and returns the exit status for it.
+func exitCode(err error, stdout, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errVersion):
+		fmt.Fprintf(stdout, "scheduler %s\n", version())
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 2
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "scheduler: %v\n", err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "scheduler: %v\n", err)
+		return 1
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	flags := flag.NewFlagSet("scheduler", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	bank := flags.String("bank", "http://localhost:8080", "the bank's base URL")
+	every := flags.Duration("every", time.Second, "pause between transfers")
+	count := flags.Int("count", 0, "stop after this many accepted transfers (0: never)")
+	fee := flags.Int64("fee", 0, "fee of every transfer, in minor units")
+	keysDir := flags.String("keystore", defaultKeystore(getenv), "keystore directory holding the accounts' keys: devnet's, in its data directory ($EVENTCHAIN_DATA_DIR if set)")
+	accounts := flags.String("accounts", "", "comma-separated names of the keys to use (default: every key of the keystore stored in clear)")
+	logFormat := flags.String("log-format", "text", "log format on stderr: text or json")
+	gelf := flags.String("gelf", "", "also send logs to Graylog, e.g. udp://localhost:12201")
+	if err := parse(flags, args, getenv); err != nil {
 		return err
 	}
 	if *every <= 0 || *count < 0 {
-		return app.Usagef("-every must be positive and -count not negative")
+		return usagef("-every must be positive and -count not negative")
 	}
-	logger, closeLogs, err := app.Common{LogFormat: *logFormat, GELF: *gelf}.Logger(stderr, "scheduler")
+	if *fee < 0 || *fee > blockchain.MaxAmount {
+		return usagef("-fee: have %d, want 0…%d", *fee, blockchain.MaxAmount)
+	}
+	logger, closeLogs, err := newLogger(stderr, *logFormat, *gelf)
 	if err != nil {
 		return err
 	}
 	defer closeLogs()
+	keys, err := loadKeys(*keysDir, *accounts, logger)
+	if err != nil {
+		return err
+	}
 	var stats scheduler.Stats
-	err = scheduler.Run(ctx, scheduler.Config{BankURL: *bank, Every: *every, Count: *count, Logger: logger, Stats: &stats})
-	logger.Info("stopped", "accepted", stats.Accepted.Load(), "refused", stats.Refused.Load(), "failed", stats.Failed.Load())
-	return app.Stopped(ctx, err)
+	err = scheduler.Run(ctx, scheduler.Config{BankURL: *bank, Every: *every, Count: *count, Fee: *fee, Keys: keys, Logger: logger, Stats: &stats})
+	logger.Info("stopped", "accepted", stats.Accepted.Load(), "refused", stats.Refused.Load(), "failed", stats.Failed.Load(), "skipped", stats.Skipped.Load())
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return nil // stopped by a signal
+	}
+	return err
+}
+
+// parse adds -version to flags and parses args into it. It returns
+// errVersion if -version is given; otherwise a flag not given falls back
+// to its environment variable, EVENTCHAIN_ and its name in upper case with
+// dashes as underscores (-version has none).
+func parse(flags *flag.FlagSet, args []string, getenv func(string) string) error {
+	showVersion := flags.Bool("version", false, "print the version and the VCS revision, and exit")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if *showVersion {
+		return errVersion
+	}
+	if flags.NArg() > 0 {
+		return usagef("unexpected arguments %q", flags.Args())
+	}
+	given := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	flags.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil || f.Name == "version" {
+			return
+		}
+		env := "EVENTCHAIN_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" {
+			if e := flags.Set(f.Name, v); e != nil {
+				err = usagef("%s=%q: %v", env, v, e)
+			}
+		}
+	})
+	return err
+}
+
+// defaultKeystore is devnet's keystore: the keys directory of its data
+// directory, which is $EVENTCHAIN_DATA_DIR if set (devnet's -data-dir
+// falls back to it), else eventchain/devnet in the user's configuration
+// directory.
+func defaultKeystore(getenv func(string) string) string {
+	if dir := getenv("EVENTCHAIN_DATA_DIR"); dir != "" {
+		return filepath.Join(dir, "keys")
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return filepath.Join("devnet-data", "keys")
+	}
+	return filepath.Join(dir, "eventchain", "devnet", "keys")
+}
+
+// loadKeys loads the keys named in names (comma-separated) from the
+// keystore in dir, or every key stored in clear if names is empty.
+func loadKeys(dir, names string, logger *slog.Logger) ([]blockchain.PrivateKey, error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, usagef("-keystore: %s does not exist: run devnet once to make its demo accounts, or name a keystore", dir)
+	}
+	ks, err := keystore.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open keystore: %w", err)
+	}
+	var chosen []string
+	if names == "" {
+		entries, err := ks.List()
+		if err != nil {
+			return nil, fmt.Errorf("list keystore %s: %w", dir, err)
+		}
+		for _, e := range entries {
+			if e.Encrypted {
+				logger.Info("skipping an encrypted key", "name", e.Name)
+				continue
+			}
+			chosen = append(chosen, e.Name)
+		}
+	} else {
+		for _, n := range strings.Split(names, ",") {
+			chosen = append(chosen, strings.TrimSpace(n))
+		}
+	}
+	var keys []blockchain.PrivateKey
+	for _, name := range chosen {
+		key, err := ks.Load(name, nil)
+		switch {
+		case errors.Is(err, keystore.ErrPassphraseRequired):
+			return nil, usagef("-accounts: key %s is encrypted: the scheduler signs with keys stored in clear, such as devnet's demo accounts", name)
+		case err != nil:
+			return nil, usagef("key %s: %v", name, err)
+		}
+		keys = append(keys, key)
+	}
+	if len(keys) < 2 {
+		return nil, usagef("the scheduler needs at least 2 keys stored in clear, have %d in %s", len(keys), dir)
+	}
+	return keys, nil
+}
+
+// newLogger returns the logger: text or JSON on stderr, and GELF too if
+// gelf names a Graylog input. close flushes and closes the GELF
+// connection.
+func newLogger(stderr io.Writer, format, gelf string) (logger *slog.Logger, close func() error, err error) {
+	var h slog.Handler
+	switch format {
+	case "text":
+		h = slog.NewTextHandler(stderr, nil)
+	case "json":
+		h = slog.NewJSONHandler(stderr, nil)
+	default:
+		return nil, nil, usagef("-log-format: have %q, want text or json", format)
+	}
+	close = func() error { return nil }
+	if gelf != "" {
+		g, closeGELF, err := logging.OpenGELF(gelf, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-gelf: %w", err)
+		}
+		h, close = slog.NewMultiHandler(h, g), closeGELF
+	}
+	return slog.New(h).With("app", "scheduler"), close, nil
+}
+
+// Set by a release build, which has no VCS checkout to read (the
+// Dockerfile's -X main.stampedVersion=… -X main.stampedRevision=…).
+var stampedVersion, stampedRevision string
+
+// version returns what the binary knows of how it was built, in the
+// apps' one line: "v1.2.0 revision 1ddc2e7… (modified) go1.26.0".
+func version() string {
+	module, revision, modified, goVersion := "(devel)", "unknown", false, "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			module = info.Main.Version
+		}
+		if info.GoVersion != "" {
+			goVersion = info.GoVersion
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				revision = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if stampedVersion != "" {
+		module = stampedVersion
+	}
+	if stampedRevision != "" {
+		revision, modified = stampedRevision, false
+	}
+	line := module + " revision " + revision
+	if modified {
+		line += " (modified)"
+	}
+	return line + " " + goVersion
 }

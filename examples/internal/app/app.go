@@ -7,8 +7,6 @@ package app
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,14 +24,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/eventchain/eventchain/blockchain"
-	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/boltlog"
 	"github.com/eventchain/eventchain/eventlog/esdb"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/logging"
-	"github.com/eventchain/eventchain/examples/poa"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -287,85 +282,4 @@ func Stopped(ctx context.Context, err error) error {
 		return nil
 	}
 	return err
-}
-
-// Consensus holds the flags that choose the consensus engine.
-type Consensus struct {
-	Kind       string // "pow" or "poa"
-	Difficulty uint   // pow: leading zero bits
-	PoAKey     string // poa: this signer's ed25519 seed, hex (miners only)
-	PoASigners string // poa: the signers' public keys, hex, comma-separated, in turn order
-}
-
-// RegisterKind defines -consensus and -difficulty on fs: the flags of an
-// app that makes its own proof-of-authority keys (devnet).
-func (c *Consensus) RegisterKind(fs *flag.FlagSet) {
-	fs.StringVar(&c.Kind, "consensus", "pow", "consensus engine: pow (proof of work) or poa (proof of authority)")
-	fs.UintVar(&c.Difficulty, "difficulty", 18, "pow: leading zero bits a block hash needs (the same for every app)")
-}
-
-// Register defines -consensus, -difficulty and -poa-signers on fs, and
-// -poa-key too if signs is true (for a miner).
-func (c *Consensus) Register(fs *flag.FlagSet, signs bool) {
-	c.RegisterKind(fs)
-	fs.StringVar(&c.PoASigners, "poa-signers", "", "poa: the signers' ed25519 public keys in hex, comma-separated, in turn order")
-	if signs {
-		fs.StringVar(&c.PoAKey, "poa-key", "", "poa: this miner's ed25519 seed in hex (32 bytes)")
-	}
-}
-
-// Engine returns the engine the flags choose; workers is pow's.
-func (c Consensus) Engine(workers int) (blockchain.Consensus, error) {
-	var signers []ed25519.PublicKey
-	var key ed25519.PrivateKey
-	if c.Kind == "poa" {
-		for i, s := range strings.Split(c.PoASigners, ",") {
-			k, err := hex.DecodeString(strings.TrimSpace(s))
-			if err != nil || len(k) != ed25519.PublicKeySize {
-				return nil, Usagef("-poa-signers: key %d: want %d bytes of hex", i, ed25519.PublicKeySize)
-			}
-			signers = append(signers, ed25519.PublicKey(k))
-		}
-		if c.PoAKey != "" {
-			seed, err := hex.DecodeString(c.PoAKey)
-			if err != nil || len(seed) != ed25519.SeedSize {
-				return nil, Usagef("-poa-key: want %d bytes of hex", ed25519.SeedSize)
-			}
-			key = ed25519.NewKeyFromSeed(seed)
-		}
-	}
-	return c.EngineWith(workers, signers, key)
-}
-
-// EngineWith returns the engine c.Kind names with the keys given rather
-// than parsed from the flags: proof of work at c.Difficulty with workers,
-// or proof of authority by signers, signing with key (nil: verify only).
-func (c Consensus) EngineWith(workers int, signers []ed25519.PublicKey, key ed25519.PrivateKey) (blockchain.Consensus, error) {
-	switch c.Kind {
-	case "pow":
-		if c.Difficulty > 64 {
-			return nil, Usagef("-difficulty: have %d, want ≤ 64", c.Difficulty)
-		}
-		e, err := pow.New(pow.Config{Bits: uint32(c.Difficulty), Workers: workers})
-		if err != nil {
-			return nil, UsageError{err}
-		}
-		return e, nil
-	case "poa":
-		e, err := poa.New(signers, key)
-		if err != nil {
-			return nil, UsageError{err}
-		}
-		return e, nil
-	}
-	return nil, Usagef("-consensus: have %q, want pow or poa", c.Kind)
-}
-
-// String says which engine c names, for a start-up line: "proof of work
-// at 18 bits" or "proof of authority".
-func (c Consensus) String() string {
-	if c.Kind == "poa" {
-		return "proof of authority"
-	}
-	return fmt.Sprintf("proof of work at %d bits", c.Difficulty)
 }

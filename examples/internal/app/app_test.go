@@ -3,11 +3,14 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,8 +19,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/node"
 )
 
 func TestParseFallsBackOnEnvironment(t *testing.T) {
@@ -118,31 +125,112 @@ func TestMetricsAndServe(t *testing.T) {
 	assert.NoError(t, app.Stopped(ctx, http.ErrServerClosed))
 }
 
-func TestConsensusEngine(t *testing.T) {
-	seed := strings.Repeat("ab", 32)
-	pub := "248acbdbaf9e050196de704bea2d68770e519150d103b587dae2d9cad53dd930" // the public key of seed
+func TestEngineFor(t *testing.T) {
+	seed := make([]byte, blockchain.SeedSize)
+	for i := range seed {
+		seed[i] = 0xab
+	}
+	signer, err := blockchain.NewPrivateKey(seed)
+	require.NoError(t, err)
+	stranger := consensustest.Key("stranger")
+	poaSpec := func(signers ...blockchain.PublicKey) blockchain.ChainSpec {
+		s := consensustest.Spec()
+		s.Consensus = blockchain.ConsensusSpec{Engine: blockchain.EnginePoA, PoA: &blockchain.PoASpec{Signers: signers}}
+		return s
+	}
+	powSpec := func(bits uint32) blockchain.ChainSpec {
+		s := consensustest.Spec()
+		s.Consensus.PoW = &blockchain.PoWSpec{Bits: bits}
+		return s
+	}
 	for _, tc := range []struct {
 		name    string
-		c       app.Consensus
+		spec    blockchain.ChainSpec
+		key     *blockchain.PrivateKey
 		wantErr bool
 	}{
-		{"pow", app.Consensus{Kind: "pow", Difficulty: 8}, false},
-		{"pow too hard", app.Consensus{Kind: "pow", Difficulty: 300}, true},
-		{"poa verifier", app.Consensus{Kind: "poa", PoASigners: pub}, false},
-		{"poa signer", app.Consensus{Kind: "poa", PoASigners: pub, PoAKey: seed}, false},
-		{"poa without signers", app.Consensus{Kind: "poa"}, true},
-		{"poa bad key", app.Consensus{Kind: "poa", PoASigners: pub, PoAKey: "zz"}, true},
-		{"poa key of no signer", app.Consensus{Kind: "poa", PoASigners: pub, PoAKey: strings.Repeat("cd", 32)}, true},
-		{"unknown", app.Consensus{Kind: "pos"}, true},
+		{"pow", powSpec(8), nil, false},
+		{"pow without parameters", blockchain.ChainSpec{Consensus: blockchain.ConsensusSpec{Engine: blockchain.EnginePoW}}, nil, true},
+		{"poa verifier", poaSpec(signer.Public()), nil, false},
+		{"poa signer", poaSpec(signer.Public()), &signer, false},
+		{"poa without signers", blockchain.ChainSpec{Consensus: blockchain.ConsensusSpec{Engine: blockchain.EnginePoA}}, nil, true},
+		{"poa key of no signer", poaSpec(signer.Public()), &stranger, true},
+		{"unknown", blockchain.ChainSpec{Consensus: blockchain.ConsensusSpec{Engine: "pos"}}, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, err := tc.c.Engine(1)
+			e, err := app.EngineFor(tc.spec, 1, tc.key)
 			if tc.wantErr {
-				assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+				assert.Error(t, err)
 				return
 			}
 			require.NoError(t, err)
 			assert.NotNil(t, e)
 		})
 	}
+}
+
+// TestChainFlagsEngine: -poa-key is a hex seed; anything else is a usage
+// error.
+func TestChainFlagsEngine(t *testing.T) {
+	signer := consensustest.Key("signer")
+	spec := consensustest.Spec()
+	spec.Consensus = blockchain.ConsensusSpec{Engine: blockchain.EnginePoA, PoA: &blockchain.PoASpec{Signers: []blockchain.PublicKey{signer.Public()}}}
+	for _, tc := range []struct {
+		name, key string
+		wantErr   bool
+	}{
+		{"verify only", "", false},
+		{"the signer's seed", hex.EncodeToString(signer.Seed()), false},
+		{"not hex", "zz", true},
+		{"too short", "abcd", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := app.ChainFlags{PoAKey: tc.key}.Engine(spec, 1)
+			if tc.wantErr {
+				assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+				return
+			}
+			assert.NoError(t, err)
+		})
+	}
+}
+
+// TestJoin: the first app with -genesis writes the spec into an empty
+// log; another with the same file joins; one with another spec is refused
+// naming the difference; one without -genesis reads the log's.
+func TestJoin(t *testing.T) {
+	ctx := context.Background()
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	dir := t.TempDir()
+	write := func(name string, spec blockchain.ChainSpec) string {
+		data, err := spec.MarshalJSON()
+		require.NoError(t, err)
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, data, 0o600))
+		return path
+	}
+	spec := consensustest.Spec()
+	other := spec
+	other.BlockReward++
+	logger := slog.New(slog.DiscardHandler)
+
+	got, err := app.ChainFlags{Genesis: write("spec.json", spec)}.Join(ctx, log, logger)
+	require.NoError(t, err)
+	assert.Equal(t, spec.Hash(), got.Hash(), "the first app writes its spec")
+	got, err = app.ChainFlags{}.Join(ctx, log, logger)
+	require.NoError(t, err)
+	assert.Equal(t, spec.Hash(), got.Hash(), "an app without -genesis reads the log's")
+	_, err = app.ChainFlags{Genesis: write("other.json", other)}.Join(ctx, log, logger)
+	require.ErrorIs(t, err, node.ErrSpecMismatch)
+	assert.ErrorContains(t, err, "blockReward")
+	assert.True(t, errors.As(err, new(app.UsageError)))
+
+	_, err = app.ChainFlags{Genesis: filepath.Join(dir, "missing.json")}.Join(ctx, log, logger)
+	assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"chainId":"Bad"}`), 0o600))
+	_, err = app.ChainFlags{Genesis: bad}.Join(ctx, log, logger)
+	var se *blockchain.SpecError
+	assert.ErrorAs(t, err, &se, "a spec that is not one names what is wrong")
 }

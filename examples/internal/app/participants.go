@@ -18,11 +18,15 @@ import (
 // NodeConfig is what every participant's node is made from.
 type NodeConfig struct {
 	Log     eventlog.Log
-	Engine  blockchain.Consensus
-	Policy  pool.Policy      // zero: pool.DefaultPolicy()
-	Window  int              // blocks kept whole in memory; 0: all
-	Restore node.RestoreMode // how Run restores the node
-	Logger  *slog.Logger
+	Spec    blockchain.ChainSpec // the chain, as ChainFlags.Join read it from the log
+	Engine  blockchain.Consensus // the spec's engine, as EngineFor makes it
+	Policy  pool.Policy          // zero: pool.DefaultPolicy()
+	Window  int                  // blocks kept whole in memory; 0: all
+	Restore node.RestoreMode     // how Run restores the node
+	// SnapshotEvery makes the node record a state snapshot in the log
+	// every so many blocks, for nodes that restore from one; 0: never.
+	SnapshotEvery uint64
+	Logger        *slog.Logger
 }
 
 // A Participant is one node of the network and the work done on it: a
@@ -42,7 +46,8 @@ func newParticipant(cfg *NodeConfig) (Participant, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	n, err := node.New(node.Config{Log: cfg.Log, Engine: cfg.Engine, Policy: cfg.Policy, Window: cfg.Window, Logger: cfg.Logger})
+	n, err := node.New(node.Config{Log: cfg.Log, Spec: cfg.Spec, Engine: cfg.Engine, Policy: cfg.Policy, Window: cfg.Window,
+		SnapshotEvery: cfg.SnapshotEvery, Logger: cfg.Logger})
 	if err != nil {
 		return Participant{}, err
 	}
@@ -83,13 +88,14 @@ func NewBank(cfg NodeConfig) (Participant, *bank.Bank, error) {
 	return p, b, nil
 }
 
-// NewMiner returns a miner's participant, publishing as id.
-func NewMiner(cfg NodeConfig, id string) (Participant, *miner.Miner, error) {
+// NewMiner returns a miner's participant, publishing as id and paying
+// its blocks' reward and fees to beneficiary.
+func NewMiner(cfg NodeConfig, id string, beneficiary blockchain.Address) (Participant, *miner.Miner, error) {
 	p, err := newParticipant(&cfg)
 	if err != nil {
 		return Participant{}, nil, err
 	}
-	m, err := miner.New(miner.Config{Node: p.Node, ID: id, Logger: cfg.Logger})
+	m, err := miner.New(miner.Config{Node: p.Node, ID: id, Beneficiary: beneficiary, Logger: cfg.Logger})
 	if err != nil {
 		return Participant{}, nil, UsageError{err}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,11 +49,6 @@ type Config struct {
 	// Log is the event log, read for the audit stream's dropped
 	// transactions.
 	Log eventlog.Log
-	// Now stamps new transactions; nil means time.Now.
-	Now func() time.Time
-	// NewID makes the ID of a transaction submitted without an
-	// Idempotency-Key; nil means uuid.New.
-	NewID func() uuid.UUID
 	// MaxBodyBytes bounds a request body; 0 means 16 KiB.
 	MaxBodyBytes int64
 	// RetryAfter is what a 503 asks clients to wait; 0 means 5 s.
@@ -61,7 +57,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// idempotencyNamespace derives transaction IDs from Idempotency-Keys.
+// idempotencyNamespace derives the names of the request streams that
+// reserve Idempotency-Keys (see requestStream).
 var idempotencyNamespace = uuid.MustParse("9b1f4c0e-5f7d-5e55-9d8a-3c0e6a1b2d4f")
 
 // keyedTimeout bounds the work done for a request with an
@@ -79,8 +76,6 @@ const keyedTimeout = 10 * time.Second
 type Bank struct {
 	node       *node.Node
 	log        eventlog.Log
-	now        func() time.Time
-	newID      func() uuid.UUID
 	maxBody    int64
 	retryAfter string
 	logger     *slog.Logger
@@ -93,13 +88,18 @@ type Bank struct {
 	flights singleflight.Group
 
 	mu       sync.Mutex
-	accepted map[uuid.UUID]blockchain.Transaction
+	accepted map[uuid.UUID]blockchain.Transaction // accepted here, not yet included or dropped
 	dropped  map[uuid.UUID]events.TransactionDropped
+	index    ledgerIndex // every included transaction; see ledgerIndex
 
 	// For the explorer page, fed by observe.
 	miners     map[blockchain.Hash]string
 	minerOrder []blockchain.Hash
 	rejected   []ExplorerBlock
+
+	// explorerMem holds the explorer's memory of refused transactions
+	// (see refuse) and its ranking of accounts; it has its own lock.
+	explorerMem explorerMemory
 }
 
 // New returns a bank; it is not ready (GET /readyz answers 503) until
@@ -109,15 +109,9 @@ func New(cfg Config) (*Bank, error) {
 		return nil, errors.New("bank: Config.Node and Config.Log are required")
 	}
 	b := &Bank{
-		node: cfg.Node, log: cfg.Log, now: cfg.Now, newID: cfg.NewID, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger,
+		node: cfg.Node, log: cfg.Log, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger,
 		accepted: map[uuid.UUID]blockchain.Transaction{}, dropped: map[uuid.UUID]events.TransactionDropped{},
 		miners: map[blockchain.Hash]string{},
-	}
-	if b.now == nil {
-		b.now = time.Now
-	}
-	if b.newID == nil {
-		b.newID = uuid.New
 	}
 	if b.maxBody == 0 {
 		b.maxBody = 16 << 10
@@ -177,10 +171,15 @@ func (b *Bank) routes() []route {
 	return []route{
 		{"POST /transactions", b.postTransaction},
 		{"GET /transactions/{id}", b.getTransaction},
+		{"GET /transactions/{id}/proof", b.getTransactionProof},
 		{"GET /blocks", b.getBlocks},
 		{"GET /blocks/{ref}", b.getBlock},
 		{"GET /headers", b.getHeaders},
+		{"GET /accounts/{address}", b.getAccount},
+		{"GET /accounts/{address}/transactions", b.getHistory},
+		{"GET /accounts/{address}/proof", b.getAccountProof},
 		{"GET /chain/head", b.getHead},
+		{"GET /chain/spec", b.getSpec},
 		{"GET /healthz", b.healthz},
 		{"GET /readyz", b.readyz},
 		{"GET /openapi.yaml", b.openapi},
@@ -259,7 +258,10 @@ func (b *Bank) Run(ctx context.Context) error {
 		}
 		if d, ok := p.(events.TransactionDropped); ok {
 			b.mu.Lock()
-			b.dropped[d.TxID] = d
+			if _, included := b.index.byID[d.TxID]; !included {
+				b.dropped[d.TxID] = d
+				delete(b.accepted, d.TxID)
+			}
 			b.mu.Unlock()
 		}
 	}
@@ -293,13 +295,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// TransactionRequest is the body of POST /transactions.
-type TransactionRequest struct {
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Amount int64  `json:"amount"` // minor units
-}
-
 // TransactionStatus is the answer of POST /transactions and GET
 // /transactions/{id}.
 type TransactionStatus struct {
@@ -309,6 +304,7 @@ type TransactionStatus struct {
 	BlockHash *blockchain.Hash `json:"blockHash,omitempty"`
 	Height    *uint64          `json:"height,omitempty"`
 	Reason    string           `json:"reason,omitempty"`
+	Rule      string           `json:"rule,omitempty"` // for a dropped transaction, the rule that made it invalid, if one did
 }
 
 func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
@@ -332,7 +328,7 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "unreadable request", Detail: err.Error()})
 		return
 	}
-	req, field, err := decodeRequest(body)
+	tx, field, err := decodeRequest(body)
 	if err != nil {
 		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "malformed transaction", Detail: err.Error(), Field: field})
 		return
@@ -340,9 +336,11 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
-		tx := blockchain.NewTransaction(b.newID(), req.From, req.To, req.Amount, b.now())
-		if p := b.submit(r.Context(), events.TransactionSubmitted{Tx: tx}, req); p != nil {
-			b.problem(w, *p)
+		// The transaction's ID derives from what it signs, so a client
+		// that posts the same signed transaction again gets the same
+		// answer: a retry by content.
+		if p := b.submit(r.Context(), events.TransactionSubmitted{Tx: tx}); p != nil {
+			b.refuse(w, tx, *p)
 			return
 		}
 		b.answerAccepted(w, tx)
@@ -360,12 +358,12 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	v, _, _ := b.flights.Do(id.String()+digest.String(), func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), keyedTimeout)
 		defer cancel()
-		return b.keyed(ctx, id, digest, req), nil
+		return b.keyed(ctx, id, digest, tx), nil
 	})
 	ans := v.(keyedAnswer)
 	switch {
 	case ans.problem != nil:
-		b.problem(w, *ans.problem)
+		b.refuse(w, tx, *ans.problem)
 	case ans.first.RequestDigest != digest:
 		b.problem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused", Detail: "this key was used with another request body"})
 	default:
@@ -381,7 +379,7 @@ type keyedAnswer struct {
 }
 
 // requestStream names the stream that reserves the Idempotency-Key
-// whose transactions get this ID. Its first event is the
+// whose name-based UUID is id. Its first event is the
 // TransactionSubmitted of the first request with the key; it is appended
 // with expected revision NoStream, which EventStoreDB guarantees is
 // idempotent and exclusive: of two banks, or two tries, reserving the
@@ -395,32 +393,45 @@ func requestStream(id uuid.UUID) string { return "request-" + id.String() }
 //     answer (the caller compares digests); make sure its transaction
 //     reached the transactions stream (a bank that stopped between the
 //     two appends did not get that far), unless the node already knows
-//     its fate.
-//  2. Otherwise build the transaction, check it, and reserve the key by
-//     appending its TransactionSubmitted to the request stream with
-//     NoStream. If the stream exists after all (an earlier try whose
-//     answer was lost), go to 1.
+//     its fate. If it no longer applies there (a block took its nonce
+//     meanwhile), the answer is the rule it breaks.
+//  2. Otherwise check the transaction, and reserve the key by appending
+//     its TransactionSubmitted to the request stream with NoStream. If
+//     the stream exists after all (an earlier try whose answer was lost,
+//     or another request with the key, which may also be why the check
+//     failed: its transaction took this one's nonce), go to 1.
 //  3. Append the same event to the transactions stream for the miners.
 //
 // Every step may be repeated: a retry after any failure finds the log's
 // answer in step 1. So a retry after a restart gets the first
 // transaction, pending or mined, and another body gets 422.
-func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, req TransactionRequest) keyedAnswer {
-	for range 2 { // a second turn only after losing the reservation
+func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, tx blockchain.Transaction) keyedAnswer {
+	for range 2 { // a second turn only after another request reserved the key
 		first, found, err := b.readRequest(ctx, id)
 		if err != nil {
 			return b.unavailable("read request", err)
 		}
 		if found {
-			if first.RequestDigest == digest && !b.knowsFate(id) {
-				if p := b.submit(ctx, first, req); p != nil && p.Status == http.StatusServiceUnavailable {
+			if first.RequestDigest == digest && !b.knowsFate(first.Tx.ID()) {
+				// Not pending, included or dropped: the log failed
+				// between the two appends (503 again if it still
+				// does), or the reserved transaction no longer applies
+				// (its nonce taken meanwhile, say), which the client
+				// is told as it would have been at first.
+				if p := b.submit(ctx, first); p != nil {
 					return keyedAnswer{problem: p}
 				}
 			}
 			return keyedAnswer{first: first}
 		}
-		s := events.TransactionSubmitted{Tx: blockchain.NewTransaction(id, req.From, req.To, req.Amount, b.now()), RequestDigest: digest}
-		if p := b.check(s.Tx, req); p != nil {
+		s := events.TransactionSubmitted{Tx: tx, RequestDigest: digest}
+		if p := b.check(tx); p != nil {
+			// Another request with the key may have reserved it since
+			// it was read, its transaction taking this one's nonce: the
+			// key's answer is then that request, not this refusal.
+			if _, found, err := b.readRequest(ctx, id); err == nil && found {
+				continue
+			}
 			return keyedAnswer{problem: p}
 		}
 		e, err := events.Encode(s)
@@ -434,7 +445,7 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 		if err != nil {
 			return b.unavailable("reserve key", err)
 		}
-		if p := b.submit(ctx, s, req); p != nil {
+		if p := b.submit(ctx, s); p != nil {
 			return keyedAnswer{problem: p}
 		}
 		return keyedAnswer{first: s}
@@ -456,7 +467,7 @@ func (b *Bank) readRequest(ctx context.Context, id uuid.UUID) (events.Transactio
 		return events.TransactionSubmitted{}, false, err
 	}
 	s, ok := p.(events.TransactionSubmitted)
-	if !ok || s.Tx.ID() != id {
+	if !ok {
 		return events.TransactionSubmitted{}, false, fmt.Errorf("request stream of %s holds %s", id, recs[0].Type)
 	}
 	return s, true, nil
@@ -468,52 +479,69 @@ func (b *Bank) knowsFate(id uuid.UUID) bool {
 	return b.status(id).Status != StatusUnknown
 }
 
+// check returns the problem that refuses tx, or nil if the bank may take
+// it: the pool's checks for a transaction the bank does not know, and
+// sameTransaction for one it knows.
+func (b *Bank) check(tx blockchain.Transaction) *Problem {
+	if !b.knowsFate(tx.ID()) {
+		return b.refusal(b.node.Pool().Check(tx))
+	}
+	return b.sameTransaction(tx)
+}
+
+// sameTransaction returns nil if tx, whose ID the bank knows (pending,
+// included or dropped), is that transaction: the very same bytes, or the
+// same transfer signed anew, which keeps the sanity rules. Otherwise it
+// returns the rule tx breaks. A transaction's ID derives from what is
+// signed, not from the signature, so a forged signature on a known
+// transfer has its ID: without this check it would be answered as the
+// genuine one.
+func (b *Bank) sameTransaction(tx blockchain.Transaction) *Problem {
+	if h, ok := b.lookup(tx.ID()); ok && h == tx.Hash() {
+		return nil
+	}
+	return b.refusal(blockchain.CheckTransactionSanity(tx))
+}
+
 // unavailable is the answer when the log failed, after logging why.
 func (b *Bank) unavailable(what string, err error) keyedAnswer {
 	b.logger.Warn("keyed submit failed", "step", what, "err", err)
 	return keyedAnswer{problem: &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the transaction was not accepted; try again later"}}
 }
 
-// check runs the rules on tx, and returns the problem to answer if it
-// breaks one. The names are checked first: a name of any length within
-// the body limit must be refused for its length, not echoed back whole
-// by a rule that quotes it (the pool checks "not to oneself" before
-// names).
-func (b *Bank) check(tx blockchain.Transaction, req TransactionRequest) *Problem {
-	err := blockchain.RuleAccountNames().Check(tx)
-	if err == nil {
-		err = b.node.Pool().Check(tx)
-	}
-	return b.refusal(err, req)
-}
-
 // refusal turns a refusal of the rules or the pool into a problem; nil
-// for nil.
-func (b *Bank) refusal(err error, req TransactionRequest) *Problem {
+// for nil and for errors that are not refusals (the log's, say).
+func (b *Bank) refusal(err error) *Problem {
 	var re *blockchain.RuleError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &re):
-		return &Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Detail: re.Error(), Field: fieldOf(re, req), Rule: re.Code.String()}
-	case errors.Is(err, pool.ErrDuplicate), errors.Is(err, pool.ErrIDConflict), errors.Is(err, pool.ErrAlreadyIncluded):
-		// Only a key-derived ID can be known already, and a key with a
-		// request stream never gets here: a transaction with this ID
-		// that the log holds no request for.
-		return &Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused", Detail: "a transaction with this key's ID exists, from no request the bank recorded"}
+		return &Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Detail: truncate(re.Error()), Field: fieldOf(re.Code), Rule: re.Code.String()}
+	case errors.Is(err, pool.ErrFull):
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "too many pending transactions", Detail: "the pool is full; try again later"}
 	}
 	return nil
 }
 
-// submit checks s.Tx and appends s to the transactions stream, and
-// returns the problem to answer if either fails; nil once it is
-// accepted.
-func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted, req TransactionRequest) *Problem {
-	err := blockchain.RuleAccountNames().Check(s.Tx)
-	if err == nil {
-		err = b.node.Submit(ctx, s)
+// submit hands s to the node, which checks s.Tx against its pool and
+// appends s to the transactions stream, and returns the problem to
+// answer if either fails; nil once it is accepted. A transaction the
+// bank already knows (pending, included or dropped) is accepted again
+// without a second append, if it is the same (sameTransaction): posting
+// the same signed transaction twice is one transaction.
+func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Problem {
+	if b.knowsFate(s.Tx.ID()) {
+		return b.sameTransaction(s.Tx)
 	}
-	if p := b.refusal(err, req); p != nil {
+	err := b.node.Submit(ctx, s)
+	if errors.Is(err, pool.ErrDuplicate) {
+		return b.sameTransaction(s.Tx) // pending already: the same transaction submitted again, unless forged
+	}
+	if p := b.refusal(err); p != nil {
+		if b.knowsFate(s.Tx.ID()) { // included or dropped while we checked
+			return b.sameTransaction(s.Tx)
+		}
 		return p
 	}
 	if err != nil {
@@ -521,7 +549,9 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted, req Tr
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the transaction was not accepted; try again later"}
 	}
 	b.mu.Lock()
-	b.accepted[s.Tx.ID()] = s.Tx
+	if _, included := b.index.byID[s.Tx.ID()]; !included {
+		b.accepted[s.Tx.ID()] = s.Tx
+	}
 	b.mu.Unlock()
 	return nil
 }
@@ -555,15 +585,20 @@ func (b *Bank) answerAccepted(w http.ResponseWriter, tx blockchain.Transaction) 
 	writeJSON(w, http.StatusAccepted, st)
 }
 
-// requestFields are the fields of a POST /transactions body, in the order
-// a missing one is reported.
-var requestFields = [...]string{"from", "to", "amount"}
+// requestFields are the fields of a POST /transactions body: a signed
+// transaction in blockchain.Transaction's JSON form. The first eight are
+// required, in the order a missing one is reported; "id" and "hash" may
+// be sent, and must then be the transaction's own.
+var requestFields = [...]string{"chainId", "from", "to", "amount", "fee", "nonce", "publicKey", "signature", "id", "hash"}
+
+// requiredFields is how many of requestFields a request must hold.
+const requiredFields = 8
 
 // decodeRequest decodes a POST /transactions body strictly and totally: it
-// returns a request, or an error that says what is wrong and, where a
+// returns a transaction, or an error that says what is wrong and, where a
 // field is at fault, its name — never a repaired guess. The body must be
-// one JSON object holding exactly the fields "from" and "to", strings, and
-// "amount", an integer, each once, with nothing after it but white space.
+// one JSON object holding exactly the fields of a signed transaction
+// (requestFields), each once, with nothing after it but white space.
 //
 // The reading is done token by token by jsontext (as in package events),
 // because encoding/json would accept, and silently change, what a client
@@ -576,65 +611,118 @@ var requestFields = [...]string{"from", "to", "amount"}
 //     matches it anyway;
 //   - null: encoding/json leaves the zero value.
 //
-// The amount must be a JSON integer within int64: not a string, a
-// fraction, an exponent (1e3) or null. Whether the values make a valid
-// transaction (a name's length, a positive amount) is for the rules of
-// the chain, not for the decoder.
-func decodeRequest(body []byte) (TransactionRequest, string, error) {
+// Amount, fee and nonce must be JSON integers within their range: not a
+// string, a fraction, an exponent (1e3) or null. Addresses must be
+// checksummed ("ec…"), the key and signature lower-case hex. An "id" or
+// "hash" that is not the transaction's is refused (a client that
+// computed it wrongly would otherwise track another transaction). Whether
+// the values make a valid transaction (a positive amount, a good
+// signature, the next nonce) is for the rules, not for the decoder.
+func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 	dec := jsontext.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.ReadToken()
 	if err != nil {
 		field, err := syntaxError(err)
-		return TransactionRequest{}, field, err
+		return blockchain.Transaction{}, field, err
 	}
 	if tok.Kind() != '{' {
-		return TransactionRequest{}, "", fmt.Errorf("have %s, want a JSON object", kindName(tok.Kind()))
+		return blockchain.Transaction{}, "", fmt.Errorf("have %s, want a JSON object", kindName(tok.Kind()))
 	}
-	var req TransactionRequest
+	var f blockchain.TxFields
+	var sig [blockchain.SignatureSize]byte
+	var id *uuid.UUID
+	var hash *blockchain.Hash
 	var seen [len(requestFields)]bool
 	for dec.PeekKind() != '}' {
 		// jsontext refuses a repeated name here, at the second one.
 		tok, err := dec.ReadToken()
 		if err != nil {
 			field, err := syntaxError(err)
-			return TransactionRequest{}, field, err
+			return blockchain.Transaction{}, field, err
 		}
 		name := tok.String()
 		i := slices.Index(requestFields[:], name)
 		if i < 0 {
-			return TransactionRequest{}, truncate(name), fmt.Errorf("unknown field %q: want only from, to and amount", truncate(name))
+			return blockchain.Transaction{}, truncate(name), fmt.Errorf("unknown field %q: want a signed transaction's chainId, from, to, amount, fee, nonce, publicKey and signature", truncate(name))
 		}
 		value, err := dec.ReadValue()
 		if err != nil {
 			field, err := syntaxError(err)
-			return TransactionRequest{}, field, err
+			return blockchain.Transaction{}, field, err
+		}
+		var text string
+		if name != "amount" && name != "fee" && name != "nonce" {
+			if text, err = stringField(name, value); err != nil {
+				return blockchain.Transaction{}, name, err
+			}
 		}
 		switch name {
+		case "chainId":
+			f.ChainID = text
 		case "from":
-			req.From, err = stringField(name, value)
+			f.From, err = blockchain.ParseAddress(text)
 		case "to":
-			req.To, err = stringField(name, value)
+			f.To, err = blockchain.ParseAddress(text)
 		case "amount":
-			req.Amount, err = amountField(name, value)
+			f.Amount, err = intField(name, value)
+		case "fee":
+			f.Fee, err = intField(name, value)
+		case "nonce":
+			var n uint64
+			n, err = uintField(name, value)
+			f.Nonce = n
+		case "publicKey":
+			f.PublicKey, err = blockchain.ParsePublicKey(text)
+		case "signature":
+			err = decodeHex(sig[:], text)
+		case "id":
+			var v uuid.UUID
+			v, err = uuid.Parse(text)
+			id = &v
+		case "hash":
+			var v blockchain.Hash
+			v, err = blockchain.ParseHash(text)
+			hash = &v
 		}
 		if err != nil {
-			return TransactionRequest{}, name, err
+			return blockchain.Transaction{}, name, fmt.Errorf("%s: %s", name, truncate(strings.TrimPrefix(err.Error(), name+": ")))
 		}
 		seen[i] = true
 	}
 	if _, err := dec.ReadToken(); err != nil { // the closing brace
 		field, err := syntaxError(err)
-		return TransactionRequest{}, field, err
+		return blockchain.Transaction{}, field, err
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
-		return TransactionRequest{}, "", errors.New("data after the JSON object")
+		return blockchain.Transaction{}, "", errors.New("data after the JSON object")
 	}
-	for i, name := range requestFields {
+	for i, name := range requestFields[:requiredFields] {
 		if !seen[i] {
-			return TransactionRequest{}, name, fmt.Errorf("%s: missing", name)
+			return blockchain.Transaction{}, name, fmt.Errorf("%s: missing", name)
 		}
 	}
-	return req, "", nil
+	tx := blockchain.NewTransaction(f, sig[:])
+	if id != nil && *id != tx.ID() {
+		return blockchain.Transaction{}, "id", fmt.Errorf("id: have %s, the transaction's is %s", id, tx.ID())
+	}
+	if hash != nil && *hash != tx.Hash() {
+		return blockchain.Transaction{}, "hash", fmt.Errorf("hash: have %s, the transaction's is %s", hash, tx.Hash())
+	}
+	return tx, "", nil
+}
+
+// decodeHex fills dst from exactly 2·len(dst) lower-case hex digits.
+func decodeHex(dst []byte, s string) error {
+	if len(s) != 2*len(dst) {
+		return fmt.Errorf("have %d hex digits, want %d", len(s), 2*len(dst))
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return fmt.Errorf("character %d is not a lower-case hex digit", i)
+		}
+	}
+	_, err := hex.Decode(dst, []byte(s))
+	return err
 }
 
 // stringField returns the text of a JSON string value.
@@ -650,23 +738,43 @@ func stringField(name string, value jsontext.Value) (string, error) {
 	return string(s), nil
 }
 
-// amountField returns the value of a JSON integer within int64: digits
+// intField returns the value of a JSON integer within int64: digits
 // with an optional minus sign, no fraction and no exponent.
-func amountField(name string, value jsontext.Value) (int64, error) {
-	want := "want an integer number of minor units"
-	if value.Kind() != '0' {
-		return 0, fmt.Errorf("%s: have %s, %s", name, kindName(value.Kind()), want)
-	}
-	// jsontext has checked the JSON number grammar, so what ParseInt
-	// refuses is a fraction, an exponent, or an integer out of range.
-	if bytes.ContainsAny(value, ".eE") {
-		return 0, fmt.Errorf("%s: have %s, %s", name, truncate(string(value)), want)
+func intField(name string, value jsontext.Value) (int64, error) {
+	if err := integerValue(name, value); err != nil {
+		return 0, err
 	}
 	n, err := strconv.ParseInt(string(value), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%s: have %s, %s within int64", name, truncate(string(value)), want)
+		return 0, fmt.Errorf("%s: have %s, want an integer within int64", name, truncate(string(value)))
 	}
 	return n, nil
+}
+
+// uintField returns the value of a JSON integer within uint64.
+func uintField(name string, value jsontext.Value) (uint64, error) {
+	if err := integerValue(name, value); err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(string(value), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: have %s, want an integer in 0…%d", name, truncate(string(value)), uint64(math.MaxUint64))
+	}
+	return n, nil
+}
+
+// integerValue checks that value is a JSON number without fraction or
+// exponent. jsontext has checked the number grammar, so what is left to
+// refuse is a fraction or an exponent.
+func integerValue(name string, value jsontext.Value) error {
+	want := "want an integer"
+	if value.Kind() != '0' {
+		return fmt.Errorf("%s: have %s, %s", name, kindName(value.Kind()), want)
+	}
+	if bytes.ContainsAny(value, ".eE") {
+		return fmt.Errorf("%s: have %s, %s", name, truncate(string(value)), want)
+	}
+	return nil
 }
 
 // syntaxError describes an error of jsontext's decoder and names the field
@@ -731,21 +839,23 @@ func truncate(s string) string {
 	return s[:cut] + "…"
 }
 
-// fieldOf names the request field a rule error is about.
-func fieldOf(re *blockchain.RuleError, req TransactionRequest) string {
-	switch re.Code {
-	case blockchain.ErrInvalidAmount:
+// fieldOf names the request field a broken rule is about, "" if none.
+func fieldOf(code blockchain.ErrorCode) string {
+	switch code {
+	case blockchain.ErrInvalidAmount, blockchain.ErrInsufficientFunds:
 		return "amount"
-	case blockchain.ErrMissingSender:
+	case blockchain.ErrInvalidFee:
+		return "fee"
+	case blockchain.ErrMissingSender, blockchain.ErrSenderNotKey:
 		return "from"
 	case blockchain.ErrMissingReceiver, blockchain.ErrSelfTransfer:
 		return "to"
-	case blockchain.ErrBadAccount:
-		probe := blockchain.NewTransaction(uuid.Max, req.From, "bank", 1, time.Unix(1, 0))
-		if blockchain.RuleAccountNames().Check(probe) != nil {
-			return "from"
-		}
-		return "to"
+	case blockchain.ErrBadChainID, blockchain.ErrWrongChain:
+		return "chainId"
+	case blockchain.ErrBadNonce:
+		return "nonce"
+	case blockchain.ErrBadSignature:
+		return "signature"
 	}
 	return ""
 }
@@ -754,10 +864,11 @@ func fieldOf(re *blockchain.RuleError, req TransactionRequest) string {
 // StatusUnknown if the bank knows nothing of it.
 func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	st := TransactionStatus{ID: id}
-	if in, ok := b.node.Chain().Inclusion(id); ok {
-		h, height := in.BlockHash, in.Height
-		st.Status, st.BlockHash, st.Height = StatusIncluded, &h, &height
-		return st
+	if height, ok := b.included(id); ok {
+		if hash, ok := b.node.Chain().HashAt(height); ok {
+			st.Status, st.BlockHash, st.Height = StatusIncluded, &hash, &height
+			return st
+		}
 	}
 	b.mu.Lock()
 	d, dropped := b.dropped[id]
@@ -766,6 +877,9 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	switch {
 	case dropped:
 		st.Status, st.Reason = StatusDropped, d.Reason
+		if d.Rule != blockchain.ErrUnknown {
+			st.Rule = d.Rule.String()
+		}
 	case accepted || b.node.Pool().Has(id):
 		st.Status = StatusPending
 	}
@@ -783,22 +897,31 @@ func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown transaction", Detail: id.String()})
 		return
 	}
-	if tx, ok := b.lookup(id); ok {
-		h := tx.Hash()
+	if h, ok := b.lookup(id); ok {
 		st.Hash = &h
 	}
 	writeJSON(w, http.StatusOK, st)
 }
 
-// lookup finds a transaction the bank accepted or its pool holds.
-func (b *Bank) lookup(id uuid.UUID) (blockchain.Transaction, bool) {
+// lookup finds a transaction the bank accepted, its pool holds, or the
+// index recorded, and returns its hash.
+func (b *Bank) lookup(id uuid.UUID) (blockchain.Hash, bool) {
 	b.mu.Lock()
 	tx, ok := b.accepted[id]
-	b.mu.Unlock()
-	if ok {
-		return tx, true
+	n, included := b.index.byID[id]
+	var h blockchain.Hash
+	if included {
+		h = b.index.records[n].hash
 	}
-	return b.node.Pool().Get(id)
+	b.mu.Unlock()
+	switch {
+	case ok:
+		return tx.Hash(), true
+	case included:
+		return h, true
+	}
+	tx, ok = b.node.Pool().Get(id)
+	return tx.Hash(), ok
 }
 
 // BlockSummary is a block as GET /blocks lists it.
@@ -910,7 +1033,7 @@ func (b *Bank) getBlock(w http.ResponseWriter, r *http.Request) {
 	}
 	blk, ok := chain.BlockAt(height)
 	if !ok {
-		b.problem(w, Problem{Status: http.StatusGone, Title: "block no longer held", Detail: fmt.Sprintf("block %d left this node's window of recent blocks; its header is in GET /blocks", height)})
+		b.problem(w, Problem{Status: http.StatusGone, Title: "block no longer held", Detail: fmt.Sprintf("block %d left this node's window of recent blocks; its header is in GET /headers", height)})
 		return
 	}
 	writeJSON(w, http.StatusOK, blk)

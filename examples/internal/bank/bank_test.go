@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,64 +40,249 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const watchdog = 30 * time.Second
 
-// flakyLog fails appends with ErrUnavailable while down is true, and
-// appends to the stream downStream names (if not empty) always. Tests set
-// both between requests.
+// fixedNow is the clock of the fixture's nodes. Blocks are dated from the
+// genesis (blockchain.GenesisTime) on, one second apart, long before it,
+// so that no block is ever too far ahead of the clock.
+var fixedNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// A beacon is a nodetest.Changer a test rings itself: its channel is
+// closed and replaced at every ring, so that nodetest.WaitFor can wait
+// for a condition that something other than a node's state makes true.
+type beacon struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func newBeacon() *beacon { return &beacon{ch: make(chan struct{})} }
+
+// Changed returns the channel the next ring closes.
+func (b *beacon) Changed() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ch
+}
+
+func (b *beacon) ring() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(b.ch)
+	b.ch = make(chan struct{})
+}
+
+// flakyLog is the fixture's event log. Its appends fail with
+// ErrUnavailable while it is down, and always to its down stream (if
+// set): tests set both between requests. It watches the bank's
+// subscription to the audit stream, so that a test can wait until the
+// bank has read an audit event (see fixture.waitAudit), and lets a test
+// act in the middle of a request, after a Read (setOnRead).
 type flakyLog struct {
 	eventlog.Log
+	mu         sync.Mutex
 	down       bool
 	downStream string
+	auditNext  eventlog.Revision // the next audit event a reader will ask for: it is done with those before
+	audit      *beacon           // rung when auditNext moves
+	onRead     func(string)      // if set, called with the stream after each Read, before it returns
+}
+
+// setOnRead sets the function called after each Read.
+func (f *flakyLog) setOnRead(hook func(stream string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onRead = hook
+}
+
+func (f *flakyLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	recs, err := f.Log.Read(ctx, stream, from, dir, max)
+	f.mu.Lock()
+	hook := f.onRead
+	f.mu.Unlock()
+	if hook != nil {
+		hook(stream)
+	}
+	return recs, err
+}
+
+// setDown makes appends fail: all of them if down, and always those to
+// stream if it is not "".
+func (f *flakyLog) setDown(down bool, stream string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down, f.downStream = down, stream
 }
 
 func (f *flakyLog) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
-	if f.down || stream == f.downStream {
+	f.mu.Lock()
+	fail := f.down || stream == f.downStream
+	f.mu.Unlock()
+	if fail {
 		return eventlog.AppendResult{}, fmt.Errorf("dial: %w", eventlog.ErrUnavailable)
 	}
 	return f.Log.Append(ctx, stream, expected, evs...)
 }
 
-// fixture is a bank on a memlog behind a real HTTP server on loopback.
+func (f *flakyLog) Subscribe(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
+	sub, err := f.Log.Subscribe(ctx, stream, from)
+	if err != nil || stream != node.StreamAudit {
+		return sub, err
+	}
+	return &auditSubscription{Subscription: sub, log: f}, nil
+}
+
+// auditDone returns how far the bank has read the audit stream: every
+// event before the revision returned.
+func (f *flakyLog) auditDone() eventlog.Revision {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.auditNext
+}
+
+// An auditSubscription tells its log when its reader asks for the next
+// event: the reader (the bank's Run) is then done with the one before.
+type auditSubscription struct {
+	eventlog.Subscription
+	log  *flakyLog
+	last *eventlog.Revision // the revision Next returned last, if any
+}
+
+func (s *auditSubscription) Next(ctx context.Context) (eventlog.Recorded, error) {
+	if s.last != nil {
+		s.log.mu.Lock()
+		s.log.auditNext = max(s.log.auditNext, *s.last+1)
+		s.log.mu.Unlock()
+		s.log.audit.ring()
+	}
+	r, err := s.Subscription.Next(ctx)
+	if err == nil {
+		rev := r.Revision
+		s.last = &rev
+	}
+	return r, err
+}
+
+// fixture is a bank on an in-memory log behind a real HTTP server on
+// loopback, with its node following the log and the bank following the
+// audit stream. Blocks come only when a test mines one (mine).
 type fixture struct {
 	log    *flakyLog
+	spec   blockchain.ChainSpec
+	engine *consensustest.Fake
+	window int
 	node   *node.Node
 	bank   *bank.Bank
 	server *httptest.Server
+
+	heard *beacon // rung when the bank has heard of a block
+	mu    sync.Mutex
+	added map[blockchain.Hash]bool // the blocks the bank has heard of
+}
+
+// fixtureConfig says what a fixture runs on; the zero value is a memlog,
+// consensustest.Spec and a node that keeps every block.
+type fixtureConfig struct {
+	log    eventlog.Log         // nil: a new memlog
+	spec   blockchain.ChainSpec // zero: consensustest.Spec()
+	window int                  // the node's Window
 }
 
 func newFixture(t *testing.T, window int) *fixture {
 	t.Helper()
-	return newFixtureOn(t, window, memlog.New(memlog.Config{}))
+	return newFixtureWith(t, fixtureConfig{window: window})
 }
 
 // newFixtureOn is newFixture on the log mem, which it closes at the end.
 func newFixtureOn(t *testing.T, window int, mem eventlog.Log) *fixture {
 	t.Helper()
-	log := &flakyLog{Log: mem}
-	n, err := node.New(node.Config{Log: log, Engine: consensustest.NewFaker(), Window: window})
+	return newFixtureWith(t, fixtureConfig{log: mem, window: window})
+}
+
+func newFixtureWith(t *testing.T, cfg fixtureConfig) *fixture {
+	t.Helper()
+	if cfg.log == nil {
+		cfg.log = memlog.New(memlog.Config{})
+	}
+	if cfg.spec.ChainID == "" {
+		cfg.spec = consensustest.Spec()
+	}
+	f := &fixture{
+		log:    &flakyLog{Log: cfg.log, audit: newBeacon()},
+		spec:   cfg.spec,
+		engine: consensustest.NewFaker(),
+		window: cfg.window,
+		heard:  newBeacon(),
+		added:  map[blockchain.Hash]bool{},
+	}
+	// As the app does: the network's first app declares the spec.
+	_, err := node.LoadSpec(context.Background(), f.log, &f.spec)
 	require.NoError(t, err)
-	b, err := bank.New(bank.Config{Node: n, Log: log, Now: func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }})
-	require.NoError(t, err)
-	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
-	b.SetReady(true)
-	srv := httptest.NewServer(b)
+	f.node, f.bank, f.server = f.start(t)
+	f.node.Observe(func(e node.Event) { // after the bank's observer: the bank has heard
+		if e.Kind == node.BlockAdded {
+			f.mu.Lock()
+			f.added[e.Block.Hash()] = true
+			f.mu.Unlock()
+			f.heard.ring()
+		}
+	})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var g errgroup.Group
-	g.Go(func() error { return n.Follow(ctx) })
-	g.Go(func() error { return b.Run(ctx) })
+	g.Go(func() error { return f.bank.Run(ctx) })
+	require.NoError(t, f.node.Restore(ctx, node.RestoreVerify))
+	f.bank.SetReady(true)
+	g.Go(func() error { return f.node.Follow(ctx) })
+	t.Cleanup(func() {
+		f.server.Close()
+		cancel()
+		_ = g.Wait()
+		_ = cfg.log.Close()
+	})
+	return f
+}
+
+// start builds a node and a bank on f's log, as the bank's app does, and
+// serves the bank over HTTP; the caller restores and follows the node.
+func (f *fixture) start(t *testing.T) (*node.Node, *bank.Bank, *httptest.Server) {
+	t.Helper()
+	n, err := node.New(node.Config{Log: f.log, Spec: f.spec, Engine: f.engine, Window: f.window, Now: func() time.Time { return fixedNow }})
+	require.NoError(t, err)
+	b, err := bank.New(bank.Config{Node: n, Log: f.log})
+	require.NoError(t, err)
+	return n, b, httptest.NewServer(b)
+}
+
+// restart starts a new node and a new bank on f's log, as after a crash
+// of the bank's process, and returns the new bank's server. The new node
+// follows the log; the old bank runs on.
+func (f *fixture) restart(t *testing.T) *httptest.Server {
+	t.Helper()
+	n, b, srv := f.start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+	b.SetReady(true)
+	following := make(chan struct{})
+	go func() {
+		defer close(following)
+		_ = n.Follow(ctx)
+	}()
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()
-		_ = g.Wait()
-		_ = mem.Close()
+		<-following
 	})
-	return &fixture{log: log, node: n, bank: b, server: srv}
+	return srv
 }
 
 // do sends a request and returns the status, the headers and the body.
 func (f *fixture) do(t *testing.T, method, path, contentType, body string, header ...string) (int, http.Header, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, f.server.URL+path, strings.NewReader(body))
+	return doOn(t, f.server, method, path, contentType, body, header...)
+}
+
+// doOn sends a request to srv.
+func doOn(t *testing.T, srv *httptest.Server, method, path, contentType, body string, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -103,7 +290,7 @@ func (f *fixture) do(t *testing.T, method, path, contentType, body string, heade
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := f.server.Client().Do(req)
+	resp, err := srv.Client().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
@@ -116,6 +303,28 @@ func (f *fixture) post(t *testing.T, body string, header ...string) (int, http.H
 	return f.do(t, http.MethodPost, "/transactions", "application/json", body, header...)
 }
 
+// get fetches path and decodes its 200 answer.
+func get[T any](t *testing.T, f *fixture, path string) T {
+	t.Helper()
+	status, header, body := f.do(t, http.MethodGet, path, "", "")
+	require.Equal(t, http.StatusOK, status, "GET %s: %s", path, body)
+	assert.Equal(t, "application/json", header.Get("Content-Type"))
+	return decode[T](t, body)
+}
+
+// problemAt fetches path and returns its problem detail, which must have
+// the status want.
+func (f *fixture) problemAt(t *testing.T, path string, want int) bank.Problem {
+	t.Helper()
+	status, header, body := f.do(t, http.MethodGet, path, "", "")
+	require.Equal(t, want, status, "GET %s: %s", path, body)
+	assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
+	p := decode[bank.Problem](t, body)
+	assert.Equal(t, want, p.Status)
+	assert.NotEmpty(t, p.Title)
+	return p
+}
+
 func decode[T any](t *testing.T, data []byte) T {
 	t.Helper()
 	var v T
@@ -123,184 +332,387 @@ func decode[T any](t *testing.T, data []byte) T {
 	return v
 }
 
-// mine publishes a block of every pending transaction, as a miner would.
+// txJSON is tx in blockchain.Transaction's JSON form: a body for POST
+// /transactions.
+func txJSON(tb testing.TB, tx blockchain.Transaction) string {
+	tb.Helper()
+	data, err := json.Marshal(tx)
+	require.NoError(tb, err)
+	return string(data)
+}
+
+// submit posts tx and requires a 202.
+func (f *fixture) submit(t *testing.T, tx blockchain.Transaction, header ...string) bank.TransactionStatus {
+	t.Helper()
+	status, _, body := f.post(t, txJSON(t, tx), header...)
+	require.Equal(t, http.StatusAccepted, status, "%s", body)
+	return decode[bank.TransactionStatus](t, body)
+}
+
+// mine publishes a block of every pending transaction, as a miner would,
+// and waits until the bank has heard of it.
 func (f *fixture) mine(t *testing.T) *blockchain.Block {
 	t.Helper()
-	chain := f.node.Chain()
-	txs := f.node.Pool().Candidates(100)
-	h := blockchain.NextHeader(chain.Tip(), txs, chain.Tip().Timestamp.Add(time.Second))
-	b := blockchain.NewBlock(h, txs)
-	require.NoError(t, f.node.PublishBlock(context.Background(), b, "test"))
-	nodetest.WaitFor(t, f.node, "the block", func() bool { return chain.TipHash() == b.Hash() })
-	return b
+	return f.mineTxs(t, f.node.Pool().Candidates(blockchain.MaxBlockTransactions)...)
 }
 
-func TestPostTransactionProblems(t *testing.T) {
-	f := newFixture(t, 0)
-	for _, tc := range []struct {
-		name        string
-		contentType string
-		body        string
-		status      int
-		field, rule string
-	}{
-		{"not JSON", "application/json", `{"from":`, 400, "", ""},
-		{"unknown field", "application/json", `{"from":"a","to":"b","amount":1,"fee":2}`, 400, "fee", ""},
-		{"trailing data", "application/json", `{"from":"a","to":"b","amount":1} {}`, 400, "", ""},
-		{"no from", "application/json", `{"to":"b","amount":1}`, 400, "from", ""},
-		{"no to", "application/json", `{"from":"a","amount":1}`, 400, "to", ""},
-		{"no amount", "application/json", `{"from":"a","to":"b"}`, 400, "amount", ""},
-		{"amount a float", "application/json", `{"from":"a","to":"b","amount":1.5}`, 400, "amount", ""},
-		{"amount a string", "application/json", `{"from":"a","to":"b","amount":"1"}`, 400, "amount", ""},
-		{"amount past int64", "application/json", `{"from":"a","to":"b","amount":9223372036854775808}`, 400, "amount", ""},
-		{"from a number", "application/json", `{"from":7,"to":"b","amount":1}`, 400, "from", ""},
-		{"zero amount", "application/json", `{"from":"a","to":"b","amount":0}`, 400, "amount", "invalid-amount"},
-		{"negative amount", "application/json", `{"from":"a","to":"b","amount":-5}`, 400, "amount", "invalid-amount"},
-		{"amount over MaxAmount", "application/json", `{"from":"a","to":"b","amount":9007199254740992}`, 400, "amount", "invalid-amount"},
-		{"empty from", "application/json", `{"from":"","to":"b","amount":1}`, 400, "from", "missing-sender"},
-		{"empty to", "application/json", `{"from":"a","to":"","amount":1}`, 400, "to", "missing-receiver"},
-		{"to oneself", "application/json", `{"from":"a","to":"a","amount":1}`, 400, "to", "self-transfer"},
-		{"from too long", "application/json", `{"from":"` + strings.Repeat("a", 65) + `","to":"b","amount":1}`, 400, "from", "bad-account"},
-		{"to with a control character", "application/json", `{"from":"a","to":"b\n","amount":1}`, 400, "to", "bad-account"},
-		{"text, not JSON", "text/plain", `{"from":"a","to":"b","amount":1}`, 415, "", ""},
-		{"no content type", "", `{"from":"a","to":"b","amount":1}`, 415, "", ""},
-		{"too large", "application/json", `{"from":"` + strings.Repeat("a", 20<<10) + `","to":"b","amount":1}`, 413, "", ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			status, header, body := f.do(t, http.MethodPost, "/transactions", tc.contentType, tc.body)
-			assert.Equal(t, tc.status, status, "%s", body)
-			assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
-			p := decode[bank.Problem](t, body)
-			assert.Equal(t, tc.status, p.Status)
-			assert.NotEmpty(t, p.Title)
-			assert.Equal(t, tc.field, p.Field)
-			assert.Equal(t, tc.rule, p.Rule)
-		})
+// mineTxs publishes a block of txs, each of which must apply, and waits
+// until the bank has heard of it.
+func (f *fixture) mineTxs(t *testing.T, txs ...blockchain.Transaction) *blockchain.Block {
+	t.Helper()
+	ctx := context.Background()
+	tip := f.node.Chain().Tip()
+	proposed, rejected, err := f.node.Propose(consensustest.Addr("miner"), txs, tip.Timestamp.Add(time.Second))
+	require.NoError(t, err)
+	require.Empty(t, rejected)
+	sealed, err := f.engine.Seal(ctx, proposed)
+	require.NoError(t, err)
+	require.NoError(t, f.node.PublishBlock(ctx, sealed, "test"))
+	nodetest.WaitFor(t, f.heard, "the bank to hear of "+sealed.String(), func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.added[sealed.Hash()]
+	})
+	return sealed
+}
+
+// appendAudit appends p to the audit stream, as the auditor does, and
+// waits until the bank has read it.
+func (f *fixture) appendAudit(t *testing.T, p events.Payload) {
+	t.Helper()
+	e, err := events.Encode(p)
+	require.NoError(t, err)
+	res, err := f.log.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
+	require.NoError(t, err)
+	f.waitAudit(t, res.NextExpected)
+}
+
+// waitAudit waits until the bank has read the audit stream up to rev.
+func (f *fixture) waitAudit(t *testing.T, rev eventlog.Revision) {
+	t.Helper()
+	nodetest.WaitFor(t, f.log.audit, fmt.Sprintf("the bank to read audit event %d", rev), func() bool { return f.log.auditDone() > rev })
+}
+
+// streamLen returns how many events stream holds.
+func (f *fixture) streamLen(t *testing.T, stream string) int {
+	t.Helper()
+	recs, err := f.log.Read(context.Background(), stream, eventlog.Start, eventlog.Forwards, 100_000)
+	if errors.Is(err, eventlog.ErrStreamNotFound) {
+		return 0
 	}
-	assert.Zero(t, f.node.Pool().Len(), "nothing refused reached the log")
+	require.NoError(t, err)
+	return len(recs)
 }
 
+// status reads GET /transactions/{id}.
+func (f *fixture) status(t *testing.T, id uuid.UUID) bank.TransactionStatus {
+	t.Helper()
+	return get[bank.TransactionStatus](t, f, "/transactions/"+id.String())
+}
+
+// fundedSpec is consensustest.Spec with each of names funded too, with
+// consensustest.Funds.
+func fundedSpec(names ...string) blockchain.ChainSpec {
+	s := consensustest.Spec()
+	for _, name := range names {
+		s.Alloc = append(s.Alloc, blockchain.Allocation{Address: consensustest.Addr(name), Balance: consensustest.Funds})
+	}
+	s.SortAlloc()
+	return s
+}
+
+// TestTransactionLifecycle follows a signed transaction from POST to a
+// block: 202 pending, pending in GET /transactions/{id}, included with
+// its block and height once mined. Posting the very same signed
+// transaction again, before and after its inclusion, and to a restarted
+// bank, gets its current status and appends nothing.
 func TestTransactionLifecycle(t *testing.T) {
 	f := newFixture(t, 0)
-	status, header, body := f.post(t, `{"from":"alice","to":"bob","amount":125}`)
+	tx := consensustest.TransferFee("alice", "bob", 125, 2, 0)
+	hash := tx.Hash()
+	status, header, body := f.post(t, txJSON(t, tx))
 	require.Equal(t, http.StatusAccepted, status, "%s", body)
 	assert.Equal(t, "application/json", header.Get("Content-Type"))
-	accepted := decode[bank.TransactionStatus](t, body)
-	assert.Equal(t, bank.StatusPending, accepted.Status)
-	require.NotNil(t, accepted.Hash)
+	pending := bank.TransactionStatus{ID: tx.ID(), Hash: &hash, Status: bank.StatusPending}
+	assert.Equal(t, pending, decode[bank.TransactionStatus](t, body))
+	assert.True(t, f.node.Pool().Has(tx.ID()), "in the bank's pool at once")
+	assert.Equal(t, pending, f.status(t, tx.ID()))
 
-	status, _, body = f.do(t, http.MethodGet, "/transactions/"+accepted.ID.String(), "", "")
-	require.Equal(t, http.StatusOK, status)
-	assert.Equal(t, bank.StatusPending, decode[bank.TransactionStatus](t, body).Status)
+	assert.Equal(t, pending, f.submit(t, tx), "the same signed transaction again, pending")
+	assert.Equal(t, 1, f.streamLen(t, node.StreamTransactions), "appended once")
 
-	nodetest.WaitFor(t, f.node, "the transaction in the pool", func() bool { return f.node.Pool().Has(accepted.ID) })
 	b := f.mine(t)
-	status, _, body = f.do(t, http.MethodGet, "/transactions/"+accepted.ID.String(), "", "")
-	require.Equal(t, http.StatusOK, status)
-	got := decode[bank.TransactionStatus](t, body)
-	assert.Equal(t, bank.StatusIncluded, got.Status)
-	require.NotNil(t, got.BlockHash)
-	require.NotNil(t, got.Height)
-	assert.Equal(t, b.Hash(), *got.BlockHash)
-	assert.Equal(t, uint64(1), *got.Height)
-	assert.Equal(t, *accepted.Hash, *got.Hash)
+	require.Equal(t, 1, b.Len())
+	blockHash, height := b.Hash(), uint64(1)
+	included := bank.TransactionStatus{ID: tx.ID(), Hash: &hash, Status: bank.StatusIncluded, BlockHash: &blockHash, Height: &height}
+	assert.Equal(t, included, f.status(t, tx.ID()))
+	assert.Equal(t, included, f.submit(t, tx), "the same signed transaction again, included")
+	assert.Zero(t, f.node.Pool().Len())
+
+	srv := f.restart(t)
+	status, _, body = doOn(t, srv, http.MethodPost, "/transactions", "application/json", txJSON(t, tx))
+	require.Equal(t, http.StatusAccepted, status, "%s", body)
+	assert.Equal(t, included, decode[bank.TransactionStatus](t, body), "a restarted bank knows it from the chain")
+	assert.Equal(t, 1, f.streamLen(t, node.StreamTransactions), "still appended once")
 }
 
-func TestDroppedTransaction(t *testing.T) {
-	f := newFixture(t, 0)
-	id := uuid.MustParse("3d1e6f0a-7b2c-4d5e-8f90-a1b2c3d4e5f6")
-	e, err := events.Encode(events.TransactionDropped{TxID: id, Reason: "not included after 3 rebroadcasts", Attempts: 3})
-	require.NoError(t, err)
-	_, err = f.log.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
-	require.NoError(t, err)
-	timer := time.NewTimer(watchdog)
-	defer timer.Stop()
-	for {
-		status, _, body := f.do(t, http.MethodGet, "/transactions/"+id.String(), "", "")
-		if status == http.StatusOK {
-			got := decode[bank.TransactionStatus](t, body)
-			assert.Equal(t, bank.StatusDropped, got.Status)
-			assert.Equal(t, "not included after 3 rebroadcasts", got.Reason)
-			return
-		}
-		require.Equal(t, http.StatusNotFound, status, "until the bank has read the audit event")
-		select {
-		case <-timer.C:
-			t.Fatal("the bank never reported the dropped transaction")
-		default:
+// TestSameIDAnotherSignature posts a transaction that has the ID of one
+// the bank knows — the same signed content — but not its signature. The
+// ID derives from what is signed, not from the signature, so only the
+// signature tells them apart: the forgery is refused, with or without an
+// Idempotency-Key, whether the genuine one is pending or included.
+func TestSameIDAnotherSignature(t *testing.T) {
+	for _, mined := range []bool{false, true} {
+		for _, key := range []string{"", "forged-1"} {
+			t.Run(fmt.Sprintf("mined=%v,key=%q", mined, key), func(t *testing.T) {
+				f := newFixture(t, 0)
+				genuine := consensustest.Transfer("alice", "bob", 125, 0)
+				first := f.submit(t, genuine)
+				if mined {
+					f.mine(t)
+				}
+				var zero [blockchain.SignatureSize]byte
+				forged := blockchain.NewTransaction(genuine.Fields(), zero[:])
+				require.Equal(t, genuine.ID(), forged.ID())
+				var header []string
+				if key != "" {
+					header = []string{"Idempotency-Key", key}
+				}
+				status, _, body := f.post(t, txJSON(t, forged), header...)
+				require.Equal(t, http.StatusBadRequest, status, "%s", body)
+				p := decode[bank.Problem](t, body)
+				assert.Equal(t, "bad-signature", p.Rule)
+				assert.Equal(t, "signature", p.Field)
+				st := f.status(t, genuine.ID())
+				assert.Equal(t, first.Hash, st.Hash, "the bank still reports the genuine transaction")
+				assert.Equal(t, 1, f.streamLen(t, node.StreamTransactions))
+			})
 		}
 	}
 }
 
-func TestIdempotencyKey(t *testing.T) {
+// TestPostRefusals posts signed transactions that break a rule, with and
+// without an Idempotency-Key: each is a 400 problem naming the rule and
+// the request field, nothing reaches the log or the pool, and a refused
+// request does not reserve its key. alice has sent one transfer (nonce 0,
+// mined) and has a second pending (nonce 1) that spends all but 990 of
+// her balance.
+func TestPostRefusals(t *testing.T) {
 	f := newFixture(t, 0)
-	body := `{"from":"alice","to":"bob","amount":5}`
-	s1, _, b1 := f.post(t, body, "Idempotency-Key", "order-17")
-	s2, _, b2 := f.post(t, body, "Idempotency-Key", "order-17")
-	require.Equal(t, http.StatusAccepted, s1)
-	require.Equal(t, http.StatusAccepted, s2)
-	first, second := decode[bank.TransactionStatus](t, b1), decode[bank.TransactionStatus](t, b2)
-	assert.Equal(t, first.ID, second.ID, "a retry gets the first answer")
-	assert.Equal(t, first.Hash, second.Hash)
+	f.submit(t, consensustest.Transfer("alice", "bob", 10, 0))
+	f.mine(t)
+	f.submit(t, consensustest.Transfer("alice", "bob", 999_000, 1))
+	require.Equal(t, blockchain.Account{Balance: consensustest.Funds - 10, Nonce: 1}, f.node.Chain().Account(consensustest.Addr("alice")))
 
-	s3, _, b3 := f.post(t, `{"from":"alice","to":"bob","amount":6}`, "Idempotency-Key", "order-17")
-	assert.Equal(t, http.StatusUnprocessableEntity, s3, "%s", b3)
+	alice, bob, carol := consensustest.Key("alice"), consensustest.Addr("bob"), consensustest.Addr("carol")
+	var zeroSig [blockchain.SignatureSize]byte
+	signFields := func(k blockchain.PrivateKey, fields blockchain.TxFields) blockchain.Transaction {
+		sig := k.Sign(fields.SignedMessage())
+		return blockchain.NewTransaction(fields, sig[:])
+	}
+	notKey := consensustest.Transfer("alice", "carol", 5, 0).Fields()
+	notKey.From = bob // alice's key, bob's address
+	otherSig := consensustest.Transfer("bob", "carol", 6, 0).Signature()
+	for i, tc := range []struct {
+		name        string
+		tx          blockchain.Transaction
+		rule, field string
+	}{
+		{"bad signature", blockchain.NewTransaction(consensustest.Transfer("bob", "carol", 5, 0).Fields(), zeroSig[:]), "bad-signature", "signature"},
+		{"another transaction's signature", blockchain.NewTransaction(consensustest.Transfer("bob", "carol", 5, 0).Fields(), otherSig[:]), "bad-signature", "signature"},
+		{"wrong chain", blockchain.Transfer{ChainID: "another-chain", To: carol, Amount: 5}.Sign(alice), "wrong-chain", "chainId"},
+		{"malformed chain ID", blockchain.Transfer{ChainID: "Eventchain Test", To: carol, Amount: 5}.Sign(alice), "bad-chain-id", "chainId"},
+		{"empty chain ID", blockchain.Transfer{To: carol, Amount: 5}.Sign(alice), "bad-chain-id", "chainId"},
+		{"replayed nonce", consensustest.Transfer("alice", "bob", 11, 0), "bad-nonce", "nonce"},
+		{"a nonce pending already", consensustest.Transfer("alice", "bob", 12, 1), "bad-nonce", "nonce"},
+		{"gapped nonce", consensustest.Transfer("alice", "bob", 13, 5), "bad-nonce", "nonce"},
+		{"funds, counting the pending spend", consensustest.Transfer("alice", "bob", 991, 2), "insufficient-funds", "amount"},
+		{"funds, counting the fee", consensustest.TransferFee("alice", "bob", 990, 1, 2), "insufficient-funds", "amount"},
+		{"more than the balance", consensustest.Transfer("carol", "dave", consensustest.Funds+1, 0), "insufficient-funds", "amount"},
+		{"a sender without funds", consensustest.Transfer("zed", "bob", 1, 0), "insufficient-funds", "amount"},
+		{"sender not the key's", signFields(alice, notKey), "sender-not-key", "from"},
+		{"self transfer", consensustest.Transfer("bob", "bob", 5, 0), "self-transfer", "to"},
+		{"the zero receiver", blockchain.Transfer{ChainID: consensustest.ChainID, Amount: 5}.Sign(consensustest.Key("bob")), "missing-receiver", "to"},
+		{"zero amount", consensustest.Transfer("bob", "carol", 0, 0), "invalid-amount", "amount"},
+		{"negative amount", consensustest.Transfer("bob", "carol", -5, 0), "invalid-amount", "amount"},
+		{"amount over MaxAmount", consensustest.Transfer("bob", "carol", blockchain.MaxAmount+1, 0), "invalid-amount", "amount"},
+		{"negative fee", consensustest.TransferFee("bob", "carol", 5, -1, 0), "invalid-fee", "fee"},
+		{"fee over MaxAmount", consensustest.TransferFee("bob", "carol", 5, blockchain.MaxAmount+1, 0), "invalid-fee", "fee"},
+	} {
+		for _, key := range []string{"", fmt.Sprintf("refused-%d", i)} {
+			t.Run(fmt.Sprintf("%s/key=%q", tc.name, key), func(t *testing.T) {
+				var header []string
+				if key != "" {
+					header = []string{"Idempotency-Key", key}
+				}
+				status, h, body := f.post(t, txJSON(t, tc.tx), header...)
+				require.Equal(t, http.StatusBadRequest, status, "%s", body)
+				assert.Equal(t, "application/problem+json", h.Get("Content-Type"))
+				p := decode[bank.Problem](t, body)
+				assert.Equal(t, http.StatusBadRequest, p.Status)
+				assert.NotEmpty(t, p.Title)
+				assert.Equal(t, tc.rule, p.Rule, "%s", p.Detail)
+				assert.Equal(t, tc.field, p.Field, "%s", p.Detail)
+				assert.LessOrEqual(t, len(p.Detail), maxDetail)
+				assert.Equal(t, 2, f.streamLen(t, node.StreamTransactions), "nothing refused reached the log")
+				assert.Equal(t, 1, f.node.Pool().Len(), "nothing refused reached the pool")
+			})
+		}
+	}
 
-	s4, _, b4 := f.post(t, body)
-	require.Equal(t, http.StatusAccepted, s4)
-	assert.NotEqual(t, first.ID, decode[bank.TransactionStatus](t, b4).ID, "without a key, the same body is a new transaction")
-
-	nodetest.WaitFor(t, f.node, "two transactions pending", func() bool { return f.node.Pool().Len() == 2 })
+	// A refused request reserved nothing: its key takes a valid
+	// transaction.
+	st := f.submit(t, consensustest.Transfer("alice", "bob", 990, 2), "Idempotency-Key", "refused-0")
+	assert.Equal(t, bank.StatusPending, st.Status)
 }
 
-func TestLogUnavailable(t *testing.T) {
+// TestDroppedTransaction appends the auditor's TransactionDropped events
+// to the audit stream: the bank then reports each transaction as dropped,
+// with the reason and, when the auditor names one, the rule it breaks —
+// also for a transaction it never saw, and when it is posted again. A
+// transaction that a block includes after all reads as included.
+func TestDroppedTransaction(t *testing.T) {
 	f := newFixture(t, 0)
-	f.log.down = true
-	status, header, body := f.post(t, `{"from":"alice","to":"bob","amount":5}`)
-	assert.Equal(t, http.StatusServiceUnavailable, status)
-	assert.Equal(t, "5", header.Get("Retry-After"))
-	assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
-	assert.Equal(t, http.StatusServiceUnavailable, decode[bank.Problem](t, body).Status)
+	for _, tc := range []struct {
+		name   string
+		sender string
+		rule   blockchain.ErrorCode
+		reason string
+		want   string
+	}{
+		{"gave up waiting", "carol", blockchain.ErrUnknown, "not included after 3 rebroadcasts", ""},
+		{"nonce taken", "dave", blockchain.ErrBadNonce, "a block used its nonce", "bad-nonce"},
+		{"funds spent", "erin", blockchain.ErrInsufficientFunds, "its sender can no longer pay", "insufficient-funds"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tx := consensustest.Transfer(tc.sender, "bob", 5, 0)
+			f.submit(t, tx)
+			f.appendAudit(t, events.TransactionDropped{TxID: tx.ID(), Rule: tc.rule, Reason: tc.reason, Attempts: 3})
+			got := f.status(t, tx.ID())
+			assert.Equal(t, bank.StatusDropped, got.Status)
+			assert.Equal(t, tc.reason, got.Reason)
+			assert.Equal(t, tc.want, got.Rule)
+			assert.Nil(t, got.BlockHash)
 
-	f.log.down = false
-	status, _, _ = f.post(t, `{"from":"alice","to":"bob","amount":5}`)
-	assert.Equal(t, http.StatusAccepted, status, "the bank recovers by itself")
+			again := f.submit(t, tx)
+			assert.Equal(t, bank.StatusDropped, again.Status, "posted again, it is still dropped")
+			assert.Equal(t, tc.want, again.Rule)
+		})
+	}
+
+	t.Run("never seen", func(t *testing.T) {
+		id := uuid.MustParse("3d1e6f0a-7b2c-4d5e-8f90-a1b2c3d4e5f6")
+		f.appendAudit(t, events.TransactionDropped{TxID: id, Rule: blockchain.ErrBadNonce, Reason: "a block used its nonce"})
+		got := f.status(t, id)
+		assert.Equal(t, bank.StatusDropped, got.Status)
+		assert.Equal(t, "bad-nonce", got.Rule)
+		assert.Nil(t, got.Hash, "the bank never had the transaction")
+	})
+
+	t.Run("included after all", func(t *testing.T) {
+		tx := consensustest.Transfer("frank", "bob", 5, 0)
+		f.submit(t, tx)
+		f.appendAudit(t, events.TransactionDropped{TxID: tx.ID(), Reason: "not included after 3 rebroadcasts", Attempts: 3})
+		require.Equal(t, bank.StatusDropped, f.status(t, tx.ID()).Status)
+		b := f.mineTxs(t, tx)
+		got := f.status(t, tx.ID())
+		assert.Equal(t, bank.StatusIncluded, got.Status, "the chain has the last word")
+		assert.Empty(t, got.Reason)
+		if assert.NotNil(t, got.BlockHash) {
+			assert.Equal(t, b.Hash(), *got.BlockHash)
+		}
+	})
+}
+
+// TestIdempotencyKey: with a key, the same body gets the first answer and
+// another body 422, even another body of the same transaction. Without
+// a key the same signed transaction is still one transaction.
+func TestIdempotencyKey(t *testing.T) {
+	f := newFixture(t, 0)
+	tx := consensustest.Transfer("alice", "bob", 5, 0)
+	body := txJSON(t, tx)
+	first := f.submit(t, tx, "Idempotency-Key", "order-17")
+	assert.Equal(t, tx.ID(), first.ID)
+	assert.Equal(t, bank.StatusPending, first.Status)
+	assert.Equal(t, first, f.submit(t, tx, "Idempotency-Key", "order-17"), "a retry gets the first answer")
+
+	for _, tc := range []struct {
+		name, body string
+	}{
+		{"another transaction", txJSON(t, consensustest.Transfer("alice", "bob", 6, 1))},
+		{"the same transaction, spelled otherwise", " " + body},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, h, data := f.post(t, tc.body, "Idempotency-Key", "order-17")
+			assert.Equal(t, http.StatusUnprocessableEntity, status, "%s", data)
+			assert.Equal(t, "application/problem+json", h.Get("Content-Type"))
+			assert.Equal(t, http.StatusUnprocessableEntity, decode[bank.Problem](t, data).Status)
+		})
+	}
+
+	assert.Equal(t, first, f.submit(t, tx), "without a key, the same signed transaction is the same one")
+	assert.Equal(t, 1, f.node.Pool().Len())
+	assert.Equal(t, 1, f.streamLen(t, node.StreamTransactions))
+
+	next := f.submit(t, consensustest.Transfer("alice", "bob", 6, 1), "Idempotency-Key", "order-18")
+	assert.Equal(t, bank.StatusPending, next.Status, "the next nonce, under its own key")
+	assert.Equal(t, 2, f.node.Pool().Len())
+}
+
+// TestLogUnavailable: while the log refuses appends, a post is a 503 with
+// Retry-After, with or without a key, and nothing is pending; the bank
+// recovers by itself.
+func TestLogUnavailable(t *testing.T) {
+	for _, key := range []string{"", "order-3"} {
+		t.Run(fmt.Sprintf("key=%q", key), func(t *testing.T) {
+			f := newFixture(t, 0)
+			var header []string
+			if key != "" {
+				header = []string{"Idempotency-Key", key}
+			}
+			tx := consensustest.Transfer("alice", "bob", 5, 0)
+			f.log.setDown(true, "")
+			status, h, body := f.post(t, txJSON(t, tx), header...)
+			assert.Equal(t, http.StatusServiceUnavailable, status)
+			assert.Equal(t, "5", h.Get("Retry-After"))
+			assert.Equal(t, "application/problem+json", h.Get("Content-Type"))
+			assert.Equal(t, http.StatusServiceUnavailable, decode[bank.Problem](t, body).Status)
+			assert.False(t, f.node.Pool().Has(tx.ID()), "nothing acknowledged, nothing pending")
+			f.problemAt(t, "/transactions/"+tx.ID().String(), http.StatusNotFound)
+
+			f.log.setDown(false, "")
+			st := f.submit(t, tx, header...)
+			assert.Equal(t, bank.StatusPending, st.Status, "the bank recovers by itself")
+		})
+	}
 }
 
 func TestGetTransactionProblems(t *testing.T) {
 	f := newFixture(t, 0)
-	status, _, _ := f.do(t, http.MethodGet, "/transactions/not-a-uuid", "", "")
-	assert.Equal(t, http.StatusBadRequest, status)
-	status, _, _ = f.do(t, http.MethodGet, "/transactions/"+uuid.NewString(), "", "")
-	assert.Equal(t, http.StatusNotFound, status)
+	assert.Equal(t, "id", f.problemAt(t, "/transactions/not-a-uuid", http.StatusBadRequest).Field)
+	f.problemAt(t, "/transactions/"+consensustest.Transfer("alice", "bob", 1, 0).ID().String(), http.StatusNotFound)
 }
 
 func TestBlocks(t *testing.T) {
 	f := newFixture(t, 2) // the node keeps the two newest blocks whole
 	var blocks []*blockchain.Block
 	for i := range 3 {
-		status, _, body := f.post(t, fmt.Sprintf(`{"from":"alice","to":"bob","amount":%d}`, i+1))
-		require.Equal(t, http.StatusAccepted, status, "%s", body)
-		id := decode[bank.TransactionStatus](t, body).ID
-		nodetest.WaitFor(t, f.node, "the transaction", func() bool { return f.node.Pool().Has(id) })
+		f.submit(t, consensustest.Transfer("alice", "bob", int64(i+1), uint64(i)))
 		blocks = append(blocks, f.mine(t))
 	}
 
-	status, _, body := f.do(t, http.MethodGet, "/blocks?from=1&limit=10", "", "")
-	require.Equal(t, http.StatusOK, status)
-	list := decode[[]bank.BlockSummary](t, body)
+	list := get[[]bank.BlockSummary](t, f, "/blocks?from=1&limit=10")
 	require.Len(t, list, 3)
 	for i, s := range list {
 		assert.Equal(t, uint64(i+1), s.Height)
 		assert.Equal(t, blocks[i].Hash(), s.Hash)
+		assert.Equal(t, blocks[i].PrevHash(), s.PrevHash)
 	}
 	assert.Nil(t, list[0].Transactions, "block 1 left the window")
 	require.NotNil(t, list[2].Transactions)
 	assert.Equal(t, 1, *list[2].Transactions)
 
-	status, _, body = f.do(t, http.MethodGet, "/blocks?limit=2", "", "")
-	require.Equal(t, http.StatusOK, status)
-	newest := decode[[]bank.BlockSummary](t, body)
+	newest := get[[]bank.BlockSummary](t, f, "/blocks?limit=2")
 	require.Len(t, newest, 2)
 	assert.Equal(t, uint64(2), newest[0].Height, "by default, the newest blocks")
 
@@ -323,14 +735,11 @@ func TestBlocks(t *testing.T) {
 			assert.Equal(t, tc.status, status, "%s", body)
 		})
 	}
-	_, _, body = f.do(t, http.MethodGet, "/blocks/3", "", "")
-	var got blockchain.Block
-	require.NoError(t, json.Unmarshal(body, &got))
+	got := get[*blockchain.Block](t, f, "/blocks/3")
 	assert.Equal(t, blocks[2].Hash(), got.Hash())
+	assert.Equal(t, blocks[2].Transactions(), got.Transactions())
 
-	status, _, body = f.do(t, http.MethodGet, "/chain/head", "", "")
-	require.Equal(t, http.StatusOK, status)
-	head := decode[bank.Head](t, body)
+	head := get[bank.Head](t, f, "/chain/head")
 	assert.Equal(t, uint64(3), head.Height)
 	assert.Equal(t, blocks[2].Hash(), head.Hash)
 	assert.Zero(t, head.Pending)
@@ -340,18 +749,18 @@ func TestBlocks(t *testing.T) {
 // headers, seal included, by height, and problems naming the parameter.
 func TestHeaders(t *testing.T) {
 	f := newFixture(t, 1) // headers outlive the window of whole blocks
-	want := []blockchain.Header{blockchain.Genesis().Header()}
-	for range 3 {
+	genesis, err := f.spec.Genesis()
+	require.NoError(t, err)
+	want := []blockchain.Header{genesis.Header()}
+	for i := range 3 {
+		f.submit(t, consensustest.Transfer("alice", "bob", 1, uint64(i)))
 		want = append(want, f.mine(t).Header())
 	}
 
-	status, header, body := f.do(t, http.MethodGet, "/headers", "", "")
-	require.Equal(t, http.StatusOK, status, "%s", body)
-	assert.Equal(t, "application/json", header.Get("Content-Type"))
-	all := decode[[]blockchain.Header](t, body)
+	all := get[[]blockchain.Header](t, f, "/headers")
 	require.Len(t, all, 4, "by default from genesis, up to 100")
 	for i, h := range all {
-		assert.Equal(t, want[i].Hash(), h.Hash(), "header %d", i)
+		assert.Equal(t, want[i], h, "header %d", i)
 	}
 
 	for _, tc := range []struct {
@@ -389,57 +798,9 @@ func TestHeaders(t *testing.T) {
 		{"from beyond uint64", "?from=18446744073709551616", "from"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			status, header, body := f.do(t, http.MethodGet, "/headers"+tc.query, "", "")
-			require.Equal(t, http.StatusBadRequest, status, "%s", body)
-			assert.Equal(t, "application/problem+json", header.Get("Content-Type"))
-			assert.Equal(t, tc.field, decode[bank.Problem](t, body).Field)
+			assert.Equal(t, tc.field, f.problemAt(t, "/headers"+tc.query, http.StatusBadRequest).Field)
 		})
 	}
-}
-
-// TestHeadersSyncALightClient serves a proof-of-work chain from a bank
-// over real HTTP to a light client that trusts only the genesis: it pages
-// through GET /headers, checks every header, and can then check a
-// transaction's inclusion proof against a header it verified.
-func TestHeadersSyncALightClient(t *testing.T) {
-	engine, err := pow.New(pow.Config{Bits: 8, Workers: 1})
-	require.NoError(t, err)
-	blocks, err := consensustest.GenerateChain(context.Background(), engine, blockchain.HeaderList{blockchain.Genesis().Header()}, 1200,
-		func(i int, g *consensustest.BlockGen) { g.AddTransfer("alice", "bob", int64(i+1)) })
-	require.NoError(t, err)
-	log := memlog.New(memlog.Config{})
-	for _, blk := range blocks {
-		e, err := events.Encode(events.BlockMined{Block: blk, MinerID: "miner-1"})
-		require.NoError(t, err)
-		_, err = log.Append(context.Background(), node.StreamBlocks, eventlog.Any, e)
-		require.NoError(t, err)
-	}
-	n, err := node.New(node.Config{Log: log, Engine: engine, Window: 10})
-	require.NoError(t, err)
-	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
-	b, err := bank.New(bank.Config{Node: n, Log: log})
-	require.NoError(t, err)
-	b.SetReady(true)
-	srv := httptest.NewServer(b)
-	t.Cleanup(func() {
-		srv.Close()
-		_ = log.Close()
-	})
-
-	client, err := lightclient.New(lightclient.Config{Genesis: blockchain.Genesis().Hash(), Engine: engine})
-	require.NoError(t, err)
-	st, err := client.FromBank(context.Background(), srv.URL, srv.Client())
-	require.NoError(t, err)
-	assert.Equal(t, 1201, st.Accepted, "genesis and 1200 blocks, in two pages")
-	tip, ok := client.Tip()
-	require.True(t, ok)
-	assert.Equal(t, n.Chain().TipHash(), tip.Hash())
-
-	blk := blocks[41]
-	proof, err := blk.InclusionProof(0)
-	require.NoError(t, err)
-	assert.NoError(t, client.VerifyTransaction(blk.Transactions()[0], blk.Height(), proof))
-	assert.ErrorIs(t, client.VerifyTransaction(blk.Transactions()[0], blk.Height()+1, proof), blockchain.ErrProofMismatch)
 }
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -449,7 +810,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
 	assert.Equal(t, http.StatusServiceUnavailable, status, "not ready before SetReady")
-	status, header, _ := f.post(t, `{"from":"alice","to":"bob","amount":1}`)
+	status, header, _ := f.post(t, validBody)
 	assert.Equal(t, http.StatusServiceUnavailable, status, "no transaction taken before the node is restored")
 	assert.NotEmpty(t, header.Get("Retry-After"))
 	f.bank.SetReady(true)
@@ -519,9 +880,7 @@ func TestExplorer(t *testing.T) {
 	assert.Equal(t, uint64(0), first.Height)
 	require.Len(t, first.Blocks, 1, "genesis")
 
-	status, _, body = f.post(t, `{"from":"alice","to":"bob","amount":5}`)
-	require.Equal(t, http.StatusAccepted, status, "%s", body)
-	id := decode[bank.TransactionStatus](t, body).ID
+	id := f.submit(t, consensustest.Transfer("alice", "bob", 5, 0)).ID
 	nodetest.WaitFor(t, f.node, "the transaction", func() bool { return f.node.Pool().Has(id) })
 	mined := f.mine(t)
 	var st bank.ExplorerState
@@ -535,60 +894,28 @@ func TestExplorer(t *testing.T) {
 	assert.Equal(t, "test", last.Miner, "the miner named in the block's event")
 }
 
-// restart starts a new node and a new bank on f's log, as after a crash
-// of the bank's process, and returns the new bank's URL and client.
-func (f *fixture) restart(t *testing.T, now time.Time) *httptest.Server {
-	t.Helper()
-	n, err := node.New(node.Config{Log: f.log, Engine: consensustest.NewFaker()})
-	require.NoError(t, err)
-	b, err := bank.New(bank.Config{Node: n, Log: f.log, Now: func() time.Time { return now }})
-	require.NoError(t, err)
-	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
-	b.SetReady(true)
-	srv := httptest.NewServer(b)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// postTo posts body with an Idempotency-Key to the bank at srv.
-func postTo(t *testing.T, srv *httptest.Server, body, key string) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/transactions", strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", key)
-	resp, err := srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, data
-}
-
 // TestIdempotencyKeyAfterRestart: a bank restarted from the log has no
 // memory of the keys, but a retried key gets the transaction the log
-// holds for it — pending or already mined, with its real hash — and the
-// key with another body is still refused.
+// holds for it — pending or already mined — and the key with another
+// body is still refused.
 func TestIdempotencyKeyAfterRestart(t *testing.T) {
 	for _, mined := range []bool{false, true} {
 		t.Run(fmt.Sprintf("mined=%v", mined), func(t *testing.T) {
 			f := newFixture(t, 0)
-			body := `{"from":"alice","to":"bob","amount":7}`
-			status, _, data := f.post(t, body, "Idempotency-Key", "order-99")
-			require.Equal(t, http.StatusAccepted, status)
-			first := decode[bank.TransactionStatus](t, data)
-			nodetest.WaitFor(t, f.node, "the transaction pending", func() bool { return f.node.Pool().Has(first.ID) })
+			tx := consensustest.Transfer("alice", "bob", 7, 0)
+			body := txJSON(t, tx)
+			first := f.submit(t, tx, "Idempotency-Key", "order-99")
 			var block *blockchain.Block
 			if mined {
 				block = f.mine(t)
 			}
 
-			srv := f.restart(t, time.Date(2026, 3, 1, 12, 0, 5, 0, time.UTC)) // a later clock: a new stamp would be a new hash
-			status, data = postTo(t, srv, body, "order-99")
+			srv := f.restart(t)
+			status, _, data := doOn(t, srv, http.MethodPost, "/transactions", "application/json", body, "Idempotency-Key", "order-99")
 			require.Equal(t, http.StatusAccepted, status, "%s", data)
 			again := decode[bank.TransactionStatus](t, data)
 			assert.Equal(t, first.ID, again.ID)
-			assert.Equal(t, first.Hash, again.Hash, "the first transaction, not one stamped at the retry's time")
+			assert.Equal(t, first.Hash, again.Hash)
 			if mined {
 				assert.Equal(t, bank.StatusIncluded, again.Status)
 				if assert.NotNil(t, again.BlockHash) && assert.NotNil(t, again.Height) {
@@ -599,22 +926,26 @@ func TestIdempotencyKeyAfterRestart(t *testing.T) {
 				assert.Equal(t, bank.StatusPending, again.Status)
 			}
 
-			status, data = postTo(t, srv, `{"from":"alice","to":"bob","amount":8}`, "order-99")
+			other := txJSON(t, consensustest.Transfer("alice", "bob", 8, 1))
+			status, _, data = doOn(t, srv, http.MethodPost, "/transactions", "application/json", other, "Idempotency-Key", "order-99")
 			assert.Equal(t, http.StatusUnprocessableEntity, status, "another body under the key, after a restart: %s", data)
-			recs, err := f.log.Read(context.Background(), node.StreamTransactions, eventlog.Start, eventlog.Forwards, 100)
-			require.NoError(t, err)
-			assert.Len(t, recs, 1, "one transaction in the log")
+			assert.Equal(t, 1, f.streamLen(t, node.StreamTransactions), "one transaction in the log")
 		})
 	}
 }
 
 // TestIdempotencyKeyConcurrent sends 40 pairs of requests at once, each
-// pair with one key: the two answers of a pair never split. With the
-// same body both get the same transaction; with another body, one gets
-// the transaction and the other 422. Each key makes one transaction.
+// pair with one key and its own sender: the two answers of a pair never
+// split. With the same body both get the same transaction; with another
+// body (another amount, the same nonce), one gets its transaction and the
+// other 422. Each key makes one transaction.
 func TestIdempotencyKeyConcurrent(t *testing.T) {
-	f := newFixture(t, 0)
 	const pairs = 40
+	var senders []string
+	for i := range pairs {
+		senders = append(senders, fmt.Sprintf("pair-%d", i))
+	}
+	f := newFixtureWith(t, fixtureConfig{spec: fundedSpec(senders...)})
 	type answer struct {
 		status int
 		st     bank.TransactionStatus
@@ -623,13 +954,13 @@ func TestIdempotencyKeyConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range pairs {
 		for j := range 2 {
-			amount := 1
+			amount := int64(1)
 			if i%2 == 1 && j == 1 {
 				amount = 2 // odd pairs: the second request has another body
 			}
+			body := txJSON(t, consensustest.Transfer(senders[i], "bob", amount, 0))
 			wg.Go(func() {
-				req, err := http.NewRequest(http.MethodPost, f.server.URL+"/transactions",
-					strings.NewReader(fmt.Sprintf(`{"from":"alice","to":"bob","amount":%d}`, amount)))
+				req, err := http.NewRequest(http.MethodPost, f.server.URL+"/transactions", strings.NewReader(body))
 				if !assert.NoError(t, err) {
 					return
 				}
@@ -652,31 +983,109 @@ func TestIdempotencyKeyConcurrent(t *testing.T) {
 		if i%2 == 0 {
 			require.Equal(t, http.StatusAccepted, a[0].status, "pair %d", i)
 			require.Equal(t, http.StatusAccepted, a[1].status, "pair %d", i)
-			assert.Equal(t, a[0].st.Hash, a[1].st.Hash, "pair %d split", i)
+			assert.Equal(t, a[0].st, a[1].st, "pair %d split", i)
 			continue
 		}
 		assert.ElementsMatch(t, []int{http.StatusAccepted, http.StatusUnprocessableEntity}, []int{a[0].status, a[1].status}, "pair %d", i)
 	}
-	nodetest.WaitFor(t, f.node, "one transaction per key", func() bool { return f.node.Pool().Len() == pairs })
+	assert.Equal(t, pairs, f.node.Pool().Len(), "one transaction per key")
+	assert.Equal(t, pairs, f.streamLen(t, node.StreamTransactions))
 }
 
 // TestIdempotencyKeyAfterAFailedSubmit: the key is reserved, but the
 // transaction does not reach the transactions stream (the log fails in
-// between). The client is told 503; its retry finds the reservation,
-// submits the reserved transaction and answers with it.
+// between), and the client is told 503. Its retry finds the reservation,
+// submits the reserved transaction and answers with it; if a transfer of
+// the same nonce got into the chain meanwhile, the retry is told the rule
+// the reserved transaction now breaks.
 func TestIdempotencyKeyAfterAFailedSubmit(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		nonceTaken bool
+	}{
+		{"retried", false},
+		{"retried after its nonce was taken", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 0)
+			tx := consensustest.Transfer("alice", "bob", 3, 0)
+			body := txJSON(t, tx)
+			f.log.setDown(false, node.StreamTransactions)
+			status, _, data := f.post(t, body, "Idempotency-Key", "order-5")
+			require.Equal(t, http.StatusServiceUnavailable, status, "%s", data)
+			f.log.setDown(false, "")
+			require.False(t, f.node.Pool().Has(tx.ID()))
+
+			if tc.nonceTaken {
+				f.submit(t, consensustest.Transfer("alice", "carol", 4, 0))
+				f.mine(t)
+				status, _, data = f.post(t, body, "Idempotency-Key", "order-5")
+				require.Equal(t, http.StatusBadRequest, status, "%s", data)
+				p := decode[bank.Problem](t, data)
+				assert.Equal(t, "bad-nonce", p.Rule)
+				assert.Equal(t, "nonce", p.Field)
+				f.problemAt(t, "/transactions/"+tx.ID().String(), http.StatusNotFound)
+				return
+			}
+			status, _, data = f.post(t, body, "Idempotency-Key", "order-5")
+			require.Equal(t, http.StatusAccepted, status, "%s", data)
+			st := decode[bank.TransactionStatus](t, data)
+			assert.Equal(t, tx.ID(), st.ID)
+			assert.Equal(t, bank.StatusPending, st.Status)
+			assert.True(t, f.node.Pool().Has(tx.ID()), "the reserved transaction pending")
+			assert.Equal(t, 1, f.streamLen(t, node.StreamTransactions))
+		})
+	}
+}
+
+// TestIdempotencyKeyLostRace: a request finds its key free, but before it
+// checks its transaction, another request with the key and another body
+// reserves the key, and its transaction takes the nonce. The first is
+// told 422, the key's answer, not the bad nonce its own check found.
+func TestIdempotencyKeyLostRace(t *testing.T) {
 	f := newFixture(t, 0)
-	body := `{"from":"alice","to":"bob","amount":3}`
-	f.log.downStream = node.StreamTransactions
-	status, _, data := f.post(t, body, "Idempotency-Key", "order-5")
-	require.Equal(t, http.StatusServiceUnavailable, status, "%s", data)
-	f.log.downStream = ""
-	status, _, data = f.post(t, body, "Idempotency-Key", "order-5")
-	require.Equal(t, http.StatusAccepted, status, "%s", data)
-	st := decode[bank.TransactionStatus](t, data)
-	nodetest.WaitFor(t, f.node, "the reserved transaction pending", func() bool { return f.node.Pool().Has(st.ID) })
-	tx, _ := f.node.Pool().Get(st.ID)
-	assert.Equal(t, tx.Hash(), *st.Hash)
+	winner := consensustest.Transfer("alice", "bob", 1, 0)
+	loser := consensustest.Transfer("alice", "bob", 2, 0)
+	type answer struct {
+		status int
+		body   []byte
+		err    error
+	}
+	won := make(chan answer, 1)
+	winnerBody := txJSON(t, winner)
+	var raced atomic.Bool
+	f.log.setOnRead(func(stream string) {
+		if !strings.HasPrefix(stream, "request-") || !raced.CompareAndSwap(false, true) {
+			return
+		}
+		// In the loser's read of the key, which found it free: the
+		// winner's whole request.
+		req, err := http.NewRequest(http.MethodPost, f.server.URL+"/transactions", strings.NewReader(winnerBody))
+		if err != nil {
+			won <- answer{err: err}
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "race")
+		resp, err := f.server.Client().Do(req)
+		if err != nil {
+			won <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		won <- answer{resp.StatusCode, data, err}
+	})
+	status, _, body := f.post(t, txJSON(t, loser), "Idempotency-Key", "race")
+	f.log.setOnRead(nil)
+	require.True(t, raced.Load())
+	w := <-won
+	require.NoError(t, w.err)
+	require.Equal(t, http.StatusAccepted, w.status, "%s", w.body)
+	assert.Equal(t, winner.ID(), decode[bank.TransactionStatus](t, w.body).ID)
+	assert.Equal(t, http.StatusUnprocessableEntity, status, "%s", body)
+	assert.Equal(t, []blockchain.Transaction{winner}, f.node.Pool().PendingOf(winner.From()))
+	assert.Equal(t, 1, f.streamLen(t, node.StreamTransactions))
 }
 
 // TestStatusText checks the JSON text of each status, and that no other
@@ -718,48 +1127,123 @@ func TestStatusText(t *testing.T) {
 // append with expected revision Any twice, near or far from the first, as
 // EventStoreDB may after its window of recent IDs forgot the first. Each
 // transaction is pending once in the bank's node, a retried key still
-// gets its first transaction, and a dropped transaction reads as dropped.
+// gets its first transaction, a dropped transaction reads as dropped,
+// and once mined, no duplicate read after the block makes anything
+// pending again.
 func TestOnALogWithDuplicates(t *testing.T) {
 	dup := eventlogtest.Duplicating(memlog.New(memlog.Config{DedupWindow: memlog.NoDedupWindow}), 1, 5)
 	f := newFixtureOn(t, 0, dup)
-	var keyed []bank.TransactionStatus
+	var keyed, plain []blockchain.Transaction
 	for i := range 10 {
-		status, _, data := f.post(t, fmt.Sprintf(`{"from":"alice","to":"bob","amount":%d}`, i+1), "Idempotency-Key", fmt.Sprintf("dup-%d", i))
-		require.Equal(t, http.StatusAccepted, status, "%s", data)
-		keyed = append(keyed, decode[bank.TransactionStatus](t, data))
-		status, _, data = f.post(t, fmt.Sprintf(`{"from":"carol","to":"dave","amount":%d}`, i+1))
-		require.Equal(t, http.StatusAccepted, status, "%s", data)
+		tx := consensustest.Transfer("alice", "bob", int64(i+1), uint64(i))
+		f.submit(t, tx, "Idempotency-Key", fmt.Sprintf("dup-%d", i))
+		keyed = append(keyed, tx)
+		tx = consensustest.Transfer("carol", "dave", int64(i+1), uint64(i))
+		f.submit(t, tx)
+		plain = append(plain, tx)
 	}
 	dropped := uuid.MustParse("3d1e6f0a-7b2c-4d5e-8f90-a1b2c3d4e5f6")
-	e, err := events.Encode(events.TransactionDropped{TxID: dropped, Reason: "not included after 3 rebroadcasts", Attempts: 3})
-	require.NoError(t, err)
-	_, err = f.log.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
-	require.NoError(t, err)
+	f.appendAudit(t, events.TransactionDropped{TxID: dropped, Rule: blockchain.ErrBadNonce, Reason: "a block used its nonce"})
 	require.NoError(t, dup.Flush(context.Background()))
 	require.Positive(t, dup.Duplicates())
 
-	last, err := f.log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
-	require.NoError(t, err)
-	assert.Greater(t, int(last[0].Revision)+1, 20, "the transactions stream holds duplicates")
-	nodetest.WaitFor(t, f.node, "every event read", func() bool { _, read := f.node.Position(); return read > last[0].Revision })
+	waitRead := func(what string) {
+		t.Helper()
+		last, err := f.log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
+		require.NoError(t, err)
+		nodetest.WaitFor(t, f.node, what, func() bool { _, read := f.node.Position(); return read > last[0].Revision })
+	}
+	require.Greater(t, f.streamLen(t, node.StreamTransactions), 20, "the transactions stream holds duplicates")
+	waitRead("every transaction event read")
 	assert.Equal(t, 20, f.node.Pool().Len(), "each transaction pending once")
-	for i, first := range keyed {
-		status, _, data := f.post(t, fmt.Sprintf(`{"from":"alice","to":"bob","amount":%d}`, i+1), "Idempotency-Key", fmt.Sprintf("dup-%d", i))
-		require.Equal(t, http.StatusAccepted, status, "%s", data)
-		assert.Equal(t, first.Hash, decode[bank.TransactionStatus](t, data).Hash)
+	for i, tx := range keyed {
+		st := f.submit(t, tx, "Idempotency-Key", fmt.Sprintf("dup-%d", i))
+		assert.Equal(t, tx.ID(), st.ID)
+		assert.Equal(t, bank.StatusPending, st.Status)
 	}
-	timer := time.NewTimer(watchdog)
-	defer timer.Stop()
-	for {
-		status, _, body := f.do(t, http.MethodGet, "/transactions/"+dropped.String(), "", "")
-		if status == http.StatusOK {
-			assert.Equal(t, bank.StatusDropped, decode[bank.TransactionStatus](t, body).Status)
-			return
-		}
-		select {
-		case <-timer.C:
-			t.Fatal("the bank never reported the dropped transaction")
-		default:
-		}
+	got := f.status(t, dropped)
+	assert.Equal(t, bank.StatusDropped, got.Status)
+	assert.Equal(t, "bad-nonce", got.Rule)
+
+	b := f.mine(t)
+	assert.Equal(t, 20, b.Len())
+	for _, tx := range append(keyed, plain...) {
+		st := f.status(t, tx.ID())
+		assert.Equal(t, bank.StatusIncluded, st.Status, "%s", tx)
 	}
+	// Duplicates held back land after the block; the pool refuses them
+	// (their nonces are used), and the bank reports them included still.
+	require.NoError(t, dup.Flush(context.Background()))
+	waitRead("the late duplicates read")
+	assert.Zero(t, f.node.Pool().Len(), "no duplicate pending again")
+	assert.Equal(t, bank.StatusIncluded, f.status(t, plain[0].ID()).Status)
+}
+
+// TestHeadersSyncALightClient serves a proof-of-work chain from a bank
+// over real HTTP to a light client that trusts only the genesis: it pages
+// through GET /headers, checks every header, and can then check the
+// bank's transaction and account proofs against headers it verified.
+func TestHeadersSyncALightClient(t *testing.T) {
+	spec := consensustest.Spec()
+	spec.Consensus.PoW = &blockchain.PoWSpec{Bits: 8}
+	engine, err := pow.New(pow.SpecConfig(*spec.Consensus.PoW, 1))
+	require.NoError(t, err)
+	chain, err := blockchain.NewChain(blockchain.Config{Spec: spec, Engine: engine})
+	require.NoError(t, err)
+	blocks, err := consensustest.GenerateChain(context.Background(), engine, chain, 1200,
+		func(i int, g *consensustest.BlockGen) { g.AddTransfer("alice", "bob", int64(i+1)) })
+	require.NoError(t, err)
+	log := memlog.New(memlog.Config{})
+	for _, blk := range blocks {
+		e, err := events.Encode(events.BlockMined{Block: blk, MinerID: "miner-1"})
+		require.NoError(t, err)
+		_, err = log.Append(context.Background(), node.StreamBlocks, eventlog.Any, e)
+		require.NoError(t, err)
+	}
+	n, err := node.New(node.Config{Log: log, Spec: spec, Engine: engine, Window: 10})
+	require.NoError(t, err)
+	b, err := bank.New(bank.Config{Node: n, Log: log})
+	require.NoError(t, err)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+	b.SetReady(true)
+	srv := httptest.NewServer(b)
+	t.Cleanup(func() {
+		srv.Close()
+		_ = log.Close()
+	})
+
+	genesis, err := spec.Genesis()
+	require.NoError(t, err)
+	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine})
+	require.NoError(t, err)
+	st, err := client.FromBank(context.Background(), srv.URL, srv.Client())
+	require.NoError(t, err)
+	assert.Equal(t, 1201, st.Accepted, "genesis and 1200 blocks, in two pages")
+	tip, ok := client.Tip()
+	require.True(t, ok)
+	assert.Equal(t, n.Chain().TipHash(), tip.Hash())
+
+	old := blocks[41]
+	proof, err := old.InclusionProof(0)
+	require.NoError(t, err)
+	assert.NoError(t, client.VerifyTransaction(old.Transaction(0), old.Height(), proof))
+	assert.ErrorIs(t, client.VerifyTransaction(old.Transaction(0), old.Height()+1, proof), blockchain.ErrProofMismatch)
+
+	recent := blocks[len(blocks)-3].Transaction(0)
+	answer := getFrom[bank.TransactionProof](t, srv, "/transactions/"+recent.ID().String()+"/proof")
+	assert.NoError(t, client.VerifyTransaction(answer.Transaction, answer.Height, answer.Proof), "the bank's proof, checked against the client's header")
+
+	for _, name := range []string{"alice", "bob", "zed"} {
+		ap := getFrom[bank.AccountProofAnswer](t, srv, "/accounts/"+consensustest.Addr(name).String()+"/proof")
+		assert.NoError(t, client.VerifyAccountAt(tip.Height, ap.Proof), name)
+		assert.Equal(t, chain.Account(consensustest.Addr(name)), ap.Proof.Account, name)
+	}
+}
+
+// getFrom fetches path from srv and decodes its 200 answer.
+func getFrom[T any](t *testing.T, srv *httptest.Server, path string) T {
+	t.Helper()
+	status, _, body := doOn(t, srv, http.MethodGet, path, "", "")
+	require.Equal(t, http.StatusOK, status, "GET %s: %s", path, body)
+	return decode[T](t, body)
 }

@@ -7,12 +7,26 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"sort"
+	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/node"
 )
 
+// The explorer page (explorer/index.html) shows the chain live: the
+// newest blocks, the richest accounts, the transactions the bank refused
+// and the blocks its node rejected, each with the rule it broke. It draws
+// what GET /events pushes, and fetches the rest from the API as the
+// reader clicks: a block's transactions (GET /blocks/{ref}), a
+// transaction's Merkle path (GET /transactions/{id}/proof), an
+// account's history and state proof (GET /accounts/{address}…). It
+// re-checks both kinds of proof itself, with the browser's SHA-256, so
+// that it shows what a light client does rather than what the bank says.
+//
 //go:embed explorer/index.html
 var explorerFiles embed.FS
 
@@ -22,17 +36,192 @@ const explorerBlocks = 12
 // explorerRejected is how many rejected blocks the bank remembers for it.
 const explorerRejected = 10
 
-// observe is told by the bank's node of every block it adds or
-// rejects, with the miner that published it, for the explorer page.
-// New registers it with the node.
+// explorerRefused is how many refused transactions the bank remembers
+// for it.
+const explorerRefused = 20
+
+// explorerAccounts is how many of the richest accounts the explorer
+// lists.
+const explorerAccounts = 20
+
+// explorerScanLimit bounds the accounts the explorer reads to find the
+// richest. State.Each visits every account in address order, which costs
+// next to nothing on a teaching devnet of a few hundred accounts but
+// would cost a real chain of millions dearly at every change. So the
+// explorer reads the first explorerScanLimit accounts (by address, which
+// is as good as a random sample: addresses are hashes) and says so
+// (ExplorerState.AccountsScanned < AccountsTotal). A bank for a large
+// chain would keep a ranking up to date from its BlockAdded events
+// instead.
+const explorerScanLimit = 10_000
+
+// Where a refused transaction was turned away (RefusedTx.Stage).
+const (
+	// StageSubmit: POST /transactions refused it; it never reached the
+	// log.
+	StageSubmit = "submit"
+	// StagePool: it was pending, and a block made it invalid (its nonce
+	// taken, its funds spent), so the pool dropped it.
+	StagePool = "pool"
+)
+
+// explorerMemory is what the bank remembers for the explorer page beyond
+// the chain: the transactions it refused lately, and the richest
+// accounts of the newest state it ranked. It has a lock of its own, so
+// that drawing the page never holds up a request.
+type explorerMemory struct {
+	mu      sync.Mutex
+	refused []RefusedTx   // newest last, at most explorerRefused
+	changed chan struct{} // closed when refused changes; nil until someone waits
+
+	// The ranking of the state whose root is rankedRoot, kept until the
+	// state changes: every open page asks for it at every change.
+	ranked     bool
+	rankedRoot blockchain.Hash
+	richest    []ExplorerAccount
+	scanned    int
+}
+
+// addRefused remembers r, the newest refusal, forgetting the oldest
+// beyond explorerRefused. A transaction refused again at the same stage
+// (a client retrying it) moves to the front instead of taking a second
+// place.
+func (m *explorerMemory) addRefused(r RefusedTx) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, old := range m.refused {
+		if old.ID == r.ID && old.Stage == r.Stage {
+			m.refused = append(m.refused[:i], m.refused[i+1:]...)
+			break
+		}
+	}
+	if len(m.refused) == explorerRefused {
+		m.refused = append(m.refused[:0], m.refused[1:]...) // in place: the memory stays bounded
+	}
+	m.refused = append(m.refused, r)
+	if m.changed != nil {
+		close(m.changed)
+		m.changed = nil
+	}
+}
+
+// changes returns a channel closed at the next change of the refusals,
+// which the node's Changed does not signal: a refused transaction never
+// reaches the node. Take it before reading, as with the node's.
+func (m *explorerMemory) changes() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.changed == nil {
+		m.changed = make(chan struct{})
+	}
+	return m.changed
+}
+
+// refusedList returns a copy of the remembered refusals, oldest first.
+func (m *explorerMemory) refusedList() []RefusedTx {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]RefusedTx{}, m.refused...)
+}
+
+// ranking returns the richest accounts of st and how many accounts were
+// read to find them, ranking st only if its root differs from the last
+// one ranked.
+func (m *explorerMemory) ranking(st *blockchain.State) ([]ExplorerAccount, int) {
+	root := st.Root()
+	m.mu.Lock()
+	if m.ranked && m.rankedRoot == root {
+		top, scanned := m.richest, m.scanned
+		m.mu.Unlock()
+		return append([]ExplorerAccount{}, top...), scanned
+	}
+	m.mu.Unlock()
+	top, scanned := richest(st, explorerAccounts, explorerScanLimit) // outside the lock: it reads up to 10 000 accounts
+	m.mu.Lock()
+	m.ranked, m.rankedRoot, m.richest, m.scanned = true, root, top, scanned
+	m.mu.Unlock()
+	return append([]ExplorerAccount{}, top...), scanned
+}
+
+// richest returns the n accounts of st with the highest balances, richest
+// first and equal balances in address order, among the first limit
+// accounts in address order; and how many accounts it read. It keeps
+// the n best in a sorted slice, so it costs O(limit·log n) comparisons
+// and never more than n accounts of memory.
+func richest(st *blockchain.State, n, limit int) ([]ExplorerAccount, int) {
+	top := make([]ExplorerAccount, 0, n)
+	scanned := 0
+	for addr, acct := range st.Each {
+		if scanned == limit {
+			break
+		}
+		scanned++
+		// The first place whose balance is lower: an equal balance read
+		// earlier (a lower address) stays ahead.
+		i := sort.Search(len(top), func(i int) bool { return top[i].Balance < acct.Balance })
+		if i == n {
+			continue
+		}
+		if len(top) < n {
+			top = append(top, ExplorerAccount{})
+		}
+		copy(top[i+1:], top[i:len(top)-1])
+		top[i] = ExplorerAccount{Address: addr, Balance: acct.Balance, Nonce: acct.Nonce}
+	}
+	return top, scanned
+}
+
+// refuse answers a POST /transactions whose transaction the rules or the
+// pool refused with its problem, and remembers the transaction for the
+// explorer if the problem names a rule.
+func (b *Bank) refuse(w http.ResponseWriter, tx blockchain.Transaction, p Problem) {
+	if p.Rule != "" {
+		b.explorerMem.addRefused(refusedTx(tx, StageSubmit, p.Rule, p.Detail, nil))
+	}
+	b.problem(w, p)
+}
+
+func refusedTx(tx blockchain.Transaction, stage, rule, detail string, height *uint64) RefusedTx {
+	return RefusedTx{ID: tx.ID(), Hash: tx.Hash(), From: tx.From(), To: tx.To(), Amount: tx.Amount(), Fee: tx.Fee(), Nonce: tx.Nonce(),
+		Stage: stage, Rule: rule, Detail: detail, Height: height}
+}
+
+// ruleOf names the rule err breaks, "" if it is no rule's.
+func ruleOf(err error) string {
+	var re *blockchain.RuleError
+	if errors.As(err, &re) {
+		return re.Code.String()
+	}
+	return ""
+}
+
+// observe is told by the bank's node of every block it adds or rejects,
+// with the miner that published it, and of every pending transaction a
+// block made invalid. It keeps the bank's ledger index, and what the
+// explorer page draws. New registers it with the node.
 func (b *Bank) observe(e node.Event) {
 	if e.Block == nil {
+		return
+	}
+	if e.Kind == node.TxDropped {
+		height := e.Block.Height()
+		detail := ""
+		if e.Err != nil {
+			detail = truncate(e.Err.Error())
+		}
+		b.explorerMem.addRefused(refusedTx(e.Tx, StagePool, ruleOf(e.Err), detail, &height))
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch e.Kind {
 	case node.BlockAdded:
+		b.index.add(e.Block)
+		for i := range e.Block.Len() {
+			id := e.Block.Transaction(i).ID()
+			delete(b.accepted, id)
+			delete(b.dropped, id) // included after all: a drop the auditor recorded too early
+		}
 		b.miners[e.Block.Hash()] = e.MinerID
 		b.minerOrder = append(b.minerOrder, e.Block.Hash())
 		if len(b.minerOrder) > explorerBlocks*4 {
@@ -40,13 +229,8 @@ func (b *Bank) observe(e node.Event) {
 			b.minerOrder = b.minerOrder[1:]
 		}
 	case node.BlockRejected:
-		rule := ""
-		var re *blockchain.RuleError
-		if errors.As(e.Err, &re) {
-			rule = re.Code.String()
-		}
 		b.rejected = append(b.rejected, ExplorerBlock{Height: e.Block.Height(), Hash: e.Block.Hash(), Transactions: e.Block.Len(),
-			Nonce: e.Block.Header().Nonce, Miner: e.MinerID, Rule: rule})
+			Nonce: e.Block.Header().Nonce, Bits: e.Block.Header().Bits, Miner: e.MinerID, Rule: ruleOf(e.Err)})
 		if len(b.rejected) > explorerRejected {
 			b.rejected = b.rejected[1:]
 		}
@@ -64,16 +248,49 @@ type ExplorerBlock struct {
 	Rule         string          `json:"rule,omitempty"` // the rule a rejected block broke
 }
 
+// ExplorerAccount is an account as the explorer lists it.
+type ExplorerAccount struct {
+	Address blockchain.Address `json:"address"`
+	Balance int64              `json:"balance"` // minor units
+	Nonce   uint64             `json:"nonce"`   // transfers the account sent
+}
+
+// RefusedTx is a transaction turned away, as the explorer lists it: at
+// POST /transactions (Stage "submit"), or from the pool after a block made
+// it invalid (Stage "pool"), with the rule it broke.
+type RefusedTx struct {
+	ID     uuid.UUID          `json:"id"`
+	Hash   blockchain.Hash    `json:"hash"`
+	From   blockchain.Address `json:"from"`
+	To     blockchain.Address `json:"to"`
+	Amount int64              `json:"amount"`
+	Fee    int64              `json:"fee"`
+	Nonce  uint64             `json:"nonce"`
+	Stage  string             `json:"stage"`            // StageSubmit or StagePool
+	Rule   string             `json:"rule"`             // the rule broken ("bad-nonce", …); "" if none was named
+	Detail string             `json:"detail,omitempty"` // what was wrong, for people
+	Height *uint64            `json:"height,omitempty"` // StagePool: the block that made it invalid
+}
+
 // ExplorerState is what GET /events sends at every change.
 type ExplorerState struct {
 	Height   uint64          `json:"height"`
 	Pending  int             `json:"pending"`
 	HashRate float64         `json:"hashRate"` // hashes per second, estimated
 	Blocks   []ExplorerBlock `json:"blocks"`   // newest last
-	Rejected []ExplorerBlock `json:"rejected"`
+	Rejected []ExplorerBlock `json:"rejected"` // newest last, each with its rule
+	// Accounts are the richest accounts after the tip, richest first,
+	// at most 20, found among the first AccountsScanned accounts in
+	// address order; AccountsTotal is how many accounts there are. When
+	// AccountsScanned < AccountsTotal the list is the richest of a sample.
+	Accounts        []ExplorerAccount `json:"accounts"`
+	AccountsScanned int               `json:"accountsScanned"`
+	AccountsTotal   int               `json:"accountsTotal"`
+	Refused         []RefusedTx       `json:"refused"` // newest last, at most 20
 }
 
-// explorerState reads the chain, the pool and what Observe recorded.
+// explorerState reads the chain, the pool and what observe and refuse
+// recorded.
 func (b *Bank) explorerState() ExplorerState {
 	chain := b.node.Chain()
 	tip := chain.Height()
@@ -105,6 +322,10 @@ func (b *Bank) explorerState() ExplorerState {
 	if d := last.Sub(first).Seconds(); d > 0 {
 		st.HashRate = work / d
 	}
+	state := chain.State()
+	st.Accounts, st.AccountsScanned = b.explorerMem.ranking(state)
+	st.AccountsTotal = state.Len()
+	st.Refused = b.explorerMem.refusedList()
 	b.mu.Lock()
 	for i := range st.Blocks {
 		st.Blocks[i].Miner = b.miners[st.Blocks[i].Hash]
@@ -121,7 +342,8 @@ func (b *Bank) explorer(w http.ResponseWriter, _ *http.Request) {
 }
 
 // events streams the explorer's state as server-sent events: one now,
-// then one after every change of the node, at most every 200 ms.
+// then one after every change of the node or of the refusals, at most
+// every 200 ms.
 func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
@@ -129,7 +351,7 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	for {
-		changed := b.node.Changed()
+		changed, refused := b.node.Changed(), b.explorerMem.changes()
 		data, err := json.Marshal(b.explorerState())
 		if err != nil {
 			return
@@ -144,6 +366,7 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-changed:
+		case <-refused:
 		}
 		pace := time.NewTimer(200 * time.Millisecond) // coalesce bursts of changes
 		select {

@@ -1,7 +1,6 @@
 package bank_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/examples/internal/bank"
 )
 
@@ -17,53 +18,73 @@ import (
 // without echoing a hostile body back whole.
 const maxMessage = 256
 
+// requestFields are the fields a POST /transactions body may hold.
+var requestFields = []string{"chainId", "from", "to", "amount", "fee", "nonce", "publicKey", "signature", "id", "hash"}
+
 // FuzzDecodeRequest checks that the POST /transactions decoder is total:
 // for any body it returns, without panicking, either an error that names
-// the problem (and a field of at most a short name), or a request that
-// re-encodes and decodes to the same values — and that encoding/json,
-// which clients are likely to use, reads the same way.
+// the problem (and, if a field is at fault, that field or an unknown
+// name, shortened), or a transaction that re-encodes (json.Marshal) and
+// decodes to the very same transaction — and that package blockchain's
+// own JSON decoder, which every other reader of a transaction uses, reads
+// the same transaction from the body.
 func FuzzDecodeRequest(f *testing.F) {
+	full := txJSON(f, validTx)
 	for _, seed := range []string{
 		validBody,
-		`{"amount":-0,"to":"b\u00e9","from":"\ud83d\ude00"}`,
-		`{"from":"a","to":"b","amount":9223372036854775807}`,
-		` {"from":"","to":"","amount":0} `,
+		full,
+		" \n" + full + "\t ",
+		txJSON(f, consensustest.TransferFee("bob", "carol", blockchain.MaxAmount, blockchain.MaxAmount, 1<<64-1)),
+		txJSON(f, consensustest.Transfer("alice", "alice", 0, 0)), // decodes: the rules refuse it
+		strings.Replace(validBody, `"chainId":"eventchain-test"`, `"chainId":"\u0065ventchain-test"`, 1),
+		with("amount", "-0"),
+		with("nonce", "18446744073709551615"),
+		plus(`"id":"` + validTx.ID().String() + `"`),
+		plus(`"hash":"` + strings.ToUpper(validTx.Hash().String()) + `"`),
 	} {
 		f.Add([]byte(seed))
 	}
 	for _, m := range malformedRequests {
-		if m.body != "" && len(m.body) < 1<<10 {
+		if m.body != "" && len(m.body) < 2<<10 {
 			f.Add([]byte(m.body))
 		}
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, field, err := bank.DecodeRequest(body)
+		tx, field, err := bank.DecodeRequest(body)
 		if err != nil {
-			require.Zero(t, req, "no request beside an error")
+			require.Zero(t, tx, "no transaction beside an error")
 			msg := err.Error()
 			require.NotEmpty(t, msg)
 			require.LessOrEqual(t, len(msg), maxMessage, "%s", msg)
 			require.True(t, utf8.ValidString(msg), "%q", msg)
 			require.True(t, utf8.ValidString(field), "%q", field)
 			require.LessOrEqual(t, len(field), 70, "%q", field)
-			if field != "" && !slices.Contains([]string{"from", "to", "amount"}, field) {
+			if field != "" && !slices.Contains(requestFields, field) {
 				require.True(t, strings.HasPrefix(msg, "unknown field"), "the field %q is unknown: %s", field, msg)
 			}
 			return
 		}
 		require.Empty(t, field)
 
-		again, err := json.Marshal(req)
+		again, err := json.Marshal(tx)
 		require.NoError(t, err)
-		req2, field, err := bank.DecodeRequest(again)
+		tx2, field, err := bank.DecodeRequest(again)
 		require.NoError(t, err, "%s", again)
 		require.Empty(t, field)
-		require.Equal(t, req, req2, "decode, encode, decode")
+		requireSameTx(t, tx, tx2)
 
-		var std bank.TransactionRequest
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		require.NoError(t, dec.Decode(&std), "encoding/json refuses what the bank accepts")
-		require.Equal(t, req, std, "encoding/json reads it otherwise")
+		var std blockchain.Transaction
+		require.NoError(t, json.Unmarshal(body, &std), "package blockchain refuses what the bank accepts: %q", body)
+		requireSameTx(t, tx, std)
 	})
+}
+
+// requireSameTx requires two transactions to be the same: every field,
+// the signature, the ID and the hash.
+func requireSameTx(t *testing.T, want, have blockchain.Transaction) {
+	t.Helper()
+	require.Equal(t, want.Fields(), have.Fields())
+	require.Equal(t, want.Signature(), have.Signature())
+	require.Equal(t, want.ID(), have.ID())
+	require.Equal(t, want.Hash(), have.Hash())
 }

@@ -62,8 +62,9 @@ func TestVersionOf(t *testing.T) {
 var versionLine = regexp.MustCompile(`^(\S+) (v\S+|\(devel\)) revision ([0-9a-f]{40}|unknown)( \(modified\))? go\S+\n$`)
 
 // Every app (the module's commands under examples/) prints its version
-// and exits 0 for -version; built in a git checkout, the revision is the
-// commit checked out.
+// and exits 0 for -version, whether it parses its flags with app.Parse
+// or, as the wallet and the scheduler do, on its own; built in a git
+// checkout, the revision is the commit checked out.
 func TestAppsPrintVersion(t *testing.T) {
 	apps := 0
 	for name, pkg := range commands(t) {
@@ -72,9 +73,6 @@ func TestAppsPrintVersion(t *testing.T) {
 		}
 		apps++
 		t.Run(name, func(t *testing.T) {
-			if !pkg.usesApp() {
-				t.Skipf("%s does not use app.Parse and app.Main yet", pkg.ImportPath)
-			}
 			out, code := run(t, built(t, name), "-version")
 			require.Equal(t, 0, code, "%s -version:\n%s", name, out)
 			m := versionLine.FindStringSubmatch(out)

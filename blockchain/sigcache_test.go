@@ -1,0 +1,84 @@
+package blockchain_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+)
+
+// TestSigCache: a verified transaction is remembered by hash, a forged
+// one never is, the oldest is forgotten first, and the cached rule gives
+// the plain rule's answers.
+func TestSigCache(t *testing.T) {
+	cache := blockchain.NewSigCache(2)
+	a, b, c := consensustest.Transfer("alice", "bob", 1, 0), consensustest.Transfer("alice", "bob", 2, 1), consensustest.Transfer("alice", "bob", 3, 2)
+	sig := a.Signature()
+	sig[0] ^= 1
+	forged := blockchain.NewTransaction(a.Fields(), sig[:])
+	require.Equal(t, a.ID(), forged.ID(), "same fields, same ID: only the hash tells them apart")
+
+	assert.True(t, cache.Verify(a))
+	assert.False(t, cache.Verify(forged), "a forged signature is verified afresh, not taken from the cache")
+	assert.Equal(t, 1, cache.Len(), "failures are not cached")
+	assert.True(t, cache.Verify(b))
+	assert.True(t, cache.Verify(c))
+	assert.Equal(t, 2, cache.Len(), "at most its size")
+
+	rule := blockchain.RuleSignatureCached(cache)
+	assert.Equal(t, blockchain.RuleSignature().Name, rule.Name)
+	for _, tx := range []blockchain.Transaction{a, b, c, forged} {
+		assert.Equal(t, blockchain.RuleSignature().Check(tx) == nil, rule.Check(tx) == nil, "%s", tx)
+	}
+	assert.ErrorIs(t, rule.Check(forged), blockchain.ErrBadSignature)
+
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() { assert.True(t, cache.Verify(consensustest.Transfer("bob", "carol", int64(i+1), 0))) })
+	}
+	wg.Wait()
+	assert.Equal(t, 2, cache.Len())
+}
+
+// BenchmarkSigCache compares a cached check with raw verification.
+func BenchmarkSigCache(b *testing.B) {
+	tx := consensustest.Transfer("alice", "bob", 1, 0)
+	cache := blockchain.NewSigCache(16)
+	require.True(b, cache.Verify(tx))
+	b.ReportAllocs()
+	for b.Loop() {
+		cache.Verify(tx)
+	}
+}
+
+// TestChainSigCache: a chain whose Config.SigCache is set verifies
+// through it — what the cache holds is not verified again, what it
+// verifies it remembers — and still refuses a forged signature.
+func TestChainSigCache(t *testing.T) {
+	cache := blockchain.NewSigCache(64)
+	cfg := consensustest.Config(consensustest.NewFaker())
+	cfg.SigCache = cache
+	chain, err := blockchain.NewChain(cfg)
+	require.NoError(t, err)
+
+	tx := consensustest.Transfer("alice", "bob", 5, 0)
+	b, rejected, err := chain.Propose(consensustest.Addr("miner"), []blockchain.Transaction{tx}, blockchain.GenesisTime.Add(time.Minute))
+	require.NoError(t, err)
+	require.Empty(t, rejected)
+	require.NoError(t, chain.Apply(b))
+	assert.Equal(t, 1, cache.Len(), "the block's signature, remembered")
+
+	next := consensustest.Transfer("alice", "bob", 5, 1)
+	sig := next.Signature()
+	sig[0] ^= 1
+	forged := blockchain.NewTransaction(next.Fields(), sig[:])
+	h := blockchain.NextHeader(chain.Tip(), []blockchain.Transaction{forged}, blockchain.GenesisTime.Add(2*time.Minute))
+	h.Beneficiary, h.StateRoot = consensustest.Addr("miner"), chain.Tip().StateRoot
+	assert.ErrorIs(t, chain.Apply(blockchain.NewBlock(h, []blockchain.Transaction{forged})), blockchain.ErrBadSignature)
+	assert.Equal(t, 1, cache.Len(), "a failure is not remembered")
+}

@@ -1,0 +1,147 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/pow"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/examples/poa"
+	"github.com/eventchain/eventchain/node"
+)
+
+// ChainFlags are the flags that say which chain an app joins and how it
+// takes part in its consensus. The chain itself — chain ID, genesis
+// allocations, block reward, consensus engine and parameters — is in the
+// event log, written there once by the first app started with -genesis;
+// every other app reads it from the log, so apps cannot disagree about
+// the rules.
+type ChainFlags struct {
+	// Genesis is a chain spec file in JSON: written to a log that has
+	// none, checked against the spec of a log that has one.
+	Genesis string
+	// PoAKey is, under proof of authority, this miner's ed25519 seed in
+	// hex; the signers themselves are in the spec.
+	PoAKey string
+}
+
+// Register defines -genesis on fs, and -poa-key too if signs is true
+// (for a miner).
+func (c *ChainFlags) Register(fs *flag.FlagSet, signs bool) {
+	fs.StringVar(&c.Genesis, "genesis", "", "chain spec file (JSON) to start a new chain with; a log that holds a chain already must hold this one")
+	if signs {
+		fs.StringVar(&c.PoAKey, "poa-key", "", "proof of authority: this miner's ed25519 seed in hex (32 bytes); the signers are in the chain spec")
+	}
+}
+
+// ReadSpecFile reads a chain spec in JSON from path. An error names the
+// file and, for a spec that breaks a rule, the field
+// (*blockchain.SpecError).
+func ReadSpecFile(path string) (blockchain.ChainSpec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return blockchain.ChainSpec{}, UsageError{fmt.Errorf("-genesis: %w", err)}
+	}
+	var spec blockchain.ChainSpec
+	if err := spec.UnmarshalJSON(data); err != nil {
+		return blockchain.ChainSpec{}, UsageError{fmt.Errorf("-genesis %s: %w", path, err)}
+	}
+	return spec, nil
+}
+
+// Join returns the chain spec of the log. With -genesis, a log without a
+// spec gets that one (the first app to join an empty log writes it), and
+// a log with another spec is refused with an error naming the
+// difference. Without -genesis, Join waits for some app to write the
+// spec, saying so once in the log, until ctx ends.
+func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, logger *slog.Logger) (blockchain.ChainSpec, error) {
+	var want *blockchain.ChainSpec
+	if c.Genesis != "" {
+		spec, err := ReadSpecFile(c.Genesis)
+		if err != nil {
+			return blockchain.ChainSpec{}, err
+		}
+		want = &spec
+	}
+	spec, err := node.LoadSpec(ctx, log, want)
+	if errors.Is(err, node.ErrNoSpec) {
+		logger.Info("waiting for the chain spec in the event log: start one app with -genesis FILE")
+		spec, err = node.WaitSpec(ctx, log)
+	}
+	if errors.Is(err, node.ErrSpecMismatch) {
+		return blockchain.ChainSpec{}, UsageError{fmt.Errorf("-genesis %s: %w", c.Genesis, err)}
+	}
+	return spec, err
+}
+
+// Engine returns the consensus engine of spec for this app: with workers
+// hashing goroutines under proof of work, and signing with -poa-key under
+// proof of authority (verify only without it).
+func (c ChainFlags) Engine(spec blockchain.ChainSpec, workers int) (blockchain.Consensus, error) {
+	var key *blockchain.PrivateKey
+	if c.PoAKey != "" {
+		seed, err := hex.DecodeString(c.PoAKey)
+		if err != nil || len(seed) != blockchain.SeedSize {
+			return nil, Usagef("-poa-key: want %d bytes of hex", blockchain.SeedSize)
+		}
+		k, err := blockchain.NewPrivateKey(seed)
+		if err != nil {
+			return nil, UsageError{fmt.Errorf("-poa-key: %w", err)}
+		}
+		key = &k
+	}
+	return EngineFor(spec, workers, key)
+}
+
+// EngineFor returns the consensus engine spec names with its parameters:
+// proof of work with workers hashing goroutines, or proof of authority
+// by the spec's signers, signing with key (nil: verify only). Under
+// proof of authority key must be one of the signers.
+func EngineFor(spec blockchain.ChainSpec, workers int, key *blockchain.PrivateKey) (blockchain.Consensus, error) {
+	switch spec.Consensus.Engine {
+	case blockchain.EnginePoW:
+		if spec.Consensus.PoW == nil {
+			return nil, errors.New("chain spec: proof of work without parameters")
+		}
+		e, err := pow.New(pow.SpecConfig(*spec.Consensus.PoW, workers))
+		if err != nil {
+			return nil, UsageError{err}
+		}
+		return e, nil
+	case blockchain.EnginePoA:
+		if spec.Consensus.PoA == nil {
+			return nil, errors.New("chain spec: proof of authority without signers")
+		}
+		var priv ed25519.PrivateKey
+		if key != nil {
+			priv = ed25519.NewKeyFromSeed(key.Seed())
+		}
+		e, err := poa.FromSpec(*spec.Consensus.PoA, priv)
+		if err != nil {
+			return nil, UsageError{err}
+		}
+		return e, nil
+	}
+	return nil, fmt.Errorf("chain spec: unknown consensus engine %q", spec.Consensus.Engine)
+}
+
+// DescribeConsensus says which engine a spec names, for a start-up line:
+// "proof of work at 18 bits" or "proof of authority (3 signers)".
+func DescribeConsensus(spec blockchain.ChainSpec) string {
+	switch c := spec.Consensus; {
+	case c.PoW != nil && c.PoW.RetargetInterval > 0:
+		return fmt.Sprintf("proof of work from %d bits, retargeting every %d blocks", c.PoW.Bits, c.PoW.RetargetInterval)
+	case c.PoW != nil:
+		return fmt.Sprintf("proof of work at %d bits", c.PoW.Bits)
+	case c.PoA != nil:
+		return fmt.Sprintf("proof of authority (%d signers)", len(c.PoA.Signers))
+	}
+	return spec.Consensus.Engine
+}

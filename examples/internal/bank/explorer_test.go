@@ -1,0 +1,626 @@
+package bank
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
+)
+
+// explorerWatchdog bounds every wait of the explorer's tests.
+const explorerWatchdog = 30 * time.Second
+
+// explorerFixture is a bank over a node of consensustest.Spec() on a
+// memlog, served on loopback, whose blocks the test mines itself.
+type explorerFixture struct {
+	node   *node.Node
+	bank   *Bank
+	server *httptest.Server
+}
+
+// newExplorerFixture starts a bank; wrap, if not nil, wraps its handler
+// (to tamper with answers).
+func newExplorerFixture(t *testing.T, wrap func(http.Handler) http.Handler) *explorerFixture {
+	t.Helper()
+	log := memlog.New(memlog.Config{})
+	n, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: consensustest.NewFaker(),
+		Now: func() time.Time { return consensustest.CaseNow }})
+	require.NoError(t, err)
+	b, err := New(Config{Node: n, Log: log})
+	require.NoError(t, err)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+	b.SetReady(true)
+	var h http.Handler = b
+	if wrap != nil {
+		h = wrap(b)
+	}
+	srv := httptest.NewServer(h)
+	ctx, cancel := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { return n.Follow(ctx) })
+	g.Go(func() error { return b.Run(ctx) })
+	t.Cleanup(func() {
+		srv.CloseClientConnections() // the page's event stream
+		srv.Close()
+		cancel()
+		_ = g.Wait()
+		_ = log.Close()
+	})
+	return &explorerFixture{node: n, bank: b, server: srv}
+}
+
+// mine proposes a block of txs on the tip, paying "miner", seals it with
+// the faker and publishes it; edit, if not nil, changes its header first
+// (to make a block the node rejects). It waits until the node has
+// processed the block.
+func (f *explorerFixture) mine(t *testing.T, edit func(*blockchain.Header), txs ...blockchain.Transaction) *blockchain.Block {
+	t.Helper()
+	ctx := context.Background()
+	chain := f.node.Chain()
+	blk, rejected, err := f.node.Propose(consensustest.Addr("miner"), txs, chain.Tip().Timestamp.Add(consensustest.BlockInterval))
+	require.NoError(t, err)
+	require.Empty(t, rejected)
+	if edit != nil {
+		h := blk.Header()
+		edit(&h)
+		blk = blk.WithHeader(h)
+	}
+	sealed, err := consensustest.NewFaker().Seal(ctx, blk)
+	require.NoError(t, err)
+	blocks, _ := f.node.Position()
+	require.NoError(t, f.node.PublishBlock(ctx, sealed, "test-miner"))
+	nodetest.WaitFor(t, f.node, "the block", func() bool { b, _ := f.node.Position(); return b > blocks })
+	return sealed
+}
+
+// post submits tx as a client would and returns the status and body.
+func (f *explorerFixture) post(t *testing.T, tx blockchain.Transaction, header ...string) (int, []byte) {
+	t.Helper()
+	body, err := json.Marshal(tx)
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, f.server.URL+"/transactions", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := f.server.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, data
+}
+
+// explorerStream reads GET /events.
+type explorerStream struct {
+	lines *bufio.Scanner
+}
+
+func (f *explorerFixture) stream(t *testing.T) *explorerStream {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), explorerWatchdog)
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.server.URL+"/events", nil)
+	require.NoError(t, err)
+	resp, err := f.server.Client().Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	return &explorerStream{lines: bufio.NewScanner(resp.Body)}
+}
+
+// until reads states until one satisfies cond, and returns it; the
+// stream's watchdog fails the test if none does.
+func (s *explorerStream) until(t *testing.T, what string, cond func(ExplorerState) bool) ExplorerState {
+	t.Helper()
+	for s.lines.Scan() {
+		data, ok := strings.CutPrefix(s.lines.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var st ExplorerState
+		require.NoError(t, json.Unmarshal([]byte(data), &st))
+		if cond(st) {
+			return st
+		}
+	}
+	t.Fatalf("the event stream ended waiting for %s: %v", what, s.lines.Err())
+	return ExplorerState{}
+}
+
+// wantRichest ranks st's accounts the slow way: all of them sorted.
+func wantRichest(st *blockchain.State, n int) []ExplorerAccount {
+	var all []ExplorerAccount
+	for a, acct := range st.Each {
+		all = append(all, ExplorerAccount{Address: a, Balance: acct.Balance, Nonce: acct.Nonce})
+	}
+	slices.SortStableFunc(all, func(a, b ExplorerAccount) int { return cmp.Compare(b.Balance, a.Balance) })
+	return all[:min(n, len(all))]
+}
+
+// TestExplorerAccounts: the event stream lists the richest accounts
+// after the tip, richest first, equal balances in address order, and
+// counts them all.
+func TestExplorerAccounts(t *testing.T) {
+	f := newExplorerFixture(t, nil)
+	events := f.stream(t)
+	first := events.until(t, "the first state", func(ExplorerState) bool { return true })
+	assert.Len(t, first.Accounts, len(consensustest.Accounts), "genesis funds every account of the kit")
+	assert.Equal(t, len(consensustest.Accounts), first.AccountsTotal)
+
+	f.mine(t, nil,
+		consensustest.Transfer("alice", "bob", 300, 0),
+		consensustest.TransferFee("carol", "dave", 100, 5, 0),
+		consensustest.Transfer("erin", "zed", 7, 0)) // zed: an account the block creates
+	st := events.until(t, "block 1", func(s ExplorerState) bool { return s.Height == 1 })
+	require.Len(t, st.Blocks, 2)
+	assert.Equal(t, ExplorerBlock{Height: 1, Hash: f.node.Chain().TipHash(), Transactions: 3, Miner: "test-miner"}, st.Blocks[1],
+		"the miner named in the block's event")
+	state := f.node.Chain().State()
+	assert.Equal(t, wantRichest(state, explorerAccounts), st.Accounts)
+	assert.Equal(t, len(consensustest.Accounts)+1, st.AccountsTotal, "zed has an account now")
+	assert.Equal(t, st.AccountsTotal, st.AccountsScanned, "a small state is read whole")
+	require.GreaterOrEqual(t, len(st.Accounts), 3)
+	for i, want := range []struct {
+		name    string
+		balance int64
+	}{
+		{"bob", consensustest.Funds + 300},
+		{"dave", consensustest.Funds + 100},
+		{"miner", consensustest.Funds + consensustest.Reward + 5},
+	} {
+		assert.Equal(t, consensustest.Addr(want.name), st.Accounts[i].Address, "place %d: %s", i, want.name)
+		assert.Equal(t, want.balance, st.Accounts[i].Balance, "place %d: %s", i, want.name)
+	}
+	assert.Equal(t, consensustest.Addr("zed"), st.Accounts[len(st.Accounts)-1].Address, "the poorest last")
+}
+
+// TestExplorerPage: GET / serves one HTML page that loads nothing from
+// elsewhere and follows GET /events.
+func TestExplorerPage(t *testing.T) {
+	f := newExplorerFixture(t, nil)
+	resp, err := f.server.Client().Get(f.server.URL + "/")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	page, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Contains(t, string(page), "<title>eventchain explorer</title>")
+	assert.Contains(t, string(page), `new EventSource("/events")`)
+	for _, external := range []string{"http://", "https://", "//cdn", "src=", "<link", "@import"} {
+		assert.NotContains(t, string(page), external, "no external assets")
+	}
+}
+
+// TestExplorerRichest checks the ranking itself: the first n by balance,
+// ties in address order, and no more than limit accounts read.
+func TestExplorerRichest(t *testing.T) {
+	// Ten allocations: balances 5, 1, 5, 3, 0, 9, 1, 7, 5, 2 in address
+	// order (the addresses are made from their index). The one of 0 is
+	// no account.
+	balances := []int64{5, 1, 5, 3, 0, 9, 1, 7, 5, 2}
+	var alloc []blockchain.Allocation
+	for i, bal := range balances {
+		alloc = append(alloc, blockchain.Allocation{Address: blockchain.Address{19: byte(i + 1)}, Balance: bal})
+	}
+	st, err := blockchain.NewState(alloc)
+	require.NoError(t, err)
+	addr := func(i int) blockchain.Address { return blockchain.Address{19: byte(i + 1)} }
+	acct := func(i int) ExplorerAccount { return ExplorerAccount{Address: addr(i), Balance: balances[i]} }
+	for _, tc := range []struct {
+		name        string
+		n, limit    int
+		want        []ExplorerAccount
+		wantScanned int
+	}{
+		{"all of them", 20, 100, []ExplorerAccount{acct(5), acct(7), acct(0), acct(2), acct(8), acct(3), acct(9), acct(1), acct(6)}, 9},
+		{"the top three", 3, 100, []ExplorerAccount{acct(5), acct(7), acct(0)}, 9},
+		{"ties in address order", 4, 100, []ExplorerAccount{acct(5), acct(7), acct(0), acct(2)}, 9},
+		{"the first four read", 2, 4, []ExplorerAccount{acct(0), acct(2)}, 4},
+		{"one read", 5, 1, []ExplorerAccount{acct(0)}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			top, scanned := richest(st, tc.n, tc.limit)
+			assert.Equal(t, tc.want, top)
+			assert.Equal(t, tc.wantScanned, scanned)
+		})
+	}
+}
+
+// TestExplorerRefusedRing: the memory keeps the newest explorerRefused
+// refusals, oldest first, and a transaction refused again moves to the
+// newest place instead of taking a second one.
+func TestExplorerRefusedRing(t *testing.T) {
+	var m explorerMemory
+	changes := m.changes()
+	refusal := func(nonce uint64) RefusedTx {
+		return refusedTx(consensustest.Transfer("alice", "bob", 1, nonce), StageSubmit, "bad-nonce", "", nil)
+	}
+	for i := range explorerRefused + 5 {
+		m.addRefused(refusal(uint64(i)))
+	}
+	select {
+	case <-changes:
+	default:
+		t.Error("a refusal did not signal a change")
+	}
+	got := m.refusedList()
+	require.Len(t, got, explorerRefused)
+	assert.Equal(t, uint64(5), got[0].Nonce, "the five oldest are forgotten")
+	assert.Equal(t, uint64(explorerRefused+4), got[len(got)-1].Nonce)
+
+	m.addRefused(refusal(10)) // again
+	got = m.refusedList()
+	require.Len(t, got, explorerRefused)
+	assert.Equal(t, uint64(10), got[len(got)-1].Nonce, "moved to the newest place")
+	assert.Equal(t, 1, countFunc(got, func(r RefusedTx) bool { return r.Nonce == 10 }), "and listed once")
+
+	pooled := refusedTx(consensustest.Transfer("alice", "bob", 1, 10), StagePool, "bad-nonce", "", nil)
+	m.addRefused(pooled)
+	assert.Equal(t, 2, countFunc(m.refusedList(), func(r RefusedTx) bool { return r.Nonce == 10 }), "another stage is another entry")
+}
+
+func countFunc[T any](s []T, f func(T) bool) int {
+	n := 0
+	for _, v := range s {
+		if f(v) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestExplorerRefused: a transaction POST /transactions refuses for a
+// rule is pushed to the explorer at once with that rule, with or without
+// an Idempotency-Key; a pending transaction a block made invalid is
+// listed with the rule and the block; a refusal that names no rule, and
+// an accepted transaction, are not listed.
+func TestExplorerRefused(t *testing.T) {
+	f := newExplorerFixture(t, nil)
+	events := f.stream(t)
+	events.until(t, "the first state", func(ExplorerState) bool { return true })
+
+	var zeroSig [blockchain.SignatureSize]byte
+	forged := blockchain.NewTransaction(consensustest.Transfer("bob", "carol", 5, 0).Fields(), zeroSig[:])
+	for _, tc := range []struct {
+		name   string
+		tx     blockchain.Transaction
+		header []string
+		rule   string
+	}{
+		{"gapped nonce", consensustest.Transfer("alice", "bob", 5, 3), nil, "bad-nonce"},
+		{"overdraft", consensustest.Transfer("carol", "dave", consensustest.Funds+1, 0), nil, "insufficient-funds"},
+		{"forged signature, with a key", forged, []string{"Idempotency-Key", "k-1"}, "bad-signature"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := f.post(t, tc.tx, tc.header...)
+			require.Equal(t, http.StatusBadRequest, status, "%s", body)
+			st := events.until(t, "the refusal", func(s ExplorerState) bool {
+				return len(s.Refused) > 0 && s.Refused[len(s.Refused)-1].ID == tc.tx.ID()
+			})
+			r := st.Refused[len(st.Refused)-1]
+			assert.Equal(t, StageSubmit, r.Stage)
+			assert.Equal(t, tc.rule, r.Rule)
+			assert.NotEmpty(t, r.Detail)
+			assert.Nil(t, r.Height)
+			assert.Equal(t, RefusedTx{ID: tc.tx.ID(), Hash: tc.tx.Hash(), From: tc.tx.From(), To: tc.tx.To(), Amount: tc.tx.Amount(),
+				Fee: tc.tx.Fee(), Nonce: tc.tx.Nonce(), Stage: StageSubmit, Rule: tc.rule, Detail: r.Detail}, r)
+		})
+	}
+
+	// Accepted: alice's nonce 0. Then a block takes alice's nonce 0 with
+	// another transfer, and the pool drops the pending one.
+	pending := consensustest.Transfer("alice", "bob", 5, 0)
+	status, body := f.post(t, pending)
+	require.Equal(t, http.StatusAccepted, status, "%s", body)
+	f.mine(t, nil, consensustest.Transfer("alice", "carol", 6, 0))
+	st := events.until(t, "the drop", func(s ExplorerState) bool {
+		return len(s.Refused) > 0 && s.Refused[len(s.Refused)-1].ID == pending.ID()
+	})
+	r := st.Refused[len(st.Refused)-1]
+	assert.Equal(t, StagePool, r.Stage)
+	assert.Equal(t, "bad-nonce", r.Rule)
+	require.NotNil(t, r.Height)
+	assert.Equal(t, uint64(1), *r.Height)
+	assert.Len(t, st.Refused, 4, "three refused, one dropped, nothing accepted")
+}
+
+// TestExplorerRejectedBlock: a block the node rejects is listed with the
+// rule it broke, and the valid chain goes on.
+func TestExplorerRejectedBlock(t *testing.T) {
+	f := newExplorerFixture(t, nil)
+	events := f.stream(t)
+	bad := f.mine(t, func(h *blockchain.Header) { h.StateRoot[0] ^= 1 }, consensustest.Transfer("alice", "bob", 1, 0))
+	st := events.until(t, "the rejection", func(s ExplorerState) bool { return len(s.Rejected) == 1 })
+	assert.Equal(t, uint64(0), st.Height)
+	assert.Equal(t, ExplorerBlock{Height: 1, Hash: bad.Hash(), Transactions: 1, Miner: "test-miner", Rule: "bad-state-root"}, st.Rejected[0])
+	good := f.mine(t, nil, consensustest.Transfer("alice", "bob", 1, 0))
+	st = events.until(t, "block 1", func(s ExplorerState) bool { return s.Height == 1 })
+	assert.Equal(t, good.Hash(), st.Blocks[1].Hash)
+	assert.Len(t, st.Rejected, 1)
+}
+
+// chromium finds a Chromium or Chrome binary, or "" if there is none.
+func chromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	return ""
+}
+
+// newBrowser starts headless Chromium for the test and returns its
+// context; it stops when the test ends.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	browser := chromium()
+	if browser == "" {
+		t.Skip("no chromium binary on PATH: install Debian's chromium package (.ci/run does) to run this test")
+	}
+	if testing.Short() {
+		t.Skip("starts a browser; skipped with -short")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	require.NoError(t, chromedp.Do(ctx)) // start the browser without a deadline (see chromedp.Run)
+	return ctx
+}
+
+// tamperJSON returns a handler that serves h, but for the GET requests
+// whose path matches, decodes the JSON answer and lets change edit it.
+func tamperJSON(h http.Handler, match func(path string) bool, change func(v map[string]any)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !match(r.URL.Path) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		var v map[string]any
+		dec := json.NewDecoder(rec.Body)
+		dec.UseNumber() // keep every digit of a nonce
+		if rec.Code != http.StatusOK || dec.Decode(&v) != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		change(v)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+	})
+}
+
+// flipHex changes the first hex digit of s.
+func flipHex(s string) string {
+	c := "1"
+	if s[0] == '1' {
+		c = "2"
+	}
+	return c + s[1:]
+}
+
+// TestExplorerInABrowser opens the explorer page of a bank in headless
+// Chromium and clicks through it: the richest accounts with their
+// balances, a refused transaction and a rejected block with their rules;
+// a block and its transactions; a transaction's Merkle path,
+// which the page re-checks with WebCrypto and finds leads to the
+// header's root; an account's balance, history and state proof, also
+// re-checked; and, from a bank whose proofs were tampered with on the
+// way (a sibling hash changed), the page's report of the mismatch.
+func TestExplorerInABrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	var tamper atomic.Bool // while set, the bank's proofs have a sibling changed on the way
+	f := newExplorerFixture(t, func(h http.Handler) http.Handler {
+		return tamperJSON(h,
+			func(path string) bool {
+				return tamper.Load() && (strings.HasPrefix(path, "/transactions/") || strings.HasPrefix(path, "/accounts/")) && strings.HasSuffix(path, "/proof")
+			},
+			func(v map[string]any) {
+				proof := v["proof"].(map[string]any)
+				if path, ok := proof["path"].([]any); ok { // a transaction's audit path
+					path[0] = flipHex(path[0].(string))
+					return
+				}
+				sibs := proof["path"].(map[string]any)["siblings"].([]any) // an account's state path
+				for i, s := range sibs {
+					if s != nil {
+						sibs[i] = flipHex(s.(string))
+						return
+					}
+				}
+			})
+	})
+	txs := []blockchain.Transaction{
+		consensustest.Transfer("alice", "bob", 300, 0),
+		consensustest.TransferFee("carol", "dave", 100, 5, 0),
+		consensustest.Transfer("alice", "erin", 20, 1),
+		consensustest.Transfer("frank", "alice", 4, 0),
+		consensustest.Transfer("mallory", "bob", 1, 0),
+	}
+	block1 := f.mine(t, nil, txs...)
+	f.mine(t, nil, consensustest.TransferFee("bob", "alice", 2, 1, 0))
+	f.mine(t, func(h *blockchain.Header) { h.StateRoot[0] ^= 1 }, consensustest.Transfer("dave", "bob", 1, 0)) // rejected
+	status, body := f.post(t, consensustest.Transfer("dave", "bob", 1, 7))
+	require.Equal(t, http.StatusBadRequest, status, "%s", body)
+	require.Equal(t, uint64(2), f.node.Chain().Height())
+	state := f.node.Chain().State()
+	richest := wantRichest(state, explorerAccounts)
+
+	run := func(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		c, cancel := context.WithTimeout(ctx, explorerWatchdog)
+		defer cancel()
+		if err := chromedp.Do(c, steps...); err != nil {
+			detail, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+			t.Fatalf("%v; the page reads:\n%s", err, detail)
+		}
+	}
+	// The page is read with JavaScript, at once: a missing element is
+	// an error, not a wait.
+	read := func(t *testing.T, expr string) string {
+		t.Helper()
+		c, cancel := context.WithTimeout(ctx, explorerWatchdog)
+		defer cancel()
+		v, err := chromedp.Run(c, chromedp.Evaluate[string](expr))
+		require.NoError(t, err, expr)
+		return v
+	}
+	text := func(t *testing.T, sel string) string {
+		t.Helper()
+		return read(t, fmt.Sprintf(`document.querySelector(%q).innerText`, sel))
+	}
+	attr := func(t *testing.T, sel, name string) string {
+		t.Helper()
+		return read(t, fmt.Sprintf(`document.querySelector(%q).getAttribute(%q)`, sel, name))
+	}
+	count := func(t *testing.T, sel string) int {
+		t.Helper()
+		n, err := strconv.Atoi(read(t, fmt.Sprintf(`String(document.querySelectorAll(%q).length)`, sel)))
+		require.NoError(t, err)
+		return n
+	}
+
+	t.Run("accounts with balances, refusals and rejections with their rule", func(t *testing.T) {
+		run(t, chromedp.Navigate(f.server.URL+"/"),
+			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#accounts tr[data-address=%q]`, richest[len(richest)-1].Address))))
+		assert.Equal(t, len(richest), count(t, "#accounts tbody tr"))
+		for i, a := range richest {
+			row := fmt.Sprintf(`#accounts tbody tr:nth-child(%d)`, i+1)
+			assert.Equal(t, a.Address.String(), attr(t, row, "data-address"), "place %d", i+1)
+			assert.Equal(t, fmt.Sprint(a.Balance), text(t, row+" .balance"), "place %d", i+1)
+		}
+		assert.Contains(t, text(t, "#refused tbody"), "bad-nonce", "the refused transaction, with its rule")
+		assert.Contains(t, text(t, "#rejected .rejected"), "rule bad-state-root", "the rejected block, with its rule")
+	})
+
+	t.Run("a block's transactions", func(t *testing.T) {
+		run(t, chromedp.Click(chromedp.CSS(`.block[data-height="1"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#block-txs`)))
+		require.Equal(t, len(txs), count(t, "#block-txs tbody tr.tx"))
+		for i, tx := range txs {
+			row := fmt.Sprintf(`#block-txs tbody tr:nth-child(%d)`, i+1)
+			assert.Equal(t, tx.ID().String(), attr(t, row, "data-id"))
+			cells := text(t, row)
+			for _, want := range []string{tx.From().String()[:12], tx.To().String()[:12], fmt.Sprint(tx.Amount()), fmt.Sprint(tx.Fee()), fmt.Sprint(tx.Nonce())} {
+				assert.Contains(t, cells, want, "transaction %d", i)
+			}
+		}
+		assert.Contains(t, text(t, "#block-view"), block1.Hash().String())
+	})
+
+	t.Run("a transaction's Merkle path", func(t *testing.T) {
+		tx := txs[2] // leaf 2 of 5: its siblings are on both sides
+		run(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#block-txs tr[data-id=%q] a.tx-link`, tx.ID()))),
+			chromedp.WaitVisible(chromedp.CSS(`#tx-verdict`)))
+		assert.Equal(t, "ok", attr(t, "#tx-verdict", "data-verdict"), text(t, "#tx-view"))
+		assert.Contains(t, text(t, "#tx-verdict"), "re-checked in your browser: the path leads to the header's Merkle root")
+		proof, err := block1.InclusionProof(2)
+		require.NoError(t, err)
+		assert.Equal(t, len(proof.Path), count(t, `#merkle-path li.step:not([data-side="none"])`), "one step per path hash")
+		assert.Equal(t, "right", attr(t, `#merkle-path li.step:nth-child(2)`, "data-side"), "leaf 2's sibling, leaf 3, is on its right")
+		assert.Equal(t, "left", attr(t, `#merkle-path li.step:nth-child(3)`, "data-side"), "then the node of leaves 0 and 1, on the left")
+		for id, what := range map[string]string{
+			"tx-asked":    "the proof is about the transaction asked for",
+			"tx-encoding": "the page's encoding hashes to the transaction's hash",
+			"tx-id":       "the page's signed body gives the transaction's ID",
+			"tx-count":    "the proof's leaf count is the header's",
+		} {
+			assert.Equal(t, "check ok", attr(t, "#"+id, "class"), what)
+		}
+	})
+
+	t.Run("an account and its state proof", func(t *testing.T) {
+		alice := consensustest.Addr("alice")
+		acct := state.Account(alice)
+		run(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#accounts tr[data-address=%q] a.account-link`, alice))),
+			chromedp.WaitVisible(chromedp.CSS(`#account-verdict`)))
+		assert.Equal(t, "ok", attr(t, "#account-verdict", "data-verdict"), text(t, "#account-view"))
+		assert.Contains(t, text(t, "#account-verdict"), "re-checked in your browser: the path leads to the header's state root")
+		assert.Equal(t, fmt.Sprint(acct.Balance), text(t, "#account-balance"))
+		assert.Equal(t, fmt.Sprint(acct.Nonce), text(t, "#account-nonce"))
+		assert.Equal(t, 4, count(t, "#account-history tr.history"), "two sent, two received")
+		proof := state.Prove(alice, 2)
+		assert.Equal(t, proof.Depth(), count(t, "#state-path li.step"), "one step per sibling")
+	})
+
+	// An absence proof ends at an empty subtree or at another account's
+	// leaf, by where the address falls: find an address of each kind.
+	absent := map[string]blockchain.Address{}
+	for i := 0; len(absent) < 2; i++ {
+		require.Less(t, i, 1000, "no address of each kind of absence proof")
+		a := consensustest.Addr(fmt.Sprintf("nobody-%d", i))
+		data, err := json.Marshal(state.Prove(a, 2))
+		require.NoError(t, err)
+		var p struct{ Path struct{ Kind string } }
+		require.NoError(t, json.Unmarshal(data, &p))
+		if _, ok := absent[p.Path.Kind]; !ok {
+			absent[p.Path.Kind] = a
+		}
+	}
+	for _, kind := range []string{"empty", "other"} {
+		t.Run("an address without an account, proof ending at "+kind, func(t *testing.T) {
+			a, ok := absent[kind]
+			require.True(t, ok)
+			run(t, chromedp.Navigate(f.server.URL+"/?"+kind+"#/account/"+a.String()), // a query, to load the page afresh
+				chromedp.WaitVisible(chromedp.CSS(`#account-verdict`)))
+			assert.Equal(t, "ok", attr(t, "#account-verdict", "data-verdict"), text(t, "#account-view"))
+			assert.Contains(t, text(t, "#account-verdict"), "This address has no account")
+			assert.Equal(t, "0", text(t, "#account-balance"))
+		})
+	}
+
+	t.Run("a tampered transaction proof", func(t *testing.T) {
+		tamper.Store(true)
+		defer tamper.Store(false)
+		run(t, chromedp.Navigate(f.server.URL+"/?tampered-tx#/tx/"+txs[2].ID().String()),
+			chromedp.WaitVisible(chromedp.CSS(`#tx-verdict`)))
+		assert.Equal(t, "mismatch", attr(t, "#tx-verdict", "data-verdict"))
+		assert.Contains(t, text(t, "#tx-verdict"), "mismatch, re-checked in your browser")
+	})
+
+	t.Run("a tampered state proof", func(t *testing.T) {
+		tamper.Store(true)
+		defer tamper.Store(false)
+		run(t, chromedp.Navigate(f.server.URL+"/?tampered-account#/account/"+consensustest.Addr("bob").String()),
+			chromedp.WaitVisible(chromedp.CSS(`#account-verdict`)))
+		assert.Equal(t, "mismatch", attr(t, "#account-verdict", "data-verdict"))
+		assert.Contains(t, text(t, "#account-verdict"), "mismatch, re-checked in your browser")
+	})
+}

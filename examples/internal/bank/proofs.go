@@ -1,0 +1,91 @@
+package bank
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+)
+
+// TransactionProof is the answer of GET /transactions/{id}/proof: the
+// transaction, the header of the block that includes it, and its audit
+// path in that block's Merkle tree. A client checks it with
+// blockchain.VerifyTxInclusion(header.MerkleRoot, transaction, proof) —
+// against a header it verified itself, not the one sent here, which is
+// included for convenience.
+type TransactionProof struct {
+	Transaction blockchain.Transaction    `json:"transaction"`
+	Height      uint64                    `json:"height"`
+	Header      blockchain.Header         `json:"header"`
+	Proof       blockchain.InclusionProof `json:"proof"`
+}
+
+// AccountProofAnswer is the answer of GET /accounts/{address}/proof: the
+// header at the height asked for and the account proof against its
+// StateRoot, which blockchain.VerifyAccount checks.
+type AccountProofAnswer struct {
+	Header blockchain.Header       `json:"header"`
+	Proof  blockchain.AccountProof `json:"proof"`
+}
+
+func (b *Bank) getTransactionProof(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction ID", Detail: truncate(err.Error()), Field: "id"})
+		return
+	}
+	height, ok := b.included(id)
+	if !ok {
+		b.problem(w, Problem{Status: http.StatusNotFound, Title: "not included", Detail: fmt.Sprintf("no block of the chain includes %s (yet)", id)})
+		return
+	}
+	blk, ok := b.node.Chain().BlockAt(height)
+	if !ok {
+		b.problem(w, Problem{Status: http.StatusGone, Title: "block no longer held", Detail: fmt.Sprintf("block %d left this node's window of recent blocks", height)})
+		return
+	}
+	for i := range blk.Len() {
+		if tx := blk.Transaction(i); tx.ID() == id {
+			proof, err := blk.InclusionProof(i)
+			if err != nil { // i is in range: cannot fail
+				b.problem(w, Problem{Status: http.StatusInternalServerError, Title: "no proof", Detail: err.Error()})
+				return
+			}
+			writeJSON(w, http.StatusOK, TransactionProof{Transaction: tx, Height: height, Header: blk.Header(), Proof: proof})
+			return
+		}
+	}
+	b.problem(w, Problem{Status: http.StatusInternalServerError, Title: "index out of step", Detail: fmt.Sprintf("block %d does not hold %s", height, id)})
+}
+
+func (b *Bank) getAccountProof(w http.ResponseWriter, r *http.Request) {
+	a, ok := b.pathAddress(w, r)
+	if !ok {
+		return
+	}
+	chain := b.node.Chain()
+	tip := chain.Height()
+	height, err := queryUint(r, "height", tip)
+	if err != nil {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid height", Detail: "want a block height", Field: "height"})
+		return
+	}
+	if height > tip {
+		b.problem(w, Problem{Status: http.StatusNotFound, Title: "no such height", Detail: fmt.Sprintf("the tip is at height %d", tip), Field: "height"})
+		return
+	}
+	proof, err := chain.ProveAccount(a, height)
+	if errors.Is(err, blockchain.ErrStateNotKept) {
+		b.problem(w, Problem{Status: http.StatusGone, Title: "state no longer held", Detail: fmt.Sprintf("the state at height %d left this node's window of recent states", height), Field: "height"})
+		return
+	}
+	if err != nil {
+		b.problem(w, Problem{Status: http.StatusInternalServerError, Title: "no proof", Detail: err.Error()})
+		return
+	}
+	header, _ := chain.HeaderAt(height)
+	writeJSON(w, http.StatusOK, AccountProofAnswer{Header: header, Proof: proof})
+}

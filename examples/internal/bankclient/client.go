@@ -1,0 +1,294 @@
+package bankclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+)
+
+// MaxResponseSize bounds the body of an answer the client reads, in bytes.
+// A larger body is refused (ErrMalformedResponse) rather than read whole:
+// the bank's answers are a few kilobytes, a chain spec with many
+// allocations a few hundred.
+const MaxResponseSize = 4 << 20
+
+// DefaultTimeout is the time limit of each request when New is given no
+// http.Client.
+const DefaultTimeout = 10 * time.Second
+
+// A Client talks to one bank's HTTP API. Make one with New. It is safe for
+// concurrent use.
+type Client struct {
+	raw  string   // the base URL as given
+	base *url.URL // the base URL, its path ending in "/"
+	hc   *http.Client
+	poll Poll
+}
+
+// New returns a client of the bank at baseURL, such as
+// "http://localhost:8080" (a path, as in "http://host/bank/", is kept as a
+// prefix of every request's). It sends its requests with hc; nil means a
+// client with DefaultTimeout. A baseURL that is not an absolute http or
+// https URL, or that has a query or a fragment, is an error.
+func New(baseURL string, hc *http.Client) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("bank URL: have %q, want http://host:port or https://host:port", baseURL)
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: DefaultTimeout}
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		u.RawPath = ""
+	}
+	return &Client{raw: baseURL, base: u, hc: hc}, nil
+}
+
+// BaseURL returns the bank's base URL, as given to New.
+func (c *Client) BaseURL() string { return c.raw }
+
+// Spec returns the bank's chain spec: GET /chain/spec. A wallet needs its
+// ChainID to sign transfers the bank will accept.
+func (c *Client) Spec(ctx context.Context) (blockchain.ChainSpec, error) {
+	var spec blockchain.ChainSpec
+	err := c.do(ctx, http.MethodGet, c.url("chain", "spec"), nil, "", func(body []byte) error {
+		return spec.UnmarshalJSON(body)
+	})
+	return spec, err
+}
+
+// Head returns the tip of the bank's chain: GET /chain/head.
+func (c *Client) Head(ctx context.Context) (Head, error) {
+	var h Head
+	err := c.do(ctx, http.MethodGet, c.url("chain", "head"), nil, "", jsonInto(&h))
+	return h, err
+}
+
+// Account returns what the bank knows of addr: GET /accounts/{addr}.
+// An address that never held anything is the zero Account (with its
+// address), not an error. Its NextNonce is the nonce of addr's next
+// transfer.
+func (c *Client) Account(ctx context.Context, addr blockchain.Address) (Account, error) {
+	var a Account
+	err := c.do(ctx, http.MethodGet, c.url("accounts", addr.String()), nil, "", jsonInto(&a))
+	if err == nil && a.Address != addr {
+		return Account{}, fmt.Errorf("%w: GET /accounts/%s: the account of %s", ErrMalformedResponse, addr, a.Address)
+	}
+	return a, err
+}
+
+// Submit posts a signed transaction: POST /transactions, with the
+// Idempotency-Key header if idempotencyKey is not empty. It returns the
+// transaction's status (pending, unless the very same transaction was
+// posted before and has moved on since).
+//
+// Posting the same signed transaction again is safe: its ID derives from
+// its signed content, so the bank answers with the status it has. A key
+// derived from the transaction, such as tx.Hash().String(), makes a retry
+// of a request that got no answer safe too. The bank refuses a
+// transaction that breaks a rule with a *ProblemError of status 400
+// naming the rule (errors.Is(err, blockchain.ErrBadNonce)), a key used
+// before with another transaction with 422, and answers 503 while it
+// cannot take transactions (IsRetryable).
+func (c *Client) Submit(ctx context.Context, tx blockchain.Transaction, idempotencyKey string) (Status, error) {
+	body, err := json.Marshal(tx)
+	if err != nil {
+		return Status{}, fmt.Errorf("encode transaction: %w", err)
+	}
+	var st Status
+	err = c.do(ctx, http.MethodPost, c.url("transactions"), body, idempotencyKey, jsonInto(&st))
+	if err == nil && st.ID != tx.ID() {
+		return Status{}, fmt.Errorf("%w: POST /transactions: the status of %s, want %s", ErrMalformedResponse, st.ID, tx.ID())
+	}
+	return st, err
+}
+
+// Status returns what became of the transaction id: GET
+// /transactions/{id}. A transaction the bank does not know is a
+// *ProblemError of status 404.
+func (c *Client) Status(ctx context.Context, id uuid.UUID) (Status, error) {
+	var st Status
+	err := c.do(ctx, http.MethodGet, c.url("transactions", id.String()), nil, "", jsonInto(&st))
+	if err == nil && st.ID != id {
+		return Status{}, fmt.Errorf("%w: GET /transactions/%s: the status of %s", ErrMalformedResponse, id, st.ID)
+	}
+	return st, err
+}
+
+// History returns a page of the transfers included in the chain that
+// addr sent or received, newest first: GET
+// /accounts/{addr}/transactions. limit bounds the page (0: the bank's
+// default); before is the cursor of a previous Page's Next ("" for the
+// newest).
+func (c *Client) History(ctx context.Context, addr blockchain.Address, limit int, before string) (Page, error) {
+	if limit < 0 {
+		return Page{}, fmt.Errorf("history: limit: have %d, want ≥ 0", limit)
+	}
+	u := c.url("accounts", addr.String(), "transactions")
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if before != "" {
+		q.Set("before", before)
+	}
+	u.RawQuery = q.Encode()
+	var p Page
+	err := c.do(ctx, http.MethodGet, u, nil, "", jsonInto(&p))
+	return p, err
+}
+
+// TxProof returns the proof that the transaction id is in a block of the
+// chain: GET /transactions/{id}/proof. A transaction no block includes
+// (yet) is a *ProblemError of status 404; one whose block the bank no
+// longer holds, 410. An answer about another transaction is an error
+// wrapping ErrMalformedResponse. The proof is not checked here: see
+// TxProof's documentation.
+func (c *Client) TxProof(ctx context.Context, id uuid.UUID) (TxProof, error) {
+	var p TxProof
+	err := c.do(ctx, http.MethodGet, c.url("transactions", id.String(), "proof"), nil, "", jsonInto(&p))
+	if err == nil && p.Transaction.ID() != id {
+		return TxProof{}, fmt.Errorf("%w: GET /transactions/%s/proof: the proof of %s", ErrMalformedResponse, id, p.Transaction.ID())
+	}
+	return p, err
+}
+
+// AccountProof returns the proof of addr's balance and nonce, or of its
+// absence, after the block at *height, or at the bank's tip if height is
+// nil: GET /accounts/{addr}/proof?height=H. A height past the tip is a
+// *ProblemError of status 404; one whose state the bank no longer keeps
+// (it keeps the newest heights' only), 410. An answer about another
+// address, or another height than the one asked for, is an error wrapping
+// ErrMalformedResponse. The proof is not checked here: see
+// AccountProofAnswer's documentation.
+func (c *Client) AccountProof(ctx context.Context, addr blockchain.Address, height *uint64) (AccountProofAnswer, error) {
+	u := c.url("accounts", addr.String(), "proof")
+	if height != nil {
+		u.RawQuery = url.Values{"height": {strconv.FormatUint(*height, 10)}}.Encode()
+	}
+	var a AccountProofAnswer
+	err := c.do(ctx, http.MethodGet, u, nil, "", jsonInto(&a))
+	switch {
+	case err != nil:
+		return AccountProofAnswer{}, err
+	case a.Proof.Address != addr:
+		return AccountProofAnswer{}, fmt.Errorf("%w: GET /accounts/%s/proof: the proof of %s", ErrMalformedResponse, addr, a.Proof.Address)
+	case height != nil && a.Proof.Height != *height:
+		return AccountProofAnswer{}, fmt.Errorf("%w: GET /accounts/%s/proof: the proof at height %d, want %d", ErrMalformedResponse, addr, a.Proof.Height, *height)
+	}
+	return a, nil
+}
+
+// url returns the base URL with the path segments appended.
+func (c *Client) url(segments ...string) *url.URL {
+	return c.base.JoinPath(segments...)
+}
+
+// do sends one request and hands a 2xx answer's body to decode. Any other
+// answer becomes a *ProblemError; a request without an answer an error
+// wrapping ErrNoAnswer, or the context's error if ctx ended.
+func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte, idempotencyKey string, decode func([]byte) error) error {
+	what := method + " " + u.Path
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	req.Header.Set("Accept", "application/json, application/problem+json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		return fmt.Errorf("%s: %w: %w", what, ErrNoAnswer, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseSize+1))
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("%s: %w", what, ctx.Err())
+	case err != nil:
+		return fmt.Errorf("%s: %w: reading the answer: %w", what, ErrNoAnswer, err)
+	case len(data) > MaxResponseSize:
+		return fmt.Errorf("%s: %w: the answer is over %d bytes", what, ErrMalformedResponse, MaxResponseSize)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return problemOf(resp, data)
+	}
+	if err := decode(data); err != nil {
+		return fmt.Errorf("%s: %w: %w", what, ErrMalformedResponse, err)
+	}
+	return nil
+}
+
+// jsonInto returns a decoder of one JSON value into v that refuses
+// anything after the value. Unknown members are ignored, so a bank that
+// says more than this client knows is still understood.
+func jsonInto(v any) func([]byte) error {
+	return func(data []byte) error {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(v); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return errors.New("data after the JSON value")
+		}
+		return nil
+	}
+}
+
+// maxDetail is how much of a body that is not a problem detail a
+// ProblemError keeps as its Detail.
+const maxDetail = 200
+
+// problemOf turns a non-2xx answer into a *ProblemError.
+func problemOf(resp *http.Response, data []byte) *ProblemError {
+	pe := &ProblemError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	media, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if (media == "application/problem+json" || media == "application/json") && jsonInto(&pe.Problem)(data) == nil {
+		if pe.Problem.Status == 0 {
+			pe.Problem.Status = resp.StatusCode
+		}
+		return pe
+	}
+	pe.Problem = Problem{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}
+	text := strings.ToValidUTF8(strings.TrimSpace(string(data)), "?")
+	if len(text) > maxDetail {
+		text = strings.ToValidUTF8(text[:maxDetail], "") + "…"
+	}
+	pe.Problem.Detail = text
+	return pe
+}
+
+// retryAfter reads a Retry-After header given in seconds; an HTTP date,
+// or anything else, gives 0.
+func retryAfter(v string) time.Duration {
+	s, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || s < 0 || s > 24*60*60 {
+		return 0
+	}
+	return time.Duration(s) * time.Second
+}

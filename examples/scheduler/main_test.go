@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/examples/internal/bankclient/bankclienttest"
+	"github.com/eventchain/eventchain/examples/internal/keystore"
+)
+
+// demoKeystore makes a keystore like devnet's: the demo accounts in
+// clear, and one key encrypted with a passphrase.
+func demoKeystore(t *testing.T, names ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "keys")
+	ks, err := keystore.New(keystore.Config{Dir: dir, Scrypt: keystore.ScryptParams{N: 1024, R: 8, P: 1}})
+	require.NoError(t, err)
+	for _, n := range names {
+		require.NoError(t, ks.ImportUnencrypted(n, consensustest.Key(n)))
+	}
+	require.NoError(t, ks.Import("secret", consensustest.Key("mallory"), []byte("pass"), nil))
+	return dir
+}
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestRunPostsTransfersSignedWithTheKeystoresKeys(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		senders []string // who may send
+		count   int
+	}{
+		{name: "every key in clear", args: []string{"-count", "6"}, senders: []string{"alice", "bob", "carol"}, count: 6},
+		{name: "named keys", args: []string{"-count", "4", "-accounts", "alice, bob"}, senders: []string{"alice", "bob"}, count: 4},
+		{name: "from the environment", env: map[string]string{"EVENTCHAIN_COUNT": "3", "EVENTCHAIN_ACCOUNTS": "bob,carol"}, senders: []string{"bob", "carol"}, count: 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			bank, err := bankclienttest.New(consensustest.Spec())
+			require.NoError(t, err)
+			srv := httptest.NewServer(bank)
+			t.Cleanup(srv.Close)
+			vars := map[string]string{"EVENTCHAIN_BANK": srv.URL, "EVENTCHAIN_KEYSTORE": demoKeystore(t, "alice", "bob", "carol")}
+			for k, v := range tc.env {
+				vars[k] = v
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var stdout, stderr bytes.Buffer
+			err = run(ctx, append([]string{"-every", "1ms", "-fee", "2"}, tc.args...), &stdout, &stderr, env(vars))
+			require.NoError(t, err, "stderr:\n%s", stderr.String())
+			may := map[string]bool{}
+			for _, n := range tc.senders {
+				may[consensustest.Addr(n).String()] = true
+			}
+			txs := bank.Submitted()
+			require.Len(t, txs, tc.count)
+			for _, tx := range txs {
+				assert.True(t, may[tx.From().String()], "sender %s is one of %v", tx.From(), tc.senders)
+				assert.True(t, may[tx.To().String()], "receiver %s is one of %v", tx.To(), tc.senders)
+				assert.Equal(t, int64(2), tx.Fee())
+			}
+			assert.Contains(t, stderr.String(), fmt.Sprintf("accepted=%d refused=0 failed=0", tc.count))
+		})
+	}
+}
+
+func TestRunRefusesBadUse(t *testing.T) {
+	keys := demoKeystore(t, "alice", "bob")
+	lonely := demoKeystore(t, "alice")
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		code int
+		text string
+	}{
+		{"unknown flag", []string{"-colour"}, nil, 2, "colour"},
+		{"argument", []string{"alice"}, nil, 2, "unexpected arguments"},
+		{"no pause", []string{"-every", "0s"}, nil, 2, "-every"},
+		{"negative fee", []string{"-fee", "-1"}, nil, 2, "-fee"},
+		{"bad variable", nil, map[string]string{"EVENTCHAIN_EVERY": "often"}, 2, "EVENTCHAIN_EVERY"},
+		{"bad log format", []string{"-log-format", "xml"}, nil, 2, "-log-format"},
+		{"no keystore", []string{"-keystore", filepath.Join(t.TempDir(), "none")}, nil, 2, "does not exist"},
+		{"unknown account", []string{"-keystore", keys, "-accounts", "alice,zoe"}, nil, 2, "zoe"},
+		{"bad account name", []string{"-keystore", keys, "-accounts", "alice,../bob"}, nil, 2, "bad key name"},
+		{"encrypted account", []string{"-keystore", keys, "-accounts", "alice,secret"}, nil, 2, "secret is encrypted"},
+		{"one account", []string{"-keystore", lonely}, nil, 2, "at least 2"},
+		{"bad bank URL", []string{"-keystore", keys, "-bank", "localhost"}, nil, 1, "bank URL"},
+		{"help", []string{"-h"}, nil, 2, "-accounts"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tc.args, &stdout, &stderr, env(tc.env))
+			require.Error(t, err)
+			assert.Equal(t, tc.code, exitCode(err, &stdout, &stderr))
+			assert.Contains(t, stderr.String(), tc.text)
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"-version"}, &stdout, &stderr, env(map[string]string{"EVENTCHAIN_EVERY": "bogus"}))
+	assert.Equal(t, 0, exitCode(err, &stdout, &stderr))
+	assert.Regexp(t, `^scheduler (v\S+|\(devel\)) revision ([0-9a-f]{40}|unknown)( \(modified\))? \S+\n$`, stdout.String())
+	assert.Empty(t, stderr.String())
+
+	err = run(context.Background(), nil, &stdout, &stderr, env(map[string]string{"EVENTCHAIN_VERSION": "true", "EVENTCHAIN_EVERY": "0s"}))
+	assert.ErrorContains(t, err, "-every", "EVENTCHAIN_VERSION is no -version")
+}

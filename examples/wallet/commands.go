@@ -1,0 +1,529 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/examples/internal/bankclient"
+	"github.com/eventchain/eventchain/examples/internal/keystore"
+)
+
+// maxPassphraseFile bounds a passphrase file, in bytes.
+const maxPassphraseFile = 4 << 10
+
+// submitAttempts is how many times send posts a transfer while the bank
+// answers that it cannot take it yet (503) or does not answer.
+const submitAttempts = 3
+
+func (w *wallet) newFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&w.opts.insecure, "insecure-no-passphrase", false, "store the key in clear, unencrypted: for demo accounts only")
+}
+
+func (w *wallet) sendFlags(fs *flag.FlagSet) {
+	fs.Int64Var(&w.opts.fee, "fee", 0, "fee paid to the miner of the block, in minor units")
+	fs.BoolVar(&w.opts.wait, "wait", true, "wait until a block includes the transfer or the bank drops it")
+	fs.DurationVar(&w.opts.timeout, "timeout", 2*time.Minute, "how long to wait for a block")
+}
+
+func (w *wallet) historyFlags(fs *flag.FlagSet) {
+	fs.IntVar(&w.opts.limit, "limit", 20, "transfers per page")
+	fs.StringVar(&w.opts.before, "before", "", "the cursor of an older page, as the previous page printed it")
+}
+
+// openKeystore opens the keystore. Only if create is set does a missing
+// directory get made: listing a keystore that is not there is a mistake
+// to report, not a directory to create.
+func (w *wallet) openKeystore(create bool) (*keystore.Keystore, error) {
+	dir := w.g.keystore
+	if !create {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no keystore at %s: make a key with 'wallet new NAME', start devnet to make its demo accounts, or name a keystore with -keystore", dir)
+		}
+	}
+	ks, err := keystore.New(keystore.Config{Dir: dir, Scrypt: w.scrypt})
+	if err != nil {
+		return nil, fmt.Errorf("open keystore: %w", err)
+	}
+	return ks, nil
+}
+
+// lookup describes the key name, with a clear error if there is none.
+func (w *wallet) lookup(ks *keystore.Keystore, name string) (keystore.Entry, error) {
+	e, err := ks.Lookup(name)
+	switch {
+	case errors.Is(err, keystore.ErrNotFound):
+		return keystore.Entry{}, fmt.Errorf("no key named %q in %s ('wallet list' shows them)", name, ks.Dir())
+	case errors.Is(err, keystore.ErrBadName):
+		return keystore.Entry{}, usageError{err}
+	case err != nil:
+		return keystore.Entry{}, err
+	}
+	return e, nil
+}
+
+// passphrase returns the passphrase that -passphrase-file's file holds
+// (without one trailing newline), else EVENTCHAIN_PASSPHRASE, else nil.
+func (w *wallet) passphrase() ([]byte, error) {
+	if path := w.g.passphraseFile; path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("passphrase file: %w", err)
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
+		if err != nil {
+			return nil, fmt.Errorf("passphrase file: %w", err)
+		}
+		if len(data) > maxPassphraseFile {
+			return nil, fmt.Errorf("passphrase file %s: over %d bytes: is it the right file?", path, maxPassphraseFile)
+		}
+		p := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
+		if p == "" {
+			return nil, fmt.Errorf("passphrase file %s is empty", path)
+		}
+		return []byte(p), nil
+	}
+	if p := w.getenv("EVENTCHAIN_PASSPHRASE"); p != "" {
+		return []byte(p), nil
+	}
+	return nil, nil
+}
+
+// client returns a client of the bank.
+func (w *wallet) client() (*bankclient.Client, error) {
+	c, err := bankclient.New(w.g.bank, w.http)
+	if err != nil {
+		return nil, usagef("-bank: %v", err)
+	}
+	return c.WithPoll(w.poll), nil
+}
+
+// after waits d on the wallet's clock, or until ctx ends.
+func (w *wallet) after(ctx context.Context, d time.Duration) error {
+	after := w.poll.After
+	if after == nil {
+		after = time.After
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-after(d):
+		return nil
+	}
+}
+
+// account is an account the user named: by a key's name or by address.
+type account struct {
+	addr blockchain.Address
+	name string // the key's name; "" if named by address
+}
+
+func (a account) String() string {
+	if a.name == "" {
+		return a.addr.String()
+	}
+	return a.name
+}
+
+// resolve reads arg as an address ("ec…", longer than any key name) or
+// as the name of a key in the keystore.
+func (w *wallet) resolve(arg string) (account, error) {
+	if len(arg) > keystore.MaxNameLen {
+		a, err := blockchain.ParseAddress(arg)
+		if err != nil {
+			return account{}, usagef("bad address: %v", err)
+		}
+		return account{addr: a}, nil
+	}
+	if err := keystore.ValidateName(arg); err != nil {
+		return account{}, usagef("%q is neither a key name nor an address (%q and %d characters): %v", arg, blockchain.AddressPrefix, blockchain.AddressLen, err)
+	}
+	ks, err := w.openKeystore(false)
+	if err != nil {
+		return account{}, err
+	}
+	e, err := w.lookup(ks, arg)
+	if err != nil {
+		return account{}, err
+	}
+	return account{addr: e.Address, name: e.Name}, nil
+}
+
+// newKey is "wallet new NAME".
+func (w *wallet) newKey(_ context.Context, args []string) error {
+	name := args[0]
+	if err := keystore.ValidateName(name); err != nil {
+		return usageError{err}
+	}
+	pass, err := w.passphrase()
+	if err != nil {
+		return err
+	}
+	switch {
+	case w.opts.insecure && pass != nil:
+		return usagef("give a passphrase or -insecure-no-passphrase, not both")
+	case !w.opts.insecure && pass == nil:
+		return usagef("a new key needs a passphrase: -passphrase-file FILE or EVENTCHAIN_PASSPHRASE; or -insecure-no-passphrase to store a demo key in clear")
+	}
+	ks, err := w.openKeystore(true)
+	if err != nil {
+		return err
+	}
+	var addr blockchain.Address
+	if w.opts.insecure {
+		addr, err = ks.CreateUnencrypted(name, nil)
+	} else {
+		addr, err = ks.Create(name, pass, nil)
+	}
+	if errors.Is(err, keystore.ErrExists) {
+		return fmt.Errorf("a key named %q exists already in %s", name, ks.Dir())
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w.stdout, addr)
+	return nil
+}
+
+// list is "wallet list".
+func (w *wallet) list(context.Context, []string) error {
+	ks, err := w.openKeystore(false)
+	if err != nil {
+		return err
+	}
+	entries, err := ks.List()
+	if len(entries) == 0 && err == nil {
+		fmt.Fprintf(w.stderr, "no keys in %s\n", ks.Dir())
+		return nil
+	}
+	tw := tabwriter.NewWriter(w.stdout, 0, 4, 2, ' ', 0)
+	for _, e := range entries {
+		stored := "in clear"
+		if e.Encrypted {
+			stored = "encrypted"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, e.Address, stored)
+	}
+	if ferr := tw.Flush(); ferr != nil {
+		return ferr
+	}
+	if err != nil {
+		return fmt.Errorf("some key files were refused: %w", err)
+	}
+	return nil
+}
+
+// address is "wallet address NAME".
+func (w *wallet) address(_ context.Context, args []string) error {
+	if err := keystore.ValidateName(args[0]); err != nil {
+		return usageError{err}
+	}
+	ks, err := w.openKeystore(false)
+	if err != nil {
+		return err
+	}
+	e, err := w.lookup(ks, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w.stdout, e.Address)
+	return nil
+}
+
+// balance is "wallet balance NAME|ADDRESS", and with -verified
+// "wallet balance -verified NAME|ADDRESS" (verify.go).
+func (w *wallet) balance(ctx context.Context, args []string) error {
+	if w.opts.genesisHash != "" && !w.opts.verified {
+		return usagef("-genesis-hash is for -verified: it names the genesis the headers are checked from")
+	}
+	who, err := w.resolve(args[0])
+	if err != nil {
+		return err
+	}
+	c, err := w.client()
+	if err != nil {
+		return err
+	}
+	if w.opts.verified {
+		return w.verifiedBalance(ctx, c, who)
+	}
+	acct, err := c.Account(ctx, who.addr)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "address\t%s\n", acct.Address)
+	fmt.Fprintf(tw, "balance\t%d\n", acct.Balance)
+	fmt.Fprintf(tw, "nonce\t%d\n", acct.Nonce)
+	fmt.Fprintf(tw, "next nonce\t%d\n", acct.NextNonce)
+	return tw.Flush()
+}
+
+// parseAmount reads an amount of minor units, 1…MaxAmount (min 0 for a
+// fee).
+func parseAmount(what, s string, min int64) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < min || n > blockchain.MaxAmount {
+		return 0, usagef("%s: have %q, want a whole number of minor units, %d…%d", what, s, min, blockchain.MaxAmount)
+	}
+	return n, nil
+}
+
+// send is "wallet send FROM TO AMOUNT".
+func (w *wallet) send(ctx context.Context, args []string) error {
+	amount, err := parseAmount("amount", args[2], 1)
+	if err != nil {
+		return err
+	}
+	fee, err := parseAmount("-fee", strconv.FormatInt(w.opts.fee, 10), 0)
+	if err != nil {
+		return err
+	}
+	if w.opts.timeout <= 0 {
+		return usagef("-timeout: have %v, want > 0", w.opts.timeout)
+	}
+	key, from, err := w.loadKey(args[0])
+	if err != nil {
+		return err
+	}
+	to, err := w.resolve(args[1])
+	if err != nil {
+		return err
+	}
+	c, err := w.client()
+	if err != nil {
+		return err
+	}
+	spec, err := c.Spec(ctx)
+	if err != nil {
+		return fmt.Errorf("read the chain spec: %w", err)
+	}
+	acct, err := c.Account(ctx, from.addr)
+	if err != nil {
+		return fmt.Errorf("read the account of %s: %w", from, err)
+	}
+	tx := blockchain.Transfer{ChainID: spec.ChainID, To: to.addr, Amount: amount, Fee: fee, Nonce: acct.NextNonce}.Sign(key)
+	if err := blockchain.CheckTransactionSanity(tx); err != nil {
+		return usagef("the transfer breaks a rule: %v", err)
+	}
+	st, err := w.submit(ctx, c, tx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w.stdout, "sent %d from %s to %s (fee %d, nonce %d)\n", amount, from, to, fee, tx.Nonce())
+	fmt.Fprintf(w.stdout, "transaction %s (hash %s)\n", tx.ID(), tx.Hash())
+	if !w.opts.wait && !st.State.Final() {
+		fmt.Fprintf(w.stdout, "pending; follow it with: wallet status %s\n", tx.ID())
+		return nil
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, w.opts.timeout)
+	defer cancel()
+	pending := false
+	if !st.State.Final() {
+		st, err = c.WaitIncluded(waitCtx, tx.ID(), func(s bankclient.Status) {
+			if s.State == bankclient.Pending && !pending {
+				pending = true
+				fmt.Fprintln(w.stdout, "pending…")
+			}
+		})
+	}
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("stopped waiting; the transfer stays submitted: follow it with 'wallet status %s'", tx.ID())
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("still pending after %v; follow it with 'wallet status %s'", w.opts.timeout, tx.ID())
+	case err != nil:
+		return err
+	}
+	return w.final(st)
+}
+
+// final prints an included transaction's block, or returns why it was
+// dropped.
+func (w *wallet) final(st bankclient.Status) error {
+	switch st.State {
+	case bankclient.Included:
+		fmt.Fprintf(w.stdout, "included in block %d (hash %s)\n", st.Height, st.BlockHash)
+		return nil
+	case bankclient.Dropped:
+		return fmt.Errorf("transaction %s dropped: %s", st.ID, droppedWhy(st))
+	}
+	fmt.Fprintf(w.stdout, "%s\n", st.State)
+	return nil
+}
+
+// droppedWhy says why a transaction was dropped: the reason and the rule.
+func droppedWhy(st bankclient.Status) string {
+	why := st.Reason
+	if why == "" {
+		why = "no reason given"
+	}
+	if st.Rule != "" {
+		why += " (rule " + st.Rule + ")"
+	}
+	return why
+}
+
+// loadKey loads the key FROM names — a key's name, or the address of one —
+// decrypting it with the passphrase if it is encrypted.
+func (w *wallet) loadKey(arg string) (blockchain.PrivateKey, account, error) {
+	ks, err := w.openKeystore(false)
+	if err != nil {
+		return blockchain.PrivateKey{}, account{}, err
+	}
+	var e keystore.Entry
+	if len(arg) > keystore.MaxNameLen {
+		a, err := blockchain.ParseAddress(arg)
+		if err != nil {
+			return blockchain.PrivateKey{}, account{}, usagef("bad address: %v", err)
+		}
+		if e, err = ks.Find(a); err != nil {
+			return blockchain.PrivateKey{}, account{}, fmt.Errorf("no key of %s in %s: a transfer is signed with the sender's key", a, ks.Dir())
+		}
+	} else if e, err = w.lookup(ks, arg); err != nil {
+		return blockchain.PrivateKey{}, account{}, err
+	}
+	var pass []byte
+	if e.Encrypted {
+		if pass, err = w.passphrase(); err != nil {
+			return blockchain.PrivateKey{}, account{}, err
+		}
+		if pass == nil {
+			return blockchain.PrivateKey{}, account{}, fmt.Errorf("key %s is encrypted: give its passphrase with -passphrase-file FILE or EVENTCHAIN_PASSPHRASE", e.Name)
+		}
+	}
+	key, err := ks.Load(e.Name, pass)
+	if err != nil {
+		return blockchain.PrivateKey{}, account{}, fmt.Errorf("load key %s: %w", e.Name, err)
+	}
+	return key, account{addr: e.Address, name: e.Name}, nil
+}
+
+// submit posts tx, again while the bank cannot take it yet or does not
+// answer (the same transaction with the same key: safe), up to
+// submitAttempts times.
+func (w *wallet) submit(ctx context.Context, c *bankclient.Client, tx blockchain.Transaction) (bankclient.Status, error) {
+	for attempt := 1; ; attempt++ {
+		st, err := c.Submit(ctx, tx, tx.Hash().String())
+		if err == nil || !bankclient.IsRetryable(err) || attempt == submitAttempts {
+			if err != nil {
+				return st, fmt.Errorf("submit: %w", err)
+			}
+			return st, nil
+		}
+		pause := time.Second
+		var pe *bankclient.ProblemError
+		if errors.As(err, &pe) && pe.RetryAfter > pause {
+			pause = min(pe.RetryAfter, 10*time.Second)
+		}
+		fmt.Fprintf(w.stderr, "%v; trying again in %v\n", err, pause)
+		if err := w.after(ctx, pause); err != nil {
+			return bankclient.Status{}, err
+		}
+	}
+}
+
+// status is "wallet status TX-ID".
+func (w *wallet) status(ctx context.Context, args []string) error {
+	id, err := uuid.Parse(args[0])
+	if err != nil {
+		return usagef("transaction ID: have %q, want a UUID, as send printed it", args[0])
+	}
+	c, err := w.client()
+	if err != nil {
+		return err
+	}
+	st, err := c.Status(ctx, id)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "transaction\t%s\n", st.ID)
+	fmt.Fprintf(tw, "hash\t%s\n", st.Hash)
+	fmt.Fprintf(tw, "status\t%s\n", st.State)
+	switch st.State {
+	case bankclient.Included:
+		fmt.Fprintf(tw, "block\t%d (hash %s)\n", st.Height, st.BlockHash)
+	case bankclient.Dropped:
+		fmt.Fprintf(tw, "reason\t%s\n", droppedWhy(st))
+	}
+	return tw.Flush()
+}
+
+// history is "wallet history NAME|ADDRESS".
+func (w *wallet) history(ctx context.Context, args []string) error {
+	if w.opts.limit < 1 {
+		return usagef("-limit: have %d, want ≥ 1", w.opts.limit)
+	}
+	who, err := w.resolve(args[0])
+	if err != nil {
+		return err
+	}
+	c, err := w.client()
+	if err != nil {
+		return err
+	}
+	page, err := c.History(ctx, who.addr, w.opts.limit, w.opts.before)
+	if err != nil {
+		return err
+	}
+	if len(page.Transactions) == 0 {
+		if w.opts.before != "" {
+			fmt.Fprintf(w.stdout, "no older transfers of %s\n", who)
+			return nil
+		}
+		fmt.Fprintf(w.stdout, "no transfers of %s in the chain yet\n", who)
+		return nil
+	}
+	names := w.keyNames()
+	tw := tabwriter.NewWriter(w.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "BLOCK\tDIRECTION\tCOUNTERPARTY\tAMOUNT\tFEE\tNONCE\tTRANSACTION\n")
+	for _, e := range page.Transactions {
+		other := e.To
+		if e.Direction == bankclient.In {
+			other = e.From
+		}
+		label := other.String()
+		if n, ok := names[other]; ok {
+			label = n
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%s\n", e.Height, e.Direction, label, e.Amount, e.Fee, e.Nonce, e.ID)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if page.Next != "" {
+		fmt.Fprintf(w.stdout, "older transfers: wallet history %s -limit %d -before %s\n", args[0], w.opts.limit, page.Next)
+	}
+	return nil
+}
+
+// keyNames maps the keystore's addresses to their keys' names, so that a
+// history shows "bob" rather than bob's address; empty if the keystore
+// cannot be read.
+func (w *wallet) keyNames() map[blockchain.Address]string {
+	names := map[blockchain.Address]string{}
+	ks, err := w.openKeystore(false)
+	if err != nil {
+		return names
+	}
+	entries, _ := ks.List()
+	for _, e := range entries {
+		if _, dup := names[e.Address]; !dup {
+			names[e.Address] = e.Name
+		}
+	}
+	return names
+}

@@ -1,0 +1,122 @@
+// Command wallet keeps private keys and sends signed transfers through a
+// bank's HTTP API: the client side of eventchain's account model, where
+// only the holder of an account's key can spend from it.
+//
+// Usage:
+//
+//	wallet [-bank URL] [-keystore DIR] COMMAND [ARGUMENTS] [FLAGS]
+//
+//	wallet new NAME            make a key, store it under NAME, print its address
+//	                           (-passphrase-file FILE, or EVENTCHAIN_PASSPHRASE,
+//	                           or -insecure-no-passphrase for a demo key in clear)
+//	wallet list                the keys: name, address, encrypted or in clear
+//	wallet address NAME        the address of a key
+//	wallet balance NAME|ADDR   balance, nonce and next nonce, as the bank sees them;
+//	                           with -verified, balance and nonce proven against
+//	                           the chain's headers (-genesis-hash HASH)
+//	wallet send FROM TO AMOUNT sign and submit a transfer from the key FROM to a
+//	                           key name or an "ec…" address, and wait for a block
+//	                           (-fee N, -wait=false not to wait, -timeout D)
+//	wallet status TX-ID        what became of a transaction
+//	wallet history NAME|ADDR   the account's included transfers, newest first
+//	                           (-limit N, -before CURSOR for older ones)
+//	wallet verify TX-ID        check, with the chain's headers, that a block
+//	                           includes a transaction (-genesis-hash HASH)
+//	wallet help                this text
+//	wallet -version            the version and VCS revision
+//
+// Flags may come before or after the arguments:
+//
+//	wallet send alice bob 125 -fee 1
+//	wallet -bank http://localhost:8081 balance alice
+//
+// -bank defaults to http://localhost:8080. -keystore defaults to devnet's
+// keystore, the keys directory of devnet's data directory
+// (os.UserConfigDir()/eventchain/devnet/keys, or $EVENTCHAIN_DATA_DIR/keys
+// if that is set), where devnet writes its demo accounts alice, bob,
+// carol, … in clear: start devnet, then
+//
+//	wallet list
+//	wallet send alice bob 125
+//
+// -bank, -keystore and -passphrase-file fall back to EVENTCHAIN_BANK,
+// EVENTCHAIN_KEYSTORE and EVENTCHAIN_PASSPHRASE_FILE, as the other apps'
+// flags do; EVENTCHAIN_PASSPHRASE holds a passphrase itself (a file is
+// safer: the environment of a process may be visible to others). A
+// passphrase file's one trailing newline is not part of the passphrase.
+// An encrypted key needs its passphrase to send; a key in clear needs
+// none.
+//
+// # Sending
+//
+// send reads the chain spec (its chain ID goes into the transfer) and the
+// sender's account (its next nonce, which counts the transfers the bank
+// still holds pending), signs blockchain.Transfer{ChainID, To, Amount,
+// Fee, Nonce} with the sender's key, and posts it with an Idempotency-Key
+// derived from the transaction's hash, so that retrying it is safe. With
+// -wait (the default) it then follows the transaction until a block
+// includes it, printing
+//
+//	pending…
+//	included in block 12 (hash 3f9c…)
+//
+// or, if the bank drops it, says why (the reason and the rule broken) and
+// exits 1.
+//
+// # Exit status
+//
+// 0 on success, 2 for a usage error (an unknown command or flag, a
+// malformed amount or address), 1 for anything else: an unknown key, a
+// wrong passphrase, a bank that does not answer, a transfer the bank
+// refuses (shown with its rule and field) or drops. Every error is one
+// line on stderr.
+//
+// # Verifying instead of trusting
+//
+// Every other command believes the bank. verify and balance -verified do
+// not: they check what the bank says against the chain itself, as a light
+// client (package lightclient) that holds only block headers.
+//
+//  1. The wallet reads the bank's chain spec (GET /chain/spec) and makes
+//     its genesis block (spec.Genesis()). That genesis hash is the one
+//     thing the wallet trusts: it commits to the whole spec — chain ID,
+//     balances at genesis, block reward, consensus rules.
+//  2. It fetches every header from the genesis to the bank's tip (GET
+//     /headers) and checks each: it links to the one before by hash, its
+//     height and time follow, and its proof of work (or, on a
+//     proof-of-authority network, its signer's signature) is valid under
+//     the spec's rules. A bank cannot forge a header without doing the
+//     work; one header refused and the wallet believes nothing.
+//  3. It fetches the bank's proof — a transaction's Merkle path (GET
+//     /transactions/{id}/proof), or an account's path in the state tree
+//     at the newest verified block (GET /accounts/{address}/proof) — and
+//     checks it against the Merkle root or the state root of the header it
+//     verified itself, never the header the bank sends along.
+//
+// On success:
+//
+//	verified: transaction 0196… is in block 12 (hash 3f9c…), checked against 12 headers whose proof of work this wallet verified
+//
+// or, for balance -verified, the balance and nonce and
+//
+//	verified against the state root of block 12 (hash 3f9c…), checked against 12 headers whose proof of work this wallet verified
+//
+// A proof that does not hold, a header with too little work or a forged
+// seal, a spec whose genesis is not the pinned one: the wallet says which,
+// and exits 1. Nothing is stored: each run syncs the headers again (100
+// 000 headers take a fraction of a second to check).
+//
+// Where the genesis hash comes from is the one place trust enters. Taken
+// from the bank's spec, as by default, it is trust on first use: a bank
+// that lied from its very first answer — a whole network of its own, with
+// its own genesis — would not be caught, and the wallet says on stderr
+// which genesis it trusted. -genesis-hash HASH pins the network: the
+// wallet then refuses a bank whose spec makes another genesis. Take the
+// hash from a source other than the bank — the network's release notes,
+// devnet's start-up log, a run you trusted before.
+//
+// What a light client cannot check is what needs every transaction: that
+// the blocks' transfers were signed and funded and lead to the state root
+// in the header. It relies on the work behind the headers for that, as
+// Bitcoin's simplified payment verification does.
+package main

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+)
+
+// usageError is a bad command, flag or argument: exit status 2.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// globals are the flags every command takes, before or after its name.
+type globals struct {
+	bank           string
+	keystore       string
+	passphraseFile string
+	given          map[string]bool // the flags given on the command line, at either place
+}
+
+// envFallback names the flags that fall back to an environment variable,
+// as the other apps' flags do (-bank: EVENTCHAIN_BANK). A command's own
+// flags, such as -fee, have none: they belong to one invocation.
+var envFallback = []string{"bank", "keystore", "passphrase-file"}
+
+// register defines the global flags on fs, their defaults the values
+// they have now (so that flags given before the command stand).
+func (g *globals) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.bank, "bank", g.bank, "the bank's base URL")
+	fs.StringVar(&g.keystore, "keystore", g.keystore, "keystore directory: devnet's, in its data directory ($EVENTCHAIN_DATA_DIR if set)")
+	fs.StringVar(&g.passphraseFile, "passphrase-file", g.passphraseFile, "file holding the key's passphrase (its trailing newline is dropped); or set EVENTCHAIN_PASSPHRASE")
+}
+
+// defaultKeystore is devnet's keystore: the keys directory of its data
+// directory, which is $EVENTCHAIN_DATA_DIR if set (devnet's -data-dir
+// falls back to it), else eventchain/devnet in the user's configuration
+// directory.
+func defaultKeystore(getenv func(string) string) string {
+	if dir := getenv("EVENTCHAIN_DATA_DIR"); dir != "" {
+		return filepath.Join(dir, "keys")
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return filepath.Join("devnet-data", "keys")
+	}
+	return filepath.Join(dir, "eventchain", "devnet", "keys")
+}
+
+// newFlagSet returns a flag set named name that writes its usage to w.
+func newFlagSet(name string, w io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(w)
+	return fs
+}
+
+// parseInterspersed parses args into fs, flags and arguments in any order
+// ("send alice bob 5 -fee 1" as well as "send -fee 1 alice bob 5"); after
+// "--" everything is an argument. It returns the arguments and records
+// the flags given in given.
+func parseInterspersed(fs *flag.FlagSet, args []string, given map[string]bool) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		rest := fs.Args()
+		consumed := args[:len(args)-len(rest)]
+		if len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	return positional, nil
+}
+
+// applyEnv sets each flag of envFallback that was not given from its
+// environment variable, if set.
+func (g *globals) applyEnv(getenv func(string) string) error {
+	fs := flag.NewFlagSet("env", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	g.register(fs)
+	for _, name := range envFallback {
+		if g.given[name] {
+			continue
+		}
+		env := "EVENTCHAIN_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		if v := getenv(env); v != "" {
+			if err := fs.Set(name, v); err != nil {
+				return usagef("%s=%q: %v", env, v, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Set by a release build, which has no VCS checkout to read (the
+// Dockerfile's -X main.stampedVersion=… -X main.stampedRevision=…).
+var stampedVersion, stampedRevision string
+
+// version returns what the binary knows of how it was built, in the
+// apps' one line: "v1.2.0 revision 1ddc2e7… (modified) go1.26.0".
+func version() string {
+	module, revision, modified, goVersion := "(devel)", "unknown", false, "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			module = info.Main.Version
+		}
+		if info.GoVersion != "" {
+			goVersion = info.GoVersion
+		}
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				revision = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	if stampedVersion != "" {
+		module = stampedVersion
+	}
+	if stampedRevision != "" {
+		revision, modified = stampedRevision, false
+	}
+	line := module + " revision " + revision
+	if modified {
+		line += " (modified)"
+	}
+	return line + " " + goVersion
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/eventchain/eventchain/examples/internal/bankclient"
+	"github.com/eventchain/eventchain/examples/internal/keystore"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the wallet with args (without the program's name) and returns
+// its exit status: 0, 1 for a failure, 2 for a usage error. Errors go to
+// stderr as one line.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	w := &wallet{stdout: stdout, stderr: stderr, getenv: getenv}
+	return w.run(ctx, args)
+}
+
+// A wallet is one run of the command. Its zero fields are the defaults;
+// tests set the others.
+type wallet struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	// scrypt is the cost of encrypting new keys; zero is the keystore's
+	// default. Tests lower it.
+	scrypt keystore.ScryptParams
+	// http sends the requests to the bank; nil is bankclient's default.
+	http *http.Client
+	// poll paces the wait for a block, and the retries of a submission.
+	poll bankclient.Poll
+
+	g    globals
+	opts options
+}
+
+// options are the flags of one command.
+type options struct {
+	insecure bool          // new: -insecure-no-passphrase
+	fee      int64         // send: -fee
+	wait     bool          // send: -wait
+	timeout  time.Duration // send: -timeout
+	limit    int           // history: -limit
+	before   string        // history: -before
+	verified bool          // balance: -verified
+	// genesisHash is -genesis-hash (verify, balance -verified): the
+	// genesis to trust instead of the bank's spec's.
+	genesisHash string
+}
+
+// A command is one of the wallet's commands.
+type command struct {
+	args  string                            // its arguments, for the usage
+	help  string                            // one line
+	nargs int                               // how many arguments it takes
+	flags func(w *wallet, fs *flag.FlagSet) // defines its own flags, into w.opts; nil if none
+	run   func(w *wallet, ctx context.Context, args []string) error
+}
+
+// commands are the wallet's commands by name; see doc.go.
+var commands = map[string]command{
+	"new":     {args: "NAME", help: "make a key, store it under NAME, print its address", nargs: 1, flags: (*wallet).newFlags, run: (*wallet).newKey},
+	"list":    {help: "list the keys", run: (*wallet).list},
+	"address": {args: "NAME", help: "print the address of a key", nargs: 1, run: (*wallet).address},
+	"balance": {args: "NAME|ADDRESS", help: "print an account's balance, nonce and next nonce (-verified: checked against the chain's headers)", nargs: 1, flags: (*wallet).balanceFlags, run: (*wallet).balance},
+	"send":    {args: "FROM TO AMOUNT", help: "sign and submit a transfer, and wait for a block", nargs: 3, flags: (*wallet).sendFlags, run: (*wallet).send},
+	"status":  {args: "TX-ID", help: "print what became of a transaction", nargs: 1, run: (*wallet).status},
+	"history": {args: "NAME|ADDRESS", help: "list an account's included transfers, newest first", nargs: 1, flags: (*wallet).historyFlags, run: (*wallet).history},
+	"verify":  {args: "TX-ID", help: "check, with the chain's headers, that a block includes a transaction", nargs: 1, flags: (*wallet).verifyFlags, run: (*wallet).verify},
+}
+
+// order is the order of the commands in the usage.
+var order = []string{"new", "list", "address", "balance", "send", "status", "history", "verify"}
+
+func (w *wallet) run(ctx context.Context, args []string) int {
+	err := w.dispatch(ctx, args)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 2
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(w.stderr, "wallet: %v\n", err)
+		fmt.Fprintf(w.stderr, "run 'wallet help' for usage\n")
+		return 2
+	default:
+		fmt.Fprintf(w.stderr, "wallet: %s\n", w.describe(err))
+		return 1
+	}
+}
+
+// dispatch parses the global flags and the command, and runs it.
+func (w *wallet) dispatch(ctx context.Context, args []string) error {
+	w.g = globals{bank: "http://localhost:8080", keystore: defaultKeystore(w.getenv), given: map[string]bool{}}
+	top := newFlagSet("wallet", w.stderr)
+	top.Usage = func() { w.usage(w.stderr) }
+	w.g.register(top)
+	showVersion := top.Bool("version", false, "print the version and the VCS revision, and exit")
+	if err := top.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if *showVersion {
+		fmt.Fprintf(w.stdout, "wallet %s\n", version())
+		return nil
+	}
+	top.Visit(func(f *flag.Flag) { w.g.given[f.Name] = true })
+	if top.NArg() == 0 {
+		w.usage(w.stderr)
+		return flag.ErrHelp
+	}
+	name := top.Arg(0)
+	if name == "help" {
+		w.usage(w.stdout)
+		return nil
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		return usagef("unknown command %q", name)
+	}
+	fs := newFlagSet("wallet "+name, w.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(w.stderr, "usage: wallet %s %s [flags]\n\n%s.\n\nflags:\n", name, cmd.args, cmd.help)
+		fs.PrintDefaults()
+	}
+	w.g.register(fs)
+	if cmd.flags != nil {
+		cmd.flags(w, fs)
+	}
+	pos, err := parseInterspersed(fs, top.Args()[1:], w.g.given)
+	if err != nil {
+		return err
+	}
+	if len(pos) != cmd.nargs {
+		return usagef("%s takes %d argument(s), %s; have %d", name, cmd.nargs, strings.TrimSpace(cmd.args+" "), len(pos))
+	}
+	if err := w.g.applyEnv(w.getenv); err != nil {
+		return err
+	}
+	return cmd.run(w, ctx, pos)
+}
+
+// usage writes the wallet's usage to out.
+func (w *wallet) usage(out io.Writer) {
+	fmt.Fprintf(out, "usage: wallet [-bank URL] [-keystore DIR] COMMAND [ARGUMENTS] [FLAGS]\n\ncommands:\n")
+	for _, name := range order {
+		c := commands[name]
+		fmt.Fprintf(out, "  %-30s %s\n", strings.TrimSpace(name+" "+c.args), c.help)
+	}
+	fmt.Fprintf(out, "  %-30s %s\n", "help", "print this text")
+	fmt.Fprintf(out, "\nglobal flags (before or after the command):\n")
+	fs := newFlagSet("wallet", out)
+	g := globals{bank: "http://localhost:8080", keystore: defaultKeystore(w.getenv)}
+	g.register(fs)
+	fs.Bool("version", false, "print the version and the VCS revision, and exit")
+	fs.PrintDefaults()
+	fmt.Fprintf(out, "\n-bank, -keystore and -passphrase-file fall back to EVENTCHAIN_BANK, EVENTCHAIN_KEYSTORE\nand EVENTCHAIN_PASSPHRASE_FILE; EVENTCHAIN_PASSPHRASE holds a passphrase itself.\n")
+}
+
+// describe turns an error into the line the user reads, with a hint
+// where one helps.
+func (w *wallet) describe(err error) string {
+	switch {
+	case errors.Is(err, bankclient.ErrNoAnswer):
+		return fmt.Sprintf("%v (is the bank running at %s? -bank or EVENTCHAIN_BANK names it)", err, w.g.bank)
+	case errors.Is(err, keystore.ErrWrongPassphrase):
+		return err.Error() + " (check -passphrase-file or EVENTCHAIN_PASSPHRASE)"
+	}
+	return err.Error()
+}

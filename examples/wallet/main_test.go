@@ -1,0 +1,481 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/examples/internal/bankclient"
+	"github.com/eventchain/eventchain/examples/internal/bankclient/bankclienttest"
+	"github.com/eventchain/eventchain/examples/internal/keystore"
+)
+
+// testScrypt makes encrypting a key cheap in tests.
+var testScrypt = keystore.ScryptParams{N: 1024, R: 8, P: 1}
+
+// The passphrase of dave's key in the fixture.
+const davePass = "correct horse"
+
+// testSpec is consensustest.Spec() with proof of work at 8 bits: the
+// fake bank's blocks carry real work (about 256 hashes each), which
+// verify and balance -verified check.
+func testSpec() blockchain.ChainSpec {
+	spec := consensustest.Spec()
+	spec.Consensus.PoW = &blockchain.PoWSpec{Bits: 8}
+	return spec
+}
+
+// fixture is a bank and a keystore like devnet's: alice, bob and carol's
+// keys in clear, dave's encrypted, all funded by testSpec().
+type fixture struct {
+	bank *bankclienttest.Bank
+	url  string
+	keys string // the keystore's directory
+	dir  string // a directory for other files
+	// pause is what happens while the wallet waits between two polls
+	// (the clock fires at once after it): by default a block is mined.
+	pause func(f *fixture)
+	// interceptors answer requests in the bank's stead (see intercept).
+	interceptors []func(w http.ResponseWriter, r *http.Request) bool
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	return newFixtureOf(t, testSpec())
+}
+
+// newFixtureOf is newFixture with a bank of another network.
+func newFixtureOf(t *testing.T, spec blockchain.ChainSpec, opts ...bankclienttest.Option) *fixture {
+	t.Helper()
+	bank, err := bankclienttest.New(spec, opts...)
+	require.NoError(t, err)
+	srv := httptest.NewServer(bank)
+	t.Cleanup(srv.Close)
+	f := &fixture{bank: bank, url: srv.URL, keys: filepath.Join(t.TempDir(), "keys"), dir: t.TempDir(), pause: func(f *fixture) { f.bank.Mine() }}
+	ks, err := keystore.New(keystore.Config{Dir: f.keys, Scrypt: testScrypt})
+	require.NoError(t, err)
+	for _, n := range []string{"alice", "bob", "carol"} {
+		require.NoError(t, ks.ImportUnencrypted(n, consensustest.Key(n)))
+	}
+	require.NoError(t, ks.Import("dave", consensustest.Key("dave"), []byte(davePass), nil))
+	return f
+}
+
+// run runs the wallet with args, where "{addr:NAME}" stands for the
+// address of consensustest's key NAME, "{tx}" for the ID of the last
+// transaction the bank accepted and "{tx0}" for the first, and the
+// environment env (plus the fixture's bank and keystore, unless env names
+// them).
+func (f *fixture) run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	vars := map[string]string{"EVENTCHAIN_BANK": f.url, "EVENTCHAIN_KEYSTORE": f.keys}
+	for k, v := range env {
+		vars[k] = v
+	}
+	expanded := make([]string, len(args))
+	for i, a := range args {
+		a = regexp.MustCompile(`\{addr:(\w+)\}`).ReplaceAllStringFunc(a, func(m string) string {
+			return consensustest.Addr(m[len("{addr:") : len(m)-1]).String()
+		})
+		if strings.Contains(a, "{tx}") || strings.Contains(a, "{tx0}") {
+			txs := f.bank.Submitted()
+			require.NotEmpty(t, txs, "{tx} and {tx0} need a transaction")
+			a = strings.ReplaceAll(a, "{tx}", txs[len(txs)-1].ID().String())
+			a = strings.ReplaceAll(a, "{tx0}", txs[0].ID().String())
+		}
+		expanded[i] = a
+	}
+	var out, errOut bytes.Buffer
+	w := &wallet{stdout: &out, stderr: &errOut, getenv: func(k string) string { return vars[k] }, scrypt: testScrypt,
+		poll: bankclient.Poll{After: func(time.Duration) <-chan time.Time {
+			f.pause(f)
+			ch := make(chan time.Time, 1)
+			ch <- time.Time{}
+			return ch
+		}}}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	code = w.run(ctx, expanded)
+	return code, out.String(), errOut.String()
+}
+
+// writeFile writes a file of the fixture and returns its path.
+func (f *fixture) writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(f.dir, name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+// lastTx returns the last transaction the bank accepted.
+func (f *fixture) lastTx(t *testing.T) blockchain.Transaction {
+	t.Helper()
+	txs := f.bank.Submitted()
+	require.NotEmpty(t, txs)
+	return txs[len(txs)-1]
+}
+
+// A case is one run of the wallet and what it must print.
+type testCase struct {
+	name   string
+	setup  func(t *testing.T, f *fixture) // before the run; may set env
+	env    map[string]string
+	args   []string
+	code   int
+	stdout []string // regular expressions stdout must match, in order
+	stderr []string // regular expressions stderr must match
+	// stderrNot are regular expressions stderr must not match.
+	stderrNot []string
+	check     func(t *testing.T, f *fixture) // after the run
+}
+
+func runCases(t *testing.T, cases []testCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			env := map[string]string{}
+			for k, v := range tc.env {
+				env[k] = strings.ReplaceAll(v, "{dir}", f.dir)
+			}
+			if tc.setup != nil {
+				tc.setup(t, f)
+			}
+			args := make([]string, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = strings.ReplaceAll(a, "{dir}", f.dir)
+			}
+			code, stdout, stderr := f.run(t, env, args...)
+			assert.Equal(t, tc.code, code, "exit status; stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			assert.Regexp(t, "(?s)"+strings.Join(tc.stdout, ".*"), stdout, "stdout")
+			for _, re := range tc.stderr {
+				assert.Regexp(t, re, stderr, "stderr")
+			}
+			for _, re := range tc.stderrNot {
+				assert.NotRegexp(t, re, stderr, "stderr")
+			}
+			if tc.code == 0 {
+				assert.NotContains(t, stderr, "wallet:", "no error on success")
+			} else {
+				assert.NotContains(t, stderr, "panic")
+			}
+			if tc.check != nil {
+				tc.check(t, f)
+			}
+		})
+	}
+}
+
+const addrRE = `ec[0-9a-f]{48}`
+
+func TestKeys(t *testing.T) {
+	runCases(t, []testCase{
+		{
+			name: "new demo key", args: []string{"new", "erin", "-insecure-no-passphrase"},
+			stdout: []string{`^` + addrRE + `\n$`},
+			check: func(t *testing.T, f *fixture) {
+				_, out, _ := f.run(t, nil, "list")
+				assert.Regexp(t, `erin\s+`+addrRE+`\s+in clear`, out)
+			},
+		},
+		{
+			name: "new key, passphrase in the environment", env: map[string]string{"EVENTCHAIN_PASSPHRASE": "s3cret"}, args: []string{"new", "erin"},
+			stdout: []string{`^` + addrRE + `\n$`},
+			check: func(t *testing.T, f *fixture) {
+				ks, err := keystore.Open(f.keys)
+				require.NoError(t, err)
+				_, err = ks.Load("erin", []byte("s3cret"))
+				assert.NoError(t, err)
+			},
+		},
+		{
+			name: "new key, passphrase file", args: []string{"-passphrase-file", "{dir}/pass", "new", "erin"},
+			setup:  func(t *testing.T, f *fixture) { f.writeFile(t, "pass", "from a file\r\n") },
+			stdout: []string{`^` + addrRE + `\n$`},
+			check: func(t *testing.T, f *fixture) {
+				ks, err := keystore.Open(f.keys)
+				require.NoError(t, err)
+				_, err = ks.Load("erin", []byte("from a file"))
+				assert.NoError(t, err, "one trailing newline is not the passphrase's")
+			},
+		},
+		{
+			name: "new key in a new keystore", args: []string{"new", "erin", "-insecure-no-passphrase", "-keystore", "{dir}/fresh"},
+			stdout: []string{`^` + addrRE + `\n$`},
+		},
+		{name: "new key, name taken", args: []string{"new", "alice", "-insecure-no-passphrase"}, code: 1, stderr: []string{`a key named "alice" exists already`}},
+		{name: "new key without a passphrase", args: []string{"new", "erin"}, code: 2, stderr: []string{`needs a passphrase`}},
+		{name: "new key, passphrase and none", env: map[string]string{"EVENTCHAIN_PASSPHRASE": "x"}, args: []string{"new", "erin", "-insecure-no-passphrase"}, code: 2, stderr: []string{`not both`}},
+		{name: "new key, bad name", args: []string{"new", "Erin", "-insecure-no-passphrase"}, code: 2, stderr: []string{`bad key name`}},
+		{name: "new key, empty passphrase file", setup: func(t *testing.T, f *fixture) { f.writeFile(t, "pass", "\n") }, args: []string{"new", "erin", "-passphrase-file", "{dir}/pass"}, code: 1, stderr: []string{`is empty`}},
+		{name: "new key, no passphrase file", args: []string{"new", "erin", "-passphrase-file", "{dir}/none"}, code: 1, stderr: []string{`passphrase file: open`}},
+		{name: "new key without a name", args: []string{"new"}, code: 2, stderr: []string{`new takes 1 argument`}},
+		{
+			name: "list", args: []string{"list"},
+			stdout: []string{`alice\s+` + consensustest.Addr("alice").String() + `\s+in clear\n`, `bob\s+`, `carol\s+`, `dave\s+` + consensustest.Addr("dave").String() + `\s+encrypted\n$`},
+		},
+		{name: "list, no keystore", args: []string{"list", "-keystore", "{dir}/none"}, code: 1, stderr: []string{`no keystore at .*none`}},
+		{
+			name: "list, empty keystore", args: []string{"list", "-keystore", "{dir}/empty"},
+			setup:  func(t *testing.T, f *fixture) { require.NoError(t, os.Mkdir(filepath.Join(f.dir, "empty"), 0o700)) },
+			stdout: []string{`^$`}, stderr: []string{`no keys in`},
+		},
+		{name: "address", args: []string{"address", "bob"}, stdout: []string{`^` + consensustest.Addr("bob").String() + `\n$`}},
+		{name: "address of no key", args: []string{"address", "zoe"}, code: 1, stderr: []string{`no key named "zoe" in .*keys \('wallet list' shows them\)`}},
+		{name: "address, bad name", args: []string{"address", "../bob"}, code: 2, stderr: []string{`bad key name`}},
+	})
+}
+
+func TestBank(t *testing.T) {
+	bob := consensustest.Addr("bob").String()
+	typo := "ec" + strings.Repeat("0", 48) // a checksum that does not match
+	runCases(t, []testCase{
+		{
+			name: "balance of a key", args: []string{"balance", "alice"},
+			stdout: []string{`address\s+` + consensustest.Addr("alice").String() + `\n`, `balance\s+1000000\n`, `nonce\s+0\n`, `next nonce\s+0\n$`},
+		},
+		{
+			name: "balance of an address, next nonce counting the pending", args: []string{"balance", bob},
+			setup: func(t *testing.T, f *fixture) {
+				code, _, stderr := f.run(t, nil, "send", "bob", "alice", "10", "-wait=false")
+				require.Equal(t, 0, code, stderr)
+			},
+			stdout: []string{`balance\s+1000000\n`, `nonce\s+0\n`, `next nonce\s+1\n$`},
+		},
+		{name: "balance of an address with a typo", args: []string{"balance", typo}, code: 2, stderr: []string{`bad address: .*checksum does not match`}},
+		{name: "balance of neither", args: []string{"balance", "Bob"}, code: 2, stderr: []string{`"Bob" is neither a key name nor an address`}},
+		{name: "balance of no key", args: []string{"balance", "zoe"}, code: 1, stderr: []string{`no key named "zoe"`}},
+		{
+			name: "bank down", args: []string{"balance", "alice"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				srv := httptest.NewServer(http.NotFoundHandler())
+				f.url = srv.URL
+				srv.Close()
+			},
+			stderr: []string{`no answer from the bank.*is the bank running at http://127\.0\.0\.1:\d+\?`},
+		},
+		{name: "bad bank URL", env: map[string]string{"EVENTCHAIN_BANK": "localhost:8080"}, args: []string{"balance", "alice"}, code: 2, stderr: []string{`-bank: bank URL`}},
+		{
+			name: "a problem is shown with its rule and field", args: []string{"balance", "alice"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					w.Header().Set("Content-Type", "application/problem+json")
+					w.WriteHeader(http.StatusBadRequest)
+					_, _ = w.Write([]byte(`{"status":400,"title":"Bad Request","detail":"address: not one","field":"address","rule":"bad-chain-id"}`))
+					return true
+				})
+			},
+			stderr: []string{`^wallet: bank answered 400 Bad Request: address: not one \(rule bad-chain-id, field address\)\n$`},
+		},
+		{
+			name: "history", args: []string{"history", "alice"},
+			setup: func(t *testing.T, f *fixture) {
+				for _, amount := range []string{"5", "6"} {
+					code, _, stderr := f.run(t, nil, "send", "alice", "bob", amount)
+					require.Equal(t, 0, code, stderr)
+				}
+				code, _, stderr := f.run(t, nil, "send", "carol", "alice", "7")
+				require.Equal(t, 0, code, stderr)
+			},
+			stdout: []string{
+				`BLOCK\s+DIRECTION\s+COUNTERPARTY\s+AMOUNT\s+FEE\s+NONCE\s+TRANSACTION\n`,
+				`3\s+in\s+carol\s+7\s+0\s+0\s+[0-9a-f-]{36}\n`,
+				`2\s+out\s+bob\s+6\s+0\s+1\s+`,
+				`1\s+out\s+bob\s+5\s+0\s+0\s+[0-9a-f-]{36}\n$`,
+			},
+		},
+		{
+			name: "history pages", args: []string{"history", bob, "-limit", "1"},
+			setup: func(t *testing.T, f *fixture) {
+				for range 2 {
+					code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5")
+					require.Equal(t, 0, code, stderr)
+				}
+			},
+			stdout: []string{`2\s+in\s+alice\s+5`, `older transfers: wallet history ` + bob + ` -limit 1 -before \S+\n$`},
+		},
+		{name: "history, none", args: []string{"history", "carol"}, stdout: []string{`^no transfers of carol in the chain yet\n$`}},
+		{name: "history, bad limit", args: []string{"history", "carol", "-limit", "0"}, code: 2, stderr: []string{`-limit`}},
+		{
+			name: "status", args: []string{"status", "{tx}"},
+			setup: func(t *testing.T, f *fixture) {
+				code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5")
+				require.Equal(t, 0, code, stderr)
+			},
+			stdout: []string{`transaction\s+[0-9a-f-]{36}\n`, `hash\s+[0-9a-f]{64}\n`, `status\s+included\n`, `block\s+1 \(hash [0-9a-f]{64}\)\n$`},
+		},
+		{name: "status of no transaction", args: []string{"status", "00000000-0000-8000-8000-000000000000"}, code: 1, stderr: []string{`404 Not Found`}},
+		{name: "status, bad ID", args: []string{"status", "12"}, code: 2, stderr: []string{`want a UUID`}},
+	})
+}
+
+func TestSend(t *testing.T) {
+	typo := "ec" + strings.Repeat("0", 48)
+	dropIt := func(f *fixture) {
+		tx := f.bank.Submitted()[len(f.bank.Submitted())-1]
+		f.bank.Drop(tx.ID(), &blockchain.RuleError{Code: blockchain.ErrBadNonce, Have: "0", Want: "1"})
+	}
+	runCases(t, []testCase{
+		{
+			name: "send and wait", args: []string{"send", "alice", "bob", "125", "-fee", "1"},
+			stdout: []string{
+				`^sent 125 from alice to bob \(fee 1, nonce 0\)\n`,
+				`transaction [0-9a-f-]{36} \(hash [0-9a-f]{64}\)\n`,
+				`pending…\n`,
+				`included in block 1 \(hash [0-9a-f]{64}\)\n$`,
+			},
+			check: func(t *testing.T, f *fixture) {
+				tx := f.lastTx(t)
+				assert.NoError(t, blockchain.CheckTransactionSanity(tx))
+				assert.Equal(t, consensustest.Spec().ChainID, tx.ChainID())
+				assert.Equal(t, int64(1_000_000+125), f.bank.Account(consensustest.Addr("bob")).Balance)
+				for _, r := range f.bank.Requests() {
+					if r.Method == http.MethodPost {
+						assert.Equal(t, tx.Hash().String(), r.IdempotencyKey, "the key derives from the transaction")
+					}
+				}
+			},
+		},
+		{
+			name: "flags first, to an address, nonce from the bank", args: []string{"send", "-fee", "2", "alice", "{addr:erin}", "5"},
+			setup: func(t *testing.T, f *fixture) {
+				code, _, stderr := f.run(t, nil, "send", "alice", "bob", "1", "-wait=false")
+				require.Equal(t, 0, code, stderr)
+			},
+			stdout: []string{`^sent 5 from alice to ` + consensustest.Addr("erin").String() + ` \(fee 2, nonce 1\)\n`, `included in block 1`},
+		},
+		{
+			name: "send without waiting", args: []string{"send", "alice", "bob", "5", "-wait=false"},
+			stdout: []string{`^sent 5`, `pending; follow it with: wallet status [0-9a-f-]{36}\n$`},
+			check:  func(t *testing.T, f *fixture) { assert.Zero(t, f.bank.Height(), "nothing waited for") },
+		},
+		{
+			name: "send from an address whose key the wallet holds", args: []string{"send", "{addr:carol}", "bob", "5"},
+			stdout: []string{`^sent 5 from carol to bob`},
+		},
+		{
+			name: "send from an encrypted key", env: map[string]string{"EVENTCHAIN_PASSPHRASE": davePass}, args: []string{"send", "dave", "bob", "5"},
+			stdout: []string{`^sent 5 from dave to bob`, `included in block 1`},
+		},
+		{
+			name: "send from an encrypted key, passphrase file", args: []string{"send", "dave", "bob", "5", "-passphrase-file", "{dir}/pass"},
+			setup:  func(t *testing.T, f *fixture) { f.writeFile(t, "pass", davePass+"\n") },
+			stdout: []string{`^sent 5 from dave to bob`},
+		},
+		{name: "send from an encrypted key without its passphrase", args: []string{"send", "dave", "bob", "5"}, code: 1, stderr: []string{`key dave is encrypted: give its passphrase`}},
+		{name: "send with a wrong passphrase", env: map[string]string{"EVENTCHAIN_PASSPHRASE": "wrong"}, args: []string{"send", "dave", "bob", "5"}, code: 1, stderr: []string{`wrong passphrase.*check -passphrase-file`}},
+		{name: "send from no key", args: []string{"send", "zoe", "bob", "5"}, code: 1, stderr: []string{`no key named "zoe"`}},
+		{name: "send from an address without a key", args: []string{"send", "{addr:erin}", "bob", "5"}, code: 1, stderr: []string{`no key of ec`}},
+		{name: "send to a mistyped address", args: []string{"send", "alice", typo, "5"}, code: 2, stderr: []string{`bad address`}},
+		{name: "send to oneself", args: []string{"send", "alice", "alice", "5"}, code: 2, stderr: []string{`breaks a rule: self-transfer`}},
+		{name: "send nothing", args: []string{"send", "alice", "bob", "0"}, code: 2, stderr: []string{`amount: have "0"`}},
+		{name: "send a fraction", args: []string{"send", "alice", "bob", "1.5"}, code: 2, stderr: []string{`whole number of minor units`}},
+		{name: "send too much to carry", args: []string{"send", "alice", "bob", "9007199254740992"}, code: 2, stderr: []string{`amount`}},
+		{name: "send a negative amount", args: []string{"send", "alice", "bob", "-5"}, code: 2, stderr: []string{`flag provided but not defined: -5`}},
+		{name: "send with a negative fee", args: []string{"send", "alice", "bob", "5", "-fee", "-1"}, code: 2, stderr: []string{`-fee`}},
+		{name: "send, missing amount", args: []string{"send", "alice", "bob"}, code: 2, stderr: []string{`send takes 3 argument`}},
+		{
+			name: "send more than the balance", args: []string{"send", "alice", "bob", "2000000"}, code: 1,
+			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .* \(rule insufficient-funds, field amount\)\n$`},
+		},
+		{
+			name: "dropped", args: []string{"send", "alice", "bob", "5"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { f.pause = dropIt },
+			stdout: []string{`^sent 5`, `pending…\n$`},
+			stderr: []string{`^wallet: transaction [0-9a-f-]{36} dropped: bad-nonce: have 0, want 1 \(rule bad-nonce\)\n$`},
+		},
+		{
+			name: "bank not ready for a moment", args: []string{"send", "alice", "bob", "5"},
+			setup: func(t *testing.T, f *fixture) {
+				var posts atomic.Int32
+				f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method == http.MethodPost && posts.Add(1) <= 2 {
+						w.Header().Set("Retry-After", "3")
+						http.Error(w, "restoring", http.StatusServiceUnavailable)
+						return true
+					}
+					return false
+				})
+			},
+			stdout: []string{`^sent 5`, `included in block \d+`},
+			stderr: []string{`^bank answered 503 Service Unavailable: restoring; trying again in 3s\nbank answered 503 Service Unavailable: restoring; trying again in 3s\n$`},
+		},
+		{
+			name: "bank not ready", args: []string{"send", "alice", "bob", "5"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method == http.MethodPost {
+						http.Error(w, "restoring", http.StatusServiceUnavailable)
+						return true
+					}
+					return false
+				})
+			},
+			stderr: []string{`wallet: submit: bank answered 503 Service Unavailable: restoring\n$`},
+			check: func(t *testing.T, f *fixture) {
+				assert.Equal(t, 3, countPosts(f.bank.Requests()), "three attempts")
+			},
+		},
+		{
+			name: "no block in time", args: []string{"send", "alice", "bob", "5", "-timeout", "20ms"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { f.pause = func(*fixture) {} },
+			stdout: []string{`pending…\n$`},
+			stderr: []string{`still pending after 20ms; follow it with 'wallet status [0-9a-f-]{36}'`},
+		},
+		{
+			name: "the same transfer again", args: []string{"send", "alice", "bob", "5"},
+			setup: func(t *testing.T, f *fixture) {
+				// The bank reports a stale next nonce: the signed transfer
+				// is the one sent before, which the bank has included.
+				code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5")
+				require.Equal(t, 0, code, stderr)
+				f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.URL.Path == "/accounts/"+consensustest.Addr("alice").String() {
+						w.Header().Set("Content-Type", "application/json")
+						_, _ = w.Write([]byte(`{"address":"` + consensustest.Addr("alice").String() + `","balance":1000000,"nonce":0,"nextNonce":0}`))
+						return true
+					}
+					return false
+				})
+			},
+			stdout: []string{`^sent 5`, `included in block 1 \(hash`},
+			check:  func(t *testing.T, f *fixture) { assert.Len(t, f.bank.Submitted(), 1, "posted twice, accepted once") },
+		},
+	})
+}
+
+func countPosts(reqs []bankclienttest.Request) int {
+	n := 0
+	for _, r := range reqs {
+		if r.Method == http.MethodPost {
+			n++
+		}
+	}
+	return n
+}
+
+func TestUsage(t *testing.T) {
+	runCases(t, []testCase{
+		{name: "help", args: []string{"help"}, stdout: []string{`^usage: wallet`, `send FROM TO AMOUNT`, `EVENTCHAIN_PASSPHRASE`}},
+		{name: "no command", args: nil, code: 2, stderr: []string{`^usage: wallet`}},
+		{name: "unknown command", args: []string{"pay", "bob"}, code: 2, stderr: []string{`unknown command "pay"`, `run 'wallet help'`}},
+		{name: "unknown flag", args: []string{"list", "-colour"}, code: 2, stderr: []string{`flag provided but not defined: -colour`}},
+		{name: "too many arguments", args: []string{"list", "alice"}, code: 2, stderr: []string{`list takes 0 argument`}},
+		{name: "arguments after --", args: []string{"address", "--", "-x"}, code: 2, stderr: []string{`bad key name`}},
+		{name: "version", args: []string{"-version"}, env: map[string]string{"EVENTCHAIN_BANK": "bogus"}, stdout: []string{`^wallet (v\S+|\(devel\)) revision ([0-9a-f]{40}|unknown)( \(modified\))? \S+\n$`}},
+		{name: "global flags before the command win over the environment", env: map[string]string{"EVENTCHAIN_KEYSTORE": "{dir}/none"}, args: []string{"-keystore", "{dir}/none2", "list"}, code: 1, stderr: []string{`no keystore at .*none2`}},
+	})
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"text/tabwriter"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/pow"
+	"github.com/eventchain/eventchain/examples/internal/bankclient"
+	"github.com/eventchain/eventchain/examples/poa"
+	"github.com/eventchain/eventchain/lightclient"
+)
+
+func (w *wallet) verifyFlags(fs *flag.FlagSet) {
+	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits) to trust; without it, the genesis of the bank's chain spec is trusted on first use")
+}
+
+func (w *wallet) balanceFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&w.opts.verified, "verified", false, "check the balance with a proof against the chain's headers, rather than take the bank's word")
+	w.verifyFlags(fs)
+}
+
+// light is a light client synced from the bank, and what it trusts.
+type light struct {
+	client *lightclient.Client
+	spec   blockchain.ChainSpec
+	work   string // what the wallet checked in each header: "proof of work" or "signatures"
+}
+
+// checked says how many headers the client checked, and what it checked
+// in them: "3 headers whose proof of work this wallet verified". The
+// genesis is not counted: it is trusted by its hash, not checked.
+func (l light) checked() string {
+	n := l.client.Len() - 1
+	noun := "headers"
+	if n == 1 {
+		noun = "header"
+	}
+	return fmt.Sprintf("%d %s whose %s this wallet verified", n, noun, l.work)
+}
+
+// syncHeaders reads the bank's chain spec, decides which genesis to trust
+// (the one -genesis-hash pins, which the spec must make; else the spec's,
+// trusted on first use, which it says on stderr), and syncs a light
+// client from the bank's GET /headers, checking every header's link and
+// seal.
+func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, error) {
+	var pinned blockchain.Hash
+	if w.opts.genesisHash != "" {
+		h, err := blockchain.ParseHash(w.opts.genesisHash)
+		if err != nil {
+			return light{}, usagef("-genesis-hash: have %q, want 64 hex digits, the hash of the network's genesis block", w.opts.genesisHash)
+		}
+		pinned = h
+	}
+	spec, err := c.Spec(ctx)
+	if err != nil {
+		return light{}, fmt.Errorf("read the chain spec: %w", err)
+	}
+	genesis, err := spec.Genesis()
+	if err != nil { // the spec decoded, so it is valid
+		return light{}, fmt.Errorf("the bank's chain spec: %w", err)
+	}
+	switch {
+	case pinned.IsZero():
+		fmt.Fprintf(w.stderr, "trusting the bank's chain spec %q on first use: genesis %s; pin it with -genesis-hash %s\n", spec.ChainID, genesis.Hash(), genesis.Hash())
+	case genesis.Hash() != pinned:
+		return light{}, fmt.Errorf("the bank's chain spec %q makes genesis %s, not %s (-genesis-hash): another network, or a bank that lies", spec.ChainID, genesis.Hash(), pinned)
+	}
+	var engine blockchain.Consensus
+	work := "proof of work"
+	switch {
+	case spec.Consensus.PoW != nil:
+		engine, err = pow.New(pow.SpecConfig(*spec.Consensus.PoW, 1))
+	case spec.Consensus.PoA != nil:
+		engine, err = poa.FromSpec(*spec.Consensus.PoA, nil)
+		work = "signatures"
+	default:
+		err = fmt.Errorf("unknown consensus engine %q", spec.Consensus.Engine)
+	}
+	if err != nil {
+		return light{}, fmt.Errorf("the bank's chain spec: %w", err)
+	}
+	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine})
+	if err != nil {
+		return light{}, err
+	}
+	hc := w.http
+	if hc == nil {
+		hc = &http.Client{Timeout: bankclient.DefaultTimeout}
+	}
+	if _, err := client.FromBank(ctx, w.g.bank, hc); err != nil {
+		var re *blockchain.RuleError
+		if errors.As(err, &re) || errors.Is(err, lightclient.ErrWrongGenesis) {
+			return light{}, fmt.Errorf("the bank served a header this wallet refuses, so it trusts nothing the bank says: %w", err)
+		}
+		return light{}, fmt.Errorf("sync headers from the bank: %w", err)
+	}
+	return light{client: client, spec: spec, work: work}, nil
+}
+
+// refused wraps the error of a proof the light client refused.
+func refused(what string, err error) error {
+	return fmt.Errorf("the bank's proof of %s does not hold, so do not believe its answer: %w", what, err)
+}
+
+// verify is "wallet verify TX-ID".
+func (w *wallet) verify(ctx context.Context, args []string) error {
+	id, err := uuid.Parse(args[0])
+	if err != nil {
+		return usagef("transaction ID: have %q, want a UUID, as send printed it", args[0])
+	}
+	c, err := w.client()
+	if err != nil {
+		return err
+	}
+	// The proof first, the headers after: the headers then reach at least
+	// the proof's block.
+	p, err := c.TxProof(ctx, id)
+	var pe *bankclient.ProblemError
+	if errors.As(err, &pe) && pe.Status == http.StatusNotFound {
+		return fmt.Errorf("transaction %s is in no block the bank knows of (yet): %w; 'wallet status %s' says where it stands", id, err, id)
+	}
+	if err != nil {
+		return fmt.Errorf("fetch the proof: %w", err)
+	}
+	l, err := w.syncHeaders(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := l.client.VerifyTransaction(p.Transaction, p.Height, p.Proof); err != nil {
+		return refused("transaction "+id.String(), err)
+	}
+	hash, _ := l.client.HashAt(p.Height)
+	fmt.Fprintf(w.stdout, "verified: transaction %s is in block %d (hash %s), checked against %s\n", id, p.Height, hash, l.checked())
+	tx, names := p.Transaction, w.keyNames()
+	label := func(a blockchain.Address) string {
+		if n, ok := names[a]; ok {
+			return n
+		}
+		return a.String()
+	}
+	fmt.Fprintf(w.stdout, "transfer of %d from %s to %s (fee %d, nonce %d)\n", tx.Amount(), label(tx.From()), label(tx.To()), tx.Fee(), tx.Nonce())
+	return nil
+}
+
+// verifiedBalance is "wallet balance -verified NAME|ADDRESS": the account
+// after the newest block whose header the wallet verified, proven against
+// that header's state root.
+func (w *wallet) verifiedBalance(ctx context.Context, c *bankclient.Client, who account) error {
+	l, err := w.syncHeaders(ctx, c)
+	if err != nil {
+		return err
+	}
+	tip, _ := l.client.Tip()
+	a, err := c.AccountProof(ctx, who.addr, &tip.Height)
+	if err != nil {
+		return fmt.Errorf("fetch the proof of %s at height %d: %w", who, tip.Height, err)
+	}
+	if err := l.client.VerifyAccountAt(tip.Height, a.Proof); err != nil {
+		return refused("the account of "+who.String(), err)
+	}
+	tw := tabwriter.NewWriter(w.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "address\t%s\n", who.addr)
+	fmt.Fprintf(tw, "balance\t%d\n", a.Proof.Account.Balance)
+	fmt.Fprintf(tw, "nonce\t%d\n", a.Proof.Account.Nonce)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w.stdout, "verified against the state root of block %d (hash %s), checked against %s\n", tip.Height, tip.Hash(), l.checked())
+	return nil
+}

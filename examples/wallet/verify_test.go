@@ -1,0 +1,438 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/examples/internal/bankclient"
+	"github.com/eventchain/eventchain/examples/internal/bankclient/bankclienttest"
+	"github.com/eventchain/eventchain/examples/poa"
+)
+
+// writeJSON answers a request the test intercepted with v as JSON.
+func writeJSON(t *testing.T, w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	require.NoError(t, json.NewEncoder(w).Encode(v))
+}
+
+// serveHeaders makes the bank answer GET /headers with its own headers,
+// each passed through edit first: a bank that forges headers.
+func (f *fixture) serveHeaders(t *testing.T, edit func(h *blockchain.Header)) {
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/headers" {
+			return false
+		}
+		from, err := strconv.ParseUint(r.URL.Query().Get("from"), 10, 64)
+		require.NoError(t, err)
+		limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+		require.NoError(t, err)
+		page := []blockchain.Header{}
+		for h := from; len(page) < limit; h++ {
+			header, ok := f.bank.Chain().HeaderAt(h)
+			if !ok {
+				break
+			}
+			edit(&header)
+			page = append(page, header)
+		}
+		writeJSON(t, w, page)
+		return true
+	})
+}
+
+// intercept adds an interceptor to the bank's: the first that answers wins.
+func (f *fixture) intercept(t *testing.T, h func(w http.ResponseWriter, r *http.Request) bool) {
+	prev := f.interceptors
+	f.interceptors = append(prev, h)
+	all := f.interceptors
+	f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		for _, h := range all {
+			if h(w, r) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// txProof returns the true answer of GET /transactions/{id}/proof for a
+// transaction in the chain.
+func (f *fixture) txProof(t *testing.T, tx blockchain.Transaction) bankclient.TxProof {
+	chain := f.bank.Chain()
+	for height := uint64(1); height <= chain.Height(); height++ {
+		b, ok := chain.BlockAt(height)
+		require.True(t, ok)
+		for i := range b.Len() {
+			if b.Transaction(i).ID() == tx.ID() {
+				p, err := b.InclusionProof(i)
+				require.NoError(t, err)
+				return bankclient.TxProof{Transaction: tx, Height: height, Header: b.Header(), Proof: p}
+			}
+		}
+	}
+	t.Fatalf("no block holds %s", tx.ID())
+	return bankclient.TxProof{}
+}
+
+// serveTxProof makes the bank answer GET /transactions/{id}/proof for tx
+// with what forge returns.
+func (f *fixture) serveTxProof(t *testing.T, tx blockchain.Transaction, forge func() bankclient.TxProof) {
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/transactions/"+tx.ID().String()+"/proof" {
+			return false
+		}
+		writeJSON(t, w, forge())
+		return true
+	})
+}
+
+// serveAccountProof makes the bank answer GET /accounts/{addr}/proof with
+// the proof of addr at height (the height asked for if height < 0),
+// edited in its JSON form by edit.
+func (f *fixture) serveAccountProof(t *testing.T, addr blockchain.Address, height int, edit func(m map[string]any)) {
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != "/accounts/"+addr.String()+"/proof" {
+			return false
+		}
+		h := uint64(height)
+		if height < 0 {
+			asked, err := strconv.ParseUint(r.URL.Query().Get("height"), 10, 64)
+			require.NoError(t, err)
+			h = asked
+		}
+		p, err := f.bank.Chain().ProveAccount(addr, h)
+		require.NoError(t, err)
+		data, err := json.Marshal(p)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(data, &m))
+		if edit != nil {
+			edit(m)
+		}
+		header, _ := f.bank.Chain().HeaderAt(h)
+		writeJSON(t, w, map[string]any{"header": header, "proof": m})
+		return true
+	})
+}
+
+// sendOK runs a send that must succeed.
+func (f *fixture) sendOK(t *testing.T, args ...string) {
+	t.Helper()
+	code, _, stderr := f.run(t, nil, append([]string{"send"}, args...)...)
+	require.Equal(t, 0, code, stderr)
+}
+
+// mineOK mines n blocks of whatever is pending.
+func (f *fixture) mineOK(n int) {
+	for range n {
+		f.bank.Mine()
+	}
+}
+
+func TestVerify(t *testing.T) {
+	genesis, err := testSpec().Genesis()
+	require.NoError(t, err)
+	pin := genesis.Hash().String()
+	other := strings.Repeat("0", 63) + "1"
+	hashRE := `[0-9a-f]{64}`
+	inBlock := func(f *fixture, t *testing.T) {
+		f.sendOK(t, "alice", "bob", "125", "-fee", "1") // block 1
+		f.mineOK(2)                                     // blocks 2 and 3
+	}
+	// threeInOne puts three transfers in block 1 (the last is {tx}).
+	threeInOne := func(f *fixture, t *testing.T) {
+		for _, from := range []string{"bob", "carol", "alice"} {
+			f.sendOK(t, from, "dave", "5", "-wait=false")
+		}
+		f.mineOK(1)
+	}
+	tofu := `trusting the bank's chain spec "eventchain-test" on first use: genesis ` + pin + `; pin it with -genesis-hash ` + pin + `\n`
+	runCases(t, []testCase{
+		{
+			name: "a transaction in the chain", args: []string{"verify", "{tx}"},
+			setup: func(t *testing.T, f *fixture) { inBlock(f, t) },
+			stdout: []string{
+				`^verified: transaction [0-9a-f-]{36} is in block 1 \(hash ` + hashRE + `\), checked against 3 headers whose proof of work this wallet verified\n`,
+				`transfer of 125 from alice to bob \(fee 1, nonce 0\)\n$`,
+			},
+			stderr: []string{`^` + tofu + `$`},
+		},
+		{
+			name: "the genesis pinned", args: []string{"verify", "{tx}", "-genesis-hash", pin},
+			setup:     func(t *testing.T, f *fixture) { inBlock(f, t) },
+			stdout:    []string{`^verified: transaction [0-9a-f-]{36} is in block 1`},
+			stderrNot: []string{`trusting`},
+		},
+		{
+			name: "one of three in a block", args: []string{"verify", "{tx}"},
+			setup:  func(t *testing.T, f *fixture) { threeInOne(f, t) },
+			stdout: []string{`^verified: transaction [0-9a-f-]{36} is in block 1 .* checked against 1 header whose proof of work`, `transfer of 5 from alice to dave`},
+		},
+		{
+			name: "another genesis pinned", args: []string{"verify", "{tx}", "-genesis-hash", other}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { inBlock(f, t) },
+			stderr: []string{`^wallet: the bank's chain spec "eventchain-test" makes genesis ` + pin + `, not ` + other + ` \(-genesis-hash\): another network, or a bank that lies\n$`},
+		},
+		{
+			name: "a bank whose spec is another network's", args: []string{"verify", "{tx}", "-genesis-hash", pin}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				inBlock(f, t)
+				spec := testSpec()
+				spec.BlockReward++
+				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+					if r.URL.Path != "/chain/spec" {
+						return false
+					}
+					writeJSON(t, w, spec)
+					return true
+				})
+			},
+			stderr: []string{`makes genesis ` + hashRE + `, not ` + pin},
+		},
+		{name: "a malformed -genesis-hash", args: []string{"verify", "{tx}", "-genesis-hash", "xyz"}, code: 2, setup: func(t *testing.T, f *fixture) { inBlock(f, t) }, stderr: []string{`-genesis-hash: have "xyz", want 64 hex digits`}},
+		{name: "a bad ID", args: []string{"verify", "12"}, code: 2, stderr: []string{`want a UUID`}},
+		{
+			name: "a pending transaction", args: []string{"verify", "{tx}"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "5", "-wait=false") },
+			stderr: []string{`^wallet: transaction [0-9a-f-]{36} is in no block the bank knows of \(yet\): bank answered 404 Not Found: .*; 'wallet status [0-9a-f-]{36}' says where it stands\n$`},
+		},
+		{name: "an unknown transaction", args: []string{"verify", "00000000-0000-8000-8000-000000000000"}, code: 1, stderr: []string{`is in no block the bank knows of`}},
+
+		// A bank that lies.
+		{
+			name: "a forged proof: a sibling changed", args: []string{"verify", "{tx}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				threeInOne(f, t)
+				tx := f.lastTx(t)
+				f.serveTxProof(t, tx, func() bankclient.TxProof {
+					p := f.txProof(t, tx)
+					p.Proof.Path[0][0] ^= 1
+					return p
+				})
+			},
+			stdout: []string{`^$`},
+			stderr: []string{`(?m)^wallet: the bank's proof of transaction [0-9a-f-]{36} does not hold, so do not believe its answer: .*root mismatch`},
+		},
+		{
+			name: "a forged proof: another index", args: []string{"verify", "{tx0}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				threeInOne(f, t)
+				tx := f.bank.Submitted()[0]
+				f.serveTxProof(t, tx, func() bankclient.TxProof {
+					p := f.txProof(t, tx)
+					p.Proof.Index = 1 // leaf 1 of 3 climbs with two hashes too
+					return p
+				})
+			},
+			stderr: []string{`does not hold.*root mismatch`},
+		},
+		{
+			name: "a forged proof: another count", args: []string{"verify", "{tx0}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				threeInOne(f, t)
+				tx := f.bank.Submitted()[0]
+				f.serveTxProof(t, tx, func() bankclient.TxProof {
+					p := f.txProof(t, tx)
+					p.Proof.Count = 4 // leaf 0 of 4 climbs with two hashes too
+					return p
+				})
+			},
+			stderr: []string{`does not hold.*proof count is not the block's transaction count: have count 4, want count 3`},
+		},
+		{
+			name: "a pending transaction claimed in a block", args: []string{"verify", "{tx}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				inBlock(f, t)
+				mined := f.lastTx(t)
+				f.sendOK(t, "carol", "bob", "9", "-wait=false")
+				pending := f.lastTx(t)
+				f.serveTxProof(t, pending, func() bankclient.TxProof {
+					p := f.txProof(t, mined) // block 1's proof, for another transaction
+					p.Transaction = pending
+					return p
+				})
+			},
+			stderr: []string{`does not hold.*root mismatch`},
+		},
+		{
+			name: "a header with too little work", args: []string{"verify", "{tx}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				inBlock(f, t)
+				f.serveHeaders(t, func(h *blockchain.Header) {
+					if h.Height == 2 {
+						for h.Nonce = 0; h.SealHash().LeadingZeroBits() >= int(h.Bits); h.Nonce++ {
+						}
+					}
+				})
+			},
+			stderr: []string{`(?m)^wallet: the bank served a header this wallet refuses, so it trusts nothing the bank says: lightclient: header 2: invalid-seal`},
+		},
+		{
+			name: "a header whose work covers another beneficiary", args: []string{"verify", "{tx}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				inBlock(f, t)
+				f.serveHeaders(t, func(h *blockchain.Header) {
+					if h.Height == 1 {
+						for h.Beneficiary = consensustest.Addr("mallory"); h.SealHash().LeadingZeroBits() >= int(h.Bits); h.Beneficiary[0]++ {
+						}
+					}
+				})
+			},
+			stderr: []string{`header 1: invalid-seal`},
+		},
+		{
+			name: "headers from another genesis", args: []string{"verify", "{tx}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				inBlock(f, t)
+				f.serveHeaders(t, func(h *blockchain.Header) {
+					if h.Height == 0 {
+						h.StateRoot[0] ^= 1 // other balances at genesis
+					}
+				})
+			},
+			stderr: []string{`refuses.*not the trusted genesis`},
+		},
+	})
+}
+
+func TestVerifiedBalance(t *testing.T) {
+	genesis, err := testSpec().Genesis()
+	require.NoError(t, err)
+	pin := genesis.Hash().String()
+	bob := consensustest.Addr("bob").String()
+	zoe := consensustest.Addr("zoe").String()
+	runCases(t, []testCase{
+		{
+			name: "a balance checked against the chain", args: []string{"balance", "-verified", "bob"},
+			setup: func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "125") },
+			stdout: []string{
+				`^address\s+` + bob + `\n`, `balance\s+1000125\n`, `nonce\s+0\n`,
+				`verified against the state root of block 1 \(hash [0-9a-f]{64}\), checked against 1 header whose proof of work this wallet verified\n$`,
+			},
+			stderr: []string{`trusting the bank's chain spec`},
+		},
+		{
+			name: "the sender's nonce, the genesis pinned, two dashes", args: []string{"balance", "--verified", "alice", "-genesis-hash", pin},
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "125", "-fee", "2")
+				f.mineOK(1)
+			},
+			stdout:    []string{`balance\s+999873\n`, `nonce\s+1\n`, `verified against the state root of block 2 .* 2 headers`},
+			stderrNot: []string{`trusting`},
+		},
+		{
+			name: "an address with no account", args: []string{"balance", "-verified", zoe},
+			setup:  func(t *testing.T, f *fixture) { f.mineOK(1) },
+			stdout: []string{`^address\s+` + zoe + `\n`, `balance\s+0\n`, `nonce\s+0\n`, `verified against the state root of block 1`},
+		},
+		{
+			name: "at genesis", args: []string{"balance", "-verified", "carol"},
+			stdout: []string{`balance\s+1000000\n`, `verified against the state root of block 0 \(hash [0-9a-f]{64}\), checked against 0 headers`},
+		},
+		{name: "-genesis-hash without -verified", args: []string{"balance", "bob", "-genesis-hash", pin}, code: 2, stderr: []string{`-genesis-hash is for -verified`}},
+
+		// A bank that lies.
+		{
+			name: "a raised balance", args: []string{"balance", "-verified", "bob"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "125")
+				f.serveAccountProof(t, consensustest.Addr("bob"), -1, func(m map[string]any) { m["balance"] = m["balance"].(float64) + 1000 })
+			},
+			stdout: []string{`^$`},
+			stderr: []string{`(?m)^wallet: the bank's proof of the account of bob does not hold, so do not believe its answer: .*root mismatch`},
+		},
+		{
+			name: "an old state for the new", args: []string{"balance", "-verified", "bob"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "125")
+				f.serveAccountProof(t, consensustest.Addr("bob"), 0, nil)
+			},
+			stderr: []string{`malformed response from the bank: GET /accounts/` + bob + `/proof: the proof at height 0, want 1`},
+		},
+		{
+			name: "an old state relabelled as the new", args: []string{"balance", "-verified", "bob"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "125")
+				f.serveAccountProof(t, consensustest.Addr("bob"), 0, func(m map[string]any) { m["height"] = 1 })
+			},
+			stderr: []string{`does not hold.*root mismatch`},
+		},
+		{
+			name: "no account claimed for one that exists", args: []string{"balance", "-verified", zoe}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.mineOK(1)
+				f.sendOK(t, "alice", zoe, "77") // block 2
+				f.serveAccountProof(t, consensustest.Addr("zoe"), 1, func(m map[string]any) { m["height"] = 2 })
+			},
+			stderr: []string{`does not hold.*root mismatch`},
+		},
+		{
+			name: "a header with too little work", args: []string{"balance", "-verified", "bob"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "125")
+				f.serveHeaders(t, func(h *blockchain.Header) {
+					if h.Height == 1 {
+						for h.Nonce = 0; h.SealHash().LeadingZeroBits() >= int(h.Bits); h.Nonce++ {
+						}
+					}
+				})
+			},
+			stderr: []string{`the bank served a header this wallet refuses.*header 1: invalid-seal`},
+		},
+		{
+			name: "a header with a forged state root", args: []string{"balance", "-verified", "bob"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "125")
+				f.serveHeaders(t, func(h *blockchain.Header) {
+					if h.Height == 1 {
+						for h.StateRoot[0]++; h.SealHash().LeadingZeroBits() >= int(h.Bits); h.StateRoot[0]++ {
+						}
+					}
+				})
+			},
+			stderr: []string{`header 1: invalid-seal`},
+		},
+	})
+}
+
+// TestVerifyProofOfAuthority: on a network of signers, the wallet checks
+// each header's signature instead of its work, and says so.
+func TestVerifyProofOfAuthority(t *testing.T) {
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	other := ed25519.NewKeyFromSeed(append(make([]byte, ed25519.SeedSize-1), 1))
+	spec := consensustest.Spec()
+	spec.Consensus = blockchain.ConsensusSpec{Engine: blockchain.EnginePoA, PoA: &blockchain.PoASpec{
+		Signers: []blockchain.PublicKey{blockchain.PublicKey(key.Public().(ed25519.PublicKey))},
+	}}
+	sealer, err := poa.FromSpec(*spec.Consensus.PoA, key)
+	require.NoError(t, err)
+
+	f := newFixtureOf(t, spec, bankclienttest.WithEngine(sealer))
+	f.sendOK(t, "alice", "bob", "125")
+	code, stdout, stderr := f.run(t, nil, "verify", "{tx}")
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `^verified: transaction [0-9a-f-]{36} is in block 1 \(hash [0-9a-f]{64}\), checked against 1 header whose signatures this wallet verified\n`, stdout)
+	code, stdout, stderr = f.run(t, nil, "balance", "-verified", "bob")
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `balance\s+1000125\n`, stdout)
+
+	// A header signed by a key that is no signer's.
+	f.serveHeaders(t, func(h *blockchain.Header) {
+		if h.Height == 1 {
+			sh := h.SealHash()
+			h.Seal = append([]byte{0}, ed25519.Sign(other, append([]byte("eventchain/poa-seal/v1\x00"), sh[:]...))...)
+		}
+	})
+	code, _, stderr = f.run(t, nil, "verify", "{tx}")
+	assert.Equal(t, 1, code)
+	assert.Regexp(t, `(?m)^wallet: the bank served a header this wallet refuses, so it trusts nothing the bank says: lightclient: header 1: invalid-seal`, stderr)
+}

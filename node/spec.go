@@ -1,0 +1,175 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+)
+
+// The errors of LoadSpec and WaitSpec. Test for them with errors.Is.
+var (
+	// ErrNoSpec: the log holds no chain spec yet, and LoadSpec was not
+	// given one to declare. The network's first app has not started; the
+	// caller may wait for it with WaitSpec, or try LoadSpec again later.
+	ErrNoSpec = errors.New("node: the event log holds no chain spec")
+
+	// ErrSpecMismatch: the log's chain spec is not the one the caller
+	// brought. The error is a *SpecMismatchError, which holds both.
+	ErrSpecMismatch = errors.New("node: chain spec mismatch")
+
+	// ErrBadSpecEvent: the first event of the chain-spec stream is not a
+	// ChainSpecDeclared that decodes. The error wraps the decoding error
+	// too (events.ErrMalformed, say). A network whose spec stream starts
+	// with anything else has no spec a node could trust, and no app can
+	// declare one: the stream must be fixed by hand.
+	ErrBadSpecEvent = errors.New("node: the chain-spec stream does not start with a valid ChainSpecDeclared")
+)
+
+// A SpecMismatchError says that the event log holds another network's
+// chain spec than the one an app was started with: Have is the log's,
+// Want the app's. An app must not run on such a log; its blocks would be
+// refused, or it would refuse everyone's. errors.Is(err, ErrSpecMismatch)
+// holds for it.
+type SpecMismatchError struct {
+	Have blockchain.ChainSpec // the spec in the log
+	Want blockchain.ChainSpec // the spec the caller brought
+}
+
+// Error names the first difference, from the caller's side: "have" is
+// the caller's value, "want" the log's, as in
+//
+//	the log's chain spec differs from yours: consensus.pow.bits: have 18, want 12
+//
+// (blockchain.ChainSpec.Diff of Want against Have).
+func (e *SpecMismatchError) Error() string {
+	return "the log's chain spec differs from yours: " + e.Want.Diff(e.Have)
+}
+
+// Is reports whether target is ErrSpecMismatch.
+func (e *SpecMismatchError) Is(target error) bool { return target == ErrSpecMismatch }
+
+// LoadSpec returns the network's chain spec: the first event of the
+// chain-spec stream (events.StreamChainSpec), a ChainSpecDeclared. Every
+// app calls it before it builds its node, and passes what it returns as
+// Config.Spec.
+//
+// With want not nil — the spec the app was started with, from a -genesis
+// file say — LoadSpec declares it if the stream is empty: it appends a
+// ChainSpecDeclared expecting eventlog.NoStream, so of several apps that
+// start at once exactly one declares. One that loses the race reads the
+// winner's spec and compares it with its own, as it would have had it
+// come second. The event's ID derives from the spec's hash, so two apps
+// declaring the same spec both succeed, with one event. If the log's spec
+// differs from *want, LoadSpec returns a *SpecMismatchError.
+//
+// With want nil it only reads, and returns ErrNoSpec if there is no spec
+// yet; WaitSpec waits for one instead.
+//
+// Errors: the ChainSpec.Validate error of an invalid *want (nothing is
+// appended); ErrNoSpec; a *SpecMismatchError (errors.Is ErrSpecMismatch);
+// ErrBadSpecEvent; the log's errors, wrapped.
+func LoadSpec(ctx context.Context, log eventlog.Log, want *blockchain.ChainSpec) (blockchain.ChainSpec, error) {
+	if want != nil {
+		if err := want.Validate(); err != nil {
+			return blockchain.ChainSpec{}, fmt.Errorf("node: load spec: %w", err)
+		}
+	}
+	have, found, err := readSpec(ctx, log)
+	if err != nil {
+		return blockchain.ChainSpec{}, err
+	}
+	if !found {
+		if want == nil {
+			return blockchain.ChainSpec{}, ErrNoSpec
+		}
+		won, err := declareSpec(ctx, log, *want)
+		if err != nil {
+			return blockchain.ChainSpec{}, err
+		}
+		if won {
+			return *want, nil
+		}
+		// Another app declared first: read its spec and compare.
+		if have, found, err = readSpec(ctx, log); err != nil {
+			return blockchain.ChainSpec{}, err
+		}
+		if !found {
+			return blockchain.ChainSpec{}, fmt.Errorf("node: load spec: the %s stream refused the declaration but holds no spec", events.StreamChainSpec)
+		}
+	}
+	if want != nil && have.Hash() != want.Hash() {
+		return blockchain.ChainSpec{}, &SpecMismatchError{Have: have, Want: *want}
+	}
+	return have, nil
+}
+
+// WaitSpec returns the network's chain spec once the log holds one: at
+// once if it does, or when the network's first app declares it (see
+// LoadSpec). It follows the chain-spec stream with a subscription, as
+// Follow does the blocks stream, so it wakes when the spec is appended
+// and never polls. It returns ctx.Err() if ctx ends first, and the errors
+// of LoadSpec otherwise; it never returns ErrNoSpec.
+func WaitSpec(ctx context.Context, log eventlog.Log) (blockchain.ChainSpec, error) {
+	sub, err := log.Subscribe(ctx, events.StreamChainSpec, eventlog.Start)
+	if err != nil {
+		return blockchain.ChainSpec{}, fmt.Errorf("node: wait for the chain spec: %w", err)
+	}
+	defer sub.Close()
+	r, err := sub.Next(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return blockchain.ChainSpec{}, ctx.Err()
+		}
+		return blockchain.ChainSpec{}, fmt.Errorf("node: wait for the chain spec: %w", err)
+	}
+	return specOf(r)
+}
+
+// readSpec reads the first event of the chain-spec stream, and reports
+// whether there is one.
+func readSpec(ctx context.Context, log eventlog.Log) (blockchain.ChainSpec, bool, error) {
+	recs, err := log.Read(ctx, events.StreamChainSpec, eventlog.Start, eventlog.Forwards, 1)
+	if errors.Is(err, eventlog.ErrStreamNotFound) || (err == nil && len(recs) == 0) {
+		return blockchain.ChainSpec{}, false, nil
+	}
+	if err != nil {
+		return blockchain.ChainSpec{}, false, fmt.Errorf("node: read the chain spec: %w", err)
+	}
+	spec, err := specOf(recs[0])
+	return spec, err == nil, err
+}
+
+// specOf returns the spec a ChainSpecDeclared event holds.
+func specOf(r eventlog.Recorded) (blockchain.ChainSpec, error) {
+	p, err := events.Decode(r.Event)
+	if err != nil {
+		return blockchain.ChainSpec{}, fmt.Errorf("%w: %s: %w", ErrBadSpecEvent, r, err)
+	}
+	declared, ok := p.(events.ChainSpecDeclared)
+	if !ok {
+		return blockchain.ChainSpec{}, fmt.Errorf("%w: have %s, want a %s", ErrBadSpecEvent, r, events.TypeChainSpecDeclared)
+	}
+	return declared.Spec, nil
+}
+
+// declareSpec appends spec to the empty chain-spec stream, and reports
+// whether it got in (false: another app's spec got in first).
+func declareSpec(ctx context.Context, log eventlog.Log, spec blockchain.ChainSpec) (bool, error) {
+	e, err := events.Encode(events.ChainSpecDeclared{Spec: spec})
+	if err != nil {
+		return false, fmt.Errorf("node: declare the chain spec: %w", err)
+	}
+	_, err = log.Append(ctx, events.StreamChainSpec, eventlog.NoStream, e)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, eventlog.ErrWrongExpectedRevision):
+		return false, nil
+	default:
+		return false, fmt.Errorf("node: declare the chain spec: %w", err)
+	}
+}
