@@ -36,7 +36,7 @@ FROM source AS build
 ARG VERSION=""
 ARG REVISION=""
 RUN --mount=type=cache,target=/root/.cache/go-build \
-	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/eventchain/eventchain/examples/internal/app.stampedVersion=${VERSION} -X github.com/eventchain/eventchain/examples/internal/app.stampedRevision=${REVISION} -X main.stampedVersion=${VERSION} -X main.stampedRevision=${REVISION}" -o /out/ ./eventlog/esdb/esdbtest/cmd/esdbtest ./examples/auditor ./examples/bank ./examples/devnet ./examples/miner ./examples/scheduler ./examples/wallet
+	CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/eventchain/eventchain/examples/internal/version.stampedVersion=${VERSION} -X github.com/eventchain/eventchain/examples/internal/version.stampedRevision=${REVISION} -X main.stampedVersion=${VERSION} -X main.stampedRevision=${REVISION}" -o /out/ ./eventlog/esdb/esdbtest/cmd/esdbtest ./examples/auditor ./examples/bank ./examples/devnet ./examples/miner ./examples/scheduler ./examples/wallet
 
 # The apps read every flag from EVENTCHAIN_<FLAG> too; an image sets the
 # listening addresses so they are reachable from outside the container.

@@ -27,7 +27,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -36,6 +35,7 @@ import (
 	"github.com/eventchain/eventchain/examples/internal/keystore"
 	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/examples/internal/scheduler"
+	"github.com/eventchain/eventchain/examples/internal/version"
 )
 
 func main() {
@@ -61,7 +61,7 @@ func exitCode(err error, stdout, stderr io.Writer) int {
 	case err == nil:
 		return 0
 	case errors.Is(err, errVersion):
-		fmt.Fprintf(stdout, "scheduler %s\n", version())
+		fmt.Fprintf(stdout, "scheduler %s\n", version.Read())
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 2
@@ -229,41 +229,4 @@ func newLogger(stderr io.Writer, format, gelf string) (logger *slog.Logger, clos
 		h, close = slog.NewMultiHandler(h, g), closeGELF
 	}
 	return slog.New(h).With("app", "scheduler"), close, nil
-}
-
-// Set by a release build, which has no VCS checkout to read (the
-// Dockerfile's -X main.stampedVersion=… -X main.stampedRevision=…).
-var stampedVersion, stampedRevision string
-
-// version returns what the binary knows of how it was built, in the
-// apps' one line: "v1.2.0 revision 1ddc2e7… (modified) go1.26.0".
-func version() string {
-	module, revision, modified, goVersion := "(devel)", "unknown", false, "unknown"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if info.Main.Version != "" {
-			module = info.Main.Version
-		}
-		if info.GoVersion != "" {
-			goVersion = info.GoVersion
-		}
-		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				revision = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-	}
-	if stampedVersion != "" {
-		module = stampedVersion
-	}
-	if stampedRevision != "" {
-		revision, modified = stampedRevision, false
-	}
-	line := module + " revision " + revision
-	if modified {
-		line += " (modified)"
-	}
-	return line + " " + goVersion
 }

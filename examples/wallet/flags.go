@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 )
 
@@ -108,41 +107,4 @@ func (g *globals) applyEnv(getenv func(string) string) error {
 		}
 	}
 	return nil
-}
-
-// Set by a release build, which has no VCS checkout to read (the
-// Dockerfile's -X main.stampedVersion=… -X main.stampedRevision=…).
-var stampedVersion, stampedRevision string
-
-// version returns what the binary knows of how it was built, in the
-// apps' one line: "v1.2.0 revision 1ddc2e7… (modified) go1.26.0".
-func version() string {
-	module, revision, modified, goVersion := "(devel)", "unknown", false, "unknown"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if info.Main.Version != "" {
-			module = info.Main.Version
-		}
-		if info.GoVersion != "" {
-			goVersion = info.GoVersion
-		}
-		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				revision = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-	}
-	if stampedVersion != "" {
-		module = stampedVersion
-	}
-	if stampedRevision != "" {
-		revision, modified = stampedRevision, false
-	}
-	line := module + " revision " + revision
-	if modified {
-		line += " (modified)"
-	}
-	return line + " " + goVersion
 }

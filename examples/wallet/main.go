@@ -15,6 +15,7 @@ import (
 
 	"github.com/eventchain/eventchain/examples/internal/bankclient"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
+	"github.com/eventchain/eventchain/examples/internal/version"
 )
 
 func main() {
@@ -119,7 +120,7 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 		return usageError{err}
 	}
 	if *showVersion {
-		fmt.Fprintf(w.stdout, "wallet %s\n", version())
+		fmt.Fprintf(w.stdout, "wallet %s\n", version.Read())
 		return nil
 	}
 	top.Visit(func(f *flag.Flag) { w.g.given[f.Name] = true })

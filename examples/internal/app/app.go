@@ -29,6 +29,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog/esdb"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/logging"
+	"github.com/eventchain/eventchain/examples/internal/version"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -57,7 +58,7 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 	case err == nil:
 		os.Exit(0)
 	case errors.Is(err, ErrVersion):
-		fmt.Fprintf(os.Stdout, "%s %s\n", name, ReadVersion())
+		fmt.Fprintf(os.Stdout, "%s %s\n", name, version.Read())
 		os.Exit(0)
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(2)

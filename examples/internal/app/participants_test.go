@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"runtime/debug"
 	"testing"
 	"time"
 
@@ -77,22 +76,4 @@ func TestParticipantsRefuseBadConfig(t *testing.T) {
 	assert.ErrorAs(t, err, new(app.UsageError), "no beneficiary")
 	_, _, err = app.NewBank(app.NodeConfig{Log: log, Engine: consensustest.NewFaker()})
 	assert.Error(t, err, "no spec")
-}
-
-// TestVersionOf reads a version from build information as a binary
-// carries it, and says what it does not know.
-func TestVersionOf(t *testing.T) {
-	info := &debug.BuildInfo{
-		GoVersion: "go1.26.0",
-		Main:      debug.Module{Version: "v1.2.0"},
-		Settings: []debug.BuildSetting{
-			{Key: "vcs.revision", Value: "1ddc2e7"},
-			{Key: "vcs.modified", Value: "true"},
-		},
-	}
-	v := app.VersionOf(info)
-	assert.Equal(t, app.Version{Module: "v1.2.0", Revision: "1ddc2e7", Modified: true, Go: "go1.26.0"}, v)
-	assert.Equal(t, "v1.2.0 revision 1ddc2e7 (modified) go1.26.0", v.String())
-	assert.Equal(t, app.Version{Module: "(devel)", Revision: "unknown", Go: "unknown"}, app.VersionOf(nil))
-	assert.NotEmpty(t, app.ReadVersion().Go)
 }

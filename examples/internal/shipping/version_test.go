@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/version"
 )
 
 func TestVersionOf(t *testing.T) {
@@ -17,12 +17,12 @@ func TestVersionOf(t *testing.T) {
 	tests := []struct {
 		name string
 		info *debug.BuildInfo
-		want app.Version
+		want version.Version
 		line string
 	}{
 		{
 			name: "no build information",
-			want: app.Version{Module: "(devel)", Revision: "unknown", Go: "unknown"},
+			want: version.Version{Module: "(devel)", Revision: "unknown", Go: "unknown"},
 			line: "(devel) revision unknown unknown",
 		},
 		{
@@ -30,7 +30,7 @@ func TestVersionOf(t *testing.T) {
 			info: &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "v0.0.0-20251201164500-1ddc2e762e4c"}, Settings: []debug.BuildSetting{
 				{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: "false"},
 			}},
-			want: app.Version{Module: "v0.0.0-20251201164500-1ddc2e762e4c", Revision: rev, Go: "go1.26.0"},
+			want: version.Version{Module: "v0.0.0-20251201164500-1ddc2e762e4c", Revision: rev, Go: "go1.26.0"},
 			line: "v0.0.0-20251201164500-1ddc2e762e4c revision " + rev + " go1.26.0",
 		},
 		{
@@ -38,19 +38,19 @@ func TestVersionOf(t *testing.T) {
 			info: &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "v1.2.0+dirty"}, Settings: []debug.BuildSetting{
 				{Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: "true"},
 			}},
-			want: app.Version{Module: "v1.2.0+dirty", Revision: rev, Modified: true, Go: "go1.26.0"},
+			want: version.Version{Module: "v1.2.0+dirty", Revision: rev, Modified: true, Go: "go1.26.0"},
 			line: "v1.2.0+dirty revision " + rev + " (modified) go1.26.0",
 		},
 		{
 			name: "built without VCS information",
 			info: &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Path: module}},
-			want: app.Version{Module: "(devel)", Revision: "unknown", Go: "go1.26.0"},
+			want: version.Version{Module: "(devel)", Revision: "unknown", Go: "go1.26.0"},
 			line: "(devel) revision unknown go1.26.0",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := app.VersionOf(tt.info)
+			v := version.Of(tt.info)
 			assert.Equal(t, tt.want, v)
 			assert.Equal(t, tt.line, v.String())
 		})
