@@ -435,11 +435,20 @@ func (w *wallet) submit(ctx context.Context, c *bankclient.Client, tx blockchain
 	}
 }
 
+// txID reads a transaction ID given on the command line.
+func txID(arg string) (uuid.UUID, error) {
+	id, err := uuid.Parse(arg)
+	if err != nil {
+		return uuid.UUID{}, usagef("transaction ID: have %q, want a UUID, as send printed it", arg)
+	}
+	return id, nil
+}
+
 // status is "wallet status TX-ID".
 func (w *wallet) status(ctx context.Context, args []string) error {
-	id, err := uuid.Parse(args[0])
+	id, err := txID(args[0])
 	if err != nil {
-		return usagef("transaction ID: have %q, want a UUID, as send printed it", args[0])
+		return err
 	}
 	c, err := w.client()
 	if err != nil {

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"text/tabwriter"
 
-	"github.com/google/uuid"
-
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/examples/internal/bankclient"
@@ -112,9 +110,9 @@ func refused(what string, err error) error {
 
 // verify is "wallet verify TX-ID".
 func (w *wallet) verify(ctx context.Context, args []string) error {
-	id, err := uuid.Parse(args[0])
+	id, err := txID(args[0])
 	if err != nil {
-		return usagef("transaction ID: have %q, want a UUID, as send printed it", args[0])
+		return err
 	}
 	c, err := w.client()
 	if err != nil {
