@@ -36,6 +36,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	common.Register(fs)
 	addr := fs.String("addr", "localhost:8080", "address the API and /metrics listen on")
 	snapshotEvery := fs.Uint64("snapshot-every", 1000, "record a state snapshot in the log every this many blocks, for nodes restoring with -restore snapshot (0: never)")
+	index := fs.String("index", "", "the bank's ledger index file (bbolt; created if missing): transaction statuses, account histories, where each block is in the log; empty keeps it in memory, where it grows with every transaction: give a file for a long-lived chain")
 	var chain app.ChainFlags
 	chain.Register(fs, false)
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
@@ -61,10 +62,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger.Info("joined", "chain", spec.ChainID, "consensus", app.DescribeConsensus(spec))
-	p, b, err := app.NewBank(app.NodeConfig{Log: log, Spec: spec, Engine: engine, Window: 1000, SnapshotEvery: *snapshotEvery, Logger: logger})
+	if *index == "" {
+		logger.Info("ledger index in memory: it grows with every transaction; give -index FILE for a long-lived chain")
+	}
+	p, b, err := app.NewBank(app.NodeConfig{Log: log, Spec: spec, Engine: engine, Window: 1000, SnapshotEvery: *snapshotEvery, BankIndex: *index, Logger: logger})
 	if err != nil {
 		return err
 	}
+	defer b.Close()
 	metrics := app.NewMetrics()
 	metrics.Node(p.Node, "bank's")
 	metrics.MustRegister(requestsCollector{b})

@@ -14,9 +14,10 @@ import (
 
 // The files of a data directory.
 const (
-	logFile  = "events.db" // the durable event log
-	specFile = "spec.json" // what the chain is made of: chain ID, allocations, reward, consensus
-	keysDir  = "keys"      // the keys: demo accounts, miners' beneficiaries, proof-of-authority signers
+	logFile   = "events.db" // the durable event log
+	indexFile = "index.db"  // the bank's ledger index, derived from the log: delete it to rebuild it
+	specFile  = "spec.json" // what the chain is made of: chain ID, allocations, reward, consensus
+	keysDir   = "keys"      // the keys: demo accounts, miners' beneficiaries, proof-of-authority signers
 )
 
 // defaultDataDir is where devnet keeps its chain when -data-dir is not

@@ -142,7 +142,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// another log, under the flags', with keys made now.
 	var chain network
 	where := cfg.common.EventLog
-	keys := "" // where the demo accounts' keys are kept, if anywhere
+	keys := ""      // where the demo accounts' keys are kept, if anywhere
+	bankIndex := "" // the bank's ledger index: beside the log in the data directory, else in memory
 	if cfg.common.EventLog == "" {
 		if chain, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit); err != nil {
 			return err
@@ -150,6 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.common.EventLog = "file:" + filepath.Join(cfg.dataDir, logFile)
 		where = cfg.dataDir + " (to start fresh: stop devnet and delete it, or run with -eventlog memory)"
 		keys = filepath.Join(cfg.dataDir, keysDir)
+		bankIndex = filepath.Join(cfg.dataDir, indexFile)
 	} else if chain, err = newNetwork(cfg.consensus, cfg.miners, func(string) (blockchain.PrivateKey, error) { return blockchain.GenerateKey(nil) }); err != nil {
 		return err
 	}
@@ -185,10 +187,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	nc.BankIndex = bankIndex
 	bankPart, b, err := app.NewBank(nc)
 	if err != nil {
 		return err
 	}
+	defer b.Close()
 	participants = append(participants, bankPart)
 	var miners []*miner.Miner
 	for i := range cfg.miners {

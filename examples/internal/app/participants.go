@@ -26,7 +26,10 @@ type NodeConfig struct {
 	// SnapshotEvery makes the node record a state snapshot in the log
 	// every so many blocks, for nodes that restore from one; 0: never.
 	SnapshotEvery uint64
-	Logger        *slog.Logger
+	// BankIndex is the bank's ledger index file (bank.Config.IndexPath);
+	// "" keeps it in memory. Only NewBank reads it.
+	BankIndex string
+	Logger    *slog.Logger
 }
 
 // A Participant is one node of the network and the work done on it: a
@@ -70,13 +73,14 @@ func (p Participant) Run(ctx context.Context) error {
 }
 
 // NewBank returns the bank's participant and its HTTP API, which answers
-// 503 at /readyz until Run has restored the node.
+// 503 at /readyz until Run has restored the node. Close the bank once
+// Run has returned: it closes the bank's ledger index.
 func NewBank(cfg NodeConfig) (Participant, *bank.Bank, error) {
 	p, err := newParticipant(&cfg)
 	if err != nil {
 		return Participant{}, nil, err
 	}
-	b, err := bank.New(bank.Config{Node: p.Node, Log: cfg.Log, Logger: cfg.Logger})
+	b, err := bank.New(bank.Config{Node: p.Node, Log: cfg.Log, Logger: cfg.Logger, IndexPath: cfg.BankIndex})
 	if err != nil {
 		return Participant{}, nil, err
 	}

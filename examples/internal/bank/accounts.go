@@ -2,63 +2,14 @@ package bank
 
 import (
 	"fmt"
+	"math"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/blockchain"
 )
-
-// The bank's ledger index: what it remembers of every transaction the
-// chain included, so that GET /transactions/{id} can say in which block a
-// transaction sits, and GET /accounts/{address}/transactions can list an
-// account's history, for any height. The chain itself keeps no such
-// index (nonces refuse replays), so this is the bank's own, fed by its
-// node's BlockAdded events in chain order.
-//
-// Its cost, in memory: one txRecord (about 110 bytes) and one map entry
-// (about 40) per transaction, plus one int32 (4 bytes) in the history of
-// each of its two accounts: about 160 bytes per transaction, growing
-// with history. A bank serving a long-lived chain would keep it on disk
-// instead (the durable log's own file, or a second bbolt file).
-type ledgerIndex struct {
-	records []txRecord                     // every included transaction, in chain order
-	byID    map[uuid.UUID]int32            // record index by transaction ID
-	byAddr  map[blockchain.Address][]int32 // record indexes by account, oldest first
-}
-
-// A txRecord is one included transaction as the index keeps it.
-type txRecord struct {
-	id       uuid.UUID
-	hash     blockchain.Hash
-	from, to blockchain.Address
-	amount   int64
-	fee      int64
-	nonce    uint64
-	height   uint64
-}
-
-// add records the transactions of b, a block just added to the chain.
-func (ix *ledgerIndex) add(b *blockchain.Block) {
-	if ix.byID == nil {
-		ix.byID = make(map[uuid.UUID]int32)
-		ix.byAddr = make(map[blockchain.Address][]int32)
-	}
-	for i := range b.Len() {
-		tx := b.Transaction(i)
-		if _, dup := ix.byID[tx.ID()]; dup { // impossible on a valid chain: the nonce refuses a replay
-			continue
-		}
-		n := int32(len(ix.records))
-		ix.records = append(ix.records, txRecord{id: tx.ID(), hash: tx.Hash(), from: tx.From(), to: tx.To(),
-			amount: tx.Amount(), fee: tx.Fee(), nonce: tx.Nonce(), height: b.Height()})
-		ix.byID[tx.ID()] = n
-		ix.byAddr[tx.From()] = append(ix.byAddr[tx.From()], n)
-		ix.byAddr[tx.To()] = append(ix.byAddr[tx.To()], n)
-	}
-}
 
 // AccountState is the answer of GET /accounts/{address}.
 type AccountState struct {
@@ -136,30 +87,27 @@ func (b *Bank) getHistory(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid limit", Detail: fmt.Sprintf("want 1…%d", maxHistoryLimit), Field: "limit"})
 		return
 	}
-	chain := b.node.Chain()
-	b.mu.Lock()
-	refs := b.index.byAddr[a]
-	end := len(refs) // the page ends before refs[end]
+	// The cursor is the sequence number (the place in the chain) of the
+	// oldest transaction of the last page: the next page holds older
+	// ones. Any number up to the next to be given is a cursor.
+	before := uint64(math.MaxUint64)
 	if v := r.URL.Query().Get("before"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 31)
-		if err != nil || n > uint64(len(refs)) {
-			b.mu.Unlock()
+		n, err := strconv.ParseUint(v, 10, 63)
+		next, ierr := b.index.store.nextSeq()
+		if err != nil || (ierr == nil && n > next) {
 			b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid cursor", Detail: "pass the next cursor of an earlier page", Field: "before"})
 			return
 		}
-		end = int(n)
+		before = n
 	}
-	start := max(0, end-int(limit))
-	page := slices.Clone(refs[start:end])
-	recs := make([]txRecord, len(page))
-	for i, n := range page {
-		recs[i] = b.index.records[n]
+	recs, more, err := b.index.store.history(a, before, int(limit))
+	if err != nil {
+		b.indexFailed(w, "read history", err)
+		return
 	}
-	b.mu.Unlock()
-
+	chain := b.node.Chain()
 	out := History{Transactions: make([]HistoryEntry, 0, len(recs))}
-	for i := len(recs) - 1; i >= 0; i-- {
-		rec := recs[i]
+	for _, rec := range recs {
 		hash, _ := chain.HashAt(rec.height)
 		dir := "in"
 		if rec.from == a {
@@ -168,8 +116,8 @@ func (b *Bank) getHistory(w http.ResponseWriter, r *http.Request) {
 		out.Transactions = append(out.Transactions, HistoryEntry{ID: rec.id, Hash: rec.hash, Height: rec.height, BlockHash: hash,
 			From: rec.from, To: rec.to, Amount: rec.amount, Fee: rec.fee, Nonce: rec.nonce, Direction: dir})
 	}
-	if start > 0 {
-		out.Next = strconv.Itoa(start)
+	if more && len(recs) > 0 {
+		out.Next = strconv.FormatUint(recs[len(recs)-1].seq, 10)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -180,11 +128,10 @@ func (b *Bank) getSpec(w http.ResponseWriter, _ *http.Request) {
 
 // included reports where the index saw a transaction included.
 func (b *Bank) included(id uuid.UUID) (height uint64, ok bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n, ok := b.index.byID[id]
-	if !ok {
+	rec, ok, err := b.index.store.tx(id)
+	if err != nil {
+		b.logger.Error("ledger index read failed", "tx", id, "err", err)
 		return 0, false
 	}
-	return b.index.records[n].height, true
+	return rec.height, ok
 }

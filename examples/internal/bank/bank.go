@@ -55,6 +55,16 @@ type Config struct {
 	RetryAfter time.Duration
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
+	// IndexPath is the file of the bank's ledger index (a bbolt file,
+	// created if missing): where each included transaction is, each
+	// account's history, each block's place in the log, and the dropped
+	// transactions. "" keeps the index in memory, where it grows with
+	// the chain's history (about 200 bytes per transaction): give a
+	// file for a long-lived chain. The index is derived from the log:
+	// a file that lags behind is brought up to date as the node
+	// restores; a damaged one (ErrIndexCorrupt) is refused, and deleting
+	// it makes the next start rebuild it.
+	IndexPath string
 }
 
 // idempotencyNamespace derives the names of the request streams that
@@ -87,10 +97,17 @@ type Bank struct {
 	// others with the same key and body wait for it and share its answer.
 	flights singleflight.Group
 
-	mu       sync.Mutex
-	accepted map[uuid.UUID]blockchain.Transaction // accepted here, not yet included or dropped
-	dropped  map[uuid.UUID]events.TransactionDropped
-	index    ledgerIndex // every included transaction; see ledgerIndex
+	mu sync.Mutex
+	// accepted holds the transactions accepted here and not yet
+	// included or dropped, so that a status asked right after POST
+	// answers "pending" even before the node has read the transaction
+	// back. It is bounded: entries go at inclusion or drop, and
+	// forgetAccepted trims those the pool no longer holds once it
+	// outgrows the pool's capacity.
+	accepted map[uuid.UUID]blockchain.Transaction
+	// index holds every included transaction and every dropped one; see
+	// indexStore. Dropped transactions are kept there, not in memory.
+	index ledgerIndex
 
 	// For the explorer page, fed by observe.
 	miners     map[blockchain.Hash]string
@@ -110,8 +127,8 @@ func New(cfg Config) (*Bank, error) {
 	}
 	b := &Bank{
 		node: cfg.Node, log: cfg.Log, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger,
-		accepted: map[uuid.UUID]blockchain.Transaction{}, dropped: map[uuid.UUID]events.TransactionDropped{},
-		miners: map[blockchain.Hash]string{},
+		accepted: map[uuid.UUID]blockchain.Transaction{},
+		miners:   map[blockchain.Hash]string{},
 	}
 	if b.maxBody == 0 {
 		b.maxBody = 16 << 10
@@ -124,6 +141,15 @@ func New(cfg Config) (*Bank, error) {
 	if b.logger == nil {
 		b.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	var store indexStore = newMemIndex()
+	if cfg.IndexPath != "" {
+		bolt, err := openBoltIndex(cfg.IndexPath)
+		if err != nil {
+			return nil, err
+		}
+		store = bolt
+	}
+	b.index = ledgerIndex{store: store, path: cfg.IndexPath, log: cfg.Log, logger: b.logger, failed: make(chan struct{})}
 	b.mux = http.NewServeMux()
 	for _, r := range b.routes() {
 		b.mux.HandleFunc(r.pattern, r.handler)
@@ -131,6 +157,27 @@ func New(cfg Config) (*Bank, error) {
 	b.mux.HandleFunc("/", b.noRoute)
 	cfg.Node.Observe(b.observe)
 	return b, nil
+}
+
+// Close closes the bank's ledger index; the bank must not serve after
+// it. Close it after its node's Follow and its Run have returned.
+func (b *Bank) Close() error {
+	return b.index.store.close()
+}
+
+// indexFailed answers 500 when the ledger index cannot be read, after
+// logging why.
+func (b *Bank) indexFailed(w http.ResponseWriter, what string, err error) {
+	b.logger.Error("ledger index failed", "step", what, "err", err)
+	b.problem(w, Problem{Status: http.StatusInternalServerError, Title: "ledger index unavailable", Detail: what})
+}
+
+// IndexErr returns the ledger index's failure, if it has one: it then
+// indexes no more blocks. Run returns it too.
+func (b *Bank) IndexErr() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.index.err
 }
 
 // noRoute answers a request that no route matches: 405 with an Allow
@@ -237,7 +284,30 @@ func (s *statusRecorder) WriteHeader(code int) {
 
 // Run follows the audit stream, so that GET /transactions/{id} can say
 // which transactions were dropped and why, until ctx is done.
+//
+// It also returns, as soon as it happens, the ledger index's failure:
+// an index file that holds another chain fails as the node restores
+// (the error names the file), and one that cannot be written fails when
+// a block cannot be recorded.
 func (b *Bank) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { // ends with Run: cancel is deferred
+		select {
+		case <-b.index.failed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	err := b.follow(ctx)
+	if ierr := b.IndexErr(); ierr != nil {
+		return fmt.Errorf("bank: %w", ierr)
+	}
+	return err
+}
+
+// follow is Run's reading of the audit stream.
+func (b *Bank) follow(ctx context.Context) error {
 	sub, err := b.log.Subscribe(ctx, node.StreamAudit, eventlog.Start)
 	if err != nil {
 		return fmt.Errorf("bank: follow audit: %w", err)
@@ -257,12 +327,14 @@ func (b *Bank) Run(ctx context.Context) error {
 			continue
 		}
 		if d, ok := p.(events.TransactionDropped); ok {
-			b.mu.Lock()
-			if _, included := b.index.byID[d.TxID]; !included {
-				b.dropped[d.TxID] = d
+			if _, included, _ := b.index.store.tx(d.TxID); !included {
+				if err := b.index.store.putDropped(d); err != nil {
+					return fmt.Errorf("bank: %s: record a dropped transaction: %w", b.index.describe(), err)
+				}
+				b.mu.Lock()
 				delete(b.accepted, d.TxID)
+				b.mu.Unlock()
 			}
-			b.mu.Unlock()
 		}
 	}
 }
@@ -548,12 +620,31 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 		b.logger.Warn("submit failed", "err", err)
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the transaction was not accepted; try again later"}
 	}
-	b.mu.Lock()
-	if _, included := b.index.byID[s.Tx.ID()]; !included {
+	if _, included := b.included(s.Tx.ID()); !included {
+		b.mu.Lock()
 		b.accepted[s.Tx.ID()] = s.Tx
+		b.forgetAccepted()
+		b.mu.Unlock()
 	}
-	b.mu.Unlock()
 	return nil
+}
+
+// forgetAccepted bounds accepted, whose entries normally go when their
+// transaction is included or dropped: one the pool let go of without a
+// drop in the audit stream (no auditor running, say) would otherwise
+// stay forever. Once accepted outgrows the pool's capacity (or 1 000),
+// it keeps only what the pool still holds. Call it with b.mu held.
+func (b *Bank) forgetAccepted() {
+	limit := max(b.node.Pool().Policy().Capacity, 1000)
+	if len(b.accepted) <= limit {
+		return
+	}
+	p := b.node.Pool()
+	for id := range b.accepted {
+		if !p.Has(id) {
+			delete(b.accepted, id)
+		}
+	}
 }
 
 // unsupportedMedia says why a request body's media type or coding is not
@@ -870,8 +961,11 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 			return st
 		}
 	}
+	d, dropped, err := b.index.store.dropped(id)
+	if err != nil {
+		b.logger.Error("ledger index read failed", "tx", id, "err", err)
+	}
 	b.mu.Lock()
-	d, dropped := b.dropped[id]
 	_, accepted := b.accepted[id]
 	b.mu.Unlock()
 	switch {
@@ -908,17 +1002,12 @@ func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
 func (b *Bank) lookup(id uuid.UUID) (blockchain.Hash, bool) {
 	b.mu.Lock()
 	tx, ok := b.accepted[id]
-	n, included := b.index.byID[id]
-	var h blockchain.Hash
-	if included {
-		h = b.index.records[n].hash
-	}
 	b.mu.Unlock()
-	switch {
-	case ok:
+	if ok {
 		return tx.Hash(), true
-	case included:
-		return h, true
+	}
+	if rec, included, err := b.index.store.tx(id); err == nil && included {
+		return rec.hash, true
 	}
 	tx, ok = b.node.Pool().Get(id)
 	return tx.Hash(), ok
@@ -932,7 +1021,7 @@ type BlockSummary struct {
 	Timestamp    time.Time       `json:"timestamp"`
 	Bits         uint32          `json:"bits"`
 	Nonce        uint64          `json:"nonce"`
-	Transactions *int            `json:"transactions,omitempty"` // absent once the block left the node's window
+	Transactions *int            `json:"transactions,omitempty"` // as the header counts them
 }
 
 const maxBlocksLimit = 100
@@ -957,10 +1046,8 @@ func (b *Bank) getBlocks(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		s := BlockSummary{Height: h, Hash: header.Hash(), PrevHash: header.PrevHash, Timestamp: header.Timestamp, Bits: header.Bits, Nonce: header.Nonce}
-		if blk, ok := chain.BlockAt(h); ok {
-			n := blk.Len()
-			s.Transactions = &n
-		}
+		n := int(header.TxCount)
+		s.Transactions = &n
 		out = append(out, s)
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -1031,9 +1118,9 @@ func (b *Bank) getBlock(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown block", Detail: ref})
 		return
 	}
-	blk, ok := chain.BlockAt(height)
-	if !ok {
-		b.problem(w, Problem{Status: http.StatusGone, Title: "block no longer held", Detail: fmt.Sprintf("block %d left this node's window of recent blocks; its header is in GET /headers", height)})
+	blk, err := b.blockAt(r.Context(), height)
+	if err != nil {
+		b.blockFailed(w, height, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, blk)

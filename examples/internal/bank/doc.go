@@ -66,8 +66,8 @@
 // for a broken rule, the rule ("bad-signature", "wrong-chain", "bad-nonce",
 // "insufficient-funds", …): 400 for malformed or invalid input, 413 for a
 // body over the limit, 415 for anything but application/json in UTF-8
-// without a Content-Encoding, 422 for a reused Idempotency-Key, 404 and
-// 410 for what the bank does not hold (404 also for a path the API does
+// without a Content-Encoding, 422 for a reused Idempotency-Key, 404 for
+// what the bank does not know, 410 for a state the node no longer keeps (404 also for a path the API does
 // not have), 405 with Allow for a method a path does not take, and 503
 // with Retry-After when the event log cannot be reached — nothing is
 // acknowledged that was not appended.

@@ -216,11 +216,9 @@ func (b *Bank) observe(e node.Event) {
 	defer b.mu.Unlock()
 	switch e.Kind {
 	case node.BlockAdded:
-		b.index.add(e.Block)
+		b.index.add(e.Block, e.Revision)
 		for i := range e.Block.Len() {
-			id := e.Block.Transaction(i).ID()
-			delete(b.accepted, id)
-			delete(b.dropped, id) // included after all: a drop the auditor recorded too early
+			delete(b.accepted, e.Block.Transaction(i).ID())
 		}
 		b.miners[e.Block.Hash()] = e.MinerID
 		b.minerOrder = append(b.minerOrder, e.Block.Hash())

@@ -42,9 +42,9 @@ func (b *Bank) getTransactionProof(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusNotFound, Title: "not included", Detail: fmt.Sprintf("no block of the chain includes %s (yet)", id)})
 		return
 	}
-	blk, ok := b.node.Chain().BlockAt(height)
-	if !ok {
-		b.problem(w, Problem{Status: http.StatusGone, Title: "block no longer held", Detail: fmt.Sprintf("block %d left this node's window of recent blocks", height)})
+	blk, err := b.blockAt(r.Context(), height)
+	if err != nil {
+		b.blockFailed(w, height, err)
 		return
 	}
 	for i := range blk.Len() {

@@ -1,0 +1,366 @@
+package bank
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+)
+
+// boltIndex is an indexStore in one bbolt file, so that the bank's
+// memory does not grow with the chain's history. Its buckets:
+//
+//	meta     "format" → "eventchain-bank-index/1"
+//	         "last"   → height(8) ‖ hash(32) ‖ revision(8) of the newest block indexed
+//	         "seq"    → the sequence number of the next transaction(8)
+//	txs      ID(16) → height(8) ‖ index(4) ‖ hash(32) ‖ from(20) ‖ to(20) ‖ amount(8) ‖ fee(8) ‖ nonce(8) ‖ seq(8)
+//	history  address(20) ‖ seq(8) → ID(16): an account's transactions in chain order
+//	blocks   height(8) → revision(8) ‖ hash(32): where the block's BlockMined event is in the blocks stream
+//	dropped  ID(16) → the TransactionDropped, as JSON
+//
+// Numbers are big-endian, so that keys sort as numbers: an account's
+// history, newest first, is a reverse cursor over its address prefix.
+// Each block is one write transaction. The file is derived data (the
+// log holds everything in it), so it is written with bbolt's NoSync: a
+// crash may lose the newest blocks' entries, which the next start
+// indexes again from the chain the node restores (blocks already indexed
+// with the same hash are skipped). It is safe for concurrent use.
+type boltIndex struct {
+	db   *bolt.DB
+	path string
+}
+
+var _ indexStore = (*boltIndex)(nil)
+
+var (
+	bucketMeta    = []byte("meta")
+	bucketTxs     = []byte("txs")
+	bucketHistory = []byte("history")
+	bucketBlocks  = []byte("blocks")
+	bucketDropped = []byte("dropped")
+	keyFormat     = []byte("format")
+	keyLast       = []byte("last")
+	keySeq        = []byte("seq")
+)
+
+// indexFormat marks a file as a bank's ledger index, of this layout.
+const indexFormat = "eventchain-bank-index/1"
+
+const txValueLen = 8 + 4 + 32 + 20 + 20 + 8 + 8 + 8 + 8
+
+// indexLockTimeout bounds how long opening waits for another process
+// that has the file open.
+const indexLockTimeout = time.Second
+
+// ErrIndexLocked: another process (or another bank of this process) has
+// the ledger index file open. bbolt locks the file for as long as it is
+// open; two banks writing one index would ruin it.
+var ErrIndexLocked = errors.New("ledger index file is in use by another process")
+
+// ErrIndexCorrupt: the ledger index file is not an intact index of this
+// bank: truncated, damaged, or a bbolt file of something else (an event
+// log, say). The index is derived from the log, so the remedy is to
+// delete the file: the next start rebuilds it. The bank does not delete
+// it itself, since a wrong -index flag may name a file that matters.
+var ErrIndexCorrupt = errors.New("file is not an intact ledger index")
+
+// openBoltIndex opens the index at path, creating it if it does not
+// exist. A file another process holds gives ErrIndexLocked after
+// indexLockTimeout; a damaged or foreign one gives ErrIndexCorrupt,
+// never a panic.
+func openBoltIndex(path string) (ix *boltIndex, err error) {
+	st, statErr := os.Stat(path)
+	fresh := errors.Is(statErr, fs.ErrNotExist)
+	if statErr == nil && st.Size() > 0 && st.Size() < 4096 {
+		return nil, fmt.Errorf("bank: %q: %w: truncated: %d bytes", path, ErrIndexCorrupt, st.Size())
+	}
+	defer func() {
+		if p := recover(); p != nil { // bbolt panics, or faults, on some damage
+			ix, err = nil, fmt.Errorf("bank: %q: %w: bbolt cannot read it: %v", path, ErrIndexCorrupt, p)
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: indexLockTimeout, NoSync: true, NoFreelistSync: true})
+	var pathErr *fs.PathError
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("bank: open %q: %w (gave up after waiting %v)", path, ErrIndexLocked, indexLockTimeout)
+	case errors.As(err, &pathErr):
+		return nil, fmt.Errorf("bank: open ledger index %q: %w", path, err)
+	case err != nil:
+		return nil, fmt.Errorf("bank: %q: %w: %v", path, ErrIndexCorrupt, err)
+	}
+	ix = &boltIndex{db: db, path: path}
+	if err := ix.init(fresh); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+// init creates the buckets of a new file, and checks those of an old
+// one: its format, and that its pages read.
+func (ix *boltIndex) init(fresh bool) error {
+	err := ix.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			if !fresh && tx.Bucket(bucketTxs) == nil && bucketCount(tx) > 0 {
+				return fmt.Errorf("bank: %q: %w: a bbolt file of something else", ix.path, ErrIndexCorrupt)
+			}
+			var err error
+			if meta, err = tx.CreateBucket(bucketMeta); err != nil {
+				return err
+			}
+			if err := meta.Put(keyFormat, []byte(indexFormat)); err != nil {
+				return err
+			}
+		}
+		if f := meta.Get(keyFormat); string(f) != indexFormat {
+			return fmt.Errorf("bank: %q: %w: format %q, want %q", ix.path, ErrIndexCorrupt, f, indexFormat)
+		}
+		for _, name := range [][]byte{bucketTxs, bucketHistory, bucketBlocks, bucketDropped} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		if v := meta.Get(keyLast); v != nil && len(v) != 48 {
+			return fmt.Errorf("bank: %q: %w: last block record of %d bytes", ix.path, ErrIndexCorrupt, len(v))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Read every page once, as a cheap check: a file cut short or
+	// scribbled on fails here rather than in the middle of a request.
+	return ix.db.View(func(tx *bolt.Tx) error {
+		if st, err := os.Stat(ix.path); err == nil && st.Size() < tx.Size() {
+			return fmt.Errorf("bank: %q: %w: truncated: %d bytes, want at least %d", ix.path, ErrIndexCorrupt, st.Size(), tx.Size())
+		}
+		for err := range tx.Check() {
+			return fmt.Errorf("bank: %q: %w: %v", ix.path, ErrIndexCorrupt, err)
+		}
+		return nil
+	})
+}
+
+func bucketCount(tx *bolt.Tx) int {
+	n := 0
+	_ = tx.ForEach(func([]byte, *bolt.Bucket) error { n++; return nil })
+	return n
+}
+
+func (ix *boltIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error {
+	return ix.db.Update(func(tx *bolt.Tx) error {
+		meta, txs, hist, blocks := tx.Bucket(bucketMeta), tx.Bucket(bucketTxs), tx.Bucket(bucketHistory), tx.Bucket(bucketBlocks)
+		var want uint64 = 1
+		if v := meta.Get(keyLast); v != nil {
+			want = binary.BigEndian.Uint64(v) + 1
+		}
+		if blk.Height() != want {
+			return fmt.Errorf("block %d out of order: want %d", blk.Height(), want)
+		}
+		seq := uint64(1)
+		if v := meta.Get(keySeq); v != nil {
+			seq = binary.BigEndian.Uint64(v)
+		}
+		for i := range blk.Len() {
+			t := blk.Transaction(i)
+			id := t.ID()
+			if txs.Get(id[:]) != nil { // impossible on a valid chain: the nonce refuses a replay
+				continue
+			}
+			if err := txs.Put(id[:], encodeTx(recordOf(t, blk.Height(), i, seq))); err != nil {
+				return err
+			}
+			for _, a := range []blockchain.Address{t.From(), t.To()} {
+				if err := hist.Put(historyKey(a, seq), id[:]); err != nil {
+					return err
+				}
+			}
+			seq++
+		}
+		hash := blk.Hash()
+		if err := blocks.Put(be64(blk.Height()), append(be64(uint64(rev)), hash[:]...)); err != nil {
+			return err
+		}
+		if err := meta.Put(keySeq, be64(seq)); err != nil {
+			return err
+		}
+		last := append(append(be64(blk.Height()), hash[:]...), be64(uint64(rev))...)
+		return meta.Put(keyLast, last)
+	})
+}
+
+func (ix *boltIndex) last() (ref blockRef, ok bool, err error) {
+	err = ix.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(keyLast)
+		if v == nil {
+			return nil
+		}
+		ok = true
+		ref.height = binary.BigEndian.Uint64(v)
+		copy(ref.hash[:], v[8:40])
+		ref.rev = eventlog.Revision(binary.BigEndian.Uint64(v[40:]))
+		return nil
+	})
+	return ref, ok, err
+}
+
+func (ix *boltIndex) block(height uint64) (ref blockRef, ok bool, err error) {
+	err = ix.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketBlocks).Get(be64(height))
+		if v == nil {
+			return nil
+		}
+		if len(v) != 40 {
+			return fmt.Errorf("%w: block %d record of %d bytes", ErrIndexCorrupt, height, len(v))
+		}
+		ok = true
+		ref = blockRef{height: height, rev: eventlog.Revision(binary.BigEndian.Uint64(v))}
+		copy(ref.hash[:], v[8:])
+		return nil
+	})
+	return ref, ok, err
+}
+
+func (ix *boltIndex) tx(id uuid.UUID) (rec txRecord, ok bool, err error) {
+	err = ix.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketTxs).Get(id[:])
+		if v == nil {
+			return nil
+		}
+		var derr error
+		rec, derr = decodeTx(id, v)
+		ok = derr == nil
+		return derr
+	})
+	return rec, ok, err
+}
+
+func (ix *boltIndex) history(a blockchain.Address, before uint64, limit int) (recs []txRecord, more bool, err error) {
+	err = ix.db.View(func(tx *bolt.Tx) error {
+		c, txs := tx.Bucket(bucketHistory).Cursor(), tx.Bucket(bucketTxs)
+		k, v := c.Seek(historyKey(a, before)) // the first entry at or after the cursor…
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev() // …so the newest before it is one back
+		}
+		for ; k != nil && bytes.HasPrefix(k, a[:]); k, v = c.Prev() {
+			if len(recs) == limit {
+				more = true
+				return nil
+			}
+			id, err := uuid.FromBytes(v)
+			if err != nil {
+				return fmt.Errorf("%w: history entry: %v", ErrIndexCorrupt, err)
+			}
+			rec, err := decodeTx(id, txs.Get(v))
+			if err != nil {
+				return err
+			}
+			recs = append(recs, rec)
+		}
+		return nil
+	})
+	return recs, more, err
+}
+
+func (ix *boltIndex) nextSeq() (seq uint64, err error) {
+	seq = 1
+	err = ix.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keySeq); v != nil {
+			seq = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return seq, err
+}
+
+// droppedValue is how the dropped bucket keeps a TransactionDropped.
+type droppedValue struct {
+	Rule     string `json:"rule"`
+	Reason   string `json:"reason"`
+	Attempts int    `json:"attempts,omitempty"`
+}
+
+func (ix *boltIndex) putDropped(d events.TransactionDropped) error {
+	v, err := json.Marshal(droppedValue{Rule: d.Rule.String(), Reason: d.Reason, Attempts: d.Attempts})
+	if err != nil {
+		return err
+	}
+	return ix.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketDropped).Put(d.TxID[:], v) })
+}
+
+func (ix *boltIndex) dropped(id uuid.UUID) (d events.TransactionDropped, ok bool, err error) {
+	err = ix.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDropped).Get(id[:])
+		if v == nil {
+			return nil
+		}
+		var dv droppedValue
+		if err := json.Unmarshal(v, &dv); err != nil {
+			return fmt.Errorf("%w: dropped entry: %v", ErrIndexCorrupt, err)
+		}
+		rule, _ := blockchain.ParseErrorCode(dv.Rule)
+		d, ok = events.TransactionDropped{TxID: id, Rule: rule, Reason: dv.Reason, Attempts: dv.Attempts}, true
+		return nil
+	})
+	return d, ok, err
+}
+
+func (ix *boltIndex) close() error { return ix.db.Close() }
+
+func be64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+// historyKey is a's history key for the transaction numbered seq.
+func historyKey(a blockchain.Address, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte{}, a[:]...), seq)
+}
+
+func encodeTx(r txRecord) []byte {
+	v := make([]byte, 0, txValueLen)
+	v = binary.BigEndian.AppendUint64(v, r.height)
+	v = binary.BigEndian.AppendUint32(v, r.index)
+	v = append(v, r.hash[:]...)
+	v = append(v, r.from[:]...)
+	v = append(v, r.to[:]...)
+	v = binary.BigEndian.AppendUint64(v, uint64(r.amount))
+	v = binary.BigEndian.AppendUint64(v, uint64(r.fee))
+	v = binary.BigEndian.AppendUint64(v, r.nonce)
+	return binary.BigEndian.AppendUint64(v, r.seq)
+}
+
+func decodeTx(id uuid.UUID, v []byte) (txRecord, error) {
+	if len(v) != txValueLen {
+		return txRecord{}, fmt.Errorf("%w: transaction %s record of %d bytes, want %d", ErrIndexCorrupt, id, len(v), txValueLen)
+	}
+	r := txRecord{id: id}
+	r.height = binary.BigEndian.Uint64(v)
+	r.index = binary.BigEndian.Uint32(v[8:])
+	copy(r.hash[:], v[12:44])
+	copy(r.from[:], v[44:64])
+	copy(r.to[:], v[64:84])
+	r.amount = int64(binary.BigEndian.Uint64(v[84:]))
+	r.fee = int64(binary.BigEndian.Uint64(v[92:]))
+	r.nonce = binary.BigEndian.Uint64(v[100:])
+	r.seq = binary.BigEndian.Uint64(v[108:])
+	if r.amount < 0 || r.fee < 0 {
+		return txRecord{}, fmt.Errorf("%w: transaction %s: negative amount or fee", ErrIndexCorrupt, id)
+	}
+	return r, nil
+}

@@ -1,0 +1,400 @@
+package bank
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/node"
+)
+
+// The bank's ledger index: what it remembers of every transaction the
+// chain included, so that GET /transactions/{id} can say in which block
+// a transaction sits, GET /accounts/{address}/transactions can list an
+// account's history, and GET /blocks/{ref} can find any block in the
+// log, for any height. The chain itself keeps no such index (nonces
+// refuse replays), so this is the bank's own, fed by its node's
+// BlockAdded events in chain order, one write per block.
+//
+// It is kept by an indexStore: in one bbolt file (boltIndex, see
+// Config.IndexPath), so that the bank's memory does not grow with the
+// number of transactions; or in memory (memIndex) when no file is given,
+// for tests and short demos, where it costs about 200 bytes per
+// transaction. Either way it is derived data: everything in it can be
+// read again from the log, so it may be lost and rebuilt.
+type indexStore interface {
+	// addBlock records blk, which sits at rev in the blocks stream, and
+	// its transactions, in one write.
+	addBlock(blk *blockchain.Block, rev eventlog.Revision) error
+	// last returns the newest block recorded; ok is false if none is.
+	last() (ref blockRef, ok bool, err error)
+	// block returns the block recorded at height, if any.
+	block(height uint64) (ref blockRef, ok bool, err error)
+	// tx returns the included transaction with this ID, if any.
+	tx(id uuid.UUID) (rec txRecord, ok bool, err error)
+	// history returns up to limit transactions of a, newest first, of
+	// sequence numbers below before; and whether there are older ones.
+	history(a blockchain.Address, before uint64, limit int) (recs []txRecord, more bool, err error)
+	// nextSeq returns the sequence number the next transaction recorded
+	// will get: the first is 1.
+	nextSeq() (uint64, error)
+	// putDropped records that a transaction was dropped; dropped reads it.
+	putDropped(d events.TransactionDropped) error
+	dropped(id uuid.UUID) (d events.TransactionDropped, ok bool, err error)
+	// close releases the store; the file, if any, stays.
+	close() error
+}
+
+// A blockRef is where the index found a block: its height and hash, and
+// the revision of its BlockMined event in the node's blocks stream.
+type blockRef struct {
+	height uint64
+	hash   blockchain.Hash
+	rev    eventlog.Revision
+}
+
+// A txRecord is one included transaction as the index keeps it.
+type txRecord struct {
+	id       uuid.UUID
+	hash     blockchain.Hash
+	from, to blockchain.Address
+	amount   int64
+	fee      int64
+	nonce    uint64
+	height   uint64
+	index    uint32 // its place in its block
+	seq      uint64 // its place in the chain: 1 for the first transaction ever included
+}
+
+// recordOf returns the record of tx, the i-th transaction of the block
+// at height, numbered seq.
+func recordOf(tx blockchain.Transaction, height uint64, i int, seq uint64) txRecord {
+	return txRecord{id: tx.ID(), hash: tx.Hash(), from: tx.From(), to: tx.To(), amount: tx.Amount(), fee: tx.Fee(),
+		nonce: tx.Nonce(), height: height, index: uint32(i), seq: seq}
+}
+
+// ledgerIndex feeds an indexStore from the node's events: the bank's
+// observer calls add with each added block and the revision of its
+// BlockMined event. Its fields are guarded by the bank's mu; the store
+// is safe for concurrent use on its own, so readers call it without the
+// lock.
+type ledgerIndex struct {
+	store  indexStore
+	path   string // the store's file; "" in memory
+	log    eventlog.Log
+	logger *slog.Logger
+	err    error         // the first failure: the index stops, and Run returns it
+	failed chan struct{} // closed when err is set
+}
+
+// describe names the index in errors.
+func (ix *ledgerIndex) describe() string {
+	if ix.path == "" {
+		return "ledger index (in memory)"
+	}
+	return fmt.Sprintf("ledger index %q", ix.path)
+}
+
+// add records blk, a block just added to the chain, whose BlockMined
+// event is at revision rev of the blocks stream. A block the index already holds with the
+// same hash is skipped: a restart replays the chain from the start. A
+// block of the same height with another hash means the file indexes
+// another chain: the index stops with an error, which Run returns. If
+// the index is behind (the node restored from a snapshot, so that it
+// told no events for the blocks before it), add first indexes the
+// missing blocks from the log.
+func (ix *ledgerIndex) add(blk *blockchain.Block, rev eventlog.Revision) {
+	if ix.err != nil || ix.store == nil {
+		return
+	}
+	ix.err = ix.addBlock(blk, rev)
+	if ix.err != nil {
+		ix.logger.Error("ledger index stopped", "err", ix.err)
+		close(ix.failed)
+	}
+}
+
+func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error {
+	last, ok, err := ix.store.last()
+	if err != nil {
+		return fmt.Errorf("%s: %w", ix.describe(), err)
+	}
+	h := blk.Height()
+	if ok && h <= last.height {
+		ref, found, err := ix.store.block(h)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: %w", ix.describe(), err)
+		case found && ref.hash == blk.Hash():
+			return nil // indexed before a restart
+		case found:
+			return fmt.Errorf("%s indexes another chain: block %d is %s there, %s in the log; delete the file to rebuild it", ix.describe(), h, ref.hash, blk.Hash())
+		}
+		return fmt.Errorf("%s: block %d is missing below its newest, %d", ix.describe(), h, last.height)
+	}
+	wantHeight, from, prev := uint64(1), eventlog.Start, blockchain.Hash{}
+	if ok {
+		wantHeight, from, prev = last.height+1, last.rev+1, last.hash
+	}
+	if h > wantHeight {
+		if err := ix.catchUp(from, prev, wantHeight, h); err != nil {
+			return err
+		}
+	}
+	if err := ix.store.addBlock(blk, rev); err != nil {
+		return fmt.Errorf("%s: add block %d: %w", ix.describe(), h, err)
+	}
+	return nil
+}
+
+// catchUp indexes the blocks of heights from wantHeight up to, not
+// including, stop, reading the blocks stream from the revision from: the
+// first block there that extends prev, and so on. Blocks the node
+// rejected are in the stream too; they do not extend the chain, so they
+// are passed over.
+func (ix *ledgerIndex) catchUp(from eventlog.Revision, prev blockchain.Hash, wantHeight, stop uint64) error {
+	if ix.log == nil {
+		return fmt.Errorf("%s misses blocks %d…%d and has no log to read them from", ix.describe(), wantHeight, stop-1)
+	}
+	ctx := context.Background()
+	for wantHeight < stop {
+		recs, err := ix.log.Read(ctx, node.StreamBlocks, from, eventlog.Forwards, 100)
+		if err != nil {
+			return fmt.Errorf("%s: catch up from revision %d: %w", ix.describe(), from, err)
+		}
+		if len(recs) == 0 {
+			return fmt.Errorf("%s: catch up: block %d is not in the blocks stream", ix.describe(), wantHeight)
+		}
+		for _, r := range recs {
+			from = r.Revision + 1
+			blk, err := decodeBlockMined(r)
+			// Block 1 links to the genesis, which the index does not hold;
+			// the chain's hash check at read time covers it.
+			if err != nil || blk.Height() != wantHeight || (wantHeight > 1 && blk.Header().PrevHash != prev) {
+				continue
+			}
+			if err := ix.store.addBlock(blk, r.Revision); err != nil {
+				return fmt.Errorf("%s: add block %d: %w", ix.describe(), wantHeight, err)
+			}
+			prev, wantHeight = blk.Hash(), wantHeight+1
+			if wantHeight == stop {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// decodeBlockMined returns the block of a BlockMined event.
+func decodeBlockMined(r eventlog.Recorded) (*blockchain.Block, error) {
+	p, err := events.Decode(r.Event)
+	if err != nil {
+		return nil, err
+	}
+	mined, ok := p.(events.BlockMined)
+	if !ok {
+		return nil, fmt.Errorf("%s event at revision %d of the blocks stream", r.Type, r.Revision)
+	}
+	return mined.Block, nil
+}
+
+// memIndex is an indexStore in memory: the index of a bank given no
+// file (Config.IndexPath ""), whose memory grows with the chain's
+// history — about 200 bytes per transaction. It is safe for concurrent
+// use.
+type memIndex struct {
+	mu      sync.RWMutex
+	records []txRecord // every included transaction, in chain order: records[seq-1]
+	byID    map[uuid.UUID]uint64
+	byAddr  map[blockchain.Address][]uint64 // sequence numbers by account, oldest first
+	blocks  []blockRef                      // blocks[height-1]
+	drops   map[uuid.UUID]events.TransactionDropped
+}
+
+var _ indexStore = (*memIndex)(nil)
+
+func newMemIndex() *memIndex {
+	return &memIndex{byID: map[uuid.UUID]uint64{}, byAddr: map[blockchain.Address][]uint64{}, drops: map[uuid.UUID]events.TransactionDropped{}}
+}
+
+func (m *memIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if want := uint64(len(m.blocks)) + 1; blk.Height() != want {
+		return fmt.Errorf("block %d out of order: want %d", blk.Height(), want)
+	}
+	m.blocks = append(m.blocks, blockRef{height: blk.Height(), hash: blk.Hash(), rev: rev})
+	for i := range blk.Len() {
+		tx := blk.Transaction(i)
+		if _, dup := m.byID[tx.ID()]; dup { // impossible on a valid chain: the nonce refuses a replay
+			continue
+		}
+		seq := uint64(len(m.records)) + 1
+		m.records = append(m.records, recordOf(tx, blk.Height(), i, seq))
+		m.byID[tx.ID()] = seq
+		m.byAddr[tx.From()] = append(m.byAddr[tx.From()], seq)
+		if tx.To() != tx.From() {
+			m.byAddr[tx.To()] = append(m.byAddr[tx.To()], seq)
+		}
+	}
+	return nil
+}
+
+func (m *memIndex) last() (blockRef, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if len(m.blocks) == 0 {
+		return blockRef{}, false, nil
+	}
+	return m.blocks[len(m.blocks)-1], true, nil
+}
+
+func (m *memIndex) block(height uint64) (blockRef, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if height == 0 || height > uint64(len(m.blocks)) {
+		return blockRef{}, false, nil
+	}
+	return m.blocks[height-1], true, nil
+}
+
+func (m *memIndex) tx(id uuid.UUID) (txRecord, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	seq, ok := m.byID[id]
+	if !ok {
+		return txRecord{}, false, nil
+	}
+	return m.records[seq-1], true, nil
+}
+
+func (m *memIndex) history(a blockchain.Address, before uint64, limit int) ([]txRecord, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	seqs := m.byAddr[a]
+	end := len(seqs) // the page ends before seqs[end]
+	for end > 0 && seqs[end-1] >= before {
+		end--
+	}
+	start := max(0, end-limit)
+	out := make([]txRecord, 0, end-start)
+	for i := end - 1; i >= start; i-- {
+		out = append(out, m.records[seqs[i]-1])
+	}
+	return out, start > 0, nil
+}
+
+func (m *memIndex) nextSeq() (uint64, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return uint64(len(m.records)) + 1, nil
+}
+
+func (m *memIndex) putDropped(d events.TransactionDropped) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.drops[d.TxID] = d
+	return nil
+}
+
+func (m *memIndex) dropped(id uuid.UUID) (events.TransactionDropped, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	d, ok := m.drops[id]
+	return d, ok, nil
+}
+
+func (m *memIndex) close() error { return nil }
+
+// errNotIndexed: the index does not (yet) know where a block is in the
+// log. It answers 503: the index catches up as its node follows.
+var errNotIndexed = errors.New("block not indexed yet")
+
+// A blockMismatchError says that the log held, where the index points,
+// a block other than the chain's at that height: the index or the log
+// is damaged. It answers 500.
+type blockMismatchError struct {
+	height    uint64
+	rev       eventlog.Revision
+	have      blockchain.Hash
+	want      blockchain.Hash
+	decodeErr error
+}
+
+func (e *blockMismatchError) Error() string {
+	if e.decodeErr != nil {
+		return fmt.Sprintf("block %d: revision %d of the blocks stream: %v", e.height, e.rev, e.decodeErr)
+	}
+	return fmt.Sprintf("block %d: revision %d of the blocks stream holds %s, want %s", e.height, e.rev, e.have, e.want)
+}
+
+// blockAt returns the chain's block at height, which must be at most the
+// tip: from the node's window if it still holds the block, else read
+// from the log at the revision the index recorded, and checked against
+// the chain's hash for the height before it is served. The genesis
+// block, which is in no stream, is rebuilt from the spec.
+func (b *Bank) blockAt(ctx context.Context, height uint64) (*blockchain.Block, error) {
+	chain := b.node.Chain()
+	if blk, ok := chain.BlockAt(height); ok {
+		return blk, nil
+	}
+	want, ok := chain.HashAt(height)
+	if !ok {
+		return nil, fmt.Errorf("block %d: no such height", height)
+	}
+	if height == 0 {
+		g, err := chain.Spec().Genesis()
+		if err != nil {
+			return nil, err
+		}
+		if g.Hash() != want {
+			return nil, &blockMismatchError{height: 0, have: g.Hash(), want: want}
+		}
+		return g, nil
+	}
+	ref, ok, err := b.index.store.block(height)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("block %d: %w", height, errNotIndexed)
+	}
+	recs, err := b.log.Read(ctx, node.StreamBlocks, ref.rev, eventlog.Forwards, 1)
+	if err != nil {
+		return nil, fmt.Errorf("block %d: read the log: %w", height, err)
+	}
+	if len(recs) == 0 || recs[0].Revision != ref.rev {
+		return nil, &blockMismatchError{height: height, rev: ref.rev, want: want, decodeErr: errors.New("no event there")}
+	}
+	blk, err := decodeBlockMined(recs[0])
+	if err != nil {
+		return nil, &blockMismatchError{height: height, rev: ref.rev, want: want, decodeErr: err}
+	}
+	if blk.Hash() != want || blk.Height() != height {
+		return nil, &blockMismatchError{height: height, rev: ref.rev, have: blk.Hash(), want: want}
+	}
+	return blk, nil
+}
+
+// blockFailed answers a request whose block blockAt could not give.
+func (b *Bank) blockFailed(w http.ResponseWriter, height uint64, err error) {
+	var mismatch *blockMismatchError
+	switch {
+	case errors.As(err, &mismatch):
+		b.logger.Error("block read from the log is not the chain's", "height", height, "err", err)
+		b.problem(w, Problem{Status: http.StatusInternalServerError, Title: "block out of step", Detail: fmt.Sprintf("the log's block %d is not the chain's", height)})
+	case errors.Is(err, errNotIndexed):
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "block not indexed yet", Detail: fmt.Sprintf("block %d is not indexed yet; try again", height)})
+	default:
+		b.logger.Warn("block read failed", "height", height, "err", err)
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: fmt.Sprintf("block %d could not be read; try again later", height)})
+	}
+}
