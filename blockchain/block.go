@@ -368,3 +368,43 @@ func decodeErr(what string, err error) error {
 	}
 	return malformed(what, "%v", err)
 }
+
+// DecodeBlockHeader returns the header, seal included, of a block's
+// binary encoding ([Block.MarshalBinary]) without decoding its
+// transactions: it steps over them by their lengths. Its Hash is the
+// block's hash. It is for a reader that needs only the chain of hashes —
+// a node looking for a trusted block's ancestors — and checks less than
+// [Block.UnmarshalBinary]: the transactions are not looked at, so a block
+// whose header it returns may still fail to decode. Data that cannot be a
+// block's encoding gives an error wrapping [ErrMalformed].
+func DecodeBlockHeader(data []byte) (Header, error) {
+	if len(data) < HeaderSize+4 {
+		return Header{}, malformed("block", "have %d bytes, want at least %d", len(data), HeaderSize+4)
+	}
+	var h Header
+	if err := h.UnmarshalBinary(data[:HeaderSize]); err != nil {
+		return Header{}, err
+	}
+	n := binary.BigEndian.Uint32(data[HeaderSize:])
+	rest := data[HeaderSize+4:]
+	for i := range n {
+		if len(rest) < 4 {
+			return Header{}, malformed("block", "transaction %d of %d: data ends", i, n)
+		}
+		size := binary.BigEndian.Uint32(rest)
+		if uint64(size) > uint64(len(rest)-4) {
+			return Header{}, malformed("block", "transaction %d: length %d runs past the end", i, size)
+		}
+		rest = rest[4+size:]
+	}
+	if len(rest) > 0 {
+		if len(rest) < 2 {
+			return Header{}, malformed("block", "%d trailing bytes", len(rest))
+		}
+		if n := int(binary.BigEndian.Uint16(rest)); n == 0 || len(rest)-2 != n {
+			return Header{}, malformed("block", "seal: length %d, have %d bytes after it", n, len(rest)-2)
+		}
+		h.Seal = slices.Clone(rest[2:])
+	}
+	return h, nil
+}

@@ -645,3 +645,36 @@ func (r *reader) finish() error {
 	}
 	return nil
 }
+
+// BlockMinedHeader returns the header, seal included, of the block a
+// BlockMined event carries, without decoding the block's transactions
+// (see blockchain.DecodeBlockHeader): for a reader that needs only the
+// chain of block hashes, such as a node looking for the ancestors of a
+// block it trusts. It checks less than Decode — not the event's ID, not
+// the transactions — so a block whose header it returns may still be
+// refused by Decode. An event of another type, or data that does not
+// hold a block, gives an error wrapping ErrMalformed.
+func BlockMinedHeader(e eventlog.Event) (blockchain.Header, error) {
+	if e.Type != TypeBlockMined {
+		return blockchain.Header{}, fmt.Errorf("events: %w: %s event, want %s", ErrMalformed, e.Type, TypeBlockMined)
+	}
+	var w struct {
+		Hash  blockchain.Hash `json:"hash"`
+		Block string          `json:"block"`
+	}
+	if err := json.Unmarshal(e.Data, &w); err != nil {
+		return blockchain.Header{}, fmt.Errorf("events: %w: %v", ErrMalformed, err)
+	}
+	data, err := base64.StdEncoding.DecodeString(w.Block)
+	if err != nil {
+		return blockchain.Header{}, fmt.Errorf("events: %w: block: %v", ErrMalformed, err)
+	}
+	h, err := blockchain.DecodeBlockHeader(data)
+	if err != nil {
+		return blockchain.Header{}, fmt.Errorf("events: %w: block: %v", ErrMalformed, err)
+	}
+	if h.Hash() != w.Hash {
+		return blockchain.Header{}, fmt.Errorf("events: %w: hash %s is not the block's %s", ErrMalformed, w.Hash.Short(), h.Hash().Short())
+	}
+	return h, nil
+}

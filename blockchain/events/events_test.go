@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -675,4 +676,35 @@ func TestGoldenRequestDigest(t *testing.T) {
 			assert.ErrorIs(t, err, tc.want)
 		})
 	}
+}
+
+// TestBlockMinedHeader: the header of a BlockMined event, read without
+// the block's transactions, is its block's; another event type, a hash
+// that is not the block's, and a block cut short are malformed.
+func TestBlockMinedHeader(t *testing.T) {
+	chain := consensustest.NewChain(consensustest.NewFaker())
+	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), chain, 1, func(_ int, g *consensustest.BlockGen) {
+		g.AddTransfer("alice", "bob", 5)
+	})
+	require.NoError(t, err)
+	e, err := events.Encode(events.BlockMined{Block: blocks[0], MinerID: "m"})
+	require.NoError(t, err)
+	h, err := events.BlockMinedHeader(e)
+	require.NoError(t, err)
+	assert.Equal(t, blocks[0].Header(), h)
+
+	other, err := events.Encode(events.TransactionSubmitted{Tx: consensustest.Transfer("alice", "bob", 1, 0)})
+	require.NoError(t, err)
+	_, err = events.BlockMinedHeader(other)
+	assert.ErrorIs(t, err, events.ErrMalformed)
+
+	forged := e
+	forged.Data = bytes.Replace(e.Data, []byte(blocks[0].Hash().String()), []byte(blockchain.Hash{1}.String()), 1)
+	_, err = events.BlockMinedHeader(forged)
+	assert.ErrorIs(t, err, events.ErrMalformed, "a hash that is not the block's")
+
+	cut := e
+	cut.Data = []byte(`{"v":1,"hash":"` + blocks[0].Hash().String() + `","block":"AAAA"}`)
+	_, err = events.BlockMinedHeader(cut)
+	assert.ErrorIs(t, err, events.ErrMalformed, "a block cut short")
 }
