@@ -213,21 +213,29 @@ func (s *chainState) transition(b *Block) (*State, error) {
 // pay runs txs on batch, in order, and credits beneficiary the reward
 // plus their fees.
 func pay(batch *StateBatch, txs []Transaction, beneficiary Address, reward int64) error {
-	fees := int64(0)
 	for i, tx := range txs {
 		if err := batch.Transfer(tx.f.From, tx.f.To, tx.f.Amount, tx.f.Fee, tx.f.Nonce); err != nil {
 			return fmt.Errorf("state transition: transaction %d (%s): %w", i, tx.ID(), err)
 		}
-		fees += tx.f.Fee // the fees were in balances a moment ago: their sum fits
 	}
-	earned, ok := add(reward, fees)
-	if !ok {
-		return fmt.Errorf("state transition: reward: %w", overflow("reward + fees", reward, fees))
-	}
-	if err := batch.Credit(beneficiary, earned); err != nil {
+	if err := payReward(batch, txs, beneficiary, reward); err != nil {
 		return fmt.Errorf("state transition: reward: %w", err)
 	}
 	return nil
+}
+
+// payReward credits beneficiary the block reward plus the fees of txs,
+// which batch has already taken from their senders.
+func payReward(batch *StateBatch, txs []Transaction, beneficiary Address, blockReward int64) error {
+	fees := int64(0)
+	for _, tx := range txs {
+		fees += tx.f.Fee // the fees were in balances a moment ago: their sum fits
+	}
+	earned, ok := add(blockReward, fees)
+	if !ok {
+		return overflow("reward + fees", blockReward, fees)
+	}
+	return batch.Credit(beneficiary, earned)
 }
 
 // A Rejected transaction is one [Chain.Propose] left out of a block,
@@ -287,15 +295,7 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 		seen[tx.hash] = struct{}{}
 		kept = append(kept, tx)
 	}
-	fees := int64(0)
-	for _, tx := range kept {
-		fees += tx.f.Fee
-	}
-	earned, ok := add(c.s.spec.BlockReward, fees)
-	if !ok {
-		return nil, rejected, overflow("reward + fees", c.s.spec.BlockReward, fees)
-	}
-	if err := batch.Credit(beneficiary, earned); err != nil {
+	if err := payReward(batch, kept, beneficiary, c.s.spec.BlockReward); err != nil {
 		return nil, rejected, err
 	}
 	h := NextHeader(tip, kept, now)
