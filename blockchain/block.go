@@ -36,12 +36,15 @@ type Block struct {
 	hash   Hash
 	txRoot Hash        // TxMerkleRoot(txs), computed once
 	tree   *MerkleTree // the transactions' Merkle tree, for InclusionProof; shared by WithHeader
-	sigs   *sigCheck   // the answer of VerifySignatures, once known; shared by WithHeader
+	sigs   *txCheck    // the answer of VerifySignatures, once known; shared by WithHeader
+	form   *txCheck    // the answer of Validate's checks of the transactions alone; shared too
 }
 
-// sigCheck remembers whether a block's signatures verified: they are
-// checked once per block, whoever asks first.
-type sigCheck struct {
+// txCheck remembers the answer of a check that looks at nothing but a
+// block's transactions, which never change: whether their signatures
+// verified, or whether they keep the sanity rules. Each is checked once
+// per block, whoever asks first.
+type txCheck struct {
 	once sync.Once
 	err  error
 }
@@ -63,7 +66,7 @@ func NewBlock(h Header, txs []Transaction) *Block {
 // normalized and copied, and transactions it may keep.
 func newBlock(h Header, txs []Transaction) *Block {
 	tree := newTxTree(txs)
-	return &Block{header: h, txs: txs, hash: h.Hash(), txRoot: tree.Root(), tree: tree, sigs: new(sigCheck)}
+	return &Block{header: h, txs: txs, hash: h.Hash(), txRoot: tree.Root(), tree: tree, sigs: new(txCheck), form: new(txCheck)}
 }
 
 // NextHeader returns the header of a block that would extend parent with
@@ -148,7 +151,7 @@ func (b *Block) WithHeader(h Header) *Block {
 	h.Seal = cloneSeal(h.Seal)
 	// Transactions are immutable, so sharing the slice is safe: no Block
 	// method ever writes to it.
-	return &Block{header: h, txs: b.txs, hash: h.Hash(), txRoot: b.txRoot, tree: b.tree, sigs: b.sigs}
+	return &Block{header: h, txs: b.txs, hash: h.Hash(), txRoot: b.txRoot, tree: b.tree, sigs: b.sigs, form: b.form}
 }
 
 // String returns a short summary for logs: height, hash prefix, tx count.
@@ -164,8 +167,11 @@ func (b *Block) String() string {
 // listed twice, and a MerkleRoot and TxCount that match the transactions.
 // It returns the first failure as a [*RuleError].
 //
-// Signatures are checked by [Block.VerifySignatures], which is costlier
-// and remembers its answer; [Chain.Apply] runs both. Whether the block
+// The checks of the transactions, which look at nothing else, are made
+// once per block and remembered, as VerifySignatures remembers its
+// answer: a node may validate many blocks on all its cores before it
+// applies them one by one. Signatures are checked by
+// [Block.VerifySignatures], which is costlier; [Chain.Apply] runs both. Whether the block
 // fits the chain (parent, height, time, nonces, balances, state root,
 // proof of work) is Chain.Apply's question.
 func (b *Block) Validate() error {
@@ -191,20 +197,38 @@ func (b *Block) Validate() error {
 	if uint64(h.TxCount) != uint64(len(b.txs)) {
 		return ruleErr(ErrBadTxCount, h.TxCount, len(b.txs))
 	}
-	seen := make(map[uuid.UUID]struct{}, len(b.txs))
-	for i, tx := range b.txs {
-		if err := checkTransactionForm(tx); err != nil {
-			return fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), err)
-		}
-		if _, dup := seen[tx.ID()]; dup {
-			return ruleErr(ErrDuplicateTransaction, tx.ID(), "each transaction once")
-		}
-		seen[tx.ID()] = struct{}{}
+	if err := b.checkTransactions(); err != nil {
+		return err
 	}
 	if b.txRoot != h.MerkleRoot {
 		return ruleErr(ErrBadMerkleRoot, h.MerkleRoot, b.txRoot)
 	}
 	return nil
+}
+
+// checkTransactions is the part of Validate that looks at the
+// transactions alone: each keeps the sanity rules but the signature, and
+// none is listed twice. The answer is remembered.
+func (b *Block) checkTransactions() error {
+	check := b.form
+	if check == nil { // the zero Block
+		check = new(txCheck)
+	}
+	check.once.Do(func() {
+		seen := make(map[uuid.UUID]struct{}, len(b.txs))
+		for i, tx := range b.txs {
+			if err := checkTransactionForm(tx); err != nil {
+				check.err = fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), err)
+				return
+			}
+			if _, dup := seen[tx.ID()]; dup {
+				check.err = ruleErr(ErrDuplicateTransaction, tx.ID(), "each transaction once")
+				return
+			}
+			seen[tx.ID()] = struct{}{}
+		}
+	})
+	return check.err
 }
 
 // VerifySignatures checks every transaction's signature ([RuleSignature])
@@ -227,7 +251,7 @@ func (b *Block) VerifySignatures() error { return b.VerifySignaturesCached(nil) 
 func (b *Block) VerifySignaturesCached(cache *SigCache) error {
 	check := b.sigs
 	if check == nil { // the zero Block
-		check = new(sigCheck)
+		check = new(txCheck)
 	}
 	check.once.Do(func() {
 		for i, tx := range b.txs {

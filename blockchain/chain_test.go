@@ -955,3 +955,44 @@ func TestReadOnlyChain(t *testing.T) {
 	assert.Equal(t, blockchain.Account{Balance: consensustest.Funds - 6, Nonce: 2}, ro.Account(consensustest.Addr("alice")))
 	assert.NoError(t, ro.CheckTransaction(consensustest.Transfer("alice", "bob", 1, 2)))
 }
+
+// TestValidateRemembersTransactionChecks: Block.Validate checks a block's
+// transactions once and remembers the answer, for the block and for every
+// block WithHeader makes from it, while the header's own checks run on
+// each header: a new header with bad bits is refused for its bits, and
+// one that is fine is refused for the transaction it still holds.
+func TestValidateRemembersTransactionChecks(t *testing.T) {
+	senderNotKey := consensustest.Transfer("alice", "bob", 1, 0).Fields()
+	senderNotKey.PublicKey = consensustest.Key("mallory").Public()
+	good := consensustest.Transfer("alice", "bob", 1, 0)
+	parent := consensustest.Genesis().Header()
+	for _, tc := range []struct {
+		name      string
+		tx        blockchain.Transaction
+		newHeader func(blockchain.Header) blockchain.Header
+		first     blockchain.ErrorCode // ErrUnknown: valid
+		then      blockchain.ErrorCode
+	}{
+		{"a valid block, then bad bits", good, func(h blockchain.Header) blockchain.Header { h.Bits = 300; return h }, blockchain.ErrUnknown, blockchain.ErrBadBits},
+		{"a bad transaction, then bad bits", signedBy(senderNotKey, "mallory"), func(h blockchain.Header) blockchain.Header { h.Bits = 300; return h }, blockchain.ErrSenderNotKey, blockchain.ErrBadBits},
+		{"a bad transaction, then another nonce", signedBy(senderNotKey, "mallory"), func(h blockchain.Header) blockchain.Header { h.Nonce++; return h }, blockchain.ErrSenderNotKey, blockchain.ErrSenderNotKey},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			txs := []blockchain.Transaction{tc.tx}
+			h := blockchain.NextHeader(parent, txs, parent.Timestamp.Add(time.Second))
+			h.Beneficiary = consensustest.Addr("miner")
+			b := blockchain.NewBlock(h, txs)
+			for _, step := range []struct {
+				b    *blockchain.Block
+				want blockchain.ErrorCode
+			}{{b, tc.first}, {b, tc.first}, {b.WithHeader(tc.newHeader(h)), tc.then}} {
+				err := step.b.Validate()
+				if step.want == blockchain.ErrUnknown {
+					assert.NoError(t, err)
+					continue
+				}
+				assert.ErrorIs(t, err, step.want)
+			}
+		})
+	}
+}

@@ -588,10 +588,27 @@ func (n *Node) findAssumed(ctx context.Context) (map[blockchain.Hash]struct{}, e
 	// header's PrevHash: decoding the transactions too would double the
 	// work of a restore. A header whose block turns out not to decode
 	// costs nothing: Apply refuses that block whatever is assumed.
+	type link struct{ hash, prev blockchain.Hash }
+	links := make([]link, restorePage)
 	err := n.readPages(ctx, func(recs []eventlog.Recorded) error {
-		for _, r := range recs {
-			if h, err := events.BlockMinedHeader(r.Event); err == nil {
-				parent[h.Hash()] = h.PrevHash
+		// The headers are read on every core, and linked in order.
+		workers := min(runtime.GOMAXPROCS(0), len(recs))
+		var g errgroup.Group
+		for w := range workers {
+			g.Go(func() error {
+				for i := w; i < len(recs); i += workers {
+					links[i] = link{}
+					if h, err := events.BlockMinedHeader(recs[i].Event); err == nil {
+						links[i] = link{h.Hash(), h.PrevHash}
+					}
+				}
+				return nil
+			})
+		}
+		_ = g.Wait() // the workers return no error
+		for _, l := range links[:len(recs)] {
+			if !l.hash.IsZero() {
+				parent[l.hash] = l.prev
 			}
 		}
 		return ctx.Err()
@@ -625,9 +642,10 @@ type decoded struct {
 }
 
 // prepareBlocks decodes recs on every core, runtime.GOMAXPROCS goroutines,
-// and, if verify is set, verifies the signatures of each block the node
-// does not assume valid. The block remembers the answer, so Chain.Apply
-// does not verify them again; a bad signature is left for Apply to report,
+// and, if verify is set, checks each block's transactions
+// (blockchain.Block.Validate) and verifies the signatures of each block
+// the node does not assume valid. The block remembers both answers, so
+// Chain.Apply does not check them again; a bad signature is left for Apply to report,
 // in the order of the rules. If ctx ends, it stops early, leaving the rest
 // undecoded: the caller then discards the page.
 func (n *Node) prepareBlocks(ctx context.Context, recs []eventlog.Recorded, verify bool) []decoded {
@@ -643,6 +661,7 @@ func (n *Node) prepareBlocks(ctx context.Context, recs []eventlog.Recorded, veri
 				if d.err != nil || !verify {
 					continue
 				}
+				_ = d.block.Validate() // its checks of the transactions are remembered, for Apply
 				if assumed != nil {
 					if _, ok := (*assumed)[d.block.Hash()]; ok {
 						continue

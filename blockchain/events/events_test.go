@@ -679,32 +679,67 @@ func TestGoldenRequestDigest(t *testing.T) {
 }
 
 // TestBlockMinedHeader: the header of a BlockMined event, read without
-// the block's transactions, is its block's; another event type, a hash
-// that is not the block's, and a block cut short are malformed.
+// the block's transactions, is its block's, seal included, whether the
+// event is spelled as Encode spells it (the fast path) or otherwise (white
+// space, fields reordered: the slow path); another event type, a hash
+// that is not the block's, a block cut short or a seal whose length lies
+// are malformed.
 func TestBlockMinedHeader(t *testing.T) {
 	chain := consensustest.NewChain(consensustest.NewFaker())
-	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), chain, 1, func(_ int, g *consensustest.BlockGen) {
-		g.AddTransfer("alice", "bob", 5)
+	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), chain, 2, func(i int, g *consensustest.BlockGen) {
+		for range i*3 + 1 {
+			g.AddTransfer("alice", "bob", 5)
+		}
 	})
 	require.NoError(t, err)
-	e, err := events.Encode(events.BlockMined{Block: blocks[0], MinerID: "m"})
+	sealed := withSeal(t, blocks[1], bytes.Repeat([]byte{7}, 65))
+	encode := func(b *blockchain.Block) eventlog.Event {
+		e, err := events.Encode(events.BlockMined{Block: b, MinerID: "m"})
+		require.NoError(t, err)
+		return e
+	}
+	with := func(e eventlog.Event, data string) eventlog.Event {
+		e.Data = []byte(data)
+		return e
+	}
+	blockText := func(b *blockchain.Block) string {
+		raw, err := b.MarshalBinary()
+		require.NoError(t, err)
+		return base64.StdEncoding.EncodeToString(raw)
+	}
+	plain, withSealEvent := encode(blocks[0]), encode(sealed)
+	rawSealed, err := sealed.MarshalBinary()
 	require.NoError(t, err)
-	h, err := events.BlockMinedHeader(e)
-	require.NoError(t, err)
-	assert.Equal(t, blocks[0].Header(), h)
-
+	// The seal's length says one byte more than there is.
+	lying := bytes.Clone(rawSealed)
+	lying[len(lying)-66]++
 	other, err := events.Encode(events.TransactionSubmitted{Tx: consensustest.Transfer("alice", "bob", 1, 0)})
 	require.NoError(t, err)
-	_, err = events.BlockMinedHeader(other)
-	assert.ErrorIs(t, err, events.ErrMalformed)
 
-	forged := e
-	forged.Data = bytes.Replace(e.Data, []byte(blocks[0].Hash().String()), []byte(blockchain.Hash{1}.String()), 1)
-	_, err = events.BlockMinedHeader(forged)
-	assert.ErrorIs(t, err, events.ErrMalformed, "a hash that is not the block's")
-
-	cut := e
-	cut.Data = []byte(`{"v":1,"hash":"` + blocks[0].Hash().String() + `","block":"AAAA"}`)
-	_, err = events.BlockMinedHeader(cut)
-	assert.ErrorIs(t, err, events.ErrMalformed, "a block cut short")
+	for _, tc := range []struct {
+		name  string
+		event eventlog.Event
+		want  *blockchain.Block // nil: malformed
+	}{
+		{"as encoded", plain, blocks[0]},
+		{"with a seal", withSealEvent, sealed},
+		{"white space and another order", with(plain, `{ "block" : "`+blockText(blocks[0])+`", "hash" : "`+blocks[0].Hash().String()+`", "v" : 1 }`), blocks[0]},
+		{"escaped slash in the base64", with(withSealEvent, strings.Replace(string(withSealEvent.Data), "/", `\/`, -1)), sealed},
+		{"another event type", other, nil},
+		{"a hash that is not the block's", with(plain, strings.Replace(string(plain.Data), blocks[0].Hash().String(), blockchain.Hash{1}.String(), 1)), nil},
+		{"a block cut short", with(plain, `{"v":1,"hash":"`+blocks[0].Hash().String()+`","block":"AAAA"}`), nil},
+		{"a seal whose length lies", with(plain, `{"v":1,"hash":"`+sealed.Hash().String()+`","block":"`+base64.StdEncoding.EncodeToString(lying)+`"}`), nil},
+		{"no block", with(plain, `{"v":1,"hash":"`+blocks[0].Hash().String()+`"}`), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := events.BlockMinedHeader(tc.event)
+			if tc.want == nil {
+				assert.ErrorIs(t, err, events.ErrMalformed)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want.Header(), h)
+			assert.Equal(t, tc.want.Hash(), h.Hash())
+		})
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -300,4 +301,74 @@ func assertSamePayload(t *testing.T, a, b events.Payload) {
 	if a != b {
 		t.Fatalf("payload changed: %#v → %#v", a, b)
 	}
+}
+
+// FuzzBlockMinedHeader feeds arbitrary data to BlockMinedHeader as a
+// BlockMined event. It must never panic nor fail but with ErrMalformed,
+// and where Decode reads a block from the same data, the header it
+// returns is that block's, seal and all, whichever path read it.
+func FuzzBlockMinedHeader(f *testing.F) {
+	for _, s := range samples(f) {
+		if ev := mustEncode(f, s.payload); ev.Type == events.TypeBlockMined {
+			f.Add(ev.Data)
+			f.Add(bytes.ReplaceAll(ev.Data, []byte(`":`), []byte(`" : `)))
+		}
+	}
+	f.Add([]byte(`{"v":1,"hash":"eef4ee959130779ddbfd951444eaf4ccf744f15c2c2bb128536b7c922e25fdb2","block":"AAAA"}`))
+	f.Add([]byte(`{"hash":"","block":"="}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := events.BlockMinedHeader(eventlog.Event{Type: events.TypeBlockMined, Data: data})
+		if err != nil {
+			if !errors.Is(err, events.ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		p, err := events.DecodeData(events.TypeBlockMined, data)
+		if err != nil {
+			return
+		}
+		if b := p.(events.BlockMined).Block; !reflect.DeepEqual(b.Header(), h) {
+			t.Fatalf("header %+v, the decoded block's %+v", h, b.Header())
+		}
+	})
+}
+
+// FuzzSplit compares the two readings of an event's JSON object: where
+// the fast one (quickSplit) takes the data, the general one (jsontext)
+// must take it too and find the same fields, byte for byte. And
+// plainText must agree with a byte-by-byte reading of the same rule.
+func FuzzSplit(f *testing.F) {
+	for _, s := range samples(f) {
+		f.Add(mustEncode(f, s.payload).Data)
+	}
+	f.Add([]byte(`{"v":1,"a":-0,"b":"x","c":12}`))
+	f.Add([]byte(`{"v":1,"a":01}`))
+	f.Add([]byte(`{"v":1,"a":"\u00e9","a":2}`))
+	f.Add([]byte("{\"v\":1,\"a\":\"caf\xc3\xa9 \x7f\"}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		slowOK := true
+		want, err := events.SplitTokens(data)
+		if err != nil {
+			slowOK = false
+		}
+		got, ok := events.QuickSplit(data)
+		if ok {
+			if !slowOK {
+				t.Fatalf("the fast reading takes %q, jsontext refuses it: %v", data, err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("fields %v, jsontext %v", got, want)
+			}
+			for name, raw := range want {
+				if !bytes.Equal(got[name], raw) {
+					t.Fatalf("field %q: %q, jsontext %q", name, got[name], raw)
+				}
+			}
+		}
+		plain := utf8.Valid(data) && !slices.ContainsFunc(data, func(c byte) bool { return c < 0x20 || c == '\\' })
+		if events.PlainText(data) != plain {
+			t.Fatalf("PlainText(%q) = %v, want %v", data, !plain, plain)
+		}
+	})
 }
