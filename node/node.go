@@ -281,6 +281,10 @@ type Node struct {
 	snapshotHeaders int
 	minHeaders      int
 	partSize        int
+
+	// own holds the transaction events the node appended and has not
+	// read back, so that Follow need not decode them.
+	own appended
 }
 
 // New returns a node holding only the genesis block of cfg.Spec and an
@@ -856,19 +860,13 @@ func (n *Node) recordRejection(ctx context.Context, b *blockchain.Block, err err
 // already (a rebroadcast, or the node's own submission) and one whose
 // sender has used its nonce (it was mined, or lost to another transfer,
 // before the node read it) are left out quietly; anything else that is
-// left out is logged as skipped.
+// left out is logged as skipped. An event the node appended itself, and
+// reads back byte for byte, is not decoded again (see appended).
 func (n *Node) addTransaction(r eventlog.Recorded) {
-	p, err := events.Decode(r.Event)
-	var tx blockchain.Transaction
-	if err == nil {
-		switch ev := p.(type) {
-		case events.TransactionSubmitted:
-			tx = ev.Tx
-		case events.TransactionRebroadcast:
-			tx = ev.Tx
-		default:
-			err = fmt.Errorf("%s event in the transactions stream", r.Type)
-		}
+	tx, own := n.own.take(r.Event)
+	var err error
+	if !own {
+		tx, err = decodeTransaction(r)
 	}
 	quiet := false
 	n.mu.Lock()
@@ -886,6 +884,22 @@ func (n *Node) addTransaction(r eventlog.Recorded) {
 	default:
 		n.logger.Warn("skipped transaction event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
 	}
+}
+
+// decodeTransaction returns the transaction an event of the transactions
+// stream carries.
+func decodeTransaction(r eventlog.Recorded) (blockchain.Transaction, error) {
+	p, err := events.Decode(r.Event)
+	if err != nil {
+		return blockchain.Transaction{}, err
+	}
+	switch ev := p.(type) {
+	case events.TransactionSubmitted:
+		return ev.Tx, nil
+	case events.TransactionRebroadcast:
+		return ev.Tx, nil
+	}
+	return blockchain.Transaction{}, fmt.Errorf("%s event in the transactions stream", r.Type)
 }
 
 // nonceUsed reports whether err refuses tx because its sender's account
@@ -934,6 +948,7 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 	if err != nil {
 		return fmt.Errorf("node: submit: %w", err)
 	}
+	n.own.remember(e, s.Tx) // before the append: Follow may read it back at once
 	if _, err := n.log.Append(ctx, StreamTransactions, eventlog.Any, e); err != nil {
 		return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
 	}
