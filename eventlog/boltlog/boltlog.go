@@ -93,6 +93,8 @@ type Log struct {
 	// Only the committer touches these.
 	ids        *idwindow.Window[written]
 	windowSize int
+	file       *os.File // bbolt's handle on the file, for fill
+	filled     int64    // the file is written up to here (see fill)
 
 	mu     sync.RWMutex // read transactions hold it for reading, Close for writing
 	closed bool
@@ -152,7 +154,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
-	db, err := openLocked(ctx, path, timeout)
+	db, file, err := openLocked(ctx, path, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +165,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	l := &Log{
 		path:          path,
 		db:            db,
+		file:          file,
 		now:           cfg.Now,
 		wake:          make(chan struct{}, 1),
 		done:          make(chan struct{}),
@@ -249,42 +252,42 @@ func precheck(path string) error {
 }
 
 // openLocked opens path with bbolt, trying its lock until timeout or ctx
-// ends.
-func openLocked(ctx context.Context, path string, timeout time.Duration) (*bolt.DB, error) {
+// ends. It also returns bbolt's handle on the file.
+func openLocked(ctx context.Context, path string, timeout time.Duration) (*bolt.DB, *os.File, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		db, err := boltOpen(path)
+		db, file, err := boltOpen(path)
 		if !errors.Is(err, bolterrors.ErrTimeout) {
-			return db, err
+			return db, file, err
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return nil, fmt.Errorf("boltlog: open %q: %w (gave up after waiting %v)", path, ErrLocked, timeout)
+			return nil, nil, fmt.Errorf("boltlog: open %q: %w (gave up after waiting %v)", path, ErrLocked, timeout)
 		}
 		t := time.NewTimer(min(lockRetry, left))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("boltlog: open %q: waiting for another process to close it: %w", path, ctx.Err())
+			return nil, nil, fmt.Errorf("boltlog: open %q: waiting for another process to close it: %w", path, ctx.Err())
 		case <-t.C:
 		}
 	}
 }
 
-// boltOpen makes one attempt at opening path with bbolt: bbolt's
+// boltOpen makes one attempt at opening path with bbolt, and returns the
+// DB and bbolt's handle on the file, which closes with the DB; bbolt's
 // ErrTimeout if another process holds the lock. bbolt reads its meta
 // pages and its list of free pages as it opens, and panics, or faults,
 // on some damage to them: boltOpen turns that into a *CorruptError, and
 // closes the file so that its lock goes with it. (bbolt's memory map of
 // the file then stays until the process ends.)
-func boltOpen(path string) (db *bolt.DB, err error) {
-	var file *os.File
+func boltOpen(path string) (db *bolt.DB, file *os.File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if file != nil {
 				_ = file.Close()
 			}
-			db, err = nil, diagnose(path, fmt.Errorf("bbolt panicked opening it: %v", p))
+			db, file, err = nil, nil, diagnose(path, fmt.Errorf("bbolt panicked opening it: %v", p))
 		}
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
@@ -298,12 +301,14 @@ func boltOpen(path string) (db *bolt.DB, err error) {
 	})
 	var pathErr *fs.PathError
 	switch {
-	case err == nil, errors.Is(err, bolterrors.ErrTimeout):
-		return db, err
+	case err == nil:
+		return db, file, nil
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, nil, err
 	case errors.As(err, &pathErr):
-		return nil, fmt.Errorf("boltlog: open %q: %w", path, err)
+		return nil, nil, fmt.Errorf("boltlog: open %q: %w", path, err)
 	}
-	return nil, diagnose(path, err)
+	return nil, nil, diagnose(path, err)
 }
 
 // diagnose returns why the file at path is corrupt, which bbolt said with
@@ -365,8 +370,9 @@ type Stats struct {
 	// Events is how many events the commits wrote.
 	Events uint64
 	// Bytes is the size of the file's pages, in use or free for reuse, as
-	// of the last commit: the file itself may be larger, as bbolt grows
-	// it ahead of need. 0 once the log is closed.
+	// of the last commit: the file itself may be larger, as the log
+	// writes it ahead of need (see fill.go), and bbolt may grow it
+	// further. 0 once the log is closed.
 	Bytes int64
 }
 

@@ -194,14 +194,16 @@ func (l *Log) commit(group []*request) {
 
 // apply runs group's requests in order in one write transaction, setting
 // each one's answer, and commits if they changed anything (a group of
-// refusals and no-op retries needs no fsync). It returns the streams
-// changed and the number of events written; an error if the transaction
-// failed, and then nothing was written.
+// refusals and no-op retries needs no fsync). Holding the transaction,
+// it first tops up the room written past the file's pages (see fill).
+// It returns the streams changed and the number of events written; an
+// error if the transaction failed, and then nothing was written.
 func (l *Log) apply(group []*request) (changed []string, events int, err error) {
 	tx, err := l.db.Begin(true)
 	if err != nil {
 		return nil, 0, err
 	}
+	l.fill(tx.Size())
 	at := l.now().UTC()
 	for _, r := range group {
 		n, wrote, err := l.applyOne(tx, r, at)

@@ -37,10 +37,12 @@
 //     and encodes the events' records, in the caller's goroutine.
 //  2. It queues the request for the committer, a goroutine the Log owns.
 //  3. The committer takes every request queued (up to 1000, or 4 MiB of
-//     events) and runs them in order in one write transaction: for each,
-//     the stream's tombstone, its last revision, the expectation and the
-//     idempotency rules, then the new records under the next revisions,
-//     stamped with Config.Now and checksummed.
+//     events) and runs them in order in one write transaction (now and
+//     then it first tops up the room written past the file's pages: see
+//     Durability, below): for each, the stream's tombstone, its last
+//     revision, the expectation and the idempotency rules, then the new
+//     records under the next revisions, stamped with Config.Now and
+//     checksummed.
 //  4. It commits, and bbolt writes the pages and fsyncs, then writes the
 //     meta page that makes them the file's state and fsyncs again. Only
 //     then does each request get its answer, so an acknowledged event is
@@ -95,7 +97,17 @@
 // bbolt's NoSync stays false: every commit is two fdatasyncs. Under many
 // concurrent writers the commits are few (see the package's benchmarks:
 // BenchmarkAppendConcurrent reports fsyncs per append, and throughput
-// against memlog's). A crash test kills a child process appending as
+// against memlog's).
+//
+// The committer keeps the file written with zeros a little past bbolt's
+// pages (a quarter of them, from 512 KiB to 4 MiB), and fsyncs them,
+// before bbolt needs the room. bbolt would grow the file with a hole, and
+// every commit that writes a page past the last one, which is nearly
+// every append, would then make the file system allocate blocks and
+// commit its journal within the commit's fdatasync; in blocks the file
+// already has, the fdatasync flushes the pages alone. One commit in many
+// carries the zeros, and the file is that much larger than its pages
+// (see fill.go). A crash test kills a child process appending as
 // fast as it can, again and again, and checks that every acknowledged
 // event is there, intact, at its revision, with no gap.
 //

@@ -6,3 +6,7 @@ func SetQueueHook(l *Log, f func(n int)) { l.onQueue = f }
 
 // EncodeTombstone is encodeTombstone, for tests that forge a file.
 var EncodeTombstone = encodeTombstone
+
+// FillAhead is fillAhead: how far past its pages the committer keeps the
+// file written.
+var FillAhead = fillAhead
