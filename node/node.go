@@ -285,6 +285,8 @@ type Node struct {
 	// own holds the transaction events the node appended and has not
 	// read back, so that Follow need not decode them.
 	own appended
+	// senders serialises Submit's calls for each sender.
+	senders senderLocks
 }
 
 // New returns a node holding only the genesis block of cfg.Spec and an
@@ -919,6 +921,13 @@ func (n *Node) nonceUsed(tx blockchain.Transaction, err error) bool {
 // passes the check before Follow has read this one back; every other
 // node's pool gets it through Follow.
 //
+// A node submits one transaction of a sender at a time, from the check
+// to the pool; submissions from different senders go on together. So of
+// two transfers with the same nonce submitted together, one is accepted
+// and the other refused (bad-nonce), never both acknowledged; and a
+// sender's next transfer submitted while the one before is being
+// appended waits for it, rather than being refused for a nonce gap.
+//
 // Errors: the pool's error if tx is refused, wrapping the
 // *blockchain.RuleError of the rule it breaks (errors.Is(err,
 // blockchain.ErrBadNonce), blockchain.ErrInsufficientFunds, …) or a pool
@@ -938,8 +947,16 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 	// node's lock, so that submissions verify on every core at once. The
 	// pool and the chain find the answer in the cache they share.
 	n.pool.SigCache().Verify(s.Tx)
+	// One submission per sender at a time, from the check to the pool:
+	// of two transfers with one nonce, the second is checked against a
+	// pool that holds the first.
+	unlock, err := n.senders.lock(ctx, s.Tx.From())
+	if err != nil {
+		return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
+	}
+	defer unlock()
 	n.mu.Lock()
-	err := n.pool.Check(s.Tx)
+	err = n.pool.Check(s.Tx)
 	n.mu.Unlock()
 	if err != nil && !errors.Is(err, pool.ErrDuplicate) {
 		return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
