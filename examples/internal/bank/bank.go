@@ -216,16 +216,16 @@ type route struct {
 // routes lists the API; the OpenAPI document must list the same.
 func (b *Bank) routes() []route {
 	return []route{
-		{"POST /transactions", b.postTransaction},
-		{"GET /transactions/{id}", b.getTransaction},
-		{"GET /transactions/{id}/proof", b.getTransactionProof},
-		{"GET /blocks", b.getBlocks},
-		{"GET /blocks/{ref}", b.getBlock},
-		{"GET /headers", b.getHeaders},
-		{"GET /accounts/{address}", b.getAccount},
-		{"GET /accounts/{address}/transactions", b.getHistory},
-		{"GET /accounts/{address}/proof", b.getAccountProof},
-		{"GET /chain/head", b.getHead},
+		{"POST /transactions", b.whenReady(b.postTransaction)},
+		{"GET /transactions/{id}", b.whenReady(b.getTransaction)},
+		{"GET /transactions/{id}/proof", b.whenReady(b.getTransactionProof)},
+		{"GET /blocks", b.whenReady(b.getBlocks)},
+		{"GET /blocks/{ref}", b.whenReady(b.getBlock)},
+		{"GET /headers", b.whenReady(b.getHeaders)},
+		{"GET /accounts/{address}", b.whenReady(b.getAccount)},
+		{"GET /accounts/{address}/transactions", b.whenReady(b.getHistory)},
+		{"GET /accounts/{address}/proof", b.whenReady(b.getAccountProof)},
+		{"GET /chain/head", b.whenReady(b.getHead)},
 		{"GET /chain/spec", b.getSpec},
 		{"GET /healthz", b.healthz},
 		{"GET /readyz", b.readyz},
@@ -245,9 +245,27 @@ func (b *Bank) Routes() []string {
 }
 
 // SetReady says whether the bank's node has restored and is following:
-// GET /readyz answers 200, and POST /transactions takes transactions,
-// only then (503 with Retry-After before).
+// GET /readyz answers 200, POST /transactions takes transactions, and
+// the chain, the accounts, the blocks and the transactions are answered
+// only then (503 with Retry-After before). The chain spec, the explorer
+// page and its stream of events, the health check and the OpenAPI
+// document are served at once.
 func (b *Bank) SetReady(ready bool) { b.ready.Store(ready) }
+
+// whenReady serves h once the bank is ready, and 503 with Retry-After
+// until then: before its node has restored, the chain, the accounts and
+// the pool the bank would answer from are the genesis's, or a part of
+// the log's, and a client would take an old balance or nonce for the
+// truth.
+func (b *Bank) whenReady(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !b.ready.Load() {
+			b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the bank's node is still restoring the chain"})
+			return
+		}
+		h(w, r)
+	}
+}
 
 // Requests returns how many requests the bank answered with each status
 // code, for metrics.
@@ -380,12 +398,6 @@ type TransactionStatus struct {
 }
 
 func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
-	if !b.ready.Load() {
-		// Until its node has restored, the bank cannot tell a new
-		// transaction from one the chain already holds.
-		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the bank's node is still restoring the chain"})
-		return
-	}
 	if detail := unsupportedMedia(r.Header); detail != "" {
 		b.problem(w, Problem{Status: http.StatusUnsupportedMediaType, Title: "unsupported media type", Detail: detail})
 		return

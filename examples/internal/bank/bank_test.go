@@ -821,7 +821,36 @@ func TestHealthAndReadiness(t *testing.T) {
 	status, header, _ := f.post(t, validBody)
 	assert.Equal(t, http.StatusServiceUnavailable, status, "no transaction taken before the node is restored")
 	assert.NotEmpty(t, header.Get("Retry-After"))
+	// Nothing that the restore changes is answered before it ends: a
+	// client would take the genesis's balances and nonces for the truth.
+	// What it does not change is.
+	alice := consensustest.Addr("alice").String()
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/chain/head", http.StatusServiceUnavailable},
+		{"/accounts/" + alice, http.StatusServiceUnavailable},
+		{"/accounts/" + alice + "/transactions", http.StatusServiceUnavailable},
+		{"/accounts/" + alice + "/proof", http.StatusServiceUnavailable},
+		{"/blocks", http.StatusServiceUnavailable},
+		{"/blocks/0", http.StatusServiceUnavailable},
+		{"/headers", http.StatusServiceUnavailable},
+		{"/transactions/4c0fbd6e-b72c-80b6-b95e-9194d5beee69", http.StatusServiceUnavailable},
+		{"/transactions/4c0fbd6e-b72c-80b6-b95e-9194d5beee69/proof", http.StatusServiceUnavailable},
+		{"/chain/spec", http.StatusOK},
+		{"/openapi.yaml", http.StatusOK},
+		{"/", http.StatusOK},
+	} {
+		status, header, _ := f.do(t, http.MethodGet, tc.path, "", "")
+		assert.Equal(t, tc.want, status, "GET %s before ready", tc.path)
+		if tc.want == http.StatusServiceUnavailable {
+			assert.NotEmpty(t, header.Get("Retry-After"), "GET %s", tc.path)
+		}
+	}
 	f.bank.SetReady(true)
+	status, _, _ = f.do(t, http.MethodGet, "/chain/head", "", "")
+	assert.Equal(t, http.StatusOK, status, "GET /chain/head once ready")
 	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
 	assert.Equal(t, http.StatusOK, status)
 	assert.Positive(t, f.bank.Requests()[http.StatusOK])

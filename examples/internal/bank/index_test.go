@@ -83,6 +83,7 @@ func startBankWith(tb testing.TB, log eventlog.Log, path string, window int, mod
 	require.NoError(tb, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(tb, n.Restore(ctx, mode))
+	b.SetReady(true)
 	lb := &liveBank{node: n, bank: b, server: httptest.NewServer(b), cancel: cancel, done: make(chan error, 1)}
 	go func() { lb.done <- b.Run(ctx) }()
 	return lb
