@@ -23,8 +23,9 @@ import (
 // maxPassphraseFile bounds a passphrase file, in bytes.
 const maxPassphraseFile = 4 << 10
 
-// submitAttempts is how many times send posts a transfer while the bank
-// answers that it cannot take it yet (503) or does not answer.
+// submitAttempts is how many times send asks the bank (for the chain
+// spec, the account, or to take the transfer) while it answers that it
+// cannot yet (503) or does not answer.
 const submitAttempts = 3
 
 func (w *wallet) newFlags(fs *flag.FlagSet) {
@@ -306,12 +307,12 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	spec, err := c.Spec(ctx)
-	if err != nil {
+	var spec blockchain.ChainSpec
+	if err := w.retrying(ctx, func() (err error) { spec, err = c.Spec(ctx); return err }); err != nil {
 		return fmt.Errorf("read the chain spec: %w", err)
 	}
-	acct, err := c.Account(ctx, from.addr)
-	if err != nil {
+	var acct bankclient.Account
+	if err := w.retrying(ctx, func() (err error) { acct, err = c.Account(ctx, from.addr); return err }); err != nil {
 		return fmt.Errorf("read the account of %s: %w", from, err)
 	}
 	tx := blockchain.Transfer{ChainID: spec.ChainID, To: to.addr, Amount: amount, Fee: fee, Nonce: acct.NextNonce}.Sign(key)
@@ -411,17 +412,16 @@ func (w *wallet) loadKey(arg string) (blockchain.PrivateKey, account, error) {
 	return key, account{addr: e.Address, name: e.Name}, nil
 }
 
-// submit posts tx, again while the bank cannot take it yet or does not
-// answer (the same transaction with the same key: safe), up to
-// submitAttempts times.
-func (w *wallet) submit(ctx context.Context, c *bankclient.Client, tx blockchain.Transaction) (bankclient.Status, error) {
+// retrying calls do, again while the bank cannot answer yet (it is
+// restoring its chain, its event log is down) or does not answer, up to
+// submitAttempts times, pausing as the bank asks (Retry-After) or a
+// second. Every request it repeats is safe to repeat: a read, or the
+// same signed transfer with the same key.
+func (w *wallet) retrying(ctx context.Context, do func() error) error {
 	for attempt := 1; ; attempt++ {
-		st, err := c.Submit(ctx, tx, tx.Hash().String())
+		err := do()
 		if err == nil || !bankclient.IsRetryable(err) || attempt == submitAttempts {
-			if err != nil {
-				return st, fmt.Errorf("submit: %w", err)
-			}
-			return st, nil
+			return err
 		}
 		pause := time.Second
 		var pe *bankclient.ProblemError
@@ -430,9 +430,34 @@ func (w *wallet) submit(ctx context.Context, c *bankclient.Client, tx blockchain
 		}
 		fmt.Fprintf(w.stderr, "%v; trying again in %v\n", err, pause)
 		if err := w.after(ctx, pause); err != nil {
-			return bankclient.Status{}, err
+			return err
 		}
 	}
+}
+
+// submit posts tx, again while the bank cannot take it yet or does not
+// answer. If no answer came, the bank may have taken it all the same:
+// the error then says so, with the transaction's ID, so that the user
+// looks it up rather than send again, which would sign a second transfer.
+func (w *wallet) submit(ctx context.Context, c *bankclient.Client, tx blockchain.Transaction) (bankclient.Status, error) {
+	var st bankclient.Status
+	unanswered := false // an attempt that got no answer may have reached the bank
+	err := w.retrying(ctx, func() error {
+		var err error
+		st, err = c.Submit(ctx, tx, tx.Hash().String())
+		var pe *bankclient.ProblemError
+		if err != nil && !errors.As(err, &pe) {
+			unanswered = true
+		}
+		return err
+	})
+	switch {
+	case err == nil:
+		return st, nil
+	case !unanswered:
+		return st, fmt.Errorf("submit: %w", err) // every answer said the bank did not take it
+	}
+	return st, fmt.Errorf("submit transaction %s: %w; it may have reached the bank all the same: look it up with 'wallet status %s' rather than send again", tx.ID(), err, tx.ID())
 }
 
 // txID reads a transaction ID given on the command line.

@@ -63,6 +63,13 @@
 // or, if the bank drops it, says why (the reason and the rule broken) and
 // exits 1.
 //
+// While the bank answers that it cannot yet (503: it is restoring its
+// chain after a restart, or its event log is down) or does not answer,
+// send asks again, up to three times, pausing as the bank asks. If the
+// transfer got no answer, the bank may have taken it all the same: send
+// then prints its ID, to look it up with 'wallet status', rather than
+// leave the user to send again, which would sign a second transfer.
+//
 // # Exit status
 //
 // 0 on success, 2 for a usage error (an unknown command or flag, a

@@ -430,6 +430,42 @@ func TestSend(t *testing.T) {
 			},
 		},
 		{
+			name: "bank restoring: the account is read again", args: []string{"send", "alice", "bob", "5"},
+			setup: func(t *testing.T, f *fixture) {
+				var reads atomic.Int32
+				f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.URL.Path == "/accounts/"+consensustest.Addr("alice").String() && reads.Add(1) == 1 {
+						w.Header().Set("Retry-After", "2")
+						http.Error(w, "restoring", http.StatusServiceUnavailable)
+						return true
+					}
+					return false
+				})
+			},
+			stdout: []string{`^sent 5 from alice to bob \(fee 0, nonce 0\)`, `included in block \d+`},
+			stderr: []string{`^bank answered 503 Service Unavailable: restoring; trying again in 2s\n$`},
+		},
+		{
+			name: "no answer to the post: the ID is told, not a new send", args: []string{"send", "alice", "bob", "5"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodPost {
+						return false
+					}
+					conn, _, err := http.NewResponseController(w).Hijack()
+					require.NoError(t, err)
+					_ = conn.Close() // the request arrived; no answer leaves
+					return true
+				})
+			},
+			stderr: []string{`wallet: submit transaction ([0-9a-f-]{36}): .*no answer.*; it may have reached the bank all the same: look it up with 'wallet status ([0-9a-f-]{36})' rather than send again`},
+			check: func(t *testing.T, f *fixture) {
+				// Three of the wallet's, and net/http's own once, on a
+				// reused connection, for a request with an Idempotency-Key.
+				assert.GreaterOrEqual(t, countPosts(f.bank.Requests()), 3, "three attempts at least")
+			},
+		},
+		{
 			name: "no block in time", args: []string{"send", "alice", "bob", "5", "-timeout", "20ms"}, code: 1,
 			setup:  func(t *testing.T, f *fixture) { f.pause = func(*fixture) {} },
 			stdout: []string{`pending…\n$`},
