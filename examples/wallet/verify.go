@@ -55,6 +55,9 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 		if err != nil {
 			return light{}, usagef("-genesis-hash: have %q, want 64 hex digits, the hash of the network's genesis block", w.opts.genesisHash)
 		}
+		if h.IsZero() {
+			return light{}, usagef("-genesis-hash: the zero hash is no block's: give the hash of the network's genesis block")
+		}
 		pinned = h
 	}
 	spec, err := c.Spec(ctx)

@@ -183,6 +183,11 @@ func TestVerify(t *testing.T) {
 			stderr: []string{`^wallet: the bank's chain spec "eventchain-test" makes genesis ` + pin + `, not ` + other + ` \(-genesis-hash\): another network, or a bank that lies\n$`},
 		},
 		{
+			name: "the zero hash pinned", args: []string{"verify", "{tx}", "-genesis-hash", strings.Repeat("0", 64)}, code: 2,
+			setup:  func(t *testing.T, f *fixture) { inBlock(f, t) },
+			stderr: []string{`-genesis-hash: the zero hash is no block's`},
+		},
+		{
 			name: "a bank whose spec is another network's", args: []string{"verify", "{tx}", "-genesis-hash", pin}, code: 1,
 			setup: func(t *testing.T, f *fixture) {
 				inBlock(f, t)
