@@ -91,8 +91,13 @@ func (b *Bank) getHistory(w http.ResponseWriter, r *http.Request) {
 	// oldest transaction of the last page: the next page holds older
 	// ones. Any number up to the next to be given is a cursor.
 	before := uint64(math.MaxUint64)
-	if v := r.URL.Query().Get("before"); v != "" {
-		n, err := strconv.ParseUint(v, 10, 63)
+	v, given, err := queryParam(r, "before")
+	if err != nil {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid cursor", Detail: "pass the next cursor of an earlier page", Field: "before"})
+		return
+	}
+	if given {
+		n, err := parseDecimal(v, 63)
 		next, ierr := b.index.store.nextSeq()
 		if err != nil || (ierr == nil && n > next) {
 			b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid cursor", Detail: "pass the next cursor of an earlier page", Field: "before"})

@@ -179,6 +179,9 @@ func TestHistory(t *testing.T) {
 		{"limit not a number", "?limit=ten", "limit"},
 		{"cursor not a number", "?before=x", "before"},
 		{"cursor negative", "?before=-1", "before"},
+		{"cursor empty", "?before=", "before"},
+		{"cursor given twice", "?before=1&before=1", "before"},
+		{"cursor with a leading zero", "?before=01", "before"},
 		{"cursor past the history", "?before=99", "before"},
 		{"cursor past int32", "?before=4294967296", "before"},
 	} {

@@ -14,6 +14,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -281,9 +282,28 @@ func (b *Bank) Requests() map[int]uint64 {
 // ServeHTTP serves the API.
 func (b *Bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	b.mux.ServeHTTP(rec, r)
+	if !cleanPath(r.URL.Path) {
+		// ServeMux would answer a redirect to the cleaned path, in HTML;
+		// an API names no resource that way.
+		b.problem(rec, Problem{Status: http.StatusNotFound, Title: "not found", Detail: "the path is not in canonical form (an empty, '.' or '..' segment); the API is described at GET /openapi.yaml"})
+	} else {
+		b.mux.ServeHTTP(rec, r)
+	}
 	v, _ := b.requests.LoadOrStore(rec.status, new(atomic.Uint64))
 	v.(*atomic.Uint64).Add(1)
+}
+
+// cleanPath reports whether p is a path ServeMux serves as it is, without
+// redirecting to a cleaned one: no empty, "." or ".." segment.
+func cleanPath(p string) bool {
+	if p == "" || p == "/" {
+		return true
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") {
+		c += "/"
+	}
+	return c == p
 }
 
 type statusRecorder struct {
@@ -1105,12 +1125,44 @@ func (b *Bank) getHeaders(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// queryUint reads the query parameter name, a whole number written in
+// decimal as the API writes it (no sign, no leading zero), or def if the
+// request has none. Given twice, or empty, it is refused: the bank does
+// not guess which of two values a client meant.
 func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
+	v, ok, err := queryParam(r, name)
+	if err != nil || !ok {
+		return def, err
 	}
-	return strconv.ParseUint(v, 10, 64)
+	return parseDecimal(v, 64)
+}
+
+// queryParam returns the query parameter name, if the request has it: once,
+// and not empty.
+func queryParam(r *http.Request, name string) (string, bool, error) {
+	values, ok := r.URL.Query()[name]
+	switch {
+	case !ok:
+		return "", false, nil
+	case len(values) > 1:
+		return "", false, fmt.Errorf("%s given %d times", name, len(values))
+	case values[0] == "":
+		return "", false, fmt.Errorf("%s given empty", name)
+	}
+	return values[0], true, nil
+}
+
+// parseDecimal reads an unsigned whole number of at most bits bits in its
+// one canonical decimal spelling.
+func parseDecimal(v string, bits int) (uint64, error) {
+	n, err := strconv.ParseUint(v, 10, bits)
+	if err != nil {
+		return 0, err
+	}
+	if len(v) > 1 && v[0] == '0' {
+		return 0, fmt.Errorf("%q has a leading zero", v)
+	}
+	return n, nil
 }
 
 func (b *Bank) getBlock(w http.ResponseWriter, r *http.Request) {
@@ -1118,7 +1170,7 @@ func (b *Bank) getBlock(w http.ResponseWriter, r *http.Request) {
 	ref := r.PathValue("ref")
 	var height uint64
 	var found bool
-	if h, err := strconv.ParseUint(ref, 10, 64); err == nil {
+	if h, err := parseDecimal(ref, 64); err == nil {
 		height, found = h, h <= chain.Height()
 	} else if hash, err := blockchain.ParseHash(ref); err == nil {
 		height, found = chain.HeightOf(hash)

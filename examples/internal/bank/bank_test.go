@@ -732,6 +732,10 @@ func TestBlocks(t *testing.T) {
 		{"limit zero", "/blocks?limit=0", 400},
 		{"limit too high", "/blocks?limit=101", 400},
 		{"from not a number", "/blocks?from=x", 400},
+		{"from empty", "/blocks?from=", 400},
+		{"from given twice", "/blocks?from=1&from=2", 400},
+		{"from with a leading zero", "/blocks?from=01", 400},
+		{"a height with a leading zero", "/blocks/01", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, _, body := f.do(t, http.MethodGet, tc.path, "", "")
@@ -804,6 +808,9 @@ func TestHeaders(t *testing.T) {
 		{"from not a number", "?from=x", "from"},
 		{"from negative", "?from=-1", "from"},
 		{"from beyond uint64", "?from=18446744073709551616", "from"},
+		{"from with a plus sign", "?from=%2B1", "from"},
+		{"limit given twice", "?limit=5&limit=6", "limit"},
+		{"limit empty", "?limit=", "limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.field, f.problemAt(t, "/headers"+tc.query, http.StatusBadRequest).Field)
