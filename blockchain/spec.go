@@ -1048,6 +1048,14 @@ func (r *jsonSpecReader) expect(field string, kind jsontext.Kind, want string) e
 	case 0: // invalid or missing: reading says why
 		_, err := r.dec.ReadToken()
 		return r.syntax(field, err)
+	case 'n', 't', 'f':
+		// A literal is judged by its first byte too: "nul" or "nonsense"
+		// would pass for a null. A literal is short: reading it says
+		// whether it is one.
+		if _, err := r.dec.ReadToken(); err != nil {
+			return r.syntax(field, err)
+		}
+		return malformedSpec(field, "have %s, want %s", kindName(k), want)
 	default:
 		return malformedSpec(field, "have %s, want %s", kindName(k), want)
 	}

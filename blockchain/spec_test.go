@@ -646,6 +646,10 @@ func TestChainSpecJSONErrorMessages(t *testing.T) {
 		{`{"chainId":"devnet","chainId":"devnet"}`, `chain spec: chainId: malformed encoding: repeated member`},
 		{"{\"chainId\":\"devnet\",\n \"blockReward\":050}", `chain spec: malformed encoding: invalid JSON at line 2, column 17 (after blockReward): invalid character '5' after object value (expecting ',' or '}')`},
 		{`{"chainId":"devnet"`, `chain spec: malformed encoding: the JSON ends early, at line 1, column 20 (after chainId)`},
+		{`nul`, `chain spec: malformed encoding: the JSON ends early, at line 1, column 4`},
+		{`not json`, `chain spec: malformed encoding: invalid JSON at line 1, column 2: invalid character 'o' in literal null (expecting 'u')`},
+		{`null`, `chain spec: malformed encoding: have null, want an object`},
+		{`{"chainId":nonsense}`, `chain spec: chainId: malformed encoding: invalid JSON at line 1, column 13: invalid character 'o' in literal null (expecting 'u')`},
 	} {
 		var spec blockchain.ChainSpec
 		assert.EqualError(t, spec.UnmarshalJSON([]byte(tc.json)), tc.want)
