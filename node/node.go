@@ -581,8 +581,9 @@ func (n *Node) readPages(ctx context.Context, handle func([]eventlog.Recorded) e
 	}
 }
 
-// findAssumed reads the blocks stream once, decoding every block event,
-// and returns the blocks whose signatures Restore may skip: the block
+// findAssumed reads the blocks stream once, decoding the header of every
+// block event (on every core), and returns the blocks whose signatures
+// Restore may skip: the block
 // Config.AssumeValid names and every ancestor the log holds, found by
 // following PrevHash links back from it. A block's hash covers its
 // PrevHash, so the path is the block's one history: a block of the log
@@ -595,8 +596,12 @@ func (n *Node) findAssumed(ctx context.Context) (map[blockchain.Hash]struct{}, e
 	// work of a restore. A header whose block turns out not to decode
 	// costs nothing: Apply refuses that block whatever is assumed.
 	type link struct{ hash, prev blockchain.Hash }
-	links := make([]link, restorePage)
+	var links []link
 	err := n.readPages(ctx, func(recs []eventlog.Recorded) error {
+		if cap(links) < len(recs) {
+			links = make([]link, len(recs))
+		}
+		links = links[:len(recs)]
 		// The headers are read on every core, and linked in order.
 		workers := min(runtime.GOMAXPROCS(0), len(recs))
 		var g errgroup.Group
@@ -612,7 +617,7 @@ func (n *Node) findAssumed(ctx context.Context) (map[blockchain.Hash]struct{}, e
 			})
 		}
 		_ = g.Wait() // the workers return no error
-		for _, l := range links[:len(recs)] {
+		for _, l := range links {
 			if !l.hash.IsZero() {
 				parent[l.hash] = l.prev
 			}

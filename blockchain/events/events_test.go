@@ -730,6 +730,10 @@ func TestBlockMinedHeader(t *testing.T) {
 		{"a block cut short", with(plain, `{"v":1,"hash":"`+blocks[0].Hash().String()+`","block":"AAAA"}`), nil},
 		{"a seal whose length lies", with(plain, `{"v":1,"hash":"`+sealed.Hash().String()+`","block":"`+base64.StdEncoding.EncodeToString(lying)+`"}`), nil},
 		{"no block", with(plain, `{"v":1,"hash":"`+blocks[0].Hash().String()+`"}`), nil},
+		// Not what Encode writes, and Decode refuses both; the header
+		// returned still hashes to the hash read beside it.
+		{"repeated fields: the first copy", with(plain, `{"hash":"`+blocks[0].Hash().String()+`","block":"`+blockText(blocks[0])+`","hash":"`+sealed.Hash().String()+`","block":"`+blockText(sealed)+`"}`), blocks[0]},
+		{"text around the fields", with(plain, `garbage "hash":"`+sealed.Hash().String()+`" junk "block":"`+blockText(sealed)+`"`), sealed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, err := events.BlockMinedHeader(tc.event)

@@ -21,15 +21,21 @@ import (
 // refused by Decode. An event of another type, or data that does not
 // hold a block, gives an error wrapping ErrMalformed.
 //
-// It is fast on the events Encode writes: it finds the block's base64
-// text without reading the JSON around it, and decodes only the header,
-// each transaction's length and the seal, a few hundred bytes of a block
-// that may hold a megabyte. Whatever it finds, the header it returns is
-// one whose hash it computed from the bytes it returns, and whose hash
-// equals the event's "hash" field: a reader that links blocks by hash
-// and PrevHash can be fooled by no event into a link that is not a real
-// header's. Data in another spelling (white space, fields in another
-// order, escapes) is read the slow way, with encoding/json.
+// It is fast on the events Encode writes: it finds the first `"hash":"`
+// and the first `"block":"` in the data without reading the JSON around
+// them, and decodes only the header, each transaction's length and the
+// seal, a few hundred bytes of a block that may hold a megabyte. So on
+// data that is not what Encode writes — text around the two fields,
+// either of them repeated, base64 that is invalid where it is not read —
+// it may return a header where Decode would refuse the event, or
+// another copy's than encoding/json would read. What holds for any data
+// is this: the header it returns hashes to the hash it read, and that
+// hash is computed from the very bytes it returns, PrevHash included. A
+// reader that links blocks by hash and PrevHash, as a node finding the
+// ancestors of a block it trusts does, can therefore be fooled by no
+// event into a link that is not a real header's. Data in which the two
+// fields are spelled otherwise (white space, escapes) is read the slow
+// way, with encoding/json.
 func BlockMinedHeader(e eventlog.Event) (blockchain.Header, error) {
 	if e.Type != TypeBlockMined {
 		return blockchain.Header{}, fmt.Errorf("events: %w: %s event, want %s", ErrMalformed, e.Type, TypeBlockMined)
@@ -99,10 +105,10 @@ func quickBlockMinedHeader(data []byte) (blockchain.Header, bool) {
 		if !ok {
 			return blockchain.Header{}, false
 		}
-		off += 4 + int(binary.BigEndian.Uint32(n))
-		if off > size || off < 0 {
-			return blockchain.Header{}, false
+		if uint64(binary.BigEndian.Uint32(n)) > uint64(size-off-4) {
+			return blockchain.Header{}, false // the transaction runs past the end
 		}
+		off += 4 + int(binary.BigEndian.Uint32(n))
 	}
 	if off < size {
 		n, ok := b.bytes(off, 2, size)

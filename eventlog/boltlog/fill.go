@@ -32,6 +32,11 @@ const (
 	fillAheadMax = 4 << 20
 )
 
+// fillAlign rounds the end of what fill writes up to a multiple of the
+// largest page bbolt is likely to use, so that the file never ends
+// within a page.
+const fillAlign = 64 << 10
+
 // fillAhead returns how far past its pages, pages bytes, the committer
 // keeps the file written.
 func fillAhead(pages int64) int64 { return min(max(pages/4, fillAheadMin), fillAheadMax) }
@@ -53,7 +58,7 @@ func (l *Log) fill(pages int64) {
 	if l.filled-pages >= ahead/2 {
 		return
 	}
-	end := pages + ahead
+	end := (pages + ahead + fillAlign - 1) / fillAlign * fillAlign // whole pages of any size bbolt uses
 	for l.filled < end {
 		n := min(int64(len(zeros)), end-l.filled)
 		if _, err := l.file.WriteAt(zeros[:n], l.filled); err != nil {
