@@ -75,7 +75,7 @@ var ErrIndexLocked = errors.New("ledger index file is in use by another process"
 // log, say). The index is derived from the log, so the remedy is to
 // delete the file: the next start rebuilds it. The bank does not delete
 // it itself, since a wrong -index flag may name a file that matters.
-var ErrIndexCorrupt = errors.New("file is not an intact ledger index")
+var ErrIndexCorrupt = errors.New("file is not an intact ledger index (delete it: the next start rebuilds it from the event log)")
 
 // openBoltIndex opens the index at path, creating it if it does not
 // exist. A file another process holds gives ErrIndexLocked after
