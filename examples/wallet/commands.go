@@ -155,6 +155,10 @@ func (w *wallet) resolve(arg string) (account, error) {
 	if err != nil {
 		return account{}, err
 	}
+	if _, err := ks.Lookup(arg); errors.Is(err, keystore.ErrNotFound) && strings.HasPrefix(arg, blockchain.AddressPrefix) {
+		// Most likely an address cut short, rather than a key's name.
+		return account{}, usagef("bad address: %q has %d characters, an address %d (and no key is named so in %s)", arg, len(arg), blockchain.AddressLen, ks.Dir())
+	}
 	e, err := w.lookup(ks, arg)
 	if err != nil {
 		return account{}, err
