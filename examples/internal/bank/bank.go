@@ -54,6 +54,12 @@ type Config struct {
 	MaxBodyBytes int64
 	// RetryAfter is what a 503 asks clients to wait; 0 means 5 s.
 	RetryAfter time.Duration
+	// SubmitTimeout bounds how long a POST /transactions waits for the
+	// log to take its transaction before it answers 503; 0 means 5 s. It
+	// must stay well inside the HTTP server's write timeout (10 s in the
+	// apps): a log that hangs must get the client an answer, not a
+	// connection closed without one.
+	SubmitTimeout time.Duration
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
 	// IndexPath is the file of the bank's ledger index (a bbolt file,
@@ -72,11 +78,8 @@ type Config struct {
 // reserve Idempotency-Keys (see requestStream).
 var idempotencyNamespace = uuid.MustParse("9b1f4c0e-5f7d-5e55-9d8a-3c0e6a1b2d4f")
 
-// keyedTimeout bounds the work done for a request with an
-// Idempotency-Key. It runs detached from the request's context, because
-// requests that wait on it share its answer: one client hanging up must
-// not fail the others.
-const keyedTimeout = 10 * time.Second
+// defaultSubmitTimeout is Config.SubmitTimeout's default.
+const defaultSubmitTimeout = 5 * time.Second
 
 // A Bank is the HTTP face of eventchain: clients submit transactions and
 // ask what became of them, and read the chain. It answers from its own
@@ -85,14 +88,15 @@ const keyedTimeout = 10 * time.Second
 //
 // A Bank is safe for concurrent use.
 type Bank struct {
-	node       *node.Node
-	log        eventlog.Log
-	maxBody    int64
-	retryAfter string
-	logger     *slog.Logger
-	ready      atomic.Bool
-	mux        *http.ServeMux
-	requests   sync.Map // status code → *atomic.Uint64
+	node          *node.Node
+	log           eventlog.Log
+	maxBody       int64
+	retryAfter    string
+	submitTimeout time.Duration
+	logger        *slog.Logger
+	ready         atomic.Bool
+	mux           *http.ServeMux
+	requests      sync.Map // status code → *atomic.Uint64
 
 	// flights runs one request per Idempotency-Key and body at a time;
 	// others with the same key and body wait for it and share its answer.
@@ -137,6 +141,10 @@ func New(cfg Config) (*Bank, error) {
 	retry := cfg.RetryAfter
 	if retry == 0 {
 		retry = 5 * time.Second
+	}
+	b.submitTimeout = cfg.SubmitTimeout
+	if b.submitTimeout <= 0 {
+		b.submitTimeout = defaultSubmitTimeout
 	}
 	b.retryAfter = strconv.Itoa(int(max(retry.Round(time.Second), time.Second) / time.Second))
 	if b.logger == nil {
@@ -443,7 +451,9 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		// The transaction's ID derives from what it signs, so a client
 		// that posts the same signed transaction again gets the same
 		// answer: a retry by content.
-		if p := b.submit(r.Context(), events.TransactionSubmitted{Tx: tx}); p != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), b.submitTimeout)
+		defer cancel()
+		if p := b.submit(ctx, events.TransactionSubmitted{Tx: tx}); p != nil {
 			b.refuse(w, tx, *p)
 			return
 		}
@@ -460,7 +470,10 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	// its answer. One with another body flies on its own: the log lets
 	// one of them reserve the key, and the other finds the reservation.
 	v, _, _ := b.flights.Do(id.String()+digest.String(), func() (any, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), keyedTimeout)
+		// Detached from the request's context: the requests that wait
+		// on this flight share its answer, and one client hanging up
+		// must not fail the others.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), b.submitTimeout)
 		defer cancel()
 		return b.keyed(ctx, id, digest, tx), nil
 	})
@@ -610,7 +623,7 @@ func (b *Bank) sameTransaction(tx blockchain.Transaction) *Problem {
 // unavailable is the answer when the log failed, after logging why.
 func (b *Bank) unavailable(what string, err error) keyedAnswer {
 	b.logger.Warn("keyed submit failed", "step", what, "err", err)
-	return keyedAnswer{problem: &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the transaction was not accepted; try again later"}}
+	return keyedAnswer{problem: &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the request: it may or may not be recorded; post it again later with the same Idempotency-Key (it stays one request), or ask GET /transactions/{id}"}}
 }
 
 // refusal turns a refusal of the rules or the pool into a problem; nil
@@ -650,7 +663,7 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 	}
 	if err != nil {
 		b.logger.Warn("submit failed", "err", err)
-		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the transaction was not accepted; try again later"}
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the transaction: it may or may not be recorded; post the same signed transaction again later (it stays one transaction), or ask GET /transactions/{id}"}
 	}
 	if _, included := b.included(s.Tx.ID()); !included {
 		b.mu.Lock()

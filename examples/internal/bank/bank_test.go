@@ -79,6 +79,7 @@ type flakyLog struct {
 	eventlog.Log
 	mu         sync.Mutex
 	down       bool
+	hang       bool // appends wait until their context ends
 	downStream string
 	auditNext  eventlog.Revision // the next audit event a reader will ask for: it is done with those before
 	audit      *beacon           // rung when auditNext moves
@@ -111,10 +112,22 @@ func (f *flakyLog) setDown(down bool, stream string) {
 	f.down, f.downStream = down, stream
 }
 
+// setHang makes appends hang, as to a log server that stopped answering:
+// each waits until its context ends.
+func (f *flakyLog) setHang(hang bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hang = hang
+}
+
 func (f *flakyLog) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
 	f.mu.Lock()
-	fail := f.down || stream == f.downStream
+	fail, hang := f.down || stream == f.downStream, f.hang
 	f.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return eventlog.AppendResult{}, fmt.Errorf("append: %w: %w", eventlog.ErrUnavailable, ctx.Err())
+	}
 	if fail {
 		return eventlog.AppendResult{}, fmt.Errorf("dial: %w", eventlog.ErrUnavailable)
 	}
@@ -246,7 +259,7 @@ func (f *fixture) start(t *testing.T) (*node.Node, *bank.Bank, *httptest.Server)
 	t.Helper()
 	n, err := node.New(node.Config{Log: f.log, Spec: f.spec, Engine: f.engine, Window: f.window, Now: func() time.Time { return fixedNow }})
 	require.NoError(t, err)
-	b, err := bank.New(bank.Config{Node: n, Log: f.log})
+	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: testSubmitTimeout})
 	require.NoError(t, err)
 	return n, b, httptest.NewServer(b)
 }
@@ -659,19 +672,34 @@ func TestIdempotencyKey(t *testing.T) {
 	assert.Equal(t, 2, f.node.Pool().Len())
 }
 
-// TestLogUnavailable: while the log refuses appends, a post is a 503 with
-// Retry-After, with or without a key, and nothing is pending; the bank
-// recovers by itself.
+// testSubmitTimeout is the fixture's bank's Config.SubmitTimeout: long
+// enough for any append to the in-memory log, short enough for a test to
+// wait it out.
+const testSubmitTimeout = 300 * time.Millisecond
+
+// TestLogUnavailable: while the log refuses appends, or hangs, a post is a
+// 503 with Retry-After (after at most Config.SubmitTimeout), with or
+// without a key, and nothing is pending; the bank recovers by itself.
 func TestLogUnavailable(t *testing.T) {
-	for _, key := range []string{"", "order-3"} {
-		t.Run(fmt.Sprintf("key=%q", key), func(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		key  string
+		hang bool
+	}{
+		{"refusing", "", false},
+		{"refusing, with a key", "order-3", false},
+		{"hanging", "", true},
+		{"hanging, with a key", "order-3", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, 0)
 			var header []string
-			if key != "" {
-				header = []string{"Idempotency-Key", key}
+			if tc.key != "" {
+				header = []string{"Idempotency-Key", tc.key}
 			}
 			tx := consensustest.Transfer("alice", "bob", 5, 0)
-			f.log.setDown(true, "")
+			f.log.setDown(!tc.hang, "")
+			f.log.setHang(tc.hang)
 			status, h, body := f.post(t, txJSON(t, tx), header...)
 			assert.Equal(t, http.StatusServiceUnavailable, status)
 			assert.Equal(t, "5", h.Get("Retry-After"))
@@ -681,6 +709,7 @@ func TestLogUnavailable(t *testing.T) {
 			f.problemAt(t, "/transactions/"+tx.ID().String(), http.StatusNotFound)
 
 			f.log.setDown(false, "")
+			f.log.setHang(false)
 			st := f.submit(t, tx, header...)
 			assert.Equal(t, bank.StatusPending, st.Status, "the bank recovers by itself")
 		})
