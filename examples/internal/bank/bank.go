@@ -998,6 +998,16 @@ func fieldOf(code blockchain.ErrorCode) string {
 
 // status says what became of the transaction with this ID; Status is
 // StatusUnknown if the bank knows nothing of it.
+//
+// The chain has the last word: an included transaction reads as
+// included. Next comes the bank's own pool: a transaction it holds reads
+// as pending whatever the audit stream says, since the bank's node checks
+// every block itself and drops from its pool what a block makes invalid.
+// So a TransactionDropped written into the log by anyone who can write
+// there cannot make a valid transaction look failed (a client told
+// "dropped" would send again, and pay twice when the first is mined); a
+// real one shows as soon as the bank's node sees the block that made the
+// transaction invalid, or the pool lets it go.
 func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	st := TransactionStatus{ID: id}
 	if height, ok := b.included(id); ok {
@@ -1014,12 +1024,14 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	_, accepted := b.accepted[id]
 	b.mu.Unlock()
 	switch {
+	case b.node.Pool().Has(id):
+		st.Status = StatusPending
 	case dropped:
 		st.Status, st.Reason = StatusDropped, d.Reason
 		if d.Rule != blockchain.ErrUnknown {
 			st.Rule = d.Rule.String()
 		}
-	case accepted || b.node.Pool().Has(id):
+	case accepted:
 		st.Status = StatusPending
 	}
 	return st

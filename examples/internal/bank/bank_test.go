@@ -580,53 +580,75 @@ func TestPostRefusals(t *testing.T) {
 }
 
 // TestDroppedTransaction appends the auditor's TransactionDropped events
-// to the audit stream: the bank then reports each transaction as dropped,
-// with the reason and, when the auditor names one, the rule it breaks —
-// also for a transaction it never saw, and when it is posted again. A
-// transaction that a block includes after all reads as included.
+// to the audit stream. A transaction the bank's pool still holds reads as
+// pending whatever the audit stream says — a drop anyone could have
+// written there cannot make a valid transaction look failed — and as
+// dropped, with the auditor's reason and rule, once the bank's own node
+// has seen the block that made it invalid; posted again, it is still
+// dropped. A drop of a transaction the bank never held reads at once. A
+// transaction that a block includes reads as included, whatever was said
+// of it.
 func TestDroppedTransaction(t *testing.T) {
 	f := newFixture(t, 0)
 	for _, tc := range []struct {
-		name   string
-		sender string
-		rule   blockchain.ErrorCode
-		reason string
-		want   string
+		name     string
+		before   []blockchain.Transaction // submitted first
+		tx       blockchain.Transaction   // the transaction said to be dropped
+		conflict blockchain.Transaction   // mined: the transfer that makes tx invalid
+		rule     blockchain.ErrorCode
+		reason   string
 	}{
-		{"gave up waiting", "carol", blockchain.ErrUnknown, "not included after 3 rebroadcasts", ""},
-		{"nonce taken", "dave", blockchain.ErrBadNonce, "a block used its nonce", "bad-nonce"},
-		{"funds spent", "erin", blockchain.ErrInsufficientFunds, "its sender can no longer pay", "insufficient-funds"},
+		{
+			name: "nonce taken", tx: consensustest.Transfer("dave", "bob", 5, 0),
+			conflict: consensustest.Transfer("dave", "carol", 7, 0),
+			rule:     blockchain.ErrBadNonce, reason: "a block used its nonce",
+		},
+		{
+			name: "funds spent", before: []blockchain.Transaction{consensustest.Transfer("erin", "bob", 5, 0)},
+			tx:       consensustest.Transfer("erin", "bob", 5, 1),
+			conflict: consensustest.Transfer("erin", "carol", consensustest.Funds-3, 0),
+			rule:     blockchain.ErrInsufficientFunds, reason: "its sender can no longer pay",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tx := consensustest.Transfer(tc.sender, "bob", 5, 0)
-			f.submit(t, tx)
-			f.appendAudit(t, events.TransactionDropped{TxID: tx.ID(), Rule: tc.rule, Reason: tc.reason, Attempts: 3})
-			got := f.status(t, tx.ID())
+			for _, tx := range tc.before {
+				f.submit(t, tx)
+			}
+			f.submit(t, tc.tx)
+			f.appendAudit(t, events.TransactionDropped{TxID: tc.tx.ID(), Rule: tc.rule, Reason: tc.reason})
+			assert.Equal(t, bank.StatusPending, f.status(t, tc.tx.ID()).Status, "the bank's pool holds it: a drop of a valid transaction is not believed")
+
+			f.mineTxs(t, tc.conflict) // the bank's node drops tc.tx from its pool
+			got := f.status(t, tc.tx.ID())
 			assert.Equal(t, bank.StatusDropped, got.Status)
 			assert.Equal(t, tc.reason, got.Reason)
-			assert.Equal(t, tc.want, got.Rule)
+			assert.Equal(t, tc.rule.String(), got.Rule)
 			assert.Nil(t, got.BlockHash)
 
-			again := f.submit(t, tx)
+			again := f.submit(t, tc.tx)
 			assert.Equal(t, bank.StatusDropped, again.Status, "posted again, it is still dropped")
-			assert.Equal(t, tc.want, again.Rule)
+			assert.Equal(t, tc.rule.String(), again.Rule)
 		})
 	}
 
 	t.Run("never seen", func(t *testing.T) {
-		id := uuid.MustParse("3d1e6f0a-7b2c-4d5e-8f90-a1b2c3d4e5f6")
-		f.appendAudit(t, events.TransactionDropped{TxID: id, Rule: blockchain.ErrBadNonce, Reason: "a block used its nonce"})
-		got := f.status(t, id)
-		assert.Equal(t, bank.StatusDropped, got.Status)
-		assert.Equal(t, "bad-nonce", got.Rule)
-		assert.Nil(t, got.Hash, "the bank never had the transaction")
+		for _, rule := range []blockchain.ErrorCode{blockchain.ErrBadNonce, blockchain.ErrUnknown} {
+			id := uuid.NewSHA1(uuid.NameSpaceOID, []byte(rule.String()))
+			f.appendAudit(t, events.TransactionDropped{TxID: id, Rule: rule, Reason: "a block used its nonce"})
+			got := f.status(t, id)
+			assert.Equal(t, bank.StatusDropped, got.Status)
+			if rule != blockchain.ErrUnknown {
+				assert.Equal(t, rule.String(), got.Rule)
+			}
+			assert.Nil(t, got.Hash, "the bank never had the transaction")
+		}
 	})
 
-	t.Run("included after all", func(t *testing.T) {
+	t.Run("given up on, then included", func(t *testing.T) {
 		tx := consensustest.Transfer("frank", "bob", 5, 0)
 		f.submit(t, tx)
 		f.appendAudit(t, events.TransactionDropped{TxID: tx.ID(), Reason: "not included after 3 rebroadcasts", Attempts: 3})
-		require.Equal(t, bank.StatusDropped, f.status(t, tx.ID()).Status)
+		require.Equal(t, bank.StatusPending, f.status(t, tx.ID()).Status, "still in the bank's pool: it may yet be mined")
 		b := f.mineTxs(t, tx)
 		got := f.status(t, tx.ID())
 		assert.Equal(t, bank.StatusIncluded, got.Status, "the chain has the last word")
