@@ -193,6 +193,11 @@ func TestChainFlagsEngine(t *testing.T) {
 			assert.NoError(t, err)
 		})
 	}
+	t.Run("a key on a proof-of-work chain", func(t *testing.T) {
+		_, err := app.ChainFlags{PoAKey: hex.EncodeToString(signer.Seed())}.Engine(consensustest.Spec(), 1)
+		assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+		assert.ErrorContains(t, err, "not proof of authority")
+	})
 }
 
 // TestJoin: the first app with -genesis writes the spec into an empty

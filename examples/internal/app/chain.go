@@ -86,6 +86,9 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, logger *slog.Log
 // proof of authority (verify only without it).
 func (c ChainFlags) Engine(spec blockchain.ChainSpec, workers int) (blockchain.Consensus, error) {
 	var key *blockchain.PrivateKey
+	if c.PoAKey != "" && spec.Consensus.Engine != blockchain.EnginePoA {
+		return nil, Usagef("-poa-key: the chain runs %s, not proof of authority: there is nothing to sign with it", DescribeConsensus(spec))
+	}
 	if c.PoAKey != "" {
 		seed, err := hex.DecodeString(c.PoAKey)
 		if err != nil || len(seed) != blockchain.SeedSize {
