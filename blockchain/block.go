@@ -49,6 +49,16 @@ type txCheck struct {
 	err  error
 }
 
+// answer returns the remembered answer, computing it with check the first
+// time. A nil txCheck (the zero Block's) remembers nothing.
+func (c *txCheck) answer(check func() error) error {
+	if c == nil {
+		return check()
+	}
+	c.once.Do(func() { c.err = check() })
+	return c.err
+}
+
 // NewBlock builds a block from a header and transactions, copying both. It
 // checks nothing, so tests can build invalid blocks on purpose; see
 // [Block.Validate] and [Chain.Apply].
@@ -171,9 +181,9 @@ func (b *Block) String() string {
 // once per block and remembered, as VerifySignatures remembers its
 // answer: a node may validate many blocks on all its cores before it
 // applies them one by one. Signatures are checked by
-// [Block.VerifySignatures], which is costlier; [Chain.Apply] runs both. Whether the block
-// fits the chain (parent, height, time, nonces, balances, state root,
-// proof of work) is Chain.Apply's question.
+// [Block.VerifySignatures], which is costlier; [Chain.Apply] runs both.
+// Whether the block fits the chain (parent, height, time, nonces,
+// balances, state root, proof of work) is Chain.Apply's question.
 func (b *Block) Validate() error {
 	h := b.header
 	if h.Version != HeaderVersion {
@@ -210,25 +220,19 @@ func (b *Block) Validate() error {
 // transactions alone: each keeps the sanity rules but the signature, and
 // none is listed twice. The answer is remembered.
 func (b *Block) checkTransactions() error {
-	check := b.form
-	if check == nil { // the zero Block
-		check = new(txCheck)
-	}
-	check.once.Do(func() {
+	return b.form.answer(func() error {
 		seen := make(map[uuid.UUID]struct{}, len(b.txs))
 		for i, tx := range b.txs {
 			if err := checkTransactionForm(tx); err != nil {
-				check.err = fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), err)
-				return
+				return fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), err)
 			}
 			if _, dup := seen[tx.ID()]; dup {
-				check.err = ruleErr(ErrDuplicateTransaction, tx.ID(), "each transaction once")
-				return
+				return ruleErr(ErrDuplicateTransaction, tx.ID(), "each transaction once")
 			}
 			seen[tx.ID()] = struct{}{}
 		}
+		return nil
 	})
-	return check.err
 }
 
 // VerifySignatures checks every transaction's signature ([RuleSignature])
@@ -249,11 +253,7 @@ func (b *Block) VerifySignatures() error { return b.VerifySignaturesCached(nil) 
 // The block remembers its answer as VerifySignatures does, whichever of
 // the two computed it.
 func (b *Block) VerifySignaturesCached(cache *SigCache) error {
-	check := b.sigs
-	if check == nil { // the zero Block
-		check = new(txCheck)
-	}
-	check.once.Do(func() {
+	return b.sigs.answer(func() error {
 		for i, tx := range b.txs {
 			ok := false
 			if cache != nil {
@@ -262,12 +262,11 @@ func (b *Block) VerifySignaturesCached(cache *SigCache) error {
 				ok = tx.VerifySignature()
 			}
 			if !ok {
-				check.err = fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), RuleSignature().Check(tx))
-				return
+				return fmt.Errorf("transaction %d (%s): %w", i, tx.ID(), RuleSignature().Check(tx))
 			}
 		}
+		return nil
 	})
-	return check.err
 }
 
 // MarshalBinary encodes the block as its 152-byte header, a uint32 count of

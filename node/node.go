@@ -583,12 +583,12 @@ func (n *Node) readPages(ctx context.Context, handle func([]eventlog.Recorded) e
 
 // findAssumed reads the blocks stream once, decoding the header of every
 // block event (on every core), and returns the blocks whose signatures
-// Restore may skip: the block
-// Config.AssumeValid names and every ancestor the log holds, found by
-// following PrevHash links back from it. A block's hash covers its
-// PrevHash, so the path is the block's one history: a block of the log
-// that is not on it, a forgery or another miner's lost block, is checked
-// in full. If the log does not hold the block, nothing is assumed.
+// Restore may skip: the block Config.AssumeValid names and every
+// ancestor the log holds, found by following PrevHash links back from
+// it. A block's hash covers its PrevHash, so the path is the block's one
+// history: a block of the log that is not on it, a forgery or another
+// miner's lost block, is checked in full. If the log does not hold the
+// block, nothing is assumed.
 func (n *Node) findAssumed(ctx context.Context) (map[blockchain.Hash]struct{}, error) {
 	parent := make(map[blockchain.Hash]blockchain.Hash)
 	// Only the headers are needed, and their hashes, which cover each
@@ -656,8 +656,8 @@ type decoded struct {
 // and, if verify is set, checks each block's transactions
 // (blockchain.Block.Validate) and verifies the signatures of each block
 // the node does not assume valid. The block remembers both answers, so
-// Chain.Apply does not check them again; a bad signature is left for Apply to report,
-// in the order of the rules. If ctx ends, it stops early, leaving the rest
+// Chain.Apply does not check them again; a failure is left for Apply to
+// report, in the order of the rules. If ctx ends, it stops early, leaving the rest
 // undecoded: the caller then discards the page.
 func (n *Node) prepareBlocks(ctx context.Context, recs []eventlog.Recorded, verify bool) []decoded {
 	out := make([]decoded, len(recs))
