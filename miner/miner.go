@@ -89,7 +89,8 @@ type Config struct {
 	// nil means time.Now.
 	Now func() time.Time
 	// Logger receives the miner's wins, losses, hash rate and the
-	// transactions the chain refused; nil discards them.
+	// transactions the chain refused, each line with the attribute
+	// miner=ID; nil discards them.
 	Logger *slog.Logger
 	// OnEvent, if set, is called for every seal the miner starts and
 	// ends, and for the transactions a proposal left out, from the
@@ -190,6 +191,7 @@ func New(cfg Config) (*Miner, error) {
 	if m.logger == nil {
 		m.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	m.logger = m.logger.With("miner", m.id) // every line names the miner, once
 	if m.onEvent == nil {
 		m.onEvent = func(Event) {}
 	}
@@ -318,7 +320,7 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		return ctx.Err()
 	case errors.Is(err, context.Canceled):
 		m.cancelled.Add(1)
-		m.logger.Debug("seal cancelled: the tip changed", "miner", m.id, "height", h.Height, "after", elapsed)
+		m.logger.Debug("seal cancelled: the tip changed", "height", h.Height, "after", elapsed)
 		m.onEvent(Event{Kind: SealCancelled, Block: candidate, Elapsed: elapsed})
 		return nil
 	case err != nil:
@@ -329,7 +331,7 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	switch {
 	case errors.Is(err, node.ErrStale):
 		m.lost.Add(1)
-		m.logger.Info("block lost", "miner", m.id, "height", h.Height, "hash", sealed.Hash().Short(), "reason", err)
+		m.logger.Info("block lost", "height", h.Height, "hash", sealed.Hash().Short(), "reason", err)
 		m.onEvent(Event{Kind: BlockLost, Block: sealed, Elapsed: elapsed, Err: err})
 	case err != nil:
 		if ctx.Err() != nil {
@@ -337,7 +339,7 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		}
 		// The log may be unreachable for a moment: wait a little, then
 		// the next round tries again with whatever is pending then.
-		m.logger.Warn("publish failed", "miner", m.id, "err", err)
+		m.logger.Warn("publish failed", "err", err)
 		return sleep(ctx, time.Second)
 	default:
 		m.won.Add(1)
@@ -346,7 +348,7 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		if st.SealTime > 0 {
 			rate = float64(st.Hashes) / st.SealTime.Seconds()
 		}
-		m.logger.Info("block won", "miner", m.id, "height", sealed.Height(), "hash", sealed.Hash().Short(),
+		m.logger.Info("block won", "height", sealed.Height(), "hash", sealed.Hash().Short(),
 			"txs", sealed.Len(), "seal_time", elapsed, "hash_rate", rate)
 		m.onEvent(Event{Kind: BlockWon, Block: sealed, Elapsed: elapsed})
 	}
@@ -365,7 +367,7 @@ func (m *Miner) reject(candidate *blockchain.Block, rejected []blockchain.Reject
 	ids := make([]uuid.UUID, len(rejected))
 	for i, r := range rejected {
 		ids[i] = r.Tx.ID()
-		m.logger.Warn("transaction left out of the block and removed from the pool", "miner", m.id,
+		m.logger.Warn("transaction left out of the block and removed from the pool",
 			"tx", r.Tx.ID(), "from", r.Tx.From(), "nonce", r.Tx.Nonce(), "err", r.Err)
 	}
 	removed := m.node.Pool().Remove(ids...)

@@ -59,7 +59,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeLogs()
-	logger = logger.With("miner", *id)
 	log, err := common.OpenLog(ctx)
 	if err != nil {
 		return err
@@ -74,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("joined", "chain", spec.ChainID, "consensus", app.DescribeConsensus(spec), "beneficiary", beneficiary.String())
+	logger.Info("joined", "miner", *id, "chain", spec.ChainID, "consensus", app.DescribeConsensus(spec), "beneficiary", beneficiary.String())
 	p, m, err := app.NewMiner(app.NodeConfig{Log: log, Spec: spec, Engine: engine, Policy: policy, Window: 100, Restore: mode, Logger: logger}, *id, beneficiary)
 	if err != nil {
 		return err
@@ -93,7 +92,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	}
 	g.Go(func() error { return p.Run(gctx) })
-	g.Go(func() error { return reportHashRate(gctx, m, 5*time.Second, logger) })
+	g.Go(func() error { return reportHashRate(gctx, m, 5*time.Second, logger.With("miner", *id)) })
 	return app.Stopped(ctx, g.Wait())
 }
 
