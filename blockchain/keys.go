@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	voied25519 "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
 // Key sizes, from the standard library's ed25519.
@@ -31,11 +33,23 @@ func (k PublicKey) String() string { return hex.EncodeToString(k[:]) }
 // Address returns the address of the account the key controls.
 func (k PublicKey) Address() Address { return AddressOf(k) }
 
-// Verify reports whether sig is k's signature of msg (ed25519, the
-// standard library's, which refuses non-canonical signatures).
+// Verify reports whether sig is k's signature of msg, by the rules of the
+// standard library's ed25519.Verify: the signature's S must be canonical
+// (below the group order), and the check is the cofactorless equation
+// [S]B = R + [k]A, compared byte for byte.
+//
+// The check is curve25519-voi's, with its preset for exactly those rules
+// (VerifyOptionsStdLib): it does the same arithmetic about 1.45 times
+// faster on amd64 than crypto/ed25519, and signature checks are most of
+// what a node and a bank spend. FuzzVerifyAgreesWithStdlib holds the two
+// to the same answer on every input, hostile ones included: a signature
+// that one node accepts and another refuses would split the chain.
 func (k PublicKey) Verify(msg []byte, sig []byte) bool {
-	return len(sig) == SignatureSize && ed25519.Verify(k[:], msg, sig)
+	return len(sig) == SignatureSize && voied25519.VerifyWithOptions(k[:], msg, sig, stdlibRules)
 }
+
+// stdlibRules makes curve25519-voi verify as crypto/ed25519 does.
+var stdlibRules = &voied25519.Options{Verify: voied25519.VerifyOptionsStdLib}
 
 // MarshalText returns the key in hex; it makes a PublicKey a JSON string.
 func (k PublicKey) MarshalText() ([]byte, error) { return hex.AppendEncode(nil, k[:]), nil }
