@@ -63,8 +63,8 @@ func exitCode(err error, stdout, stderr io.Writer) int {
 	case errors.Is(err, errVersion):
 		fmt.Fprintf(stdout, "scheduler %s\n", version.Read())
 		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 2
+	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed, as asked
+		return 0
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(stderr, "scheduler: %v\n", err)
 		return 2

@@ -62,11 +62,18 @@ func newFlagSet(name string, w io.Writer) *flag.FlagSet {
 
 // parseInterspersed parses args into fs, flags and arguments in any order
 // ("send alice bob 5 -fee 1" as well as "send -fee 1 alice bob 5"); after
-// "--" everything is an argument. It returns the arguments and records
-// the flags given in given.
+// "--" everything is an argument, and so is a negative number ("send
+// alice bob -5" is an amount of -5, for the command to refuse, not an
+// unknown flag -5). It returns the arguments and records the flags
+// given in given.
 func parseInterspersed(fs *flag.FlagSet, args []string, given map[string]bool) ([]string, error) {
 	var positional []string
 	for {
+		if len(args) > 0 && negativeNumber(args[0]) {
+			positional = append(positional, args[0])
+			args = args[1:]
+			continue
+		}
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
@@ -87,6 +94,12 @@ func parseInterspersed(fs *flag.FlagSet, args []string, given map[string]bool) (
 	}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	return positional, nil
+}
+
+// negativeNumber reports whether arg is a minus sign and a digit, and so
+// an argument rather than a flag: no flag's name starts with a digit.
+func negativeNumber(arg string) bool {
+	return len(arg) > 1 && arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9'
 }
 
 // applyEnv sets each flag of envFallback that was not given from its

@@ -94,7 +94,9 @@ func (w *wallet) run(ctx context.Context, args []string) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed, as asked
+		return 0
+	case errors.Is(err, errNoCommand): // the usage is printed
 		return 2
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(w.stderr, "wallet: %v\n", err)
@@ -105,6 +107,10 @@ func (w *wallet) run(ctx context.Context, args []string) int {
 		return 1
 	}
 }
+
+// errNoCommand is dispatch's answer to a command line that names no
+// command, once it has printed the usage: a usage error.
+var errNoCommand = errors.New("no command")
 
 // dispatch parses the global flags and the command, and runs it.
 func (w *wallet) dispatch(ctx context.Context, args []string) error {
@@ -126,7 +132,7 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	top.Visit(func(f *flag.Flag) { w.g.given[f.Name] = true })
 	if top.NArg() == 0 {
 		w.usage(w.stderr)
-		return flag.ErrHelp
+		return errNoCommand
 	}
 	name := top.Arg(0)
 	if name == "help" {

@@ -385,7 +385,7 @@ func TestSend(t *testing.T) {
 		{name: "send nothing", args: []string{"send", "alice", "bob", "0"}, code: 2, stderr: []string{`amount: have "0"`}},
 		{name: "send a fraction", args: []string{"send", "alice", "bob", "1.5"}, code: 2, stderr: []string{`whole number of minor units`}},
 		{name: "send too much to carry", args: []string{"send", "alice", "bob", "9007199254740992"}, code: 2, stderr: []string{`amount`}},
-		{name: "send a negative amount", args: []string{"send", "alice", "bob", "-5"}, code: 2, stderr: []string{`flag provided but not defined: -5`}},
+		{name: "send a negative amount", args: []string{"send", "alice", "bob", "-5"}, code: 2, stderr: []string{`amount: have "-5", want a whole number`}},
 		{name: "send with a negative fee", args: []string{"send", "alice", "bob", "5", "-fee", "-1"}, code: 2, stderr: []string{`-fee`}},
 		{name: "send, missing amount", args: []string{"send", "alice", "bob"}, code: 2, stderr: []string{`send takes 3 argument`}},
 		{
@@ -508,6 +508,8 @@ func TestUsage(t *testing.T) {
 	runCases(t, []testCase{
 		{name: "help", args: []string{"help"}, stdout: []string{`^usage: wallet`, `send FROM TO AMOUNT`, `EVENTCHAIN_PASSPHRASE`}},
 		{name: "no command", args: nil, code: 2, stderr: []string{`^usage: wallet`}},
+		{name: "-h asks for the usage", args: []string{"-h"}, stderr: []string{`^usage: wallet`}},
+		{name: "a command's -h", args: []string{"send", "-h"}, stderr: []string{`usage: wallet send FROM TO AMOUNT`}},
 		{name: "unknown command", args: []string{"pay", "bob"}, code: 2, stderr: []string{`unknown command "pay"`, `run 'wallet help'`}},
 		{name: "unknown flag", args: []string{"list", "-colour"}, code: 2, stderr: []string{`flag provided but not defined: -colour`}},
 		{name: "too many arguments", args: []string{"list", "alice"}, code: 2, stderr: []string{`list takes 0 argument`}},

@@ -49,7 +49,9 @@ func Usagef(format string, args ...any) error { return UsageError{fmt.Errorf(for
 // Main runs an app: run gets a context cancelled on SIGINT or SIGTERM,
 // and Main exits with 0, 2 for a usage error, or 1 for any other error,
 // printing the error as one line. For ErrVersion (-version) it prints
-// the name and the Version on stdout and exits 0.
+// the name and the Version on stdout and exits 0; for flag.ErrHelp (-h
+// or -help, the usage printed already) it exits 0, as the flag package
+// does: help that was asked for is no error.
 func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -61,7 +63,7 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 		fmt.Fprintf(os.Stdout, "%s %s\n", name, version.Read())
 		os.Exit(0)
 	case errors.Is(err, flag.ErrHelp):
-		os.Exit(2)
+		os.Exit(0)
 	case errors.As(err, new(UsageError)):
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(2)
