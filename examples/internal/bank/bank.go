@@ -60,6 +60,10 @@ type Config struct {
 	// apps): a log that hangs must get the client an answer, not a
 	// connection closed without one.
 	SubmitTimeout time.Duration
+	// ProbeTimeout bounds the read of the log with which GET /readyz
+	// checks that the log answers; 0 means 1 s. A bank whose log does
+	// not answer in time is not ready: it could take no transaction.
+	ProbeTimeout time.Duration
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
 	// IndexPath is the file of the bank's ledger index (a bbolt file,
@@ -81,6 +85,9 @@ var idempotencyNamespace = uuid.MustParse("9b1f4c0e-5f7d-5e55-9d8a-3c0e6a1b2d4f"
 // defaultSubmitTimeout is Config.SubmitTimeout's default.
 const defaultSubmitTimeout = 5 * time.Second
 
+// defaultProbeTimeout is Config.ProbeTimeout's default.
+const defaultProbeTimeout = time.Second
+
 // A Bank is the HTTP face of eventchain: clients submit transactions and
 // ask what became of them, and read the chain. It answers from its own
 // node, which checks every block (the original's "another node for a
@@ -93,6 +100,7 @@ type Bank struct {
 	maxBody       int64
 	retryAfter    string
 	submitTimeout time.Duration
+	probeTimeout  time.Duration
 	logger        *slog.Logger
 	ready         atomic.Bool
 	mux           *http.ServeMux
@@ -145,6 +153,10 @@ func New(cfg Config) (*Bank, error) {
 	b.submitTimeout = cfg.SubmitTimeout
 	if b.submitTimeout <= 0 {
 		b.submitTimeout = defaultSubmitTimeout
+	}
+	b.probeTimeout = cfg.ProbeTimeout
+	if b.probeTimeout <= 0 {
+		b.probeTimeout = defaultProbeTimeout
 	}
 	b.retryAfter = strconv.Itoa(int(max(retry.Round(time.Second), time.Second) / time.Second))
 	if b.logger == nil {
@@ -1233,12 +1245,40 @@ func (b *Bank) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-func (b *Bank) readyz(w http.ResponseWriter, _ *http.Request) {
+// readyz answers 200 once the node has restored the chain, and while the
+// log answers: a bank that cannot reach its log could take no
+// transaction, and a load balancer should send its clients elsewhere.
+func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 	if !b.ready.Load() {
 		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the bank's node is still restoring the chain"})
 		return
 	}
+	if err := b.probeLog(r.Context()); err != nil {
+		b.logger.Warn("readiness: the event log does not answer", "err", err)
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the event log does not answer"})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// probeKey is probeLog's key in b.flights, which no Idempotency-Key
+// flight can have (theirs are a UUID and a hex digest).
+const probeKey = "probe the log"
+
+// probeLog reads the newest block event, or learns that there is none,
+// within b.probeTimeout: the log answers. Concurrent probes share one
+// read, so that a flood of GET /readyz costs the log one read at a time.
+func (b *Bank) probeLog(ctx context.Context) error {
+	_, err, _ := b.flights.Do(probeKey, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.probeTimeout)
+		defer cancel()
+		_, err := b.log.Read(ctx, node.StreamBlocks, eventlog.End, eventlog.Backwards, 1)
+		if errors.Is(err, eventlog.ErrStreamNotFound) {
+			err = nil // the log answered: no block yet
+		}
+		return nil, err
+	})
+	return err
 }
 
 func (b *Bank) openapi(w http.ResponseWriter, _ *http.Request) {

@@ -80,6 +80,7 @@ type flakyLog struct {
 	mu         sync.Mutex
 	down       bool
 	hang       bool // appends wait until their context ends
+	readHang   bool // reads wait until their context ends
 	downStream string
 	auditNext  eventlog.Revision // the next audit event a reader will ask for: it is done with those before
 	audit      *beacon           // rung when auditNext moves
@@ -93,7 +94,22 @@ func (f *flakyLog) setOnRead(hook func(stream string)) {
 	f.onRead = hook
 }
 
+// setReadHang makes reads hang, as to a log server that stopped
+// answering: each waits until its context ends.
+func (f *flakyLog) setReadHang(hang bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.readHang = hang
+}
+
 func (f *flakyLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	f.mu.Lock()
+	hang := f.readHang
+	f.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return nil, fmt.Errorf("read: %w: %w", eventlog.ErrUnavailable, ctx.Err())
+	}
 	recs, err := f.Log.Read(ctx, stream, from, dir, max)
 	f.mu.Lock()
 	hook := f.onRead
@@ -259,7 +275,7 @@ func (f *fixture) start(t *testing.T) (*node.Node, *bank.Bank, *httptest.Server)
 	t.Helper()
 	n, err := node.New(node.Config{Log: f.log, Spec: f.spec, Engine: f.engine, Window: f.window, Now: func() time.Time { return fixedNow }})
 	require.NoError(t, err)
-	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: testSubmitTimeout})
+	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: testSubmitTimeout, ProbeTimeout: testSubmitTimeout})
 	require.NoError(t, err)
 	return n, b, httptest.NewServer(b)
 }
@@ -911,6 +927,13 @@ func TestHealthAndReadiness(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status, "GET /chain/head once ready")
 	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
 	assert.Equal(t, http.StatusOK, status)
+	// A log that stops answering makes the bank not ready: it could take
+	// no transaction. It is ready again once the log answers.
+	f.log.setReadHang(true)
+	assert.Equal(t, "not ready", f.problemAt(t, "/readyz", http.StatusServiceUnavailable).Title, "the log does not answer")
+	f.log.setReadHang(false)
+	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
+	assert.Equal(t, http.StatusOK, status, "the log answers again")
 	assert.Positive(t, f.bank.Requests()[http.StatusOK])
 	assert.Positive(t, f.bank.Requests()[http.StatusServiceUnavailable])
 }

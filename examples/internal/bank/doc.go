@@ -16,7 +16,7 @@
 //	GET  /blocks/{ref}                    one whole block, by height or hash
 //	GET  /headers?from=&limit=            headers with their seals, oldest first, for light clients
 //	GET  /chain/head, /chain/spec         the tip; the chain spec
-//	GET  /healthz, /readyz                alive; restored and following
+//	GET  /healthz, /readyz                alive; restored, following, log answers
 //
 // # Custody
 //
