@@ -153,20 +153,44 @@ func (c *Chain) Apply(b *Block) error {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := b.Validate(); err != nil {
-		return fmt.Errorf("apply %s: %w", b, err)
-	}
-	for _, r := range c.rules {
-		if err := r.Check(&c.s, b, now); err != nil {
-			return fmt.Errorf("apply %s: rule %s: %w", b, r.Name, err)
-		}
-	}
-	next, err := c.s.transition(b)
+	next, err := c.check(b, now)
 	if err != nil {
 		return fmt.Errorf("apply %s: %w", b, err)
 	}
 	c.s.append(b, next, c.window, c.stateKeep)
 	return nil
+}
+
+// Check reports whether Apply would accept b now, without changing the
+// chain: the same checks, in the same order, and the same error but for
+// its first word. A miner checks its sealed block so, before it
+// publishes a block that every node would refuse (say, dated ahead by a
+// clock that runs fast).
+func (c *Chain) Check(b *Block) error {
+	if b == nil {
+		return errors.New("check: nil block")
+	}
+	now := c.now()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if _, err := c.check(b, now); err != nil {
+		return fmt.Errorf("check %s: %w", b, err)
+	}
+	return nil
+}
+
+// check runs Apply's checks of b at now and returns the state after b.
+// c.mu must be held, for reading at least.
+func (c *Chain) check(b *Block, now time.Time) (*State, error) {
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	for _, r := range c.rules {
+		if err := r.Check(&c.s, b, now); err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.Name, err)
+		}
+	}
+	return c.s.transition(b)
 }
 
 // Trust makes b the new tip after checking only that it links to the tip

@@ -110,7 +110,8 @@ func assertUnchanged(t *testing.T, before chainLook, chain *blockchain.Chain, ms
 // TestChainCases applies the fixed accept/reject table of consensustest,
 // with and without a window: every accepted block becomes the tip with
 // its state root, every rejected one fails with its code and leaves the
-// chain as it was.
+// chain as it was. Check, asked first, gives Apply's answer and changes
+// nothing.
 func TestChainCases(t *testing.T) {
 	cases := consensustest.ChainCases()
 	for _, window := range []int{0, 1, 3} {
@@ -121,8 +122,11 @@ func TestChainCases(t *testing.T) {
 			for _, c := range cases {
 				t.Run(c.Name, func(t *testing.T) {
 					before := look(chain)
+					checked := chain.ReadOnly().Check(c.Block)
+					assertUnchanged(t, before, chain, "Check changes nothing")
 					err := chain.Apply(c.Block)
 					if c.Accepted() {
+						require.NoError(t, checked, "Check answers as Apply")
 						require.NoError(t, err)
 						assert.Equal(t, c.Block.Hash(), chain.TipHash())
 						assert.Equal(t, before.Height+1, chain.Height())
@@ -134,6 +138,7 @@ func TestChainCases(t *testing.T) {
 					}
 					require.Error(t, err, "want %s", c.Want)
 					assert.ErrorIs(t, err, c.Want)
+					assert.ErrorIs(t, checked, c.Want, "Check answers as Apply")
 					var re *blockchain.RuleError
 					require.ErrorAs(t, err, &re)
 					assert.Equal(t, c.Want, re.Code, "the first rule broken: %v", err)
@@ -333,6 +338,7 @@ func TestApplyAndTrustNil(t *testing.T) {
 	chain := mustChain(t, testConfig())
 	assert.Error(t, chain.Apply(nil))
 	assert.Error(t, chain.Trust(nil))
+	assert.Error(t, chain.Check(nil))
 	assert.Equal(t, uint64(0), chain.Height())
 }
 

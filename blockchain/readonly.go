@@ -66,6 +66,10 @@ func (r ReadOnlyChain) ProveAccount(a Address, height uint64) (AccountProof, err
 // [Chain.Base].
 func (r ReadOnlyChain) Base() uint64 { return r.c.Base() }
 
+// Check reports whether the chain would accept b as its next block now,
+// without changing it; see [Chain.Check].
+func (r ReadOnlyChain) Check(b *Block) error { return r.c.Check(b) }
+
 // CheckTransaction reports whether tx could go into the next block on its
 // own; see [Chain.CheckTransaction].
 func (r ReadOnlyChain) CheckTransaction(tx Transaction) error { return r.c.CheckTransaction(tx) }

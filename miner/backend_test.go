@@ -347,6 +347,7 @@ func TestMinerStopsOnEngineFailure(t *testing.T) {
 	}{
 		{"prepare fails", failingEngine{consensustest.NewFaker(), errPrepare, nil}, nil, errPrepare},
 		{"seal fails", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errSeal}, errSeal},
+		{"seal returns no block and no error", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errNoBlockNoError}, miner.ErrNoBlock},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newFakeBackend(t, tc.node, 1, true)
@@ -364,6 +365,8 @@ func TestMinerStopsOnEngineFailure(t *testing.T) {
 var (
 	errPrepare = errors.New("prepare failed")
 	errSeal    = errors.New("seal failed")
+	// errNoBlockNoError makes failingEngine's Seal return nil, nil.
+	errNoBlockNoError = errors.New("no block, no error")
 )
 
 // failingEngine fails to prepare or to seal, with the error it is given.
@@ -380,6 +383,9 @@ func (e failingEngine) Prepare(chain blockchain.ChainReader, h *blockchain.Heade
 }
 
 func (e failingEngine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if e.seal == errNoBlockNoError {
+		return nil, nil
+	}
 	if e.seal != nil {
 		return nil, e.seal
 	}

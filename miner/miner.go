@@ -64,6 +64,10 @@ var ErrInvalidConfig = errors.New("invalid miner config")
 // [ErrInvalidConfig].
 var ErrNoBeneficiary = fmt.Errorf("%w: Config.Beneficiary is required", ErrInvalidConfig)
 
+// ErrNoBlock is what Run returns, wrapped, when the consensus engine's
+// Seal returns neither a block nor an error: a fault of the engine.
+var ErrNoBlock = errors.New("the engine returned no block and no error")
+
 // Config configures a [Miner]. Node and Beneficiary are required.
 type Config struct {
 	// Node is the miner's view of the chain, usually a *node.Node; the
@@ -103,7 +107,7 @@ type Event struct {
 	Kind     EventKind
 	Block    *blockchain.Block     // the candidate (SealStarted, TransactionsRejected) or the sealed block
 	Elapsed  time.Duration         // time spent sealing (SealCancelled, BlockWon, BlockLost)
-	Err      error                 // why a block was lost
+	Err      error                 // why a block was lost or refused
 	Rejected []blockchain.Rejected // the transactions the proposal left out (TransactionsRejected)
 }
 
@@ -124,6 +128,12 @@ const (
 	// removed them from the pool. Block is the candidate without them,
 	// which the miner seals next unless it is empty.
 	TransactionsRejected
+	// BlockRefused: the miner's own chain refused the sealed block
+	// (Event.Err says which rule), so the miner did not publish it and
+	// waits a second before it tries again: a miner whose clock runs
+	// ahead, or whose engine seals what its Verify refuses, must not
+	// flood the log with blocks every node throws away.
+	BlockRefused
 )
 
 // Stats are the miner's counters: plain values a metrics exporter can
@@ -133,6 +143,7 @@ type Stats struct {
 	BlocksLost     uint64        // sealed blocks that lost the race to append
 	SealsCancelled uint64        // seals abandoned because the tip changed
 	TxsRejected    uint64        // pending transactions the chain left out of a candidate, removed from the pool
+	BlocksRefused  uint64        // sealed blocks the miner's own chain refused, not published
 	Hashes         uint64        // hashes tried, if the engine counts them
 	SealTime       time.Duration // total time spent sealing
 }
@@ -158,8 +169,8 @@ type Miner struct {
 	logger      *slog.Logger
 	onEvent     func(Event)
 
-	won, lost, cancelled, rejected atomic.Uint64
-	sealNanos                      atomic.Int64
+	won, lost, cancelled, rejected, refused atomic.Uint64
+	sealNanos                               atomic.Int64
 }
 
 // New returns a miner, or an error wrapping [ErrInvalidConfig] that
@@ -205,6 +216,7 @@ func (m *Miner) Stats() Stats {
 		BlocksLost:     m.lost.Load(),
 		SealsCancelled: m.cancelled.Load(),
 		TxsRejected:    m.rejected.Load(),
+		BlocksRefused:  m.refused.Load(),
 		SealTime:       time.Duration(m.sealNanos.Load()),
 	}
 	if h, ok := m.engine.(hashCounter); ok {
@@ -325,8 +337,20 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("miner %s: seal: %w", m.id, err)
+	case sealed == nil:
+		return fmt.Errorf("miner %s: seal: %w", m.id, ErrNoBlock)
 	}
 
+	// Publish only what the chain takes: every node would refuse the rest.
+	if err := m.node.Chain().Check(sealed); err != nil {
+		if m.node.Chain().TipHash() != h.PrevHash {
+			return nil // another block came in: start again on it
+		}
+		m.refused.Add(1)
+		m.logger.Warn("sealed block refused by the chain: not published", "height", sealed.Height(), "hash", sealed.Hash().Short(), "err", err)
+		m.onEvent(Event{Kind: BlockRefused, Block: sealed, Elapsed: elapsed, Err: err})
+		return sleep(ctx, time.Second)
+	}
 	err = m.node.PublishBlock(ctx, sealed, m.id)
 	switch {
 	case errors.Is(err, node.ErrStale):

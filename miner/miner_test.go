@@ -346,6 +346,45 @@ func BenchmarkCancelOnNewTip(b *testing.B) {
 	}
 }
 
+// TestRefusedBlockIsNotPublished: a miner whose clock runs an hour ahead
+// seals blocks that every node refuses (dated too far ahead). It
+// publishes none of them, says why, and counts them refused, not won.
+func TestRefusedBlockIsNotPublished(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+	defer cancel()
+	log := memlog.New(memlog.Config{})
+	n := newNode(t, log, consensustest.NewFaker())
+	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+	refused := make(chan miner.Event, 1)
+	m, err := miner.New(miner.Config{Node: n, ID: "fast-clock", Beneficiary: consensustest.Addr("miner"),
+		Now: func() time.Time { return time.Now().Add(time.Hour) },
+		OnEvent: func(e miner.Event) {
+			if e.Kind == miner.BlockRefused {
+				select {
+				case refused <- e:
+				default:
+				}
+			}
+		}})
+	require.NoError(t, err)
+	stop := start(t, n, m)
+	require.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 5, 0)))
+	var e miner.Event
+	select {
+	case e = <-refused:
+	case <-ctx.Done():
+		t.Fatal("no block refused")
+	}
+	_ = stop()
+	assert.ErrorIs(t, e.Err, blockchain.ErrTimeTooFarAhead)
+	_, err = log.Read(ctx, node.StreamBlocks, eventlog.Start, eventlog.Forwards, 1)
+	assert.ErrorIs(t, err, eventlog.ErrStreamNotFound, "no block published")
+	st := m.Stats()
+	assert.Positive(t, st.BlocksRefused)
+	assert.Zero(t, st.BlocksWon)
+	assert.Zero(t, n.Chain().Height())
+}
+
 // TestRestart stops a miner in the middle of a run and starts a new one on
 // the same log, in each restore mode: it goes on from the right place, and
 // nothing is lost or mined twice.
