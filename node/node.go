@@ -214,6 +214,12 @@ const (
 	// node tells of the transactions in its own pool only: Restore reads
 	// the blocks before it fills the pool, so it tells none.
 	TxDropped
+	// BlockRepeated: an event of the blocks stream holds a block the
+	// chain holds already, and changed nothing. A log may store an
+	// append twice (a retry with expected revision Any after the
+	// de-duplication window forgot the first), and two miners may seal
+	// the same block; neither is a broken rule.
+	BlockRepeated
 )
 
 // String returns the kind's name, as in "BlockAdded".
@@ -227,6 +233,8 @@ func (k EventKind) String() string {
 		return "EventSkipped"
 	case TxDropped:
 		return "TxDropped"
+	case BlockRepeated:
+		return "BlockRepeated"
 	}
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
@@ -235,6 +243,10 @@ func (k EventKind) String() string {
 // the blocks stream since the node last caught up: the candidate lost the
 // race. Catch up and build a new one.
 var ErrStale = errors.New("stale block: another block was appended first")
+
+// ErrFollowing is what Follow returns, wrapped, when the node is
+// following already.
+var ErrFollowing = errors.New("the node is following already")
 
 // A Node is one participant's view of the chain: a Chain and a Pool kept
 // up to date from the event log, and the way to add to it — submitting
@@ -254,6 +266,9 @@ type Node struct {
 	// rule skips: Config.AssumeValid and its ancestors, while Restore
 	// runs; nil the rest of the time.
 	assumed atomic.Pointer[map[blockchain.Hash]struct{}]
+
+	// following is set while Follow runs.
+	following atomic.Bool
 
 	// observers is copied on every registration and never changed in
 	// place, so notify reads it without a lock or an allocation.
@@ -723,7 +738,16 @@ func (n *Node) next(stream string) eventlog.Revision {
 // block goes through Chain.Apply, every signature checked. With
 // Config.SnapshotEvery, a goroutine of Follow's records the snapshots.
 // It returns ctx.Err() or the log's error.
+//
+// A node follows once at a time: two Follows would read every event
+// twice. A Follow called while another runs returns ErrFollowing at
+// once; one called after the other returned goes on from where it
+// stopped.
 func (n *Node) Follow(ctx context.Context) error {
+	if !n.following.CompareAndSwap(false, true) {
+		return fmt.Errorf("node: follow: %w", ErrFollowing)
+	}
+	defer n.following.Store(false)
 	g, ctx := errgroup.WithContext(ctx)
 	blocks, txs := n.Position()
 	var jobs chan snapshotJob
@@ -767,7 +791,8 @@ func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision
 
 // applyBlock processes one event of the blocks stream: a valid block
 // extends the chain and leaves the pool, which drops what the block made
-// invalid; anything else is skipped and logged. In RestoreVerify mode
+// invalid; a block the chain holds already is a repeat (BlockRepeated),
+// not a broken rule; anything else is skipped and logged. In RestoreVerify mode
 // (Follow's too) the chain runs every rule (Chain.Apply) and a block that
 // broke one is recorded once as BlockRejected; in RestoreFast mode the
 // chain only checks the link and the state transition (Chain.Trust), and
@@ -788,8 +813,11 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 	// came from, and the pool never checks a transaction against a chain
 	// it has not caught up with.
 	n.mu.Lock()
+	repeated := false
 	if err == nil {
-		if mode == RestoreFast {
+		if _, held := n.chain.HeightOf(b.Hash()); held {
+			repeated = true
+		} else if mode == RestoreFast {
 			err = n.chain.Trust(b)
 		} else {
 			err = n.chain.Apply(b)
@@ -810,6 +838,9 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 	case d.err != nil:
 		n.logger.Warn("skipped block event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
 		ev = Event{Kind: EventSkipped, Revision: r.Revision, Err: err}
+	case repeated:
+		n.logger.Debug("block event repeats a block of the chain", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short())
+		ev = Event{Kind: BlockRepeated, Block: b, MinerID: d.miner, Revision: r.Revision}
 	case err != nil:
 		n.logger.Warn("rejected block", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short(), "err", err)
 		if mode == RestoreVerify {
@@ -991,6 +1022,9 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 // block got there first. Publishing does not apply b; Follow does, as for
 // everyone's blocks.
 func (n *Node) PublishBlock(ctx context.Context, b *blockchain.Block, minerID string) error {
+	if b == nil {
+		return errors.New("node: publish: nil block")
+	}
 	n.mu.Lock()
 	next, tip := n.blocksNext, n.chain.TipHash()
 	n.mu.Unlock()

@@ -283,6 +283,71 @@ func TestPoisonedLog(t *testing.T) {
 	})
 }
 
+// TestRepeatedBlock: a log that keeps no window of event IDs stores a
+// retried append twice, as any log does once its window forgot the first.
+// A block event stored twice is a repeat, which breaks no rule: a node
+// following live and one restored both report it as BlockRepeated, at
+// its revision, and nothing goes to the audit stream.
+func TestRepeatedBlock(t *testing.T) {
+	log := memlog.New(memlog.Config{DedupWindow: memlog.NoDedupWindow})
+	t.Cleanup(func() { _ = log.Close() })
+	live := &recorder{}
+	follower := newNode(t, log, live)
+	follow(t, follower)
+
+	chain := newScratch(t, newEngine(t))
+	b1 := chain.next(consensustest.Transfer("alice", "bob", 10, 0))
+	b2 := chain.next(consensustest.Transfer("bob", "carol", 5, 0))
+	for _, b := range []*blockchain.Block{b1, b1, b2, b2} {
+		appendRaw(t, log, node.StreamBlocks, mined(t, b))
+	}
+
+	check := func(t *testing.T, n *node.Node, rec *recorder) {
+		nodetest.WaitFor(t, n, "the blocks stream to be read", func() bool { b, _ := n.Position(); return b == 4 })
+		rec.waitLen(t, 4)
+		assert.Equal(t, b2.Hash(), n.Chain().TipHash())
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		var kinds []node.EventKind
+		for _, e := range rec.events {
+			kinds = append(kinds, e.Kind)
+		}
+		assert.Equal(t, []node.EventKind{node.BlockAdded, node.BlockRepeated, node.BlockAdded, node.BlockRepeated}, kinds)
+		assert.Equal(t, eventlog.Revision(3), rec.events[3].Revision)
+		assert.Equal(t, b2.Hash(), rec.events[3].Block.Hash())
+	}
+	t.Run("following", func(t *testing.T) { check(t, follower, live) })
+	t.Run("restored", func(t *testing.T) {
+		for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast} {
+			rec := &recorder{}
+			n := newNode(t, log, rec)
+			require.NoError(t, n.Restore(context.Background(), mode))
+			check(t, n, rec)
+		}
+	})
+	_, err := log.Read(context.Background(), node.StreamAudit, eventlog.Start, eventlog.Forwards, 1)
+	assert.ErrorIs(t, err, eventlog.ErrStreamNotFound, "no block reported rejected")
+}
+
+// TestFollowOnceAtATime: of two Follows at once, one follows and the
+// other returns ErrFollowing at once; once the first returned, a node
+// may follow again.
+func TestFollowOnceAtATime(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	n := newNode(t, log, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- n.Follow(ctx) }()
+	}
+	assert.ErrorIs(t, <-errs, node.ErrFollowing, "the second, while the first follows")
+	cancel()
+	assert.ErrorIs(t, <-errs, context.Canceled, "the first, when its context ends")
+	assert.ErrorIs(t, n.Follow(ctx), context.Canceled, "a Follow after the first returned is no second one")
+}
+
 // TestRestoreModes restores a node from a log in each mode and checks that
 // it holds the same chain, accounts and pool as a node that followed live,
 // and that Follow goes on from where Restore stopped.
@@ -368,6 +433,7 @@ func TestPublishBlockIsStaleAfterAnotherBlock(t *testing.T) {
 	err = b.PublishBlock(context.Background(), second, "b")
 	assert.ErrorIs(t, err, node.ErrStale, "caught up, b sees that its block extends an old tip")
 	assert.NotErrorIs(t, err, eventlog.ErrWrongExpectedRevision)
+	assert.Error(t, b.PublishBlock(context.Background(), nil, "b"), "no block")
 }
 
 // TestSubmitTransaction checks a submission against the pool and the
