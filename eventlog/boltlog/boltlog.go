@@ -75,7 +75,8 @@ const lockRetry = 50 * time.Millisecond
 // alongside a commit.
 //
 // A Log is safe for concurrent use. Close it to release the file: another
-// process can open it only then.
+// process can open it only then. Only Open makes a Log: the methods of a
+// zero Log return ErrNotOpen.
 type Log struct {
 	path string
 	db   *bolt.DB
@@ -390,6 +391,9 @@ func (l *Log) Stats() Stats {
 // queued to be committed, and for reads in progress, then closes the
 // file. Later calls, and every waiting Next, return eventlog.ErrClosed.
 func (l *Log) Close() error {
+	if l.db == nil {
+		return ErrNotOpen
+	}
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -410,6 +414,9 @@ func (l *Log) Close() error {
 
 // view runs fn in a read transaction, unless the log is closed.
 func (l *Log) view(fn func(tx *bolt.Tx) error) error {
+	if l.db == nil {
+		return ErrNotOpen
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {

@@ -234,6 +234,26 @@ func TestCancelledContextsAreRefused(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
+// TestZeroLog: only Open makes a Log; every method of a zero Log returns
+// ErrNotOpen at once, rather than hang or panic.
+func TestZeroLog(t *testing.T) {
+	var l boltlog.Log
+	ctx := context.Background()
+	ev := eventlog.Event{ID: uuid.New(), Type: "T", Data: []byte(`{}`)}
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"Append", func() error { _, err := l.Append(ctx, "s", eventlog.Any, ev); return err }},
+		{"Delete", func() error { return l.Delete(ctx, "s", eventlog.Any) }},
+		{"Read", func() error { _, err := l.Read(ctx, "s", eventlog.Start, eventlog.Forwards, 1); return err }},
+		{"Subscribe", func() error { _, err := l.Subscribe(ctx, "s", eventlog.Start); return err }},
+		{"Close", l.Close},
+	} {
+		t.Run(tc.name, func(t *testing.T) { assert.ErrorIs(t, tc.call(), boltlog.ErrNotOpen) })
+	}
+}
+
 func TestOpenNeedsAPath(t *testing.T) {
 	_, err := boltlog.Open(context.Background(), boltlog.Config{})
 	assert.ErrorIs(t, err, eventlog.ErrInvalid)

@@ -93,6 +93,9 @@ func (l *Log) Delete(ctx context.Context, name string, expected eventlog.Expecte
 // unless the committer has taken it already: then it waits for the
 // answer, which comes once the commit is done.
 func (l *Log) submit(ctx context.Context, r *request) error {
+	if l.wake == nil {
+		return ErrNotOpen
+	}
 	l.qmu.Lock()
 	if l.closing {
 		l.qmu.Unlock()

@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// The errors Open may return besides those of the file system. Test them
-// with errors.Is; a *CorruptError says more.
+// The errors Open may return besides those of the file system, and the
+// error of a Log that Open did not make. Test them with errors.Is; a
+// *CorruptError says more.
 var (
 	// ErrLocked: another process has the file open. bbolt locks the file
 	// (flock) for as long as a process has it open, and two processes
@@ -18,6 +19,9 @@ var (
 	// a bbolt file of something else. The error is a *CorruptError that
 	// says where and why.
 	ErrCorrupt = errors.New("file is not an intact event log")
+	// ErrNotOpen: a method was called on a Log that Open did not make,
+	// such as a zero Log.
+	ErrNotOpen = errors.New("boltlog: the Log was not made by Open")
 )
 
 // A CorruptError says why Open refused a file: what it found wrong, and
