@@ -110,10 +110,16 @@ func (b *Bank) getHistory(w http.ResponseWriter, r *http.Request) {
 		b.indexFailed(w, "read history", err)
 		return
 	}
-	chain := b.node.Chain()
 	out := History{Transactions: make([]HistoryEntry, 0, len(recs))}
 	for _, rec := range recs {
-		hash, _ := chain.HashAt(rec.height)
+		// The index holds every block's hash; the chain, after a restore
+		// from a snapshot, only those from the snapshot on.
+		ref, _, err := b.index.store.block(rec.height)
+		if err != nil {
+			b.indexFailed(w, "read history", err)
+			return
+		}
+		hash := ref.hash
 		dir := "in"
 		if rec.from == a {
 			dir = "out"

@@ -73,8 +73,10 @@ type Config struct {
 	// the chain's history (about 200 bytes per transaction): give a
 	// file for a long-lived chain. The index is derived from the log:
 	// a file that lags behind is brought up to date as the node
-	// restores; a damaged one (ErrIndexCorrupt) is refused, and deleting
-	// it makes the next start rebuild it.
+	// restores; one of another chain, or of a longer one (the log was
+	// replaced), is built again from the log; a damaged one
+	// (ErrIndexCorrupt) is refused, and deleting it makes the next start
+	// rebuild it.
 	IndexPath string
 }
 
@@ -271,7 +273,19 @@ func (b *Bank) Routes() []string {
 // only then (503 with Retry-After before). The chain spec, the explorer
 // page and its stream of events, the health check and the OpenAPI
 // document are served at once.
-func (b *Bank) SetReady(ready bool) { b.ready.Store(ready) }
+//
+// Made ready, the bank first checks its ledger index against the chain
+// its node restored: an index of another chain, or of a longer one (its
+// log was replaced), is built again from the log before the bank
+// answers from it.
+func (b *Bank) SetReady(ready bool) {
+	if ready {
+		b.mu.Lock()
+		b.index.reconcile(b.node.Chain())
+		b.mu.Unlock()
+	}
+	b.ready.Store(ready)
+}
 
 // whenReady serves h once the bank is ready, and 503 with Retry-After
 // until then: before its node has restored, the chain, the accounts and

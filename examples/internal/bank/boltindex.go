@@ -323,6 +323,29 @@ func (ix *boltIndex) dropped(id uuid.UUID) (d events.TransactionDropped, ok bool
 	return d, ok, err
 }
 
+// reset deletes every bucket but the format's, and the meta keys of the
+// newest block and the sequence, and makes the buckets again: one
+// transaction, so a crash leaves the index as it was or empty.
+func (ix *boltIndex) reset() error {
+	return ix.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		for _, key := range [][]byte{keyLast, keySeq} {
+			if err := meta.Delete(key); err != nil {
+				return err
+			}
+		}
+		for _, name := range [][]byte{bucketTxs, bucketHistory, bucketBlocks, bucketDropped} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func (ix *boltIndex) close() error { return ix.db.Close() }
 
 func be64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }

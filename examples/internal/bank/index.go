@@ -49,6 +49,8 @@ type indexStore interface {
 	// putDropped records that a transaction was dropped; dropped reads it.
 	putDropped(d events.TransactionDropped) error
 	dropped(id uuid.UUID) (d events.TransactionDropped, ok bool, err error)
+	// reset empties the store, to be built again from the log.
+	reset() error
 	// close releases the store; the file, if any, stays.
 	close() error
 }
@@ -107,10 +109,11 @@ func (ix *ledgerIndex) describe() string {
 // event is at revision rev of the blocks stream. A block the index already holds with the
 // same hash is skipped: a restart replays the chain from the start. A
 // block of the same height with another hash means the file indexes
-// another chain: the index stops with an error, which Run returns. If
-// the index is behind (the node restored from a snapshot, so that it
-// told no events for the blocks before it), add first indexes the
-// missing blocks from the log.
+// another chain (its log was replaced): the index is emptied and built
+// again from the log, up to blk. If the index is behind (the node
+// restored from a snapshot, so that it told no events for the blocks
+// before it), add first indexes the missing blocks from the log. If the
+// index fails, it stops with an error, which Run returns.
 func (ix *ledgerIndex) add(blk *blockchain.Block, rev eventlog.Revision) {
 	if ix.err != nil || ix.store == nil {
 		return
@@ -136,7 +139,13 @@ func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) er
 		case found && ref.hash == blk.Hash():
 			return nil // indexed before a restart
 		case found:
-			return fmt.Errorf("%s indexes another chain: block %d is %s there, %s in the log; delete the file to rebuild it", ix.describe(), h, ref.hash, blk.Hash())
+			if err := ix.rebuild(h, fmt.Sprintf("block %d is %s there, %s in the log", h, ref.hash.Short(), blk.Hash().Short())); err != nil {
+				return err
+			}
+			if err := ix.store.addBlock(blk, rev); err != nil {
+				return fmt.Errorf("%s: add block %d: %w", ix.describe(), h, err)
+			}
+			return nil
 		}
 		return fmt.Errorf("%s: block %d is missing below its newest, %d", ix.describe(), h, last.height)
 	}
@@ -153,6 +162,55 @@ func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) er
 		return fmt.Errorf("%s: add block %d: %w", ix.describe(), h, err)
 	}
 	return nil
+}
+
+// reconcile checks the index against chain, the chain the node restored
+// from the log: the newest block the index holds must be the chain's
+// block at its height. An index of another chain, or of a longer one (a
+// log replaced by an empty or a shorter one), is emptied and built again
+// from the log, up to chain's tip: it would answer with blocks and
+// transactions the log does not hold. A failure stops the index, as in
+// add.
+func (ix *ledgerIndex) reconcile(chain blockchain.ReadOnlyChain) {
+	if ix.err != nil || ix.store == nil {
+		return
+	}
+	ix.err = ix.reconcileWith(chain)
+	if ix.err != nil {
+		ix.logger.Error("ledger index stopped", "err", ix.err)
+		close(ix.failed)
+	}
+}
+
+func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
+	last, ok, err := ix.store.last()
+	if err != nil || !ok {
+		return err
+	}
+	tip := chain.Height()
+	if last.height > tip {
+		return ix.rebuild(tip+1, fmt.Sprintf("it holds block %d, the chain in the log ends at %d", last.height, tip))
+	}
+	// Below a snapshot's base the chain keeps no header to compare with;
+	// the blocks added from there on were compared one by one.
+	if hash, held := chain.HashAt(last.height); held && hash != last.hash {
+		return ix.rebuild(tip+1, fmt.Sprintf("block %d is %s there, %s in the log", last.height, last.hash.Short(), hash.Short()))
+	}
+	return nil
+}
+
+// rebuild empties the index, which does not match the log for the reason
+// why, and indexes the chain's blocks below the height stop again, from
+// the log.
+func (ix *ledgerIndex) rebuild(stop uint64, why string) error {
+	ix.logger.Warn("the ledger index is not of the chain in the log: building it again from the log", "index", ix.describe(), "why", why)
+	if err := ix.store.reset(); err != nil {
+		return fmt.Errorf("%s: empty it: %w", ix.describe(), err)
+	}
+	if stop <= 1 {
+		return nil
+	}
+	return ix.catchUp(eventlog.Start, blockchain.Hash{}, 1, stop)
 }
 
 // catchUp indexes the blocks of heights from wantHeight up to, not
@@ -245,6 +303,14 @@ func (m *memIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error 
 			m.byAddr[tx.To()] = append(m.byAddr[tx.To()], seq)
 		}
 	}
+	return nil
+}
+
+func (m *memIndex) reset() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fresh := newMemIndex()
+	m.records, m.byID, m.byAddr, m.blocks, m.drops = nil, fresh.byID, fresh.byAddr, nil, fresh.drops
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/bank"
 	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
 )
 
 // indexNames are the accounts the generated transfers go between.
@@ -186,8 +187,10 @@ func TestHistoryPages(t *testing.T) {
 }
 
 // TestIndexFileRefused: a bank refuses, at New, an index file that is
-// not an intact index — naming the file and saying to delete it — and
-// fails at start on an index of another chain.
+// not an intact index — naming the file and saying to delete it. An
+// intact index of another chain, or of a longer one (its log was
+// replaced), it builds again from the log: it answers for the chain in
+// the log, never for the one before.
 func TestIndexFileRefused(t *testing.T) {
 	dir := t.TempDir()
 	eventsFile := filepath.Join(dir, "events.db")
@@ -226,7 +229,11 @@ func TestIndexFileRefused(t *testing.T) {
 		})
 	}
 
-	t.Run("another chain", func(t *testing.T) {
+	history := func(t *testing.T, lb *liveBank, name string) []bank.HistoryEntry {
+		t.Helper()
+		return getFrom[bank.History](t, lb.server, "/accounts/"+consensustest.Addr(name).String()+"/transactions?limit=100").Transactions
+	}
+	t.Run("another chain is indexed again", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "index.db")
 		require.NoError(t, os.WriteFile(path, content, 0o600))
 		log := memlog.New(memlog.Config{})
@@ -243,13 +250,38 @@ func TestIndexFileRefused(t *testing.T) {
 			require.NoError(t, err)
 		}
 		lb := startBank(t, log, path, 0)
-		err = <-lb.done
-		lb.done <- err
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), path)
-		assert.Contains(t, err.Error(), "another chain")
-		assert.Error(t, lb.bank.IndexErr())
-		require.Error(t, lb.stop())
+		t.Cleanup(func() { assert.NoError(t, lb.stop()) })
+		require.NoError(t, lb.bank.IndexErr())
+		erin := history(t, lb, "erin")
+		require.Len(t, erin, 2, "the two transfers of the chain in the log")
+		for _, e := range erin {
+			assert.Equal(t, blocks[e.Height-1].Hash(), e.BlockHash)
+		}
+		assert.Empty(t, history(t, lb, "alice"), "nothing of the chain before")
+	})
+	t.Run("a log that lost its blocks", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "index.db")
+		require.NoError(t, os.WriteFile(path, content, 0o600))
+		log := memlog.New(memlog.Config{}) // the same genesis, no block yet
+		t.Cleanup(func() { _ = log.Close() })
+		lb := startBank(t, log, path, 0)
+		t.Cleanup(func() { assert.NoError(t, lb.stop()) })
+		require.NoError(t, lb.bank.IndexErr())
+		assert.Empty(t, history(t, lb, "alice"), "nothing of the chain before")
+		resp, err := http.Get(lb.server.URL + "/blocks/1")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "no block 1 in the log")
+		// The first block the log gets is indexed, not refused.
+		appendBlocks(t, log, 1, 2, nil)
+		follow := make(chan error, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { follow <- lb.node.Follow(ctx) }()
+		nodetest.WaitFor(t, lb.node, "block 1", func() bool { return lb.node.Chain().Height() == 1 })
+		cancel()
+		assert.ErrorIs(t, <-follow, context.Canceled)
+		require.NoError(t, lb.bank.IndexErr())
+		assert.Len(t, history(t, lb, "alice"), 1)
 	})
 }
 
