@@ -47,7 +47,12 @@
 //     goroutine resubscribes from the last revision it received, waiting
 //     between attempts (Policy.ReconnectMin doubling up to ReconnectMax),
 //     so the reader sees no gap and no duplicate. It buffers at most
-//     Policy.SubscriptionBuffer events ahead of its reader.
+//     Policy.SubscriptionBuffer events ahead of its reader. Before it
+//     resubscribes it checks that the server still holds what it read:
+//     a server that lost events (wiped, restored from an older backup,
+//     an esdbtest started again) ends the subscription with ErrWentBack,
+//     rather than leave the reader waiting for revisions that may never
+//     come, or that will hold other events.
 //   - A wrong expected revision gives Actual, the stream's current
 //     revision: for an append from the client's error text (v4.2.0
 //     offers it in no other form), for a delete from the server's

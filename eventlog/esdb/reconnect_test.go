@@ -120,6 +120,48 @@ func TestSubscriptionSurvivesServerRestart(t *testing.T) {
 	}
 }
 
+// TestSubscriptionNoticesALogThatWentBack: the server goes away, and a
+// new one, which lost the events (an esdbtest started again, a database
+// restored from an older backup), answers on its address. The
+// subscription does not wait there for revisions that may never come:
+// Next fails with ErrWentBack, whether the stream is gone or shorter.
+func TestSubscriptionNoticesALogThatWentBack(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after int // events of the stream on the new server
+	}{
+		{"GoneAltogether", 0},
+		{"Shorter", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testContext(t)
+			srv := esdbtest.NewServer(t)
+			log := newLog(t, esdb.Config{ConnString: srv.ConnString() + quick})
+			const stream = "wiped"
+			_, err := log.Append(ctx, stream, eventlog.NoStream, events("before", 5)...)
+			require.NoError(t, err)
+			sub, err := log.Subscribe(ctx, stream, eventlog.Start)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = sub.Close() })
+			require.Equal(t, span(0, 4), nextRevisions(t, ctx, sub, 5))
+
+			srv.Close()
+			fresh := esdbtest.New(esdbtest.Config{Addr: srv.Addr()})
+			require.NoError(t, fresh.Start())
+			t.Cleanup(fresh.Close)
+			if tc.after > 0 {
+				// Other events under the first revisions: whenever the
+				// subscription reconnects, before or after them, the
+				// stream is shorter than what it read.
+				_, err := log.Append(ctx, stream, eventlog.NoStream, events("after", tc.after)...)
+				require.NoError(t, err)
+			}
+			_, err = sub.Next(ctx)
+			assert.ErrorIs(t, err, esdb.ErrWentBack)
+		})
+	}
+}
+
 // TestSubscriptionSurvivesRepeatedRestarts stops and starts the server
 // several times under a live subscription fed by appends in between.
 func TestSubscriptionSurvivesRepeatedRestarts(t *testing.T) {

@@ -210,6 +210,16 @@ func (s *subscription) resubscribe(failures *int) (*attempt, error) {
 			}
 		}
 		*failures++
+		if err := s.checkNotBehind(); err != nil {
+			if s.ctx.Err() != nil {
+				return nil, eventlog.ErrClosed
+			}
+			if !unreachable(err) {
+				return nil, err
+			}
+			s.log.logger.Warn("esdb: resubscription failed; retrying", "stream", s.stream, "attempt", *failures, "error", err)
+			continue
+		}
 		a, err := s.open(s.ctx)
 		switch {
 		case err == nil:
@@ -223,6 +233,39 @@ func (s *subscription) resubscribe(failures *int) (*attempt, error) {
 		s.log.logger.Warn("esdb: resubscription failed; retrying", "stream", s.stream, "attempt", *failures, "error", err)
 	}
 }
+
+// checkNotBehind makes sure, before a resubscription, that the server
+// still holds the events the subscription received: a server wiped, or
+// restored from an older backup, holds fewer, and a subscription from
+// s.next would wait for revisions that may never come, or that will hold
+// other events. It returns an error wrapping ErrWentBack then; the
+// server's error if it could not tell (a deleted stream is left for the
+// subscription to report).
+func (s *subscription) checkNotBehind() error {
+	if s.next == 0 {
+		return nil
+	}
+	last, found, err := s.log.last(s.ctx, s.stored)
+	switch {
+	case err != nil && unreachable(err):
+		return err
+	case err != nil:
+		return nil // not for this check to name: the subscription will
+	case !found:
+		return fmt.Errorf("esdb: subscription to %q: %w: the stream has no events, and the subscription had read up to revision %d", s.stream, ErrWentBack, s.next-1)
+	case last+1 < s.next:
+		return fmt.Errorf("esdb: subscription to %q: %w: the stream ends at revision %d, and the subscription had read up to %d", s.stream, ErrWentBack, last, s.next-1)
+	}
+	return nil
+}
+
+// ErrWentBack is what a subscription's Next returns, wrapped, when the
+// server it reconnected to holds fewer events of its stream than it had
+// received: the server lost events (it was wiped, or restored from an
+// older backup, or esdbtest was started again, keeping nothing). Nothing
+// a reader built from the lost events holds any more: a node must stop
+// and restore from the log as it is now.
+var ErrWentBack = errors.New("the server holds fewer events than were read: it lost events")
 
 // receive passes a's events on to s.events until a drops (its error is
 // returned), the tombstone arrives (errTombstone) or s.ctx ends.

@@ -1268,8 +1268,12 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := b.probeLog(r.Context()); err != nil {
-		b.logger.Warn("readiness: the event log does not answer", "err", err)
-		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the event log does not answer"})
+		detail := "the event log does not answer"
+		if errors.Is(err, errLogWentBack) {
+			detail = "the event log holds fewer blocks than the bank's node read: it lost events"
+		}
+		b.logger.Warn("readiness: "+detail, "err", err)
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: detail})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -1279,18 +1283,34 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 // flight can have (theirs are a UUID and a hex digest).
 const probeKey = "probe the log"
 
+// errLogWentBack is probeLog's error for a log that holds fewer block
+// events than the node read.
+var errLogWentBack = errors.New("the log holds fewer block events than the node read")
+
 // probeLog reads the newest block event, or learns that there is none,
-// within b.probeTimeout: the log answers. Concurrent probes share one
-// read, so that a flood of GET /readyz costs the log one read at a time.
+// within b.probeTimeout: the log answers, and holds at least the block
+// events the node read (a log wiped, or restored from an older backup,
+// does not). Concurrent probes share one read, so that a flood of GET
+// /readyz costs the log one read at a time.
 func (b *Bank) probeLog(ctx context.Context) error {
 	_, err, _ := b.flights.Do(probeKey, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.probeTimeout)
 		defer cancel()
-		_, err := b.log.Read(ctx, node.StreamBlocks, eventlog.End, eventlog.Backwards, 1)
-		if errors.Is(err, eventlog.ErrStreamNotFound) {
-			err = nil // the log answered: no block yet
+		read, _ := b.node.Position() // before the read: the log holds at least these
+		recs, err := b.log.Read(ctx, node.StreamBlocks, eventlog.End, eventlog.Backwards, 1)
+		var held eventlog.Revision
+		switch {
+		case errors.Is(err, eventlog.ErrStreamNotFound):
+			held = 0
+		case err != nil:
+			return nil, err
+		case len(recs) > 0:
+			held = recs[0].Revision + 1
 		}
-		return nil, err
+		if held < read {
+			return nil, fmt.Errorf("%w: %d, the node read %d", errLogWentBack, held, read)
+		}
+		return nil, nil
 	})
 	return err
 }

@@ -81,6 +81,7 @@ type flakyLog struct {
 	down       bool
 	hang       bool // appends wait until their context ends
 	readHang   bool // reads wait until their context ends
+	wiped      bool // reads find no stream, as in a log that lost every event
 	downStream string
 	auditNext  eventlog.Revision // the next audit event a reader will ask for: it is done with those before
 	audit      *beacon           // rung when auditNext moves
@@ -94,6 +95,14 @@ func (f *flakyLog) setOnRead(hook func(stream string)) {
 	f.onRead = hook
 }
 
+// setWiped makes reads find no stream, as if the log had lost every
+// event.
+func (f *flakyLog) setWiped(wiped bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.wiped = wiped
+}
+
 // setReadHang makes reads hang, as to a log server that stopped
 // answering: each waits until its context ends.
 func (f *flakyLog) setReadHang(hang bool) {
@@ -104,11 +113,14 @@ func (f *flakyLog) setReadHang(hang bool) {
 
 func (f *flakyLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
 	f.mu.Lock()
-	hang := f.readHang
+	hang, wiped := f.readHang, f.wiped
 	f.mu.Unlock()
 	if hang {
 		<-ctx.Done()
 		return nil, fmt.Errorf("read: %w: %w", eventlog.ErrUnavailable, ctx.Err())
+	}
+	if wiped {
+		return nil, fmt.Errorf("stream %q: %w", stream, eventlog.ErrStreamNotFound)
 	}
 	recs, err := f.Log.Read(ctx, stream, from, dir, max)
 	f.mu.Lock()
@@ -934,6 +946,14 @@ func TestHealthAndReadiness(t *testing.T) {
 	f.log.setReadHang(false)
 	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
 	assert.Equal(t, http.StatusOK, status, "the log answers again")
+	// A log that lost the blocks the node read (wiped, or restored from
+	// an older backup) makes the bank not ready either.
+	f.mine(t)
+	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
+	require.Equal(t, http.StatusOK, status, "a block read and still in the log")
+	f.log.setWiped(true)
+	assert.Contains(t, f.problemAt(t, "/readyz", http.StatusServiceUnavailable).Detail, "lost events")
+	f.log.setWiped(false)
 	assert.Positive(t, f.bank.Requests()[http.StatusOK])
 	assert.Positive(t, f.bank.Requests()[http.StatusServiceUnavailable])
 }
