@@ -456,6 +456,15 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusUnsupportedMediaType, Title: "unsupported media type", Detail: detail})
 		return
 	}
+	if r.ContentLength > b.maxBody {
+		// Refused before a byte of it is read: a client that sent
+		// "Expect: 100-continue" then gets no 100, and so sends no body,
+		// and reads the 413. Reading part of it first would make net/http
+		// close the connection on the body still arriving, and the
+		// client could see a reset instead of the answer.
+		b.problem(w, Problem{Status: http.StatusRequestEntityTooLarge, Title: "request too large", Detail: fmt.Sprintf("at most %d bytes", b.maxBody)})
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, b.maxBody))
 	var tooBig *http.MaxBytesError
 	switch {

@@ -496,6 +496,9 @@ var rawRequests = []struct {
 	{"a header without a colon", "POST /transactions HTTP/1.1\r\nHost: bank\r\nContent-Type application/json\r\n\r\n", 400, true},
 	{"a request line of garbage", "\x00\x01\x02 / HTTP/1.1\r\nHost: bank\r\n\r\n", 400, true},
 	{"no Host", "POST /transactions HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n" + validBody, 400, true},
+	// curl's way with a large body: the 413 comes at once, with no "100
+	// Continue" inviting a body that the server would then cut off.
+	{"a body announced too large, expecting 100-continue", "POST /transactions HTTP/1.1\r\nHost: bank\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\nExpect: 100-continue\r\n\r\n", 413, false},
 }
 
 // TestRawMalformedRequests sends broken HTTP over a raw connection: no
