@@ -21,6 +21,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -41,6 +43,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	chain.Register(fs, false)
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return err
+	}
+	if logPath, ok := strings.CutPrefix(common.EventLog, "file:"); ok && *index != "" && sameFile(logPath, *index) {
+		return app.Usagef("-index %s is the event log's file: the ledger index needs a file of its own", *index)
 	}
 	logger, closeLogs, err := common.Logger(stderr, "bank")
 	if err != nil {
@@ -73,9 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	metrics := app.NewMetrics()
 	metrics.Node(p.Node, "bank's")
 	metrics.MustRegister(requestsCollector{b})
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", metrics.Handler())
-	mux.Handle("/", b)
+	mux := withMetrics(b, metrics.Handler())
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -83,4 +86,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	})
 	g.Go(func() error { return p.Run(gctx) })
 	return app.Stopped(ctx, g.Wait())
+}
+
+// withMetrics serves /metrics with metrics and every other path with
+// bank. It is no http.ServeMux: a ServeMux answers a path that is not
+// clean ("//chain/head", "/blocks/../chain/head") with a redirect before
+// the bank could answer it with its 404 problem.
+func withMetrics(bank, metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			metrics.ServeHTTP(w, r)
+			return
+		}
+		bank.ServeHTTP(w, r)
+	})
+}
+
+// sameFile reports whether the paths a and b name one file: the same
+// path once cleaned and made absolute, or, if both exist, the same file
+// by os.SameFile (a link, another spelling).
+func sameFile(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	infoA, errA := os.Stat(a)
+	infoB, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(infoA, infoB)
 }
