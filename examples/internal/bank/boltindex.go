@@ -72,10 +72,17 @@ var ErrIndexLocked = errors.New("ledger index file is in use by another process"
 
 // ErrIndexCorrupt: the ledger index file is not an intact index of this
 // bank: truncated, damaged, or a bbolt file of something else (an event
-// log, say). The index is derived from the log, so the remedy is to
-// delete the file: the next start rebuilds it. The bank does not delete
-// it itself, since a wrong -index flag may name a file that matters.
-var ErrIndexCorrupt = errors.New("file is not an intact ledger index (delete it: the next start rebuilds it from the event log)")
+// log, say). The index is derived from the log, so the remedy for a
+// damaged one is to delete the file: the next start rebuilds it. The
+// bank does not delete it itself, since a wrong -index flag may name a
+// file that matters, and the error says which it found.
+var ErrIndexCorrupt = errors.New("file is not an intact ledger index")
+
+// Remedies the errors of openBoltIndex end with.
+const (
+	remedyDamaged = "delete it: the next start rebuilds it from the event log"
+	remedyForeign = "is -index the right file? (the bank leaves it as it is)"
+)
 
 // openBoltIndex opens the index at path, creating it if it does not
 // exist. A file another process holds gives ErrIndexLocked after
@@ -85,11 +92,11 @@ func openBoltIndex(path string) (ix *boltIndex, err error) {
 	st, statErr := os.Stat(path)
 	fresh := errors.Is(statErr, fs.ErrNotExist)
 	if statErr == nil && st.Size() > 0 && st.Size() < 4096 {
-		return nil, fmt.Errorf("bank: %q: %w: truncated: %d bytes", path, ErrIndexCorrupt, st.Size())
+		return nil, fmt.Errorf("bank: %q: %w: truncated: %d bytes; %s", path, ErrIndexCorrupt, st.Size(), remedyDamaged)
 	}
 	defer func() {
 		if p := recover(); p != nil { // bbolt panics, or faults, on some damage
-			ix, err = nil, fmt.Errorf("bank: %q: %w: bbolt cannot read it: %v", path, ErrIndexCorrupt, p)
+			ix, err = nil, fmt.Errorf("bank: %q: %w: bbolt cannot read it: %v; %s", path, ErrIndexCorrupt, p, remedyDamaged)
 		}
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
@@ -101,7 +108,7 @@ func openBoltIndex(path string) (ix *boltIndex, err error) {
 	case errors.As(err, &pathErr):
 		return nil, fmt.Errorf("bank: open ledger index %q: %w", path, err)
 	case err != nil:
-		return nil, fmt.Errorf("bank: %q: %w: %v", path, ErrIndexCorrupt, err)
+		return nil, fmt.Errorf("bank: %q: %w: %v; %s", path, ErrIndexCorrupt, err, remedyDamaged)
 	}
 	ix = &boltIndex{db: db, path: path}
 	if err := ix.init(fresh); err != nil {
@@ -118,7 +125,7 @@ func (ix *boltIndex) init(fresh bool) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
 			if !fresh && tx.Bucket(bucketTxs) == nil && bucketCount(tx) > 0 {
-				return fmt.Errorf("bank: %q: %w: a bbolt file of something else", ix.path, ErrIndexCorrupt)
+				return fmt.Errorf("bank: %q: %w: a bbolt file of something else, an event log perhaps; %s", ix.path, ErrIndexCorrupt, remedyForeign)
 			}
 			var err error
 			if meta, err = tx.CreateBucket(bucketMeta); err != nil {
@@ -129,7 +136,7 @@ func (ix *boltIndex) init(fresh bool) error {
 			}
 		}
 		if f := meta.Get(keyFormat); string(f) != indexFormat {
-			return fmt.Errorf("bank: %q: %w: format %q, want %q", ix.path, ErrIndexCorrupt, f, indexFormat)
+			return fmt.Errorf("bank: %q: %w: format %q, want %q; %s", ix.path, ErrIndexCorrupt, f, indexFormat, remedyForeign)
 		}
 		for _, name := range [][]byte{bucketTxs, bucketHistory, bucketBlocks, bucketDropped} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -137,7 +144,7 @@ func (ix *boltIndex) init(fresh bool) error {
 			}
 		}
 		if v := meta.Get(keyLast); v != nil && len(v) != 48 {
-			return fmt.Errorf("bank: %q: %w: last block record of %d bytes", ix.path, ErrIndexCorrupt, len(v))
+			return fmt.Errorf("bank: %q: %w: last block record of %d bytes; %s", ix.path, ErrIndexCorrupt, len(v), remedyDamaged)
 		}
 		return nil
 	})
@@ -148,10 +155,10 @@ func (ix *boltIndex) init(fresh bool) error {
 	// scribbled on fails here rather than in the middle of a request.
 	return ix.db.View(func(tx *bolt.Tx) error {
 		if st, err := os.Stat(ix.path); err == nil && st.Size() < tx.Size() {
-			return fmt.Errorf("bank: %q: %w: truncated: %d bytes, want at least %d", ix.path, ErrIndexCorrupt, st.Size(), tx.Size())
+			return fmt.Errorf("bank: %q: %w: truncated: %d bytes, want at least %d; %s", ix.path, ErrIndexCorrupt, st.Size(), tx.Size(), remedyDamaged)
 		}
 		for err := range tx.Check() {
-			return fmt.Errorf("bank: %q: %w: %v", ix.path, ErrIndexCorrupt, err)
+			return fmt.Errorf("bank: %q: %w: %v; %s", ix.path, ErrIndexCorrupt, err, remedyDamaged)
 		}
 		return nil
 	})

@@ -207,17 +207,20 @@ func TestIndexFileRefused(t *testing.T) {
 	content, err := os.ReadFile(good)
 	require.NoError(t, err)
 
+	const deleteIt, rightFile = "delete it", "is -index the right file?"
 	for _, tc := range []struct {
-		name  string
-		write func(path string) string // returns the file to open
+		name   string
+		write  func(path string) string // returns the file to open
+		remedy string                   // what the error says to do
 	}{
 		{"garbage", func(p string) string {
 			require.NoError(t, os.WriteFile(p, []byte("not a database at all"), 0o600))
 			return p
-		}},
-		{"truncated", func(p string) string { require.NoError(t, os.WriteFile(p, content[:len(content)/2], 0o600)); return p }},
-		{"cut to its first pages", func(p string) string { require.NoError(t, os.WriteFile(p, content[:4*4096], 0o600)); return p }},
-		{"an event log", func(string) string { return eventsFile }},
+		}, deleteIt},
+		{"truncated", func(p string) string { require.NoError(t, os.WriteFile(p, content[:len(content)/2], 0o600)); return p }, deleteIt},
+		{"cut to its first pages", func(p string) string { require.NoError(t, os.WriteFile(p, content[:4*4096], 0o600)); return p }, deleteIt},
+		// Not to be deleted: it may be the only copy of a chain.
+		{"an event log", func(string) string { return eventsFile }, rightFile},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := tc.write(filepath.Join(t.TempDir(), "index.db"))
@@ -226,6 +229,7 @@ func TestIndexFileRefused(t *testing.T) {
 			_, err = bank.New(bank.Config{Node: n, Log: memlog.New(memlog.Config{}), IndexPath: path})
 			require.ErrorIs(t, err, bank.ErrIndexCorrupt)
 			assert.Contains(t, err.Error(), path)
+			assert.Contains(t, err.Error(), tc.remedy)
 		})
 	}
 
