@@ -97,7 +97,7 @@ var ErrStateNotKept = errors.New("state not kept at this height")
 // (package lightclient), never from whoever sent the proof.
 func VerifyAccount(h Header, p AccountProof) error {
 	if p.Height != h.Height {
-		return &ProofError{Err: ErrProofHeight, Have: fmt.Sprintf("height %d", p.Height), Want: fmt.Sprintf("height %d", h.Height)}
+		return &ProofError{Proof: accountProof, Err: ErrProofHeight, Have: fmt.Sprintf("height %d", p.Height), Want: fmt.Sprintf("height %d", h.Height)}
 	}
 	var value []byte
 	if !p.Account.IsZero() {
@@ -108,9 +108,9 @@ func VerifyAccount(h Header, p AccountProof) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, smt.ErrProofMismatch):
-		return &ProofError{Err: ErrProofMismatch, Have: "a path to another root", Want: "state root " + h.StateRoot.Short()}
+		return &ProofError{Proof: accountProof, Err: ErrProofMismatch, Have: "a path to another root", Want: "state root " + h.StateRoot.Short()}
 	}
-	return &ProofError{Err: ErrProofMalformed, Have: err.Error(), Want: "a path a state tree gives"}
+	return &ProofError{Proof: accountProof, Err: ErrProofMalformed, Have: err.Error(), Want: "a path a state tree gives"}
 }
 
 // Depth returns the number of sibling hashes on the proof's path.
@@ -125,7 +125,7 @@ const accountProofFixedLen = 1 + 8 + AddressSize + 8 + 8
 func (p AccountProof) MarshalBinary() ([]byte, error) {
 	path, err := p.path.MarshalBinary()
 	if err != nil {
-		return nil, &ProofError{Err: ErrProofMalformed, Have: err.Error(), Want: "a path a state tree gives"}
+		return nil, &ProofError{Proof: accountProof, Err: ErrProofMalformed, Have: err.Error(), Want: "a path a state tree gives"}
 	}
 	b := make([]byte, 0, accountProofFixedLen+len(path))
 	b = append(b, AccountProofVersion)
@@ -170,7 +170,7 @@ type accountProofJSON struct {
 func (p AccountProof) MarshalJSON() ([]byte, error) {
 	path, err := p.path.MarshalJSON()
 	if err != nil {
-		return nil, &ProofError{Err: ErrProofMalformed, Have: err.Error(), Want: "a path a state tree gives"}
+		return nil, &ProofError{Proof: accountProof, Err: ErrProofMalformed, Have: err.Error(), Want: "a path a state tree gives"}
 	}
 	return json.Marshal(accountProofJSON{Height: p.Height, Address: p.Address, Balance: p.Account.Balance, Nonce: p.Account.Nonce, Path: path})
 }
@@ -203,3 +203,6 @@ func (p *AccountProof) UnmarshalJSON(data []byte) error {
 	*p = AccountProof{Height: w.Height, Address: w.Address, Account: Account{Balance: w.Balance, Nonce: w.Nonce}, path: path}
 	return nil
 }
+
+// accountProof is the Proof of an account proof's ProofErrors.
+const accountProof = "account proof"

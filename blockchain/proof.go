@@ -78,20 +78,29 @@ var (
 	ErrProofMismatch = errors.New("root mismatch")
 )
 
-// A ProofError says why an inclusion proof was refused: Err is
-// [ErrProofIndex], [ErrProofLength] or [ErrProofMismatch]; Have and Want
-// say what was found and what was expected. Test for a reason with
-// errors.Is(err, ErrProofMismatch), or read the details with errors.As.
+// A ProofError says why a proof was refused: an inclusion proof, with
+// Err [ErrProofIndex], [ErrProofLength] or [ErrProofMismatch]; an
+// account proof, with Err [ErrProofHeight], [ErrProofMalformed] or
+// [ErrProofMismatch]. Have and Want say what was found and what was
+// expected. Test for a reason with errors.Is(err, ErrProofMismatch), or
+// read the details with errors.As.
 type ProofError struct {
 	Err  error  // the reason: one of the ErrProof… sentinels
 	Have string // what the proof holds or leads to
 	Want string // what a valid proof would hold or lead to
+	// Proof names the kind of proof, "account proof" for one; empty
+	// means an inclusion proof.
+	Proof string
 }
 
 // Error reads like "inclusion proof: wrong path length: have 2 hashes,
 // want 3 for leaf 2 of 5".
 func (e *ProofError) Error() string {
-	return "inclusion proof: " + e.Err.Error() + ": have " + e.Have + ", want " + e.Want
+	kind := e.Proof
+	if kind == "" {
+		kind = "inclusion proof"
+	}
+	return kind + ": " + e.Err.Error() + ": have " + e.Have + ", want " + e.Want
 }
 
 // Unwrap returns Err, so that errors.Is sees the reason.

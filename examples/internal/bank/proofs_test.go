@@ -151,7 +151,9 @@ func TestAccountProof(t *testing.T) {
 
 			other, ok := f.node.Chain().HeaderAt((tc.height + 1) % 4)
 			require.True(t, ok)
-			assert.ErrorIs(t, blockchain.VerifyAccount(other, got.Proof), blockchain.ErrProofHeight)
+			err := blockchain.VerifyAccount(other, got.Proof)
+			assert.ErrorIs(t, err, blockchain.ErrProofHeight)
+			assert.ErrorContains(t, err, "account proof: ", "the error names the proof")
 			assert.Error(t, client.VerifyAccountAt(other.Height, got.Proof))
 		})
 	}
