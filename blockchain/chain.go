@@ -68,7 +68,8 @@ type Config struct {
 // what refuses a replay.
 //
 // A Chain is safe for concurrent use: one goroutine may Apply while others
-// read.
+// read. Only [NewChain] makes a usable Chain: the zero Chain has no
+// genesis, and its methods do not work.
 type Chain struct {
 	mu        sync.RWMutex
 	s         chainState
@@ -277,6 +278,9 @@ type Rejected struct {
 // next, funds that do not cover it — is left out and returned in
 // rejected, and the others go on without it. A transaction listed twice
 // is taken once, and its second listing is neither kept nor reported.
+// A block holds at most MaxBlockTransactions: once it is full, the
+// transactions after are neither kept nor reported (they stay where
+// they came from, for the next block).
 // The header's StateRoot is
 // the root after the block, and the engine's Prepare has set its
 // consensus fields; what is left is the engine's Seal.

@@ -150,6 +150,10 @@ func satAdd(a, b int64) int64 {
 // MaxWait, an unknown Order, a rule without a name or a check, a chain
 // whose spec has no chain ID.
 func New(cfg Config) (*Pool, error) {
+	if c, ok := cfg.Chain.(*blockchain.Chain); ok && c == nil {
+		// A Chain that NewChain did not make: its error was dropped.
+		return nil, fmt.Errorf("%w: Config.Chain is a nil *blockchain.Chain (leave Chain nil for no chain)", ErrInvalidConfig)
+	}
 	policy := cfg.Policy
 	if policy == (Policy{}) {
 		policy = DefaultPolicy()

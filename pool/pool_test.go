@@ -1025,6 +1025,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"rule without a name", pool.Config{Rules: []blockchain.TxRule{{Name: "ok", Check: check}, {Check: check}}}, "Rules[1]"},
 		{"rule without a check", pool.Config{Rules: []blockchain.TxRule{{Name: "lazy"}}}, "Rules[0] (lazy)"},
 		{"chain without a chain ID", pool.Config{Chain: noID}, "Chain"},
+		{"a nil *Chain, NewChain's error dropped", pool.Config{Chain: (*blockchain.Chain)(nil)}, "Config.Chain is a nil"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
