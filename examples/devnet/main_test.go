@@ -37,8 +37,21 @@ func TestDevnetProcess(t *testing.T) {
 		"-every", "50ms", "-max-wait", "500ms", "-status-every", "1s")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
+	// The bank answers 503 until its node has restored: its log line
+	// "ready" says when, and the URL may come first.
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	logs, logsW := io.Pipe()
+	cmd.Stderr = io.MultiWriter(&stderr, logsW)
+	ready := make(chan struct{})
+	go func() {
+		defer func() { _, _ = io.Copy(io.Discard, logs) }() // drain, so the process never blocks on its stderr
+		for s := bufio.NewScanner(logs); s.Scan(); {
+			if strings.Contains(s.Text(), " msg=ready ") {
+				close(ready)
+				return
+			}
+		}
+	}()
 	require.NoError(t, cmd.Start())
 
 	lines := bufio.NewScanner(stdout)
@@ -46,6 +59,12 @@ func TestDevnetProcess(t *testing.T) {
 	first := lines.Text()
 	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(first)
 	require.NotEmpty(t, url, "first line names the bank: %q", first)
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		_ = cmd.Wait() // the context killed it
+		t.Fatalf("the bank never said it was ready; stderr:\n%s", stderr.String())
+	}
 
 	resp, err := http.Get(url + "/chain/head")
 	require.NoError(t, err)
@@ -59,6 +78,7 @@ func TestDevnetProcess(t *testing.T) {
 		last = lines.Text()
 	}
 	require.NoError(t, cmd.Wait(), "exit status; stderr:\n%s", stderr.String())
+	require.NoError(t, logsW.Close())
 	m := regexp.MustCompile(`stopped at height (\d+)`).FindStringSubmatch(last)
 	require.Len(t, m, 2, "last line: %q", last)
 	height, _ := strconv.Atoi(m[1])
