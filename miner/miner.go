@@ -106,7 +106,7 @@ type Config struct {
 type Event struct {
 	Kind     EventKind
 	Block    *blockchain.Block     // the candidate (SealStarted, TransactionsRejected) or the sealed block
-	Elapsed  time.Duration         // time spent sealing (SealCancelled, BlockWon, BlockLost)
+	Elapsed  time.Duration         // time spent sealing (SealCancelled, BlockWon, BlockLost, BlockRefused)
 	Err      error                 // why a block was lost or refused
 	Rejected []blockchain.Rejected // the transactions the proposal left out (TransactionsRejected)
 }

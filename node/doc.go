@@ -37,10 +37,13 @@
 //     stopped. A block that extends the tip and keeps every rule is
 //     applied, its transactions leave the pool, and the pool drops what
 //     the block made invalid (a nonce taken, funds spent), which the
-//     node's observers are told of; any other block is skipped, logged
+//     node's observers are told of; a block the chain holds already (an
+//     event some writer stored twice) is a repeat, BlockRepeated, which
+//     changes nothing; any other block is skipped, logged
 //     with the rule it broke and recorded once in the audit stream as
 //     BlockRejected; an event that is not a block at all is skipped and
-//     logged. Nothing in the log can stop a node. With
+//     logged. Nothing in the log's events can stop a node; a log that
+//     loses events it had served (esdb.ErrWentBack) ends Follow. With
 //     Config.SnapshotEvery, every so many blocks the node records a
 //     snapshot of its chain in the snapshots stream, from the immutable
 //     state of that block, while the fold goes on.

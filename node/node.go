@@ -215,10 +215,10 @@ const (
 	// the blocks before it fills the pool, so it tells none.
 	TxDropped
 	// BlockRepeated: an event of the blocks stream holds a block the
-	// chain holds already, and changed nothing. A log may store an
-	// append twice (a retry with expected revision Any after the
-	// de-duplication window forgot the first), and two miners may seal
-	// the same block; neither is a broken rule.
+	// chain holds already, and changed nothing. PublishBlock appends
+	// with an exact expected revision, so a repeat comes from another
+	// writer: one that appends with Any and retried after the log's
+	// de-duplication window forgot the first. It is no broken rule.
 	BlockRepeated
 )
 
@@ -824,7 +824,7 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 		} else {
 			err = n.chain.Apply(b)
 		}
-		if err == nil {
+		if err == nil && !repeated {
 			_, dropped = n.pool.RemoveBlock(b)
 			if snapshots != nil && b.Height()%n.snapshotEvery == 0 {
 				j := n.captureLocked(b, r.Revision)

@@ -522,3 +522,36 @@ func TestRestoreSnapshotCancelled(t *testing.T) {
 	assert.Equal(t, 2, n.Pool().Len(), "the event's transfer and the snapshot's")
 	assert.Equal(t, 1, full.Pool().Len(), "a full restore knows only the stream's")
 }
+
+// TestRepeatedBlockTakesNoSnapshot: a block stored twice, repeated after
+// a later block, is no block added: a node that records a snapshot every
+// block records none for the repeat (it would pair the old block with
+// the newer state, and shadow the good snapshot of its height), and a
+// node restoring from the newest snapshot refuses none.
+func TestRepeatedBlockTakesNoSnapshot(t *testing.T) {
+	log := memlog.New(memlog.Config{DedupWindow: memlog.NoDedupWindow})
+	t.Cleanup(func() { _ = log.Close() })
+	writer := snapshotNode(t, log, 1, 0)
+	follow(t, writer)
+	chain := newScratch(t, newEngine(t))
+	b1 := chain.next(consensustest.Transfer("alice", "bob", 10, 0))
+	b2 := chain.next(consensustest.Transfer("bob", "carol", 5, 0))
+	b3 := chain.next(consensustest.Transfer("carol", "dave", 1, 0))
+	for _, b := range []*blockchain.Block{b1, b2, b1, b3} {
+		appendRaw(t, log, node.StreamBlocks, mined(t, b))
+	}
+	// The writer records in order: once b3's is written, a snapshot of
+	// the repeat would be too.
+	nodetest.WaitFor(t, writer, "the snapshot of block 3", func() bool { return writer.SnapshotStats().Written >= 3 })
+	_, manifests := readSnapshots(t, log)
+	var heights []uint64
+	for _, m := range manifests {
+		heights = append(heights, m.Height)
+	}
+	assert.Equal(t, []uint64{1, 2, 3}, heights, "one snapshot per block added, none for the repeat")
+
+	n := newNode(t, log, nil)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
+	assert.Empty(t, n.SnapshotStats().Refused, "no snapshot refused")
+	assert.Equal(t, b3.Hash(), n.Chain().TipHash())
+}
