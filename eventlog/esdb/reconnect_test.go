@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"testing"
@@ -162,6 +163,34 @@ func TestSubscriptionNoticesALogThatWentBack(t *testing.T) {
 	}
 }
 
+// TestSubscriptionFromPastTheEndSurvivesARestart: a subscription from a
+// revision the stream has not reached yet has read nothing; a restart of
+// a server that kept its data is no loss, and the revision it waits for
+// comes.
+func TestSubscriptionFromPastTheEndSurvivesARestart(t *testing.T) {
+	ctx := testContext(t)
+	srv := esdbtest.NewServer(t)
+	resubscribed := make(chan struct{}, 1)
+	logger := slog.New(onMessage{"esdb: resubscribed", resubscribed})
+	log := newLog(t, esdb.Config{ConnString: srv.ConnString() + quick, Logger: logger})
+	const stream = "ahead"
+	_, err := log.Append(ctx, stream, eventlog.NoStream, events("first", 2)...)
+	require.NoError(t, err)
+	sub, err := log.Subscribe(ctx, stream, 5)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sub.Close() })
+	srv.Stop()
+	require.NoError(t, srv.Start())
+	select { // back on a stream that still ends at revision 1
+	case <-resubscribed:
+	case <-ctx.Done():
+		t.Fatal("never resubscribed")
+	}
+	_, err = log.Append(ctx, stream, eventlog.Exact(1), events("then", 4)...)
+	require.NoError(t, err)
+	assert.Equal(t, []eventlog.Revision{5}, nextRevisions(t, ctx, sub, 1))
+}
+
 // TestSubscriptionSurvivesRepeatedRestarts stops and starts the server
 // several times under a live subscription fed by appends in between.
 func TestSubscriptionSurvivesRepeatedRestarts(t *testing.T) {
@@ -247,3 +276,25 @@ func TestContextBoundsConnecting(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	silence() // so that the abandoned connection attempt ends now
 }
+
+// onMessage is a slog.Handler that signals ch (without blocking) for
+// each record whose message is msg.
+type onMessage struct {
+	msg string
+	ch  chan<- struct{}
+}
+
+func (h onMessage) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h onMessage) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		select {
+		case h.ch <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+func (h onMessage) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h onMessage) WithGroup(string) slog.Handler      { return h }

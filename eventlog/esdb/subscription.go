@@ -68,6 +68,7 @@ func (l *Log) Subscribe(ctx context.Context, stream string, from eventlog.Revisi
 		s.next = 0
 		if found {
 			s.next = rev + 1
+			s.held = s.next
 		}
 	}
 	s.ctx, s.cancel = context.WithCancel(l.ctx)
@@ -91,6 +92,11 @@ type subscription struct {
 	// next is the revision of the first event not yet received: where a
 	// resubscription starts. Only the pump touches it once it runs.
 	next eventlog.Revision
+	// held is how many of the stream's revisions the server is known to
+	// have held (0: none known): the last received, or the last there
+	// when a subscription from End began. A subscription from past the
+	// stream's end knows of none, whatever next says.
+	held eventlog.Revision
 
 	events chan eventlog.Recorded // the buffer; the pump closes it when it ends
 	err    error                  // why the pump ended; set before events is closed
@@ -242,7 +248,7 @@ func (s *subscription) resubscribe(failures *int) (*attempt, error) {
 // server's error if it could not tell (a deleted stream is left for the
 // subscription to report).
 func (s *subscription) checkNotBehind() error {
-	if s.next == 0 {
+	if s.held == 0 {
 		return nil
 	}
 	last, found, err := s.log.last(s.ctx, s.stored)
@@ -252,9 +258,9 @@ func (s *subscription) checkNotBehind() error {
 	case err != nil:
 		return nil // not for this check to name: the subscription will
 	case !found:
-		return fmt.Errorf("esdb: subscription to %q: %w: the stream has no events, and the subscription had read up to revision %d", s.stream, ErrWentBack, s.next-1)
-	case last+1 < s.next:
-		return fmt.Errorf("esdb: subscription to %q: %w: the stream ends at revision %d, and the subscription had read up to %d", s.stream, ErrWentBack, last, s.next-1)
+		return fmt.Errorf("esdb: subscription to %q: %w: the stream has no events, and it held revision %d", s.stream, ErrWentBack, s.held-1)
+	case last+1 < s.held:
+		return fmt.Errorf("esdb: subscription to %q: %w: the stream ends at revision %d, and it held revision %d", s.stream, ErrWentBack, last, s.held-1)
 	}
 	return nil
 }
@@ -264,7 +270,9 @@ func (s *subscription) checkNotBehind() error {
 // received: the server lost events (it was wiped, or restored from an
 // older backup, or esdbtest was started again, keeping nothing). Nothing
 // a reader built from the lost events holds any more: a node must stop
-// and restore from the log as it is now.
+// and restore from the log as it is now. (A stream whose events all
+// expired by $maxAge, or were truncated by $tb, reads as empty too, and
+// is reported so; eventchain sets neither.)
 var ErrWentBack = errors.New("the server holds fewer events than were read: it lost events")
 
 // receive passes a's events on to s.events until a drops (its error is
@@ -286,6 +294,7 @@ func (s *subscription) receive(a *attempt) (progressed bool, err error) {
 				return progressed, errTombstone
 			}
 			rev := eventlog.Revision(e.EventNumber)
+			s.held = max(s.held, rev+1)
 			if rev < s.next {
 				continue // received before a resubscription already
 			}
