@@ -41,9 +41,11 @@ func (k PublicKey) Address() Address { return AddressOf(k) }
 // The check is curve25519-voi's, with its preset for exactly those rules
 // (VerifyOptionsStdLib): it does the same arithmetic about 1.45 times
 // faster on amd64 than crypto/ed25519, and signature checks are most of
-// what a node and a bank spend. FuzzVerifyAgreesWithStdlib holds the two
-// to the same answer on every input, hostile ones included: a signature
-// that one node accepts and another refuses would split the chain.
+// what a node and a bank spend. TestVerifyAgreesWithStdlib checks the
+// inputs known to split ed25519 implementations, and the fuzz target
+// FuzzVerifyAgreesWithStdlib compares the two on any input it is run
+// on, hostile ones included: a signature that one node accepts and
+// another refuses would split the chain.
 func (k PublicKey) Verify(msg []byte, sig []byte) bool {
 	return len(sig) == SignatureSize && voied25519.VerifyWithOptions(k[:], msg, sig, stdlibRules)
 }

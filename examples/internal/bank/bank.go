@@ -172,7 +172,7 @@ func New(cfg Config) (*Bank, error) {
 		}
 		store = bolt
 	}
-	b.index = ledgerIndex{store: store, path: cfg.IndexPath, log: cfg.Log, logger: b.logger, failed: make(chan struct{})}
+	b.index = ledgerIndex{store: store, path: cfg.IndexPath, log: cfg.Log, chain: cfg.Node.Chain(), logger: b.logger, failed: make(chan struct{})}
 	b.mux = http.NewServeMux()
 	for _, r := range b.routes() {
 		b.mux.HandleFunc(r.pattern, r.handler)
@@ -357,10 +357,11 @@ func (s *statusRecorder) WriteHeader(code int) {
 // Run follows the audit stream, so that GET /transactions/{id} can say
 // which transactions were dropped and why, until ctx is done.
 //
-// It also returns, as soon as it happens, the ledger index's failure:
-// an index file that holds another chain fails as the node restores
-// (the error names the file), and one that cannot be written fails when
-// a block cannot be recorded.
+// It also returns, as soon as it happens, the ledger index's failure
+// (the error names the file): one that cannot be written or read, or a
+// log that cannot be read when the index catches up or is built again.
+// (An index of another chain is built again from the log; see
+// SetReady.)
 func (b *Bank) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

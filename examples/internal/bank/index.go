@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -92,6 +93,7 @@ type ledgerIndex struct {
 	store  indexStore
 	path   string // the store's file; "" in memory
 	log    eventlog.Log
+	chain  blockchain.ReadOnlyChain // the node's: the blocks the index must match
 	logger *slog.Logger
 	err    error         // the first failure: the index stops, and Run returns it
 	failed chan struct{} // closed when err is set
@@ -158,6 +160,16 @@ func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) er
 			return err
 		}
 	}
+	if err := ix.linksTo(blk, h); err != nil {
+		// The blocks the index holds are not blk's ancestors: they are of
+		// another chain, below the base of a node restored from a snapshot.
+		if err := ix.rebuild(h, err.Error()); err != nil {
+			return err
+		}
+		if err := ix.linksTo(blk, h); err != nil {
+			return fmt.Errorf("%s: %w", ix.describe(), err)
+		}
+	}
 	if err := ix.store.addBlock(blk, rev); err != nil {
 		return fmt.Errorf("%s: add block %d: %w", ix.describe(), h, err)
 	}
@@ -191,13 +203,59 @@ func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
 	if last.height > tip {
 		return ix.rebuild(tip+1, fmt.Sprintf("it holds block %d, the chain in the log ends at %d", last.height, tip))
 	}
-	// Below a snapshot's base the chain keeps no header to compare with;
-	// the blocks added from there on were compared one by one.
-	if hash, held := chain.HashAt(last.height); held && hash != last.hash {
-		return ix.rebuild(tip+1, fmt.Sprintf("block %d is %s there, %s in the log", last.height, last.hash.Short(), hash.Short()))
+	if hash, held := chain.HashAt(last.height); held {
+		if hash != last.hash {
+			return ix.rebuild(tip+1, fmt.Sprintf("block %d is %s there, %s in the log", last.height, last.hash.Short(), hash.Short()))
+		}
+		return nil
+	}
+	// Below the base of a node restored from a snapshot the chain keeps
+	// no header: the log must hold the index's newest block where the
+	// index says it does.
+	if why := ix.heldAt(last); why != "" {
+		return ix.rebuild(tip+1, why)
 	}
 	return nil
 }
+
+// heldAt returns "" if the log's blocks stream holds the block ref at
+// ref.rev, and else what it holds there.
+func (ix *ledgerIndex) heldAt(ref blockRef) string {
+	ctx, cancel := context.WithTimeout(context.Background(), catchUpReadTimeout)
+	defer cancel()
+	recs, err := ix.log.Read(ctx, node.StreamBlocks, ref.rev, eventlog.Forwards, 1)
+	if err != nil || len(recs) == 0 {
+		return fmt.Sprintf("block %d is at revision %d there, which the log does not hold", ref.height, ref.rev)
+	}
+	h, err := events.BlockMinedHeader(recs[0].Event)
+	if err != nil || h.Hash() != ref.hash {
+		return fmt.Sprintf("block %d is %s at revision %d there, not in the log", ref.height, ref.hash.Short(), ref.rev)
+	}
+	return ""
+}
+
+// linksTo returns an error unless blk, at height h, extends the index's
+// newest block (or, for block 1, the genesis).
+func (ix *ledgerIndex) linksTo(blk *blockchain.Block, h uint64) error {
+	if h == 1 {
+		return nil // the genesis is the chain's, whatever the index holds
+	}
+	last, ok, err := ix.store.last()
+	switch {
+	case err != nil:
+		return err
+	case !ok || last.height != h-1:
+		return fmt.Errorf("block %d has no parent there", h)
+	case blk.Header().PrevHash != last.hash:
+		return fmt.Errorf("block %d is %s there, block %d's parent in the log is %s", h-1, last.hash.Short(), h, blk.Header().PrevHash.Short())
+	}
+	return nil
+}
+
+// catchUpReadTimeout bounds each read of the log while the index
+// catches up: a log that does not answer fails the index rather than
+// hang the bank.
+const catchUpReadTimeout = time.Minute
 
 // rebuild empties the index, which does not match the log for the reason
 // why, and indexes the chain's blocks below the height stop again, from
@@ -214,17 +272,26 @@ func (ix *ledgerIndex) rebuild(stop uint64, why string) error {
 }
 
 // catchUp indexes the blocks of heights from wantHeight up to, not
-// including, stop, reading the blocks stream from the revision from: the
-// first block there that extends prev, and so on. Blocks the node
-// rejected are in the stream too; they do not extend the chain, so they
-// are passed over.
+// including, stop, reading the blocks stream from the revision from: at
+// each height, the block the node's chain holds there, or, below the
+// base of a node restored from a snapshot, the first block that extends
+// prev (the genesis for block 1), and so on. Blocks the node rejected
+// are in the stream too; they are passed over.
 func (ix *ledgerIndex) catchUp(from eventlog.Revision, prev blockchain.Hash, wantHeight, stop uint64) error {
 	if ix.log == nil {
 		return fmt.Errorf("%s misses blocks %d…%d and has no log to read them from", ix.describe(), wantHeight, stop-1)
 	}
-	ctx := context.Background()
+	if wantHeight == 1 {
+		genesis, err := ix.chain.Spec().Genesis()
+		if err != nil {
+			return fmt.Errorf("%s: catch up: %w", ix.describe(), err)
+		}
+		prev = genesis.Hash()
+	}
 	for wantHeight < stop {
+		ctx, cancel := context.WithTimeout(context.Background(), catchUpReadTimeout)
 		recs, err := ix.log.Read(ctx, node.StreamBlocks, from, eventlog.Forwards, 100)
+		cancel()
 		if err != nil {
 			return fmt.Errorf("%s: catch up from revision %d: %w", ix.describe(), from, err)
 		}
@@ -234,10 +301,11 @@ func (ix *ledgerIndex) catchUp(from eventlog.Revision, prev blockchain.Hash, wan
 		for _, r := range recs {
 			from = r.Revision + 1
 			blk, err := decodeBlockMined(r)
-			// Block 1 links to the genesis, which the index does not hold;
-			// the chain's hash check at read time covers it.
-			if err != nil || blk.Height() != wantHeight || (wantHeight > 1 && blk.Header().PrevHash != prev) {
+			if err != nil || blk.Height() != wantHeight || blk.Header().PrevHash != prev {
 				continue
+			}
+			if hash, held := ix.chain.HashAt(wantHeight); held && blk.Hash() != hash {
+				continue // a block that links, but that the node refused
 			}
 			if err := ix.store.addBlock(blk, r.Revision); err != nil {
 				return fmt.Errorf("%s: add block %d: %w", ix.describe(), wantHeight, err)

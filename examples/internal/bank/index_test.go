@@ -278,15 +278,107 @@ func TestIndexFileRefused(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "no block 1 in the log")
 		// The first block the log gets is indexed, not refused.
 		appendBlocks(t, log, 1, 2, nil)
-		follow := make(chan error, 1)
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() { follow <- lb.node.Follow(ctx) }()
-		nodetest.WaitFor(t, lb.node, "block 1", func() bool { return lb.node.Chain().Height() == 1 })
-		cancel()
-		assert.ErrorIs(t, <-follow, context.Canceled)
+		followFor(t, lb.node, func() bool { return lb.node.Chain().Height() == 1 })
 		require.NoError(t, lb.bank.IndexErr())
 		assert.Len(t, history(t, lb, "alice"), 1)
 	})
+}
+
+// putBlocks appends blocks to log's blocks stream as a miner would.
+func putBlocks(t *testing.T, log eventlog.Log, blocks ...*blockchain.Block) {
+	t.Helper()
+	for _, b := range blocks {
+		e, err := events.Encode(events.BlockMined{Block: b, MinerID: "m"})
+		require.NoError(t, err)
+		_, err = log.Append(context.Background(), node.StreamBlocks, eventlog.Any, e)
+		require.NoError(t, err)
+	}
+}
+
+// TestIndexRebuildTakesTheChainsBlocks: an index rebuilt from a log that
+// holds, before the chain's block 1, a block 1 the node refused (a state
+// root changed) indexes the chain's blocks, not the refused one.
+func TestIndexRebuildTakesTheChainsBlocks(t *testing.T) {
+	engine := consensustest.NewFaker()
+	blocks, err := consensustest.GenerateChain(context.Background(), engine, consensustest.NewChain(engine), 3,
+		func(_ int, g *consensustest.BlockGen) { g.AddTransfer("alice", "bob", 1) })
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "index.db")
+	{
+		log := memlog.New(memlog.Config{})
+		putBlocks(t, log, blocks...)
+		require.NoError(t, startBank(t, log, path, 0).stop())
+		require.NoError(t, log.Close())
+	}
+	h := blocks[0].Header()
+	h.StateRoot[0] ^= 1
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	putBlocks(t, log, blocks[0].WithHeader(h), blocks[0], blocks[1]) // the index holds 3 blocks, the log 2
+	lb := startBank(t, log, path, 0)
+	t.Cleanup(func() { assert.NoError(t, lb.stop()) })
+	require.NoError(t, lb.bank.IndexErr())
+	alice := getFrom[bank.History](t, lb.server, "/accounts/"+consensustest.Addr("alice").String()+"/transactions?limit=100").Transactions
+	require.Len(t, alice, 2)
+	for _, e := range alice {
+		assert.Equal(t, blocks[e.Height-1].Hash(), e.BlockHash, "block %d", e.Height)
+	}
+}
+
+// TestForeignIndexBelowASnapshotsBase: an index of another chain whose
+// blocks all lie below the base of a node restored from a snapshot (the
+// node holds no header to compare them with) is found out against the
+// log, and built again: it answers for the log's chain, and takes its
+// next block.
+func TestForeignIndexBelowASnapshotsBase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.db")
+	{
+		log := memlog.New(memlog.Config{})
+		appendBlocks(t, log, 3, 3, nil)
+		require.NoError(t, startBank(t, log, path, 0).stop())
+		require.NoError(t, log.Close())
+	}
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	engine := consensustest.NewFaker()
+	chain := consensustest.NewChain(engine)
+	// Long enough that the snapshot's headers start above block 3.
+	const n = 1030
+	transfer := func(_ int, g *consensustest.BlockGen) { g.AddTransfer("erin", "frank", 1) }
+	blocks, err := consensustest.GenerateChain(context.Background(), engine, chain, n, transfer)
+	require.NoError(t, err)
+	putBlocks(t, log, blocks...)
+	writer, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), SnapshotEvery: n, Now: func() time.Time { return fixedNow }})
+	require.NoError(t, err)
+	followFor(t, writer, func() bool { return writer.SnapshotStats().Written == 1 })
+
+	lb := startBankWith(t, log, path, 0, node.RestoreSnapshot)
+	t.Cleanup(func() { assert.NoError(t, lb.stop()) })
+	require.Greater(t, lb.node.Chain().Base(), uint64(3), "precondition: the index's blocks are below the base")
+	alice := getFrom[bank.History](t, lb.server, "/accounts/"+consensustest.Addr("alice").String()+"/transactions?limit=100").Transactions
+	assert.Empty(t, alice, "nothing of the other chain")
+
+	more, err := consensustest.GenerateChain(context.Background(), engine, chain, 1, transfer)
+	require.NoError(t, err)
+	putBlocks(t, log, more...)
+	followFor(t, lb.node, func() bool { return lb.node.Chain().Height() == n+1 })
+	require.NoError(t, lb.bank.IndexErr(), "the next block is indexed")
+	erin := getFrom[bank.History](t, lb.server, "/accounts/"+consensustest.Addr("erin").String()+"/transactions?limit=2").Transactions
+	require.NotEmpty(t, erin)
+	assert.Equal(t, more[0].Hash(), erin[0].BlockHash)
+}
+
+// followFor runs n's Follow until done holds. Follow tells the observers
+// of each event before it reads the next, so once it has returned they
+// have heard of every event it read.
+func followFor(t *testing.T, n *node.Node, done func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	result := make(chan error, 1)
+	go func() { result <- n.Follow(ctx) }()
+	nodetest.WaitFor(t, n, "the node to follow", done)
+	cancel()
+	assert.ErrorIs(t, <-result, context.Canceled)
 }
 
 // buildLog writes a log of txs transfers, in blocks of 500, to a bbolt
