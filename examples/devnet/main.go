@@ -14,7 +14,10 @@
 // beneficiary key (miner-1, …) and, under proof of authority, the
 // signers' keys. Stopped or killed, devnet goes on with the same chain
 // when started again. To start fresh, delete the directory, or run on
-// the in-memory log with -eventlog memory.
+// the in-memory log with -eventlog memory. On a log of its own naming
+// (-eventlog file:PATH, or EventStoreDB) devnet keeps the chain's rules
+// and keys in the data directory all the same, so that it can go on
+// with that log too.
 //
 //	go run ./examples/devnet
 //	go run ./examples/wallet send alice bob 125
@@ -138,13 +141,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 	}
 	// The chain: in the data directory, unless -eventlog names a log.
-	// There it goes on from where it stopped, under its own rules; on
-	// another log, under the flags', with keys made now.
+	// There it goes on from where it stopped, under its own rules. On the
+	// in-memory log it lives as long as devnet, under the flags', with
+	// keys made now. A log that outlives devnet (a file, EventStoreDB)
+	// keeps its rules and keys in the data directory, as devnet's own
+	// does: without them no one could spend its funds or seal its blocks
+	// again.
 	var chain network
 	where := cfg.common.EventLog
 	keys := ""      // where the demo accounts' keys are kept, if anywhere
 	bankIndex := "" // the bank's ledger index: beside the log in the data directory, else in memory
-	if cfg.common.EventLog == "" {
+	switch cfg.common.EventLog {
+	case "":
 		if chain, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit); err != nil {
 			return err
 		}
@@ -152,8 +160,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		where = cfg.dataDir + " (to start fresh: stop devnet and delete it, or run with -eventlog memory)"
 		keys = filepath.Join(cfg.dataDir, keysDir)
 		bankIndex = filepath.Join(cfg.dataDir, indexFile)
-	} else if chain, err = newNetwork(cfg.consensus, cfg.miners, func(string) (blockchain.PrivateKey, error) { return blockchain.GenerateKey(nil) }); err != nil {
-		return err
+	case "memory":
+		if chain, err = newNetwork(cfg.consensus, cfg.miners, func(string) (blockchain.PrivateKey, error) { return blockchain.GenerateKey(nil) }); err != nil {
+			return err
+		}
+	default:
+		if chain, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit); err != nil {
+			return err
+		}
+		where = cfg.common.EventLog + ", its rules and keys in " + cfg.dataDir
+		keys = filepath.Join(cfg.dataDir, keysDir)
 	}
 	log, err := cfg.common.OpenLog(ctx)
 	if err != nil {

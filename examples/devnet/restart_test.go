@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -190,3 +191,22 @@ func TestDevnetRefusesOtherRules(t *testing.T) {
 type discard struct{}
 
 func (*discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestDevnetOnANamedLogGoesOn: on a log of its own naming, devnet keeps
+// the chain's rules and keys in its data directory, names the keystore
+// for the wallet, and, started again on the same log, goes on with the
+// same chain — under either consensus, whose signers' keys it needs.
+func TestDevnetOnANamedLogGoesOn(t *testing.T) {
+	for _, consensus := range [][]string{{"-consensus", "pow", "-difficulty", "10"}, {"-consensus", "poa"}} {
+		t.Run(consensus[1], func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{"-data-dir", dir, "-eventlog", "file:" + filepath.Join(t.TempDir(), "chain.db"),
+				"-addr", "127.0.0.1:0", "-duration", "1s", "-every", "50ms", "-max-wait", "200ms"}, consensus...)
+			for start := range 2 {
+				var out bytes.Buffer
+				require.NoError(t, run(context.Background(), args, &out, new(discard)), "start %d", start+1)
+				assert.Contains(t, out.String(), filepath.Join(dir, keysDir), "start %d names the keystore", start+1)
+			}
+		})
+	}
+}
