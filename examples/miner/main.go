@@ -69,6 +69,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if spec.Consensus.Engine == blockchain.EnginePoA && chain.PoAKey == "" {
+		// Without a key it could verify, never seal: the chain would
+		// wait at its turn for ever, and nothing would say why.
+		return app.Usagef("-poa-key: the chain runs %s: a miner seals with one of its signers' keys", app.DescribeConsensus(spec))
+	}
 	engine, err := chain.Engine(spec, *workers)
 	if err != nil {
 		return err
