@@ -1047,7 +1047,10 @@ func fieldOf(code blockchain.ErrorCode) string {
 func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	st := TransactionStatus{ID: id}
 	if height, ok := b.included(id); ok {
-		if hash, ok := b.node.Chain().HashAt(height); ok {
+		// The index holds every block's hash; the chain, after a restore
+		// from a snapshot, only those from the snapshot on.
+		if ref, ok, err := b.index.store.block(height); err == nil && ok {
+			hash := ref.hash
 			st.Status, st.BlockHash, st.Height = StatusIncluded, &hash, &height
 			return st
 		}

@@ -687,6 +687,67 @@ func TestDroppedTransaction(t *testing.T) {
 	})
 }
 
+// TestOutbidOnAnotherBank: two banks on one log each accept a transfer
+// of alice's with the same nonce, as they do when the two posts cross;
+// a block takes the first bank's. The second bank's transfer can never
+// apply: it reads as dropped, for the nonce, not as pending for ever,
+// and its explorer lists it as refused.
+func TestOutbidOnAnotherBank(t *testing.T) {
+	f := newFixture(t, 0)
+	// The second bank's node restores now and follows only later, so
+	// that it has not read the first bank's transfer when it takes its own.
+	n2, b2, srv2 := f.start(t)
+	t.Cleanup(srv2.Close)
+	require.NoError(t, n2.Restore(context.Background(), node.RestoreVerify))
+	b2.SetReady(true)
+
+	first := consensustest.Transfer("alice", "bob", 5, 0)
+	second := consensustest.Transfer("alice", "carol", 7, 0) // the same nonce
+	f.submit(t, first)
+	status, _, body := doOn(t, srv2, http.MethodPost, "/transactions", "application/json", txJSON(t, second))
+	require.Equal(t, http.StatusAccepted, status, "%s", body)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	following := make(chan error, 1)
+	go func() { following <- n2.Follow(ctx) }()
+	t.Cleanup(func() { cancel(); <-following })
+	block := f.mineTxs(t, first)
+	nodetest.WaitFor(t, n2, "the second bank's node to apply the block", func() bool { return n2.Chain().TipHash() == block.Hash() })
+	cancel()
+	require.ErrorIs(t, <-following, context.Canceled) // the observers have heard of the block
+	following <- nil // for the cleanup
+
+	got := getFrom[bank.TransactionStatus](t, srv2, "/transactions/"+second.ID().String())
+	assert.Equal(t, bank.StatusDropped, got.Status)
+	assert.Equal(t, blockchain.ErrBadNonce.String(), got.Rule)
+	assert.Contains(t, got.Reason, "used nonce 0")
+	var refused []uuid.UUID
+	for _, r := range explorerNow(t, srv2).Refused {
+		refused = append(refused, r.ID)
+	}
+	assert.Contains(t, refused, second.ID(), "the explorer lists it as refused")
+	assert.Equal(t, bank.StatusIncluded, f.status(t, first.ID()).Status)
+}
+
+// explorerNow returns the explorer's state as GET /events sends it first.
+func explorerNow(t *testing.T, srv *httptest.Server) bank.ExplorerState {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events", nil)
+	require.NoError(t, err)
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	for lines := bufio.NewScanner(resp.Body); lines.Scan(); {
+		if data, ok := strings.CutPrefix(lines.Text(), "data: "); ok {
+			return decode[bank.ExplorerState](t, []byte(data))
+		}
+	}
+	t.Fatal("the event stream sent no state")
+	return bank.ExplorerState{}
+}
+
 // TestIdempotencyKey: with a key, the same body gets the first answer and
 // another body 422, even another body of the same transaction. Without
 // a key the same signed transaction is still one transaction.

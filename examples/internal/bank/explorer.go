@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -220,6 +221,7 @@ func (b *Bank) observe(e node.Event) {
 		for i := range e.Block.Len() {
 			delete(b.accepted, e.Block.Transaction(i).ID())
 		}
+		b.dropOutbid(e.Block.Height())
 		b.miners[e.Block.Hash()] = e.MinerID
 		b.minerOrder = append(b.minerOrder, e.Block.Hash())
 		if len(b.minerOrder) > explorerBlocks*4 {
@@ -232,6 +234,45 @@ func (b *Bank) observe(e node.Event) {
 		if len(b.rejected) > explorerRejected {
 			b.rejected = b.rejected[1:]
 		}
+	}
+}
+
+// dropOutbid records as dropped each transaction this bank accepted that
+// no block up to height included, that its node's pool does not hold,
+// and whose nonce its sender had used by then: another transaction with
+// that nonce took its place — one another bank on the same log accepted
+// in the same instant, say — and it can never apply. No pool held it to
+// drop it, so without this it would read as pending for ever. The
+// blocks up to height have all been observed (observe runs in chain
+// order), so a transaction still accepted is in none of them. b.mu must
+// be held.
+func (b *Bank) dropOutbid(height uint64) {
+	if len(b.accepted) == 0 {
+		return
+	}
+	state, ok := b.node.Chain().StateAt(height)
+	if !ok {
+		return // a state the chain no longer keeps: a later block will tell
+	}
+	pool := b.node.Pool()
+	for id, tx := range b.accepted {
+		used := state.Account(tx.From()).Nonce
+		if used <= tx.Nonce() || pool.Has(id) {
+			continue
+		}
+		reason := fmt.Sprintf("by block %d the chain used nonce %d of %s for another transaction", height, tx.Nonce(), tx.From())
+		if _, known, err := b.index.store.dropped(id); err != nil || !known { // a drop recorded already keeps its words
+			if err == nil {
+				err = b.index.store.putDropped(events.TransactionDropped{TxID: id, Rule: blockchain.ErrBadNonce, Reason: reason})
+			}
+			if err != nil {
+				b.logger.Error("ledger index failed", "tx", id, "err", err)
+				continue
+			}
+		}
+		delete(b.accepted, id)
+		b.explorerMem.addRefused(refusedTx(tx, StagePool, blockchain.ErrBadNonce.String(), reason, &height))
+		b.logger.Info("accepted transaction outbid", "tx", id, "reason", reason)
 	}
 }
 
