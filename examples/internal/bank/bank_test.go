@@ -715,7 +715,7 @@ func TestOutbidOnAnotherBank(t *testing.T) {
 	nodetest.WaitFor(t, n2, "the second bank's node to apply the block", func() bool { return n2.Chain().TipHash() == block.Hash() })
 	cancel()
 	require.ErrorIs(t, <-following, context.Canceled) // the observers have heard of the block
-	following <- nil // for the cleanup
+	following <- nil                                  // for the cleanup
 
 	got := getFrom[bank.TransactionStatus](t, srv2, "/transactions/"+second.ID().String())
 	assert.Equal(t, bank.StatusDropped, got.Status)
