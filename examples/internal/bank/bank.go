@@ -701,12 +701,15 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 		b.logger.Warn("submit failed", "err", err)
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the transaction: it may or may not be recorded; post the same signed transaction again later (it stays one transaction), or ask GET /transactions/{id}"}
 	}
+	// Under b.mu, with which observe indexes each block and takes its
+	// transactions out of accepted: a block that includes the transaction
+	// between the check and the add would leave it accepted for ever.
+	b.mu.Lock()
 	if _, included := b.included(s.Tx.ID()); !included {
-		b.mu.Lock()
 		b.accepted[s.Tx.ID()] = s.Tx
 		b.forgetAccepted()
-		b.mu.Unlock()
 	}
+	b.mu.Unlock()
 	return nil
 }
 

@@ -86,6 +86,7 @@ type flakyLog struct {
 	auditNext  eventlog.Revision // the next audit event a reader will ask for: it is done with those before
 	audit      *beacon           // rung when auditNext moves
 	onRead     func(string)      // if set, called with the stream after each Read, before it returns
+	onAppend   func(string)      // if set, called with the stream before each Append
 }
 
 // setOnRead sets the function called after each Read.
@@ -148,10 +149,20 @@ func (f *flakyLog) setHang(hang bool) {
 	f.hang = hang
 }
 
+// setOnAppend sets the function called before each Append.
+func (f *flakyLog) setOnAppend(hook func(stream string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onAppend = hook
+}
+
 func (f *flakyLog) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
 	f.mu.Lock()
-	fail, hang := f.down || stream == f.downStream, f.hang
+	fail, hang, hook := f.down || stream == f.downStream, f.hang, f.onAppend
 	f.mu.Unlock()
+	if hook != nil {
+		hook(stream)
+	}
 	if hang {
 		<-ctx.Done()
 		return eventlog.AppendResult{}, fmt.Errorf("append: %w: %w", eventlog.ErrUnavailable, ctx.Err())
@@ -688,10 +699,13 @@ func TestDroppedTransaction(t *testing.T) {
 }
 
 // TestOutbidOnAnotherBank: two banks on one log each accept a transfer
-// of alice's with the same nonce, as they do when the two posts cross;
-// a block takes the first bank's. The second bank's transfer can never
-// apply: it reads as dropped, for the nonce, not as pending for ever,
-// and its explorer lists it as refused.
+// of alice's with the same nonce, as they do when the two posts cross:
+// the second bank checks its transfer, then its node reads the first
+// bank's while it appends its own, and its pool, holding the first,
+// refuses the second. A block takes the first bank's. The second bank's
+// transfer can never apply, and no pool holds it to drop it: it reads as
+// dropped, for the nonce, not as pending for ever, and its explorer
+// lists it as refused.
 func TestOutbidOnAnotherBank(t *testing.T) {
 	f := newFixture(t, 0)
 	// The second bank's node restores now and follows only later, so
@@ -704,8 +718,15 @@ func TestOutbidOnAnotherBank(t *testing.T) {
 	first := consensustest.Transfer("alice", "bob", 5, 0)
 	second := consensustest.Transfer("alice", "carol", 7, 0) // the same nonce
 	f.submit(t, first)
+	f.log.setOnAppend(func(stream string) {
+		if stream == node.StreamTransactions {
+			require.NoError(t, n2.Pool().Add(first), "the second bank's node reads the first transfer")
+		}
+	})
 	status, _, body := doOn(t, srv2, http.MethodPost, "/transactions", "application/json", txJSON(t, second))
+	f.log.setOnAppend(nil)
 	require.Equal(t, http.StatusAccepted, status, "%s", body)
+	require.False(t, n2.Pool().Has(second.ID()), "precondition: the pool refused it")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	following := make(chan error, 1)
@@ -721,11 +742,13 @@ func TestOutbidOnAnotherBank(t *testing.T) {
 	assert.Equal(t, bank.StatusDropped, got.Status)
 	assert.Equal(t, blockchain.ErrBadNonce.String(), got.Rule)
 	assert.Contains(t, got.Reason, "used nonce 0")
-	var refused []uuid.UUID
+	var detail string
 	for _, r := range explorerNow(t, srv2).Refused {
-		refused = append(refused, r.ID)
+		if r.ID == second.ID() {
+			detail = r.Detail
+		}
 	}
-	assert.Contains(t, refused, second.ID(), "the explorer lists it as refused")
+	assert.Contains(t, detail, "used nonce 0", "the explorer lists it as refused, saying why")
 	assert.Equal(t, bank.StatusIncluded, f.status(t, first.ID()).Status)
 }
 

@@ -241,11 +241,13 @@ func (b *Bank) observe(e node.Event) {
 // no block up to height included, that its node's pool does not hold,
 // and whose nonce its sender had used by then: another transaction with
 // that nonce took its place — one another bank on the same log accepted
-// in the same instant, say — and it can never apply. No pool held it to
-// drop it, so without this it would read as pending for ever. The
+// in the same instant, say, which the bank's pool held first, so that it
+// refused this one — and it can never apply. Unless the pool held it and
+// dropped it, nothing else would tell, and it would read as pending for
+// ever (until a restart, which forgets what the bank accepted). The
 // blocks up to height have all been observed (observe runs in chain
-// order), so a transaction still accepted is in none of them. b.mu must
-// be held.
+// order), so a transaction still accepted is in none of them; the index
+// is asked all the same. b.mu must be held.
 func (b *Bank) dropOutbid(height uint64) {
 	if len(b.accepted) == 0 {
 		return
@@ -258,6 +260,10 @@ func (b *Bank) dropOutbid(height uint64) {
 	for id, tx := range b.accepted {
 		used := state.Account(tx.From()).Nonce
 		if used <= tx.Nonce() || pool.Has(id) {
+			continue
+		}
+		if _, included := b.included(id); included {
+			delete(b.accepted, id)
 			continue
 		}
 		reason := fmt.Sprintf("by block %d the chain used nonce %d of %s for another transaction", height, tx.Nonce(), tx.From())
