@@ -118,20 +118,26 @@ func minerName(i int) string { return fmt.Sprintf("miner-%d", i+1) }
 // refused, naming the difference, because blocks made under one set of
 // rules are invalid under another; flags not given take the chain's
 // values, and so does *miners under proof of authority (one miner per
-// signer).
-func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string]bool) (network, error) {
+// signer). fresh says, in a refusal, how to start a fresh chain instead.
+//
+// The spec of a network it makes is not in dir until the returned save
+// is called: the caller calls it once the spec may stand — at once for
+// devnet's own log, or once a named log has taken the spec (a log that
+// holds another chain's refuses it, and nothing must be left behind).
+// For a network dir held already, save does nothing.
+func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string]bool, fresh string) (network, func() error, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return network{}, fmt.Errorf("data directory: %w", err)
+		return network{}, nil, fmt.Errorf("data directory: %w", err)
 	}
 	ks, err := keystore.Open(filepath.Join(dir, keysDir))
 	if err != nil {
-		return network{}, fmt.Errorf("data directory: %w", err)
+		return network{}, nil, fmt.Errorf("data directory: %w", err)
 	}
 	specPath := filepath.Join(dir, specFile)
 	data, err := os.ReadFile(specPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, err := os.Stat(filepath.Join(dir, logFile)); err == nil {
-			return network{}, fmt.Errorf("data directory %s holds an event log but no %s: delete the directory to start fresh", dir, specFile)
+			return network{}, nil, fmt.Errorf("data directory %s holds an event log but no %s: delete the directory to start fresh", dir, specFile)
 		}
 		n, err := newNetwork(*c, *miners, func(name string) (blockchain.PrivateKey, error) {
 			if _, err := ks.Lookup(name); err == nil { // left by a start that stopped before writing the spec
@@ -143,16 +149,16 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 			return ks.Load(name, nil)
 		})
 		if err != nil {
-			return network{}, err
+			return network{}, nil, err
 		}
-		return n, writeSpec(specPath, n.spec)
+		return n, func() error { return writeSpec(specPath, n.spec) }, nil
 	}
 	if err != nil {
-		return network{}, fmt.Errorf("data directory: %w", err)
+		return network{}, nil, fmt.Errorf("data directory: %w", err)
 	}
 	var stored blockchain.ChainSpec
 	if err := stored.UnmarshalJSON(data); err != nil {
-		return network{}, fmt.Errorf("data directory: %s: %w", specPath, err)
+		return network{}, nil, fmt.Errorf("data directory: %s: %w", specPath, err)
 	}
 
 	// The flags given, over the chain's spec: any difference is refused.
@@ -164,7 +170,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 		asked.Consensus.PoW = &blockchain.PoWSpec{Bits: uint32(c.difficulty)}
 	}
 	if d := asked.Diff(stored); d != "" {
-		return network{}, app.Usagef("the chain in %s was made with other rules (%s): give the same flags, or start fresh by deleting %s", dir, d, dir)
+		return network{}, nil, app.Usagef("the chain in %s was made with other rules (%s): give the same flags, or %s", dir, d, fresh)
 	}
 	c.kind = stored.Consensus.Engine
 	switch c.kind {
@@ -173,7 +179,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 	case blockchain.EnginePoA:
 		signers := stored.Consensus.PoA.Signers
 		if explicit["miners"] && *miners != len(signers) {
-			return network{}, app.Usagef("-miners: have %d, want %d: the chain in %s has that many proof-of-authority signers", *miners, len(signers), dir)
+			return network{}, nil, app.Usagef("-miners: have %d, want %d: the chain in %s has that many proof-of-authority signers", *miners, len(signers), dir)
 		}
 		*miners = len(signers)
 	}
@@ -191,19 +197,19 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 	for _, name := range demoAccounts {
 		k, err := load(name)
 		if err != nil {
-			return network{}, err
+			return network{}, nil, err
 		}
 		n.demo = append(n.demo, k)
 	}
 	for i := range *miners {
 		if _, err := ks.Lookup(minerName(i)); err != nil {
 			if _, err := ks.CreateUnencrypted(minerName(i), nil); err != nil {
-				return network{}, fmt.Errorf("data directory: %w", err)
+				return network{}, nil, fmt.Errorf("data directory: %w", err)
 			}
 		}
 		k, err := load(minerName(i))
 		if err != nil {
-			return network{}, err
+			return network{}, nil, err
 		}
 		n.payees = append(n.payees, k.Address())
 	}
@@ -211,15 +217,15 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 		for i, pub := range poa.Signers {
 			k, err := load(signerName(i))
 			if err != nil {
-				return network{}, err
+				return network{}, nil, err
 			}
 			if k.Public() != pub {
-				return network{}, fmt.Errorf("data directory: %s is not signer %d of %s", ks.Path(signerName(i)), i+1, specPath)
+				return network{}, nil, fmt.Errorf("data directory: %s is not signer %d of %s", ks.Path(signerName(i)), i+1, specPath)
 			}
 			n.signers = append(n.signers, k)
 		}
 	}
-	return n, nil
+	return n, func() error { return nil }, nil
 }
 
 // writeSpec writes spec to path, which must not exist, with mode 0600:

@@ -16,8 +16,9 @@
 // when started again. To start fresh, delete the directory, or run on
 // the in-memory log with -eventlog memory. On a log of its own naming
 // (-eventlog file:PATH, or EventStoreDB) devnet keeps the chain's rules
-// and keys in the data directory all the same, so that it can go on
-// with that log too.
+// and keys in a data directory all the same — -data-dir, or by default
+// one of that log's own below the default directory — so that it can go
+// on with that log too.
 //
 //	go run ./examples/devnet
 //	go run ./examples/wallet send alice bob 125
@@ -28,6 +29,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -144,16 +148,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// There it goes on from where it stopped, under its own rules. On the
 	// in-memory log it lives as long as devnet, under the flags', with
 	// keys made now. A log that outlives devnet (a file, EventStoreDB)
-	// keeps its rules and keys in the data directory, as devnet's own
+	// keeps its rules and keys in a data directory of its own (by default
+	// one per log, below the default data directory), as devnet's own
 	// does: without them no one could spend its funds or seal its blocks
 	// again.
 	var chain network
+	saveSpec := func() error { return nil } // writes a new chain's spec into its data directory
 	where := cfg.common.EventLog
 	keys := ""      // where the demo accounts' keys are kept, if anywhere
 	bankIndex := "" // the bank's ledger index: beside the log in the data directory, else in memory
+	named := false  // the chain is on a log named by -eventlog that outlives devnet
 	switch cfg.common.EventLog {
 	case "":
-		if chain, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit); err != nil {
+		if chain, saveSpec, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh by deleting "+cfg.dataDir); err != nil {
+			return err
+		}
+		// Before the log exists: a log without its spec beside it is
+		// refused at the next start.
+		if err := saveSpec(); err != nil {
 			return err
 		}
 		cfg.common.EventLog = "file:" + filepath.Join(cfg.dataDir, logFile)
@@ -165,7 +177,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	default:
-		if chain, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit); err != nil {
+		named = true
+		if !cfg.explicit["data-dir"] {
+			cfg.dataDir = namedLogDir(cfg.common.EventLog, cfg.common.StreamPrefix)
+		}
+		if chain, saveSpec, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh on another log"); err != nil {
 			return err
 		}
 		where = cfg.common.EventLog + ", its rules and keys in " + cfg.dataDir
@@ -180,6 +196,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// separate miner, say) read the same rules; a log that holds another
 	// chain's spec is refused.
 	if _, err := node.LoadSpec(ctx, log, &chain.spec); err != nil {
+		if named && errors.Is(err, node.ErrSpecMismatch) {
+			return fmt.Errorf("%w (a chain's keys are in the data directory it was first started with: give it with -data-dir; %s holds another chain's)", err, cfg.dataDir)
+		}
+		return err
+	}
+	if err := saveSpec(); err != nil {
 		return err
 	}
 
@@ -286,4 +308,13 @@ func status(ctx context.Context, w io.Writer, every time.Duration, n *node.Node,
 				tip.Height(), n.Pool().Len(), sched.Accepted.Load(), r.Included, r.Rebroadcasts, r.Dropped, rate/1e6, tip.Hash().Short(), tip.Len())
 		}
 	}
+}
+
+// namedLogDir is the data directory of a chain on a log named by
+// -eventlog, with stream prefix prefix, when -data-dir is not given: one
+// of its own for each log, below the default data directory, so that
+// chains on different logs never share keys or rules.
+func namedLogDir(eventLog, prefix string) string {
+	sum := sha256.Sum256([]byte(eventLog + "\x00" + prefix))
+	return filepath.Join(defaultDataDir(), "logs", hex.EncodeToString(sum[:6]))
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
+	"github.com/eventchain/eventchain/node"
 )
 
 // devnetProcess is a devnet binary running on a data directory.
@@ -209,4 +210,32 @@ func TestDevnetOnANamedLogGoesOn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDevnetNamedLogsKeepApart: without -data-dir, a named log's chain
+// keeps its rules and keys in a directory of its own, below the default
+// one, which stays as it was: a new chain on a new log is not held to
+// the rules of devnet's own chain. A log that holds a chain whose keys
+// are elsewhere is refused, naming -data-dir, and leaves no spec behind.
+func TestDevnetNamedLogsKeepApart(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // where os.UserConfigDir looks first
+	quick := []string{"-addr", "127.0.0.1:0", "-duration", "500ms", "-every", "50ms", "-max-wait", "200ms"}
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel() // make the default directory, then stop at once
+	if err := run(stopped, append([]string{"-difficulty", "10"}, quick...), new(discard), new(discard)); err != nil {
+		require.ErrorIs(t, err, context.Canceled)
+	}
+	require.FileExists(t, filepath.Join(defaultDataDir(), specFile), "precondition: devnet's own chain, at 10 bits")
+
+	named := "file:" + filepath.Join(t.TempDir(), "chain.db")
+	require.NoError(t, run(context.Background(), append([]string{"-eventlog", named, "-difficulty", "11"}, quick...), new(discard), new(discard)),
+		"a new chain on a new log, at 11 bits")
+	assert.FileExists(t, filepath.Join(namedLogDir(named, ""), specFile), "its rules in a directory of its own")
+	assert.NotEqual(t, namedLogDir(named, ""), namedLogDir(named, "demo-"), "one per stream prefix too")
+
+	elsewhere := t.TempDir()
+	err := run(context.Background(), append([]string{"-eventlog", named, "-data-dir", elsewhere, "-difficulty", "11"}, quick...), new(discard), new(discard))
+	require.ErrorIs(t, err, node.ErrSpecMismatch, "new keys, another genesis")
+	assert.Contains(t, err.Error(), "-data-dir")
+	assert.NoFileExists(t, filepath.Join(elsewhere, specFile), "nothing left behind")
 }
