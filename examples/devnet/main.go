@@ -168,6 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := saveSpec(); err != nil {
 			return err
 		}
+		saveSpec = func() error { return nil } // saved
 		cfg.common.EventLog = "file:" + filepath.Join(cfg.dataDir, logFile)
 		where = cfg.dataDir + " (to start fresh: stop devnet and delete it, or run with -eventlog memory)"
 		keys = filepath.Join(cfg.dataDir, keysDir)
