@@ -314,8 +314,15 @@ func status(ctx context.Context, w io.Writer, every time.Duration, n *node.Node,
 // namedLogDir is the data directory of a chain on a log named by
 // -eventlog, with stream prefix prefix, when -data-dir is not given: one
 // of its own for each log, below the default data directory, so that
-// chains on different logs never share keys or rules.
+// chains on different logs never share keys or rules. A file's path is
+// made absolute first, so that one file has one directory wherever
+// devnet is started from.
 func namedLogDir(eventLog, prefix string) string {
+	if path, ok := strings.CutPrefix(eventLog, "file:"); ok {
+		if abs, err := filepath.Abs(path); err == nil {
+			eventLog = "file:" + abs
+		}
+	}
 	sum := sha256.Sum256([]byte(eventLog + "\x00" + prefix))
 	return filepath.Join(defaultDataDir(), "logs", hex.EncodeToString(sum[:6]))
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,6 +233,8 @@ func TestDevnetNamedLogsKeepApart(t *testing.T) {
 		"a new chain on a new log, at 11 bits")
 	assert.FileExists(t, filepath.Join(namedLogDir(named, ""), specFile), "its rules in a directory of its own")
 	assert.NotEqual(t, namedLogDir(named, ""), namedLogDir(named, "demo-"), "one per stream prefix too")
+	t.Chdir(filepath.Dir(strings.TrimPrefix(named, "file:")))
+	assert.Equal(t, namedLogDir(named, ""), namedLogDir("file:chain.db", ""), "one per file, however it is named")
 
 	elsewhere := t.TempDir()
 	err := run(context.Background(), append([]string{"-eventlog", named, "-data-dir", elsewhere, "-difficulty", "11"}, quick...), new(discard), new(discard))
