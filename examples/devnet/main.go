@@ -153,22 +153,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// does: without them no one could spend its funds or seal its blocks
 	// again.
 	var chain network
-	saveSpec := func() error { return nil } // writes a new chain's spec into its data directory
+	saveSpec := func() error { return nil } // writes a named log's new chain's spec into its data directory
 	where := cfg.common.EventLog
 	keys := ""      // where the demo accounts' keys are kept, if anywhere
 	bankIndex := "" // the bank's ledger index: beside the log in the data directory, else in memory
 	named := false  // the chain is on a log named by -eventlog that outlives devnet
 	switch cfg.common.EventLog {
 	case "":
-		if chain, saveSpec, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh by deleting "+cfg.dataDir); err != nil {
+		var save func() error
+		if chain, save, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh by deleting "+cfg.dataDir); err != nil {
 			return err
 		}
 		// Before the log exists: a log without its spec beside it is
 		// refused at the next start.
-		if err := saveSpec(); err != nil {
+		if err := save(); err != nil {
 			return err
 		}
-		saveSpec = func() error { return nil } // saved
 		cfg.common.EventLog = "file:" + filepath.Join(cfg.dataDir, logFile)
 		where = cfg.dataDir + " (to start fresh: stop devnet and delete it, or run with -eventlog memory)"
 		keys = filepath.Join(cfg.dataDir, keysDir)

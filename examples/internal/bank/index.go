@@ -141,7 +141,7 @@ func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) er
 		case found && ref.hash == blk.Hash():
 			return nil // indexed before a restart
 		case found:
-			if err := ix.rebuild(h, fmt.Sprintf("block %d is %s there, %s in the log", h, ref.hash.Short(), blk.Hash().Short())); err != nil {
+			if _, err := ix.rebuild(h, fmt.Sprintf("block %d is %s there, %s in the log", h, ref.hash.Short(), blk.Hash().Short())); err != nil {
 				return err
 			}
 			if err := ix.store.addBlock(blk, rev); err != nil {
@@ -156,18 +156,20 @@ func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) er
 		wantHeight, from, prev = last.height+1, last.rev+1, last.hash
 	}
 	if h > wantHeight {
-		if err := ix.catchUp(from, prev, wantHeight, h); err != nil {
+		if prev, err = ix.catchUp(from, prev, wantHeight, h); err != nil {
 			return err
 		}
 	}
-	if err := ix.linksTo(blk, h); err != nil {
+	// Block 1 extends the genesis, the chain's whatever the index holds.
+	if h > 1 && blk.Header().PrevHash != prev {
 		// The blocks the index holds are not blk's ancestors: they are of
 		// another chain, below the base of a node restored from a snapshot.
-		if err := ix.rebuild(h, err.Error()); err != nil {
+		why := fmt.Sprintf("block %d is %s there, block %d's parent in the log is %s", h-1, prev.Short(), h, blk.Header().PrevHash.Short())
+		if prev, err = ix.rebuild(h, why); err != nil {
 			return err
 		}
-		if err := ix.linksTo(blk, h); err != nil {
-			return fmt.Errorf("%s: %w", ix.describe(), err)
+		if blk.Header().PrevHash != prev {
+			return fmt.Errorf("%s: block %d's parent %s is not the log's block %d", ix.describe(), h, blk.Header().PrevHash.Short(), h-1)
 		}
 	}
 	if err := ix.store.addBlock(blk, rev); err != nil {
@@ -201,11 +203,13 @@ func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
 	}
 	tip := chain.Height()
 	if last.height > tip {
-		return ix.rebuild(tip+1, fmt.Sprintf("it holds block %d, the chain in the log ends at %d", last.height, tip))
+		_, err := ix.rebuild(tip+1, fmt.Sprintf("it holds block %d, the chain in the log ends at %d", last.height, tip))
+		return err
 	}
 	if hash, held := chain.HashAt(last.height); held {
 		if hash != last.hash {
-			return ix.rebuild(tip+1, fmt.Sprintf("block %d is %s there, %s in the log", last.height, last.hash.Short(), hash.Short()))
+			_, err := ix.rebuild(tip+1, fmt.Sprintf("block %d is %s there, %s in the log", last.height, last.hash.Short(), hash.Short()))
+			return err
 		}
 		return nil
 	}
@@ -213,7 +217,8 @@ func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
 	// no header: the log must hold the index's newest block where the
 	// index says it does.
 	if why := ix.heldAt(last); why != "" {
-		return ix.rebuild(tip+1, why)
+		_, err := ix.rebuild(tip+1, why)
+		return err
 	}
 	return nil
 }
@@ -234,24 +239,6 @@ func (ix *ledgerIndex) heldAt(ref blockRef) string {
 	return ""
 }
 
-// linksTo returns an error unless blk, at height h, extends the index's
-// newest block (or, for block 1, the genesis).
-func (ix *ledgerIndex) linksTo(blk *blockchain.Block, h uint64) error {
-	if h == 1 {
-		return nil // the genesis is the chain's, whatever the index holds
-	}
-	last, ok, err := ix.store.last()
-	switch {
-	case err != nil:
-		return err
-	case !ok || last.height != h-1:
-		return fmt.Errorf("block %d has no parent there", h)
-	case blk.Header().PrevHash != last.hash:
-		return fmt.Errorf("block %d is %s there, block %d's parent in the log is %s", h-1, last.hash.Short(), h, blk.Header().PrevHash.Short())
-	}
-	return nil
-}
-
 // catchUpReadTimeout bounds each read of the log while the index
 // catches up: a log that does not answer fails the index rather than
 // hang the bank.
@@ -259,14 +246,15 @@ const catchUpReadTimeout = time.Minute
 
 // rebuild empties the index, which does not match the log for the reason
 // why, and indexes the chain's blocks below the height stop again, from
-// the log.
-func (ix *ledgerIndex) rebuild(stop uint64, why string) error {
+// the log. It returns the hash of the last block it indexed (zero if
+// none).
+func (ix *ledgerIndex) rebuild(stop uint64, why string) (blockchain.Hash, error) {
 	ix.logger.Warn("the ledger index is not of the chain in the log: building it again from the log", "index", ix.describe(), "why", why)
 	if err := ix.store.reset(); err != nil {
-		return fmt.Errorf("%s: empty it: %w", ix.describe(), err)
+		return blockchain.Hash{}, fmt.Errorf("%s: empty it: %w", ix.describe(), err)
 	}
 	if stop <= 1 {
-		return nil
+		return blockchain.Hash{}, nil
 	}
 	return ix.catchUp(eventlog.Start, blockchain.Hash{}, 1, stop)
 }
@@ -276,15 +264,16 @@ func (ix *ledgerIndex) rebuild(stop uint64, why string) error {
 // each height, the block the node's chain holds there, or, below the
 // base of a node restored from a snapshot, the first block that extends
 // prev (the genesis for block 1), and so on. Blocks the node rejected
-// are in the stream too; they are passed over.
-func (ix *ledgerIndex) catchUp(from eventlog.Revision, prev blockchain.Hash, wantHeight, stop uint64) error {
+// are in the stream too; they are passed over. It returns the hash of
+// the last block it indexed (prev, if none).
+func (ix *ledgerIndex) catchUp(from eventlog.Revision, prev blockchain.Hash, wantHeight, stop uint64) (blockchain.Hash, error) {
 	if ix.log == nil {
-		return fmt.Errorf("%s misses blocks %d…%d and has no log to read them from", ix.describe(), wantHeight, stop-1)
+		return prev, fmt.Errorf("%s misses blocks %d…%d and has no log to read them from", ix.describe(), wantHeight, stop-1)
 	}
 	if wantHeight == 1 {
 		genesis, err := ix.chain.Spec().Genesis()
 		if err != nil {
-			return fmt.Errorf("%s: catch up: %w", ix.describe(), err)
+			return prev, fmt.Errorf("%s: catch up: %w", ix.describe(), err)
 		}
 		prev = genesis.Hash()
 	}
@@ -293,10 +282,10 @@ func (ix *ledgerIndex) catchUp(from eventlog.Revision, prev blockchain.Hash, wan
 		recs, err := ix.log.Read(ctx, node.StreamBlocks, from, eventlog.Forwards, 100)
 		cancel()
 		if err != nil {
-			return fmt.Errorf("%s: catch up from revision %d: %w", ix.describe(), from, err)
+			return prev, fmt.Errorf("%s: catch up from revision %d: %w", ix.describe(), from, err)
 		}
 		if len(recs) == 0 {
-			return fmt.Errorf("%s: catch up: block %d is not in the blocks stream", ix.describe(), wantHeight)
+			return prev, fmt.Errorf("%s: catch up: block %d is not in the blocks stream", ix.describe(), wantHeight)
 		}
 		for _, r := range recs {
 			from = r.Revision + 1
@@ -308,15 +297,15 @@ func (ix *ledgerIndex) catchUp(from eventlog.Revision, prev blockchain.Hash, wan
 				continue // a block that links, but that the node refused
 			}
 			if err := ix.store.addBlock(blk, r.Revision); err != nil {
-				return fmt.Errorf("%s: add block %d: %w", ix.describe(), wantHeight, err)
+				return prev, fmt.Errorf("%s: add block %d: %w", ix.describe(), wantHeight, err)
 			}
 			prev, wantHeight = blk.Hash(), wantHeight+1
 			if wantHeight == stop {
-				return nil
+				return prev, nil
 			}
 		}
 	}
-	return nil
+	return prev, nil
 }
 
 // decodeBlockMined returns the block of a BlockMined event.
