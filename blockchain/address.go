@@ -76,10 +76,16 @@ func (a Address) checksum() uint32 { return crc32.ChecksumIEEE(a[:]) }
 
 // MarshalText returns the written form; it makes an Address a JSON string.
 func (a Address) MarshalText() ([]byte, error) {
-	out := make([]byte, 0, AddressLen)
-	out = append(out, AddressPrefix...)
-	out = hex.AppendEncode(out, a[:])
-	return hex.AppendEncode(out, binary.BigEndian.AppendUint32(nil, a.checksum())), nil
+	return a.appendText(make([]byte, 0, AddressLen)), nil
+}
+
+// appendText appends the written form of a to dst.
+func (a Address) appendText(dst []byte) []byte {
+	dst = append(dst, AddressPrefix...)
+	dst = hex.AppendEncode(dst, a[:])
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], a.checksum())
+	return hex.AppendEncode(dst, sum[:])
 }
 
 // UnmarshalText parses the written form, as [ParseAddress] does. On error

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -209,9 +210,32 @@ func newWriter() *writer {
 	return w
 }
 
-// field appends "name":value, value encoded by encoding/json.
+// field appends "name":value, value encoded as encoding/json encodes it.
+// The values every transaction event holds are written directly, byte
+// for byte as encoding/json would, without its reflection and its second
+// pass over a Marshaler's output: a bank encodes an event for each
+// transaction it accepts.
 func (w *writer) field(name string, value any) {
 	if w.err != nil {
+		return
+	}
+	switch v := value.(type) {
+	case blockchain.Transaction:
+		w.buf.WriteString(`,"` + name + `":`)
+		w.buf.Write(v.AppendJSON(w.buf.AvailableBuffer()))
+		return
+	case blockchain.Hash:
+		w.buf.WriteString(`,"` + name + `":"`)
+		w.buf.Write(hex.AppendEncode(w.buf.AvailableBuffer(), v[:]))
+		w.buf.WriteByte('"')
+		return
+	case int:
+		w.buf.WriteString(`,"` + name + `":`)
+		w.buf.Write(strconv.AppendInt(w.buf.AvailableBuffer(), int64(v), 10))
+		return
+	case uint64:
+		w.buf.WriteString(`,"` + name + `":`)
+		w.buf.Write(strconv.AppendUint(w.buf.AvailableBuffer(), v, 10))
 		return
 	}
 	b, err := json.Marshal(value)
