@@ -14,6 +14,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/nilness"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -219,6 +220,9 @@ type Auditor struct {
 	// atMax the transactions verified at that height.
 	maxHeight uint64
 	atMax     map[uuid.UUID]struct{}
+	// ahead holds the TransactionVerified events read for heights the
+	// node had not reached, to be believed or not once it has.
+	ahead []events.TransactionVerified
 	// next is the next height of the chain whose block the auditor has
 	// to fold; 0 until the first catch-up sets it.
 	next uint64
@@ -231,11 +235,11 @@ type Auditor struct {
 // names the field at fault: a missing Node or Log, or a Policy field out
 // of range. New does no I/O: the first step reads the log.
 func New(cfg Config) (*Auditor, error) {
-	if cfg.Node == nil {
-		return nil, configErr("Config.Node is required")
+	if nilness.IsNil(cfg.Node) {
+		return nil, configErr("Config.Node is required (a nil one, typed or not, is missing)")
 	}
-	if cfg.Log == nil {
-		return nil, configErr("Config.Log is required")
+	if nilness.IsNil(cfg.Log) {
+		return nil, configErr("Config.Log is required (a nil one, typed or not, is missing)")
 	}
 	policy := cfg.Policy
 	if policy == (Policy{}) {

@@ -882,6 +882,8 @@ func TestNew(t *testing.T) {
 		{"zero policy: the default", audit.Config{Node: n, Log: log}, ""},
 		{"no node", audit.Config{Log: log}, "Config.Node"},
 		{"no log", audit.Config{Node: n}, "Config.Log"},
+		{"a typed nil node", audit.Config{Node: (*node.Node)(nil), Log: log}, "Config.Node"},
+		{"a typed nil log", audit.Config{Node: n, Log: (*memlog.Log)(nil)}, "Config.Log"},
 		{"no interval", audit.Config{Node: n, Log: log, Policy: policy(0, time.Minute, 3)}, "Policy.Interval: have 0s, want > 0"},
 		{"negative MaxAge", audit.Config{Node: n, Log: log, Policy: policy(time.Second, -time.Minute, 3)}, "Policy.MaxAge: have -1m0s, want > 0"},
 		{"negative MaxAttempts", audit.Config{Node: n, Log: log, Policy: policy(time.Second, time.Minute, -1)}, "Policy.MaxAttempts: have -1, want ≥ 0"},

@@ -2,10 +2,12 @@ package audit_test
 
 import (
 	"context"
+	"math"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -116,4 +118,79 @@ func TestAuditorOnAFakeBackend(t *testing.T) {
 		events.TransactionDropped{TxID: outbid.ID(), Rule: blockchain.ErrBadNonce},
 		events.TransactionDropped{TxID: stranded.ID(), Rule: blockchain.ErrUnknown, Attempts: 1},
 	}, got)
+}
+
+// TestForgedAuditEvents: anyone may append to the audit and transactions
+// streams, and what a forger appends neither stops the auditor nor
+// settles a transaction early. Each case appends one forged event before
+// the auditor's first tick; then alice's payment is mined. The auditor
+// must still record it verified, and never dropped.
+func TestForgedAuditEvents(t *testing.T) {
+	paid := consensustest.Transfer("alice", "bob", 350, 0)
+	other := consensustest.Transfer("bob", "carol", 5, 0) // in no block
+	for _, tc := range []struct {
+		name   string
+		forged func(real *blockchain.Block) (stream string, p events.Payload)
+	}{
+		{"verified at the greatest height", func(*blockchain.Block) (string, events.Payload) {
+			return node.StreamAudit, events.TransactionVerified{TxID: other.ID(), BlockHash: blockchain.Hash{1}, Height: math.MaxUint64}
+		}},
+		{"verified at a height not reached yet", func(*blockchain.Block) (string, events.Payload) {
+			return node.StreamAudit, events.TransactionVerified{TxID: other.ID(), BlockHash: blockchain.Hash{1}, Height: 1000}
+		}},
+		{"verified in a block the chain does not hold", func(*blockchain.Block) (string, events.Payload) {
+			return node.StreamAudit, events.TransactionVerified{TxID: paid.ID(), BlockHash: blockchain.Hash{1}, Height: 1}
+		}},
+		{"verified in the real block, which does not hold it", func(real *blockchain.Block) (string, events.Payload) {
+			return node.StreamAudit, events.TransactionVerified{TxID: other.ID(), BlockHash: real.Hash(), Height: 1}
+		}},
+		{"a rebroadcast attempt far past any policy", func(*blockchain.Block) (string, events.Payload) {
+			return node.StreamTransactions, events.TransactionRebroadcast{Tx: other, Attempt: 1 << 40}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &clock{now: t0}
+			log := memlog.New(memlog.Config{Now: c.Now})
+			t.Cleanup(func() { _ = log.Close() })
+			fake := &fakeChain{chain: consensustest.NewChain(consensustest.NewFaker()), changed: make(chan struct{})}
+			a, err := audit.New(audit.Config{Node: fake, Log: log, Policy: policy(time.Second, 10*time.Second, 3), Now: c.Now})
+			require.NoError(t, err)
+			appendPayload := func(stream string, p events.Payload) {
+				ev, err := events.Encode(p)
+				require.NoError(t, err)
+				_, err = log.Append(context.Background(), stream, eventlog.Any, ev)
+				require.NoError(t, err)
+			}
+			appendPayload(node.StreamTransactions, events.TransactionSubmitted{Tx: paid})
+			appendPayload(node.StreamTransactions, events.TransactionSubmitted{Tx: other})
+			b := fake.mine(t, paid)
+			appendPayload(tc.forged(b))
+
+			c.set(0)
+			require.NoError(t, a.Tick(context.Background()))
+			c.set(10 * time.Second) // one MaxAge: a rebroadcast, not a drop, with three attempts allowed
+			require.NoError(t, a.Tick(context.Background()))
+
+			recs, err := log.Read(context.Background(), node.StreamAudit, eventlog.Start, eventlog.Forwards, 100)
+			require.NoError(t, err)
+			var verified, dropped []uuid.UUID
+			for _, r := range recs {
+				p, err := events.Decode(r.Event)
+				require.NoError(t, err)
+				switch ev := p.(type) {
+				case events.TransactionVerified:
+					if ev.BlockHash == b.Hash() && ev.TxID == paid.ID() {
+						verified = append(verified, ev.TxID)
+					}
+				case events.TransactionDropped:
+					dropped = append(dropped, ev.TxID)
+				}
+			}
+			assert.Equal(t, []uuid.UUID{paid.ID()}, verified, "the mined payment is verified once, in its block")
+			assert.Empty(t, dropped, "nothing is dropped after one MaxAge of three")
+			rep := a.Report()
+			assert.Equal(t, 1, rep.Included, "the forged event is not counted")
+			assert.Equal(t, 1, rep.Pending, "the unmined transfer still waits")
+		})
+	}
 }

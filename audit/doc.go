@@ -104,6 +104,18 @@
 // block the node applied during the step cannot make it drop a
 // transaction that block included.
 //
+// The audit and transactions streams are written by auditors and banks,
+// but any writer may append to them, so the auditor believes what it
+// reads only as far as the chain bears it out. A TransactionVerified
+// counts only if it names the block the chain holds at its height and
+// (while the node keeps that block) one of its transactions; one for a
+// height the node has not reached is held until it has (at most 10 000
+// of them). So a forged event at a height no chain reaches can neither
+// stop the auditor folding blocks nor settle a transaction no block
+// holds. A TransactionRebroadcast raises a transaction's attempts by one
+// at most, whatever attempt it claims: a forged attempt cannot make the
+// auditor give up on a transaction before its time.
+//
 // # What grows
 //
 // The auditor keeps a record (the transaction, its times, its attempts)

@@ -79,6 +79,7 @@ func (a *Auditor) catchUp(ctx context.Context) error {
 	if err := a.readFrom(ctx, node.StreamTransactions, &a.txNext, func(r eventlog.Recorded) { a.foldTx(r, settled) }); err != nil {
 		return err
 	}
+	a.foldAhead()
 	if err := a.readFrom(ctx, node.StreamAudit, &a.auditNext, a.foldAudit); err != nil {
 		return err
 	}
@@ -185,8 +186,14 @@ func (a *Auditor) foldTx(r eventlog.Recorded, settled *blockchain.State) {
 	if attempt > 0 && !s.sawAttempt(attempt) {
 		a.count(func(r *Report) { r.Rebroadcasts++ })
 	}
+	// Each rebroadcast event raises the count by one at most: honest
+	// auditors record attempt n+1 only after attempt n, and a forged
+	// attempt of 1 << 40 must not make the auditor give up at once.
 	if attempt > s.attempts {
-		s.attempts, s.last = attempt, r.Time
+		if attempt > s.attempts+1 {
+			a.logger.Warn("rebroadcast attempt above the next: counted as the next", "tx", s.id, "attempt", attempt, "next", s.attempts+1)
+		}
+		s.attempts, s.last = s.attempts+1, r.Time
 		if s.last.IsZero() {
 			s.last = a.now()
 		}
@@ -227,8 +234,66 @@ func (a *Auditor) foldAudit(r eventlog.Recorded) {
 	// BlockRejected is the nodes' record; nothing for the auditor.
 }
 
-// foldVerified folds a TransactionVerified: the transaction is included,
-// and its record, if any, is forgotten.
+// maxAhead bounds how many TransactionVerified events of heights the
+// node has not reached yet the auditor holds (see foldVerified).
+const maxAhead = 10_000
+
+// foldAhead folds again the TransactionVerified events held because the
+// node had not reached their height, now that it may have.
+func (a *Auditor) foldAhead() {
+	if len(a.ahead) == 0 {
+		return
+	}
+	held := a.ahead
+	a.ahead = nil
+	for _, ev := range held {
+		a.foldVerified(ev)
+	}
+}
+
+// believe reports whether the auditor believes a TransactionVerified: the
+// audit stream is written by auditors, but any writer may append to it,
+// and a forged event must neither stop the auditor nor settle a
+// transaction no block holds. The event must name the block the chain
+// holds at its height and, if the node still holds that block, one of
+// its transactions. An event for a height the node has not reached is
+// held, and folded at a later catch-up; one below the chain's base (a
+// node restored from a snapshot keeps no hash below it) is believed, as
+// nothing here can check it.
+func (a *Auditor) believe(ev events.TransactionVerified) bool {
+	chain := a.node.Chain()
+	if ev.Height > chain.Height() {
+		if len(a.ahead) < maxAhead {
+			a.ahead = append(a.ahead, ev)
+		} else {
+			a.logger.Warn("skipped TransactionVerified: too many above the chain's height", "tx", ev.TxID, "height", ev.Height)
+		}
+		return false
+	}
+	if ev.Height < chain.Base() {
+		return true
+	}
+	if hash, ok := chain.HashAt(ev.Height); !ok || hash != ev.BlockHash {
+		a.logger.Warn("skipped TransactionVerified: the chain holds another block at its height", "tx", ev.TxID,
+			"height", ev.Height, "block", ev.BlockHash.Short())
+		return false
+	}
+	if b, ok := chain.BlockAt(ev.Height); ok {
+		for i := range b.Len() {
+			if b.Transaction(i).ID() == ev.TxID {
+				return true
+			}
+		}
+		a.logger.Warn("skipped TransactionVerified: its block does not hold the transaction", "tx", ev.TxID,
+			"height", ev.Height, "block", ev.BlockHash.Short())
+		return false
+	}
+	return true
+}
+
+// foldVerified folds a TransactionVerified the auditor believes (see
+// believe): the transaction is included, and its record, if any, is
+// forgotten.
 //
 // Included counts it if it is the first TransactionVerified of the
 // transaction, which the auditor tells without remembering every one:
@@ -238,6 +303,9 @@ func (a *Auditor) foldAudit(r eventlog.Recorded) {
 // height read is a copy; one at that height is a copy if a.atMax holds
 // it.
 func (a *Auditor) foldVerified(ev events.TransactionVerified) {
+	if !a.believe(ev) {
+		return
+	}
 	first := false
 	switch {
 	case ev.Height > a.maxHeight:

@@ -373,6 +373,42 @@ func TestHeaderJSON(t *testing.T) {
 	assert.Equal(t, h, back)
 }
 
+// TestHeaderJSONRefusesWhatWasNotSent: a header read from a stranger is
+// made of the values it sent, never of zero values filled in for what
+// it left out or sent as null.
+func TestHeaderJSONRefusesWhatWasNotSent(t *testing.T) {
+	js, err := json.Marshal(goldenHeader())
+	require.NoError(t, err)
+	edited := func(edit func(m map[string]any)) string {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(js, &m))
+		edit(m)
+		out, err := json.Marshal(m)
+		require.NoError(t, err)
+		return string(out)
+	}
+	for _, tc := range []struct {
+		name, data string
+	}{
+		{"null", `null`},
+		{"an empty object", `{}`},
+		{"an array", `[]`},
+		{"no state root", edited(func(m map[string]any) { delete(m, "stateRoot") })},
+		{"no nonce", edited(func(m map[string]any) { delete(m, "nonce") })},
+		{"a null prev hash", edited(func(m map[string]any) { m["prevHash"] = nil })},
+		{"a null timestamp", edited(func(m map[string]any) { m["timestamp"] = nil })},
+		{"a null seal", edited(func(m map[string]any) { m["seal"] = nil })},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var h blockchain.Header
+			assert.ErrorIs(t, h.UnmarshalJSON([]byte(tc.data)), blockchain.ErrMalformed)
+		})
+	}
+	var h blockchain.Header
+	require.NoError(t, h.UnmarshalJSON(js), "without a seal, which is left out when empty")
+	assert.Equal(t, goldenHeader(), h)
+}
+
 func TestHashText(t *testing.T) {
 	h, err := blockchain.ParseHash(goldenHeaderHash)
 	require.NoError(t, err)

@@ -194,9 +194,35 @@ func (h Header) MarshalJSON() ([]byte, error) {
 	return json.Marshal(headerJSON(h))
 }
 
-// UnmarshalJSON decodes the form MarshalJSON writes; unknown fields and
-// trailing data are errors wrapping [ErrMalformed].
+// headerJSONFields are the fields of a header's JSON form that must be
+// present, in the order a missing one is reported: every one but the
+// seal, which MarshalJSON leaves out when it is empty.
+var headerJSONFields = [...]string{"version", "height", "prevHash", "merkleRoot", "txCount", "stateRoot", "beneficiary", "timestamp", "bits", "nonce"}
+
+// UnmarshalJSON decodes the form MarshalJSON writes. A value that is not
+// an object (null among them), a missing field (any but "seal"), a field
+// that is null, an unknown field and trailing data are errors wrapping
+// [ErrMalformed]: a header read from a stranger is never made up of
+// zero values it did not send.
 func (h *Header) UnmarshalJSON(data []byte) error {
+	var present map[string]json.RawMessage
+	if err := json.Unmarshal(data, &present); err != nil {
+		return malformed("header", "%v", err)
+	}
+	if present == nil {
+		return malformed("header", "have null, want an object")
+	}
+	for _, name := range headerJSONFields {
+		switch v, ok := present[name]; {
+		case !ok:
+			return malformed("header", "%s: missing", name)
+		case string(v) == "null":
+			return malformed("header", "%s: null", name)
+		}
+	}
+	if string(present["seal"]) == "null" {
+		return malformed("header", "seal: null: leave it out for no seal")
+	}
 	var w headerJSON
 	if err := strictJSON(data, &w); err != nil {
 		return malformed("header", "%v", err)

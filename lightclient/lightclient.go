@@ -9,6 +9,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/nilness"
 )
 
 // The lightclient's own reasons for a refusal; every other refusal is a
@@ -31,6 +32,9 @@ var (
 	// ErrBadSource: a source (a bank's GET /headers, say) answered
 	// something that is not what it promises; the error says what.
 	ErrBadSource = errors.New("lightclient: bad answer from the source")
+	// ErrZeroClient: a method was called on a Client that [New] did not
+	// make, the zero Client, which has no trust anchor and no rules.
+	ErrZeroClient = errors.New("lightclient: a zero Client: make one with New")
 )
 
 // Config configures a [Client]. Genesis and Engine are required.
@@ -87,8 +91,8 @@ type Client struct {
 // negative MaxDrift.
 func New(cfg Config) (*Client, error) {
 	switch {
-	case cfg.Engine == nil:
-		return nil, errors.New("lightclient: Config.Engine is required")
+	case nilness.IsNil(cfg.Engine):
+		return nil, errors.New("lightclient: Config.Engine is required (a nil one, typed or not, is missing)")
 	case cfg.Genesis == blockchain.Hash{}:
 		return nil, errors.New("lightclient: Config.Genesis is required: the hash of the genesis block")
 	case cfg.MaxDrift < 0:
@@ -147,6 +151,9 @@ func HeaderRules(engine blockchain.Consensus, maxDrift time.Duration) []blockcha
 // ErrBadBits, ErrSealTooLong, ErrBadTimestamp, ErrMissingBeneficiary,
 // ErrTooManyTransactions).
 func (c *Client) Add(headers ...blockchain.Header) error {
+	if c.rules == nil {
+		return ErrZeroClient
+	}
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -7,9 +7,11 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,6 +88,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		cfg  lightclient.Config
 	}{
 		{"no engine", lightclient.Config{Genesis: g}},
+		{"a typed nil engine", lightclient.Config{Genesis: g, Engine: (*pow.Engine)(nil)}},
 		{"no genesis", lightclient.Config{Engine: consensustest.NewFaker()}},
 		{"negative drift", lightclient.Config{Genesis: g, Engine: consensustest.NewFaker(), MaxDrift: -time.Second}},
 	} {
@@ -380,6 +383,17 @@ func TestFromBankRefusesBadAnswers(t *testing.T) {
 		{"null", headers, raw(http.StatusOK, "null"), lightclient.ErrBadSource, 0},
 		{"not JSON", headers, raw(http.StatusOK, "[{"), lightclient.ErrBadSource, 0},
 		{"an unknown field", headers, raw(http.StatusOK, `[{"version":2,"extra":2}]`), blockchain.ErrMalformed, 0},
+		{"a null header", headers, raw(http.StatusOK, `[null]`), lightclient.ErrBadSource, 0},
+		{"an empty header", headers, raw(http.StatusOK, `[{}]`), lightclient.ErrBadSource, 0},
+		{"a header with a field left out", headers, func(w http.ResponseWriter, _, _ uint64) bool {
+			enc, err := json.Marshal(headers[0])
+			require.NoError(t, err)
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(enc, &m))
+			delete(m, "stateRoot")
+			require.NoError(t, jsonEncode(w, []any{m}))
+			return true
+		}, blockchain.ErrMalformed, 0},
 		{"a page longer than asked", headers, func(w http.ResponseWriter, _, limit uint64) bool {
 			page := make([]blockchain.Header, limit+1)
 			for i := range page {
@@ -572,4 +586,73 @@ func TestMaxHeaderJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.LessOrEqual(t, len(data)+1, lightclient.MaxHeaderJSON, "a header and the comma after it: %s", data)
 	t.Logf("the largest header takes %d bytes of JSON", len(data))
+}
+
+// TestFromLogDefersHeadersAheadOfTheClock: a header refused only because
+// the client's clock is behind is read again by the next FromLog, and
+// the client then reaches the tip. A forged block dated far ahead, which
+// the real block at its height follows in the log, is not waited on.
+func TestFromLogDefersHeadersAheadOfTheClock(t *testing.T) {
+	blocks, _ := powChain(t, 20)
+	forged := blocks[10].Header()
+	forged.Timestamp = now.Add(1000 * time.Hour) // dated far ahead of the clock
+	forged = mustSeal(t, forged)
+	for _, tc := range []struct {
+		name      string
+		log       []*blockchain.Block
+		clock     time.Time // the client's clock at the first FromLog; the second uses the real one
+		first     lightclient.Stats
+		firstTip  uint64
+		second    lightclient.Stats
+		secondTip uint64
+	}{
+		{
+			name: "a clock behind the chain", log: blocks, clock: blocks[5].Header().Timestamp,
+			first: lightclient.Stats{Accepted: 6, Skipped: 13, Deferred: 1}, firstTip: 6,
+			second: lightclient.Stats{Accepted: 14}, secondTip: 20,
+		},
+		{
+			name: "a forged block dated far ahead, then the real one", log: slices.Concat(blocks[:10], []*blockchain.Block{blockchain.NewBlock(forged, blocks[10].Transactions())}, blocks[10:]),
+			clock: now, first: lightclient.Stats{Accepted: 20}, firstTip: 20, second: lightclient.Stats{}, secondTip: 20,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := newLog(t, true)
+			appendBlocks(t, log, tc.log...)
+			var at atomic.Pointer[time.Time]
+			at.Store(&tc.clock)
+			c, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: powEngine(t), MaxDrift: time.Second,
+				Now: func() time.Time { return *at.Load() }})
+			require.NoError(t, err)
+
+			st, err := c.FromLog(context.Background(), log)
+			require.NoError(t, err)
+			assert.Equal(t, tc.first, st)
+			tip, _ := c.Tip()
+			assert.Equal(t, tc.firstTip, tip.Height)
+
+			at.Store(&now)
+			st, err = c.FromLog(context.Background(), log)
+			require.NoError(t, err)
+			assert.Equal(t, tc.second, st)
+			tip, _ = c.Tip()
+			assert.Equal(t, tc.secondTip, tip.Height)
+			assert.Equal(t, blocks[tc.secondTip-1].Hash(), tip.Hash())
+		})
+	}
+}
+
+// TestMisuseIsAnError: a zero Client, a nil log or a typed nil engine
+// gets an error, not a panic.
+func TestMisuseIsAnError(t *testing.T) {
+	var zero lightclient.Client
+	assert.ErrorIs(t, zero.Add(genesis.Header()), lightclient.ErrZeroClient)
+	_, err := zero.FromLog(context.Background(), newLog(t, true))
+	assert.ErrorIs(t, err, lightclient.ErrZeroClient)
+
+	c := newClient(t, powEngine(t))
+	_, err = c.FromLog(context.Background(), nil)
+	assert.Error(t, err)
+	_, err = c.FromLog(context.Background(), (*memlog.Log)(nil))
+	assert.Error(t, err)
 }

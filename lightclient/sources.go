@@ -14,6 +14,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/nilness"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -21,6 +22,9 @@ import (
 type Stats struct {
 	Accepted int // headers the client accepted
 	Skipped  int // events or headers skipped as a node would skip them (FromLog only)
+	// Deferred is 1 when FromLog met a header dated too far ahead of the
+	// client's clock that it will read again next time (FromLog only).
+	Deferred int
 }
 
 // BankPageSize is how many headers FromBank asks a bank for at a time:
@@ -167,13 +171,39 @@ const logPage = 128
 // bargain: it relies on the work (or the signers) behind a header for
 // what it cannot check.
 //
+// One refusal is not for ever: a header dated more than MaxDrift ahead of
+// the client's clock (blockchain.ErrTimeTooFarAhead) may be accepted once
+// the clock catches up, or was refused because the client's clock is
+// behind. If no header at its height was accepted by the end of the
+// read, the next FromLog reads the log again from that event, and
+// Stats.Deferred counts it; the events after it are read on as usual, so
+// a forged block dated far ahead costs a re-read, never the blocks the
+// nodes took at its height.
+//
 // Use one log per client. Errors: for an empty client, node.LoadSpec's
 // (node.ErrNoSpec when the log declares no spec) and ErrWrongGenesis for
-// a spec whose genesis is not the trusted one; ctx's error and the log's.
-func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (Stats, error) {
+// a spec whose genesis is not the trusted one; ErrZeroClient; an error
+// for a nil log; ctx's error and the log's.
+func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (st Stats, err error) {
+	if nilness.IsNil(log) {
+		return Stats{}, errors.New("lightclient: FromLog: the log is nil")
+	}
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
-	var st Stats
+	if c.rules == nil {
+		return st, ErrZeroClient
+	}
+	// The first event refused only for its time, at a height above the
+	// tip: where the next FromLog starts again, unless a header at that
+	// height is accepted meanwhile.
+	deferred, deferredHeight := eventlog.Revision(0), uint64(0)
+	haveDeferred := false
+	defer func() {
+		if haveDeferred && uint64(c.Len()) <= deferredHeight {
+			c.logNext = deferred
+			st.Deferred = 1
+		}
+	}()
 	if c.Len() == 0 {
 		spec, err := node.LoadSpec(ctx, log, nil)
 		if err != nil {
@@ -196,10 +226,12 @@ func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (Stats, error) {
 			return st, fmt.Errorf("lightclient: read %s: %w", node.StreamBlocks, err)
 		}
 		for _, r := range recs {
-			switch err := c.addEvent(r); {
+			switch height, err := c.addEvent(r); {
 			case err == nil:
 				st.Accepted++
 			case errors.Is(err, errHeld):
+			case errors.Is(err, blockchain.ErrTimeTooFarAhead) && !haveDeferred:
+				deferred, deferredHeight, haveDeferred = r.Revision, height, true
 			default:
 				st.Skipped++
 			}
@@ -214,22 +246,23 @@ func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (Stats, error) {
 // errHeld says that an event's block is one the client already holds.
 var errHeld = errors.New("already held")
 
-// addEvent offers the header of one BlockMined event to the client.
-func (c *Client) addEvent(r eventlog.Recorded) error {
+// addEvent offers the header of one BlockMined event to the client, and
+// returns the block's height (0 if the event holds no block).
+func (c *Client) addEvent(r eventlog.Recorded) (uint64, error) {
 	p, err := events.Decode(r.Event)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	mined, ok := p.(events.BlockMined)
 	if !ok {
-		return fmt.Errorf("%s event in the blocks stream", r.Type)
+		return 0, fmt.Errorf("%s event in the blocks stream", r.Type)
 	}
 	b := mined.Block
 	if hash, ok := c.HashAt(b.Height()); ok && hash == b.Hash() {
-		return errHeld
+		return b.Height(), errHeld
 	}
 	if err := b.Validate(); err != nil {
-		return err
+		return b.Height(), err
 	}
-	return c.Add(b.Header())
+	return b.Height(), c.Add(b.Header())
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/nilness"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/pool"
 )
@@ -177,8 +178,8 @@ type Miner struct {
 // names the field at fault: a missing Node, a zero Beneficiary
 // ([ErrNoBeneficiary]), a MaxTx out of range.
 func New(cfg Config) (*Miner, error) {
-	if cfg.Node == nil {
-		return nil, fmt.Errorf("miner: %w: Config.Node is required", ErrInvalidConfig)
+	if nilness.IsNil(cfg.Node) {
+		return nil, fmt.Errorf("miner: %w: Config.Node is required (a nil one, typed or not, is missing)", ErrInvalidConfig)
 	}
 	if cfg.Beneficiary.IsZero() {
 		return nil, fmt.Errorf("miner: %w", ErrNoBeneficiary)

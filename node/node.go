@@ -16,6 +16,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/nilness"
 	"github.com/eventchain/eventchain/pool"
 )
 
@@ -309,11 +310,11 @@ type Node struct {
 // missing or Spec breaks a rule of blockchain.ChainSpec.Validate (the zero
 // Spec does).
 func New(cfg Config) (*Node, error) {
-	if cfg.Log == nil {
-		return nil, errors.New("node: Config.Log is required")
+	if nilness.IsNil(cfg.Log) {
+		return nil, errors.New("node: Config.Log is required (a nil one, typed or not, is missing)")
 	}
-	if cfg.Engine == nil {
-		return nil, errors.New("node: Config.Engine is required")
+	if nilness.IsNil(cfg.Engine) {
+		return nil, errors.New("node: Config.Engine is required (a nil one, typed or not, is missing)")
 	}
 	if err := cfg.Spec.Validate(); err != nil {
 		return nil, fmt.Errorf("node: Config.Spec is required and must be valid: %w", err)

@@ -566,6 +566,8 @@ func TestNewRequires(t *testing.T) {
 	}{
 		{"a log", func(c *node.Config) { c.Log = nil }, "Log"},
 		{"an engine", func(c *node.Config) { c.Engine = nil }, "Engine"},
+		{"a log, not a typed nil", func(c *node.Config) { c.Log = (*memlog.Log)(nil) }, "Log"},
+		{"an engine, not a typed nil", func(c *node.Config) { c.Engine = (*pow.Engine)(nil) }, "Engine"},
 		{"a spec", func(c *node.Config) { c.Spec = blockchain.ChainSpec{} }, "Spec"},
 		{"a valid spec", func(c *node.Config) { c.Spec.BlockReward = -1 }, "Spec"},
 	} {

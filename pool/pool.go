@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/internal/nilness"
 )
 
 // A Ledger is what the pool needs to know of the chain: which chain it is
@@ -150,9 +151,12 @@ func satAdd(a, b int64) int64 {
 // MaxWait, an unknown Order, a rule without a name or a check, a chain
 // whose spec has no chain ID.
 func New(cfg Config) (*Pool, error) {
-	if c, ok := cfg.Chain.(*blockchain.Chain); ok && c == nil {
+	if cfg.Chain != nil && nilness.IsNil(cfg.Chain) {
 		// A Chain that NewChain did not make: its error was dropped.
-		return nil, fmt.Errorf("%w: Config.Chain is a nil *blockchain.Chain (leave Chain nil for no chain)", ErrInvalidConfig)
+		return nil, fmt.Errorf("%w: Config.Chain is a nil %T (leave Chain nil for no chain)", ErrInvalidConfig, cfg.Chain)
+	}
+	if ro, ok := cfg.Chain.(blockchain.ReadOnlyChain); ok && ro == (blockchain.ReadOnlyChain{}) {
+		return nil, fmt.Errorf("%w: Config.Chain is a zero blockchain.ReadOnlyChain: take one from Chain.ReadOnly", ErrInvalidConfig)
 	}
 	policy := cfg.Policy
 	if policy == (Policy{}) {
@@ -309,11 +313,15 @@ func (p *Pool) admit(tx blockchain.Transaction, add bool) error {
 	q := p.senders[from]
 	if p.chain != nil {
 		acct := p.chain.Account(from)
-		if next := q.next(acct.Nonce); tx.Nonce() != next {
+		if next, ok := q.next(acct.Nonce); !ok || tx.Nonce() != next {
+			want := fmt.Sprint(next)
+			if !ok {
+				want = fmt.Sprintf("none: nonce %d is pending, and no nonce follows it", next)
+			}
 			return fmt.Errorf("pool: %s tx %s: %w", verb, id, &blockchain.RuleError{
 				Code: blockchain.ErrBadNonce,
 				Have: fmt.Sprint(tx.Nonce()),
-				Want: fmt.Sprint(next),
+				Want: want,
 			})
 		}
 		spend := q.spendFrom(acct.Nonce)
@@ -351,15 +359,17 @@ func (p *Pool) admit(tx blockchain.Transaction, add bool) error {
 // its nonce on the chain: the one after its last pending transaction, or
 // the chain's if none is pending or all pending ones are already below it
 // (a block included them and RemoveBlock has not run yet). q may be nil.
-func (q *queue) next(chainNonce uint64) uint64 {
+// ok is false when the last pending transaction has nonce MaxUint64,
+// which no nonce follows: next is then that nonce, taken.
+func (q *queue) next(chainNonce uint64) (next uint64, ok bool) {
 	if q == nil || len(q.txs) == 0 {
-		return chainNonce
+		return chainNonce, true
 	}
 	last := q.txs[len(q.txs)-1].nonce
 	if last == math.MaxUint64 { // nothing can follow it
-		return last
+		return last, false
 	}
-	return max(chainNonce, last+1)
+	return max(chainNonce, last+1), true
 }
 
 // spendFrom returns what the pending transactions with a nonce of at
@@ -442,7 +452,9 @@ func (p *Pool) Get(id uuid.UUID) (blockchain.Transaction, bool) {
 // several transfers without waiting for a block.
 //
 // Without a chain it is the nonce after the sender's last pending
-// transaction, or 0 if none is pending.
+// transaction, or 0 if none is pending. If the last pending one has
+// nonce MaxUint64, no nonce follows it: NextNonce returns MaxUint64,
+// which Add refuses.
 func (p *Pool) NextNonce(a blockchain.Address) uint64 {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -450,7 +462,8 @@ func (p *Pool) NextNonce(a blockchain.Address) uint64 {
 	if p.chain != nil {
 		chainNonce = p.chain.Account(a).Nonce
 	}
-	return p.senders[a].next(chainNonce)
+	next, _ := p.senders[a].next(chainNonce)
+	return next
 }
 
 // PendingOf returns a's pending transactions in nonce order, or nil if

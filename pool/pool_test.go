@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -1026,6 +1027,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"rule without a check", pool.Config{Rules: []blockchain.TxRule{{Name: "lazy"}}}, "Rules[0] (lazy)"},
 		{"chain without a chain ID", pool.Config{Chain: noID}, "Chain"},
 		{"a nil *Chain, NewChain's error dropped", pool.Config{Chain: (*blockchain.Chain)(nil)}, "Config.Chain is a nil"},
+		{"a zero ReadOnlyChain", pool.Config{Chain: blockchain.ReadOnlyChain{}}, "Config.Chain is a zero"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1279,4 +1281,31 @@ func TestCandidatesMatchesNaiveModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNoNonceFollowsTheLast: once a transaction with nonce MaxUint64 is
+// pending, no other transaction of its sender is admitted — not even one
+// with that same nonce.
+func TestNoNonceFollowsTheLast(t *testing.T) {
+	ledger := newFakeLedger()
+	alice := consensustest.Addr("alice")
+	ledger.Set(alice, blockchain.Account{Balance: 1000, Nonce: math.MaxUint64})
+	p := mustNew(t, newClock(), pool.Config{Chain: ledger})
+	mustAdd(t, p, tx("alice", "bob", 1, 0, math.MaxUint64))
+	for _, tc := range []struct {
+		name string
+		tx   blockchain.Transaction
+	}{
+		{"another transfer with the last nonce", tx("alice", "bob", 2, 0, math.MaxUint64)},
+		{"one to someone else", tx("alice", "carol", 3, 0, math.MaxUint64)},
+		{"a nonce that wrapped", tx("alice", "bob", 1, 0, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := p.Add(tc.tx)
+			assert.ErrorIs(t, err, blockchain.ErrBadNonce)
+			assert.ErrorContains(t, err, "no nonce follows it")
+		})
+	}
+	assert.Len(t, p.PendingOf(alice), 1)
+	assert.Equal(t, uint64(math.MaxUint64), p.NextNonce(alice))
 }
