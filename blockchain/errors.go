@@ -37,6 +37,8 @@ const (
 	ErrSenderNotKey
 	// ErrBadSignature: the signature does not verify against the public key and the signed bytes.
 	ErrBadSignature
+	// ErrWeakKey: the public key is a point of small order, for which anyone can make a signature that verifies (see PublicKey.IsSmallOrder).
+	ErrWeakKey
 	// ErrBadTimestamp: a block's timestamp is outside the range the encoding can carry.
 	ErrBadTimestamp
 
@@ -110,6 +112,7 @@ var errorCodeNames = [numErrorCodes]string{
 	ErrBadChainID:           "bad-chain-id",
 	ErrSenderNotKey:         "sender-not-key",
 	ErrBadSignature:         "bad-signature",
+	ErrWeakKey:              "weak-key",
 	ErrBadTimestamp:         "bad-timestamp",
 	ErrBadVersion:           "bad-version",
 	ErrTooManyTransactions:  "too-many-transactions",

@@ -289,3 +289,27 @@ func TestFieldChangedUnderARealSignature(t *testing.T) {
 	}
 	require.NoError(t, w.pool.Add(genuine), "the genuine payment still goes through")
 }
+
+// TestAKeyAnyoneCanSignFor: the identity point of the curve is a valid
+// ed25519 public key, and for it the signature R = the identity, S = 0
+// verifies for every message (the check is [S]B = R + [h]A, and both
+// sides are the identity). Nobody holds its private key; nobody needs
+// it. Alice sends 500 to the identity's address, by mistake or because
+// mallory asked her to; mallory then tries to take it.
+func TestAKeyAnyoneCanSignFor(t *testing.T) {
+	w := newWorld(t)
+	var identity blockchain.PublicKey
+	identity[0] = 1
+	w.mine(t, blockchain.Transfer{ChainID: consensustest.ChainID, To: identity.Address(), Amount: 500, Nonce: w.next("alice")}.Sign(consensustest.Key("alice")))
+
+	f := blockchain.TxFields{ChainID: consensustest.ChainID, From: identity.Address(), To: consensustest.Addr("mallory"), Amount: 500, PublicKey: identity}
+	sig := make([]byte, blockchain.SignatureSize)
+	sig[0] = 1 // R = the identity's encoding; S = 0
+	require.True(t, identity.Verify(f.SignedMessage(), sig), "the standard library's rules accept this signature")
+
+	// The chain refuses every transaction from a key of small order: its
+	// signature proves nothing. The 500 stay where they are, spent by no
+	// one, rather than by anyone.
+	w.refusedBoth(t, blockchain.NewTransaction(f, sig), blockchain.ErrWeakKey)
+	assert.Equal(t, int64(500), w.chain.Account(identity.Address()).Balance)
+}

@@ -25,7 +25,10 @@
 //     header commits to the state after the block (bad-state-root);
 //   - amounts that overflow a balance: amounts are bounded, and so is
 //     the supply (invalid-amount, balance-overflow);
-//   - a field changed under a real signature (bad-signature).
+//   - a field changed under a real signature (bad-signature);
+//   - spending from the address of a key of small order, such as the
+//     curve's identity point, for which a signature verifies without any
+//     secret: the chain refuses such keys (weak-key).
 //
 // The tests use the test kit of package consensustest: its chain spec
 // funds alice, bob, carol, dave, erin, frank, mallory and miner with

@@ -1031,6 +1031,8 @@ func fieldOf(code blockchain.ErrorCode) string {
 		return "nonce"
 	case blockchain.ErrBadSignature:
 		return "signature"
+	case blockchain.ErrWeakKey:
+		return "publicKey"
 	}
 	return ""
 }

@@ -417,6 +417,7 @@ var txFields = map[blockchain.ErrorCode]string{
 	blockchain.ErrBadChainID:        "chainId",
 	blockchain.ErrSenderNotKey:      "from",
 	blockchain.ErrBadSignature:      "signature",
+	blockchain.ErrWeakKey:           "publicKey",
 	blockchain.ErrWrongChain:        "chainId",
 	blockchain.ErrBadNonce:          "nonce",
 	blockchain.ErrInsufficientFunds: "amount",
