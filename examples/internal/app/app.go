@@ -247,8 +247,21 @@ func (m Metrics) Node(n *node.Node, whose string) {
 }
 
 // Handler serves the registry in Prometheus's text format.
+//
+// It answers GET and HEAD; any other method gets 405 with an Allow
+// header and a problem detail, as the bank's API answers.
 func (m Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+	h := promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			_, _ = io.WriteString(w, `{"type":"about:blank","title":"method not allowed","status":405,"detail":"allowed: GET, HEAD"}`+"\n")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Serve serves h on addr until ctx ends, then shuts down, giving

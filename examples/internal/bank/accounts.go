@@ -52,7 +52,7 @@ const (
 func (b *Bank) pathAddress(w http.ResponseWriter, r *http.Request) (blockchain.Address, bool) {
 	a, err := blockchain.ParseAddress(r.PathValue("address"))
 	if err != nil {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid address", Detail: truncate(err.Error()), Field: "address"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid address", Detail: truncateDetail(err.Error()), Field: "address"})
 		return blockchain.Address{}, false
 	}
 	return a, true
@@ -84,7 +84,7 @@ func (b *Bank) getHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	limit, err := queryUint(r, "limit", defaultHistoryLimit)
 	if err != nil || limit < 1 || limit > maxHistoryLimit {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid limit", Detail: fmt.Sprintf("want 1…%d", maxHistoryLimit), Field: "limit"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid limit", Detail: withReason(fmt.Sprintf("want 1…%d", maxHistoryLimit), err), Field: "limit"})
 		return
 	}
 	// The cursor is the sequence number (the place in the chain) of the

@@ -14,6 +14,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"slices"
 	"strconv"
@@ -316,7 +317,12 @@ func (b *Bank) Requests() map[int]uint64 {
 // ServeHTTP serves the API.
 func (b *Bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if !cleanPath(r.URL.Path) {
+	if r.Method == http.MethodConnect {
+		// The bank tunnels nothing; ServeMux would answer a CONNECT
+		// in plain text.
+		rec.Header().Set("Allow", "GET, HEAD, POST")
+		b.problem(rec, Problem{Status: http.StatusMethodNotAllowed, Title: "method not allowed", Detail: "the bank is no proxy: CONNECT is not served"})
+	} else if !cleanPath(r.URL.Path) {
 		// ServeMux would answer a redirect to the cleaned path, in HTML;
 		// an API names no resource that way.
 		b.problem(rec, Problem{Status: http.StatusNotFound, Title: "not found", Detail: "the path is not in canonical form (an empty, '.' or '..' segment); the API is described at GET /openapi.yaml"})
@@ -497,7 +503,7 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(key) > 255 {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "at most 255 characters"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "at most 255 bytes"})
 		return
 	}
 	digest := blockchain.Hash(sha256.Sum256(body))
@@ -670,7 +676,7 @@ func (b *Bank) refusal(err error) *Problem {
 	case err == nil:
 		return nil
 	case errors.As(err, &re):
-		return &Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Detail: truncate(re.Error()), Field: fieldOf(re.Code), Rule: re.Code.String()}
+		return &Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Detail: truncateDetail(re.Error()), Field: fieldOf(re.Code), Rule: re.Code.String()}
 	case errors.Is(err, pool.ErrFull):
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "too many pending transactions", Detail: "the pool is full; try again later"}
 	}
@@ -750,12 +756,20 @@ func unsupportedMedia(h http.Header) string {
 	return ""
 }
 
+// answerAccepted answers 202 with the status of tx. The hash is that of
+// the transaction the bank recorded with tx's ID: the same transfer
+// signed anew (ed25519 lets a key make many signatures of one message)
+// has the same ID and another hash, and the client is told which one
+// the chain holds or will.
 func (b *Bank) answerAccepted(w http.ResponseWriter, tx blockchain.Transaction) {
 	st := b.status(tx.ID())
 	if st.Status == StatusUnknown {
 		st.Status = StatusPending
 	}
-	h := tx.Hash()
+	h, ok := b.lookup(tx.ID())
+	if !ok {
+		h = tx.Hash()
+	}
 	st.ID, st.Hash = tx.ID(), &h
 	writeJSON(w, http.StatusAccepted, st)
 }
@@ -808,10 +822,17 @@ func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 	var id *uuid.UUID
 	var hash *blockchain.Hash
 	var seen [len(requestFields)]bool
+	lastNumber := "" // the field just read, if its value was a number
 	for dec.PeekKind() != '}' {
 		// jsontext refuses a repeated name here, at the second one.
 		tok, err := dec.ReadToken()
 		if err != nil {
+			var se *jsontext.SyntacticError
+			if errors.As(err, &se) && lastNumber != "" && se.ByteOffset < int64(len(body)) && '0' <= body[se.ByteOffset] && body[se.ByteOffset] <= '9' {
+				// "amount":0125 reads as 0, then a digit where a comma
+				// should be: the number's leading zero.
+				return blockchain.Transaction{}, lastNumber, fmt.Errorf("%s: a number with a leading zero: want its digits alone", lastNumber)
+			}
 			field, err := syntaxError(err)
 			return blockchain.Transaction{}, field, err
 		}
@@ -822,8 +843,17 @@ func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 		}
 		value, err := dec.ReadValue()
 		if err != nil {
+			cutShort := errors.Is(err, io.ErrUnexpectedEOF)
 			field, err := syntaxError(err)
+			if field == "" && !cutShort {
+				// A malformed value ("amount":-, "to":tru) is the field's.
+				field, err = name, fmt.Errorf("%s: %w", name, err)
+			}
 			return blockchain.Transaction{}, field, err
+		}
+		lastNumber = ""
+		if value.Kind() == '0' {
+			lastNumber = name
 		}
 		var text string
 		if name != "amount" && name != "fee" && name != "nonce" {
@@ -853,14 +883,22 @@ func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 		case "id":
 			var v uuid.UUID
 			v, err = uuid.Parse(text)
+			if err == nil && v.String() != text {
+				// uuid.Parse also reads urn:uuid:…, {…}, upper case and
+				// no dashes; the API writes one form.
+				err = fmt.Errorf("have %q, want the form the API writes: 8-4-4-4-12 lower-case hex digits", truncate(text))
+			}
 			id = &v
 		case "hash":
 			var v blockchain.Hash
 			v, err = blockchain.ParseHash(text)
+			if err == nil && v.String() != text {
+				err = fmt.Errorf("have %q, want 64 lower-case hex digits", truncate(text))
+			}
 			hash = &v
 		}
 		if err != nil {
-			return blockchain.Transaction{}, name, fmt.Errorf("%s: %s", name, truncate(strings.TrimPrefix(err.Error(), name+": ")))
+			return blockchain.Transaction{}, name, fmt.Errorf("%s: %s", name, truncateDetail(strings.TrimPrefix(err.Error(), name+": ")))
 		}
 		seen[i] = true
 	}
@@ -949,6 +987,9 @@ func integerValue(name string, value jsontext.Value) error {
 	if bytes.ContainsAny(value, ".eE") {
 		return fmt.Errorf("%s: have %s, %s", name, truncate(string(value)), want)
 	}
+	if string(value) == "-0" {
+		return fmt.Errorf("%s: have -0, %s (0 has no sign)", name, want)
+	}
 	return nil
 }
 
@@ -1000,14 +1041,28 @@ func kindName(k jsontext.Kind) string {
 // maxEcho is the most of a client's text an error message repeats.
 const maxEcho = 64
 
+// maxDetail bounds a whole error message in a problem's detail: the
+// messages of package blockchain repeat at most maxEcho bytes of what
+// they were given, so this cuts nothing but a runaway, and never the
+// reason at the end.
+const maxDetail = 1024
+
 // truncate shortens s, a piece of a request, to at most maxEcho bytes for
 // an error message, cutting at a rune boundary: a request may hold a name,
 // or a number, as long as the body.
-func truncate(s string) string {
-	if len(s) <= maxEcho {
+func truncate(s string) string { return cutAt(s, maxEcho) }
+
+// truncateDetail shortens a whole error message to at most maxDetail
+// bytes.
+func truncateDetail(s string) string { return cutAt(s, maxDetail) }
+
+// cutAt shortens s to at most n bytes and an ellipsis, cutting at a rune
+// boundary.
+func cutAt(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	cut := maxEcho
+	cut := n
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
@@ -1098,19 +1153,19 @@ func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, st)
 }
 
-// lookup finds a transaction the bank accepted, its pool holds, or the
-// index recorded, and returns its hash.
+// lookup finds a transaction a block included, the bank's pool holds,
+// or the bank accepted, in that order, and returns its hash: the
+// included one is the chain's, whichever signature the bank took first.
 func (b *Bank) lookup(id uuid.UUID) (blockchain.Hash, bool) {
-	b.mu.Lock()
-	tx, ok := b.accepted[id]
-	b.mu.Unlock()
-	if ok {
-		return tx.Hash(), true
-	}
 	if rec, included, err := b.index.store.tx(id); err == nil && included {
 		return rec.hash, true
 	}
-	tx, ok = b.node.Pool().Get(id)
+	if tx, ok := b.node.Pool().Get(id); ok {
+		return tx.Hash(), true
+	}
+	b.mu.Lock()
+	tx, ok := b.accepted[id]
+	b.mu.Unlock()
 	return tx.Hash(), ok
 }
 
@@ -1132,12 +1187,12 @@ func (b *Bank) getBlocks(w http.ResponseWriter, r *http.Request) {
 	tip := chain.Height()
 	limit, err := queryUint(r, "limit", 20)
 	if err != nil || limit < 1 || limit > maxBlocksLimit {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid limit", Detail: fmt.Sprintf("want 1…%d", maxBlocksLimit), Field: "limit"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid limit", Detail: withReason(fmt.Sprintf("want 1…%d", maxBlocksLimit), err), Field: "limit"})
 		return
 	}
 	from, err := queryUint(r, "from", tip-min(tip, limit-1))
 	if err != nil {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid from", Detail: "want a block height", Field: "from"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid from", Detail: withReason("want a block height", err), Field: "from"})
 		return
 	}
 	out := []BlockSummary{}
@@ -1171,12 +1226,12 @@ const (
 func (b *Bank) getHeaders(w http.ResponseWriter, r *http.Request) {
 	limit, err := queryUint(r, "limit", defaultHeadersLimit)
 	if err != nil || limit < 1 || limit > maxHeadersLimit {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid limit", Detail: fmt.Sprintf("want 1…%d", maxHeadersLimit), Field: "limit"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid limit", Detail: withReason(fmt.Sprintf("want 1…%d", maxHeadersLimit), err), Field: "limit"})
 		return
 	}
 	from, err := queryUint(r, "from", 0)
 	if err != nil {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid from", Detail: "want a block height", Field: "from"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid from", Detail: withReason("want a block height", err), Field: "from"})
 		return
 	}
 	chain := b.node.Chain()
@@ -1194,6 +1249,14 @@ func (b *Bank) getHeaders(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// withReason is detail, and err's message after it if there is one.
+func withReason(detail string, err error) string {
+	if err == nil {
+		return detail
+	}
+	return detail + ": " + truncateDetail(err.Error())
+}
+
 // queryUint reads the query parameter name, a whole number written in
 // decimal as the API writes it (no sign, no leading zero), or def if the
 // request has none. Given twice, or empty, it is refused: the bank does
@@ -1209,7 +1272,14 @@ func queryUint(r *http.Request, name string, def uint64) (uint64, error) {
 // queryParam returns the query parameter name, if the request has it: once,
 // and not empty.
 func queryParam(r *http.Request, name string) (string, bool, error) {
-	values, ok := r.URL.Query()[name]
+	// url.URL.Query drops what does not parse ("height=1;" or "1%"),
+	// and the answer would then be for other parameters than the
+	// client's: a query that does not parse is refused whole.
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return "", false, fmt.Errorf("the query string does not parse: %s", truncate(err.Error()))
+	}
+	values, ok := query[name]
 	switch {
 	case !ok:
 		return "", false, nil

@@ -208,7 +208,7 @@ func (b *Bank) observe(e node.Event) {
 		height := e.Block.Height()
 		detail := ""
 		if e.Err != nil {
-			detail = truncate(e.Err.Error())
+			detail = truncateDetail(e.Err.Error())
 		}
 		b.explorerMem.addRefused(refusedTx(e.Tx, StagePool, ruleOf(e.Err), detail, &height))
 		return
@@ -395,6 +395,9 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return // the headers alone: a stream has no end to send
+	}
 	for {
 		changed, refused := b.node.Changed(), b.explorerMem.changes()
 		data, err := json.Marshal(b.explorerState())

@@ -160,6 +160,14 @@ var malformedRequests = []malformedRequest{
 	{name: "garbage after the object", body: validBody + " x", status: 400},
 	{name: "a NUL after the object", body: validBody + "\x00", status: 400},
 
+	// Values in a spelling the API does not write.
+	{name: "a fee of -0", body: with("fee", "-0"), status: 400, field: "fee"},
+	{name: "the id as a URN", body: plus(`"id":"urn:uuid:` + validTx.ID().String() + `"`), status: 400, field: "id"},
+	{name: "the id in braces", body: plus(`"id":"{` + validTx.ID().String() + `}"`), status: 400, field: "id"},
+	{name: "the id without dashes", body: plus(`"id":"` + strings.ReplaceAll(validTx.ID().String(), "-", "") + `"`), status: 400, field: "id"},
+	{name: "the id in upper case", body: plus(`"id":"` + strings.ToUpper(validTx.ID().String()) + `"`), status: 400, field: "id"},
+	{name: "the hash in upper case", body: plus(`"hash":"` + strings.ToUpper(validTx.Hash().String()) + `"`), status: 400, field: "hash"},
+
 	// Fields unknown, repeated, missing or in another case.
 	{name: "unknown field", body: plus(`"memo":"rent"`), status: 400, field: "memo"},
 	{name: "the old field time", body: plus(`"timestamp":"2026-03-01T12:00:00Z"`), status: 400, field: "timestamp"},
@@ -214,7 +222,7 @@ var malformedRequests = []malformedRequest{
 	{name: "amount of 10000 digits", body: with("amount", strings.Repeat("9", 10000)), status: 400, field: "amount"},
 	{name: "amount hexadecimal", body: with("amount", "0x7d"), status: 400}, // the JSON breaks after the number 0
 	{name: "amount with a plus sign", body: with("amount", "+125"), status: 400, field: "amount"},
-	{name: "amount with a leading zero", body: with("amount", "0125"), status: 400}, // the JSON breaks after the number 0
+	{name: "amount with a leading zero", body: with("amount", "0125"), status: 400, field: "amount"}, // the JSON breaks after the number 0
 	{name: "amount NaN", body: with("amount", "NaN"), status: 400, field: "amount"},
 	{name: "amount Infinity", body: with("amount", "Infinity"), status: 400, field: "amount"},
 	{name: "fee a string", body: with("fee", `"1"`), status: 400, field: "fee"},

@@ -34,7 +34,7 @@ type AccountProofAnswer struct {
 func (b *Bank) getTransactionProof(w http.ResponseWriter, r *http.Request) {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction ID", Detail: truncate(err.Error()), Field: "id"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction ID", Detail: truncateDetail(err.Error()), Field: "id"})
 		return
 	}
 	height, ok := b.included(id)
@@ -70,7 +70,7 @@ func (b *Bank) getAccountProof(w http.ResponseWriter, r *http.Request) {
 	tip := chain.Height()
 	height, err := queryUint(r, "height", tip)
 	if err != nil {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid height", Detail: "want a block height", Field: "height"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid height", Detail: withReason("want a block height", err), Field: "height"})
 		return
 	}
 	if height > tip {

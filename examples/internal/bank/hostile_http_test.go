@@ -1,0 +1,118 @@
+package bank_test
+
+import (
+	"bufio"
+	"crypto/rand"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	voied25519 "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/examples/internal/bank"
+)
+
+// TestQueryThatDoesNotParse: url.URL.Query drops the parameters that do
+// not parse, and the bank would then answer for other parameters than
+// the client's (a proof at the tip for "height=1;"). A query string that
+// does not parse is refused whole.
+func TestQueryThatDoesNotParse(t *testing.T) {
+	f := newFixture(t, 0)
+	f.submit(t, consensustest.Transfer("alice", "bob", 10, 0))
+	f.mine(t)
+	alice := consensustest.Addr("alice")
+	for _, path := range []string{
+		"/accounts/" + alice.String() + "/proof?height=1;",
+		"/accounts/" + alice.String() + "/proof?height=1%",
+		"/headers?from=0;&limit=1",
+		"/headers?from=0&limit=1%",
+		"/blocks?limit=%zz",
+		"/accounts/" + alice.String() + "/transactions?before=%zz",
+	} {
+		t.Run(path, func(t *testing.T) {
+			p := f.problemAt(t, path, http.StatusBadRequest)
+			assert.Contains(t, p.Detail, "the query string does not parse")
+		})
+	}
+}
+
+// TestProblemDetailKeepsTheReason: a refusal's detail is the rule's
+// whole message, the amount it wants included, not its first 64 bytes.
+func TestProblemDetailKeepsTheReason(t *testing.T) {
+	f := newFixture(t, 0)
+	status, _, body := f.post(t, txJSON(t, consensustest.Transfer("alice", "bob", consensustest.Funds+1, 0)))
+	require.Equal(t, http.StatusBadRequest, status, "%s", body)
+	p := decode[bank.Problem](t, body)
+	assert.Equal(t, "insufficient-funds", p.Rule)
+	assert.Contains(t, p.Detail, fmt.Sprintf("want ≥ %d (amount %d + fee 0)", consensustest.Funds+1, consensustest.Funds+1))
+
+	p = f.problemAt(t, "/accounts/ecddc06e24da45115f43572ff96b6bb4accb7ae1082c608190", http.StatusBadRequest)
+	assert.Contains(t, p.Detail, "checksum", "the reason, after the address it repeats")
+}
+
+// TestHeadAndConnect: HEAD on the explorer's stream of events ends after
+// the headers, so the connection serves the next request; CONNECT, which
+// the bank does not serve, is a 405 problem with Allow, not ServeMux's
+// plain text.
+func TestHeadAndConnect(t *testing.T) {
+	f := newFixture(t, 0)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(f.server.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = fmt.Fprintf(conn, "HEAD /events HTTP/1.1\r\nHost: bank\r\n\r\nGET /healthz HTTP/1.1\r\nHost: bank\r\n\r\nCONNECT bank:443 HTTP/1.1\r\nHost: bank:443\r\n\r\n")
+	require.NoError(t, err)
+	r := bufio.NewReader(conn)
+	head, err := http.ReadResponse(r, &http.Request{Method: http.MethodHead})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, head.StatusCode)
+	assert.Equal(t, "text/event-stream", head.Header.Get("Content-Type"))
+	health, err := http.ReadResponse(r, nil)
+	require.NoError(t, err, "the connection goes on after HEAD /events")
+	assert.Equal(t, http.StatusOK, health.StatusCode)
+	_, _ = bufio.NewReader(health.Body).WriteTo(new(strings.Builder))
+	connect, err := http.ReadResponse(r, &http.Request{Method: http.MethodConnect})
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusMethodNotAllowed, connect.StatusCode)
+	assert.Equal(t, "application/problem+json", connect.Header.Get("Content-Type"))
+	assert.NotEmpty(t, connect.Header.Get("Allow"))
+}
+
+// TestAcceptedAnswerNamesTheRecordedHash: ed25519 lets a key make many
+// signatures of one message, so the same transfer signed anew has the
+// same ID and another hash. Posting it again is the same transaction
+// for the bank, and the 202 names the hash of the one the bank holds —
+// pending or included — not the one just posted.
+func TestAcceptedAnswerNamesTheRecordedHash(t *testing.T) {
+	alice := consensustest.Key("alice")
+	for _, mined := range []bool{false, true} {
+		t.Run(fmt.Sprintf("mined=%v", mined), func(t *testing.T) {
+			f := newFixture(t, 0)
+			first := consensustest.Transfer("alice", "bob", 125, 0)
+			accepted := f.submit(t, first)
+			if mined {
+				f.mine(t)
+			}
+			sig, err := voied25519.NewKeyFromSeed(alice.Seed()).Sign(rand.Reader, first.Fields().SignedMessage(),
+				&voied25519.Options{AddedRandomness: true})
+			require.NoError(t, err)
+			again := blockchain.NewTransaction(first.Fields(), sig)
+			require.True(t, again.VerifySignature(), "another genuine signature")
+			require.Equal(t, first.ID(), again.ID())
+			require.NotEqual(t, first.Hash(), again.Hash())
+
+			st := f.submit(t, again)
+			require.NotNil(t, st.Hash)
+			assert.Equal(t, first.Hash(), *st.Hash, "the hash of the transaction the bank recorded")
+			assert.Equal(t, accepted.Hash, st.Hash)
+			assert.Equal(t, first.Hash(), *f.status(t, first.ID()).Hash)
+		})
+	}
+}
