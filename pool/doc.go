@@ -94,8 +94,11 @@
 //     and the pending spend). A nonce or funds error may pass later, once
 //     blocks change the sender's account; the others never will.
 //   - The transaction may be fine, but the pool will not take it:
-//     [ErrDuplicate] (it is pending already, nothing needs doing) or
-//     [ErrFull] (retry once a block has made room).
+//     [ErrDuplicate] (it is pending already, nothing needs doing),
+//     [ErrFull] (retry once a block has made room) or [ErrSenderFull]
+//     (the sender has Policy.MaxPerSender transactions pending: one
+//     sender cannot fill the pool and lock the others out; retry once a
+//     block has included some of them).
 //
 // Each [Dropped] of RemoveBlock has an Err wrapping the
 // [*blockchain.RuleError] it now breaks: blockchain.ErrBadNonce or

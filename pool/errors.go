@@ -8,9 +8,9 @@ import "errors"
 //
 //	if errors.Is(err, pool.ErrDuplicate) { … }
 //
-// Neither says the transaction is invalid: ErrDuplicate means the pool
-// has it already (safe to ignore: a resubmission changed nothing),
-// ErrFull that the pool will not take it now.
+// None says the transaction is invalid: ErrDuplicate means the pool has
+// it already (safe to ignore: a resubmission changed nothing), ErrFull
+// and ErrSenderFull that the pool will not take it now.
 var (
 	// ErrDuplicate: a transaction with this ID is already pending. The ID
 	// is derived from everything the sender signed (see
@@ -23,6 +23,13 @@ var (
 	// message gives the capacity. Retry after a block has been mined and
 	// its transactions removed.
 	ErrFull = errors.New("pool is full")
+
+	// ErrSenderFull: the sender already has Policy.MaxPerSender
+	// transactions pending. Without this bound one sender could fill the
+	// pool with transfers to itself and lock every other account out
+	// until blocks had taken them all. Retry after a block has included
+	// some of the sender's transactions.
+	ErrSenderFull = errors.New("sender has too many pending transactions")
 )
 
 // ErrInvalidConfig is wrapped by every error [New] returns, and by the

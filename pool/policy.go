@@ -21,6 +21,13 @@ type Policy struct {
 	// taking all the memory. At least 1.
 	Capacity int
 
+	// MaxPerSender is the most transactions of one sender the pool
+	// holds; Add returns ErrSenderFull beyond it. One sender could
+	// otherwise fill the pool and lock every other account out until
+	// blocks had taken its transfers. 0 means no bound but Capacity.
+	// Not negative.
+	MaxPerSender int
+
 	// MaxTx is the size of a full block: a cut is due as soon as MaxTx
 	// transactions are pending (the original project cut at 20). A miner
 	// passes it to Candidates. At least 1, at most Capacity and at most
@@ -41,15 +48,16 @@ type Policy struct {
 }
 
 // DefaultPolicy returns the policy [New] uses when Config.Policy is the
-// zero Policy: room for 10 000 transactions, blocks of 20 (the original
-// project's rule), a cut at the latest 10 seconds after a transaction
-// arrives, first in first out.
+// zero Policy: room for 10 000 transactions, at most 100 of one sender,
+// blocks of 20 (the original project's rule), a cut at the latest 10
+// seconds after a transaction arrives, first in first out.
 func DefaultPolicy() Policy {
 	return Policy{
-		Capacity: 10_000,
-		MaxTx:    20,
-		MaxWait:  10 * time.Second,
-		Order:    FIFO,
+		Capacity:     10_000,
+		MaxPerSender: 100,
+		MaxTx:        20,
+		MaxWait:      10 * time.Second,
+		Order:        FIFO,
 	}
 }
 
@@ -58,6 +66,8 @@ func (p Policy) validate() error {
 	switch {
 	case p.Capacity < 1:
 		return configErr("Policy.Capacity: have %d, want ≥ 1", p.Capacity)
+	case p.MaxPerSender < 0:
+		return configErr("Policy.MaxPerSender: have %d, want ≥ 0", p.MaxPerSender)
 	case p.MaxTx < 1:
 		return configErr("Policy.MaxTx: have %d, want ≥ 1", p.MaxTx)
 	case p.MaxTx > p.Capacity:

@@ -333,6 +333,10 @@ func (p *Pool) admit(tx blockchain.Transaction, add bool) error {
 			})
 		}
 	}
+	if limit := p.policy.MaxPerSender; limit > 0 && q != nil && len(q.txs) >= limit {
+		return fmt.Errorf("pool: %s tx %s: %w: %s has %d pending, the most one sender may have",
+			verb, id, ErrSenderFull, from.Short(), len(q.txs))
+	}
 	if n := len(p.byID); n >= p.policy.Capacity {
 		return fmt.Errorf("pool: %s tx %s: %w: have %d pending, capacity %d",
 			verb, id, ErrFull, n, p.policy.Capacity)

@@ -1309,3 +1309,43 @@ func TestNoNonceFollowsTheLast(t *testing.T) {
 	assert.Len(t, p.PendingOf(alice), 1)
 	assert.Equal(t, uint64(math.MaxUint64), p.NextNonce(alice))
 }
+
+// TestMaxPerSender: one sender cannot fill the pool. At its bound, its
+// next transfer is refused with ErrSenderFull while other senders are
+// admitted; once a block has taken some of its transfers, it may send
+// again.
+func TestMaxPerSender(t *testing.T) {
+	c := newChain()
+	policy := testPolicy()
+	policy.MaxPerSender = 2
+	p := mustNew(t, newClock(), pool.Config{Policy: policy, Chain: c})
+	a0, a1, a2 := tx("alice", "bob", 1, 0, 0), tx("alice", "bob", 1, 0, 1), tx("alice", "bob", 1, 0, 2)
+	mustAdd(t, p, a0, a1)
+	for _, tc := range []struct {
+		name string
+		tx   blockchain.Transaction
+		want error // nil: admitted
+	}{
+		{"alice's third", a2, pool.ErrSenderFull},
+		{"bob's first", tx("bob", "alice", 1, 0, 0), nil},
+		{"carol's first", tx("carol", "alice", 1, 0, 0), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := p.Add(tc.tx)
+			if tc.want == nil {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, tc.want)
+			assert.ErrorIs(t, p.Check(tc.tx), tc.want, "Check answers as Add")
+		})
+	}
+	b := c.mineTxs(t, a0)
+	p.RemoveBlock(b)
+	assert.NoError(t, p.Add(a2), "a block took one of alice's: room for another")
+
+	policy.MaxPerSender = -1
+	_, err := pool.New(pool.Config{Policy: policy})
+	assert.ErrorIs(t, err, pool.ErrInvalidConfig)
+	assert.Equal(t, 100, pool.DefaultPolicy().MaxPerSender)
+}

@@ -679,6 +679,9 @@ func (b *Bank) refusal(err error) *Problem {
 		return &Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Detail: truncateDetail(re.Error()), Field: fieldOf(re.Code), Rule: re.Code.String()}
 	case errors.Is(err, pool.ErrFull):
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "too many pending transactions", Detail: "the pool is full; try again later"}
+	case errors.Is(err, pool.ErrSenderFull):
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "too many pending transactions", Field: "from",
+			Detail: fmt.Sprintf("the sender has %d transactions pending, the most the pool holds for one sender; post again once a block has included some", b.node.Pool().Policy().MaxPerSender)}
 	}
 	return nil
 }

@@ -183,6 +183,7 @@ func serveBank(b *testing.B, log eventlog.Log, spec blockchain.ChainSpec, n int)
 	b.Helper()
 	policy := pool.DefaultPolicy()
 	policy.Capacity = max(policy.Capacity, n)
+	policy.MaxPerSender = 0 // the clients send as fast as the bank takes them, from accounts of their own
 	nd, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker(), Policy: policy})
 	if err != nil {
 		b.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/examples/internal/bank"
+	"github.com/eventchain/eventchain/pool"
 )
 
 // TestQueryThatDoesNotParse: url.URL.Query drops the parameters that do
@@ -115,4 +116,26 @@ func TestAcceptedAnswerNamesTheRecordedHash(t *testing.T) {
 			assert.Equal(t, first.Hash(), *f.status(t, first.ID()).Hash)
 		})
 	}
+}
+
+// TestOneSenderCannotFillThePool: the pool holds at most
+// pool.DefaultPolicy().MaxPerSender transfers of one sender. A flood
+// from alice gets 503 (with Retry-After, naming the field from) once she
+// is at the bound, and bob's transfer still gets in.
+func TestOneSenderCannotFillThePool(t *testing.T) {
+	f := newFixture(t, 0)
+	limit := pool.DefaultPolicy().MaxPerSender
+	require.Positive(t, limit)
+	for n := range limit {
+		f.submit(t, consensustest.Transfer("alice", "bob", 1, uint64(n)))
+	}
+	status, header, body := f.post(t, txJSON(t, consensustest.Transfer("alice", "bob", 1, uint64(limit))))
+	require.Equal(t, http.StatusServiceUnavailable, status, "%s", body)
+	assert.NotEmpty(t, header.Get("Retry-After"))
+	p := decode[bank.Problem](t, body)
+	assert.Equal(t, "from", p.Field)
+	assert.Contains(t, p.Detail, "the most the pool holds for one sender")
+
+	st := f.submit(t, consensustest.Transfer("bob", "carol", 1, 0))
+	assert.Equal(t, bank.StatusPending, st.Status, "another sender is not locked out")
 }
