@@ -12,11 +12,14 @@
 //
 // # Implementations
 //
-//   - eventlog/memlog: in memory; the default of every demo app, and what
-//     tests use.
-//   - eventlog/esdb: EventStoreDB, through its official Go client.
+//   - eventlog/memlog: in memory; the default of the standalone demo
+//     apps, and what tests use.
+//   - eventlog/boltlog: one bbolt file, every append on disk before it is
+//     acknowledged; devnet's default, for one process.
+//   - eventlog/esdb: EventStoreDB, through its official Go client, for
+//     several processes and machines.
 //
-// Both pass eventlog/eventlogtest, the conformance suite; a log of your
+// All three pass eventlog/eventlogtest, the conformance suite; a log of your
 // own should too. [WithPrefix] puts a prefix on every stream name of any
 // Log, so many demos can share one server.
 //

@@ -42,7 +42,7 @@ var (
 //		// wrong.Actual is NoStream or Exact(last revision)
 //	}
 type WrongExpectedRevisionError struct {
-	Stream   string
+	Stream   string   // the stream appended to
 	Expected Expected // what the append expected
 	Actual   Expected // NoStream, or Exact(the stream's last revision)
 }

@@ -98,7 +98,10 @@ type Subscription interface {
 	// ErrStreamDeleted once the stream is deleted (perhaps after some of
 	// the events it held). After ctx.Err() Next may be called again and
 	// resumes where it stopped, losing nothing; after any other error the
-	// subscription is finished.
+	// subscription is finished. Called with a ctx already done, Next may
+	// still return an event it holds at hand (memlog's are all at hand;
+	// boltlog's only within the page it read ahead), or ctx.Err(): code
+	// that stops on a done ctx must check ctx itself, not count on Next.
 	Next(ctx context.Context) (Recorded, error)
 	// Close ends the subscription and releases what it holds; a Next
 	// waiting in another goroutine returns ErrClosed. Close is idempotent
@@ -239,8 +242,8 @@ type Event struct {
 // revision in that stream, and when the log recorded it.
 type Recorded struct {
 	Event
-	Stream   string
-	Revision Revision
+	Stream   string    // the stream that holds the event
+	Revision Revision  // its position in the stream: 0 for the first
 	Time     time.Time // when the log recorded the event, UTC
 }
 

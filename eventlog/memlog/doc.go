@@ -20,8 +20,10 @@
 //	defer log.Close()
 //	res, err := log.Append(ctx, "blocks", eventlog.NoStream, event)
 //
-// Nothing is kept when the process ends. For a log that survives, run
-// EventStoreDB and use eventlog/esdb; the same code works on both.
+// Nothing is kept when the process ends. For a log that survives, in one
+// process, use eventlog/boltlog (a file, every append fsynced); for
+// several processes or machines, run EventStoreDB and use eventlog/esdb.
+// The same code works on all three.
 //
 // # Errors
 //
