@@ -220,9 +220,12 @@ type Auditor struct {
 	// atMax the transactions verified at that height.
 	maxHeight uint64
 	atMax     map[uuid.UUID]struct{}
-	// ahead holds the TransactionVerified events read for heights the
-	// node had not reached, to be believed or not once it has.
-	ahead []events.TransactionVerified
+	// lastIDs is the set of transaction IDs of the last block believe
+	// looked into (see idsOf).
+	lastIDs struct {
+		hash blockchain.Hash
+		ids  map[uuid.UUID]bool
+	}
 	// next is the next height of the chain whose block the auditor has
 	// to fold; 0 until the first catch-up sets it.
 	next uint64
@@ -539,7 +542,11 @@ func (a *Auditor) verify(ctx context.Context, id uuid.UUID, b *blockchain.Block)
 		return nil
 	}
 	s := a.txs[id]
-	if s != nil && s.recording {
+	if s == nil && b.Height() < a.maxHeight {
+		// Another auditor verified a later block, so it recorded every
+		// transaction of this one (auditors record block after block,
+		// each whole); this one the auditor has no record of was among
+		// them, or never went through the transactions stream.
 		return nil
 	}
 	ev := events.TransactionVerified{TxID: id, BlockHash: b.Hash(), Height: b.Height()}
@@ -549,12 +556,16 @@ func (a *Auditor) verify(ctx context.Context, id uuid.UUID, b *blockchain.Block)
 	switch {
 	case s == nil:
 	case s.dropped:
-		s.recording = true
 		a.logger.Warn("transaction included after it was dropped", "tx", id, "height", b.Height(), "block", b.Hash().Short())
 	default:
-		s.recording = true
 		a.logger.Debug("transaction verified", "tx", id, "height", b.Height(), "block", b.Hash().Short())
 	}
+	// The event is in the log: take it in now rather than when the
+	// catch-up reads it back. It may never be read back: its ID derives
+	// from its content, so if another auditor recorded the same event
+	// (one this auditor read before its node had the block, and did not
+	// believe), the log took this append as a retry of that one.
+	a.settleVerified(ev)
 	return nil
 }
 
@@ -572,7 +583,7 @@ func (a *Auditor) check(ctx context.Context, tip uint64) error {
 	}
 	a.sweep()
 	for _, s := range a.open {
-		if s.dropped || s.dropping || s.recording {
+		if s.dropped || s.dropping {
 			continue
 		}
 		if _, sent := a.touched[s.tx.From()]; s.checked && !sent {
@@ -629,7 +640,7 @@ func judge(tx blockchain.Transaction, err error, folded *blockchain.State) (rule
 func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 	a.sweep()
 	for _, s := range a.open {
-		if s.dropped || s.dropping || s.recording || now.Before(s.last.Add(a.policy.MaxAge)) {
+		if s.dropped || s.dropping || now.Before(s.last.Add(a.policy.MaxAge)) {
 			continue
 		}
 		var err error

@@ -135,6 +135,9 @@ func TestForgedAuditEvents(t *testing.T) {
 		{"verified at the greatest height", func(*blockchain.Block) (string, events.Payload) {
 			return node.StreamAudit, events.TransactionVerified{TxID: other.ID(), BlockHash: blockchain.Hash{1}, Height: math.MaxUint64}
 		}},
+		{"three rebroadcasts appended at once", func(*blockchain.Block) (string, events.Payload) {
+			return node.StreamTransactions, events.TransactionRebroadcast{Tx: other, Attempt: 1} // and 2 and 3: see below
+		}},
 		{"verified at a height not reached yet", func(*blockchain.Block) (string, events.Payload) {
 			return node.StreamAudit, events.TransactionVerified{TxID: other.ID(), BlockHash: blockchain.Hash{1}, Height: 1000}
 		}},
@@ -165,6 +168,10 @@ func TestForgedAuditEvents(t *testing.T) {
 			appendPayload(node.StreamTransactions, events.TransactionSubmitted{Tx: other})
 			b := fake.mine(t, paid)
 			appendPayload(tc.forged(b))
+			if tc.name == "three rebroadcasts appended at once" {
+				appendPayload(node.StreamTransactions, events.TransactionRebroadcast{Tx: other, Attempt: 2})
+				appendPayload(node.StreamTransactions, events.TransactionRebroadcast{Tx: other, Attempt: 3})
+			}
 
 			c.set(0)
 			require.NoError(t, a.Tick(context.Background()))
@@ -192,5 +199,76 @@ func TestForgedAuditEvents(t *testing.T) {
 			assert.Equal(t, 1, rep.Included, "the forged event is not counted")
 			assert.Equal(t, 1, rep.Pending, "the unmined transfer still waits")
 		})
+	}
+}
+
+// TestAuditorBehindAnother: two auditors on one log, B's node a block
+// behind A's. B reads A's TransactionVerified for a block its node does
+// not have yet, and cannot believe it; it folds that block itself once
+// its node has it, and records it (the log holds the same event once),
+// rather than skip it when A's later events move the highest verified
+// height past it. Nothing is dropped, and B counts both transfers
+// included.
+func TestAuditorBehindAnother(t *testing.T) {
+	c := &clock{now: t0}
+	log := memlog.New(memlog.Config{Now: c.Now})
+	t.Cleanup(func() { _ = log.Close() })
+	fakeA := &fakeChain{chain: consensustest.NewChain(consensustest.NewFaker()), changed: make(chan struct{})}
+	fakeB := &fakeChain{chain: consensustest.NewChain(consensustest.NewFaker()), changed: make(chan struct{})}
+	newAuditor := func(f *fakeChain) *audit.Auditor {
+		a, err := audit.New(audit.Config{Node: f, Log: log, Policy: policy(time.Second, 10*time.Second, 1), Now: c.Now})
+		require.NoError(t, err)
+		return a
+	}
+	a, b := newAuditor(fakeA), newAuditor(fakeB)
+	tx1, tx2 := consensustest.Transfer("alice", "bob", 5, 0), consensustest.Transfer("bob", "carol", 7, 0)
+	for _, tx := range []blockchain.Transaction{tx1, tx2} {
+		ev, err := events.Encode(events.TransactionSubmitted{Tx: tx})
+		require.NoError(t, err)
+		_, err = log.Append(context.Background(), node.StreamTransactions, eventlog.Any, ev)
+		require.NoError(t, err)
+	}
+	tick := func(x *audit.Auditor) { require.NoError(t, x.Tick(context.Background())) }
+
+	block1 := fakeA.mine(t, tx1)
+	tick(a) // records V(1, tx1)
+	tick(b) // its node is at 0: V(1, tx1) cannot be checked yet
+	block2 := fakeA.mine(t, tx2)
+	for _, blk := range []*blockchain.Block{block1, block2} {
+		// B's node catches up; the log holds the blocks, for an auditor
+		// whose node no longer keeps one in memory.
+		require.NoError(t, fakeB.chain.Apply(blk))
+		ev, err := events.Encode(events.BlockMined{Block: blk, MinerID: "miner-1"})
+		require.NoError(t, err)
+		_, err = log.Append(context.Background(), node.StreamBlocks, eventlog.Any, ev)
+		require.NoError(t, err)
+	}
+	fakeB.mu.Lock()
+	fakeB.blocks = 2 // B's node has read both block events, A's too (mine counts them)
+	fakeB.mu.Unlock()
+	tick(a) // records V(2, tx2)
+	for _, at := range []time.Duration{0, 10 * time.Second, 20 * time.Second, 30 * time.Second} {
+		c.set(at)
+		tick(b)
+		tick(a)
+	}
+
+	recs, err := log.Read(context.Background(), node.StreamAudit, eventlog.Start, eventlog.Forwards, 100)
+	require.NoError(t, err)
+	verified := map[uuid.UUID]int{}
+	for _, r := range recs {
+		p, err := events.Decode(r.Event)
+		require.NoError(t, err)
+		switch ev := p.(type) {
+		case events.TransactionVerified:
+			verified[ev.TxID]++
+		case events.TransactionDropped:
+			t.Errorf("dropped %s: %s", ev.TxID, ev.Reason)
+		}
+	}
+	assert.Equal(t, 1, verified[tx1.ID()], "A's event; B's own, once its node had the block, is the same event, which the log holds once")
+	assert.Equal(t, 1, verified[tx2.ID()], "B believed A's: no copy")
+	for name, x := range map[string]*audit.Auditor{"A": a, "B": b} {
+		assert.Equal(t, audit.Report{Submitted: 2, Included: 2}, x.Report(), name)
 	}
 }

@@ -107,14 +107,21 @@
 // The audit and transactions streams are written by auditors and banks,
 // but any writer may append to them, so the auditor believes what it
 // reads only as far as the chain bears it out. A TransactionVerified
-// counts only if it names the block the chain holds at its height and
-// (while the node keeps that block) one of its transactions; one for a
-// height the node has not reached is held until it has (at most 10 000
-// of them). So a forged event at a height no chain reaches can neither
-// stop the auditor folding blocks nor settle a transaction no block
-// holds. A TransactionRebroadcast raises a transaction's attempts by one
-// at most, whatever attempt it claims: a forged attempt cannot make the
-// auditor give up on a transaction before its time.
+// counts only if it names the block the chain holds at its height and,
+// while the node keeps that block, one of its transactions (for an older
+// block, whose hash anyone can name, a transaction the auditor waits on
+// must have its nonce used). One for a block above the node's height is
+// not believed at all: the auditor folds that block itself when its node
+// has it. After its first catch-up the auditor folds every block itself,
+// and skips only the transactions it has no record of in blocks below
+// the highest verified one, so no event, forged or early, makes it skip
+// a block. A TransactionRebroadcast raises a transaction's attempts by
+// one at most, whatever attempt it claims, and only if the log recorded
+// it at least half of MaxAge after the attempt before: forged
+// rebroadcasts cannot make the auditor give up on a transaction early.
+// A forged TransactionDropped is still believed: the auditor then stops
+// rebroadcasting that transaction (the banks' pools still hold it, and
+// a bank answers "pending" while its pool does).
 //
 // # What grows
 //

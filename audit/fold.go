@@ -30,10 +30,7 @@ type txState struct {
 	// transaction; last is since, or when it recorded the rebroadcast
 	// with the highest attempt.
 	since, last time.Time
-	attempts    int // the highest rebroadcast attempt read
-	// rebroadcasts has bit n-1 set once attempt n was read, so that a
-	// rebroadcast the log holds twice is counted once.
-	rebroadcasts uint64
+	attempts    int // the rebroadcasts counted (see foldTx)
 	// dropped: the audit stream holds a TransactionDropped for it. The
 	// record stays until a block uses its nonce, for a block may still
 	// include it.
@@ -41,10 +38,10 @@ type txState struct {
 	// checked: the chain said it could still be included, and no block
 	// folded since sent anything from its sender.
 	checked bool
-	// recording and dropping: this step appended TransactionVerified or
-	// TransactionDropped, which the catch-up at the end of the step
-	// reads back.
-	recording, dropping bool
+	// dropping: this step appended TransactionDropped, which the
+	// catch-up at the end of the step reads back. (A TransactionVerified
+	// the auditor appends is taken in at once: see verify.)
+	dropping bool
 	// gone: the record left Auditor.txs; the next sweep takes it out of
 	// Auditor.open.
 	gone bool
@@ -79,16 +76,25 @@ func (a *Auditor) catchUp(ctx context.Context) error {
 	if err := a.readFrom(ctx, node.StreamTransactions, &a.txNext, func(r eventlog.Recorded) { a.foldTx(r, settled) }); err != nil {
 		return err
 	}
-	a.foldAhead()
-	if err := a.readFrom(ctx, node.StreamAudit, &a.auditNext, a.foldAudit); err != nil {
+	// The audit stream is read against the chain as it stands now: an
+	// event for a block above it is not believed (see believe).
+	chain := a.node.Chain()
+	tip := chain.Height()
+	if err := a.readFrom(ctx, node.StreamAudit, &a.auditNext, func(r eventlog.Recorded) { a.foldAudit(r, chain, tip) }); err != nil {
 		return err
 	}
-	// The auditor folds blocks in order and verifies each block's
-	// transactions before the next block's, so every block below the
-	// highest verified one is done. That block may be done in part: fold
-	// it again; what it verified is known (a.atMax) and is not recorded
-	// twice.
-	a.next = max(a.next, a.maxHeight, 1)
+	// On the first catch-up, after a restart, the auditor goes on from
+	// the highest block verified: auditors fold blocks in order and
+	// verify each block's transactions before the next block's, so every
+	// block below it is done. That block may be done in part: fold it
+	// again; what it verified is known (a.atMax) and is not recorded
+	// twice. Later catch-ups move nothing: the auditor folds every block
+	// itself, and verify skips what another auditor recorded, so that a
+	// block whose events it did not believe (they were above its node's
+	// height when it read them) is never skipped.
+	if a.next == 0 {
+		a.next = max(a.maxHeight, 1)
+	}
 	a.prune()
 	return nil
 }
@@ -113,7 +119,7 @@ func (a *Auditor) folded() *blockchain.State {
 func (a *Auditor) prune() {
 	if st := a.folded(); st != nil {
 		for _, s := range a.open {
-			if !s.gone && s.dropped && !s.recording && s.tx.Nonce() < st.Account(s.tx.From()).Nonce {
+			if !s.gone && s.dropped && s.tx.Nonce() < st.Account(s.tx.From()).Nonce {
 				a.forget(s)
 			}
 		}
@@ -183,40 +189,42 @@ func (a *Auditor) foldTx(r eventlog.Recorded, settled *blockchain.State) {
 		a.open = append(a.open, s)
 		a.count(func(r *Report) { r.Submitted++; r.Pending++ })
 	}
-	if attempt > 0 && !s.sawAttempt(attempt) {
-		a.count(func(r *Report) { r.Rebroadcasts++ })
-	}
-	// Each rebroadcast event raises the count by one at most: honest
-	// auditors record attempt n+1 only after attempt n, and a forged
-	// attempt of 1 << 40 must not make the auditor give up at once.
 	if attempt > s.attempts {
-		if attempt > s.attempts+1 {
-			a.logger.Warn("rebroadcast attempt above the next: counted as the next", "tx", s.id, "attempt", attempt, "next", s.attempts+1)
-		}
-		s.attempts, s.last = s.attempts+1, r.Time
-		if s.last.IsZero() {
-			s.last = a.now()
-		}
+		a.countAttempt(s, attempt, r.Time)
 	}
 }
 
-// sawAttempt reports whether rebroadcast attempt n of s was read before,
-// and marks it read. The log may hold an event twice (an append with
-// expected revision Any is de-duplicated only within EventStoreDB's window
-// of recent IDs), and each attempt counts once. Attempts past 64 — far
-// beyond any policy — count when they are higher than any before.
-func (s *txState) sawAttempt(n int) bool {
-	if n > 64 {
-		return n <= s.attempts
+// countAttempt counts a rebroadcast of s, recorded by the log at time at,
+// that claims attempt n, above the attempts counted so far. Anyone may
+// append to the transactions stream, so the claim is not taken as it
+// stands: an event raises the count by one at most (a forged attempt of
+// 1 << 40 counts as the next), and only if the log recorded it at least
+// half of MaxAge after the attempt counted before it (or the submission).
+// An honest auditor rebroadcasts a whole MaxAge after the last attempt,
+// so its attempts all count; a forger who appends MaxAttempts events at
+// once gets one counted, and cannot make the auditor give up early. A
+// copy of an attempt already counted (the log may hold an event twice,
+// and two auditors may rebroadcast the same attempt) is not above the
+// count and counts nothing.
+func (a *Auditor) countAttempt(s *txState, n int, at time.Time) {
+	if at.IsZero() {
+		at = a.now() // a log that records no time
 	}
-	bit := uint64(1) << (n - 1)
-	seen := s.rebroadcasts&bit != 0
-	s.rebroadcasts |= bit
-	return seen
+	if at.Sub(s.last) < a.policy.MaxAge/2 {
+		a.logger.Warn("rebroadcast recorded too soon after the last attempt: not counted", "tx", s.id, "attempt", n,
+			"since_last", at.Sub(s.last), "max_age", a.policy.MaxAge)
+		return
+	}
+	if n > s.attempts+1 {
+		a.logger.Warn("rebroadcast attempt above the next: counted as the next", "tx", s.id, "attempt", n, "next", s.attempts+1)
+	}
+	s.attempts, s.last = s.attempts+1, at
+	a.count(func(r *Report) { r.Rebroadcasts++ })
 }
 
-// foldAudit folds one event of the audit stream.
-func (a *Auditor) foldAudit(r eventlog.Recorded) {
+// foldAudit folds one event of the audit stream, read when the node's
+// chain stood at height tip.
+func (a *Auditor) foldAudit(r eventlog.Recorded, chain blockchain.ReadOnlyChain, tip uint64) {
 	p, err := events.Decode(r.Event)
 	if err != nil {
 		a.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
@@ -224,7 +232,7 @@ func (a *Auditor) foldAudit(r eventlog.Recorded) {
 	}
 	switch ev := p.(type) {
 	case events.TransactionVerified:
-		a.foldVerified(ev)
+		a.foldVerified(ev, chain, tip)
 	case events.TransactionDropped:
 		if s := a.txs[ev.TxID]; s != nil && !s.dropped {
 			s.dropped, s.dropping = true, false
@@ -234,61 +242,73 @@ func (a *Auditor) foldAudit(r eventlog.Recorded) {
 	// BlockRejected is the nodes' record; nothing for the auditor.
 }
 
-// maxAhead bounds how many TransactionVerified events of heights the
-// node has not reached yet the auditor holds (see foldVerified).
-const maxAhead = 10_000
-
-// foldAhead folds again the TransactionVerified events held because the
-// node had not reached their height, now that it may have.
-func (a *Auditor) foldAhead() {
-	if len(a.ahead) == 0 {
-		return
+// believe reports whether the auditor believes a TransactionVerified,
+// read when its node's chain stood at height tip. The audit stream is
+// written by auditors, but any writer may append to it, and a forged
+// event must neither stop the auditor nor settle a transaction no block
+// holds. So:
+//
+//   - An event for a block above tip is not believed: it cannot be
+//     checked yet. The auditor folds that block itself when its node
+//     has it, and records the block's transactions again (a copy of
+//     another auditor's events, harmless). A forged event at a height no
+//     chain reaches therefore changes nothing.
+//   - The event must name the block the chain holds at its height (below
+//     the chain's base, after a restore from a snapshot, no hash is kept
+//     to compare).
+//   - If the node still holds that block, the block must hold the
+//     transaction. If not, and the auditor waits on the transaction, its
+//     sender's nonce must be used at tip: a block that held the
+//     transaction used it. (Block hashes are public, so naming an old
+//     block proves nothing by itself.)
+func (a *Auditor) believe(ev events.TransactionVerified, chain blockchain.ReadOnlyChain, tip uint64) bool {
+	if ev.Height > tip {
+		a.logger.Debug("TransactionVerified above the node's height: the auditor folds that block itself", "tx", ev.TxID,
+			"height", ev.Height, "node_height", tip)
+		return false
 	}
-	held := a.ahead
-	a.ahead = nil
-	for _, ev := range held {
-		a.foldVerified(ev)
-	}
-}
-
-// believe reports whether the auditor believes a TransactionVerified: the
-// audit stream is written by auditors, but any writer may append to it,
-// and a forged event must neither stop the auditor nor settle a
-// transaction no block holds. The event must name the block the chain
-// holds at its height and, if the node still holds that block, one of
-// its transactions. An event for a height the node has not reached is
-// held, and folded at a later catch-up; one below the chain's base (a
-// node restored from a snapshot keeps no hash below it) is believed, as
-// nothing here can check it.
-func (a *Auditor) believe(ev events.TransactionVerified) bool {
-	chain := a.node.Chain()
-	if ev.Height > chain.Height() {
-		if len(a.ahead) < maxAhead {
-			a.ahead = append(a.ahead, ev)
-		} else {
-			a.logger.Warn("skipped TransactionVerified: too many above the chain's height", "tx", ev.TxID, "height", ev.Height)
+	if ev.Height >= chain.Base() {
+		if hash, ok := chain.HashAt(ev.Height); !ok || hash != ev.BlockHash {
+			a.logger.Warn("skipped TransactionVerified: the chain holds another block at its height", "tx", ev.TxID,
+				"height", ev.Height, "block", ev.BlockHash.Short())
+			return false
 		}
-		return false
-	}
-	if ev.Height < chain.Base() {
-		return true
-	}
-	if hash, ok := chain.HashAt(ev.Height); !ok || hash != ev.BlockHash {
-		a.logger.Warn("skipped TransactionVerified: the chain holds another block at its height", "tx", ev.TxID,
-			"height", ev.Height, "block", ev.BlockHash.Short())
-		return false
 	}
 	if b, ok := chain.BlockAt(ev.Height); ok {
-		for i := range b.Len() {
-			if b.Transaction(i).ID() == ev.TxID {
-				return true
-			}
+		if a.idsOf(b)[ev.TxID] {
+			return true
 		}
 		a.logger.Warn("skipped TransactionVerified: its block does not hold the transaction", "tx", ev.TxID,
 			"height", ev.Height, "block", ev.BlockHash.Short())
 		return false
 	}
+	if s := a.txs[ev.TxID]; s != nil {
+		acct := chain.Account(s.tx.From()) // at the newest block, if the state at tip is gone already
+		if st, ok := chain.StateAt(tip); ok {
+			acct = st.Account(s.tx.From())
+		}
+		if acct.Nonce <= s.tx.Nonce() {
+			a.logger.Warn("skipped TransactionVerified: the transaction's nonce is not used, so no block holds it", "tx", ev.TxID,
+				"height", ev.Height)
+			return false
+		}
+	}
 	return true
+}
+
+// idsOf returns the set of b's transaction IDs. The events of one block
+// come together in the audit stream, so the set of the last block asked
+// about is kept: believing a block's events costs one pass over it, not
+// one per event.
+func (a *Auditor) idsOf(b *blockchain.Block) map[uuid.UUID]bool {
+	if a.lastIDs.hash != b.Hash() || a.lastIDs.ids == nil {
+		ids := make(map[uuid.UUID]bool, b.Len())
+		for i := range b.Len() {
+			ids[b.Transaction(i).ID()] = true
+		}
+		a.lastIDs.hash, a.lastIDs.ids = b.Hash(), ids
+	}
+	return a.lastIDs.ids
 }
 
 // foldVerified folds a TransactionVerified the auditor believes (see
@@ -302,10 +322,17 @@ func (a *Auditor) believe(ev events.TransactionVerified) bool {
 // in the log after those of every lower height. One below the highest
 // height read is a copy; one at that height is a copy if a.atMax holds
 // it.
-func (a *Auditor) foldVerified(ev events.TransactionVerified) {
-	if !a.believe(ev) {
-		return
+func (a *Auditor) foldVerified(ev events.TransactionVerified, chain blockchain.ReadOnlyChain, tip uint64) {
+	if a.believe(ev, chain, tip) {
+		a.settleVerified(ev)
 	}
+}
+
+// settleVerified takes in a TransactionVerified that is true: the
+// transaction is included, its record, if any, is forgotten, and
+// Included counts it if it is the first of the transaction (see
+// foldVerified).
+func (a *Auditor) settleVerified(ev events.TransactionVerified) {
 	first := false
 	switch {
 	case ev.Height > a.maxHeight:
@@ -320,6 +347,10 @@ func (a *Auditor) foldVerified(ev events.TransactionVerified) {
 	}
 	s := a.txs[ev.TxID]
 	if s != nil {
+		// The auditor was waiting on it: this is the first event of the
+		// transaction it takes in, whatever the height says (it may have
+		// believed another auditor's later block first; see believe).
+		first = true
 		a.forget(s)
 	}
 	a.count(func(r *Report) {

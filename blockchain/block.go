@@ -237,7 +237,8 @@ func (b *Block) checkTransactions() error {
 
 // VerifySignatures checks every transaction's signature ([RuleSignature])
 // and returns the first failure, as "transaction 3 (…): …" wrapping a
-// [*RuleError] with code [ErrBadSignature], or nil.
+// [*RuleError] with code [ErrBadSignature] (or [ErrWeakKey], for a key
+// of small order), or nil.
 //
 // It does the work once per block and remembers the answer, for this
 // block and for every block WithHeader makes from it (they hold the same

@@ -112,7 +112,7 @@ func RuleTransactionsForThisChain() Rule {
 
 // RuleSignatures: every transaction's signature verifies
 // ([Block.VerifySignatures], which remembers its answer). Code
-// [ErrBadSignature].
+// [ErrBadSignature], or [ErrWeakKey] for a key of small order.
 func RuleSignatures() Rule { return RuleSignaturesCached(nil) }
 
 // RuleSignaturesCached is [RuleSignatures] through a [SigCache] (nil:

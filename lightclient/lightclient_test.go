@@ -615,6 +615,15 @@ func TestFromLogDefersHeadersAheadOfTheClock(t *testing.T) {
 			name: "a forged block dated far ahead, then the real one", log: slices.Concat(blocks[:10], []*blockchain.Block{blockchain.NewBlock(forged, blocks[10].Transactions())}, blocks[10:]),
 			clock: now, first: lightclient.Stats{Accepted: 20}, firstTip: 20, second: lightclient.Stats{}, secondTip: 20,
 		},
+		{
+			// The forged block is deferred first, then loses its height to
+			// the real one; the client's clock is behind the real block 16,
+			// which is deferred in its turn and read again.
+			name: "a forged block, then a clock behind", log: slices.Concat(blocks[:10], []*blockchain.Block{blockchain.NewBlock(forged, blocks[10].Transactions())}, blocks[10:]),
+			clock: blocks[14].Header().Timestamp,
+			first: lightclient.Stats{Accepted: 15, Skipped: 4, Deferred: 1}, firstTip: 15,
+			second: lightclient.Stats{Accepted: 5}, secondTip: 20,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			log := newLog(t, true)

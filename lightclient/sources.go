@@ -21,7 +21,10 @@ import (
 // Stats says what one sync did.
 type Stats struct {
 	Accepted int // headers the client accepted
-	Skipped  int // events or headers skipped as a node would skip them (FromLog only)
+	// Skipped counts the events or headers skipped as a node would skip
+	// them (FromLog only). After a deferral (see Deferred) the events
+	// read again are counted again.
+	Skipped int
 	// Deferred is 1 when FromLog met a header dated too far ahead of the
 	// client's clock that it will read again next time (FromLog only).
 	Deferred int
@@ -229,6 +232,11 @@ func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (st Stats, err e
 			switch height, err := c.addEvent(r); {
 			case err == nil:
 				st.Accepted++
+				if haveDeferred && height >= deferredHeight {
+					// The deferred header lost its height to this one:
+					// a later refusal for time may be deferred instead.
+					haveDeferred = false
+				}
 			case errors.Is(err, errHeld):
 			case errors.Is(err, blockchain.ErrTimeTooFarAhead) && !haveDeferred:
 				deferred, deferredHeight, haveDeferred = r.Revision, height, true

@@ -25,10 +25,11 @@ var (
 	ErrFull = errors.New("pool is full")
 
 	// ErrSenderFull: the sender already has Policy.MaxPerSender
-	// transactions pending. Without this bound one sender could fill the
-	// pool with transfers to itself and lock every other account out
-	// until blocks had taken them all. Retry after a block has included
-	// some of the sender's transactions.
+	// transactions pending; only [Pool.Check] returns it. Without this
+	// bound one sender could fill the pool with transfers to itself and
+	// lock every other account out until blocks had taken them all.
+	// Retry after a block has included some of the sender's
+	// transactions.
 	ErrSenderFull = errors.New("sender has too many pending transactions")
 )
 

@@ -21,11 +21,13 @@ type Policy struct {
 	// taking all the memory. At least 1.
 	Capacity int
 
-	// MaxPerSender is the most transactions of one sender the pool
-	// holds; Add returns ErrSenderFull beyond it. One sender could
-	// otherwise fill the pool and lock every other account out until
-	// blocks had taken its transfers. 0 means no bound but Capacity.
-	// Not negative.
+	// MaxPerSender is the most transactions of one sender that Check
+	// admits: a node checks each submission with Check before it
+	// appends it to the log, and refuses it with ErrSenderFull beyond
+	// the bound, so one sender cannot fill the pool and lock every other
+	// account out until blocks have taken its transfers. Add, which
+	// takes what the log holds, is bounded by Capacity alone (see
+	// Pool.Check). 0 means no bound but Capacity. Not negative.
 	MaxPerSender int
 
 	// MaxTx is the size of a full block: a cut is due as soon as MaxTx

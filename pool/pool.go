@@ -250,6 +250,9 @@ func (p *Pool) Policy() Policy { return p.policy }
 //  6. The pool must hold fewer than Policy.Capacity transactions:
 //     [ErrFull].
 //
+// Check also bounds the sender ([ErrSenderFull], between checks 5 and
+// 6); Add does not: see [Pool.Check].
+//
 // A refused transaction leaves the pool as it was. Checks 3 to 6 and the
 // admission happen under one lock, so two goroutines adding the same
 // transaction at once admit it once, and two transfers of one sender are
@@ -268,6 +271,15 @@ func (p *Pool) Add(tx blockchain.Transaction) error {
 // before it publishes a submitted transaction, so that the log only
 // receives transactions its pool takes (another node's pool, whose
 // pending transactions differ, may still refuse one).
+//
+// Check runs one check more, after the funds: the sender must have
+// fewer than Policy.MaxPerSender transactions pending, or the error
+// wraps [ErrSenderFull]. The bound is for the door, not for the log: a
+// node adds (with Add) what the log holds, whatever its lag. A node
+// whose blocks lag behind its transactions still counts transfers a
+// block has already taken; were Add bounded too, it would refuse the
+// next transfer it reads, never read it again, and refuse every later
+// one of that sender as a gap.
 func (p *Pool) Check(tx blockchain.Transaction) error {
 	return p.admit(tx, false)
 }
@@ -333,7 +345,7 @@ func (p *Pool) admit(tx blockchain.Transaction, add bool) error {
 			})
 		}
 	}
-	if limit := p.policy.MaxPerSender; limit > 0 && q != nil && len(q.txs) >= limit {
+	if limit := p.policy.MaxPerSender; !add && limit > 0 && q != nil && len(q.txs) >= limit {
 		return fmt.Errorf("pool: %s tx %s: %w: %s has %d pending, the most one sender may have",
 			verb, id, ErrSenderFull, from.Short(), len(q.txs))
 	}

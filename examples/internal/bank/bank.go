@@ -831,7 +831,7 @@ func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 		tok, err := dec.ReadToken()
 		if err != nil {
 			var se *jsontext.SyntacticError
-			if errors.As(err, &se) && lastNumber != "" && se.ByteOffset < int64(len(body)) && '0' <= body[se.ByteOffset] && body[se.ByteOffset] <= '9' {
+			if errors.As(err, &se) && lastNumber != "" && leadingZeroAt(body, se.ByteOffset) {
 				// "amount":0125 reads as 0, then a digit where a comma
 				// should be: the number's leading zero.
 				return blockchain.Transaction{}, lastNumber, fmt.Errorf("%s: a number with a leading zero: want its digits alone", lastNumber)
@@ -925,6 +925,15 @@ func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 		return blockchain.Transaction{}, "hash", fmt.Errorf("hash: have %s, the transaction's is %s", hash, tx.Hash())
 	}
 	return tx, "", nil
+}
+
+// leadingZeroAt reports whether the syntax error at offset in body is a
+// digit right after a number's digit, as in 0125, which JSON reads as 0
+// and then a digit where a comma should be. A digit after white space
+// (12 3) or after a comma (5,7) is another error.
+func leadingZeroAt(body []byte, offset int64) bool {
+	isDigit := func(i int64) bool { return 0 <= i && i < int64(len(body)) && '0' <= body[i] && body[i] <= '9' }
+	return isDigit(offset) && isDigit(offset-1)
 }
 
 // decodeHex fills dst from exactly 2·len(dst) lower-case hex digits.

@@ -162,6 +162,8 @@ var malformedRequests = []malformedRequest{
 
 	// Values in a spelling the API does not write.
 	{name: "a fee of -0", body: with("fee", "-0"), status: 400, field: "fee"},
+	{name: "a digit after a number and a space", body: with("amount", "12 3"), status: 400},
+	{name: "a digit where a name should be", body: strings.Replace(validBody, `,"fee"`, `,7,"fee"`, 1), status: 400},
 	{name: "the id as a URN", body: plus(`"id":"urn:uuid:` + validTx.ID().String() + `"`), status: 400, field: "id"},
 	{name: "the id in braces", body: plus(`"id":"{` + validTx.ID().String() + `}"`), status: 400, field: "id"},
 	{name: "the id without dashes", body: plus(`"id":"` + strings.ReplaceAll(validTx.ID().String(), "-", "") + `"`), status: 400, field: "id"},
