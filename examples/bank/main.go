@@ -6,8 +6,9 @@
 //
 // Transactions are signed by their senders (see examples/wallet); the
 // bank holds no keys. The chain spec is in the event log: the first app
-// started with -genesis writes it, the others read it (a bank started
-// before any spec is written waits for one).
+// started with -genesis writes it, the others read it (on EventStoreDB, a
+// bank started before any spec is written waits for one; on its own
+// memory or file log, it needs -genesis).
 //
 // Every flag falls back to an environment variable: -addr to
 // EVENTCHAIN_ADDR, and so on.
@@ -58,7 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer log.Close()
 
-	spec, err := chain.Join(ctx, log, logger)
+	spec, err := chain.Join(ctx, log, common.SharedLog(), logger)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer log.Close()
 
-	spec, err := chain.Join(ctx, log, logger)
+	spec, err := chain.Join(ctx, log, common.SharedLog(), logger)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,10 @@ func Usagef(format string, args ...any) error { return UsageError{fmt.Errorf(for
 // does: help that was asked for is no error.
 func Main(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	// A stop asked for (SIGINT, SIGTERM) is no failure, however early it
+	// came: a context canceled while the app was still starting up exits
+	// 0, as one canceled while it served does.
+	err := Stopped(ctx, run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 	stop()
 	switch {
 	case err == nil:
@@ -184,6 +187,13 @@ func (f fanout) WithGroup(name string) slog.Handler {
 		out[i] = h.WithGroup(name)
 	}
 	return out
+}
+
+// SharedLog reports whether c.EventLog names a log other processes can
+// write to at the same time: EventStoreDB. The in-memory log is the
+// process's own, and a file log is locked by the process that opens it.
+func (c Common) SharedLog() bool {
+	return strings.HasPrefix(c.EventLog, "esdb://") || strings.HasPrefix(c.EventLog, "esdb+discover://")
 }
 
 // OpenLog opens the event log c.EventLog names, with c.StreamPrefix. An

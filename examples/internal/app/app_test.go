@@ -220,22 +220,53 @@ func TestJoin(t *testing.T) {
 	other.BlockReward++
 	logger := slog.New(slog.DiscardHandler)
 
-	got, err := app.ChainFlags{Genesis: write("spec.json", spec)}.Join(ctx, log, logger)
+	got, err := app.ChainFlags{Genesis: write("spec.json", spec)}.Join(ctx, log, false, logger)
 	require.NoError(t, err)
 	assert.Equal(t, spec.Hash(), got.Hash(), "the first app writes its spec")
-	got, err = app.ChainFlags{}.Join(ctx, log, logger)
+	got, err = app.ChainFlags{}.Join(ctx, log, false, logger)
 	require.NoError(t, err)
 	assert.Equal(t, spec.Hash(), got.Hash(), "an app without -genesis reads the log's")
-	_, err = app.ChainFlags{Genesis: write("other.json", other)}.Join(ctx, log, logger)
+	_, err = app.ChainFlags{Genesis: write("other.json", other)}.Join(ctx, log, false, logger)
 	require.ErrorIs(t, err, node.ErrSpecMismatch)
 	assert.ErrorContains(t, err, "blockReward")
 	assert.True(t, errors.As(err, new(app.UsageError)))
 
-	_, err = app.ChainFlags{Genesis: filepath.Join(dir, "missing.json")}.Join(ctx, log, logger)
+	_, err = app.ChainFlags{Genesis: filepath.Join(dir, "missing.json")}.Join(ctx, log, false, logger)
 	assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
 	bad := filepath.Join(dir, "bad.json")
 	require.NoError(t, os.WriteFile(bad, []byte(`{"chainId":"Bad"}`), 0o600))
-	_, err = app.ChainFlags{Genesis: bad}.Join(ctx, log, logger)
+	_, err = app.ChainFlags{Genesis: bad}.Join(ctx, log, false, logger)
 	var se *blockchain.SpecError
 	assert.ErrorAs(t, err, &se, "a spec that is not one names what is wrong")
+}
+
+// TestJoinWithoutSpecOrGenesis: on a log no other process can write (the
+// app's own memory, a file it holds locked), a log without a spec and no
+// -genesis is a usage error at once; on a shared log the app waits for
+// another app to write the spec, until its context ends.
+func TestJoinWithoutSpecOrGenesis(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	empty := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = empty.Close() })
+
+	_, err := app.ChainFlags{}.Join(context.Background(), empty, false, logger)
+	assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+	assert.ErrorContains(t, err, "-genesis is required")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = app.ChainFlags{}.Join(ctx, empty, true, logger)
+	assert.ErrorIs(t, err, context.Canceled, "a shared log is waited on")
+
+	for _, tc := range []struct {
+		eventlog string
+		shared   bool
+	}{
+		{"memory", false},
+		{"file:/tmp/x.db", false},
+		{"esdb://localhost:2113?tls=false", true},
+		{"esdb+discover://cluster:2113", true},
+	} {
+		assert.Equal(t, tc.shared, app.Common{EventLog: tc.eventlog}.SharedLog(), tc.eventlog)
+	}
 }

@@ -59,9 +59,12 @@ func ReadSpecFile(path string) (blockchain.ChainSpec, error) {
 // Join returns the chain spec of the log. With -genesis, a log without a
 // spec gets that one (the first app to join an empty log writes it), and
 // a log with another spec is refused with an error naming the
-// difference. Without -genesis, Join waits for some app to write the
-// spec, saying so once in the log, until ctx ends.
-func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, logger *slog.Logger) (blockchain.ChainSpec, error) {
+// difference. Without -genesis, on a shared log (EventStoreDB), Join
+// waits for some app to write the spec, saying so once in the log, until
+// ctx ends; on a log no other process can write (memory, or a file this
+// process holds locked), nothing ever would, and a log without a spec is
+// a usage error asking for -genesis.
+func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, logger *slog.Logger) (blockchain.ChainSpec, error) {
 	var want *blockchain.ChainSpec
 	if c.Genesis != "" {
 		spec, err := ReadSpecFile(c.Genesis)
@@ -71,6 +74,9 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, logger *slog.Log
 		want = &spec
 	}
 	spec, err := node.LoadSpec(ctx, log, want)
+	if errors.Is(err, node.ErrNoSpec) && !shared {
+		return blockchain.ChainSpec{}, Usagef("-genesis is required: the event log holds no chain spec, and no other process can write one to it (-eventlog memory is this process's own; a file is locked by the process that has it open); give -genesis FILE, or join a log that holds a chain")
+	}
 	if errors.Is(err, node.ErrNoSpec) {
 		logger.Info("waiting for the chain spec in the event log: start one app with -genesis FILE")
 		spec, err = node.WaitSpec(ctx, log)
