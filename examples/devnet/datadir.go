@@ -54,6 +54,10 @@ type network struct {
 	demo    []blockchain.PrivateKey // demoAccounts' keys, in order
 	payees  []blockchain.Address    // miner i's beneficiary
 	signers []blockchain.PrivateKey // poa only: miner i's signing key
+	// made names the key files of miners made for a chain that existed
+	// already: a miner added since, or one whose key was lost (whose
+	// rewards then stay where no key can spend them).
+	made []string
 }
 
 // keySource gives the network its keys: an existing one by name, or a
@@ -140,8 +144,11 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 			return network{}, nil, fmt.Errorf("data directory %s holds an event log but no %s: delete the directory to start fresh", dir, specFile)
 		}
 		n, err := newNetwork(*c, *miners, func(name string) (blockchain.PrivateKey, error) {
-			if _, err := ks.Lookup(name); err == nil { // left by a start that stopped before writing the spec
+			switch _, err := ks.Lookup(name); {
+			case err == nil: // left by a start that stopped before writing the spec
 				return ks.Load(name, nil)
+			case !errors.Is(err, keystore.ErrNotFound): // a damaged key file: say so, do not replace it
+				return blockchain.PrivateKey{}, fmt.Errorf("data directory: %w", err)
 			}
 			if _, err := ks.CreateUnencrypted(name, nil); err != nil {
 				return blockchain.PrivateKey{}, err
@@ -202,10 +209,14 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 		n.demo = append(n.demo, k)
 	}
 	for i := range *miners {
-		if _, err := ks.Lookup(minerName(i)); err != nil {
+		switch _, err := ks.Lookup(minerName(i)); {
+		case errors.Is(err, keystore.ErrNotFound):
 			if _, err := ks.CreateUnencrypted(minerName(i), nil); err != nil {
 				return network{}, nil, fmt.Errorf("data directory: %w", err)
 			}
+			n.made = append(n.made, ks.Path(minerName(i)))
+		case err != nil: // a damaged key file: say so, do not replace it
+			return network{}, nil, fmt.Errorf("data directory: %w", err)
 		}
 		k, err := load(minerName(i))
 		if err != nil {

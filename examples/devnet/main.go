@@ -35,6 +35,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -53,6 +54,24 @@ import (
 )
 
 func main() { app.Main("devnet", run) }
+
+// shellQuote returns s as a POSIX shell word: as it is if it holds only
+// characters no shell reads specially, else in single quotes (a single
+// quote inside written '\''), so that a command line printed for the
+// user to copy works with a path holding spaces or other characters.
+func shellQuote(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:,@%=", r)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
 
 // snapshotEvery is how often devnet's bank records a state snapshot in
 // the log, in blocks.
@@ -160,6 +179,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	named := false  // the chain is on a log named by -eventlog that outlives devnet
 	switch cfg.common.EventLog {
 	case "":
+		// A ledger index without the log it was built from: the log was
+		// lost (deleted, or the directory restored in part). Starting on
+		// a new log would begin the same chain again at height 0, and the
+		// transfers it held would vanish without a word.
+		if _, err := os.Stat(filepath.Join(cfg.dataDir, logFile)); errors.Is(err, fs.ErrNotExist) {
+			if _, err := os.Stat(filepath.Join(cfg.dataDir, indexFile)); err == nil {
+				return fmt.Errorf("data directory %s holds a ledger index (%s) but not the event log it was built from (%s): the chain's blocks are lost; restore %s, or delete the directory to start fresh",
+					cfg.dataDir, indexFile, logFile, logFile)
+			}
+		}
 		var save func() error
 		if chain, save, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh by deleting "+cfg.dataDir); err != nil {
 			return err
@@ -187,6 +216,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		where = cfg.common.EventLog + ", its rules and keys in " + cfg.dataDir
 		keys = filepath.Join(cfg.dataDir, keysDir)
+	}
+	for _, path := range chain.made {
+		logger.Warn("made a new miner key for a chain that exists already: a miner added since, or one whose key was lost (its rewards stay where no key can spend them)", "key", path)
 	}
 	log, err := cfg.common.OpenLog(ctx)
 	if err != nil {
@@ -274,7 +306,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			bankURL, bankURL, cfg.miners, app.DescribeConsensus(chain.spec), where)
 		if keys != "" {
 			fmt.Fprintf(stdout, "devnet: demo accounts %s hold %d each at genesis; their keys are in %s: go run ./examples/wallet -keystore %s send alice bob 125\n",
-				strings.Join(demoAccounts, ", "), demoFunds, keys, keys)
+				strings.Join(demoAccounts, ", "), demoFunds, keys, shellQuote(keys))
 		}
 		g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankPart.Node, miners, &sched, auditor) })
 		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Keys: chain.demo, Stats: &sched, Logger: logger.With("component", "scheduler")})

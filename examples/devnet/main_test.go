@@ -123,3 +123,16 @@ func TestDevnetProofOfAuthority(t *testing.T) {
 	height, _ := strconv.Atoi(m[1])
 	assert.GreaterOrEqual(t, height, 2, "both signers took a turn")
 }
+
+func TestShellQuote(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/home/ada/.config/eventchain/keys", "/home/ada/.config/eventchain/keys"},
+		{"/tmp/dir with spaces/keys", "'/tmp/dir with spaces/keys'"},
+		{"/tmp/ünïcødé 链/keys", "'/tmp/ünïcødé 链/keys'"},
+		{"/tmp/it's/keys", `'/tmp/it'\''s/keys'`},
+		{"/tmp/$HOME/keys", "'/tmp/$HOME/keys'"},
+		{"", "''"},
+	} {
+		assert.Equal(t, tc.want, shellQuote(tc.in), tc.in)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -241,4 +242,42 @@ func TestDevnetNamedLogsKeepApart(t *testing.T) {
 	require.ErrorIs(t, err, node.ErrSpecMismatch, "new keys, another genesis")
 	assert.Contains(t, err.Error(), "-data-dir")
 	assert.NoFileExists(t, filepath.Join(elsewhere, specFile), "nothing left behind")
+}
+
+// TestDevnetRefusesADamagedDataDir: a data directory whose event log is
+// gone while its ledger index stays, or whose key file is damaged, is
+// refused with the reason; devnet neither begins the chain again at
+// height 0 nor replaces a key it cannot read.
+func TestDevnetRefusesADamagedDataDir(t *testing.T) {
+	quick := []string{"-addr", "127.0.0.1:0", "-duration", "500ms", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, dir string)
+		want   string
+	}{
+		{"the log deleted, the index kept", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, logFile)))
+		}, "not the event log it was built from"},
+		{"a miner's key file emptied", func(t *testing.T, dir string) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, keysDir, "miner-1.key"), nil, 0o600))
+		}, "miner-1.key"},
+		{"a demo key file cut short", func(t *testing.T, dir string) {
+			path := filepath.Join(dir, keysDir, "alice.key")
+			data, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(path, data[:len(data)/2], 0o600))
+		}, "alice.key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{"-data-dir", dir}, quick...)
+			require.NoError(t, run(context.Background(), args, new(discard), new(discard)), "the first start")
+			require.FileExists(t, filepath.Join(dir, indexFile))
+			tc.damage(t, dir)
+			err := run(context.Background(), args, new(discard), new(discard))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "key exists", "the damage is named, not taken for a key made already")
+		})
+	}
 }

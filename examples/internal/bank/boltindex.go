@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -96,7 +97,11 @@ func openBoltIndex(path string) (ix *boltIndex, err error) {
 	}
 	defer func() {
 		if p := recover(); p != nil { // bbolt panics, or faults, on some damage
-			ix, err = nil, fmt.Errorf("bank: %q: %w: bbolt cannot read it: %v; %s", path, ErrIndexCorrupt, p, remedyDamaged)
+			why := fmt.Sprint(p)
+			if _, runtimeErr := p.(runtime.Error); runtimeErr {
+				why = "its pages are damaged" // a nil pointer or a fault deep in bbolt says nothing more to a reader
+			}
+			ix, err = nil, fmt.Errorf("bank: %q: %w: bbolt cannot read it: %s; %s", path, ErrIndexCorrupt, why, remedyDamaged)
 		}
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
