@@ -56,9 +56,10 @@ import (
 func main() { app.Main("devnet", run) }
 
 // shellQuote returns s as a POSIX shell word: as it is if it holds only
-// characters no shell reads specially, else in single quotes (a single
-// quote inside written '\”), so that a command line printed for the
-// user to copy works with a path holding spaces or other characters.
+// characters no shell reads specially, else in single quotes, a single
+// quote inside ending the quoted part, escaped with a backslash, and
+// quoting again. A command line printed for the user to copy then works
+// with a path holding spaces or other characters.
 func shellQuote(s string) string {
 	plain := s != ""
 	for _, r := range s {
