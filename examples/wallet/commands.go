@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -33,13 +34,14 @@ func (w *wallet) newFlags(fs *flag.FlagSet) {
 }
 
 func (w *wallet) sendFlags(fs *flag.FlagSet) {
-	fs.Int64Var(&w.opts.fee, "fee", 0, "fee paid to the miner of the block, in minor units")
+	fs.Var((*decimal)(&w.opts.fee), "fee", "fee paid to the miner of the block, in minor units")
 	fs.BoolVar(&w.opts.wait, "wait", true, "wait until a block includes the transfer or the bank drops it")
 	fs.DurationVar(&w.opts.timeout, "timeout", 2*time.Minute, "how long to wait for a block")
 }
 
 func (w *wallet) historyFlags(fs *flag.FlagSet) {
-	fs.IntVar(&w.opts.limit, "limit", 20, "transfers per page")
+	w.opts.limit = 20
+	fs.Var((*decimal)(&w.opts.limit), "limit", "transfers per page")
 	fs.StringVar(&w.opts.before, "before", "", "the cursor of an older page, as the previous page printed it")
 }
 
@@ -279,11 +281,38 @@ func (w *wallet) balance(ctx context.Context, args []string) error {
 // parseAmount reads an amount of minor units, 1…MaxAmount (min 0 for a
 // fee).
 func parseAmount(what, s string, min int64) (int64, error) {
-	n, err := strconv.ParseInt(s, 10, 64)
+	n, err := parseDecimal(s)
 	if err != nil || n < min || n > blockchain.MaxAmount {
 		return 0, usagef("%s: have %q, want a whole number of minor units, %d…%d", what, s, min, blockchain.MaxAmount)
 	}
 	return n, nil
+}
+
+// parseDecimal reads a whole number written as a person writes one in
+// decimal: digits, with a minus sign if negative, no plus sign, no
+// leading zero, no underscores, no other base. Go's flag package reads
+// -fee 010 as octal 8 and 0x10 as 16, which would change a payment
+// without a word.
+func parseDecimal(s string) (int64, error) {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" || len(digits) > 1 && digits[0] == '0' {
+		return 0, fmt.Errorf("have %q, want a whole number in decimal", s)
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+// A decimal is an int64 flag read by parseDecimal.
+type decimal int64
+
+func (d *decimal) String() string { return strconv.FormatInt(int64(*d), 10) }
+
+func (d *decimal) Set(s string) error {
+	n, err := parseDecimal(s)
+	if err != nil {
+		return err
+	}
+	*d = decimal(n)
+	return nil
 }
 
 // send is "wallet send FROM TO AMOUNT".
@@ -365,18 +394,19 @@ func (w *wallet) final(st bankclient.Status) error {
 	case bankclient.Dropped:
 		return fmt.Errorf("transaction %s dropped: %s", st.ID, droppedWhy(st))
 	}
-	fmt.Fprintf(w.stdout, "%s\n", st.State)
+	fmt.Fprintf(w.stdout, "%s\n", bankclient.Printable(string(st.State)))
 	return nil
 }
 
 // droppedWhy says why a transaction was dropped: the reason and the rule.
+// Both are the bank's words, printed as bankclient.Printable makes them.
 func droppedWhy(st bankclient.Status) string {
-	why := st.Reason
+	why := bankclient.Printable(st.Reason)
 	if why == "" {
 		why = "no reason given"
 	}
 	if st.Rule != "" {
-		why += " (rule " + st.Rule + ")"
+		why += " (rule " + bankclient.Printable(st.Rule) + ")"
 	}
 	return why
 }
@@ -395,7 +425,17 @@ func (w *wallet) loadKey(arg string) (blockchain.PrivateKey, account, error) {
 			return blockchain.PrivateKey{}, account{}, usagef("bad address: %v", err)
 		}
 		if e, err = ks.Find(a); err != nil {
-			return blockchain.PrivateKey{}, account{}, fmt.Errorf("no key of %s in %s: a transfer is signed with the sender's key", a, ks.Dir())
+			if !errors.Is(err, keystore.ErrNotFound) {
+				return blockchain.PrivateKey{}, account{}, err
+			}
+			msg := fmt.Sprintf("no key of %s in %s: a transfer is signed with the sender's key", a, ks.Dir())
+			// Find joins to ErrNotFound the refusal of each key file it
+			// could not read: the key may be there, refused (its mode
+			// too open, say), and the user must hear why.
+			if joined, ok := err.(interface{ Unwrap() []error }); ok && len(joined.Unwrap()) > 1 {
+				msg += "; a key file was refused: " + strings.ReplaceAll(errors.Join(joined.Unwrap()[1:]...).Error(), "\n", "; ")
+			}
+			return blockchain.PrivateKey{}, account{}, errors.New(msg)
 		}
 	} else if e, err = w.lookup(ks, arg); err != nil {
 		return blockchain.PrivateKey{}, account{}, err
@@ -490,7 +530,7 @@ func (w *wallet) status(ctx context.Context, args []string) error {
 	tw := tabwriter.NewWriter(w.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "transaction\t%s\n", st.ID)
 	fmt.Fprintf(tw, "hash\t%s\n", st.Hash)
-	fmt.Fprintf(tw, "status\t%s\n", st.State)
+	fmt.Fprintf(tw, "status\t%s\n", bankclient.Printable(string(st.State)))
 	switch st.State {
 	case bankclient.Included:
 		fmt.Fprintf(tw, "block\t%d (hash %s)\n", st.Height, st.BlockHash)
@@ -502,7 +542,7 @@ func (w *wallet) status(ctx context.Context, args []string) error {
 
 // history is "wallet history NAME|ADDRESS".
 func (w *wallet) history(ctx context.Context, args []string) error {
-	if w.opts.limit < 1 {
+	if w.opts.limit < 1 || w.opts.limit > math.MaxInt32 {
 		return usagef("-limit: have %d, want ≥ 1", w.opts.limit)
 	}
 	who, err := w.resolve(args[0])
@@ -513,7 +553,7 @@ func (w *wallet) history(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	page, err := c.History(ctx, who.addr, w.opts.limit, w.opts.before)
+	page, err := c.History(ctx, who.addr, int(w.opts.limit), w.opts.before)
 	if err != nil {
 		return err
 	}
@@ -543,7 +583,7 @@ func (w *wallet) history(ctx context.Context, args []string) error {
 		return err
 	}
 	if page.Next != "" {
-		fmt.Fprintf(w.stdout, "older transfers: wallet history %s -limit %d -before %s\n", args[0], w.opts.limit, page.Next)
+		fmt.Fprintf(w.stdout, "older transfers: wallet history %s -limit %d -before %s\n", args[0], w.opts.limit, bankclient.Printable(page.Next))
 	}
 	return nil
 }

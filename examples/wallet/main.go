@@ -57,7 +57,7 @@ type options struct {
 	fee      int64         // send: -fee
 	wait     bool          // send: -wait
 	timeout  time.Duration // send: -timeout
-	limit    int           // history: -limit
+	limit    int64         // history: -limit
 	before   string        // history: -before
 	verified bool          // balance: -verified
 	// genesisHash is -genesis-hash (verify, balance -verified): the
@@ -143,21 +143,30 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	if !ok {
 		return usagef("unknown command %q", name)
 	}
-	fs := newFlagSet("wallet "+name, w.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(w.stderr, "usage: wallet %s %s [flags]\n\n%s.\n\nflags:\n", name, cmd.args, cmd.help)
-		fs.PrintDefaults()
-	}
+	// The flag package prints a bad flag's error and then the usage; the
+	// wallet's errors are one line each, so it prints nothing while
+	// parsing, and the usage only when -h asks for it.
+	fs := newFlagSet("wallet "+name, io.Discard)
+	fs.Usage = func() {}
 	w.g.register(fs)
 	if cmd.flags != nil {
 		cmd.flags(w, fs)
 	}
 	pos, err := parseInterspersed(fs, top.Args()[1:], w.g.given)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(w.stderr, "usage: wallet %s [flags]\n\n%s.\n\nflags:\n", strings.TrimSpace(name+" "+cmd.args), cmd.help)
+		fs.SetOutput(w.stderr)
+		fs.PrintDefaults()
+		return err
+	}
 	if err != nil {
 		return err
 	}
 	if len(pos) != cmd.nargs {
-		return usagef("%s takes %d argument(s), %s; have %d", name, cmd.nargs, strings.TrimSpace(cmd.args+" "), len(pos))
+		if cmd.args == "" {
+			return usagef("%s takes no arguments; have %d", name, len(pos))
+		}
+		return usagef("%s takes %d argument(s), %s; have %d", name, cmd.nargs, cmd.args, len(pos))
 	}
 	if err := w.g.applyEnv(w.getenv); err != nil {
 		return err

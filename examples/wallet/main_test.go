@@ -387,6 +387,13 @@ func TestSend(t *testing.T) {
 		{name: "send too much to carry", args: []string{"send", "alice", "bob", "9007199254740992"}, code: 2, stderr: []string{`amount`}},
 		{name: "send a negative amount", args: []string{"send", "alice", "bob", "-5"}, code: 2, stderr: []string{`amount: have "-5", want a whole number`}},
 		{name: "send with a negative fee", args: []string{"send", "alice", "bob", "5", "-fee", "-1"}, code: 2, stderr: []string{`-fee`}},
+		// Go's flag package would read 010 as octal 8 and 0x10 as 16: a
+		// payment changed without a word.
+		{name: "send with a fee in octal", args: []string{"send", "alice", "bob", "5", "-fee", "010"}, code: 2, stderr: []string{`-fee: have "010", want a whole number in decimal`}},
+		{name: "send with a fee in hex", args: []string{"send", "alice", "bob", "5", "-fee", "0x10"}, code: 2, stderr: []string{`-fee`}},
+		{name: "send with a fee with an underscore", args: []string{"send", "alice", "bob", "5", "-fee", "1_0"}, code: 2, stderr: []string{`-fee`}},
+		{name: "send an amount with a plus sign", args: []string{"send", "alice", "bob", "+5"}, code: 2, stderr: []string{`amount: have "\+5"`}},
+		{name: "send an amount with a leading zero", args: []string{"send", "alice", "bob", "010"}, code: 2, stderr: []string{`amount: have "010"`}},
 		{name: "send, missing amount", args: []string{"send", "alice", "bob"}, code: 2, stderr: []string{`send takes 3 argument`}},
 		{
 			name: "send more than the balance", args: []string{"send", "alice", "bob", "2000000"}, code: 1,
@@ -511,8 +518,11 @@ func TestUsage(t *testing.T) {
 		{name: "-h asks for the usage", args: []string{"-h"}, stderr: []string{`^usage: wallet`}},
 		{name: "a command's -h", args: []string{"send", "-h"}, stderr: []string{`usage: wallet send FROM TO AMOUNT`}},
 		{name: "unknown command", args: []string{"pay", "bob"}, code: 2, stderr: []string{`unknown command "pay"`, `run 'wallet help'`}},
-		{name: "unknown flag", args: []string{"list", "-colour"}, code: 2, stderr: []string{`flag provided but not defined: -colour`}},
-		{name: "too many arguments", args: []string{"list", "alice"}, code: 2, stderr: []string{`list takes 0 argument`}},
+		{name: "unknown flag", args: []string{"list", "-colour"}, code: 2, stderr: []string{`flag provided but not defined: -colour`},
+			// one line and the hint: no usage dump, no error said twice
+			stderrNot: []string{`usage:`, `(?s)-colour.*-colour`}},
+		{name: "a command's -h", args: []string{"send", "-h"}, code: 0, stderr: []string{`usage: wallet send FROM TO AMOUNT \[flags\]`, `-fee`}},
+		{name: "too many arguments", args: []string{"list", "alice"}, code: 2, stderr: []string{`list takes no arguments; have 1`}},
 		{name: "arguments after --", args: []string{"address", "--", "-x"}, code: 2, stderr: []string{`bad key name`}},
 		{name: "version", args: []string{"-version"}, env: map[string]string{"EVENTCHAIN_BANK": "bogus"}, stdout: []string{`^wallet (v\S+|\(devel\)) revision ([0-9a-f]{40}|unknown)( \(modified\))? \S+\n$`}},
 		{name: "global flags before the command win over the environment", env: map[string]string{"EVENTCHAIN_KEYSTORE": "{dir}/none"}, args: []string{"-keystore", "{dir}/none2", "list"}, code: 1, stderr: []string{`no keystore at .*none2`}},

@@ -391,3 +391,23 @@ func TestNoAnswer(t *testing.T) {
 	assert.False(t, bankclient.IsRetryable(nil))
 	assert.False(t, bankclient.IsRetryable(errors.New("other")))
 }
+
+// TestPrintable: what a bank sends is printed with its control characters
+// escaped, so a hostile bank can neither break an error over lines nor
+// send escape sequences to the terminal; text without any is unchanged.
+func TestPrintable(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"nonce: have 0, want 3", "nonce: have 0, want 3"},
+		{"chaîne « citée » 链", "chaîne « citée » 链"},
+		{"line one\nwallet: included in block 1", `line one\nwallet: included in block 1`},
+		{"\x1b[2J\x1b[31mRED", `\x1b[2J\x1b[31mRED`},
+		{"a\u2028b\tc", `a\u2028b\tc`},
+		{"bad \xff byte", `bad \xff byte`},
+		{"", ""},
+	} {
+		assert.Equal(t, tc.want, bankclient.Printable(tc.in), "%q", tc.in)
+	}
+	pe := &bankclient.ProblemError{Status: 400, Problem: bankclient.Problem{Detail: "line one\nwallet: included \x1b[31m", Rule: "bad-nonce\nfake", Field: "from\r"}}
+	assert.Equal(t, `bank answered 400 Bad Request: line one\nwallet: included \x1b[31m (rule bad-nonce\nfake, field from\r)`, pe.Error())
+	assert.NotContains(t, pe.Error(), "\n")
+}

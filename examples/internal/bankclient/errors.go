@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/eventchain/eventchain/blockchain"
 )
@@ -55,26 +58,45 @@ type ProblemError struct {
 
 // Error reads like
 // "bank answered 400 Bad Request: nonce 3 is used (rule bad-nonce, field nonce)".
+//
+// The bank's words are its own: a control character in them (a newline,
+// an escape sequence that would clear the screen or colour what follows)
+// is written as an escape, so the error stays one line and cannot
+// pass for the program's own output (see Printable).
 func (e *ProblemError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "bank answered %d %s", e.Status, http.StatusText(e.Status))
 	switch p := e.Problem; {
 	case p.Detail != "":
-		b.WriteString(": " + p.Detail)
+		b.WriteString(": " + Printable(p.Detail))
 	case p.Title != "" && p.Title != http.StatusText(e.Status):
-		b.WriteString(": " + p.Title)
+		b.WriteString(": " + Printable(p.Title))
 	}
 	var tags []string
 	if e.Problem.Rule != "" {
-		tags = append(tags, "rule "+e.Problem.Rule)
+		tags = append(tags, "rule "+Printable(e.Problem.Rule))
 	}
 	if e.Problem.Field != "" {
-		tags = append(tags, "field "+e.Problem.Field)
+		tags = append(tags, "field "+Printable(e.Problem.Field))
 	}
 	if len(tags) > 0 {
 		b.WriteString(" (" + strings.Join(tags, ", ") + ")")
 	}
 	return b.String()
+}
+
+// Printable returns s fit to print on a terminal: as it is if every
+// character in it is graphic (letters, marks, numbers, punctuation,
+// symbols, spaces) and it is valid UTF-8; else with each other character
+// written as a Go escape (\n, \x1b, \u2028), quotes and backslashes
+// escaped too, as strconv.QuoteToGraphic writes it, without the quotes
+// around. Print what a bank or any stranger sent through it.
+func Printable(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0 {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
 }
 
 // Code returns the blockchain rule the problem names, and ErrUnknown if it
