@@ -583,7 +583,7 @@ func (a *Auditor) check(ctx context.Context, tip uint64) error {
 	}
 	a.sweep()
 	for _, s := range a.open {
-		if s.dropped || s.dropping {
+		if s.dropped {
 			continue
 		}
 		if _, sent := a.touched[s.tx.From()]; s.checked && !sent {
@@ -640,7 +640,7 @@ func judge(tx blockchain.Transaction, err error, folded *blockchain.State) (rule
 func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 	a.sweep()
 	for _, s := range a.open {
-		if s.dropped || s.dropping || now.Before(s.last.Add(a.policy.MaxAge)) {
+		if s.dropped || now.Before(s.last.Add(a.policy.MaxAge)) {
 			continue
 		}
 		var err error
@@ -673,7 +673,9 @@ func (a *Auditor) drop(ctx context.Context, s *txState, rule blockchain.ErrorCod
 	if err := a.append(ctx, node.StreamAudit, ev); err != nil {
 		return err
 	}
-	s.dropping = true
+	// Taken in at once, as verify does: the log may take the append as a
+	// retry of another auditor's identical event and never hand it back.
+	a.settleDropped(s)
 	if rule == blockchain.ErrUnknown {
 		a.logger.Info("transaction dropped", "tx", s.id, "reason", reason)
 	} else {

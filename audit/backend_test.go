@@ -272,3 +272,41 @@ func TestAuditorBehindAnother(t *testing.T) {
 		assert.Equal(t, audit.Report{Submitted: 2, Included: 2}, x.Report(), name)
 	}
 }
+
+// TestForgedDrops: a TransactionDropped appended by anyone is believed
+// only if the chain or the policy bears it out. A forged "gave up" right
+// after submission, or a forged drop for a rule the transfer keeps, does
+// not stop the auditor: it rebroadcasts the transfer at MaxAge, as for
+// any other.
+func TestForgedDrops(t *testing.T) {
+	waiting := consensustest.Transfer("bob", "carol", 5, 0) // in no block, and valid
+	for _, tc := range []struct {
+		name string
+		drop events.TransactionDropped
+	}{
+		{"gave up, before any attempt", events.TransactionDropped{TxID: waiting.ID(), Reason: "not included after 3 rebroadcasts over 1h0m0s", Attempts: 3}},
+		{"for a rule it keeps", events.TransactionDropped{TxID: waiting.ID(), Rule: blockchain.ErrBadNonce, Reason: "its nonce 0 was used by another transaction"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &clock{now: t0}
+			log := memlog.New(memlog.Config{Now: c.Now})
+			t.Cleanup(func() { _ = log.Close() })
+			fake := &fakeChain{chain: consensustest.NewChain(consensustest.NewFaker()), changed: make(chan struct{})}
+			a, err := audit.New(audit.Config{Node: fake, Log: log, Policy: policy(time.Second, 10*time.Second, 3), Now: c.Now})
+			require.NoError(t, err)
+			for stream, p := range map[string]events.Payload{node.StreamTransactions: events.TransactionSubmitted{Tx: waiting}, node.StreamAudit: tc.drop} {
+				ev, err := events.Encode(p)
+				require.NoError(t, err)
+				_, err = log.Append(context.Background(), stream, eventlog.Any, ev)
+				require.NoError(t, err)
+			}
+
+			c.set(0)
+			require.NoError(t, a.Tick(context.Background()))
+			assert.Equal(t, audit.Report{Submitted: 1, Pending: 1}, a.Report(), "the forged drop is not believed")
+			c.set(10 * time.Second)
+			require.NoError(t, a.Tick(context.Background()))
+			assert.Equal(t, audit.Report{Submitted: 1, Pending: 1, Rebroadcasts: 1}, a.Report(), "rebroadcast at MaxAge, as any other")
+		})
+	}
+}

@@ -119,9 +119,15 @@
 // one at most, whatever attempt it claims, and only if the log recorded
 // it at least half of MaxAge after the attempt before: forged
 // rebroadcasts cannot make the auditor give up on a transaction early.
-// A forged TransactionDropped is still believed: the auditor then stops
-// rebroadcasting that transaction (the banks' pools still hold it, and
-// a bank answers "pending" while its pool does).
+// A TransactionDropped is believed only if the chain refuses the
+// transaction now (a drop for a rule) or it came after as many attempts
+// as the auditor's policy makes (a drop that gave up): a forged one
+// cannot make it stop rebroadcasting a valid transfer. An auditor that
+// believes no drop goes on by its own policy, and drops the transaction
+// itself when that is due. The auditor takes in the events it appends at
+// once, without waiting to read them back: an event's ID derives from
+// its content, and the log takes an append identical to another
+// auditor's as a retry of it, which is never handed back.
 //
 // # What grows
 //

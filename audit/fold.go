@@ -38,10 +38,6 @@ type txState struct {
 	// checked: the chain said it could still be included, and no block
 	// folded since sent anything from its sender.
 	checked bool
-	// dropping: this step appended TransactionDropped, which the
-	// catch-up at the end of the step reads back. (A TransactionVerified
-	// the auditor appends is taken in at once: see verify.)
-	dropping bool
 	// gone: the record left Auditor.txs; the next sweep takes it out of
 	// Auditor.open.
 	gone bool
@@ -234,9 +230,8 @@ func (a *Auditor) foldAudit(r eventlog.Recorded, chain blockchain.ReadOnlyChain,
 	case events.TransactionVerified:
 		a.foldVerified(ev, chain, tip)
 	case events.TransactionDropped:
-		if s := a.txs[ev.TxID]; s != nil && !s.dropped {
-			s.dropped, s.dropping = true, false
-			a.count(func(r *Report) { r.Pending--; r.Dropped++ })
+		if s := a.txs[ev.TxID]; s != nil && !s.dropped && a.believeDrop(ev, s, chain) {
+			a.settleDropped(s)
 		}
 	}
 	// BlockRejected is the nodes' record; nothing for the auditor.
@@ -309,6 +304,37 @@ func (a *Auditor) idsOf(b *blockchain.Block) map[uuid.UUID]bool {
 		a.lastIDs.hash, a.lastIDs.ids = b.Hash(), ids
 	}
 	return a.lastIDs.ids
+}
+
+// believeDrop reports whether the auditor believes a TransactionDropped
+// of s, the transaction it waits on, that another auditor (or anyone)
+// appended. A drop for a rule must be borne out by the chain: it refuses
+// the transaction now. A drop that gave up waiting (no rule) must come
+// after as many attempts as this auditor's policy makes: a forged one,
+// appended at once, would otherwise make it stop rebroadcasting a valid
+// transfer. An auditor that does not believe a drop goes on by its own
+// policy, and drops the transaction itself when it is due.
+func (a *Auditor) believeDrop(ev events.TransactionDropped, s *txState, chain blockchain.ReadOnlyChain) bool {
+	if ev.Rule == blockchain.ErrUnknown {
+		if s.attempts < a.policy.MaxAttempts {
+			a.logger.Warn("skipped TransactionDropped: it gave up before the attempts the policy makes", "tx", s.id,
+				"attempts", s.attempts, "max_attempts", a.policy.MaxAttempts)
+			return false
+		}
+		return true
+	}
+	if err := chain.CheckTransaction(s.tx); err == nil {
+		a.logger.Warn("skipped TransactionDropped: the chain still takes the transaction", "tx", s.id, "rule", ev.Rule)
+		return false
+	}
+	return true
+}
+
+// settleDropped records that s was dropped. Its record stays until a
+// block uses its nonce: a block may still include it.
+func (a *Auditor) settleDropped(s *txState) {
+	s.dropped = true
+	a.count(func(r *Report) { r.Pending--; r.Dropped++ })
 }
 
 // foldVerified folds a TransactionVerified the auditor believes (see
