@@ -280,12 +280,14 @@ func TestAuditorBehindAnother(t *testing.T) {
 // any other.
 func TestForgedDrops(t *testing.T) {
 	waiting := consensustest.Transfer("bob", "carol", 5, 0) // in no block, and valid
+	next := consensustest.Transfer("bob", "carol", 6, 1)    // bob's next: the chain refuses it until waiting is in a block
 	for _, tc := range []struct {
 		name string
 		drop events.TransactionDropped
 	}{
 		{"gave up, before any attempt", events.TransactionDropped{TxID: waiting.ID(), Reason: "not included after 3 rebroadcasts over 1h0m0s", Attempts: 3}},
 		{"for a rule it keeps", events.TransactionDropped{TxID: waiting.ID(), Rule: blockchain.ErrBadNonce, Reason: "its nonce 0 was used by another transaction"}},
+		{"for a gap, behind a transfer still pending", events.TransactionDropped{TxID: next.ID(), Rule: blockchain.ErrBadNonce, Reason: "its nonce 1 was used by another transaction"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &clock{now: t0}
@@ -294,19 +296,26 @@ func TestForgedDrops(t *testing.T) {
 			fake := &fakeChain{chain: consensustest.NewChain(consensustest.NewFaker()), changed: make(chan struct{})}
 			a, err := audit.New(audit.Config{Node: fake, Log: log, Policy: policy(time.Second, 10*time.Second, 3), Now: c.Now})
 			require.NoError(t, err)
-			for stream, p := range map[string]events.Payload{node.StreamTransactions: events.TransactionSubmitted{Tx: waiting}, node.StreamAudit: tc.drop} {
-				ev, err := events.Encode(p)
+			for _, e := range []struct {
+				stream string
+				p      events.Payload
+			}{
+				{node.StreamTransactions, events.TransactionSubmitted{Tx: waiting}},
+				{node.StreamTransactions, events.TransactionSubmitted{Tx: next}},
+				{node.StreamAudit, tc.drop},
+			} {
+				ev, err := events.Encode(e.p)
 				require.NoError(t, err)
-				_, err = log.Append(context.Background(), stream, eventlog.Any, ev)
+				_, err = log.Append(context.Background(), e.stream, eventlog.Any, ev)
 				require.NoError(t, err)
 			}
 
 			c.set(0)
 			require.NoError(t, a.Tick(context.Background()))
-			assert.Equal(t, audit.Report{Submitted: 1, Pending: 1}, a.Report(), "the forged drop is not believed")
+			assert.Equal(t, audit.Report{Submitted: 2, Pending: 2}, a.Report(), "the forged drop is not believed")
 			c.set(10 * time.Second)
 			require.NoError(t, a.Tick(context.Background()))
-			assert.Equal(t, audit.Report{Submitted: 1, Pending: 1, Rebroadcasts: 1}, a.Report(), "rebroadcast at MaxAge, as any other")
+			assert.Equal(t, audit.Report{Submitted: 2, Pending: 2, Rebroadcasts: 2}, a.Report(), "rebroadcast at MaxAge, as any other")
 		})
 	}
 }

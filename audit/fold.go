@@ -309,7 +309,10 @@ func (a *Auditor) idsOf(b *blockchain.Block) map[uuid.UUID]bool {
 // believeDrop reports whether the auditor believes a TransactionDropped
 // of s, the transaction it waits on, that another auditor (or anyone)
 // appended. A drop for a rule must be borne out by the chain: it refuses
-// the transaction now. A drop that gave up waiting (no rule) must come
+// the transaction now, for good, as judge decides for the auditor's own
+// drops (a nonce ahead of the sender's next only waits for the ones
+// before it, and a drop of it is not believed). A drop that gave up
+// waiting (no rule) must come
 // after as many attempts as this auditor's policy makes: a forged one,
 // appended at once, would otherwise make it stop rebroadcasting a valid
 // transfer. An auditor that does not believe a drop goes on by its own
@@ -323,8 +326,12 @@ func (a *Auditor) believeDrop(ev events.TransactionDropped, s *txState, chain bl
 		}
 		return true
 	}
-	if err := chain.CheckTransaction(s.tx); err == nil {
-		a.logger.Warn("skipped TransactionDropped: the chain still takes the transaction", "tx", s.id, "rule", ev.Rule)
+	st, ok := chain.StateAt(chain.Height())
+	if !ok {
+		return true // no state to judge by: the tip's is always kept, so this does not happen
+	}
+	if _, _, final := judge(s.tx, chain.CheckTransaction(s.tx), st); !final {
+		a.logger.Warn("skipped TransactionDropped: the chain does not refuse the transaction for good", "tx", s.id, "rule", ev.Rule)
 		return false
 	}
 	return true
