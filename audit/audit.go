@@ -644,10 +644,15 @@ func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 			continue
 		}
 		var err error
-		if s.attempts < a.policy.MaxAttempts {
+		switch {
+		case s.attempts < a.policy.MaxAttempts:
 			err = a.rebroadcast(ctx, s, now)
-		} else {
+		case now.Sub(s.since) >= a.giveUpAfter():
 			err = a.drop(ctx, s, blockchain.ErrUnknown, dropReason(s.attempts, now.Sub(s.since)))
+		default:
+			// The attempts are made, some by others (or forged, appended
+			// at once): the transaction still gets its whole time.
+			continue
 		}
 		if err != nil {
 			return err
@@ -663,7 +668,21 @@ func (a *Auditor) rebroadcast(ctx context.Context, s *txState, now time.Time) er
 		return err
 	}
 	a.logger.Info("transaction rebroadcast", "tx", s.id, "attempt", attempt, "of", a.policy.MaxAttempts, "waited", now.Sub(s.last))
+	// Counted at once, as verify and drop take in their events: the log
+	// may take the append as a retry of an identical event (another
+	// auditor's attempt, or anyone's copy) and never hand it back; read
+	// back, it is not above the count and counts nothing.
+	s.attempts, s.last = attempt, now
+	a.count(func(r *Report) { r.Rebroadcasts++ })
 	return nil
+}
+
+// giveUpAfter is how long the policy gives a transaction, from its
+// submission, before the auditor gives up on it: a MaxAge before the
+// first rebroadcast, and one after each of MaxAttempts. Counting attempts
+// alone is not enough: anyone may append rebroadcasts.
+func (a *Auditor) giveUpAfter() time.Duration {
+	return time.Duration(a.policy.MaxAttempts+1) * a.policy.MaxAge
 }
 
 // drop appends TransactionDropped for s, with the rule it breaks

@@ -319,3 +319,55 @@ func TestForgedDrops(t *testing.T) {
 		})
 	}
 }
+
+// TestGivingUpNeverStalls: a transfer no block includes is dropped once
+// the time its policy gives it has passed, whatever else is in the log:
+// a forged early rebroadcast (which the log would take the auditor's own
+// identical one as a retry of), or another auditor with a shorter MaxAge
+// rebroadcasting and giving up first.
+func TestGivingUpNeverStalls(t *testing.T) {
+	stranded := consensustest.Transfer("bob", "carol", 5, 0)
+	for _, tc := range []struct {
+		name   string
+		forged []events.Payload // appended to the transactions stream at t0
+		other  *audit.Policy    // a second auditor on the log, ticking as the first
+	}{
+		{name: "a forged early rebroadcast", forged: []events.Payload{events.TransactionRebroadcast{Tx: stranded, Attempt: 1}}},
+		{name: "another auditor with a shorter MaxAge", other: ptr(policy(time.Second, 5*time.Second, 3))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &clock{now: t0}
+			log := memlog.New(memlog.Config{Now: c.Now})
+			t.Cleanup(func() { _ = log.Close() })
+			fake := &fakeChain{chain: consensustest.NewChain(consensustest.NewFaker()), changed: make(chan struct{})}
+			newAuditor := func(p audit.Policy) *audit.Auditor {
+				a, err := audit.New(audit.Config{Node: fake, Log: log, Policy: p, Now: c.Now})
+				require.NoError(t, err)
+				return a
+			}
+			auditors := []*audit.Auditor{newAuditor(policy(time.Second, 10*time.Second, 3))}
+			if tc.other != nil {
+				auditors = append(auditors, newAuditor(*tc.other))
+			}
+			for _, p := range append([]events.Payload{events.TransactionSubmitted{Tx: stranded}}, tc.forged...) {
+				ev, err := events.Encode(p)
+				require.NoError(t, err)
+				_, err = log.Append(context.Background(), node.StreamTransactions, eventlog.Any, ev)
+				require.NoError(t, err)
+			}
+			for at := time.Duration(0); at <= 60*time.Second; at += time.Second {
+				c.set(at)
+				for _, a := range auditors {
+					require.NoError(t, a.Tick(context.Background()))
+				}
+			}
+			for i, a := range auditors {
+				rep := a.Report()
+				assert.Equal(t, 1, rep.Dropped, "auditor %d gave up: %+v", i, rep)
+				assert.Zero(t, rep.Pending, "auditor %d", i)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -114,11 +114,12 @@
 // not believed at all: the auditor folds that block itself when its node
 // has it. After its first catch-up the auditor folds every block itself,
 // and skips only the transactions it has no record of in blocks below
-// the highest verified one, so no event, forged or early, makes it skip
-// a block. A TransactionRebroadcast raises a transaction's attempts by
-// one at most, whatever attempt it claims, and only if the log recorded
-// it at least half of MaxAge after the attempt before: forged
-// rebroadcasts cannot make the auditor give up on a transaction early.
+// the highest verified one: no event, forged or early, makes it skip a
+// transaction it waits on. A TransactionRebroadcast raises a
+// transaction's attempts by one at most, whatever attempt it claims, and
+// the auditor gives up on a transaction only once the whole time its
+// policy gives one has passed, (MaxAttempts+1)·MaxAge from the
+// submission: forged rebroadcasts cannot make it give up early.
 // A TransactionDropped is believed only if the chain refuses the
 // transaction now (a drop for a rule) or it came after as many attempts
 // as the auditor's policy makes (a drop that gave up): a forged one

@@ -68,7 +68,7 @@ func (a *Auditor) sweep() {
 // one: the last block verified), and forgets the dropped transactions
 // that no block can include any more.
 func (a *Auditor) catchUp(ctx context.Context) error {
-	settled := a.folded() // nil on the first catch-up: every record is kept until the audit stream is read
+	settled := a.settled() // nil on the first catch-up: every record is kept until the audit stream is read
 	if err := a.readFrom(ctx, node.StreamTransactions, &a.txNext, func(r eventlog.Recorded) { a.foldTx(r, settled) }); err != nil {
 		return err
 	}
@@ -107,6 +107,25 @@ func (a *Auditor) folded() *blockchain.State {
 		return nil
 	}
 	return st
+}
+
+// settled returns the state after the highest block the auditor knows
+// to be done: the last it folded, or the highest another auditor's
+// believed events verified, whichever is higher (nil before the first
+// catch-up). A transaction whose nonce that state has used is settled,
+// and a late copy of it read from the transactions stream makes no new
+// record: one would be counted again, or, if its block is done by
+// another auditor's events, never verified and then dropped.
+func (a *Auditor) settled() *blockchain.State {
+	if a.next == 0 {
+		return nil
+	}
+	if a.maxHeight >= a.next {
+		if st, ok := a.node.Chain().StateAt(a.maxHeight); ok {
+			return st
+		}
+	}
+	return a.folded()
 }
 
 // prune forgets the dropped transactions whose nonce a block the auditor
@@ -194,22 +213,15 @@ func (a *Auditor) foldTx(r eventlog.Recorded, settled *blockchain.State) {
 // that claims attempt n, above the attempts counted so far. Anyone may
 // append to the transactions stream, so the claim is not taken as it
 // stands: an event raises the count by one at most (a forged attempt of
-// 1 << 40 counts as the next), and only if the log recorded it at least
-// half of MaxAge after the attempt counted before it (or the submission).
-// An honest auditor rebroadcasts a whole MaxAge after the last attempt,
-// so its attempts all count; a forger who appends MaxAttempts events at
-// once gets one counted, and cannot make the auditor give up early. A
-// copy of an attempt already counted (the log may hold an event twice,
-// and two auditors may rebroadcast the same attempt) is not above the
-// count and counts nothing.
+// 1 << 40 counts as the next). Attempts alone never make the auditor
+// give up early: it drops a transaction only once the whole time the
+// policy gives it has passed (giveUpAfter). A copy of an attempt already
+// counted (the log may hold an event twice, two auditors may rebroadcast
+// the same attempt, and an auditor's own attempts are counted when it
+// makes them) is not above the count and counts nothing.
 func (a *Auditor) countAttempt(s *txState, n int, at time.Time) {
 	if at.IsZero() {
 		at = a.now() // a log that records no time
-	}
-	if at.Sub(s.last) < a.policy.MaxAge/2 {
-		a.logger.Warn("rebroadcast recorded too soon after the last attempt: not counted", "tx", s.id, "attempt", n,
-			"since_last", at.Sub(s.last), "max_age", a.policy.MaxAge)
-		return
 	}
 	if n > s.attempts+1 {
 		a.logger.Warn("rebroadcast attempt above the next: counted as the next", "tx", s.id, "attempt", n, "next", s.attempts+1)
@@ -230,7 +242,7 @@ func (a *Auditor) foldAudit(r eventlog.Recorded, chain blockchain.ReadOnlyChain,
 	case events.TransactionVerified:
 		a.foldVerified(ev, chain, tip)
 	case events.TransactionDropped:
-		if s := a.txs[ev.TxID]; s != nil && !s.dropped && a.believeDrop(ev, s, chain) {
+		if s := a.txs[ev.TxID]; s != nil && !s.dropped && a.believeDrop(ev, r.Time, s, chain) {
 			a.settleDropped(s)
 		}
 	}
@@ -312,16 +324,22 @@ func (a *Auditor) idsOf(b *blockchain.Block) map[uuid.UUID]bool {
 // the transaction now, for good, as judge decides for the auditor's own
 // drops (a nonce ahead of the sender's next only waits for the ones
 // before it, and a drop of it is not believed). A drop that gave up
-// waiting (no rule) must come
-// after as many attempts as this auditor's policy makes: a forged one,
-// appended at once, would otherwise make it stop rebroadcasting a valid
-// transfer. An auditor that does not believe a drop goes on by its own
-// policy, and drops the transaction itself when it is due.
-func (a *Auditor) believeDrop(ev events.TransactionDropped, s *txState, chain blockchain.ReadOnlyChain) bool {
+// waiting (no rule) must come after as many attempts as this auditor's
+// policy makes, and once the whole time it gives a transaction has
+// passed since the submission (both times as the log recorded them,
+// give or take a tenth): a forged one, appended at once, would
+// otherwise make it stop rebroadcasting a valid transfer. An auditor
+// that does not believe a drop goes on by its own policy, and drops the
+// transaction itself when it is due.
+func (a *Auditor) believeDrop(ev events.TransactionDropped, at time.Time, s *txState, chain blockchain.ReadOnlyChain) bool {
 	if ev.Rule == blockchain.ErrUnknown {
-		if s.attempts < a.policy.MaxAttempts {
-			a.logger.Warn("skipped TransactionDropped: it gave up before the attempts the policy makes", "tx", s.id,
-				"attempts", s.attempts, "max_attempts", a.policy.MaxAttempts)
+		if at.IsZero() {
+			at = a.now() // a log that records no time
+		}
+		waited := at.Sub(s.since)
+		if s.attempts < a.policy.MaxAttempts || waited < a.giveUpAfter()*9/10 {
+			a.logger.Warn("skipped TransactionDropped: it gave up before the attempts and the time the policy gives", "tx", s.id,
+				"attempts", s.attempts, "max_attempts", a.policy.MaxAttempts, "waited", waited, "give_up_after", a.giveUpAfter())
 			return false
 		}
 		return true
