@@ -34,14 +34,14 @@ func (w *wallet) newFlags(fs *flag.FlagSet) {
 }
 
 func (w *wallet) sendFlags(fs *flag.FlagSet) {
-	fs.Var((*decimal)(&w.opts.fee), "fee", "fee paid to the miner of the block, in minor units")
+	fs.Var((*decimal)(&w.opts.fee), "fee", "fee paid to the miner of the block, in minor `units`")
 	fs.BoolVar(&w.opts.wait, "wait", true, "wait until a block includes the transfer or the bank drops it")
 	fs.DurationVar(&w.opts.timeout, "timeout", 2*time.Minute, "how long to wait for a block")
 }
 
 func (w *wallet) historyFlags(fs *flag.FlagSet) {
 	w.opts.limit = 20
-	fs.Var((*decimal)(&w.opts.limit), "limit", "transfers per page")
+	fs.Var((*decimal)(&w.opts.limit), "limit", "`transfers` per page")
 	fs.StringVar(&w.opts.before, "before", "", "the cursor of an older page, as the previous page printed it")
 }
 
@@ -543,7 +543,7 @@ func (w *wallet) status(ctx context.Context, args []string) error {
 // history is "wallet history NAME|ADDRESS".
 func (w *wallet) history(ctx context.Context, args []string) error {
 	if w.opts.limit < 1 || w.opts.limit > math.MaxInt32 {
-		return usagef("-limit: have %d, want ≥ 1", w.opts.limit)
+		return usagef("-limit: have %d, want 1…%d", w.opts.limit, math.MaxInt32)
 	}
 	who, err := w.resolve(args[0])
 	if err != nil {
@@ -577,7 +577,7 @@ func (w *wallet) history(ctx context.Context, args []string) error {
 		if n, ok := names[other]; ok {
 			label = n
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%s\n", e.Height, e.Direction, label, e.Amount, e.Fee, e.Nonce, e.ID)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%s\n", e.Height, bankclient.Printable(string(e.Direction)), label, e.Amount, e.Fee, e.Nonce, e.ID)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
