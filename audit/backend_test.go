@@ -371,3 +371,55 @@ func TestGivingUpNeverStalls(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestRestartAfterAnEventOutOfOrder: while the auditors are down, blocks
+// 2 and 3 are mined, and someone appends a true TransactionVerified for
+// block 3 alone. A restarted auditor must not take block 2 as done: it
+// folds it, verifies its transfer, and drops nothing (the transfer's
+// nonce is used — by itself).
+func TestRestartAfterAnEventOutOfOrder(t *testing.T) {
+	c := &clock{now: t0}
+	log := memlog.New(memlog.Config{Now: c.Now})
+	t.Cleanup(func() { _ = log.Close() })
+	fake := &fakeChain{chain: consensustest.NewChain(consensustest.NewFaker()), changed: make(chan struct{})}
+	newAuditor := func() *audit.Auditor {
+		a, err := audit.New(audit.Config{Node: fake, Log: log, Policy: policy(time.Second, 10*time.Second, 3), Now: c.Now})
+		require.NoError(t, err)
+		return a
+	}
+	put := func(stream string, p events.Payload) {
+		ev, err := events.Encode(p)
+		require.NoError(t, err)
+		_, err = log.Append(context.Background(), stream, eventlog.Any, ev)
+		require.NoError(t, err)
+	}
+	t1, t2, t3 := consensustest.Transfer("alice", "bob", 5, 0), consensustest.Transfer("bob", "carol", 6, 0), consensustest.Transfer("carol", "dave", 7, 0)
+	for _, tx := range []blockchain.Transaction{t1, t2, t3} {
+		put(node.StreamTransactions, events.TransactionSubmitted{Tx: tx})
+	}
+	fake.mine(t, t1)
+	require.NoError(t, newAuditor().Tick(context.Background())) // records block 1, then stops
+	fake.mine(t, t2)
+	b3 := fake.mine(t, t3)
+	put(node.StreamAudit, events.TransactionVerified{TxID: t3.ID(), BlockHash: b3.Hash(), Height: 3}) // true, out of order
+
+	a := newAuditor()
+	require.NoError(t, a.Restore(context.Background()))
+	require.NoError(t, a.Tick(context.Background()))
+
+	recs, err := log.Read(context.Background(), node.StreamAudit, eventlog.Start, eventlog.Forwards, 100)
+	require.NoError(t, err)
+	verified := map[uuid.UUID]bool{}
+	for _, r := range recs {
+		p, err := events.Decode(r.Event)
+		require.NoError(t, err)
+		switch ev := p.(type) {
+		case events.TransactionVerified:
+			verified[ev.TxID] = true
+		case events.TransactionDropped:
+			t.Errorf("dropped %s: %s", ev.TxID, ev.Reason)
+		}
+	}
+	assert.True(t, verified[t2.ID()], "block 2's transfer is verified")
+	assert.Equal(t, audit.Report{Submitted: 3, Included: 3}, a.Report())
+}

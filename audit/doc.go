@@ -112,10 +112,13 @@
 // block, whose hash anyone can name, a transaction the auditor waits on
 // must have its nonce used). One for a block above the node's height is
 // not believed at all: the auditor folds that block itself when its node
-// has it. After its first catch-up the auditor folds every block itself,
-// and skips only the transactions it has no record of in blocks below
-// the highest verified one: no event, forged or early, makes it skip a
-// transaction it waits on. A TransactionRebroadcast raises a
+// has it. A restarted auditor goes on from the highest block verified,
+// unless a transaction it still waits on has its nonce used below it
+// (a true event appended out of order): then from the block that used
+// it. After its first catch-up it folds every block itself, and skips
+// only the transactions it has no record of in blocks below the highest
+// verified one: no event, forged or early, makes it skip a transaction
+// it waits on. A TransactionRebroadcast raises a
 // transaction's attempts by one at most, whatever attempt it claims, and
 // the auditor gives up on a transaction only once the whole time its
 // policy gives one has passed, (MaxAttempts+1)·MaxAge from the

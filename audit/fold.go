@@ -80,16 +80,13 @@ func (a *Auditor) catchUp(ctx context.Context) error {
 		return err
 	}
 	// On the first catch-up, after a restart, the auditor goes on from
-	// the highest block verified: auditors fold blocks in order and
-	// verify each block's transactions before the next block's, so every
-	// block below it is done. That block may be done in part: fold it
-	// again; what it verified is known (a.atMax) and is not recorded
-	// twice. Later catch-ups move nothing: the auditor folds every block
-	// itself, and verify skips what another auditor recorded, so that a
-	// block whose events it did not believe (they were above its node's
-	// height when it read them) is never skipped.
+	// the highest block verified, as far as what it waits on allows (see
+	// resumeHeight). Later catch-ups move nothing: the auditor folds
+	// every block itself, and verify skips what another auditor recorded,
+	// so that a block whose events it did not believe (they were above
+	// its node's height when it read them) is never skipped.
 	if a.next == 0 {
-		a.next = max(a.maxHeight, 1)
+		a.next = a.resumeHeight()
 	}
 	a.prune()
 	return nil
@@ -107,6 +104,59 @@ func (a *Auditor) folded() *blockchain.State {
 		return nil
 	}
 	return st
+}
+
+// resumeHeight is where a restarted auditor goes on folding blocks. It
+// is the highest block verified: auditors fold blocks in order and
+// verify each block's transactions before the next block's, so every
+// block below it is done, and that block may be done in part (fold it
+// again; what it verified is known, a.atMax, and is not recorded twice).
+//
+// But the audit stream may hold a true event out of that order: one
+// appended by hand, or by an auditor that skipped blocks. So the
+// transactions the auditor still waits on are checked against the state
+// at that height: one whose nonce is used there is in a block below it,
+// or lost its nonce to another, and no event says which. Folding starts
+// then at the first block after which its sender's nonce was used
+// (found by bisection over the states the chain keeps; from block 1 if
+// it keeps too few), so that the block is folded and the transaction
+// verified, never dropped for the nonce it used itself.
+func (a *Auditor) resumeHeight() uint64 {
+	from := max(a.maxHeight, 1)
+	if a.maxHeight == 0 {
+		return from
+	}
+	chain := a.node.Chain()
+	top, ok := chain.StateAt(a.maxHeight)
+	if !ok {
+		return 1
+	}
+	for _, s := range a.open {
+		if s.gone || s.dropped || top.Account(s.tx.From()).Nonce <= s.tx.Nonce() {
+			continue
+		}
+		// The lowest height whose state has the nonce used, within
+		// [lo, hi]: hi's has it.
+		lo, hi := uint64(1), a.maxHeight
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			st, ok := chain.StateAt(mid)
+			if !ok {
+				lo = 1
+				break // the chain keeps no state there: fold from the start
+			}
+			if st.Account(s.tx.From()).Nonce > s.tx.Nonce() {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		if lo < hi {
+			return 1
+		}
+		from = min(from, hi)
+	}
+	return from
 }
 
 // settled returns the state after the highest block the auditor knows
