@@ -32,8 +32,11 @@ var ErrInvalidConfig = errors.New("invalid audit config")
 // time t and that no block includes is rebroadcast at the first tick at
 // or after t+A (attempt 1), then at the first tick at least A after the
 // log recorded the previous attempt (attempts 2…n), and dropped at the
-// first tick at least A after the log recorded attempt n: it has had
-// about (n+1)·A, rounded up to ticks, to reach a block.
+// first tick at least A after attempt n and (n+1)·A after t: it has had
+// about (n+1)·A, rounded up to ticks, to reach a block. Attempts that
+// others made count (one per event, whatever number it claims), but the
+// auditor gives up only once the whole (n+1)·A has passed, and until
+// then goes on rebroadcasting every A.
 type Policy struct {
 	// Interval is the time between two ticks of [Auditor.Run] when
 	// Config.Ticks is nil. More than 0.
@@ -324,8 +327,9 @@ func (a *Auditor) Restore(ctx context.Context) error {
 //  5. for each transaction still waiting, by Config.Now: if it has
 //     waited MaxAge since it was submitted or last rebroadcast, append
 //     TransactionRebroadcast with the next attempt number, or, once
-//     MaxAttempts rebroadcasts are made, record TransactionDropped
-//     (Rule blockchain.ErrUnknown: the auditor gave up);
+//     MaxAttempts rebroadcasts are made and (MaxAttempts+1)·MaxAge has
+//     passed since its submission, record TransactionDropped (Rule
+//     blockchain.ErrUnknown: the auditor gave up);
 //  6. catch up again, so that Report counts what this step wrote.
 //
 // Tick blocks in step 1 until the node's Follow has caught up: run Follow
@@ -336,7 +340,8 @@ func (a *Auditor) Restore(ctx context.Context) error {
 // Errors: the log's errors, wrapped; ctx.Err(). A failed append leaves
 // the log as it was or with the event written; either way the next step
 // goes on correctly, because every event ID is derived from its content
-// and the auditor counts only what it reads back from the log.
+// and the auditor takes in only what the log holds: what it reads, and
+// what it appended with success.
 func (a *Auditor) Tick(ctx context.Context) error {
 	a.step.Lock()
 	defer a.step.Unlock()
@@ -542,13 +547,11 @@ func (a *Auditor) verify(ctx context.Context, id uuid.UUID, b *blockchain.Block)
 		return nil
 	}
 	s := a.txs[id]
-	if s == nil && b.Height() < a.maxHeight {
-		// Another auditor verified a later block, so it recorded every
-		// transaction of this one (auditors record block after block,
-		// each whole); this one the auditor has no record of was among
-		// them, or never went through the transactions stream.
-		return nil
-	}
+	// Recorded even if another auditor may have recorded it: the event's
+	// ID derives from its content, so the log takes a copy of one it
+	// holds as a retry and stores nothing. (Skipping the transactions it
+	// has no record of below the highest verified block would trust that
+	// auditors record blocks in order, which anyone can break.)
 	ev := events.TransactionVerified{TxID: id, BlockHash: b.Hash(), Height: b.Height()}
 	if err := a.append(ctx, node.StreamAudit, ev); err != nil {
 		return err
@@ -644,15 +647,15 @@ func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 			continue
 		}
 		var err error
-		switch {
-		case s.attempts < a.policy.MaxAttempts:
-			err = a.rebroadcast(ctx, s, now)
-		case now.Sub(s.since) >= a.giveUpAfter():
+		// Give up once the attempts are made and the whole time has
+		// passed; until then rebroadcast every MaxAge, even past
+		// MaxAttempts when attempts were made by others (or forged,
+		// appended at once): the transaction gets its whole time, and
+		// its rebroadcasts.
+		if s.attempts >= a.policy.MaxAttempts && now.Sub(s.since) >= a.giveUpAfter() {
 			err = a.drop(ctx, s, blockchain.ErrUnknown, dropReason(s.attempts, now.Sub(s.since)))
-		default:
-			// The attempts are made, some by others (or forged, appended
-			// at once): the transaction still gets its whole time.
-			continue
+		} else {
+			err = a.rebroadcast(ctx, s, now)
 		}
 		if err != nil {
 			return err
@@ -694,7 +697,7 @@ func (a *Auditor) drop(ctx context.Context, s *txState, rule blockchain.ErrorCod
 	}
 	// Taken in at once, as verify does: the log may take the append as a
 	// retry of another auditor's identical event and never hand it back.
-	a.settleDropped(s)
+	a.settleDropped(s, rule)
 	if rule == blockchain.ErrUnknown {
 		a.logger.Info("transaction dropped", "tx", s.id, "reason", reason)
 	} else {

@@ -375,3 +375,83 @@ func TestRestartAfterAnEventOutOfOrder(t *testing.T) {
 	assert.Equal(t, []blockchain.Hash{b2.Hash()}, verified[t2.ID()], "block 2's transfer is verified")
 	assert.Equal(t, audit.Report{Submitted: 3, Included: 3}, a.Report())
 }
+
+// TestOutOfOrderEventWhileRunning: a running auditor believes a true
+// TransactionVerified for block 3 before it has read block 2's transfer
+// from the transactions stream (its submission lands between the two
+// reads of a catch-up). It must still verify block 2's transfer, though
+// the state at the highest verified block has its nonce used.
+func TestOutOfOrderEventWhileRunning(t *testing.T) {
+	ctx := context.Background()
+	c, log, fake := newRig(t)
+	a := newAuditorOn(t, fake, log, c, policy(time.Second, 10*time.Second, 3))
+	t1, t2, t3 := consensustest.Transfer("alice", "bob", 5, 0), consensustest.Transfer("bob", "carol", 6, 0), consensustest.Transfer("carol", "dave", 7, 0)
+	put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: t1})
+	fake.mine(t, t1)
+	require.NoError(t, a.Tick(ctx)) // folded block 1, next = 2
+	b2 := fake.mine(t, t2)
+	b3 := fake.mine(t, t3)
+	put(t, log, node.StreamAudit, events.TransactionVerified{TxID: t3.ID(), BlockHash: b3.Hash(), Height: 3})
+	require.NoError(t, a.Restore(ctx)) // a catch-up, as recordInclusions' would be
+	put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: t2})
+	put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: t3})
+	for _, at := range []time.Duration{0, 10 * time.Second, 60 * time.Second} {
+		c.set(at)
+		require.NoError(t, a.Tick(ctx))
+	}
+	verified, dropped := auditFates(t, log)
+	assert.Empty(t, dropped)
+	assert.Equal(t, []blockchain.Hash{b2.Hash()}, verified[t2.ID()], "t2 in block 2 must be verified")
+	assert.Zero(t, a.Report().Dropped)
+}
+
+// TestForgedAttemptsDoNotSilenceRebroadcasts: forged rebroadcasts
+// appended at once use up every attempt; the auditor still rebroadcasts
+// at each MaxAge until the whole time has passed.
+func TestForgedAttemptsDoNotSilenceRebroadcasts(t *testing.T) {
+	ctx := context.Background()
+	c, log, fake := newRig(t)
+	a := newAuditorOn(t, fake, log, c, policy(time.Second, 10*time.Second, 3))
+	tx := consensustest.Transfer("bob", "carol", 5, 0)
+	put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: tx})
+	for i := 1; i <= 3; i++ {
+		put(t, log, node.StreamTransactions, events.TransactionRebroadcast{Tx: tx, Attempt: i})
+	}
+	for at := time.Duration(0); at <= 39*time.Second; at += time.Second {
+		c.set(at)
+		require.NoError(t, a.Tick(ctx))
+	}
+	recs, err := log.Read(ctx, node.StreamTransactions, eventlog.Start, eventlog.Forwards, 100)
+	require.NoError(t, err)
+	assert.Greater(t, len(recs), 4, "the auditor rebroadcasts on its own within 39 s (MaxAge 10 s)")
+	assert.Zero(t, a.Report().Dropped, "and gives up only after (3+1)·10 s")
+}
+
+// TestRestartGivenUpIncludedOutOfOrder: a transfer given up on, then
+// included in block 2 while the auditors were down, with a true
+// TransactionVerified for block 3 out of order: the restarted auditor
+// folds block 2 and verifies it.
+func TestRestartGivenUpIncludedOutOfOrder(t *testing.T) {
+	ctx := context.Background()
+	c, log, fake := newRig(t)
+	p := policy(time.Second, 10*time.Second, 0)
+	t1, t2, t3 := consensustest.Transfer("alice", "bob", 5, 0), consensustest.Transfer("bob", "carol", 6, 0), consensustest.Transfer("carol", "dave", 7, 0)
+	for _, tx := range []blockchain.Transaction{t1, t2, t3} {
+		put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: tx})
+	}
+	fake.mine(t, t1)
+	first := newAuditorOn(t, fake, log, c, p)
+	c.set(0)
+	require.NoError(t, first.Tick(ctx))
+	c.set(10 * time.Second)
+	require.NoError(t, first.Tick(ctx)) // gives up t2 and t3
+	b2 := fake.mine(t, t2)
+	b3 := fake.mine(t, t3)
+	put(t, log, node.StreamAudit, events.TransactionVerified{TxID: t3.ID(), BlockHash: b3.Hash(), Height: 3})
+	a := newAuditorOn(t, fake, log, c, p)
+	require.NoError(t, a.Restore(ctx))
+	require.NoError(t, a.Tick(ctx))
+	verified, _ := auditFates(t, log)
+	assert.Equal(t, []blockchain.Hash{b2.Hash()}, verified[t2.ID()], "t2, included late in block 2, is verified")
+	assert.Equal(t, audit.Report{Submitted: 3, Included: 3}, a.Report())
+}

@@ -66,9 +66,12 @@
 // in-memory log the auditor's clock in tests (memlog.Config.Now), so both
 // agree.
 //
-// The auditor's state is a fold of the log: it counts only what it reads
-// there, never what it believes it wrote. Each step reads the streams
-// before it decides anything and again after it wrote, so a restarted
+// The auditor's state is a fold of the log: what it reads there, and
+// what it appended there itself (taken in once the append succeeded: an
+// event's ID derives from its content, so the log may take an append as
+// a retry of an identical event and never hand it back). Each step reads
+// the streams before it decides anything and again after it wrote, so a
+// restarted
 // auditor — a new node restored from the same log, and a new Auditor —
 // knows exactly what the old one did: it goes on with the next attempt
 // number and records nothing again. Event IDs are derived from content,
@@ -124,8 +127,9 @@
 // policy gives one has passed, (MaxAttempts+1)·MaxAge from the
 // submission: forged rebroadcasts cannot make it give up early.
 // A TransactionDropped is believed only if the chain refuses the
-// transaction now (a drop for a rule) or it came after as many attempts
-// as the auditor's policy makes (a drop that gave up): a forged one
+// transaction now, for good (a drop for a rule), or it came after as
+// many attempts and as much time as the auditor's policy gives (a drop
+// that gave up): a forged one
 // cannot make it stop rebroadcasting a valid transfer. An auditor that
 // believes no drop goes on by its own policy, and drops the transaction
 // itself when that is due. The auditor takes in the events it appends at

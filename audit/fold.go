@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,14 +28,17 @@ type txState struct {
 	// against the chain.
 	tx blockchain.Transaction
 	// since is when the log recorded the first event that carried the
-	// transaction; last is since, or when it recorded the rebroadcast
-	// with the highest attempt.
+	// transaction; last is since, or when the last attempt counted was
+	// made: as the log recorded another's, by the auditor's clock for its
+	// own.
 	since, last time.Time
 	attempts    int // the rebroadcasts counted (see foldTx)
-	// dropped: the audit stream holds a TransactionDropped for it. The
-	// record stays until a block uses its nonce, for a block may still
-	// include it.
-	dropped bool
+	// dropped: the audit stream holds a TransactionDropped for it, with
+	// dropRule (ErrUnknown: the auditor gave up waiting). The record
+	// stays until a block uses its nonce, for a block may still include
+	// it.
+	dropped  bool
+	dropRule blockchain.ErrorCode
 	// checked: the chain said it could still be included, and no block
 	// folded since sent anything from its sender.
 	checked bool
@@ -114,49 +118,48 @@ func (a *Auditor) folded() *blockchain.State {
 //
 // But the audit stream may hold a true event out of that order: one
 // appended by hand, or by an auditor that skipped blocks. So the
-// transactions the auditor still waits on are checked against the state
-// at that height: one whose nonce is used there is in a block below it,
-// or lost its nonce to another, and no event says which. Folding starts
-// then at the first block after which its sender's nonce was used
-// (found by bisection over the states the chain keeps; from block 1 if
-// it keeps too few), so that the block is folded and the transaction
-// verified, never dropped for the nonce it used itself.
+// transactions the auditor still waits on, or gave up on (a block may
+// include one late), are checked against the state at that height: one
+// whose nonce is used there is in a block below it, or lost its nonce to
+// another, and no event says which. Folding starts then at the first
+// block after which its sender's nonce was used, found by bisection over
+// the states the chain keeps (the newest StateHistory), so that the
+// block is folded and the transaction verified, never dropped for the
+// nonce it used itself. If the chain keeps no state old enough to tell,
+// folding starts at block 1: slow, but nothing is skipped.
 func (a *Auditor) resumeHeight() uint64 {
-	from := max(a.maxHeight, 1)
 	if a.maxHeight == 0 {
-		return from
-	}
-	chain := a.node.Chain()
-	top, ok := chain.StateAt(a.maxHeight)
-	if !ok {
 		return 1
 	}
+	chain := a.node.Chain()
+	kept := func(h uint64) bool { _, ok := chain.StateAt(h); return ok }
+	if !kept(a.maxHeight) {
+		return 1
+	}
+	// The states kept are the newest ones: the lowest kept height, by
+	// bisection over [1, maxHeight].
+	oldest := sort.Search(int(a.maxHeight), func(i int) bool { return kept(uint64(i) + 1) })
+	lowest := uint64(oldest) + 1
+	from := a.maxHeight
 	for _, s := range a.open {
-		if s.gone || s.dropped || top.Account(s.tx.From()).Nonce <= s.tx.Nonce() {
+		if s.gone || s.dropped && s.dropRule != blockchain.ErrUnknown {
+			continue // settled, or dropped because another transfer took its nonce
+		}
+		used := func(h uint64) bool {
+			st, _ := chain.StateAt(h)
+			return st.Account(s.tx.From()).Nonce > s.tx.Nonce()
+		}
+		if !used(a.maxHeight) {
 			continue
 		}
-		// The lowest height whose state has the nonce used, within
-		// [lo, hi]: hi's has it.
-		lo, hi := uint64(1), a.maxHeight
-		for lo < hi {
-			mid := lo + (hi-lo)/2
-			st, ok := chain.StateAt(mid)
-			if !ok {
-				lo = 1
-				break // the chain keeps no state there: fold from the start
-			}
-			if st.Account(s.tx.From()).Nonce > s.tx.Nonce() {
-				hi = mid
-			} else {
-				lo = mid + 1
-			}
+		if used(lowest) {
+			return 1 // used at or before the oldest state kept: no telling where
 		}
-		if lo < hi {
-			return 1
-		}
-		from = min(from, hi)
+		// The first height in (lowest, maxHeight] whose state has it used.
+		first := lowest + 1 + uint64(sort.Search(int(a.maxHeight-lowest), func(i int) bool { return used(lowest + 1 + uint64(i)) }))
+		from = min(from, first)
 	}
-	return from
+	return max(from, 1)
 }
 
 // settled returns the state after the highest block the auditor knows
@@ -214,7 +217,8 @@ func (a *Auditor) readFrom(ctx context.Context, stream string, next *eventlog.Re
 }
 
 // foldTx folds one event of the transactions stream. settled is the state
-// after the last block the auditor has folded: a transaction it has no
+// after the highest block the auditor knows done (see Auditor.settled):
+// a transaction it has no
 // record of whose nonce that state has used is settled — verified or
 // dropped and forgotten, the event a late copy — or can never be
 // included; it is skipped. nil settles nothing.
@@ -293,7 +297,7 @@ func (a *Auditor) foldAudit(r eventlog.Recorded, chain blockchain.ReadOnlyChain,
 		a.foldVerified(ev, chain, tip)
 	case events.TransactionDropped:
 		if s := a.txs[ev.TxID]; s != nil && !s.dropped && a.believeDrop(ev, r.Time, s, chain) {
-			a.settleDropped(s)
+			a.settleDropped(s, ev.Rule)
 		}
 	}
 	// BlockRejected is the nodes' record; nothing for the auditor.
@@ -407,8 +411,8 @@ func (a *Auditor) believeDrop(ev events.TransactionDropped, at time.Time, s *txS
 
 // settleDropped records that s was dropped. Its record stays until a
 // block uses its nonce: a block may still include it.
-func (a *Auditor) settleDropped(s *txState) {
-	s.dropped = true
+func (a *Auditor) settleDropped(s *txState, rule blockchain.ErrorCode) {
+	s.dropped, s.dropRule = true, rule
 	a.count(func(r *Report) { r.Pending--; r.Dropped++ })
 }
 
