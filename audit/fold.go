@@ -126,7 +126,10 @@ func (a *Auditor) folded() *blockchain.State {
 // the states the chain keeps (the newest StateHistory), so that the
 // block is folded and the transaction verified, never dropped for the
 // nonce it used itself. If the chain keeps no state old enough to tell,
-// folding starts at block 1: slow, but nothing is skipped.
+// folding starts at the oldest state kept: a restart stays bounded by
+// StateHistory blocks, however long the chain (a transfer included
+// before that, and never verified, is then dropped by its nonce: the
+// one case left, which needs an out-of-order event and a long outage).
 func (a *Auditor) resumeHeight() uint64 {
 	if a.maxHeight == 0 {
 		return 1
@@ -134,29 +137,44 @@ func (a *Auditor) resumeHeight() uint64 {
 	chain := a.node.Chain()
 	kept := func(h uint64) bool { _, ok := chain.StateAt(h); return ok }
 	if !kept(a.maxHeight) {
-		return 1
+		return a.maxHeight // the chain moved far past it already: nothing kept to tell by
 	}
 	// The states kept are the newest ones: the lowest kept height, by
-	// bisection over [1, maxHeight].
-	oldest := sort.Search(int(a.maxHeight), func(i int) bool { return kept(uint64(i) + 1) })
-	lowest := uint64(oldest) + 1
+	// bisection over [1, maxHeight]. The node may apply blocks meanwhile,
+	// and states below may then go: a state asked for below and gone
+	// ends the search at lowest.
+	lowest := uint64(sort.Search(int(a.maxHeight), func(i int) bool { return kept(uint64(i) + 1) })) + 1
 	from := a.maxHeight
 	for _, s := range a.open {
 		if s.gone || s.dropped && s.dropRule != blockchain.ErrUnknown {
 			continue // settled, or dropped because another transfer took its nonce
 		}
+		gone := false
 		used := func(h uint64) bool {
-			st, _ := chain.StateAt(h)
+			st, ok := chain.StateAt(h)
+			if !ok {
+				gone = true
+				return true
+			}
 			return st.Account(s.tx.From()).Nonce > s.tx.Nonce()
 		}
 		if !used(a.maxHeight) {
 			continue
 		}
 		if used(lowest) {
-			return 1 // used at or before the oldest state kept: no telling where
+			// Used at or before the oldest state kept: no telling where.
+			// Folding from there, not from block 1, keeps a restart
+			// bounded however long the chain: such a transfer (one given
+			// up, whose sender used its nonce again, say) is in no block
+			// the auditor folds, and is settled by its nonce.
+			from = min(from, lowest)
+			continue
 		}
 		// The first height in (lowest, maxHeight] whose state has it used.
 		first := lowest + 1 + uint64(sort.Search(int(a.maxHeight-lowest), func(i int) bool { return used(lowest + 1 + uint64(i)) }))
+		if gone {
+			first = lowest
+		}
 		from = min(from, first)
 	}
 	return max(from, 1)
