@@ -643,18 +643,29 @@ func judge(tx blockchain.Transaction, err error, folded *blockchain.State) (rule
 func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 	a.sweep()
 	for _, s := range a.open {
-		if s.dropped || now.Before(s.last.Add(a.policy.MaxAge)) {
+		if s.dropped {
 			continue
 		}
+		// Give up once the attempts are made, the whole time has passed,
+		// and MaxAge since the last attempt — but no later than MaxAge
+		// after the whole time, however recent the last attempt:
+		// rebroadcasts anyone appends must not put it off for ever.
+		// Until then rebroadcast every MaxAge, even past MaxAttempts
+		// when attempts were made by others (or forged, appended at
+		// once): the transaction gets its whole time, and its
+		// rebroadcasts.
+		deadline := s.since.Add(a.giveUpAfter())
+		lastDue := s.last.Add(a.policy.MaxAge)
+		if latest := deadline.Add(a.policy.MaxAge); lastDue.After(latest) {
+			lastDue = latest
+		}
 		var err error
-		// Give up once the attempts are made and the whole time has
-		// passed; until then rebroadcast every MaxAge, even past
-		// MaxAttempts when attempts were made by others (or forged,
-		// appended at once): the transaction gets its whole time, and
-		// its rebroadcasts.
-		if s.attempts >= a.policy.MaxAttempts && now.Sub(s.since) >= a.giveUpAfter() {
+		switch {
+		case s.attempts >= a.policy.MaxAttempts && !now.Before(deadline) && !now.Before(lastDue):
 			err = a.drop(ctx, s, blockchain.ErrUnknown, dropReason(s.attempts, now.Sub(s.since)))
-		} else {
+		case now.Before(s.last.Add(a.policy.MaxAge)):
+			continue
+		default:
 			err = a.rebroadcast(ctx, s, now)
 		}
 		if err != nil {

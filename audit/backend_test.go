@@ -310,17 +310,21 @@ func TestForgedDrops(t *testing.T) {
 // TestGivingUpNeverStalls: a transfer no block includes is dropped once
 // the time its policy gives it has passed, whatever else is in the log:
 // a forged early rebroadcast (which the log would take the auditor's own
-// identical one as a retry of), or another auditor with a shorter MaxAge
-// rebroadcasting and giving up first.
+// identical one as a retry of), another auditor with a shorter MaxAge
+// rebroadcasting and giving up first, or rebroadcasts appended every
+// half MaxAge, which would put off for ever a drop due MaxAge after the
+// last attempt.
 func TestGivingUpNeverStalls(t *testing.T) {
 	stranded := consensustest.Transfer("bob", "carol", 5, 0)
 	for _, tc := range []struct {
 		name   string
 		forged []events.Payload // appended to the transactions stream at t0
 		other  *audit.Policy    // a second auditor on the log, ticking as the first
+		pester bool             // a new rebroadcast appended every half MaxAge, for ever
 	}{
 		{name: "a forged early rebroadcast", forged: []events.Payload{events.TransactionRebroadcast{Tx: stranded, Attempt: 1}}},
 		{name: "another auditor with a shorter MaxAge", other: ptr(policy(time.Second, 5*time.Second, 3))},
+		{name: "rebroadcasts appended every few seconds", pester: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, log, fake := newRig(t)
@@ -333,6 +337,9 @@ func TestGivingUpNeverStalls(t *testing.T) {
 			}
 			for at := time.Duration(0); at <= 60*time.Second; at += time.Second {
 				c.set(at)
+				if tc.pester && at%(5*time.Second) == 0 {
+					put(t, log, node.StreamTransactions, events.TransactionRebroadcast{Tx: stranded, Attempt: 1000 + int(at/time.Second)})
+				}
 				for _, a := range auditors {
 					require.NoError(t, a.Tick(context.Background()))
 				}
