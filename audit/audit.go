@@ -647,9 +647,10 @@ func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 			continue
 		}
 		// Give up once the attempts are made, the whole time has passed,
-		// and MaxAge since the last attempt — but no later than MaxAge
-		// after the whole time, however recent the last attempt:
-		// rebroadcasts anyone appends must not put it off for ever.
+		// and MaxAge since the last attempt — but, for attempts others
+		// made, no later than MaxAge after the whole time, however recent
+		// the last: rebroadcasts anyone appends must not put it off for
+		// ever. After its own rebroadcast the auditor always waits MaxAge.
 		// Until then rebroadcast every MaxAge, even past MaxAttempts
 		// when attempts were made by others (or forged, appended at
 		// once): the transaction gets its whole time, and its
@@ -658,6 +659,9 @@ func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 		lastDue := s.last.Add(a.policy.MaxAge)
 		if latest := deadline.Add(a.policy.MaxAge); lastDue.After(latest) {
 			lastDue = latest
+		}
+		if ownDue := s.ownLast.Add(a.policy.MaxAge); !s.ownLast.IsZero() && ownDue.After(lastDue) {
+			lastDue = ownDue
 		}
 		var err error
 		switch {
@@ -686,7 +690,7 @@ func (a *Auditor) rebroadcast(ctx context.Context, s *txState, now time.Time) er
 	// may take the append as a retry of an identical event (another
 	// auditor's attempt, or anyone's copy) and never hand it back; read
 	// back, it is not above the count and counts nothing.
-	s.attempts, s.last = attempt, now
+	s.attempts, s.last, s.ownLast = attempt, now, now
 	a.count(func(r *Report) { r.Rebroadcasts++ })
 	return nil
 }

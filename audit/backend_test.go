@@ -462,3 +462,33 @@ func TestRestartGivenUpIncludedOutOfOrder(t *testing.T) {
 	assert.Equal(t, []blockchain.Hash{b2.Hash()}, verified[t2.ID()], "t2, included late in block 2, is verified")
 	assert.Equal(t, audit.Report{Submitted: 3, Included: 3}, a.Report())
 }
+
+// TestOwnRebroadcastGetsItsMaxAge: after an outage that ends past the
+// time the policy gives a transfer, the auditor rebroadcasts it, and
+// then still waits a whole MaxAge before it gives up: a drop one tick
+// after its own rebroadcast would give the transfer no chance.
+func TestOwnRebroadcastGetsItsMaxAge(t *testing.T) {
+	c, log, fake := newRig(t)
+	a := newAuditorOn(t, fake, log, c, policy(time.Second, 10*time.Second, 3))
+	stranded := consensustest.Transfer("bob", "carol", 5, 0)
+	put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: stranded})
+	ticks := []time.Duration{0, time.Second}
+	for at := 35 * time.Second; at <= 90*time.Second; at += time.Second { // nothing from 1 s to 35 s
+		ticks = append(ticks, at)
+	}
+	var droppedAt, lastRebroadcast time.Duration
+	for _, at := range ticks {
+		c.set(at)
+		before := a.Report()
+		require.NoError(t, a.Tick(context.Background()))
+		after := a.Report()
+		if after.Rebroadcasts > before.Rebroadcasts {
+			lastRebroadcast = at
+		}
+		if after.Dropped > before.Dropped && droppedAt == 0 {
+			droppedAt = at
+		}
+	}
+	require.NotZero(t, droppedAt, "given up in the end")
+	assert.GreaterOrEqual(t, droppedAt-lastRebroadcast, 10*time.Second, "a whole MaxAge after its own last rebroadcast (at %v), dropped at %v", lastRebroadcast, droppedAt)
+}

@@ -32,7 +32,10 @@ type txState struct {
 	// made: as the log recorded another's, by the auditor's clock for its
 	// own.
 	since, last time.Time
-	attempts    int // the rebroadcasts counted (see foldTx)
+	// ownLast is when this auditor made its own last rebroadcast, by its
+	// clock; zero if it made none.
+	ownLast  time.Time
+	attempts int // the rebroadcasts counted (see foldTx)
 	// dropped: the audit stream holds a TransactionDropped for it, with
 	// dropRule (ErrUnknown: the auditor gave up waiting). The record
 	// stays until a block uses its nonce, for a block may still include
