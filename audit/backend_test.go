@@ -131,6 +131,17 @@ func newRig(t *testing.T) (*clock, *memlog.Log, *fakeChain) {
 	return c, log, &fakeChain{chain: consensustest.NewChain(consensustest.NewFaker()), changed: make(chan struct{})}
 }
 
+// submitThree submits three transfers from three senders, alice's,
+// bob's and carol's first, and returns them.
+func submitThree(t *testing.T, log eventlog.Log) (t1, t2, t3 blockchain.Transaction) {
+	t.Helper()
+	t1, t2, t3 = consensustest.Transfer("alice", "bob", 5, 0), consensustest.Transfer("bob", "carol", 6, 0), consensustest.Transfer("carol", "dave", 7, 0)
+	for _, tx := range []blockchain.Transaction{t1, t2, t3} {
+		put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: tx})
+	}
+	return t1, t2, t3
+}
+
 // newAuditorOn returns an auditor of fake on log, dated by c.
 func newAuditorOn(t *testing.T, fake *fakeChain, log eventlog.Log, c *clock, p audit.Policy) *audit.Auditor {
 	t.Helper()
@@ -363,10 +374,7 @@ func ptr[T any](v T) *T { return &v }
 func TestRestartAfterAnEventOutOfOrder(t *testing.T) {
 	c, log, fake := newRig(t)
 	p := policy(time.Second, 10*time.Second, 3)
-	t1, t2, t3 := consensustest.Transfer("alice", "bob", 5, 0), consensustest.Transfer("bob", "carol", 6, 0), consensustest.Transfer("carol", "dave", 7, 0)
-	for _, tx := range []blockchain.Transaction{t1, t2, t3} {
-		put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: tx})
-	}
+	t1, t2, t3 := submitThree(t, log)
 	fake.mine(t, t1)
 	require.NoError(t, newAuditorOn(t, fake, log, c, p).Tick(context.Background())) // records block 1, then stops
 	b2 := fake.mine(t, t2)
@@ -442,10 +450,7 @@ func TestRestartGivenUpIncludedOutOfOrder(t *testing.T) {
 	ctx := context.Background()
 	c, log, fake := newRig(t)
 	p := policy(time.Second, 10*time.Second, 0)
-	t1, t2, t3 := consensustest.Transfer("alice", "bob", 5, 0), consensustest.Transfer("bob", "carol", 6, 0), consensustest.Transfer("carol", "dave", 7, 0)
-	for _, tx := range []blockchain.Transaction{t1, t2, t3} {
-		put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: tx})
-	}
+	t1, t2, t3 := submitThree(t, log)
 	fake.mine(t, t1)
 	first := newAuditorOn(t, fake, log, c, p)
 	c.set(0)

@@ -656,7 +656,7 @@ func (b *Bank) check(tx blockchain.Transaction) *Problem {
 // transfer has its ID: without this check it would be answered as the
 // genuine one.
 func (b *Bank) sameTransaction(tx blockchain.Transaction) *Problem {
-	if h, ok := b.lookup(tx.ID()); ok && h == tx.Hash() {
+	if st := b.status(tx.ID()); st.Hash != nil && *st.Hash == tx.Hash() {
 		return nil
 	}
 	return b.refusal(blockchain.CheckTransactionSanity(tx))
@@ -769,11 +769,11 @@ func (b *Bank) answerAccepted(w http.ResponseWriter, tx blockchain.Transaction) 
 	if st.Status == StatusUnknown {
 		st.Status = StatusPending
 	}
-	h, ok := b.lookup(tx.ID())
-	if !ok {
-		h = tx.Hash()
+	if st.Hash == nil {
+		h := tx.Hash()
+		st.Hash = &h
 	}
-	st.ID, st.Hash = tx.ID(), &h
+	st.ID = tx.ID()
 	writeJSON(w, http.StatusAccepted, st)
 }
 
@@ -1105,7 +1105,11 @@ func fieldOf(code blockchain.ErrorCode) string {
 }
 
 // status says what became of the transaction with this ID; Status is
-// StatusUnknown if the bank knows nothing of it.
+// StatusUnknown if the bank knows nothing of it. Hash is the hash of the
+// transaction the bank holds with that ID — the chain's if a block
+// included it, whichever signature the bank took first; else its pool's,
+// else the one it accepted — and nil if it holds none (one dropped and
+// forgotten).
 //
 // The chain has the last word: an included transaction reads as
 // included. Next comes the bank's own pool: a transaction it holds reads
@@ -1118,12 +1122,16 @@ func fieldOf(code blockchain.ErrorCode) string {
 // transaction invalid, or the pool lets it go.
 func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	st := TransactionStatus{ID: id}
-	if height, ok := b.included(id); ok {
+	rec, included, err := b.index.store.tx(id)
+	if err != nil {
+		b.logger.Error("ledger index read failed", "tx", id, "err", err)
+	}
+	if included {
 		// The index holds every block's hash; the chain, after a restore
 		// from a snapshot, only those from the snapshot on.
-		if ref, ok, err := b.index.store.block(height); err == nil && ok {
-			hash := ref.hash
-			st.Status, st.BlockHash, st.Height = StatusIncluded, &hash, &height
+		if ref, ok, err := b.index.store.block(rec.height); err == nil && ok {
+			blockHash, height, txHash := ref.hash, rec.height, rec.hash
+			st.Status, st.BlockHash, st.Height, st.Hash = StatusIncluded, &blockHash, &height, &txHash
 			return st
 		}
 	}
@@ -1132,10 +1140,19 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 		b.logger.Error("ledger index read failed", "tx", id, "err", err)
 	}
 	b.mu.Lock()
-	_, accepted := b.accepted[id]
+	acceptedTx, accepted := b.accepted[id]
 	b.mu.Unlock()
+	if accepted {
+		h := acceptedTx.Hash()
+		st.Hash = &h
+	}
+	pooled, pending := b.node.Pool().Get(id)
+	if pending {
+		h := pooled.Hash()
+		st.Hash = &h
+	}
 	switch {
-	case b.node.Pool().Has(id):
+	case pending:
 		st.Status = StatusPending
 	case dropped:
 		st.Status, st.Reason = StatusDropped, d.Reason
@@ -1159,26 +1176,7 @@ func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown transaction", Detail: id.String()})
 		return
 	}
-	if h, ok := b.lookup(id); ok {
-		st.Hash = &h
-	}
 	writeJSON(w, http.StatusOK, st)
-}
-
-// lookup finds a transaction a block included, the bank's pool holds,
-// or the bank accepted, in that order, and returns its hash: the
-// included one is the chain's, whichever signature the bank took first.
-func (b *Bank) lookup(id uuid.UUID) (blockchain.Hash, bool) {
-	if rec, included, err := b.index.store.tx(id); err == nil && included {
-		return rec.hash, true
-	}
-	if tx, ok := b.node.Pool().Get(id); ok {
-		return tx.Hash(), true
-	}
-	b.mu.Lock()
-	tx, ok := b.accepted[id]
-	b.mu.Unlock()
-	return tx.Hash(), ok
 }
 
 // BlockSummary is a block as GET /blocks lists it.
