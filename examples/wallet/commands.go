@@ -37,6 +37,7 @@ func (w *wallet) sendFlags(fs *flag.FlagSet) {
 	fs.Var((*decimal)(&w.opts.fee), "fee", "fee paid to the miner of the block, in minor `units`")
 	fs.BoolVar(&w.opts.wait, "wait", true, "wait until a block includes the transfer or the bank drops it")
 	fs.DurationVar(&w.opts.timeout, "timeout", 2*time.Minute, "how long to wait for a block")
+	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits): sign only if the bank's chain spec makes that genesis; without it, the bank's chain ID is taken on its word")
 }
 
 func (w *wallet) historyFlags(fs *flag.FlagSet) {
@@ -328,6 +329,10 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if w.opts.timeout <= 0 {
 		return usagef("-timeout: have %v, want > 0", w.opts.timeout)
 	}
+	pinned, err := w.pinnedGenesis()
+	if err != nil {
+		return err
+	}
 	key, from, err := w.loadKey(args[0])
 	if err != nil {
 		return err
@@ -343,6 +348,12 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	var spec blockchain.ChainSpec
 	if err := w.retrying(ctx, func() (err error) { spec, err = c.Spec(ctx); return err }); err != nil {
 		return fmt.Errorf("read the chain spec: %w", err)
+	}
+	// The chain ID the bank names goes into the signature: a bank that
+	// lies about it could have the key sign a transfer for another
+	// network. A pinned genesis, which commits to the whole spec, stops it.
+	if _, err := checkGenesis(spec, pinned); err != nil {
+		return err
 	}
 	var acct bankclient.Account
 	if err := w.retrying(ctx, func() (err error) { acct, err = c.Account(ctx, from.addr); return err }); err != nil {

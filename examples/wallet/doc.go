@@ -16,7 +16,8 @@
 //	                           the chain's headers (-genesis-hash HASH)
 //	wallet send FROM TO AMOUNT sign and submit a transfer from the key FROM to a
 //	                           key name or an "ec…" address, and wait for a block
-//	                           (-fee N, -wait=false not to wait, -timeout D)
+//	                           (-fee N, -wait=false not to wait, -timeout D,
+//	                           -genesis-hash HASH to sign for that network only)
 //	wallet status TX-ID        what became of a transaction
 //	wallet history NAME|ADDR   the account's included transfers, newest first
 //	                           (-limit N, -before CURSOR for older ones)
@@ -53,7 +54,11 @@
 // sender's account (its next nonce, which counts the transfers the bank
 // still holds pending), signs blockchain.Transfer{ChainID, To, Amount,
 // Fee, Nonce} with the sender's key, and posts it with an Idempotency-Key
-// derived from the transaction's hash, so that retrying it is safe. With
+// derived from the transaction's hash, so that retrying it is safe. The
+// chain ID is the bank's word: with -genesis-hash, send signs only if the
+// bank's chain spec makes that genesis, which commits to the chain ID and
+// every other rule, so that a bank that lies about its network cannot have
+// the key sign a transfer for another one. With
 // -wait (the default) it then follows the transaction until a block
 // includes it, printing
 //

@@ -60,7 +60,7 @@ type options struct {
 	limit    int64         // history: -limit
 	before   string        // history: -before
 	verified bool          // balance: -verified
-	// genesisHash is -genesis-hash (verify, balance -verified): the
+	// genesisHash is -genesis-hash (verify, balance -verified, send): the
 	// genesis to trust instead of the bank's spec's.
 	genesisHash string
 }

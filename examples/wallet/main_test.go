@@ -90,6 +90,11 @@ func (f *fixture) run(t *testing.T, env map[string]string, args ...string) (code
 		a = regexp.MustCompile(`\{addr:(\w+)\}`).ReplaceAllStringFunc(a, func(m string) string {
 			return consensustest.Addr(m[len("{addr:") : len(m)-1]).String()
 		})
+		if strings.Contains(a, "{genesis}") {
+			genesis, err := testSpec().Genesis()
+			require.NoError(t, err)
+			a = strings.ReplaceAll(a, "{genesis}", genesis.Hash().String())
+		}
 		if strings.Contains(a, "{tx}") || strings.Contains(a, "{tx0}") {
 			txs := f.bank.Submitted()
 			require.NotEmpty(t, txs, "{tx} and {tx0} need a transaction")
@@ -378,6 +383,30 @@ func TestSend(t *testing.T) {
 		{name: "send from an encrypted key without its passphrase", args: []string{"send", "dave", "bob", "5"}, code: 1, stderr: []string{`key dave is encrypted: give its passphrase`}},
 		{name: "send with a wrong passphrase", env: map[string]string{"EVENTCHAIN_PASSPHRASE": "wrong"}, args: []string{"send", "dave", "bob", "5"}, code: 1, stderr: []string{`wrong passphrase.*check -passphrase-file`}},
 		{name: "send from no key", args: []string{"send", "zoe", "bob", "5"}, code: 1, stderr: []string{`no key named "zoe"`}},
+		{
+			name: "send for the pinned network", args: []string{"send", "alice", "bob", "5", "-genesis-hash", "{genesis}"},
+			stdout: []string{`^sent 5 from alice to bob`, `included in block 1`},
+		},
+		{
+			// A bank that names another chain ID would have the key sign a
+			// transfer valid on another network: with the genesis pinned,
+			// nothing is signed.
+			name: "send to a bank of another network, the genesis pinned", args: []string{"send", "alice", "bob", "5", "-genesis-hash", "{genesis}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				spec := testSpec()
+				spec.ChainID = "eventchain-elsewhere"
+				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+					if r.URL.Path != "/chain/spec" {
+						return false
+					}
+					writeJSON(t, w, spec)
+					return true
+				})
+			},
+			stderr: []string{`^wallet: the bank's chain spec "eventchain-elsewhere" makes genesis [0-9a-f]{64}, not [0-9a-f]{64} \(-genesis-hash\): another network, or a bank that lies\n$`},
+			check:  func(t *testing.T, f *fixture) { assert.Empty(t, f.bank.Submitted(), "nothing signed, nothing sent") },
+		},
+		{name: "send with a malformed -genesis-hash", args: []string{"send", "alice", "bob", "5", "-genesis-hash", "abc"}, code: 2, stderr: []string{`-genesis-hash: have "abc", want 64 hex digits`}},
 		{name: "send from an address without a key", args: []string{"send", "{addr:erin}", "bob", "5"}, code: 1, stderr: []string{`no key of ec`}},
 		{name: "send to a mistyped address", args: []string{"send", "alice", typo, "5"}, code: 2, stderr: []string{`bad address`}},
 		{name: "send to an address cut short", args: []string{"send", "alice", "ec00112233", "5"}, code: 2, stderr: []string{`bad address: "ec00112233" has 10 characters, an address 50 \(and no key is named so in `}},

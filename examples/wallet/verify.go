@@ -43,36 +43,55 @@ func (l light) checked() string {
 	return fmt.Sprintf("%d %s whose %s this wallet verified", n, noun, l.work)
 }
 
+// pinnedGenesis returns the genesis hash -genesis-hash names, or the zero
+// hash if the flag is not set.
+func (w *wallet) pinnedGenesis() (blockchain.Hash, error) {
+	if w.opts.genesisHash == "" {
+		return blockchain.Hash{}, nil
+	}
+	h, err := blockchain.ParseHash(w.opts.genesisHash)
+	if err != nil {
+		return blockchain.Hash{}, usagef("-genesis-hash: have %q, want 64 hex digits, the hash of the network's genesis block", w.opts.genesisHash)
+	}
+	if h.IsZero() {
+		return blockchain.Hash{}, usagef("-genesis-hash: the zero hash is no block's: give the hash of the network's genesis block")
+	}
+	return h, nil
+}
+
+// checkGenesis returns the genesis block the bank's chain spec makes, or
+// an error if pinned is set and that genesis is another.
+func checkGenesis(spec blockchain.ChainSpec, pinned blockchain.Hash) (*blockchain.Block, error) {
+	genesis, err := spec.Genesis()
+	if err != nil { // the spec decoded, so it is valid
+		return nil, fmt.Errorf("the bank's chain spec: %w", err)
+	}
+	if !pinned.IsZero() && genesis.Hash() != pinned {
+		return nil, fmt.Errorf("the bank's chain spec %q makes genesis %s, not %s (-genesis-hash): another network, or a bank that lies", spec.ChainID, genesis.Hash(), pinned)
+	}
+	return genesis, nil
+}
+
 // syncHeaders reads the bank's chain spec, decides which genesis to trust
 // (the one -genesis-hash pins, which the spec must make; else the spec's,
 // trusted on first use, which it says on stderr), and syncs a light
 // client from the bank's GET /headers, checking every header's link and
 // seal.
 func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, error) {
-	var pinned blockchain.Hash
-	if w.opts.genesisHash != "" {
-		h, err := blockchain.ParseHash(w.opts.genesisHash)
-		if err != nil {
-			return light{}, usagef("-genesis-hash: have %q, want 64 hex digits, the hash of the network's genesis block", w.opts.genesisHash)
-		}
-		if h.IsZero() {
-			return light{}, usagef("-genesis-hash: the zero hash is no block's: give the hash of the network's genesis block")
-		}
-		pinned = h
+	pinned, err := w.pinnedGenesis()
+	if err != nil {
+		return light{}, err
 	}
 	spec, err := c.Spec(ctx)
 	if err != nil {
 		return light{}, fmt.Errorf("read the chain spec: %w", err)
 	}
-	genesis, err := spec.Genesis()
-	if err != nil { // the spec decoded, so it is valid
-		return light{}, fmt.Errorf("the bank's chain spec: %w", err)
+	genesis, err := checkGenesis(spec, pinned)
+	if err != nil {
+		return light{}, err
 	}
-	switch {
-	case pinned.IsZero():
+	if pinned.IsZero() {
 		fmt.Fprintf(w.stderr, "trusting the bank's chain spec %q on first use: genesis %s; pin it with -genesis-hash %s\n", spec.ChainID, genesis.Hash(), genesis.Hash())
-	case genesis.Hash() != pinned:
-		return light{}, fmt.Errorf("the bank's chain spec %q makes genesis %s, not %s (-genesis-hash): another network, or a bank that lies", spec.ChainID, genesis.Hash(), pinned)
 	}
 	var engine blockchain.Consensus
 	work := "proof of work"
