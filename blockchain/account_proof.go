@@ -175,19 +175,15 @@ func (p AccountProof) MarshalJSON() ([]byte, error) {
 	return json.Marshal(accountProofJSON{Height: p.Height, Address: p.Address, Balance: p.Account.Balance, Nonce: p.Account.Nonce, Path: path})
 }
 
-// UnmarshalJSON reads the JSON form MarshalJSON writes. Unknown or
-// missing fields, trailing data, a malformed address or path, and a
+// UnmarshalJSON reads the JSON form MarshalJSON writes. Unknown (names
+// are case-sensitive), repeated, missing or null fields, trailing data, a
+// malformed address or path, and a
 // negative balance are errors wrapping [ErrMalformed]; on error p is
 // unchanged.
 func (p *AccountProof) UnmarshalJSON(data []byte) error {
-	var present map[string]json.RawMessage
-	if err := json.Unmarshal(data, &present); err != nil {
+	fields := []string{"height", "address", "balance", "nonce", "path"}
+	if _, err := jsonMembers(data, fields, fields); err != nil {
 		return malformed("account proof", "%v", err)
-	}
-	for _, name := range [...]string{"height", "address", "balance", "nonce", "path"} {
-		if _, ok := present[name]; !ok {
-			return malformed("account proof", "%s: missing", name)
-		}
 	}
 	var w accountProofJSON
 	if err := strictJSON(data, &w); err != nil {

@@ -102,6 +102,12 @@ func (b *Block) Header() Header {
 	return h
 }
 
+// clone returns a copy of h whose Seal is its own.
+func (h Header) clone() Header {
+	h.Seal = cloneSeal(h.Seal)
+	return h
+}
+
 // cloneSeal copies a seal; an empty one is nil.
 func cloneSeal(seal []byte) []byte {
 	if len(seal) == 0 {
@@ -365,11 +371,17 @@ func (b *Block) MarshalJSON() ([]byte, error) {
 	return json.Marshal(blockJSON{Hash: &h, Header: b.header, Transactions: txs})
 }
 
-// UnmarshalJSON decodes the form MarshalJSON writes. Unknown fields and
-// trailing data are errors wrapping [ErrMalformed]; a "hash" (of the block
+// UnmarshalJSON decodes the form MarshalJSON writes. Unknown fields (names
+// are case-sensitive), repeated ones, a missing or null "header" or
+// "transactions", and trailing data are errors wrapping [ErrMalformed]
+// (an empty block's transactions are [], as MarshalJSON writes them); a
+// "hash" (of the block
 // or of any transaction) that the contents do not have is a [*RuleError]
 // with code [ErrBadHash]. It checks no other rule; see [Block.Validate].
 func (b *Block) UnmarshalJSON(data []byte) error {
+	if _, err := jsonMembers(data, []string{"hash", "header", "transactions"}, []string{"header", "transactions"}); err != nil {
+		return malformed("block", "%v", err)
+	}
 	var w blockJSON
 	if err := strictJSON(data, &w); err != nil {
 		return decodeErr("block", err)

@@ -57,8 +57,8 @@ type Config struct {
 // and the account state they lead to. It grows one block at a time
 // through [Chain.Apply], which accepts a block only if it keeps every
 // rule; it never forks and never reorganises, because the event log
-// already totally orders the blocks every node sees (see the project's
-// DESIGN.md).
+// already totally orders the blocks every node sees (docs/architecture.md
+// says how).
 //
 // What a chain holds grows with the accounts, the headers and its
 // windows, never with the number of transactions: every header (152
@@ -71,6 +71,7 @@ type Config struct {
 // read. Only [NewChain] makes a usable Chain: the zero Chain has no
 // genesis, and its methods do not work.
 type Chain struct {
+	spec      ChainSpec // the chain's own copy; s.spec is the same, for the rules
 	mu        sync.RWMutex
 	s         chainState
 	rules     []Rule
@@ -131,7 +132,8 @@ func NewChain(cfg Config) (*Chain, error) {
 			}
 		}
 	}
-	c.s.spec = cfg.Spec
+	c.spec = cfg.Spec.clone() // the caller's slices stay the caller's
+	c.s.spec = c.spec
 	c.s.heights = make(map[Hash]uint64)
 	c.s.append(g, st, c.window, c.stateKeep)
 	return c, nil
@@ -386,7 +388,9 @@ func trim[T any](xs []*T, keep int) []*T {
 	return xs[:n]
 }
 
-func (s *chainState) Tip() Header { return s.headers[len(s.headers)-1] }
+// Tip and HeaderAt copy the header's seal: the chain's own stays as the
+// block hash covers it, whatever the caller does with the copy.
+func (s *chainState) Tip() Header { return s.headers[len(s.headers)-1].clone() }
 
 // height returns the tip's height.
 func (s *chainState) height() uint64 { return s.base + uint64(len(s.headers)) - 1 }
@@ -395,9 +399,11 @@ func (s *chainState) HeaderAt(height uint64) (Header, bool) {
 	if height < s.base || height-s.base >= uint64(len(s.headers)) {
 		return Header{}, false
 	}
-	return s.headers[height-s.base], true
+	return s.headers[height-s.base].clone(), true
 }
 
+// Spec is the rules' view of the spec: not a copy, as rules run on every
+// block and only read it (see ChainView.Spec).
 func (s *chainState) Spec() ChainSpec { return s.spec }
 
 func (s *chainState) Account(a Address) Account { return s.state.Account(a) }
@@ -421,8 +427,9 @@ func (s *chainState) stateAt(height uint64) (*State, bool) {
 	return s.history[uint64(len(s.history)-1)-back], true
 }
 
-// Spec returns the chain spec the chain was made with.
-func (c *Chain) Spec() ChainSpec { return c.s.spec } // never changes: no lock
+// Spec returns the chain spec the chain was made with: a copy, which the
+// caller may change.
+func (c *Chain) Spec() ChainSpec { return c.spec.clone() } // never changes: no lock
 
 // Tip returns the header of the newest block.
 func (c *Chain) Tip() Header {

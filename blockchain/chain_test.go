@@ -263,6 +263,81 @@ func TestLinksCoverTheSeal(t *testing.T) {
 	assert.NoError(t, chain.Apply(next))
 }
 
+// TestReadersReturnCopies: what a chain hands out — a header, its seal,
+// a snapshot's headers, the spec — is the caller's to change, and a
+// change never reaches the chain.
+func TestReadersReturnCopies(t *testing.T) {
+	sealed := func(t *testing.T, cfg blockchain.Config) *blockchain.Chain {
+		chain := mustChain(t, cfg)
+		proposed, _, err := chain.Propose(consensustest.Addr("miner"), nil, chain.Tip().Timestamp.Add(time.Second))
+		require.NoError(t, err)
+		h := proposed.Header()
+		h.Seal = []byte("a signature, say")
+		require.NoError(t, chain.Apply(blockchain.NewBlock(h, nil)))
+		return chain
+	}
+	for _, tc := range []struct {
+		name   string
+		header func(*blockchain.Chain) blockchain.Header
+	}{
+		{"Tip", (*blockchain.Chain).Tip},
+		{"HeaderAt", func(c *blockchain.Chain) blockchain.Header { h, _ := c.HeaderAt(1); return h }},
+		{"ReadOnly().Tip", func(c *blockchain.Chain) blockchain.Header { return c.ReadOnly().Tip() }},
+		{"Snapshot().Headers", func(c *blockchain.Chain) blockchain.Header { return c.Snapshot(2).Headers[1] }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			chain := sealed(t, testConfig())
+			tip := chain.TipHash()
+			h := tc.header(chain)
+			require.NotEmpty(t, h.Seal)
+			h.Seal[0] ^= 0xff
+			assert.Equal(t, tip, chain.Tip().Hash(), "the chain's header keeps its seal")
+			assert.Equal(t, tip, chain.TipHash())
+		})
+	}
+
+	t.Run("Spec", func(t *testing.T) {
+		cfg := testConfig()
+		chain := sealed(t, cfg)
+		want := chain.Spec().Hash()
+		spec := chain.Spec()
+		spec.Alloc[0].Balance++
+		spec.Consensus.PoW.Bits++
+		cfg.Spec.Alloc[0].Balance++ // the slice NewChain was given
+		assert.Equal(t, want, chain.Spec().Hash(), "the chain keeps its own spec")
+	})
+}
+
+// TestSpecWhileResuming: Spec reads no lock, and Resume replaces the
+// chain's state; under -race, this test fails if the two share memory.
+func TestSpecWhileResuming(t *testing.T) {
+	full := mustChain(t, testConfig())
+	_, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), full, 3, nil)
+	require.NoError(t, err)
+	fresh := mustChain(t, testConfig())
+	ro := fresh.ReadOnly()
+	stop := make(chan struct{})
+	read, started := make(chan string), make(chan struct{})
+	go func() {
+		id := ro.Spec().ChainID
+		close(started)
+		for {
+			select {
+			case <-stop:
+				read <- id
+				return
+			default:
+				id = ro.Spec().ChainID
+			}
+		}
+	}()
+	<-started
+	require.NoError(t, fresh.Resume(full.Snapshot(4)))
+	close(stop)
+	assert.Equal(t, consensustest.ChainID, <-read)
+	assert.Equal(t, full.TipHash(), fresh.TipHash())
+}
+
 func TestWindowKeepsHeaders(t *testing.T) {
 	const window = 3
 	cfg := testConfig()

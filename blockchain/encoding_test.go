@@ -295,6 +295,15 @@ func TestBlockDecodeRejects(t *testing.T) {
 		{"block binary: a transaction of version 1", func() error {
 			return new(blockchain.Block).UnmarshalBinary(edit(func(b []byte) { b[blockchain.HeaderSize+8] = 1 }))
 		}, blockchain.ErrMalformed},
+		{"block json: no header", func() error { return json.Unmarshal([]byte(`{"transactions":[]}`), new(blockchain.Block)) }, blockchain.ErrMalformed},
+		{"block json: null transactions", func() error {
+			header, err := json.Marshal(block.Header())
+			require.NoError(t, err)
+			return json.Unmarshal([]byte(`{"header":`+string(header)+`,"transactions":null}`), new(blockchain.Block))
+		}, blockchain.ErrMalformed},
+		{"block json: a member in another case", func() error {
+			return json.Unmarshal([]byte(strings.Replace(string(blockJSON), `{`, `{"Header":{},`, 1)), new(blockchain.Block))
+		}, blockchain.ErrMalformed},
 		{"block json: forged block hash", func() error { return json.Unmarshal([]byte(forgedBlockHash), new(blockchain.Block)) }, blockchain.ErrBadHash},
 		{"block json: forged transaction hash", func() error { return json.Unmarshal([]byte(forgedTxHash), new(blockchain.Block)) }, blockchain.ErrBadHash},
 		{"block json: forged transaction ID", func() error { return json.Unmarshal([]byte(forgedTxID), new(blockchain.Block)) }, blockchain.ErrBadHash},
@@ -398,6 +407,10 @@ func TestHeaderJSONRefusesWhatWasNotSent(t *testing.T) {
 		{"a null prev hash", edited(func(m map[string]any) { m["prevHash"] = nil })},
 		{"a null timestamp", edited(func(m map[string]any) { m["timestamp"] = nil })},
 		{"a null seal", edited(func(m map[string]any) { m["seal"] = nil })},
+		// encoding/json alone matches names in any case and keeps the
+		// last of two members of one name.
+		{"a member in another case", strings.Replace(string(js), `{`, `{"HEIGHT":7,`, 1)},
+		{"a member twice", strings.Replace(string(js), `{`, `{"height":9,`, 1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var h blockchain.Header
@@ -415,7 +428,7 @@ func TestHashText(t *testing.T) {
 	assert.Equal(t, goldenHeader().Hash(), h)
 	assert.Equal(t, goldenHeaderHash[:12], h.Short())
 
-	for _, bad := range []string{"", "00", strings.Repeat("0", 63), strings.Repeat("g", 64), strings.Repeat("0", 65)} {
+	for _, bad := range []string{"", "00", strings.Repeat("0", 63), strings.Repeat("g", 64), strings.Repeat("0", 65), strings.ToUpper(goldenHeaderHash)} {
 		_, err := blockchain.ParseHash(bad)
 		assert.Error(t, err, "%q", bad)
 	}

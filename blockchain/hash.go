@@ -15,8 +15,9 @@ const HashSize = 32
 // (see [LeafHash] and [NodeHash]).
 //
 // A Hash is a value: copying it copies the 32 bytes. Its zero value is the
-// all-zero hash, which the genesis block uses as its PrevHash. It prints and
-// marshals as 64 lower-case hexadecimal digits.
+// all-zero hash, which no block has; it stands for "none" (the genesis
+// block's PrevHash is not zero but its spec's hash, [ChainSpec.Hash]). It
+// prints and marshals as 64 lower-case hexadecimal digits.
 type Hash [HashSize]byte
 
 // String returns h as 64 lower-case hexadecimal digits.
@@ -50,11 +51,17 @@ func (h Hash) MarshalText() ([]byte, error) {
 	return out, nil
 }
 
-// UnmarshalText decodes 64 hexadecimal digits into h. Anything else is an
-// error and leaves h unchanged.
+// UnmarshalText decodes 64 lower-case hexadecimal digits into h, the one
+// form MarshalText writes, so that a hash has one written form. Anything
+// else (upper case included) is an error and leaves h unchanged.
 func (h *Hash) UnmarshalText(text []byte) error {
 	if len(text) != hex.EncodedLen(HashSize) {
 		return fmt.Errorf("hash: have %d hex digits, want %d", len(text), hex.EncodedLen(HashSize))
+	}
+	for i, c := range text {
+		if 'A' <= c && c <= 'F' {
+			return fmt.Errorf("hash: offset %d: %q is upper case; a hash is written in lower-case hex", i, c)
+		}
 	}
 	var out Hash
 	if _, err := hex.Decode(out[:], text); err != nil {
@@ -64,7 +71,8 @@ func (h *Hash) UnmarshalText(text []byte) error {
 	return nil
 }
 
-// ParseHash decodes 64 hexadecimal digits, as printed by [Hash.String].
+// ParseHash decodes 64 lower-case hexadecimal digits, as printed by
+// [Hash.String].
 func ParseHash(s string) (Hash, error) {
 	var h Hash
 	err := h.UnmarshalText([]byte(s))

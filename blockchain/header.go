@@ -201,26 +201,16 @@ var headerJSONFields = [...]string{"version", "height", "prevHash", "merkleRoot"
 
 // UnmarshalJSON decodes the form MarshalJSON writes. A value that is not
 // an object (null among them), a missing field (any but "seal"), a field
-// that is null, an unknown field and trailing data are errors wrapping
+// that is null, an unknown field (names are case-sensitive), a repeated
+// one and trailing data are errors wrapping
 // [ErrMalformed]: a header read from a stranger is never made up of
 // zero values it did not send.
 func (h *Header) UnmarshalJSON(data []byte) error {
-	var present map[string]json.RawMessage
-	if err := json.Unmarshal(data, &present); err != nil {
+	present, err := jsonMembers(data, append(headerJSONFields[:], "seal"), headerJSONFields[:])
+	if err != nil {
 		return malformed("header", "%v", err)
 	}
-	if present == nil {
-		return malformed("header", "have null, want an object")
-	}
-	for _, name := range headerJSONFields {
-		switch v, ok := present[name]; {
-		case !ok:
-			return malformed("header", "%s: missing", name)
-		case string(v) == "null":
-			return malformed("header", "%s: null", name)
-		}
-	}
-	if string(present["seal"]) == "null" {
+	if v, ok := present["seal"]; ok && v.Kind() == 'n' {
 		return malformed("header", "seal: null: leave it out for no seal")
 	}
 	var w headerJSON

@@ -99,8 +99,9 @@ func decodeLowerHex(dst []byte, s string) error {
 // keep secret. It never prints its seed: String and the %v verbs show the
 // address only, so a key logged by mistake leaks nothing.
 //
-// The zero PrivateKey holds no key: Sign and Seed panic on it. Make one
-// with [GenerateKey] or [NewPrivateKey]. A PrivateKey is safe for
+// The zero PrivateKey holds no key: Sign and Seed panic on it, saying so,
+// and its Address is the zero Address, which no transfer may name. Make one
+// with [GenerateKey] or [NewPrivateKey]; IsZero tells a key from none. A PrivateKey is safe for
 // concurrent use.
 type PrivateKey struct {
 	key ed25519.PrivateKey
@@ -131,15 +132,38 @@ func NewPrivateKey(seed []byte) (PrivateKey, error) {
 // Public returns the key's public key.
 func (k PrivateKey) Public() PublicKey { return k.pub }
 
-// Address returns the address of the key's account.
-func (k PrivateKey) Address() Address { return AddressOf(k.pub) }
+// Address returns the address of the key's account; for the zero
+// PrivateKey, the zero Address. (The all-zero public key has an address,
+// but it is a key of small order, whose account nobody can spend from:
+// coins sent there would be lost. See [PublicKey.IsSmallOrder].)
+func (k PrivateKey) Address() Address {
+	if k.IsZero() {
+		return Address{}
+	}
+	return AddressOf(k.pub)
+}
+
+// IsZero reports whether k is the zero PrivateKey, which holds no key.
+func (k PrivateKey) IsZero() bool { return k.key == nil }
+
+// errZeroKey is the panic of Sign and Seed on the zero PrivateKey: a
+// program's mistake, like a nil map's, not bad input.
+const errZeroKey = "blockchain: the zero PrivateKey holds no key; make one with GenerateKey or NewPrivateKey"
 
 // Seed returns a copy of the 32-byte seed: the secret to keep.
-func (k PrivateKey) Seed() []byte { return k.key.Seed() }
+func (k PrivateKey) Seed() []byte {
+	if k.IsZero() {
+		panic(errZeroKey)
+	}
+	return k.key.Seed()
+}
 
 // Sign returns the ed25519 signature of msg. ed25519 is deterministic:
 // the same key and message always give the same signature.
 func (k PrivateKey) Sign(msg []byte) [SignatureSize]byte {
+	if k.IsZero() {
+		panic(errZeroKey)
+	}
 	return [SignatureSize]byte(ed25519.Sign(k.key, msg))
 }
 

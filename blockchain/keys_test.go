@@ -184,6 +184,16 @@ func TestKeys(t *testing.T) {
 		}
 		assert.Contains(t, key.String(), key.Address().String())
 	})
+	t.Run("the zero key holds no key, and says so", func(t *testing.T) {
+		var zero blockchain.PrivateKey
+		assert.True(t, zero.IsZero())
+		assert.True(t, zero.Address().IsZero(), "no address of a key nobody can sign for")
+		assert.PanicsWithValue(t, "blockchain: the zero PrivateKey holds no key; make one with GenerateKey or NewPrivateKey", func() { zero.Sign([]byte("m")) })
+		assert.PanicsWithValue(t, "blockchain: the zero PrivateKey holds no key; make one with GenerateKey or NewPrivateKey", func() { zero.Seed() })
+		key, err := blockchain.GenerateKey(nil)
+		require.NoError(t, err)
+		assert.False(t, key.IsZero())
+	})
 	t.Run("public keys parse strictly", func(t *testing.T) {
 		good := goldenKeys[0].public
 		for _, bad := range []string{"", good[:63], good + "0", strings.ToUpper(good), good[:5] + "x" + good[6:]} {

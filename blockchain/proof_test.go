@@ -461,3 +461,34 @@ func TestInclusionProofJSONRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestAccountProofJSONIsStrict: names are case-sensitive, each appears
+// once, and none is missing or null, so two readers of one proof read the
+// same proof.
+func TestAccountProofJSONIsStrict(t *testing.T) {
+	chain := mustChain(t, testConfig())
+	proof, err := chain.ProveAccount(consensustest.Addr("alice"), 0)
+	require.NoError(t, err)
+	js, err := json.Marshal(proof)
+	require.NoError(t, err)
+	var back blockchain.AccountProof
+	require.NoError(t, json.Unmarshal(js, &back))
+	require.Equal(t, proof, back)
+
+	for _, tc := range []struct{ name, data, text string }{
+		{"a member in another case", strings.Replace(string(js), `{`, `{"BALANCE":1,`, 1), `unknown field "BALANCE"`},
+		{"a member twice", strings.Replace(string(js), `{`, `{"balance":999,`, 1), "duplicate"},
+		{"a null member", strings.Replace(string(js), `"nonce":0`, `"nonce":null`, 1), "nonce: null"},
+		{"null", `null`, "have null"},
+		{"trailing data", string(js) + `{}`, "after the JSON object"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NotEqual(t, string(js), tc.data, "precondition: the case changes the proof")
+			got := back
+			err := got.UnmarshalJSON([]byte(tc.data))
+			assert.ErrorIs(t, err, blockchain.ErrMalformed)
+			assert.ErrorContains(t, err, tc.text)
+			assert.Equal(t, back, got, "on error the proof is unchanged")
+		})
+	}
+}

@@ -9,7 +9,9 @@ import (
 // with its headers, its spec and its accounts after the tip.
 type ChainView interface {
 	ChainReader
-	// Spec returns the chain spec.
+	// Spec returns the chain spec. The view Chain.Apply gives its rules
+	// shares the spec's slices with the chain, to spare a copy per
+	// block: a rule reads them and never changes them.
 	Spec() ChainSpec
 	// Account returns an account as it stands after the tip.
 	Account(a Address) Account

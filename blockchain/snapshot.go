@@ -53,8 +53,11 @@ func (c *Chain) Snapshot(headers int) Snapshot {
 	defer c.mu.RUnlock()
 	n := min(max(headers, 1), len(c.s.headers))
 	snap := Snapshot{
-		Headers: append([]Header(nil), c.s.headers[len(c.s.headers)-n:]...),
+		Headers: make([]Header, 0, n),
 		Tip:     c.s.blocks[len(c.s.blocks)-1],
+	}
+	for _, h := range c.s.headers[len(c.s.headers)-n:] {
+		snap.Headers = append(snap.Headers, h.clone()) // a caller's change to a seal stays in its copy
 	}
 	snap.Accounts = make([]AccountRecord, 0, c.s.state.Len())
 	for a, acct := range c.s.state.Each {

@@ -179,6 +179,21 @@ type PoASpec struct {
 	Signers []PublicKey
 }
 
+// clone returns a deep copy of s: its allocations, its consensus
+// parameters and its signers are its own.
+func (s ChainSpec) clone() ChainSpec {
+	s.Alloc = slices.Clone(s.Alloc)
+	if s.Consensus.PoW != nil {
+		pow := *s.Consensus.PoW
+		s.Consensus.PoW = &pow
+	}
+	if s.Consensus.PoA != nil {
+		poa := PoASpec{Signers: slices.Clone(s.Consensus.PoA.Signers)}
+		s.Consensus.PoA = &poa
+	}
+	return s
+}
+
 // ErrInvalidSpec is wrapped by every error of [ChainSpec.Validate]: a spec
 // that is well formed but breaks one of the rules. Its text reads after
 // the field at fault: "chain spec: blockReward: invalid value: …".

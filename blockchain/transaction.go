@@ -290,6 +290,10 @@ func decodeTransaction(data []byte) (Transaction, int, error) {
 	return NewTransaction(f, data[p+96:n]), n, nil
 }
 
+// txJSONFields are the names of txJSON's members, in order: all but the
+// first and the last are required.
+var txJSONFields = [...]string{"id", "chainId", "from", "to", "amount", "fee", "nonce", "publicKey", "signature", "hash"}
+
 // txJSON is the JSON form of a Transaction, used by events and the bank's API.
 type txJSON struct {
 	ID        *uuid.UUID `json:"id,omitempty"`
@@ -381,22 +385,17 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// UnmarshalJSON decodes the form MarshalJSON writes. Unknown fields,
-// missing ones (all but "id" and "hash" are required), a malformed
-// address, key or signature, and trailing data are errors wrapping
+// UnmarshalJSON decodes the form MarshalJSON writes. Unknown fields (names
+// are case-sensitive), repeated ones, missing or null ones (all but "id"
+// and "hash" are required), a malformed address, key or signature, and
+// trailing data are errors wrapping
 // [ErrMalformed]. If "id" or "hash" is present it must be the one of the
 // decoded fields; otherwise the error is a [*RuleError] with code
 // [ErrBadHash], so a forged ID or hash is never believed. The signature is
 // not checked here; see [CheckTransactionSanity].
 func (tx *Transaction) UnmarshalJSON(data []byte) error {
-	var present map[string]json.RawMessage
-	if err := json.Unmarshal(data, &present); err != nil {
+	if _, err := jsonMembers(data, txJSONFields[:], txJSONFields[1:9]); err != nil {
 		return malformed("transaction", "%v", err)
-	}
-	for _, name := range [...]string{"chainId", "from", "to", "amount", "fee", "nonce", "publicKey", "signature"} {
-		if _, ok := present[name]; !ok {
-			return malformed("transaction", "%s: missing", name)
-		}
 	}
 	var w txJSON
 	if err := strictJSON(data, &w); err != nil {

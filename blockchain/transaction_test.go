@@ -497,8 +497,13 @@ func TestTransactionJSON(t *testing.T) {
 		{"amount changed under the id and hash", replace("amount", "126"), blockchain.ErrBadHash, "bad-hash"},
 		{"signature changed under the hash", replace("signature", `"`+hex.EncodeToString(flipped)+`"`), blockchain.ErrBadHash, "bad-hash"},
 		{"unknown member", replace("timestamp", `"2026-01-01T00:00:00Z"`), blockchain.ErrMalformed, "unknown field"},
-		{"trailing data", string(data) + ` {}`, blockchain.ErrMalformed, "after top-level value"},
-		{"trailing non-JSON space", string(data) + "\u00a0", blockchain.ErrMalformed, "after top-level value"},
+		{"trailing data", string(data) + ` {}`, blockchain.ErrMalformed, "after the JSON object"},
+		{"trailing non-JSON space", string(data) + "\u00a0", blockchain.ErrMalformed, "after the JSON object"},
+		// encoding/json alone would read "Amount" as "amount", and keep the
+		// last of two: two readers of one event would see two transfers.
+		{"a member in another case", strings.Replace(string(data), `{`, `{"Amount":999,`, 1), blockchain.ErrMalformed, `unknown field "Amount"`},
+		{"a member twice", strings.Replace(string(data), `{`, `{"amount":999,`, 1), blockchain.ErrMalformed, `duplicate`},
+		{"a null member", replace("fee", "null"), blockchain.ErrMalformed, "fee: null"},
 		{"float amount", replace("amount", "125.0"), blockchain.ErrMalformed, "amount"},
 		{"amount as a string", replace("amount", `"125"`), blockchain.ErrMalformed, "amount"},
 		{"negative nonce", replace("nonce", "-1"), blockchain.ErrMalformed, "nonce"},
@@ -510,7 +515,7 @@ func TestTransactionJSON(t *testing.T) {
 		{"signature of 63 bytes", replace("signature", `"`+hex.EncodeToString(sig[:63])+`"`), blockchain.ErrMalformed, "signature"},
 		{"id not a UUID", replace("id", `"not-a-uuid"`), blockchain.ErrMalformed, "UUID"},
 		{"an array", `[1,2]`, blockchain.ErrMalformed, "transaction"},
-		{"null", `null`, blockchain.ErrMalformed, "missing"},
+		{"null", `null`, blockchain.ErrMalformed, "have null, want an object"},
 		{"empty object", `{}`, blockchain.ErrMalformed, "chainId: missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
