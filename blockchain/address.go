@@ -121,6 +121,8 @@ type AddressError struct {
 	Err   error
 }
 
+// Error says what is wrong and where, as in: parse address "ec…":
+// address checksum does not match.
 func (e *AddressError) Error() string {
 	if e.Pos >= 0 {
 		return fmt.Sprintf("parse address %q: %v at offset %d", e.Input, e.Err, e.Pos)
@@ -128,6 +130,8 @@ func (e *AddressError) Error() string {
 	return fmt.Sprintf("parse address %q: %v", e.Input, e.Err)
 }
 
+// Unwrap returns the kind of fault, one of the ErrAddress… sentinels, so
+// that errors.Is(err, ErrAddressChecksum) works through it.
 func (e *AddressError) Unwrap() error { return e.Err }
 
 // ParseAddress parses an address's written form. It accepts exactly what

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/eventchain/eventchain/internal/nilness"
 )
 
 // DefaultMaxDrift is how far ahead of the chain's clock a block's timestamp
@@ -98,8 +100,8 @@ var _ ChainView = (*chainState)(nil)
 
 // NewChain returns a chain holding only the genesis block of cfg.Spec.
 func NewChain(cfg Config) (*Chain, error) {
-	if cfg.Engine == nil {
-		return nil, errors.New("blockchain: Config.Engine is required")
+	if nilness.IsNil(cfg.Engine) {
+		return nil, errors.New("blockchain: Config.Engine is required (a nil one, typed or not, is missing)")
 	}
 	if cfg.Window < 0 {
 		return nil, fmt.Errorf("blockchain: Config.Window: have %d, want ≥ 0", cfg.Window)
@@ -314,6 +316,7 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 		if _, dup := seen[tx.hash]; dup {
 			continue
 		}
+		seen[tx.hash] = struct{}{} // kept or rejected, once
 		if err := c.s.admit(tx); err != nil {
 			rejected = append(rejected, Rejected{tx, err})
 			continue
@@ -322,7 +325,6 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 			rejected = append(rejected, Rejected{tx, err})
 			continue
 		}
-		seen[tx.hash] = struct{}{}
 		kept = append(kept, tx)
 	}
 	if err := payReward(batch, kept, beneficiary, c.s.spec.BlockReward); err != nil {

@@ -395,6 +395,7 @@ func TestNewChainRejectsBadConfig(t *testing.T) {
 		want string
 	}{
 		{"no engine", blockchain.Config{Spec: consensustest.Spec()}, "Engine"},
+		{"a typed nil engine", blockchain.Config{Spec: consensustest.Spec(), Engine: (*consensustest.Fake)(nil)}, "Config.Engine is required (a nil one, typed or not"},
 		{"negative window", blockchain.Config{Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), Window: -1}, "Window"},
 		{"negative state history", blockchain.Config{Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), StateHistory: -1}, "StateHistory"},
 		{"no spec", blockchain.Config{Engine: consensustest.NewFaker()}, "Config.Spec: chain spec: chainId"},
@@ -695,7 +696,8 @@ func TestPropose(t *testing.T) {
 			wantRejected = append(wantRejected, e.want)
 		}
 	}
-	txs = append(txs, next) // listed twice: included once, and not reported
+	txs = append(txs, next)       // listed twice: included once, and not reported
+	txs = append(txs, list[1].tx) // a refused one listed twice: reported once
 
 	before := look(chain)
 	at := chain.Tip().Timestamp.Add(time.Minute)

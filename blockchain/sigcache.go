@@ -15,8 +15,9 @@ import "sync"
 // has another hash and is verified afresh. Only successes are cached. It
 // holds at most its size's hashes, forgetting the oldest first.
 //
-// A SigCache is safe for concurrent use. The zero SigCache is not
-// usable; make one with [NewSigCache].
+// A SigCache is safe for concurrent use. Make one with [NewSigCache]; a
+// nil *SigCache, or a zero SigCache, caches nothing: its Verify verifies
+// every time.
 type SigCache struct {
 	mu   sync.Mutex
 	seen map[Hash]struct{}
@@ -36,6 +37,9 @@ func NewSigCache(size int) *SigCache {
 // runs outside the cache's lock, so several goroutines verify in
 // parallel.
 func (c *SigCache) Verify(tx Transaction) bool {
+	if c == nil || c.seen == nil { // no cache
+		return tx.VerifySignature()
+	}
 	c.mu.Lock()
 	_, ok := c.seen[tx.hash]
 	c.mu.Unlock()
@@ -63,6 +67,9 @@ func (c *SigCache) Verify(tx Transaction) bool {
 
 // Len returns how many hashes the cache holds.
 func (c *SigCache) Len() int {
+	if c == nil {
+		return 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.seen)
@@ -70,7 +77,8 @@ func (c *SigCache) Len() int {
 
 // RuleSignatureCached returns the rule "signature" of [RuleSignature],
 // answered through cache: the same rule, the same error, checked once per
-// transaction while the cache remembers it.
+// transaction while the cache remembers it. A nil cache is none: every
+// transaction is checked.
 func RuleSignatureCached(cache *SigCache) TxRule {
 	plain := RuleSignature()
 	return TxRule{plain.Name, func(tx Transaction) error {

@@ -45,6 +45,28 @@ func TestSigCache(t *testing.T) {
 	assert.Equal(t, 2, cache.Len())
 }
 
+// TestNoSigCache: a nil or zero cache caches nothing, and the rules
+// through it still check every signature.
+func TestNoSigCache(t *testing.T) {
+	a := consensustest.Transfer("alice", "bob", 1, 0)
+	sig := a.Signature()
+	sig[0] ^= 1
+	forged := blockchain.NewTransaction(a.Fields(), sig[:])
+	for _, tc := range []struct {
+		name  string
+		cache *blockchain.SigCache
+	}{{"nil", nil}, {"zero", new(blockchain.SigCache)}} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.True(t, tc.cache.Verify(a))
+			assert.False(t, tc.cache.Verify(forged))
+			assert.Zero(t, tc.cache.Len(), "nothing remembered")
+			rule := blockchain.RuleSignatureCached(tc.cache)
+			assert.NoError(t, rule.Check(a))
+			assert.ErrorIs(t, rule.Check(forged), blockchain.ErrBadSignature)
+		})
+	}
+}
+
 // BenchmarkSigCache compares a cached check with raw verification.
 func BenchmarkSigCache(b *testing.B) {
 	tx := consensustest.Transfer("alice", "bob", 1, 0)

@@ -128,6 +128,11 @@ type ChainSpec struct {
 	// NewState starts from.
 	Alloc []Allocation
 	// BlockReward is minted to each block's beneficiary, in minor units.
+	// The supply may never pass math.MaxInt64, so a chain makes at most
+	// (math.MaxInt64 − the allocations) / BlockReward blocks: after that
+	// every block is refused (ErrBalanceOverflow), and the chain stops.
+	// At a reward of 50 that is 1.8·10¹⁷ blocks; at MaxAmount, which
+	// Validate allows, barely a thousand.
 	BlockReward int64
 	// Consensus says which engine makes and checks blocks, and how.
 	Consensus ConsensusSpec

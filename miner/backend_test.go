@@ -405,6 +405,7 @@ func TestNew(t *testing.T) {
 		{"complete", miner.Config{Node: b, Beneficiary: fakeBeneficiary}, nil, ""},
 		{"no node", miner.Config{Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "Config.Node"},
 		{"a typed nil node", miner.Config{Node: (*node.Node)(nil), Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "Config.Node"},
+		{"a typed nil engine", miner.Config{Node: b, Engine: (*consensustest.Fake)(nil), Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "Config.Engine is a nil *consensustest.Fake"},
 		{"no beneficiary", miner.Config{Node: b}, miner.ErrNoBeneficiary, "Config.Beneficiary"},
 		{"negative MaxTx", miner.Config{Node: b, Beneficiary: fakeBeneficiary, MaxTx: -1}, miner.ErrInvalidConfig, "Config.MaxTx: have -1, want 0…10000"},
 		{"MaxTx over a block's limit", miner.Config{Node: b, Beneficiary: fakeBeneficiary, MaxTx: blockchain.MaxBlockTransactions + 1}, miner.ErrInvalidConfig, "have 10001"},

@@ -181,6 +181,9 @@ func New(cfg Config) (*Miner, error) {
 	if nilness.IsNil(cfg.Node) {
 		return nil, fmt.Errorf("miner: %w: Config.Node is required (a nil one, typed or not, is missing)", ErrInvalidConfig)
 	}
+	if cfg.Engine != nil && nilness.IsNil(cfg.Engine) {
+		return nil, fmt.Errorf("miner: %w: Config.Engine is a nil %T: leave it nil for the node's engine", ErrInvalidConfig, cfg.Engine)
+	}
 	if cfg.Beneficiary.IsZero() {
 		return nil, fmt.Errorf("miner: %w", ErrNoBeneficiary)
 	}

@@ -280,6 +280,14 @@ func TestGenerateChainErrors(t *testing.T) {
 	}
 }
 
+func TestGenerateChainNegative(t *testing.T) {
+	chain := newChain(t, consensustest.NewFaker())
+	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), chain, -1, nil)
+	assert.ErrorContains(t, err, "n: have -1 blocks, want ≥ 0")
+	assert.Nil(t, blocks)
+	assert.Zero(t, chain.Height())
+}
+
 func TestChainCasesAreNamedOnce(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range consensustest.ChainCases() {

@@ -157,6 +157,9 @@ func (g *BlockGen) EditHeader(edit func(*blockchain.Header)) { g.edit = edit }
 // error, as is a block the chain refuses. It returns the sealed blocks in
 // order; the same blocks apply to every other chain of the same spec.
 func GenerateChain(ctx context.Context, engine blockchain.Consensus, chain *blockchain.Chain, n int, gen func(i int, g *BlockGen)) ([]*blockchain.Block, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("generate chain: n: have %d blocks, want ≥ 0", n)
+	}
 	blocks := make([]*blockchain.Block, 0, n)
 	for i := range n {
 		parent := chain.Tip()

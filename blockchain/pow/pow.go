@@ -89,6 +89,11 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("pow: RetargetInterval: have 1, want 0 (off) or at least 2")
 	case cfg.RetargetInterval > 0 && cfg.TargetBlockTime <= 0:
 		return nil, fmt.Errorf("pow: TargetBlockTime: have %v, want > 0 when retargeting", cfg.TargetBlockTime)
+	case cfg.RetargetInterval > 0 && cfg.RetargetInterval-1 > uint64(math.MaxInt64/4/cfg.TargetBlockTime):
+		// BitsAt compares (RetargetInterval-1)·TargetBlockTime·4 with an
+		// epoch's time: the same bound as blockchain.PoWSpec's.
+		return nil, fmt.Errorf("pow: RetargetInterval: have %d, want at most %d with TargetBlockTime %v, or the retargeting arithmetic overflows",
+			cfg.RetargetInterval, uint64(math.MaxInt64/4/cfg.TargetBlockTime)+1, cfg.TargetBlockTime)
 	case cfg.RetargetInterval > 0 && (cfg.MinBits > cfg.MaxBits || cfg.MaxBits > maxBits):
 		return nil, fmt.Errorf("pow: MinBits…MaxBits: have %d…%d, want 1 ≤ MinBits ≤ MaxBits ≤ %d", cfg.MinBits, cfg.MaxBits, maxBits)
 	case cfg.RetargetInterval > 0 && (cfg.Bits < cfg.MinBits || cfg.Bits > cfg.MaxBits):

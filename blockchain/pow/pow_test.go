@@ -53,6 +53,9 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"min above max", Config{Bits: 8, RetargetInterval: 10, TargetBlockTime: time.Second, MinBits: 9, MaxBits: 8}, "MinBits"},
 		{"max over 256", Config{Bits: 8, RetargetInterval: 10, TargetBlockTime: time.Second, MaxBits: 300}, "MinBits"},
 		{"bits outside bounds", Config{Bits: 4, RetargetInterval: 10, TargetBlockTime: time.Second, MinBits: 8, MaxBits: 16}, "Bits"},
+		// (3-1)·200 years·4 overflows a Duration: the epoch would look slow
+		// however fast it was, and the difficulty would drop.
+		{"retargeting that overflows", Config{Bits: 20, RetargetInterval: 3, TargetBlockTime: 200 * 365 * 24 * time.Hour, MinBits: 1, MaxBits: 64}, "retargeting arithmetic overflows"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := New(tc.cfg)
@@ -254,6 +257,14 @@ func TestSearchFindsTheFirstNonce(t *testing.T) {
 		_, found, err = newSearcher(h, nil, fast).Search(context.Background(), 0, want-1)
 		require.NoError(t, err)
 		assert.False(t, found, "no nonce below the first one: fast=%v", fast)
+
+		// An empty range: answered at once, not by a walk round all of
+		// uint64 (the context would stop it, and the test fail).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, found, err = newSearcher(h, nil, fast).Search(ctx, want+1, want)
+		cancel()
+		require.NoError(t, err)
+		assert.False(t, found, "first > last: fast=%v", fast)
 	}
 }
 

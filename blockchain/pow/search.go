@@ -134,11 +134,15 @@ func (s *Searcher) slowHash(nonce uint64) blockchain.Hash {
 
 // Search tries every nonce from first to last, both included, in order, and
 // returns the first whose seal hash has at least Bits leading zero bits. found
-// is false if none has. If ctx is cancelled it returns ctx.Err() within
-// 1024 nonces (well under a millisecond).
+// is false if none has, and at once if first > last: the range is empty.
+// If ctx is cancelled it returns ctx.Err() within 1024 nonces (well under
+// a millisecond).
 func (s *Searcher) Search(ctx context.Context, first, last uint64) (nonce uint64, found bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, false, err
+	}
+	if first > last {
+		return 0, false, nil
 	}
 	done := ctx.Done()
 	var tried uint64
