@@ -151,11 +151,28 @@ func NewChain(cfg Config) (*Chain, error) {
 //	errors.Is(err, blockchain.ErrInsufficientFunds)
 //
 // tells which rule failed. A rejected block changes nothing.
+//
+// The rules that read a clock (a block may not be dated too far ahead)
+// read the chain's Config.Now; see ApplyAt for a block read from a log.
 func (c *Chain) Apply(b *Block) error {
+	return c.ApplyAt(b, c.now())
+}
+
+// ApplyAt is Apply with the clock's reading given: the rules judge b's
+// timestamp against now rather than against the chain's Config.Now.
+//
+// A node that reads its blocks from an event log passes the time the log
+// recorded the block, which the log sets and no writer can choose. Then
+// whether a block is dated too far ahead does not depend on when a node
+// reads it: a node restored next year judges it as the nodes that read it
+// at once did, and they all reach the same chain. Judged by each reader's
+// own clock, a block dated a minute ahead would be refused by every node
+// that reads it at once and taken by every node that starts later: two
+// chains.
+func (c *Chain) ApplyAt(b *Block, now time.Time) error {
 	if b == nil {
 		return errors.New("apply: nil block")
 	}
-	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	next, err := c.check(b, now)

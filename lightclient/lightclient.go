@@ -154,7 +154,11 @@ func (c *Client) Add(headers ...blockchain.Header) error {
 	if c.rules == nil {
 		return ErrZeroClient
 	}
-	now := c.now()
+	return c.addAt(c.now(), headers...)
+}
+
+// addAt is Add with the clock's reading given.
+func (c *Client) addAt(now time.Time, headers ...blockchain.Header) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// Room for all of them at once, rather than growing (and copying) the

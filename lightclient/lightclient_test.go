@@ -626,7 +626,7 @@ func TestFromLogDefersHeadersAheadOfTheClock(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			log := newLog(t, true)
+			log := timeless{newLog(t, true)} // only then does the client's clock judge
 			appendBlocks(t, log, tc.log...)
 			var at atomic.Pointer[time.Time]
 			at.Store(&tc.clock)
@@ -648,6 +648,47 @@ func TestFromLogDefersHeadersAheadOfTheClock(t *testing.T) {
 			assert.Equal(t, tc.secondTip, tip.Height)
 			assert.Equal(t, blocks[tc.secondTip-1].Hash(), tip.Hash())
 		})
+	}
+}
+
+// timeless is a log that records no time: its events' Time is zero.
+type timeless struct{ eventlog.Log }
+
+func (l timeless) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	recs, err := l.Log.Read(ctx, stream, from, dir, max)
+	for i := range recs {
+		recs[i].Time = time.Time{}
+	}
+	return recs, err
+}
+
+// TestFromLogJudgesTimeWhenTheLogRecordedIt: on a log that records when
+// it took each event, a header dated too far ahead of its event's time is
+// refused for good, as nodes refuse its block, whatever the client's
+// clock says then; the headers after it that link to the real chain are
+// taken.
+func TestFromLogJudgesTimeWhenTheLogRecordedIt(t *testing.T) {
+	blocks, _ := powChain(t, 20)
+	recordedAt := blocks[19].Header().Timestamp // the log took every event after the last block was made
+	forged := blocks[10].Header()
+	forged.Timestamp = recordedAt.Add(time.Minute) // a minute ahead of its record: more than MaxDrift
+	forged = mustSeal(t, forged)
+	log := memlog.New(memlog.Config{Now: func() time.Time { return recordedAt }})
+	t.Cleanup(func() { _ = log.Close() })
+	spec := consensustest.Spec()
+	_, err := node.LoadSpec(context.Background(), log, &spec)
+	require.NoError(t, err)
+	appendBlocks(t, log, blocks[:10]...)
+	appendBlocks(t, log, blockchain.NewBlock(forged, blocks[10].Transactions()))
+	for _, clock := range []time.Time{recordedAt, recordedAt.Add(24 * time.Hour)} {
+		c, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: powEngine(t), MaxDrift: time.Second,
+			Now: func() time.Time { return clock }})
+		require.NoError(t, err)
+		st, err := c.FromLog(context.Background(), log)
+		require.NoError(t, err)
+		assert.Equal(t, lightclient.Stats{Accepted: 10, Skipped: 1}, st, "clock %v: refused for good, not deferred", clock)
+		tip, _ := c.Tip()
+		assert.Equal(t, blocks[9].Hash(), tip.Hash(), "clock %v", clock)
 	}
 }
 

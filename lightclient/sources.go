@@ -174,14 +174,18 @@ const logPage = 128
 // bargain: it relies on the work (or the signers) behind a header for
 // what it cannot check.
 //
-// One refusal is not for ever: a header dated more than MaxDrift ahead of
-// the client's clock (blockchain.ErrTimeTooFarAhead) may be accepted once
-// the clock catches up, or was refused because the client's clock is
-// behind. If no header at its height was accepted by the end of the
-// read, the next FromLog reads the log again from that event, and
-// Stats.Deferred counts it; the events after it are read on as usual, so
-// a forged block dated far ahead costs a re-read, never the blocks the
-// nodes took at its height.
+// A header's time is judged as nodes judge it: against the time the log
+// recorded its event, not the client's clock (see
+// blockchain.Chain.ApplyAt), so that the client refuses a block dated too
+// far ahead whenever it reads it, as every node does. Only on a log that
+// records no time does the client's clock judge; then one refusal is not
+// for ever: a header dated more than MaxDrift ahead of the client's clock
+// (blockchain.ErrTimeTooFarAhead) may be accepted once the clock catches
+// up, or was refused because the client's clock is behind. If no header
+// at its height was accepted by the end of the read, the next FromLog
+// reads the log again from that event, and Stats.Deferred counts it; the
+// events after it are read on as usual, so a forged block dated far ahead
+// costs a re-read, never the blocks the nodes took at its height.
 //
 // Use one log per client. Errors: for an empty client, node.LoadSpec's
 // (node.ErrNoSpec when the log declares no spec) and ErrWrongGenesis for
@@ -238,7 +242,10 @@ func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (st Stats, err e
 					haveDeferred = false
 				}
 			case errors.Is(err, errHeld):
-			case errors.Is(err, blockchain.ErrTimeTooFarAhead) && !haveDeferred:
+			case errors.Is(err, blockchain.ErrTimeTooFarAhead) && !haveDeferred && r.Time.IsZero():
+				// Judged by the client's clock, which may be behind: read it
+				// again next time. (Judged at its record time, a refusal is
+				// for good, as it is for nodes.)
 				deferred, deferredHeight, haveDeferred = r.Revision, height, true
 			default:
 				st.Skipped++
@@ -272,5 +279,11 @@ func (c *Client) addEvent(r eventlog.Recorded) (uint64, error) {
 	if err := b.Validate(); err != nil {
 		return b.Height(), err
 	}
-	return b.Height(), c.Add(b.Header())
+	if r.Time.IsZero() { // a log that records no time: the client's clock
+		return b.Height(), c.Add(b.Header())
+	}
+	// As a node does, judge the block's time against the time the log
+	// recorded it (blockchain.Chain.ApplyAt): then the client refuses
+	// what every node refuses, whenever it reads the log.
+	return b.Height(), c.addAt(r.Time, b.Header())
 }

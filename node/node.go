@@ -822,8 +822,13 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 			repeated = true
 		} else if mode == RestoreFast {
 			err = n.chain.Trust(b)
-		} else {
+		} else if r.Time.IsZero() { // a log that records no time: the node's own clock
 			err = n.chain.Apply(b)
+		} else {
+			// The time the log recorded the block, not this node's clock:
+			// every node judges "dated too far ahead" alike, whenever it
+			// reads the block (see Chain.ApplyAt).
+			err = n.chain.ApplyAt(b, r.Time)
 		}
 		if err == nil && !repeated {
 			_, dropped = n.pool.RemoveBlock(b)

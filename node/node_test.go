@@ -283,6 +283,45 @@ func TestPoisonedLog(t *testing.T) {
 	})
 }
 
+// TestBlockJudgedWhenTheLogRecordedIt: whether a block is dated too far
+// ahead is judged against the time the log recorded it, not the reading
+// node's clock. A block a minute and more ahead of its record is refused
+// by a node that reads it at once and by one that starts an hour later
+// alike: judged by their own clocks, the later node would take it, and
+// the two would hold two chains.
+func TestBlockJudgedWhenTheLogRecordedIt(t *testing.T) {
+	engine := newEngine(t)
+	s := newScratch(t, engine)
+	b1 := s.next(consensustest.Transfer("alice", "bob", 10, 0))
+	recorded := b1.Header().Timestamp // the log records each block as it is made
+	ahead := s.forge(nil, func(h *blockchain.Header) { h.Timestamp = recorded.Add(blockchain.DefaultMaxDrift + time.Second) })
+	log := memlog.New(memlog.Config{Now: func() time.Time { return recorded }})
+	t.Cleanup(func() { _ = log.Close() })
+	appendRaw(t, log, node.StreamBlocks, mined(t, b1))
+	appendRaw(t, log, node.StreamBlocks, mined(t, ahead))
+
+	for _, tc := range []struct {
+		name string
+		now  time.Time
+	}{
+		{"a node that reads it at once", recorded},
+		{"a node that starts an hour later", recorded.Add(time.Hour)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config(t, log)
+			cfg.Engine = engine
+			cfg.Now = func() time.Time { return tc.now }
+			n, err := node.New(cfg)
+			require.NoError(t, err)
+			rec := &recorder{}
+			n.Observe(rec.record)
+			require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+			assert.Equal(t, b1.Hash(), n.Chain().TipHash(), "the block dated ahead is not the tip")
+			assert.ErrorIs(t, rec.rejected()[1], blockchain.ErrTimeTooFarAhead)
+		})
+	}
+}
+
 // TestRepeatedBlock: a log that keeps no window of event IDs stores a
 // retried append twice, as any log does once its window forgot the first.
 // A block event stored twice is a repeat, which breaks no rule: a node
@@ -486,7 +525,7 @@ func TestSubmitTransaction(t *testing.T) {
 // TestPropose has a node propose a block from its pool, as a miner does,
 // and checks that the block, sealed and published, is the node's next.
 func TestPropose(t *testing.T) {
-	log := memlog.New(memlog.Config{})
+	log := memlog.New(memlog.Config{Now: func() time.Time { return testNow }}) // the node's clock: the block is dated testNow
 	t.Cleanup(func() { _ = log.Close() })
 	n := newNode(t, log, nil)
 	follow(t, n)
