@@ -110,12 +110,14 @@ type Payload interface {
 type TransactionSubmitted struct {
 	Tx blockchain.Transaction // the transaction, as the bank built it
 
-	// RequestDigest, if not zero, is the SHA-256 of the client request
-	// the bank built Tx from, when the request carried an
-	// Idempotency-Key (Tx's ID then derives from the key). Recording it
-	// in the log with the transaction lets any bank, a restarted one
-	// too, tell a retry of the request (same digest: answer with Tx)
-	// from a reuse of its key for another request (another digest: 422).
+	// RequestDigest, if not zero, is the digest of the client request
+	// the bank took Tx from, when the request carried an
+	// Idempotency-Key: the bank uses Tx's hash, which covers every field
+	// and the signature but not the spacing of the request's JSON.
+	// Recording it in the log with the transaction lets any bank, a
+	// restarted one too, tell a retry of the request (same digest: answer
+	// with Tx) from a reuse of its key for another request (another
+	// digest: 422).
 	// The event's ID covers it when set.
 	RequestDigest blockchain.Hash
 }

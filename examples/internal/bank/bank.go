@@ -3,7 +3,6 @@ package bank
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
@@ -506,7 +505,10 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "at most 255 bytes"})
 		return
 	}
-	digest := blockchain.Hash(sha256.Sum256(body))
+	// The request's digest is the transaction's hash, which covers every
+	// field and the signature but not how the JSON was spaced: a client
+	// that cannot resend the same bytes sends the same transaction.
+	digest := tx.Hash()
 	id := uuid.NewSHA1(idempotencyNamespace, []byte(key))
 	// Requests with the same key and body wait for one flight and share
 	// its answer. One with another body flies on its own: the log lets
@@ -571,8 +573,9 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 			return b.unavailable("read request", err)
 		}
 		if found {
-			if first.RequestDigest == digest && !b.knowsFate(first.Tx.ID()) {
-				// Not pending, included or dropped: the log failed
+			if first.RequestDigest == digest && !b.live(first.Tx.ID()) {
+				// Not pending or included (perhaps dropped, which a
+				// forger can bring about: see live): the log failed
 				// between the two appends (503 again if it still
 				// does), or the reserved transaction no longer applies
 				// (its nonce taken meanwhile, say), which the client
@@ -584,6 +587,13 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 			return keyedAnswer{first: first}
 		}
 		s := events.TransactionSubmitted{Tx: tx, RequestDigest: digest}
+		if b.holds(tx) {
+			// Pending or included already, these very bytes: the answer
+			// is its status, and the key reserves nothing. Reserving it
+			// would write a request stream per key for a transaction
+			// anyone can copy out of a block: a log grown without end.
+			return keyedAnswer{first: s}
+		}
 		if p := b.check(tx); p != nil {
 			// Another request with the key may have reserved it since
 			// it was read, its transaction taking this one's nonce: the
@@ -638,14 +648,39 @@ func (b *Bank) knowsFate(id uuid.UUID) bool {
 	return b.status(id).Status != StatusUnknown
 }
 
+// holds reports whether tx, these very bytes, is pending in the bank's
+// node or included in its chain.
+func (b *Bank) holds(tx blockchain.Transaction) bool {
+	st := b.status(tx.ID())
+	return (st.Status == StatusPending || st.Status == StatusIncluded) && st.Hash != nil && *st.Hash == tx.Hash()
+}
+
+// live reports whether the transaction with this ID is pending or
+// included: a fate no later submission changes. A drop is not such a
+// fate for a submission: it was the fate of what the log held under the
+// ID, which anyone may have written (a copy with a forged signature, or
+// the drop itself), and the ID derives from public fields, so a forger
+// can drop a transfer before its owner signs it.
+func (b *Bank) live(id uuid.UUID) bool {
+	st := b.status(id).Status
+	return st == StatusPending || st == StatusIncluded
+}
+
 // check returns the problem that refuses tx, or nil if the bank may take
-// it: the pool's checks for a transaction the bank does not know, and
-// sameTransaction for one it knows.
+// it: the pool's checks for a transaction that is not pending or
+// included (one dropped too: see live), and sameTransaction for one that
+// is, or for a dropped one the pool refuses (a retry of it).
 func (b *Bank) check(tx blockchain.Transaction) *Problem {
-	if !b.knowsFate(tx.ID()) {
-		return b.refusal(b.node.Pool().Check(tx))
+	if b.live(tx.ID()) {
+		return b.sameTransaction(tx)
 	}
-	return b.sameTransaction(tx)
+	if p := b.refusal(b.node.Pool().Check(tx)); p != nil {
+		if b.knowsFate(tx.ID()) {
+			return b.sameTransaction(tx)
+		}
+		return p
+	}
+	return nil
 }
 
 // sameTransaction returns nil if tx, whose ID the bank knows (pending,
@@ -689,11 +724,14 @@ func (b *Bank) refusal(err error) *Problem {
 // submit hands s to the node, which checks s.Tx against its pool and
 // appends s to the transactions stream, and returns the problem to
 // answer if either fails; nil once it is accepted. A transaction the
-// bank already knows (pending, included or dropped) is accepted again
-// without a second append, if it is the same (sameTransaction): posting
-// the same signed transaction twice is one transaction.
+// bank holds (pending or included) is accepted again without a second
+// append, if it is the same (sameTransaction): posting the same signed
+// transaction twice is one transaction. One dropped goes to the node as
+// any new one (see live): if the pool refuses it, a retry of the dropped
+// transaction is answered with its drop; if the pool takes it, it is
+// appended, and mined as any other.
 func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Problem {
-	if b.knowsFate(s.Tx.ID()) {
+	if b.live(s.Tx.ID()) {
 		return b.sameTransaction(s.Tx)
 	}
 	err := b.node.Submit(ctx, s)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -683,6 +684,30 @@ func TestDroppedTransaction(t *testing.T) {
 		}
 	})
 
+	// A transaction's ID derives from public fields: a forger can drop a
+	// transfer before its owner signs it, or append a copy with a forged
+	// signature for the auditor to drop. The owner's transfer, valid,
+	// still goes to the log and the chain, with a key or without.
+	for key, sender := range map[string]string{"": "carol", "order-forged": "mallory"} {
+		t.Run("dropped by a forger before it was sent, key "+strconv.Quote(key), func(t *testing.T) {
+			tx := consensustest.Transfer(sender, "bob", 5, 0)
+			f.appendAudit(t, events.TransactionDropped{TxID: tx.ID(), Reason: "gave up (forged)"})
+			require.Equal(t, bank.StatusDropped, f.status(t, tx.ID()).Status, "precondition")
+			before := f.streamLen(t, node.StreamTransactions)
+			var got bank.TransactionStatus
+			if key == "" {
+				got = f.submit(t, tx)
+			} else {
+				got = f.submit(t, tx, "Idempotency-Key", key)
+			}
+			assert.Equal(t, bank.StatusPending, got.Status)
+			assert.Equal(t, before+1, f.streamLen(t, node.StreamTransactions), "appended")
+			b := f.mineTxs(t, tx)
+			assert.Equal(t, bank.StatusIncluded, f.status(t, tx.ID()).Status)
+			assert.Equal(t, tx.Hash(), b.Transaction(0).Hash())
+		})
+	}
+
 	t.Run("given up on, then included", func(t *testing.T) {
 		tx := consensustest.Transfer("frank", "bob", 5, 0)
 		f.submit(t, tx)
@@ -771,9 +796,10 @@ func explorerNow(t *testing.T, srv *httptest.Server) bank.ExplorerState {
 	return bank.ExplorerState{}
 }
 
-// TestIdempotencyKey: with a key, the same body gets the first answer and
-// another body 422, even another body of the same transaction. Without
-// a key the same signed transaction is still one transaction.
+// TestIdempotencyKey: with a key, the same transaction gets the first
+// answer, however its JSON is spaced (a client that cannot resend the
+// same bytes sends the same transaction), and another transaction 422.
+// Without a key the same signed transaction is still one transaction.
 func TestIdempotencyKey(t *testing.T) {
 	f := newFixture(t, 0)
 	tx := consensustest.Transfer("alice", "bob", 5, 0)
@@ -783,27 +809,44 @@ func TestIdempotencyKey(t *testing.T) {
 	assert.Equal(t, bank.StatusPending, first.Status)
 	assert.Equal(t, first, f.submit(t, tx, "Idempotency-Key", "order-17"), "a retry gets the first answer")
 
-	for _, tc := range []struct {
-		name, body string
-	}{
-		{"another transaction", txJSON(t, consensustest.Transfer("alice", "bob", 6, 1))},
-		{"the same transaction, spelled otherwise", " " + body},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			status, h, data := f.post(t, tc.body, "Idempotency-Key", "order-17")
-			assert.Equal(t, http.StatusUnprocessableEntity, status, "%s", data)
-			assert.Equal(t, "application/problem+json", h.Get("Content-Type"))
-			assert.Equal(t, http.StatusUnprocessableEntity, decode[bank.Problem](t, data).Status)
-		})
-	}
+	t.Run("another transaction", func(t *testing.T) {
+		status, h, data := f.post(t, txJSON(t, consensustest.Transfer("alice", "bob", 6, 1)), "Idempotency-Key", "order-17")
+		assert.Equal(t, http.StatusUnprocessableEntity, status, "%s", data)
+		assert.Equal(t, "application/problem+json", h.Get("Content-Type"))
+		assert.Equal(t, http.StatusUnprocessableEntity, decode[bank.Problem](t, data).Status)
+	})
+	t.Run("the same transaction, spelled otherwise", func(t *testing.T) {
+		spaced := strings.ReplaceAll(body, `,"`, `, "`)
+		require.NotEqual(t, body, spaced, "precondition")
+		status, _, data := f.post(t, spaced, "Idempotency-Key", "order-17")
+		assert.Equal(t, http.StatusAccepted, status, "%s", data)
+		assert.Equal(t, first, decode[bank.TransactionStatus](t, data))
+	})
 
 	assert.Equal(t, first, f.submit(t, tx), "without a key, the same signed transaction is the same one")
+
 	assert.Equal(t, 1, f.node.Pool().Len())
 	assert.Equal(t, 1, f.streamLen(t, node.StreamTransactions))
 
 	next := f.submit(t, consensustest.Transfer("alice", "bob", 6, 1), "Idempotency-Key", "order-18")
 	assert.Equal(t, bank.StatusPending, next.Status, "the next nonce, under its own key")
 	assert.Equal(t, 2, f.node.Pool().Len())
+	// A transaction the bank holds, posted under ever new keys, reserves
+	// none of them: otherwise anyone could copy a transaction out of a
+	// block and grow the log by a request stream per key.
+	t.Run("a transaction held already, under new keys", func(t *testing.T) {
+		mined := f.mineTxs(t, consensustest.Transfer("carol", "bob", 5, 0)).Transaction(0)
+		pending := consensustest.Transfer("carol", "bob", 6, 1)
+		f.submit(t, pending)
+		for i, held := range []blockchain.Transaction{mined, pending} {
+			for j := range 3 {
+				key := fmt.Sprintf("copy-%d-%d", i, j)
+				got := f.submit(t, held, "Idempotency-Key", key)
+				assert.Equal(t, held.ID(), got.ID)
+				assert.Zero(t, f.streamLen(t, "request-"+uuid.NewSHA1(bank.IdempotencyNamespace, []byte(key)).String()), "key %s reserved nothing", key)
+			}
+		}
+	})
 }
 
 // testSubmitTimeout is the fixture's bank's Config.SubmitTimeout: long

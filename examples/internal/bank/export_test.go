@@ -2,3 +2,6 @@ package bank
 
 // DecodeRequest is decodeRequest, for FuzzDecodeRequest.
 var DecodeRequest = decodeRequest
+
+// IdempotencyNamespace is idempotencyNamespace, to name request streams.
+var IdempotencyNamespace = idempotencyNamespace
