@@ -29,6 +29,10 @@ type prefixed struct {
 	prefix string
 }
 
+// Prefix returns the view's prefix, for messages that name a stream as
+// the log stores it.
+func (p prefixed) Prefix() string { return p.prefix }
+
 // MaxStreamNameLen returns the longest name the view accepts: the
 // underlying log's limit less the prefix.
 func (p prefixed) MaxStreamNameLen() int { return NameLimit(p.log) - len(p.prefix) }

@@ -143,8 +143,24 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, app.Usagef("-workers: have %d, want ≥ 1", c.workers)
 	case c.every <= 0 || c.statusEvery <= 0:
 		return c, app.Usagef("-every and -status-every must be positive")
+	case c.consensus.kind != "pow" && c.consensus.kind != "poa":
+		return c, app.Usagef("-consensus: have %q, want pow or poa", c.consensus.kind)
 	case c.consensus.difficulty > 64:
 		return c, app.Usagef("-difficulty: have %d, want ≤ 64", c.consensus.difficulty) // before a data directory is made with it
+	// The rest the pool and the auditor would refuse too, but only once
+	// the chain is made on disk, and naming their fields, not the flags.
+	case c.duration < 0:
+		return c, app.Usagef("-duration: have %v, want ≥ 0 (0: run until interrupted)", c.duration)
+	case c.policy.MaxTx < 1 || c.policy.MaxTx > min(c.policy.Capacity, blockchain.MaxBlockTransactions):
+		return c, app.Usagef("-max-tx: have %d, want 1…%d", c.policy.MaxTx, min(c.policy.Capacity, blockchain.MaxBlockTransactions))
+	case c.policy.MaxWait < 0:
+		return c, app.Usagef("-max-wait: have %v, want ≥ 0", c.policy.MaxWait)
+	case c.audit.Interval <= 0:
+		return c, app.Usagef("-audit-interval: have %v, want > 0", c.audit.Interval)
+	case c.audit.MaxAge <= 0:
+		return c, app.Usagef("-audit-max-age: have %v, want > 0", c.audit.MaxAge)
+	case c.audit.MaxAttempts < 0:
+		return c, app.Usagef("-audit-max-attempts: have %d, want ≥ 0", c.audit.MaxAttempts)
 	}
 	return c, nil
 }
@@ -164,6 +180,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
 		defer cancel()
 	}
+	// The bank's port first: in use, it stops devnet before a chain is
+	// made on disk for nothing.
+	listener, err := app.Listen(cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer listener.Close()
 	// The chain: in the data directory, unless -eventlog names a log.
 	// There it goes on from where it stopped, under its own rules. On the
 	// in-memory log it lives as long as devnet, under the flags', with
@@ -180,6 +203,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	named := false  // the chain is on a log named by -eventlog that outlives devnet
 	switch cfg.common.EventLog {
 	case "":
+		if cfg.common.StreamPrefix != "" {
+			// The streams of another chain in the same file, under the
+			// data directory's spec and keys: a second chain that looks
+			// like the first, and a ledger index built again for it.
+			return app.Usagef("-stream-prefix is for a log several chains share (-eventlog esdb://… or file:PATH): devnet's data directory %s keeps one chain; give it another -data-dir instead", cfg.dataDir)
+		}
 		// A ledger index without the log it was built from: the log was
 		// lost (deleted, or the directory restored in part). Starting on
 		// a new log would begin the same chain again at height 0, and the
@@ -211,6 +240,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		named = true
 		if !cfg.explicit["data-dir"] {
 			cfg.dataDir = namedLogDir(cfg.common.EventLog, cfg.common.StreamPrefix)
+		}
+		if _, err := os.Stat(filepath.Join(cfg.dataDir, logFile)); err == nil {
+			// That directory's spec and keys are its own log's chain's:
+			// on another log they would begin a second chain with the
+			// same genesis, chain ID and keys, where every transfer of
+			// the first could be played again.
+			return app.Usagef("-data-dir %s keeps its own chain, in %s: give a log you name (-eventlog %s) a data directory of its own, or leave -data-dir out", cfg.dataDir, logFile, cfg.common.EventLog)
 		}
 		if chain, saveSpec, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh on another log"); err != nil {
 			return err
@@ -290,7 +326,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	bound := make(chan net.Addr, 1)
-	g.Go(func() error { return app.Serve(gctx, cfg.addr, b, func(a net.Addr) { bound <- a }) })
+	g.Go(func() error { return app.ServeOn(gctx, listener, b, func(a net.Addr) { bound <- a }) })
 	for _, p := range participants {
 		g.Go(func() error { return p.Run(gctx) })
 	}
@@ -305,9 +341,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bankURL := "http://" + addr.String()
 		fmt.Fprintf(stdout, "devnet: bank on %s (explorer at %s/), %d miners, %s, chain kept in %s\n",
 			bankURL, bankURL, cfg.miners, app.DescribeConsensus(chain.spec), where)
+		bankFlag := "" // the wallet's -bank, unless the bank is at its default
+		if bankURL != "http://localhost:8080" && bankURL != "http://127.0.0.1:8080" {
+			bankFlag = " -bank " + shellQuote(bankURL)
+		}
 		if keys != "" {
-			fmt.Fprintf(stdout, "devnet: demo accounts %s hold %d each at genesis; their keys are in %s: go run ./examples/wallet -keystore %s send alice bob 125\n",
-				strings.Join(demoAccounts, ", "), demoFunds, keys, shellQuote(keys))
+			fmt.Fprintf(stdout, "devnet: demo accounts %s hold %d each at genesis; their keys are in %s: go run ./examples/wallet%s -keystore %s send alice bob 125\n",
+				strings.Join(demoAccounts, ", "), demoFunds, keys, bankFlag, shellQuote(keys))
+		} else {
+			fmt.Fprintf(stdout, "devnet: demo accounts %s hold %d each at genesis; on this in-memory chain their keys are in memory too, used by the scheduler and gone when devnet stops: no keystore holds them\n",
+				strings.Join(demoAccounts, ", "), demoFunds)
 		}
 		g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankPart.Node, miners, &sched, auditor) })
 		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Keys: chain.demo, Stats: &sched, Logger: logger.With("component", "scheduler")})

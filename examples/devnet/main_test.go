@@ -5,11 +5,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +21,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/examples/internal/app"
 )
 
 // TestDevnetProcess builds devnet, runs it as a process for a few seconds
@@ -97,14 +103,49 @@ func TestFlags(t *testing.T) {
 		{"stray argument", []string{"extra"}, "unexpected arguments"},
 		{"bad log format", []string{"-log-format", "xml"}, "-log-format"},
 		{"unknown consensus", []string{"-consensus", "pos"}, "-consensus"},
+		{"a negative duration", []string{"-duration", "-1s"}, "-duration: have -1s"},
+		{"no transactions in a block", []string{"-max-tx", "0"}, "-max-tx: have 0, want 1…"},
+		{"a negative wait", []string{"-max-wait", "-1s"}, "-max-wait: have -1s"},
+		{"no audit interval", []string{"-audit-interval", "0s"}, "-audit-interval: have 0s"},
+		{"no audit age", []string{"-audit-max-age", "0s"}, "-audit-max-age: have 0s"},
+		{"negative attempts", []string{"-audit-max-attempts", "-1"}, "-audit-max-attempts: have -1"},
+		{"a stream prefix on the data directory's own log", []string{"-stream-prefix", "y/"}, "-stream-prefix is for a log several chains share"},
+		{"a port in use", []string{"-addr", "{busy}"}, "listen on"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr strings.Builder
-			err := run(context.Background(), append([]string{"-data-dir", t.TempDir()}, tc.args...), &stdout, &stderr)
+			dir := filepath.Join(t.TempDir(), "data")
+			args := slices.Clone(tc.args)
+			for i, a := range args {
+				if a == "{busy}" {
+					l, err := net.Listen("tcp", "127.0.0.1:0")
+					require.NoError(t, err)
+					t.Cleanup(func() { l.Close() })
+					args[i] = l.Addr().String()
+				}
+			}
+			err := run(context.Background(), append([]string{"-data-dir", dir}, args...), &stdout, &stderr)
 			require.Error(t, err)
 			assert.Contains(t, err.Error()+stderr.String(), tc.want)
+			assert.NoDirExists(t, dir, "a usage error makes nothing on disk")
 		})
 	}
+}
+
+// TestNamedLogRefusesADataDirWithALogOfItsOwn: the spec and keys of a
+// data directory that keeps its own chain would begin, on another log, a
+// second chain with the same genesis and keys.
+func TestNamedLogRefusesADataDirWithALogOfItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "events.db"), nil, 0o600))
+	var stdout, stderr strings.Builder
+	err := run(context.Background(), []string{"-data-dir", dir, "-eventlog", "file:" + filepath.Join(t.TempDir(), "other.db"), "-addr", "127.0.0.1:0"}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+	assert.ErrorContains(t, err, "keeps its own chain, in events.db")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "nothing made beside it")
 }
 
 // TestDevnetProofOfAuthority runs devnet in this process with the miners

@@ -278,10 +278,27 @@ func (m Metrics) Handler() http.Handler {
 // requests in flight up to 5 s. ready, if not nil, gets the address
 // actually bound (addr may end in :0).
 func Serve(ctx context.Context, addr string, h http.Handler, ready func(net.Addr)) error {
+	l, err := Listen(addr)
+	if err != nil {
+		return err
+	}
+	return ServeOn(ctx, l, h, ready)
+}
+
+// Listen listens on addr (TCP), for ServeOn: an app that listens before
+// it makes anything learns of a port in use while there is nothing to
+// undo.
+func Listen(addr string) (net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	return l, nil
+}
+
+// ServeOn is Serve on a listener already bound; it closes l.
+func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net.Addr)) error {
+	var err error
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	if ready != nil {
 		ready(l.Addr())

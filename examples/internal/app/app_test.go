@@ -21,6 +21,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
@@ -258,6 +259,14 @@ func TestJoinWithoutSpecOrGenesis(t *testing.T) {
 	_, err = app.ChainFlags{}.Join(ctx, empty, true, logger)
 	assert.ErrorIs(t, err, context.Canceled, "a shared log is waited on")
 
+	// The wait names the stream it waits on, prefix and all: a mistyped
+	// -stream-prefix is seen at once.
+	waiting, stop := context.WithCancel(context.Background())
+	out := &cancelOnWrite{cancel: stop}
+	_, err = app.ChainFlags{}.Join(waiting, eventlog.WithPrefix(empty, "typo/"), true, slog.New(slog.NewTextHandler(out, nil)))
+	assert.ErrorIs(t, err, context.Canceled, "it waited, until the context ended")
+	assert.Contains(t, out.String(), "stream=typo/"+events.StreamChainSpec)
+
 	for _, tc := range []struct {
 		eventlog string
 		shared   bool
@@ -269,4 +278,16 @@ func TestJoinWithoutSpecOrGenesis(t *testing.T) {
 	} {
 		assert.Equal(t, tc.shared, app.Common{EventLog: tc.eventlog}.SharedLog(), tc.eventlog)
 	}
+}
+
+// cancelOnWrite keeps what is written to it and ends a context then: a
+// logger on it stops a wait once the wait has said so.
+type cancelOnWrite struct {
+	bytes.Buffer
+	cancel context.CancelFunc
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	defer w.cancel()
+	return w.Buffer.Write(p)
 }

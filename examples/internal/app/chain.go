@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/examples/poa"
@@ -78,7 +79,11 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, log
 		return blockchain.ChainSpec{}, Usagef("-genesis is required: the event log holds no chain spec, and no other process can write one to it (-eventlog memory is this process's own; a file is locked by the process that has it open); give -genesis FILE, or join a log that holds a chain")
 	}
 	if errors.Is(err, node.ErrNoSpec) {
-		logger.Info("waiting for the chain spec in the event log: start one app with -genesis FILE")
+		stream := events.StreamChainSpec
+		if p, ok := log.(interface{ Prefix() string }); ok { // -stream-prefix: a mistyped one waits for ever
+			stream = p.Prefix() + stream
+		}
+		logger.Info("waiting for the chain spec in the event log: start one app with -genesis FILE (or check -stream-prefix)", "stream", stream)
 		spec, err = node.WaitSpec(ctx, log)
 	}
 	if errors.Is(err, node.ErrSpecMismatch) {
