@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -316,6 +315,14 @@ func (d *decimal) Set(s string) error {
 	return nil
 }
 
+// maxHistoryLimit is the most transfers the bank's API gives in one page
+// of an account's history (its OpenAPI document: limit ≤ 100).
+const maxHistoryLimit = 100
+
+// maxNonceRaces is how many times send signs a transfer whose nonce
+// another transfer from the same account took first.
+const maxNonceRaces = 3
+
 // send is "wallet send FROM TO AMOUNT".
 func (w *wallet) send(ctx context.Context, args []string) error {
 	amount, err := parseAmount("amount", args[2], 1)
@@ -359,13 +366,33 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if err := w.retrying(ctx, func() (err error) { acct, err = c.Account(ctx, from.addr); return err }); err != nil {
 		return fmt.Errorf("read the account of %s: %w", from, err)
 	}
-	tx := blockchain.Transfer{ChainID: spec.ChainID, To: to.addr, Amount: amount, Fee: fee, Nonce: acct.NextNonce}.Sign(key)
-	if err := blockchain.CheckTransactionSanity(tx); err != nil {
-		return usagef("the transfer breaks a rule: %v", err)
-	}
-	st, err := w.submit(ctx, c, tx)
-	if err != nil {
-		return err
+	var tx blockchain.Transaction
+	var st bankclient.Status
+	for attempt := 1; ; attempt++ {
+		tx = blockchain.Transfer{ChainID: spec.ChainID, To: to.addr, Amount: amount, Fee: fee, Nonce: acct.NextNonce}.Sign(key)
+		if err := blockchain.CheckTransactionSanity(tx); err != nil {
+			return usagef("the transfer breaks a rule: %v", err)
+		}
+		st, err = w.submit(ctx, c, tx)
+		if err == nil {
+			break
+		}
+		// Another transfer from the same account (another wallet, a
+		// scheduler) took the nonce between the read and the post. The
+		// bank refused this one, so nothing was taken: read the next
+		// nonce again and sign anew, a few times.
+		var pe *bankclient.ProblemError
+		if attempt == maxNonceRaces || !errors.As(err, &pe) || pe.Problem.Rule != blockchain.ErrBadNonce.String() {
+			return err
+		}
+		taken := tx.Nonce()
+		if err := w.retrying(ctx, func() (err error) { acct, err = c.Account(ctx, from.addr); return err }); err != nil {
+			return fmt.Errorf("read the account of %s: %w", from, err)
+		}
+		if acct.NextNonce <= taken { // not a race: the bank wants a nonce this one is not past
+			return err
+		}
+		fmt.Fprintf(w.stderr, "nonce %d was taken by another transfer from %s meanwhile; signing again with nonce %d\n", taken, from, acct.NextNonce)
 	}
 	fmt.Fprintf(w.stdout, "sent %d from %s to %s (fee %d, nonce %d)\n", amount, from, to, fee, tx.Nonce())
 	fmt.Fprintf(w.stdout, "transaction %s (hash %s)\n", tx.ID(), tx.Hash())
@@ -387,6 +414,8 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("stopped waiting; the transfer stays submitted: follow it with 'wallet status %s'", tx.ID())
+	case errors.Is(err, context.DeadlineExceeded) && errors.Is(err, bankclient.ErrNoAnswer):
+		return fmt.Errorf("the bank stopped answering while the wallet waited %v (%v); the transfer was submitted: follow it with 'wallet status %s'", w.opts.timeout, err, tx.ID())
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("still pending after %v; follow it with 'wallet status %s'", w.opts.timeout, tx.ID())
 	case err != nil:
@@ -553,8 +582,8 @@ func (w *wallet) status(ctx context.Context, args []string) error {
 
 // history is "wallet history NAME|ADDRESS".
 func (w *wallet) history(ctx context.Context, args []string) error {
-	if w.opts.limit < 1 || w.opts.limit > math.MaxInt32 {
-		return usagef("-limit: have %d, want 1…%d", w.opts.limit, math.MaxInt32)
+	if w.opts.limit < 1 || w.opts.limit > maxHistoryLimit {
+		return usagef("-limit: have %d, want 1…%d", w.opts.limit, maxHistoryLimit)
 	}
 	who, err := w.resolve(args[0])
 	if err != nil {

@@ -314,6 +314,7 @@ func TestBank(t *testing.T) {
 		},
 		{name: "history, none", args: []string{"history", "carol"}, stdout: []string{`^no transfers of carol in the chain yet\n$`}},
 		{name: "history, bad limit", args: []string{"history", "carol", "-limit", "0"}, code: 2, stderr: []string{`-limit`}},
+		{name: "history, more than a page", args: []string{"history", "carol", "-limit", "101"}, code: 2, stderr: []string{`-limit: have 101, want 1…100`}},
 		{
 			name: "status", args: []string{"status", "{tx}"},
 			setup: func(t *testing.T, f *fixture) {
@@ -405,6 +406,26 @@ func TestSend(t *testing.T) {
 			},
 			stderr: []string{`^wallet: the bank's chain spec "eventchain-elsewhere" makes genesis [0-9a-f]{64}, not [0-9a-f]{64} \(-genesis-hash\): another network, or a bank that lies\n$`},
 			check:  func(t *testing.T, f *fixture) { assert.Empty(t, f.bank.Submitted(), "nothing signed, nothing sent") },
+		},
+		{
+			// Between the wallet's read of the next nonce and its post,
+			// another transfer from alice took that nonce: the bank refuses
+			// this one (bad-nonce), so the wallet reads again and signs anew.
+			name: "send while another transfer takes the nonce", args: []string{"send", "alice", "bob", "5", "-wait=false"},
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "carol", "1", "-wait=false") // nonce 0, pending
+				var reads atomic.Int32
+				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/accounts/") || reads.Add(1) > 1 {
+						return false
+					}
+					// The first read is from before the other transfer.
+					writeJSON(t, w, bankclient.Account{Address: consensustest.Addr("alice"), Balance: consensustest.Funds})
+					return true
+				})
+			},
+			stdout: []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
+			stderr: []string{`^nonce 0 was taken by another transfer from alice meanwhile; signing again with nonce 1\n$`},
 		},
 		{name: "send with a malformed -genesis-hash", args: []string{"send", "alice", "bob", "5", "-genesis-hash", "abc"}, code: 2, stderr: []string{`-genesis-hash: have "abc", want 64 hex digits`}},
 		{name: "send from an address without a key", args: []string{"send", "{addr:erin}", "bob", "5"}, code: 1, stderr: []string{`no key of ec`}},
@@ -507,6 +528,26 @@ func TestSend(t *testing.T) {
 			setup:  func(t *testing.T, f *fixture) { f.pause = func(*fixture) {} },
 			stdout: []string{`pending…\n$`},
 			stderr: []string{`still pending after 20ms; follow it with 'wallet status [0-9a-f-]{36}'`},
+		},
+		{
+			// The bank goes away once the transfer is pending: the wallet
+			// says so, rather than that the transfer is still pending.
+			name: "the bank gone while waiting", args: []string{"send", "alice", "bob", "5", "-timeout", "20ms"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.pause = func(*fixture) {}
+				var polls atomic.Int32
+				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/transactions/") || polls.Add(1) == 1 {
+						return false // the first poll answers: pending
+					}
+					conn, _, err := http.NewResponseController(w).Hijack()
+					require.NoError(t, err)
+					conn.Close() // no answer
+					return true
+				})
+			},
+			stdout: []string{`pending…\n$`},
+			stderr: []string{`^wallet: the bank stopped answering while the wallet waited 20ms \(context deadline exceeded, the last poll failing: .*no answer from the bank.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
 		},
 		{
 			name: "the same transfer again", args: []string{"send", "alice", "bob", "5"},

@@ -67,17 +67,27 @@ func (c *Client) WithPoll(p Poll) *Client {
 // unreachable for a moment) is waited out like a pending status; any other
 // error — a 404 for a transaction the bank does not know, a malformed
 // answer — ends the wait and is returned. When ctx ends it returns the
-// last status read (the zero Status if none) and ctx.Err().
+// last status read (the zero Status if none) and ctx.Err(), wrapped with
+// the last poll's error if that poll failed (errors.Is(err, ErrNoAnswer)
+// then says the bank was not answering).
 func (c *Client) WaitIncluded(ctx context.Context, id uuid.UUID, progress func(Status)) (Status, error) {
 	p := c.poll.withDefaults()
 	var last Status
+	var lastErr error // the last finished poll's retryable error, nil after an answer
+	ended := func() error {
+		if lastErr != nil {
+			return fmt.Errorf("%w, the last poll failing: %w", ctx.Err(), lastErr)
+		}
+		return ctx.Err()
+	}
 	pause := p.Initial
 	for {
 		st, err := c.Status(ctx, id)
 		switch {
-		case ctx.Err() != nil:
-			return last, ctx.Err()
+		case ctx.Err() != nil: // this poll was cut short: the one before says how the bank was
+			return last, ended()
 		case err == nil:
+			lastErr = nil
 			last = st
 			if progress != nil {
 				progress(st)
@@ -87,6 +97,8 @@ func (c *Client) WaitIncluded(ctx context.Context, id uuid.UUID, progress func(S
 			}
 		case !IsRetryable(err):
 			return last, fmt.Errorf("wait for %s: %w", id, err)
+		default:
+			lastErr = err
 		}
 		wait := pause
 		if pe := (*ProblemError)(nil); errors.As(err, &pe) && pe.RetryAfter > wait {
@@ -94,7 +106,7 @@ func (c *Client) WaitIncluded(ctx context.Context, id uuid.UUID, progress func(S
 		}
 		select {
 		case <-ctx.Done():
-			return last, ctx.Err()
+			return last, ended()
 		case <-p.After(wait):
 		}
 		pause = min(2*pause, p.Max)
