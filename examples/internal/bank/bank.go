@@ -321,6 +321,11 @@ func (b *Bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// in plain text.
 		rec.Header().Set("Allow", "GET, HEAD, POST")
 		b.problem(rec, Problem{Status: http.StatusMethodNotAllowed, Title: "method not allowed", Detail: "the bank is no proxy: CONNECT is not served"})
+	} else if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		// Refused whole, before any parameter is read: url.URL.Query
+		// would drop what does not parse, and answer for other
+		// parameters than the client's; and no parameter is to blame.
+		b.problem(rec, Problem{Status: http.StatusBadRequest, Title: "malformed query string", Detail: "the query string does not parse: " + truncate(err.Error()), Field: "query"})
 	} else if !cleanPath(r.URL.Path) {
 		// ServeMux would answer a redirect to the cleaned path, in HTML;
 		// an API names no resource that way.
@@ -459,7 +464,15 @@ type TransactionStatus struct {
 
 func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	if detail := unsupportedMedia(r.Header); detail != "" {
+		// Which codings the bank reads (RFC 9110 §15.5.16): none but
+		// identity.
+		w.Header().Set("Accept-Encoding", "identity")
 		b.problem(w, Problem{Status: http.StatusUnsupportedMediaType, Title: "unsupported media type", Detail: detail})
+		return
+	}
+	if len(r.Header.Values("Idempotency-Key")) > 1 {
+		// The bank does not guess which of two keys the client meant.
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "given more than once: send one"})
 		return
 	}
 	if r.ContentLength > b.maxBody {
@@ -782,16 +795,24 @@ func (b *Bank) forgetAccepted() {
 // one the bank reads, or returns "" if it is: JSON in UTF-8 (the charset
 // parameter may say so, or be left out), not compressed.
 func unsupportedMedia(h http.Header) string {
+	if len(h.Values("Content-Type")) > 1 {
+		return "send one Content-Type, application/json"
+	}
 	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
 	switch {
+	case err != nil && strings.Contains(err.Error(), "duplicate parameter"):
+		return "send one charset parameter, utf-8, or none"
 	case err != nil || mt != "application/json":
 		return "send the transaction as application/json"
 	case params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8"):
 		return "send the transaction in UTF-8"
 	}
-	for _, coding := range h.Values("Content-Encoding") {
-		if !strings.EqualFold(strings.TrimSpace(coding), "identity") {
-			return "send the transaction without a Content-Encoding"
+	for _, field := range h.Values("Content-Encoding") {
+		for coding := range strings.SplitSeq(field, ",") {
+			// Empty list elements do not count (RFC 9110 §5.6.1).
+			if c := strings.TrimSpace(coding); c != "" && !strings.EqualFold(c, "identity") {
+				return "send the transaction without a Content-Encoding"
+			}
 		}
 	}
 	return ""
@@ -1203,10 +1224,25 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	return st
 }
 
-func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(r.PathValue("id"))
+// parsePathID reads a transaction ID in a path in the one form the API
+// writes it, lower-case hex with hyphens, as a POST body's id must be:
+// uuid.Parse alone takes a URN, braces, no hyphens and upper case too,
+// so one transaction would have five URLs.
+func parsePathID(text string) (uuid.UUID, error) {
+	id, err := uuid.Parse(text)
 	if err != nil {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction ID", Detail: err.Error(), Field: "id"})
+		return uuid.UUID{}, err
+	}
+	if id.String() != text {
+		return uuid.UUID{}, fmt.Errorf("have %q, want the form the API writes: %s", truncate(text), id)
+	}
+	return id, nil
+}
+
+func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
+	id, err := parsePathID(r.PathValue("id"))
+	if err != nil {
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction ID", Detail: truncateDetail(err.Error()), Field: "id"})
 		return
 	}
 	st := b.status(id)

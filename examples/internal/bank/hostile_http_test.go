@@ -40,7 +40,28 @@ func TestQueryThatDoesNotParse(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			p := f.problemAt(t, path, http.StatusBadRequest)
 			assert.Contains(t, p.Detail, "the query string does not parse")
+			assert.Equal(t, "malformed query string", p.Title)
+			assert.Equal(t, "query", p.Field, "no one parameter is to blame")
 		})
+	}
+}
+
+// TestTransactionIDInItsOneForm: a transaction has one URL; the other
+// spellings uuid.Parse takes are a 400, as in a POST body.
+func TestTransactionIDInItsOneForm(t *testing.T) {
+	f := newFixture(t, 0)
+	tx := consensustest.Transfer("alice", "bob", 5, 0)
+	f.mineTxs(t, tx)
+	id := tx.ID().String()
+	assert.Equal(t, bank.StatusIncluded, f.status(t, tx.ID()).Status, "precondition: the canonical form is served")
+	for _, other := range []string{"urn:uuid:" + id, "%7B" + id + "%7D", strings.ReplaceAll(id, "-", ""), strings.ToUpper(id)} {
+		for _, path := range []string{"/transactions/" + other, "/transactions/" + other + "/proof"} {
+			t.Run(path, func(t *testing.T) {
+				p := f.problemAt(t, path, http.StatusBadRequest)
+				assert.Equal(t, "id", p.Field)
+				assert.Contains(t, p.Detail, "want the form the API writes")
+			})
+		}
 	}
 }
 

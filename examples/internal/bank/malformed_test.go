@@ -302,8 +302,12 @@ var malformedRequests = []malformedRequest{
 	{name: "a media type that does not parse", contentType: "application/json;;;=", body: validBody, status: 415},
 	{name: "a media type with JSON as a prefix", contentType: "application/jsonp", body: validBody, status: 415},
 	{name: "gzip", body: validBody, header: []string{"Content-Encoding", "gzip"}, status: 415},
+	{name: "gzip after identity, in one field", body: validBody, header: []string{"Content-Encoding", "identity, gzip"}, status: 415},
+	{name: "two content types", body: validBody, header: []string{"Content-Type", "text/plain"}, status: 415},
+	{name: "two charsets", contentType: "application/json; charset=utf-8; charset=latin-1", body: validBody, status: 415},
 
 	// Headers.
+	{name: "two Idempotency-Keys", body: validBody, header: []string{"Idempotency-Key", "a", "Idempotency-Key", "b"}, status: 400},
 	{name: "an Idempotency-Key of 256 bytes", body: validBody, header: []string{"Idempotency-Key", strings.Repeat("k", 256)}, status: 400},
 
 	// Methods.
@@ -369,7 +373,7 @@ func (f *fixture) send(t *testing.T, m malformedRequest) (int, http.Header, []by
 		req.Header.Set("Content-Type", contentType)
 	}
 	for i := 0; i+1 < len(m.header); i += 2 {
-		req.Header.Set(m.header[i], m.header[i+1])
+		req.Header.Add(m.header[i], m.header[i+1]) // Add: a case may send a header twice
 	}
 	client := *f.server.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -404,6 +408,9 @@ func TestMalformedRequests(t *testing.T) {
 			if status == http.StatusMethodNotAllowed {
 				assert.NotEmpty(t, header.Get("Allow"), "a 405 says what is allowed")
 			}
+			if status == http.StatusUnsupportedMediaType {
+				assert.Equal(t, "identity", header.Get("Accept-Encoding"), "a 415 says which codings the bank reads")
+			}
 			healthy, _, _ := f.do(t, http.MethodGet, "/healthz", "", "")
 			assert.Equal(t, http.StatusOK, healthy, "the server keeps answering")
 		})
@@ -435,6 +442,9 @@ func TestWellFormedBodies(t *testing.T) {
 		{"an escape in chainId", "application/json", with("chainId", `"\u0065ventchain-test"`), nil},
 		{"a charset", "application/json; charset=UTF-8", validBody, nil},
 		{"the identity coding", "application/json", validBody, []string{"Content-Encoding", "identity"}},
+		// Empty list elements do not count (RFC 9110 §5.6.1).
+		{"the identity coding, with an empty element", "application/json", validBody, []string{"Content-Encoding", "identity, "}},
+		{"an empty Content-Encoding", "application/json", validBody, []string{"Content-Encoding", ""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, _, data := f.do(t, http.MethodPost, "/transactions", tc.contentType, tc.body, tc.header...)

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"github.com/eventchain/eventchain/blockchain"
 )
 
@@ -32,7 +30,7 @@ type AccountProofAnswer struct {
 }
 
 func (b *Bank) getTransactionProof(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(r.PathValue("id"))
+	id, err := parsePathID(r.PathValue("id"))
 	if err != nil {
 		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction ID", Detail: truncateDetail(err.Error()), Field: "id"})
 		return
