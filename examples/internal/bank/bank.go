@@ -52,6 +52,10 @@ type Config struct {
 	Log eventlog.Log
 	// MaxBodyBytes bounds a request body; 0 means 16 KiB.
 	MaxBodyBytes int64
+	// MaxEventStreams bounds the explorer's GET /events streams open at
+	// once (each holds a connection, and is sent the state on every
+	// change); one more is a 503. 0 means 256.
+	MaxEventStreams int
 	// RetryAfter is what a 503 asks clients to wait; 0 means 5 s.
 	RetryAfter time.Duration
 	// SubmitTimeout bounds how long a POST /transactions waits for the
@@ -97,6 +101,8 @@ const defaultProbeTimeout = time.Second
 //
 // A Bank is safe for concurrent use.
 type Bank struct {
+	eventStreams  atomic.Int32 // GET /events streams open now
+	maxStreams    int32        // Config.MaxEventStreams
 	node          *node.Node
 	log           eventlog.Log
 	maxBody       int64
@@ -155,6 +161,10 @@ func New(cfg Config) (*Bank, error) {
 	b.submitTimeout = cfg.SubmitTimeout
 	if b.submitTimeout <= 0 {
 		b.submitTimeout = defaultSubmitTimeout
+	}
+	b.maxStreams = int32(min(cfg.MaxEventStreams, math.MaxInt32))
+	if b.maxStreams <= 0 {
+		b.maxStreams = defaultMaxEventStreams
 	}
 	b.probeTimeout = cfg.ProbeTimeout
 	if b.probeTimeout <= 0 {

@@ -386,10 +386,29 @@ func (b *Bank) explorer(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(page)
 }
 
+// The bounds of the explorer's event streams: each holds a connection
+// and two goroutines for as long as its client stays, and is sent the
+// whole state on every change.
+const (
+	// defaultMaxEventStreams is Config.MaxEventStreams's default.
+	defaultMaxEventStreams = 256
+	// eventWriteTimeout is how long one event may take to write: a
+	// client that stops reading is let go after it, rather than held
+	// for ever.
+	eventWriteTimeout = 30 * time.Second
+)
+
 // events streams the explorer's state as server-sent events: one now,
 // then one after every change of the node or of the refusals, at most
 // every 200 ms.
 func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
+	if n := b.eventStreams.Add(1); n > b.maxStreams {
+		b.eventStreams.Add(-1)
+		w.Header().Set("Retry-After", b.retryAfter)
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "too many event streams", Detail: fmt.Sprintf("the bank serves %d at once; try again later", b.maxStreams)})
+		return
+	}
+	defer b.eventStreams.Add(-1)
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -404,6 +423,9 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
+		// Each write has its own deadline: set once, it would cut the
+		// next write after a long quiet spell.
+		_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", data); err != nil {
 			return
 		}

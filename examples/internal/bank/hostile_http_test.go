@@ -2,10 +2,12 @@ package bank_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +18,9 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/bank"
+	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/pool"
 )
 
@@ -63,6 +67,54 @@ func TestTransactionIDInItsOneForm(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestEventStreamsAreBounded: the explorer's streams hold a connection
+// each for as long as their client stays: past Config.MaxEventStreams
+// the next is a 503 with Retry-After, and a stream that ends makes room.
+func TestEventStreamsAreBounded(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	nd, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: consensustest.NewFaker()})
+	require.NoError(t, err)
+	require.NoError(t, nd.Restore(context.Background(), node.RestoreVerify))
+	bk, err := bank.New(bank.Config{Node: nd, Log: log, MaxEventStreams: 2})
+	require.NoError(t, err)
+	bk.SetReady(true)
+	srv := httptest.NewServer(bk)
+	t.Cleanup(srv.Close)
+
+	open := func() (*http.Response, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events", nil)
+		require.NoError(t, err)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		return resp, cancel
+	}
+	var cancels []context.CancelFunc
+	for range 2 {
+		resp, cancel := open()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		_, err := bufio.NewReader(resp.Body).ReadString('\n') // the stream is being served
+		require.NoError(t, err)
+		cancels = append(cancels, func() { cancel(); resp.Body.Close() })
+	}
+	third, cancel := open()
+	assert.Equal(t, http.StatusServiceUnavailable, third.StatusCode)
+	assert.NotEmpty(t, third.Header.Get("Retry-After"))
+	assert.Equal(t, "application/problem+json", third.Header.Get("Content-Type"))
+	third.Body.Close()
+	cancel()
+
+	cancels[0]() // one client goes: room for another, once the bank sees it gone
+	require.Eventually(t, func() bool {
+		resp, cancel := open()
+		defer cancel()
+		defer resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 10*time.Second, 10*time.Millisecond)
+	cancels[1]()
 }
 
 // TestProblemDetailKeepsTheReason: a refusal's detail is the rule's
