@@ -266,8 +266,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// separate miner, say) read the same rules; a log that holds another
 	// chain's spec is refused.
 	if _, err := node.LoadSpec(ctx, log, &chain.spec); err != nil {
-		if named && errors.Is(err, node.ErrSpecMismatch) {
+		switch {
+		case named && errors.Is(err, node.ErrSpecMismatch):
 			return fmt.Errorf("%w (a chain's keys are in the data directory it was first started with: give it with -data-dir; %s holds another chain's)", err, cfg.dataDir)
+		case errors.Is(err, node.ErrSpecMismatch):
+			// "yours" is the data directory's spec file, changed or
+			// replaced since the log was made from it.
+			return fmt.Errorf("%s does not match the chain in %s, which was made from another spec: %w; put the spec it was made with back, or delete %s to start fresh",
+				filepath.Join(cfg.dataDir, specFile), filepath.Join(cfg.dataDir, logFile), err, cfg.dataDir)
 		}
 		return err
 	}

@@ -177,3 +177,22 @@ func TestShellQuote(t *testing.T) {
 		assert.Equal(t, tc.want, shellQuote(tc.in), tc.in)
 	}
 }
+
+// TestEditedSpecFileIsNamed: a spec.json changed since the log was made
+// from it is refused, naming the file and the log, not "yours".
+func TestEditedSpecFileIsNamed(t *testing.T) {
+	dir := t.TempDir()
+	var out strings.Builder
+	require.NoError(t, run(context.Background(), []string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-difficulty", "8", "-duration", "300ms"}, &out, &out), "%s", out.String())
+	path := filepath.Join(dir, specFile)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	edited := strings.Replace(string(data), `"blockReward":50`, `"blockReward":51`, 1)
+	require.NotEqual(t, string(data), edited, "precondition: the reward is in the file")
+	require.NoError(t, os.WriteFile(path, []byte(edited), 0o600))
+
+	err = run(context.Background(), []string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-duration", "300ms"}, &out, &out)
+	require.Error(t, err)
+	assert.ErrorContains(t, err, path+" does not match the chain in "+filepath.Join(dir, logFile))
+	assert.ErrorContains(t, err, "blockReward")
+}

@@ -416,7 +416,7 @@ func (b *Bank) follow(ctx context.Context) error {
 		}
 		p, err := events.Decode(r.Event)
 		if err != nil {
-			b.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "err", err)
+			b.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
 			continue
 		}
 		if d, ok := p.(events.TransactionDropped); ok {
