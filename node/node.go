@@ -738,7 +738,10 @@ func (n *Node) next(stream string) eventlog.Revision {
 // and processes every event, until ctx is done or the log fails. Every
 // block goes through Chain.Apply, every signature checked. With
 // Config.SnapshotEvery, a goroutine of Follow's records the snapshots.
-// It returns ctx.Err() or the log's error.
+// It also holds a subscription to the chain-spec stream past the spec, so
+// that a log that lost its events (an EventStoreDB wiped under it) fails
+// Follow even before a block or transaction comes. It returns ctx.Err()
+// or the log's error.
 //
 // A node follows once at a time: two Follows would read every event
 // twice. A Follow called while another runs returns ErrFollowing at
@@ -769,6 +772,12 @@ func (n *Node) Follow(ctx context.Context) error {
 		})
 	})
 	g.Go(func() error { return n.follow(ctx, StreamTransactions, txs, n.addTransaction) })
+	// The chain-spec stream, after its first event, the spec: nothing
+	// there changes the chain (a later declaration is anyone's, and not
+	// the spec), but a log that lost it — an EventStoreDB wiped, its
+	// streams begun again by another chain — is noticed, and Follow
+	// fails, even on a node that has read no block or transaction yet.
+	g.Go(func() error { return n.follow(ctx, events.StreamChainSpec, 1, func(eventlog.Recorded) {}) })
 	return g.Wait()
 }
 

@@ -48,7 +48,10 @@
 //     between attempts (Policy.ReconnectMin doubling up to ReconnectMax),
 //     so the reader sees no gap and no duplicate. It buffers at most
 //     Policy.SubscriptionBuffer events ahead of its reader. Before it
-//     resubscribes it checks that the server still holds what it read:
+//     resubscribes it checks that the server still holds what it read
+//     (a subscription from revision n counts the n events before as read,
+//     as far as the server held them when it subscribed: a reader that
+//     read them first builds on them):
 //     a server that lost events (wiped, restored from an older backup,
 //     an esdbtest started again) ends the subscription with ErrWentBack,
 //     rather than leave the reader waiting for revisions that may never

@@ -163,6 +163,33 @@ func TestSubscriptionNoticesALogThatWentBack(t *testing.T) {
 	}
 }
 
+// TestSubscriptionAfterAReadNoticesALogThatWentBack: a reader that read
+// a stream's events and subscribes from the revision after them (as a
+// node does once restored) has its state built from them; if the server
+// is wiped before any new event comes, Next fails with ErrWentBack rather
+// than wait on a log that no longer holds what the reader built on.
+func TestSubscriptionAfterAReadNoticesALogThatWentBack(t *testing.T) {
+	ctx := testContext(t)
+	srv := esdbtest.NewServer(t)
+	log := newLog(t, esdb.Config{ConnString: srv.ConnString() + quick})
+	const stream = "read-then-wiped"
+	_, err := log.Append(ctx, stream, eventlog.NoStream, events("before", 3)...)
+	require.NoError(t, err)
+	read, err := log.Read(ctx, stream, eventlog.Start, eventlog.Forwards, 10)
+	require.NoError(t, err)
+	require.Len(t, read, 3)
+	sub, err := log.Subscribe(ctx, stream, 3)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sub.Close() })
+
+	srv.Close()
+	fresh := esdbtest.New(esdbtest.Config{Addr: srv.Addr()})
+	require.NoError(t, fresh.Start())
+	t.Cleanup(fresh.Close)
+	_, err = sub.Next(ctx)
+	assert.ErrorIs(t, err, esdb.ErrWentBack)
+}
+
 // TestSubscriptionFromPastTheEndSurvivesARestart: a subscription from a
 // revision the stream has not reached yet has read nothing; a restart of
 // a server that kept its data is no loss, and the revision it waits for

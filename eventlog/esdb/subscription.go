@@ -70,6 +70,19 @@ func (l *Log) Subscribe(ctx context.Context, stream string, from eventlog.Revisi
 			s.next = rev + 1
 			s.held = s.next
 		}
+	} else if from > 0 {
+		// A reader subscribes from revision n once it has read the n
+		// before (a node restored from the stream, say): the server must
+		// keep holding those too, or the reader's state rests on events
+		// that are gone. Counted only as far as the server holds them
+		// now, so that a subscription from past the end is no claim.
+		rev, found, err := l.last(setup, s.stored)
+		if err != nil {
+			return nil, l.fail(setup, "subscribe to", stream, err)
+		}
+		if found {
+			s.held = min(from, rev+1)
+		}
 	}
 	s.ctx, s.cancel = context.WithCancel(l.ctx)
 	a, err := s.open(setup)

@@ -1,0 +1,77 @@
+package node_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/esdb"
+	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
+	"github.com/eventchain/eventchain/node"
+)
+
+// TestFollowNoticesALogThatLostTheSpec: a node that has read the chain
+// spec and nothing else yet (a bank started on a new chain) follows an
+// EventStoreDB that is then wiped. Follow fails with ErrWentBack, rather
+// than serve the old chain from a log that now holds none, or another.
+func TestFollowNoticesALogThatLostTheSpec(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := esdbtest.NewServer(t)
+	log, err := esdb.New(esdb.Config{
+		ConnString: srv.ConnString() + "&maxDiscoverAttempts=1&discoveryInterval=1",
+		Policy:     esdb.Policy{ReconnectMin: time.Millisecond, ReconnectMax: 20 * time.Millisecond},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = log.Close() })
+	spec := consensustest.Spec()
+	_, err = node.LoadSpec(ctx, log, &spec)
+	require.NoError(t, err)
+	watched := &subscribed{Log: log, stream: events.StreamChainSpec, done: make(chan struct{})}
+	n, err := node.New(node.Config{Log: watched, Spec: spec, Engine: consensustest.NewFaker()})
+	require.NoError(t, err)
+	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+	followed := make(chan error, 1)
+	go func() { followed <- n.Follow(ctx) }()
+	select { // the wipe comes once Follow watches the spec, as it would in a running app
+	case <-watched.done:
+	case <-ctx.Done():
+		t.Fatal("Follow never subscribed to the chain spec")
+	}
+
+	srv.Close()
+	fresh := esdbtest.New(esdbtest.Config{Addr: srv.Addr()})
+	require.NoError(t, fresh.Start())
+	t.Cleanup(fresh.Close)
+	select {
+	case err := <-followed:
+		assert.ErrorIs(t, err, esdb.ErrWentBack)
+		assert.ErrorContains(t, err, "chain-spec")
+	case <-ctx.Done():
+		t.Fatal("Follow went on on a log that lost the chain")
+	}
+}
+
+// subscribed is a log that closes done once a subscription to stream is
+// made.
+type subscribed struct {
+	eventlog.Log
+	stream string
+	once   sync.Once
+	done   chan struct{}
+}
+
+func (l *subscribed) Subscribe(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
+	sub, err := l.Log.Subscribe(ctx, stream, from)
+	if err == nil && stream == l.stream {
+		l.once.Do(func() { close(l.done) })
+	}
+	return sub, err
+}
