@@ -706,7 +706,7 @@ func (a *Auditor) giveUpAfter() time.Duration {
 // drop appends TransactionDropped for s, with the rule it breaks
 // (blockchain.ErrUnknown: it waited too long) and the reason.
 func (a *Auditor) drop(ctx context.Context, s *txState, rule blockchain.ErrorCode, reason string) error {
-	ev := events.TransactionDropped{TxID: s.id, Rule: rule, Reason: reason, Attempts: s.attempts}
+	ev := events.TransactionDropped{TxID: s.id, TxHash: s.tx.Hash(), Rule: rule, Reason: reason, Attempts: s.attempts}
 	if err := a.append(ctx, node.StreamAudit, ev); err != nil {
 		return err
 	}

@@ -116,8 +116,8 @@ func TestAuditorOnAFakeBackend(t *testing.T) {
 	assert.Equal(t, []events.Payload{
 		events.TransactionVerified{TxID: paid.ID(), BlockHash: b.Hash(), Height: 1},
 		events.TransactionVerified{TxID: winner.ID(), BlockHash: b.Hash(), Height: 1},
-		events.TransactionDropped{TxID: outbid.ID(), Rule: blockchain.ErrBadNonce},
-		events.TransactionDropped{TxID: stranded.ID(), Rule: blockchain.ErrUnknown, Attempts: 1},
+		events.TransactionDropped{TxID: outbid.ID(), TxHash: outbid.Hash(), Rule: blockchain.ErrBadNonce},
+		events.TransactionDropped{TxID: stranded.ID(), TxHash: stranded.Hash(), Rule: blockchain.ErrUnknown, Attempts: 1},
 	}, got)
 }
 

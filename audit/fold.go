@@ -395,7 +395,8 @@ func (a *Auditor) idsOf(b *blockchain.Block) map[uuid.UUID]bool {
 
 // believeDrop reports whether the auditor believes a TransactionDropped
 // of s, the transaction it waits on, that another auditor (or anyone)
-// appended. A drop for a rule must be borne out by the chain: it refuses
+// appended. A drop that names another hash is of another transaction
+// with the ID (a copy signed otherwise). A drop for a rule must be borne out by the chain: it refuses
 // the transaction now, for good, as judge decides for the auditor's own
 // drops (a nonce ahead of the sender's next only waits for the ones
 // before it, and a drop of it is not believed). A drop that gave up
@@ -407,6 +408,9 @@ func (a *Auditor) idsOf(b *blockchain.Block) map[uuid.UUID]bool {
 // that does not believe a drop goes on by its own policy, and drops the
 // transaction itself when it is due.
 func (a *Auditor) believeDrop(ev events.TransactionDropped, at time.Time, s *txState, chain blockchain.ReadOnlyChain) bool {
+	if !ev.TxHash.IsZero() && ev.TxHash != s.tx.Hash() {
+		return false // a drop of another transaction with this ID: a copy signed otherwise
+	}
 	if ev.Rule == blockchain.ErrUnknown {
 		if at.IsZero() {
 			at = a.now() // a log that records no time

@@ -44,7 +44,9 @@
 //     chain runs (see [HeaderRules]): it links to the tip by the tip's
 //     block hash (which covers the seal), its height is the tip's plus
 //     one, its time is not before the tip's nor too far ahead of the
-//     clock, and the engine's Verify accepts its consensus fields and
+//     clock (for a header read from the log, the time the log recorded
+//     its block, as nodes judge it; a client's MaxDrift below the nodes'
+//     would refuse what they took), and the engine's Verify accepts its consensus fields and
 //     seal. The engine sees the accepted headers through a read-only view
 //     and the header as a block without transactions; pow and poa need
 //     nothing more (pow reads older headers for retargeting, poa reads

@@ -346,6 +346,9 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	}
 
 	// Publish only what the chain takes: every node would refuse the rest.
+	// (Nodes judge a block's time at the moment the log records it, this
+	// check at the miner's clock: a clock far from the log's is the one
+	// thing it cannot see.)
 	if err := m.node.Chain().Check(sealed); err != nil {
 		if m.node.Chain().TipHash() != h.PrevHash {
 			return nil // another block came in: start again on it

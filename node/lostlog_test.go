@@ -34,13 +34,13 @@ func TestFollowNoticesALogThatLostTheSpec(t *testing.T) {
 	spec := consensustest.Spec()
 	_, err = node.LoadSpec(ctx, log, &spec)
 	require.NoError(t, err)
-	watched := &subscribed{Log: log, stream: events.StreamChainSpec, done: make(chan struct{})}
+	watched := &subscribed{Log: log, want: map[string]bool{events.StreamChainSpec: true, node.StreamBlocks: true, node.StreamTransactions: true}, done: make(chan struct{})}
 	n, err := node.New(node.Config{Log: watched, Spec: spec, Engine: consensustest.NewFaker()})
 	require.NoError(t, err)
 	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
 	followed := make(chan error, 1)
 	go func() { followed <- n.Follow(ctx) }()
-	select { // the wipe comes once Follow watches the spec, as it would in a running app
+	select { // the wipe comes once Follow subscribed to its streams, as in a running app
 	case <-watched.done:
 	case <-ctx.Done():
 		t.Fatal("Follow never subscribed to the chain spec")
@@ -59,19 +59,26 @@ func TestFollowNoticesALogThatLostTheSpec(t *testing.T) {
 	}
 }
 
-// subscribed is a log that closes done once a subscription to stream is
-// made.
+// subscribed is a log that closes done once subscriptions to every
+// stream in want are made.
 type subscribed struct {
 	eventlog.Log
-	stream string
-	once   sync.Once
-	done   chan struct{}
+	mu   sync.Mutex
+	want map[string]bool
+	done chan struct{}
 }
 
 func (l *subscribed) Subscribe(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
 	sub, err := l.Log.Subscribe(ctx, stream, from)
-	if err == nil && stream == l.stream {
-		l.once.Do(func() { close(l.done) })
+	if err == nil {
+		l.mu.Lock()
+		if l.want[stream] {
+			delete(l.want, stream)
+			if len(l.want) == 0 {
+				close(l.done)
+			}
+		}
+		l.mu.Unlock()
 	}
 	return sub, err
 }

@@ -157,8 +157,13 @@ type Config struct {
 	// block whose transfers no one signed. The saving is large: the
 	// signatures are most of the work of a verifying restore.
 	AssumeValid blockchain.Hash
-	// Now is the node's clock, for the chain's time rules and the pool;
-	// nil means time.Now.
+	// Now is the node's clock, for the pool and for the chain's Check (a
+	// miner's look at its own block); nil means time.Now. A block read
+	// from the log is judged at the time the log recorded it
+	// (blockchain.Chain.ApplyAt), not by Now: only on a log that records
+	// no time does Now judge blocks too. So a miner whose clock runs more
+	// than the chain's MaxDrift ahead of the log's sees its blocks pass
+	// Check and then refused by every node.
 	Now func() time.Time
 	// Logger receives what the node does; nil discards it.
 	Logger *slog.Logger

@@ -62,6 +62,9 @@ func Encode(p Payload) (eventlog.Event, error) {
 		w.field("height", p.Height)
 	case TransactionDropped:
 		w.field("txId", p.TxID)
+		if !p.TxHash.IsZero() { // unsaid is written by leaving it out
+			w.field("txHash", p.TxHash)
+		}
 		if p.Rule != blockchain.ErrUnknown { // "gave up" is written by leaving the rule out
 			w.field("rule", p.Rule.String())
 		}
@@ -161,7 +164,7 @@ func decodeData(typ string, data []byte) (Payload, error) {
 	case TypeTransactionVerified:
 		p = TransactionVerified{TxID: r.uuid("txId"), BlockHash: r.hash("blockHash"), Height: r.uint64("height")}
 	case TypeTransactionDropped:
-		p = TransactionDropped{TxID: r.uuid("txId"), Rule: r.optionalRule("rule"), Reason: r.string("reason"), Attempts: r.int("attempts")}
+		p = TransactionDropped{TxID: r.uuid("txId"), TxHash: r.optionalHash("txHash"), Rule: r.optionalRule("rule"), Reason: r.string("reason"), Attempts: r.int("attempts")}
 	case TypeBlockRejected:
 		p = BlockRejected{BlockHash: r.hash("blockHash"), Height: r.uint64("height"), Rule: r.rule("rule"), Reason: r.string("reason")}
 	case TypeChainSpecDeclared:

@@ -199,13 +199,24 @@ type TransactionVerified struct {
 // the events written before the field existed read as they always meant,
 // "gave up".
 //
-// Its ID is derived from the transaction ID alone: a transaction is
-// dropped once, whatever the rule, reason or count a retried append
-// carries.
+// TxHash names the very transaction dropped: its ID derives from the
+// signed fields, which anyone can compute for a transfer its owner has
+// not yet signed, while its hash covers the signature, which only the
+// owner can make. A reader (the bank) believes a drop as the fate of the
+// transaction it is asked about only if the hashes match; so no one can
+// drop a transfer before it is sent, or by dropping a copy with a forged
+// signature. The zero hash (events written before the field existed)
+// names no transaction.
+//
+// Its ID is derived from the transaction ID and, when set, TxHash: a
+// transaction is dropped once, whatever the rule, reason or count a
+// retried append carries, and a drop naming another hash (a forgery)
+// does not take the ID of the auditor's.
 //
 // A TransactionDropped is a value, safe for concurrent use.
 type TransactionDropped struct {
 	TxID     uuid.UUID            // the transaction's ID; not the zero UUID
+	TxHash   blockchain.Hash      // the hash of the transaction dropped; zero if not said
 	Rule     blockchain.ErrorCode // the rule it breaks; blockchain.ErrUnknown when the auditor gave up waiting
 	Reason   string               // why, for people, e.g. "not included after 5 rebroadcasts"; not empty
 	Attempts int                  // rebroadcasts made before giving up; 0 or more
@@ -318,7 +329,10 @@ func (p TransactionVerified) idKey() []byte {
 }
 
 func (p TransactionDropped) idKey() []byte {
-	return p.TxID[:]
+	if p.TxHash.IsZero() {
+		return p.TxID[:] // as before TxHash existed
+	}
+	return append(p.TxID[:], p.TxHash[:]...)
 }
 
 func (p BlockRejected) idKey() []byte {

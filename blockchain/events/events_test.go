@@ -95,6 +95,16 @@ func TestEveryRuleRoundTrips(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a drop names its transaction's hash, when it knows it", func(t *testing.T) {
+		p := events.TransactionDropped{TxID: txAlice.ID(), TxHash: txAlice.Hash(), Rule: blockchain.ErrBadNonce, Reason: "taken"}
+		ev := mustEncode(t, p)
+		assert.Contains(t, string(ev.Data), `"txHash":"`+txAlice.Hash().String()+`"`)
+		got, err := events.Decode(ev)
+		require.NoError(t, err)
+		assertPayload(t, p, got)
+		unsaid := mustEncode(t, events.TransactionDropped{TxID: txAlice.ID(), Reason: "gave up"})
+		assert.NotContains(t, string(unsaid.Data), "txHash", "the zero hash is written by leaving it out")
+	})
 	t.Run("a drop for waiting too long has no rule", func(t *testing.T) {
 		ev := mustEncode(t, events.TransactionDropped{TxID: txAlice.ID(), Reason: "gave up", Attempts: 5})
 		assert.NotContains(t, string(ev.Data), `"rule"`, "blockchain.ErrUnknown is written by leaving the rule out")
@@ -342,6 +352,11 @@ func TestIDs(t *testing.T) {
 		{"TransactionVerified in another block", verified, events.TransactionVerified{TxID: txAlice.ID(), BlockHash: b2.Hash(), Height: 1}, false},
 		{"TransactionVerified of another tx", verified, events.TransactionVerified{TxID: txBob.ID(), BlockHash: b1.Hash(), Height: 1}, false},
 		{"TransactionDropped of another tx", dropped, events.TransactionDropped{TxID: txBob.ID(), Reason: "too old", Attempts: 3}, false},
+		// A drop that names the transaction's hash does not share the ID
+		// of one that names none, or another: a forged drop does not
+		// occupy the ID of the auditor's.
+		{"TransactionDropped naming the hash", dropped, events.TransactionDropped{TxID: txAlice.ID(), TxHash: txAlice.Hash(), Reason: "too old", Attempts: 3}, false},
+		{"TransactionDropped naming another hash", events.TransactionDropped{TxID: txAlice.ID(), TxHash: txAlice.Hash(), Reason: "r"}, events.TransactionDropped{TxID: txAlice.ID(), TxHash: resigned.Hash(), Reason: "r"}, false},
 		{"BlockRejected for another rule", rejected, events.BlockRejected{BlockHash: b1.Hash(), Height: 1, Rule: blockchain.ErrBadBits, Reason: "node 1's words"}, false},
 		{"BlockRejected of another block", rejected, events.BlockRejected{BlockHash: b2.Hash(), Height: 1, Rule: blockchain.ErrBadMerkleRoot, Reason: "node 1's words"}, false},
 		{"ChainSpecDeclared of another spec", events.ChainSpecDeclared{Spec: spec}, events.ChainSpecDeclared{Spec: otherSpec}, false},

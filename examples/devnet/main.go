@@ -143,6 +143,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, app.Usagef("-workers: have %d, want ≥ 1", c.workers)
 	case c.every <= 0 || c.statusEvery <= 0:
 		return c, app.Usagef("-every and -status-every must be positive")
+	case c.common.EventLog == "" && c.common.StreamPrefix != "":
+		// The streams of another chain in the same file, under the data
+		// directory's spec and keys: a second chain that looks like the
+		// first, and a ledger index built again for it.
+		return c, app.Usagef("-stream-prefix is for a log several chains share (-eventlog esdb://… or file:PATH): devnet's data directory keeps one chain; give it another -data-dir instead")
 	case c.consensus.kind != "pow" && c.consensus.kind != "poa":
 		return c, app.Usagef("-consensus: have %q, want pow or poa", c.consensus.kind)
 	case c.consensus.difficulty > 64:
@@ -180,8 +185,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
 		defer cancel()
 	}
-	// The bank's port first: in use, it stops devnet before a chain is
-	// made on disk for nothing.
+	if ev := cfg.common.EventLog; ev != "" && ev != "memory" {
+		// A log named by -eventlog keeps its spec and keys in a data
+		// directory of its own.
+		if !cfg.explicit["data-dir"] {
+			cfg.dataDir = namedLogDir(ev, cfg.common.StreamPrefix)
+		}
+		own := filepath.Join(cfg.dataDir, logFile)
+		if _, err := os.Stat(own); err == nil && !sameFile(strings.TrimPrefix(ev, "file:"), own) {
+			// That directory's spec and keys are its own log's chain's:
+			// on another log they would begin a second chain with the
+			// same genesis, chain ID and keys, where every transfer of
+			// the first could be played again.
+			return app.Usagef("-data-dir %s keeps its own chain, in %s: give a log you name (-eventlog %s) a data directory of its own, or leave -data-dir out", cfg.dataDir, logFile, ev)
+		}
+	}
+	// The bank's port next, once every flag is known good: in use, it
+	// stops devnet before a chain is made on disk for nothing.
 	listener, err := app.Listen(cfg.addr)
 	if err != nil {
 		return err
@@ -203,12 +223,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	named := false  // the chain is on a log named by -eventlog that outlives devnet
 	switch cfg.common.EventLog {
 	case "":
-		if cfg.common.StreamPrefix != "" {
-			// The streams of another chain in the same file, under the
-			// data directory's spec and keys: a second chain that looks
-			// like the first, and a ledger index built again for it.
-			return app.Usagef("-stream-prefix is for a log several chains share (-eventlog esdb://… or file:PATH): devnet's data directory %s keeps one chain; give it another -data-dir instead", cfg.dataDir)
-		}
 		// A ledger index without the log it was built from: the log was
 		// lost (deleted, or the directory restored in part). Starting on
 		// a new log would begin the same chain again at height 0, and the
@@ -238,16 +252,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	default:
 		named = true
-		if !cfg.explicit["data-dir"] {
-			cfg.dataDir = namedLogDir(cfg.common.EventLog, cfg.common.StreamPrefix)
-		}
-		if _, err := os.Stat(filepath.Join(cfg.dataDir, logFile)); err == nil {
-			// That directory's spec and keys are its own log's chain's:
-			// on another log they would begin a second chain with the
-			// same genesis, chain ID and keys, where every transfer of
-			// the first could be played again.
-			return app.Usagef("-data-dir %s keeps its own chain, in %s: give a log you name (-eventlog %s) a data directory of its own, or leave -data-dir out", cfg.dataDir, logFile, cfg.common.EventLog)
-		}
 		if chain, saveSpec, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh on another log"); err != nil {
 			return err
 		}
@@ -407,4 +411,14 @@ func namedLogDir(eventLog, prefix string) string {
 	}
 	sum := sha256.Sum256([]byte(eventLog + "\x00" + prefix))
 	return filepath.Join(defaultDataDir(), "logs", hex.EncodeToString(sum[:6]))
+}
+
+// sameFile reports whether paths a and b name one existing file.
+func sameFile(a, b string) bool {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	ib, err := os.Stat(b)
+	return err == nil && os.SameFile(ia, ib)
 }

@@ -124,7 +124,7 @@ func TestFlags(t *testing.T) {
 					args[i] = l.Addr().String()
 				}
 			}
-			err := run(context.Background(), append([]string{"-data-dir", dir}, args...), &stdout, &stderr)
+			err := run(context.Background(), append([]string{"-data-dir", dir, "-addr", "127.0.0.1:0"}, args...), &stdout, &stderr)
 			require.Error(t, err)
 			assert.Contains(t, err.Error()+stderr.String(), tc.want)
 			assert.NoDirExists(t, dir, "a usage error makes nothing on disk")
@@ -146,6 +146,12 @@ func TestNamedLogRefusesADataDirWithALogOfItsOwn(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "nothing made beside it")
+
+	// Named, the directory's own log is no other chain's.
+	own := t.TempDir()
+	require.NoError(t, run(context.Background(), []string{"-data-dir", own, "-addr", "127.0.0.1:0", "-difficulty", "8", "-duration", "200ms"}, &stdout, &stderr), "%s", stderr.String())
+	err = run(context.Background(), []string{"-data-dir", own, "-eventlog", "file:" + filepath.Join(own, "events.db"), "-addr", "127.0.0.1:0", "-duration", "200ms"}, &stdout, &stderr)
+	assert.NoError(t, err, "%s", stderr.String())
 }
 
 // TestDevnetProofOfAuthority runs devnet in this process with the miners

@@ -319,10 +319,6 @@ func (d *decimal) Set(s string) error {
 // of an account's history (its OpenAPI document: limit ≤ 100).
 const maxHistoryLimit = 100
 
-// maxNonceRaces is how many times send signs a transfer whose nonce
-// another transfer from the same account took first.
-const maxNonceRaces = 3
-
 // send is "wallet send FROM TO AMOUNT".
 func (w *wallet) send(ctx context.Context, args []string) error {
 	amount, err := parseAmount("amount", args[2], 1)
@@ -366,33 +362,13 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if err := w.retrying(ctx, func() (err error) { acct, err = c.Account(ctx, from.addr); return err }); err != nil {
 		return fmt.Errorf("read the account of %s: %w", from, err)
 	}
-	var tx blockchain.Transaction
-	var st bankclient.Status
-	for attempt := 1; ; attempt++ {
-		tx = blockchain.Transfer{ChainID: spec.ChainID, To: to.addr, Amount: amount, Fee: fee, Nonce: acct.NextNonce}.Sign(key)
-		if err := blockchain.CheckTransactionSanity(tx); err != nil {
-			return usagef("the transfer breaks a rule: %v", err)
-		}
-		st, err = w.submit(ctx, c, tx)
-		if err == nil {
-			break
-		}
-		// Another transfer from the same account (another wallet, a
-		// scheduler) took the nonce between the read and the post. The
-		// bank refused this one, so nothing was taken: read the next
-		// nonce again and sign anew, a few times.
-		var pe *bankclient.ProblemError
-		if attempt == maxNonceRaces || !errors.As(err, &pe) || pe.Problem.Rule != blockchain.ErrBadNonce.String() {
-			return err
-		}
-		taken := tx.Nonce()
-		if err := w.retrying(ctx, func() (err error) { acct, err = c.Account(ctx, from.addr); return err }); err != nil {
-			return fmt.Errorf("read the account of %s: %w", from, err)
-		}
-		if acct.NextNonce <= taken { // not a race: the bank wants a nonce this one is not past
-			return err
-		}
-		fmt.Fprintf(w.stderr, "nonce %d was taken by another transfer from %s meanwhile; signing again with nonce %d\n", taken, from, acct.NextNonce)
+	tx := blockchain.Transfer{ChainID: spec.ChainID, To: to.addr, Amount: amount, Fee: fee, Nonce: acct.NextNonce}.Sign(key)
+	if err := blockchain.CheckTransactionSanity(tx); err != nil {
+		return usagef("the transfer breaks a rule: %v", err)
+	}
+	st, err := w.submit(ctx, c, tx)
+	if err != nil {
+		return w.nonceTaken(ctx, c, from, tx, err)
 	}
 	fmt.Fprintf(w.stdout, "sent %d from %s to %s (fee %d, nonce %d)\n", amount, from, to, fee, tx.Nonce())
 	fmt.Fprintf(w.stdout, "transaction %s (hash %s)\n", tx.ID(), tx.Hash())
@@ -422,6 +398,25 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 		return err
 	}
 	return w.final(st)
+}
+
+// nonceTaken explains err, the bank's refusal of tx, if it says another
+// transfer from the same account (a scheduler, another wallet) took tx's
+// nonce between send's read of the account and its post: nothing was
+// taken, and sending again signs with the next nonce. send does not sign
+// again by itself: that a nonce is taken is the bank's word, and a bank
+// that lied, and kept each transfer it refused, would have the key sign
+// one more each time. Any other error comes back as it is.
+func (w *wallet) nonceTaken(ctx context.Context, c *bankclient.Client, from account, tx blockchain.Transaction, err error) error {
+	var pe *bankclient.ProblemError
+	if !errors.As(err, &pe) || pe.Problem.Rule != blockchain.ErrBadNonce.String() || errors.Is(err, errMayHaveReached) {
+		return err
+	}
+	acct, aerr := c.Account(ctx, from.addr)
+	if aerr != nil || acct.NextNonce <= tx.Nonce() {
+		return err
+	}
+	return fmt.Errorf("%w; nonce %d was taken by another transfer from %s meanwhile (the bank's next nonce is now %d): nothing was sent, send again to sign with the next one", err, tx.Nonce(), from, acct.NextNonce)
 }
 
 // final prints an included transaction's block, or returns why it was
@@ -541,8 +536,12 @@ func (w *wallet) submit(ctx context.Context, c *bankclient.Client, tx blockchain
 	case !unanswered:
 		return st, fmt.Errorf("submit: %w", err) // every answer said the bank did not take it
 	}
-	return st, fmt.Errorf("submit transaction %s: %w; it may have reached the bank all the same: look it up with 'wallet status %s' rather than send again", tx.ID(), err, tx.ID())
+	return st, fmt.Errorf("submit transaction %s: %w; %w: look it up with 'wallet status %s' rather than send again", tx.ID(), err, errMayHaveReached, tx.ID())
 }
+
+// errMayHaveReached marks the error of a submission an attempt of which
+// got no answer: the bank may have taken the transaction.
+var errMayHaveReached = errors.New("it may have reached the bank all the same")
 
 // txID reads a transaction ID given on the command line.
 func txID(arg string) (uuid.UUID, error) {

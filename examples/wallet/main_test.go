@@ -410,8 +410,9 @@ func TestSend(t *testing.T) {
 		{
 			// Between the wallet's read of the next nonce and its post,
 			// another transfer from alice took that nonce: the bank refuses
-			// this one (bad-nonce), so the wallet reads again and signs anew.
-			name: "send while another transfer takes the nonce", args: []string{"send", "alice", "bob", "5", "-wait=false"},
+			// this one (bad-nonce), and the wallet says to send again. It
+			// does not sign again by itself, on the bank's word.
+			name: "send while another transfer takes the nonce", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
 			setup: func(t *testing.T, f *fixture) {
 				f.sendOK(t, "alice", "carol", "1", "-wait=false") // nonce 0, pending
 				var reads atomic.Int32
@@ -424,10 +425,12 @@ func TestSend(t *testing.T) {
 					return true
 				})
 			},
-			stdout: []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
-			stderr: []string{`^nonce 0 was taken by another transfer from alice meanwhile; signing again with nonce 1\n$`},
+			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; nonce 0 was taken by another transfer from alice meanwhile \(the bank's next nonce is now 1\): nothing was sent, send again to sign with the next one\n$`},
+			check: func(t *testing.T, f *fixture) {
+				assert.Len(t, f.bank.Submitted(), 1, "the first transfer alone: nothing signed again")
+			},
 		},
-		{name: "send with a malformed -genesis-hash", args: []string{"send", "alice", "bob", "5", "-genesis-hash", "abc"}, code: 2, stderr: []string{`-genesis-hash: have "abc", want 64 hex digits`}},
+		{name: "send with a malformed -genesis-hash", args: []string{"send", "alice", "bob", "5", "-genesis-hash", "abc"}, code: 2, stderr: []string{`-genesis-hash: have "abc", want 64 lower-case hex digits`}},
 		{name: "send from an address without a key", args: []string{"send", "{addr:erin}", "bob", "5"}, code: 1, stderr: []string{`no key of ec`}},
 		{name: "send to a mistyped address", args: []string{"send", "alice", typo, "5"}, code: 2, stderr: []string{`bad address`}},
 		{name: "send to an address cut short", args: []string{"send", "alice", "ec00112233", "5"}, code: 2, stderr: []string{`bad address: "ec00112233" has 10 characters, an address 50 \(and no key is named so in `}},

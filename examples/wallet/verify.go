@@ -51,7 +51,7 @@ func (w *wallet) pinnedGenesis() (blockchain.Hash, error) {
 	}
 	h, err := blockchain.ParseHash(w.opts.genesisHash)
 	if err != nil {
-		return blockchain.Hash{}, usagef("-genesis-hash: have %q, want 64 hex digits, the hash of the network's genesis block", w.opts.genesisHash)
+		return blockchain.Hash{}, usagef("-genesis-hash: have %q, want 64 lower-case hex digits, the hash of the network's genesis block", w.opts.genesisHash)
 	}
 	if h.IsZero() {
 		return blockchain.Hash{}, usagef("-genesis-hash: the zero hash is no block's: give the hash of the network's genesis block")

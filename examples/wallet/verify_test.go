@@ -203,7 +203,7 @@ func TestVerify(t *testing.T) {
 			},
 			stderr: []string{`makes genesis ` + hashRE + `, not ` + pin},
 		},
-		{name: "a malformed -genesis-hash", args: []string{"verify", "{tx}", "-genesis-hash", "xyz"}, code: 2, setup: func(t *testing.T, f *fixture) { inBlock(f, t) }, stderr: []string{`-genesis-hash: have "xyz", want 64 hex digits`}},
+		{name: "a malformed -genesis-hash", args: []string{"verify", "{tx}", "-genesis-hash", "xyz"}, code: 2, setup: func(t *testing.T, f *fixture) { inBlock(f, t) }, stderr: []string{`-genesis-hash: have "xyz", want 64 lower-case hex digits`}},
 		{name: "a bad ID", args: []string{"verify", "12"}, code: 2, stderr: []string{`want a UUID`}},
 		{
 			name: "a pending transaction", args: []string{"verify", "{tx}"}, code: 1,

@@ -3,6 +3,7 @@ package bank
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
@@ -532,6 +533,9 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	// field and the signature but not how the JSON was spaced: a client
 	// that cannot resend the same bytes sends the same transaction.
 	digest := tx.Hash()
+	// Banks before this one recorded SHA-256 of the body: a retry of a
+	// request they reserved is still the same request.
+	sameRequest := func(d blockchain.Hash) bool { return d == digest || d == sha256.Sum256(body) }
 	id := uuid.NewSHA1(idempotencyNamespace, []byte(key))
 	// Requests with the same key and body wait for one flight and share
 	// its answer. One with another body flies on its own: the log lets
@@ -542,13 +546,13 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		// must not fail the others.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), b.submitTimeout)
 		defer cancel()
-		return b.keyed(ctx, id, digest, tx), nil
+		return b.keyed(ctx, id, digest, sameRequest, tx), nil
 	})
 	ans := v.(keyedAnswer)
 	switch {
 	case ans.problem != nil:
 		b.refuse(w, tx, *ans.problem)
-	case ans.first.RequestDigest != digest:
+	case !sameRequest(ans.first.RequestDigest):
 		b.problem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused", Detail: "this key was used with another request body"})
 	default:
 		b.answerAccepted(w, ans.first.Tx)
@@ -589,14 +593,14 @@ func requestStream(id uuid.UUID) string { return "request-" + id.String() }
 // Every step may be repeated: a retry after any failure finds the log's
 // answer in step 1. So a retry after a restart gets the first
 // transaction, pending or mined, and another body gets 422.
-func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, tx blockchain.Transaction) keyedAnswer {
+func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, sameRequest func(blockchain.Hash) bool, tx blockchain.Transaction) keyedAnswer {
 	for range 2 { // a second turn only after another request reserved the key
 		first, found, err := b.readRequest(ctx, id)
 		if err != nil {
 			return b.unavailable("read request", err)
 		}
 		if found {
-			if first.RequestDigest == digest && !b.live(first.Tx.ID()) {
+			if sameRequest(first.RequestDigest) && !b.settled(first.Tx) {
 				// Not pending or included (perhaps dropped, which a
 				// forger can bring about: see live): the log failed
 				// between the two appends (503 again if it still
@@ -671,30 +675,42 @@ func (b *Bank) knowsFate(id uuid.UUID) bool {
 	return b.status(id).Status != StatusUnknown
 }
 
-// holds reports whether tx, these very bytes, is pending in the bank's
-// node or included in its chain.
+// holds reports whether the bank knows the fate of tx, these very bytes:
+// pending in its node, included in its chain, or dropped by a drop that
+// named tx's hash.
 func (b *Bank) holds(tx blockchain.Transaction) bool {
 	st := b.status(tx.ID())
-	return (st.Status == StatusPending || st.Status == StatusIncluded) && st.Hash != nil && *st.Hash == tx.Hash()
+	switch st.Status {
+	case StatusPending, StatusIncluded:
+		return st.Hash != nil && *st.Hash == tx.Hash()
+	case StatusDropped:
+		named, err := b.index.store.droppedAs(tx.ID(), tx.Hash())
+		if err != nil {
+			b.logger.Error("ledger index read failed", "tx", tx.ID(), "err", err)
+		}
+		return named
+	}
+	return false
 }
 
-// live reports whether the transaction with this ID is pending or
-// included: a fate no later submission changes. A drop is not such a
-// fate for a submission: it was the fate of what the log held under the
-// ID, which anyone may have written (a copy with a forged signature, or
-// the drop itself), and the ID derives from public fields, so a forger
-// can drop a transfer before its owner signs it.
-func (b *Bank) live(id uuid.UUID) bool {
-	st := b.status(id).Status
-	return st == StatusPending || st == StatusIncluded
+// settled reports whether tx's ID has a fate no later submission of tx
+// changes: pending or included (the same transfer, or another signature
+// of it), or dropped by a drop that named tx's very bytes (see holds). A
+// drop that named no hash, or another, is not: anyone may have written
+// it (the ID derives from public fields, so a forger can drop a transfer
+// before its owner signs it), or it dropped a copy with a forged
+// signature. Such a transaction goes to the pool as a new one.
+func (b *Bank) settled(tx blockchain.Transaction) bool {
+	st := b.status(tx.ID()).Status
+	return st == StatusPending || st == StatusIncluded || b.holds(tx)
 }
 
 // check returns the problem that refuses tx, or nil if the bank may take
-// it: the pool's checks for a transaction that is not pending or
-// included (one dropped too: see live), and sameTransaction for one that
-// is, or for a dropped one the pool refuses (a retry of it).
+// it: sameTransaction for a settled one, and the pool's checks for the
+// rest; one dropped that the pool refuses (a retry of it) gets
+// sameTransaction too.
 func (b *Bank) check(tx blockchain.Transaction) *Problem {
-	if b.live(tx.ID()) {
+	if b.settled(tx) {
 		return b.sameTransaction(tx)
 	}
 	if p := b.refusal(b.node.Pool().Check(tx)); p != nil {
@@ -754,7 +770,7 @@ func (b *Bank) refusal(err error) *Problem {
 // transaction is answered with its drop; if the pool takes it, it is
 // appended, and mined as any other.
 func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Problem {
-	if b.live(s.Tx.ID()) {
+	if b.settled(s.Tx) {
 		return b.sameTransaction(s.Tx)
 	}
 	err := b.node.Submit(ctx, s)
@@ -1225,6 +1241,9 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 		st.Status = StatusPending
 	case dropped:
 		st.Status, st.Reason = StatusDropped, d.Reason
+		if st.Hash == nil && !d.TxHash.IsZero() {
+			st.Hash = &d.TxHash // the transaction the drop named
+		}
 		if d.Rule != blockchain.ErrUnknown {
 			st.Rule = d.Rule.String()
 		}
@@ -1408,7 +1427,7 @@ func (b *Bank) getBlock(w http.ResponseWriter, r *http.Request) {
 	} else if hash, err := blockchain.ParseHash(ref); err == nil {
 		height, found = chain.HeightOf(hash)
 	} else {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid block reference", Detail: "want a height or a 64-digit hex hash", Field: "ref"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid block reference", Detail: "want a height or a hash in 64 lower-case hex digits", Field: "ref"})
 		return
 	}
 	if !found {

@@ -3,6 +3,7 @@ package bank_test
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -708,6 +709,37 @@ func TestDroppedTransaction(t *testing.T) {
 		})
 	}
 
+	// The auditor's drop names the transaction's hash: posted again,
+	// the very bytes are answered with their drop, even once they would
+	// apply again, and nothing is appended (the log would take the event
+	// as a retry of the first and drop it; the miners, which dropped the
+	// transaction, would never see it). Under new Idempotency-Keys, too:
+	// no key is reserved for it.
+	t.Run("dropped by the auditor, then valid again", func(t *testing.T) {
+		f.submit(t, consensustest.Transfer("bob", "dave", 5, 0))
+		tx := consensustest.Transfer("bob", "dave", 5, 1)
+		f.submit(t, tx)
+		all := f.node.Chain().Account(consensustest.Addr("bob")).Balance
+		f.mineTxs(t, consensustest.Transfer("bob", "carol", all-3, 0)) // bob cannot pay tx
+		f.appendAudit(t, events.TransactionDropped{TxID: tx.ID(), TxHash: tx.Hash(), Rule: blockchain.ErrInsufficientFunds, Reason: "its sender can no longer pay"})
+		got := f.status(t, tx.ID())
+		require.Equal(t, bank.StatusDropped, got.Status)
+		if assert.NotNil(t, got.Hash, "a drop that named the transaction shows its hash") {
+			assert.Equal(t, tx.Hash(), *got.Hash)
+		}
+		f.mineTxs(t, consensustest.Transfer("alice", "bob", 1000, 0)) // bob can pay again
+		before := f.streamLen(t, node.StreamTransactions)
+		for _, header := range [][]string{nil, {"Idempotency-Key", "again-1"}, {"Idempotency-Key", "again-2"}} {
+			again := f.submit(t, tx, header...)
+			assert.Equal(t, bank.StatusDropped, again.Status, "%v", header)
+		}
+		assert.Equal(t, before, f.streamLen(t, node.StreamTransactions), "nothing appended")
+		for _, key := range []string{"again-1", "again-2"} {
+			assert.Zero(t, f.streamLen(t, "request-"+uuid.NewSHA1(bank.IdempotencyNamespace, []byte(key)).String()), "key %s reserved nothing", key)
+		}
+		assert.False(t, f.node.Pool().Has(tx.ID()))
+	})
+
 	t.Run("given up on, then included", func(t *testing.T) {
 		tx := consensustest.Transfer("frank", "bob", 5, 0)
 		f.submit(t, tx)
@@ -831,6 +863,21 @@ func TestIdempotencyKey(t *testing.T) {
 	next := f.submit(t, consensustest.Transfer("alice", "bob", 6, 1), "Idempotency-Key", "order-18")
 	assert.Equal(t, bank.StatusPending, next.Status, "the next nonce, under its own key")
 	assert.Equal(t, 2, f.node.Pool().Len())
+	// A key reserved by an older bank, which recorded SHA-256 of the body
+	// as the digest: the same body is still the same request.
+	t.Run("a key reserved by an older bank", func(t *testing.T) {
+		tx := consensustest.Transfer("alice", "bob", 7, 2)
+		body := txJSON(t, tx)
+		e, err := events.Encode(events.TransactionSubmitted{Tx: tx, RequestDigest: sha256.Sum256([]byte(body))})
+		require.NoError(t, err)
+		_, err = f.log.Append(context.Background(), "request-"+uuid.NewSHA1(bank.IdempotencyNamespace, []byte("order-old")).String(), eventlog.NoStream, e)
+		require.NoError(t, err)
+		status, _, data := f.post(t, body, "Idempotency-Key", "order-old")
+		require.Equal(t, http.StatusAccepted, status, "%s", data)
+		assert.Equal(t, tx.ID(), decode[bank.TransactionStatus](t, data).ID)
+		assert.True(t, f.node.Pool().Has(tx.ID()), "and its transaction went to the log")
+	})
+
 	// A transaction the bank holds, posted under ever new keys, reserves
 	// none of them: otherwise anyone could copy a transaction out of a
 	// block and grow the log by a request stream per key.

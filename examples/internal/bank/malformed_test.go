@@ -132,6 +132,7 @@ type malformedRequest struct {
 	chunked     bool     // send the body without a Content-Length
 	status      int
 	field       string // the problem's field, for a 400
+	detail      string // in the problem's detail, if set
 }
 
 // malformedRequests is the corpus TestMalformedRequests replays: bodies,
@@ -302,9 +303,9 @@ var malformedRequests = []malformedRequest{
 	{name: "a media type that does not parse", contentType: "application/json;;;=", body: validBody, status: 415},
 	{name: "a media type with JSON as a prefix", contentType: "application/jsonp", body: validBody, status: 415},
 	{name: "gzip", body: validBody, header: []string{"Content-Encoding", "gzip"}, status: 415},
-	{name: "gzip after identity, in one field", body: validBody, header: []string{"Content-Encoding", "identity, gzip"}, status: 415},
-	{name: "two content types", body: validBody, header: []string{"Content-Type", "text/plain"}, status: 415},
-	{name: "two charsets", contentType: "application/json; charset=utf-8; charset=latin-1", body: validBody, status: 415},
+	{name: "gzip after identity, in one field", body: validBody, header: []string{"Content-Encoding", "identity, gzip"}, status: 415, detail: "without a Content-Encoding"},
+	{name: "two content types", body: validBody, header: []string{"Content-Type", "text/plain"}, status: 415, detail: "send one Content-Type"},
+	{name: "two charsets", contentType: "application/json; charset=utf-8; charset=latin-1", body: validBody, status: 415, detail: "send one charset parameter"},
 
 	// Headers.
 	{name: "two Idempotency-Keys", body: validBody, header: []string{"Idempotency-Key", "a", "Idempotency-Key", "b"}, status: 400},
@@ -410,6 +411,9 @@ func TestMalformedRequests(t *testing.T) {
 			}
 			if status == http.StatusUnsupportedMediaType {
 				assert.Equal(t, "identity", header.Get("Accept-Encoding"), "a 415 says which codings the bank reads")
+			}
+			if m.detail != "" {
+				assert.Contains(t, decode[bank.Problem](t, data).Detail, m.detail)
 			}
 			healthy, _, _ := f.do(t, http.MethodGet, "/healthz", "", "")
 			assert.Equal(t, http.StatusOK, healthy, "the server keeps answering")
