@@ -22,6 +22,14 @@ import (
 // EventStoreDB that is then wiped. Follow fails with ErrWentBack, rather
 // than serve the old chain from a log that now holds none, or another.
 func TestFollowNoticesALogThatLostTheSpec(t *testing.T) {
+	for _, another := range []bool{false, true} {
+		t.Run(map[bool]string{false: "an empty log", true: "another chain's spec declared at once"}[another], func(t *testing.T) {
+			followNoticesALogThatLostTheSpec(t, another)
+		})
+	}
+}
+
+func followNoticesALogThatLostTheSpec(t *testing.T, another bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	srv := esdbtest.NewServer(t)
@@ -50,6 +58,14 @@ func TestFollowNoticesALogThatLostTheSpec(t *testing.T) {
 	fresh := esdbtest.New(esdbtest.Config{Addr: srv.Addr()})
 	require.NoError(t, fresh.Start())
 	t.Cleanup(fresh.Close)
+	if another {
+		// As long a chain-spec stream as before, with another spec in it,
+		// before the node reconnects or after.
+		other := consensustest.Spec()
+		other.BlockReward++
+		_, err := node.LoadSpec(ctx, log, &other)
+		require.NoError(t, err)
+	}
 	select {
 	case err := <-followed:
 		assert.ErrorIs(t, err, esdb.ErrWentBack)

@@ -51,7 +51,8 @@
 //     resubscribes it checks that the server still holds what it read
 //     (a subscription from revision n counts the n events before as read,
 //     as far as the server held them when it subscribed: a reader that
-//     read them first builds on them):
+//     read them first builds on them), and that the event at the last of
+//     them is still the one it was:
 //     a server that lost events (wiped, restored from an older backup,
 //     an esdbtest started again) ends the subscription with ErrWentBack,
 //     rather than leave the reader waiting for revisions that may never

@@ -133,6 +133,11 @@ func TestSubscriptionNoticesALogThatWentBack(t *testing.T) {
 	}{
 		{"GoneAltogether", 0},
 		{"Shorter", 2},
+		// As many events again, or more, but others: whenever the
+		// subscription reconnects, the stream is gone, or holds another
+		// event where it held its last.
+		{"AsLongWithOthers", 5},
+		{"LongerWithOthers", 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := testContext(t)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	esclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/eventlog"
 )
@@ -69,6 +70,7 @@ func (l *Log) Subscribe(ctx context.Context, stream string, from eventlog.Revisi
 		if found {
 			s.next = rev + 1
 			s.held = s.next
+			s.heldID = l.idAt(setup, s.stored, rev)
 		}
 	} else if from > 0 {
 		// A reader subscribes from revision n once it has read the n
@@ -82,6 +84,7 @@ func (l *Log) Subscribe(ctx context.Context, stream string, from eventlog.Revisi
 		}
 		if found {
 			s.held = min(from, rev+1)
+			s.heldID = l.idAt(setup, s.stored, s.held-1)
 		}
 	}
 	s.ctx, s.cancel = context.WithCancel(l.ctx)
@@ -110,6 +113,10 @@ type subscription struct {
 	// when a subscription from End began. A subscription from past the
 	// stream's end knows of none, whatever next says.
 	held eventlog.Revision
+	// heldID is the ID of the event at revision held-1, when known: a
+	// server that lost the stream and holds as many events again, another
+	// chain's, holds another event there.
+	heldID uuid.UUID
 
 	events chan eventlog.Recorded // the buffer; the pump closes it when it ends
 	err    error                  // why the pump ended; set before events is closed
@@ -275,7 +282,25 @@ func (s *subscription) checkNotBehind() error {
 	case last+1 < s.held:
 		return fmt.Errorf("esdb: subscription to %q: %w: the stream ends at revision %d, and it held revision %d", s.stream, ErrWentBack, last, s.held-1)
 	}
+	if s.heldID != uuid.Nil {
+		// As many events, or more: the same ones? A server wiped and
+		// written again (another chain's spec, say) holds others.
+		if id := s.log.idAt(s.ctx, s.stored, s.held-1); id != uuid.Nil && id != s.heldID {
+			return fmt.Errorf("esdb: subscription to %q: %w: revision %d holds event %s, and it held %s", s.stream, ErrWentBack, s.held-1, id, s.heldID)
+		}
+	}
 	return nil
+}
+
+// idAt returns the ID of the event at revision rev of stream (its stored
+// name), or the zero UUID if it cannot tell (no such event, or an error:
+// the subscription reports those in its own time).
+func (l *Log) idAt(ctx context.Context, stored string, rev eventlog.Revision) uuid.UUID {
+	evs, err := l.read(ctx, stored, esclient.ReadStreamOptions{Direction: esclient.Forwards, From: esclient.Revision(uint64(rev))}, 1)
+	if err != nil || len(evs) == 0 || evs[0].OriginalEvent() == nil || evs[0].OriginalEvent().EventNumber != uint64(rev) {
+		return uuid.Nil
+	}
+	return evs[0].OriginalEvent().EventID
 }
 
 // ErrWentBack is what a subscription's Next returns, wrapped, when the
@@ -307,7 +332,9 @@ func (s *subscription) receive(a *attempt) (progressed bool, err error) {
 				return progressed, errTombstone
 			}
 			rev := eventlog.Revision(e.EventNumber)
-			s.held = max(s.held, rev+1)
+			if rev+1 >= s.held {
+				s.held, s.heldID = rev+1, e.EventID
+			}
 			if rev < s.next {
 				continue // received before a resubscription already
 			}

@@ -192,7 +192,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			cfg.dataDir = namedLogDir(ev, cfg.common.StreamPrefix)
 		}
 		own := filepath.Join(cfg.dataDir, logFile)
-		if _, err := os.Stat(own); err == nil && !sameFile(strings.TrimPrefix(ev, "file:"), own) {
+		_, err := os.Stat(own)
+		isOwn := err == nil && sameFile(strings.TrimPrefix(ev, "file:"), own)
+		if isOwn && cfg.common.StreamPrefix != "" {
+			return app.Usagef("-stream-prefix on %s, the log of data directory %s, would begin a second chain in it under the same spec and keys: give it another -data-dir instead", ev, cfg.dataDir)
+		}
+		if err == nil && !isOwn {
 			// That directory's spec and keys are its own log's chain's:
 			// on another log they would begin a second chain with the
 			// same genesis, chain ID and keys, where every transfer of

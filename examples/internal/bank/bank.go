@@ -602,7 +602,7 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 		if found {
 			if sameRequest(first.RequestDigest) && !b.settled(first.Tx) {
 				// Not pending or included (perhaps dropped, which a
-				// forger can bring about: see live): the log failed
+				// forger can bring about: see settled): the log failed
 				// between the two appends (503 again if it still
 				// does), or the reserved transaction no longer applies
 				// (its nonce taken meanwhile, say), which the client
@@ -614,11 +614,12 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 			return keyedAnswer{first: first}
 		}
 		s := events.TransactionSubmitted{Tx: tx, RequestDigest: digest}
-		if b.holds(tx) {
-			// Pending or included already, these very bytes: the answer
-			// is its status, and the key reserves nothing. Reserving it
-			// would write a request stream per key for a transaction
-			// anyone can copy out of a block: a log grown without end.
+		if b.holds(tx) || b.droppedAndRefused(tx) {
+			// Pending or included already, these very bytes, or dropped
+			// and refused still: the answer is its status, and the key
+			// reserves nothing. Reserving it would write a request stream
+			// per key for a transaction anyone can copy out of a block: a
+			// log grown without end.
 			return keyedAnswer{first: s}
 		}
 		if p := b.check(tx); p != nil {
@@ -675,34 +676,33 @@ func (b *Bank) knowsFate(id uuid.UUID) bool {
 	return b.status(id).Status != StatusUnknown
 }
 
-// holds reports whether the bank knows the fate of tx, these very bytes:
-// pending in its node, included in its chain, or dropped by a drop that
-// named tx's hash.
+// holds reports whether tx, these very bytes, is pending in the bank's
+// node or included in its chain.
 func (b *Bank) holds(tx blockchain.Transaction) bool {
 	st := b.status(tx.ID())
-	switch st.Status {
-	case StatusPending, StatusIncluded:
-		return st.Hash != nil && *st.Hash == tx.Hash()
-	case StatusDropped:
-		named, err := b.index.store.droppedAs(tx.ID(), tx.Hash())
-		if err != nil {
-			b.logger.Error("ledger index read failed", "tx", tx.ID(), "err", err)
-		}
-		return named
-	}
-	return false
+	return (st.Status == StatusPending || st.Status == StatusIncluded) && st.Hash != nil && *st.Hash == tx.Hash()
 }
 
-// settled reports whether tx's ID has a fate no later submission of tx
+// settled reports whether tx's ID has a fate no later submission
 // changes: pending or included (the same transfer, or another signature
-// of it), or dropped by a drop that named tx's very bytes (see holds). A
-// drop that named no hash, or another, is not: anyone may have written
-// it (the ID derives from public fields, so a forger can drop a transfer
-// before its owner signs it), or it dropped a copy with a forged
-// signature. Such a transaction goes to the pool as a new one.
+// of it). A drop is not such a fate. The ID derives from public fields,
+// so anyone who can write to the log can drop a transfer before its owner
+// signs it (a forged TransactionDropped, or a copy with a forged
+// signature for the auditor to drop); and a transfer truly dropped may
+// apply again (its sender paid again). So a transaction whose ID was
+// dropped goes to the pool as a new one: refused, it is answered with its
+// drop (a retry of the dropped transaction); taken, it is appended, and
+// mined (see submit).
 func (b *Bank) settled(tx blockchain.Transaction) bool {
 	st := b.status(tx.ID()).Status
-	return st == StatusPending || st == StatusIncluded || b.holds(tx)
+	return st == StatusPending || st == StatusIncluded
+}
+
+// droppedAndRefused reports whether tx's ID was dropped and the pool
+// refuses tx now: a retry of a dropped transaction, answered with its
+// drop; nothing to append, and no Idempotency-Key to reserve for it.
+func (b *Bank) droppedAndRefused(tx blockchain.Transaction) bool {
+	return b.status(tx.ID()).Status == StatusDropped && b.node.Pool().Check(tx) != nil
 }
 
 // check returns the problem that refuses tx, or nil if the bank may take
@@ -766,12 +766,22 @@ func (b *Bank) refusal(err error) *Problem {
 // bank holds (pending or included) is accepted again without a second
 // append, if it is the same (sameTransaction): posting the same signed
 // transaction twice is one transaction. One dropped goes to the node as
-// any new one (see live): if the pool refuses it, a retry of the dropped
+// any new one (see settled): if the pool refuses it, a retry of the dropped
 // transaction is answered with its drop; if the pool takes it, it is
 // appended, and mined as any other.
 func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Problem {
 	if b.settled(s.Tx) {
 		return b.sameTransaction(s.Tx)
+	}
+	if b.status(s.Tx.ID()).Status == StatusDropped {
+		// The log may hold these very bytes from before their drop, and
+		// would take a plain append as a retry of that event and keep
+		// nothing: the miners, which dropped the transaction, would never
+		// see it again. Appended under an event ID of its own — its
+		// digest salted with the tip it was taken at, so two banks at one
+		// tip still write one event — it reaches them.
+		salt := b.node.Chain().TipHash()
+		s.RequestDigest = blockchain.Hash(sha256.Sum256(saltedDigest(s, salt)))
 	}
 	err := b.node.Submit(ctx, s)
 	if errors.Is(err, pool.ErrDuplicate) {
@@ -1241,9 +1251,6 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 		st.Status = StatusPending
 	case dropped:
 		st.Status, st.Reason = StatusDropped, d.Reason
-		if st.Hash == nil && !d.TxHash.IsZero() {
-			st.Hash = &d.TxHash // the transaction the drop named
-		}
 		if d.Rule != blockchain.ErrUnknown {
 			st.Rule = d.Rule.String()
 		}
@@ -1519,4 +1526,12 @@ func (b *Bank) probeLog(ctx context.Context) error {
 func (b *Bank) openapi(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
 	_, _ = w.Write(openAPI)
+}
+
+// saltedDigest is what submit hashes into the digest of a transaction
+// posted again after a drop: the request's digest, the transaction's
+// hash and the tip's.
+func saltedDigest(s events.TransactionSubmitted, tip blockchain.Hash) []byte {
+	h := s.Tx.Hash()
+	return slices.Concat(s.RequestDigest[:], h[:], tip[:])
 }

@@ -30,8 +30,7 @@ import (
 //	txs      ID(16) → height(8) ‖ index(4) ‖ hash(32) ‖ from(20) ‖ to(20) ‖ amount(8) ‖ fee(8) ‖ nonce(8) ‖ seq(8)
 //	history  address(20) ‖ seq(8) → ID(16): an account's transactions in chain order
 //	blocks   height(8) → revision(8) ‖ hash(32): where the block's BlockMined event is in the blocks stream
-//	dropped  ID(16) → the TransactionDropped, as JSON; and
-//	         ID(16) ‖ hash(32) → nothing, for each hash a drop named
+//	dropped  ID(16) → the TransactionDropped, as JSON
 //
 // Numbers are big-endian, so that keys sort as numbers: an account's
 // history, newest first, is a reverse cursor over its address prefix.
@@ -306,35 +305,17 @@ func (ix *boltIndex) nextSeq() (seq uint64, err error) {
 
 // droppedValue is how the dropped bucket keeps a TransactionDropped.
 type droppedValue struct {
-	Rule     string          `json:"rule"`
-	Reason   string          `json:"reason"`
-	Attempts int             `json:"attempts,omitempty"`
-	Hash     blockchain.Hash `json:"hash,omitzero"` // the hash the drop named, if any
+	Rule     string `json:"rule"`
+	Reason   string `json:"reason"`
+	Attempts int    `json:"attempts,omitempty"`
 }
 
 func (ix *boltIndex) putDropped(d events.TransactionDropped) error {
-	v, err := json.Marshal(droppedValue{Rule: d.Rule.String(), Reason: d.Reason, Attempts: d.Attempts, Hash: d.TxHash})
+	v, err := json.Marshal(droppedValue{Rule: d.Rule.String(), Reason: d.Reason, Attempts: d.Attempts})
 	if err != nil {
 		return err
 	}
-	return ix.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketDropped)
-		if !d.TxHash.IsZero() { // ID(16) ‖ hash(32) → nothing: a drop named these bytes
-			if err := b.Put(append(d.TxID[:], d.TxHash[:]...), nil); err != nil {
-				return err
-			}
-		}
-		return b.Put(d.TxID[:], v)
-	})
-}
-
-func (ix *boltIndex) droppedAs(id uuid.UUID, hash blockchain.Hash) (bool, error) {
-	found := false
-	err := ix.db.View(func(tx *bolt.Tx) error {
-		found = tx.Bucket(bucketDropped).Get(append(id[:], hash[:]...)) != nil
-		return nil
-	})
-	return found, err
+	return ix.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketDropped).Put(d.TxID[:], v) })
 }
 
 func (ix *boltIndex) dropped(id uuid.UUID) (d events.TransactionDropped, ok bool, err error) {
@@ -348,7 +329,7 @@ func (ix *boltIndex) dropped(id uuid.UUID) (d events.TransactionDropped, ok bool
 			return fmt.Errorf("%w: dropped entry: %v", ErrIndexCorrupt, err)
 		}
 		rule, _ := blockchain.ParseErrorCode(dv.Rule)
-		d, ok = events.TransactionDropped{TxID: id, TxHash: dv.Hash, Rule: rule, Reason: dv.Reason, Attempts: dv.Attempts}, true
+		d, ok = events.TransactionDropped{TxID: id, Rule: rule, Reason: dv.Reason, Attempts: dv.Attempts}, true
 		return nil
 	})
 	return d, ok, err

@@ -47,12 +47,9 @@ type indexStore interface {
 	// nextSeq returns the sequence number the next transaction recorded
 	// will get: the first is 1.
 	nextSeq() (uint64, error)
-	// putDropped records that a transaction was dropped; dropped reads it
-	// (the last recorded of its ID), and droppedAs whether a drop named
-	// the hash (events.TransactionDropped.TxHash): of the very bytes.
+	// putDropped records that a transaction was dropped; dropped reads it.
 	putDropped(d events.TransactionDropped) error
 	dropped(id uuid.UUID) (d events.TransactionDropped, ok bool, err error)
-	droppedAs(id uuid.UUID, hash blockchain.Hash) (bool, error)
 	// reset empties the store, to be built again from the log.
 	reset() error
 	// close releases the store; the file, if any, stays.
@@ -335,13 +332,12 @@ type memIndex struct {
 	byAddr  map[blockchain.Address][]uint64 // sequence numbers by account, oldest first
 	blocks  []blockRef                      // blocks[height-1]
 	drops   map[uuid.UUID]events.TransactionDropped
-	dropsAs map[droppedKey]struct{} // the drops that named a hash
 }
 
 var _ indexStore = (*memIndex)(nil)
 
 func newMemIndex() *memIndex {
-	return &memIndex{byID: map[uuid.UUID]uint64{}, byAddr: map[blockchain.Address][]uint64{}, drops: map[uuid.UUID]events.TransactionDropped{}, dropsAs: map[droppedKey]struct{}{}}
+	return &memIndex{byID: map[uuid.UUID]uint64{}, byAddr: map[blockchain.Address][]uint64{}, drops: map[uuid.UUID]events.TransactionDropped{}}
 }
 
 func (m *memIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error {
@@ -429,23 +425,7 @@ func (m *memIndex) putDropped(d events.TransactionDropped) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.drops[d.TxID] = d
-	if !d.TxHash.IsZero() {
-		m.dropsAs[droppedKey{d.TxID, d.TxHash}] = struct{}{}
-	}
 	return nil
-}
-
-// A droppedKey is a transaction ID and the hash a drop of it named.
-type droppedKey struct {
-	id   uuid.UUID
-	hash blockchain.Hash
-}
-
-func (m *memIndex) droppedAs(id uuid.UUID, hash blockchain.Hash) (bool, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	_, ok := m.dropsAs[droppedKey{id, hash}]
-	return ok, nil
 }
 
 func (m *memIndex) dropped(id uuid.UUID) (events.TransactionDropped, bool, error) {
