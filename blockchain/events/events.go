@@ -117,7 +117,10 @@ type TransactionSubmitted struct {
 	// Recording it in the log with the transaction lets any bank, a
 	// restarted one too, tell a retry of the request (same digest: answer
 	// with Tx) from a reuse of its key for another request (another
-	// digest: 422).
+	// digest: 422). In the transactions stream, a bank that takes again a
+	// transaction that was dropped salts it, so that the event has an ID
+	// of its own (the log would take a copy of the first as a retry); no
+	// reader there compares it.
 	// The event's ID covers it when set.
 	RequestDigest blockchain.Hash
 }

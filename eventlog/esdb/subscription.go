@@ -70,7 +70,9 @@ func (l *Log) Subscribe(ctx context.Context, stream string, from eventlog.Revisi
 		if found {
 			s.next = rev + 1
 			s.held = s.next
-			s.heldID = l.idAt(setup, s.stored, rev)
+			if s.heldID, err = l.idAt(setup, s.stored, rev); err != nil {
+				return nil, l.fail(setup, "subscribe to", stream, err)
+			}
 		}
 	} else if from > 0 {
 		// A reader subscribes from revision n once it has read the n
@@ -84,7 +86,9 @@ func (l *Log) Subscribe(ctx context.Context, stream string, from eventlog.Revisi
 		}
 		if found {
 			s.held = min(from, rev+1)
-			s.heldID = l.idAt(setup, s.stored, s.held-1)
+			if s.heldID, err = l.idAt(setup, s.stored, s.held-1); err != nil {
+				return nil, l.fail(setup, "subscribe to", stream, err)
+			}
 		}
 	}
 	s.ctx, s.cancel = context.WithCancel(l.ctx)
@@ -285,7 +289,11 @@ func (s *subscription) checkNotBehind() error {
 	if s.heldID != uuid.Nil {
 		// As many events, or more: the same ones? A server wiped and
 		// written again (another chain's spec, say) holds others.
-		if id := s.log.idAt(s.ctx, s.stored, s.held-1); id != uuid.Nil && id != s.heldID {
+		id, err := s.log.idAt(s.ctx, s.stored, s.held-1)
+		if err != nil {
+			return err // unreachable again: try later, and check again then
+		}
+		if id != uuid.Nil && id != s.heldID {
 			return fmt.Errorf("esdb: subscription to %q: %w: revision %d holds event %s, and it held %s", s.stream, ErrWentBack, s.held-1, id, s.heldID)
 		}
 	}
@@ -293,25 +301,29 @@ func (s *subscription) checkNotBehind() error {
 }
 
 // idAt returns the ID of the event at revision rev of stream (its stored
-// name), or the zero UUID if it cannot tell (no such event, or an error:
-// the subscription reports those in its own time).
-func (l *Log) idAt(ctx context.Context, stored string, rev eventlog.Revision) uuid.UUID {
+// name); the zero UUID if the stream holds no such event (truncated by
+// $maxCount, say) or the server's answer is not for this check to name
+// (the subscription reports it). An unreachable server is an error.
+func (l *Log) idAt(ctx context.Context, stored string, rev eventlog.Revision) (uuid.UUID, error) {
 	evs, err := l.read(ctx, stored, esclient.ReadStreamOptions{Direction: esclient.Forwards, From: esclient.Revision(uint64(rev))}, 1)
-	if err != nil || len(evs) == 0 || evs[0].OriginalEvent() == nil || evs[0].OriginalEvent().EventNumber != uint64(rev) {
-		return uuid.Nil
+	switch {
+	case err != nil && unreachable(err):
+		return uuid.Nil, err
+	case err != nil || len(evs) == 0 || evs[0].OriginalEvent() == nil || evs[0].OriginalEvent().EventNumber != uint64(rev):
+		return uuid.Nil, nil
 	}
-	return evs[0].OriginalEvent().EventID
+	return evs[0].OriginalEvent().EventID, nil
 }
 
 // ErrWentBack is what a subscription's Next returns, wrapped, when the
 // server it reconnected to holds fewer events of its stream than it had
-// received: the server lost events (it was wiped, or restored from an
+// received, or another event at the last revision it held: the server lost events (it was wiped, or restored from an
 // older backup, or esdbtest was started again, keeping nothing). Nothing
 // a reader built from the lost events holds any more: a node must stop
 // and restore from the log as it is now. (A stream whose events all
 // expired by $maxAge, or were truncated by $tb, reads as empty too, and
 // is reported so; eventchain sets neither.)
-var ErrWentBack = errors.New("the server holds fewer events than were read: it lost events")
+var ErrWentBack = errors.New("the server holds fewer events than were read, or others: it lost events")
 
 // receive passes a's events on to s.events until a drops (its error is
 // returned), the tombstone arrives (errTombstone) or s.ctx ends.

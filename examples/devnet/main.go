@@ -193,7 +193,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		own := filepath.Join(cfg.dataDir, logFile)
 		_, err := os.Stat(own)
-		isOwn := err == nil && sameFile(strings.TrimPrefix(ev, "file:"), own)
+		isOwn := samePath(strings.TrimPrefix(ev, "file:"), own)
 		if isOwn && cfg.common.StreamPrefix != "" {
 			return app.Usagef("-stream-prefix on %s, the log of data directory %s, would begin a second chain in it under the same spec and keys: give it another -data-dir instead", ev, cfg.dataDir)
 		}
@@ -418,12 +418,16 @@ func namedLogDir(eventLog, prefix string) string {
 	return filepath.Join(defaultDataDir(), "logs", hex.EncodeToString(sum[:6]))
 }
 
-// sameFile reports whether paths a and b name one existing file.
-func sameFile(a, b string) bool {
-	ia, err := os.Stat(a)
-	if err != nil {
-		return false
+// samePath reports whether paths a and b name one file: the same
+// existing file, or, where either does not exist yet, the same absolute
+// path.
+func samePath(a, b string) bool {
+	ia, erra := os.Stat(a)
+	ib, errb := os.Stat(b)
+	if erra == nil && errb == nil {
+		return os.SameFile(ia, ib)
 	}
-	ib, err := os.Stat(b)
-	return err == nil && os.SameFile(ia, ib)
+	absA, erra := filepath.Abs(a)
+	absB, errb := filepath.Abs(b)
+	return erra == nil && errb == nil && absA == absB
 }

@@ -152,7 +152,12 @@ func TestNamedLogRefusesADataDirWithALogOfItsOwn(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"-data-dir", own, "-addr", "127.0.0.1:0", "-difficulty", "8", "-duration", "200ms"}, &stdout, &stderr), "%s", stderr.String())
 	err = run(context.Background(), []string{"-data-dir", own, "-eventlog", "file:" + filepath.Join(own, "events.db"), "-addr", "127.0.0.1:0", "-duration", "200ms"}, &stdout, &stderr)
 	assert.NoError(t, err, "%s", stderr.String())
-	// But not with a prefix: a second chain in that file.
+	// But not with a prefix: a second chain in that file; nor on a data
+	// directory that has no log yet.
+	fresh := t.TempDir()
+	err = run(context.Background(), []string{"-data-dir", fresh, "-eventlog", "file:" + filepath.Join(fresh, "events.db"), "-stream-prefix", "x-", "-addr", "127.0.0.1:0", "-duration", "200ms"}, &stdout, &stderr)
+	assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+	assert.NoFileExists(t, filepath.Join(fresh, "events.db"))
 	err = run(context.Background(), []string{"-data-dir", own, "-eventlog", "file:" + filepath.Join(own, "events.db"), "-stream-prefix", "x-", "-addr", "127.0.0.1:0", "-duration", "200ms"}, &stdout, &stderr)
 	assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
 	assert.ErrorContains(t, err, "would begin a second chain in it")

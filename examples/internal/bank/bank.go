@@ -698,11 +698,19 @@ func (b *Bank) settled(tx blockchain.Transaction) bool {
 	return st == StatusPending || st == StatusIncluded
 }
 
-// droppedAndRefused reports whether tx's ID was dropped and the pool
-// refuses tx now: a retry of a dropped transaction, answered with its
-// drop; nothing to append, and no Idempotency-Key to reserve for it.
+// droppedAndRefused reports whether tx's ID was dropped and the chain
+// refuses tx now for a rule of its state (a nonce used, funds short): a
+// retry of a dropped transaction, answered with its drop; nothing to
+// append, and no Idempotency-Key to reserve for it. A transaction that
+// breaks a rule of its own (a forged signature: a copy, not the dropped
+// transaction) or that a full pool cannot take now is not: the answer is
+// that refusal.
 func (b *Bank) droppedAndRefused(tx blockchain.Transaction) bool {
-	return b.status(tx.ID()).Status == StatusDropped && b.node.Pool().Check(tx) != nil
+	if b.status(tx.ID()).Status != StatusDropped || blockchain.CheckTransactionSanity(tx) != nil {
+		return false
+	}
+	var re *blockchain.RuleError
+	return errors.As(b.node.Pool().Check(tx), &re)
 }
 
 // check returns the problem that refuses tx, or nil if the bank may take
@@ -714,7 +722,7 @@ func (b *Bank) check(tx blockchain.Transaction) *Problem {
 		return b.sameTransaction(tx)
 	}
 	if p := b.refusal(b.node.Pool().Check(tx)); p != nil {
-		if b.knowsFate(tx.ID()) {
+		if p.Rule != "" && b.knowsFate(tx.ID()) { // a rule, not a full pool: a retry of what was dropped, or a copy
 			return b.sameTransaction(tx)
 		}
 		return p
@@ -788,7 +796,7 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 		return b.sameTransaction(s.Tx) // pending already: the same transaction submitted again, unless forged
 	}
 	if p := b.refusal(err); p != nil {
-		if b.knowsFate(s.Tx.ID()) { // included or dropped while we checked
+		if p.Rule != "" && b.knowsFate(s.Tx.ID()) { // included or dropped while we checked; a full pool is a 503 still
 			return b.sameTransaction(s.Tx)
 		}
 		return p
@@ -1249,13 +1257,15 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 	switch {
 	case pending:
 		st.Status = StatusPending
+	case accepted:
+		// Taken after any drop the bank read: a drop deletes the entry,
+		// and a transaction dropped and then taken again is pending.
+		st.Status = StatusPending
 	case dropped:
 		st.Status, st.Reason = StatusDropped, d.Reason
 		if d.Rule != blockchain.ErrUnknown {
 			st.Rule = d.Rule.String()
 		}
-	case accepted:
-		st.Status = StatusPending
 	}
 	return st
 }

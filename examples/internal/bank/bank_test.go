@@ -676,6 +676,13 @@ func TestDroppedTransaction(t *testing.T) {
 				assert.Equal(t, bank.StatusDropped, keyed.Status)
 				assert.Zero(t, f.streamLen(t, "request-"+uuid.NewSHA1(bank.IdempotencyNamespace, []byte(key)).String()), "key %s reserved nothing", key)
 			}
+			// A copy with a forged signature is no retry of it, key or not.
+			forged := blockchain.NewTransaction(tc.tx.Fields(), make([]byte, blockchain.SignatureSize))
+			for _, header := range [][]string{nil, {"Idempotency-Key", tc.name + "-forged"}} {
+				status, _, data := f.post(t, txJSON(t, forged), header...)
+				assert.Equal(t, http.StatusBadRequest, status, "%v: %s", header, data)
+				assert.Equal(t, blockchain.ErrBadSignature.String(), decode[bank.Problem](t, data).Rule)
+			}
 		})
 	}
 
