@@ -497,33 +497,3 @@ func TestOwnRebroadcastGetsItsMaxAge(t *testing.T) {
 	require.NotZero(t, droppedAt, "given up in the end")
 	assert.GreaterOrEqual(t, droppedAt-lastRebroadcast, 10*time.Second, "a whole MaxAge after its own last rebroadcast (at %v), dropped at %v", lastRebroadcast, droppedAt)
 }
-
-// TestDroppedThenSubmittedAgain: a transaction the auditor gave up on is
-// submitted again (a bank takes a dropped transaction that applies again
-// as a new one, under an event ID of its own): the auditor waits on it
-// again, from then, rebroadcasts and gives up by its policy as on any
-// other, and verifies it once a block includes it.
-func TestDroppedThenSubmittedAgain(t *testing.T) {
-	c, log, fake := newRig(t)
-	a := newAuditorOn(t, fake, log, c, policy(time.Second, 10*time.Second, 1))
-	stranded := consensustest.Transfer("bob", "carol", 5, 0)
-	put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: stranded})
-	for _, at := range []time.Duration{0, 10 * time.Second, 20 * time.Second} {
-		c.set(at)
-		require.NoError(t, a.Tick(context.Background()))
-	}
-	require.Equal(t, audit.Report{Submitted: 1, Rebroadcasts: 1, Dropped: 1}, a.Report(), "precondition: given up on")
-
-	c.set(30 * time.Second)
-	put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: stranded, RequestDigest: blockchain.Hash{1}}) // its own event ID
-	require.NoError(t, a.Tick(context.Background()))
-	assert.Equal(t, audit.Report{Submitted: 1, Rebroadcasts: 1, Pending: 1}, a.Report(), "waited on again")
-	c.set(40 * time.Second)
-	require.NoError(t, a.Tick(context.Background()))
-	assert.Equal(t, audit.Report{Submitted: 1, Rebroadcasts: 2, Pending: 1}, a.Report(), "rebroadcast a MaxAge after it came back, not at once")
-
-	fake.mine(t, stranded)
-	c.set(41 * time.Second)
-	require.NoError(t, a.Tick(context.Background()))
-	assert.Equal(t, audit.Report{Submitted: 1, Rebroadcasts: 2, Included: 1}, a.Report())
-}

@@ -278,18 +278,6 @@ func (a *Auditor) foldTx(r eventlog.Recorded, settled *blockchain.State) {
 		a.txs[s.id] = s
 		a.open = append(a.open, s)
 		a.count(func(r *Report) { r.Submitted++; r.Pending++ })
-	} else if s.dropped && attempt == 0 && (settled == nil || tx.Nonce() >= settled.Account(tx.From()).Nonce) {
-		// Submitted again after its drop: a bank takes a dropped
-		// transaction that applies again (its sender can pay again) as
-		// a new one. The auditor waits on it again, from now, as on any
-		// new one, and drops it again if it is due.
-		at := r.Time
-		if at.IsZero() {
-			at = a.now()
-		}
-		s.dropped, s.dropRule = false, blockchain.ErrUnknown
-		s.tx, s.since, s.last, s.ownLast, s.attempts = tx, at, at, time.Time{}, 0
-		a.count(func(r *Report) { r.Dropped--; r.Pending++ })
 	}
 	if attempt > s.attempts {
 		a.countAttempt(s, attempt, r.Time)

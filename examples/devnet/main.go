@@ -419,15 +419,18 @@ func namedLogDir(eventLog, prefix string) string {
 }
 
 // samePath reports whether paths a and b name one file: the same
-// existing file, or, where either does not exist yet, the same absolute
-// path.
+// existing file, or, where either does not exist yet, the same name in
+// the same directory (followed through links).
 func samePath(a, b string) bool {
 	ia, erra := os.Stat(a)
 	ib, errb := os.Stat(b)
 	if erra == nil && errb == nil {
 		return os.SameFile(ia, ib)
 	}
-	absA, erra := filepath.Abs(a)
-	absB, errb := filepath.Abs(b)
-	return erra == nil && errb == nil && absA == absB
+	if filepath.Base(a) != filepath.Base(b) {
+		return false
+	}
+	da, erra := os.Stat(filepath.Dir(a))
+	db, errb := os.Stat(filepath.Dir(b))
+	return erra == nil && errb == nil && os.SameFile(da, db)
 }
