@@ -778,10 +778,10 @@ func (b *Bank) refusal(err error) *Problem {
 // transaction is answered with its drop; if the pool takes it, it is
 // appended, and mined as any other.
 func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Problem {
-	if b.settled(s.Tx) {
+	switch b.status(s.Tx.ID()).Status { // once: it reads the ledger index, on every post
+	case StatusPending, StatusIncluded: // settled
 		return b.sameTransaction(s.Tx)
-	}
-	if b.status(s.Tx.ID()).Status == StatusDropped {
+	case StatusDropped:
 		// The log may hold these very bytes from before their drop, and
 		// would take a plain append as a retry of that event and keep
 		// nothing: the miners, which dropped the transaction, would never
