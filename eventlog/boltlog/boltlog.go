@@ -17,6 +17,7 @@ import (
 
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/internal/idwindow"
+	"github.com/eventchain/eventchain/internal/boltcheck"
 )
 
 // Config configures [Open]. Path is required; the zero value of every
@@ -155,11 +156,16 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
-	db, file, err := openLocked(ctx, path, timeout)
+	deadline := time.Now().Add(timeout)
+	checked, err := checkShared(ctx, path, deadline, timeout)
 	if err != nil {
 		return nil, err
 	}
-	if err := verify(db, path); err != nil {
+	db, file, err := openLocked(ctx, path, deadline, timeout, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := verify(db, path, checked); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -242,22 +248,51 @@ func syncDir(dir string) error {
 }
 
 // precheck reports the faults of the file at path that need no lock to
-// be sure of (see fileState.definite), before bbolt reads it.
+// be sure of (see definite), before bbolt reads it.
 func precheck(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("boltlog: open %q: %w", path, err)
 	}
 	defer f.Close()
-	return inspect(f, f.Stat).definite(path)
+	return definite(boltcheck.Inspect(f, f.Stat), path)
 }
 
-// openLocked opens path with bbolt, trying its lock until timeout or ctx
-// ends. It also returns bbolt's handle on the file.
-func openLocked(ctx context.Context, path string, timeout time.Duration) (*bolt.DB, *os.File, error) {
-	deadline := time.Now().Add(timeout)
+// checkShared checks the pages of the file at path (boltcheck) before
+// bbolt opens it to write, which reads the free-page list and may panic
+// on a damaged one, leaving its memory map of the file, and with it the
+// file's lock, until the process ends: every later Open of the file, in
+// any process, would then wait for a lock nobody releases. It holds
+// bbolt's shared lock meanwhile (a read-only open, which reads no
+// free-page list), so that no other process writes the file under the
+// check, and returns the transaction ID of the meta page it checked.
+func checkShared(ctx context.Context, path string, deadline time.Time, timeout time.Duration) (uint64, error) {
+	ro, _, err := openLocked(ctx, path, deadline, timeout, true)
+	if err != nil {
+		return 0, err
+	}
+	defer ro.Close()
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("boltlog: open %q: %w", path, err)
+	}
+	defer f.Close()
+	s := boltcheck.Inspect(f, f.Stat)
+	if err := sound(s, path); err != nil {
+		return 0, err
+	}
+	if err := checkPages(f, path, s); err != nil {
+		return 0, err
+	}
+	return s.Metas[s.Newest].Txid, nil
+}
+
+// openLocked opens path with bbolt, read-only or to write, trying its
+// lock until the deadline (timeout after the first try) or ctx ends. It
+// also returns bbolt's handle on the file.
+func openLocked(ctx context.Context, path string, deadline time.Time, timeout time.Duration, readOnly bool) (*bolt.DB, *os.File, error) {
 	for {
-		db, file, err := boltOpen(path)
+		db, file, err := boltOpen(path, readOnly)
 		if !errors.Is(err, bolterrors.ErrTimeout) {
 			return db, file, err
 		}
@@ -282,7 +317,7 @@ func openLocked(ctx context.Context, path string, timeout time.Duration) (*bolt.
 // on some damage to them: boltOpen turns that into a *CorruptError, and
 // closes the file so that its lock goes with it. (bbolt's memory map of
 // the file then stays until the process ends.)
-func boltOpen(path string) (db *bolt.DB, file *os.File, err error) {
+func boltOpen(path string, readOnly bool) (db *bolt.DB, file *os.File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			if file != nil {
@@ -293,7 +328,8 @@ func boltOpen(path string) (db *bolt.DB, file *os.File, err error) {
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	db, err = bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: time.Nanosecond, // one attempt
+		Timeout:  time.Nanosecond, // one attempt
+		ReadOnly: readOnly,
 		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag&^os.O_CREATE, perm) // create made it
 			file = f
@@ -318,8 +354,8 @@ func diagnose(path string, err error) error {
 	f, oerr := os.Open(path)
 	if oerr == nil {
 		defer f.Close()
-		s := inspect(f, f.Stat)
-		if serr := s.sound(path); serr != nil {
+		s := boltcheck.Inspect(f, f.Stat)
+		if serr := sound(s, path); serr != nil {
 			return serr
 		}
 		if perr := checkPages(f, path, s); perr != nil {
@@ -330,21 +366,25 @@ func diagnose(path string, err error) error {
 }
 
 // verify checks the file of db, opened and locked: its meta pages, its
-// pages, then its layout. bbolt reads pages through its memory map; if
-// the checks miss some damage, verify turns the panic or fault into a
-// *CorruptError.
-func verify(db *bolt.DB, path string) (err error) {
+// pages (unless checkShared checked them as of the same transaction,
+// checked: a commit in between, by a process that took the lock first,
+// would have changed it), then its layout. bbolt reads pages through its
+// memory map; if the checks miss some damage, verify turns the panic or
+// fault into a *CorruptError.
+func verify(db *bolt.DB, path string, checked uint64) (err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("boltlog: open %q: %w", path, err)
 	}
 	defer f.Close()
-	s := inspect(f, f.Stat)
-	if err := s.sound(path); err != nil {
+	s := boltcheck.Inspect(f, f.Stat)
+	if err := sound(s, path); err != nil {
 		return err
 	}
-	if err := checkPages(f, path, s); err != nil {
-		return err
+	if s.Metas[s.Newest].Txid != checked {
+		if err := checkPages(f, path, s); err != nil {
+			return err
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {

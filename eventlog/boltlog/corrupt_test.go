@@ -182,6 +182,20 @@ func TestOpenRefusesBadFiles(t *testing.T) {
 		{"NoFreelist", withMetas(g, []int{0, 1}, func(meta []byte) {
 			binary.NativeEndian.PutUint64(meta[32:], ^uint64(0))
 		}), "no free-page list"},
+		// pgid × page size overflows int64: read as a product, the file
+		// seemed long enough, and the check then asked for a 512 GiB
+		// table of pages, ending the process out of memory.
+		{"PagesPastInt64", func() []byte {
+			const pageSize = 1 << 24
+			b := withMetas(g, []int{0, 1}, func(meta []byte) {
+				binary.NativeEndian.PutUint32(meta[8:], pageSize)
+				binary.NativeEndian.PutUint64(meta[40:], 1<<39)
+			})
+			file := make([]byte, pageSize+ps)
+			copy(file, b[:ps])
+			copy(file[pageSize:], b[ps:2*ps])
+			return file
+		}(), "truncated"},
 		{"MetaPagesNotConsecutive", withMetas(g, []int{0}, func(meta []byte) {
 			binary.NativeEndian.PutUint64(meta[48:], binary.NativeEndian.Uint64(meta[48:])+2)
 		}), "not consecutive"},
@@ -239,6 +253,30 @@ func TestOpenRefusesBadFiles(t *testing.T) {
 			assert.Contains(t, err.Error(), "file is not an intact event log")
 		})
 	}
+}
+
+// TestOpenLeavesADamagedFileFree: bbolt panics opening a file whose
+// free-page list is damaged, and its memory map of the file, holding the
+// file's lock, then stayed until the process ended: every later Open,
+// here or in another process, said the file was in use, even once an
+// intact file was put back. Open checks the pages first, under a shared
+// lock it releases.
+func TestOpenLeavesADamagedFileFree(t *testing.T) {
+	g := makeGoodFile(t)
+	path := write(t, withMetas(g, []int{0, 1}, func(meta []byte) {
+		binary.NativeEndian.PutUint64(meta[32:], uint64(g.root))
+	}))
+	ctx := context.Background()
+	_, err := boltlog.Open(ctx, boltlog.Config{Path: path})
+	require.ErrorIs(t, err, boltlog.ErrCorrupt)
+
+	require.NoError(t, os.WriteFile(path, g.bytes, 0o600)) // the same file, intact again
+	log, err := boltlog.Open(ctx, boltlog.Config{Path: path, LockTimeout: 200 * time.Millisecond})
+	require.NoError(t, err, "the damaged file's open left nothing holding it")
+	defer log.Close()
+	recs, err := log.Read(ctx, "small", eventlog.Start, eventlog.Forwards, 10)
+	require.NoError(t, err)
+	assert.Len(t, recs, len(g.want["small"]))
 }
 
 // TestOpenSurvivesRandomDamage: bytes changed at random places of a good

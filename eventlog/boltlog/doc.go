@@ -82,8 +82,12 @@
 // record's checksum, and revisions 0, 1, 2, … with no gap in every
 // stream. bbolt trusts its file, and reading a damaged one can make it
 // panic or fault; the checks read bbolt's format themselves, with plain
-// reads, before bbolt walks anything, and what panics bbolt still raises
-// while opening is recovered into an error. So a truncated, damaged or
+// reads (package internal/boltcheck), holding bbolt's shared lock,
+// before bbolt opens the file to write and walks anything; what panics
+// bbolt still raises while opening are recovered into an error. (Such a
+// panic would leave bbolt's memory map of the file, and so its lock,
+// until the process ends: checked first, a damaged file is let go whole.)
+// So a truncated, damaged or
 // foreign file gives a *CorruptError, never a panic. The check reads the
 // whole file, which is the price of that promise: a few milliseconds per
 // megabyte.

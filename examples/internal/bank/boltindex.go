@@ -19,6 +19,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/boltcheck"
 )
 
 // boltIndex is an indexStore in one bbolt file, so that the bank's
@@ -105,15 +106,14 @@ func openBoltIndex(path string) (ix *boltIndex, err error) {
 		}
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	if statErr == nil && st.Size() > 0 {
+		if err := checkIndexPages(path); err != nil {
+			return nil, err
+		}
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: indexLockTimeout, NoSync: true, NoFreelistSync: true})
-	var pathErr *fs.PathError
-	switch {
-	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("bank: open %q: %w (gave up after waiting %v)", path, ErrIndexLocked, indexLockTimeout)
-	case errors.As(err, &pathErr):
-		return nil, fmt.Errorf("bank: open ledger index %q: %w", path, err)
-	case err != nil:
-		return nil, fmt.Errorf("bank: %q: %w: %v; %s", path, ErrIndexCorrupt, err, remedyDamaged)
+	if err != nil {
+		return nil, indexOpenError(path, err)
 	}
 	ix = &boltIndex{db: db, path: path}
 	if err := ix.init(fresh); err != nil {
@@ -121,6 +121,45 @@ func openBoltIndex(path string) (ix *boltIndex, err error) {
 		return nil, err
 	}
 	return ix, nil
+}
+
+// indexOpenError says why bbolt could not open the index at path.
+func indexOpenError(path string, err error) error {
+	var pathErr *fs.PathError
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return fmt.Errorf("bank: open %q: %w (gave up after waiting %v)", path, ErrIndexLocked, indexLockTimeout)
+	case errors.As(err, &pathErr):
+		return fmt.Errorf("bank: open ledger index %q: %w", path, err)
+	}
+	return fmt.Errorf("bank: %q: %w: %v; %s", path, ErrIndexCorrupt, err, remedyDamaged)
+}
+
+// checkIndexPages checks the pages of the index at path with plain reads
+// (boltcheck), holding bbolt's shared lock so that no other bank writes
+// it meanwhile, before bbolt opens it to write. The index keeps no
+// free-page list, so bbolt's open walks every page to find the free
+// ones, and panics, in a goroutine of its own that no recover reaches,
+// at a page out of order: that must not be a damaged file's end.
+func checkIndexPages(path string) error {
+	ro, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: indexLockTimeout, ReadOnly: true})
+	if err != nil {
+		return indexOpenError(path, err)
+	}
+	defer ro.Close()
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("bank: open ledger index %q: %w", path, err)
+	}
+	defer f.Close()
+	s := boltcheck.Inspect(f, f.Stat)
+	if s.ReadFailed != nil {
+		return fmt.Errorf("bank: read ledger index %q: %w", path, s.ReadFailed)
+	}
+	if err := boltcheck.CheckPages(f, s); err != nil {
+		return fmt.Errorf("bank: %q: %w: %v; %s", path, ErrIndexCorrupt, err, remedyDamaged)
+	}
+	return nil
 }
 
 // init creates the buckets of a new file, and checks those of an old

@@ -1,6 +1,7 @@
 package bank_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -206,6 +208,32 @@ func TestIndexFileRefused(t *testing.T) {
 	}
 	content, err := os.ReadFile(good)
 	require.NoError(t, err)
+	// An index whose transactions fill pages of their own (a small
+	// bucket lives inline in its parent's page), then its greatest
+	// transaction ID written as the least: the key stays last on its
+	// page, out of order. bbolt's open, which walks every page of an
+	// index to find the free ones, panicked at it in a goroutine of its
+	// own, ending the process.
+	disordered := func() []byte {
+		path := filepath.Join(t.TempDir(), "big.db")
+		log := memlog.New(memlog.Config{})
+		defer log.Close()
+		blocks := appendBlocks(t, log, 4, 10, nil)
+		require.NoError(t, startBank(t, log, path, 0).stop())
+		var greatest uuid.UUID
+		for _, b := range blocks {
+			for i := range b.Len() {
+				if id := b.Transaction(i).ID(); bytes.Compare(id[:], greatest[:]) > 0 {
+					greatest = id
+				}
+			}
+		}
+		file, err := os.ReadFile(path)
+		require.NoError(t, err)
+		// A key of txs, values of history, and old copies in free pages.
+		require.GreaterOrEqual(t, bytes.Count(file, greatest[:]), 3, "the ID as a key and values")
+		return bytes.ReplaceAll(file, greatest[:], make([]byte, len(greatest)))
+	}()
 
 	const deleteIt, rightFile = "delete it", "is -index the right file?"
 	for _, tc := range []struct {
@@ -219,6 +247,7 @@ func TestIndexFileRefused(t *testing.T) {
 		}, deleteIt},
 		{"truncated", func(p string) string { require.NoError(t, os.WriteFile(p, content[:len(content)/2], 0o600)); return p }, deleteIt},
 		{"cut to its first pages", func(p string) string { require.NoError(t, os.WriteFile(p, content[:4*4096], 0o600)); return p }, deleteIt},
+		{"a key out of order", func(p string) string { require.NoError(t, os.WriteFile(p, disordered, 0o600)); return p }, deleteIt},
 		// Not to be deleted: it may be the only copy of a chain.
 		{"an event log", func(string) string { return eventsFile }, rightFile},
 	} {
