@@ -41,7 +41,8 @@ type fakeBackend struct {
 	blocks    eventlog.Revision // block events "read"
 	changed   chan struct{}
 	published []*blockchain.Block
-	stale     int // how many publishes to refuse as stale
+	stale     int   // how many publishes to refuse as stale
+	publish   error // if set, what every publish fails with
 }
 
 var _ miner.Backend = (*fakeBackend)(nil)
@@ -92,11 +93,14 @@ func (f *fakeBackend) Propose(beneficiary blockchain.Address, txs []blockchain.T
 // it lets another miner's block win the tip first, as a log would.
 func (f *fakeBackend) PublishBlock(_ context.Context, b *blockchain.Block, _ string) error {
 	f.mu.Lock()
-	lose := f.stale > 0
+	lose, fail := f.stale > 0, f.publish
 	if lose {
 		f.stale--
 	}
 	f.mu.Unlock()
+	if fail != nil {
+		return fail
+	}
 	if lose {
 		f.other(b.Transactions()[:1])
 		return fmt.Errorf("fake publish: %w", node.ErrStale)
@@ -358,6 +362,26 @@ func TestMinerStopsOnEngineFailure(t *testing.T) {
 			defer cancel()
 			assert.ErrorIs(t, m.Run(ctx), tc.want)
 			assert.Zero(t, b.Chain().Height())
+		})
+	}
+}
+
+// TestMinerStopsWhenTheLogIsGone: a publish refused by a closed log, or a
+// deleted blocks stream, can never succeed. The miner sealed a block a
+// second for ever on it; now Run returns the log's error at once.
+func TestMinerStopsWhenTheLogIsGone(t *testing.T) {
+	for _, want := range []error{eventlog.ErrClosed, eventlog.ErrStreamDeleted} {
+		t.Run(want.Error(), func(t *testing.T) {
+			b := newFakeBackend(t, consensustest.NewFaker(), 1, true)
+			b.publish = fmt.Errorf("fake publish: %w", want)
+			m, _ := newFakeMiner(t, b, nil)
+			b.add(t, transfers("alice", 0, 1)...)
+			ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+			defer cancel()
+			err := m.Run(ctx)
+			assert.ErrorIs(t, err, want)
+			assert.NoError(t, ctx.Err(), "returned before the watchdog")
+			assert.Equal(t, uint64(0), m.Stats().BlocksWon)
 		})
 	}
 }

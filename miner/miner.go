@@ -230,7 +230,11 @@ func (m *Miner) Stats() Stats {
 }
 
 // Run mines until ctx is done, and returns ctx.Err(); or an error from the
-// engine or the node that mining cannot go on after.
+// engine or the node that mining cannot go on after — among them a
+// publish refused because the log is closed (eventlog.ErrClosed) or its
+// blocks stream deleted (eventlog.ErrStreamDeleted). A log that fails
+// otherwise (unreachable for a while, say) is tried again a second
+// later.
 //
 // Each round: wait until the pool is ready (MaxTx pending, or the oldest
 // has waited MaxWait); have the node propose a block on the tip of the
@@ -367,6 +371,11 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	case err != nil:
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if errors.Is(err, eventlog.ErrClosed) || errors.Is(err, eventlog.ErrStreamDeleted) {
+			// No block will ever be published here: sealing on would
+			// spend the work for nothing, for ever.
+			return fmt.Errorf("miner %s: publish: %w", m.id, err)
 		}
 		// The log may be unreachable for a moment: wait a little, then
 		// the next round tries again with whatever is pending then.

@@ -137,10 +137,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 	}
 	switch {
-	case c.miners < 1:
-		return c, app.Usagef("-miners: have %d, want ≥ 1", c.miners)
-	case c.workers < 1:
-		return c, app.Usagef("-workers: have %d, want ≥ 1", c.workers)
+	case c.miners < 1 || c.miners > maxMiners:
+		return c, app.Usagef("-miners: have %d, want 1…%d", c.miners, maxMiners)
+	case c.workers < 1 || c.workers > maxWorkers:
+		return c, app.Usagef("-workers: have %d, want 1…%d", c.workers, maxWorkers)
+	case c.consensus.kind == "poa" && c.explicit["difficulty"]:
+		return c, app.Usagef("-difficulty is proof of work's: a -consensus poa chain has none")
 	case c.every <= 0 || c.statusEvery <= 0:
 		return c, app.Usagef("-every and -status-every must be positive")
 	case c.common.EventLog == "" && c.common.StreamPrefix != "":
@@ -169,6 +171,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	return c, nil
 }
+
+// Bounds of -miners and -workers: each miner is a node of its own, with
+// the chain's state in memory, and more hashing goroutines than this only
+// share the same cores.
+const (
+	maxMiners  = 32
+	maxWorkers = 1024
+)
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)

@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -28,6 +29,26 @@ import (
 )
 
 func main() { app.Main("miner", run) }
+
+// Bounds of the flags: more hashing goroutines than this only share the
+// same cores, and a miner's name is in every block event it writes.
+const (
+	maxWorkers = 1024
+	maxID      = 100
+)
+
+// checkListenAddr says what is wrong with addr as a host:port to listen
+// on, before the miner restores its chain rather than after.
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("port %q: want a number 0…65535 or a service name", port)
+	}
+	return nil
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var common app.Common
@@ -49,8 +70,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return err
 	}
-	if beneficiary.IsZero() {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	switch {
+	case beneficiary.IsZero() && given["beneficiary"]:
+		return app.Usagef("-beneficiary: the zero address, which no key spends from: give an address of yours (make one with examples/wallet)")
+	case beneficiary.IsZero():
 		return app.Usagef("-beneficiary: required: the address this miner's blocks pay (make one with examples/wallet)")
+	case *workers < 1 || *workers > maxWorkers:
+		return app.Usagef("-workers: have %d, want 1…%d", *workers, maxWorkers)
+	case strings.TrimSpace(*id) == "" || len(*id) > maxID:
+		return app.Usagef("-id: have %q, want a name of 1…%d bytes, not blank", *id, maxID)
+	}
+	if *metricsAddr != "" {
+		if err := checkListenAddr(*metricsAddr); err != nil {
+			return app.Usagef("-metrics: %v", err)
+		}
 	}
 	policy := pool.DefaultPolicy()
 	policy.MaxTx, policy.MaxWait = *maxTx, *maxWait

@@ -34,3 +34,31 @@ func TestProofOfAuthorityNeedsAKey(t *testing.T) {
 	assert.ErrorAs(t, err, new(app.UsageError))
 	assert.Contains(t, err.Error(), "-poa-key")
 }
+
+// TestFlagsRefusedAtStart: flags the miner cannot work with are usage
+// errors before it opens a log, each naming the flag.
+func TestFlagsRefusedAtStart(t *testing.T) {
+	addr := consensustest.Addr("miner").String()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // in the error
+	}{
+		{"no beneficiary", nil, "-beneficiary: required"},
+		{"the zero address", []string{"-beneficiary", blockchain.Address{}.String()}, "the zero address"},
+		{"no workers", []string{"-beneficiary", addr, "-workers", "0"}, "-workers"},
+		{"too many workers", []string{"-beneficiary", addr, "-workers", "100000000"}, "-workers"},
+		{"a blank id", []string{"-beneficiary", addr, "-id", " "}, "-id"},
+		{"a port past 65535", []string{"-beneficiary", addr, "-metrics", "127.0.0.1:99999"}, "-metrics"},
+		{"no port", []string{"-beneficiary", addr, "-metrics", "127.0.0.1"}, "-metrics"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// A log that cannot open: the flags must be refused first.
+			args := append([]string{"-eventlog", "file:" + filepath.Join(t.TempDir(), "no", "such", "dir", "events.db")}, tc.args...)
+			err := run(context.Background(), args, io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.ErrorAs(t, err, new(app.UsageError))
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
