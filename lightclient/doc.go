@@ -75,9 +75,21 @@
 // transition: that each transaction was signed by its sender, for this
 // chain, with the sender's next nonce and funds to cover it, and that the
 // header's state root is the one they lead to. It relies on the work (or
-// the signers) behind the headers for that, as SPV does: forging a header
-// whose state root lies would take the work of the honest chain. FromLog
-// says what this means when reading a log.
+// the signers) behind the headers for that, as SPV does — and the work
+// behind a claim is the work of the blocks that carry it, no more.
+//
+// A client takes the chain its source gives it, and compares no chains:
+// a source that lies can mine a header of its own on the honest chain's
+// tip, whose state root says what it likes, at one block's work at the
+// chain's difficulty, which Add accepts (a full node's Apply refuses the
+// block, as it runs the transactions). A claim in block h is carried by
+// the blocks from h to the tip: to forge it the source must mine all of
+// them. So ask for depth, as Bitcoin's wallets count confirmations: check
+// a transaction only once enough blocks are on it, and an account at
+// VerifyAccountAt of a height under the tip (examples/wallet's
+// -confirmations does both). Under proof of authority a forged header
+// needs a signer's key instead; depth then guards against one signer
+// that lies. FromLog says what this means when reading a log.
 //
 // # Errors
 //

@@ -255,6 +255,9 @@ func (w *wallet) balance(ctx context.Context, args []string) error {
 	if w.opts.genesisHash != "" && !w.opts.verified {
 		return usagef("-genesis-hash is for -verified: it names the genesis the headers are checked from")
 	}
+	if w.opts.confirmations != 1 && !w.opts.verified {
+		return usagef("-confirmations is for -verified: it says how deep in the verified headers the proven state must be")
+	}
 	who, err := w.resolve(args[0])
 	if err != nil {
 		return err

@@ -99,6 +99,12 @@
 //     proof-of-authority network, its signer's signature) is valid under
 //     the spec's rules. A bank cannot forge a header without doing the
 //     work; one header refused and the wallet believes nothing.
+//     -confirmations N (1 by default) asks for N blocks, the proof's own
+//     included, to carry the claim: a transaction's block must be N−1
+//     under the tip, and balance -verified proves the account as of the
+//     block N−1 under the tip. A bank that lies can mine one block of
+//     its own with a lying state root at one block's work; N blocks of
+//     work are N times that.
 //  3. It fetches the bank's proof — a transaction's Merkle path (GET
 //     /transactions/{id}/proof), or an account's path in the state tree
 //     at the newest verified block (GET /accounts/{address}/proof) — and
@@ -107,11 +113,11 @@
 //
 // On success:
 //
-//	verified: transaction 0196… is in block 12 (hash 3f9c…), checked against 12 headers whose proof of work this wallet verified
+//	verified: transaction 0196… is in block 12 (hash 3f9c…), 1 confirmation, checked against 12 headers whose proof of work this wallet verified
 //
 // or, for balance -verified, the balance and nonce and
 //
-//	verified against the state root of block 12 (hash 3f9c…), checked against 12 headers whose proof of work this wallet verified
+//	verified against the state root of block 12 (hash 3f9c…), 1 confirmation, checked against 12 headers whose proof of work this wallet verified
 //
 // A proof that does not hold, a header with too little work or a forged
 // seal, a spec whose genesis is not the pinned one: the wallet says which,
@@ -130,5 +136,6 @@
 // What a light client cannot check is what needs every transaction: that
 // the blocks' transfers were signed and funded and lead to the state root
 // in the header. It relies on the work behind the headers for that, as
-// Bitcoin's simplified payment verification does.
+// Bitcoin's simplified payment verification does: the work of the blocks
+// that carry the claim, which -confirmations sets.
 package main

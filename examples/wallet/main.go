@@ -63,6 +63,9 @@ type options struct {
 	// genesisHash is -genesis-hash (verify, balance -verified, send): the
 	// genesis to trust instead of the bank's spec's.
 	genesisHash string
+	// confirmations is -confirmations (verify, balance -verified): how
+	// many blocks, the proof's own included, must carry its claim.
+	confirmations uint64
 }
 
 // A command is one of the wallet's commands.

@@ -17,6 +17,24 @@ import (
 
 func (w *wallet) verifyFlags(fs *flag.FlagSet) {
 	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits) to trust; without it, the genesis of the bank's chain spec is trusted on first use")
+	fs.Uint64Var(&w.opts.confirmations, "confirmations", 1, "blocks, the proof's own included, that must carry its claim: a bank can mine a lying block of its own at one block's work, not a lying block with many honest-looking ones on top as cheaply")
+}
+
+// deep returns an error unless a proof at height, under the tip the light
+// client verified, has the confirmations -confirmations asks for.
+func (w *wallet) deep(what string, height, tip uint64) error {
+	if have := tip - height + 1; have < w.opts.confirmations {
+		return fmt.Errorf("%s is in block %d, under %d block(s) of work, the block's own included; -confirmations asks for %d: wait for more blocks, and ask again", what, height, have, w.opts.confirmations)
+	}
+	return nil
+}
+
+// confirmed says how many blocks carry a claim at height.
+func confirmed(height, tip uint64) string {
+	if n := tip - height + 1; n != 1 {
+		return fmt.Sprintf("%d confirmations", n)
+	}
+	return "1 confirmation"
 }
 
 func (w *wallet) balanceFlags(fs *flag.FlagSet) {
@@ -157,8 +175,12 @@ func (w *wallet) verify(ctx context.Context, args []string) error {
 	if err := l.client.VerifyTransaction(p.Transaction, p.Height, p.Proof); err != nil {
 		return refused("transaction "+id.String(), err)
 	}
+	tip, _ := l.client.Tip()
+	if err := w.deep("transaction "+id.String(), p.Height, tip.Height); err != nil {
+		return err
+	}
 	hash, _ := l.client.HashAt(p.Height)
-	fmt.Fprintf(w.stdout, "verified: transaction %s is in block %d (hash %s), checked against %s\n", id, p.Height, hash, l.checked())
+	fmt.Fprintf(w.stdout, "verified: transaction %s is in block %d (hash %s), %s, checked against %s\n", id, p.Height, hash, confirmed(p.Height, tip.Height), l.checked())
 	tx, names := p.Transaction, w.keyNames()
 	label := func(a blockchain.Address) string {
 		if n, ok := names[a]; ok {
@@ -179,13 +201,24 @@ func (w *wallet) verifiedBalance(ctx context.Context, c *bankclient.Client, who 
 		return err
 	}
 	tip, _ := l.client.Tip()
-	a, err := c.AccountProof(ctx, who.addr, &tip.Height)
-	if err != nil {
-		return fmt.Errorf("fetch the proof of %s at height %d: %w", who, tip.Height, err)
+	// The state as of the newest block that has the confirmations asked
+	// for: the state root of a block above it is one block's work to
+	// forge.
+	at := tip.Height
+	if n := w.opts.confirmations; n > 1 {
+		if n-1 > tip.Height {
+			return w.deep("the state of "+who.String(), 0, tip.Height)
+		}
+		at = tip.Height - (n - 1)
 	}
-	if err := l.client.VerifyAccountAt(tip.Height, a.Proof); err != nil {
+	a, err := c.AccountProof(ctx, who.addr, &at)
+	if err != nil {
+		return fmt.Errorf("fetch the proof of %s at height %d: %w", who, at, err)
+	}
+	if err := l.client.VerifyAccountAt(at, a.Proof); err != nil {
 		return refused("the account of "+who.String(), err)
 	}
+	hash, _ := l.client.HashAt(at)
 	tw := tabwriter.NewWriter(w.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "address\t%s\n", who.addr)
 	fmt.Fprintf(tw, "balance\t%d\n", a.Proof.Account.Balance)
@@ -193,6 +226,6 @@ func (w *wallet) verifiedBalance(ctx context.Context, c *bankclient.Client, who 
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w.stdout, "verified against the state root of block %d (hash %s), checked against %s\n", tip.Height, tip.Hash(), l.checked())
+	fmt.Fprintf(w.stdout, "verified against the state root of block %d (hash %s), %s, checked against %s\n", at, hash, confirmed(at, tip.Height), l.checked())
 	return nil
 }

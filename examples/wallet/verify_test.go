@@ -161,7 +161,7 @@ func TestVerify(t *testing.T) {
 			name: "a transaction in the chain", args: []string{"verify", "{tx}"},
 			setup: func(t *testing.T, f *fixture) { inBlock(f, t) },
 			stdout: []string{
-				`^verified: transaction [0-9a-f-]{36} is in block 1 \(hash ` + hashRE + `\), checked against 3 headers whose proof of work this wallet verified\n`,
+				`^verified: transaction [0-9a-f-]{36} is in block 1 \(hash ` + hashRE + `\), 3 confirmations, checked against 3 headers whose proof of work this wallet verified\n`,
 				`transfer of 125 from alice to bob \(fee 1, nonce 0\)\n$`,
 			},
 			stderr: []string{`^` + tofu + `$`},
@@ -171,6 +171,18 @@ func TestVerify(t *testing.T) {
 			setup:     func(t *testing.T, f *fixture) { inBlock(f, t) },
 			stdout:    []string{`^verified: transaction [0-9a-f-]{36} is in block 1`},
 			stderrNot: []string{`trusting`},
+		},
+		{
+			name: "as many confirmations as asked", args: []string{"verify", "{tx}", "-confirmations", "3"},
+			setup:  func(t *testing.T, f *fixture) { inBlock(f, t) },
+			stdout: []string{`^verified: transaction [0-9a-f-]{36} is in block 1 \(hash ` + hashRE + `\), 3 confirmations, `},
+		},
+		{
+			// The bank could have mined those three blocks itself: the
+			// wallet asks for more work on top of the claim.
+			name: "fewer confirmations than asked", args: []string{"verify", "{tx}", "-confirmations", "4"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { inBlock(f, t) },
+			stderr: []string{`is in block 1, under 3 block\(s\) of work, the block's own included; -confirmations asks for 4: wait for more blocks`},
 		},
 		{
 			name: "one of three in a block", args: []string{"verify", "{tx}"},
@@ -321,7 +333,7 @@ func TestVerifiedBalance(t *testing.T) {
 			setup: func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "125") },
 			stdout: []string{
 				`^address\s+` + bob + `\n`, `balance\s+1000125\n`, `nonce\s+0\n`,
-				`verified against the state root of block 1 \(hash [0-9a-f]{64}\), checked against 1 header whose proof of work this wallet verified\n$`,
+				`verified against the state root of block 1 \(hash [0-9a-f]{64}\), 1 confirmation, checked against 1 header whose proof of work this wallet verified\n$`,
 			},
 			stderr: []string{`trusting the bank's chain spec`},
 		},
@@ -341,8 +353,24 @@ func TestVerifiedBalance(t *testing.T) {
 		},
 		{
 			name: "at genesis", args: []string{"balance", "-verified", "carol"},
-			stdout: []string{`balance\s+1000000\n`, `verified against the state root of block 0 \(hash [0-9a-f]{64}\), checked against 0 headers`},
+			stdout: []string{`balance\s+1000000\n`, `verified against the state root of block 0 \(hash [0-9a-f]{64}\), 1 confirmation, checked against 0 headers`},
 		},
+		{
+			// The state under the tip: a lying state root in the newest
+			// header alone, one block's work for the bank, is not asked.
+			name: "the state under the tip", args: []string{"balance", "-verified", "-confirmations", "2", "alice"},
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "125", "-fee", "2")
+				f.mineOK(1)
+			},
+			stdout: []string{`balance\s+999873\n`, `nonce\s+1\n`, `verified against the state root of block 1 \(hash [0-9a-f]{64}\), 2 confirmations, checked against 2 headers`},
+		},
+		{
+			name: "fewer blocks than confirmations", args: []string{"balance", "-verified", "-confirmations", "3", "alice"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { f.mineOK(1) },
+			stderr: []string{`under 2 block\(s\) of work, the block's own included; -confirmations asks for 3`},
+		},
+		{name: "-confirmations without -verified", args: []string{"balance", "bob", "-confirmations", "2"}, code: 2, stderr: []string{`-confirmations is for -verified`}},
 		{name: "-genesis-hash without -verified", args: []string{"balance", "bob", "-genesis-hash", pin}, code: 2, stderr: []string{`-genesis-hash is for -verified`}},
 
 		// A bank that lies.
@@ -425,7 +453,7 @@ func TestVerifyProofOfAuthority(t *testing.T) {
 	f.sendOK(t, "alice", "bob", "125")
 	code, stdout, stderr := f.run(t, nil, "verify", "{tx}")
 	require.Equal(t, 0, code, stderr)
-	assert.Regexp(t, `^verified: transaction [0-9a-f-]{36} is in block 1 \(hash [0-9a-f]{64}\), checked against 1 header whose signatures this wallet verified\n`, stdout)
+	assert.Regexp(t, `^verified: transaction [0-9a-f-]{36} is in block 1 \(hash [0-9a-f]{64}\), 1 confirmation, checked against 1 header whose signatures this wallet verified\n`, stdout)
 	code, stdout, stderr = f.run(t, nil, "balance", "-verified", "bob")
 	require.Equal(t, 0, code, stderr)
 	assert.Regexp(t, `balance\s+1000125\n`, stdout)
