@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
@@ -251,16 +252,16 @@ type route struct {
 func (b *Bank) routes() []route {
 	return []route{
 		{"POST /transactions", b.whenReady(b.postTransaction)},
-		{"GET /transactions/{id}", b.whenReady(b.getTransaction)},
-		{"GET /transactions/{id}/proof", b.whenReady(b.getTransactionProof)},
-		{"GET /blocks", b.whenReady(b.getBlocks)},
-		{"GET /blocks/{ref}", b.whenReady(b.getBlock)},
-		{"GET /headers", b.whenReady(b.getHeaders)},
-		{"GET /accounts/{address}", b.whenReady(b.getAccount)},
-		{"GET /accounts/{address}/transactions", b.whenReady(b.getHistory)},
-		{"GET /accounts/{address}/proof", b.whenReady(b.getAccountProof)},
-		{"GET /chain/head", b.whenReady(b.getHead)},
-		{"GET /chain/spec", b.getSpec},
+		{"GET /transactions/{id}", b.whenReady(b.only(b.getTransaction))},
+		{"GET /transactions/{id}/proof", b.whenReady(b.only(b.getTransactionProof))},
+		{"GET /blocks", b.whenReady(b.only(b.getBlocks, "from", "limit"))},
+		{"GET /blocks/{ref}", b.whenReady(b.only(b.getBlock))},
+		{"GET /headers", b.whenReady(b.only(b.getHeaders, "from", "limit"))},
+		{"GET /accounts/{address}", b.whenReady(b.only(b.getAccount))},
+		{"GET /accounts/{address}/transactions", b.whenReady(b.only(b.getHistory, "limit", "before"))},
+		{"GET /accounts/{address}/proof", b.whenReady(b.only(b.getAccountProof, "height"))},
+		{"GET /chain/head", b.whenReady(b.only(b.getHead))},
+		{"GET /chain/spec", b.only(b.getSpec)},
 		{"GET /healthz", b.healthz},
 		{"GET /readyz", b.readyz},
 		{"GET /openapi.yaml", b.openapi},
@@ -296,6 +297,33 @@ func (b *Bank) SetReady(ready bool) {
 		b.mu.Unlock()
 	}
 	b.ready.Store(ready)
+}
+
+// only serves h to requests whose query parameters are among params, and
+// answers any other with a 400 naming the first it does not know: a
+// misspelt parameter ("Height" for "height", "lmit") would otherwise be
+// ignored, and the answer be for another question than the client's, a
+// proof at the tip for one at a height. (POST /transactions takes none
+// and reads none; the explorer, the health checks, the OpenAPI document
+// and the event stream, which tools may call with cache-busting
+// parameters, ignore them.)
+func (b *Bank) only(h http.HandlerFunc, params ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		query, _ := url.ParseQuery(r.URL.RawQuery) // ServeHTTP refused a query that does not parse
+		names := slices.Sorted(maps.Keys(query))
+		for _, name := range names {
+			if !slices.Contains(params, name) {
+				want := "none"
+				if len(params) > 0 {
+					want = strings.Join(params, ", ")
+				}
+				b.problem(w, Problem{Status: http.StatusBadRequest, Title: "unknown query parameter",
+					Detail: fmt.Sprintf("%q is not a parameter of this resource (it takes: %s)", truncate(name), want), Field: truncate(name)})
+				return
+			}
+		}
+		h(w, r)
+	}
 }
 
 // whenReady serves h once the bank is ready, and 503 with Retry-After
@@ -1293,7 +1321,7 @@ func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
 	}
 	st := b.status(id)
 	if st.Status == StatusUnknown {
-		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown transaction", Detail: id.String()})
+		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown transaction", Detail: id.String(), Field: "id"})
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -1448,7 +1476,7 @@ func (b *Bank) getBlock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !found {
-		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown block", Detail: ref})
+		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown block", Detail: ref, Field: "ref"})
 		return
 	}
 	blk, err := b.blockAt(r.Context(), height)

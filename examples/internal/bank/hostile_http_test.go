@@ -50,6 +50,56 @@ func TestQueryThatDoesNotParse(t *testing.T) {
 	}
 }
 
+// TestUnknownQueryParameter: a parameter a resource does not take was
+// ignored, and the answer was for another question than the client's:
+// ?Height=1 gave the proof at the tip, ?lmit=5 the default page. It is a
+// 400 naming it; the parameters a resource takes still work. (And a 404
+// names the path parameter it could not find.)
+func TestUnknownQueryParameter(t *testing.T) {
+	f := newFixture(t, 0)
+	tx := consensustest.Transfer("alice", "bob", 10, 0)
+	f.mineTxs(t, tx)
+	alice := "/accounts/" + consensustest.Addr("alice").String()
+	for _, tc := range []struct{ path, unknown string }{
+		{alice + "/proof?Height=1", "Height"},
+		{alice + "/proof?height=1&at=0", "at"},
+		{"/blocks?lmit=5", "lmit"},
+		{"/headers?from=0&limit=1&to=5", "to"},
+		{alice + "/transactions?limit=1&after=x", "after"},
+		{alice + "?height=0", "height"},
+		{"/blocks/1?full=true", "full"},
+		{"/transactions/" + tx.ID().String() + "?proof=1", "proof"},
+		{"/chain/head?x", "x"},
+		{"/chain/spec?version=2", "version"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			p := f.problemAt(t, tc.path, http.StatusBadRequest)
+			assert.Equal(t, "unknown query parameter", p.Title)
+			assert.Equal(t, tc.unknown, p.Field)
+		})
+	}
+	// A 404 names what was not found, too.
+	for _, tc := range []struct{ path, field, title string }{
+		{"/transactions/" + consensustest.Transfer("alice", "bob", 99, 5).ID().String(), "id", "unknown transaction"},
+		{"/transactions/" + consensustest.Transfer("alice", "bob", 99, 5).ID().String() + "/proof", "id", "not included"},
+		{"/blocks/99", "ref", "unknown block"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			p := f.problemAt(t, tc.path, http.StatusNotFound)
+			assert.Equal(t, tc.title, p.Title)
+			assert.Equal(t, tc.field, p.Field)
+		})
+	}
+	for _, path := range []string{alice + "/proof?height=1", "/blocks?from=0&limit=1", "/headers?from=0&limit=1", alice + "/transactions?limit=1", "/healthz?probe=1"} {
+		t.Run(path, func(t *testing.T) {
+			resp, err := http.Get(f.server.URL + path)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+		})
+	}
+}
+
 // TestTransactionIDInItsOneForm: a transaction has one URL; the other
 // spellings uuid.Parse takes are a 400, as in a POST body.
 func TestTransactionIDInItsOneForm(t *testing.T) {

@@ -37,7 +37,7 @@ func (b *Bank) getTransactionProof(w http.ResponseWriter, r *http.Request) {
 	}
 	height, ok := b.included(id)
 	if !ok {
-		b.problem(w, Problem{Status: http.StatusNotFound, Title: "not included", Detail: fmt.Sprintf("no block of the chain includes %s (yet)", id)})
+		b.problem(w, Problem{Status: http.StatusNotFound, Title: "not included", Detail: fmt.Sprintf("no block of the chain includes %s (yet)", id), Field: "id"})
 		return
 	}
 	blk, err := b.blockAt(r.Context(), height)
