@@ -141,8 +141,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, app.Usagef("-miners: have %d, want 1…%d", c.miners, maxMiners)
 	case c.workers < 1 || c.workers > maxWorkers:
 		return c, app.Usagef("-workers: have %d, want 1…%d", c.workers, maxWorkers)
-	case c.consensus.kind == "poa" && c.explicit["difficulty"]:
-		return c, app.Usagef("-difficulty is proof of work's: a -consensus poa chain has none")
 	case c.every <= 0 || c.statusEvery <= 0:
 		return c, app.Usagef("-every and -status-every must be positive")
 	case c.common.EventLog == "" && c.common.StreamPrefix != "":
@@ -190,6 +188,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeLogs()
+	if cfg.consensus.kind == "poa" && cfg.explicit["difficulty"] {
+		logger.Warn("-difficulty is proof of work's: a -consensus poa chain has none, and ignores it")
+	}
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,7 +27,7 @@ import (
 // boltIndex is an indexStore in one bbolt file, so that the bank's
 // memory does not grow with the chain's history. Its buckets:
 //
-//	meta     "format" → "eventchain-bank-index/1"
+//	meta     "format" → "eventchain-bank-index/2"
 //	         "last"   → height(8) ‖ hash(32) ‖ revision(8) of the newest block indexed
 //	         "seq"    → the sequence number of the next transaction(8)
 //	txs      ID(16) → height(8) ‖ index(4) ‖ hash(32) ‖ from(20) ‖ to(20) ‖ amount(8) ‖ fee(8) ‖ nonce(8) ‖ seq(8)
@@ -35,6 +37,11 @@ import (
 //
 // Numbers are big-endian, so that keys sort as numbers: an account's
 // history, newest first, is a reverse cursor over its address prefix.
+// Every value but the format's ends with a CRC-32C (Castagnoli) of the
+// bucket's name, a zero byte, the key and the value (sealed): bbolt keeps
+// no checksum of its own, and a byte changed in a value would otherwise
+// answer a wrong height or hash without a word. Opening the file checks
+// every value's, and every read checks the values it reads.
 // Each block is one write transaction. The file is derived data (the
 // log holds everything in it), so it is written with bbolt's NoSync: a
 // crash may lose the newest blocks' entries, which the next start
@@ -59,9 +66,63 @@ var (
 )
 
 // indexFormat marks a file as a bank's ledger index, of this layout.
-const indexFormat = "eventchain-bank-index/1"
+// olderFormats are those of earlier banks, without the checksums: this
+// bank empties such an index and builds it again from the log.
+const indexFormat = "eventchain-bank-index/2"
 
-const txValueLen = 8 + 4 + 32 + 20 + 20 + 8 + 8 + 8 + 8
+var olderFormats = []string{"eventchain-bank-index/1"}
+
+const txValueLen = 8 + 4 + 32 + 20 + 20 + 8 + 8 + 8 + 8 // unsealed
+
+// sealLen is what seal adds to a value: its CRC-32C.
+const sealLen = 4
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// seal returns v with the CRC-32C of bucket, a zero byte, key and v
+// appended.
+func seal(bucket, key, v []byte) []byte {
+	out := make([]byte, len(v), len(v)+sealLen)
+	copy(out, v)
+	return binary.BigEndian.AppendUint32(out, sealSum(bucket, key, v))
+}
+
+// unseal returns the value sealed in v, or an error wrapping
+// ErrIndexCorrupt if its checksum is not that of bucket, key and value.
+func unseal(bucket, key, v []byte) ([]byte, error) {
+	if len(v) < sealLen {
+		return nil, fmt.Errorf("%w: %s %x: a value of %d bytes, too short for its checksum", ErrIndexCorrupt, bucket, key, len(v))
+	}
+	body := v[:len(v)-sealLen]
+	if have, want := binary.BigEndian.Uint32(v[len(body):]), sealSum(bucket, key, body); have != want {
+		return nil, fmt.Errorf("%w: %s %x: checksum %08x, want %08x: the value was changed", ErrIndexCorrupt, bucket, key, have, want)
+	}
+	return body, nil
+}
+
+func sealSum(bucket, key, v []byte) uint32 {
+	h := crc32.New(castagnoli)
+	h.Write(bucket)
+	h.Write([]byte{0})
+	h.Write(key)
+	h.Write(v)
+	return h.Sum32()
+}
+
+// get returns the value at key in bucket name of tx, unsealed; nil if
+// there is none.
+func get(tx *bolt.Tx, name, key []byte) ([]byte, error) {
+	v := tx.Bucket(name).Get(key)
+	if v == nil {
+		return nil, nil
+	}
+	return unseal(name, key, v)
+}
+
+// put seals v and puts it at key in bucket name of tx.
+func put(tx *bolt.Tx, name, key, v []byte) error {
+	return tx.Bucket(name).Put(key, seal(name, key, v))
+}
 
 // indexLockTimeout bounds how long opening waits for another process
 // that has the file open.
@@ -179,16 +240,25 @@ func (ix *boltIndex) init(fresh bool) error {
 				return err
 			}
 		}
-		if f := meta.Get(keyFormat); string(f) != indexFormat {
+		f := meta.Get(keyFormat)
+		if slices.Contains(olderFormats, string(f)) {
+			// An earlier bank's index, without checksums: emptied, and
+			// built again from the log, as a new one is.
+			if err := emptyIndex(tx); err != nil {
+				return err
+			}
+			if err := meta.Put(keyFormat, []byte(indexFormat)); err != nil {
+				return err
+			}
+			f = []byte(indexFormat)
+		}
+		if string(f) != indexFormat {
 			return fmt.Errorf("bank: %q: %w: format %q, want %q; %s", ix.path, ErrIndexCorrupt, f, indexFormat, remedyForeign)
 		}
 		for _, name := range [][]byte{bucketTxs, bucketHistory, bucketBlocks, bucketDropped} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
-		}
-		if v := meta.Get(keyLast); v != nil && len(v) != 48 {
-			return fmt.Errorf("bank: %q: %w: last block record of %d bytes; %s", ix.path, ErrIndexCorrupt, len(v), remedyDamaged)
 		}
 		return nil
 	})
@@ -201,11 +271,56 @@ func (ix *boltIndex) init(fresh bool) error {
 		if st, err := os.Stat(ix.path); err == nil && st.Size() < tx.Size() {
 			return fmt.Errorf("bank: %q: %w: truncated: %d bytes, want at least %d; %s", ix.path, ErrIndexCorrupt, st.Size(), tx.Size(), remedyDamaged)
 		}
-		for err := range tx.Check() {
-			return fmt.Errorf("bank: %q: %w: %v; %s", ix.path, ErrIndexCorrupt, err, remedyDamaged)
+		var first error
+		for err := range tx.Check() { // to its end: Check's goroutine reads tx until it closes the channel
+			if first == nil {
+				first = err
+			}
+		}
+		if first != nil {
+			return fmt.Errorf("bank: %q: %w: %v; %s", ix.path, ErrIndexCorrupt, first, remedyDamaged)
+		}
+		// Every value's checksum, and the meta records' lengths.
+		for _, name := range [][]byte{bucketTxs, bucketHistory, bucketBlocks, bucketDropped, bucketMeta} {
+			err := tx.Bucket(name).ForEach(func(k, v []byte) error {
+				if bytes.Equal(name, bucketMeta) && bytes.Equal(k, keyFormat) {
+					return nil
+				}
+				_, err := unseal(name, k, v)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("bank: %q: %w; %s", ix.path, err, remedyDamaged)
+			}
+		}
+		if _, _, err := ix.lastIn(tx); err != nil {
+			return fmt.Errorf("bank: %q: %w; %s", ix.path, err, remedyDamaged)
+		}
+		if _, err := readSeq(tx); err != nil {
+			return fmt.Errorf("bank: %q: %w; %s", ix.path, err, remedyDamaged)
 		}
 		return nil
 	})
+}
+
+// emptyIndex deletes every bucket but the meta bucket, and the meta keys
+// of the newest block and the sequence, and makes the buckets again.
+func emptyIndex(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	for _, key := range [][]byte{keyLast, keySeq} {
+		if err := meta.Delete(key); err != nil {
+			return err
+		}
+	}
+	for _, name := range [][]byte{bucketTxs, bucketHistory, bucketBlocks, bucketDropped} {
+		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
+			return err
+		}
+		if _, err := tx.CreateBucket(name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func bucketCount(tx *bolt.Tx) int {
@@ -216,66 +331,77 @@ func bucketCount(tx *bolt.Tx) int {
 
 func (ix *boltIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error {
 	return ix.db.Update(func(tx *bolt.Tx) error {
-		meta, txs, hist, blocks := tx.Bucket(bucketMeta), tx.Bucket(bucketTxs), tx.Bucket(bucketHistory), tx.Bucket(bucketBlocks)
 		var want uint64 = 1
-		if v := meta.Get(keyLast); v != nil {
-			want = binary.BigEndian.Uint64(v) + 1
+		last, err := get(tx, bucketMeta, keyLast)
+		if err != nil {
+			return err
+		}
+		if len(last) >= 8 {
+			want = binary.BigEndian.Uint64(last) + 1
 		}
 		if blk.Height() != want {
 			return fmt.Errorf("block %d out of order: want %d", blk.Height(), want)
 		}
-		seq := uint64(1)
-		if v := meta.Get(keySeq); v != nil {
-			seq = binary.BigEndian.Uint64(v)
+		seq, err := readSeq(tx)
+		if err != nil {
+			return err
 		}
+		txs := tx.Bucket(bucketTxs)
 		for i := range blk.Len() {
 			t := blk.Transaction(i)
 			id := t.ID()
 			if txs.Get(id[:]) != nil { // impossible on a valid chain: the nonce refuses a replay
 				continue
 			}
-			if err := txs.Put(id[:], encodeTx(recordOf(t, blk.Height(), i, seq))); err != nil {
+			if err := put(tx, bucketTxs, id[:], encodeTx(recordOf(t, blk.Height(), i, seq))); err != nil {
 				return err
 			}
 			for _, a := range []blockchain.Address{t.From(), t.To()} {
-				if err := hist.Put(historyKey(a, seq), id[:]); err != nil {
+				if err := put(tx, bucketHistory, historyKey(a, seq), id[:]); err != nil {
 					return err
 				}
 			}
 			seq++
 		}
 		hash := blk.Hash()
-		if err := blocks.Put(be64(blk.Height()), append(be64(uint64(rev)), hash[:]...)); err != nil {
+		if err := put(tx, bucketBlocks, be64(blk.Height()), append(be64(uint64(rev)), hash[:]...)); err != nil {
 			return err
 		}
-		if err := meta.Put(keySeq, be64(seq)); err != nil {
+		if err := put(tx, bucketMeta, keySeq, be64(seq)); err != nil {
 			return err
 		}
-		last := append(append(be64(blk.Height()), hash[:]...), be64(uint64(rev))...)
-		return meta.Put(keyLast, last)
+		return put(tx, bucketMeta, keyLast, append(append(be64(blk.Height()), hash[:]...), be64(uint64(rev))...))
 	})
 }
 
 func (ix *boltIndex) last() (ref blockRef, ok bool, err error) {
 	err = ix.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketMeta).Get(keyLast)
-		if v == nil {
-			return nil
-		}
-		ok = true
-		ref.height = binary.BigEndian.Uint64(v)
-		copy(ref.hash[:], v[8:40])
-		ref.rev = eventlog.Revision(binary.BigEndian.Uint64(v[40:]))
-		return nil
+		ref, ok, err = ix.lastIn(tx)
+		return err
 	})
 	return ref, ok, err
 }
 
+// lastIn is last, in tx.
+func (ix *boltIndex) lastIn(tx *bolt.Tx) (ref blockRef, ok bool, err error) {
+	v, err := get(tx, bucketMeta, keyLast)
+	if err != nil || v == nil {
+		return ref, false, err
+	}
+	if len(v) != 48 {
+		return ref, false, fmt.Errorf("%w: last block record of %d bytes", ErrIndexCorrupt, len(v))
+	}
+	ref.height = binary.BigEndian.Uint64(v)
+	copy(ref.hash[:], v[8:40])
+	ref.rev = eventlog.Revision(binary.BigEndian.Uint64(v[40:]))
+	return ref, true, nil
+}
+
 func (ix *boltIndex) block(height uint64) (ref blockRef, ok bool, err error) {
 	err = ix.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketBlocks).Get(be64(height))
-		if v == nil {
-			return nil
+		v, err := get(tx, bucketBlocks, be64(height))
+		if err != nil || v == nil {
+			return err
 		}
 		if len(v) != 40 {
 			return fmt.Errorf("%w: block %d record of %d bytes", ErrIndexCorrupt, height, len(v))
@@ -290,9 +416,9 @@ func (ix *boltIndex) block(height uint64) (ref blockRef, ok bool, err error) {
 
 func (ix *boltIndex) tx(id uuid.UUID) (rec txRecord, ok bool, err error) {
 	err = ix.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketTxs).Get(id[:])
-		if v == nil {
-			return nil
+		v, err := get(tx, bucketTxs, id[:])
+		if err != nil || v == nil {
+			return err
 		}
 		var derr error
 		rec, derr = decodeTx(id, v)
@@ -304,7 +430,7 @@ func (ix *boltIndex) tx(id uuid.UUID) (rec txRecord, ok bool, err error) {
 
 func (ix *boltIndex) history(a blockchain.Address, before uint64, limit int) (recs []txRecord, more bool, err error) {
 	err = ix.db.View(func(tx *bolt.Tx) error {
-		c, txs := tx.Bucket(bucketHistory).Cursor(), tx.Bucket(bucketTxs)
+		c := tx.Bucket(bucketHistory).Cursor()
 		k, v := c.Seek(historyKey(a, before)) // the first entry at or after the cursor…
 		if k == nil {
 			k, v = c.Last()
@@ -316,11 +442,19 @@ func (ix *boltIndex) history(a blockchain.Address, before uint64, limit int) (re
 				more = true
 				return nil
 			}
+			v, err := unseal(bucketHistory, k, v)
+			if err != nil {
+				return err
+			}
 			id, err := uuid.FromBytes(v)
 			if err != nil {
 				return fmt.Errorf("%w: history entry: %v", ErrIndexCorrupt, err)
 			}
-			rec, err := decodeTx(id, txs.Get(v))
+			t, err := get(tx, bucketTxs, id[:])
+			if err != nil {
+				return err
+			}
+			rec, err := decodeTx(id, t)
 			if err != nil {
 				return err
 			}
@@ -332,14 +466,25 @@ func (ix *boltIndex) history(a blockchain.Address, before uint64, limit int) (re
 }
 
 func (ix *boltIndex) nextSeq() (seq uint64, err error) {
-	seq = 1
 	err = ix.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketMeta).Get(keySeq); v != nil {
-			seq = binary.BigEndian.Uint64(v)
-		}
-		return nil
+		seq, err = readSeq(tx)
+		return err
 	})
 	return seq, err
+}
+
+// readSeq returns the sequence number the next transaction gets.
+func readSeq(tx *bolt.Tx) (uint64, error) {
+	v, err := get(tx, bucketMeta, keySeq)
+	switch {
+	case err != nil:
+		return 0, err
+	case v == nil:
+		return 1, nil
+	case len(v) != 8:
+		return 0, fmt.Errorf("%w: sequence record of %d bytes", ErrIndexCorrupt, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 // droppedValue is how the dropped bucket keeps a TransactionDropped.
@@ -354,14 +499,14 @@ func (ix *boltIndex) putDropped(d events.TransactionDropped) error {
 	if err != nil {
 		return err
 	}
-	return ix.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketDropped).Put(d.TxID[:], v) })
+	return ix.db.Update(func(tx *bolt.Tx) error { return put(tx, bucketDropped, d.TxID[:], v) })
 }
 
 func (ix *boltIndex) dropped(id uuid.UUID) (d events.TransactionDropped, ok bool, err error) {
 	err = ix.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketDropped).Get(id[:])
-		if v == nil {
-			return nil
+		v, err := get(tx, bucketDropped, id[:])
+		if err != nil || v == nil {
+			return err
 		}
 		var dv droppedValue
 		if err := json.Unmarshal(v, &dv); err != nil {
@@ -377,25 +522,7 @@ func (ix *boltIndex) dropped(id uuid.UUID) (d events.TransactionDropped, ok bool
 // reset deletes every bucket but the format's, and the meta keys of the
 // newest block and the sequence, and makes the buckets again: one
 // transaction, so a crash leaves the index as it was or empty.
-func (ix *boltIndex) reset() error {
-	return ix.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		for _, key := range [][]byte{keyLast, keySeq} {
-			if err := meta.Delete(key); err != nil {
-				return err
-			}
-		}
-		for _, name := range [][]byte{bucketTxs, bucketHistory, bucketBlocks, bucketDropped} {
-			if err := tx.DeleteBucket(name); err != nil {
-				return err
-			}
-			if _, err := tx.CreateBucket(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
+func (ix *boltIndex) reset() error { return ix.db.Update(emptyIndex) }
 
 func (ix *boltIndex) close() error { return ix.db.Close() }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
@@ -200,9 +201,10 @@ func TestIndexFileRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, other.Close())
 	good := filepath.Join(dir, "good.db")
+	var firstTx blockchain.Transaction
 	{
 		log := memlog.New(memlog.Config{})
-		appendBlocks(t, log, 2, 3, nil)
+		firstTx = appendBlocks(t, log, 2, 3, nil)[0].Transaction(0)
 		require.NoError(t, startBank(t, log, good, 0).stop())
 		require.NoError(t, log.Close())
 	}
@@ -235,6 +237,27 @@ func TestIndexFileRefused(t *testing.T) {
 		return bytes.ReplaceAll(file, greatest[:], make([]byte, len(greatest)))
 	}()
 
+	// The low byte of the height in the record of a transaction of
+	// block 1: the record is height(8) ‖ index(4) ‖ hash(32) ‖ …
+	changedValue := func() []byte {
+		b := bytes.Clone(content)
+		h := firstTx.Hash()
+		n := 0
+		for off := 0; ; { // each copy: old pages may keep some
+			i := bytes.Index(b[off:], h[:])
+			if i < 0 {
+				break
+			}
+			if at := off + i; at >= 12 {
+				b[at-5] ^= 1
+				n++
+			}
+			off += i + len(h)
+		}
+		require.Positive(t, n, "the transaction's hash is in the file")
+		return b
+	}()
+
 	const deleteIt, rightFile = "delete it", "is -index the right file?"
 	for _, tc := range []struct {
 		name   string
@@ -248,6 +271,13 @@ func TestIndexFileRefused(t *testing.T) {
 		{"truncated", func(p string) string { require.NoError(t, os.WriteFile(p, content[:len(content)/2], 0o600)); return p }, deleteIt},
 		{"cut to its first pages", func(p string) string { require.NoError(t, os.WriteFile(p, content[:4*4096], 0o600)); return p }, deleteIt},
 		{"a key out of order", func(p string) string { require.NoError(t, os.WriteFile(p, disordered, 0o600)); return p }, deleteIt},
+		// bbolt keeps no checksum: the index's own, on every value, finds
+		// a block height changed in a transaction's record, which was
+		// answered as the truth (block 69 for a transaction of block 68).
+		{"a value changed", func(p string) string {
+			require.NoError(t, os.WriteFile(p, changedValue, 0o600))
+			return p
+		}, "checksum"},
 		// Not to be deleted: it may be the only copy of a chain.
 		{"an event log", func(string) string { return eventsFile }, rightFile},
 	} {
@@ -311,6 +341,39 @@ func TestIndexFileRefused(t *testing.T) {
 		require.NoError(t, lb.bank.IndexErr())
 		assert.Len(t, history(t, lb, "alice"), 1)
 	})
+}
+
+// TestIndexOfAnEarlierBank: an index an earlier bank wrote, without
+// checksums (format 1), is emptied and built again from the log, not
+// refused and not read.
+func TestIndexOfAnEarlierBank(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucket([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		if err := meta.Put([]byte("format"), []byte("eventchain-bank-index/1")); err != nil {
+			return err
+		}
+		if err := meta.Put([]byte("last"), make([]byte, 48)); err != nil { // unsealed
+			return err
+		}
+		_, err = tx.CreateBucket([]byte("txs"))
+		return err
+	}))
+	require.NoError(t, db.Close())
+
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	appendBlocks(t, log, 2, 3, nil)
+	lb := startBank(t, log, path, 0)
+	t.Cleanup(func() { assert.NoError(t, lb.stop()) })
+	require.NoError(t, lb.bank.IndexErr())
+	h := getFrom[bank.History](t, lb.server, "/accounts/"+consensustest.Addr("alice").String()+"/transactions?limit=100")
+	assert.NotEmpty(t, h.Transactions, "the log's transactions, indexed again")
 }
 
 // putBlocks appends blocks to log's blocks stream as a miner would.
