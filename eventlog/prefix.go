@@ -12,6 +12,11 @@ import (
 // prefix: they name streams without it, and Recorded.Stream comes back
 // without it. If log is a Deleter, so is the result. Close closes log.
 //
+// The prefix is joined to each name as it is, so prefixes of which one
+// begins another share streams: "class1" with stream "-blocks" is
+// "class1-" with stream "blocks". End each prefix with a separator that
+// no caller's stream name begins with, such as "/" ("class1/").
+//
 // The prefix counts towards MaxStreamNameLen: names may be at most
 // MaxStreamNameLen − len(prefix) bytes, which [NameLimit] reports. Error
 // messages other than a *WrongExpectedRevisionError may show the stored,

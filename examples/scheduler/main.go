@@ -24,9 +24,11 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -93,6 +95,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if *fee < 0 || *fee > blockchain.MaxAmount {
 		return usagef("-fee: have %d, want 0…%d", *fee, blockchain.MaxAmount)
+	}
+	if u, err := url.Parse(*bank); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("-bank: have %q, want the bank's base URL, such as http://localhost:8080", *bank)
 	}
 	logger, closeLogs, err := newLogger(stderr, *logFormat, *gelf)
 	if err != nil {
@@ -187,7 +192,16 @@ func loadKeys(dir, names string, logger *slog.Logger) ([]blockchain.PrivateKey, 
 		}
 	} else {
 		for _, n := range strings.Split(names, ",") {
-			chosen = append(chosen, strings.TrimSpace(n))
+			n = strings.TrimSpace(n)
+			switch {
+			case n == "":
+				return nil, usagef("-accounts: an empty name in %q", names)
+			case slices.Contains(chosen, n):
+				// One account twice would sign two transfers with one
+				// nonce, and one of them would always be refused.
+				return nil, usagef("-accounts: %s is named twice", n)
+			}
+			chosen = append(chosen, n)
 		}
 	}
 	var keys []blockchain.PrivateKey

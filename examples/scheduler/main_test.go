@@ -99,7 +99,11 @@ func TestRunRefusesBadUse(t *testing.T) {
 		{"bad account name", []string{"-keystore", keys, "-accounts", "alice,../bob"}, nil, 2, "bad key name"},
 		{"encrypted account", []string{"-keystore", keys, "-accounts", "alice,secret"}, nil, 2, "secret is encrypted"},
 		{"one account", []string{"-keystore", lonely}, nil, 2, "at least 2"},
-		{"bad bank URL", []string{"-keystore", keys, "-bank", "localhost"}, nil, 1, "bank URL"},
+		{"bad bank URL", []string{"-keystore", keys, "-bank", "localhost"}, nil, 2, "-bank: have \"localhost\""},
+		{"a bank URL of another scheme", []string{"-keystore", keys, "-bank", "ftp://x"}, nil, 2, "-bank"},
+		{"not a URL", []string{"-keystore", keys, "-bank", "notaurl"}, nil, 2, "-bank"},
+		{"one account twice", []string{"-keystore", keys, "-accounts", "alice,alice"}, nil, 2, "alice is named twice"},
+		{"an empty account name", []string{"-keystore", keys, "-accounts", "alice,,bob"}, nil, 2, "an empty name"},
 		{"help", []string{"-h"}, nil, 0, "-accounts"},
 	}
 	for _, tc := range tests {

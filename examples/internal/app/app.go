@@ -87,7 +87,7 @@ type Common struct {
 // Register defines the common flags on fs.
 func (c *Common) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.EventLog, "eventlog", "memory", "event log: memory, file:PATH (durable, one process at a time), or an EventStoreDB connection string such as esdb://localhost:2113?tls=false (several processes)")
-	fs.StringVar(&c.StreamPrefix, "stream-prefix", "", "prefix for every stream name, so several demos can share one EventStoreDB")
+	fs.StringVar(&c.StreamPrefix, "stream-prefix", "", "prefix for every stream name, so several demos can share one EventStoreDB; end it with a separator, as in class1/ (prefixes one of which begins another would share streams)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&c.GELF, "gelf", "", "also send logs to Graylog, e.g. udp://localhost:12201")
 }
@@ -200,6 +200,16 @@ func (c Common) SharedLog() bool {
 // EventStoreDB that cannot be reached is an error here, so an app fails
 // at start with one clear line rather than later.
 func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
+	if c.StreamPrefix != "" {
+		// A prefix is the start of a stream name: the same rules, and
+		// room left for the names it prefixes.
+		if err := eventlog.CheckStreamName(c.StreamPrefix); err != nil {
+			return nil, Usagef("-stream-prefix: %v", err)
+		}
+		if len(c.StreamPrefix) > maxStreamPrefix {
+			return nil, Usagef("-stream-prefix: %d bytes, want at most %d", len(c.StreamPrefix), maxStreamPrefix)
+		}
+	}
 	var log eventlog.Log
 	switch {
 	case c.EventLog == "memory":
@@ -228,6 +238,10 @@ func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
 	}
 	return log, nil
 }
+
+// maxStreamPrefix bounds -stream-prefix, leaving most of
+// eventlog.MaxStreamNameLen to the streams' own names.
+const maxStreamPrefix = 100
 
 // Metrics is a Prometheus registry with the Go runtime's collectors.
 type Metrics struct{ *prometheus.Registry }

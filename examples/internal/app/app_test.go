@@ -74,6 +74,12 @@ func TestOpenLog(t *testing.T) {
 
 	_, err = app.Common{EventLog: "postgres://x"}.OpenLog(context.Background())
 	assert.True(t, errors.As(err, new(app.UsageError)))
+	// A prefix is the start of a stream name, with room left after it.
+	for _, prefix := range []string{"$system/", strings.Repeat("p", 101), "bad\xff/"} {
+		_, err = app.Common{EventLog: "memory", StreamPrefix: prefix}.OpenLog(context.Background())
+		assert.True(t, errors.As(err, new(app.UsageError)), "prefix %q: %v", prefix, err)
+		assert.ErrorContains(t, err, "-stream-prefix")
+	}
 	_, err = app.Common{EventLog: "file:"}.OpenLog(context.Background())
 	assert.True(t, errors.As(err, new(app.UsageError)), "file: needs a path")
 
