@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	common.Register(fs)
 	host, _ := os.Hostname()
 	id := fs.String("id", "miner-"+host, "the miner's name, in its blocks and logs")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "hashing goroutines")
+	workers := fs.Int("workers", min(runtime.GOMAXPROCS(0), maxWorkers), "hashing goroutines")
 	var chain app.ChainFlags
 	chain.Register(fs, true)
 	var beneficiary blockchain.Address

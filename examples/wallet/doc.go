@@ -13,7 +13,8 @@
 //	wallet address NAME        the address of a key
 //	wallet balance NAME|ADDR   balance, nonce and next nonce, as the bank sees them;
 //	                           with -verified, balance and nonce proven against
-//	                           the chain's headers (-genesis-hash HASH)
+//	                           the chain's headers (-genesis-hash HASH,
+//	                           -confirmations N)
 //	wallet send FROM TO AMOUNT sign and submit a transfer from the key FROM to a
 //	                           key name or an "ec…" address, and wait for a block
 //	                           (-fee N, -wait=false not to wait, -timeout D,
@@ -22,7 +23,8 @@
 //	wallet history NAME|ADDR   the account's included transfers, newest first
 //	                           (-limit N, -before CURSOR for older ones)
 //	wallet verify TX-ID        check, with the chain's headers, that a block
-//	                           includes a transaction (-genesis-hash HASH)
+//	                           includes a transaction (-genesis-hash HASH,
+//	                           -confirmations N)
 //	wallet help                this text
 //	wallet -version            the version and VCS revision
 //

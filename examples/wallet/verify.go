@@ -207,7 +207,7 @@ func (w *wallet) verifiedBalance(ctx context.Context, c *bankclient.Client, who 
 	at := tip.Height
 	if n := w.opts.confirmations; n > 1 {
 		if n-1 > tip.Height {
-			return w.deep("the state of "+who.String(), 0, tip.Height)
+			return fmt.Errorf("-confirmations asks for %d blocks on the state it proves, and the chain has %d past its genesis: wait for more blocks, and ask again", n, tip.Height)
 		}
 		at = tip.Height - (n - 1)
 	}

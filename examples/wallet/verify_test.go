@@ -368,7 +368,7 @@ func TestVerifiedBalance(t *testing.T) {
 		{
 			name: "fewer blocks than confirmations", args: []string{"balance", "-verified", "-confirmations", "3", "alice"}, code: 1,
 			setup:  func(t *testing.T, f *fixture) { f.mineOK(1) },
-			stderr: []string{`under 2 block\(s\) of work, the block's own included; -confirmations asks for 3`},
+			stderr: []string{`-confirmations asks for 3 blocks on the state it proves, and the chain has 1 past its genesis: wait for more blocks`},
 		},
 		{name: "-confirmations without -verified", args: []string{"balance", "bob", "-confirmations", "2"}, code: 2, stderr: []string{`-confirmations is for -verified`}},
 		{name: "-genesis-hash without -verified", args: []string{"balance", "bob", "-genesis-hash", pin}, code: 2, stderr: []string{`-genesis-hash is for -verified`}},

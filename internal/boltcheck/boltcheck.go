@@ -103,7 +103,7 @@ type File struct {
 	Metas      [2]Meta
 	MetaErrs   [2]error // why each meta page is unusable; nil if it is not
 	PageSize   int64
-	Newest     int   // the meta page bbolt uses: the valid one with the higher transaction ID; -1 if neither is valid
+	Newest     int   // the valid meta page with the higher transaction ID, -1 if neither is valid: the one bbolt uses when both are valid (bbolt does not read a meta page's flags, which ParseMeta checks)
 	ReadFailed error // the file could not be read or stat'ed: nothing else is set
 }
 

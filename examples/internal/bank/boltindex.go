@@ -145,6 +145,7 @@ var ErrIndexCorrupt = errors.New("file is not an intact ledger index")
 const (
 	remedyDamaged = "delete it: the next start rebuilds it from the event log"
 	remedyForeign = "is -index the right file? (the bank leaves it as it is)"
+	remedyUnknown = "if -index names the bank's ledger index, delete it: the next start rebuilds it from the event log; if it names another file, -index is wrong (the bank leaves it as it is)"
 )
 
 // openBoltIndex opens the index at path, creating it if it does not
@@ -217,8 +218,18 @@ func checkIndexPages(path string) error {
 	if s.ReadFailed != nil {
 		return fmt.Errorf("bank: read ledger index %q: %w", path, s.ReadFailed)
 	}
+	// Both meta pages, as boltlog does: boltcheck would follow the valid
+	// one, and bbolt may take the other (it does not read the page
+	// header's flags), and walk a tree nobody checked.
+	for i, err := range s.MetaErrs {
+		if err != nil {
+			return fmt.Errorf("bank: %q: %w: meta page %d: %v; %s", path, ErrIndexCorrupt, i, err, remedyUnknown)
+		}
+	}
+	// Damaged pages say nothing of what the file was: it may be another
+	// file that matters, named by a wrong -index.
 	if err := boltcheck.CheckPages(f, s); err != nil {
-		return fmt.Errorf("bank: %q: %w: %v; %s", path, ErrIndexCorrupt, err, remedyDamaged)
+		return fmt.Errorf("bank: %q: %w: %v; %s", path, ErrIndexCorrupt, err, remedyUnknown)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package bank_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
@@ -258,7 +259,35 @@ func TestIndexFileRefused(t *testing.T) {
 		return b
 	}()
 
+	// A file whose pages are damaged may not be an index at all: an
+	// event log with its root page's header damaged, named by a wrong
+	// -index, must not be called an index to delete.
+	damagedLog := func() []byte {
+		b, err := os.ReadFile(eventsFile)
+		require.NoError(t, err)
+		b = bytes.Clone(b)
+		newer := 0
+		if binary.NativeEndian.Uint64(b[4096+16+48:]) > binary.NativeEndian.Uint64(b[16+48:]) {
+			newer = 4096
+		}
+		root := binary.NativeEndian.Uint64(b[newer+16+16:])
+		binary.NativeEndian.PutUint64(b[root*4096:], 1<<20)
+		return b
+	}()
+	// bbolt does not read a meta page's flags; a check that did would
+	// follow the other meta page, and bbolt walk a tree nobody checked.
+	metaFlags := func() []byte {
+		b := bytes.Clone(disordered)
+		newer := 0
+		if binary.NativeEndian.Uint64(b[4096+16+48:]) > binary.NativeEndian.Uint64(b[16+48:]) {
+			newer = 4096
+		}
+		binary.NativeEndian.PutUint16(b[newer+8:], 0)
+		return b
+	}()
+
 	const deleteIt, rightFile = "delete it", "is -index the right file?"
+	const ifIndex = "if it names another file, -index is wrong"
 	for _, tc := range []struct {
 		name   string
 		write  func(path string) string // returns the file to open
@@ -270,7 +299,9 @@ func TestIndexFileRefused(t *testing.T) {
 		}, deleteIt},
 		{"truncated", func(p string) string { require.NoError(t, os.WriteFile(p, content[:len(content)/2], 0o600)); return p }, deleteIt},
 		{"cut to its first pages", func(p string) string { require.NoError(t, os.WriteFile(p, content[:4*4096], 0o600)); return p }, deleteIt},
-		{"a key out of order", func(p string) string { require.NoError(t, os.WriteFile(p, disordered, 0o600)); return p }, deleteIt},
+		{"a key out of order", func(p string) string { require.NoError(t, os.WriteFile(p, disordered, 0o600)); return p }, ifIndex},
+		{"a meta page's flags damaged", func(p string) string { require.NoError(t, os.WriteFile(p, metaFlags, 0o600)); return p }, "meta page"},
+		{"a damaged event log", func(p string) string { require.NoError(t, os.WriteFile(p, damagedLog, 0o600)); return p }, ifIndex},
 		// bbolt keeps no checksum: the index's own, on every value, finds
 		// a block height changed in a transaction's record, which was
 		// answered as the truth (block 69 for a transaction of block 68).
