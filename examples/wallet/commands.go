@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -85,6 +86,12 @@ func (w *wallet) passphrase() ([]byte, error) {
 			return nil, fmt.Errorf("passphrase file: %w", err)
 		}
 		defer f.Close()
+		// A passphrase others may read is no secret: refused as a key
+		// file would be. (A pipe, such as <(pass show wallet), has no
+		// such bits to trust.)
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" {
+			return nil, fmt.Errorf("passphrase file %s: mode %s lets others read or write it: chmod 600 it", path, info.Mode().Perm())
+		}
 		data, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
 		if err != nil {
 			return nil, fmt.Errorf("passphrase file: %w", err)

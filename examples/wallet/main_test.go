@@ -227,6 +227,9 @@ func TestKeys(t *testing.T) {
 		{name: "new key, bad name", args: []string{"new", "Erin", "-insecure-no-passphrase"}, code: 2, stderr: []string{`bad key name`}},
 		{name: "new key, empty passphrase file", setup: func(t *testing.T, f *fixture) { f.writeFile(t, "pass", "\n") }, args: []string{"new", "erin", "-passphrase-file", "{dir}/pass"}, code: 1, stderr: []string{`is empty`}},
 		{name: "new key, no passphrase file", args: []string{"new", "erin", "-passphrase-file", "{dir}/none"}, code: 1, stderr: []string{`passphrase file: open`}},
+		{name: "new key, a passphrase file others may read", setup: func(t *testing.T, f *fixture) {
+			require.NoError(t, os.Chmod(f.writeFile(t, "pass", "secret\n"), 0o644))
+		}, args: []string{"new", "erin", "-passphrase-file", "{dir}/pass"}, code: 1, stderr: []string{`mode -rw-r--r-- lets others read or write it: chmod 600 it`}},
 		{name: "new key without a name", args: []string{"new"}, code: 2, stderr: []string{`new takes 1 argument`}},
 		{
 			name: "list", args: []string{"list"},

@@ -146,7 +146,8 @@
 //  6. The address the seed makes must be the file's ([ErrAddressMismatch]).
 //
 // Lookup and List take steps 1 to 3 only, and so never need a
-// passphrase.
+// passphrase; for a key in clear, step 6 too, which needs none: the
+// address a file in clear names is always its seed's.
 //
 // # Errors
 //

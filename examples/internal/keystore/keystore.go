@@ -328,6 +328,15 @@ func (ks *Keystore) read(name string) (*keyFile, error) {
 	if kf.name != name {
 		return nil, &FileError{Path: path, Err: fmt.Errorf("%w: have %q, want %q", ErrNameMismatch, kf.name, name)}
 	}
+	if !kf.encrypted {
+		// The seed is right there: the address it makes is the file's,
+		// or the file lies about whose key it is (step 6, for every
+		// reader: someone who may write the keystore could otherwise
+		// name their own address, and be paid by a send to this name).
+		if _, err := kf.unlock(nil); err != nil {
+			return nil, &FileError{Path: path, Err: err}
+		}
+	}
 	return kf, nil
 }
 
