@@ -1294,8 +1294,54 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 		if d.Rule != blockchain.ErrUnknown {
 			st.Rule = d.Rule.String()
 		}
+	default:
+		if included, ok := b.inNewBlock(id); ok {
+			return included
+		}
 	}
 	return st
+}
+
+// maxUnindexed bounds how many blocks past the ledger index inNewBlock
+// looks through.
+const maxUnindexed = 64
+
+// inNewBlock finds the transaction id in a block the chain holds and the
+// ledger index does not yet: the node applies a block, and takes its
+// transactions out of the pool, before the bank indexes it (and lets go
+// of the ones it accepted), so that for a moment a transaction being
+// included was in neither, and answered 404 — which a client waiting for
+// it, the wallet say, takes as lost, and sends again. The chain is read
+// after the index's newest height, so a block indexed meanwhile is found
+// by the index's second look.
+func (b *Bank) inNewBlock(id uuid.UUID) (TransactionStatus, bool) {
+	from := uint64(1)
+	if ref, ok, err := b.index.store.last(); err == nil && ok {
+		from = ref.height + 1
+	}
+	chain := b.node.Chain()
+	for h := from; h <= chain.Height() && h < from+maxUnindexed; h++ {
+		blk, ok := chain.BlockAt(h)
+		if !ok {
+			continue
+		}
+		for i := range blk.Len() {
+			if tx := blk.Transaction(i); tx.ID() == id {
+				blockHash, height, txHash := blk.Hash(), h, tx.Hash()
+				return TransactionStatus{ID: id, Status: StatusIncluded, BlockHash: &blockHash, Height: &height, Hash: &txHash}, true
+			}
+		}
+	}
+	rec, ok, err := b.index.store.tx(id)
+	if err != nil || !ok {
+		return TransactionStatus{}, false
+	}
+	ref, ok, err := b.index.store.block(rec.height)
+	if err != nil || !ok {
+		return TransactionStatus{}, false
+	}
+	blockHash, height, txHash := ref.hash, rec.height, rec.hash
+	return TransactionStatus{ID: id, Status: StatusIncluded, BlockHash: &blockHash, Height: &height, Hash: &txHash}, true
 }
 
 // parsePathID reads a transaction ID in a path in the one form the API

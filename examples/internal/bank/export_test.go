@@ -1,7 +1,25 @@
 package bank
 
+import (
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/eventlog"
+)
+
 // DecodeRequest is decodeRequest, for FuzzDecodeRequest.
 var DecodeRequest = decodeRequest
 
 // IdempotencyNamespace is idempotencyNamespace, to name request streams.
 var IdempotencyNamespace = idempotencyNamespace
+
+// LagIndex makes b's ledger index take no more blocks, as if the bank
+// had not yet indexed the ones its node goes on to apply. Call it before
+// b serves a request.
+func LagIndex(b *Bank) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.index.store = laggingStore{b.index.store}
+}
+
+type laggingStore struct{ indexStore }
+
+func (laggingStore) addBlock(*blockchain.Block, eventlog.Revision) error { return nil }

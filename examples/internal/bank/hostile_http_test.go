@@ -100,6 +100,27 @@ func TestUnknownQueryParameter(t *testing.T) {
 	}
 }
 
+// TestStatusOfATransactionBeingIndexed: the node applies a block, and
+// takes its transactions out of the pool, before the bank indexes it and
+// lets go of the ones it accepted. A transaction in that gap was in
+// neither, and GET /transactions/{id} answered 404, which a client
+// waiting for it (the wallet) takes as lost, and sends again. The bank
+// finds it in the chain's blocks past its index.
+func TestStatusOfATransactionBeingIndexed(t *testing.T) {
+	f := newFixture(t, 0)
+	bank.LagIndex(f.bank) // the gap, held open
+	tx := consensustest.Transfer("alice", "bob", 5, 0)
+	f.mineTxs(t, tx)
+	st := f.status(t, tx.ID())
+	require.Equal(t, bank.StatusIncluded, st.Status, "not a 404: %+v", st)
+	assert.Equal(t, uint64(1), *st.Height)
+	assert.Equal(t, f.node.Chain().TipHash(), *st.BlockHash)
+	assert.Equal(t, tx.Hash(), *st.Hash)
+
+	unknown := consensustest.Transfer("alice", "bob", 6, 9).ID()
+	assert.Equal(t, "unknown transaction", f.problemAt(t, "/transactions/"+unknown.String(), http.StatusNotFound).Title, "one in no block is still unknown")
+}
+
 // TestTransactionIDInItsOneForm: a transaction has one URL; the other
 // spellings uuid.Parse takes are a 400, as in a POST body.
 func TestTransactionIDInItsOneForm(t *testing.T) {
