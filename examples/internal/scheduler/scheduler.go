@@ -237,8 +237,16 @@ func (s *scheduler) submit(ctx context.Context, t transfer) {
 	case errors.As(err, &pe) && pe.Status < 500:
 		s.stats.Refused.Add(1)
 		s.logger.Warn("transfer refused", "tx", t.tx.ID(), "status", pe.Status, "rule", pe.Problem.Rule, "field", pe.Problem.Field, "detail", pe.Problem.Detail)
-		if errors.Is(err, blockchain.ErrBadNonce) || errors.Is(err, blockchain.ErrInsufficientFunds) {
+		switch {
+		case errors.Is(err, blockchain.ErrBadNonce), errors.Is(err, blockchain.ErrInsufficientFunds):
 			t.sender.loaded = false
+		case errors.Is(err, blockchain.ErrWrongChain):
+			// The bank runs another chain now (its log was replaced):
+			// read its spec, and every account, again.
+			s.chainID = ""
+			for _, a := range s.accounts {
+				a.loaded = false
+			}
 		}
 	default:
 		// No answer, a 5xx, or an answer that could not be read: the

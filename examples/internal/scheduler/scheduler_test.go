@@ -222,6 +222,41 @@ func TestRunReadsTheAccountAgainAfterABadNonce(t *testing.T) {
 	assert.Equal(t, uint64(1), first[alice], "alice's next nonce, read again")
 }
 
+// TestRunReadsTheSpecAgainAfterAWrongChain: a bank that runs another
+// chain than the one the scheduler read (its log was replaced) refused
+// every transfer, for ever. The scheduler reads the spec and the
+// accounts again.
+func TestRunReadsTheSpecAgainAfterAWrongChain(t *testing.T) {
+	bank, err := bankclienttest.New(consensustest.Spec())
+	require.NoError(t, err)
+	url, client := serve(t, bank)
+	ctx := testContext(t)
+
+	// The first read of the spec is of the chain before.
+	var before atomic.Bool
+	bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/chain/spec" && !before.Swap(true) {
+			old := consensustest.Spec()
+			old.ChainID = "the-chain-before"
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(old)
+			return true
+		}
+		return false
+	})
+
+	var stats scheduler.Stats
+	err = scheduler.Run(ctx, scheduler.Config{BankURL: url, Client: client, Every: time.Millisecond, Count: 5,
+		Keys: keys("alice", "bob"), Stats: &stats, Rand: rand.New(rand.NewPCG(7, 8))})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(5), stats.Accepted.Load())
+	assert.Equal(t, uint64(1), stats.Refused.Load(), "one transfer signed for the chain before")
+	assert.Equal(t, 2, count(bank.Requests(), http.MethodGet, "/chain/spec"), "read again after the refusal")
+	for _, tx := range bank.Submitted() {
+		assert.Equal(t, consensustest.Spec().ChainID, tx.ChainID())
+	}
+}
+
 func TestRunSendsOnlyFromAccountsThatCanPay(t *testing.T) {
 	rich, poor, empty := consensustest.Key("alice"), consensustest.Key("bob"), consensustest.Key("carol")
 	spec := bankclienttest.Spec("eventchain-test", map[blockchain.Address]int64{rich.Address(): 1_000_000, poor.Address(): 104})
