@@ -14,6 +14,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/esdb"
 	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
+	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -97,4 +98,68 @@ func (l *subscribed) Subscribe(ctx context.Context, stream string, from eventlog
 		l.mu.Unlock()
 	}
 	return sub, err
+}
+
+// swappable is a log whose store a test replaces, as an EventStoreDB
+// wiped and started again would be.
+type swappable struct {
+	mu sync.Mutex
+	eventlog.Log
+}
+
+func (l *swappable) current() eventlog.Log {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.Log
+}
+
+func (l *swappable) swap(to eventlog.Log) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.Log = to
+}
+
+func (l *swappable) Append(ctx context.Context, stream string, expected eventlog.Expected, events ...eventlog.Event) (eventlog.AppendResult, error) {
+	return l.current().Append(ctx, stream, expected, events...)
+}
+
+func (l *swappable) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	return l.current().Read(ctx, stream, from, dir, max)
+}
+
+// TestSubmitNoticesALogThatLostTheTransactions: a node that read three
+// transactions, on a log that then lost them (wiped, the same spec
+// declared again) before Follow read anything more, took a fourth
+// transfer, and its 202 followed: the log held it first, before any
+// block, and no one would mine it. Submit checks that the log still holds
+// what the node read whenever an append lands before it; a retry the log
+// recognised still passes.
+func TestSubmitNoticesALogThatLostTheTransactions(t *testing.T) {
+	ctx := context.Background()
+	spec := consensustest.Spec()
+	before := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = before.Close() })
+	_, err := node.LoadSpec(ctx, before, &spec)
+	require.NoError(t, err)
+	log := &swappable{Log: before}
+	n, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker()})
+	require.NoError(t, err)
+	for nonce := range uint64(3) {
+		require.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, nonce)))
+	}
+	require.NoError(t, n.Restore(ctx, node.RestoreVerify)) // reads the three
+	_, read := n.Position()
+	require.Equal(t, eventlog.Revision(3), read)
+
+	// A retry of a transaction the log holds lands before what the node
+	// read, and passes.
+	assert.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 1)))
+
+	wiped := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = wiped.Close() })
+	_, err = node.LoadSpec(ctx, wiped, &spec)
+	require.NoError(t, err)
+	log.swap(wiped)
+	err = n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 3))
+	assert.ErrorIs(t, err, node.ErrLogWentBack)
 }

@@ -1024,8 +1024,20 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 		return fmt.Errorf("node: submit: %w", err)
 	}
 	n.own.remember(e, s.Tx) // before the append: Follow may read it back at once
-	if _, err := n.log.Append(ctx, StreamTransactions, eventlog.Any, e); err != nil {
+	_, txRead := n.Position()
+	res, err := n.log.Append(ctx, StreamTransactions, eventlog.Any, e)
+	if err != nil {
 		return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
+	}
+	if res.NextExpected < txRead {
+		// Before events the node read: a retry the log recognised, or a
+		// log that lost them (an EventStoreDB wiped and started again,
+		// which Follow notices only at its next read) and took the
+		// transaction as its first. The log must still hold the last
+		// event the node read.
+		if err := n.stillHolds(ctx, txRead); err != nil {
+			return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
+		}
 	}
 	// The event is in the log: whatever the pool says now (a block may
 	// have come in between), Follow will tell every pool the same.
@@ -1034,6 +1046,24 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 	n.mu.Unlock()
 	if err != nil && !errors.Is(err, pool.ErrDuplicate) {
 		n.logger.Debug("submitted transaction not pooled", "tx", s.Tx.ID(), "err", err)
+	}
+	return nil
+}
+
+// ErrLogWentBack: the event log holds fewer transaction events than the
+// node has read. It lost events (an EventStoreDB wiped, or restored from
+// an older backup): what it holds now is not the chain the node follows.
+var ErrLogWentBack = errors.New("the event log holds fewer events than the node read: it lost events")
+
+// stillHolds returns ErrLogWentBack unless the transactions stream still
+// holds revision read-1, the last event the node read.
+func (n *Node) stillHolds(ctx context.Context, read eventlog.Revision) error {
+	recs, err := n.log.Read(ctx, StreamTransactions, read-1, eventlog.Forwards, 1)
+	switch {
+	case errors.Is(err, eventlog.ErrStreamNotFound), err == nil && len(recs) == 0:
+		return fmt.Errorf("%w: it holds no event %d of %q", ErrLogWentBack, read-1, StreamTransactions)
+	case err != nil:
+		return fmt.Errorf("check the log still holds what the node read: %w", err)
 	}
 	return nil
 }

@@ -829,6 +829,10 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 		}
 		return p
 	}
+	if errors.Is(err, node.ErrLogWentBack) {
+		b.logger.Error("the event log lost events the bank had read: it no longer holds this chain", "err", err)
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log lost events", Detail: "the event log no longer holds the events the bank read (wiped, or restored from an older backup): the bank answers for no transaction on it, this one included, and stops once its node notices"}
+	}
 	if err != nil {
 		b.logger.Warn("submit failed", "err", err)
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the transaction: it may or may not be recorded; post the same signed transaction again later (it stays one transaction), or ask GET /transactions/{id}"}
