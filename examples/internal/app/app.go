@@ -270,13 +270,20 @@ func (m Metrics) Node(n *node.Node, whose string) {
 	m.Gauge("eventchain_pool_size", "Pending transactions in the "+whose+" pool.", func() float64 { return float64(n.Pool().Len()) })
 }
 
-// Handler serves the registry in Prometheus's text format.
+// Handler serves the registry in Prometheus's text format at /metrics.
 //
 // It answers GET and HEAD; any other method gets 405 with an Allow
-// header and a problem detail, as the bank's API answers.
+// header and a problem detail, as the bank's API answers, and any other
+// path 404 (a server of metrics alone answered every path with them).
 func (m Metrics) Handler() http.Handler {
 	h := promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"type":"about:blank","title":"not found","status":404,"detail":"metrics are at /metrics"}`+"\n")
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			w.Header().Set("Content-Type", "application/problem+json")

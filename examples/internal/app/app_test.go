@@ -120,7 +120,14 @@ func TestMetricsAndServe(t *testing.T) {
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() { done <- app.Serve(ctx, "127.0.0.1:0", m.Handler(), func(a net.Addr) { addr <- a }) }()
-	resp, err := http.Get("http://" + (<-addr).String())
+	base := "http://" + (<-addr).String()
+	for _, path := range []string{"/", "/metrics/", "/debug/pprof/"} {
+		resp, err := http.Get(base + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s: metrics are at /metrics alone", path)
+	}
+	resp, err := http.Get(base + "/metrics")
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
