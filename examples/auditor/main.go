@@ -1,6 +1,7 @@
 // Command auditor follows the event log with a node of its own and
 // records the fate of every transaction: verified, rebroadcast, dropped
-// (package audit). It logs its report every interval; /metrics serves it.
+// (package audit). It logs its report every 30 seconds in which it
+// changed; /metrics serves it.
 //
 //	go run ./examples/auditor -eventlog esdb://localhost:2113?tls=false -interval 10s -max-age 1m -max-attempts 3
 package main
@@ -10,8 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -75,5 +78,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	}
 	g.Go(func() error { return p.Run(gctx) })
+	g.Go(func() error { return logReports(gctx, logger, a, reportEvery) })
 	return app.Stopped(ctx, g.Wait())
+}
+
+// reportEvery is how often the auditor logs its report, if it changed.
+const reportEvery = 30 * time.Second
+
+// logReports logs a's report after the first interval, then after every
+// interval in which it changed, until ctx ends.
+func logReports(ctx context.Context, logger *slog.Logger, a interface{ Report() audit.Report }, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	last := audit.Report{Submitted: -1} // none yet
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if r := a.Report(); r != last {
+				logger.Info("report", "submitted", r.Submitted, "included", r.Included, "pending", r.Pending, "rebroadcasts", r.Rebroadcasts, "dropped", r.Dropped)
+				last = r
+			}
+		}
+	}
 }

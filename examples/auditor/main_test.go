@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/audit"
+)
+
+// reports hands out the reports the test sends, for logReports; the zero
+// report once the channel is closed.
+type reports struct{ ch chan audit.Report }
+
+func (r reports) Report() audit.Report { return <-r.ch }
+
+// records is a slog handler that passes each record on.
+type records chan slog.Record
+
+func (records) Enabled(context.Context, slog.Level) bool          { return true }
+func (r records) Handle(_ context.Context, rec slog.Record) error { r <- rec; return nil }
+func (r records) WithAttrs([]slog.Attr) slog.Handler              { return r }
+func (r records) WithGroup(string) slog.Handler                   { return r }
+
+// TestLogReports: the auditor app logs its report at the first tick, and
+// then only when it changed (its doc said it logged every interval; it
+// logged nothing at the default level).
+func TestLogReports(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	src := reports{ch: make(chan audit.Report)}
+	logged := make(records, 10)
+	done := make(chan error, 1)
+	go func() { done <- logReports(ctx, slog.New(logged), src, time.Millisecond) }()
+
+	count := func(rec slog.Record) int64 {
+		var n int64
+		rec.Attrs(func(a slog.Attr) bool {
+			if a.Key == "included" {
+				n = a.Value.Int64()
+			}
+			return true
+		})
+		return n
+	}
+	src.ch <- audit.Report{} // the first: logged, zero as it is
+	rec := <-logged
+	assert.Equal(t, "report", rec.Message)
+	assert.Equal(t, int64(0), count(rec))
+	src.ch <- audit.Report{}            // unchanged: not logged
+	src.ch <- audit.Report{Included: 3} // changed: logged
+	assert.Equal(t, int64(3), count(<-logged))
+	require.Empty(t, logged, "one line per change")
+	cancel()
+	close(src.ch) // a tick before the cancel is seen gets the zero report
+	assert.NoError(t, <-done)
+}
