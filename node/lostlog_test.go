@@ -155,11 +155,22 @@ func TestSubmitNoticesALogThatLostTheTransactions(t *testing.T) {
 	// read, and passes.
 	assert.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 1)))
 
-	wiped := memlog.New(memlog.Config{})
-	t.Cleanup(func() { _ = wiped.Close() })
-	_, err = node.LoadSpec(ctx, wiped, &spec)
-	require.NoError(t, err)
-	log.swap(wiped)
-	err = n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 3))
-	assert.ErrorIs(t, err, node.ErrLogWentBack)
+	for _, others := range []int{0, 2} {
+		// Wiped, and written again: with others, the node's own append
+		// lands at the revision of the last event it read (another
+		// event there, not the one it read).
+		wiped := memlog.New(memlog.Config{})
+		t.Cleanup(func() { _ = wiped.Close() })
+		_, err = node.LoadSpec(ctx, wiped, &spec)
+		require.NoError(t, err)
+		for nonce := range uint64(others) {
+			e, err := events.Encode(events.TransactionSubmitted{Tx: consensustest.Transfer("carol", "bob", 1, nonce)})
+			require.NoError(t, err)
+			_, err = wiped.Append(ctx, node.StreamTransactions, eventlog.Any, e)
+			require.NoError(t, err)
+		}
+		log.swap(wiped)
+		err = n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 3))
+		assert.ErrorIs(t, err, node.ErrLogWentBack, "wiped, then %d other transactions", others)
+	}
 }

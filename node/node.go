@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/blockchain"
@@ -289,7 +290,11 @@ type Node struct {
 	// Restore leaves them where it stopped and Follow goes on from there.
 	blocksNext eventlog.Revision
 	txNext     eventlog.Revision
-	changed    chan struct{} // closed and replaced on every change
+	// txLast is the ID of the event at txNext-1, the last transaction
+	// event read; the zero UUID if the node did not read it (it resumed
+	// from a snapshot past it).
+	txLast  uuid.UUID
+	changed chan struct{} // closed and replaced on every change
 	// snapStats is what SnapshotStats returns; restorePending the pending
 	// transactions of the snapshot Restore resumed from, until Restore
 	// puts them back in the pool.
@@ -903,7 +908,7 @@ func decodeBlock(r eventlog.Recorded) (*blockchain.Block, string, error) {
 // for that rule writes the same event, and the log keeps one.
 func (n *Node) recordRejection(ctx context.Context, b *blockchain.Block, err error) {
 	var re *blockchain.RuleError
-	if !errors.As(err, &re) {
+	if !errors.As(err, &re) || re == nil { // a custom rule's nil *RuleError in a non-nil error: nothing to record
 		return
 	}
 	e, encErr := events.Encode(events.BlockRejected{BlockHash: b.Hash(), Height: b.Height(), Rule: re.Code, Reason: err.Error()})
@@ -934,7 +939,7 @@ func (n *Node) addTransaction(r eventlog.Recorded) {
 		err = n.pool.Add(tx)
 		quiet = errors.Is(err, pool.ErrDuplicate) || n.nonceUsed(tx, err)
 	}
-	n.txNext = r.Revision + 1
+	n.txNext, n.txLast = r.Revision+1, r.Event.ID
 	n.signal()
 	n.mu.Unlock()
 	switch {
@@ -1024,7 +1029,9 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 		return fmt.Errorf("node: submit: %w", err)
 	}
 	n.own.remember(e, s.Tx) // before the append: Follow may read it back at once
-	_, txRead := n.Position()
+	n.mu.Lock()
+	txRead, txLast := n.txNext, n.txLast
+	n.mu.Unlock()
 	res, err := n.log.Append(ctx, StreamTransactions, eventlog.Any, e)
 	if err != nil {
 		return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
@@ -1033,9 +1040,10 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 		// Before events the node read: a retry the log recognised, or a
 		// log that lost them (an EventStoreDB wiped and started again,
 		// which Follow notices only at its next read) and took the
-		// transaction as its first. The log must still hold the last
-		// event the node read.
-		if err := n.stillHolds(ctx, txRead); err != nil {
+		// transaction among its first. The log must still hold the last
+		// event the node read — that very event, not another (this one,
+		// say) at its revision.
+		if err := n.stillHolds(ctx, txRead, txLast); err != nil {
 			return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
 		}
 	}
@@ -1056,14 +1064,17 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 var ErrLogWentBack = errors.New("the event log holds fewer events than the node read: it lost events")
 
 // stillHolds returns ErrLogWentBack unless the transactions stream still
-// holds revision read-1, the last event the node read.
-func (n *Node) stillHolds(ctx context.Context, read eventlog.Revision) error {
+// holds revision read-1, the last event the node read, and, if last is
+// not the zero UUID, that it is the event with that ID.
+func (n *Node) stillHolds(ctx context.Context, read eventlog.Revision, last uuid.UUID) error {
 	recs, err := n.log.Read(ctx, StreamTransactions, read-1, eventlog.Forwards, 1)
 	switch {
 	case errors.Is(err, eventlog.ErrStreamNotFound), err == nil && len(recs) == 0:
 		return fmt.Errorf("%w: it holds no event %d of %q", ErrLogWentBack, read-1, StreamTransactions)
 	case err != nil:
 		return fmt.Errorf("check the log still holds what the node read: %w", err)
+	case last != uuid.UUID{} && recs[0].Event.ID != last:
+		return fmt.Errorf("%w: event %d of %q is %s, not the %s the node read", ErrLogWentBack, read-1, StreamTransactions, recs[0].Event.ID, last)
 	}
 	return nil
 }

@@ -312,7 +312,7 @@ func (n *Node) resume(ctx context.Context, rev eventlog.Revision, m events.Snaps
 	if err := n.chain.Resume(blockchain.Snapshot{Headers: m.Headers, Tip: tip, Accounts: accounts}); err != nil {
 		return refuse(err)
 	}
-	n.blocksNext, n.txNext = m.BlocksRevision+1, m.TxsRevision
+	n.blocksNext, n.txNext, n.txLast = m.BlocksRevision+1, m.TxsRevision, uuid.UUID{}
 	n.restorePending = m.Pending
 	n.snapStats.Restored, n.snapStats.RestoredFrom = true, m.Height
 	n.signal()

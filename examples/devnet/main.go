@@ -234,10 +234,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var chain network
 	saveSpec := func() error { return nil } // writes a named log's new chain's spec into its data directory
 	where := cfg.common.EventLog
-	keys := ""                        // where the demo accounts' keys are kept, if anywhere
-	bankIndex := ""                   // the bank's ledger index: beside the log in the data directory, else in memory
-	named := false                    // the chain is on a log named by -eventlog that outlives devnet
-	madeDir, heldSpec := false, false // a named log's data directory: made by this start; holding a chain's spec already
+	keys := ""        // where the demo accounts' keys are kept, if anywhere
+	bankIndex := ""   // the bank's ledger index: beside the log in the data directory, else in memory
+	named := false    // the chain is on a log named by -eventlog that outlives devnet
+	heldSpec := false // a named log's data directory held a chain's spec before this start
 	switch cfg.common.EventLog {
 	case "":
 		// A ledger index without the log it was built from: the log was
@@ -269,9 +269,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	default:
 		named = true
-		_, statErr := os.Stat(cfg.dataDir)
-		madeDir = errors.Is(statErr, fs.ErrNotExist)
-		_, statErr = os.Stat(filepath.Join(cfg.dataDir, specFile))
+		_, statErr := os.Stat(filepath.Join(cfg.dataDir, specFile))
 		heldSpec = statErr == nil
 		if chain, saveSpec, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh on another log"); err != nil {
 			return err
@@ -294,10 +292,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		switch {
 		case named && errors.Is(err, node.ErrSpecMismatch) && !heldSpec:
 			// The data directory's network was made by this very start:
-			// it is not "another chain's", and is no use to anyone.
-			if madeDir {
-				_ = os.RemoveAll(cfg.dataDir)
-			}
+			// it is not "another chain's". (Its keys stay, unused, for a
+			// next start there, as a start that stopped before writing
+			// the spec leaves them; removing the directory could remove
+			// another devnet's, started on it at the same moment.)
 			return fmt.Errorf("%w (the log holds a chain devnet did not start here; its keys are in the data directory it was first started with: give that with -data-dir)", err)
 		case named && errors.Is(err, node.ErrSpecMismatch):
 			return fmt.Errorf("%w (a chain's keys are in the data directory it was first started with: give it with -data-dir; %s holds another chain's)", err, cfg.dataDir)

@@ -244,11 +244,6 @@ func TestDevnetNamedLogsKeepApart(t *testing.T) {
 	assert.Contains(t, err.Error(), "a chain devnet did not start here", "not \"holds another chain's\": it held nothing")
 	assert.NoFileExists(t, filepath.Join(elsewhere, specFile), "nothing left behind")
 
-	// A data directory this start made is taken back whole, keys and all.
-	made := filepath.Join(t.TempDir(), "new")
-	err = run(context.Background(), append([]string{"-eventlog", named, "-data-dir", made, "-difficulty", "11"}, quick...), new(discard), new(discard))
-	require.ErrorIs(t, err, node.ErrSpecMismatch)
-	assert.NoDirExists(t, made, "the directory made for the refused chain")
 }
 
 // TestDevnetRefusesADamagedDataDir: a data directory whose event log is

@@ -117,6 +117,9 @@ func TestStatusOfATransactionBeingIndexed(t *testing.T) {
 	assert.Equal(t, f.node.Chain().TipHash(), *st.BlockHash)
 	assert.Equal(t, tx.Hash(), *st.Hash)
 
+	proof := getFrom[bank.TransactionProof](t, f.server, "/transactions/"+tx.ID().String()+"/proof")
+	assert.Equal(t, uint64(1), proof.Height, "its proof too")
+
 	unknown := consensustest.Transfer("alice", "bob", 6, 9).ID()
 	assert.Equal(t, "unknown transaction", f.problemAt(t, "/transactions/"+unknown.String(), http.StatusNotFound).Title, "one in no block is still unknown")
 }

@@ -37,6 +37,13 @@ func (b *Bank) getTransactionProof(w http.ResponseWriter, r *http.Request) {
 	}
 	height, ok := b.included(id)
 	if !ok {
+		// A block the node applied and the bank has not indexed yet, as
+		// GET /transactions/{id} finds it.
+		if st, found := b.inNewBlock(id); found {
+			height, ok = *st.Height, true
+		}
+	}
+	if !ok {
 		b.problem(w, Problem{Status: http.StatusNotFound, Title: "not included", Detail: fmt.Sprintf("no block of the chain includes %s (yet)", id), Field: "id"})
 		return
 	}

@@ -146,8 +146,10 @@
 //  6. The address the seed makes must be the file's ([ErrAddressMismatch]).
 //
 // Lookup and List take steps 1 to 3 only, and so never need a
-// passphrase; for a key in clear, step 6 too, which needs none: the
-// address a file in clear names is always its seed's.
+// passphrase; for a key in clear, step 6 too, which needs none: a clear
+// file whose address is not its seed's is damaged. (Whoever may write
+// the keystore may replace any file in it: the keystore guards keys
+// against readers, not against writers.)
 //
 // # Errors
 //

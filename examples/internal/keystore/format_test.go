@@ -335,8 +335,7 @@ func TestLoadRefuses(t *testing.T) {
 
 			// Lookup refuses what Load refuses before it needs the
 			// passphrase, and describes the others. (A clear seed that
-			// is not the file's address needs none: Lookup refuses it,
-			// or a file could name an address of its writer's choice.)
+			// is not the file's address needs none: Lookup refuses it.)
 			_, lookupErr := ks.Lookup(load)
 			switch tc.want {
 			case keystore.ErrPassphraseRequired, keystore.ErrNotEncrypted, keystore.ErrWrongPassphrase:

@@ -330,9 +330,10 @@ func (ks *Keystore) read(name string) (*keyFile, error) {
 	}
 	if !kf.encrypted {
 		// The seed is right there: the address it makes is the file's,
-		// or the file lies about whose key it is (step 6, for every
-		// reader: someone who may write the keystore could otherwise
-		// name their own address, and be paid by a send to this name).
+		// or the file is damaged (step 6, which needs no passphrase
+		// here). This protects from no one who may write the keystore:
+		// they could as well replace a whole file, or the address of an
+		// encrypted one, which Lookup cannot check.
 		if _, err := kf.unlock(nil); err != nil {
 			return nil, &FileError{Path: path, Err: err}
 		}
