@@ -1079,3 +1079,48 @@ func TestValidateRemembersTransactionChecks(t *testing.T) {
 		})
 	}
 }
+
+// refusingEngine is the fake engine whose Verify returns err.
+type refusingEngine struct {
+	*consensustest.Fake
+	err error
+}
+
+func (e refusingEngine) Verify(blockchain.ChainReader, *blockchain.Block) error { return e.err }
+
+// TestEngineRefusalsCarryACode: an engine's Verify that returns a plain
+// error, or a nil *RuleError inside a non-nil error (the typed-nil slip
+// of Go), refused the block with no *RuleError to read, or with a nil one
+// that a node dereferenced and crashed on. Every refusal now carries a
+// code: the engine's own, or ErrInvalidSeal.
+func TestEngineRefusalsCarryACode(t *testing.T) {
+	var typedNil *blockchain.RuleError
+	for _, tc := range []struct {
+		name string
+		err  error
+		want blockchain.ErrorCode
+		text string
+	}{
+		{"the engine's own code", &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields, Have: "x"}, blockchain.ErrBadConsensusFields, "bad-consensus-fields"},
+		{"a plain error", errors.New("no quorum"), blockchain.ErrInvalidSeal, "the engine refused the block: no quorum"},
+		{"a nil *RuleError", typedNil, blockchain.ErrInvalidSeal, "returned a nil *blockchain.RuleError"},
+		{"wrapping a nil *RuleError", fmt.Errorf("verify: %w", typedNil), blockchain.ErrInvalidSeal, "wrapping a nil *RuleError"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := consensustest.NewFaker()
+			blocks, err := consensustest.GenerateChain(context.Background(), fake, consensustest.NewChain(fake), 1, nil)
+			require.NoError(t, err)
+			cfg := testConfig()
+			cfg.Engine = refusingEngine{fake, tc.err}
+			chain, err := blockchain.NewChain(cfg)
+			require.NoError(t, err)
+			err = chain.Apply(blocks[0])
+			var re *blockchain.RuleError
+			require.ErrorAs(t, err, &re)
+			require.NotNil(t, re, "a *RuleError to read: %v", err)
+			assert.Equal(t, tc.want, re.Code)
+			assert.Contains(t, err.Error(), tc.text)
+			assert.Zero(t, chain.Height(), "refused")
+		})
+	}
+}

@@ -80,7 +80,7 @@ const (
 
 	// Consensus: returned by Consensus.Verify, whatever the engine.
 
-	// ErrInvalidSeal: the seal does not prove what the engine asks (for proof of work: the seal hash misses the target; for proof of authority: the signature does not verify).
+	// ErrInvalidSeal: the seal does not prove what the engine asks (for proof of work: the seal hash misses the target; for proof of authority: the signature does not verify); also an engine's refusal that carries no code of its own (see RuleConsensus).
 	ErrInvalidSeal
 	// ErrBadConsensusFields: consensus fields differ from what the engine's rules require (for proof of work: Bits, or a Seal it never makes).
 	ErrBadConsensusFields

@@ -1,8 +1,11 @@
 package blockchain
 
 import (
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/eventchain/eventchain/internal/nilness"
 )
 
 // A ChainView is what a chain [Rule] sees: the chain a block would extend,
@@ -127,9 +130,32 @@ func RuleSignaturesCached(cache *SigCache) Rule {
 	}}
 }
 
-// RuleConsensus: the engine's Verify accepts the block.
+// RuleConsensus: the engine's Verify accepts the block. Its error is the
+// engine's *RuleError; an error that carries none (a plain error, or a
+// nil *RuleError in a non-nil error, the classic typed-nil slip) is
+// refused with code [ErrInvalidSeal] saying so, so that every refusal
+// carries a code and a node never meets a nil *RuleError.
 func RuleConsensus(engine Consensus) Rule {
 	return Rule{"consensus", func(c ChainView, b *Block, _ time.Time) error {
-		return engine.Verify(c, b)
+		return engineRefusal(engine.Verify(c, b))
 	}}
+}
+
+// engineRefusal returns err if it wraps a *RuleError, nil if it is nil,
+// and otherwise a *RuleError of code ErrInvalidSeal wrapping it.
+func engineRefusal(err error) error {
+	if err == nil {
+		return nil
+	}
+	if nilness.IsNil(err) {
+		return &RuleError{Code: ErrInvalidSeal, Have: fmt.Sprintf("the engine's Verify returned a nil %T, which is not a nil error", err)}
+	}
+	if re := (*RuleError)(nil); errors.As(err, &re) {
+		if re != nil {
+			return err
+		}
+		// It wraps a nil *RuleError, whose Error would panic.
+		return &RuleError{Code: ErrInvalidSeal, Have: fmt.Sprintf("the engine's Verify returned a %T wrapping a nil *RuleError", err)}
+	}
+	return &RuleError{Code: ErrInvalidSeal, Have: "the engine refused the block: " + err.Error(), Err: err}
 }
