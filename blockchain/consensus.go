@@ -9,12 +9,15 @@ import "context"
 //
 // The life of a block, and where each method comes in:
 //
-//	h := blockchain.NextHeader(tip, txs, now)   // links, height, Merkle root, time
-//	engine.Prepare(chain, &h)                   // 1. fill the consensus fields (pow: Bits)
-//	b := blockchain.NewBlock(h, txs)
+//	b, _, err := chain.Propose(miner, txs, now) // the header: links, height, roots, who is paid;
+//	                                            // 1. and the chain calls engine.Prepare (pow: Bits)
 //	sealed, err := engine.Seal(ctx, b)          // 2. do the work on b.SealHash() (pow: find a nonce)
 //	…publish sealed; every node then runs…
 //	engine.Verify(chain, sealed)                // 3. check the work, cheaply
+//
+// (Propose is NextHeader, the beneficiary, the state root of the
+// transactions applied, and Prepare: a header from NextHeader alone
+// names no beneficiary and no state root, and the chain refuses it.)
 //
 // Sealing is expensive and verifying is cheap: that asymmetry is the whole
 // point of proof of work.

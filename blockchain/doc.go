@@ -91,7 +91,10 @@
 // nonce is what refuses a replay. [Chain.CheckTransaction] says whether a
 // transaction could go into the next block, against the tip's state.
 //
-// In code, with the test kit of package consensustest:
+// In code, with the test kit of package consensustest for the spec, the
+// engine and the keys (spec := consensustest.Spec(), engine :=
+// consensustest.NewFaker(), alice := consensustest.Key("alice"), bob and
+// miner consensustest.Addr("bob") and Addr("miner"); ctx a context):
 //
 //	chain, _ := blockchain.NewChain(blockchain.Config{Spec: spec, Engine: engine})
 //	tx := blockchain.Transfer{ChainID: spec.ChainID, To: bob, Amount: 125, Fee: 1, Nonce: 0}.Sign(alice)

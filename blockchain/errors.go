@@ -71,7 +71,7 @@ const (
 	ErrBadHeight
 	// ErrTimeBeforeParent: the block is timestamped before its parent.
 	ErrTimeBeforeParent
-	// ErrTimeTooFarAhead: a block (or, in a pool, a transaction) is timestamped too far ahead of the clock.
+	// ErrTimeTooFarAhead: a block is timestamped too far ahead of the clock (more than the chain's MaxDrift).
 	ErrTimeTooFarAhead
 	// ErrWrongChain: a transaction was signed for another chain: its chain ID is not the chain spec's.
 	ErrWrongChain

@@ -46,8 +46,12 @@
 //
 // [New] returns errors wrapping [ErrInvalidConfig], naming the field at
 // fault; a zero Beneficiary is [ErrNoBeneficiary]. Run returns ctx.Err()
-// when its context ends, or the error of a proposal (an engine that
-// cannot Prepare) or of an engine that cannot Seal. A transaction the
-// chain refuses does not stop the miner, nor does a failed append: it
-// waits a moment and mines again.
+// when its context ends — at once, as long as the engine's Seal stops
+// when its context is cancelled, as the Consensus contract asks (pow
+// stops within microseconds; a Seal that ignores its context holds Run
+// until it returns) — or the error of a proposal (an engine that
+// cannot Prepare) or of an engine that cannot Seal, or of a log that
+// is closed or lost the blocks stream. A transaction the chain refuses
+// does not stop the miner, nor does a failed append: it waits a moment
+// and mines again.
 package miner

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -273,9 +274,25 @@ func TestGenerateChainErrors(t *testing.T) {
 			chain := newChain(t, tc.engine)
 			blocks, err := consensustest.GenerateChain(tc.ctx, tc.engine, chain, 2, tc.gen)
 			require.Error(t, err)
-			assert.Nil(t, blocks)
 			assert.ErrorIs(t, err, tc.want)
 			assert.ErrorContains(t, err, tc.text)
+			// The blocks made before the error, which the chain holds.
+			require.Len(t, blocks, int(chain.Height()))
+			for i, b := range blocks {
+				assert.Equal(t, uint64(i+1), b.Height())
+			}
+			// A refused block comes in the error, to apply elsewhere.
+			var refused *consensustest.RefusedError
+			if strings.HasPrefix(tc.text, "apply") {
+				require.ErrorAs(t, err, &refused)
+				other := newChain(t, tc.engine)
+				for _, b := range blocks {
+					require.NoError(t, other.Apply(b))
+				}
+				assert.ErrorIs(t, other.Apply(refused.Block), tc.want, "refused there too, for the same rule")
+			} else {
+				assert.False(t, errors.As(err, &refused))
+			}
 		})
 	}
 }

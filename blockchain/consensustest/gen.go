@@ -156,6 +156,16 @@ func (g *BlockGen) EditHeader(edit func(*blockchain.Header)) { g.edit = edit }
 // seals it and applies it. A transaction the chain would leave out is an
 // error, as is a block the chain refuses. It returns the sealed blocks in
 // order; the same blocks apply to every other chain of the same spec.
+//
+// On an error it returns the blocks made before it, which chain holds.
+// A block the chain refuses (one EditHeader made to break a rule, say)
+// comes in a *RefusedError, so that a test can apply it elsewhere:
+//
+//	_, err := consensustest.GenerateChain(ctx, engine, chain, 1, breakIt)
+//	var refused *consensustest.RefusedError
+//	if errors.As(err, &refused) {
+//		err = other.Apply(refused.Block) // refused there too, for the same rule
+//	}
 func GenerateChain(ctx context.Context, engine blockchain.Consensus, chain *blockchain.Chain, n int, gen func(i int, g *BlockGen)) ([]*blockchain.Block, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("generate chain: n: have %d blocks, want ≥ 0", n)
@@ -169,10 +179,10 @@ func GenerateChain(ctx context.Context, engine blockchain.Consensus, chain *bloc
 		}
 		b, rejected, err := chain.Propose(g.beneficiary, g.txs, g.timestamp)
 		if err != nil {
-			return nil, fmt.Errorf("propose block %d: %w", g.height, err)
+			return blocks, fmt.Errorf("propose block %d: %w", g.height, err)
 		}
 		if len(rejected) > 0 {
-			return nil, fmt.Errorf("propose block %d: %s: %w", g.height, rejected[0].Tx, rejected[0].Err)
+			return blocks, fmt.Errorf("propose block %d: %s: %w", g.height, rejected[0].Tx, rejected[0].Err)
 		}
 		if g.edit != nil {
 			h := b.Header()
@@ -181,12 +191,28 @@ func GenerateChain(ctx context.Context, engine blockchain.Consensus, chain *bloc
 		}
 		sealed, err := engine.Seal(ctx, b)
 		if err != nil {
-			return nil, fmt.Errorf("seal block %d: %w", g.height, err)
+			return blocks, fmt.Errorf("seal block %d: %w", g.height, err)
 		}
 		if err := chain.Apply(sealed); err != nil {
-			return nil, fmt.Errorf("apply block %d: %w", g.height, err)
+			return blocks, &RefusedError{Block: sealed, Err: err}
 		}
 		blocks = append(blocks, sealed)
 	}
 	return blocks, nil
 }
+
+// A RefusedError is GenerateChain's error for a block the chain refused:
+// the sealed block, and the chain's error (a *blockchain.RuleError, with
+// errors.As; errors.Is matches its code).
+type RefusedError struct {
+	Block *blockchain.Block
+	Err   error
+}
+
+// Error reads like "apply block 3: rule …: bad-state-root: have …".
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("apply block %d: %v", e.Block.Height(), e.Err)
+}
+
+// Unwrap returns the chain's error.
+func (e *RefusedError) Unwrap() error { return e.Err }

@@ -96,6 +96,15 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
+// nextHeader is NextHeader on view's tip, a second after it, paying
+// Addr("miner") as a proposed block would: an engine may check who its
+// blocks pay, and a block that pays no one is no block of a chain.
+func nextHeader(view blockchain.HeaderList, txs []blockchain.Transaction) blockchain.Header {
+	h := blockchain.NextHeader(view.Tip(), txs, view.Tip().Timestamp.Add(time.Second))
+	h.Beneficiary = Addr("miner")
+	return h
+}
+
 func genesisView() blockchain.HeaderList {
 	return blockchain.HeaderList{Genesis().Header()}
 }
@@ -145,7 +154,7 @@ func (s *suite) sealedChainVerifies(t *testing.T, engine blockchain.Consensus) {
 func (s *suite) sealLeavesInputAlone(t *testing.T, engine blockchain.Consensus) {
 	view := genesisView()
 	txs := []blockchain.Transaction{Transfer("alice", "bob", 1, 0)}
-	h := blockchain.NextHeader(view.Tip(), txs, view.Tip().Timestamp.Add(time.Second))
+	h := nextHeader(view, txs)
 	require.NoError(t, engine.Prepare(view, &h))
 	in := blockchain.NewBlock(h, txs)
 	before := in.Header()
@@ -309,7 +318,7 @@ func (s *suite) hashCoversTheSeal(t *testing.T, engine blockchain.Consensus) {
 
 func (s *suite) sealOnCancelledContext(t *testing.T, engine blockchain.Consensus) {
 	view := genesisView()
-	h := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+	h := nextHeader(view, nil)
 	require.NoError(t, engine.Prepare(view, &h))
 	if s.harden != nil {
 		s.harden(&h)
@@ -326,7 +335,7 @@ func (s *suite) cancelSealInProgress(t *testing.T, engine blockchain.Consensus) 
 		t.Skip("no WithHardHeader option: this engine has no long seal to cancel")
 	}
 	view := genesisView()
-	h := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+	h := nextHeader(view, nil)
 	require.NoError(t, engine.Prepare(view, &h))
 	s.harden(&h)
 	// The deadline fires while Seal works on a header it can never seal;
@@ -368,7 +377,7 @@ func (s *suite) prepareIsDeterministic(t *testing.T, engine blockchain.Consensus
 	for _, b := range blocks {
 		view = append(view, b.Header())
 	}
-	base := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+	base := nextHeader(view, nil)
 	first, second := base, base
 	require.NoError(t, engine.Prepare(view, &first))
 	require.NoError(t, engine.Prepare(append(blockchain.HeaderList(nil), view...), &second))
@@ -382,7 +391,7 @@ func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
 		g.Go(func() error {
 			view := genesisView()
 			txs := []blockchain.Transaction{Transfer("alice", "bob", int64(i+1), 0)}
-			h := blockchain.NextHeader(view.Tip(), txs, view.Tip().Timestamp.Add(time.Second))
+			h := nextHeader(view, txs)
 			if err := engine.Prepare(view, &h); err != nil {
 				return fmt.Errorf("worker %d: prepare: %w", i, err)
 			}

@@ -124,7 +124,9 @@ func (e *Engine) Turn(height uint64) int {
 	return int((height - 1) % uint64(len(e.signers)))
 }
 
-// Prepare sets Bits and Nonce to zero: proof of authority uses neither.
+// Prepare sets Bits and Nonce to zero, and clears Seal: proof of
+// authority uses neither of the first two, and Seal puts its signature in
+// the third.
 func (e *Engine) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
 	h.Bits, h.Nonce, h.Seal = 0, 0, nil
 	return nil
