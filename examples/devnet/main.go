@@ -388,6 +388,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "devnet: demo accounts %s hold %d each at genesis; on this in-memory chain their keys are in memory too, used by the scheduler and gone when devnet stops: no keystore holds them\n",
 				strings.Join(demoAccounts, ", "), demoFunds)
 		}
+		if genesis, err := chain.spec.Genesis(); err == nil {
+			fmt.Fprintf(stdout, "devnet: genesis %s: pin it in the wallet's verify and balance -verified with -genesis-hash, so that they trust no other chain a bank may serve\n", genesis.Hash())
+		}
 		g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankPart.Node, miners, &sched, auditor) })
 		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Keys: chain.demo, Stats: &sched, Logger: logger.With("component", "scheduler")})
 	})

@@ -223,4 +223,6 @@ func TestDifficultyUnderProofOfAuthority(t *testing.T) {
 	args := []string{"-eventlog", "memory", "-consensus", "poa", "-difficulty", "14", "-addr", "127.0.0.1:0", "-duration", "200ms", "-every", "50ms"}
 	require.NoError(t, run(context.Background(), args, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), "-difficulty is proof of work's")
+	// And devnet names its genesis, for the wallet's -genesis-hash.
+	assert.Regexp(t, `devnet: genesis [0-9a-f]{64}: pin it`, stdout.String())
 }

@@ -530,12 +530,15 @@ func (w *wallet) retrying(ctx context.Context, do func() error) error {
 // looks it up rather than send again, which would sign a second transfer.
 func (w *wallet) submit(ctx context.Context, c *bankclient.Client, tx blockchain.Transaction) (bankclient.Status, error) {
 	var st bankclient.Status
-	unanswered := false // an attempt that got no answer may have reached the bank
+	// An attempt that got no answer may have reached the bank; so may one
+	// the bank answered "event log unavailable", which says the
+	// transaction may or may not be recorded.
+	unanswered := false
 	err := w.retrying(ctx, func() error {
 		var err error
 		st, err = c.Submit(ctx, tx, tx.Hash().String())
 		var pe *bankclient.ProblemError
-		if err != nil && !errors.As(err, &pe) {
+		if err != nil && (!errors.As(err, &pe) || pe.Problem.Title == "event log unavailable") {
 			unanswered = true
 		}
 		return err

@@ -127,13 +127,15 @@
 // 000 headers take a fraction of a second to check).
 //
 // Where the genesis hash comes from is the one place trust enters. Taken
-// from the bank's spec, as by default, it is trust on first use: a bank
-// that lied from its very first answer — a whole network of its own, with
-// its own genesis — would not be caught, and the wallet says on stderr
-// which genesis it trusted. -genesis-hash HASH pins the network: the
-// wallet then refuses a bank whose spec makes another genesis. Take the
-// hash from a source other than the bank — the network's release notes,
-// devnet's start-up log, a run you trusted before.
+// from the bank's spec, as by default, it is the bank's word, every time
+// (the wallet keeps nothing between runs): a bank that lies from the
+// first answer it gives — a whole network of its own, with its own
+// genesis — would not be caught, and the wallet says on stderr which
+// genesis it trusted. -genesis-hash HASH pins the network: the wallet
+// then refuses a bank whose spec makes another genesis. Take the hash
+// from a source other than the bank — the network's release notes,
+// devnet's start-up lines ("devnet: genesis …"), a run you trusted
+// before.
 //
 // What a light client cannot check is what needs every transaction: that
 // the blocks' transfers were signed and funded and lead to the state root

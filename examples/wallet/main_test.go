@@ -494,6 +494,24 @@ func TestSend(t *testing.T) {
 			},
 		},
 		{
+			// The bank's log did not confirm: the transfer may be
+			// recorded, and the wallet names it, to look up rather than
+			// send again (it said only "submit: … 503").
+			name: "the event log unavailable", args: []string{"send", "alice", "bob", "5"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method == http.MethodPost {
+						w.Header().Set("Content-Type", "application/problem+json")
+						w.WriteHeader(http.StatusServiceUnavailable)
+						_, _ = w.Write([]byte(`{"type":"about:blank","title":"event log unavailable","status":503,"detail":"the event log did not confirm the transaction: it may or may not be recorded"}`))
+						return true
+					}
+					return false
+				})
+			},
+			stderr: []string{`wallet: submit transaction [0-9a-f-]{36}: .*it may or may not be recorded; it may have reached the bank all the same: look it up with 'wallet status [0-9a-f-]{36}' rather than send again\n$`},
+		},
+		{
 			name: "bank restoring: the account is read again", args: []string{"send", "alice", "bob", "5"},
 			setup: func(t *testing.T, f *fixture) {
 				var reads atomic.Int32

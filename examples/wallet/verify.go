@@ -16,7 +16,7 @@ import (
 )
 
 func (w *wallet) verifyFlags(fs *flag.FlagSet) {
-	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits) to trust; without it, the genesis of the bank's chain spec is trusted on first use")
+	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits) to trust; without it, the genesis of the bank's chain spec is trusted, on the bank's word, every time")
 	fs.Uint64Var(&w.opts.confirmations, "confirmations", 1, "blocks, the proof's own included, that must carry its claim: a bank can mine a lying block of its own at one block's work, not a lying block with many honest-looking ones on top as cheaply")
 }
 
@@ -92,7 +92,7 @@ func checkGenesis(spec blockchain.ChainSpec, pinned blockchain.Hash) (*blockchai
 
 // syncHeaders reads the bank's chain spec, decides which genesis to trust
 // (the one -genesis-hash pins, which the spec must make; else the spec's,
-// trusted on first use, which it says on stderr), and syncs a light
+// trusted on the bank's word, which it says on stderr), and syncs a light
 // client from the bank's GET /headers, checking every header's link and
 // seal.
 func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, error) {
@@ -109,7 +109,7 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 		return light{}, err
 	}
 	if pinned.IsZero() {
-		fmt.Fprintf(w.stderr, "trusting the bank's chain spec %q on first use: genesis %s; pin it with -genesis-hash %s\n", spec.ChainID, genesis.Hash(), genesis.Hash())
+		fmt.Fprintf(w.stderr, "trusting the bank's chain spec %q, as the bank serves it (the wallet keeps nothing, so on every use): genesis %s; pin it with -genesis-hash %s\n", spec.ChainID, genesis.Hash(), genesis.Hash())
 	}
 	var engine blockchain.Consensus
 	work := "proof of work"

@@ -84,10 +84,18 @@ var (
 // of the sentinel errors above (test with errors.Is), with detail.
 type FileError struct {
 	Path string // the key file, or the keystore's directory
+	Dir  bool   // Path is the keystore's directory
 	Err  error
 }
 
-func (e *FileError) Error() string { return fmt.Sprintf("key file %s: %v", e.Path, e.Err) }
+// Error reads like "key file keys/bob.key: permissions are too open: …",
+// or "keystore directory keys: …".
+func (e *FileError) Error() string {
+	if e.Dir {
+		return fmt.Sprintf("keystore directory %s: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("key file %s: %v", e.Path, e.Err)
+}
 
 // Unwrap returns Err.
 func (e *FileError) Unwrap() error { return e.Err }

@@ -85,10 +85,10 @@ func New(cfg Config) (*Keystore, error) {
 		return nil, fmt.Errorf("new keystore: %w", err)
 	}
 	if !info.IsDir() {
-		return nil, &FileError{Path: cfg.Dir, Err: fmt.Errorf("%w: have %s, want a directory", ErrFileType, describe(info.Mode()))}
+		return nil, &FileError{Path: cfg.Dir, Dir: true, Err: fmt.Errorf("%w: have %s, want a directory", ErrFileType, describe(info.Mode()))}
 	}
 	if perm := info.Mode().Perm(); checkModes && perm&0o022 != 0 {
-		return nil, &FileError{Path: cfg.Dir, Err: fmt.Errorf("%w: have mode %04o, want no write permission for group or others (chmod 700 it)", ErrInsecureMode, perm)}
+		return nil, &FileError{Path: cfg.Dir, Dir: true, Err: fmt.Errorf("%w: have mode %04o, want no write permission for group or others (chmod 700 it)", ErrInsecureMode, perm)}
 	}
 	return &Keystore{dir: cfg.Dir, scrypt: params}, nil
 }
