@@ -60,14 +60,23 @@ func (w *world) forge(txs ...blockchain.Transaction) *blockchain.Block {
 	return blockchain.NewBlock(h, txs)
 }
 
+// stoppedBy checks that err is a refusal for the rule want, and says so
+// in the test's log (go test -v shows each attack and its rule).
+func stoppedBy(t *testing.T, err error, want blockchain.ErrorCode, msgAndArgs ...any) {
+	t.Helper()
+	if assert.ErrorIs(t, err, want, msgAndArgs...) {
+		t.Logf("stopped by %s: %v", want, err)
+	}
+}
+
 // refusedBoth checks that the pool refuses tx, and that a block holding
 // it is refused by the chain, both with the rule want: the pool guards
 // the front door, but a miner can skip the pool, so the chain must check
 // again.
 func (w *world) refusedBoth(t *testing.T, tx blockchain.Transaction, want blockchain.ErrorCode) {
 	t.Helper()
-	assert.ErrorIs(t, w.pool.Add(tx), want, "the pool refuses it")
-	assert.ErrorIs(t, w.chain.Apply(w.forge(tx)), want, "the chain refuses a block holding it")
+	stoppedBy(t, w.pool.Add(tx), want, "the pool refuses it")
+	stoppedBy(t, w.chain.Apply(w.forge(tx)), want, "the chain refuses a block holding it")
 }
 
 // next is the next nonce of a named account on the chain.
@@ -150,11 +159,11 @@ func TestTwoPendingTransfersOverspend(t *testing.T) {
 
 	// The pool counts what mallory's pending transfers already spend:
 	// 1 000 000 − 600 000 leaves 400 000, less than 600 000.
-	assert.ErrorIs(t, w.pool.Add(second), blockchain.ErrInsufficientFunds)
+	stoppedBy(t, w.pool.Add(second), blockchain.ErrInsufficientFunds)
 
 	// A miner that skips the pool and puts both in one block fails too:
 	// the chain applies them in order, and the second finds 400 000.
-	assert.ErrorIs(t, w.chain.Apply(w.forge(first, second)), blockchain.ErrInsufficientFunds)
+	stoppedBy(t, w.chain.Apply(w.forge(first, second)), blockchain.ErrInsufficientFunds)
 }
 
 // TestOverspendAcrossTwoMiners: mallory sends her whole balance to erin
@@ -179,7 +188,7 @@ func TestOverspendAcrossTwoMiners(t *testing.T) {
 	// The log orders the two blocks: whichever comes first becomes the
 	// tip. The other links to the tip's parent: refused.
 	require.NoError(t, w.chain.Apply(a))
-	assert.ErrorIs(t, w.chain.Apply(b), blockchain.ErrPrevHashMismatch)
+	stoppedBy(t, w.chain.Apply(b), blockchain.ErrPrevHashMismatch)
 
 	// The second miner rebuilds on the new tip. Its transaction now finds
 	// mallory's nonce used: an honest miner leaves it out, and a block
@@ -187,8 +196,8 @@ func TestOverspendAcrossTwoMiners(t *testing.T) {
 	_, rejected, err := w.chain.Propose(consensustest.Addr("miner"), []blockchain.Transaction{toFrank}, w.chain.Tip().Timestamp.Add(time.Second))
 	require.NoError(t, err)
 	require.Len(t, rejected, 1)
-	assert.ErrorIs(t, rejected[0].Err, blockchain.ErrBadNonce)
-	assert.ErrorIs(t, w.chain.Apply(w.forge(toFrank)), blockchain.ErrBadNonce)
+	stoppedBy(t, rejected[0].Err, blockchain.ErrBadNonce)
+	stoppedBy(t, w.chain.Apply(w.forge(toFrank)), blockchain.ErrBadNonce)
 
 	assert.Equal(t, int64(consensustest.Funds+900_000), w.chain.Account(consensustest.Addr("erin")).Balance)
 	assert.Equal(t, int64(consensustest.Funds), w.chain.Account(consensustest.Addr("frank")).Balance, "frank was never paid")
@@ -216,7 +225,7 @@ func TestMinerPaysItselfTooMuch(t *testing.T) {
 
 	// Every node runs the state transition itself — reward plus fees,
 	// exactly — and compares its root with the header's.
-	assert.ErrorIs(t, w.chain.Apply(greedy), blockchain.ErrBadStateRoot)
+	stoppedBy(t, w.chain.Apply(greedy), blockchain.ErrBadStateRoot)
 
 	// Nor can she take an honest miner's pay by writing herself in as
 	// the beneficiary of its block: the state root says who was paid.
@@ -227,7 +236,7 @@ func TestMinerPaysItselfTooMuch(t *testing.T) {
 	require.Empty(t, rejected)
 	stolen := honest.Header()
 	stolen.Beneficiary = consensustest.Addr("mallory")
-	assert.ErrorIs(t, w.chain.Apply(blockchain.NewBlock(stolen, honest.Transactions())), blockchain.ErrBadStateRoot)
+	stoppedBy(t, w.chain.Apply(blockchain.NewBlock(stolen, honest.Transactions())), blockchain.ErrBadStateRoot)
 	require.NoError(t, w.chain.Apply(honest), "the honest block applies")
 }
 
@@ -247,7 +256,7 @@ func TestOverflowingAmounts(t *testing.T) {
 	// Coins are made only by Credit, which refuses to pass it.
 	batch := w.chain.State().Batch()
 	err := batch.Credit(consensustest.Addr("mallory"), math.MaxInt64-w.chain.State().Supply()+1)
-	assert.ErrorIs(t, err, blockchain.ErrBalanceOverflow)
+	stoppedBy(t, err, blockchain.ErrBalanceOverflow)
 
 	// A genesis that allocates more than math.MaxInt64 in all is no
 	// chain: 1 025 allocations of 2⁵³−1 pass 2⁶³−1.
@@ -256,7 +265,7 @@ func TestOverflowingAmounts(t *testing.T) {
 		many[i] = blockchain.Allocation{Address: consensustest.Addr(fmt.Sprintf("holder %d", i)), Balance: blockchain.MaxAmount}
 	}
 	_, err = blockchain.NewState(many)
-	assert.ErrorIs(t, err, blockchain.ErrBalanceOverflow)
+	stoppedBy(t, err, blockchain.ErrBalanceOverflow)
 	_, err = blockchain.NewState(many[:1024])
 	assert.NoError(t, err, "1 024 of them fit")
 }
@@ -283,8 +292,8 @@ func TestFieldChangedUnderARealSignature(t *testing.T) {
 			// Every field is inside the signed bytes: any change makes the
 			// signature a signature of something else.
 			tampered := blockchain.NewTransaction(f, sig[:])
-			assert.ErrorIs(t, w.pool.Add(tampered), blockchain.ErrBadSignature)
-			assert.ErrorIs(t, w.chain.Apply(w.forge(tampered)), blockchain.ErrBadSignature)
+			stoppedBy(t, w.pool.Add(tampered), blockchain.ErrBadSignature)
+			stoppedBy(t, w.chain.Apply(w.forge(tampered)), blockchain.ErrBadSignature)
 		})
 	}
 	require.NoError(t, w.pool.Add(genuine), "the genuine payment still goes through")
