@@ -285,6 +285,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer log.Close()
+	if named && heldSpec {
+		// The data directory's chain ran on this log before: a log that
+		// now holds no chain lost it (an EventStoreDB started again,
+		// whose data lives in memory): the chain starts again at 0.
+		if _, err := node.LoadSpec(ctx, log, nil); errors.Is(err, node.ErrNoSpec) {
+			logger.Warn("the event log holds no chain: the chain of the data directory starts again on it at height 0 (was the log wiped? the blocks it held are gone)", "log", cfg.common.EventLog, "data_dir", cfg.dataDir)
+		}
+	}
 	// The spec goes into the log, so that apps joining it later (a
 	// separate miner, say) read the same rules; a log that holds another
 	// chain's spec is refused.

@@ -283,3 +283,20 @@ func TestDevnetRefusesADamagedDataDir(t *testing.T) {
 		})
 	}
 }
+
+// TestDevnetSaysWhenItsLogLostTheChain: a data directory's chain on a
+// named log that comes back empty (an EventStoreDB started again, whose
+// data lived in memory) starts again at height 0: devnet says so.
+func TestDevnetSaysWhenItsLogLostTheChain(t *testing.T) {
+	quick := []string{"-addr", "127.0.0.1:0", "-duration", "300ms", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	dir := t.TempDir()
+	first := "file:" + filepath.Join(t.TempDir(), "first.db")
+	var stderr strings.Builder
+	require.NoError(t, run(context.Background(), append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), &stderr))
+	assert.NotContains(t, stderr.String(), "holds no chain", "a new chain, on a new log: nothing lost")
+
+	stderr.Reset()
+	empty := "file:" + filepath.Join(t.TempDir(), "empty.db")
+	require.NoError(t, run(context.Background(), append([]string{"-eventlog", empty, "-data-dir", dir}, quick...), new(discard), &stderr))
+	assert.Contains(t, stderr.String(), "the event log holds no chain: the chain of the data directory starts again on it at height 0")
+}
