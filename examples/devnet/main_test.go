@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,7 +201,7 @@ func TestShellQuote(t *testing.T) {
 // from it is refused, naming the file and the log, not "yours".
 func TestEditedSpecFileIsNamed(t *testing.T) {
 	dir := t.TempDir()
-	var out strings.Builder
+	var out lockedBuilder // devnet's goroutines write stdout and stderr at once
 	require.NoError(t, run(context.Background(), []string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-difficulty", "8", "-duration", "300ms"}, &out, &out), "%s", out.String())
 	path := filepath.Join(dir, specFile)
 	data, err := os.ReadFile(path)
@@ -225,4 +226,23 @@ func TestDifficultyUnderProofOfAuthority(t *testing.T) {
 	assert.Contains(t, stderr.String(), "-difficulty is proof of work's")
 	// And devnet names its genesis, for the wallet's -genesis-hash.
 	assert.Regexp(t, `devnet: genesis [0-9a-f]{64}: pin it`, stdout.String())
+}
+
+// lockedBuilder is a strings.Builder that several goroutines may write:
+// devnet's stdout and its log, given one writer.
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuilder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuilder) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
