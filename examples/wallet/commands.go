@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -36,6 +38,7 @@ func (w *wallet) newFlags(fs *flag.FlagSet) {
 func (w *wallet) sendFlags(fs *flag.FlagSet) {
 	fs.Var((*decimal)(&w.opts.fee), "fee", "fee paid to the miner of the block, in minor `units`")
 	fs.BoolVar(&w.opts.wait, "wait", true, "wait until a block includes the transfer or the bank drops it")
+	fs.BoolVar(&w.opts.again, "again", false, "sign a new transfer even if the same one, sent by an earlier run, is still in flight (a second payment)")
 	fs.DurationVar(&w.opts.timeout, "timeout", 2*time.Minute, "how long to wait for a block")
 	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits): sign only if the bank's chain spec makes that genesis; without it, the bank's chain ID is taken on its word")
 }
@@ -376,8 +379,24 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if err := blockchain.CheckTransactionSanity(tx); err != nil {
 		return usagef("the transfer breaks a rule: %v", err)
 	}
+	// A run killed while it waited (or whose terminal closed) left its
+	// transfer in flight: the same transfer sent again follows that one
+	// rather than pay twice.
+	journal := w.inflight(from.addr)
+	if prev, ok := journal.read(); ok && !w.opts.again && prev.ChainID() == spec.ChainID && prev.Nonce() >= acct.Nonce &&
+		prev.To() == to.addr && prev.Amount() == amount && prev.Fee() == fee {
+		fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, is still in flight: following transaction %s (nonce %d) rather than paying twice; send with -again for a second payment\n", prev.ID(), prev.Nonce())
+		tx = prev
+	} else if err := journal.write(tx); err != nil {
+		// A keystore the wallet may not write (read-only, say): the
+		// transfer goes, unrecorded.
+		fmt.Fprintf(w.stderr, "warning: %v: a run killed while it waits, and run again, would sign a second transfer\n", err)
+	}
 	st, err := w.submit(ctx, c, tx)
 	if err != nil {
+		if !errors.Is(err, errMayHaveReached) {
+			journal.clear(tx) // the bank said it took nothing
+		}
 		return w.nonceTaken(ctx, c, from, tx, err)
 	}
 	fmt.Fprintf(w.stdout, "sent %d from %s to %s (fee %d, nonce %d)\n", amount, from, to, fee, tx.Nonce())
@@ -407,7 +426,56 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	case err != nil:
 		return err
 	}
+	journal.clear(tx) // included or dropped: no longer in flight
 	return w.final(st)
+}
+
+// An inflightJournal keeps, in the keystore's directory, the transfer a
+// send of one account signed and has not yet seen included or dropped,
+// so that a run killed while it waited and run again finds it.
+type inflightJournal struct{ path string }
+
+// inflight returns the journal of the account addr.
+func (w *wallet) inflight(addr blockchain.Address) inflightJournal {
+	return inflightJournal{filepath.Join(w.g.keystore, ".inflight-"+addr.String()+".json")}
+}
+
+// read returns the transfer in flight, if the journal holds a valid one
+// signed by its account's key.
+func (j inflightJournal) read() (blockchain.Transaction, bool) {
+	data, err := os.ReadFile(j.path)
+	if err != nil {
+		return blockchain.Transaction{}, false
+	}
+	var tx blockchain.Transaction
+	if err := tx.UnmarshalJSON(data); err != nil || blockchain.CheckTransactionSanity(tx) != nil || !tx.VerifySignature() ||
+		filepath.Base(j.path) != ".inflight-"+tx.From().String()+".json" {
+		return blockchain.Transaction{}, false
+	}
+	return tx, true
+}
+
+// write records tx as in flight, replacing what the journal held.
+func (j inflightJournal) write(tx blockchain.Transaction) error {
+	data, err := json.Marshal(tx)
+	if err != nil {
+		return err
+	}
+	tmp := j.path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("record the transfer in flight: %w", err)
+	}
+	if err := os.Rename(tmp, j.path); err != nil {
+		return fmt.Errorf("record the transfer in flight: %w", err)
+	}
+	return nil
+}
+
+// clear forgets tx, if it is the transfer the journal holds.
+func (j inflightJournal) clear(tx blockchain.Transaction) {
+	if prev, ok := j.read(); ok && prev.ID() == tx.ID() {
+		_ = os.Remove(j.path)
+	}
 }
 
 // nonceTaken explains err, the bank's refusal of tx, if it says another

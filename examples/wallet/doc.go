@@ -18,7 +18,8 @@
 //	wallet send FROM TO AMOUNT sign and submit a transfer from the key FROM to a
 //	                           key name or an "ec…" address, and wait for a block
 //	                           (-fee N, -wait=false not to wait, -timeout D,
-//	                           -genesis-hash HASH to sign for that network only)
+//	                           -genesis-hash HASH to sign for that network only,
+//	                           -again for a second payment of a transfer in flight)
 //	wallet status TX-ID        what became of a transaction
 //	wallet history NAME|ADDR   the account's included transfers, newest first
 //	                           (-limit N, -before CURSOR for older ones)
@@ -76,6 +77,16 @@
 // transfer got no answer, the bank may have taken it all the same: send
 // then prints its ID, to look it up with 'wallet status', rather than
 // leave the user to send again, which would sign a second transfer.
+//
+// send records the transfer it signs, before it posts it, in the
+// keystore's directory (.inflight-ADDRESS.json), and forgets it once a
+// block includes it or the bank drops or refuses it. A run killed while
+// it waited (or whose terminal closed), run again for the same transfer
+// — same recipient, amount and fee, from the same account — follows the
+// one in flight, posting the same signed bytes again, rather than sign a
+// second one with the next nonce, which would pay twice; it says so on
+// stderr. -again signs a second payment all the same. Another transfer
+// is signed as usual.
 //
 // # Exit status
 //

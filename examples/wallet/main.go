@@ -56,6 +56,7 @@ type options struct {
 	insecure bool          // new: -insecure-no-passphrase
 	fee      int64         // send: -fee
 	wait     bool          // send: -wait
+	again    bool          // send: -again
 	timeout  time.Duration // send: -timeout
 	limit    int64         // history: -limit
 	before   string        // history: -before

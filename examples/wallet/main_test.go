@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -370,6 +371,42 @@ func TestSend(t *testing.T) {
 			name: "send without waiting", args: []string{"send", "alice", "bob", "5", "-wait=false"},
 			stdout: []string{`^sent 5`, `pending; follow it with: wallet status [0-9a-f-]{36}\n$`},
 			check:  func(t *testing.T, f *fixture) { assert.Zero(t, f.bank.Height(), "nothing waited for") },
+		},
+		{
+			// A run killed while it waited, run again: the same transfer
+			// follows the first rather than pay twice (it signed a new
+			// one with the next nonce, and both were mined).
+			name: "the same transfer, in flight from an earlier run", args: []string{"send", "alice", "bob", "5", "-wait=false"},
+			setup:  func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "5", "-wait=false") },
+			stdout: []string{`^sent 5 from alice to bob \(fee 0, nonce 0\)\n`},
+			stderr: []string{`the same transfer, sent by an earlier run, is still in flight: following transaction [0-9a-f-]{36} \(nonce 0\) rather than paying twice; send with -again for a second payment\n`},
+			check: func(t *testing.T, f *fixture) {
+				ids := map[uuid.UUID]bool{}
+				for _, tx := range f.bank.Submitted() {
+					ids[tx.ID()] = true
+				}
+				assert.Len(t, ids, 1, "one transfer, posted twice")
+			},
+		},
+		{
+			name: "a second payment, asked for", args: []string{"send", "alice", "bob", "5", "-wait=false", "-again"},
+			setup:     func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "5", "-wait=false") },
+			stdout:    []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
+			stderrNot: []string{`in flight`},
+		},
+		{
+			name: "another transfer while one is in flight", args: []string{"send", "alice", "bob", "6", "-wait=false"},
+			setup:  func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "5", "-wait=false") },
+			stdout: []string{`^sent 6 from alice to bob \(fee 0, nonce 1\)\n`},
+		},
+		{
+			name: "the same transfer once the first was mined", args: []string{"send", "alice", "bob", "5", "-wait=false"},
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "5", "-wait=false")
+				f.bank.Mine()
+			},
+			stdout:    []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
+			stderrNot: []string{`in flight`},
 		},
 		{
 			name: "send from an address whose key the wallet holds", args: []string{"send", "{addr:carol}", "bob", "5"},
