@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -380,22 +381,47 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 		return usagef("the transfer breaks a rule: %v", err)
 	}
 	// A run killed while it waited (or whose terminal closed) left its
-	// transfer in flight: the same transfer sent again follows that one
-	// rather than pay twice.
+	// transfer in flight: the same transfer sent again follows that one,
+	// or finds it included, rather than pay twice.
 	journal := w.inflight(from.addr)
-	if prev, ok := journal.read(); ok && !w.opts.again && prev.ChainID() == spec.ChainID && prev.Nonce() >= acct.Nonce &&
-		prev.To() == to.addr && prev.Amount() == amount && prev.Fee() == fee {
-		fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, is still in flight: following transaction %s (nonce %d) rather than paying twice; send with -again for a second payment\n", prev.ID(), prev.Nonce())
-		tx = prev
-	} else if err := journal.write(tx); err != nil {
-		// A keystore the wallet may not write (read-only, say): the
-		// transfer goes, unrecorded.
-		fmt.Fprintf(w.stderr, "warning: %v: a run killed while it waits, and run again, would sign a second transfer\n", err)
+	if !w.opts.again {
+		prev, found := journal.same(spec.ChainID, to.addr, amount, fee)
+		switch {
+		case !found:
+		case prev.Nonce() > acct.NextNonce:
+			// Beyond the bank's next nonce: not in flight there (a chain
+			// wiped since, with the same chain ID): forgotten.
+			journal.clear(prev)
+		case prev.Nonce() >= acct.Nonce:
+			fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, is still in flight: following transaction %s (nonce %d) rather than paying twice; send with -again for a second payment\n", prev.ID(), prev.Nonce())
+			tx = prev
+		default:
+			// Its nonce is used: by it, included while no run waited,
+			// or by another transfer, and then it never will be.
+			st, err := c.Status(ctx, prev.ID())
+			if err == nil && st.State == bankclient.Included {
+				journal.clear(prev)
+				fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, was included since: transaction %s (nonce %d); nothing new is signed; send with -again for a second payment\n", prev.ID(), prev.Nonce())
+				return w.final(st)
+			}
+			var pe *bankclient.ProblemError
+			if err == nil || errors.As(err, &pe) && pe.Status == http.StatusNotFound {
+				journal.clear(prev) // dropped, or unknown with its nonce used: it will never be mined
+			}
+		}
+	}
+	if !journal.holds(tx) {
+		if err := journal.write(tx); err != nil {
+			// A keystore the wallet may not write (read-only, say): the
+			// transfer goes, unrecorded.
+			fmt.Fprintf(w.stderr, "warning: %v: a run killed while it waits, and run again, would sign a second transfer\n", err)
+		}
 	}
 	st, err := w.submit(ctx, c, tx)
 	if err != nil {
-		if !errors.Is(err, errMayHaveReached) {
-			journal.clear(tx) // the bank said it took nothing
+		var pe *bankclient.ProblemError
+		if errors.As(err, &pe) && pe.Status >= 400 && pe.Status < 500 && !errors.Is(err, errMayHaveReached) {
+			journal.clear(tx) // the bank refused it: it took nothing
 		}
 		return w.nonceTaken(ctx, c, from, tx, err)
 	}
@@ -430,53 +456,94 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	return w.final(st)
 }
 
-// An inflightJournal keeps, in the keystore's directory, the transfer a
-// send of one account signed and has not yet seen included or dropped,
-// so that a run killed while it waited and run again finds it.
-type inflightJournal struct{ path string }
+// An inflightJournal keeps, in the keystore's directory, the transfers a
+// send from one account signed and has not yet seen included, dropped or
+// refused, a file each (.inflight-ADDRESS-ID.json), so that a run killed
+// while it waited and run again finds its transfer.
+type inflightJournal struct {
+	dir    string
+	prefix string // ".inflight-ADDRESS-"
+}
 
 // inflight returns the journal of the account addr.
 func (w *wallet) inflight(addr blockchain.Address) inflightJournal {
-	return inflightJournal{filepath.Join(w.g.keystore, ".inflight-"+addr.String()+".json")}
+	return inflightJournal{dir: w.g.keystore, prefix: ".inflight-" + addr.String() + "-"}
 }
 
-// read returns the transfer in flight, if the journal holds a valid one
-// signed by its account's key.
-func (j inflightJournal) read() (blockchain.Transaction, bool) {
-	data, err := os.ReadFile(j.path)
+func (j inflightJournal) path(id uuid.UUID) string {
+	return filepath.Join(j.dir, j.prefix+id.String()+".json")
+}
+
+// read returns the transfer of the journal's file name, if it holds a
+// valid one, signed by the journal's account's key, of the ID the name
+// says.
+func (j inflightJournal) read(name string) (blockchain.Transaction, bool) {
+	data, err := os.ReadFile(filepath.Join(j.dir, name))
 	if err != nil {
 		return blockchain.Transaction{}, false
 	}
 	var tx blockchain.Transaction
 	if err := tx.UnmarshalJSON(data); err != nil || blockchain.CheckTransactionSanity(tx) != nil || !tx.VerifySignature() ||
-		filepath.Base(j.path) != ".inflight-"+tx.From().String()+".json" {
+		name != filepath.Base(j.path(tx.ID())) || !strings.HasPrefix(name, ".inflight-"+tx.From().String()+"-") {
 		return blockchain.Transaction{}, false
 	}
 	return tx, true
 }
 
-// write records tx as in flight, replacing what the journal held.
+// same returns the transfer in flight to to, of amount and fee, on the
+// chain chainID, with the lowest nonce, if there is one.
+func (j inflightJournal) same(chainID string, to blockchain.Address, amount, fee int64) (blockchain.Transaction, bool) {
+	entries, err := os.ReadDir(j.dir)
+	if err != nil {
+		return blockchain.Transaction{}, false
+	}
+	var found blockchain.Transaction
+	ok := false
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), j.prefix) || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		tx, valid := j.read(e.Name())
+		if valid && tx.ChainID() == chainID && tx.To() == to && tx.Amount() == amount && tx.Fee() == fee && (!ok || tx.Nonce() < found.Nonce()) {
+			found, ok = tx, true
+		}
+	}
+	return found, ok
+}
+
+// holds reports whether the journal has tx.
+func (j inflightJournal) holds(tx blockchain.Transaction) bool {
+	_, ok := j.read(filepath.Base(j.path(tx.ID())))
+	return ok
+}
+
+// write records tx as in flight, in a file of its own, written whole
+// (a temporary file, renamed).
 func (j inflightJournal) write(tx blockchain.Transaction) error {
 	data, err := json.Marshal(tx)
 	if err != nil {
 		return err
 	}
-	tmp := j.path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+	f, err := os.CreateTemp(j.dir, ".inflight-*.tmp")
+	if err != nil {
 		return fmt.Errorf("record the transfer in flight: %w", err)
 	}
-	if err := os.Rename(tmp, j.path); err != nil {
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), j.path(tx.ID()))
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
 		return fmt.Errorf("record the transfer in flight: %w", err)
 	}
 	return nil
 }
 
-// clear forgets tx, if it is the transfer the journal holds.
-func (j inflightJournal) clear(tx blockchain.Transaction) {
-	if prev, ok := j.read(); ok && prev.ID() == tx.ID() {
-		_ = os.Remove(j.path)
-	}
-}
+// clear forgets tx.
+func (j inflightJournal) clear(tx blockchain.Transaction) { _ = os.Remove(j.path(tx.ID())) }
 
 // nonceTaken explains err, the bank's refusal of tx, if it says another
 // transfer from the same account (a scheduler, another wallet) took tx's
@@ -600,13 +667,15 @@ func (w *wallet) submit(ctx context.Context, c *bankclient.Client, tx blockchain
 	var st bankclient.Status
 	// An attempt that got no answer may have reached the bank; so may one
 	// the bank answered "event log unavailable", which says the
-	// transaction may or may not be recorded.
+	// transaction may or may not be recorded, and a 5xx other than a 503
+	// (a proxy's 502 or 504, after the bank may have taken it).
 	unanswered := false
 	err := w.retrying(ctx, func() error {
 		var err error
 		st, err = c.Submit(ctx, tx, tx.Hash().String())
 		var pe *bankclient.ProblemError
-		if err != nil && (!errors.As(err, &pe) || pe.Problem.Title == "event log unavailable") {
+		if err != nil && (!errors.As(err, &pe) || pe.Problem.Title == "event log unavailable" ||
+			pe.Status >= 500 && pe.Status != http.StatusServiceUnavailable) {
 			unanswered = true
 		}
 		return err

@@ -78,15 +78,17 @@
 // then prints its ID, to look it up with 'wallet status', rather than
 // leave the user to send again, which would sign a second transfer.
 //
-// send records the transfer it signs, before it posts it, in the
-// keystore's directory (.inflight-ADDRESS.json), and forgets it once a
-// block includes it or the bank drops or refuses it. A run killed while
-// it waited (or whose terminal closed), run again for the same transfer
-// — same recipient, amount and fee, from the same account — follows the
-// one in flight, posting the same signed bytes again, rather than sign a
-// second one with the next nonce, which would pay twice; it says so on
-// stderr. -again signs a second payment all the same. Another transfer
-// is signed as usual.
+// send records each transfer it signs, before it posts it, in the
+// keystore's directory (.inflight-ADDRESS-ID.json), and forgets it once it
+// sees a block include it or the bank drop or refuse it (a run with
+// -wait=false, or one that timed out, leaves it). A run killed while it
+// waited (or whose terminal closed), run again for the same transfer —
+// same recipient, amount and fee, from the same account — follows the
+// one in flight, posting the same signed bytes again, or, if a block
+// included it meanwhile, says so and signs nothing, rather than sign a
+// second transfer with the next nonce, which would pay twice; it says so
+// on stderr. -again signs a second payment all the same: two identical
+// payments from a script need it. Another transfer is signed as usual.
 //
 // # Exit status
 //
@@ -139,7 +141,7 @@
 //
 // Where the genesis hash comes from is the one place trust enters. Taken
 // from the bank's spec, as by default, it is the bank's word, every time
-// (the wallet keeps nothing between runs): a bank that lies from the
+// (the wallet keeps no chain data between runs): a bank that lies from the
 // first answer it gives — a whole network of its own, with its own
 // genesis — would not be caught, and the wallet says on stderr which
 // genesis it trusted. -genesis-hash HASH pins the network: the wallet

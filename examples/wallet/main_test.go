@@ -400,13 +400,56 @@ func TestSend(t *testing.T) {
 			stdout: []string{`^sent 6 from alice to bob \(fee 0, nonce 1\)\n`},
 		},
 		{
+			// The first was mined while no run waited: it is reported,
+			// not paid again.
 			name: "the same transfer once the first was mined", args: []string{"send", "alice", "bob", "5", "-wait=false"},
 			setup: func(t *testing.T, f *fixture) {
 				f.sendOK(t, "alice", "bob", "5", "-wait=false")
 				f.bank.Mine()
 			},
-			stdout:    []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
-			stderrNot: []string{`in flight`},
+			stdout: []string{`^included in block 1 \(hash [0-9a-f]{64}\)\n$`},
+			stderr: []string{`the same transfer, sent by an earlier run, was included since: transaction [0-9a-f-]{36} \(nonce 0\); nothing new is signed`},
+			check: func(t *testing.T, f *fixture) {
+				assert.Len(t, f.bank.Submitted(), 1, "one transfer")
+				code, _, _ := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+				require.Zero(t, code)
+				assert.Len(t, f.bank.Submitted(), 2, "and the journal forgot it: the next send is a new transfer")
+			},
+		},
+		{
+			// A proxy's 504 after the bank may have taken the transfer:
+			// maybe reached, and kept in flight for the next run.
+			name: "a gateway timeout", args: []string{"send", "alice", "bob", "5"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				var posts atomic.Int32
+				f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method == http.MethodPost && posts.Add(1) <= 3 {
+						w.Header().Set("Content-Type", "text/html")
+						w.WriteHeader(http.StatusGatewayTimeout)
+						_, _ = w.Write([]byte("<html>gateway timeout</html>"))
+						return true
+					}
+					return false
+				})
+			},
+			stderr: []string{`it may have reached the bank all the same: look it up`},
+			check: func(t *testing.T, f *fixture) {
+				code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+				require.Zero(t, code, stderr)
+				assert.Contains(t, stderr, "still in flight: following transaction")
+				assert.Contains(t, stdout, "(fee 0, nonce 0)", "the first transfer, not a second")
+			},
+		},
+		{
+			// Another transfer in between does not take the first's
+			// record: each is kept on its own.
+			name: "the same transfer after another", args: []string{"send", "alice", "bob", "5", "-wait=false"},
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "5", "-wait=false")
+				f.sendOK(t, "alice", "bob", "6", "-wait=false")
+			},
+			stdout: []string{`^sent 5 from alice to bob \(fee 0, nonce 0\)\n`},
+			stderr: []string{`still in flight: following transaction [0-9a-f-]{36} \(nonce 0\)`},
 		},
 		{
 			name: "send from an address whose key the wallet holds", args: []string{"send", "{addr:carol}", "bob", "5"},

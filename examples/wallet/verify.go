@@ -109,7 +109,7 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 		return light{}, err
 	}
 	if pinned.IsZero() {
-		fmt.Fprintf(w.stderr, "trusting the bank's chain spec %q, as the bank serves it (the wallet keeps nothing, so on every use): genesis %s; pin it with -genesis-hash %s\n", spec.ChainID, genesis.Hash(), genesis.Hash())
+		fmt.Fprintf(w.stderr, "trusting the bank's chain spec %q, as the bank serves it (the wallet keeps no chain data, so on every use): genesis %s; pin it with -genesis-hash %s\n", spec.ChainID, genesis.Hash(), genesis.Hash())
 	}
 	var engine blockchain.Consensus
 	work := "proof of work"

@@ -155,7 +155,7 @@ func TestVerify(t *testing.T) {
 		}
 		f.mineOK(1)
 	}
-	tofu := `trusting the bank's chain spec "eventchain-test", as the bank serves it \(the wallet keeps nothing, so on every use\): genesis ` + pin + `; pin it with -genesis-hash ` + pin + `\n`
+	tofu := `trusting the bank's chain spec "eventchain-test", as the bank serves it \(the wallet keeps no chain data, so on every use\): genesis ` + pin + `; pin it with -genesis-hash ` + pin + `\n`
 	runCases(t, []testCase{
 		{
 			name: "a transaction in the chain", args: []string{"verify", "{tx}"},
