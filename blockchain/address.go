@@ -50,12 +50,9 @@ type Address [AddressSize]byte
 // AddressOf returns the address of the account that pub's private key
 // controls.
 func AddressOf(pub PublicKey) Address {
-	h := sha256.New()
-	h.Write([]byte(addressTag))
-	h.Write(pub[:])
-	var a Address
-	copy(a[:], h.Sum(nil))
-	return a
+	var buf [len(addressTag) + PublicKeySize]byte
+	sum := sha256.Sum256(append(append(buf[:0], addressTag...), pub[:]...))
+	return Address(sum[:AddressSize])
 }
 
 // IsZero reports whether a is the zero address.

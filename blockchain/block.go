@@ -319,6 +319,7 @@ func (b *Block) UnmarshalBinary(data []byte) error {
 	// Never trust a count to size an allocation: each transaction takes at
 	// least 4+txMinLen bytes, so the data itself bounds it.
 	txs := make([]Transaction, 0, min(uint64(n), uint64(len(rest)/(4+txMinLen))))
+	chainID := "" // the chain ID of the transaction before, which the next most likely shares
 	for i := range n {
 		if len(rest) < 4 {
 			return malformed("block", "transaction %d of %d: data ends", i, n)
@@ -328,10 +329,14 @@ func (b *Block) UnmarshalBinary(data []byte) error {
 		if uint64(size) > uint64(len(rest)) {
 			return malformed("block", "transaction %d: length %d runs past the end", i, size)
 		}
-		var tx Transaction
-		if err := tx.UnmarshalBinary(rest[:size]); err != nil {
+		tx, used, err := decodeTransaction(rest[:size], chainID)
+		if err == nil && used != int(size) {
+			err = malformed("transaction", "%d trailing bytes", int(size)-used)
+		}
+		if err != nil {
 			return fmt.Errorf("block: transaction %d: %w", i, err)
 		}
+		chainID = tx.f.ChainID
 		txs = append(txs, tx)
 		rest = rest[size:]
 	}

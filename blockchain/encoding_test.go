@@ -331,7 +331,15 @@ func TestBlockEncodingsRoundTrip(t *testing.T) {
 			g.AddTransfer("alice", "bob", 1)
 		}
 	})
+	// Decoding shares one chain ID string among a block's transactions
+	// while they agree: a block whose transactions change chain and come
+	// back must keep each one's own.
+	var chains []blockchain.Transaction
+	for _, id := range []string{"chain-a", "chain-b", "chain-b", "chain-a", "chain-ab"} {
+		chains = append(chains, blockchain.Transfer{ChainID: id, To: consensustest.Addr("bob"), Amount: 1}.Sign(consensustest.Key("alice")))
+	}
 	for name, b := range map[string]*blockchain.Block{
+		"txs of several chains":  blockchain.NewBlock(goldenHeader(), chains),
 		"genesis":                consensustest.Genesis(),
 		"golden":                 goldenBlock(t),
 		"golden, sealed":         blockchain.NewBlock(sealed, goldenTxs(t)),

@@ -92,7 +92,7 @@ func NewState(alloc []Allocation) (*State, error) {
 
 // Account returns what the state knows of a: the zero Account if nothing.
 func (s *State) Account(a Address) Account {
-	v, ok := s.tree.Get(smt.Key(a))
+	v, ok := s.tree.View(smt.Key(a)) // decoded at once: no copy needed
 	if !ok {
 		return Account{}
 	}

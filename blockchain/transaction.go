@@ -252,7 +252,7 @@ func malformed(what string, format string, args ...any) error {
 // past the end, or trailing bytes are errors wrapping [ErrMalformed]. It
 // checks no rule, not even the signature; see [CheckTransactionSanity].
 func (tx *Transaction) UnmarshalBinary(data []byte) error {
-	d, n, err := decodeTransaction(data)
+	d, n, err := decodeTransaction(data, "")
 	if err != nil {
 		return err
 	}
@@ -264,8 +264,10 @@ func (tx *Transaction) UnmarshalBinary(data []byte) error {
 }
 
 // decodeTransaction decodes one transaction from the start of data and
-// returns it with the number of bytes it took.
-func decodeTransaction(data []byte) (Transaction, int, error) {
+// returns it with the number of bytes it took. If its chain ID is
+// chainID, the transaction shares that string rather than a copy of its
+// own: a block's transactions are all for one chain.
+func decodeTransaction(data []byte, chainID string) (Transaction, int, error) {
 	if len(data) < 2 {
 		return Transaction{}, 0, malformed("transaction", "have %d bytes, want at least %d", len(data), txBodyFixedLen+SignatureSize)
 	}
@@ -278,8 +280,11 @@ func decodeTransaction(data []byte) (Transaction, int, error) {
 		return Transaction{}, 0, malformed("transaction", "have %d bytes, want %d for a chain ID of %d", len(data), n, c)
 	}
 	p := 2 + c
+	if string(data[2:p]) != chainID { // compared without a copy
+		chainID = string(data[2:p])
+	}
 	f := TxFields{
-		ChainID:   string(data[2:p]),
+		ChainID:   chainID,
 		From:      Address(data[p : p+20]),
 		To:        Address(data[p+20 : p+40]),
 		Amount:    int64(binary.BigEndian.Uint64(data[p+40:])),

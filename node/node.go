@@ -540,7 +540,10 @@ const restorePage = 128
 // restoreBlocks reads the blocks stream to its end and applies (or, in
 // fast mode, trusts) every block. Decoding an event and verifying its
 // block's signatures need nothing but the event, so they run ahead on
-// every core while the blocks are applied in order, one page behind.
+// every core while the blocks are applied in order, one page behind; and
+// the next page is read while one is prepared, so no core waits for the
+// log. The channels hold nothing: each stage hands its page on only when
+// the next one takes it, which keeps the three pages the bound.
 func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode) error {
 	verify := mode == RestoreVerify
 	if verify && !n.assumeValid.IsZero() {
@@ -555,22 +558,33 @@ func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode) error {
 		events  []eventlog.Recorded
 		decoded []decoded
 	}
-	pages := make(chan page, 1)
+	read, pages := make(chan []eventlog.Recorded), make(chan page)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		defer close(pages)
+		defer close(read)
 		return n.readPages(gctx, func(recs []eventlog.Recorded) error {
+			select {
+			case read <- recs:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
+	g.Go(func() error {
+		defer close(pages)
+		for recs := range read {
 			p := page{events: recs, decoded: n.prepareBlocks(gctx, recs, verify)}
 			if err := gctx.Err(); err != nil {
 				return err // the page may be half decoded
 			}
 			select {
 			case pages <- p:
-				return nil
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-		})
+		}
+		return nil
 	})
 	g.Go(func() error {
 		for p := range pages {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
@@ -532,7 +533,10 @@ func (r *reader) tx(name string) blockchain.Transaction {
 
 // base64 reads a string field holding standard base64, strictly: one
 // spelling per value.
-func (r *reader) base64(name string) []byte {
+func (r *reader) base64(name string) []byte { return r.base64Into(name, nil) }
+
+// base64Into is base64 decoding into buf's room, if it has enough.
+func (r *reader) base64Into(name string, buf []byte) []byte {
 	// A long string (a block, packed accounts): take its bytes straight
 	// from the JSON when it holds no escape (as Encode writes it), rather
 	// than copy it.
@@ -546,7 +550,7 @@ func (r *reader) base64(name string) []byte {
 	if r.err != nil {
 		return nil
 	}
-	raw, err := decodeBase64(text)
+	raw, err := decodeBase64(buf, text)
 	if err != nil {
 		r.err = malformed("%s: %v", name, err)
 		return nil
@@ -557,8 +561,14 @@ func (r *reader) base64(name string) []byte {
 // decodeBase64 decodes standard base64 strictly: padding bits that are
 // not zero and line breaks, which would give the same bytes a second
 // spelling, are refused.
-func decodeBase64(text []byte) ([]byte, error) {
-	raw := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+// It decodes into buf's room if it has enough, else into a new slice.
+func decodeBase64(buf, text []byte) ([]byte, error) {
+	raw := buf[:0]
+	if n := base64.StdEncoding.DecodedLen(len(text)); cap(raw) < n {
+		raw = make([]byte, n)
+	} else {
+		raw = raw[:n]
+	}
 	n, err := base64.StdEncoding.Strict().Decode(raw, text)
 	if err == nil && (bytes.IndexByte(text, '\r') >= 0 || bytes.IndexByte(text, '\n') >= 0) {
 		err = errors.New("line breaks in base64")
@@ -570,9 +580,18 @@ func decodeBase64(text []byte) ([]byte, error) {
 // base64 (strict: one spelling per block), and checks it against the
 // readable hash and height fields written beside it.
 func (r *reader) block(name, hashName, heightName string) *blockchain.Block {
-	raw := r.base64(name)
+	// The binary encoding is needed only while it is decoded (a Block
+	// copies what it keeps, as encoding.BinaryUnmarshaler asks), so its
+	// buffer goes back to blockBuffers for the next block: a node
+	// restoring a chain decodes one block event after another.
+	buf := blockBuffers.Get().(*[]byte)
+	defer blockBuffers.Put(buf)
+	raw := r.base64Into(name, *buf)
 	if r.err != nil {
 		return nil
+	}
+	if cap(raw) <= maxPooledBlock {
+		*buf = raw[:0]
 	}
 	b := new(blockchain.Block)
 	if err := b.UnmarshalBinary(raw); err != nil {
@@ -592,6 +611,13 @@ func (r *reader) block(name, hashName, heightName string) *blockchain.Block {
 	}
 	return b
 }
+
+// blockBuffers holds buffers for blocks' binary encodings while they are
+// decoded. One that grew past maxPooledBlock (a block of many
+// transactions) is not kept: the pool keeps the common size.
+var blockBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBlock = 64 << 10
 
 // accounts reads a snapshot part's accounts, packed in standard base64.
 func (r *reader) accounts(name string) []blockchain.AccountRecord {
@@ -629,7 +655,7 @@ func (r *reader) transactions(name string) []blockchain.Transaction {
 	}
 	out := make([]blockchain.Transaction, len(list))
 	for i, text := range list {
-		raw, err := decodeBase64([]byte(text))
+		raw, err := decodeBase64(nil, []byte(text))
 		if err == nil {
 			err = out[i].UnmarshalBinary(raw)
 		}

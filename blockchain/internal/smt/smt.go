@@ -172,6 +172,15 @@ func (t Tree) Len() int { return count(t.root) }
 // is a copy: changing it changes nothing in the tree. Get follows k's path
 // for about log₂ Len steps and hashes nothing.
 func (t Tree) Get(k Key) (value []byte, ok bool) {
+	v, ok := t.View(k)
+	return bytes.Clone(v), ok
+}
+
+// View is [Tree.Get] without the copy: the value it returns is the tree's
+// own, shared by every tree made from this one, and must only be read. A
+// reader that decodes the value at once, as the chain's state does for
+// every account it looks up, saves an allocation.
+func (t Tree) View(k Key) (value []byte, ok bool) {
 	n := t.root
 	for depth := 0; n != nil && n.leaves >= 2; depth++ {
 		if k.bit(depth) == 0 {
@@ -183,7 +192,7 @@ func (t Tree) Get(k Key) (value []byte, ok bool) {
 	if n == nil || n.key != k {
 		return nil, false
 	}
-	return bytes.Clone(n.value), true
+	return n.value, true
 }
 
 // All yields every key and its value, in increasing key order (which is
