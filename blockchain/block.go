@@ -201,7 +201,7 @@ func (b *Block) Validate() error {
 	if len(h.Seal) > MaxSealLen {
 		return ruleErr(ErrSealTooLong, fmt.Sprintf("%d bytes", len(h.Seal)), fmt.Sprintf("at most %d", MaxSealLen))
 	}
-	if ms := h.Timestamp.UnixMilli(); ms < 0 || ms >= maxTimestampMilli {
+	if !timestampInRange(h.Timestamp) {
 		return ruleErr(ErrBadTimestamp, h.Timestamp.Format(time.RFC3339Nano), "between 1970 and 9999")
 	}
 	if h.Height > 0 && h.Beneficiary.IsZero() {
@@ -282,7 +282,10 @@ func (b *Block) VerifySignaturesCached(cache *SigCache) error {
 // seal (all big-endian). A block without a seal ends after its
 // transactions.
 func (b *Block) MarshalBinary() ([]byte, error) {
-	out := b.header.appendCanonical(make([]byte, 0, HeaderSize+4+len(b.txs)*(txMaxLen+4)))
+	out, err := b.header.AppendBinary(make([]byte, 0, HeaderSize+4+len(b.txs)*(txMaxLen+4)))
+	if err != nil {
+		return nil, fmt.Errorf("block: %w", err)
+	}
 	out = binary.BigEndian.AppendUint32(out, uint32(len(b.txs)))
 	for _, tx := range b.txs {
 		enc, err := tx.MarshalBinary()

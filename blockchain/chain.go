@@ -46,7 +46,7 @@ type Config struct {
 	MaxDrift time.Duration
 	// Rules replaces [DefaultRules] when not nil. Block.Validate always
 	// runs first and the state transition always last, whatever the
-	// rules.
+	// rules. Each rule needs a Name and a Check.
 	Rules []Rule
 	// SigCache, if not nil, is consulted by the default rules' signature
 	// check ([RuleSignaturesCached]): a node that shares one between its
@@ -109,6 +109,16 @@ func NewChain(cfg Config) (*Chain, error) {
 	if cfg.StateHistory < 0 {
 		return nil, fmt.Errorf("blockchain: Config.StateHistory: have %d, want ≥ 0", cfg.StateHistory)
 	}
+	for i, r := range cfg.Rules {
+		switch {
+		case r.Name == "":
+			return nil, fmt.Errorf("blockchain: Config.Rules[%d]: Name is empty", i)
+		case r.Check == nil && r.Name == RuleConsensus(nil).Name:
+			return nil, fmt.Errorf("blockchain: Config.Rules[%d] (%s): Check is nil: RuleConsensus, and DefaultRules, need a non-nil engine", i, r.Name)
+		case r.Check == nil:
+			return nil, fmt.Errorf("blockchain: Config.Rules[%d] (%s): Check is nil", i, r.Name)
+		}
+	}
 	g, st, err := cfg.Spec.genesis()
 	if err != nil {
 		return nil, fmt.Errorf("blockchain: Config.Spec: %w", err)
@@ -155,7 +165,24 @@ func NewChain(cfg Config) (*Chain, error) {
 // The rules that read a clock (a block may not be dated too far ahead)
 // read the chain's Config.Now; see ApplyAt for a block read from a log.
 func (c *Chain) Apply(b *Block) error {
+	if err := c.usable(); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
 	return c.ApplyAt(b, c.now())
+}
+
+// ErrChainNotMade is the error of a Chain's checking methods (Apply,
+// ApplyAt, Check, Trust, Propose, CheckTransaction) called on a Chain
+// that [NewChain] did not make: the zero Chain, or a nil *Chain. Such a
+// chain has no genesis to build on.
+var ErrChainNotMade = errors.New("blockchain: the Chain was not made by NewChain (it has no genesis)")
+
+// usable returns ErrChainNotMade for a Chain NewChain did not make.
+func (c *Chain) usable() error {
+	if c == nil || c.s.heights == nil {
+		return ErrChainNotMade
+	}
+	return nil
 }
 
 // ApplyAt is Apply with the clock's reading given: the rules judge b's
@@ -170,6 +197,9 @@ func (c *Chain) Apply(b *Block) error {
 // that reads it at once and taken by every node that starts later: two
 // chains.
 func (c *Chain) ApplyAt(b *Block, now time.Time) error {
+	if err := c.usable(); err != nil {
+		return fmt.Errorf("apply: %w", err)
+	}
 	if b == nil {
 		return errors.New("apply: nil block")
 	}
@@ -189,6 +219,9 @@ func (c *Chain) ApplyAt(b *Block, now time.Time) error {
 // publishes a block that every node would refuse (say, dated ahead by a
 // clock that runs fast).
 func (c *Chain) Check(b *Block) error {
+	if err := c.usable(); err != nil {
+		return fmt.Errorf("check: %w", err)
+	}
 	if b == nil {
 		return errors.New("check: nil block")
 	}
@@ -223,6 +256,9 @@ func (c *Chain) check(b *Block, now time.Time) (*State, error) {
 // block that was never checked must go through Apply. The error wraps a
 // *RuleError as Apply's.
 func (c *Chain) Trust(b *Block) error {
+	if err := c.usable(); err != nil {
+		return fmt.Errorf("trust: %w", err)
+	}
 	if b == nil {
 		return errors.New("trust: nil block")
 	}
@@ -314,9 +350,20 @@ type Rejected struct {
 // grows by exactly the block reward per block, and the header, which
 // commits to the beneficiary and to the state root, says who was paid.
 //
+// The block is dated now, or the tip's time if now is earlier: a block
+// may not be dated before its parent (time-not-before-parent), and a
+// clock a little behind the tip's must not stop a miner. A zero now is
+// an error, not a time: it is the mark of a clock never read.
+//
 // The error is for what no transaction can cause: a zero beneficiary, a
-// failing Prepare, a reward that would overflow the supply.
+// zero now, a failing Prepare, a reward that would overflow the supply.
 func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (b *Block, rejected []Rejected, err error) {
+	if err := c.usable(); err != nil {
+		return nil, nil, fmt.Errorf("propose: %w", err)
+	}
+	if now.IsZero() {
+		return nil, nil, errors.New("propose: now is the zero time.Time: pass the clock's reading")
+	}
 	if beneficiary.IsZero() {
 		return nil, nil, ruleErr(ErrMissingBeneficiary, "the zero address", "the address paid for the block")
 	}
@@ -377,6 +424,9 @@ func (s *chainState) admit(tx Transaction) error {
 // A pool checks more (the sender's other pending transactions); this is
 // the chain's part. The error is a [*RuleError].
 func (c *Chain) CheckTransaction(tx Transaction) error {
+	if err := c.usable(); err != nil {
+		return err
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if err := c.s.admit(tx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"math"
 	"time"
 )
 
@@ -107,15 +108,22 @@ type Header struct {
 const MaxSealLen = 256
 
 // AppendBinary appends the 152-byte canonical encoding to b: everything
-// but the Seal, which is what [Header.SealHash] hashes.
+// but the Seal, which is what [Header.SealHash] hashes. A Timestamp so far
+// from 1970 that an int64 cannot count its milliseconds (292 million
+// years) has no encoding: that is an error wrapping [ErrMalformed]. (Any
+// time outside 1970…9999 encodes, to be refused by [Block.Validate] with
+// code [ErrBadTimestamp].)
 func (h Header) AppendBinary(b []byte) ([]byte, error) {
+	if err := checkEncodable(h.Timestamp); err != nil {
+		return b, err
+	}
 	return h.appendCanonical(b), nil
 }
 
 // MarshalBinary returns the 152-byte canonical encoding: everything but
-// the Seal.
+// the Seal. Its one error is AppendBinary's.
 func (h Header) MarshalBinary() ([]byte, error) {
-	return h.appendCanonical(make([]byte, 0, HeaderSize)), nil
+	return h.AppendBinary(make([]byte, 0, HeaderSize))
 }
 
 func (h Header) appendCanonical(b []byte) []byte {
@@ -228,10 +236,43 @@ func (h *Header) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// normalizeTime returns t in UTC, truncated to whole milliseconds.
+// normalizeTime returns t in UTC, truncated to whole milliseconds. It
+// truncates in the time package's own arithmetic, not through Unix
+// milliseconds, which an int64 holds only for ±292 million years: a
+// time beyond them stays what it is, for Validate to refuse as it
+// is, not wrapped round into another year.
 func normalizeTime(t time.Time) time.Time {
-	return time.UnixMilli(t.UnixMilli()).UTC()
+	return t.UTC().Truncate(time.Millisecond)
 }
 
 // maxTimestampMilli is 10000-01-01T00:00:00Z in Unix milliseconds.
 const maxTimestampMilli = 253402300800000
+
+// Timestamps a header can encode: from the Unix epoch (1970) to the end
+// of year 9999, in whole milliseconds.
+var (
+	minTimestamp = time.UnixMilli(0).UTC()
+	maxTimestamp = time.UnixMilli(maxTimestampMilli).UTC() // the first time past the range
+)
+
+// timestampInRange reports whether t lies in the range a header encodes.
+// It compares times, so a time far outside cannot overflow into it.
+func timestampInRange(t time.Time) bool {
+	return !t.Before(minTimestamp) && t.Before(maxTimestamp)
+}
+
+// The times whose Unix milliseconds an int64 holds: about 292 million
+// years either side of 1970. Only these have an encoding.
+var (
+	firstEncodable = time.UnixMilli(math.MinInt64).UTC()
+	lastEncodable  = time.UnixMilli(math.MaxInt64).UTC()
+)
+
+// checkEncodable returns an error wrapping ErrMalformed if t is outside
+// the times a header's 8 bytes of Unix milliseconds can hold.
+func checkEncodable(t time.Time) error {
+	if t.Before(firstEncodable) || t.After(lastEncodable) {
+		return malformed("header", "timestamp %s: more than 292 million years from 1970, no encoding", t.Format(time.RFC3339Nano))
+	}
+	return nil
+}

@@ -134,8 +134,12 @@ func RuleSignaturesCached(cache *SigCache) Rule {
 // engine's *RuleError; an error that carries none (a plain error, or a
 // nil *RuleError in a non-nil error, the classic typed-nil slip) is
 // refused with code [ErrInvalidSeal] saying so, so that every refusal
-// carries a code and a node never meets a nil *RuleError.
+// carries a code and a node never meets a nil *RuleError. For a nil
+// engine the rule has no Check, and [NewChain] refuses it.
 func RuleConsensus(engine Consensus) Rule {
+	if nilness.IsNil(engine) {
+		return Rule{Name: "consensus"}
+	}
 	return Rule{"consensus", func(c ChainView, b *Block, _ time.Time) error {
 		return engineRefusal(engine.Verify(c, b))
 	}}

@@ -37,3 +37,8 @@ var (
 // error of [Order.UnmarshalText]: the message names the field of [Config]
 // or [Policy] that makes no sense and says what it has and what it wants.
 var ErrInvalidConfig = errors.New("invalid pool config")
+
+// ErrNotMade is wrapped by the error of [Pool.Add] and [Pool.Check] on a
+// Pool that [New] did not make (the zero Pool): it has no chain to check
+// transactions against, and no room to keep them.
+var ErrNotMade = errors.New("the pool was not made by pool.New")

@@ -93,7 +93,8 @@ type Config struct {
 //
 // A Pool is safe for concurrent use by many goroutines. It starts no
 // goroutines and does no I/O: nothing happens unless a method is called.
-// Build one with [New]; the zero Pool is not usable.
+// Build one with [New]; the zero Pool is not usable: its Add and Check
+// return [ErrNotMade].
 type Pool struct {
 	policy  Policy
 	rules   []blockchain.TxRule
@@ -289,6 +290,9 @@ func (p *Pool) admit(tx blockchain.Transaction, add bool) error {
 	verb := "check"
 	if add {
 		verb = "add"
+	}
+	if p == nil || p.byID == nil {
+		return fmt.Errorf("pool: %s tx %s: %w", verb, tx.ID(), ErrNotMade)
 	}
 	id := tx.ID()
 	// The very same transaction pending already is a duplicate, whatever

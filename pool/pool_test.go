@@ -1347,3 +1347,13 @@ func TestMaxPerSender(t *testing.T) {
 	assert.ErrorIs(t, err, pool.ErrInvalidConfig)
 	assert.Equal(t, 100, pool.DefaultPolicy().MaxPerSender)
 }
+
+// TestZeroPool: a Pool New did not make refuses to admit anything, and
+// says why, rather than calling itself full.
+func TestZeroPool(t *testing.T) {
+	a0 := tx("alice", "bob", 1, 0, 0)
+	for _, p := range []*pool.Pool{new(pool.Pool), nil} {
+		assert.ErrorIs(t, p.Add(a0), pool.ErrNotMade)
+		assert.ErrorIs(t, p.Check(a0), pool.ErrNotMade)
+	}
+}

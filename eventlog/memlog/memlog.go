@@ -3,6 +3,7 @@ package memlog
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -60,7 +61,8 @@ const NoDedupWindow = idwindow.None
 //
 // A Log is safe for concurrent use. Its events live as long as it does;
 // it is meant for demos and tests, not for data that must survive a
-// restart.
+// restart. Make one with [New]: every method of the zero Log returns
+// [ErrNotMade].
 type Log struct {
 	now func() time.Time
 
@@ -148,8 +150,8 @@ func (l *Log) Append(ctx context.Context, name string, expected eventlog.Expecte
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
-		return eventlog.AppendResult{}, eventlog.ErrClosed
+	if err := l.usable(); err != nil {
+		return eventlog.AppendResult{}, err
 	}
 	s := l.streams[name]
 	if s != nil && s.deleted {
@@ -241,8 +243,8 @@ func (l *Log) Read(ctx context.Context, name string, from eventlog.Revision, dir
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	if l.closed {
-		return nil, eventlog.ErrClosed
+	if err := l.usable(); err != nil {
+		return nil, err
 	}
 	s := l.streams[name]
 	switch {
@@ -284,8 +286,8 @@ func (l *Log) Subscribe(ctx context.Context, name string, from eventlog.Revision
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
-		return nil, eventlog.ErrClosed
+	if err := l.usable(); err != nil {
+		return nil, err
 	}
 	s := l.streamFor(name)
 	if s.deleted {
@@ -308,8 +310,8 @@ func (l *Log) Delete(ctx context.Context, name string, expected eventlog.Expecte
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closed {
-		return eventlog.ErrClosed
+	if err := l.usable(); err != nil {
+		return err
 	}
 	s := l.streams[name]
 	if s != nil && s.deleted {
@@ -336,11 +338,30 @@ func meets(actual, expected eventlog.Expected) bool {
 	return actual == expected
 }
 
+// ErrNotMade is the error of every method of a Log that [New] did not
+// make: the zero Log has no streams to keep events in.
+var ErrNotMade = errors.New("memlog: the Log was not made by memlog.New")
+
+// usable returns ErrNotMade for a Log New did not make and
+// eventlog.ErrClosed for a closed one. l.mu must be held.
+func (l *Log) usable() error {
+	switch {
+	case l.done == nil:
+		return ErrNotMade
+	case l.closed:
+		return eventlog.ErrClosed
+	}
+	return nil
+}
+
 // Close implements [eventlog.Log]: every later call, and every waiting
 // Next, returns eventlog.ErrClosed.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.done == nil {
+		return ErrNotMade
+	}
 	if !l.closed {
 		l.closed = true
 		close(l.done)

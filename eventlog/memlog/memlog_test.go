@@ -294,3 +294,28 @@ func TestDedupWindowIsBoundedByEventStoreDBsCache(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, eventlog.Revision(5), res.NextExpected, "5 000 writes later, the retry is stored again")
 }
+
+// TestZeroLog: a Log New did not make says so from every method, rather
+// than answering some calls and crashing on others.
+func TestZeroLog(t *testing.T) {
+	ctx := context.Background()
+	var l memlog.Log
+	ev := eventlog.Event{ID: uuid.New(), Type: "Noted", Data: []byte(`{}`)}
+	for name, call := range map[string]func() error{
+		"Append": func() error { _, err := l.Append(ctx, "s", eventlog.Any, ev); return err },
+		"Read":   func() error { _, err := l.Read(ctx, "s", 0, eventlog.Forwards, 1); return err },
+		"Subscribe": func() error {
+			sub, err := l.Subscribe(ctx, "s", 0)
+			if sub != nil {
+				sub.Close()
+			}
+			return err
+		},
+		"Delete": func() error { return l.Delete(ctx, "s", eventlog.Any) },
+		"Close":  l.Close,
+	} {
+		t.Run(name, func(t *testing.T) {
+			assert.ErrorIs(t, call(), memlog.ErrNotMade)
+		})
+	}
+}
