@@ -522,7 +522,7 @@ func (n *Node) Restore(ctx context.Context, mode RestoreMode) error {
 		return fmt.Errorf("node: restore blocks: %w", err)
 	}
 	n.addRestoredPending()
-	if err := n.readAll(ctx, StreamTransactions, n.addTransaction); err != nil {
+	if err := n.restoreTransactions(ctx); err != nil {
 		return fmt.Errorf("node: restore transactions: %w", err)
 	}
 	blocks, txs := n.Position()
@@ -727,20 +727,39 @@ func (n *Node) prepareBlocks(ctx context.Context, recs []eventlog.Recorded, veri
 	return out
 }
 
-// readAll reads stream from where the node stopped to its end, page by
-// page, handing each event to handle.
-func (n *Node) readAll(ctx context.Context, stream string, handle func(eventlog.Recorded)) error {
+// restoreTransactions reads the transactions stream from where the node
+// stopped to its end, a page at a time. A restoring node reads every
+// transaction ever submitted, and decoding one (its JSON, checked
+// strictly) costs more than finding that the chain used its nonce: so
+// each page is decoded on every core, runtime.GOMAXPROCS goroutines,
+// and then added to the pool in order, as Follow adds them one by one.
+func (n *Node) restoreTransactions(ctx context.Context) error {
+	type decodedTx struct {
+		tx  blockchain.Transaction
+		err error
+	}
 	for {
-		from := n.next(stream)
-		page, err := n.log.Read(ctx, stream, from, eventlog.Forwards, restorePage)
+		page, err := n.log.Read(ctx, StreamTransactions, n.next(StreamTransactions), eventlog.Forwards, restorePage)
 		if errors.Is(err, eventlog.ErrStreamNotFound) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		for _, r := range page {
-			handle(r)
+		txs := make([]decodedTx, len(page))
+		workers := min(runtime.GOMAXPROCS(0), len(page))
+		var g errgroup.Group
+		for w := range workers {
+			g.Go(func() error {
+				for i := w; i < len(page); i += workers {
+					txs[i].tx, txs[i].err = n.transactionOf(page[i])
+				}
+				return nil
+			})
+		}
+		_ = g.Wait() // the workers return no error
+		for i, r := range page {
+			n.addDecodedTransaction(r, txs[i].tx, txs[i].err)
 		}
 		if len(page) < restorePage {
 			return nil
@@ -942,16 +961,35 @@ func (n *Node) recordRejection(ctx context.Context, b *blockchain.Block, err err
 // left out is logged as skipped. An event the node appended itself, and
 // reads back byte for byte, is not decoded again (see appended).
 func (n *Node) addTransaction(r eventlog.Recorded) {
-	tx, own := n.own.take(r.Event)
-	var err error
-	if !own {
-		tx, err = decodeTransaction(r)
+	tx, err := n.transactionOf(r)
+	n.addDecodedTransaction(r, tx, err)
+}
+
+// transactionOf returns the transaction of an event of the transactions
+// stream: the one the node appended, if it is that very event, or else
+// the event decoded.
+func (n *Node) transactionOf(r eventlog.Recorded) (blockchain.Transaction, error) {
+	if tx, own := n.own.take(r.Event); own {
+		return tx, nil
 	}
+	return decodeTransaction(r)
+}
+
+// addDecodedTransaction is addTransaction once r is decoded: tx, or err.
+func (n *Node) addDecodedTransaction(r eventlog.Recorded, tx blockchain.Transaction, err error) {
 	quiet := false
 	n.mu.Lock()
 	if err == nil {
-		err = n.pool.Add(tx)
-		quiet = errors.Is(err, pool.ErrDuplicate) || n.nonceUsed(tx, err)
+		if used := n.chain.Account(tx.From()).Nonce; tx.Nonce() < used {
+			// Mined, or lost to another transfer: the pool would refuse
+			// it for its nonce too, but only after checking its
+			// signature, the dearest part. A restoring node reads every
+			// transaction the chain ever included here.
+			err, quiet = fmt.Errorf("nonce %d: the sender's account has used nonces up to %d", tx.Nonce(), used-1), true
+		} else {
+			err = n.pool.Add(tx)
+			quiet = errors.Is(err, pool.ErrDuplicate)
+		}
 	}
 	n.txNext, n.txLast = r.Revision+1, r.Event.ID
 	n.signal()
@@ -979,13 +1017,6 @@ func decodeTransaction(r eventlog.Recorded) (blockchain.Transaction, error) {
 		return ev.Tx, nil
 	}
 	return blockchain.Transaction{}, fmt.Errorf("%s event in the transactions stream", r.Type)
-}
-
-// nonceUsed reports whether err refuses tx because its sender's account
-// has used its nonce already: the transaction, or another with its nonce,
-// is in the chain. Call it with n.mu held.
-func (n *Node) nonceUsed(tx blockchain.Transaction, err error) bool {
-	return errors.Is(err, blockchain.ErrBadNonce) && tx.Nonce() < n.chain.Account(tx.From()).Nonce
 }
 
 // SubmitTransaction checks tx with the pool, against the node's chain,
