@@ -251,7 +251,7 @@ type route struct {
 // routes lists the API; the OpenAPI document must list the same.
 func (b *Bank) routes() []route {
 	return []route{
-		{"POST /transactions", b.whenReady(b.postTransaction)},
+		{"POST /transactions", b.whenReady(b.only(b.postTransaction))},
 		{"GET /transactions/{id}", b.whenReady(b.only(b.getTransaction))},
 		{"GET /transactions/{id}/proof", b.whenReady(b.only(b.getTransactionProof))},
 		{"GET /blocks", b.whenReady(b.only(b.getBlocks, "from", "limit"))},
@@ -303,10 +303,11 @@ func (b *Bank) SetReady(ready bool) {
 // answers any other with a 400 naming the first it does not know: a
 // misspelt parameter ("Height" for "height", "lmit") would otherwise be
 // ignored, and the answer be for another question than the client's, a
-// proof at the tip for one at a height. (POST /transactions takes none
-// and reads none; the explorer, the health checks, the OpenAPI document
-// and the event stream, which tools may call with cache-busting
-// parameters, ignore them.)
+// proof at the tip for one at a height. POST /transactions takes none:
+// a client that adds "?dryRun=true" must not see its transfer made. (The
+// explorer, the health checks, the OpenAPI document and the event
+// stream, which browsers and probes may call with cache-busting
+// parameters, ignore them, as the OpenAPI document says.)
 func (b *Bank) only(h http.HandlerFunc, params ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		query, _ := url.ParseQuery(r.URL.RawQuery) // ServeHTTP refused a query that does not parse

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -78,6 +79,19 @@ func TestUnknownQueryParameter(t *testing.T) {
 			assert.Equal(t, tc.unknown, p.Field)
 		})
 	}
+	// POST /transactions takes none: "?dryRun=true" must not move money.
+	t.Run("POST /transactions?dryRun=true", func(t *testing.T) {
+		dry := consensustest.Transfer("alice", "bob", 7, 0)
+		body, err := json.Marshal(dry)
+		require.NoError(t, err)
+		status, _, answer := f.do(t, http.MethodPost, "/transactions?dryRun=true", "application/json", string(body))
+		require.Equal(t, http.StatusBadRequest, status, "%s", answer)
+		var p bank.Problem
+		require.NoError(t, json.Unmarshal(answer, &p))
+		assert.Equal(t, "unknown query parameter", p.Title)
+		assert.Equal(t, "dryRun", p.Field)
+		f.problemAt(t, "/transactions/"+dry.ID().String(), http.StatusNotFound) // not submitted
+	})
 	// A 404 names what was not found, too.
 	for _, tc := range []struct{ path, field, title string }{
 		{"/transactions/" + consensustest.Transfer("alice", "bob", 99, 5).ID().String(), "id", "unknown transaction"},
