@@ -66,8 +66,11 @@ func DefaultPolicy() Policy {
 	return Policy{Interval: 10 * time.Second, MaxAge: time.Minute, MaxAttempts: 3}
 }
 
-// validate returns an error naming the first field that makes no sense.
-func (p Policy) validate() error {
+// Validate returns an error naming the first field that makes no sense,
+// wrapping [ErrInvalidConfig]: the check [New] makes. An app that fills
+// a Policy from its flags calls it before it opens anything, to refuse
+// a bad flag while there is nothing to undo.
+func (p Policy) Validate() error {
 	switch {
 	case p.Interval <= 0:
 		return configErr("Policy.Interval: have %v, want > 0", p.Interval)
@@ -251,7 +254,7 @@ func New(cfg Config) (*Auditor, error) {
 	if policy == (Policy{}) {
 		policy = DefaultPolicy()
 	}
-	if err := policy.validate(); err != nil {
+	if err := policy.Validate(); err != nil {
 		return nil, err
 	}
 	a := &Auditor{

@@ -63,8 +63,11 @@ func DefaultPolicy() Policy {
 	}
 }
 
-// validate returns an error naming the first field that makes no sense.
-func (p Policy) validate() error {
+// Validate returns an error naming the first field that makes no sense,
+// wrapping [ErrInvalidConfig]: the check [New] makes. An app that fills
+// a Policy from its flags calls it before it opens anything, to refuse
+// a bad flag while there is nothing to undo.
+func (p Policy) Validate() error {
 	switch {
 	case p.Capacity < 1:
 		return configErr("Policy.Capacity: have %d, want ≥ 1", p.Capacity)

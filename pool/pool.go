@@ -163,7 +163,7 @@ func New(cfg Config) (*Pool, error) {
 	if policy == (Policy{}) {
 		policy = DefaultPolicy()
 	}
-	if err := policy.validate(); err != nil {
+	if err := policy.Validate(); err != nil {
 		return nil, err
 	}
 	now := cfg.Now

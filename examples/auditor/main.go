@@ -39,6 +39,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return err
 	}
+	switch {
+	case policy.Interval <= 0:
+		return app.Usagef("-interval: have %v, want > 0", policy.Interval)
+	case policy.MaxAge <= 0:
+		return app.Usagef("-max-age: have %v, want > 0", policy.MaxAge)
+	case policy.MaxAttempts < 0:
+		return app.Usagef("-max-attempts: have %d, want ≥ 0 (0: drop at the first check past -max-age)", policy.MaxAttempts)
+	}
+	if err := policy.Validate(); err != nil {
+		return app.Usagef("%v", err)
+	}
+	// Every flag is checked, and the metrics port had, before the log is
+	// opened: a bad flag must not leave a chain spec written behind it.
+	var metricsListener net.Listener
+	if *metricsAddr != "" {
+		l, err := app.ListenFlag("-metrics", *metricsAddr)
+		if err != nil {
+			return err
+		}
+		defer l.Close() // ServeOn closes it too; a second Close does nothing
+		metricsListener = l
+	}
 	logger, closeLogs, err := common.Logger(stderr, "auditor")
 	if err != nil {
 		return err
@@ -73,8 +95,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		} {
 			metrics.Gauge("eventchain_audit_"+name, "Transactions "+name+", as the auditor counts them.", func() float64 { return float64(f(a.Report())) })
 		}
+		metrics.Node(p.Node, "auditor's")
 		g.Go(func() error {
-			return app.Serve(gctx, *metricsAddr, metrics.Handler(), func(addr net.Addr) { fmt.Fprintf(stdout, "auditor: metrics on http://%s/metrics\n", addr) })
+			return app.ServeOn(gctx, metricsListener, metrics.Handler(), func(addr net.Addr) { fmt.Fprintf(stdout, "auditor: metrics on http://%s/metrics\n", addr) })
 		})
 	}
 	g.Go(func() error { return p.Run(gctx) })

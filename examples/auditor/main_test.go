@@ -2,7 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/audit"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/examples/internal/app"
 )
 
 // reports hands out the reports the test sends, for logReports; the zero
@@ -58,4 +66,40 @@ func TestLogReports(t *testing.T) {
 	cancel()
 	close(src.ch) // a tick before the cancel is seen gets the zero report
 	assert.NoError(t, <-done)
+}
+
+// TestFlagsRefusedBeforeTheLog: a flag the auditor cannot work with, or
+// a -metrics port in use, is refused before it opens its log, naming
+// the flag: the chain spec of -genesis is not written to a log the
+// auditor then leaves (the file log is not even made).
+func TestFlagsRefusedBeforeTheLog(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	data, err := json.Marshal(consensustest.Spec())
+	require.NoError(t, err)
+	genesis := filepath.Join(t.TempDir(), "genesis.json")
+	require.NoError(t, os.WriteFile(genesis, data, 0o600))
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		want  string
+		usage bool
+	}{
+		{"no interval", []string{"-interval", "0s"}, "-interval", true},
+		{"no age", []string{"-max-age", "0s"}, "-max-age", true},
+		{"negative attempts", []string{"-max-attempts", "-1"}, "-max-attempts", true},
+		{"a bad port", []string{"-metrics", "127.0.0.1:99999"}, "-metrics", true},
+		{"a port in use", []string{"-metrics", busy.Addr().String()}, "-metrics", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logFile := filepath.Join(t.TempDir(), "events.db")
+			args := append([]string{"-eventlog", "file:" + logFile, "-genesis", genesis}, tc.args...)
+			err := run(context.Background(), args, io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Equal(t, tc.usage, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
+			assert.NoFileExists(t, logFile)
+		})
+	}
 }

@@ -48,6 +48,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if logPath, ok := strings.CutPrefix(common.EventLog, "file:"); ok && *index != "" && sameFile(logPath, *index) {
 		return app.Usagef("-index %s is the event log's file: the ledger index needs a file of its own", *index)
 	}
+	if *index != "" {
+		if info, err := os.Stat(filepath.Dir(*index)); err != nil || !info.IsDir() {
+			return app.Usagef("-index %s: its directory %s is not a directory that exists", *index, filepath.Dir(*index))
+		}
+	}
+	// Every flag is checked, and the port had, before the log is opened: a
+	// bad flag must not leave a chain spec written behind it.
+	listener, err := app.ListenFlag("-addr", *addr)
+	if err != nil {
+		return err
+	}
+	defer listener.Close() // ServeOn closes it too; a second Close does nothing
 	logger, closeLogs, err := common.Logger(stderr, "bank")
 	if err != nil {
 		return err
@@ -83,7 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		return app.Serve(gctx, *addr, mux, func(a net.Addr) { fmt.Fprintf(stdout, "bank: listening on http://%s\n", a) })
+		return app.ServeOn(gctx, listener, mux, func(a net.Addr) { fmt.Fprintf(stdout, "bank: listening on http://%s\n", a) })
 	})
 	g.Go(func() error { return p.Run(gctx) })
 	return app.Stopped(ctx, g.Wait())

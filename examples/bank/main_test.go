@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"net"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/examples/internal/app"
 )
 
@@ -70,4 +73,38 @@ func TestIndexIsNotTheEventLog(t *testing.T) {
 	}
 	_, err := os.Stat(chain)
 	assert.ErrorIs(t, err, fs.ErrNotExist, "refused before the log was made")
+}
+
+// TestFlagsRefusedBeforeTheLog: an -addr in use and an -index in a
+// directory that does not exist are refused before the bank opens its
+// log, naming the flag: the chain spec of -genesis is not written to a
+// log the bank then leaves (the file log is not even made).
+func TestFlagsRefusedBeforeTheLog(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	data, err := json.Marshal(consensustest.Spec())
+	require.NoError(t, err)
+	genesis := filepath.Join(t.TempDir(), "genesis.json")
+	require.NoError(t, os.WriteFile(genesis, data, 0o600))
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		want  string
+		usage bool
+	}{
+		{"an address in use", []string{"-addr", busy.Addr().String()}, "-addr", false},
+		{"a bad address", []string{"-addr", "127.0.0.1"}, "-addr", true},
+		{"an index nowhere", []string{"-addr", "127.0.0.1:0", "-index", filepath.Join(t.TempDir(), "no", "such", "index.db")}, "-index", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logFile := filepath.Join(t.TempDir(), "events.db")
+			args := append([]string{"-eventlog", "file:" + logFile, "-genesis", genesis}, tc.args...)
+			err := run(context.Background(), args, io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Equal(t, tc.usage, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
+			assert.NoFileExists(t, logFile)
+		})
+	}
 }

@@ -37,19 +37,6 @@ const (
 	maxID      = 100
 )
 
-// checkListenAddr says what is wrong with addr as a host:port to listen
-// on, before the miner restores its chain rather than after.
-func checkListenAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return err
-	}
-	if _, err := net.LookupPort("tcp", port); err != nil {
-		return fmt.Errorf("port %q: want a number 0…65535 or a service name", port)
-	}
-	return nil
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var common app.Common
 	fs := flag.NewFlagSet("miner", flag.ContinueOnError)
@@ -82,13 +69,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case strings.TrimSpace(*id) == "" || len(*id) > maxID:
 		return app.Usagef("-id: have %q, want a name of 1…%d bytes, not blank", *id, maxID)
 	}
-	if *metricsAddr != "" {
-		if err := checkListenAddr(*metricsAddr); err != nil {
-			return app.Usagef("-metrics: %v", err)
-		}
-	}
 	policy := pool.DefaultPolicy()
 	policy.MaxTx, policy.MaxWait = *maxTx, *maxWait
+	switch maxTxs := min(policy.Capacity, blockchain.MaxBlockTransactions); {
+	case *maxTx < 1 || *maxTx > maxTxs:
+		return app.Usagef("-max-tx: have %d, want 1…%d", *maxTx, maxTxs)
+	case *maxWait < 0:
+		return app.Usagef("-max-wait: have %v, want ≥ 0 (0: a block is due as soon as a transaction waits)", *maxWait)
+	}
+	if err := policy.Validate(); err != nil {
+		return app.Usagef("%v", err)
+	}
+	// Every flag is checked, and the metrics port had, before the log is
+	// opened: a bad flag must not leave a chain spec written behind it.
+	var metricsListener net.Listener
+	if *metricsAddr != "" {
+		l, err := app.ListenFlag("-metrics", *metricsAddr)
+		if err != nil {
+			return err
+		}
+		defer l.Close() // ServeOn closes it too; a second Close does nothing
+		metricsListener = l
+	}
 	logger, closeLogs, err := common.Logger(stderr, "miner")
 	if err != nil {
 		return err
@@ -129,7 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		metrics.Counter("eventchain_miner_seal_seconds_total", "Time spent sealing.", func() float64 { return m.Stats().SealTime.Seconds() })
 		metrics.Node(p.Node, "miner's")
 		g.Go(func() error {
-			return app.Serve(gctx, *metricsAddr, metrics.Handler(), func(a net.Addr) { fmt.Fprintf(stdout, "miner: metrics on http://%s/metrics\n", a) })
+			return app.ServeOn(gctx, metricsListener, metrics.Handler(), func(a net.Addr) { fmt.Fprintf(stdout, "miner: metrics on http://%s/metrics\n", a) })
 		})
 	}
 	g.Go(func() error { return p.Run(gctx) })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,6 +52,9 @@ func TestFlagsRefusedAtStart(t *testing.T) {
 		{"a blank id", []string{"-beneficiary", addr, "-id", " "}, "-id"},
 		{"a port past 65535", []string{"-beneficiary", addr, "-metrics", "127.0.0.1:99999"}, "-metrics"},
 		{"no port", []string{"-beneficiary", addr, "-metrics", "127.0.0.1"}, "-metrics"},
+		{"no transactions a block", []string{"-beneficiary", addr, "-max-tx", "0"}, "-max-tx: have 0, want 1…10000"},
+		{"more than a block holds", []string{"-beneficiary", addr, "-max-tx", "100000000"}, "-max-tx"},
+		{"a wait before now", []string{"-beneficiary", addr, "-max-wait", "-1s"}, "-max-wait"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A log that cannot open: the flags must be refused first.
@@ -61,4 +65,24 @@ func TestFlagsRefusedAtStart(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// TestBusyMetricsPortWritesNothing: a -metrics port in use is found
+// before the miner opens its log, so the chain spec of -genesis is not
+// written to a log the miner then leaves (the file log is not even made).
+func TestBusyMetricsPortWritesNothing(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	data, err := json.Marshal(consensustest.Spec())
+	require.NoError(t, err)
+	dir := t.TempDir()
+	genesis, logFile := filepath.Join(dir, "genesis.json"), filepath.Join(dir, "events.db")
+	require.NoError(t, os.WriteFile(genesis, data, 0o600))
+
+	err = run(context.Background(), []string{"-eventlog", "file:" + logFile, "-genesis", genesis,
+		"-metrics", busy.Addr().String(), "-beneficiary", consensustest.Addr("miner").String()}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-metrics")
+	assert.NoFileExists(t, logFile)
 }

@@ -144,6 +144,9 @@ func (c Common) Logger(stderr io.Writer, app string) (logger *slog.Logger, close
 	if c.GELF != "" {
 		g, closeGELF, err := logging.OpenGELF(c.GELF, nil)
 		if err != nil {
+			if errors.Is(err, logging.ErrInvalidURL) {
+				return nil, nil, Usagef("-gelf: %v", err)
+			}
 			return nil, nil, fmt.Errorf("-gelf: %w", err)
 		}
 		h, close = fanout{h, g}, closeGELF
@@ -313,6 +316,27 @@ func Listen(addr string) (net.Listener, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return l, nil
+}
+
+// ListenFlag listens on addr, the value of the flag named flag (as
+// "-metrics"), for ServeOn. An address that is no host:port is a
+// UsageError; a port that cannot be had (in use, not allowed) an error
+// naming the flag. An app listens so before it opens its event log: a
+// bad flag is then refused before the app has written anything, a chain
+// spec to an empty log, say.
+func ListenFlag(flag, addr string) (net.Listener, error) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, Usagef("%s: %v", flag, err)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return nil, Usagef("%s: port %q: want a number 0…65535 or a service name", flag, port)
+	}
+	l, err := Listen(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	return l, nil
 }
