@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -43,7 +44,12 @@ type fakeBackend struct {
 	published []*blockchain.Block
 	stale     int   // how many publishes to refuse as stale
 	publish   error // if set, what every publish fails with
+	failures  int   // how many publishes fail with errLogDown first
+	attempts  []*blockchain.Block
 }
+
+// errLogDown is a failure that passes: a log unreachable for a moment.
+var errLogDown = errors.New("fake publish: the log is unreachable")
 
 var _ miner.Backend = (*fakeBackend)(nil)
 
@@ -93,9 +99,14 @@ func (f *fakeBackend) Propose(beneficiary blockchain.Address, txs []blockchain.T
 // it lets another miner's block win the tip first, as a log would.
 func (f *fakeBackend) PublishBlock(_ context.Context, b *blockchain.Block, _ string) error {
 	f.mu.Lock()
+	f.attempts = append(f.attempts, b)
 	lose, fail := f.stale > 0, f.publish
 	if lose {
 		f.stale--
+	}
+	if fail == nil && f.failures > 0 {
+		f.failures--
+		fail = errLogDown
 	}
 	f.mu.Unlock()
 	if fail != nil {
@@ -180,7 +191,8 @@ func runMiner(t *testing.T, m *miner.Miner) {
 	})
 }
 
-// next returns the next event of kind, failing after the watchdog.
+// next returns the next event of kind (-1: of any kind), failing after
+// the watchdog.
 func next(t *testing.T, ch <-chan miner.Event, kind miner.EventKind) miner.Event {
 	t.Helper()
 	deadline := time.NewTimer(watchdog)
@@ -188,7 +200,7 @@ func next(t *testing.T, ch <-chan miner.Event, kind miner.EventKind) miner.Event
 	for {
 		select {
 		case e := <-ch:
-			if e.Kind == kind {
+			if e.Kind == kind || kind == -1 {
 				return e
 			}
 		case <-deadline.C:
@@ -384,6 +396,41 @@ func TestMinerStopsWhenTheLogIsGone(t *testing.T) {
 			assert.Equal(t, uint64(0), m.Stats().BlocksWon)
 		})
 	}
+}
+
+// TestSealedBlockOutlivesALogDown: a publish that fails for a moment is
+// tried again with the same sealed block, after pauses that grow, until
+// the log takes it. The miner threw the block away and sealed another,
+// at full speed, for as long as the log was down.
+func TestSealedBlockOutlivesALogDown(t *testing.T) {
+	b := newFakeBackend(t, consensustest.NewFaker(), 1, true)
+	b.failures = 3
+	events := make(chan miner.Event, 100)
+	m, err := miner.New(miner.Config{Node: b, Beneficiary: fakeBeneficiary, Now: func() time.Time { return fakeNow },
+		RetryWait: time.Millisecond, OnEvent: func(e miner.Event) { events <- e }})
+	require.NoError(t, err)
+	b.add(t, transfers("alice", 0, 1)...)
+	runMiner(t, m)
+
+	seals := 0
+	var won miner.Event
+	for won.Kind != miner.BlockWon {
+		won = next(t, events, -1)
+		if won.Kind == miner.SealStarted {
+			seals++
+		}
+	}
+	assert.Equal(t, 1, seals, "sealed once")
+	require.Len(t, b.publishedBlocks(), 1)
+	assert.Equal(t, won.Block.Hash(), b.publishedBlocks()[0].Hash())
+	b.mu.Lock()
+	attempts := slices.Clone(b.attempts)
+	b.mu.Unlock()
+	require.Len(t, attempts, 4, "three failures, then the log took it")
+	for _, a := range attempts {
+		assert.Equal(t, won.Block.Hash(), a.Hash(), "the same sealed block each time")
+	}
+	assert.Equal(t, uint64(1), m.Stats().BlocksWon)
 }
 
 var (

@@ -97,6 +97,11 @@ type Config struct {
 	// transactions the chain refused, each line with the attribute
 	// miner=ID; nil discards them.
 	Logger *slog.Logger
+	// RetryWait is the first pause before a sealed block the log failed
+	// to take is given to it again (each pause doubles, up to half a
+	// minute), and the pause after a sealed block the chain refused; 0
+	// means a second. Tests make it short.
+	RetryWait time.Duration
 	// OnEvent, if set, is called for every seal the miner starts and
 	// ends, and for the transactions a proposal left out, from the
 	// miner's goroutine. It must return quickly.
@@ -169,6 +174,7 @@ type Miner struct {
 	now         func() time.Time
 	logger      *slog.Logger
 	onEvent     func(Event)
+	retryWait   time.Duration
 
 	won, lost, cancelled, rejected, refused atomic.Uint64
 	sealNanos                               atomic.Int64
@@ -190,7 +196,13 @@ func New(cfg Config) (*Miner, error) {
 	if cfg.MaxTx < 0 || cfg.MaxTx > blockchain.MaxBlockTransactions {
 		return nil, fmt.Errorf("miner: %w: Config.MaxTx: have %d, want 0…%d", ErrInvalidConfig, cfg.MaxTx, blockchain.MaxBlockTransactions)
 	}
-	m := &Miner{node: cfg.Node, id: cfg.ID, beneficiary: cfg.Beneficiary, engine: cfg.Engine, maxTx: cfg.MaxTx, now: cfg.Now, logger: cfg.Logger, onEvent: cfg.OnEvent}
+	if cfg.RetryWait < 0 {
+		return nil, fmt.Errorf("miner: %w: Config.RetryWait: have %v, want ≥ 0", ErrInvalidConfig, cfg.RetryWait)
+	}
+	m := &Miner{node: cfg.Node, id: cfg.ID, beneficiary: cfg.Beneficiary, engine: cfg.Engine, maxTx: cfg.MaxTx, now: cfg.Now, logger: cfg.Logger, onEvent: cfg.OnEvent, retryWait: cfg.RetryWait}
+	if m.retryWait == 0 {
+		m.retryWait = time.Second
+	}
 	if m.id == "" {
 		m.id = "miner"
 	}
@@ -233,8 +245,10 @@ func (m *Miner) Stats() Stats {
 // engine or the node that mining cannot go on after — among them a
 // publish refused because the log is closed (eventlog.ErrClosed) or its
 // blocks stream deleted (eventlog.ErrStreamDeleted). A log that fails
-// otherwise (unreachable for a while, say) is tried again a second
-// later.
+// otherwise (unreachable for a while, say) is given the same sealed
+// block again, after pauses that grow from a second to half a minute,
+// until it takes it or another block makes it stale: the work of a
+// seal is not done twice for a log that is down.
 //
 // Each round: wait until the pool is ready (MaxTx pending, or the oldest
 // has waited MaxWait); have the node propose a block on the tip of the
@@ -360,9 +374,9 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		m.refused.Add(1)
 		m.logger.Warn("sealed block refused by the chain: not published", "height", sealed.Height(), "hash", sealed.Hash().Short(), "err", err)
 		m.onEvent(Event{Kind: BlockRefused, Block: sealed, Elapsed: elapsed, Err: err})
-		return sleep(ctx, time.Second)
+		return sleep(ctx, m.retryWait)
 	}
-	err = m.node.PublishBlock(ctx, sealed, m.id)
+	err = m.publish(ctx, sealed, h.PrevHash)
 	switch {
 	case errors.Is(err, node.ErrStale):
 		m.lost.Add(1)
@@ -377,10 +391,7 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 			// spend the work for nothing, for ever.
 			return fmt.Errorf("miner %s: publish: %w", m.id, err)
 		}
-		// The log may be unreachable for a moment: wait a little, then
-		// the next round tries again with whatever is pending then.
-		m.logger.Warn("publish failed", "err", err)
-		return sleep(ctx, time.Second)
+		return fmt.Errorf("miner %s: publish: %w", m.id, err) // publish tries again for what may pass
 	default:
 		m.won.Add(1)
 		st := m.Stats()
@@ -396,6 +407,41 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	// has processed it, rather than seal the same transactions again on a
 	// tip that is already gone.
 	return m.waitForBlocksPast(ctx, seen)
+}
+
+// maxPublishWait is the longest pause between two attempts to publish
+// a sealed block while the log fails.
+const maxPublishWait = 30 * time.Second
+
+// publish appends sealed to the blocks stream. While the log fails for
+// what may pass (unreachable, say), it tries the same block again,
+// Config.RetryWait later and then twice as long each time up to
+// maxPublishWait (or RetryWait, if that is longer), as
+// long as the tip is still the block's parent: a sealed block is work
+// done, and sealing another would do it again, at full speed, for as
+// long as the log is down. (Appending the same block again is safe: its
+// event ID comes from the block, and a log that took the first append
+// takes the second as its retry.) Once another block has come in, the
+// sealed one is stale: the error then wraps node.ErrStale. It returns
+// nil, or an error that no retry mends: node.ErrStale, the log closed
+// or its stream deleted, or ctx's.
+func (m *Miner) publish(ctx context.Context, sealed *blockchain.Block, parent blockchain.Hash) error {
+	wait := m.retryWait
+	for {
+		err := m.node.PublishBlock(ctx, sealed, m.id)
+		switch {
+		case err == nil, errors.Is(err, node.ErrStale), ctx.Err() != nil,
+			errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted):
+			return err
+		case m.node.Chain().TipHash() != parent:
+			return fmt.Errorf("%w: another block came in while the log failed: %v", node.ErrStale, err)
+		}
+		m.logger.Warn("publish failed: the sealed block is tried again", "height", sealed.Height(), "hash", sealed.Hash().Short(), "in", wait, "err", err)
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait = max(min(2*wait, maxPublishWait), m.retryWait)
+	}
 }
 
 // reject removes from the pool the transactions the proposal of candidate
