@@ -622,6 +622,13 @@ func requestStream(id uuid.UUID) string { return "request-" + id.String() }
 // Every step may be repeated: a retry after any failure finds the log's
 // answer in step 1. So a retry after a restart gets the first
 // transaction, pending or mined, and another body gets 422.
+//
+// A transaction refused in step 2's check reserves nothing, and the key
+// may carry a corrected one. One refused in step 3 (another transfer
+// from its account took its nonce after the check) has reserved the
+// key: its retries get that refusal, another body 422, as the OpenAPI
+// document says. Releasing the key would take an event of its own in
+// the request stream, and every reader to honour it.
 func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, sameRequest func(blockchain.Hash) bool, tx blockchain.Transaction) keyedAnswer {
 	for range 2 { // a second turn only after another request reserved the key
 		first, found, err := b.readRequest(ctx, id)
