@@ -222,6 +222,10 @@ type Auditor struct {
 	// transactions and audit streams; blocksNext is where the search for
 	// a block the node no longer holds goes on in the blocks stream.
 	txNext, auditNext, blocksNext eventlog.Revision
+	// txLast is the ID of the event at txNext-1, the last of the
+	// transactions stream the auditor read: before it appends, the
+	// auditor checks the log still holds it (see stillHolds).
+	txLast uuid.UUID
 	// maxHeight is the greatest height of a TransactionVerified read, and
 	// atMax the transactions verified at that height.
 	maxHeight uint64
@@ -340,7 +344,10 @@ func (a *Auditor) Restore(ctx context.Context) error {
 // was appended). Calling Tick twice at the same time by the clock writes
 // nothing the first call did not.
 //
-// Errors: the log's errors, wrapped; ctx.Err(). A failed append leaves
+// Errors: the log's errors, wrapped; ctx.Err(); node.ErrLogWentBack if,
+// before the step would append a rebroadcast or a drop, the log no
+// longer holds the last transaction event the auditor read (a log wiped
+// under it): it then appends nothing. A failed append leaves
 // the log as it was or with the event written; either way the next step
 // goes on correctly, because every event ID is derived from its content
 // and the auditor takes in only what the log holds: what it reads, and
@@ -387,7 +394,8 @@ func (a *Auditor) foldTo(ctx context.Context, tip uint64) error {
 //
 // Run returns ctx.Err() when ctx is done; Restore's error; or an error
 // wrapping eventlog.ErrClosed or eventlog.ErrStreamDeleted, after which
-// no step could succeed. Any other failed step is logged and tried again
+// no step could succeed, or node.ErrLogWentBack, when the log no longer
+// holds the transactions the auditor read (see Tick). Any other failed step is logged and tried again
 // at the next tick or change.
 func (a *Auditor) Run(ctx context.Context) error {
 	if err := a.Restore(ctx); err != nil {
@@ -428,7 +436,7 @@ func (a *Auditor) failed(ctx context.Context, err error) error {
 		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted):
+	case errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted), errors.Is(err, node.ErrLogWentBack):
 		return err
 	}
 	a.logger.Warn("audit step failed; trying again", "err", err)
@@ -645,6 +653,7 @@ func judge(tx blockchain.Transaction, err error, folded *blockchain.State) (rule
 // rebroadcasts or drops those that waited too long.
 func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 	a.sweep()
+	checked := false // whether the log still holds what the auditor read, checked once a scan
 	for _, s := range a.open {
 		if s.dropped {
 			continue
@@ -666,18 +675,46 @@ func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 		if ownDue := s.ownLast.Add(a.policy.MaxAge); !s.ownLast.IsZero() && ownDue.After(lastDue) {
 			lastDue = ownDue
 		}
-		var err error
-		switch {
-		case s.attempts >= a.policy.MaxAttempts && !now.Before(deadline) && !now.Before(lastDue):
-			err = a.drop(ctx, s, blockchain.ErrUnknown, dropReason(s.attempts, now.Sub(s.since)))
-		case now.Before(s.last.Add(a.policy.MaxAge)):
+		giveUp := s.attempts >= a.policy.MaxAttempts && !now.Before(deadline) && !now.Before(lastDue)
+		if !giveUp && now.Before(s.last.Add(a.policy.MaxAge)) {
 			continue
-		default:
+		}
+		if !checked {
+			if err := a.stillHolds(ctx); err != nil {
+				return err
+			}
+			checked = true
+		}
+		var err error
+		if giveUp {
+			err = a.drop(ctx, s, blockchain.ErrUnknown, dropReason(s.attempts, now.Sub(s.since)))
+		} else {
 			err = a.rebroadcast(ctx, s, now)
 		}
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// stillHolds returns an error wrapping node.ErrLogWentBack unless the
+// transactions stream still holds the last event the auditor read. A log
+// wiped under the auditor (an EventStoreDB started again empty) would
+// otherwise take its rebroadcasts of the old chain's transactions, and
+// its drops, into what a new chain then starts from.
+func (a *Auditor) stillHolds(ctx context.Context) error {
+	if a.txNext == 0 {
+		return nil // nothing read, nothing to rebroadcast
+	}
+	recs, err := a.log.Read(ctx, node.StreamTransactions, a.txNext-1, eventlog.Forwards, 1)
+	switch {
+	case errors.Is(err, eventlog.ErrStreamNotFound), err == nil && len(recs) == 0:
+		return fmt.Errorf("%w: it holds no event %d of %q", node.ErrLogWentBack, a.txNext-1, node.StreamTransactions)
+	case err != nil:
+		return fmt.Errorf("check the log still holds what the auditor read: %w", err)
+	case recs[0].Event.ID != a.txLast:
+		return fmt.Errorf("%w: event %d of %q is %s, not the %s the auditor read", node.ErrLogWentBack, a.txNext-1, node.StreamTransactions, recs[0].Event.ID, a.txLast)
 	}
 	return nil
 }

@@ -497,3 +497,77 @@ func TestOwnRebroadcastGetsItsMaxAge(t *testing.T) {
 	require.NotZero(t, droppedAt, "given up in the end")
 	assert.GreaterOrEqual(t, droppedAt-lastRebroadcast, 10*time.Second, "a whole MaxAge after its own last rebroadcast (at %v), dropped at %v", lastRebroadcast, droppedAt)
 }
+
+// wipeable is a log the test can wipe: every call goes to the log it
+// holds now, which wipe replaces with an empty one, as an EventStoreDB
+// started again without its data.
+type wipeable struct {
+	eventlog.Log
+	mu sync.Mutex
+}
+
+func (w *wipeable) log() eventlog.Log {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.Log
+}
+
+func (w *wipeable) wipe(l eventlog.Log) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.Log = l
+}
+
+func (w *wipeable) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
+	return w.log().Append(ctx, stream, expected, evs...)
+}
+
+func (w *wipeable) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	return w.log().Read(ctx, stream, from, dir, max)
+}
+
+// TestNothingAppendedToAWipedLog: an auditor whose log was wiped under
+// it (and perhaps written again: another chain's first transaction)
+// appended its rebroadcasts and drops of the old chain's transactions
+// into it, where a new chain then started. It checks first that the log
+// still holds the last transaction event it read, and stops with
+// node.ErrLogWentBack, having appended nothing.
+func TestNothingAppendedToAWipedLog(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after func(t *testing.T, fresh eventlog.Log) // what the fresh log holds
+	}{
+		{"empty", func(*testing.T, eventlog.Log) {}},
+		{"another chain's transaction", func(t *testing.T, fresh eventlog.Log) {
+			put(t, fresh, node.StreamTransactions, events.TransactionSubmitted{Tx: consensustest.Transfer("dave", "erin", 1, 0)})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, mem, fake := newRig(t)
+			log := &wipeable{Log: mem}
+			a := newAuditorOn(t, fake, log, c, policy(time.Second, 10*time.Second, 3))
+			put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: consensustest.Transfer("bob", "carol", 5, 0)})
+			require.NoError(t, a.Tick(context.Background()))
+			require.Equal(t, 1, a.Report().Pending)
+
+			fresh := memlog.New(memlog.Config{Now: c.Now})
+			t.Cleanup(func() { _ = fresh.Close() })
+			tc.after(t, fresh)
+			log.wipe(fresh)
+			for _, at := range []time.Duration{11 * time.Second, time.Hour} { // a rebroadcast due, then a drop
+				c.set(at)
+				err := a.Tick(context.Background())
+				assert.ErrorIs(t, err, node.ErrLogWentBack, "at %v", at)
+			}
+			recs, err := fresh.Read(context.Background(), node.StreamTransactions, eventlog.Start, eventlog.Forwards, 10)
+			if err == nil {
+				for _, r := range recs {
+					assert.Equal(t, events.TypeTransactionSubmitted, r.Type, "nothing of the auditor's")
+				}
+			}
+			_, err = fresh.Read(context.Background(), node.StreamAudit, eventlog.Start, eventlog.Forwards, 10)
+			assert.ErrorIs(t, err, eventlog.ErrStreamNotFound, "no drop")
+			assert.Zero(t, a.Report().Rebroadcasts)
+		})
+	}
+}

@@ -76,7 +76,10 @@ func (a *Auditor) sweep() {
 // that no block can include any more.
 func (a *Auditor) catchUp(ctx context.Context) error {
 	settled := a.settled() // nil on the first catch-up: every record is kept until the audit stream is read
-	if err := a.readFrom(ctx, node.StreamTransactions, &a.txNext, func(r eventlog.Recorded) { a.foldTx(r, settled) }); err != nil {
+	if err := a.readFrom(ctx, node.StreamTransactions, &a.txNext, func(r eventlog.Recorded) {
+		a.foldTx(r, settled)
+		a.txLast = r.Event.ID
+	}); err != nil {
 		return err
 	}
 	// The audit stream is read against the chain as it stands now: an
