@@ -48,7 +48,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var chain app.ChainFlags
 	chain.Register(fs, true)
 	var beneficiary blockchain.Address
-	fs.TextVar(&beneficiary, "beneficiary", blockchain.Address{}, "address paid the reward and fees of the blocks this miner seals (required)")
+	// A Func flag: -h shows no default, where TextVar would print the
+	// zero address as one.
+	fs.Func("beneficiary", "`address` paid the reward and fees of the blocks this miner seals (required)", func(s string) error {
+		return beneficiary.UnmarshalText([]byte(s))
+	})
 	maxTx := fs.Int("max-tx", 20, "most transactions in a block, and how many make a block due")
 	maxWait := fs.Duration("max-wait", 5*time.Second, "longest a transaction waits before a block is due anyway")
 	metricsAddr := fs.String("metrics", "localhost:9101", "address /metrics listens on (empty: none)")

@@ -97,19 +97,26 @@ func (c *Common) Register(fs *flag.FlagSet) {
 // dashes as underscores), looked up with getenv. Errors are UsageErrors.
 // Parse adds -version to fs (unless fs has one) and returns ErrVersion
 // when it is given; -version has no environment fallback.
+//
+// The usage message (-h) it sets ends by saying so.
 func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	version := defineVersion(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage of %s:\n", fs.Name())
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\nA flag not given is read from the environment, if set there: -eventlog from %sEVENTLOG, -stream-prefix from %sSTREAM_PREFIX, and so on.\n", EnvPrefix, EnvPrefix)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return UsageError{err}
 	}
+	if fs.NArg() > 0 { // before -version: "-version extra" is a mistake too
+		return Usagef("unexpected arguments %q", fs.Args())
+	}
 	if version.requested() {
 		return ErrVersion
-	}
-	if fs.NArg() > 0 {
-		return Usagef("unexpected arguments %q", fs.Args())
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })

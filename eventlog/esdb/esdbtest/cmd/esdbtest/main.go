@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,6 +72,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *window < 0 {
 		fmt.Fprintf(stderr, "esdbtest: -dedup-window %d, want 0 or more\n", *window)
+		return errUsage
+	}
+	if !validVersion(*version) {
+		// The official client refuses to talk to a server whose version
+		// it cannot parse, with an error that does not say so plainly.
+		fmt.Fprintf(stderr, "esdbtest: -server-version %q, want N.N.N, as 24.10.0\n", *version)
 		return errUsage
 	}
 	if math.IsNaN(*duplicate) || *duplicate < 0 || *duplicate > 1 {
@@ -144,4 +152,19 @@ func buildVersion() string {
 		revision = stampedRevision
 	}
 	return fmt.Sprintf("%s revision %s %s", version, revision, goVersion)
+}
+
+// validVersion reports whether v is three dot-separated numbers, the
+// form of the version the official client reads from a server.
+func validVersion(v string) bool {
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := strconv.ParseUint(p, 10, 32); err != nil || p == "" {
+			return false
+		}
+	}
+	return true
 }

@@ -60,6 +60,7 @@ func TestUsageErrors(t *testing.T) {
 		{"-dedup-window", "-1"}, {"-dedup-window", "many"},
 		{"-duplicate-any", "1.5"}, {"-duplicate-any", "-0.1"}, {"-duplicate-any", "NaN"},
 		{"-duplicate-seed", "-1"},
+		{"-server-version", "abc"}, {"-server-version", "24.10"}, {"-server-version", "24..0"}, {"-server-version", "24.10.0-rc1"},
 	} {
 		err := run(context.Background(), args, io.Discard, io.Discard)
 		assert.True(t, errors.Is(err, errUsage), "%q: %v", args, err)
