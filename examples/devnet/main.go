@@ -405,6 +405,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := app.Stopped(ctx, g.Wait()); err != nil {
 		return err
 	}
+	if !b.Ready() {
+		// Stopped while the bank's node was still reading the chain: its
+		// height is how far it got, not the chain's.
+		fmt.Fprintf(stdout, "devnet: stopped while restoring the chain, %d blocks read\n", bankPart.Node.Chain().Height())
+		return nil
+	}
 	fmt.Fprintf(stdout, "devnet: stopped at height %d\n", bankPart.Node.Chain().Height())
 	return nil
 }

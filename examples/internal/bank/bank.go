@@ -299,6 +299,10 @@ func (b *Bank) SetReady(ready bool) {
 	b.ready.Store(ready)
 }
 
+// Ready reports whether the bank answers from its chain: whether
+// SetReady(true) was called, and not taken back.
+func (b *Bank) Ready() bool { return b.ready.Load() }
+
 // only serves h to requests whose query parameters are among params, and
 // answers any other with a 400 naming the first it does not know: a
 // misspelt parameter ("Height" for "height", "lmit") would otherwise be
