@@ -65,7 +65,7 @@ func BenchmarkHashRate(b *testing.B) {
 			var hashes atomic.Uint64
 			b.ReportAllocs()
 			b.ResetTimer()
-			_, found, err := searchParallel(context.Background(), h, uint64(b.N-1), workers, &hashes)
+			_, found, err := searchParallel(context.Background(), h, uint64(b.N-1), workers, &hashes, false)
 			b.StopTimer()
 			if found || err != nil {
 				b.Fatalf("impossible header: found=%v err=%v", found, err)

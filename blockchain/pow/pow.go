@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,16 @@ type Config struct {
 	// shows what happens when a nonce space runs out (Bitcoin's 32-bit
 	// nonce does, every few seconds).
 	MaxNonce uint64
+
+	// RandomStart makes each worker of Seal start its range at a random
+	// nonce, going on round to the range's start, rather than at the
+	// range's first nonce. Two miners that seal the same header — paying
+	// one beneficiary, with the same transactions, dated the same
+	// millisecond, as two copies of one miner started together do — then
+	// search different nonces, not the same ones in step, doing the same
+	// work twice. Without it Seal finds the same nonce for the same
+	// header every time, which tests and lessons want.
+	RandomStart bool
 }
 
 // An Engine is proof of work as a [blockchain.Consensus]: a block is
@@ -259,17 +270,19 @@ func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Blo
 // search runs Workers Searchers over 0…MaxNonce and returns the first
 // nonce found, if any.
 func (e *Engine) search(ctx context.Context, h blockchain.Header) (uint64, bool, error) {
-	return searchParallel(ctx, h, e.cfg.MaxNonce, e.cfg.Workers, &e.hashes)
+	return searchParallel(ctx, h, e.cfg.MaxNonce, e.cfg.Workers, &e.hashes, e.cfg.RandomStart)
 }
 
 // errFound stops the other workers once one has found a nonce.
 var errFound = errors.New("nonce found")
 
 // searchParallel splits 0…last into workers ranges and searches them at
-// once. With one worker it runs in the caller's goroutine.
-func searchParallel(ctx context.Context, h blockchain.Header, last uint64, workers int, hashes *atomic.Uint64) (uint64, bool, error) {
+// once. With one worker it runs in the caller's goroutine. With
+// randomStart each range is searched from a random nonce of its own,
+// round to its start (see Config.RandomStart).
+func searchParallel(ctx context.Context, h blockchain.Header, last uint64, workers int, hashes *atomic.Uint64, randomStart bool) (uint64, bool, error) {
 	if workers <= 1 || last < uint64(workers) {
-		return NewSearcher(h, hashes).Search(ctx, 0, last)
+		return searchRange(ctx, NewSearcher(h, hashes), 0, last, randomStart)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	var nonce atomic.Uint64
@@ -280,7 +293,7 @@ func searchParallel(ctx context.Context, h blockchain.Header, last uint64, worke
 			end = last
 		}
 		g.Go(func() error {
-			n, found, err := NewSearcher(h, hashes).Search(gctx, first, end)
+			n, found, err := searchRange(gctx, NewSearcher(h, hashes), first, end, randomStart)
 			if found {
 				nonce.Store(n)
 				return errFound
@@ -314,4 +327,24 @@ func SpecConfig(s blockchain.PoWSpec, workers int) Config {
 		MinBits:          s.MinBits,
 		MaxBits:          s.MaxBits,
 	}
+}
+
+// searchRange searches first…last with s: from first, or, with
+// randomStart, from a random nonce of the range to last and then from
+// first to the nonce before it. Either way every nonce of the range is
+// tried once before it reports none found.
+func searchRange(ctx context.Context, s *Searcher, first, last uint64, randomStart bool) (uint64, bool, error) {
+	if !randomStart || first >= last {
+		return s.Search(ctx, first, last)
+	}
+	var start uint64
+	if size := last - first; size == math.MaxUint64 {
+		start = rand.Uint64() // the whole range: any nonce
+	} else {
+		start = first + rand.Uint64N(size+1)
+	}
+	if n, found, err := s.Search(ctx, start, last); found || err != nil || start == first {
+		return n, found, err
+	}
+	return s.Search(ctx, first, start-1)
 }

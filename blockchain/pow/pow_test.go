@@ -3,7 +3,9 @@ package pow
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -360,4 +362,43 @@ func TestWorkCoversTheWholeHeader(t *testing.T) {
 		})
 	}
 	require.NoError(t, chain.Apply(sealed), "the block as sealed applies")
+}
+
+// TestRandomStart: with Config.RandomStart each range is searched from a
+// random nonce, round to its start: every nonce is still tried once
+// before none is reported found, a nonce found is valid, and the same
+// header gives different nonces, so that two copies of one miner do not
+// do the same work in step. Without it the same header gives the same
+// nonce.
+func TestRandomStart(t *testing.T) {
+	h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	h.Bits = 4 // about one nonce in 16 of 0…255
+	for _, random := range []bool{false, true} {
+		found := map[uint64]bool{}
+		for range 50 {
+			var hashes atomic.Uint64
+			n, ok, err := searchRange(context.Background(), NewSearcher(h, &hashes), 0, 255, random)
+			require.NoError(t, err)
+			require.True(t, ok)
+			want := h
+			want.Nonce = n
+			assert.GreaterOrEqual(t, want.SealHash().LeadingZeroBits(), 4)
+			found[n] = true
+		}
+		if random {
+			assert.Greater(t, len(found), 1, "random starts find different nonces")
+		} else {
+			assert.Len(t, found, 1, "the first nonce, every time")
+		}
+	}
+	// No nonce works at 200 bits: every nonce of the range is tried,
+	// once, from wherever the search starts.
+	h.Bits = 200
+	for _, r := range []struct{ first, last uint64 }{{0, 0}, {10, 11}, {10, 50}, {math.MaxUint64 - 5, math.MaxUint64}} {
+		var hashes atomic.Uint64
+		_, ok, err := searchRange(context.Background(), NewSearcher(h, &hashes), r.first, r.last, true)
+		require.NoError(t, err)
+		assert.False(t, ok)
+		assert.Equal(t, r.last-r.first+1, hashes.Load(), "%d…%d", r.first, r.last)
+	}
 }

@@ -115,7 +115,8 @@ func (c ChainFlags) Engine(spec blockchain.ChainSpec, workers int) (blockchain.C
 }
 
 // EngineFor returns the consensus engine spec names with its parameters:
-// proof of work with workers hashing goroutines, or proof of authority
+// proof of work with workers hashing goroutines, each starting at a
+// random nonce (pow.Config.RandomStart), or proof of authority
 // by the spec's signers, signing with key (nil: verify only). Under
 // proof of authority key must be one of the signers.
 func EngineFor(spec blockchain.ChainSpec, workers int, key *blockchain.PrivateKey) (blockchain.Consensus, error) {
@@ -124,7 +125,12 @@ func EngineFor(spec blockchain.ChainSpec, workers int, key *blockchain.PrivateKe
 		if spec.Consensus.PoW == nil {
 			return nil, errors.New("chain spec: proof of work without parameters")
 		}
-		e, err := pow.New(pow.SpecConfig(*spec.Consensus.PoW, workers))
+		cfg := pow.SpecConfig(*spec.Consensus.PoW, workers)
+		// Two miners paying one beneficiary (copies of one miner, as
+		// docker compose --scale makes) would otherwise seal the very same
+		// header over the very same nonces, one doing the other's work.
+		cfg.RandomStart = true
+		e, err := pow.New(cfg)
 		if err != nil {
 			return nil, UsageError{err}
 		}
