@@ -702,7 +702,8 @@ func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 // transactions stream still holds the last event the auditor read. A log
 // wiped under the auditor (an EventStoreDB started again empty) would
 // otherwise take its rebroadcasts of the old chain's transactions, and
-// its drops, into what a new chain then starts from.
+// its drops, into what a new chain then starts from. Each catch-up
+// checks it before it reads on, and each scan before it appends.
 func (a *Auditor) stillHolds(ctx context.Context) error {
 	if a.txNext == 0 {
 		return nil // nothing read, nothing to rebroadcast

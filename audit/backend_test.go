@@ -541,6 +541,14 @@ func TestNothingAppendedToAWipedLog(t *testing.T) {
 		{"another chain's transaction", func(t *testing.T, fresh eventlog.Log) {
 			put(t, fresh, node.StreamTransactions, events.TransactionSubmitted{Tx: consensustest.Transfer("dave", "erin", 1, 0)})
 		}},
+		// More events than the auditor read: the catch-up would read on
+		// from the third and take it for this chain's, and its check of
+		// the chain drop the unfunded sender's.
+		{"more of another chain's transactions than were read", func(t *testing.T, fresh eventlog.Log) {
+			put(t, fresh, node.StreamTransactions, events.TransactionSubmitted{Tx: consensustest.Transfer("dave", "erin", 1, 0)})
+			put(t, fresh, node.StreamTransactions, events.TransactionSubmitted{Tx: consensustest.Transfer("nobody", "erin", 1, 0)})
+			put(t, fresh, node.StreamTransactions, events.TransactionSubmitted{Tx: consensustest.Transfer("erin", "dave", 1, 0)})
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, mem, fake := newRig(t)
@@ -554,7 +562,7 @@ func TestNothingAppendedToAWipedLog(t *testing.T) {
 			t.Cleanup(func() { _ = fresh.Close() })
 			tc.after(t, fresh)
 			log.wipe(fresh)
-			for _, at := range []time.Duration{11 * time.Second, time.Hour} { // a rebroadcast due, then a drop
+			for _, at := range []time.Duration{0, 11 * time.Second, time.Hour} { // nothing due, a rebroadcast due, then a drop
 				c.set(at)
 				err := a.Tick(context.Background())
 				assert.ErrorIs(t, err, node.ErrLogWentBack, "at %v", at)

@@ -75,6 +75,13 @@ func (a *Auditor) sweep() {
 // one: the last block verified), and forgets the dropped transactions
 // that no block can include any more.
 func (a *Auditor) catchUp(ctx context.Context) error {
+	// What follows txNext is worth reading only if the log still holds
+	// what came before it: a log wiped and written again would hand the
+	// next chain's events on from there, and the auditor would take them
+	// as this chain's, and append its verdicts on them.
+	if err := a.stillHolds(ctx); err != nil {
+		return err
+	}
 	settled := a.settled() // nil on the first catch-up: every record is kept until the audit stream is read
 	if err := a.readFrom(ctx, node.StreamTransactions, &a.txNext, func(r eventlog.Recorded) {
 		a.foldTx(r, settled)

@@ -45,6 +45,7 @@ type fakeBackend struct {
 	stale     int   // how many publishes to refuse as stale
 	publish   error // if set, what every publish fails with
 	failures  int   // how many publishes fail with errLogDown first
+	landed    int   // how many publishes write the block, then fail with errLogDown
 	attempts  []*blockchain.Block
 }
 
@@ -108,9 +109,17 @@ func (f *fakeBackend) PublishBlock(_ context.Context, b *blockchain.Block, _ str
 		f.failures--
 		fail = errLogDown
 	}
+	landed := fail == nil && f.landed > 0
+	if landed {
+		f.landed--
+	}
+	extends := f.chain.TipHash() == b.PrevHash()
 	f.mu.Unlock()
 	if fail != nil {
 		return fail
+	}
+	if !lose && !extends { // as a node's PublishBlock: another block is the tip
+		return fmt.Errorf("fake publish: %w", node.ErrStale)
 	}
 	if lose {
 		f.other(b.Transactions()[:1])
@@ -122,6 +131,9 @@ func (f *fakeBackend) PublishBlock(_ context.Context, b *blockchain.Block, _ str
 	f.mu.Lock()
 	f.published = append(f.published, b)
 	f.mu.Unlock()
+	if landed {
+		return errLogDown // written, but the answer was lost
+	}
 	return nil
 }
 
@@ -430,6 +442,28 @@ func TestSealedBlockOutlivesALogDown(t *testing.T) {
 	for _, a := range attempts {
 		assert.Equal(t, won.Block.Hash(), a.Hash(), "the same sealed block each time")
 	}
+	assert.Equal(t, uint64(1), m.Stats().BlocksWon)
+}
+
+// TestSealedBlockWrittenDespiteAnError: an append that wrote the block
+// but failed to answer is found out on the retry, which the log refuses
+// as stale because the block is the tip: the miner's own block, counted
+// as won, not lost.
+func TestSealedBlockWrittenDespiteAnError(t *testing.T) {
+	b := newFakeBackend(t, consensustest.NewFaker(), 1, true)
+	b.landed = 1
+	events := make(chan miner.Event, 100)
+	m, err := miner.New(miner.Config{Node: b, Beneficiary: fakeBeneficiary, Now: func() time.Time { return fakeNow },
+		RetryWait: time.Hour, // the node's change, reading the block, ends the pause
+		OnEvent:   func(e miner.Event) { events <- e }})
+	require.NoError(t, err)
+	b.add(t, transfers("alice", 0, 1)...)
+	runMiner(t, m)
+
+	won := next(t, events, miner.BlockWon)
+	require.Len(t, b.publishedBlocks(), 1)
+	assert.Equal(t, b.publishedBlocks()[0].Hash(), won.Block.Hash())
+	assert.Equal(t, miner.Stats{}.BlocksLost, m.Stats().BlocksLost)
 	assert.Equal(t, uint64(1), m.Stats().BlocksWon)
 }
 

@@ -377,6 +377,17 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		return sleep(ctx, m.retryWait)
 	}
 	err = m.publish(ctx, sealed, h.PrevHash)
+	if errors.Is(err, node.ErrStale) {
+		// The block the log took instead may be this very one, written by
+		// an append that failed to answer: once the node has read past
+		// the revision the race was for, its chain says whose it is.
+		if err := m.waitForBlocksPast(ctx, seen); err != nil {
+			return err
+		}
+		if at, ok := m.node.Chain().HeightOf(sealed.Hash()); ok && at == sealed.Height() {
+			err = nil
+		}
+	}
 	switch {
 	case errors.Is(err, node.ErrStale):
 		m.lost.Add(1)
@@ -386,12 +397,10 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if errors.Is(err, eventlog.ErrClosed) || errors.Is(err, eventlog.ErrStreamDeleted) {
-			// No block will ever be published here: sealing on would
-			// spend the work for nothing, for ever.
-			return fmt.Errorf("miner %s: publish: %w", m.id, err)
-		}
-		return fmt.Errorf("miner %s: publish: %w", m.id, err) // publish tries again for what may pass
+		// The log closed, or its blocks stream deleted: no block will
+		// ever be published here, and sealing on would spend the work
+		// for nothing, for ever. (publish tried again for what may pass.)
+		return fmt.Errorf("miner %s: publish: %w", m.id, err)
 	default:
 		m.won.Add(1)
 		st := m.Stats()
@@ -422,27 +431,40 @@ const maxPublishWait = 30 * time.Second
 // long as the log is down. (Appending the same block again is safe: its
 // event ID comes from the block, and a log that took the first append
 // takes the second as its retry.) Once another block has come in, the
-// sealed one is stale: the error then wraps node.ErrStale. It returns
+// sealed one is stale: the error then wraps node.ErrStale (the block
+// that came in may be this one, which an append that failed to answer
+// wrote: round looks). It does not wait the whole pause once the node
+// changes (it read an event: the log is back). It returns
 // nil, or an error that no retry mends: node.ErrStale, the log closed
 // or its stream deleted, or ctx's.
 func (m *Miner) publish(ctx context.Context, sealed *blockchain.Block, parent blockchain.Hash) error {
 	wait := m.retryWait
 	for {
+		changed := m.node.Changed()
 		err := m.node.PublishBlock(ctx, sealed, m.id)
+		stale := errors.Is(err, node.ErrStale) || (err != nil && m.node.Chain().TipHash() != parent)
 		switch {
-		case err == nil, errors.Is(err, node.ErrStale), ctx.Err() != nil,
+		case err == nil, ctx.Err() != nil, errors.Is(err, node.ErrStale),
 			errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted):
 			return err
-		case m.node.Chain().TipHash() != parent:
+		case stale:
 			return fmt.Errorf("%w: another block came in while the log failed: %v", node.ErrStale, err)
 		}
 		m.logger.Warn("publish failed: the sealed block is tried again", "height", sealed.Height(), "hash", sealed.Hash().Short(), "in", wait, "err", err)
-		if err := sleep(ctx, wait); err != nil {
-			return err
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-changed:
+		case <-t.C:
 		}
+		t.Stop()
 		wait = max(min(2*wait, maxPublishWait), m.retryWait)
 	}
 }
+
+
 
 // reject removes from the pool the transactions the proposal of candidate
 // left out, logs each with its rule, and returns how many transactions

@@ -254,6 +254,9 @@ func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Blo
 	if err := checkNoSeal(h); err != nil {
 		return nil, err
 	}
+	if _, err := h.MarshalBinary(); err != nil {
+		return nil, err // a time no header can carry: no hash to search
+	}
 	for {
 		nonce, found, err := e.search(ctx, h)
 		if err != nil {

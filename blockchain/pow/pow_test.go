@@ -402,3 +402,18 @@ func TestRandomStart(t *testing.T) {
 		assert.Equal(t, r.last-r.first+1, hashes.Load(), "%d…%d", r.first, r.last)
 	}
 }
+
+// TestSealRefusesAHeaderWithoutEncoding: a header dated further from
+// 1970 than an int64 of milliseconds reaches has no bytes to hash. The
+// searcher hashed a zero header instead and reported a nonce that does
+// not seal; Seal and Search now return the encoding's error.
+func TestSealRefusesAHeaderWithoutEncoding(t *testing.T) {
+	h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(300_000_000, 1, 1, 0, 0, 0, 0, time.UTC))
+	h.Bits = 12
+	e := mustNew(t, Config{Bits: 12, Workers: 2})
+	_, err := e.Seal(context.Background(), blockchain.NewBlock(h, nil))
+	assert.ErrorIs(t, err, blockchain.ErrMalformed)
+	_, found, err := NewSearcher(h, nil).Search(context.Background(), 0, 1<<20)
+	assert.ErrorIs(t, err, blockchain.ErrMalformed)
+	assert.False(t, found)
+}

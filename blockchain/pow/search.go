@@ -71,6 +71,7 @@ type Searcher struct {
 	tail   [64]byte // the pre-padded last block
 	state  []byte   // scratch for the marshalled state after one nonce
 	count  *atomic.Uint64
+	err    error // the header has no encoding: Search returns it
 }
 
 // NewSearcher prepares a search over h's nonces. It reads the 152-byte
@@ -83,7 +84,11 @@ func NewSearcher(h blockchain.Header, hashes *atomic.Uint64) *Searcher {
 
 func newSearcher(h blockchain.Header, hashes *atomic.Uint64, fast bool) *Searcher {
 	s := &Searcher{bits: h.Bits, count: hashes, fast: fast}
-	_, _ = h.AppendBinary(s.header[:0]) // fills the array; cannot fail
+	// Fills the array; it fails only for a time an int64 of milliseconds
+	// cannot hold, whose header has no encoding to hash.
+	if _, s.err = h.AppendBinary(s.header[:0]); s.err != nil {
+		return s
+	}
 	if fast {
 		s.d = sha256.New().(digestState)
 		s.d.Write(s.header[:blockchain.HeaderPrefixLen])
@@ -136,10 +141,15 @@ func (s *Searcher) slowHash(nonce uint64) blockchain.Hash {
 // returns the first whose seal hash has at least Bits leading zero bits. found
 // is false if none has, and at once if first > last: the range is empty.
 // If ctx is cancelled it returns ctx.Err() within 1024 nonces (well under
-// a millisecond).
+// a millisecond). For a header that has no encoding (see
+// [blockchain.Header.AppendBinary]) it returns that error, and tries
+// nothing.
 func (s *Searcher) Search(ctx context.Context, first, last uint64) (nonce uint64, found bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, false, err
+	}
+	if s.err != nil {
+		return 0, false, s.err
 	}
 	if first > last {
 		return 0, false, nil

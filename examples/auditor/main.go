@@ -52,14 +52,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// Every flag is checked, and the metrics port had, before the log is
 	// opened: a bad flag must not leave a chain spec written behind it.
-	var metricsListener net.Listener
+	var metricsServer *app.Early // served at once: 503 until the auditor has joined its chain
 	if *metricsAddr != "" {
 		l, err := app.ListenFlag("-metrics", *metricsAddr)
 		if err != nil {
 			return err
 		}
-		defer l.Close() // ServeOn closes it too; a second Close does nothing
-		metricsListener = l
+		metricsServer = app.ServeEarly(ctx, l, "the auditor is joining its chain", func(a net.Addr) {
+			fmt.Fprintf(stdout, "auditor: metrics on http://%s/metrics\n", a)
+		})
+		defer metricsServer.Stop()
 	}
 	logger, closeLogs, err := common.Logger(stderr, "auditor")
 	if err != nil {
@@ -96,9 +98,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			metrics.Gauge("eventchain_audit_"+name, "Transactions "+name+", as the auditor counts them.", func() float64 { return float64(f(a.Report())) })
 		}
 		metrics.Node(p.Node, "auditor's")
-		g.Go(func() error {
-			return app.ServeOn(gctx, metricsListener, metrics.Handler(), func(addr net.Addr) { fmt.Fprintf(stdout, "auditor: metrics on http://%s/metrics\n", addr) })
-		})
+		metricsServer.Ready(metrics.Handler())
+		g.Go(func() error { return metricsServer.Wait(gctx) })
 	}
 	g.Go(func() error { return p.Run(gctx) })
 	g.Go(func() error { return logReports(gctx, logger, a, reportEvery) })

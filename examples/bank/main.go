@@ -59,7 +59,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer listener.Close() // ServeOn closes it too; a second Close does nothing
+	// Served at once: 503 while the bank joins its chain, which may wait
+	// for the first app to declare it.
+	server := app.ServeEarly(ctx, listener, "the bank is joining its chain: opening the event log and reading its chain spec", func(a net.Addr) {
+		fmt.Fprintf(stdout, "bank: listening on http://%s\n", a)
+	})
+	defer server.Stop()
 	logger, closeLogs, err := common.Logger(stderr, "bank")
 	if err != nil {
 		return err
@@ -93,10 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	metrics.MustRegister(requestsCollector{b})
 	mux := withMetrics(b, metrics.Handler())
 
+	server.Ready(mux)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		return app.ServeOn(gctx, listener, mux, func(a net.Addr) { fmt.Fprintf(stdout, "bank: listening on http://%s\n", a) })
-	})
+	g.Go(func() error { return server.Wait(gctx) })
 	g.Go(func() error { return p.Run(gctx) })
 	return app.Stopped(ctx, g.Wait())
 }

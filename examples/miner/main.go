@@ -86,14 +86,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// Every flag is checked, and the metrics port had, before the log is
 	// opened: a bad flag must not leave a chain spec written behind it.
-	var metricsListener net.Listener
+	var metricsServer *app.Early // served at once: 503 until the miner has joined its chain
 	if *metricsAddr != "" {
 		l, err := app.ListenFlag("-metrics", *metricsAddr)
 		if err != nil {
 			return err
 		}
-		defer l.Close() // ServeOn closes it too; a second Close does nothing
-		metricsListener = l
+		metricsServer = app.ServeEarly(ctx, l, "the miner is joining its chain", func(a net.Addr) {
+			fmt.Fprintf(stdout, "miner: metrics on http://%s/metrics\n", a)
+		})
+		defer metricsServer.Stop()
 	}
 	logger, closeLogs, err := common.Logger(stderr, "miner")
 	if err != nil {
@@ -134,9 +136,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		metrics.Counter("eventchain_miner_blocks_refused_total", "Sealed blocks the miner's own chain refused, not published.", func() float64 { return float64(m.Stats().BlocksRefused) })
 		metrics.Counter("eventchain_miner_seal_seconds_total", "Time spent sealing.", func() float64 { return m.Stats().SealTime.Seconds() })
 		metrics.Node(p.Node, "miner's")
-		g.Go(func() error {
-			return app.ServeOn(gctx, metricsListener, metrics.Handler(), func(a net.Addr) { fmt.Fprintf(stdout, "miner: metrics on http://%s/metrics\n", a) })
-		})
+		metricsServer.Ready(metrics.Handler())
+		g.Go(func() error { return metricsServer.Wait(gctx) })
 	}
 	g.Go(func() error { return p.Run(gctx) })
 	g.Go(func() error { return reportHashRate(gctx, m, 5*time.Second, logger.With("miner", *id)) })

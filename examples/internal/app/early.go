@@ -1,0 +1,76 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// An Early server serves an app's port from the moment the app has it,
+// before the app has joined its chain: until Ready hands it the app's
+// handler it answers every request 503, with Retry-After, saying why.
+// An app listens before it opens its log (a port in use must stop it
+// before it writes anything), and joining may wait a long time for the
+// first app to declare the chain spec: without an Early server the
+// connections of that wait would sit unanswered in the listen queue.
+type Early struct {
+	handler atomic.Pointer[http.Handler]
+	detail  string
+	cancel  context.CancelFunc
+	done    chan error
+
+	stopOnce sync.Once
+	err      error
+}
+
+// ServeEarly serves l with an Early server until ctx ends or Stop is
+// called; ready, if not nil, is told the address first. detail says
+// what the app is doing meanwhile ("the bank is joining its chain").
+// ServeEarly closes l.
+func ServeEarly(ctx context.Context, l net.Listener, detail string, ready func(net.Addr)) *Early {
+	ctx, cancel := context.WithCancel(ctx)
+	e := &Early{detail: detail, cancel: cancel, done: make(chan error, 1)}
+	go func() { e.done <- ServeOn(ctx, l, e, ready) }()
+	return e
+}
+
+// Ready makes the server answer with h from now on.
+func (e *Early) Ready(h http.Handler) { e.handler.Store(&h) }
+
+// ServeHTTP answers with the handler Ready gave, or, before, 503.
+func (e *Early) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := e.handler.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = json.NewEncoder(w).Encode(map[string]any{"title": "starting", "status": http.StatusServiceUnavailable, "detail": e.detail})
+}
+
+// Wait waits until the server stops by itself (it failed: its error) or
+// ctx ends (then it stops the server and returns nil), for an app's
+// errgroup.
+func (e *Early) Wait(ctx context.Context) error {
+	select {
+	case err := <-e.done:
+		e.stopOnce.Do(func() { e.err = err })
+		return err
+	case <-ctx.Done():
+		e.Stop()
+		return nil
+	}
+}
+
+// Stop shuts the server down, gracefully, and waits until it has; it
+// returns the server's error. It may be called more than once, and
+// after Wait.
+func (e *Early) Stop() error {
+	e.cancel()
+	e.stopOnce.Do(func() { e.err = <-e.done })
+	return e.err
+}

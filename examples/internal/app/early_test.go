@@ -1,0 +1,64 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/examples/internal/app"
+)
+
+// TestEarly: an app's port answers from the moment the app has it — 503,
+// with Retry-After and why, until the app is ready, then the app's
+// handler — and is closed by Stop, or when Wait's context ends.
+func TestEarly(t *testing.T) {
+	for _, stop := range []string{"Stop", "Wait's context"} {
+		t.Run(stop, func(t *testing.T) {
+			l, err := app.ListenFlag("-addr", "127.0.0.1:0")
+			require.NoError(t, err)
+			addrs := make(chan net.Addr, 1)
+			e := app.ServeEarly(context.Background(), l, "joining its chain", func(a net.Addr) { addrs <- a })
+			url := "http://" + (<-addrs).String() + "/readyz"
+
+			resp, err := http.Get(url)
+			require.NoError(t, err)
+			var p struct {
+				Title  string `json:"title"`
+				Status int    `json:"status"`
+				Detail string `json:"detail"`
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&p))
+			resp.Body.Close()
+			assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+			assert.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+			assert.Equal(t, "1", resp.Header.Get("Retry-After"))
+			assert.Equal(t, "joining its chain", p.Detail)
+
+			e.Ready(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ready") }))
+			resp, err = http.Get(url)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.Equal(t, "ready", string(body))
+
+			if stop == "Stop" {
+				assert.NoError(t, e.Stop())
+			} else {
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				assert.NoError(t, e.Wait(ctx))
+			}
+			assert.NoError(t, e.Stop(), "a second Stop")
+			_, err = http.Get(url)
+			assert.Error(t, err, "the port is closed")
+		})
+	}
+}
