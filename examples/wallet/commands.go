@@ -397,16 +397,21 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 			tx = prev
 		default:
 			// Its nonce is used: by it, included while no run waited,
-			// or by another transfer, and then it never will be.
-			st, err := c.Status(ctx, prev.ID())
-			if err == nil && st.State == bankclient.Included {
+			// or by another transfer, and then it never will be. Which
+			// one the bank must say: without its answer, a new transfer
+			// may be a second payment.
+			var st bankclient.Status
+			err := w.retrying(ctx, func() (err error) { st, err = c.Status(ctx, prev.ID()); return err })
+			var pe *bankclient.ProblemError
+			switch {
+			case err == nil && st.State == bankclient.Included:
 				journal.clear(prev)
 				fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, was included since: transaction %s (nonce %d); nothing new is signed; send with -again for a second payment\n", prev.ID(), prev.Nonce())
 				return w.final(st)
-			}
-			var pe *bankclient.ProblemError
-			if err == nil || errors.As(err, &pe) && pe.Status == http.StatusNotFound {
+			case err == nil, errors.As(err, &pe) && pe.Status == http.StatusNotFound:
 				journal.clear(prev) // dropped, or unknown with its nonce used: it will never be mined
+			default:
+				return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), may have been included: the bank did not say (%w); nothing new is signed: run again, or send with -again for a second payment", prev.ID(), prev.Nonce(), err)
 			}
 		}
 	}
@@ -445,8 +450,10 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("stopped waiting; the transfer stays submitted: follow it with 'wallet status %s'", tx.ID())
-	case errors.Is(err, context.DeadlineExceeded) && errors.Is(err, bankclient.ErrNoAnswer):
-		return fmt.Errorf("the bank stopped answering while the wallet waited %v (%v); the transfer was submitted: follow it with 'wallet status %s'", w.opts.timeout, err, tx.ID())
+	case errors.Is(err, context.DeadlineExceeded) && (errors.Is(err, bankclient.ErrNoAnswer) || errors.As(err, new(*bankclient.ProblemError))):
+		// The last polls got no status (no answer, or a 503 while the
+		// bank restores): "still pending" would be a guess.
+		return fmt.Errorf("the bank gave no status while the wallet waited %v (%v); the transfer was submitted: follow it with 'wallet status %s'", w.opts.timeout, err, tx.ID())
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("still pending after %v; follow it with 'wallet status %s'", w.opts.timeout, tx.ID())
 	case err != nil:

@@ -87,7 +87,9 @@
 // one in flight, posting the same signed bytes again, or, if a block
 // included it meanwhile, says so and signs nothing, rather than sign a
 // second transfer with the next nonce, which would pay twice; it says so
-// on stderr. -again signs a second payment all the same: two identical
+// on stderr. If its nonce is used and the bank cannot say by what (it
+// answers 503 while it restores), send signs nothing and says to run
+// again. -again signs a second payment all the same: two identical
 // payments from a script need it. Another transfer is signed as usual.
 //
 // # Exit status

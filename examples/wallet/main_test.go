@@ -334,6 +334,7 @@ func TestBank(t *testing.T) {
 
 func TestSend(t *testing.T) {
 	typo := "ec" + strings.Repeat("0", 48)
+	var restoring atomic.Bool // the bank answers 503 to status requests
 	dropIt := func(f *fixture) {
 		tx := f.bank.Submitted()[len(f.bank.Submitted())-1]
 		f.bank.Drop(tx.ID(), &blockchain.RuleError{Code: blockchain.ErrBadNonce, Have: "0", Want: "1"})
@@ -414,6 +415,36 @@ func TestSend(t *testing.T) {
 				code, _, _ := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
 				require.Zero(t, code)
 				assert.Len(t, f.bank.Submitted(), 2, "and the journal forgot it: the next send is a new transfer")
+			},
+		},
+		{
+			// The first's nonce is used, and the bank does not say by
+			// what (it is restoring: 503). The wallet paid again, with
+			// the next nonce; now it signs nothing, and keeps the record.
+			name: "the same transfer once the first was mined, the bank not saying", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "5", "-wait=false")
+				f.bank.Mine()
+				restoring.Store(true)
+				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+					if !restoring.Load() || r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/transactions/") {
+						return false
+					}
+					w.Header().Set("Content-Type", "application/problem+json")
+					w.WriteHeader(http.StatusServiceUnavailable)
+					_, _ = w.Write([]byte(`{"title":"not ready","status":503,"detail":"the bank's node is still restoring the chain"}`))
+					return true
+				})
+			},
+			stderr: []string{`^(.*trying again.*\n)*wallet: the same transfer, sent by an earlier run as transaction [0-9a-f-]{36} \(nonce 0\), may have been included: the bank did not say \(.*503.*\); nothing new is signed: run again, or send with -again for a second payment\n$`},
+			check: func(t *testing.T, f *fixture) {
+				assert.Len(t, f.bank.Submitted(), 1, "nothing signed again")
+				restoring.Store(false) // the bank answers again
+				code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+				require.Zero(t, code, stderr)
+				assert.Contains(t, stderr, "was included since", "the record was kept")
+				assert.Contains(t, stdout, "included in block 1")
+				assert.Len(t, f.bank.Submitted(), 1, "one payment")
 			},
 		},
 		{
@@ -651,7 +682,27 @@ func TestSend(t *testing.T) {
 				})
 			},
 			stdout: []string{`pending…\n$`},
-			stderr: []string{`^wallet: the bank stopped answering while the wallet waited 20ms \(context deadline exceeded, the last poll failing: .*no answer from the bank.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
+			stderr: []string{`^wallet: the bank gave no status while the wallet waited 20ms \(context deadline exceeded, the last poll failing: .*no answer from the bank.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
+		},
+		{
+			// The bank restarts while the wallet waits: its 503s say
+			// nothing of the transfer, which is not "still pending".
+			name: "the bank restoring while waiting", args: []string{"send", "alice", "bob", "5", "-timeout", "20ms"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.pause = func(*fixture) {}
+				var polls atomic.Int32
+				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/transactions/") || polls.Add(1) == 1 {
+						return false // the first poll answers: pending
+					}
+					w.Header().Set("Content-Type", "application/problem+json")
+					w.WriteHeader(http.StatusServiceUnavailable)
+					_, _ = w.Write([]byte(`{"title":"not ready","status":503,"detail":"the bank's node is still restoring the chain"}`))
+					return true
+				})
+			},
+			stdout: []string{`pending…\n$`},
+			stderr: []string{`^wallet: the bank gave no status while the wallet waited 20ms \(context deadline exceeded, the last poll failing: .*503.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
 		},
 		{
 			name: "the same transfer again", args: []string{"send", "alice", "bob", "5"},

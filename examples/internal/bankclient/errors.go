@@ -66,11 +66,14 @@ type ProblemError struct {
 func (e *ProblemError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "bank answered %d %s", e.Status, http.StatusText(e.Status))
-	switch p := e.Problem; {
-	case p.Detail != "":
-		b.WriteString(": " + Printable(p.Detail))
-	case p.Title != "" && p.Title != http.StatusText(e.Status):
+	// The title says what is wrong ("unknown transaction"), the detail
+	// about what (the ID): both, unless the title only repeats the status.
+	p := e.Problem
+	if p.Title != "" && p.Title != http.StatusText(e.Status) {
 		b.WriteString(": " + Printable(p.Title))
+	}
+	if p.Detail != "" {
+		b.WriteString(": " + Printable(p.Detail))
 	}
 	var tags []string
 	if e.Problem.Rule != "" {
