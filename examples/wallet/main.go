@@ -175,6 +175,12 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	if err := w.g.applyEnv(w.getenv); err != nil {
 		return err
 	}
+	if strings.TrimSpace(w.g.keystore) == "" {
+		return usagef("-keystore: empty: give the keystore's directory (devnet's is keys/ in its data directory)")
+	}
+	if w.g.given["confirmations"] && w.opts.confirmations == 0 {
+		return usagef("-confirmations 0: the proof's own block is the first confirmation: want 1 or more")
+	}
 	return cmd.run(w, ctx, pos)
 }
 

@@ -232,6 +232,8 @@ func TestKeys(t *testing.T) {
 			require.NoError(t, os.Chmod(f.writeFile(t, "pass", "secret\n"), 0o644))
 		}, args: []string{"new", "erin", "-passphrase-file", "{dir}/pass"}, code: 1, stderr: []string{`mode -rw-r--r-- lets others read or write it: chmod 600 it`}},
 		{name: "new key without a name", args: []string{"new"}, code: 2, stderr: []string{`new takes 1 argument`}},
+		{name: "an empty keystore", args: []string{"-keystore", "", "list"}, code: 2, stderr: []string{`^wallet: -keystore: empty: give the keystore's directory`}},
+		{name: "no confirmation", args: []string{"verify", "11111111-1111-1111-1111-111111111111", "-confirmations", "0"}, code: 2, stderr: []string{`-confirmations 0: the proof's own block is the first confirmation: want 1 or more`}},
 		{
 			name: "list", args: []string{"list"},
 			stdout: []string{`alice\s+` + consensustest.Addr("alice").String() + `\s+in clear\n`, `bob\s+`, `carol\s+`, `dave\s+` + consensustest.Addr("dave").String() + `\s+encrypted\n$`},
