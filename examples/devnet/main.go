@@ -371,8 +371,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g, gctx := errgroup.WithContext(ctx)
 	bound := make(chan net.Addr, 1)
 	g.Go(func() error { return app.ServeOn(gctx, listener, b, func(a net.Addr) { bound <- a }) })
-	for _, p := range participants {
-		g.Go(func() error { return p.Run(gctx) })
+	// The bank restores first, alone: it is what a user waits for (its
+	// /readyz), and the miners and the auditor, each checking every block
+	// and signature of the chain again, would share the cores with it.
+	for i, p := range participants {
+		g.Go(func() error {
+			if i > 0 {
+				select {
+				case <-bankPart.Restored():
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return p.Run(gctx)
+		})
 	}
 	var sched scheduler.Stats
 	g.Go(func() error {

@@ -37,11 +37,15 @@ type NodeConfig struct {
 // runs them all in one process.
 type Participant struct {
 	// Node is the participant's own node, for status lines and metrics.
-	Node    *node.Node
-	restore node.RestoreMode
-	work    func(ctx context.Context) error // runs once the node is restored
-	ready   func()                          // called once the node is restored
+	Node     *node.Node
+	restore  node.RestoreMode
+	work     func(ctx context.Context) error // runs once the node is restored
+	ready    func()                          // called once the node is restored
+	restored chan struct{}                   // closed once the node is restored
 }
+
+// Restored is closed once Run has restored the node.
+func (p Participant) Restored() <-chan struct{} { return p.restored }
 
 // newParticipant makes the node; it sets a nil cfg.Logger to one that
 // discards.
@@ -54,7 +58,7 @@ func newParticipant(cfg *NodeConfig) (Participant, error) {
 	if err != nil {
 		return Participant{}, err
 	}
-	return Participant{Node: n, restore: cfg.Restore}, nil
+	return Participant{Node: n, restore: cfg.Restore, restored: make(chan struct{})}, nil
 }
 
 // Run restores the node from the log, then follows the log and does the
@@ -66,6 +70,7 @@ func (p Participant) Run(ctx context.Context) error {
 	if p.ready != nil {
 		p.ready()
 	}
+	close(p.restored)
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return p.Node.Follow(ctx) })
 	g.Go(func() error { return p.work(ctx) })
