@@ -17,6 +17,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
 )
@@ -498,34 +499,6 @@ func TestOwnRebroadcastGetsItsMaxAge(t *testing.T) {
 	assert.GreaterOrEqual(t, droppedAt-lastRebroadcast, 10*time.Second, "a whole MaxAge after its own last rebroadcast (at %v), dropped at %v", lastRebroadcast, droppedAt)
 }
 
-// wipeable is a log the test can wipe: every call goes to the log it
-// holds now, which wipe replaces with an empty one, as an EventStoreDB
-// started again without its data.
-type wipeable struct {
-	eventlog.Log
-	mu sync.Mutex
-}
-
-func (w *wipeable) log() eventlog.Log {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.Log
-}
-
-func (w *wipeable) wipe(l eventlog.Log) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.Log = l
-}
-
-func (w *wipeable) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
-	return w.log().Append(ctx, stream, expected, evs...)
-}
-
-func (w *wipeable) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
-	return w.log().Read(ctx, stream, from, dir, max)
-}
-
 // TestNothingAppendedToAWipedLog: an auditor whose log was wiped under
 // it (and perhaps written again: another chain's first transaction)
 // appended its rebroadcasts and drops of the old chain's transactions
@@ -552,7 +525,7 @@ func TestNothingAppendedToAWipedLog(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, mem, fake := newRig(t)
-			log := &wipeable{Log: mem}
+			log := eventlogtest.NewSwappable(mem)
 			a := newAuditorOn(t, fake, log, c, policy(time.Second, 10*time.Second, 3))
 			put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: consensustest.Transfer("bob", "carol", 5, 0)})
 			require.NoError(t, a.Tick(context.Background()))
@@ -561,7 +534,7 @@ func TestNothingAppendedToAWipedLog(t *testing.T) {
 			fresh := memlog.New(memlog.Config{Now: c.Now})
 			t.Cleanup(func() { _ = fresh.Close() })
 			tc.after(t, fresh)
-			log.wipe(fresh)
+			log.Swap(fresh)
 			for _, at := range []time.Duration{0, 11 * time.Second, time.Hour} { // nothing due, a rebroadcast due, then a drop
 				c.set(at)
 				err := a.Tick(context.Background())

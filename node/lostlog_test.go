@@ -14,6 +14,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/esdb"
 	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
 )
@@ -100,33 +101,6 @@ func (l *subscribed) Subscribe(ctx context.Context, stream string, from eventlog
 	return sub, err
 }
 
-// swappable is a log whose store a test replaces, as an EventStoreDB
-// wiped and started again would be.
-type swappable struct {
-	mu sync.Mutex
-	eventlog.Log
-}
-
-func (l *swappable) current() eventlog.Log {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.Log
-}
-
-func (l *swappable) swap(to eventlog.Log) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.Log = to
-}
-
-func (l *swappable) Append(ctx context.Context, stream string, expected eventlog.Expected, events ...eventlog.Event) (eventlog.AppendResult, error) {
-	return l.current().Append(ctx, stream, expected, events...)
-}
-
-func (l *swappable) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
-	return l.current().Read(ctx, stream, from, dir, max)
-}
-
 // TestSubmitNoticesALogThatLostTheTransactions: a node that read three
 // transactions, on a log that then lost them (wiped, the same spec
 // declared again) before Follow read anything more, took a fourth
@@ -141,7 +115,7 @@ func TestSubmitNoticesALogThatLostTheTransactions(t *testing.T) {
 	t.Cleanup(func() { _ = before.Close() })
 	_, err := node.LoadSpec(ctx, before, &spec)
 	require.NoError(t, err)
-	log := &swappable{Log: before}
+	log := eventlogtest.NewSwappable(before)
 	n, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker()})
 	require.NoError(t, err)
 	for nonce := range uint64(3) {
@@ -169,7 +143,7 @@ func TestSubmitNoticesALogThatLostTheTransactions(t *testing.T) {
 			_, err = wiped.Append(ctx, node.StreamTransactions, eventlog.Any, e)
 			require.NoError(t, err)
 		}
-		log.swap(wiped)
+		log.Swap(wiped)
 		err = n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 3))
 		assert.ErrorIs(t, err, node.ErrLogWentBack, "wiped, then %d other transactions", others)
 	}

@@ -81,6 +81,13 @@
 // duplicates. Wrap a log that keeps no IDs (memlog's NoDedupWindow), or
 // the duplicates are recognised as retries and not stored.
 //
+// # A log wiped
+//
+// [Swappable] holds a log a test replaces while the code under test
+// holds it, as an EventStoreDB wiped under its clients, or restored from
+// an older backup: the tool to check that the code notices the log no
+// longer holds what it read, and writes nothing into the new one.
+//
 // # The watchdog
 //
 // Every call the suite makes to a log runs under a watchdog: it gets a
