@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/bank"
 )
 
 func main() { app.Main("bank", run) }
@@ -51,6 +52,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *index != "" {
 		if info, err := os.Stat(filepath.Dir(*index)); err != nil || !info.IsDir() {
 			return app.Usagef("-index %s: its directory %s is not a directory that exists", *index, filepath.Dir(*index))
+		}
+		if err := bank.CheckIndexFile(*index); err != nil {
+			return fmt.Errorf("-index: %w", err)
 		}
 	}
 	// Every flag is checked, and the port had, before the log is opened: a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -87,6 +88,8 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 	require.NoError(t, err)
 	genesis := filepath.Join(t.TempDir(), "genesis.json")
 	require.NoError(t, os.WriteFile(genesis, data, 0o600))
+	junk := filepath.Join(t.TempDir(), "junk.bin") // a page's worth of something that is no bbolt file
+	require.NoError(t, os.WriteFile(junk, bytes.Repeat([]byte("junk"), 2048), 0o600))
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -96,6 +99,9 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 		{"an address in use", []string{"-addr", busy.Addr().String()}, "-addr", false},
 		{"a bad address", []string{"-addr", "127.0.0.1"}, "-addr", true},
 		{"an index nowhere", []string{"-addr", "127.0.0.1:0", "-index", filepath.Join(t.TempDir(), "no", "such", "index.db")}, "-index", true},
+		{"an index that is a directory", []string{"-addr", "127.0.0.1:0", "-index", t.TempDir()}, "is a directory: the ledger index is a file", false},
+		{"an index that is another file", []string{"-addr", "127.0.0.1:0", "-index", genesis}, "if it names another file, -index is wrong", false},
+		{"an index of another kind", []string{"-addr", "127.0.0.1:0", "-index", junk}, "if it names another file, -index is wrong", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			logFile := filepath.Join(t.TempDir(), "events.db")

@@ -412,6 +412,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "devnet: genesis %s: pin it in the wallet's verify and balance -verified with -genesis-hash, so that they trust no other chain a bank may serve\n", genesis.Hash())
 		}
 		g.Go(func() error { return status(gctx, stdout, cfg.statusEvery, bankPart.Node, miners, &sched, auditor) })
+		// The scheduler's transfers go to a bank that answers: until it
+		// has restored, each would be a 503, and a warning.
+		select {
+		case <-bankPart.Restored():
+		case <-gctx.Done():
+			return gctx.Err()
+		}
 		return scheduler.Run(gctx, scheduler.Config{BankURL: bankURL, Every: cfg.every, Keys: chain.demo, Stats: &sched, Logger: logger.With("component", "scheduler")})
 	})
 	if err := app.Stopped(ctx, g.Wait()); err != nil {

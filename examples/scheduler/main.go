@@ -123,17 +123,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 // dashes as underscores (-version has none).
 func parse(flags *flag.FlagSet, args []string, getenv func(string) string) error {
 	showVersion := flags.Bool("version", false, "print the version and the VCS revision, and exit")
+	flags.Usage = func() {
+		fmt.Fprintf(flags.Output(), "Usage of %s:\n", flags.Name())
+		flags.PrintDefaults()
+		fmt.Fprintln(flags.Output(), "\nA flag not given is read from the environment, if set there: -bank from EVENTCHAIN_BANK, -every from EVENTCHAIN_EVERY, and so on.")
+	}
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return usageError{err}
 	}
+	if flags.NArg() > 0 { // before -version: "-version extra" is a mistake too
+		return usagef("unexpected arguments %q", flags.Args())
+	}
 	if *showVersion {
 		return errVersion
-	}
-	if flags.NArg() > 0 {
-		return usagef("unexpected arguments %q", flags.Args())
 	}
 	given := map[string]bool{}
 	flags.Visit(func(f *flag.Flag) { given[f.Name] = true })

@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -154,7 +155,6 @@ const (
 // never a panic.
 func openBoltIndex(path string) (ix *boltIndex, err error) {
 	st, statErr := os.Stat(path)
-	fresh := errors.Is(statErr, fs.ErrNotExist)
 	if statErr == nil && st.Size() > 0 && st.Size() < 4096 {
 		return nil, fmt.Errorf("bank: %q: %w: truncated: %d bytes; %s", path, ErrIndexCorrupt, st.Size(), remedyDamaged)
 	}
@@ -178,7 +178,7 @@ func openBoltIndex(path string) (ix *boltIndex, err error) {
 		return nil, indexOpenError(path, err)
 	}
 	ix = &boltIndex{db: db, path: path}
-	if err := ix.init(fresh); err != nil {
+	if err := ix.init(); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -194,7 +194,44 @@ func indexOpenError(path string, err error) error {
 	case errors.As(err, &pathErr):
 		return fmt.Errorf("bank: open ledger index %q: %w", path, err)
 	}
-	return fmt.Errorf("bank: %q: %w: %v; %s", path, ErrIndexCorrupt, err, remedyDamaged)
+	return fmt.Errorf("bank: %q: %w: %v; %s", path, ErrIndexCorrupt, err, remedyUnknown) // bbolt could not even open it: any file
+}
+
+// CheckIndexFile reports, before anything else is opened, what [New]
+// would refuse in the ledger index file at path: a directory or another
+// kind of file that is no regular one; a file that is no bbolt file or
+// whose pages are damaged (ErrIndexCorrupt); one another bank holds
+// (ErrIndexLocked); or, if there is none yet, a directory in which it
+// cannot be made. It changes nothing. The bank app calls it before it
+// opens its event log, so that a wrong -index leaves nothing written
+// (a chain spec declared in an empty log). New checks more as it opens
+// the file (its format, every record's checksum), and may still refuse
+// it.
+func CheckIndexFile(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// It will be made: the directory must take a file.
+		f, err := os.CreateTemp(filepath.Dir(path), ".index-check-*")
+		if err != nil {
+			return fmt.Errorf("bank: cannot make the ledger index %q: %w", path, err)
+		}
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return nil
+	case err != nil:
+		return fmt.Errorf("bank: ledger index %q: %w", path, err)
+	case st.IsDir():
+		return fmt.Errorf("bank: %q is a directory: the ledger index is a file, as %s", path, filepath.Join(path, "index.db"))
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("bank: %q is not a regular file (%v): the ledger index is one", path, st.Mode().Type())
+	case st.Size() == 0:
+		return nil // an empty file: New makes the index in it
+	case st.Size() < 4096:
+		return fmt.Errorf("bank: %q: %w: %d bytes, less than a bbolt file's first page; %s", path, ErrIndexCorrupt, st.Size(), remedyUnknown)
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	return checkIndexPages(path)
 }
 
 // checkIndexPages checks the pages of the index at path with plain reads
@@ -231,18 +268,37 @@ func checkIndexPages(path string) error {
 	if err := boltcheck.CheckPages(f, s); err != nil {
 		return fmt.Errorf("bank: %q: %w: %v; %s", path, ErrIndexCorrupt, err, remedyUnknown)
 	}
+	// The pages hold: it is a bbolt file. Whose, its buckets say.
+	return ro.View(func(tx *bolt.Tx) error { return foreignFormat(tx, path) })
+}
+
+// foreignFormat returns ErrIndexCorrupt for a bbolt file that is no
+// ledger index this bank reads: one of something else (an event log,
+// say), or of a format it does not know. An empty file, or one of an
+// earlier bank's format, which init empties and builds again, is not.
+func foreignFormat(tx *bolt.Tx, path string) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		if tx.Bucket(bucketTxs) == nil && bucketCount(tx) > 0 {
+			return fmt.Errorf("bank: %q: %w: a bbolt file of something else, an event log perhaps; %s", path, ErrIndexCorrupt, remedyForeign)
+		}
+		return nil
+	}
+	if f := meta.Get(keyFormat); string(f) != indexFormat && !slices.Contains(olderFormats, string(f)) {
+		return fmt.Errorf("bank: %q: %w: format %q, want %q; %s", path, ErrIndexCorrupt, f, indexFormat, remedyForeign)
+	}
 	return nil
 }
 
 // init creates the buckets of a new file, and checks those of an old
 // one: its format, and that its pages read.
-func (ix *boltIndex) init(fresh bool) error {
+func (ix *boltIndex) init() error {
 	err := ix.db.Update(func(tx *bolt.Tx) error {
+		if err := foreignFormat(tx, ix.path); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
-			if !fresh && tx.Bucket(bucketTxs) == nil && bucketCount(tx) > 0 {
-				return fmt.Errorf("bank: %q: %w: a bbolt file of something else, an event log perhaps; %s", ix.path, ErrIndexCorrupt, remedyForeign)
-			}
 			var err error
 			if meta, err = tx.CreateBucket(bucketMeta); err != nil {
 				return err
