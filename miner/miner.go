@@ -464,8 +464,6 @@ func (m *Miner) publish(ctx context.Context, sealed *blockchain.Block, parent bl
 	}
 }
 
-
-
 // reject removes from the pool the transactions the proposal of candidate
 // left out, logs each with its rule, and returns how many transactions
 // left the pool: with each rejected one go its sender's later ones, which
