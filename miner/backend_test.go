@@ -46,6 +46,7 @@ type fakeBackend struct {
 	publish   error // if set, what every publish fails with
 	failures  int   // how many publishes fail with errLogDown first
 	landed    int   // how many publishes write the block, then fail with errLogDown
+	maxTxs    int   // if not 0, a block of more transactions is refused as too large
 	attempts  []*blockchain.Block
 }
 
@@ -114,6 +115,9 @@ func (f *fakeBackend) PublishBlock(_ context.Context, b *blockchain.Block, _ str
 		f.landed--
 	}
 	extends := f.chain.TipHash() == b.PrevHash()
+	if fail == nil && f.maxTxs > 0 && b.Len() > f.maxTxs {
+		fail = fmt.Errorf("fake publish: a block of %d transactions: %w", b.Len(), eventlog.ErrTooLarge)
+	}
 	f.mu.Unlock()
 	if fail != nil {
 		return fail
@@ -443,6 +447,27 @@ func TestSealedBlockOutlivesALogDown(t *testing.T) {
 		assert.Equal(t, won.Block.Hash(), a.Hash(), "the same sealed block each time")
 	}
 	assert.Equal(t, uint64(1), m.Stats().BlocksWon)
+}
+
+// TestBlockTooLargeForTheLog: a block whose event the log refuses as too
+// large (a -max-tx of thousands) was sealed again and again, for ever.
+// The miner takes half as many transactions a block, until one fits.
+func TestBlockTooLargeForTheLog(t *testing.T) {
+	b := newFakeBackend(t, consensustest.NewFaker(), 5, true)
+	b.maxTxs = 2 // the log takes blocks of 2 transactions at most
+	events := make(chan miner.Event, 100)
+	m, err := miner.New(miner.Config{Node: b, Beneficiary: fakeBeneficiary, Now: func() time.Time { return fakeNow },
+		OnEvent: func(e miner.Event) { events <- e }})
+	require.NoError(t, err)
+	b.add(t, transfers("alice", 0, 5)...)
+	runMiner(t, m)
+
+	refused := next(t, events, miner.BlockRefused)
+	assert.Equal(t, 5, refused.Block.Len())
+	assert.ErrorIs(t, refused.Err, eventlog.ErrTooLarge)
+	won := next(t, events, miner.BlockWon)
+	assert.Equal(t, 2, won.Block.Len(), "half of 5: it fits")
+	assert.Equal(t, uint64(1), m.Stats().BlocksRefused)
 }
 
 // TestSealedBlockWrittenDespiteAnError: an append that wrote the block

@@ -138,7 +138,10 @@ const (
 	// (Event.Err says which rule), so the miner did not publish it and
 	// waits a second before it tries again: a miner whose clock runs
 	// ahead, or whose engine seals what its Verify refuses, must not
-	// flood the log with blocks every node throws away.
+	// flood the log with blocks every node throws away. Or the log
+	// refused it as too large for one event (Event.Err wraps
+	// eventlog.ErrTooLarge): the miner then takes half as many
+	// transactions a block.
 	BlockRefused
 )
 
@@ -389,6 +392,16 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		}
 	}
 	switch {
+	case errors.Is(err, eventlog.ErrTooLarge):
+		// More transactions than one event of the log can carry (a
+		// transfer takes about 250 bytes of a block event, the log
+		// eventlog.MaxAppendSize): fewer a block from now on, rather
+		// than seal this block again and again.
+		m.refused.Add(1)
+		m.maxTx = max(1, sealed.Len()/2)
+		m.logger.Warn("sealed block too large for one event of the log: fewer transactions a block from now on", "height", sealed.Height(), "txs", sealed.Len(), "max_tx", m.maxTx, "err", err)
+		m.onEvent(Event{Kind: BlockRefused, Block: sealed, Elapsed: elapsed, Err: err})
+		return nil
 	case errors.Is(err, node.ErrStale):
 		m.lost.Add(1)
 		m.logger.Info("block lost", "height", h.Height, "hash", sealed.Hash().Short(), "reason", err)
@@ -433,34 +446,51 @@ const maxPublishWait = 30 * time.Second
 // takes the second as its retry.) Once another block has come in, the
 // sealed one is stale: the error then wraps node.ErrStale (the block
 // that came in may be this one, which an append that failed to answer
-// wrote: round looks). It does not wait the whole pause once the node
-// changes (it read an event: the log is back). It returns
-// nil, or an error that no retry mends: node.ErrStale, the log closed
-// or its stream deleted, or ctx's.
+// wrote: round looks). The pause ends early when the node reads a block
+// event (the log is back, and the block may be stale). It returns nil,
+// or an error that no retry mends: node.ErrStale; the log closed, its
+// stream deleted, or the event refused as too large or invalid; or
+// ctx's.
 func (m *Miner) publish(ctx context.Context, sealed *blockchain.Block, parent blockchain.Hash) error {
 	wait := m.retryWait
 	for {
-		changed := m.node.Changed()
+		blocks, _ := m.node.Position()
 		err := m.node.PublishBlock(ctx, sealed, m.id)
 		stale := errors.Is(err, node.ErrStale) || (err != nil && m.node.Chain().TipHash() != parent)
 		switch {
 		case err == nil, ctx.Err() != nil, errors.Is(err, node.ErrStale),
-			errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted):
+			errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted),
+			errors.Is(err, eventlog.ErrTooLarge), errors.Is(err, eventlog.ErrInvalid):
 			return err
 		case stale:
 			return fmt.Errorf("%w: another block came in while the log failed: %v", node.ErrStale, err)
 		}
 		m.logger.Warn("publish failed: the sealed block is tried again", "height", sealed.Height(), "hash", sealed.Hash().Short(), "in", wait, "err", err)
-		t := time.NewTimer(wait)
+		if err := m.pause(ctx, wait, blocks); err != nil {
+			return err
+		}
+		wait = max(min(2*wait, maxPublishWait), m.retryWait)
+	}
+}
+
+// pause waits d, or until the node has read past blocks in the blocks
+// stream, or ctx ends (its error). Transaction events, which come and
+// go while a block waits to be published, do not end it.
+func (m *Miner) pause(ctx context.Context, d time.Duration, blocks eventlog.Revision) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		changed := m.node.Changed()
+		if now, _ := m.node.Position(); now != blocks {
+			return nil
+		}
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return ctx.Err()
-		case <-changed:
 		case <-t.C:
+			return nil
+		case <-changed:
 		}
-		t.Stop()
-		wait = max(min(2*wait, maxPublishWait), m.retryWait)
 	}
 }
 

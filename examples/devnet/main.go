@@ -178,7 +178,7 @@ const (
 	maxWorkers = 1024
 )
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -196,6 +196,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
 		defer cancel()
 	}
+	defer func() {
+		// -duration, or a signal, may end devnet while it is still
+		// opening its log or joining its chain: a stop, not a failure.
+		// (Once it runs, app.Stopped says the same.)
+		if err != nil && ctx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+			fmt.Fprintf(stdout, "devnet: stopped before it had started (%v)\n", err)
+			err = nil
+		}
+	}()
 	if ev := cfg.common.EventLog; ev != "" && ev != "memory" {
 		// A log named by -eventlog keeps its spec and keys in a data
 		// directory of its own.

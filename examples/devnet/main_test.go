@@ -246,3 +246,13 @@ func (l *lockedBuilder) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestDurationEndsDevnetWhileItStarts: a -duration that runs out while
+// devnet still opens its log is a stop, exit 0, not "open event log:
+// context deadline exceeded" (as a slow machine met with 200ms).
+func TestDurationEndsDevnetWhileItStarts(t *testing.T) {
+	var stdout strings.Builder
+	err := run(context.Background(), []string{"-data-dir", t.TempDir(), "-addr", "127.0.0.1:0", "-duration", "1ns"}, &stdout, io.Discard)
+	require.NoError(t, err)
+	assert.Contains(t, stdout.String(), "devnet: stopped before it had started")
+}

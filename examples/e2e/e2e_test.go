@@ -233,6 +233,7 @@ func TestAppsAsProcesses(t *testing.T) {
 	var minerMetrics []string
 	for _, m := range miners {
 		minerMetrics = append(minerMetrics, m.await(t, regexp.MustCompile(`metrics on (\S+)`)))
+		m.awaitStderr(t, "msg=joined") // the port answers at once; joined, the miner logs it
 	}
 
 	// A miner brought another genesis is refused: it would mine blocks

@@ -103,7 +103,9 @@ func TestFaultRun(t *testing.T) {
 	miners := make([]*process, 3)
 	startMiner := func(i int) string {
 		miners[i] = start(t, fmt.Sprintf("miner-%d", i+1), bins["miner"], minerArgs(i)...)
-		return miners[i].await(t, regexp.MustCompile(`metrics on (\S+)`))
+		addr := miners[i].await(t, regexp.MustCompile(`metrics on (\S+)`))
+		miners[i].awaitStderr(t, "msg=joined")
+		return addr
 	}
 	metrics := make([]string, len(miners))
 	for i := range miners {
@@ -262,22 +264,44 @@ run:
 	}
 }
 
-// restartUntilUp starts a process with launch until it prints its
-// metrics address; a start that exits first (the server is down) is
-// tried again.
+// restartUntilUp starts a process with launch until it has joined its
+// chain, and returns its metrics address; a start that exits first (the
+// server is down) is tried again. (A miner prints its metrics address
+// at once, before it opens the log: its port answers 503 until it has
+// joined, which it logs.)
 func restartUntilUp(t *testing.T, launch func() *process, slot **process) string {
 	t.Helper()
 	re := regexp.MustCompile(`metrics on (\S+)`)
 	for attempt := 0; ; attempt++ {
 		p := launch()
 		*slot = p
+		var addr string
 		select {
-		case line := <-awaitLine(p, re):
-			return line
+		case addr = <-awaitLine(p, re):
 		case <-p.done:
-			require.Less(t, attempt, 100, "%s never came back; stderr:\n%s", p.name, tail(p.stderr.String(), 2000))
-			wait := time.NewTimer(500 * time.Millisecond)
-			<-wait.C // the server is down; try again shortly
+		}
+		if addr != "" && joinedOrExited(p) {
+			return addr
+		}
+		require.Less(t, attempt, 100, "%s never came back; stderr:\n%s", p.name, tail(p.stderr.String(), 2000))
+		wait := time.NewTimer(500 * time.Millisecond)
+		<-wait.C // the server is down; try again shortly
+	}
+}
+
+// joinedOrExited waits until p logs that it joined its chain (true) or
+// exits (false). Its logs are on stderr, which only polling can watch.
+func joinedOrExited(p *process) bool {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if strings.Contains(p.stderr.String(), "msg=joined") {
+			return true
+		}
+		select {
+		case <-p.done: // it exited (the server is down): not up, whatever it logged
+			return false
+		case <-tick.C:
 		}
 	}
 }

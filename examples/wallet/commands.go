@@ -408,8 +408,12 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 				journal.clear(prev)
 				fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, was included since: transaction %s (nonce %d); nothing new is signed; send with -again for a second payment\n", prev.ID(), prev.Nonce())
 				return w.final(st)
-			case err == nil, errors.As(err, &pe) && pe.Status == http.StatusNotFound:
+			case err == nil && st.State == bankclient.Dropped, errors.As(err, &pe) && pe.Status == http.StatusNotFound:
 				journal.clear(prev) // dropped, or unknown with its nonce used: it will never be mined
+			case err == nil:
+				// "Pending" with its nonce used: a bank that has applied the
+				// block but not yet indexed it. It is being included.
+				return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), is being included (the bank says %s, and its nonce is used); nothing new is signed: run again to see it included, or send with -again for a second payment", prev.ID(), prev.Nonce(), st.State)
 			default:
 				return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), may have been included: the bank did not say (%w); nothing new is signed: run again, or send with -again for a second payment", prev.ID(), prev.Nonce(), err)
 			}

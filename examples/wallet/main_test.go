@@ -450,6 +450,26 @@ func TestSend(t *testing.T) {
 			},
 		},
 		{
+			// The first's nonce is used, and the bank says "pending": it
+			// applied the block and has not indexed it yet. The wallet
+			// took any answer but "included" for "never", and paid again.
+			name: "the same transfer once the first was mined, the bank saying pending", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "bob", "5", "-wait=false")
+				first := f.lastTx(t)
+				f.bank.Mine()
+				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+					if r.Method != http.MethodGet || r.URL.Path != "/transactions/"+first.ID().String() {
+						return false
+					}
+					writeJSON(t, w, bankclient.Status{ID: first.ID(), Hash: first.Hash(), State: bankclient.Pending})
+					return true
+				})
+			},
+			stderr: []string{`^wallet: the same transfer, sent by an earlier run as transaction [0-9a-f-]{36} \(nonce 0\), is being included \(the bank says pending, and its nonce is used\); nothing new is signed`},
+			check:  func(t *testing.T, f *fixture) { assert.Len(t, f.bank.Submitted(), 1, "nothing signed again") },
+		},
+		{
 			// A proxy's 504 after the bank may have taken the transfer:
 			// maybe reached, and kept in flight for the next run.
 			name: "a gateway timeout", args: []string{"send", "alice", "bob", "5"}, code: 1,

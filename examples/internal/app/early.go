@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 )
 
@@ -20,10 +19,8 @@ type Early struct {
 	handler atomic.Pointer[http.Handler]
 	detail  string
 	cancel  context.CancelFunc
-	done    chan error
-
-	stopOnce sync.Once
-	err      error
+	stopped chan struct{} // closed when the server has stopped; err is then set
+	err     error
 }
 
 // ServeEarly serves l with an Early server until ctx ends or Stop is
@@ -32,8 +29,11 @@ type Early struct {
 // ServeEarly closes l.
 func ServeEarly(ctx context.Context, l net.Listener, detail string, ready func(net.Addr)) *Early {
 	ctx, cancel := context.WithCancel(ctx)
-	e := &Early{detail: detail, cancel: cancel, done: make(chan error, 1)}
-	go func() { e.done <- ServeOn(ctx, l, e, ready) }()
+	e := &Early{detail: detail, cancel: cancel, stopped: make(chan struct{})}
+	go func() {
+		e.err = ServeOn(ctx, l, e, ready)
+		close(e.stopped)
+	}()
 	return e
 }
 
@@ -54,23 +54,22 @@ func (e *Early) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Wait waits until the server stops by itself (it failed: its error) or
 // ctx ends (then it stops the server and returns nil), for an app's
-// errgroup.
+// errgroup. Once the server has stopped it returns at once.
 func (e *Early) Wait(ctx context.Context) error {
 	select {
-	case err := <-e.done:
-		e.stopOnce.Do(func() { e.err = err })
-		return err
+	case <-e.stopped:
+		return e.err
 	case <-ctx.Done():
-		e.Stop()
+		_ = e.Stop()
 		return nil
 	}
 }
 
 // Stop shuts the server down, gracefully, and waits until it has; it
-// returns the server's error. It may be called more than once, and
-// after Wait.
+// returns the server's error. It may be called any number of times, in
+// any order with Wait, from any goroutine.
 func (e *Early) Stop() error {
 	e.cancel()
-	e.stopOnce.Do(func() { e.err = <-e.done })
+	<-e.stopped
 	return e.err
 }

@@ -57,6 +57,7 @@ func TestEarly(t *testing.T) {
 				assert.NoError(t, e.Wait(ctx))
 			}
 			assert.NoError(t, e.Stop(), "a second Stop")
+			assert.NoError(t, e.Wait(context.Background()), "Wait after Stop returns at once")
 			_, err = http.Get(url)
 			assert.Error(t, err, "the port is closed")
 		})

@@ -207,7 +207,7 @@ func indexOpenError(path string, err error) error {
 // (a chain spec declared in an empty log). New checks more as it opens
 // the file (its format, every record's checksum), and may still refuse
 // it.
-func CheckIndexFile(path string) error {
+func CheckIndexFile(path string) (err error) {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -230,6 +230,11 @@ func CheckIndexFile(path string) error {
 	case st.Size() < 4096:
 		return fmt.Errorf("bank: %q: %w: %d bytes, less than a bbolt file's first page; %s", path, ErrIndexCorrupt, st.Size(), remedyUnknown)
 	}
+	defer func() {
+		if p := recover(); p != nil { // as in openBoltIndex: bbolt panics, or faults, on some damage
+			err = fmt.Errorf("bank: %q: %w: bbolt cannot read it: %v; %s", path, ErrIndexCorrupt, p, remedyUnknown)
+		}
+	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	return checkIndexPages(path)
 }
