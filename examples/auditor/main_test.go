@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,8 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/audit"
-	"github.com/eventchain/eventchain/blockchain/consensustest"
-	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 )
 
 // reports hands out the reports the test sends, for logReports; the zero
@@ -76,30 +70,11 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer busy.Close()
-	data, err := json.Marshal(consensustest.Spec())
-	require.NoError(t, err)
-	genesis := filepath.Join(t.TempDir(), "genesis.json")
-	require.NoError(t, os.WriteFile(genesis, data, 0o600))
-	for _, tc := range []struct {
-		name  string
-		args  []string
-		want  string
-		usage bool
-	}{
-		{"no interval", []string{"-interval", "0s"}, "-interval", true},
-		{"no age", []string{"-max-age", "0s"}, "-max-age", true},
-		{"negative attempts", []string{"-max-attempts", "-1"}, "-max-attempts", true},
-		{"a bad port", []string{"-metrics", "127.0.0.1:99999"}, "-metrics", true},
-		{"a port in use", []string{"-metrics", busy.Addr().String()}, "-metrics", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			logFile := filepath.Join(t.TempDir(), "events.db")
-			args := append([]string{"-eventlog", "file:" + logFile, "-genesis", genesis}, tc.args...)
-			err := run(context.Background(), args, io.Discard, io.Discard)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.want)
-			assert.Equal(t, tc.usage, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
-			assert.NoFileExists(t, logFile)
-		})
-	}
+	apptest.RefusedBeforeTheLog(t, run, []apptest.Refusal{
+		{Name: "no interval", Args: []string{"-interval", "0s"}, Want: "-interval", Usage: true},
+		{Name: "no age", Args: []string{"-max-age", "0s"}, Want: "-max-age", Usage: true},
+		{Name: "negative attempts", Args: []string{"-max-attempts", "-1"}, Want: "-max-attempts", Usage: true},
+		{Name: "a bad port", Args: []string{"-metrics", "127.0.0.1:99999"}, Want: "-metrics", Usage: true},
+		{Name: "a port in use", Args: []string{"-metrics", busy.Addr().String()}, Want: "-metrics"},
+	})
 }

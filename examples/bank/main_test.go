@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"io"
 	"io/fs"
 	"net"
@@ -19,8 +17,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 )
 
 // TestWithMetrics: /metrics goes to the metrics, every other path to the
@@ -84,33 +82,15 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer busy.Close()
-	data, err := json.Marshal(consensustest.Spec())
-	require.NoError(t, err)
-	genesis := filepath.Join(t.TempDir(), "genesis.json")
-	require.NoError(t, os.WriteFile(genesis, data, 0o600))
 	junk := filepath.Join(t.TempDir(), "junk.bin") // a page's worth of something that is no bbolt file
 	require.NoError(t, os.WriteFile(junk, bytes.Repeat([]byte("junk"), 2048), 0o600))
-	for _, tc := range []struct {
-		name  string
-		args  []string
-		want  string
-		usage bool
-	}{
-		{"an address in use", []string{"-addr", busy.Addr().String()}, "-addr", false},
-		{"a bad address", []string{"-addr", "127.0.0.1"}, "-addr", true},
-		{"an index nowhere", []string{"-addr", "127.0.0.1:0", "-index", filepath.Join(t.TempDir(), "no", "such", "index.db")}, "-index", true},
-		{"an index that is a directory", []string{"-addr", "127.0.0.1:0", "-index", t.TempDir()}, "is a directory: the ledger index is a file", false},
-		{"an index that is another file", []string{"-addr", "127.0.0.1:0", "-index", genesis}, "if it names another file, -index is wrong", false},
-		{"an index of another kind", []string{"-addr", "127.0.0.1:0", "-index", junk}, "if it names another file, -index is wrong", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			logFile := filepath.Join(t.TempDir(), "events.db")
-			args := append([]string{"-eventlog", "file:" + logFile, "-genesis", genesis}, tc.args...)
-			err := run(context.Background(), args, io.Discard, io.Discard)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.want)
-			assert.Equal(t, tc.usage, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
-			assert.NoFileExists(t, logFile)
-		})
-	}
+	const wrongFile = "if it names another file, -index is wrong"
+	apptest.RefusedBeforeTheLog(t, run, []apptest.Refusal{
+		{Name: "an address in use", Args: []string{"-addr", busy.Addr().String()}, Want: "-addr"},
+		{Name: "a bad address", Args: []string{"-addr", "127.0.0.1"}, Want: "-addr", Usage: true},
+		{Name: "an index nowhere", Args: []string{"-addr", "127.0.0.1:0", "-index", filepath.Join(t.TempDir(), "no", "such", "index.db")}, Want: "-index", Usage: true},
+		{Name: "an index that is a directory", Args: []string{"-addr", "127.0.0.1:0", "-index", t.TempDir()}, Want: "is a directory: the ledger index is a file"},
+		{Name: "an index that is another file", Args: []string{"-addr", "127.0.0.1:0", "-index", apptest.Genesis(t)}, Want: wrongFile},
+		{Name: "an index of another kind", Args: []string{"-addr", "127.0.0.1:0", "-index", junk}, Want: wrongFile},
+	})
 }

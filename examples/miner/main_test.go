@@ -15,6 +15,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 )
 
 // TestProofOfAuthorityNeedsAKey: on a proof-of-authority chain, a miner
@@ -74,15 +75,7 @@ func TestBusyMetricsPortWritesNothing(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer busy.Close()
-	data, err := json.Marshal(consensustest.Spec())
-	require.NoError(t, err)
-	dir := t.TempDir()
-	genesis, logFile := filepath.Join(dir, "genesis.json"), filepath.Join(dir, "events.db")
-	require.NoError(t, os.WriteFile(genesis, data, 0o600))
-
-	err = run(context.Background(), []string{"-eventlog", "file:" + logFile, "-genesis", genesis,
-		"-metrics", busy.Addr().String(), "-beneficiary", consensustest.Addr("miner").String()}, io.Discard, io.Discard)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "-metrics")
-	assert.NoFileExists(t, logFile)
+	apptest.RefusedBeforeTheLog(t, run, []apptest.Refusal{
+		{Name: "a port in use", Args: []string{"-metrics", busy.Addr().String(), "-beneficiary", consensustest.Addr("miner").String()}, Want: "-metrics"},
+	})
 }

@@ -1,0 +1,66 @@
+// Package apptest holds what the tests of the apps (examples/bank,
+// examples/miner, examples/auditor) share: a genesis file, and the check
+// that a flag the app cannot work with is refused before the app opens
+// its event log.
+package apptest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/examples/internal/app"
+)
+
+// Genesis writes consensustest.Spec() as a genesis file (-genesis) in a
+// directory of t's and returns its path.
+func Genesis(t testing.TB) string {
+	t.Helper()
+	data, err := json.Marshal(consensustest.Spec())
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "genesis.json")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	return path
+}
+
+// A Refusal is a start an app must refuse: Args, given beside a file log
+// that does not exist yet and a -genesis; Want, what its error says (the
+// flag it names, say); Usage, whether it is a usage error (exit 2) rather
+// than a failure (a port in use: exit 1).
+type Refusal struct {
+	Name  string
+	Args  []string
+	Want  string
+	Usage bool
+}
+
+// An App is an app's run function.
+type App func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// RefusedBeforeTheLog runs app with each refusal's arguments, on a file
+// log (-eventlog file:…) with -genesis, and checks that the app fails as
+// the refusal says and that the log file was never made: a bad flag
+// must not leave a chain spec declared in a log the app then leaves.
+func RefusedBeforeTheLog(t *testing.T, run App, refusals []Refusal) {
+	t.Helper()
+	genesis := Genesis(t)
+	for _, r := range refusals {
+		t.Run(r.Name, func(t *testing.T) {
+			logFile := filepath.Join(t.TempDir(), "events.db")
+			args := append([]string{"-eventlog", "file:" + logFile, "-genesis", genesis}, r.Args...)
+			err := run(context.Background(), args, io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), r.Want)
+			assert.Equal(t, r.Usage, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
+			assert.NoFileExists(t, logFile)
+		})
+	}
+}
