@@ -152,7 +152,7 @@ type Stats struct {
 	BlocksLost     uint64        // sealed blocks that lost the race to append
 	SealsCancelled uint64        // seals abandoned because the tip changed
 	TxsRejected    uint64        // pending transactions the chain left out of a candidate, removed from the pool
-	BlocksRefused  uint64        // sealed blocks the miner's own chain refused, not published
+	BlocksRefused  uint64        // sealed blocks not published: its own chain refused them, or the log as too large
 	Hashes         uint64        // hashes tried, if the engine counts them
 	SealTime       time.Duration // total time spent sealing
 }
