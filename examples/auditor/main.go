@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	g.Go(func() error { return p.Run(gctx) })
 	g.Go(func() error { return logReports(gctx, logger, a, reportEvery) })
-	return app.Stopped(ctx, g.Wait())
+	return app.StoppedSaying(ctx, g.Wait(), stdout, "auditor")
 }
 
 // reportEvery is how often the auditor logs its report, if it changed.

@@ -106,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return server.Wait(gctx) })
 	g.Go(func() error { return p.Run(gctx) })
-	return app.Stopped(ctx, g.Wait())
+	return app.StoppedSaying(ctx, g.Wait(), stdout, "bank")
 }
 
 // withMetrics serves /metrics with metrics and every other path with

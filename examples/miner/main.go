@@ -141,7 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	g.Go(func() error { return p.Run(gctx) })
 	g.Go(func() error { return reportHashRate(gctx, m, 5*time.Second, logger.With("miner", *id)) })
-	return app.Stopped(ctx, g.Wait())
+	return app.StoppedSaying(ctx, g.Wait(), stdout, "miner")
 }
 
 // reportHashRate logs the hash rate of the last period, every period.

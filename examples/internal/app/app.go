@@ -369,6 +369,16 @@ func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net
 	return err
 }
 
+// StoppedSaying is Stopped, and if ctx ended the app (a signal), it
+// says "NAME: stopped" on out: a clean stop, not a silent crash.
+func StoppedSaying(ctx context.Context, err error, out io.Writer, name string) error {
+	err = Stopped(ctx, err)
+	if err == nil && ctx.Err() != nil {
+		fmt.Fprintf(out, "%s: stopped\n", name)
+	}
+	return err
+}
+
 // Stopped turns the end of an app's goroutines into its result: nil if
 // they stopped because ctx ended (a signal, or -duration), their error
 // otherwise.

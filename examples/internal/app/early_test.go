@@ -3,9 +3,11 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,6 +62,35 @@ func TestEarly(t *testing.T) {
 			assert.NoError(t, e.Wait(context.Background()), "Wait after Stop returns at once")
 			_, err = http.Get(url)
 			assert.Error(t, err, "the port is closed")
+		})
+	}
+}
+
+// TestStoppedSaying: an app stopped by a signal says so, in one line;
+// one that ends otherwise, or fails, says nothing more.
+func TestStoppedSaying(t *testing.T) {
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	failure := errors.New("the log is gone")
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		err  error
+		want string
+	}{
+		{"a signal", stopped, context.Canceled, "bank: stopped\n"},
+		{"done by itself", context.Background(), nil, ""},
+		{"a failure after a signal", stopped, failure, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out strings.Builder
+			err := app.StoppedSaying(tc.ctx, tc.err, &out, "bank")
+			if tc.err == failure {
+				assert.ErrorIs(t, err, failure)
+			} else {
+				assert.NoError(t, err)
+			}
+			assert.Equal(t, tc.want, out.String())
 		})
 	}
 }
