@@ -449,21 +449,31 @@ func status(ctx context.Context, w io.Writer, every time.Duration, n *node.Node,
 	defer t.Stop()
 	last := time.Now()
 	var lastHashes uint64
+	var lastSealing time.Duration
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case now := <-t.C:
 			var hashes uint64
+			var sealing time.Duration
 			for _, m := range miners {
-				hashes += m.Stats().Hashes
+				st := m.Stats()
+				hashes, sealing = hashes+st.Hashes, sealing+st.SealTime
 			}
+			// Two rates: over the period (the miners wait for transactions
+			// most of it), and while a miner seals, which is what each
+			// miner's own "hash rate" log line says.
 			rate := float64(hashes-lastHashes) / now.Sub(last).Seconds()
-			last, lastHashes = now, hashes
+			sealingRate := 0.0
+			if d := sealing - lastSealing; d > 0 {
+				sealingRate = float64(hashes-lastHashes) / d.Seconds()
+			}
+			last, lastHashes, lastSealing = now, hashes, sealing
 			tip := n.Chain().TipBlock()
 			r := auditor.Report()
-			fmt.Fprintf(w, "height %d  pending %d  accepted %d  verified %d  rebroadcast %d  dropped %d  hash rate %.2f MH/s  last block %s (%d txs)\n",
-				tip.Height(), n.Pool().Len(), sched.Accepted.Load(), r.Included, r.Rebroadcasts, r.Dropped, rate/1e6, tip.Hash().Short(), tip.Len())
+			fmt.Fprintf(w, "height %d  pending %d  accepted %d  verified %d  rebroadcast %d  dropped %d  hashes %.2f MH/s (%.2f MH/s while sealing)  last block %s (%d txs)\n",
+				tip.Height(), n.Pool().Len(), sched.Accepted.Load(), r.Included, r.Rebroadcasts, r.Dropped, rate/1e6, sealingRate/1e6, tip.Hash().Short(), tip.Len())
 		}
 	}
 }
