@@ -84,6 +84,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := policy.Validate(); err != nil {
 		return app.Usagef("%v", err)
 	}
+	genesis, err := chain.Preflight(*workers) // -genesis and -poa-key
+	if err != nil {
+		return err
+	}
+	if genesis != nil && genesis.Consensus.Engine == blockchain.EnginePoA && chain.PoAKey == "" {
+		return app.Usagef("-poa-key: the chain runs %s: a miner seals with one of its signers' keys", app.DescribeConsensus(*genesis))
+	}
 	// Every flag is checked, and the metrics port had, before the log is
 	// opened: a bad flag must not leave a chain spec written behind it.
 	var metricsServer *app.Early // served at once: 503 until the miner has joined its chain

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
@@ -35,6 +36,16 @@ func TestProofOfAuthorityNeedsAKey(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorAs(t, err, new(app.UsageError))
 	assert.Contains(t, err.Error(), "-poa-key")
+
+	// Each -poa-key mistake is found before the log is opened: the spec
+	// of -genesis would otherwise be declared in an empty log, and fix
+	// a shared log's rules, by a miner that then leaves.
+	beneficiary := []string{"-beneficiary", consensustest.Addr("miner").String(), "-genesis", genesis} // the later -genesis is the one
+	apptest.RefusedBeforeTheLog(t, run, []apptest.Refusal{
+		{Name: "no key", Args: beneficiary, Want: "-poa-key: the chain runs proof of authority", Usage: true},
+		{Name: "a key that is no signer's", Args: append(beneficiary, "-poa-key", hex.EncodeToString(consensustest.Key("stranger").Seed())), Want: "signers", Usage: true},
+		{Name: "a key that is no key", Args: append(beneficiary, "-poa-key", "abcd"), Want: "-poa-key: want 32 bytes of hex", Usage: true},
+	})
 }
 
 // TestFlagsRefusedAtStart: flags the miner cannot work with are usage

@@ -92,6 +92,30 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, log
 	return spec, err
 }
 
+// Preflight checks the chain flags before the app opens its log, so that
+// a mistake leaves nothing written (Join declares the -genesis spec in an
+// empty log): it reads the -genesis file, if given, and returns its spec
+// (nil without one); it checks -poa-key's form, and with a -genesis, that
+// the key is one of its signers (see Engine).
+func (c ChainFlags) Preflight(workers int) (*blockchain.ChainSpec, error) {
+	if c.PoAKey != "" {
+		if seed, err := hex.DecodeString(c.PoAKey); err != nil || len(seed) != blockchain.SeedSize {
+			return nil, Usagef("-poa-key: want %d bytes of hex", blockchain.SeedSize)
+		}
+	}
+	if c.Genesis == "" {
+		return nil, nil
+	}
+	spec, err := ReadSpecFile(c.Genesis)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Engine(spec, workers); err != nil {
+		return nil, err
+	}
+	return &spec, nil
+}
+
 // Engine returns the consensus engine of spec for this app: with workers
 // hashing goroutines under proof of work, and signing with -poa-key under
 // proof of authority (verify only without it).
