@@ -554,3 +554,32 @@ func TestNew(t *testing.T) {
 		})
 	}
 }
+
+// turnEngine is the fake engine at a turn not its own: Seal waits until
+// its context ends, and Waiting names whose turn it is.
+type turnEngine struct{ *consensustest.Fake }
+
+func (turnEngine) Seal(ctx context.Context, _ *blockchain.Block) (*blockchain.Block, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func (turnEngine) Waiting(height uint64) string { return fmt.Sprintf("signer 7, at height %d", height) }
+
+// TestStalledSealIsSaid: a proof-of-authority chain whose signer is down
+// stopped at its turn, and the other miners only logged a hash rate of
+// 0. A seal that waits Config.StallAfter for another's turn is said,
+// naming whom the chain waits for.
+func TestStalledSealIsSaid(t *testing.T) {
+	engine := turnEngine{consensustest.NewFaker()}
+	b := newFakeBackend(t, engine, 1, true)
+	events := make(chan miner.Event, 100)
+	m, err := miner.New(miner.Config{Node: b, Beneficiary: fakeBeneficiary, Now: func() time.Time { return fakeNow },
+		StallAfter: time.Millisecond, OnEvent: func(e miner.Event) { events <- e }})
+	require.NoError(t, err)
+	b.add(t, transfers("alice", 0, 1)...)
+	runMiner(t, m)
+
+	stalled := next(t, events, miner.SealStalled)
+	assert.EqualError(t, stalled.Err, "height 1 waits for signer 7, at height 1")
+}

@@ -97,6 +97,12 @@ type Config struct {
 	// transactions the chain refused, each line with the attribute
 	// miner=ID; nil discards them.
 	Logger *slog.Logger
+	// StallAfter is how long a seal may wait for another's turn before
+	// the miner warns, once per height, naming whom the chain waits for:
+	// an engine that seals by turns (examples/poa) says, through a method
+	// Waiting(height uint64) string, whose turn it is when it is not its
+	// own. 0 means 30 seconds.
+	StallAfter time.Duration
 	// RetryWait is the first pause before a sealed block the log failed
 	// to take is given to it again (each pause doubles, up to half a
 	// minute), and the pause after a sealed block the chain refused; 0
@@ -143,6 +149,9 @@ const (
 	// eventlog.ErrTooLarge): the miner then takes half as many
 	// transactions a block.
 	BlockRefused
+	// SealStalled: a seal has waited Config.StallAfter for another's
+	// turn (the engine says whose, in Event.Err); once per height.
+	SealStalled
 )
 
 // Stats are the miner's counters: plain values a metrics exporter can
@@ -178,8 +187,10 @@ type Miner struct {
 	logger      *slog.Logger
 	onEvent     func(Event)
 	retryWait   time.Duration
+	stallAfter  time.Duration
 
 	won, lost, cancelled, rejected, refused atomic.Uint64
+	stalledAt                               atomic.Uint64 // the last height warnStalled warned of
 	sealNanos                               atomic.Int64
 }
 
@@ -199,12 +210,19 @@ func New(cfg Config) (*Miner, error) {
 	if cfg.MaxTx < 0 || cfg.MaxTx > blockchain.MaxBlockTransactions {
 		return nil, fmt.Errorf("miner: %w: Config.MaxTx: have %d, want 0…%d", ErrInvalidConfig, cfg.MaxTx, blockchain.MaxBlockTransactions)
 	}
+	if cfg.StallAfter < 0 {
+		return nil, fmt.Errorf("miner: %w: Config.StallAfter: have %v, want ≥ 0", ErrInvalidConfig, cfg.StallAfter)
+	}
 	if cfg.RetryWait < 0 {
 		return nil, fmt.Errorf("miner: %w: Config.RetryWait: have %v, want ≥ 0", ErrInvalidConfig, cfg.RetryWait)
 	}
 	m := &Miner{node: cfg.Node, id: cfg.ID, beneficiary: cfg.Beneficiary, engine: cfg.Engine, maxTx: cfg.MaxTx, now: cfg.Now, logger: cfg.Logger, onEvent: cfg.OnEvent, retryWait: cfg.RetryWait}
 	if m.retryWait == 0 {
 		m.retryWait = time.Second
+	}
+	m.stallAfter = cfg.StallAfter
+	if m.stallAfter == 0 {
+		m.stallAfter = 30 * time.Second
 	}
 	if m.id == "" {
 		m.id = "miner"
@@ -341,7 +359,7 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	watching := make(chan struct{})
 	go func() {
 		defer close(watching)
-		if m.waitForTipChange(sealCtx, h.PrevHash, changed) {
+		if m.waitForTipChange(sealCtx, h.PrevHash, changed, func() { m.warnStalled(h.Height) }) {
 			cancel()
 		}
 	}()
@@ -515,16 +533,35 @@ func (m *Miner) reject(candidate *blockchain.Block, rejected []blockchain.Reject
 // waitForTipChange waits until the chain's tip is no longer tip, watching
 // the node's change signal from changed on, and reports whether it did
 // (false: ctx ended first).
-func (m *Miner) waitForTipChange(ctx context.Context, tip blockchain.Hash, changed <-chan struct{}) bool {
+func (m *Miner) waitForTipChange(ctx context.Context, tip blockchain.Hash, changed <-chan struct{}, stalled func()) bool {
+	stall := time.NewTimer(m.stallAfter)
+	defer stall.Stop()
 	for m.node.Chain().TipHash() == tip {
 		select {
 		case <-ctx.Done():
 			return false
 		case <-changed:
 			changed = m.node.Changed()
+		case <-stall.C:
+			stalled()
 		}
 	}
 	return true
+}
+
+// warnStalled warns, once per height, that the seal of the block at
+// height waits for another's turn, if the engine says whose (see
+// Config.StallAfter): a proof-of-authority chain whose signer is down
+// stops at that signer's turn, and nothing else would say why.
+func (m *Miner) warnStalled(height uint64) {
+	w, ok := m.engine.(interface{ Waiting(height uint64) string })
+	if !ok || m.stalledAt.Swap(height) == height {
+		return
+	}
+	if who := w.Waiting(height); who != "" {
+		m.logger.Warn("no block yet: the chain waits for another's turn", "height", height, "after", m.stallAfter, "waiting_for", who)
+		m.onEvent(Event{Kind: SealStalled, Err: fmt.Errorf("height %d waits for %s", height, who)})
+	}
 }
 
 // waitForBlocksPast waits until the node has read the blocks stream past

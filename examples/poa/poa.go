@@ -54,6 +54,7 @@ package poa
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -122,6 +123,19 @@ func FromSpec(spec blockchain.PoASpec, key ed25519.PrivateKey) (*Engine, error) 
 // Turn returns the index of the signer that must seal the block at height.
 func (e *Engine) Turn(height uint64) int {
 	return int((height - 1) % uint64(len(e.signers)))
+}
+
+// Waiting says whose turn the block at height waits for, if it is not
+// this engine's own: "" when this engine seals it. A miner warns with
+// it when a seal has waited long (miner.Config.StallAfter): a signer
+// that is down stops the chain at its turn, and nothing else says so.
+func (e *Engine) Waiting(height uint64) string {
+	turn := e.Turn(height)
+	if turn == e.me {
+		return ""
+	}
+	return fmt.Sprintf("signer %d (key %s…), whose turn it is; this miner is signer %d: is signer %d's miner running?",
+		turn, hex.EncodeToString(e.signers[turn][:8]), e.me, turn)
 }
 
 // Prepare sets Bits and Nonce to zero, and clears Seal: proof of

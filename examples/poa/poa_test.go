@@ -271,3 +271,24 @@ func TestNewRejects(t *testing.T) {
 	_, err := poa.New(pub, priv[0])
 	assert.NoError(t, err)
 }
+
+// TestWaiting: an engine says whose turn a height waits for when it is
+// not its own, for the miner's warning when a signer is down.
+func TestWaiting(t *testing.T) {
+	priv, pub := keys(3)
+	e := mustNew(t, pub, priv[1]) // signer 1 seals heights 2, 5, …
+	for _, tc := range []struct {
+		height uint64
+		want   string // in the answer; "" for its own turn
+	}{
+		{1, "signer 0 (key " + hex.EncodeToString(pub[0][:8]) + "…), whose turn it is; this miner is signer 1"},
+		{2, ""},
+		{3, "signer 2 (key " + hex.EncodeToString(pub[2][:8]) + "…)"},
+	} {
+		if tc.want == "" {
+			assert.Empty(t, e.Waiting(tc.height), "height %d", tc.height)
+			continue
+		}
+		assert.Contains(t, e.Waiting(tc.height), tc.want, "height %d", tc.height)
+	}
+}
