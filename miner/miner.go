@@ -110,7 +110,9 @@ type Config struct {
 	RetryWait time.Duration
 	// OnEvent, if set, is called for every seal the miner starts and
 	// ends, and for the transactions a proposal left out, from the
-	// miner's goroutine. It must return quickly.
+	// miner's goroutine (SealStalled from the goroutine that watches the
+	// seal, while the miner's waits in it: never two calls at once). It
+	// must return quickly.
 	OnEvent func(Event)
 }
 
