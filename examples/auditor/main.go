@@ -24,7 +24,10 @@ import (
 
 func main() { app.Main("auditor", run) }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	// A signal at any stage, starting up included, is a clean stop, and
+	// said so.
+	defer func() { err = app.StoppedSaying(ctx, err, stdout, "auditor") }()
 	var common app.Common
 	fs := flag.NewFlagSet("auditor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -49,6 +52,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if err := policy.Validate(); err != nil {
 		return app.Usagef("%v", err)
+	}
+	if _, err := chain.Preflight(1, common.EventLog); err != nil { // -genesis
+		return err
 	}
 	// Every flag is checked, and the metrics port had, before the log is
 	// opened: a bad flag must not leave a chain spec written behind it.
@@ -103,7 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	g.Go(func() error { return p.Run(gctx) })
 	g.Go(func() error { return logReports(gctx, logger, a, reportEvery) })
-	return app.StoppedSaying(ctx, g.Wait(), stdout, "auditor")
+	return g.Wait()
 }
 
 // reportEvery is how often the auditor logs its report, if it changed.

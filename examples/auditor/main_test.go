@@ -76,5 +76,7 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 		{Name: "negative attempts", Args: []string{"-max-attempts", "-1"}, Want: "-max-attempts", Usage: true},
 		{Name: "a bad port", Args: []string{"-metrics", "127.0.0.1:99999"}, Want: "-metrics", Usage: true},
 		{Name: "a port in use", Args: []string{"-metrics", busy.Addr().String()}, Want: "-metrics"},
+		{Name: "a genesis that is not there", Args: []string{"-metrics", "", "-genesis", "/no/such/genesis.json"}, Want: "-genesis", Usage: true},
+		{Name: "no genesis for a new file log", Args: []string{"-metrics", "", "-genesis", ""}, Want: "-genesis is required", Usage: true},
 	})
 }

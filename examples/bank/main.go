@@ -33,7 +33,10 @@ import (
 
 func main() { app.Main("bank", run) }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	// A signal at any stage, starting up included, is a clean stop, and
+	// said so.
+	defer func() { err = app.StoppedSaying(ctx, err, stdout, "bank") }()
 	var common app.Common
 	fs := flag.NewFlagSet("bank", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -48,6 +51,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if logPath, ok := strings.CutPrefix(common.EventLog, "file:"); ok && *index != "" && sameFile(logPath, *index) {
 		return app.Usagef("-index %s is the event log's file: the ledger index needs a file of its own", *index)
+	}
+	if _, err := chain.Preflight(1, common.EventLog); err != nil { // -genesis
+		return err
 	}
 	if *index != "" {
 		if info, err := os.Stat(filepath.Dir(*index)); err != nil || !info.IsDir() {
@@ -106,7 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return server.Wait(gctx) })
 	g.Go(func() error { return p.Run(gctx) })
-	return app.StoppedSaying(ctx, g.Wait(), stdout, "bank")
+	return g.Wait()
 }
 
 // withMetrics serves /metrics with metrics and every other path with

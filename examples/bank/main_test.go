@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,18 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 		{Name: "an index that is a directory", Args: []string{"-addr", "127.0.0.1:0", "-index", t.TempDir()}, Want: "is a directory: the ledger index is a file"},
 		{Name: "an index that is another file", Args: []string{"-addr", "127.0.0.1:0", "-index", apptest.Genesis(t)}, Want: wrongFile},
 		{Name: "an index of another kind", Args: []string{"-addr", "127.0.0.1:0", "-index", junk}, Want: wrongFile},
+		{Name: "a genesis that is not there", Args: []string{"-addr", "127.0.0.1:0", "-genesis", filepath.Join(t.TempDir(), "none.json")}, Want: "-genesis", Usage: true},
+		{Name: "no genesis for a new file log", Args: []string{"-addr", "127.0.0.1:0", "-genesis", ""}, Want: "-genesis is required", Usage: true},
 	})
+}
+
+// TestStoppedWhileStarting: a signal while the bank still starts (here,
+// before it begins) is a clean stop, said so, as one while it serves.
+func TestStoppedWhileStarting(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout strings.Builder
+	err := run(ctx, []string{"-eventlog", "memory", "-genesis", apptest.Genesis(t), "-addr", "127.0.0.1:0"}, &stdout, io.Discard)
+	require.NoError(t, err)
+	assert.Contains(t, stdout.String(), "bank: stopped\n")
 }

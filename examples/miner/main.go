@@ -37,7 +37,10 @@ const (
 	maxID      = 100
 )
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	// A signal at any stage, starting up included, is a clean stop, and
+	// said so.
+	defer func() { err = app.StoppedSaying(ctx, err, stdout, "miner") }()
 	var common app.Common
 	fs := flag.NewFlagSet("miner", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -84,13 +87,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := policy.Validate(); err != nil {
 		return app.Usagef("%v", err)
 	}
-	genesis, err := chain.Preflight(*workers) // -genesis and -poa-key
-	if err != nil {
-		return err
-	}
-	if genesis != nil && genesis.Consensus.Engine == blockchain.EnginePoA && chain.PoAKey == "" {
-		return app.Usagef("-poa-key: the chain runs %s: a miner seals with one of its signers' keys", app.DescribeConsensus(*genesis))
-	}
 	// Every flag is checked, and the metrics port had, before the log is
 	// opened: a bad flag must not leave a chain spec written behind it.
 	var metricsServer *app.Early // served at once: 503 until the miner has joined its chain
@@ -103,6 +99,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "miner: metrics on http://%s/metrics\n", a)
 		})
 		defer metricsServer.Stop()
+	}
+	genesis, err := chain.Preflight(*workers, common.EventLog) // -genesis and -poa-key
+	if err != nil {
+		return err
+	}
+	if genesis != nil && genesis.Consensus.Engine == blockchain.EnginePoA && chain.PoAKey == "" {
+		return app.Usagef("-poa-key: the chain runs %s: a miner seals with one of its signers' keys", app.DescribeConsensus(*genesis))
 	}
 	logger, closeLogs, err := common.Logger(stderr, "miner")
 	if err != nil {
@@ -148,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	g.Go(func() error { return p.Run(gctx) })
 	g.Go(func() error { return reportHashRate(gctx, m, 5*time.Second, logger.With("miner", *id)) })
-	return app.StoppedSaying(ctx, g.Wait(), stdout, "miner")
+	return g.Wait()
 }
 
 // reportHashRate logs the hash rate of the last period, every period.

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
@@ -92,18 +94,26 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, log
 	return spec, err
 }
 
-// Preflight checks the chain flags before the app opens its log, so that
-// a mistake leaves nothing written (Join declares the -genesis spec in an
-// empty log): it reads the -genesis file, if given, and returns its spec
-// (nil without one); it checks -poa-key's form, and with a -genesis, that
-// the key is one of its signers (see Engine).
-func (c ChainFlags) Preflight(workers int) (*blockchain.ChainSpec, error) {
+// Preflight checks the chain flags before the app opens its log (named
+// by -eventlog, eventLog), so that a mistake leaves nothing written or
+// made (Join declares the -genesis spec in an empty log; opening a file
+// log makes the file): it reads the -genesis file, if given, and returns
+// its spec (nil without one); it checks -poa-key's form, and with a
+// -genesis, that the key is one of its signers (see Engine); and without
+// one, that the log can hold a spec: not a new memory log, nor a file
+// log that does not exist yet.
+func (c ChainFlags) Preflight(workers int, eventLog string) (*blockchain.ChainSpec, error) {
 	if c.PoAKey != "" {
 		if seed, err := hex.DecodeString(c.PoAKey); err != nil || len(seed) != blockchain.SeedSize {
 			return nil, Usagef("-poa-key: want %d bytes of hex", blockchain.SeedSize)
 		}
 	}
 	if c.Genesis == "" {
+		path, isFile := strings.CutPrefix(eventLog, "file:")
+		_, statErr := os.Stat(path)
+		if eventLog == "memory" || isFile && errors.Is(statErr, fs.ErrNotExist) {
+			return nil, Usagef("-genesis is required: the event log (%s) holds no chain spec, and no other process can write one to it; give -genesis FILE, or join a log that holds a chain", eventLog)
+		}
 		return nil, nil
 	}
 	spec, err := ReadSpecFile(c.Genesis)
