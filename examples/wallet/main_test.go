@@ -432,9 +432,7 @@ func TestSend(t *testing.T) {
 					if !restoring.Load() || r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/transactions/") {
 						return false
 					}
-					w.Header().Set("Content-Type", "application/problem+json")
-					w.WriteHeader(http.StatusServiceUnavailable)
-					_, _ = w.Write([]byte(`{"title":"not ready","status":503,"detail":"the bank's node is still restoring the chain"}`))
+					answerRestoring(w)
 					return true
 				})
 			},
@@ -717,9 +715,7 @@ func TestSend(t *testing.T) {
 					if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/transactions/") || polls.Add(1) == 1 {
 						return false // the first poll answers: pending
 					}
-					w.Header().Set("Content-Type", "application/problem+json")
-					w.WriteHeader(http.StatusServiceUnavailable)
-					_, _ = w.Write([]byte(`{"title":"not ready","status":503,"detail":"the bank's node is still restoring the chain"}`))
+					answerRestoring(w)
 					return true
 				})
 			},
@@ -774,4 +770,12 @@ func TestUsage(t *testing.T) {
 		{name: "version", args: []string{"-version"}, env: map[string]string{"EVENTCHAIN_BANK": "bogus"}, stdout: []string{`^wallet (v\S+|\(devel\)) revision ([0-9a-f]{40}|unknown)( \(modified\))? \S+\n$`}},
 		{name: "global flags before the command win over the environment", env: map[string]string{"EVENTCHAIN_KEYSTORE": "{dir}/none"}, args: []string{"-keystore", "{dir}/none2", "list"}, code: 1, stderr: []string{`no keystore at .*none2`}},
 	})
+}
+
+// answerRestoring answers as a bank does while its node restores: 503,
+// the problem that says so.
+func answerRestoring(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(`{"title":"not ready","status":503,"detail":"the bank's node is still restoring the chain"}`))
 }
