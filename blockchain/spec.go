@@ -604,26 +604,44 @@ func (d *specReader) count(field string, size int) int {
 // The fields are compared from the most telling to the least: chainId
 // (another network altogether), consensus.engine, the engine's
 // parameters, blockReward, and last alloc, address by address in
-// increasing order. An app that finds a spec in its event log other than
-// the one it was started with prints started.Diff(logged) and stops.
-func (s ChainSpec) Diff(other ChainSpec) string {
+// increasing order. [ChainSpec.DiffNamed] says whose each value is.
+func (s ChainSpec) Diff(other ChainSpec) string { return s.DiffNamed(other, "have", "want") }
+
+// DiffNamed is [ChainSpec.Diff] with s's value named mine and other's
+// named theirs, where "have" and "want" would leave a reader guessing
+// which side is which. An app that finds another spec in its event log
+// than the one it was started with says
+//
+//	consensus.pow.bits: yours 12, the log's 18
+//
+// with started.DiffNamed(logged, "yours", "the log's").
+func (s ChainSpec) DiffNamed(other ChainSpec, mine, theirs string) string {
+	n := diffNames{mine, theirs}
 	if s.ChainID != other.ChainID {
-		return fmt.Sprintf("chainId: have %q, want %q", truncateText(s.ChainID), truncateText(other.ChainID))
+		return n.pair("chainId", strconv.Quote(truncateText(s.ChainID)), strconv.Quote(truncateText(other.ChainID)))
 	}
-	if d := s.Consensus.diff(other.Consensus); d != "" {
+	if d := s.Consensus.diff(other.Consensus, n); d != "" {
 		return d
 	}
 	if s.BlockReward != other.BlockReward {
-		return fmt.Sprintf("blockReward: have %d, want %d", s.BlockReward, other.BlockReward)
+		return n.pair("blockReward", s.BlockReward, other.BlockReward)
 	}
-	return diffAlloc(s.Alloc, other.Alloc)
+	return diffAlloc(s.Alloc, other.Alloc, n)
 }
 
-func (c ConsensusSpec) diff(o ConsensusSpec) string {
+// diffNames are the names a Diff gives the two sides' values.
+type diffNames struct{ mine, theirs string }
+
+// pair describes field's two values: "field: have 18, want 12".
+func (n diffNames) pair(field string, mine, theirs any) string {
+	return fmt.Sprintf("%s: %s %v, %s %v", field, n.mine, mine, n.theirs, theirs)
+}
+
+func (c ConsensusSpec) diff(o ConsensusSpec, n diffNames) string {
 	if c.Engine != o.Engine {
-		return fmt.Sprintf("consensus.engine: have %q, want %q", truncateText(c.Engine), truncateText(o.Engine))
+		return n.pair("consensus.engine", strconv.Quote(truncateText(c.Engine)), strconv.Quote(truncateText(o.Engine)))
 	}
-	if d := diffPresence("consensus.pow", c.PoW != nil, o.PoW != nil); d != "" {
+	if d := diffPresence("consensus.pow", c.PoW != nil, o.PoW != nil, n); d != "" {
 		return d
 	}
 	if c.PoW != nil {
@@ -631,25 +649,25 @@ func (c ConsensusSpec) diff(o ConsensusSpec) string {
 		const field = "consensus.pow."
 		switch {
 		case p.Bits != q.Bits:
-			return fmt.Sprintf(field+"bits: have %d, want %d", p.Bits, q.Bits)
+			return n.pair(field+"bits", p.Bits, q.Bits)
 		case p.RetargetInterval != q.RetargetInterval:
-			return fmt.Sprintf(field+"retargetInterval: have %d, want %d", p.RetargetInterval, q.RetargetInterval)
+			return n.pair(field+"retargetInterval", p.RetargetInterval, q.RetargetInterval)
 		case p.TargetBlockTime != q.TargetBlockTime:
-			return fmt.Sprintf(field+"targetBlockTimeMs: have %s, want %s", millis(p.TargetBlockTime), millis(q.TargetBlockTime))
+			return n.pair(field+"targetBlockTimeMs", millis(p.TargetBlockTime), millis(q.TargetBlockTime))
 		case p.MinBits != q.MinBits:
-			return fmt.Sprintf(field+"minBits: have %d, want %d", p.MinBits, q.MinBits)
+			return n.pair(field+"minBits", p.MinBits, q.MinBits)
 		case p.MaxBits != q.MaxBits:
-			return fmt.Sprintf(field+"maxBits: have %d, want %d", p.MaxBits, q.MaxBits)
+			return n.pair(field+"maxBits", p.MaxBits, q.MaxBits)
 		}
 	}
-	if d := diffPresence("consensus.poa", c.PoA != nil, o.PoA != nil); d != "" {
+	if d := diffPresence("consensus.poa", c.PoA != nil, o.PoA != nil, n); d != "" {
 		return d
 	}
 	if c.PoA != nil {
 		have, want := c.PoA.Signers, o.PoA.Signers
 		for i := range max(len(have), len(want)) {
 			if i >= len(have) || i >= len(want) || have[i] != want[i] {
-				return fmt.Sprintf("consensus.poa.signers[%d]: have %s, want %s", i, entry(have, i), entry(want, i))
+				return n.pair(fmt.Sprintf("consensus.poa.signers[%d]", i), entry(have, i), entry(want, i))
 			}
 		}
 	}
@@ -657,12 +675,12 @@ func (c ConsensusSpec) diff(o ConsensusSpec) string {
 }
 
 // diffPresence describes a part that one spec has and the other lacks.
-func diffPresence(field string, have, want bool) string {
-	if have == want {
+func diffPresence(field string, mine, theirs bool, n diffNames) string {
+	if mine == theirs {
 		return ""
 	}
 	word := map[bool]string{true: "present", false: "absent"}
-	return fmt.Sprintf("%s: have %s, want %s", field, word[have], word[want])
+	return n.pair(field, word[mine], word[theirs])
 }
 
 // entry returns the i-th key, or "absent" past the end.
@@ -685,12 +703,12 @@ func millis(d time.Duration) string {
 // diffAlloc walks both allocation lists in address order and describes the
 // first address whose balance differs. Lists that are not sorted (only an
 // invalid spec's) are compared entry by entry.
-func diffAlloc(have, want []Allocation) string {
+func diffAlloc(have, want []Allocation, n diffNames) string {
 	byAddress := func(a, b Allocation) int { return bytes.Compare(a.Address[:], b.Address[:]) }
 	if !slices.IsSortedFunc(have, byAddress) || !slices.IsSortedFunc(want, byAddress) {
 		for i := range max(len(have), len(want)) {
 			if i >= len(have) || i >= len(want) || have[i] != want[i] {
-				return fmt.Sprintf("alloc[%d]: have %s, want %s", i, allocEntry(have, i), allocEntry(want, i))
+				return n.pair(fmt.Sprintf("alloc[%d]", i), allocEntry(have, i), allocEntry(want, i))
 			}
 		}
 		return ""
@@ -698,11 +716,11 @@ func diffAlloc(have, want []Allocation) string {
 	for i, j := 0, 0; i < len(have) || j < len(want); i, j = i+1, j+1 {
 		switch c := cmpNext(have, i, want, j); {
 		case c < 0:
-			return fmt.Sprintf("alloc: %s: have %d, want absent", have[i].Address, have[i].Balance)
+			return n.pair("alloc: "+have[i].Address.String(), have[i].Balance, "absent")
 		case c > 0:
-			return fmt.Sprintf("alloc: %s: have absent, want %d", want[j].Address, want[j].Balance)
+			return n.pair("alloc: "+want[j].Address.String(), "absent", want[j].Balance)
 		case have[i].Balance != want[j].Balance:
-			return fmt.Sprintf("alloc: %s: have %d, want %d", have[i].Address, have[i].Balance, want[j].Balance)
+			return n.pair("alloc: "+have[i].Address.String(), have[i].Balance, want[j].Balance)
 		}
 	}
 	return "" // every entry matched, in lockstep: the lists are equal

@@ -714,6 +714,9 @@ func TestChainSpecDiff(t *testing.T) {
 			assert.Equal(t, tc.description, got)
 			assert.NotContains(t, got, "\n", "one line")
 			assert.Equal(t, got == "", tc.want.Diff(tc.have) == "", "symmetric")
+			named := tc.have.DiffNamed(tc.want, "yours", "the log's")
+			assert.Equal(t, strings.Replace(strings.Replace(tc.description, ": have ", ": yours ", 1), ", want ", ", the log's ", 1), named,
+				"DiffNamed is Diff with the names given")
 		})
 	}
 }

@@ -113,7 +113,7 @@ func ExampleLoadSpec() {
 	// no spec yet: true
 	// declared: eventchain-test <nil>
 	// read: eventchain-test <nil>
-	// the log's chain spec differs from yours: blockReward: have 100, want 50
+	// the log's chain spec differs from yours: blockReward: yours 100, the log's 50
 	// mismatch: true
 }
 

@@ -39,14 +39,13 @@ type SpecMismatchError struct {
 	Want blockchain.ChainSpec // the spec the caller brought
 }
 
-// Error names the first difference, from the caller's side: "have" is
-// the caller's value, "want" the log's, as in
+// Error names the first difference, the caller's value first, as in
 //
-//	the log's chain spec differs from yours: consensus.pow.bits: have 18, want 12
+//	the log's chain spec differs from yours: consensus.pow.bits: yours 12, the log's 18
 //
-// (blockchain.ChainSpec.Diff of Want against Have).
+// (blockchain.ChainSpec.DiffNamed of Want against Have).
 func (e *SpecMismatchError) Error() string {
-	return "the log's chain spec differs from yours: " + e.Want.Diff(e.Have)
+	return "the log's chain spec differs from yours: " + e.Want.DiffNamed(e.Have, "yours", "the log's")
 }
 
 // Is reports whether target is ErrSpecMismatch.

@@ -176,7 +176,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 	if explicit["difficulty"] {
 		asked.Consensus.PoW = &blockchain.PoWSpec{Bits: uint32(c.difficulty)}
 	}
-	if d := asked.Diff(stored); d != "" {
+	if d := asked.DiffNamed(stored, "given", "made with"); d != "" {
 		return network{}, nil, app.Usagef("the chain in %s was made with other rules (%s): give the same flags, or %s", dir, d, fresh)
 	}
 	c.kind = stored.Consensus.Engine

@@ -180,7 +180,7 @@ func TestDevnetRefusesOtherRules(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-difficulty", "11"}, "consensus.pow.bits: have 11, want 10"},
+		{[]string{"-difficulty", "11"}, "consensus.pow.bits: given 11, made with 10"},
 		{[]string{"-consensus", "poa"}, "consensus.engine"},
 	} {
 		err := run(context.Background(), append([]string{"-data-dir", dir, "-addr", "127.0.0.1:0"}, tc.args...), new(discard), new(discard))
