@@ -754,6 +754,12 @@ func (w *wallet) history(ctx context.Context, args []string) error {
 		return err
 	}
 	page, err := c.History(ctx, who.addr, int(w.opts.limit), w.opts.before)
+	var problem *bankclient.ProblemError
+	if errors.As(err, &problem) && problem.Status == http.StatusBadRequest && problem.Problem.Field == "before" {
+		// Only the bank knows its cursors: a bad one is a usage error
+		// all the same, as a bad -limit is.
+		return usagef("-before: %v", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -321,6 +321,7 @@ func TestBank(t *testing.T) {
 		{name: "history, none", args: []string{"history", "carol"}, stdout: []string{`^no transfers of carol in the chain yet\n$`}},
 		{name: "history, bad limit", args: []string{"history", "carol", "-limit", "0"}, code: 2, stderr: []string{`-limit`}},
 		{name: "history, more than a page", args: []string{"history", "carol", "-limit", "101"}, code: 2, stderr: []string{`-limit: have 101, want 1…100`}},
+		{name: "history, bad cursor", args: []string{"history", "carol", "-before", "garbage"}, code: 2, stderr: []string{`-before: bank answered 400 Bad Request: .*\(field before\)`}},
 		{
 			name: "status", args: []string{"status", "{tx}"},
 			setup: func(t *testing.T, f *fixture) {
