@@ -195,6 +195,64 @@ func BenchmarkRestore(b *testing.B) {
 	}
 }
 
+// BenchmarkRestoreFloor is BenchmarkRestore's floor: it reads the same
+// logs, in pages of Restore's size, and decodes every block event on
+// every core (runtime.GOMAXPROCS goroutines), as Restore does before it
+// applies anything, and keeps nothing. Decoding a block is what its
+// format asks of any reader: the JSON and base64 of the event, and
+// for each transaction the SHA-256 of its ID, its hash and its Merkle
+// leaf, then the tree's inner nodes. No restore of these logs, in any
+// mode, can take less time; assume-valid adds to it each block's rules,
+// its state changes and the state root, one block after another.
+//
+//	go test ./node -run '^$' -bench 'RestoreFloor/blocks=100000' -benchtime 1x -timeout 60m
+func BenchmarkRestoreFloor(b *testing.B) {
+	for _, size := range []int{1_000, largeRestore} {
+		b.Run(fmt.Sprintf("blocks=%d", size), func(b *testing.B) {
+			if size == largeRestore && !strings.Contains(flag.Lookup("test.bench").Value.String(), fmt.Sprint(largeRestore)) {
+				b.Skipf("takes minutes: run it with -bench 'RestoreFloor/blocks=%d' -benchtime 1x -timeout 60m", largeRestore)
+			}
+			l := restoreLog(b, size)
+			ctx := context.Background()
+			workers := runtime.GOMAXPROCS(0)
+			b.ReportAllocs()
+			for b.Loop() {
+				decoded := 0
+				for from := eventlog.Revision(0); ; {
+					recs, err := l.log.Read(ctx, node.StreamBlocks, from, eventlog.Forwards, node.RestorePage)
+					require.NoError(b, err)
+					var g errgroup.Group
+					for w := range min(workers, len(recs)) {
+						g.Go(func() error {
+							for i := w; i < len(recs); i += workers {
+								p, err := events.Decode(recs[i].Event)
+								if err != nil {
+									return err
+								}
+								if _, ok := p.(events.BlockMined); !ok {
+									return fmt.Errorf("a %T in the blocks stream", p)
+								}
+							}
+							return nil
+						})
+					}
+					require.NoError(b, g.Wait())
+					decoded += len(recs)
+					if len(recs) < node.RestorePage {
+						break
+					}
+					from = recs[len(recs)-1].Revision + 1
+				}
+				require.Equal(b, size, decoded)
+			}
+			seconds := b.Elapsed().Seconds() / float64(b.N)
+			b.ReportMetric(seconds, "s/restore")
+			b.ReportMetric(seconds*1e9/float64(size), "ns/block")
+			b.ReportMetric(float64(size)/seconds, "blocks/s")
+		})
+	}
+}
+
 // heapInUse returns the bytes of live heap objects after a full
 // collection.
 func heapInUse() uint64 {

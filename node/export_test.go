@@ -22,3 +22,6 @@ func SetSnapshotPartSize(n *Node, size int) { n.partSize = size }
 func WriteSnapshot(ctx context.Context, n *Node, state *blockchain.State, tip *blockchain.Block, headers []blockchain.Header, blocksRev eventlog.Revision) error {
 	return n.writeSnapshot(ctx, snapshotJob{state: state, tip: tip, headers: headers, blocksRev: blocksRev})
 }
+
+// RestorePage is how many block events Restore reads at a time.
+const RestorePage = restorePage
