@@ -356,7 +356,8 @@ type Rejected struct {
 // an error, not a time: it is the mark of a clock never read.
 //
 // The error is for what no transaction can cause: a zero beneficiary, a
-// zero now, a failing Prepare, a reward that would overflow the supply.
+// zero now, a failing Prepare, a reward that would overflow the supply,
+// an engine that broke its contract ([ErrEngineMisbehaved]).
 func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (b *Block, rejected []Rejected, err error) {
 	if err := c.usable(); err != nil {
 		return nil, nil, fmt.Errorf("propose: %w", err)
@@ -400,10 +401,60 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 	if h.Timestamp.Before(tip.Timestamp) {
 		h.Timestamp = tip.Timestamp // a clock behind the tip's would break time-not-before-parent
 	}
-	if err := c.engine.Prepare(&c.s, &h); err != nil {
+	if err := prepare(c.engine, headersOnly{&c.s}, &h); err != nil {
 		return nil, rejected, fmt.Errorf("propose: prepare: %w", err)
 	}
 	return NewBlock(h, kept), rejected, nil
+}
+
+// ErrEngineMisbehaved: a [Consensus] engine broke its contract while the
+// chain proposed a block: its Prepare panicked, or changed a field of
+// the header that is not a consensus field (Bits, Nonce, Seal).
+// [Chain.Propose] returns it wrapped, naming what the engine did.
+var ErrEngineMisbehaved = errors.New("the consensus engine broke its contract")
+
+// prepare runs engine.Prepare on h, a header Propose built, and checks
+// that it kept to its part: the consensus fields. A Prepare that changed
+// PrevHash, say, would have a miner seal, again and again, a block the
+// chain can only refuse.
+func prepare(engine Consensus, chain ChainReader, h *Header) (err error) {
+	before := *h
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: Prepare panicked: %s", ErrEngineMisbehaved, describePanic(v))
+		}
+	}()
+	if err := engine.Prepare(chain, h); err != nil {
+		return err
+	}
+	if field := changedOutsideConsensus(before, *h); field != "" {
+		return fmt.Errorf("%w: Prepare changed the header's %s, which is not a consensus field (Bits, Nonce, Seal)", ErrEngineMisbehaved, field)
+	}
+	return nil
+}
+
+// changedOutsideConsensus names the first field other than Bits, Nonce and
+// Seal in which after differs from before, or returns "".
+func changedOutsideConsensus(before, after Header) string {
+	switch {
+	case after.Version != before.Version:
+		return "Version"
+	case after.Height != before.Height:
+		return "Height"
+	case after.PrevHash != before.PrevHash:
+		return "PrevHash"
+	case after.MerkleRoot != before.MerkleRoot:
+		return "MerkleRoot"
+	case after.TxCount != before.TxCount:
+		return "TxCount"
+	case after.StateRoot != before.StateRoot:
+		return "StateRoot"
+	case after.Beneficiary != before.Beneficiary:
+		return "Beneficiary"
+	case !after.Timestamp.Equal(before.Timestamp):
+		return "Timestamp"
+	}
+	return ""
 }
 
 // admit checks what a transaction must satisfy in itself and of this

@@ -1088,6 +1088,20 @@ type refusingEngine struct {
 
 func (e refusingEngine) Verify(blockchain.ChainReader, *blockchain.Block) error { return e.err }
 
+// panickingEngine is the fake engine with a Verify that panics with v.
+type panickingEngine struct {
+	*consensustest.Fake
+	v any
+}
+
+func (e panickingEngine) Verify(blockchain.ChainReader, *blockchain.Block) error { panic(e.v) }
+
+// panickyError is an engine's error type whose Error method panics, as a
+// method on a nil pointer field does.
+type panickyError struct{ detail *string }
+
+func (e panickyError) Error() string { return *e.detail }
+
 // TestEngineRefusalsCarryACode: an engine's Verify that returns a plain
 // error, or a nil *RuleError inside a non-nil error (the typed-nil slip
 // of Go), refused the block with no *RuleError to read, or with a nil one
@@ -1102,9 +1116,12 @@ func TestEngineRefusalsCarryACode(t *testing.T) {
 		text string
 	}{
 		{"the engine's own code", &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields, Have: "x"}, blockchain.ErrBadConsensusFields, "bad-consensus-fields"},
-		{"a plain error", errors.New("no quorum"), blockchain.ErrInvalidSeal, "the engine refused the block: no quorum"},
+		{"a plain error", errors.New("no quorum"), blockchain.ErrInvalidSeal, "invalid-seal: the engine refused the block: no quorum"},
 		{"a nil *RuleError", typedNil, blockchain.ErrInvalidSeal, "returned a nil *blockchain.RuleError"},
 		{"wrapping a nil *RuleError", fmt.Errorf("verify: %w", typedNil), blockchain.ErrInvalidSeal, "wrapping a nil *RuleError"},
+		{"the zero code", &blockchain.RuleError{Have: "x"}, blockchain.ErrInvalidSeal, "refused the block with unknown, which names no rule: unknown: x"},
+		{"a code past the last", &blockchain.RuleError{Code: 999}, blockchain.ErrInvalidSeal, "refused the block with ErrorCode(999), which names no rule"},
+		{"an Error method that panics", panickyError{}, blockchain.ErrInvalidSeal, "invalid-seal: the engine refused the block: %!v(PANIC=Error method: runtime error: invalid memory address"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := consensustest.NewFaker()
@@ -1123,4 +1140,131 @@ func TestEngineRefusalsCarryACode(t *testing.T) {
 			assert.Zero(t, chain.Height(), "refused")
 		})
 	}
+}
+
+// TestEnginePanicRefusesTheBlock: a plugin engine whose Verify panicked
+// on a block took the whole process down, and a node that read that
+// block again on its next start panicked again. The block is refused
+// instead, with ErrInvalidSeal naming the panic (its text bounded: it
+// goes into a BlockRejected event), and the chain goes on.
+func TestEnginePanicRefusesTheBlock(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    any
+		text string
+	}{
+		{"a string", "index out of range", "invalid-seal: the engine's Verify panicked: index out of range"},
+		{"an error", errors.New("boom"), "the engine's Verify panicked: boom"},
+		{"an error whose Error panics", panickyError{}, "the engine's Verify panicked: %!v(PANIC=Error method"},
+		{"a long text", strings.Repeat("x", 1<<20), "the engine's Verify panicked: xxx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := consensustest.NewFaker()
+			blocks, err := consensustest.GenerateChain(context.Background(), fake, consensustest.NewChain(fake), 1, nil)
+			require.NoError(t, err)
+			cfg := testConfig()
+			cfg.Engine = panickingEngine{fake, tc.v}
+			chain, err := blockchain.NewChain(cfg)
+			require.NoError(t, err)
+			err = chain.Apply(blocks[0])
+			require.ErrorIs(t, err, blockchain.ErrInvalidSeal)
+			assert.Contains(t, err.Error(), tc.text)
+			assert.Less(t, len(err.Error()), 1024, "the panic's text is bounded")
+			assert.Zero(t, chain.Height(), "refused")
+
+			cfg.Engine = fake
+			healthy, err := blockchain.NewChain(cfg)
+			require.NoError(t, err)
+			require.NoError(t, healthy.Apply(blocks[0]), "the block itself is good")
+		})
+	}
+}
+
+// specReachingEngine is the fake engine whose Verify looks for more of
+// the chain than its ChainReader: the spec, to change it.
+type specReachingEngine struct {
+	*consensustest.Fake
+	reached *bool
+}
+
+func (e specReachingEngine) Verify(c blockchain.ChainReader, b *blockchain.Block) error {
+	if v, ok := c.(blockchain.ChainView); ok {
+		*e.reached = true
+		if spec := v.Spec(); len(spec.Alloc) > 0 {
+			spec.Alloc[0].Balance = 42
+		}
+	}
+	return e.Fake.Verify(c, b)
+}
+
+// TestEngineSeesOnlyHeaders: the view a chain gave its engine's Verify
+// was the one its rules get, with the chain's spec sharing its slices: an
+// engine that asserted it to a ChainView changed the chain's genesis
+// allocations, racing every reader of Chain.Spec. The engine now gets
+// the headers and nothing else.
+func TestEngineSeesOnlyHeaders(t *testing.T) {
+	fake := consensustest.NewFaker()
+	blocks, err := consensustest.GenerateChain(context.Background(), fake, consensustest.NewChain(fake), 2, nil)
+	require.NoError(t, err)
+	reached := false
+	cfg := testConfig()
+	cfg.Engine = specReachingEngine{fake, &reached}
+	chain, err := blockchain.NewChain(cfg)
+	require.NoError(t, err)
+	want := chain.Spec().Hash()
+	for _, b := range blocks {
+		require.NoError(t, chain.Apply(b))
+	}
+	assert.False(t, reached, "Verify found a ChainView")
+	assert.Equal(t, want, chain.Spec().Hash(), "the spec is the chain's still")
+}
+
+// preparingEngine is the fake engine with a Prepare of the test's own.
+type preparingEngine struct {
+	*consensustest.Fake
+	prepare func(h *blockchain.Header)
+}
+
+func (e preparingEngine) Prepare(c blockchain.ChainReader, h *blockchain.Header) error {
+	e.prepare(h)
+	return e.Fake.Prepare(c, h)
+}
+
+// TestProposeRefusesAMisbehavingPrepare: a plugin's Prepare that panicked
+// took a miner's process down with it, and one that changed a field not
+// its own (PrevHash, say) had the miner seal, thousands of times a
+// second, a block the chain could only refuse. Propose now returns
+// ErrEngineMisbehaved, naming what the engine did.
+func TestProposeRefusesAMisbehavingPrepare(t *testing.T) {
+	tx := consensustest.Transfer("alice", "bob", 1, 0)
+	for _, tc := range []struct {
+		name    string
+		prepare func(h *blockchain.Header)
+		text    string
+	}{
+		{"panics", func(*blockchain.Header) { panic("no signer for this height") }, "Prepare panicked: no signer for this height"},
+		{"zeroes the header", func(h *blockchain.Header) { *h = blockchain.Header{} }, "Prepare changed the header's Version"},
+		{"changes the parent", func(h *blockchain.Header) { h.PrevHash[0] ^= 1 }, "Prepare changed the header's PrevHash"},
+		{"changes the state root", func(h *blockchain.Header) { h.StateRoot = blockchain.Hash{} }, "Prepare changed the header's StateRoot"},
+		{"pays someone else", func(h *blockchain.Header) { h.Beneficiary = consensustest.Addr("mallory") }, "Prepare changed the header's Beneficiary"},
+		{"dates the block", func(h *blockchain.Header) { h.Timestamp = h.Timestamp.Add(time.Second) }, "Prepare changed the header's Timestamp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Engine = preparingEngine{consensustest.NewFaker(), tc.prepare}
+			chain := mustChain(t, cfg)
+			b, _, err := chain.Propose(consensustest.Addr("miner"), []blockchain.Transaction{tx}, testNow)
+			require.ErrorIs(t, err, blockchain.ErrEngineMisbehaved)
+			assert.Contains(t, err.Error(), tc.text)
+			assert.Nil(t, b)
+		})
+	}
+
+	t.Run("consensus fields are its own", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.Engine = preparingEngine{consensustest.NewFaker(), func(h *blockchain.Header) { h.Bits, h.Nonce, h.Seal = 3, 7, []byte{1} }}
+		chain := mustChain(t, cfg)
+		_, _, err := chain.Propose(consensustest.Addr("miner"), []blockchain.Transaction{tx}, testNow)
+		assert.NoError(t, err)
+	})
 }

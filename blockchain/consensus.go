@@ -30,9 +30,13 @@ import "context"
 // the engine would not have made, including a seal on a block of an
 // engine that makes none.
 //
-// The engine sees the chain only through a [ChainReader], a read-only view;
-// the parent of a header at height n is chain.HeaderAt(n-1). Engines must
-// be safe for concurrent use: a node verifies blocks while its miner seals.
+// The engine sees the chain only through a [ChainReader], a read-only view
+// of its headers; the parent of a header at height n is
+// chain.HeaderAt(n-1). Engines must be safe for concurrent use: a node
+// verifies blocks while its miner seals. A chain runs Prepare and Verify
+// while it holds its lock, so they must read the chain through the view
+// they are given, never through the [Chain], a [ReadOnlyChain] or a
+// node's Chain method: those wait for the same lock, for ever.
 //
 // Errors: Prepare and Verify return a [*RuleError] when a block breaks a
 // rule — [ErrInvalidSeal] for a seal that proves nothing,
@@ -41,11 +45,14 @@ import "context"
 // engine may keep its own, more precise errors unexported and put them in
 // RuleError.Err.
 type Consensus interface {
-	// Prepare sets the consensus fields of h, a header that is about to
-	// be sealed on top of chain.HeaderAt(h.Height-1), as the engine's
-	// rules require (pow: the difficulty, Bits). It must be deterministic:
-	// the same chain and header always give the same result, because
-	// Verify checks those fields by computing them again.
+	// Prepare sets the consensus fields of h (Bits, Nonce, Seal), a
+	// header that is about to be sealed on top of
+	// chain.HeaderAt(h.Height-1), as the engine's rules require (pow:
+	// the difficulty, Bits), and no other field: [Chain.Propose] refuses
+	// a header whose other fields Prepare changed, and a Prepare that
+	// panics, with [ErrEngineMisbehaved]. It must be deterministic: the
+	// same chain and header always give the same result, because Verify
+	// checks those fields by computing them again.
 	Prepare(chain ChainReader, h *Header) error
 
 	// Seal does the work that makes b acceptable (pow: search for a nonce)
@@ -59,9 +66,12 @@ type Consensus interface {
 	// Verify checks that b's consensus fields are what Prepare would set
 	// and that its seal (the nonce, Header.Seal, or both) is valid for
 	// b.SealHash(), given the chain it extends
-	// (b's parent is chain.HeaderAt(b.Height()-1)). It must be cheap and
-	// must not change anything. It does not repeat [Block.Validate] or the
-	// chain's own rules.
+	// (b's parent is chain.HeaderAt(b.Height()-1)). It must be cheap,
+	// must not change anything, and must be deterministic: every node
+	// verifies every block, and nodes whose engines answered differently
+	// would follow different chains. It does not repeat [Block.Validate]
+	// or the chain's own rules. A Verify that panics refuses the block
+	// ([RuleConsensus]).
 	Verify(chain ChainReader, b *Block) error
 }
 

@@ -206,7 +206,9 @@ func (e *RuleError) Error() string {
 		msg += ": " + e.Have
 	}
 	if e.Err != nil {
-		msg += ": " + e.Err.Error()
+		// Through fmt, which survives an Error method that panics: Err
+		// may be a plugin engine's own error type.
+		msg += ": " + fmt.Sprint(e.Err)
 	}
 	return msg
 }

@@ -132,21 +132,51 @@ func RuleSignaturesCached(cache *SigCache) Rule {
 
 // RuleConsensus: the engine's Verify accepts the block. Its error is the
 // engine's *RuleError; an error that carries none (a plain error, or a
-// nil *RuleError in a non-nil error, the classic typed-nil slip) is
-// refused with code [ErrInvalidSeal] saying so, so that every refusal
-// carries a code and a node never meets a nil *RuleError. For a nil
-// engine the rule has no Check, and [NewChain] refuses it.
+// nil *RuleError in a non-nil error, the classic typed-nil slip), or one
+// whose code names no rule, is refused with code [ErrInvalidSeal] saying
+// so, so that every refusal carries a code and a node never meets a nil
+// *RuleError. So is a block whose Verify panicked: a block an engine
+// cannot judge is refused, never a node stopped by one, every time the
+// block is read again. For a nil engine the rule has no Check, and
+// [NewChain] refuses it.
+//
+// Verify sees only the chain's headers ([ChainReader]), as its signature
+// says: the view the rule is given, with the chain's spec and accounts,
+// is not passed on.
 func RuleConsensus(engine Consensus) Rule {
 	if nilness.IsNil(engine) {
 		return Rule{Name: "consensus"}
 	}
-	return Rule{"consensus", func(c ChainView, b *Block, _ time.Time) error {
-		return engineRefusal(engine.Verify(c, b))
+	return Rule{"consensus", func(c ChainView, b *Block, _ time.Time) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				err = &RuleError{Code: ErrInvalidSeal, Have: "the engine's Verify panicked: " + describePanic(v)}
+			}
+		}()
+		return engineRefusal(engine.Verify(headersOnly{c}, b))
 	}}
 }
 
-// engineRefusal returns err if it wraps a *RuleError, nil if it is nil,
-// and otherwise a *RuleError of code ErrInvalidSeal wrapping it.
+// headersOnly shows an engine the headers of a chain and nothing else,
+// however the chain it wraps is made: a type assertion on it finds no
+// Spec to change and no Apply to call.
+type headersOnly struct{ r ChainReader }
+
+func (h headersOnly) Tip() Header                           { return h.r.Tip() }
+func (h headersOnly) HeaderAt(height uint64) (Header, bool) { return h.r.HeaderAt(height) }
+
+// describePanic writes a recovered panic's value in at most a few hundred
+// bytes: fmt survives a value whose Error or String method panics in
+// turn.
+func describePanic(v any) string { return truncate(fmt.Sprint(v), maxReasonLen) }
+
+// maxReasonLen bounds the text of an engine's own words kept in a
+// RuleError, in bytes: a block's refusal is written into the log.
+const maxReasonLen = 512
+
+// engineRefusal returns err if it wraps a *RuleError with a code that
+// names a rule, nil if it is nil, and otherwise a *RuleError of code
+// ErrInvalidSeal wrapping it.
 func engineRefusal(err error) error {
 	if err == nil {
 		return nil
@@ -155,11 +185,13 @@ func engineRefusal(err error) error {
 		return &RuleError{Code: ErrInvalidSeal, Have: fmt.Sprintf("the engine's Verify returned a nil %T, which is not a nil error", err)}
 	}
 	if re := (*RuleError)(nil); errors.As(err, &re) {
-		if re != nil {
-			return err
+		switch {
+		case re == nil: // it wraps a nil *RuleError, whose Error would panic
+			return &RuleError{Code: ErrInvalidSeal, Have: fmt.Sprintf("the engine's Verify returned a %T wrapping a nil *RuleError", err)}
+		case re.Code <= ErrUnknown || re.Code >= numErrorCodes:
+			return &RuleError{Code: ErrInvalidSeal, Have: fmt.Sprintf("the engine refused the block with %s, which names no rule", re.Code), Err: err}
 		}
-		// It wraps a nil *RuleError, whose Error would panic.
-		return &RuleError{Code: ErrInvalidSeal, Have: fmt.Sprintf("the engine's Verify returned a %T wrapping a nil *RuleError", err)}
+		return err
 	}
-	return &RuleError{Code: ErrInvalidSeal, Have: "the engine refused the block: " + err.Error(), Err: err}
+	return &RuleError{Code: ErrInvalidSeal, Have: "the engine refused the block", Err: err}
 }

@@ -749,7 +749,12 @@ func allocEntry(alloc []Allocation, i int) string {
 // truncateText shortens s for an error message or a Diff, cutting at a
 // rune boundary: hostile input can make a name as long as itself.
 func truncateText(s string) string {
-	const maxLen = 64 // an address, 50 characters, fits
+	return truncate(s, 64) // an address, 50 characters, fits
+}
+
+// truncate shortens s to at most maxLen bytes and an ellipsis, cutting at
+// a rune boundary.
+func truncate(s string, maxLen int) string {
 	if len(s) <= maxLen {
 		return s
 	}

@@ -380,6 +380,11 @@ func TestMinerStopsOnEngineFailure(t *testing.T) {
 		{"prepare fails", failingEngine{consensustest.NewFaker(), errPrepare, nil}, nil, errPrepare},
 		{"seal fails", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errSeal}, errSeal},
 		{"seal returns no block and no error", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errNoBlockNoError}, miner.ErrNoBlock},
+		// A plugin's bugs: they stopped the process, or spun the miner
+		// thousands of rounds a second.
+		{"prepare panics", failingEngine{consensustest.NewFaker(), errPanic, nil}, nil, blockchain.ErrEngineMisbehaved},
+		{"seal panics", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errPanic}, miner.ErrEngineMisbehaved},
+		{"seal cancels itself", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, context.Canceled}, miner.ErrEngineMisbehaved},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newFakeBackend(t, tc.node, 1, true)
@@ -505,7 +510,13 @@ type failingEngine struct {
 	prepare, seal error
 }
 
+// errPanic makes a failingEngine's Prepare or Seal panic.
+var errPanic = errors.New("panic")
+
 func (e failingEngine) Prepare(chain blockchain.ChainReader, h *blockchain.Header) error {
+	if e.prepare == errPanic {
+		panic("prepare: index out of range")
+	}
 	if e.prepare != nil {
 		return e.prepare
 	}
@@ -515,6 +526,9 @@ func (e failingEngine) Prepare(chain blockchain.ChainReader, h *blockchain.Heade
 func (e failingEngine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	if e.seal == errNoBlockNoError {
 		return nil, nil
+	}
+	if e.seal == errPanic {
+		panic("seal: nil map")
 	}
 	if e.seal != nil {
 		return nil, e.seal

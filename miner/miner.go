@@ -65,6 +65,23 @@ var ErrInvalidConfig = errors.New("invalid miner config")
 // [ErrInvalidConfig].
 var ErrNoBeneficiary = fmt.Errorf("%w: Config.Beneficiary is required", ErrInvalidConfig)
 
+// ErrEngineMisbehaved is what Run returns, wrapped, when the consensus
+// engine's Seal panicked, or returned context.Canceled although the
+// miner had not cancelled it. (A Prepare that misbehaves stops Run
+// through the node's proposal, with blockchain.ErrEngineMisbehaved.)
+var ErrEngineMisbehaved = errors.New("the consensus engine broke its contract")
+
+// seal runs engine.Seal, turning a panic into an error wrapping
+// ErrEngineMisbehaved: a plugin's bug stops Run, not the whole process.
+func seal(engine blockchain.Consensus, ctx context.Context, b *blockchain.Block) (sealed *blockchain.Block, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			sealed, err = nil, fmt.Errorf("%w: Seal panicked: %v", ErrEngineMisbehaved, v)
+		}
+	}()
+	return engine.Seal(ctx, b)
+}
+
 // ErrNoBlock is what Run returns, wrapped, when the consensus engine's
 // Seal returns neither a block nor an error: a fault of the engine.
 var ErrNoBlock = errors.New("the engine returned no block and no error")
@@ -164,7 +181,7 @@ type Stats struct {
 	SealsCancelled uint64        // seals abandoned because the tip changed
 	TxsRejected    uint64        // pending transactions the chain left out of a candidate, removed from the pool
 	BlocksRefused  uint64        // sealed blocks not published: its own chain refused them, or the log as too large
-	Hashes         uint64        // hashes tried, if the engine counts them
+	Hashes         uint64        // hashes tried, if the engine counts them: it has a method Hashes() uint64, the total so far (pow.Engine does)
 	SealTime       time.Duration // total time spent sealing
 }
 
@@ -271,7 +288,12 @@ func (m *Miner) Stats() Stats {
 // otherwise (unreachable for a while, say) is given the same sealed
 // block again, after pauses that grow from a second to half a minute,
 // until it takes it or another block makes it stale: the work of a
-// seal is not done twice for a log that is down.
+// seal is not done twice for a log that is down. An engine that breaks
+// its contract stops Run too, with an error wrapping ErrEngineMisbehaved
+// (its Seal panicked, or cancelled itself) or
+// blockchain.ErrEngineMisbehaved (its Prepare panicked, or changed more
+// than the consensus fields): a plugin's bug ends mining, not the
+// process, and never has the miner spin.
 //
 // Each round: wait until the pool is ready (MaxTx pending, or the oldest
 // has waited MaxWait); have the node propose a block on the tip of the
@@ -367,14 +389,19 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	}()
 	m.onEvent(Event{Kind: SealStarted, Block: candidate})
 	start := time.Now()
-	sealed, err := m.engine.Seal(sealCtx, candidate)
+	sealed, err := seal(m.engine, sealCtx, candidate)
 	elapsed := time.Since(start)
+	tipChanged := sealCtx.Err() != nil // before cancel: did anyone stop the seal?
 	cancel()
 	<-watching
 	m.sealNanos.Add(int64(elapsed))
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case errors.Is(err, context.Canceled) && !tipChanged:
+		// The engine's own cancellation, not the miner's: trying again
+		// at once would spin, thousands of rounds a second.
+		return fmt.Errorf("miner %s: seal: %w: Seal returned %v, but its context was not cancelled", m.id, ErrEngineMisbehaved, err)
 	case errors.Is(err, context.Canceled):
 		m.cancelled.Add(1)
 		m.logger.Debug("seal cancelled: the tip changed", "height", h.Height, "after", elapsed)

@@ -3,6 +3,7 @@ package node_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -317,4 +318,57 @@ func TestHostileEvents(t *testing.T) {
 			blockchain.ErrBadSignature, blockchain.ErrSenderNotKey, blockchain.ErrBadStateRoot, blockchain.ErrBadMerkleRoot}, rules,
 			"two nodes rejected seven blocks: seven events, one per block and rule")
 	})
+}
+
+// verifyingEngine is the test engine with a Verify of the test's own.
+type verifyingEngine struct {
+	blockchain.Consensus
+	verify func() error
+}
+
+func (e verifyingEngine) Verify(blockchain.ChainReader, *blockchain.Block) error { return e.verify() }
+
+// TestPluginEngineFailures: a plugin engine's Verify that panicked on a
+// block stopped the node, and stopped it again on each restart, as long
+// as the log held the block; one whose error ran to megabytes, or held
+// bytes that are not UTF-8, had its block refused but the refusal never
+// recorded (the event was too large, or not text). Each block is now
+// refused, recorded in the audit stream with a reason of at most a
+// kilobyte, and the node goes on.
+func TestPluginEngineFailures(t *testing.T) {
+	engine := newEngine(t)
+	s := newScratch(t, engine)
+	b1 := s.next(consensustest.Transfer("alice", "bob", 10, 0))
+	for _, tc := range []struct {
+		name   string
+		verify func() error
+		reason string
+	}{
+		{"a panic", func() error { panic("index out of range [1] with length 1") }, "invalid-seal: the engine's Verify panicked: index out of range [1] with length 1"},
+		{"a megabyte of error", func() error { return errors.New(strings.Repeat("no ", 1<<19)) }, "invalid-seal: the engine refused the block: no no no"},
+		{"an error that is not UTF-8", func() error { return errors.New("bad \xff seal") }, "invalid-seal: the engine refused the block: bad \uFFFD seal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = log.Close() })
+			appendRaw(t, log, node.StreamBlocks, mined(t, b1))
+			cfg := config(t, log)
+			cfg.Engine = verifyingEngine{engine, tc.verify}
+			n, err := node.New(cfg)
+			require.NoError(t, err)
+			require.NoError(t, n.Restore(context.Background(), node.RestoreVerify), "the node goes on")
+			assert.Zero(t, n.Chain().Height(), "the block is refused")
+
+			recs, err := log.Read(context.Background(), node.StreamAudit, eventlog.Start, eventlog.Forwards, 10)
+			require.NoError(t, err, "the refusal is recorded")
+			require.Len(t, recs, 1)
+			p, err := events.Decode(recs[0].Event)
+			require.NoError(t, err)
+			rejected, ok := p.(events.BlockRejected)
+			require.True(t, ok, "%T", p)
+			assert.Equal(t, blockchain.ErrInvalidSeal, rejected.Rule)
+			assert.Contains(t, rejected.Reason[:min(len(rejected.Reason), 300)], tc.reason)
+			assert.LessOrEqual(t, len(rejected.Reason), 1024+len("…"))
+		})
+	}
 }

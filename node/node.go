@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
@@ -132,7 +134,12 @@ type Config struct {
 	// (or [WaitSpec]) rather than trust a file.
 	Spec blockchain.ChainSpec
 	// Engine checks every block's consensus fields and seal. It must be
-	// the engine Spec names, with its parameters.
+	// the engine Spec names, with its parameters. A spec names "pow" or
+	// "poa" only: a custom engine (a course's own) runs on a spec of
+	// either, usually proof of work at 0 bits, as consensustest.Spec,
+	// and every node of its network must be given that engine. The apps
+	// of examples/ build the engine the spec names, so one of them
+	// joining such a log would judge its blocks by that engine instead.
 	Engine blockchain.Consensus
 	// Window is how many of the newest blocks the chain keeps whole in
 	// memory; 0 keeps all. See blockchain.Config.Window.
@@ -944,13 +951,32 @@ func (n *Node) recordRejection(ctx context.Context, b *blockchain.Block, err err
 	if !errors.As(err, &re) || re == nil { // a custom rule's nil *RuleError in a non-nil error: nothing to record
 		return
 	}
-	e, encErr := events.Encode(events.BlockRejected{BlockHash: b.Hash(), Height: b.Height(), Rule: re.Code, Reason: err.Error()})
+	e, encErr := events.Encode(events.BlockRejected{BlockHash: b.Hash(), Height: b.Height(), Rule: re.Code, Reason: rejectionReason(err)})
 	if encErr == nil {
 		_, encErr = n.log.Append(ctx, StreamAudit, eventlog.Any, e)
 	}
 	if encErr != nil && ctx.Err() == nil {
 		n.logger.Warn("could not record rejected block", "hash", b.Hash().Short(), "err", encErr)
 	}
+}
+
+// maxReasonLen bounds a BlockRejected event's reason, in bytes.
+const maxReasonLen = 1024
+
+// rejectionReason is err's text as a BlockRejected event can carry it:
+// UTF-8, and at most maxReasonLen bytes and an ellipsis. A plugin engine
+// or rule writes what it likes in its errors, a megabyte of it or bytes
+// that are not text, and the rejection must still be recorded.
+func rejectionReason(err error) string {
+	s := strings.ToValidUTF8(err.Error(), "\uFFFD")
+	if len(s) <= maxReasonLen {
+		return s
+	}
+	cut := maxReasonLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // addTransaction processes one event of the transactions stream: a valid

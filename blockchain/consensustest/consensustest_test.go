@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/pow"
 )
 
 // checksum is a toy engine that seals instantly but, unlike the fakes, can
@@ -324,4 +327,42 @@ func TestChainCasesAreFixed(t *testing.T) {
 		assert.Equal(t, a[i].Want, b[i].Want, a[i].Name)
 		assert.Equal(t, a[i].Block.Hash(), b[i].Block.Hash(), a[i].Name)
 	}
+}
+
+// laxPoW is proof of work at 16 bits whose Verify trusts the header's
+// Bits instead of computing them: a block sealed at 1 bit passes it.
+type laxPoW struct{ *pow.Engine }
+
+func (e laxPoW) Verify(_ blockchain.ChainReader, b *blockchain.Block) error {
+	h := b.Header()
+	if len(h.Seal) != 0 {
+		return &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields, Have: "a seal", Want: "none"}
+	}
+	if b.SealHash().LeadingZeroBits() < int(h.Bits) {
+		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal, Have: "too few zero bits", Want: fmt.Sprint(h.Bits)}
+	}
+	return nil
+}
+
+// TestRunCatchesALaxVerify: Run passed an engine whose Verify trusted the
+// header's Bits, which takes a block sealed honestly at one bit; its
+// tampering cases change Bits only after sealing, which breaks the proof
+// of work whatever Verify checks. The suite, run on that engine in a
+// child process, now fails, naming the case.
+func TestRunCatchesALaxVerify(t *testing.T) {
+	if os.Getenv("CONSENSUSTEST_LAX_ENGINE") == "1" {
+		consensustest.Run(t, func(tb testing.TB) blockchain.Consensus {
+			e, err := pow.New(pow.Config{Bits: 16, Workers: 1})
+			require.NoError(tb, err)
+			return laxPoW{e}
+		})
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunCatchesALaxVerify$/^HonestSealOfWrongFieldsFails$", "-test.v")
+	cmd.Env = append(os.Environ(), "CONSENSUSTEST_LAX_ENGINE=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the suite must fail on a lax Verify:\n%s", out)
+	assert.Contains(t, string(out), "--- FAIL: TestRunCatchesALaxVerify/HonestSealOfWrongFieldsFails/bits_one_less")
+	assert.Contains(t, string(out), "Verify took a block sealed with bits 15")
 }

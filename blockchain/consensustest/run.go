@@ -2,6 +2,7 @@ package consensustest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -17,6 +18,13 @@ import (
 // watchdog bounds every step of the suite: a Seal that hangs becomes a
 // failure with a message instead of a test binary killed after minutes.
 const watchdog = 30 * time.Second
+
+// promptly is how soon a Seal in progress must return once its context
+// is cancelled: another miner's block has made the work worthless, and a
+// miner waits for Seal before it starts on the new tip. Proof of work
+// looks at its context every few thousand hashes, well within it even
+// under the race detector on a loaded machine.
+const promptly = 2 * time.Second
 
 // An Option adjusts what [Run] checks.
 type Option func(*suite)
@@ -50,9 +58,13 @@ type suite struct {
 //     [blockchain.ErrInvalidSeal] or [blockchain.ErrBadConsensusFields];
 //   - a block's hash covers its seal, and its seal hash does not: a block
 //     identical but for its seal has the same seal hash and another hash;
+//   - a block sealed honestly on a header whose consensus fields Prepare
+//     would not set (Bits one more or one less, Nonce one more, where
+//     Prepare decides them) fails Verify: Verify computes those fields
+//     again rather than trust the header's;
 //   - Seal on a cancelled context returns ctx.Err() at once, and
 //     cancelling a Seal in progress (see [WithHardHeader]) makes it return
-//     ctx.Err() promptly;
+//     ctx.Err() within two seconds;
 //   - Prepare is deterministic;
 //   - Prepare, Seal and Verify are safe for concurrent use.
 //
@@ -76,6 +88,7 @@ func Run(t *testing.T, newEngine func(testing.TB) blockchain.Consensus, opts ...
 		{"TamperedTransactionsFail", s.tamperedTransactionsFail},
 		{"TamperedSealFails", s.tamperedSealFails},
 		{"HashCoversTheSeal", s.hashCoversTheSeal},
+		{"HonestSealOfWrongFieldsFails", s.honestSealOfWrongFieldsFails},
 		{"SealOnCancelledContext", s.sealOnCancelledContext},
 		{"CancelSealInProgress", s.cancelSealInProgress},
 		{"PrepareIsDeterministic", s.prepareIsDeterministic},
@@ -340,11 +353,58 @@ func (s *suite) cancelSealInProgress(t *testing.T, engine blockchain.Consensus) 
 	s.harden(&h)
 	// The deadline fires while Seal works on a header it can never seal;
 	// whenever exactly it fires, Seal must come back with ctx.Err().
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	const after = 20 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), after)
 	defer cancel()
+	start := time.Now()
 	out, err := sealWithWatchdog(t, engine, ctx, blockchain.NewBlock(h, nil))
+	took := time.Since(start)
 	assert.ErrorIs(t, err, context.DeadlineExceeded, "a cancelled Seal must return ctx.Err()")
 	assert.Nil(t, out)
+	assert.Less(t, took, after+promptly, "Seal must return within %v of its context being cancelled", promptly)
+}
+
+// honestSealOfWrongFieldsFails seals, with the engine's own Seal, headers
+// whose consensus fields are not what Prepare sets, and checks that
+// Verify refuses each block: an engine whose Verify trusted the header's
+// Bits would take a block sealed at one bit. A field the engine leaves to
+// the header (Prepare keeps whatever value it finds, as pow does with
+// Nonce), or one its Seal sets itself, is skipped, saying so.
+func (s *suite) honestSealOfWrongFieldsFails(t *testing.T, engine blockchain.Consensus) {
+	view := genesisView()
+	txs := []blockchain.Transaction{Transfer("alice", "bob", 1, 0)}
+	prepared := nextHeader(view, txs)
+	require.NoError(t, engine.Prepare(view, &prepared))
+	for _, c := range []struct {
+		name string
+		edit func(*blockchain.Header) bool // false: no such value
+	}{
+		{"bits one more", func(h *blockchain.Header) bool { h.Bits++; return h.Bits <= 256 }},
+		{"bits one less", func(h *blockchain.Header) bool { h.Bits--; return h.Bits < prepared.Bits }},
+		{"nonce one more", func(h *blockchain.Header) bool { h.Nonce++; return true }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := prepared
+			if !c.edit(&h) {
+				t.Skipf("no such value next to Prepare's (bits %d)", prepared.Bits)
+			}
+			sealed, err := sealWithWatchdog(t, engine, testContext(t), blockchain.NewBlock(h, txs))
+			if err != nil {
+				t.Skipf("Seal refuses such a header: %v", err)
+			}
+			require.NotNil(t, sealed, "Seal returned no block and no error")
+			got := sealed.Header()
+			want := got
+			require.NoError(t, engine.Prepare(view, &want))
+			if got.Bits == want.Bits && got.Nonce == want.Nonce {
+				t.Skipf("Prepare leaves the field to the header, or Seal set it: the block keeps the rules")
+			}
+			err = engine.Verify(view, sealed)
+			require.Error(t, err, "Verify took a block sealed with bits %d, nonce %d, where Prepare sets bits %d, nonce %d", got.Bits, got.Nonce, want.Bits, want.Nonce)
+			assert.True(t, errors.Is(err, blockchain.ErrBadConsensusFields) || errors.Is(err, blockchain.ErrInvalidSeal),
+				"want ErrBadConsensusFields or ErrInvalidSeal, have %v", err)
+		})
+	}
 }
 
 // sealWithWatchdog runs Seal and fails the test if it does not return in time.
