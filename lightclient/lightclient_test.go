@@ -382,6 +382,12 @@ func TestFromBankRefusesBadAnswers(t *testing.T) {
 		{"a status other than 200", headers, raw(http.StatusServiceUnavailable, "{}"), lightclient.ErrBadSource, 0},
 		{"null", headers, raw(http.StatusOK, "null"), lightclient.ErrBadSource, 0},
 		{"not JSON", headers, raw(http.StatusOK, "[{"), lightclient.ErrBadSource, 0},
+		// The whole page malformed wraps ErrMalformed too, as FromBank
+		// says, and not only a header in it.
+		{"null, malformed", headers, raw(http.StatusOK, "null"), blockchain.ErrMalformed, 0},
+		{"not JSON, malformed", headers, raw(http.StatusOK, "[{"), blockchain.ErrMalformed, 0},
+		{"an object, malformed", headers, raw(http.StatusOK, "{}"), blockchain.ErrMalformed, 0},
+		{"data after the page, malformed", headers, raw(http.StatusOK, "[] x"), blockchain.ErrMalformed, 0},
 		{"an unknown field", headers, raw(http.StatusOK, `[{"version":2,"extra":2}]`), blockchain.ErrMalformed, 0},
 		{"a null header", headers, raw(http.StatusOK, `[null]`), lightclient.ErrBadSource, 0},
 		{"an empty header", headers, raw(http.StatusOK, `[{}]`), lightclient.ErrBadSource, 0},

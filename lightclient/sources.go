@@ -62,6 +62,10 @@ const maxPageBytes = BankPageSize * MaxHeaderJSON
 // is not a list of headers (a status other than 200, a body too long, a
 // page longer than asked, JSON that does not decode: that error wraps
 // blockchain.ErrMalformed too); and Add's errors.
+//
+// A nil client is http.DefaultClient, which has no timeout: a bank that
+// sends its answer a byte at a time holds FromBank for as long as ctx
+// lets it. Give ctx a deadline, or pass a client with a Timeout.
 func (c *Client) FromBank(ctx context.Context, baseURL string, client *http.Client) (Stats, error) {
 	if client == nil {
 		client = http.DefaultClient
@@ -126,15 +130,16 @@ func fetchPage(ctx context.Context, client *http.Client, base *url.URL, from uin
 // max headers, each in package blockchain's strict JSON form
 // ([blockchain.Header.UnmarshalJSON]). Anything else — null, another JSON
 // value, an unknown field, data after the array, more than max headers —
-// is an error wrapping ErrBadSource. It checks no rule: that is Add's
-// work. It never panics, whatever data holds.
+// is an error wrapping ErrBadSource, and, but for a page too long,
+// blockchain.ErrMalformed. It checks no rule: that is Add's work. It
+// never panics, whatever data holds.
 func DecodeHeaders(data []byte, max int) ([]blockchain.Header, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadSource, err)
+		return nil, fmt.Errorf("%w: %w: %w", ErrBadSource, blockchain.ErrMalformed, err)
 	}
 	if raw == nil {
-		return nil, fmt.Errorf("%w: have null, want a list of headers", ErrBadSource)
+		return nil, fmt.Errorf("%w: %w: have null, want a list of headers", ErrBadSource, blockchain.ErrMalformed)
 	}
 	if len(raw) > max {
 		return nil, fmt.Errorf("%w: have %d headers, want at most %d", ErrBadSource, len(raw), max)

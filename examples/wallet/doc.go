@@ -138,8 +138,13 @@
 //
 // A proof that does not hold, a header with too little work or a forged
 // seal, a spec whose genesis is not the pinned one: the wallet says which,
-// and exits 1. Nothing is stored: each run syncs the headers again (100
-// 000 headers take a fraction of a second to check).
+// and exits 1. Nothing is stored: each run syncs the headers again.
+// Checking them is quick (100 000 headers take a fraction of a second);
+// fetching them is not: the bank serves 1 000 a request, so a chain of
+// 100 000 blocks takes a few seconds to read over the network. A
+// proven balance larger than every coin the chain can have made by its
+// block (the genesis allocations and a block reward a block) is refused
+// too, whatever the headers' work.
 //
 // Where the genesis hash comes from is the one place trust enters. Taken
 // from the bank's spec, as by default, it is the bank's word, every time

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
 	"text/tabwriter"
 
@@ -192,6 +193,21 @@ func (w *wallet) verify(ctx context.Context, args []string) error {
 	return nil
 }
 
+// supplyAt returns the most coins a chain of spec can hold after the
+// block at height: its genesis allocations plus the block reward of each
+// block since (fees are burnt and paid again, so they make nothing),
+// math.MaxInt64 if that would pass it.
+func supplyAt(spec blockchain.ChainSpec, height uint64) int64 {
+	var total int64
+	for _, a := range spec.Alloc {
+		total += a.Balance // a valid spec's allocations add up to at most math.MaxInt64
+	}
+	if spec.BlockReward > 0 && height > uint64((math.MaxInt64-total)/spec.BlockReward) {
+		return math.MaxInt64
+	}
+	return total + int64(height)*spec.BlockReward
+}
+
 // verifiedBalance is "wallet balance -verified NAME|ADDRESS": the account
 // after the newest block whose header the wallet verified, proven against
 // that header's state root.
@@ -217,6 +233,14 @@ func (w *wallet) verifiedBalance(ctx context.Context, c *bankclient.Client, who 
 	}
 	if err := l.client.VerifyAccountAt(at, a.Proof); err != nil {
 		return refused("the account of "+who.String(), err)
+	}
+	if most := supplyAt(l.spec, at); a.Proof.Account.Balance > most {
+		// The proof holds against a header the wallet verified, whose
+		// work a lying bank can have done itself (see -confirmations);
+		// what no header can make true is more coins than the chain can
+		// have made.
+		return fmt.Errorf("refused: the account of %s: the proof shows a balance of %d, more than every coin the chain can have made by block %d (%d: its genesis allocations plus a reward of %d a block): a chain the bank forged",
+			who, a.Proof.Account.Balance, at, most, l.spec.BlockReward)
 	}
 	hash, _ := l.client.HashAt(at)
 	tw := tabwriter.NewWriter(w.stdout, 0, 4, 2, ' ', 0)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,6 +46,42 @@ func (f *fixture) serveHeaders(t *testing.T, edit func(h *blockchain.Header)) {
 			page = append(page, header)
 		}
 		writeJSON(t, w, page)
+		return true
+	})
+}
+
+// serveForgedBlock has the bank serve, on its chain's tip, a block of
+// its own making that gives to a more than it has: its header carries
+// the state root of that state, and has the work the spec asks (8 bits:
+// a few hundred hashes, found here), and the bank proves a's account
+// against it. Only the work behind it, and what the chain can hold,
+// betray it. The chain must be at genesis.
+func (f *fixture) serveForgedBlock(t *testing.T, a blockchain.Address, more int64) {
+	chain := f.bank.Chain()
+	require.Zero(t, chain.Height())
+	batch := chain.State().Batch()
+	require.NoError(t, batch.Credit(a, more))
+	forged := batch.Apply()
+	tip := chain.Tip()
+	h := blockchain.NextHeader(tip, nil, tip.Timestamp.Add(time.Second))
+	h.Beneficiary, h.StateRoot = consensustest.Addr("mallory"), forged.Root()
+	h.Bits = testSpec().Consensus.PoW.Bits
+	for h.SealHash().LeadingZeroBits() < int(h.Bits) {
+		h.Nonce++
+	}
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		switch r.URL.Path {
+		case "/headers":
+			page := []blockchain.Header{tip, h}
+			if r.URL.Query().Get("from") != "0" {
+				page = []blockchain.Header{}
+			}
+			writeJSON(t, w, page)
+		case "/accounts/" + a.String() + "/proof":
+			writeJSON(t, w, map[string]any{"header": h, "proof": forged.Prove(a, 1)})
+		default:
+			return false
+		}
 		return true
 	})
 }
@@ -420,6 +457,22 @@ func TestVerifiedBalance(t *testing.T) {
 				})
 			},
 			stderr: []string{`the bank served a header this wallet refuses.*header 1: invalid-seal`},
+		},
+		{
+			// The bank mines a block of its own, with real work, on a state
+			// of its making: every proof holds, but bob cannot hold more
+			// than the genesis allocations and one block reward.
+			name: "a forged chain richer than any can be", args: []string{"balance", "-verified", "bob"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { f.serveForgedBlock(t, consensustest.Addr("bob"), 1_000_000_000_000) },
+			stdout: []string{`^$`},
+			stderr: []string{`refused: the account of bob: the proof shows a balance of 1000001000000, more than every coin the chain can have made by block 1 \(8000050: its genesis allocations plus a reward of 50 a block\): a chain the bank forged`},
+		},
+		{
+			// What it cannot tell: a lie within what the chain can hold.
+			// Only the work of the blocks on it guards that (-confirmations).
+			name: "a forged chain within the supply is taken", args: []string{"balance", "-verified", "bob"},
+			setup:  func(t *testing.T, f *fixture) { f.serveForgedBlock(t, consensustest.Addr("bob"), 1_000) },
+			stdout: []string{`balance\s+1001000\n`, `verified against the state root of block 1`},
 		},
 		{
 			name: "a header with a forged state root", args: []string{"balance", "-verified", "bob"}, code: 1,

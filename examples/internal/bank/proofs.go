@@ -10,10 +10,13 @@ import (
 
 // TransactionProof is the answer of GET /transactions/{id}/proof: the
 // transaction, the header of the block that includes it, and its audit
-// path in that block's Merkle tree. A client checks it with
-// blockchain.VerifyTxInclusion(header.MerkleRoot, transaction, proof) —
-// against a header it verified itself, not the one sent here, which is
-// included for convenience.
+// path in that block's Merkle tree. A client checks it against a header
+// it verified itself, not the one sent here, which is included for
+// convenience: proof.Count must be header.TxCount (an audit path climbs
+// to the same root for trees of several sizes, so only the count the
+// header commits to fixes the index), and
+// blockchain.VerifyTxInclusion(header.MerkleRoot, transaction, proof)
+// must hold. lightclient.Client.VerifyTransaction does both.
 type TransactionProof struct {
 	Transaction blockchain.Transaction    `json:"transaction"`
 	Height      uint64                    `json:"height"`
