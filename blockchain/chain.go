@@ -407,10 +407,12 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 	return NewBlock(h, kept), rejected, nil
 }
 
-// ErrEngineMisbehaved: a [Consensus] engine broke its contract while the
-// chain proposed a block: its Prepare panicked, or changed a field of
-// the header that is not a consensus field (Bits, Nonce, Seal).
-// [Chain.Propose] returns it wrapped, naming what the engine did.
+// ErrEngineMisbehaved: a [Consensus] engine broke its contract: its
+// Prepare panicked, or changed a field of the header that is not a
+// consensus field (Bits, Nonce, Seal) — [Chain.Propose] returns it
+// wrapped, naming what the engine did — or its Verify panicked, which
+// [RuleConsensus] refuses the block for, with this in the RuleError's
+// Err. (Package miner's Run returns it for a Seal that panics.)
 var ErrEngineMisbehaved = errors.New("the consensus engine broke its contract")
 
 // prepare runs engine.Prepare on h, a header Propose built, and checks

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1088,13 +1090,20 @@ type refusingEngine struct {
 
 func (e refusingEngine) Verify(blockchain.ChainReader, *blockchain.Block) error { return e.err }
 
-// panickingEngine is the fake engine with a Verify that panics with v.
+// panickingEngine is the fake engine with a Verify that panics with v
+// the first time, and verifies as the fake does after.
 type panickingEngine struct {
 	*consensustest.Fake
-	v any
+	v        any
+	panicked *atomic.Bool
 }
 
-func (e panickingEngine) Verify(blockchain.ChainReader, *blockchain.Block) error { panic(e.v) }
+func (e panickingEngine) Verify(c blockchain.ChainReader, b *blockchain.Block) error {
+	if !e.panicked.Swap(true) {
+		panic(e.v)
+	}
+	return e.Fake.Verify(c, b)
+}
 
 // panickyError is an engine's error type whose Error method panics, as a
 // method on a nil pointer field does.
@@ -1163,19 +1172,18 @@ func TestEnginePanicRefusesTheBlock(t *testing.T) {
 			blocks, err := consensustest.GenerateChain(context.Background(), fake, consensustest.NewChain(fake), 1, nil)
 			require.NoError(t, err)
 			cfg := testConfig()
-			cfg.Engine = panickingEngine{fake, tc.v}
+			cfg.Engine = panickingEngine{fake, tc.v, new(atomic.Bool)}
 			chain, err := blockchain.NewChain(cfg)
 			require.NoError(t, err)
 			err = chain.Apply(blocks[0])
 			require.ErrorIs(t, err, blockchain.ErrInvalidSeal)
+			assert.ErrorIs(t, err, blockchain.ErrEngineMisbehaved, "a bug, told apart from a bad seal")
 			assert.Contains(t, err.Error(), tc.text)
 			assert.Less(t, len(err.Error()), 1024, "the panic's text is bounded")
 			assert.Zero(t, chain.Height(), "refused")
 
-			cfg.Engine = fake
-			healthy, err := blockchain.NewChain(cfg)
-			require.NoError(t, err)
-			require.NoError(t, healthy.Apply(blocks[0]), "the block itself is good")
+			require.NoError(t, chain.Apply(blocks[0]), "the chain goes on: the block is good, and the engine no longer panics")
+			assert.Equal(t, uint64(1), chain.Height())
 		})
 	}
 }
@@ -1188,13 +1196,22 @@ type specReachingEngine struct {
 }
 
 func (e specReachingEngine) Verify(c blockchain.ChainReader, b *blockchain.Block) error {
+	e.reach(c)
+	return e.Fake.Verify(c, b)
+}
+
+func (e specReachingEngine) Prepare(c blockchain.ChainReader, h *blockchain.Header) error {
+	e.reach(c)
+	return e.Fake.Prepare(c, h)
+}
+
+func (e specReachingEngine) reach(c blockchain.ChainReader) {
 	if v, ok := c.(blockchain.ChainView); ok {
 		*e.reached = true
 		if spec := v.Spec(); len(spec.Alloc) > 0 {
 			spec.Alloc[0].Balance = 42
 		}
 	}
-	return e.Fake.Verify(c, b)
 }
 
 // TestEngineSeesOnlyHeaders: the view a chain gave its engine's Verify
@@ -1216,7 +1233,45 @@ func TestEngineSeesOnlyHeaders(t *testing.T) {
 		require.NoError(t, chain.Apply(b))
 	}
 	assert.False(t, reached, "Verify found a ChainView")
+	_, _, err = chain.Propose(consensustest.Addr("miner"), nil, testNow)
+	require.NoError(t, err)
+	assert.False(t, reached, "Prepare found a ChainView")
 	assert.Equal(t, want, chain.Spec().Hash(), "the spec is the chain's still")
+}
+
+// TestChangedOutsideConsensusSeesEveryField: Propose refuses a Prepare
+// that changed a header field other than Bits, Nonce and Seal; a field
+// added to Header must not slip past the list of fields it compares.
+// Each field is changed in turn, by reflection.
+func TestChangedOutsideConsensusSeesEveryField(t *testing.T) {
+	base := consensustest.Genesis().Header()
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		t.Run(f.Name, func(t *testing.T) {
+			changed := base
+			v := reflect.ValueOf(&changed).Elem().Field(i)
+			switch v.Kind() {
+			case reflect.Uint32, reflect.Uint64:
+				v.SetUint(v.Uint() + 1)
+			case reflect.Array:
+				v.Index(0).SetUint(v.Index(0).Uint() ^ 1)
+			case reflect.Slice:
+				v.Set(reflect.ValueOf([]byte{1}))
+			case reflect.Struct: // time.Time
+				changed.Timestamp = base.Timestamp.Add(time.Millisecond)
+			default:
+				t.Fatalf("a field of kind %s: teach this test to change it", v.Kind())
+			}
+			got := blockchain.ChangedOutsideConsensus(base, changed)
+			switch f.Name {
+			case "Bits", "Nonce", "Seal":
+				assert.Empty(t, got, "a consensus field is the engine's to set")
+			default:
+				assert.Equal(t, f.Name, got)
+			}
+		})
+	}
 }
 
 // preparingEngine is the fake engine with a Prepare of the test's own.

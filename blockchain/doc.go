@@ -134,7 +134,10 @@
 // [*AddressError], a key or seed of the wrong form an error wrapping
 // [ErrBadKey], a chain spec that breaks its rules a [*SpecError], and an
 // inclusion proof that does not prove its leaf a [*ProofError] wrapping
-// [ErrProofIndex], [ErrProofLength] or [ErrProofMismatch].
+// [ErrProofIndex], [ErrProofLength] or [ErrProofMismatch]. A consensus
+// engine that breaks its contract (a Prepare or Verify that panics, a
+// Prepare that changes more than the consensus fields) gives an error
+// wrapping [ErrEngineMisbehaved].
 //
 // # Concurrency
 //

@@ -98,7 +98,7 @@ const (
 	// ErrBalanceOverflow: a balance, or the sum of all balances, would pass the largest int64.
 	ErrBalanceOverflow
 
-	numErrorCodes // keep last: the number of codes, for tests.
+	numErrorCodes // keep last: the number of codes, for tests and for telling a code that names no rule.
 )
 
 // errorCodeNames is indexed by code. Its length is fixed by numErrorCodes, so

@@ -8,10 +8,12 @@ package blockchain
 // comment.
 //
 // It is a view, not a copy: it sees every block the chain accepts after
-// it was made. Like Chain, it is safe for concurrent use. It implements
-// [ChainView], so an engine's Prepare and Verify can read it. Get one
-// from [Chain.ReadOnly]; the zero ReadOnlyChain views no chain and must
-// not be used.
+// it was made. Like Chain, it is safe for concurrent use. It is for code
+// outside the chain: an engine's Prepare and Verify, which the chain runs
+// while it holds its lock, must read only the view they are given, as a
+// ReadOnlyChain would wait for that lock for ever. Get one from
+// [Chain.ReadOnly]; the zero ReadOnlyChain views no chain and must not be
+// used.
 type ReadOnlyChain struct{ c *Chain }
 
 // ReadOnly returns a read-only view of c.

@@ -135,10 +135,13 @@ func RuleSignaturesCached(cache *SigCache) Rule {
 // nil *RuleError in a non-nil error, the classic typed-nil slip), or one
 // whose code names no rule, is refused with code [ErrInvalidSeal] saying
 // so, so that every refusal carries a code and a node never meets a nil
-// *RuleError. So is a block whose Verify panicked: a block an engine
-// cannot judge is refused, never a node stopped by one, every time the
-// block is read again. For a nil engine the rule has no Check, and
-// [NewChain] refuses it.
+// *RuleError. So is a block whose Verify panicked, with
+// [ErrEngineMisbehaved] in its Err: a block an engine cannot judge is
+// refused, never a node stopped by one, every time the block is read
+// again. A panic is a bug to mend at once: a Verify that panics on one
+// node and not on another (a race, a lazy setup) parts that node from
+// its network, as a Verify that is not deterministic does. For a nil
+// engine the rule has no Check, and [NewChain] refuses it.
 //
 // Verify sees only the chain's headers ([ChainReader]), as its signature
 // says: the view the rule is given, with the chain's spec and accounts,
@@ -150,7 +153,7 @@ func RuleConsensus(engine Consensus) Rule {
 	return Rule{"consensus", func(c ChainView, b *Block, _ time.Time) (err error) {
 		defer func() {
 			if v := recover(); v != nil {
-				err = &RuleError{Code: ErrInvalidSeal, Have: "the engine's Verify panicked: " + describePanic(v)}
+				err = &RuleError{Code: ErrInvalidSeal, Have: "the engine's Verify panicked: " + describePanic(v), Err: ErrEngineMisbehaved}
 			}
 		}()
 		return engineRefusal(engine.Verify(headersOnly{c}, b))

@@ -51,7 +51,9 @@
 // stops within microseconds; a Seal that ignores its context holds Run
 // until it returns) — or the error of a proposal (an engine that
 // cannot Prepare) or of an engine that cannot Seal, or of a log that
-// is closed or lost the blocks stream. A transaction the chain refuses
+// is closed or lost the blocks stream; an engine that breaks its
+// contract (a Prepare or Seal that panics, say) gives an error wrapping
+// [ErrEngineMisbehaved]. A transaction the chain refuses
 // does not stop the miner, nor does a failed append: it waits a moment
 // and mines again.
 package miner

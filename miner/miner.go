@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -66,21 +67,32 @@ var ErrInvalidConfig = errors.New("invalid miner config")
 var ErrNoBeneficiary = fmt.Errorf("%w: Config.Beneficiary is required", ErrInvalidConfig)
 
 // ErrEngineMisbehaved is what Run returns, wrapped, when the consensus
-// engine's Seal panicked, or returned context.Canceled although the
-// miner had not cancelled it. (A Prepare that misbehaves stops Run
-// through the node's proposal, with blockchain.ErrEngineMisbehaved.)
-var ErrEngineMisbehaved = errors.New("the consensus engine broke its contract")
+// engine breaks its contract: its Seal panicked, or returned
+// context.Canceled although the miner had not cancelled it; or its
+// Prepare panicked, or changed more than the consensus fields (through
+// the node's proposal). It is blockchain.ErrEngineMisbehaved, under a
+// second name.
+var ErrEngineMisbehaved = blockchain.ErrEngineMisbehaved
 
 // seal runs engine.Seal, turning a panic into an error wrapping
-// ErrEngineMisbehaved: a plugin's bug stops Run, not the whole process.
-func seal(engine blockchain.Consensus, ctx context.Context, b *blockchain.Block) (sealed *blockchain.Block, err error) {
+// ErrEngineMisbehaved, its value's text bounded: a plugin's bug stops
+// Run, not the whole process.
+func seal(ctx context.Context, engine blockchain.Consensus, b *blockchain.Block) (sealed *blockchain.Block, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			sealed, err = nil, fmt.Errorf("%w: Seal panicked: %v", ErrEngineMisbehaved, v)
+			text := fmt.Sprint(v)
+			if len(text) > maxPanicText {
+				text = strings.ToValidUTF8(text[:maxPanicText], "") + "…"
+			}
+			sealed, err = nil, fmt.Errorf("%w: Seal panicked: %s", ErrEngineMisbehaved, text)
 		}
 	}()
 	return engine.Seal(ctx, b)
 }
+
+// maxPanicText bounds the text of a panic's value in Run's error, in
+// bytes.
+const maxPanicText = 512
 
 // ErrNoBlock is what Run returns, wrapped, when the consensus engine's
 // Seal returns neither a block nor an error: a fault of the engine.
@@ -290,10 +302,9 @@ func (m *Miner) Stats() Stats {
 // until it takes it or another block makes it stale: the work of a
 // seal is not done twice for a log that is down. An engine that breaks
 // its contract stops Run too, with an error wrapping ErrEngineMisbehaved
-// (its Seal panicked, or cancelled itself) or
-// blockchain.ErrEngineMisbehaved (its Prepare panicked, or changed more
-// than the consensus fields): a plugin's bug ends mining, not the
-// process, and never has the miner spin.
+// (its Seal panicked, or cancelled itself; its Prepare panicked, or
+// changed more than the consensus fields): a plugin's bug ends mining,
+// not the process, and never has the miner spin.
 //
 // Each round: wait until the pool is ready (MaxTx pending, or the oldest
 // has waited MaxWait); have the node propose a block on the tip of the
@@ -389,16 +400,16 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	}()
 	m.onEvent(Event{Kind: SealStarted, Block: candidate})
 	start := time.Now()
-	sealed, err := seal(m.engine, sealCtx, candidate)
+	sealed, err := seal(sealCtx, m.engine, candidate)
 	elapsed := time.Since(start)
-	tipChanged := sealCtx.Err() != nil // before cancel: did anyone stop the seal?
+	stopped := sealCtx.Err() != nil // before cancel: did anyone stop the seal?
 	cancel()
 	<-watching
 	m.sealNanos.Add(int64(elapsed))
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case errors.Is(err, context.Canceled) && !tipChanged:
+	case errors.Is(err, context.Canceled) && !stopped:
 		// The engine's own cancellation, not the miner's: trying again
 		// at once would spin, thousands of rounds a second.
 		return fmt.Errorf("miner %s: seal: %w: Seal returned %v, but its context was not cancelled", m.id, ErrEngineMisbehaved, err)

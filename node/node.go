@@ -909,7 +909,11 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 		n.logger.Debug("block event repeats a block of the chain", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short())
 		ev = Event{Kind: BlockRepeated, Block: b, MinerID: d.miner, Revision: r.Revision}
 	case err != nil:
-		n.logger.Warn("rejected block", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short(), "err", err)
+		level := slog.LevelWarn
+		if errors.Is(err, blockchain.ErrEngineMisbehaved) {
+			level = slog.LevelError // a bug in the engine, which may part this node from its network
+		}
+		n.logger.Log(ctx, level, "rejected block", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short(), "err", rejectionReason(err))
 		if mode == RestoreVerify {
 			n.recordRejection(ctx, b, err)
 		}

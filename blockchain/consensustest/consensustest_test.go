@@ -358,7 +358,7 @@ func TestRunCatchesALaxVerify(t *testing.T) {
 		})
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRunCatchesALaxVerify$/^HonestSealOfWrongFieldsFails$", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunCatchesALaxVerify$/^HonestSealOfWrongFieldsFails$", "-test.v", "-test.timeout=2m")
 	cmd.Env = append(os.Environ(), "CONSENSUSTEST_LAX_ENGINE=1")
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError

@@ -7,9 +7,11 @@
 //  1. Decide what makes a block acceptable. Here: the block at height h
 //     must be signed by signer (h−1) mod n — turns, in order.
 //  2. Prepare fills the header fields your rule depends on, the same way
-//     on every machine. Proof of authority needs no difficulty and no
-//     nonce, so it sets both to zero (and Verify insists on it, or a
-//     sealed block could be re-numbered at will).
+//     on every machine: the consensus fields, Bits, Nonce and Seal, and
+//     no others (the chain refuses a Prepare that changes the rest).
+//     Proof of authority needs no difficulty and no nonce, so it sets
+//     both to zero (and Verify insists on it, or a sealed block could be
+//     re-numbered at will).
 //  3. Seal does the work and returns a new block. Here the work is one
 //     signature over the block's seal hash ([blockchain.Block.SealHash]:
 //     the hash of the header without its Seal), kept in the header's

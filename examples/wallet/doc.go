@@ -95,7 +95,8 @@
 // # Exit status
 //
 // 0 on success, 2 for a usage error (an unknown command or flag, a
-// malformed amount or address), 1 for anything else: an unknown key, a
+// malformed amount or address, a -before cursor the bank refuses), 1 for
+// anything else: an unknown key, a
 // wrong passphrase, a bank that does not answer, a transfer the bank
 // refuses (shown with its rule and field) or drops. Every error is one
 // line on stderr.
