@@ -113,6 +113,8 @@ type Bank struct {
 	probeTimeout  time.Duration
 	logger        *slog.Logger
 	ready         atomic.Bool
+	appendFailed  atomic.Pointer[appendFailure] // the last append of a transaction failed, and none has succeeded since
+	now           func() time.Time              // the clock appendFailed is judged by
 	mux           *http.ServeMux
 	requests      sync.Map // status code → *atomic.Uint64
 
@@ -152,6 +154,7 @@ func New(cfg Config) (*Bank, error) {
 		node: cfg.Node, log: cfg.Log, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger,
 		accepted: map[uuid.UUID]blockchain.Transaction{},
 		miners:   map[blockchain.Hash]string{},
+		now:      time.Now,
 	}
 	if b.maxBody == 0 {
 		b.maxBody = 16 << 10
@@ -847,7 +850,13 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 	}
 	if err != nil {
 		b.logger.Warn("submit failed", "err", err)
+		if !errors.Is(err, context.Canceled) { // not a client that went away
+			b.appendFailed.Store(&appendFailure{err: err, at: b.now()})
+		}
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the transaction: it may or may not be recorded; post the same signed transaction again later (it stays one transaction), or ask GET /transactions/{id}"}
+	}
+	if b.appendFailed.Load() != nil {
+		b.appendFailed.Store(nil) // the log takes appends again
 	}
 	// Under b.mu, with which observe indexes each block and takes its
 	// transactions out of accepted: a block that includes the transaction
@@ -1570,9 +1579,20 @@ func (b *Bank) healthz(w http.ResponseWriter, _ *http.Request) {
 // readyz answers 200 once the node has restored the chain, and while the
 // log answers: a bank that cannot reach its log could take no
 // transaction, and a load balancer should send its clients elsewhere.
+// So does a bank whose log refused its last append, for
+// appendFailureHold or until an append succeeds: a full disk, or a file
+// system gone read-only, still answers reads.
 func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 	if !b.ready.Load() {
 		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the bank's node is still restoring the chain"})
+		return
+	}
+	if f := b.appendFailed.Load(); f != nil && b.now().Sub(f.at) < appendFailureHold {
+		// A log that reads but does not write (a full disk, a file
+		// system gone read-only) passes the probe, and takes no
+		// transaction.
+		b.logger.Warn("readiness: the event log refused the last append", "err", f.err)
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the event log refused the bank's last append: " + truncateDetail(f.err.Error())})
 		return
 	}
 	if err := b.probeLog(r.Context()); err != nil {
@@ -1586,6 +1606,20 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
+
+// An appendFailure is an append of a transaction that the log refused or
+// did not confirm, and when.
+type appendFailure struct {
+	err error
+	at  time.Time
+}
+
+// appendFailureHold is how long after an append failed GET /readyz
+// answers 503, unless one succeeds meanwhile. After it the bank is ready
+// again if the log answers its probe: a load balancer then sends clients
+// back, and their first append says whether the log writes again (a
+// bank out of rotation gets no append to learn it from).
+const appendFailureHold = 10 * time.Second
 
 // probeKey is probeLog's key in b.flights, which no Idempotency-Key
 // flight can have (theirs are a UUID and a hex digest).

@@ -950,6 +950,44 @@ func TestLogUnavailable(t *testing.T) {
 	}
 }
 
+// TestReadyzWhileAppendsFail: a log that reads but does not write — a
+// full disk, a file system gone read-only — passed the readiness probe,
+// which reads, and /readyz answered 200 while every transaction got a
+// 503. A failed append now makes the bank not ready until one succeeds,
+// or for ten seconds: then it is ready again if the log answers its
+// probe, so that a load balancer sends clients back and their appends
+// tell.
+func TestReadyzWhileAppendsFail(t *testing.T) {
+	f := newFixture(t, 0)
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	var clock sync.Mutex
+	bank.SetClock(f.bank, func() time.Time { clock.Lock(); defer clock.Unlock(); return now })
+	advance := func(d time.Duration) { clock.Lock(); defer clock.Unlock(); now = now.Add(d) }
+	ready := func() int {
+		status, _, _ := f.do(t, http.MethodGet, "/readyz", "", "")
+		return status
+	}
+	require.Equal(t, http.StatusOK, ready())
+
+	f.log.setDown(true, node.StreamTransactions)
+	status, _, _ := f.post(t, txJSON(t, consensustest.Transfer("alice", "bob", 5, 0)))
+	require.Equal(t, http.StatusServiceUnavailable, status)
+	p := f.problemAt(t, "/readyz", http.StatusServiceUnavailable)
+	assert.Contains(t, p.Detail, "the event log refused the bank's last append")
+	advance(9 * time.Second)
+	assert.Equal(t, http.StatusServiceUnavailable, ready(), "within the hold")
+	advance(2 * time.Second)
+	assert.Equal(t, http.StatusOK, ready(), "after the hold, ready again: the probe reads")
+
+	status, _, _ = f.post(t, txJSON(t, consensustest.Transfer("alice", "bob", 5, 0)))
+	require.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Equal(t, http.StatusServiceUnavailable, ready(), "a new failure, a new hold")
+	f.log.setDown(false, "")
+	st := f.submit(t, consensustest.Transfer("alice", "bob", 5, 0))
+	require.Equal(t, bank.StatusPending, st.Status)
+	assert.Equal(t, http.StatusOK, ready(), "an append that succeeds ends it at once")
+}
+
 func TestGetTransactionProblems(t *testing.T) {
 	f := newFixture(t, 0)
 	assert.Equal(t, "id", f.problemAt(t, "/transactions/not-a-uuid", http.StatusBadRequest).Field)

@@ -1,6 +1,8 @@
 package bank
 
 import (
+	"time"
+
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/eventlog"
 )
@@ -23,3 +25,7 @@ func LagIndex(b *Bank) {
 type laggingStore struct{ indexStore }
 
 func (laggingStore) addBlock(*blockchain.Block, eventlog.Revision) error { return nil }
+
+// SetClock makes b read the time from now, for how long a failed append
+// keeps it not ready.
+func SetClock(b *Bank, now func() time.Time) { b.now = now }
