@@ -348,15 +348,22 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 	return l, nil
 }
 
-// ServeOn is Serve on a listener already bound; it closes l.
+// ServeOn is Serve on a listener already bound; it closes l. The server
+// keeps at most MaxConns connections open (one over makes room by
+// closing the connection idle longest, or is answered 503), gives each a
+// send buffer of SendBuffer bytes, and times out slow clients: 5 s for
+// a request's headers, 10 s for the whole request, 10 s for writing the
+// answer (GET /events extends its own), a minute idle.
 func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net.Addr)) error {
 	var err error
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	limited, connState := limitConns(l, MaxConns)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
+		ConnState: connState}
 	if ready != nil {
 		ready(l.Addr())
 	}
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(l) }()
+	go func() { done <- srv.Serve(limited) }()
 	select {
 	case err := <-done:
 		return err

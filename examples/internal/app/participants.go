@@ -89,7 +89,12 @@ func NewBank(cfg NodeConfig) (Participant, *bank.Bank, error) {
 	if err != nil {
 		return Participant{}, nil, err
 	}
-	p.work = b.Run
+	p.work = func(ctx context.Context) error {
+		// The server's graceful shutdown, once ctx ends, waits for every
+		// request, and an explorer's stream ends only when told.
+		context.AfterFunc(ctx, b.CloseStreams)
+		return b.Run(ctx)
+	}
 	p.ready = func() {
 		b.SetReady(true)
 		cfg.Logger.Info("ready", "height", p.Node.Chain().Height(), "pending", p.Node.Pool().Len())

@@ -103,8 +103,10 @@ const defaultProbeTimeout = time.Second
 //
 // A Bank is safe for concurrent use.
 type Bank struct {
-	eventStreams  atomic.Int32 // GET /events streams open now
-	maxStreams    int32        // Config.MaxEventStreams
+	eventStreams  atomic.Int32  // GET /events streams open now
+	stopping      chan struct{} // closed by CloseStreams
+	stopOnce      sync.Once
+	maxStreams    int32 // Config.MaxEventStreams
 	node          *node.Node
 	log           eventlog.Log
 	maxBody       int64
@@ -155,6 +157,7 @@ func New(cfg Config) (*Bank, error) {
 		accepted: map[uuid.UUID]blockchain.Transaction{},
 		miners:   map[blockchain.Hash]string{},
 		now:      time.Now,
+		stopping: make(chan struct{}),
 	}
 	if b.maxBody == 0 {
 		b.maxBody = 16 << 10

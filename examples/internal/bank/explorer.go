@@ -380,6 +380,13 @@ func (b *Bank) explorerState() ExplorerState {
 	return st
 }
 
+// CloseStreams ends every GET /events stream, and answers those asked
+// for after it 503. Call it when the app begins to stop: an HTTP
+// server's graceful shutdown waits for every request to end, and a
+// stream, open while its page is, ends only when told. Calling it again
+// does nothing.
+func (b *Bank) CloseStreams() { b.stopOnce.Do(func() { close(b.stopping) }) }
+
 func (b *Bank) explorer(w http.ResponseWriter, _ *http.Request) {
 	page, _ := explorerFiles.ReadFile("explorer/index.html")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -400,8 +407,15 @@ const (
 
 // events streams the explorer's state as server-sent events: one now,
 // then one after every change of the node or of the refusals, at most
-// every 200 ms.
+// every 200 ms, until the client goes or CloseStreams is called.
 func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-b.stopping:
+		w.Header().Set("Retry-After", b.retryAfter)
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "stopping", Detail: "the bank is stopping"})
+		return
+	default:
+	}
 	if n := b.eventStreams.Add(1); n > b.maxStreams {
 		b.eventStreams.Add(-1)
 		w.Header().Set("Retry-After", b.retryAfter)
@@ -435,12 +449,17 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-b.stopping:
+			return
 		case <-changed:
 		case <-refused:
 		}
 		pace := time.NewTimer(200 * time.Millisecond) // coalesce bursts of changes
 		select {
 		case <-r.Context().Done():
+			pace.Stop()
+			return
+		case <-b.stopping:
 			pace.Stop()
 			return
 		case <-pace.C:

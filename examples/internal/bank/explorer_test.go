@@ -624,3 +624,23 @@ func TestExplorerInABrowser(t *testing.T) {
 		assert.Contains(t, text(t, "#account-verdict"), "mismatch, re-checked in your browser")
 	})
 }
+
+// TestCloseStreamsEndsTheEventStreams: an open GET /events held an app's
+// graceful shutdown for its whole timeout, five seconds, while its miners
+// went on mining: the stream ended only when its client left.
+// CloseStreams ends every stream, and a stream asked for after it is
+// refused.
+func TestCloseStreamsEndsTheEventStreams(t *testing.T) {
+	f := newExplorerFixture(t, nil)
+	events := f.stream(t)
+	events.until(t, "the first state", func(ExplorerState) bool { return true })
+	f.bank.CloseStreams()
+	for events.lines.Scan() {
+	}
+	assert.NoError(t, events.lines.Err(), "the stream ended, not cut by its watchdog")
+	resp, err := f.server.Client().Get(f.server.URL + "/events")
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "no stream once the bank stops")
+	f.bank.CloseStreams() // again: nothing
+}

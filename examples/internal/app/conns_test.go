@@ -1,0 +1,109 @@
+package app
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// limitedServer serves h on loopback through a connLimiter of max
+// connections, and reports each connection state the server sets on
+// states.
+func limitedServer(t *testing.T, max int, h http.Handler) (addr string, states <-chan http.ConnState) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	limited, hook := limitConns(l, max)
+	ch := make(chan http.ConnState, 64)
+	srv := &http.Server{Handler: h, ConnState: func(c net.Conn, s http.ConnState) {
+		hook(c, s)
+		ch <- s
+	}}
+	go func() { _ = srv.Serve(limited) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return l.Addr().String(), ch
+}
+
+// waitState waits until the server sets a connection to want.
+func waitState(t *testing.T, states <-chan http.ConnState, want http.ConnState) {
+	t.Helper()
+	for s := range states {
+		if s == want {
+			return
+		}
+	}
+}
+
+// get sends GET path on conn, keeping it alive, and returns the answer's
+// status and body.
+func get(t *testing.T, conn net.Conn, r *bufio.Reader, path string) (int, string) {
+	t.Helper()
+	_, err := io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: test\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(r, nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+func dial(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn, bufio.NewReader(conn)
+}
+
+// TestConnLimiterClosesTheLongestIdle: connections kept alive, idle, took
+// every file descriptor of an app, and then no one could connect. At the
+// limit, a new connection now makes room by closing the one idle
+// longest.
+func TestConnLimiterClosesTheLongestIdle(t *testing.T) {
+	addr, states := limitedServer(t, 2, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	a, ra := dial(t, addr)
+	status, _ := get(t, a, ra, "/")
+	require.Equal(t, http.StatusOK, status)
+	waitState(t, states, http.StateIdle)
+	b, rb := dial(t, addr)
+	status, _ = get(t, b, rb, "/")
+	require.Equal(t, http.StatusOK, status)
+	waitState(t, states, http.StateIdle)
+
+	c, rc := dial(t, addr)
+	status, body := get(t, c, rc, "/")
+	assert.Equal(t, http.StatusOK, status, "a third connection is served")
+	assert.Equal(t, "ok", body)
+	_, err := ra.ReadByte()
+	assert.ErrorIs(t, err, io.EOF, "the longest idle was closed to make room")
+	status, _ = get(t, b, rb, "/")
+	assert.Equal(t, http.StatusOK, status, "the other is kept")
+}
+
+// TestConnLimiterRefusesWhenNoneIsIdle: with every connection busy, one
+// over the limit is told 503 at once and closed, not left waiting.
+func TestConnLimiterRefusesWhenNoneIsIdle(t *testing.T) {
+	entered, release := make(chan struct{}, 2), make(chan struct{})
+	addr, _ := limitedServer(t, 2, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		entered <- struct{}{}
+		<-release
+		_, _ = io.WriteString(w, "done")
+	}))
+	for range 2 {
+		conn, _ := dial(t, addr)
+		_, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+		require.NoError(t, err)
+		<-entered
+	}
+	c, rc := dial(t, addr)
+	status, body := get(t, c, rc, "/")
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Contains(t, body, "too many connections")
+	close(release)
+}
