@@ -32,6 +32,11 @@ var (
 	// ErrUnavailable: the log cannot be reached now (a network log whose
 	// server is down); trying again later may work.
 	ErrUnavailable = errors.New("event log unavailable")
+	// ErrCorrupt: the log's storage is damaged: what it holds cannot be
+	// read back as it was written (a file changed or cut short under
+	// it). Unlike ErrUnavailable, trying again does not help; the log
+	// must be repaired or restored. boltlog's *CorruptError matches it.
+	ErrCorrupt = errors.New("event log damaged")
 )
 
 // A WrongExpectedRevisionError says that an append expected its stream in

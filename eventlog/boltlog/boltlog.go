@@ -453,7 +453,7 @@ func (l *Log) Close() error {
 }
 
 // view runs fn in a read transaction, unless the log is closed.
-func (l *Log) view(fn func(tx *bolt.Tx) error) error {
+func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
 	if l.db == nil {
 		return ErrNotOpen
 	}
@@ -462,7 +462,30 @@ func (l *Log) view(fn func(tx *bolt.Tx) error) error {
 	if l.closed {
 		return eventlog.ErrClosed
 	}
-	return l.db.View(fn)
+	defer l.survive(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	err = l.db.View(fn)
+	if errors.Is(err, errRecord) {
+		err = corrupt(l.path, err, "a record damaged since the log was opened")
+	}
+	return err
+}
+
+// survive, deferred by a method that reads the file through bbolt's
+// memory map, turns a memory fault into a *CorruptError in *err. Open
+// checked the whole file, but a file cut short or overwritten under a
+// running process (by hand, by another program) makes a read of the
+// missing pages fault, which would otherwise end the process with
+// SIGBUS. bbolt rolls back the transaction the fault interrupted. The
+// method defers debug.SetPanicOnFault(debug.SetPanicOnFault(true)) after
+// it, so that a fault panics rather than crashes.
+func (l *Log) survive(err *error) {
+	if p := recover(); p != nil {
+		if _, fault := p.(interface{ Addr() uintptr }); !fault {
+			panic(p) // a bug, not the file: let it be seen
+		}
+		*err = corrupt(l.path, nil, "a memory fault reading it (cut short or overwritten while open?): %v", p)
+	}
 }
 
 // Read implements [eventlog.Log], in one read transaction.

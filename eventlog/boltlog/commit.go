@@ -3,6 +3,7 @@ package boltlog
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -202,7 +203,17 @@ func (l *Log) commit(group []*request) {
 // It returns the streams changed and the number of events written; an
 // error if the transaction failed, and then nothing was written.
 func (l *Log) apply(group []*request) (changed []string, events int, err error) {
-	tx, err := l.db.Begin(true)
+	var tx *bolt.Tx
+	defer func() {
+		// After survive: a write transaction a fault interrupted is
+		// rolled back here, releasing bbolt's writer lock.
+		if err != nil && tx != nil && tx.DB() != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	defer l.survive(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	tx, err = l.db.Begin(true)
 	if err != nil {
 		return nil, 0, err
 	}

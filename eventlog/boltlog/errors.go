@@ -3,6 +3,8 @@ package boltlog
 import (
 	"errors"
 	"fmt"
+
+	"github.com/eventchain/eventchain/eventlog"
 )
 
 // The errors Open may return besides those of the file system, and the
@@ -50,8 +52,11 @@ func (e *CorruptError) Error() string {
 	return msg
 }
 
-// Is makes errors.Is(err, ErrCorrupt) true.
-func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+// Is makes errors.Is(err, ErrCorrupt) true, and errors.Is(err,
+// eventlog.ErrCorrupt), which a user of any log can test.
+func (e *CorruptError) Is(target error) bool {
+	return target == ErrCorrupt || target == eventlog.ErrCorrupt
+}
 
 // Unwrap returns bbolt's error, if any.
 func (e *CorruptError) Unwrap() error { return e.Err }

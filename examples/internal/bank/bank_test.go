@@ -81,9 +81,10 @@ type flakyLog struct {
 	eventlog.Log
 	mu         sync.Mutex
 	down       bool
-	hang       bool // appends wait until their context ends
-	readHang   bool // reads wait until their context ends
-	wiped      bool // reads find no stream, as in a log that lost every event
+	hang       bool  // appends wait until their context ends
+	readHang   bool  // reads wait until their context ends
+	wiped      bool  // reads find no stream, as in a log that lost every event
+	blocksErr  error // if set, what reads of the blocks stream return
 	downStream string
 	auditNext  eventlog.Revision // the next audit event a reader will ask for: it is done with those before
 	audit      *beacon           // rung when auditNext moves
@@ -106,6 +107,13 @@ func (f *flakyLog) setWiped(wiped bool) {
 	f.wiped = wiped
 }
 
+// setBlocksErr makes reads of the blocks stream return err (nil: read).
+func (f *flakyLog) setBlocksErr(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blocksErr = err
+}
+
 // setReadHang makes reads hang, as to a log server that stopped
 // answering: each waits until its context ends.
 func (f *flakyLog) setReadHang(hang bool) {
@@ -116,8 +124,11 @@ func (f *flakyLog) setReadHang(hang bool) {
 
 func (f *flakyLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
 	f.mu.Lock()
-	hang, wiped := f.readHang, f.wiped
+	hang, wiped, blocksErr := f.readHang, f.wiped, f.blocksErr
 	f.mu.Unlock()
+	if blocksErr != nil && stream == node.StreamBlocks {
+		return nil, blocksErr
+	}
 	if hang {
 		<-ctx.Done()
 		return nil, fmt.Errorf("read: %w: %w", eventlog.ErrUnavailable, ctx.Err())
@@ -992,6 +1003,35 @@ func TestGetTransactionProblems(t *testing.T) {
 	f := newFixture(t, 0)
 	assert.Equal(t, "id", f.problemAt(t, "/transactions/not-a-uuid", http.StatusBadRequest).Field)
 	f.problemAt(t, "/transactions/"+consensustest.Transfer("alice", "bob", 1, 0).ID().String(), http.StatusNotFound)
+}
+
+// TestBlockReadFailures: a block read from the log (one out of the node's
+// window) that fails is a 503 while the log is down, and a 500, logged as
+// an error, when the log's storage is damaged: trying again reads the
+// same damage, where the bank said "try again later".
+func TestBlockReadFailures(t *testing.T) {
+	f := newFixture(t, 1)
+	for i := range 2 {
+		f.submit(t, consensustest.Transfer("alice", "bob", 1, uint64(i)))
+		f.mine(t)
+	}
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		title  string
+	}{
+		{"the log down", fmt.Errorf("read: %w", eventlog.ErrUnavailable), http.StatusServiceUnavailable, "event log unavailable"},
+		{"the log damaged", fmt.Errorf(`stream "blocks": revision 0: bad record: %w`, eventlog.ErrCorrupt), http.StatusInternalServerError, "event log damaged"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.log.setBlocksErr(tc.err)
+			defer f.log.setBlocksErr(nil)
+			assert.Equal(t, tc.title, f.problemAt(t, "/blocks/1", tc.status).Title)
+		})
+	}
+	status, _, _ := f.do(t, http.MethodGet, "/blocks/1", "", "")
+	assert.Equal(t, http.StatusOK, status, "read again once the log is mended")
 }
 
 func TestBlocks(t *testing.T) {

@@ -516,6 +516,10 @@ func (b *Bank) blockFailed(w http.ResponseWriter, height uint64, err error) {
 		b.problem(w, Problem{Status: http.StatusInternalServerError, Title: "block out of step", Detail: fmt.Sprintf("the log's block %d is not the chain's", height)})
 	case errors.Is(err, errNotIndexed):
 		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "block not indexed yet", Detail: fmt.Sprintf("block %d is not indexed yet; try again", height)})
+	case errors.Is(err, eventlog.ErrCorrupt):
+		// Not an outage: trying again reads the same damage.
+		b.logger.Error("the event log is damaged: a block cannot be read back", "height", height, "err", err)
+		b.problem(w, Problem{Status: http.StatusInternalServerError, Title: "event log damaged", Detail: fmt.Sprintf("block %d cannot be read back from the event log: its storage is damaged", height)})
 	default:
 		b.logger.Warn("block read failed", "height", height, "err", err)
 		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: fmt.Sprintf("block %d could not be read; try again later", height)})
