@@ -1,21 +1,24 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
+	"github.com/eventchain/eventchain/node"
 )
 
 // The files of a data directory.
 const (
 	logFile   = "events.db" // the durable event log
-	indexFile = "index.db"  // the bank's ledger index, derived from the log: delete it to rebuild it
+	indexFile = "index.db"  // the bank's ledger index, derived from the log: rebuilt if deleted, or moved aside if damaged
 	specFile  = "spec.json" // what the chain is made of: chain ID, allocations, reward, consensus
 	keysDir   = "keys"      // the keys: demo accounts, miners' beneficiaries, proof-of-authority signers
 )
@@ -58,6 +61,9 @@ type network struct {
 	// already: a miner added since, or one whose key was lost (whose
 	// rewards then stay where no key can spend them).
 	made []string
+	// specRestored is set when the data directory had lost its spec.json
+	// and openDataDir wrote it again from the chain spec in the log.
+	specRestored bool
 }
 
 // keySource gives the network its keys: an existing one by name, or a
@@ -139,10 +145,24 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 	}
 	specPath := filepath.Join(dir, specFile)
 	data, err := os.ReadFile(specPath)
+	specRestored := false
 	if errors.Is(err, fs.ErrNotExist) {
-		if _, err := os.Stat(filepath.Join(dir, logFile)); err == nil {
-			return network{}, nil, fmt.Errorf("data directory %s holds an event log but no %s: delete the directory to start fresh", dir, specFile)
+		if _, statErr := os.Stat(filepath.Join(dir, logFile)); statErr == nil {
+			// The log declares its chain's spec in its first event: the
+			// file, lost (deleted, or a directory restored in part), is
+			// written again from it, rather than the chain given up.
+			spec, logErr := specInLog(filepath.Join(dir, logFile))
+			if logErr != nil {
+				return network{}, nil, fmt.Errorf("data directory %s holds an event log but no %s, and the log's own spec could not be read (%w): restore %s, or delete the directory to start fresh", dir, specFile, logErr, specFile)
+			}
+			if err := writeSpec(specPath, spec); err != nil {
+				return network{}, nil, fmt.Errorf("data directory: write %s again from the log: %w", specFile, err)
+			}
+			data, err = os.ReadFile(specPath) // the outer err: the file is there now
+			specRestored = true
 		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
 		n, err := newNetwork(*c, *miners, func(name string) (blockchain.PrivateKey, error) {
 			switch _, err := ks.Lookup(name); {
 			case err == nil: // left by a start that stopped before writing the spec
@@ -193,7 +213,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 
 	// The keys: those of the spec must be the spec's; a miner added
 	// since (proof of work) gets a new beneficiary.
-	n := network{spec: stored}
+	n := network{spec: stored, specRestored: specRestored}
 	load := func(name string) (blockchain.PrivateKey, error) {
 		k, err := ks.Load(name, nil)
 		if err != nil {
@@ -277,4 +297,17 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// specInLog reads the chain spec declared in the file log at path, the
+// data directory's own, which no devnet has open yet.
+func specInLog(path string) (blockchain.ChainSpec, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	log, err := app.Common{EventLog: "file:" + path}.OpenLog(ctx)
+	if err != nil {
+		return blockchain.ChainSpec{}, err
+	}
+	defer log.Close()
+	return node.LoadSpec(ctx, log, nil)
 }

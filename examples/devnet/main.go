@@ -47,6 +47,7 @@ import (
 	"github.com/eventchain/eventchain/audit"
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/bank"
 	"github.com/eventchain/eventchain/examples/internal/scheduler"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
@@ -286,6 +287,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		where = cfg.common.EventLog + ", its rules and keys in " + cfg.dataDir
 		keys = filepath.Join(cfg.dataDir, keysDir)
 	}
+	if chain.specRestored {
+		logger.Warn("the data directory had lost its chain spec: written again from the event log's", "spec", filepath.Join(cfg.dataDir, specFile))
+	}
 	for _, path := range chain.made {
 		logger.Warn("made a new miner key for a chain that exists already: a miner added since, or one whose key was lost (its rewards stay where no key can spend them)", "key", path)
 	}
@@ -350,6 +354,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	nc.BankIndex = bankIndex
 	bankPart, b, err := app.NewBank(nc)
+	if errors.Is(err, bank.ErrIndexCorrupt) && bankIndex != "" {
+		// The index is devnet's own, in its data directory, and derived
+		// from the log: a damaged one (it is written without fsync, so a
+		// power cut may leave it so) is moved aside and built again,
+		// rather than stop every start until someone deletes it.
+		aside := fmt.Sprintf("%s.damaged-%d", bankIndex, time.Now().Unix())
+		if mvErr := os.Rename(bankIndex, aside); mvErr != nil {
+			return fmt.Errorf("%w (and moving it aside failed: %v)", err, mvErr)
+		}
+		logger.Warn("the bank's ledger index was damaged: moved aside, and built again from the event log", "damaged", aside, "err", err)
+		bankPart, b, err = app.NewBank(nc)
+	}
 	if err != nil {
 		return err
 	}

@@ -284,6 +284,56 @@ func TestDevnetRefusesADamagedDataDir(t *testing.T) {
 	}
 }
 
+// TestDevnetRebuildsADamagedIndex: the bank's ledger index is devnet's
+// own and derived from the log, and written without fsync: a power cut
+// may damage it. devnet stopped at every start until someone deleted
+// it; it now moves the damaged file aside, says so, and builds the index
+// again from the log.
+func TestDevnetRebuildsADamagedIndex(t *testing.T) {
+	quick := []string{"-addr", "127.0.0.1:0", "-duration", "500ms", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	dir := t.TempDir()
+	args := append([]string{"-data-dir", dir}, quick...)
+	require.NoError(t, run(context.Background(), args, new(discard), new(discard)), "the first start")
+	path := filepath.Join(dir, indexFile)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, data[:len(data)/2], 0o600), "cut short")
+
+	var stderr strings.Builder
+	require.NoError(t, run(context.Background(), args, new(discard), &stderr), "the next start goes on")
+	assert.Contains(t, stderr.String(), "the bank's ledger index was damaged: moved aside")
+	aside, err := filepath.Glob(path + ".damaged-*")
+	require.NoError(t, err)
+	require.Len(t, aside, 1, "the damaged file is kept, for whoever wants to look")
+	kept, err := os.ReadFile(aside[0])
+	require.NoError(t, err)
+	assert.Equal(t, data[:len(data)/2], kept)
+	assert.FileExists(t, path, "built again")
+}
+
+// TestDevnetRestoresALostSpecFile: a data directory that lost its
+// spec.json, its event log kept, was refused with the advice to delete
+// the directory, the chain with it. The log declares its spec in its
+// first event: devnet writes the file again from it, says so, and goes
+// on with the chain.
+func TestDevnetRestoresALostSpecFile(t *testing.T) {
+	quick := []string{"-addr", "127.0.0.1:0", "-duration", "500ms", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	dir := t.TempDir()
+	args := append([]string{"-data-dir", dir}, quick...)
+	require.NoError(t, run(context.Background(), args, new(discard), new(discard)), "the first start")
+	path := filepath.Join(dir, specFile)
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.Remove(path))
+
+	var stderr strings.Builder
+	require.NoError(t, run(context.Background(), args, new(discard), &stderr), "the next start goes on")
+	assert.Contains(t, stderr.String(), "the data directory had lost its chain spec: written again from the event log's")
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), string(got))
+}
+
 // TestDevnetSaysWhenItsLogLostTheChain: a data directory's chain on a
 // named log that comes back empty (an EventStoreDB started again, whose
 // data lived in memory) starts again at height 0: devnet says so.

@@ -68,12 +68,23 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(0)
 	case errors.As(err, new(UsageError)):
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		fmt.Fprintln(os.Stderr, Said(name, err))
 		os.Exit(2)
 	default:
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		fmt.Fprintln(os.Stderr, Said(name, err))
 		os.Exit(1)
 	}
+}
+
+// Said is err as the app name says it: "name: err", where an error of
+// the package of the same name (the bank's, "bank: …") is not prefixed
+// twice.
+func Said(name string, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, name+": ") {
+		return msg
+	}
+	return name + ": " + msg
 }
 
 // Common holds the flags every app has.

@@ -304,3 +304,19 @@ func (w *cancelOnWrite) Write(p []byte) (int, error) {
 	defer w.cancel()
 	return w.Buffer.Write(p)
 }
+
+// TestSaid: the bank app said "bank: bank: …" of its package's errors.
+func TestSaid(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"bank", errors.New(`bank: "index.db": file is not an intact ledger index`), `bank: "index.db": file is not an intact ledger index`},
+		{"bank", errors.New("open the log: no such file"), "bank: open the log: no such file"},
+		{"miner", errors.New("bank: refused"), "miner: bank: refused"},
+		{"bank", errors.New("banker: x"), "bank: banker: x"},
+	} {
+		assert.Equal(t, tc.want, app.Said(tc.name, tc.err))
+	}
+}
