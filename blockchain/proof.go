@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/eventchain/eventchain/internal/clip"
 )
 
 // MaxProofPathLen is the longest audit path there can be: one hash per
@@ -462,15 +463,5 @@ func proofJSONSyntax(err error) error {
 }
 
 // clipText shortens s, which hostile input can make as long as itself, for
-// an error message, cutting at a rune boundary.
-func clipText(s string) string {
-	const maxLen = 160
-	if len(s) <= maxLen {
-		return s
-	}
-	cut := maxLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+// an error message.
+func clipText(s string) string { return clip.Text(s, 160) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/internal/nilness"
 )
 
@@ -171,7 +172,7 @@ func (h headersOnly) HeaderAt(height uint64) (Header, bool) { return h.r.HeaderA
 // describePanic writes a recovered panic's value in at most a few hundred
 // bytes: fmt survives a value whose Error or String method panics in
 // turn.
-func describePanic(v any) string { return truncate(fmt.Sprint(v), maxReasonLen) }
+func describePanic(v any) string { return clip.Text(fmt.Sprint(v), maxReasonLen) }
 
 // maxReasonLen bounds the text of an engine's own words kept in a
 // RuleError, in bytes: a block's refusal is written into the log.

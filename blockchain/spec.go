@@ -14,9 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/eventchain/eventchain/internal/clip"
 )
 
 // SpecEncodingVersion is the first byte of a chain spec's canonical encoding.
@@ -749,20 +750,7 @@ func allocEntry(alloc []Allocation, i int) string {
 // truncateText shortens s for an error message or a Diff, cutting at a
 // rune boundary: hostile input can make a name as long as itself.
 func truncateText(s string) string {
-	return truncate(s, 64) // an address, 50 characters, fits
-}
-
-// truncate shortens s to at most maxLen bytes and an ellipsis, cutting at
-// a rune boundary.
-func truncate(s string, maxLen int) string {
-	if len(s) <= maxLen {
-		return s
-	}
-	cut := maxLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return clip.Text(s, 64) // an address, 50 characters, fits
 }
 
 // MarshalJSON writes a valid spec in the JSON form, members in a fixed

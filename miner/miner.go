@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/internal/nilness"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/pool"
@@ -80,11 +80,7 @@ var ErrEngineMisbehaved = blockchain.ErrEngineMisbehaved
 func seal(ctx context.Context, engine blockchain.Consensus, b *blockchain.Block) (sealed *blockchain.Block, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			text := fmt.Sprint(v)
-			if len(text) > maxPanicText {
-				text = strings.ToValidUTF8(text[:maxPanicText], "") + "…"
-			}
-			sealed, err = nil, fmt.Errorf("%w: Seal panicked: %s", ErrEngineMisbehaved, text)
+			sealed, err = nil, fmt.Errorf("%w: Seal panicked: %s", ErrEngineMisbehaved, clip.Text(fmt.Sprint(v), maxPanicText))
 		}
 	}()
 	return engine.Seal(ctx, b)

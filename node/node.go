@@ -11,7 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
@@ -19,6 +18,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/internal/nilness"
 	"github.com/eventchain/eventchain/pool"
 )
@@ -972,15 +972,7 @@ const maxReasonLen = 1024
 // or rule writes what it likes in its errors, a megabyte of it or bytes
 // that are not text, and the rejection must still be recorded.
 func rejectionReason(err error) string {
-	s := strings.ToValidUTF8(err.Error(), "\uFFFD")
-	if len(s) <= maxReasonLen {
-		return s
-	}
-	cut := maxReasonLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return clip.Text(strings.ToValidUTF8(err.Error(), "\uFFFD"), maxReasonLen)
 }
 
 // addTransaction processes one event of the transactions stream: a valid

@@ -23,7 +23,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/google/uuid"
@@ -32,6 +31,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/pool"
 )
@@ -1229,16 +1229,7 @@ func truncateDetail(s string) string { return cutAt(s, maxDetail) }
 
 // cutAt shortens s to at most n bytes and an ellipsis, cutting at a rune
 // boundary.
-func cutAt(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func cutAt(s string, n int) string { return clip.Text(s, n) }
 
 // fieldOf names the request field a broken rule is about, "" if none.
 func fieldOf(code blockchain.ErrorCode) string {

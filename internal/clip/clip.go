@@ -1,0 +1,23 @@
+// Package clip shortens text that hostile input, or a plugin's error, can
+// make as long as it likes, before it goes into an error message, a log
+// line or an event: at most a given number of bytes, cut where a UTF-8
+// character begins, so that no character is split in two, with an
+// ellipsis to show that something was cut.
+package clip
+
+import "unicode/utf8"
+
+// Text returns s if it is at most n bytes long, and otherwise its first
+// n bytes or fewer, cut at the start of a character, and "…". Bytes of s
+// that are not UTF-8 are kept as they are: see [strings.ToValidUTF8] for
+// text that must be valid.
+func Text(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := max(n, 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

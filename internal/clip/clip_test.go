@@ -1,0 +1,48 @@
+package clip_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/eventchain/eventchain/internal/clip"
+)
+
+func TestText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		s    string
+		n    int
+		want string
+	}{
+		{"short", "abc", 5, "abc"},
+		{"exactly n", "abcde", 5, "abcde"},
+		{"cut", "abcdef", 5, "abcde…"},
+		{"a character not split", "abcd€", 5, "abcd…"}, // € is 3 bytes: 4 fit
+		{"cut before a character", "ab€€", 4, "ab…"},
+		{"nothing fits", "€", 1, "…"},
+		{"n zero", "abc", 0, "…"},
+		{"n negative", "abc", -1, "…"},
+		{"not UTF-8 kept", "a\xffb", 5, "a\xffb"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := clip.Text(tc.s, tc.n)
+			assert.Equal(t, tc.want, got)
+			if utf8.ValidString(tc.s) {
+				assert.True(t, utf8.ValidString(got), "valid text stays valid")
+			}
+			assert.LessOrEqual(t, len(strings.TrimSuffix(got, "…")), max(tc.n, 0))
+		})
+	}
+}
+
+func ExampleText() {
+	fmt.Println(clip.Text("an error a megabyte long", 8))
+	fmt.Println(clip.Text("déjà vu", 3))
+	// Output:
+	// an error…
+	// dé…
+}
