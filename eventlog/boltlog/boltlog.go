@@ -101,6 +101,12 @@ type Log struct {
 	mu     sync.RWMutex // read transactions hold it for reading, Close for writing
 	closed bool
 
+	// broken is set once a transaction faulted or bbolt panicked on the
+	// file (damaged under the running process): bbolt may then hold its
+	// own locks for ever, so the log touches it no more, and every call
+	// returns this error.
+	broken atomic.Pointer[CorruptError]
+
 	wmu      sync.Mutex
 	watchers map[string]*watch // streams with subscriptions
 
@@ -446,10 +452,41 @@ func (l *Log) Close() error {
 	l.qmu.Unlock()
 	close(l.done)
 	<-l.committerDone
+	if l.broken.Load() != nil {
+		l.closeBroken()
+		return nil
+	}
 	if err := l.db.Close(); err != nil {
 		return fmt.Errorf("boltlog: close %q: %w", l.path, err)
 	}
 	return nil
+}
+
+// closeBrokenWait bounds how long Close waits for bbolt to close a
+// broken log.
+const closeBrokenWait = 2 * time.Second
+
+// closeBroken closes a broken log's file. bbolt's Close unmaps the file,
+// and only then is the file's lock released (the mapping holds the file
+// open), but it waits for bbolt's own locks, which the panic may have
+// left held for ever: it gets closeBrokenWait, then the file is closed
+// alone, and the lock and the mapping stay until the process ends (a
+// goroutine waits on in bbolt).
+func (l *Log) closeBroken() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { _ = recover() }() // the file is known to be damaged: nothing more to say
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		_ = l.db.Close()
+	}()
+	timer := time.NewTimer(closeBrokenWait)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		_ = l.file.Close()
+	}
 }
 
 // view runs fn in a read transaction, unless the log is closed.
@@ -462,6 +499,9 @@ func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
 	if l.closed {
 		return eventlog.ErrClosed
 	}
+	if broken := l.broken.Load(); broken != nil {
+		return broken
+	}
 	defer l.survive(&err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	err = l.db.View(fn)
@@ -471,21 +511,30 @@ func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
 	return err
 }
 
-// survive, deferred by a method that reads the file through bbolt's
-// memory map, turns a memory fault into a *CorruptError in *err. Open
-// checked the whole file, but a file cut short or overwritten under a
-// running process (by hand, by another program) makes a read of the
+// survive, deferred by a method that runs a bbolt transaction, turns a
+// panic in it into a *CorruptError in *err, and marks the log broken.
+// Open checked the whole file, but a file cut short or overwritten under
+// a running process (by hand, by another program) makes a read of the
 // missing pages fault, which would otherwise end the process with
-// SIGBUS. bbolt rolls back the transaction the fault interrupted. The
+// SIGBUS, and bbolt panics on pages that are not what they should be. The
 // method defers debug.SetPanicOnFault(debug.SetPanicOnFault(true)) after
-// it, so that a fault panics rather than crashes.
+// it, so that a fault panics rather than crashes. A panic may leave
+// bbolt's own locks held (one in the middle of starting a transaction
+// does), so a broken log calls bbolt no more.
 func (l *Log) survive(err *error) {
-	if p := recover(); p != nil {
-		if _, fault := p.(interface{ Addr() uintptr }); !fault {
-			panic(p) // a bug, not the file: let it be seen
-		}
-		*err = corrupt(l.path, nil, "a memory fault reading it (cut short or overwritten while open?): %v", p)
+	p := recover()
+	if p == nil {
+		return
 	}
+	what := "bbolt panicked on it (damaged while open?)"
+	if _, fault := p.(interface{ Addr() uintptr }); fault {
+		what = "a memory fault reading it (cut short or overwritten while open?)"
+	}
+	broken := corrupt(l.path, nil, "%s: %v", what, p)
+	if !l.broken.CompareAndSwap(nil, broken) {
+		broken = l.broken.Load()
+	}
+	*err = broken
 }
 
 // Read implements [eventlog.Log], in one read transaction.

@@ -2,6 +2,7 @@ package boltlog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -174,6 +175,9 @@ func (l *Log) take() []*request {
 // streams it changed.
 func (l *Log) commit(group []*request) {
 	changed, events, err := l.apply(group)
+	if errors.Is(err, errRecord) { // a record read back to check an append's expected revision or ID
+		err = corrupt(l.path, err, "a record damaged since the log was opened")
+	}
 	if err != nil {
 		// Nothing was written, but the window may have taken IDs the file
 		// does not have: forget them all, as a restart would.
@@ -203,17 +207,15 @@ func (l *Log) commit(group []*request) {
 // It returns the streams changed and the number of events written; an
 // error if the transaction failed, and then nothing was written.
 func (l *Log) apply(group []*request) (changed []string, events int, err error) {
-	var tx *bolt.Tx
-	defer func() {
-		// After survive: a write transaction a fault interrupted is
-		// rolled back here, releasing bbolt's writer lock.
-		if err != nil && tx != nil && tx.DB() != nil {
-			_ = tx.Rollback()
-		}
-	}()
+	if broken := l.broken.Load(); broken != nil {
+		return nil, 0, broken
+	}
+	// A fault or a panic marks the log broken (see survive): the
+	// transaction it interrupted is left as it is, with bbolt's writer
+	// lock, since rolling it back would read the damaged file again.
 	defer l.survive(&err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	tx, err = l.db.Begin(true)
+	tx, err := l.db.Begin(true)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -371,6 +371,60 @@ func TestDamageWhileOpen(t *testing.T) {
 		require.ErrorIs(t, err, boltlog.ErrCorrupt)
 		assert.Contains(t, err.Error(), "a memory fault reading it")
 		_, err = log.Append(context.Background(), "big", eventlog.Any, event("after"))
-		assert.Error(t, err, "an append to a file cut short fails, and the process lives")
+		assert.ErrorIs(t, err, boltlog.ErrCorrupt, "an append to a file cut short fails, and the process lives")
 	})
+	// A fault while bbolt starts a transaction (the meta pages gone) left
+	// its locks held: the next call, and Close, waited for ever. A log
+	// that faulted once calls bbolt no more.
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, path string)
+	}{
+		{"the file emptied", func(t *testing.T, path string) { require.NoError(t, os.Truncate(path, 0)) }},
+		{"its pages zeroed past the meta pages", func(t *testing.T, path string) {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			require.NoError(t, err)
+			st, err := f.Stat()
+			require.NoError(t, err)
+			_, err = f.WriteAt(make([]byte, st.Size()-8192), 8192)
+			require.NoError(t, err)
+			require.NoError(t, f.Close())
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if runtime.GOOS != "linux" {
+				t.Skip("a read past the end of a mapped file faults (SIGBUS) as this test expects on Linux")
+			}
+			path := filepath.Join(t.TempDir(), "events.db")
+			log, err := boltlog.Open(context.Background(), boltlog.Config{Path: path})
+			require.NoError(t, err)
+			for i := range 10 {
+				_, err := log.Append(context.Background(), "big", eventlog.Any, numbered(fmt.Sprint("batch ", i), 50)...)
+				require.NoError(t, err)
+			}
+			tc.damage(t, path)
+
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for range 3 {
+					_, err := log.Read(context.Background(), "big", 0, eventlog.Forwards, 500)
+					assert.ErrorIs(t, err, boltlog.ErrCorrupt)
+					_, err = log.Append(context.Background(), "big", eventlog.Any, event("after"))
+					assert.ErrorIs(t, err, boltlog.ErrCorrupt)
+				}
+				assert.NoError(t, log.Close())
+			}()
+			select {
+			case <-done:
+			case <-time.After(time.Minute): // a bound on a hang, not a wait for an event
+				t.Fatal("the log hung after the damage")
+			}
+			again, err := boltlog.Open(context.Background(), boltlog.Config{Path: path, LockTimeout: time.Second})
+			if err == nil {
+				_ = again.Close()
+			}
+			assert.NotErrorIs(t, err, boltlog.ErrLocked, "Close released the file: %v", err)
+		})
+	}
 }

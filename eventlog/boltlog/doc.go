@@ -128,5 +128,10 @@
 // ctx.Err() when a context ends first; an error wrapping bbolt's when a
 // commit fails (the disk is full, say), and then nothing was written.
 // Open also returns [ErrLocked], and [ErrCorrupt] as a [*CorruptError]
-// that says what is wrong with the file.
+// that says what is wrong with the file. Any call returns a
+// *CorruptError too for a file damaged under the running process: a
+// record whose bytes changed, or, when a read faults on a file cut short
+// or bbolt panics on a damaged page, every call from then on, since
+// bbolt may hold its locks still (Close then releases the file if bbolt
+// lets it within two seconds, else at the process's end).
 package boltlog

@@ -26,8 +26,9 @@ var (
 	ErrNotOpen = errors.New("boltlog: the Log was not made by Open")
 )
 
-// A CorruptError says why Open refused a file: what it found wrong, and
-// where. It matches ErrCorrupt with errors.Is:
+// A CorruptError says why Open refused a file, or why a call could not
+// read a file damaged since: what it found wrong, and where. It matches
+// ErrCorrupt, and eventlog.ErrCorrupt, with errors.Is:
 //
 //	var bad *boltlog.CorruptError
 //	if errors.As(err, &bad) {
@@ -35,7 +36,8 @@ var (
 //	}
 //
 // Open checks the whole file before it serves a call (see the package
-// documentation), so a log that opened has passed every check.
+// documentation), so a log that opened has passed every check; after
+// that, only a file changed under the running process is damaged.
 type CorruptError struct {
 	Path   string // the file
 	Reason string // what is wrong, e.g. "truncated: 8192 bytes, want at least 24576"
