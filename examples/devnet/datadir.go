@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/eventlog/boltlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
 	"github.com/eventchain/eventchain/node"
@@ -152,10 +153,15 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 			// file, lost (deleted, or a directory restored in part), is
 			// written again from it, rather than the chain given up.
 			spec, logErr := specInLog(filepath.Join(dir, logFile))
+			if errors.Is(logErr, boltlog.ErrLocked) {
+				return network{}, nil, fmt.Errorf("data directory %s is in use: another devnet runs on its event log (%w)", dir, logErr)
+			}
 			if logErr != nil {
 				return network{}, nil, fmt.Errorf("data directory %s holds an event log but no %s, and the log's own spec could not be read (%w): restore %s, or delete the directory to start fresh", dir, specFile, logErr, specFile)
 			}
-			if err := writeSpec(specPath, spec); err != nil {
+			// Another devnet starting at once may have written it first:
+			// the same spec, from the same log.
+			if err := writeSpec(specPath, spec); err != nil && !errors.Is(err, fs.ErrExist) {
 				return network{}, nil, fmt.Errorf("data directory: write %s again from the log: %w", specFile, err)
 			}
 			data, err = os.ReadFile(specPath) // the outer err: the file is there now

@@ -359,7 +359,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		// from the log: a damaged one (it is written without fsync, so a
 		// power cut may leave it so) is moved aside and built again,
 		// rather than stop every start until someone deletes it.
-		aside := fmt.Sprintf("%s.damaged-%d", bankIndex, time.Now().Unix())
+		aside := fmt.Sprintf("%s.damaged-%d", bankIndex, time.Now().UnixNano())
 		if mvErr := os.Rename(bankIndex, aside); mvErr != nil {
 			return fmt.Errorf("%w (and moving it aside failed: %v)", err, mvErr)
 		}

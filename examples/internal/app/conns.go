@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -24,26 +25,42 @@ const SendBuffer = 256 << 10
 
 // overloaded is what a connection over MaxConns is told before it is
 // closed, when no idle connection can make room for it.
-const overloaded = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 36\r\n\r\ntoo many connections; try again soon\n"
+var overloaded = func() []byte {
+	const body = "too many connections; try again soon\n"
+	return fmt.Appendf(nil, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+}()
+
+// newGrace is how long a connection may stay new (accepted, no request
+// begun) before it may be closed to make room: a client sends its
+// request at once, and one that has not after a second is likely one of
+// many holding connections open without a word (slowloris).
+const newGrace = time.Second
 
 // A connLimiter is a listener that keeps at most max connections open.
 // One accepted over the limit makes room by closing the connection that
 // has been idle longest (kept alive between requests, which a client
-// must be ready to see closed at any time); if none is idle, it is
+// must be ready to see closed at any time), or one that has said nothing
+// since it was accepted, newGrace and more ago; if there is none, it is
 // answered 503 and closed at once. It learns which connections are idle
 // from the server's ConnState hook.
 type connLimiter struct {
 	net.Listener
-	max int
+	max   int
+	grace time.Duration // newGrace, but in tests
 
 	mu   sync.Mutex
-	open map[net.Conn]time.Time // each open connection → when it went idle; zero while not idle
+	open map[net.Conn]connSince // each open connection, and since when it could be closed to make room
 }
+
+// connSince is when a connection became one that may be closed to make
+// room: idle since then, or new and silent since newGrace before it. The
+// zero value: not to be closed (a request in progress).
+type connSince time.Time
 
 // limitConns returns l limited to max connections, and the hook that the
 // server serving it must have as its ConnState.
 func limitConns(l net.Listener, max int) (*connLimiter, func(net.Conn, http.ConnState)) {
-	c := &connLimiter{Listener: l, max: max, open: make(map[net.Conn]time.Time)}
+	c := &connLimiter{Listener: l, max: max, grace: newGrace, open: make(map[net.Conn]connSince)}
 	return c, c.connState
 }
 
@@ -63,21 +80,24 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 			return conn, nil
 		}
 		_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
-		_, _ = conn.Write([]byte(overloaded)) // a new socket's buffer takes it whole
+		_, _ = conn.Write(overloaded) // a new socket's buffer takes it whole
 		_ = conn.Close()
 	}
 }
 
-// admit counts conn in, closing the longest idle connection to make room
-// if the limit is reached, and reports whether it could.
+// admit counts conn in, closing the connection idle longest (or new and
+// silent longest) to make room if the limit is reached, and reports
+// whether it could.
 func (l *connLimiter) admit(conn net.Conn) bool {
+	now := time.Now()
 	l.mu.Lock()
 	var victim net.Conn
 	if len(l.open) >= l.max {
-		var since time.Time
-		for c, idle := range l.open {
-			if !idle.IsZero() && (victim == nil || idle.Before(since)) {
-				victim, since = c, idle
+		var oldest time.Time
+		for c, s := range l.open {
+			since := time.Time(s)
+			if !since.IsZero() && !since.After(now) && (victim == nil || since.Before(oldest)) {
+				victim, oldest = c, since
 			}
 		}
 		if victim == nil {
@@ -86,7 +106,7 @@ func (l *connLimiter) admit(conn net.Conn) bool {
 		}
 		delete(l.open, victim)
 	}
-	l.open[conn] = time.Time{}
+	l.open[conn] = connSince(now.Add(l.grace))
 	l.mu.Unlock()
 	if victim != nil {
 		_ = victim.Close() // the server's read on it fails, and it lets it go
@@ -104,9 +124,9 @@ func (l *connLimiter) connState(conn net.Conn, state http.ConnState) {
 	}
 	switch state {
 	case http.StateIdle:
-		l.open[conn] = time.Now()
+		l.open[conn] = connSince(time.Now())
 	case http.StateActive:
-		l.open[conn] = time.Time{}
+		l.open[conn] = connSince{}
 	case http.StateClosed, http.StateHijacked:
 		delete(l.open, conn)
 	}

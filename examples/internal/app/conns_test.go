@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,10 +16,16 @@ import (
 // connections, and reports each connection state the server sets on
 // states.
 func limitedServer(t *testing.T, max int, h http.Handler) (addr string, states <-chan http.ConnState) {
+	return limitedServerGrace(t, max, newGrace, h)
+}
+
+// limitedServerGrace is limitedServer with grace for newGrace.
+func limitedServerGrace(t *testing.T, max int, grace time.Duration, h http.Handler) (addr string, states <-chan http.ConnState) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	limited, hook := limitConns(l, max)
+	limited.grace = grace
 	ch := make(chan http.ConnState, 64)
 	srv := &http.Server{Handler: h, ConnState: func(c net.Conn, s http.ConnState) {
 		hook(c, s)
@@ -106,4 +113,19 @@ func TestConnLimiterRefusesWhenNoneIsIdle(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 	assert.Contains(t, body, "too many connections")
 	close(release)
+}
+
+// TestConnLimiterClosesASilentConnection: connections that never send a
+// request (slowloris) could hold every place, turning everyone else away
+// with 503 as each was replaced. One silent past its grace is closed to
+// make room.
+func TestConnLimiterClosesASilentConnection(t *testing.T) {
+	addr, states := limitedServerGrace(t, 1, 0, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	_, silent := dial(t, addr)
+	waitState(t, states, http.StateNew)
+	c, rc := dial(t, addr)
+	status, _ := get(t, c, rc, "/")
+	assert.Equal(t, http.StatusOK, status)
+	_, err := silent.ReadByte()
+	assert.ErrorIs(t, err, io.EOF, "the silent connection was closed to make room")
 }

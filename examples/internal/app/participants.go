@@ -42,6 +42,7 @@ type Participant struct {
 	work     func(ctx context.Context) error // runs once the node is restored
 	ready    func()                          // called once the node is restored
 	restored chan struct{}                   // closed once the node is restored
+	stopping func()                          // if set, called as Run's context ends (at any stage)
 }
 
 // Restored is closed once Run has restored the node.
@@ -64,6 +65,9 @@ func newParticipant(cfg *NodeConfig) (Participant, error) {
 // Run restores the node from the log, then follows the log and does the
 // participant's work until ctx ends or either fails.
 func (p Participant) Run(ctx context.Context) error {
+	if p.stopping != nil {
+		context.AfterFunc(ctx, p.stopping)
+	}
 	if err := p.Node.Restore(ctx, p.restore); err != nil {
 		return err
 	}
@@ -89,12 +93,11 @@ func NewBank(cfg NodeConfig) (Participant, *bank.Bank, error) {
 	if err != nil {
 		return Participant{}, nil, err
 	}
-	p.work = func(ctx context.Context) error {
-		// The server's graceful shutdown, once ctx ends, waits for every
-		// request, and an explorer's stream ends only when told.
-		context.AfterFunc(ctx, b.CloseStreams)
-		return b.Run(ctx)
-	}
+	p.work = b.Run
+	// The server's graceful shutdown, once Run's context ends, waits for
+	// every request, and an explorer's stream ends only when told; the
+	// app serves streams while the node restores, too.
+	p.stopping = b.CloseStreams
 	p.ready = func() {
 		b.SetReady(true)
 		cfg.Logger.Info("ready", "height", p.Node.Chain().Height(), "pending", p.Node.Pool().Len())

@@ -681,10 +681,12 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 		if err != nil {
 			return b.unavailable("encode request", err)
 		}
+		failed := b.appendFailed.Load()
 		_, err = b.log.Append(ctx, requestStream(id), eventlog.NoStream, e)
 		if errors.Is(err, eventlog.ErrWrongExpectedRevision) {
 			continue // reserved by an earlier try: its request is the answer
 		}
+		b.noteAppend(failed, err)
 		if err != nil {
 			return b.unavailable("reserve key", err)
 		}
@@ -837,6 +839,7 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 		salt := b.node.Chain().TipHash()
 		s.RequestDigest = blockchain.Hash(sha256.Sum256(saltedDigest(s, salt)))
 	}
+	failed := b.appendFailed.Load()
 	err := b.node.Submit(ctx, s)
 	if errors.Is(err, pool.ErrDuplicate) {
 		return b.sameTransaction(s.Tx) // pending already: the same transaction submitted again, unless forged
@@ -851,15 +854,10 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 		b.logger.Error("the event log lost events the bank had read: it no longer holds this chain", "err", err)
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log lost events", Detail: "the event log no longer holds the events the bank read (wiped, or restored from an older backup): the bank answers for no transaction on it, this one included, and stops once its node notices"}
 	}
+	b.noteAppend(failed, err)
 	if err != nil {
 		b.logger.Warn("submit failed", "err", err)
-		if !errors.Is(err, context.Canceled) { // not a client that went away
-			b.appendFailed.Store(&appendFailure{err: err, at: b.now()})
-		}
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the transaction: it may or may not be recorded; post the same signed transaction again later (it stays one transaction), or ask GET /transactions/{id}"}
-	}
-	if b.appendFailed.Load() != nil {
-		b.appendFailed.Store(nil) // the log takes appends again
 	}
 	// Under b.mu, with which observe indexes each block and takes its
 	// transactions out of accepted: a block that includes the transaction
@@ -1606,6 +1604,21 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 type appendFailure struct {
 	err error
 	at  time.Time
+}
+
+// noteAppend records how an append of the bank's own went, for GET
+// /readyz: err, a failure of the log (not a client that went away), is
+// remembered; a success forgets failed, the failure remembered before the
+// append began, unless another has been remembered since.
+func (b *Bank) noteAppend(failed *appendFailure, err error) {
+	switch {
+	case err == nil:
+		if failed != nil {
+			b.appendFailed.CompareAndSwap(failed, nil)
+		}
+	case !errors.Is(err, context.Canceled):
+		b.appendFailed.Store(&appendFailure{err: err, at: b.now()})
+	}
 }
 
 // appendFailureHold is how long after an append failed GET /readyz

@@ -997,6 +997,18 @@ func TestReadyzWhileAppendsFail(t *testing.T) {
 	st := f.submit(t, consensustest.Transfer("alice", "bob", 5, 0))
 	require.Equal(t, bank.StatusPending, st.Status)
 	assert.Equal(t, http.StatusOK, ready(), "an append that succeeds ends it at once")
+
+	// With an Idempotency-Key, as the bank's client and the wallet always
+	// send one, the first append is the key's reservation.
+	f.log.setDown(true, "")
+	tx := consensustest.Transfer("alice", "bob", 5, 1)
+	status, _, _ = f.post(t, txJSON(t, tx), "Idempotency-Key", "order-7")
+	require.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Equal(t, http.StatusServiceUnavailable, ready(), "a keyed post's failed reservation counts")
+	f.log.setDown(false, "")
+	st = f.submit(t, tx, "Idempotency-Key", "order-7")
+	require.Equal(t, bank.StatusPending, st.Status)
+	assert.Equal(t, http.StatusOK, ready())
 }
 
 func TestGetTransactionProblems(t *testing.T) {
