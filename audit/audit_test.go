@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -868,6 +869,49 @@ func TestRunStopsOnClosedLog(t *testing.T) {
 	case err = <-done:
 	}
 	assert.ErrorIs(t, err, eventlog.ErrClosed)
+}
+
+// damagedLog is a log whose storage the test damages: from then on every
+// Read and Append fails with eventlog.ErrCorrupt.
+type damagedLog struct {
+	eventlog.Log
+	damaged atomic.Bool
+}
+
+func (l *damagedLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	if l.damaged.Load() {
+		return nil, fmt.Errorf("read %s: %w", stream, eventlog.ErrCorrupt)
+	}
+	return l.Log.Read(ctx, stream, from, dir, max)
+}
+
+func (l *damagedLog) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
+	if l.damaged.Load() {
+		return eventlog.AppendResult{}, fmt.Errorf("append %s: %w", stream, eventlog.ErrCorrupt)
+	}
+	return l.Log.Append(ctx, stream, expected, evs...)
+}
+
+// TestRunStopsOnDamagedLog: a log whose storage is damaged (a file cut
+// short under the running process) fails every step for good; the
+// auditor warned and tried again, every tick, for ever. Run now stops
+// with the log's error.
+func TestRunStopsOnDamagedLog(t *testing.T) {
+	e := newEnv(t, policy(10*time.Second, 30*time.Second, 3), 0)
+	log := &damagedLog{Log: e.log}
+	ticks := make(chan time.Time)
+	a, err := audit.New(audit.Config{Node: e.node, Log: log, Now: e.clock.Now, Ticks: ticks})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(context.Background()) }()
+	ticks <- e.clock.Now() // Run has restored and waits for ticks
+	log.damaged.Store(true)
+	select {
+	case ticks <- e.clock.Now():
+		err = <-done
+	case err = <-done:
+	}
+	assert.ErrorIs(t, err, eventlog.ErrCorrupt)
 }
 
 func TestNew(t *testing.T) {

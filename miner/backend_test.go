@@ -399,11 +399,13 @@ func TestMinerStopsOnEngineFailure(t *testing.T) {
 	}
 }
 
-// TestMinerStopsWhenTheLogIsGone: a publish refused by a closed log, or a
-// deleted blocks stream, can never succeed. The miner sealed a block a
-// second for ever on it; now Run returns the log's error at once.
+// TestMinerStopsWhenTheLogIsGone: a publish refused by a closed log, a
+// deleted blocks stream or a damaged log can never succeed. The miner
+// sealed a block a second for ever on it (a damaged file, from outside:
+// for ever, warning every few seconds); now Run returns the log's error
+// at once.
 func TestMinerStopsWhenTheLogIsGone(t *testing.T) {
-	for _, want := range []error{eventlog.ErrClosed, eventlog.ErrStreamDeleted} {
+	for _, want := range []error{eventlog.ErrClosed, eventlog.ErrStreamDeleted, eventlog.ErrCorrupt} {
 		t.Run(want.Error(), func(t *testing.T) {
 			b := newFakeBackend(t, consensustest.NewFaker(), 1, true)
 			b.publish = fmt.Errorf("fake publish: %w", want)

@@ -291,8 +291,9 @@ func (m *Miner) Stats() Stats {
 
 // Run mines until ctx is done, and returns ctx.Err(); or an error from the
 // engine or the node that mining cannot go on after — among them a
-// publish refused because the log is closed (eventlog.ErrClosed) or its
-// blocks stream deleted (eventlog.ErrStreamDeleted). A log that fails
+// publish refused because the log is closed (eventlog.ErrClosed), its
+// blocks stream deleted (eventlog.ErrStreamDeleted) or its storage
+// damaged (eventlog.ErrCorrupt). A log that fails
 // otherwise (unreachable for a while, say) is given the same sealed
 // block again, after pauses that grow from a second to half a minute,
 // until it takes it or another block makes it stale: the work of a
@@ -503,8 +504,8 @@ const maxPublishWait = 30 * time.Second
 // wrote: round looks). The pause ends early when the node reads a block
 // event (the log is back, and the block may be stale). It returns nil,
 // or an error that no retry mends: node.ErrStale; the log closed, its
-// stream deleted, or the event refused as too large or invalid; or
-// ctx's.
+// stream deleted, its storage damaged (eventlog.ErrCorrupt), or the
+// event refused as too large or invalid; or ctx's.
 func (m *Miner) publish(ctx context.Context, sealed *blockchain.Block, parent blockchain.Hash) error {
 	wait := m.retryWait
 	for {
@@ -513,7 +514,7 @@ func (m *Miner) publish(ctx context.Context, sealed *blockchain.Block, parent bl
 		stale := errors.Is(err, node.ErrStale) || (err != nil && m.node.Chain().TipHash() != parent)
 		switch {
 		case err == nil, ctx.Err() != nil, errors.Is(err, node.ErrStale),
-			errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted),
+			errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted), errors.Is(err, eventlog.ErrCorrupt),
 			errors.Is(err, eventlog.ErrTooLarge), errors.Is(err, eventlog.ErrInvalid):
 			return err
 		case stale:

@@ -106,7 +106,10 @@ type Bank struct {
 	eventStreams  atomic.Int32  // GET /events streams open now
 	stopping      chan struct{} // closed by CloseStreams
 	stopOnce      sync.Once
-	maxStreams    int32 // Config.MaxEventStreams
+	streams       sync.Map              // the GET /events streams open: *http.ResponseController → struct{}
+	damaged       atomic.Pointer[error] // the log's error that said its storage is damaged, once one did
+	damagedCh     chan struct{}         // closed when damaged is set
+	maxStreams    int32                 // Config.MaxEventStreams
 	node          *node.Node
 	log           eventlog.Log
 	maxBody       int64
@@ -154,10 +157,11 @@ func New(cfg Config) (*Bank, error) {
 	}
 	b := &Bank{
 		node: cfg.Node, log: cfg.Log, maxBody: cfg.MaxBodyBytes, logger: cfg.Logger,
-		accepted: map[uuid.UUID]blockchain.Transaction{},
-		miners:   map[blockchain.Hash]string{},
-		now:      time.Now,
-		stopping: make(chan struct{}),
+		accepted:  map[uuid.UUID]blockchain.Transaction{},
+		miners:    map[blockchain.Hash]string{},
+		now:       time.Now,
+		stopping:  make(chan struct{}),
+		damagedCh: make(chan struct{}),
 	}
 	if b.maxBody == 0 {
 		b.maxBody = 16 << 10
@@ -429,6 +433,8 @@ func (b *Bank) Run(ctx context.Context) error {
 		select {
 		case <-b.index.failed:
 			cancel()
+		case <-b.damagedCh:
+			cancel()
 		case <-ctx.Done():
 		}
 	}()
@@ -436,7 +442,27 @@ func (b *Bank) Run(ctx context.Context) error {
 	if ierr := b.IndexErr(); ierr != nil {
 		return fmt.Errorf("bank: %w", ierr)
 	}
+	if d := b.damaged.Load(); d != nil {
+		return fmt.Errorf("bank: the event log is damaged: %w", *d)
+	}
 	return err
+}
+
+// logDamaged answers a request whose append or read the log refused
+// because its storage is damaged (eventlog.ErrCorrupt): no retry mends
+// that, so the answer is a 500 that says so, not a 503 that asks to try
+// again, and the bank stops (Run returns), so that the app exits and
+// its operator learns. nil for any other error.
+func (b *Bank) logDamaged(err error) *Problem {
+	if !errors.Is(err, eventlog.ErrCorrupt) {
+		return nil
+	}
+	if b.damaged.CompareAndSwap(nil, &err) {
+		b.logger.Error("the event log is damaged: the bank stops", "err", err)
+		close(b.damagedCh)
+	}
+	return &Problem{Status: http.StatusInternalServerError, Title: "event log damaged",
+		Detail: "the event log's storage is damaged: the bank takes no transaction until it is restored; this one was not recorded"}
 }
 
 // follow is Run's reading of the audit stream.
@@ -794,6 +820,9 @@ func (b *Bank) sameTransaction(tx blockchain.Transaction) *Problem {
 
 // unavailable is the answer when the log failed, after logging why.
 func (b *Bank) unavailable(what string, err error) keyedAnswer {
+	if p := b.logDamaged(err); p != nil {
+		return keyedAnswer{problem: p}
+	}
 	b.logger.Warn("keyed submit failed", "step", what, "err", err)
 	return keyedAnswer{problem: &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the request: it may or may not be recorded; post it again later with the same Idempotency-Key (it stays one request), or ask GET /transactions/{id}"}}
 }
@@ -855,6 +884,9 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log lost events", Detail: "the event log no longer holds the events the bank read (wiped, or restored from an older backup): the bank answers for no transaction on it, this one included, and stops once its node notices"}
 	}
 	b.noteAppend(failed, err)
+	if p := b.logDamaged(err); p != nil {
+		return p
+	}
 	if err != nil {
 		b.logger.Warn("submit failed", "err", err)
 		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the transaction: it may or may not be recorded; post the same signed transaction again later (it stays one transaction), or ask GET /transactions/{id}"}
@@ -1579,6 +1611,10 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the bank's node is still restoring the chain"})
 		return
 	}
+	if d := b.damaged.Load(); d != nil {
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the event log is damaged: it must be restored"})
+		return
+	}
 	if f := b.appendFailed.Load(); f != nil && b.now().Sub(f.at) < appendFailureHold {
 		// A log that reads but does not write (a full disk, a file
 		// system gone read-only) passes the probe, and takes no
@@ -1589,6 +1625,9 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := b.probeLog(r.Context()); err != nil {
 		detail := "the event log does not answer"
+		if errors.Is(err, eventlog.ErrCorrupt) {
+			detail = "the event log is damaged: it must be restored"
+		}
 		if errors.Is(err, errLogWentBack) {
 			detail = "the event log holds fewer blocks than the bank's node read: it lost events"
 		}

@@ -85,6 +85,7 @@ type flakyLog struct {
 	readHang   bool  // reads wait until their context ends
 	wiped      bool  // reads find no stream, as in a log that lost every event
 	blocksErr  error // if set, what reads of the blocks stream return
+	appendErr  error // if set, what appends return
 	downStream string
 	auditNext  eventlog.Revision // the next audit event a reader will ask for: it is done with those before
 	audit      *beacon           // rung when auditNext moves
@@ -105,6 +106,13 @@ func (f *flakyLog) setWiped(wiped bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.wiped = wiped
+}
+
+// setAppendErr makes appends return err (nil: append).
+func (f *flakyLog) setAppendErr(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.appendErr = err
 }
 
 // setBlocksErr makes reads of the blocks stream return err (nil: read).
@@ -171,8 +179,11 @@ func (f *flakyLog) setOnAppend(hook func(stream string)) {
 
 func (f *flakyLog) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
 	f.mu.Lock()
-	fail, hang, hook := f.down || stream == f.downStream, f.hang, f.onAppend
+	fail, hang, hook, appendErr := f.down || stream == f.downStream, f.hang, f.onAppend, f.appendErr
 	f.mu.Unlock()
+	if appendErr != nil {
+		return eventlog.AppendResult{}, appendErr
+	}
 	if hook != nil {
 		hook(stream)
 	}
@@ -1009,6 +1020,41 @@ func TestReadyzWhileAppendsFail(t *testing.T) {
 	st = f.submit(t, tx, "Idempotency-Key", "order-7")
 	require.Equal(t, bank.StatusPending, st.Status)
 	assert.Equal(t, http.StatusOK, ready())
+}
+
+// TestDamagedLogStopsTheBank: a log whose storage is damaged (a file cut
+// short under the running process) refuses every append for good; the
+// bank answered each 503, "post it again later", its /readyz said the
+// log did not answer, and it ran on for ever. It now answers 500, saying
+// the log is damaged, is not ready, and stops: Run returns the error.
+func TestDamagedLogStopsTheBank(t *testing.T) {
+	for _, key := range []string{"", "order-9"} {
+		t.Run(fmt.Sprintf("key=%q", key), func(t *testing.T) {
+			f := newFixture(t, 0)
+			n, b, srv := f.start(t)
+			t.Cleanup(srv.Close)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+			b.SetReady(true)
+			ran := make(chan error, 1)
+			go func() { ran <- b.Run(ctx) }()
+
+			f.log.setAppendErr(fmt.Errorf("boltlog: commit: %w", eventlog.ErrCorrupt))
+			var header []string
+			if key != "" {
+				header = []string{"Idempotency-Key", key}
+			}
+			status, _, body := doOn(t, srv, http.MethodPost, "/transactions", "application/json", txJSON(t, consensustest.Transfer("alice", "bob", 5, 0)), header...)
+			assert.Equal(t, http.StatusInternalServerError, status)
+			assert.Equal(t, "event log damaged", decode[bank.Problem](t, body).Title)
+			status, _, body = doOn(t, srv, http.MethodGet, "/readyz", "", "")
+			assert.Equal(t, http.StatusServiceUnavailable, status)
+			assert.Contains(t, decode[bank.Problem](t, body).Detail, "damaged")
+			assert.ErrorIs(t, <-ran, eventlog.ErrCorrupt, "Run stops, with the log's error")
+			f.log.setAppendErr(nil)
+		})
+	}
 }
 
 func TestGetTransactionProblems(t *testing.T) {

@@ -383,9 +383,19 @@ func (b *Bank) explorerState() ExplorerState {
 // CloseStreams ends every GET /events stream, and answers those asked
 // for after it 503. Call it when the app begins to stop: an HTTP
 // server's graceful shutdown waits for every request to end, and a
-// stream, open while its page is, ends only when told. Calling it again
-// does nothing.
-func (b *Bank) CloseStreams() { b.stopOnce.Do(func() { close(b.stopping) }) }
+// stream, open while its page is, ends only when told. A stream whose
+// client stopped reading, its write blocked on a full connection, is
+// ended too: its write deadline is moved to now. Calling it again does
+// nothing.
+func (b *Bank) CloseStreams() {
+	b.stopOnce.Do(func() {
+		close(b.stopping)
+		b.streams.Range(func(rc, _ any) bool {
+			_ = rc.(*http.ResponseController).SetWriteDeadline(time.Now())
+			return true
+		})
+	})
+}
 
 func (b *Bank) explorer(w http.ResponseWriter, _ *http.Request) {
 	page, _ := explorerFiles.ReadFile("explorer/index.html")
@@ -424,6 +434,12 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 	}
 	defer b.eventStreams.Add(-1)
 	rc := http.NewResponseController(w)
+	b.streams.Store(rc, struct{}{}) // for CloseStreams
+	defer b.streams.Delete(rc)
+	// The end of the stream (its last chunk) gets a second to be written,
+	// whatever deadline CloseStreams left: a client that reads sees the
+	// stream end cleanly.
+	defer func() { _ = rc.SetWriteDeadline(time.Now().Add(time.Second)) }()
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -438,8 +454,14 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// Each write has its own deadline: set once, it would cut the
-		// next write after a long quiet spell.
+		// next write after a long quiet spell. (Once it is set, a stop
+		// is seen: CloseStreams may have moved the deadline just before.)
 		_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
+		select {
+		case <-b.stopping:
+			return
+		default:
+		}
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", data); err != nil {
 			return
 		}

@@ -10,10 +10,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -643,4 +645,94 @@ func TestCloseStreamsEndsTheEventStreams(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "no stream once the bank stops")
 	f.bank.CloseStreams() // again: nothing
+}
+
+// stalledWriter is the ResponseWriter of a GET /events whose client
+// stopped reading: the first write goes through, every later one blocks,
+// as on a connection whose buffers are full, until the write deadline is
+// moved to now or before.
+type stalledWriter struct {
+	header  http.Header
+	writes  int
+	blocked chan struct{} // closed when a write blocks
+	freed   chan struct{} // closed when the deadline is moved to the past
+	once    sync.Once
+}
+
+func (w *stalledWriter) Header() http.Header { return w.header }
+func (w *stalledWriter) WriteHeader(int)     {}
+func (w *stalledWriter) FlushError() error   { return nil }
+
+func (w *stalledWriter) Write(p []byte) (int, error) {
+	w.writes++
+	if w.writes == 1 {
+		return len(p), nil
+	}
+	close(w.blocked)
+	<-w.freed
+	return 0, os.ErrDeadlineExceeded
+}
+
+func (w *stalledWriter) SetWriteDeadline(t time.Time) error {
+	if !t.IsZero() && !t.After(time.Now()) {
+		w.once.Do(func() { close(w.freed) })
+	}
+	return nil
+}
+
+// TestCloseStreamsEndsAStalledStream: a stream whose client stopped
+// reading sat in a write until its 30 s deadline, and held a stop for the
+// whole shutdown timeout, CloseStreams or not: its handler never came
+// back to see it. CloseStreams now moves each stream's write deadline to
+// now.
+func TestCloseStreamsEndsAStalledStream(t *testing.T) {
+	f := newExplorerFixture(t, nil)
+	w := &stalledWriter{header: http.Header{}, blocked: make(chan struct{}), freed: make(chan struct{})}
+	req := httptest.NewRequest(http.MethodGet, "/events", nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.bank.ServeHTTP(w, req)
+	}()
+	f.mine(t, nil, consensustest.Transfer("alice", "bob", 1, 0)) // a change: a second event, whose write blocks
+	select {
+	case <-w.blocked:
+	case <-done:
+		t.Fatal("the stream ended before its write blocked")
+	}
+	f.bank.CloseStreams()
+	select {
+	case <-done:
+	case <-time.After(explorerWatchdog): // a bound on a hang, not a wait for an event
+		t.Fatal("the stalled stream did not end")
+	}
+}
+
+// TestExplorerReconnectsAfterARefusal: a browser's EventSource gives up
+// for good on an answer other than 200, and the page stayed
+// "reconnecting…", dead, after one 503 (the bank serving its most
+// streams, or stopping) until the reader reloaded it. The page now opens
+// a new stream after a pause.
+func TestExplorerReconnectsAfterARefusal(t *testing.T) {
+	ctx := newBrowser(t)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	f := newExplorerFixture(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/events" && refuse.Load() {
+				w.Header().Set("Retry-After", "1")
+				http.Error(w, "too many event streams", http.StatusServiceUnavailable)
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	status := func(want string) chromedp.Action[chromedp.Void] {
+		return chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById("status").textContent === %q`, want))
+	}
+	c, cancel := context.WithTimeout(ctx, explorerWatchdog)
+	defer cancel()
+	require.NoError(t, chromedp.Do(c, chromedp.Navigate(f.server.URL+"/"), status("reconnecting…")), "refused at first")
+	refuse.Store(false)
+	require.NoError(t, chromedp.Do(c, status("live")), "live once the bank takes the stream")
 }
