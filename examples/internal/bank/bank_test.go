@@ -1066,7 +1066,8 @@ func TestGetTransactionProblems(t *testing.T) {
 // TestBlockReadFailures: a block read from the log (one out of the node's
 // window) that fails is a 503 while the log is down, and a 500, logged as
 // an error, when the log's storage is damaged: trying again reads the
-// same damage, where the bank said "try again later".
+// same damage, where the bank said "try again later". The damage is
+// final: the bank stops.
 func TestBlockReadFailures(t *testing.T) {
 	f := newFixture(t, 1)
 	for i := range 2 {
@@ -1088,6 +1089,7 @@ func TestBlockReadFailures(t *testing.T) {
 			assert.Equal(t, tc.title, f.problemAt(t, "/blocks/1", tc.status).Title)
 		})
 	}
+	assert.Contains(t, f.problemAt(t, "/readyz", http.StatusServiceUnavailable).Detail, "damaged", "a damaged log is final: the bank is not ready, and its Run stops")
 	status, _, _ := f.do(t, http.MethodGet, "/blocks/1", "", "")
 	assert.Equal(t, http.StatusOK, status, "read again once the log is mended")
 }

@@ -517,9 +517,12 @@ func (b *Bank) blockFailed(w http.ResponseWriter, height uint64, err error) {
 	case errors.Is(err, errNotIndexed):
 		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "block not indexed yet", Detail: fmt.Sprintf("block %d is not indexed yet; try again", height)})
 	case errors.Is(err, eventlog.ErrCorrupt):
-		// Not an outage: trying again reads the same damage.
-		b.logger.Error("the event log is damaged: a block cannot be read back", "height", height, "err", err)
-		b.problem(w, Problem{Status: http.StatusInternalServerError, Title: "event log damaged", Detail: fmt.Sprintf("block %d cannot be read back from the event log: its storage is damaged", height)})
+		// Not an outage: trying again reads the same damage. A log
+		// checked whole when it was opened, damaged since, is damaged
+		// under the running bank: it stops (logDamaged).
+		p := b.logDamaged(err)
+		p.Detail = fmt.Sprintf("block %d cannot be read back from the event log: its storage is damaged; the bank stops until it is restored", height)
+		b.problem(w, *p)
 	default:
 		b.logger.Warn("block read failed", "height", height, "err", err)
 		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: fmt.Sprintf("block %d could not be read; try again later", height)})
