@@ -104,8 +104,11 @@ type Log struct {
 	// broken is set once a transaction faulted or bbolt panicked on the
 	// file (damaged under the running process): bbolt may then hold its
 	// own locks for ever, so the log touches it no more, and every call
-	// returns this error.
-	broken atomic.Pointer[CorruptError]
+	// returns this error. brokenCh is closed when it is set: a call
+	// waiting on bbolt, whose locks a fault in another goroutine may
+	// have left held for ever, stops waiting then.
+	broken   atomic.Pointer[CorruptError]
+	brokenCh chan struct{}
 
 	wmu      sync.Mutex
 	watchers map[string]*watch // streams with subscriptions
@@ -183,6 +186,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		wake:          make(chan struct{}, 1),
 		done:          make(chan struct{}),
 		committerDone: make(chan struct{}),
+		brokenCh:      make(chan struct{}),
 		windowSize:    cfg.DedupWindow,
 		watchers:      make(map[string]*watch),
 	}
@@ -451,7 +455,19 @@ func (l *Log) Close() error {
 	l.closing = true
 	l.qmu.Unlock()
 	close(l.done)
-	<-l.committerDone
+	select {
+	case <-l.committerDone:
+	case <-l.brokenCh:
+		// The committer may wait in bbolt for ever, for a lock a fault
+		// left held: it gets closeBrokenWait to finish.
+		timer := time.NewTimer(closeBrokenWait)
+		defer timer.Stop()
+		select {
+		case <-l.committerDone:
+		case <-timer.C:
+			return nil // bbolt keeps the file, and its lock, until the process ends
+		}
+	}
 	if l.broken.Load() != nil {
 		l.closeBroken()
 		return nil
@@ -469,9 +485,10 @@ const closeBrokenWait = 2 * time.Second
 // closeBroken closes a broken log's file. bbolt's Close unmaps the file,
 // and only then is the file's lock released (the mapping holds the file
 // open), but it waits for bbolt's own locks, which the panic may have
-// left held for ever: it gets closeBrokenWait, then the file is closed
-// alone, and the lock and the mapping stay until the process ends (a
-// goroutine waits on in bbolt).
+// left held for ever: it gets closeBrokenWait, and if it does not finish,
+// bbolt keeps the file, its mapping and its lock until the process ends
+// (a goroutine waits on in bbolt). The file is not closed under it: a
+// goroutine stuck in bbolt may still hold it.
 func (l *Log) closeBroken() {
 	done := make(chan struct{})
 	go func() {
@@ -485,7 +502,6 @@ func (l *Log) closeBroken() {
 	select {
 	case <-done:
 	case <-timer.C:
-		_ = l.file.Close()
 	}
 }
 
@@ -502,9 +518,22 @@ func (l *Log) view(fn func(tx *bolt.Tx) error) (err error) {
 	if broken := l.broken.Load(); broken != nil {
 		return broken
 	}
-	defer l.survive(&err)
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	err = l.db.View(fn)
+	// In a goroutine of its own, so that this call can stop waiting if
+	// another's fault breaks the log while this one waits in bbolt (for
+	// a lock the fault left held: it would wait for ever, holding l.mu).
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		defer func() { done <- err }()
+		defer l.survive(&err)
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		err = l.db.View(fn)
+	}()
+	select {
+	case err = <-done:
+	case <-l.brokenCh:
+		return l.broken.Load()
+	}
 	if errors.Is(err, errRecord) {
 		err = corrupt(l.path, err, "a record damaged since the log was opened")
 	}
@@ -531,7 +560,9 @@ func (l *Log) survive(err *error) {
 		what = "a memory fault reading it (cut short or overwritten while open?)"
 	}
 	broken := corrupt(l.path, nil, "%s: %v", what, p)
-	if !l.broken.CompareAndSwap(nil, broken) {
+	if l.broken.CompareAndSwap(nil, broken) {
+		close(l.brokenCh)
+	} else {
 		broken = l.broken.Load()
 	}
 	*err = broken

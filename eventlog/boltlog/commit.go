@@ -116,6 +116,8 @@ func (l *Log) submit(ctx context.Context, r *request) error {
 	select {
 	case <-r.done:
 		return nil
+	case <-l.brokenCh: // the committer may wait in bbolt for ever
+		return l.broken.Load()
 	case <-ctx.Done():
 	}
 	l.qmu.Lock()
@@ -125,8 +127,12 @@ func (l *Log) submit(ctx context.Context, r *request) error {
 		return ctx.Err()
 	}
 	l.qmu.Unlock()
-	<-r.done
-	return nil
+	select {
+	case <-r.done:
+		return nil
+	case <-l.brokenCh:
+		return l.broken.Load()
+	}
 }
 
 // commitLoop is the committer: it takes the requests queued, commits
@@ -175,9 +181,6 @@ func (l *Log) take() []*request {
 // streams it changed.
 func (l *Log) commit(group []*request) {
 	changed, events, err := l.apply(group)
-	if errors.Is(err, errRecord) { // a record read back to check an append's expected revision or ID
-		err = corrupt(l.path, err, "a record damaged since the log was opened")
-	}
 	if err != nil {
 		// Nothing was written, but the window may have taken IDs the file
 		// does not have: forget them all, as a restart would.
@@ -279,6 +282,9 @@ func (l *Log) applyOne(tx *bolt.Tx, r *request, at time.Time) (n int, wrote bool
 	}
 
 	res, done, err := l.checkExpected(b, r, cur)
+	if errors.Is(err, errRecord) { // a record read back to check the expected revision or an ID
+		err = corrupt(l.path, err, "a record damaged since the log was opened")
+	}
 	if err != nil || done {
 		r.res, r.err = res, err
 		return 0, false, nil

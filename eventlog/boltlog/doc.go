@@ -133,5 +133,6 @@
 // record whose bytes changed, or, when a read faults on a file cut short
 // or bbolt panics on a damaged page, every call from then on, since
 // bbolt may hold its locks still (Close then releases the file if bbolt
-// lets it within two seconds, else at the process's end).
+// lets it within a few seconds, else bbolt keeps it, and its lock, until
+// the process ends).
 package boltlog
