@@ -361,7 +361,9 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 
 // ServeOn is Serve on a listener already bound; it closes l. The server
 // keeps at most MaxConns connections open (one over makes room by
-// closing the connection idle longest, or is answered 503), gives each a
+// closing the connection idle longest, or one that has not finished its
+// request's headers a second after it connected, or is answered 503),
+// gives each a
 // send buffer of SendBuffer bytes, and times out slow clients: 5 s for
 // a request's headers, 10 s for the whole request, 10 s for writing the
 // answer (GET /events extends its own), a minute idle.

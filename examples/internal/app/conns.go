@@ -30,10 +30,12 @@ var overloaded = func() []byte {
 	return fmt.Appendf(nil, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 }()
 
-// newGrace is how long a connection may stay new (accepted, no request
-// begun) before it may be closed to make room: a client sends its
+// newGrace is how long a connection may stay new (accepted, its first
+// request's headers not yet all read: net/http calls a connection active
+// only then) before it may be closed to make room: a client sends its
 // request at once, and one that has not after a second is likely one of
-// many holding connections open without a word (slowloris).
+// many holding connections open without a word, or a byte at a time
+// (slowloris).
 const newGrace = time.Second
 
 // A connLimiter is a listener that keeps at most max connections open.

@@ -106,7 +106,7 @@ type Bank struct {
 	eventStreams  atomic.Int32  // GET /events streams open now
 	stopping      chan struct{} // closed by CloseStreams
 	stopOnce      sync.Once
-	streams       sync.Map              // the GET /events streams open: *http.ResponseController → struct{}
+	streams       sync.Map              // the GET /events streams open: *openStream → struct{}
 	damaged       atomic.Pointer[error] // the log's error that said its storage is damaged, once one did
 	damagedCh     chan struct{}         // closed when damaged is set
 	maxStreams    int32                 // Config.MaxEventStreams
@@ -462,7 +462,7 @@ func (b *Bank) logDamaged(err error) *Problem {
 		close(b.damagedCh)
 	}
 	return &Problem{Status: http.StatusInternalServerError, Title: "event log damaged",
-		Detail: "the event log's storage is damaged: the bank takes no transaction until it is restored; this one was not recorded"}
+		Detail: "the event log's storage is damaged: the bank takes no transaction until it is restored; this one may not have been recorded"}
 }
 
 // follow is Run's reading of the audit stream.

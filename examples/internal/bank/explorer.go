@@ -390,11 +390,36 @@ func (b *Bank) explorerState() ExplorerState {
 func (b *Bank) CloseStreams() {
 	b.stopOnce.Do(func() {
 		close(b.stopping)
-		b.streams.Range(func(rc, _ any) bool {
-			_ = rc.(*http.ResponseController).SetWriteDeadline(time.Now())
+		b.streams.Range(func(st, _ any) bool {
+			st.(*openStream).stop()
 			return true
 		})
 	})
+}
+
+// An openStream is a GET /events stream that CloseStreams may stop.
+type openStream struct {
+	mu    sync.Mutex
+	rc    *http.ResponseController
+	ended bool
+}
+
+// stop moves the stream's write deadline to now, unless it has ended.
+func (s *openStream) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ended {
+		_ = s.rc.SetWriteDeadline(time.Now())
+	}
+}
+
+// end gives the stream's last chunk a second, and keeps stop off the
+// connection from now on.
+func (s *openStream) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = true
+	_ = s.rc.SetWriteDeadline(time.Now().Add(time.Second))
 }
 
 func (b *Bank) explorer(w http.ResponseWriter, _ *http.Request) {
@@ -434,12 +459,14 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 	}
 	defer b.eventStreams.Add(-1)
 	rc := http.NewResponseController(w)
-	b.streams.Store(rc, struct{}{}) // for CloseStreams
-	defer b.streams.Delete(rc)
+	st := &openStream{rc: rc}
+	b.streams.Store(st, struct{}{}) // for CloseStreams
+	defer b.streams.Delete(st)
 	// The end of the stream (its last chunk) gets a second to be written,
-	// whatever deadline CloseStreams left: a client that reads sees the
-	// stream end cleanly.
-	defer func() { _ = rc.SetWriteDeadline(time.Now().Add(time.Second)) }()
+	// whatever deadline CloseStreams left, and CloseStreams touches the
+	// connection no more: once the handler returns, it may serve another
+	// request.
+	defer st.end()
 	_ = rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
