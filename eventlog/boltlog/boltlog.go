@@ -555,11 +555,13 @@ func (l *Log) survive(err *error) {
 	if p == nil {
 		return
 	}
-	what := "bbolt panicked on it (damaged while open?)"
-	if _, fault := p.(interface{ Addr() uintptr }); fault {
-		what = "a memory fault reading it (cut short or overwritten while open?)"
+	reason := fmt.Sprintf("bbolt panicked on it (damaged while open?): %v", p)
+	if f, fault := p.(interface{ Addr() uintptr }); fault {
+		// The panic's own text, "invalid memory address or nil pointer
+		// dereference", reads as a bug of the program; it is the file.
+		reason = fmt.Sprintf("a memory fault reading it at %#x (cut short or overwritten while open?)", f.Addr())
 	}
-	broken := corrupt(l.path, nil, "%s: %v", what, p)
+	broken := corrupt(l.path, nil, "%s", reason)
 	if l.broken.CompareAndSwap(nil, broken) {
 		close(l.brokenCh)
 	} else {

@@ -1626,6 +1626,7 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := b.probeLog(r.Context()); err != nil {
 		detail := "the event log does not answer"
 		if errors.Is(err, eventlog.ErrCorrupt) {
+			b.logDamaged(err) // final: the bank stops, as when an append meets it
 			detail = "the event log is damaged: it must be restored"
 		}
 		if errors.Is(err, errLogWentBack) {

@@ -1057,6 +1057,28 @@ func TestDamagedLogStopsTheBank(t *testing.T) {
 	}
 }
 
+// TestDamageSeenByTheProbeStopsTheBank: a bank that takes no
+// transaction learned of a damaged log only from its readiness probe,
+// which said so, warned at every probe, and ran on; stopped, it exited
+// 0. The probe's finding is final too: Run returns the error.
+func TestDamageSeenByTheProbeStopsTheBank(t *testing.T) {
+	f := newFixture(t, 0)
+	n, b, srv := f.start(t)
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+	b.SetReady(true)
+	ran := make(chan error, 1)
+	go func() { ran <- b.Run(ctx) }()
+	f.log.setBlocksErr(fmt.Errorf(`stream "blocks": %w`, eventlog.ErrCorrupt))
+	defer f.log.setBlocksErr(nil)
+	status, _, body := doOn(t, srv, http.MethodGet, "/readyz", "", "")
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Contains(t, decode[bank.Problem](t, body).Detail, "damaged")
+	assert.ErrorIs(t, <-ran, eventlog.ErrCorrupt)
+}
+
 func TestGetTransactionProblems(t *testing.T) {
 	f := newFixture(t, 0)
 	assert.Equal(t, "id", f.problemAt(t, "/transactions/not-a-uuid", http.StatusBadRequest).Field)

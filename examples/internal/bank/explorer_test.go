@@ -654,6 +654,7 @@ func TestCloseStreamsEndsTheEventStreams(t *testing.T) {
 type stalledWriter struct {
 	header  http.Header
 	writes  int
+	first   chan struct{} // closed when the first write is done
 	blocked chan struct{} // closed when a write blocks
 	freed   chan struct{} // closed when the deadline is moved to the past
 	once    sync.Once
@@ -666,6 +667,7 @@ func (w *stalledWriter) FlushError() error   { return nil }
 func (w *stalledWriter) Write(p []byte) (int, error) {
 	w.writes++
 	if w.writes == 1 {
+		close(w.first)
 		return len(p), nil
 	}
 	close(w.blocked)
@@ -687,13 +689,14 @@ func (w *stalledWriter) SetWriteDeadline(t time.Time) error {
 // now.
 func TestCloseStreamsEndsAStalledStream(t *testing.T) {
 	f := newExplorerFixture(t, nil)
-	w := &stalledWriter{header: http.Header{}, blocked: make(chan struct{}), freed: make(chan struct{})}
+	w := &stalledWriter{header: http.Header{}, first: make(chan struct{}), blocked: make(chan struct{}), freed: make(chan struct{})}
 	req := httptest.NewRequest(http.MethodGet, "/events", nil)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		f.bank.ServeHTTP(w, req)
 	}()
+	<-w.first // the state before the block: the block is a change, after it
 	f.mine(t, nil, consensustest.Transfer("alice", "bob", 1, 0)) // a change: a second event, whose write blocks
 	select {
 	case <-w.blocked:
