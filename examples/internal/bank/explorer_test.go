@@ -696,7 +696,7 @@ func TestCloseStreamsEndsAStalledStream(t *testing.T) {
 		defer close(done)
 		f.bank.ServeHTTP(w, req)
 	}()
-	<-w.first // the state before the block: the block is a change, after it
+	<-w.first                                                    // the state before the block: the block is a change, after it
 	f.mine(t, nil, consensustest.Transfer("alice", "bob", 1, 0)) // a change: a second event, whose write blocks
 	select {
 	case <-w.blocked:
