@@ -78,13 +78,18 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 
 // Said is err as the app name says it: "name: err", where an error of
 // the package of the same name (the bank's, "bank: …") is not prefixed
-// twice.
+// twice. An error of a damaged event log (eventlog.ErrCorrupt), which
+// whichever part of the app met it first words its own way, ends saying
+// so, and what to do.
 func Said(name string, err error) string {
 	msg := err.Error()
-	if strings.HasPrefix(msg, name+": ") {
-		return msg
+	if !strings.HasPrefix(msg, name+": ") {
+		msg = name + ": " + msg
 	}
-	return name + ": " + msg
+	if errors.Is(err, eventlog.ErrCorrupt) {
+		msg += " (the event log is damaged: restore it from a backup, or start on a new one)"
+	}
+	return msg
 }
 
 // Common holds the flags every app has.

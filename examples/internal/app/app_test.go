@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -316,6 +317,8 @@ func TestSaid(t *testing.T) {
 		{"bank", errors.New("open the log: no such file"), "bank: open the log: no such file"},
 		{"miner", errors.New("bank: refused"), "miner: bank: refused"},
 		{"bank", errors.New("banker: x"), "bank: banker: x"},
+		{"devnet", fmt.Errorf("audit: record inclusions: %w", eventlog.ErrCorrupt),
+			"devnet: audit: record inclusions: event log damaged (the event log is damaged: restore it from a backup, or start on a new one)"},
 	} {
 		assert.Equal(t, tc.want, app.Said(tc.name, tc.err))
 	}
