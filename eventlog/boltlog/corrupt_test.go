@@ -357,15 +357,10 @@ func TestDamageWhileOpen(t *testing.T) {
 		assert.Contains(t, err.Error(), "a record damaged since the log was opened")
 	})
 	t.Run("the file cut short", func(t *testing.T) {
-		if runtime.GOOS != "linux" {
-			t.Skip("a read past the end of a mapped file faults (SIGBUS) as this test expects on Linux")
-		}
+		needsFaults(t)
 		path := filepath.Join(t.TempDir(), "events.db")
 		log := open(t, boltlog.Config{Path: path})
-		for i := range 20 {
-			_, err := log.Append(context.Background(), "big", eventlog.Any, numbered(fmt.Sprint("batch ", i), 50)...)
-			require.NoError(t, err)
-		}
+		fillBig(t, log, 20)
 		require.NoError(t, os.Truncate(path, 16<<10)) // the meta pages and little else
 
 		_, err := log.Read(context.Background(), "big", 900, eventlog.Forwards, 10)
@@ -393,16 +388,11 @@ func TestDamageWhileOpen(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if runtime.GOOS != "linux" {
-				t.Skip("a read past the end of a mapped file faults (SIGBUS) as this test expects on Linux")
-			}
+			needsFaults(t)
 			path := filepath.Join(t.TempDir(), "events.db")
 			log, err := boltlog.Open(context.Background(), boltlog.Config{Path: path})
 			require.NoError(t, err)
-			for i := range 10 {
-				_, err := log.Append(context.Background(), "big", eventlog.Any, numbered(fmt.Sprint("batch ", i), 50)...)
-				require.NoError(t, err)
-			}
+			fillBig(t, log, 10)
 			tc.damage(t, path)
 
 			done := make(chan struct{})
@@ -436,18 +426,13 @@ func TestDamageWhileOpen(t *testing.T) {
 // it with eight readers and an appender). Each now stops waiting once
 // the log is broken.
 func TestDamageUnderConcurrentUse(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("a read past the end of a mapped file faults (SIGBUS) as this test expects on Linux")
-	}
+	needsFaults(t)
 	for round := range 3 {
 		t.Run(fmt.Sprint("round ", round), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "events.db")
 			log, err := boltlog.Open(context.Background(), boltlog.Config{Path: path})
 			require.NoError(t, err)
-			for i := range 10 {
-				_, err := log.Append(context.Background(), "big", eventlog.Any, numbered(fmt.Sprint("batch ", i), 50)...)
-				require.NoError(t, err)
-			}
+			fillBig(t, log, 10)
 			var started, finished sync.WaitGroup
 			work := func(call func() error) {
 				started.Add(1)
@@ -492,5 +477,24 @@ func TestDamageUnderConcurrentUse(t *testing.T) {
 				t.Fatal("the log's callers, or Close, hung after the damage")
 			}
 		})
+	}
+}
+
+// fillBig appends batches batches of 50 events to stream "big": pages
+// enough that cutting the file short loses some.
+func fillBig(t *testing.T, log *boltlog.Log, batches int) {
+	t.Helper()
+	for i := range batches {
+		_, err := log.Append(context.Background(), "big", eventlog.Any, numbered(fmt.Sprint("batch ", i), 50)...)
+		require.NoError(t, err)
+	}
+}
+
+// needsFaults skips a test that counts on a read past the end of a
+// mapped file faulting (SIGBUS), as it does on Linux.
+func needsFaults(t *testing.T) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("a read past the end of a mapped file faults (SIGBUS) as this test expects on Linux")
 	}
 }
