@@ -1620,7 +1620,9 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 		// system gone read-only) passes the probe, and takes no
 		// transaction.
 		b.logger.Warn("readiness: the event log refused the last append", "err", f.err)
-		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the event log refused the bank's last append: " + truncateDetail(f.err.Error())})
+		// The error stays in the bank's own log: it may name the log's
+		// file or server, which is no business of an anonymous caller.
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the event log refused the bank's last append, or did not confirm it; the bank's own log says why"})
 		return
 	}
 	if err := b.probeLog(r.Context()); err != nil {
