@@ -153,16 +153,16 @@ func TestNamedLogRefusesADataDirWithALogOfItsOwn(t *testing.T) {
 
 	// Named, the directory's own log is no other chain's.
 	own := t.TempDir()
-	require.NoError(t, run(context.Background(), []string{"-data-dir", own, "-addr", "127.0.0.1:0", "-difficulty", "8", "-duration", "200ms"}, &stdout, &stderr), "%s", stderr.String())
-	err = run(context.Background(), []string{"-data-dir", own, "-eventlog", "file:" + filepath.Join(own, "events.db"), "-addr", "127.0.0.1:0", "-duration", "200ms"}, &stdout, &stderr)
+	require.NoError(t, runUntilUp([]string{"-data-dir", own, "-addr", "127.0.0.1:0", "-difficulty", "8"}, &stdout, &stderr), "%s", stderr.String())
+	err = runUntilUp([]string{"-data-dir", own, "-eventlog", "file:" + filepath.Join(own, "events.db"), "-addr", "127.0.0.1:0"}, &stdout, &stderr)
 	assert.NoError(t, err, "%s", stderr.String())
 	// But not with a prefix: a second chain in that file; nor on a data
 	// directory that has no log yet.
 	fresh := t.TempDir()
-	err = run(context.Background(), []string{"-data-dir", fresh, "-eventlog", "file:" + filepath.Join(fresh, "events.db"), "-stream-prefix", "x-", "-addr", "127.0.0.1:0", "-duration", "200ms"}, &stdout, &stderr)
+	err = runUntilUp([]string{"-data-dir", fresh, "-eventlog", "file:" + filepath.Join(fresh, "events.db"), "-stream-prefix", "x-", "-addr", "127.0.0.1:0"}, &stdout, &stderr)
 	assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
 	assert.NoFileExists(t, filepath.Join(fresh, "events.db"))
-	err = run(context.Background(), []string{"-data-dir", own, "-eventlog", "file:" + filepath.Join(own, "events.db"), "-stream-prefix", "x-", "-addr", "127.0.0.1:0", "-duration", "200ms"}, &stdout, &stderr)
+	err = runUntilUp([]string{"-data-dir", own, "-eventlog", "file:" + filepath.Join(own, "events.db"), "-stream-prefix", "x-", "-addr", "127.0.0.1:0"}, &stdout, &stderr)
 	assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
 	assert.ErrorContains(t, err, "would begin a second chain in it")
 }
@@ -174,8 +174,17 @@ func TestDevnetProofOfAuthority(t *testing.T) {
 		t.Skip("runs a devnet for three seconds; skipped with -short")
 	}
 	var stdout strings.Builder
-	err := run(context.Background(), []string{"-data-dir", t.TempDir(), "-consensus", "poa", "-duration", "3s", "-addr", "127.0.0.1:0",
-		"-every", "50ms", "-max-wait", "200ms", "-status-every", "1s"}, &stdout, io.Discard)
+	// Until a status line shows height 2 or more: then it stops.
+	status := regexp.MustCompile(`(?m)^height (\d+) `)
+	err := runUntil([]string{"-data-dir", t.TempDir(), "-consensus", "poa", "-addr", "127.0.0.1:0",
+		"-every", "50ms", "-max-wait", "200ms", "-status-every", "100ms"}, &stdout, io.Discard, func(printed string) bool {
+		for _, m := range status.FindAllStringSubmatch(printed, -1) {
+			if h, _ := strconv.Atoi(m[1]); h >= 2 {
+				return true
+			}
+		}
+		return false
+	})
 	require.NoError(t, err)
 	assert.Contains(t, stdout.String(), "proof of authority")
 	m := regexp.MustCompile(`stopped at height (\d+)`).FindStringSubmatch(stdout.String())
@@ -202,7 +211,7 @@ func TestShellQuote(t *testing.T) {
 func TestEditedSpecFileIsNamed(t *testing.T) {
 	dir := t.TempDir()
 	var out lockedBuilder // devnet's goroutines write stdout and stderr at once
-	require.NoError(t, run(context.Background(), []string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-difficulty", "8", "-duration", "300ms"}, &out, &out), "%s", out.String())
+	require.NoError(t, runUntilUp([]string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-difficulty", "8"}, &out, &out), "%s", out.String())
 	path := filepath.Join(dir, specFile)
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -210,7 +219,7 @@ func TestEditedSpecFileIsNamed(t *testing.T) {
 	require.NotEqual(t, string(data), edited, "precondition: the reward is in the file")
 	require.NoError(t, os.WriteFile(path, []byte(edited), 0o600))
 
-	err = run(context.Background(), []string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-duration", "300ms"}, &out, &out)
+	err = runUntilUp([]string{"-data-dir", dir, "-addr", "127.0.0.1:0"}, &out, &out)
 	require.Error(t, err)
 	assert.ErrorContains(t, err, path+" does not match the chain in "+filepath.Join(dir, logFile))
 	assert.ErrorContains(t, err, "blockReward")
@@ -221,8 +230,8 @@ func TestEditedSpecFileIsNamed(t *testing.T) {
 // the flag seem to have worked.
 func TestDifficultyUnderProofOfAuthority(t *testing.T) {
 	var stdout, stderr strings.Builder
-	args := []string{"-eventlog", "memory", "-consensus", "poa", "-difficulty", "14", "-addr", "127.0.0.1:0", "-duration", "200ms", "-every", "50ms"}
-	require.NoError(t, run(context.Background(), args, &stdout, &stderr))
+	args := []string{"-eventlog", "memory", "-consensus", "poa", "-difficulty", "14", "-addr", "127.0.0.1:0", "-every", "50ms"}
+	require.NoError(t, runUntilUp(args, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), "-difficulty is proof of work's")
 	// And devnet names its genesis, for the wallet's -genesis-hash.
 	assert.Regexp(t, `devnet: genesis [0-9a-f]{64}: pin it`, stdout.String())
@@ -255,4 +264,60 @@ func TestDurationEndsDevnetWhileItStarts(t *testing.T) {
 	err := run(context.Background(), []string{"-data-dir", t.TempDir(), "-addr", "127.0.0.1:0", "-duration", "1ns"}, &stdout, io.Discard)
 	require.NoError(t, err)
 	assert.Contains(t, stdout.String(), "devnet: stopped before it had started")
+}
+
+// runUntil runs devnet in this process, its standard output going to
+// stdout, until done says, of all it has printed, that it has got far
+// enough; then it stops devnet as Ctrl-C would and returns run's error.
+// A devnet that ends first (an error, a refusal) returns as it would.
+//
+// Tests stop devnet this way rather than with a -duration, which races
+// its start: on a slow machine, under the race detector, 500ms ended
+// some runs before the bank had made its ledger index or said where it
+// was.
+func runUntil(args []string, stdout, stderr io.Writer, done func(printed string) bool) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	return run(ctx, args, &watchWriter{w: stdout, done: done, stop: cancel}, stderr)
+}
+
+// runUntilUp runs devnet until it has started: it has printed its last
+// line of start-up, the genesis hash, after its bank's address. By then
+// its spec is in its data directory and in the log, and its bank's
+// ledger index is made.
+func runUntilUp(args []string, stdout, stderr io.Writer) error {
+	return runUntil(args, stdout, stderr, func(printed string) bool { return strings.Contains(printed, "devnet: genesis ") })
+}
+
+// watchWriter passes what devnet prints on to w, and calls stop once
+// done is true of all it has printed so far.
+type watchWriter struct {
+	w    io.Writer
+	done func(printed string) bool
+	stop func()
+
+	mu      sync.Mutex
+	printed strings.Builder
+}
+
+func (ww *watchWriter) Write(p []byte) (int, error) {
+	ww.mu.Lock()
+	defer ww.mu.Unlock()
+	ww.printed.Write(p)
+	if ww.done(ww.printed.String()) {
+		ww.stop()
+	}
+	return ww.w.Write(p)
+}
+
+// TestRunUntilUpWaitsForTheStart: the helper the tests stop devnet with
+// lets it start, however long that takes, and stops it then.
+func TestRunUntilUpWaitsForTheStart(t *testing.T) {
+	dir := t.TempDir()
+	var stdout strings.Builder
+	require.NoError(t, runUntilUp([]string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-difficulty", "8"}, &stdout, io.Discard))
+	assert.Contains(t, stdout.String(), "devnet: bank on http://127.0.0.1:")
+	assert.Regexp(t, `devnet: stopped (at height|while restoring the chain)`, stdout.String(), "stopped, as by Ctrl-C, once up")
+	assert.FileExists(t, filepath.Join(dir, indexFile))
+	assert.FileExists(t, filepath.Join(dir, specFile))
 }

@@ -204,10 +204,10 @@ func TestDevnetOnANamedLogGoesOn(t *testing.T) {
 		t.Run(consensus[1], func(t *testing.T) {
 			dir := t.TempDir()
 			args := append([]string{"-data-dir", dir, "-eventlog", "file:" + filepath.Join(t.TempDir(), "chain.db"),
-				"-addr", "127.0.0.1:0", "-duration", "1s", "-every", "50ms", "-max-wait", "200ms"}, consensus...)
+				"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms"}, consensus...)
 			for start := range 2 {
 				var out bytes.Buffer
-				require.NoError(t, run(context.Background(), args, &out, new(discard)), "start %d", start+1)
+				require.NoError(t, runUntilUp(args, &out, new(discard)), "start %d", start+1)
 				assert.Contains(t, out.String(), filepath.Join(dir, keysDir), "start %d names the keystore", start+1)
 			}
 		})
@@ -221,7 +221,7 @@ func TestDevnetOnANamedLogGoesOn(t *testing.T) {
 // are elsewhere is refused, naming -data-dir, and leaves no spec behind.
 func TestDevnetNamedLogsKeepApart(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // where os.UserConfigDir looks first
-	quick := []string{"-addr", "127.0.0.1:0", "-duration", "500ms", "-every", "50ms", "-max-wait", "200ms"}
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms"}
 	stopped, cancel := context.WithCancel(context.Background())
 	cancel() // make the default directory, then stop at once
 	if err := run(stopped, append([]string{"-difficulty", "10"}, quick...), new(discard), new(discard)); err != nil {
@@ -230,7 +230,7 @@ func TestDevnetNamedLogsKeepApart(t *testing.T) {
 	require.FileExists(t, filepath.Join(defaultDataDir(), specFile), "precondition: devnet's own chain, at 10 bits")
 
 	named := "file:" + filepath.Join(t.TempDir(), "chain.db")
-	require.NoError(t, run(context.Background(), append([]string{"-eventlog", named, "-difficulty", "11"}, quick...), new(discard), new(discard)),
+	require.NoError(t, runUntilUp(append([]string{"-eventlog", named, "-difficulty", "11"}, quick...), new(discard), new(discard)),
 		"a new chain on a new log, at 11 bits")
 	assert.FileExists(t, filepath.Join(namedLogDir(named, ""), specFile), "its rules in a directory of its own")
 	assert.NotEqual(t, namedLogDir(named, ""), namedLogDir(named, "demo-"), "one per stream prefix too")
@@ -238,7 +238,7 @@ func TestDevnetNamedLogsKeepApart(t *testing.T) {
 	assert.Equal(t, namedLogDir(named, ""), namedLogDir("file:chain.db", ""), "one per file, however it is named")
 
 	elsewhere := t.TempDir()
-	err := run(context.Background(), append([]string{"-eventlog", named, "-data-dir", elsewhere, "-difficulty", "11"}, quick...), new(discard), new(discard))
+	err := runUntilUp(append([]string{"-eventlog", named, "-data-dir", elsewhere, "-difficulty", "11"}, quick...), new(discard), new(discard))
 	require.ErrorIs(t, err, node.ErrSpecMismatch, "new keys, another genesis")
 	assert.Contains(t, err.Error(), "-data-dir")
 	assert.Contains(t, err.Error(), "a chain devnet did not start here", "not \"holds another chain's\": it held nothing")
@@ -251,7 +251,7 @@ func TestDevnetNamedLogsKeepApart(t *testing.T) {
 // refused with the reason; devnet neither begins the chain again at
 // height 0 nor replaces a key it cannot read.
 func TestDevnetRefusesADamagedDataDir(t *testing.T) {
-	quick := []string{"-addr", "127.0.0.1:0", "-duration", "500ms", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
 	for _, tc := range []struct {
 		name   string
 		damage func(t *testing.T, dir string)
@@ -273,10 +273,10 @@ func TestDevnetRefusesADamagedDataDir(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			args := append([]string{"-data-dir", dir}, quick...)
-			require.NoError(t, run(context.Background(), args, new(discard), new(discard)), "the first start")
+			require.NoError(t, runUntilUp(args, new(discard), new(discard)), "the first start")
 			require.FileExists(t, filepath.Join(dir, indexFile))
 			tc.damage(t, dir)
-			err := run(context.Background(), args, new(discard), new(discard))
+			err := runUntilUp(args, new(discard), new(discard))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.NotContains(t, err.Error(), "key exists", "the damage is named, not taken for a key made already")
@@ -290,17 +290,17 @@ func TestDevnetRefusesADamagedDataDir(t *testing.T) {
 // it; it now moves the damaged file aside, says so, and builds the index
 // again from the log.
 func TestDevnetRebuildsADamagedIndex(t *testing.T) {
-	quick := []string{"-addr", "127.0.0.1:0", "-duration", "500ms", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
 	dir := t.TempDir()
 	args := append([]string{"-data-dir", dir}, quick...)
-	require.NoError(t, run(context.Background(), args, new(discard), new(discard)), "the first start")
+	require.NoError(t, runUntilUp(args, new(discard), new(discard)), "the first start")
 	path := filepath.Join(dir, indexFile)
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, data[:len(data)/2], 0o600), "cut short")
 
 	var stderr strings.Builder
-	require.NoError(t, run(context.Background(), args, new(discard), &stderr), "the next start goes on")
+	require.NoError(t, runUntilUp(args, new(discard), &stderr), "the next start goes on")
 	assert.Contains(t, stderr.String(), "the bank's ledger index was damaged: moved aside")
 	aside, err := filepath.Glob(path + ".damaged-*")
 	require.NoError(t, err)
@@ -317,17 +317,17 @@ func TestDevnetRebuildsADamagedIndex(t *testing.T) {
 // first event: devnet writes the file again from it, says so, and goes
 // on with the chain.
 func TestDevnetRestoresALostSpecFile(t *testing.T) {
-	quick := []string{"-addr", "127.0.0.1:0", "-duration", "500ms", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
 	dir := t.TempDir()
 	args := append([]string{"-data-dir", dir}, quick...)
-	require.NoError(t, run(context.Background(), args, new(discard), new(discard)), "the first start")
+	require.NoError(t, runUntilUp(args, new(discard), new(discard)), "the first start")
 	path := filepath.Join(dir, specFile)
 	want, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.Remove(path))
 
 	var stderr strings.Builder
-	require.NoError(t, run(context.Background(), args, new(discard), &stderr), "the next start goes on")
+	require.NoError(t, runUntilUp(args, new(discard), &stderr), "the next start goes on")
 	assert.Contains(t, stderr.String(), "the data directory had lost its chain spec: written again from the event log's")
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
@@ -338,15 +338,15 @@ func TestDevnetRestoresALostSpecFile(t *testing.T) {
 // named log that comes back empty (an EventStoreDB started again, whose
 // data lived in memory) starts again at height 0: devnet says so.
 func TestDevnetSaysWhenItsLogLostTheChain(t *testing.T) {
-	quick := []string{"-addr", "127.0.0.1:0", "-duration", "300ms", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
 	dir := t.TempDir()
 	first := "file:" + filepath.Join(t.TempDir(), "first.db")
 	var stderr strings.Builder
-	require.NoError(t, run(context.Background(), append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), &stderr))
+	require.NoError(t, runUntilUp(append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), &stderr))
 	assert.NotContains(t, stderr.String(), "holds no chain", "a new chain, on a new log: nothing lost")
 
 	stderr.Reset()
 	empty := "file:" + filepath.Join(t.TempDir(), "empty.db")
-	require.NoError(t, run(context.Background(), append([]string{"-eventlog", empty, "-data-dir", dir}, quick...), new(discard), &stderr))
+	require.NoError(t, runUntilUp(append([]string{"-eventlog", empty, "-data-dir", dir}, quick...), new(discard), &stderr))
 	assert.Contains(t, stderr.String(), "the event log holds no chain: the chain of the data directory starts again on it at height 0")
 }
