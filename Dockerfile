@@ -76,9 +76,9 @@ COPY --from=build /out/wallet /wallet
 USER 65532:65532
 ENTRYPOINT ["/wallet"]
 
-# esdbtest and devnet take their address as a flag (CMD), which flags
-# given to docker run replace. devnet is last: the image a plain
-# docker build makes.
+# esdbtest reads no EVENTCHAIN_ variables: its address is a flag (CMD),
+# which flags given to docker run replace (give -listen :2113 with
+# them). devnet is last: the image a plain docker build makes.
 FROM gcr.io/distroless/static-debian12:nonroot AS esdbtest
 COPY --from=build /out/esdbtest /esdbtest
 USER 65532:65532
@@ -89,6 +89,6 @@ CMD ["-listen", ":2113"]
 FROM gcr.io/distroless/static-debian12:nonroot AS devnet
 COPY --from=build /out/devnet /devnet
 USER 65532:65532
+ENV EVENTCHAIN_ADDR=:8080
 EXPOSE 8080
 ENTRYPOINT ["/devnet"]
-CMD ["-addr", ":8080"]

@@ -176,7 +176,8 @@
 // do not decode are skipped and logged, never returned: nothing in the
 // log can stop an auditor. Run logs a failed step and tries again at the
 // next tick; it returns ctx.Err(), Restore's error, or an error wrapping
-// eventlog.ErrClosed, eventlog.ErrStreamDeleted or eventlog.ErrCorrupt,
+// eventlog.ErrClosed, eventlog.ErrStreamDeleted, eventlog.ErrCorrupt or
+// node.ErrLogWentBack (the log no longer holds what the auditor read),
 // after which no step can succeed. A TransactionDropped carries the rule as a
 // blockchain.ErrorCode (events.TransactionDropped.Rule): test it with
 // errors.Is(ev.Rule, blockchain.ErrBadNonce) or compare the codes.

@@ -44,6 +44,8 @@
 //
 // [ErrWrongExpectedRevision] (as a [*WrongExpectedRevisionError] with both
 // states), [ErrStreamNotFound], [ErrStreamDeleted], [ErrEmptyAppend],
-// [ErrInvalid], [ErrTooLarge], [ErrClosed] and [ErrUnavailable]: every
-// implementation wraps these, so errors.Is works whatever the log.
+// [ErrInvalid], [ErrTooLarge], [ErrClosed], [ErrUnavailable] and
+// [ErrCorrupt]: every implementation wraps these, so errors.Is works
+// whatever the log. (Only storage that can be damaged under the process,
+// boltlog's file, returns ErrCorrupt.)
 package eventlog

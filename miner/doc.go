@@ -53,7 +53,10 @@
 // cannot Prepare) or of an engine that cannot Seal, or of a log that
 // is closed or lost the blocks stream; an engine that breaks its
 // contract (a Prepare or Seal that panics, say) gives an error wrapping
-// [ErrEngineMisbehaved]. A transaction the chain refuses
-// does not stop the miner, nor does a failed append: it waits a moment
-// and mines again.
+// [ErrEngineMisbehaved]. A block its own chain refuses does not stop the
+// miner: it waits Config.RetryWait and starts a new round. Nor does a
+// failed append: the miner sends the same sealed block again, after
+// pauses that double from Config.RetryWait to 30 s (cut short by a new
+// block event), until the log takes it or another block makes it stale.
+// A seal's work is never done twice.
 package miner

@@ -13,7 +13,7 @@
 //	TransactionRebroadcast   auditor      transactions  tx hash, attempt
 //	BlockMined               a miner      blocks        block hash, root of its transactions
 //	TransactionVerified      auditor      audit         tx ID, block hash
-//	TransactionDropped       auditor      audit         tx ID
+//	TransactionDropped       auditor      audit         tx ID, dropped tx's hash if named
 //	BlockRejected            a node       audit         block hash, rule
 //	SnapshotPart             a node       snapshots     block hash, height, part, parts, SHA-256 of its accounts
 //	SnapshotTaken            a node       snapshots     block hash, height
@@ -84,7 +84,7 @@
 //	TransactionRebroadcast  {"v":1,"tx":{…},"attempt":2}
 //	BlockMined              {"v":1,"height":1,"hash":…,"block":"35VGPQVX…","minerId":"miner-1"}
 //	TransactionVerified     {"v":1,"txId":…,"blockHash":…,"height":1}
-//	TransactionDropped      {"v":1,"txId":…,"rule":"bad-nonce","reason":"…","attempts":0}
+//	TransactionDropped      {"v":1,"txId":…,"txHash":…,"rule":"bad-nonce","reason":"…","attempts":0}
 //	BlockRejected           {"v":1,"blockHash":…,"height":1,"rule":"bad-merkle-root","reason":"…"}
 //	SnapshotPart            {"v":1,"height":1,"blockHash":…,"part":0,"parts":1,"accounts":"KtgyStdu…"}
 //	SnapshotTaken           {"v":1,"height":1,"blockHash":…,"stateRoot":…,"parts":1,"accounts":8,"firstPart":0,

@@ -73,7 +73,7 @@
 //
 // While the bank answers that it cannot yet (503: it is restoring its
 // chain after a restart, or its event log is down) or does not answer,
-// send asks again, up to three times, pausing as the bank asks. If the
+// send asks again, up to three tries in all, pausing as the bank asks. If the
 // transfer got no answer, the bank may have taken it all the same: send
 // then prints its ID, to look it up with 'wallet status', rather than
 // leave the user to send again, which would sign a second transfer.
@@ -99,7 +99,7 @@
 // anything else: an unknown key, a
 // wrong passphrase, a bank that does not answer, a transfer the bank
 // refuses (shown with its rule and field) or drops. Every error is one
-// line on stderr.
+// line on stderr; a usage error adds a second, pointing to 'wallet help'.
 //
 // # Verifying instead of trusting
 //

@@ -111,8 +111,8 @@
 // without committing to it, simply by not keeping the result. The update
 // descends once for the whole batch and hashes each node it touches once,
 // so a block of 41 changes to a tree of a hundred thousand accounts costs
-// some 560 SHA-256 computations, a fifth of a millisecond. Trees are safe to share
-// between goroutines.
+// some 560 SHA-256 computations, 0.25–0.4 ms on a 2-vCPU machine
+// (BenchmarkUpdateBlock). Trees are safe to share between goroutines.
 //
 // This package knows nothing of accounts: values are opaque bytes (1 to
 // [MaxValueLen]; the chain stores 16, balance int64 and nonce uint64, both

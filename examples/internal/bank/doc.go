@@ -41,23 +41,25 @@
 // around it, for clients that cannot resend the same bytes:
 //
 //   - The bank reserves the key in the log: the first request's
-//     TransactionSubmitted, with the SHA-256 of its body, goes to a stream
+//     TransactionSubmitted, with the transaction's hash as its request
+//     digest (every field and the signature, not how the JSON was
+//     spaced), goes to a stream
 //     of its own ("request-<uuid of the key>") with expected revision
 //     NoStream, which EventStoreDB makes exclusive and idempotent; then
 //     the same event goes to the transactions stream for the miners.
 //   - A retry — also one to another bank, or to this bank after a restart
-//     — reads that stream: the same body gets the first transaction, as
-//     pending, included (block and height) or dropped; another body gets
-//     422. A retry after a failure between the two appends finishes the
-//     second.
-//   - Requests with the same key and body wait for one another in the
-//     bank (one in flight) and share the answer; with another body, the
-//     log decides which request reserved the key.
+//     — reads that stream: the same transaction gets the first answer,
+//     as pending, included (block and height) or dropped; another
+//     transaction gets 422. A retry after a failure between the two
+//     appends finishes the second.
+//   - Requests with the same key and transaction wait for one another in
+//     the bank (one in flight) and share the answer; with another
+//     transaction, the log decides which request reserved the key.
 //
 // The bank keeps no table of keys: the log is the memory. It does keep
-// an index of every included transaction (see accounts.go: about 160
-// bytes per transaction), for statuses and account histories at any
-// height.
+// an index of every included and dropped transaction (index.go: about
+// 200 bytes each in memory, or a bbolt file with an IndexPath), for
+// statuses and account histories at any height.
 //
 // # Errors
 //
