@@ -437,6 +437,10 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	fmt.Fprintf(w.stdout, "sent %d from %s to %s (fee %d, nonce %d)\n", amount, from, to, fee, tx.Nonce())
 	fmt.Fprintf(w.stdout, "transaction %s (hash %s)\n", tx.ID(), tx.Hash())
 	if !w.opts.wait && !st.State.Final() {
+		// The bank has taken it, and the user has its ID to follow: the
+		// run ends as asked, and is not one killed while it waited. The
+		// same transfer sent again is a second payment.
+		journal.clear(tx)
 		fmt.Fprintf(w.stdout, "pending; follow it with: wallet status %s\n", tx.ID())
 		return nil
 	}

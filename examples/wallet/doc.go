@@ -80,8 +80,9 @@
 //
 // send records each transfer it signs, before it posts it, in the
 // keystore's directory (.inflight-ADDRESS-ID.json), and forgets it once it
-// sees a block include it or the bank drop or refuse it (a run with
-// -wait=false, or one that timed out, leaves it). A run killed while it
+// sees a block include it or the bank drop or refuse it, or, with
+// -wait=false, once the bank has taken it and send has printed its ID (a
+// run that timed out, or got no answer, leaves it). A run killed while it
 // waited (or whose terminal closed), run again for the same transfer —
 // same recipient, amount and fee, from the same account — follows the
 // one in flight, posting the same signed bytes again, or, if a block

@@ -82,6 +82,12 @@ func newFixtureOf(t *testing.T, spec blockchain.ChainSpec, opts ...bankclienttes
 // them).
 func (f *fixture) run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return f.runCtx(context.Background(), t, env, args...)
+}
+
+// runCtx is run under ctx.
+func (f *fixture) runCtx(ctx context.Context, t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	vars := map[string]string{"EVENTCHAIN_BANK": f.url, "EVENTCHAIN_KEYSTORE": f.keys}
 	for k, v := range env {
 		vars[k] = v
@@ -112,7 +118,7 @@ func (f *fixture) run(t *testing.T, env map[string]string, args ...string) (code
 			ch <- time.Time{}
 			return ch
 		}}}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	code = w.run(ctx, expanded)
 	return code, out.String(), errOut.String()
@@ -381,7 +387,7 @@ func TestSend(t *testing.T) {
 			// follows the first rather than pay twice (it signed a new
 			// one with the next nonce, and both were mined).
 			name: "the same transfer, in flight from an earlier run", args: []string{"send", "alice", "bob", "5", "-wait=false"},
-			setup:  func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "5", "-wait=false") },
+			setup:  func(t *testing.T, f *fixture) { f.sendKilled(t, "alice", "bob", "5") },
 			stdout: []string{`^sent 5 from alice to bob \(fee 0, nonce 0\)\n`},
 			stderr: []string{`the same transfer, sent by an earlier run, is still in flight: following transaction [0-9a-f-]{36} \(nonce 0\) rather than paying twice; send with -again for a second payment\n`},
 			check: func(t *testing.T, f *fixture) {
@@ -393,14 +399,30 @@ func TestSend(t *testing.T) {
 			},
 		},
 		{
-			name: "a second payment, asked for", args: []string{"send", "alice", "bob", "5", "-wait=false", "-again"},
+			// A run that did not wait ended as asked, the bank holding its
+			// transfer and the user its ID: the same transfer again is a
+			// second payment, and no record is left behind (the next
+			// identical send, however much later, found it and signed
+			// nothing).
+			name: "the same transfer after a run that did not wait", args: []string{"send", "alice", "bob", "5", "-wait=false"},
 			setup:     func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "5", "-wait=false") },
+			stdout:    []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
+			stderrNot: []string{`in flight`, `included since`},
+			check: func(t *testing.T, f *fixture) {
+				records, err := filepath.Glob(filepath.Join(f.keys, ".inflight-*"))
+				require.NoError(t, err)
+				assert.Empty(t, records)
+			},
+		},
+		{
+			name: "a second payment, asked for", args: []string{"send", "alice", "bob", "5", "-wait=false", "-again"},
+			setup:     func(t *testing.T, f *fixture) { f.sendKilled(t, "alice", "bob", "5") },
 			stdout:    []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
 			stderrNot: []string{`in flight`},
 		},
 		{
 			name: "another transfer while one is in flight", args: []string{"send", "alice", "bob", "6", "-wait=false"},
-			setup:  func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "5", "-wait=false") },
+			setup:  func(t *testing.T, f *fixture) { f.sendKilled(t, "alice", "bob", "5") },
 			stdout: []string{`^sent 6 from alice to bob \(fee 0, nonce 1\)\n`},
 		},
 		{
@@ -408,7 +430,7 @@ func TestSend(t *testing.T) {
 			// not paid again.
 			name: "the same transfer once the first was mined", args: []string{"send", "alice", "bob", "5", "-wait=false"},
 			setup: func(t *testing.T, f *fixture) {
-				f.sendOK(t, "alice", "bob", "5", "-wait=false")
+				f.sendKilled(t, "alice", "bob", "5")
 				f.bank.Mine()
 			},
 			stdout: []string{`^included in block 1 \(hash [0-9a-f]{64}\)\n$`},
@@ -426,7 +448,7 @@ func TestSend(t *testing.T) {
 			// the next nonce; now it signs nothing, and keeps the record.
 			name: "the same transfer once the first was mined, the bank not saying", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
 			setup: func(t *testing.T, f *fixture) {
-				f.sendOK(t, "alice", "bob", "5", "-wait=false")
+				f.sendKilled(t, "alice", "bob", "5")
 				f.bank.Mine()
 				restoring.Store(true)
 				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
@@ -454,7 +476,7 @@ func TestSend(t *testing.T) {
 			// took any answer but "included" for "never", and paid again.
 			name: "the same transfer once the first was mined, the bank saying pending", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
 			setup: func(t *testing.T, f *fixture) {
-				f.sendOK(t, "alice", "bob", "5", "-wait=false")
+				f.sendKilled(t, "alice", "bob", "5")
 				first := f.lastTx(t)
 				f.bank.Mine()
 				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
@@ -497,8 +519,8 @@ func TestSend(t *testing.T) {
 			// record: each is kept on its own.
 			name: "the same transfer after another", args: []string{"send", "alice", "bob", "5", "-wait=false"},
 			setup: func(t *testing.T, f *fixture) {
-				f.sendOK(t, "alice", "bob", "5", "-wait=false")
-				f.sendOK(t, "alice", "bob", "6", "-wait=false")
+				f.sendKilled(t, "alice", "bob", "5")
+				f.sendKilled(t, "alice", "bob", "6")
 			},
 			stdout: []string{`^sent 5 from alice to bob \(fee 0, nonce 0\)\n`},
 			stderr: []string{`still in flight: following transaction [0-9a-f-]{36} \(nonce 0\)`},

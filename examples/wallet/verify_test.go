@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
@@ -166,6 +167,20 @@ func (f *fixture) sendOK(t *testing.T, args ...string) {
 	t.Helper()
 	code, _, stderr := f.run(t, nil, append([]string{"send"}, args...)...)
 	require.Equal(t, 0, code, stderr)
+}
+
+// sendKilled runs a send that is stopped, as by Ctrl-C or a closed
+// terminal, while it waits for a block: its transfer stays in flight.
+func (f *fixture) sendKilled(t *testing.T, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pause := f.pause
+	f.pause = func(*fixture) { cancel() } // and no block is mined
+	defer func() { f.pause = pause }()
+	code, _, stderr := f.runCtx(ctx, t, nil, append([]string{"send"}, args...)...)
+	require.Equal(t, 1, code, stderr)
+	require.Contains(t, stderr, "stopped waiting")
 }
 
 // mineOK mines n blocks of whatever is pending.
