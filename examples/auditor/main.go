@@ -56,6 +56,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if _, err := chain.Preflight(1, common.EventLog); err != nil { // -genesis
 		return err
 	}
+	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
+		return err
+	}
 	// Every flag is checked, and the metrics port had, before the log is
 	// opened: a bad flag must not leave a chain spec written behind it.
 	var metricsServer *app.Early // served at once: 503 until the auditor has joined its chain

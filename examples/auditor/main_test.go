@@ -79,4 +79,5 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 		{Name: "a genesis that is not there", Args: []string{"-metrics", "", "-genesis", "/no/such/genesis.json"}, Want: "-genesis", Usage: true},
 		{Name: "no genesis for a new file log", Args: []string{"-metrics", "", "-genesis", ""}, Want: "-genesis is required", Usage: true},
 	})
+	apptest.RefusedBeforeTheLog(t, run, apptest.CommonRefusals("-metrics", busy.Addr().String()))
 }

@@ -63,6 +63,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			return fmt.Errorf("-index: %w", err)
 		}
 	}
+	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
+		return err
+	}
 	// Every flag is checked, and the port had, before the log is opened: a
 	// bad flag must not leave a chain spec written behind it.
 	listener, err := app.ListenFlag("-addr", *addr)

@@ -96,6 +96,7 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 		{Name: "a genesis that is not there", Args: []string{"-addr", "127.0.0.1:0", "-genesis", filepath.Join(t.TempDir(), "none.json")}, Want: "-genesis", Usage: true},
 		{Name: "no genesis for a new file log", Args: []string{"-addr", "127.0.0.1:0", "-genesis", ""}, Want: "-genesis is required", Usage: true},
 	})
+	apptest.RefusedBeforeTheLog(t, run, apptest.CommonRefusals("-addr", busy.Addr().String()))
 }
 
 // TestStoppedWhileStarting: a signal while the bank still starts (here,

@@ -168,7 +168,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	case c.audit.MaxAttempts < 0:
 		return c, app.Usagef("-audit-max-attempts: have %d, want ≥ 0", c.audit.MaxAttempts)
 	}
-	return c, nil
+	// -eventlog, -stream-prefix, -gelf, -log-format; no -eventlog is
+	// devnet's own, in its data directory.
+	check := c.common
+	if check.EventLog == "" {
+		check.EventLog = "memory"
+	}
+	return c, check.Check()
 }
 
 // Bounds of -miners and -workers: each miner is a node of its own, with

@@ -115,6 +115,10 @@ func TestFlags(t *testing.T) {
 		{"negative attempts", []string{"-audit-max-attempts", "-1"}, "-audit-max-attempts: have -1"},
 		{"a stream prefix on the data directory's own log", []string{"-stream-prefix", "y/"}, "-stream-prefix is for a log several chains share"},
 		{"a port in use", []string{"-addr", "{busy}"}, "listen on"},
+		// Refused before the port is taken, which would have said so instead.
+		{"a bad GELF URL", []string{"-addr", "{busy}", "-gelf", "bogus://x"}, "-gelf"},
+		{"a log of no known kind", []string{"-addr", "{busy}", "-eventlog", "bogus"}, "-eventlog: have \"bogus\""},
+		{"a stream prefix of the system's", []string{"-addr", "{busy}", "-eventlog", "memory", "-stream-prefix", "$x"}, "-stream-prefix"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr strings.Builder

@@ -87,6 +87,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err := policy.Validate(); err != nil {
 		return app.Usagef("%v", err)
 	}
+	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
+		return err
+	}
 	// Every flag is checked, and the metrics port had, before the log is
 	// opened: a bad flag must not leave a chain spec written behind it.
 	var metricsServer *app.Early // served at once: 503 until the miner has joined its chain

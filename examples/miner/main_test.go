@@ -89,4 +89,5 @@ func TestBusyMetricsPortWritesNothing(t *testing.T) {
 	apptest.RefusedBeforeTheLog(t, run, []apptest.Refusal{
 		{Name: "a port in use", Args: []string{"-metrics", busy.Addr().String(), "-beneficiary", consensustest.Addr("miner").String()}, Want: "-metrics"},
 	})
+	apptest.RefusedBeforeTheLog(t, run, apptest.CommonRefusals("-metrics", busy.Addr().String(), "-beneficiary", consensustest.Addr("miner").String()))
 }

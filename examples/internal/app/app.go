@@ -154,14 +154,12 @@ func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 // Logger returns the app's logger: text or JSON on stderr, and GELF too
 // if c.GELF is set. close flushes and closes the GELF connection.
 func (c Common) Logger(stderr io.Writer, app string) (logger *slog.Logger, close func() error, err error) {
-	var h slog.Handler
-	switch c.LogFormat {
-	case "text":
-		h = slog.NewTextHandler(stderr, nil)
-	case "json":
+	if err := c.checkLogging(); err != nil {
+		return nil, nil, err
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if c.LogFormat == "json" {
 		h = slog.NewJSONHandler(stderr, nil)
-	default:
-		return nil, nil, Usagef("-log-format: have %q, want text or json", c.LogFormat)
 	}
 	close = func() error { return nil }
 	if c.GELF != "" {
@@ -215,6 +213,55 @@ func (f fanout) WithGroup(name string) slog.Handler {
 	return out
 }
 
+// Check checks the flags Common registers, opening nothing: a bad
+// -log-format, -gelf, -eventlog or -stream-prefix is a [UsageError] here,
+// so that an app refuses it before it takes its port and says it
+// listens. (Logger and OpenLog check the same again; whether a GELF
+// server or an EventStoreDB answers only they can tell.)
+func (c Common) Check() error {
+	if err := c.checkLogging(); err != nil {
+		return err
+	}
+	return c.checkLog()
+}
+
+// checkLogging checks -log-format and the form of -gelf's URL.
+func (c Common) checkLogging() error {
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return Usagef("-log-format: have %q, want text or json", c.LogFormat)
+	}
+	if c.GELF != "" {
+		if err := logging.CheckGELFURL(c.GELF); err != nil {
+			return Usagef("-gelf: %v", err)
+		}
+	}
+	return nil
+}
+
+// checkLog checks -stream-prefix and the kind of log -eventlog names.
+func (c Common) checkLog() error {
+	if c.StreamPrefix != "" {
+		// A prefix is the start of a stream name: the same rules, and
+		// room left for the names it prefixes.
+		if err := eventlog.CheckStreamName(c.StreamPrefix); err != nil {
+			return Usagef("-stream-prefix: %v", err)
+		}
+		if len(c.StreamPrefix) > maxStreamPrefix {
+			return Usagef("-stream-prefix: %d bytes, want at most %d", len(c.StreamPrefix), maxStreamPrefix)
+		}
+	}
+	switch {
+	case c.EventLog == "memory", c.SharedLog():
+	case strings.HasPrefix(c.EventLog, "file:"):
+		if c.EventLog == "file:" {
+			return Usagef("-eventlog: file: needs a path, as in file:chain.db")
+		}
+	default:
+		return Usagef("-eventlog: have %q, want memory, file:PATH or an esdb:// connection string", c.EventLog)
+	}
+	return nil
+}
+
 // SharedLog reports whether c.EventLog names a log other processes can
 // write to at the same time: EventStoreDB. The in-memory log is the
 // process's own, and a file log is locked by the process that opens it.
@@ -226,26 +273,15 @@ func (c Common) SharedLog() bool {
 // EventStoreDB that cannot be reached is an error here, so an app fails
 // at start with one clear line rather than later.
 func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
-	if c.StreamPrefix != "" {
-		// A prefix is the start of a stream name: the same rules, and
-		// room left for the names it prefixes.
-		if err := eventlog.CheckStreamName(c.StreamPrefix); err != nil {
-			return nil, Usagef("-stream-prefix: %v", err)
-		}
-		if len(c.StreamPrefix) > maxStreamPrefix {
-			return nil, Usagef("-stream-prefix: %d bytes, want at most %d", len(c.StreamPrefix), maxStreamPrefix)
-		}
+	if err := c.checkLog(); err != nil {
+		return nil, err
 	}
 	var log eventlog.Log
 	switch {
 	case c.EventLog == "memory":
 		log = memlog.New(memlog.Config{})
 	case strings.HasPrefix(c.EventLog, "file:"):
-		path := strings.TrimPrefix(c.EventLog, "file:")
-		if path == "" {
-			return nil, Usagef("-eventlog: file: needs a path, as in file:chain.db")
-		}
-		l, err := boltlog.Open(ctx, boltlog.Config{Path: path})
+		l, err := boltlog.Open(ctx, boltlog.Config{Path: strings.TrimPrefix(c.EventLog, "file:")})
 		if err != nil {
 			return nil, fmt.Errorf("open event log: %w", err)
 		}
@@ -256,7 +292,7 @@ func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
 			return nil, fmt.Errorf("open event log: %w", err)
 		}
 		log = l
-	default:
+	default: // checkLog let nothing else through
 		return nil, Usagef("-eventlog: have %q, want memory, file:PATH or an esdb:// connection string", c.EventLog)
 	}
 	if c.StreamPrefix != "" {

@@ -99,6 +99,35 @@ func TestOpenLog(t *testing.T) {
 	assert.Len(t, recs, 1, "the event survived the reopen")
 }
 
+// TestCheck: the common flags are checked without opening anything, so
+// that an app refuses them before it takes its port.
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    app.Common
+		want string // "" for none
+	}{
+		{"memory", app.Common{EventLog: "memory", LogFormat: "text"}, ""},
+		{"a file, JSON logs, GELF", app.Common{EventLog: "file:chain.db", LogFormat: "json", GELF: "udp://127.0.0.1:12201"}, ""},
+		{"EventStoreDB, not dialled", app.Common{EventLog: "esdb://127.0.0.1:1?tls=false", LogFormat: "text", StreamPrefix: "demo/"}, ""},
+		{"no kind of log", app.Common{EventLog: "postgres://x", LogFormat: "text"}, "-eventlog"},
+		{"a file without a path", app.Common{EventLog: "file:", LogFormat: "text"}, "-eventlog"},
+		{"a system prefix", app.Common{EventLog: "memory", LogFormat: "text", StreamPrefix: "$all"}, "-stream-prefix"},
+		{"XML logs", app.Common{EventLog: "memory", LogFormat: "xml"}, "-log-format"},
+		{"mail for GELF", app.Common{EventLog: "memory", LogFormat: "text", GELF: "smtp://x"}, "-gelf"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.c.Check()
+			if tc.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
 func TestLogger(t *testing.T) {
 	var out bytes.Buffer
 	logger, closeLogs, err := app.Common{LogFormat: "json"}.Logger(&out, "bank")

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,8 +48,9 @@ type App func(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // RefusedBeforeTheLog runs app with each refusal's arguments, on a file
 // log (-eventlog file:…) with -genesis, and checks that the app fails as
-// the refusal says and that the log file was never made: a bad flag
-// must not leave a chain spec declared in a log the app then leaves.
+// the refusal says, that the log file was never made, and that it printed
+// nothing (no "listening on" before the refusal): a bad flag must not
+// leave a chain spec declared in a log the app then leaves.
 func RefusedBeforeTheLog(t *testing.T, run App, refusals []Refusal) {
 	t.Helper()
 	genesis := Genesis(t)
@@ -56,11 +58,29 @@ func RefusedBeforeTheLog(t *testing.T, run App, refusals []Refusal) {
 		t.Run(r.Name, func(t *testing.T) {
 			logFile := filepath.Join(t.TempDir(), "events.db")
 			args := append([]string{"-eventlog", "file:" + logFile, "-genesis", genesis}, r.Args...)
-			err := run(context.Background(), args, io.Discard, io.Discard)
+			var stdout strings.Builder
+			err := run(context.Background(), args, &stdout, io.Discard)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), r.Want)
 			assert.Equal(t, r.Usage, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
 			assert.NoFileExists(t, logFile)
+			assert.Empty(t, stdout.String(), "a refused start says nothing on stdout")
 		})
+	}
+}
+
+// CommonRefusals are the refusals of the flags every app that opens a
+// log shares (-eventlog, -stream-prefix, -gelf, -log-format), each given
+// with port, the app's flag and an address in use: a bad flag is a
+// usage error, said before the app takes its port (it said it listened,
+// then exited 2; or, the port in use, gave that error instead).
+func CommonRefusals(port ...string) []Refusal {
+	with := func(args ...string) []string { return append(append([]string(nil), port...), args...) }
+	return []Refusal{
+		{Name: "a bad GELF URL", Args: with("-gelf", "bogus://x"), Want: "-gelf", Usage: true},
+		{Name: "a bad log format", Args: with("-log-format", "xml"), Want: "-log-format", Usage: true},
+		{Name: "a log of no known kind", Args: with("-eventlog", "bogus"), Want: "-eventlog", Usage: true},
+		{Name: "a file log without a path", Args: with("-eventlog", "file:"), Want: "-eventlog", Usage: true},
+		{Name: "a stream prefix of the system's", Args: with("-stream-prefix", "$x"), Want: "-stream-prefix", Usage: true},
 	}
 }

@@ -74,6 +74,13 @@ func OpenGELF(rawURL string, opts *GELFOptions) (h *GELFHandler, closeFn func() 
 	}
 }
 
+// CheckGELFURL checks a GELF URL as OpenGELF reads it, opening nothing:
+// an error wraps ErrInvalidURL.
+func CheckGELFURL(rawURL string) error {
+	_, _, err := parseGELFURL(rawURL)
+	return err
+}
+
 // parseGELFURL splits a udp:// or tcp:// URL into a network and a
 // host:port address for net.Dial.
 func parseGELFURL(rawURL string) (network, addr string, err error) {
