@@ -321,6 +321,20 @@ func TestMinerOnAFakeBackend(t *testing.T) {
 		assert.Equal(t, txs, restarted.Block.Transactions(), "with what is still pending")
 		assert.Equal(t, uint64(1), m.Stats().SealsCancelled)
 	})
+	t.Run("a seal under way counts in SealTime", func(t *testing.T) {
+		// A status line's rate "while sealing" divides the hashes of a
+		// period by SealTime's growth in it: a seal longer than the
+		// period counted nothing until it ended, and the rate read 0.
+		engine := consensustest.NewDelayer(time.Hour) // seals only when cancelled
+		b := newFakeBackend(t, engine, 1, true)
+		m, evs := newFakeMiner(t, b, engine)
+		runMiner(t, m)
+		b.add(t, transfers("alice", 0, 1)...)
+		next(t, evs, miner.SealStarted)
+		first := m.Stats().SealTime
+		assert.Positive(t, first, "the seal under way, from its start")
+		assert.GreaterOrEqual(t, m.Stats().SealTime, first, "and it only grows")
+	})
 	t.Run("transactions the chain refuses leave the pool, the rest is mined", func(t *testing.T) {
 		engine := consensustest.NewFaker()
 		b := newFakeBackend(t, engine, 4, false) // a pool that checks no nonce, funds or chain ID

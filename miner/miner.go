@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -190,7 +191,7 @@ type Stats struct {
 	TxsRejected    uint64        // pending transactions the chain left out of a candidate, removed from the pool
 	BlocksRefused  uint64        // sealed blocks not published: its own chain refused them, or the log as too large
 	Hashes         uint64        // hashes tried, if the engine counts them: it has a method Hashes() uint64, the total so far (pow.Engine does)
-	SealTime       time.Duration // total time spent sealing
+	SealTime       time.Duration // total time spent sealing, the seal under way included
 }
 
 // hashCounter is the optional interface of engines that count hashes
@@ -218,7 +219,42 @@ type Miner struct {
 
 	won, lost, cancelled, rejected, refused atomic.Uint64
 	stalledAt                               atomic.Uint64 // the last height warnStalled warned of
-	sealNanos                               atomic.Int64
+
+	sealMu    sync.Mutex    // guards the two below, read together by Stats
+	sealDone  time.Duration // time spent in seals that have ended
+	sealStart time.Time     // when the seal under way began; zero between seals
+}
+
+// sealStarted notes that a seal begins now, and returns when.
+func (m *Miner) sealStarted() time.Time {
+	m.sealMu.Lock()
+	defer m.sealMu.Unlock()
+	m.sealStart = time.Now()
+	return m.sealStart
+}
+
+// sealEnded notes that the seal begun at start has ended, and returns how
+// long it took.
+func (m *Miner) sealEnded(start time.Time) time.Duration {
+	m.sealMu.Lock()
+	defer m.sealMu.Unlock()
+	elapsed := time.Since(start)
+	m.sealDone += elapsed
+	m.sealStart = time.Time{}
+	return elapsed
+}
+
+// sealTime returns the time spent sealing so far, the seal under way
+// included: a seal that outlasts a status period counts in it, where
+// it counted only once it ended (a rate over the period then read no
+// time sealing at all).
+func (m *Miner) sealTime() time.Duration {
+	m.sealMu.Lock()
+	defer m.sealMu.Unlock()
+	if m.sealStart.IsZero() {
+		return m.sealDone
+	}
+	return m.sealDone + time.Since(m.sealStart)
 }
 
 // New returns a miner, or an error wrapping [ErrInvalidConfig] that
@@ -281,7 +317,7 @@ func (m *Miner) Stats() Stats {
 		SealsCancelled: m.cancelled.Load(),
 		TxsRejected:    m.rejected.Load(),
 		BlocksRefused:  m.refused.Load(),
-		SealTime:       time.Duration(m.sealNanos.Load()),
+		SealTime:       m.sealTime(),
 	}
 	if h, ok := m.engine.(hashCounter); ok {
 		s.Hashes = h.Hashes()
@@ -395,14 +431,13 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 			cancel()
 		}
 	}()
+	start := m.sealStarted() // first: Stats counts the seal from SealStarted on
 	m.onEvent(Event{Kind: SealStarted, Block: candidate})
-	start := time.Now()
 	sealed, err := seal(sealCtx, m.engine, candidate)
-	elapsed := time.Since(start)
+	elapsed := m.sealEnded(start)
 	stopped := sealCtx.Err() != nil // before cancel: did anyone stop the seal?
 	cancel()
 	<-watching
-	m.sealNanos.Add(int64(elapsed))
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()

@@ -484,8 +484,9 @@ func status(ctx context.Context, w io.Writer, every time.Duration, n *node.Node,
 				hashes, sealing = hashes+st.Hashes, sealing+st.SealTime
 			}
 			// Two rates: over the period (the miners wait for transactions
-			// most of it), and while a miner seals, which is what each
-			// miner's own "hash rate" log line says.
+			// most of it), as the miner app's "hash rate" log line says,
+			// and while they seal (SealTime counts the seals under way),
+			// as a miner's "block won" log line's hash_rate.
 			rate := float64(hashes-lastHashes) / now.Sub(last).Seconds()
 			sealingRate := 0.0
 			if d := sealing - lastSealing; d > 0 {
