@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
@@ -231,6 +232,12 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 		k, err := load(name)
 		if err != nil {
 			return network{}, nil, err
+		}
+		// Another key in its place (a wallet's, copied over it) would
+		// have devnet say the account holds its genesis funds and its
+		// scheduler sign transfers no block can take.
+		if !slices.ContainsFunc(stored.Alloc, func(a blockchain.Allocation) bool { return a.Address == k.Address() }) {
+			return network{}, nil, fmt.Errorf("data directory: %s holds a key whose address %s the chain's genesis (%s) does not fund: not the key devnet made as %s; put that one back, or delete %s to start fresh", ks.Path(name), k.Address(), specPath, name, dir)
 		}
 		n.demo = append(n.demo, k)
 	}

@@ -269,6 +269,13 @@ func TestDevnetRefusesADamagedDataDir(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, os.WriteFile(path, data[:len(data)/2], 0o600))
 		}, "alice.key"},
+		{"a demo key file replaced by another key", func(t *testing.T, dir string) {
+			ks, err := keystore.Open(filepath.Join(dir, keysDir))
+			require.NoError(t, err)
+			require.NoError(t, os.Remove(ks.Path("alice")))
+			_, err = ks.CreateUnencrypted("alice", nil)
+			require.NoError(t, err)
+		}, "does not fund: not the key devnet made as alice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
