@@ -390,15 +390,18 @@ func TestMinerStopsOnEngineFailure(t *testing.T) {
 		name          string
 		node, sealing blockchain.Consensus
 		want          error
+		not           error // that Run's error must not wrap, if not nil
 	}{
-		{"prepare fails", failingEngine{consensustest.NewFaker(), errPrepare, nil}, nil, errPrepare},
-		{"seal fails", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errSeal}, errSeal},
-		{"seal returns no block and no error", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errNoBlockNoError}, miner.ErrNoBlock},
+		{"prepare fails", failingEngine{consensustest.NewFaker(), errPrepare, nil}, nil, errPrepare, nil},
+		{"seal fails", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errSeal}, errSeal, nil},
+		{"seal returns no block and no error", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errNoBlockNoError}, miner.ErrNoBlock, nil},
 		// A plugin's bugs: they stopped the process, or spun the miner
 		// thousands of rounds a second.
-		{"prepare panics", failingEngine{consensustest.NewFaker(), errPanic, nil}, nil, blockchain.ErrEngineMisbehaved},
-		{"seal panics", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errPanic}, miner.ErrEngineMisbehaved},
-		{"seal cancels itself", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, context.Canceled}, miner.ErrEngineMisbehaved},
+		{"prepare panics", failingEngine{consensustest.NewFaker(), errPanic, nil}, nil, blockchain.ErrEngineMisbehaved, nil},
+		{"seal panics", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errPanic}, miner.ErrEngineMisbehaved, nil},
+		{"seal cancels itself", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, context.Canceled}, miner.ErrEngineMisbehaved, nil},
+		// Taken for the caller's deadline, by errors.Is, before.
+		{"seal's own deadline passes", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, context.DeadlineExceeded}, miner.ErrEngineMisbehaved, context.DeadlineExceeded},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newFakeBackend(t, tc.node, 1, true)
@@ -407,7 +410,11 @@ func TestMinerStopsOnEngineFailure(t *testing.T) {
 			b.add(t, transfers("alice", 0, 1)...)
 			ctx, cancel := context.WithTimeout(context.Background(), watchdog)
 			defer cancel()
-			assert.ErrorIs(t, m.Run(ctx), tc.want)
+			err = m.Run(ctx)
+			assert.ErrorIs(t, err, tc.want)
+			if tc.not != nil {
+				assert.NotErrorIs(t, err, tc.not)
+			}
 			assert.Zero(t, b.Chain().Height())
 		})
 	}

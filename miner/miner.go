@@ -69,7 +69,9 @@ var ErrNoBeneficiary = fmt.Errorf("%w: Config.Beneficiary is required", ErrInval
 
 // ErrEngineMisbehaved is what Run returns, wrapped, when the consensus
 // engine breaks its contract: its Seal panicked, or returned
-// context.Canceled although the miner had not cancelled it; or its
+// context.Canceled although the miner had not cancelled it, or
+// context.DeadlineExceeded of a deadline of its own (which errors.Is
+// would take for the caller's); or its
 // Prepare panicked, or changed more than the consensus fields (through
 // the node's proposal). It is blockchain.ErrEngineMisbehaved, under a
 // second name.
@@ -445,6 +447,11 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		// The engine's own cancellation, not the miner's: trying again
 		// at once would spin, thousands of rounds a second.
 		return fmt.Errorf("miner %s: seal: %w: Seal returned %v, but its context was not cancelled", m.id, ErrEngineMisbehaved, err)
+	case errors.Is(err, context.DeadlineExceeded):
+		// An engine's own timeout, the miner's context live: returned
+		// as it was, errors.Is(err, context.DeadlineExceeded) on Run's
+		// error would say the caller's deadline had passed.
+		return fmt.Errorf("miner %s: seal: %w: Seal returned %v, but its context had no deadline that passed", m.id, ErrEngineMisbehaved, err)
 	case errors.Is(err, context.Canceled):
 		m.cancelled.Add(1)
 		m.logger.Debug("seal cancelled: the tip changed", "height", h.Height, "after", elapsed)
