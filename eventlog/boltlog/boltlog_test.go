@@ -43,7 +43,6 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreAnyFunction("go.etcd.io/bbolt.(*DB).beginRWTx"),
 		goleak.IgnoreAnyFunction("go.etcd.io/bbolt.(*DB).removeTx"),
 		goleak.IgnoreAnyFunction("go.etcd.io/bbolt.(*DB).mmap"),
-		goleak.IgnoreAnyFunction("go.etcd.io/bbolt.(*DB).close"),
 		goleak.IgnoreAnyFunction("go.etcd.io/bbolt.(*Tx).writeMeta"))
 }
 

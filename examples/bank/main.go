@@ -52,6 +52,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if logPath, ok := strings.CutPrefix(common.EventLog, "file:"); ok && *index != "" && sameFile(logPath, *index) {
 		return app.Usagef("-index %s is the event log's file: the ledger index needs a file of its own", *index)
 	}
+	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
+		return err
+	}
 	if _, err := chain.Preflight(1, common.EventLog); err != nil { // -genesis
 		return err
 	}
@@ -62,9 +65,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if err := bank.CheckIndexFile(*index); err != nil {
 			return fmt.Errorf("-index: %w", err)
 		}
-	}
-	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
-		return err
 	}
 	// Every flag is checked, and the port had, before the log is opened: a
 	// bad flag must not leave a chain spec written behind it.

@@ -228,16 +228,20 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 		}
 		return k, nil
 	}
-	for _, name := range demoAccounts {
+	for i, name := range demoAccounts {
 		k, err := load(name)
 		if err != nil {
 			return network{}, nil, err
 		}
-		// Another key in its place (a wallet's, copied over it) would
-		// have devnet say the account holds its genesis funds and its
-		// scheduler sign transfers no block can take.
+		// Another key in its place (a wallet's, or another demo
+		// account's, copied over it) would have devnet say the account
+		// holds its genesis funds and its scheduler sign transfers no
+		// block can take.
 		if !slices.ContainsFunc(stored.Alloc, func(a blockchain.Allocation) bool { return a.Address == k.Address() }) {
 			return network{}, nil, fmt.Errorf("data directory: %s holds a key whose address %s the chain's genesis (%s) does not fund: not the key devnet made as %s; put that one back, or delete %s to start fresh", ks.Path(name), k.Address(), specPath, name, dir)
+		}
+		if j := slices.IndexFunc(n.demo, func(d blockchain.PrivateKey) bool { return d.Address() == k.Address() }); j >= 0 {
+			return network{}, nil, fmt.Errorf("data directory: %s and %s hold the same key: not the keys devnet made as %s and %s; put those back, or delete %s to start fresh", ks.Path(demoAccounts[j]), ks.Path(name), demoAccounts[j], demoAccounts[i], dir)
 		}
 		n.demo = append(n.demo, k)
 	}

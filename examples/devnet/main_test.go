@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -175,7 +176,7 @@ func TestNamedLogRefusesADataDirWithALogOfItsOwn(t *testing.T) {
 // taking turns as proof-of-authority signers, and checks it made blocks.
 func TestDevnetProofOfAuthority(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs a devnet for three seconds; skipped with -short")
+		t.Skip("runs a devnet until it has made two blocks; skipped with -short")
 	}
 	var stdout strings.Builder
 	// Until a status line shows height 2 or more: then it stops.
@@ -279,11 +280,24 @@ func TestDurationEndsDevnetWhileItStarts(t *testing.T) {
 // its start: on a slow machine, under the race detector, 500ms ended
 // some runs before the bank had made its ledger index or said where it
 // was.
+//
+// A devnet that does not get that far within runUntilLimit is stopped,
+// and the error says so, with what it printed.
 func runUntil(args []string, stdout, stderr io.Writer, done func(printed string) bool) error {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), runUntilLimit)
 	defer cancel()
-	return run(ctx, args, &watchWriter{w: stdout, done: done, stop: cancel}, stderr)
+	ww := &watchWriter{w: stdout, done: done, stop: cancel}
+	err := run(ctx, args, ww, stderr)
+	if printed, reached := ww.result(); !reached && ctx.Err() != nil {
+		return fmt.Errorf("devnet did not get as far as the test waits for within %v (run: %v); it printed:\n%s", runUntilLimit, err, printed)
+	}
+	return err
 }
+
+// runUntilLimit bounds runUntil: far beyond what a start takes on a slow
+// machine under the race detector (about a second), far below go test's
+// own timeout.
+const runUntilLimit = 2 * time.Minute
 
 // runUntilUp runs devnet until it has started: it has printed its last
 // line of start-up, the genesis hash, after its bank's address. By then
@@ -302,16 +316,25 @@ type watchWriter struct {
 
 	mu      sync.Mutex
 	printed strings.Builder
+	reached bool // done has been true
 }
 
 func (ww *watchWriter) Write(p []byte) (int, error) {
 	ww.mu.Lock()
 	defer ww.mu.Unlock()
 	ww.printed.Write(p)
-	if ww.done(ww.printed.String()) {
+	if !ww.reached && ww.done(ww.printed.String()) {
+		ww.reached = true
 		ww.stop()
 	}
 	return ww.w.Write(p)
+}
+
+// result returns what devnet printed, and whether done was true of it.
+func (ww *watchWriter) result() (string, bool) {
+	ww.mu.Lock()
+	defer ww.mu.Unlock()
+	return ww.printed.String(), ww.reached
 }
 
 // TestRunUntilUpWaitsForTheStart: the helper the tests stop devnet with

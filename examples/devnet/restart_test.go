@@ -276,6 +276,16 @@ func TestDevnetRefusesADamagedDataDir(t *testing.T) {
 			_, err = ks.CreateUnencrypted("alice", nil)
 			require.NoError(t, err)
 		}, "does not fund: not the key devnet made as alice"},
+		{"a demo key file replaced by another demo account's key", func(t *testing.T, dir string) {
+			// (A copy of bob.key is refused by the keystore: the name
+			// in the file is bob's. An import under alice's name is not.)
+			ks, err := keystore.Open(filepath.Join(dir, keysDir))
+			require.NoError(t, err)
+			bob, err := ks.Load("bob", nil)
+			require.NoError(t, err)
+			require.NoError(t, os.Remove(ks.Path("alice")))
+			require.NoError(t, ks.ImportUnencrypted("alice", bob))
+		}, "hold the same key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

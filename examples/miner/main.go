@@ -90,8 +90,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
 		return err
 	}
+	genesis, err := chain.Preflight(*workers, common.EventLog) // -genesis and -poa-key
+	if err != nil {
+		return err
+	}
+	if genesis != nil && genesis.Consensus.Engine == blockchain.EnginePoA && chain.PoAKey == "" {
+		return app.Usagef("-poa-key: the chain runs %s: a miner seals with one of its signers' keys", app.DescribeConsensus(*genesis))
+	}
 	// Every flag is checked, and the metrics port had, before the log is
-	// opened: a bad flag must not leave a chain spec written behind it.
+	// opened: a bad flag must not leave a chain spec written behind it;
+	// and before the port is taken and said to be served.
 	var metricsServer *app.Early // served at once: 503 until the miner has joined its chain
 	if *metricsAddr != "" {
 		l, err := app.ListenFlag("-metrics", *metricsAddr)
@@ -102,13 +110,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			fmt.Fprintf(stdout, "miner: metrics on http://%s/metrics\n", a)
 		})
 		defer metricsServer.Stop()
-	}
-	genesis, err := chain.Preflight(*workers, common.EventLog) // -genesis and -poa-key
-	if err != nil {
-		return err
-	}
-	if genesis != nil && genesis.Consensus.Engine == blockchain.EnginePoA && chain.PoAKey == "" {
-		return app.Usagef("-poa-key: the chain runs %s: a miner seals with one of its signers' keys", app.DescribeConsensus(*genesis))
 	}
 	logger, closeLogs, err := common.Logger(stderr, "miner")
 	if err != nil {

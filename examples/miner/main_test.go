@@ -70,7 +70,7 @@ func TestFlagsRefusedAtStart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// A log that cannot open: the flags must be refused first.
-			args := append([]string{"-eventlog", "file:" + filepath.Join(t.TempDir(), "no", "such", "dir", "events.db")}, tc.args...)
+			args := append([]string{"-eventlog", "file:" + filepath.Join(t.TempDir(), "no", "such", "dir", "events.db"), "-genesis", apptest.Genesis(t)}, tc.args...)
 			err := run(context.Background(), args, io.Discard, io.Discard)
 			require.Error(t, err)
 			assert.ErrorAs(t, err, new(app.UsageError))

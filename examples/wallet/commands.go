@@ -439,9 +439,11 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if !w.opts.wait && !st.State.Final() {
 		// The bank has taken it, and the user has its ID to follow: the
 		// run ends as asked, and is not one killed while it waited. The
-		// same transfer sent again is a second payment.
-		journal.clear(tx)
-		fmt.Fprintf(w.stdout, "pending; follow it with: wallet status %s\n", tx.ID())
+		// same transfer sent again is a second payment. (An ID that could
+		// not be written, stdout closed, keeps the record.)
+		if _, err := fmt.Fprintf(w.stdout, "pending; follow it with: wallet status %s\n", tx.ID()); err == nil {
+			journal.clear(tx)
+		}
 		return nil
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, w.opts.timeout)
@@ -473,7 +475,8 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 
 // An inflightJournal keeps, in the keystore's directory, the transfers a
 // send from one account signed and has not yet seen included, dropped or
-// refused, a file each (.inflight-ADDRESS-ID.json), so that a run killed
+// refused (or, with -wait=false, handed to the bank and named to the
+// user), a file each (.inflight-ADDRESS-ID.json), so that a run killed
 // while it waited and run again finds its transfer.
 type inflightJournal struct {
 	dir    string
