@@ -227,20 +227,19 @@ type Miner struct {
 	sealStart time.Time     // when the seal under way began; zero between seals
 }
 
-// sealStarted notes that a seal begins now, and returns when.
-func (m *Miner) sealStarted() time.Time {
+// sealStarted notes that a seal begins now.
+func (m *Miner) sealStarted() {
 	m.sealMu.Lock()
 	defer m.sealMu.Unlock()
 	m.sealStart = time.Now()
-	return m.sealStart
 }
 
-// sealEnded notes that the seal begun at start has ended, and returns how
-// long it took.
-func (m *Miner) sealEnded(start time.Time) time.Duration {
+// sealEnded notes that the seal under way has ended, and returns how long
+// it took.
+func (m *Miner) sealEnded() time.Duration {
 	m.sealMu.Lock()
 	defer m.sealMu.Unlock()
-	elapsed := time.Since(start)
+	elapsed := time.Since(m.sealStart)
 	m.sealDone += elapsed
 	m.sealStart = time.Time{}
 	return elapsed
@@ -433,10 +432,10 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 			cancel()
 		}
 	}()
-	start := m.sealStarted() // first: Stats counts the seal from SealStarted on
+	m.sealStarted() // first: Stats counts the seal from SealStarted on
 	m.onEvent(Event{Kind: SealStarted, Block: candidate})
 	sealed, err := seal(sealCtx, m.engine, candidate)
-	elapsed := m.sealEnded(start)
+	elapsed := m.sealEnded()
 	stopped := sealCtx.Err() != nil // before cancel: did anyone stop the seal?
 	cancel()
 	<-watching

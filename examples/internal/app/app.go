@@ -286,14 +286,12 @@ func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
 			return nil, fmt.Errorf("open event log: %w", err)
 		}
 		log = l
-	case strings.HasPrefix(c.EventLog, "esdb://"), strings.HasPrefix(c.EventLog, "esdb+discover://"):
+	default: // an EventStoreDB connection string: checkLog let nothing else through
 		l, err := esdb.Open(ctx, esdb.Config{ConnString: c.EventLog})
 		if err != nil {
 			return nil, fmt.Errorf("open event log: %w", err)
 		}
 		log = l
-	default: // checkLog let nothing else through
-		return nil, Usagef("-eventlog: have %q, want memory, file:PATH or an esdb:// connection string", c.EventLog)
 	}
 	if c.StreamPrefix != "" {
 		log = eventlog.WithPrefix(log, c.StreamPrefix)
