@@ -36,10 +36,33 @@ const (
 // answering early makes the client's next Send fail with EOF, and the
 // client then reports that instead of the real answer.
 func (s *streamsService) Append(srv api.Streams_AppendServer) error {
+	options, messages, err := readAppend(srv)
+	if err != nil {
+		return err
+	}
+	res, err := s.appendReq(options, messages)
+	if err != nil {
+		s.log.Debug("append refused", "error", err)
+		return trailerFor(err, srv.SetTrailer)
+	}
+	return srv.SendAndClose(res)
+}
+
+// readAppend reads an Append call's request stream to its end, and
+// returns its options and what appendReq needs of its proposed messages.
+// It keeps no message past the one at which appendReq will refuse the
+// append (the one that takes it past maxAppendSize, or one without a
+// type): one client sending 400 MiB in one call took 400 MiB of memory,
+// refused only at the end.
+func readAppend(srv interface {
+	Recv() (*api.AppendReq, error)
+}) (*api.AppendReq_Options, []*api.AppendReq_ProposedMessage, error) {
 	var (
 		options  *api.AppendReq_Options
 		messages []*api.AppendReq_ProposedMessage
 		bad      error
+		size     int
+		keep     = true
 	)
 	for first := true; ; first = false {
 		req, err := srv.Recv()
@@ -47,13 +70,19 @@ func (s *streamsService) Append(srv api.Streams_AppendServer) error {
 			break
 		}
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		switch {
+		switch m := req.GetProposedMessage(); {
 		case first && req.GetOptions() != nil:
 			options = req.GetOptions()
-		case !first && req.GetProposedMessage() != nil:
-			messages = append(messages, req.GetProposedMessage())
+		case !first && m != nil:
+			if !keep {
+				continue // read, so that the answer is not an EOF; not kept
+			}
+			messages = append(messages, m)
+			typ, hasType := m.GetMetadata()[keyType]
+			size += eventSize(proposed{typ: typ, data: m.GetData(), meta: m.GetCustomMetadata()})
+			keep = size <= maxAppendSize && hasType && typ != ""
 		case bad == nil:
 			// A real node throws an InvalidOperationException here.
 			bad = errUnknown("Append: the first message must be options, the others proposed messages")
@@ -63,14 +92,9 @@ func (s *streamsService) Append(srv api.Streams_AppendServer) error {
 		bad = errUnknown("Append: no options")
 	}
 	if bad != nil {
-		return bad
+		return nil, nil, bad
 	}
-	res, err := s.appendReq(options, messages)
-	if err != nil {
-		s.log.Debug("append refused", "error", err)
-		return trailerFor(err, srv.SetTrailer)
-	}
-	return srv.SendAndClose(res)
+	return options, messages, nil
 }
 
 // appendReq decides an append that the client has sent in full.
