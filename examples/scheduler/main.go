@@ -220,7 +220,10 @@ func loadKeys(dir, names string, logger *slog.Logger) ([]blockchain.PrivateKey, 
 		}
 		keys = append(keys, key)
 	}
-	if len(keys) < 2 {
+	switch {
+	case len(keys) < 2 && names != "":
+		return nil, usagef("-accounts: names %d key, want at least 2: the scheduler moves money between accounts", len(keys))
+	case len(keys) < 2:
 		return nil, usagef("the scheduler needs at least 2 keys stored in clear, have %d in %s", len(keys), dir)
 	}
 	return keys, nil

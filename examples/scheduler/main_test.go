@@ -103,6 +103,8 @@ func TestRunRefusesBadUse(t *testing.T) {
 		{"a bank URL of another scheme", []string{"-keystore", keys, "-bank", "ftp://x"}, nil, 2, "-bank"},
 		{"not a URL", []string{"-keystore", keys, "-bank", "notaurl"}, nil, 2, "-bank"},
 		{"one account twice", []string{"-keystore", keys, "-accounts", "alice,alice"}, nil, 2, "alice is named twice"},
+		// The keystore holds more: the flag is what is short.
+		{"one account named", []string{"-keystore", keys, "-accounts", "alice"}, nil, 2, "-accounts: names 1 key, want at least 2"},
 		{"an empty account name", []string{"-keystore", keys, "-accounts", "alice,,bob"}, nil, 2, "an empty name"},
 		{"help", []string{"-h"}, nil, 0, "-accounts"},
 	}
