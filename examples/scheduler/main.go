@@ -126,7 +126,7 @@ func parse(flags *flag.FlagSet, args []string, getenv func(string) string) error
 	flags.Usage = func() {
 		fmt.Fprintf(flags.Output(), "Usage of %s:\n", flags.Name())
 		flags.PrintDefaults()
-		fmt.Fprintln(flags.Output(), "\nA flag not given is read from the environment, if set there: -bank from EVENTCHAIN_BANK, -every from EVENTCHAIN_EVERY, and so on.")
+		fmt.Fprintln(flags.Output(), "\nA flag not given is read from the environment, if set there to a value that is not empty: -bank from EVENTCHAIN_BANK, -every from EVENTCHAIN_EVERY, and so on.")
 	}
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -110,7 +110,10 @@ func (c *Common) Register(fs *flag.FlagSet) {
 
 // Parse parses args into fs; a flag not given falls back to its
 // environment variable (EVENTCHAIN_ and the flag's name in upper case,
-// dashes as underscores), looked up with getenv. Errors are UsageErrors.
+// dashes as underscores), looked up with getenv, unless that is empty:
+// an empty variable counts as unset (a container's blank value must not
+// empty a flag unseen), so a flag is emptied only by giving it. Errors
+// are UsageErrors.
 // Parse adds -version to fs (unless fs has one) and returns ErrVersion
 // when it is given; -version has no environment fallback.
 //
@@ -120,7 +123,7 @@ func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage of %s:\n", fs.Name())
 		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nA flag not given is read from the environment, if set there: -eventlog from %sEVENTLOG, -stream-prefix from %sSTREAM_PREFIX, and so on.\n", EnvPrefix, EnvPrefix)
+		fmt.Fprintf(fs.Output(), "\nA flag not given is read from the environment, if set there to a value that is not empty: -eventlog from %sEVENTLOG, -stream-prefix from %sSTREAM_PREFIX, and so on. (An empty variable counts as unset: to empty a flag, give it, as in -metrics \"\".)\n", EnvPrefix, EnvPrefix)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

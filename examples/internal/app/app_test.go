@@ -42,6 +42,7 @@ func TestParseFallsBackOnEnvironment(t *testing.T) {
 		{"environment", nil, map[string]string{"EVENTCHAIN_EVENTLOG": "esdb://b"}, "esdb://b", false},
 		{"flag beats environment", []string{"-eventlog", "esdb://a"}, map[string]string{"EVENTCHAIN_EVENTLOG": "esdb://b"}, "esdb://a", false},
 		{"dashes become underscores", []string{}, map[string]string{"EVENTCHAIN_STREAM_PREFIX": "p/"}, "memory", false},
+		{"an empty variable counts as unset", nil, map[string]string{"EVENTCHAIN_EVENTLOG": ""}, "memory", false},
 		{"unknown flag", []string{"-nope"}, nil, "", true},
 		{"stray argument", []string{"x"}, nil, "", true},
 	} {
