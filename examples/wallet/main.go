@@ -196,8 +196,8 @@ func (w *wallet) usage(out io.Writer) {
 	fs := newFlagSet("wallet", out)
 	g := globals{bank: "http://localhost:8080", keystore: defaultKeystore(w.getenv)}
 	g.register(fs)
-	fs.Bool("version", false, "print the version and the VCS revision, and exit")
 	fs.PrintDefaults()
+	fmt.Fprintf(out, "\n-version (before the command) prints the version and the VCS revision, and exits.\n")
 	fmt.Fprintf(out, "\n-bank, -keystore and -passphrase-file fall back to EVENTCHAIN_BANK, EVENTCHAIN_KEYSTORE\nand EVENTCHAIN_PASSPHRASE_FILE; EVENTCHAIN_PASSPHRASE holds a passphrase itself.\n")
 }
 
