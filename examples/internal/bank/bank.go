@@ -1619,7 +1619,9 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 		// A log that reads but does not write (a full disk, a file
 		// system gone read-only) passes the probe, and takes no
 		// transaction.
-		b.logger.Warn("readiness: the event log refused the last append", "err", f.err)
+		if !f.said.Swap(true) { // once a failure, not at every poll of a load balancer
+			b.logger.Warn("readiness: the event log refused the last append", "err", f.err)
+		}
 		// The error stays in the bank's own log: it may name the log's
 		// file or server, which is no business of an anonymous caller.
 		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "not ready", Detail: "the event log refused the bank's last append, or did not confirm it; the bank's own log says why"})
@@ -1644,8 +1646,9 @@ func (b *Bank) readyz(w http.ResponseWriter, r *http.Request) {
 // An appendFailure is an append of a transaction that the log refused or
 // did not confirm, and when.
 type appendFailure struct {
-	err error
-	at  time.Time
+	err  error
+	at   time.Time
+	said atomic.Bool // /readyz has logged it
 }
 
 // noteAppend records how an append of the bank's own went, for GET

@@ -2,12 +2,14 @@ package bank_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -244,6 +246,7 @@ type fixture struct {
 	spec   blockchain.ChainSpec
 	engine *consensustest.Fake
 	window int
+	logger *slog.Logger // the bank's; nil: none
 	node   *node.Node
 	bank   *bank.Bank
 	server *httptest.Server
@@ -259,6 +262,7 @@ type fixtureConfig struct {
 	log    eventlog.Log         // nil: a new memlog
 	spec   blockchain.ChainSpec // zero: consensustest.Spec()
 	window int                  // the node's Window
+	logger *slog.Logger         // the bank's; nil: none
 }
 
 func newFixture(t *testing.T, window int) *fixture {
@@ -285,6 +289,7 @@ func newFixtureWith(t *testing.T, cfg fixtureConfig) *fixture {
 		spec:   cfg.spec,
 		engine: consensustest.NewFaker(),
 		window: cfg.window,
+		logger: cfg.logger,
 		heard:  newBeacon(),
 		added:  map[blockchain.Hash]bool{},
 	}
@@ -322,7 +327,7 @@ func (f *fixture) start(t *testing.T) (*node.Node, *bank.Bank, *httptest.Server)
 	t.Helper()
 	n, err := node.New(node.Config{Log: f.log, Spec: f.spec, Engine: f.engine, Window: f.window, Now: func() time.Time { return fixedNow }})
 	require.NoError(t, err)
-	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: testSubmitTimeout, ProbeTimeout: testSubmitTimeout})
+	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: testSubmitTimeout, ProbeTimeout: testSubmitTimeout, Logger: f.logger})
 	require.NoError(t, err)
 	return n, b, httptest.NewServer(b)
 }
@@ -980,7 +985,8 @@ func TestLogUnavailable(t *testing.T) {
 // probe, so that a load balancer sends clients back and their appends
 // tell.
 func TestReadyzWhileAppendsFail(t *testing.T) {
-	f := newFixture(t, 0)
+	var logs lockedBuffer
+	f := newFixtureWith(t, fixtureConfig{logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	var clock sync.Mutex
 	bank.SetClock(f.bank, func() time.Time { clock.Lock(); defer clock.Unlock(); return now })
@@ -997,6 +1003,8 @@ func TestReadyzWhileAppendsFail(t *testing.T) {
 	p := f.problemAt(t, "/readyz", http.StatusServiceUnavailable)
 	assert.Contains(t, p.Detail, "the event log refused the bank's last append")
 	assert.NotContains(t, p.Detail, "dial", "the log's own error, which may name its file or server, stays in the bank's log")
+	f.problemAt(t, "/readyz", http.StatusServiceUnavailable)
+	assert.Equal(t, 1, strings.Count(logs.String(), "readiness: the event log refused the last append"), "said once a failure, not at every poll")
 	advance(9 * time.Second)
 	assert.Equal(t, http.StatusServiceUnavailable, ready(), "within the hold")
 	advance(2 * time.Second)
@@ -1729,4 +1737,22 @@ func getFrom[T any](t *testing.T, srv *httptest.Server, path string) T {
 	status, _, body := doOn(t, srv, http.MethodGet, path, "", "")
 	require.Equal(t, http.StatusOK, status, "GET %s: %s", path, body)
 	return decode[T](t, body)
+}
+
+// lockedBuffer is a bytes.Buffer a logger may write from any goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
