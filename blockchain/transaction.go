@@ -150,12 +150,20 @@ func (t Transfer) Sign(key PrivateKey) Transaction {
 
 // NewTransaction assembles a transaction from its fields and a signature
 // made elsewhere (another language's wallet, say). It checks nothing, not
-// even the signature; see [CheckTransactionSanity]. A signature of other
-// than SignatureSize bytes is kept as far as it goes, padded with zeros:
-// it cannot verify.
+// even the signature; see [CheckTransactionSanity].
+//
+// A signature of other than SignatureSize bytes cannot verify. It is kept
+// as far as it goes, padded with zeros, and then marked: the top three
+// bits of its last byte are set, which puts its S (the second half, a
+// little-endian number) above the group order, and RFC 8032 §5.1.7 has
+// every verifier refuse that. Kept as it went, a valid signature with
+// bytes added after it would verify, and so would, one time in sixteen,
+// one cut short by its last byte (a zero in one S of sixteen).
 func NewTransaction(f TxFields, sig []byte) Transaction {
 	tx := Transaction{f: f}
-	copy(tx.sig[:], sig)
+	if copy(tx.sig[:], sig); len(sig) != SignatureSize {
+		tx.sig[SignatureSize-1] |= 0xe0
+	}
 	var buf [txMaxLen + len(txSignTag)]byte // fits every valid transaction, on the stack
 	msg := f.appendBody(append(buf[:0], txSignTag...))
 	sum := sha256.Sum256(msg)

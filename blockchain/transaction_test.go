@@ -2,6 +2,7 @@ package blockchain_test
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -385,6 +386,46 @@ func TestSignatureCoversEveryField(t *testing.T) {
 	}
 	t.Logf("%d flips decoded and refused by the rules, %d refused by the decoder", decoded, refused)
 	assert.Equal(t, 8*len(enc), decoded+refused)
+}
+
+// TestNewTransactionSignatureLength checks that a signature of other than
+// SignatureSize bytes never verifies, whatever bytes it holds: a valid
+// one with bytes after it, and a valid one cut short by its last byte —
+// a zero, as it is in one S of sixteen, which zero padding alone put
+// back. Both the chain's verifier and the standard library's refuse it.
+func TestNewTransactionSignatureLength(t *testing.T) {
+	key := consensustest.Key("alice")
+	// A transfer whose signature ends in a zero byte: its nonce found
+	// by counting up, as ed25519 signs deterministically.
+	var tx blockchain.Transaction
+	for nonce := uint64(0); ; nonce++ {
+		require.Less(t, nonce, uint64(1000), "a signature ends in zero about one time in sixteen")
+		tx = blockchain.Transfer{ChainID: consensustest.ChainID, To: consensustest.Addr("bob"), Amount: 5, Nonce: nonce}.Sign(key)
+		if sig := tx.Signature(); sig[blockchain.SignatureSize-1] == 0 {
+			break
+		}
+	}
+	sig, pub := tx.Signature(), key.Public()
+	require.True(t, blockchain.NewTransaction(tx.Fields(), sig[:]).VerifySignature(), "the signature, as it was made")
+	for _, tc := range []struct {
+		name string
+		sig  []byte
+	}{
+		{"four bytes after a valid one", append(sig[:], 0xde, 0xad, 0xbe, 0xef)},
+		{"one byte after a valid one", append(sig[:], 0)},
+		{"a valid one without its last byte, a zero", sig[:blockchain.SignatureSize-1]},
+		{"none", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := blockchain.NewTransaction(tx.Fields(), tc.sig)
+			assert.False(t, got.VerifySignature())
+			assert.ErrorIs(t, blockchain.CheckTransactionSanity(got), blockchain.ErrBadSignature)
+			kept := got.Signature()
+			assert.False(t, ed25519.Verify(pub[:], tx.Fields().SignedMessage(), kept[:]), "the standard library refuses it too")
+			assert.NotEqual(t, tx.Hash(), got.Hash(), "a transaction of other signature bytes is another transaction")
+			assert.Equal(t, tx.ID(), got.ID(), "the ID is the signed message's, signature or not")
+		})
+	}
 }
 
 func TestTransactionBinaryRejects(t *testing.T) {
