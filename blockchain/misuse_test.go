@@ -145,3 +145,27 @@ func TestTimestampsFarAway(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorTypesReadWhenBuiltBare: the package's error types are exported
+// for callers to build too (a course's own verifier returns a
+// ProofError), and one built without its Err, or as a zero value, still
+// reads as an error rather than panic in Error.
+func TestErrorTypesReadWhenBuiltBare(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&blockchain.ProofError{}, "inclusion proof: <nil>: have , want "},
+		{&blockchain.ProofError{Proof: "account proof", Have: "a", Want: "b"}, "account proof: <nil>: have a, want b"},
+		{&blockchain.SpecError{}, "chain spec: <nil>"},
+		{&blockchain.SpecError{Field: "alloc"}, "chain spec: alloc: <nil>"},
+		{&blockchain.RuleError{}, "unknown"},
+		{&blockchain.AddressError{Pos: -1}, `parse address "": <nil>`},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			var got string
+			require.NotPanics(t, func() { got = tc.err.Error() })
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}

@@ -101,7 +101,9 @@ func (e *ProofError) Error() string {
 	if kind == "" {
 		kind = "inclusion proof"
 	}
-	return kind + ": " + e.Err.Error() + ": have " + e.Have + ", want " + e.Want
+	// Through fmt: a ProofError built without its Err (a verifier of a
+	// course's own, say) still reads, as "<nil>", rather than panic.
+	return kind + ": " + fmt.Sprint(e.Err) + ": have " + e.Have + ", want " + e.Want
 }
 
 // Unwrap returns Err, so that errors.Is sees the reason.
@@ -162,9 +164,9 @@ func (p InclusionProof) Validate() error {
 // you checked), never from whoever sent the proof. What an accepted proof
 // always shows is that the leaf is in that tree. Which leaf it is, Index,
 // holds only if Count is the tree's true size, so take Count from a source
-// you trust as much as the root: a header commits to its transactions'
-// root but not to their number, and many proofs climb the same way for
-// other counts. Leaf 2 of 7 climbs as leaf 2 of 5, 6 or 8 (it lies in the
+// you trust as much as the root — the same header's TxCount, as package
+// lightclient does: the root alone does not fix the number of leaves, and
+// many proofs climb the same way for other counts. Leaf 2 of 7 climbs as leaf 2 of 5, 6 or 8 (it lies in the
 // full left subtree of four in each), and leaf 4 of 5 as leaf 1 of 2 (it
 // moves up twice without a partner), under the same root.
 func VerifyInclusion(root Hash, leaf []byte, p InclusionProof) error {

@@ -224,10 +224,12 @@ type SpecError struct {
 // Error reads like "chain spec: consensus.pow.bits: invalid value: have
 // 300, want 0…256".
 func (e *SpecError) Error() string {
+	// Through fmt: one built without its Err reads "<nil>" rather than
+	// panic.
 	if e.Field == "" {
-		return "chain spec: " + e.Err.Error()
+		return "chain spec: " + fmt.Sprint(e.Err)
 	}
-	return "chain spec: " + e.Field + ": " + e.Err.Error()
+	return "chain spec: " + e.Field + ": " + fmt.Sprint(e.Err)
 }
 
 // Unwrap returns Err, so that errors.Is sees the sentinel it wraps.

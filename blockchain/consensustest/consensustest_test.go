@@ -366,3 +366,12 @@ func TestRunCatchesALaxVerify(t *testing.T) {
 	assert.Contains(t, string(out), "--- FAIL: TestRunCatchesALaxVerify/HonestSealOfWrongFieldsFails/bits_one_less")
 	assert.Contains(t, string(out), "Verify took a block sealed with bits 15")
 }
+
+// TestRefusedErrorWithoutBlock: a RefusedError built without its block
+// still reads, rather than panic in Error.
+func TestRefusedErrorWithoutBlock(t *testing.T) {
+	err := &consensustest.RefusedError{Err: blockchain.ErrBadNonce}
+	var got string
+	require.NotPanics(t, func() { got = err.Error() })
+	assert.Equal(t, "apply block: bad-nonce", got)
+}

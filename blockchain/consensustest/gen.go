@@ -211,6 +211,9 @@ type RefusedError struct {
 
 // Error reads like "apply block 3: rule …: bad-state-root: have …".
 func (e *RefusedError) Error() string {
+	if e.Block == nil {
+		return fmt.Sprintf("apply block: %v", e.Err)
+	}
 	return fmt.Sprintf("apply block %d: %v", e.Block.Height(), e.Err)
 }
 
