@@ -412,7 +412,8 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 // consensus field (Bits, Nonce, Seal) — [Chain.Propose] returns it
 // wrapped, naming what the engine did — or its Verify panicked, which
 // [RuleConsensus] refuses the block for, with this in the RuleError's
-// Err. (Package miner's Run returns it for a Seal that panics.)
+// Err. (Package miner's Run returns it for a Seal that panics, returns
+// no block, or returns another block than it was given.)
 var ErrEngineMisbehaved = errors.New("the consensus engine broke its contract")
 
 // prepare runs engine.Prepare on h, a header Propose built, and checks

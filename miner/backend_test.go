@@ -395,6 +395,22 @@ func TestMinerStopsOnEngineFailure(t *testing.T) {
 		{"prepare fails", failingEngine{consensustest.NewFaker(), errPrepare, nil}, nil, errPrepare, nil},
 		{"seal fails", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errSeal}, errSeal, nil},
 		{"seal returns no block and no error", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errNoBlockNoError}, miner.ErrNoBlock, nil},
+		{"seal returns no block and no error: a broken contract", consensustest.NewFaker(), failingEngine{consensustest.NewFaker(), nil, errNoBlockNoError}, miner.ErrEngineMisbehaved, nil},
+		// A seal of another block than the miner's: its chain refused
+		// it, and the miner sealed it again every RetryWait, for ever.
+		{"seal pays another", consensustest.NewFaker(), alteringEngine{consensustest.NewFaker(), func(b *blockchain.Block) *blockchain.Block {
+			h := b.Header()
+			h.Beneficiary = consensustest.Addr("mallory")
+			return b.WithHeader(h)
+		}}, miner.ErrEngineMisbehaved, nil},
+		{"seal dates the block again", consensustest.NewFaker(), alteringEngine{consensustest.NewFaker(), func(b *blockchain.Block) *blockchain.Block {
+			h := b.Header()
+			h.Timestamp = h.Timestamp.Add(time.Second)
+			return b.WithHeader(h)
+		}}, miner.ErrEngineMisbehaved, nil},
+		{"seal drops the transactions", consensustest.NewFaker(), alteringEngine{consensustest.NewFaker(), func(b *blockchain.Block) *blockchain.Block {
+			return blockchain.NewBlock(b.Header(), nil)
+		}}, miner.ErrEngineMisbehaved, nil},
 		// A plugin's bugs: they stopped the process, or spun the miner
 		// thousands of rounds a second.
 		{"prepare panics", failingEngine{consensustest.NewFaker(), errPanic, nil}, nil, blockchain.ErrEngineMisbehaved, nil},
@@ -557,6 +573,22 @@ func (e failingEngine) Seal(ctx context.Context, b *blockchain.Block) (*blockcha
 		return nil, e.seal
 	}
 	return e.Consensus.Seal(ctx, b)
+}
+
+// An alteringEngine seals with its Consensus, then hands back what alter
+// makes of the sealed block: an engine that seals another block than it
+// was given.
+type alteringEngine struct {
+	blockchain.Consensus
+	alter func(*blockchain.Block) *blockchain.Block
+}
+
+func (e alteringEngine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	sealed, err := e.Consensus.Seal(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return e.alter(sealed), nil
 }
 
 // TestNew: a miner needs a node and a beneficiary, and a MaxTx a block

@@ -52,8 +52,9 @@
 // until it returns) — or the error of a proposal (an engine that
 // cannot Prepare) or of an engine that cannot Seal, or of a log that
 // is closed or lost the blocks stream; an engine that breaks its
-// contract (a Prepare or Seal that panics, say) gives an error wrapping
-// [ErrEngineMisbehaved]. A block its own chain refuses does not stop the
+// contract (a Prepare or Seal that panics, say, or a Seal that returns
+// no block, [ErrNoBlock], or another block than it was given) gives an
+// error wrapping [ErrEngineMisbehaved]. A block its own chain refuses does not stop the
 // miner: it waits Config.RetryWait and starts a new round. Nor does a
 // failed append: the miner sends the same sealed block again, after
 // pauses that double from Config.RetryWait to 30 s (cut short by a new

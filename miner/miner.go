@@ -71,10 +71,12 @@ var ErrNoBeneficiary = fmt.Errorf("%w: Config.Beneficiary is required", ErrInval
 // engine breaks its contract: its Seal panicked, or returned
 // context.Canceled although the miner had not cancelled it, or
 // context.DeadlineExceeded of a deadline of its own (which errors.Is
-// would take for the caller's); or its
-// Prepare panicked, or changed more than the consensus fields (through
-// the node's proposal). It is blockchain.ErrEngineMisbehaved, under a
-// second name.
+// would take for the caller's), or neither a block nor an error
+// (ErrNoBlock), or a block other than the one it was given — a header
+// field other than Bits, Nonce and Seal changed, or the transactions;
+// or its Prepare panicked, or changed more than the consensus fields
+// (through the node's proposal). It is blockchain.ErrEngineMisbehaved,
+// under a second name.
 var ErrEngineMisbehaved = blockchain.ErrEngineMisbehaved
 
 // seal runs engine.Seal, turning a panic into an error wrapping
@@ -89,12 +91,21 @@ func seal(ctx context.Context, engine blockchain.Consensus, b *blockchain.Block)
 	return engine.Seal(ctx, b)
 }
 
+// sameBlockSealed reports whether sealed is candidate with at most its
+// consensus fields (Bits, Nonce, Seal) changed, as Seal may: the same
+// header otherwise, the same transactions.
+func sameBlockSealed(candidate, sealed *blockchain.Block) bool {
+	want, got := candidate.Header(), sealed.Header()
+	got.Bits, got.Nonce, got.Seal = want.Bits, want.Nonce, want.Seal
+	return got.Hash() == want.Hash() && sealed.Len() == candidate.Len() && sealed.TxRoot() == candidate.TxRoot()
+}
+
 // maxPanicText bounds the text of a panic's value in Run's error, in
 // bytes.
 const maxPanicText = 512
 
-// ErrNoBlock is what Run returns, wrapped, when the consensus engine's
-// Seal returns neither a block nor an error: a fault of the engine.
+// ErrNoBlock is what Run returns, wrapped with ErrEngineMisbehaved, when
+// the consensus engine's Seal returns neither a block nor an error.
 var ErrNoBlock = errors.New("the engine returned no block and no error")
 
 // Config configures a [Miner]. Node and Beneficiary are required.
@@ -336,8 +347,9 @@ func (m *Miner) Stats() Stats {
 // until it takes it or another block makes it stale: the work of a
 // seal is not done twice for a log that is down. An engine that breaks
 // its contract stops Run too, with an error wrapping ErrEngineMisbehaved
-// (its Seal panicked, or cancelled itself; its Prepare panicked, or
-// changed more than the consensus fields): a plugin's bug ends mining,
+// (its Seal panicked, cancelled itself, returned no block or another
+// block than it was given; its Prepare panicked, or changed more than the
+// consensus fields): a plugin's bug ends mining,
 // not the process, and never has the miner spin.
 //
 // Each round: wait until the pool is ready (MaxTx pending, or the oldest
@@ -459,7 +471,12 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	case err != nil:
 		return fmt.Errorf("miner %s: seal: %w", m.id, err)
 	case sealed == nil:
-		return fmt.Errorf("miner %s: seal: %w", m.id, ErrNoBlock)
+		return fmt.Errorf("miner %s: seal: %w: %w", m.id, ErrEngineMisbehaved, ErrNoBlock)
+	case !sameBlockSealed(candidate, sealed):
+		// Its own chain would refuse it, or take a block with another
+		// payee than the miner's: either way a seal of another block,
+		// and sealing again would only repeat it.
+		return fmt.Errorf("miner %s: seal: %w: Seal returned a block other than the one it was given (a header field other than Bits, Nonce and Seal, or the transactions, changed)", m.id, ErrEngineMisbehaved)
 	}
 
 	// Publish only what the chain takes: every node would refuse the rest.
