@@ -327,8 +327,15 @@ func ExampleBlock_InclusionProof() {
 	}
 	fmt.Printf("transaction %d of %d, %d hashes of proof\n", proof.Index, proof.Count, len(proof.Path))
 
-	// The light client's side: a header it trusts, a transaction, a proof.
-	root := block.Header().MerkleRoot
+	// The light client's side: a header it trusts, a transaction, a
+	// proof. The proof's Count must be the header's TxCount: the root
+	// alone does not fix how many leaves the tree has, and leaf 4 of 5
+	// climbs to the same root as leaf 1 of 2.
+	header := block.Header()
+	if proof.Count != uint64(header.TxCount) {
+		panic("a proof for a tree of another size")
+	}
+	root := header.MerkleRoot
 	fmt.Println("dave's payment:", blockchain.VerifyTxInclusion(root, txs[2], proof))
 	forged := consensustest.Transfer("alice", "dave", 3000, 2)
 	err = blockchain.VerifyTxInclusion(root, forged, proof)

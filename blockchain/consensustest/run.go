@@ -72,6 +72,12 @@ type suite struct {
 // bits, so that a tampered block fails with certainty rather than
 // by chance. If its Seal is deterministic (pow with one worker) every run
 // checks exactly the same blocks.
+//
+// Passing Run says that the seal is bound to the block and that the
+// engine keeps its contract, not that a seal is hard to forge: an engine
+// whose seal is its block's seal hash, which anyone can compute, passes
+// too. What a seal costs, or who alone can make it (a key, as proof of
+// authority's), is the engine's own to show, in tests of its own.
 func Run(t *testing.T, newEngine func(testing.TB) blockchain.Consensus, opts ...Option) {
 	s := &suite{newEngine: newEngine}
 	for _, o := range opts {
