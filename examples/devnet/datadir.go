@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
@@ -23,7 +25,92 @@ const (
 	indexFile = "index.db"  // the bank's ledger index, derived from the log: rebuilt if deleted, or moved aside if damaged
 	specFile  = "spec.json" // what the chain is made of: chain ID, allocations, reward, consensus
 	keysDir   = "keys"      // the keys: demo accounts, miners' beneficiaries, proof-of-authority signers
+	// chainLogFile, in the data directory of a chain on a log named by
+	// -eventlog, names that log: see chainLog.
+	chainLogFile = "eventlog.json"
 )
+
+// A chainLog names the log a data directory's chain lives on, when
+// -eventlog named it: the flag's value (a file's path made absolute, a
+// URL's user and password left out) and -stream-prefix. devnet writes it beside the spec once the log holds
+// the chain, and refuses to begin the same chain again on another log
+// that holds none — devnet's own, in the directory, or another named
+// one: two chains with one genesis, one chain ID and the same keys, where
+// every transfer of the one could be played again on the other.
+type chainLog struct {
+	EventLog     string `json:"eventlog"`
+	StreamPrefix string `json:"streamPrefix,omitempty"`
+}
+
+// chainLogOf is the chainLog of -eventlog eventLog and -stream-prefix
+// prefix.
+func chainLogOf(eventLog, prefix string) chainLog {
+	if path, ok := strings.CutPrefix(eventLog, "file:"); ok {
+		if abs, err := filepath.Abs(path); err == nil {
+			eventLog = "file:" + abs
+		}
+	} else if scheme, rest, ok := strings.Cut(eventLog, "://"); ok {
+		// esdb://user:password@host:port,host:port?…: the credentials
+		// are not the log's name, and are not written down.
+		hosts := rest[:strings.IndexAny(rest+"/", "/?")]
+		if at := strings.LastIndexByte(hosts, '@'); at >= 0 {
+			eventLog = scheme + "://" + rest[at+1:]
+		}
+	}
+	return chainLog{EventLog: eventLog, StreamPrefix: prefix}
+}
+
+// is reports whether l and o name the same log and streams: the same
+// flags, or, for a file, the same file.
+func (l chainLog) is(o chainLog) bool {
+	if l.StreamPrefix != o.StreamPrefix {
+		return false
+	}
+	a, aFile := strings.CutPrefix(l.EventLog, "file:")
+	b, bFile := strings.CutPrefix(o.EventLog, "file:")
+	if aFile && bFile {
+		return samePath(a, b)
+	}
+	return l.EventLog == o.EventLog
+}
+
+// flags is l as the flags that name it.
+func (l chainLog) flags() string {
+	s := "-eventlog " + shellQuote(l.EventLog)
+	if l.StreamPrefix != "" {
+		s += " -stream-prefix " + shellQuote(l.StreamPrefix)
+	}
+	return s
+}
+
+// readChainLog returns the chainLog kept in dir, if it holds one.
+func readChainLog(dir string) (chainLog, bool, error) {
+	path := filepath.Join(dir, chainLogFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return chainLog{}, false, nil
+	}
+	if err != nil {
+		return chainLog{}, false, fmt.Errorf("data directory: %w", err)
+	}
+	var l chainLog
+	if err := json.Unmarshal(data, &l); err != nil || l.EventLog == "" {
+		return chainLog{}, false, fmt.Errorf("data directory: %s does not name an event log (%v): put it back, or delete it if this directory's chain lives on the log you give", path, err)
+	}
+	return l, true, nil
+}
+
+// writeChainLog writes l into dir, unless it holds one already.
+func writeChainLog(dir string, l chainLog) error {
+	data, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	if err := writeNew(filepath.Join(dir, chainLogFile), append(data, '\n')); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	return nil
+}
 
 // defaultDataDir is where devnet keeps its chain when -data-dir is not
 // given: the user's configuration directory, or the working directory if
@@ -276,32 +363,41 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 	return n, func() error { return nil }, nil
 }
 
-// writeSpec writes spec to path, which must not exist, with mode 0600:
-// through a temporary file in the same directory, synced, then linked
-// into place, so a crash leaves either no spec or the whole of it.
+// writeSpec writes spec to path, which must not exist (see writeNew).
 func writeSpec(path string, spec blockchain.ChainSpec) error {
 	data, err := spec.MarshalJSON()
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".spec-*.tmp")
-	if err != nil {
+	if err := writeNew(path, append(data, '\n')); err != nil {
 		return fmt.Errorf("write spec: %w", err)
 	}
+	return nil
+}
+
+// writeNew writes data to path, which must not exist, with mode 0600:
+// through a temporary file in the same directory, synced, then linked
+// into place, so a crash leaves either no file or the whole of it. An
+// error wrapping fs.ErrExist says path exists.
+func writeNew(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
+	if err != nil {
+		return err
+	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write spec: %w", err)
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write spec: %w", err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write spec: %w", err)
+		return err
 	}
 	if err := os.Link(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write spec: %w", err)
+		return err
 	}
 	return syncDir(filepath.Dir(path))
 }

@@ -18,7 +18,10 @@
 // (-eventlog file:PATH, or EventStoreDB) devnet keeps the chain's rules
 // and keys in a data directory all the same — -data-dir, or by default
 // one of that log's own below the default directory — so that it can go
-// on with that log too.
+// on with that log too. That directory names its log (eventlog.json), and
+// devnet begins its chain again on no other log that holds none: two
+// chains with one genesis and the same keys, where every transfer of the
+// one could be played again on the other.
 //
 //	go run ./examples/devnet
 //	go run ./examples/wallet send alice bob 125
@@ -28,6 +31,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -232,6 +236,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			return app.Usagef("-data-dir %s keeps its own chain, in %s: give a log you name (-eventlog %s) a data directory of its own, or leave -data-dir out", cfg.dataDir, logFile, ev)
 		}
 	}
+	// A data directory whose chain lives on a log named by -eventlog
+	// (eventlog.json names it) begins that chain again on no other log:
+	// not on devnet's own, in the directory, here; on another named log
+	// only once that log is seen to hold no chain (below).
+	kept, keptOn, err := readChainLog(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	elsewhere := keptOn && !kept.is(chainLogOf(cmp.Or(cfg.common.EventLog, "file:"+filepath.Join(cfg.dataDir, logFile)), cfg.common.StreamPrefix))
+	if elsewhere && cfg.common.EventLog == "" {
+		return app.Usagef("-data-dir %s keeps the rules and keys of the chain on another log (%s): devnet's own log there would begin that chain again, with the same genesis, chain ID and keys, where every transfer of the first could be played again; run devnet with %s -data-dir %s, or give another -data-dir for a chain of its own",
+			cfg.dataDir, kept.flags(), kept.flags(), shellQuote(cfg.dataDir))
+	}
 	// The bank's port next, once every flag is known good: in use, it
 	// stops devnet before a chain is made on disk for nothing.
 	listener, err := app.Listen(cfg.addr)
@@ -304,11 +321,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	defer log.Close()
-	if named && heldSpec {
+	if named && (heldSpec || elsewhere) {
 		// The data directory's chain ran on this log before: a log that
 		// now holds no chain lost it (an EventStoreDB started again,
-		// whose data lives in memory): the chain starts again at 0.
+		// whose data lives in memory): the chain starts again at 0. It
+		// ran on another log: that one keeps it.
 		if _, err := node.LoadSpec(ctx, log, nil); errors.Is(err, node.ErrNoSpec) {
+			if elsewhere {
+				// Not this log wiped: another log, empty.
+				return app.Usagef("-data-dir %s keeps the rules and keys of the chain on another log (%s), and %s holds no chain: beginning it again there would make a second chain with the same genesis, chain ID and keys, where every transfer of the first could be played again; give %s, or another -data-dir for a new chain",
+					cfg.dataDir, kept.flags(), cfg.common.EventLog, kept.flags())
+			}
 			logger.Warn("the event log holds no chain: the chain of the data directory starts again on it at height 0 (was the log wiped? the blocks it held are gone)", "log", cfg.common.EventLog, "data_dir", cfg.dataDir)
 		}
 	}
@@ -336,6 +359,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	if err := saveSpec(); err != nil {
 		return err
+	}
+	if named {
+		// The log holds the chain now: the data directory says which
+		// log, unless it did already.
+		if err := writeChainLog(cfg.dataDir, chainLogOf(cfg.common.EventLog, cfg.common.StreamPrefix)); err != nil {
+			return err
+		}
 	}
 
 	// Under proof of authority miner i signs with key i; the bank and

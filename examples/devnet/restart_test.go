@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
 	"github.com/eventchain/eventchain/node"
 )
@@ -363,7 +366,98 @@ func TestDevnetSaysWhenItsLogLostTheChain(t *testing.T) {
 	assert.NotContains(t, stderr.String(), "holds no chain", "a new chain, on a new log: nothing lost")
 
 	stderr.Reset()
-	empty := "file:" + filepath.Join(t.TempDir(), "empty.db")
-	require.NoError(t, runUntilUp(append([]string{"-eventlog", empty, "-data-dir", dir}, quick...), new(discard), &stderr))
+	require.NoError(t, os.Remove(strings.TrimPrefix(first, "file:")), "the log wiped")
+	require.NoError(t, runUntilUp(append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), &stderr))
 	assert.Contains(t, stderr.String(), "the event log holds no chain: the chain of the data directory starts again on it at height 0")
+}
+
+// TestDevnetKeepsAChainToItsLog: a data directory made for a chain on a
+// named log begins that chain again on no other log that holds none —
+// devnet's own in the directory, or another named one — which would make
+// a second chain with the same genesis, chain ID and keys, where every
+// transfer of the first could be played again. Nothing is written into
+// the other log. On a log that holds the same chain (a copy of the
+// file), it goes on.
+func TestDevnetKeepsAChainToItsLog(t *testing.T) {
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	dir := t.TempDir()
+	firstPath := filepath.Join(t.TempDir(), "first.db")
+	first := "file:" + firstPath
+	require.NoError(t, runUntilUp(append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), new(discard)))
+	kept, ok, err := readChainLog(dir)
+	require.NoError(t, err)
+	require.True(t, ok, "the data directory names its chain's log")
+	assert.Equal(t, chainLog{EventLog: first}, kept)
+
+	other := filepath.Join(t.TempDir(), "other.db")
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"devnet's own log, in the directory", nil},
+		{"another named log", []string{"-eventlog", "file:" + other}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			err := runUntilUp(append(append([]string{"-data-dir", dir}, tc.args...), quick...), &stdout, new(discard))
+			require.Error(t, err)
+			assert.True(t, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
+			assert.Contains(t, err.Error(), "keeps the rules and keys of the chain on another log (-eventlog "+first+")")
+			assert.Empty(t, stdout.String(), "no bank, no chain: refused before the port is taken or the log opened")
+			assert.NoFileExists(t, filepath.Join(dir, logFile), "no second chain in the directory")
+			if len(tc.args) > 0 {
+				assertHoldsNoChain(t, other)
+			}
+		})
+	}
+
+	t.Run("a copy of the log", func(t *testing.T) {
+		data, err := os.ReadFile(firstPath)
+		require.NoError(t, err)
+		copyPath := filepath.Join(t.TempDir(), "copy.db")
+		require.NoError(t, os.WriteFile(copyPath, data, 0o600))
+		require.NoError(t, runUntilUp(append([]string{"-eventlog", "file:" + copyPath, "-data-dir", dir}, quick...), new(discard), new(discard)),
+			"the same chain: it goes on")
+		again, _, err := readChainLog(dir)
+		require.NoError(t, err)
+		assert.Equal(t, kept, again, "the log the chain began on stays named")
+	})
+}
+
+// assertHoldsNoChain checks that the file log at path, if there is one,
+// holds no chain spec.
+func assertHoldsNoChain(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	log, err := app.Common{EventLog: "file:" + path}.OpenLog(context.Background())
+	require.NoError(t, err)
+	defer log.Close()
+	_, err = node.LoadSpec(context.Background(), log, nil)
+	assert.ErrorIs(t, err, node.ErrNoSpec, "nothing written into %s", path)
+}
+
+func TestChainLogOf(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, tc := range []struct {
+		eventLog, prefix string
+		want             chainLog
+	}{
+		{"file:chain.db", "", chainLog{EventLog: "file:" + filepath.Join(dir, "chain.db")}},
+		{"file:" + filepath.Join(dir, "chain.db"), "demo-", chainLog{EventLog: "file:" + filepath.Join(dir, "chain.db"), StreamPrefix: "demo-"}},
+		{"esdb://127.0.0.1:2113?tls=false", "", chainLog{EventLog: "esdb://127.0.0.1:2113?tls=false"}},
+		{"esdb://admin:changeit@n1:2113,n2:2113?nodePreference=leader", "", chainLog{EventLog: "esdb://n1:2113,n2:2113?nodePreference=leader"}},
+		{"esdb://n1:2113/?q=a@b", "", chainLog{EventLog: "esdb://n1:2113/?q=a@b"}},
+	} {
+		t.Run(tc.eventLog, func(t *testing.T) {
+			assert.Equal(t, tc.want, chainLogOf(tc.eventLog, tc.prefix))
+		})
+	}
+	chain := chainLogOf("file:chain.db", "")
+	assert.True(t, chain.is(chainLogOf("file:./chain.db", "")), "one file, however named")
+	assert.False(t, chain.is(chainLogOf("file:chain.db", "demo-")), "another stream prefix")
+	assert.False(t, chain.is(chainLogOf("file:other.db", "")))
+	assert.True(t, chainLogOf("esdb://a:b@h:1", "").is(chainLogOf("esdb://h:1", "")), "credentials are not the log's name")
 }
