@@ -16,8 +16,9 @@ import (
 // [*blockchain.RuleError] with one of the chain's codes.
 var (
 	// ErrWrongGenesis: the first header offered to an empty [Client] is
-	// not the one whose hash the client trusts (Config.Genesis).
-	ErrWrongGenesis = errors.New("lightclient: not the trusted genesis")
+	// not the one whose hash the client trusts (Config.Genesis). Add
+	// wraps it, as "lightclient: header N: not the trusted genesis: …".
+	ErrWrongGenesis = errors.New("not the trusted genesis")
 	// ErrNotVerified: [Client.VerifyTransaction] or [Client.VerifyAccount]
 	// was asked about a height the client has not accepted a header for,
 	// so it has no Merkle root or state root it can trust there. A

@@ -141,11 +141,22 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 		}
 		return light{}, fmt.Errorf("sync headers from the bank: %w", err)
 	}
+	if client.Len() == 0 {
+		// A bank that serves no header, not even its genesis, has
+		// shown nothing: no proof can be checked against a header the
+		// wallet does not hold.
+		return light{}, fmt.Errorf("the bank served no block header, not even its genesis, so this wallet can check nothing it says")
+	}
 	return light{client: client, spec: spec, work: work}, nil
 }
 
 // refused wraps the error of a proof the light client refused.
 func refused(what string, err error) error {
+	if errors.Is(err, lightclient.ErrNotVerified) {
+		// Not the proof's fault: the headers the bank served stop
+		// short of the block it is about.
+		return fmt.Errorf("the bank's proof of %s is about a block beyond the headers the bank served, so this wallet cannot check it: do not believe its answer: %w", what, err)
+	}
 	return fmt.Errorf("the bank's proof of %s does not hold, so do not believe its answer: %w", what, err)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,6 +30,12 @@ func writeJSON(t *testing.T, w http.ResponseWriter, v any) {
 // serveHeaders makes the bank answer GET /headers with its own headers,
 // each passed through edit first: a bank that forges headers.
 func (f *fixture) serveHeaders(t *testing.T, edit func(h *blockchain.Header)) {
+	f.serveHeadersBelow(t, math.MaxUint64, edit)
+}
+
+// serveHeadersBelow is serveHeaders, serving no header at height n or
+// above: a bank whose headers stop short.
+func (f *fixture) serveHeadersBelow(t *testing.T, n uint64, edit func(h *blockchain.Header)) {
 	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/headers" {
 			return false
@@ -38,7 +45,7 @@ func (f *fixture) serveHeaders(t *testing.T, edit func(h *blockchain.Header)) {
 		limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
 		require.NoError(t, err)
 		page := []blockchain.Header{}
-		for h := from; len(page) < limit; h++ {
+		for h := from; len(page) < limit && h < n; h++ {
 			header, ok := f.bank.Chain().HeaderAt(h)
 			if !ok {
 				break
@@ -368,7 +375,25 @@ func TestVerify(t *testing.T) {
 					}
 				})
 			},
-			stderr: []string{`refuses.*not the trusted genesis`},
+			stderr: []string{`refuses.*lightclient: header 0: not the trusted genesis: have`},
+		},
+		{
+			// The proof could not be checked: said so, rather than
+			// that it does not hold.
+			name: "headers that stop short of the proof's block", args: []string{"verify", "{tx}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				inBlock(f, t)
+				f.serveHeadersBelow(t, 1, func(*blockchain.Header) {})
+			},
+			stderr: []string{`(?m)^wallet: the bank's proof of transaction [0-9a-f-]{36} is about a block beyond the headers the bank served, so this wallet cannot check it: do not believe its answer: lightclient: no verified header at this height: have height 1, want at most 0\n$`},
+		},
+		{
+			name: "no header at all", args: []string{"verify", "{tx}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				inBlock(f, t)
+				f.serveHeadersBelow(t, 0, func(*blockchain.Header) {})
+			},
+			stderr: []string{`(?m)^wallet: the bank served no block header, not even its genesis, so this wallet can check nothing it says\n$`},
 		},
 	})
 }
