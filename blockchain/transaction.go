@@ -161,7 +161,8 @@ func (t Transfer) Sign(key PrivateKey) Transaction {
 // one cut short by its last byte (a zero in one S of sixteen).
 func NewTransaction(f TxFields, sig []byte) Transaction {
 	tx := Transaction{f: f}
-	if copy(tx.sig[:], sig); len(sig) != SignatureSize {
+	copy(tx.sig[:], sig)
+	if len(sig) != SignatureSize {
 		tx.sig[SignatureSize-1] |= 0xe0
 	}
 	var buf [txMaxLen + len(txSignTag)]byte // fits every valid transaction, on the stack

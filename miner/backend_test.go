@@ -16,6 +16,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
@@ -403,9 +404,9 @@ func TestMinerStopsOnEngineFailure(t *testing.T) {
 			h.Beneficiary = consensustest.Addr("mallory")
 			return b.WithHeader(h)
 		}}, miner.ErrEngineMisbehaved, nil},
-		{"seal dates the block again", consensustest.NewFaker(), alteringEngine{consensustest.NewFaker(), func(b *blockchain.Block) *blockchain.Block {
+		{"seal builds on another parent", consensustest.NewFaker(), alteringEngine{consensustest.NewFaker(), func(b *blockchain.Block) *blockchain.Block {
 			h := b.Header()
-			h.Timestamp = h.Timestamp.Add(time.Second)
+			h.PrevHash[0] ^= 1
 			return b.WithHeader(h)
 		}}, miner.ErrEngineMisbehaved, nil},
 		{"seal drops the transactions", consensustest.NewFaker(), alteringEngine{consensustest.NewFaker(), func(b *blockchain.Block) *blockchain.Block {
@@ -573,6 +574,25 @@ func (e failingEngine) Seal(ctx context.Context, b *blockchain.Block) (*blockcha
 		return nil, e.seal
 	}
 	return e.Consensus.Seal(ctx, b)
+}
+
+// TestMinerTakesASealThatMovesTheTime: proof of work whose nonces run out
+// (a small MaxNonce, as a lesson on nonce space sets) moves the block's
+// time on and searches again; the miner publishes what it sealed, the
+// same block at a later time.
+func TestMinerTakesASealThatMovesTheTime(t *testing.T) {
+	engine, err := pow.New(pow.Config{Bits: 8, Workers: 1, MaxNonce: 3})
+	require.NoError(t, err)
+	b := newFakeBackend(t, engine, 1, true)
+	m, evs := newFakeMiner(t, b, engine)
+	b.add(t, transfers("alice", 0, 1)...)
+	runMiner(t, m)
+	started := next(t, evs, miner.SealStarted)
+	won := next(t, evs, miner.BlockWon)
+	assert.True(t, won.Block.Header().Timestamp.After(started.Block.Header().Timestamp),
+		"four nonces rarely meet 8 bits: the time moved on (sealed at %v, proposed at %v)", won.Block.Header().Timestamp, started.Block.Header().Timestamp)
+	assert.Equal(t, started.Block.Transactions(), won.Block.Transactions())
+	assert.Equal(t, uint64(1), b.Chain().Height())
 }
 
 // An alteringEngine seals with its Consensus, then hands back what alter
