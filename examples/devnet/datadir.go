@@ -94,7 +94,11 @@ func readChainLog(dir string) (chainLog, bool, error) {
 		return chainLog{}, false, fmt.Errorf("data directory: %w", err)
 	}
 	var l chainLog
-	if err := json.Unmarshal(data, &l); err != nil || l.EventLog == "" {
+	err = json.Unmarshal(data, &l)
+	if err == nil && l.EventLog == "" {
+		err = errors.New(`no "eventlog"`)
+	}
+	if err != nil {
 		return chainLog{}, false, fmt.Errorf("data directory: %s does not name an event log (%v): put it back, or delete it if this directory's chain lives on the log you give", path, err)
 	}
 	return l, true, nil

@@ -237,17 +237,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	}
 	// A data directory whose chain lives on a log named by -eventlog
-	// (eventlog.json names it) begins that chain again on no other log:
-	// not on devnet's own, in the directory, here; on another named log
-	// only once that log is seen to hold no chain (below).
-	kept, keptOn, err := readChainLog(cfg.dataDir)
-	if err != nil {
-		return err
+	// (eventlog.json names it) begins that chain again on no other log
+	// that holds none: not on devnet's own, in the directory, nor on
+	// another file that is not there or holds no chain — both refused
+	// here, before anything is made — nor on another EventStoreDB that
+	// holds none, refused once it is open (below).
+	var kept chainLog
+	keptOn := false
+	if cfg.common.EventLog != "memory" {
+		if kept, keptOn, err = readChainLog(cfg.dataDir); err != nil {
+			return err
+		}
 	}
-	elsewhere := keptOn && !kept.is(chainLogOf(cmp.Or(cfg.common.EventLog, "file:"+filepath.Join(cfg.dataDir, logFile)), cfg.common.StreamPrefix))
-	if elsewhere && cfg.common.EventLog == "" {
-		return app.Usagef("-data-dir %s keeps the rules and keys of the chain on another log (%s): devnet's own log there would begin that chain again, with the same genesis, chain ID and keys, where every transfer of the first could be played again; run devnet with %s -data-dir %s, or give another -data-dir for a chain of its own",
-			cfg.dataDir, kept.flags(), kept.flags(), shellQuote(cfg.dataDir))
+	here := chainLogOf(cmp.Or(cfg.common.EventLog, "file:"+filepath.Join(cfg.dataDir, logFile)), cfg.common.StreamPrefix)
+	elsewhere := keptOn && !kept.is(here)
+	chainElsewhere := func() error {
+		credentials := "" // not kept: a URL's user and password
+		if !strings.HasPrefix(kept.EventLog, "file:") {
+			credentials = " (with the log's user and password, if it needs them)"
+		}
+		return app.Usagef("-data-dir %s keeps the rules and keys of the chain on another log (%s), and %s holds no chain: beginning that chain again there would make a second one with the same genesis, chain ID and keys, where every transfer of the first could be played again; run devnet with %s -data-dir %s%s, or give another -data-dir for a new chain",
+			cfg.dataDir, kept.flags(), cmp.Or(cfg.common.EventLog, "devnet's own log ("+here.EventLog+")"), kept.flags(), shellQuote(cfg.dataDir), credentials)
+	}
+	if elsewhere {
+		path, isFile := strings.CutPrefix(here.EventLog, "file:")
+		switch _, statErr := os.Stat(path); {
+		case isFile && errors.Is(statErr, fs.ErrNotExist):
+			return chainElsewhere()
+		case isFile && statErr == nil:
+			// Looked into without making anything; a log that cannot be
+			// read here fails where it is opened, below.
+			if _, err := specInLog(path); errors.Is(err, node.ErrNoSpec) {
+				return chainElsewhere()
+			}
+		}
 	}
 	// The bank's port next, once every flag is known good: in use, it
 	// stops devnet before a chain is made on disk for nothing.
@@ -281,6 +304,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			if _, err := os.Stat(filepath.Join(cfg.dataDir, indexFile)); err == nil {
 				return fmt.Errorf("data directory %s holds a ledger index (%s) but not the event log it was built from (%s): the chain's blocks are lost; restore %s, or delete the directory to start fresh",
 					cfg.dataDir, indexFile, logFile, logFile)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(cfg.dataDir, specFile)); err == nil && !keptOn {
+			if _, err := os.Stat(filepath.Join(cfg.dataDir, logFile)); errors.Is(err, fs.ErrNotExist) {
+				// A start that stopped between the two, or a directory
+				// made for a named log before eventlog.json named it.
+				logger.Warn("the data directory holds a chain spec but no event log: that chain begins in it now; if it lives on a log named by -eventlog, stop, and start devnet with that -eventlog", "data_dir", cfg.dataDir)
 			}
 		}
 		var save func() error
@@ -321,24 +351,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	defer log.Close()
+	logHeld := false // the named log held the data directory's chain before this start
 	if named && (heldSpec || elsewhere) {
 		// The data directory's chain ran on this log before: a log that
 		// now holds no chain lost it (an EventStoreDB started again,
 		// whose data lives in memory): the chain starts again at 0. It
 		// ran on another log: that one keeps it.
-		if _, err := node.LoadSpec(ctx, log, nil); errors.Is(err, node.ErrNoSpec) {
-			if elsewhere {
-				// Not this log wiped: another log, empty.
-				return app.Usagef("-data-dir %s keeps the rules and keys of the chain on another log (%s), and %s holds no chain: beginning it again there would make a second chain with the same genesis, chain ID and keys, where every transfer of the first could be played again; give %s, or another -data-dir for a new chain",
-					cfg.dataDir, kept.flags(), cfg.common.EventLog, kept.flags())
-			}
+		switch _, err := node.LoadSpec(ctx, log, nil); {
+		case err == nil:
+			logHeld = true
+		case errors.Is(err, node.ErrNoSpec) && elsewhere:
+			// Not this log wiped: another log, empty.
+			return chainElsewhere()
+		case errors.Is(err, node.ErrNoSpec):
 			logger.Warn("the event log holds no chain: the chain of the data directory starts again on it at height 0 (was the log wiped? the blocks it held are gone)", "log", cfg.common.EventLog, "data_dir", cfg.dataDir)
 		}
+	}
+	// The data directory names the log its chain lives on: a new chain's
+	// before the spec goes into the log (a crash then leaves the name,
+	// not the spec alone, in the log), or a chain's that ran there
+	// before this name was kept. Not on a log that lost the chain: the
+	// directory's name of it, if any, stays.
+	madeRecord := false
+	if named && !keptOn && (!heldSpec || logHeld) {
+		if err := writeChainLog(cfg.dataDir, here); err != nil {
+			return err
+		}
+		madeRecord = true
 	}
 	// The spec goes into the log, so that apps joining it later (a
 	// separate miner, say) read the same rules; a log that holds another
 	// chain's spec is refused.
 	if _, err := node.LoadSpec(ctx, log, &chain.spec); err != nil {
+		if madeRecord { // not this directory's log after all
+			_ = os.Remove(filepath.Join(cfg.dataDir, chainLogFile))
+		}
 		switch {
 		case named && errors.Is(err, node.ErrSpecMismatch) && !heldSpec:
 			// The data directory's network was made by this very start:
@@ -359,13 +406,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	if err := saveSpec(); err != nil {
 		return err
-	}
-	if named {
-		// The log holds the chain now: the data directory says which
-		// log, unless it did already.
-		if err := writeChainLog(cfg.dataDir, chainLogOf(cfg.common.EventLog, cfg.common.StreamPrefix)); err != nil {
-			return err
-		}
 	}
 
 	// Under proof of authority miner i signs with key i; the bank and

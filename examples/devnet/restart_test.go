@@ -246,6 +246,7 @@ func TestDevnetNamedLogsKeepApart(t *testing.T) {
 	assert.Contains(t, err.Error(), "-data-dir")
 	assert.Contains(t, err.Error(), "a chain devnet did not start here", "not \"holds another chain's\": it held nothing")
 	assert.NoFileExists(t, filepath.Join(elsewhere, specFile), "nothing left behind")
+	assert.NoFileExists(t, filepath.Join(elsewhere, chainLogFile), "nor a name of the log")
 
 }
 
@@ -375,9 +376,9 @@ func TestDevnetSaysWhenItsLogLostTheChain(t *testing.T) {
 // named log begins that chain again on no other log that holds none —
 // devnet's own in the directory, or another named one — which would make
 // a second chain with the same genesis, chain ID and keys, where every
-// transfer of the first could be played again. Nothing is written into
-// the other log. On a log that holds the same chain (a copy of the
-// file), it goes on.
+// transfer of the first could be played again. A file log is refused
+// before anything is made: no file, no key, no port. On a log that holds
+// the same chain (a copy of the file), it goes on.
 func TestDevnetKeepsAChainToItsLog(t *testing.T) {
 	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
 	dir := t.TempDir()
@@ -389,13 +390,22 @@ func TestDevnetKeepsAChainToItsLog(t *testing.T) {
 	require.True(t, ok, "the data directory names its chain's log")
 	assert.Equal(t, chainLog{EventLog: first}, kept)
 
-	other := filepath.Join(t.TempDir(), "other.db")
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	made, err := app.Common{EventLog: "file:" + empty}.OpenLog(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, made.Close())
+	keys, err := os.ReadDir(filepath.Join(dir, keysDir))
+	require.NoError(t, err)
 	for _, tc := range []struct {
 		name string
 		args []string
+		file string // the log refused, which must hold no chain after
 	}{
-		{"devnet's own log, in the directory", nil},
-		{"another named log", []string{"-eventlog", "file:" + other}},
+		{"devnet's own log, in the directory", nil, filepath.Join(dir, logFile)},
+		{"devnet's own log, named", []string{"-eventlog", "file:" + filepath.Join(dir, logFile)}, filepath.Join(dir, logFile)},
+		{"another file, not there", []string{"-eventlog", "file:" + filepath.Join(t.TempDir(), "other.db")}, ""},
+		{"another file, holding no chain", []string{"-eventlog", "file:" + empty}, empty},
+		{"another file, and another miner", []string{"-eventlog", "file:" + empty, "-miners", "3"}, empty},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout bytes.Buffer
@@ -403,14 +413,21 @@ func TestDevnetKeepsAChainToItsLog(t *testing.T) {
 			require.Error(t, err)
 			assert.True(t, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
 			assert.Contains(t, err.Error(), "keeps the rules and keys of the chain on another log (-eventlog "+first+")")
+			assert.Contains(t, err.Error(), "run devnet with -eventlog "+first+" -data-dir "+dir)
 			assert.Empty(t, stdout.String(), "no bank, no chain: refused before the port is taken or the log opened")
-			assert.NoFileExists(t, filepath.Join(dir, logFile), "no second chain in the directory")
-			if len(tc.args) > 0 {
-				assertHoldsNoChain(t, other)
+			if tc.file == empty {
+				assertHoldsNoChain(t, tc.file)
+			} else {
+				assert.NoFileExists(t, tc.file, "no log made")
 			}
+			again, err := os.ReadDir(filepath.Join(dir, keysDir))
+			require.NoError(t, err)
+			assert.Equal(t, keys, again, "no key made")
 		})
 	}
 
+	require.NoError(t, runUntilUp(append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), new(discard)),
+		"on its own log, the chain goes on")
 	t.Run("a copy of the log", func(t *testing.T) {
 		data, err := os.ReadFile(firstPath)
 		require.NoError(t, err)
@@ -422,6 +439,50 @@ func TestDevnetKeepsAChainToItsLog(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, kept, again, "the log the chain began on stays named")
 	})
+}
+
+// TestDevnetNamesTheLogOfAnOlderDirectory: a data directory made before
+// devnet named its log is named once the log it is started on is seen
+// to hold its chain; not on a log that holds none (as one wiped), and a
+// start on devnet's own log then says the directory held a spec without
+// a log.
+func TestDevnetNamesTheLogOfAnOlderDirectory(t *testing.T) {
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
+	dir := t.TempDir()
+	first := "file:" + filepath.Join(t.TempDir(), "first.db")
+	require.NoError(t, runUntilUp(append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), new(discard)))
+	require.NoError(t, os.Remove(filepath.Join(dir, chainLogFile)), "as an older devnet left it")
+
+	var stderr strings.Builder
+	other := "file:" + filepath.Join(t.TempDir(), "other.db")
+	require.NoError(t, runUntilUp(append([]string{"-eventlog", other, "-data-dir", dir}, quick...), new(discard), &stderr))
+	assert.Contains(t, stderr.String(), "the event log holds no chain", "taken for the log wiped, as it may be")
+	assert.NoFileExists(t, filepath.Join(dir, chainLogFile), "a log that held no chain is not named")
+
+	require.NoError(t, runUntilUp(append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), new(discard)))
+	kept, ok, err := readChainLog(dir)
+	require.NoError(t, err)
+	require.True(t, ok, "named once seen to hold the chain")
+	assert.Equal(t, chainLog{EventLog: first}, kept)
+
+	require.NoError(t, os.Remove(filepath.Join(dir, chainLogFile)))
+	stderr.Reset()
+	require.NoError(t, runUntilUp(append([]string{"-data-dir", dir}, quick...), new(discard), &stderr))
+	assert.Contains(t, stderr.String(), "the data directory holds a chain spec but no event log")
+}
+
+func TestReadChainLogRefusesADamagedOne(t *testing.T) {
+	for _, tc := range []struct{ data, want string }{
+		{"{}", `does not name an event log (no "eventlog")`},
+		{"not json", "does not name an event log (invalid character"},
+	} {
+		t.Run(tc.data, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, chainLogFile), []byte(tc.data), 0o600))
+			_, _, err := readChainLog(dir)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
 }
 
 // assertHoldsNoChain checks that the file log at path, if there is one,
