@@ -52,9 +52,9 @@ func ExamplePool() {
 	// nonce 0, 600000: pending
 	// nonce 0, 600000: already pending
 	// nonce 0, 100: refused by rule bad-nonce
-	//     bad-nonce: have 0, want 1
+	//     bad-nonce: have 0, want 1 (nonce 0 is pending)
 	// nonce 2, 100: refused by rule bad-nonce
-	//     bad-nonce: have 2, want 1
+	//     bad-nonce: have 2, want 1 (nonce 0 is pending)
 	// nonce 1, 500000: refused by rule insufficient-funds
 	//     insufficient-funds: have 399999 (balance 1000000 − pending 600001), want ≥ 500001 (amount 500000 + fee 1)
 	// nonce 1, 300000: pending

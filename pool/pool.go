@@ -331,8 +331,14 @@ func (p *Pool) admit(tx blockchain.Transaction, add bool) error {
 		acct := p.chain.Account(from)
 		if next, ok := q.next(acct.Nonce); !ok || tx.Nonce() != next {
 			want := fmt.Sprint(next)
-			if !ok {
+			switch {
+			case !ok:
 				want = fmt.Sprintf("none: nonce %d is pending, and no nonce follows it", next)
+			case next == acct.Nonce+1:
+				// What the chain's nonce alone would not explain.
+				want += fmt.Sprintf(" (nonce %d is pending)", acct.Nonce)
+			case next > acct.Nonce:
+				want += fmt.Sprintf(" (nonces %d…%d are pending)", acct.Nonce, next-1)
 			}
 			return fmt.Errorf("pool: %s tx %s: %w", verb, id, &blockchain.RuleError{
 				Code: blockchain.ErrBadNonce,

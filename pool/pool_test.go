@@ -282,14 +282,21 @@ func TestAdd(t *testing.T) {
 			before:  []blockchain.Transaction{tx("alice", "bob", 100, 1, 0)},
 			add:     tx("alice", "bob", 100, 1, 2),
 			wantErr: blockchain.ErrBadNonce,
-			text:    "bad-nonce: have 2, want 1",
+			text:    "bad-nonce: have 2, want 1 (nonce 0 is pending)",
 		},
 		{
 			name:    "another transfer for a pending nonce: the first stays",
 			before:  []blockchain.Transaction{tx("alice", "bob", 100, 1, 0)},
 			add:     tx("alice", "carol", 5, 50, 0),
 			wantErr: blockchain.ErrBadNonce,
-			text:    "bad-nonce: have 0, want 1",
+			text:    "bad-nonce: have 0, want 1 (nonce 0 is pending)",
+		},
+		{
+			name:    "another transfer for a nonce among the pending ones",
+			before:  []blockchain.Transaction{tx("alice", "bob", 100, 1, 0), tx("alice", "bob", 100, 1, 1), tx("alice", "bob", 100, 1, 2)},
+			add:     tx("alice", "carol", 5, 50, 1),
+			wantErr: blockchain.ErrBadNonce,
+			text:    "bad-nonce: have 1, want 3 (nonces 0…2 are pending)",
 		},
 		{
 			name:    "same transaction pending",
