@@ -97,15 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	g, gctx := errgroup.WithContext(ctx)
 	if *metricsAddr != "" {
 		metrics := app.NewMetrics()
-		for name, f := range map[string]func(audit.Report) int{
-			"submitted":    func(r audit.Report) int { return r.Submitted },
-			"included":     func(r audit.Report) int { return r.Included },
-			"pending":      func(r audit.Report) int { return r.Pending },
-			"rebroadcasts": func(r audit.Report) int { return r.Rebroadcasts },
-			"dropped":      func(r audit.Report) int { return r.Dropped },
-		} {
-			metrics.Gauge("eventchain_audit_"+name, "Transactions "+name+", as the auditor counts them.", func() float64 { return float64(f(a.Report())) })
-		}
+		metrics.Auditor(a)
 		metrics.Node(p.Node, "auditor's")
 		metricsServer.Ready(metrics.Handler())
 		g.Go(func() error { return metricsServer.Wait(gctx) })

@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,28 +107,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	defer b.Close()
 	metrics := app.NewMetrics()
 	metrics.Node(p.Node, "bank's")
-	metrics.MustRegister(requestsCollector{b})
-	mux := withMetrics(b, metrics.Handler())
+	metrics.Bank(b)
+	mux := app.WithMetrics(b, metrics.Handler())
 
 	server.Ready(mux)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return server.Wait(gctx) })
 	g.Go(func() error { return p.Run(gctx) })
 	return g.Wait()
-}
-
-// withMetrics serves /metrics with metrics and every other path with
-// bank. It is no http.ServeMux: a ServeMux answers a path that is not
-// clean ("//chain/head", "/blocks/../chain/head") with a redirect before
-// the bank could answer it with its 404 problem.
-func withMetrics(bank, metrics http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/metrics" {
-			metrics.ServeHTTP(w, r)
-			return
-		}
-		bank.ServeHTTP(w, r)
-	})
 }
 
 // sameFile reports whether the paths a and b name one file: the same

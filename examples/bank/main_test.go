@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"io/fs"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,44 +17,6 @@ import (
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/apptest"
 )
-
-// TestWithMetrics: /metrics goes to the metrics, every other path to the
-// bank as it came, unclean ones included, which the bank answers itself
-// (with a 404 problem), not with a redirect.
-func TestWithMetrics(t *testing.T) {
-	named := func(name string) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.WriteString(w, name+" "+r.URL.Path)
-		})
-	}
-	srv := httptest.NewServer(withMetrics(named("bank"), named("metrics")))
-	defer srv.Close()
-	for _, tc := range []struct{ path, want string }{
-		{"/metrics", "metrics /metrics"},
-		{"/chain/head", "bank /chain/head"},
-		{"//chain/head", "bank //chain/head"},
-		{"/blocks/../chain/head", "bank /blocks/../chain/head"},
-		{"/./transactions", "bank /./transactions"},
-	} {
-		t.Run(tc.path, func(t *testing.T) {
-			// Over a raw connection, so that the path goes as it is, as
-			// with curl --path-as-is.
-			conn, err := net.Dial("tcp", srv.Listener.Addr().String())
-			require.NoError(t, err)
-			defer conn.Close()
-			require.NoError(t, conn.SetDeadline(time.Now().Add(time.Minute)))
-			_, err = io.WriteString(conn, "GET "+tc.path+" HTTP/1.1\r\nHost: bank\r\nConnection: close\r\n\r\n")
-			require.NoError(t, err)
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			require.NoError(t, err)
-			assert.Equal(t, http.StatusOK, resp.StatusCode)
-			assert.Equal(t, tc.want, string(body))
-		})
-	}
-}
 
 // TestIndexIsNotTheEventLog: -index naming the event log's own file is a
 // usage error, said as such, not a file "in use by another process".

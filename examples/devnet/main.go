@@ -27,6 +27,10 @@
 //	go run ./examples/wallet send alice bob 125
 //	curl -s localhost:8080/chain/head
 //
+// Beside the bank's API, /metrics serves the separate apps' metrics for
+// all of them at once, each node's labelled node="bank", "miner-1", …,
+// "auditor", each miner's miner="miner-1", ….
+//
 // Stop it with Ctrl-C, or give it -duration.
 package main
 
@@ -469,9 +473,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	participants = append(participants, auditPart)
 
+	// /metrics beside the bank's API, as the bank app serves it: the
+	// separate apps' metrics, each node's labelled with its name, each
+	// miner's with its ID.
+	metrics := app.NewMetrics()
+	metrics.Bank(b)
+	for i, m := range miners {
+		metrics.With("miner", fmt.Sprintf("miner-%d", i+1)).Miner(m)
+	}
+	metrics.Auditor(auditor)
+	for i, p := range participants {
+		name := "bank"
+		switch {
+		case i > 0 && i <= len(miners):
+			name = fmt.Sprintf("miner-%d", i)
+		case i > len(miners):
+			name = "auditor"
+		}
+		metrics.With("node", name).Node(p.Node, "node's")
+	}
+
 	g, gctx := errgroup.WithContext(ctx)
 	bound := make(chan net.Addr, 1)
-	g.Go(func() error { return app.ServeOn(gctx, listener, b, func(a net.Addr) { bound <- a }) })
+	g.Go(func() error {
+		return app.ServeOn(gctx, listener, app.WithMetrics(b, metrics.Handler()), func(a net.Addr) { bound <- a })
+	})
 	// The bank restores first, alone: it is what a user waits for (its
 	// /readyz), and the miners and the auditor, each checking every block
 	// and signature of the chain again, would share the cores with it.

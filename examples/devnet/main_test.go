@@ -81,6 +81,23 @@ func TestDevnetProcess(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
+	// /metrics beside the API: every participant's, each labelled.
+	resp, err = http.Get(url + "/metrics")
+	require.NoError(t, err)
+	scraped, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	for _, series := range []string{
+		`eventchain_height{node="bank"}`, `eventchain_height{node="miner-1"}`, `eventchain_height{node="miner-2"}`, `eventchain_height{node="auditor"}`,
+		`eventchain_pool_size{node="bank"}`,
+		`eventchain_miner_hashes_total{miner="miner-1"}`, `eventchain_miner_blocks_won_total{miner="miner-2"}`,
+		`eventchain_bank_requests_total{code="200"}`,
+		`eventchain_audit_submitted `,
+	} {
+		assert.Contains(t, string(scraped), series)
+	}
+
 	var last string
 	for lines.Scan() {
 		last = lines.Text()

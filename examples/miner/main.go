@@ -144,11 +144,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	g, gctx := errgroup.WithContext(ctx)
 	if *metricsAddr != "" {
 		metrics := app.NewMetrics()
-		metrics.Counter("eventchain_miner_hashes_total", "Hashes tried.", func() float64 { return float64(m.Stats().Hashes) })
-		metrics.Counter("eventchain_miner_blocks_won_total", "Blocks this miner appended.", func() float64 { return float64(m.Stats().BlocksWon) })
-		metrics.Counter("eventchain_miner_blocks_lost_total", "Sealed blocks that lost the race.", func() float64 { return float64(m.Stats().BlocksLost) })
-		metrics.Counter("eventchain_miner_blocks_refused_total", "Sealed blocks not published: the miner's own chain refused them, or the log, as too large for one event.", func() float64 { return float64(m.Stats().BlocksRefused) })
-		metrics.Counter("eventchain_miner_seal_seconds_total", "Time spent sealing.", func() float64 { return m.Stats().SealTime.Seconds() })
+		metrics.Miner(m)
 		metrics.Node(p.Node, "miner's")
 		metricsServer.Ready(metrics.Handler())
 		g.Go(func() error { return metricsServer.Wait(gctx) })

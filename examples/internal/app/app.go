@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,12 +25,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/eventchain/eventchain/audit"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/boltlog"
 	"github.com/eventchain/eventchain/eventlog/esdb"
 	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/examples/internal/bank"
 	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/examples/internal/version"
+	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -306,31 +310,105 @@ func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
 // eventlog.MaxStreamNameLen to the streams' own names.
 const maxStreamPrefix = 100
 
-// Metrics is a Prometheus registry with the Go runtime's collectors.
-type Metrics struct{ *prometheus.Registry }
+// Metrics is a Prometheus registry with the Go runtime's collectors, and
+// the labels every metric registered through it carries (none for an
+// app of one participant; devnet's tell its participants apart).
+type Metrics struct {
+	*prometheus.Registry
+	labels prometheus.Labels
+}
 
 // NewMetrics returns a registry holding the Go and process collectors.
 func NewMetrics() Metrics {
 	r := prometheus.NewRegistry()
 	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return Metrics{r}
+	return Metrics{Registry: r}
+}
+
+// With returns m registering into the same registry, each metric
+// labelled name=value too: devnet's two miners both count
+// eventchain_miner_blocks_won_total, one with miner="miner-1".
+func (m Metrics) With(name, value string) Metrics {
+	labels := prometheus.Labels{name: value}
+	for k, v := range m.labels {
+		labels[k] = v
+	}
+	return Metrics{Registry: m.Registry, labels: labels}
 }
 
 // Gauge registers a gauge whose value f returns at each scrape.
 func (m Metrics) Gauge(name, help string, f func() float64) {
-	m.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+	m.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: m.labels}, f))
 }
 
 // Counter registers a counter whose value f returns at each scrape.
 func (m Metrics) Counter(name, help string, f func() float64) {
-	m.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+	m.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: m.labels}, f))
 }
 
 // Node registers the gauges every app has for its node: the chain's
-// height and the pool's size; whose names the app in their help text.
+// height and the pool's size; whose names the app in their help text
+// (one help text a name, in one registry: devnet's say "node's").
 func (m Metrics) Node(n *node.Node, whose string) {
 	m.Gauge("eventchain_height", "Height of the "+whose+" chain.", func() float64 { return float64(n.Chain().Height()) })
 	m.Gauge("eventchain_pool_size", "Pending transactions in the "+whose+" pool.", func() float64 { return float64(n.Pool().Len()) })
+}
+
+// Bank registers the bank's requests, a counter by status code.
+func (m Metrics) Bank(b *bank.Bank) {
+	m.MustRegister(requestsCollector{b: b, desc: prometheus.NewDesc("eventchain_bank_requests_total",
+		"HTTP requests the bank answered, by status code.", []string{"code"}, m.labels)})
+}
+
+// requestsCollector exports bank.Requests as a counter by status code.
+type requestsCollector struct {
+	b    *bank.Bank
+	desc *prometheus.Desc
+}
+
+func (c requestsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c requestsCollector) Collect(ch chan<- prometheus.Metric) {
+	for code, n := range c.b.Requests() {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(n), strconv.Itoa(code))
+	}
+}
+
+// Miner registers a miner's counters: hashes, blocks won, lost and
+// refused, time spent sealing.
+func (m Metrics) Miner(mn *miner.Miner) {
+	m.Counter("eventchain_miner_hashes_total", "Hashes tried.", func() float64 { return float64(mn.Stats().Hashes) })
+	m.Counter("eventchain_miner_blocks_won_total", "Blocks this miner appended.", func() float64 { return float64(mn.Stats().BlocksWon) })
+	m.Counter("eventchain_miner_blocks_lost_total", "Sealed blocks that lost the race.", func() float64 { return float64(mn.Stats().BlocksLost) })
+	m.Counter("eventchain_miner_blocks_refused_total", "Sealed blocks not published: the miner's own chain refused them, or the log, as too large for one event.", func() float64 { return float64(mn.Stats().BlocksRefused) })
+	m.Counter("eventchain_miner_seal_seconds_total", "Time spent sealing.", func() float64 { return mn.Stats().SealTime.Seconds() })
+}
+
+// Auditor registers the auditor's report, a gauge per count.
+func (m Metrics) Auditor(a *audit.Auditor) {
+	for name, f := range map[string]func(audit.Report) int{
+		"submitted":    func(r audit.Report) int { return r.Submitted },
+		"included":     func(r audit.Report) int { return r.Included },
+		"pending":      func(r audit.Report) int { return r.Pending },
+		"rebroadcasts": func(r audit.Report) int { return r.Rebroadcasts },
+		"dropped":      func(r audit.Report) int { return r.Dropped },
+	} {
+		m.Gauge("eventchain_audit_"+name, "Transactions "+name+", as the auditor counts them.", func() float64 { return float64(f(a.Report())) })
+	}
+}
+
+// WithMetrics serves /metrics with metrics and every other path with h.
+// It is no http.ServeMux: a ServeMux answers a path that is not clean
+// ("//chain/head", "/blocks/../chain/head") with a redirect before the
+// bank could answer it with its 404 problem.
+func WithMetrics(h, metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			metrics.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Handler serves the registry in Prometheus's text format at /metrics.
