@@ -8,6 +8,8 @@
 // clear: by default every such key of devnet's keystore, where devnet
 // writes its demo accounts (alice, bob, carol, …); -keystore names another
 // directory, -accounts alice,bob some of its keys. It needs at least two.
+// It logs what became of its transfers (accepted, refused, failed,
+// skipped) every 30 s while the counts change, and when it stops.
 //
 // Every flag falls back to an environment variable, EVENTCHAIN_ and the
 // flag's name in upper case with dashes as underscores (-bank:
@@ -109,12 +111,45 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return err
 	}
 	var stats scheduler.Stats
+	progress, stopProgress := context.WithCancel(ctx)
+	ticker := time.NewTicker(progressEvery)
+	defer ticker.Stop()
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		logProgress(progress, logger, &stats, ticker.C)
+	}()
 	err = scheduler.Run(ctx, scheduler.Config{BankURL: *bank, Every: *every, Count: *count, Fee: *fee, Keys: keys, Logger: logger, Stats: &stats})
+	stopProgress()
+	<-logged
 	logger.Info("stopped", "accepted", stats.Accepted.Load(), "refused", stats.Refused.Load(), "failed", stats.Failed.Load(), "skipped", stats.Skipped.Load())
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return nil // stopped by a signal
 	}
 	return err
+}
+
+// progressEvery is how often the scheduler logs its counts while it
+// runs, if they changed: a scheduler that sends without trouble says
+// nothing else until it stops.
+const progressEvery = 30 * time.Second
+
+// logProgress logs stats at each tick, if they changed since the last
+// line, until ctx ends.
+func logProgress(ctx context.Context, logger *slog.Logger, stats *scheduler.Stats, ticks <-chan time.Time) {
+	var last [4]uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			now := [4]uint64{stats.Accepted.Load(), stats.Refused.Load(), stats.Failed.Load(), stats.Skipped.Load()}
+			if now != last {
+				logger.Info("progress", "accepted", now[0], "refused", now[1], "failed", now[2], "skipped", now[3])
+				last = now
+			}
+		}
+	}
 }
 
 // parse adds -version to flags and parses args into it. It returns

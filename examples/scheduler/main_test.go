@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/examples/internal/bankclient/bankclienttest"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
+	"github.com/eventchain/eventchain/examples/internal/scheduler"
 )
 
 // demoKeystore makes a keystore like devnet's: the demo accounts in
@@ -128,4 +131,35 @@ func TestVersion(t *testing.T) {
 
 	err = run(context.Background(), nil, &stdout, &stderr, env(map[string]string{"EVENTCHAIN_VERSION": "true", "EVENTCHAIN_EVERY": "0s"}))
 	assert.ErrorContains(t, err, "-every", "EVENTCHAIN_VERSION is no -version")
+}
+
+// TestLogProgress: at each tick the scheduler logs its counts, unless
+// they are as at the last line; it stops when its context ends.
+func TestLogProgress(t *testing.T) {
+	var out strings.Builder // written by logProgress alone, read once it has returned
+	logger := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	var stats scheduler.Stats
+	ticks := make(chan time.Time) // unbuffered: a send returns once logProgress took the tick
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		logProgress(ctx, logger, &stats, ticks)
+	}()
+	stats.Accepted.Add(3)
+	stats.Refused.Add(1)
+	ticks <- time.Time{}
+	ticks <- time.Time{} // nothing changed: no line
+	stats.Accepted.Add(1)
+	ticks <- time.Time{}
+	ticks <- time.Time{} // the third tick is logged once this one is taken
+	cancel()
+	<-done
+	assert.Equal(t, "level=INFO msg=progress accepted=3 refused=1 failed=0 skipped=0\n"+
+		"level=INFO msg=progress accepted=4 refused=1 failed=0 skipped=0\n", out.String())
 }
