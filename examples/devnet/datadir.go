@@ -104,13 +104,29 @@ func readChainLog(dir string) (chainLog, bool, error) {
 	return l, true, nil
 }
 
-// writeChainLog writes l into dir, unless it holds one already.
-func writeChainLog(dir string, l chainLog) error {
+// writeChainLog writes l into dir, unless it holds one already; created
+// says whether it did.
+func writeChainLog(dir string, l chainLog) (created bool, err error) {
+	data, err := json.Marshal(l)
+	if err != nil {
+		return false, err
+	}
+	switch err := writeFile(filepath.Join(dir, chainLogFile), append(data, '\n'), false); {
+	case errors.Is(err, fs.ErrExist):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("data directory: %w", err)
+	}
+	return true, nil
+}
+
+// replaceChainLog writes l into dir in place of the one it holds.
+func replaceChainLog(dir string, l chainLog) error {
 	data, err := json.Marshal(l)
 	if err != nil {
 		return err
 	}
-	if err := writeNew(filepath.Join(dir, chainLogFile), append(data, '\n')); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := writeFile(filepath.Join(dir, chainLogFile), append(data, '\n'), true); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	return nil
@@ -244,7 +260,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 			// The log declares its chain's spec in its first event: the
 			// file, lost (deleted, or a directory restored in part), is
 			// written again from it, rather than the chain given up.
-			spec, logErr := specInLog(filepath.Join(dir, logFile))
+			spec, logErr := specInLog(filepath.Join(dir, logFile), "")
 			if errors.Is(logErr, boltlog.ErrLocked) {
 				return network{}, nil, fmt.Errorf("data directory %s is in use: another devnet runs on its event log (%w)", dir, logErr)
 			}
@@ -373,17 +389,17 @@ func writeSpec(path string, spec blockchain.ChainSpec) error {
 	if err != nil {
 		return err
 	}
-	if err := writeNew(path, append(data, '\n')); err != nil {
+	if err := writeFile(path, append(data, '\n'), false); err != nil {
 		return fmt.Errorf("write spec: %w", err)
 	}
 	return nil
 }
 
-// writeNew writes data to path, which must not exist, with mode 0600:
-// through a temporary file in the same directory, synced, then linked
-// into place, so a crash leaves either no file or the whole of it. An
-// error wrapping fs.ErrExist says path exists.
-func writeNew(path string, data []byte) error {
+// writeFile writes data to path with mode 0600: through a temporary file
+// in the same directory, synced, then put into place, so a crash leaves
+// the file as it was or the whole of data. Unless replace, path must not
+// exist: an error wrapping fs.ErrExist says it does.
+func writeFile(path string, data []byte, replace bool) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
 		return err
@@ -400,7 +416,11 @@ func writeNew(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Link(tmp.Name(), path); err != nil {
+	put := os.Link
+	if replace {
+		put = os.Rename
+	}
+	if err := put(tmp.Name(), path); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(path))
@@ -416,12 +436,13 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// specInLog reads the chain spec declared in the file log at path, the
-// data directory's own, which no devnet has open yet.
-func specInLog(path string) (blockchain.ChainSpec, error) {
+// specInLog reads the chain spec declared in the file log at path, under
+// the stream prefix prefix: node.ErrNoSpec if it holds none, an error
+// wrapping boltlog.ErrLocked if another process has it open.
+func specInLog(path, prefix string) (blockchain.ChainSpec, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	log, err := app.Common{EventLog: "file:" + path}.OpenLog(ctx)
+	log, err := app.Common{EventLog: "file:" + path, StreamPrefix: prefix}.OpenLog(ctx)
 	if err != nil {
 		return blockchain.ChainSpec{}, err
 	}

@@ -260,20 +260,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if !strings.HasPrefix(kept.EventLog, "file:") {
 			credentials = " (with the log's user and password, if it needs them)"
 		}
+		this := here.EventLog // a URL's credentials left out
+		if cfg.common.EventLog == "" {
+			this = "devnet's own log (" + this + ")"
+		}
 		return app.Usagef("-data-dir %s keeps the rules and keys of the chain on another log (%s), and %s holds no chain: beginning that chain again there would make a second one with the same genesis, chain ID and keys, where every transfer of the first could be played again; run devnet with %s -data-dir %s%s, or give another -data-dir for a new chain",
-			cfg.dataDir, kept.flags(), cmp.Or(cfg.common.EventLog, "devnet's own log ("+here.EventLog+")"), kept.flags(), shellQuote(cfg.dataDir), credentials)
+			cfg.dataDir, kept.flags(), this, kept.flags(), shellQuote(cfg.dataDir), credentials)
 	}
-	if elsewhere {
-		path, isFile := strings.CutPrefix(here.EventLog, "file:")
-		switch _, statErr := os.Stat(path); {
-		case isFile && errors.Is(statErr, fs.ErrNotExist):
+	if path, isFile := strings.CutPrefix(here.EventLog, "file:"); elsewhere && isFile {
+		// Looked into without making anything (its streams under the
+		// prefix given); a log that cannot be read here fails where it
+		// is opened, below.
+		_, statErr := os.Stat(path)
+		if errors.Is(statErr, fs.ErrNotExist) {
 			return chainElsewhere()
-		case isFile && statErr == nil:
-			// Looked into without making anything; a log that cannot be
-			// read here fails where it is opened, below.
-			if _, err := specInLog(path); errors.Is(err, node.ErrNoSpec) {
-				return chainElsewhere()
-			}
+		}
+		if _, err := specInLog(path, here.StreamPrefix); statErr == nil && errors.Is(err, node.ErrNoSpec) {
+			return chainElsewhere()
 		}
 	}
 	// The bank's port next, once every flag is known good: in use, it
@@ -361,12 +364,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		// now holds no chain lost it (an EventStoreDB started again,
 		// whose data lives in memory): the chain starts again at 0. It
 		// ran on another log: that one keeps it.
-		switch _, err := node.LoadSpec(ctx, log, nil); {
+		switch have, err := node.LoadSpec(ctx, log, nil); {
 		case err == nil:
-			logHeld = true
+			logHeld = have.DiffNamed(chain.spec, "", "") == ""
 		case errors.Is(err, node.ErrNoSpec) && elsewhere:
 			// Not this log wiped: another log, empty.
 			return chainElsewhere()
+		case elsewhere:
+			// Another log, which may hold the chain or none: not known,
+			// nothing is declared in it.
+			return err
 		case errors.Is(err, node.ErrNoSpec):
 			logger.Warn("the event log holds no chain: the chain of the data directory starts again on it at height 0 (was the log wiped? the blocks it held are gone)", "log", cfg.common.EventLog, "data_dir", cfg.dataDir)
 		}
@@ -377,17 +384,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	// before this name was kept. Not on a log that lost the chain: the
 	// directory's name of it, if any, stays.
 	madeRecord := false
-	if named && !keptOn && (!heldSpec || logHeld) {
-		if err := writeChainLog(cfg.dataDir, here); err != nil {
+	switch {
+	case named && !keptOn && (!heldSpec || logHeld):
+		created, err := writeChainLog(cfg.dataDir, here)
+		if err != nil {
 			return err
 		}
-		madeRecord = true
+		if !created {
+			// Another devnet, starting on the directory at the same
+			// moment, named a log first.
+			if kept, keptOn, err = readChainLog(cfg.dataDir); err != nil {
+				return err
+			}
+			if keptOn && !kept.is(here) {
+				return chainElsewhere()
+			}
+		}
+		madeRecord = created
+	case named && elsewhere && logHeld:
+		// The chain is on this log now (the file moved, say): the name
+		// follows it, so that the old name, back empty, is refused.
+		if err := replaceChainLog(cfg.dataDir, here); err != nil {
+			return err
+		}
 	}
 	// The spec goes into the log, so that apps joining it later (a
 	// separate miner, say) read the same rules; a log that holds another
 	// chain's spec is refused.
 	if _, err := node.LoadSpec(ctx, log, &chain.spec); err != nil {
-		if madeRecord { // not this directory's log after all
+		if madeRecord && errors.Is(err, node.ErrSpecMismatch) { // not this directory's log after all
 			_ = os.Remove(filepath.Join(cfg.dataDir, chainLogFile))
 		}
 		switch {

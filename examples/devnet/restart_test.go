@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
 	"github.com/eventchain/eventchain/node"
@@ -428,16 +429,52 @@ func TestDevnetKeepsAChainToItsLog(t *testing.T) {
 
 	require.NoError(t, runUntilUp(append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), new(discard)),
 		"on its own log, the chain goes on")
-	t.Run("a copy of the log", func(t *testing.T) {
-		data, err := os.ReadFile(firstPath)
+
+	t.Run("another EventStoreDB, holding no chain", func(t *testing.T) {
+		srv := esdbtest.NewServer(t)
+		var stdout bytes.Buffer
+		err := runUntilUp(append([]string{"-data-dir", dir, "-eventlog", srv.ConnString()}, quick...), &stdout, new(discard))
+		require.Error(t, err)
+		assert.True(t, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
+		assert.Contains(t, err.Error(), "keeps the rules and keys of the chain on another log (-eventlog "+first+")")
+		log, err := app.Common{EventLog: srv.ConnString()}.OpenLog(context.Background())
+		require.NoError(t, err)
+		defer log.Close()
+		_, err = node.LoadSpec(context.Background(), log, nil)
+		assert.ErrorIs(t, err, node.ErrNoSpec, "nothing declared in it")
+	})
+
+	t.Run("the log moved: the name follows it", func(t *testing.T) {
+		moved := filepath.Join(t.TempDir(), "moved.db")
+		require.NoError(t, os.Rename(firstPath, moved))
+		require.NoError(t, runUntilUp(append([]string{"-eventlog", "file:" + moved, "-data-dir", dir}, quick...), new(discard), new(discard)),
+			"the same chain: it goes on")
+		now, _, err := readChainLog(dir)
+		require.NoError(t, err)
+		assert.Equal(t, chainLog{EventLog: "file:" + moved}, now)
+		err = runUntilUp(append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), new(discard))
+		assert.ErrorContains(t, err, "holds no chain", "the old name, empty, begins nothing")
+		assert.NoFileExists(t, firstPath)
+		require.NoError(t, os.Rename(moved, firstPath))
+	})
+
+	t.Run("a copy under a stream prefix", func(t *testing.T) {
+		pdir := t.TempDir()
+		original := filepath.Join(t.TempDir(), "p.db")
+		args := append([]string{"-data-dir", pdir, "-stream-prefix", "demo/"}, quick...)
+		require.NoError(t, runUntilUp(append([]string{"-eventlog", "file:" + original}, args...), new(discard), new(discard)))
+		data, err := os.ReadFile(original)
 		require.NoError(t, err)
 		copyPath := filepath.Join(t.TempDir(), "copy.db")
 		require.NoError(t, os.WriteFile(copyPath, data, 0o600))
-		require.NoError(t, runUntilUp(append([]string{"-eventlog", "file:" + copyPath, "-data-dir", dir}, quick...), new(discard), new(discard)),
-			"the same chain: it goes on")
-		again, _, err := readChainLog(dir)
+		require.NoError(t, runUntilUp(append([]string{"-eventlog", "file:" + copyPath}, args...), new(discard), new(discard)),
+			"the same chain, under the same prefix: it goes on")
+		empty := filepath.Join(t.TempDir(), "empty.db")
+		made, err := app.Common{EventLog: "file:" + empty}.OpenLog(context.Background())
 		require.NoError(t, err)
-		assert.Equal(t, kept, again, "the log the chain began on stays named")
+		require.NoError(t, made.Close())
+		err = runUntilUp(append([]string{"-eventlog", "file:" + empty}, args...), new(discard), new(discard))
+		assert.ErrorContains(t, err, "holds no chain", "nothing under the prefix there")
 	})
 }
 
@@ -469,6 +506,25 @@ func TestDevnetNamesTheLogOfAnOlderDirectory(t *testing.T) {
 	stderr.Reset()
 	require.NoError(t, runUntilUp(append([]string{"-data-dir", dir}, quick...), new(discard), &stderr))
 	assert.Contains(t, stderr.String(), "the data directory holds a chain spec but no event log")
+}
+
+// TestWriteChainLog: a name is written once; a second start's finds it
+// there and is told so, and a replace puts another in its place.
+func TestWriteChainLog(t *testing.T) {
+	dir := t.TempDir()
+	created, err := writeChainLog(dir, chainLog{EventLog: "file:/a.db"})
+	require.NoError(t, err)
+	assert.True(t, created)
+	created, err = writeChainLog(dir, chainLog{EventLog: "file:/b.db"})
+	require.NoError(t, err)
+	assert.False(t, created, "another start named a log first")
+	l, _, err := readChainLog(dir)
+	require.NoError(t, err)
+	assert.Equal(t, chainLog{EventLog: "file:/a.db"}, l)
+	require.NoError(t, replaceChainLog(dir, chainLog{EventLog: "file:/b.db"}))
+	l, _, err = readChainLog(dir)
+	require.NoError(t, err)
+	assert.Equal(t, chainLog{EventLog: "file:/b.db"}, l)
 }
 
 func TestReadChainLogRefusesADamagedOne(t *testing.T) {

@@ -107,7 +107,7 @@ type Common struct {
 // Register defines the common flags on fs.
 func (c *Common) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.EventLog, "eventlog", "memory", "event log: memory, file:PATH (durable, one process at a time), or an EventStoreDB connection string such as esdb://localhost:2113?tls=false (several processes)")
-	fs.StringVar(&c.StreamPrefix, "stream-prefix", "", "prefix for every stream name, so several demos can share one EventStoreDB; end it with a separator, as in class1/ (prefixes one of which begins another would share streams); it keeps streams apart, not chains: give each demo a genesis with a chainId of its own")
+	fs.StringVar(&c.StreamPrefix, "stream-prefix", "", "prefix for every stream name, so several demos can share one EventStoreDB; end it with a separator, as in class1/ (prefixes one of which begins another would share streams); it keeps streams apart, not chains: apps started from one genesis file under two prefixes are one chain twice, where a transfer signed for one is good on the other")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.StringVar(&c.GELF, "gelf", "", "also send logs to Graylog, e.g. udp://localhost:12201")
 }
