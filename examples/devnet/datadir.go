@@ -32,11 +32,13 @@ const (
 
 // A chainLog names the log a data directory's chain lives on, when
 // -eventlog named it: the flag's value (a file's path made absolute, a
-// URL's user and password left out) and -stream-prefix. devnet writes it beside the spec once the log holds
-// the chain, and refuses to begin the same chain again on another log
-// that holds none — devnet's own, in the directory, or another named
-// one: two chains with one genesis, one chain ID and the same keys, where
-// every transfer of the one could be played again on the other.
+// URL's user and password left out) and -stream-prefix. devnet writes it
+// before a new chain's spec goes into the log, or once a log is seen to
+// hold the directory's chain, and refuses to begin the same chain again
+// on another log that holds none — devnet's own, in the directory, or
+// another named one: two chains with one genesis, one chain ID and the
+// same keys, where every transfer of the one could be played again on
+// the other.
 type chainLog struct {
 	EventLog     string `json:"eventlog"`
 	StreamPrefix string `json:"streamPrefix,omitempty"`
@@ -383,7 +385,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 	return n, func() error { return nil }, nil
 }
 
-// writeSpec writes spec to path, which must not exist (see writeNew).
+// writeSpec writes spec to path, which must not exist (see writeFile).
 func writeSpec(path string, spec blockchain.ChainSpec) error {
 	data, err := spec.MarshalJSON()
 	if err != nil {
@@ -434,6 +436,17 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// logGone reports whether the file log at path, under the stream prefix
+// prefix, is not there or holds no chain: where a data directory's chain
+// was, it moved.
+func logGone(path, prefix string) bool {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	_, err := specInLog(path, prefix)
+	return errors.Is(err, node.ErrNoSpec)
 }
 
 // specInLog reads the chain spec declared in the file log at path, under

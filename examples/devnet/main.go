@@ -237,7 +237,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			// on another log they would begin a second chain with the
 			// same genesis, chain ID and keys, where every transfer of
 			// the first could be played again.
-			return app.Usagef("-data-dir %s keeps its own chain, in %s: give a log you name (-eventlog %s) a data directory of its own, or leave -data-dir out", cfg.dataDir, logFile, ev)
+			return app.Usagef("-data-dir %s keeps its own chain, in %s: give a log you name (-eventlog %s) a data directory of its own, or leave -data-dir out", cfg.dataDir, logFile, chainLogOf(ev, "").EventLog)
 		}
 	}
 	// A data directory whose chain lives on a log named by -eventlog
@@ -275,8 +275,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if errors.Is(statErr, fs.ErrNotExist) {
 			return chainElsewhere()
 		}
-		if _, err := specInLog(path, here.StreamPrefix); statErr == nil && errors.Is(err, node.ErrNoSpec) {
-			return chainElsewhere()
+		if statErr == nil {
+			if _, err := specInLog(path, here.StreamPrefix); errors.Is(err, node.ErrNoSpec) {
+				return chainElsewhere()
+			}
 		}
 	}
 	// The bank's port next, once every flag is known good: in use, it
@@ -344,7 +346,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if chain, saveSpec, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh on another log"); err != nil {
 			return err
 		}
-		where = cfg.common.EventLog + ", its rules and keys in " + cfg.dataDir
+		where = here.EventLog + ", its rules and keys in " + cfg.dataDir
 		keys = filepath.Join(cfg.dataDir, keysDir)
 	}
 	if chain.specRestored {
@@ -375,7 +377,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			// nothing is declared in it.
 			return err
 		case errors.Is(err, node.ErrNoSpec):
-			logger.Warn("the event log holds no chain: the chain of the data directory starts again on it at height 0 (was the log wiped? the blocks it held are gone)", "log", cfg.common.EventLog, "data_dir", cfg.dataDir)
+			logger.Warn("the event log holds no chain: the chain of the data directory starts again on it at height 0 (was the log wiped? the blocks it held are gone)", "log", here.EventLog, "data_dir", cfg.dataDir)
 		}
 	}
 	// The data directory names the log its chain lives on: a new chain's
@@ -386,26 +388,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	madeRecord := false
 	switch {
 	case named && !keptOn && (!heldSpec || logHeld):
-		created, err := writeChainLog(cfg.dataDir, here)
-		if err != nil {
-			return err
-		}
-		if !created {
-			// Another devnet, starting on the directory at the same
-			// moment, named a log first.
+		// Another devnet, starting on the directory at the same moment,
+		// may name a log first, or name one and take it back (its log
+		// held another chain): a few tries settle which.
+		for range 3 {
+			created, err := writeChainLog(cfg.dataDir, here)
+			if err != nil {
+				return err
+			}
+			madeRecord = created
+			if created {
+				break
+			}
 			if kept, keptOn, err = readChainLog(cfg.dataDir); err != nil {
 				return err
 			}
 			if keptOn && !kept.is(here) {
 				return chainElsewhere()
 			}
+			if keptOn {
+				break // named this very log
+			}
 		}
-		madeRecord = created
+		if !madeRecord && !keptOn {
+			return fmt.Errorf("data directory %s: %s came and went while this devnet started: is another starting on the directory?", cfg.dataDir, chainLogFile)
+		}
 	case named && elsewhere && logHeld:
-		// The chain is on this log now (the file moved, say): the name
-		// follows it, so that the old name, back empty, is refused.
-		if err := replaceChainLog(cfg.dataDir, here); err != nil {
-			return err
+		// Two logs hold the directory's chain. The one named, gone or
+		// empty (the file moved): the name follows the chain, so that
+		// the old name, back empty, is refused. Still there (a copy):
+		// each is a fork of the other, where a transfer of the one can
+		// be played again on the other; said, and the name stays.
+		if oldPath, isFile := strings.CutPrefix(kept.EventLog, "file:"); isFile && logGone(oldPath, kept.StreamPrefix) {
+			if err := replaceChainLog(cfg.dataDir, here); err != nil {
+				return err
+			}
+			logger.Info("the chain's log moved: the data directory names it now", "from", kept.EventLog, "to", here.EventLog, "data_dir", cfg.dataDir)
+		} else {
+			logger.Warn("two logs hold the data directory's chain (a copy?): each run extends a fork of its own, and a transfer made on one can be played again on the other; the directory names the other", "named", kept.EventLog, "this", here.EventLog, "data_dir", cfg.dataDir)
 		}
 	}
 	// The spec goes into the log, so that apps joining it later (a

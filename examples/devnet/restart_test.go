@@ -456,6 +456,25 @@ func TestDevnetKeepsAChainToItsLog(t *testing.T) {
 		assert.ErrorContains(t, err, "holds no chain", "the old name, empty, begins nothing")
 		assert.NoFileExists(t, firstPath)
 		require.NoError(t, os.Rename(moved, firstPath))
+		require.NoError(t, runUntilUp(append([]string{"-eventlog", first, "-data-dir", dir}, quick...), new(discard), new(discard)),
+			"moved back: it goes on")
+		back, _, err := readChainLog(dir)
+		require.NoError(t, err)
+		assert.Equal(t, kept, back, "and the name follows it back")
+	})
+
+	t.Run("a copy: a fork, said, and the name stays", func(t *testing.T) {
+		data, err := os.ReadFile(firstPath)
+		require.NoError(t, err)
+		copyPath := filepath.Join(t.TempDir(), "copy.db")
+		require.NoError(t, os.WriteFile(copyPath, data, 0o600))
+		var stderr strings.Builder
+		require.NoError(t, runUntilUp(append([]string{"-eventlog", "file:" + copyPath, "-data-dir", dir}, quick...), new(discard), &stderr),
+			"the same chain: it goes on")
+		assert.Contains(t, stderr.String(), "two logs hold the data directory's chain (a copy?)")
+		now, _, err := readChainLog(dir)
+		require.NoError(t, err)
+		assert.Equal(t, kept, now, "the log first named stays named")
 	})
 
 	t.Run("a copy under a stream prefix", func(t *testing.T) {
