@@ -374,15 +374,22 @@ func (s *suite) invalidArgumentsAreRefused(t *testing.T) {
 		{"AppendWithNonJSONMetadata", 0, appendTo(same, with(func(e *eventlog.Event) { e.Metadata = []byte("{") })), eventlog.ErrInvalid, true},
 		{"AppendWithSecondEventInvalid", 0, appendTo(same, valid(), with(func(e *eventlog.Event) { e.ID = uuid.Nil })), eventlog.ErrInvalid, true},
 		{"AppendWithLastEventInvalidToStreamWithEvents", 2, appendTo(same, valid(), valid(), with(func(e *eventlog.Event) { e.Type = "" })), eventlog.ErrInvalid, true},
+		// Every event's data is checked, not the first one's alone.
+		{"AppendWithSecondEventDataNotJSON", 0, appendTo(same, valid(), with(func(e *eventlog.Event) { e.Data = []byte("not json") })), eventlog.ErrInvalid, true},
+		{"AppendWithSecondEventNoData", 0, appendTo(same, valid(), with(func(e *eventlog.Event) { e.Data = nil })), eventlog.ErrInvalid, true},
+		{"AppendWithSecondEventMetadataNotJSON", 0, appendTo(same, valid(), with(func(e *eventlog.Event) { e.Metadata = []byte("{") })), eventlog.ErrInvalid, true},
 		{"ReadOfEmptyName", 0, readOf(empty, eventlog.Forwards, 10), eventlog.ErrInvalid, false},
 		{"ReadOfDollarName", 0, readOf(dollar, eventlog.Forwards, 10), eventlog.ErrInvalid, false},
 		{"ReadOfTooLongName", 0, readOf(tooLong, eventlog.Forwards, 10), eventlog.ErrInvalid, false},
+		{"ReadOfNonUTF8Name", 0, readOf(notUTF8, eventlog.Forwards, 10), eventlog.ErrInvalid, false},
+		{"ReadInAnUnknownDirection", 2, readOf(same, eventlog.Direction(7), 10), eventlog.ErrInvalid, true},
 		{"ReadWithMaxZero", 2, readOf(same, eventlog.Forwards, 0), eventlog.ErrInvalid, true},
 		{"ReadWithMaxNegative", 2, readOf(same, eventlog.Forwards, -1), eventlog.ErrInvalid, true},
 		{"ReadBackwardsWithMaxZero", 2, readOf(same, eventlog.Backwards, 0), eventlog.ErrInvalid, true},
 		{"SubscribeToEmptyName", 0, subscribeTo(empty), eventlog.ErrInvalid, false},
 		{"SubscribeToDollarName", 0, subscribeTo(dollar), eventlog.ErrInvalid, false},
 		{"SubscribeToTooLongName", 0, subscribeTo(tooLong), eventlog.ErrInvalid, false},
+		{"SubscribeToNonUTF8Name", 0, subscribeTo(notUTF8), eventlog.ErrInvalid, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := s.fresh(t)
@@ -496,4 +503,30 @@ func (s *suite) logKeepsItsOwnCopies(t *testing.T) {
 		scribble(rec.Metadata)
 	}
 	assertEvents(t, stream, 0, want, h.mustRead(stream, eventlog.Start, eventlog.Forwards, 10), "read after changing what Read and Next returned")
+}
+
+// anyRetryInAnotherStreamIsNew: the window remembers an event ID where it
+// was first written, so the same IDs appended with Any or StreamExists
+// to another stream are a new append there, stored whole — never a no-op
+// answered with the first stream's revision, which would lose them.
+func (s *suite) anyRetryInAnotherStreamIsNew(t *testing.T) {
+	h := s.fresh(t)
+	a := h.stream("cross-a")
+	h.mustAppend(a, eventlog.NoStream, newEvents("a-prior", 3)...)
+	batch := newEvents("shared", 2)
+	h.mustAppend(a, eventlog.Any, batch...)
+	for _, expected := range []eventlog.Expected{eventlog.Any, eventlog.StreamExists} {
+		t.Run(expected.String(), func(t *testing.T) {
+			b := h.stream("cross-b")
+			if expected == eventlog.StreamExists {
+				h.mustAppend(b, eventlog.NoStream, newEvent("b-first"))
+			}
+			res, err := h.append(h.ctx, b, expected, batch...)
+			require.NoError(t, err, "IDs first written to another stream")
+			recs := h.readAll(b)
+			require.GreaterOrEqual(t, len(recs), len(batch), "the batch is stored in this stream")
+			assert.Equal(t, eventlog.Revision(len(recs)-1), res.NextExpected, "NextExpected is where the batch ends in this stream")
+			assert.Equal(t, idsOfEvents(batch), idsOfRecorded(recs[len(recs)-len(batch):]))
+		})
+	}
 }

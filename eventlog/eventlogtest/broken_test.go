@@ -223,6 +223,49 @@ var brokenLogs = []brokenLog{
 			}}, nil
 		}}
 	}},
+	{"DedupesAcrossStreams", "AnyRetryInAnotherStreamIsNew", false, func(l *refLog) eventlog.Log {
+		// Remembers IDs across every stream, and takes IDs seen in
+		// any as a retry: the batch, sent to another stream, is lost.
+		var mu sync.Mutex
+		seen := map[uuid.UUID]eventlog.AppendResult{}
+		return appendFunc{l, func(ctx context.Context, stream string, expected eventlog.Expected, events ...eventlog.Event) (eventlog.AppendResult, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if res, ok := seen[events[0].ID]; ok && bestEffort(expected) {
+				return res, nil
+			}
+			res, err := l.Append(ctx, stream, expected, events...)
+			if err == nil {
+				seen[events[0].ID] = res
+			}
+			return res, err
+		}}
+	}},
+	{"ChecksTheFirstEventOnly", "InvalidArgumentsAreRefused", false, func(l *refLog) eventlog.Log {
+		// Checks the first event's data; stores the others as given.
+		return appendFunc{l, func(ctx context.Context, stream string, expected eventlog.Expected, events ...eventlog.Event) (eventlog.AppendResult, error) {
+			if len(events) > 1 {
+				if err := eventlog.CheckAppend(stream, events[:1]); err != nil {
+					return eventlog.AppendResult{}, err
+				}
+				fixed := append([]eventlog.Event(nil), events...)
+				for i := 1; i < len(fixed); i++ {
+					if fixed[i].ID != uuid.Nil && fixed[i].Type != "" {
+						fixed[i].Data, fixed[i].Metadata = []byte("{}"), nil
+					}
+				}
+				events = fixed
+			}
+			return l.Append(ctx, stream, expected, events...)
+		}}
+	}},
+	{"PanicsOnRead", "ReadWindows", false, func(l *refLog) eventlog.Log {
+		// A bug that panics fails the case it is met in, saying so,
+		// rather than end the whole test binary.
+		return readFunc{l, func(context.Context, string, eventlog.Revision, eventlog.Direction, int) ([]eventlog.Recorded, error) {
+			panic("index out of range")
+		}}
+	}},
 	{"CloseLeavesNextWaiting", "SubscriptionCloseEndsNext", true, func(l *refLog) eventlog.Log {
 		return subscribeFunc{l, func(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
 			sub, err := l.Subscribe(ctx, stream, from)
@@ -254,6 +297,9 @@ func TestSuiteCatchesBrokenLogs(t *testing.T) {
 			var exit *exec.ExitError
 			require.ErrorAs(t, err, &exit, "the child must run and fail; output:\n%s", out)
 			assert.Contains(t, string(out), "--- FAIL: TestBrokenLog/"+b.catches, "the case that must catch the bug")
+			if b.name == "PanicsOnRead" {
+				assert.Contains(t, string(out), "Read panicked: index out of range", "a panic fails its case, named")
+			}
 			if b.hangs {
 				assert.Regexp(t, "TestBrokenLog/"+b.catches+"[^:]*: [A-Za-z.]+( hung|: no answer within the watchdog)", string(out),
 					"a hang must fail with the watchdog's message naming the case")

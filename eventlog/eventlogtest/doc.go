@@ -40,9 +40,11 @@
 //     such a no-op (the log remembers the IDs) or stores the whole batch
 //     again after the stream's last event and returns where it ends (the
 //     log forgot them), nothing in between, and a batch that differs is
-//     either refused or stored whole as a new append, never ignored.
+//     either refused or stored whole as a new append, never ignored; the
+//     same IDs appended to another stream are a new append there.
 //   - Arguments: bad stream names, bad events, empty appends and bad read
-//     counts give [eventlog.ErrInvalid] or [eventlog.ErrEmptyAppend]; an
+//     counts or directions give [eventlog.ErrInvalid] or
+//     [eventlog.ErrEmptyAppend], whichever event of a batch is bad; an
 //     append of exactly [eventlog.MaxAppendSize] (a 1 MiB event) is
 //     stored whole and one byte more gives [eventlog.ErrTooLarge]; refused
 //     appends write nothing, not even part of a batch.
@@ -57,7 +59,8 @@
 //     End and past the end, on streams that exist and that do not yet,
 //     while another goroutine appends: every event once, in order; from
 //     End while appends race with Subscribe; a reader that falls hundreds
-//     of events behind; a subscription outliving Subscribe's context.
+//     of events behind; a subscription outliving Subscribe's context; a
+//     subscription to a stream that holds no event does not make it.
 //   - Concurrency: writers racing with Exact get one winner per revision
 //     and the losers a WrongExpectedRevisionError with a later Actual;
 //     writers appending batches with Any get atomic batches in their own

@@ -39,13 +39,20 @@ type result[T any] struct {
 // f gets a context that ends with ctx or after watchdog, whichever comes
 // first. If f has not returned hangGrace after that context ended, guard
 // returns an error saying that what hung in case name, and leaves f's
-// goroutine behind (the case fails anyway). guard never touches a
-// testing.T, so it may run on any goroutine.
+// goroutine behind (the case fails anyway). A panic in f is an error of
+// that case, not the end of the test binary: the log's bug fails one
+// case, saying where. guard never touches a testing.T, so it may run on
+// any goroutine.
 func guard[T any](ctx context.Context, name, what string, f func(context.Context) (T, error)) (T, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, watchdog, errWatchdog)
 	defer cancel()
 	done := make(chan result[T], 1)
 	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- result[T]{err: fmt.Errorf("%s: %s panicked: %v", name, what, v)}
+			}
+		}()
 		v, err := f(ctx)
 		done <- result[T]{v, err}
 	}()

@@ -160,11 +160,8 @@ func copyRecorded(r eventlog.Recorded) eventlog.Recorded {
 }
 
 func (l *refLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
-	if err := eventlog.CheckStreamName(stream); err != nil {
+	if err := eventlog.CheckRead(stream, dir, max); err != nil {
 		return nil, err
-	}
-	if max < 1 {
-		return nil, fmt.Errorf("%w: read max %d, want at least 1", eventlog.ErrInvalid, max)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -33,6 +33,7 @@ var cases = []testCase{
 	{"ReappendWithAnyIsANoOpOrStoredAgain", (*suite).reappendWithAnyIsANoOpOrStoredAgain, true},
 	{"ReappendWithExactAndOtherIDsFails", (*suite).reappendWithExactAndOtherIDsFails, false},
 	{"ReappendWithAnyAndOtherIDsFailsOrIsNew", (*suite).reappendWithAnyAndOtherIDsFailsOrIsNew, true},
+	{"AnyRetryInAnotherStreamIsNew", (*suite).anyRetryInAnotherStreamIsNew, true},
 	{"InvalidArgumentsAreRefused", (*suite).invalidArgumentsAreRefused, false},
 	{"AppendSizeIsLimited", (*suite).appendSizeIsLimited, false},
 	{"LogKeepsItsOwnCopies", (*suite).logKeepsItsOwnCopies, false},
@@ -53,6 +54,7 @@ var cases = []testCase{
 	{"SubscribeFromEndWhileAppending", (*suite).subscribeFromEndWhileAppending, true},
 	{"SlowReaderLosesNothing", (*suite).slowReaderLosesNothing, true},
 	{"SubscriptionOutlivesSubscribeContext", (*suite).subscriptionOutlivesSubscribeContext, false},
+	{"SubscribedStreamIsStillNew", (*suite).subscribedStreamIsStillNew, false},
 
 	// Concurrency.
 	{"ExactRaceHasOneWinnerPerRevision", (*suite).exactRaceHasOneWinnerPerRevision, false},

@@ -164,3 +164,18 @@ func (s *suite) subscriptionOutlivesSubscribeContext(t *testing.T) {
 	h.mustAppend(stream, eventlog.Exact(1), events[2:]...)
 	assertEvents(t, stream, 0, events, h.mustNext(sub, 0, len(events)), "subscription after its Subscribe context ended")
 }
+
+// subscribedStreamIsStillNew: a subscription to a stream that holds no
+// event does not make the stream: StreamExists and Exact(0) are refused
+// with Actual NoStream, a read finds nothing, and NoStream appends.
+func (s *suite) subscribedStreamIsStillNew(t *testing.T) {
+	h := s.fresh(t)
+	stream := h.stream("subscribed-new")
+	h.mustSubscribe(stream, eventlog.Start)
+	for _, expected := range []eventlog.Expected{eventlog.StreamExists, eventlog.Exact(0)} {
+		_, err := h.append(h.ctx, stream, expected, newEvent("refused"))
+		assertWrongExpected(t, err, stream, expected, eventlog.NoStream, "append expecting "+expected.String()+" to a stream with a subscription and no events")
+	}
+	h.requireNotFound(stream, "after the refused appends")
+	h.mustAppend(stream, eventlog.NoStream, newEvent("first"))
+}
