@@ -49,7 +49,10 @@ type suite struct {
 //
 //   - a sealed block verifies against its parent, and so does each block
 //     of a sealed chain;
-//   - Seal returns a new block and leaves its input alone;
+//   - Seal returns a new block and leaves its input alone, and the block
+//     it returns is its input sealed: the same parent, height,
+//     transactions, state root and beneficiary (a seal sets Bits, Nonce
+//     and Seal, and may move the time);
 //   - changing any header field of a sealed block, or any of its
 //     transactions, makes it fail Verify or [blockchain.Block.Validate];
 //   - changing a sealed block's Seal — a byte flipped, added or dropped,
@@ -66,7 +69,8 @@ type suite struct {
 //     cancelling a Seal in progress (see [WithHardHeader]) makes it return
 //     ctx.Err() within two seconds;
 //   - Prepare is deterministic;
-//   - Prepare, Seal and Verify are safe for concurrent use.
+//   - Prepare, Seal and Verify are safe for concurrent use: each of four
+//     goroutines gets its own block back, sealed and valid.
 //
 // The engine must make sealing real work: with proof of work, at least 16
 // bits, so that a tampered block fails with certainty rather than
@@ -176,12 +180,32 @@ func (s *suite) sealLeavesInputAlone(t *testing.T, engine blockchain.Consensus) 
 	h := nextHeader(view, txs)
 	require.NoError(t, engine.Prepare(view, &h))
 	in := blockchain.NewBlock(h, txs)
-	before := in.Header()
+	before, beforeHash, beforeTxs := in.Header(), in.Hash(), in.Transactions()
 	out, err := engine.Seal(testContext(t), in)
 	require.NoError(t, err)
 	require.NotNil(t, out)
 	assert.Equal(t, before, in.Header(), "Seal must not change its input block")
+	assert.Equal(t, beforeHash, in.Hash(), "Seal must not change its input block")
+	assert.Equal(t, beforeTxs, in.Transactions(), "Seal must not change its input block's transactions")
 	assert.NotSame(t, in, out, "Seal must return a new block")
+	assert.Empty(t, sealedAnother(in, out), "Seal must return the block it was given, sealed")
+}
+
+// sealedAnother names what makes out, a block Seal returned for in,
+// another block than in sealed, or returns "": a seal may set the
+// consensus fields (Bits, Nonce, Seal) and move the time (pow does when
+// its nonces run out), nothing else.
+func sealedAnother(in, out *blockchain.Block) string {
+	want, got := in.Header(), out.Header()
+	switch {
+	case got.Version != want.Version, got.Height != want.Height, got.PrevHash != want.PrevHash:
+		return "another place in the chain"
+	case got.MerkleRoot != want.MerkleRoot, got.TxCount != want.TxCount, out.TxRoot() != in.TxRoot():
+		return "other transactions"
+	case got.StateRoot != want.StateRoot, got.Beneficiary != want.Beneficiary:
+		return "another state or beneficiary"
+	}
+	return ""
 }
 
 // tamper names one change to a sealed block.
@@ -467,6 +491,14 @@ func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
 			}
 			if err := engine.Verify(view, b); err != nil {
 				return fmt.Errorf("worker %d: verify: %w", i, err)
+			}
+			// Verify checks the seal, not the transactions: a Seal whose
+			// goroutines share state may hand one worker another's block.
+			if what := sealedAnother(blockchain.NewBlock(h, txs), b); what != "" {
+				return fmt.Errorf("worker %d: Seal returned %s", i, what)
+			}
+			if err := b.Validate(); err != nil {
+				return fmt.Errorf("worker %d: the sealed block: %w", i, err)
 			}
 			return nil
 		})
