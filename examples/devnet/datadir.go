@@ -438,14 +438,19 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// logGone reports whether the file log at path, under the stream prefix
-// prefix, is not there or holds no chain: where a data directory's chain
-// was, it moved.
-func logGone(path, prefix string) bool {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+// holdsNoChain reports whether the file log at path, under the stream
+// prefix prefix, is known to hold no chain: it is not there, or declares
+// no spec. It is looked into without making anything; a file that cannot
+// be read (in use, damaged) is not known to hold none.
+func holdsNoChain(path, prefix string) bool {
+	_, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return true
 	}
-	_, err := specInLog(path, prefix)
+	if err != nil {
+		return false
+	}
+	_, err = specInLog(path, prefix)
 	return errors.Is(err, node.ErrNoSpec)
 }
 

@@ -267,19 +267,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return app.Usagef("-data-dir %s keeps the rules and keys of the chain on another log (%s), and %s holds no chain: beginning that chain again there would make a second one with the same genesis, chain ID and keys, where every transfer of the first could be played again; run devnet with %s -data-dir %s%s, or give another -data-dir for a new chain",
 			cfg.dataDir, kept.flags(), this, kept.flags(), shellQuote(cfg.dataDir), credentials)
 	}
-	if path, isFile := strings.CutPrefix(here.EventLog, "file:"); elsewhere && isFile {
-		// Looked into without making anything (its streams under the
-		// prefix given); a log that cannot be read here fails where it
-		// is opened, below.
-		_, statErr := os.Stat(path)
-		if errors.Is(statErr, fs.ErrNotExist) {
-			return chainElsewhere()
-		}
-		if statErr == nil {
-			if _, err := specInLog(path, here.StreamPrefix); errors.Is(err, node.ErrNoSpec) {
-				return chainElsewhere()
-			}
-		}
+	if path, isFile := strings.CutPrefix(here.EventLog, "file:"); elsewhere && isFile && holdsNoChain(path, here.StreamPrefix) {
+		return chainElsewhere()
 	}
 	// The bank's port next, once every flag is known good: in use, it
 	// stops devnet before a chain is made on disk for nothing.
@@ -419,7 +408,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		// the old name, back empty, is refused. Still there (a copy):
 		// each is a fork of the other, where a transfer of the one can
 		// be played again on the other; said, and the name stays.
-		if oldPath, isFile := strings.CutPrefix(kept.EventLog, "file:"); isFile && logGone(oldPath, kept.StreamPrefix) {
+		if oldPath, isFile := strings.CutPrefix(kept.EventLog, "file:"); isFile && holdsNoChain(oldPath, kept.StreamPrefix) {
 			if err := replaceChainLog(cfg.dataDir, here); err != nil {
 				return err
 			}
