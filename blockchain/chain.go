@@ -413,7 +413,7 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 // wrapped, naming what the engine did — or its Verify panicked, which
 // [RuleConsensus] refuses the block for, with this in the RuleError's
 // Err. (Package miner's Run returns it for a Seal that panics, returns
-// no block, or returns another block than it was given.)
+// no block, or returns another block than it was given: [CheckSealed].)
 var ErrEngineMisbehaved = errors.New("the consensus engine broke its contract")
 
 // prepare runs engine.Prepare on h, a header Propose built, and checks
@@ -432,6 +432,25 @@ func prepare(engine Consensus, chain ChainReader, h *Header) (err error) {
 	}
 	if field := changedOutsideConsensus(before, *h); field != "" {
 		return fmt.Errorf("%w: Prepare changed the header's %s, which is not a consensus field (Bits, Nonce, Seal)", ErrEngineMisbehaved, field)
+	}
+	return nil
+}
+
+// CheckSealed checks that sealed is in sealed, as [Consensus.Seal] must
+// return it: the same block but for its consensus fields (Bits, Nonce,
+// Seal) and its time, which a seal may move (pow does when its nonces run
+// out; the chain's rules judge the time it gives). Another parent,
+// height, state root, beneficiary or transactions make another block: the
+// error wraps [ErrEngineMisbehaved] and names what changed. The miner
+// checks every seal so, and consensustest.Run every engine.
+func CheckSealed(in, sealed *Block) error {
+	want, got := in.Header(), sealed.Header()
+	got.Timestamp = want.Timestamp
+	if field := changedOutsideConsensus(want, got); field != "" {
+		return fmt.Errorf("%w: Seal returned another block: its %s changed, which is not a consensus field (Bits, Nonce, Seal) or the time", ErrEngineMisbehaved, field)
+	}
+	if sealed.Len() != in.Len() || sealed.TxRoot() != in.TxRoot() {
+		return fmt.Errorf("%w: Seal returned another block: its transactions changed", ErrEngineMisbehaved)
 	}
 	return nil
 }

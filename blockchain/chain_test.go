@@ -1274,6 +1274,53 @@ func TestChangedOutsideConsensusSeesEveryField(t *testing.T) {
 	}
 }
 
+// TestCheckSealed: a seal may set Bits, Nonce and Seal and move the time;
+// any other header field, or the transactions, changed make another
+// block, named in an error wrapping ErrEngineMisbehaved. Each header field
+// is changed in turn, by reflection, so that a field added to Header is
+// judged too.
+func TestCheckSealed(t *testing.T) {
+	txs := []blockchain.Transaction{consensustest.Transfer("alice", "bob", 5, 0)}
+	in := blockchain.NewBlock(blockchain.NextHeader(consensustest.Genesis().Header(), txs, blockchain.GenesisTime.Add(time.Minute)), txs)
+	require.NoError(t, blockchain.CheckSealed(in, in.WithHeader(in.Header())), "the block as it was")
+	base := in.Header()
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		t.Run(f.Name, func(t *testing.T) {
+			changed := base
+			v := reflect.ValueOf(&changed).Elem().Field(i)
+			switch v.Kind() {
+			case reflect.Uint32, reflect.Uint64:
+				v.SetUint(v.Uint() + 1)
+			case reflect.Array:
+				v.Index(0).SetUint(v.Index(0).Uint() ^ 1)
+			case reflect.Slice:
+				v.Set(reflect.ValueOf([]byte{1}))
+			case reflect.Struct: // time.Time
+				changed.Timestamp = base.Timestamp.Add(time.Millisecond)
+			default:
+				t.Fatalf("a field of kind %s: teach this test to change it", v.Kind())
+			}
+			err := blockchain.CheckSealed(in, in.WithHeader(changed))
+			switch f.Name {
+			case "Bits", "Nonce", "Seal", "Timestamp":
+				assert.NoError(t, err, "the seal's to set")
+			default:
+				assert.ErrorIs(t, err, blockchain.ErrEngineMisbehaved)
+				assert.ErrorContains(t, err, "its "+f.Name+" changed")
+			}
+		})
+	}
+	t.Run("transactions", func(t *testing.T) {
+		other := blockchain.NewBlock(base, []blockchain.Transaction{consensustest.Transfer("alice", "bob", 6, 0)})
+		err := blockchain.CheckSealed(in, other)
+		assert.ErrorIs(t, err, blockchain.ErrEngineMisbehaved)
+		assert.ErrorContains(t, err, "its transactions changed")
+		assert.ErrorIs(t, blockchain.CheckSealed(in, blockchain.NewBlock(base, nil)), blockchain.ErrEngineMisbehaved, "none")
+	})
+}
+
 // preparingEngine is the fake engine with a Prepare of the test's own.
 type preparingEngine struct {
 	*consensustest.Fake

@@ -56,7 +56,9 @@ type Consensus interface {
 	Prepare(chain ChainReader, h *Header) error
 
 	// Seal does the work that makes b acceptable (pow: search for a nonce)
-	// and returns the sealed block, a new Block; b is not changed. Seal
+	// and returns the sealed block, a new Block; b is not changed. The
+	// sealed block is b but for its consensus fields and, if need be, its
+	// time ([CheckSealed] says so). Seal
 	// may take long. When ctx is cancelled — another miner's block won the
 	// tip, say — it must stop promptly and return ctx.Err(). If ctx is
 	// already done when Seal is called, it returns ctx.Err() without

@@ -72,8 +72,8 @@ var ErrNoBeneficiary = fmt.Errorf("%w: Config.Beneficiary is required", ErrInval
 // context.Canceled although the miner had not cancelled it, or
 // context.DeadlineExceeded of a deadline of its own (which errors.Is
 // would take for the caller's), or neither a block nor an error
-// (ErrNoBlock), or a block other than the one it was given (see
-// sameBlockSealed); or its Prepare panicked, or changed more than the
+// (ErrNoBlock), or a block other than the one it was given
+// (blockchain.CheckSealed); or its Prepare panicked, or changed more than the
 // consensus fields (through the node's proposal). It is
 // blockchain.ErrEngineMisbehaved, under a second name.
 var ErrEngineMisbehaved = blockchain.ErrEngineMisbehaved
@@ -88,18 +88,6 @@ func seal(ctx context.Context, engine blockchain.Consensus, b *blockchain.Block)
 		}
 	}()
 	return engine.Seal(ctx, b)
-}
-
-// sameBlockSealed reports whether sealed is candidate sealed: at most its
-// consensus fields (Bits, Nonce, Seal) and its Timestamp changed — pow
-// moves the time on when its nonces run out, as Bitcoin's miners roll
-// it, and the chain's rules judge the time a seal gives — and the rest of
-// the header and the transactions the same. Another parent, height,
-// beneficiary, state root or transactions make another block.
-func sameBlockSealed(candidate, sealed *blockchain.Block) bool {
-	want, got := candidate.Header(), sealed.Header()
-	got.Bits, got.Nonce, got.Seal, got.Timestamp = want.Bits, want.Nonce, want.Seal, want.Timestamp
-	return got.Hash() == want.Hash() && sealed.Len() == candidate.Len() && sealed.TxRoot() == candidate.TxRoot()
 }
 
 // maxPanicText bounds the text of a panic's value in Run's error, in
@@ -474,11 +462,12 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		return fmt.Errorf("miner %s: seal: %w", m.id, err)
 	case sealed == nil:
 		return fmt.Errorf("miner %s: seal: %w: %w", m.id, ErrEngineMisbehaved, ErrNoBlock)
-	case !sameBlockSealed(candidate, sealed):
+	}
+	if err := blockchain.CheckSealed(candidate, sealed); err != nil {
 		// Its own chain would refuse it, or take a block with another
 		// payee than the miner's: either way a seal of another block,
 		// and sealing again would only repeat it.
-		return fmt.Errorf("miner %s: seal: %w: Seal returned a block other than the one it was given (a header field other than Bits, Nonce, Seal and Timestamp, or the transactions, changed)", m.id, ErrEngineMisbehaved)
+		return fmt.Errorf("miner %s: seal: %w", m.id, err)
 	}
 
 	// Publish only what the chain takes: every node would refuse the rest.
