@@ -27,9 +27,12 @@ import (
 	"github.com/eventchain/eventchain/examples/internal/app"
 )
 
-// TestDevnetProcess builds devnet, runs it as a process for a few seconds
-// on a free port, asks its bank for the chain head while it runs, and
-// checks that it mined blocks and exited 0.
+// TestDevnetProcess builds devnet, runs it as a process on a free port,
+// asks its bank for the chain head and /metrics while it runs, and once
+// its status line shows a block mined stops it as Ctrl-C would (SIGINT),
+// checking that it said where it stopped and exited 0. (Not -duration,
+// which counts from the process's start: on a loaded machine it could end
+// devnet before the test had asked anything.)
 func TestDevnetProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the devnet binary for several seconds; skipped with -short")
@@ -41,7 +44,7 @@ func TestDevnetProcess(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-data-dir", t.TempDir(), "-duration", "8s", "-addr", "127.0.0.1:0", "-difficulty", "12",
+	cmd := exec.CommandContext(ctx, bin, "-data-dir", t.TempDir(), "-addr", "127.0.0.1:0", "-difficulty", "12",
 		"-every", "50ms", "-max-wait", "500ms", "-status-every", "1s")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -98,6 +101,15 @@ func TestDevnetProcess(t *testing.T) {
 		assert.Contains(t, string(scraped), series)
 	}
 
+	// A status line at a height past 0, then Ctrl-C.
+	mined := regexp.MustCompile(`^height [1-9]`)
+	for !mined.MatchString(lines.Text()) {
+		if !lines.Scan() {
+			_ = cmd.Wait() // its stderr is all copied once it returns
+			t.Fatalf("devnet ended before it mined a block; stderr:\n%s", stderr.String())
+		}
+	}
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
 	var last string
 	for lines.Scan() {
 		last = lines.Text()
