@@ -1239,6 +1239,27 @@ func TestEngineSeesOnlyHeaders(t *testing.T) {
 	assert.Equal(t, want, chain.Spec().Hash(), "the spec is the chain's still")
 }
 
+// withFieldChanged returns h with its field i changed, by reflection: the
+// tests that judge header changes change each field in turn, so that a
+// field added to Header is judged too.
+func withFieldChanged(t *testing.T, h blockchain.Header, i int) blockchain.Header {
+	t.Helper()
+	v := reflect.ValueOf(&h).Elem().Field(i)
+	switch v.Kind() {
+	case reflect.Uint32, reflect.Uint64:
+		v.SetUint(v.Uint() + 1)
+	case reflect.Array:
+		v.Index(0).SetUint(v.Index(0).Uint() ^ 1)
+	case reflect.Slice:
+		v.Set(reflect.ValueOf([]byte{1}))
+	case reflect.Struct: // time.Time
+		h.Timestamp = h.Timestamp.Add(time.Millisecond)
+	default:
+		t.Fatalf("a field of kind %s: teach withFieldChanged to change it", v.Kind())
+	}
+	return h
+}
+
 // TestChangedOutsideConsensusSeesEveryField: Propose refuses a Prepare
 // that changed a header field other than Bits, Nonce and Seal; a field
 // added to Header must not slip past the list of fields it compares.
@@ -1249,20 +1270,7 @@ func TestChangedOutsideConsensusSeesEveryField(t *testing.T) {
 	for i := range typ.NumField() {
 		f := typ.Field(i)
 		t.Run(f.Name, func(t *testing.T) {
-			changed := base
-			v := reflect.ValueOf(&changed).Elem().Field(i)
-			switch v.Kind() {
-			case reflect.Uint32, reflect.Uint64:
-				v.SetUint(v.Uint() + 1)
-			case reflect.Array:
-				v.Index(0).SetUint(v.Index(0).Uint() ^ 1)
-			case reflect.Slice:
-				v.Set(reflect.ValueOf([]byte{1}))
-			case reflect.Struct: // time.Time
-				changed.Timestamp = base.Timestamp.Add(time.Millisecond)
-			default:
-				t.Fatalf("a field of kind %s: teach this test to change it", v.Kind())
-			}
+			changed := withFieldChanged(t, base, i)
 			got := blockchain.ChangedOutsideConsensus(base, changed)
 			switch f.Name {
 			case "Bits", "Nonce", "Seal":
@@ -1288,20 +1296,7 @@ func TestCheckSealed(t *testing.T) {
 	for i := range typ.NumField() {
 		f := typ.Field(i)
 		t.Run(f.Name, func(t *testing.T) {
-			changed := base
-			v := reflect.ValueOf(&changed).Elem().Field(i)
-			switch v.Kind() {
-			case reflect.Uint32, reflect.Uint64:
-				v.SetUint(v.Uint() + 1)
-			case reflect.Array:
-				v.Index(0).SetUint(v.Index(0).Uint() ^ 1)
-			case reflect.Slice:
-				v.Set(reflect.ValueOf([]byte{1}))
-			case reflect.Struct: // time.Time
-				changed.Timestamp = base.Timestamp.Add(time.Millisecond)
-			default:
-				t.Fatalf("a field of kind %s: teach this test to change it", v.Kind())
-			}
+			changed := withFieldChanged(t, base, i)
 			err := blockchain.CheckSealed(in, in.WithHeader(changed))
 			switch f.Name {
 			case "Bits", "Nonce", "Seal", "Timestamp":
