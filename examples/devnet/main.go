@@ -54,6 +54,7 @@ import (
 
 	"github.com/eventchain/eventchain/audit"
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/bank"
 	"github.com/eventchain/eventchain/examples/internal/scheduler"
@@ -245,7 +246,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	// that holds none: not on devnet's own, in the directory, nor on
 	// another file that is not there or holds no chain — both refused
 	// here, before anything is made — nor on another EventStoreDB that
-	// holds none, refused once it is open (below).
+	// holds none, refused once it is open, before any key is made
+	// (below).
 	var kept chainLog
 	keptOn := false
 	if cfg.common.EventLog != "memory" {
@@ -286,6 +288,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	// does: without them no one could spend its funds or seal its blocks
 	// again.
 	var chain network
+	var log eventlog.Log
 	saveSpec := func() error { return nil } // writes a named log's new chain's spec into its data directory
 	where := cfg.common.EventLog
 	keys := ""        // where the demo accounts' keys are kept, if anywhere
@@ -330,6 +333,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	default:
 		named = true
+		// The log first, before any key is made for it: one in use,
+		// unreachable, or another log that holds no chain (refused
+		// here, see above) leaves the data directory as it was.
+		if log, err = cfg.common.OpenLog(ctx); err != nil {
+			return err
+		}
+		defer log.Close()
+		if elsewhere {
+			switch _, err := node.LoadSpec(ctx, log, nil); {
+			case errors.Is(err, node.ErrNoSpec):
+				return chainElsewhere()
+			case err != nil:
+				// Not known to hold the chain or none: nothing is
+				// made for it, nor declared in it.
+				return err
+			}
+		}
 		_, statErr := os.Stat(filepath.Join(cfg.dataDir, specFile))
 		heldSpec = statErr == nil
 		if chain, saveSpec, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh on another log"); err != nil {
@@ -344,11 +364,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	for _, path := range chain.made {
 		logger.Warn("made a new miner key for a chain that exists already: a miner added since, or one whose key was lost (its rewards stay where no key can spend them)", "key", path)
 	}
-	log, err := cfg.common.OpenLog(ctx)
-	if err != nil {
-		return err
+	if log == nil { // devnet's own log, or one in memory
+		if log, err = cfg.common.OpenLog(ctx); err != nil {
+			return err
+		}
+		defer log.Close()
 	}
-	defer log.Close()
 	logHeld := false // the named log held the data directory's chain before this start
 	if named && (heldSpec || elsewhere) {
 		// The data directory's chain ran on this log before: a log that

@@ -433,8 +433,11 @@ func TestDevnetKeepsAChainToItsLog(t *testing.T) {
 	t.Run("another EventStoreDB, holding no chain", func(t *testing.T) {
 		srv := esdbtest.NewServer(t)
 		var stdout bytes.Buffer
-		err := runUntilUp(append([]string{"-data-dir", dir, "-eventlog", srv.ConnString()}, quick...), &stdout, new(discard))
+		err := runUntilUp(append([]string{"-data-dir", dir, "-eventlog", srv.ConnString(), "-miners", "3"}, quick...), &stdout, new(discard))
 		require.Error(t, err)
+		again, readErr := os.ReadDir(filepath.Join(dir, keysDir))
+		require.NoError(t, readErr)
+		assert.Equal(t, keys, again, "no key made for its third miner")
 		assert.True(t, errors.As(err, new(app.UsageError)), "a usage error: %v", err)
 		assert.Contains(t, err.Error(), "keeps the rules and keys of the chain on another log (-eventlog "+first+")")
 		log, err := app.Common{EventLog: srv.ConnString()}.OpenLog(context.Background())
@@ -442,6 +445,18 @@ func TestDevnetKeepsAChainToItsLog(t *testing.T) {
 		defer log.Close()
 		_, err = node.LoadSpec(context.Background(), log, nil)
 		assert.ErrorIs(t, err, node.ErrNoSpec, "nothing declared in it")
+	})
+
+	t.Run("its own log, in use", func(t *testing.T) {
+		held, err := app.Common{EventLog: first}.OpenLog(context.Background())
+		require.NoError(t, err)
+		defer held.Close()
+		err = runUntilUp(append([]string{"-data-dir", dir, "-eventlog", first, "-miners", "3"}, quick...), new(discard), new(discard))
+		require.Error(t, err)
+		assert.ErrorContains(t, err, "in use")
+		again, err := os.ReadDir(filepath.Join(dir, keysDir))
+		require.NoError(t, err)
+		assert.Equal(t, keys, again, "no key made for its third miner")
 	})
 
 	t.Run("the log moved: the name follows it", func(t *testing.T) {
