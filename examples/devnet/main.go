@@ -289,6 +289,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	// again.
 	var chain network
 	var log eventlog.Log
+	var logSpec blockchain.ChainSpec // a named log's spec before this start, if logSpecErr is nil
+	var logSpecErr error
 	saveSpec := func() error { return nil } // writes a named log's new chain's spec into its data directory
 	where := cfg.common.EventLog
 	keys := ""        // where the demo accounts' keys are kept, if anywhere
@@ -340,15 +342,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			return err
 		}
 		defer log.Close()
-		if elsewhere {
-			switch _, err := node.LoadSpec(ctx, log, nil); {
-			case errors.Is(err, node.ErrNoSpec):
-				return chainElsewhere()
-			case err != nil:
-				// Not known to hold the chain or none: nothing is
-				// made for it, nor declared in it.
-				return err
-			}
+		logSpec, logSpecErr = node.LoadSpec(ctx, log, nil)
+		switch {
+		case elsewhere && errors.Is(logSpecErr, node.ErrNoSpec):
+			return chainElsewhere()
+		case elsewhere && logSpecErr != nil:
+			// Not known to hold the chain or none: nothing is made for
+			// it, nor declared in it.
+			return logSpecErr
 		}
 		_, statErr := os.Stat(filepath.Join(cfg.dataDir, specFile))
 		heldSpec = statErr == nil
@@ -376,17 +377,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		// now holds no chain lost it (an EventStoreDB started again,
 		// whose data lives in memory): the chain starts again at 0. It
 		// ran on another log: that one keeps it.
-		switch have, err := node.LoadSpec(ctx, log, nil); {
-		case err == nil:
-			logHeld = have.DiffNamed(chain.spec, "", "") == ""
-		case errors.Is(err, node.ErrNoSpec) && elsewhere:
-			// Not this log wiped: another log, empty.
-			return chainElsewhere()
-		case elsewhere:
-			// Another log, which may hold the chain or none: not known,
-			// nothing is declared in it.
-			return err
-		case errors.Is(err, node.ErrNoSpec):
+		// (Another log that holds none was refused when it was opened.)
+		switch {
+		case logSpecErr == nil:
+			logHeld = logSpec.DiffNamed(chain.spec, "", "") == ""
+		case errors.Is(logSpecErr, node.ErrNoSpec):
 			logger.Warn("the event log holds no chain: the chain of the data directory starts again on it at height 0 (was the log wiped? the blocks it held are gone)", "log", here.EventLog, "data_dir", cfg.dataDir)
 		}
 	}
