@@ -503,8 +503,8 @@ func (ix *boltIndex) tx(id uuid.UUID) (rec txRecord, ok bool, err error) {
 func (ix *boltIndex) history(a blockchain.Address, before uint64, limit int) (recs []txRecord, more bool, err error) {
 	err = ix.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketHistory).Cursor()
-		k, v := c.Seek(historyKey(a, before)) // the first entry at or after the cursor…
-		if k == nil {
+		var k, v []byte
+		if k, _ = c.Seek(historyKey(a, before)); k == nil { // the first entry at or after the cursor…
 			k, v = c.Last()
 		} else {
 			k, v = c.Prev() // …so the newest before it is one back
