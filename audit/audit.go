@@ -53,7 +53,8 @@ type Policy struct {
 	// MaxAttempts is how many times a transaction is rebroadcast before
 	// the auditor gives up on it and records TransactionDropped. 0 drops a
 	// transaction MaxAge after it was submitted, without rebroadcasting
-	// it. Not negative.
+	// it. Not negative, and small enough that MaxAge × (MaxAttempts+1)
+	// is at most [MaxGiveUp].
 	MaxAttempts int
 }
 
@@ -78,9 +79,18 @@ func (p Policy) Validate() error {
 		return configErr("Policy.MaxAge: have %v, want > 0", p.MaxAge)
 	case p.MaxAttempts < 0:
 		return configErr("Policy.MaxAttempts: have %d, want ≥ 0", p.MaxAttempts)
+	case int64(p.MaxAttempts) >= int64(MaxGiveUp/p.MaxAge): // (MaxAttempts+1)·MaxAge > MaxGiveUp, without overflowing
+		return configErr("Policy.MaxAge × (MaxAttempts+1): have %v × %d, want at most %v in all", p.MaxAge, uint64(p.MaxAttempts)+1, MaxGiveUp)
 	}
 	return nil
 }
+
+// MaxGiveUp bounds the whole time a [Policy] gives a transaction before
+// the auditor drops it, MaxAge × (MaxAttempts+1): a century, which no
+// demo waits for. Beyond it the product would soon overflow a
+// time.Duration (292 years), and an auditor that computed a negative
+// time would believe a forged drop at once.
+const MaxGiveUp = 100 * 365 * 24 * time.Hour
 
 func configErr(format string, args ...any) error {
 	return fmt.Errorf("audit: %w: %s", ErrInvalidConfig, fmt.Sprintf(format, args...))

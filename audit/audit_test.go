@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -932,6 +933,10 @@ func TestNew(t *testing.T) {
 		{"negative MaxAge", audit.Config{Node: n, Log: log, Policy: policy(time.Second, -time.Minute, 3)}, "Policy.MaxAge: have -1m0s, want > 0"},
 		{"negative MaxAttempts", audit.Config{Node: n, Log: log, Policy: policy(time.Second, time.Minute, -1)}, "Policy.MaxAttempts: have -1, want ≥ 0"},
 		{"no attempts: fine", audit.Config{Node: n, Log: log, Policy: policy(time.Second, time.Minute, 0)}, ""},
+		{"a century in all: fine", audit.Config{Node: n, Log: log, Policy: policy(time.Second, audit.MaxGiveUp/4, 3)}, ""},
+		{"more than a century in all", audit.Config{Node: n, Log: log, Policy: policy(time.Second, audit.MaxGiveUp/4+1, 3)}, "want at most 876000h0m0s in all"},
+		{"a MaxAge that would overflow", audit.Config{Node: n, Log: log, Policy: policy(time.Second, 750_000_000_000_000_000, 12)}, "Policy.MaxAge × (MaxAttempts+1)"},
+		{"MaxAttempts that would overflow", audit.Config{Node: n, Log: log, Policy: policy(time.Second, time.Nanosecond, math.MaxInt)}, "Policy.MaxAge × (MaxAttempts+1)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, err := audit.New(tc.cfg)

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -315,6 +316,34 @@ func TestForgedDrops(t *testing.T) {
 			c.set(10 * time.Second)
 			require.NoError(t, a.Tick(context.Background()))
 			assert.Equal(t, audit.Report{Submitted: 2, Pending: 2, Rebroadcasts: 2}, a.Report(), "rebroadcast at MaxAge, as any other")
+		})
+	}
+}
+
+// TestForgedDropUnderTheLongestPolicy: the time a policy gives a
+// transaction is judged without overflowing, even for the longest policy
+// Validate allows, whose nine tenths would overflow a time.Duration if
+// multiplied first: a forged "gave up" right after submission is not
+// believed.
+func TestForgedDropUnderTheLongestPolicy(t *testing.T) {
+	waiting := consensustest.Transfer("bob", "carol", 5, 0)
+	for _, p := range []audit.Policy{
+		policy(time.Second, audit.MaxGiveUp, 0),
+		policy(time.Second, audit.MaxGiveUp/2, 1),
+	} {
+		t.Run(fmt.Sprintf("MaxAge=%v,MaxAttempts=%d", p.MaxAge, p.MaxAttempts), func(t *testing.T) {
+			require.NoError(t, p.Validate())
+			c, log, fake := newRig(t)
+			a := newAuditorOn(t, fake, log, c, p)
+			put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: waiting})
+			for attempt := range p.MaxAttempts {
+				put(t, log, node.StreamTransactions, events.TransactionRebroadcast{Tx: waiting, Attempt: attempt + 1})
+			}
+			put(t, log, node.StreamAudit, events.TransactionDropped{TxID: waiting.ID(), Reason: "gave up", Attempts: p.MaxAttempts})
+
+			c.set(time.Minute)
+			require.NoError(t, a.Tick(context.Background()))
+			assert.Equal(t, audit.Report{Submitted: 1, Pending: 1, Rebroadcasts: p.MaxAttempts}, a.Report(), "the forged drop is not believed")
 		})
 	}
 }

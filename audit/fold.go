@@ -426,7 +426,7 @@ func (a *Auditor) believeDrop(ev events.TransactionDropped, at time.Time, s *txS
 			at = a.now() // a log that records no time
 		}
 		waited := at.Sub(s.since)
-		if s.attempts < a.policy.MaxAttempts || waited < a.giveUpAfter()*9/10 {
+		if s.attempts < a.policy.MaxAttempts || waited < a.giveUpAfter()-a.giveUpAfter()/10 {
 			a.logger.Warn("skipped TransactionDropped: it gave up before the attempts and the time the policy gives", "tx", s.id,
 				"attempts", s.attempts, "max_attempts", a.policy.MaxAttempts, "waited", waited, "give_up_after", a.giveUpAfter())
 			return false
