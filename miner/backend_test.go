@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/miner"
@@ -628,6 +630,12 @@ func TestNew(t *testing.T) {
 		{"no beneficiary", miner.Config{Node: b}, miner.ErrNoBeneficiary, "Config.Beneficiary"},
 		{"negative MaxTx", miner.Config{Node: b, Beneficiary: fakeBeneficiary, MaxTx: -1}, miner.ErrInvalidConfig, "Config.MaxTx: have -1, want 0…10000"},
 		{"MaxTx over a block's limit", miner.Config{Node: b, Beneficiary: fakeBeneficiary, MaxTx: blockchain.MaxBlockTransactions + 1}, miner.ErrInvalidConfig, "have 10001"},
+		{"an ID of the longest", miner.Config{Node: b, Beneficiary: fakeBeneficiary, ID: strings.Repeat("é", events.MaxMinerIDLen/2)}, nil, ""},
+		{"an ID too long for a BlockMined", miner.Config{Node: b, Beneficiary: fakeBeneficiary, ID: strings.Repeat("x", events.MaxMinerIDLen+1)}, miner.ErrInvalidConfig, "Config.ID"},
+		{"an ID that is not UTF-8", miner.Config{Node: b, Beneficiary: fakeBeneficiary, ID: "bad\xff"}, miner.ErrInvalidConfig, `Config.ID: have "bad\xff", want UTF-8`},
+		{"a node with no pool", miner.Config{Node: noPool{b}, Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "has no pool"},
+		{"a node with no engine", miner.Config{Node: noEngine{b}, Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "has no engine"},
+		{"a node with no engine, and an engine", miner.Config{Node: noEngine{b}, Engine: consensustest.NewFaker(), Beneficiary: fakeBeneficiary}, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := miner.New(tc.cfg)
@@ -643,6 +651,16 @@ func TestNew(t *testing.T) {
 		})
 	}
 }
+
+// noPool and noEngine are backends whose Pool, or Engine, is nil: New
+// refuses them rather than panic at the first block.
+type (
+	noPool   struct{ miner.Backend }
+	noEngine struct{ miner.Backend }
+)
+
+func (noPool) Pool() *pool.Pool               { return nil }
+func (noEngine) Engine() blockchain.Consensus { return nil }
 
 // turnEngine is the fake engine at a turn not its own: Seal waits until
 // its context ends, and Waiting names whose turn it is.

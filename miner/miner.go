@@ -9,10 +9,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/internal/nilness"
@@ -103,7 +105,9 @@ type Config struct {
 	// Node is the miner's view of the chain, usually a *node.Node; the
 	// miner proposes and publishes through it.
 	Node Backend
-	// ID names the miner in the blocks it publishes and in logs.
+	// ID names the miner in the blocks it publishes and in logs: UTF-8
+	// text of at most events.MaxMinerIDLen bytes, as a BlockMined
+	// carries it. Empty means "miner".
 	ID string
 	// Beneficiary is the account each of the miner's blocks pays: the
 	// chain spec's block reward plus the fees of the block's
@@ -260,11 +264,23 @@ func (m *Miner) sealTime() time.Duration {
 }
 
 // New returns a miner, or an error wrapping [ErrInvalidConfig] that
-// names the field at fault: a missing Node, a zero Beneficiary
-// ([ErrNoBeneficiary]), a MaxTx out of range.
+// names the field at fault: a missing Node (or one with no pool or no
+// engine), a zero Beneficiary ([ErrNoBeneficiary]), an ID no BlockMined
+// can carry, a MaxTx out of range.
 func New(cfg Config) (*Miner, error) {
 	if nilness.IsNil(cfg.Node) {
 		return nil, fmt.Errorf("miner: %w: Config.Node is required (a nil one, typed or not, is missing)", ErrInvalidConfig)
+	}
+	if nilness.IsNil(cfg.Node.Pool()) {
+		return nil, fmt.Errorf("miner: %w: Config.Node has no pool (its Pool method returns nil)", ErrInvalidConfig)
+	}
+	if cfg.Engine == nil && nilness.IsNil(cfg.Node.Engine()) {
+		return nil, fmt.Errorf("miner: %w: Config.Node has no engine (its Engine method returns nil) and Config.Engine is nil", ErrInvalidConfig)
+	}
+	if len(cfg.ID) > events.MaxMinerIDLen || !utf8.ValidString(cfg.ID) {
+		// Every block would be sealed and then refused by the encoding,
+		// which Run takes for a log that is down and retries for ever.
+		return nil, fmt.Errorf("miner: %w: Config.ID: have %q, want UTF-8 of at most %d bytes", ErrInvalidConfig, clip.Text(cfg.ID, 64), events.MaxMinerIDLen)
 	}
 	if cfg.Engine != nil && nilness.IsNil(cfg.Engine) {
 		return nil, fmt.Errorf("miner: %w: Config.Engine is a nil %T: leave it nil for the node's engine", ErrInvalidConfig, cfg.Engine)

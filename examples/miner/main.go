@@ -18,11 +18,14 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/pool"
@@ -31,10 +34,11 @@ import (
 func main() { app.Main("miner", run) }
 
 // Bounds of the flags: more hashing goroutines than this only share the
-// same cores, and a miner's name is in every block event it writes.
+// same cores, and a miner's name is in every block event it writes,
+// which carries at most events.MaxMinerIDLen bytes of it.
 const (
 	maxWorkers = 1024
-	maxID      = 100
+	maxID      = events.MaxMinerIDLen
 )
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
@@ -46,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.SetOutput(stderr)
 	common.Register(fs)
 	host, _ := os.Hostname()
-	id := fs.String("id", "miner-"+host, "the miner's name, in its blocks and logs")
+	id := fs.String("id", clip.Text("miner-"+host, maxID), "the miner's name, in its blocks and logs")
 	workers := fs.Int("workers", min(runtime.GOMAXPROCS(0), maxWorkers), "hashing goroutines")
 	var chain app.ChainFlags
 	chain.Register(fs, true)
@@ -73,8 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return app.Usagef("-beneficiary: required: the address this miner's blocks pay (make one with examples/wallet)")
 	case *workers < 1 || *workers > maxWorkers:
 		return app.Usagef("-workers: have %d, want 1…%d", *workers, maxWorkers)
-	case strings.TrimSpace(*id) == "" || len(*id) > maxID:
-		return app.Usagef("-id: have %q, want a name of 1…%d bytes, not blank", *id, maxID)
+	case strings.TrimSpace(*id) == "" || len(*id) > maxID || !utf8.ValidString(*id):
+		return app.Usagef("-id: have %q, want a name of 1…%d bytes of UTF-8, not blank", clip.Text(*id, 2*maxID), maxID)
 	}
 	policy := pool.DefaultPolicy()
 	policy.MaxTx, policy.MaxWait = *maxTx, *maxWait

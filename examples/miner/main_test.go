@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,6 +63,8 @@ func TestFlagsRefusedAtStart(t *testing.T) {
 		{"no workers", []string{"-beneficiary", addr, "-workers", "0"}, "-workers"},
 		{"too many workers", []string{"-beneficiary", addr, "-workers", "100000000"}, "-workers"},
 		{"a blank id", []string{"-beneficiary", addr, "-id", " "}, "-id"},
+		{"an id longer than a block event carries", []string{"-beneficiary", addr, "-id", strings.Repeat("m", 65)}, "-id: have \"mmm"},
+		{"an id that is not UTF-8", []string{"-beneficiary", addr, "-id", "miner\xff"}, `-id: have "miner\xff", want a name of 1…64 bytes of UTF-8`},
 		{"a port past 65535", []string{"-beneficiary", addr, "-metrics", "127.0.0.1:99999"}, "-metrics"},
 		{"no port", []string{"-beneficiary", addr, "-metrics", "127.0.0.1"}, "-metrics"},
 		{"no transactions a block", []string{"-beneficiary", addr, "-max-tx", "0"}, "-max-tx: have 0, want 1…10000"},
