@@ -45,8 +45,10 @@ type Config struct {
 	// DefaultMaxDrift.
 	MaxDrift time.Duration
 	// Rules replaces [DefaultRules] when not nil. Block.Validate always
-	// runs first and the state transition always last, whatever the
-	// rules. Each rule needs a Name and a Check.
+	// runs first and, whatever the rules, a block must link to the tip at
+	// the next height ([RuleLinksToTip], [RuleHeightFollowsTip]: the
+	// chain's own record of its blocks depends on it) and the state
+	// transition must hold, last. Each rule needs a Name and a Check.
 	Rules []Rule
 	// SigCache, if not nil, is consulted by the default rules' signature
 	// check ([RuleSignaturesCached]): a node that shares one between its
@@ -108,6 +110,9 @@ func NewChain(cfg Config) (*Chain, error) {
 	}
 	if cfg.StateHistory < 0 {
 		return nil, fmt.Errorf("blockchain: Config.StateHistory: have %d, want ≥ 0", cfg.StateHistory)
+	}
+	if cfg.MaxDrift < 0 {
+		return nil, fmt.Errorf("blockchain: Config.MaxDrift: have %v, want ≥ 0 (0: DefaultMaxDrift)", cfg.MaxDrift)
 	}
 	for i, r := range cfg.Rules {
 		switch {
@@ -203,6 +208,10 @@ func (c *Chain) ApplyAt(b *Block, now time.Time) error {
 	if b == nil {
 		return errors.New("apply: nil block")
 	}
+	if now.IsZero() {
+		// Not a time to judge by: every block would be "too far ahead".
+		return errors.New("apply: now is the zero time.Time: pass the time the log recorded the block, or the clock's reading")
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	next, err := c.check(b, now)
@@ -245,8 +254,20 @@ func (c *Chain) check(b *Block, now time.Time) (*State, error) {
 			return nil, fmt.Errorf("rule %s: %w", r.Name, err)
 		}
 	}
+	// The default rules have checked these already; a chain with rules of
+	// its own checks them here, as Trust does.
+	for _, r := range structuralRules {
+		if err := r.Check(&c.s, b, now); err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.Name, err)
+		}
+	}
 	return c.s.transition(b)
 }
+
+// structuralRules are the rules every block a chain takes keeps, whatever
+// its Config.Rules: its height and hashes index the chain's record of its
+// blocks.
+var structuralRules = []Rule{RuleLinksToTip(), RuleHeightFollowsTip()}
 
 // Trust makes b the new tip after checking only that it links to the tip
 // at the next height and that its state transition holds, StateRoot
@@ -264,7 +285,7 @@ func (c *Chain) Trust(b *Block) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, r := range []Rule{RuleLinksToTip(), RuleHeightFollowsTip()} {
+	for _, r := range structuralRules {
 		if err := r.Check(&c.s, b, time.Time{}); err != nil {
 			return fmt.Errorf("trust %s: rule %s: %w", b, r.Name, err)
 		}
@@ -364,6 +385,10 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 	}
 	if now.IsZero() {
 		return nil, nil, errors.New("propose: now is the zero time.Time: pass the clock's reading")
+	}
+	if !timestampInRange(normalizeTime(now)) {
+		// The block would carry a timestamp its own Validate refuses.
+		return nil, nil, fmt.Errorf("propose: now is %s: want a time between 1970 and 9999", now.UTC().Format(time.RFC3339))
 	}
 	if beneficiary.IsZero() {
 		return nil, nil, ruleErr(ErrMissingBeneficiary, "the zero address", "the address paid for the block")

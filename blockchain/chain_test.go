@@ -400,6 +400,7 @@ func TestNewChainRejectsBadConfig(t *testing.T) {
 		{"a typed nil engine", blockchain.Config{Spec: consensustest.Spec(), Engine: (*consensustest.Fake)(nil)}, "Config.Engine is required (a nil one, typed or not"},
 		{"negative window", blockchain.Config{Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), Window: -1}, "Window"},
 		{"negative state history", blockchain.Config{Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), StateHistory: -1}, "StateHistory"},
+		{"negative drift", blockchain.Config{Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), MaxDrift: -time.Nanosecond}, "Config.MaxDrift: have -1ns, want ≥ 0"},
 		{"no spec", blockchain.Config{Engine: consensustest.NewFaker()}, "Config.Spec: chain spec: chainId"},
 		{"a spec that breaks a rule", blockchain.Config{Spec: badAlloc, Engine: consensustest.NewFaker()}, "alloc[1].balance"},
 	} {
@@ -418,6 +419,12 @@ func TestApplyAndTrustNil(t *testing.T) {
 	assert.Error(t, chain.Trust(nil))
 	assert.Error(t, chain.Check(nil))
 	assert.Equal(t, uint64(0), chain.Height())
+
+	b, _, err := chain.Propose(consensustest.Addr("miner"), nil, testNow)
+	require.NoError(t, err)
+	assert.ErrorContains(t, chain.ApplyAt(b, time.Time{}), "apply: now is the zero time.Time", "not a time to judge by, nor a rule broken")
+	assert.Equal(t, uint64(0), chain.Height())
+	assert.NoError(t, chain.ApplyAt(b, testNow))
 }
 
 // TestCustomRule shows a course adding its own rule to the defaults.
@@ -452,8 +459,9 @@ func TestCustomRule(t *testing.T) {
 }
 
 // TestRulesStillEndInTheStateTransition: whatever Config.Rules holds,
-// even none, Apply runs Block.Validate first and the state transition
-// last.
+// even none, Apply runs Block.Validate first, checks that the block links
+// to the tip at the next height (the chain indexes its blocks by both),
+// and the state transition last.
 func TestRulesStillEndInTheStateTransition(t *testing.T) {
 	cfg := testConfig()
 	cfg.Rules = []blockchain.Rule{}
@@ -465,7 +473,15 @@ func TestRulesStillEndInTheStateTransition(t *testing.T) {
 	h = bad.Header()
 	h.TxCount = 9
 	assert.ErrorIs(t, chain.Apply(blockchain.NewBlock(h, nil)), blockchain.ErrBadTxCount)
-	assert.NoError(t, chain.Apply(bad), "no rule: no link, time or engine check")
+	h = bad.Header()
+	h.Height = 5
+	assert.ErrorIs(t, chain.Apply(blockchain.NewBlock(h, nil)), blockchain.ErrBadHeight)
+	h = bad.Header()
+	h.PrevHash[0] ^= 1
+	assert.ErrorIs(t, chain.Apply(blockchain.NewBlock(h, nil)), blockchain.ErrPrevHashMismatch)
+	assert.Equal(t, uint64(0), chain.Height(), "nothing refused was taken")
+	assert.NoError(t, chain.Apply(bad), "no rule: no time or engine check")
+	assert.Equal(t, uint64(1), chain.Height())
 }
 
 func TestChainConcurrentReadsAndApply(t *testing.T) {
@@ -760,6 +776,17 @@ func TestProposeEdges(t *testing.T) {
 		assert.Equal(t, blockchain.GenesisTime, b.Header().Timestamp, "dated at the tip's time")
 		assert.NoError(t, chain.Apply(b))
 	})
+	for _, now := range []time.Time{
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
+	} {
+		t.Run("a clock in "+now.Format("2006"), func(t *testing.T) {
+			chain := mustChain(t, testConfig())
+			b, _, err := chain.Propose(consensustest.Addr("miner"), nil, now)
+			assert.Nil(t, b, "no block its own Validate would refuse")
+			assert.ErrorContains(t, err, "want a time between 1970 and 9999")
+		})
+	}
 	t.Run("nothing to include", func(t *testing.T) {
 		chain := mustChain(t, testConfig())
 		b, rejected, err := chain.Propose(consensustest.Addr("nobody"), nil, testNow)
