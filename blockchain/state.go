@@ -202,7 +202,8 @@ func (b *StateBatch) Supply() int64 { return b.supply }
 //     0…MaxAmount ([ErrInvalidFee]);
 //  2. neither address is the zero address ([ErrMissingSender],
 //     [ErrMissingReceiver]), and they differ ([ErrSelfTransfer]);
-//  3. nonce is the sender's nonce ([ErrBadNonce]: "have 5, want 3");
+//  3. nonce is the sender's nonce ([ErrBadNonce]: "have 5, want 3"),
+//     and not MaxUint64, which no nonce could follow;
 //  4. the sender's balance covers amount + fee ([ErrInsufficientFunds]);
 //  5. the receiver's balance + amount fits in an int64
 //     ([ErrBalanceOverflow]). The supply law makes this impossible; it is
@@ -227,6 +228,11 @@ func (b *StateBatch) Transfer(from, to Address, amount, fee int64, nonce uint64)
 	if nonce != src.Nonce {
 		return ruleErr(ErrBadNonce, nonce, src.Nonce)
 	}
+	if nonce == math.MaxUint64 {
+		// No nonce follows it: taken, it would wrap to 0 and let every
+		// transfer the account ever sent be replayed.
+		return ruleErr(ErrBadNonce, nonce, "below 18446744073709551615: the account has used up its nonces")
+	}
 	cost, ok := add(amount, fee) // at most 2·MaxAmount: cannot fail
 	if !ok {
 		return overflow("amount + fee", amount, fee)
@@ -240,7 +246,7 @@ func (b *StateBatch) Transfer(from, to Address, amount, fee int64, nonce uint64)
 	}
 	// Every rule holds: change the batch.
 	src.Balance -= cost // ≥ 0: checked above
-	src.Nonce++         // would wrap only after 2⁶⁴ transfers from one account
+	src.Nonce++         // < MaxUint64: checked above
 	dst.Balance = received
 	b.set(from, src)
 	b.set(to, dst)

@@ -199,6 +199,27 @@ func TestTransferRules(t *testing.T) {
 	}
 }
 
+// TestTheLastNonce: an account's nonces end at MaxUint64, which no
+// transfer may use (the nonce after it would wrap to 0, and every
+// transfer the account ever sent could be replayed). Only a snapshot's
+// accounts can come near it.
+func TestTheLastNonce(t *testing.T) {
+	st, err := blockchain.NewStateFromAccounts([]blockchain.AccountRecord{
+		{Address: aliceAddr, Account: blockchain.Account{Balance: 100, Nonce: math.MaxUint64 - 1}},
+	})
+	require.NoError(t, err)
+	batch := st.Batch()
+	require.NoError(t, batch.Transfer(aliceAddr, bobAddr, 1, 0, math.MaxUint64-1), "the last nonce but one is used")
+	require.Equal(t, blockchain.Account{Balance: 99, Nonce: math.MaxUint64}, batch.Account(aliceAddr))
+	for _, nonce := range []uint64{math.MaxUint64, 0} {
+		err := batch.Transfer(aliceAddr, bobAddr, 1, 0, nonce)
+		assert.ErrorIs(t, err, blockchain.ErrBadNonce, "nonce %d", nonce)
+	}
+	assertRule(t, batch.Transfer(aliceAddr, bobAddr, 1, 0, math.MaxUint64), blockchain.ErrBadNonce,
+		"18446744073709551615", "below 18446744073709551615: the account has used up its nonces")
+	assert.Equal(t, blockchain.Account{Balance: 99, Nonce: math.MaxUint64}, batch.Account(aliceAddr), "refused: nothing changed")
+}
+
 // A failed transfer, after valid ones in the same batch, leaves the batch
 // as it was and ready for the next valid one.
 func TestFailedTransferLeavesBatchUsable(t *testing.T) {

@@ -478,9 +478,10 @@ func (p *Pool) Get(id uuid.UUID) (blockchain.Transaction, bool) {
 // several transfers without waiting for a block.
 //
 // Without a chain it is the nonce after the sender's last pending
-// transaction, or 0 if none is pending. If the last pending one has
+// transaction, or 0 if none is pending; Add then checks no nonce (see
+// Config.Chain), so it is a suggestion. If the last pending one has
 // nonce MaxUint64, no nonce follows it: NextNonce returns MaxUint64,
-// which Add refuses.
+// which Add, with a chain, refuses.
 func (p *Pool) NextNonce(a blockchain.Address) uint64 {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
