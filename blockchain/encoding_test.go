@@ -419,6 +419,8 @@ func TestHeaderJSONRefusesWhatWasNotSent(t *testing.T) {
 		// last of two members of one name.
 		{"a member in another case", strings.Replace(string(js), `{`, `{"HEIGHT":7,`, 1)},
 		{"a member twice", strings.Replace(string(js), `{`, `{"height":9,`, 1)},
+		// The header carries milliseconds: finer would be cut off unsaid.
+		{"a timestamp finer than a millisecond", strings.Replace(string(js), `05.678Z"`, `05.6785Z"`, 1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var h blockchain.Header
@@ -428,6 +430,9 @@ func TestHeaderJSONRefusesWhatWasNotSent(t *testing.T) {
 	var h blockchain.Header
 	require.NoError(t, h.UnmarshalJSON(js), "without a seal, which is left out when empty")
 	assert.Equal(t, goldenHeader(), h)
+	var offset blockchain.Header
+	require.NoError(t, offset.UnmarshalJSON([]byte(strings.Replace(string(js), `03:04:05.678Z"`, `05:04:05.678000+02:00"`, 1))), "the same instant at another offset")
+	assert.Equal(t, goldenHeader(), offset)
 }
 
 func TestHashText(t *testing.T) {

@@ -207,10 +207,12 @@ func (h Header) MarshalJSON() ([]byte, error) {
 // seal, which MarshalJSON leaves out when it is empty.
 var headerJSONFields = [...]string{"version", "height", "prevHash", "merkleRoot", "txCount", "stateRoot", "beneficiary", "timestamp", "bits", "nonce"}
 
-// UnmarshalJSON decodes the form MarshalJSON writes. A value that is not
-// an object (null among them), a missing field (any but "seal"), a field
-// that is null, an unknown field (names are case-sensitive), a repeated
-// one and trailing data are errors wrapping
+// UnmarshalJSON decodes the form MarshalJSON writes (a timestamp may
+// name its instant with another offset, in whole milliseconds). A value
+// that is not an object (null among them), a missing field (any but
+// "seal"), a field that is null, an unknown field (names are
+// case-sensitive), a repeated one, a timestamp finer than a millisecond
+// and trailing data are errors wrapping
 // [ErrMalformed]: a header read from a stranger is never made up of
 // zero values it did not send.
 func (h *Header) UnmarshalJSON(data []byte) error {
@@ -227,6 +229,11 @@ func (h *Header) UnmarshalJSON(data []byte) error {
 	}
 	if err := checkJSONTime(w.Timestamp); err != nil {
 		return malformed("header", "%v", err)
+	}
+	if w.Timestamp.Nanosecond()%int(time.Millisecond) != 0 {
+		// The header carries whole milliseconds: more would be cut off
+		// silently, and the header read would not be the one sent.
+		return malformed("header", "timestamp: %s: want whole milliseconds", w.Timestamp.Format(time.RFC3339Nano))
 	}
 	w.Timestamp = normalizeTime(w.Timestamp)
 	if len(w.Seal) == 0 {

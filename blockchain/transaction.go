@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/internal/clip"
 )
 
 // Limits every transaction must keep; see [CheckTransactionSanity].
@@ -310,16 +312,16 @@ var txJSONFields = [...]string{"id", "chainId", "from", "to", "amount", "fee", "
 
 // txJSON is the JSON form of a Transaction, used by events and the bank's API.
 type txJSON struct {
-	ID        *uuid.UUID `json:"id,omitempty"`
-	ChainID   string     `json:"chainId"`
-	From      Address    `json:"from"`
-	To        Address    `json:"to"`
-	Amount    int64      `json:"amount"`
-	Fee       int64      `json:"fee"`
-	Nonce     uint64     `json:"nonce"`
-	PublicKey PublicKey  `json:"publicKey"`
-	Signature string     `json:"signature"`
-	Hash      *Hash      `json:"hash,omitempty"`
+	ID        *string   `json:"id,omitempty"` // checked to be in the one form MarshalJSON writes
+	ChainID   string    `json:"chainId"`
+	From      Address   `json:"from"`
+	To        Address   `json:"to"`
+	Amount    int64     `json:"amount"`
+	Fee       int64     `json:"fee"`
+	Nonce     uint64    `json:"nonce"`
+	PublicKey PublicKey `json:"publicKey"`
+	Signature string    `json:"signature"`
+	Hash      *Hash     `json:"hash,omitempty"`
 }
 
 // MarshalJSON encodes tx as
@@ -420,8 +422,19 @@ func (tx *Transaction) UnmarshalJSON(data []byte) error {
 		return malformed("transaction", "signature: %v", err)
 	}
 	d := NewTransaction(TxFields{ChainID: w.ChainID, From: w.From, To: w.To, Amount: w.Amount, Fee: w.Fee, Nonce: w.Nonce, PublicKey: w.PublicKey}, sig[:])
-	if w.ID != nil && *w.ID != d.id {
-		return ruleErr(ErrBadHash, "id "+w.ID.String(), d.id.String())
+	if w.ID != nil {
+		// uuid.Parse alone would take upper case, braces, a "urn:uuid:"
+		// prefix or no hyphens: one ID, many spellings.
+		id, err := uuid.Parse(*w.ID)
+		if err == nil && id.String() != *w.ID {
+			err = fmt.Errorf("want the form %s", id)
+		}
+		if err != nil {
+			return malformed("transaction", "id: %q: %v", clip.Text(*w.ID, 64), err)
+		}
+		if id != d.id {
+			return ruleErr(ErrBadHash, "id "+id.String(), d.id.String())
+		}
 	}
 	if w.Hash != nil && *w.Hash != d.hash {
 		return ruleErr(ErrBadHash, w.Hash.String(), d.hash.String())

@@ -555,6 +555,12 @@ func TestTransactionJSON(t *testing.T) {
 		{"signature in capitals", replace("signature", `"`+strings.ToUpper(hex.EncodeToString(sig[:]))+`"`), blockchain.ErrMalformed, "signature"},
 		{"signature of 63 bytes", replace("signature", `"`+hex.EncodeToString(sig[:63])+`"`), blockchain.ErrMalformed, "signature"},
 		{"id not a UUID", replace("id", `"not-a-uuid"`), blockchain.ErrMalformed, "UUID"},
+		// One ID, one spelling: the form MarshalJSON writes.
+		{"id in capitals", replace("id", `"`+strings.ToUpper(tx.ID().String())+`"`), blockchain.ErrMalformed, "want the form " + tx.ID().String()},
+		{"id in braces", replace("id", `"{`+tx.ID().String()+`}"`), blockchain.ErrMalformed, "want the form"},
+		{"id as a URN", replace("id", `"urn:uuid:`+tx.ID().String()+`"`), blockchain.ErrMalformed, "want the form"},
+		{"id without hyphens", replace("id", `"`+strings.ReplaceAll(tx.ID().String(), "-", "")+`"`), blockchain.ErrMalformed, "want the form"},
+		{"id a number", replace("id", `7`), blockchain.ErrMalformed, "id"},
 		{"an array", `[1,2]`, blockchain.ErrMalformed, "transaction"},
 		{"null", `null`, blockchain.ErrMalformed, "have null, want an object"},
 		{"empty object", `{}`, blockchain.ErrMalformed, "chainId: missing"},
