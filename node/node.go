@@ -262,12 +262,29 @@ var ErrStale = errors.New("stale block: another block was appended first")
 // following already.
 var ErrFollowing = errors.New("the node is following already")
 
+// ErrNotMade is wrapped by the error of a Node's methods that return one
+// (Restore, Follow, Submit, SubmitTransaction, PublishBlock, Propose)
+// when [New] did not make the node: the zero Node, or a nil *Node. Such a
+// node has no log, chain or pool.
+var ErrNotMade = errors.New("the node was not made by node.New")
+
+// usable returns ErrNotMade, wrapped with op, for a node New did not
+// make.
+func (n *Node) usable(op string) error {
+	if n == nil || n.chain == nil {
+		return fmt.Errorf("node: %s: %w", op, ErrNotMade)
+	}
+	return nil
+}
+
 // A Node is one participant's view of the chain: a Chain and a Pool kept
 // up to date from the event log, and the way to add to it — submitting
 // transactions and publishing blocks. Banks, miners and auditors each run
 // one. Restore rebuilds the state from the log, Follow keeps it current.
 //
-// A Node is safe for concurrent use.
+// A Node is safe for concurrent use. Only [New] makes a usable Node: the
+// zero Node's methods that return an error return one wrapping
+// [ErrNotMade], and the others do not work.
 type Node struct {
 	log         eventlog.Log
 	engine      blockchain.Consensus
@@ -413,6 +430,9 @@ func (n *Node) Chain() blockchain.ReadOnlyChain { return n.chain.ReadOnly() }
 // propose, since proposing runs the state transition on the chain's own
 // state; the node can, and changes nothing by it.
 func (n *Node) Propose(beneficiary blockchain.Address, txs []blockchain.Transaction, now time.Time) (*blockchain.Block, []blockchain.Rejected, error) {
+	if err := n.usable("propose"); err != nil {
+		return nil, nil, err
+	}
 	return n.chain.Propose(beneficiary, txs, now)
 }
 
@@ -514,6 +534,9 @@ func (n *Node) Position() (blocks, txs eventlog.Revision) {
 // tries the next older one, up to three, and else applies every block.
 // The observers hear of the blocks after the snapshot only.
 func (n *Node) Restore(ctx context.Context, mode RestoreMode) error {
+	if err := n.usable("restore"); err != nil {
+		return err
+	}
 	start := time.Now()
 	if !mode.known() {
 		return fmt.Errorf("node: restore: %w: %v", ErrUnknownRestoreMode, mode)
@@ -798,6 +821,9 @@ func (n *Node) next(stream string) eventlog.Revision {
 // once; one called after the other returned goes on from where it
 // stopped.
 func (n *Node) Follow(ctx context.Context) error {
+	if err := n.usable("follow"); err != nil {
+		return err
+	}
 	if !n.following.CompareAndSwap(false, true) {
 		return fmt.Errorf("node: follow: %w", ErrFollowing)
 	}
@@ -1073,6 +1099,9 @@ func (n *Node) SubmitTransaction(ctx context.Context, tx blockchain.Transaction)
 // from (the bank's Idempotency-Key). It checks s.Tx with the pool and
 // appends s; errors as for SubmitTransaction.
 func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error {
+	if err := n.usable("submit"); err != nil {
+		return err
+	}
 	// The signature is the costly check: verify it here, outside the
 	// node's lock, so that submissions verify on every core at once. The
 	// pool and the chain find the answer in the cache they share.
@@ -1152,6 +1181,9 @@ func (n *Node) stillHolds(ctx context.Context, read eventlog.Revision, last uuid
 // block got there first. Publishing does not apply b; Follow does, as for
 // everyone's blocks.
 func (n *Node) PublishBlock(ctx context.Context, b *blockchain.Block, minerID string) error {
+	if err := n.usable("publish"); err != nil {
+		return err
+	}
 	if b == nil {
 		return errors.New("node: publish: nil block")
 	}

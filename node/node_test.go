@@ -624,6 +624,29 @@ func TestNewRequires(t *testing.T) {
 	assert.ErrorAs(t, err, &se, "the spec's own error says which field")
 }
 
+// TestNodeNotMade: the zero Node, and a nil *Node, answer ErrNotMade
+// from every method that returns an error, rather than panic (Restore's
+// would have been in a goroutine of its own, which no recover reaches).
+func TestNodeNotMade(t *testing.T) {
+	ctx := context.Background()
+	tx := consensustest.Transfer("alice", "bob", 1, 0)
+	for name, n := range map[string]*node.Node{"zero": {}, "nil": nil} {
+		t.Run(name, func(t *testing.T) {
+			_, _, proposeErr := n.Propose(consensustest.Addr("miner"), nil, testNow)
+			for method, err := range map[string]error{
+				"Restore":           n.Restore(ctx, node.RestoreVerify),
+				"Follow":            n.Follow(ctx),
+				"SubmitTransaction": n.SubmitTransaction(ctx, tx),
+				"Submit":            n.Submit(ctx, events.TransactionSubmitted{Tx: tx}),
+				"PublishBlock":      n.PublishBlock(ctx, consensustest.Genesis(), "miner"),
+				"Propose":           proposeErr,
+			} {
+				assert.ErrorIs(t, err, node.ErrNotMade, method)
+			}
+		})
+	}
+}
+
 // TestRestoreCancelled checks that Restore gives up with the context's
 // error, in every mode, and applies nothing it did not read whole.
 func TestRestoreCancelled(t *testing.T) {
