@@ -100,7 +100,9 @@ func CheckRead(stream string, dir Direction, max int) error {
 
 // CheckAppend returns the error an append of events to stream must give
 // before it touches the log: ErrInvalid for a bad stream name, a zero
-// event ID, an empty type, or Data or Metadata that is not JSON;
+// event ID, an empty type or one that is not UTF-8 (EventStoreDB carries
+// it as a protobuf string, which must be), or Data or Metadata that is
+// not JSON;
 // ErrEmptyAppend for no events; ErrTooLarge past MaxAppendSize.
 // Implementations call it so that they all refuse the same appends.
 func CheckAppend(stream string, events []Event) error {
@@ -116,6 +118,8 @@ func CheckAppend(stream string, events []Event) error {
 			return fmt.Errorf("%w: event %d: zero ID", ErrInvalid, i)
 		case e.Type == "":
 			return fmt.Errorf("%w: event %d: empty type", ErrInvalid, i)
+		case !utf8.ValidString(e.Type):
+			return fmt.Errorf("%w: event %d: type %q is not UTF-8", ErrInvalid, i, e.Type[:min(len(e.Type), 64)])
 		case !json.Valid(e.Data):
 			return fmt.Errorf("%w: event %d (%s): data is not JSON", ErrInvalid, i, e.Type)
 		case len(e.Metadata) > 0 && !json.Valid(e.Metadata):

@@ -229,7 +229,8 @@ type Event struct {
 	// still remembers them (see Log's Append); and a reader can tell a
 	// duplicate from a new event. The zero UUID is invalid.
 	ID uuid.UUID
-	// Type names the payload's kind, e.g. "BlockMined"; not empty.
+	// Type names the payload's kind, e.g. "BlockMined"; not empty, and
+	// UTF-8.
 	Type string
 	// Data is the payload, a JSON value.
 	Data []byte

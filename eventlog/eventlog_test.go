@@ -74,6 +74,7 @@ func TestCheckAppend(t *testing.T) {
 		{"no events", "s", nil, eventlog.ErrEmptyAppend},
 		{"zero ID", "s", with(func(e *eventlog.Event) { e.ID = uuid.Nil }), eventlog.ErrInvalid},
 		{"empty type", "s", with(func(e *eventlog.Event) { e.Type = "" }), eventlog.ErrInvalid},
+		{"type not UTF-8", "s", with(func(e *eventlog.Event) { e.Type = "Bad\xff" }), eventlog.ErrInvalid},
 		{"data not JSON", "s", with(func(e *eventlog.Event) { e.Data = []byte(`{`) }), eventlog.ErrInvalid},
 		{"no data", "s", with(func(e *eventlog.Event) { e.Data = nil }), eventlog.ErrInvalid},
 		{"metadata not JSON", "s", with(func(e *eventlog.Event) { e.Metadata = []byte(`nope`) }), eventlog.ErrInvalid},

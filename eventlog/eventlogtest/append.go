@@ -369,6 +369,7 @@ func (s *suite) invalidArgumentsAreRefused(t *testing.T) {
 		{"AppendOfNoEventsToStreamWithEvents", 2, appendTo(same), eventlog.ErrEmptyAppend, true},
 		{"AppendWithZeroID", 0, appendTo(same, with(func(e *eventlog.Event) { e.ID = uuid.Nil })), eventlog.ErrInvalid, true},
 		{"AppendWithEmptyType", 0, appendTo(same, with(func(e *eventlog.Event) { e.Type = "" })), eventlog.ErrInvalid, true},
+		{"AppendWithNonUTF8Type", 0, appendTo(same, with(func(e *eventlog.Event) { e.Type = "Bad\xff" })), eventlog.ErrInvalid, true},
 		{"AppendWithNonJSONData", 0, appendTo(same, with(func(e *eventlog.Event) { e.Data = []byte("not json") })), eventlog.ErrInvalid, true},
 		{"AppendWithNoData", 0, appendTo(same, with(func(e *eventlog.Event) { e.Data = nil })), eventlog.ErrInvalid, true},
 		{"AppendWithNonJSONMetadata", 0, appendTo(same, with(func(e *eventlog.Event) { e.Metadata = []byte("{") })), eventlog.ErrInvalid, true},
