@@ -140,8 +140,19 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	}
 	name := top.Arg(0)
 	if name == "help" {
-		w.usage(w.stdout)
-		return nil
+		switch top.NArg() {
+		case 1:
+			w.usage(w.stdout)
+			return nil
+		case 2: // help COMMAND: what COMMAND -h prints
+			cmd, ok := commands[top.Arg(1)]
+			if !ok {
+				return usagef("help: unknown command %q", top.Arg(1))
+			}
+			w.commandUsage(w.stdout, top.Arg(1), cmd, w.commandFlags(top.Arg(1), cmd))
+			return nil
+		}
+		return usagef("help takes at most one argument, a command; have %d", top.NArg()-1)
 	}
 	cmd, ok := commands[name]
 	if !ok {
@@ -150,17 +161,10 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	// The flag package prints a bad flag's error and then the usage; the
 	// wallet's errors are one line each, so it prints nothing while
 	// parsing, and the usage only when -h asks for it.
-	fs := newFlagSet("wallet "+name, io.Discard)
-	fs.Usage = func() {}
-	w.g.register(fs)
-	if cmd.flags != nil {
-		cmd.flags(w, fs)
-	}
+	fs := w.commandFlags(name, cmd)
 	pos, err := parseInterspersed(fs, top.Args()[1:], w.g.given)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(w.stderr, "usage: wallet %s [flags]\n\n%s.\n\nflags:\n", strings.TrimSpace(name+" "+cmd.args), cmd.help)
-		fs.SetOutput(w.stderr)
-		fs.PrintDefaults()
+		w.commandUsage(w.stderr, name, cmd, fs)
 		return err
 	}
 	if err != nil {
@@ -184,6 +188,27 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	return cmd.run(w, ctx, pos)
 }
 
+// commandFlags returns the flag set of the command name: the global
+// flags and the command's own, printing nothing as it parses.
+func (w *wallet) commandFlags(name string, cmd command) *flag.FlagSet {
+	fs := newFlagSet("wallet "+name, io.Discard)
+	fs.Usage = func() {}
+	w.g.register(fs)
+	if cmd.flags != nil {
+		cmd.flags(w, fs)
+	}
+	return fs
+}
+
+// commandUsage writes the usage of the command name, whose flag set
+// (from commandFlags) is fs, to out: what "wallet help NAME" and
+// "wallet NAME -h" print.
+func (w *wallet) commandUsage(out io.Writer, name string, cmd command, fs *flag.FlagSet) {
+	fmt.Fprintf(out, "usage: wallet %s [flags]\n\n%s.\n\nflags:\n", strings.TrimSpace(name+" "+cmd.args), cmd.help)
+	fs.SetOutput(out)
+	fs.PrintDefaults()
+}
+
 // usage writes the wallet's usage to out.
 func (w *wallet) usage(out io.Writer) {
 	fmt.Fprintf(out, "usage: wallet [-bank URL] [-keystore DIR] COMMAND [ARGUMENTS] [FLAGS]\n\ncommands:\n")
@@ -191,7 +216,7 @@ func (w *wallet) usage(out io.Writer) {
 		c := commands[name]
 		fmt.Fprintf(out, "  %-30s %s\n", strings.TrimSpace(name+" "+c.args), c.help)
 	}
-	fmt.Fprintf(out, "  %-30s %s\n", "help", "print this text")
+	fmt.Fprintf(out, "  %-30s %s\n", "help [COMMAND]", "print this text, or a command's usage and flags")
 	fmt.Fprintf(out, "\nglobal flags (before or after the command):\n")
 	fs := newFlagSet("wallet", out)
 	g := globals{bank: "http://localhost:8080", keystore: defaultKeystore(w.getenv)}

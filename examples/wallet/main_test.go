@@ -780,6 +780,9 @@ func countPosts(reqs []bankclienttest.Request) int {
 func TestUsage(t *testing.T) {
 	runCases(t, []testCase{
 		{name: "help", args: []string{"help"}, stdout: []string{`^usage: wallet`, `send FROM TO AMOUNT`, `EVENTCHAIN_PASSPHRASE`}},
+		{name: "help with a command", args: []string{"help", "send"}, stdout: []string{`^usage: wallet send FROM TO AMOUNT \[flags\]`, `-again`, `-wait=false the run ends once the bank has taken it`}},
+		{name: "help with an unknown command", args: []string{"help", "pay"}, code: 2, stderr: []string{`help: unknown command "pay"`}},
+		{name: "help with two commands", args: []string{"help", "send", "list"}, code: 2, stderr: []string{`help takes at most one argument`}},
 		{name: "no command", args: nil, code: 2, stderr: []string{`^usage: wallet`}},
 		{name: "-h asks for the usage", args: []string{"-h"}, stderr: []string{`^usage: wallet`}},
 		{name: "a command's -h", args: []string{"send", "-h"}, stderr: []string{`usage: wallet send FROM TO AMOUNT`}},
