@@ -49,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return app.Usagef("-max-age: have %v, want > 0", policy.MaxAge)
 	case policy.MaxAttempts < 0:
 		return app.Usagef("-max-attempts: have %d, want ≥ 0 (0: drop at the first check past -max-age)", policy.MaxAttempts)
+	case int64(policy.MaxAttempts) >= int64(audit.MaxGiveUp/policy.MaxAge):
+		return app.Usagef("-max-age × (-max-attempts + 1): have %v × %d, want at most %v in all", policy.MaxAge, uint64(policy.MaxAttempts)+1, audit.MaxGiveUp)
 	}
 	if err := policy.Validate(); err != nil {
 		return app.Usagef("%v", err)

@@ -74,6 +74,7 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 		{Name: "no interval", Args: []string{"-interval", "0s"}, Want: "-interval", Usage: true},
 		{Name: "no age", Args: []string{"-max-age", "0s"}, Want: "-max-age", Usage: true},
 		{Name: "negative attempts", Args: []string{"-max-attempts", "-1"}, Want: "-max-attempts", Usage: true},
+		{Name: "a policy of more than a century", Args: []string{"-max-age", "876001h", "-max-attempts", "0"}, Want: "-max-age × (-max-attempts + 1): have 876001h0m0s × 1", Usage: true},
 		{Name: "a bad port", Args: []string{"-metrics", "127.0.0.1:99999"}, Want: "-metrics", Usage: true},
 		{Name: "a port in use", Args: []string{"-metrics", busy.Addr().String()}, Want: "-metrics"},
 		{Name: "a genesis that is not there", Args: []string{"-metrics", "", "-genesis", "/no/such/genesis.json"}, Want: "-genesis", Usage: true},

@@ -310,6 +310,10 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 		asked.Consensus = blockchain.ConsensusSpec{Engine: c.kind}
 	}
 	if explicit["difficulty"] {
+		if asked.Consensus.Engine != blockchain.EnginePoW {
+			// Else the difference reads "consensus.pow: given present".
+			return network{}, nil, app.Usagef("-difficulty is for proof of work (pow), and the chain in %s runs %q: leave the flag out, or %s", dir, asked.Consensus.Engine, fresh)
+		}
 		asked.Consensus.PoW = &blockchain.PoWSpec{Bits: uint32(c.difficulty)}
 	}
 	if d := asked.DiffNamed(stored, "given", "made with"); d != "" {
@@ -332,6 +336,11 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 	n := network{spec: stored, specRestored: specRestored}
 	load := func(name string) (blockchain.PrivateKey, error) {
 		k, err := ks.Load(name, nil)
+		if errors.Is(err, keystore.ErrNotFound) {
+			// A chain with no key for a demo account or a signer cannot be
+			// made again: its genesis is the one that funds those keys.
+			return blockchain.PrivateKey{}, fmt.Errorf("data directory: %w: the chain in %s was made with that key, and devnet cannot make it again; put %s back (from a backup), or delete %s to start fresh", err, dir, ks.Path(name), dir)
+		}
 		if err != nil {
 			return blockchain.PrivateKey{}, fmt.Errorf("data directory: %w", err)
 		}

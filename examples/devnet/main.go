@@ -2,7 +2,10 @@
 // serving the HTTP API, miners racing to seal blocks, an auditor
 // recording the fate of every transaction, and a scheduler posting
 // transactions to the bank like a client. It prints a status line every
-// few seconds. It is the separate apps' participants (package
+// few seconds: the height, the bank's pool, the transfers its scheduler
+// has had taken in this run, and the auditor's counts of every transfer
+// on the chain (included, rebroadcast, dropped), besides the miners'
+// hash rates. It is the separate apps' participants (package
 // examples/internal/app) in one process, with the same flags and
 // environment fallbacks.
 //
@@ -151,8 +154,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, app.Usagef("-miners: have %d, want 1…%d", c.miners, maxMiners)
 	case c.workers < 1 || c.workers > maxWorkers:
 		return c, app.Usagef("-workers: have %d, want 1…%d", c.workers, maxWorkers)
-	case c.every <= 0 || c.statusEvery <= 0:
-		return c, app.Usagef("-every and -status-every must be positive")
+	case c.every <= 0:
+		return c, app.Usagef("-every: have %v, want > 0", c.every)
+	case c.statusEvery <= 0:
+		return c, app.Usagef("-status-every: have %v, want > 0", c.statusEvery)
+	case c.dataDir == "":
+		return c, app.Usagef("-data-dir: empty: name the directory that keeps the chain (or leave the flag out for %s)", defaultDataDir())
 	case c.common.EventLog == "" && c.common.StreamPrefix != "":
 		// The streams of another chain in the same file, under the data
 		// directory's spec and keys: a second chain that looks like the
@@ -176,6 +183,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, app.Usagef("-audit-max-age: have %v, want > 0", c.audit.MaxAge)
 	case c.audit.MaxAttempts < 0:
 		return c, app.Usagef("-audit-max-attempts: have %d, want ≥ 0", c.audit.MaxAttempts)
+	case int64(c.audit.MaxAttempts) >= int64(audit.MaxGiveUp/c.audit.MaxAge):
+		return c, app.Usagef("-audit-max-age × (-audit-max-attempts + 1): have %v × %d, want at most %v in all", c.audit.MaxAge, uint64(c.audit.MaxAttempts)+1, audit.MaxGiveUp)
 	}
 	// -eventlog, -stream-prefix, -gelf, -log-format; no -eventlog is
 	// devnet's own, in its data directory.
@@ -641,7 +650,10 @@ func status(ctx context.Context, w io.Writer, every time.Duration, n *node.Node,
 			last, lastHashes, lastSealing = now, hashes, sealing
 			tip := n.Chain().TipBlock()
 			r := auditor.Report()
-			fmt.Fprintf(w, "height %d  pending %d  accepted %d  verified %d  rebroadcast %d  dropped %d  hashes %.2f MH/s (%.2f MH/s while sealing)  last block %s (%d txs)\n",
+			// scheduled counts this run's scheduler, whose transfers the
+			// bank took; the auditor's counts are of every transfer in
+			// the log, the wallet's and curl's too, since the genesis.
+			fmt.Fprintf(w, "height %d  pending %d  scheduled %d  included %d  rebroadcast %d  dropped %d  hashes %.2f MH/s (%.2f MH/s while sealing)  last block %s (%d txs)\n",
 				tip.Height(), n.Pool().Len(), sched.Accepted.Load(), r.Included, r.Rebroadcasts, r.Dropped, rate/1e6, sealingRate/1e6, tip.Hash().Short(), tip.Len())
 		}
 	}

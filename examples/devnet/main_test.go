@@ -143,6 +143,10 @@ func TestFlags(t *testing.T) {
 		{"no audit interval", []string{"-audit-interval", "0s"}, "-audit-interval: have 0s"},
 		{"no audit age", []string{"-audit-max-age", "0s"}, "-audit-max-age: have 0s"},
 		{"negative attempts", []string{"-audit-max-attempts", "-1"}, "-audit-max-attempts: have -1"},
+		{"an audit policy of more than a century", []string{"-audit-max-age", "300000h", "-audit-max-attempts", "3"}, "-audit-max-age × (-audit-max-attempts + 1): have 300000h0m0s × 4, want at most 876000h0m0s in all"},
+		{"no pause between transfers", []string{"-every", "0s"}, "-every: have 0s, want > 0"},
+		{"no pause between status lines", []string{"-status-every", "-1s"}, "-status-every: have -1s, want > 0"},
+		{"an empty data directory name", []string{"-data-dir", ""}, "-data-dir: empty"},
 		{"a stream prefix on the data directory's own log", []string{"-stream-prefix", "y/"}, "-stream-prefix is for a log several chains share"},
 		{"a port in use", []string{"-addr", "{busy}"}, "listen on"},
 		// Refused before the port is taken, which would have said so instead.

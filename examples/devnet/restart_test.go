@@ -173,21 +173,27 @@ func accountsAt(t *testing.T, url, dir string, height uint64) map[string]blockch
 // TestDevnetRefusesOtherRules: a data directory made under some rules
 // refuses flags that ask for others, and says which.
 func TestDevnetRefusesOtherRules(t *testing.T) {
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // make the directory, then stop at once
-	if err := run(ctx, []string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-difficulty", "10"}, new(discard), new(discard)); err != nil {
-		require.ErrorIs(t, err, context.Canceled)
+	made := map[string]string{} // the directory of a chain made with these flags
+	for _, flags := range []string{"-difficulty 10", "-consensus poa"} {
+		dir := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // make the directory, then stop at once
+		if err := run(ctx, append([]string{"-data-dir", dir, "-addr", "127.0.0.1:0"}, strings.Fields(flags)...), new(discard), new(discard)); err != nil {
+			require.ErrorIs(t, err, context.Canceled)
+		}
+		require.FileExists(t, filepath.Join(dir, specFile), "the directory holds the chain's rules")
+		made[flags] = dir
 	}
-	require.FileExists(t, filepath.Join(dir, specFile), "the directory holds the chain's rules")
 	for _, tc := range []struct {
+		made string
 		args []string
 		want string
 	}{
-		{[]string{"-difficulty", "11"}, "consensus.pow.bits: given 11, made with 10"},
-		{[]string{"-consensus", "poa"}, "consensus.engine"},
+		{"-difficulty 10", []string{"-difficulty", "11"}, "consensus.pow.bits: given 11, made with 10"},
+		{"-difficulty 10", []string{"-consensus", "poa"}, "consensus.engine"},
+		{"-consensus poa", []string{"-difficulty", "10"}, `-difficulty is for proof of work (pow), and the chain in ` + made["-consensus poa"] + ` runs "poa"`},
 	} {
-		err := run(context.Background(), append([]string{"-data-dir", dir, "-addr", "127.0.0.1:0"}, tc.args...), new(discard), new(discard))
+		err := run(context.Background(), append([]string{"-data-dir", made[tc.made], "-addr", "127.0.0.1:0"}, tc.args...), new(discard), new(discard))
 		require.Error(t, err, "%v", tc.args)
 		assert.Contains(t, err.Error(), tc.want)
 		assert.Contains(t, err.Error(), "start fresh")
@@ -274,6 +280,12 @@ func TestDevnetRefusesADamagedDataDir(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, os.WriteFile(path, data[:len(data)/2], 0o600))
 		}, "alice.key"},
+		{"a demo key file deleted", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, keysDir, "alice.key")))
+		}, "devnet cannot make it again; put "},
+		{"every key deleted", func(t *testing.T, dir string) {
+			require.NoError(t, os.RemoveAll(filepath.Join(dir, keysDir)))
+		}, "alice.key back (from a backup)"},
 		{"a demo key file replaced by another key", func(t *testing.T, dir string) {
 			ks, err := keystore.Open(filepath.Join(dir, keysDir))
 			require.NoError(t, err)

@@ -92,8 +92,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err := parse(flags, args, getenv); err != nil {
 		return err
 	}
-	if *every <= 0 || *count < 0 {
-		return usagef("-every must be positive and -count not negative")
+	if *every <= 0 {
+		return usagef("-every: have %v, want > 0", *every)
+	}
+	if *count < 0 {
+		return usagef("-count: have %d, want ≥ 0 (0: never stop)", *count)
 	}
 	if *fee < 0 || *fee > blockchain.MaxAmount {
 		return usagef("-fee: have %d, want 0…%d", *fee, blockchain.MaxAmount)

@@ -93,7 +93,8 @@ func TestRunRefusesBadUse(t *testing.T) {
 	}{
 		{"unknown flag", []string{"-colour"}, nil, 2, "colour"},
 		{"argument", []string{"alice"}, nil, 2, "unexpected arguments"},
-		{"no pause", []string{"-every", "0s"}, nil, 2, "-every"},
+		{"no pause", []string{"-every", "0s"}, nil, 2, "-every: have 0s, want > 0"},
+		{"a negative count", []string{"-count", "-1"}, nil, 2, "-count: have -1, want ≥ 0"},
 		{"negative fee", []string{"-fee", "-1"}, nil, 2, "-fee"},
 		{"bad variable", nil, map[string]string{"EVENTCHAIN_EVERY": "often"}, 2, "EVENTCHAIN_EVERY"},
 		{"bad log format", []string{"-log-format", "xml"}, nil, 2, "-log-format"},
