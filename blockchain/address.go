@@ -145,6 +145,9 @@ func ParseAddress(s string) (Address, error) {
 		return Address{}, &AddressError{Input: in, Pos: pos, Err: err}
 	}
 	if !strings.HasPrefix(s, AddressPrefix) {
+		if strings.HasPrefix(strings.ToLower(s), AddressPrefix) {
+			return fail(-1, fmt.Errorf("%w: addresses are written in lower case", ErrAddressPrefix))
+		}
 		return fail(-1, ErrAddressPrefix)
 	}
 	if len(s) != AddressLen {

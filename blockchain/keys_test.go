@@ -115,6 +115,7 @@ func TestParseAddressErrors(t *testing.T) {
 		{"no prefix", good[2:], blockchain.ErrAddressPrefix, -1},
 		{"another prefix", "0x" + good[2:], blockchain.ErrAddressPrefix, -1},
 		{"upper-case prefix", "EC" + good[2:], blockchain.ErrAddressPrefix, -1},
+		{"all in upper case", strings.ToUpper(good), blockchain.ErrAddressPrefix, -1}, // says addresses are lower case
 		{"too short", good[:len(good)-1], blockchain.ErrAddressLength, -1},
 		{"too long", good + "0", blockchain.ErrAddressLength, -1},
 		{"upper case", "ec" + strings.ToUpper(good[2:]), blockchain.ErrAddressCharacter, 2},
@@ -133,6 +134,9 @@ func TestParseAddressErrors(t *testing.T) {
 			require.ErrorAs(t, err, &ae)
 			assert.Equal(t, tc.pos, ae.Pos)
 			assert.Contains(t, err.Error(), "parse address")
+			if strings.HasPrefix(tc.text, "EC") {
+				assert.Contains(t, err.Error(), "addresses are written in lower case")
+			}
 		})
 	}
 }

@@ -43,7 +43,7 @@ func TestFlagsRefusedBeforeTheLog(t *testing.T) {
 	defer busy.Close()
 	junk := filepath.Join(t.TempDir(), "junk.bin") // a page's worth of something that is no bbolt file
 	require.NoError(t, os.WriteFile(junk, bytes.Repeat([]byte("junk"), 2048), 0o600))
-	const wrongFile = "if it names another file, -index is wrong"
+	const wrongFile = "if it is another file, the bank was given the wrong path for its index"
 	apptest.RefusedBeforeTheLog(t, run, []apptest.Refusal{
 		{Name: "an address in use", Args: []string{"-addr", busy.Addr().String()}, Want: "-addr"},
 		{Name: "a bad address", Args: []string{"-addr", "127.0.0.1"}, Want: "-addr", Usage: true},

@@ -172,21 +172,25 @@ func TestHistory(t *testing.T) {
 		assert.JSONEq(t, `{"transactions":[]}`, string(body), "a list, never null")
 	})
 
-	for _, tc := range []struct{ name, query, field string }{
-		{"limit zero", "?limit=0", "limit"},
-		{"limit too high", "?limit=101", "limit"},
-		{"limit negative", "?limit=-1", "limit"},
-		{"limit not a number", "?limit=ten", "limit"},
-		{"cursor not a number", "?before=x", "before"},
-		{"cursor negative", "?before=-1", "before"},
-		{"cursor empty", "?before=", "before"},
-		{"cursor given twice", "?before=1&before=1", "before"},
-		{"cursor with a leading zero", "?before=01", "before"},
-		{"cursor past the history", "?before=99", "before"},
-		{"cursor past int32", "?before=4294967296", "before"},
+	for _, tc := range []struct{ name, query, field, detail string }{
+		{"limit zero", "?limit=0", "limit", ""},
+		{"limit too high", "?limit=101", "limit", ""},
+		{"limit negative", "?limit=-1", "limit", `"-1" is not a whole number in decimal digits`},
+		{"limit not a number", "?limit=ten", "limit", `"ten" is not a whole number in decimal digits`},
+		{"limit in exponent form", "?limit=1e1", "limit", `"1e1" is not a whole number in decimal digits`},
+		{"cursor not a number", "?before=x", "before", ""},
+		{"cursor negative", "?before=-1", "before", "pass the next cursor of an earlier page"},
+		{"cursor empty", "?before=", "before", ""},
+		{"cursor given twice", "?before=1&before=1", "before", ""},
+		{"cursor with a leading zero", "?before=01", "before", ""},
+		{"cursor past the history", "?before=99", "before", ""},
+		{"cursor past int32", "?before=4294967296", "before", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.field, f.problemAt(t, path+tc.query, http.StatusBadRequest).Field)
+			p := f.problemAt(t, path+tc.query, http.StatusBadRequest)
+			assert.Equal(t, tc.field, p.Field)
+			assert.NotContains(t, p.Detail, "strconv", "no Go internals in a client's answer")
+			assert.Contains(t, p.Detail, tc.detail)
 		})
 	}
 }

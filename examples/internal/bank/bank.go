@@ -1548,8 +1548,11 @@ func queryParam(r *http.Request, name string) (string, bool, error) {
 // one canonical decimal spelling.
 func parseDecimal(v string, bits int) (uint64, error) {
 	n, err := strconv.ParseUint(v, 10, bits)
-	if err != nil {
-		return 0, err
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("%q is too large: want at most %d", truncate(v), uint64(1)<<bits-1)
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a whole number in decimal digits", truncate(v))
 	}
 	if len(v) > 1 && v[0] == '0' {
 		return 0, fmt.Errorf("%q has a leading zero", v)

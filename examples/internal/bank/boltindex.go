@@ -145,8 +145,8 @@ var ErrIndexCorrupt = errors.New("file is not an intact ledger index")
 // Remedies the errors of openBoltIndex end with.
 const (
 	remedyDamaged = "delete it: the next start rebuilds it from the event log"
-	remedyForeign = "is -index the right file? (the bank leaves it as it is)"
-	remedyUnknown = "if -index names the bank's ledger index, delete it: the next start rebuilds it from the event log; if it names another file, -index is wrong (the bank leaves it as it is)"
+	remedyForeign = "is it the right file for the ledger index? (the bank leaves it as it is)"
+	remedyUnknown = "if it is the bank's ledger index, delete it: the next start rebuilds it from the event log; if it is another file, the bank was given the wrong path for its index (it leaves the file as it is)"
 )
 
 // openBoltIndex opens the index at path, creating it if it does not

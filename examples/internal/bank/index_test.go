@@ -286,8 +286,8 @@ func TestIndexFileRefused(t *testing.T) {
 		return b
 	}()
 
-	const deleteIt, rightFile = "delete it", "is -index the right file?"
-	const ifIndex = "if it names another file, -index is wrong"
+	const deleteIt, rightFile = "delete it", "is it the right file for the ledger index?"
+	const ifIndex = "if it is another file, the bank was given the wrong path for its index"
 	for _, tc := range []struct {
 		name   string
 		write  func(path string) string // returns the file to open
