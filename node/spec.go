@@ -8,6 +8,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/nilness"
 )
 
 // The errors of LoadSpec and WaitSpec. Test for them with errors.Is.
@@ -72,6 +73,9 @@ func (e *SpecMismatchError) Is(target error) bool { return target == ErrSpecMism
 // appended); ErrNoSpec; a *SpecMismatchError (errors.Is ErrSpecMismatch);
 // ErrBadSpecEvent; the log's errors, wrapped.
 func LoadSpec(ctx context.Context, log eventlog.Log, want *blockchain.ChainSpec) (blockchain.ChainSpec, error) {
+	if nilness.IsNil(log) {
+		return blockchain.ChainSpec{}, errors.New("node: load spec: nil log")
+	}
 	if want != nil {
 		if err := want.Validate(); err != nil {
 			return blockchain.ChainSpec{}, fmt.Errorf("node: load spec: %w", err)
@@ -113,6 +117,9 @@ func LoadSpec(ctx context.Context, log eventlog.Log, want *blockchain.ChainSpec)
 // and never polls. It returns ctx.Err() if ctx ends first, and the errors
 // of LoadSpec otherwise; it never returns ErrNoSpec.
 func WaitSpec(ctx context.Context, log eventlog.Log) (blockchain.ChainSpec, error) {
+	if nilness.IsNil(log) {
+		return blockchain.ChainSpec{}, errors.New("node: wait for the chain spec: nil log")
+	}
 	sub, err := log.Subscribe(ctx, events.StreamChainSpec, eventlog.Start)
 	if err != nil {
 		return blockchain.ChainSpec{}, fmt.Errorf("node: wait for the chain spec: %w", err)

@@ -216,6 +216,16 @@ func (l *subscribedLog) Subscribe(ctx context.Context, stream string, from event
 	return sub, err
 }
 
+// TestSpecOfNoLog: a nil log, typed or not, is an error, not a panic.
+func TestSpecOfNoLog(t *testing.T) {
+	for _, log := range []eventlog.Log{nil, (*memlog.Log)(nil)} {
+		_, err := node.LoadSpec(context.Background(), log, nil)
+		assert.EqualError(t, err, "node: load spec: nil log")
+		_, err = node.WaitSpec(context.Background(), log)
+		assert.EqualError(t, err, "node: wait for the chain spec: nil log")
+	}
+}
+
 func TestWaitSpec(t *testing.T) {
 	type result struct {
 		spec blockchain.ChainSpec

@@ -94,7 +94,7 @@ type Config struct {
 // A Pool is safe for concurrent use by many goroutines. It starts no
 // goroutines and does no I/O: nothing happens unless a method is called.
 // Build one with [New]; the zero Pool is not usable: its Add and Check
-// return [ErrNotMade].
+// return [ErrNotMade], and it reads as empty, with no cut due.
 type Pool struct {
 	policy  Policy
 	rules   []blockchain.TxRule
@@ -685,6 +685,9 @@ func (p *Pool) compact() {
 // pending for Policy.MaxWait or longer by the pool's clock. An empty pool
 // is never ready.
 func (p *Pool) Ready() bool {
+	if p.now == nil {
+		return false // the zero Pool: empty, and no cut is due
+	}
 	now := p.now()
 	p.mu.RLock()
 	defer p.mu.RUnlock()

@@ -1356,11 +1356,17 @@ func TestMaxPerSender(t *testing.T) {
 }
 
 // TestZeroPool: a Pool New did not make refuses to admit anything, and
-// says why, rather than calling itself full.
+// says why, rather than calling itself full; it reads as empty.
 func TestZeroPool(t *testing.T) {
 	a0 := tx("alice", "bob", 1, 0, 0)
 	for _, p := range []*pool.Pool{new(pool.Pool), nil} {
 		assert.ErrorIs(t, p.Add(a0), pool.ErrNotMade)
 		assert.ErrorIs(t, p.Check(a0), pool.ErrNotMade)
 	}
+	p := new(pool.Pool)
+	assert.Zero(t, p.Len())
+	assert.False(t, p.Ready(), "no cut is due")
+	_, due := p.Due()
+	assert.False(t, due)
+	assert.Empty(t, p.Candidates(10))
 }

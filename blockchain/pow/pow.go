@@ -124,6 +124,9 @@ func (e *Engine) Hashes() uint64 { return e.hashes.Load() }
 // Prepare sets h.Bits to the difficulty the rules require at h.Height
 // (see [Engine.BitsAt]) and clears h.Seal: proof of work makes none.
 func (e *Engine) Prepare(chain blockchain.ChainReader, h *blockchain.Header) error {
+	if h == nil {
+		return errors.New("pow: prepare: nil header")
+	}
 	bits, err := e.BitsAt(chain, h.Height)
 	if err != nil {
 		return err
@@ -196,6 +199,9 @@ var (
 // intact while giving the block another hash — another block, unless
 // Verify refuses it.
 func (e *Engine) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
+	if b == nil {
+		return errors.New("pow: verify: nil block")
+	}
 	h := b.Header()
 	want, err := e.BitsAt(chain, h.Height)
 	if err != nil {
@@ -246,6 +252,9 @@ func checkNoSeal(h blockchain.Header) error {
 func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if b == nil {
+		return nil, errors.New("pow: seal: nil block")
 	}
 	h := b.Header()
 	if h.Bits > blockchain.HashSize*8 {

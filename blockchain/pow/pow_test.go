@@ -217,6 +217,17 @@ func TestSealRefusesASeal(t *testing.T) {
 	assert.Zero(t, e.Hashes(), "no nonce tried")
 }
 
+// TestNilIsRefused: a nil header or block is an error, not a panic.
+func TestNilIsRefused(t *testing.T) {
+	e := mustNew(t, Config{Bits: 8, Workers: 1})
+	chain := consensustest.NewChain(e)
+	out, err := e.Seal(context.Background(), nil)
+	assert.Nil(t, out)
+	assert.EqualError(t, err, "pow: seal: nil block")
+	assert.EqualError(t, e.Verify(chain.ReadOnly(), nil), "pow: verify: nil block")
+	assert.EqualError(t, e.Prepare(chain.ReadOnly(), nil), "pow: prepare: nil header")
+}
+
 func TestSearcherHashesLikeSHA256(t *testing.T) {
 	require.True(t, FastPath(), "the midstate path should work with this Go's crypto/sha256")
 	headers := []blockchain.Header{
