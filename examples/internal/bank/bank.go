@@ -79,10 +79,11 @@ type Config struct {
 	// the chain's history (about 200 bytes per transaction): give a
 	// file for a long-lived chain. The index is derived from the log:
 	// a file that lags behind is brought up to date as the node
-	// restores; one of another chain, or of a longer one (the log was
-	// replaced), is built again from the log; a damaged one
-	// (ErrIndexCorrupt) is refused, and deleting it makes the next start
-	// rebuild it.
+	// restores; one of another chain (another genesis) is built again
+	// from the log; one of this chain holding blocks the log lost (a
+	// log wiped, and the chain begun again in it) stops the bank with
+	// ErrLogLostBlocks; a damaged one (ErrIndexCorrupt) is refused. In
+	// both cases deleting the file makes the next start rebuild it.
 	IndexPath string
 }
 
@@ -186,6 +187,10 @@ func New(cfg Config) (*Bank, error) {
 	if b.logger == nil {
 		b.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	genesis, err := cfg.Node.Chain().Spec().Genesis()
+	if err != nil { // the node's spec is valid: New checked it
+		return nil, fmt.Errorf("bank: the chain's genesis: %w", err)
+	}
 	var store indexStore = newMemIndex()
 	if cfg.IndexPath != "" {
 		bolt, err := openBoltIndex(cfg.IndexPath)
@@ -194,7 +199,7 @@ func New(cfg Config) (*Bank, error) {
 		}
 		store = bolt
 	}
-	b.index = ledgerIndex{store: store, path: cfg.IndexPath, log: cfg.Log, chain: cfg.Node.Chain(), logger: b.logger, failed: make(chan struct{})}
+	b.index = ledgerIndex{store: store, path: cfg.IndexPath, log: cfg.Log, chain: cfg.Node.Chain(), genesis: genesis.Hash(), logger: b.logger, failed: make(chan struct{})}
 	b.mux = http.NewServeMux()
 	for _, r := range b.routes() {
 		b.mux.HandleFunc(r.pattern, r.handler)
@@ -297,14 +302,21 @@ func (b *Bank) Routes() []string {
 // document are served at once.
 //
 // Made ready, the bank first checks its ledger index against the chain
-// its node restored: an index of another chain, or of a longer one (its
-// log was replaced), is built again from the log before the bank
-// answers from it.
+// its node restored: an index of another chain (another genesis) is
+// built again from the log before the bank answers from it. An index
+// of this very chain that holds blocks the log does not (a log wiped,
+// or put back from an older copy, and the chain begun again in it)
+// fails with ErrLogLostBlocks, as does an index that cannot be read:
+// then the bank stays not ready, and Run returns the failure.
 func (b *Bank) SetReady(ready bool) {
 	if ready {
 		b.mu.Lock()
 		b.index.reconcile(b.node.Chain())
+		failed := b.index.err != nil
 		b.mu.Unlock()
+		if failed {
+			return
+		}
 	}
 	b.ready.Store(ready)
 }

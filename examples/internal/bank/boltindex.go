@@ -64,6 +64,7 @@ var (
 	keyFormat     = []byte("format")
 	keyLast       = []byte("last")
 	keySeq        = []byte("seq")
+	keyGenesis    = []byte("genesis")
 )
 
 // indexFormat marks a file as a bank's ledger index, of this layout.
@@ -379,7 +380,7 @@ func (ix *boltIndex) init() error {
 // of the newest block and the sequence, and makes the buckets again.
 func emptyIndex(tx *bolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
-	for _, key := range [][]byte{keyLast, keySeq} {
+	for _, key := range [][]byte{keyLast, keySeq, keyGenesis} {
 		if err := meta.Delete(key); err != nil {
 			return err
 		}
@@ -444,6 +445,25 @@ func (ix *boltIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) erro
 		}
 		return put(tx, bucketMeta, keyLast, append(append(be64(blk.Height()), hash[:]...), be64(uint64(rev))...))
 	})
+}
+
+func (ix *boltIndex) genesis() (h blockchain.Hash, ok bool, err error) {
+	err = ix.db.View(func(tx *bolt.Tx) error {
+		v, err := get(tx, bucketMeta, keyGenesis)
+		switch {
+		case err != nil || v == nil:
+			return err
+		case len(v) != len(h):
+			return fmt.Errorf("%w: genesis record of %d bytes", ErrIndexCorrupt, len(v))
+		}
+		h, ok = blockchain.Hash(v), true
+		return nil
+	})
+	return h, ok, err
+}
+
+func (ix *boltIndex) setGenesis(h blockchain.Hash) error {
+	return ix.db.Update(func(tx *bolt.Tx) error { return put(tx, bucketMeta, keyGenesis, h[:]) })
 }
 
 func (ix *boltIndex) last() (ref blockRef, ok bool, err error) {

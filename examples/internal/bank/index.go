@@ -50,6 +50,10 @@ type indexStore interface {
 	// putDropped records that a transaction was dropped; dropped reads it.
 	putDropped(d events.TransactionDropped) error
 	dropped(id uuid.UUID) (d events.TransactionDropped, ok bool, err error)
+	// genesis returns the hash of the genesis block of the chain the
+	// store indexes, if it was recorded (setGenesis); reset forgets it.
+	genesis() (h blockchain.Hash, ok bool, err error)
+	setGenesis(h blockchain.Hash) error
 	// reset empties the store, to be built again from the log.
 	reset() error
 	// close releases the store; the file, if any, stays.
@@ -90,13 +94,63 @@ func recordOf(tx blockchain.Transaction, height uint64, i int, seq uint64) txRec
 // is safe for concurrent use on its own, so readers call it without the
 // lock.
 type ledgerIndex struct {
-	store  indexStore
-	path   string // the store's file; "" in memory
-	log    eventlog.Log
-	chain  blockchain.ReadOnlyChain // the node's: the blocks the index must match
-	logger *slog.Logger
-	err    error         // the first failure: the index stops, and Run returns it
-	failed chan struct{} // closed when err is set
+	store   indexStore
+	path    string // the store's file; "" in memory
+	log     eventlog.Log
+	chain   blockchain.ReadOnlyChain // the node's: the blocks the index must match
+	genesis blockchain.Hash          // the hash of chain's genesis block
+	logger  *slog.Logger
+	err     error         // the first failure: the index stops, and Run returns it
+	failed  chan struct{} // closed when err is set
+	// named is set once the store is known to record genesis as its
+	// chain's.
+	named bool
+}
+
+// ErrLogLostBlocks is wrapped by the ledger index's failure (see
+// Bank.Run and Bank.IndexErr) when the index holds blocks of the chain
+// the bank serves, of its very genesis, that the event log no longer
+// holds: the log was wiped or replaced by an older copy, and the chain
+// begun again in it. Serving it, the bank would answer "unknown" for
+// every transfer it once took, and transfers signed for the first chain
+// would be good again on the second. It stops instead: restore the log;
+// or, to go on with the log as it is, delete the index (the next start
+// builds it again from the log).
+var ErrLogLostBlocks = errors.New("the event log lost blocks the ledger index holds")
+
+// nameGenesis records in the store, once, that it indexes the chain of
+// ix.genesis, if the store names it already or holds no block. A store
+// holding blocks of another chain, or of a chain it does not name (an
+// index of an older bank), is left as it is: the log's blocks tell
+// (rebuild; reconcileWith names the genesis once they match).
+func (ix *ledgerIndex) nameGenesis() error {
+	if ix.named {
+		return nil
+	}
+	g, ok, err := ix.store.genesis()
+	if err != nil {
+		return fmt.Errorf("%s: %w", ix.describe(), err)
+	}
+	_, held, err := ix.store.last()
+	if err != nil {
+		return fmt.Errorf("%s: %w", ix.describe(), err)
+	}
+	switch {
+	case ok && g == ix.genesis:
+		ix.named = true
+	case !held:
+		return ix.setGenesis()
+	}
+	return nil
+}
+
+// setGenesis records ix.genesis as the genesis of the store's chain.
+func (ix *ledgerIndex) setGenesis() error {
+	if err := ix.store.setGenesis(ix.genesis); err != nil {
+		return fmt.Errorf("%s: record the genesis: %w", ix.describe(), err)
+	}
+	ix.named = true
+	return nil
 }
 
 // describe names the index in errors.
@@ -128,6 +182,9 @@ func (ix *ledgerIndex) add(blk *blockchain.Block, rev eventlog.Revision) {
 }
 
 func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error {
+	if err := ix.nameGenesis(); err != nil {
+		return err
+	}
 	last, ok, err := ix.store.last()
 	if err != nil {
 		return fmt.Errorf("%s: %w", ix.describe(), err)
@@ -197,6 +254,9 @@ func (ix *ledgerIndex) reconcile(chain blockchain.ReadOnlyChain) {
 }
 
 func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
+	if err := ix.nameGenesis(); err != nil {
+		return err
+	}
 	last, ok, err := ix.store.last()
 	if err != nil || !ok {
 		return err
@@ -211,14 +271,17 @@ func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
 			_, err := ix.rebuild(tip+1, fmt.Sprintf("block %d is %s there, %s in the log", last.height, last.hash.Short(), hash.Short()))
 			return err
 		}
-		return nil
-	}
-	// Below the base of a node restored from a snapshot the chain keeps
-	// no header: the log must hold the index's newest block where the
-	// index says it does.
-	if why := ix.heldAt(last); why != "" {
+	} else if why := ix.heldAt(last); why != "" {
+		// Below the base of a node restored from a snapshot the chain
+		// keeps no header: the log must hold the index's newest block
+		// where the index says it does.
 		_, err := ix.rebuild(tip+1, why)
 		return err
+	}
+	// The index's newest block is the chain's, which hashes back to the
+	// genesis: an index of an older bank names it now.
+	if !ix.named {
+		return ix.setGenesis()
 	}
 	return nil
 }
@@ -249,9 +312,26 @@ const catchUpReadTimeout = time.Minute
 // the log. It returns the hash of the last block it indexed (zero if
 // none).
 func (ix *ledgerIndex) rebuild(stop uint64, why string) (blockchain.Hash, error) {
+	g, ok, err := ix.store.genesis()
+	if err != nil {
+		return blockchain.Hash{}, fmt.Errorf("%s: %w", ix.describe(), err)
+	}
+	if ok && g == ix.genesis {
+		// The same genesis, and blocks the log does not hold where the
+		// index found them: the log lost them, and its chain began again.
+		remedy := "restore the event log"
+		if ix.path != "" {
+			remedy += fmt.Sprintf("; or, to go on with the log as it is (the transfers it lost are gone), delete %s: the next start builds it again from the log", ix.path)
+		}
+		return blockchain.Hash{}, fmt.Errorf("%s: %w (%s): the log of this chain (genesis %s) was wiped, or put back from an older copy; %s",
+			ix.describe(), ErrLogLostBlocks, why, g.Short(), remedy)
+	}
 	ix.logger.Warn("the ledger index is not of the chain in the log: building it again from the log", "index", ix.describe(), "why", why)
 	if err := ix.store.reset(); err != nil {
 		return blockchain.Hash{}, fmt.Errorf("%s: empty it: %w", ix.describe(), err)
+	}
+	if err := ix.setGenesis(); err != nil {
+		return blockchain.Hash{}, err
 	}
 	if stop <= 1 {
 		return blockchain.Hash{}, nil
@@ -327,7 +407,8 @@ func decodeBlockMined(r eventlog.Recorded) (*blockchain.Block, error) {
 // use.
 type memIndex struct {
 	mu      sync.RWMutex
-	records []txRecord // every included transaction, in chain order: records[seq-1]
+	gen     *blockchain.Hash // the genesis recorded, if any
+	records []txRecord       // every included transaction, in chain order: records[seq-1]
 	byID    map[uuid.UUID]uint64
 	byAddr  map[blockchain.Address][]uint64 // sequence numbers by account, oldest first
 	blocks  []blockRef                      // blocks[height-1]
@@ -367,7 +448,23 @@ func (m *memIndex) reset() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	fresh := newMemIndex()
-	m.records, m.byID, m.byAddr, m.blocks, m.drops = nil, fresh.byID, fresh.byAddr, nil, fresh.drops
+	m.records, m.byID, m.byAddr, m.blocks, m.drops, m.gen = nil, fresh.byID, fresh.byAddr, nil, fresh.drops, nil
+	return nil
+}
+
+func (m *memIndex) genesis() (blockchain.Hash, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.gen == nil {
+		return blockchain.Hash{}, false, nil
+	}
+	return *m.gen, true, nil
+}
+
+func (m *memIndex) setGenesis(h blockchain.Hash) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gen = &h
 	return nil
 }
 

@@ -79,7 +79,12 @@ func startBank(tb testing.TB, log eventlog.Log, path string, window int) *liveBa
 // startBankWith is startBank restoring the node in mode.
 func startBankWith(tb testing.TB, log eventlog.Log, path string, window int, mode node.RestoreMode) *liveBank {
 	tb.Helper()
-	spec := consensustest.Spec()
+	return startBankOf(tb, consensustest.Spec(), log, path, window, mode)
+}
+
+// startBankOf is startBankWith for the chain of spec.
+func startBankOf(tb testing.TB, spec blockchain.ChainSpec, log eventlog.Log, path string, window int, mode node.RestoreMode) *liveBank {
+	tb.Helper()
 	_, err := node.LoadSpec(context.Background(), log, &spec)
 	require.NoError(tb, err)
 	n, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker(), Window: window, Now: func() time.Time { return fixedNow }})
@@ -341,9 +346,12 @@ func TestIndexFileRefused(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, content, 0o600))
 		log := memlog.New(memlog.Config{})
 		t.Cleanup(func() { _ = log.Close() })
-		// Other transfers: the same heights, other blocks.
+		// Another genesis, other transfers: the same heights, other blocks.
+		spec := consensustest.Spec()
+		spec.BlockReward++
 		engine := consensustest.NewFaker()
-		chain := consensustest.NewChain(engine)
+		chain, err := blockchain.NewChain(blockchain.Config{Spec: spec, Engine: engine})
+		require.NoError(t, err)
 		blocks, err := consensustest.GenerateChain(context.Background(), engine, chain, 2, func(_ int, g *consensustest.BlockGen) { g.AddTransfer("erin", "frank", 5) })
 		require.NoError(t, err)
 		for _, b := range blocks {
@@ -352,7 +360,7 @@ func TestIndexFileRefused(t *testing.T) {
 			_, err = log.Append(context.Background(), node.StreamBlocks, eventlog.Any, e)
 			require.NoError(t, err)
 		}
-		lb := startBank(t, log, path, 0)
+		lb := startBankOf(t, spec, log, path, 0, node.RestoreVerify)
 		t.Cleanup(func() { assert.NoError(t, lb.stop()) })
 		require.NoError(t, lb.bank.IndexErr())
 		erin := history(t, lb, "erin")
@@ -362,9 +370,49 @@ func TestIndexFileRefused(t *testing.T) {
 		}
 		assert.Empty(t, history(t, lb, "alice"), "nothing of the chain before")
 	})
-	t.Run("a log that lost its blocks", func(t *testing.T) {
+	// The same genesis in a log that holds none of the index's blocks: a
+	// log wiped, and the chain begun again in it. Served, every transfer
+	// the bank once took would read "unknown", and be good again.
+	for _, tc := range []struct {
+		name   string
+		blocks int // of the chain begun again
+	}{{"a log that lost its blocks", 0}, {"a log whose chain was begun again", 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "index.db")
+			require.NoError(t, os.WriteFile(path, content, 0o600))
+			log := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = log.Close() })
+			if tc.blocks > 0 {
+				engine := consensustest.NewFaker()
+				blocks, err := consensustest.GenerateChain(context.Background(), engine, consensustest.NewChain(engine), tc.blocks,
+					func(_ int, g *consensustest.BlockGen) { g.AddTransfer("erin", "frank", 5) })
+				require.NoError(t, err)
+				putBlocks(t, log, blocks...)
+			}
+			lb := startBank(t, log, path, 0)
+			err := lb.bank.IndexErr()
+			require.ErrorIs(t, err, bank.ErrLogLostBlocks)
+			assert.ErrorContains(t, err, "delete "+path)
+			assert.False(t, lb.bank.Ready(), "the bank answers for no chain")
+			resp, err := http.Get(lb.server.URL + "/chain/head")
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+			assert.ErrorIs(t, lb.stop(), bank.ErrLogLostBlocks, "Run returns it")
+			// The index is left as it was: its blocks, and its genesis.
+			before := filepath.Join(t.TempDir(), "before.db")
+			require.NoError(t, os.WriteFile(before, content, 0o600))
+			for _, key := range []string{"last", "seq", "genesis"} {
+				want := metaValue(t, before, key)
+				require.NotEmpty(t, want, key)
+				assert.Equal(t, want, metaValue(t, path, key), key)
+			}
+		})
+	}
+	t.Run("an older bank's index, of a log that lost its blocks", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "index.db")
 		require.NoError(t, os.WriteFile(path, content, 0o600))
+		forgetGenesis(t, path)             // an index written before it named its genesis: its chain is not known
 		log := memlog.New(memlog.Config{}) // the same genesis, no block yet
 		t.Cleanup(func() { _ = log.Close() })
 		lb := startBank(t, log, path, 0)
@@ -416,6 +464,32 @@ func TestIndexOfAnEarlierBank(t *testing.T) {
 	assert.NotEmpty(t, h.Transactions, "the log's transactions, indexed again")
 }
 
+// metaValue returns the value at key in the meta bucket of the index
+// file at path, nil if none.
+func metaValue(t *testing.T, path, key string) []byte {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	require.NoError(t, err)
+	defer db.Close()
+	var v []byte
+	require.NoError(t, db.View(func(tx *bolt.Tx) error {
+		v = bytes.Clone(tx.Bucket([]byte("meta")).Get([]byte(key)))
+		return nil
+	}))
+	return v
+}
+
+// forgetGenesis deletes the genesis the index file at path names, as an
+// index of a bank from before it named one: whose chain it holds, only
+// its blocks can tell.
+func forgetGenesis(t *testing.T, path string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Delete([]byte("genesis")) }))
+	require.NoError(t, db.Close())
+}
+
 // putBlocks appends blocks to log's blocks stream as a miner would.
 func putBlocks(t *testing.T, log eventlog.Log, blocks ...*blockchain.Block) {
 	t.Helper()
@@ -442,6 +516,10 @@ func TestIndexRebuildTakesTheChainsBlocks(t *testing.T) {
 		require.NoError(t, startBank(t, log, path, 0).stop())
 		require.NoError(t, log.Close())
 	}
+	// An index that names its genesis would refuse a log that lost a
+	// block it holds (TestIndexFileRefused); one of an older bank is
+	// built again.
+	forgetGenesis(t, path)
 	h := blocks[0].Header()
 	h.StateRoot[0] ^= 1
 	log := memlog.New(memlog.Config{})
@@ -470,6 +548,10 @@ func TestForeignIndexBelowASnapshotsBase(t *testing.T) {
 		require.NoError(t, startBank(t, log, path, 0).stop())
 		require.NoError(t, log.Close())
 	}
+	// Of the same genesis, an index that names it would refuse a chain
+	// begun again (TestIndexFileRefused); one of an older bank, which
+	// names none, is another chain's as far as the bank can tell.
+	forgetGenesis(t, path)
 	log := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = log.Close() })
 	engine := consensustest.NewFaker()
