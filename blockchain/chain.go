@@ -158,7 +158,8 @@ func NewChain(cfg Config) (*Chain, error) {
 
 // Apply checks b and, if it keeps every rule, makes it the new tip. First
 // [Block.Validate] checks the block in itself, then each rule of the
-// chain's Config.Rules (by default [DefaultRules]) runs in order, and
+// chain's Config.Rules (by default [DefaultRules]) runs in order, then,
+// whatever those rules, [RuleLinksToTip] and [RuleHeightFollowsTip], and
 // last the state transition ([Chain.Propose] says what it is) must hold
 // and lead to the header's StateRoot. The first failure stops it. The
 // error wraps a [*RuleError], so
@@ -191,7 +192,9 @@ func (c *Chain) usable() error {
 }
 
 // ApplyAt is Apply with the clock's reading given: the rules judge b's
-// timestamp against now rather than against the chain's Config.Now.
+// timestamp against now rather than against the chain's Config.Now. The
+// zero time.Time is no reading (every block would be ahead of it): it is
+// an error, and the chain is left as it was.
 //
 // A node that reads its blocks from an event log passes the time the log
 // recorded the block, which the log sets and no writer can choose. Then
@@ -386,10 +389,6 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 	if now.IsZero() {
 		return nil, nil, errors.New("propose: now is the zero time.Time: pass the clock's reading")
 	}
-	if !timestampInRange(normalizeTime(now)) {
-		// The block would carry a timestamp its own Validate refuses.
-		return nil, nil, fmt.Errorf("propose: now is %s: want a time between 1970 and 9999", now.UTC().Format(time.RFC3339))
-	}
 	if beneficiary.IsZero() {
 		return nil, nil, ruleErr(ErrMissingBeneficiary, "the zero address", "the address paid for the block")
 	}
@@ -425,6 +424,10 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 	h.StateRoot = batch.Root()
 	if h.Timestamp.Before(tip.Timestamp) {
 		h.Timestamp = tip.Timestamp // a clock behind the tip's would break time-not-before-parent
+	}
+	if !timestampInRange(h.Timestamp) {
+		// The block would carry a timestamp its own Validate refuses.
+		return nil, rejected, fmt.Errorf("propose: now is %s: want a time before the year 10000", now.UTC().Format(time.RFC3339))
 	}
 	if err := prepare(c.engine, headersOnly{&c.s}, &h); err != nil {
 		return nil, rejected, fmt.Errorf("propose: prepare: %w", err)

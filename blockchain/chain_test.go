@@ -776,17 +776,19 @@ func TestProposeEdges(t *testing.T) {
 		assert.Equal(t, blockchain.GenesisTime, b.Header().Timestamp, "dated at the tip's time")
 		assert.NoError(t, chain.Apply(b))
 	})
-	for _, now := range []time.Time{
-		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
-		time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC),
-	} {
-		t.Run("a clock in "+now.Format("2006"), func(t *testing.T) {
-			chain := mustChain(t, testConfig())
-			b, _, err := chain.Propose(consensustest.Addr("miner"), nil, now)
-			assert.Nil(t, b, "no block its own Validate would refuse")
-			assert.ErrorContains(t, err, "want a time between 1970 and 9999")
-		})
-	}
+	t.Run("a clock past the year 9999", func(t *testing.T) {
+		chain := mustChain(t, testConfig())
+		b, _, err := chain.Propose(consensustest.Addr("miner"), nil, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
+		assert.Nil(t, b, "no block its own Validate would refuse")
+		assert.ErrorContains(t, err, "want a time before the year 10000")
+	})
+	t.Run("a clock before 1970", func(t *testing.T) {
+		chain := mustChain(t, testConfig())
+		b, _, err := chain.Propose(consensustest.Addr("miner"), nil, time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC))
+		require.NoError(t, err)
+		assert.Equal(t, blockchain.GenesisTime, b.Header().Timestamp, "dated at the tip's time, as any clock behind it")
+		assert.NoError(t, chain.Apply(b))
+	})
 	t.Run("nothing to include", func(t *testing.T) {
 		chain := mustChain(t, testConfig())
 		b, rejected, err := chain.Propose(consensustest.Addr("nobody"), nil, testNow)

@@ -203,7 +203,8 @@ func (b *StateBatch) Supply() int64 { return b.supply }
 //  2. neither address is the zero address ([ErrMissingSender],
 //     [ErrMissingReceiver]), and they differ ([ErrSelfTransfer]);
 //  3. nonce is the sender's nonce ([ErrBadNonce]: "have 5, want 3"),
-//     and not MaxUint64, which no nonce could follow;
+//     and the sender's nonce is not MaxUint64, which no nonce could
+//     follow (the account has used up its nonces);
 //  4. the sender's balance covers amount + fee ([ErrInsufficientFunds]);
 //  5. the receiver's balance + amount fits in an int64
 //     ([ErrBalanceOverflow]). The supply law makes this impossible; it is
@@ -225,13 +226,13 @@ func (b *StateBatch) Transfer(from, to Address, amount, fee int64, nonce uint64)
 		return ruleErr(ErrSelfTransfer, "from and to "+from.String(), "two different accounts")
 	}
 	src, dst := b.Account(from), b.Account(to)
-	if nonce != src.Nonce {
-		return ruleErr(ErrBadNonce, nonce, src.Nonce)
-	}
-	if nonce == math.MaxUint64 {
+	if src.Nonce == math.MaxUint64 {
 		// No nonce follows it: taken, it would wrap to 0 and let every
 		// transfer the account ever sent be replayed.
-		return ruleErr(ErrBadNonce, nonce, "below 18446744073709551615: the account has used up its nonces")
+		return ruleErr(ErrBadNonce, nonce, "none: the account has used up its nonces")
+	}
+	if nonce != src.Nonce {
+		return ruleErr(ErrBadNonce, nonce, src.Nonce)
 	}
 	cost, ok := add(amount, fee) // at most 2·MaxAmount: cannot fail
 	if !ok {

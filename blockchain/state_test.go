@@ -216,7 +216,9 @@ func TestTheLastNonce(t *testing.T) {
 		assert.ErrorIs(t, err, blockchain.ErrBadNonce, "nonce %d", nonce)
 	}
 	assertRule(t, batch.Transfer(aliceAddr, bobAddr, 1, 0, math.MaxUint64), blockchain.ErrBadNonce,
-		"18446744073709551615", "below 18446744073709551615: the account has used up its nonces")
+		"18446744073709551615", "none: the account has used up its nonces")
+	assertRule(t, batch.Transfer(aliceAddr, bobAddr, 1, 0, 0), blockchain.ErrBadNonce,
+		"0", "none: the account has used up its nonces")
 	assert.Equal(t, blockchain.Account{Balance: 99, Nonce: math.MaxUint64}, batch.Account(aliceAddr), "refused: nothing changed")
 }
 

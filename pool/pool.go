@@ -333,7 +333,7 @@ func (p *Pool) admit(tx blockchain.Transaction, add bool) error {
 			want := fmt.Sprint(next)
 			switch {
 			case !ok:
-				want = fmt.Sprintf("none: nonce %d is pending, and no nonce follows it", next)
+				want = "none: the account has used up its nonces"
 			case next == acct.Nonce+1:
 				// What the chain's nonce alone would not explain.
 				want += fmt.Sprintf(" (nonce %d is pending)", acct.Nonce)
@@ -385,17 +385,19 @@ func (p *Pool) admit(tx blockchain.Transaction, add bool) error {
 // its nonce on the chain: the one after its last pending transaction, or
 // the chain's if none is pending or all pending ones are already below it
 // (a block included them and RemoveBlock has not run yet). q may be nil.
-// ok is false when the last pending transaction has nonce MaxUint64,
-// which no nonce follows: next is then that nonce, taken.
+// ok is false when that nonce is MaxUint64, which no transfer may use
+// (blockchain.StateBatch.Transfer: the account has used up its nonces);
+// next is then MaxUint64.
 func (q *queue) next(chainNonce uint64) (next uint64, ok bool) {
-	if q == nil || len(q.txs) == 0 {
-		return chainNonce, true
+	next = chainNonce
+	if q != nil && len(q.txs) > 0 {
+		last := q.txs[len(q.txs)-1].nonce
+		if last == math.MaxUint64 { // a pool without a chain takes any nonce
+			return last, false
+		}
+		next = max(chainNonce, last+1)
 	}
-	last := q.txs[len(q.txs)-1].nonce
-	if last == math.MaxUint64 { // nothing can follow it
-		return last, false
-	}
-	return max(chainNonce, last+1), true
+	return next, next != math.MaxUint64
 }
 
 // spendFrom returns what the pending transactions with a nonce of at
@@ -479,9 +481,9 @@ func (p *Pool) Get(id uuid.UUID) (blockchain.Transaction, bool) {
 //
 // Without a chain it is the nonce after the sender's last pending
 // transaction, or 0 if none is pending; Add then checks no nonce (see
-// Config.Chain), so it is a suggestion. If the last pending one has
-// nonce MaxUint64, no nonce follows it: NextNonce returns MaxUint64,
-// which Add, with a chain, refuses.
+// Config.Chain), so it is a suggestion. An account that has used up its
+// nonces (the next would be MaxUint64, which no transfer may use) gets
+// MaxUint64, which Add, with a chain, refuses.
 func (p *Pool) NextNonce(a blockchain.Address) uint64 {
 	p.mu.RLock()
 	defer p.mu.RUnlock()

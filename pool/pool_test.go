@@ -1290,31 +1290,38 @@ func TestCandidatesMatchesNaiveModel(t *testing.T) {
 	}
 }
 
-// TestNoNonceFollowsTheLast: once a transaction with nonce MaxUint64 is
-// pending, no other transaction of its sender is admitted — not even one
-// with that same nonce.
+// TestNoNonceFollowsTheLast: an account's nonces end below MaxUint64,
+// which no transfer may use (the chain refuses it, see
+// blockchain.StateBatch.Transfer): the pool refuses it, and whatever
+// would follow.
 func TestNoNonceFollowsTheLast(t *testing.T) {
 	ledger := newFakeLedger()
 	alice := consensustest.Addr("alice")
-	ledger.Set(alice, blockchain.Account{Balance: 1000, Nonce: math.MaxUint64})
+	ledger.Set(alice, blockchain.Account{Balance: 1000, Nonce: math.MaxUint64 - 2})
 	p := mustNew(t, newClock(), pool.Config{Chain: ledger})
-	mustAdd(t, p, tx("alice", "bob", 1, 0, math.MaxUint64))
+	mustAdd(t, p, tx("alice", "bob", 1, 0, math.MaxUint64-2))
+	mustAdd(t, p, tx("alice", "bob", 1, 0, math.MaxUint64-1))
 	for _, tc := range []struct {
 		name string
 		tx   blockchain.Transaction
 	}{
-		{"another transfer with the last nonce", tx("alice", "bob", 2, 0, math.MaxUint64)},
+		// No block could take it: the chain refuses nonce MaxUint64.
+		{"the last nonce", tx("alice", "bob", 2, 0, math.MaxUint64)},
 		{"one to someone else", tx("alice", "carol", 3, 0, math.MaxUint64)},
 		{"a nonce that wrapped", tx("alice", "bob", 1, 0, 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := p.Add(tc.tx)
 			assert.ErrorIs(t, err, blockchain.ErrBadNonce)
-			assert.ErrorContains(t, err, "no nonce follows it")
+			assert.ErrorContains(t, err, "the account has used up its nonces")
 		})
 	}
-	assert.Len(t, p.PendingOf(alice), 1)
+	assert.Len(t, p.PendingOf(alice), 2)
 	assert.Equal(t, uint64(math.MaxUint64), p.NextNonce(alice))
+
+	// An account whose chain nonce is the last has none to use at all.
+	ledger.Set(consensustest.Addr("carol"), blockchain.Account{Balance: 1000, Nonce: math.MaxUint64})
+	assert.ErrorIs(t, p.Add(tx("carol", "bob", 1, 0, math.MaxUint64)), blockchain.ErrBadNonce)
 }
 
 // TestMaxPerSender: one sender cannot fill the pool. At its bound, Check
