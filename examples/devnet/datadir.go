@@ -309,11 +309,9 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 	if explicit["consensus"] && c.kind != stored.Consensus.Engine {
 		asked.Consensus = blockchain.ConsensusSpec{Engine: c.kind}
 	}
-	if explicit["difficulty"] {
-		if asked.Consensus.Engine != blockchain.EnginePoW {
-			// Else the difference reads "consensus.pow: given present".
-			return network{}, nil, app.Usagef("-difficulty is for proof of work (pow), and the chain in %s runs %q: leave the flag out, or %s", dir, asked.Consensus.Engine, fresh)
-		}
+	if explicit["difficulty"] && asked.Consensus.Engine == blockchain.EnginePoW {
+		// (Proof of authority has no difficulty: devnet ignores the
+		// flag, and says so, as it does for a new chain.)
 		asked.Consensus.PoW = &blockchain.PoWSpec{Bits: uint32(c.difficulty)}
 	}
 	if d := asked.DiffNamed(stored, "given", "made with"); d != "" {

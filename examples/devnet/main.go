@@ -4,8 +4,8 @@
 // transactions to the bank like a client. It prints a status line every
 // few seconds: the height, the bank's pool, the transfers its scheduler
 // has had taken in this run, and the auditor's counts of every transfer
-// on the chain (included, rebroadcast, dropped), besides the miners'
-// hash rates. It is the separate apps' participants (package
+// in the log (included, rebroadcast, dropped), whoever sent it, besides
+// the miners' hash rates. It is the separate apps' participants (package
 // examples/internal/app) in one process, with the same flags and
 // environment fallbacks.
 //
@@ -213,9 +213,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	defer closeLogs()
-	if cfg.consensus.kind == "poa" && cfg.explicit["difficulty"] {
-		logger.Warn("-difficulty is proof of work's: a -consensus poa chain has none, and ignores it")
-	}
 	if cfg.duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.duration)
@@ -370,6 +367,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	if chain.specRestored {
 		logger.Warn("the data directory had lost its chain spec: written again from the event log's", "spec", filepath.Join(cfg.dataDir, specFile))
+	}
+	if cfg.consensus.kind == "poa" && cfg.explicit["difficulty"] { // the chain's engine, a new one's or the data directory's
+		logger.Warn("-difficulty is proof of work's: a proof-of-authority chain has none, and ignores it")
 	}
 	for _, path := range chain.made {
 		logger.Warn("made a new miner key for a chain that exists already: a miner added since, or one whose key was lost (its rewards stay where no key can spend them)", "key", path)

@@ -273,6 +273,15 @@ func TestDifficultyUnderProofOfAuthority(t *testing.T) {
 	assert.Contains(t, stderr.String(), "-difficulty is proof of work's")
 	// And devnet names its genesis, for the wallet's -genesis-hash.
 	assert.Regexp(t, `devnet: genesis [0-9a-f]{64}: pin it`, stdout.String())
+
+	// So does a data directory's proof-of-authority chain, started again
+	// with the same flags, or with -difficulty alone.
+	dir := t.TempDir()
+	for _, flags := range [][]string{{"-consensus", "poa", "-difficulty", "14"}, {"-consensus", "poa", "-difficulty", "14"}, {"-difficulty", "12"}} {
+		var stderr lockedBuilder
+		require.NoError(t, runUntilUp(append([]string{"-data-dir", dir, "-addr", "127.0.0.1:0", "-every", "50ms"}, flags...), new(discard), &stderr), "%v", flags)
+		assert.Contains(t, stderr.String(), "-difficulty is proof of work's", "%v", flags)
+	}
 }
 
 // lockedBuilder is a strings.Builder that several goroutines may write:

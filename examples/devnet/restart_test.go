@@ -191,7 +191,7 @@ func TestDevnetRefusesOtherRules(t *testing.T) {
 	}{
 		{"-difficulty 10", []string{"-difficulty", "11"}, "consensus.pow.bits: given 11, made with 10"},
 		{"-difficulty 10", []string{"-consensus", "poa"}, "consensus.engine"},
-		{"-consensus poa", []string{"-difficulty", "10"}, `-difficulty is for proof of work (pow), and the chain in ` + made["-consensus poa"] + ` runs "poa"`},
+		{"-difficulty 10", []string{"-consensus", "poa", "-difficulty", "10"}, "consensus.engine: given \"poa\", made with \"pow\""},
 	} {
 		err := run(context.Background(), append([]string{"-data-dir", made[tc.made], "-addr", "127.0.0.1:0"}, tc.args...), new(discard), new(discard))
 		require.Error(t, err, "%v", tc.args)

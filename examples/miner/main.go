@@ -41,6 +41,17 @@ const (
 	maxID      = events.MaxMinerIDLen
 )
 
+// defaultID is the miner's name when -id is not given: miner-HOST, cut
+// to the most a block event carries (a Kubernetes pod's name may be 63
+// bytes), at a rune boundary, with nothing added.
+func defaultID(host string) string {
+	id := "miner-" + host
+	for len(id) > maxID || !utf8.ValidString(id) {
+		id = id[:len(id)-1]
+	}
+	return id
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	// A signal at any stage, starting up included, is a clean stop, and
 	// said so.
@@ -50,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.SetOutput(stderr)
 	common.Register(fs)
 	host, _ := os.Hostname()
-	id := fs.String("id", clip.Text("miner-"+host, maxID), "the miner's name, in its blocks and logs")
+	id := fs.String("id", defaultID(host), "the miner's name, in its blocks and logs")
 	workers := fs.Int("workers", min(runtime.GOMAXPROCS(0), maxWorkers), "hashing goroutines")
 	var chain app.ChainFlags
 	chain.Register(fs, true)

@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/apptest"
 )
@@ -51,6 +53,18 @@ func TestProofOfAuthorityNeedsAKey(t *testing.T) {
 
 // TestFlagsRefusedAtStart: flags the miner cannot work with are usage
 // errors before it opens a log, each naming the flag.
+// TestDefaultID: the default -id is one the miner takes, whatever the
+// host's name.
+func TestDefaultID(t *testing.T) {
+	for _, host := range []string{"", "box", strings.Repeat("h", 58), strings.Repeat("h", 63), strings.Repeat("é", 40)} {
+		id := defaultID(host)
+		assert.LessOrEqual(t, len(id), events.MaxMinerIDLen, "%q", host)
+		assert.True(t, utf8.ValidString(id), "%q", host)
+		assert.True(t, strings.HasPrefix("miner-"+host, id), "a cut of miner-HOST, nothing added: %q", id)
+	}
+	assert.Equal(t, "miner-box", defaultID("box"))
+}
+
 func TestFlagsRefusedAtStart(t *testing.T) {
 	addr := consensustest.Addr("miner").String()
 	for _, tc := range []struct {

@@ -39,7 +39,7 @@ func (w *wallet) newFlags(fs *flag.FlagSet) {
 func (w *wallet) sendFlags(fs *flag.FlagSet) {
 	fs.Var((*decimal)(&w.opts.fee), "fee", "fee paid to the miner of the block, in minor `units`")
 	fs.BoolVar(&w.opts.wait, "wait", true, "wait until a block includes the transfer or the bank drops it; with -wait=false the run ends once the bank has taken it, and the same transfer sent again is a second payment")
-	fs.BoolVar(&w.opts.again, "again", false, "sign a new transfer even if the same one, sent by an earlier run that waited for it (and was stopped, or gave up waiting), is still in flight (a second payment)")
+	fs.BoolVar(&w.opts.again, "again", false, "sign a new transfer even if the same one, sent by an earlier run that did not see it through (stopped, out of time, or unsure whether the bank took it), is still in flight (a second payment)")
 	fs.DurationVar(&w.opts.timeout, "timeout", 2*time.Minute, "how long to wait for a block")
 	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits): sign only if the bank's chain spec makes that genesis; without it, the bank's chain ID is taken on its word")
 }

@@ -140,19 +140,24 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	}
 	name := top.Arg(0)
 	if name == "help" {
-		switch top.NArg() {
-		case 1:
+		// Global flags may come after it, as after any command.
+		fs := w.commandFlags(name, command{})
+		pos, err := parseInterspersed(fs, top.Args()[1:], w.g.given)
+		switch {
+		case errors.Is(err, flag.ErrHelp) || err == nil && len(pos) == 0:
 			w.usage(w.stdout)
 			return nil
-		case 2: // help COMMAND: what COMMAND -h prints
-			cmd, ok := commands[top.Arg(1)]
-			if !ok {
-				return usagef("help: unknown command %q", top.Arg(1))
-			}
-			w.commandUsage(w.stdout, top.Arg(1), cmd, w.commandFlags(top.Arg(1), cmd))
-			return nil
+		case err != nil:
+			return err
+		case len(pos) > 1:
+			return usagef("help takes at most one argument, a command; have %d", len(pos))
 		}
-		return usagef("help takes at most one argument, a command; have %d", top.NArg()-1)
+		cmd, ok := commands[pos[0]] // help COMMAND: what COMMAND -h prints
+		if !ok {
+			return usagef("help: unknown command %q", pos[0])
+		}
+		w.commandUsage(w.stdout, pos[0], cmd, w.commandFlags(pos[0], cmd))
+		return nil
 	}
 	cmd, ok := commands[name]
 	if !ok {

@@ -178,6 +178,7 @@ func TestHistory(t *testing.T) {
 		{"limit negative", "?limit=-1", "limit", `"-1" is not a whole number in decimal digits`},
 		{"limit not a number", "?limit=ten", "limit", `"ten" is not a whole number in decimal digits`},
 		{"limit in exponent form", "?limit=1e1", "limit", `"1e1" is not a whole number in decimal digits`},
+		{"limit past uint64", "?limit=99999999999999999999", "limit", `want 1…100: "99999999999999999999" is too large`},
 		{"cursor not a number", "?before=x", "before", ""},
 		{"cursor negative", "?before=-1", "before", "pass the next cursor of an earlier page"},
 		{"cursor empty", "?before=", "before", ""},

@@ -1562,7 +1562,7 @@ func parseDecimal(v string, bits int) (uint64, error) {
 	n, err := strconv.ParseUint(v, 10, bits)
 	switch {
 	case errors.Is(err, strconv.ErrRange):
-		return 0, fmt.Errorf("%q is too large: want at most %d", truncate(v), uint64(1)<<bits-1)
+		return 0, fmt.Errorf("%q is too large", truncate(v)) // the caller says what it wants
 	case err != nil:
 		return 0, fmt.Errorf("%q is not a whole number in decimal digits", truncate(v))
 	}
