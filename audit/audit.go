@@ -236,6 +236,15 @@ type Auditor struct {
 	// transactions stream the auditor read: before it appends, the
 	// auditor checks the log still holds it (see stillHolds).
 	txLast uuid.UUID
+	// settledIDs holds the IDs of the last maxSettledIDs transactions
+	// whose fate the auditor took in (verified, or dropped and then
+	// forgotten), oldest first in settledRing from settledNext on: an
+	// event of one that comes late (a rebroadcast appended before its
+	// appender saw the block) is no news, where an unknown transaction
+	// whose nonce a block used is one no block can take.
+	settledIDs  map[uuid.UUID]struct{}
+	settledRing []uuid.UUID
+	settledNext int
 	// maxHeight is the greatest height of a TransactionVerified read, and
 	// atMax the transactions verified at that height.
 	maxHeight uint64

@@ -241,6 +241,33 @@ func TestForgedAuditEvents(t *testing.T) {
 	}
 }
 
+// TestLateLoserIsDropped: with two banks on one log, each may take one of
+// two transfers of a sender with the same nonce; a block includes one,
+// and the other's TransactionSubmitted may reach the log after the
+// auditor folded that block. No block can include it: the auditor drops
+// it for its nonce at once (the bank that did not take it knows it by
+// that alone). A late copy of the transfer the block included (a
+// rebroadcast appended before its appender saw the block) is no news.
+func TestLateLoserIsDropped(t *testing.T) {
+	c, log, fake := newRig(t)
+	a := newAuditorOn(t, fake, log, c, policy(time.Second, time.Hour, 3))
+	winner, loser := consensustest.Transfer("alice", "bob", 5, 0), consensustest.Transfer("alice", "carol", 6, 0)
+	put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: winner})
+	fake.mine(t, winner)
+	require.NoError(t, a.Tick(context.Background()))
+	require.Equal(t, audit.Report{Submitted: 1, Included: 1}, a.Report())
+
+	put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: loser})
+	put(t, log, node.StreamTransactions, events.TransactionRebroadcast{Tx: winner, Attempt: 1})
+	require.NoError(t, a.Tick(context.Background()))
+
+	_, dropped := auditFates(t, log)
+	require.Len(t, dropped, 1, "the loser, long before MaxAge; not the winner")
+	assert.Equal(t, loser.ID(), dropped[0].TxID)
+	assert.Equal(t, blockchain.ErrBadNonce, dropped[0].Rule)
+	assert.Equal(t, audit.Report{Submitted: 2, Included: 1, Dropped: 1}, a.Report())
+}
+
 // TestAuditorBehindAnother: two auditors on one log, B's node a block
 // behind A's. B reads A's TransactionVerified for a block its node does
 // not have yet, and cannot believe it; it folds that block itself once
