@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if err != nil {
 			return err
 		}
-		metricsServer = app.ServeEarly(ctx, l, "the auditor is joining its chain", func(a net.Addr) {
+		metricsServer = app.ServeEarly(ctx, l, "the auditor is joining its chain", "", func(a net.Addr) {
 			fmt.Fprintf(stdout, "auditor: metrics on http://%s/metrics\n", a)
 		})
 		defer metricsServer.Stop()

@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	// Served at once: 503 while the bank joins its chain, which may wait
 	// for the first app to declare it.
-	server := app.ServeEarly(ctx, listener, "the bank is joining its chain: opening the event log and reading its chain spec", func(a net.Addr) {
+	server := app.ServeEarly(ctx, listener, "the bank is joining its chain: opening the event log and reading its chain spec", "/healthz", func(a net.Addr) {
 		fmt.Fprintf(stdout, "bank: listening on http://%s\n", a)
 	})
 	defer server.Stop()

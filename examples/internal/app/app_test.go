@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -283,6 +284,56 @@ func TestJoin(t *testing.T) {
 	_, err = app.ChainFlags{Genesis: bad}.Join(ctx, log, false, logger)
 	var se *blockchain.SpecError
 	assert.ErrorAs(t, err, &se, "a spec that is not one names what is wrong")
+}
+
+// stalledLog is a log whose reads wait until open is closed, as those of
+// an EventStoreDB stopped with SIGSTOP do.
+type stalledLog struct {
+	eventlog.Log
+	open chan struct{}
+}
+
+func (l stalledLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	select {
+	case <-l.open:
+		return l.Log.Read(ctx, stream, from, dir, max)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// warnings is a slog.Handler that hands on the message of every record
+// at level Warn or above.
+type warnings chan string
+
+func (w warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (w warnings) Handle(_ context.Context, r slog.Record) error {
+	w <- r.Message
+	return nil
+}
+func (w warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w warnings) WithGroup(string) slog.Handler      { return w }
+
+// TestJoinSaysItWaitsForTheLog: an app whose event log does not answer
+// says once that it waits for it, rather than nothing, and goes on once
+// the log answers.
+func TestJoinSaysItWaitsForTheLog(t *testing.T) {
+	defer app.SetSlowLogAfter(time.Millisecond)()
+	mem := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = mem.Close() })
+	spec := consensustest.Spec()
+	_, err := node.LoadSpec(context.Background(), mem, &spec)
+	require.NoError(t, err)
+	log := stalledLog{Log: mem, open: make(chan struct{})}
+	said := make(warnings, 1)
+	done := make(chan error, 1)
+	go func() {
+		_, err := app.ChainFlags{}.Join(context.Background(), log, true, slog.New(said))
+		done <- err
+	}()
+	assert.Contains(t, <-said, "the event log has not answered yet: still waiting for it")
+	close(log.open)
+	assert.NoError(t, <-done)
 }
 
 // TestJoinWithoutSpecOrGenesis: on a log no other process can write (the

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
@@ -59,6 +60,10 @@ func ReadSpecFile(path string) (blockchain.ChainSpec, error) {
 	return spec, nil
 }
 
+// slowLogAfter is how long Join waits for the event log's first answer
+// before it logs that it is still waiting.
+var slowLogAfter = 5 * time.Second
+
 // Join returns the chain spec of the log. With -genesis, a log without a
 // spec gets that one (the first app to join an empty log writes it), and
 // a log with another spec is refused with an error naming the
@@ -76,7 +81,15 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, log
 		}
 		want = &spec
 	}
+	// A log that does not answer (an EventStoreDB stopped, or out of
+	// reach behind a firewall that drops packets) would leave the app
+	// silent: say once that it waits.
+	after := slowLogAfter
+	slow := time.AfterFunc(after, func() {
+		logger.Warn("the event log has not answered yet: still waiting for it (is it up? -eventlog names it)", "after", after)
+	})
 	spec, err := node.LoadSpec(ctx, log, want)
+	slow.Stop()
 	if errors.Is(err, node.ErrNoSpec) && !shared {
 		return blockchain.ChainSpec{}, Usagef("-genesis is required: the event log holds no chain spec, and no other process can write one to it (-eventlog memory is this process's own; a file is locked by the process that has it open); give -genesis FILE, or join a log that holds a chain")
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 type Early struct {
 	handler atomic.Pointer[http.Handler]
 	detail  string
+	alive   string // the liveness check's path, answered 200 before Ready; "" for none
 	cancel  context.CancelFunc
 	stopped chan struct{} // closed when the server has stopped; err is then set
 	err     error
@@ -26,10 +28,14 @@ type Early struct {
 // ServeEarly serves l with an Early server until ctx ends or Stop is
 // called; ready, if not nil, is told the address first. detail says
 // what the app is doing meanwhile ("the bank is joining its chain").
-// ServeEarly closes l.
-func ServeEarly(ctx context.Context, l net.Listener, detail string, ready func(net.Addr)) *Early {
+// alive, if not "", is the path of the app's liveness check (the bank's
+// /healthz): a GET or HEAD of it is answered 200 {"status":"ok"} from the
+// start, as the app's handler answers it once ready, since the process
+// is alive while it joins (a liveness probe that read 503 would kill a
+// bank restoring a long chain). ServeEarly closes l.
+func ServeEarly(ctx context.Context, l net.Listener, detail, alive string, ready func(net.Addr)) *Early {
 	ctx, cancel := context.WithCancel(ctx)
-	e := &Early{detail: detail, cancel: cancel, stopped: make(chan struct{})}
+	e := &Early{detail: detail, alive: alive, cancel: cancel, stopped: make(chan struct{})}
 	go func() {
 		e.err = ServeOn(ctx, l, e, ready)
 		close(e.stopped)
@@ -44,6 +50,12 @@ func (e *Early) Ready(h http.Handler) { e.handler.Store(&h) }
 func (e *Early) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := e.handler.Load(); h != nil {
 		(*h).ServeHTTP(w, r)
+		return
+	}
+	if e.alive != "" && r.URL.Path == e.alive && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
 		return
 	}
 	w.Header().Set("Content-Type", "application/problem+json")

@@ -25,10 +25,24 @@ func TestEarly(t *testing.T) {
 			l, err := app.ListenFlag("-addr", "127.0.0.1:0")
 			require.NoError(t, err)
 			addrs := make(chan net.Addr, 1)
-			e := app.ServeEarly(context.Background(), l, "joining its chain", func(a net.Addr) { addrs <- a })
-			url := "http://" + (<-addrs).String() + "/readyz"
+			e := app.ServeEarly(context.Background(), l, "joining its chain", "/healthz", func(a net.Addr) { addrs <- a })
+			base := "http://" + (<-addrs).String()
+			url := base + "/readyz"
 
-			resp, err := http.Get(url)
+			// The process is alive while it joins.
+			resp, err := http.Get(base + "/healthz")
+			require.NoError(t, err)
+			alive, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.JSONEq(t, `{"status":"ok"}`, string(alive))
+			resp, err = http.Post(base+"/healthz", "text/plain", nil)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "only a GET or HEAD of it")
+
+			resp, err = http.Get(url)
 			require.NoError(t, err)
 			var p struct {
 				Title  string `json:"title"`
