@@ -736,7 +736,11 @@ func (w *wallet) status(ctx context.Context, args []string) error {
 	}
 	tw := tabwriter.NewWriter(w.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "transaction\t%s\n", st.ID)
-	fmt.Fprintf(tw, "hash\t%s\n", st.Hash)
+	if st.Hash.IsZero() {
+		fmt.Fprintf(tw, "hash\tunknown (the bank holds the transaction no longer)\n")
+	} else {
+		fmt.Fprintf(tw, "hash\t%s\n", st.Hash)
+	}
 	fmt.Fprintf(tw, "status\t%s\n", bankclient.Printable(string(st.State)))
 	switch st.State {
 	case bankclient.Included:

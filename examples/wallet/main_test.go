@@ -337,6 +337,20 @@ func TestBank(t *testing.T) {
 			stdout: []string{`transaction\s+[0-9a-f-]{36}\n`, `hash\s+[0-9a-f]{64}\n`, `status\s+included\n`, `block\s+1 \(hash [0-9a-f]{64}\)\n$`},
 		},
 		{name: "status of no transaction", args: []string{"status", "00000000-0000-8000-8000-000000000000"}, code: 1, stderr: []string{`404 Not Found`}},
+		{
+			// A drop the bank recorded of a transaction it holds no longer:
+			// no hash, which is not shown as sixty-four zeros.
+			name: "status of a dropped transaction the bank holds no longer", args: []string{"status", "7de402c4-d7ab-8ca7-85ce-549b51abc752"},
+			setup: func(t *testing.T, f *fixture) {
+				f.bank.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = w.Write([]byte(`{"id":"7de402c4-d7ab-8ca7-85ce-549b51abc752","status":"dropped","reason":"its nonce 0 was used by another transaction","rule":"bad-nonce"}`))
+					return true
+				})
+			},
+			stdout:    []string{`hash\s+unknown \(the bank holds the transaction no longer\)\n`, `status\s+dropped\n`, `reason\s+.*nonce 0`},
+			stderrNot: []string{`.`},
+		},
 		{name: "status, bad ID", args: []string{"status", "12"}, code: 2, stderr: []string{`want a UUID`}},
 	})
 }

@@ -64,7 +64,7 @@ func (s *State) UnmarshalText(text []byte) error {
 // /transactions and GET /transactions/{id}.
 type Status struct {
 	ID     uuid.UUID       `json:"id"`              // the transaction's ID (blockchain.Transaction.ID)
-	Hash   blockchain.Hash `json:"hash"`            // the transaction's hash
+	Hash   blockchain.Hash `json:"hash"`            // the transaction's hash; zero if the bank holds it no longer (dropped, and forgotten)
 	State  State           `json:"status"`          // pending, included or dropped
 	Height uint64          `json:"height,omitzero"` // included: the block's height
 	// BlockHash is, once included, the hash of the block that holds it.
