@@ -159,9 +159,11 @@ type Report struct {
 	// Submitted is how many distinct transactions the transactions stream
 	// holds (a TransactionSubmitted, or a TransactionRebroadcast of one
 	// not seen before) that the chain could still include when the
-	// auditor read them: an event read after a block used the
-	// transaction's nonce is a copy of a transaction settled already, or
-	// a transfer no block can include, and counts nowhere. It only grows.
+	// auditor read them, or that lost their nonce to another transfer of
+	// a block the auditor folded lately (and are then dropped): any other
+	// event read after a block used the transaction's nonce is a copy of
+	// a transaction settled already, or one the auditor cannot tell from
+	// such a copy, and counts nowhere. It only grows.
 	Submitted int
 	// Included is how many transactions the chain includes, each recorded
 	// once as TransactionVerified in the audit stream. It counts every
@@ -236,15 +238,15 @@ type Auditor struct {
 	// transactions stream the auditor read: before it appends, the
 	// auditor checks the log still holds it (see stillHolds).
 	txLast uuid.UUID
-	// settledIDs holds the IDs of the last maxSettledIDs transactions
-	// whose fate the auditor took in (verified, or dropped and then
-	// forgotten), oldest first in settledRing from settledNext on: an
-	// event of one that comes late (a rebroadcast appended before its
-	// appender saw the block) is no news, where an unknown transaction
-	// whose nonce a block used is one no block can take.
-	settledIDs  map[uuid.UUID]struct{}
-	settledRing []uuid.UUID
-	settledNext int
+	// usedBy holds, for the transfers of the blocks the auditor folded
+	// last (at most maxUsedNonces, oldest first in usedRing from usedNext
+	// on), which transaction used each sender's nonce: an unknown
+	// transfer whose nonce one of them used is a late copy of it (a
+	// rebroadcast appended before its appender saw the block), or, with
+	// another ID, one no block can take (see foldTx).
+	usedBy   map[senderNonce]uuid.UUID
+	usedRing []senderNonce
+	usedNext int
 	// maxHeight is the greatest height of a TransactionVerified read, and
 	// atMax the transactions verified at that height.
 	maxHeight uint64
@@ -525,6 +527,7 @@ func (a *Auditor) foldBlocks(ctx context.Context, tip uint64) error {
 		for i := range b.Len() {
 			tx := b.Transaction(i)
 			a.touched[tx.From()] = struct{}{}
+			a.rememberUsed(tx)
 			if err := a.verify(ctx, tx.ID(), b); err != nil {
 				return err
 			}

@@ -266,6 +266,17 @@ func TestLateLoserIsDropped(t *testing.T) {
 	assert.Equal(t, loser.ID(), dropped[0].TxID)
 	assert.Equal(t, blockchain.ErrBadNonce, dropped[0].Rule)
 	assert.Equal(t, audit.Report{Submitted: 2, Included: 1, Dropped: 1}, a.Report())
+
+	// An auditor started since, which did not fold that block, cannot
+	// tell a late copy of the winner from a loser: it calls neither
+	// dropped.
+	b := newAuditorOn(t, fake, log, c, policy(time.Second, time.Hour, 3))
+	require.NoError(t, b.Tick(context.Background()))
+	put(t, log, node.StreamTransactions, events.TransactionRebroadcast{Tx: winner, Attempt: 2})
+	require.NoError(t, b.Tick(context.Background()))
+	_, dropped = auditFates(t, log)
+	assert.Len(t, dropped, 1, "still the loser's drop alone")
+	assert.Zero(t, b.Report().Pending)
 }
 
 // TestAuditorBehindAnother: two auditors on one log, B's node a block

@@ -147,15 +147,21 @@
 // the nonce of a dropped one. So what it holds grows with the
 // transactions pending, not with the history; besides, the transactions
 // of the last block verified (to finish that block after a restart
-// without recording any twice) and the senders of the blocks folded since
-// the last check.
+// without recording any twice), the senders of the blocks folded since
+// the last check, and, of a bounded number of the transfers it folded
+// last (32 768), which transfer used each sender's nonce.
 //
 // Forgetting is safe because of nonces. An event of the transactions
 // stream about a transaction the auditor has no record of, whose nonce a
 // block it has folded used, is a late copy of a transaction already
 // verified or dropped — EventStoreDB may store a retried append twice,
-// far from the first — or a transfer no block can include: it is skipped
-// and counted nowhere. A late copy of a TransactionVerified is known by
+// far from the first — or a transfer no block can include. If a block
+// the auditor folded lately gave that nonce to another transfer, it is
+// the latter, the loser of two transfers with one nonce that reached the
+// log after the block (two banks each took one): it is recorded, and
+// dropped for its nonce at the next check, so that every bank can say
+// so. Otherwise it is skipped and counted nowhere: the auditor does not
+// call dropped what may be in a block. A late copy of a TransactionVerified is known by
 // its height: auditors record blocks in order, so the first event of a
 // transaction never comes after those of a higher block, and only copies
 // do.

@@ -76,7 +76,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string, given map[string]bool) (
 		}
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				return positional, err // the arguments before -h: "help send -h" asks for send's
 			}
 			return nil, usageError{err}
 		}

@@ -144,9 +144,11 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 		fs := w.commandFlags(name, command{})
 		pos, err := parseInterspersed(fs, top.Args()[1:], w.g.given)
 		switch {
-		case errors.Is(err, flag.ErrHelp) || err == nil && len(pos) == 0:
+		case len(pos) == 0 && (err == nil || errors.Is(err, flag.ErrHelp)):
 			w.usage(w.stdout)
 			return nil
+		case errors.Is(err, flag.ErrHelp):
+			pos = pos[:1] // "help send -h": send's usage
 		case err != nil:
 			return err
 		case len(pos) > 1:

@@ -434,10 +434,11 @@ func (s *statusRecorder) WriteHeader(code int) {
 // which transactions were dropped and why, until ctx is done.
 //
 // It also returns, as soon as it happens, the ledger index's failure
-// (the error names the file): one that cannot be written or read, or a
-// log that cannot be read when the index catches up or is built again.
-// (An index of another chain is built again from the log; see
-// SetReady.)
+// (the error names the file): one that cannot be written or read, a
+// log that cannot be read when the index catches up or is built again,
+// or a log that lost blocks of the chain the index holds
+// (ErrLogLostBlocks). (An index of another chain is built again from the
+// log; see SetReady.)
 func (b *Bank) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

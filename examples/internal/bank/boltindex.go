@@ -31,6 +31,7 @@ import (
 //	meta     "format" → "eventchain-bank-index/2"
 //	         "last"   → height(8) ‖ hash(32) ‖ revision(8) of the newest block indexed
 //	         "seq"    → the sequence number of the next transaction(8)
+//	         "genesis" → the hash(32) of the genesis block of the chain indexed
 //	txs      ID(16) → height(8) ‖ index(4) ‖ hash(32) ‖ from(20) ‖ to(20) ‖ amount(8) ‖ fee(8) ‖ nonce(8) ‖ seq(8)
 //	history  address(20) ‖ seq(8) → ID(16): an account's transactions in chain order
 //	blocks   height(8) → revision(8) ‖ hash(32): where the block's BlockMined event is in the blocks stream

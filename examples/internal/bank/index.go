@@ -115,7 +115,10 @@ type ledgerIndex struct {
 // every transfer it once took, and transfers signed for the first chain
 // would be good again on the second. It stops instead: restore the log;
 // or, to go on with the log as it is, delete the index (the next start
-// builds it again from the log).
+// builds it again from the log). (A library's node restored under other
+// rules than the index was built by, Chain.Trust against Chain.Apply on
+// a log that holds a bad block, finds another chain on the same genesis
+// too, and is told so.)
 var ErrLogLostBlocks = errors.New("the event log lost blocks the ledger index holds")
 
 // nameGenesis records in the store, once, that it indexes the chain of
@@ -166,7 +169,9 @@ func (ix *ledgerIndex) describe() string {
 // same hash is skipped: a restart replays the chain from the start. A
 // block of the same height with another hash means the file indexes
 // another chain (its log was replaced): the index is emptied and built
-// again from the log, up to blk. If the index is behind (the node
+// again from the log, up to blk — unless it names this chain's genesis,
+// and then the log lost the block it holds (ErrLogLostBlocks; see
+// rebuild). If the index is behind (the node
 // restored from a snapshot, so that it told no events for the blocks
 // before it), add first indexes the missing blocks from the log. If the
 // index fails, it stops with an error, which Run returns.
@@ -198,7 +203,7 @@ func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) er
 		case found && ref.hash == blk.Hash():
 			return nil // indexed before a restart
 		case found:
-			if _, err := ix.rebuild(h, fmt.Sprintf("block %d is %s there, %s in the log", h, ref.hash.Short(), blk.Hash().Short())); err != nil {
+			if _, err := ix.rebuild(h, fmt.Sprintf("block %d is %s there, %s in the log", h, ref.hash.Short(), blk.Hash().Short()), true); err != nil {
 				return err
 			}
 			if err := ix.store.addBlock(blk, rev); err != nil {
@@ -222,7 +227,10 @@ func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) er
 		// The blocks the index holds are not blk's ancestors: they are of
 		// another chain, below the base of a node restored from a snapshot.
 		why := fmt.Sprintf("block %d is %s there, block %d's parent in the log is %s", h-1, prev.Short(), h, blk.Header().PrevHash.Short())
-		if prev, err = ix.rebuild(h, why); err != nil {
+		// (Not taken for a lost block: below a snapshot's base, catching
+		// up took the first block that links, which may be one the node
+		// refused.)
+		if prev, err = ix.rebuild(h, why, false); err != nil {
 			return err
 		}
 		if blk.Header().PrevHash != prev {
@@ -237,10 +245,13 @@ func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) er
 
 // reconcile checks the index against chain, the chain the node restored
 // from the log: the newest block the index holds must be the chain's
-// block at its height. An index of another chain, or of a longer one (a
-// log replaced by an empty or a shorter one), is emptied and built again
-// from the log, up to chain's tip: it would answer with blocks and
-// transactions the log does not hold. A failure stops the index, as in
+// block at its height. An index of another chain is emptied and built
+// again from the log, up to chain's tip: it would answer with blocks and
+// transactions the log does not hold. One that names this chain's
+// genesis and is longer, or holds another block, fails with
+// ErrLogLostBlocks (see rebuild), as does a log that does not hold the
+// index's newest block where the index found it; a log that does not
+// answer fails it with the log's error. A failure stops the index, as in
 // add.
 func (ix *ledgerIndex) reconcile(chain blockchain.ReadOnlyChain) {
 	if ix.err != nil || ix.store == nil {
@@ -263,19 +274,21 @@ func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
 	}
 	tip := chain.Height()
 	if last.height > tip {
-		_, err := ix.rebuild(tip+1, fmt.Sprintf("it holds block %d, the chain in the log ends at %d", last.height, tip))
+		_, err := ix.rebuild(tip+1, fmt.Sprintf("it holds block %d, the chain in the log ends at %d", last.height, tip), true)
 		return err
 	}
 	if hash, held := chain.HashAt(last.height); held {
 		if hash != last.hash {
-			_, err := ix.rebuild(tip+1, fmt.Sprintf("block %d is %s there, %s in the log", last.height, last.hash.Short(), hash.Short()))
+			_, err := ix.rebuild(tip+1, fmt.Sprintf("block %d is %s there, %s in the log", last.height, last.hash.Short(), hash.Short()), true)
 			return err
 		}
-	} else if why := ix.heldAt(last); why != "" {
+	} else if why, err := ix.heldAt(last); err != nil {
+		return err // a log that did not answer: nothing is known lost
+	} else if why != "" {
 		// Below the base of a node restored from a snapshot the chain
 		// keeps no header: the log must hold the index's newest block
 		// where the index says it does.
-		_, err := ix.rebuild(tip+1, why)
+		_, err := ix.rebuild(tip+1, why, true)
 		return err
 	}
 	// The index's newest block is the chain's, which hashes back to the
@@ -287,19 +300,23 @@ func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
 }
 
 // heldAt returns "" if the log's blocks stream holds the block ref at
-// ref.rev, and else what it holds there.
-func (ix *ledgerIndex) heldAt(ref blockRef) string {
+// ref.rev, and else what it holds there; an error if the log did not
+// answer, which says nothing of what it holds.
+func (ix *ledgerIndex) heldAt(ref blockRef) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), catchUpReadTimeout)
 	defer cancel()
 	recs, err := ix.log.Read(ctx, node.StreamBlocks, ref.rev, eventlog.Forwards, 1)
-	if err != nil || len(recs) == 0 {
-		return fmt.Sprintf("block %d is at revision %d there, which the log does not hold", ref.height, ref.rev)
+	switch {
+	case errors.Is(err, eventlog.ErrStreamNotFound) || err == nil && len(recs) == 0:
+		return fmt.Sprintf("block %d is at revision %d there, which the log does not hold", ref.height, ref.rev), nil
+	case err != nil:
+		return "", fmt.Errorf("%s: read block %d at revision %d of the blocks stream: %w", ix.describe(), ref.height, ref.rev, err)
 	}
 	h, err := events.BlockMinedHeader(recs[0].Event)
 	if err != nil || h.Hash() != ref.hash {
-		return fmt.Sprintf("block %d is %s at revision %d there, not in the log", ref.height, ref.hash.Short(), ref.rev)
+		return fmt.Sprintf("block %d is %s at revision %d there, not in the log", ref.height, ref.hash.Short(), ref.rev), nil
 	}
-	return ""
+	return "", nil
 }
 
 // catchUpReadTimeout bounds each read of the log while the index
@@ -310,13 +327,15 @@ const catchUpReadTimeout = time.Minute
 // rebuild empties the index, which does not match the log for the reason
 // why, and indexes the chain's blocks below the height stop again, from
 // the log. It returns the hash of the last block it indexed (zero if
-// none).
-func (ix *ledgerIndex) rebuild(stop uint64, why string) (blockchain.Hash, error) {
+// none). If lost is set, why shows the log no longer holds a block the
+// index holds, and an index that names this chain's genesis is not built
+// again: that fails with ErrLogLostBlocks.
+func (ix *ledgerIndex) rebuild(stop uint64, why string, lost bool) (blockchain.Hash, error) {
 	g, ok, err := ix.store.genesis()
 	if err != nil {
 		return blockchain.Hash{}, fmt.Errorf("%s: %w", ix.describe(), err)
 	}
-	if ok && g == ix.genesis {
+	if lost && ok && g == ix.genesis {
 		// The same genesis, and blocks the log does not hold where the
 		// index found them: the log lost them, and its chain began again.
 		remedy := "restore the event log"

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -580,6 +581,70 @@ func TestForeignIndexBelowASnapshotsBase(t *testing.T) {
 	erin := getFrom[bank.History](t, lb.server, "/accounts/"+consensustest.Addr("erin").String()+"/transactions?limit=2").Transactions
 	require.NotEmpty(t, erin)
 	assert.Equal(t, more[0].Hash(), erin[0].BlockHash)
+}
+
+// hiccupLog is a log whose next read of one event of the blocks stream
+// fails, once, when hiccup is set: a network that dropped one answer.
+type hiccupLog struct {
+	eventlog.Log
+	hiccup atomic.Bool
+}
+
+var errHiccup = errors.New("the log did not answer in time")
+
+func (l *hiccupLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	if stream == node.StreamBlocks && max == 1 && l.hiccup.CompareAndSwap(true, false) {
+		return nil, errHiccup
+	}
+	return l.Log.Read(ctx, stream, from, dir, max)
+}
+
+// TestIndexReadFailureIsNoLoss: a bank restored from a snapshot above
+// its index's blocks asks the log whether it still holds the index's
+// newest block. A read that fails says nothing of that: the index fails
+// with the log's error, not ErrLogLostBlocks (which would have the
+// operator delete an index that is whole), and the next start, the log
+// answering, goes on with it.
+func TestIndexReadFailureIsNoLoss(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "index.db")
+	mem := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = mem.Close() })
+	before := appendBlocks(t, mem, 3, 3, nil)
+	require.NoError(t, startBank(t, mem, path, 0).stop())
+	engine := consensustest.NewFaker()
+	chain := consensustest.NewChain(engine)
+	for _, b := range before {
+		require.NoError(t, chain.Apply(b))
+	}
+	const n = 1030 // long enough that the snapshot's headers start above block 3
+	blocks, err := consensustest.GenerateChain(context.Background(), engine, chain, n-len(before),
+		func(_ int, g *consensustest.BlockGen) { g.AddTransfer("erin", "frank", 1) })
+	require.NoError(t, err)
+	putBlocks(t, mem, blocks...)
+	writer, err := node.New(node.Config{Log: mem, Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), SnapshotEvery: n, Now: func() time.Time { return fixedNow }})
+	require.NoError(t, err)
+	followFor(t, writer, func() bool { return writer.SnapshotStats().Written == 1 })
+
+	log := &hiccupLog{Log: mem}
+	nd, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), Now: func() time.Time { return fixedNow }})
+	require.NoError(t, err)
+	b, err := bank.New(bank.Config{Node: nd, Log: log, IndexPath: path})
+	require.NoError(t, err)
+	require.NoError(t, nd.Restore(context.Background(), node.RestoreSnapshot))
+	require.Greater(t, nd.Chain().Base(), uint64(len(before)), "precondition: the index's blocks are below the base")
+	log.hiccup.Store(true)
+	b.SetReady(true)
+	err = b.IndexErr()
+	assert.ErrorIs(t, err, errHiccup)
+	assert.NotErrorIs(t, err, bank.ErrLogLostBlocks)
+	assert.False(t, b.Ready())
+	require.NoError(t, b.Close())
+
+	lb := startBankWith(t, mem, path, 0, node.RestoreSnapshot)
+	t.Cleanup(func() { assert.NoError(t, lb.stop()) })
+	require.NoError(t, lb.bank.IndexErr(), "the log answers: the index goes on")
+	alice := getFrom[bank.History](t, lb.server, "/accounts/"+consensustest.Addr("alice").String()+"/transactions?limit=100").Transactions
+	assert.NotEmpty(t, alice, "the index's blocks, kept")
 }
 
 // followFor runs n's Follow until done holds. Follow tells the observers
