@@ -429,6 +429,19 @@ func tamperJSON(h http.Handler, match func(path string) bool, change func(v map[
 	})
 }
 
+// lyingBank serves, for a GET that lie picks, the answer to the request
+// it returns, changed by its function: a bank that lies.
+func lyingBank(h http.Handler, lie func(r *http.Request) (*http.Request, func(map[string]any), bool)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked, change, ok := lie(r)
+		if r.Method != http.MethodGet || !ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		tamperJSON(h, func(string) bool { return true }, change).ServeHTTP(w, asked)
+	})
+}
+
 // flipHex changes the first hex digit of s.
 func flipHex(s string) string {
 	c := "1"
@@ -445,11 +458,35 @@ func flipHex(s string) string {
 // which the page re-checks with WebCrypto and finds leads to the
 // header's root; an account's balance, history and state proof, also
 // re-checked; and, from a bank whose proofs were tampered with on the
-// way (a sibling hash changed), the page's report of the mismatch.
+// way (a sibling hash changed), the page's report of the mismatch; and
+// from a lying bank, a transaction in no block that takes another's
+// proof under its own ID, and a balance that is not its proof's.
 func TestExplorerInABrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	var tamper atomic.Bool // while set, the bank's proofs have a sibling changed on the way
+	// While set, the proof asked for lost (a transaction in no block) is
+	// that of from, relabelled with lost's ID; and GET /accounts/{a}
+	// answers a balance its proof does not.
+	var (
+		lie      atomic.Bool
+		lost     string
+		from     string
+		liedSome atomic.Int32
+	)
 	f := newExplorerFixture(t, func(h http.Handler) http.Handler {
+		h = lyingBank(h, func(r *http.Request) (*http.Request, func(map[string]any), bool) {
+			switch {
+			case !lie.Load():
+				return nil, nil, false
+			case r.URL.Path == "/transactions/"+lost+"/proof":
+				r = r.Clone(r.Context())
+				r.URL.Path = "/transactions/" + from + "/proof"
+				return r, func(v map[string]any) { v["transaction"].(map[string]any)["id"] = lost; liedSome.Add(1) }, true
+			case strings.HasPrefix(r.URL.Path, "/accounts/") && strings.Count(r.URL.Path, "/") == 2:
+				return r, func(v map[string]any) { v["balance"] = json.Number("999999999"); liedSome.Add(1) }, true
+			}
+			return nil, nil, false
+		})
 		return tamperJSON(h,
 			func(path string) bool {
 				return tamper.Load() && (strings.HasPrefix(path, "/transactions/") || strings.HasPrefix(path, "/accounts/")) && strings.HasSuffix(path, "/proof")
@@ -479,8 +516,10 @@ func TestExplorerInABrowser(t *testing.T) {
 	block1 := f.mine(t, nil, txs...)
 	f.mine(t, nil, consensustest.TransferFee("bob", "alice", 2, 1, 0))
 	f.mine(t, func(h *blockchain.Header) { h.StateRoot[0] ^= 1 }, consensustest.Transfer("dave", "bob", 1, 0)) // rejected
-	status, body := f.post(t, consensustest.Transfer("dave", "bob", 1, 7))
+	refused := consensustest.Transfer("dave", "bob", 1, 7)
+	status, body := f.post(t, refused)
 	require.Equal(t, http.StatusBadRequest, status, "%s", body)
+	lost, from = refused.ID().String(), txs[0].ID().String()
 	require.Equal(t, uint64(2), f.node.Chain().Height())
 	state := f.node.Chain().State()
 	richest := wantRichest(state, explorerAccounts)
@@ -563,6 +602,7 @@ func TestExplorerInABrowser(t *testing.T) {
 			"tx-encoding": "the page's encoding hashes to the transaction's hash",
 			"tx-id":       "the page's signed body gives the transaction's ID",
 			"tx-count":    "the proof's leaf count is the header's",
+			"tx-height":   "the proof's block is the header's",
 		} {
 			assert.Equal(t, "check ok", attr(t, "#"+id, "class"), what)
 		}
@@ -615,6 +655,26 @@ func TestExplorerInABrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`#tx-verdict`)))
 		assert.Equal(t, "mismatch", attr(t, "#tx-verdict", "data-verdict"))
 		assert.Contains(t, text(t, "#tx-verdict"), "mismatch, re-checked in your browser")
+	})
+
+	t.Run("a lying bank", func(t *testing.T) {
+		lie.Store(true)
+		defer lie.Store(false)
+		// Another transaction's proof, under the ID of one in no block:
+		// the path leads to the root, but the ID is not the signed body's.
+		// (The page of the last subtest, the hash changed: no new page,
+		// whose stream of events would take one of the browser's six
+		// connections to the bank.)
+		run(t, chromedp.Navigate(f.server.URL+"/?tampered-tx#/tx/"+lost),
+			chromedp.WaitVisible(chromedp.CSS(`#tx-verdict`)))
+		assert.Equal(t, "mismatch", attr(t, "#tx-verdict", "data-verdict"), text(t, "#tx-view"))
+		assert.Equal(t, "check bad", attr(t, "#tx-id", "class"))
+		// A balance that is not the proof's.
+		run(t, chromedp.Navigate(f.server.URL+"/?tampered-tx#/account/"+consensustest.Addr("carol").String()),
+			chromedp.WaitVisible(chromedp.CSS(`#account-verdict`)))
+		assert.Equal(t, "mismatch", attr(t, "#account-verdict", "data-verdict"), text(t, "#account-view"))
+		assert.Contains(t, text(t, "#account-verdict"), "the bank says the account holds 999999999")
+		assert.GreaterOrEqual(t, liedSome.Load(), int32(2), "precondition: the bank lied both times")
 	})
 
 	t.Run("a tampered state proof", func(t *testing.T) {
