@@ -79,7 +79,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	defer closeLogs()
+	opened := app.WaitingForLog(logger)
 	log, err := common.OpenLog(ctx)
+	opened()
 	if err != nil {
 		return err
 	}

@@ -315,8 +315,9 @@ func (w warnings) WithAttrs([]slog.Attr) slog.Handler { return w }
 func (w warnings) WithGroup(string) slog.Handler      { return w }
 
 // TestJoinSaysItWaitsForTheLog: an app whose event log does not answer
-// says once that it waits for it, rather than nothing, and goes on once
-// the log answers.
+// while it joins its chain says once that it waits for it
+// (WaitingForLog), rather than nothing, and goes on once the log
+// answers.
 func TestJoinSaysItWaitsForTheLog(t *testing.T) {
 	defer app.SetSlowLogAfter(time.Millisecond)()
 	mem := memlog.New(memlog.Config{})

@@ -60,9 +60,23 @@ func ReadSpecFile(path string) (blockchain.ChainSpec, error) {
 	return spec, nil
 }
 
-// slowLogAfter is how long Join waits for the event log's first answer
-// before it logs that it is still waiting.
+// slowLogAfter is how long WaitingForLog waits before it logs that the
+// event log has not answered.
 var slowLogAfter = 5 * time.Second
+
+// WaitingForLog logs once, after 5 s, that the event log has not
+// answered yet, unless stop is called first. An app calls it before it
+// opens its log and stops it once the log is open, and Join calls it
+// while it reads the chain spec: a log that does not answer (an
+// EventStoreDB stopped, or out of reach behind a firewall that drops
+// packets) would otherwise leave the app silent.
+func WaitingForLog(logger *slog.Logger) (stop func()) {
+	after := slowLogAfter
+	t := time.AfterFunc(after, func() {
+		logger.Warn("the event log has not answered yet: still waiting for it (is it up? -eventlog names it)", "after", after)
+	})
+	return func() { t.Stop() }
+}
 
 // Join returns the chain spec of the log. With -genesis, a log without a
 // spec gets that one (the first app to join an empty log writes it), and
@@ -81,15 +95,9 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, log
 		}
 		want = &spec
 	}
-	// A log that does not answer (an EventStoreDB stopped, or out of
-	// reach behind a firewall that drops packets) would leave the app
-	// silent: say once that it waits.
-	after := slowLogAfter
-	slow := time.AfterFunc(after, func() {
-		logger.Warn("the event log has not answered yet: still waiting for it (is it up? -eventlog names it)", "after", after)
-	})
+	stop := WaitingForLog(logger)
 	spec, err := node.LoadSpec(ctx, log, want)
-	slow.Stop()
+	stop()
 	if errors.Is(err, node.ErrNoSpec) && !shared {
 		return blockchain.ChainSpec{}, Usagef("-genesis is required: the event log holds no chain spec, and no other process can write one to it (-eventlog memory is this process's own; a file is locked by the process that has it open); give -genesis FILE, or join a log that holds a chain")
 	}

@@ -100,7 +100,9 @@ func NewBank(cfg NodeConfig) (Participant, *bank.Bank, error) {
 	p.stopping = b.CloseStreams
 	p.ready = func() {
 		b.SetReady(true)
-		cfg.Logger.Info("ready", "height", p.Node.Chain().Height(), "pending", p.Node.Pool().Len())
+		if b.Ready() { // else its ledger index failed, and Run says why
+			cfg.Logger.Info("ready", "height", p.Node.Chain().Height(), "pending", p.Node.Pool().Len())
+		}
 	}
 	return p, b, nil
 }

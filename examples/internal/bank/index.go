@@ -345,6 +345,12 @@ func (ix *ledgerIndex) rebuild(stop uint64, why string, lost bool) (blockchain.H
 		return blockchain.Hash{}, fmt.Errorf("%s: %w (%s): the log of this chain (genesis %s) was wiped, or put back from an older copy; %s",
 			ix.describe(), ErrLogLostBlocks, why, g.Short(), remedy)
 	}
+	switch {
+	case ok && g != ix.genesis:
+		why = fmt.Sprintf("it indexes the chain of genesis %s, the log holds that of %s", g.Short(), ix.genesis.Short())
+	case !ok:
+		why += " (an index that names no genesis, of an older bank)"
+	}
 	ix.logger.Warn("the ledger index is not of the chain in the log: building it again from the log", "index", ix.describe(), "why", why)
 	if err := ix.store.reset(); err != nil {
 		return blockchain.Hash{}, fmt.Errorf("%s: empty it: %w", ix.describe(), err)
