@@ -240,11 +240,12 @@ type Auditor struct {
 	txLast uuid.UUID
 	// usedBy holds, for the transfers of the blocks the auditor folded
 	// last (at most maxUsedNonces, oldest first in usedRing from usedNext
-	// on), which transaction used each sender's nonce: an unknown
-	// transfer whose nonce one of them used is a late copy of it (a
-	// rebroadcast appended before its appender saw the block), or, with
-	// another ID, one no block can take (see foldTx).
-	usedBy   map[senderNonce]uuid.UUID
+	// on), which transaction used each sender's nonce, and the others
+	// with that nonce the auditor recorded since: an unknown transfer
+	// whose nonce one of them used is a late copy of it (a rebroadcast
+	// appended before its appender saw the block), or of a loser met
+	// before, or else one no block can take (see foldTx).
+	usedBy   map[senderNonce]*usedNonce
 	usedRing []senderNonce
 	usedNext int
 	// maxHeight is the greatest height of a TransactionVerified read, and

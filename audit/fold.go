@@ -70,8 +70,17 @@ type senderNonce struct {
 	nonce uint64
 }
 
+// A usedNonce is what the auditor remembers of one sender's nonce that a
+// block it folded used: the transfer that used it, and the others with
+// that nonce it recorded since (losers, to be dropped once, whatever
+// copies of them come later).
+type usedNonce struct {
+	by     uuid.UUID
+	losers []uuid.UUID
+}
+
 // maxUsedNonces is how many of the last folded transfers the auditor
-// remembers (see Auditor.usedBy): about 2 MB of memory, and 1 600
+// remembers (see Auditor.usedBy): about 4 MB of memory at most, and 1 600
 // blocks of the demos' 20 transfers.
 const maxUsedNonces = 1 << 15
 
@@ -81,11 +90,10 @@ const maxUsedNonces = 1 << 15
 func (a *Auditor) rememberUsed(tx blockchain.Transaction) {
 	k := senderNonce{tx.From(), tx.Nonce()}
 	if _, ok := a.usedBy[k]; ok {
-		a.usedBy[k] = tx.ID() // a block folded again: the same transfer
-		return
+		return // a block folded again: the same transfer
 	}
 	if a.usedBy == nil {
-		a.usedBy = make(map[senderNonce]uuid.UUID)
+		a.usedBy = make(map[senderNonce]*usedNonce)
 	}
 	if len(a.usedRing) < maxUsedNonces {
 		a.usedRing = append(a.usedRing, k)
@@ -94,7 +102,7 @@ func (a *Auditor) rememberUsed(tx blockchain.Transaction) {
 		a.usedRing[a.usedNext] = k
 		a.usedNext = (a.usedNext + 1) % maxUsedNonces
 	}
-	a.usedBy[k] = tx.ID()
+	a.usedBy[k] = &usedNonce{by: tx.ID()}
 }
 
 // sweep takes the records that left a.txs out of a.open.
@@ -319,11 +327,13 @@ func (a *Auditor) foldTx(r eventlog.Recorded, settled *blockchain.State) {
 			// cannot tell which (the block is older than it remembers):
 			// skipped, rather than called dropped when it may be in a
 			// block.
-			if by, ok := a.usedBy[senderNonce{tx.From(), tx.Nonce()}]; !ok || by == tx.ID() {
+			used, ok := a.usedBy[senderNonce{tx.From(), tx.Nonce()}]
+			if !ok || used.by == tx.ID() || slices.Contains(used.losers, tx.ID()) {
 				a.logger.Debug("skipped transaction event: a block the auditor has seen used its nonce", "revision", uint64(r.Revision),
 					"type", r.Type, "tx", tx.ID())
 				return
 			}
+			used.losers = append(used.losers, tx.ID())
 		}
 		at := r.Time
 		if at.IsZero() {
