@@ -153,10 +153,16 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		return nil, err
 	}
 	path := cfg.Path
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	switch st, err := os.Stat(path); {
+	case errors.Is(err, fs.ErrNotExist):
 		if err := create(path); err != nil {
 			return nil, fmt.Errorf("boltlog: create %q: %w", path, err)
 		}
+	case err == nil && st.IsDir():
+		return nil, fmt.Errorf("boltlog: %q is a directory: the event log is a file", path)
+	case err == nil && !st.Mode().IsRegular():
+		// A named pipe, say, whose open would wait for a writer for ever.
+		return nil, fmt.Errorf("boltlog: %q is not a regular file (%v): the event log is one", path, st.Mode().Type())
 	}
 	if err := precheck(path); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -278,9 +279,25 @@ func TestOpenReportsFileSystemErrors(t *testing.T) {
 	}{
 		{"MissingDirectory", func(dir string) string { return filepath.Join(dir, "no", "such", "events.db") }},
 		{"Directory", func(dir string) string { return dir }},
+		{"NamedPipe", func(dir string) string { // whose open waits for a writer
+			path := filepath.Join(dir, "events.db")
+			require.NoError(t, syscall.Mkfifo(path, 0o600))
+			return path
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := boltlog.Open(context.Background(), boltlog.Config{Path: tc.path(t.TempDir())})
+			path := tc.path(t.TempDir())
+			opened := make(chan error, 1)
+			go func() {
+				_, err := boltlog.Open(context.Background(), boltlog.Config{Path: path})
+				opened <- err
+			}()
+			var err error
+			select {
+			case err = <-opened:
+			case <-time.After(time.Minute):
+				t.Fatal("Open hangs")
+			}
 			require.Error(t, err)
 			assert.NotErrorIs(t, err, boltlog.ErrCorrupt)
 			assert.NotErrorIs(t, err, boltlog.ErrLocked)

@@ -88,7 +88,7 @@ func (l chainLog) flags() string {
 // readChainLog returns the chainLog kept in dir, if it holds one.
 func readChainLog(dir string) (chainLog, bool, error) {
 	path := filepath.Join(dir, chainLogFile)
-	data, err := os.ReadFile(path)
+	data, err := app.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return chainLog{}, false, nil
 	}
@@ -255,7 +255,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 		return network{}, nil, fmt.Errorf("data directory: %w", err)
 	}
 	specPath := filepath.Join(dir, specFile)
-	data, err := os.ReadFile(specPath)
+	data, err := app.ReadFile(specPath)
 	specRestored := false
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, statErr := os.Stat(filepath.Join(dir, logFile)); statErr == nil {
@@ -274,7 +274,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 			if err := writeSpec(specPath, spec); err != nil && !errors.Is(err, fs.ErrExist) {
 				return network{}, nil, fmt.Errorf("data directory: write %s again from the log: %w", specFile, err)
 			}
-			data, err = os.ReadFile(specPath) // the outer err: the file is there now
+			data, err = app.ReadFile(specPath) // the outer err: the file is there now
 			specRestored = true
 		}
 	}

@@ -49,7 +49,7 @@ func (c *ChainFlags) Register(fs *flag.FlagSet, signs bool) {
 // file and, for a spec that breaks a rule, the field
 // (*blockchain.SpecError).
 func ReadSpecFile(path string) (blockchain.ChainSpec, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return blockchain.ChainSpec{}, UsageError{fmt.Errorf("-genesis: %w", err)}
 	}
@@ -219,4 +219,15 @@ func DescribeConsensus(spec blockchain.ChainSpec) string {
 		return fmt.Sprintf("proof of authority (%d signers)", len(c.PoA.Signers))
 	}
 	return spec.Consensus.Engine
+}
+
+// ReadFile is os.ReadFile for a file the user names or keeps in a data
+// directory: one that is there but no regular file (a named pipe, say,
+// whose open would wait for a writer for ever, or a device) is refused
+// with an error naming its kind, before it is opened.
+func ReadFile(path string) ([]byte, error) {
+	if st, err := os.Stat(path); err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%v)", path, st.Mode().Type())
+	}
+	return os.ReadFile(path)
 }

@@ -1314,10 +1314,19 @@ func fieldOf(code blockchain.ErrorCode) string {
 // real one shows as soon as the bank's node sees the block that made the
 // transaction invalid, or the pool lets it go.
 func (b *Bank) status(id uuid.UUID) TransactionStatus {
+	st, _ := b.lookup(id)
+	return st
+}
+
+// lookup is status, and the first error reading the ledger index, if
+// any: then a StatusUnknown is no answer (an included or dropped
+// transaction may be one the index could not read), and the API says
+// the index failed rather than 404.
+func (b *Bank) lookup(id uuid.UUID) (TransactionStatus, error) {
 	st := TransactionStatus{ID: id}
-	rec, included, err := b.index.store.tx(id)
-	if err != nil {
-		b.logger.Error("ledger index read failed", "tx", id, "err", err)
+	rec, included, indexErr := b.index.store.tx(id)
+	if indexErr != nil {
+		b.logger.Error("ledger index read failed", "tx", id, "err", indexErr)
 	}
 	if included {
 		// The index holds every block's hash; the chain, after a restore
@@ -1325,12 +1334,17 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 		if ref, ok, err := b.index.store.block(rec.height); err == nil && ok {
 			blockHash, height, txHash := ref.hash, rec.height, rec.hash
 			st.Status, st.BlockHash, st.Height, st.Hash = StatusIncluded, &blockHash, &height, &txHash
-			return st
+			return st, nil
+		} else if err != nil && indexErr == nil {
+			indexErr = err
 		}
 	}
 	d, dropped, err := b.index.store.dropped(id)
 	if err != nil {
 		b.logger.Error("ledger index read failed", "tx", id, "err", err)
+		if indexErr == nil {
+			indexErr = err
+		}
 	}
 	b.mu.Lock()
 	acceptedTx, accepted := b.accepted[id]
@@ -1358,10 +1372,10 @@ func (b *Bank) status(id uuid.UUID) TransactionStatus {
 		}
 	default:
 		if included, ok := b.inNewBlock(id); ok {
-			return included
+			return included, nil
 		}
 	}
-	return st
+	return st, indexErr
 }
 
 // maxUnindexed bounds how many blocks past the ledger index inNewBlock
@@ -1427,7 +1441,11 @@ func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid transaction ID", Detail: truncateDetail(err.Error()), Field: "id"})
 		return
 	}
-	st := b.status(id)
+	st, err := b.lookup(id)
+	if st.Status == StatusUnknown && err != nil {
+		b.indexFailed(w, "read the status of "+id.String(), err)
+		return
+	}
 	if st.Status == StatusUnknown {
 		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown transaction", Detail: id.String(), Field: "id"})
 		return

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,8 +51,9 @@ import (
 // indexes again from the chain the node restores (blocks already indexed
 // with the same hash are skipped). It is safe for concurrent use.
 type boltIndex struct {
-	db   *bolt.DB
-	path string
+	db     *bolt.DB
+	path   string
+	broken atomic.Pointer[error] // set at the first panic or fault in bbolt: see guard
 }
 
 var _ indexStore = (*boltIndex)(nil)
@@ -300,7 +302,7 @@ func foreignFormat(tx *bolt.Tx, path string) error {
 // init creates the buckets of a new file, and checks those of an old
 // one: its format, and that its pages read.
 func (ix *boltIndex) init() error {
-	err := ix.db.Update(func(tx *bolt.Tx) error {
+	err := ix.update(func(tx *bolt.Tx) error {
 		if err := foreignFormat(tx, ix.path); err != nil {
 			return err
 		}
@@ -341,7 +343,7 @@ func (ix *boltIndex) init() error {
 	}
 	// Read every page once, as a cheap check: a file cut short or
 	// scribbled on fails here rather than in the middle of a request.
-	return ix.db.View(func(tx *bolt.Tx) error {
+	return ix.view(func(tx *bolt.Tx) error {
 		if st, err := os.Stat(ix.path); err == nil && st.Size() < tx.Size() {
 			return fmt.Errorf("bank: %q: %w: truncated: %d bytes, want at least %d; %s", ix.path, ErrIndexCorrupt, st.Size(), tx.Size(), remedyDamaged)
 		}
@@ -404,7 +406,7 @@ func bucketCount(tx *bolt.Tx) int {
 }
 
 func (ix *boltIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error {
-	return ix.db.Update(func(tx *bolt.Tx) error {
+	return ix.update(func(tx *bolt.Tx) error {
 		var want uint64 = 1
 		last, err := get(tx, bucketMeta, keyLast)
 		if err != nil {
@@ -449,7 +451,7 @@ func (ix *boltIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) erro
 }
 
 func (ix *boltIndex) genesis() (h blockchain.Hash, ok bool, err error) {
-	err = ix.db.View(func(tx *bolt.Tx) error {
+	err = ix.view(func(tx *bolt.Tx) error {
 		v, err := get(tx, bucketMeta, keyGenesis)
 		switch {
 		case err != nil || v == nil:
@@ -464,11 +466,11 @@ func (ix *boltIndex) genesis() (h blockchain.Hash, ok bool, err error) {
 }
 
 func (ix *boltIndex) setGenesis(h blockchain.Hash) error {
-	return ix.db.Update(func(tx *bolt.Tx) error { return put(tx, bucketMeta, keyGenesis, h[:]) })
+	return ix.update(func(tx *bolt.Tx) error { return put(tx, bucketMeta, keyGenesis, h[:]) })
 }
 
 func (ix *boltIndex) last() (ref blockRef, ok bool, err error) {
-	err = ix.db.View(func(tx *bolt.Tx) error {
+	err = ix.view(func(tx *bolt.Tx) error {
 		ref, ok, err = ix.lastIn(tx)
 		return err
 	})
@@ -491,7 +493,7 @@ func (ix *boltIndex) lastIn(tx *bolt.Tx) (ref blockRef, ok bool, err error) {
 }
 
 func (ix *boltIndex) block(height uint64) (ref blockRef, ok bool, err error) {
-	err = ix.db.View(func(tx *bolt.Tx) error {
+	err = ix.view(func(tx *bolt.Tx) error {
 		v, err := get(tx, bucketBlocks, be64(height))
 		if err != nil || v == nil {
 			return err
@@ -508,7 +510,7 @@ func (ix *boltIndex) block(height uint64) (ref blockRef, ok bool, err error) {
 }
 
 func (ix *boltIndex) tx(id uuid.UUID) (rec txRecord, ok bool, err error) {
-	err = ix.db.View(func(tx *bolt.Tx) error {
+	err = ix.view(func(tx *bolt.Tx) error {
 		v, err := get(tx, bucketTxs, id[:])
 		if err != nil || v == nil {
 			return err
@@ -522,7 +524,7 @@ func (ix *boltIndex) tx(id uuid.UUID) (rec txRecord, ok bool, err error) {
 }
 
 func (ix *boltIndex) history(a blockchain.Address, before uint64, limit int) (recs []txRecord, more bool, err error) {
-	err = ix.db.View(func(tx *bolt.Tx) error {
+	err = ix.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketHistory).Cursor()
 		var k, v []byte
 		if k, _ = c.Seek(historyKey(a, before)); k == nil { // the first entry at or after the cursor…
@@ -559,7 +561,7 @@ func (ix *boltIndex) history(a blockchain.Address, before uint64, limit int) (re
 }
 
 func (ix *boltIndex) nextSeq() (seq uint64, err error) {
-	err = ix.db.View(func(tx *bolt.Tx) error {
+	err = ix.view(func(tx *bolt.Tx) error {
 		seq, err = readSeq(tx)
 		return err
 	})
@@ -592,11 +594,11 @@ func (ix *boltIndex) putDropped(d events.TransactionDropped) error {
 	if err != nil {
 		return err
 	}
-	return ix.db.Update(func(tx *bolt.Tx) error { return put(tx, bucketDropped, d.TxID[:], v) })
+	return ix.update(func(tx *bolt.Tx) error { return put(tx, bucketDropped, d.TxID[:], v) })
 }
 
 func (ix *boltIndex) dropped(id uuid.UUID) (d events.TransactionDropped, ok bool, err error) {
-	err = ix.db.View(func(tx *bolt.Tx) error {
+	err = ix.view(func(tx *bolt.Tx) error {
 		v, err := get(tx, bucketDropped, id[:])
 		if err != nil || v == nil {
 			return err
@@ -615,9 +617,63 @@ func (ix *boltIndex) dropped(id uuid.UUID) (d events.TransactionDropped, ok bool
 // reset deletes every bucket but the format's, and the meta keys of the
 // newest block and the sequence, and makes the buckets again: one
 // transaction, so a crash leaves the index as it was or empty.
-func (ix *boltIndex) reset() error { return ix.db.Update(emptyIndex) }
+func (ix *boltIndex) reset() error { return ix.update(emptyIndex) }
 
-func (ix *boltIndex) close() error { return ix.db.Close() }
+// close closes the file. A broken index's is closed in the background,
+// and not waited for: a panic may have left one of bbolt's locks held.
+func (ix *boltIndex) close() error {
+	if ix.broken.Load() != nil {
+		go func() {
+			defer func() { _ = recover() }()
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			_ = ix.db.Close()
+		}()
+		return nil
+	}
+	return ix.db.Close()
+}
+
+// view runs fn in a read transaction, under guard.
+func (ix *boltIndex) view(fn func(*bolt.Tx) error) error {
+	return ix.guard(func() error { return ix.db.View(fn) })
+}
+
+// update runs fn in a write transaction, under guard.
+func (ix *boltIndex) update(fn func(*bolt.Tx) error) error {
+	return ix.guard(func() error { return ix.db.Update(fn) })
+}
+
+// guard runs fn, a bbolt transaction, and turns a panic in it into an
+// error wrapping ErrIndexCorrupt. openBoltIndex checked every page, but a
+// file cut short or overwritten while the bank runs (by hand, by another
+// program) makes a read of its missing pages fault, which would end the
+// process with SIGBUS, and bbolt panics on pages that are not what they
+// should be. With debug.SetPanicOnFault a fault panics instead. After the
+// first panic the index is broken: every call returns the same error and
+// bbolt is called no more. The indexer then stops, and Run returns the
+// error; the next start moves the damaged file aside and builds the
+// index again from the log.
+func (ix *boltIndex) guard(fn func() error) (err error) {
+	if broken := ix.broken.Load(); broken != nil {
+		return *broken
+	}
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		why := fmt.Sprint(p)
+		if _, runtimeErr := p.(runtime.Error); runtimeErr {
+			why = "its pages are damaged (cut short or overwritten while open?)"
+		}
+		err = fmt.Errorf("bank: %q: %w: bbolt cannot read it: %s; %s", ix.path, ErrIndexCorrupt, why, remedyDamaged)
+		if !ix.broken.CompareAndSwap(nil, &err) {
+			err = *ix.broken.Load()
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	return fn()
+}
 
 func be64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 

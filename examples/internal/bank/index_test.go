@@ -755,3 +755,41 @@ func BenchmarkIndexHeap(b *testing.B) {
 	b.ReportMetric(perTx, "heap-B/tx")
 	b.ReportMetric(fileB, "file-B/tx")
 }
+
+// TestIndexDamagedWhileRunning cuts the index file short under a running
+// bank, as a user's mistake or another program might: bbolt then reads
+// pages that are no longer there, which would end the process with
+// SIGBUS. The bank answers the request that met the damage with a
+// problem, and its Run stops with ErrIndexCorrupt; no panic, no crash.
+func TestIndexDamagedWhileRunning(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	path := filepath.Join(t.TempDir(), "index.db")
+	blocks := appendBlocks(t, log, 5, 7, nil)
+	lb := startBank(t, log, path, 2)
+	history := "/accounts/" + consensustest.Addr("alice").String() + "/transactions?limit=100"
+	require.Len(t, getFrom[bank.History](t, lb.server, history).Transactions, 10, "the index holds the chain")
+
+	require.NoError(t, os.Truncate(path, 8192)) // its two meta pages, and none of the rest
+
+	for _, path := range []string{history, "/transactions/" + blocks[0].Transaction(0).ID().String()} {
+		resp, err := http.Get(lb.server.URL + path)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.GreaterOrEqual(t, resp.StatusCode, 500, "%s: a damaged index answers no data", path)
+		assert.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"), path)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	following := make(chan error, 1)
+	go func() { following <- lb.node.Follow(ctx) }()
+	t.Cleanup(func() { cancel(); <-following })
+	appendBlocks(t, log, 1, 7, blocks) // the node follows it, and the indexer meets the damage too
+	select {
+	case err := <-lb.done:
+		assert.ErrorIs(t, err, bank.ErrIndexCorrupt, "Run stops with the index's error")
+		lb.done <- err // for stop
+	case <-time.After(time.Minute):
+		t.Fatal("Run did not stop on a damaged index")
+	}
+	assert.ErrorIs(t, lb.stop(), bank.ErrIndexCorrupt)
+}
