@@ -62,7 +62,12 @@
 //     from the client's tip the next time.
 //  4. [Client.VerifyTransaction] checks an inclusion proof (a bank's GET
 //     /transactions/{id}/proof) against the Merkle root and the
-//     transaction count of a header the client accepted.
+//     transaction count of a header the client accepted, and first the
+//     transaction itself: its signature by its sender's key, over every
+//     field, as every node checks it ([blockchain.CheckTransactionSanity]).
+//     A transaction's ID covers what it signs, not the signature, so
+//     without that a forged block could show any transfer, unsigned, as
+//     included.
 //     [Client.VerifyAccount] and [Client.VerifyAccountAt] check an account
 //     proof (a bank's GET /accounts/{address}/proof) against the state
 //     root of one: a balance and a nonce, or the absence of an account.
@@ -72,8 +77,9 @@
 // # What a light client cannot check
 //
 // It holds no transaction and no state, so it cannot run the state
-// transition: that each transaction was signed by its sender, for this
-// chain, with the sender's next nonce and funds to cover it, and that the
+// transition: that each transaction of a block was signed by its sender,
+// for this chain (it checks the one it is asked about; its chain ID is
+// the caller's to compare with the spec), with the sender's next nonce and funds to cover it, and that the
 // header's state root is the one they lead to. It relies on the work (or
 // the signers) behind the headers for that, as SPV does — and the work
 // behind a claim is the work of the blocks that carry it, no more.

@@ -332,7 +332,17 @@ func (c *Client) verified(height uint64) (blockchain.Header, error) {
 // ([blockchain.Block.InclusionProof], a bank's GET
 // /transactions/{id}/proof), and ignore any header it sends along.
 //
-// Errors: a [*NotVerifiedError] (errors.Is ErrNotVerified) if the client
+// The transaction itself must be one a node could include: it must pass
+// [blockchain.CheckTransactionSanity] — its signature is its sender's
+// key's, over every field. The ID a proof names covers the signed fields
+// but not the signature, so without this check a forged block could show
+// any transfer, with any signature or none, as included. (Whether its
+// chain ID is the network's the client cannot tell: it holds no spec.
+// Compare tx.ChainID() with the spec whose genesis you trust.)
+//
+// Errors: a [*blockchain.RuleError] (errors.Is the rule's error, such as
+// blockchain.ErrBadSignature) for a transaction no node would include; a
+// [*NotVerifiedError] (errors.Is ErrNotVerified) if the client
 // holds no header at height; otherwise a [*blockchain.ProofError] wrapping
 // ErrProofCount for a count other than the header's, or
 // VerifyTxInclusion's reason (errors.Is blockchain.ErrProofIndex,
@@ -340,6 +350,9 @@ func (c *Client) verified(height uint64) (blockchain.Header, error) {
 // transaction of another block, a changed or swapped sibling, or another
 // index.
 func (c *Client) VerifyTransaction(tx blockchain.Transaction, height uint64, proof blockchain.InclusionProof) error {
+	if err := blockchain.CheckTransactionSanity(tx); err != nil {
+		return fmt.Errorf("lightclient: transaction %s: no node would include it: %w", tx.ID(), err)
+	}
 	h, err := c.verified(height)
 	if err != nil {
 		return err

@@ -198,6 +198,9 @@ func TestHostileProofs(t *testing.T) {
 		{name: "a leaf from another block", check: verifyTx(1, func(tx *blockchain.Transaction, _ *blockchain.InclusionProof, f *proofFixture, t *testing.T) {
 			*tx, _ = f.txProof(t, f.blocks, 2, 0)
 		}), want: blockchain.ErrProofMismatch, as: &proofErr},
+		{name: "a transaction whose signature is gone: no node would include it, whatever block shows it", check: verifyTx(1, func(tx *blockchain.Transaction, _ *blockchain.InclusionProof, _ *proofFixture, _ *testing.T) {
+			*tx = blockchain.NewTransaction(tx.Fields(), make([]byte, blockchain.SignatureSize)) // the same ID
+		}), want: blockchain.ErrBadSignature, as: &ruleErr},
 		{name: "a transaction's own proof, at a height whose block has another count", check: func(t *testing.T, f *proofFixture) error {
 			tx, p := f.txProof(t, f.blocks, 2, 0)
 			return f.client.VerifyTransaction(tx, 1, p)

@@ -187,6 +187,10 @@ func (w *wallet) verify(ctx context.Context, args []string) error {
 	if err := l.client.VerifyTransaction(p.Transaction, p.Height, p.Proof); err != nil {
 		return refused("transaction "+id.String(), err)
 	}
+	if got := p.Transaction.ChainID(); got != l.spec.ChainID {
+		// Signed for another chain: no node of this one would include it.
+		return fmt.Errorf("the bank's proof of transaction %s does not hold, so do not believe its answer: the transaction is signed for chain %q, not this chain's %q", id, got, l.spec.ChainID)
+	}
 	tip, _ := l.client.Tip()
 	if err := w.deep("transaction "+id.String(), p.Height, tip.Height); err != nil {
 		return err

@@ -94,6 +94,39 @@ func (f *fixture) serveForgedBlock(t *testing.T, a blockchain.Address, more int6
 	})
 }
 
+// serveForgedTx makes the bank serve a block of its own mining, with
+// real work, that holds tx alone — a transaction no node took — and
+// tx's proof in it: every header and the proof hold.
+func (f *fixture) serveForgedTx(t *testing.T, tx blockchain.Transaction) {
+	chain := f.bank.Chain()
+	require.Zero(t, chain.Height())
+	tip := chain.Tip()
+	txs := []blockchain.Transaction{tx}
+	h := blockchain.NextHeader(tip, txs, tip.Timestamp.Add(time.Second))
+	h.Beneficiary, h.StateRoot = consensustest.Addr("mallory"), tip.StateRoot
+	h.Bits = testSpec().Consensus.PoW.Bits
+	for h.SealHash().LeadingZeroBits() < int(h.Bits) {
+		h.Nonce++
+	}
+	proof, err := blockchain.NewBlock(h, txs).InclusionProof(0)
+	require.NoError(t, err)
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		switch r.URL.Path {
+		case "/headers":
+			page := []blockchain.Header{tip, h}
+			if r.URL.Query().Get("from") != "0" {
+				page = []blockchain.Header{}
+			}
+			writeJSON(t, w, page)
+		case "/transactions/" + tx.ID().String() + "/proof":
+			writeJSON(t, w, bankclient.TxProof{Transaction: tx, Height: 1, Header: h, Proof: proof})
+		default:
+			return false
+		}
+		return true
+	})
+}
+
 // intercept adds an interceptor to the bank's: the first that answers wins.
 func (f *fixture) intercept(t *testing.T, h func(w http.ResponseWriter, r *http.Request) bool) {
 	prev := f.interceptors
@@ -214,6 +247,9 @@ func TestVerify(t *testing.T) {
 		}
 		f.mineOK(1)
 	}
+	alices := consensustest.Transfer("alice", "mallory", 999_999, 7)
+	unsigned := blockchain.NewTransaction(alices.Fields(), make([]byte, blockchain.SignatureSize))
+	otherChain := blockchain.Transfer{ChainID: "another-chain", To: consensustest.Addr("mallory"), Amount: 999_999, Nonce: 7}.Sign(consensustest.Key("alice"))
 	tofu := `trusting the bank's chain spec "eventchain-test", as the bank serves it \(the wallet keeps no chain data, so on every use\): genesis ` + pin + `; pin it with -genesis-hash ` + pin + `\n`
 	runCases(t, []testCase{
 		{
@@ -323,6 +359,21 @@ func TestVerify(t *testing.T) {
 				})
 			},
 			stderr: []string{`does not hold.*proof count is not the block's transaction count: have count 4, want count 3`},
+		},
+		{
+			// The ID covers the signed fields, not the signature: a block
+			// the bank mined itself can show alice's transfer with no
+			// signature at all, proof and work in order.
+			name: "a forged block holding a transfer no one signed", args: []string{"verify", unsigned.ID().String()}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { f.serveForgedTx(t, unsigned) },
+			stdout: []string{`^$`},
+			stderr: []string{`(?m)^wallet: the bank's proof of transaction [0-9a-f-]{36} does not hold, so do not believe its answer: .*no node would include it: .*bad-signature`},
+		},
+		{
+			name: "a forged block holding a transfer signed for another chain", args: []string{"verify", otherChain.ID().String()}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { f.serveForgedTx(t, otherChain) },
+			stdout: []string{`^$`},
+			stderr: []string{`(?m)^wallet: the bank's proof of transaction [0-9a-f-]{36} does not hold, so do not believe its answer: the transaction is signed for chain "another-chain", not this chain's "eventchain-test"\n$`},
 		},
 		{
 			name: "a pending transaction claimed in a block", args: []string{"verify", "{tx}"}, code: 1,
