@@ -180,7 +180,8 @@ type PoWSpec struct {
 // A PoASpec holds the consensus parameters of proof of authority: the
 // signers' public keys in turn order (the block at height h is sealed by
 // Signers[(h−1) mod len(Signers)]). There are 1 to MaxPoASigners (256) of
-// them, no key twice.
+// them, no key twice, and none of small order ([PublicKey.IsSmallOrder]),
+// for which anyone can make a signature that verifies.
 type PoASpec struct {
 	Signers []PublicKey
 }
@@ -381,6 +382,12 @@ func (p *PoASpec) validate() error {
 	for i, k := range p.Signers {
 		if j := slices.Index(p.Signers[:i], k); j >= 0 {
 			return invalidSpec("consensus.poa.signers["+strconv.Itoa(i)+"]", "have %s, as signers[%d], want each signer once", k, j)
+		}
+		if k.IsSmallOrder() {
+			// A key of small order (the all-zero placeholder of a
+			// template, say) verifies a signature anyone can make: every
+			// turn of that signer would be anyone's.
+			return invalidSpec("consensus.poa.signers["+strconv.Itoa(i)+"]", "have %s, a key of small order, for which anyone can make a signature that verifies; want a signer's real public key", k)
 		}
 	}
 	return nil

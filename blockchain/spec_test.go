@@ -250,6 +250,7 @@ func TestChainSpecValidateAccepts(t *testing.T) {
 	keys := make([]blockchain.PublicKey, blockchain.MaxPoASigners)
 	for i := range keys {
 		binary.BigEndian.PutUint16(keys[i][:], uint16(i))
+		keys[i][2] = 1 // no key of small order (the all-zero one is)
 	}
 	for _, tc := range []struct {
 		name string
@@ -369,6 +370,12 @@ func TestChainSpecValidateRejects(t *testing.T) {
 		{"signer twice", specEdit(specGoldenPoA(), func(s *blockchain.ChainSpec) {
 			s.Consensus.PoA.Signers = []blockchain.PublicKey{specKeyAlice, specKeyZero, specKeyAlice}
 		}), "consensus.poa.signers[2]"},
+		{"a signer of small order: the all-zero key", specEdit(specGoldenPoA(), func(s *blockchain.ChainSpec) {
+			s.Consensus.PoA.Signers = []blockchain.PublicKey{specKeyAlice, {}}
+		}), "consensus.poa.signers[1]"},
+		{"a signer of small order: the identity", specEdit(specGoldenPoA(), func(s *blockchain.ChainSpec) {
+			s.Consensus.PoA.Signers = []blockchain.PublicKey{{1}}
+		}), "consensus.poa.signers[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.spec.Validate()

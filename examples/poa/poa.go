@@ -100,6 +100,10 @@ func New(signers []ed25519.PublicKey, key ed25519.PrivateKey) (*Engine, error) {
 		if len(s) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("poa: signer %d: have %d bytes, want an ed25519 public key", i, len(s))
 		}
+		if blockchain.PublicKey(s).IsSmallOrder() {
+			// ed25519.Verify takes a signature anyone can make for it.
+			return nil, fmt.Errorf("poa: signer %d: %x is a key of small order, for which anyone can make a signature that verifies", i, []byte(s))
+		}
 		if key != nil && s.Equal(key.Public()) {
 			e.me = i
 		}

@@ -262,6 +262,7 @@ func TestNewRejects(t *testing.T) {
 		{"too many signers", make([]ed25519.PublicKey, 257), nil},
 		{"a short key", []ed25519.PublicKey{pub[0][:10]}, nil},
 		{"a key that is no signer's", pub, stranger[2]},
+		{"a signer of small order, whose turns anyone could seal", []ed25519.PublicKey{pub[0], make(ed25519.PublicKey, ed25519.PublicKeySize)}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := poa.New(tc.signers, tc.key)
