@@ -93,7 +93,11 @@
 // them. So ask for depth, as Bitcoin's wallets count confirmations: check
 // a transaction only once enough blocks are on it, and an account at
 // VerifyAccountAt of a height under the tip (examples/wallet's
-// -confirmations does both). Under proof of authority a forged header
+// -confirmations does both). Count depth by work, not by blocks, where
+// the difficulty retargets: a source that dates its own blocks far apart
+// lets the difficulty fall to the spec's floor, and then mines blocks by
+// the thousand for next to nothing (the wallet counts a block of Bits b
+// as 2^(b − the spec's Bits) blocks). Under proof of authority a forged header
 // needs a signer's key instead; depth then guards against one signer
 // that lies. FromLog says what this means when reading a log.
 //
@@ -105,7 +109,8 @@
 // ErrBadConsensusFields, ErrUnknownAncestor, or a header sanity code
 // (ErrBadVersion, ErrBadBits, ErrSealTooLong, ErrBadTimestamp,
 // ErrMissingBeneficiary, ErrTooManyTransactions); a wrong first header
-// with [ErrWrongGenesis]. A refused header changes nothing.
+// with [ErrWrongGenesis], one past Config.MaxHeaders with
+// [ErrTooManyHeaders]. A refused header changes nothing.
 //
 // The proof checks return a [*NotVerifiedError] (errors.Is
 // [ErrNotVerified]) for a height the client holds no header for, and

@@ -33,6 +33,8 @@ var (
 	// ErrBadSource: a source (a bank's GET /headers, say) answered
 	// something that is not what it promises; the error says what.
 	ErrBadSource = errors.New("lightclient: bad answer from the source")
+	// ErrTooManyHeaders: Add was given a header past Config.MaxHeaders.
+	ErrTooManyHeaders = errors.New("lightclient: more headers than Config.MaxHeaders")
 	// ErrZeroClient: a method was called on a Client that [New] did not
 	// make, the zero Client, which has no trust anchor and no rules.
 	ErrZeroClient = errors.New("lightclient: a zero Client: make one with New")
@@ -61,6 +63,13 @@ type Config struct {
 	// MaxDrift is how far ahead of Now a header may be dated; 0 means
 	// blockchain.DefaultMaxDrift, as a node's chain.
 	MaxDrift time.Duration
+	// MaxHeaders bounds how many headers the client keeps, the genesis
+	// included: Add refuses the next with ErrTooManyHeaders. 0 means no
+	// bound. A client keeps every header it accepts (a few hundred
+	// bytes each), and a source that lies can make valid headers without end
+	// (cheaply where the difficulty is low), so a client that syncs from
+	// a stranger bounds them.
+	MaxHeaders int
 }
 
 // A Client follows a chain by its headers alone: it keeps every header it
@@ -75,9 +84,10 @@ type Config struct {
 // A Client is safe for concurrent use: one goroutine may sync while others
 // check proofs.
 type Client struct {
-	genesis blockchain.Hash
-	now     func() time.Time
-	rules   []blockchain.Rule
+	genesis    blockchain.Hash
+	now        func() time.Time
+	rules      []blockchain.Rule
+	maxHeaders int // Config.MaxHeaders
 
 	mu      sync.RWMutex
 	headers []blockchain.Header // index = height
@@ -98,12 +108,14 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("lightclient: Config.Genesis is required: the hash of the genesis block")
 	case cfg.MaxDrift < 0:
 		return nil, fmt.Errorf("lightclient: Config.MaxDrift: have %v, want ≥ 0", cfg.MaxDrift)
+	case cfg.MaxHeaders < 0:
+		return nil, fmt.Errorf("lightclient: Config.MaxHeaders: have %d, want ≥ 0 (0: no bound)", cfg.MaxHeaders)
 	}
 	drift := cfg.MaxDrift
 	if drift == 0 {
 		drift = blockchain.DefaultMaxDrift
 	}
-	c := &Client{genesis: cfg.Genesis, now: cfg.Now}
+	c := &Client{genesis: cfg.Genesis, now: cfg.Now, maxHeaders: cfg.MaxHeaders}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -176,6 +188,9 @@ func (c *Client) addAt(now time.Time, headers ...blockchain.Header) error {
 
 // add checks one header and keeps it; c.mu is held.
 func (c *Client) add(h blockchain.Header, now time.Time) error {
+	if c.maxHeaders > 0 && len(c.headers) >= c.maxHeaders {
+		return fmt.Errorf("%w: header %d would be the %dth past the genesis, and the bound is %d headers", ErrTooManyHeaders, h.Height, len(c.headers), c.maxHeaders)
+	}
 	b := blockchain.NewBlock(h, nil) // copies h, its time normalized and its seal cloned
 	if err := checkHeaderSanity(b); err != nil {
 		return err

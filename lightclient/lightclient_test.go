@@ -91,6 +91,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"a typed nil engine", lightclient.Config{Genesis: g, Engine: (*pow.Engine)(nil)}},
 		{"no genesis", lightclient.Config{Engine: consensustest.NewFaker()}},
 		{"negative drift", lightclient.Config{Genesis: g, Engine: consensustest.NewFaker(), MaxDrift: -time.Second}},
+		{"negative header bound", lightclient.Config{Genesis: g, Engine: consensustest.NewFaker(), MaxHeaders: -1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := lightclient.New(tc.cfg)
@@ -119,6 +120,22 @@ func TestAddAcceptsTheChain(t *testing.T) {
 	}
 	_, ok = c.HeaderAt(21)
 	assert.False(t, ok)
+}
+
+// TestMaxHeaders: a client bounded to n headers takes n, the genesis
+// included, and refuses the next with ErrTooManyHeaders, keeping what it
+// took; a source that serves valid headers without end cannot make it
+// take more.
+func TestMaxHeaders(t *testing.T) {
+	blocks, _ := powChain(t, 5)
+	c, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: powEngine(t), Now: clock, MaxDrift: time.Minute, MaxHeaders: 4})
+	require.NoError(t, err)
+	err = c.Add(headersOf(blocks)...)
+	assert.ErrorIs(t, err, lightclient.ErrTooManyHeaders)
+	assert.Equal(t, 4, c.Len(), "the genesis and blocks 1…3")
+	tip, ok := c.Tip()
+	require.True(t, ok)
+	assert.Equal(t, blocks[2].Hash(), tip.Hash())
 }
 
 func TestAddWithRetargeting(t *testing.T) {

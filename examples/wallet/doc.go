@@ -118,12 +118,19 @@
 //     proof-of-authority network, its signer's signature) is valid under
 //     the spec's rules. A bank cannot forge a header without doing the
 //     work; one header refused and the wallet believes nothing.
-//     -confirmations N (1 by default) asks for N blocks, the proof's own
-//     included, to carry the claim: a transaction's block must be N−1
-//     under the tip, and balance -verified proves the account as of the
-//     block N−1 under the tip. A bank that lies can mine one block of
-//     its own with a lying state root at one block's work; N blocks of
-//     work are N times that.
+//     -confirmations N (1 by default) asks for N blocks of work, the
+//     proof's own block included, to carry the claim: a transaction's
+//     block must be that deep under the tip, and balance -verified proves
+//     the account as of the newest block that deep. A bank that lies can
+//     mine one block of its own with a lying state root at one block's
+//     work; N blocks of work are N times that. Work is counted at the
+//     difficulty the chain's spec starts at: a block of Bits b counts
+//     2^(b − spec bits) blocks (one each on a chain of fixed difficulty),
+//     so that on a chain whose difficulty retargets a lying bank cannot
+//     date its own blocks apart, let the difficulty fall, and pile up
+//     cheap ones. The wallet takes at most -max-headers headers
+//     (1 000 000 by default): a lying bank could serve valid ones without
+//     end.
 //  3. It fetches the bank's proof — a transaction's Merkle path (GET
 //     /transactions/{id}/proof), or an account's path in the state tree
 //     at the newest verified block (GET /accounts/{address}/proof) — and

@@ -67,6 +67,9 @@ type options struct {
 	// confirmations is -confirmations (verify, balance -verified): how
 	// many blocks, the proof's own included, must carry its claim.
 	confirmations uint64
+	// maxHeaders is -max-headers (verify, balance -verified): the most
+	// block headers the wallet takes from the bank.
+	maxHeaders int
 }
 
 // A command is one of the wallet's commands.
@@ -191,6 +194,9 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	}
 	if w.g.given["confirmations"] && w.opts.confirmations == 0 {
 		return usagef("-confirmations 0: the proof's own block is the first confirmation: want 1 or more")
+	}
+	if w.g.given["max-headers"] && w.opts.maxHeaders < 2 {
+		return usagef("-max-headers %d: the genesis and one block are two: want 2 or more", w.opts.maxHeaders)
 	}
 	return cmd.run(w, ctx, pos)
 }

@@ -18,21 +18,70 @@ import (
 
 func (w *wallet) verifyFlags(fs *flag.FlagSet) {
 	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits) to trust; without it, the genesis of the bank's chain spec is trusted, on the bank's word, every time")
-	fs.Uint64Var(&w.opts.confirmations, "confirmations", 1, "blocks, the proof's own included, that must carry its claim: a bank can mine a lying block of its own at one block's work, not a lying block with many honest-looking ones on top as cheaply")
+	fs.IntVar(&w.opts.maxHeaders, "max-headers", defaultMaxHeaders, "the most block headers to take from the bank, the genesis included: a bank that lies could serve valid ones without end, and the wallet keeps each in memory (a few hundred bytes)")
+	fs.Uint64Var(&w.opts.confirmations, "confirmations", 1, "blocks, the proof's own included, that must carry its claim, counted by their work at the difficulty of the chain's spec: a bank can mine a lying block of its own at one block's work, not a lying block with many honest-looking ones on top as cheaply")
+}
+
+// defaultMaxHeaders is -max-headers' default: a chain ten times devnet's
+// first day, in a few hundred megabytes at most.
+const defaultMaxHeaders = 1_000_000
+
+// A confirmation is the work of one block at the difficulty the chain's
+// spec starts at, not one block: under retargeting a lying bank could
+// otherwise date its own blocks apart, let the difficulty fall to its
+// floor, and stack up blocks by the thousand at next to no cost. So a
+// block of Bits b counts 2^(b − spec bits) confirmations: one, on a chain
+// of fixed difficulty; less below the spec's difficulty, more above.
+// Under proof of authority every block counts one (a signer's key, not
+// work, makes it).
+
+// blockWork returns the confirmations the block at height carries: see above.
+func (l light) blockWork(height uint64) float64 {
+	h, ok := l.client.HeaderAt(height)
+	if !ok || height == 0 || l.spec.Consensus.PoW == nil {
+		return 1 // the genesis, trusted by its hash
+	}
+	return math.Ldexp(1, int(h.Bits)-int(l.spec.Consensus.PoW.Bits))
+}
+
+// depth returns the confirmations of a claim in the block at height: the
+// work of the blocks from it to tip, each counted as work says.
+func (l light) depth(height, tip uint64) float64 {
+	var sum float64
+	for h := height; h <= tip; h++ {
+		sum += l.blockWork(h)
+	}
+	return sum
 }
 
 // deep returns an error unless a proof at height, under the tip the light
 // client verified, has the confirmations -confirmations asks for.
-func (w *wallet) deep(what string, height, tip uint64) error {
-	if have := tip - height + 1; have < w.opts.confirmations {
-		return fmt.Errorf("%s is in block %d, under %d block(s) of work, the block's own included; -confirmations asks for %d: wait for more blocks, and ask again", what, height, have, w.opts.confirmations)
+func (w *wallet) deep(l light, what string, height, tip uint64) error {
+	if have := l.depth(height, tip); have < float64(w.opts.confirmations) {
+		return fmt.Errorf("%s is in block %d, under %s, the block's own included; -confirmations asks for %d: wait for more blocks, and ask again", what, height, l.describeWork(height, tip), w.opts.confirmations)
 	}
 	return nil
 }
 
-// confirmed says how many blocks carry a claim at height.
-func confirmed(height, tip uint64) string {
-	if n := tip - height + 1; n != 1 {
+// describeWork says what carries a claim at height: "3 block(s) of work",
+// or, where the blocks' difficulty is not the spec's, how much work that
+// is in blocks at the spec's difficulty.
+func (l light) describeWork(height, tip uint64) string {
+	blocks, have := tip-height+1, l.depth(height, tip)
+	if have == float64(blocks) {
+		return fmt.Sprintf("%d block(s) of work", blocks)
+	}
+	return fmt.Sprintf("%d block(s), whose work is that of %.3g at the spec's %d bits", blocks, have, l.spec.Consensus.PoW.Bits)
+}
+
+// confirmed says how many confirmations carry a claim at height.
+func (l light) confirmed(height, tip uint64) string {
+	have := l.depth(height, tip)
+	n := uint64(have)
+	if have != float64(tip-height+1) {
+		return fmt.Sprintf("%d confirmation(s) (%s)", n, l.describeWork(height, tip))
+	}
+	if n != 1 {
 		return fmt.Sprintf("%d confirmations", n)
 	}
 	return "1 confirmation"
@@ -47,7 +96,7 @@ func (w *wallet) balanceFlags(fs *flag.FlagSet) {
 type light struct {
 	client *lightclient.Client
 	spec   blockchain.ChainSpec
-	work   string // what the wallet checked in each header: "proof of work" or "signatures"
+	checks string // what the wallet checked in each header: "proof of work" or "signatures"
 }
 
 // checked says how many headers the client checked, and what it checked
@@ -59,7 +108,7 @@ func (l light) checked() string {
 	if n == 1 {
 		noun = "header"
 	}
-	return fmt.Sprintf("%d %s whose %s this wallet verified", n, noun, l.work)
+	return fmt.Sprintf("%d %s whose %s this wallet verified", n, noun, l.checks)
 }
 
 // pinnedGenesis returns the genesis hash -genesis-hash names, or the zero
@@ -126,7 +175,7 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 	if err != nil {
 		return light{}, fmt.Errorf("the bank's chain spec: %w", err)
 	}
-	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine})
+	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, MaxHeaders: w.opts.maxHeaders})
 	if err != nil {
 		return light{}, err
 	}
@@ -139,6 +188,9 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 		if errors.As(err, &re) || errors.Is(err, lightclient.ErrWrongGenesis) {
 			return light{}, fmt.Errorf("the bank served a header this wallet refuses, so it trusts nothing the bank says: %w", err)
 		}
+		if errors.Is(err, lightclient.ErrTooManyHeaders) {
+			return light{}, fmt.Errorf("the bank served more headers than -max-headers %d: a chain that long, or a bank that lies; raise -max-headers if the chain is that long: %w", w.opts.maxHeaders, err)
+		}
 		return light{}, fmt.Errorf("sync headers from the bank: %w", err)
 	}
 	if client.Len() == 0 {
@@ -147,7 +199,7 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 		// wallet does not hold.
 		return light{}, fmt.Errorf("the bank served no block header, not even its genesis, so this wallet can check nothing it says")
 	}
-	return light{client: client, spec: spec, work: work}, nil
+	return light{client: client, spec: spec, checks: work}, nil
 }
 
 // refused wraps the error of a proof the light client refused.
@@ -192,11 +244,11 @@ func (w *wallet) verify(ctx context.Context, args []string) error {
 		return fmt.Errorf("the bank's proof of transaction %s does not hold, so do not believe its answer: the transaction is signed for chain %q, not this chain's %q", id, got, l.spec.ChainID)
 	}
 	tip, _ := l.client.Tip()
-	if err := w.deep("transaction "+id.String(), p.Height, tip.Height); err != nil {
+	if err := w.deep(l, "transaction "+id.String(), p.Height, tip.Height); err != nil {
 		return err
 	}
 	hash, _ := l.client.HashAt(p.Height)
-	fmt.Fprintf(w.stdout, "verified: transaction %s is in block %d (hash %s), %s, checked against %s\n", id, p.Height, hash, confirmed(p.Height, tip.Height), l.checked())
+	fmt.Fprintf(w.stdout, "verified: transaction %s is in block %d (hash %s), %s, checked against %s\n", id, p.Height, hash, l.confirmed(p.Height, tip.Height), l.checked())
 	tx, names := p.Transaction, w.keyNames()
 	label := func(a blockchain.Address) string {
 		if n, ok := names[a]; ok {
@@ -233,14 +285,17 @@ func (w *wallet) verifiedBalance(ctx context.Context, c *bankclient.Client, who 
 	}
 	tip, _ := l.client.Tip()
 	// The state as of the newest block that has the confirmations asked
-	// for: the state root of a block above it is one block's work to
-	// forge.
+	// for: the state root of a block above it is less work to forge.
 	at := tip.Height
-	if n := w.opts.confirmations; n > 1 {
-		if n-1 > tip.Height {
-			return fmt.Errorf("-confirmations asks for %d blocks on the state it proves, and the chain has %d past its genesis: wait for more blocks, and ask again", n, tip.Height)
+	if n := float64(w.opts.confirmations); n > 1 {
+		have := l.blockWork(at)
+		for have < n && at > 0 {
+			at--
+			have += l.blockWork(at)
 		}
-		at = tip.Height - (n - 1)
+		if have < n || at == 0 {
+			return fmt.Errorf("-confirmations asks for %d blocks of work on the state it proves, and the chain has %s past its genesis: wait for more blocks, and ask again", w.opts.confirmations, l.describeWork(1, tip.Height))
+		}
 	}
 	a, err := c.AccountProof(ctx, who.addr, &at)
 	if err != nil {
@@ -265,6 +320,6 @@ func (w *wallet) verifiedBalance(ctx context.Context, c *bankclient.Client, who 
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w.stdout, "verified against the state root of block %d (hash %s), %s, checked against %s\n", at, hash, confirmed(at, tip.Height), l.checked())
+	fmt.Fprintf(w.stdout, "verified against the state root of block %d (hash %s), %s, checked against %s\n", at, hash, l.confirmed(at, tip.Height), l.checked())
 	return nil
 }

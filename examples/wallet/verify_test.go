@@ -19,6 +19,7 @@ import (
 	"github.com/eventchain/eventchain/examples/internal/bankclient"
 	"github.com/eventchain/eventchain/examples/internal/bankclient/bankclienttest"
 	"github.com/eventchain/eventchain/examples/poa"
+	"github.com/eventchain/eventchain/lightclient"
 )
 
 // writeJSON answers a request the test intercepted with v as JSON.
@@ -313,6 +314,12 @@ func TestVerify(t *testing.T) {
 		{name: "a malformed -genesis-hash", args: []string{"verify", "{tx}", "-genesis-hash", "xyz"}, code: 2, setup: func(t *testing.T, f *fixture) { inBlock(f, t) }, stderr: []string{`-genesis-hash: have "xyz", want 64 lower-case hex digits`}},
 		{name: "a bad ID", args: []string{"verify", "12"}, code: 2, stderr: []string{`want a UUID`}},
 		{
+			name: "more headers than -max-headers", args: []string{"verify", "{tx}", "-max-headers", "3"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { inBlock(f, t) }, // the genesis and three blocks
+			stderr: []string{`the bank served more headers than -max-headers 3: a chain that long, or a bank that lies; raise -max-headers if the chain is that long: .*more headers than Config.MaxHeaders`},
+		},
+		{name: "-max-headers 1", args: []string{"verify", "{tx}", "-max-headers", "1"}, code: 2, setup: func(t *testing.T, f *fixture) { inBlock(f, t) }, stderr: []string{`-max-headers 1: the genesis and one block are two: want 2 or more`}},
+		{
 			name: "a pending transaction", args: []string{"verify", "{tx}"}, code: 1,
 			setup:  func(t *testing.T, f *fixture) { f.sendOK(t, "alice", "bob", "5", "-wait=false") },
 			stderr: []string{`^wallet: transaction [0-9a-f-]{36} is in no block the bank knows of \(yet\): bank answered 404 Not Found: .*; 'wallet status [0-9a-f-]{36}' says where it stands\n$`},
@@ -496,7 +503,7 @@ func TestVerifiedBalance(t *testing.T) {
 		{
 			name: "fewer blocks than confirmations", args: []string{"balance", "-verified", "-confirmations", "3", "alice"}, code: 1,
 			setup:  func(t *testing.T, f *fixture) { f.mineOK(1) },
-			stderr: []string{`-confirmations asks for 3 blocks on the state it proves, and the chain has 1 past its genesis: wait for more blocks`},
+			stderr: []string{`-confirmations asks for 3 blocks of work on the state it proves, and the chain has 1 block\(s\) of work past its genesis: wait for more blocks`},
 		},
 		{name: "-confirmations without -verified", args: []string{"balance", "bob", "-confirmations", "2"}, code: 2, stderr: []string{`-confirmations is for -verified`}},
 		{name: "-genesis-hash without -verified", args: []string{"balance", "bob", "-genesis-hash", pin}, code: 2, stderr: []string{`-genesis-hash is for -verified`}},
@@ -612,4 +619,47 @@ func TestVerifyProofOfAuthority(t *testing.T) {
 	code, _, stderr = f.run(t, nil, "verify", "{tx}")
 	assert.Equal(t, 1, code)
 	assert.Regexp(t, `(?m)^wallet: the bank served a header this wallet refuses, so it trusts nothing the bank says: lightclient: header 1: invalid-seal`, stderr)
+}
+
+// TestConfirmationsCountWork: a confirmation is the work of one block at
+// the spec's difficulty. Blocks of the spec's Bits count one each; a
+// block two bits easier a quarter, one two bits harder four. (A chain
+// whose difficulty retargets lets a lying bank date its own blocks apart
+// until the difficulty falls to its floor: counted by blocks, it would
+// then pile up confirmations for next to nothing.)
+func TestConfirmationsCountWork(t *testing.T) {
+	spec := testSpec() // proof of work at a fixed 8 bits
+	genesis, err := spec.Genesis()
+	require.NoError(t, err)
+	// The fake engine takes any Bits: this test is about counting work,
+	// not about which Bits a retargeting spec allows.
+	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: consensustest.NewFaker()})
+	require.NoError(t, err)
+	require.NoError(t, client.Add(genesis.Header()))
+	parent := genesis.Header()
+	for _, bits := range []uint32{8, 6, 6, 10} { // blocks 1…4
+		h := blockchain.NextHeader(parent, nil, parent.Timestamp.Add(time.Second))
+		h.Beneficiary, h.StateRoot, h.Bits = consensustest.Addr("mallory"), parent.StateRoot, bits
+		require.NoError(t, client.Add(h))
+		parent = h
+	}
+	l := light{client: client, spec: spec, checks: "proof of work"}
+	for _, tc := range []struct {
+		height uint64
+		want   float64
+		says   string
+	}{
+		{4, 4, "1 block(s), whose work is that of 4 at the spec's 8 bits"},
+		{3, 4.25, "2 block(s), whose work is that of 4.25 at the spec's 8 bits"},
+		{2, 4.5, "3 block(s), whose work is that of 4.5 at the spec's 8 bits"},
+		{1, 5.5, "4 block(s), whose work is that of 5.5 at the spec's 8 bits"},
+	} {
+		assert.Equal(t, tc.want, l.depth(tc.height, 4), "block %d", tc.height)
+		assert.Equal(t, tc.says, l.describeWork(tc.height, 4), "block %d", tc.height)
+	}
+	w := &wallet{}
+	w.opts.confirmations = 5
+	assert.NoError(t, w.deep(l, "claim", 1, 4), "5.5 blocks of work")
+	assert.ErrorContains(t, w.deep(l, "claim", 2, 4), "under 3 block(s), whose work is that of 4.5 at the spec's 8 bits")
+	assert.Equal(t, "5 confirmation(s) (4 block(s), whose work is that of 5.5 at the spec's 8 bits)", l.confirmed(1, 4))
 }
