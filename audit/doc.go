@@ -160,7 +160,8 @@
 // the latter, the loser of two transfers with one nonce that reached the
 // log after the block (two banks each took one): it is recorded, and
 // dropped for its nonce at the next check, so that every bank can say
-// so. Otherwise it is skipped and counted nowhere: the auditor does not
+// so (a copy of a loser it recorded already is skipped). Otherwise it is
+// skipped and counted nowhere: the auditor does not
 // call dropped what may be in a block. A late copy of a TransactionVerified is known by
 // its height: auditors record blocks in order, so the first event of a
 // transaction never comes after those of a higher block, and only copies

@@ -514,3 +514,13 @@ func TestStatsCountOnlyWrites(t *testing.T) {
 	require.NoError(t, log.Close())
 	assert.Zero(t, log.Stats().Bytes, "once closed")
 }
+
+// TestSyncsEveryCommit: the log's bbolt commits are fsynced (bbolt's
+// NoSync is off). TestCrash kills a process, which keeps the page cache,
+// so it cannot tell a log that syncs from one that does not: without
+// this, a log opened with NoSync would pass every other test and lose
+// acknowledged events at a power loss.
+func TestSyncsEveryCommit(t *testing.T) {
+	l := open(t, boltlog.Config{Path: filepath.Join(t.TempDir(), "events.db")})
+	assert.True(t, boltlog.Syncs(l))
+}

@@ -10,3 +10,7 @@ var EncodeTombstone = encodeTombstone
 // FillAhead is fillAhead: how far past its pages the committer keeps the
 // file written.
 var FillAhead = fillAhead
+
+// Syncs reports whether l's bbolt commits fsync (bbolt's NoSync is off):
+// what "acknowledged means on disk" rests on.
+func Syncs(l *Log) bool { return !l.db.NoSync }
