@@ -357,11 +357,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			// it, nor declared in it.
 			return logSpecErr
 		}
-		_, statErr := os.Stat(filepath.Join(cfg.dataDir, specFile))
+		specPath := filepath.Join(cfg.dataDir, specFile)
+		_, statErr := os.Stat(specPath)
+		specRestored := false
+		if errors.Is(statErr, fs.ErrNotExist) && keptOn && logSpecErr == nil {
+			// The directory names this log as its chain's (elsewhere is
+			// false here), and lost its spec: written again from the
+			// log's, as for devnet's own log, rather than a new chain
+			// made from the flags, which the log would refuse.
+			if err := writeSpec(specPath, logSpec); err != nil && !errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("data directory: write %s again from the log: %w", specFile, err)
+			}
+			statErr, specRestored = nil, true
+		}
 		heldSpec = statErr == nil
 		if chain, saveSpec, err = openDataDir(cfg.dataDir, &cfg.consensus, &cfg.miners, cfg.explicit, "start fresh on another log"); err != nil {
 			return err
 		}
+		chain.specRestored = chain.specRestored || specRestored
 		where = here.EventLog + ", its rules and keys in " + cfg.dataDir
 		keys = filepath.Join(cfg.dataDir, keysDir)
 	}

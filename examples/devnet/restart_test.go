@@ -349,23 +349,38 @@ func TestDevnetRebuildsADamagedIndex(t *testing.T) {
 // spec.json, its event log kept, was refused with the advice to delete
 // the directory, the chain with it. The log declares its spec in its
 // first event: devnet writes the file again from it, says so, and goes
-// on with the chain.
+// on with the chain. So does the directory of a named log's chain
+// (at 9 bits here, which the flags, at their default, would not make
+// again).
 func TestDevnetRestoresALostSpecFile(t *testing.T) {
-	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms", "-difficulty", "8"}
-	dir := t.TempDir()
-	args := append([]string{"-data-dir", dir}, quick...)
-	require.NoError(t, runUntilUp(args, new(discard), new(discard)), "the first start")
-	path := filepath.Join(dir, specFile)
-	want, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.NoError(t, os.Remove(path))
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms"}
+	for _, tc := range []struct {
+		name  string
+		named bool
+	}{
+		{"devnet's own log", false},
+		{"a named log", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{"-data-dir", dir}, quick...)
+			if tc.named {
+				args = append(args, "-eventlog", "file:"+filepath.Join(t.TempDir(), "chain.db"))
+			}
+			require.NoError(t, runUntilUp(append(args, "-difficulty", "9"), new(discard), new(discard)), "the first start")
+			path := filepath.Join(dir, specFile) // -data-dir: the named log's directory too
+			want, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.NoError(t, os.Remove(path))
 
-	var stderr strings.Builder
-	require.NoError(t, runUntilUp(args, new(discard), &stderr), "the next start goes on")
-	assert.Contains(t, stderr.String(), "the data directory had lost its chain spec: written again from the event log's")
-	got, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.JSONEq(t, string(want), string(got))
+			var stderr strings.Builder
+			require.NoError(t, runUntilUp(args, new(discard), &stderr), "the next start goes on, without -difficulty")
+			assert.Contains(t, stderr.String(), "the data directory had lost its chain spec: written again from the event log's")
+			got, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.JSONEq(t, string(want), string(got))
+		})
+	}
 }
 
 // TestDevnetSaysWhenItsLogLostTheChain: a data directory's chain on a
