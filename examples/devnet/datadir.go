@@ -301,7 +301,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 	}
 	var stored blockchain.ChainSpec
 	if err := stored.UnmarshalJSON(data); err != nil {
-		return network{}, nil, fmt.Errorf("data directory: %s: %w", specPath, err)
+		return network{}, nil, fmt.Errorf("data directory: %s: %w; delete it, and devnet writes it again from the event log that holds the chain", specPath, err)
 	}
 
 	// The flags given, over the chain's spec: any difference is refused.
@@ -354,7 +354,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 		// holds its genesis funds and its scheduler sign transfers no
 		// block can take.
 		if !slices.ContainsFunc(stored.Alloc, func(a blockchain.Allocation) bool { return a.Address == k.Address() }) {
-			return network{}, nil, fmt.Errorf("data directory: %s holds a key whose address %s the chain's genesis (%s) does not fund: not the key devnet made as %s; put that one back, or delete %s to start fresh", ks.Path(name), k.Address(), specPath, name, dir)
+			return network{}, nil, fmt.Errorf("data directory: %s holds a key whose address %s the chain's genesis (%s) does not fund: not the key devnet made as %s, or %s is another chain's (copied over?); put the key back, or delete %s (devnet writes the chain's own again from its event log), or delete %s to start fresh", ks.Path(name), k.Address(), specPath, name, specPath, specPath, dir)
 		}
 		if j := slices.IndexFunc(n.demo, func(d blockchain.PrivateKey) bool { return d.Address() == k.Address() }); j >= 0 {
 			return network{}, nil, fmt.Errorf("data directory: %s and %s hold the same key: not the keys devnet made as %s and %s; put those back, or delete %s to start fresh", ks.Path(demoAccounts[j]), ks.Path(name), demoAccounts[j], demoAccounts[i], dir)

@@ -475,8 +475,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		case errors.Is(err, node.ErrSpecMismatch):
 			// "yours" is the data directory's spec file, changed or
 			// replaced since the log was made from it.
-			return fmt.Errorf("%s does not match the chain in %s, which was made from another spec: %w; put the spec it was made with back, or delete %s to start fresh",
-				filepath.Join(cfg.dataDir, specFile), filepath.Join(cfg.dataDir, logFile), err, cfg.dataDir)
+			return fmt.Errorf("%s does not match the chain in %s, which was made from another spec: %w; delete %s, and devnet writes the chain's own again from the log (or delete %s to start fresh)",
+				filepath.Join(cfg.dataDir, specFile), filepath.Join(cfg.dataDir, logFile), err, filepath.Join(cfg.dataDir, specFile), cfg.dataDir)
 		}
 		return err
 	}

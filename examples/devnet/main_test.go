@@ -245,7 +245,9 @@ func TestShellQuote(t *testing.T) {
 }
 
 // TestEditedSpecFileIsNamed: a spec.json changed since the log was made
-// from it is refused, naming the file and the log, not "yours".
+// from it is refused, naming the file and the log, not "yours"; the
+// remedy it gives, deleting the file, works: the log's spec is written
+// again.
 func TestEditedSpecFileIsNamed(t *testing.T) {
 	dir := t.TempDir()
 	var out lockedBuilder // devnet's goroutines write stdout and stderr at once
@@ -261,6 +263,13 @@ func TestEditedSpecFileIsNamed(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorContains(t, err, path+" does not match the chain in "+filepath.Join(dir, logFile))
 	assert.ErrorContains(t, err, "blockReward")
+	assert.ErrorContains(t, err, "delete "+path+", and devnet writes the chain's own again from the log")
+
+	require.NoError(t, os.Remove(path))
+	require.NoError(t, runUntilUp([]string{"-data-dir", dir, "-addr", "127.0.0.1:0"}, &out, &out), "%s", out.String())
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(data), string(got), "the chain's own spec")
 }
 
 // TestDifficultyUnderProofOfAuthority: -difficulty means nothing to a
