@@ -490,8 +490,8 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net.Addr)) error {
 	var err error
 	limited, connState := limitConns(l, MaxConns)
-	srv := &http.Server{Handler: limited.watchBodies(h), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
-		ConnState: connState, ConnContext: limited.connContext}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
+		ConnState: connState}
 	if ready != nil {
 		ready(l.Addr())
 	}

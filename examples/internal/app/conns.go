@@ -1,9 +1,7 @@
 package app
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -44,11 +42,9 @@ const newGrace = time.Second
 // One accepted over the limit makes room by closing the connection that
 // has been idle longest (kept alive between requests, which a client
 // must be ready to see closed at any time), or one that has said nothing
-// since it was accepted, or has not finished sending a request's body
-// since its headers, newGrace and more ago; if there is none, it is
+// since it was accepted, newGrace and more ago; if there is none, it is
 // answered 503 and closed at once. It learns which connections are idle
-// from the server's ConnState hook, and which are still sending a body
-// from its handler (watchBodies).
+// from the server's ConnState hook.
 type connLimiter struct {
 	net.Listener
 	max   int
@@ -118,68 +114,6 @@ func (l *connLimiter) admit(conn net.Conn) bool {
 		_ = victim.Close() // the server's read on it fails, and it lets it go
 	}
 	return true
-}
-
-// connKey is the context key under which connContext keeps a request's
-// connection.
-type connKey struct{}
-
-// connContext is the server's ConnContext: it keeps each connection in
-// its requests' context, for watchBodies.
-func (l *connLimiter) connContext(ctx context.Context, c net.Conn) context.Context {
-	return context.WithValue(ctx, connKey{}, c)
-}
-
-// watchBodies returns h, with each request's connection made one that
-// may be closed to make room from newGrace after its headers until its
-// body is read (or h returns). A client sends a body at once: one that
-// sends a byte a second (a slow-body attack) would otherwise hold its
-// place for the whole read timeout, and a thousand such hold them all.
-// A request without a body, or a handler at work once its body is read,
-// is never closed.
-func (l *connLimiter) watchBodies(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, ok := r.Context().Value(connKey{}).(net.Conn)
-		if !ok || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-			h.ServeHTTP(w, r)
-			return
-		}
-		l.mark(conn, connSince(time.Now().Add(l.grace)))
-		var once sync.Once
-		done := func() { once.Do(func() { l.mark(conn, connSince{}) }) }
-		defer done()
-		r.Body = &watchedBody{ReadCloser: r.Body, done: done}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// mark sets when conn may be closed to make room, if it is still open.
-func (l *connLimiter) mark(conn net.Conn, since connSince) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.open[conn]; ok {
-		l.open[conn] = since
-	}
-}
-
-// watchedBody calls done once its body is read to the end, fails, or is
-// closed.
-type watchedBody struct {
-	io.ReadCloser
-	done func()
-}
-
-func (b *watchedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil {
-		b.done()
-	}
-	return n, err
-}
-
-func (b *watchedBody) Close() error {
-	b.done()
-	return b.ReadCloser.Close()
 }
 
 // connState follows each connection's state: idle ones may be closed to

@@ -27,7 +27,7 @@ func limitedServerGrace(t *testing.T, max int, grace time.Duration, h http.Handl
 	limited, hook := limitConns(l, max)
 	limited.grace = grace
 	ch := make(chan http.ConnState, 64)
-	srv := &http.Server{Handler: limited.watchBodies(h), ConnContext: limited.connContext, ConnState: func(c net.Conn, s http.ConnState) {
+	srv := &http.Server{Handler: h, ConnState: func(c net.Conn, s http.ConnState) {
 		hook(c, s)
 		ch <- s
 	}}
@@ -128,57 +128,4 @@ func TestConnLimiterClosesASilentConnection(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 	_, err := silent.ReadByte()
 	assert.ErrorIs(t, err, io.EOF, "the silent connection was closed to make room")
-}
-
-// TestConnLimiterClosesASlowBody: connections that send their headers
-// and then a request's body a byte a second (a slow-body attack) held
-// every place for the read timeout, each "active" to the server, and
-// everyone else was turned away. One still sending its body past its
-// grace is closed to make room; one whose body is read, its handler at
-// work, is not.
-func TestConnLimiterClosesASlowBody(t *testing.T) {
-	// entered tells a handler began (its body watched), read the body it
-	// read (or its error); the handler then waits for release, if its
-	// path is /busy.
-	serve := func(entered chan<- struct{}, read chan<- string, release <-chan struct{}) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			entered <- struct{}{}
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				read <- "error"
-				return
-			}
-			read <- string(body)
-			if r.URL.Path == "/busy" {
-				<-release
-			}
-			_, _ = io.WriteString(w, "ok")
-		})
-	}
-	t.Run("a slow body makes room", func(t *testing.T) {
-		entered, read := make(chan struct{}, 2), make(chan string, 2)
-		addr, _ := limitedServerGrace(t, 1, 0, serve(entered, read, nil))
-		slow, rslow := dial(t, addr)
-		_, err := io.WriteString(slow, "POST /slow HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nx")
-		require.NoError(t, err)
-		<-entered // its headers read: the handler reads its body
-		c, rc := dial(t, addr)
-		status, _ := get(t, c, rc, "/")
-		require.Equal(t, http.StatusOK, status, "served: the slow body made room")
-		assert.Equal(t, "error", <-read, "the slow body's read failed")
-		_, err = rslow.ReadByte()
-		assert.ErrorIs(t, err, io.EOF, "the slow body's connection was closed")
-	})
-	t.Run("a handler at work keeps its place", func(t *testing.T) {
-		entered, read, release := make(chan struct{}, 2), make(chan string, 2), make(chan struct{})
-		addr, _ := limitedServerGrace(t, 1, 0, serve(entered, read, release))
-		busy, _ := dial(t, addr)
-		_, err := io.WriteString(busy, "POST /busy HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n\r\nok")
-		require.NoError(t, err)
-		require.Equal(t, "ok", <-read, "its whole body read")
-		d, rd := dial(t, addr)
-		status, _ := get(t, d, rd, "/")
-		close(release)
-		assert.Equal(t, http.StatusServiceUnavailable, status, "nothing to close: the handler works on a body it has")
-	})
 }
