@@ -97,7 +97,8 @@
 // the difficulty retargets: a source that dates its own blocks far apart
 // lets the difficulty fall to the spec's floor, and then mines blocks by
 // the thousand for next to nothing (the wallet counts a block of Bits b
-// as 2^(b − the spec's Bits) blocks). Under proof of authority a forged header
+// on a claim as min(1, 2^(b − the spec's Bits)) blocks). Under proof of
+// authority a forged header
 // needs a signer's key instead; depth then guards against one signer
 // that lies. FromLog says what this means when reading a log.
 //

@@ -140,6 +140,7 @@ func HeaderRules(engine blockchain.Consensus, maxDrift time.Duration) []blockcha
 }
 
 // Add checks headers in order and keeps each one that extends the tip,
+// up to Config.MaxHeaders (past it, ErrTooManyHeaders),
 // stopping at the first it refuses: the ones before it stay accepted, the
 // refused one and those after it change nothing. It returns nil when all
 // were accepted.

@@ -138,6 +138,23 @@ func TestMaxHeaders(t *testing.T) {
 	assert.Equal(t, blocks[2].Hash(), tip.Hash())
 }
 
+// TestMaxHeadersFromLog: FromLog stops at the bound with its error,
+// rather than count the headers past it as refused and read past them.
+func TestMaxHeadersFromLog(t *testing.T) {
+	blocks, _ := powChain(t, 10)
+	log := newLog(t, true)
+	appendBlocks(t, log, blocks...)
+	c, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: powEngine(t), Now: clock, MaxDrift: time.Minute, MaxHeaders: 4})
+	require.NoError(t, err)
+	st, err := c.FromLog(context.Background(), log)
+	assert.ErrorIs(t, err, lightclient.ErrTooManyHeaders)
+	assert.Equal(t, 3, st.Accepted)
+	assert.Zero(t, st.Skipped, "nothing counted refused")
+	assert.Equal(t, 4, c.Len())
+	_, err = c.FromLog(context.Background(), log)
+	assert.ErrorIs(t, err, lightclient.ErrTooManyHeaders, "the next sync meets the bound again, at the same block")
+}
+
 func TestAddWithRetargeting(t *testing.T) {
 	engine, err := pow.New(pow.Config{Bits: 4, Workers: 1, RetargetInterval: 4, TargetBlockTime: time.Hour, MinBits: 1, MaxBits: 12})
 	require.NoError(t, err)

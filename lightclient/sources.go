@@ -247,6 +247,8 @@ func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (st Stats, err e
 					haveDeferred = false
 				}
 			case errors.Is(err, errHeld):
+			case errors.Is(err, ErrTooManyHeaders):
+				return st, err // the bound, not the event's fault: read it again once raised
 			case errors.Is(err, blockchain.ErrTimeTooFarAhead) && !haveDeferred && r.Time.IsZero():
 				// Judged by the client's clock, which may be behind: read it
 				// again next time. (Judged at its record time, a refusal is

@@ -360,9 +360,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		specPath := filepath.Join(cfg.dataDir, specFile)
 		_, statErr := os.Stat(specPath)
 		specRestored := false
-		if errors.Is(statErr, fs.ErrNotExist) && keptOn && logSpecErr == nil {
-			// The directory names this log as its chain's (elsewhere is
-			// false here), and lost its spec: written again from the
+		if errors.Is(statErr, fs.ErrNotExist) && keptOn && !elsewhere && logSpecErr == nil {
+			// The directory names this log as its chain's, and lost its spec: written again from the
 			// log's, as for devnet's own log, rather than a new chain
 			// made from the flags, which the log would refuse.
 			if err := writeSpec(specPath, logSpec); err != nil && !errors.Is(err, fs.ErrExist) {

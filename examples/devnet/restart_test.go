@@ -639,3 +639,28 @@ func TestChainLogOf(t *testing.T) {
 	assert.False(t, chain.is(chainLogOf("file:other.db", "")))
 	assert.True(t, chainLogOf("esdb://a:b@h:1", "").is(chainLogOf("esdb://h:1", "")), "credentials are not the log's name")
 }
+
+// TestDevnetLostSpecFileAndTheWrongLog: a named log's data directory that
+// lost spec.json, started by mistake on another log that holds another
+// chain, is refused and left as it was: the other chain's spec is not
+// written into it, and the right log then restores its own.
+func TestDevnetLostSpecFileAndTheWrongLog(t *testing.T) {
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "50ms", "-max-wait", "200ms"}
+	dirA, dirB := t.TempDir(), t.TempDir()
+	logA, logB := "file:"+filepath.Join(t.TempDir(), "a.db"), "file:"+filepath.Join(t.TempDir(), "b.db")
+	require.NoError(t, runUntilUp(append([]string{"-data-dir", dirA, "-eventlog", logA}, quick...), new(discard), new(discard)), "chain A")
+	require.NoError(t, runUntilUp(append([]string{"-data-dir", dirB, "-eventlog", logB}, quick...), new(discard), new(discard)), "chain B")
+	path := filepath.Join(dirA, specFile)
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.Remove(path))
+
+	err = runUntilUp(append([]string{"-data-dir", dirA, "-eventlog", logB}, quick...), new(discard), new(discard))
+	require.Error(t, err, "A's directory on B's log")
+	assert.NoFileExists(t, path, "B's spec not written into A's directory")
+
+	require.NoError(t, runUntilUp(append([]string{"-data-dir", dirA, "-eventlog", logA}, quick...), new(discard), new(discard)), "A's directory on A's log")
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(want), string(got))
+}

@@ -269,6 +269,9 @@ func (w *wallet) balance(ctx context.Context, args []string) error {
 	if w.opts.confirmations != 1 && !w.opts.verified {
 		return usagef("-confirmations is for -verified: it says how deep in the verified headers the proven state must be")
 	}
+	if w.g.given["max-headers"] && !w.opts.verified {
+		return usagef("-max-headers is for -verified: it bounds the headers the wallet takes to check a proof")
+	}
 	who, err := w.resolve(args[0])
 	if err != nil {
 		return err

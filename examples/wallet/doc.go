@@ -123,9 +123,10 @@
 //     block must be that deep under the tip, and balance -verified proves
 //     the account as of the newest block that deep. A bank that lies can
 //     mine one block of its own with a lying state root at one block's
-//     work; N blocks of work are N times that. Work is counted at the
-//     difficulty the chain's spec starts at: a block of Bits b counts
-//     2^(b − spec bits) blocks (one each on a chain of fixed difficulty),
+//     work; N blocks of work are N times that. The claim's block counts
+//     one; each block on it counts its work at the difficulty the chain's
+//     spec starts at, up to one: a block of Bits b counts
+//     min(1, 2^(b − spec bits)) (one each on a chain of fixed difficulty),
 //     so that on a chain whose difficulty retargets a lying bank cannot
 //     date its own blocks apart, let the difficulty fall, and pile up
 //     cheap ones. The wallet takes at most -max-headers headers

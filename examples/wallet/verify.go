@@ -26,29 +26,31 @@ func (w *wallet) verifyFlags(fs *flag.FlagSet) {
 // first day, in a few hundred megabytes at most.
 const defaultMaxHeaders = 1_000_000
 
-// A confirmation is the work of one block at the difficulty the chain's
-// spec starts at, not one block: under retargeting a lying bank could
-// otherwise date its own blocks apart, let the difficulty fall to its
-// floor, and stack up blocks by the thousand at next to no cost. So a
-// block of Bits b counts 2^(b − spec bits) confirmations: one, on a chain
-// of fixed difficulty; less below the spec's difficulty, more above.
-// Under proof of authority every block counts one (a signer's key, not
-// work, makes it).
+// A claim's block is its first confirmation. Each block on top of it
+// counts as its work at the difficulty the chain's spec starts at, up to
+// one: a block of Bits b counts min(1, 2^(b − spec bits)) — one each on a
+// chain of fixed difficulty, as devnet's; less where the difficulty fell.
+// Under retargeting a lying bank could otherwise date its own blocks
+// apart, let the difficulty fall to its floor, and pile up cheap blocks
+// by the thousand. (A harder block counts one, not more: asking for N
+// blocks never takes fewer than N.) Under proof of authority every block
+// counts one (a signer's key, not work, makes it).
 
-// blockWork returns the confirmations the block at height carries: see above.
+// blockWork returns what the block at height, on top of a claim, counts.
 func (l light) blockWork(height uint64) float64 {
 	h, ok := l.client.HeaderAt(height)
 	if !ok || height == 0 || l.spec.Consensus.PoW == nil {
-		return 1 // the genesis, trusted by its hash
+		return 1
 	}
-	return math.Ldexp(1, int(h.Bits)-int(l.spec.Consensus.PoW.Bits))
+	return min(1, math.Ldexp(1, int(h.Bits)-int(l.spec.Consensus.PoW.Bits)))
 }
 
 // depth returns the confirmations of a claim in the block at height: the
-// work of the blocks from it to tip, each counted as work says.
+// block itself, and the blocks above it to tip, each counted as
+// blockWork says.
 func (l light) depth(height, tip uint64) float64 {
-	var sum float64
-	for h := height; h <= tip; h++ {
+	sum := 1.0
+	for h := height + 1; h <= tip; h++ {
 		sum += l.blockWork(h)
 	}
 	return sum
@@ -64,14 +66,14 @@ func (w *wallet) deep(l light, what string, height, tip uint64) error {
 }
 
 // describeWork says what carries a claim at height: "3 block(s) of work",
-// or, where the blocks' difficulty is not the spec's, how much work that
-// is in blocks at the spec's difficulty.
+// or, where blocks on it are easier than the spec's difficulty, what they
+// count for.
 func (l light) describeWork(height, tip uint64) string {
 	blocks, have := tip-height+1, l.depth(height, tip)
 	if have == float64(blocks) {
 		return fmt.Sprintf("%d block(s) of work", blocks)
 	}
-	return fmt.Sprintf("%d block(s), whose work is that of %.3g at the spec's %d bits", blocks, have, l.spec.Consensus.PoW.Bits)
+	return fmt.Sprintf("%d block(s), which count %.3g: the work of those on it counted at the spec's %d bits", blocks, have, l.spec.Consensus.PoW.Bits)
 }
 
 // confirmed says how many confirmations carry a claim at height.
@@ -288,12 +290,12 @@ func (w *wallet) verifiedBalance(ctx context.Context, c *bankclient.Client, who 
 	// for: the state root of a block above it is less work to forge.
 	at := tip.Height
 	if n := float64(w.opts.confirmations); n > 1 {
-		have := l.blockWork(at)
+		have := 1.0 // l.depth(at, tip.Height), kept as at goes down
 		for have < n && at > 0 {
 			at--
-			have += l.blockWork(at)
+			have += l.blockWork(at + 1) // the block above is now one on top
 		}
-		if have < n || at == 0 {
+		if have < n {
 			return fmt.Errorf("-confirmations asks for %d blocks of work on the state it proves, and the chain has %s past its genesis: wait for more blocks, and ask again", w.opts.confirmations, l.describeWork(1, tip.Height))
 		}
 	}

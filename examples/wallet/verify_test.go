@@ -507,6 +507,7 @@ func TestVerifiedBalance(t *testing.T) {
 		},
 		{name: "-confirmations without -verified", args: []string{"balance", "bob", "-confirmations", "2"}, code: 2, stderr: []string{`-confirmations is for -verified`}},
 		{name: "-genesis-hash without -verified", args: []string{"balance", "bob", "-genesis-hash", pin}, code: 2, stderr: []string{`-genesis-hash is for -verified`}},
+		{name: "-max-headers without -verified", args: []string{"balance", "bob", "-max-headers", "10"}, code: 2, stderr: []string{`-max-headers is for -verified`}},
 
 		// A bank that lies.
 		{
@@ -621,12 +622,13 @@ func TestVerifyProofOfAuthority(t *testing.T) {
 	assert.Regexp(t, `(?m)^wallet: the bank served a header this wallet refuses, so it trusts nothing the bank says: lightclient: header 1: invalid-seal`, stderr)
 }
 
-// TestConfirmationsCountWork: a confirmation is the work of one block at
-// the spec's difficulty. Blocks of the spec's Bits count one each; a
-// block two bits easier a quarter, one two bits harder four. (A chain
-// whose difficulty retargets lets a lying bank date its own blocks apart
-// until the difficulty falls to its floor: counted by blocks, it would
-// then pile up confirmations for next to nothing.)
+// TestConfirmationsCountWork: a claim's block is its first
+// confirmation; each block on top counts its work at the spec's
+// difficulty, up to one. Blocks of the spec's Bits count one each; a
+// block two bits easier a quarter; one two bits harder one, not four. (A
+// chain whose difficulty retargets lets a lying bank date its own blocks
+// apart until the difficulty falls to its floor: counted by blocks, it
+// would then pile up confirmations for next to nothing.)
 func TestConfirmationsCountWork(t *testing.T) {
 	spec := testSpec() // proof of work at a fixed 8 bits
 	genesis, err := spec.Genesis()
@@ -649,17 +651,20 @@ func TestConfirmationsCountWork(t *testing.T) {
 		want   float64
 		says   string
 	}{
-		{4, 4, "1 block(s), whose work is that of 4 at the spec's 8 bits"},
-		{3, 4.25, "2 block(s), whose work is that of 4.25 at the spec's 8 bits"},
-		{2, 4.5, "3 block(s), whose work is that of 4.5 at the spec's 8 bits"},
-		{1, 5.5, "4 block(s), whose work is that of 5.5 at the spec's 8 bits"},
+		{4, 1, "1 block(s) of work"}, // the tip: its own block, whatever its Bits
+		{3, 2, "2 block(s) of work"}, // block 4, harder, counts one
+		{2, 2.25, "3 block(s), which count 2.25: the work of those on it counted at the spec's 8 bits"},
+		{1, 2.5, "4 block(s), which count 2.5: the work of those on it counted at the spec's 8 bits"},
+		{0, 3.5, "5 block(s), which count 3.5: the work of those on it counted at the spec's 8 bits"},
 	} {
 		assert.Equal(t, tc.want, l.depth(tc.height, 4), "block %d", tc.height)
 		assert.Equal(t, tc.says, l.describeWork(tc.height, 4), "block %d", tc.height)
 	}
 	w := &wallet{}
-	w.opts.confirmations = 5
-	assert.NoError(t, w.deep(l, "claim", 1, 4), "5.5 blocks of work")
-	assert.ErrorContains(t, w.deep(l, "claim", 2, 4), "under 3 block(s), whose work is that of 4.5 at the spec's 8 bits")
-	assert.Equal(t, "5 confirmation(s) (4 block(s), whose work is that of 5.5 at the spec's 8 bits)", l.confirmed(1, 4))
+	w.opts.confirmations = 3
+	assert.NoError(t, w.deep(l, "claim", 0, 4), "3.5")
+	assert.ErrorContains(t, w.deep(l, "claim", 1, 4), "under 4 block(s), which count 2.5")
+	w.opts.confirmations = 1
+	assert.NoError(t, w.deep(l, "claim", 4, 4), "the tip's own block is one, however easy")
+	assert.Equal(t, "2 confirmation(s) (4 block(s), which count 2.5: the work of those on it counted at the spec's 8 bits)", l.confirmed(1, 4))
 }

@@ -442,9 +442,16 @@ func (s *statusRecorder) WriteHeader(code int) {
 func (b *Bank) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var storeFailed <-chan struct{} // a file index that broke under a read (nil: never)
+	store, breakable := b.index.store.(*boltIndex)
+	if breakable {
+		storeFailed = store.failedCh()
+	}
 	go func() { // ends with Run: cancel is deferred
 		select {
 		case <-b.index.failed:
+			cancel()
+		case <-storeFailed:
 			cancel()
 		case <-b.damagedCh:
 			cancel()
@@ -454,6 +461,11 @@ func (b *Bank) Run(ctx context.Context) error {
 	err := b.follow(ctx)
 	if ierr := b.IndexErr(); ierr != nil {
 		return fmt.Errorf("bank: %w", ierr)
+	}
+	if breakable {
+		if serr := store.failure(); serr != nil {
+			return fmt.Errorf("bank: %w", serr)
+		}
 	}
 	if d := b.damaged.Load(); d != nil {
 		return fmt.Errorf("bank: the event log is damaged: %w", *d)

@@ -54,6 +54,18 @@ type boltIndex struct {
 	db     *bolt.DB
 	path   string
 	broken atomic.Pointer[error] // set at the first panic or fault in bbolt: see guard
+	failed chan struct{}         // closed when broken is set
+}
+
+// failedCh returns a channel closed when the index breaks (see guard),
+// and failure its error then.
+func (ix *boltIndex) failedCh() <-chan struct{} { return ix.failed }
+
+func (ix *boltIndex) failure() error {
+	if broken := ix.broken.Load(); broken != nil {
+		return *broken
+	}
+	return nil
 }
 
 var _ indexStore = (*boltIndex)(nil)
@@ -181,7 +193,7 @@ func openBoltIndex(path string) (ix *boltIndex, err error) {
 	if err != nil {
 		return nil, indexOpenError(path, err)
 	}
-	ix = &boltIndex{db: db, path: path}
+	ix = &boltIndex{db: db, path: path, failed: make(chan struct{})}
 	if err := ix.init(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -650,9 +662,10 @@ func (ix *boltIndex) update(fn func(*bolt.Tx) error) error {
 // process with SIGBUS, and bbolt panics on pages that are not what they
 // should be. With debug.SetPanicOnFault a fault panics instead. After the
 // first panic the index is broken: every call returns the same error and
-// bbolt is called no more. The indexer then stops, and Run returns the
-// error; the next start moves the damaged file aside and builds the
-// index again from the log.
+// bbolt is called no more, and the index's failure is signalled at once
+// (Run returns the error); devnet's next start moves the damaged file
+// aside and builds the index again from the log, the bank app's says to
+// delete it.
 func (ix *boltIndex) guard(fn func() error) (err error) {
 	if broken := ix.broken.Load(); broken != nil {
 		return *broken
@@ -667,7 +680,9 @@ func (ix *boltIndex) guard(fn func() error) (err error) {
 			why = "its pages are damaged (cut short or overwritten while open?)"
 		}
 		err = fmt.Errorf("bank: %q: %w: bbolt cannot read it: %s; %s", ix.path, ErrIndexCorrupt, why, remedyDamaged)
-		if !ix.broken.CompareAndSwap(nil, &err) {
+		if ix.broken.CompareAndSwap(nil, &err) {
+			close(ix.failed)
+		} else {
 			err = *ix.broken.Load()
 		}
 	}()
