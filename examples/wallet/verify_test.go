@@ -73,25 +73,9 @@ func (f *fixture) serveForgedBlock(t *testing.T, a blockchain.Address, more int6
 	forged := batch.Apply()
 	tip := chain.Tip()
 	h := blockchain.NextHeader(tip, nil, tip.Timestamp.Add(time.Second))
-	h.Beneficiary, h.StateRoot = consensustest.Addr("mallory"), forged.Root()
-	h.Bits = testSpec().Consensus.PoW.Bits
-	for h.SealHash().LeadingZeroBits() < int(h.Bits) {
-		h.Nonce++
-	}
-	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
-		switch r.URL.Path {
-		case "/headers":
-			page := []blockchain.Header{tip, h}
-			if r.URL.Query().Get("from") != "0" {
-				page = []blockchain.Header{}
-			}
-			writeJSON(t, w, page)
-		case "/accounts/" + a.String() + "/proof":
-			writeJSON(t, w, map[string]any{"header": h, "proof": forged.Prove(a, 1)})
-		default:
-			return false
-		}
-		return true
+	h.StateRoot = forged.Root()
+	f.serveMined(t, tip, h, "/accounts/"+a.String()+"/proof", func(h blockchain.Header) any {
+		return map[string]any{"header": h, "proof": forged.Prove(a, 1)}
 	})
 }
 
@@ -104,13 +88,23 @@ func (f *fixture) serveForgedTx(t *testing.T, tx blockchain.Transaction) {
 	tip := chain.Tip()
 	txs := []blockchain.Transaction{tx}
 	h := blockchain.NextHeader(tip, txs, tip.Timestamp.Add(time.Second))
-	h.Beneficiary, h.StateRoot = consensustest.Addr("mallory"), tip.StateRoot
-	h.Bits = testSpec().Consensus.PoW.Bits
+	h.StateRoot = tip.StateRoot
+	f.serveMined(t, tip, h, "/transactions/"+tx.ID().String()+"/proof", func(h blockchain.Header) any {
+		proof, err := blockchain.NewBlock(h, txs).InclusionProof(0)
+		require.NoError(t, err)
+		return bankclient.TxProof{Transaction: tx, Height: 1, Header: h, Proof: proof}
+	})
+}
+
+// serveMined mines h, a header on the genesis tip, paying mallory, with
+// the work the spec asks (8 bits: a few hundred hashes), and has the bank
+// serve tip and h as its chain's headers and answer(h) at path.
+func (f *fixture) serveMined(t *testing.T, tip, h blockchain.Header, path string, answer func(blockchain.Header) any) {
+	h.Beneficiary, h.Bits = consensustest.Addr("mallory"), testSpec().Consensus.PoW.Bits
 	for h.SealHash().LeadingZeroBits() < int(h.Bits) {
 		h.Nonce++
 	}
-	proof, err := blockchain.NewBlock(h, txs).InclusionProof(0)
-	require.NoError(t, err)
+	body := answer(h)
 	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
 		switch r.URL.Path {
 		case "/headers":
@@ -119,8 +113,8 @@ func (f *fixture) serveForgedTx(t *testing.T, tx blockchain.Transaction) {
 				page = []blockchain.Header{}
 			}
 			writeJSON(t, w, page)
-		case "/transactions/" + tx.ID().String() + "/proof":
-			writeJSON(t, w, bankclient.TxProof{Transaction: tx, Height: 1, Header: h, Proof: proof})
+		case path:
+			writeJSON(t, w, body)
 		default:
 			return false
 		}
