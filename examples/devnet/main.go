@@ -361,9 +361,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		_, statErr := os.Stat(specPath)
 		specRestored := false
 		if errors.Is(statErr, fs.ErrNotExist) && keptOn && !elsewhere && logSpecErr == nil {
-			// The directory names this log as its chain's, and lost its spec: written again from the
-			// log's, as for devnet's own log, rather than a new chain
-			// made from the flags, which the log would refuse.
+			// The directory names this log as its chain's, and lost its
+			// spec: written again from the log's, as for devnet's own
+			// log, rather than a new chain made from the flags, which
+			// the log would refuse.
 			if err := writeSpec(specPath, logSpec); err != nil && !errors.Is(err, fs.ErrExist) {
 				return fmt.Errorf("data directory: write %s again from the log: %w", specFile, err)
 			}

@@ -57,10 +57,10 @@ type boltIndex struct {
 	failed chan struct{}         // closed when broken is set
 }
 
-// failedCh returns a channel closed when the index breaks (see guard),
-// and failure its error then.
+// failedCh returns a channel closed when the index breaks (see guard).
 func (ix *boltIndex) failedCh() <-chan struct{} { return ix.failed }
 
+// failure returns the error the index broke with, nil if it has not.
 func (ix *boltIndex) failure() error {
 	if broken := ix.broken.Load(); broken != nil {
 		return *broken
