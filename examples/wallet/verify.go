@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/eventchain/eventchain/blockchain"
@@ -73,7 +74,7 @@ func (l light) describeWork(height, tip uint64) string {
 	if have == float64(blocks) {
 		return fmt.Sprintf("%d block(s) of work", blocks)
 	}
-	return fmt.Sprintf("%d block(s), which count %.3g: the work of those on it counted at the spec's %d bits", blocks, have, l.spec.Consensus.PoW.Bits)
+	return fmt.Sprintf("%d block(s), which count %s: the work of those on it counted at the spec's %d bits", blocks, strconv.FormatFloat(have, 'f', -1, 64), l.spec.Consensus.PoW.Bits)
 }
 
 // confirmed says how many confirmations carry a claim at height.
