@@ -139,6 +139,7 @@ type Bank struct {
 	// index holds every included transaction and every dropped one; see
 	// indexStore. Dropped transactions are kept there, not in memory.
 	index ledgerIndex
+	file  *boltIndex // the index's file, nil in memory: set by New, for Run to see it break
 
 	// For the explorer page, fed by observe.
 	miners     map[blockchain.Hash]string
@@ -197,7 +198,7 @@ func New(cfg Config) (*Bank, error) {
 		if err != nil {
 			return nil, err
 		}
-		store = bolt
+		store, b.file = bolt, bolt
 	}
 	b.index = ledgerIndex{store: store, path: cfg.IndexPath, log: cfg.Log, chain: cfg.Node.Chain(), genesis: genesis.Hash(), logger: b.logger, failed: make(chan struct{})}
 	b.mux = http.NewServeMux()
@@ -443,9 +444,8 @@ func (b *Bank) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var storeFailed <-chan struct{} // a file index that broke under a read (nil: never)
-	store, breakable := b.index.store.(*boltIndex)
-	if breakable {
-		storeFailed = store.failedCh()
+	if b.file != nil {
+		storeFailed = b.file.failedCh()
 	}
 	go func() { // ends with Run: cancel is deferred
 		select {
@@ -462,8 +462,8 @@ func (b *Bank) Run(ctx context.Context) error {
 	if ierr := b.IndexErr(); ierr != nil {
 		return fmt.Errorf("bank: %w", ierr)
 	}
-	if breakable {
-		if serr := store.failure(); serr != nil {
+	if b.file != nil {
+		if serr := b.file.failure(); serr != nil {
 			return fmt.Errorf("bank: %w", serr)
 		}
 	}
