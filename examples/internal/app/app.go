@@ -482,16 +482,17 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 // ServeOn is Serve on a listener already bound; it closes l. The server
 // keeps at most MaxConns connections open (one over makes room by
 // closing the connection idle longest, or one that has not finished its
-// request's headers a second after it connected, or is answered 503),
-// gives each a
+// request's headers a second after it connected, its body a second after
+// its headers, or taking its answer a second after the handler returned;
+// or is answered 503), gives each a
 // send buffer of SendBuffer bytes, and times out slow clients: 5 s for
 // a request's headers, 10 s for the whole request, 10 s for writing the
 // answer (GET /events extends its own), a minute idle.
 func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net.Addr)) error {
 	var err error
 	limited, connState := limitConns(l, MaxConns)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
-		ConnState: connState}
+	srv := &http.Server{Handler: limited.watchBodies(h), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
+		ConnState: connState, ConnContext: limited.connContext}
 	if ready != nil {
 		ready(l.Addr())
 	}

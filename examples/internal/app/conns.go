@@ -1,7 +1,9 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -41,10 +43,17 @@ const newGrace = time.Second
 // A connLimiter is a listener that keeps at most max connections open.
 // One accepted over the limit makes room by closing the connection that
 // has been idle longest (kept alive between requests, which a client
-// must be ready to see closed at any time), or one that has said nothing
-// since it was accepted, newGrace and more ago; if there is none, it is
-// answered 503 and closed at once. It learns which connections are idle
-// from the server's ConnState hook.
+// must be ready to see closed at any time), or one that has dawdled
+// newGrace and more: said nothing since it was accepted, or not yet sent
+// all of a request's body, or not yet taken its answer; if there is none,
+// it is answered 503 and closed at once. It learns which connections are
+// idle from the server's ConnState hook, and which are still sending a
+// body or taking an answer from its handler (watchBodies).
+//
+// A connection whose handler is at work, with its request's body read to
+// the end (or a request without one), is never closed: a slow answer is
+// the server's doing, not the client's, and GET /events streams for
+// hours.
 type connLimiter struct {
 	net.Listener
 	max   int
@@ -55,8 +64,9 @@ type connLimiter struct {
 }
 
 // connSince is when a connection became one that may be closed to make
-// room: idle since then, or new and silent since newGrace before it. The
-// zero value: not to be closed (a request in progress).
+// room: idle since then, or new and silent, sending a body or taking an
+// answer since newGrace before it. The zero value: not to be closed (a
+// handler at work on a request it has whole).
 type connSince time.Time
 
 // limitConns returns l limited to max connections, and the hook that the
@@ -128,8 +138,82 @@ func (l *connLimiter) connState(conn net.Conn, state http.ConnState) {
 	case http.StateIdle:
 		l.open[conn] = connSince(time.Now())
 	case http.StateActive:
-		l.open[conn] = connSince{}
+		// A request's headers are read: its handler is called at once,
+		// and watchBodies says from there whether the connection may
+		// be closed. Until then, as a body being sent.
+		l.open[conn] = connSince(time.Now().Add(l.grace))
 	case http.StateClosed, http.StateHijacked:
 		delete(l.open, conn)
 	}
+}
+
+// mark sets when conn may be closed to make room, if it is still open.
+func (l *connLimiter) mark(conn net.Conn, since connSince) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.open[conn]; ok {
+		l.open[conn] = since
+	}
+}
+
+// connKey is the context key under which connContext keeps a request's
+// connection.
+type connKey struct{}
+
+// connContext is the server's ConnContext: it keeps each connection in
+// its requests' context, for watchBodies.
+func (l *connLimiter) connContext(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// watchBodies returns h, with each request's connection made one that may
+// be closed to make room (from newGrace after its headers) until h has
+// read its body to the end, and again from newGrace after h returns,
+// until the server is done with it. A client sends a body at once and
+// takes its answer at once: one that sends a byte a second (a slow-body
+// attack), or reads its answer as slowly, would otherwise hold its place
+// for the read or write timeout, and a thousand such would hold them all.
+// A request without a body is watched only after h returns.
+//
+// h gets a copy of the request, whose Body is watched: the server's own
+// request keeps net/http's body, whose type tells the server whether the
+// handler read it. That is how it closes the connection, rather than wait
+// for a body the client will never send, when a handler answers an
+// "Expect: 100-continue" request (a 413, say) without reading its body;
+// and how, when a handler left a body unread, it discards the rest, at
+// the client's pace: after h returns, so watched.
+func (l *connLimiter) watchBodies(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, ok := r.Context().Value(connKey{}).(net.Conn)
+		if !ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		defer func() { l.mark(conn, connSince(time.Now().Add(l.grace))) }()
+		if r.Body == nil || r.Body == http.NoBody {
+			l.mark(conn, connSince{})
+			h.ServeHTTP(w, r)
+			return
+		}
+		r = r.WithContext(r.Context()) // a shallow copy: see above
+		r.Body = &watchedBody{ReadCloser: r.Body, end: func() { l.mark(conn, connSince{}) }}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// watchedBody calls end when its body has been read to the end. Not
+// before: a handler that stops early, or closes the body, leaves the
+// rest to the server, which discards it at the client's pace.
+type watchedBody struct {
+	io.ReadCloser
+	end func()
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && b.end != nil {
+		b.end()
+		b.end = nil
+	}
+	return n, err
 }

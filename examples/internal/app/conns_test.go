@@ -27,7 +27,7 @@ func limitedServerGrace(t *testing.T, max int, grace time.Duration, h http.Handl
 	limited, hook := limitConns(l, max)
 	limited.grace = grace
 	ch := make(chan http.ConnState, 64)
-	srv := &http.Server{Handler: h, ConnState: func(c net.Conn, s http.ConnState) {
+	srv := &http.Server{Handler: limited.watchBodies(h), ConnContext: limited.connContext, ConnState: func(c net.Conn, s http.ConnState) {
 		hook(c, s)
 		ch <- s
 	}}
@@ -94,10 +94,12 @@ func TestConnLimiterClosesTheLongestIdle(t *testing.T) {
 }
 
 // TestConnLimiterRefusesWhenNoneIsIdle: with every connection busy, one
-// over the limit is told 503 at once and closed, not left waiting.
+// over the limit is told 503 at once and closed, not left waiting. (No
+// grace: a handler at work on a request without a body is never closed
+// to make room, however long it takes.)
 func TestConnLimiterRefusesWhenNoneIsIdle(t *testing.T) {
 	entered, release := make(chan struct{}, 2), make(chan struct{})
-	addr, _ := limitedServer(t, 2, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	addr, _ := limitedServerGrace(t, 2, 0, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		entered <- struct{}{}
 		<-release
 		_, _ = io.WriteString(w, "done")
@@ -128,4 +130,93 @@ func TestConnLimiterClosesASilentConnection(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 	_, err := silent.ReadByte()
 	assert.ErrorIs(t, err, io.EOF, "the silent connection was closed to make room")
+}
+
+// TestConnLimiterClosesASlowBody: connections that send a request's
+// headers and then its body a byte a second (a slow-body attack) held
+// every place for the read timeout, each "active" to the server, and
+// everyone else was turned away. One still sending its body past its
+// grace is closed to make room, whether its handler waits for the body
+// or answered without it (the server then discards the rest, at the
+// client's pace); one whose body is read, its handler at work, is not;
+// and an early answer to "Expect: 100-continue" still closes the
+// connection at once rather than wait for a body that will not come.
+func TestConnLimiterClosesASlowBody(t *testing.T) {
+	// The handler tells entered it began, then, unless its path is
+	// /unread, reads the body and tells read what it read (or "error");
+	// /busy then waits for release, /large answers 413 without reading.
+	serve := func(entered chan<- struct{}, read chan<- string, release <-chan struct{}) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			entered <- struct{}{}
+			switch r.URL.Path {
+			case "/unread":
+				http.NotFound(w, r)
+				return
+			case "/large":
+				http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				read <- "error"
+				return
+			}
+			read <- string(body)
+			if r.URL.Path == "/busy" {
+				<-release
+			}
+			_, _ = io.WriteString(w, "ok")
+		})
+	}
+	for _, path := range []string{"/slow", "/unread"} {
+		t.Run("a slow body makes room: "+path, func(t *testing.T) {
+			entered, read := make(chan struct{}, 2), make(chan string, 2)
+			addr, _ := limitedServerGrace(t, 1, 0, serve(entered, read, nil))
+			slow, rslow := dial(t, addr)
+			_, err := io.WriteString(slow, "POST "+path+" HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nx")
+			require.NoError(t, err)
+			// Its headers read, the handler reads the body; or answers
+			// without it, and the server discards the body before it
+			// sends the answer.
+			<-entered
+			c, rc := dial(t, addr)
+			status, _ := get(t, c, rc, "/")
+			require.Equal(t, http.StatusOK, status, "served: the slow body made room")
+			if path == "/slow" {
+				assert.Equal(t, "error", <-read, "the slow body's read failed")
+			}
+			_, err = rslow.ReadByte()
+			assert.ErrorIs(t, err, io.EOF, "the slow body's connection was closed")
+		})
+	}
+	t.Run("a handler at work keeps its place", func(t *testing.T) {
+		entered, read, release := make(chan struct{}, 2), make(chan string, 2), make(chan struct{})
+		addr, _ := limitedServerGrace(t, 1, 0, serve(entered, read, release))
+		busy, _ := dial(t, addr)
+		_, err := io.WriteString(busy, "POST /busy HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n\r\nok")
+		require.NoError(t, err)
+		require.Equal(t, "ok", <-read, "its whole body read")
+		d, rd := dial(t, addr)
+		status, _ := get(t, d, rd, "/")
+		close(release)
+		assert.Equal(t, http.StatusServiceUnavailable, status, "nothing to close: the handler works on a body it has")
+	})
+	t.Run("an early answer to Expect: 100-continue closes at once", func(t *testing.T) {
+		entered, read := make(chan struct{}, 2), make(chan string, 2)
+		addr, _ := limitedServerGrace(t, 1, 0, serve(entered, read, nil))
+		conn, r := dial(t, addr)
+		// The test server has no read timeout: a server that waited for
+		// the body, before its answer or after, would hold the
+		// connection until this deadline fails the test.
+		require.NoError(t, conn.SetReadDeadline(time.Now().Add(time.Minute)))
+		_, err := io.WriteString(conn, "POST /large HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n")
+		require.NoError(t, err)
+		resp, err := http.ReadResponse(r, nil)
+		require.NoError(t, err)
+		_, err = io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+		_, err = r.ReadByte()
+		assert.ErrorIs(t, err, io.EOF, "closed after the answer, not kept waiting for the body")
+	})
 }
