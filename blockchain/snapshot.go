@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/eventchain/eventchain/internal/nilness"
 )
 
 // An AccountRecord is one account of a [Snapshot]: an address and what it
@@ -26,11 +29,18 @@ type AccountRecord struct {
 // state and the recent blocks, not to the whole history.
 //
 // Resuming checks a snapshot against itself: the headers link, the last
-// is the tip's, and the accounts' state root is the tip's StateRoot — a
+// is the tip's, the consensus engine takes the tip's seal on the headers
+// before it (proof of work: the tip's work is done, at the difficulty its
+// epoch asks), and the accounts' state root is the tip's StateRoot — a
 // snapshot whose balances were changed is refused. What it cannot check
-// without the whole chain is that the tip is on the chain; the node
-// checks that the tip is the block the log holds at that place, and
-// trusts the log's order as a fast restore does (see package node).
+// without the whole chain is that the tip is on the chain, and that the
+// tip's block kept the rules a full node checks on its state: a block
+// whose seal is good and whose StateRoot gives its miner coins it did not
+// earn would be refused by Apply, but a snapshot after it holds accounts
+// of that very root. A snapshot is worth the work of its tip's seal, as a
+// light client's header is; the node checks that the tip is the block
+// the log holds at that place, and with Config.AssumeValid that it is
+// the trusted block or one of its ancestors (see package node).
 type Snapshot struct {
 	Headers  []Header        // consecutive heights, oldest first; the last is Tip's header
 	Tip      *Block          // the block the state is after
@@ -101,7 +111,10 @@ func NewStateFromAccounts(accounts []AccountRecord) (*State, error) {
 //
 // It refuses, with an error wrapping ErrBadSnapshot, headers that are
 // not consecutive or do not link, a last header that is not the tip's, a
-// tip that is not valid in itself ([Block.Validate]), accounts out of
+// tip that is not valid in itself ([Block.Validate]), a tip above height
+// 0 whose seal cfg.Engine refuses on the headers before it (also
+// wrapping the *RuleError, code [ErrInvalidSeal] or the engine's own) or
+// that comes without its parent's header to check it on, accounts out of
 // order or beyond the supply bound, and accounts whose state root is not
 // the tip's StateRoot (also wrapping a *RuleError with code
 // [ErrBadStateRoot]). A snapshot that starts at height 0 must start at
@@ -154,6 +167,9 @@ func (c *Chain) Resume(snap Snapshot) error {
 		if err := snap.Tip.Validate(); err != nil {
 			return badSnapshot("tip: %v", err)
 		}
+		if err := c.checkSnapshotSeal(snap.Headers, snap.Tip); err != nil {
+			return err
+		}
 	}
 	st, err := NewStateFromAccounts(snap.Accounts)
 	if err != nil {
@@ -174,6 +190,34 @@ func (c *Chain) Resume(snap Snapshot) error {
 	c.s = s
 	return nil
 }
+
+// checkSnapshotSeal runs the chain's engine on the tip of a snapshot,
+// whose header is the last of headers, as RuleConsensus runs it on a
+// block to apply: on the headers before it. Without an engine there is
+// nothing to check. Call it with c.mu held.
+func (c *Chain) checkSnapshotSeal(headers []Header, tip *Block) error {
+	if nilness.IsNil(c.engine) {
+		return nil
+	}
+	if len(headers) < 2 {
+		return badSnapshot("tip at height %d: no header of its parent, on which to check its seal", headers[0].Height)
+	}
+	parents := HeaderList(headers[:len(headers)-1])
+	if err := RuleConsensus(c.engine).Check(sealView{parents, c.s.spec}, tip, time.Time{}); err != nil {
+		return fmt.Errorf("blockchain: %w: tip: %w", ErrBadSnapshot, err)
+	}
+	return nil
+}
+
+// sealView is the ChainView of a snapshot's headers, for its tip's seal:
+// the headers and the spec, and no accounts (an engine sees headers only).
+type sealView struct {
+	HeaderList
+	spec ChainSpec
+}
+
+func (v sealView) Spec() ChainSpec         { return v.spec }
+func (v sealView) Account(Address) Account { return Account{} }
 
 // Base returns the height of the oldest header the chain holds: 0, or
 // for a chain resumed from a snapshot the height of its first header.

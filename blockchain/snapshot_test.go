@@ -109,6 +109,9 @@ func TestResumeChainRefusesBadSnapshots(t *testing.T) {
 			s.Tip = blockchain.NewBlock(h, s.Tip.Transactions())
 			s.Headers[len(s.Headers)-1] = h
 		}},
+		{name: "a tip whose seal the engine refuses", change: func(*blockchain.Snapshot) {},
+			cfg: func(c *blockchain.Config) { c.Engine = consensustest.NewFailer(good.Tip.Height()) }, code: blockchain.ErrInvalidSeal},
+		{name: "a tip without its parent's header", change: func(s *blockchain.Snapshot) { s.Headers = s.Headers[len(s.Headers)-1:] }},
 		{name: "from height 0 but another spec's genesis", change: func(s *blockchain.Snapshot) { *s = source.Snapshot(100) },
 			cfg: func(c *blockchain.Config) { c.Spec = other }},
 	} {

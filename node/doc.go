@@ -24,8 +24,9 @@
 //     of a trusted block's history are not checked at all.
 //     RestoreSnapshot starts instead from the newest snapshot of the
 //     snapshots stream: it reads the manifest and its parts, checks that
-//     the blocks stream holds the snapshot's tip where the manifest says
-//     and that the accounts have the state root of the tip's header,
+//     the blocks stream holds the snapshot's tip where the manifest says,
+//     that the engine takes the tip's seal, and that the accounts have
+//     the state root of the tip's header,
 //     resumes the chain there, and applies only the blocks after it;
 //     then it puts the snapshot's pending transactions back in the pool
 //     and reads the transactions stream from where the snapshot's node
@@ -69,7 +70,12 @@
 // trusts nothing the snapshot says of the accounts: their state root
 // must be the one the tip's header commits to, so a forged balance or
 // nonce is refused (a forger would have to change the tip's header too,
-// and the tip must be the block the log holds). The pending transactions are checked as
+// and the tip must be the block the log holds). Nor does it take the
+// tip's seal on trust: the engine checks it. So whoever can append to
+// the log can forge a snapshot only with a tip of their own that has
+// its seal — a block's proof of work, or an authority's key — and whose
+// state root every full node refuses; Config.AssumeValid closes even
+// that, taking only a snapshot on the trusted block's path. The pending transactions are checked as
 // any transaction joining a pool is. What a snapshot restore gives up:
 // the chain holds the headers from the snapshot's first on only (see
 // Node.Chain), and the pending transactions a manifest had no room for

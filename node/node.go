@@ -68,10 +68,18 @@ const (
 	// the block the log holds where the snapshot says — was valid when a
 	// node first applied it, and so the chain up to it. It checks
 	// everything else: the tip is that block; the headers link up to it;
-	// and the snapshot's accounts, balances and nonces, have the state
-	// root the tip's header commits to, so a snapshot whose accounts were
-	// changed is refused. After it the chain holds the headers from the
-	// snapshot's first on only ([blockchain.ReadOnlyChain.Base]).
+	// the engine takes the tip's seal (its proof of work, or its
+	// authority's signature); and the snapshot's accounts, balances and
+	// nonces, have the state root the tip's header commits to, so a
+	// snapshot whose accounts were changed is refused. What is trusted
+	// costs a forger the tip's seal: under proof of work, one block's
+	// work, after which the snapshot may claim any state root that block
+	// claims (a block every full node refuses, as a miner paying itself
+	// more than it earned); under proof of authority, a signer's key.
+	// With Config.AssumeValid, the trust is the hash's: a snapshot whose
+	// tip is not that block or one of its ancestors is refused. After it
+	// the chain holds the headers from the snapshot's first on only
+	// ([blockchain.ReadOnlyChain.Base]).
 	RestoreSnapshot
 )
 
@@ -157,6 +165,10 @@ type Config struct {
 	// block elsewhere in the log is checked, and rejected, as ever. A
 	// hash the log does not hold assumes nothing. Follow checks every
 	// signature.
+	//
+	// In RestoreSnapshot mode it also bounds the snapshots Restore takes:
+	// only one whose tip is the block or one of its ancestors (see
+	// RestoreSnapshot); if the log does not hold the block, none.
 	//
 	// It is trust: whoever gave you the hash vouches that every transfer
 	// in those blocks was signed by its sender. Take it only from a source
@@ -522,14 +534,17 @@ func (n *Node) Position() (blocks, txs eventlog.Revision) {
 // In RestoreSnapshot mode Restore first reads the snapshots stream
 // backwards for the newest manifest (events.SnapshotTaken) that decodes;
 // reads its parts, forwards from the first, folding duplicates; checks
-// that the blocks stream holds its tip where it says; and resumes the
-// chain from it (blockchain.Chain.Resume, which checks the accounts
-// against the state root of the tip's header). It then applies the
+// that the blocks stream holds its tip where it says (and, with
+// Config.AssumeValid, that the tip is on the trusted block's path); and
+// resumes the chain from it (blockchain.Chain.Resume, which checks the
+// tip's seal, and the accounts against the state root of the tip's
+// header). It then applies the
 // blocks after the tip as RestoreVerify does, puts the snapshot's
 // pending transactions back in the pool where they still apply, and
 // reads the transactions stream from where the snapshot's node stood. A
 // snapshot that does not hold — a part missing, a tip that is not the
-// log's block, a balance or nonce changed — is refused, logged, and
+// log's block, a seal the engine refuses, a balance or nonce changed —
+// is refused, logged, and
 // kept as a *SnapshotError in SnapshotStats().Refused; Restore then
 // tries the next older one, up to three, and else applies every block.
 // The observers hear of the blocks after the snapshot only.
@@ -541,14 +556,24 @@ func (n *Node) Restore(ctx context.Context, mode RestoreMode) error {
 	if !mode.known() {
 		return fmt.Errorf("node: restore: %w: %v", ErrUnknownRestoreMode, mode)
 	}
+	// The blocks Config.AssumeValid vouches for, found once for both the
+	// snapshot and the blocks: nil if it is not set, or the mode fast.
+	var assumed map[blockchain.Hash]struct{}
+	if mode != RestoreFast && !n.assumeValid.IsZero() {
+		a, err := n.findAssumed(ctx)
+		if err != nil {
+			return fmt.Errorf("node: restore blocks: %w", err)
+		}
+		assumed = a
+	}
 	blockMode := mode
 	if mode == RestoreSnapshot {
-		if err := n.restoreSnapshot(ctx); err != nil {
+		if err := n.restoreSnapshot(ctx, assumed); err != nil {
 			return fmt.Errorf("node: restore snapshot: %w", err)
 		}
 		blockMode = RestoreVerify
 	}
-	if err := n.restoreBlocks(ctx, blockMode); err != nil {
+	if err := n.restoreBlocks(ctx, blockMode, assumed); err != nil {
 		return fmt.Errorf("node: restore blocks: %w", err)
 	}
 	n.addRestoredPending()
@@ -574,13 +599,9 @@ const restorePage = 128
 // the next page is read while one is prepared, so no core waits for the
 // log. The channels hold nothing: each stage hands its page on only when
 // the next one takes it, which keeps the three pages the bound.
-func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode) error {
+func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode, assumed map[blockchain.Hash]struct{}) error {
 	verify := mode == RestoreVerify
-	if verify && !n.assumeValid.IsZero() {
-		assumed, err := n.findAssumed(ctx)
-		if err != nil {
-			return err
-		}
+	if verify && assumed != nil {
 		n.assumed.Store(&assumed)
 		defer n.assumed.Store(nil) // Follow checks every signature
 	}

@@ -32,12 +32,18 @@ var (
 	// ErrSnapshotPosition: the manifest names a position in the
 	// transactions stream beyond its end.
 	ErrSnapshotPosition = errors.New("node: snapshot position beyond the stream")
+
+	// ErrSnapshotNotAssumed: Config.AssumeValid is set, and the
+	// snapshot's tip is neither that block nor one of its ancestors.
+	ErrSnapshotNotAssumed = errors.New("node: snapshot tip is not the assume-valid block or an ancestor")
 )
 
 // A SnapshotError says why Restore refused a snapshot: Err wraps
-// ErrSnapshotIncomplete, ErrSnapshotTip or ErrSnapshotPosition, or
-// blockchain.ErrBadSnapshot (with blockchain.ErrBadStateRoot for
-// accounts whose root is not the tip's: a balance or a nonce changed).
+// ErrSnapshotIncomplete, ErrSnapshotTip, ErrSnapshotPosition or
+// ErrSnapshotNotAssumed, or blockchain.ErrBadSnapshot (with
+// blockchain.ErrBadStateRoot for accounts whose root is not the tip's: a
+// balance or a nonce changed; with blockchain.ErrInvalidSeal for a tip
+// whose seal the engine refuses).
 // errors.Is(err, ErrSnapshotRefused) holds for every one.
 type SnapshotError struct {
 	Height   uint64            // the height the manifest names
@@ -229,7 +235,7 @@ func (n *Node) writeSnapshot(ctx context.Context, job snapshotJob) error {
 // Restore applies every block. It does nothing on a node that has read
 // blocks already (a Restore that was cancelled goes on where it
 // stopped). Only the log's failures and ctx's end are errors.
-func (n *Node) restoreSnapshot(ctx context.Context) error {
+func (n *Node) restoreSnapshot(ctx context.Context, assumed map[blockchain.Hash]struct{}) error {
 	n.mu.Lock()
 	started := n.blocksNext > 0 || n.snapStats.Restored
 	n.mu.Unlock()
@@ -257,7 +263,7 @@ func (n *Node) restoreSnapshot(ctx context.Context) error {
 			}
 			tried[r.ID] = true
 			m := p.(events.SnapshotTaken) // Decode gives the type the event's Type names
-			err = n.resume(ctx, r.Revision, m)
+			err = n.resume(ctx, r.Revision, m, assumed)
 			if err == nil {
 				return nil
 			}
@@ -283,11 +289,15 @@ func (n *Node) restoreSnapshot(ctx context.Context) error {
 }
 
 // resume checks the snapshot m, the manifest at revision rev, and, if it
-// holds, resumes the chain from it and sets where the node goes on. The
-// error is a *SnapshotError for a snapshot that does not hold, the log's
-// or ctx's otherwise.
-func (n *Node) resume(ctx context.Context, rev eventlog.Revision, m events.SnapshotTaken) error {
+// holds, resumes the chain from it and sets where the node goes on. If
+// assumed is not nil (Config.AssumeValid is set), the tip must be one of
+// its blocks. The error is a *SnapshotError for a snapshot that does not
+// hold, the log's or ctx's otherwise.
+func (n *Node) resume(ctx context.Context, rev eventlog.Revision, m events.SnapshotTaken, assumed map[blockchain.Hash]struct{}) error {
 	refuse := func(err error) error { return &SnapshotError{Height: m.Height, Revision: rev, Err: err} }
+	if _, ok := assumed[m.BlockHash]; assumed != nil && !ok {
+		return refuse(fmt.Errorf("%w: %s", ErrSnapshotNotAssumed, m.BlockHash.Short()))
+	}
 	accounts, err := n.readParts(ctx, rev, m)
 	if errors.Is(err, ErrSnapshotIncomplete) {
 		return refuse(err)
@@ -307,8 +317,8 @@ func (n *Node) resume(ctx context.Context, rev eventlog.Revision, m events.Snaps
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	// Resume checks the headers, the tip and, above all, that the
-	// accounts have the state root of the tip's header.
+	// Resume checks the headers, the tip, its seal and, above all, that
+	// the accounts have the state root of the tip's header.
 	if err := n.chain.Resume(blockchain.Snapshot{Headers: m.Headers, Tip: tip, Accounts: accounts}); err != nil {
 		return refuse(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -554,4 +555,94 @@ func TestRepeatedBlockTakesNoSnapshot(t *testing.T) {
 	require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
 	assert.Empty(t, n.SnapshotStats().Refused, "no snapshot refused")
 	assert.Equal(t, b3.Hash(), n.Chain().TipHash())
+}
+
+// TestRestoreSnapshotRefusesAForgedTip: whoever can append to the log
+// appends a block after the honest tip with a state root of their
+// choosing (a fortune for mallory), which every verifying node refuses,
+// and then a snapshot whose tip it is, with accounts of that very root. A
+// tip without its work is refused for its seal; one with its work (one
+// block's work: what a snapshot is worth, see RestoreSnapshot) is refused
+// by a node that trusts a hash, Config.AssumeValid, off whose path it
+// is. The node then restores every block and ends on the honest tip.
+func TestRestoreSnapshotRefusesAForgedTip(t *testing.T) {
+	mallory := consensustest.Addr("mallory")
+	rich := []blockchain.AccountRecord{{Address: mallory, Account: blockchain.Account{Balance: 1_000_000_000_000}}}
+	forgedState, err := blockchain.NewStateFromAccounts(rich)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name    string
+		bits    uint32 // the forged tip's difficulty; the nodes' engine's is 8
+		sealed  bool   // the forged tip has its proof of work
+		assume  bool   // the node trusts the honest tip's hash
+		refused error
+	}{
+		{name: "a tip at no difficulty", refused: blockchain.ErrBadConsensusFields},
+		{name: "a tip without its work", bits: 8, refused: blockchain.ErrInvalidSeal},
+		{name: "a tip without its work, a hash trusted", bits: 8, assume: true, refused: node.ErrSnapshotNotAssumed},
+		{name: "a sealed tip off the trusted path", bits: 8, sealed: true, assume: true, refused: node.ErrSnapshotNotAssumed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log, honest := honestLog(t, nil, nil)
+			full := newNode(t, log, nil)
+			require.NoError(t, full.Restore(context.Background(), node.RestoreVerify))
+			require.Equal(t, honest.Hash(), full.Chain().TipHash())
+
+			var headers []blockchain.Header
+			for height := range honest.Height() + 1 {
+				hdr, ok := full.Chain().HeaderAt(height)
+				require.True(t, ok)
+				headers = append(headers, hdr)
+			}
+			h := blockchain.NextHeader(honest.Header(), nil, honest.Header().Timestamp.Add(time.Second))
+			h.Beneficiary, h.StateRoot, h.Bits = mallory, forgedState.Root(), tc.bits
+			forged := blockchain.NewBlock(h, nil)
+			if tc.sealed {
+				forged, err = newEngine(t).Seal(context.Background(), forged)
+				require.NoError(t, err)
+			}
+			for !tc.sealed && newEngine(t).Verify(blockchain.HeaderList(headers), forged) == nil {
+				h.Nonce++ // the work done by chance (1 in 256): undo it
+				forged = blockchain.NewBlock(h, nil)
+			}
+			res, err := log.Append(context.Background(), node.StreamBlocks, eventlog.Any, mined(t, forged))
+			require.NoError(t, err)
+			headers = append(headers, forged.Header())
+			parts := events.SnapshotParts(forged.Height(), forged.Hash(), rich, 0)
+			pr, err := log.Append(context.Background(), node.StreamSnapshots, eventlog.Any, mustEncodeEvent(t, parts[0]))
+			require.NoError(t, err)
+			appendRaw(t, log, node.StreamSnapshots, mustEncodeEvent(t, events.SnapshotTaken{
+				Height: forged.Height(), BlockHash: forged.Hash(), StateRoot: forgedState.Root(), Parts: 1, Accounts: 1,
+				FirstPart: pr.NextExpected, BlocksRevision: res.NextExpected, Headers: headers, Tip: forged,
+			}))
+
+			cfg := config(t, log)
+			if tc.assume {
+				cfg.AssumeValid = honest.Hash()
+			}
+			n, err := node.New(cfg)
+			require.NoError(t, err)
+			require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
+			stats := n.SnapshotStats()
+			assert.False(t, stats.Restored, "the forged snapshot was taken")
+			require.Len(t, stats.Refused, 1)
+			assert.ErrorIs(t, stats.Refused[0], tc.refused)
+			assert.ErrorIs(t, stats.Refused[0], node.ErrSnapshotRefused)
+			assert.Equal(t, honest.Hash(), n.Chain().TipHash(), "the honest tip, as a full restore")
+			assert.Equal(t, full.Chain().Account(mallory), n.Chain().Account(mallory))
+		})
+	}
+	t.Run("an honest snapshot on the trusted path", func(t *testing.T) {
+		log, honest := honestLog(t, []uint64{4}, nil)
+		cfg := config(t, log)
+		cfg.AssumeValid = honest.Hash()
+		n, err := node.New(cfg)
+		require.NoError(t, err)
+		require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
+		stats := n.SnapshotStats()
+		assert.True(t, stats.Restored)
+		assert.Equal(t, uint64(4), stats.RestoredFrom)
+		assert.Empty(t, stats.Refused)
+		assert.Equal(t, honest.Hash(), n.Chain().TipHash())
+	})
 }
