@@ -32,6 +32,10 @@ const maxPassphraseFile = 4 << 10
 // cannot yet (503) or does not answer.
 const submitAttempts = 3
 
+// againAttempts is how many transfers a send -again signs, at most, while
+// other runs at the same time have recorded each of them in flight first.
+const againAttempts = 5
+
 func (w *wallet) newFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&w.opts.insecure, "insecure-no-passphrase", false, "store the key in clear, unencrypted: for demo accounts only")
 }
@@ -39,7 +43,7 @@ func (w *wallet) newFlags(fs *flag.FlagSet) {
 func (w *wallet) sendFlags(fs *flag.FlagSet) {
 	fs.Var((*decimal)(&w.opts.fee), "fee", "fee paid to the miner of the block, in minor `units`")
 	fs.BoolVar(&w.opts.wait, "wait", true, "wait until a block includes the transfer or the bank drops it; with -wait=false the run ends once the bank has taken it, and the same transfer sent again is a second payment")
-	fs.BoolVar(&w.opts.again, "again", false, "sign a new transfer even if the same one, sent by an earlier run that did not see it through (stopped, out of time, or unsure whether the bank took it), is still in flight (a second payment)")
+	fs.BoolVar(&w.opts.again, "again", false, "sign a new transfer (a second payment) even if an earlier run that did not see the same one through (stopped, out of time, or unsure whether the bank took it) left it recorded: without -again, send follows that one while it is in flight, and if a block has included it since, says so and signs nothing, however much later it runs")
 	fs.DurationVar(&w.opts.timeout, "timeout", 2*time.Minute, "how long to wait for a block")
 	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits): sign only if the bank's chain spec makes that genesis; without it, the bank's chain ID is taken on its word")
 }
@@ -387,6 +391,7 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	// transfer in flight: the same transfer sent again follows that one,
 	// or finds it included, rather than pay twice.
 	journal := w.inflight(from.addr)
+	following := false // tx is an earlier run's, found in flight
 	if !w.opts.again {
 		prev, found := journal.same(spec.ChainID, to.addr, amount, fee)
 		switch {
@@ -397,7 +402,7 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 			journal.clear(prev)
 		case prev.Nonce() >= acct.Nonce:
 			fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, is still in flight: following transaction %s (nonce %d) rather than paying twice; send with -again for a second payment\n", prev.ID(), prev.Nonce())
-			tx = prev
+			tx, following = prev, true
 		default:
 			// Its nonce is used: by it, included while no run waited,
 			// or by another transfer, and then it never will be. Which
@@ -422,12 +427,32 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	if !journal.holds(tx) {
-		if err := journal.write(tx); err != nil {
+	// Record it in flight before it is posted. Another run that read the
+	// same next nonce signed the very same transfer (the signature and
+	// the ID come from the content alone) and may have recorded it first.
+	// Without -again that run's transfer is this one's: follow it. With
+	// -again the user asked for a payment of its own: sign it again, with
+	// the next nonce that no transfer in flight from the account holds
+	// (a bounded number of times: other runs may take that one too).
+	for attempt := 1; ; attempt++ {
+		recorded, err := journal.claim(tx)
+		if err != nil {
 			// A keystore the wallet may not write (read-only, say): the
 			// transfer goes, unrecorded.
 			fmt.Fprintf(w.stderr, "warning: %v: a run killed while it waits, and run again, would sign a second transfer\n", err)
+			break
 		}
+		if recorded || following {
+			break
+		}
+		if !w.opts.again {
+			fmt.Fprintf(w.stderr, "the same transfer, signed by another run, is in flight: following transaction %s (nonce %d) rather than paying twice; send with -again for a second payment\n", tx.ID(), tx.Nonce())
+			break
+		}
+		if attempt == againAttempts {
+			return fmt.Errorf("each transfer signed (the last, nonce %d) was already in flight, signed by other runs of send at the same time: nothing new was sent; send again", tx.Nonce())
+		}
+		tx = blockchain.Transfer{ChainID: spec.ChainID, To: to.addr, Amount: amount, Fee: fee, Nonce: journal.after(spec.ChainID, acct.NextNonce)}.Sign(key)
 	}
 	st, err := w.submit(ctx, c, tx)
 	if err != nil {
@@ -511,25 +536,50 @@ func (j inflightJournal) read(name string) (blockchain.Transaction, bool) {
 	return tx, true
 }
 
-// same returns the transfer in flight to to, of amount and fee, on the
-// chain chainID, with the lowest nonce, if there is one.
-func (j inflightJournal) same(chainID string, to blockchain.Address, amount, fee int64) (blockchain.Transaction, bool) {
+// each calls f with every valid transfer in the journal.
+func (j inflightJournal) each(f func(tx blockchain.Transaction)) {
 	entries, err := os.ReadDir(j.dir)
 	if err != nil {
-		return blockchain.Transaction{}, false
+		return
 	}
-	var found blockchain.Transaction
-	ok := false
 	for _, e := range entries {
 		if !strings.HasPrefix(e.Name(), j.prefix) || !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		tx, valid := j.read(e.Name())
-		if valid && tx.ChainID() == chainID && tx.To() == to && tx.Amount() == amount && tx.Fee() == fee && (!ok || tx.Nonce() < found.Nonce()) {
-			found, ok = tx, true
+		if tx, valid := j.read(e.Name()); valid {
+			f(tx)
 		}
 	}
+}
+
+// same returns the transfer in flight to to, of amount and fee, on the
+// chain chainID, with the lowest nonce, if there is one.
+func (j inflightJournal) same(chainID string, to blockchain.Address, amount, fee int64) (blockchain.Transaction, bool) {
+	var found blockchain.Transaction
+	ok := false
+	j.each(func(tx blockchain.Transaction) {
+		if tx.ChainID() == chainID && tx.To() == to && tx.Amount() == amount && tx.Fee() == fee && (!ok || tx.Nonce() < found.Nonce()) {
+			found, ok = tx, true
+		}
+	})
 	return found, ok
+}
+
+// after returns the lowest nonce from next on that no transfer in flight
+// on the chain chainID holds: past those that other runs signed from the
+// same next nonce, and not past a record left far ahead (a chain wiped
+// since), which would leave a gap the bank refuses.
+func (j inflightJournal) after(chainID string, next uint64) uint64 {
+	held := map[uint64]bool{}
+	j.each(func(tx blockchain.Transaction) {
+		if tx.ChainID() == chainID {
+			held[tx.Nonce()] = true
+		}
+	})
+	for held[next] {
+		next++
+	}
+	return next
 }
 
 // holds reports whether the journal has tx.
@@ -538,29 +588,47 @@ func (j inflightJournal) holds(tx blockchain.Transaction) bool {
 	return ok
 }
 
-// write records tx as in flight, in a file of its own, written whole
-// (a temporary file, renamed).
-func (j inflightJournal) write(tx blockchain.Transaction) error {
+// claim records tx as in flight, in a file of its own, unless the journal
+// holds it already, and reports whether it recorded it. The file appears
+// whole (a temporary file, linked to its name) and once: of two runs
+// that claim the same transfer at the same time, one records it and the
+// other learns that it is there. (Where the file system has no hard
+// links, the temporary file is renamed, and that race is not seen.)
+func (j inflightJournal) claim(tx blockchain.Transaction) (bool, error) {
 	data, err := json.Marshal(tx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	f, err := os.CreateTemp(j.dir, ".inflight-*.tmp")
 	if err != nil {
-		return fmt.Errorf("record the transfer in flight: %w", err)
+		return false, fmt.Errorf("record the transfer in flight: %w", err)
 	}
+	defer func() { _ = os.Remove(f.Name()) }()
 	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), j.path(tx.ID()))
-	}
 	if err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("record the transfer in flight: %w", err)
+		return false, fmt.Errorf("record the transfer in flight: %w", err)
 	}
-	return nil
+	switch err := os.Link(f.Name(), j.path(tx.ID())); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrExist):
+		if j.holds(tx) {
+			return false, nil
+		}
+		// Not a record of tx: left alone, for removing it could remove
+		// the record another run has just put in its place.
+		return false, fmt.Errorf("record the transfer in flight: %s is there but holds no valid record of it", j.path(tx.ID()))
+	}
+	if j.holds(tx) {
+		return false, nil
+	}
+	if err := os.Rename(f.Name(), j.path(tx.ID())); err != nil {
+		return false, fmt.Errorf("record the transfer in flight: %w", err)
+	}
+	return true, nil
 }
 
 // clear forgets tx.
@@ -579,6 +647,9 @@ func (w *wallet) nonceTaken(ctx context.Context, c *bankclient.Client, from acco
 		return err
 	}
 	acct, aerr := c.Account(ctx, from.addr)
+	if aerr == nil && acct.NextNonce < tx.Nonce() {
+		return fmt.Errorf("%w; nonce %d is past the bank's next nonce, %d: the transfers from %s before it, in flight from other runs, have not reached the bank (or it dropped them): nothing was sent; send again once they are in", err, tx.Nonce(), acct.NextNonce, from)
+	}
 	if aerr != nil || acct.NextNonce <= tx.Nonce() {
 		return err
 	}

@@ -19,7 +19,8 @@
 //	                           key name or an "ec…" address, and wait for a block
 //	                           (-fee N, -wait=false not to wait, -timeout D,
 //	                           -genesis-hash HASH to sign for that network only,
-//	                           -again for a second payment of a transfer in flight)
+//	                           -again for a second payment of a transfer an earlier
+//	                           run left unfinished, in flight or included since)
 //	wallet status TX-ID        what became of a transaction
 //	wallet history NAME|ADDR   the account's included transfers, newest first
 //	                           (-limit N, -before CURSOR for older ones)
@@ -90,8 +91,23 @@
 // second transfer with the next nonce, which would pay twice; it says so
 // on stderr. If its nonce is used and the bank cannot say by what (it
 // answers 503 while it restores), send signs nothing and says to run
-// again. -again signs a second payment all the same: two identical
-// payments from a script need it. Another transfer is signed as usual.
+// again. The record stays until a run sees its transfer through, however
+// much later that is: the same transfer sent after a run that was killed
+// while it waited, once a block has included the first, is reported, not
+// paid again. -again signs a second payment all the same: two identical
+// payments from a script need it, and so does the same payment made again
+// after such a run. Another transfer is signed as usual.
+//
+// Runs of send -again at the same time may read the same next nonce from
+// the bank, and so sign the very same transfer (the signature, and the
+// transaction's ID, come from its content). The first to record it sends
+// it; another that finds it recorded signs its own again with the next
+// nonce no transfer in flight from the account holds, a few times at
+// most, so that each run that succeeds is a payment of its own. If the
+// bank refuses that nonce, the transfers before it not having reached it
+// yet, the run fails and says that nothing was sent. (Without -again, a
+// run that finds the transfer it signed recorded by another follows that
+// one, as it would an earlier run's.)
 //
 // # Exit status
 //

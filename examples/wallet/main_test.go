@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -435,6 +436,43 @@ func TestSend(t *testing.T) {
 			stderrNot: []string{`in flight`},
 		},
 		{
+			// Another run of send -again read the same next nonce, signed
+			// the very same transfer and sent it first: this run found it
+			// recorded and reported it as a payment of its own.
+			name: "a second payment, asked for, at the same time as another", args: []string{"send", "alice", "bob", "5", "-wait=false", "-again"},
+			setup: func(t *testing.T, f *fixture) {
+				f.sendKilled(t, "alice", "bob", "5", "-again")
+				f.serveNextNonce(t, "alice", 0) // as read before the other run posted
+			},
+			stdout: []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
+			check: func(t *testing.T, f *fixture) {
+				txs := f.bank.Submitted()
+				require.Len(t, txs, 2, "two payments")
+				assert.NotEqual(t, txs[0].ID(), txs[1].ID())
+				assert.Equal(t, []uint64{0, 1}, []uint64{txs[0].Nonce(), txs[1].Nonce()})
+			},
+		},
+		{
+			// The other run has recorded the same transfer and not yet
+			// posted it: this run's, with the next nonce, is refused for
+			// the gap it leaves, and it says so. It posted the other
+			// run's and reported it as a payment of its own.
+			name: "a second payment, asked for, while another run is about to post the same", args: []string{"send", "alice", "bob", "5", "-wait=false", "-again"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				tx := blockchain.Transfer{ChainID: testSpec().ChainID, To: consensustest.Addr("bob"), Amount: 5, Nonce: 0}.Sign(consensustest.Key("alice"))
+				recorded, err := f.journal("alice").claim(tx)
+				require.NoError(t, err)
+				require.True(t, recorded)
+			},
+			stderr: []string{`^wallet: submit: .*bad-nonce.*; nonce 1 is past the bank's next nonce, 0: the transfers from alice before it, in flight from other runs, have not reached the bank \(or it dropped them\): nothing was sent; send again once they are in\n$`},
+			check: func(t *testing.T, f *fixture) {
+				assert.Empty(t, f.bank.Submitted(), "nothing taken")
+				records, err := filepath.Glob(filepath.Join(f.keys, ".inflight-*"))
+				require.NoError(t, err)
+				assert.Len(t, records, 1, "the other run's record alone")
+			},
+		},
+		{
 			name: "another transfer while one is in flight", args: []string{"send", "alice", "bob", "6", "-wait=false"},
 			setup:  func(t *testing.T, f *fixture) { f.sendKilled(t, "alice", "bob", "5") },
 			stdout: []string{`^sent 6 from alice to bob \(fee 0, nonce 1\)\n`},
@@ -781,6 +819,92 @@ func TestSend(t *testing.T) {
 	})
 }
 
+// serveNextNonce makes the bank answer GET /accounts/{addr} for the key
+// name with next as both its nonce and its next nonce.
+func (f *fixture) serveNextNonce(t *testing.T, name string, next uint64) {
+	addr := consensustest.Addr(name)
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet || r.URL.Path != "/accounts/"+addr.String() {
+			return false
+		}
+		writeJSON(t, w, bankclient.Account{Address: addr, Balance: f.bank.Account(addr).Balance, Nonce: next, NextNonce: next})
+		return true
+	})
+}
+
+// journal returns the in-flight journal of the key name.
+func (f *fixture) journal(name string) inflightJournal {
+	w := &wallet{g: globals{keystore: f.keys}}
+	return w.inflight(consensustest.Addr(name))
+}
+
+// TestInflightClaim checks that a transfer is recorded in flight once:
+// of runs that claim the same one, one records it.
+func TestInflightClaim(t *testing.T) {
+	tx := blockchain.Transfer{ChainID: testSpec().ChainID, To: consensustest.Addr("bob"), Amount: 5}.Sign(consensustest.Key("alice"))
+	tests := []struct {
+		name   string
+		setup  func(t *testing.T, j inflightJournal)
+		claims int // how many claim it at once
+		want   int // how many of them record it
+		err    string
+	}{
+		{name: "one run", claims: 1, want: 1},
+		{name: "runs at the same time", claims: 8, want: 1},
+		{
+			name: "recorded by an earlier run", claims: 1, want: 0,
+			setup: func(t *testing.T, j inflightJournal) {
+				recorded, err := j.claim(tx)
+				require.NoError(t, err)
+				require.True(t, recorded)
+			},
+		},
+		{
+			name: "a broken record in its place", claims: 1, want: 0, err: "holds no valid record of it",
+			setup: func(t *testing.T, j inflightJournal) {
+				require.NoError(t, os.WriteFile(j.path(tx.ID()), []byte("{"), 0o600))
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			j := f.journal("alice")
+			if tt.setup != nil {
+				tt.setup(t, j)
+			}
+			var recorded atomic.Int32
+			errs := make(chan error, tt.claims)
+			var wg sync.WaitGroup
+			for range tt.claims {
+				wg.Go(func() {
+					ok, err := j.claim(tx)
+					if ok {
+						recorded.Add(1)
+					}
+					errs <- err
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if tt.err == "" {
+					assert.NoError(t, err)
+				} else {
+					assert.ErrorContains(t, err, tt.err)
+				}
+			}
+			assert.Equal(t, int32(tt.want), recorded.Load(), "runs that recorded it")
+			if tt.err == "" {
+				assert.True(t, j.holds(tx))
+			}
+			tmp, err := filepath.Glob(filepath.Join(f.keys, "*.tmp"))
+			require.NoError(t, err)
+			assert.Empty(t, tmp, "no temporary file left")
+		})
+	}
+}
+
 func countPosts(reqs []bankclienttest.Request) int {
 	n := 0
 	for _, r := range reqs {
@@ -794,7 +918,7 @@ func countPosts(reqs []bankclienttest.Request) int {
 func TestUsage(t *testing.T) {
 	runCases(t, []testCase{
 		{name: "help", args: []string{"help"}, stdout: []string{`^usage: wallet`, `send FROM TO AMOUNT`, `EVENTCHAIN_PASSPHRASE`}},
-		{name: "help with a command", args: []string{"help", "send"}, stdout: []string{`^usage: wallet send FROM TO AMOUNT \[flags\]`, `-again`, `-wait=false the run ends once the bank has taken it`}},
+		{name: "help with a command", args: []string{"help", "send"}, stdout: []string{`^usage: wallet send FROM TO AMOUNT \[flags\]`, `-again`, `if a block has included it since, says so and signs nothing`, `-wait=false the run ends once the bank has taken it`}},
 		{name: "help with an unknown command", args: []string{"help", "pay"}, code: 2, stderr: []string{`help: unknown command "pay"`}},
 		{name: "help with two commands", args: []string{"help", "send", "list"}, code: 2, stderr: []string{`help takes at most one argument`}},
 		{name: "help with a global flag after it", args: []string{"help", "-bank", "http://127.0.0.1:1"}, stdout: []string{`^usage: wallet`, `send FROM TO AMOUNT`}},
