@@ -39,6 +39,59 @@ func TestConfigIsChecked(t *testing.T) {
 	}
 }
 
+// TestConfigHidesPassword: a connection string New refuses is named in
+// its error without its password, nor any part of it, however the
+// client's parser quotes it.
+func TestConfigHidesPassword(t *testing.T) {
+	for _, tc := range []struct {
+		name, connString string
+		secret           string // the password
+		want             string // what the error names instead
+	}{
+		{"BadPort", "esdb://admin:SECRETPW@127.0.0.1:abc?tls=false", "SECRETPW", `esdb://127.0.0.1:abc?tls=false (its credentials left out): invalid port ":abc" after host`},
+		{"BadEscape", "esdb://admin:SEC%zzRETPW@127.0.0.1:2113?tls=false", "SEC%zzRETPW", "esdb://127.0.0.1:2113?tls=false (its credentials left out): not a connection string"},
+		{"BadEscapeAndPort", "esdb://admin:SEC%zzRETPW@127.0.0.1:abc", "SEC%zzRETPW", "esdb://127.0.0.1:abc (its credentials left out): "},
+		{"SlashInPassword", "esdb://admin:SECRET/PW@127.0.0.1:2113", "SECRET/PW", "esdb://127.0.0.1:2113 (its credentials left out): not a connection string"},
+		{"PortInPassword", "esdb://admin:9999/SECRETPW@127.0.0.1:2113", "9999/SECRETPW", "esdb://127.0.0.1:2113 (its credentials left out): "},
+		{"OtherScheme", "kurrentdb://admin:SECRETPW@127.0.0.1:2113", "SECRETPW", "kurrentdb://127.0.0.1:2113 (its credentials left out): an invalid scheme"},
+		{"BadNodePreference", "esdb://admin:SECRETPW@127.0.0.1:2113?nodePreference=nearest", "SECRETPW", "esdb://127.0.0.1:2113?nodePreference=nearest (its credentials left out): "},
+		{"CertWithoutKey", "esdb://admin:SECRETPW@127.0.0.1:2113?userCertFile=cert.pem", "SECRETPW", "esdb://127.0.0.1:2113?userCertFile=cert.pem (its credentials left out): "},
+		{"Cluster", "esdb://admin:SECRETPW@n1:2113,n2:x", "SECRETPW", "esdb://n1:2113,n2:x (its credentials left out): "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := esdb.New(esdb.Config{ConnString: tc.connString})
+			require.ErrorIs(t, err, eventlog.ErrInvalid)
+			assert.ErrorContains(t, err, tc.want)
+			for i := 0; i+3 <= len(tc.secret); i++ {
+				assert.NotContains(t, err.Error(), tc.secret[i:i+3], "no part of the password")
+			}
+		})
+	}
+}
+
+// TestRedact: the credentials are left out of a connection string, and
+// nothing else is.
+func TestRedact(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"esdb://127.0.0.1:2113?tls=false", "esdb://127.0.0.1:2113?tls=false"},
+		{"esdb://admin:changeit@db.example:2113", "esdb://db.example:2113"},
+		{"esdb://admin@db.example:2113", "esdb://db.example:2113"},
+		{"esdb://admin:changeit@n1:2113,n2:2113?nodePreference=leader", "esdb://n1:2113,n2:2113?nodePreference=leader"},
+		{"esdb://n1:2113/?tlsCAFile=/certs/a@b.pem", "esdb://n1:2113/?tlsCAFile=/certs/a@b.pem"},
+		{"esdb://admin:pa/ss@db.example:2113", "esdb://db.example:2113"},
+		{"esdb://admin:pa?ss@db.example:2113", "esdb://db.example:2113"},
+		{"esdb://admin:2113/ss@db.example:2113", "esdb://db.example:2113"},
+		{"esdb://admin:pa%zzss@db.example:2113", "esdb://db.example:2113"},
+		{"kurrentdb://admin:changeit@db.example:2113", "kurrentdb://db.example:2113"},
+		{"memory", "memory"},
+		{"file:a@b.db", "file:a@b.db"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			assert.Equal(t, tc.want, esdb.Redact(tc.in))
+		})
+	}
+}
+
 // TestOpen: Open connects, or says the server is unavailable.
 func TestOpen(t *testing.T) {
 	ctx := testContext(t)

@@ -2,8 +2,11 @@ package esdb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	esclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -25,7 +28,8 @@ type Config struct {
 	//
 	// Other settings (keepAliveInterval, maxDiscoverAttempts,
 	// discoveryInterval, gossipTimeout, defaultDeadline, tlsCAFile, …)
-	// are the client's too.
+	// are the client's too. An error about it names it without its
+	// credentials ([Redact]).
 	ConnString string
 
 	// StreamPrefix is put before every stream name, so that many demos,
@@ -123,11 +127,15 @@ func (cfg Config) clientConfig() (*esclient.Configuration, error) {
 		return nil, fmt.Errorf("%w: Config.StreamPrefix of %d bytes leaves no room for names", eventlog.ErrInvalid, len(cfg.StreamPrefix))
 	}
 	c, err := esclient.ParseConnectionString(cfg.ConnString)
-	if err != nil {
-		return nil, fmt.Errorf("%w: connection string: %w", eventlog.ErrInvalid, err)
+	if err == nil {
+		err = c.Validate()
 	}
-	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: connection string: %w", eventlog.ErrInvalid, err)
+	if err != nil {
+		name := Redact(cfg.ConnString)
+		if name != cfg.ConnString {
+			name += " (its credentials left out)"
+		}
+		return nil, fmt.Errorf("%w: connection string %s: %s", eventlog.ErrInvalid, name, connStringProblem(cfg.ConnString, err))
 	}
 	c.Logger = clientLogger(cfg.Logger)
 	return c, nil
@@ -150,4 +158,75 @@ func clientLogger(l *slog.Logger) esclient.LoggingFunc {
 		}
 		l.Log(context.Background(), lv, "eventstoredb client: "+fmt.Sprintf(format, args...))
 	}
+}
+
+// Redact returns connString with the credentials it holds left out:
+// "esdb://admin:changeit@db.example:2113" is "esdb://db.example:2113".
+// The credentials are what comes before the last '@' ahead of the query
+// ('?'): the client reads no '@' in a path, where a password holding a
+// '/' would put one. In a string that is not a URL at all (a password
+// holding a '?' or '#', or a bad %-escape, say), they are everything
+// before the string's last '@'. A string with no "://" is returned as it
+// is. Redact is for the log's name in messages and files: a password is
+// no part of it.
+func Redact(connString string) string {
+	redacted, _ := splitCredentials(connString)
+	return redacted
+}
+
+// splitCredentials returns connString without its credentials, as Redact
+// says, and the credentials ("" if none).
+func splitCredentials(connString string) (redacted, credentials string) {
+	scheme, rest, ok := strings.Cut(connString, "://")
+	if !ok {
+		return connString, ""
+	}
+	at := strings.LastIndexByte(rest, '@')
+	if isURL(connString) {
+		at = strings.LastIndexByte(rest[:strings.IndexByte(rest+"?", '?')], '@')
+	}
+	if at < 0 {
+		return connString, ""
+	}
+	return scheme + "://" + rest[at+1:], rest[:at]
+}
+
+// isURL reports whether connString parses as a URL, as the client reads
+// it: its commas, between the hosts of a cluster, as slashes if need be.
+func isURL(connString string) bool {
+	if _, err := url.Parse(connString); err == nil {
+		return true
+	}
+	_, err := url.Parse(strings.ReplaceAll(connString, ",", "/"))
+	return err == nil && strings.Contains(connString, ",")
+}
+
+// connStringProblem is the text of err, the client's refusal of
+// connString, without connString itself, which a *url.Error quotes
+// whole, and without any part of the password Redact leaves out: if the
+// text holds three characters of it in a row (a bad %-escape in it, say),
+// a general phrase stands in for the text.
+func connStringProblem(connString string, err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	msg := err.Error()
+	_, credentials := splitCredentials(connString)
+	if credentials == "" {
+		return msg
+	}
+	password := credentials
+	if _, p, ok := strings.Cut(credentials, ":"); ok {
+		password = p
+	}
+	if password == "" {
+		return msg
+	}
+	for i := 0; i < max(len(password)-2, 1); i++ {
+		if strings.Contains(msg, password[i:min(i+3, len(password))]) {
+			return "not a connection string the client can read (its text, which would show part of the password, is left out)"
+		}
+	}
+	return msg
 }

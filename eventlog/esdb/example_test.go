@@ -122,5 +122,5 @@ func ExampleNew() {
 	// Output:
 	// ok: esdb://localhost:2113?tls=false
 	// ok: esdb://admin:changeit@db1:2113,db2:2113,db3:2113?nodePreference=leader&tlsVerifyCert=false
-	// true esdb: invalid argument: connection string: an invalid scheme is specified, expecting esdb:// or esdb+discover://
+	// true esdb: invalid argument: connection string http://localhost:2113: an invalid scheme is specified, expecting esdb:// or esdb+discover://
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/eventlog/boltlog"
+	"github.com/eventchain/eventchain/eventlog/esdb"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
 	"github.com/eventchain/eventchain/node"
@@ -51,13 +52,10 @@ func chainLogOf(eventLog, prefix string) chainLog {
 		if abs, err := filepath.Abs(path); err == nil {
 			eventLog = "file:" + abs
 		}
-	} else if scheme, rest, ok := strings.Cut(eventLog, "://"); ok {
+	} else {
 		// esdb://user:password@host:port,host:port?…: the credentials
 		// are not the log's name, and are not written down.
-		hosts := rest[:strings.IndexAny(rest+"/", "/?")]
-		if at := strings.LastIndexByte(hosts, '@'); at >= 0 {
-			eventLog = scheme + "://" + rest[at+1:]
-		}
+		eventLog = esdb.Redact(eventLog)
 	}
 	return chainLog{EventLog: eventLog, StreamPrefix: prefix}
 }

@@ -264,7 +264,12 @@ func (c Common) checkLog() error {
 			return Usagef("-eventlog: file: needs a path, as in file:chain.db")
 		}
 	default:
-		return Usagef("-eventlog: have %q, want memory, file:PATH or an esdb:// connection string", c.EventLog)
+		// A connection string of another kind may hold a password too.
+		have := fmt.Sprintf("%q", esdb.Redact(c.EventLog))
+		if have != fmt.Sprintf("%q", c.EventLog) {
+			have += " (its credentials left out)"
+		}
+		return Usagef("-eventlog: have %s, want memory, file:PATH or an esdb:// connection string", have)
 	}
 	return nil
 }

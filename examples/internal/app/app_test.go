@@ -101,6 +101,29 @@ func TestOpenLog(t *testing.T) {
 	assert.Len(t, recs, 1, "the event survived the reopen")
 }
 
+// TestOpenLogHidesPassword: whatever is wrong with -eventlog, the error
+// names the log without its password, nor any part of it.
+func TestOpenLogHidesPassword(t *testing.T) {
+	for _, tc := range []struct {
+		name, eventLog string
+		secret         string // the password
+		want           string // what the error says instead
+	}{
+		{"a bad port", "esdb://admin:SECRETPW@127.0.0.1:abc?tls=false", "SECRETPW", `connection string esdb://127.0.0.1:abc?tls=false (its credentials left out): invalid port ":abc" after host`},
+		{"a bad escape", "esdb://admin:SECRET%zzPW@127.0.0.1:2113?tls=false", "SECRET%zzPW", "connection string esdb://127.0.0.1:2113?tls=false (its credentials left out): not a connection string"},
+		{"another kind of log", "kurrentdb://admin:SECRETPW@127.0.0.1:2113", "SECRETPW", `-eventlog: have "kurrentdb://127.0.0.1:2113" (its credentials left out), want memory`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := app.Common{EventLog: tc.eventLog}.OpenLog(context.Background())
+			require.Error(t, err)
+			assert.ErrorContains(t, err, tc.want)
+			for i := 0; i+3 <= len(tc.secret); i++ {
+				assert.NotContains(t, err.Error(), tc.secret[i:i+3], "no part of the password")
+			}
+		})
+	}
+}
+
 // TestCheck: the common flags are checked without opening anything, so
 // that an app refuses them before it takes its port.
 func TestCheck(t *testing.T) {
