@@ -264,6 +264,9 @@ type Auditor struct {
 
 	mu     sync.Mutex // guards report
 	report Report
+	// restored is closed by the first catch-up that succeeds: from then
+	// on report counts what the log holds, not what was read of it so far.
+	restored chan struct{}
 }
 
 // New returns an auditor, or an error wrapping [ErrInvalidConfig] that
@@ -293,6 +296,8 @@ func New(cfg Config) (*Auditor, error) {
 		txs:     make(map[uuid.UUID]*txState),
 		touched: make(map[blockchain.Address]struct{}),
 		atMax:   make(map[uuid.UUID]struct{}),
+
+		restored: make(chan struct{}),
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -314,6 +319,15 @@ func (a *Auditor) Report() Report {
 	defer a.mu.Unlock()
 	return a.report
 }
+
+// Restored is closed once the auditor has read the transactions and
+// audit streams to their ends for the first time: once Restore, which
+// Run calls first, has succeeded, or the first Tick has caught up. Until
+// then Report counts only what the auditor has read so far — 0 at
+// first, though the log may hold thousands of transactions — so a
+// caller that exports the counts (metrics a scraper takes for counters)
+// waits for it rather than report counts that drop at a restart.
+func (a *Auditor) Restored() <-chan struct{} { return a.restored }
 
 // Restore reads the transactions and audit streams from where the auditor
 // stopped (the start, the first time) to their ends, and rebuilds from

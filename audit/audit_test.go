@@ -547,8 +547,11 @@ func TestRestart(t *testing.T) {
 
 		e.restart()
 		assert.Equal(t, audit.Report{}, e.auditor.Report(), "nothing known before the log is read")
+		assert.False(t, isClosed(e.auditor.Restored()), "not restored before the log is read")
 		require.NoError(t, e.auditor.Restore(context.Background()))
+		assert.True(t, isClosed(e.auditor.Restored()), "restored")
 		assert.Equal(t, before, e.auditor.Report(), "the same counts, rebuilt from the log")
+		require.NoError(t, e.auditor.Restore(context.Background()), "a second Restore catches up again")
 
 		want = map[time.Duration][]string{
 			90 * s:  {"rebroadcast a 3"},
@@ -598,10 +601,22 @@ func TestRestart(t *testing.T) {
 		e.news()
 
 		// No Restore: the first tick catches up by itself.
+		assert.False(t, isClosed(e.auditor.Restored()))
 		assert.Equal(t, []string{"verified y at 2", "verified z at 2"}, e.tick(0),
 			"block 1 is below the highest height recorded, so done; block 2 is listed again")
+		assert.True(t, isClosed(e.auditor.Restored()), "the first tick restored the report")
 		assert.Equal(t, audit.Report{Submitted: 1, Included: 3}, e.auditor.Report())
 	})
+}
+
+// isClosed reports whether ch is closed, without waiting.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // TestNodeWithWindow: a node that keeps only the newest block lets go of

@@ -36,7 +36,9 @@
 //     the attempt numbers go on where they stopped), whether it is
 //     dropped already (so nothing is recorded twice), and the height of
 //     the last block verified, where the auditor goes on. [Auditor.Run]
-//     calls it first.
+//     calls it first. [Auditor.Restored] is closed once it has (or the
+//     first Tick has caught up): before, [Auditor.Report] counts only
+//     what was read so far.
 //  3. At every tick ([Auditor.Tick]) the auditor waits until the node has
 //     read every block appended so far, notes the chain's height, reads
 //     the events appended to the two streams since its last step, and

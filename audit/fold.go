@@ -144,10 +144,14 @@ func (a *Auditor) catchUp(ctx context.Context) error {
 	// every block itself, and verify skips what another auditor recorded,
 	// so that a block whose events it did not believe (they were above
 	// its node's height when it read them) is never skipped.
-	if a.next == 0 {
+	first := a.next == 0
+	if first {
 		a.next = a.resumeHeight()
 	}
 	a.prune()
+	if first {
+		close(a.restored) // the report now counts the whole log: see Restored
+	}
 	return nil
 }
 

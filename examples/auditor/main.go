@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	// Every flag is checked, and the metrics port had, before the log is
 	// opened: a bad flag must not leave a chain spec written behind it.
-	var metricsServer *app.Early // served at once: 503 until the auditor has joined its chain
+	var metricsServer *app.Early // served at once: 503 until the auditor has joined its chain, then without the audit counts until it has restored its report
 	if *metricsAddr != "" {
 		l, err := app.ListenFlag("-metrics", *metricsAddr)
 		if err != nil {

@@ -53,13 +53,22 @@ func TestDevnetProcess(t *testing.T) {
 	var stderr bytes.Buffer
 	logs, logsW := io.Pipe()
 	cmd.Stderr = io.MultiWriter(&stderr, logsW)
-	ready := make(chan struct{})
+	// The auditor's counts are left out of /metrics until it has
+	// restored its report: its log line "restored", with the streams it
+	// read (tx_events), says when.
+	ready, audited := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer func() { _, _ = io.Copy(io.Discard, logs) }() // drain, so the process never blocks on its stderr
-		for s := bufio.NewScanner(logs); s.Scan(); {
-			if strings.Contains(s.Text(), " msg=ready ") {
-				close(ready)
-				return
+		// Each is set to nil once closed.
+		r, a := ready, audited
+		for s := bufio.NewScanner(logs); (r != nil || a != nil) && s.Scan(); {
+			switch line := s.Text(); {
+			case r != nil && strings.Contains(line, " msg=ready "):
+				close(r)
+				r = nil
+			case a != nil && strings.Contains(line, " msg=restored ") && strings.Contains(line, " tx_events="):
+				close(a)
+				a = nil
 			}
 		}
 	}()
@@ -70,11 +79,13 @@ func TestDevnetProcess(t *testing.T) {
 	first := lines.Text()
 	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(first)
 	require.NotEmpty(t, url, "first line names the bank: %q", first)
-	select {
-	case <-ready:
-	case <-ctx.Done():
-		_ = cmd.Wait() // the context killed it
-		t.Fatalf("the bank never said it was ready; stderr:\n%s", stderr.String())
+	for what, said := range map[string]chan struct{}{"the bank never said it was ready": ready, "the auditor never said it had restored": audited} {
+		select {
+		case <-said:
+		case <-ctx.Done():
+			_ = cmd.Wait() // the context killed it
+			t.Fatalf("%s; stderr:\n%s", what, stderr.String())
+		}
 	}
 
 	resp, err := http.Get(url + "/chain/head")

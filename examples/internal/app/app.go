@@ -389,16 +389,42 @@ func (m Metrics) Miner(mn *miner.Miner) {
 	m.Counter("eventchain_miner_seal_seconds_total", "Time spent sealing.", func() float64 { return mn.Stats().SealTime.Seconds() })
 }
 
-// Auditor registers the auditor's report, a gauge per count.
+// Auditor registers the auditor's report, a gauge per count. The gauges
+// are left out of every scrape until the auditor has restored its report
+// from the log (audit.Auditor.Restored): before, they would count only
+// what it has read so far, 0 at first, and a restart would show counts
+// that drop to 0 and climb back, which rate() takes for resets.
 func (m Metrics) Auditor(a *audit.Auditor) {
-	for name, f := range map[string]func(audit.Report) int{
-		"submitted":    func(r audit.Report) int { return r.Submitted },
-		"included":     func(r audit.Report) int { return r.Included },
-		"pending":      func(r audit.Report) int { return r.Pending },
-		"rebroadcasts": func(r audit.Report) int { return r.Rebroadcasts },
-		"dropped":      func(r audit.Report) int { return r.Dropped },
-	} {
-		m.Gauge("eventchain_audit_"+name, "Transactions "+name+", as the auditor counts them.", func() float64 { return float64(f(a.Report())) })
+	c := auditCollector{a: a}
+	for _, name := range []string{"submitted", "included", "pending", "rebroadcasts", "dropped"} {
+		c.descs = append(c.descs, prometheus.NewDesc("eventchain_audit_"+name, "Transactions "+name+", as the auditor counts them.", nil, m.labels))
+	}
+	m.MustRegister(c)
+}
+
+// auditCollector exports an auditor's report, once it is restored, as
+// gauges: descs holds submitted, included, pending, rebroadcasts and
+// dropped, in that order.
+type auditCollector struct {
+	a     *audit.Auditor
+	descs []*prometheus.Desc
+}
+
+func (c auditCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+func (c auditCollector) Collect(ch chan<- prometheus.Metric) {
+	select {
+	case <-c.a.Restored():
+	default:
+		return // restoring: no count yet rather than a partial one
+	}
+	r := c.a.Report()
+	for i, n := range []int{r.Submitted, r.Included, r.Pending, r.Rebroadcasts, r.Dropped} {
+		ch <- prometheus.MustNewConstMetric(c.descs[i], prometheus.GaugeValue, float64(n))
 	}
 }
 
