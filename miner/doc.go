@@ -30,8 +30,12 @@
 //     fraction of a millisecond (BenchmarkCancelOnNewTip), and the round
 //     starts again on the new tip with what is still pending.
 //  5. Publish it through the backend; a node appends with an exact expected
-//     revision: if another block got in first, the block is lost
-//     (node.ErrStale) — the log decided the race.
+//     revision, so any event appended first makes the append stale
+//     (node.ErrStale). The miner waits until its node has read that
+//     event: if a valid block took the height, the block is lost — the
+//     log decided the race; if the tip has not moved (junk that every
+//     node skips, an event anyone may append for free), it publishes the
+//     same sealed block again at the stream's new end, up to 100 times.
 //
 // When the chain applies the block, the beneficiary is credited the chain
 // spec's block reward plus the fees of the block's transactions: the

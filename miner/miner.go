@@ -54,7 +54,10 @@ type Backend interface {
 	// beneficiary, a failing Prepare).
 	Propose(beneficiary blockchain.Address, txs []blockchain.Transaction, now time.Time) (*blockchain.Block, []blockchain.Rejected, error)
 	// PublishBlock appends a sealed block, mined by minerID. It returns
-	// an error wrapping node.ErrStale when another block got there first.
+	// an error wrapping node.ErrStale when another event got there first
+	// (a block, or junk: the miner looks at the chain once Position is
+	// past it), with the log's *eventlog.WrongExpectedRevisionError in
+	// its chain if it has one: its Actual says how far to read.
 	PublishBlock(ctx context.Context, b *blockchain.Block, minerID string) error
 }
 
@@ -168,7 +171,9 @@ const (
 	SealCancelled
 	// BlockWon: the miner's block was appended to the blocks stream.
 	BlockWon
-	// BlockLost: the miner sealed a block but another was appended first.
+	// BlockLost: the miner sealed a block but another, valid, was
+	// appended first (or junk, which costs a seal nothing, beat the same
+	// block's append 101 times in a row).
 	BlockLost
 	// TransactionsRejected: the chain left pending transactions out of
 	// the candidate (Event.Rejected says which, and why), and the miner
@@ -499,18 +504,7 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 		m.onEvent(Event{Kind: BlockRefused, Block: sealed, Elapsed: elapsed, Err: err})
 		return sleep(ctx, m.retryWait)
 	}
-	err = m.publish(ctx, sealed, h.PrevHash)
-	if errors.Is(err, node.ErrStale) {
-		// The block the log took instead may be this very one, written by
-		// an append that failed to answer: once the node has read past
-		// the revision the race was for, its chain says whose it is.
-		if err := m.waitForBlocksPast(ctx, seen); err != nil {
-			return err
-		}
-		if at, ok := m.node.Chain().HeightOf(sealed.Hash()); ok && at == sealed.Height() {
-			err = nil
-		}
-	}
+	past, err := m.publishSealed(ctx, sealed, h.PrevHash, seen)
 	switch {
 	case errors.Is(err, eventlog.ErrTooLarge):
 		// More transactions than one event of the log can carry (a
@@ -548,7 +542,71 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	// Won or lost, a new block event is in the stream. Wait until the node
 	// has processed it, rather than seal the same transactions again on a
 	// tip that is already gone.
-	return m.waitForBlocksPast(ctx, seen)
+	return m.waitForBlockPast(ctx, h.PrevHash, past)
+}
+
+// maxRepublish is how many times a sealed block is published again after
+// events that are no block of the chain beat its append (see
+// publishSealed): each time something new was appended to the blocks
+// stream, so only a stream flooded faster than the miner can append
+// exhausts it.
+const maxRepublish = 100
+
+// publishSealed publishes sealed, built on parent (see publish), and
+// settles a stale append. Any event appended to the blocks stream since
+// the node last read it makes the append stale: another miner's block,
+// this very block written by an append that failed to answer, or junk
+// that every node skips (an event no block decodes from, a block that
+// breaks a rule). So once the node has read every event the stream held
+// when the append failed (past seen, the position the round started
+// from, at least), its chain says which: the block at sealed's height is
+// sealed (won: nil); the tip moved (a valid block took the height first:
+// the error, wrapping node.ErrStale); or the tip is still parent, and
+// the same sealed block is published again, at the stream's new end —
+// at most maxRepublish times, then it is counted lost too. A block is
+// never appended twice: it is published again only while the chain does
+// not hold it, and its event ID, from the block, makes the log take a
+// repeat as a retry.
+//
+// past is where the race was decided: once the node has read past it (or
+// its tip is no longer parent), it has read the block event that won.
+// After an append that succeeded that is the node's position as the
+// append returned: the block went at the revision the node was to read
+// next when it published, and the node may have read on since, so the
+// event is at past or before it.
+func (m *Miner) publishSealed(ctx context.Context, sealed *blockchain.Block, parent blockchain.Hash, seen eventlog.Revision) (past eventlog.Revision, err error) {
+	for tries := 1; ; tries++ {
+		err := m.publish(ctx, sealed, parent)
+		if err == nil {
+			past, _ = m.node.Position()
+			return past, nil
+		}
+		if !errors.Is(err, node.ErrStale) {
+			return seen, err
+		}
+		past = seen
+		var wrong *eventlog.WrongExpectedRevisionError
+		if errors.As(err, &wrong) {
+			if last, ok := wrong.Actual.Revision(); ok {
+				past = max(past, last)
+			}
+		}
+		if err := m.waitForBlocksPast(ctx, past); err != nil {
+			return past, err
+		}
+		chain := m.node.Chain()
+		if at, ok := chain.HeightOf(sealed.Hash()); ok && at == sealed.Height() {
+			return past, nil
+		}
+		if chain.TipHash() != parent {
+			return past, err
+		}
+		if tries > maxRepublish {
+			return past, fmt.Errorf("%w: published %d times, each beaten by events that are no block of the chain", err, tries)
+		}
+		m.logger.Debug("the blocks stream moved, the tip did not: the sealed block is published again",
+			"height", sealed.Height(), "hash", sealed.Hash().Short(), "attempt", tries+1, "err", err)
+	}
 }
 
 // maxPublishWait is the longest pause between two attempts to publish
@@ -672,6 +730,25 @@ func (m *Miner) waitForBlocksPast(ctx context.Context, seen eventlog.Revision) e
 	for {
 		changed := m.node.Changed()
 		if next, _ := m.node.Position(); next > seen {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
+// waitForBlockPast waits until the node's tip is no longer parent, or it
+// has read the blocks stream past revision past, or ctx ends (its
+// error): after a race for the block on parent, decided at past or
+// before, until the node has read the block that won (or, if its chain
+// refused that block, read past it).
+func (m *Miner) waitForBlockPast(ctx context.Context, parent blockchain.Hash, past eventlog.Revision) error {
+	for {
+		changed := m.node.Changed()
+		if next, _ := m.node.Position(); next > past || m.node.Chain().TipHash() != parent {
 			return nil
 		}
 		select {

@@ -461,3 +461,130 @@ func TestKeepsMiningOnAPoisonedLog(t *testing.T) {
 		assert.Equal(t, 1, count[tx.ID()])
 	}
 }
+
+// junkAhead is a log on which, before each of the first ahead exact
+// appends to the blocks stream, an event of junk's making is appended
+// there first, as anyone may: the append it goes ahead of is stale. junk
+// is given how many it made before.
+type junkAhead struct {
+	eventlog.Log
+	junk func(made int) (eventlog.Event, error)
+
+	mu    sync.Mutex
+	ahead int
+	made  int
+}
+
+func (l *junkAhead) Append(ctx context.Context, stream string, expected eventlog.Expected, evs ...eventlog.Event) (eventlog.AppendResult, error) {
+	if stream == node.StreamBlocks && expected != eventlog.Any {
+		l.mu.Lock()
+		ahead, made := l.made < l.ahead, l.made
+		if ahead {
+			l.made++
+		}
+		l.mu.Unlock()
+		if ahead {
+			junk, err := l.junk(made)
+			if err != nil {
+				return eventlog.AppendResult{}, fmt.Errorf("make junk: %w", err)
+			}
+			if _, err := l.Log.Append(ctx, stream, eventlog.Any, junk); err != nil {
+				return eventlog.AppendResult{}, err
+			}
+		}
+	}
+	return l.Log.Append(ctx, stream, expected, evs...)
+}
+
+// TestJunkCostsNoSeal: events in the blocks stream that are no block of
+// the chain — undecodable, of another type, a block that breaks a rule —
+// make a miner's append stale, as anyone may append them for free. The
+// miner counted its sealed block lost and sealed again, one seal thrown
+// away per junk event: a flood of junk starved it. Now, the tip unmoved
+// once its node has read them, it publishes the same sealed block again.
+// A valid block that gets in first still wins the height.
+func TestJunkCostsNoSeal(t *testing.T) {
+	// The makers run in the miner's goroutine, in its append: they
+	// return their errors, which the append returns.
+	// Each block of junk pays another account: no two are the same block,
+	// which the log would take for one event.
+	sealedAbove := func(n *node.Node, engine blockchain.Consensus, made int, above uint64) (eventlog.Event, error) {
+		b, _, err := n.Propose(consensustest.Addr(fmt.Sprint("junk-", made)), nil, time.Now())
+		if err != nil {
+			return eventlog.Event{}, err
+		}
+		h := b.Header()
+		h.Height += above
+		if b, err = engine.Seal(context.Background(), blockchain.NewBlock(h, nil)); err != nil {
+			return eventlog.Event{}, err
+		}
+		return events.Encode(events.BlockMined{Block: b, MinerID: "junk"})
+	}
+	undecodable := func(*node.Node, blockchain.Consensus, int) (eventlog.Event, error) {
+		return eventlog.Event{ID: uuid.New(), Type: events.TypeBlockMined, Data: []byte(`{"garbage":true}`)}, nil
+	}
+	for _, tc := range []struct {
+		name   string
+		ahead  int // events appended ahead of the miner's appends
+		junk   func(n *node.Node, engine blockchain.Consensus, made int) (eventlog.Event, error)
+		seals  int // seals started until the block won
+		lost   uint64
+		height uint64 // of the block won
+	}{
+		{"undecodable", 3, undecodable, 1, 0, 1},
+		{"another type", 3, func(*node.Node, blockchain.Consensus, int) (eventlog.Event, error) {
+			return eventlog.Event{ID: uuid.New(), Type: "SomethingElse", Data: []byte(`[]`)}, nil
+		}, 1, 0, 1},
+		{"a sealed block at the wrong height", 3, func(n *node.Node, engine blockchain.Consensus, made int) (eventlog.Event, error) {
+			return sealedAbove(n, engine, made, 1)
+		}, 1, 0, 1},
+		{"a valid block wins the height", 1, func(n *node.Node, engine blockchain.Consensus, made int) (eventlog.Event, error) {
+			return sealedAbove(n, engine, made, 0)
+		}, 2, 1, 2},
+		// Republished MaxRepublish times, each time beaten: lost, and
+		// sealed again, which the last junk event beats once more.
+		{"more junk than the miner republishes for", miner.MaxRepublish + 2, undecodable, 2, 1, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = mem.Close() })
+			log := &junkAhead{Log: mem, ahead: tc.ahead}
+			engine := easyEngine(t)
+			n := newNode(t, log, engine)
+			require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+			log.junk = func(made int) (eventlog.Event, error) { return tc.junk(n, engine, made) }
+			evs := make(chan miner.Event, 100)
+			m, err := miner.New(miner.Config{Node: n, ID: "miner", Beneficiary: consensustest.Addr("miner"),
+				OnEvent: func(e miner.Event) { evs <- e }})
+			require.NoError(t, err)
+			start(t, n, m)
+			tx := consensustest.TransferFee("alice", "shop", 1, 1, 0)
+			require.NoError(t, n.SubmitTransaction(context.Background(), tx))
+
+			seals := 0
+			var won miner.Event
+			for won.Kind != miner.BlockWon {
+				won = next(t, evs, -1)
+				if won.Kind == miner.SealStarted {
+					seals++
+				}
+			}
+			assert.Equal(t, tc.seals, seals, "seals started")
+			assert.Equal(t, tc.lost, m.Stats().BlocksLost)
+			assert.Equal(t, uint64(1), m.Stats().BlocksWon)
+			assert.Equal(t, tc.height, won.Block.Height())
+			assert.Equal(t, []blockchain.Transaction{tx}, won.Block.Transactions())
+
+			// Every event appended ahead is in the stream, and the block
+			// won once, after them.
+			nodetest.WaitFor(t, n, "the node to read the block won", func() bool { return n.Chain().TipHash() == won.Block.Hash() })
+			recs, err := mem.Read(context.Background(), node.StreamBlocks, eventlog.Start, eventlog.Forwards, 1000)
+			require.NoError(t, err)
+			require.Len(t, recs, tc.ahead+tc.seals-int(tc.lost), "events ahead, then the block won")
+			last, err := events.Decode(recs[len(recs)-1].Event)
+			require.NoError(t, err)
+			require.IsType(t, events.BlockMined{}, last)
+			assert.Equal(t, won.Block.Hash(), last.(events.BlockMined).Block.Hash(), "the block won is the last event")
+		})
+	}
+}

@@ -265,9 +265,18 @@ func (k EventKind) String() string {
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }
 
-// ErrStale is returned by PublishBlock when another block was appended to
-// the blocks stream since the node last caught up: the candidate lost the
-// race. Catch up and build a new one.
+// ErrStale is returned by PublishBlock when the block does not extend the
+// node's tip, or another event was appended to the blocks stream since
+// the node last caught up. That event may be a block that wins the
+// height, but anyone may append to the stream, so it may as well be junk
+// every node skips (an event no block decodes from, a block that breaks
+// a rule), or the very block published, written by an earlier append
+// that failed to answer. Catch up, then look: if the chain holds the
+// block, it was published; if the tip moved, the block lost the race
+// (build a new one); if the tip is still the block's parent, publish the
+// same block again. (The error wraps the log's
+// *eventlog.WrongExpectedRevisionError, when there is one: its Actual is
+// how far to catch up.)
 var ErrStale = errors.New("stale block: another block was appended first")
 
 // ErrFollowing is what Follow returns, wrapped, when the node is
@@ -1199,8 +1208,8 @@ func (n *Node) stillHolds(ctx context.Context, read eventlog.Revision, last uuid
 // PublishBlock appends b, mined by minerID, to the blocks stream — if the
 // stream has not moved since the node last caught up and b extends the
 // node's tip. Otherwise it returns an error wrapping ErrStale: another
-// block got there first. Publishing does not apply b; Follow does, as for
-// everyone's blocks.
+// event got there first, a block or junk (see ErrStale for what to do).
+// Publishing does not apply b; Follow does, as for everyone's blocks.
 func (n *Node) PublishBlock(ctx context.Context, b *blockchain.Block, minerID string) error {
 	if err := n.usable("publish"); err != nil {
 		return err

@@ -1,0 +1,4 @@
+package miner
+
+// MaxRepublish is maxRepublish, for the tests.
+const MaxRepublish = maxRepublish
