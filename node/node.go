@@ -76,8 +76,10 @@ const (
 	// work, after which the snapshot may claim any state root that block
 	// claims (a block every full node refuses, as a miner paying itself
 	// more than it earned); under proof of authority, a signer's key.
-	// With Config.AssumeValid, the trust is the hash's: a snapshot whose
-	// tip is not that block or one of its ancestors is refused. After it
+	// With Config.AssumeValid, the trust is the hash's: Restore takes the
+	// newest snapshot whose tip is that block or one of its ancestors,
+	// passing over newer ones (not counted as refused: a hash from the
+	// last release is older than the newest snapshots). After it
 	// the chain holds the headers from the snapshot's first on only
 	// ([blockchain.ReadOnlyChain.Base]).
 	RestoreSnapshot
@@ -168,7 +170,9 @@ type Config struct {
 	//
 	// In RestoreSnapshot mode it also bounds the snapshots Restore takes:
 	// only one whose tip is the block or one of its ancestors (see
-	// RestoreSnapshot); if the log does not hold the block, none.
+	// RestoreSnapshot); if the log does not hold the block, none. To find
+	// the path, Restore then reads every block's header, from the first,
+	// before it looks at snapshots.
 	//
 	// It is trust: whoever gave you the hash vouches that every transfer
 	// in those blocks was signed by its sender. Take it only from a source

@@ -32,15 +32,11 @@ var (
 	// ErrSnapshotPosition: the manifest names a position in the
 	// transactions stream beyond its end.
 	ErrSnapshotPosition = errors.New("node: snapshot position beyond the stream")
-
-	// ErrSnapshotNotAssumed: Config.AssumeValid is set, and the
-	// snapshot's tip is neither that block nor one of its ancestors.
-	ErrSnapshotNotAssumed = errors.New("node: snapshot tip is not the assume-valid block or an ancestor")
 )
 
 // A SnapshotError says why Restore refused a snapshot: Err wraps
-// ErrSnapshotIncomplete, ErrSnapshotTip, ErrSnapshotPosition or
-// ErrSnapshotNotAssumed, or blockchain.ErrBadSnapshot (with
+// ErrSnapshotIncomplete, ErrSnapshotTip or ErrSnapshotPosition, or
+// blockchain.ErrBadSnapshot (with
 // blockchain.ErrBadStateRoot for accounts whose root is not the tip's: a
 // balance or a nonce changed; with blockchain.ErrInvalidSeal for a tip
 // whose seal the engine refuses).
@@ -103,13 +99,15 @@ const snapshotPage = 8
 
 // snapshotHeaders returns how many headers a snapshot of a chain of spec
 // holds (want) and the fewest it may hold (least), the engine's
-// look-back: the tip's header, and with retargeting proof of work the
-// epoch's first.
+// look-back: the tip's header and its parent's, on which Resume checks
+// the tip's seal, and with retargeting proof of work back to the epoch's
+// first.
 func snapshotHeaders(spec blockchain.ChainSpec) (want, least int) {
 	least = 1
 	if pow := spec.Consensus.PoW; pow != nil && pow.RetargetInterval > 0 {
 		least = int(min(pow.RetargetInterval, 1<<30)) + 1
 	}
+	least = max(least, 2) // the tip's parent, on which Resume checks the tip's seal
 	return max(DefaultSnapshotHeaders, least), least
 }
 
@@ -243,6 +241,7 @@ func (n *Node) restoreSnapshot(ctx context.Context, assumed map[blockchain.Hash]
 		return nil
 	}
 	tried := make(map[uuid.UUID]bool)
+	skipped := make(map[uuid.UUID]bool) // off the assume-valid path
 	from := eventlog.End
 	for len(tried) < maxSnapshotTries {
 		recs, err := n.log.Read(ctx, StreamSnapshots, from, eventlog.Backwards, snapshotPage)
@@ -261,9 +260,20 @@ func (n *Node) restoreSnapshot(ctx context.Context, assumed map[blockchain.Hash]
 				n.logger.Warn("skipped snapshot manifest", "revision", uint64(r.Revision), "err", err)
 				continue
 			}
-			tried[r.ID] = true
 			m := p.(events.SnapshotTaken) // Decode gives the type the event's Type names
-			err = n.resume(ctx, r.Revision, m, assumed)
+			if _, ok := assumed[m.BlockHash]; assumed != nil && !ok {
+				// Past the trusted block, or off its path: not a
+				// snapshot this node may take, nor a forgery to report
+				// (a trusted hash from the last release is older than
+				// the newest snapshots). It does not count as a try.
+				if !skipped[r.ID] {
+					skipped[r.ID] = true
+					n.logger.Debug("passed over a snapshot off the assume-valid path", "height", m.Height, "revision", uint64(r.Revision))
+				}
+				continue
+			}
+			tried[r.ID] = true
+			err = n.resume(ctx, r.Revision, m)
 			if err == nil {
 				return nil
 			}
@@ -289,15 +299,11 @@ func (n *Node) restoreSnapshot(ctx context.Context, assumed map[blockchain.Hash]
 }
 
 // resume checks the snapshot m, the manifest at revision rev, and, if it
-// holds, resumes the chain from it and sets where the node goes on. If
-// assumed is not nil (Config.AssumeValid is set), the tip must be one of
-// its blocks. The error is a *SnapshotError for a snapshot that does not
-// hold, the log's or ctx's otherwise.
-func (n *Node) resume(ctx context.Context, rev eventlog.Revision, m events.SnapshotTaken, assumed map[blockchain.Hash]struct{}) error {
+// holds, resumes the chain from it and sets where the node goes on. The
+// error is a *SnapshotError for a snapshot that does not hold, the log's
+// or ctx's otherwise.
+func (n *Node) resume(ctx context.Context, rev eventlog.Revision, m events.SnapshotTaken) error {
 	refuse := func(err error) error { return &SnapshotError{Height: m.Height, Revision: rev, Err: err} }
-	if _, ok := assumed[m.BlockHash]; assumed != nil && !ok {
-		return refuse(fmt.Errorf("%w: %s", ErrSnapshotNotAssumed, m.BlockHash.Short()))
-	}
 	accounts, err := n.readParts(ctx, rev, m)
 	if errors.Is(err, ErrSnapshotIncomplete) {
 		return refuse(err)

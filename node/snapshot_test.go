@@ -562,9 +562,11 @@ func TestRepeatedBlockTakesNoSnapshot(t *testing.T) {
 // choosing (a fortune for mallory), which every verifying node refuses,
 // and then a snapshot whose tip it is, with accounts of that very root. A
 // tip without its work is refused for its seal; one with its work (one
-// block's work: what a snapshot is worth, see RestoreSnapshot) is refused
-// by a node that trusts a hash, Config.AssumeValid, off whose path it
-// is. The node then restores every block and ends on the honest tip.
+// block's work: what a snapshot is worth, see RestoreSnapshot) is passed
+// over by a node that trusts a hash, Config.AssumeValid, off whose path
+// it is. The node then restores every block and ends on the honest tip.
+// A node that trusts an older block takes the newest snapshot on its
+// path, however many newer ones there are.
 func TestRestoreSnapshotRefusesAForgedTip(t *testing.T) {
 	mallory := consensustest.Addr("mallory")
 	rich := []blockchain.AccountRecord{{Address: mallory, Account: blockchain.Account{Balance: 1_000_000_000_000}}}
@@ -575,12 +577,12 @@ func TestRestoreSnapshotRefusesAForgedTip(t *testing.T) {
 		bits    uint32 // the forged tip's difficulty; the nodes' engine's is 8
 		sealed  bool   // the forged tip has its proof of work
 		assume  bool   // the node trusts the honest tip's hash
-		refused error
+		refused error  // nil: passed over, not refused
 	}{
 		{name: "a tip at no difficulty", refused: blockchain.ErrBadConsensusFields},
 		{name: "a tip without its work", bits: 8, refused: blockchain.ErrInvalidSeal},
-		{name: "a tip without its work, a hash trusted", bits: 8, assume: true, refused: node.ErrSnapshotNotAssumed},
-		{name: "a sealed tip off the trusted path", bits: 8, sealed: true, assume: true, refused: node.ErrSnapshotNotAssumed},
+		{name: "a tip without its work, a hash trusted", bits: 8, assume: true},
+		{name: "a sealed tip off the trusted path", bits: 8, sealed: true, assume: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			log, honest := honestLog(t, nil, nil)
@@ -625,9 +627,13 @@ func TestRestoreSnapshotRefusesAForgedTip(t *testing.T) {
 			require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
 			stats := n.SnapshotStats()
 			assert.False(t, stats.Restored, "the forged snapshot was taken")
-			require.Len(t, stats.Refused, 1)
-			assert.ErrorIs(t, stats.Refused[0], tc.refused)
-			assert.ErrorIs(t, stats.Refused[0], node.ErrSnapshotRefused)
+			if tc.refused == nil {
+				assert.Empty(t, stats.Refused, "off the trusted path: passed over")
+			} else {
+				require.Len(t, stats.Refused, 1)
+				assert.ErrorIs(t, stats.Refused[0], tc.refused)
+				assert.ErrorIs(t, stats.Refused[0], node.ErrSnapshotRefused)
+			}
 			assert.Equal(t, honest.Hash(), n.Chain().TipHash(), "the honest tip, as a full restore")
 			assert.Equal(t, full.Chain().Account(mallory), n.Chain().Account(mallory))
 		})
@@ -642,6 +648,23 @@ func TestRestoreSnapshotRefusesAForgedTip(t *testing.T) {
 		stats := n.SnapshotStats()
 		assert.True(t, stats.Restored)
 		assert.Equal(t, uint64(4), stats.RestoredFrom)
+		assert.Empty(t, stats.Refused)
+		assert.Equal(t, honest.Hash(), n.Chain().TipHash())
+	})
+	t.Run("an older trusted block, newer snapshots", func(t *testing.T) {
+		log, honest := honestLog(t, []uint64{1, 2, 3, 4, 5, 6}, nil)
+		full := newNode(t, log, nil)
+		require.NoError(t, full.Restore(context.Background(), node.RestoreVerify))
+		trusted, ok := full.Chain().HeaderAt(2)
+		require.True(t, ok)
+		cfg := config(t, log)
+		cfg.AssumeValid = trusted.Hash()
+		n, err := node.New(cfg)
+		require.NoError(t, err)
+		require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
+		stats := n.SnapshotStats()
+		assert.True(t, stats.Restored, "four newer snapshots passed over, not tried")
+		assert.Equal(t, uint64(2), stats.RestoredFrom)
 		assert.Empty(t, stats.Refused)
 		assert.Equal(t, honest.Hash(), n.Chain().TipHash())
 	})

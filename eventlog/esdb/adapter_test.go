@@ -77,7 +77,10 @@ func TestRedact(t *testing.T) {
 		{"esdb://admin:changeit@db.example:2113", "esdb://db.example:2113"},
 		{"esdb://admin@db.example:2113", "esdb://db.example:2113"},
 		{"esdb://admin:changeit@n1:2113,n2:2113?nodePreference=leader", "esdb://n1:2113,n2:2113?nodePreference=leader"},
-		{"esdb://n1:2113/?tlsCAFile=/certs/a@b.pem", "esdb://n1:2113/?tlsCAFile=/certs/a@b.pem"},
+		{"esdb://n1:2113/?tlsCAFile=/certs/a@b.pem", "esdb://b.pem"}, // too much left out, never too little
+		{"esdb://admin:?secretpw@db.example:2113?tls=false", "esdb://db.example:2113?tls=false"},
+		{"esdb://admin:1234?secretpw@db.example:2113", "esdb://db.example:2113"},
+		{"esdb://admin:#secretpw@db.example:2113", "esdb://db.example:2113"},
 		{"esdb://admin:pa/ss@db.example:2113", "esdb://db.example:2113"},
 		{"esdb://admin:pa?ss@db.example:2113", "esdb://db.example:2113"},
 		{"esdb://admin:2113/ss@db.example:2113", "esdb://db.example:2113"},

@@ -162,13 +162,12 @@ func clientLogger(l *slog.Logger) esclient.LoggingFunc {
 
 // Redact returns connString with the credentials it holds left out:
 // "esdb://admin:changeit@db.example:2113" is "esdb://db.example:2113".
-// The credentials are what comes before the last '@' ahead of the query
-// ('?'): the client reads no '@' in a path, where a password holding a
-// '/' would put one. In a string that is not a URL at all (a password
-// holding a '?' or '#', or a bad %-escape, say), they are everything
-// before the string's last '@'. A string with no "://" is returned as it
-// is. Redact is for the log's name in messages and files: a password is
-// no part of it.
+// Everything between "://" and the string's last '@' goes: a password may
+// hold a '/', '?' or '#' the client reads as it is, and no parse of the
+// string can tell where it ends, so Redact leaves out too much rather
+// than too little (an '@' in the query, as in a tlsCAFile path, takes the
+// hosts with it). A string with no "://" is returned as it is. Redact is
+// for the log's name in messages and files: a password is no part of it.
 func Redact(connString string) string {
 	redacted, _ := splitCredentials(connString)
 	return redacted
@@ -182,23 +181,10 @@ func splitCredentials(connString string) (redacted, credentials string) {
 		return connString, ""
 	}
 	at := strings.LastIndexByte(rest, '@')
-	if isURL(connString) {
-		at = strings.LastIndexByte(rest[:strings.IndexByte(rest+"?", '?')], '@')
-	}
 	if at < 0 {
 		return connString, ""
 	}
 	return scheme + "://" + rest[at+1:], rest[:at]
-}
-
-// isURL reports whether connString parses as a URL, as the client reads
-// it: its commas, between the hosts of a cluster, as slashes if need be.
-func isURL(connString string) bool {
-	if _, err := url.Parse(connString); err == nil {
-		return true
-	}
-	_, err := url.Parse(strings.ReplaceAll(connString, ",", "/"))
-	return err == nil && strings.Contains(connString, ",")
 }
 
 // connStringProblem is the text of err, the client's refusal of

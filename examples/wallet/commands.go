@@ -452,6 +452,17 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 		if attempt == againAttempts {
 			return fmt.Errorf("each transfer signed (the last, nonce %d) was already in flight, signed by other runs of send at the same time: nothing new was sent; send again", tx.Nonce())
 		}
+		if tx.Nonce() >= acct.NextNonce {
+			// The bank has not counted it: another run is about to post
+			// it, or an earlier one never did (the bank was down, say).
+			// A transfer after it would leave a gap the bank refuses:
+			// post it first, as that run would (its own post is then a
+			// repeat, which the bank takes as such).
+			if _, err := w.submit(ctx, c, tx); err != nil {
+				return fmt.Errorf("the same transfer, recorded in flight by another run as transaction %s (nonce %d), has not reached the bank, and a second payment must follow it: posting it failed: %w; nothing new was sent", tx.ID(), tx.Nonce(), err)
+			}
+			fmt.Fprintf(w.stderr, "the same transfer, recorded in flight by another run, had not reached the bank: posted it, transaction %s (nonce %d); the second payment follows it\n", tx.ID(), tx.Nonce())
+		}
 		tx = blockchain.Transfer{ChainID: spec.ChainID, To: to.addr, Amount: amount, Fee: fee, Nonce: journal.after(spec.ChainID, acct.NextNonce)}.Sign(key)
 	}
 	st, err := w.submit(ctx, c, tx)
