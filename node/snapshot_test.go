@@ -618,13 +618,11 @@ func TestRestoreSnapshotRefusesAForgedTip(t *testing.T) {
 				FirstPart: pr.NextExpected, BlocksRevision: res.NextExpected, Headers: headers, Tip: forged,
 			}))
 
-			cfg := config(t, log)
+			var trusted blockchain.Hash
 			if tc.assume {
-				cfg.AssumeValid = honest.Hash()
+				trusted = honest.Hash()
 			}
-			n, err := node.New(cfg)
-			require.NoError(t, err)
-			require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
+			n := restoreSnapshotTrusting(t, log, trusted)
 			stats := n.SnapshotStats()
 			assert.False(t, stats.Restored, "the forged snapshot was taken")
 			if tc.refused == nil {
@@ -640,11 +638,7 @@ func TestRestoreSnapshotRefusesAForgedTip(t *testing.T) {
 	}
 	t.Run("an honest snapshot on the trusted path", func(t *testing.T) {
 		log, honest := honestLog(t, []uint64{4}, nil)
-		cfg := config(t, log)
-		cfg.AssumeValid = honest.Hash()
-		n, err := node.New(cfg)
-		require.NoError(t, err)
-		require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
+		n := restoreSnapshotTrusting(t, log, honest.Hash())
 		stats := n.SnapshotStats()
 		assert.True(t, stats.Restored)
 		assert.Equal(t, uint64(4), stats.RestoredFrom)
@@ -657,15 +651,24 @@ func TestRestoreSnapshotRefusesAForgedTip(t *testing.T) {
 		require.NoError(t, full.Restore(context.Background(), node.RestoreVerify))
 		trusted, ok := full.Chain().HeaderAt(2)
 		require.True(t, ok)
-		cfg := config(t, log)
-		cfg.AssumeValid = trusted.Hash()
-		n, err := node.New(cfg)
-		require.NoError(t, err)
-		require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
+		n := restoreSnapshotTrusting(t, log, trusted.Hash())
 		stats := n.SnapshotStats()
 		assert.True(t, stats.Restored, "four newer snapshots passed over, not tried")
 		assert.Equal(t, uint64(2), stats.RestoredFrom)
 		assert.Empty(t, stats.Refused)
 		assert.Equal(t, honest.Hash(), n.Chain().TipHash())
 	})
+}
+
+// restoreSnapshotTrusting returns a node of log restored in
+// RestoreSnapshot mode, with Config.AssumeValid set to trusted (none if
+// zero).
+func restoreSnapshotTrusting(t *testing.T, log eventlog.Log, trusted blockchain.Hash) *node.Node {
+	t.Helper()
+	cfg := config(t, log)
+	cfg.AssumeValid = trusted
+	n, err := node.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
+	return n
 }
