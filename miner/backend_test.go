@@ -212,6 +212,19 @@ func runMiner(t *testing.T, m *miner.Miner) {
 
 // next returns the next event of kind (-1: of any kind), failing after
 // the watchdog.
+// untilWon reads events from ch until a BlockWon, and returns it and how
+// many seals were started on the way.
+func untilWon(t *testing.T, ch <-chan miner.Event) (won miner.Event, seals int) {
+	t.Helper()
+	for won.Kind != miner.BlockWon {
+		won = next(t, ch, -1)
+		if won.Kind == miner.SealStarted {
+			seals++
+		}
+	}
+	return won, seals
+}
+
 func next(t *testing.T, ch <-chan miner.Event, kind miner.EventKind) miner.Event {
 	t.Helper()
 	deadline := time.NewTimer(watchdog)
@@ -475,14 +488,7 @@ func TestSealedBlockOutlivesALogDown(t *testing.T) {
 	b.add(t, transfers("alice", 0, 1)...)
 	runMiner(t, m)
 
-	seals := 0
-	var won miner.Event
-	for won.Kind != miner.BlockWon {
-		won = next(t, events, -1)
-		if won.Kind == miner.SealStarted {
-			seals++
-		}
-	}
+	won, seals := untilWon(t, events)
 	assert.Equal(t, 1, seals, "sealed once")
 	require.Len(t, b.publishedBlocks(), 1)
 	assert.Equal(t, won.Block.Hash(), b.publishedBlocks()[0].Hash())

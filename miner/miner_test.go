@@ -561,14 +561,7 @@ func TestJunkCostsNoSeal(t *testing.T) {
 			tx := consensustest.TransferFee("alice", "shop", 1, 1, 0)
 			require.NoError(t, n.SubmitTransaction(context.Background(), tx))
 
-			seals := 0
-			var won miner.Event
-			for won.Kind != miner.BlockWon {
-				won = next(t, evs, -1)
-				if won.Kind == miner.SealStarted {
-					seals++
-				}
-			}
+			won, seals := untilWon(t, evs)
 			assert.Equal(t, tc.seals, seals, "seals started")
 			assert.Equal(t, tc.lost, m.Stats().BlocksLost)
 			assert.Equal(t, uint64(1), m.Stats().BlocksWon)

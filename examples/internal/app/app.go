@@ -265,8 +265,9 @@ func (c Common) checkLog() error {
 		}
 	default:
 		// A connection string of another kind may hold a password too.
-		have := fmt.Sprintf("%q", esdb.Redact(c.EventLog))
-		if have != fmt.Sprintf("%q", c.EventLog) {
+		redacted := esdb.Redact(c.EventLog)
+		have := fmt.Sprintf("%q", redacted)
+		if redacted != c.EventLog {
 			have += " (its credentials left out)"
 		}
 		return Usagef("-eventlog: have %s, want memory, file:PATH or an esdb:// connection string", have)
