@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -45,36 +46,50 @@ const newGrace = time.Second
 // has been idle longest (kept alive between requests, which a client
 // must be ready to see closed at any time), or one that has dawdled
 // newGrace and more: said nothing since it was accepted, or not yet sent
-// all of a request's body, or not yet taken its answer; if there is none,
-// it is answered 503 and closed at once. It learns which connections are
-// idle from the server's ConnState hook, and which are still sending a
-// body or taking an answer from its handler (watchBodies).
+// all of a request's body, or not yet taken its answer, during its
+// handler's write or after it; if there is none, it is answered 503 and
+// closed at once. It learns which connections are idle from the server's
+// ConnState hook, and which are still sending a body or taking an answer
+// from its handler (watchBodies).
 //
 // A connection whose handler is at work, with its request's body read to
-// the end (or a request without one), is never closed: a slow answer is
-// the server's doing, not the client's, and GET /events streams for
-// hours.
+// the end (or a request without one), and not blocked writing, is never
+// closed: a slow answer is the server's doing, not the client's, and GET
+// /events streams for hours.
 type connLimiter struct {
 	net.Listener
 	max   int
 	grace time.Duration // newGrace, but in tests
+	epoch time.Time     // what a connWatch's times count from
 
 	mu   sync.Mutex
-	open map[net.Conn]connSince // each open connection, and since when it could be closed to make room
+	open map[net.Conn]*connWatch // each open connection
 }
 
-// connSince is when a connection became one that may be closed to make
-// room: idle since then, or new and silent, sending a body or taking an
-// answer since newGrace before it. The zero value: not to be closed (a
-// handler at work on a request it has whole).
-type connSince time.Time
+// A connWatch says since when its connection may be closed to make room:
+// idle since then, or new and silent, sending a body or taking an answer
+// since newGrace before it. It is kept apart from the limiter's map, so
+// that a handler's reads and writes mark it without taking the limiter's
+// lock.
+type connWatch struct {
+	// since is that time, as nanoseconds after the limiter's epoch plus
+	// one (so on the monotonic clock), or 0: not to be closed (a handler
+	// at work on a request it has whole).
+	since atomic.Int64
+}
 
 // limitConns returns l limited to max connections, and the hook that the
 // server serving it must have as its ConnState.
 func limitConns(l net.Listener, max int) (*connLimiter, func(net.Conn, http.ConnState)) {
-	c := &connLimiter{Listener: l, max: max, grace: newGrace, open: make(map[net.Conn]connSince)}
+	c := &connLimiter{Listener: l, max: max, grace: newGrace, epoch: time.Now(), open: make(map[net.Conn]*connWatch)}
 	return c, c.connState
 }
+
+// now returns the time now in a connWatch's terms: never 0.
+func (l *connLimiter) now() int64 { return int64(time.Since(l.epoch)) + 1 }
+
+// afterGrace returns the time newGrace from now in a connWatch's terms.
+func (l *connLimiter) afterGrace() int64 { return l.now() + int64(l.grace) }
 
 // Accept returns the next connection within the limit, its send buffer
 // set to SendBuffer. Connections refused on the way are answered and
@@ -101,14 +116,13 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 // silent longest) to make room if the limit is reached, and reports
 // whether it could.
 func (l *connLimiter) admit(conn net.Conn) bool {
-	now := time.Now()
+	now := l.now()
 	l.mu.Lock()
 	var victim net.Conn
 	if len(l.open) >= l.max {
-		var oldest time.Time
-		for c, s := range l.open {
-			since := time.Time(s)
-			if !since.IsZero() && !since.After(now) && (victim == nil || since.Before(oldest)) {
+		var oldest int64
+		for c, w := range l.open {
+			if since := w.since.Load(); since != 0 && since <= now && (victim == nil || since < oldest) {
 				victim, oldest = c, since
 			}
 		}
@@ -118,7 +132,9 @@ func (l *connLimiter) admit(conn net.Conn) bool {
 		}
 		delete(l.open, victim)
 	}
-	l.open[conn] = connSince(now.Add(l.grace))
+	w := new(connWatch)
+	w.since.Store(now + int64(l.grace))
+	l.open[conn] = w
 	l.mu.Unlock()
 	if victim != nil {
 		_ = victim.Close() // the server's read on it fails, and it lets it go
@@ -131,51 +147,53 @@ func (l *connLimiter) admit(conn net.Conn) bool {
 func (l *connLimiter) connState(conn net.Conn, state http.ConnState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.open[conn]; !ok {
+	w, ok := l.open[conn]
+	if !ok {
 		return // closed to make room, or refused
 	}
 	switch state {
 	case http.StateIdle:
-		l.open[conn] = connSince(time.Now())
+		w.since.Store(l.now())
 	case http.StateActive:
 		// A request's headers are read: its handler is called at once,
 		// and watchBodies says from there whether the connection may
 		// be closed. Until then, as a body being sent.
-		l.open[conn] = connSince(time.Now().Add(l.grace))
+		w.since.Store(l.afterGrace())
 	case http.StateClosed, http.StateHijacked:
 		delete(l.open, conn)
 	}
 }
 
-// mark sets when conn may be closed to make room, if it is still open.
-func (l *connLimiter) mark(conn net.Conn, since connSince) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if _, ok := l.open[conn]; ok {
-		l.open[conn] = since
-	}
-}
-
 // connKey is the context key under which connContext keeps a request's
-// connection.
+// connWatch.
 type connKey struct{}
 
-// connContext is the server's ConnContext: it keeps each connection in
-// its requests' context, for watchBodies.
+// connContext is the server's ConnContext: it keeps each connection's
+// connWatch in its requests' context, for watchBodies. (A connection
+// closed to make room between its Accept and this has none.)
 func (l *connLimiter) connContext(ctx context.Context, c net.Conn) context.Context {
-	return context.WithValue(ctx, connKey{}, c)
+	l.mu.Lock()
+	w := l.open[c]
+	l.mu.Unlock()
+	if w == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, connKey{}, w)
 }
 
 // watchBodies returns h, with each request's connection made one that may
 // be closed to make room (from newGrace after its headers) until h has
-// read its body to the end, and again from newGrace after h returns,
-// until the server is done with it. A client sends a body at once and
-// takes its answer at once: one that sends a byte a second (a slow-body
-// attack), or reads its answer as slowly, would otherwise hold its place
-// for the read or write timeout, and a thousand such would hold them all.
-// A request without a body is watched only after h returns.
+// read its body to the end, from newGrace after each of h's writes began
+// until it returns, and again from newGrace after h returns, until the
+// server is done with it. A client sends a body at once and takes its
+// answer at once: one that sends a byte a second (a slow-body attack), or
+// reads its answer as slowly, or not at all, would otherwise hold its
+// place for the read or write timeout, and a thousand such would hold
+// them all. A request without a body is watched only as h writes and
+// after h returns.
 //
-// h gets a copy of the request, whose Body is watched: the server's own
+// h gets a ResponseWriter whose writes are watched (watchedWriter), and a
+// copy of the request, whose Body is watched: the server's own
 // request keeps net/http's body, whose type tells the server whether the
 // handler read it. That is how it closes the connection, rather than wait
 // for a body the client will never send, when a handler answers an
@@ -184,22 +202,89 @@ func (l *connLimiter) connContext(ctx context.Context, c net.Conn) context.Conte
 // the client's pace: after h returns, so watched.
 func (l *connLimiter) watchBodies(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, ok := r.Context().Value(connKey{}).(net.Conn)
+		cw, ok := r.Context().Value(connKey{}).(*connWatch)
 		if !ok {
 			h.ServeHTTP(w, r)
 			return
 		}
-		defer func() { l.mark(conn, connSince(time.Now().Add(l.grace))) }()
+		defer func() { cw.since.Store(l.afterGrace()) }()
+		w = &watchedWriter{ResponseWriter: w, l: l, cw: cw}
 		if r.Body == nil || r.Body == http.NoBody {
-			l.mark(conn, connSince{})
+			cw.since.Store(0)
 			h.ServeHTTP(w, r)
 			return
 		}
 		r = r.WithContext(r.Context()) // a shallow copy: see above
-		r.Body = &watchedBody{ReadCloser: r.Body, end: func() { l.mark(conn, connSince{}) }}
+		r.Body = &watchedBody{ReadCloser: r.Body, end: func() { cw.since.Store(0) }}
 		h.ServeHTTP(w, r)
 	})
 }
+
+// A watchedWriter makes its connection one that may be closed to make
+// room from newGrace after each write (or flush) to it began, until the
+// write returns, unless it was already. A write that the client takes
+// returns at once; one to a client that stopped reading blocks until the
+// server's write timeout, holding a place until then if not for this.
+// When its connection is closed, the write fails, and the handler sees
+// its client gone.
+//
+// It keeps what http.ResponseController needs: Flush is watched as
+// FlushError, and Unwrap gives the server's own ResponseWriter, for the
+// write deadline GET /events moves.
+type watchedWriter struct {
+	http.ResponseWriter
+	l  *connLimiter
+	cw *connWatch
+}
+
+// begin marks the connection closable from newGrace on, if it was not,
+// and returns what end needs to undo it.
+func (w *watchedWriter) begin() int64 {
+	since := w.l.afterGrace()
+	if !w.cw.since.CompareAndSwap(0, since) {
+		return 0 // closable already: its body is not all sent
+	}
+	return since
+}
+
+// end undoes begin, unless the mark has changed since (it has not, but
+// for a body read alongside).
+func (w *watchedWriter) end(since int64) {
+	if since != 0 {
+		w.cw.since.CompareAndSwap(since, 0)
+	}
+}
+
+func (w *watchedWriter) Write(p []byte) (int, error) {
+	since := w.begin()
+	n, err := w.ResponseWriter.Write(p)
+	w.end(since)
+	return n, err
+}
+
+// WriteHeader is watched too: an informational (1xx) answer is written
+// at once.
+func (w *watchedWriter) WriteHeader(code int) {
+	since := w.begin()
+	w.ResponseWriter.WriteHeader(code)
+	w.end(since)
+}
+
+// FlushError flushes what the handler wrote to the connection, as
+// http.ResponseController.Flush does.
+func (w *watchedWriter) FlushError() error {
+	since := w.begin()
+	err := http.NewResponseController(w.ResponseWriter).Flush()
+	w.end(since)
+	return err
+}
+
+// Flush is FlushError for handlers that ask for an http.Flusher.
+func (w *watchedWriter) Flush() { _ = w.FlushError() }
+
+// Unwrap returns the server's ResponseWriter, for
+// http.ResponseController.
+func (w *watchedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // watchedBody calls end when its body has been read to the end. Not
 // before: a handler that stops early, or closes the body, leaves the

@@ -224,3 +224,58 @@ func TestConnLimiterClosesASlowBody(t *testing.T) {
 		assert.ErrorIs(t, err, io.EOF, "closed after the answer, not kept waiting for the body")
 	})
 }
+
+// TestConnLimiterClosesASlowReader: a client that asked for a large answer
+// and stopped reading it held its place while its handler's write was
+// blocked, up to the write timeout; a thousand such held them all. One
+// whose handler has been blocked writing past its grace is now closed to
+// make room, and the handler's write fails. The watched writer keeps what
+// http.ResponseController needs (GET /events moves its write deadline and
+// flushes).
+func TestConnLimiterClosesASlowReader(t *testing.T) {
+	wrote, controlled := make(chan error, 1), make(chan [2]error, 1)
+	addr, _ := limitedServerGrace(t, 1, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/large":
+			// One write, far more than the kernel's buffers hold: it
+			// is still blocked when the client has the first bytes.
+			_, err := w.Write(make([]byte, 64<<20))
+			wrote <- err
+		case "/controlled":
+			rc := http.NewResponseController(w)
+			deadline := rc.SetWriteDeadline(time.Now().Add(time.Minute))
+			_, _ = io.WriteString(w, "flushed")
+			controlled <- [2]error{deadline, rc.Flush()}
+		default:
+			_, _ = io.WriteString(w, "ok")
+		}
+	}))
+	t.Run("a blocked write makes room", func(t *testing.T) {
+		slow, rslow := dial(t, addr)
+		_, err := io.WriteString(slow, "GET /large HTTP/1.1\r\nHost: test\r\n\r\n")
+		require.NoError(t, err)
+		resp, err := http.ReadResponse(rslow, nil) // and read no more
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+
+		c, rc := dial(t, addr)
+		status, body := get(t, c, rc, "/")
+		assert.Equal(t, http.StatusOK, status, "served: the slow reader made room")
+		assert.Equal(t, "ok", body)
+		select {
+		case err := <-wrote:
+			assert.Error(t, err, "the blocked write failed when its connection was closed")
+		case <-time.After(time.Minute):
+			t.Fatal("the blocked write never returned")
+		}
+	})
+	t.Run("the ResponseController reaches the connection", func(t *testing.T) {
+		c, rc := dial(t, addr)
+		status, body := get(t, c, rc, "/controlled")
+		require.Equal(t, http.StatusOK, status)
+		assert.Equal(t, "flushed", body)
+		errs := <-controlled
+		assert.NoError(t, errs[0], "SetWriteDeadline")
+		assert.NoError(t, errs[1], "Flush")
+	})
+}
