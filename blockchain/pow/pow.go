@@ -32,7 +32,10 @@ type Config struct {
 	// RetargetInterval is how many blocks make an epoch; at the start of
 	// each epoch the difficulty moves towards TargetBlockTime. 0 turns
 	// retargeting off: every block needs Bits (the easiest setting to
-	// teach with). Otherwise it must be at least 2.
+	// teach with). Otherwise it must be at least 2, and an epoch
+	// (RetargetInterval × TargetBlockTime) should be long against the
+	// chain's MaxDrift, or miners steer the difficulty through their
+	// blocks' timestamps ([Engine.BitsAt]).
 	RetargetInterval uint64
 	// TargetBlockTime is the time between blocks retargeting aims for.
 	// Required when RetargetInterval > 0.
@@ -149,6 +152,23 @@ func (e *Engine) Prepare(chain blockchain.ChainReader, h *blockchain.Header) err
 //
 // The arithmetic is all integers: every node must compute the very same
 // difficulty, and floating point is a classic way to disagree.
+//
+// The timestamps it reads are the miners' own, kept only by the chain's
+// rules: not before the parent's, at most the chain's MaxDrift
+// ([blockchain.DefaultMaxDrift], a minute, in a node) ahead of the time
+// the log recorded the block. So a miner can
+// steer the difficulty a little. One who dates the first block of an
+// epoch a minute ahead forces every later block of the epoch to at least
+// that time, and the epoch looks short: the bits rise. One who dates
+// block 1 at the spec's GenesisTime, long past, makes the first epoch
+// look long: the bits fall. How much depends on how long an epoch is
+// against the drift allowed. Bitcoin's epoch is two weeks against a
+// two-hour drift, so a miner moves it by about one percent; an epoch of
+// ten one-second blocks against a one-minute drift is all but the
+// miner's to choose. So keep RetargetInterval × TargetBlockTime many
+// times MaxDrift when the miners may not be friends. (Bitcoin also bounds
+// a block's time from below by the median of the eleven before it;
+// these rules do not.)
 func (e *Engine) BitsAt(chain blockchain.ChainReader, height uint64) (uint32, error) {
 	n := e.cfg.RetargetInterval
 	if n == 0 || height <= n {
