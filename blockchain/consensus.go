@@ -77,6 +77,32 @@ type Consensus interface {
 	Verify(chain ChainReader, b *Block) error
 }
 
+// A SealChecker is a [Consensus] engine that can check part of a block's
+// seal from the block alone, without the chain it extends: for proof of
+// work, that the seal hash has the zero bits its own header claims, and
+// that those are bits the engine could ever ask for; for proof of
+// authority, that one of the signers signed it. It is what Bitcoin checks
+// of a header before it downloads the block's body ("headers first"):
+// cheap, and enough to refuse a block no one did the work for.
+//
+// A node restoring a log in verify mode checks every block's signatures
+// on every core before it applies the blocks in order, and so before it
+// knows whether a block links to its tip or carries a valid seal. It asks
+// CheckSeal first, where the engine has it: a block it refuses is applied
+// without its signatures verified in advance, and is refused by the
+// rules before they reach its signatures. So a block appended by someone
+// who did no work costs a restoring node one hash, not one verification
+// per transaction. An engine without CheckSeal works the same, the
+// signatures checked in advance.
+type SealChecker interface {
+	// CheckSeal returns an error if b's seal is invalid whatever chain b
+	// is on: a *RuleError as Verify's. It must accept every block Verify
+	// accepts on some chain, be cheap, change nothing, and be safe for
+	// concurrent use: it is called on every core. Whatever it accepts,
+	// Verify still judges.
+	CheckSeal(b *Block) error
+}
+
 // A ChainReader is the read-only view of a chain that a [Consensus] engine
 // and the chain rules consult. [*Chain] is one; [HeaderList] is a simple
 // one for tests and teaching.

@@ -21,7 +21,11 @@
 //     whose sender has used its nonce: pending = submitted − included.
 //     Decoding, and in verify mode checking the signatures, run on every
 //     core ahead of the applying; with Config.AssumeValid the signatures
-//     of a trusted block's history are not checked at all.
+//     of a trusted block's history are not checked at all. A block whose
+//     form is wrong, or whose seal its engine refuses without the chain
+//     (blockchain.SealChecker), is refused before its signatures: one
+//     appended by someone who did no work costs a hash, not a signature
+//     check per transaction.
 //     RestoreSnapshot starts instead from the newest snapshot of the
 //     snapshots stream: it reads the manifest and its parts, checks that
 //     the blocks stream holds the snapshot's tip where the manifest says,

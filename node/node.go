@@ -323,6 +323,11 @@ type Node struct {
 	// runs; nil the rest of the time.
 	assumed atomic.Pointer[map[blockchain.Hash]struct{}]
 
+	// verifySignatures is (*blockchain.Block).VerifySignatures, which a
+	// verify restore calls on every core before it applies the blocks
+	// in order; a test counts the calls.
+	verifySignatures func(*blockchain.Block) error
+
 	// following is set while Follow runs.
 	following atomic.Bool
 
@@ -383,7 +388,7 @@ func New(cfg Config) (*Node, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	n := &Node{log: cfg.Log, engine: cfg.Engine, logger: logger, assumeValid: cfg.AssumeValid, changed: make(chan struct{}),
-		snapshotEvery: cfg.SnapshotEvery, partSize: events.MaxSnapshotPartAccounts}
+		snapshotEvery: cfg.SnapshotEvery, partSize: events.MaxSnapshotPartAccounts, verifySignatures: (*blockchain.Block).VerifySignatures}
 	n.snapshotHeaders, n.minHeaders = snapshotHeaders(cfg.Spec)
 	// One cache of verified signatures for the pool and the chain: a
 	// transaction is verified when it is submitted or first read, and
@@ -776,19 +781,44 @@ func (n *Node) prepareBlocks(ctx context.Context, recs []eventlog.Recorded, veri
 				if d.err != nil || !verify {
 					continue
 				}
-				_ = d.block.Validate() // its checks of the transactions are remembered, for Apply
+				if d.block.Validate() != nil { // its checks of the transactions are remembered, for Apply
+					continue // refused before its signatures
+				}
 				if assumed != nil {
 					if _, ok := (*assumed)[d.block.Hash()]; ok {
 						continue
 					}
 				}
-				_ = d.block.VerifySignatures() // remembered by the block, for Apply
+				if sealFails(n.engine, d.block) {
+					continue // refused by the engine's rule before its signatures
+				}
+				_ = n.verifySignatures(d.block) // remembered by the block, for Apply
 			}
 			return nil
 		})
 	}
 	_ = g.Wait() // the workers return no error
 	return out
+}
+
+// sealFails reports whether the engine, if it can check a seal without
+// the chain (a blockchain.SealChecker), refuses b's. Such a block is
+// refused by the chain's rules before they check its signatures: a
+// restoring node does not check them in advance, and a block appended by
+// someone who did no work costs it a hash, not a signature per
+// transaction. A CheckSeal that panics answers nothing: the block's
+// signatures are checked, and Apply judges it.
+func sealFails(engine blockchain.Consensus, b *blockchain.Block) (fails bool) {
+	checker, ok := engine.(blockchain.SealChecker)
+	if !ok {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			fails = false
+		}
+	}()
+	return checker.CheckSeal(b) != nil
 }
 
 // restoreTransactions reads the transactions stream from where the node

@@ -454,6 +454,51 @@ func TestRestoreModes(t *testing.T) {
 	}
 }
 
+// TestRestoreSpendsNoSignatureOnJunk: a verify restore checks the blocks'
+// signatures on every core before it applies them in order, and so before
+// it knows which blocks link to the tip or carry a valid seal. A block
+// with many signed transfers and no work, appended by anyone, cost it a
+// verification per transfer (milliseconds a block), where a following
+// node refuses it for its seal with one hash. The engine's CheckSeal, and
+// Block.Validate, now come first: a block either refuses is refused by
+// the rules before they reach its signatures, which are not checked in
+// advance. The tip and the rules each junk block is refused with are
+// those of a node that checks everything.
+func TestRestoreSpendsNoSignatureOnJunk(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	s := newScratch(t, newEngine(t))
+	first := s.next(consensustest.Transfer("alice", "bob", 1, 0))
+	txs := []blockchain.Transaction{consensustest.Transfer("alice", "bob", 1, 1), consensustest.Transfer("carol", "dave", 1, 0)}
+	// Blocks on first that pass Block.Validate but carry no work: the
+	// nonce moved until the seal hash misses the target, or the bits
+	// lowered to 0.
+	noWork := reheader(s.forge(txs, nil), func(h *blockchain.Header) {
+		for h.SealHash().LeadingZeroBits() >= int(h.Bits) {
+			h.Nonce++
+		}
+	})
+	noBits := reheader(s.forge(txs, nil), func(h *blockchain.Header) { h.Bits = 0 })
+	// One that fails Block.Validate: its Merkle root is another's.
+	badRoot := reheader(s.forge(txs, nil), func(h *blockchain.Header) { h.MerkleRoot = first.Header().MerkleRoot })
+	second := s.next(txs...)
+	for _, b := range []*blockchain.Block{first, noWork, noBits, badRoot, second} {
+		appendRaw(t, log, node.StreamBlocks, mined(t, b))
+	}
+
+	rec := &recorder{}
+	n := newNode(t, log, rec)
+	checked := node.CheckedInAdvance(n)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+	assert.Equal(t, second.Hash(), n.Chain().TipHash(), "the honest chain")
+	assert.ElementsMatch(t, []blockchain.Hash{first.Hash(), second.Hash()}, checked(), "signatures checked in advance for the honest blocks only")
+	rejected := rec.rejected()
+	require.Len(t, rejected, 3)
+	assert.ErrorIs(t, rejected[1], blockchain.ErrInvalidSeal, "no work")
+	assert.ErrorIs(t, rejected[2], blockchain.ErrBadConsensusFields, "bits 0")
+	assert.ErrorIs(t, rejected[3], blockchain.ErrBadMerkleRoot, "a Merkle root of other transactions")
+}
+
 func TestPublishBlockIsStaleAfterAnotherBlock(t *testing.T) {
 	log := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = log.Close() })

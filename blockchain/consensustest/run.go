@@ -69,6 +69,10 @@ type suite struct {
 //     cancelling a Seal in progress (see [WithHardHeader]) makes it return
 //     ctx.Err() within two seconds;
 //   - Prepare is deterministic;
+//   - an engine that is a [blockchain.SealChecker] has CheckSeal accept
+//     every block of a sealed chain that Verify accepts, and refuse a
+//     flipped seal byte, or a removed or added seal, as Verify does (for
+//     another engine the check is skipped, with a message saying so);
 //   - Prepare, Seal and Verify are safe for concurrent use: each of four
 //     goroutines gets its own block back, sealed and valid.
 //
@@ -102,6 +106,7 @@ func Run(t *testing.T, newEngine func(testing.TB) blockchain.Consensus, opts ...
 		{"SealOnCancelledContext", s.sealOnCancelledContext},
 		{"CancelSealInProgress", s.cancelSealInProgress},
 		{"PrepareIsDeterministic", s.prepareIsDeterministic},
+		{"SealCheckerAgreesWithVerify", s.sealCheckerAgreesWithVerify},
 		{"ConcurrentUse", s.concurrentUse},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -172,6 +177,42 @@ func (s *suite) sealedChainVerifies(t *testing.T, engine blockchain.Consensus) {
 		assert.NoError(t, engine.Verify(view, b), "block %d must verify against its parent", b.Height())
 		view = append(view, b.Header())
 	}
+}
+
+func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Consensus) {
+	checker, ok := engine.(blockchain.SealChecker)
+	if !ok {
+		t.Skipf("%T is no blockchain.SealChecker", engine)
+	}
+	blocks, err := generate(t, engine, 4, func(i int, g *BlockGen) {
+		for range i {
+			g.AddTransfer("alice", "bob", 1)
+		}
+	})
+	require.NoError(t, err)
+	view := genesisView()
+	for _, b := range blocks {
+		require.NoError(t, engine.Verify(view, b), "block %d must verify against its parent", b.Height())
+		assert.NoError(t, checker.CheckSeal(b), "block %d: CheckSeal must accept what Verify accepts", b.Height())
+		view = append(view, b.Header())
+	}
+	b := blocks[0]
+	ran := 0
+	for _, tc := range sealTampers {
+		if !tc.applies(b.Header().Seal) {
+			continue
+		}
+		ran++
+		h := b.Header() // a copy, seal included
+		h.Seal = tc.change(h.Seal)
+		forged := blockchain.NewBlock(h, b.Transactions())
+		require.Error(t, engine.Verify(genesisView(), forged), "precondition: Verify refuses %s", tc.name)
+		err := checker.CheckSeal(forged)
+		require.Error(t, err, "CheckSeal must refuse a block with its seal changed (%s)", tc.name)
+		var re *blockchain.RuleError
+		assert.ErrorAs(t, err, &re, "rule failures must be *blockchain.RuleError, got %T: %v", err, err)
+	}
+	assert.Positive(t, ran, "no seal change applies to a seal of %d bytes", len(b.Header().Seal))
 }
 
 func (s *suite) sealLeavesInputAlone(t *testing.T, engine blockchain.Consensus) {

@@ -233,12 +233,41 @@ func (e *Engine) Verify(chain blockchain.ChainReader, b *blockchain.Block) error
 	if err := checkNoSeal(h); err != nil {
 		return err
 	}
-	hash := b.SealHash()
-	if zeros := hash.LeadingZeroBits(); zeros < int(h.Bits) {
+	return checkWork(b.SealHash(), h.Bits)
+}
+
+// CheckSeal checks what of b's proof of work needs no chain: that its Bits
+// are ones BitsAt could give (Config.Bits without retargeting, within
+// MinBits…MaxBits with it), that its Seal is empty, and that its seal hash
+// has Bits leading zero bits. It costs one hash. (It makes the engine a
+// [blockchain.SealChecker].) Verify checks, on top, that the Bits are the
+// very ones the chain asks for.
+func (e *Engine) CheckSeal(b *blockchain.Block) error {
+	if b == nil {
+		return errors.New("pow: check seal: nil block")
+	}
+	h := b.Header()
+	lowest, highest := e.cfg.Bits, e.cfg.Bits
+	if e.cfg.RetargetInterval > 0 {
+		lowest, highest = e.cfg.MinBits, e.cfg.MaxBits // New keeps Bits within
+	}
+	if h.Bits < lowest || h.Bits > highest {
+		return &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields, Have: fmt.Sprintf("bits %d", h.Bits), Want: fmt.Sprintf("bits %d…%d", lowest, highest)}
+	}
+	if err := checkNoSeal(h); err != nil {
+		return err
+	}
+	return checkWork(b.SealHash(), h.Bits)
+}
+
+// checkWork refuses a seal hash with fewer than bits leading zero bits,
+// with ErrInvalidSeal.
+func checkWork(hash blockchain.Hash, bits uint32) error {
+	if zeros := hash.LeadingZeroBits(); zeros < int(bits) {
 		return &blockchain.RuleError{
 			Code: blockchain.ErrInvalidSeal,
 			Have: fmt.Sprintf("%d leading zero bits (seal hash %s)", zeros, hash.Short()),
-			Want: fmt.Sprintf("at least %d", h.Bits),
+			Want: fmt.Sprintf("at least %d", bits),
 			Err:  errHashAboveTarget,
 		}
 	}

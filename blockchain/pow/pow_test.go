@@ -200,6 +200,68 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// TestCheckSeal: what CheckSeal checks without the chain — the work the
+// header's own Bits claim, Bits the engine could ever ask for, no Seal —
+// and that it takes a block whose Bits only the chain shows are wrong
+// (Verify refuses it).
+func TestCheckSeal(t *testing.T) {
+	fixed := mustNew(t, Config{Bits: 12, Workers: 1})
+	retargeting := mustNew(t, Config{Bits: 12, Workers: 1, RetargetInterval: 10, TargetBlockTime: time.Second, MinBits: 10, MaxBits: 14})
+	view := blockchain.HeaderList{consensustest.Genesis().Header()}
+	// seal returns a block at height 1 with bits, its nonce searched for
+	// deterministically.
+	seal := func(bits uint32) *blockchain.Block {
+		h := blockchain.NextHeader(view.Tip(), nil, view.Tip().Timestamp.Add(time.Second))
+		h.Bits = bits
+		for h.SealHash().LeadingZeroBits() < int(bits) {
+			h.Nonce++
+		}
+		return blockchain.NewBlock(h, nil)
+	}
+	sealed := seal(12)
+	miss := sealed.Header()
+	for miss.Nonce++; miss.SealHash().LeadingZeroBits() >= 12; miss.Nonce++ {
+	}
+	withSeal := sealed.Header()
+	withSeal.Seal = []byte{0}
+	for _, tc := range []struct {
+		name   string
+		engine *Engine
+		b      *blockchain.Block
+		want   blockchain.ErrorCode // ErrUnknown: accepted
+	}{
+		{"sealed", fixed, sealed, blockchain.ErrUnknown},
+		{"seal hash misses the target", fixed, blockchain.NewBlock(miss, nil), blockchain.ErrInvalidSeal},
+		{"a seal proof of work never makes", fixed, blockchain.NewBlock(withSeal, nil), blockchain.ErrBadConsensusFields},
+		{"fewer bits than the fixed difficulty", fixed, seal(11), blockchain.ErrBadConsensusFields},
+		{"more bits than the fixed difficulty", fixed, seal(13), blockchain.ErrBadConsensusFields},
+		{"retargeting: MinBits", retargeting, seal(10), blockchain.ErrUnknown},
+		{"retargeting: MaxBits", retargeting, seal(14), blockchain.ErrUnknown},
+		{"retargeting: below MinBits", retargeting, seal(9), blockchain.ErrBadConsensusFields},
+		{"retargeting: above MaxBits", retargeting, seal(15), blockchain.ErrBadConsensusFields},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.engine.CheckSeal(tc.b)
+			if tc.want == blockchain.ErrUnknown {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tc.want)
+			var re *blockchain.RuleError
+			require.ErrorAs(t, err, &re)
+			assert.NotEmpty(t, re.Have)
+			assert.NotEmpty(t, re.Want)
+		})
+	}
+	// The chain alone says which bits a block needs: the first epoch's
+	// are Bits, so a block of MinBits passes CheckSeal and fails Verify.
+	low := seal(10)
+	require.NoError(t, retargeting.CheckSeal(low))
+	assert.ErrorIs(t, retargeting.Verify(view, low), blockchain.ErrBadConsensusFields)
+	assert.EqualError(t, fixed.CheckSeal(nil), "pow: check seal: nil block")
+}
+
 // Seal refuses a block that already carries a seal, with the error Verify
 // would give it, rather than spend work on a block no node would accept.
 func TestSealRefusesASeal(t *testing.T) {

@@ -25,6 +25,12 @@
 //  4. Verify checks cheaply what Seal did: the fields Prepare sets, the
 //     turn, and the signature.
 //
+// One more method is optional: CheckSeal, which makes an engine a
+// [blockchain.SealChecker], checks what of a seal needs no chain, so that
+// a restoring node refuses a block no one sealed before it checks the
+// signatures of its transactions. Here none of Verify needs the chain,
+// so CheckSeal is Verify.
+//
 // Then run blockchain/consensustest.Run on your engine (poa_test.go does).
 // A network selects its engine in its chain spec: "consensus":
 // {"engine":"poa","poa":{"signers":[…]}} names this one and its signers
@@ -166,6 +172,17 @@ func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Blo
 	}
 	h.Seal = append([]byte{byte(e.me)}, ed25519.Sign(e.key, sealMessage(b))...)
 	return b.WithHeader(h), nil
+}
+
+// CheckSeal is Verify: whose turn a height is depends on the height alone,
+// so a proof-of-authority seal is checked without the chain. It makes the
+// engine a [blockchain.SealChecker]: a node restoring a log refuses a
+// block with a forged seal before it checks its transactions' signatures.
+func (e *Engine) CheckSeal(b *blockchain.Block) error {
+	if b == nil {
+		return errors.New("poa: check seal: nil block")
+	}
+	return e.Verify(nil, b)
 }
 
 // errBadSignature is the engine's own reason for ErrInvalidSeal.
