@@ -38,8 +38,9 @@
 //  2. [Client.Add] takes headers in height order. The first must be the
 //     genesis: its hash must be the anchor. Every later one must keep the
 //     header's own rules (those of [blockchain.Block.Validate] that a
-//     header alone can break, such as a known version, a beneficiary and
-//     a transaction count a block may hold) and the chain's rules that
+//     header alone can break, such as a known version, a beneficiary, a
+//     transaction count a block may hold and, for an empty block, the
+//     Merkle root of no transactions) and the chain's rules that
 //     need no transaction — the same [blockchain.Rule] values a node's
 //     chain runs (see [HeaderRules]): it links to the tip by the tip's
 //     block hash (which covers the seal), its height is the tip's plus
@@ -109,7 +110,8 @@
 // ErrTimeBeforeParent, ErrTimeTooFarAhead, ErrInvalidSeal,
 // ErrBadConsensusFields, ErrUnknownAncestor, or a header sanity code
 // (ErrBadVersion, ErrBadBits, ErrSealTooLong, ErrBadTimestamp,
-// ErrMissingBeneficiary, ErrTooManyTransactions); a wrong first header
+// ErrMissingBeneficiary, ErrTooManyTransactions, ErrBadMerkleRoot for an
+// empty block's); a wrong first header
 // with [ErrWrongGenesis], one past Config.MaxHeaders with
 // [ErrTooManyHeaders]. A refused header changes nothing.
 //

@@ -156,14 +156,15 @@ func HeaderRules(engine blockchain.Consensus, maxDrift time.Duration) []blockcha
 // Before the rules, the header's own fields are checked as
 // [blockchain.Block.Validate] checks a block's header: version, Bits at
 // most 256, seal at most MaxSealLen bytes, a timestamp the encoding holds,
-// a beneficiary, and a TxCount of at most MaxBlockTransactions.
+// a beneficiary, a TxCount of at most MaxBlockTransactions, and for an
+// empty block (TxCount 0) the Merkle root of no transactions.
 //
 // Errors: ErrWrongGenesis for a wrong first header; otherwise a
 // [*blockchain.RuleError] — errors.Is(err, blockchain.ErrPrevHashMismatch),
 // ErrBadHeight, ErrTimeBeforeParent, ErrTimeTooFarAhead, ErrInvalidSeal,
 // ErrBadConsensusFields, ErrUnknownAncestor, or a sanity code (ErrBadVersion,
 // ErrBadBits, ErrSealTooLong, ErrBadTimestamp, ErrMissingBeneficiary,
-// ErrTooManyTransactions).
+// ErrTooManyTransactions, ErrBadMerkleRoot for an empty block's).
 func (c *Client) Add(headers ...blockchain.Header) error {
 	if c.rules == nil {
 		return ErrZeroClient
@@ -222,13 +223,22 @@ func (c *Client) add(h blockchain.Header, now time.Time) error {
 // Merkle root only after the header's own fields, so its refusals that
 // are not about the header are ErrBadTxCount and ErrBadMerkleRoot (the
 // header commits to transactions b does not hold), which say nothing
-// against the header. The hostile-header tests (bad version, seal too
-// long, no beneficiary) would fail if that order changed. The count
-// itself is checked here against the most a block may hold, as a node
-// refuses a block of more (ErrTooManyTransactions): a client takes the
-// count of its inclusion proofs from the header.
+// against the header — but for a header that says its block is empty
+// (TxCount 0): b then holds every transaction the header commits to, so
+// ErrBadMerkleRoot is a true refusal (a Merkle root other than the empty
+// tree's, which every node refuses), and stands. The hostile-header tests
+// (bad version, seal too long, no beneficiary, an empty block's root)
+// would fail if that order changed. The count itself is checked here
+// against the most a block may hold, as a node refuses a block of more
+// (ErrTooManyTransactions): a client takes the count of its inclusion
+// proofs from the header.
 func checkHeaderSanity(b *blockchain.Block) error {
-	if err := b.Validate(); err != nil && !errors.Is(err, blockchain.ErrBadMerkleRoot) && !errors.Is(err, blockchain.ErrBadTxCount) {
+	err := b.Validate()
+	switch {
+	case err == nil:
+	case errors.Is(err, blockchain.ErrBadMerkleRoot) && b.Header().TxCount == 0:
+		return err
+	case !errors.Is(err, blockchain.ErrBadMerkleRoot) && !errors.Is(err, blockchain.ErrBadTxCount):
 		return err
 	}
 	if n := b.Header().TxCount; n > blockchain.MaxBlockTransactions {

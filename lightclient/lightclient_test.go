@@ -265,6 +265,10 @@ func TestAddRefusesHostileHeaders(t *testing.T) {
 			}
 			return next
 		}, blockchain.ErrInvalidSeal},
+		{"an empty block with another Merkle root than no transactions", false, false, func(next, _ blockchain.Header) blockchain.Header {
+			next.TxCount = 0 // next's root is its one transfer's
+			return next
+		}, blockchain.ErrBadMerkleRoot},
 		{"seal too long", true, false, func(next, _ blockchain.Header) blockchain.Header {
 			next.Seal = make([]byte, blockchain.MaxSealLen+1)
 			return next
@@ -318,6 +322,32 @@ func TestAddRefusesHostileHeaders(t *testing.T) {
 			require.NoError(t, c.Add(headersOf(blocks)[c.Len():]...), "the real chain still extends the client")
 		})
 	}
+}
+
+// TestAddRefusesAnEmptyBlockWithARoot: a header that says its block is
+// empty (TxCount 0) commits to the Merkle root of no transactions, which
+// the client can compute, as every node does (ErrBadMerkleRoot). With the
+// work done for it, it is still refused.
+func TestAddRefusesAnEmptyBlockWithARoot(t *testing.T) {
+	blocks, _ := powChain(t, 2)
+	c := newClient(t, powEngine(t))
+	require.NoError(t, c.Add(headersOf(blocks)...))
+	tip, _ := c.Tip()
+	h := blockchain.NextHeader(tip, nil, tip.Timestamp.Add(time.Second))
+	h.StateRoot, h.Beneficiary, h.Bits = tip.StateRoot, consensustest.Addr("mallory"), testBits
+	h.MerkleRoot[0] ^= 1 // not the root of no transactions
+	for h.SealHash().LeadingZeroBits() < int(h.Bits) {
+		h.Nonce++
+	}
+	require.Zero(t, h.TxCount)
+	require.ErrorIs(t, blockchain.NewBlock(h, nil).Validate(), blockchain.ErrBadMerkleRoot, "every node refuses it")
+	require.ErrorIs(t, c.Add(h), blockchain.ErrBadMerkleRoot)
+	assert.Equal(t, 3, c.Len())
+
+	h.MerkleRoot[0] ^= 1 // the root of no transactions: a block nodes take
+	for h.Nonce = 0; h.SealHash().LeadingZeroBits() < int(h.Bits); h.Nonce++ {
+	}
+	require.NoError(t, c.Add(h))
 }
 
 func TestAddStopsAtTheFirstRefusal(t *testing.T) {
