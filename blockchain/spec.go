@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -762,6 +764,19 @@ func truncateText(s string) string {
 	return clip.Text(s, 64) // an address, 50 characters, fits
 }
 
+// printableName shortens a member name for an error message, as
+// truncateText does, and keeps it as it is if every character of it is
+// graphic; any other is quoted, with Go escapes for what is not: a name
+// from a stranger (a bank serving its spec) must not carry an escape
+// sequence or a line break to the terminal that prints the error.
+func printableName(s string) string {
+	s = truncateText(s)
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0 {
+		return s
+	}
+	return strconv.QuoteToGraphic(s)
+}
+
 // MarshalJSON writes a valid spec in the JSON form, members in a fixed
 // order and without white space:
 //
@@ -1022,7 +1037,7 @@ func (r *jsonSpecReader) object(path string, known, required []string, member fu
 		name := tok.String()
 		i := slices.Index(known, name)
 		if i < 0 {
-			return malformedSpec(join(path, truncateText(name)), "unknown member%s", didYouMean(name, known))
+			return malformedSpec(join(path, printableName(name)), "unknown member%s", didYouMean(name, known))
 		}
 		seen[i] = true
 		if err := member(name, join(path, name)); err != nil {

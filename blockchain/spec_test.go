@@ -647,6 +647,8 @@ func TestChainSpecJSONRejects(t *testing.T) {
 func TestChainSpecJSONErrorMessages(t *testing.T) {
 	for _, tc := range []struct{ json, want string }{
 		{`{"chainID":"devnet"}`, `chain spec: chainID: malformed encoding: unknown member (names are case-sensitive: want "chainId")`},
+		{`{"chainId":"devnet","\u001b[2K\rok":1}`, `chain spec: "\x1b[2K\rok": malformed encoding: unknown member (want one of chainId, blockReward, alloc, consensus)`},
+		{`{"chainId":"devnet","blockReward":1,"alloc":{},"consensus":{"po\u0007":1}}`, `chain spec: consensus."po\a": malformed encoding: unknown member (want one of engine, pow, poa)`},
 		{`{"chainId":"devnet","blockReward":1.5}`, `chain spec: blockReward: malformed encoding: have 1.5, want an integer`},
 		{`{"chainId":"devnet","alloc":{"ec7ca990faae94a9207a1535341bb940c440318976ba742c4a":1}}`,
 			`chain spec: alloc: malformed encoding: parse address "ec7ca990faae94a9207a1535341bb940c440318976ba742c4a": address checksum does not match`},

@@ -318,7 +318,7 @@ func readOther(dec *json.Decoder) (Key, []byte, error) {
 			}
 			v = b
 		default:
-			return k, nil, malformed("json: unknown member other.%s (want key and value)", clip(name))
+			return k, nil, malformed("json: unknown member %q of other (want key and value)", clip(name))
 		}
 	}
 	if err := readDelim(dec, '}', "the end of member \"other\""); err != nil {

@@ -504,6 +504,26 @@ func TestProofJSONStrict(t *testing.T) {
 	}
 }
 
+// TestUnmarshalJSONErrorsArePrintable: what a stranger wrote in a proof
+// comes back in the error escaped, never as a control character that a
+// terminal printing the error would obey.
+func TestUnmarshalJSONErrorsArePrintable(t *testing.T) {
+	key := `"0100000000000000000000000000000000000000"`
+	for _, name := range []string{`\u001b[2K\rok`, `a\nb`} {
+		for _, data := range []string{
+			`{"kind":"leaf","depth":0,"siblings":[],"` + name + `":1}`,
+			`{"kind":"other","depth":0,"siblings":[],"other":{"key":` + key + `,"value":"01","` + name + `":1}}`,
+			`{"kind":"` + name + `","depth":0,"siblings":[]}`,
+		} {
+			var p smt.Proof
+			err := p.UnmarshalJSON([]byte(data))
+			requireProofError(t, err, smt.ErrProofMalformed)
+			assert.NotContains(t, err.Error(), "\x1b", data)
+			assert.NotContains(t, err.Error(), "\n", data)
+		}
+	}
+}
+
 func strings161(h string) string {
 	return strings.Repeat(h+",", 160) + h
 }
