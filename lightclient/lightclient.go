@@ -36,7 +36,9 @@ var (
 	// ErrTooManyHeaders: Add was given a header past Config.MaxHeaders.
 	ErrTooManyHeaders = errors.New("lightclient: more headers than Config.MaxHeaders")
 	// ErrZeroClient: a method was called on a Client that [New] did not
-	// make, the zero Client, which has no trust anchor and no rules.
+	// make, the zero Client, which has no trust anchor and no rules: Add,
+	// FromBank, FromLog, VerifyTransaction, VerifyAccount and
+	// VerifyAccountAt return it.
 	ErrZeroClient = errors.New("lightclient: a zero Client: make one with New")
 )
 
@@ -341,6 +343,9 @@ func (e *NotVerifiedError) Unwrap() error { return ErrNotVerified }
 
 // verified returns the accepted header at height, or a *NotVerifiedError.
 func (c *Client) verified(height uint64) (blockchain.Header, error) {
+	if c.rules == nil {
+		return blockchain.Header{}, ErrZeroClient
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if height >= uint64(len(c.headers)) {
@@ -405,6 +410,9 @@ func (c *Client) VerifyTransaction(tx blockchain.Transaction, height uint64, pro
 // It answers for the height the proof names. A caller that asked for a
 // given height — the client's tip, say, for a current balance — uses
 // [Client.VerifyAccountAt], which refuses a proof of another height.
+// Neither knows which account the caller asked about: a genuine proof of
+// another account passes. Compare p.Address with the address you asked
+// for (the wallet's bank client does) before you believe the balance.
 //
 // Errors: a [*NotVerifiedError] (errors.Is ErrNotVerified) if the client
 // holds no header at p.Height; otherwise VerifyAccount's

@@ -769,6 +769,16 @@ func TestMisuseIsAnError(t *testing.T) {
 	assert.ErrorIs(t, zero.Add(genesis.Header()), lightclient.ErrZeroClient)
 	_, err := zero.FromLog(context.Background(), newLog(t, true))
 	assert.ErrorIs(t, err, lightclient.ErrZeroClient)
+	// No request is made for a client that could take nothing.
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
+	t.Cleanup(srv.Close)
+	_, err = zero.FromBank(context.Background(), srv.URL, srv.Client())
+	assert.ErrorIs(t, err, lightclient.ErrZeroClient)
+	assert.Zero(t, requests.Load(), "a request for a zero client")
+	assert.ErrorIs(t, zero.VerifyTransaction(consensustest.Transfer("alice", "bob", 1, 0), 0, blockchain.InclusionProof{}), lightclient.ErrZeroClient)
+	assert.ErrorIs(t, zero.VerifyAccount(blockchain.AccountProof{}), lightclient.ErrZeroClient)
+	assert.ErrorIs(t, zero.VerifyAccountAt(0, blockchain.AccountProof{}), lightclient.ErrZeroClient)
 
 	c := newClient(t, powEngine(t))
 	_, err = c.FromLog(context.Background(), nil)

@@ -67,6 +67,9 @@ const maxPageBytes = BankPageSize * MaxHeaderJSON
 // sends its answer a byte at a time holds FromBank for as long as ctx
 // lets it. Give ctx a deadline, or pass a client with a Timeout.
 func (c *Client) FromBank(ctx context.Context, baseURL string, client *http.Client) (Stats, error) {
+	if c.rules == nil {
+		return Stats{}, ErrZeroClient // before a request: it could add nothing
+	}
 	if client == nil {
 		client = http.DefaultClient
 	}

@@ -106,11 +106,14 @@ func (w *wallet) run(ctx context.Context, args []string) int {
 	case errors.Is(err, errNoCommand): // the usage is printed
 		return 2
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(w.stderr, "wallet: %v\n", err)
+		fmt.Fprintf(w.stderr, "wallet: %s\n", bankclient.Printable(err.Error()))
 		fmt.Fprintf(w.stderr, "run 'wallet help' for usage\n")
 		return 2
 	default:
-		fmt.Fprintf(w.stderr, "wallet: %s\n", w.describe(err))
+		// An error may quote what a stranger sent (a bank's JSON, say):
+		// whatever each decoder does, no control character of it reaches
+		// the terminal, to erase the line and print a "verified" there.
+		fmt.Fprintf(w.stderr, "wallet: %s\n", bankclient.Printable(w.describe(err)))
 		return 1
 	}
 }

@@ -942,6 +942,11 @@ func TestUsage(t *testing.T) {
 		{name: "arguments after --", args: []string{"address", "--", "-x"}, code: 2, stderr: []string{`bad key name`}},
 		{name: "version", args: []string{"-version"}, env: map[string]string{"EVENTCHAIN_BANK": "bogus"}, stdout: []string{`^wallet (v\S+|\(devel\)) revision ([0-9a-f]{40}|unknown)( \(modified\))? \S+\n$`}},
 		{name: "global flags before the command win over the environment", env: map[string]string{"EVENTCHAIN_KEYSTORE": "{dir}/none"}, args: []string{"-keystore", "{dir}/none2", "list"}, code: 1, stderr: []string{`no keystore at .*none2`}},
+		// An error may quote what a stranger sent, or a path: whatever
+		// its maker did, a control character in it is printed escaped,
+		// and cannot erase the line to paint another on the terminal.
+		{name: "an error's control characters are escaped", args: []string{"-keystore", "{dir}/none\x1b[2K\r", "list"}, code: 1,
+			stderr: []string{`no keystore at .*none\\x1b\[2K\\r`}, stderrNot: []string{"\x1b", "\r"}},
 	})
 }
 
