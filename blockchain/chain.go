@@ -436,8 +436,9 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 }
 
 // ErrEngineMisbehaved: a [Consensus] engine broke its contract: its
-// Prepare panicked, or changed a field of the header that is not a
-// consensus field (Bits, Nonce, Seal) — [Chain.Propose] returns it
+// Prepare panicked, returned a nil *RuleError as its error, or changed a
+// field of the header that is not a consensus field (Bits, Nonce, Seal) —
+// [Chain.Propose] returns it
 // wrapped, naming what the engine did — or its Verify panicked, which
 // [RuleConsensus] refuses the block for, with this in the RuleError's
 // Err. (Package miner's Run returns it for a Seal that panics, returns
@@ -456,6 +457,14 @@ func prepare(engine Consensus, chain ChainReader, h *Header) (err error) {
 		}
 	}()
 	if err := engine.Prepare(chain, h); err != nil {
+		// The typed-nil slip, as RuleConsensus catches it for Verify: an
+		// error holding a nil *RuleError is no refusal to read.
+		if nilness.IsNil(err) {
+			return fmt.Errorf("%w: Prepare returned a nil %T, which is not a nil error", ErrEngineMisbehaved, err)
+		}
+		if re := (*RuleError)(nil); errors.As(err, &re) && re == nil {
+			return fmt.Errorf("%w: Prepare returned a %T wrapping a nil *RuleError", ErrEngineMisbehaved, err)
+		}
 		return err
 	}
 	if field := changedOutsideConsensus(before, *h); field != "" {

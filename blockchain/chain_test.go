@@ -1394,3 +1394,54 @@ func TestProposeRefusesAMisbehavingPrepare(t *testing.T) {
 		assert.NoError(t, err)
 	})
 }
+
+// erringEngine is the fake engine with a Prepare that returns the test's error.
+type erringEngine struct {
+	*consensustest.Fake
+	err error
+}
+
+func (e erringEngine) Prepare(blockchain.ChainReader, *blockchain.Header) error { return e.err }
+
+// TestProposeRefusesATypedNilPrepareError: a plugin's Prepare that
+// returned a nil *RuleError in a non-nil error (the typed-nil slip that
+// RuleConsensus already catches for Verify) made Propose fail with
+// "propose: prepare: <nil>", an error whose chain held that nil
+// *RuleError: errors.Is on it — the miner's caller asking for
+// context.Canceled, say — dereferenced it and panicked. Propose now
+// returns ErrEngineMisbehaved, naming the slip.
+func TestProposeRefusesATypedNilPrepareError(t *testing.T) {
+	var typedNil *blockchain.RuleError
+	for _, tc := range []struct {
+		name string
+		err  error
+		text string
+	}{
+		{"a nil *RuleError", typedNil, "Prepare returned a nil *blockchain.RuleError, which is not a nil error"},
+		{"wrapping a nil *RuleError", fmt.Errorf("prepare: %w", typedNil), "Prepare returned a *fmt.wrapError wrapping a nil *RuleError"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Engine = erringEngine{consensustest.NewFaker(), tc.err}
+			chain := mustChain(t, cfg)
+			b, _, err := chain.Propose(consensustest.Addr("miner"), nil, testNow)
+			require.Error(t, err)
+			assert.Nil(t, b)
+			assert.NotPanics(t, func() { _ = errors.Is(err, context.Canceled) }, "errors.Is on Propose's error")
+			assert.ErrorIs(t, err, blockchain.ErrEngineMisbehaved)
+			assert.Contains(t, err.Error(), tc.text)
+		})
+	}
+}
+
+// TestNilRuleErrorIsAndUnwrap: errors.Is walks a chain through Is and
+// Unwrap, so a nil *RuleError anywhere in it (a plugin's typed-nil slip
+// wrapped by its caller) must answer both without dereferencing itself.
+func TestNilRuleErrorIsAndUnwrap(t *testing.T) {
+	var typedNil *blockchain.RuleError
+	err := fmt.Errorf("rule mine: %w", typedNil)
+	assert.NotPanics(t, func() {
+		assert.False(t, errors.Is(err, blockchain.ErrBadNonce))
+		assert.False(t, errors.Is(err, context.Canceled))
+	})
+}

@@ -215,10 +215,17 @@ func (e *RuleError) Error() string {
 
 // Is reports whether target is this error's code, so that
 // errors.Is(err, ErrBadHeight) works through any wrapping.
+// A nil *RuleError (a typed nil in a non-nil error) is no code.
 func (e *RuleError) Is(target error) bool {
 	c, ok := target.(ErrorCode)
-	return ok && c == e.Code
+	return ok && e != nil && c == e.Code
 }
 
-// Unwrap returns the underlying cause, if any.
-func (e *RuleError) Unwrap() error { return e.Err }
+// Unwrap returns the underlying cause, if any; a nil *RuleError has none,
+// so errors.Is and errors.As walk past one rather than panic.
+func (e *RuleError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
