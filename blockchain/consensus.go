@@ -52,7 +52,10 @@ type Consensus interface {
 	// a header whose other fields Prepare changed, and a Prepare that
 	// panics, with [ErrEngineMisbehaved]. It must be deterministic: the
 	// same chain and header always give the same result, because Verify
-	// checks those fields by computing them again.
+	// checks those fields by computing them again. A field Seal searches
+	// (pow's Nonce) is Seal's, not Prepare's: Prepare may leave it as it
+	// finds it or reset it, and Verify checks the seal it makes rather
+	// than compute it again.
 	Prepare(chain ChainReader, h *Header) error
 
 	// Seal does the work that makes b acceptable (pow: search for a nonce)

@@ -63,6 +63,24 @@ func TestRunOnAnInstantEngine(t *testing.T) {
 	consensustest.Run(t, func(testing.TB) blockchain.Consensus { return checksum{} })
 }
 
+// resetting is checksum with a Prepare that resets the nonce, which its
+// Seal sets: the nonce is Seal's field, not Prepare's, and Verify checks
+// it against the seal, so the engine keeps the contract.
+type resetting struct{ checksum }
+
+func (resetting) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
+	h.Nonce, h.Seal = 0, nil
+	return nil
+}
+
+// TestRunOnAnEngineWhosePrepareResetsTheNonce: the suite once took
+// Prepare's value of every consensus field for the one Verify must
+// insist on, and failed an engine whose Prepare resets the nonce its Seal
+// searches, though the engine refuses every block it should.
+func TestRunOnAnEngineWhosePrepareResetsTheNonce(t *testing.T) {
+	consensustest.Run(t, func(testing.TB) blockchain.Consensus { return resetting{} })
+}
+
 // newChain returns a chain of the kit's spec with engine and a clock
 // stopped long after every block the tests make.
 func newChain(tb testing.TB, engine blockchain.Consensus) *blockchain.Chain {
