@@ -126,6 +126,11 @@ func TestFakes(t *testing.T) {
 			cancel()
 			_, err = tc.engine.Seal(ctx, blocks[0])
 			assert.ErrorIs(t, err, context.Canceled)
+
+			// A nil block is an error, as with proof of work, not a panic.
+			_, err = tc.engine.Seal(context.Background(), nil)
+			assert.Error(t, err)
+			assert.Error(t, tc.engine.Verify(chain, nil))
 		})
 	}
 }

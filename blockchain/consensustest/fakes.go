@@ -49,6 +49,9 @@ func (f *Fake) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if b == nil {
+		return nil, errors.New("fake engine: seal: nil block")
+	}
 	if f.delay > 0 {
 		t := time.NewTimer(f.delay)
 		defer t.Stop()
@@ -66,6 +69,9 @@ var errFailHeight = errors.New("fake engine fails this height")
 
 // Verify accepts b, unless this is a Failer and b is at its height.
 func (f *Fake) Verify(_ blockchain.ChainReader, b *blockchain.Block) error {
+	if b == nil {
+		return errors.New("fake engine: verify: nil block")
+	}
 	if f.failing && b.Height() == f.failAt {
 		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal, Have: fmt.Sprintf("height %d", b.Height()), Want: "any other height", Err: errFailHeight}
 	}
