@@ -390,6 +390,48 @@ func TestRunCatchesALaxVerify(t *testing.T) {
 	assert.Contains(t, string(out), "Verify took a block sealed with bits 15")
 }
 
+// cheapSeal is checksum with a difficulty that Prepare sets, 2 bits, and a
+// Seal that sets 0 instead (a cheap seal); its Verify, checksum's, trusts
+// the header's Bits.
+type cheapSeal struct{ checksum }
+
+func (cheapSeal) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
+	h.Bits, h.Seal = 2, nil
+	return nil
+}
+
+func (c cheapSeal) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return nil, errors.New("cheap seal: nil block")
+	}
+	h := b.Header()
+	h.Bits = 0
+	h.Nonce = c.seal(h)
+	return b.WithHeader(h), nil
+}
+
+// TestRunCatchesACheapSeal: HonestSealOfWrongFieldsFails skipped every
+// case in which Seal changed the field, Bits as well as the nonce it
+// searches, and so passed an engine whose Seal sets Bits below Prepare's
+// and whose Verify trusts the header's Bits. Bits are Prepare's: the
+// suite, run on that engine in a child process, fails.
+func TestRunCatchesACheapSeal(t *testing.T) {
+	if os.Getenv("CONSENSUSTEST_CHEAP_SEAL") == "1" {
+		consensustest.Run(t, func(testing.TB) blockchain.Consensus { return cheapSeal{} })
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunCatchesACheapSeal$/^HonestSealOfWrongFieldsFails$", "-test.v", "-test.timeout=2m")
+	cmd.Env = append(os.Environ(), "CONSENSUSTEST_CHEAP_SEAL=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the suite must fail on a cheap Seal:\n%s", out)
+	assert.Contains(t, string(out), "--- FAIL: TestRunCatchesACheapSeal/HonestSealOfWrongFieldsFails/bits_one_more")
+	assert.Contains(t, string(out), "Verify took a block sealed with bits 0")
+}
+
 // TestRefusedErrorWithoutBlock: a RefusedError built without its block
 // still reads, rather than panic in Error.
 func TestRefusedErrorWithoutBlock(t *testing.T) {
