@@ -515,8 +515,9 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 // keeps at most MaxConns connections open (one over makes room by
 // closing the connection idle longest, or one that has not finished its
 // request's headers a second after it connected, its body a second after
-// its headers, or taking its answer a second after the handler returned;
-// or is answered 503), gives each a
+// its headers, or taking its answer a second after the handler returned
+// or a second into a write of the handler's that it does not take; or is
+// answered 503), gives each a
 // send buffer of SendBuffer bytes, and times out slow clients: 5 s for
 // a request's headers, 10 s for the whole request, 10 s for writing the
 // answer (GET /events extends its own), a minute idle.

@@ -279,3 +279,37 @@ func TestConnLimiterClosesASlowReader(t *testing.T) {
 		assert.NoError(t, errs[1], "Flush")
 	})
 }
+
+// TestConnLimiterKeepsAStreamBetweenWrites: a handler that streams (GET
+// /events), its writes and flushes taken by its client, keeps its place
+// between them: a write marks its connection closable only while it is
+// blocked, and its end undoes the mark. No test failed when the end was
+// left out, which made every stream closable after its first write.
+func TestConnLimiterKeepsAStreamBetweenWrites(t *testing.T) {
+	flushed, release := make(chan error, 1), make(chan struct{})
+	addr, _ := limitedServerGrace(t, 1, 0, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/events" {
+			_, _ = io.WriteString(w, "ok")
+			return
+		}
+		_, _ = io.WriteString(w, "data: one\n\n")
+		flushed <- http.NewResponseController(w).Flush()
+		<-release
+	}))
+	stream, rstream := dial(t, addr)
+	_, err := io.WriteString(stream, "GET /events HTTP/1.1\r\nHost: test\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(rstream, nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, <-flushed)
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "data: one\n", line)
+
+	c, rc := dial(t, addr)
+	status, body := get(t, c, rc, "/")
+	close(release)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "nothing to close: the stream's client took what it was sent")
+	assert.Contains(t, body, "too many connections")
+}
