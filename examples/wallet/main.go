@@ -106,16 +106,23 @@ func (w *wallet) run(ctx context.Context, args []string) int {
 	case errors.Is(err, errNoCommand): // the usage is printed
 		return 2
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(w.stderr, "wallet: %s\n", bankclient.Printable(err.Error()))
+		fmt.Fprintf(w.stderr, "wallet: %s\n", printable(err.Error()))
 		fmt.Fprintf(w.stderr, "run 'wallet help' for usage\n")
 		return 2
 	default:
 		// An error may quote what a stranger sent (a bank's JSON, say):
 		// whatever each decoder does, no control character of it reaches
 		// the terminal, to erase the line and print a "verified" there.
-		fmt.Fprintf(w.stderr, "wallet: %s\n", bankclient.Printable(w.describe(err)))
+		fmt.Fprintf(w.stderr, "wallet: %s\n", printable(w.describe(err)))
 		return 1
 	}
+}
+
+// printable makes an error's text one line the terminal shows as it is:
+// the reasons errors.Join puts on lines of their own are joined with
+// "; ", and any other control character is escaped (bankclient.Printable).
+func printable(msg string) string {
+	return bankclient.Printable(strings.ReplaceAll(msg, "\n", "; "))
 }
 
 // errNoCommand is dispatch's answer to a command line that names no

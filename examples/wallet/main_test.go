@@ -247,6 +247,17 @@ func TestKeys(t *testing.T) {
 		},
 		{name: "list, no keystore", args: []string{"list", "-keystore", "{dir}/none"}, code: 1, stderr: []string{`no keystore at .*none`}},
 		{
+			// Each refusal errors.Join put on a line of its own is said
+			// on the one line of the error, after "; ".
+			name: "list, two key files refused", args: []string{"list"},
+			setup: func(t *testing.T, f *fixture) {
+				for _, name := range []string{"erin", "zoe"} {
+					require.NoError(t, os.WriteFile(filepath.Join(f.keys, name+".key"), []byte("{}"), 0o600))
+				}
+			},
+			code: 1, stderr: []string{`(?m)^wallet: some key files were refused: .*erin\.key: .*; .*zoe\.key: .*\n\z`}, stderrNot: []string{`\\n`},
+		},
+		{
 			name: "list, empty keystore", args: []string{"list", "-keystore", "{dir}/empty"},
 			setup:  func(t *testing.T, f *fixture) { require.NoError(t, os.Mkdir(filepath.Join(f.dir, "empty"), 0o700)) },
 			stdout: []string{`^$`}, stderr: []string{`no keys in`},
