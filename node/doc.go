@@ -59,7 +59,8 @@
 //     the events the node read means a retry the log recognised, or a
 //     log that lost them: Submit then checks that the log still holds
 //     the last one, the very event the node read there, and returns
-//     ErrLogWentBack if not.) Propose builds a miner's next
+//     ErrLogWentBack if not, then and for every later submission, which
+//     it no longer appends.) Propose builds a miner's next
 //     block on the tip; PublishBlock appends it as BlockMined with the
 //     expected revision of the last block event the node has read: if
 //     another block got in first, the append fails and PublishBlock

@@ -107,7 +107,7 @@ func (l *subscribed) Subscribe(ctx context.Context, stream string, from eventlog
 // transfer, and its 202 followed: the log held it first, before any
 // block, and no one would mine it. Submit checks that the log still holds
 // what the node read whenever an append lands before it; a retry the log
-// recognised still passes.
+// recognised still passes. Once it knows, it appends nothing more.
 func TestSubmitNoticesALogThatLostTheTransactions(t *testing.T) {
 	ctx := context.Background()
 	spec := consensustest.Spec()
@@ -146,5 +146,14 @@ func TestSubmitNoticesALogThatLostTheTransactions(t *testing.T) {
 		log.Swap(wiped)
 		err = n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 3))
 		assert.ErrorIs(t, err, node.ErrLogWentBack, "wiped, then %d other transactions", others)
+		if others > 0 {
+			// The node found out on the first wiped log: it appends
+			// nothing more, to any log, but says why. (It once appended
+			// every retry, each a copy of an old transfer on a log where
+			// a chain begun again could mine it.)
+			recs, err := wiped.Read(ctx, node.StreamTransactions, eventlog.Start, eventlog.Forwards, 10)
+			require.NoError(t, err)
+			assert.Len(t, recs, others, "no append once the node knows its log lost events")
+		}
 	}
 }

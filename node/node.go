@@ -323,6 +323,10 @@ type Node struct {
 	// runs; nil the rest of the time.
 	assumed atomic.Pointer[map[blockchain.Hash]struct{}]
 
+	// lost is set when Submit finds that the log lost events the node
+	// read (ErrLogWentBack): from then on Submit appends nothing.
+	lost atomic.Pointer[error]
+
 	// verifySignatures is (*blockchain.Block).VerifySignatures, which a
 	// verify restore calls on every core before it applies the blocks
 	// in order; a test counts the calls.
@@ -1166,6 +1170,9 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 	if err := n.usable("submit"); err != nil {
 		return err
 	}
+	if lost := n.lost.Load(); lost != nil {
+		return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), *lost)
+	}
 	// The signature is the costly check: verify it here, outside the
 	// node's lock, so that submissions verify on every core at once. The
 	// pool and the chain find the answer in the cache they share.
@@ -1204,6 +1211,9 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 		// event the node read — that very event, not another (this one,
 		// say) at its revision.
 		if err := n.stillHolds(ctx, txRead, txLast); err != nil {
+			if errors.Is(err, ErrLogWentBack) {
+				n.lost.CompareAndSwap(nil, &err) // and no more appends: each would be another copy there
+			}
 			return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
 		}
 	}
@@ -1221,6 +1231,8 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 // ErrLogWentBack: the event log holds fewer transaction events than the
 // node has read. It lost events (an EventStoreDB wiped, or restored from
 // an older backup): what it holds now is not the chain the node follows.
+// Submit returns it when an append shows it, and then for every later
+// submission, which it no longer appends.
 var ErrLogWentBack = errors.New("the event log holds fewer events than the node read: it lost events")
 
 // stillHolds returns ErrLogWentBack unless the transactions stream still

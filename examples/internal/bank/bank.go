@@ -906,7 +906,7 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 	}
 	if errors.Is(err, node.ErrLogWentBack) {
 		b.logger.Error("the event log lost events the bank had read: it no longer holds this chain", "err", err)
-		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log lost events", Detail: "the event log no longer holds the events the bank read (wiped, or restored from an older backup): this transaction may be written to it all the same, where a chain begun again could include it, but the bank answers for no transaction on it, and stops once its node notices"}
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log lost events", Detail: "the event log no longer holds the events the bank read (wiped, or restored from an older backup): the bank appends nothing more to it (the transaction that found this out may be written there, where a chain begun again could include it), answers for no transaction on it, and stops once its node notices"}
 	}
 	b.noteAppend(failed, err)
 	if p := b.logDamaged(err); p != nil {
