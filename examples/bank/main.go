@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,8 +27,11 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/bank"
+	"github.com/eventchain/eventchain/node"
 )
 
 func main() { app.Main("bank", run) }
@@ -54,7 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
 		return err
 	}
-	if _, err := chain.Preflight(1, common.EventLog); err != nil { // -genesis
+	want, err := chain.Preflight(1, common.EventLog) // -genesis
+	if err != nil {
 		return err
 	}
 	if *index != "" {
@@ -90,6 +95,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	defer log.Close()
 
+	if err := refuseALostLog(ctx, log, *index, want); err != nil {
+		return err
+	}
 	spec, err := chain.Join(ctx, log, common.SharedLog(), logger)
 	if err != nil {
 		return err
@@ -117,6 +125,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	g.Go(func() error { return server.Wait(gctx) })
 	g.Go(func() error { return p.Run(gctx) })
 	return g.Wait()
+}
+
+// refuseALostLog refuses, before the bank joins log, a log that holds no
+// chain spec when the ledger index (-index) holds blocks of the very
+// chain -genesis names (want): the log lost its events (an EventStoreDB
+// wiped, a file deleted), and declaring the spec in it would begin the
+// chain again, where every transfer signed for it could be played again.
+// The index refuses such a log too, but only after Join has written the
+// spec, which the miners and the auditor would then join.
+func refuseALostLog(ctx context.Context, log eventlog.Log, index string, want *blockchain.ChainSpec) error {
+	if index == "" || want == nil {
+		return nil
+	}
+	genesis, height, ok, err := bank.IndexedChain(index)
+	if err != nil {
+		return fmt.Errorf("-index: %w", err)
+	}
+	g, err := want.Genesis()
+	if err != nil || !ok || genesis != g.Hash() {
+		return nil // nothing indexed, or another chain's index, which the bank builds again (or a spec Join refuses)
+	}
+	if _, err := node.LoadSpec(ctx, log, nil); !errors.Is(err, node.ErrNoSpec) {
+		return nil // a log with a spec: Join and the index judge it
+	}
+	return fmt.Errorf("-index %s: %w: it holds blocks 1 to %d of this chain (genesis %s), and the event log holds nothing of it, not even its chain spec: the log was wiped, or put back from an older copy; the bank declares nothing in it, which would begin the chain again; restore the event log, or, to begin a new chain there, delete %s",
+		index, bank.ErrLogLostBlocks, height, genesis.Short(), index)
 }
 
 // sameFile reports whether the paths a and b name one file: the same

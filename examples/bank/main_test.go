@@ -14,8 +14,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/boltlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/apptest"
+	"github.com/eventchain/eventchain/examples/internal/bank"
+	"github.com/eventchain/eventchain/node"
 )
 
 // TestIndexIsNotTheEventLog: -index naming the event log's own file is a
@@ -66,4 +73,55 @@ func TestStoppedWhileStarting(t *testing.T) {
 	err := run(ctx, []string{"-eventlog", "memory", "-genesis", apptest.Genesis(t), "-addr", "127.0.0.1:0"}, &stdout, io.Discard)
 	require.NoError(t, err)
 	assert.Contains(t, stdout.String(), "bank: stopped\n")
+}
+
+// TestRefusesALogThatLostTheIndexedChain: a bank whose -index holds
+// blocks of the chain its -genesis names, started on a log that holds
+// nothing (an EventStoreDB wiped, a file deleted), declared the chain's
+// spec in that log before its index refused the log: the chain began
+// again there, and a miner or an auditor that joined it then went on
+// with it, where every transfer of the old chain could be played again.
+// It now refuses before it declares anything.
+func TestRefusesALogThatLostTheIndexedChain(t *testing.T) {
+	ctx := context.Background()
+	index := filepath.Join(t.TempDir(), "index.db")
+	{
+		log := memlog.New(memlog.Config{})
+		spec := consensustest.Spec()
+		_, err := node.LoadSpec(ctx, log, &spec)
+		require.NoError(t, err)
+		engine := consensustest.NewFaker()
+		blocks, err := consensustest.GenerateChain(ctx, engine, consensustest.NewChain(engine), 2,
+			func(_ int, g *consensustest.BlockGen) { g.AddTransfer("alice", "bob", 1) })
+		require.NoError(t, err)
+		for _, b := range blocks {
+			e, err := events.Encode(events.BlockMined{Block: b, MinerID: "test"})
+			require.NoError(t, err)
+			_, err = log.Append(ctx, node.StreamBlocks, eventlog.Any, e)
+			require.NoError(t, err)
+		}
+		n, err := node.New(node.Config{Log: log, Spec: spec, Engine: engine})
+		require.NoError(t, err)
+		b, err := bank.New(bank.Config{Node: n, Log: log, IndexPath: index})
+		require.NoError(t, err)
+		require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+		require.NoError(t, b.Close())
+		require.NoError(t, log.Close())
+	}
+	_, height, ok, err := bank.IndexedChain(index)
+	require.NoError(t, err)
+	require.True(t, ok, "precondition: the index holds blocks")
+	require.Equal(t, uint64(2), height)
+
+	wiped := filepath.Join(t.TempDir(), "events.db")
+	err = run(ctx, []string{"-eventlog", "file:" + wiped, "-genesis", apptest.Genesis(t), "-index", index, "-addr", "127.0.0.1:0"}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, bank.ErrLogLostBlocks)
+	assert.Contains(t, err.Error(), "-index "+index)
+	assert.Contains(t, err.Error(), "blocks 1 to 2")
+	log, err := boltlog.Open(ctx, boltlog.Config{Path: wiped})
+	require.NoError(t, err)
+	defer log.Close()
+	_, err = node.LoadSpec(ctx, log, nil)
+	assert.ErrorIs(t, err, node.ErrNoSpec, "nothing declared in the log")
 }

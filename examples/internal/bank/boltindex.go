@@ -255,6 +255,34 @@ func CheckIndexFile(path string) (err error) {
 	return checkIndexPages(path)
 }
 
+// IndexedChain reports which chain the ledger index file at path indexes,
+// and how far: the genesis hash it names and the height of the last block
+// it holds. ok is false for a file that does not exist, is empty, or
+// holds no block. The bank app asks before it joins its event log, so
+// that it never declares its chain's spec, afresh, in a log that lost the
+// blocks its index holds (the index would then refuse the log, with
+// ErrLogLostBlocks, too late: the spec written, a chain begun again).
+// Its errors are those of New opening the file.
+func IndexedChain(path string) (genesis blockchain.Hash, height uint64, ok bool, err error) {
+	if st, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) || (err == nil && st.Size() == 0) {
+		return blockchain.Hash{}, 0, false, nil
+	}
+	ix, err := openBoltIndex(path)
+	if err != nil {
+		return blockchain.Hash{}, 0, false, err
+	}
+	defer func() { _ = ix.close() }()
+	g, named, err := ix.genesis()
+	if err != nil || !named {
+		return blockchain.Hash{}, 0, false, err
+	}
+	last, held, err := ix.last()
+	if err != nil || !held || last.height == 0 {
+		return blockchain.Hash{}, 0, false, err
+	}
+	return g, last.height, true, nil
+}
+
 // checkIndexPages checks the pages of the index at path with plain reads
 // (boltcheck), holding bbolt's shared lock so that no other bank writes
 // it meanwhile, before bbolt opens it to write. The index keeps no

@@ -196,6 +196,43 @@ func TestHistoryPages(t *testing.T) {
 	}
 }
 
+// TestIndexedChain: what the bank app asks of its index file before it
+// joins its log: the chain it indexes and its last block, or nothing for
+// a file that is not there, is empty, or holds no block.
+func TestIndexedChain(t *testing.T) {
+	dir := t.TempDir()
+	indexed := filepath.Join(dir, "index.db")
+	{
+		log := memlog.New(memlog.Config{})
+		appendBlocks(t, log, 3, 1, nil)
+		require.NoError(t, startBank(t, log, indexed, 0).stop())
+		require.NoError(t, log.Close())
+	}
+	noBlock := filepath.Join(dir, "noblock.db")
+	{
+		log := memlog.New(memlog.Config{})
+		require.NoError(t, startBank(t, log, noBlock, 0).stop())
+		require.NoError(t, log.Close())
+	}
+	empty := filepath.Join(dir, "empty.db")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	junk := filepath.Join(dir, "junk.db")
+	require.NoError(t, os.WriteFile(junk, bytes.Repeat([]byte("junk"), 2048), 0o600))
+
+	genesis, height, ok, err := bank.IndexedChain(indexed)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, consensustest.Genesis().Hash(), genesis)
+	assert.Equal(t, uint64(3), height)
+	for _, path := range []string{filepath.Join(dir, "none.db"), empty, noBlock} {
+		_, _, ok, err := bank.IndexedChain(path)
+		assert.NoError(t, err, path)
+		assert.False(t, ok, path)
+	}
+	_, _, _, err = bank.IndexedChain(junk)
+	assert.ErrorIs(t, err, bank.ErrIndexCorrupt)
+}
+
 // TestIndexFileRefused: a bank refuses, at New, an index file that is
 // not an intact index — naming the file and saying to delete it. An
 // intact index of another chain, or of a longer one (its log was
