@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	logger.Info("joined", "chain", spec.ChainID, "consensus", app.DescribeConsensus(spec))
 	if *index == "" {
-		logger.Info("ledger index in memory: it grows with every transaction; give -index FILE for a long-lived chain")
+		logger.Info("ledger index in memory: it grows with every transaction, and nothing remembers the chain once the bank stops (a log that loses its events is then begun again from -genesis); give -index FILE for a long-lived chain")
 	}
 	p, b, err := app.NewBank(app.NodeConfig{Log: log, Spec: spec, Engine: engine, Window: 1000, SnapshotEvery: *snapshotEvery, BankIndex: *index, Logger: logger})
 	if err != nil {
