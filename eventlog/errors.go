@@ -37,6 +37,13 @@ var (
 	// it). Unlike ErrUnavailable, trying again does not help; the log
 	// must be repaired or restored. boltlog's *CorruptError matches it.
 	ErrCorrupt = errors.New("event log damaged")
+	// ErrWentBack: the log holds fewer events of a stream than a reader
+	// had read from it, or another event at the last revision it read:
+	// it lost events (a server wiped, or put back from an older copy, or
+	// one that keeps its data in memory started again). What the reader
+	// built from the lost events holds no more. esdb's subscriptions
+	// return it (esdb.ErrWentBack is this error).
+	ErrWentBack = errors.New("the log holds fewer events than were read, or others: it lost events")
 )
 
 // A WrongExpectedRevisionError says that an append expected its stream in

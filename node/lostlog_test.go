@@ -75,6 +75,53 @@ func followNoticesALogThatLostTheSpec(t *testing.T, another bool) {
 	case <-ctx.Done():
 		t.Fatal("Follow went on on a log that lost the chain")
 	}
+	// Before it returned, Follow marked the emptied log, so that no app
+	// declares the same spec there again, which would begin the chain
+	// anew, where every transfer signed for it is good once more. A log
+	// that holds another chain's spec already is left alone.
+	_, err = node.LoadSpec(ctx, log, &spec)
+	if another {
+		assert.ErrorIs(t, err, node.ErrSpecMismatch, "another chain, as declared")
+		return
+	}
+	assert.ErrorIs(t, err, node.ErrChainLost)
+	assert.ErrorContains(t, err, `chain "`+spec.ChainID+`"`)
+	recs, err := log.Read(ctx, events.StreamChainSpec, eventlog.Start, eventlog.Forwards, 10)
+	require.NoError(t, err)
+	require.Len(t, recs, 1, "nothing declared")
+	assert.Equal(t, events.TypeChainLost, recs[0].Event.Type)
+}
+
+// TestSubmitMarksALogThatLostTheChain: a bank's node that finds, as it
+// submits, that its log lost the transactions it read, and that the log
+// holds no chain spec either (a server wiped under it), marks the log
+// before it returns ErrLogWentBack: an app started again with -genesis
+// (a restart loop's) is refused with ErrChainLost rather than declare the
+// same chain again there.
+func TestSubmitMarksALogThatLostTheChain(t *testing.T) {
+	ctx := context.Background()
+	spec := consensustest.Spec()
+	before := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = before.Close() })
+	_, err := node.LoadSpec(ctx, before, &spec)
+	require.NoError(t, err)
+	log := eventlogtest.NewSwappable(before)
+	n, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker()})
+	require.NoError(t, err)
+	for nonce := range uint64(2) {
+		require.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, nonce)))
+	}
+	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+
+	wiped := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = wiped.Close() })
+	log.Swap(wiped)
+	err = n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 2))
+	require.ErrorIs(t, err, node.ErrLogWentBack)
+	_, err = node.LoadSpec(ctx, wiped, &spec)
+	assert.ErrorIs(t, err, node.ErrChainLost, "the log is marked; nothing is declared")
+	_, err = node.WaitSpec(ctx, wiped)
+	assert.ErrorIs(t, err, node.ErrChainLost, "an app without -genesis is told as much")
 }
 
 // subscribed is a log that closes done once subscriptions to every

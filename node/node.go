@@ -882,7 +882,12 @@ func (n *Node) next(stream string) eventlog.Revision {
 // It also holds a subscription to the chain-spec stream past the spec, so
 // that a log that lost its events (an EventStoreDB wiped under it) fails
 // Follow even before a block or transaction comes. It returns ctx.Err()
-// or the log's error.
+// or the log's error. When that error says the log lost events
+// (eventlog.ErrWentBack), Follow first marks the log, if its chain-spec
+// stream is empty, with an events.ChainLost: no app then declares the
+// same spec there again (LoadSpec returns ErrChainLost), which would
+// begin the chain anew, where every transfer signed for it is good once
+// more. Submit does the same when it finds the log went back.
 //
 // A node follows once at a time: two Follows would read every event
 // twice. A Follow called while another runs returns ErrFollowing at
@@ -922,7 +927,11 @@ func (n *Node) Follow(ctx context.Context) error {
 	// streams begun again by another chain — is noticed, and Follow
 	// fails, even on a node that has read no block or transaction yet.
 	g.Go(func() error { return n.follow(ctx, events.StreamChainSpec, 1, func(eventlog.Recorded) {}) })
-	return g.Wait()
+	err := g.Wait()
+	if errors.Is(err, eventlog.ErrWentBack) {
+		n.markChainLost(ctx)
+	}
+	return err
 }
 
 func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision, handle func(eventlog.Recorded)) error {
@@ -1211,8 +1220,8 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 		// event the node read — that very event, not another (this one,
 		// say) at its revision.
 		if err := n.stillHolds(ctx, txRead, txLast); err != nil {
-			if errors.Is(err, ErrLogWentBack) {
-				n.lost.CompareAndSwap(nil, &err) // and no more appends: each would be another copy there
+			if errors.Is(err, ErrLogWentBack) && n.lost.CompareAndSwap(nil, &err) { // and no more appends: each would be another copy there
+				n.markChainLost(ctx)
 			}
 			return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
 		}

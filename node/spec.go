@@ -9,6 +9,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/internal/nilness"
+	"time"
 )
 
 // The errors of LoadSpec and WaitSpec. Test for them with errors.Is.
@@ -28,6 +29,13 @@ var (
 	// with anything else has no spec a node could trust, and no app can
 	// declare one: the stream must be fixed by hand.
 	ErrBadSpecEvent = errors.New("node: the chain-spec stream does not start with a valid ChainSpecDeclared")
+
+	// ErrChainLost: the chain-spec stream starts with an events.ChainLost,
+	// the mark a node left when it saw the log lose the chain it followed
+	// (a server wiped under it). No app declares a spec there: that would
+	// begin the same chain again, where every transfer signed for the old
+	// one is good once more. The log must be put back, or another used.
+	ErrChainLost = errors.New("node: the event log lost its chain")
 )
 
 // A SpecMismatchError says that the event log holds another network's
@@ -71,7 +79,8 @@ func (e *SpecMismatchError) Is(target error) bool { return target == ErrSpecMism
 //
 // Errors: the ChainSpec.Validate error of an invalid *want (nothing is
 // appended); ErrNoSpec; a *SpecMismatchError (errors.Is ErrSpecMismatch);
-// ErrBadSpecEvent; the log's errors, wrapped.
+// ErrBadSpecEvent; ErrChainLost for a log marked as one that lost its
+// chain (nothing is appended); the log's errors, wrapped.
 func LoadSpec(ctx context.Context, log eventlog.Log, want *blockchain.ChainSpec) (blockchain.ChainSpec, error) {
 	if nilness.IsNil(log) {
 		return blockchain.ChainSpec{}, errors.New("node: load spec: nil log")
@@ -155,11 +164,52 @@ func specOf(r eventlog.Recorded) (blockchain.ChainSpec, error) {
 	if err != nil {
 		return blockchain.ChainSpec{}, fmt.Errorf("%w: %s: %w", ErrBadSpecEvent, r, err)
 	}
+	if lost, ok := p.(events.ChainLost); ok {
+		return blockchain.ChainSpec{}, fmt.Errorf("%w: chain %q (genesis %s): a node that had read it to height %d saw the log lose it, and marked the log (%s) so that no app begins the same chain in it again, where every transfer signed for the old one would be good once more; put the log back, or use another (a server that keeps its data in memory: start it again with every app stopped)",
+			ErrChainLost, lost.ChainID, lost.Genesis.Short(), lost.Height, r)
+	}
 	declared, ok := p.(events.ChainSpecDeclared)
 	if !ok {
 		return blockchain.ChainSpec{}, fmt.Errorf("%w: have %s, want a %s", ErrBadSpecEvent, r, events.TypeChainSpecDeclared)
 	}
 	return declared.Spec, nil
+}
+
+// markLostTimeout bounds markChainLost's append: it runs as the node
+// stops, on a log that has just failed it once.
+const markLostTimeout = 5 * time.Second
+
+// markChainLost appends an events.ChainLost to the chain-spec stream if
+// that is empty: the log lost the chain the node followed (a server
+// wiped under it), and no app must declare the same spec there again,
+// which would begin the chain anew, where every transfer signed for it is
+// good once more (LoadSpec returns ErrChainLost instead). A stream that
+// holds anything (the spec, put back from an older copy; another chain's,
+// declared since) is left as it is. It tries once, even after ctx ends:
+// it runs as the node stops.
+func (n *Node) markChainLost(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markLostTimeout)
+	defer cancel()
+	genesis, err := n.chain.Spec().Genesis()
+	if err != nil { // the chain was made from this spec: it is valid
+		return
+	}
+	lost := events.ChainLost{Genesis: genesis.Hash(), ChainID: n.chain.Spec().ChainID, Height: n.chain.Height()}
+	e, err := events.Encode(lost)
+	if err != nil {
+		n.logger.Error("could not mark the event log as one that lost its chain", "err", err)
+		return
+	}
+	_, err = n.log.Append(ctx, events.StreamChainSpec, eventlog.NoStream, e)
+	switch {
+	case err == nil:
+		n.logger.Warn("the event log lost the chain: marked it, so that no app begins the chain again in it",
+			"stream", events.StreamChainSpec, "genesis", lost.Genesis.Short(), "height", lost.Height)
+	case errors.Is(err, eventlog.ErrWrongExpectedRevision):
+		// The stream holds something already: not the log to mark.
+	default:
+		n.logger.Error("could not mark the event log as one that lost its chain: an app started with -genesis may begin it again there", "err", err)
+	}
 }
 
 // declareSpec appends spec to the empty chain-spec stream, and reports

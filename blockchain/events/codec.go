@@ -26,7 +26,7 @@ import (
 // content twice gives the same event. Metadata is left empty for the
 // caller to fill; it is not part of the ID.
 //
-// p must be one of the nine payload values. Encode returns an error
+// p must be one of the ten payload values. Encode returns an error
 // wrapping [ErrUnknownType] for anything else (a pointer to a payload, or
 // nil), and one wrapping [ErrMalformed] for a payload Decode would refuse:
 // an Attempt below 1, negative Attempts, an empty MinerID or Reason, a
@@ -79,6 +79,10 @@ func Encode(p Payload) (eventlog.Event, error) {
 	case ChainSpecDeclared:
 		w.field("hash", p.Spec.Hash())
 		w.field("spec", p.Spec)
+	case ChainLost:
+		w.field("genesis", p.Genesis)
+		w.field("chainId", p.ChainID)
+		w.field("height", p.Height)
 	case SnapshotPart:
 		w.field("height", p.Height)
 		w.field("blockHash", p.BlockHash)
@@ -100,9 +104,9 @@ func Encode(p Payload) (eventlog.Event, error) {
 		}
 		w.binaryList("pending", p.Pending)
 	default:
-		return eventlog.Event{}, fmt.Errorf("encode %T: %w: want one of the nine payload values", p, ErrUnknownType)
+		return eventlog.Event{}, fmt.Errorf("encode %T: %w: want one of the ten payload values", p, ErrUnknownType)
 	}
-	// p is now known to be one of the nine values, so its methods are safe
+	// p is now known to be one of the ten values, so its methods are safe
 	// to call (on a nil pointer they would panic).
 	if err := p.check(); err != nil {
 		return eventlog.Event{}, fmt.Errorf("encode %s: %w", p.EventType(), err)
@@ -115,7 +119,7 @@ func Encode(p Payload) (eventlog.Event, error) {
 }
 
 // Decode returns the payload that e carries, as a value of one of the
-// nine payload types; type-switch on it. To decode a recorded event, pass its
+// ten payload types; type-switch on it. To decode a recorded event, pass its
 // envelope: Decode(r.Event). Metadata is ignored.
 //
 // Decoding is strict: Decode accepts exactly what Encode writes, up to
@@ -170,6 +174,8 @@ func decodeData(typ string, data []byte) (Payload, error) {
 		p = BlockRejected{BlockHash: r.hash("blockHash"), Height: r.uint64("height"), Rule: r.rule("rule"), Reason: r.string("reason")}
 	case TypeChainSpecDeclared:
 		p = ChainSpecDeclared{Spec: r.spec("spec", "hash")}
+	case TypeChainLost:
+		p = ChainLost{Genesis: r.hash("genesis"), ChainID: r.string("chainId"), Height: r.uint64("height")}
 	case TypeSnapshotPart:
 		p = SnapshotPart{Height: r.uint64("height"), BlockHash: r.hash("blockHash"), Part: r.int("part"), Parts: r.int("parts"), Accounts: r.accounts("accounts")}
 	case TypeSnapshotTaken:

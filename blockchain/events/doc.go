@@ -5,10 +5,11 @@
 //
 // # Who writes what, where
 //
-// Nine events, in five streams:
+// Ten events, in five streams:
 //
 //	event                    written by   stream        key of its ID
 //	ChainSpecDeclared        first app    chain-spec    spec hash
+//	ChainLost                a node       chain-spec    genesis hash
 //	TransactionSubmitted     bank         transactions  tx hash, request digest if any
 //	TransactionRebroadcast   auditor      transactions  tx hash, attempt
 //	BlockMined               a miner      blocks        block hash, root of its transactions
@@ -20,7 +21,10 @@
 //
 // A network starts with its chain spec: the first app to start appends a
 // [ChainSpecDeclared] to [StreamChainSpec], once, and every app after it
-// reads the spec there and refuses to run with another. The story of a
+// reads the spec there and refuses to run with another. A node that sees
+// its log lose the chain (a server wiped under it) writes a [ChainLost]
+// into the emptied chain-spec stream before it stops, so that no app
+// begins the same chain there again. The story of a
 // transaction: the bank appends a [TransactionSubmitted]; every miner
 // reads it into its pool, and one of them seals it into a block and
 // appends a [BlockMined]; every node folds the blocks stream through
@@ -49,7 +53,7 @@
 //
 // # Encoding and decoding
 //
-// [Encode] turns a [Payload] — one of the nine event types, as a value —
+// [Encode] turns a [Payload] — one of the ten event types, as a value —
 // into an eventlog.Event; [Decode] turns an event back into a Payload,
 // which callers type-switch on:
 //
@@ -80,6 +84,7 @@
 // hash stands beside it likewise:
 //
 //	ChainSpecDeclared       {"v":1,"hash":…,"spec":{"chainId":"eventchain-test","blockReward":50,"alloc":{…},"consensus":{…}}}
+//	ChainLost               {"v":1,"genesis":…,"chainId":"eventchain-test","height":3}
 //	TransactionSubmitted    {"v":1,"tx":{"id":…,"chainId":"eventchain-test","from":"ec…","to":"ec…","amount":125,"fee":0,"nonce":0,"publicKey":…,"signature":…,"hash":…},"requestDigest":…}
 //	TransactionRebroadcast  {"v":1,"tx":{…},"attempt":2}
 //	BlockMined              {"v":1,"height":1,"hash":…,"block":"35VGPQVX…","minerId":"miner-1"}
@@ -180,7 +185,7 @@
 // errors.Is:
 //
 //   - [ErrUnknownType]: the event type, or the Go type given to Encode, is
-//     none of the nine;
+//     none of the ten;
 //   - [ErrSchemaVersion]: "v" is missing or not a version this package reads;
 //   - [ErrMalformed]: the data is not a payload Encode would write (see its
 //     documentation for the list). A transaction or block inside whose

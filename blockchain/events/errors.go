@@ -6,7 +6,7 @@ import "errors"
 // and the details, so test for them with errors.Is, never by their text.
 var (
 	// ErrUnknownType: Decode was given an event whose Type is none of the
-	// Type… constants, or Encode a Go value that is none of the nine
+	// Type… constants, or Encode a Go value that is none of the ten
 	// payload types (a pointer to one, say).
 	ErrUnknownType = errors.New("unknown event type")
 

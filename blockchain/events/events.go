@@ -35,6 +35,9 @@ const (
 	// TypeChainSpecDeclared is the type of a [ChainSpecDeclared] (the
 	// first app of a network → chain-spec stream).
 	TypeChainSpecDeclared = "ChainSpecDeclared"
+	// TypeChainLost is the type of a [ChainLost] (a node that saw its
+	// log lose the chain → the emptied chain-spec stream).
+	TypeChainLost = "ChainLost"
 )
 
 // StreamChainSpec is the stream that holds a network's [ChainSpecDeclared]:
@@ -62,11 +65,11 @@ const SchemaVersion = 1
 // [ErrIDMismatch]. Treat it as a constant (Go has no constant arrays).
 var Namespace = uuid.MustParse("0212957d-b97e-515c-92e7-76e046941632")
 
-// A Payload is the content of one eventchain event: one of the nine types
+// A Payload is the content of one eventchain event: one of the ten types
 // of this package, always as a value, never a pointer — TransactionSubmitted,
 // TransactionRebroadcast, BlockMined, TransactionVerified,
-// TransactionDropped, BlockRejected, ChainSpecDeclared, SnapshotPart or
-// SnapshotTaken. [Encode] turns a Payload into an
+// TransactionDropped, BlockRejected, ChainSpecDeclared, ChainLost,
+// SnapshotPart or SnapshotTaken. [Encode] turns a Payload into an
 // eventlog.Event; [Decode] turns an event back into a Payload, which a
 // caller type-switches on:
 //
@@ -297,6 +300,33 @@ func (TransactionDropped) EventType() string { return TypeTransactionDropped }
 // EventType returns [TypeBlockRejected].
 func (BlockRejected) EventType() string { return TypeBlockRejected }
 
+// ChainLost records that an event log lost a chain: a node that had read
+// the chain found the log holding fewer events than it had read (an
+// EventStoreDB that kept its data in memory and was started again, a
+// server wiped or put back from an older copy), and wrote this into the
+// log's chain-spec stream, if that was empty, before it stopped.
+//
+// It is a tombstone. Without it, the first app started again with
+// -genesis would declare the same spec in the empty log, and the same
+// chain would begin again, where every transfer signed for the old one
+// is good once more. With it, node.LoadSpec refuses the log
+// (node.ErrChainLost), and no app declares anything there: the log must
+// be put back, or another one used (or, for an in-memory server, started
+// again with every app stopped).
+//
+// Its ID is derived from the genesis alone: two nodes that saw the same
+// loss write one event (and the NoStream append lets one in anyway).
+//
+// A ChainLost is a value, safe for concurrent use.
+type ChainLost struct {
+	Genesis blockchain.Hash // the lost chain's genesis block hash; not zero
+	ChainID string          // its chain ID, as its spec names it; not empty
+	Height  uint64          // the height of the writer's tip when it saw the loss
+}
+
+// EventType returns [TypeChainLost].
+func (ChainLost) EventType() string { return TypeChainLost }
+
 // EventType returns [TypeChainSpecDeclared].
 func (ChainSpecDeclared) EventType() string { return TypeChainSpecDeclared }
 
@@ -341,6 +371,8 @@ func (p TransactionDropped) idKey() []byte {
 func (p BlockRejected) idKey() []byte {
 	return append(p.BlockHash[:], p.Rule.String()...)
 }
+
+func (p ChainLost) idKey() []byte { return p.Genesis[:] }
 
 func (p ChainSpecDeclared) idKey() []byte {
 	h := p.Spec.Hash()
@@ -416,6 +448,13 @@ func (p BlockRejected) check() error {
 		return malformed("rule: have %s, want one of blockchain.ErrorCodes()", p.Rule)
 	}
 	return checkText("reason", p.Reason)
+}
+
+func (p ChainLost) check() error {
+	if p.Genesis.IsZero() {
+		return malformed("genesis: have the zero hash, want the lost chain's genesis block hash")
+	}
+	return checkText("chainId", p.ChainID)
 }
 
 func (p ChainSpecDeclared) check() error {

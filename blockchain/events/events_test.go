@@ -190,6 +190,11 @@ func TestGolden(t *testing.T) {
 			"8a06dd5d-86c2-5af8-9a87-397b11f7fab4",
 			`{"v":1,"hash":"` + specHash + `","spec":` + specJSON + `}`,
 		},
+		"ChainLost": {
+			// UUIDv5 of "ChainLost" ‖ 0 ‖ genesis hash
+			"ea2e855b-0203-5a98-8eae-9ae79e324fac",
+			`{"v":1,"genesis":"df95463d0557bb384c5222a714f8f9c05f1e528fc509c0e1fd1e76e632ce2bbf","chainId":"eventchain-test","height":1}`,
+		},
 		"SnapshotPart": {
 			// UUIDv5 of "SnapshotPart" ‖ 0 ‖ block hash ‖ height ‖ part ‖ parts ‖ SHA-256(accounts)
 			"50df8a96-94a1-509a-aac2-bd51e3117f3f",

@@ -75,6 +75,7 @@ func samples(tb testing.TB) []sample {
 		{"TransactionDropped", events.TransactionDropped{TxID: txBob.ID(), Reason: "not included after 5 rebroadcasts", Attempts: 5}},
 		{"BlockRejected", events.BlockRejected{BlockHash: b1.Hash(), Height: b1.Height(), Rule: blockchain.ErrBadMerkleRoot, Reason: "bad-merkle-root: have 00…, want 11…"}},
 		{"ChainSpecDeclared", events.ChainSpecDeclared{Spec: consensustest.Spec()}},
+		{"ChainLost", events.ChainLost{Genesis: consensustest.Genesis().Hash(), ChainID: consensustest.ChainID, Height: 1}},
 		{"SnapshotPart", part},
 		{"SnapshotTaken", manifest},
 	}

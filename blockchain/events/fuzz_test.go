@@ -42,8 +42,9 @@ func sentinelOf(t *testing.T, err error) error {
 	return found[0]
 }
 
-// fuzzTypes are the event types FuzzDecode tries: the nine, and one that
-// Decode does not know. The fuzzer picks one by index rather than making up
+// fuzzTypes are the event types FuzzDecode tries: the ten (ChainLost,
+// the newest, last, so that the kept corpus's indexes keep their types),
+// and one that Decode does not know. The fuzzer picks one by index rather than making up
 // type names, which would almost never hit a known one.
 var fuzzTypes = []string{
 	events.TypeTransactionSubmitted,
@@ -56,16 +57,18 @@ var fuzzTypes = []string{
 	events.TypeSnapshotPart,
 	events.TypeSnapshotTaken,
 	"BlockFound",
+	events.TypeChainLost,
 }
 
-// fuzzKind returns the index of typ in fuzzTypes.
+// fuzzKind returns the index of typ in fuzzTypes, or that of the type
+// Decode does not know.
 func fuzzKind(typ string) uint8 {
 	for i, t := range fuzzTypes {
 		if t == typ {
 			return uint8(i)
 		}
 	}
-	return uint8(len(fuzzTypes) - 1)
+	return fuzzKind("BlockFound")
 }
 
 // FuzzDecode feeds Decode arbitrary data under each event type. Decode
@@ -88,6 +91,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(fuzzKind(events.TypeSnapshotPart), []byte(`{"v":1,"height":0,"blockHash":"eef4ee959130779ddbfd951444eaf4ccf744f15c2c2bb128536b7c922e25fdb2","part":0,"parts":1,"accounts":""}`))
 	f.Add(fuzzKind(events.TypeSnapshotTaken), []byte(`{"v":1,"height":1,"blockHash":"eef4ee959130779ddbfd951444eaf4ccf744f15c2c2bb128536b7c922e25fdb2","stateRoot":"00","parts":0,"accounts":-1,"firstPart":0,"blocksRevision":0,"txsRevision":0,"headers":"","tip":"","pending":null}`))
 	f.Add(fuzzKind("BlockFound"), []byte(`{"v":1}`))
+	f.Add(fuzzKind(events.TypeChainLost), []byte(`{"v":1,"genesis":"0000000000000000000000000000000000000000000000000000000000000000","chainId":"","height":-1}`))
 	f.Add(fuzzKind(events.TypeTransactionSubmitted), []byte(`{} []`))
 
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {

@@ -322,8 +322,9 @@ func (l *Log) idAt(ctx context.Context, stored string, rev eventlog.Revision) (u
 // a reader built from the lost events holds any more: a node must stop
 // and restore from the log as it is now. (A stream whose events all
 // expired by $maxAge, or were truncated by $tb, reads as empty too, and
-// is reported so; eventchain sets neither.)
-var ErrWentBack = errors.New("the server holds fewer events than were read, or others: it lost events")
+// is reported so; eventchain sets neither.) It is eventlog.ErrWentBack,
+// which package node looks for, knowing no server.
+var ErrWentBack = eventlog.ErrWentBack
 
 // receive passes a's events on to s.events until a drops (its error is
 // returned), the tombstone arrives (errTombstone) or s.ctx ends.

@@ -7,6 +7,7 @@ a zero byte and its content key, as the package documentation lays
 them out:
 
     ChainSpecDeclared       spec hash
+    ChainLost               genesis hash
     TransactionSubmitted    tx hash, then the request digest if any
     TransactionRebroadcast  tx hash, attempt (uint64, big-endian)
     BlockMined              block hash, Merkle root of its transactions
@@ -133,6 +134,10 @@ def main() -> None:
     show("TransactionDropped (txBob)", event_id("TransactionDropped", bob_id.bytes))
     show("BlockRejected bad-merkle-root", event_id("BlockRejected", b1_hash + b"bad-merkle-root"))
     show("ChainSpecDeclared", event_id("ChainSpecDeclared", spec_hash))
+    genesis_hash = gs.block_hash(g_enc, b"")
+    lost = {"v": 1, "genesis": genesis_hash.hex(), "chainId": "eventchain-test", "height": 1}
+    show("ChainLost", event_id("ChainLost", genesis_hash))
+    show("ChainLost data", json.dumps(lost, separators=(",", ":")))
 
     # Block 1 sealed by proof-of-authority signer 0 of examples/poa's tests.
     signer = gs.seeded_key(b"signer 0".ljust(32, b"\x00"))
