@@ -929,7 +929,7 @@ func (n *Node) Follow(ctx context.Context) error {
 	g.Go(func() error { return n.follow(ctx, events.StreamChainSpec, 1, func(eventlog.Recorded) {}) })
 	err := g.Wait()
 	if errors.Is(err, eventlog.ErrWentBack) {
-		n.markChainLost(ctx)
+		n.MarkChainLost(ctx)
 	}
 	return err
 }
@@ -1221,7 +1221,7 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 		// say) at its revision.
 		if err := n.stillHolds(ctx, txRead, txLast); err != nil {
 			if errors.Is(err, ErrLogWentBack) && n.lost.CompareAndSwap(nil, &err) { // and no more appends: each would be another copy there
-				n.markChainLost(ctx)
+				n.MarkChainLost(ctx)
 			}
 			return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
 		}

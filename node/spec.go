@@ -165,7 +165,7 @@ func specOf(r eventlog.Recorded) (blockchain.ChainSpec, error) {
 		return blockchain.ChainSpec{}, fmt.Errorf("%w: %s: %w", ErrBadSpecEvent, r, err)
 	}
 	if lost, ok := p.(events.ChainLost); ok {
-		return blockchain.ChainSpec{}, fmt.Errorf("%w: chain %q (genesis %s): a node that had read it to height %d saw the log lose it, and marked the log (%s) so that no app begins the same chain in it again, where every transfer signed for the old one would be good once more; put the log back, or use another (a server that keeps its data in memory: start it again with every app stopped)",
+		return blockchain.ChainSpec{}, fmt.Errorf("%w: chain %q (genesis %s): a node that had read it to height %d saw the log lose it, and marked the log (%s) so that no app begins the same chain in it again, where every transfer signed for the old one would be good once more; put the log back, or begin a new chain from a genesis file with a chainId of its own, on another log (or on this one emptied again with every app stopped: a server that keeps its data in memory, started again)",
 			ErrChainLost, lost.ChainID, lost.Genesis.Short(), lost.Height, r)
 	}
 	declared, ok := p.(events.ChainSpecDeclared)
@@ -175,19 +175,28 @@ func specOf(r eventlog.Recorded) (blockchain.ChainSpec, error) {
 	return declared.Spec, nil
 }
 
-// markLostTimeout bounds markChainLost's append: it runs as the node
+// markLostTimeout bounds MarkChainLost's append: it runs as the node
 // stops, on a log that has just failed it once.
 const markLostTimeout = 5 * time.Second
 
-// markChainLost appends an events.ChainLost to the chain-spec stream if
+// MarkChainLost appends an events.ChainLost to the chain-spec stream if
 // that is empty: the log lost the chain the node followed (a server
 // wiped under it), and no app must declare the same spec there again,
 // which would begin the chain anew, where every transfer signed for it is
 // good once more (LoadSpec returns ErrChainLost instead). A stream that
 // holds anything (the spec, put back from an older copy; another chain's,
-// declared since) is left as it is. It tries once, even after ctx ends:
-// it runs as the node stops.
-func (n *Node) markChainLost(ctx context.Context) {
+// declared since) is left as it is. It tries once, for at most five
+// seconds, even after ctx ends: it runs as a node stops.
+//
+// Follow and Submit call it when they find the log went back. An app
+// that reads the log beside its node, and stops on such a loss before
+// Follow sees it (Follow then returns ctx.Err()), calls it itself.
+//
+// What it cannot see: a log emptied and given the same spec again before
+// any node reconnected (the spec's event is the very one the node read,
+// so the chain-spec stream looks whole) is refused by Follow only at its
+// first block or transaction, and is left unmarked.
+func (n *Node) MarkChainLost(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markLostTimeout)
 	defer cancel()
 	genesis, err := n.chain.Spec().Genesis()
@@ -203,7 +212,7 @@ func (n *Node) markChainLost(ctx context.Context) {
 	_, err = n.log.Append(ctx, events.StreamChainSpec, eventlog.NoStream, e)
 	switch {
 	case err == nil:
-		n.logger.Warn("the event log lost the chain: marked it, so that no app begins the chain again in it",
+		n.logger.Warn("the event log lost the chain: it is marked (by this node, or as this node would), so that no app begins the chain again in it",
 			"stream", events.StreamChainSpec, "genesis", lost.Genesis.Short(), "height", lost.Height)
 	case errors.Is(err, eventlog.ErrWrongExpectedRevision):
 		// The stream holds something already: not the log to mark.

@@ -311,8 +311,10 @@ func (BlockRejected) EventType() string { return TypeBlockRejected }
 // chain would begin again, where every transfer signed for the old one
 // is good once more. With it, node.LoadSpec refuses the log
 // (node.ErrChainLost), and no app declares anything there: the log must
-// be put back, or another one used (or, for an in-memory server, started
-// again with every app stopped).
+// be put back, or a new chain begun, from a spec with a chain ID of its
+// own, on another log (or on this one emptied again: an in-memory server
+// started again with every app stopped). The same spec on an empty log
+// is the old chain begun again.
 //
 // Its ID is derived from the genesis alone: two nodes that saw the same
 // loss write one event (and the NoStream append lets one in anyway).

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"golang.org/x/sync/errgroup"
@@ -63,7 +64,10 @@ func newParticipant(cfg *NodeConfig) (Participant, error) {
 }
 
 // Run restores the node from the log, then follows the log and does the
-// participant's work until ctx ends or either fails.
+// participant's work until ctx ends or either fails. If the work fails
+// because the log lost events (its own reader of the log saw it first,
+// and stopped Follow before Follow could), the node marks the log as one
+// that lost its chain all the same (node.Node.MarkChainLost).
 func (p Participant) Run(ctx context.Context) error {
 	if p.stopping != nil {
 		context.AfterFunc(ctx, p.stopping)
@@ -78,7 +82,11 @@ func (p Participant) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return p.Node.Follow(ctx) })
 	g.Go(func() error { return p.work(ctx) })
-	return g.Wait()
+	err := g.Wait()
+	if errors.Is(err, eventlog.ErrWentBack) || errors.Is(err, node.ErrLogWentBack) {
+		p.Node.MarkChainLost(ctx) // again, if Follow did: it appends nothing twice
+	}
+	return err
 }
 
 // NewBank returns the bank's participant and its HTTP API, which answers

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/eventchain/eventchain/audit"
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/node"
@@ -76,4 +78,27 @@ func TestParticipantsRefuseBadConfig(t *testing.T) {
 	assert.ErrorAs(t, err, new(app.UsageError), "no beneficiary")
 	_, _, err = app.NewBank(app.NodeConfig{Log: log, Engine: consensustest.NewFaker()})
 	assert.Error(t, err, "no spec")
+}
+
+// TestParticipantMarksALogThatLostTheChain: a participant whose own
+// reader of the log (the bank's of the audit stream, the auditor's)
+// stopped on a log that lost its events, before Follow saw it, left the
+// log unmarked: Follow returned only its cancellation. Run now marks it,
+// and an app started again on it is refused rather than begin the chain
+// again.
+func TestParticipantMarksALogThatLostTheChain(t *testing.T) {
+	for _, lost := range []error{eventlog.ErrWentBack, node.ErrLogWentBack} {
+		t.Run(lost.Error(), func(t *testing.T) {
+			log := memlog.New(memlog.Config{}) // its chain-spec stream is empty: the log was wiped
+			t.Cleanup(func() { _ = log.Close() })
+			spec := consensustest.Spec()
+			p, _, err := app.NewAuditor(app.NodeConfig{Log: log, Spec: spec, Engine: consensustest.NewFaker()}, audit.Policy{Interval: time.Hour, MaxAge: time.Hour, MaxAttempts: 1})
+			require.NoError(t, err)
+			p = app.WithWork(p, func(context.Context) error { return fmt.Errorf("audit: %w", lost) })
+			err = p.Run(context.Background())
+			require.ErrorIs(t, err, lost)
+			_, err = node.LoadSpec(context.Background(), log, &spec)
+			assert.ErrorIs(t, err, node.ErrChainLost, "marked; nothing declared")
+		})
+	}
 }
