@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
@@ -98,6 +99,26 @@ func followNoticesALogThatLostTheSpec(t *testing.T, another bool) {
 	assert.Equal(t, events.TypeChainLost, recs[0].Event.Type)
 }
 
+// nodeThatSubmitted returns a node of spec on a swappable memlog, which
+// submitted count transfers of alice's and restored, so read them; the
+// log holds the spec and the transfers.
+func nodeThatSubmitted(t *testing.T, spec blockchain.ChainSpec, count uint64) (*node.Node, *eventlogtest.Swappable) {
+	t.Helper()
+	ctx := context.Background()
+	before := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = before.Close() })
+	_, err := node.LoadSpec(ctx, before, &spec)
+	require.NoError(t, err)
+	log := eventlogtest.NewSwappable(before)
+	n, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker()})
+	require.NoError(t, err)
+	for nonce := range count {
+		require.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, nonce)))
+	}
+	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+	return n, log
+}
+
 // TestSubmitMarksALogThatLostTheChain: a bank's node that finds, as it
 // submits, that its log lost the transactions it read, and that the log
 // holds no chain spec either (a server wiped under it), marks the log
@@ -107,22 +128,12 @@ func followNoticesALogThatLostTheSpec(t *testing.T, another bool) {
 func TestSubmitMarksALogThatLostTheChain(t *testing.T) {
 	ctx := context.Background()
 	spec := consensustest.Spec()
-	before := memlog.New(memlog.Config{})
-	t.Cleanup(func() { _ = before.Close() })
-	_, err := node.LoadSpec(ctx, before, &spec)
-	require.NoError(t, err)
-	log := eventlogtest.NewSwappable(before)
-	n, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker()})
-	require.NoError(t, err)
-	for nonce := range uint64(2) {
-		require.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, nonce)))
-	}
-	require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+	n, log := nodeThatSubmitted(t, spec, 2)
 
 	wiped := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = wiped.Close() })
 	log.Swap(wiped)
-	err = n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 2))
+	err := n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 2))
 	require.ErrorIs(t, err, node.ErrLogWentBack)
 	_, err = node.LoadSpec(ctx, wiped, &spec)
 	assert.ErrorIs(t, err, node.ErrChainLost, "the log is marked; nothing is declared")
@@ -164,17 +175,7 @@ func (l *subscribed) Subscribe(ctx context.Context, stream string, from eventlog
 func TestSubmitNoticesALogThatLostTheTransactions(t *testing.T) {
 	ctx := context.Background()
 	spec := consensustest.Spec()
-	before := memlog.New(memlog.Config{})
-	t.Cleanup(func() { _ = before.Close() })
-	_, err := node.LoadSpec(ctx, before, &spec)
-	require.NoError(t, err)
-	log := eventlogtest.NewSwappable(before)
-	n, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker()})
-	require.NoError(t, err)
-	for nonce := range uint64(3) {
-		require.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, nonce)))
-	}
-	require.NoError(t, n.Restore(ctx, node.RestoreVerify)) // reads the three
+	n, log := nodeThatSubmitted(t, spec, 3)
 	_, read := n.Position()
 	require.Equal(t, eventlog.Revision(3), read)
 
@@ -188,7 +189,7 @@ func TestSubmitNoticesALogThatLostTheTransactions(t *testing.T) {
 		// event there, not the one it read).
 		wiped := memlog.New(memlog.Config{})
 		t.Cleanup(func() { _ = wiped.Close() })
-		_, err = node.LoadSpec(ctx, wiped, &spec)
+		_, err := node.LoadSpec(ctx, wiped, &spec)
 		require.NoError(t, err)
 		for nonce := range uint64(others) {
 			e, err := events.Encode(events.TransactionSubmitted{Tx: consensustest.Transfer("carol", "bob", 1, nonce)})

@@ -165,13 +165,21 @@ func (s *suite) sealedBlockVerifies(t *testing.T, engine blockchain.Consensus) {
 	assert.Equal(t, 3, b.Len(), "Seal must keep the transactions")
 }
 
-func (s *suite) sealedChainVerifies(t *testing.T, engine blockchain.Consensus) {
+// sealedChain returns four blocks the engine sealed, the i-th holding i
+// transfers.
+func sealedChain(t *testing.T, engine blockchain.Consensus) []*blockchain.Block {
+	t.Helper()
 	blocks, err := generate(t, engine, 4, func(i int, g *BlockGen) {
 		for range i {
 			g.AddTransfer("alice", "bob", 1)
 		}
 	})
 	require.NoError(t, err)
+	return blocks
+}
+
+func (s *suite) sealedChainVerifies(t *testing.T, engine blockchain.Consensus) {
+	blocks := sealedChain(t, engine)
 	view := genesisView()
 	for _, b := range blocks {
 		assert.NoError(t, engine.Verify(view, b), "block %d must verify against its parent", b.Height())
@@ -184,12 +192,7 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 	if !ok {
 		t.Skipf("%T is no blockchain.SealChecker", engine)
 	}
-	blocks, err := generate(t, engine, 4, func(i int, g *BlockGen) {
-		for range i {
-			g.AddTransfer("alice", "bob", 1)
-		}
-	})
-	require.NoError(t, err)
+	blocks := sealedChain(t, engine)
 	view := genesisView()
 	for _, b := range blocks {
 		require.NoError(t, engine.Verify(view, b), "block %d must verify against its parent", b.Height())

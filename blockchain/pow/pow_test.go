@@ -189,15 +189,21 @@ func TestVerify(t *testing.T) {
 		{"a seal proof of work never makes", withSeal, blockchain.ErrBadConsensusFields},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := e.Verify(view, blockchain.NewBlock(tc.h, nil))
-			require.Error(t, err)
-			assert.ErrorIs(t, err, tc.want)
-			var re *blockchain.RuleError
-			require.ErrorAs(t, err, &re)
-			assert.NotEmpty(t, re.Have)
-			assert.NotEmpty(t, re.Want)
+			assertRuleError(t, e.Verify(view, blockchain.NewBlock(tc.h, nil)), tc.want)
 		})
 	}
+}
+
+// assertRuleError checks that err is a *blockchain.RuleError of code
+// want, saying what it had and what it wanted.
+func assertRuleError(t *testing.T, err error, want blockchain.ErrorCode) {
+	t.Helper()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, want)
+	var re *blockchain.RuleError
+	require.ErrorAs(t, err, &re)
+	assert.NotEmpty(t, re.Have)
+	assert.NotEmpty(t, re.Want)
 }
 
 // TestCheckSeal: what CheckSeal checks without the chain — the work the
@@ -246,12 +252,7 @@ func TestCheckSeal(t *testing.T) {
 				assert.NoError(t, err)
 				return
 			}
-			require.Error(t, err)
-			assert.ErrorIs(t, err, tc.want)
-			var re *blockchain.RuleError
-			require.ErrorAs(t, err, &re)
-			assert.NotEmpty(t, re.Have)
-			assert.NotEmpty(t, re.Want)
+			assertRuleError(t, err, tc.want)
 		})
 	}
 	// The chain alone says which bits a block needs: the first epoch's
