@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -770,8 +768,7 @@ func truncateText(s string) string {
 // from a stranger (a bank serving its spec) must not carry an escape
 // sequence or a line break to the terminal that prints the error.
 func printableName(s string) string {
-	s = truncateText(s)
-	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0 {
+	if s = truncateText(s); clip.Graphic(s) {
 		return s
 	}
 	return strconv.QuoteToGraphic(s)

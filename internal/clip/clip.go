@@ -2,10 +2,25 @@
 // make as long as it likes, before it goes into an error message, a log
 // line or an event: at most a given number of bytes, cut where a UTF-8
 // character begins, so that no character is split in two, with an
-// ellipsis to show that something was cut.
+// ellipsis to show that something was cut. [Graphic] tells text a
+// terminal may print as it is.
 package clip
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Graphic reports whether s is valid UTF-8 and every character of it is
+// graphic (unicode.IsGraphic: letters, marks, numbers, punctuation,
+// symbols, spaces): text a terminal shows as it is, with no control
+// character, line break or escape sequence in it that a stranger could
+// use to rewrite what is on the screen. Print other text escaped, as
+// strconv.QuoteToGraphic writes it.
+func Graphic(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0
+}
 
 // Text returns s if it is at most n bytes long, and otherwise its first
 // n bytes or fewer, cut at the start of a character, and "…". Bytes of s

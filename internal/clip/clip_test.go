@@ -46,3 +46,22 @@ func ExampleText() {
 	// an error…
 	// dé…
 }
+
+func TestGraphic(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{"", true},
+		{"plain text, punctuation: 1 000 €", true},
+		{"ünïcödé and 漢字", true},
+		{"an escape \x1b[2K", false},
+		{"a line\nbreak", false},
+		{"a carriage\rreturn", false},
+		{"a tab\there", false},
+		{"a line separator \u2028", false},
+		{"not UTF-8 \xff", false},
+	} {
+		assert.Equal(t, tc.want, clip.Graphic(tc.s), "%q", tc.s)
+	}
+}

@@ -7,10 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/internal/clip"
 )
 
 // A Problem is an RFC 9457 problem detail, the body of every error answer
@@ -95,7 +94,7 @@ func (e *ProblemError) Error() string {
 // escaped too, as strconv.QuoteToGraphic writes it, without the quotes
 // around. Print what a bank or any stranger sent through it.
 func Printable(s string) string {
-	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0 {
+	if clip.Graphic(s) {
 		return s
 	}
 	q := strconv.QuoteToGraphic(s)
