@@ -156,10 +156,10 @@ func (e *Engine) Prepare(chain blockchain.ChainReader, h *blockchain.Header) err
 // The timestamps it reads are the miners' own, kept only by the chain's
 // rules: not before the parent's, at most the chain's MaxDrift
 // ([blockchain.DefaultMaxDrift], a minute, in a node) ahead of the time
-// the log recorded the block. So a miner can
-// steer the difficulty a little. One who dates the first block of an
-// epoch a minute ahead forces every later block of the epoch to at least
-// that time, and the epoch looks short: the bits rise. One who dates
+// the log recorded the block. So a miner can steer the difficulty a
+// little. One who dates the first block of an epoch a minute ahead
+// forces every later block of the epoch to at least that time, and the
+// epoch looks short: the bits rise. One who dates
 // block 1 at the spec's GenesisTime, long past, makes the first epoch
 // look long: the bits fall. How much depends on how long an epoch is
 // against the drift allowed. Bitcoin's epoch is two weeks against a
