@@ -149,7 +149,7 @@ func refuseALostLog(ctx context.Context, log eventlog.Log, index string, want *b
 	if _, err := node.LoadSpec(ctx, log, nil); !errors.Is(err, node.ErrNoSpec) {
 		return nil // a log with a spec: Join and the index judge it
 	}
-	return fmt.Errorf("-index %s: %w: it holds blocks 1 to %d of this chain (genesis %s), and the event log holds nothing of it, not even its chain spec: the log was wiped, or put back from an older copy; the bank declares nothing in it, which would begin the chain again; restore the event log, or, to begin a new chain there, delete %s",
+	return fmt.Errorf("-index %s: %w: it holds blocks 1 to %d of this chain (genesis %s), and the event log holds nothing of it, not even its chain spec: the log was wiped, or put back from an older copy; the bank declares nothing in it, which would begin the chain again; restore the event log, or begin a new chain there from a genesis file with a chainId of its own (deleting %s and starting again from the same -genesis would begin this very chain again)",
 		index, bank.ErrLogLostBlocks, height, genesis.Short(), index)
 }
 

@@ -127,7 +127,7 @@ func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage of %s:\n", fs.Name())
 		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nA flag not given is read from the environment, if set there to a value that is not empty: -eventlog from %sEVENTLOG, -stream-prefix from %sSTREAM_PREFIX, and so on. (An empty variable counts as unset: to empty a flag, give it, as in -metrics \"\".)\n", EnvPrefix, EnvPrefix)
+		fmt.Fprintf(fs.Output(), "\nA flag not given is read from the environment, if set there to a value that is not empty: -eventlog from %sEVENTLOG, -stream-prefix from %sSTREAM_PREFIX, and so on. (An empty variable counts as unset: to empty a flag, give it, as in -gelf \"\".)\n", EnvPrefix, EnvPrefix)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
