@@ -193,7 +193,7 @@ func (c *Client) addAt(now time.Time, headers ...blockchain.Header) error {
 // add checks one header and keeps it; c.mu is held.
 func (c *Client) add(h blockchain.Header, now time.Time) error {
 	if c.maxHeaders > 0 && len(c.headers) >= c.maxHeaders {
-		return fmt.Errorf("%w: header %d would make %d past the genesis, and the bound is %d headers", ErrTooManyHeaders, h.Height, len(c.headers), c.maxHeaders)
+		return fmt.Errorf("%w: header %d would be the client's header number %d, the genesis counted, and the bound is %d", ErrTooManyHeaders, h.Height, len(c.headers)+1, c.maxHeaders)
 	}
 	b := blockchain.NewBlock(h, nil) // copies h, its time normalized and its seal cloned
 	if err := checkHeaderSanity(b); err != nil {

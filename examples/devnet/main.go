@@ -244,7 +244,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			// on another log they would begin a second chain with the
 			// same genesis, chain ID and keys, where every transfer of
 			// the first could be played again.
-			return app.Usagef("-data-dir %s keeps its own chain, in %s: give a log you name (-eventlog %s) a data directory of its own, or leave -data-dir out", cfg.dataDir, logFile, chainLogOf(ev, "").EventLog)
+			return app.Usagef("-data-dir %s keeps its own chain, in %s: give a log you name (-eventlog %s) a data directory of its own, or leave -data-dir out (and EVENTCHAIN_DATA_DIR unset)", cfg.dataDir, logFile, chainLogOf(ev, "").EventLog)
 		}
 	}
 	// A data directory whose chain lives on a log named by -eventlog

@@ -166,14 +166,22 @@ func parse(flags *flag.FlagSet, args []string, getenv func(string) string) error
 		flags.PrintDefaults()
 		fmt.Fprintln(flags.Output(), "\nA flag not given is read from the environment, if set there to a value that is not empty: -bank from EVENTCHAIN_BANK, -every from EVENTCHAIN_EVERY, and so on.")
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	// The flag package prints a bad flag's error and then the whole
+	// usage; the error is said once, as one line, and the usage is
+	// printed only when asked for.
+	out := flags.Output()
+	flags.SetOutput(io.Discard)
+	perr := flags.Parse(args)
+	flags.SetOutput(out)
+	if perr != nil {
+		if errors.Is(perr, flag.ErrHelp) {
+			flags.Usage()
+			return perr
 		}
-		return usageError{err}
+		return usagef("%w (run 'scheduler -h' for the flags)", perr)
 	}
 	if flags.NArg() > 0 { // before -version: "-version extra" is a mistake too
-		return usagef("unexpected arguments %q", flags.Args())
+		return usagef("unexpected arguments %q (run 'scheduler -h' for the flags)", flags.Args())
 	}
 	if *showVersion {
 		return errVersion

@@ -129,14 +129,22 @@ func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 		fs.PrintDefaults()
 		fmt.Fprintf(fs.Output(), "\nA flag not given is read from the environment, if set there to a value that is not empty: -eventlog from %sEVENTLOG, -stream-prefix from %sSTREAM_PREFIX, and so on. (An empty variable counts as unset: to empty a flag, give it, as in -gelf \"\".)\n", EnvPrefix, EnvPrefix)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	// The flag package prints a bad flag's error and then the whole
+	// usage; Main says the error, as one line, and the usage is printed
+	// only when asked for.
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	perr := fs.Parse(args)
+	fs.SetOutput(out)
+	if perr != nil {
+		if errors.Is(perr, flag.ErrHelp) {
+			fs.Usage()
+			return perr
 		}
-		return UsageError{err}
+		return Usagef("%w (run '%s -h' for the flags)", perr, fs.Name())
 	}
 	if fs.NArg() > 0 { // before -version: "-version extra" is a mistake too
-		return Usagef("unexpected arguments %q", fs.Args())
+		return Usagef("unexpected arguments %q (run '%s -h' for the flags)", fs.Args(), fs.Name())
 	}
 	if version.requested() {
 		return ErrVersion

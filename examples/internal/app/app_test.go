@@ -69,6 +69,42 @@ func TestParseFallsBackOnEnvironment(t *testing.T) {
 	assert.ErrorContains(t, err, "EVENTCHAIN_COUNT")
 }
 
+// TestParseSaysABadFlagOnce: a flag the flag package refuses is one
+// error, said by Main as one line, not the flag package's line and the
+// whole usage besides; the usage is printed when -h asks for it.
+func TestParseSaysABadFlagOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		wantErr   string // "" for -h
+		wantUsage bool
+	}{
+		{"bad value", []string{"-every", "abc"}, `invalid value "abc" for flag -every`, false},
+		{"unknown flag", []string{"-nope"}, "flag provided but not defined: -nope", false},
+		{"stray argument", []string{"x"}, `unexpected arguments ["x"]`, false},
+		{"help", []string{"-h"}, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+			fs.SetOutput(&out)
+			fs.Duration("every", time.Second, "pause between transfers")
+			err := app.Parse(fs, tc.args, func(string) string { return "" })
+			if tc.wantUsage {
+				assert.ErrorIs(t, err, flag.ErrHelp)
+				assert.Contains(t, out.String(), "Usage of demo:")
+				assert.Contains(t, out.String(), "pause between transfers")
+				return
+			}
+			assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+			assert.ErrorContains(t, err, tc.wantErr)
+			assert.ErrorContains(t, err, "(run 'demo -h' for the flags)")
+			assert.NotContains(t, err.Error(), "\n")
+			assert.Empty(t, out.String(), "nothing printed but the error Main prints")
+		})
+	}
+}
+
 func TestOpenLog(t *testing.T) {
 	log, err := app.Common{EventLog: "memory", StreamPrefix: "demo/"}.OpenLog(context.Background())
 	require.NoError(t, err)
