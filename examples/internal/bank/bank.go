@@ -383,6 +383,9 @@ func (b *Bank) Requests() map[int]uint64 {
 // ServeHTTP serves the API.
 func (b *Bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	// Every answer is JSON, YAML, an event stream or the explorer page, each
+	// with its type: a browser must not guess another (HTML) from the bytes.
+	rec.Header().Set("X-Content-Type-Options", "nosniff")
 	if r.Method == http.MethodConnect {
 		// The bank tunnels nothing; ServeMux would answer a CONNECT
 		// in plain text.

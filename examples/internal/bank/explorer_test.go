@@ -217,6 +217,18 @@ func TestExplorerPage(t *testing.T) {
 	for _, external := range []string{"http://", "https://", "//cdn", "src=", "<link", "@import"} {
 		assert.NotContains(t, string(page), external, "no external assets")
 	}
+	// The page's own script and style sheet alone may run, named by hash:
+	// one of each, so that a second would need its hash in the policy.
+	csp := resp.Header.Get("Content-Security-Policy")
+	assert.Contains(t, csp, "default-src 'none'")
+	assert.Contains(t, csp, "frame-ancestors 'none'")
+	assert.Regexp(t, `script-src 'sha256-[A-Za-z0-9+/]{43}=';`, csp)
+	assert.Regexp(t, `style-src 'sha256-[A-Za-z0-9+/]{43}=';`, csp)
+	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+	api, err := f.server.Client().Get(f.server.URL + "/no-such-path")
+	require.NoError(t, err)
+	api.Body.Close()
+	assert.Equal(t, "nosniff", api.Header.Get("X-Content-Type-Options"), "every answer, problems too")
 }
 
 // TestExplorerRichest checks the ranking itself: the first n by balance,
