@@ -90,23 +90,48 @@ type explorerMemory struct {
 // beyond explorerRefused. A transaction refused again at the same stage
 // (a client retrying it) moves to the front instead of taking a second
 // place.
+//
+// Anyone can post a transfer in another's name that is refused before
+// (or for) its signature, so refusals no signature vouches for take at
+// most half the places, and a signed refusal that finds the list full
+// takes the place of the oldest of them: a flood of them cannot push out
+// what signed transfers were refused for.
 func (m *explorerMemory) addRefused(r RefusedTx) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i, old := range m.refused {
 		if old.ID == r.ID && old.Stage == r.Stage {
-			m.refused = append(m.refused[:i], m.refused[i+1:]...)
+			m.forget(i)
 			break
 		}
 	}
-	if len(m.refused) == explorerRefused {
-		m.refused = append(m.refused[:0], m.refused[1:]...) // in place: the memory stays bounded
+	oldestUnsigned, unsigned := -1, 0
+	for i, old := range m.refused {
+		if !old.Signed {
+			if oldestUnsigned < 0 {
+				oldestUnsigned = i
+			}
+			unsigned++
+		}
+	}
+	switch {
+	case !r.Signed && unsigned >= explorerRefused/2:
+		m.forget(oldestUnsigned)
+	case len(m.refused) == explorerRefused && r.Signed && oldestUnsigned >= 0:
+		m.forget(oldestUnsigned)
+	case len(m.refused) == explorerRefused:
+		m.forget(0)
 	}
 	m.refused = append(m.refused, r)
 	if m.changed != nil {
 		close(m.changed)
 		m.changed = nil
 	}
+}
+
+// forget removes the i-th refusal, in place: the memory stays bounded.
+func (m *explorerMemory) forget(i int) {
+	m.refused = append(m.refused[:i], m.refused[i+1:]...)
 }
 
 // changes returns a channel closed at the next change of the refusals,
@@ -180,14 +205,27 @@ func richest(st *blockchain.State, n, limit int) ([]ExplorerAccount, int) {
 // explorer if the problem names a rule.
 func (b *Bank) refuse(w http.ResponseWriter, tx blockchain.Transaction, p Problem) {
 	if p.Rule != "" {
-		b.explorerMem.addRefused(refusedTx(tx, StageSubmit, p.Rule, p.Detail, nil))
+		signed := false // a signature refused, or a key anyone can sign for, vouches for nothing
+		if p.Rule != blockchain.ErrBadSignature.String() && p.Rule != blockchain.ErrWeakKey.String() {
+			signed = b.signed(tx)
+		}
+		b.explorerMem.addRefused(refusedTx(tx, StageSubmit, p.Rule, p.Detail, nil, signed))
 	}
 	b.problem(w, p)
 }
 
-func refusedTx(tx blockchain.Transaction, stage, rule, detail string, height *uint64) RefusedTx {
+// signed reports whether tx's sender signed it, through the cache of the
+// node's pool: a transaction refused after its signature verified, or
+// held by the pool, costs no second verification. One refused before its
+// signature is checked now, once, as it would have been had it kept the
+// rules before it.
+func (b *Bank) signed(tx blockchain.Transaction) bool {
+	return b.node.Pool().SigCache().Verify(tx)
+}
+
+func refusedTx(tx blockchain.Transaction, stage, rule, detail string, height *uint64, signed bool) RefusedTx {
 	return RefusedTx{ID: tx.ID(), Hash: tx.Hash(), From: tx.From(), To: tx.To(), Amount: tx.Amount(), Fee: tx.Fee(), Nonce: tx.Nonce(),
-		Stage: stage, Rule: rule, Detail: detail, Height: height}
+		Signed: signed, Stage: stage, Rule: rule, Detail: detail, Height: height}
 }
 
 // ruleOf names the rule err breaks, "" if it is no rule's.
@@ -213,7 +251,7 @@ func (b *Bank) observe(e node.Event) {
 		if e.Err != nil {
 			detail = truncateDetail(e.Err.Error())
 		}
-		b.explorerMem.addRefused(refusedTx(e.Tx, StagePool, ruleOf(e.Err), detail, &height))
+		b.explorerMem.addRefused(refusedTx(e.Tx, StagePool, ruleOf(e.Err), detail, &height, b.signed(e.Tx)))
 		return
 	}
 	b.mu.Lock()
@@ -280,7 +318,7 @@ func (b *Bank) dropOutbid(height uint64) {
 			}
 		}
 		delete(b.accepted, id)
-		b.explorerMem.addRefused(refusedTx(tx, StagePool, blockchain.ErrBadNonce.String(), reason, &height))
+		b.explorerMem.addRefused(refusedTx(tx, StagePool, blockchain.ErrBadNonce.String(), reason, &height, b.signed(tx)))
 		b.logger.Info("accepted transaction outbid", "tx", id, "reason", reason)
 	}
 }
@@ -314,10 +352,15 @@ type RefusedTx struct {
 	Amount int64              `json:"amount"`
 	Fee    int64              `json:"fee"`
 	Nonce  uint64             `json:"nonce"`
-	Stage  string             `json:"stage"`            // StageSubmit or StagePool
-	Rule   string             `json:"rule"`             // the rule broken ("bad-nonce", …); "" if none was named
-	Detail string             `json:"detail,omitempty"` // what was wrong, for people
-	Height *uint64            `json:"height,omitempty"` // StagePool: the block that made it invalid
+	// Signed says whether the sender's signature of this very transfer
+	// verified. If not, From is only what the request claimed: anyone can
+	// post a transfer in another's name that is refused before its
+	// signature is checked, or for its signature.
+	Signed bool    `json:"signed"`
+	Stage  string  `json:"stage"`            // StageSubmit or StagePool
+	Rule   string  `json:"rule"`             // the rule broken ("bad-nonce", …); "" if none was named
+	Detail string  `json:"detail,omitempty"` // what was wrong, for people
+	Height *uint64 `json:"height,omitempty"` // StagePool: the block that made it invalid
 }
 
 // ExplorerState is what GET /events sends at every change.

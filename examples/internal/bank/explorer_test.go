@@ -273,7 +273,7 @@ func TestExplorerRefusedRing(t *testing.T) {
 	var m explorerMemory
 	changes := m.changes()
 	refusal := func(nonce uint64) RefusedTx {
-		return refusedTx(consensustest.Transfer("alice", "bob", 1, nonce), StageSubmit, "bad-nonce", "", nil)
+		return refusedTx(consensustest.Transfer("alice", "bob", 1, nonce), StageSubmit, "bad-nonce", "", nil, true)
 	}
 	for i := range explorerRefused + 5 {
 		m.addRefused(refusal(uint64(i)))
@@ -294,9 +294,46 @@ func TestExplorerRefusedRing(t *testing.T) {
 	assert.Equal(t, uint64(10), got[len(got)-1].Nonce, "moved to the newest place")
 	assert.Equal(t, 1, countFunc(got, func(r RefusedTx) bool { return r.Nonce == 10 }), "and listed once")
 
-	pooled := refusedTx(consensustest.Transfer("alice", "bob", 1, 10), StagePool, "bad-nonce", "", nil)
+	pooled := refusedTx(consensustest.Transfer("alice", "bob", 1, 10), StagePool, "bad-nonce", "", nil, true)
 	m.addRefused(pooled)
 	assert.Equal(t, 2, countFunc(m.refusedList(), func(r RefusedTx) bool { return r.Nonce == 10 }), "another stage is another entry")
+}
+
+// TestExplorerRefusedUnsigned: refusals no signature vouches for, which
+// anyone can make in another's name, take at most half the places and
+// are forgotten first, so a flood of them keeps the signed refusals.
+func TestExplorerRefusedUnsigned(t *testing.T) {
+	refusal := func(nonce uint64, signed bool) RefusedTx {
+		return refusedTx(consensustest.Transfer("alice", "bob", 1, nonce), StageSubmit, "bad-nonce", "", nil, signed)
+	}
+	signed := func(r RefusedTx) bool { return r.Signed }
+	var m explorerMemory
+	for i := range explorerRefused {
+		m.addRefused(refusal(uint64(i), true))
+	}
+	for i := range 3 * explorerRefused {
+		m.addRefused(refusal(uint64(1000+i), false))
+	}
+	got := m.refusedList()
+	require.Len(t, got, explorerRefused)
+	assert.Equal(t, explorerRefused/2, countFunc(got, signed), "the flood took half the places")
+	assert.Equal(t, uint64(explorerRefused/2), got[0].Nonce, "the newest signed refusals are kept, oldest first")
+	assert.Equal(t, uint64(1000+3*explorerRefused-1), got[len(got)-1].Nonce, "the newest unsigned one is listed")
+
+	// A signed refusal takes the place of the oldest unsigned one.
+	for i := range explorerRefused / 2 {
+		m.addRefused(refusal(uint64(100+i), true))
+	}
+	got = m.refusedList()
+	require.Len(t, got, explorerRefused)
+	assert.Equal(t, explorerRefused, countFunc(got, signed), "every unsigned refusal gave way")
+
+	// Unsigned refusals alone fill no more than half the list either.
+	var alone explorerMemory
+	for i := range explorerRefused {
+		alone.addRefused(refusal(uint64(i), false))
+	}
+	assert.Len(t, alone.refusedList(), explorerRefused/2)
 }
 
 func countFunc[T any](s []T, f func(T) bool) int {
@@ -321,15 +358,21 @@ func TestExplorerRefused(t *testing.T) {
 
 	var zeroSig [blockchain.SignatureSize]byte
 	forged := blockchain.NewTransaction(consensustest.Transfer("bob", "carol", 5, 0).Fields(), zeroSig[:])
+	nothing := consensustest.Transfer("dave", "bob", 0, 0)
+	nothingForged := blockchain.NewTransaction(consensustest.Transfer("dave", "bob", 0, 1).Fields(), zeroSig[:])
 	for _, tc := range []struct {
 		name   string
 		tx     blockchain.Transaction
 		header []string
 		rule   string
+		signed bool // the sender's signature verified, so the row may name them
 	}{
-		{"gapped nonce", consensustest.Transfer("alice", "bob", 5, 3), nil, "bad-nonce"},
-		{"overdraft", consensustest.Transfer("carol", "dave", consensustest.Funds+1, 0), nil, "insufficient-funds"},
-		{"forged signature, with a key", forged, []string{"Idempotency-Key", "k-1"}, "bad-signature"},
+		{"gapped nonce", consensustest.Transfer("alice", "bob", 5, 3), nil, "bad-nonce", true},
+		{"overdraft", consensustest.Transfer("carol", "dave", consensustest.Funds+1, 0), nil, "insufficient-funds", true},
+		{"forged signature, with a key", forged, []string{"Idempotency-Key", "k-1"}, "bad-signature", false},
+		// Refused before its signature is checked: checked for the row.
+		{"amount of nothing, signed", nothing, nil, "invalid-amount", true},
+		{"amount of nothing, in another's name", nothingForged, nil, "invalid-amount", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := f.post(t, tc.tx, tc.header...)
@@ -343,7 +386,7 @@ func TestExplorerRefused(t *testing.T) {
 			assert.NotEmpty(t, r.Detail)
 			assert.Nil(t, r.Height)
 			assert.Equal(t, RefusedTx{ID: tc.tx.ID(), Hash: tc.tx.Hash(), From: tc.tx.From(), To: tc.tx.To(), Amount: tc.tx.Amount(),
-				Fee: tc.tx.Fee(), Nonce: tc.tx.Nonce(), Stage: StageSubmit, Rule: tc.rule, Detail: r.Detail}, r)
+				Fee: tc.tx.Fee(), Nonce: tc.tx.Nonce(), Signed: tc.signed, Stage: StageSubmit, Rule: tc.rule, Detail: r.Detail}, r)
 		})
 	}
 
@@ -359,9 +402,10 @@ func TestExplorerRefused(t *testing.T) {
 	r := st.Refused[len(st.Refused)-1]
 	assert.Equal(t, StagePool, r.Stage)
 	assert.Equal(t, "bad-nonce", r.Rule)
+	assert.True(t, r.Signed, "the pool held it: its signature verified")
 	require.NotNil(t, r.Height)
 	assert.Equal(t, uint64(1), *r.Height)
-	assert.Len(t, st.Refused, 4, "three refused, one dropped, nothing accepted")
+	assert.Len(t, st.Refused, 6, "five refused, one dropped, nothing accepted")
 }
 
 // TestExplorerRejectedBlock: a block the node rejects is listed with the
@@ -531,6 +575,10 @@ func TestExplorerInABrowser(t *testing.T) {
 	refused := consensustest.Transfer("dave", "bob", 1, 7)
 	status, body := f.post(t, refused)
 	require.Equal(t, http.StatusBadRequest, status, "%s", body)
+	var zeroSig [blockchain.SignatureSize]byte
+	claimed := blockchain.NewTransaction(consensustest.Transfer("erin", "bob", 1, 0).Fields(), zeroSig[:]) // in erin's name, signed by no one
+	status, body = f.post(t, claimed)
+	require.Equal(t, http.StatusBadRequest, status, "%s", body)
 	lost, from = refused.ID().String(), txs[0].ID().String()
 	require.Equal(t, uint64(2), f.node.Chain().Height())
 	state := f.node.Chain().State()
@@ -580,6 +628,8 @@ func TestExplorerInABrowser(t *testing.T) {
 			assert.Equal(t, fmt.Sprint(a.Balance), text(t, row+" .balance"), "place %d", i+1)
 		}
 		assert.Contains(t, text(t, "#refused tbody"), "bad-nonce", "the refused transaction, with its rule")
+		assert.Equal(t, 0, count(t, fmt.Sprintf(`#refused tr[data-id=%q] .unsigned`, refused.ID())), "signed by its sender")
+		assert.Contains(t, text(t, fmt.Sprintf(`#refused tr[data-id=%q]`, claimed.ID())), "(claimed, unsigned)", "a sender no signature vouches for")
 		assert.Contains(t, text(t, "#rejected .rejected"), "rule bad-state-root", "the rejected block, with its rule")
 	})
 
@@ -687,6 +737,23 @@ func TestExplorerInABrowser(t *testing.T) {
 		assert.Equal(t, "mismatch", attr(t, "#account-verdict", "data-verdict"), text(t, "#account-view"))
 		assert.Contains(t, text(t, "#account-verdict"), "the bank says the account holds 999999999")
 		assert.GreaterOrEqual(t, liedSome.Load(), int32(2), "precondition: the bank lied both times")
+	})
+
+	t.Run("a link that names nothing", func(t *testing.T) {
+		// A right-to-left override and words of the link's own: refused,
+		// and not drawn. (On the page of the last subtest, the hash
+		// changed, as a click on a link does: see "a lying bank".)
+		read(t, `(location.hash = "#/block/%E2%80%AEtrust%20me%3Cimg%3E", "")`)
+		run(t, chromedp.WaitVisible(chromedp.CSS(`#block-view .error`)))
+		assert.Equal(t, "the address bar names no block height or hash", text(t, "#block-view .error"))
+		// A block named by its hash, as GET /blocks/{hash} takes it, is drawn.
+		read(t, fmt.Sprintf(`(location.hash = "#/block/%s", "")`, block1.Hash()))
+		run(t, chromedp.WaitVisible(chromedp.CSS(`#block-txs`)))
+		assert.NotContains(t, text(t, "#block-view"), "trust me")
+		// A malformed escape, which decodeURIComponent throws on.
+		read(t, `(location.hash = "#/tx/%E0", "")`)
+		run(t, chromedp.WaitVisible(chromedp.CSS(`#tx-view .error`)))
+		assert.Equal(t, "the address bar names no transaction ID", text(t, "#tx-view .error"))
 	})
 
 	t.Run("a tampered state proof", func(t *testing.T) {
