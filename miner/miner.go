@@ -110,7 +110,9 @@ type Config struct {
 	Node Backend
 	// ID names the miner in the blocks it publishes and in logs: UTF-8
 	// text of at most events.MaxMinerIDLen bytes, as a BlockMined
-	// carries it. Empty means "miner".
+	// carries it, of characters a terminal or a page prints as they are
+	// (no control character, no right-to-left override). Empty means
+	// "miner".
 	ID string
 	// Beneficiary is the account each of the miner's blocks pays: the
 	// chain spec's block reward plus the fees of the block's
@@ -286,6 +288,11 @@ func New(cfg Config) (*Miner, error) {
 		// Every block would be sealed and then refused by the encoding,
 		// which Run takes for a log that is down and retries for ever.
 		return nil, fmt.Errorf("miner: %w: Config.ID: have %q, want UTF-8 of at most %d bytes", ErrInvalidConfig, clip.Text(cfg.ID, 64), events.MaxMinerIDLen)
+	}
+	if !clip.Graphic(cfg.ID) {
+		// Explorers and logs print it: a control character, or a
+		// right-to-left override, would print as something else.
+		return nil, fmt.Errorf("miner: %w: Config.ID: have %q, want letters, marks, numbers, punctuation, symbols and spaces only", ErrInvalidConfig, clip.Text(cfg.ID, 64))
 	}
 	if cfg.Engine != nil && nilness.IsNil(cfg.Engine) {
 		return nil, fmt.Errorf("miner: %w: Config.Engine is a nil %T: leave it nil for the node's engine", ErrInvalidConfig, cfg.Engine)

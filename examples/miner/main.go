@@ -90,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return app.Usagef("-workers: have %d, want 1…%d", *workers, maxWorkers)
 	case strings.TrimSpace(*id) == "" || len(*id) > maxID || !utf8.ValidString(*id):
 		return app.Usagef("-id: have %q, want a name of 1…%d bytes of UTF-8, not blank", clip.Text(*id, 2*maxID), maxID)
+	case !clip.Graphic(*id):
+		return app.Usagef("-id: have %q, want letters, marks, numbers, punctuation, symbols and spaces only (explorers and logs print it)", clip.Text(*id, 2*maxID))
 	}
 	policy := pool.DefaultPolicy()
 	policy.MaxTx, policy.MaxWait = *maxTx, *maxWait

@@ -79,6 +79,7 @@ func TestFlagsRefusedAtStart(t *testing.T) {
 		{"a blank id", []string{"-beneficiary", addr, "-id", " "}, "-id"},
 		{"an id longer than a block event carries", []string{"-beneficiary", addr, "-id", strings.Repeat("m", 65)}, "-id: have \"mmm"},
 		{"an id that is not UTF-8", []string{"-beneficiary", addr, "-id", "miner\xff"}, `-id: have "miner\xff", want a name of 1…64 bytes of UTF-8`},
+		{"an id with a control character", []string{"-beneficiary", addr, "-id", "miner\a"}, `-id: have "miner\a", want letters`},
 		{"a port past 65535", []string{"-beneficiary", addr, "-metrics", "127.0.0.1:99999"}, "-metrics"},
 		{"no port", []string{"-beneficiary", addr, "-metrics", "127.0.0.1"}, "-metrics"},
 		{"no transactions a block", []string{"-beneficiary", addr, "-max-tx", "0"}, "-max-tx: have 0, want 1…10000"},

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -263,7 +265,7 @@ func (b *Bank) observe(e node.Event) {
 			delete(b.accepted, e.Block.Transaction(i).ID())
 		}
 		b.dropOutbid(e.Block.Height())
-		b.miners[e.Block.Hash()] = e.MinerID
+		b.miners[e.Block.Hash()] = printableMiner(e.MinerID)
 		b.minerOrder = append(b.minerOrder, e.Block.Hash())
 		if len(b.minerOrder) > explorerBlocks*4 {
 			delete(b.miners, b.minerOrder[0])
@@ -271,11 +273,23 @@ func (b *Bank) observe(e node.Event) {
 		}
 	case node.BlockRejected:
 		b.rejected = append(b.rejected, ExplorerBlock{Height: e.Block.Height(), Hash: e.Block.Hash(), Transactions: e.Block.Len(),
-			Nonce: e.Block.Header().Nonce, Bits: e.Block.Header().Bits, Miner: e.MinerID, Rule: ruleOf(e.Err)})
+			Nonce: e.Block.Header().Nonce, Bits: e.Block.Header().Bits, Miner: printableMiner(e.MinerID), Rule: ruleOf(e.Err)})
 		if len(b.rejected) > explorerRejected {
 			b.rejected = b.rejected[1:]
 		}
 	}
+}
+
+// printableMiner returns a block event's miner ID as the explorer shows
+// it: as it is if a page prints every character of it as itself, and
+// else quoted, each other character escaped (\u202e, \x1b). Whoever
+// appended the event wrote it, and a right-to-left override or a control
+// character would make it read as other words.
+func printableMiner(id string) string {
+	if clip.Graphic(id) {
+		return id
+	}
+	return strconv.QuoteToGraphic(id)
 }
 
 // dropOutbid records as dropped each transaction this bank accepted that

@@ -80,6 +80,12 @@ func newExplorerFixture(t *testing.T, wrap func(http.Handler) http.Handler) *exp
 // processed the block.
 func (f *explorerFixture) mine(t *testing.T, edit func(*blockchain.Header), txs ...blockchain.Transaction) *blockchain.Block {
 	t.Helper()
+	return f.mineAs(t, "test-miner", edit, txs...)
+}
+
+// mineAs is mine, the block published under the miner ID minerID.
+func (f *explorerFixture) mineAs(t *testing.T, minerID string, edit func(*blockchain.Header), txs ...blockchain.Transaction) *blockchain.Block {
+	t.Helper()
 	ctx := context.Background()
 	chain := f.node.Chain()
 	blk, rejected, err := f.node.Propose(consensustest.Addr("miner"), txs, chain.Tip().Timestamp.Add(consensustest.BlockInterval))
@@ -93,7 +99,7 @@ func (f *explorerFixture) mine(t *testing.T, edit func(*blockchain.Header), txs 
 	sealed, err := consensustest.NewFaker().Seal(ctx, blk)
 	require.NoError(t, err)
 	blocks, _ := f.node.Position()
-	require.NoError(t, f.node.PublishBlock(ctx, sealed, "test-miner"))
+	require.NoError(t, f.node.PublishBlock(ctx, sealed, minerID))
 	nodetest.WaitFor(t, f.node, "the block", func() bool { b, _ := f.node.Position(); return b > blocks })
 	return sealed
 }
@@ -421,6 +427,30 @@ func TestExplorerRejectedBlock(t *testing.T) {
 	st = events.until(t, "block 1", func(s ExplorerState) bool { return s.Height == 1 })
 	assert.Equal(t, good.Hash(), st.Blocks[1].Hash)
 	assert.Len(t, st.Rejected, 1)
+}
+
+// TestExplorerMinerIDs: a block event names its miner in any UTF-8 text,
+// written by whoever appended it; the explorer shows one that a page or a
+// terminal would not print as it is (a control character, a
+// right-to-left override) escaped and quoted, so it cannot pass for
+// other words.
+func TestExplorerMinerIDs(t *testing.T) {
+	f := newExplorerFixture(t, nil)
+	events := f.stream(t)
+	for i, tc := range []struct{ id, want string }{
+		{"miner n° 1", "miner n° 1"},
+		{"\u202eevil\x1b[2K", `"\u202eevil\x1b[2K"`},
+		{"a\nb", `"a\nb"`},
+	} {
+		good := f.mineAs(t, tc.id, nil, consensustest.Transfer("alice", "bob", 1, uint64(i)))
+		st := events.until(t, "the block", func(s ExplorerState) bool { return s.Height == uint64(i+1) })
+		require.Equal(t, good.Hash(), st.Blocks[len(st.Blocks)-1].Hash)
+		assert.Equal(t, tc.want, st.Blocks[len(st.Blocks)-1].Miner, "%q", tc.id)
+	}
+	bad := f.mineAs(t, "\u202erejected", func(h *blockchain.Header) { h.StateRoot[0] ^= 1 }, consensustest.Transfer("alice", "bob", 1, 3))
+	st := events.until(t, "the rejection", func(s ExplorerState) bool { return len(s.Rejected) == 1 })
+	require.Equal(t, bad.Hash(), st.Rejected[0].Hash)
+	assert.Equal(t, `"\u202erejected"`, st.Rejected[0].Miner)
 }
 
 // chromium finds a Chromium or Chrome binary, or "" if there is none.
