@@ -56,7 +56,11 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxEventStreams bounds the explorer's GET /events streams open at
 	// once (each holds a connection, and is sent the state on every
-	// change); one more is a 503. 0 means 256.
+	// change). When all are taken, a stream of a client (an IP address)
+	// that holds fewer than another, by two or more, takes the place of
+	// that other's oldest stream, which ends; otherwise it is a 503. So
+	// one client cannot keep every other out by holding every stream.
+	// 0 means 256.
 	MaxEventStreams int
 	// RetryAfter is what a 503 asks clients to wait; 0 means 5 s.
 	RetryAfter time.Duration
@@ -104,13 +108,12 @@ const defaultProbeTimeout = time.Second
 //
 // A Bank is safe for concurrent use.
 type Bank struct {
-	eventStreams  atomic.Int32  // GET /events streams open now
+	slots         streamSlots   // the GET /events streams open now, by client
 	stopping      chan struct{} // closed by CloseStreams
 	stopOnce      sync.Once
 	streams       sync.Map              // the GET /events streams open: *openStream → struct{}
 	damaged       atomic.Pointer[error] // the log's error that said its storage is damaged, once one did
 	damagedCh     chan struct{}         // closed when damaged is set
-	maxStreams    int32                 // Config.MaxEventStreams
 	node          *node.Node
 	log           eventlog.Log
 	maxBody       int64
@@ -176,9 +179,9 @@ func New(cfg Config) (*Bank, error) {
 	if b.submitTimeout <= 0 {
 		b.submitTimeout = defaultSubmitTimeout
 	}
-	b.maxStreams = int32(min(cfg.MaxEventStreams, math.MaxInt32))
-	if b.maxStreams <= 0 {
-		b.maxStreams = defaultMaxEventStreams
+	b.slots.max = cfg.MaxEventStreams
+	if b.slots.max <= 0 {
+		b.slots.max = defaultMaxEventStreams
 	}
 	b.probeTimeout = cfg.ProbeTimeout
 	if b.probeTimeout <= 0 {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"regexp"
 	"sort"
@@ -457,11 +458,82 @@ func (b *Bank) CloseStreams() {
 	})
 }
 
-// An openStream is a GET /events stream that CloseStreams may stop.
+// An openStream is a GET /events stream that CloseStreams may stop, or
+// another client's stream push out.
 type openStream struct {
-	mu    sync.Mutex
-	rc    *http.ResponseController
-	ended bool
+	client  string        // the client's IP address
+	evicted chan struct{} // closed when another client's stream takes its place
+	mu      sync.Mutex
+	rc      *http.ResponseController
+	ended   bool
+}
+
+// streamSlots counts the GET /events streams open, by client, and shares
+// them out. A stream holds a connection and two goroutines for as long as
+// its client stays, and a client that stops reading is noticed only when
+// a write blocks, which a quiet chain never makes happen: so without a
+// share, one client that opened every stream and read nothing would keep
+// every other out for good.
+type streamSlots struct {
+	mu       sync.Mutex
+	max      int                      // Config.MaxEventStreams
+	open     int                      // streams open, all clients
+	byClient map[string][]*openStream // each client's open streams, oldest first
+}
+
+// admit takes a place for st. When every place is taken it takes the
+// place of the oldest stream of the client that holds the most, if that
+// client holds at least two more than st's client: the two then hold
+// the same or one apart, and a client's streams never push out one
+// another. It returns the stream pushed out, if any, for the caller to
+// end, and whether st has a place.
+func (s *streamSlots) admit(st *openStream) (pushed *openStream, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byClient == nil {
+		s.byClient = make(map[string][]*openStream)
+	}
+	if s.open >= s.max {
+		top := ""
+		for client, streams := range s.byClient {
+			if len(streams) > len(s.byClient[top]) || (len(streams) == len(s.byClient[top]) && client < top) {
+				top = client
+			}
+		}
+		if len(s.byClient[top]) < len(s.byClient[st.client])+2 {
+			return nil, false
+		}
+		pushed = s.byClient[top][0]
+		s.remove(pushed)
+		close(pushed.evicted)
+	}
+	s.byClient[st.client] = append(s.byClient[st.client], st)
+	s.open++
+	return pushed, true
+}
+
+// release gives st's place back, unless another's stream took it.
+func (s *streamSlots) release(st *openStream) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remove(st)
+}
+
+// remove forgets st, if it holds a place. s.mu is held.
+func (s *streamSlots) remove(st *openStream) {
+	streams := s.byClient[st.client]
+	for i, o := range streams {
+		if o == st {
+			streams = append(streams[:i], streams[i+1:]...)
+			if len(streams) == 0 {
+				delete(s.byClient, st.client)
+			} else {
+				s.byClient[st.client] = streams
+			}
+			s.open--
+			return
+		}
+	}
 }
 
 // stop moves the stream's write deadline to now, unless it has ended.
@@ -538,15 +610,23 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	if n := b.eventStreams.Add(1); n > b.maxStreams {
-		b.eventStreams.Add(-1)
+	client, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		client = r.RemoteAddr
+	}
+	rc := http.NewResponseController(w)
+	st := &openStream{client: client, evicted: make(chan struct{}), rc: rc}
+	pushed, ok := b.slots.admit(st)
+	if !ok {
 		w.Header().Set("Retry-After", b.retryAfter)
-		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "too many event streams", Detail: fmt.Sprintf("the bank serves %d at once; try again later", b.maxStreams)})
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "too many event streams", Detail: fmt.Sprintf("the bank serves %d at once, and this client holds its share; try again later", b.slots.max)})
 		return
 	}
-	defer b.eventStreams.Add(-1)
-	rc := http.NewResponseController(w)
-	st := &openStream{rc: rc}
+	defer b.slots.release(st)
+	if pushed != nil {
+		pushed.stop() // a write it is blocked in ends now
+		b.logger.Info("event stream pushed out by another client's", "client", pushed.client, "for", client)
+	}
 	b.streams.Store(st, struct{}{}) // for CloseStreams
 	defer b.streams.Delete(st)
 	// The end of the stream (its last chunk) gets a second to be written,
@@ -569,10 +649,13 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 		}
 		// Each write has its own deadline: set once, it would cut the
 		// next write after a long quiet spell. (Once it is set, a stop
-		// is seen: CloseStreams may have moved the deadline just before.)
+		// is seen: CloseStreams, or another client's stream pushing this
+		// one out, may have moved the deadline just before.)
 		_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
 		select {
 		case <-b.stopping:
+			return
+		case <-st.evicted:
 			return
 		default:
 		}
@@ -587,6 +670,8 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-b.stopping:
 			return
+		case <-st.evicted:
+			return
 		case <-changed:
 		case <-refused:
 		}
@@ -596,6 +681,9 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 			pace.Stop()
 			return
 		case <-b.stopping:
+			pace.Stop()
+			return
+		case <-st.evicted:
 			pace.Stop()
 			return
 		case <-pace.C:

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -203,6 +204,98 @@ func TestEventStreamsAreBounded(t *testing.T) {
 		return resp.StatusCode == http.StatusOK
 	}, 10*time.Second, 10*time.Millisecond)
 	cancels[1]()
+}
+
+// TestEventStreamsAreShared: a client that holds every stream, and reads
+// nothing, does not keep others out. When all are taken, another
+// client's stream takes the place of the oldest stream of the client
+// that holds the most, as long as that one holds two more; a client's
+// own streams never push out one another. The clients are told apart by
+// their IP address: 127.0.0.2 and 127.0.0.3 are both this machine.
+func TestEventStreamsAreShared(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	nd, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: consensustest.NewFaker()})
+	require.NoError(t, err)
+	require.NoError(t, nd.Restore(context.Background(), node.RestoreVerify))
+	bk, err := bank.New(bank.Config{Node: nd, Log: log, MaxEventStreams: 4})
+	require.NoError(t, err)
+	bk.SetReady(true)
+	srv := httptest.NewServer(bk)
+	t.Cleanup(srv.Close)
+
+	// from returns a client whose connections come from ip, one
+	// connection per stream.
+	from := func(ip string) *http.Client {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+		return &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
+	}
+	type stream struct {
+		body *bufio.Reader
+		stop context.CancelFunc
+	}
+	open := func(c *http.Client) (int, stream) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/events", nil)
+		require.NoError(t, err)
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		st := stream{bufio.NewReader(resp.Body), func() { cancel(); resp.Body.Close() }}
+		if resp.StatusCode == http.StatusOK {
+			_, err := st.body.ReadString('\n') // the stream is being served
+			require.NoError(t, err)
+		} else {
+			st.stop()
+		}
+		return resp.StatusCode, st
+	}
+	// ended reads what st has left: it ends (EOF) if the bank ended it.
+	ended := func(st stream) bool {
+		done := make(chan error, 1)
+		go func() {
+			_, err := io.Copy(io.Discard, st.body)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			return err == nil
+		case <-time.After(10 * time.Second): // a bound on a hang, not a wait for an event
+			st.stop()
+			<-done
+			return false
+		}
+	}
+	a, b := from("127.0.0.2"), from("127.0.0.3")
+	var held []stream
+	for range 4 {
+		status, st := open(a)
+		require.Equal(t, http.StatusOK, status)
+		held = append(held, st)
+		t.Cleanup(st.stop)
+	}
+	status, _ := open(a)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "a's own streams push out none of a's")
+
+	status, first := open(b) // a holds 4, b none: b takes a's oldest
+	require.Equal(t, http.StatusOK, status)
+	t.Cleanup(first.stop)
+	assert.True(t, ended(held[0]), "a's oldest stream was ended")
+	status, second := open(b) // a 3, b 1: again
+	require.Equal(t, http.StatusOK, status)
+	t.Cleanup(second.stop)
+	assert.True(t, ended(held[1]), "a's next oldest stream was ended")
+	status, _ = open(b) // a 2, b 2: an even share
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+
+	// When a goes, b may have the room.
+	held[2].stop()
+	held[3].stop()
+	require.Eventually(t, func() bool {
+		status, st := open(b)
+		t.Cleanup(st.stop)
+		return status == http.StatusOK
+	}, 10*time.Second, 10*time.Millisecond)
 }
 
 // TestProblemDetailKeepsTheReason: a refusal's detail is the rule's
