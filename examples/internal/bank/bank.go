@@ -56,11 +56,11 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxEventStreams bounds the explorer's GET /events streams open at
 	// once (each holds a connection, and is sent the state on every
-	// change). When all are taken, a stream of a client (an IP address)
-	// that holds fewer than another, by two or more, takes the place of
-	// that other's oldest stream, which ends; otherwise it is a 503. So
-	// one client cannot keep every other out by holding every stream.
-	// 0 means 256.
+	// change). When all are taken, a stream of a client (an IP address,
+	// or an IPv6 /64) that holds fewer than another, by two or more,
+	// takes the place of that other's oldest stream, which ends;
+	// otherwise it is a 503. So one client cannot keep every other out by
+	// holding every stream. 0 means 256.
 	MaxEventStreams int
 	// RetryAfter is what a 503 asks clients to wait; 0 means 5 s.
 	RetryAfter time.Duration

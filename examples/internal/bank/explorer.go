@@ -481,6 +481,21 @@ type streamSlots struct {
 	byClient map[string][]*openStream // each client's open streams, oldest first
 }
 
+// streamClient returns the client that remoteAddr (a request's RemoteAddr)
+// is, as the streams are shared out: its IP address, or, for IPv6, the
+// /64 network it is in, which one host commonly has to itself.
+func streamClient(remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || ip.To4() != nil {
+		return host
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
 // admit takes a place for st. When every place is taken it takes the
 // place of the oldest stream of the client that holds the most, if that
 // client holds at least two more than st's client: the two then hold
@@ -610,10 +625,7 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
-	client, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		client = r.RemoteAddr
-	}
+	client := streamClient(r.RemoteAddr)
 	rc := http.NewResponseController(w)
 	st := &openStream{client: client, evicted: make(chan struct{}), rc: rc}
 	pushed, ok := b.slots.admit(st)

@@ -342,6 +342,18 @@ func TestExplorerRefusedUnsigned(t *testing.T) {
 	assert.Len(t, alone.refusedList(), explorerRefused/2)
 }
 
+func TestStreamClient(t *testing.T) {
+	for _, tc := range []struct{ remote, want string }{
+		{"192.0.2.7:51000", "192.0.2.7"},
+		{"[2001:db8:1:2:aaaa::1]:51000", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2:bbbb::9]:443", "2001:db8:1:2::/64"},
+		{"[::ffff:192.0.2.7]:51000", "::ffff:192.0.2.7"},
+		{"not an address", "not an address"},
+	} {
+		assert.Equal(t, tc.want, streamClient(tc.remote), tc.remote)
+	}
+}
+
 func countFunc[T any](s []T, f func(T) bool) int {
 	n := 0
 	for _, v := range s {
