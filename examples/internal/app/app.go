@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -72,7 +73,7 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(0)
 	case errors.As(err, new(UsageError)):
-		fmt.Fprintln(os.Stderr, Said(name, err))
+		fmt.Fprintln(os.Stderr, Said(name, err)+FromEnvironment(err, os.Args[1:], os.Getenv))
 		os.Exit(2)
 	default:
 		fmt.Fprintln(os.Stderr, Said(name, err))
@@ -94,6 +95,37 @@ func Said(name string, err error) string {
 		msg += " (the event log is damaged: restore it from a backup, or start on a new one)"
 	}
 	return msg
+}
+
+// usageFlag finds the flag a usage error begins by naming: "-eventlog: …"
+// or "-genesis FILE: …".
+var usageFlag = regexp.MustCompile(`^-([a-z0-9][a-z0-9-]*)[ :]`)
+
+// FromEnvironment returns, for a usage error that begins by naming a flag
+// (as "-eventlog: have …") that args do not give and the environment
+// does, " (set by EVENTCHAIN_EVENTLOG)": the value at fault came from the
+// variable, which the user may not know is set. Otherwise it returns "".
+// Main adds it to the line it prints.
+func FromEnvironment(err error, args []string, getenv func(string) string) string {
+	m := usageFlag.FindStringSubmatch(err.Error())
+	if m == nil {
+		return ""
+	}
+	name := m[1]
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return "" // given: the flag beats the variable
+		}
+	}
+	env := EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	if getenv(env) == "" {
+		return ""
+	}
+	return " (set by " + env + ")"
 }
 
 // Common holds the flags every app has.

@@ -105,6 +105,31 @@ func TestParseSaysABadFlagOnce(t *testing.T) {
 	}
 }
 
+// TestFromEnvironment: a usage error about a flag the command line did
+// not give, but a variable did, says which variable.
+func TestFromEnvironment(t *testing.T) {
+	env := map[string]string{"EVENTCHAIN_EVENTLOG": "bogus", "EVENTCHAIN_DATA_DIR": "/tmp/d"}
+	getenv := func(k string) string { return env[k] }
+	for _, tc := range []struct {
+		name string
+		err  error
+		args []string
+		want string
+	}{
+		{"from the variable", app.Usagef(`-eventlog: have "bogus"`), nil, " (set by EVENTCHAIN_EVENTLOG)"},
+		{"a flag with a value after it", app.Usagef("-data-dir /tmp/d keeps its own chain"), []string{"-every", "1s"}, " (set by EVENTCHAIN_DATA_DIR)"},
+		{"given as a flag", app.Usagef(`-eventlog: have "bogus"`), []string{"-eventlog", "bogus"}, ""},
+		{"given as -flag=value", app.Usagef(`-eventlog: have "bogus"`), []string{"--eventlog=bogus"}, ""},
+		{"after --, an argument", app.Usagef(`-eventlog: have "bogus"`), []string{"--", "-eventlog"}, " (set by EVENTCHAIN_EVENTLOG)"},
+		{"no variable", app.Usagef(`-gelf: bad`), nil, ""},
+		{"no flag named", app.Usagef("unexpected arguments"), nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, app.FromEnvironment(tc.err, tc.args, getenv))
+		})
+	}
+}
+
 func TestOpenLog(t *testing.T) {
 	log, err := app.Common{EventLog: "memory", StreamPrefix: "demo/"}.OpenLog(context.Background())
 	require.NoError(t, err)
