@@ -118,6 +118,7 @@ type Bank struct {
 	log           eventlog.Log
 	maxBody       int64
 	retryAfter    string
+	droppedRetry  time.Duration // see putDropped
 	submitTimeout time.Duration
 	probeTimeout  time.Duration
 	logger        *slog.Logger
@@ -188,6 +189,7 @@ func New(cfg Config) (*Bank, error) {
 		b.probeTimeout = defaultProbeTimeout
 	}
 	b.retryAfter = strconv.Itoa(int(max(retry.Round(time.Second), time.Second) / time.Second))
+	b.droppedRetry = droppedRetry
 	if b.logger == nil {
 		b.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -518,13 +520,47 @@ func (b *Bank) follow(ctx context.Context) error {
 		}
 		if d, ok := p.(events.TransactionDropped); ok {
 			if _, included, _ := b.index.store.tx(d.TxID); !included {
-				if err := b.index.store.putDropped(d); err != nil {
-					return fmt.Errorf("bank: %s: record a dropped transaction: %w", b.index.describe(), err)
+				if err := b.putDropped(ctx, d); err != nil {
+					return err
 				}
 				b.mu.Lock()
 				delete(b.accepted, d.TxID)
 				b.mu.Unlock()
 			}
+		}
+	}
+}
+
+// droppedRetry is how long the bank waits before it tries again to record
+// a dropped transaction its index's file refused to write for now
+// (Bank.droppedRetry, which tests shorten).
+const droppedRetry = time.Second
+
+// putDropped records d in the ledger index. A file that takes no writes
+// for now (a full disk: see writeRefused) is tried again every
+// b.droppedRetry until it does, or ctx ends: the audit stream waits, and
+// nothing it says is skipped.
+func (b *Bank) putDropped(ctx context.Context, d events.TransactionDropped) error {
+	for warned := false; ; warned = true {
+		err := b.index.store.putDropped(d)
+		if err == nil || !writeRefused(err) {
+			if err != nil {
+				return fmt.Errorf("bank: %s: record a dropped transaction: %w", b.index.describe(), err)
+			}
+			if warned {
+				b.logger.Info("ledger index recorded the dropped transaction", "tx", d.TxID)
+			}
+			return nil
+		}
+		if !warned {
+			b.logger.Warn("ledger index takes no writes now: the dropped transaction waits to be recorded", "tx", d.TxID, "err", err)
+		}
+		t := time.NewTimer(b.droppedRetry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
 		}
 	}
 }

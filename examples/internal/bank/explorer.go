@@ -261,11 +261,16 @@ func (b *Bank) observe(e node.Event) {
 	defer b.mu.Unlock()
 	switch e.Kind {
 	case node.BlockAdded:
-		b.index.add(e.Block, e.Revision)
-		for i := range e.Block.Len() {
-			delete(b.accepted, e.Block.Transaction(i).ID())
+		// While the index is behind (its file takes no writes), what the
+		// bank accepted stays accepted, pending to its clients rather
+		// than unknown, and nothing is judged outbid: the index could not
+		// say which of them a block included.
+		if b.index.add(e.Block, e.Revision) {
+			for i := range e.Block.Len() {
+				delete(b.accepted, e.Block.Transaction(i).ID())
+			}
+			b.dropOutbid(e.Block.Height())
 		}
-		b.dropOutbid(e.Block.Height())
 		b.miners[e.Block.Hash()] = printableMiner(e.MinerID)
 		b.minerOrder = append(b.minerOrder, e.Block.Hash())
 		if len(b.minerOrder) > explorerBlocks*4 {

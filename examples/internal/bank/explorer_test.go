@@ -41,11 +41,19 @@ type explorerFixture struct {
 	node   *node.Node
 	bank   *Bank
 	server *httptest.Server
+	log    *memlog.Log
 }
 
 // newExplorerFixture starts a bank; wrap, if not nil, wraps its handler
 // (to tamper with answers).
 func newExplorerFixture(t *testing.T, wrap func(http.Handler) http.Handler) *explorerFixture {
+	t.Helper()
+	return newExplorerFixtureWith(t, wrap, nil)
+}
+
+// newExplorerFixtureWith is newExplorerFixture, with prepare, if not nil,
+// given the bank before its node restores and anything runs.
+func newExplorerFixtureWith(t *testing.T, wrap func(http.Handler) http.Handler, prepare func(*Bank)) *explorerFixture {
 	t.Helper()
 	log := memlog.New(memlog.Config{})
 	n, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: consensustest.NewFaker(),
@@ -53,6 +61,9 @@ func newExplorerFixture(t *testing.T, wrap func(http.Handler) http.Handler) *exp
 	require.NoError(t, err)
 	b, err := New(Config{Node: n, Log: log})
 	require.NoError(t, err)
+	if prepare != nil {
+		prepare(b)
+	}
 	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
 	b.SetReady(true)
 	var h http.Handler = b
@@ -71,7 +82,7 @@ func newExplorerFixture(t *testing.T, wrap func(http.Handler) http.Handler) *exp
 		_ = g.Wait()
 		_ = log.Close()
 	})
-	return &explorerFixture{node: n, bank: b, server: srv}
+	return &explorerFixture{node: n, bank: b, server: srv, log: log}
 }
 
 // mine proposes a block of txs on the tip, paying "miner", seals it with

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -102,6 +103,10 @@ type ledgerIndex struct {
 	logger  *slog.Logger
 	err     error         // the first failure: the index stops, and Run returns it
 	failed  chan struct{} // closed when err is set
+	// behind is set while the file refuses writes for now (see
+	// writeRefused): the index holds the blocks up to its last write,
+	// and catches up from the log with the first block it can write.
+	behind bool
 	// named is set once the store is known to record genesis as its
 	// chain's.
 	named bool
@@ -174,16 +179,44 @@ func (ix *ledgerIndex) describe() string {
 // rebuild). If the index is behind (the node
 // restored from a snapshot, so that it told no events for the blocks
 // before it), add first indexes the missing blocks from the log. If the
-// index fails, it stops with an error, which Run returns.
-func (ix *ledgerIndex) add(blk *blockchain.Block, rev eventlog.Revision) {
+// index fails, it stops with an error, which Run returns — unless the
+// file only refuses writes for now (a full disk, a quota, a file system
+// gone read-only: see writeRefused), and then the index falls behind
+// and the bank goes on. It reports whether blk is indexed, with every
+// block before it.
+func (ix *ledgerIndex) add(blk *blockchain.Block, rev eventlog.Revision) bool {
 	if ix.err != nil || ix.store == nil {
-		return
+		return false
 	}
-	ix.err = ix.addBlock(blk, rev)
-	if ix.err != nil {
-		ix.logger.Error("ledger index stopped", "err", ix.err)
-		close(ix.failed)
+	err := ix.addBlock(blk, rev)
+	switch {
+	case err == nil:
+		if ix.behind {
+			ix.behind = false
+			ix.logger.Info("ledger index caught up", "height", blk.Height())
+		}
+		return true
+	case writeRefused(err):
+		if !ix.behind {
+			ix.behind = true
+			ix.logger.Warn("ledger index behind: its file takes no writes now; it catches up from the log with the first block after they are taken again",
+				"height", blk.Height(), "err", err)
+		}
+		return false
 	}
+	ix.err = err
+	ix.logger.Error("ledger index stopped", "err", ix.err)
+	close(ix.failed)
+	return false
+}
+
+// writeRefused reports whether err is a file system refusing a write
+// for now: a full disk, a quota reached, a file system gone read-only.
+// The write is lost, not the file: a bbolt transaction whose commit
+// fails leaves the file as the commit before it left it, and every block
+// it did not take is in the log, to be read again.
+func writeRefused(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
 }
 
 func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error {
@@ -257,7 +290,15 @@ func (ix *ledgerIndex) reconcile(chain blockchain.ReadOnlyChain) {
 	if ix.err != nil || ix.store == nil {
 		return
 	}
-	ix.err = ix.reconcileWith(chain)
+	err := ix.reconcileWith(chain)
+	if err != nil && writeRefused(err) {
+		// A bank started on a full disk serves what it can: the next
+		// block, once the file takes writes again, catches the index up.
+		ix.behind = true
+		ix.logger.Warn("ledger index behind: its file takes no writes now; it catches up from the log with the first block after they are taken again", "err", err)
+		return
+	}
+	ix.err = err
 	if ix.err != nil {
 		ix.logger.Error("ledger index stopped", "err", ix.err)
 		close(ix.failed)
