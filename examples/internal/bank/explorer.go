@@ -1,6 +1,7 @@
 package bank
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -103,7 +104,10 @@ func (m *explorerMemory) addRefused(r RefusedTx) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for i, old := range m.refused {
-		if old.ID == r.ID && old.Stage == r.Stage {
+		// The same bytes (Hash), not only the same ID: the ID is of what
+		// is signed, so anyone can post a copy of a signed refusal with
+		// another signature, which must not take its place.
+		if old.ID == r.ID && old.Stage == r.Stage && old.Hash == r.Hash {
 			m.forget(i)
 			break
 		}
@@ -222,8 +226,13 @@ func (b *Bank) refuse(w http.ResponseWriter, tx blockchain.Transaction, p Proble
 // held by the pool, costs no second verification. One refused before its
 // signature is checked now, once, as it would have been had it kept the
 // rules before it.
+//
+// The signature must also be by the key of the sender the transaction
+// names (the rule sender-is-key): a signature verifies against the
+// transaction's own public key, and anyone can sign with theirs a
+// transfer that names another's account as its sender.
 func (b *Bank) signed(tx blockchain.Transaction) bool {
-	return b.node.Pool().SigCache().Verify(tx)
+	return tx.PublicKey().Address() == tx.From() && b.node.Pool().SigCache().Verify(tx)
 }
 
 func refusedTx(tx blockchain.Transaction, stage, rule, detail string, height *uint64, signed bool) RefusedTx {
@@ -586,6 +595,15 @@ var explorerPage, explorerCSP = func() ([]byte, string) {
 	if err != nil {
 		panic(err)
 	}
+	return explorerPolicy(page)
+}()
+
+// explorerPolicy returns page as it is served, and its policy.
+func explorerPolicy(page []byte) ([]byte, string) {
+	// A browser hashes a script as it parsed it, every line break made
+	// LF; a checkout with CRLF line ends (Git for Windows' autocrlf)
+	// would otherwise hash to another value, and the page run nothing.
+	page = bytes.ReplaceAll(bytes.ReplaceAll(page, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
 	hashes := func(re string) string {
 		var out string
 		for _, m := range regexp.MustCompile(re).FindAllSubmatch(page, -1) {
@@ -598,7 +616,7 @@ var explorerPage, explorerCSP = func() ([]byte, string) {
 		"; style-src" + hashes(`(?s)<style>(.*?)</style>`) +
 		"; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	return page, csp
-}()
+}
 
 func (b *Bank) explorer(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
