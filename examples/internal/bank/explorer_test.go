@@ -807,6 +807,11 @@ func TestExplorerInABrowser(t *testing.T) {
 		read(t, `(location.hash = "#/tx/%E0", "")`)
 		run(t, chromedp.WaitVisible(chromedp.CSS(`#tx-view .error`)))
 		assert.Equal(t, "the address bar names no transaction ID", text(t, "#tx-view .error"))
+		// Words in lower case are no address: not drawn either.
+		read(t, `(location.hash = "#/account/yourfundsarelostcallus", "")`)
+		run(t, chromedp.WaitVisible(chromedp.CSS(`#account-view .error`)))
+		assert.Equal(t, "the address bar names no address", text(t, "#account-view .error"))
+		assert.NotContains(t, text(t, "#account-view"), "yourfundsarelost")
 	})
 
 	t.Run("a tampered state proof", func(t *testing.T) {
