@@ -1420,6 +1420,11 @@ func (b *Bank) lookup(id uuid.UUID) (TransactionStatus, error) {
 		// and a transaction dropped and then taken again is pending.
 		st.Status = StatusPending
 	case dropped:
+		// A block the index holds not yet (it is behind: a full disk)
+		// may have included it: the chain has the last word.
+		if included, ok := b.inNewBlock(id); ok {
+			return included, nil
+		}
 		st.Status, st.Reason = StatusDropped, d.Reason
 		if d.Rule != blockchain.ErrUnknown {
 			st.Rule = d.Rule.String()

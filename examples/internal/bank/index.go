@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -215,9 +216,33 @@ func (ix *ledgerIndex) add(blk *blockchain.Block, rev eventlog.Revision) bool {
 // The write is lost, not the file: a bbolt transaction whose commit
 // fails leaves the file as the commit before it left it, and every block
 // it did not take is in the log, to be read again.
+//
+// EPERM is a file made immutable or append-only (chattr +i, +a). bbolt
+// words the errors of growing its file ("file resize error: …", "file
+// sync error: …") with %s, not %w: their errno is found in their words.
 func writeRefused(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
+	for _, errno := range refusedErrnos {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		msg := e.Error()
+		if !strings.HasPrefix(msg, "file resize error: ") && !strings.HasPrefix(msg, "file sync error: ") {
+			continue
+		}
+		for _, errno := range refusedErrnos {
+			if strings.HasSuffix(msg, ": "+errno.Error()) {
+				return true
+			}
+		}
+	}
+	return false
 }
+
+// refusedErrnos are the errors of a file system that takes no writes
+// for now: see writeRefused.
+var refusedErrnos = []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EPERM}
 
 func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) error {
 	if err := ix.nameGenesis(); err != nil {
@@ -394,6 +419,12 @@ func (ix *ledgerIndex) rebuild(stop uint64, why string, lost bool) (blockchain.H
 	}
 	ix.logger.Warn("the ledger index is not of the chain in the log: building it again from the log", "index", ix.describe(), "why", why)
 	if err := ix.store.reset(); err != nil {
+		if writeRefused(err) {
+			// Not behind: the store still holds the blocks of another
+			// chain, and would answer for them. It stops, as any other
+			// failure (%v: not taken for a write refused for now).
+			return blockchain.Hash{}, fmt.Errorf("%s: empty it, as it indexes another chain: %v", ix.describe(), err)
+		}
 		return blockchain.Hash{}, fmt.Errorf("%s: empty it: %w", ix.describe(), err)
 	}
 	if err := ix.setGenesis(); err != nil {
