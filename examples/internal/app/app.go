@@ -116,6 +116,9 @@ func FromEnvironment(err error, args []string, getenv func(string) string) strin
 		if a == "--" {
 			break
 		}
+		if !strings.HasPrefix(a, "-") {
+			continue // an argument, or a flag's value ("-stream-prefix eventlog")
+		}
 		a = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
 		if a == name || strings.HasPrefix(a, name+"=") {
 			return "" // given: the flag beats the variable

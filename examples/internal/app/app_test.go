@@ -122,6 +122,7 @@ func TestFromEnvironment(t *testing.T) {
 		{"given as -flag=value", app.Usagef(`-eventlog: have "bogus"`), []string{"--eventlog=bogus"}, ""},
 		{"after --, an argument", app.Usagef(`-eventlog: have "bogus"`), []string{"--", "-eventlog"}, " (set by EVENTCHAIN_EVENTLOG)"},
 		{"no variable", app.Usagef(`-gelf: bad`), nil, ""},
+		{"a flag's value that is a flag's name", app.Usagef(`-eventlog: have "bogus"`), []string{"-stream-prefix", "eventlog"}, " (set by EVENTCHAIN_EVENTLOG)"},
 		{"no flag named", app.Usagef("unexpected arguments"), nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -519,26 +519,48 @@ func streamClient(remoteAddr string) string {
 func (s *streamSlots) admit(st *openStream) (pushed *openStream, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.byClient == nil {
-		s.byClient = make(map[string][]*openStream)
+	pushed, ok = s.room(st.client)
+	if !ok {
+		return nil, false
 	}
-	if s.open >= s.max {
-		top := ""
-		for client, streams := range s.byClient {
-			if len(streams) > len(s.byClient[top]) || (len(streams) == len(s.byClient[top]) && client < top) {
-				top = client
-			}
-		}
-		if len(s.byClient[top]) < len(s.byClient[st.client])+2 {
-			return nil, false
-		}
-		pushed = s.byClient[top][0]
+	if pushed != nil {
 		s.remove(pushed)
 		close(pushed.evicted)
+	}
+	if s.byClient == nil {
+		s.byClient = make(map[string][]*openStream)
 	}
 	s.byClient[st.client] = append(s.byClient[st.client], st)
 	s.open++
 	return pushed, true
+}
+
+// wouldAdmit reports whether admit would take a stream of client now,
+// and changes nothing: a HEAD request asks what a GET would be answered,
+// and takes no place.
+func (s *streamSlots) wouldAdmit(client string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.room(client)
+	return ok
+}
+
+// room returns whether there is a place for a stream of client, and the
+// stream that would give it up, if one must. s.mu is held.
+func (s *streamSlots) room(client string) (victim *openStream, ok bool) {
+	if s.open < s.max {
+		return nil, true
+	}
+	top := ""
+	for c, streams := range s.byClient {
+		if len(streams) > len(s.byClient[top]) || (len(streams) == len(s.byClient[top]) && c < top) {
+			top = c
+		}
+	}
+	if len(s.byClient[top]) < len(s.byClient[client])+2 {
+		return nil, false
+	}
+	return s.byClient[top][0], true
 }
 
 // release gives st's place back, unless another's stream took it.
@@ -649,12 +671,25 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 	default:
 	}
 	client := streamClient(r.RemoteAddr)
+	full := func() {
+		w.Header().Set("Retry-After", b.retryAfter)
+		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "too many event streams", Detail: fmt.Sprintf("the bank serves %d at once, and this client holds its share; try again later", b.slots.max)})
+	}
+	if r.Method == http.MethodHead { // the headers alone: no stream, no place taken, no one pushed out
+		if !b.slots.wouldAdmit(client) {
+			full()
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	rc := http.NewResponseController(w)
 	st := &openStream{client: client, evicted: make(chan struct{}), rc: rc}
 	pushed, ok := b.slots.admit(st)
 	if !ok {
-		w.Header().Set("Retry-After", b.retryAfter)
-		b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "too many event streams", Detail: fmt.Sprintf("the bank serves %d at once, and this client holds its share; try again later", b.slots.max)})
+		full()
 		return
 	}
 	defer b.slots.release(st)
@@ -673,9 +708,6 @@ func (b *Bank) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return // the headers alone: a stream has no end to send
-	}
 	for {
 		changed, refused := b.node.Changed(), b.explorerMem.changes()
 		data, err := json.Marshal(b.explorerState())

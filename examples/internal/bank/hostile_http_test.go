@@ -276,6 +276,19 @@ func TestEventStreamsAreShared(t *testing.T) {
 	}
 	status, _ := open(a)
 	assert.Equal(t, http.StatusServiceUnavailable, status, "a's own streams push out none of a's")
+	// HEAD asks what a GET would get, and takes no place.
+	head := func(c *http.Client) int {
+		t.Helper()
+		resp, err := c.Head(srv.URL + "/events")
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusServiceUnavailable, head(a))
+	assert.Equal(t, http.StatusOK, head(b), "b would be let in")
+	status, st := open(a)
+	t.Cleanup(st.stop)
+	assert.Equal(t, http.StatusServiceUnavailable, status, "still full: b's HEAD pushed out none of a's streams")
 
 	status, first := open(b) // a holds 4, b none: b takes a's oldest
 	require.Equal(t, http.StatusOK, status)

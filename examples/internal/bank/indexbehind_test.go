@@ -2,8 +2,11 @@ package bank
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"os/exec"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -129,4 +132,127 @@ func TestIndexFallsBehindWhileItsFileTakesNoWrites(t *testing.T) {
 		}
 	}
 	assert.Equal(t, StatusDropped, f.bank.status(gone).Status)
+}
+
+// TestIndexBehindHidesNoInclusion: a transaction
+// the chain included while the index was behind must not read as dropped
+// because an audit drop for it (written by anyone who can write to the
+// log) was recorded before the index caught up.
+func TestIndexBehindHidesNoInclusion(t *testing.T) {
+	var store *refusingStore
+	f := newExplorerFixtureWith(t, nil, func(b *Bank) {
+		store = &refusingStore{indexStore: b.index.store, calls: make(chan string, 1000)}
+		b.index.store = store
+		b.droppedRetry = time.Millisecond
+	})
+	first := consensustest.Transfer("alice", "bob", 5, 0)
+	status, body := f.post(t, first)
+	require.Equal(t, http.StatusAccepted, status, "%s", body)
+
+	store.refuse.Store(true)
+	f.mine(t, nil, first) // included; the index cannot record it
+	store.await(t, "addBlock 1 refused")
+
+	e, err := events.Encode(events.TransactionDropped{TxID: first.ID(), Rule: blockchain.ErrBadNonce, Reason: "forged"})
+	require.NoError(t, err)
+	_, err = f.log.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
+	require.NoError(t, err)
+	store.await(t, "putDropped refused")
+	store.refuse.Store(false) // disk freed; no block yet
+	store.await(t, "putDropped ok")
+	assert.NotEqual(t, StatusDropped, f.bank.status(first.ID()).Status, "the chain included it")
+}
+
+// resetRefusingStore refuses to be emptied, as a full (or read-only)
+// file system would.
+type resetRefusingStore struct{ indexStore }
+
+func (resetRefusingStore) reset() error { return fmt.Errorf("write index.db: %w", syscall.ENOSPC) }
+
+// TestIndexOfAnotherChainThatCannotBeEmptiedStops: an index of another
+// chain that reconcile cannot empty (the disk is full) must not be kept
+// as merely behind, where it answers for the other chain.
+func TestIndexOfAnotherChainThatCannotBeEmptiedStops(t *testing.T) {
+	engine := consensustest.NewFaker()
+	foreign, err := consensustest.GenerateChain(context.Background(), engine, consensustest.NewChain(engine), 2,
+		func(_ int, g *consensustest.BlockGen) { g.AddTransfer("alice", "bob", 1) })
+	require.NoError(t, err)
+	f := newExplorerFixtureWith(t, nil, func(b *Bank) {
+		mem := newMemIndex()
+		require.NoError(t, mem.setGenesis(blockchain.Hash{1})) // another chain's
+		for i, blk := range foreign {
+			require.NoError(t, mem.addBlock(blk, eventlog.Revision(i)))
+		}
+		b.index.store = resetRefusingStore{mem}
+	})
+	// Behind, it would answer for the other chain's transactions (they
+	// read as included) until the disk had room: it stops instead, as it
+	// did before a full disk left an index behind.
+	assert.Error(t, f.bank.IndexErr(), "an index of another chain, not emptied, is not behind: it stops")
+	select {
+	case <-f.bank.index.failed:
+	default:
+		t.Fatal("the index's failure was not signalled: the bank app would go on serving another chain's index")
+	}
+}
+
+// TestIndexFileMadeImmutable: a ledger index file made immutable
+// (chattr +i) refuses the write that grows it with EPERM, which bbolt
+// words with %s: a write refused for now, and once the attribute is
+// gone the index goes on from the block it refused. It needs chattr, the
+// right to use it (root) and a file system that keeps the attribute
+// (ext4, not tmpfs): where it has none, it says so and skips.
+func TestIndexFileMadeImmutable(t *testing.T) {
+	engine := consensustest.NewFaker()
+	blocks, err := consensustest.GenerateChain(context.Background(), engine, consensustest.NewChain(engine), 40,
+		func(_ int, g *consensustest.BlockGen) {
+			for range 50 {
+				g.AddTransfer("alice", "bob", 1)
+			}
+		})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "index.db")
+	ix, err := openBoltIndex(path)
+	require.NoError(t, err)
+	defer ix.close()
+	require.NoError(t, ix.addBlock(blocks[0], eventlog.Revision(0)))
+	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i %s: %v %s: no immutable files here", path, err, out)
+	}
+	defer exec.Command("chattr", "-i", path).Run()
+	for i, blk := range blocks[1:] {
+		err := ix.addBlock(blk, eventlog.Revision(i+1))
+		if err != nil {
+			t.Logf("block %d: %v (writeRefused %v)", blk.Height(), err, writeRefused(err))
+			require.True(t, writeRefused(err), "%v", err)
+			// Once the file takes writes again, the index goes on from
+			// the block it refused.
+			require.NoError(t, exec.Command("chattr", "-i", path).Run())
+			for j, blk := range blocks[i+1:] {
+				require.NoError(t, ix.addBlock(blk, eventlog.Revision(i+1+j)))
+			}
+			last, ok, err := ix.last()
+			require.NoError(t, err)
+			require.True(t, ok)
+			require.Equal(t, blocks[len(blocks)-1].Hash(), last.hash)
+			return
+		}
+	}
+	t.Fatal("every write to an immutable file was taken")
+}
+
+// TestWriteRefusedWordedByBbolt: bbolt words the errors of growing
+// its file with %s; a read-only file system or an immutable file met
+// there is a write refused for now all the same.
+func TestWriteRefusedWordedByBbolt(t *testing.T) {
+	for _, msg := range []string{
+		"file resize error: truncate /d/index.db: read-only file system",
+		"file resize error: truncate /d/index.db: operation not permitted",
+		"file sync error: sync /d/index.db: no space left on device",
+	} {
+		err := fmt.Errorf("ledger index: add block 3: %w", errors.New(msg))
+		assert.True(t, writeRefused(err), msg)
+	}
+	assert.False(t, writeRefused(errors.New("file resize error: truncate /d/index.db: input/output error")))
+	assert.False(t, writeRefused(errors.New("block 3 out of order: want 2")))
 }
