@@ -81,15 +81,11 @@ func (s *refusingStore) await(t *testing.T, want ...string) {
 	}
 }
 
-// TestIndexFallsBehindWhileItsFileTakesNoWrites: a ledger index whose
-// file takes no writes for now — a full disk — no longer stops the bank
-// (before, the bank app exited, and would not start again until the disk
-// had room). The index falls behind: what the bank accepted stays
-// pending rather than unknown, and nothing is judged outbid for want of
-// the index; a dropped transaction the audit stream tells of waits to be
-// recorded. Once the file takes writes again, the next block catches the
-// index up from the log, and the drop is recorded.
-func TestIndexFallsBehindWhileItsFileTakesNoWrites(t *testing.T) {
+// behindFixture is a bank whose ledger index's file takes no writes
+// (store.refuse is set), after it accepted first, alice's transfer,
+// and a block included it that the index could not record.
+func behindFixture(t *testing.T) (*explorerFixture, *refusingStore, blockchain.Transaction) {
+	t.Helper()
 	var store *refusingStore
 	f := newExplorerFixtureWith(t, nil, func(b *Bank) {
 		store = &refusingStore{indexStore: b.index.store, calls: make(chan string, 1000)}
@@ -99,10 +95,32 @@ func TestIndexFallsBehindWhileItsFileTakesNoWrites(t *testing.T) {
 	first := consensustest.Transfer("alice", "bob", 5, 0)
 	status, body := f.post(t, first)
 	require.Equal(t, http.StatusAccepted, status, "%s", body)
-
 	store.refuse.Store(true)
 	f.mine(t, nil, first)
 	store.await(t, "addBlock 1 refused")
+	return f, store, first
+}
+
+// drop appends to the audit stream that the transaction id was dropped,
+// as an auditor, or anyone who can write to the log, does.
+func (f *explorerFixture) drop(t *testing.T, id uuid.UUID, reason string) {
+	t.Helper()
+	e, err := events.Encode(events.TransactionDropped{TxID: id, Rule: blockchain.ErrBadNonce, Reason: reason})
+	require.NoError(t, err)
+	_, err = f.log.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
+	require.NoError(t, err)
+}
+
+// TestIndexFallsBehindWhileItsFileTakesNoWrites: a ledger index whose
+// file takes no writes for now — a full disk — no longer stops the bank
+// (before, the bank app exited, and would not start again until the disk
+// had room). The index falls behind: what the bank accepted stays
+// pending rather than unknown, and nothing is judged outbid for want of
+// the index; a dropped transaction the audit stream tells of waits to be
+// recorded. Once the file takes writes again, the next block catches the
+// index up from the log, and the drop is recorded.
+func TestIndexFallsBehindWhileItsFileTakesNoWrites(t *testing.T) {
+	f, store, first := behindFixture(t)
 	assert.NoError(t, f.bank.IndexErr(), "the index is behind, not broken")
 	select {
 	case <-f.bank.index.failed:
@@ -113,10 +131,7 @@ func TestIndexFallsBehindWhileItsFileTakesNoWrites(t *testing.T) {
 
 	// A drop the audit stream tells of waits for the file.
 	gone := uuid.New()
-	e, err := events.Encode(events.TransactionDropped{TxID: gone, Rule: blockchain.ErrBadNonce, Reason: "its nonce was used"})
-	require.NoError(t, err)
-	_, err = f.log.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
-	require.NoError(t, err)
+	f.drop(t, gone, "its nonce was used")
 	store.await(t, "putDropped refused")
 	store.await(t, "putDropped refused") // tried again
 
@@ -139,24 +154,8 @@ func TestIndexFallsBehindWhileItsFileTakesNoWrites(t *testing.T) {
 // because an audit drop for it (written by anyone who can write to the
 // log) was recorded before the index caught up.
 func TestIndexBehindHidesNoInclusion(t *testing.T) {
-	var store *refusingStore
-	f := newExplorerFixtureWith(t, nil, func(b *Bank) {
-		store = &refusingStore{indexStore: b.index.store, calls: make(chan string, 1000)}
-		b.index.store = store
-		b.droppedRetry = time.Millisecond
-	})
-	first := consensustest.Transfer("alice", "bob", 5, 0)
-	status, body := f.post(t, first)
-	require.Equal(t, http.StatusAccepted, status, "%s", body)
-
-	store.refuse.Store(true)
-	f.mine(t, nil, first) // included; the index cannot record it
-	store.await(t, "addBlock 1 refused")
-
-	e, err := events.Encode(events.TransactionDropped{TxID: first.ID(), Rule: blockchain.ErrBadNonce, Reason: "forged"})
-	require.NoError(t, err)
-	_, err = f.log.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
-	require.NoError(t, err)
+	f, store, first := behindFixture(t)
+	f.drop(t, first.ID(), "forged")
 	store.await(t, "putDropped refused")
 	store.refuse.Store(false) // disk freed; no block yet
 	store.await(t, "putDropped ok")
