@@ -35,6 +35,7 @@ type faultReport struct {
 	missing, dropped              int
 	minerKills, outages           int
 	outage503s                    int
+	outageRestarts                int // miners the outage caught starting up, started again
 	height                        uint64
 	blockEvents                   int
 	duplicates                    int   // appends the server stored twice
@@ -47,10 +48,10 @@ func (r faultReport) String() string {
 	if !r.conserved {
 		conservation = "NOT conserved"
 	}
-	return fmt.Sprintf("ran %v: %d miner kills, %d server outages (%d answers 503 during them); "+
+	return fmt.Sprintf("ran %v: %d miner kills, %d server outages (%d answers 503 during them, %d miners started again after them); "+
 		"%d transactions accepted, %d included exactly once, %d included twice, %d missing, %d dropped; "+
 		"%d blocks from %d block events; %d appends stored twice by the server; supply %d, %s",
-		r.duration.Round(time.Second), r.minerKills, r.outages, r.outage503s,
+		r.duration.Round(time.Second), r.minerKills, r.outages, r.outage503s, r.outageRestarts,
 		r.accepted, r.includedOnce, r.twice, r.missing, r.dropped, r.height, r.blockEvents, r.duplicates, r.supply, conservation)
 }
 
@@ -138,8 +139,9 @@ run:
 		select {
 		case <-killEvery.C:
 			i := rnd.IntN(len(miners))
-			require.NoError(t, miners[i].cmd.Process.Signal(syscall.SIGKILL))
-			<-miners[i].done
+			err := miners[i].cmd.Process.Signal(syscall.SIGKILL)
+			exit := <-miners[i].done
+			require.NoError(t, err, "SIGKILL %s: it had exited by itself (%v); stderr:\n%s", miners[i].name, exit, tail(miners[i].stderr.String(), 3000))
 			r.minerKills++
 			// A miner restarted during an outage cannot restore: start
 			// it again until the server answers.
@@ -161,6 +163,25 @@ run:
 			outage := time.NewTimer(5 * time.Second)
 			<-outage.C // the length of the outage, not a synchronisation
 			require.NoError(t, server.Start())
+			// A miner the outage caught starting up — after it logged
+			// "joined", where restartUntilUp takes it for up, and
+			// before its node follows the log: restoring, or opening
+			// its subscriptions, which take no ErrUnavailable — exited
+			// saying the log was unavailable, as one started during
+			// the outage does: start it again. (Kills and the outage
+			// take turns in this loop, but when both fall due together,
+			// as with -soak 25m, 500 s in, the outage comes right after
+			// a restart, while the miner restores a long chain.) A
+			// miner that exited for anything else fails the test.
+			for i := range miners {
+				if !exitedForOutage(t, miners[i]) {
+					continue
+				}
+				r.outageRestarts++
+				metrics[i] = restartUntilUp(t, func() *process {
+					return start(t, fmt.Sprintf("miner-%d", i+1), bins["miner"], minerArgs(i)...)
+				}, &miners[i])
+			}
 			// … and recovers by itself: the same transfer, sent again,
 			// is accepted.
 			ours = append(ours, mustSubmit(t, client, probe, "").ID)
@@ -287,6 +308,31 @@ func restartUntilUp(t *testing.T, launch func() *process, slot **process) string
 		wait := time.NewTimer(500 * time.Millisecond)
 		<-wait.C // the server is down; try again shortly
 	}
+}
+
+// unavailableExit matches the line an app prints as it exits because its
+// event log could not be reached: "miner: … event log unavailable: …".
+var unavailableExit = regexp.MustCompile(`(?m)^[a-z]+: .*event log unavailable`)
+
+// exitedForOutage reports whether p exited, or is exiting, because its
+// event log was unavailable; it waits for such an exit. A process that
+// exited for any other reason fails the test.
+func exitedForOutage(t *testing.T, p *process) bool {
+	t.Helper()
+	if unavailableExit.MatchString(p.stderr.String()) {
+		select {
+		case <-p.done:
+			return true
+		case <-time.After(awaitTime):
+			t.Fatalf("%s said the log was unavailable but did not exit within %v", p.name, awaitTime)
+		}
+	}
+	select {
+	case err := <-p.done:
+		t.Fatalf("%s exited (%v) during the outage, not for it; stderr:\n%s", p.name, err, tail(p.stderr.String(), 3000))
+	default:
+	}
+	return false
 }
 
 // joinedOrExited waits until p logs that it joined its chain (true) or
