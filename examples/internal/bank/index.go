@@ -198,17 +198,22 @@ func (ix *ledgerIndex) add(blk *blockchain.Block, rev eventlog.Revision) bool {
 		}
 		return true
 	case writeRefused(err):
-		if !ix.behind {
-			ix.behind = true
-			ix.logger.Warn("ledger index behind: its file takes no writes now; it catches up from the log with the first block after they are taken again",
-				"height", blk.Height(), "err", err)
-		}
+		ix.fallBehind(err)
 		return false
 	}
 	ix.err = err
 	ix.logger.Error("ledger index stopped", "err", ix.err)
 	close(ix.failed)
 	return false
+}
+
+// fallBehind marks the index behind after err, a write its file refused
+// for now, and says so once.
+func (ix *ledgerIndex) fallBehind(err error) {
+	if !ix.behind {
+		ix.logger.Warn("ledger index behind: its file takes no writes now; it catches up from the log with the first block after they are taken again", "err", err)
+	}
+	ix.behind = true
 }
 
 // writeRefused reports whether err is a file system refusing a write
@@ -319,8 +324,7 @@ func (ix *ledgerIndex) reconcile(chain blockchain.ReadOnlyChain) {
 	if err != nil && writeRefused(err) {
 		// A bank started on a full disk serves what it can: the next
 		// block, once the file takes writes again, catches the index up.
-		ix.behind = true
-		ix.logger.Warn("ledger index behind: its file takes no writes now; it catches up from the log with the first block after they are taken again", "err", err)
+		ix.fallBehind(err)
 		return
 	}
 	ix.err = err
