@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -78,7 +79,7 @@ func exitCode(err error, stdout, stderr io.Writer) int {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (err error) {
 	flags := flag.NewFlagSet("scheduler", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	bank := flags.String("bank", "http://localhost:8080", "the bank's base URL")
@@ -89,9 +90,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	accounts := flags.String("accounts", "", "comma-separated names of the keys to use (default: every key of the keystore stored in clear)")
 	logFormat := flags.String("log-format", "text", "log format on stderr: text or json")
 	gelf := flags.String("gelf", "", "also send logs to Graylog, e.g. udp://localhost:12201")
-	if err := parse(flags, args, getenv); err != nil {
+	fromEnv, err := parse(flags, args, getenv)
+	if err != nil {
 		return err
 	}
+	defer func() { err = setBy(err, fromEnv) }()
 	if *every <= 0 {
 		return usagef("-every: have %v, want > 0", *every)
 	}
@@ -158,8 +161,9 @@ func logProgress(ctx context.Context, logger *slog.Logger, stats *scheduler.Stat
 // parse adds -version to flags and parses args into it. It returns
 // errVersion if -version is given; otherwise a flag not given falls back
 // to its environment variable, EVENTCHAIN_ and its name in upper case with
-// dashes as underscores (-version has none).
-func parse(flags *flag.FlagSet, args []string, getenv func(string) string) error {
+// dashes as underscores (-version has none). fromEnv maps the name of
+// each flag set so to its variable.
+func parse(flags *flag.FlagSet, args []string, getenv func(string) string) (fromEnv map[string]string, err error) {
 	showVersion := flags.Bool("version", false, "print the version and the VCS revision, and exit")
 	flags.Usage = func() {
 		fmt.Fprintf(flags.Output(), "Usage of %s:\n", flags.Name())
@@ -176,19 +180,19 @@ func parse(flags *flag.FlagSet, args []string, getenv func(string) string) error
 	if perr != nil {
 		if errors.Is(perr, flag.ErrHelp) {
 			flags.Usage()
-			return perr
+			return nil, perr
 		}
-		return usagef("%w (run 'scheduler -h' for the flags)", perr)
+		return nil, usagef("%w (run 'scheduler -h' for the flags)", perr)
 	}
 	if flags.NArg() > 0 { // before -version: "-version extra" is a mistake too
-		return usagef("unexpected arguments %q (run 'scheduler -h' for the flags)", flags.Args())
+		return nil, usagef("unexpected arguments %q (run 'scheduler -h' for the flags)", flags.Args())
 	}
 	if *showVersion {
-		return errVersion
+		return nil, errVersion
 	}
 	given := map[string]bool{}
 	flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var err error
+	fromEnv = map[string]string{}
 	flags.VisitAll(func(f *flag.Flag) {
 		if given[f.Name] || err != nil || f.Name == "version" {
 			return
@@ -198,8 +202,25 @@ func parse(flags *flag.FlagSet, args []string, getenv func(string) string) error
 			if e := flags.Set(f.Name, v); e != nil {
 				err = usagef("%s=%q: %v", env, v, e)
 			}
+			fromEnv[f.Name] = env
 		}
 	})
+	return fromEnv, err
+}
+
+// usageFlag finds the flag a usage error begins by naming: "-every: …".
+var usageFlag = regexp.MustCompile(`^-([a-z0-9][a-z0-9-]*)[ :]`)
+
+// setBy adds " (set by EVENTCHAIN_EVERY)" to a usage error that begins by
+// naming a flag whose value came from the environment (fromEnv, from
+// parse): the user may not know the variable is set.
+func setBy(err error, fromEnv map[string]string) error {
+	if !errors.As(err, new(usageError)) {
+		return err
+	}
+	if m := usageFlag.FindStringSubmatch(err.Error()); m != nil && fromEnv[m[1]] != "" {
+		return usageError{fmt.Errorf("%w (set by %s)", err, fromEnv[m[1]])}
+	}
 	return err
 }
 
