@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/eventchain/eventchain/internal/nilness"
@@ -149,7 +150,7 @@ func (c *Chain) Resume(snap Snapshot) error {
 	}
 	for i := 1; i < len(snap.Headers); i++ {
 		prev, h := snap.Headers[i-1], snap.Headers[i]
-		if h.Height != prev.Height+1 {
+		if prev.Height == math.MaxUint64 || h.Height != prev.Height+1 { // no wrap to height 0
 			return badSnapshot("header %d: height %d after %d", i, h.Height, prev.Height)
 		}
 		if h.PrevHash != prev.Hash() {
@@ -162,6 +163,9 @@ func (c *Chain) Resume(snap Snapshot) error {
 	}
 	if last.Hash() != snap.Tip.Hash() {
 		return badSnapshot("the last header, at height %d, is not the tip's", last.Height)
+	}
+	if snap.Tip.Height() == 0 && snap.Tip.Hash() != c.s.hashes[0] {
+		return badSnapshot("tip at height 0 but not this spec's genesis")
 	}
 	if snap.Tip.Height() > 0 {
 		if err := snap.Tip.Validate(); err != nil {
