@@ -77,6 +77,9 @@ func (s *State) Prove(a Address, height uint64) AccountProof {
 // the newest Config.StateHistory heights; for an older height (or one
 // past the tip) the error wraps ErrStateNotKept.
 func (c *Chain) ProveAccount(a Address, height uint64) (AccountProof, error) {
+	if err := c.usable(); err != nil {
+		return AccountProof{}, fmt.Errorf("prove account %s at height %d: %w", a.Short(), height, err)
+	}
 	st, ok := c.StateAt(height)
 	if !ok {
 		return AccountProof{}, fmt.Errorf("prove account %s at height %d: %w", a.Short(), height, ErrStateNotKept)

@@ -73,7 +73,9 @@ type Config struct {
 //
 // A Chain is safe for concurrent use: one goroutine may Apply while others
 // read. Only [NewChain] makes a usable Chain: the zero Chain has no
-// genesis, and its methods do not work.
+// genesis. Its checking methods, ProveAccount and Resume return
+// [ErrChainNotMade]; the others answer as for an empty chain (height 0,
+// the zero Header, no block, no account) rather than panic.
 type Chain struct {
 	spec      ChainSpec // the chain's own copy; s.spec is the same, for the rules
 	mu        sync.RWMutex
@@ -178,7 +180,8 @@ func (c *Chain) Apply(b *Block) error {
 }
 
 // ErrChainNotMade is the error of a Chain's checking methods (Apply,
-// ApplyAt, Check, Trust, Propose, CheckTransaction) called on a Chain
+// ApplyAt, Check, Trust, Propose, CheckTransaction), and of ProveAccount
+// and Resume, called on a Chain
 // that [NewChain] did not make: the zero Chain, or a nil *Chain. Such a
 // chain has no genesis to build on.
 var ErrChainNotMade = errors.New("blockchain: the Chain was not made by NewChain (it has no genesis)")
@@ -569,10 +572,20 @@ func trim[T any](xs []*T, keep int) []*T {
 
 // Tip and HeaderAt copy the header's seal: the chain's own stays as the
 // block hash covers it, whatever the caller does with the copy.
-func (s *chainState) Tip() Header { return s.headers[len(s.headers)-1].clone() }
+func (s *chainState) Tip() Header {
+	if len(s.headers) == 0 { // a Chain NewChain did not make
+		return Header{}
+	}
+	return s.headers[len(s.headers)-1].clone()
+}
 
 // height returns the tip's height.
-func (s *chainState) height() uint64 { return s.base + uint64(len(s.headers)) - 1 }
+func (s *chainState) height() uint64 {
+	if len(s.headers) == 0 { // a Chain NewChain did not make: no genesis
+		return 0
+	}
+	return s.base + uint64(len(s.headers)) - 1
+}
 
 func (s *chainState) HeaderAt(height uint64) (Header, bool) {
 	if height < s.base || height-s.base >= uint64(len(s.headers)) {
@@ -585,9 +598,17 @@ func (s *chainState) HeaderAt(height uint64) (Header, bool) {
 // block and only read it (see ChainView.Spec).
 func (s *chainState) Spec() ChainSpec { return s.spec }
 
-func (s *chainState) Account(a Address) Account { return s.state.Account(a) }
+func (s *chainState) Account(a Address) Account {
+	if s.state == nil { // a Chain NewChain did not make
+		return Account{}
+	}
+	return s.state.Account(a)
+}
 
 func (s *chainState) blockAt(height uint64) (*Block, bool) {
+	if len(s.blocks) == 0 { // a Chain NewChain did not make
+		return nil, false
+	}
 	oldest := s.blocks[0].Height()
 	if height < oldest || height-oldest >= uint64(len(s.blocks)) {
 		return nil, false
@@ -622,6 +643,9 @@ func (c *Chain) Tip() Header {
 func (c *Chain) TipHash() Hash {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	if len(c.s.hashes) == 0 { // a Chain NewChain did not make
+		return Hash{}
+	}
 	return c.s.hashes[len(c.s.hashes)-1]
 }
 
@@ -629,6 +653,9 @@ func (c *Chain) TipHash() Hash {
 func (c *Chain) TipBlock() *Block {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	if len(c.s.blocks) == 0 { // a Chain NewChain did not make
+		return nil
+	}
 	return c.s.blocks[len(c.s.blocks)-1]
 }
 

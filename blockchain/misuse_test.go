@@ -59,12 +59,37 @@ func TestZeroChain(t *testing.T) {
 				_, _, err := c.Propose(consensustest.Addr("miner"), nil, testNow)
 				return err
 			},
+			"ProveAccount": func() error {
+				_, err := c.ProveAccount(consensustest.Addr("alice"), 0)
+				return err
+			},
+			"Resume": func() error { return c.Resume(consensustest.NewChain(consensustest.NewFaker()).Snapshot(1)) },
 		} {
 			t.Run(name, func(t *testing.T) {
 				assert.ErrorIs(t, call(), blockchain.ErrChainNotMade)
 			})
 		}
 	}
+}
+
+// TestZeroChainReads: the reading methods of the zero Chain answer as for
+// an empty chain rather than panic, so that a student's forgotten NewChain
+// shows up as ErrChainNotMade at the first check, not as an index out of
+// range in a getter.
+func TestZeroChainReads(t *testing.T) {
+	c := new(blockchain.Chain)
+	alice := consensustest.Addr("alice")
+	assert.NotPanics(t, func() {
+		assert.Equal(t, uint64(0), c.Height())
+		assert.Equal(t, uint64(0), c.ReadOnly().Height())
+		assert.Equal(t, blockchain.Header{}, c.Tip())
+		assert.Equal(t, blockchain.Hash{}, c.TipHash())
+		assert.Nil(t, c.TipBlock())
+		assert.Equal(t, blockchain.Account{}, c.Account(alice))
+		_, ok := c.BlockAt(0)
+		assert.False(t, ok)
+		assert.Equal(t, blockchain.Snapshot{}, c.Snapshot(1))
+	})
 }
 
 // TestProposeTimes: Propose dates a block now, or at its parent's time

@@ -60,6 +60,9 @@ func badSnapshot(format string, args ...any) error {
 // headers (at most headers of them, at least the tip's). It takes time
 // and memory in proportion to the accounts.
 func (c *Chain) Snapshot(headers int) Snapshot {
+	if c.usable() != nil {
+		return Snapshot{}
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	n := min(max(headers, 1), len(c.s.headers))
@@ -140,6 +143,9 @@ func ResumeChain(cfg Config, snap Snapshot) (*Chain, error) {
 // block beyond genesis (an error not wrapping ErrBadSnapshot): a chain
 // resumes only from the start. A refused snapshot leaves c as it was.
 func (c *Chain) Resume(snap Snapshot) error {
+	if err := c.usable(); err != nil {
+		return fmt.Errorf("blockchain: resume: %w", err)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.s.base != 0 || len(c.s.headers) != 1 {
