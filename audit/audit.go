@@ -23,6 +23,20 @@ import (
 // what it wants.
 var ErrInvalidConfig = errors.New("invalid audit config")
 
+// ErrNotMade is wrapped by the error of Restore, Tick and Run on an
+// Auditor that [New] did not make (the zero Auditor, or a nil *Auditor):
+// it has no node and no log to audit.
+var ErrNotMade = errors.New("the auditor was not made by audit.New")
+
+// usable returns ErrNotMade, wrapped with op, for an Auditor New did not
+// make.
+func (a *Auditor) usable(op string) error {
+	if a == nil || a.node == nil || a.log == nil {
+		return fmt.Errorf("audit: %s: %w", op, ErrNotMade)
+	}
+	return nil
+}
+
 // A Policy holds the auditor's tunables: how often it looks, how long a
 // transaction may wait for a block, and how often it is rebroadcast before
 // the auditor gives up. Start from [DefaultPolicy] and change what you
@@ -205,7 +219,8 @@ func (r Report) LogValue() slog.Value {
 //
 // An Auditor is safe for concurrent use: Restore, Tick and the steps of
 // Run take turns, one at a time, and Report may be read at any time. It
-// starts no goroutines.
+// starts no goroutines. Only [New] makes a usable Auditor: the zero
+// Auditor's Restore, Tick and Run return an error wrapping [ErrNotMade].
 type Auditor struct {
 	node   Backend
 	log    eventlog.Log
@@ -342,6 +357,9 @@ func (a *Auditor) Restored() <-chan struct{} { return a.restored }
 //
 // Errors: the log's errors, wrapped; ctx.Err().
 func (a *Auditor) Restore(ctx context.Context) error {
+	if err := a.usable("restore"); err != nil {
+		return err
+	}
 	a.step.Lock()
 	defer a.step.Unlock()
 	if err := a.catchUp(ctx); err != nil {
@@ -389,6 +407,9 @@ func (a *Auditor) Restore(ctx context.Context) error {
 // and the auditor takes in only what the log holds: what it reads, and
 // what it appended with success.
 func (a *Auditor) Tick(ctx context.Context) error {
+	if err := a.usable("tick"); err != nil {
+		return err
+	}
 	a.step.Lock()
 	defer a.step.Unlock()
 	if err := a.awaitNode(ctx); err != nil {

@@ -99,6 +99,10 @@ func seal(ctx context.Context, engine blockchain.Consensus, b *blockchain.Block)
 // bytes.
 const maxPanicText = 512
 
+// ErrNotMade is the error of Run on a Miner that [New] did not make (the
+// zero Miner, or a nil *Miner): it has no node to mine for.
+var ErrNotMade = errors.New("the miner was not made by miner.New")
+
 // ErrNoBlock is what Run returns, wrapped with ErrEngineMisbehaved, when
 // the consensus engine's Seal returns neither a block nor an error.
 var ErrNoBlock = errors.New("the engine returned no block and no error")
@@ -219,6 +223,8 @@ type hashCounter interface{ Hashes() uint64 }
 // again on the new tip with what is still pending.
 //
 // A Miner's Run is meant for one goroutine; Stats may be read from any.
+// Only [New] makes a usable Miner: the zero Miner's Run returns
+// [ErrNotMade].
 type Miner struct {
 	node        Backend
 	id          string
@@ -377,6 +383,9 @@ func (m *Miner) Stats() Stats {
 // changes; publish. A lost race or a cancelled seal just starts the next
 // round, once the node has caught up.
 func (m *Miner) Run(ctx context.Context) error {
+	if m == nil || m.node == nil {
+		return fmt.Errorf("miner: run: %w", ErrNotMade)
+	}
 	for {
 		changed := m.node.Changed()
 		if !m.node.Pool().Ready() {
