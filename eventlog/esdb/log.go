@@ -24,7 +24,8 @@ import (
 // connecting.
 //
 // A Log is safe for concurrent use. Close ends its subscriptions and
-// waits for every goroutine it started.
+// waits for every goroutine it started. Only [New] or [Open] makes a Log:
+// the methods of a zero Log return [ErrNotOpen], and its Close nil.
 type Log struct {
 	prefix string
 	policy Policy
@@ -117,9 +118,17 @@ func (l *Log) MaxStreamNameLen() int { return eventlog.MaxStreamNameLen - len(l.
 // and maxDiscoverAttempts × gossipTimeout against one that accepts them
 // and says nothing.
 func (l *Log) Close() error {
+	if l == nil || l.cancel == nil { // a Log New or Open did not make: nothing to close
+		return nil
+	}
 	l.shutdown(true)
 	return nil
 }
+
+// ErrNotOpen is the error of every method but Close of a Log that [New] or
+// [Open] did not make, such as a zero Log: it has no connection to a
+// server. (Close of such a Log does nothing and returns nil.)
+var ErrNotOpen = errors.New("esdb: the Log was not made by New or Open")
 
 // shutdown closes the log, and waits for its goroutines if wait is set.
 func (l *Log) shutdown(wait bool) {
@@ -141,6 +150,9 @@ func (l *Log) shutdown(wait bool) {
 // closes, and a function to call when the call is over; or ctx.Err(), or
 // ErrClosed.
 func (l *Log) begin(ctx context.Context) (context.Context, func(), error) {
+	if l == nil || l.ctx == nil || l.pool == nil {
+		return nil, nil, ErrNotOpen
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -163,6 +175,9 @@ func (l *Log) begin(ctx context.Context) (context.Context, func(), error) {
 // check refuses a stream name that is invalid, or too long once
 // prefixed.
 func (l *Log) check(stream string) error {
+	if l == nil {
+		return ErrNotOpen
+	}
 	if err := eventlog.CheckStreamName(stream); err != nil {
 		return err
 	}
