@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1264,7 +1265,13 @@ func (n *Node) stillHolds(ctx context.Context, read eventlog.Revision, last uuid
 // stream has not moved since the node last caught up and b extends the
 // node's tip. Otherwise it returns an error wrapping ErrStale: another
 // event got there first, a block or junk (see ErrStale for what to do).
-// Publishing does not apply b; Follow does, as for everyone's blocks.
+// A block that names the tip as its parent at another height than the
+// next is refused with a *blockchain.RuleError (blockchain.ErrBadHeight).
+// Publishing does not apply b; Follow does, as for everyone's blocks. Nor
+// does it run the chain's other rules (the state root, the seal, the
+// transactions): check b with Chain().Check first, as package miner does,
+// for a block that breaks one is appended all the same, and every node
+// then skips it.
 func (n *Node) PublishBlock(ctx context.Context, b *blockchain.Block, minerID string) error {
 	if err := n.usable("publish"); err != nil {
 		return err
@@ -1273,10 +1280,16 @@ func (n *Node) PublishBlock(ctx context.Context, b *blockchain.Block, minerID st
 		return errors.New("node: publish: nil block")
 	}
 	n.mu.Lock()
-	next, tip := n.blocksNext, n.chain.TipHash()
+	next, tip, height := n.blocksNext, n.chain.TipHash(), n.chain.Height()
 	n.mu.Unlock()
 	if b.PrevHash() != tip {
 		return fmt.Errorf("node: publish %s: %w: it extends %s, the tip is %s", b, ErrStale, b.PrevHash().Short(), tip.Short())
+	}
+	if b.Height() != height+1 {
+		// It names the tip as its parent but at another height: junk
+		// every node would skip, not a block that lost a race.
+		return fmt.Errorf("node: publish %s: %w", b, &blockchain.RuleError{
+			Code: blockchain.ErrBadHeight, Have: strconv.FormatUint(b.Height(), 10), Want: strconv.FormatUint(height+1, 10)})
 	}
 	expected := eventlog.NoStream
 	if next > 0 {
