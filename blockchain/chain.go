@@ -395,11 +395,30 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 	if beneficiary.IsZero() {
 		return nil, nil, ruleErr(ErrMissingBeneficiary, "the zero address", "the address paid for the block")
 	}
+	h, kept, view, rejected, err := c.proposeHeader(beneficiary, txs, now)
+	if err != nil {
+		return nil, rejected, err
+	}
+	// Prepare runs without the chain's lock, on the headers as they were
+	// when the block was built: an engine that reads the Chain itself
+	// rather than its view (against the Consensus contract) would
+	// otherwise wait for ever behind an Apply waiting for the lock.
+	if err := prepare(c.engine, view, &h); err != nil {
+		return nil, rejected, fmt.Errorf("propose: prepare: %w", err)
+	}
+	return NewBlock(h, kept), rejected, nil
+}
+
+// proposeHeader is Propose but for the engine's Prepare: under the
+// chain's read lock, it runs the transactions on the tip's state and
+// builds the header, and returns a view of the chain's headers as they
+// are, for Prepare.
+func (c *Chain) proposeHeader(beneficiary Address, txs []Transaction, now time.Time) (h Header, kept []Transaction, view frozenHeaders, rejected []Rejected, err error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	tip := c.s.Tip()
 	batch := c.s.state.Batch()
-	kept := make([]Transaction, 0, min(len(txs), MaxBlockTransactions))
+	kept = make([]Transaction, 0, min(len(txs), MaxBlockTransactions))
 	seen := make(map[Hash]struct{}, len(txs))
 	for _, tx := range txs {
 		if len(kept) == MaxBlockTransactions {
@@ -420,9 +439,9 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 		kept = append(kept, tx)
 	}
 	if err := payReward(batch, kept, beneficiary, c.s.spec.BlockReward); err != nil {
-		return nil, rejected, err
+		return Header{}, nil, frozenHeaders{}, rejected, err
 	}
-	h := NextHeader(tip, kept, now)
+	h = NextHeader(tip, kept, now)
 	h.Beneficiary = beneficiary
 	h.StateRoot = batch.Root()
 	if h.Timestamp.Before(tip.Timestamp) {
@@ -430,12 +449,33 @@ func (c *Chain) Propose(beneficiary Address, txs []Transaction, now time.Time) (
 	}
 	if !timestampInRange(h.Timestamp) {
 		// The block would carry a timestamp its own Validate refuses.
-		return nil, rejected, fmt.Errorf("propose: now is %s: want a time before the year 10000", now.UTC().Format(time.RFC3339))
+		return Header{}, nil, frozenHeaders{}, rejected, fmt.Errorf("propose: now is %s: want a time before the year 10000", now.UTC().Format(time.RFC3339))
 	}
-	if err := prepare(c.engine, headersOnly{&c.s}, &h); err != nil {
-		return nil, rejected, fmt.Errorf("propose: prepare: %w", err)
+	// The chain only ever appends to its headers, so this slice, capped
+	// at its length, holds the same headers however the chain grows.
+	view = frozenHeaders{base: c.s.base, headers: c.s.headers[:len(c.s.headers):len(c.s.headers)]}
+	return h, kept, view, rejected, nil
+}
+
+// frozenHeaders is a ChainReader over a chain's headers as they were at
+// one moment, read without the chain's lock. Each header read is a copy.
+type frozenHeaders struct {
+	base    uint64
+	headers []Header
+}
+
+func (f frozenHeaders) Tip() Header {
+	if len(f.headers) == 0 {
+		return Header{}
 	}
-	return NewBlock(h, kept), rejected, nil
+	return f.headers[len(f.headers)-1].clone()
+}
+
+func (f frozenHeaders) HeaderAt(height uint64) (Header, bool) {
+	if height < f.base || height-f.base >= uint64(len(f.headers)) {
+		return Header{}, false
+	}
+	return f.headers[height-f.base].clone(), true
 }
 
 // ErrEngineMisbehaved: a [Consensus] engine broke its contract: its

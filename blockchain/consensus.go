@@ -33,10 +33,12 @@ import "context"
 // The engine sees the chain only through a [ChainReader], a read-only view
 // of its headers; the parent of a header at height n is
 // chain.HeaderAt(n-1). Engines must be safe for concurrent use: a node
-// verifies blocks while its miner seals. A chain runs Prepare and Verify
-// while it holds its lock, so they must read the chain through the view
-// they are given, never through the [Chain], a [ReadOnlyChain] or a
-// node's Chain method: those wait for the same lock, for ever.
+// verifies blocks while its miner seals. A chain runs Verify (in Apply,
+// Check and Trust) while it holds its lock, so Prepare and Verify must read
+// the chain through the view they are given, never through the [Chain], a
+// [ReadOnlyChain] or a node's Chain method: a Verify that does waits for
+// the same lock, for ever. ([Chain.Propose] runs Prepare on a copy of the
+// view, outside its lock, so a Prepare that slips only reads a newer tip.)
 //
 // Errors: Prepare and Verify return a [*RuleError] when a block breaks a
 // rule — [ErrInvalidSeal] for a seal that proves nothing,
