@@ -43,6 +43,7 @@ func Encode(p Payload) (eventlog.Event, error) {
 	w := newWriter()
 	switch p := p.(type) {
 	case TransactionSubmitted:
+		w.buf.Grow(txEventSize)
 		w.field("tx", p.Tx)
 		if !p.RequestDigest.IsZero() {
 			w.field("requestDigest", p.RequestDigest)
@@ -213,6 +214,10 @@ type writer struct {
 	buf bytes.Buffer
 	err error
 }
+
+// txEventSize is about the size of a transaction event's encoding: a
+// signed transaction's JSON and a request digest, with room to spare.
+const txEventSize = 768
 
 func newWriter() *writer {
 	w := &writer{}

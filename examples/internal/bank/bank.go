@@ -627,7 +627,7 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		b.problem(w, Problem{Status: http.StatusRequestEntityTooLarge, Title: "request too large", Detail: fmt.Sprintf("at most %d bytes", b.maxBody)})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, b.maxBody))
+	body, err := readBody(w, r, b.maxBody)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -1067,7 +1067,9 @@ const requiredFields = 8
 // the values make a valid transaction (a positive amount, a good
 // signature, the next nonce) is for the rules, not for the decoder.
 func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	// A bytes.Buffer is parsed where it lies, not copied into the
+	// decoder's own buffer first.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body))
 	tok, err := dec.ReadToken()
 	if err != nil {
 		field, err := syntaxError(err)
@@ -1210,6 +1212,12 @@ func decodeHex(dst []byte, s string) error {
 func stringField(name string, value jsontext.Value) (string, error) {
 	if value.Kind() != '"' {
 		return "", fmt.Errorf("%s: have %s, want a string", name, kindName(value.Kind()))
+	}
+	if bytes.IndexByte(value, '\\') < 0 {
+		// Without an escape, the string is its quoted text: the decoder
+		// has checked that it is valid UTF-8 and holds no control
+		// character.
+		return string(value[1 : len(value)-1]), nil
 	}
 	// The decoder has checked the string, so unquoting cannot fail.
 	s, err := jsontext.AppendUnquote(nil, value)
@@ -1813,4 +1821,24 @@ func (b *Bank) openapi(w http.ResponseWriter, _ *http.Request) {
 func saltedDigest(s events.TransactionSubmitted, tip blockchain.Hash) []byte {
 	h := s.Tx.Hash()
 	return slices.Concat(s.RequestDigest[:], h[:], tip[:])
+}
+
+// readBody reads r's body, of at most limit bytes. A body whose length
+// the request declares is read into a slice of that size, in one piece;
+// one sent in chunks grows as it comes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength < 0 || r.ContentLength > limit {
+		return io.ReadAll(body)
+	}
+	// net/http ends the body at ContentLength bytes: ReadFull fails only
+	// on a body cut short, as ReadAll would.
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return buf, nil
 }
