@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if *fee < 0 || *fee > blockchain.MaxAmount {
 		return usagef("-fee: have %d, want 0…%d", *fee, blockchain.MaxAmount)
 	}
-	if u, err := url.Parse(*bank); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if u, err := url.Parse(*bank); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return usagef("-bank: have %q, want the bank's base URL, such as http://localhost:8080", *bank)
 	}
 	logger, closeLogs, err := newLogger(stderr, *logFormat, *gelf)

@@ -109,6 +109,8 @@ func TestRunRefusesBadUse(t *testing.T) {
 		{"bad bank URL", []string{"-keystore", keys, "-bank", "localhost"}, nil, 2, "-bank: have \"localhost\""},
 		{"a bank URL of another scheme", []string{"-keystore", keys, "-bank", "ftp://x"}, nil, 2, "-bank"},
 		{"not a URL", []string{"-keystore", keys, "-bank", "notaurl"}, nil, 2, "-bank"},
+		{"a bank URL with a password", []string{"-keystore", keys, "-bank", "http://u:p@localhost:8080"}, nil, 2, "-bank: have"},
+		{"a bank URL with a query", []string{"-keystore", keys, "-bank", "http://localhost:8080/?x=1"}, nil, 2, "-bank: have"},
 		{"one account twice", []string{"-keystore", keys, "-accounts", "alice,alice"}, nil, 2, "alice is named twice"},
 		// The keystore holds more: the flag is what is short.
 		{"one account named", []string{"-keystore", keys, "-accounts", "alice"}, nil, 2, "-accounts: names 1 key, want at least 2"},

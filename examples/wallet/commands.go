@@ -535,7 +535,10 @@ func (j inflightJournal) path(id uuid.UUID) string {
 // valid one, signed by the journal's account's key, of the ID the name
 // says.
 func (j inflightJournal) read(name string) (blockchain.Transaction, bool) {
-	data, err := os.ReadFile(filepath.Join(j.dir, name))
+	// Anyone who may write the keystore may have put a named pipe, a
+	// link to /dev/zero or an enormous file here: read a record as the
+	// keystore reads a key file.
+	data, err := keystore.ReadFile(filepath.Join(j.dir, name), maxRecordSize)
 	if err != nil {
 		return blockchain.Transaction{}, false
 	}
@@ -546,6 +549,10 @@ func (j inflightJournal) read(name string) (blockchain.Transaction, bool) {
 	}
 	return tx, true
 }
+
+// maxRecordSize bounds a file of the journal: a signed transfer's JSON
+// is well under a kilobyte.
+const maxRecordSize = 16 << 10
 
 // each calls f with every valid transfer in the journal.
 func (j inflightJournal) each(f func(tx blockchain.Transaction)) {
@@ -604,7 +611,9 @@ func (j inflightJournal) holds(tx blockchain.Transaction) bool {
 // whole (a temporary file, linked to its name) and once: of two runs
 // that claim the same transfer at the same time, one records it and the
 // other learns that it is there. (Where the file system has no hard
-// links, the temporary file is renamed, and that race is not seen.)
+// links, the temporary file is renamed, and that race is not seen.) The
+// record and its name are on disk when claim returns: a power cut after
+// the post does not lose it.
 func (j inflightJournal) claim(tx blockchain.Transaction) (bool, error) {
 	data, err := json.Marshal(tx)
 	if err != nil {
@@ -615,7 +624,12 @@ func (j inflightJournal) claim(tx blockchain.Transaction) (bool, error) {
 		return false, fmt.Errorf("record the transfer in flight: %w", err)
 	}
 	defer func() { _ = os.Remove(f.Name()) }()
+	// On disk before the transfer is posted: a record a crash lost would
+	// let the next run sign a second transfer.
 	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -624,7 +638,7 @@ func (j inflightJournal) claim(tx blockchain.Transaction) (bool, error) {
 	}
 	switch err := os.Link(f.Name(), j.path(tx.ID())); {
 	case err == nil:
-		return true, nil
+		return true, j.sync()
 	case errors.Is(err, fs.ErrExist):
 		if j.holds(tx) {
 			return false, nil
@@ -639,7 +653,16 @@ func (j inflightJournal) claim(tx blockchain.Transaction) (bool, error) {
 	if err := os.Rename(f.Name(), j.path(tx.ID())); err != nil {
 		return false, fmt.Errorf("record the transfer in flight: %w", err)
 	}
-	return true, nil
+	return true, j.sync()
+}
+
+// sync flushes the journal's directory, so that a record linked into it
+// survives a crash.
+func (j inflightJournal) sync() error {
+	if err := keystore.SyncDir(j.dir); err != nil {
+		return fmt.Errorf("record the transfer in flight: %w", err)
+	}
+	return nil
 }
 
 // clear forgets tx.

@@ -53,7 +53,8 @@ var (
 	// file: chmod 600 it (700 for the directory).
 	ErrInsecureMode = errors.New("permissions are too open")
 
-	// ErrTooLarge: a key file is larger than [MaxFileSize].
+	// ErrTooLarge: a key file is larger than [MaxFileSize], or another
+	// file [ReadFile] reads than its limit.
 	ErrTooLarge = errors.New("too large")
 
 	// ErrFormat: a key file is not a key file of the format the package

@@ -305,7 +305,7 @@ func (ks *Keystore) write(name string, data []byte) error {
 	case err != nil:
 		return fmt.Errorf("store key %s: %w", name, err)
 	}
-	if err := syncDir(ks.dir); err != nil {
+	if err := SyncDir(ks.dir); err != nil {
 		return fmt.Errorf("store key %s: %w", name, err)
 	}
 	return nil
@@ -354,41 +354,65 @@ const checkModes = runtime.GOOS != "windows"
 // regular file (not a link to one), no larger than MaxFileSize, that
 // neither its group nor others can read or write.
 func readKeyFile(path string) ([]byte, error) {
-	linfo, err := os.Lstat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotFound
-	}
+	data, info, err := readFile(path, MaxFileSize)
 	if err != nil {
 		return nil, err
-	}
-	if !linfo.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: have %s, want a regular file", ErrFileType, describe(linfo.Mode()))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !os.SameFile(linfo, info) {
-		return nil, fmt.Errorf("%w: the file was replaced while being opened", ErrFileType)
 	}
 	if perm := info.Mode().Perm(); checkModes && perm&0o077 != 0 {
 		return nil, fmt.Errorf("%w: have mode %04o, want 0600 or less: its group or others can read or write it (chmod 600 it)", ErrInsecureMode, perm)
 	}
-	if info.Size() > MaxFileSize {
-		return nil, fmt.Errorf("%w: have %d bytes, want at most %d", ErrTooLarge, info.Size(), MaxFileSize)
+	return data, nil
+}
+
+// ReadFile returns the bytes of the file at path if it is a regular file
+// (not a link, a named pipe whose opening would wait for a writer, or a
+// device such as /dev/zero) of at most limit bytes; otherwise its error
+// wraps ErrFileType, ErrTooLarge, or, if there is no such file,
+// ErrNotFound. It reads the key files, and the wallet the other files it
+// keeps beside them, as files anyone with the directory may have put
+// there.
+func ReadFile(path string, limit int64) ([]byte, error) {
+	data, _, err := readFile(path, limit)
+	return data, err
+}
+
+// readFile is ReadFile, and returns the file's information too.
+func readFile(path string, limit int64) ([]byte, fs.FileInfo, error) {
+	linfo, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !linfo.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%w: have %s, want a regular file", ErrFileType, describe(linfo.Mode()))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !os.SameFile(linfo, info) {
+		return nil, nil, fmt.Errorf("%w: the file was replaced while being opened", ErrFileType)
+	}
+	if info.Size() > limit {
+		return nil, nil, fmt.Errorf("%w: have %d bytes, want at most %d", ErrTooLarge, info.Size(), limit)
 	}
 	// The file may grow while being read: read one byte more than the
-	// limit, never the whole of it, and let parse refuse it.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	// limit, never the whole of it.
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return data, nil
+	if int64(len(data)) > limit {
+		return nil, nil, fmt.Errorf("%w: have more than %d bytes", ErrTooLarge, limit)
+	}
+	return data, info, nil
 }
 
 // describe names the type of file mode says, for an error.
@@ -410,9 +434,10 @@ func describe(mode fs.FileMode) string {
 	return "a file of type " + mode.Type().String()
 }
 
-// syncDir flushes the directory dir to disk, so that a link made in it
-// survives a crash. Windows cannot, and needs not.
-func syncDir(dir string) error {
+// SyncDir flushes the directory dir to disk, so that a file linked or
+// renamed into it survives a crash, as the key files stored in it do.
+// Windows cannot, and needs not.
+func SyncDir(dir string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
