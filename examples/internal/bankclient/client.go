@@ -41,15 +41,21 @@ type Client struct {
 // New returns a client of the bank at baseURL, such as
 // "http://localhost:8080" (a path, as in "http://host/bank/", is kept as a
 // prefix of every request's). It sends its requests with hc; nil means a
-// client with DefaultTimeout. A baseURL that is not an absolute http or
-// https URL, or that has a query or a fragment, is an error.
+// client with DefaultTimeout that follows no redirect: a bank answers
+// none, and one that did would send a signed transfer, and its
+// Idempotency-Key, wherever it said. A redirect is then an error, a
+// *ProblemError of its status that says where it pointed. A baseURL that
+// is not an absolute http or https URL, or that has a query or a
+// fragment, is an error.
 func New(baseURL string, hc *http.Client) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("bank URL: have %q, want http://host:port or https://host:port", baseURL)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		hc = &http.Client{Timeout: DefaultTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // the redirect is the answer
+		}}
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -276,6 +282,9 @@ func problemOf(resp *http.Response, data []byte) *ProblemError {
 	}
 	pe.Problem = Problem{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}
 	text := strings.ToValidUTF8(strings.TrimSpace(string(data)), "?")
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		text = "a redirect, not followed, to " + strconv.QuoteToASCII(resp.Header.Get("Location"))
+	}
 	if len(text) > maxDetail {
 		text = strings.ToValidUTF8(text[:maxDetail], "") + "…"
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -410,4 +411,30 @@ func TestPrintable(t *testing.T) {
 	pe := &bankclient.ProblemError{Status: 400, Problem: bankclient.Problem{Detail: "line one\nwallet: included \x1b[31m", Rule: "bad-nonce\nfake", Field: "from\r"}}
 	assert.Equal(t, `bank answered 400 Bad Request: line one\nwallet: included \x1b[31m (rule bad-nonce\nfake, field from\r)`, pe.Error())
 	assert.NotContains(t, pe.Error(), "\n")
+}
+
+// TestRedirectNotFollowed: a client New makes (hc nil) follows no
+// redirect. A bank that points a transfer elsewhere gets an error that
+// says where, and the signed transfer and its Idempotency-Key never reach
+// the other host.
+func TestRedirectNotFollowed(t *testing.T) {
+	var reached atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached.Add(1) }))
+	t.Cleanup(other.Close)
+	tx := consensustest.Transfer("alice", "bob", 1, 0)
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			srv := httptest.NewServer(http.RedirectHandler(other.URL+"/transactions", status))
+			t.Cleanup(srv.Close)
+			c, err := bankclient.New(srv.URL, nil)
+			require.NoError(t, err)
+
+			_, err = c.Submit(context.Background(), tx, "key-1")
+			var pe *bankclient.ProblemError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, status, pe.Status)
+			assert.Contains(t, err.Error(), `a redirect, not followed, to "`+other.URL+`/transactions"`)
+			assert.Zero(t, reached.Load(), "the other host was sent the transfer")
+		})
+	}
 }

@@ -28,8 +28,8 @@ type Config struct {
 	Keys []blockchain.PrivateKey
 	// Fee is the fee of every transfer, in minor units, 0…MaxAmount.
 	Fee int64
-	// Client sends the requests; nil means a client with
-	// bankclient.DefaultTimeout.
+	// Client sends the requests; nil means bankclient.New's: a client
+	// with bankclient.DefaultTimeout that follows no redirect.
 	Client *http.Client
 	// Rand picks senders, receivers and amounts; nil means a random
 	// source.
