@@ -594,8 +594,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			return gctx.Err()
 		}
 		bankURL := "http://" + addr.String()
-		fmt.Fprintf(stdout, "devnet: bank on %s (explorer at %s/), %d miners, %s, chain kept in %s\n",
-			bankURL, bankURL, cfg.miners, app.DescribeConsensus(chain.spec), where)
+		howMany := fmt.Sprintf("%d miners", cfg.miners)
+		if cfg.miners == 1 {
+			howMany = "1 miner"
+		}
+		fmt.Fprintf(stdout, "devnet: bank on %s (explorer at %s/), %s, %s, chain kept in %s\n",
+			bankURL, bankURL, howMany, app.DescribeConsensus(chain.spec), where)
 		bankFlag := "" // the wallet's -bank, unless the bank is at its default
 		if bankURL != "http://localhost:8080" && bankURL != "http://127.0.0.1:8080" {
 			bankFlag = " -bank " + shellQuote(bankURL)
