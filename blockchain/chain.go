@@ -513,6 +513,14 @@ func prepare(engine Consensus, chain ChainReader, h *Header) (err error) {
 	if field := changedOutsideConsensus(before, *h); field != "" {
 		return fmt.Errorf("%w: Prepare changed the header's %s, which is not a consensus field (Bits, Nonce, Seal)", ErrEngineMisbehaved, field)
 	}
+	// Consensus fields no block may carry (Block.Validate): the miner
+	// would seal, again and again, a block every node refuses.
+	switch {
+	case h.Bits > HashSize*8:
+		return fmt.Errorf("%w: Prepare set Bits to %d, over the %d any block may have", ErrEngineMisbehaved, h.Bits, HashSize*8)
+	case len(h.Seal) > MaxSealLen:
+		return fmt.Errorf("%w: Prepare set a Seal of %d bytes, over the %d any block may have", ErrEngineMisbehaved, len(h.Seal), MaxSealLen)
+	}
 	return nil
 }
 

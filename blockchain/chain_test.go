@@ -1374,6 +1374,8 @@ func TestProposeRefusesAMisbehavingPrepare(t *testing.T) {
 		{"changes the state root", func(h *blockchain.Header) { h.StateRoot = blockchain.Hash{} }, "Prepare changed the header's StateRoot"},
 		{"pays someone else", func(h *blockchain.Header) { h.Beneficiary = consensustest.Addr("mallory") }, "Prepare changed the header's Beneficiary"},
 		{"dates the block", func(h *blockchain.Header) { h.Timestamp = h.Timestamp.Add(time.Second) }, "Prepare changed the header's Timestamp"},
+		{"asks for more work than there are bits", func(h *blockchain.Header) { h.Bits = 257 }, "Prepare set Bits to 257, over the 256"},
+		{"makes a seal too long", func(h *blockchain.Header) { h.Seal = make([]byte, blockchain.MaxSealLen+1) }, fmt.Sprintf("Prepare set a Seal of %d bytes", blockchain.MaxSealLen+1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := testConfig()
