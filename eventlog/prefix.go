@@ -18,9 +18,10 @@ import (
 // no caller's stream name begins with, such as "/" ("class1/").
 //
 // The prefix counts towards MaxStreamNameLen: names may be at most
-// MaxStreamNameLen − len(prefix) bytes, which [NameLimit] reports. Error
-// messages other than a *WrongExpectedRevisionError may show the stored,
-// prefixed name.
+// MaxStreamNameLen − len(prefix) bytes, which [NameLimit] reports; with
+// a prefix as long as the log's limit or longer, every call fails,
+// saying so. Error messages other than a *WrongExpectedRevisionError may
+// show the stored, prefixed name. log must not be nil.
 func WithPrefix(log Log, prefix string) Log {
 	p := prefixed{log: log, prefix: prefix}
 	if d, ok := log.(Deleter); ok {
@@ -69,8 +70,10 @@ func (p prefixed) check(stream string) error {
 	if err := CheckStreamName(stream); err != nil {
 		return err
 	}
-	if len(stream) > p.MaxStreamNameLen() {
-		return fmt.Errorf("%w: stream name of %d bytes, want at most %d (MaxStreamNameLen less the prefix)", ErrInvalid, len(stream), p.MaxStreamNameLen())
+	if room := p.MaxStreamNameLen(); room <= 0 {
+		return fmt.Errorf("%w: a stream prefix of %d bytes leaves no room for a name: the log takes names of at most %d bytes, prefix included", ErrInvalid, len(p.prefix), NameLimit(p.log))
+	} else if len(stream) > room {
+		return fmt.Errorf("%w: stream name of %d bytes, want at most %d (MaxStreamNameLen less the prefix)", ErrInvalid, len(stream), room)
 	}
 	return nil
 }

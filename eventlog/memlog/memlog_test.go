@@ -87,6 +87,19 @@ func TestConformanceWithPrefix(t *testing.T) {
 	})
 }
 
+// TestPrefixLeavingNoRoom: a prefix as long as the log's limit on names
+// leaves no name at all, and every call says so, rather than ask for
+// names of at most a negative number of bytes.
+func TestPrefixLeavingNoRoom(t *testing.T) {
+	log := eventlog.WithPrefix(memlog.New(memlog.Config{}), strings.Repeat("p", eventlog.MaxStreamNameLen))
+	t.Cleanup(func() { _ = log.Close() })
+	_, err := log.Append(context.Background(), "blocks", eventlog.Any, eventlog.Event{ID: uuid.New(), Type: "t", Data: []byte("{}")})
+	require.ErrorIs(t, err, eventlog.ErrInvalid)
+	assert.Contains(t, err.Error(), fmt.Sprintf("a stream prefix of %d bytes leaves no room for a name", eventlog.MaxStreamNameLen))
+	_, err = log.Read(context.Background(), "blocks", eventlog.Start, eventlog.Forwards, 1)
+	assert.ErrorIs(t, err, eventlog.ErrInvalid)
+}
+
 func TestConformanceWithoutDedupWindow(t *testing.T) {
 	eventlogtest.Run(t, func(*testing.T) eventlog.Log {
 		return memlog.New(memlog.Config{DedupWindow: memlog.NoDedupWindow})
