@@ -99,19 +99,24 @@ type Client struct {
 	logNext eventlog.Revision // where the next FromLog reads the blocks stream
 }
 
+// ErrInvalidConfig is wrapped by the error of [New] for a Config it
+// refuses: the message names the field at fault.
+var ErrInvalidConfig = errors.New("invalid light client config")
+
 // New returns a client that holds no header yet: its first must be the
 // genesis. It refuses a Config without Engine or Genesis, or with a
-// negative MaxDrift.
+// negative MaxDrift or MaxHeaders, with an error wrapping
+// [ErrInvalidConfig].
 func New(cfg Config) (*Client, error) {
 	switch {
 	case nilness.IsNil(cfg.Engine):
-		return nil, errors.New("lightclient: Config.Engine is required (a nil one, typed or not, is missing)")
+		return nil, fmt.Errorf("lightclient: %w: Config.Engine is required (a nil one, typed or not, is missing)", ErrInvalidConfig)
 	case cfg.Genesis == blockchain.Hash{}:
-		return nil, errors.New("lightclient: Config.Genesis is required: the hash of the genesis block")
+		return nil, fmt.Errorf("lightclient: %w: Config.Genesis is required: the hash of the genesis block", ErrInvalidConfig)
 	case cfg.MaxDrift < 0:
-		return nil, fmt.Errorf("lightclient: Config.MaxDrift: have %v, want ≥ 0", cfg.MaxDrift)
+		return nil, fmt.Errorf("lightclient: %w: Config.MaxDrift: have %v, want ≥ 0", ErrInvalidConfig, cfg.MaxDrift)
 	case cfg.MaxHeaders < 0:
-		return nil, fmt.Errorf("lightclient: Config.MaxHeaders: have %d, want ≥ 0 (0: no bound)", cfg.MaxHeaders)
+		return nil, fmt.Errorf("lightclient: %w: Config.MaxHeaders: have %d, want ≥ 0 (0: no bound)", ErrInvalidConfig, cfg.MaxHeaders)
 	}
 	drift := cfg.MaxDrift
 	if drift == 0 {

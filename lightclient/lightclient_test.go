@@ -95,7 +95,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := lightclient.New(tc.cfg)
-			assert.Error(t, err)
+			assert.ErrorIs(t, err, lightclient.ErrInvalidConfig)
 		})
 	}
 }

@@ -374,19 +374,25 @@ type Node struct {
 	senders senderLocks
 }
 
+// ErrInvalidConfig is wrapped by the error of [New] for a Config it
+// refuses: the message names the field at fault.
+var ErrInvalidConfig = errors.New("invalid node config")
+
 // New returns a node holding only the genesis block of cfg.Spec and an
 // empty pool. Call Restore, then Follow. It fails if Log or Engine is
 // missing or Spec breaks a rule of blockchain.ChainSpec.Validate (the zero
-// Spec does).
+// Spec does), with an error wrapping [ErrInvalidConfig]; the chain's and
+// the pool's refusals of the rest of cfg are theirs
+// (blockchain.NewChain's, pool.ErrInvalidConfig).
 func New(cfg Config) (*Node, error) {
 	if nilness.IsNil(cfg.Log) {
-		return nil, errors.New("node: Config.Log is required (a nil one, typed or not, is missing)")
+		return nil, fmt.Errorf("node: %w: Config.Log is required (a nil one, typed or not, is missing)", ErrInvalidConfig)
 	}
 	if nilness.IsNil(cfg.Engine) {
-		return nil, errors.New("node: Config.Engine is required (a nil one, typed or not, is missing)")
+		return nil, fmt.Errorf("node: %w: Config.Engine is required (a nil one, typed or not, is missing)", ErrInvalidConfig)
 	}
 	if err := cfg.Spec.Validate(); err != nil {
-		return nil, fmt.Errorf("node: Config.Spec is required and must be valid: %w", err)
+		return nil, fmt.Errorf("node: %w: Config.Spec is required and must be valid: %w", ErrInvalidConfig, err)
 	}
 	logger := cfg.Logger
 	if logger == nil {

@@ -659,6 +659,7 @@ func TestNewRequires(t *testing.T) {
 			cfg := config(t, log)
 			tc.edit(&cfg)
 			_, err := node.New(cfg)
+			assert.ErrorIs(t, err, node.ErrInvalidConfig)
 			assert.ErrorContains(t, err, tc.reason)
 		})
 	}
