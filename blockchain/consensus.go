@@ -6,6 +6,11 @@ import "context"
 // chain's own rules, and how to produce such a block. Proof of work
 // (package pow) is one engine; proof of authority or a test double that
 // seals instantly are others. Chain, miner and node work with any engine.
+// A chain spec names "pow" or "poa" only ([ConsensusSpec]): an engine of
+// one's own runs on a spec of either, usually proof of work at 0 bits, as
+// consensustest.Spec, and every node of its network is given that engine
+// (node.Config.Engine); the apps of examples/ build the engine their spec
+// names.
 //
 // The life of a block, and where each method comes in:
 //
