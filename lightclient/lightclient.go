@@ -33,6 +33,10 @@ var (
 	// ErrBadSource: a source (a bank's GET /headers, say) answered
 	// something that is not what it promises; the error says what.
 	ErrBadSource = errors.New("lightclient: bad answer from the source")
+	// ErrNoGenesis: a bank answered a client that holds no header yet
+	// with none at all, not even its genesis. FromBank's error wraps it
+	// and ErrBadSource.
+	ErrNoGenesis = errors.New("the bank served no header, not even its genesis")
 	// ErrTooManyHeaders: Add was given a header past Config.MaxHeaders.
 	ErrTooManyHeaders = errors.New("lightclient: more headers than Config.MaxHeaders")
 	// ErrZeroClient: a method was called on a Client that [New] did not

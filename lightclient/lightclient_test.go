@@ -454,6 +454,7 @@ func TestFromBankRefusesBadAnswers(t *testing.T) {
 		{"data after the page, malformed", headers, raw(http.StatusOK, "[] x"), blockchain.ErrMalformed, 0},
 		{"an unknown field", headers, raw(http.StatusOK, `[{"version":2,"extra":2}]`), blockchain.ErrMalformed, 0},
 		{"no header at all", headers, raw(http.StatusOK, `[]`), lightclient.ErrBadSource, 0},
+		{"no header at all, no genesis", headers, raw(http.StatusOK, `[]`), lightclient.ErrNoGenesis, 0},
 		{"a null header", headers, raw(http.StatusOK, `[null]`), lightclient.ErrBadSource, 0},
 		{"an empty header", headers, raw(http.StatusOK, `[{}]`), lightclient.ErrBadSource, 0},
 		{"a header with a field left out", headers, func(w http.ResponseWriter, _, _ uint64) bool {

@@ -62,7 +62,8 @@ const maxPageBytes = BankPageSize * MaxHeaderJSON
 // is not a list of headers (a status other than 200, a body too long, a
 // page longer than asked, JSON that does not decode: that error wraps
 // blockchain.ErrMalformed too; no header at all, where the client holds
-// none yet and the bank should give the genesis); and Add's errors.
+// none yet and the bank should give the genesis: that error wraps
+// ErrNoGenesis too); and Add's errors.
 //
 // A nil client is http.DefaultClient, which has no timeout: a bank that
 // sends its answer a byte at a time holds FromBank for as long as ctx
@@ -89,7 +90,7 @@ func (c *Client) FromBank(ctx context.Context, baseURL string, client *http.Clie
 		}
 		if from == 0 && len(page) == 0 {
 			// Every bank holds a genesis: an empty chain is no answer.
-			return st, fmt.Errorf("%w: GET headers from 0: have none, want the genesis header at least", ErrBadSource)
+			return st, fmt.Errorf("%w: GET headers from 0: %w", ErrBadSource, ErrNoGenesis)
 		}
 		before := c.Len()
 		err = c.Add(page...)

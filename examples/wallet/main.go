@@ -147,6 +147,9 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 		return usageError{err}
 	}
 	if *showVersion {
+		if top.NArg() > 0 { // "-version list" is a mistake: say so, as the apps do
+			return usagef("-version takes no command; have %q (run 'wallet help' for the commands)", top.Args())
+		}
 		fmt.Fprintf(w.stdout, "wallet %s\n", version.Read())
 		return nil
 	}

@@ -952,6 +952,7 @@ func TestUsage(t *testing.T) {
 		{name: "too many arguments", args: []string{"list", "alice"}, code: 2, stderr: []string{`list takes no arguments; have 1`}},
 		{name: "arguments after --", args: []string{"address", "--", "-x"}, code: 2, stderr: []string{`bad key name`}},
 		{name: "version", args: []string{"-version"}, env: map[string]string{"EVENTCHAIN_BANK": "bogus"}, stdout: []string{`^wallet (v\S+|\(devel\)) revision ([0-9a-f]{40}|unknown)( \(modified\))? \S+\n$`}},
+		{name: "-version with a command", args: []string{"-version", "list"}, code: 2, stderr: []string{`-version takes no command; have \["list"\]`}},
 		{name: "global flags before the command win over the environment", env: map[string]string{"EVENTCHAIN_KEYSTORE": "{dir}/none"}, args: []string{"-keystore", "{dir}/none2", "list"}, code: 1, stderr: []string{`no keystore at .*none2`}},
 		// An error may quote what a stranger sent, or a path: whatever
 		// its maker did, a control character in it is printed escaped,

@@ -186,7 +186,14 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 	if hc == nil {
 		hc = &http.Client{Timeout: bankclient.DefaultTimeout}
 	}
-	if _, err := client.FromBank(ctx, w.g.bank, hc); err != nil {
+	_, err = client.FromBank(ctx, w.g.bank, hc)
+	if errors.Is(err, lightclient.ErrNoGenesis) || (err == nil && client.Len() == 0) {
+		// A bank that serves no header, not even its genesis, has
+		// shown nothing: no proof can be checked against a header the
+		// wallet does not hold.
+		return light{}, fmt.Errorf("the bank served no block header, not even its genesis, so this wallet can check nothing it says")
+	}
+	if err != nil {
 		var re *blockchain.RuleError
 		if errors.As(err, &re) || errors.Is(err, lightclient.ErrWrongGenesis) {
 			return light{}, fmt.Errorf("the bank served a header this wallet refuses, so it trusts nothing the bank says: %w", err)
@@ -195,12 +202,6 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 			return light{}, fmt.Errorf("the bank served more headers than -max-headers %d: a chain that long, or a bank that lies; raise -max-headers if the chain is that long: %w", w.opts.maxHeaders, err)
 		}
 		return light{}, fmt.Errorf("sync headers from the bank: %w", err)
-	}
-	if client.Len() == 0 {
-		// A bank that serves no header, not even its genesis, has
-		// shown nothing: no proof can be checked against a header the
-		// wallet does not hold.
-		return light{}, fmt.Errorf("the bank served no block header, not even its genesis, so this wallet can check nothing it says")
 	}
 	return light{client: client, spec: spec, checks: work}, nil
 }
