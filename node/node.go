@@ -1276,7 +1276,9 @@ func (n *Node) stillHolds(ctx context.Context, read eventlog.Revision, last uuid
 // node's tip. Otherwise it returns an error wrapping ErrStale: another
 // event got there first, a block or junk (see ErrStale for what to do).
 // A block that names the tip as its parent at another height than the
-// next is refused with a *blockchain.RuleError (blockchain.ErrBadHeight).
+// next is refused with a *blockchain.RuleError (blockchain.ErrBadHeight),
+// and a minerID with a character that is not graphic (a control
+// character, a right-to-left override) with an error saying so.
 // Publishing does not apply b; Follow does, as for everyone's blocks. Nor
 // does it run the chain's other rules (the state root, the seal, the
 // transactions): check b with Chain().Check first, as package miner does,
@@ -1288,6 +1290,13 @@ func (n *Node) PublishBlock(ctx context.Context, b *blockchain.Block, minerID st
 	}
 	if b == nil {
 		return errors.New("node: publish: nil block")
+	}
+	if !clip.Graphic(minerID) {
+		// Explorers and logs print it: a control character, or a
+		// right-to-left override, would print as something else. Readers
+		// of the log take any text; the node writes none of that kind, as
+		// package miner makes none.
+		return fmt.Errorf("node: publish %s: miner ID %q: want letters, marks, numbers, punctuation, symbols and spaces only", b, clip.Text(minerID, 64))
 	}
 	n.mu.Lock()
 	next, tip, height := n.blocksNext, n.chain.TipHash(), n.chain.Height()
