@@ -27,7 +27,10 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/node/nodetest"
 )
@@ -94,7 +97,9 @@ func (f *explorerFixture) mine(t *testing.T, edit func(*blockchain.Header), txs 
 	return f.mineAs(t, "test-miner", edit, txs...)
 }
 
-// mineAs is mine, the block published under the miner ID minerID.
+// mineAs is mine, the block published under the miner ID minerID. A
+// minerID the node would not write (a control character, say) is
+// appended as a writer of the log could append it, without the node.
 func (f *explorerFixture) mineAs(t *testing.T, minerID string, edit func(*blockchain.Header), txs ...blockchain.Transaction) *blockchain.Block {
 	t.Helper()
 	ctx := context.Background()
@@ -110,7 +115,14 @@ func (f *explorerFixture) mineAs(t *testing.T, minerID string, edit func(*blockc
 	sealed, err := consensustest.NewFaker().Seal(ctx, blk)
 	require.NoError(t, err)
 	blocks, _ := f.node.Position()
-	require.NoError(t, f.node.PublishBlock(ctx, sealed, minerID))
+	if clip.Graphic(minerID) {
+		require.NoError(t, f.node.PublishBlock(ctx, sealed, minerID))
+	} else {
+		e, err := events.Encode(events.BlockMined{Block: sealed, MinerID: minerID})
+		require.NoError(t, err)
+		_, err = f.log.Append(ctx, node.StreamBlocks, eventlog.Any, e)
+		require.NoError(t, err)
+	}
 	nodetest.WaitFor(t, f.node, "the block", func() bool { b, _ := f.node.Position(); return b > blocks })
 	return sealed
 }
