@@ -80,7 +80,8 @@
 // leave the user to send again, which would sign a second transfer.
 //
 // send records each transfer it signs, before it posts it, in the
-// keystore's directory (.inflight-ADDRESS-ID.json), and forgets it once it
+// keystore's directory (.inflight-ADDRESS-ID.json, flushed to disk with
+// its directory entry, so that a power cut does not lose it), and forgets it once it
 // sees a block include it or the bank drop or refuse it, or, with
 // -wait=false, once the bank has taken it and send has printed its ID (a
 // run that timed out, or got no answer, leaves it). A run killed while it
