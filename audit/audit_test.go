@@ -710,7 +710,8 @@ func runWithMiner(t *testing.T, duplicates float64, lateCopies bool) {
 	p := pool.DefaultPolicy()
 	p.MaxWait = 0
 	newNode := func() *node.Node {
-		n, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: engine(), Policy: p})
+		e := engine()
+		n, err := node.New(node.Config{Log: log, Spec: consensustest.SpecOf(e), Engine: e, Policy: p})
 		require.NoError(t, err)
 		require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
 		return n

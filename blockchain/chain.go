@@ -130,6 +130,11 @@ func NewChain(cfg Config) (*Chain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blockchain: Config.Spec: %w", err)
 	}
+	if se, ok := cfg.Engine.(SpecEngine); ok {
+		if d := cfg.Spec.Consensus.diff(se.ConsensusSpec(), diffNames{"the spec's", "the engine's"}); d != "" {
+			return nil, fmt.Errorf("blockchain: Config.Engine: %w: %s", ErrEngineNotSpec, d)
+		}
+	}
 	c := &Chain{rules: cfg.Rules, engine: cfg.Engine, now: cfg.Now, window: cfg.Window, stateKeep: cfg.StateHistory}
 	if c.now == nil {
 		c.now = time.Now

@@ -1,6 +1,9 @@
 package blockchain
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // A Consensus engine decides what makes a block acceptable beyond the
 // chain's own rules, and how to produce such a block. Proof of work
@@ -148,3 +151,25 @@ func (l HeaderList) HeaderAt(height uint64) (Header, bool) {
 	}
 	return l[height-l[0].Height], true
 }
+
+// A SpecEngine is a [Consensus] engine that says which consensus it runs,
+// as a chain spec would declare it. [NewChain] refuses an engine that is
+// one and runs another consensus than its Config.Spec declares: nodes
+// that agree on a spec, and so on its genesis hash, would disagree on
+// which blocks are valid (a spec of 18 bits and an engine of 12 accept
+// blocks the other nodes refuse). pow.Engine is one; an engine of one's
+// own may be, or may leave the spec unchecked, as consensustest's fakes
+// do so that any test can run on one spec.
+type SpecEngine interface {
+	Consensus
+	// ConsensusSpec returns the consensus the engine runs, in the form
+	// a spec declares it: [ChainSpec.Validate] takes it.
+	ConsensusSpec() ConsensusSpec
+}
+
+// ErrEngineNotSpec is wrapped by the error of [NewChain] for a
+// [SpecEngine] that runs another consensus than the chain's spec; the
+// error names the first difference, as
+//
+//	blockchain: Config.Engine: the engine does not run the spec's consensus: consensus.pow.bits: the spec's 18, the engine's 12
+var ErrEngineNotSpec = errors.New("the engine does not run the spec's consensus")

@@ -16,9 +16,10 @@ import (
 // by its headers, refuses a forged one, checks that a payment is in a
 // block, and checks the payee's balance against a state root it verified.
 func Example() {
-	// A full node's chain of three blocks, alice paying bob in each.
-	spec := consensustest.Spec()
+	// A full node's chain of three blocks, alice paying bob in each, on a
+	// network whose spec declares the engine's proof of work at 8 bits.
 	engine, _ := pow.New(pow.Config{Bits: 8, Workers: 1})
+	spec := consensustest.SpecOf(engine)
 	full := consensustest.NewChain(engine)
 	blocks, _ := consensustest.GenerateChain(context.Background(), engine, full, 3,
 		func(i int, g *consensustest.BlockGen) { g.AddTransfer("alice", "bob", int64(100*(i+1))) })
@@ -76,7 +77,7 @@ func ExampleClient_VerifyAccount() {
 	blocks, _ := consensustest.GenerateChain(context.Background(), engine, bank, 2,
 		func(_ int, g *consensustest.BlockGen) { g.AddTransfer("alice", "bob", 250) })
 
-	genesis, _ := consensustest.Spec().Genesis()
+	genesis, _ := consensustest.SpecOf(engine).Genesis() // the genesis of the bank's network
 	client, _ := lightclient.New(lightclient.Config{
 		Genesis: genesis.Hash(),
 		Engine:  engine,

@@ -39,14 +39,35 @@ var now = time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func clock() time.Time { return now }
 
-// genesis is the genesis block of the test kit's network, whose hash the
-// clients trust.
-var genesis = consensustest.Genesis()
+// powConfig configures the engines of the test kit's network.
+var powConfig = pow.Config{Bits: testBits, Workers: 1}
+
+// spec is the chain spec of the test kit's network: consensustest's,
+// declaring the proof of work at testBits that powEngine's engines run.
+var spec = func() blockchain.ChainSpec {
+	e, err := pow.New(powConfig)
+	if err != nil {
+		panic(err)
+	}
+	return consensustest.SpecOf(e)
+}()
+
+// genesis is the genesis block of spec, whose hash the clients trust.
+var genesis = genesisOf(spec)
+
+// genesisOf returns the genesis block of s, or panics.
+func genesisOf(s blockchain.ChainSpec) *blockchain.Block {
+	g, err := s.Genesis()
+	if err != nil {
+		panic(err)
+	}
+	return g
+}
 
 // powEngine returns a deterministic proof-of-work engine at testBits.
 func powEngine(t testing.TB) *pow.Engine {
 	t.Helper()
-	e, err := pow.New(pow.Config{Bits: testBits, Workers: 1})
+	e, err := pow.New(powConfig)
 	require.NoError(t, err)
 	return e
 }
@@ -66,17 +87,31 @@ func powChain(t testing.TB, n int) ([]*blockchain.Block, *blockchain.Chain) {
 
 // headersOf returns genesis and the blocks' headers.
 func headersOf(blocks []*blockchain.Block) []blockchain.Header {
-	out := []blockchain.Header{genesis.Header()}
+	return headersFrom(genesis, blocks)
+}
+
+// headersFrom returns g and the blocks' headers: headersOf for the blocks
+// of another network than spec's.
+func headersFrom(g *blockchain.Block, blocks []*blockchain.Block) []blockchain.Header {
+	out := []blockchain.Header{g.Header()}
 	for _, b := range blocks {
 		out = append(out, b.Header())
 	}
 	return out
 }
 
-// newClient returns a client trusting the test kit's genesis.
+// engineGenesis returns the genesis block of the test kit's network run
+// by engine, consensustest.SpecOf(engine)'s: genesis for powEngine's
+// engines.
+func engineGenesis(engine blockchain.Consensus) *blockchain.Block {
+	return genesisOf(consensustest.SpecOf(engine))
+}
+
+// newClient returns a client trusting the genesis of the test kit's
+// network run by engine.
 func newClient(t testing.TB, engine blockchain.Consensus) *lightclient.Client {
 	t.Helper()
-	c, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, Now: clock, MaxDrift: time.Minute})
+	c, err := lightclient.New(lightclient.Config{Genesis: engineGenesis(engine).Hash(), Engine: engine, Now: clock, MaxDrift: time.Minute})
 	require.NoError(t, err)
 	return c
 }
@@ -162,7 +197,7 @@ func TestAddWithRetargeting(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEqual(t, blocks[0].Header().Bits, blocks[19].Header().Bits, "blocks every 10 s against a target of an hour: the difficulty rose")
 	c := newClient(t, engine)
-	require.NoError(t, c.Add(headersOf(blocks)...), "the engine reads the epoch's first header through the client's view")
+	require.NoError(t, c.Add(headersFrom(engineGenesis(engine), blocks)...), "the engine reads the epoch's first header through the client's view")
 }
 
 // poaChain generates n proof-of-authority blocks sealed by key, the only
@@ -298,7 +333,8 @@ func TestAddRefusesHostileHeaders(t *testing.T) {
 				blocks, engine = poaBlocks, poaEngine
 			}
 			c := newClient(t, engine)
-			held := headersOf(blocks[:k-1])
+			g := engineGenesis(engine)
+			held := headersFrom(g, blocks[:k-1])
 			if !tc.empty {
 				require.NoError(t, c.Add(held...))
 			}
@@ -319,7 +355,7 @@ func TestAddRefusesHostileHeaders(t *testing.T) {
 			assert.Equal(t, before, c.Len(), "a refused header changes nothing")
 			tipAfter, _ := c.Tip()
 			assert.Equal(t, tipBefore.Hash(), tipAfter.Hash())
-			require.NoError(t, c.Add(headersOf(blocks)[c.Len():]...), "the real chain still extends the client")
+			require.NoError(t, c.Add(headersFrom(g, blocks)[c.Len():]...), "the real chain still extends the client")
 		})
 	}
 }
@@ -364,7 +400,7 @@ func TestAddStopsAtTheFirstRefusal(t *testing.T) {
 func TestAddKeepsItsOwnCopy(t *testing.T) {
 	blocks, engine := poaChain(t, 2)
 	c := newClient(t, engine)
-	headers := headersOf(blocks)
+	headers := headersFrom(engineGenesis(engine), blocks)
 	require.NoError(t, c.Add(headers...))
 	headers[1].Seal[1] ^= 1
 	got, _ := c.HeaderAt(1)
@@ -553,7 +589,7 @@ func TestFromLog(t *testing.T) {
 	tip, _ := c.Tip()
 	assert.Equal(t, blocks[299].Hash(), tip.Hash())
 
-	n, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: powEngine(t), Now: clock})
+	n, err := node.New(node.Config{Log: log, Spec: spec, Engine: powEngine(t), Now: clock})
 	require.NoError(t, err)
 	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
 	assert.Equal(t, n.Chain().TipHash(), tip.Hash(), "the client ends where a node that checks everything ends")
@@ -567,14 +603,14 @@ func TestFromLog(t *testing.T) {
 }
 
 // newLog returns a memlog, closed at the test's end, in which the test
-// kit's chain spec is declared if declare is set.
+// kit's chain spec (spec) is declared if declare is set.
 func newLog(t testing.TB, declare bool) eventlog.Log {
 	t.Helper()
 	log := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = log.Close() })
 	if declare {
-		spec := consensustest.Spec()
-		_, err := node.LoadSpec(context.Background(), log, &spec)
+		declared := spec
+		_, err := node.LoadSpec(context.Background(), log, &declared)
 		require.NoError(t, err)
 	}
 	return log
@@ -747,8 +783,8 @@ func TestFromLogJudgesTimeWhenTheLogRecordedIt(t *testing.T) {
 	forged = mustSeal(t, forged)
 	log := memlog.New(memlog.Config{Now: func() time.Time { return recordedAt }})
 	t.Cleanup(func() { _ = log.Close() })
-	spec := consensustest.Spec()
-	_, err := node.LoadSpec(context.Background(), log, &spec)
+	declared := spec
+	_, err := node.LoadSpec(context.Background(), log, &declared)
 	require.NoError(t, err)
 	appendBlocks(t, log, blocks[:10]...)
 	appendBlocks(t, log, blockchain.NewBlock(forged, blocks[10].Transactions()))

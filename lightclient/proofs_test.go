@@ -62,9 +62,10 @@ func newProofFixture(t testing.TB, sealer, verifier blockchain.Consensus) *proof
 	})
 	require.NoError(t, err)
 
-	f.client, err = lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: verifier, Now: clock})
+	g := engineGenesis(verifier)
+	f.client, err = lightclient.New(lightclient.Config{Genesis: g.Hash(), Engine: verifier, Now: clock})
 	require.NoError(t, err)
-	require.NoError(t, f.client.Add(headersOf(f.blocks[:synced])...))
+	require.NoError(t, f.client.Add(headersFrom(g, f.blocks[:synced])...))
 	return f
 }
 

@@ -58,10 +58,11 @@ var errLogDown = errors.New("fake publish: the log is unreachable")
 
 var _ miner.Backend = (*fakeBackend)(nil)
 
-// newFakeBackend returns a fake on a new chain of consensustest.Spec()
-// with engine, whose pool cuts blocks of maxTx. With ledger false the
-// pool checks the transactions' sanity only, not their nonces and funds
-// on the chain: it lets in transfers the chain then refuses.
+// newFakeBackend returns a fake on a new chain of
+// consensustest.SpecOf(engine) with engine, whose pool cuts blocks of
+// maxTx. With ledger false the pool checks the transactions' sanity only,
+// not their nonces and funds on the chain: it lets in transfers the chain
+// then refuses.
 func newFakeBackend(t *testing.T, engine blockchain.Consensus, maxTx int, ledger bool) *fakeBackend {
 	t.Helper()
 	clock := func() time.Time { return fakeNow }

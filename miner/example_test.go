@@ -20,9 +20,11 @@ import (
 func Example() {
 	log := memlog.New(memlog.Config{})
 	defer log.Close()
-	spec := consensustest.Spec() // every test account holds 1 000 000; a block earns 50
 	newNode := func() *node.Node {
 		engine, _ := pow.New(pow.Config{Bits: 12})
+		// The test kit's spec (every test account holds 1 000 000; a block
+		// earns 50), declaring the engine's proof of work at 12 bits.
+		spec := consensustest.SpecOf(engine)
 		policy := pool.DefaultPolicy()
 		policy.MaxWait = 0 // cut a block as soon as anything is pending
 		n, _ := node.New(node.Config{Log: log, Spec: spec, Engine: engine, Policy: policy})

@@ -41,7 +41,7 @@ func policy() pool.Policy {
 
 func newNode(tb testing.TB, log eventlog.Log, engine blockchain.Consensus) *node.Node {
 	tb.Helper()
-	n, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: engine, Policy: policy()})
+	n, err := node.New(node.Config{Log: log, Spec: consensustest.SpecOf(engine), Engine: engine, Policy: policy()})
 	require.NoError(tb, err)
 	return n
 }

@@ -39,7 +39,7 @@ func TestAssumeValid(t *testing.T) {
 		return r.Name == blockchain.RuleSignatures().Name
 	})
 	require.Len(t, rules, len(blockchain.DefaultRules(engine, blockchain.DefaultMaxDrift))-1, "every rule but the signatures")
-	lax, err := blockchain.NewChain(blockchain.Config{Spec: consensustest.Spec(), Engine: engine, Rules: rules})
+	lax, err := blockchain.NewChain(blockchain.Config{Spec: consensustest.SpecOf(engine), Engine: engine, Rules: rules})
 	require.NoError(t, err)
 	chain := &scratch{t: t, engine: engine, chain: lax}
 

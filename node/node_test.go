@@ -170,10 +170,11 @@ func (r *recorder) rejected() map[eventlog.Revision]error {
 	return out
 }
 
-// config returns the Config of a test node on log: consensustest's spec,
-// proof of work at 8 bits, the test clock.
+// config returns the Config of a test node on log: consensustest's spec
+// with proof of work at 8 bits, its engine, the test clock.
 func config(tb testing.TB, log eventlog.Log) node.Config {
-	return node.Config{Log: log, Spec: consensustest.Spec(), Engine: newEngine(tb), Now: func() time.Time { return testNow }}
+	engine := newEngine(tb)
+	return node.Config{Log: log, Spec: consensustest.SpecOf(engine), Engine: engine, Now: func() time.Time { return testNow }}
 }
 
 func newNode(tb testing.TB, log eventlog.Log, rec *recorder) *node.Node {

@@ -46,9 +46,10 @@ func Addr(name string) blockchain.Address { return Key(name).Address() }
 
 // Spec returns the chain spec of the kit's chains: chain ID [ChainID],
 // each of [Accounts] funded with [Funds], a block reward of [Reward], and
-// proof of work at 0 bits (every hash wins). The chain cannot check that
-// an engine matches its spec, so a test may run the spec's chain with
-// any engine: a [Fake], pow at other bits, proof of authority.
+// proof of work at 0 bits (every hash wins). A [Fake] does not say which
+// consensus it runs (it is no [blockchain.SpecEngine]), so a test may run
+// the spec's chain with it; [Config] gives an engine that says, such as
+// pow at other bits, a spec of its consensus.
 func Spec() blockchain.ChainSpec {
 	s := blockchain.ChainSpec{
 		ChainID:     ChainID,
@@ -71,14 +72,37 @@ func Genesis() *blockchain.Block {
 	return g
 }
 
-// Config returns a chain Config of [Spec] with engine: the start of most
-// tests' chains.
-func Config(engine blockchain.Consensus) blockchain.Config {
-	return blockchain.Config{Spec: Spec(), Engine: engine}
+// genesisOf returns the genesis block of [SpecOf] engine.
+func genesisOf(engine blockchain.Consensus) *blockchain.Block {
+	g, err := SpecOf(engine).Genesis()
+	if err != nil { // an engine's consensus that no spec takes: the chain refuses it too
+		panic(err)
+	}
+	return g
 }
 
-// NewChain returns a new chain of [Spec] with engine, or panics: for tests
-// and examples, where the Config cannot be wrong.
+// Config returns a chain Config of [Spec] with engine: the start of most
+// tests' chains. An engine that says which consensus it runs (a
+// [blockchain.SpecEngine], as pow's) gets [SpecOf] it instead, which
+// blockchain.NewChain takes.
+func Config(engine blockchain.Consensus) blockchain.Config {
+	return blockchain.Config{Spec: SpecOf(engine), Engine: engine}
+}
+
+// SpecOf returns [Spec] with engine's consensus if engine says which it
+// runs (a [blockchain.SpecEngine], as pow's), and Spec itself otherwise.
+// Its genesis is Spec's but for the consensus the genesis commits to.
+func SpecOf(engine blockchain.Consensus) blockchain.ChainSpec {
+	s := Spec()
+	if se, ok := engine.(blockchain.SpecEngine); ok {
+		s.Consensus = se.ConsensusSpec()
+	}
+	return s
+}
+
+// NewChain returns a new chain of [Config] engine ([SpecOf] engine, with
+// engine), or panics: for tests and examples, where the Config cannot be
+// wrong.
 func NewChain(engine blockchain.Consensus) *blockchain.Chain {
 	c, err := blockchain.NewChain(Config(engine))
 	if err != nil {

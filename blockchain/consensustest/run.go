@@ -133,8 +133,8 @@ func nextHeader(view blockchain.HeaderList, txs []blockchain.Transaction) blockc
 	return h
 }
 
-func genesisView() blockchain.HeaderList {
-	return blockchain.HeaderList{Genesis().Header()}
+func genesisView(engine blockchain.Consensus) blockchain.HeaderList {
+	return blockchain.HeaderList{genesisOf(engine).Header()}
 }
 
 // generate seals n blocks on a new chain of Spec with engine.
@@ -153,7 +153,7 @@ func sealOne(t *testing.T, engine blockchain.Consensus) (blockchain.HeaderList, 
 		g.AddTransfer("carol", "alice", 7)
 	})
 	require.NoError(t, err, "prepare and seal a block on genesis")
-	return genesisView(), blocks[0]
+	return genesisView(engine), blocks[0]
 }
 
 func (s *suite) sealedBlockVerifies(t *testing.T, engine blockchain.Consensus) {
@@ -161,7 +161,7 @@ func (s *suite) sealedBlockVerifies(t *testing.T, engine blockchain.Consensus) {
 	require.NoError(t, b.Validate(), "a sealed block must be valid in itself")
 	assert.NoError(t, engine.Verify(view, b), "a sealed block must verify against its parent")
 	assert.Equal(t, uint64(1), b.Height())
-	assert.Equal(t, Genesis().Hash(), b.PrevHash(), "Seal must keep the link to the parent")
+	assert.Equal(t, genesisOf(engine).Hash(), b.PrevHash(), "Seal must keep the link to the parent")
 	assert.Equal(t, 3, b.Len(), "Seal must keep the transactions")
 }
 
@@ -180,7 +180,7 @@ func sealedChain(t *testing.T, engine blockchain.Consensus) []*blockchain.Block 
 
 func (s *suite) sealedChainVerifies(t *testing.T, engine blockchain.Consensus) {
 	blocks := sealedChain(t, engine)
-	view := genesisView()
+	view := genesisView(engine)
 	for _, b := range blocks {
 		assert.NoError(t, engine.Verify(view, b), "block %d must verify against its parent", b.Height())
 		view = append(view, b.Header())
@@ -193,7 +193,7 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 		t.Skipf("%T is no blockchain.SealChecker", engine)
 	}
 	blocks := sealedChain(t, engine)
-	view := genesisView()
+	view := genesisView(engine)
 	for _, b := range blocks {
 		require.NoError(t, engine.Verify(view, b), "block %d must verify against its parent", b.Height())
 		assert.NoError(t, checker.CheckSeal(b), "block %d: CheckSeal must accept what Verify accepts", b.Height())
@@ -209,7 +209,7 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 		h := b.Header() // a copy, seal included
 		h.Seal = tc.change(h.Seal)
 		forged := blockchain.NewBlock(h, b.Transactions())
-		require.Error(t, engine.Verify(genesisView(), forged), "precondition: Verify refuses %s", tc.name)
+		require.Error(t, engine.Verify(genesisView(engine), forged), "precondition: Verify refuses %s", tc.name)
 		err := checker.CheckSeal(forged)
 		require.Error(t, err, "CheckSeal must refuse a block with its seal changed (%s)", tc.name)
 		var re *blockchain.RuleError
@@ -219,7 +219,7 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 }
 
 func (s *suite) sealLeavesInputAlone(t *testing.T, engine blockchain.Consensus) {
-	view := genesisView()
+	view := genesisView(engine)
 	txs := []blockchain.Transaction{Transfer("alice", "bob", 1, 0)}
 	h := nextHeader(view, txs)
 	require.NoError(t, engine.Prepare(view, &h))
@@ -387,7 +387,7 @@ func (s *suite) hashCoversTheSeal(t *testing.T, engine blockchain.Consensus) {
 }
 
 func (s *suite) sealOnCancelledContext(t *testing.T, engine blockchain.Consensus) {
-	view := genesisView()
+	view := genesisView(engine)
 	h := nextHeader(view, nil)
 	require.NoError(t, engine.Prepare(view, &h))
 	if s.harden != nil {
@@ -404,7 +404,7 @@ func (s *suite) cancelSealInProgress(t *testing.T, engine blockchain.Consensus) 
 	if s.harden == nil {
 		t.Skip("no WithHardHeader option: this engine has no long seal to cancel")
 	}
-	view := genesisView()
+	view := genesisView(engine)
 	h := nextHeader(view, nil)
 	require.NoError(t, engine.Prepare(view, &h))
 	s.harden(&h)
@@ -431,7 +431,7 @@ func (s *suite) cancelSealInProgress(t *testing.T, engine blockchain.Consensus) 
 // than Prepare's must fail Verify, or a cheap Seal and a Verify that
 // trusts the header's Bits would pass together.
 func (s *suite) honestSealOfWrongFieldsFails(t *testing.T, engine blockchain.Consensus) {
-	view := genesisView()
+	view := genesisView(engine)
 	txs := []blockchain.Transaction{Transfer("alice", "bob", 1, 0)}
 	prepared := nextHeader(view, txs)
 	require.NoError(t, engine.Prepare(view, &prepared))
@@ -500,7 +500,7 @@ func sealWithWatchdog(t *testing.T, engine blockchain.Consensus, ctx context.Con
 func (s *suite) prepareIsDeterministic(t *testing.T, engine blockchain.Consensus) {
 	blocks, err := generate(t, engine, 3, nil)
 	require.NoError(t, err)
-	view := genesisView()
+	view := genesisView(engine)
 	for _, b := range blocks {
 		view = append(view, b.Header())
 	}
@@ -516,7 +516,7 @@ func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
 	g, ctx := errgroup.WithContext(testContext(t))
 	for i := range workers {
 		g.Go(func() error {
-			view := genesisView()
+			view := genesisView(engine)
 			txs := []blockchain.Transaction{Transfer("alice", "bob", int64(i+1), 0)}
 			h := nextHeader(view, txs)
 			if err := engine.Prepare(view, &h); err != nil {

@@ -19,7 +19,10 @@ func ExampleEngine() {
 		panic(err)
 	}
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	cfg := consensustest.Config(engine) // consensustest's spec, with this engine at 16 bits
+	// consensustest's spec, declaring this engine's proof of work at 16
+	// bits: NewChain refuses an engine that runs another consensus than
+	// its spec's.
+	cfg := consensustest.Config(engine)
 	cfg.Now = func() time.Time { return now }
 	chain, err := blockchain.NewChain(cfg)
 	if err != nil {
@@ -41,9 +44,9 @@ func ExampleEngine() {
 	fmt.Println("apply:", chain.Apply(sealed))
 	// Output:
 	// bits: 16
-	// nonce: 113268
-	// hash: 000043edd4a9…
-	// hashes tried: 113269
+	// nonce: 74023
+	// hash: 00007251a653…
+	// hashes tried: 74024
 	// verify: <nil>
 	// apply: <nil>
 }

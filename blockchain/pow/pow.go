@@ -119,6 +119,21 @@ func New(cfg Config) (*Engine, error) {
 // Config returns the engine's configuration with defaults filled in.
 func (e *Engine) Config() Config { return e.cfg }
 
+// ConsensusSpec returns the consensus the engine runs as a chain spec
+// declares it: proof of work with its Bits and, if it retargets, its
+// retargeting parameters (without, they are zero, as a spec has them).
+// It makes the engine a [blockchain.SpecEngine], so that
+// [blockchain.NewChain] refuses it for a spec of other parameters;
+// [SpecConfig] makes an engine of a spec's.
+func (e *Engine) ConsensusSpec() blockchain.ConsensusSpec {
+	p := blockchain.PoWSpec{Bits: e.cfg.Bits}
+	if e.cfg.RetargetInterval > 0 {
+		p.RetargetInterval, p.TargetBlockTime = e.cfg.RetargetInterval, e.cfg.TargetBlockTime
+		p.MinBits, p.MaxBits = e.cfg.MinBits, e.cfg.MaxBits
+	}
+	return blockchain.ConsensusSpec{Engine: blockchain.EnginePoW, PoW: &p}
+}
+
 // Hashes returns how many hashes the engine's Seal calls have tried so far.
 // It is updated every 1024 hashes per worker while sealing, so sampling it
 // twice gives a hash rate.
