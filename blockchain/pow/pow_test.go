@@ -77,6 +77,34 @@ func TestNewDefaults(t *testing.T) {
 	assert.Equal(t, uint32(64), cfg.MaxBits)
 }
 
+var _ blockchain.SpecEngine = (*Engine)(nil)
+
+// TestConsensusSpec: the engine of a spec's proof of work (SpecConfig)
+// says it runs that spec's consensus, to the field, so NewChain takes it
+// for that spec; and what it says is a consensus a spec may declare.
+func TestConsensusSpec(t *testing.T) {
+	for _, p := range []blockchain.PoWSpec{
+		*consensustest.Spec().Consensus.PoW,
+		{Bits: 16},
+		{Bits: blockchain.MaxPoWBits},
+		{Bits: 12, RetargetInterval: 10, TargetBlockTime: time.Minute, MinBits: 4, MaxBits: 20},
+		{Bits: 1, RetargetInterval: 2, TargetBlockTime: time.Millisecond, MinBits: 1, MaxBits: blockchain.MaxPoWBits},
+	} {
+		t.Run(fmt.Sprintf("%+v", p), func(t *testing.T) {
+			spec := consensustest.Spec()
+			spec.Consensus = blockchain.ConsensusSpec{Engine: blockchain.EnginePoW, PoW: &p}
+			require.NoError(t, spec.Validate(), "precondition: a valid spec")
+			e := mustNew(t, SpecConfig(p, 1))
+			got := e.ConsensusSpec()
+			assert.Equal(t, spec.Consensus, got)
+			spec.Consensus = got
+			assert.NoError(t, spec.Validate())
+			_, err := blockchain.NewChain(blockchain.Config{Spec: spec, Engine: e})
+			assert.NoError(t, err)
+		})
+	}
+}
+
 // epochChain returns headers from genesis to height n whose block k is
 // timestamped at start + gap(k).
 func epochChain(n int, bits uint32, at func(height int) time.Duration) blockchain.HeaderList {
