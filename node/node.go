@@ -145,7 +145,9 @@ type Config struct {
 	// (or [WaitSpec]) rather than trust a file.
 	Spec blockchain.ChainSpec
 	// Engine checks every block's consensus fields and seal. It must be
-	// the engine Spec names, with its parameters. A spec names "pow" or
+	// the engine Spec names, with its parameters: New refuses a
+	// blockchain.SpecEngine (pow's) that runs another consensus
+	// (blockchain.ErrEngineNotSpec). A spec names "pow" or
 	// "poa" only: a custom engine (a course's own) runs on a spec of
 	// either, usually proof of work at 0 bits, as consensustest.Spec,
 	// and every node of its network must be given that engine. The apps
