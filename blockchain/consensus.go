@@ -45,8 +45,10 @@ import (
 // Check and Trust) while it holds its lock, so Prepare and Verify must read
 // the chain through the view they are given, never through the [Chain], a
 // [ReadOnlyChain] or a node's Chain method: a Verify that does waits for
-// the same lock, for ever. ([Chain.Propose] runs Prepare on a copy of the
-// view, outside its lock, so a Prepare that slips only reads a newer tip.)
+// the same lock, for ever. ([Chain.Propose] runs Prepare outside its lock,
+// on a view of the headers as they were when it built the block, so a
+// Prepare that slips does not deadlock, but may read a newer tip than the
+// header's parent.)
 //
 // Errors: Prepare and Verify return a [*RuleError] when a block breaks a
 // rule — [ErrInvalidSeal] for a seal that proves nothing,

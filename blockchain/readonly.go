@@ -9,9 +9,10 @@ package blockchain
 //
 // It is a view, not a copy: it sees every block the chain accepts after
 // it was made. Like Chain, it is safe for concurrent use. It is for code
-// outside the chain: an engine's Prepare and Verify, which the chain runs
-// while it holds its lock, must read only the view they are given, as a
-// ReadOnlyChain would wait for that lock for ever. Get one from
+// outside the chain: an engine's Verify, which the chain runs while it
+// holds its lock, must read only the view it is given, as a ReadOnlyChain
+// would wait for that lock for ever; so must Prepare (see [Consensus]),
+// which Propose runs on a view of the headers as they were. Get one from
 // [Chain.ReadOnly]; the zero ReadOnlyChain views no chain and must not be
 // used.
 type ReadOnlyChain struct{ c *Chain }
