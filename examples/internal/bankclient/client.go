@@ -273,8 +273,11 @@ const maxDetail = 200
 // problemOf turns a non-2xx answer into a *ProblemError.
 func problemOf(resp *http.Response, data []byte) *ProblemError {
 	pe := &ProblemError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	redirect := resp.StatusCode >= 300 && resp.StatusCode <= 399
 	media, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if (media == "application/problem+json" || media == "application/json") && jsonInto(&pe.Problem)(data) == nil {
+	// A redirect says where it points, whatever its body says: the bank
+	// answers none, so its body is not the bank's problem detail.
+	if !redirect && (media == "application/problem+json" || media == "application/json") && jsonInto(&pe.Problem)(data) == nil {
 		if pe.Problem.Status == 0 {
 			pe.Problem.Status = resp.StatusCode
 		}
@@ -282,7 +285,7 @@ func problemOf(resp *http.Response, data []byte) *ProblemError {
 	}
 	pe.Problem = Problem{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}
 	text := strings.ToValidUTF8(strings.TrimSpace(string(data)), "?")
-	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+	if redirect {
 		text = "a redirect, not followed, to " + strconv.QuoteToASCII(resp.Header.Get("Location"))
 	}
 	if len(text) > maxDetail {

@@ -422,9 +422,20 @@ func TestRedirectNotFollowed(t *testing.T) {
 	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { reached.Add(1) }))
 	t.Cleanup(other.Close)
 	tx := consensustest.Transfer("alice", "bob", 1, 0)
-	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+	for i, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			srv := httptest.NewServer(http.RedirectHandler(other.URL+"/transactions", status))
+			var h http.Handler = http.RedirectHandler(other.URL+"/transactions", status)
+			if i%2 == 1 {
+				h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					// A body that reads as a problem detail must not hide
+					// the redirect.
+					w.Header().Set("Content-Type", "application/problem+json")
+					w.Header().Set("Location", other.URL+"/transactions")
+					w.WriteHeader(status)
+					_, _ = w.Write([]byte(`{"status":400,"title":"elsewhere","detail":"nothing to see"}`))
+				})
+			}
+			srv := httptest.NewServer(h)
 			t.Cleanup(srv.Close)
 			c, err := bankclient.New(srv.URL, nil)
 			require.NoError(t, err)
