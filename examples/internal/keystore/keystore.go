@@ -388,7 +388,7 @@ func readFile(path string, limit int64) ([]byte, fs.FileInfo, error) {
 	if !linfo.Mode().IsRegular() {
 		return nil, nil, fmt.Errorf("%w: have %s, want a regular file", ErrFileType, describe(linfo.Mode()))
 	}
-	f, err := os.Open(path)
+	f, err := openNoWait(path)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,0 +1,32 @@
+//go:build unix
+
+package keystore
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestOpenNoWaitPipe: the open readFile makes after its Lstat does not
+// wait for a writer of a named pipe put there in between: it returns, and
+// the pipe is then refused as not the file Lstat saw.
+func TestOpenNoWaitPipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "record")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	f, err := openNoWait(path) // os.Open would block here for ever
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("have mode %v, want a named pipe", info.Mode())
+	}
+}
