@@ -170,6 +170,8 @@ func (c *Chain) Resume(snap Snapshot) error {
 	if last.Hash() != snap.Tip.Hash() {
 		return badSnapshot("the last header, at height %d, is not the tip's", last.Height)
 	}
+	// A second guard: with the check on wrapping heights above, a tip at
+	// height 0 is the single header that is the genesis already.
 	if snap.Tip.Height() == 0 && snap.Tip.Hash() != c.s.hashes[0] {
 		return badSnapshot("tip at height 0 but not this spec's genesis")
 	}

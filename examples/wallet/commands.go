@@ -436,6 +436,11 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	// (a bounded number of times: other runs may take that one too).
 	for attempt := 1; ; attempt++ {
 		recorded, err := journal.claim(tx)
+		if errors.Is(err, errNotDurable) {
+			// Recorded, but the disk did not confirm it.
+			fmt.Fprintf(w.stderr, "warning: %v: after a power cut, a run sent again might sign a second transfer\n", err)
+			break
+		}
 		if err != nil {
 			// A keystore the wallet may not write (read-only, say): the
 			// transfer goes, unrecorded.
@@ -657,13 +662,17 @@ func (j inflightJournal) claim(tx blockchain.Transaction) (bool, error) {
 }
 
 // sync flushes the journal's directory, so that a record linked into it
-// survives a crash.
+// survives a crash. Its error wraps errNotDurable.
 func (j inflightJournal) sync() error {
 	if err := keystore.SyncDir(j.dir); err != nil {
-		return fmt.Errorf("record the transfer in flight: %w", err)
+		return fmt.Errorf("record the transfer in flight: %w: %w", errNotDurable, err)
 	}
 	return nil
 }
+
+// errNotDurable is wrapped by claim's error for a record it made that
+// the disk did not confirm.
+var errNotDurable = errors.New("the record is made but not confirmed on disk")
 
 // clear forgets tx.
 func (j inflightJournal) clear(tx blockchain.Transaction) { _ = os.Remove(j.path(tx.ID())) }

@@ -1823,12 +1823,17 @@ func saltedDigest(s events.TransactionSubmitted, tip blockchain.Hash) []byte {
 	return slices.Concat(s.RequestDigest[:], h[:], tip[:])
 }
 
+// exactBodyLimit is the largest body readBody reads into a slice of the
+// declared size before a byte of it has come: a client that declares a
+// large body and sends nothing holds no more.
+const exactBodyLimit = 16 << 10
+
 // readBody reads r's body, of at most limit bytes. A body whose length
-// the request declares is read into a slice of that size, in one piece;
-// one sent in chunks grows as it comes.
+// the request declares (up to exactBodyLimit) is read into a slice of
+// that size, in one piece; any other grows as it comes.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, limit)
-	if r.ContentLength < 0 || r.ContentLength > limit {
+	if r.ContentLength < 0 || r.ContentLength > min(limit, exactBodyLimit) {
 		return io.ReadAll(body)
 	}
 	// net/http ends the body at ContentLength bytes: ReadFull fails only

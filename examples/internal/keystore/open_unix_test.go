@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestOpenNoWaitPipe: the open readFile makes after its Lstat does not
@@ -18,15 +21,9 @@ func TestOpenNoWaitPipe(t *testing.T) {
 		t.Skipf("mkfifo: %v", err)
 	}
 	f, err := openNoWait(path) // os.Open would block here for ever
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	info, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Mode()&os.ModeNamedPipe == 0 {
-		t.Fatalf("have mode %v, want a named pipe", info.Mode())
-	}
+	require.NoError(t, err)
+	assert.NotZero(t, info.Mode()&os.ModeNamedPipe, "have mode %v, want a named pipe", info.Mode())
 }
