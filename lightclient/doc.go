@@ -20,8 +20,9 @@
 // # The trust anchor
 //
 // The client trusts exactly one value, [Config.Genesis]: the hash of the
-// network's genesis block: the Hash of the block spec.Genesis() returns
-// for its [blockchain.ChainSpec] (g, err := spec.Genesis(); g.Hash()). The genesis commits to the whole spec (its
+// network's genesis block, the block spec.Genesis() returns for its
+// [blockchain.ChainSpec] (g, err := spec.Genesis(); then g.Hash()). The
+// genesis commits to the whole spec (its
 // PrevHash is the spec's hash, so the chain ID, the allocations, the block
 // reward and the consensus rules) and to the balances at genesis (its
 // StateRoot). Every later header is accepted only because it links back to
