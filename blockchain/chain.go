@@ -458,29 +458,20 @@ func (c *Chain) proposeHeader(beneficiary Address, txs []Transaction, now time.T
 	}
 	// The chain only ever appends to its headers, so this slice, capped
 	// at its length, holds the same headers however the chain grows.
-	view = frozenHeaders{base: c.s.base, headers: c.s.headers[:len(c.s.headers):len(c.s.headers)]}
+	view = frozenHeaders{c.s.headers[:len(c.s.headers):len(c.s.headers)]}
 	return h, kept, view, rejected, nil
 }
 
 // frozenHeaders is a ChainReader over a chain's headers as they were at
-// one moment, read without the chain's lock. Each header read is a copy.
-type frozenHeaders struct {
-	base    uint64
-	headers []Header
-}
+// one moment, read without the chain's lock. Each header read is a copy,
+// its seal too, as the chain's own Tip and HeaderAt give.
+type frozenHeaders struct{ l HeaderList }
 
-func (f frozenHeaders) Tip() Header {
-	if len(f.headers) == 0 {
-		return Header{}
-	}
-	return f.headers[len(f.headers)-1].clone()
-}
+func (f frozenHeaders) Tip() Header { return f.l.Tip().clone() }
 
 func (f frozenHeaders) HeaderAt(height uint64) (Header, bool) {
-	if height < f.base || height-f.base >= uint64(len(f.headers)) {
-		return Header{}, false
-	}
-	return f.headers[height-f.base].clone(), true
+	h, ok := f.l.HeaderAt(height)
+	return h.clone(), ok
 }
 
 // ErrEngineMisbehaved: a [Consensus] engine broke its contract: its
