@@ -1120,11 +1120,10 @@ func (n *Node) addDecodedTransaction(r eventlog.Recorded, tx blockchain.Transact
 			// signature, the dearest part. A restoring node reads every
 			// transaction the chain ever included here.
 			err, quiet = fmt.Errorf("nonce %d: the sender's account has used nonces up to %d", tx.Nonce(), used-1), true
-		} else if held, ok := n.pool.Get(tx.ID()); ok && held == tx {
-			// Pending already, as every transaction this node submitted
-			// itself is when it reads it back: the pool would refuse it as
-			// a duplicate, and saying why would cost more than knowing.
-		} else {
+		} else if held, ok := n.pool.Get(tx.ID()); !ok || held != tx {
+			// Not pending already, as every transaction this node
+			// submitted itself is when it reads it back: for those the
+			// pool would say ErrDuplicate, at more cost than knowing.
 			err = n.pool.Add(tx)
 			quiet = errors.Is(err, pool.ErrDuplicate)
 		}
