@@ -42,7 +42,7 @@ import (
 // of its headers; the parent of a header at height n is
 // chain.HeaderAt(n-1). Engines must be safe for concurrent use: a node
 // verifies blocks while its miner seals. A chain runs Verify (in Apply,
-// Check and Trust) while it holds its lock, so Prepare and Verify must read
+// ApplyAt, Check and Resume) while it holds its lock, so Prepare and Verify must read
 // the chain through the view they are given, never through the [Chain], a
 // [ReadOnlyChain] or a node's Chain method: a Verify that does waits for
 // the same lock, for ever. ([Chain.Propose] runs Prepare outside its lock,

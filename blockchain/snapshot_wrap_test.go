@@ -10,10 +10,11 @@ import (
 	"github.com/eventchain/eventchain/blockchain/pow"
 )
 
-// a snapshot whose headers wrap from height MaxUint64 to 0 ends at a
-// "tip" of height 0, which Resume neither validates nor seal-checks, nor
-// compares to the genesis (only headers[0] at height 0 is). Any state at all
-// is accepted, with no work, even under 40-bit proof of work.
+// TestResumeRefusesHeightWrap: a snapshot whose headers wrap from height
+// MaxUint64 to 0 ends at a "tip" of height 0, which Resume once neither
+// validated nor seal-checked nor compared with the genesis (only
+// headers[0] at height 0 was): any state at all was accepted, with no
+// work, even under 40-bit proof of work. It is refused.
 func TestResumeRefusesHeightWrap(t *testing.T) {
 	spec := consensustest.Spec()
 	spec.Consensus.PoW = &blockchain.PoWSpec{Bits: 40}

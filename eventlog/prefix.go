@@ -19,8 +19,8 @@ import (
 //
 // The prefix counts towards MaxStreamNameLen: names may be at most
 // MaxStreamNameLen − len(prefix) bytes, which [NameLimit] reports; with
-// a prefix as long as the log's limit or longer, every call fails,
-// saying so. Error messages other than a *WrongExpectedRevisionError may
+// a prefix as long as the log's limit or longer, every Append, Read,
+// Subscribe and Delete fails, saying so. Error messages other than a *WrongExpectedRevisionError may
 // show the stored, prefixed name. log must not be nil.
 func WithPrefix(log Log, prefix string) Log {
 	p := prefixed{log: log, prefix: prefix}

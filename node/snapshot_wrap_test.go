@@ -14,9 +14,10 @@ import (
 	"github.com/eventchain/eventchain/node"
 )
 
-// anyone who can append to the log makes a node restored in
-// snapshot mode adopt any state, with no proof of work, by a snapshot whose
-// headers wrap from height MaxUint64 to a "tip" at height 0.
+// TestRestoreSnapshotRefusesHeightWrap: anyone who can append to the log
+// once made a node restored in snapshot mode adopt any state, with no
+// proof of work, by a snapshot whose headers wrap from height MaxUint64
+// to a "tip" at height 0. The node refuses it and restores every block.
 func TestRestoreSnapshotRefusesHeightWrap(t *testing.T) {
 	log, honest := honestLog(t, nil, nil)
 	mallory := consensustest.Addr("mallory")

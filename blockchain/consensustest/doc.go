@@ -14,8 +14,11 @@
 //     named accounts funded at genesis ([Accounts], [Funds]), a block
 //     reward of [Reward] and proof of work at 0 bits. [Key] and [Addr]
 //     give each name a fixed key and address, so tests and examples print
-//     the same on every run; [Genesis], [Config] and [NewChain] start a
-//     chain of it with any engine.
+//     the same on every run. [Genesis] is its genesis block; [Config] and
+//     [NewChain] start a chain of [SpecOf] engine: [Spec] itself for an
+//     engine that does not say which consensus it runs (the fakes), Spec
+//     with the engine's consensus for a [blockchain.SpecEngine] such as
+//     pow's.
 //   - [Transfer] and [TransferFee] sign deterministic transactions between
 //     named accounts. [GenerateChain] fills, proposes, seals and applies
 //     blocks on a chain ([BlockGen] counts each sender's nonces); the

@@ -124,7 +124,10 @@ func (e *Engine) Config() Config { return e.cfg }
 // retargeting parameters (without, they are zero, as a spec has them).
 // It makes the engine a [blockchain.SpecEngine], so that
 // [blockchain.NewChain] refuses it for a spec of other parameters;
-// [SpecConfig] makes an engine of a spec's.
+// [SpecConfig] makes an engine of a spec's. An engine whose
+// TargetBlockTime is not whole milliseconds has no spec that declares
+// it: ChainSpec.Validate refuses its ConsensusSpec, and NewChain refuses
+// the engine.
 func (e *Engine) ConsensusSpec() blockchain.ConsensusSpec {
 	p := blockchain.PoWSpec{Bits: e.cfg.Bits}
 	if e.cfg.RetargetInterval > 0 {
