@@ -2,7 +2,9 @@ package node_test
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -107,5 +109,69 @@ func TestAssumeValid(t *testing.T) {
 		nodetest.WaitFor(t, n, "the unsigned block", func() bool { b, _ := n.Position(); return b == 5 })
 		assert.ErrorIs(t, rec.rejected()[4], blockchain.ErrBadSignature)
 		assert.Equal(t, b3.Hash(), n.Chain().TipHash())
+	})
+}
+
+// failingReads is a log whose reads of the blocks stream from revision
+// from on fail with errRead, while fail is set.
+type failingReads struct {
+	eventlog.Log
+	from eventlog.Revision
+	fail atomic.Bool
+}
+
+var errRead = errors.New("the disk is gone")
+
+func (l *failingReads) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	if stream == node.StreamBlocks && from >= l.from && l.fail.Load() {
+		return nil, errRead
+	}
+	return l.Log.Read(ctx, stream, from, dir, max)
+}
+
+// TestAssumeValidAcrossPages restores a log of more than two of
+// Restore's pages, trusting a block on the second: the blocks up to it,
+// on both pages, are assumed, and those after it, on the second and the
+// third, are checked in advance. A read that fails on the second page
+// while the trusted block is looked for fails Restore, naming the search.
+func TestAssumeValidAcrossPages(t *testing.T) {
+	engine := newEngine(t)
+	chain := newScratch(t, engine)
+	size := 2*node.RestorePage + 5
+	trusted := node.RestorePage + 3 // at height trusted+1, on the second page
+	log := &failingReads{Log: newLog(t), from: node.RestorePage}
+	var blocks []*blockchain.Block
+	for i := range size {
+		b := chain.next(consensustest.Transfer("alice", "bob", 1, uint64(i)))
+		blocks = append(blocks, b)
+		appendRaw(t, log, node.StreamBlocks, mined(t, b))
+	}
+
+	t.Run("the trusted block and its ancestors assumed", func(t *testing.T) {
+		cfg := config(t, log)
+		cfg.Engine, cfg.AssumeValid = engine, blocks[trusted].Hash()
+		n, err := node.New(cfg)
+		require.NoError(t, err)
+		checked := node.CheckedInAdvance(n)
+		require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+		assert.Equal(t, blocks[size-1].Hash(), n.Chain().TipHash())
+		var want []blockchain.Hash
+		for _, b := range blocks[trusted+1:] {
+			want = append(want, b.Hash())
+		}
+		assert.ElementsMatch(t, want, checked(), "checked: the blocks after the trusted one, and only those")
+	})
+
+	t.Run("a read that fails while looking", func(t *testing.T) {
+		log.fail.Store(true)
+		t.Cleanup(func() { log.fail.Store(false) })
+		cfg := config(t, log)
+		cfg.Engine, cfg.AssumeValid = engine, blocks[trusted].Hash()
+		n, err := node.New(cfg)
+		require.NoError(t, err)
+		err = n.Restore(context.Background(), node.RestoreVerify)
+		require.ErrorIs(t, err, errRead)
+		assert.ErrorContains(t, err, "find the assume-valid block")
+		assert.Zero(t, n.Chain().Height(), "nothing applied")
 	})
 }

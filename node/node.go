@@ -718,35 +718,54 @@ func (n *Node) findAssumed(ctx context.Context) (map[blockchain.Hash]struct{}, e
 	// work of a restore. A header whose block turns out not to decode
 	// costs nothing: Apply refuses that block whatever is assumed.
 	type link struct{ hash, prev blockchain.Hash }
-	var links []link
-	err := n.readPages(ctx, func(recs []eventlog.Recorded) error {
-		if cap(links) < len(recs) {
-			links = make([]link, len(recs))
-		}
-		links = links[:len(recs)]
-		// The headers are read on every core, and linked in order.
-		workers := min(runtime.GOMAXPROCS(0), len(recs))
-		var g errgroup.Group
-		for w := range workers {
-			g.Go(func() error {
-				for i := w; i < len(recs); i += workers {
-					links[i] = link{}
-					if h, err := events.BlockMinedHeader(recs[i].Event); err == nil {
-						links[i] = link{h.Hash(), h.PrevHash}
-					}
-				}
+	// The next page is read while one is decoded, as in restoreBlocks:
+	// two pages in memory at most.
+	pages := make(chan []eventlog.Recorded)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(pages)
+		return n.readPages(gctx, func(recs []eventlog.Recorded) error {
+			select {
+			case pages <- recs:
 				return nil
-			})
-		}
-		_ = g.Wait() // the workers return no error
-		for _, l := range links {
-			if !l.hash.IsZero() {
-				parent[l.hash] = l.prev
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
+	g.Go(func() error {
+		var links []link
+		for recs := range pages {
+			if cap(links) < len(recs) {
+				links = make([]link, len(recs))
+			}
+			links = links[:len(recs)]
+			// The headers are read on every core, and linked in order.
+			workers := min(runtime.GOMAXPROCS(0), len(recs))
+			var wg sync.WaitGroup
+			for w := range workers {
+				wg.Go(func() {
+					for i := w; i < len(recs); i += workers {
+						links[i] = link{}
+						if h, err := events.BlockMinedHeader(recs[i].Event); err == nil {
+							links[i] = link{h.Hash(), h.PrevHash}
+						}
+					}
+				})
+			}
+			wg.Wait()
+			for _, l := range links {
+				if !l.hash.IsZero() {
+					parent[l.hash] = l.prev
+				}
+			}
+			if err := gctx.Err(); err != nil {
+				return err
 			}
 		}
-		return ctx.Err()
+		return nil
 	})
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("find the assume-valid block: %w", err)
 	}
 	assumed := make(map[blockchain.Hash]struct{})
