@@ -1,6 +1,7 @@
 package esdbtest
 
 import (
+	"math"
 	"regexp"
 	"strings"
 
@@ -103,15 +104,20 @@ func (s *streamsService) readStream(o *api.ReadReq_Options, srv api.Streams_Read
 		return err
 	}
 	backwards := o.GetReadDirection() == api.ReadReq_Options_Backwards
+	// A real node's StreamRevision takes MaxUint64 for End, and refuses
+	// any other revision past MaxInt64 (ArgumentOutOfRangeException).
+	isEnd := f.end || (!f.start && f.revision == math.MaxUint64)
 	from := int64(0)
 	switch {
-	case f.end && !backwards:
+	case isEnd && !backwards:
 		// A real node fails this read, with Unknown.
 		return errUnknown("Unexpected ReadStreamResult: Error (a forwards read from the end)")
-	case f.end || f.revision >= tombstoneNumber:
+	case isEnd:
 		from = -1
+	case !f.start && f.revision > tombstoneNumber:
+		return errUnknown("Read: revision %d is out of range", f.revision)
 	case !f.start:
-		from = int64(f.revision)
+		from = int64(f.revision) // MaxInt64 included: past every event, forwards
 	}
 	recs, res := s.store.readStream(name, from, backwards, o.GetCount())
 	switch res {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"testing"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -55,6 +56,12 @@ func TestReadStream(t *testing.T) {
 			{"BackwardsToTheStart", esdb.Backwards, esdb.Revision(1), 10, span(1, 0)},
 			{"BackwardsFromStart", esdb.Backwards, esdb.Start{}, 10, span(0, 0)},
 			{"BackwardsFromPastTheEnd", esdb.Backwards, esdb.Revision(100), 2, span(19, 18)},
+			// The largest revision a real node takes: past the end, not the
+			// start again.
+			{"ForwardsFromMaxInt64", esdb.Forwards, esdb.Revision(math.MaxInt64), 10, []uint64{}},
+			{"BackwardsFromMaxInt64", esdb.Backwards, esdb.Revision(math.MaxInt64), 2, span(19, 18)},
+			// MaxUint64 is how a real node spells End.
+			{"BackwardsFromMaxUint64", esdb.Backwards, esdb.Revision(math.MaxUint64), 2, span(19, 18)},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				read, err := readStream(t, c, stream, esdb.ReadStreamOptions{Direction: tc.dir, From: tc.from}, tc.count)
@@ -89,6 +96,20 @@ func TestReadStream(t *testing.T) {
 			assert.Equal(t, esdb.ErrorCodeResourceNotFound, e.Code(), "%v", err)
 			_, err = rs.Recv()
 			assert.ErrorIs(t, err, io.EOF)
+		})
+
+		t.Run("RevisionsPastMaxInt64Fail", func(t *testing.T) {
+			// A real node's StreamRevision refuses them (an
+			// ArgumentOutOfRangeException: Unknown); MaxUint64 is End,
+			// which a forwards read refuses too.
+			for _, rev := range []uint64{math.MaxInt64 + 1, math.MaxUint64 - 1, math.MaxUint64} {
+				_, err := readStream(t, c, stream, esdb.ReadStreamOptions{From: esdb.Revision(rev)}, 10)
+				requireCode(t, err, esdb.ErrorCodeUnknown, "forwards from %d", rev)
+			}
+			for _, rev := range []uint64{math.MaxInt64 + 1, math.MaxUint64 - 1} {
+				_, err := readStream(t, c, stream, esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.Revision(rev)}, 10)
+				requireCode(t, err, esdb.ErrorCodeUnknown, "backwards from %d", rev)
+			}
 		})
 
 		t.Run("ForwardsFromEndFails", func(t *testing.T) {
