@@ -2,6 +2,7 @@ package eventlogtest
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,6 +35,9 @@ func (s *suite) readWindows(t *testing.T) {
 		{"ForwardsJustPastEnd", 10, eventlog.Forwards, 5, revs()},
 		{"ForwardsFarPastEnd", 1000, eventlog.Forwards, 5, revs()},
 		{"ForwardsFromEnd", eventlog.End, eventlog.Forwards, 5, revs()},
+		// The largest revision EventStoreDB takes, and the smallest past it.
+		{"ForwardsFromMaxInt64", math.MaxInt64, eventlog.Forwards, 5, revs()},
+		{"ForwardsFromPastMaxInt64", math.MaxInt64 + 1, eventlog.Forwards, 5, revs()},
 		{"BackwardsFromEndAll", eventlog.End, eventlog.Backwards, 100, revs(9, 8, 7, 6, 5, 4, 3, 2, 1, 0)},
 		{"BackwardsFromEndMaxThree", eventlog.End, eventlog.Backwards, 3, revs(9, 8, 7)},
 		{"BackwardsFromEndMaxOne", eventlog.End, eventlog.Backwards, 1, revs(9)},
@@ -43,6 +47,8 @@ func (s *suite) readWindows(t *testing.T) {
 		{"BackwardsFromLast", 9, eventlog.Backwards, 2, revs(9, 8)},
 		{"BackwardsJustPastEnd", 10, eventlog.Backwards, 2, revs(9, 8)},
 		{"BackwardsFarPastEnd", 1000, eventlog.Backwards, 2, revs(9, 8)},
+		{"BackwardsFromMaxInt64", math.MaxInt64, eventlog.Backwards, 2, revs(9, 8)},
+		{"BackwardsFromPastMaxInt64", math.MaxInt64 + 1, eventlog.Backwards, 2, revs(9, 8)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := s.fresh(t)
