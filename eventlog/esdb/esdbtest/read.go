@@ -239,6 +239,15 @@ func (s *streamsService) subscribeStream(o *api.ReadReq_Options, srv api.Streams
 	if err != nil {
 		return err
 	}
+	// As for reads: MaxUint64 is End, other revisions past MaxInt64 are
+	// refused (before the confirmation).
+	switch {
+	case f.start || f.end:
+	case f.revision == math.MaxUint64:
+		f = streamFrom{end: true}
+	case f.revision > tombstoneNumber:
+		return errUnknown("Read: revision %d is out of range", f.revision)
+	}
 	next, isDeleted := s.store.subscribeStream(name, f)
 	if isDeleted {
 		return errStreamDeleted(name)

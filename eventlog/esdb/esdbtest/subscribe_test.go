@@ -3,6 +3,7 @@ package esdbtest_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"testing"
 	"time"
@@ -307,5 +308,24 @@ func TestIdleSubscriptionSurvivesKeepalive(t *testing.T) {
 		}
 		mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(1)...)
 		assert.NoError(t, <-dropped, "the subscription still delivers")
+	})
+}
+
+// TestSubscribeFromRevisionsPastMaxInt64: a real node's StreamRevision
+// takes MaxUint64 for End (the subscription delivers what comes next),
+// and refuses any other revision past MaxInt64.
+func TestSubscribeFromRevisionsPastMaxInt64(t *testing.T) {
+	eachTarget(t, func(t *testing.T, tg target) {
+		c := newClient(t, tg.conn)
+		stream := streamName("sub-maxuint")
+		mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(2)...)
+		sub := subscribeStream(t, c, stream, esdb.Revision(math.MaxUint64))
+		mustAppend(t, c, stream, esdb.Revision(1), jsonEvents(1)...)
+		assert.Equal(t, []string{"caught-up", "2"}, transcript(t, sub, func(string) bool { return true }, "2"))
+
+		ctx, cancel := context.WithTimeout(context.Background(), subscriptionWatchdog)
+		defer cancel()
+		_, err := c.SubscribeToStream(ctx, stream, esdb.SubscribeToStreamOptions{From: esdb.Revision(math.MaxInt64 + 1)})
+		require.Error(t, err, "a revision past MaxInt64 that is not End")
 	})
 }
