@@ -138,7 +138,10 @@ var (
 // Open opens the event log in the file cfg.Path, creating it if it does
 // not exist, and checks all of it before it returns: a file that is
 // empty, truncated, damaged or not an event log gives a *CorruptError
-// (errors.Is ErrCorrupt), never a panic. If another process has the file
+// (errors.Is ErrCorrupt), never a panic. A path that cannot hold one —
+// empty, a directory, a named pipe or other file that is not regular, a
+// symbolic link to nothing — gives an error wrapping eventlog.ErrInvalid,
+// before anything is created or opened. If another process has the file
 // open (or another Log of this process), Open waits up to
 // cfg.LockTimeout for it to close it, then returns ErrLocked; it gives
 // up sooner, with ctx.Err(), if ctx ends. The check, once begun, runs to
@@ -155,14 +158,18 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	path := cfg.Path
 	switch st, err := os.Stat(path); {
 	case errors.Is(err, fs.ErrNotExist):
+		if target, err := os.Readlink(path); err == nil {
+			// create would find the name taken, by the link.
+			return nil, fmt.Errorf("boltlog: %w: %q is a symbolic link to %q, which does not exist", eventlog.ErrInvalid, path, target)
+		}
 		if err := create(path); err != nil {
 			return nil, fmt.Errorf("boltlog: create %q: %w", path, err)
 		}
 	case err == nil && st.IsDir():
-		return nil, fmt.Errorf("boltlog: %q is a directory: the event log is a file", path)
+		return nil, fmt.Errorf("boltlog: %w: %q is a directory: the event log is a file", eventlog.ErrInvalid, path)
 	case err == nil && !st.Mode().IsRegular():
 		// A named pipe, say, whose open would wait for a writer for ever.
-		return nil, fmt.Errorf("boltlog: %q is not a regular file (%v): the event log is one", path, st.Mode().Type())
+		return nil, fmt.Errorf("boltlog: %w: %q is not a regular file (%v): the event log is one", eventlog.ErrInvalid, path, st.Mode().Type())
 	}
 	if err := precheck(path); err != nil {
 		return nil, err

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -274,19 +273,30 @@ func TestOpenNeedsAPath(t *testing.T) {
 
 func TestOpenReportsFileSystemErrors(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		path func(dir string) string
+		name    string
+		path    func(t *testing.T, dir string) string
+		invalid bool // the path names what cannot be a log: eventlog.ErrInvalid
+		says    string
 	}{
-		{"MissingDirectory", func(dir string) string { return filepath.Join(dir, "no", "such", "events.db") }},
-		{"Directory", func(dir string) string { return dir }},
-		{"NamedPipe", func(dir string) string { // whose open waits for a writer
+		{"MissingDirectory", func(t *testing.T, dir string) string { return filepath.Join(dir, "no", "such", "events.db") }, false, "create"},
+		{"Directory", func(t *testing.T, dir string) string { return dir }, true, "is a directory"},
+		{"NamedPipe", func(t *testing.T, dir string) string { // whose open waits for a writer
 			path := filepath.Join(dir, "events.db")
-			require.NoError(t, syscall.Mkfifo(path, 0o600))
+			if err := mkfifo(path); errors.Is(err, errors.ErrUnsupported) {
+				t.Skip("no named pipes here")
+			} else {
+				require.NoError(t, err)
+			}
 			return path
-		}},
+		}, true, "is not a regular file"},
+		{"DanglingSymlink", func(t *testing.T, dir string) string {
+			path := filepath.Join(dir, "events.db")
+			require.NoError(t, os.Symlink(filepath.Join(dir, "gone.db"), path))
+			return path
+		}, true, "is a symbolic link to"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := tc.path(t.TempDir())
+			path := tc.path(t, t.TempDir())
 			opened := make(chan error, 1)
 			go func() {
 				_, err := boltlog.Open(context.Background(), boltlog.Config{Path: path})
@@ -301,6 +311,8 @@ func TestOpenReportsFileSystemErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.NotErrorIs(t, err, boltlog.ErrCorrupt)
 			assert.NotErrorIs(t, err, boltlog.ErrLocked)
+			assert.Equal(t, tc.invalid, errors.Is(err, eventlog.ErrInvalid), "errors.Is(%v, eventlog.ErrInvalid)", err)
+			assert.ErrorContains(t, err, tc.says)
 		})
 	}
 }
