@@ -98,15 +98,20 @@
 //
 // # Errors
 //
-// ErrNoSpec, a *SpecMismatchError (ErrSpecMismatch) and ErrBadSpecEvent
-// from LoadSpec and WaitSpec; ErrStale from PublishBlock; a
-// *SnapshotError (ErrSnapshotRefused, with ErrSnapshotIncomplete,
-// ErrSnapshotTip, ErrSnapshotPosition or blockchain.ErrBadSnapshot) for
-// each snapshot a restore refused, kept in SnapshotStats rather than
-// returned, since the restore goes on without it; from
-// SubmitTransaction the pool's errors: a rule broken, as a
-// *blockchain.RuleError (errors.Is(err, blockchain.ErrBadNonce),
+// ErrNoSpec from LoadSpec; a *SpecMismatchError (ErrSpecMismatch),
+// ErrBadSpecEvent and ErrChainLost from LoadSpec and WaitSpec;
+// ErrInvalidConfig from New; ErrFollowing from a Follow while another
+// runs; ErrStale from PublishBlock; a *SnapshotError
+// (ErrSnapshotRefused, with ErrSnapshotIncomplete, ErrSnapshotTip,
+// ErrSnapshotPosition or blockchain.ErrBadSnapshot) for each snapshot a
+// restore refused, kept in SnapshotStats rather than returned, since the
+// restore goes on without it; from SubmitTransaction and Submit the
+// pool's errors: a rule broken, as a *blockchain.RuleError
+// (errors.Is(err, blockchain.ErrBadNonce),
 // blockchain.ErrInsufficientFunds, blockchain.ErrBadSignature, …), or
-// pool.ErrFull; ErrUnknownRestoreMode; the event log's errors, wrapped,
-// from everything that touches the log; ctx.Err() when a context ends.
+// pool.ErrFull or pool.ErrSenderFull; and ErrLogWentBack once a
+// submission showed that the log lost events; ErrUnknownRestoreMode;
+// ErrNotMade from a Node that New did not make; the event log's errors,
+// wrapped, from everything that touches the log; ctx.Err() when a
+// context ends.
 package node
