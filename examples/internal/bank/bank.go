@@ -973,8 +973,9 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 // forgetAccepted bounds accepted, whose entries normally go when their
 // transaction is included or dropped: one the pool let go of without a
 // drop in the audit stream (no auditor running, say) would otherwise
-// stay forever. Once accepted outgrows the pool's capacity (or 1 000),
-// it keeps only what the pool still holds. Call it with b.mu held.
+// stay forever. Once accepted outgrows the larger of the pool's capacity
+// and 1 000, it keeps only what the pool still holds. Call it with b.mu
+// held.
 func (b *Bank) forgetAccepted() {
 	limit := max(b.node.Pool().Policy().Capacity, 1000)
 	if len(b.accepted) <= limit {
