@@ -929,6 +929,13 @@ func (n *Node) Follow(ctx context.Context) error {
 		return fmt.Errorf("node: follow: %w", ErrFollowing)
 	}
 	defer n.following.Store(false)
+	// A Restore from a snapshot that failed after the chain resumed left
+	// the snapshot's pending transactions unadded, and the transactions
+	// stream is read only from where the snapshot's node stood: add them
+	// now, or they are lost to this pool. (After a Restore that succeeded
+	// there are none.) Those the blocks still to come make invalid are
+	// dropped as those blocks are applied.
+	n.addRestoredPending()
 	g, ctx := errgroup.WithContext(ctx)
 	blocks, txs := n.Position()
 	var jobs chan snapshotJob

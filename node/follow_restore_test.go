@@ -1,0 +1,55 @@
+package node_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
+)
+
+// flakyBlocksLog fails, once, a forward read of the blocks stream past
+// revision after: a log unreachable for a moment.
+type flakyBlocksLog struct {
+	eventlog.Log
+	after  eventlog.Revision
+	failed atomic.Bool
+}
+
+var errFlaky = errors.New("flaky: log unreachable")
+
+func (l *flakyBlocksLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	if stream == node.StreamBlocks && dir == eventlog.Forwards && from > l.after && l.failed.CompareAndSwap(false, true) {
+		return nil, errFlaky
+	}
+	return l.Log.Read(ctx, stream, from, dir, max)
+}
+
+// A Restore from a snapshot that fails after the chain resumed (the log
+// failed reading the blocks after the snapshot), then Follow, which
+// "subscribes to both streams from exactly where Restore stopped": the
+// snapshot's pending transactions never reach the pool.
+func TestFollowAfterFailedSnapshotRestore(t *testing.T) {
+	extra := consensustest.Transfer("carol", "dave", 1, 0)
+	log, tip := honestLog(t, []uint64{3}, func(_ uint64, parts []events.SnapshotPart, m *events.SnapshotTaken) []events.SnapshotPart {
+		m.Pending = append(m.Pending, extra)
+		return parts
+	})
+	n := newNode(t, &flakyBlocksLog{Log: log, after: 2}, nil)
+	require.ErrorIs(t, n.Restore(context.Background(), node.RestoreSnapshot), errFlaky)
+	require.True(t, n.SnapshotStats().Restored, "precondition: the chain resumed from the snapshot")
+
+	follow(t, n)
+	nodetest.WaitFor(t, n, "the node to reach the tip", func() bool { return n.Chain().TipHash() == tip.Hash() })
+	assert.True(t, n.Pool().Has(extra.ID()), "the snapshot's pending transfer carol→dave is in the pool")
+	assert.Equal(t, uint64(1), n.Pool().NextNonce(extra.From()), "carol's next nonce counts her pending transfer")
+	assert.Equal(t, 2, n.Pool().Len(), "the stream's pending bob→carol, read before the snapshot's position, and the snapshot's carol→dave")
+}
