@@ -486,8 +486,11 @@ func (n *Node) Propose(beneficiary blockchain.Address, txs []blockchain.Transact
 // transaction a block made invalid (TxDropped), and returns a function
 // that unregisters it. f is called from the goroutine that processes the
 // blocks stream, after the node's state has changed, in stream order; it
-// must return quickly (apps use it to log, count and draw). Register
-// before Restore to hear the whole story.
+// must return quickly (apps use it to log, count and draw): while it
+// runs the node takes no block, and a panic in f is not recovered — it
+// ends the program, as any panic on that goroutine would. f may call the
+// node's methods: the node's lock is not held. Register before Restore
+// to hear the whole story.
 func (n *Node) Observe(f func(Event)) (stop func()) {
 	key := new(int)
 	n.updateObservers(func(obs []observer) []observer { return append(obs, observer{f, key}) })
