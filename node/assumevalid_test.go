@@ -2,9 +2,7 @@ package node_test
 
 import (
 	"context"
-	"errors"
 	"slices"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -110,23 +108,6 @@ func TestAssumeValid(t *testing.T) {
 		assert.ErrorIs(t, rec.rejected()[4], blockchain.ErrBadSignature)
 		assert.Equal(t, b3.Hash(), n.Chain().TipHash())
 	})
-}
-
-// failingReads is a log whose reads of the blocks stream from revision
-// from on fail with errRead, while fail is set.
-type failingReads struct {
-	eventlog.Log
-	from eventlog.Revision
-	fail atomic.Bool
-}
-
-var errRead = errors.New("the disk is gone")
-
-func (l *failingReads) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
-	if stream == node.StreamBlocks && from >= l.from && l.fail.Load() {
-		return nil, errRead
-	}
-	return l.Log.Read(ctx, stream, from, dir, max)
 }
 
 // TestAssumeValidAcrossPages restores a log of more than two of

@@ -2,8 +2,6 @@ package node_test
 
 import (
 	"context"
-	"errors"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,27 +9,9 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
-	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/node/nodetest"
 )
-
-// flakyBlocksLog fails, once, a forward read of the blocks stream past
-// revision after: a log unreachable for a moment.
-type flakyBlocksLog struct {
-	eventlog.Log
-	after  eventlog.Revision
-	failed atomic.Bool
-}
-
-var errFlaky = errors.New("flaky: log unreachable")
-
-func (l *flakyBlocksLog) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
-	if stream == node.StreamBlocks && dir == eventlog.Forwards && from > l.after && l.failed.CompareAndSwap(false, true) {
-		return nil, errFlaky
-	}
-	return l.Log.Read(ctx, stream, from, dir, max)
-}
 
 // A Restore from a snapshot that fails after the chain resumed (the log
 // failed reading the blocks after the snapshot), then Follow, which
@@ -43,9 +23,12 @@ func TestFollowAfterFailedSnapshotRestore(t *testing.T) {
 		m.Pending = append(m.Pending, extra)
 		return parts
 	})
-	n := newNode(t, &flakyBlocksLog{Log: log, after: 2}, nil)
-	require.ErrorIs(t, n.Restore(context.Background(), node.RestoreSnapshot), errFlaky)
+	flaky := &failingReads{Log: log, from: 3} // the blocks after the snapshot's tip, at revision 2
+	flaky.fail.Store(true)
+	n := newNode(t, flaky, nil)
+	require.ErrorIs(t, n.Restore(context.Background(), node.RestoreSnapshot), errRead)
 	require.True(t, n.SnapshotStats().Restored, "precondition: the chain resumed from the snapshot")
+	flaky.fail.Store(false) // the log is back
 
 	follow(t, n)
 	nodetest.WaitFor(t, n, "the node to reach the tip", func() bool { return n.Chain().TipHash() == tip.Hash() })

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,6 +205,23 @@ func appendRaw(t *testing.T, log eventlog.Log, stream string, e eventlog.Event) 
 	t.Helper()
 	_, err := log.Append(context.Background(), stream, eventlog.Any, e)
 	require.NoError(t, err)
+}
+
+// failingReads is a log whose reads of the blocks stream from revision
+// from on fail with errRead, while fail is set.
+type failingReads struct {
+	eventlog.Log
+	from eventlog.Revision
+	fail atomic.Bool
+}
+
+var errRead = errors.New("the disk is gone")
+
+func (l *failingReads) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	if stream == node.StreamBlocks && from >= l.from && l.fail.Load() {
+		return nil, errRead
+	}
+	return l.Log.Read(ctx, stream, from, dir, max)
 }
 
 func mined(t *testing.T, b *blockchain.Block) eventlog.Event {
