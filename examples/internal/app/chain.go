@@ -34,6 +34,11 @@ type ChainFlags struct {
 	// PoAKey is, under proof of authority, this miner's ed25519 seed in
 	// hex; the signers themselves are in the spec.
 	PoAKey string
+
+	// preflighted is the spec Preflight read from Genesis, for Join to
+	// use: a -genesis that is a pipe (-genesis <(…)) can be read once
+	// only, and a second read finds it empty.
+	preflighted *blockchain.ChainSpec
 }
 
 // Register defines -genesis on fs, and -poa-key too if signs is true
@@ -87,8 +92,8 @@ func WaitingForLog(logger *slog.Logger) (stop func()) {
 // process holds locked), nothing ever would, and a log without a spec is
 // a usage error asking for -genesis.
 func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, logger *slog.Logger) (blockchain.ChainSpec, error) {
-	var want *blockchain.ChainSpec
-	if c.Genesis != "" {
+	want := c.preflighted
+	if c.Genesis != "" && want == nil {
 		spec, err := ReadSpecFile(c.Genesis)
 		if err != nil {
 			return blockchain.ChainSpec{}, err
@@ -122,8 +127,9 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, log
 // its spec (nil without one); it checks -poa-key's form, and with a
 // -genesis, that the key is one of its signers (see Engine); and without
 // one, that the log can hold a spec: not a new memory log, nor a file
-// log that does not exist yet.
-func (c ChainFlags) Preflight(workers int, eventLog string) (*blockchain.ChainSpec, error) {
+// log that does not exist yet. Join then uses the spec read here, without
+// reading the file again.
+func (c *ChainFlags) Preflight(workers int, eventLog string) (*blockchain.ChainSpec, error) {
 	if c.PoAKey != "" {
 		if seed, err := hex.DecodeString(c.PoAKey); err != nil || len(seed) != blockchain.SeedSize {
 			return nil, Usagef("-poa-key: want %d bytes of hex", blockchain.SeedSize)
@@ -144,6 +150,7 @@ func (c ChainFlags) Preflight(workers int, eventLog string) (*blockchain.ChainSp
 	if _, err := c.Engine(spec, workers); err != nil {
 		return nil, err
 	}
+	c.preflighted = &spec
 	return &spec, nil
 }
 
