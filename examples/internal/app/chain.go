@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -50,11 +51,18 @@ func (c *ChainFlags) Register(fs *flag.FlagSet, signs bool) {
 	}
 }
 
-// ReadSpecFile reads a chain spec in JSON from path. An error names the
-// file and, for a spec that breaks a rule, the field
-// (*blockchain.SpecError).
+// MaxSpecFileBytes bounds what ReadSpecFile reads. A chain spec is
+// written to the log in one event, and no append is larger than
+// eventlog.MaxAppendSize; this leaves room for any spacing of such a spec
+// in JSON, and keeps a file that never ends (-genesis /dev/zero, or a
+// pipe from a program that does not stop) from filling the memory.
+const MaxSpecFileBytes = 16 << 20
+
+// ReadSpecFile reads a chain spec in JSON from path, at most
+// MaxSpecFileBytes. An error names the file and, for a spec that breaks
+// a rule, the field (*blockchain.SpecError).
 func ReadSpecFile(path string) (blockchain.ChainSpec, error) {
-	data, err := os.ReadFile(path) // a file the user names: a pipe too (-genesis <(…))
+	data, err := readAtMost(path, MaxSpecFileBytes) // a file the user names: a pipe too (-genesis <(…))
 	if err != nil {
 		return blockchain.ChainSpec{}, UsageError{fmt.Errorf("-genesis: %w", err)}
 	}
@@ -237,4 +245,23 @@ func ReadFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is not a regular file (%v)", path, st.Mode().Type())
 	}
 	return os.ReadFile(path)
+}
+
+// readAtMost reads the file at path, a regular file or not (a pipe, a
+// device), and refuses one of more than limit bytes without reading
+// further.
+func readAtMost(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err // an *fs.PathError, naming the file
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: more than %d bytes, and no chain spec is that large", path, limit)
+	}
+	return data, nil
 }
