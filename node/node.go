@@ -643,19 +643,9 @@ func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode, assumed map[
 		events  []eventlog.Recorded
 		decoded []decoded
 	}
-	read, pages := make(chan []eventlog.Recorded), make(chan page)
+	pages := make(chan page)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		defer close(read)
-		return n.readPages(gctx, func(recs []eventlog.Recorded) error {
-			select {
-			case read <- recs:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		})
-	})
+	read := n.readAhead(gctx, g)
 	g.Go(func() error {
 		defer close(pages)
 		for recs := range read {
@@ -680,6 +670,28 @@ func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode, assumed map[
 		return nil
 	})
 	return g.Wait()
+}
+
+// readAhead reads the blocks stream as readPages does, in a goroutine of
+// g, and hands each page on the channel it returns when the receiver
+// takes it: so the next page is read while the receiver works on one.
+// The channel is closed when the stream's end is read, or the reading
+// fails (g.Wait returns why), or ctx, g's context, ends. The receiver
+// must read it to its close, or return an error to g, which ends ctx.
+func (n *Node) readAhead(ctx context.Context, g *errgroup.Group) <-chan []eventlog.Recorded {
+	pages := make(chan []eventlog.Recorded)
+	g.Go(func() error {
+		defer close(pages)
+		return n.readPages(ctx, func(recs []eventlog.Recorded) error {
+			select {
+			case pages <- recs:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	})
+	return pages
 }
 
 // readPages reads the blocks stream from where the node stopped to its
@@ -723,19 +735,8 @@ func (n *Node) findAssumed(ctx context.Context) (map[blockchain.Hash]struct{}, e
 	type link struct{ hash, prev blockchain.Hash }
 	// The next page is read while one is decoded, as in restoreBlocks:
 	// two pages in memory at most.
-	pages := make(chan []eventlog.Recorded)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		defer close(pages)
-		return n.readPages(gctx, func(recs []eventlog.Recorded) error {
-			select {
-			case pages <- recs:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		})
-	})
+	pages := n.readAhead(gctx, g)
 	g.Go(func() error {
 		var links []link
 		for recs := range pages {
