@@ -34,5 +34,5 @@ func TestFollowAfterFailedSnapshotRestore(t *testing.T) {
 	nodetest.WaitFor(t, n, "the node to reach the tip", func() bool { return n.Chain().TipHash() == tip.Hash() })
 	assert.True(t, n.Pool().Has(extra.ID()), "the snapshot's pending transfer carol→dave is in the pool")
 	assert.Equal(t, uint64(1), n.Pool().NextNonce(extra.From()), "carol's next nonce counts her pending transfer")
-	assert.Equal(t, 2, n.Pool().Len(), "the stream's pending bob→carol, read before the snapshot's position, and the snapshot's carol→dave")
+	assert.Equal(t, 2, n.Pool().Len(), "the snapshot's two pending transfers: bob→carol, which honestLog puts there, and carol→dave")
 }

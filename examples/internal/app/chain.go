@@ -36,10 +36,12 @@ type ChainFlags struct {
 	// hex; the signers themselves are in the spec.
 	PoAKey string
 
-	// preflighted is the spec Preflight read from Genesis, for Join to
-	// use: a -genesis that is a pipe (-genesis <(…)) can be read once
-	// only, and a second read finds it empty.
-	preflighted *blockchain.ChainSpec
+	// preflighted is the spec Preflight read from the file preflightedFrom,
+	// for Join to use while Genesis still names that file: a -genesis that
+	// is a pipe (-genesis <(…)) can be read once only, and a second read
+	// finds it empty.
+	preflighted     *blockchain.ChainSpec
+	preflightedFrom string
 }
 
 // Register defines -genesis on fs, and -poa-key too if signs is true
@@ -100,8 +102,10 @@ func WaitingForLog(logger *slog.Logger) (stop func()) {
 // process holds locked), nothing ever would, and a log without a spec is
 // a usage error asking for -genesis.
 func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, logger *slog.Logger) (blockchain.ChainSpec, error) {
-	want := c.preflighted
-	if c.Genesis != "" && want == nil {
+	var want *blockchain.ChainSpec
+	if c.Genesis != "" && c.preflighted != nil && c.preflightedFrom == c.Genesis {
+		want = c.preflighted
+	} else if c.Genesis != "" {
 		spec, err := ReadSpecFile(c.Genesis)
 		if err != nil {
 			return blockchain.ChainSpec{}, err
@@ -158,7 +162,7 @@ func (c *ChainFlags) Preflight(workers int, eventLog string) (*blockchain.ChainS
 	if _, err := c.Engine(spec, workers); err != nil {
 		return nil, err
 	}
-	c.preflighted = &spec
+	c.preflighted, c.preflightedFrom = &spec, c.Genesis
 	return &spec, nil
 }
 

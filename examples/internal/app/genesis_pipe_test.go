@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
@@ -43,4 +45,47 @@ func TestGenesisFromAPipe(t *testing.T) {
 	got, err := chain.Join(context.Background(), log, false, slog.New(slog.DiscardHandler))
 	require.NoError(t, err, "Join reads the pipe Preflight emptied")
 	assert.Equal(t, spec.Hash(), got.Hash())
+}
+
+// TestJoinReadsAGenesisNamedAfterPreflight: the spec Preflight kept is
+// Join's only while -genesis names the file it came from; one named
+// after Preflight is read, and none at all declares nothing.
+func TestJoinReadsAGenesisNamedAfterPreflight(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, spec blockchain.ChainSpec) string {
+		data, err := spec.MarshalJSON()
+		require.NoError(t, err)
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, data, 0o600))
+		return path
+	}
+	first := consensustest.Spec()
+	second := consensustest.Spec()
+	second.ChainID = "another-chain"
+	for _, tc := range []struct {
+		name    string
+		genesis string // what -genesis names when Join runs
+		want    blockchain.ChainSpec
+		noSpec  bool
+	}{
+		{"the same file", write("first.json", first), first, false},
+		{"another file", write("second.json", second), second, false},
+		{"none", "", blockchain.ChainSpec{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			chain := app.ChainFlags{Genesis: write("first.json", first)}
+			_, err := chain.Preflight(1, "memory")
+			require.NoError(t, err)
+			chain.Genesis = tc.genesis
+			log := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = log.Close() })
+			got, err := chain.Join(context.Background(), log, false, slog.New(slog.DiscardHandler))
+			if tc.noSpec {
+				assert.ErrorContains(t, err, "-genesis is required: the event log holds no chain spec")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want.Hash(), got.Hash())
+		})
+	}
 }
