@@ -70,8 +70,19 @@ func TestWorkflowCI(t *testing.T) {
 	var runs, uploads, images int
 	for name, job := range w.Jobs {
 		var profile string
+		trusted := false
 		for _, s := range job.Steps {
+			if strings.Contains(s.Run, "safe.directory") {
+				trusted = true
+			}
 			if strings.Contains(s.Run, ".ci/run") {
+				// In a container job the checkout is the runner user's and
+				// the steps run as root: git, and go build's VCS stamping
+				// (the release build, the apps the tests build), refuse it
+				// unless a step before says it is safe.
+				if job.Container != nil {
+					assert.True(t, trusted, "job %s runs .ci/run in a container without a step before it that adds the checkout to git's safe.directory", name)
+				}
 				runs++
 				profile = s.Env["COVERPROFILE"]
 				assert.NotEmpty(t, profile, "job %s: .ci/run is given COVERPROFILE, to keep the coverage profile", name)
