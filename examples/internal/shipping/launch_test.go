@@ -67,6 +67,15 @@ func TestLaunchJSON(t *testing.T) {
 				launched[name] = true
 				a := accepts(t, name)
 				a.checkArgs(t, ".vscode/launch.json "+c.Name+" args", c.Args)
+				// A checkout leaves the demo keys readable by others (and,
+				// under umask 002, their directory writable by the group),
+				// which the keystore refuses: the configuration says how to
+				// make them private, as README.md does.
+				if ks, ok := flagValue(c.Args, "keystore"); ok && ks == "${workspaceFolder}/"+composeChainDir+"/keys" {
+					for _, chmod := range []string{"chmod 700 " + composeChainDir + "/keys", "chmod 600 " + composeChainDir + "/keys/*.key"} {
+						assert.Contains(t, c.Name, chmod, "the configuration uses the demo keystore of a checkout; its name says to run %q first", chmod)
+					}
+				}
 				a.checkEnv(t, ".vscode/launch.json "+c.Name+" env", sortedKeys(c.Env))
 			default:
 				t.Errorf("request %q: want launch or attach", c.Request)
