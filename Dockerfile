@@ -32,7 +32,8 @@ RUN --mount=type=cache,target=/root/.cache/go-build \
 
 FROM source AS build
 # VERSION and REVISION are what -version prints; the build context has no
-# .git for go build to read them from. Empty, they print as unknown.
+# .git for go build to read them from. Empty, -version prints "(devel)
+# revision unknown".
 ARG VERSION=""
 ARG REVISION=""
 RUN --mount=type=cache,target=/root/.cache/go-build \

@@ -296,6 +296,16 @@ func TestDockerfileReleaseBuild(t *testing.T) {
 	require.Equal(t, 0, code, "%s -version: %s", app, text)
 	assert.True(t, strings.HasPrefix(text, fmt.Sprintf("%s %s revision %s ", filepath.Base(app), version, revision)), "-version prints the stamped version and revision, have %q", text)
 
+	// A plain docker build gives no build arguments, and its context has no
+	// .git: the binary says it knows neither, as the Dockerfile's comment
+	// says.
+	plain := t.TempDir()
+	env, args = build.expand(t, map[string]string{"VERSION": "", "REVISION": ""}, plain+string(filepath.Separator), []string{app})
+	runGo(t, append(env, "GOFLAGS=-buildvcs=false"), args...)
+	text, code = run(t, filepath.Join(plain, filepath.Base(app)), "-version")
+	require.Equal(t, 0, code, "%s -version: %s", app, text)
+	assert.True(t, strings.HasPrefix(text, filepath.Base(app)+" (devel) revision unknown "), "-version of an unstamped build, have %q", text)
+
 	info := runGo(t, nil, "version", "-m", bin)
 	assert.Contains(t, info, "CGO_ENABLED=0")
 	assert.Contains(t, info, "-trimpath=true")
