@@ -643,9 +643,19 @@ func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode, assumed map[
 		events  []eventlog.Recorded
 		decoded []decoded
 	}
-	pages := make(chan page)
+	read, pages := make(chan []eventlog.Recorded), make(chan page)
 	g, gctx := errgroup.WithContext(ctx)
-	read := n.readAhead(gctx, g)
+	g.Go(func() error {
+		defer close(read)
+		return n.readPages(gctx, func(recs []eventlog.Recorded) error {
+			select {
+			case read <- recs:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
 	g.Go(func() error {
 		defer close(pages)
 		for recs := range read {
@@ -670,28 +680,6 @@ func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode, assumed map[
 		return nil
 	})
 	return g.Wait()
-}
-
-// readAhead reads the blocks stream as readPages does, in a goroutine of
-// g, and hands each page on the channel it returns when the receiver
-// takes it: so the next page is read while the receiver works on one.
-// The channel is closed when the stream's end is read, or the reading
-// fails (g.Wait returns why), or ctx, g's context, ends. The receiver
-// must read it to its close, or return an error to g, which ends ctx.
-func (n *Node) readAhead(ctx context.Context, g *errgroup.Group) <-chan []eventlog.Recorded {
-	pages := make(chan []eventlog.Recorded)
-	g.Go(func() error {
-		defer close(pages)
-		return n.readPages(ctx, func(recs []eventlog.Recorded) error {
-			select {
-			case pages <- recs:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-	})
-	return pages
 }
 
 // readPages reads the blocks stream from where the node stopped to its
@@ -733,43 +721,35 @@ func (n *Node) findAssumed(ctx context.Context) (map[blockchain.Hash]struct{}, e
 	// work of a restore. A header whose block turns out not to decode
 	// costs nothing: Apply refuses that block whatever is assumed.
 	type link struct{ hash, prev blockchain.Hash }
-	// The next page is read while one is decoded, as in restoreBlocks:
-	// two pages in memory at most.
-	g, gctx := errgroup.WithContext(ctx)
-	pages := n.readAhead(gctx, g)
-	g.Go(func() error {
-		var links []link
-		for recs := range pages {
-			if cap(links) < len(recs) {
-				links = make([]link, len(recs))
-			}
-			links = links[:len(recs)]
-			// The headers are read on every core, and linked in order.
-			workers := min(runtime.GOMAXPROCS(0), len(recs))
-			var wg sync.WaitGroup
-			for w := range workers {
-				wg.Go(func() {
-					for i := w; i < len(recs); i += workers {
-						links[i] = link{}
-						if h, err := events.BlockMinedHeader(recs[i].Event); err == nil {
-							links[i] = link{h.Hash(), h.PrevHash}
-						}
+	var links []link
+	err := n.readPages(ctx, func(recs []eventlog.Recorded) error {
+		if cap(links) < len(recs) {
+			links = make([]link, len(recs))
+		}
+		links = links[:len(recs)]
+		// The headers are read on every core, and linked in order.
+		workers := min(runtime.GOMAXPROCS(0), len(recs))
+		var g errgroup.Group
+		for w := range workers {
+			g.Go(func() error {
+				for i := w; i < len(recs); i += workers {
+					links[i] = link{}
+					if h, err := events.BlockMinedHeader(recs[i].Event); err == nil {
+						links[i] = link{h.Hash(), h.PrevHash}
 					}
-				})
-			}
-			wg.Wait()
-			for _, l := range links {
-				if !l.hash.IsZero() {
-					parent[l.hash] = l.prev
 				}
-			}
-			if err := gctx.Err(); err != nil {
-				return err
+				return nil
+			})
+		}
+		_ = g.Wait() // the workers return no error
+		for _, l := range links {
+			if !l.hash.IsZero() {
+				parent[l.hash] = l.prev
 			}
 		}
-		return nil
+		return ctx.Err()
 	})
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("find the assume-valid block: %w", err)
 	}
 	assumed := make(map[blockchain.Hash]struct{})
