@@ -1012,3 +1012,29 @@ func TestExplorerPolicyOfACRLFCheckout(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.NotContains(t, string(page), "\r")
 }
+
+// TestExplorerLongMinerIDFits: a block event's miner ID is whatever its
+// writer put there, up to events.MaxMinerIDLen bytes with no space; on a
+// phone's width its box wraps it rather than spill out of its border,
+// off the screen.
+func TestExplorerLongMinerIDFits(t *testing.T) {
+	ctx := newBrowser(t)
+	f := newExplorerFixture(t, nil)
+	long := strings.Repeat("W", events.MaxMinerIDLen)
+	f.mineAs(t, long, nil, consensustest.Transfer("alice", "bob", 1, 0))
+	f.mineAs(t, long, func(h *blockchain.Header) { h.StateRoot[0] ^= 1 }, consensustest.Transfer("alice", "bob", 1, 1)) // rejected
+	c, cancel := context.WithTimeout(ctx, explorerWatchdog)
+	defer cancel()
+	require.NoError(t, chromedp.Do(c, chromedp.EmulateViewport(375, 800), chromedp.Navigate(f.server.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`.block[data-height="1"]`)), chromedp.WaitVisible(chromedp.CSS(`#rejected .rejected`))))
+	for _, sel := range []string{`.block[data-height="1"]`, `#rejected .rejected`} {
+		// How far the box's text reaches past its border, and the box
+		// past the screen's right edge.
+		spill, err := chromedp.Run(c, chromedp.Evaluate[int](fmt.Sprintf(`(() => { const b = document.querySelector(%q); return b.scrollWidth - b.clientWidth; })()`, sel)))
+		require.NoError(t, err)
+		assert.LessOrEqual(t, spill, 0, "%s: the miner ID spills out of its box", sel)
+		off, err := chromedp.Run(c, chromedp.Evaluate[int](fmt.Sprintf(`Math.ceil(document.querySelector(%q).getBoundingClientRect().right - window.innerWidth)`, sel)))
+		require.NoError(t, err)
+		assert.LessOrEqual(t, off, 0, "%s: the box reaches off the screen", sel)
+	}
+}
