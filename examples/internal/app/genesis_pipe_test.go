@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -52,13 +51,7 @@ func TestGenesisFromAPipe(t *testing.T) {
 // after Preflight is read, and none at all declares nothing.
 func TestJoinReadsAGenesisNamedAfterPreflight(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name string, spec blockchain.ChainSpec) string {
-		data, err := spec.MarshalJSON()
-		require.NoError(t, err)
-		path := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(path, data, 0o600))
-		return path
-	}
+	write := func(name string, spec blockchain.ChainSpec) string { return writeSpec(t, dir, name, spec) }
 	first := consensustest.Spec()
 	second := consensustest.Spec()
 	second.ChainID = "another-chain"
