@@ -97,15 +97,40 @@ var _ blockchain.Consensus = (*Engine)(nil)
 // [blockchain.MaxPoASigners], in turn order).
 // key is this engine's own signing key, one of the signers', or nil for
 // an engine that only verifies (a bank's, an auditor's).
+//
+// New refuses what [blockchain.PoASpec] refuses — no signers or too
+// many, a key of small order, a signer listed twice (whose miner would
+// sign only at its last place, and stall the chain at the others) — and
+// a key that is not a well-formed ed25519 private key (its public half
+// the seed's own), which would panic or sign seals no one accepts. The
+// engine keeps its own copy of signers and key: changing them afterwards
+// changes nothing.
 func New(signers []ed25519.PublicKey, key ed25519.PrivateKey) (*Engine, error) {
 	if len(signers) == 0 || len(signers) > blockchain.MaxPoASigners {
 		return nil, fmt.Errorf("poa: have %d signers, want 1…%d", len(signers), blockchain.MaxPoASigners)
 	}
-	e := &Engine{signers: signers, key: key, me: -1}
+	if key != nil {
+		if len(key) != ed25519.PrivateKeySize {
+			return nil, fmt.Errorf("poa: the key: have %d bytes, want an ed25519 private key of %d", len(key), ed25519.PrivateKeySize)
+		}
+		if !ed25519.NewKeyFromSeed(key.Seed()).Equal(key) {
+			return nil, errors.New("poa: the key: its public half is not its seed's public key")
+		}
+	}
+	e := &Engine{signers: make([]ed25519.PublicKey, len(signers)), me: -1}
+	if key != nil {
+		e.key = append(ed25519.PrivateKey(nil), key...)
+	}
 	for i, s := range signers {
 		if len(s) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("poa: signer %d: have %d bytes, want an ed25519 public key", i, len(s))
 		}
+		for j := range i {
+			if s.Equal(signers[j]) {
+				return nil, fmt.Errorf("poa: signer %d: %x is signer %d as well, want each signer once", i, []byte(s), j)
+			}
+		}
+		e.signers[i] = append(ed25519.PublicKey(nil), s...)
 		if blockchain.PublicKey(s).IsSmallOrder() {
 			// ed25519.Verify takes a signature anyone can make for it.
 			return nil, fmt.Errorf("poa: signer %d: %x is a key of small order, for which anyone can make a signature that verifies", i, []byte(s))

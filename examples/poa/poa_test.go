@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -263,10 +264,17 @@ func TestNewRejects(t *testing.T) {
 		{"a short key", []ed25519.PublicKey{pub[0][:10]}, nil},
 		{"a key that is no signer's", pub, stranger[2]},
 		{"a signer of small order, whose turns anyone could seal", []ed25519.PublicKey{pub[0], make(ed25519.PublicKey, ed25519.PublicKeySize)}, nil},
+		{"a signer listed twice, whose miner would stall the chain at its first turn", []ed25519.PublicKey{pub[0], pub[1], pub[0]}, nil},
+		{"a signer listed twice, with its key", []ed25519.PublicKey{pub[0], pub[1], pub[0]}, priv[0]},
+		{"a short key, which would panic", pub, priv[0][:10]},
+		{"a key of 96 bytes, whose seals would panic", pub, append(append(ed25519.PrivateKey(nil), priv[0]...), make([]byte, 32)...)},
+		{"a key whose public half is a signer's but whose seed is not", pub, append(append(ed25519.PrivateKey(nil), stranger[2].Seed()...), pub[0]...)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := poa.New(tc.signers, tc.key)
-			assert.Error(t, err)
+			assert.NotPanics(t, func() {
+				_, err := poa.New(tc.signers, tc.key)
+				assert.Error(t, err)
+			})
 		})
 	}
 	_, err := poa.New(pub, priv[0])
@@ -291,5 +299,28 @@ func TestWaiting(t *testing.T) {
 			continue
 		}
 		assert.Contains(t, e.Waiting(tc.height), tc.want, "height %d", tc.height)
+	}
+}
+
+// TestNewKeepsItsOwnSigners: an engine does not share the caller's slice
+// of signers, nor its keys: a caller that reuses them afterwards — puts a
+// key of small order in a signer's place, say — changes nothing, and
+// anyone's seal of that signer's turn is still refused.
+func TestNewKeepsItsOwnSigners(t *testing.T) {
+	_, pub := keys(2)
+	signers := []ed25519.PublicKey{slices.Clone(pub[0]), slices.Clone(pub[1])}
+	e := mustNew(t, signers, nil)
+	identity := make(ed25519.PublicKey, ed25519.PublicKeySize)
+	identity[0] = 1 // y = 1: the identity, a key of small order
+	signers[0] = identity
+	copy(signers[1], identity)
+
+	// R = the identity, S = 0: a signature of every message by the identity.
+	forged := append([]byte{0, 1}, make([]byte, ed25519.SignatureSize-1)...)
+	for height := uint64(1); height <= 2; height++ {
+		h := blockchain.NextHeader(blockchain.Header{Height: height - 1}, nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		forged[0] = byte(e.Turn(height))
+		h.Seal = forged
+		assert.ErrorIs(t, e.Verify(nil, blockchain.NewBlock(h, nil)), blockchain.ErrInvalidSeal, "height %d", height)
 	}
 }
