@@ -159,7 +159,8 @@ func (l HeaderList) HeaderAt(height uint64) (Header, bool) {
 // one and runs another consensus than its Config.Spec declares: nodes
 // that agree on a spec, and so on its genesis hash, would disagree on
 // which blocks are valid (a spec of 18 bits and an engine of 12 accept
-// blocks the other nodes refuse). pow.Engine is one; an engine of one's
+// blocks the other nodes refuse). pow.Engine is one, and so is proof of
+// authority's (a spec of other signers refuses it); an engine of one's
 // own may be, or may leave the spec unchecked, as consensustest's fakes
 // do so that any test can run on one spec.
 type SpecEngine interface {

@@ -157,6 +157,20 @@ func FromSpec(spec blockchain.PoASpec, key ed25519.PrivateKey) (*Engine, error) 
 	return New(signers, key)
 }
 
+// ConsensusSpec returns the consensus the engine runs, as a chain spec
+// declares it: proof of authority by its signers, in turn order. It makes
+// the engine a [blockchain.SpecEngine], so that [blockchain.NewChain]
+// refuses it for a spec of other signers, or of another engine.
+func (e *Engine) ConsensusSpec() blockchain.ConsensusSpec {
+	p := &blockchain.PoASpec{Signers: make([]blockchain.PublicKey, len(e.signers))}
+	for i, s := range e.signers {
+		p.Signers[i] = blockchain.PublicKey(s)
+	}
+	return blockchain.ConsensusSpec{Engine: blockchain.EnginePoA, PoA: p}
+}
+
+var _ blockchain.SpecEngine = (*Engine)(nil)
+
 // Turn returns the index of the signer that must seal the block at height.
 func (e *Engine) Turn(height uint64) int {
 	return int((height - 1) % uint64(len(e.signers)))

@@ -324,3 +324,38 @@ func TestNewKeepsItsOwnSigners(t *testing.T) {
 		assert.ErrorIs(t, e.Verify(nil, blockchain.NewBlock(h, nil)), blockchain.ErrInvalidSeal, "height %d", height)
 	}
 }
+
+// TestNewChainRefusesAnEngineOfOtherSigners: the engine says which
+// signers it verifies (ConsensusSpec), so a chain whose spec lists others
+// — or the same in another order, or proof of work — refuses it: nodes
+// agreeing on a spec, and so on its genesis, would otherwise take blocks
+// of signers the spec never named.
+func TestNewChainRefusesAnEngineOfOtherSigners(t *testing.T) {
+	priv, pub := keys(4)
+	spec := poaSpec(pub[:2])
+	e, err := poa.FromSpec(*spec.Consensus.PoA, nil)
+	require.NoError(t, err)
+	se, ok := blockchain.Consensus(e).(blockchain.SpecEngine)
+	require.True(t, ok, "the engine says which consensus it runs")
+	assert.Equal(t, spec.Consensus, se.ConsensusSpec(), "the engine gives back the spec it was made from")
+	_, err = blockchain.NewChain(blockchain.Config{Spec: spec, Engine: e})
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name   string
+		spec   blockchain.ChainSpec
+		engine *poa.Engine
+	}{
+		{"other signers", spec, mustNew(t, pub[2:], nil)},
+		{"the spec's signers and one more", spec, mustNew(t, pub[:3], nil)},
+		{"the spec's signers in another order", spec, mustNew(t, []ed25519.PublicKey{pub[1], pub[0]}, nil)},
+		{"a signer of the others, with its key", spec, mustNew(t, pub[2:], priv[2])},
+		{"proof of authority on a proof-of-work spec", consensustest.Spec(), e},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			chain, err := blockchain.NewChain(blockchain.Config{Spec: tc.spec, Engine: tc.engine})
+			assert.ErrorIs(t, err, blockchain.ErrEngineNotSpec)
+			assert.Nil(t, chain)
+		})
+	}
+}
