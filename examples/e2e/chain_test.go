@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"crypto/sha256"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
 	"github.com/eventchain/eventchain/node"
 )
@@ -72,7 +72,7 @@ func newTestChain(t *testing.T, funded, unfunded []string) testChain {
 		add(name)
 	}
 	c.spec.SortAlloc()
-	c.genesis = writeSpec(t, dir, "genesis.json", c.spec)
+	c.genesis = apptest.WriteSpec(t, dir, "genesis.json", c.spec)
 	return c
 }
 
@@ -94,16 +94,6 @@ func (c testChain) addr(t *testing.T, name string) blockchain.Address {
 func (c testChain) transfer(t *testing.T, from, to string, amount int64, nonce uint64) blockchain.Transaction {
 	t.Helper()
 	return blockchain.Transfer{ChainID: c.spec.ChainID, To: c.addr(t, to), Amount: amount, Fee: 1, Nonce: nonce}.Sign(c.key(t, from))
-}
-
-// writeSpec writes spec in JSON to dir/name and returns the file's path.
-func writeSpec(t *testing.T, dir, name string, spec blockchain.ChainSpec) string {
-	t.Helper()
-	data, err := spec.MarshalJSON()
-	require.NoError(t, err)
-	path := filepath.Join(dir, name)
-	require.NoError(t, os.WriteFile(path, data, 0o600))
-	return path
 }
 
 // replayed is a node restored from the log in verify mode, as a newcomer

@@ -29,6 +29,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog/esdb"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 	"github.com/eventchain/eventchain/examples/internal/bankclient"
 	"github.com/eventchain/eventchain/node"
 )
@@ -241,7 +242,7 @@ func TestAppsAsProcesses(t *testing.T) {
 	other := chain.spec
 	other.Consensus.PoW = &blockchain.PoWSpec{Bits: chainBits + 1}
 	stranger := start(t, "miner-3", bins["miner"], append(common, "-id", "miner-3", "-beneficiary", chain.addr(t, "miner-1").String(),
-		"-genesis", writeSpec(t, t.TempDir(), "other.json", other), "-metrics", "")...)
+		"-genesis", apptest.WriteSpec(t, t.TempDir(), "other.json", other), "-metrics", "")...)
 	assert.Equal(t, 2, stranger.exitCode(t), "a miner with another genesis exits with a usage error")
 	assert.Contains(t, stranger.stderr.String(), "consensus.pow.bits", "its error names the field that differs")
 

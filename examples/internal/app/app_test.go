@@ -27,6 +27,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -331,17 +332,6 @@ func TestChainFlagsEngine(t *testing.T) {
 	})
 }
 
-// writeSpec writes spec in JSON to the file name in dir, and returns its
-// path: a -genesis file.
-func writeSpec(t *testing.T, dir, name string, spec blockchain.ChainSpec) string {
-	t.Helper()
-	data, err := spec.MarshalJSON()
-	require.NoError(t, err)
-	path := filepath.Join(dir, name)
-	require.NoError(t, os.WriteFile(path, data, 0o600))
-	return path
-}
-
 // TestJoin: the first app with -genesis writes the spec into an empty
 // log; another with the same file joins; one with another spec is refused
 // naming the difference; one without -genesis reads the log's.
@@ -350,7 +340,7 @@ func TestJoin(t *testing.T) {
 	log := memlog.New(memlog.Config{})
 	t.Cleanup(func() { _ = log.Close() })
 	dir := t.TempDir()
-	write := func(name string, spec blockchain.ChainSpec) string { return writeSpec(t, dir, name, spec) }
+	write := func(name string, spec blockchain.ChainSpec) string { return apptest.WriteSpec(t, dir, name, spec) }
 	spec := consensustest.Spec()
 	other := spec
 	other.BlockReward++

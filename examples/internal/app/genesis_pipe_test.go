@@ -15,6 +15,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 )
 
 // TestGenesisFromAPipe: -genesis <(…) names a pipe, which can be read
@@ -51,7 +52,7 @@ func TestGenesisFromAPipe(t *testing.T) {
 // after Preflight is read, and none at all declares nothing.
 func TestJoinReadsAGenesisNamedAfterPreflight(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name string, spec blockchain.ChainSpec) string { return writeSpec(t, dir, name, spec) }
+	write := func(name string, spec blockchain.ChainSpec) string { return apptest.WriteSpec(t, dir, name, spec) }
 	first := consensustest.Spec()
 	second := consensustest.Spec()
 	second.ChainID = "another-chain"

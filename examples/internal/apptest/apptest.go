@@ -1,12 +1,11 @@
 // Package apptest holds what the tests of the apps (examples/bank,
-// examples/miner, examples/auditor) share: a genesis file, and the check
-// that a flag the app cannot work with is refused before the app opens
-// its event log.
+// examples/miner, examples/auditor, and those of examples/internal/app
+// and examples/e2e) share: genesis files, and the check that a flag the
+// app cannot work with is refused before the app opens its event log.
 package apptest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/examples/internal/app"
 )
@@ -25,9 +25,16 @@ import (
 // directory of t's and returns its path.
 func Genesis(t testing.TB) string {
 	t.Helper()
-	data, err := json.Marshal(consensustest.Spec())
+	return WriteSpec(t, t.TempDir(), "genesis.json", consensustest.Spec())
+}
+
+// WriteSpec writes spec in JSON to the file name in dir, a genesis file
+// (-genesis), and returns its path.
+func WriteSpec(t testing.TB, dir, name string, spec blockchain.ChainSpec) string {
+	t.Helper()
+	data, err := spec.MarshalJSON()
 	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "genesis.json")
+	path := filepath.Join(dir, name)
 	require.NoError(t, os.WriteFile(path, data, 0o600))
 	return path
 }
