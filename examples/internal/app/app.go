@@ -563,11 +563,13 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 // answered 503), gives each a
 // send buffer of SendBuffer bytes, and times out slow clients: 5 s for
 // a request's headers, 10 s for the whole request, 10 s for writing the
-// answer (GET /events extends its own), a minute idle.
+// answer (GET /events extends its own), a minute idle. Every answer
+// says X-Content-Type-Options: nosniff, so a browser takes its
+// Content-Type as given and never guesses HTML from the bytes.
 func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net.Addr)) error {
 	var err error
 	limited, connState := limitConns(l, MaxConns)
-	srv := &http.Server{Handler: limited.watchBodies(h), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
+	srv := &http.Server{Handler: limited.watchBodies(noSniff(h)), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
 		ConnState: connState, ConnContext: limited.connContext}
 	if ready != nil {
 		ready(l.Addr())
@@ -584,6 +586,14 @@ func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net
 	err = srv.Shutdown(shutdown)
 	<-done
 	return err
+}
+
+// noSniff sets X-Content-Type-Options: nosniff on every answer of h.
+func noSniff(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
 }
 
 // StoppedSaying is Stopped, and if ctx ended the app (a signal), it

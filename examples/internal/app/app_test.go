@@ -244,9 +244,11 @@ func TestMetricsAndServe(t *testing.T) {
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s: metrics are at /metrics alone", path)
+		assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), path)
 	}
 	resp, err := http.Get(base + "/metrics")
 	require.NoError(t, err)
+	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), "a browser must not guess HTML from the text")
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Contains(t, string(body), "eventchain_test_gauge 42")

@@ -30,7 +30,7 @@ const SendBuffer = 256 << 10
 // closed, when no idle connection can make room for it.
 var overloaded = func() []byte {
 	const body = "too many connections; try again soon\n"
-	return fmt.Appendf(nil, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	return fmt.Appendf(nil, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 }()
 
 // newGrace is how long a connection may stay new (accepted, its first

@@ -111,9 +111,16 @@ func TestConnLimiterRefusesWhenNoneIsIdle(t *testing.T) {
 		<-entered
 	}
 	c, rc := dial(t, addr)
-	status, body := get(t, c, rc, "/")
-	assert.Equal(t, http.StatusServiceUnavailable, status)
-	assert.Contains(t, body, "too many connections")
+	_, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(rc, nil)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Contains(t, string(body), "too many connections")
+	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
+	assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 	close(release)
 }
 

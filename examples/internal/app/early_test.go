@@ -54,6 +54,7 @@ func TestEarly(t *testing.T) {
 			assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 			assert.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
 			assert.Equal(t, "1", resp.Header.Get("Retry-After"))
+			assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 			assert.Equal(t, "joining its chain", p.Detail)
 
 			e.Ready(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ready") }))
