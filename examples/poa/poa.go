@@ -140,7 +140,7 @@ func New(signers []ed25519.PublicKey, key ed25519.PrivateKey) (*Engine, error) {
 		}
 	}
 	if key != nil && e.me < 0 {
-		return nil, errors.New("poa: the key is not one of the signers'")
+		return nil, fmt.Errorf("poa: the key's public half %x is none of the %d signers'", []byte(key.Public().(ed25519.PublicKey)), len(signers))
 	}
 	return e, nil
 }

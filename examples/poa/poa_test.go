@@ -85,7 +85,9 @@ func TestFromSpec(t *testing.T) {
 
 	stranger, _ := keys(4)
 	_, err = poa.FromSpec(*spec.Consensus.PoA, stranger[3])
-	assert.Error(t, err, "a key that is no signer's")
+	require.Error(t, err, "a key that is no signer's")
+	assert.Contains(t, err.Error(), hex.EncodeToString(stranger[3].Public().(ed25519.PublicKey)),
+		"the operator is told which key it is, to compare with the spec's signers")
 	_, err = poa.FromSpec(blockchain.PoASpec{}, nil)
 	assert.Error(t, err, "no signers")
 }
