@@ -1038,3 +1038,33 @@ func TestExplorerLongMinerIDFits(t *testing.T) {
 		assert.LessOrEqual(t, off, 0, "%s: the box reaches off the screen", sel)
 	}
 }
+
+// TestExplorerFitsAPhone: on a phone-wide screen the page does not
+// scroll sideways; a table wider than the screen (the refused
+// transactions' has eight columns) scrolls in its own box.
+func TestExplorerFitsAPhone(t *testing.T) {
+	ctx := newBrowser(t)
+	f := newExplorerFixture(t, nil)
+	tx := consensustest.Transfer("alice", "bob", 1, 0)
+	f.mineAs(t, "miner-1", nil, tx)
+	c, cancel := context.WithTimeout(ctx, explorerWatchdog)
+	defer cancel()
+	require.NoError(t, chromedp.Do(c, chromedp.EmulateViewport(375, 800), chromedp.Navigate(f.server.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`.block[data-height="1"]`)), chromedp.WaitVisible(chromedp.CSS(`#refused`))))
+	for _, tc := range []struct {
+		view       string
+		click, see string // what to click to open the view, and what shows it open
+	}{
+		{view: "the front page"},
+		{"a block", `.block[data-height="1"]`, `#block-txs`},
+		{"a transaction's Merkle path", fmt.Sprintf(`#block-txs tr[data-id=%q] a.tx-link`, tx.ID()), `#tx-verdict`},
+		{"an account", fmt.Sprintf(`#accounts tr[data-address=%q] a.account-link`, consensustest.Addr("alice")), `#account-verdict`},
+	} {
+		if tc.click != "" {
+			require.NoError(t, chromedp.Do(c, chromedp.Click(chromedp.CSS(tc.click)), chromedp.WaitVisible(chromedp.CSS(tc.see))), tc.view)
+		}
+		wide, err := chromedp.Run(c, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+		require.NoError(t, err)
+		assert.LessOrEqual(t, wide, 0, "%s: the page scrolls sideways", tc.view)
+	}
+}
