@@ -205,6 +205,12 @@ func competingMiners(t *testing.T, log eventlogtest.DuplicatingLog) {
 		})
 	}
 
+	// A miner counts a block won once its append has returned, which may
+	// be after every node read the block: stopped, each has counted its own.
+	for _, p := range peers {
+		require.ErrorIs(t, p.stop(), context.Canceled)
+	}
+
 	count, earned := inclusions(t, bank)
 	assert.Len(t, count, len(txs))
 	for _, tx := range txs {
@@ -417,6 +423,9 @@ func TestRestart(t *testing.T) {
 			}
 			assert.Equal(t, bank.Chain().TipHash(), second.node.Chain().TipHash())
 			assert.Zero(t, second.node.Pool().Len())
+			// Its last block may be read before its append returned and
+			// it counted it: stopped, it has.
+			require.ErrorIs(t, second.stop(), context.Canceled)
 			assert.Positive(t, second.miner.Stats().BlocksWon, "the new miner mined")
 		})
 	}
