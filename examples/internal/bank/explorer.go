@@ -130,6 +130,19 @@ func (m *explorerMemory) addRefused(r RefusedTx) {
 		m.forget(0)
 	}
 	m.refused = append(m.refused, r)
+	m.signalLocked()
+}
+
+// signal wakes the event streams: something the explorer draws changed
+// that the node's Changed did not, or did before it was recorded.
+func (m *explorerMemory) signal() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.signalLocked()
+}
+
+// signalLocked is signal, m.mu held.
+func (m *explorerMemory) signalLocked() {
 	if m.changed != nil {
 		close(m.changed)
 		m.changed = nil
@@ -142,8 +155,10 @@ func (m *explorerMemory) forget(i int) {
 }
 
 // changes returns a channel closed at the next change of the refusals,
-// which the node's Changed does not signal: a refused transaction never
-// reaches the node. Take it before reading, as with the node's.
+// which the node's Changed does not signal (a refused transaction never
+// reaches the node), and each time observe has recorded a block's miner
+// or a rejected block, which the node's Changed signals before its
+// observers are told. Take it before reading, as with the node's.
 func (m *explorerMemory) changes() <-chan struct{} {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -266,6 +281,10 @@ func (b *Bank) observe(e node.Event) {
 		b.explorerMem.addRefused(refusedTx(e.Tx, StagePool, ruleOf(e.Err), detail, &height, b.signed(e.Tx)))
 		return
 	}
+	// The node signalled its Changed before it told its observers: an
+	// event stream woken by it may have drawn the block without its
+	// miner, or missed the rejection. Once recorded, they are drawn.
+	defer b.explorerMem.signal()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch e.Kind {

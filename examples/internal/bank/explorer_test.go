@@ -207,7 +207,9 @@ func TestExplorerAccounts(t *testing.T) {
 		consensustest.Transfer("alice", "bob", 300, 0),
 		consensustest.TransferFee("carol", "dave", 100, 5, 0),
 		consensustest.Transfer("erin", "zed", 7, 0)) // zed: an account the block creates
-	st := events.until(t, "block 1", func(s ExplorerState) bool { return s.Height == 1 })
+	// The node shows the block before its observers, the bank's among
+	// them, record its miner: a state may draw it without, then again.
+	st := events.until(t, "block 1 and its miner", func(s ExplorerState) bool { return s.Height == 1 && s.Blocks[1].Miner != "" })
 	require.Len(t, st.Blocks, 2)
 	assert.Equal(t, ExplorerBlock{Height: 1, Hash: f.node.Chain().TipHash(), Transactions: 3, Miner: "test-miner"}, st.Blocks[1],
 		"the miner named in the block's event")
@@ -464,6 +466,45 @@ func TestExplorerRejectedBlock(t *testing.T) {
 	assert.Len(t, st.Rejected, 1)
 }
 
+// TestExplorerStreamsWhatObserveRecords: the node signals a change
+// before it tells its observers, so a stream woken by the node may draw
+// a block before the bank's observer has recorded its miner, or a
+// rejected block before it has recorded the rejection. What observe
+// records then wakes the stream itself: the page drew the block without
+// its miner, and no rejection, until the next change of the node.
+func TestExplorerStreamsWhatObserveRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kind node.EventKind
+		err  error
+		want func(ExplorerState) bool
+	}{
+		{"a rejected block", node.BlockRejected, &blockchain.RuleError{Code: blockchain.ErrBadStateRoot},
+			func(s ExplorerState) bool { return len(s.Rejected) == 1 && s.Rejected[0].Miner == "late-miner" }},
+		{"a block's miner", node.BlockAdded, nil,
+			func(s ExplorerState) bool { return s.Height == 1 && s.Blocks[1].Miner == "late-miner" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newExplorerFixture(t, nil)
+			events := f.stream(t)
+			var blk *blockchain.Block
+			if tc.kind == node.BlockAdded {
+				blk = f.mine(t, nil, consensustest.Transfer("alice", "bob", 1, 0))
+				events.until(t, "block 1", func(s ExplorerState) bool { return s.Height == 1 })
+			} else {
+				events.until(t, "the first state", func(ExplorerState) bool { return true })
+				proposed, _, err := f.node.Propose(consensustest.Addr("miner"), nil, f.node.Chain().Tip().Timestamp.Add(consensustest.BlockInterval))
+				require.NoError(t, err)
+				blk = proposed
+			}
+			// As the node tells its observers, late: after its Changed,
+			// which the stream has answered already.
+			f.bank.observe(node.Event{Kind: tc.kind, Block: blk, MinerID: "late-miner", Err: tc.err})
+			events.until(t, "what observe recorded", tc.want)
+		})
+	}
+}
+
 // TestExplorerMinerIDs: a block event names its miner in any UTF-8 text,
 // written by whoever appended it; the explorer shows one that a page or a
 // terminal would not print as it is (a control character, a
@@ -478,7 +519,9 @@ func TestExplorerMinerIDs(t *testing.T) {
 		{"a\nb", `"a\nb"`},
 	} {
 		good := f.mineAs(t, tc.id, nil, consensustest.Transfer("alice", "bob", 1, uint64(i)))
-		st := events.until(t, "the block", func(s ExplorerState) bool { return s.Height == uint64(i+1) })
+		st := events.until(t, "the block and its miner", func(s ExplorerState) bool {
+			return s.Height == uint64(i+1) && s.Blocks[len(s.Blocks)-1].Miner != ""
+		})
 		require.Equal(t, good.Hash(), st.Blocks[len(st.Blocks)-1].Hash)
 		assert.Equal(t, tc.want, st.Blocks[len(st.Blocks)-1].Miner, "%q", tc.id)
 	}
