@@ -68,6 +68,15 @@ func (w *gatedWriter) waitEntered(t *testing.T) {
 	}
 }
 
+// flushing is the AsyncOptions of a test that is not about the flush
+// timeout: Close's wait for the queue is a bound on a hang, not a
+// deadline the writer's goroutine must meet. The default, 2 s, is one a
+// loaded machine can miss: the goroutine may not be run that long.
+func flushing(o logging.AsyncOptions) *logging.AsyncOptions {
+	o.FlushTimeout = time.Minute
+	return &o
+}
+
 func msg(i int) *gelf.Message { return &gelf.Message{Version: "1.1", Short: fmt.Sprint(i)} }
 
 func shorts(msgs []*gelf.Message) []string {
@@ -83,7 +92,7 @@ func shorts(msgs []*gelf.Message) []string {
 func TestAsyncWriterFlushesInOrder(t *testing.T) {
 	w := newGatedWriter()
 	w.open()
-	a := logging.NewAsyncWriter(w, nil)
+	a := logging.NewAsyncWriter(w, flushing(logging.AsyncOptions{}))
 	var want []string
 	for i := range 100 {
 		require.NoError(t, a.WriteMessage(msg(i)))
@@ -102,7 +111,7 @@ func TestAsyncWriterFlushesInOrder(t *testing.T) {
 // messages wait and the next is dropped at once.
 func TestAsyncWriterQueueFull(t *testing.T) {
 	w := newGatedWriter()
-	a := logging.NewAsyncWriter(w, &logging.AsyncOptions{QueueSize: 2})
+	a := logging.NewAsyncWriter(w, flushing(logging.AsyncOptions{QueueSize: 2}))
 	require.NoError(t, a.WriteMessage(msg(0)))
 	w.waitEntered(t) // message 0 is being written, the queue is empty
 	require.NoError(t, a.WriteMessage(msg(1)))
@@ -119,7 +128,7 @@ func TestAsyncWriterQueueFull(t *testing.T) {
 func TestAsyncWriterAfterClose(t *testing.T) {
 	w := newGatedWriter()
 	w.open()
-	a := logging.NewAsyncWriter(w, nil)
+	a := logging.NewAsyncWriter(w, flushing(logging.AsyncOptions{}))
 	require.NoError(t, a.Close())
 	require.ErrorIs(t, a.WriteMessage(msg(0)), logging.ErrClosed)
 	assert.Empty(t, w.Messages())
@@ -133,7 +142,7 @@ func TestAsyncWriterCountsFailures(t *testing.T) {
 	w.err = errors.New("connection reset")
 	w.closeErr = errors.New("close failed")
 	w.open()
-	a := logging.NewAsyncWriter(w, nil)
+	a := logging.NewAsyncWriter(w, flushing(logging.AsyncOptions{}))
 	for i := range 5 {
 		require.NoError(t, a.WriteMessage(msg(i)))
 	}
@@ -174,7 +183,7 @@ func TestAsyncWriterConcurrent(t *testing.T) {
 	w := newGatedWriter()
 	w.entered = make(chan struct{}, 1<<14)
 	w.open()
-	a := logging.NewAsyncWriter(w, &logging.AsyncOptions{QueueSize: 16})
+	a := logging.NewAsyncWriter(w, flushing(logging.AsyncOptions{QueueSize: 16}))
 	const writers, each = 8, 500
 	var wg sync.WaitGroup
 	for i := range writers {

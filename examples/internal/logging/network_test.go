@@ -202,6 +202,7 @@ func tcpServer(ln net.Listener) <-chan []byte {
 // listener, which splits the stream at the null bytes that end GELF TCP
 // frames. Closing flushes the queue, then closes the connection.
 func TestTCPLoopback(t *testing.T) {
+	logging.SetOpenFlushTimeout(t, time.Minute) // a bound on a hang: the flush is no deadline here
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
@@ -240,6 +241,7 @@ func TestTCPLoopback(t *testing.T) {
 // TestTCPServerGone: once the server has gone, logging goes on without
 // blocking — messages fail or are dropped — and closing still returns.
 func TestTCPServerGone(t *testing.T) {
+	logging.SetOpenFlushTimeout(t, time.Minute) // a bound on a hang: the flush is no deadline here
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	accepted := make(chan struct{})

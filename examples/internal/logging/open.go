@@ -69,10 +69,15 @@ func OpenGELF(rawURL string, opts *GELFOptions) (h *GELFHandler, closeFn func() 
 		// during which the queue, and Close's flush, would wait.
 		w.MaxReconnect = 0
 		w.ReconnectDelay = 0
-		aw := NewAsyncWriter(w, nil)
+		aw := NewAsyncWriter(w, &AsyncOptions{FlushTimeout: openFlushTimeout})
 		return NewGELFHandler(aw, opts), aw.Close, nil
 	}
 }
+
+// openFlushTimeout is the FlushTimeout of the AsyncWriter OpenGELF puts
+// in front of TCP: DefaultFlushTimeout, but for tests, which wait longer
+// (see SetOpenFlushTimeout).
+var openFlushTimeout = DefaultFlushTimeout
 
 // CheckGELFURL checks a GELF URL as OpenGELF reads it, opening nothing:
 // an error wraps ErrInvalidURL.
