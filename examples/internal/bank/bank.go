@@ -342,6 +342,10 @@ func (b *Bank) Ready() bool { return b.ready.Load() }
 // parameters, ignore them, as the OpenAPI document says.)
 func (b *Bank) only(h http.HandlerFunc, params ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == "" { // no parameter to check (most requests)
+			h(w, r)
+			return
+		}
 		query, _ := url.ParseQuery(r.URL.RawQuery) // ServeHTTP refused a query that does not parse
 		names := slices.Sorted(maps.Keys(query))
 		for _, name := range names {
@@ -408,7 +412,10 @@ func (b *Bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		b.mux.ServeHTTP(rec, r)
 	}
-	v, _ := b.requests.LoadOrStore(rec.status, new(atomic.Uint64))
+	v, ok := b.requests.Load(rec.status)
+	if !ok { // the first answer with this status
+		v, _ = b.requests.LoadOrStore(rec.status, new(atomic.Uint64))
+	}
 	v.(*atomic.Uint64).Add(1)
 }
 
@@ -1068,9 +1075,13 @@ const requiredFields = 8
 // the values make a valid transaction (a positive amount, a good
 // signature, the next nonce) is for the rules, not for the decoder.
 func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
+	r := requestReaders.Get().(*requestReader)
+	defer requestReaders.Put(r)
 	// A bytes.Buffer is parsed where it lies, not copied into the
 	// decoder's own buffer first.
-	dec := jsontext.NewDecoder(bytes.NewBuffer(body))
+	r.body = *bytes.NewBuffer(body)
+	dec := &r.dec
+	dec.Reset(&r.body)
 	tok, err := dec.ReadToken()
 	if err != nil {
 		field, err := syntaxError(err)
@@ -1098,11 +1109,14 @@ func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 			field, err := syntaxError(err)
 			return blockchain.Transaction{}, field, err
 		}
-		name := tok.String()
-		i := slices.Index(requestFields[:], name)
+		i := slices.Index(requestFields[:], tok.String())
 		if i < 0 {
-			return blockchain.Transaction{}, truncate(name), fmt.Errorf("unknown field %q: want a signed transaction's chainId, from, to, amount, fee, nonce, publicKey and signature", truncate(name))
+			name := truncate(strings.Clone(tok.String()))
+			return blockchain.Transaction{}, name, fmt.Errorf("unknown field %q: want a signed transaction's chainId, from, to, amount, fee, nonce, publicKey and signature", name)
 		}
+		// The name is one of requestFields: take it from there, so that the
+		// decoder's bytes need not be copied into a string of their own.
+		name := requestFields[i]
 		value, err := dec.ReadValue()
 		if err != nil {
 			cutShort := errors.Is(err, io.ErrUnexpectedEOF)
@@ -1185,6 +1199,17 @@ func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 	}
 	return tx, "", nil
 }
+
+// A requestReader is what decodeRequest reads a body with. A decoder
+// keeps, between uses, the memory it checks repeated names with; reusing
+// one (requestReaders) saves allocating it anew for every request.
+type requestReader struct {
+	body bytes.Buffer
+	dec  jsontext.Decoder
+}
+
+// requestReaders holds the requestReaders not in use.
+var requestReaders = sync.Pool{New: func() any { return new(requestReader) }}
 
 // leadingZeroAt reports whether the syntax error at offset in body is a
 // digit right after a number's digit, as in 0125, which JSON reads as 0
