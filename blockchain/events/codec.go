@@ -40,16 +40,19 @@ import (
 // checks no rule of the chain: a transaction with a negative amount and a
 // forged signature encodes fine.
 func Encode(p Payload) (eventlog.Event, error) {
-	w := newWriter()
+	size := 0
+	if _, ok := p.(TransactionSubmitted); ok {
+		size = txEventSize // the event a bank writes for every transaction: grown once
+	}
+	w := newWriter(size)
 	switch p := p.(type) {
 	case TransactionSubmitted:
-		w.buf.Grow(txEventSize)
-		w.field("tx", p.Tx)
+		w.tx("tx", p.Tx)
 		if !p.RequestDigest.IsZero() {
 			w.field("requestDigest", p.RequestDigest)
 		}
 	case TransactionRebroadcast:
-		w.field("tx", p.Tx)
+		w.tx("tx", p.Tx)
 		w.field("attempt", p.Attempt)
 	case BlockMined:
 		if p.Block != nil { // a nil block is refused by check below
@@ -219,8 +222,11 @@ type writer struct {
 // signed transaction's JSON and a request digest, with room to spare.
 const txEventSize = 768
 
-func newWriter() *writer {
+// newWriter returns a writer whose buffer holds size bytes before it
+// must grow.
+func newWriter(size int) *writer {
 	w := &writer{}
+	w.buf.Grow(size)
 	w.buf.WriteString(`{"v":` + strconv.Itoa(SchemaVersion))
 	return w
 }
@@ -236,8 +242,7 @@ func (w *writer) field(name string, value any) {
 	}
 	switch v := value.(type) {
 	case blockchain.Transaction:
-		w.buf.WriteString(`,"` + name + `":`)
-		w.buf.Write(v.AppendJSON(w.buf.AvailableBuffer()))
+		w.tx(name, v)
 		return
 	case blockchain.Hash:
 		w.buf.WriteString(`,"` + name + `":"`)
@@ -260,6 +265,16 @@ func (w *writer) field(name string, value any) {
 	}
 	w.buf.WriteString(`,"` + name + `":`)
 	w.buf.Write(b)
+}
+
+// tx appends "name":tx, as field does; it takes the transaction as
+// itself, not as an interface value, which would copy it to the heap.
+func (w *writer) tx(name string, tx blockchain.Transaction) {
+	if w.err != nil {
+		return
+	}
+	w.buf.WriteString(`,"` + name + `":`)
+	w.buf.Write(tx.AppendJSON(w.buf.AvailableBuffer()))
 }
 
 // binary appends "name":"<base64>", the standard base64 of v's binary
