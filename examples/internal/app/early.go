@@ -61,7 +61,9 @@ func (e *Early) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Retry-After", "1")
 	w.WriteHeader(http.StatusServiceUnavailable)
-	_ = json.NewEncoder(w).Encode(map[string]any{"title": "starting", "status": http.StatusServiceUnavailable, "detail": e.detail})
+	// A problem detail with the members the bank's OpenAPI document
+	// requires of every one: type, title and status.
+	_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "starting", "status": http.StatusServiceUnavailable, "detail": e.detail})
 }
 
 // Wait waits until the server stops by itself (it failed: its error) or

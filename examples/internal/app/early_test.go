@@ -45,6 +45,7 @@ func TestEarly(t *testing.T) {
 			resp, err = http.Get(url)
 			require.NoError(t, err)
 			var p struct {
+				Type   string `json:"type"`
 				Title  string `json:"title"`
 				Status int    `json:"status"`
 				Detail string `json:"detail"`
@@ -56,6 +57,11 @@ func TestEarly(t *testing.T) {
 			assert.Equal(t, "1", resp.Header.Get("Retry-After"))
 			assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 			assert.Equal(t, "joining its chain", p.Detail)
+			// A problem detail as the bank's API writes every one: its
+			// OpenAPI document requires type, title and status.
+			assert.Equal(t, "about:blank", p.Type)
+			assert.Equal(t, http.StatusServiceUnavailable, p.Status)
+			assert.NotEmpty(t, p.Title)
 
 			e.Ready(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ready") }))
 			resp, err = http.Get(url)
