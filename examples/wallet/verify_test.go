@@ -662,3 +662,35 @@ func TestConfirmationsCountWork(t *testing.T) {
 	assert.NoError(t, w.deep(l, "claim", 4, 4), "the tip's own block is one, however easy")
 	assert.Equal(t, "2 confirmation(s) (4 block(s), which count 2.5: the work of those on it counted at the spec's 8 bits)", l.confirmed(1, 4))
 }
+
+// TestConfirmationsAtGenesis: a chain of its genesis alone has no block
+// past it, so balance -verified with -confirmations 2 must say so — under
+// proof of work and under proof of authority alike. (It once printed "0
+// block(s), which count 1" under proof of work, and read the proof-of-work
+// parameters of a proof-of-authority spec, which has none, and panicked.)
+func TestConfirmationsAtGenesis(t *testing.T) {
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	poaSpec := consensustest.Spec()
+	poaSpec.Consensus = blockchain.ConsensusSpec{Engine: blockchain.EnginePoA, PoA: &blockchain.PoASpec{
+		Signers: []blockchain.PublicKey{blockchain.PublicKey(key.Public().(ed25519.PublicKey))},
+	}}
+	sealer, err := poa.FromSpec(*poaSpec.Consensus.PoA, key)
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name string
+		f    func(t *testing.T) *fixture
+	}{
+		{"proof of work", newFixture},
+		{"proof of authority", func(t *testing.T) *fixture { return newFixtureOf(t, poaSpec, bankclienttest.WithEngine(sealer)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.f(t) // no block mined: the chain is its genesis
+			code, stdout, stderr := f.run(t, nil, "balance", "-verified", "-confirmations", "2", "alice")
+			assert.Equal(t, 1, code, stderr)
+			assert.Empty(t, stdout)
+			assert.Regexp(t, `(?m)^wallet: -confirmations asks for 2 blocks of work on the state it proves, and the chain has no block past its genesis: wait for more blocks`, stderr)
+			assert.NotContains(t, stderr, "panic")
+		})
+	}
+}
