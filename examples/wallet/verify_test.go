@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -691,6 +694,38 @@ func TestConfirmationsAtGenesis(t *testing.T) {
 			assert.Empty(t, stdout)
 			assert.Regexp(t, `(?m)^wallet: -confirmations asks for 2 blocks of work on the state it proves, and the chain has no block past its genesis: wait for more blocks`, stderr)
 			assert.NotContains(t, stderr, "panic")
+		})
+	}
+}
+
+// TestHeadersRedirectNotFollowed: the headers come from the bank the
+// user named, as every other answer does. A bank that redirects GET
+// /headers elsewhere — here to a server that serves the true headers —
+// is refused, and the other server is never asked: a lying bank must not
+// have the wallet fetch the URLs it chooses.
+func TestHeadersRedirectNotFollowed(t *testing.T) {
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			f := newFixture(t)
+			f.sendOK(t, "alice", "bob", "125")
+			var asked atomic.Int32
+			elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				asked.Add(1)
+				f.bank.ServeHTTP(w, r) // the true headers: following would pass
+			}))
+			t.Cleanup(elsewhere.Close)
+			f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+				if r.URL.Path != "/headers" || "http://"+r.Host == elsewhere.URL {
+					return false // the other server's own requests are answered
+				}
+				http.Redirect(w, r, elsewhere.URL+r.URL.RequestURI(), status)
+				return true
+			})
+			code, stdout, stderr := f.run(t, nil, "balance", "-verified", "bob")
+			assert.Equal(t, 1, code, stderr)
+			assert.Empty(t, stdout)
+			assert.Regexp(t, fmt.Sprintf(`(?m)^wallet: sync headers from the bank: .*have status %d, want 200`, status), stderr)
+			assert.Zero(t, asked.Load(), "the server the bank redirected to was asked")
 		})
 	}
 }
