@@ -87,25 +87,12 @@ func (w *wallet) lookup(ks *keystore.Keystore, name string) (keystore.Entry, err
 
 // passphrase returns the passphrase that -passphrase-file's file holds
 // (without one trailing newline), else EVENTCHAIN_PASSPHRASE, else nil.
-func (w *wallet) passphrase() ([]byte, error) {
+// It gives up when ctx ends (Ctrl-C): see readPassphraseFile.
+func (w *wallet) passphrase(ctx context.Context) ([]byte, error) {
 	if path := w.g.passphraseFile; path != "" {
-		f, err := os.Open(path)
+		data, err := readPassphraseFile(ctx, path)
 		if err != nil {
-			return nil, fmt.Errorf("passphrase file: %w", err)
-		}
-		defer f.Close()
-		// A passphrase others may read is no secret: refused as a key
-		// file would be. (A pipe, such as <(pass show wallet), has no
-		// such bits to trust.)
-		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" {
-			return nil, fmt.Errorf("passphrase file %s: mode %s lets others read or write it: chmod 600 it", path, info.Mode().Perm())
-		}
-		data, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
-		if err != nil {
-			return nil, fmt.Errorf("passphrase file: %w", err)
-		}
-		if len(data) > maxPassphraseFile {
-			return nil, fmt.Errorf("passphrase file %s: over %d bytes: is it the right file?", path, maxPassphraseFile)
+			return nil, err
 		}
 		p := strings.TrimSuffix(strings.TrimSuffix(string(data), "\n"), "\r")
 		if p == "" {
@@ -117,6 +104,58 @@ func (w *wallet) passphrase() ([]byte, error) {
 		return []byte(p), nil
 	}
 	return nil, nil
+}
+
+// readPassphraseFile returns what the passphrase file at path holds, or
+// an error once ctx ends. A passphrase file may be a pipe
+// (<(pass show wallet)) or a terminal (-passphrase-file /dev/stdin, the
+// passphrase typed in): opening a named pipe waits for a writer, and
+// reading a terminal waits for a line, for as long as it takes, and
+// neither heeds a context. The wallet catches Ctrl-C to end its context,
+// so a read that did not heed it would ignore the user's first Ctrl-C, and
+// wait on, for ever if no one writes. So the file is read on a goroutine
+// of its own, and the wallet stops waiting for it when ctx ends (the
+// goroutine, left blocked, ends with the process).
+func readPassphraseFile(ctx context.Context, path string) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1) // buffered: the goroutine never blocks on it
+	go func() {
+		data, err := readPassphraseFileNow(path)
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("passphrase file %s: stopped waiting for it to be written: %w", path, ctx.Err())
+	}
+}
+
+// readPassphraseFileNow reads the passphrase file at path, blocking as
+// long as its open and its read do.
+func readPassphraseFileNow(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("passphrase file: %w", err)
+	}
+	defer f.Close()
+	// A passphrase others may read is no secret: refused as a key
+	// file would be. (A pipe, such as <(pass show wallet), has no
+	// such bits to trust.)
+	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" {
+		return nil, fmt.Errorf("passphrase file %s: mode %s lets others read or write it: chmod 600 it", path, info.Mode().Perm())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("passphrase file: %w", err)
+	}
+	if len(data) > maxPassphraseFile {
+		return nil, fmt.Errorf("passphrase file %s: over %d bytes: is it the right file?", path, maxPassphraseFile)
+	}
+	return data, nil
 }
 
 // client returns a client of the bank.
@@ -184,12 +223,12 @@ func (w *wallet) resolve(arg string) (account, error) {
 }
 
 // newKey is "wallet new NAME".
-func (w *wallet) newKey(_ context.Context, args []string) error {
+func (w *wallet) newKey(ctx context.Context, args []string) error {
 	name := args[0]
 	if err := keystore.ValidateName(name); err != nil {
 		return usageError{err}
 	}
-	pass, err := w.passphrase()
+	pass, err := w.passphrase(ctx)
 	if err != nil {
 		return err
 	}
@@ -357,7 +396,7 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	key, from, err := w.loadKey(args[0])
+	key, from, err := w.loadKey(ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -728,7 +767,7 @@ func droppedWhy(st bankclient.Status) string {
 
 // loadKey loads the key FROM names — a key's name, or the address of one —
 // decrypting it with the passphrase if it is encrypted.
-func (w *wallet) loadKey(arg string) (blockchain.PrivateKey, account, error) {
+func (w *wallet) loadKey(ctx context.Context, arg string) (blockchain.PrivateKey, account, error) {
 	ks, err := w.openKeystore(false)
 	if err != nil {
 		return blockchain.PrivateKey{}, account{}, err
@@ -757,7 +796,7 @@ func (w *wallet) loadKey(arg string) (blockchain.PrivateKey, account, error) {
 	}
 	var pass []byte
 	if e.Encrypted {
-		if pass, err = w.passphrase(); err != nil {
+		if pass, err = w.passphrase(ctx); err != nil {
 			return blockchain.PrivateKey{}, account{}, err
 		}
 		if pass == nil {
