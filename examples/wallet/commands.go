@@ -396,13 +396,18 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	to, err := w.resolve(args[1])
+	if err != nil {
+		return err
+	}
 	key, from, err := w.loadKey(ctx, args[0])
 	if err != nil {
 		return err
 	}
-	to, err := w.resolve(args[1])
-	if err != nil {
-		return err
+	if from.addr == to.addr {
+		// The chain refuses it (blockchain.ErrSelfTransfer): said
+		// before asking the bank anything, which may be down.
+		return usagef("the transfer breaks a rule: self-transfer: %s would pay itself", from)
 	}
 	c, err := w.client()
 	if err != nil {

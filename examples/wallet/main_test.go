@@ -659,7 +659,12 @@ func TestSend(t *testing.T) {
 		{name: "send from an address without a key", args: []string{"send", "{addr:erin}", "bob", "5"}, code: 1, stderr: []string{`no key of ec`}},
 		{name: "send to a mistyped address", args: []string{"send", "alice", typo, "5"}, code: 2, stderr: []string{`bad address`}},
 		{name: "send to an address cut short", args: []string{"send", "alice", "ec00112233", "5"}, code: 2, stderr: []string{`bad address: "ec00112233" has 10 characters, an address 50 \(and no key is named so in `}},
-		{name: "send to oneself", args: []string{"send", "alice", "alice", "5"}, code: 2, stderr: []string{`breaks a rule: self-transfer`}},
+		{
+			name: "send to oneself", args: []string{"send", "alice", "alice", "5"}, code: 2, stderr: []string{`breaks a rule: self-transfer: alice would pay itself`},
+			check: func(t *testing.T, f *fixture) {
+				assert.Empty(t, f.bank.Requests(), "refused before asking the bank anything")
+			},
+		},
 		{name: "send nothing", args: []string{"send", "alice", "bob", "0"}, code: 2, stderr: []string{`amount: have "0"`}},
 		{name: "send a fraction", args: []string{"send", "alice", "bob", "1.5"}, code: 2, stderr: []string{`whole number of minor units`}},
 		{name: "send too much to carry", args: []string{"send", "alice", "bob", "9007199254740992"}, code: 2, stderr: []string{`amount`}},
