@@ -97,7 +97,10 @@
 // while it waited, once a block has included the first, is reported, not
 // paid again. -again signs a second payment all the same: two identical
 // payments from a script need it, and so does the same payment made again
-// after such a run. Another transfer is signed as usual.
+// after such a run. Another transfer is signed as usual. (A record is
+// written under a temporary name, .inflight-*.tmp, then linked to its
+// own and the temporary name removed: a run killed in between can leave
+// that file, which is never read; it may be removed.)
 //
 // Runs of send -again at the same time may read the same next nonce from
 // the bank, and so sign the very same transfer (the signature, and the
