@@ -251,6 +251,8 @@ type fixture struct {
 	bank   *bank.Bank
 	server *httptest.Server
 
+	submitTimeout time.Duration // the bank's Config.SubmitTimeout; zero: testSubmitTimeout
+
 	heard *beacon // rung when the bank has heard of a block
 	mu    sync.Mutex
 	added map[blockchain.Hash]bool // the blocks the bank has heard of
@@ -263,6 +265,9 @@ type fixtureConfig struct {
 	spec   blockchain.ChainSpec // zero: consensustest.Spec()
 	window int                  // the node's Window
 	logger *slog.Logger         // the bank's; nil: none
+	// submitTimeout is the bank's Config.SubmitTimeout; zero:
+	// testSubmitTimeout.
+	submitTimeout time.Duration
 }
 
 func newFixture(t *testing.T, window int) *fixture {
@@ -285,13 +290,14 @@ func newFixtureWith(t *testing.T, cfg fixtureConfig) *fixture {
 		cfg.spec = consensustest.Spec()
 	}
 	f := &fixture{
-		log:    &flakyLog{Log: cfg.log, audit: newBeacon()},
-		spec:   cfg.spec,
-		engine: consensustest.NewFaker(),
-		window: cfg.window,
-		logger: cfg.logger,
-		heard:  newBeacon(),
-		added:  map[blockchain.Hash]bool{},
+		log:           &flakyLog{Log: cfg.log, audit: newBeacon()},
+		spec:          cfg.spec,
+		engine:        consensustest.NewFaker(),
+		window:        cfg.window,
+		logger:        cfg.logger,
+		submitTimeout: cfg.submitTimeout,
+		heard:         newBeacon(),
+		added:         map[blockchain.Hash]bool{},
 	}
 	// As the app does: the network's first app declares the spec.
 	_, err := node.LoadSpec(context.Background(), f.log, &f.spec)
@@ -327,7 +333,11 @@ func (f *fixture) start(t *testing.T) (*node.Node, *bank.Bank, *httptest.Server)
 	t.Helper()
 	n, err := node.New(node.Config{Log: f.log, Spec: f.spec, Engine: f.engine, Window: f.window, Now: func() time.Time { return fixedNow }})
 	require.NoError(t, err)
-	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: testSubmitTimeout, ProbeTimeout: testSubmitTimeout, Logger: f.logger})
+	submitTimeout := f.submitTimeout
+	if submitTimeout == 0 {
+		submitTimeout = testSubmitTimeout
+	}
+	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: submitTimeout, ProbeTimeout: testSubmitTimeout, Logger: f.logger})
 	require.NoError(t, err)
 	return n, b, httptest.NewServer(b)
 }
@@ -1430,13 +1440,17 @@ func TestIdempotencyKeyAfterRestart(t *testing.T) {
 // split. With the same body both get the same transaction; with another
 // body (another amount, the same nonce), one gets its transaction and the
 // other 422. Each key makes one transaction.
+//
+// The 80 requests share the machine: on a loaded one a flight took more
+// than testSubmitTimeout, and its request was told 503. The bank gets
+// the watchdog's time instead; no request here waits it out.
 func TestIdempotencyKeyConcurrent(t *testing.T) {
 	const pairs = 40
 	var senders []string
 	for i := range pairs {
 		senders = append(senders, fmt.Sprintf("pair-%d", i))
 	}
-	f := newFixtureWith(t, fixtureConfig{spec: fundedSpec(senders...)})
+	f := newFixtureWith(t, fixtureConfig{spec: fundedSpec(senders...), submitTimeout: watchdog})
 	type answer struct {
 		status int
 		st     bank.TransactionStatus
