@@ -251,7 +251,7 @@ type fixture struct {
 	bank   *bank.Bank
 	server *httptest.Server
 
-	submitTimeout time.Duration // the bank's Config.SubmitTimeout; zero: testSubmitTimeout
+	timeout time.Duration // the bank's Config.SubmitTimeout and ProbeTimeout; zero: watchdog
 
 	heard *beacon // rung when the bank has heard of a block
 	mu    sync.Mutex
@@ -265,9 +265,11 @@ type fixtureConfig struct {
 	spec   blockchain.ChainSpec // zero: consensustest.Spec()
 	window int                  // the node's Window
 	logger *slog.Logger         // the bank's; nil: none
-	// submitTimeout is the bank's Config.SubmitTimeout; zero:
-	// testSubmitTimeout.
-	submitTimeout time.Duration
+	// timeout is the bank's Config.SubmitTimeout and ProbeTimeout.
+	// Zero is watchdog: no request waits one out on a loaded machine
+	// unless its test asks for shortTimeout, to wait out a log that
+	// hangs.
+	timeout time.Duration
 }
 
 func newFixture(t *testing.T, window int) *fixture {
@@ -290,14 +292,14 @@ func newFixtureWith(t *testing.T, cfg fixtureConfig) *fixture {
 		cfg.spec = consensustest.Spec()
 	}
 	f := &fixture{
-		log:           &flakyLog{Log: cfg.log, audit: newBeacon()},
-		spec:          cfg.spec,
-		engine:        consensustest.NewFaker(),
-		window:        cfg.window,
-		logger:        cfg.logger,
-		submitTimeout: cfg.submitTimeout,
-		heard:         newBeacon(),
-		added:         map[blockchain.Hash]bool{},
+		log:     &flakyLog{Log: cfg.log, audit: newBeacon()},
+		spec:    cfg.spec,
+		engine:  consensustest.NewFaker(),
+		window:  cfg.window,
+		logger:  cfg.logger,
+		timeout: cfg.timeout,
+		heard:   newBeacon(),
+		added:   map[blockchain.Hash]bool{},
 	}
 	// As the app does: the network's first app declares the spec.
 	_, err := node.LoadSpec(context.Background(), f.log, &f.spec)
@@ -333,11 +335,11 @@ func (f *fixture) start(t *testing.T) (*node.Node, *bank.Bank, *httptest.Server)
 	t.Helper()
 	n, err := node.New(node.Config{Log: f.log, Spec: f.spec, Engine: f.engine, Window: f.window, Now: func() time.Time { return fixedNow }})
 	require.NoError(t, err)
-	submitTimeout := f.submitTimeout
-	if submitTimeout == 0 {
-		submitTimeout = testSubmitTimeout
+	timeout := f.timeout
+	if timeout == 0 {
+		timeout = watchdog
 	}
-	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: submitTimeout, ProbeTimeout: testSubmitTimeout, Logger: f.logger})
+	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: timeout, ProbeTimeout: timeout, Logger: f.logger})
 	require.NoError(t, err)
 	return n, b, httptest.NewServer(b)
 }
@@ -943,10 +945,10 @@ func TestIdempotencyKey(t *testing.T) {
 	})
 }
 
-// testSubmitTimeout is the fixture's bank's Config.SubmitTimeout: long
-// enough for any append to the in-memory log, short enough for a test to
-// wait it out.
-const testSubmitTimeout = 300 * time.Millisecond
+// shortTimeout is the bank's Config.SubmitTimeout and ProbeTimeout in
+// the tests that wait them out, on a log that hangs: long enough for
+// an append to the in-memory log, short enough to wait out.
+const shortTimeout = 300 * time.Millisecond
 
 // TestLogUnavailable: while the log refuses appends, or hangs, a post is a
 // 503 with Retry-After (after at most Config.SubmitTimeout), with or
@@ -963,7 +965,7 @@ func TestLogUnavailable(t *testing.T) {
 		{"hanging, with a key", "order-3", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, 0)
+			f := newFixtureWith(t, fixtureConfig{timeout: shortTimeout})
 			var header []string
 			if tc.key != "" {
 				header = []string{"Idempotency-Key", tc.key}
@@ -1261,7 +1263,7 @@ func TestHeaders(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	f := newFixture(t, 0)
+	f := newFixtureWith(t, fixtureConfig{timeout: shortTimeout}) // its log hangs: the probe waits it out
 	f.bank.SetReady(false)
 	status, _, _ := f.do(t, http.MethodGet, "/healthz", "", "")
 	assert.Equal(t, http.StatusOK, status)
@@ -1442,15 +1444,15 @@ func TestIdempotencyKeyAfterRestart(t *testing.T) {
 // other 422. Each key makes one transaction.
 //
 // The 80 requests share the machine: on a loaded one a flight took more
-// than testSubmitTimeout, and its request was told 503. The bank gets
-// the watchdog's time instead; no request here waits it out.
+// than 300 ms, the submit timeout the fixture's bank used to have, and
+// its request was told 503. It has the watchdog's now.
 func TestIdempotencyKeyConcurrent(t *testing.T) {
 	const pairs = 40
 	var senders []string
 	for i := range pairs {
 		senders = append(senders, fmt.Sprintf("pair-%d", i))
 	}
-	f := newFixtureWith(t, fixtureConfig{spec: fundedSpec(senders...), submitTimeout: watchdog})
+	f := newFixtureWith(t, fixtureConfig{spec: fundedSpec(senders...)})
 	type answer struct {
 		status int
 		st     bank.TransactionStatus
