@@ -1076,7 +1076,7 @@ const requiredFields = 8
 // signature, the next nonce) is for the rules, not for the decoder.
 func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 	r := requestReaders.Get().(*requestReader)
-	defer requestReaders.Put(r)
+	defer r.release()
 	// A bytes.Buffer is parsed where it lies, not copied into the
 	// decoder's own buffer first.
 	r.body = *bytes.NewBuffer(body)
@@ -1210,6 +1210,16 @@ type requestReader struct {
 
 // requestReaders holds the requestReaders not in use.
 var requestReaders = sync.Pool{New: func() any { return new(requestReader) }}
+
+// release returns r to requestReaders. The decoder reads a bytes.Buffer
+// where it lies, so r would otherwise hold the body it last read
+// (Config.MaxBodyBytes at most) for as long as the pool keeps it:
+// emptied first, it keeps only the decoder's own memory.
+func (r *requestReader) release() {
+	r.body = bytes.Buffer{}
+	r.dec.Reset(&r.body) // drops the decoder's hold on the old body
+	requestReaders.Put(r)
+}
 
 // leadingZeroAt reports whether the syntax error at offset in body is a
 // digit right after a number's digit, as in 0125, which JSON reads as 0
