@@ -21,8 +21,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The first signal ends ctx, for the run to stop in good order; a
-	// second one, should the run be stuck where ctx cannot reach (a read
-	// of a named pipe given as -passphrase-file, say), ends the process.
+	// second one, should the run be stuck where ctx cannot reach (a write
+	// to a stdout piped to a reader that stopped reading, say), ends the
+	// process. (A -passphrase-file pipe no one writes heeds ctx: see
+	// readPassphraseFile.)
 	go func() { <-ctx.Done(); stop() }()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
