@@ -30,11 +30,15 @@ func TestPassphraseFileHeedsCtrlC(t *testing.T) {
 			fifo := filepath.Join(t.TempDir(), "passphrase")
 			require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 			t.Cleanup(func() {
-				// Open the pipe's writing end, so that the reader left
-				// blocked in its open (the test is over) gets an end
-				// of file and returns. Without a reader waiting, this
-				// open fails at once (ENXIO): nothing to unblock.
-				if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+				// The wallet's reader may be blocked in its open of the
+				// pipe, or about to be: open the pipe for reading and
+				// writing (on Linux that never blocks, and it counts as
+				// a writer), which lets a blocked open return; remove
+				// the pipe, so that a later open finds nothing; then
+				// close, and the reader reads an end of file.
+				w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+				_ = os.Remove(fifo)
+				if err == nil {
 					_ = w.Close()
 				}
 			})

@@ -66,18 +66,22 @@ func (w *wallet) deep(l light, what string, height, tip uint64) error {
 	return nil
 }
 
-// describeWork says what carries a claim at height: "3 block(s) of work",
-// or, where blocks on it are easier than the spec's difficulty, what they
-// count for; "no block" if height is past the tip (a chain of its genesis
-// alone has no block past it). Only proof of work has a difficulty to
-// count by: under proof of authority every block counts one.
+// describeWork says what carries a claim at height: "3 block(s) of work"
+// ("3 block(s)" under proof of authority, which has no work), or, where
+// blocks on it are easier than the spec's difficulty, what they count
+// for; "no block" if height is past the tip (a chain of its genesis alone
+// has no block past it). Only proof of work has a difficulty to count
+// by: under proof of authority every block counts one.
 func (l light) describeWork(height, tip uint64) string {
 	if height > tip {
 		// tip-height+1 would wrap around in uint64 arithmetic.
 		return "no block"
 	}
 	blocks, have := tip-height+1, l.depth(height, tip)
-	if have == float64(blocks) || l.spec.Consensus.PoW == nil {
+	if l.spec.Consensus.PoW == nil {
+		return fmt.Sprintf("%d block(s)", blocks)
+	}
+	if have == float64(blocks) {
 		return fmt.Sprintf("%d block(s) of work", blocks)
 	}
 	return fmt.Sprintf("%d block(s), which count %s: the work of those on it counted at the spec's %d bits", blocks, strconv.FormatFloat(have, 'f', -1, 64), l.spec.Consensus.PoW.Bits)
