@@ -241,7 +241,7 @@ func (w *writer) field(name string, value any) {
 		return
 	}
 	switch v := value.(type) {
-	case blockchain.Transaction:
+	case blockchain.Transaction: // Encode calls tx itself, which does not box it
 		w.tx(name, v)
 		return
 	case blockchain.Hash:

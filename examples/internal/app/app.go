@@ -563,8 +563,8 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 // answered 503), gives each a
 // send buffer of SendBuffer bytes, and times out slow clients: 5 s for
 // a request's headers, 10 s for the whole request, 10 s for writing the
-// answer (GET /events extends its own), a minute idle. Every answer
-// says X-Content-Type-Options: nosniff, so a browser takes its
+// answer (GET /events extends its own), a minute idle. Every answer h
+// writes says X-Content-Type-Options: nosniff, so a browser takes its
 // Content-Type as given and never guesses HTML from the bytes.
 func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net.Addr)) error {
 	var err error

@@ -1111,7 +1111,7 @@ func decodeRequest(body []byte) (blockchain.Transaction, string, error) {
 		}
 		i := slices.Index(requestFields[:], tok.String())
 		if i < 0 {
-			name := truncate(strings.Clone(tok.String()))
+			name := truncate(tok.String()) // a string of its own, not the decoder's bytes
 			return blockchain.Transaction{}, name, fmt.Errorf("unknown field %q: want a signed transaction's chainId, from, to, amount, fee, nonce, publicKey and signature", name)
 		}
 		// The name is one of requestFields: take it from there, so that the

@@ -1443,9 +1443,9 @@ func TestIdempotencyKeyAfterRestart(t *testing.T) {
 // body (another amount, the same nonce), one gets its transaction and the
 // other 422. Each key makes one transaction.
 //
-// The 80 requests share the machine: on a loaded one a flight took more
-// than 300 ms, the submit timeout the fixture's bank used to have, and
-// its request was told 503. It has the watchdog's now.
+// The 80 requests share the machine: on a loaded one a flight may take
+// longer than a short submit timeout would allow, and its request be
+// told 503. So the fixture's bank has the watchdog's.
 func TestIdempotencyKeyConcurrent(t *testing.T) {
 	const pairs = 40
 	var senders []string
