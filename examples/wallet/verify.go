@@ -194,14 +194,7 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 	}
 	hc := w.http
 	if hc == nil {
-		// As the bank client's own: a redirect is the bank's answer, not
-		// an address to follow. Followed, it would have the wallet fetch
-		// whatever URL a lying bank names (a service on this machine's
-		// network, say), and read its headers from a server the user
-		// never named.
-		hc = &http.Client{Timeout: bankclient.DefaultTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		}}
+		hc = bankclient.NewHTTPClient() // which follows no redirect a lying bank names
 	}
 	_, err = client.FromBank(ctx, w.g.bank, hc)
 	if errors.Is(err, lightclient.ErrNoGenesis) || (err == nil && client.Len() == 0) {

@@ -40,11 +40,9 @@ type Client struct {
 
 // New returns a client of the bank at baseURL, such as
 // "http://localhost:8080" (a path, as in "http://host/bank/", is kept as a
-// prefix of every request's). It sends its requests with hc; nil means a
-// client with DefaultTimeout that follows no redirect: a bank answers
-// none, and one that did would send a signed transfer, and its
-// Idempotency-Key, wherever it said. A redirect is then an error, a
-// *ProblemError of its status that says where it pointed. A baseURL that
+// prefix of every request's). It sends its requests with hc; nil means
+// NewHTTPClient's. A redirect is then an error, a *ProblemError of its
+// status that says where it pointed. A baseURL that
 // is not an absolute http or https URL, or that has a query or a
 // fragment, is an error.
 func New(baseURL string, hc *http.Client) (*Client, error) {
@@ -53,15 +51,24 @@ func New(baseURL string, hc *http.Client) (*Client, error) {
 		return nil, fmt.Errorf("bank URL: have %q, want http://host:port or https://host:port", baseURL)
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // the redirect is the answer
-		}}
+		hc = NewHTTPClient()
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
 		u.RawPath = ""
 	}
 	return &Client{raw: baseURL, base: u, hc: hc}, nil
+}
+
+// NewHTTPClient returns the HTTP client to talk to a bank with: it gives
+// up after DefaultTimeout, and follows no redirect, which is the answer:
+// a bank answers none, and one that did would have its client send a
+// signed transfer, and its Idempotency-Key, or read headers and proofs,
+// wherever it said (a service on the user's own network, say).
+func NewHTTPClient() *http.Client {
+	return &http.Client{Timeout: DefaultTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 }
 
 // BaseURL returns the bank's base URL, as given to New.
