@@ -54,8 +54,9 @@ func TestDevnetProcess(t *testing.T) {
 	logs, logsW := io.Pipe()
 	cmd.Stderr = io.MultiWriter(&stderr, logsW)
 	// The auditor's counts are left out of /metrics until it has
-	// restored its report: its log line "restored", with the streams it
-	// read (tx_events), says when.
+	// restored its report: its log line "restored", with the audit
+	// stream's position (audit_events), says when. (Every node logs a
+	// "restored" too, with tx_events: the bank's may come first.)
 	ready, audited := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer func() { _, _ = io.Copy(io.Discard, logs) }() // drain, so the process never blocks on its stderr
@@ -66,7 +67,7 @@ func TestDevnetProcess(t *testing.T) {
 			case r != nil && strings.Contains(line, " msg=ready "):
 				close(r)
 				r = nil
-			case a != nil && strings.Contains(line, " msg=restored ") && strings.Contains(line, " tx_events="):
+			case a != nil && strings.Contains(line, " msg=restored ") && strings.Contains(line, " audit_events="):
 				close(a)
 				a = nil
 			}
