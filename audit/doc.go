@@ -129,7 +129,10 @@
 // policy gives one has passed, (MaxAttempts+1)·MaxAge from the
 // submission: forged rebroadcasts cannot make it give up early.
 // A TransactionDropped is believed only if the chain refuses the
-// transaction now, for good (a drop for a rule), or it came after as
+// transaction now, for good (a drop for a rule), or, for
+// blockchain.ErrInsufficientFunds, refused it for its funds after the
+// blocks verified before the drop (a credit since does not undo a drop
+// the pools made; the chain's newest StateHistory states tell), or it came after as
 // many attempts and as much time as the auditor's policy gives (a drop
 // that gave up): a forged one
 // cannot make it stop rebroadcasting a valid transfer. An auditor that

@@ -496,11 +496,42 @@ func (a *Auditor) believeDrop(ev events.TransactionDropped, at time.Time, s *txS
 	if !ok {
 		return true // no state to judge by: the tip's is always kept, so this does not happen
 	}
-	if _, _, final := judge(s.tx, chain.CheckTransaction(s.tx), st); !final {
-		a.logger.Warn("skipped TransactionDropped: the chain does not refuse the transaction for good", "tx", s.id, "rule", ev.Rule)
-		return false
+	if _, _, final := judge(s.tx, chain.CheckTransaction(s.tx), st); final {
+		return true
 	}
-	return true
+	if ev.Rule == blockchain.ErrInsufficientFunds && a.unpayableSince(s.tx, chain) {
+		// Its sender could not pay it after the blocks verified before
+		// the drop, and every pool dropped it then: a credit since (which
+		// the auditor that dropped it did not wait for) does not undo
+		// the drop, as it does not for an auditor that never stopped.
+		return true
+	}
+	a.logger.Warn("skipped TransactionDropped: the chain does not refuse the transaction for good", "tx", s.id, "rule", ev.Rule)
+	return false
+}
+
+// unpayableSince reports whether a state the chain keeps, after the
+// highest block verified before the drop being read (a.maxHeight) or
+// any later one up to the tip, refuses tx for its funds alone: tx
+// carries its sender's next nonce there and the balance does not cover
+// it. Then the drop for ErrInsufficientFunds was true when it was
+// written. Only the chain's newest StateHistory states can tell: beyond
+// them, the drop is judged by the tip alone.
+func (a *Auditor) unpayableSince(tx blockchain.Transaction, chain blockchain.ReadOnlyChain) bool {
+	for h := chain.Height(); h >= a.maxHeight; h-- {
+		st, ok := chain.StateAt(h)
+		if !ok {
+			return false
+		}
+		err := st.Batch().Transfer(tx.From(), tx.To(), tx.Amount(), tx.Fee(), tx.Nonce())
+		if errors.Is(err, blockchain.ErrInsufficientFunds) {
+			return true
+		}
+		if h == 0 {
+			break
+		}
+	}
+	return false
 }
 
 // settleDropped records that s was dropped. Its record stays until a
