@@ -558,6 +558,14 @@ func (n *Node) Position() (blocks, txs eventlog.Revision) {
 // mined. Call it once, before Follow, which resumes exactly where Restore
 // stopped.
 //
+// Each transaction is judged against the restored tip, as by a node that
+// read the blocks before the transactions. A pool that read a transfer
+// before the block that left its sender short dropped it then
+// (TxDropped, pool.Pool.RemoveBlock); if the sender can pay it again by
+// the tip, Restore puts it back in the pool, as the bank does when anyone
+// submits it again: a drop for funds is not final while the transfer's
+// nonce is unused.
+//
 // In RestoreVerify mode the signatures of each page of blocks are
 // verified on every core (runtime.GOMAXPROCS goroutines) before the
 // blocks are applied, in order, one by one; Chain.Apply then finds each
