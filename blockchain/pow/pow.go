@@ -206,10 +206,15 @@ func (e *Engine) BitsAt(chain blockchain.ChainReader, height uint64) (uint32, er
 	actual := parent.Timestamp.Sub(first.Timestamp)
 	expected := time.Duration(n-1) * e.cfg.TargetBlockTime
 	bits := int64(parent.Bits)
+	// actual is compared with fractions of expected, never multiplied:
+	// an epoch of over 73 years makes 4·actual pass the largest Duration
+	// and wrap round to a short one. (New and the spec bound expected, so
+	// 4·expected cannot overflow.) For whole nanoseconds actual ≤
+	// expected/4 is actual·4 ≤ expected.
 	switch {
-	case actual*4 <= expected:
+	case actual <= expected/4:
 		bits += 2
-	case actual*2 <= expected:
+	case actual <= expected/2:
 		bits++
 	case actual >= expected*4:
 		bits -= 2

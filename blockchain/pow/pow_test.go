@@ -141,6 +141,10 @@ func TestBitsAt(t *testing.T) {
 		{"all in the same millisecond: two bits more", cfg, epochChain(5, 10, every(0)), 6, 12},
 		{"twice as slow: one bit less", cfg, epochChain(5, 10, every(20*time.Second)), 6, 9},
 		{"four times as slow: two bits less", cfg, epochChain(5, 10, every(40*time.Second)), 6, 8},
+		// 4·actual would pass the largest Duration: an epoch this long
+		// must still count as slow, not wrap round to fast.
+		{"an epoch of 80 years: two bits less", cfg, epochChain(5, 10, every(20*365*24*time.Hour)), 6, 8},
+		{"an epoch of 160 years: two bits less", cfg, epochChain(5, 10, every(40*365*24*time.Hour)), 6, 8},
 		{"clamped at MaxBits", cfg, epochChain(5, 12, every(0)), 6, 12},
 		{"clamped at MinBits", cfg, epochChain(5, 8, every(time.Minute)), 6, 8},
 		{"inside an epoch: the parent's bits", cfg, epochChain(7, 11, every(0)), 8, 11},
