@@ -526,8 +526,16 @@ func prepare(engine Consensus, chain ChainReader, h *Header) (err error) {
 // out; the chain's rules judge the time it gives). Another parent,
 // height, state root, beneficiary or transactions make another block: the
 // error wraps [ErrEngineMisbehaved] and names what changed. The miner
-// checks every seal so, and consensustest.Run every engine.
+// checks every seal so, and consensustest.Run every engine. A nil block,
+// either one, is an error wrapping ErrEngineMisbehaved too: a Seal that
+// returns no block and no error has sealed nothing.
 func CheckSealed(in, sealed *Block) error {
+	switch {
+	case in == nil:
+		return fmt.Errorf("%w: no block to seal (a nil *Block)", ErrEngineMisbehaved)
+	case sealed == nil:
+		return fmt.Errorf("%w: Seal returned no block (a nil *Block)", ErrEngineMisbehaved)
+	}
 	want, got := in.Header(), sealed.Header()
 	got.Timestamp = want.Timestamp
 	if field := changedOutsideConsensus(want, got); field != "" {

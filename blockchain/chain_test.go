@@ -1343,6 +1343,23 @@ func TestCheckSealed(t *testing.T) {
 		assert.ErrorContains(t, err, "its transactions changed")
 		assert.ErrorIs(t, blockchain.CheckSealed(in, blockchain.NewBlock(base, nil)), blockchain.ErrEngineMisbehaved, "none")
 	})
+	// A Seal that returns no block and no error is a plugin's easy
+	// mistake: CheckSealed, called right after it, must say so, not panic.
+	for _, tc := range []struct {
+		name       string
+		in, sealed *blockchain.Block
+	}{
+		{"no sealed block", in, nil},
+		{"no block to seal", nil, in},
+		{"neither", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			require.NotPanics(t, func() { err = blockchain.CheckSealed(tc.in, tc.sealed) })
+			assert.ErrorIs(t, err, blockchain.ErrEngineMisbehaved)
+			assert.ErrorContains(t, err, "no block")
+		})
+	}
 }
 
 // preparingEngine is the fake engine with a Prepare of the test's own.
