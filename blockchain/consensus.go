@@ -89,6 +89,13 @@ type Consensus interface {
 	// would follow different chains. It does not repeat [Block.Validate]
 	// or the chain's own rules. A Verify that panics refuses the block
 	// ([RuleConsensus]).
+	//
+	// Verify judges the header only: a light client (package
+	// lightclient) calls it with the header as a block without
+	// transactions (b.Len() is 0 whatever the header's TxCount), so a
+	// Verify that looks at b's transactions, or at anything computed
+	// from them such as b.TxRoot(), refuses every header a light client
+	// is given, though the chain and consensustest.Run accept it.
 	Verify(chain ChainReader, b *Block) error
 }
 
