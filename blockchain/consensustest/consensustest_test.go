@@ -323,12 +323,36 @@ func TestGenerateChainErrors(t *testing.T) {
 	}
 }
 
-func TestGenerateChainNegative(t *testing.T) {
-	chain := newChain(t, consensustest.NewFaker())
-	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), chain, -1, nil)
-	assert.ErrorContains(t, err, "n: have -1 blocks, want ≥ 0")
-	assert.Nil(t, blocks)
-	assert.Zero(t, chain.Height())
+// TestGenerateChainRefusesBadArguments: a negative count, or a chain or
+// engine missing, is an error, not a panic, and nothing is applied.
+func TestGenerateChainRefusesBadArguments(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		noChain bool
+		engine  blockchain.Consensus
+		n       int
+		want    string
+	}{
+		{name: "negative count", engine: consensustest.NewFaker(), n: -1, want: "n: have -1 blocks, want ≥ 0"},
+		{name: "no chain", noChain: true, engine: consensustest.NewFaker(), n: 1, want: "the chain and the engine are required"},
+		{name: "no engine", n: 1, want: "the chain and the engine are required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			chain := newChain(t, consensustest.NewFaker())
+			arg := chain
+			if tc.noChain {
+				arg = nil
+			}
+			var blocks []*blockchain.Block
+			var err error
+			require.NotPanics(t, func() {
+				blocks, err = consensustest.GenerateChain(context.Background(), tc.engine, arg, tc.n, nil)
+			})
+			assert.ErrorContains(t, err, tc.want)
+			assert.Nil(t, blocks)
+			assert.Zero(t, chain.Height())
+		})
+	}
 }
 
 func TestChainCasesAreNamedOnce(t *testing.T) {
@@ -432,6 +456,36 @@ func TestRunCatchesACheapSeal(t *testing.T) {
 	assert.Contains(t, string(out), "Verify took a block sealed with bits 0")
 }
 
+// panicky is checksum with a Verify that panics on a wrong nonce, as a
+// student's engine might that indexes a seal it never measured.
+type panicky struct{ checksum }
+
+func (p panicky) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
+	if h := b.Header(); h.Nonce != p.seal(h) {
+		panic("index out of range")
+	}
+	return p.checksum.Verify(chain, b)
+}
+
+// TestRunReportsAPanickingVerify: a Verify that panics on a tampered
+// block fails the suite with a message naming the block, and the
+// suite's other checks still run; the panic used to end the test binary.
+func TestRunReportsAPanickingVerify(t *testing.T) {
+	if os.Getenv("CONSENSUSTEST_PANICKY") == "1" {
+		consensustest.Run(t, func(testing.TB) blockchain.Consensus { return panicky{} })
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunReportsAPanickingVerify$", "-test.v", "-test.timeout=2m")
+	cmd.Env = append(os.Environ(), "CONSENSUSTEST_PANICKY=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the suite must fail on a panicking Verify:\n%s", out)
+	assert.Contains(t, string(out), "--- FAIL: TestRunReportsAPanickingVerify/TamperedHeaderFails")
+	assert.Contains(t, string(out), "Verify panicked on block 1")
+	assert.Contains(t, string(out), "--- PASS: TestRunReportsAPanickingVerify/ConcurrentUse", "the checks after it ran")
+	assert.NotContains(t, string(out), "panic: index out of range")
+}
+
 // TestRefusedErrorWithoutBlock: a RefusedError built without its block
 // still reads, rather than panic in Error.
 func TestRefusedErrorWithoutBlock(t *testing.T) {
@@ -439,4 +493,21 @@ func TestRefusedErrorWithoutBlock(t *testing.T) {
 	var got string
 	require.NotPanics(t, func() { got = err.Error() })
 	assert.Equal(t, "apply block: bad-nonce", got)
+}
+
+// TestRefusedErrorNamesTheBlockOnce: the chain's error names the block
+// already; RefusedError does not name it again.
+func TestRefusedErrorNamesTheBlockOnce(t *testing.T) {
+	chain := newChain(t, consensustest.NewFaker())
+	_, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), chain, 1, func(_ int, g *consensustest.BlockGen) {
+		g.EditHeader(func(h *blockchain.Header) { h.StateRoot[0] ^= 1 })
+	})
+	var refused *consensustest.RefusedError
+	require.ErrorAs(t, err, &refused)
+	msg := err.Error()
+	assert.Equal(t, 1, strings.Count(msg, refused.Block.String()), msg)
+	assert.True(t, strings.HasPrefix(msg, "apply "+refused.Block.String()+": "), msg)
+	assert.Contains(t, msg, blockchain.ErrBadStateRoot.String())
+	assert.Equal(t, "apply block 1: bad-nonce", (&consensustest.RefusedError{Block: refused.Block, Err: blockchain.ErrBadNonce}).Error(),
+		"an error that does not name the block is given its height")
 }

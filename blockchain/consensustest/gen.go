@@ -3,7 +3,9 @@ package consensustest
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
@@ -194,6 +196,9 @@ func GenerateChain(ctx context.Context, engine blockchain.Consensus, chain *bloc
 	if n < 0 {
 		return nil, fmt.Errorf("generate chain: n: have %d blocks, want ≥ 0", n)
 	}
+	if chain == nil || engine == nil {
+		return nil, errors.New("generate chain: the chain and the engine are required")
+	}
 	blocks := make([]*blockchain.Block, 0, n)
 	for i := range n {
 		parent := chain.Tip()
@@ -233,10 +238,17 @@ type RefusedError struct {
 	Err   error
 }
 
-// Error reads like "apply block 3: rule …: bad-state-root: have …".
+// Error reads as the chain's error, which names the block already, as
+// in "apply block 3 9898b20bfd47 (2 txs): state transition:
+// bad-state-root: have …"; for a RefusedError without its Block, or
+// with an error that does not name it, "apply block: " or "apply block
+// 3: " comes first.
 func (e *RefusedError) Error() string {
-	if e.Block == nil {
+	switch {
+	case e.Block == nil:
 		return fmt.Sprintf("apply block: %v", e.Err)
+	case e.Err != nil && strings.Contains(e.Err.Error(), e.Block.String()):
+		return e.Err.Error()
 	}
 	return fmt.Sprintf("apply block %d: %v", e.Block.Height(), e.Err)
 }

@@ -74,7 +74,9 @@ type suite struct {
 //     flipped seal byte, or a removed or added seal, as Verify does (for
 //     another engine the check is skipped, with a message saying so);
 //   - Prepare, Seal and Verify are safe for concurrent use: each of four
-//     goroutines gets its own block back, sealed and valid.
+//     goroutines gets its own block back, sealed and valid;
+//   - Verify never panics: a panic fails the check that met it, naming
+//     the block, and the other checks still run.
 //
 // The engine must make sealing real work: with proof of work, at least 16
 // bits, so that a tampered block fails with certainty rather than
@@ -115,6 +117,22 @@ func Run(t *testing.T, newEngine func(testing.TB) blockchain.Consensus, opts ...
 			c.run(t, engine)
 		})
 	}
+}
+
+// verify calls engine.Verify. A panic in it fails the test, naming the
+// block, and reads as an error, so that a Verify that crashes on one
+// tampered block does not end the test binary and the suite's other
+// checks with it. (A chain refuses a block whose Verify panics, but an
+// engine must answer with an error.)
+func verify(t *testing.T, engine blockchain.Consensus, view blockchain.ChainReader, b *blockchain.Block) (err error) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("Verify panicked on %v: %v", b, r)
+			err = fmt.Errorf("verify panicked: %v", r)
+		}
+	}()
+	return engine.Verify(view, b)
 }
 
 // ctx returns a context cancelled by the watchdog or at the test's end.
@@ -159,7 +177,7 @@ func sealOne(t *testing.T, engine blockchain.Consensus) (blockchain.HeaderList, 
 func (s *suite) sealedBlockVerifies(t *testing.T, engine blockchain.Consensus) {
 	view, b := sealOne(t, engine)
 	require.NoError(t, b.Validate(), "a sealed block must be valid in itself")
-	assert.NoError(t, engine.Verify(view, b), "a sealed block must verify against its parent")
+	assert.NoError(t, verify(t, engine, view, b), "a sealed block must verify against its parent")
 	assert.Equal(t, uint64(1), b.Height())
 	assert.Equal(t, genesisOf(engine).Hash(), b.PrevHash(), "Seal must keep the link to the parent")
 	assert.Equal(t, 3, b.Len(), "Seal must keep the transactions")
@@ -182,7 +200,7 @@ func (s *suite) sealedChainVerifies(t *testing.T, engine blockchain.Consensus) {
 	blocks := sealedChain(t, engine)
 	view := genesisView(engine)
 	for _, b := range blocks {
-		assert.NoError(t, engine.Verify(view, b), "block %d must verify against its parent", b.Height())
+		assert.NoError(t, verify(t, engine, view, b), "block %d must verify against its parent", b.Height())
 		view = append(view, b.Header())
 	}
 }
@@ -195,7 +213,7 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 	blocks := sealedChain(t, engine)
 	view := genesisView(engine)
 	for _, b := range blocks {
-		require.NoError(t, engine.Verify(view, b), "block %d must verify against its parent", b.Height())
+		require.NoError(t, verify(t, engine, view, b), "block %d must verify against its parent", b.Height())
 		assert.NoError(t, checker.CheckSeal(b), "block %d: CheckSeal must accept what Verify accepts", b.Height())
 		view = append(view, b.Header())
 	}
@@ -209,7 +227,7 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 		h := b.Header() // a copy, seal included
 		h.Seal = tc.change(h.Seal)
 		forged := blockchain.NewBlock(h, b.Transactions())
-		require.Error(t, engine.Verify(genesisView(engine), forged), "precondition: Verify refuses %s", tc.name)
+		require.Error(t, verify(t, engine, genesisView(engine), forged), "precondition: Verify refuses %s", tc.name)
 		err := checker.CheckSeal(forged)
 		require.Error(t, err, "CheckSeal must refuse a block with its seal changed (%s)", tc.name)
 		var re *blockchain.RuleError
@@ -244,7 +262,7 @@ type tamper struct {
 
 func (s *suite) tamperedHeaderFails(t *testing.T, engine blockchain.Consensus) {
 	view, b := sealOne(t, engine)
-	require.NoError(t, engine.Verify(view, b))
+	require.NoError(t, verify(t, engine, view, b))
 	s.checkTampers(t, engine, view, b, []tamper{
 		{name: "version", header: func(h *blockchain.Header) { h.Version++ }},
 		{name: "height", header: func(h *blockchain.Header) { h.Height++ }},
@@ -262,7 +280,7 @@ func (s *suite) tamperedHeaderFails(t *testing.T, engine blockchain.Consensus) {
 
 func (s *suite) tamperedTransactionsFail(t *testing.T, engine blockchain.Consensus) {
 	view, b := sealOne(t, engine)
-	require.NoError(t, engine.Verify(view, b))
+	require.NoError(t, verify(t, engine, view, b))
 	other := Transfer("mallory", "erin", 1_000, 0)
 	s.checkTampers(t, engine, view, b, []tamper{
 		{name: "amount changed", txs: func(txs []blockchain.Transaction) []blockchain.Transaction {
@@ -292,7 +310,7 @@ func (s *suite) checkTampers(t *testing.T, engine blockchain.Consensus, view blo
 				txs = tc.txs(txs)
 			}
 			forged := blockchain.NewBlock(h, txs)
-			verr, serr := engine.Verify(view, forged), forged.Validate()
+			verr, serr := verify(t, engine, view, forged), forged.Validate()
 			assert.True(t, verr != nil || serr != nil, "a block with its %s tampered must fail Verify or Validate; both accepted it", tc.name)
 			for _, err := range []error{verr, serr} {
 				if err != nil {
@@ -335,7 +353,7 @@ var sealTampers = []sealTamper{
 // seal is either exactly what the engine would make or it is wrong.
 func (s *suite) tamperedSealFails(t *testing.T, engine blockchain.Consensus) {
 	view, b := sealOne(t, engine)
-	require.NoError(t, engine.Verify(view, b))
+	require.NoError(t, verify(t, engine, view, b))
 	seal := b.Header().Seal
 	ran := 0
 	for _, tc := range sealTampers {
@@ -350,7 +368,7 @@ func (s *suite) tamperedSealFails(t *testing.T, engine blockchain.Consensus) {
 			assert.NotEqual(t, b.Hash(), forged.Hash(), "a block with its seal changed is another block: it must have another hash")
 			assert.Equal(t, b.SealHash(), forged.SealHash(), "the seal hash leaves the seal out")
 
-			err := engine.Verify(view, forged)
+			err := verify(t, engine, view, forged)
 			require.Error(t, err, "Verify must refuse a block with its seal changed (%s)", tc.name)
 			var re *blockchain.RuleError
 			require.ErrorAs(t, err, &re, "rule failures must be *blockchain.RuleError, got %T: %v", err, err)
@@ -466,7 +484,7 @@ func (s *suite) honestSealOfWrongFieldsFails(t *testing.T, engine blockchain.Con
 			if c.field(got) == c.field(want) {
 				t.Skipf("Prepare leaves the field to the header, or Seal set Prepare's value: the block keeps the rules")
 			}
-			err = engine.Verify(view, sealed)
+			err = verify(t, engine, view, sealed)
 			require.Error(t, err, "Verify took a block sealed with bits %d, nonce %d, where Prepare sets bits %d, nonce %d", got.Bits, got.Nonce, want.Bits, want.Nonce)
 			assert.True(t, errors.Is(err, blockchain.ErrBadConsensusFields) || errors.Is(err, blockchain.ErrInvalidSeal),
 				"want ErrBadConsensusFields or ErrInvalidSeal, have %v", err)
@@ -526,7 +544,7 @@ func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
 			if err != nil {
 				return fmt.Errorf("worker %d: seal: %w", i, err)
 			}
-			if err := engine.Verify(view, b); err != nil {
+			if err := verify(t, engine, view, b); err != nil {
 				return fmt.Errorf("worker %d: verify: %w", i, err)
 			}
 			// Verify checks the seal, not the transactions: a Seal whose
