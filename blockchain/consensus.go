@@ -48,7 +48,9 @@ import (
 // the same lock, for ever. ([Chain.Propose] runs Prepare outside its lock,
 // on a view of the headers as they were when it built the block, so a
 // Prepare that slips does not deadlock, but may read a newer tip than the
-// header's parent.)
+// header's parent.) An engine therefore judges a block by headers alone,
+// as a light client must too: it cannot read balances, so proof of stake
+// by balance, say, is not an engine this interface can carry.
 //
 // Errors: Prepare and Verify return a [*RuleError] when a block breaks a
 // rule — [ErrInvalidSeal] for a seal that proves nothing,
