@@ -361,6 +361,13 @@ type Node struct {
 	// puts them back in the pool.
 	snapStats      SnapshotStats
 	restorePending []blockchain.Transaction
+	// deferred holds transactions read from the transactions stream
+	// that the pool refused for the sender's state alone (funds short, a
+	// nonce past the next): the two streams are read apart, so the block
+	// that pays the sender, or takes its nonce before, may come after
+	// them. Each block that touches a sender tries its deferred
+	// transactions again. Oldest first, at most the pool's capacity.
+	deferred []blockchain.Transaction
 
 	// Snapshots: every how many blocks Follow records one, how many
 	// headers it holds (and the fewest it may), how many accounts a part.
@@ -1021,6 +1028,7 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 		}
 		if err == nil && !repeated {
 			_, dropped = n.pool.RemoveBlock(b)
+			n.retryDeferredLocked(b)
 			if snapshots != nil && b.Height()%n.snapshotEvery == 0 {
 				j := n.captureLocked(b, r.Revision)
 				job = &j
@@ -1129,7 +1137,7 @@ func (n *Node) transactionOf(r eventlog.Recorded) (blockchain.Transaction, error
 
 // addDecodedTransaction is addTransaction once r is decoded: tx, or err.
 func (n *Node) addDecodedTransaction(r eventlog.Recorded, tx blockchain.Transaction, err error) {
-	quiet := false
+	quiet, waits := false, false
 	n.mu.Lock()
 	if err == nil {
 		if used := n.chain.Account(tx.From()).Nonce; tx.Nonce() < used {
@@ -1144,6 +1152,9 @@ func (n *Node) addDecodedTransaction(r eventlog.Recorded, tx blockchain.Transact
 			// pool would say ErrDuplicate, at more cost than knowing.
 			err = n.pool.Add(tx)
 			quiet = errors.Is(err, pool.ErrDuplicate)
+			if waits = n.waitsForBlock(tx, err); waits {
+				n.deferLocked(tx)
+			}
 		}
 	}
 	n.txNext, n.txLast = r.Revision+1, r.Event.ID
@@ -1153,9 +1164,63 @@ func (n *Node) addDecodedTransaction(r eventlog.Recorded, tx blockchain.Transact
 	case err == nil:
 	case quiet:
 		n.logger.Debug("transaction event needs no pool", "revision", uint64(r.Revision), "tx", tx.ID(), "err", err)
+	case waits:
+		n.logger.Info("transaction waits for a block that pays its sender or uses its nonce before", "revision", uint64(r.Revision), "tx", tx.ID(), "err", err)
 	default:
 		n.logger.Warn("skipped transaction event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
 	}
+}
+
+// waitsForBlock reports whether the pool refused tx, with err, only for
+// its sender's state on the node's chain — funds short, or a nonce past
+// its next — which a block the node has not read yet may change: the
+// node reads the blocks stream apart from the transactions stream, and
+// another node may have applied the block that pays the sender, and
+// taken the transfer, before this one read it. n.mu is held.
+func (n *Node) waitsForBlock(tx blockchain.Transaction, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, blockchain.ErrInsufficientFunds):
+		return true
+	case errors.Is(err, blockchain.ErrBadNonce):
+		return tx.Nonce() > n.pool.NextNonce(tx.From())
+	}
+	return false
+}
+
+// deferLocked keeps tx in n.deferred, forgetting the oldest there beyond
+// the pool's capacity. n.mu is held.
+func (n *Node) deferLocked(tx blockchain.Transaction) {
+	if limit := n.pool.Policy().Capacity; len(n.deferred) >= limit {
+		n.deferred = slices.Delete(n.deferred, 0, len(n.deferred)-limit+1)
+	}
+	n.deferred = append(n.deferred, tx)
+}
+
+// retryDeferredLocked offers the pool again each deferred transaction
+// whose sender b paid, charged or credited, now that the chain holds b;
+// it forgets those the pool takes, holds, or refuses for any other
+// reason (their nonce used, say). n.mu is held.
+func (n *Node) retryDeferredLocked(b *blockchain.Block) {
+	if len(n.deferred) == 0 {
+		return
+	}
+	touched := map[blockchain.Address]bool{b.Header().Beneficiary: true}
+	for i := range b.Len() {
+		tx := b.Transaction(i)
+		touched[tx.From()], touched[tx.To()] = true, true
+	}
+	n.deferred = slices.DeleteFunc(n.deferred, func(tx blockchain.Transaction) bool {
+		if !touched[tx.From()] {
+			return false
+		}
+		err := n.pool.Add(tx)
+		if err == nil {
+			n.logger.Debug("deferred transaction pooled", "tx", tx.ID(), "height", b.Height())
+		}
+		return !n.waitsForBlock(tx, err)
+	})
 }
 
 // decodeTransaction returns the transaction an event of the transactions

@@ -1,0 +1,85 @@
+package node_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
+)
+
+// heldBlocks is a log whose subscriptions to the blocks stream hand out
+// nothing until release is closed: a node that reads its transactions
+// stream ahead of its blocks stream, as two goroutines reading two
+// streams may.
+type heldBlocks struct {
+	eventlog.Log
+	release chan struct{}
+}
+
+func (l heldBlocks) Subscribe(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
+	sub, err := l.Log.Subscribe(ctx, stream, from)
+	if err != nil || stream != node.StreamBlocks {
+		return sub, err
+	}
+	return heldSub{Subscription: sub, release: l.release}, nil
+}
+
+type heldSub struct {
+	eventlog.Subscription
+	release chan struct{}
+}
+
+func (s heldSub) Next(ctx context.Context) (eventlog.Recorded, error) {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return eventlog.Recorded{}, ctx.Err()
+	}
+	return s.Subscription.Next(ctx)
+}
+
+// TestTransactionReadBeforeItsBlock has a node read a transfer before
+// the block it relies on, which another node applied before it took the
+// transfer: the block that pays a sender who had nothing, or the block
+// that used a sender's nonce without the node ever pooling that transfer.
+// The node whose blocks stream lags its transactions stream must pool
+// the transfer once it applies the block, or it never mines it.
+func TestTransactionReadBeforeItsBlock(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		block blockchain.Transaction // in block 1, never submitted
+		spend blockchain.Transaction // submitted once block 1 is applied
+	}{
+		{"funds paid in the block", consensustest.Transfer("alice", "zoe", 100, 0), consensustest.Transfer("zoe", "carol", 60, 0)},
+		{"the nonce before used in the block", consensustest.Transfer("alice", "bob", 100, 0), consensustest.Transfer("alice", "carol", 60, 1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = log.Close() })
+			release := make(chan struct{})
+			bank := newNode(t, log, nil)
+			lagging := newNode(t, heldBlocks{Log: log, release: release}, nil)
+			follow(t, bank, lagging)
+
+			b := newScratch(t, newEngine(t)).next(tc.block)
+			require.NoError(t, bank.PublishBlock(context.Background(), b, "test"))
+			nodetest.WaitFor(t, bank, "block 1", func() bool { return bank.Chain().TipHash() == b.Hash() })
+			require.NoError(t, bank.SubmitTransaction(context.Background(), tc.spend))
+			nodetest.WaitFor(t, lagging, "the transfer read", func() bool { _, txs := lagging.Position(); return txs == 1 })
+			require.Zero(t, lagging.Chain().Height(), "the lagging node has not applied block 1 yet")
+
+			close(release)
+			nodetest.WaitFor(t, lagging, "block 1", func() bool { return lagging.Chain().TipHash() == b.Hash() })
+			assert.True(t, bank.Pool().Has(tc.spend.ID()), "the node that took the transfer pools it")
+			assert.True(t, lagging.Pool().Has(tc.spend.ID()), "the lagging node pools the transfer once it applies block 1")
+		})
+	}
+}
