@@ -9,10 +9,12 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/node/nodetest"
+	"github.com/eventchain/eventchain/pool"
 )
 
 // heldBlocks is a log whose subscriptions to the blocks stream hand out
@@ -80,6 +82,86 @@ func TestTransactionReadBeforeItsBlock(t *testing.T) {
 			nodetest.WaitFor(t, lagging, "block 1", func() bool { return lagging.Chain().TipHash() == b.Hash() })
 			assert.True(t, bank.Pool().Has(tc.spend.ID()), "the node that took the transfer pools it")
 			assert.True(t, lagging.Pool().Has(tc.spend.ID()), "the lagging node pools the transfer once it applies block 1")
+		})
+	}
+}
+
+// TestDeferredTransfers: transfers the pool refused for their sender's
+// state alone wait for what they follow, and no more of them wait than
+// the pool holds.
+func TestDeferredTransfers(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		capacity int
+		appended []blockchain.Transaction // to the transactions stream, in order
+		block    []blockchain.Transaction // then a block with these, if any
+		pooled   []blockchain.Transaction
+		absent   []blockchain.Transaction
+	}{
+		{
+			// A writer of the log put them out of order: the pool
+			// takes nonce 1 once it takes nonce 0, with no block.
+			name:     "a nonce read before the one it follows",
+			capacity: 10,
+			appended: []blockchain.Transaction{consensustest.Transfer("alice", "bob", 2, 1), consensustest.Transfer("alice", "bob", 1, 0)},
+			pooled:   []blockchain.Transaction{consensustest.Transfer("alice", "bob", 2, 1), consensustest.Transfer("alice", "bob", 1, 0)},
+		},
+		{
+			name:     "two nonces before the block that pays their sender",
+			capacity: 10,
+			appended: []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0), consensustest.Transfer("zoe", "carol", 6, 1)},
+			block:    []blockchain.Transaction{consensustest.Transfer("alice", "zoe", 100, 0)},
+			pooled:   []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0), consensustest.Transfer("zoe", "carol", 6, 1)},
+		},
+		{
+			// Only two may wait; the third is left for the auditor,
+			// though the block, which mines the first, leaves the
+			// pool room for it.
+			name:     "no more wait than the pool holds",
+			capacity: 2,
+			appended: []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0), consensustest.Transfer("zoe", "carol", 6, 1), consensustest.Transfer("zoe", "carol", 7, 2)},
+			block:    []blockchain.Transaction{consensustest.Transfer("alice", "zoe", 100, 0), consensustest.Transfer("zoe", "carol", 5, 0)},
+			pooled:   []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 6, 1)},
+			absent:   []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0), consensustest.Transfer("zoe", "carol", 7, 2)},
+		},
+		{
+			// A block that uses the nonce for another transfer: the
+			// waiting one is forgotten, not pooled.
+			name:     "a nonce the block used for another",
+			capacity: 10,
+			appended: []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0)},
+			block:    []blockchain.Transaction{consensustest.Transfer("alice", "zoe", 100, 0), consensustest.Transfer("zoe", "bob", 50, 0)},
+			absent:   []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0)},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = log.Close() })
+			cfg := config(t, log)
+			cfg.Policy = pool.DefaultPolicy()
+			cfg.Policy.Capacity, cfg.Policy.MaxTx = tc.capacity, min(tc.capacity, cfg.Policy.MaxTx)
+			n, err := node.New(cfg)
+			require.NoError(t, err)
+			follow(t, n)
+			for _, tx := range tc.appended {
+				e, err := events.Encode(events.TransactionSubmitted{Tx: tx})
+				require.NoError(t, err)
+				appendRaw(t, log, node.StreamTransactions, e)
+			}
+			nodetest.WaitFor(t, n, "every transfer read", func() bool { _, txs := n.Position(); return txs == eventlog.Revision(len(tc.appended)) })
+			if tc.block != nil {
+				b := newScratch(t, newEngine(t)).next(tc.block...)
+				require.NoError(t, n.PublishBlock(ctx, b, "test"))
+				nodetest.WaitFor(t, n, "block 1", func() bool { return n.Chain().TipHash() == b.Hash() })
+			}
+			for _, tx := range tc.pooled {
+				assert.True(t, n.Pool().Has(tx.ID()), "pooled: nonce %d", tx.Nonce())
+			}
+			for _, tx := range tc.absent {
+				assert.False(t, n.Pool().Has(tx.ID()), "not pooled: nonce %d", tx.Nonce())
+			}
+			assert.Equal(t, len(tc.pooled), n.Pool().Len())
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package node
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -363,11 +365,13 @@ type Node struct {
 	restorePending []blockchain.Transaction
 	// deferred holds transactions read from the transactions stream
 	// that the pool refused for the sender's state alone (funds short, a
-	// nonce past the next): the two streams are read apart, so the block
-	// that pays the sender, or takes its nonce before, may come after
-	// them. Each block that touches a sender tries its deferred
-	// transactions again. Oldest first, at most the pool's capacity.
-	deferred []blockchain.Transaction
+	// nonce past the next), by sender: the two streams are read apart,
+	// so the block that pays the sender, or takes its nonce before, may
+	// come after them. Each block that touches a sender, and each of its
+	// transfers the pool takes, tries its deferred ones again. At most
+	// the pool's capacity, deferredLen in all.
+	deferred    map[blockchain.Address][]blockchain.Transaction
+	deferredLen int
 
 	// Snapshots: every how many blocks Follow records one, how many
 	// headers it holds (and the fewest it may), how many accounts a part.
@@ -566,7 +570,9 @@ func (n *Node) Position() (blocks, txs eventlog.Revision) {
 // stopped.
 //
 // Each transaction is judged against the restored tip, as by a node that
-// read the blocks before the transactions. A pool that read a transfer
+// read the blocks before the transactions; one its sender cannot pay
+// yet, or whose nonce follows one not read yet, waits for a block that
+// touches its sender, as in Follow. A pool that read a transfer
 // before the block that left its sender short dropped it then
 // (TxDropped, pool.Pool.RemoveBlock); if the sender can pay it again by
 // the tip, Restore puts it back in the pool, as the bank does when anyone
@@ -1028,7 +1034,7 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 		}
 		if err == nil && !repeated {
 			_, dropped = n.pool.RemoveBlock(b)
-			n.retryDeferredLocked(b)
+			n.retryDeferredLocked(touchedBy(b), b.Height())
 			if snapshots != nil && b.Height()%n.snapshotEvery == 0 {
 				j := n.captureLocked(b, r.Revision)
 				job = &j
@@ -1152,8 +1158,9 @@ func (n *Node) addDecodedTransaction(r eventlog.Recorded, tx blockchain.Transact
 			// pool would say ErrDuplicate, at more cost than knowing.
 			err = n.pool.Add(tx)
 			quiet = errors.Is(err, pool.ErrDuplicate)
-			if waits = n.waitsForBlock(tx, err); waits {
-				n.deferLocked(tx)
+			if waits = n.waitsForBlock(tx, err) && n.deferLocked(tx); !waits && err == nil {
+				// It may be the nonce a deferred one of its sender's waits for.
+				n.retryDeferredLocked([]blockchain.Address{tx.From()}, 0)
 			}
 		}
 	}
@@ -1189,38 +1196,64 @@ func (n *Node) waitsForBlock(tx blockchain.Transaction, err error) bool {
 	return false
 }
 
-// deferLocked keeps tx in n.deferred, forgetting the oldest there beyond
-// the pool's capacity. n.mu is held.
-func (n *Node) deferLocked(tx blockchain.Transaction) {
-	if limit := n.pool.Policy().Capacity; len(n.deferred) >= limit {
-		n.deferred = slices.Delete(n.deferred, 0, len(n.deferred)-limit+1)
+// deferLocked keeps tx in n.deferred, unless it holds the pool's
+// capacity already: then tx is left for the auditor to rebroadcast, and
+// deferLocked reports false. n.mu is held.
+func (n *Node) deferLocked(tx blockchain.Transaction) bool {
+	if n.deferredLen >= n.pool.Policy().Capacity {
+		return false
 	}
-	n.deferred = append(n.deferred, tx)
+	if slices.ContainsFunc(n.deferred[tx.From()], func(d blockchain.Transaction) bool { return d.ID() == tx.ID() }) {
+		return true // read twice: a rebroadcast
+	}
+	if n.deferred == nil {
+		n.deferred = make(map[blockchain.Address][]blockchain.Transaction)
+	}
+	n.deferred[tx.From()] = append(n.deferred[tx.From()], tx)
+	n.deferredLen++
+	return true
 }
 
-// retryDeferredLocked offers the pool again each deferred transaction
-// whose sender b paid, charged or credited, now that the chain holds b;
-// it forgets those the pool takes, holds, or refuses for any other
-// reason (their nonce used, say). n.mu is held.
-func (n *Node) retryDeferredLocked(b *blockchain.Block) {
-	if len(n.deferred) == 0 {
+// retryDeferredLocked offers the pool again the deferred transactions of
+// senders, in nonce order for each, so that one may follow another:
+// after a block (at height, for the log) that paid, charged or credited
+// them, or after the pool took a transfer of theirs that a deferred one
+// may follow. It forgets those the pool takes, holds, or refuses for any
+// other reason (their nonce used, say). n.mu is held.
+func (n *Node) retryDeferredLocked(senders []blockchain.Address, height uint64) {
+	if n.deferredLen == 0 {
 		return
 	}
-	touched := map[blockchain.Address]bool{b.Header().Beneficiary: true}
+	for _, from := range senders {
+		txs := n.deferred[from]
+		if len(txs) == 0 {
+			continue
+		}
+		delete(n.deferred, from)
+		n.deferredLen -= len(txs)
+		slices.SortStableFunc(txs, func(a, b blockchain.Transaction) int { return cmp.Compare(a.Nonce(), b.Nonce()) })
+		for _, tx := range txs {
+			err := n.pool.Add(tx)
+			switch {
+			case err == nil:
+				n.logger.Debug("deferred transaction pooled", "tx", tx.ID(), "height", height)
+			case n.waitsForBlock(tx, err):
+				n.deferLocked(tx)
+			}
+		}
+	}
+}
+
+// touchedBy returns the addresses whose accounts b changes: its senders,
+// its receivers and its beneficiary, each once.
+func touchedBy(b *blockchain.Block) []blockchain.Address {
+	touched := []blockchain.Address{b.Header().Beneficiary}
 	for i := range b.Len() {
 		tx := b.Transaction(i)
-		touched[tx.From()], touched[tx.To()] = true, true
+		touched = append(touched, tx.From(), tx.To())
 	}
-	n.deferred = slices.DeleteFunc(n.deferred, func(tx blockchain.Transaction) bool {
-		if !touched[tx.From()] {
-			return false
-		}
-		err := n.pool.Add(tx)
-		if err == nil {
-			n.logger.Debug("deferred transaction pooled", "tx", tx.ID(), "height", b.Height())
-		}
-		return !n.waitsForBlock(tx, err)
-	})
+	slices.SortFunc(touched, func(a, b blockchain.Address) int { return bytes.Compare(a[:], b[:]) })
+	return slices.Compact(touched)
 }
 
 // decodeTransaction returns the transaction an event of the transactions
