@@ -228,6 +228,14 @@ func (b *Bank) indexFailed(w http.ResponseWriter, what string, err error) {
 	b.problem(w, Problem{Status: http.StatusInternalServerError, Title: "ledger index unavailable", Detail: what})
 }
 
+// indexBehind answers a question about the transaction id that the
+// ledger index, behind the chain (its file took no writes for a while),
+// cannot answer yet: 503 with Retry-After, as while the bank restores.
+func (b *Bank) indexBehind(w http.ResponseWriter, id uuid.UUID) {
+	b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "ledger index behind",
+		Detail: fmt.Sprintf("the bank's ledger index is behind the chain (its file takes no writes now), and a block it has not recorded may include %s: ask again later", id)})
+}
+
 // IndexErr returns the ledger index's failure, if it has one: it then
 // indexes no more blocks. Run returns it too.
 func (b *Bank) IndexErr() error {
@@ -1466,20 +1474,37 @@ func (b *Bank) lookup(id uuid.UUID) (TransactionStatus, error) {
 	case dropped:
 		// A block the index holds not yet (it is behind: a full disk)
 		// may have included it: the chain has the last word.
-		if included, ok := b.inNewBlock(id); ok {
+		included, found, complete := b.inNewBlock(id)
+		if found {
 			return included, nil
 		}
 		st.Status, st.Reason = StatusDropped, d.Reason
 		if d.Rule != blockchain.ErrUnknown {
 			st.Rule = d.Rule.String()
 		}
+		if !complete && indexErr == nil {
+			indexErr = errIndexBehind
+		}
 	default:
-		if included, ok := b.inNewBlock(id); ok {
+		included, found, complete := b.inNewBlock(id)
+		if found {
 			return included, nil
+		}
+		if !complete && indexErr == nil {
+			indexErr = errIndexBehind
 		}
 	}
 	return st, indexErr
 }
+
+// errIndexBehind is lookup's error for a transaction that is unknown,
+// or dropped, as far as the ledger index and the blocks inNewBlock looks
+// through say, while the chain holds blocks past those that it did not
+// look through (the index is behind by more than maxUnindexed blocks:
+// its file took no writes for a while). One of them may include it:
+// "unknown" or "dropped" would be a guess, which a client takes for a
+// transfer that will never be mined, and signs again.
+var errIndexBehind = errors.New("the ledger index is behind the chain: a block it has not recorded may include the transaction")
 
 // maxUnindexed bounds how many blocks past the ledger index inNewBlock
 // looks through.
@@ -1493,34 +1518,42 @@ const maxUnindexed = 64
 // it, the wallet say, takes as lost, and sends again. The chain is read
 // after the index's newest height, so a block indexed meanwhile is found
 // by the index's second look.
-func (b *Bank) inNewBlock(id uuid.UUID) (TransactionStatus, bool) {
+//
+// It also reports whether it looked through every block the chain holds
+// past the index (complete): if not, the index is further behind than
+// maxUnindexed blocks, or the chain no longer holds a block past it, and
+// a transaction not found may still be in one of those.
+func (b *Bank) inNewBlock(id uuid.UUID) (st TransactionStatus, found, complete bool) {
 	from := uint64(1)
 	if ref, ok, err := b.index.store.last(); err == nil && ok {
 		from = ref.height + 1
 	}
 	chain := b.node.Chain()
-	for h := from; h <= chain.Height() && h < from+maxUnindexed; h++ {
+	tip := chain.Height()
+	complete = tip < from+maxUnindexed
+	for h := from; h <= tip && h < from+maxUnindexed; h++ {
 		blk, ok := chain.BlockAt(h)
 		if !ok {
+			complete = false
 			continue
 		}
 		for i := range blk.Len() {
 			if tx := blk.Transaction(i); tx.ID() == id {
 				blockHash, height, txHash := blk.Hash(), h, tx.Hash()
-				return TransactionStatus{ID: id, Status: StatusIncluded, BlockHash: &blockHash, Height: &height, Hash: &txHash}, true
+				return TransactionStatus{ID: id, Status: StatusIncluded, BlockHash: &blockHash, Height: &height, Hash: &txHash}, true, true
 			}
 		}
 	}
 	rec, ok, err := b.index.store.tx(id)
 	if err != nil || !ok {
-		return TransactionStatus{}, false
+		return TransactionStatus{}, false, complete
 	}
 	ref, ok, err := b.index.store.block(rec.height)
 	if err != nil || !ok {
-		return TransactionStatus{}, false
+		return TransactionStatus{}, false, complete
 	}
 	blockHash, height, txHash := ref.hash, rec.height, rec.hash
-	return TransactionStatus{ID: id, Status: StatusIncluded, BlockHash: &blockHash, Height: &height, Hash: &txHash}, true
+	return TransactionStatus{ID: id, Status: StatusIncluded, BlockHash: &blockHash, Height: &height, Hash: &txHash}, true, true
 }
 
 // parsePathID reads a transaction ID in a path in the one form the API
@@ -1545,6 +1578,10 @@ func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := b.lookup(id)
+	if errors.Is(err, errIndexBehind) {
+		b.indexBehind(w, id)
+		return
+	}
 	if st.Status == StatusUnknown && err != nil {
 		b.indexFailed(w, "read the status of "+id.String(), err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -254,4 +255,62 @@ func TestWriteRefusedWordedByBbolt(t *testing.T) {
 	}
 	assert.False(t, writeRefused(errors.New("file resize error: truncate /d/index.db: input/output error")))
 	assert.False(t, writeRefused(errors.New("block 3 out of order: want 2")))
+}
+
+// TestIndexFarBehindSaysNoUnknown: while the ledger index is behind by
+// more blocks than the bank looks through past it, a transaction this
+// bank never accepted (another bank did, or this one before a restart)
+// may be in a block the index has not recorded. GET /transactions/{id}
+// must not answer 404 for it: a wallet takes "unknown, its nonce used"
+// for a transfer that will never be mined, and signs a second payment.
+// Nor may a drop the index recorded hide that inclusion. The answer is
+// 503 until the index catches up, and then the inclusion.
+func TestIndexFarBehindSaysNoUnknown(t *testing.T) {
+	tests := []struct {
+		name    string
+		dropped bool // the audit stream told of a drop before the block
+	}{
+		{name: "never seen"},
+		{name: "dropped, then included", dropped: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, store, _ := behindFixture(t)
+			other := consensustest.Transfer("alice", "bob", 7, 1) // taken by another bank
+			if tt.dropped {
+				store.refuse.Store(false)
+				f.drop(t, other.ID(), "forged")
+				store.await(t, "putDropped ok")
+				store.refuse.Store(true)
+			}
+			for range maxUnindexed + 1 {
+				f.mine(t, nil)
+			}
+			blk := f.mine(t, nil, other) // the node holds it; the index, refused since block 1, does not
+			for _, path := range []string{"/transactions/" + other.ID().String(), "/transactions/" + other.ID().String() + "/proof"} {
+				code, body := f.getPath(t, path)
+				assert.Equal(t, http.StatusServiceUnavailable, code, "%s while the index is behind: %s", path, body)
+			}
+
+			store.refuse.Store(false)
+			f.mine(t, nil)
+			store.await(t, fmt.Sprintf("addBlock %d ok", blk.Height()+1))
+			st := f.bank.status(other.ID())
+			if assert.Equal(t, StatusIncluded, st.Status, "the index caught up") {
+				assert.Equal(t, blk.Height(), *st.Height)
+			}
+		})
+	}
+}
+
+// getPath gets path from the bank as a client would and returns the
+// status and body.
+func (f *explorerFixture) getPath(t *testing.T, path string) (int, []byte) {
+	t.Helper()
+	resp, err := f.server.Client().Get(f.server.URL + path)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, data
 }

@@ -42,8 +42,12 @@ func (b *Bank) getTransactionProof(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		// A block the node applied and the bank has not indexed yet, as
 		// GET /transactions/{id} finds it.
-		if st, found := b.inNewBlock(id); found {
+		st, found, complete := b.inNewBlock(id)
+		if found {
 			height, ok = *st.Height, true
+		} else if !complete {
+			b.indexBehind(w, id)
+			return
 		}
 	}
 	if !ok {
