@@ -232,8 +232,13 @@ func (b *Bank) indexFailed(w http.ResponseWriter, what string, err error) {
 // ledger index, behind the chain (its file took no writes for a while),
 // cannot answer yet: 503 with Retry-After, as while the bank restores.
 func (b *Bank) indexBehind(w http.ResponseWriter, id uuid.UUID) {
-	b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "ledger index behind",
-		Detail: fmt.Sprintf("the bank's ledger index is behind the chain (its file takes no writes now), and a block it has not recorded may include %s: ask again later", id)})
+	b.problem(w, *b.indexBehindProblem(id))
+}
+
+// indexBehindProblem is indexBehind's answer.
+func (b *Bank) indexBehindProblem(id uuid.UUID) *Problem {
+	return &Problem{Status: http.StatusServiceUnavailable, Title: "ledger index behind",
+		Detail: fmt.Sprintf("the bank's ledger index is behind the chain (its file takes no writes now), and a block it has not recorded may include %s: ask again later", id)}
 }
 
 // IndexErr returns the ledger index's failure, if it has one: it then
@@ -881,9 +886,28 @@ func (b *Bank) check(tx blockchain.Transaction) *Problem {
 		if p.Rule != "" && b.knowsFate(tx.ID()) { // a rule, not a full pool: a retry of what was dropped, or a copy
 			return b.sameTransaction(tx)
 		}
+		if q := b.maybeIncluded(tx, p); q != nil {
+			return q
+		}
 		return p
 	}
 	return nil
+}
+
+// maybeIncluded returns a 503 in place of p, the refusal of tx for a
+// nonce its sender used, when the ledger index is too far behind the
+// chain to say whether a block includes tx itself (see errIndexBehind):
+// a client retrying a transfer the bank took, and a block included,
+// would take "bad-nonce" for a transfer never recorded, and sign it
+// again with the next nonce. Otherwise it returns nil.
+func (b *Bank) maybeIncluded(tx blockchain.Transaction, p *Problem) *Problem {
+	if p.Rule != blockchain.ErrBadNonce.String() || b.node.Chain().Account(tx.From()).Nonce <= tx.Nonce() {
+		return nil
+	}
+	if _, err := b.lookup(tx.ID()); !errors.Is(err, errIndexBehind) {
+		return nil
+	}
+	return b.indexBehindProblem(tx.ID())
 }
 
 // sameTransaction returns nil if tx, whose ID the bank knows (pending,
@@ -958,6 +982,9 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 	if p := b.refusal(err); p != nil {
 		if p.Rule != "" && b.knowsFate(s.Tx.ID()) { // included or dropped while we checked; a full pool is a 503 still
 			return b.sameTransaction(s.Tx)
+		}
+		if q := b.maybeIncluded(s.Tx, p); q != nil {
+			return q
 		}
 		return p
 	}
@@ -1037,7 +1064,13 @@ func unsupportedMedia(h http.Header) string {
 // has the same ID and another hash, and the client is told which one
 // the chain holds or will.
 func (b *Bank) answerAccepted(w http.ResponseWriter, tx blockchain.Transaction) {
-	st := b.status(tx.ID())
+	st, err := b.lookup(tx.ID())
+	if st.Status == StatusDropped && errors.Is(err, errIndexBehind) {
+		// Dropped as far as the index has read, and not taken again (its
+		// nonce is used): a block the index is behind may include it.
+		b.indexBehind(w, tx.ID())
+		return
+	}
 	if st.Status == StatusUnknown {
 		st.Status = StatusPending
 	}

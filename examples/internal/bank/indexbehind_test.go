@@ -263,8 +263,9 @@ func TestWriteRefusedWordedByBbolt(t *testing.T) {
 // may be in a block the index has not recorded. GET /transactions/{id}
 // must not answer 404 for it: a wallet takes "unknown, its nonce used"
 // for a transfer that will never be mined, and signs a second payment.
-// Nor may a drop the index recorded hide that inclusion. The answer is
-// 503 until the index catches up, and then the inclusion.
+// Nor may a drop the index recorded hide that inclusion, nor a post of
+// it again be refused as a nonce used. The answer is 503 until the
+// index catches up, and then the inclusion.
 func TestIndexFarBehindSaysNoUnknown(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -290,6 +291,12 @@ func TestIndexFarBehindSaysNoUnknown(t *testing.T) {
 			for _, path := range []string{"/transactions/" + other.ID().String(), "/transactions/" + other.ID().String() + "/proof"} {
 				code, body := f.getPath(t, path)
 				assert.Equal(t, http.StatusServiceUnavailable, code, "%s while the index is behind: %s", path, body)
+			}
+			// Posted again (a retry whose first answer was lost), it is
+			// no "bad-nonce": the client would sign it again.
+			for _, header := range [][]string{nil, {"Idempotency-Key", "retry-" + other.ID().String()}} {
+				code, body := f.post(t, other, header...)
+				assert.Equal(t, http.StatusServiceUnavailable, code, "posted again with %q while the index is behind: %s", header, body)
 			}
 
 			store.refuse.Store(false)
