@@ -86,10 +86,10 @@ func TestTransactionReadBeforeItsBlock(t *testing.T) {
 	}
 }
 
-// TestDeferredTransfers: transfers the pool refused for their sender's
+// TestWaitingTransfers: transfers the pool refused for their sender's
 // state alone wait for what they follow, and no more of them wait than
 // the pool holds.
-func TestDeferredTransfers(t *testing.T) {
+func TestWaitingTransfers(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name     string
@@ -115,15 +115,14 @@ func TestDeferredTransfers(t *testing.T) {
 			pooled:   []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0), consensustest.Transfer("zoe", "carol", 6, 1)},
 		},
 		{
-			// Only two may wait; the third is left for the auditor,
-			// though the block, which mines the first, leaves the
-			// pool room for it.
-			name:     "no more wait than the pool holds",
+			// Only two may wait: the oldest is forgotten when a third
+			// comes, so transfers no block will let in (mallory has
+			// nothing and gets nothing) keep out no one read after them.
+			name:     "the oldest forgotten when more wait than the pool holds",
 			capacity: 2,
-			appended: []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0), consensustest.Transfer("zoe", "carol", 6, 1), consensustest.Transfer("zoe", "carol", 7, 2)},
-			block:    []blockchain.Transaction{consensustest.Transfer("alice", "zoe", 100, 0), consensustest.Transfer("zoe", "carol", 5, 0)},
-			pooled:   []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 6, 1)},
-			absent:   []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0), consensustest.Transfer("zoe", "carol", 7, 2)},
+			appended: []blockchain.Transaction{consensustest.Transfer("mallory", "carol", 5, 10), consensustest.Transfer("mallory", "carol", 6, 11), consensustest.Transfer("zoe", "carol", 5, 0)},
+			block:    []blockchain.Transaction{consensustest.Transfer("alice", "zoe", 100, 0)},
+			pooled:   []blockchain.Transaction{consensustest.Transfer("zoe", "carol", 5, 0)},
 		},
 		{
 			// A block that uses the nonce for another transfer: the

@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -363,15 +362,10 @@ type Node struct {
 	// puts them back in the pool.
 	snapStats      SnapshotStats
 	restorePending []blockchain.Transaction
-	// deferred holds transactions read from the transactions stream
-	// that the pool refused for the sender's state alone (funds short, a
-	// nonce past the next), by sender: the two streams are read apart,
-	// so the block that pays the sender, or takes its nonce before, may
-	// come after them. Each block that touches a sender, and each of its
-	// transfers the pool takes, tries its deferred ones again. At most
-	// the pool's capacity, deferredLen in all.
-	deferred    map[blockchain.Address][]blockchain.Transaction
-	deferredLen int
+	// waiting holds the transfers the pool refused for their sender's
+	// state alone, until a block or a transfer of the sender's lets
+	// them in (see waiting). Created with the pool, guarded by mu.
+	waiting *waiting
 
 	// Snapshots: every how many blocks Follow records one, how many
 	// headers it holds (and the fewest it may), how many accounts a part.
@@ -434,7 +428,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
-	n.chain, n.pool = chain, p
+	n.chain, n.pool, n.waiting = chain, p, newWaiting(p.Policy().Capacity)
 	return n, nil
 }
 
@@ -1034,7 +1028,7 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 		}
 		if err == nil && !repeated {
 			_, dropped = n.pool.RemoveBlock(b)
-			n.retryDeferredLocked(touchedBy(b), b.Height())
+			n.retryWaitingLocked(touchedBy(b), b.Height())
 			if snapshots != nil && b.Height()%n.snapshotEvery == 0 {
 				j := n.captureLocked(b, r.Revision)
 				job = &j
@@ -1158,10 +1152,12 @@ func (n *Node) addDecodedTransaction(r eventlog.Recorded, tx blockchain.Transact
 			// pool would say ErrDuplicate, at more cost than knowing.
 			err = n.pool.Add(tx)
 			quiet = errors.Is(err, pool.ErrDuplicate)
-			if waits = n.waitsForBlock(tx, err) && n.deferLocked(tx); !waits && err == nil {
-				// It may be the nonce a deferred one of its sender's waits for.
-				n.retryDeferredLocked([]blockchain.Address{tx.From()}, 0)
-			}
+			waits = n.waitsForBlock(tx, err) && n.waiting.add(tx)
+		}
+		if err == nil {
+			// In the pool now (or already, as the node's own): it may be
+			// the nonce a waiting one of its sender's follows.
+			n.retryWaitingLocked([]blockchain.Address{tx.From()}, 0)
 		}
 	}
 	n.txNext, n.txLast = r.Revision+1, r.Event.ID
@@ -1196,51 +1192,22 @@ func (n *Node) waitsForBlock(tx blockchain.Transaction, err error) bool {
 	return false
 }
 
-// deferLocked keeps tx in n.deferred, unless it holds the pool's
-// capacity already: then tx is left for the auditor to rebroadcast, and
-// deferLocked reports false. n.mu is held.
-func (n *Node) deferLocked(tx blockchain.Transaction) bool {
-	if n.deferredLen >= n.pool.Policy().Capacity {
-		return false
-	}
-	if slices.ContainsFunc(n.deferred[tx.From()], func(d blockchain.Transaction) bool { return d.ID() == tx.ID() }) {
-		return true // read twice: a rebroadcast
-	}
-	if n.deferred == nil {
-		n.deferred = make(map[blockchain.Address][]blockchain.Transaction)
-	}
-	n.deferred[tx.From()] = append(n.deferred[tx.From()], tx)
-	n.deferredLen++
-	return true
-}
-
-// retryDeferredLocked offers the pool again the deferred transactions of
-// senders, in nonce order for each, so that one may follow another:
-// after a block (at height, for the log) that paid, charged or credited
-// them, or after the pool took a transfer of theirs that a deferred one
-// may follow. It forgets those the pool takes, holds, or refuses for any
-// other reason (their nonce used, say). n.mu is held.
-func (n *Node) retryDeferredLocked(senders []blockchain.Address, height uint64) {
-	if n.deferredLen == 0 {
+// retryWaitingLocked offers the pool again the waiting transfers of
+// senders that may apply now: after a block (at height, for the log)
+// that paid, charged or credited them, or after the pool took a transfer
+// of theirs that a waiting one may follow. n.mu is held.
+func (n *Node) retryWaitingLocked(senders []blockchain.Address, height uint64) {
+	if n.waiting.len() == 0 {
 		return
 	}
 	for _, from := range senders {
-		txs := n.deferred[from]
-		if len(txs) == 0 {
-			continue
-		}
-		delete(n.deferred, from)
-		n.deferredLen -= len(txs)
-		slices.SortStableFunc(txs, func(a, b blockchain.Transaction) int { return cmp.Compare(a.Nonce(), b.Nonce()) })
-		for _, tx := range txs {
+		n.waiting.retry(from, func() uint64 { return n.pool.NextNonce(from) }, func(tx blockchain.Transaction) (bool, bool) {
 			err := n.pool.Add(tx)
-			switch {
-			case err == nil:
-				n.logger.Debug("deferred transaction pooled", "tx", tx.ID(), "height", height)
-			case n.waitsForBlock(tx, err):
-				n.deferLocked(tx)
+			if err == nil {
+				n.logger.Debug("waiting transaction pooled", "tx", tx.ID(), "height", height)
 			}
-		}
+			return err == nil, n.waitsForBlock(tx, err)
+		})
 	}
 }
 

@@ -34,6 +34,10 @@ func TestRestoreTakesBackAFundsDrop(t *testing.T) {
 			for _, tx := range []blockchain.Transaction{small, pay} {
 				require.NoError(t, live.SubmitTransaction(ctx, tx))
 			}
+			// Read back before the blocks: a transfer read after the
+			// block that left its sender short would wait for a credit
+			// (TestWaitingTransfers), not be dropped.
+			nodetest.WaitFor(t, live, "both transfers read back", func() bool { _, txs := live.Position(); return txs == 2 })
 			// Another bank's transfer took nonce 0 and nearly all the
 			// funds; then carol gives some back.
 			spend := consensustest.Transfer("alice", "carol", consensustest.Funds-5, 0)
