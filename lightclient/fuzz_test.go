@@ -52,8 +52,10 @@ func FuzzDecodeHeaders(f *testing.F) {
 
 // FuzzVerifyTransaction feeds the client a transaction, a height and an
 // inclusion proof, each from arbitrary bytes. It must never panic, must
-// refuse with a typed error, and must accept only the truth: if it accepts,
-// the block at that height holds that very transaction at that index.
+// refuse with a typed error (the *blockchain.RuleError of the rule broken,
+// for a transaction no node would include), and must accept only the
+// truth: if it accepts, the block at that height holds that very
+// transaction at that index.
 func FuzzVerifyTransaction(f *testing.F) {
 	fx := newProofFixture(f, powEngine(f), powEngine(f))
 	for height := uint64(1); height <= synced+1; height++ {
@@ -79,6 +81,12 @@ func FuzzVerifyTransaction(f *testing.F) {
 			return
 		}
 		err := fx.client.VerifyTransaction(tx, height, p)
+		if insane := blockchain.CheckTransactionSanity(tx); insane != nil {
+			var re *blockchain.RuleError
+			require.ErrorAs(t, insane, &re)
+			require.ErrorIs(t, err, re.Code, "a transaction no node would include")
+			return
+		}
 		if err != nil {
 			var pe *blockchain.ProofError
 			var nv *lightclient.NotVerifiedError
