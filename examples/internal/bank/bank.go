@@ -1759,7 +1759,7 @@ func parseDecimal(v string, bits int) (uint64, error) {
 		return 0, fmt.Errorf("%q is not a whole number in decimal digits", truncate(v))
 	}
 	if len(v) > 1 && v[0] == '0' {
-		return 0, fmt.Errorf("%q has a leading zero", v)
+		return 0, fmt.Errorf("%q has a leading zero", truncate(v))
 	}
 	return n, nil
 }
