@@ -314,7 +314,9 @@ func (ix *ledgerIndex) addBlock(blk *blockchain.Block, rev eventlog.Revision) er
 // genesis and is longer, or holds another block, fails with
 // ErrLogLostBlocks (see rebuild), as does a log that does not hold the
 // index's newest block where the index found it; a log that does not
-// answer fails it with the log's error. A failure stops the index, as in
+// answer fails it with the log's error. An index behind the chain's tip
+// (the node restored from a snapshot, and told no events for the blocks
+// below it) catches up from the log. A failure stops the index, as in
 // add.
 func (ix *ledgerIndex) reconcile(chain blockchain.ReadOnlyChain) {
 	if ix.err != nil || ix.store == nil {
@@ -339,10 +341,13 @@ func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
 		return err
 	}
 	last, ok, err := ix.store.last()
-	if err != nil || !ok {
+	if err != nil {
 		return err
 	}
 	tip := chain.Height()
+	if !ok {
+		return ix.catchUpTo(eventlog.Start, blockchain.Hash{}, 1, tip)
+	}
 	if last.height > tip {
 		_, err := ix.rebuild(tip+1, fmt.Sprintf("it holds block %d, the chain in the log ends at %d", last.height, tip), true)
 		return err
@@ -364,9 +369,24 @@ func (ix *ledgerIndex) reconcileWith(chain blockchain.ReadOnlyChain) error {
 	// The index's newest block is the chain's, which hashes back to the
 	// genesis: an index of an older bank names it now.
 	if !ix.named {
-		return ix.setGenesis()
+		if err := ix.setGenesis(); err != nil {
+			return err
+		}
 	}
-	return nil
+	return ix.catchUpTo(last.rev+1, last.hash, last.height+1, tip)
+}
+
+// catchUpTo indexes the blocks from wantHeight up to the chain's tip
+// from the log, as add does with the next block: a node restored from a
+// snapshot tells no events for the blocks below it, and on a chain where
+// no block comes after, the index would hold none of them, and the bank
+// could say nothing of a transaction (see errIndexBehind) for ever.
+func (ix *ledgerIndex) catchUpTo(from eventlog.Revision, prev blockchain.Hash, wantHeight, tip uint64) error {
+	if wantHeight > tip {
+		return nil
+	}
+	_, err := ix.catchUp(from, prev, wantHeight, tip+1)
+	return err
 }
 
 // heldAt returns "" if the log's blocks stream holds the block ref at

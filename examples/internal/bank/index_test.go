@@ -827,3 +827,44 @@ func TestIndexDamagedWhileRunning(t *testing.T) {
 	}
 	assert.ErrorIs(t, lb.stop(), bank.ErrIndexCorrupt)
 }
+
+// TestSnapshotRestoredBankAnswersAtOnce: a bank whose node restored from
+// a snapshot, with an index that holds none of the blocks below it (in
+// memory, or a file made anew), answers for the chain's transactions as
+// soon as it is ready, on a chain where no block comes after: an unknown
+// ID is 404, an included one included — not 503 until a block comes,
+// which on an idle chain is for ever.
+func TestSnapshotRestoredBankAnswersAtOnce(t *testing.T) {
+	const n = 5
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	blocks := appendBlocks(t, log, n, 2, nil)
+	writer, err := node.New(node.Config{Log: log, Spec: consensustest.Spec(), Engine: consensustest.NewFaker(), SnapshotEvery: n, Now: func() time.Time { return fixedNow }})
+	require.NoError(t, err)
+	followFor(t, writer, func() bool { return writer.SnapshotStats().Written == 1 })
+
+	lb := startBankWith(t, log, "", 0, node.RestoreSnapshot)
+	t.Cleanup(func() { assert.NoError(t, lb.stop()) })
+	_, held := lb.node.Chain().BlockAt(1)
+	require.False(t, held, "precondition: the node holds no block below its snapshot")
+	included := blocks[1].Transaction(0)
+
+	tests := []struct {
+		name string
+		id   uuid.UUID
+		want int
+	}{
+		{name: "unknown", id: uuid.New(), want: http.StatusNotFound},
+		{name: "included below the snapshot", id: included.ID(), want: http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, _, body := doOn(t, lb.server, http.MethodGet, "/transactions/"+tt.id.String(), "", "")
+			assert.Equal(t, tt.want, status, "%s", body)
+			if status == http.StatusOK {
+				st := decode[bank.TransactionStatus](t, body)
+				assert.Equal(t, bank.StatusIncluded, st.Status)
+			}
+		})
+	}
+}
