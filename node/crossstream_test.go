@@ -164,3 +164,43 @@ func TestWaitingTransfers(t *testing.T) {
 		})
 	}
 }
+
+// TestSnapshotKeepsWaitingTransfers: a transfer that waits for a block
+// when a node records a snapshot is read before the snapshot's place in
+// the transactions stream, and is not pending. A node restored from that
+// snapshot must pool it all the same once the block that pays its sender
+// comes, as a node that replays every block does.
+func TestSnapshotKeepsWaitingTransfers(t *testing.T) {
+	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreSnapshot} {
+		t.Run(mode.String(), func(t *testing.T) {
+			ctx := context.Background()
+			log := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = log.Close() })
+			writer := snapshotNode(t, log, 2, 0)
+			follow(t, writer)
+
+			spend := consensustest.Transfer("zoe", "carol", 5, 0) // zoe has nothing yet
+			e, err := events.Encode(events.TransactionSubmitted{Tx: spend})
+			require.NoError(t, err)
+			appendRaw(t, log, node.StreamTransactions, e)
+			nodetest.WaitFor(t, writer, "the transfer read", func() bool { _, txs := writer.Position(); return txs == 1 })
+			require.False(t, writer.Pool().Has(spend.ID()), "precondition: it waits")
+
+			s := newScratch(t, newEngine(t))
+			publish(t, writer, s.next(consensustest.Transfer("alice", "bob", 1, 0)), s.next(consensustest.Transfer("alice", "bob", 1, 1)))
+			nodetest.WaitFor(t, writer, "the snapshot at 2", func() bool { return writer.SnapshotStats().Written == 1 })
+			publish(t, writer, s.next(consensustest.Transfer("alice", "zoe", 100, 2)))
+			require.True(t, writer.Pool().Has(spend.ID()), "precondition: the writer pools it once zoe is paid")
+
+			cfg := config(t, log)
+			restored, err := node.New(cfg)
+			require.NoError(t, err)
+			require.NoError(t, restored.Restore(ctx, mode))
+			require.Equal(t, uint64(3), restored.Chain().Height())
+			if mode == node.RestoreSnapshot {
+				require.Equal(t, uint64(2), restored.SnapshotStats().RestoredFrom, "precondition: restored from the snapshot taken while the transfer waited")
+			}
+			assert.True(t, restored.Pool().Has(spend.ID()), "the restored node pools the transfer zoe can pay now")
+		})
+	}
+}

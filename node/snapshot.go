@@ -141,7 +141,7 @@ func (n *Node) captureLocked(b *blockchain.Block, rev eventlog.Revision) snapsho
 		headers:   headers,
 		blocksRev: rev,
 		txsRev:    n.txNext,
-		pending:   n.pool.Candidates(n.pool.Len()),
+		pending:   append(n.pool.Candidates(n.pool.Len()), n.waiting.transfers()...),
 	}
 }
 
@@ -434,21 +434,27 @@ func (n *Node) checkTxsRevision(ctx context.Context, next eventlog.Revision) err
 	return nil
 }
 
-// addRestoredPending puts the pending transactions of the snapshot
-// Restore resumed from back in the pool, after the blocks that follow
-// it: those that no longer apply (a block included them, or took their
-// nonce, or their sender's funds) are left out quietly, as Restore
-// leaves out such transactions of the transactions stream.
+// addRestoredPending puts the pending and waiting transactions of the
+// snapshot Restore resumed from back in the pool, after the blocks that
+// follow it: one refused for its sender's state alone waits, as one of
+// the transactions stream does (see waiting), and those that no longer
+// apply otherwise (a block included them, or took their nonce) are left
+// out quietly, as Restore leaves out such transactions of the
+// transactions stream.
 func (n *Node) addRestoredPending() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	added := 0
 	for _, tx := range n.restorePending {
-		if err := n.pool.Add(tx); err != nil {
+		err := n.pool.Add(tx)
+		switch {
+		case err == nil:
+			added++
+			n.retryWaitingLocked([]blockchain.Address{tx.From()}, 0)
+		case n.waitsForBlock(tx, err) && n.waiting.add(tx):
+		default:
 			n.logger.Debug("snapshot's pending transaction needs no pool", "tx", tx.ID(), "err", err)
-			continue
 		}
-		added++
 	}
 	if len(n.restorePending) > 0 {
 		n.logger.Debug("pending transactions of the snapshot back in the pool", "added", added, "of", len(n.restorePending))

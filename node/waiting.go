@@ -80,6 +80,23 @@ func (w *waiting) add(tx blockchain.Transaction) bool {
 	return true
 }
 
+// transfers returns the waiting transfers, oldest read first, in a new
+// slice.
+func (w *waiting) transfers() []blockchain.Transaction {
+	out := make([]blockchain.Transaction, 0, len(w.seqOf))
+	for _, ref := range w.order[w.head:] {
+		if w.seqOf[ref.id] != ref.seq {
+			continue
+		}
+		txs := w.bySender[ref.from]
+		lo, hi := nonceRange(txs, ref.nonce)
+		if i := slices.IndexFunc(txs[lo:hi], func(tx blockchain.Transaction) bool { return tx.ID() == ref.id }); i >= 0 {
+			out = append(out, txs[lo+i])
+		}
+	}
+	return out
+}
+
 // nonceRange returns the indexes [lo, hi) of the transfers of txs, in
 // nonce order, at nonce.
 func nonceRange(txs []blockchain.Transaction, nonce uint64) (lo, hi int) {

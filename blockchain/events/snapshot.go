@@ -134,8 +134,12 @@ type SnapshotTaken struct {
 	Tip *blockchain.Block
 	// Pending are the node's pending transactions when it took the
 	// snapshot, in the order its pool offered them (each sender's in
-	// nonce order); at most the pool's capacity, and fewer if they did
-	// not all fit the event (see FitSnapshotTaken).
+	// nonce order), then those it had read and that waited for a block
+	// (funds short, or a nonce past the next), oldest read first: read
+	// before TxsRevision, they are nowhere else a restoring node would
+	// find them. At most twice the pool's capacity, and fewer if they
+	// did not all fit the event (see FitSnapshotTaken): the newest go
+	// first.
 	Pending []blockchain.Transaction
 }
 
