@@ -486,7 +486,14 @@ func (b *Bank) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}()
+	caughtUp := make(chan struct{})
+	go func() { // ends with Run, which waits for it: the index must not be read once closed
+		defer close(caughtUp)
+		b.catchUpWhileBehind(ctx)
+	}()
 	err := b.follow(ctx)
+	cancel()
+	<-caughtUp
 	if ierr := b.IndexErr(); ierr != nil {
 		return fmt.Errorf("bank: %w", ierr)
 	}
@@ -555,6 +562,32 @@ func (b *Bank) follow(ctx context.Context) error {
 // a dropped transaction its index's file refused to write for now
 // (Bank.droppedRetry, which tests shorten).
 const droppedRetry = time.Second
+
+// catchUpWhileBehind tries every b.droppedRetry, until ctx ends, to
+// catch the ledger index up from the log while it is behind (its file
+// took no writes): the next block would, but on a chain where none
+// comes the index would stay behind for ever, and every transaction it
+// cannot place be answered 503 (see errIndexBehind).
+func (b *Bank) catchUpWhileBehind(ctx context.Context) {
+	t := time.NewTicker(b.droppedRetry)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		b.mu.Lock()
+		if height, caughtUp := b.index.retryBehind(); caughtUp {
+			b.dropOutbid(height)
+		}
+		failed := b.index.err != nil
+		b.mu.Unlock()
+		if failed {
+			return
+		}
+	}
+}
 
 // putDropped records d in the ledger index. A file that takes no writes
 // for now (a full disk: see writeRefused) is tried again every

@@ -216,6 +216,42 @@ func (ix *ledgerIndex) fallBehind(err error) {
 	ix.behind = true
 }
 
+// retryBehind catches the index, behind because its file took no
+// writes, up from the log to the chain's tip, as add does with the next
+// block, and returns the height it caught up to, and whether it did. A
+// file that still takes no writes leaves it behind; any other failure
+// stops it, as in add. b.mu is held.
+func (ix *ledgerIndex) retryBehind() (uint64, bool) {
+	if ix.err != nil || ix.store == nil || !ix.behind {
+		return 0, false
+	}
+	tip := ix.chain.Height()
+	err := ix.nameGenesis()
+	if err == nil {
+		var last blockRef
+		var ok bool
+		if last, ok, err = ix.store.last(); err == nil {
+			if ok {
+				err = ix.catchUpTo(last.rev+1, last.hash, last.height+1, tip)
+			} else {
+				err = ix.catchUpTo(eventlog.Start, blockchain.Hash{}, 1, tip)
+			}
+		}
+	}
+	switch {
+	case err == nil:
+		ix.behind = false
+		ix.logger.Info("ledger index caught up", "height", tip)
+		return tip, true
+	case writeRefused(err):
+		return 0, false
+	}
+	ix.err = err
+	ix.logger.Error("ledger index stopped", "err", ix.err)
+	close(ix.failed)
+	return 0, false
+}
+
 // writeRefused reports whether err is a file system refusing a write
 // for now: a full disk, a quota reached, a file system gone read-only.
 // The write is lost, not the file: a bbolt transaction whose commit

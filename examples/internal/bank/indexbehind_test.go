@@ -321,3 +321,40 @@ func (f *explorerFixture) getPath(t *testing.T, path string) (int, []byte) {
 	require.NoError(t, err)
 	return resp.StatusCode, data
 }
+
+// TestIndexFarBehindCatchesUpWithNoBlock: once the ledger index's file
+// takes writes again, the index catches up from the log even on a chain
+// where no block comes after: else every transaction it cannot place
+// (an unknown ID, one included in a block it did not record) is
+// answered 503 "ledger index behind" for ever.
+func TestIndexFarBehindCatchesUpWithNoBlock(t *testing.T) {
+	f, store, _ := behindFixture(t)
+	other := consensustest.Transfer("alice", "bob", 7, 1) // taken by another bank
+	for range maxUnindexed + 1 {
+		f.mine(t, nil)
+	}
+	blk := f.mine(t, nil, other)
+	code, body := f.getPath(t, "/transactions/"+uuid.NewString())
+	require.Equal(t, http.StatusServiceUnavailable, code, "precondition: the index is far behind: %s", body)
+
+	store.refuse.Store(false) // and no block comes
+	store.await(t, fmt.Sprintf("addBlock %d ok", blk.Height()))
+	tests := []struct {
+		name string
+		id   uuid.UUID
+		want int
+	}{
+		{name: "unknown", id: uuid.New(), want: http.StatusNotFound},
+		{name: "in a block the index did not record", id: other.ID(), want: http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := f.getPath(t, "/transactions/"+tt.id.String())
+			assert.Equal(t, tt.want, code, "%s", body)
+		})
+	}
+	st := f.bank.status(other.ID())
+	if assert.Equal(t, StatusIncluded, st.Status) {
+		assert.Equal(t, blk.Height(), *st.Height)
+	}
+}
