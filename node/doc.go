@@ -103,10 +103,10 @@
 // ErrInvalidConfig from New; ErrFollowing from a Follow while another
 // runs; ErrStale from PublishBlock; a *SnapshotError
 // (ErrSnapshotRefused, with ErrSnapshotIncomplete, ErrSnapshotTip,
-// ErrSnapshotPosition or blockchain.ErrBadSnapshot) for each snapshot a
-// restore refused, kept in SnapshotStats rather than returned, since the
-// restore goes on without it; from SubmitTransaction and Submit the
-// pool's errors: a rule broken, as a *blockchain.RuleError
+// ErrSnapshotPosition, ErrSnapshotHeaders or blockchain.ErrBadSnapshot)
+// for each snapshot a restore refused, kept in SnapshotStats rather than
+// returned, since the restore goes on without it; from SubmitTransaction
+// and Submit the pool's errors: a rule broken, as a *blockchain.RuleError
 // (errors.Is(err, blockchain.ErrBadNonce),
 // blockchain.ErrInsufficientFunds, blockchain.ErrBadSignature, …), or
 // pool.ErrFull or pool.ErrSenderFull; and ErrLogWentBack once a

@@ -32,10 +32,18 @@ var (
 	// ErrSnapshotPosition: the manifest names a position in the
 	// transactions stream beyond its end.
 	ErrSnapshotPosition = errors.New("node: snapshot position beyond the stream")
+
+	// ErrSnapshotHeaders: the manifest holds fewer headers than the
+	// consensus engine looks back on (with retargeting proof of work,
+	// the epoch's first header), and not every header down to genesis.
+	// A chain resumed from it would refuse every block from the next
+	// epoch's first on, for want of a header it does not hold.
+	ErrSnapshotHeaders = errors.New("node: snapshot holds too few headers")
 )
 
 // A SnapshotError says why Restore refused a snapshot: Err wraps
-// ErrSnapshotIncomplete, ErrSnapshotTip or ErrSnapshotPosition, or
+// ErrSnapshotIncomplete, ErrSnapshotTip, ErrSnapshotPosition or
+// ErrSnapshotHeaders, or
 // blockchain.ErrBadSnapshot (with
 // blockchain.ErrBadStateRoot for accounts whose root is not the tip's: a
 // balance or a nonce changed; with blockchain.ErrInvalidSeal for a tip
@@ -304,6 +312,13 @@ func (n *Node) restoreSnapshot(ctx context.Context, assumed map[blockchain.Hash]
 // or ctx's otherwise.
 func (n *Node) resume(ctx context.Context, rev eventlog.Revision, m events.SnapshotTaken) error {
 	refuse := func(err error) error { return &SnapshotError{Height: m.Height, Revision: rev, Err: err} }
+	// A writer keeps at least minHeaders headers, or all of them down to
+	// genesis (FitSnapshotTaken, captureLocked): fewer would leave the
+	// resumed chain without the header the engine needs at the next
+	// epoch's start, and it would stop there for good.
+	if want := min(uint64(n.minHeaders), m.Height+1); uint64(len(m.Headers)) < want {
+		return refuse(fmt.Errorf("%w: have %d, want at least %d", ErrSnapshotHeaders, len(m.Headers), want))
+	}
 	accounts, err := n.readParts(ctx, rev, m)
 	if errors.Is(err, ErrSnapshotIncomplete) {
 		return refuse(err)
