@@ -1028,7 +1028,9 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 		}
 		if err == nil && !repeated {
 			_, dropped = n.pool.RemoveBlock(b)
-			n.retryWaitingLocked(touchedBy(b), b.Height())
+			if n.waiting.len() > 0 { // touchedBy costs a restore of 100 000 blocks a noticeable while
+				n.retryWaitingLocked(touchedBy(b), b.Height())
+			}
 			if snapshots != nil && b.Height()%n.snapshotEvery == 0 {
 				j := n.captureLocked(b, r.Revision)
 				job = &j
