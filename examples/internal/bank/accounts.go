@@ -37,9 +37,17 @@ type HistoryEntry struct {
 // History is the answer of GET /accounts/{address}/transactions: a page
 // of an account's transactions, newest first. Next, if set, is the
 // cursor of the next (older) page: pass it as ?before=.
+//
+// The history comes from the bank's ledger index, which records each
+// block a moment after the chain takes it, and which falls behind while
+// its file takes no writes (a full disk). Height says how far it goes:
+// the page holds the account's transactions of blocks up to Height and
+// none of later blocks, so a client that sees Height below the chain's
+// tip (GET /chain/head) knows the newest are yet to come.
 type History struct {
 	Transactions []HistoryEntry `json:"transactions"`
 	Next         string         `json:"next,omitempty"`
+	Height       uint64         `json:"height"` // the newest block the index recorded: the history covers blocks 1…Height
 }
 
 // Bounds of GET /accounts/{address}/transactions' limit parameter.
@@ -105,13 +113,26 @@ func (b *Bank) getHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		before = n
 	}
+	// The index's newest block is read first: a block it records while
+	// the page is read is left out of the page, which then says exactly
+	// which blocks it covers.
+	var height uint64
+	if ref, ok, err := b.index.store.last(); err != nil {
+		b.indexFailed(w, "read history", err)
+		return
+	} else if ok {
+		height = ref.height
+	}
 	recs, more, err := b.index.store.history(a, before, int(limit))
 	if err != nil {
 		b.indexFailed(w, "read history", err)
 		return
 	}
-	out := History{Transactions: make([]HistoryEntry, 0, len(recs))}
+	out := History{Transactions: make([]HistoryEntry, 0, len(recs)), Height: height}
 	for _, rec := range recs {
+		if rec.height > height {
+			continue // recorded after height was read: the next read has it
+		}
 		// The index holds every block's hash; the chain, after a restore
 		// from a snapshot, only those from the snapshot on.
 		ref, _, err := b.index.store.block(rec.height)

@@ -2,6 +2,7 @@ package bank
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ import (
 type refusingStore struct {
 	indexStore
 	refuse atomic.Bool
+	late   atomic.Bool // see last
 	calls  chan string // "addBlock 3 refused", "putDropped ok"
 }
 
@@ -357,4 +359,66 @@ func TestIndexFarBehindCatchesUpWithNoBlock(t *testing.T) {
 	if assert.Equal(t, StatusIncluded, st.Status) {
 		assert.Equal(t, blk.Height(), *st.Height)
 	}
+}
+
+// last is the index's last, or, while s.late is set, the block before
+// it: the store then holds one block more than last says, as an index
+// does that records a block between a reader's call to last and its
+// call to history.
+func (s *refusingStore) last() (blockRef, bool, error) {
+	ref, ok, err := s.indexStore.last()
+	if err != nil || !ok || !s.late.Load() {
+		return ref, ok, err
+	}
+	if ref.height == 1 {
+		return blockRef{}, false, nil
+	}
+	return s.indexStore.block(ref.height - 1)
+}
+
+// TestHistorySaysHowFarItGoes: an account's history comes from the
+// ledger index, which may be behind the chain (its file took no writes:
+// a full disk). The page says the newest block it covers, and holds no
+// transaction of a later block, so a client can tell a short history
+// from a complete one.
+func TestHistorySaysHowFarItGoes(t *testing.T) {
+	f, store, first := behindFixture(t)
+	history := func(t *testing.T) History {
+		t.Helper()
+		code, body := f.getPath(t, "/accounts/"+consensustest.Addr("alice").String()+"/transactions")
+		require.Equal(t, http.StatusOK, code, "%s", body)
+		var h History
+		require.NoError(t, json.Unmarshal(body, &h))
+		return h
+	}
+	ids := func(h History) []uuid.UUID {
+		var out []uuid.UUID
+		for _, e := range h.Transactions {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+
+	behind := history(t)
+	assert.Zero(t, behind.Height, "the index recorded no block")
+	assert.Empty(t, behind.Transactions, "block 1 is not recorded")
+
+	store.refuse.Store(false)
+	blk := f.mine(t, nil)
+	store.await(t, fmt.Sprintf("addBlock %d ok", blk.Height()))
+	caught := history(t)
+	assert.Equal(t, blk.Height(), caught.Height)
+	assert.Equal(t, []uuid.UUID{first.ID()}, ids(caught))
+
+	// A block recorded while the page is read is left out of it.
+	second := consensustest.Transfer("alice", "bob", 6, 1)
+	status, body := f.post(t, second)
+	require.Equal(t, http.StatusAccepted, status, "%s", body)
+	blk = f.mine(t, nil, second)
+	store.await(t, fmt.Sprintf("addBlock %d ok", blk.Height()))
+	store.late.Store(true)
+	late := history(t)
+	store.late.Store(false)
+	assert.Equal(t, blk.Height()-1, late.Height)
+	assert.Equal(t, []uuid.UUID{first.ID()}, ids(late), "the transfer of the block after Height is left out")
 }

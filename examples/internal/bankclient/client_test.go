@@ -134,7 +134,7 @@ func TestTransferLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		w := want
 		w.Direction = tc.dir
-		assert.Equal(t, bankclient.Page{Transactions: []bankclient.HistoryEntry{w}}, page)
+		assert.Equal(t, bankclient.Page{Transactions: []bankclient.HistoryEntry{w}, Height: height}, page)
 	}
 	page, err := c.History(ctx, consensustest.Addr("carol"), 0, "")
 	require.NoError(t, err)

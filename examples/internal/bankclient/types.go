@@ -107,6 +107,10 @@ type Page struct {
 	// Next is the cursor of the following (older) page, to pass as
 	// History's before; empty on the last page.
 	Next string `json:"next,omitempty"`
+	// Height is the newest block the bank's index had recorded when it
+	// made the page: the page holds no transfer of a later block. Below
+	// the chain's tip (Head), the newest transfers are yet to come.
+	Height uint64 `json:"height"`
 }
 
 // TxProof is the answer of GET /transactions/{id}/proof: a transaction

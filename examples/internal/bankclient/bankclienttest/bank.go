@@ -622,7 +622,7 @@ func (b *Bank) getHistory(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	page := bankclient.Page{Transactions: []bankclient.HistoryEntry{}}
+	page := bankclient.Page{Transactions: []bankclient.HistoryEntry{}, Height: b.chain.Height()} // it indexes each block as it mines it
 	for i := before - 1; i >= 0; i-- {
 		e := b.included[i]
 		switch a {
