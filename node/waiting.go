@@ -89,12 +89,21 @@ func (w *waiting) transfers() []blockchain.Transaction {
 			continue
 		}
 		txs := w.bySender[ref.from]
-		lo, hi := nonceRange(txs, ref.nonce)
-		if i := slices.IndexFunc(txs[lo:hi], func(tx blockchain.Transaction) bool { return tx.ID() == ref.id }); i >= 0 {
-			out = append(out, txs[lo+i])
+		if i := indexOf(txs, ref); i >= 0 {
+			out = append(out, txs[i])
 		}
 	}
 	return out
+}
+
+// indexOf returns the index in txs, a sender's waiting transfers, of the
+// transfer ref points to, or -1.
+func indexOf(txs []blockchain.Transaction, ref waitRef) int {
+	lo, hi := nonceRange(txs, ref.nonce)
+	if i := slices.IndexFunc(txs[lo:hi], func(tx blockchain.Transaction) bool { return tx.ID() == ref.id }); i >= 0 {
+		return lo + i
+	}
+	return -1
 }
 
 // nonceRange returns the indexes [lo, hi) of the transfers of txs, in
@@ -119,9 +128,8 @@ func (w *waiting) forgetOldest() {
 			continue // gone since, or read again later
 		}
 		txs := w.bySender[ref.from]
-		lo, hi := nonceRange(txs, ref.nonce)
-		if i := slices.IndexFunc(txs[lo:hi], func(tx blockchain.Transaction) bool { return tx.ID() == ref.id }); i >= 0 {
-			w.setSender(ref.from, slices.Delete(txs, lo+i, lo+i+1))
+		if i := indexOf(txs, ref); i >= 0 {
+			w.setSender(ref.from, slices.Delete(txs, i, i+1))
 		}
 		delete(w.seqOf, ref.id)
 		break
