@@ -461,7 +461,25 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 				fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, was included since: transaction %s (nonce %d); nothing new is signed; send with -again for a second payment\n", prev.ID(), prev.Nonce())
 				return w.final(st)
 			case err == nil && st.State == bankclient.Dropped, errors.As(err, &pe) && pe.Status == http.StatusNotFound:
-				journal.clear(prev) // dropped, or unknown with its nonce used: it will never be mined
+				// Dropped, or unknown, with its nonce used: then another
+				// transfer used the nonce, and it will never be mined. That
+				// is the bank's word, and a bank that mined it and denied
+				// it would have the key pay twice: the bank must prove
+				// which transfer used the nonce.
+				said := "is unknown to the bank"
+				if err == nil {
+					said = "is dropped, the bank says"
+				}
+				user, included, uerr := w.nonceUser(ctx, c, prev)
+				switch {
+				case uerr != nil:
+					return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), %s, but its nonce is used, and the bank did not prove by which transfer (%w); nothing new is signed: check it with 'wallet verify %s', or send with -again for a second payment", prev.ID(), prev.Nonce(), said, uerr, prev.ID())
+				case user.ID() == prev.ID():
+					journal.clear(prev)
+					fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, was included since: transaction %s (nonce %d), which the bank's proof shows though the bank said otherwise; nothing new is signed; send with -again for a second payment\n", prev.ID(), prev.Nonce())
+					return w.final(included)
+				}
+				journal.clear(prev) // another transfer, proven included, used its nonce: it will never be mined
 			case err == nil:
 				// "Pending" with its nonce used: a bank that has applied the
 				// block but not yet indexed it. It is being included.

@@ -92,7 +92,14 @@
 // second transfer with the next nonce, which would pay twice; it says so
 // on stderr. If its nonce is used and the bank cannot say by what (it
 // answers 503 while it restores), send signs nothing and says to run
-// again. The record stays until a run sees its transfer through, however
+// again. If the bank says it dropped that transfer, or knows it not,
+// while its nonce is used, another transfer used the nonce — or the bank
+// mined it and denies it, to have the key pay twice: send believes the
+// bank only if it proves which transfer used the nonce (the account's
+// history names it, and its Merkle proof is checked against headers the
+// wallet verifies, as verify does); if that is the earlier transfer
+// itself, send reports it included, and if the bank proves none, send
+// signs nothing. The record stays until a run sees its transfer through, however
 // much later that is: the same transfer sent after a run that was killed
 // while it waited, once a block has included the first, is reported, not
 // paid again. -again signs a second payment all the same: two identical

@@ -188,7 +188,11 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 	if err != nil {
 		return light{}, fmt.Errorf("the bank's chain spec: %w", err)
 	}
-	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, MaxHeaders: w.opts.maxHeaders})
+	maxHeaders := w.opts.maxHeaders
+	if maxHeaders == 0 { // a command without -max-headers (send)
+		maxHeaders = defaultMaxHeaders
+	}
+	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, MaxHeaders: maxHeaders})
 	if err != nil {
 		return light{}, err
 	}
@@ -209,7 +213,7 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 			return light{}, fmt.Errorf("the bank served a header this wallet refuses, so it trusts nothing the bank says: %w", err)
 		}
 		if errors.Is(err, lightclient.ErrTooManyHeaders) {
-			return light{}, fmt.Errorf("the bank served more headers than -max-headers %d: a chain that long, or a bank that lies; raise -max-headers if the chain is that long: %w", w.opts.maxHeaders, err)
+			return light{}, fmt.Errorf("the bank served more headers than -max-headers %d: a chain that long, or a bank that lies; raise -max-headers if the chain is that long: %w", maxHeaders, err)
 		}
 		return light{}, fmt.Errorf("sync headers from the bank: %w", err)
 	}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/examples/internal/bankclient"
+)
+
+// maxNoncePages bounds the pages of an account's history nonceUser reads
+// to find the transfer of a nonce.
+const maxNoncePages = 10
+
+// nonceUser returns the transfer from tx's sender, with tx's nonce and
+// chain ID, that the bank proves included, against headers the wallet
+// checked itself (see syncHeaders): the transfer that used tx's nonce,
+// which may be tx itself (the same ID). The bank names it in the
+// account's history (GET /accounts/{address}/transactions) and proves it
+// (GET /transactions/{id}/proof). Included is its status, from the
+// verified headers.
+func (w *wallet) nonceUser(ctx context.Context, c *bankclient.Client, tx blockchain.Transaction) (blockchain.Transaction, bankclient.Status, error) {
+	from, nonce := tx.From(), tx.Nonce()
+	id, err := findNonce(ctx, c, from, nonce)
+	if err != nil {
+		return blockchain.Transaction{}, bankclient.Status{}, err
+	}
+	p, err := c.TxProof(ctx, id)
+	if err != nil {
+		return blockchain.Transaction{}, bankclient.Status{}, fmt.Errorf("fetch the proof of transaction %s: %w", id, err)
+	}
+	got := p.Transaction
+	if got.From() != from || got.Nonce() != nonce || got.ChainID() != tx.ChainID() {
+		return blockchain.Transaction{}, bankclient.Status{}, fmt.Errorf("the bank's history names transaction %s for nonce %d, a transfer from %s with nonce %d on chain %q", id, nonce, got.From(), got.Nonce(), bankclient.Printable(got.ChainID()))
+	}
+	l, err := w.syncHeaders(ctx, c)
+	if err != nil {
+		return blockchain.Transaction{}, bankclient.Status{}, err
+	}
+	if l.spec.ChainID != tx.ChainID() {
+		return blockchain.Transaction{}, bankclient.Status{}, fmt.Errorf("the bank's chain spec is now of chain %q, not %q", bankclient.Printable(l.spec.ChainID), bankclient.Printable(tx.ChainID()))
+	}
+	if err := l.client.VerifyTransaction(got, p.Height, p.Proof); err != nil {
+		return blockchain.Transaction{}, bankclient.Status{}, refused("transaction "+id.String(), err)
+	}
+	hash, _ := l.client.HashAt(p.Height)
+	return got, bankclient.Status{ID: got.ID(), Hash: got.Hash(), State: bankclient.Included, Height: p.Height, BlockHash: hash}, nil
+}
+
+// findNonce returns the ID of the transfer from the account from with
+// nonce, as the bank's history of the account names it, reading at most
+// maxNoncePages pages, newest first.
+func findNonce(ctx context.Context, c *bankclient.Client, from blockchain.Address, nonce uint64) (uuid.UUID, error) {
+	before := ""
+	for range maxNoncePages {
+		page, err := c.History(ctx, from, maxHistoryLimit, before)
+		if err != nil {
+			return uuid.UUID{}, fmt.Errorf("read the history of %s: %w", from, err)
+		}
+		for _, e := range page.Transactions {
+			if e.From != from {
+				continue
+			}
+			if e.Nonce == nonce {
+				return e.ID, nil
+			}
+			if e.Nonce < nonce {
+				// Newest first: the older pages hold lower nonces.
+				return uuid.UUID{}, fmt.Errorf("the bank's history of %s shows no transfer of nonce %d", from, nonce)
+			}
+		}
+		if page.Next == "" {
+			return uuid.UUID{}, fmt.Errorf("the bank's history of %s shows no transfer of nonce %d", from, nonce)
+		}
+		before = page.Next
+	}
+	return uuid.UUID{}, fmt.Errorf("the newest %d transfers of %s in the bank's history show none of nonce %d", maxNoncePages*maxHistoryLimit, from, nonce)
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/examples/internal/bankclient"
+)
+
+// TestSendAfterTheFirstIsDenied covers a transfer an earlier run left in
+// flight whose nonce is used since, and that the bank now says it dropped
+// or never knew: a new transfer is signed only if the bank proves, against
+// headers the wallet checks, which other transfer used the nonce. A bank
+// that mined the first and denies it would otherwise have the key pay
+// twice.
+func TestSendAfterTheFirstIsDenied(t *testing.T) {
+	alice := consensustest.Addr("alice")
+	// denyFirst makes the bank answer GET /transactions/{id} of the first
+	// transfer submitted with answer.
+	denyFirst := func(t *testing.T, f *fixture, answer func(w http.ResponseWriter, first blockchain.Transaction)) {
+		first := f.bank.Submitted()[0]
+		f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method != http.MethodGet || r.URL.Path != "/transactions/"+first.ID().String() {
+				return false
+			}
+			answer(w, first)
+			return true
+		})
+	}
+	unknown := func(w http.ResponseWriter, _ blockchain.Transaction) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"title":"transaction not found","status":404}`))
+	}
+	dropped := func(w http.ResponseWriter, first blockchain.Transaction) {
+		writeJSON(t, w, bankclient.Status{ID: first.ID(), Hash: first.Hash(), State: bankclient.Dropped, Reason: "its nonce was used by another transfer", Rule: "bad-nonce"})
+	}
+	// hideHistory makes the bank show no transfer of alice's.
+	hideHistory := func(t *testing.T, f *fixture) {
+		f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/accounts/"+alice.String()+"/transactions" {
+				return false
+			}
+			writeJSON(t, w, bankclient.Page{Transactions: []bankclient.HistoryEntry{}})
+			return true
+		})
+	}
+	mined := func(t *testing.T, f *fixture) {
+		f.sendKilled(t, "alice", "bob", "5")
+		f.bank.Mine()
+	}
+	runCases(t, []testCase{
+		{
+			// The first was mined; the bank says it knows it not, and its
+			// history shows it: the wallet proves it included.
+			name: "mined, the bank saying it knows it not", args: []string{"send", "alice", "bob", "5", "-wait=false"},
+			setup: func(t *testing.T, f *fixture) {
+				mined(t, f)
+				denyFirst(t, f, unknown)
+			},
+			stdout: []string{`^included in block 1 \(hash [0-9a-f]{64}\)\n$`},
+			stderr: []string{`the same transfer, sent by an earlier run, was included since: transaction [0-9a-f-]{36} \(nonce 0\), which the bank's proof shows though the bank said otherwise; nothing new is signed`},
+			check:  func(t *testing.T, f *fixture) { assert.Len(t, f.bank.Submitted(), 1, "one payment") },
+		},
+		{
+			name: "mined, the bank saying it dropped it", args: []string{"send", "alice", "bob", "5", "-wait=false"},
+			setup: func(t *testing.T, f *fixture) {
+				mined(t, f)
+				denyFirst(t, f, dropped)
+			},
+			stdout: []string{`^included in block 1 \(hash [0-9a-f]{64}\)\n$`},
+			check:  func(t *testing.T, f *fixture) { assert.Len(t, f.bank.Submitted(), 1, "one payment") },
+		},
+		{
+			// The bank denies it and hides it from the history: nothing
+			// proves the nonce used by another transfer.
+			name: "mined, the bank saying it knows it not and hiding it", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				mined(t, f)
+				denyFirst(t, f, unknown)
+				hideHistory(t, f)
+			},
+			stderr: []string{`^wallet: the same transfer, sent by an earlier run as transaction [0-9a-f-]{36} \(nonce 0\), is unknown to the bank, but its nonce is used, and the bank did not prove by which transfer \(.*\); nothing new is signed`},
+			check: func(t *testing.T, f *fixture) {
+				assert.Len(t, f.bank.Submitted(), 1, "one payment")
+				_, held := f.journal("alice").same(testSpec().ChainID, consensustest.Addr("bob"), 5, 0)
+				assert.True(t, held, "the record is kept")
+			},
+		},
+		{
+			name: "mined, the bank saying it dropped it and hiding it", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				mined(t, f)
+				denyFirst(t, f, dropped)
+				hideHistory(t, f)
+			},
+			stderr: []string{`is dropped, the bank says, but its nonce is used, and the bank did not prove by which transfer .*; nothing new is signed`},
+			check:  func(t *testing.T, f *fixture) { assert.Len(t, f.bank.Submitted(), 1, "one payment") },
+		},
+		{
+			// The bank names the first itself as the user of the nonce, in
+			// a forged proof: refused, nothing signed.
+			name: "mined, denied, and a forged proof of it", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				mined(t, f)
+				denyFirst(t, f, unknown)
+				first := f.bank.Submitted()[0]
+				f.serveTxProof(t, first, func() bankclient.TxProof {
+					p := f.txProof(t, first)
+					p.Height = 0 // the genesis, which holds no transfer
+					return p
+				})
+			},
+			stderr: []string{`did not prove by which transfer .*; nothing new is signed`},
+			check:  func(t *testing.T, f *fixture) { assert.Len(t, f.bank.Submitted(), 1, "one payment") },
+		},
+		{
+			// Truly dropped: another transfer from alice took its nonce,
+			// and the bank proves it. A new transfer is signed.
+			name: "dropped, another transfer having taken its nonce", args: []string{"send", "alice", "bob", "5", "-wait=false"},
+			setup: func(t *testing.T, f *fixture) {
+				f.sendKilled(t, "alice", "bob", "5")
+				first := f.lastTx(t)
+				require.True(t, f.bank.Drop(first.ID(), &blockchain.RuleError{Code: blockchain.ErrBadNonce}))
+				code, _, stderr := f.run(t, nil, "send", "alice", "carol", "7", "-wait=false")
+				require.Zero(t, code, stderr)
+				f.bank.Mine()
+			},
+			stdout:    []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
+			stderrNot: []string{`nothing new is signed`},
+			check: func(t *testing.T, f *fixture) {
+				require.Len(t, f.bank.Submitted(), 3)
+				last := f.lastTx(t)
+				assert.Equal(t, consensustest.Addr("bob"), last.To())
+				assert.Equal(t, uint64(1), last.Nonce())
+			},
+		},
+	})
+}
