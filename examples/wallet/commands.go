@@ -536,7 +536,10 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if err != nil {
 		var pe *bankclient.ProblemError
 		if errors.As(err, &pe) && pe.Status >= 400 && pe.Status < 500 && !errors.Is(err, errMayHaveReached) {
-			journal.clear(tx) // the bank refused it: it took nothing
+			// The bank refused it: it took nothing, it says.
+			if kept := w.keepDenied(ctx, c, journal, tx); kept != "" {
+				return fmt.Errorf("%w; %s", err, kept)
+			}
 		}
 		return w.nonceTaken(ctx, c, from, tx, err)
 	}
@@ -575,8 +578,35 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	case err != nil:
 		return err
 	}
+	if st.State == bankclient.Dropped {
+		if kept := w.keepDenied(ctx, c, journal, tx); kept != "" {
+			return fmt.Errorf("transaction %s dropped: %s; %s", st.ID, droppedWhy(st), kept)
+		}
+	}
 	journal.clear(tx) // included or dropped: no longer in flight
 	return w.final(st)
+}
+
+// keepDenied decides what becomes of the record of tx, which the bank
+// says it dropped or refused: it forgets it if the bank's next nonce for
+// the sender is at most tx's, for a transfer signed next then takes that
+// nonce or a lower one, and it and tx cannot both be mined. Otherwise
+// the bank counts tx's nonce as used — by another transfer, it says, or
+// by tx itself, if it lies, having taken it — and the record stays (as it
+// does if the bank does not answer): the same transfer sent again is
+// signed anew only once the bank proves which transfer used the nonce
+// (see nonceUser). If it kept the record, it returns why, for the user;
+// else "".
+func (w *wallet) keepDenied(ctx context.Context, c *bankclient.Client, journal inflightJournal, tx blockchain.Transaction) string {
+	acct, err := c.Account(ctx, tx.From())
+	switch {
+	case err != nil:
+		return fmt.Sprintf("it stays recorded in flight, the bank not saying whether its nonce %d is used (%v): sent again, this transfer is posted again, or, its nonce used, signed anew only once the bank proves which transfer used that nonce", tx.Nonce(), err)
+	case acct.NextNonce > tx.Nonce():
+		return fmt.Sprintf("it stays recorded in flight, the bank counting its nonce %d as used: sent again, this transfer is signed anew only once the bank proves which transfer used that nonce", tx.Nonce())
+	}
+	journal.clear(tx)
+	return ""
 }
 
 // An inflightJournal keeps, in the keystore's directory, the transfers a

@@ -82,7 +82,11 @@
 // send records each transfer it signs, before it posts it, in the
 // keystore's directory (.inflight-ADDRESS-ID.json, flushed to disk with
 // its directory entry, so that a power cut does not lose it), and forgets it once it
-// sees a block include it or the bank drop or refuse it, or, with
+// sees a block include it or the bank drop or refuse it (but for a
+// transfer whose nonce the bank then counts as used: by another
+// transfer, the bank would say, or by this one, if it lies, having taken
+// it; that record stays, and the transfer sent again is signed anew only
+// once the bank proves which transfer used the nonce, as below), or, with
 // -wait=false, once the bank has taken it and send has printed its ID (a
 // run that timed out, or got no answer, leaves it). A run killed while it
 // waited (or whose terminal closed), run again for the same transfer —

@@ -635,8 +635,10 @@ func TestSend(t *testing.T) {
 		{
 			// Between the wallet's read of the next nonce and its post,
 			// another transfer from alice took that nonce: the bank refuses
-			// this one (bad-nonce), and the wallet says to send again. It
-			// does not sign again by itself, on the bank's word.
+			// this one (bad-nonce). The wallet does not sign again by
+			// itself, on the bank's word, and keeps the record: sent again
+			// once the other is in a block, which the bank proves, the
+			// transfer is signed anew.
 			name: "send while another transfer takes the nonce", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
 			setup: func(t *testing.T, f *fixture) {
 				f.sendOK(t, "alice", "carol", "1", "-wait=false") // nonce 0, pending
@@ -650,9 +652,18 @@ func TestSend(t *testing.T) {
 					return true
 				})
 			},
-			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; nonce 0 was taken by another transfer from alice meanwhile \(the bank's next nonce is now 1\): nothing was sent, send again to sign with the next one\n$`},
+			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; it stays recorded in flight, the bank counting its nonce 0 as used: sent again, this transfer is signed anew only once the bank proves which transfer used that nonce\n$`},
 			check: func(t *testing.T, f *fixture) {
 				assert.Len(t, f.bank.Submitted(), 1, "the first transfer alone: nothing signed again")
+				code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+				require.Equal(t, 1, code, "the other transfer not yet in a block: %s", stderr)
+				assert.Contains(t, stderr, "still in flight: following transaction")
+				assert.Len(t, f.bank.Submitted(), 1, "nothing signed again")
+				f.bank.Mine()
+				code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+				require.Zero(t, code, stderr)
+				assert.Contains(t, stdout, "sent 5 from alice to bob (fee 0, nonce 1)")
+				assert.Len(t, f.bank.Submitted(), 2)
 			},
 		},
 		{name: "send with a malformed -genesis-hash", args: []string{"send", "alice", "bob", "5", "-genesis-hash", "abc"}, code: 2, stderr: []string{`-genesis-hash: have "abc", want 64 lower-case hex digits`}},

@@ -2,6 +2,9 @@ package main
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -139,6 +142,76 @@ func TestSendAfterTheFirstIsDenied(t *testing.T) {
 				assert.Equal(t, consensustest.Addr("bob"), last.To())
 				assert.Equal(t, uint64(1), last.Nonce())
 			},
+		},
+	})
+}
+
+// TestSendDeniedTransfer covers a transfer the bank took and then said it
+// dropped, or took and answered it refused: the wallet keeps its record
+// while the bank counts its nonce as used, so that the same transfer sent
+// again is not signed anew on the bank's word.
+func TestSendDeniedTransfer(t *testing.T) {
+	alice := consensustest.Addr("alice")
+	bob := consensustest.Addr("bob")
+	// sayDropped makes the bank answer every status of a transfer to bob
+	// "dropped".
+	sayDropped := func(t *testing.T, f *fixture) {
+		f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/transactions/") || strings.HasSuffix(r.URL.Path, "/proof") {
+				return false
+			}
+			for _, tx := range f.bank.Submitted() {
+				if r.URL.Path == "/transactions/"+tx.ID().String() && tx.To() == bob {
+					writeJSON(t, w, bankclient.Status{ID: tx.ID(), Hash: tx.Hash(), State: bankclient.Dropped, Reason: "its nonce was used by another transfer", Rule: "bad-nonce"})
+					return true
+				}
+			}
+			return false
+		})
+	}
+	// takeAndRefuse makes the bank take every transfer posted and answer
+	// that it refused it.
+	takeAndRefuse := func(t *testing.T, f *fixture) {
+		var inner atomic.Bool
+		f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method != http.MethodPost || inner.Load() {
+				return false
+			}
+			inner.Store(true)
+			rec := httptest.NewRecorder()
+			f.bank.ServeHTTP(rec, r) // taken
+			inner.Store(false)
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"title":"transaction refused","status":400,"detail":"nonce 0 is used","field":"nonce","rule":"bad-nonce"}`))
+			return true
+		})
+	}
+	// again sends the same transfer again, after a block: it must be
+	// reported included, and no second transfer signed.
+	again := func(t *testing.T, f *fixture) {
+		f.bank.Mine()
+		code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+		require.Zero(t, code, stderr)
+		assert.Contains(t, stderr, "was included since")
+		assert.Contains(t, stdout, "included in block 1")
+		assert.Len(t, f.bank.Submitted(), 1, "one payment")
+		assert.Equal(t, int64(consensustest.Funds-5), f.bank.Account(alice).Balance)
+	}
+	runCases(t, []testCase{
+		{
+			// Mined while the wallet waited, and said dropped.
+			name: "dropped, says the bank that mined it", args: []string{"send", "alice", "bob", "5"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { sayDropped(t, f) },
+			stderr: []string{`^wallet: transaction [0-9a-f-]{36} dropped: its nonce was used by another transfer \(rule bad-nonce\); it stays recorded in flight, the bank counting its nonce 0 as used: sent again, this transfer is signed anew only once the bank proves which transfer used that nonce\n$`},
+			check:  again,
+		},
+		{
+			// Taken, and answered refused.
+			name: "refused, says the bank that took it", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { takeAndRefuse(t, f) },
+			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*\(rule bad-nonce, field nonce\); it stays recorded in flight, the bank counting its nonce 0 as used: sent again, this transfer is signed anew only once the bank proves which transfer used that nonce\n$`},
+			check:  again,
 		},
 	})
 }
