@@ -72,7 +72,8 @@ type Config struct {
 	// MaxHeaders bounds how many headers the client keeps, the genesis
 	// included: Add refuses the next with ErrTooManyHeaders. 0 means no
 	// bound. A client keeps every header it accepts (a few hundred
-	// bytes each), and a source that lies can make valid headers without end
+	// bytes each, about 800 bytes of a process's memory counting the
+	// garbage collector's room), and a source that lies can make valid headers without end
 	// (cheaply where the difficulty is low), so a client that syncs from
 	// a stranger bounds them.
 	MaxHeaders int

@@ -19,12 +19,14 @@ import (
 
 func (w *wallet) verifyFlags(fs *flag.FlagSet) {
 	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits) to trust; without it, the genesis of the bank's chain spec is trusted, on the bank's word, every time")
-	fs.IntVar(&w.opts.maxHeaders, "max-headers", defaultMaxHeaders, "the most block headers to take from the bank, the genesis included: a bank that lies could serve valid ones without end, and the wallet keeps each in memory (a few hundred bytes)")
+	fs.IntVar(&w.opts.maxHeaders, "max-headers", defaultMaxHeaders, "the most block headers to take from the bank, the genesis included: a bank that lies could serve valid ones without end, and the wallet keeps each in memory (up to about a kilobyte of the process's memory: a million, under a gigabyte)")
 	fs.Uint64Var(&w.opts.confirmations, "confirmations", 1, "blocks, the proof's own included, that must carry its claim, counted by their work at the difficulty of the chain's spec: a bank can mine a lying block of its own at one block's work, not a lying block with many honest-looking ones on top as cheaply")
 }
 
 // defaultMaxHeaders is -max-headers' default: a chain ten times devnet's
-// first day, in a few hundred megabytes at most.
+// first day. A bank that serves that many (one that lies, on a spec of
+// its own with no work to do) costs a wallet about 800 MB of memory and
+// a minute.
 const defaultMaxHeaders = 1_000_000
 
 // A claim's block is its first confirmation. Each block on top of it
