@@ -111,7 +111,10 @@
 // after such a run. Another transfer is signed as usual. (A record is
 // written under a temporary name, .inflight-*.tmp, then linked to its
 // own and the temporary name removed: a run killed in between can leave
-// that file, which is never read; it may be removed.)
+// that file, which is never read; it may be removed.) A keystore the
+// wallet cannot write to (read-only, or on a full disk) does not stop a
+// send: the transfer goes unrecorded, and a warning on stderr says that a
+// run killed while it waits, and run again, would sign a second one.
 //
 // Runs of send -again at the same time may read the same next nonce from
 // the bank, and so sign the very same transfer (the signature, and the
