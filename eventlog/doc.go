@@ -47,5 +47,8 @@
 // [ErrInvalid], [ErrTooLarge], [ErrClosed], [ErrUnavailable] and
 // [ErrCorrupt]: every implementation wraps these, so errors.Is works
 // whatever the log. (Only storage that can be damaged under the process,
-// boltlog's file, returns ErrCorrupt.)
+// boltlog's file, returns ErrCorrupt.) [ErrWentBack] says that the log
+// lost events a reader had read from it (a server wiped, or started
+// again with its data gone); of the three, only esdb's subscriptions
+// return it.
 package eventlog

@@ -47,7 +47,15 @@
 //     changes nothing; any other block is skipped, logged
 //     with the rule it broke and recorded once in the audit stream as
 //     BlockRejected; an event that is not a block at all is skipped and
-//     logged. Nothing in the log's events can stop a node; a log that
+//     logged. The two streams are read apart, so a node may read a
+//     transfer before the block it relies on (the block that pays its
+//     sender, or that used the nonce before it): a transfer the pool
+//     refuses for its sender's state alone (funds short, a nonce past
+//     the next) waits, and is offered to the pool again after each
+//     block that touches its sender and after each transfer of that
+//     sender the pool takes. At most the pool's capacity wait, the
+//     oldest read forgotten first, and at most four of one sender at one
+//     nonce. Nothing in the log's events can stop a node; a log that
 //     loses events it had served (esdb.ErrWentBack) ends Follow. With
 //     Config.SnapshotEvery, every so many blocks the node records a
 //     snapshot of its chain in the snapshots stream, from the immutable

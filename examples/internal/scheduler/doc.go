@@ -30,7 +30,9 @@
 // one (4xx) is given up; if it was refused for its nonce (rule
 // "bad-nonce": another client spent from the account, or the bank dropped
 // an earlier transfer) or its funds ("insufficient-funds"), the sender's
-// account is read again before it sends more. When no account can pay,
+// account is read again before it sends more; if it was refused for its
+// chain ("wrong-chain": the bank runs another chain now), the chain spec
+// and every account are read again. When no account can pay,
 // Run reads them all again (they may have received transfers since) and,
 // if still none can, lets the tick pass.
 //

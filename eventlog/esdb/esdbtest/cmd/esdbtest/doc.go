@@ -24,6 +24,8 @@
 //	-duplicate-seed n       seed of those draws (default 0)
 //	-v                      log every call the server refuses, and every
 //	                        duplicate it stores
+//	-version                print the version and the VCS revision this
+//	                        binary was built from, and exit
 //
 // -duplicate-any is a fault to inject, for tests of the readers of the
 // log: a real EventStoreDB stores a duplicate only when a client retries
