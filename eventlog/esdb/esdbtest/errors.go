@@ -115,7 +115,7 @@ func unaryTrailer(ctx context.Context, err error) error {
 	return trailerFor(err, func(md metadata.MD) { _ = grpc.SetTrailer(ctx, md) })
 }
 
-// describe names an expectation for messages.
+// String names an expectation for messages.
 func (e expectation) String() string {
 	switch e {
 	case expectAny:
