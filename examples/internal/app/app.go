@@ -134,7 +134,7 @@ func FromEnvironment(err error, args []string, getenv func(string) string) strin
 // Common holds the flags every app has.
 type Common struct {
 	EventLog     string // "memory", "file:PATH", or an EventStoreDB connection string
-	StreamPrefix string
+	StreamPrefix string // put before every stream name, e.g. "class1/"; "" for none
 	LogFormat    string // "text" or "json"
 	GELF         string // "", or udp://host:port, tcp://host:port
 }

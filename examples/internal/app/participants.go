@@ -18,7 +18,7 @@ import (
 
 // NodeConfig is what every participant's node is made from.
 type NodeConfig struct {
-	Log     eventlog.Log
+	Log     eventlog.Log         // the event log the node reads and appends to
 	Spec    blockchain.ChainSpec // the chain, as ChainFlags.Join read it from the log
 	Engine  blockchain.Consensus // the spec's engine, as EngineFor makes it
 	Policy  pool.Policy          // zero: pool.DefaultPolicy()
@@ -30,7 +30,7 @@ type NodeConfig struct {
 	// BankIndex is the bank's ledger index file (bank.Config.IndexPath);
 	// "" keeps it in memory. Only NewBank reads it.
 	BankIndex string
-	Logger    *slog.Logger
+	Logger    *slog.Logger // the node's and the work's logs; nil discards them
 }
 
 // A Participant is one node of the network and the work done on it: a

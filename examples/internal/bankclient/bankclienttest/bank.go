@@ -91,7 +91,7 @@ func Beneficiary() blockchain.Address {
 
 // A Request is what a client asked the fake bank.
 type Request struct {
-	Method         string
+	Method         string // the request's method, as in "POST"
 	Path           string // the URL's path, as in "/accounts/ec…"
 	Query          string // the raw query, without '?'
 	IdempotencyKey string // the Idempotency-Key header, if any
