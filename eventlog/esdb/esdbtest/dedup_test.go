@@ -90,6 +90,52 @@ func TestDedupWindow(t *testing.T) {
 	}
 }
 
+// TestDedupWindowIsEmptyAfterARestart: a node keeps its event-ID cache
+// in memory only, and fills it only as it writes, so after a restart it
+// remembers no earlier append: a retry with any or stream_exists is
+// stored again, while retries with no_stream and a revision, which
+// compare the stored events, are still no-ops.
+func TestDedupWindowIsEmptyAfterARestart(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		expected esdb.ExpectedRevision
+		prior    int
+		stored   bool
+	}{
+		{"Any", esdb.Any{}, 0, true},
+		{"StreamExists", esdb.StreamExists{}, 1, true},
+		{"NoStream", esdb.NoStream{}, 0, false},
+		{"Revision", esdb.Revision(0), 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startServer(t, esdbtest.Config{})
+			c := newClient(t, srv.ConnString())
+			stream := streamName("restart-window")
+			if tc.prior > 0 {
+				mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(tc.prior)...)
+			}
+			batch := jsonEvents(2)
+			first := mustAppend(t, c, stream, tc.expected, batch...)
+
+			srv.Stop()
+			require.NoError(t, srv.Start())
+			c = newClient(t, srv.ConnString()) // see TestStopAndStart
+
+			again := mustAppend(t, c, stream, tc.expected, batch...)
+			read, err := readStream(t, c, stream, esdb.ReadStreamOptions{}, 100)
+			require.NoError(t, err)
+			want := tc.prior + len(batch)
+			if tc.stored {
+				want += len(batch)
+				assert.Equal(t, uint64(want-1), again.NextExpectedVersion, "stored again")
+			} else {
+				assert.Equal(t, first, again, "a no-op")
+			}
+			assert.Len(t, read, want)
+		})
+	}
+}
+
 // TestDedupWindowCountsSystemRecords: every record written takes its
 // place in the cache, the $metadata records of stream metadata too, as
 // on a real node.

@@ -119,8 +119,8 @@
 // No TLS, no users, no access control (an insecure node checks none
 // either); no system streams at startup, so a fresh server's $all holds
 // only what tests wrote; the event-ID cache of idempotent appends holds a
-// number of writes (Config.DedupWindow), where a real node's holds 8 MiB,
-// and survives a Stop, where a real node's is rebuilt in part; positions
+// number of writes (Config.DedupWindow), where a real node's holds 8 MiB
+// (both forget everything when they restart: Stop empties it); positions
 // are made up (they grow, as real ones do); regular
 // expressions of filters are Go's, not .NET's; a subscription whose
 // stream is tombstoned while it catches up just fails (a live one gets

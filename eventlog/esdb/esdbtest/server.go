@@ -60,7 +60,8 @@ type Config struct {
 	// remembers, first written first forgotten. 0 means
 	// DefaultDedupWindow; NoDedupWindow, or any negative number, keeps
 	// none, as a node whose cache has forgotten every earlier append:
-	// every such retry is stored again. Whatever the size, the cache also
+	// every such retry is stored again. Stop empties the cache, as a
+	// restart empties a real node's. Whatever the size, the cache also
 	// stops at a real node's bound, 8 MiB counted as it counts (28 bytes
 	// per ID plus 2 per character of the stream's name), so that it never
 	// remembers more than a real node would. Retries with no_stream or a
@@ -209,7 +210,10 @@ func (s *Server) Start() error {
 
 // Stop stops serving, as if the server crashed: it closes the listener
 // and every connection, and ends every call (clients see Unavailable).
-// It keeps the data, and the address, for Start. It returns when every
+// It keeps the data, and the address, for Start; like a restarted node,
+// it forgets the event-ID cache (see Config.DedupWindow), so that a
+// retry with any or stream_exists of an append made before the Stop is
+// stored again. It returns when every
 // call has ended; stopping a stopped server does nothing.
 func (s *Server) Stop() {
 	s.mu.Lock()
@@ -224,6 +228,9 @@ func (s *Server) stopLocked() {
 	s.grpc.Stop()
 	<-s.serving
 	s.grpc, s.serving = nil, nil
+	// A node keeps its event-ID cache in memory, and fills it only as it
+	// writes: after a restart it remembers no earlier append.
+	s.store.forgetIDs()
 	s.log.Info("esdbtest: stopped", "addr", s.addr)
 }
 

@@ -324,6 +324,15 @@ func (s *store) writeMeta(name string, data []byte) int {
 	return s.write(ms, proposed{id: uuid.New(), typ: metadataType, isJSON: true, data: data}, s.last(ms)+1)
 }
 
+// forgetIDs empties the event-ID cache, as a restart empties a real
+// node's: its index writer keeps the cache in memory and fills it only
+// when it writes, never from the log it reopens.
+func (s *store) forgetIDs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ids = idwindow.New[idEntry](s.ids.Size())
+}
+
 // notify wakes every subscription.
 func (s *store) notify() {
 	close(s.changed)
