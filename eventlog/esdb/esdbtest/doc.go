@@ -57,7 +57,7 @@
 //     appends.
 //   - Streams.Read on a stream: forwards and backwards, from the start,
 //     the end (backwards only, as on a real node) or a revision, with a
-//     count; stream_not_found for a missing or soft-deleted stream; the
+//     count (not 0: a real node fails such a read); stream_not_found for a missing or soft-deleted stream; the
 //     stream metadata $tb, $maxCount and $maxAge, and the implicit
 //     $maxCount of 1 of metadata streams ("$$name"), so
 //     SetStreamMetadata and GetStreamMetadata work; links ("$>" events)

@@ -28,12 +28,20 @@ func (s *streamsService) Read(req *api.ReadReq, srv api.Streams_ReadServer) erro
 		// Go client never asks for.
 		return errUnimplemented("Read with control_option.compatibility > 0")
 	}
-	filter := o.GetFilter() // nil: no_filter, or none given
-	backwards := o.GetReadDirection() == api.ReadReq_Options_Backwards
+	filter := o.GetFilter() // nil for no_filter
+	dir := o.GetReadDirection()
+	backwards := dir == api.ReadReq_Options_Backwards
 	_, count := o.GetCountOption().(*api.ReadReq_Options_Count)
 	subscription := o.GetSubscription() != nil
 	var err error
 	switch {
+	case o.GetFilterOption() == nil || (dir != api.ReadReq_Options_Forwards && !backwards):
+		// A real node dispatches on the filter option's case and the
+		// direction too: an unset filter option (neither no_filter nor a
+		// filter) or an unknown direction is a combination it does not
+		// list. The Go client always sends one or the other, and a known
+		// direction.
+		err = errInvalid("Read: the combination of filter option %T and direction %v is invalid", o.GetFilterOption(), dir)
 	case o.GetStream() != nil && count && filter == nil:
 		err = s.readStream(o, srv)
 	case o.GetAll() != nil && count:
@@ -102,6 +110,13 @@ func (s *streamsService) readStream(o *api.ReadReq_Options, srv api.Streams_Read
 	name, f, err := streamTarget(o)
 	if err != nil {
 		return err
+	}
+	if o.GetCount() == 0 {
+		// A real node's index reader refuses to read a page of no events
+		// (Ensure.Positive(maxCount)) before it looks at the stream, and
+		// its storage reader turns that into ReadStreamResult.Error:
+		// Unknown, for a stream that exists, is missing or is deleted.
+		return errUnknown("Unexpected ReadStreamResult: Error (a read of 0 events)")
 	}
 	backwards := o.GetReadDirection() == api.ReadReq_Options_Backwards
 	// A real node's StreamRevision takes MaxUint64 for End, and refuses

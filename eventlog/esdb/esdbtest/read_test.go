@@ -112,6 +112,23 @@ func TestReadStream(t *testing.T) {
 			}
 		})
 
+		t.Run("CountZeroFails", func(t *testing.T) {
+			// A real node's index reader refuses a page of no events
+			// (Ensure.Positive(maxCount)) before it looks at the stream:
+			// the read fails with Unknown, whatever the stream's state.
+			deleted := streamName("count-zero-deleted")
+			_, err := c.TombstoneStream(context.Background(), deleted, esdb.TombstoneStreamOptions{})
+			require.NoError(t, err)
+			for _, name := range []string{stream, streamName("count-zero-missing"), deleted} {
+				for _, dir := range []esdb.Direction{esdb.Forwards, esdb.Backwards} {
+					read, err := readStream(t, c, name, esdb.ReadStreamOptions{Direction: dir}, 0)
+					assert.Empty(t, read)
+					requireCode(t, err, esdb.ErrorCodeUnknown, "%s, direction %v", name, dir)
+					assert.Equal(t, codes.Unknown, grpcCode(err), "%v", err)
+				}
+			}
+		})
+
 		t.Run("ForwardsFromEndFails", func(t *testing.T) {
 			// A real node refuses this read, with Unknown; eventlog/esdb
 			// never sends it.

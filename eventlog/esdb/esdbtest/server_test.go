@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
@@ -170,6 +171,10 @@ func TestRawProtocol(t *testing.T) {
 	}
 
 	readRaw := func(o *api.ReadReq_Options) (int, error) {
+		// Bounded, so that a subscription the server should have
+		// refused fails the test instead of hanging it.
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
 		call, err := streams.Read(ctx, &api.ReadReq{Options: o})
 		require.NoError(t, err)
 		n := 0
@@ -190,17 +195,34 @@ func TestRawProtocol(t *testing.T) {
 	}}
 	structured := &api.ReadReq_Options_UUIDOption{Content: &api.ReadReq_Options_UUIDOption_Structured{Structured: &shared.Empty{}}}
 	count := &api.ReadReq_Options_Count{Count: 10}
+	noFilter := &api.ReadReq_Options_NoFilter{NoFilter: &shared.Empty{}}
+	subscription := &api.ReadReq_Options_Subscription{Subscription: &api.ReadReq_Options_SubscriptionOptions{}}
+	allOpt := &api.ReadReq_Options_All{All: &api.ReadReq_Options_AllOptions{
+		AllOption: &api.ReadReq_Options_AllOptions_Start{Start: &shared.Empty{}},
+	}}
 	for _, tc := range []struct {
 		name string
 		opts *api.ReadReq_Options
 		code codes.Code
 	}{
-		{"NoUUIDOption", &api.ReadReq_Options{StreamOption: streamOpt, CountOption: count}, codes.InvalidArgument},
-		{"NoCount", &api.ReadReq_Options{StreamOption: streamOpt, UuidOption: structured}, codes.InvalidArgument},
+		{"NoUUIDOption", &api.ReadReq_Options{StreamOption: streamOpt, CountOption: count, FilterOption: noFilter}, codes.InvalidArgument},
+		{"NoCount", &api.ReadReq_Options{StreamOption: streamOpt, UuidOption: structured, FilterOption: noFilter}, codes.InvalidArgument},
 		{"BackwardsSubscription", &api.ReadReq_Options{StreamOption: streamOpt, UuidOption: structured, ReadDirection: api.ReadReq_Options_Backwards,
-			CountOption: &api.ReadReq_Options_Subscription{Subscription: &api.ReadReq_Options_SubscriptionOptions{}}}, codes.InvalidArgument},
-		{"CompatibilityMode", &api.ReadReq_Options{StreamOption: streamOpt, UuidOption: structured, CountOption: count,
+			CountOption: subscription, FilterOption: noFilter}, codes.InvalidArgument},
+		{"CompatibilityMode", &api.ReadReq_Options{StreamOption: streamOpt, UuidOption: structured, CountOption: count, FilterOption: noFilter,
 			ControlOption: &api.ReadReq_Options_ControlOption{Compatibility: 1}}, codes.Unimplemented},
+		// A real node dispatches on (stream or $all, count or
+		// subscription, direction, no_filter or filter): a combination
+		// it does not list, such as an unset filter option or an unknown
+		// direction, is InvalidArgument. The Go client always sends
+		// no_filter or a filter, and a known direction.
+		{"NoFilterOption", &api.ReadReq_Options{StreamOption: streamOpt, UuidOption: structured, CountOption: count}, codes.InvalidArgument},
+		{"NoFilterOptionAll", &api.ReadReq_Options{StreamOption: allOpt, UuidOption: structured, CountOption: count}, codes.InvalidArgument},
+		{"NoFilterOptionSubscription", &api.ReadReq_Options{StreamOption: streamOpt, UuidOption: structured, CountOption: subscription}, codes.InvalidArgument},
+		{"UnknownDirection", &api.ReadReq_Options{StreamOption: streamOpt, UuidOption: structured, CountOption: count, FilterOption: noFilter,
+			ReadDirection: api.ReadReq_Options_ReadDirection(7)}, codes.InvalidArgument},
+		{"UnknownDirectionAll", &api.ReadReq_Options{StreamOption: allOpt, UuidOption: structured, CountOption: count, FilterOption: noFilter,
+			ReadDirection: api.ReadReq_Options_ReadDirection(7)}, codes.InvalidArgument},
 	} {
 		t.Run("Read"+tc.name, func(t *testing.T) {
 			_, err := readRaw(tc.opts)
@@ -208,11 +230,10 @@ func TestRawProtocol(t *testing.T) {
 		})
 	}
 
-	t.Run("ReadWithoutFilterOption", func(t *testing.T) {
-		// "filter_option unset" means no filter, like no_filter.
+	t.Run("ReadWithNoFilter", func(t *testing.T) {
 		_, _, err := appendRaw(options("raw-read"), message(map[string]string{"type": "T", "content-type": "application/json"}))
 		require.NoError(t, err)
-		n, err := readRaw(&api.ReadReq_Options{UuidOption: structured, CountOption: count, StreamOption: &api.ReadReq_Options_Stream{
+		n, err := readRaw(&api.ReadReq_Options{UuidOption: structured, CountOption: count, FilterOption: noFilter, StreamOption: &api.ReadReq_Options_Stream{
 			Stream: &api.ReadReq_Options_StreamOptions{
 				StreamIdentifier: &shared.StreamIdentifier{StreamName: []byte("raw-read")},
 				RevisionOption:   &api.ReadReq_Options_StreamOptions_Start{Start: &shared.Empty{}},
