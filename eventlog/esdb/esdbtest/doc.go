@@ -53,7 +53,9 @@
 //     first-out cache of recent event IDs for any and stream_exists, as
 //     on a real node (Config.DedupWindow; NoDedupWindow keeps none, so
 //     that every such retry is stored again); the 1 MiB append limit,
-//     counted as a real node does (data, metadata, twice the type); empty
+//     counted as a real node does (data, metadata, twice the type);
+//     event IDs structured or as strings a real node parses, never the
+//     empty GUID, which a real node refuses (Unknown); empty
 //     appends.
 //   - Streams.Read on a stream: forwards and backwards, from the start,
 //     the end (backwards only, as on a real node) or a revision, with a

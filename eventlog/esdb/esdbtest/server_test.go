@@ -141,6 +141,50 @@ func TestRawProtocol(t *testing.T) {
 		return resp, trailer, err
 	}
 
+	withID := func(id *shared.UUID) *api.AppendReq {
+		m := message(map[string]string{"type": "T", "content-type": "application/json"})
+		m.GetProposedMessage().Id = id
+		return m
+	}
+	stringID := func(s string) *shared.UUID { return &shared.UUID{Value: &shared.UUID_String_{String_: s}} }
+	t.Run("AppendEventIDs", func(t *testing.T) {
+		// A real node reads an ID with Guid.Parse, or from its two
+		// halves, and its Event refuses the empty GUID: an exception,
+		// which gRPC reports as Unknown.
+		id := uuid.New()
+		for _, tc := range []struct {
+			name string
+			id   *shared.UUID
+			ok   bool
+		}{
+			{"Structured", &shared.UUID{Value: &shared.UUID_Structured_{Structured: &shared.UUID_Structured{
+				MostSignificantBits: 1, LeastSignificantBits: 2,
+			}}}, true},
+			{"Dashed", stringID(id.String()), true},
+			{"Digits", stringID(strings.ReplaceAll(id.String(), "-", "")), true},
+			{"Braces", stringID("{" + id.String() + "}"), true},
+			{"Parentheses", stringID("(" + id.String() + ")"), true},
+			{"Missing", nil, false},
+			{"NoValue", &shared.UUID{}, false},
+			{"EmptyString", stringID(""), false},
+			{"NilStructured", &shared.UUID{Value: &shared.UUID_Structured_{Structured: &shared.UUID_Structured{}}}, false},
+			{"NilString", stringID(uuid.Nil.String()), false},
+			{"URN", stringID("urn:uuid:" + id.String()), false},
+			{"OtherBrackets", stringID("[" + id.String() + "]"), false},
+			{"NotHex", stringID("x" + id.String()[1:]), false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				resp, _, err := appendRaw(options(streamName("raw-id")), withID(tc.id))
+				if tc.ok {
+					require.NoError(t, err)
+					assert.NotNil(t, resp.GetSuccess())
+					return
+				}
+				assert.Equal(t, codes.Unknown, status.Code(err), "%v", err)
+			})
+		}
+	})
+
 	t.Run("AppendWithStringIDs", func(t *testing.T) {
 		resp, _, err := appendRaw(options(streamName("raw")), message(map[string]string{"type": "T", "content-type": "application/json"}))
 		require.NoError(t, err)

@@ -3,6 +3,7 @@ package esdbtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -122,10 +123,9 @@ func (s *streamsService) appendReq(options *api.AppendReq_Options, messages []*a
 	events := make([]proposed, 0, len(messages))
 	size := 0
 	for _, m := range messages {
-		id, err := fromUUID(m.GetId())
-		if err != nil {
-			return nil, errInvalid("Append: event ID: %v", err)
-		}
+		// The checks of a real node, in its order: metadata, size, then
+		// the event's ID and type (exceptions, which gRPC reports as
+		// Unknown).
 		typ, hasType := m.GetMetadata()[keyType]
 		if !hasType {
 			return nil, errMissingMetadata(keyType)
@@ -134,14 +134,21 @@ func (s *streamsService) appendReq(options *api.AppendReq_Options, messages []*a
 		if !hasContentType {
 			return nil, errMissingMetadata(keyContentType)
 		}
-		e := proposed{id: id, typ: typ, isJSON: contentType == contentJSON, data: m.GetData(), meta: m.GetCustomMetadata()}
+		e := proposed{typ: typ, isJSON: contentType == contentJSON, data: m.GetData(), meta: m.GetCustomMetadata()}
 		if size += eventSize(e); size > maxAppendSize {
 			return nil, errMaxAppendSize()
 		}
+		id, err := fromUUID(m.GetId())
+		if err != nil {
+			return nil, errUnknown("Append: event ID: %v", err)
+		}
+		if id == uuid.Nil {
+			return nil, errUnknown("Append: empty eventId provided")
+		}
 		if typ == "" {
-			// An ArgumentException on a real node.
 			return nil, errUnknown("Append: empty event type")
 		}
+		e.id = id
 		if e.data == nil {
 			e.data = []byte{}
 		}
@@ -282,16 +289,32 @@ func deleteError(name string, exp expectation, res outcome) error {
 
 // fromUUID reads an event ID in either of the protocol's forms.
 func fromUUID(u *shared.UUID) (uuid.UUID, error) {
-	if st := u.GetStructured(); st != nil {
+	switch v := u.GetValue().(type) {
+	case *shared.UUID_Structured_:
 		var id uuid.UUID
-		putInt64(id[:8], st.GetMostSignificantBits())
-		putInt64(id[8:], st.GetLeastSignificantBits())
+		putInt64(id[:8], v.Structured.GetMostSignificantBits())
+		putInt64(id[8:], v.Structured.GetLeastSignificantBits())
 		return id, nil
-	}
-	if str := u.GetString_(); str != "" {
-		return uuid.Parse(str)
+	case *shared.UUID_String_:
+		return parseGUID(v.String_)
 	}
 	return uuid.Nil, errors.New("missing")
+}
+
+// parseGUID reads a string ID in a form a real node's Guid.Parse
+// accepts: 32 hex digits, or 8-4-4-4-12 hex digits with dashes, bare or
+// in braces or parentheses. uuid.Parse alone would also take forms
+// Guid.Parse refuses ("urn:uuid:…", or 36 characters between any two
+// others). Forms only Guid.Parse takes (its hexadecimal-list form,
+// surrounding white space) are refused: stricter, never more forgiving.
+func parseGUID(s string) (uuid.UUID, error) {
+	switch {
+	case len(s) == 32 || len(s) == 36:
+	case len(s) == 38 && (s[0] == '{' && s[37] == '}' || s[0] == '(' && s[37] == ')'):
+	default:
+		return uuid.Nil, fmt.Errorf("%q is not a GUID", s)
+	}
+	return uuid.Parse(s)
 }
 
 // toUUID writes an event ID in the form the reader asked for.
