@@ -14,7 +14,11 @@
 //   - the first write of an ID the window remembers wins: writing it again
 //     takes a place but leaves the remembered value as it was;
 //   - an ID is forgotten when its oldest place is given up, even if it was
-//     written again since and that later place is still in the queue.
+//     written again since and that later place is still in the queue;
+//   - every write adds its cost, but a place given up takes back only the
+//     cost of the ID it forgets, and nothing if that ID is forgotten
+//     already: so each write of an ID the window still remembers costs
+//     for good, and the window holds that much less from then on.
 package idwindow
 
 import (
@@ -55,17 +59,22 @@ func Cost(stream string) int {
 // A Window is not safe for concurrent use: its owner's lock guards it.
 type Window[V any] struct {
 	size  int
-	first map[uuid.UUID]V
+	first map[uuid.UUID]remembered[V]
 	// queue[head:] are the writes in the window, oldest first. Places
 	// before head have been given up; they are reclaimed now and then.
 	queue []place
 	head  int
-	bytes int // what the writes in the window cost
+	bytes int // what the window counts against MaxBytes, as EventStoreDB counts
 }
 
 // A place is one write in the window.
 type place struct {
-	id   uuid.UUID
+	id uuid.UUID
+}
+
+// remembered is the first write of an ID the window remembers.
+type remembered[V any] struct {
+	v    V
 	cost int
 }
 
@@ -74,7 +83,7 @@ type place struct {
 func New[V any](size int) *Window[V] {
 	w := &Window[V]{size: max(size, 0)}
 	if w.size > 0 {
-		w.first = make(map[uuid.UUID]V)
+		w.first = make(map[uuid.UUID]remembered[V])
 	}
 	return w
 }
@@ -88,8 +97,8 @@ func (w *Window[V]) Len() int { return len(w.first) }
 // Lookup returns the value of id's first write, and whether the window
 // remembers id.
 func (w *Window[V]) Lookup(id uuid.UUID) (V, bool) {
-	v, ok := w.first[id]
-	return v, ok
+	r, ok := w.first[id]
+	return r.v, ok
 }
 
 // Add records a write of id, with v saying where it was written and cost
@@ -103,20 +112,24 @@ func (w *Window[V]) Add(id uuid.UUID, v V, cost int) {
 	for n := len(w.queue) - w.head; n > 0 && (n >= w.size || w.bytes > MaxBytes); n-- {
 		w.giveUpOldest()
 	}
-	w.queue = append(w.queue, place{id, cost})
+	w.queue = append(w.queue, place{id})
 	w.bytes += cost
 	if _, ok := w.first[id]; !ok {
-		w.first[id] = v
+		w.first[id] = remembered[V]{v, cost}
 	}
 }
 
 // giveUpOldest takes the oldest write out of the window, and forgets its
-// ID.
+// ID. As EventStoreDB's BoundedCache.RemoveRecord does, it takes back the
+// cost of the write the window remembers, if it remembers one: the cost
+// of a write of an ID it remembered already is never taken back.
 func (w *Window[V]) giveUpOldest() {
 	p := w.queue[w.head]
 	w.head++
-	w.bytes -= p.cost
-	delete(w.first, p.id)
+	if r, ok := w.first[p.id]; ok {
+		w.bytes -= r.cost
+		delete(w.first, p.id)
+	}
 	// Reclaim the places given up once they are half the queue, so that
 	// it stays within twice the window, at a constant cost per write.
 	if w.head >= 64 && 2*w.head >= len(w.queue) {

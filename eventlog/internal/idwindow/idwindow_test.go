@@ -103,6 +103,30 @@ func TestWindowIsBoundedByCost(t *testing.T) {
 	}
 }
 
+// TestWindowCountsRepeatedWritesForGood: as in EventStoreDB's
+// BoundedCache, a write of an ID the window remembers adds its cost, and
+// giving up a place takes back only the cost of the ID it forgets, if it
+// still remembers it; so the repeated write costs for good. With IDs of
+// 1 MiB, the window holds nine of them (TestWindowIsBoundedByCost); after
+// one repeated write, eight.
+func TestWindowCountsRepeatedWritesForGood(t *testing.T) {
+	w := idwindow.New[int](100)
+	w.Add(id("a"), 0, 1<<20)
+	w.Add(id("a"), 1, 1<<20)
+	for i := 1; i <= 10; i++ {
+		w.Add(id(fmt.Sprint("b", i)), i, 1<<20)
+	}
+	remembered := []int{}
+	for i := 1; i <= 10; i++ {
+		if _, ok := w.Lookup(id(fmt.Sprint("b", i))); ok {
+			remembered = append(remembered, i)
+		}
+	}
+	assert.Equal(t, []int{3, 4, 5, 6, 7, 8, 9, 10}, remembered)
+	_, ok := w.Lookup(id("a"))
+	assert.False(t, ok)
+}
+
 // TestCost: EventStoreDB's count, with the name in UTF-16 code units.
 func TestCost(t *testing.T) {
 	for _, tc := range []struct {
