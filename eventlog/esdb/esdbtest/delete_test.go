@@ -14,6 +14,63 @@ import (
 	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
 )
 
+// TestIdempotentRetryOfHiddenEvents: a retry that is a no-op answers
+// with the revision of the batch's last event and, as a real node reads
+// that event to find its position, with no position if a read could not
+// return it: the stream soft-deleted, or the event truncated by
+// $maxCount. The client then reports positions of 0.
+func TestIdempotentRetryOfHiddenEvents(t *testing.T) {
+	eachTarget(t, func(t *testing.T, tg target) {
+		c := newClient(t, tg.conn)
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name     string
+			expected esdb.ExpectedRevision
+			hide     func(t *testing.T, stream string)
+			retry    int    // how many of the batch's events the retry sends
+			want     uint64 // its NextExpectedVersion
+			position bool
+		}{
+			{"AnyVisible", esdb.Any{}, func(*testing.T, string) {}, 2, 1, true},
+			{"AnySoftDeleted", esdb.Any{}, func(t *testing.T, stream string) {
+				_, err := c.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{})
+				require.NoError(t, err)
+			}, 2, 1, false},
+			{"NoStreamSoftDeleted", esdb.NoStream{}, func(t *testing.T, stream string) {
+				_, err := c.DeleteStream(ctx, stream, esdb.DeleteStreamOptions{})
+				require.NoError(t, err)
+			}, 2, 1, false},
+			{"NoStreamTruncated", esdb.NoStream{}, func(t *testing.T, stream string) {
+				var m esdb.StreamMetadata
+				m.SetMaxCount(1)
+				_, err := c.SetStreamMetadata(ctx, stream, esdb.AppendToStreamOptions{}, m)
+				require.NoError(t, err)
+			}, 1, 0, false},
+			{"NoStreamNotTruncated", esdb.NoStream{}, func(t *testing.T, stream string) {
+				var m esdb.StreamMetadata
+				m.SetMaxCount(1)
+				_, err := c.SetStreamMetadata(ctx, stream, esdb.AppendToStreamOptions{}, m)
+				require.NoError(t, err)
+			}, 2, 1, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				stream := streamName("hidden-retry")
+				batch := jsonEvents(2)
+				first := mustAppend(t, c, stream, tc.expected, batch...)
+				tc.hide(t, stream)
+				again := mustAppend(t, c, stream, tc.expected, batch[:tc.retry]...)
+				assert.Equal(t, tc.want, again.NextExpectedVersion)
+				if tc.position && tc.retry == len(batch) {
+					assert.Equal(t, first, again)
+				} else if !tc.position {
+					assert.Zero(t, again.CommitPosition, "no position")
+					assert.Zero(t, again.PreparePosition, "no position")
+				}
+			})
+		}
+	})
+}
+
 // TestSoftDelete: DeleteStream hides a stream's events (reads say not
 // found) without ending it: a later append continues the numbering, and
 // only the new events are visible. The expectation is checked like an

@@ -159,6 +159,7 @@ type outcome struct {
 	kind    outcomeKind
 	current int64  // the stream's last revision after (succeeded) or as found (wrongExpected); -1 for none
 	pos     uint64 // succeeded: the log position to report
+	noPos   bool   // succeeded: there is no position to report (see idempotent)
 }
 
 // outcomeKind says how an append or delete ended.
@@ -175,7 +176,6 @@ const (
 type idEntry struct {
 	stream string
 	number int64
-	index  int // log index
 }
 
 // A store is the server's data: one log, the streams as indexes into it,
@@ -314,7 +314,7 @@ func (s *store) write(name string, e proposed, number int64) int {
 	}
 	// Every record written goes through the cache, system records too, as
 	// on a real node; the first write of an ID it remembers wins.
-	s.ids.Add(e.id, idEntry{stream: name, number: number, index: i}, st.idCost)
+	s.ids.Add(e.id, idEntry{stream: name, number: number}, st.idCost)
 	return i
 }
 
@@ -378,7 +378,7 @@ func (s *store) check(name string, exp expectation, ids []uuid.UUID) (res outcom
 			}
 			lastSeen = e
 		}
-		return outcome{kind: succeeded, current: lastSeen.number, pos: s.log[lastSeen.index].pos}, false
+		return s.idempotent(name, lastSeen.number), false
 	}
 	e := int64(exp) // no_stream is -1
 	switch {
@@ -402,8 +402,28 @@ func (s *store) check(name string, exp expectation, ids []uuid.UUID) (res outcom
 			return wrong, false
 		}
 	}
-	n := e + int64(len(ids))
-	return outcome{kind: succeeded, current: n, pos: s.log[st.recs[n]].pos}, false
+	return s.idempotent(name, e+int64(len(ids))), false
+}
+
+// idempotent is the outcome of a retry that writes nothing: the
+// revision of its last event, n, and that event's position, which a real
+// node finds by reading the event (IndexReader.ReadEvent): no position
+// if a read could not return it, because the stream is soft-deleted or
+// $tb, $maxCount or $maxAge hide the event.
+func (s *store) idempotent(name string, n int64) outcome {
+	res := outcome{kind: succeeded, current: n, noPos: true}
+	if s.softDeleted(name) {
+		return res
+	}
+	st := s.streams[name]
+	min, oldest := s.window(name)
+	if st == nil || n < min || n >= int64(len(st.recs)) {
+		return res
+	}
+	if r := s.log[st.recs[n]]; r.created >= oldest {
+		res.pos, res.noPos = r.pos, false
+	}
+	return res
 }
 
 // appendEvents is the Append call: check, then write; then, if

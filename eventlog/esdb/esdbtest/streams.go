@@ -172,6 +172,9 @@ func (s *streamsService) appendReq(options *api.AppendReq_Options, messages []*a
 			CommitPosition: res.pos, PreparePosition: res.pos,
 		}},
 	}
+	if res.noPos {
+		success.PositionOption = &api.AppendResp_Success_NoPosition{NoPosition: &shared.Empty{}}
+	}
 	if res.current < 0 {
 		success.CurrentRevisionOption = &api.AppendResp_Success_NoStream{NoStream: &shared.Empty{}}
 	} else {
