@@ -71,6 +71,58 @@ func TestIdempotentRetryOfHiddenEvents(t *testing.T) {
 	})
 }
 
+// TestStreamMetadataValidity: a real node reads a stream's metadata with
+// a strict JSON reader: if $maxCount, $maxAge, $tb or $cacheControl is
+// not an integer that fits an int64, $tempStream not a boolean, or $acl
+// not an object of roles, it takes the whole metadata for empty; a
+// $maxCount or $maxAge below 1, or a $tb below 0, it leaves out. Other
+// keys do not matter. Here 5 events, and metadata written as JSON.
+func TestStreamMetadataValidity(t *testing.T) {
+	eachTarget(t, func(t *testing.T, tg target) {
+		c := newClient(t, tg.conn)
+		all := []uint64{0, 1, 2, 3, 4}
+		for _, tc := range []struct {
+			name string
+			meta string
+			want []uint64 // what a read from the start returns
+		}{
+			{"TruncateBefore", `{"$tb":3}`, []uint64{3, 4}},
+			{"MaxCount", `{"$maxCount":2}`, []uint64{3, 4}},
+			{"MaxCountZeroIsLeftOut", `{"$maxCount":0,"$tb":1}`, []uint64{1, 2, 3, 4}},
+			{"MaxCountNegativeIsLeftOut", `{"$maxCount":-1}`, all},
+			{"MaxAgeZeroIsLeftOut", `{"$maxAge":0}`, all},
+			{"TruncateBeforeNegativeIsLeftOut", `{"$tb":-1,"$maxCount":1}`, []uint64{4}},
+			{"CacheControlZeroIsLeftOut", `{"$tb":3,"$cacheControl":0}`, []uint64{3, 4}},
+			{"CustomKeysDoNotMatter", `{"$tb":3,"custom":1.5,"other":{"$tb":"x"}}`, []uint64{3, 4}},
+			{"ACLOfRoles", `{"$tb":3,"$acl":{"$r":"$all","$w":["a","b"],"$mr":[]}}`, []uint64{3, 4}},
+			{"MaxCountFraction", `{"$tb":3,"$maxCount":1.5}`, all},
+			{"MaxCountWithExponent", `{"$tb":3,"$maxCount":1e1}`, all},
+			{"MaxCountString", `{"$tb":3,"$maxCount":"1"}`, all},
+			{"MaxAgeFraction", `{"$tb":3,"$maxAge":2.5}`, all},
+			{"CacheControlFraction", `{"$tb":3,"$cacheControl":1.5}`, all},
+			{"TempStreamNotBoolean", `{"$tb":3,"$tempStream":"yes"}`, all},
+			{"TruncateBeforePastInt64", `{"$tb":9223372036854775808}`, all},
+			{"MaxAgeLongestTimeSpan", `{"$tb":3,"$maxAge":922337203685}`, []uint64{3, 4}},
+			{"MaxAgePastTimeSpan", `{"$tb":3,"$maxAge":922337203686}`, all},
+			{"ACLString", `{"$tb":3,"$acl":"$userStreamAcl"}`, all},
+			{"ACLUnknownKey", `{"$tb":3,"$acl":{"$x":"a"}}`, all},
+			{"ACLRoleNotString", `{"$tb":3,"$acl":{"$r":["a",1]}}`, all},
+			{"ACLRoleNull", `{"$tb":3,"$acl":{"$r":null}}`, all},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				stream := streamName("meta-validity")
+				mustAppend(t, c, stream, esdb.NoStream{}, jsonEvents(5)...)
+				mustAppend(t, c, "$$"+stream, esdb.Any{}, esdb.EventData{
+					EventType: "$metadata", ContentType: esdb.ContentTypeJson, Data: []byte(tc.meta),
+				})
+				read, err := readStream(t, c, stream, esdb.ReadStreamOptions{}, 10)
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, revisions(read))
+			})
+		}
+	})
+}
+
 // TestSoftDelete: DeleteStream hides a stream's events (reads say not
 // found) without ending it: a later append continues the numbering, and
 // only the new events are visible. The expectation is checked like an

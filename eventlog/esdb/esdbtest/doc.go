@@ -60,7 +60,9 @@
 //   - Streams.Read on a stream: forwards and backwards, from the start,
 //     the end (backwards only, as on a real node) or a revision, with a
 //     count (not 0: a real node fails such a read); stream_not_found for a missing or soft-deleted stream; the
-//     stream metadata $tb, $maxCount and $maxAge, and the implicit
+//     stream metadata $tb, $maxCount and $maxAge (read as strictly as
+//     a real node reads them: one malformed system key voids them all),
+//     and the implicit
 //     $maxCount of 1 of metadata streams ("$$name"), so
 //     SetStreamMetadata and GetStreamMetadata work; links ("$>" events)
 //     resolved on request; IDs as structured or string UUIDs.

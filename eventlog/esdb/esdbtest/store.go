@@ -1,10 +1,12 @@
 package esdbtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,47 +75,119 @@ type streamMeta struct {
 	raw                  map[string]json.RawMessage
 }
 
-// parseMeta reads metadata from an event's data. Data that is not a
-// JSON object gives empty metadata, as on a real node.
+// parseMeta reads metadata from an event's data as a real node does
+// (StreamMetadata.FromJsonReader, read with TryFromJsonBytes): data that
+// is not a JSON object, or in which $maxCount, $maxAge, $tb or
+// $cacheControl is not an integer that fits an int64, $tempStream not a
+// boolean, or $acl not an object of roles, gives empty metadata, all of
+// it; a $maxCount or $maxAge below 1, or a $tb below 0, is left out.
+// Other keys are skipped.
 func parseMeta(data []byte, isJSON bool) *streamMeta {
 	m := &streamMeta{}
 	if !isJSON || json.Unmarshal(data, &m.raw) != nil {
 		m.raw = nil
 		return m
 	}
-	m.tb = metaInt(m.raw["$tb"])
-	m.maxCount = metaInt(m.raw["$maxCount"])
-	m.maxAge = metaInt(m.raw["$maxAge"])
+	var tb, maxCount, maxAge *int64
+	for key, raw := range m.raw {
+		ok := true
+		switch key {
+		case "$tb":
+			tb, ok = metaInt(raw)
+		case "$maxCount":
+			maxCount, ok = metaInt(raw)
+		case "$maxAge":
+			maxAge, ok = metaSeconds(raw)
+		case "$cacheControl":
+			_, ok = metaSeconds(raw)
+		case "$tempStream":
+			text := string(bytes.TrimSpace(raw))
+			ok = text == "true" || text == "false"
+		case "$acl":
+			ok = validACL(raw)
+		}
+		if !ok {
+			return &streamMeta{raw: m.raw} // empty, but the JSON is kept for withTB
+		}
+	}
+	if tb != nil && *tb >= 0 {
+		m.tb = tb
+	}
+	if maxCount != nil && *maxCount > 0 {
+		m.maxCount = maxCount
+	}
+	if maxAge != nil && *maxAge > 0 {
+		m.maxAge = maxAge
+	}
 	return m
 }
 
-// metaInt reads a JSON number as an int64, saturating; nil if absent or
-// not a number.
-func metaInt(raw json.RawMessage) *int64 {
-	if raw == nil {
-		return nil
+// jsonInteger matches a JSON number without fraction or exponent: what a
+// real node's JSON reader takes for an integer.
+var jsonInteger = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
+
+// metaInt reads a JSON integer that fits an int64; false for anything
+// else (a fraction, an exponent, a bigger number, another type), which
+// makes a real node take the whole metadata for empty.
+func metaInt(raw json.RawMessage) (*int64, bool) {
+	text := string(bytes.TrimSpace(raw))
+	if !jsonInteger.MatchString(text) {
+		return nil, false
 	}
-	var n json.Number
-	if json.Unmarshal(raw, &n) != nil {
-		return nil
-	}
-	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
-		return &i
-	}
-	f, err := strconv.ParseFloat(string(n), 64)
+	i, err := strconv.ParseInt(text, 10, 64)
 	if err != nil {
-		return nil
+		return nil, false
 	}
-	var i int64
-	switch {
-	case f >= math.MaxInt64:
-		i = math.MaxInt64
-	case f <= math.MinInt64:
-		i = math.MinInt64
-	default:
-		i = int64(f)
+	return &i, true
+}
+
+// maxTimeSpanSeconds is the most seconds a .NET TimeSpan holds: a real
+// node fails to read a longer $maxAge or $cacheControl.
+const maxTimeSpanSeconds = math.MaxInt64 / 10_000_000
+
+// metaSeconds reads a number of seconds as a real node does: an integer
+// (see metaInt) that a TimeSpan holds.
+func metaSeconds(raw json.RawMessage) (*int64, bool) {
+	n, ok := metaInt(raw)
+	if ok && *n > maxTimeSpanSeconds {
+		return nil, false
 	}
-	return &i
+	return n, ok
+}
+
+// validACL reports whether raw is an $acl a real node reads: an object
+// whose keys are $r, $w, $d, $mr and $mw, each a role or an array of
+// roles (strings).
+func validACL(raw json.RawMessage) bool {
+	var acl map[string]json.RawMessage
+	if json.Unmarshal(raw, &acl) != nil || acl == nil {
+		return false
+	}
+	for key, roles := range acl {
+		switch key {
+		case "$r", "$w", "$d", "$mr", "$mw":
+		default:
+			return false
+		}
+		if isJSONString(roles) {
+			continue
+		}
+		var many []json.RawMessage
+		if !bytes.HasPrefix(bytes.TrimSpace(roles), []byte("[")) || json.Unmarshal(roles, &many) != nil {
+			return false
+		}
+		for _, role := range many {
+			if !isJSONString(role) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isJSONString reports whether raw (valid JSON) is a string.
+func isJSONString(raw json.RawMessage) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(raw), []byte(`"`))
 }
 
 // withTB returns the metadata JSON with $tb set to tb, keeping every
@@ -600,8 +674,10 @@ func (s *store) window(name string) (min int64, oldest int64) {
 	if m.tb != nil {
 		min = max(min, *m.tb)
 	}
-	if m.maxAge != nil && *m.maxAge >= 0 {
-		oldest = s.now().Add(-time.Duration(*m.maxAge)*time.Second).UnixNano() / 100
+	if m.maxAge != nil {
+		// In ticks: a $maxAge of up to maxTimeSpanSeconds fits, where a
+		// time.Duration would overflow.
+		oldest = s.now().UnixNano()/100 - *m.maxAge*10_000_000
 	}
 	return min, oldest
 }
