@@ -472,6 +472,8 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 				}
 				user, included, uerr := w.nonceUser(ctx, c, prev)
 				switch {
+				case errors.Is(uerr, errIndexBehind):
+					return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), %s, but its nonce is used, and the bank's history does not yet show by which transfer (%w); nothing new is signed: run again once the bank's index has caught up with its chain", prev.ID(), prev.Nonce(), said, uerr)
 				case uerr != nil:
 					return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), %s, but its nonce is used, and the bank did not prove by which transfer (%w); nothing new is signed: check it with 'wallet verify %s', or send with -again for a second payment", prev.ID(), prev.Nonce(), said, uerr, prev.ID())
 				case user.ID() == prev.ID():

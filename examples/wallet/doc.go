@@ -103,7 +103,8 @@
 // history names it, and its Merkle proof is checked against headers the
 // wallet verifies, as verify does); if that is the earlier transfer
 // itself, send reports it included, and if the bank proves none, send
-// signs nothing. The record stays until a run sees its transfer through, however
+// signs nothing (if its history does not yet reach its chain's head, its
+// ledger index being behind, it says to run again once it has). The record stays until a run sees its transfer through, however
 // much later that is: the same transfer sent after a run that was killed
 // while it waited, once a block has included the first, is reported, not
 // paid again. -again signs a second payment all the same: two identical

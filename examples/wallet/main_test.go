@@ -52,6 +52,9 @@ type fixture struct {
 	pause func(f *fixture)
 	// interceptors answer requests in the bank's stead (see intercept).
 	interceptors []func(w http.ResponseWriter, r *http.Request) bool
+	// indexCaughtUp, for a test whose bank's history lags its chain,
+	// ends the lag.
+	indexCaughtUp atomic.Bool
 }
 
 func newFixture(t *testing.T) *fixture {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -49,15 +50,34 @@ func (w *wallet) nonceUser(ctx context.Context, c *bankclient.Client, tx blockch
 	return got, bankclient.Status{ID: got.ID(), Hash: got.Hash(), State: bankclient.Included, Height: p.Height, BlockHash: hash}, nil
 }
 
+// errIndexBehind is wrapped by findNonce's error when the bank's history
+// of the account lacks the nonce and covers fewer blocks than its chain
+// holds: its ledger index has not yet recorded the newest blocks, and the
+// transfer may be in one of them.
+var errIndexBehind = errors.New("the bank's ledger index is behind its chain")
+
 // findNonce returns the ID of the transfer from the account from with
 // nonce, as the bank's history of the account names it, reading at most
-// maxNoncePages pages, newest first.
+// maxNoncePages pages, newest first. If the history shows none and the
+// bank's index is behind its chain (the first page's height below the
+// head's), the error wraps errIndexBehind.
 func findNonce(ctx context.Context, c *bankclient.Client, from blockchain.Address, nonce uint64) (uuid.UUID, error) {
 	before := ""
-	for range maxNoncePages {
+	var covered uint64 // the newest block the history covers, as its first page says
+	none := func() error {
+		err := fmt.Errorf("the bank's history of %s shows no transfer of nonce %d", from, nonce)
+		if head, herr := c.Head(ctx); herr == nil && covered < head.Height {
+			return fmt.Errorf("%w: %w: the history covers blocks up to %d, the chain is at %d", err, errIndexBehind, covered, head.Height)
+		}
+		return err
+	}
+	for i := range maxNoncePages {
 		page, err := c.History(ctx, from, maxHistoryLimit, before)
 		if err != nil {
 			return uuid.UUID{}, fmt.Errorf("read the history of %s: %w", from, err)
+		}
+		if i == 0 {
+			covered = page.Height
 		}
 		for _, e := range page.Transactions {
 			if e.From != from {
@@ -68,11 +88,11 @@ func findNonce(ctx context.Context, c *bankclient.Client, from blockchain.Addres
 			}
 			if e.Nonce < nonce {
 				// Newest first: the older pages hold lower nonces.
-				return uuid.UUID{}, fmt.Errorf("the bank's history of %s shows no transfer of nonce %d", from, nonce)
+				return uuid.UUID{}, none()
 			}
 		}
 		if page.Next == "" {
-			return uuid.UUID{}, fmt.Errorf("the bank's history of %s shows no transfer of nonce %d", from, nonce)
+			return uuid.UUID{}, none()
 		}
 		before = page.Next
 	}

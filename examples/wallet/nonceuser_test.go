@@ -43,15 +43,26 @@ func TestSendAfterTheFirstIsDenied(t *testing.T) {
 	dropped := func(w http.ResponseWriter, first blockchain.Transaction) {
 		writeJSON(t, w, bankclient.Status{ID: first.ID(), Hash: first.Hash(), State: bankclient.Dropped, Reason: "its nonce was used by another transfer", Rule: "bad-nonce"})
 	}
-	// hideHistory makes the bank show no transfer of alice's.
+	// hideHistory makes the bank show no transfer of alice's, in a
+	// history it says covers its whole chain.
 	hideHistory := func(t *testing.T, f *fixture) {
 		f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
 			if r.URL.Path != "/accounts/"+alice.String()+"/transactions" {
 				return false
 			}
-			writeJSON(t, w, bankclient.Page{Transactions: []bankclient.HistoryEntry{}})
+			writeJSON(t, w, bankclient.Page{Transactions: []bankclient.HistoryEntry{}, Height: f.bank.Height()})
 			return true
 		})
+	}
+	// dropAndTake has a transfer to carol take the nonce of the first,
+	// which the bank drops, and mines it.
+	dropAndTake := func(t *testing.T, f *fixture) {
+		f.sendKilled(t, "alice", "bob", "5")
+		first := f.lastTx(t)
+		require.True(t, f.bank.Drop(first.ID(), &blockchain.RuleError{Code: blockchain.ErrBadNonce}))
+		code, _, stderr := f.run(t, nil, "send", "alice", "carol", "7", "-wait=false")
+		require.Zero(t, code, stderr)
+		f.bank.Mine()
 	}
 	mined := func(t *testing.T, f *fixture) {
 		f.sendKilled(t, "alice", "bob", "5")
@@ -126,14 +137,7 @@ func TestSendAfterTheFirstIsDenied(t *testing.T) {
 			// Truly dropped: another transfer from alice took its nonce,
 			// and the bank proves it. A new transfer is signed.
 			name: "dropped, another transfer having taken its nonce", args: []string{"send", "alice", "bob", "5", "-wait=false"},
-			setup: func(t *testing.T, f *fixture) {
-				f.sendKilled(t, "alice", "bob", "5")
-				first := f.lastTx(t)
-				require.True(t, f.bank.Drop(first.ID(), &blockchain.RuleError{Code: blockchain.ErrBadNonce}))
-				code, _, stderr := f.run(t, nil, "send", "alice", "carol", "7", "-wait=false")
-				require.Zero(t, code, stderr)
-				f.bank.Mine()
-			},
+			setup:     dropAndTake,
 			stdout:    []string{`^sent 5 from alice to bob \(fee 0, nonce 1\)\n`},
 			stderrNot: []string{`nothing new is signed`},
 			check: func(t *testing.T, f *fixture) {
@@ -141,6 +145,34 @@ func TestSendAfterTheFirstIsDenied(t *testing.T) {
 				last := f.lastTx(t)
 				assert.Equal(t, consensustest.Addr("bob"), last.To())
 				assert.Equal(t, uint64(1), last.Nonce())
+			},
+		},
+		{
+			// The same, at an honest bank whose ledger index has not yet
+			// recorded the block of the other transfer: its history
+			// covers no block, its chain one. The wallet signs nothing and
+			// says to run again, not to send a second payment; once the
+			// index has caught up, it signs the transfer.
+			name: "dropped, another transfer having taken its nonce, the index behind", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				dropAndTake(t, f)
+				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+					if f.indexCaughtUp.Load() || r.URL.Path != "/accounts/"+alice.String()+"/transactions" {
+						return false
+					}
+					writeJSON(t, w, bankclient.Page{Transactions: []bankclient.HistoryEntry{}, Height: 0})
+					return true
+				})
+			},
+			stderr:    []string{`^wallet: the same transfer, sent by an earlier run as transaction [0-9a-f-]{36} \(nonce 0\), is dropped, the bank says, but its nonce is used, and the bank's history does not yet show by which transfer \(.*the history covers blocks up to 0, the chain is at 1\); nothing new is signed: run again once the bank's index has caught up with its chain\n$`},
+			stderrNot: []string{`-again`},
+			check: func(t *testing.T, f *fixture) {
+				require.Len(t, f.bank.Submitted(), 2, "nothing signed")
+				f.indexCaughtUp.Store(true)
+				code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+				require.Zero(t, code, stderr)
+				assert.Contains(t, stdout, "sent 5 from alice to bob (fee 0, nonce 1)")
+				assert.Len(t, f.bank.Submitted(), 3)
 			},
 		},
 	})
