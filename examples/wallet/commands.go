@@ -440,11 +440,12 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 		prev, found := journal.same(spec.ChainID, to.addr, amount, fee)
 		switch {
 		case !found:
-		case prev.Nonce() > acct.NextNonce:
-			// Beyond the bank's next nonce: not in flight there (a chain
-			// wiped since, with the same chain ID): forgotten.
-			journal.clear(prev)
 		case prev.Nonce() >= acct.Nonce:
+			// Its nonce unused, as far as the bank says: posting the same
+			// transfer again pays at most once, whatever the bank says.
+			// (Even beyond the bank's next nonce — a chain wiped since,
+			// or a bank that lies — the record stays: forgotten, it would
+			// let a new transfer be signed while this one may be mined.)
 			fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, is still in flight: following transaction %s (nonce %d) rather than paying twice; send with -again for a second payment\n", prev.ID(), prev.Nonce())
 			tx, following = prev, true
 		default:
@@ -539,9 +540,7 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 		var pe *bankclient.ProblemError
 		if errors.As(err, &pe) && pe.Status >= 400 && pe.Status < 500 && !errors.Is(err, errMayHaveReached) {
 			// The bank refused it: it took nothing, it says.
-			if kept := w.keepDenied(ctx, c, journal, tx); kept != "" {
-				return fmt.Errorf("%w; %s", err, kept)
-			}
+			return fmt.Errorf("%w; %s", w.nonceTaken(ctx, c, from, tx, err), deniedKept(tx))
 		}
 		return w.nonceTaken(ctx, c, from, tx, err)
 	}
@@ -581,34 +580,22 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 		return err
 	}
 	if st.State == bankclient.Dropped {
-		if kept := w.keepDenied(ctx, c, journal, tx); kept != "" {
-			return fmt.Errorf("transaction %s dropped: %s; %s", st.ID, droppedWhy(st), kept)
-		}
+		return fmt.Errorf("transaction %s dropped: %s; %s", st.ID, droppedWhy(st), deniedKept(tx))
 	}
-	journal.clear(tx) // included or dropped: no longer in flight
+	journal.clear(tx) // included: no longer in flight
 	return w.final(st)
 }
 
-// keepDenied decides what becomes of the record of tx, which the bank
-// says it dropped or refused: it forgets it if the bank's next nonce for
-// the sender is at most tx's, for a transfer signed next then takes that
-// nonce or a lower one, and it and tx cannot both be mined. Otherwise
-// the bank counts tx's nonce as used — by another transfer, it says, or
-// by tx itself, if it lies, having taken it — and the record stays (as it
-// does if the bank does not answer): the same transfer sent again is
-// signed anew only once the bank proves which transfer used the nonce
-// (see nonceUser). If it kept the record, it returns why, for the user;
-// else "".
-func (w *wallet) keepDenied(ctx context.Context, c *bankclient.Client, journal inflightJournal, tx blockchain.Transaction) string {
-	acct, err := c.Account(ctx, tx.From())
-	switch {
-	case err != nil:
-		return fmt.Sprintf("it stays recorded in flight, the bank not saying whether its nonce %d is used (%v): sent again, this transfer is posted again, or, its nonce used, signed anew only once the bank proves which transfer used that nonce", tx.Nonce(), err)
-	case acct.NextNonce > tx.Nonce():
-		return fmt.Sprintf("it stays recorded in flight, the bank counting its nonce %d as used: sent again, this transfer is signed anew only once the bank proves which transfer used that nonce", tx.Nonce())
-	}
-	journal.clear(tx)
-	return ""
+// deniedKept says what becomes of the record of tx, which the bank says
+// it dropped or refused: it stays. That the bank took nothing, or that
+// nothing will mine tx, is the bank's word alone, and a bank that took
+// it (and mined it) and said otherwise, once, would have the next send
+// of the same transfer sign a second payment. The same transfer sent
+// again is posted again while its nonce is unused, which pays at most
+// once; once its nonce is used, a new one is signed only when the bank
+// proves which transfer used the nonce (see nonceUser).
+func deniedKept(tx blockchain.Transaction) string {
+	return fmt.Sprintf("it stays recorded in flight: the same transfer sent again posts transaction %s again while its nonce %d is unused, and signs a new one only once the bank proves which transfer used that nonce", tx.ID(), tx.Nonce())
 }
 
 // An inflightJournal keeps, in the keystore's directory, the transfers a
@@ -790,7 +777,7 @@ func (w *wallet) nonceTaken(ctx context.Context, c *bankclient.Client, from acco
 	if aerr != nil || acct.NextNonce <= tx.Nonce() {
 		return err
 	}
-	return fmt.Errorf("%w; nonce %d was taken by another transfer from %s meanwhile (the bank's next nonce is now %d): nothing was sent, send again to sign with the next one", err, tx.Nonce(), from, acct.NextNonce)
+	return fmt.Errorf("%w; nonce %d was taken by another transfer from %s meanwhile (the bank's next nonce is now %d): nothing was sent, the bank says", err, tx.Nonce(), from, acct.NextNonce)
 }
 
 // final prints an included transaction's block, or returns why it was

@@ -82,13 +82,17 @@
 // send records each transfer it signs, before it posts it, in the
 // keystore's directory (.inflight-ADDRESS-ID.json, flushed to disk with
 // its directory entry, so that a power cut does not lose it), and forgets it once it
-// sees a block include it or the bank drop or refuse it (but for a
-// transfer whose nonce the bank then counts as used: by another
-// transfer, the bank would say, or by this one, if it lies, having taken
-// it; that record stays, and the transfer sent again is signed anew only
-// once the bank proves which transfer used the nonce, as below), or, with
-// -wait=false, once the bank has taken it and send has printed its ID (a
-// run that timed out, or got no answer, leaves it). A run killed while it
+// sees a block include it, or, with -wait=false, once the bank has taken
+// it and send has printed its ID (a run that timed out, or got no answer,
+// leaves it). A transfer the bank says it dropped or refused stays
+// recorded: that nothing took it is the bank's word alone, and a bank
+// that took it, mined it and said otherwise once would have the next send
+// of the same transfer pay twice. Sent again, while its nonce is unused
+// (whatever nonce the bank calls next), the same signed transfer is
+// posted again, which pays at most once; once its nonce is used, a new
+// one is signed only when the bank proves which transfer used it, as
+// below. (So the same transfer sent again after the bank refused it for
+// want of funds is the very same transfer, posted again.) A run killed while it
 // waited (or whose terminal closed), run again for the same transfer —
 // same recipient, amount and fee, from the same account — follows the
 // one in flight, posting the same signed bytes again, or, if a block

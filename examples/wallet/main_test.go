@@ -655,7 +655,7 @@ func TestSend(t *testing.T) {
 					return true
 				})
 			},
-			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; it stays recorded in flight, the bank counting its nonce 0 as used: sent again, this transfer is signed anew only once the bank proves which transfer used that nonce\n$`},
+			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; nonce 0 was taken by another transfer from alice meanwhile \(the bank's next nonce is now 1\): nothing was sent, the bank says; it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
 			check: func(t *testing.T, f *fixture) {
 				assert.Len(t, f.bank.Submitted(), 1, "the first transfer alone: nothing signed again")
 				code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
@@ -694,13 +694,13 @@ func TestSend(t *testing.T) {
 		{name: "send, missing amount", args: []string{"send", "alice", "bob"}, code: 2, stderr: []string{`send takes 3 argument`}},
 		{
 			name: "send more than the balance", args: []string{"send", "alice", "bob", "2000000"}, code: 1,
-			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .* \(rule insufficient-funds, field amount\)\n$`},
+			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .* \(rule insufficient-funds, field amount\); it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
 		},
 		{
 			name: "dropped", args: []string{"send", "alice", "bob", "5"}, code: 1,
 			setup:  func(t *testing.T, f *fixture) { f.pause = dropIt },
 			stdout: []string{`^sent 5`, `pending…\n$`},
-			stderr: []string{`^wallet: transaction [0-9a-f-]{36} dropped: bad-nonce: have 0, want 1 \(rule bad-nonce\)\n$`},
+			stderr: []string{`^wallet: transaction [0-9a-f-]{36} dropped: bad-nonce: have 0, want 1 \(rule bad-nonce\); it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
 		},
 		{
 			name: "bank not ready for a moment", args: []string{"send", "alice", "bob", "5"},

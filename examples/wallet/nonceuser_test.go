@@ -235,15 +235,55 @@ func TestSendDeniedTransfer(t *testing.T) {
 			// Mined while the wallet waited, and said dropped.
 			name: "dropped, says the bank that mined it", args: []string{"send", "alice", "bob", "5"}, code: 1,
 			setup:  func(t *testing.T, f *fixture) { sayDropped(t, f) },
-			stderr: []string{`^wallet: transaction [0-9a-f-]{36} dropped: its nonce was used by another transfer \(rule bad-nonce\); it stays recorded in flight, the bank counting its nonce 0 as used: sent again, this transfer is signed anew only once the bank proves which transfer used that nonce\n$`},
+			stderr: []string{`^wallet: transaction [0-9a-f-]{36} dropped: its nonce was used by another transfer \(rule bad-nonce\); it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
 			check:  again,
 		},
 		{
 			// Taken, and answered refused.
 			name: "refused, says the bank that took it", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
 			setup:  func(t *testing.T, f *fixture) { takeAndRefuse(t, f) },
-			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*\(rule bad-nonce, field nonce\); it stays recorded in flight, the bank counting its nonce 0 as used: sent again, this transfer is signed anew only once the bank proves which transfer used that nonce\n$`},
+			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*\(rule bad-nonce, field nonce\); .*it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
 			check:  again,
 		},
 	})
+}
+
+// TestSendKeepsADeniedRecord: a bank that mined the transfer, said it
+// dropped it, and said once that its nonce is free, had the wallet forget
+// its record; the next send of the same transfer, the bank telling the
+// truth again, signed a second payment with the next nonce. A record the
+// bank denies now stays, whatever the bank says of the nonce.
+func TestSendKeepsADeniedRecord(t *testing.T) {
+	f := newFixture(t)
+	alice, bob := consensustest.Addr("alice"), consensustest.Addr("bob")
+	var lie atomic.Bool
+	lie.Store(true)
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if !lie.Load() || r.Method != http.MethodGet {
+			return false
+		}
+		if r.URL.Path == "/accounts/"+alice.String() {
+			a := f.bank.Account(alice)
+			writeJSON(t, w, bankclient.Account{Address: alice, Balance: a.Balance, Nonce: 0, NextNonce: 0})
+			return true
+		}
+		if f.bank.Height() > 0 && strings.HasPrefix(r.URL.Path, "/transactions/") && !strings.HasSuffix(r.URL.Path, "/proof") {
+			for _, tx := range f.bank.Submitted() {
+				if r.URL.Path == "/transactions/"+tx.ID().String() && tx.To() == bob {
+					writeJSON(t, w, bankclient.Status{ID: tx.ID(), Hash: tx.Hash(), State: bankclient.Dropped, Reason: "lie", Rule: "bad-nonce"})
+					return true
+				}
+			}
+		}
+		return false
+	})
+	code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5") // mined while it waits, said dropped
+	require.Equal(t, 1, code, stderr)
+	require.Equal(t, uint64(1), f.bank.Account(alice).Nonce, "the first is mined")
+	lie.Store(false)
+	code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+	assert.Zero(t, code, stderr)
+	assert.Contains(t, stderr, "was included since")
+	assert.Contains(t, stdout, "included in block 1")
+	assert.Len(t, f.bank.Submitted(), 1, "one payment")
 }
