@@ -193,7 +193,11 @@ func (l *Log) check(stream string) error {
 // the pool, the other idle clients are likely dead too (a server that
 // restarted since, say): they are closed, and if retry is set, f runs
 // once more on a new client. Only calls that may run twice set it:
-// reads, and appends, which are idempotent.
+// reads, and appends, whose events' IDs make a second run a no-op where
+// the server can tell: always with NoStream or an exact revision, and
+// with Any or StreamExists only while the server remembers the IDs (it
+// forgets them when it restarts), which eventlog.Log's contract allows
+// (a retry with those may store the events twice).
 func (l *Log) withClient(ctx context.Context, retry bool, f func(*esclient.Client) error) error {
 	c, reused, err := l.pool.get(ctx, false)
 	if err != nil {
