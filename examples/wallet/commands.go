@@ -436,6 +436,9 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	// or finds it included, rather than pay twice.
 	journal := w.inflight(from.addr)
 	following := false // tx is an earlier run's, found in flight
+	if w.opts.again {
+		w.retireUsed(journal, spec.ChainID, to.addr, amount, fee, acct.Nonce)
+	}
 	if !w.opts.again {
 		prev, found := journal.same(spec.ChainID, to.addr, amount, fee)
 		switch {
@@ -584,6 +587,23 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	}
 	journal.clear(tx) // included: no longer in flight
 	return w.final(st)
+}
+
+// retireUsed forgets the records of the transfers in flight to to, of
+// amount and fee, on the chain chainID, whose nonce the bank counts as
+// used (below nonce, the account's): a send with -again, which asks for
+// a payment whatever became of those, no longer needs them. Such a
+// record stays until a run sees its transfer through, which it may
+// never do: the bank may not prove which transfer used its nonce (its
+// history may not reach that far back). One whose nonce is unused is
+// still in flight, and stays.
+func (w *wallet) retireUsed(journal inflightJournal, chainID string, to blockchain.Address, amount, fee int64, nonce uint64) {
+	journal.each(func(tx blockchain.Transaction) {
+		if tx.ChainID() == chainID && tx.To() == to && tx.Amount() == amount && tx.Fee() == fee && tx.Nonce() < nonce {
+			journal.clear(tx)
+			fmt.Fprintf(w.stderr, "forgot the record of transaction %s (nonce %d), sent by an earlier run, its nonce used since: -again pays anew whatever became of it\n", tx.ID(), tx.Nonce())
+		}
+	})
 }
 
 // deniedKept says what becomes of the record of tx, which the bank says
@@ -761,7 +781,8 @@ func (j inflightJournal) clear(tx blockchain.Transaction) { _ = os.Remove(j.path
 // nonceTaken explains err, the bank's refusal of tx, if it says another
 // transfer from the same account (a scheduler, another wallet) took tx's
 // nonce between send's read of the account and its post: nothing was
-// taken, and sending again signs with the next nonce. send does not sign
+// taken, the bank says (the record stays all the same: see deniedKept).
+// send does not sign
 // again by itself: that a nonce is taken is the bank's word, and a bank
 // that lied, and kept each transfer it refused, would have the key sign
 // one more each time. Any other error comes back as it is.

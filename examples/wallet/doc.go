@@ -113,7 +113,10 @@
 // while it waited, once a block has included the first, is reported, not
 // paid again. -again signs a second payment all the same: two identical
 // payments from a script need it, and so does the same payment made again
-// after such a run. Another transfer is signed as usual. (A record is
+// after such a run; it forgets the records of the same transfer whose
+// nonce is used (which the bank may never prove by what: its history may
+// not reach back that far), and keeps those still in flight. Another
+// transfer is signed as usual. (A record is
 // written under a temporary name, .inflight-*.tmp, then linked to its
 // own and the temporary name removed: a run killed in between can leave
 // that file, which is never read; it may be removed.) A keystore the

@@ -12,8 +12,11 @@ import (
 )
 
 // maxNoncePages bounds the pages of an account's history nonceUser reads
-// to find the transfer of a nonce.
-const maxNoncePages = 10
+// to find the transfer of a nonce: 10 000 transfers, the account's own
+// and those it received, a hundred requests. Past them, send says that
+// the bank did not prove which transfer used the nonce, and send -again
+// pays anew (and forgets the record).
+const maxNoncePages = 100
 
 // nonceUser returns the transfer from tx's sender, with tx's nonce and
 // chain ID, that the bank proves included, against headers the wallet

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -286,4 +287,80 @@ func TestSendKeepsADeniedRecord(t *testing.T) {
 	assert.Contains(t, stderr, "was included since")
 	assert.Contains(t, stdout, "included in block 1")
 	assert.Len(t, f.bank.Submitted(), 1, "one payment")
+}
+
+// TestSendAgainRetiresAUsedRecord: a record whose nonce another transfer
+// used, which the bank never proves (its history does not show it),
+// stayed for ever: every send of the same transfer said so and pointed to
+// -again, and -again paid anew but left the record, so the next send said
+// the same again. -again now forgets the records of the same transfer
+// whose nonce is used; a record whose nonce is unused stays in flight.
+func TestSendAgainRetiresAUsedRecord(t *testing.T) {
+	f := newFixture(t)
+	bob := consensustest.Addr("bob")
+	f.sendOK(t, "alice", "carol", "1", "-wait=false") // nonce 0, pending
+	var reads atomic.Int32
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/accounts/") || reads.Add(1) > 1 {
+			return false
+		}
+		// The first read is from before the other transfer.
+		writeJSON(t, w, bankclient.Account{Address: consensustest.Addr("alice"), Balance: consensustest.Funds})
+		return true
+	})
+	code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false") // refused: nonce 0 is taken
+	require.Equal(t, 1, code, stderr)
+	_, held := f.journal("alice").same(testSpec().ChainID, bob, 5, 0)
+	require.True(t, held, "precondition: the denied transfer stays recorded")
+	f.bank.Mine()
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/transactions") {
+			return false
+		}
+		writeJSON(t, w, bankclient.Page{Transactions: []bankclient.HistoryEntry{}, Height: f.bank.Height()}) // never proven
+		return true
+	})
+	code, _, stderr = f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+	require.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "did not prove by which transfer")
+
+	code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-again", "-wait=false")
+	require.Zero(t, code, stderr)
+	assert.Contains(t, stderr, "forgot the record of transaction")
+	assert.Contains(t, stdout, "nonce 1")
+	_, held = f.journal("alice").same(testSpec().ChainID, bob, 5, 0)
+	assert.False(t, held, "the used record is forgotten, and -again's own, taken, is cleared")
+}
+
+// TestSendFindsANonceFarBack: an honest bank, and more than a thousand
+// transfers to the account since the one that took the nonce of a
+// transfer the wallet holds in flight. The wallet read ten pages of
+// history for it, and then said the bank proved nothing, on every send.
+func TestSendFindsANonceFarBack(t *testing.T) {
+	f := newFixture(t)
+	f.sendOK(t, "alice", "carol", "1", "-wait=false") // nonce 0, pending
+	var reads atomic.Int32
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/accounts/") || reads.Add(1) > 1 {
+			return false
+		}
+		// The first read is from before the other transfer.
+		writeJSON(t, w, bankclient.Account{Address: consensustest.Addr("alice"), Balance: consensustest.Funds})
+		return true
+	})
+	code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false") // refused: nonce 0 is taken
+	require.Equal(t, 1, code, stderr)
+	f.bank.Mine()
+	c, err := bankclient.New(f.url, nil)
+	require.NoError(t, err)
+	const received = 10*maxHistoryLimit + 1
+	for i := range received {
+		tx := blockchain.Transfer{ChainID: testSpec().ChainID, To: consensustest.Addr("alice"), Amount: 1, Nonce: uint64(i)}.Sign(consensustest.Key("bob"))
+		_, err := c.Submit(context.Background(), tx, "")
+		require.NoError(t, err)
+	}
+	f.bank.Mine()
+	code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+	require.Zero(t, code, stderr)
+	assert.Contains(t, stdout, "sent 5 from alice to bob (fee 0, nonce 1)", "the other transfer, proven, took nonce 0")
 }
