@@ -123,6 +123,8 @@ type Bank struct {
 	probeTimeout  time.Duration
 	logger        *slog.Logger
 	ready         atomic.Bool
+	auditRead     chan struct{} // closed once Run has read the audit stream as far as it went when Run began: see follow
+	auditReadOnce sync.Once
 	appendFailed  atomic.Pointer[appendFailure] // the last append of a transaction failed, and none has succeeded since
 	now           func() time.Time              // the clock appendFailed is judged by
 	mux           *http.ServeMux
@@ -168,6 +170,7 @@ func New(cfg Config) (*Bank, error) {
 		now:       time.Now,
 		stopping:  make(chan struct{}),
 		damagedCh: make(chan struct{}),
+		auditRead: make(chan struct{}),
 	}
 	if b.maxBody == 0 {
 		b.maxBody = 16 << 10
@@ -525,13 +528,25 @@ func (b *Bank) logDamaged(err error) *Problem {
 		Detail: "the event log's storage is damaged: the bank takes no transaction until it is restored; this one may not have been recorded"}
 }
 
-// follow is Run's reading of the audit stream.
+// follow is Run's reading of the audit stream, from its start: the
+// drops it tells of are recorded in the ledger index. Until it has read
+// the stream as far as it went when follow began (b.auditRead), a
+// transaction the bank cannot place may be one the stream says was
+// dropped, and GET /transactions/{id} answers 503, not 404: a client
+// takes "unknown" for a transfer that was never taken, and signs again.
 func (b *Bank) follow(ctx context.Context) error {
 	sub, err := b.log.Subscribe(ctx, node.StreamAudit, eventlog.Start)
 	if err != nil {
 		return fmt.Errorf("bank: follow audit: %w", err)
 	}
 	defer sub.Close()
+	last, err := b.log.Read(ctx, node.StreamAudit, eventlog.End, eventlog.Backwards, 1)
+	switch {
+	case errors.Is(err, eventlog.ErrStreamNotFound) || (err == nil && len(last) == 0):
+		b.markAuditRead() // nothing to read
+	case err != nil:
+		return fmt.Errorf("bank: follow audit: %w", err)
+	}
 	for {
 		r, err := sub.Next(ctx)
 		if err != nil {
@@ -540,22 +555,62 @@ func (b *Bank) follow(ctx context.Context) error {
 			}
 			return fmt.Errorf("bank: follow audit: %w", err)
 		}
-		p, err := events.Decode(r.Event)
-		if err != nil {
-			b.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
-			continue
+		if err := b.foldAudit(ctx, r); err != nil {
+			return err
 		}
-		if d, ok := p.(events.TransactionDropped); ok {
-			if _, included, _ := b.index.store.tx(d.TxID); !included {
-				if err := b.putDropped(ctx, d); err != nil {
-					return err
-				}
-				b.mu.Lock()
-				delete(b.accepted, d.TxID)
-				b.mu.Unlock()
-			}
+		if len(last) > 0 && r.Revision >= last[0].Revision {
+			b.markAuditRead()
 		}
 	}
+}
+
+// foldAudit records what the audit event r says, if it says a
+// transaction was dropped that the ledger index does not place in a
+// block. An event that does not decode is logged and skipped.
+func (b *Bank) foldAudit(ctx context.Context, r eventlog.Recorded) error {
+	p, err := events.Decode(r.Event)
+	if err != nil {
+		b.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
+		return nil
+	}
+	d, ok := p.(events.TransactionDropped)
+	if !ok {
+		return nil
+	}
+	if _, included, _ := b.index.store.tx(d.TxID); included {
+		return nil
+	}
+	if err := b.putDropped(ctx, d); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	delete(b.accepted, d.TxID)
+	b.mu.Unlock()
+	return nil
+}
+
+// markAuditRead closes b.auditRead, once.
+func (b *Bank) markAuditRead() { b.auditReadOnce.Do(func() { close(b.auditRead) }) }
+
+// AuditRead returns a channel closed once Run has read the audit stream
+// as far as it went when Run began. Until then, a transaction the bank
+// cannot place may be one the stream says was dropped, and
+// GET /transactions/{id} answers 503 for it, not 404 "unknown".
+func (b *Bank) AuditRead() <-chan struct{} { return b.auditRead }
+
+// auditUnread answers a question about the transaction id, which the
+// bank cannot place, while Run has not yet read the audit stream that
+// may say it was dropped: 503 with Retry-After. It reports whether it
+// answered.
+func (b *Bank) auditUnread(w http.ResponseWriter, id uuid.UUID) bool {
+	select {
+	case <-b.auditRead:
+		return false
+	default:
+	}
+	b.problem(w, Problem{Status: http.StatusServiceUnavailable, Title: "audit stream not yet read",
+		Detail: fmt.Sprintf("the bank is reading the audit stream, which may say that %s was dropped: ask again later", id)})
+	return true
 }
 
 // droppedRetry is how long the bank waits before it tries again to record
@@ -1653,6 +1708,9 @@ func (b *Bank) getTransaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st.Status == StatusUnknown {
+		if b.auditUnread(w, id) {
+			return
+		}
 		b.problem(w, Problem{Status: http.StatusNotFound, Title: "unknown transaction", Detail: id.String(), Field: "id"})
 		return
 	}

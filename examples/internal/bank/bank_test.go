@@ -316,7 +316,8 @@ func newFixtureWith(t *testing.T, cfg fixtureConfig) *fixture {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var g errgroup.Group
-	g.Go(func() error { return f.bank.Run(ctx) })
+	ran := make(chan struct{})
+	g.Go(func() error { defer close(ran); return f.bank.Run(ctx) })
 	require.NoError(t, f.node.Restore(ctx, node.RestoreVerify))
 	f.bank.SetReady(true)
 	g.Go(func() error { return f.node.Follow(ctx) })
@@ -326,7 +327,22 @@ func newFixtureWith(t *testing.T, cfg fixtureConfig) *fixture {
 		_ = g.Wait()
 		_ = cfg.log.Close()
 	})
+	awaitAuditRead(t, f.bank, ran)
 	return f
+}
+
+// awaitAuditRead waits until b has read the audit stream as far as it
+// went when Run began, so that an unknown transaction is a 404, not a
+// 503; or until Run has returned (ran closed), as it does at once on a
+// log that fails.
+func awaitAuditRead(t testing.TB, b *bank.Bank, ran <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-b.AuditRead():
+	case <-ran:
+	case <-time.After(watchdog): // a bound on a hang, not a wait for an event
+		t.Fatal("the bank never read the audit stream")
+	}
 }
 
 // start builds a node and a bank on f's log, as the bank's app does, and

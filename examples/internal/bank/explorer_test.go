@@ -77,7 +77,8 @@ func newExplorerFixtureWith(t *testing.T, wrap func(http.Handler) http.Handler, 
 	ctx, cancel := context.WithCancel(context.Background())
 	var g errgroup.Group
 	g.Go(func() error { return n.Follow(ctx) })
-	g.Go(func() error { return b.Run(ctx) })
+	ran := make(chan struct{})
+	g.Go(func() error { defer close(ran); return b.Run(ctx) })
 	t.Cleanup(func() {
 		srv.CloseClientConnections() // the page's event stream
 		srv.Close()
@@ -85,6 +86,12 @@ func newExplorerFixtureWith(t *testing.T, wrap func(http.Handler) http.Handler, 
 		_ = g.Wait()
 		_ = log.Close()
 	})
+	select { // an unknown transaction is then a 404, not a 503
+	case <-b.AuditRead():
+	case <-ran:
+	case <-time.After(explorerWatchdog): // a bound on a hang, not a wait for an event
+		t.Fatal("the bank never read the audit stream")
+	}
 	return &explorerFixture{node: n, bank: b, server: srv, log: log}
 }
 

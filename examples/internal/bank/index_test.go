@@ -67,7 +67,8 @@ type liveBank struct {
 	bank   *bank.Bank
 	server *httptest.Server
 	cancel context.CancelFunc
-	done   chan error // Run's error
+	done   chan error    // Run's error
+	ran    chan struct{} // closed once Run has returned
 }
 
 // startBank restores a node with window on log and runs a bank on it
@@ -95,8 +96,12 @@ func startBankOf(tb testing.TB, spec blockchain.ChainSpec, log eventlog.Log, pat
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(tb, n.Restore(ctx, mode))
 	b.SetReady(true)
-	lb := &liveBank{node: n, bank: b, server: httptest.NewServer(b), cancel: cancel, done: make(chan error, 1)}
-	go func() { lb.done <- b.Run(ctx) }()
+	lb := &liveBank{node: n, bank: b, server: httptest.NewServer(b), cancel: cancel, done: make(chan error, 1), ran: make(chan struct{})}
+	go func() {
+		err := b.Run(ctx)
+		close(lb.ran)
+		lb.done <- err
+	}()
 	return lb
 }
 
@@ -845,6 +850,7 @@ func TestSnapshotRestoredBankAnswersAtOnce(t *testing.T) {
 
 	lb := startBankWith(t, log, "", 0, node.RestoreSnapshot)
 	t.Cleanup(func() { assert.NoError(t, lb.stop()) })
+	awaitAuditRead(t, lb.bank, lb.ran) // an unknown transaction is then a 404
 	_, held := lb.node.Chain().BlockAt(1)
 	require.False(t, held, "precondition: the node holds no block below its snapshot")
 	included := blocks[1].Transaction(0)
