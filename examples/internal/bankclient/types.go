@@ -33,7 +33,11 @@ type Account struct {
 // State is where a submitted transaction stands.
 type State string
 
-// The states of a transaction. Included and Dropped are final.
+// The states of a transaction. Included is final. Dropped ends a wait
+// (Final), and is final when the transfer's nonce was used by another:
+// one dropped for want of funds, or after the auditor gave up on it,
+// stays a valid signed transfer while its nonce is unused, and anyone
+// may submit it again and have it mined (docs/guarantees.md §6).
 const (
 	// Pending: accepted, waiting in the pool for a block.
 	Pending State = "pending"
@@ -45,8 +49,9 @@ const (
 	Dropped State = "dropped"
 )
 
-// Final reports whether a transaction in state s will never change state
-// again.
+// Final reports whether a wait for a transaction in state s is over:
+// whether it is included, or dropped (see the states for when a dropped
+// transfer may still be mined).
 func (s State) Final() bool { return s == Included || s == Dropped }
 
 // UnmarshalText accepts the three states and refuses anything else, so a
