@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -27,20 +28,46 @@ import (
 
 // refusingStore is an indexStore whose file, while refuse is set, takes
 // no writes, as a full disk takes none: addBlock and putDropped fail
-// with ENOSPC. Each call is told on calls, refused or not.
+// with ENOSPC. Each call is told on calls ("addBlock 3 refused",
+// "putDropped ok"), which await reads.
+//
+// The calls are kept, however many: while the index is behind, the
+// bank tries to catch it up every droppedRetry (a millisecond here),
+// under its lock, and each try is a call. A store that could hold only
+// so many (a buffered channel) would block the bank, its lock held, on
+// a machine slow enough to run the test's next step a second or two
+// later, and the next request the test made would wait for ever.
 type refusingStore struct {
 	indexStore
 	refuse atomic.Bool
 	late   atomic.Bool // see last
-	calls  chan string // "addBlock 3 refused", "putDropped ok"
+
+	mu     sync.Mutex
+	calls  []string
+	read   int           // calls[:read] are those await has passed
+	called chan struct{} // signalled (without blocking) after each call
+}
+
+func newRefusingStore(s indexStore) *refusingStore {
+	return &refusingStore{indexStore: s, called: make(chan struct{}, 1)}
 }
 
 func (s *refusingStore) tell(what string, refused bool) error {
 	if refused {
-		s.calls <- what + " refused"
+		what += " refused"
+	} else {
+		what += " ok"
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, what)
+	s.mu.Unlock()
+	select {
+	case s.called <- struct{}{}:
+	default:
+	}
+	if refused {
 		return fmt.Errorf("write index.db: %w", syscall.ENOSPC)
 	}
-	s.calls <- what + " ok"
 	return nil
 }
 
@@ -66,7 +93,8 @@ func (s *refusingStore) putDropped(d events.TransactionDropped) error {
 }
 
 // await waits until the store has been called with each of want, in
-// any order, passing over other calls.
+// any order, passing over other calls: each call is read once, by the
+// first await that reaches it.
 func (s *refusingStore) await(t *testing.T, want ...string) {
 	t.Helper()
 	missing := map[string]bool{}
@@ -74,12 +102,39 @@ func (s *refusingStore) await(t *testing.T, want ...string) {
 		missing[w] = true
 	}
 	timeout := time.After(explorerWatchdog) // a bound on a hang, not a wait for an event
-	for len(missing) > 0 {
+	for {
+		s.mu.Lock()
+		for ; s.read < len(s.calls) && len(missing) > 0; s.read++ {
+			delete(missing, s.calls[s.read])
+		}
+		s.mu.Unlock()
+		if len(missing) == 0 {
+			return
+		}
 		select {
-		case got := <-s.calls:
-			delete(missing, got)
+		case <-s.called:
 		case <-timeout:
 			t.Fatalf("the index was never called: %v", missing)
+		}
+	}
+}
+
+// awaitCalls waits until the store has been called n times in all,
+// reading none of the calls.
+func (s *refusingStore) awaitCalls(t *testing.T, n int) {
+	t.Helper()
+	timeout := time.After(explorerWatchdog) // a bound on a hang, not a wait for an event
+	for {
+		s.mu.Lock()
+		have := len(s.calls)
+		s.mu.Unlock()
+		if have >= n {
+			return
+		}
+		select {
+		case <-s.called:
+		case <-timeout:
+			t.Fatalf("the index was called %d times, not %d", have, n)
 		}
 	}
 }
@@ -91,7 +146,7 @@ func behindFixture(t *testing.T) (*explorerFixture, *refusingStore, blockchain.T
 	t.Helper()
 	var store *refusingStore
 	f := newExplorerFixtureWith(t, nil, func(b *Bank) {
-		store = &refusingStore{indexStore: b.index.store, calls: make(chan string, 1000)}
+		store = newRefusingStore(b.index.store)
 		b.index.store = store
 		b.droppedRetry = time.Millisecond
 	})
@@ -316,7 +371,11 @@ func TestIndexFarBehindSaysNoUnknown(t *testing.T) {
 // status and body.
 func (f *explorerFixture) getPath(t *testing.T, path string) (int, []byte) {
 	t.Helper()
-	resp, err := f.server.Client().Get(f.server.URL + path)
+	ctx, cancel := context.WithTimeout(context.Background(), explorerWatchdog) // a bound on a hang
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.server.URL+path, nil)
+	require.NoError(t, err)
+	resp, err := f.server.Client().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
@@ -421,4 +480,25 @@ func TestHistorySaysHowFarItGoes(t *testing.T) {
 	store.late.Store(false)
 	assert.Equal(t, blk.Height()-1, late.Height)
 	assert.Equal(t, []uuid.UUID{first.ID()}, ids(late), "the transfer of the block after Height is left out")
+}
+
+// TestIndexLongBehindLeavesTheBankAnswering: while the ledger index is
+// behind, the bank tries every droppedRetry to catch it up, and each
+// try is a call to the store. On a loaded machine the test's next step
+// may come seconds later, after more tries than a fixed number: the
+// bank answers all the same (the test's store once held 1000 calls, and
+// then blocked the bank with its lock held), and catches the index up
+// once the file takes writes.
+func TestIndexLongBehindLeavesTheBankAnswering(t *testing.T) {
+	f, store, first := behindFixture(t)
+	store.awaitCalls(t, 1100)
+	code, body := f.getPath(t, "/transactions/"+first.ID().String())
+	require.Equal(t, http.StatusOK, code, "%s", body)
+
+	store.refuse.Store(false)
+	store.await(t, "addBlock 1 ok")
+	st := f.bank.status(first.ID())
+	if assert.Equal(t, StatusIncluded, st.Status) {
+		assert.Equal(t, uint64(1), *st.Height)
+	}
 }
