@@ -437,7 +437,7 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	journal := w.inflight(from.addr)
 	following := false // tx is an earlier run's, found in flight
 	if w.opts.again {
-		w.retireUsed(journal, spec.ChainID, to.addr, amount, fee, acct.Nonce)
+		w.retireUsed(journal, spec.ChainID, to.addr, amount, fee, acct)
 	}
 	if !w.opts.again {
 		prev, found := journal.same(spec.ChainID, to.addr, amount, fee)
@@ -590,18 +590,28 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 }
 
 // retireUsed forgets the records of the transfers in flight to to, of
-// amount and fee, on the chain chainID, whose nonce the bank counts as
-// used (below nonce, the account's): a send with -again, which asks for
-// a payment whatever became of those, no longer needs them. Such a
-// record stays until a run sees its transfer through, which it may
-// never do: the bank may not prove which transfer used its nonce (its
-// history may not reach that far back). One whose nonce is unused is
-// still in flight, and stays.
-func (w *wallet) retireUsed(journal inflightJournal, chainID string, to blockchain.Address, amount, fee int64, nonce uint64) {
+// amount and fee, on the chain chainID, that the bank cannot take now:
+// those whose nonce it counts as used (below acct.Nonce), and those past
+// its next nonce (a chain begun again since they were signed, with the
+// same chain ID). A send with -again, which asks for a payment whatever
+// became of those, no longer needs them; kept, such a record stays until
+// a run sees its transfer through, which it may never do (the bank may
+// not prove which transfer used its nonce: its history may not reach
+// that far back; and a nonce past the chain's may never be reached),
+// and every send of the same transfer without -again fails on it. One
+// the bank can take is still in flight, and stays.
+func (w *wallet) retireUsed(journal inflightJournal, chainID string, to blockchain.Address, amount, fee int64, acct bankclient.Account) {
 	journal.each(func(tx blockchain.Transaction) {
-		if tx.ChainID() == chainID && tx.To() == to && tx.Amount() == amount && tx.Fee() == fee && tx.Nonce() < nonce {
+		if tx.ChainID() != chainID || tx.To() != to || tx.Amount() != amount || tx.Fee() != fee {
+			return
+		}
+		switch {
+		case tx.Nonce() < acct.Nonce:
 			journal.clear(tx)
 			fmt.Fprintf(w.stderr, "forgot the record of transaction %s (nonce %d), sent by an earlier run, its nonce used since: -again pays anew whatever became of it\n", tx.ID(), tx.Nonce())
+		case tx.Nonce() > acct.NextNonce:
+			journal.clear(tx)
+			fmt.Fprintf(w.stderr, "forgot the record of transaction %s (nonce %d), sent by an earlier run, its nonce past the bank's next, %d: -again pays anew whatever became of it\n", tx.ID(), tx.Nonce(), acct.NextNonce)
 		}
 	})
 }
@@ -793,12 +803,12 @@ func (w *wallet) nonceTaken(ctx context.Context, c *bankclient.Client, from acco
 	}
 	acct, aerr := c.Account(ctx, from.addr)
 	if aerr == nil && acct.NextNonce < tx.Nonce() {
-		return fmt.Errorf("%w; nonce %d is past the bank's next nonce, %d: the transfers from %s before it, in flight from other runs, have not reached the bank (or it dropped them): nothing was sent; send again once they are in", err, tx.Nonce(), acct.NextNonce, from)
+		return fmt.Errorf("%w; nonce %d is past the bank's next nonce, %d: the transfers from %s before it, in flight from other runs, have not reached the bank (or it dropped them): nothing was sent; send again once they are in (or, if the chain was begun again since this transfer was signed, send with -again, which pays anew and forgets it)", err, tx.Nonce(), acct.NextNonce, from)
 	}
 	if aerr != nil || acct.NextNonce <= tx.Nonce() {
 		return err
 	}
-	return fmt.Errorf("%w; nonce %d was taken by another transfer from %s meanwhile (the bank's next nonce is now %d): nothing was sent, the bank says", err, tx.Nonce(), from, acct.NextNonce)
+	return fmt.Errorf("%w; nonce %d was taken by another transfer from %s meanwhile (the bank's next nonce is now %d): nothing was sent, the bank says; send again once that transfer is in a block", err, tx.Nonce(), from, acct.NextNonce)
 }
 
 // final prints an included transaction's block, or returns why it was

@@ -655,7 +655,7 @@ func TestSend(t *testing.T) {
 					return true
 				})
 			},
-			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; nonce 0 was taken by another transfer from alice meanwhile \(the bank's next nonce is now 1\): nothing was sent, the bank says; it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
+			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; nonce 0 was taken by another transfer from alice meanwhile \(the bank's next nonce is now 1\): nothing was sent, the bank says; send again once that transfer is in a block; it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
 			check: func(t *testing.T, f *fixture) {
 				assert.Len(t, f.bank.Submitted(), 1, "the first transfer alone: nothing signed again")
 				code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")

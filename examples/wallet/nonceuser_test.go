@@ -364,3 +364,35 @@ func TestSendFindsANonceFarBack(t *testing.T) {
 	require.Zero(t, code, stderr)
 	assert.Contains(t, stdout, "sent 5 from alice to bob (fee 0, nonce 1)", "the other transfer, proven, took nonce 0")
 }
+
+// TestSendAgainAfterTheChainBeganAgain: a record left by a run on a chain
+// since begun again with the same chain ID, its nonce past the new
+// chain's next. Every send of the same transfer posts it again and is
+// refused, and says what to do; -again pays anew and forgets it, so the
+// next send of the same transfer is a payment of its own, not refused
+// again on the old record.
+func TestSendAgainAfterTheChainBeganAgain(t *testing.T) {
+	f := newFixture(t)
+	bob := consensustest.Addr("bob")
+	old := blockchain.Transfer{ChainID: testSpec().ChainID, To: bob, Amount: 5, Nonce: 5}.Sign(consensustest.Key("alice"))
+	recorded, err := f.journal("alice").claim(old)
+	require.NoError(t, err)
+	require.True(t, recorded)
+
+	code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5")
+	require.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "if the chain was begun again since this transfer was signed, send with -again")
+	assert.Empty(t, f.bank.Submitted(), "the old transfer is refused: nothing taken")
+
+	code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-again")
+	require.Zero(t, code, stderr)
+	assert.Contains(t, stderr, "forgot the record of transaction "+old.ID().String())
+	assert.Contains(t, stdout, "(fee 0, nonce 0)")
+	_, held := f.journal("alice").same(testSpec().ChainID, bob, 5, 0)
+	assert.False(t, held)
+
+	code, stdout, stderr = f.run(t, nil, "send", "alice", "bob", "5")
+	require.Zero(t, code, stderr)
+	assert.Contains(t, stdout, "(fee 0, nonce 1)")
+	assert.Len(t, f.bank.Submitted(), 2)
+}
