@@ -438,8 +438,7 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	following := false // tx is an earlier run's, found in flight
 	if w.opts.again {
 		w.retireUsed(journal, spec.ChainID, to.addr, amount, fee, acct)
-	}
-	if !w.opts.again {
+	} else {
 		prev, found := journal.same(spec.ChainID, to.addr, amount, fee)
 		switch {
 		case !found:
@@ -591,16 +590,20 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 
 // retireUsed forgets the records of the transfers in flight to to, of
 // amount and fee, on the chain chainID, that the bank cannot take now:
-// those whose nonce it counts as used (below acct.Nonce), and those past
-// its next nonce (a chain begun again since they were signed, with the
-// same chain ID). A send with -again, which asks for a payment whatever
-// became of those, no longer needs them; kept, such a record stays until
-// a run sees its transfer through, which it may never do (the bank may
-// not prove which transfer used its nonce: its history may not reach
-// that far back; and a nonce past the chain's may never be reached),
-// and every send of the same transfer without -again fails on it. One
-// the bank can take is still in flight, and stays.
+// those whose nonce it counts as used (below acct.Nonce), and those left
+// past its next nonce, beyond the records that follow on from it (a
+// chain begun again since they were signed, with the same chain ID). A
+// send with -again, which asks for a payment whatever became of those,
+// no longer needs them; kept, such a record stays until a run sees its
+// transfer through, which it may never do (the bank may not prove which
+// transfer used its nonce: its history may not reach that far back; and
+// a nonce past the chain's may never be reached), and every send of the
+// same transfer without -again fails on it. One the bank can take is
+// still in flight, and stays, as do those that follow on from the
+// bank's next nonce: other runs of send -again at the same time, about
+// to post them.
 func (w *wallet) retireUsed(journal inflightJournal, chainID string, to blockchain.Address, amount, fee int64, acct bankclient.Account) {
+	free := journal.after(chainID, acct.NextNonce) // past the runs in flight now
 	journal.each(func(tx blockchain.Transaction) {
 		if tx.ChainID() != chainID || tx.To() != to || tx.Amount() != amount || tx.Fee() != fee {
 			return
@@ -609,7 +612,7 @@ func (w *wallet) retireUsed(journal inflightJournal, chainID string, to blockcha
 		case tx.Nonce() < acct.Nonce:
 			journal.clear(tx)
 			fmt.Fprintf(w.stderr, "forgot the record of transaction %s (nonce %d), sent by an earlier run, its nonce used since: -again pays anew whatever became of it\n", tx.ID(), tx.Nonce())
-		case tx.Nonce() > acct.NextNonce:
+		case tx.Nonce() > free:
 			journal.clear(tx)
 			fmt.Fprintf(w.stderr, "forgot the record of transaction %s (nonce %d), sent by an earlier run, its nonce past the bank's next, %d: -again pays anew whatever became of it\n", tx.ID(), tx.Nonce(), acct.NextNonce)
 		}
@@ -792,10 +795,10 @@ func (j inflightJournal) clear(tx blockchain.Transaction) { _ = os.Remove(j.path
 // transfer from the same account (a scheduler, another wallet) took tx's
 // nonce between send's read of the account and its post: nothing was
 // taken, the bank says (the record stays all the same: see deniedKept).
-// send does not sign
-// again by itself: that a nonce is taken is the bank's word, and a bank
-// that lied, and kept each transfer it refused, would have the key sign
-// one more each time. Any other error comes back as it is.
+// send does not sign again by itself: that a nonce is taken is the
+// bank's word, and a bank that lied, and kept each transfer it refused,
+// would have the key sign one more each time. Any other error comes back
+// as it is.
 func (w *wallet) nonceTaken(ctx context.Context, c *bankclient.Client, from account, tx blockchain.Transaction, err error) error {
 	var pe *bankclient.ProblemError
 	if !errors.As(err, &pe) || pe.Problem.Rule != blockchain.ErrBadNonce.String() || errors.Is(err, errMayHaveReached) {

@@ -115,9 +115,10 @@
 // payments from a script need it, and so does the same payment made again
 // after such a run; it forgets the records of the same transfer whose
 // nonce is used (which the bank may never prove by what: its history may
-// not reach back that far) or past the bank's next nonce (a chain begun
-// again since, with the same chain ID), and keeps those still in
-// flight. Another
+// not reach back that far) or left past the bank's next nonce (a chain
+// begun again since, with the same chain ID), and keeps those still in
+// flight, and those of other runs of send -again signed with the nonces
+// that follow on from the bank's next. Another
 // transfer is signed as usual. (A record is
 // written under a temporary name, .inflight-*.tmp, then linked to its
 // own and the temporary name removed: a run killed in between can leave

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -395,4 +396,36 @@ func TestSendAgainAfterTheChainBeganAgain(t *testing.T) {
 	require.Zero(t, code, stderr)
 	assert.Contains(t, stdout, "(fee 0, nonce 1)")
 	assert.Len(t, f.bank.Submitted(), 2)
+}
+
+// TestSendAgainKeepsRunsInFlight: -again forgets the records of the same
+// transfer left past the bank's next nonce (a chain begun again), but
+// not those that follow on from it: other runs of send -again at the
+// same time, signed with the nonces after the bank's next and about to
+// post them. Forgotten, one of those, if its run were killed while it
+// waited and run again, would be signed anew: a payment too many.
+func TestSendAgainKeepsRunsInFlight(t *testing.T) {
+	f := newFixture(t)
+	bob := consensustest.Addr("bob")
+	var inFlight []blockchain.Transaction
+	for nonce := range uint64(2) { // two runs of send -again, signed, not yet posted
+		tx := blockchain.Transfer{ChainID: testSpec().ChainID, To: bob, Amount: 5, Nonce: nonce}.Sign(consensustest.Key("alice"))
+		recorded, err := f.journal("alice").claim(tx)
+		require.NoError(t, err)
+		require.True(t, recorded)
+		inFlight = append(inFlight, tx)
+	}
+	left := blockchain.Transfer{ChainID: testSpec().ChainID, To: bob, Amount: 5, Nonce: 7}.Sign(consensustest.Key("alice")) // past them
+	recorded, err := f.journal("alice").claim(left)
+	require.NoError(t, err)
+	require.True(t, recorded)
+
+	_, _, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-again", "-wait=false")
+	assert.Contains(t, stderr, "forgot the record of transaction "+left.ID().String())
+	for _, tx := range inFlight {
+		assert.NotContains(t, stderr, "forgot the record of transaction "+tx.ID().String())
+		assert.True(t, f.journal("alice").holds(tx) || slices.ContainsFunc(f.bank.Submitted(), func(s blockchain.Transaction) bool { return s.ID() == tx.ID() }),
+			"transaction %d, in flight, is still recorded or was posted", tx.Nonce())
+	}
+	assert.False(t, f.journal("alice").holds(left))
 }
