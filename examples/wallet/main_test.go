@@ -643,18 +643,7 @@ func TestSend(t *testing.T) {
 			// once the other is in a block, which the bank proves, the
 			// transfer is signed anew.
 			name: "send while another transfer takes the nonce", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
-			setup: func(t *testing.T, f *fixture) {
-				f.sendOK(t, "alice", "carol", "1", "-wait=false") // nonce 0, pending
-				var reads atomic.Int32
-				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
-					if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/accounts/") || reads.Add(1) > 1 {
-						return false
-					}
-					// The first read is from before the other transfer.
-					writeJSON(t, w, bankclient.Account{Address: consensustest.Addr("alice"), Balance: consensustest.Funds})
-					return true
-				})
-			},
+			setup:  func(t *testing.T, f *fixture) { f.takeNonceUnseen(t) },
 			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; nonce 0 was taken by another transfer from alice meanwhile \(the bank's next nonce is now 1\): nothing was sent, the bank says; send again once that transfer is in a block; it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
 			check: func(t *testing.T, f *fixture) {
 				assert.Len(t, f.bank.Submitted(), 1, "the first transfer alone: nothing signed again")

@@ -299,16 +299,7 @@ func TestSendKeepsADeniedRecord(t *testing.T) {
 func TestSendAgainRetiresAUsedRecord(t *testing.T) {
 	f := newFixture(t)
 	bob := consensustest.Addr("bob")
-	f.sendOK(t, "alice", "carol", "1", "-wait=false") // nonce 0, pending
-	var reads atomic.Int32
-	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/accounts/") || reads.Add(1) > 1 {
-			return false
-		}
-		// The first read is from before the other transfer.
-		writeJSON(t, w, bankclient.Account{Address: consensustest.Addr("alice"), Balance: consensustest.Funds})
-		return true
-	})
+	f.takeNonceUnseen(t)
 	code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false") // refused: nonce 0 is taken
 	require.Equal(t, 1, code, stderr)
 	_, held := f.journal("alice").same(testSpec().ChainID, bob, 5, 0)
@@ -339,16 +330,7 @@ func TestSendAgainRetiresAUsedRecord(t *testing.T) {
 // history for it, and then said the bank proved nothing, on every send.
 func TestSendFindsANonceFarBack(t *testing.T) {
 	f := newFixture(t)
-	f.sendOK(t, "alice", "carol", "1", "-wait=false") // nonce 0, pending
-	var reads atomic.Int32
-	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/accounts/") || reads.Add(1) > 1 {
-			return false
-		}
-		// The first read is from before the other transfer.
-		writeJSON(t, w, bankclient.Account{Address: consensustest.Addr("alice"), Balance: consensustest.Funds})
-		return true
-	})
+	f.takeNonceUnseen(t)
 	code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false") // refused: nonce 0 is taken
 	require.Equal(t, 1, code, stderr)
 	f.bank.Mine()
@@ -428,4 +410,20 @@ func TestSendAgainKeepsRunsInFlight(t *testing.T) {
 			"transaction %d, in flight, is still recorded or was posted", tx.Nonce())
 	}
 	assert.False(t, f.journal("alice").holds(left))
+}
+
+// takeNonceUnseen has another transfer from alice take nonce 0 (to
+// carol, pending) while the next read of alice's account answers as from
+// before it: a send after it signs nonce 0, which the bank refuses.
+func (f *fixture) takeNonceUnseen(t *testing.T) {
+	t.Helper()
+	f.sendOK(t, "alice", "carol", "1", "-wait=false") // nonce 0, pending
+	var reads atomic.Int32
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/accounts/") || reads.Add(1) > 1 {
+			return false
+		}
+		writeJSON(t, w, bankclient.Account{Address: consensustest.Addr("alice"), Balance: consensustest.Funds})
+		return true
+	})
 }
