@@ -11,42 +11,12 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/node/nodetest"
 	"github.com/eventchain/eventchain/pool"
 )
-
-// heldBlocks is a log whose subscriptions to the blocks stream hand out
-// nothing until release is closed: a node that reads its transactions
-// stream ahead of its blocks stream, as two goroutines reading two
-// streams may.
-type heldBlocks struct {
-	eventlog.Log
-	release chan struct{}
-}
-
-func (l heldBlocks) Subscribe(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
-	sub, err := l.Log.Subscribe(ctx, stream, from)
-	if err != nil || stream != node.StreamBlocks {
-		return sub, err
-	}
-	return heldSub{Subscription: sub, release: l.release}, nil
-}
-
-type heldSub struct {
-	eventlog.Subscription
-	release chan struct{}
-}
-
-func (s heldSub) Next(ctx context.Context) (eventlog.Recorded, error) {
-	select {
-	case <-s.release:
-	case <-ctx.Done():
-		return eventlog.Recorded{}, ctx.Err()
-	}
-	return s.Subscription.Next(ctx)
-}
 
 // TestTransactionReadBeforeItsBlock has a node read a transfer before
 // the block it relies on, which another node applied before it took the
@@ -68,7 +38,7 @@ func TestTransactionReadBeforeItsBlock(t *testing.T) {
 			t.Cleanup(func() { _ = log.Close() })
 			release := make(chan struct{})
 			bank := newNode(t, log, nil)
-			lagging := newNode(t, heldBlocks{Log: log, release: release}, nil)
+			lagging := newNode(t, eventlogtest.Holding(log, node.StreamBlocks, release), nil) // its blocks stream lags its transactions stream
 			follow(t, bank, lagging)
 
 			b := newScratch(t, newEngine(t)).next(tc.block)

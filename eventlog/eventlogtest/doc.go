@@ -84,6 +84,13 @@
 // duplicates. Wrap a log that keeps no IDs (memlog's NoDedupWindow), or
 // the duplicates are recognised as retries and not stored.
 //
+// # A stream that lags
+//
+// [Holding] wraps a log so that its subscriptions to one stream hand out
+// nothing until the test releases them: a reader whose one stream lags
+// the others, or that has not yet read a stream's past, made to happen
+// when the test wants it rather than when the scheduler does.
+//
 // # A log wiped
 //
 // [Swappable] holds a log a test replaces while the code under test

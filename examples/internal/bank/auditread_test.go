@@ -15,39 +15,10 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
 )
-
-// gatedLog is a log whose subscriptions to the audit stream deliver
-// nothing until gate is closed: a bank that has just started, and has
-// not yet read the audit stream.
-type gatedLog struct {
-	eventlog.Log
-	gate chan struct{}
-}
-
-func (l gatedLog) Subscribe(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
-	sub, err := l.Log.Subscribe(ctx, stream, from)
-	if err != nil || stream != node.StreamAudit {
-		return sub, err
-	}
-	return gatedSub{Subscription: sub, gate: l.gate}, nil
-}
-
-type gatedSub struct {
-	eventlog.Subscription
-	gate chan struct{}
-}
-
-func (s gatedSub) Next(ctx context.Context) (eventlog.Recorded, error) {
-	select {
-	case <-s.gate:
-		return s.Subscription.Next(ctx)
-	case <-ctx.Done():
-		return eventlog.Recorded{}, ctx.Err()
-	}
-}
 
 // TestUnknownWhileTheAuditStreamIsUnread: a bank that has just started
 // learns which transactions were dropped by reading the audit stream
@@ -68,8 +39,8 @@ func TestUnknownWhileTheAuditStreamIsUnread(t *testing.T) {
 	_, err = mem.Append(context.Background(), node.StreamAudit, eventlog.Any, e)
 	require.NoError(t, err)
 
-	log := gatedLog{Log: mem, gate: make(chan struct{})}
-	lb := startBank(t, log, "", 0)
+	release := make(chan struct{}) // until closed, the bank has not read the audit stream
+	lb := startBank(t, eventlogtest.Holding(mem, node.StreamAudit, release), "", 0)
 	t.Cleanup(func() { assert.NoError(t, lb.stop()) })
 	get := func(t *testing.T, id uuid.UUID) (int, string, []byte) {
 		t.Helper()
@@ -87,7 +58,7 @@ func TestUnknownWhileTheAuditStreamIsUnread(t *testing.T) {
 		assert.NotEmpty(t, retry, "a 503 says when to ask again")
 	}
 
-	close(log.gate)
+	close(release)
 	select {
 	case <-lb.bank.AuditRead():
 	case <-time.After(watchdog): // a bound on a hang, not a wait for an event
