@@ -605,7 +605,7 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 func (w *wallet) retireUsed(journal inflightJournal, chainID string, to blockchain.Address, amount, fee int64, acct bankclient.Account) {
 	free := journal.after(chainID, acct.NextNonce) // past the runs in flight now
 	journal.each(func(tx blockchain.Transaction) {
-		if tx.ChainID() != chainID || tx.To() != to || tx.Amount() != amount || tx.Fee() != fee {
+		if !isTransfer(tx, chainID, to, amount, fee) {
 			return
 		}
 		switch {
@@ -689,13 +689,20 @@ func (j inflightJournal) each(f func(tx blockchain.Transaction)) {
 	}
 }
 
+// isTransfer reports whether tx is the transfer to to, of amount and
+// fee, on the chain chainID: what a send of the same transfer signs, but
+// for the nonce.
+func isTransfer(tx blockchain.Transaction, chainID string, to blockchain.Address, amount, fee int64) bool {
+	return tx.ChainID() == chainID && tx.To() == to && tx.Amount() == amount && tx.Fee() == fee
+}
+
 // same returns the transfer in flight to to, of amount and fee, on the
 // chain chainID, with the lowest nonce, if there is one.
 func (j inflightJournal) same(chainID string, to blockchain.Address, amount, fee int64) (blockchain.Transaction, bool) {
 	var found blockchain.Transaction
 	ok := false
 	j.each(func(tx blockchain.Transaction) {
-		if tx.ChainID() == chainID && tx.To() == to && tx.Amount() == amount && tx.Fee() == fee && (!ok || tx.Nonce() < found.Nonce()) {
+		if isTransfer(tx, chainID, to, amount, fee) && (!ok || tx.Nonce() < found.Nonce()) {
 			found, ok = tx, true
 		}
 	})
