@@ -310,7 +310,7 @@ func newStore(cfg Config, now func() time.Time, logger *slog.Logger) *store {
 		logger:  logger,
 		next:    firstPosition,
 		streams: make(map[string]*stream),
-		ids:     idwindow.New[idEntry](window),
+		ids:     idwindow.NewLikeEventStoreDB[idEntry](window),
 		changed: make(chan struct{}),
 		dup:     duplicator{rate: cfg.DuplicateAny, rng: rand.New(rand.NewPCG(cfg.DuplicateSeed, duplicateSeedStream))},
 	}
@@ -404,7 +404,7 @@ func (s *store) writeMeta(name string, data []byte) int {
 func (s *store) forgetIDs() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ids = idwindow.New[idEntry](s.ids.Size())
+	s.ids = idwindow.NewLikeEventStoreDB[idEntry](s.ids.Size())
 }
 
 // notify wakes every subscription.

@@ -1,5 +1,5 @@
-// Package idwindow is the de-duplication window of the in-memory logs,
-// eventlog/memlog and eventlog/esdb/esdbtest: a bounded memory of where
+// Package idwindow is the de-duplication window of the logs
+// eventlog/memlog, eventlog/boltlog and eventlog/esdb/esdbtest: a bounded memory of where
 // recently written event IDs were first written, against which an append
 // with Any or StreamExists is checked. It reproduces EventStoreDB's cache
 // of committed events (a BoundedCache in its index committer):
@@ -15,10 +15,16 @@
 //     takes a place but leaves the remembered value as it was;
 //   - an ID is forgotten when its oldest place is given up, even if it was
 //     written again since and that later place is still in the queue;
-//   - every write adds its cost, but a place given up takes back only the
-//     cost of the ID it forgets, and nothing if that ID is forgotten
-//     already: so each write of an ID the window still remembers costs
-//     for good, and the window holds that much less from then on.
+//   - every write adds its cost, and a place given up takes it back. One
+//     thing of EventStoreDB's is reproduced only by a window made with
+//     NewLikeEventStoreDB, for esdbtest: there, a place given up takes
+//     back only the cost of the ID it forgets, and nothing if that ID is
+//     forgotten already, so each write of an ID the window still
+//     remembers costs for good, and the window holds that much less from
+//     then on. The embedded logs do not shrink their windows so: a bank
+//     writes every keyed transfer's event to two streams, and after about
+//     160 000 (MaxBytes at the 52 a write to "transactions" costs) such a
+//     window would remember nothing.
 package idwindow
 
 import (
@@ -64,12 +70,16 @@ type Window[V any] struct {
 	// before head have been given up; they are reclaimed now and then.
 	queue []place
 	head  int
-	bytes int // what the window counts against MaxBytes, as EventStoreDB counts
+	bytes int // what the window counts against MaxBytes
+	// repeatsCost: a repeated write's cost is never taken back (see
+	// NewLikeEventStoreDB).
+	repeatsCost bool
 }
 
 // A place is one write in the window.
 type place struct {
-	id uuid.UUID
+	id   uuid.UUID
+	cost int
 }
 
 // remembered is the first write of an ID the window remembers.
@@ -85,6 +95,19 @@ func New[V any](size int) *Window[V] {
 	if w.size > 0 {
 		w.first = make(map[uuid.UUID]remembered[V])
 	}
+	return w
+}
+
+// NewLikeEventStoreDB returns an empty window of size writes that
+// counts what it holds as EventStoreDB's cache does (BoundedCache's
+// PutRecord and RemoveRecord): every write adds its cost, but a place
+// given up takes back only the cost of the ID it forgets, if the window
+// still remembers it, so a write of an ID the window remembered already
+// costs for good. esdbtest's window is one, so that it recognises no
+// retry a real node would store again.
+func NewLikeEventStoreDB[V any](size int) *Window[V] {
+	w := New[V](size)
+	w.repeatsCost = true
 	return w
 }
 
@@ -112,7 +135,7 @@ func (w *Window[V]) Add(id uuid.UUID, v V, cost int) {
 	for n := len(w.queue) - w.head; n > 0 && (n >= w.size || w.bytes > MaxBytes); n-- {
 		w.giveUpOldest()
 	}
-	w.queue = append(w.queue, place{id})
+	w.queue = append(w.queue, place{id, cost})
 	w.bytes += cost
 	if _, ok := w.first[id]; !ok {
 		w.first[id] = remembered[V]{v, cost}
@@ -120,16 +143,21 @@ func (w *Window[V]) Add(id uuid.UUID, v V, cost int) {
 }
 
 // giveUpOldest takes the oldest write out of the window, and forgets its
-// ID. As EventStoreDB's BoundedCache.RemoveRecord does, it takes back the
-// cost of the write the window remembers, if it remembers one: the cost
-// of a write of an ID it remembered already is never taken back.
+// ID. It takes back that write's cost; or, in a window like
+// EventStoreDB's, as its BoundedCache.RemoveRecord does, the cost of the
+// write the window remembers, if it remembers one: the cost of a write
+// of an ID it remembered already is never taken back.
 func (w *Window[V]) giveUpOldest() {
 	p := w.queue[w.head]
 	w.head++
-	if r, ok := w.first[p.id]; ok {
+	r, remembers := w.first[p.id]
+	switch {
+	case !w.repeatsCost:
+		w.bytes -= p.cost
+	case remembers:
 		w.bytes -= r.cost
-		delete(w.first, p.id)
 	}
+	delete(w.first, p.id)
 	// Reclaim the places given up once they are half the queue, so that
 	// it stays within twice the window, at a constant cost per write.
 	if w.head >= 64 && 2*w.head >= len(w.queue) {

@@ -104,27 +104,70 @@ func TestWindowIsBoundedByCost(t *testing.T) {
 }
 
 // TestWindowCountsRepeatedWritesForGood: as in EventStoreDB's
-// BoundedCache, a write of an ID the window remembers adds its cost, and
-// giving up a place takes back only the cost of the ID it forgets, if it
-// still remembers it; so the repeated write costs for good. With IDs of
-// 1 MiB, the window holds nine of them (TestWindowIsBoundedByCost); after
-// one repeated write, eight.
+// BoundedCache, in a window made like it, a write of an ID the window
+// remembers adds its cost, and giving up a place takes back only the cost
+// of the ID it forgets, if it still remembers it; so the repeated write
+// costs for good. With IDs of 1 MiB, the window holds nine of them
+// (TestWindowIsBoundedByCost); after one repeated write, eight. A window
+// of the embedded logs takes every write's cost back, and still holds
+// nine.
 func TestWindowCountsRepeatedWritesForGood(t *testing.T) {
-	w := idwindow.New[int](100)
-	w.Add(id("a"), 0, 1<<20)
-	w.Add(id("a"), 1, 1<<20)
-	for i := 1; i <= 10; i++ {
-		w.Add(id(fmt.Sprint("b", i)), i, 1<<20)
+	for _, tc := range []struct {
+		name string
+		w    *idwindow.Window[int]
+		want []int
+	}{
+		{"like EventStoreDB", idwindow.NewLikeEventStoreDB[int](100), []int{3, 4, 5, 6, 7, 8, 9, 10}},
+		{"embedded", idwindow.New[int](100), []int{2, 3, 4, 5, 6, 7, 8, 9, 10}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := tc.w
+			w.Add(id("a"), 0, 1<<20)
+			w.Add(id("a"), 1, 1<<20)
+			for i := 1; i <= 10; i++ {
+				w.Add(id(fmt.Sprint("b", i)), i, 1<<20)
+			}
+			remembered := []int{}
+			for i := 1; i <= 10; i++ {
+				if _, ok := w.Lookup(id(fmt.Sprint("b", i))); ok {
+					remembered = append(remembered, i)
+				}
+			}
+			assert.Equal(t, tc.want, remembered)
+			_, ok := w.Lookup(id("a"))
+			assert.False(t, ok)
+		})
 	}
-	remembered := []int{}
-	for i := 1; i <= 10; i++ {
-		if _, ok := w.Lookup(id(fmt.Sprint("b", i))); ok {
-			remembered = append(remembered, i)
-		}
+}
+
+// TestEmbeddedWindowDoesNotShrink: an ID written to two streams — as a
+// bank writes every keyed transfer's event, to its request stream and to
+// the transactions stream — costs a window of the embedded logs nothing
+// for good: after many such writes it still remembers as many IDs as
+// its size. One like EventStoreDB's shrinks with each.
+func TestEmbeddedWindowDoesNotShrink(t *testing.T) {
+	const size, writes = 1_000, 100_000
+	for _, tc := range []struct {
+		name   string
+		w      *idwindow.Window[int]
+		shrunk bool
+	}{
+		{"embedded", idwindow.New[int](size), false},
+		{"like EventStoreDB", idwindow.NewLikeEventStoreDB[int](size), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range writes {
+				u := id(fmt.Sprint("e", i))
+				tc.w.Add(u, i, 100)
+				tc.w.Add(u, i, 100) // the same ID, to a second stream
+			}
+			if tc.shrunk {
+				assert.Less(t, tc.w.Len(), size/2, "each repeated write costs for good")
+			} else {
+				assert.Equal(t, size/2, tc.w.Len(), "two places an ID: half the size in IDs, as before any write")
+			}
+		})
 	}
-	assert.Equal(t, []int{3, 4, 5, 6, 7, 8, 9, 10}, remembered)
-	_, ok := w.Lookup(id("a"))
-	assert.False(t, ok)
 }
 
 // TestCost: EventStoreDB's count, with the name in UTF-16 code units.
