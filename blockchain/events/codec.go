@@ -159,6 +159,29 @@ func Decode(e eventlog.Event) (Payload, error) {
 	return p, nil
 }
 
+// DecodeDerived is [Decode] for an event its writer stored under an ID
+// of its own, derived from the one Encode gives the content: step 5
+// accepts e.ID only if it is derive(id), where id is the ID Encode would
+// give the payload, and refuses any other — id itself included — with
+// [ErrIDMismatch]. A writer derives such an ID when it writes one
+// content to two streams: EventStoreDB remembers an event ID for
+// idempotent appends where it was first written, and a second write of
+// it, to another stream, is never recognised as a retry and costs its
+// cache for good (a bank's Idempotency-Key reservation is one: see
+// examples/internal/bank). derive must be a pure function; the check
+// keeps what Decode's keeps, since derive(id) follows from the content
+// too, and an event under any other ID is never believed.
+func DecodeDerived(e eventlog.Event, derive func(id uuid.UUID) uuid.UUID) (Payload, error) {
+	p, err := decodeData(e.Type, e.Data)
+	if err != nil {
+		return nil, err
+	}
+	if want := derive(eventID(p)); e.ID != want {
+		return nil, fmt.Errorf("decode %s: %w: have %s, want %s (derived)", e.Type, ErrIDMismatch, e.ID, want)
+	}
+	return p, nil
+}
+
 // decodeData does all of Decode's work but the ID check.
 func decodeData(typ string, data []byte) (Payload, error) {
 	r := newReader(data)

@@ -158,6 +158,15 @@
 // the ID of an event yet to come, and that event's append would then be a
 // silent no-op.
 //
+// One content is never written to two streams under one ID: EventStoreDB
+// remembers an ID with the stream it was first written to, takes an
+// append of it to another stream for a new event, never for a retry, and
+// never gives back what remembering the second write cost its cache. A
+// writer that must put one content in two streams (a bank reserving an
+// Idempotency-Key) writes it to one of them under an ID derived from the
+// content's, and reads it back with [DecodeDerived], which checks that
+// derived ID as Decode checks the content's.
+//
 // # Schema versions
 //
 // Every payload carries its schema version, so that the format can change

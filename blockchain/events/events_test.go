@@ -698,6 +698,41 @@ func TestGoldenRequestDigest(t *testing.T) {
 	}
 }
 
+// TestDecodeDerived: an event stored under an ID derived from its
+// content's decodes with DecodeDerived, and only under that ID: its
+// content's own ID, or one derived from another content, is refused; a
+// malformed payload is refused before its ID is looked at.
+func TestDecodeDerived(t *testing.T) {
+	derive := func(id uuid.UUID) uuid.UUID { return uuid.NewSHA1(uuid.NameSpaceOID, id[:]) }
+	s := events.TransactionSubmitted{Tx: txAlice, RequestDigest: txAlice.Hash()}
+	ev := mustEncode(t, s)
+	other := mustEncode(t, events.TransactionSubmitted{Tx: txAlice})
+	for _, tc := range []struct {
+		name string
+		id   uuid.UUID
+		data string
+		want error // nil: decodes to s
+	}{
+		{"under the derived ID", derive(ev.ID), string(ev.Data), nil},
+		{"under the content's own ID", ev.ID, string(ev.Data), events.ErrIDMismatch},
+		{"under the ID derived from another content", derive(other.ID), string(ev.Data), events.ErrIDMismatch},
+		{"malformed", derive(ev.ID), strings.Replace(string(ev.Data), `"v":1`, `"v":2`, 1), events.ErrSchemaVersion},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := eventlog.Event{ID: tc.id, Type: ev.Type, Data: []byte(tc.data)}
+			p, err := events.DecodeDerived(e, derive)
+			if tc.want != nil {
+				assert.ErrorIs(t, err, tc.want)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, s, p)
+			_, err = events.Decode(e)
+			assert.ErrorIs(t, err, events.ErrIDMismatch, "Decode takes no derived ID")
+		})
+	}
+}
+
 // TestBlockMinedHeader: the header of a BlockMined event, read without
 // the block's transactions, is its block's, seal included, whether the
 // event is spelled as Encode spells it (the fast path) or otherwise (white
