@@ -21,10 +21,18 @@
 //     back only the cost of the ID it forgets, and nothing if that ID is
 //     forgotten already, so each write of an ID the window still
 //     remembers costs for good, and the window holds that much less from
-//     then on. The embedded logs do not shrink their windows so: a bank
-//     writes every keyed transfer's event to two streams, and after about
-//     160 000 (MaxBytes at the 52 a write to "transactions" costs) such a
-//     window would remember nothing.
+//     then on. The embedded logs do not shrink their windows so.
+//
+// The logs take an append for a retry only in the stream where the window
+// says its IDs were first written, so a write of an ID to another stream
+// is never taken for one, and on a window like EventStoreDB's costs for
+// good. Nothing in eventchain writes one ID to
+// two streams: banks once wrote every keyed transfer's event under one ID
+// to its request stream and to "transactions", so that a retry of the
+// second append was never recognised, and after about 160 000 of them
+// (MaxBytes at the 52 a write to "transactions" costs) a window like
+// EventStoreDB's remembered next to nothing. A key's reservation now has
+// an ID of its own.
 package idwindow
 
 import (

@@ -808,11 +808,54 @@ type keyedAnswer struct {
 
 // requestStream names the stream that reserves the Idempotency-Key
 // whose name-based UUID is id. Its first event is the
-// TransactionSubmitted of the first request with the key; it is appended
-// with expected revision NoStream, which EventStoreDB guarantees is
-// idempotent and exclusive: of two banks, or two tries, reserving the
-// same key, one writes and the other is told the stream exists.
+// TransactionSubmitted of the first request with the key, under the
+// event ID reservationID gives it; it is appended with expected revision
+// NoStream, which EventStoreDB guarantees is idempotent and exclusive:
+// of two banks, or two tries, reserving the same key, one writes and the
+// other is told the stream exists.
 func requestStream(id uuid.UUID) string { return "request-" + id.String() }
+
+// reservationTag is the domain tag of reservationID's hash: no other hash
+// in eventchain begins with it, so no other ID can come out equal.
+const reservationTag = "eventchain/bank/reservation\x00"
+
+// reservationID returns the event ID under which a bank reserves the
+// Idempotency-Key whose name-based UUID is key for the TransactionSubmitted
+// whose own event ID is eventID: the first 16 bytes of
+//
+//	SHA-256(reservationTag ‖ key ‖ eventID)
+//
+// made a version-8 UUID, as transaction IDs are (blockchain.NewTransaction).
+//
+// The same event goes on to the transactions stream under eventID, the
+// ID the miners, the auditor and the pools know it by. Written to two
+// streams under one ID, it would be a repeated write to EventStoreDB,
+// whose cache of event IDs remembers where an ID was first written: a
+// retry of the second append with Any would not be recognised, however
+// soon it came, and each repeated write costs the cache for good (about
+// 52 bytes a keyed transfer, until the node restarts). So the
+// reservation has an ID of its own, derived from what it reserves:
+//
+//   - from eventID, which covers the transaction's hash and the request's
+//     digest, so that a retry of the reservation is the same event
+//     (NoStream recognises it) and another request with the key is not
+//     (the transaction's ID alone would not do: another signature of the
+//     same transfer has it, and would pass for the first request);
+//   - from key, so that one transaction reserving two keys writes two IDs,
+//     one per request stream.
+//
+// A version-8 UUID is never the ID of an event Encode makes (those are
+// version 5), so the reservation can take no other event's place. Banks
+// before this one reserved keys under eventID itself; readRequest reads
+// both. (A bank from before cannot read a reservation made by this one:
+// upgrade every bank of a log before any takes keyed requests again.)
+func reservationID(key, eventID uuid.UUID) uuid.UUID {
+	sum := sha256.Sum256(slices.Concat([]byte(reservationTag), key[:], eventID[:]))
+	id := uuid.UUID(sum[:16])
+	id[6] = id[6]&0x0f | 0x80 // version 8: "custom", RFC 9562 §5.8
+	id[8] = id[8]&0x3f | 0x80 // the RFC's variant
+	return id
+}
 
 // keyed serves a request with an Idempotency-Key, the one request for its
 // key and body in flight. The answer is always what the log holds for the key:
@@ -824,11 +867,13 @@ func requestStream(id uuid.UUID) string { return "request-" + id.String() }
 //     its fate. If it no longer applies there (a block took its nonce
 //     meanwhile), the answer is the rule it breaks.
 //  2. Otherwise check the transaction, and reserve the key by appending
-//     its TransactionSubmitted to the request stream with NoStream. If
+//     its TransactionSubmitted to the request stream with NoStream,
+//     under the ID reservationID derives from the event's own. If
 //     the stream exists after all (an earlier try whose answer was lost,
 //     or another request with the key, which may also be why the check
 //     failed: its transaction took this one's nonce), go to 1.
-//  3. Append the same event to the transactions stream for the miners.
+//  3. Append the same TransactionSubmitted, under its own ID, to the
+//     transactions stream for the miners.
 //
 // Every step may be repeated: a retry after any failure finds the log's
 // answer in step 1. So a retry after a restart gets the first
@@ -882,6 +927,7 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 		if err != nil {
 			return b.unavailable("encode request", err)
 		}
+		e.ID = reservationID(id, e.ID)
 		failed := b.appendFailed.Load()
 		_, err = b.log.Append(ctx, requestStream(id), eventlog.NoStream, e)
 		if errors.Is(err, eventlog.ErrWrongExpectedRevision) {
@@ -899,7 +945,9 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 	return b.unavailable("reserve key", errors.New("the request stream exists but holds no request"))
 }
 
-// readRequest returns the first event of id's request stream, if any.
+// readRequest returns the first event of id's request stream, if any:
+// under its reservation ID (see reservationID), or, reserved by an older
+// bank, under its own.
 func (b *Bank) readRequest(ctx context.Context, id uuid.UUID) (events.TransactionSubmitted, bool, error) {
 	recs, err := b.log.Read(ctx, requestStream(id), eventlog.Start, eventlog.Forwards, 1)
 	if errors.Is(err, eventlog.ErrStreamNotFound) || (err == nil && len(recs) == 0) {
@@ -908,7 +956,10 @@ func (b *Bank) readRequest(ctx context.Context, id uuid.UUID) (events.Transactio
 	if err != nil {
 		return events.TransactionSubmitted{}, false, err
 	}
-	p, err := events.Decode(recs[0].Event)
+	p, err := events.DecodeDerived(recs[0].Event, func(eventID uuid.UUID) uuid.UUID { return reservationID(id, eventID) })
+	if errors.Is(err, events.ErrIDMismatch) {
+		p, err = events.Decode(recs[0].Event) // reserved by an older bank
+	}
 	if err != nil {
 		return events.TransactionSubmitted{}, false, err
 	}

@@ -46,7 +46,18 @@
 //     spaced), goes to a stream
 //     of its own ("request-<uuid of the key>") with expected revision
 //     NoStream, which EventStoreDB makes exclusive and idempotent; then
-//     the same event goes to the transactions stream for the miners.
+//     the same payload goes to the transactions stream for the miners.
+//     The two are written under different event IDs: the transactions
+//     stream's is the payload's own, which miners, auditors and pools
+//     know; the reservation's is derived from it and the key
+//     (reservationID: SHA-256 of a domain tag, the key's UUID and that
+//     ID, made a version-8 UUID), so that a retry of either append is
+//     the same event. EventStoreDB remembers an event ID where it was
+//     first written: one ID in two streams would make a retry of the
+//     second append with expected revision Any a new event, however
+//     soon it came, and cost the node's ID cache some 52 bytes for good.
+//     A key reserved by an older bank, under the payload's own ID, is
+//     read as well.
 //   - A retry — also one to another bank, or to this bank after a restart
 //     — reads that stream: the same transaction gets the first answer,
 //     as pending, included (block and height) or dropped; another
