@@ -22,6 +22,14 @@ import (
 // a prefix as long as the log's limit or longer, every Append, Read,
 // Subscribe and Delete fails, saying so. Error messages other than a *WrongExpectedRevisionError may
 // show the stored, prefixed name. log must not be nil.
+//
+// Event IDs are not prefixed: views that share a log share its memory
+// of event IDs, which EventStoreDB keeps with the stream an ID was first
+// written to. Two views that append the very same event (the same
+// content, so the same ID, as two runs of one chain spec with the same
+// keys may) write one ID to two streams, and a retry with [Any] in the
+// second is stored again rather than recognised. Give each class or run
+// a chain spec of its own.
 func WithPrefix(log Log, prefix string) Log {
 	p := prefixed{log: log, prefix: prefix}
 	if d, ok := log.(Deleter); ok {
