@@ -285,11 +285,16 @@ type Auditor struct {
 }
 
 // New returns an auditor, or an error wrapping [ErrInvalidConfig] that
-// names the field at fault: a missing Node or Log, or a Policy field out
-// of range. New does no I/O: the first step reads the log.
+// names the field at fault: a missing Node or Log, a Node with no chain
+// (the zero node.Node), or a Policy field out of range. New does no I/O: the first step reads the log.
 func New(cfg Config) (*Auditor, error) {
 	if nilness.IsNil(cfg.Node) {
 		return nil, configErr("Config.Node is required (a nil one, typed or not, is missing)")
+	}
+	if cfg.Node.Chain() == (blockchain.ReadOnlyChain{}) {
+		// A node New did not make (the zero node.Node) has none: the
+		// first step would end in a nil pointer, not in an error.
+		return nil, configErr("Config.Node has no chain (its Chain method returns the zero blockchain.ReadOnlyChain)")
 	}
 	if nilness.IsNil(cfg.Log) {
 		return nil, configErr("Config.Log is required (a nil one, typed or not, is missing)")

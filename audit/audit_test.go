@@ -945,6 +945,8 @@ func TestNew(t *testing.T) {
 		{"no log", audit.Config{Node: n}, "Config.Log"},
 		{"a typed nil node", audit.Config{Node: (*node.Node)(nil), Log: log}, "Config.Node"},
 		{"a typed nil log", audit.Config{Node: n, Log: (*memlog.Log)(nil)}, "Config.Log"},
+		{"a node New did not make", audit.Config{Node: new(node.Node), Log: log}, "Config.Node has no chain"},
+		{"a backend with no chain", audit.Config{Node: noChain{n}, Log: log}, "Config.Node has no chain"},
 		{"no interval", audit.Config{Node: n, Log: log, Policy: policy(0, time.Minute, 3)}, "Policy.Interval: have 0s, want > 0"},
 		{"negative MaxAge", audit.Config{Node: n, Log: log, Policy: policy(time.Second, -time.Minute, 3)}, "Policy.MaxAge: have -1m0s, want > 0"},
 		{"negative MaxAttempts", audit.Config{Node: n, Log: log, Policy: policy(time.Second, time.Minute, -1)}, "Policy.MaxAttempts: have -1, want ≥ 0"},
@@ -970,6 +972,12 @@ func TestNew(t *testing.T) {
 		})
 	}
 }
+
+// noChain is a backend whose Chain is the zero view, which reads no
+// chain: New refuses it rather than panic at the first step.
+type noChain struct{ audit.Backend }
+
+func (noChain) Chain() blockchain.ReadOnlyChain { return blockchain.ReadOnlyChain{} }
 
 // TestReportConcurrently reads the report while ticks run, for the race
 // detector.
