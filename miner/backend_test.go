@@ -645,6 +645,7 @@ func TestNew(t *testing.T) {
 		{"an ID with spaces and accents", miner.Config{Node: b, Beneficiary: fakeBeneficiary, ID: "mineur n° 1"}, nil, ""},
 		{"a node with no pool", miner.Config{Node: noPool{b}, Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "has no pool"},
 		{"a node with no engine", miner.Config{Node: noEngine{b}, Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "has no engine"},
+		{"a node with no chain", miner.Config{Node: noChain{b}, Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "has no chain"},
 		{"a node with no engine, and an engine", miner.Config{Node: noEngine{b}, Engine: consensustest.NewFaker(), Beneficiary: fakeBeneficiary}, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -662,15 +663,58 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// noPool and noEngine are backends whose Pool, or Engine, is nil: New
+// noPool and noEngine are backends whose Pool, or Engine, is nil, and
+// noChain one whose Chain is the zero view, which reads no chain: New
 // refuses them rather than panic at the first block.
 type (
 	noPool   struct{ miner.Backend }
 	noEngine struct{ miner.Backend }
+	noChain  struct{ miner.Backend }
 )
 
-func (noPool) Pool() *pool.Pool               { return nil }
-func (noEngine) Engine() blockchain.Consensus { return nil }
+func (noPool) Pool() *pool.Pool                 { return nil }
+func (noEngine) Engine() blockchain.Consensus   { return nil }
+func (noChain) Chain() blockchain.ReadOnlyChain { return blockchain.ReadOnlyChain{} }
+
+// noProposal is a backend whose Propose returns no block and no error,
+// with what rejected says: a fake left unfinished.
+type noProposal struct {
+	*fakeBackend
+	rejected bool
+}
+
+func (p noProposal) Propose(_ blockchain.Address, txs []blockchain.Transaction, _ time.Time) (*blockchain.Block, []blockchain.Rejected, error) {
+	if p.rejected {
+		return nil, []blockchain.Rejected{{Tx: txs[0], Err: errors.New("refused")}}, nil
+	}
+	return nil, nil, nil
+}
+
+// TestMinerStopsOnNoProposal: a backend whose Propose returns neither a
+// block nor an error stops Run with an error that says so; the miner
+// panicked on the nil block.
+func TestMinerStopsOnNoProposal(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		rejected bool
+	}{
+		{"nothing at all", false},
+		{"only rejections", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newFakeBackend(t, consensustest.NewFaker(), 1, true)
+			m, err := miner.New(miner.Config{Node: noProposal{b, tc.rejected}, Beneficiary: fakeBeneficiary, Now: func() time.Time { return fakeNow }})
+			require.NoError(t, err)
+			b.add(t, transfers("alice", 0, 1)...)
+			ctx, cancel := context.WithTimeout(context.Background(), watchdog)
+			defer cancel()
+			err = m.Run(ctx)
+			assert.ErrorContains(t, err, "propose: the node returned no block and no error")
+			assert.NoError(t, ctx.Err(), "Run returned at once, not at the watchdog")
+			assert.Equal(t, 1, b.Pool().Len(), "nothing was taken from the pool")
+		})
+	}
+}
 
 // turnEngine is the fake engine at a turn not its own: Seal waits until
 // its context ends, and Waiting names whose turn it is.

@@ -54,7 +54,7 @@
 // when its context is cancelled, as the Consensus contract asks (pow
 // stops within microseconds; a Seal that ignores its context holds Run
 // until it returns) — or the error of a proposal (an engine that
-// cannot Prepare) or of an engine that cannot Seal, or of a log that
+// cannot Prepare, or a Backend whose Propose returns no block) or of an engine that cannot Seal, or of a log that
 // is closed or lost the blocks stream; an engine that breaks its
 // contract (a Prepare or Seal that panics, say, or a Seal that returns
 // no block, [ErrNoBlock], or another block than it was given) gives an

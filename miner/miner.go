@@ -277,8 +277,8 @@ func (m *Miner) sealTime() time.Duration {
 }
 
 // New returns a miner, or an error wrapping [ErrInvalidConfig] that
-// names the field at fault: a missing Node (or one with no pool or no
-// engine), a zero Beneficiary ([ErrNoBeneficiary]), an ID no BlockMined
+// names the field at fault: a missing Node (or one with no pool, no
+// engine or no chain), a zero Beneficiary ([ErrNoBeneficiary]), an ID no BlockMined
 // can carry, a MaxTx out of range.
 func New(cfg Config) (*Miner, error) {
 	if nilness.IsNil(cfg.Node) {
@@ -286,6 +286,11 @@ func New(cfg Config) (*Miner, error) {
 	}
 	if nilness.IsNil(cfg.Node.Pool()) {
 		return nil, fmt.Errorf("miner: %w: Config.Node has no pool (its Pool method returns nil)", ErrInvalidConfig)
+	}
+	if cfg.Node.Chain() == (blockchain.ReadOnlyChain{}) {
+		// The zero view reads no chain: the first look at the tip, in a
+		// goroutine of Run's, would end the program.
+		return nil, fmt.Errorf("miner: %w: Config.Node has no chain (its Chain method returns the zero blockchain.ReadOnlyChain)", ErrInvalidConfig)
 	}
 	if cfg.Engine == nil && nilness.IsNil(cfg.Node.Engine()) {
 		return nil, fmt.Errorf("miner: %w: Config.Node has no engine (its Engine method returns nil) and Config.Engine is nil", ErrInvalidConfig)
@@ -374,7 +379,8 @@ func (m *Miner) Stats() Stats {
 // (its Seal panicked, cancelled itself, returned no block or another
 // block than it was given; its Prepare panicked, or changed more than the
 // consensus fields): a plugin's bug ends mining,
-// not the process, and never has the miner spin.
+// not the process, and never has the miner spin. So does a Backend
+// whose Propose returns neither a block nor an error.
 //
 // Each round: wait until the pool is ready (MaxTx pending, or the oldest
 // has waited MaxWait); have the node propose a block on the tip of the
@@ -437,6 +443,11 @@ func (m *Miner) round(ctx context.Context, changed <-chan struct{}) error {
 	candidate, rejected, err := m.node.Propose(m.beneficiary, txs, m.now())
 	if err != nil {
 		return fmt.Errorf("miner %s: propose: %w", m.id, err)
+	}
+	if candidate == nil {
+		// A backend's bug (a fake's Propose left unfinished, say): there
+		// is nothing to seal, and proposing again would give the same.
+		return fmt.Errorf("miner %s: propose: the node returned no block and no error", m.id)
 	}
 	if blocks, _ := m.node.Position(); blocks != seen {
 		// A block came in between the pool's answer and the proposal:
