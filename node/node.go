@@ -495,8 +495,13 @@ func (n *Node) Propose(beneficiary blockchain.Address, txs []blockchain.Transact
 // runs the node takes no block, and a panic in f is not recovered — it
 // ends the program, as any panic on that goroutine would. f may call the
 // node's methods: the node's lock is not held. Register before Restore
-// to hear the whole story.
+// to hear the whole story. A nil f registers nothing (its stop does
+// nothing): called, it would end the program at the first block, far from
+// the mistake.
 func (n *Node) Observe(f func(Event)) (stop func()) {
+	if f == nil {
+		return func() {}
+	}
 	key := new(int)
 	n.updateObservers(func(obs []observer) []observer { return append(obs, observer{f, key}) })
 	return func() {

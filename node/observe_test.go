@@ -117,6 +117,29 @@ func TestObserveStop(t *testing.T) {
 	assert.Equal(t, uint64(2), n.Chain().Height())
 }
 
+// TestObserveNil: a nil observer registers nothing. It was called at the
+// first block, and its nil-pointer panic, on the goroutine that reads
+// the blocks stream, ended the program.
+func TestObserveNil(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	engine := newEngine(t)
+	chain := newScratch(t, engine)
+	appendRaw(t, log, node.StreamBlocks, mined(t, chain.next(consensustest.Transfer("alice", "bob", 1, 0))))
+	for _, mode := range []node.RestoreMode{node.RestoreVerify, node.RestoreFast} {
+		t.Run(mode.String(), func(t *testing.T) {
+			rec := &recorder{}
+			n := newNode(t, log, nil)
+			stop := n.Observe(nil)
+			n.Observe(rec.record)
+			require.NoError(t, n.Restore(context.Background(), mode))
+			stop() // harmless
+			assert.Equal(t, uint64(1), n.Chain().Height())
+			assert.Len(t, rec.story(), 1, "the other observer is told")
+		})
+	}
+}
+
 // TestRestoreModeText checks the text form of RestoreMode, which makes it
 // a flag through flag.TextVar.
 func TestRestoreModeText(t *testing.T) {
