@@ -486,6 +486,38 @@ func TestRunReportsAPanickingVerify(t *testing.T) {
 	assert.NotContains(t, string(out), "panic: index out of range")
 }
 
+// hanging is checksum with a Seal that never returns, its context or not:
+// a student's search loop that forgot to look at ctx, on a header it
+// cannot seal.
+type hanging struct{ checksum }
+
+func (hanging) Seal(context.Context, *blockchain.Block) (*blockchain.Block, error) {
+	select {}
+}
+
+// TestRunReportsAHangingSeal: a Seal that never returns fails each case
+// that seals, saying so, and the suite goes on to the next case. Only
+// the cases that seal through Seal's own cancellation were watched: the
+// others held the test binary until go test's timeout killed it, naming
+// no case.
+func TestRunReportsAHangingSeal(t *testing.T) {
+	if os.Getenv("CONSENSUSTEST_HANGING") == "1" {
+		defer consensustest.SetWatchdog(100 * time.Millisecond)()
+		consensustest.Run(t, func(testing.TB) blockchain.Consensus { return hanging{} })
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunReportsAHangingSeal$/^(SealedBlockVerifies|ConcurrentUse)$", "-test.v", "-test.timeout=1m")
+	cmd.Env = append(os.Environ(), "CONSENSUSTEST_HANGING=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the suite must fail on a hanging Seal:\n%s", out)
+	for _, c := range []string{"SealedBlockVerifies", "ConcurrentUse"} {
+		assert.Contains(t, string(out), "--- FAIL: TestRunReportsAHangingSeal/"+c, "each case that seals fails")
+	}
+	assert.Contains(t, string(out), "Seal did not return within 2s of its context ending")
+	assert.NotContains(t, string(out), "panic: test timed out")
+}
+
 // TestRefusedErrorWithoutBlock: a RefusedError built without its block
 // still reads, rather than panic in Error.
 func TestRefusedErrorWithoutBlock(t *testing.T) {

@@ -16,8 +16,10 @@ import (
 )
 
 // watchdog bounds every step of the suite: a Seal that hangs becomes a
-// failure with a message instead of a test binary killed after minutes.
-const watchdog = 30 * time.Second
+// failure with a message instead of a test binary killed after minutes
+// (see sealWatched). A variable only so that the suite's own tests can
+// run it on a hanging engine in seconds.
+var watchdog = 30 * time.Second
 
 // promptly is how soon a Seal in progress must return once its context
 // is cancelled: another miner's block has made the work worthless, and a
@@ -76,7 +78,11 @@ type suite struct {
 //   - Prepare, Seal and Verify are safe for concurrent use: each of four
 //     goroutines gets its own block back, sealed and valid;
 //   - Verify never panics: a panic fails the check that met it, naming
-//     the block, and the other checks still run.
+//     the block, and the other checks still run;
+//   - Seal returns: one still running two seconds after its context
+//     ended (every context of the suite ends within 30 seconds) fails
+//     the check that called it, saying so, and the other checks still
+//     run, where it would hold the test binary until go test's timeout.
 //
 // The engine must make sealing real work: with proof of work, at least 16
 // bits, so that a tampered block fails with certainty rather than
@@ -159,7 +165,15 @@ func genesisView(engine blockchain.Consensus) blockchain.HeaderList {
 func generate(t *testing.T, engine blockchain.Consensus, n int, gen func(i int, g *BlockGen)) ([]*blockchain.Block, error) {
 	chain, err := blockchain.NewChain(Config(engine))
 	require.NoError(t, err)
-	return GenerateChain(testContext(t), engine, chain, n, gen)
+	return GenerateChain(testContext(t), watched{engine}, chain, n, gen)
+}
+
+// watched is an engine whose Seal runs under sealWatched: GenerateChain
+// seals with it, the chain verifies with the engine itself.
+type watched struct{ blockchain.Consensus }
+
+func (w watched) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	return sealWatched(ctx, w.Consensus, b)
 }
 
 // sealOne prepares and seals a block of three transactions on genesis.
@@ -243,7 +257,7 @@ func (s *suite) sealLeavesInputAlone(t *testing.T, engine blockchain.Consensus) 
 	require.NoError(t, engine.Prepare(view, &h))
 	in := blockchain.NewBlock(h, txs)
 	before, beforeHash, beforeTxs := in.Header(), in.Hash(), in.Transactions()
-	out, err := engine.Seal(testContext(t), in)
+	out, err := sealWithWatchdog(t, engine, testContext(t), in)
 	require.NoError(t, err)
 	require.NotNil(t, out)
 	assert.Equal(t, before, in.Header(), "Seal must not change its input block")
@@ -492,9 +506,27 @@ func (s *suite) honestSealOfWrongFieldsFails(t *testing.T, engine blockchain.Con
 	}
 }
 
-// sealWithWatchdog runs Seal and fails the test if it does not return in time.
+// sealWithWatchdog runs Seal under sealWatched and fails the test if it
+// does not return in time.
 func sealWithWatchdog(t *testing.T, engine blockchain.Consensus, ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	t.Helper()
+	out, err := sealWatched(ctx, engine, b)
+	if errors.Is(err, errSealHung) {
+		t.Fatal(err)
+	}
+	return out, err
+}
+
+// errSealHung is the error of sealWatched for a Seal that did not return.
+var errSealHung = errors.New("Seal did not return")
+
+// sealWatched runs engine.Seal on b, and gives up on it once ctx has been
+// done for promptly (every context of the suite ends by the watchdog at
+// the latest) with an error wrapping errSealHung: a Seal that ignores its
+// context, or never returns at all, then fails its case with a message,
+// and the cases after it run, rather than hold the test binary until go
+// test's timeout. The abandoned Seal's goroutine is left behind.
+func sealWatched(ctx context.Context, engine blockchain.Consensus, b *blockchain.Block) (*blockchain.Block, error) {
 	type result struct {
 		b   *blockchain.Block
 		err error
@@ -504,14 +536,18 @@ func sealWithWatchdog(t *testing.T, engine blockchain.Consensus, ctx context.Con
 		out, err := engine.Seal(ctx, b)
 		done <- result{out, err}
 	}()
-	timer := time.NewTimer(watchdog)
+	select {
+	case r := <-done:
+		return r.b, r.err
+	case <-ctx.Done():
+	}
+	timer := time.NewTimer(promptly)
 	defer timer.Stop()
 	select {
 	case r := <-done:
 		return r.b, r.err
 	case <-timer.C:
-		t.Fatalf("Seal did not return within %v of its context being cancelled", watchdog)
-		return nil, nil
+		return nil, fmt.Errorf("%w within %v of its context ending (%v)", errSealHung, promptly, context.Cause(ctx))
 	}
 }
 
@@ -540,7 +576,7 @@ func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
 			if err := engine.Prepare(view, &h); err != nil {
 				return fmt.Errorf("worker %d: prepare: %w", i, err)
 			}
-			b, err := engine.Seal(ctx, blockchain.NewBlock(h, txs))
+			b, err := sealWatched(ctx, engine, blockchain.NewBlock(h, txs))
 			if err != nil {
 				return fmt.Errorf("worker %d: seal: %w", i, err)
 			}
