@@ -976,6 +976,9 @@ func (n *Node) Follow(ctx context.Context) error {
 func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision, handle func(eventlog.Recorded)) error {
 	sub, err := n.log.Subscribe(ctx, stream, from)
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // as Follow promises: a ctx done already is no failure of the log
+		}
 		return fmt.Errorf("node: follow %s: %w", stream, err)
 	}
 	defer sub.Close()

@@ -406,6 +406,30 @@ func TestFollowOnceAtATime(t *testing.T) {
 	assert.ErrorIs(t, n.Follow(ctx), context.Canceled, "a Follow after the first returned is no second one")
 }
 
+// TestFollowReturnsCtxErr: Follow on a context done already returns
+// ctx.Err() itself, as it says, not the log's refusal to subscribe
+// wrapping it.
+func TestFollowReturnsCtxErr(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+	}{
+		{"cancelled", cancelled},
+		{"past its deadline", expired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newNode(t, log, nil)
+			assert.Equal(t, tc.ctx.Err(), n.Follow(tc.ctx))
+		})
+	}
+}
+
 // TestRestoreModes restores a node from a log in each mode and checks that
 // it holds the same chain, accounts and pool as a node that followed live,
 // and that Follow goes on from where Restore stopped.

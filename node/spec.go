@@ -131,6 +131,9 @@ func WaitSpec(ctx context.Context, log eventlog.Log) (blockchain.ChainSpec, erro
 	}
 	sub, err := log.Subscribe(ctx, events.StreamChainSpec, eventlog.Start)
 	if err != nil {
+		if ctx.Err() != nil {
+			return blockchain.ChainSpec{}, ctx.Err()
+		}
 		return blockchain.ChainSpec{}, fmt.Errorf("node: wait for the chain spec: %w", err)
 	}
 	defer sub.Close()

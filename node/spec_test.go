@@ -270,6 +270,14 @@ func TestWaitSpec(t *testing.T) {
 		assert.ErrorIs(t, r.err, context.Canceled)
 		assert.Empty(t, specEvents(t, log))
 	})
+	t.Run("cancelled before it waits", func(t *testing.T) {
+		// ctx.Err() itself, as WaitSpec says: it came back wrapped in
+		// the error of the log's refused subscription.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := node.WaitSpec(ctx, newLog(t))
+		assert.Equal(t, context.Canceled, err)
+	})
 	t.Run("a bad first event", func(t *testing.T) {
 		log := newLog(t)
 		appendRaw(t, log, events.StreamChainSpec, eventlog.Event{ID: uuid.New(), Type: "ChainSpec", Data: []byte(`{}`)})
