@@ -35,6 +35,11 @@
 //	wallet send alice bob 125 -fee 1
 //	wallet -bank http://localhost:8081 balance alice
 //
+// Every number a person gives the wallet — an amount, -fee, -limit,
+// -confirmations, -max-headers — is read in decimal digits only: Go's
+// flag package would take 010 for 8 and 0x10 for 16, a payment or a
+// check changed without a word.
+//
 // -bank defaults to http://localhost:8080. -keystore defaults to devnet's
 // keystore, the keys directory of devnet's data directory
 // (os.UserConfigDir()/eventchain/devnet/keys, or $EVENTCHAIN_DATA_DIR/keys

@@ -72,10 +72,13 @@ type options struct {
 	genesisHash string
 	// confirmations is -confirmations (verify, balance -verified): how
 	// many blocks, the proof's own included, must carry its claim.
-	confirmations uint64
+	// Like every number a person gives the wallet, it is read in
+	// decimal only (parseDecimal): Go's flag package would read
+	// -confirmations 010 as 8, a weaker check than the one asked for.
+	confirmations int64
 	// maxHeaders is -max-headers (verify, balance -verified): the most
 	// block headers the wallet takes from the bank.
-	maxHeaders int
+	maxHeaders int64
 }
 
 // A command is one of the wallet's commands.
@@ -211,8 +214,8 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	if strings.TrimSpace(w.g.keystore) == "" {
 		return usagef("-keystore: empty: give the keystore's directory (devnet's is keys/ in its data directory)")
 	}
-	if w.g.given["confirmations"] && w.opts.confirmations == 0 {
-		return usagef("-confirmations 0: the proof's own block is the first confirmation: want 1 or more")
+	if w.g.given["confirmations"] && w.opts.confirmations < 1 {
+		return usagef("-confirmations %d: the proof's own block is the first confirmation: want 1 or more", w.opts.confirmations)
 	}
 	if w.g.given["max-headers"] && w.opts.maxHeaders < 2 {
 		return usagef("-max-headers %d: the genesis and one block are two: want 2 or more", w.opts.maxHeaders)

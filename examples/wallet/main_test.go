@@ -244,6 +244,14 @@ func TestKeys(t *testing.T) {
 		{name: "new key without a name", args: []string{"new"}, code: 2, stderr: []string{`new takes 1 argument`}},
 		{name: "an empty keystore", args: []string{"-keystore", "", "list"}, code: 2, stderr: []string{`^wallet: -keystore: empty: give the keystore's directory`}},
 		{name: "no confirmation", args: []string{"verify", "11111111-1111-1111-1111-111111111111", "-confirmations", "0"}, code: 2, stderr: []string{`-confirmations 0: the proof's own block is the first confirmation: want 1 or more`}},
+		// -confirmations and -max-headers bound what the wallet believes:
+		// read as Go's flag package reads numbers, -confirmations 010
+		// would ask for 8 blocks of work, not 10, without a word.
+		{name: "confirmations in octal", args: []string{"verify", "11111111-1111-1111-1111-111111111111", "-confirmations", "010"}, code: 2, stderr: []string{`-confirmations: have "010", want a whole number in decimal`}},
+		{name: "confirmations in hex", args: []string{"verify", "11111111-1111-1111-1111-111111111111", "-confirmations", "0x10"}, code: 2, stderr: []string{`-confirmations: have "0x10", want a whole number in decimal`}},
+		{name: "negative confirmations", args: []string{"verify", "11111111-1111-1111-1111-111111111111", "-confirmations", "-1"}, code: 2, stderr: []string{`-confirmations -1: the proof's own block is the first confirmation: want 1 or more`}},
+		{name: "max-headers in octal", args: []string{"verify", "11111111-1111-1111-1111-111111111111", "-max-headers", "0100"}, code: 2, stderr: []string{`-max-headers: have "0100", want a whole number in decimal`}},
+		{name: "max-headers in hex", args: []string{"verify", "11111111-1111-1111-1111-111111111111", "-max-headers", "0x10"}, code: 2, stderr: []string{`-max-headers: have "0x10", want a whole number in decimal`}},
 		{
 			name: "list", args: []string{"list"},
 			stdout: []string{`alice\s+` + consensustest.Addr("alice").String() + `\s+in clear\n`, `bob\s+`, `carol\s+`, `dave\s+` + consensustest.Addr("dave").String() + `\s+encrypted\n$`},

@@ -19,8 +19,10 @@ import (
 
 func (w *wallet) verifyFlags(fs *flag.FlagSet) {
 	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits) to trust; without it, the genesis of the bank's chain spec is trusted, on the bank's word, every time")
-	fs.IntVar(&w.opts.maxHeaders, "max-headers", defaultMaxHeaders, "the most block headers to take from the bank, the genesis included: a bank that lies could serve valid ones without end, and the wallet keeps each in memory (up to about a kilobyte of the process's memory: a million, under a gigabyte)")
-	fs.Uint64Var(&w.opts.confirmations, "confirmations", 1, "blocks, the proof's own included, that must carry its claim, counted by their work at the difficulty of the chain's spec: a bank can mine a lying block of its own at one block's work, not a lying block with many honest-looking ones on top as cheaply")
+	w.opts.maxHeaders = defaultMaxHeaders
+	fs.Var((*decimal)(&w.opts.maxHeaders), "max-headers", "the most block `headers` to take from the bank, the genesis included: a bank that lies could serve valid ones without end, and the wallet keeps each in memory (up to about a kilobyte of the process's memory: a million, under a gigabyte)")
+	w.opts.confirmations = 1
+	fs.Var((*decimal)(&w.opts.confirmations), "confirmations", "`blocks`, the proof's own included, that must carry its claim, counted by their work at the difficulty of the chain's spec: a bank can mine a lying block of its own at one block's work, not a lying block with many honest-looking ones on top as cheaply")
 }
 
 // defaultMaxHeaders is -max-headers' default: a chain ten times devnet's
@@ -194,7 +196,7 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 	if maxHeaders == 0 { // a command without -max-headers (send)
 		maxHeaders = defaultMaxHeaders
 	}
-	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, MaxHeaders: maxHeaders})
+	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, MaxHeaders: int(maxHeaders)})
 	if err != nil {
 		return light{}, err
 	}
