@@ -345,6 +345,9 @@ func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
 	default: // an EventStoreDB connection string: checkLog let nothing else through
 		l, err := esdb.Open(ctx, esdb.Config{ConnString: c.EventLog})
 		if err != nil {
+			if strings.Contains(err.Error(), "does not look like a TLS handshake") {
+				return nil, fmt.Errorf("open event log: %w; the server answered without TLS: %s", err, insecureHint(c.EventLog))
+			}
 			return nil, fmt.Errorf("open event log: %w", err)
 		}
 		log = l
@@ -353,6 +356,18 @@ func (c Common) OpenLog(ctx context.Context) (eventlog.Log, error) {
 		log = eventlog.WithPrefix(log, c.StreamPrefix)
 	}
 	return log, nil
+}
+
+// insecureHint says what to do when the client spoke TLS (the official
+// client's default) to a server that does not: one in insecure mode, as
+// esdbtest always is and KurrentDB with KURRENTDB_INSECURE=true. The
+// crypto/tls error says only that the handshake failed.
+func insecureHint(connString string) string {
+	hint := "if it runs in insecure mode (esdbtest does), add tls=false to the connection string"
+	if redacted := esdb.Redact(connString); !strings.Contains(redacted, "?") {
+		hint += ", as in " + redacted + "?tls=false"
+	}
+	return hint
 }
 
 // maxStreamPrefix bounds -stream-prefix, leaving most of

@@ -25,6 +25,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/apptest"
@@ -162,6 +163,34 @@ func TestOpenLog(t *testing.T) {
 	recs, err := file.Read(context.Background(), "s", eventlog.Start, eventlog.Forwards, 10)
 	require.NoError(t, err)
 	assert.Len(t, recs, 1, "the event survived the reopen")
+}
+
+// TestOpenLogWithoutTLS: a connection string without tls=false makes the
+// official client speak TLS, which a server in insecure mode (esdbtest,
+// or KurrentDB with KURRENTDB_INSECURE=true) does not; the error says
+// what to add, not only that a handshake failed.
+func TestOpenLogWithoutTLS(t *testing.T) {
+	srv := esdbtest.NewServer(t)
+	for _, tc := range []struct {
+		name, eventLog string
+		want           string // "" for no error
+	}{
+		{"tls=false", srv.ConnString(), ""},
+		{"no tls setting", "esdb://" + srv.Addr(), "add tls=false to the connection string, as in esdb://" + srv.Addr() + "?tls=false"},
+		{"tls=true", "esdb://" + srv.Addr() + "?tls=true", "add tls=false to the connection string"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log, err := app.Common{EventLog: tc.eventLog}.OpenLog(context.Background())
+			if tc.want == "" {
+				require.NoError(t, err)
+				require.NoError(t, log.Close())
+				return
+			}
+			require.Error(t, err)
+			assert.ErrorIs(t, err, eventlog.ErrUnavailable)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
 }
 
 // TestOpenLogHidesPassword: whatever is wrong with -eventlog, the error
