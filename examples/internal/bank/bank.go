@@ -723,7 +723,7 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(r.Header.Values("Idempotency-Key")) > 1 {
 		// The bank does not guess which of two keys the client meant.
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "given more than once: send one"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "given more than once: send one", Field: "Idempotency-Key"})
 		return
 	}
 	if r.ContentLength > b.maxBody {
@@ -766,7 +766,7 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(key) > 255 {
-		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "at most 255 bytes"})
+		b.problem(w, Problem{Status: http.StatusBadRequest, Title: "invalid Idempotency-Key", Detail: "at most 255 bytes", Field: "Idempotency-Key"})
 		return
 	}
 	// The request's digest is the transaction's hash, which covers every
@@ -793,7 +793,7 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 	case ans.problem != nil:
 		b.refuse(w, tx, *ans.problem)
 	case !sameRequest(ans.first.RequestDigest):
-		b.problem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused", Detail: "this key was used with another request body"})
+		b.problem(w, Problem{Status: http.StatusUnprocessableEntity, Title: "Idempotency-Key reused", Detail: "this key was used with another transaction", Field: "Idempotency-Key"})
 	default:
 		b.answerAccepted(w, ans.first.Tx)
 	}

@@ -910,7 +910,10 @@ func TestIdempotencyKey(t *testing.T) {
 		status, h, data := f.post(t, txJSON(t, consensustest.Transfer("alice", "bob", 6, 1)), "Idempotency-Key", "order-17")
 		assert.Equal(t, http.StatusUnprocessableEntity, status, "%s", data)
 		assert.Equal(t, "application/problem+json", h.Get("Content-Type"))
-		assert.Equal(t, http.StatusUnprocessableEntity, decode[bank.Problem](t, data).Status)
+		p := decode[bank.Problem](t, data)
+		assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+		assert.Equal(t, "Idempotency-Key", p.Field, "the problem names the header at fault")
+		assert.Contains(t, p.Detail, "another transaction")
 	})
 	t.Run("the same transaction, spelled otherwise", func(t *testing.T) {
 		spaced := strings.ReplaceAll(body, `,"`, `, "`)

@@ -308,8 +308,8 @@ var malformedRequests = []malformedRequest{
 	{name: "two charsets", contentType: "application/json; charset=utf-8; charset=latin-1", body: validBody, status: 415, detail: "send one charset parameter"},
 
 	// Headers.
-	{name: "two Idempotency-Keys", body: validBody, header: []string{"Idempotency-Key", "a", "Idempotency-Key", "b"}, status: 400},
-	{name: "an Idempotency-Key of 256 bytes", body: validBody, header: []string{"Idempotency-Key", strings.Repeat("k", 256)}, status: 400},
+	{name: "two Idempotency-Keys", body: validBody, header: []string{"Idempotency-Key", "a", "Idempotency-Key", "b"}, status: 400, field: "Idempotency-Key"},
+	{name: "an Idempotency-Key of 256 bytes", body: validBody, header: []string{"Idempotency-Key", strings.Repeat("k", 256)}, status: 400, field: "Idempotency-Key"},
 
 	// Methods.
 	{name: "GET /transactions", method: "GET", contentType: "-", status: 405},
