@@ -51,4 +51,11 @@
 // lost events a reader had read from it (a server wiped, or started
 // again with its data gone); of the three, only esdb's subscriptions
 // return it.
+//
+// No log returns [ErrBrokenLog]: its readers do, on finding that a log
+// broke this contract. Code that reads a stream a page at a time, as
+// every reader in eventchain does, trusts each page to start where it
+// asked and to be in order; a log whose Read ignores from would have it
+// read one page for ever. So such code checks each page with
+// [CheckPage], and stops with ErrBrokenLog instead.
 package eventlog

@@ -44,6 +44,13 @@ var (
 	// built from the lost events holds no more. esdb's subscriptions
 	// return it (esdb.ErrWentBack is this error).
 	ErrWentBack = errors.New("the log holds fewer events than were read, or others: it lost events")
+	// ErrBrokenLog: the log answered against this contract — a Read that
+	// handed back more events than asked for, events of another stream,
+	// or a page out of order or from before where it was asked to start
+	// (see CheckPage). The fault is in the log's code, not in what it
+	// stores: that would be ErrCorrupt, whose remedy, repairing or
+	// restoring the data, does nothing for it; nor does trying again.
+	ErrBrokenLog = errors.New("event log breaks the Log contract")
 )
 
 // A WrongExpectedRevisionError says that an append expected its stream in
@@ -101,6 +108,59 @@ func CheckRead(stream string, dir Direction, max int) error {
 	}
 	if dir != Forwards && dir != Backwards {
 		return fmt.Errorf("%w: direction %v", ErrInvalid, dir)
+	}
+	return nil
+}
+
+// CheckPage returns an error wrapping ErrBrokenLog unless recs can be
+// what Read(ctx, stream, from, dir, max) returned on a log that keeps the
+// contract: at most max events, every one of stream, in order — forwards,
+// revisions strictly increasing and the first at from or later;
+// backwards, strictly decreasing and the first at from or earlier (from
+// End, or past the end, any revision may come first). A read the
+// contract refuses (see CheckRead) gives that error instead.
+//
+// Code that reads a stream a page at a time calls it on every page,
+// before it folds a single event. Such a loop asks for the next page
+// just past the last event of the page it has, and stops at a page
+// shorter than max; it trusts Read to start where it was asked and to
+// keep its order. A Read that ignores from hands back the first page
+// every time, and the loop reads it again and again until its context
+// ends, that is never with context.Background; a Read that reverses its
+// pages sends the loop back where it started, or makes it stop early
+// holding part of the stream, with no error. Anyone may plug a Log of
+// their own into eventchain, so its readers do not take that on trust:
+// a broken log fails them at once, with an error that says what the log
+// did. Every page a conforming log returns passes (eventlogtest.Run
+// checks each of its reads with CheckPage).
+//
+// It checks only what one page shows: a page that skips revisions, or
+// ends early, passes.
+func CheckPage(stream string, from Revision, dir Direction, max int, recs []Recorded) error {
+	if err := CheckRead(stream, dir, max); err != nil {
+		return err
+	}
+	read := func() string { return fmt.Sprintf("read of %q %v from %v, max %d", stream, dir, from, max) }
+	if len(recs) > max {
+		return fmt.Errorf("%w: %s: have %d events, want at most %d", ErrBrokenLog, read(), len(recs), max)
+	}
+	for i, r := range recs {
+		var wrong string
+		switch {
+		case r.Stream != stream:
+			wrong = "of another stream"
+		case i == 0 && dir == Forwards && r.Revision < from:
+			wrong = "before the revision asked for"
+		case i == 0 && dir == Backwards && r.Revision > from:
+			wrong = "after the revision asked for"
+		case i > 0 && dir == Forwards && r.Revision <= recs[i-1].Revision:
+			wrong = fmt.Sprintf("out of order: its revision is not above event %d's, %d", i-1, recs[i-1].Revision)
+		case i > 0 && dir == Backwards && r.Revision >= recs[i-1].Revision:
+			wrong = fmt.Sprintf("out of order: its revision is not below event %d's, %d", i-1, recs[i-1].Revision)
+		default:
+			continue
+		}
+		return fmt.Errorf("%w: %s: event %d, %s, is %s", ErrBrokenLog, read(), i, r, wrong)
 	}
 	return nil
 }

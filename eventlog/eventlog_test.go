@@ -98,3 +98,55 @@ func TestWrongExpectedRevisionError(t *testing.T) {
 	assert.True(t, errors.As(err, &wrong))
 	assert.Equal(t, `publish: stream "blocks": wrong expected revision: have 41, want 40`, err.Error())
 }
+
+func TestCheckPage(t *testing.T) {
+	// page returns events of stream s at the revisions given, in that order.
+	page := func(revs ...eventlog.Revision) []eventlog.Recorded {
+		recs := make([]eventlog.Recorded, len(revs))
+		for i, r := range revs {
+			recs[i] = eventlog.Recorded{Event: eventlog.Event{ID: uuid.New(), Type: "T", Data: []byte(`{}`)}, Stream: "s", Revision: r}
+		}
+		return recs
+	}
+	elsewhere := page(4, 5)
+	elsewhere[1].Stream = "t"
+	for _, tc := range []struct {
+		name string
+		from eventlog.Revision
+		dir  eventlog.Direction
+		max  int
+		recs []eventlog.Recorded
+		want error // nil: a page a conforming log may return
+	}{
+		{"forwards from start", eventlog.Start, eventlog.Forwards, 3, page(0, 1, 2), nil},
+		{"forwards from the middle", 4, eventlog.Forwards, 3, page(4, 5, 6), nil},
+		{"forwards, fewer than max", 8, eventlog.Forwards, 5, page(8, 9), nil},
+		{"forwards past the end", 10, eventlog.Forwards, 5, nil, nil},
+		{"forwards with a gap", 4, eventlog.Forwards, 3, page(5, 7), nil},
+		{"backwards from end", eventlog.End, eventlog.Backwards, 3, page(9, 8, 7), nil},
+		{"backwards from past the end", 1000, eventlog.Backwards, 2, page(9, 8), nil},
+		{"backwards from the middle", 5, eventlog.Backwards, 3, page(5, 4, 3), nil},
+		{"more than max", eventlog.Start, eventlog.Forwards, 2, page(0, 1, 2), eventlog.ErrBrokenLog},
+		{"another stream's event", 4, eventlog.Forwards, 3, elsewhere, eventlog.ErrBrokenLog},
+		{"forwards, from ignored", 128, eventlog.Forwards, 3, page(0, 1, 2), eventlog.ErrBrokenLog},
+		{"forwards, one before from", 4, eventlog.Forwards, 3, page(3, 4, 5), eventlog.ErrBrokenLog},
+		{"forwards, reversed", 4, eventlog.Forwards, 3, page(6, 5, 4), eventlog.ErrBrokenLog},
+		{"forwards, an event twice", 4, eventlog.Forwards, 3, page(4, 5, 5), eventlog.ErrBrokenLog},
+		{"backwards, from ignored", 3, eventlog.Backwards, 3, page(9, 8, 7), eventlog.ErrBrokenLog},
+		{"backwards, reversed", 5, eventlog.Backwards, 3, page(3, 4, 5), eventlog.ErrBrokenLog},
+		{"a read the contract refuses", eventlog.Start, eventlog.Forwards, 0, nil, eventlog.ErrInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := eventlog.CheckPage("s", tc.from, tc.dir, tc.max, tc.recs)
+			if tc.want == nil {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, tc.want)
+			if tc.want == eventlog.ErrBrokenLog {
+				assert.ErrorContains(t, err, fmt.Sprintf(`read of "s" %v from %v, max %d`, tc.dir, tc.from, tc.max), "the error names the read")
+				assert.NotErrorIs(t, err, eventlog.ErrCorrupt)
+			}
+		})
+	}
+}

@@ -52,7 +52,8 @@
 //     middle or past the end, with max below and above what is left;
 //     every field of [eventlog.Recorded] (Time set and UTC, empty
 //     metadata as nil); [eventlog.ErrStreamNotFound]; streams kept apart;
-//     the log copying what it is given and what it hands out.
+//     the log copying what it is given and what it hands out. Every page
+//     the suite reads must pass [eventlog.CheckPage].
 //   - Names: Unicode names, compared byte for byte; the longest name; a
 //     prefix added by [eventlog.WithPrefix] is invisible to its callers.
 //   - Subscribing: from Start, a revision (inclusive), the last revision,
@@ -90,6 +91,13 @@
 // nothing until the test releases them: a reader whose one stream lags
 // the others, or that has not yet read a stream's past, made to happen
 // when the test wants it rather than when the scheduler does.
+//
+// # A log that reads wrong
+//
+// [BreakingReads] wraps a log so that its reads of one stream break the
+// contract in a way a log of your own might ([IgnoringFrom], [Reversing]):
+// the tool to check that code which pages through a stream fails at once
+// with [eventlog.ErrBrokenLog] instead of reading the same page for ever.
 //
 // # A log wiped
 //
