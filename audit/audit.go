@@ -455,9 +455,10 @@ func (a *Auditor) foldTo(ctx context.Context, tip uint64) error {
 // node's Follow alongside.
 //
 // Run returns ctx.Err() when ctx is done; Restore's error; or an error
-// wrapping eventlog.ErrClosed, eventlog.ErrStreamDeleted or
-// eventlog.ErrCorrupt (its storage damaged), after which no step could
-// succeed, or node.ErrLogWentBack, when the log no longer
+// wrapping eventlog.ErrClosed, eventlog.ErrStreamDeleted,
+// eventlog.ErrCorrupt (its storage damaged) or eventlog.ErrBrokenLog (its
+// Read breaks the contract), after which no step could succeed, or
+// node.ErrLogWentBack, when the log no longer
 // holds the transactions the auditor read (see Tick). Any other failed step is logged and tried again
 // at the next tick or change.
 func (a *Auditor) Run(ctx context.Context) error {
@@ -499,7 +500,8 @@ func (a *Auditor) failed(ctx context.Context, err error) error {
 		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted), errors.Is(err, eventlog.ErrCorrupt), errors.Is(err, node.ErrLogWentBack):
+	case errors.Is(err, eventlog.ErrClosed), errors.Is(err, eventlog.ErrStreamDeleted), errors.Is(err, eventlog.ErrCorrupt),
+		errors.Is(err, eventlog.ErrBrokenLog), errors.Is(err, node.ErrLogWentBack):
 		return err
 	}
 	a.logger.Warn("audit step failed; trying again", "err", err)
@@ -595,6 +597,9 @@ func (a *Auditor) block(ctx context.Context, chain blockchain.ReadOnlyChain, hei
 		page, err := a.log.Read(ctx, node.StreamBlocks, from, eventlog.Forwards, readPage)
 		if errors.Is(err, eventlog.ErrStreamNotFound) {
 			return nil, nil
+		}
+		if err == nil {
+			err = eventlog.CheckPage(node.StreamBlocks, from, eventlog.Forwards, readPage, page)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", node.StreamBlocks, err)

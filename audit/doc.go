@@ -184,13 +184,17 @@
 // [New] returns errors wrapping [ErrInvalidConfig], naming the field at
 // fault. Restore and Tick return the event log's errors, wrapped (test
 // them with errors.Is: eventlog.ErrUnavailable, eventlog.ErrClosed, …),
-// and ctx.Err() when the context ends first. Events of the streams that
-// do not decode are skipped and logged, never returned: nothing in the
-// log can stop an auditor. Run logs a failed step and tries again at the
-// next tick; it returns ctx.Err(), Restore's error, or an error wrapping
-// eventlog.ErrClosed, eventlog.ErrStreamDeleted, eventlog.ErrCorrupt or
-// node.ErrLogWentBack (the log no longer holds what the auditor read),
-// after which no step can succeed. A TransactionDropped carries the rule as a
+// eventlog.ErrBrokenLog for a page of a read that breaks the
+// eventlog.Log contract (every page is checked with eventlog.CheckPage:
+// the auditor reads its streams a page at a time, and would read such a
+// page for ever), and ctx.Err() when the context ends first. Events of
+// the streams that do not decode are skipped and logged, never returned:
+// nothing in the log can stop an auditor. Run logs a failed step and
+// tries again at the next tick; it returns ctx.Err(), Restore's error,
+// or an error wrapping eventlog.ErrClosed, eventlog.ErrStreamDeleted,
+// eventlog.ErrCorrupt, eventlog.ErrBrokenLog or node.ErrLogWentBack (the
+// log no longer holds what the auditor read), after which no step can
+// succeed. A TransactionDropped carries the rule as a
 // blockchain.ErrorCode (events.TransactionDropped.Rule): test it with
 // errors.Is(ev.Rule, blockchain.ErrBadNonce) or compare the codes.
 //

@@ -273,12 +273,16 @@ func (a *Auditor) prune() {
 }
 
 // readFrom reads stream from *next to its end, page by page, folding each
-// event and moving *next past it.
+// event and moving *next past it. A page that breaks the Log contract
+// (see eventlog.CheckPage) is an error: the loop would read it for ever.
 func (a *Auditor) readFrom(ctx context.Context, stream string, next *eventlog.Revision, fold func(eventlog.Recorded)) error {
 	for {
 		page, err := a.log.Read(ctx, stream, *next, eventlog.Forwards, readPage)
 		if errors.Is(err, eventlog.ErrStreamNotFound) {
 			return nil
+		}
+		if err == nil {
+			err = eventlog.CheckPage(stream, *next, eventlog.Forwards, readPage, page)
 		}
 		if err != nil {
 			return fmt.Errorf("read %s: %w", stream, err)

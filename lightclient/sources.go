@@ -204,7 +204,9 @@ const logPage = 128
 // Use one log per client. Errors: for an empty client, node.LoadSpec's
 // (node.ErrNoSpec when the log declares no spec) and ErrWrongGenesis for
 // a spec whose genesis is not the trusted one; ErrZeroClient; an error
-// for a nil log; ctx's error and the log's.
+// for a nil log; ctx's error and the log's, among them
+// eventlog.ErrBrokenLog for a page of the blocks stream that breaks the
+// eventlog.Log contract (FromLog checks each with eventlog.CheckPage).
 func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (st Stats, err error) {
 	if nilness.IsNil(log) {
 		return Stats{}, errors.New("lightclient: FromLog: the log is nil")
@@ -242,6 +244,11 @@ func (c *Client) FromLog(ctx context.Context, log eventlog.Log) (st Stats, err e
 		recs, err := log.Read(ctx, node.StreamBlocks, c.logNext, eventlog.Forwards, logPage)
 		if errors.Is(err, eventlog.ErrStreamNotFound) {
 			return st, nil
+		}
+		if err == nil {
+			// A page out of order, or not from where it was asked for,
+			// would have the loop read it again for ever.
+			err = eventlog.CheckPage(node.StreamBlocks, c.logNext, eventlog.Forwards, logPage, recs)
 		}
 		if err != nil {
 			return st, fmt.Errorf("lightclient: read %s: %w", node.StreamBlocks, err)

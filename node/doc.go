@@ -120,6 +120,8 @@
 // pool.ErrFull or pool.ErrSenderFull; and ErrLogWentBack once a
 // submission showed that the log lost events; ErrUnknownRestoreMode;
 // ErrNotMade from a Node that New did not make; the event log's errors,
-// wrapped, from everything that touches the log; ctx.Err() when a
+// wrapped, from everything that touches the log, and
+// eventlog.ErrBrokenLog from Restore on a log whose Read breaks the
+// eventlog.Log contract (see eventlog.CheckPage); ctx.Err() when a
 // context ends.
 package node

@@ -578,6 +578,13 @@ func (n *Node) Position() (blocks, txs eventlog.Revision) {
 // submits it again: a drop for funds is not final while the transfer's
 // nonce is unused.
 //
+// Restore reads each stream a page at a time, and checks every page with
+// eventlog.CheckPage before it applies an event: a log whose Read breaks
+// its contract (a page not from where it was asked for, or out of order)
+// fails Restore at once with an error wrapping eventlog.ErrBrokenLog,
+// where it would read the same page for ever or stop with part of the
+// chain.
+//
 // In RestoreVerify mode the signatures of each page of blocks are
 // verified on every core (runtime.GOMAXPROCS goroutines) before the
 // blocks are applied, in order, one by one; Chain.Apply then finds each
@@ -710,6 +717,11 @@ func (n *Node) readPages(ctx context.Context, handle func([]eventlog.Recorded) e
 		recs, err := n.log.Read(ctx, StreamBlocks, from, eventlog.Forwards, restorePage)
 		if errors.Is(err, eventlog.ErrStreamNotFound) {
 			return nil
+		}
+		if err == nil {
+			// A page out of order, or not from where it was asked for,
+			// would have the loop read it again for ever.
+			err = eventlog.CheckPage(StreamBlocks, from, eventlog.Forwards, restorePage, recs)
 		}
 		if err != nil {
 			return err
@@ -869,9 +881,13 @@ func (n *Node) restoreTransactions(ctx context.Context) error {
 		err error
 	}
 	for {
-		page, err := n.log.Read(ctx, StreamTransactions, n.next(StreamTransactions), eventlog.Forwards, restorePage)
+		from := n.next(StreamTransactions)
+		page, err := n.log.Read(ctx, StreamTransactions, from, eventlog.Forwards, restorePage)
 		if errors.Is(err, eventlog.ErrStreamNotFound) {
 			return nil
+		}
+		if err == nil {
+			err = eventlog.CheckPage(StreamTransactions, from, eventlog.Forwards, restorePage, page)
 		}
 		if err != nil {
 			return err

@@ -256,6 +256,9 @@ func (n *Node) restoreSnapshot(ctx context.Context, assumed map[blockchain.Hash]
 		if errors.Is(err, eventlog.ErrStreamNotFound) {
 			break
 		}
+		if err == nil {
+			err = eventlog.CheckPage(StreamSnapshots, from, eventlog.Backwards, snapshotPage, recs)
+		}
 		if err != nil {
 			return err
 		}
@@ -363,9 +366,13 @@ func (n *Node) readParts(ctx context.Context, rev eventlog.Revision, m events.Sn
 	parts := make(map[int][]blockchain.AccountRecord)
 	seen := make(map[uuid.UUID]bool)
 	for from := m.FirstPart; from < rev && len(parts) < m.Parts; {
-		recs, err := n.log.Read(ctx, StreamSnapshots, from, eventlog.Forwards, int(min(snapshotPage, rev-from)))
+		size := int(min(snapshotPage, rev-from))
+		recs, err := n.log.Read(ctx, StreamSnapshots, from, eventlog.Forwards, size)
+		if err == nil {
+			err = eventlog.CheckPage(StreamSnapshots, from, eventlog.Forwards, size, recs)
+		}
 		if err != nil {
-			return nil, err
+			return nil, err // not a *SnapshotError: the log failed, not the snapshot
 		}
 		if len(recs) == 0 {
 			break

@@ -450,6 +450,10 @@ func (ix *ledgerIndex) heldAt(ref blockRef) (string, error) {
 // hang the bank.
 const catchUpReadTimeout = time.Minute
 
+// catchUpPage is how many events of the blocks stream each of those
+// reads takes.
+const catchUpPage = 100
+
 // rebuild empties the index, which does not match the log for the reason
 // why, and indexes the chain's blocks below the height stop again, from
 // the log. It returns the hash of the last block it indexed (zero if
@@ -516,8 +520,14 @@ func (ix *ledgerIndex) catchUp(from eventlog.Revision, prev blockchain.Hash, wan
 	}
 	for wantHeight < stop {
 		ctx, cancel := context.WithTimeout(context.Background(), catchUpReadTimeout)
-		recs, err := ix.log.Read(ctx, node.StreamBlocks, from, eventlog.Forwards, 100)
+		recs, err := ix.log.Read(ctx, node.StreamBlocks, from, eventlog.Forwards, catchUpPage)
 		cancel()
+		if err == nil {
+			// A page out of order, or not from where it was asked for,
+			// would have the loop read it again for ever, the bank's
+			// lock held: each read has its own timeout, the loop none.
+			err = eventlog.CheckPage(node.StreamBlocks, from, eventlog.Forwards, catchUpPage, recs)
+		}
 		if err != nil {
 			return prev, fmt.Errorf("%s: catch up from revision %d: %w", ix.describe(), from, err)
 		}
