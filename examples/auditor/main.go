@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
 		return err
 	}
-	if _, err := chain.Preflight(1, common.EventLog); err != nil { // -genesis
+	if _, err := chain.Preflight(ctx, 1, common.EventLog); err != nil { // -genesis
 		return err
 	}
 	// Every flag is checked, and the metrics port had, before the log is

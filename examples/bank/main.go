@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
 		return err
 	}
-	want, err := chain.Preflight(1, common.EventLog) // -genesis
+	want, err := chain.Preflight(ctx, 1, common.EventLog) // -genesis
 	if err != nil {
 		return err
 	}

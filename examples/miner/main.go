@@ -107,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err := common.Check(); err != nil { // -eventlog, -stream-prefix, -gelf, -log-format
 		return err
 	}
-	genesis, err := chain.Preflight(*workers, common.EventLog) // -genesis and -poa-key
+	genesis, err := chain.Preflight(ctx, *workers, common.EventLog) // -genesis and -poa-key
 	if err != nil {
 		return err
 	}

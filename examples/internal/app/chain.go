@@ -62,9 +62,10 @@ const MaxSpecFileBytes = 16 << 20
 
 // ReadSpecFile reads a chain spec in JSON from path, at most
 // MaxSpecFileBytes. An error names the file and, for a spec that breaks
-// a rule, the field (*blockchain.SpecError).
-func ReadSpecFile(path string) (blockchain.ChainSpec, error) {
-	data, err := readAtMost(path, MaxSpecFileBytes) // a file the user names: a pipe too (-genesis <(…))
+// a rule, the field (*blockchain.SpecError). It gives up when ctx ends
+// (Ctrl-C): see readAtMost.
+func ReadSpecFile(ctx context.Context, path string) (blockchain.ChainSpec, error) {
+	data, err := readAtMost(ctx, path, MaxSpecFileBytes) // a file the user names: a pipe too (-genesis <(…))
 	if err != nil {
 		return blockchain.ChainSpec{}, UsageError{fmt.Errorf("-genesis: %w", err)}
 	}
@@ -106,7 +107,7 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, log
 	if c.Genesis != "" && c.preflighted != nil && c.preflightedFrom == c.Genesis {
 		want = c.preflighted
 	} else if c.Genesis != "" {
-		spec, err := ReadSpecFile(c.Genesis)
+		spec, err := ReadSpecFile(ctx, c.Genesis)
 		if err != nil {
 			return blockchain.ChainSpec{}, err
 		}
@@ -140,8 +141,8 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, log
 // -genesis, that the key is one of its signers (see Engine); and without
 // one, that the log can hold a spec: not a new memory log, nor a file
 // log that does not exist yet. Join then uses the spec read here, without
-// reading the file again.
-func (c *ChainFlags) Preflight(workers int, eventLog string) (*blockchain.ChainSpec, error) {
+// reading the file again. It gives up reading when ctx ends.
+func (c *ChainFlags) Preflight(ctx context.Context, workers int, eventLog string) (*blockchain.ChainSpec, error) {
 	if c.PoAKey != "" {
 		if seed, err := hex.DecodeString(c.PoAKey); err != nil || len(seed) != blockchain.SeedSize {
 			return nil, Usagef("-poa-key: want %d bytes of hex", blockchain.SeedSize)
@@ -155,7 +156,7 @@ func (c *ChainFlags) Preflight(workers int, eventLog string) (*blockchain.ChainS
 		}
 		return nil, nil
 	}
-	spec, err := ReadSpecFile(c.Genesis)
+	spec, err := ReadSpecFile(ctx, c.Genesis)
 	if err != nil {
 		return nil, err
 	}
@@ -253,8 +254,34 @@ func ReadFile(path string) ([]byte, error) {
 
 // readAtMost reads the file at path, a regular file or not (a pipe, a
 // device), and refuses one of more than limit bytes without reading
-// further.
-func readAtMost(path string, limit int64) ([]byte, error) {
+// further. It returns ctx's error once ctx ends: opening a named pipe
+// waits for a writer, and reading one waits for its writer to write or
+// close, for as long as that takes, heeding no context. The apps catch
+// Ctrl-C to end their context, so a read that did not heed it would
+// ignore Ctrl-C and wait on, for ever if no one writes (-genesis naming
+// a pipe nothing feeds). So the file is read on a goroutine of its own,
+// left blocked when ctx ends, to end with the process.
+func readAtMost(ctx context.Context, path string, limit int64) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1) // buffered: the goroutine never blocks on it
+	go func() {
+		data, err := readAtMostNow(path, limit)
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: stopped waiting for it to be written: %w", path, ctx.Err())
+	}
+}
+
+// readAtMostNow is readAtMost, blocking as long as the open and the
+// reads do.
+func readAtMostNow(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

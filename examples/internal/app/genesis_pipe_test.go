@@ -37,7 +37,7 @@ func TestGenesisFromAPipe(t *testing.T) {
 	require.NoError(t, w.Close())
 
 	chain := app.ChainFlags{Genesis: fmt.Sprintf("/proc/self/fd/%d", r.Fd())}
-	want, err := chain.Preflight(1, "memory")
+	want, err := chain.Preflight(context.Background(), 1, "memory")
 	require.NoError(t, err)
 	require.NotNil(t, want)
 	log := memlog.New(memlog.Config{})
@@ -68,7 +68,7 @@ func TestJoinReadsAGenesisNamedAfterPreflight(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			chain := app.ChainFlags{Genesis: write("first.json", first)}
-			_, err := chain.Preflight(1, "memory")
+			_, err := chain.Preflight(context.Background(), 1, "memory")
 			require.NoError(t, err)
 			chain.Genesis = tc.genesis
 			log := memlog.New(memlog.Config{})

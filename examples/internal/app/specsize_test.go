@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,11 +24,11 @@ func TestReadSpecFileIsBounded(t *testing.T) {
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "padded.json")
 	require.NoError(t, os.WriteFile(path, append(bytes.Repeat([]byte{' '}, app.MaxSpecFileBytes), data...), 0o600))
-	_, err = app.ReadSpecFile(path)
+	_, err = app.ReadSpecFile(context.Background(), path)
 	require.ErrorContains(t, err, "more than")
 
 	if _, err := os.Stat("/dev/zero"); err == nil {
-		_, err = app.ReadSpecFile("/dev/zero")
+		_, err = app.ReadSpecFile(context.Background(), "/dev/zero")
 		assert.ErrorContains(t, err, "more than")
 	}
 }
