@@ -45,6 +45,10 @@ type chainLog struct {
 	StreamPrefix string `json:"streamPrefix,omitempty"`
 }
 
+// maxChainLogBytes bounds what readChainLog reads: a chainLog is two
+// short strings, and a file far larger is no chainLog devnet wrote.
+const maxChainLogBytes = 64 << 10
+
 // chainLogOf is the chainLog of -eventlog eventLog and -stream-prefix
 // prefix.
 func chainLogOf(eventLog, prefix string) chainLog {
@@ -86,7 +90,7 @@ func (l chainLog) flags() string {
 // readChainLog returns the chainLog kept in dir, if it holds one.
 func readChainLog(dir string) (chainLog, bool, error) {
 	path := filepath.Join(dir, chainLogFile)
-	data, err := app.ReadFile(path)
+	data, err := app.ReadFile(path, maxChainLogBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return chainLog{}, false, nil
 	}
@@ -253,7 +257,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 		return network{}, nil, fmt.Errorf("data directory: %w", err)
 	}
 	specPath := filepath.Join(dir, specFile)
-	data, err := app.ReadFile(specPath)
+	data, err := app.ReadFile(specPath, app.MaxSpecFileBytes)
 	specRestored := false
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, statErr := os.Stat(filepath.Join(dir, logFile)); statErr == nil {
@@ -272,7 +276,7 @@ func openDataDir(dir string, c *consensusFlags, miners *int, explicit map[string
 			if err := writeSpec(specPath, spec); err != nil && !errors.Is(err, fs.ErrExist) {
 				return network{}, nil, fmt.Errorf("data directory: write %s again from the log: %w", specFile, err)
 			}
-			data, err = app.ReadFile(specPath) // the outer err: the file is there now
+			data, err = app.ReadFile(specPath, app.MaxSpecFileBytes) // the outer err: the file is there now
 			specRestored = true
 		}
 	}

@@ -242,14 +242,34 @@ func DescribeConsensus(spec blockchain.ChainSpec) string {
 }
 
 // ReadFile is os.ReadFile for a file the user names or keeps in a data
-// directory: one that is there but no regular file (a named pipe, say,
-// whose open would wait for a writer for ever, or a device) is refused
-// with an error naming its kind, before it is opened.
-func ReadFile(path string) ([]byte, error) {
-	if st, err := os.Stat(path); err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+// directory, of at most limit bytes: one that is there but no regular
+// file (a named pipe, say, whose open would wait for a writer for ever,
+// or a device) is refused with an error naming its kind, before it is
+// opened; one larger than limit, without reading it into memory (a file
+// of gigabytes, made by mistake or on purpose, would fill the memory).
+func ReadFile(path string, limit int64) ([]byte, error) {
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && !st.IsDir() && !st.Mode().IsRegular():
 		return nil, fmt.Errorf("%s is not a regular file (%v)", path, st.Mode().Type())
+	case err == nil && st.Size() > limit:
+		return nil, fmt.Errorf("%s: %d bytes, more than %d: is it the right file?", path, st.Size(), limit)
 	}
-	return os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	// The file may grow while it is read: read one byte more than the
+	// limit, never the whole of it.
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err // an *fs.PathError, naming the file
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: more than %d bytes: is it the right file?", path, limit)
+	}
+	return data, nil
 }
 
 // readAtMost reads the file at path, a regular file or not (a pipe, a
