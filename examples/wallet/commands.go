@@ -439,6 +439,9 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	if w.opts.again {
 		w.retireUsed(journal, spec.ChainID, to.addr, amount, fee, acct)
 	} else {
+		if err := journal.damaged(); err != nil {
+			return err
+		}
 		prev, found := journal.same(spec.ChainID, to.addr, amount, fee)
 		switch {
 		case !found:
@@ -654,19 +657,55 @@ func (j inflightJournal) path(id uuid.UUID) string {
 // valid one, signed by the journal's account's key, of the ID the name
 // says.
 func (j inflightJournal) read(name string) (blockchain.Transaction, bool) {
+	tx, err := j.readRecord(name)
+	return tx, err == nil
+}
+
+// readRecord is read, with an error saying why the file holds no valid
+// record.
+func (j inflightJournal) readRecord(name string) (blockchain.Transaction, error) {
 	// Anyone who may write the keystore may have put a named pipe, a
 	// link to /dev/zero or an enormous file here: read a record as the
 	// keystore reads a key file.
 	data, err := keystore.ReadFile(filepath.Join(j.dir, name), maxRecordSize)
 	if err != nil {
-		return blockchain.Transaction{}, false
+		return blockchain.Transaction{}, err
 	}
 	var tx blockchain.Transaction
-	if err := tx.UnmarshalJSON(data); err != nil || blockchain.CheckTransactionSanity(tx) != nil || !tx.VerifySignature() ||
-		name != filepath.Base(j.path(tx.ID())) || !strings.HasPrefix(name, ".inflight-"+tx.From().String()+"-") {
-		return blockchain.Transaction{}, false
+	if err := tx.UnmarshalJSON(data); err != nil {
+		return blockchain.Transaction{}, err
 	}
-	return tx, true
+	if err := blockchain.CheckTransactionSanity(tx); err != nil {
+		return blockchain.Transaction{}, err
+	}
+	if !tx.VerifySignature() {
+		return blockchain.Transaction{}, errors.New("its signature does not verify: the file was changed")
+	}
+	if name != filepath.Base(j.path(tx.ID())) || !strings.HasPrefix(name, ".inflight-"+tx.From().String()+"-") {
+		return blockchain.Transaction{}, fmt.Errorf("it holds transaction %s from %s, not the one its name says", tx.ID(), tx.From())
+	}
+	return tx, nil
+}
+
+// damaged returns an error naming the first file of the journal that
+// holds no valid record (cut short, changed, or no file at all), if
+// there is one. Such a file may be the record of a transfer an earlier
+// run sent, which the journal can no longer see: a send that passed over
+// it would sign the same transfer anew, a second payment.
+func (j inflightJournal) damaged() error {
+	entries, err := os.ReadDir(j.dir)
+	if err != nil {
+		return nil // each finds no records either; claim says why
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), j.prefix) || !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		if _, err := j.readRecord(e.Name()); err != nil {
+			return fmt.Errorf("%s holds no valid record of a transfer in flight (%w): it may be one an earlier run sent, and sending the same transfer now could pay twice; nothing was sent: check the account's history, then move the file away (or send with -again for a second payment)", filepath.Join(j.dir, e.Name()), err)
+		}
+	}
+	return nil
 }
 
 // maxRecordSize bounds a file of the journal: a signed transfer's JSON

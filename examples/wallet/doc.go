@@ -127,7 +127,12 @@
 // transfer is signed as usual. (A record is
 // written under a temporary name, .inflight-*.tmp, then linked to its
 // own and the temporary name removed: a run killed in between can leave
-// that file, which is never read; it may be removed.) A keystore the
+// that file, which is never read; it may be removed.) A record that
+// cannot be read (cut short, changed, or no regular file) may be a
+// transfer an earlier run sent, which send would otherwise sign anew:
+// without -again, send then signs nothing and names the file, to be
+// moved away once the account's history shows what became of it. A
+// keystore the
 // wallet cannot write to (read-only, or on a full disk) does not stop a
 // send: the transfer goes unrecorded, and a warning on stderr says that a
 // run killed while it waits, and run again, would sign a second one.
