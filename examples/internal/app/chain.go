@@ -73,6 +73,16 @@ func ReadSpecFile(ctx context.Context, path string) (blockchain.ChainSpec, error
 	if err := spec.UnmarshalJSON(data); err != nil {
 		return blockchain.ChainSpec{}, UsageError{fmt.Errorf("-genesis %s: %w", path, err)}
 	}
+	// The spec goes into the log in one event, which no log takes past
+	// eventlog.MaxAppendSize: refused here, before the log is opened (a
+	// file log made) for an append that must fail.
+	e, err := events.Encode(events.ChainSpecDeclared{Spec: spec})
+	if err != nil {
+		return blockchain.ChainSpec{}, UsageError{fmt.Errorf("-genesis %s: %w", path, err)}
+	}
+	if n := eventlog.AppendSize(e); n > eventlog.MaxAppendSize {
+		return blockchain.ChainSpec{}, UsageError{fmt.Errorf("-genesis %s: %w: the chain spec is %d bytes as an event, and an event log takes at most %d in one append (%d allocations: fewer fit)", path, eventlog.ErrTooLarge, n, eventlog.MaxAppendSize, len(spec.Alloc))}
+	}
 	return spec, nil
 }
 
