@@ -118,7 +118,9 @@
 // (errors.Is(err, blockchain.ErrBadNonce),
 // blockchain.ErrInsufficientFunds, blockchain.ErrBadSignature, …), or
 // pool.ErrFull or pool.ErrSenderFull; and ErrLogWentBack once a
-// submission showed that the log lost events; ErrUnknownRestoreMode;
+// submission showed that the log lost events; ErrBlocksTruncated from
+// Restore on a blocks stream that lost its first events;
+// ErrUnknownRestoreMode;
 // ErrNotMade from a Node that New did not make; the event log's errors,
 // wrapped, from everything that touches the log, and
 // eventlog.ErrBrokenLog from Restore on a log whose Read breaks the

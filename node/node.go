@@ -710,7 +710,9 @@ func (n *Node) restoreBlocks(ctx context.Context, mode RestoreMode, assumed map[
 }
 
 // readPages reads the blocks stream from where the node stopped to its
-// end, a page at a time, handing each page to handle.
+// end, a page at a time, handing each page to handle. It returns an
+// error wrapping ErrBlocksTruncated if the stream no longer holds the
+// revision it reads from but later ones (see ErrBlocksTruncated).
 func (n *Node) readPages(ctx context.Context, handle func([]eventlog.Recorded) error) error {
 	from := n.next(StreamBlocks)
 	for {
@@ -726,6 +728,9 @@ func (n *Node) readPages(ctx context.Context, handle func([]eventlog.Recorded) e
 		if err != nil {
 			return err
 		}
+		if len(recs) > 0 && recs[0].Revision != from {
+			return fmt.Errorf("%w: it holds no event %d of %q, and its first is %d", ErrBlocksTruncated, from, StreamBlocks, recs[0].Revision)
+		}
 		if len(recs) > 0 {
 			if err := handle(recs); err != nil {
 				return err
@@ -737,6 +742,19 @@ func (n *Node) readPages(ctx context.Context, handle func([]eventlog.Recorded) e
 		from = recs[len(recs)-1].Revision + 1
 	}
 }
+
+// ErrBlocksTruncated: Restore found the blocks stream without the events
+// it must read first, though it holds later ones. EventStoreDB hides
+// events from every reader when anyone who can write to the log
+// soft-deletes the stream or sets its metadata ($tb, $maxCount, $maxAge),
+// and a read from revision 0 then returns the first event left. Every
+// block's state follows from the blocks before it, so a chain rebuilt
+// from what is left would start again at genesis, take the real blocks
+// for ones that do not link to its tip, and mine a second chain on which
+// every transfer of the first is good again. Restore refuses instead;
+// nodes that were following when the events were hidden have them
+// already, and go on. Put the stream's metadata back, or undelete it.
+var ErrBlocksTruncated = errors.New("the blocks stream lost its first events (deleted or truncated)")
 
 // findAssumed reads the blocks stream once, decoding the header of every
 // block event (on every core), and returns the blocks whose signatures

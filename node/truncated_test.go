@@ -1,0 +1,88 @@
+package node_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/node"
+)
+
+// hiding is a log that hides the events of one stream below a revision
+// from every read, as EventStoreDB does for a stream anyone soft-deleted
+// or gave a $tb (truncate before), $maxCount or $maxAge: a read from
+// revision 0 returns the first event left, with its own revision.
+type hiding struct {
+	eventlog.Log
+	stream string
+	before eventlog.Revision
+}
+
+func (l *hiding) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
+	if stream == l.stream && dir == eventlog.Forwards && from < l.before {
+		from = l.before
+	}
+	recs, err := l.Log.Read(ctx, stream, from, dir, max)
+	if err != nil || stream != l.stream {
+		return recs, err
+	}
+	kept := recs[:0:0]
+	for _, r := range recs {
+		if r.Revision >= l.before {
+			kept = append(kept, r)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, eventlog.ErrStreamNotFound
+	}
+	return kept, nil
+}
+
+// TestRestoreRefusesTruncatedBlocks: anyone who can write to an
+// EventStoreDB can hide a stream's first events from every reader (a soft
+// delete, $tb, $maxCount). A node restored from a blocks stream cut so
+// began again at genesis, refused every real block as not linking to its
+// tip, and a miner so restored mined a second chain from genesis, taking
+// again every transfer of the first. Restore now refuses such a stream,
+// in every mode, and restores as before from a whole one.
+func TestRestoreRefusesTruncatedBlocks(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	engine := newEngine(t)
+	chain := newScratch(t, engine)
+	for i := range 4 {
+		b := chain.next(consensustest.Transfer("alice", "bob", 1, uint64(i)))
+		appendRaw(t, log, node.StreamBlocks, mined(t, b))
+	}
+	for _, tc := range []struct {
+		name   string
+		before eventlog.Revision // the first revision readers see
+		mode   node.RestoreMode
+		want   error
+	}{
+		{"whole, verify", 0, node.RestoreVerify, nil},
+		{"whole, fast", 0, node.RestoreFast, nil},
+		{"whole, snapshot", 0, node.RestoreSnapshot, nil},
+		{"first block hidden, verify", 1, node.RestoreVerify, node.ErrBlocksTruncated},
+		{"three blocks hidden, verify", 3, node.RestoreVerify, node.ErrBlocksTruncated},
+		{"three blocks hidden, fast", 3, node.RestoreFast, node.ErrBlocksTruncated},
+		{"three blocks hidden, snapshot", 3, node.RestoreSnapshot, node.ErrBlocksTruncated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newNode(t, &hiding{Log: log, stream: node.StreamBlocks, before: tc.before}, nil)
+			err := n.Restore(context.Background(), tc.mode)
+			if tc.want != nil {
+				require.ErrorIs(t, err, tc.want)
+				assert.Contains(t, err.Error(), `no event 0 of "blocks"`)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, chain.chain.TipHash(), n.Chain().TipHash())
+		})
+	}
+}
