@@ -773,6 +773,14 @@ func (a *Auditor) scan(ctx context.Context, now time.Time) error {
 // otherwise take its rebroadcasts of the old chain's transactions, and
 // its drops, into what a new chain then starts from. Each catch-up
 // checks it before it reads on, and each scan before it appends.
+//
+// A stream that no longer shows that event but holds later ones was
+// truncated, not wiped: on EventStoreDB anyone who can write to the log
+// can set a stream's $maxCount, $maxAge or $tb, which hide its older
+// events from readers (a read from the hidden revision returns the first
+// event left), while the stream goes on. A wiped log holds fewer events,
+// or others at the same revisions. The auditor goes on then, rather than
+// stop at every tick, however often it is started again.
 func (a *Auditor) stillHolds(ctx context.Context) error {
 	if a.txNext == 0 {
 		return nil // nothing read, nothing to rebroadcast
@@ -783,6 +791,8 @@ func (a *Auditor) stillHolds(ctx context.Context) error {
 		return fmt.Errorf("%w: it holds no event %d of %q", node.ErrLogWentBack, a.txNext-1, node.StreamTransactions)
 	case err != nil:
 		return fmt.Errorf("check the log still holds what the auditor read: %w", err)
+	case recs[0].Revision > a.txNext-1:
+		return nil // truncated: the stream went on past what the auditor read
 	case recs[0].Event.ID != a.txLast:
 		return fmt.Errorf("%w: event %d of %q is %s, not the %s the auditor read", node.ErrLogWentBack, a.txNext-1, node.StreamTransactions, recs[0].Event.ID, a.txLast)
 	}
