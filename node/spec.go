@@ -24,7 +24,8 @@ var (
 	ErrSpecMismatch = errors.New("node: chain spec mismatch")
 
 	// ErrBadSpecEvent: the first event of the chain-spec stream is not a
-	// ChainSpecDeclared that decodes. The error wraps the decoding error
+	// ChainSpecDeclared that decodes, or it is hidden (the first event a
+	// read shows is not at revision 0). The error wraps the decoding error
 	// too (events.ErrMalformed, say). A network whose spec stream starts
 	// with anything else has no spec a node could trust, and no app can
 	// declare one: the stream must be fixed by hand.
@@ -161,8 +162,16 @@ func readSpec(ctx context.Context, log eventlog.Log) (blockchain.ChainSpec, bool
 	return spec, err == nil, err
 }
 
-// specOf returns the spec a ChainSpecDeclared event holds.
+// specOf returns the spec a ChainSpecDeclared event holds, if it is the
+// stream's first event. Its revision says so: on EventStoreDB anyone who
+// can write to the log can hide a stream's first events from every
+// reader (a soft delete, or the stream's $tb, $maxCount or $maxAge), and
+// a read or a subscription from the start then begins at the first event
+// left — which may be a spec of their own, appended after the real one.
 func specOf(r eventlog.Recorded) (blockchain.ChainSpec, error) {
+	if r.Revision != 0 {
+		return blockchain.ChainSpec{}, fmt.Errorf("%w: its first event is hidden (deleted, or truncated by the stream's metadata), and the first it shows is %s", ErrBadSpecEvent, r)
+	}
 	p, err := events.Decode(r.Event)
 	if err != nil {
 		return blockchain.ChainSpec{}, fmt.Errorf("%w: %s: %w", ErrBadSpecEvent, r, err)

@@ -7,7 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
@@ -83,6 +85,61 @@ func TestRestoreRefusesTruncatedBlocks(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, chain.chain.TipHash(), n.Chain().TipHash())
+		})
+	}
+}
+
+// Subscribe hides the same events from a subscription.
+func (l *hiding) Subscribe(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
+	if stream == l.stream && from < l.before {
+		from = l.before
+	}
+	return l.Log.Subscribe(ctx, stream, from)
+}
+
+// TestSpecRefusedWhenHidden: anyone who can write to an EventStoreDB
+// could append a spec of their own to the chain-spec stream and hide the
+// real one, its first event, with $tb. An app started without -genesis
+// (a miner, an auditor) took the forged spec for the network's and
+// followed, and mined, a chain of its own from it. The chain-spec
+// stream's first event is now the spec only at revision 0.
+func TestSpecRefusedWhenHidden(t *testing.T) {
+	ours, theirs := consensustest.Spec(), otherSpec()
+	mem := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = mem.Close() })
+	_, err := node.LoadSpec(context.Background(), mem, &ours)
+	require.NoError(t, err)
+	forged, err := events.Encode(events.ChainSpecDeclared{Spec: theirs})
+	require.NoError(t, err)
+	appendRaw(t, mem, events.StreamChainSpec, forged)
+
+	for _, tc := range []struct {
+		name   string
+		before eventlog.Revision
+		load   func(log eventlog.Log) (blockchain.ChainSpec, error)
+		want   error
+	}{
+		{"whole, read", 0, func(log eventlog.Log) (blockchain.ChainSpec, error) {
+			return node.LoadSpec(context.Background(), log, nil)
+		}, nil},
+		{"whole, waited for", 0, func(log eventlog.Log) (blockchain.ChainSpec, error) { return node.WaitSpec(context.Background(), log) }, nil},
+		{"spec hidden, read", 1, func(log eventlog.Log) (blockchain.ChainSpec, error) {
+			return node.LoadSpec(context.Background(), log, nil)
+		}, node.ErrBadSpecEvent},
+		{"spec hidden, read with ours", 1, func(log eventlog.Log) (blockchain.ChainSpec, error) {
+			return node.LoadSpec(context.Background(), log, &ours)
+		}, node.ErrBadSpecEvent},
+		{"spec hidden, waited for", 1, func(log eventlog.Log) (blockchain.ChainSpec, error) { return node.WaitSpec(context.Background(), log) }, node.ErrBadSpecEvent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			have, err := tc.load(&hiding{Log: mem, stream: events.StreamChainSpec, before: tc.before})
+			if tc.want != nil {
+				require.ErrorIs(t, err, tc.want)
+				assert.Contains(t, err.Error(), "first event is hidden")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, ours.Hash(), have.Hash())
 		})
 	}
 }
