@@ -237,8 +237,9 @@ func (n *Node) writeSnapshot(ctx context.Context, job snapshotJob) error {
 // restoreSnapshot resumes the node's chain from the newest snapshot of
 // the log that checks out, trying at most maxSnapshotTries manifests,
 // newest first. A refused snapshot is logged and kept in the stats; if
-// none is usable, or the log holds none, the chain stays at genesis and
-// Restore applies every block. It does nothing on a node that has read
+// none is usable, or the log holds none (no snapshots stream, or one
+// deleted for good), the chain stays at genesis and Restore applies
+// every block. It does nothing on a node that has read
 // blocks already (a Restore that was cancelled goes on where it
 // stopped). Only the log's failures and ctx's end are errors.
 func (n *Node) restoreSnapshot(ctx context.Context, assumed map[blockchain.Hash]struct{}) error {
@@ -254,6 +255,13 @@ func (n *Node) restoreSnapshot(ctx context.Context, assumed map[blockchain.Hash]
 	for len(tried) < maxSnapshotTries {
 		recs, err := n.log.Read(ctx, StreamSnapshots, from, eventlog.Backwards, snapshotPage)
 		if errors.Is(err, eventlog.ErrStreamNotFound) {
+			break
+		}
+		if errors.Is(err, eventlog.ErrStreamDeleted) {
+			// Anyone who can write to the log can delete the stream for
+			// good (an EventStoreDB tombstone): no snapshot, then, as in
+			// a log that holds none. The blocks are all still there.
+			n.logger.Warn("no snapshot to restore from: the snapshots stream is deleted; applying every block", "stream", StreamSnapshots, "err", err)
 			break
 		}
 		if err == nil {

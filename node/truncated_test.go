@@ -143,3 +143,34 @@ func TestSpecRefusedWhenHidden(t *testing.T) {
 		})
 	}
 }
+
+// TestRestoreSnapshotFromADeletedStream: anyone who can write to the log
+// can delete the snapshots stream for good (an EventStoreDB tombstone).
+// A node restored from a snapshot then failed to start at all; it
+// applies every block instead, as on a log that holds no snapshot.
+func TestRestoreSnapshotFromADeletedStream(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		snapshots func(t *testing.T, log *memlog.Log)
+	}{
+		{"no snapshots stream", func(*testing.T, *memlog.Log) {}},
+		{"snapshots stream deleted", func(t *testing.T, log *memlog.Log) {
+			appendRaw(t, log, node.StreamSnapshots, raw("Nonsense", []byte(`{}`)))
+			require.NoError(t, log.Delete(context.Background(), node.StreamSnapshots, eventlog.Any))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			log := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = log.Close() })
+			chain := newScratch(t, newEngine(t))
+			for i := range 3 {
+				appendRaw(t, log, node.StreamBlocks, mined(t, chain.next(consensustest.Transfer("alice", "bob", 1, uint64(i)))))
+			}
+			tc.snapshots(t, log)
+			n := newNode(t, log, nil)
+			require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
+			assert.Equal(t, chain.chain.TipHash(), n.Chain().TipHash())
+			assert.False(t, n.SnapshotStats().Restored)
+		})
+	}
+}
