@@ -744,16 +744,21 @@ func (n *Node) readPages(ctx context.Context, handle func([]eventlog.Recorded) e
 }
 
 // ErrBlocksTruncated: Restore found the blocks stream without the events
-// it must read first, though it holds later ones. EventStoreDB hides
+// it must read first, though it holds later ones; or Follow's
+// subscription skipped revisions, as it does on a stream deleted or
+// truncated before the node read it. EventStoreDB hides
 // events from every reader when anyone who can write to the log
 // soft-deletes the stream or sets its metadata ($tb, $maxCount, $maxAge),
 // and a read from revision 0 then returns the first event left. Every
 // block's state follows from the blocks before it, so a chain rebuilt
 // from what is left would start again at genesis, take the real blocks
 // for ones that do not link to its tip, and mine a second chain on which
-// every transfer of the first is good again. Restore refuses instead;
-// nodes that were following when the events were hidden have them
-// already, and go on. Put the stream's metadata back, or undelete it.
+// every transfer of the first is good again. Restore and Follow refuse
+// instead; nodes that were following when the events were hidden have
+// them already, and go on. (A stream deleted with nothing appended since
+// reads as empty, as a new chain's does: a node restored from it starts
+// at genesis, and Follow fails at the first block appended after, which
+// the log numbers on from the deleted ones.) Put the stream's metadata back, or undelete it.
 var ErrBlocksTruncated = errors.New("the blocks stream lost its first events (deleted or truncated)")
 
 // findAssumed reads the blocks stream once, decoding the header of every
@@ -988,18 +993,30 @@ func (n *Node) Follow(ctx context.Context) error {
 		if jobs != nil {
 			defer close(jobs)
 		}
-		return n.follow(ctx, StreamBlocks, blocks, func(r eventlog.Recorded) {
+		return n.follow(ctx, StreamBlocks, blocks, func(r eventlog.Recorded) error {
+			// A subscription gives every revision, with no gap: one
+			// that skips some read a stream deleted or truncated under
+			// it (see ErrBlocksTruncated), whose next block may begin
+			// the chain again at genesis.
+			if next := n.next(StreamBlocks); r.Revision != next {
+				return fmt.Errorf("node: follow %s: %w: it gave event %d, and the node had read to %d", StreamBlocks, ErrBlocksTruncated, r.Revision, next)
+			}
 			b, miner, err := decodeBlock(r)
 			n.applyBlock(ctx, r, decoded{b, miner, err}, RestoreVerify, jobs)
+			return nil
 		})
 	})
-	g.Go(func() error { return n.follow(ctx, StreamTransactions, txs, n.addTransaction) })
+	g.Go(func() error {
+		return n.follow(ctx, StreamTransactions, txs, func(r eventlog.Recorded) error { n.addTransaction(r); return nil })
+	})
 	// The chain-spec stream, after its first event, the spec: nothing
 	// there changes the chain (a later declaration is anyone's, and not
 	// the spec), but a log that lost it — an EventStoreDB wiped, its
 	// streams begun again by another chain — is noticed, and Follow
 	// fails, even on a node that has read no block or transaction yet.
-	g.Go(func() error { return n.follow(ctx, events.StreamChainSpec, 1, func(eventlog.Recorded) {}) })
+	g.Go(func() error {
+		return n.follow(ctx, events.StreamChainSpec, 1, func(eventlog.Recorded) error { return nil })
+	})
 	err := g.Wait()
 	if errors.Is(err, eventlog.ErrWentBack) {
 		n.MarkChainLost(ctx)
@@ -1007,7 +1024,7 @@ func (n *Node) Follow(ctx context.Context) error {
 	return err
 }
 
-func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision, handle func(eventlog.Recorded)) error {
+func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision, handle func(eventlog.Recorded) error) error {
 	sub, err := n.log.Subscribe(ctx, stream, from)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -1024,7 +1041,9 @@ func (n *Node) follow(ctx context.Context, stream string, from eventlog.Revision
 			}
 			return fmt.Errorf("node: follow %s: %w", stream, err)
 		}
-		handle(r)
+		if err := handle(r); err != nil {
+			return err
+		}
 	}
 }
 

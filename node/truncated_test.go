@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +14,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
+	"github.com/eventchain/eventchain/node/nodetest"
 )
 
 // hiding is a log that hides the events of one stream below a revision
@@ -171,6 +173,59 @@ func TestRestoreSnapshotFromADeletedStream(t *testing.T) {
 			require.NoError(t, n.Restore(context.Background(), node.RestoreSnapshot))
 			assert.Equal(t, chain.chain.TipHash(), n.Chain().TipHash())
 			assert.False(t, n.SnapshotStats().Restored)
+		})
+	}
+}
+
+// TestFollowRefusesASkippedBlock: a blocks stream deleted (an
+// EventStoreDB soft delete) with nothing appended since reads as empty,
+// so a node restored from it starts at genesis. The log numbers the next
+// append on from the deleted events; a miner restored so mined a second
+// chain from genesis there, taking again every transfer of the first.
+// Follow now stops at the first event past a gap.
+func TestFollowRefusesASkippedBlock(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before eventlog.Revision // the first revision readers see
+		want   error
+	}{
+		{"whole", 0, nil},
+		{"deleted", 3, node.ErrBlocksTruncated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = mem.Close() })
+			old := newScratch(t, newEngine(t))
+			for i := range 3 {
+				appendRaw(t, mem, node.StreamBlocks, mined(t, old.next(consensustest.Transfer("alice", "bob", 1, uint64(i)))))
+			}
+			n := newNode(t, &hiding{Log: mem, stream: node.StreamBlocks, before: tc.before}, nil)
+			require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+			followed := make(chan error, 1)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() { followed <- n.Follow(ctx) }()
+
+			// The next block of the chain the node holds: after the
+			// deletion, block 1 again, on genesis.
+			next := old.next(consensustest.Transfer("alice", "bob", 1, 3))
+			if tc.want != nil {
+				next = newScratch(t, newEngine(t)).next(consensustest.Transfer("alice", "carol", 2, 0)) // not the first block again, which the log would take for a retry
+			}
+			appendRaw(t, mem, node.StreamBlocks, mined(t, next))
+			if tc.want != nil {
+				select {
+				case err := <-followed:
+					require.ErrorIs(t, err, tc.want)
+				case <-time.After(nodetest.Watchdog):
+					t.Fatalf("Follow went on past the gap: height %d", n.Chain().Height())
+				}
+				assert.Zero(t, n.Chain().Height(), "the block is not taken")
+				return
+			}
+			nodetest.WaitFor(t, n, "the block", func() bool { return n.Chain().TipHash() == next.Hash() })
+			cancel()
+			require.ErrorIs(t, <-followed, context.Canceled)
 		})
 	}
 }
