@@ -534,10 +534,17 @@ func (b *Bank) logDamaged(err error) *Problem {
 // transaction the bank cannot place may be one the stream says was
 // dropped, and GET /transactions/{id} answers 503, not 404: a client
 // takes "unknown" for a transfer that was never taken, and signs again.
+//
+// An audit stream deleted for good (an EventStoreDB tombstone, which
+// anyone who can write to the log can set) holds no more drops, nor will
+// it: follow logs it, takes the stream as read, and waits for ctx, so
+// that the bank goes on serving — a transaction dropped then is
+// answered 404, as with no auditor — rather than stop, and be refused
+// at every start.
 func (b *Bank) follow(ctx context.Context) error {
 	sub, err := b.log.Subscribe(ctx, node.StreamAudit, eventlog.Start)
 	if err != nil {
-		return fmt.Errorf("bank: follow audit: %w", err)
+		return b.auditFailed(ctx, err)
 	}
 	defer sub.Close()
 	last, err := b.log.Read(ctx, node.StreamAudit, eventlog.End, eventlog.Backwards, 1)
@@ -545,7 +552,7 @@ func (b *Bank) follow(ctx context.Context) error {
 	case errors.Is(err, eventlog.ErrStreamNotFound) || (err == nil && len(last) == 0):
 		b.markAuditRead() // nothing to read
 	case err != nil:
-		return fmt.Errorf("bank: follow audit: %w", err)
+		return b.auditFailed(ctx, err)
 	}
 	for {
 		r, err := sub.Next(ctx)
@@ -553,7 +560,7 @@ func (b *Bank) follow(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return fmt.Errorf("bank: follow audit: %w", err)
+			return b.auditFailed(ctx, err)
 		}
 		if err := b.foldAudit(ctx, r); err != nil {
 			return err
@@ -562,6 +569,20 @@ func (b *Bank) follow(ctx context.Context) error {
 			b.markAuditRead()
 		}
 	}
+}
+
+// auditFailed returns follow's error for err, a failure to read the
+// audit stream; or, if the stream is deleted for good, logs that the
+// bank learns of no more drops, takes the stream as read, and waits for
+// ctx to end.
+func (b *Bank) auditFailed(ctx context.Context, err error) error {
+	if !errors.Is(err, eventlog.ErrStreamDeleted) {
+		return fmt.Errorf("bank: follow audit: %w", err)
+	}
+	b.logger.Error("the audit stream is deleted: the bank learns of no drops from now on, and answers 404 for a transaction dropped since; it serves on", "stream", node.StreamAudit, "err", err)
+	b.markAuditRead()
+	<-ctx.Done()
+	return ctx.Err()
 }
 
 // foldAudit records what the audit event r says, if it says a
