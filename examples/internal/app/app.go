@@ -85,14 +85,15 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 // the package of the same name (the bank's, "bank: …") is not prefixed
 // twice. An error of a damaged event log (eventlog.ErrCorrupt), which
 // whichever part of the app met it first words its own way, ends saying
-// so, and what to do.
+// so, and what to do: the file may be another, named by mistake, so the
+// advice never has the user remove it.
 func Said(name string, err error) string {
 	msg := err.Error()
 	if !strings.HasPrefix(msg, name+": ") {
 		msg = name + ": " + msg
 	}
 	if errors.Is(err, eventlog.ErrCorrupt) {
-		msg += " (the event log is damaged: restore it from a backup, or start on a new one)"
+		msg += " (the event log is damaged, or the file is not one: check the path; keep the file, and restore the log from a backup or start a new one at another path)"
 	}
 	return msg
 }

@@ -511,7 +511,7 @@ func TestSaid(t *testing.T) {
 		{"miner", errors.New("bank: refused"), "miner: bank: refused"},
 		{"bank", errors.New("banker: x"), "bank: banker: x"},
 		{"devnet", fmt.Errorf("audit: record inclusions: %w", eventlog.ErrCorrupt),
-			"devnet: audit: record inclusions: event log damaged (the event log is damaged: restore it from a backup, or start on a new one)"},
+			"devnet: audit: record inclusions: event log damaged (the event log is damaged, or the file is not one: check the path; keep the file, and restore the log from a backup or start a new one at another path)"},
 	} {
 		assert.Equal(t, tc.want, app.Said(tc.name, tc.err))
 	}
