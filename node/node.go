@@ -1405,6 +1405,15 @@ var ErrLogWentBack = errors.New("the event log holds fewer events than the node 
 // stillHolds returns ErrLogWentBack unless the transactions stream still
 // holds revision read-1, the last event the node read, and, if last is
 // not the zero UUID, that it is the event with that ID.
+//
+// A stream that no longer shows that event but holds later ones was
+// truncated, not wiped: on EventStoreDB anyone who can write to the log
+// can set a stream's $maxCount, $maxAge or $tb, which hide its older
+// events from readers (a read from a hidden revision returns the first
+// event left), while the stream goes on. A wiped log holds fewer events,
+// or others at the same revisions. The node takes submissions on then,
+// as the auditor, which checks the same stream so, goes on, rather than
+// refuse every one from then on.
 func (n *Node) stillHolds(ctx context.Context, read eventlog.Revision, last uuid.UUID) error {
 	recs, err := n.log.Read(ctx, StreamTransactions, read-1, eventlog.Forwards, 1)
 	switch {
@@ -1412,6 +1421,8 @@ func (n *Node) stillHolds(ctx context.Context, read eventlog.Revision, last uuid
 		return fmt.Errorf("%w: it holds no event %d of %q", ErrLogWentBack, read-1, StreamTransactions)
 	case err != nil:
 		return fmt.Errorf("check the log still holds what the node read: %w", err)
+	case recs[0].Revision > read-1:
+		return nil // truncated: the stream went on past what the node read
 	case last != uuid.UUID{} && recs[0].Event.ID != last:
 		return fmt.Errorf("%w: event %d of %q is %s, not the %s the node read", ErrLogWentBack, read-1, StreamTransactions, recs[0].Event.ID, last)
 	}

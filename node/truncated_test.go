@@ -229,3 +229,58 @@ func TestFollowRefusesASkippedBlock(t *testing.T) {
 		})
 	}
 }
+
+// TestSubmitOnTruncatedTransactions: a submission the log takes for a
+// retry of an event before the last one the node read makes the node
+// check that the log still holds that event. A $maxCount, $maxAge or
+// $tb set on the transactions stream by anyone who can write to an
+// EventStoreDB hides it while the stream goes on: the read then returns
+// a later revision, which the node took for a wiped log, and it refused
+// every submission from then on. As the auditor does, it now takes a
+// later revision for a truncation; a stream that shows nothing from
+// there on is still a log that lost its events.
+func TestSubmitOnTruncatedTransactions(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		shown eventlog.Revision // the first revision readers see
+		want  error
+	}{
+		{"whole", 0, nil},
+		{"the read event hidden, later ones shown", 2, nil},
+		{"everything hidden", 4, node.ErrLogWentBack},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			spec := consensustest.Spec()
+			mem := memlog.New(memlog.Config{})
+			t.Cleanup(func() { _ = mem.Close() })
+			_, err := node.LoadSpec(ctx, mem, &spec)
+			require.NoError(t, err)
+			log := &hiding{Log: mem, stream: node.StreamTransactions}
+			n, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker()})
+			require.NoError(t, err)
+			for nonce := range uint64(2) {
+				require.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, nonce)))
+			}
+			require.NoError(t, n.Restore(ctx, node.RestoreVerify))
+			_, read := n.Position()
+			require.Equal(t, eventlog.Revision(2), read)
+			for nonce := range uint64(2) { // the stream goes on past what the node read
+				e, err := events.Encode(events.TransactionSubmitted{Tx: consensustest.Transfer("carol", "bob", 1, nonce)})
+				require.NoError(t, err)
+				appendRaw(t, mem, node.StreamTransactions, e)
+			}
+			log.before = tc.shown
+
+			// The first transfer again: the log takes it for a retry, at
+			// revision 0, before what the node read.
+			err = n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 0))
+			if tc.want != nil {
+				require.ErrorIs(t, err, tc.want)
+				return
+			}
+			require.NoError(t, err)
+			assert.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 2)), "the node goes on taking submissions")
+		})
+	}
+}
