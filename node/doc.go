@@ -119,7 +119,8 @@
 // blockchain.ErrInsufficientFunds, blockchain.ErrBadSignature, …), or
 // pool.ErrFull or pool.ErrSenderFull; and ErrLogWentBack once a
 // submission showed that the log lost events; ErrBlocksTruncated from
-// Restore on a blocks stream that lost its first events;
+// Restore on a blocks stream that lost its first events, and from Follow
+// at a gap in it;
 // ErrUnknownRestoreMode;
 // ErrNotMade from a Node that New did not make; the event log's errors,
 // wrapped, from everything that touches the log, and

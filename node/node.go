@@ -952,8 +952,10 @@ func (n *Node) next(stream string) eventlog.Revision {
 // Config.SnapshotEvery, a goroutine of Follow's records the snapshots.
 // It also holds a subscription to the chain-spec stream past the spec, so
 // that a log that lost its events (an EventStoreDB wiped under it) fails
-// Follow even before a block or transaction comes. It returns ctx.Err()
-// or the log's error. When that error says the log lost events
+// Follow even before a block or transaction comes. It returns ctx.Err(),
+// the log's error, or an error wrapping ErrBlocksTruncated at a block
+// event that is not the next revision of the blocks stream (a stream
+// deleted or truncated before the node read it). When the log's error says the log lost events
 // (eventlog.ErrWentBack), Follow first marks the log, if its chain-spec
 // stream is empty, with an events.ChainLost: no app then declares the
 // same spec there again (LoadSpec returns ErrChainLost), which would
