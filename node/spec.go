@@ -235,13 +235,22 @@ func (n *Node) MarkChainLost(ctx context.Context) {
 
 // declareSpec appends spec to the empty chain-spec stream, and reports
 // whether it got in (false: another app's spec got in first).
+//
+// A stream that reads as empty may be one deleted: on EventStoreDB
+// anyone who can write to the log can soft-delete it, and NoStream then
+// appends after the deleted events, at a revision past 0. No LoadSpec
+// takes a spec there (see specOf), this app's at its next start among
+// them, so the declaration is refused with ErrBadSpecEvent at once, as
+// every later read of the stream is.
 func declareSpec(ctx context.Context, log eventlog.Log, spec blockchain.ChainSpec) (bool, error) {
 	e, err := events.Encode(events.ChainSpecDeclared{Spec: spec})
 	if err != nil {
 		return false, fmt.Errorf("node: declare the chain spec: %w", err)
 	}
-	_, err = log.Append(ctx, events.StreamChainSpec, eventlog.NoStream, e)
+	res, err := log.Append(ctx, events.StreamChainSpec, eventlog.NoStream, e)
 	switch {
+	case err == nil && res.NextExpected != 0:
+		return false, fmt.Errorf("%w: its first event is hidden (the stream was deleted), and the spec declared went in at revision %d", ErrBadSpecEvent, res.NextExpected)
 	case err == nil:
 		return true, nil
 	case errors.Is(err, eventlog.ErrWrongExpectedRevision):
