@@ -11,38 +11,9 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/node"
 )
-
-// hiding is a log that hides the events of one stream below a revision
-// from every read, as EventStoreDB does for a stream anyone gave a
-// $maxCount, $maxAge or $tb: a read from a hidden revision returns the
-// first event left, with its own revision.
-type hiding struct {
-	eventlog.Log
-	stream string
-	before eventlog.Revision
-}
-
-func (l *hiding) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
-	if stream == l.stream && dir == eventlog.Forwards && from < l.before {
-		from = l.before
-	}
-	recs, err := l.Log.Read(ctx, stream, from, dir, max)
-	if err != nil || stream != l.stream {
-		return recs, err
-	}
-	kept := recs[:0:0]
-	for _, r := range recs {
-		if r.Revision >= l.before {
-			kept = append(kept, r)
-		}
-	}
-	if len(kept) == 0 {
-		return nil, eventlog.ErrStreamNotFound
-	}
-	return kept, nil
-}
 
 // TestTruncatedTransactionsAreNotALostLog: a $maxCount set on the
 // transactions stream by anyone who can write to an EventStoreDB hides
@@ -64,7 +35,7 @@ func TestTruncatedTransactionsAreNotALostLog(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, mem, fake := newRig(t)
-			log := &hiding{Log: mem, stream: node.StreamTransactions}
+			log := eventlogtest.Hiding(mem, node.StreamTransactions)
 			a := newAuditorOn(t, fake, log, c, policy(time.Second, 10*time.Second, 3))
 			put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: consensustest.Transfer("bob", "carol", 5, 0)})
 			require.NoError(t, a.Tick(context.Background()))
@@ -73,7 +44,7 @@ func TestTruncatedTransactionsAreNotALostLog(t *testing.T) {
 			for i := range tc.more {
 				put(t, log, node.StreamTransactions, events.TransactionSubmitted{Tx: consensustest.Transfer("dave", "erin", 1, uint64(i))})
 			}
-			log.before = tc.shown
+			log.Hide(tc.shown)
 			for _, at := range []time.Duration{0, 11 * time.Second} { // nothing due, then a rebroadcast due
 				c.set(at)
 				err := a.Tick(context.Background())

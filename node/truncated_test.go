@@ -12,40 +12,11 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/eventlogtest"
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/node/nodetest"
 )
-
-// hiding is a log that hides the events of one stream below a revision
-// from every read, as EventStoreDB does for a stream anyone soft-deleted
-// or gave a $tb (truncate before), $maxCount or $maxAge: a read from
-// revision 0 returns the first event left, with its own revision.
-type hiding struct {
-	eventlog.Log
-	stream string
-	before eventlog.Revision
-}
-
-func (l *hiding) Read(ctx context.Context, stream string, from eventlog.Revision, dir eventlog.Direction, max int) ([]eventlog.Recorded, error) {
-	if stream == l.stream && dir == eventlog.Forwards && from < l.before {
-		from = l.before
-	}
-	recs, err := l.Log.Read(ctx, stream, from, dir, max)
-	if err != nil || stream != l.stream {
-		return recs, err
-	}
-	kept := recs[:0:0]
-	for _, r := range recs {
-		if r.Revision >= l.before {
-			kept = append(kept, r)
-		}
-	}
-	if len(kept) == 0 {
-		return nil, eventlog.ErrStreamNotFound
-	}
-	return kept, nil
-}
 
 // TestRestoreRefusesTruncatedBlocks: anyone who can write to an
 // EventStoreDB can hide a stream's first events from every reader (a soft
@@ -78,7 +49,7 @@ func TestRestoreRefusesTruncatedBlocks(t *testing.T) {
 		{"three blocks hidden, snapshot", 3, node.RestoreSnapshot, node.ErrBlocksTruncated},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n := newNode(t, &hiding{Log: log, stream: node.StreamBlocks, before: tc.before}, nil)
+			n := newNode(t, hidden(log, node.StreamBlocks, tc.before), nil)
 			err := n.Restore(context.Background(), tc.mode)
 			if tc.want != nil {
 				require.ErrorIs(t, err, tc.want)
@@ -89,14 +60,6 @@ func TestRestoreRefusesTruncatedBlocks(t *testing.T) {
 			assert.Equal(t, chain.chain.TipHash(), n.Chain().TipHash())
 		})
 	}
-}
-
-// Subscribe hides the same events from a subscription.
-func (l *hiding) Subscribe(ctx context.Context, stream string, from eventlog.Revision) (eventlog.Subscription, error) {
-	if stream == l.stream && from < l.before {
-		from = l.before
-	}
-	return l.Log.Subscribe(ctx, stream, from)
 }
 
 // TestSpecRefusedWhenHidden: anyone who can write to an EventStoreDB
@@ -134,7 +97,7 @@ func TestSpecRefusedWhenHidden(t *testing.T) {
 		{"spec hidden, waited for", 1, func(log eventlog.Log) (blockchain.ChainSpec, error) { return node.WaitSpec(context.Background(), log) }, node.ErrBadSpecEvent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			have, err := tc.load(&hiding{Log: mem, stream: events.StreamChainSpec, before: tc.before})
+			have, err := tc.load(hidden(mem, events.StreamChainSpec, tc.before))
 			if tc.want != nil {
 				require.ErrorIs(t, err, tc.want)
 				assert.Contains(t, err.Error(), "first event is hidden")
@@ -199,7 +162,7 @@ func TestFollowRefusesASkippedBlock(t *testing.T) {
 			for i := range 3 {
 				appendRaw(t, mem, node.StreamBlocks, mined(t, old.next(consensustest.Transfer("alice", "bob", 1, uint64(i)))))
 			}
-			n := newNode(t, &hiding{Log: mem, stream: node.StreamBlocks, before: tc.before}, nil)
+			n := newNode(t, hidden(mem, node.StreamBlocks, tc.before), nil)
 			require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
 			followed := make(chan error, 1)
 			ctx, cancel := context.WithCancel(context.Background())
@@ -256,7 +219,7 @@ func TestSubmitOnTruncatedTransactions(t *testing.T) {
 			t.Cleanup(func() { _ = mem.Close() })
 			_, err := node.LoadSpec(ctx, mem, &spec)
 			require.NoError(t, err)
-			log := &hiding{Log: mem, stream: node.StreamTransactions}
+			log := eventlogtest.Hiding(mem, node.StreamTransactions)
 			n, err := node.New(node.Config{Log: log, Spec: spec, Engine: consensustest.NewFaker()})
 			require.NoError(t, err)
 			for nonce := range uint64(2) {
@@ -270,7 +233,7 @@ func TestSubmitOnTruncatedTransactions(t *testing.T) {
 				require.NoError(t, err)
 				appendRaw(t, mem, node.StreamTransactions, e)
 			}
-			log.before = tc.shown
+			log.Hide(tc.shown)
 
 			// The first transfer again: the log takes it for a retry, at
 			// revision 0, before what the node read.
@@ -283,4 +246,11 @@ func TestSubmitOnTruncatedTransactions(t *testing.T) {
 			assert.NoError(t, n.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 1, 2)), "the node goes on taking submissions")
 		})
 	}
+}
+
+// hidden is log with the events of stream below before hidden.
+func hidden(log eventlog.Log, stream string, before eventlog.Revision) eventlog.Log {
+	h := eventlogtest.Hiding(log, stream)
+	h.Hide(before)
+	return h
 }

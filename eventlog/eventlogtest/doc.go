@@ -92,6 +92,16 @@
 // the others, or that has not yet read a stream's past, made to happen
 // when the test wants it rather than when the scheduler does.
 //
+// # A stream whose first events are hidden
+//
+// [Hiding] wraps a log so that a stream's events below a revision the
+// test chooses ([HidingLog.Hide]) are hidden from its readers, as
+// EventStoreDB hides them from everyone when anyone who can write to the
+// log soft-deletes the stream or sets its $tb, $maxCount or $maxAge: a
+// read from a hidden revision starts at the first event left. The tool
+// to check that a reader tells a stream cut short from a log that lost
+// its events, or refuses to rebuild a chain from what is left.
+//
 // # A log that reads wrong
 //
 // [BreakingReads] wraps a log so that its reads of one stream break the
