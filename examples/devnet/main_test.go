@@ -146,6 +146,9 @@ func TestFlags(t *testing.T) {
 		{"too many miners", []string{"-miners", "100000"}, "-miners: have 100000, want 1…32"},
 		{"too many workers", []string{"-workers", "100000000"}, "-workers"},
 		{"too hard", []string{"-difficulty", "65"}, "-difficulty"},
+		// Go's flag package would read these as octal 16 and hex 16.
+		{"a difficulty in octal", []string{"-difficulty", "020"}, `invalid value "020" for flag -difficulty: want a whole number in decimal digits`},
+		{"miners in hex", []string{"-miners", "0x2"}, `invalid value "0x2" for flag -miners`},
 		{"stray argument", []string{"extra"}, "unexpected arguments"},
 		{"bad log format", []string{"-log-format", "xml"}, "-log-format"},
 		{"unknown consensus", []string{"-consensus", "pos"}, "-consensus"},

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/examples/internal/decimalflag"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
 	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/examples/internal/scheduler"
@@ -84,8 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	flags.SetOutput(stderr)
 	bank := flags.String("bank", "http://localhost:8080", "the bank's base URL")
 	every := flags.Duration("every", time.Second, "pause between transfers")
-	count := flags.Int("count", 0, "stop after this many accepted transfers (0: never)")
-	fee := flags.Int64("fee", 0, "fee of every transfer, in minor units")
+	count := decimalflag.New(flags, "count", 0, "stop after this many accepted transfers (0: never)")
+	fee := decimalflag.New(flags, "fee", int64(0), "fee of every transfer, in minor units")
 	keysDir := flags.String("keystore", defaultKeystore(getenv), "keystore directory holding the accounts' keys: devnet's, in its data directory ($EVENTCHAIN_DATA_DIR if set)")
 	accounts := flags.String("accounts", "", "comma-separated names of the keys to use (default: every key of the keystore stored in clear)")
 	logFormat := flags.String("log-format", "text", "log format on stderr: text or json")

@@ -96,6 +96,9 @@ func TestRunRefusesBadUse(t *testing.T) {
 		{"no pause", []string{"-every", "0s"}, nil, 2, "-every: have 0s, want > 0"},
 		{"a negative count", []string{"-count", "-1"}, nil, 2, "-count: have -1, want ≥ 0"},
 		{"negative fee", []string{"-fee", "-1"}, nil, 2, "-fee"},
+		// Go's flag package would read it as octal 8, and pay that.
+		{"a fee in octal", []string{"-fee", "010"}, nil, 2, `invalid value "010" for flag -fee: want a whole number in decimal digits`},
+		{"a count in hex", []string{"-count", "0x10"}, nil, 2, `invalid value "0x10" for flag -count`},
 		{"bad variable", nil, map[string]string{"EVENTCHAIN_EVERY": "often"}, 2, "EVENTCHAIN_EVERY"},
 		{"a variable's value refused", nil, map[string]string{"EVENTCHAIN_EVERY": "-1s"}, 2, "-every: have -1s, want > 0 (set by EVENTCHAIN_EVERY)\n"},
 		{"a variable's value refused later", []string{"-keystore", keys}, map[string]string{"EVENTCHAIN_LOG_FORMAT": "xml"}, 2, "-log-format: have \"xml\", want text or json (set by EVENTCHAIN_LOG_FORMAT)\n"},
