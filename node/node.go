@@ -379,6 +379,14 @@ type Node struct {
 	own appended
 	// senders serialises Submit's calls for each sender.
 	senders senderLocks
+	// ownNext is one past the highest revision Submit's appends got in
+	// the transactions stream; stuckAt is one past the revision Follow
+	// waited at in the transactions stream when Submit last found it
+	// behind them (0: none); probing is set while Submit looks whether
+	// the stream hides them (see checkShown).
+	ownNext atomic.Uint64
+	stuckAt atomic.Uint64
+	probing atomic.Bool
 }
 
 // ErrInvalidConfig is wrapped by the error of [New] for a Config it
@@ -915,6 +923,9 @@ func (n *Node) restoreTransactions(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if len(page) > 0 && page[0].Revision > from {
+			n.transactionsHidden(from, page[0].Revision)
+		}
 		txs := make([]decodedTx, len(page))
 		workers := min(runtime.GOMAXPROCS(0), len(page))
 		var g errgroup.Group
@@ -934,6 +945,39 @@ func (n *Node) restoreTransactions(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// transactionsHidden logs, as an Error, that a read or the subscription
+// of the transactions stream gave revision got where the node expected
+// next: the log holds the events between, since it numbers every append
+// on, but hides them from every reader. On EventStoreDB anyone who can
+// write to the log can do that, with the stream's metadata ($tb, truncate
+// before; $maxCount; $maxAge) or a soft delete; a $tb set beyond the
+// stream's end hides every transfer appended after, until the stream
+// reaches it, so that no node sees any and no miner mines one, and the
+// node can say so only when the first event past it comes.
+//
+// A gap in the transactions stream does not stop the node, as one in the
+// blocks stream does (ErrBlocksTruncated). A block's state follows from
+// the blocks before it, so a chain folded past a gap is wrong; a
+// transaction stands alone, and the pool of a node that never saw some
+// is short of them, nothing more: every block it applies is still
+// checked in full, and the chain it holds is the network's. Stopping
+// would not bring the hidden transfers back either (a restarted node
+// reads past the same gap), and would let whoever can set a stream's
+// metadata stop every bank, miner and auditor of the network at will.
+// What is lost are the hidden transfers, to every pool: the bank that
+// took them got its append acknowledged, and no miner will include them.
+// The remedy is the operator's: put the stream's metadata back (remove
+// the $tb or $maxCount; a soft-deleted stream comes back with its
+// metadata), and then restart the nodes that logged this, so that
+// Restore reads the transfers again; or have their senders submit them
+// again once the stream passes the hidden range. A rebroadcast (the
+// auditor's) lands at the stream's end, and is hidden too while a $tb
+// lies beyond it.
+func (n *Node) transactionsHidden(expected, got eventlog.Revision) {
+	n.logger.Error("the transactions stream hides events: someone set its metadata ($tb, $maxCount or $maxAge) or soft-deleted it, and no node sees the transfers appended there; put the stream's metadata back (remove its $tb and $maxCount), then restart the nodes that logged this",
+		"stream", StreamTransactions, "expected", uint64(expected), "got", uint64(got), "hidden", uint64(got-expected))
 }
 
 func (n *Node) next(stream string) eventlog.Revision {
@@ -1009,7 +1053,13 @@ func (n *Node) Follow(ctx context.Context) error {
 		})
 	})
 	g.Go(func() error {
-		return n.follow(ctx, StreamTransactions, txs, func(r eventlog.Recorded) error { n.addTransaction(r); return nil })
+		return n.follow(ctx, StreamTransactions, txs, func(r eventlog.Recorded) error {
+			if next := n.next(StreamTransactions); r.Revision > next {
+				n.transactionsHidden(next, r.Revision)
+			}
+			n.addTransaction(r)
+			return nil
+		})
 	})
 	// The chain-spec stream, after its first event, the spec: nothing
 	// there changes the chain (a later declaration is anyone's, and not
@@ -1386,6 +1436,7 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 			return fmt.Errorf("node: submit %s: %w", s.Tx.ID(), err)
 		}
 	}
+	n.checkShown(ctx, s.Tx, res.NextExpected)
 	// The event is in the log: whatever the pool says now (a block may
 	// have come in between), Follow will tell every pool the same.
 	n.mu.Lock()
@@ -1395,6 +1446,41 @@ func (n *Node) Submit(ctx context.Context, s events.TransactionSubmitted) error 
 		n.logger.Debug("submitted transaction not pooled", "tx", s.Tx.ID(), "err", err)
 	}
 	return nil
+}
+
+// checkShown looks, after Submit appended tx at revision appended,
+// whether the transactions stream shows readers the node's earlier
+// appends: if Follow has not read one of them back yet, and has read
+// nothing since the last Submit found it so, it reads the stream where
+// Follow waits. The node appended there, so a read that
+// shows nothing from there on means the log hides what it holds — a $tb
+// set beyond the stream's end, which hides every transfer appended after
+// from every node, until the stream reaches it — and the transfer just
+// accepted will reach no miner: that is logged as an Error. (A read that
+// shows a later event is a gap Follow logs when it reads it; see
+// transactionsHidden.) The first transfer appended behind such a $tb is
+// not caught, nor the second, only the third: Follow may just be slow
+// to read them back. At most one Submit looks at a time, and none while
+// Follow reads on, so a busy bank, whose node is always a little behind
+// its own appends, pays no read for it.
+func (n *Node) checkShown(ctx context.Context, tx blockchain.Transaction, appended eventlog.Revision) {
+	prev := n.ownNext.Load()
+	for prev < uint64(appended)+1 && !n.ownNext.CompareAndSwap(prev, uint64(appended)+1) {
+		prev = n.ownNext.Load()
+	}
+	from := n.next(StreamTransactions)
+	if prev <= uint64(from) {
+		return // Follow read every earlier append of the node's
+	}
+	if n.stuckAt.Swap(uint64(from)+1) != uint64(from)+1 || !n.probing.CompareAndSwap(false, true) {
+		return // Follow read on since the last look, or another Submit looks
+	}
+	defer n.probing.Store(false)
+	recs, err := n.log.Read(ctx, StreamTransactions, from, eventlog.Forwards, 1)
+	if (errors.Is(err, eventlog.ErrStreamNotFound) || err == nil && len(recs) == 0) && n.next(StreamTransactions) == from {
+		n.logger.Error("the transactions stream hides the transfers appended to it: it holds revision "+strconv.FormatUint(prev-1, 10)+", which this node appended, but shows no event from "+from.String()+" on; someone set its metadata ($tb beyond its end, say), and no node sees the transfers, nor mines them; put the stream's metadata back (remove its $tb), then restart the nodes",
+			"stream", StreamTransactions, "expected", uint64(from), "appended", uint64(appended), "tx", tx.ID())
+	}
 }
 
 // ErrLogWentBack: the event log holds fewer transaction events than the
