@@ -31,6 +31,22 @@ var (
 	// declare one: the stream must be fixed by hand.
 	ErrBadSpecEvent = errors.New("node: the chain-spec stream does not start with a valid ChainSpecDeclared")
 
+	// ErrSpecHidden: the chain-spec stream shows no event, though the
+	// log holds the spec: its blocks or transactions stream holds events,
+	// which the network's first app writes only after it declared the
+	// spec, or a declaration LoadSpec just made is not there to read
+	// (EventStoreDB took it for a retry of the same declaration, made
+	// before, and wrote nothing). On EventStoreDB anyone who can write
+	// to the log can hide a stream's events from every reader: a soft
+	// delete, or the stream's metadata ($tb, $maxCount, $maxAge). No app
+	// can declare the spec again (what it appends comes after the hidden
+	// one, not at revision 0, where a node takes the spec from), so an
+	// app without -genesis would wait for ever. Put the stream's metadata
+	// back, without $tb, $maxCount or $maxAge, so that revision 0 shows
+	// again (on a soft-deleted stream it takes two writes: the first
+	// brings the stream back with its old events still behind a $tb).
+	ErrSpecHidden = errors.New("node: the chain-spec stream hides the spec (deleted, or truncated by its metadata)")
+
 	// ErrChainLost: the chain-spec stream starts with an events.ChainLost,
 	// the mark a node left when it saw the log lose the chain it followed
 	// (a server wiped under it). No app declares a spec there: that would
@@ -78,10 +94,26 @@ func (e *SpecMismatchError) Is(target error) bool { return target == ErrSpecMism
 // With want nil it only reads, and returns ErrNoSpec if there is no spec
 // yet; WaitSpec waits for one instead.
 //
+// A chain-spec stream that shows no event is not always empty: on
+// EventStoreDB anyone who can write to the log can hide its events (a
+// soft delete; $tb, $maxCount, $maxAge), and a read then shows nothing,
+// as for a new log. LoadSpec tells the two apart where the eventlog.Log
+// interface lets it, and returns ErrSpecHidden, where an app without
+// -genesis would otherwise wait for ever. With want nil: a log whose
+// blocks or transactions stream holds events has a chain, and so a spec.
+// With want: the spec it just declared must read back (EventStoreDB takes
+// the declaration of a spec it holds hidden for a retry, and writes
+// nothing; another spec than the hidden one it writes after it, not at
+// revision 0, and LoadSpec returns ErrBadSpecEvent). An app with a spec
+// looks at no other stream: events there before any spec (anyone's
+// junk) must not keep the network's first app from declaring it.
+//
 // Errors: the ChainSpec.Validate error of an invalid *want (nothing is
 // appended); ErrNoSpec; a *SpecMismatchError (errors.Is ErrSpecMismatch);
 // ErrBadSpecEvent; ErrChainLost for a log marked as one that lost its
-// chain (nothing is appended); the log's errors, wrapped.
+// chain (nothing is appended); ErrSpecHidden when the chain-spec stream
+// shows nothing but the log holds a spec (nothing new is appended); the
+// log's errors, wrapped.
 func LoadSpec(ctx context.Context, log eventlog.Log, want *blockchain.ChainSpec) (blockchain.ChainSpec, error) {
 	if nilness.IsNil(log) {
 		return blockchain.ChainSpec{}, errors.New("node: load spec: nil log")
@@ -97,20 +129,25 @@ func LoadSpec(ctx context.Context, log eventlog.Log, want *blockchain.ChainSpec)
 	}
 	if !found {
 		if want == nil {
+			if err := checkNoChain(ctx, log); err != nil {
+				return blockchain.ChainSpec{}, err
+			}
 			return blockchain.ChainSpec{}, ErrNoSpec
 		}
 		won, err := declareSpec(ctx, log, *want)
 		if err != nil {
 			return blockchain.ChainSpec{}, err
 		}
-		if won {
-			return *want, nil
-		}
-		// Another app declared first: read its spec and compare.
+		// Won or not, the log holds a spec now: read it. A declaration
+		// the log took for a retry of one it holds hidden, which it does
+		// not write again, reads as nothing.
 		if have, found, err = readSpec(ctx, log); err != nil {
 			return blockchain.ChainSpec{}, err
 		}
-		if !found {
+		switch {
+		case !found && won:
+			return blockchain.ChainSpec{}, fmt.Errorf("%w: the log took the declaration of %s, but a read of the stream from its start shows no event: it holds an earlier declaration, hidden from readers", ErrSpecHidden, events.StreamChainSpec)
+		case !found:
 			return blockchain.ChainSpec{}, fmt.Errorf("node: load spec: the %s stream refused the declaration but holds no spec", events.StreamChainSpec)
 		}
 	}
@@ -126,9 +163,24 @@ func LoadSpec(ctx context.Context, log eventlog.Log, want *blockchain.ChainSpec)
 // Follow does the blocks stream, so it wakes when the spec is appended
 // and never polls. It returns ctx.Err() if ctx ends first, and the errors
 // of LoadSpec otherwise; it never returns ErrNoSpec.
+//
+// A log whose chain-spec stream shows nothing while its blocks or
+// transactions stream holds events has a spec, hidden (see
+// ErrSpecHidden): WaitSpec returns ErrSpecHidden at once rather than wait
+// for a declaration that could not be taken. What it cannot tell from a
+// new log is a spec hidden before any block or transaction was written:
+// the eventlog.Log interface shows a hidden stream as one never written.
+// Then it waits, until the stream's metadata is put back (or a LoadSpec
+// with the spec, which then returns ErrSpecHidden, tells the operator).
 func WaitSpec(ctx context.Context, log eventlog.Log) (blockchain.ChainSpec, error) {
 	if nilness.IsNil(log) {
 		return blockchain.ChainSpec{}, errors.New("node: wait for the chain spec: nil log")
+	}
+	if spec, found, err := readSpec(ctx, log); err != nil || found {
+		return spec, waitErr(ctx, err)
+	}
+	if err := checkNoChain(ctx, log); err != nil {
+		return blockchain.ChainSpec{}, waitErr(ctx, err)
 	}
 	sub, err := log.Subscribe(ctx, events.StreamChainSpec, eventlog.Start)
 	if err != nil {
@@ -146,6 +198,33 @@ func WaitSpec(ctx context.Context, log eventlog.Log) (blockchain.ChainSpec, erro
 		return blockchain.ChainSpec{}, fmt.Errorf("node: wait for the chain spec: %w", err)
 	}
 	return specOf(r)
+}
+
+// waitErr is WaitSpec's error for err: ctx.Err() once ctx ended.
+func waitErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// checkNoChain returns an error wrapping ErrSpecHidden if the blocks or
+// the transactions stream holds an event: a log whose chain-spec stream
+// shows none, then, hides its spec. The network's first app declares
+// the spec before it writes anything else, and no node writes to a log
+// without one.
+func checkNoChain(ctx context.Context, log eventlog.Log) error {
+	for _, stream := range []string{StreamBlocks, StreamTransactions} {
+		recs, err := log.Read(ctx, stream, eventlog.End, eventlog.Backwards, 1)
+		switch {
+		case errors.Is(err, eventlog.ErrStreamNotFound), errors.Is(err, eventlog.ErrStreamDeleted), err == nil && len(recs) == 0:
+		case err != nil:
+			return fmt.Errorf("node: read the chain spec: look for a chain in the %s stream: %w", stream, err)
+		default:
+			return fmt.Errorf("%w: the %s stream shows no event, and the %s stream holds events to revision %d: the log holds a chain", ErrSpecHidden, events.StreamChainSpec, stream, uint64(recs[0].Revision))
+		}
+	}
+	return nil
 }
 
 // readSpec reads the first event of the chain-spec stream, and reports

@@ -107,7 +107,8 @@ func WaitingForLog(logger *slog.Logger) (stop func()) {
 // Join returns the chain spec of the log. With -genesis, a log without a
 // spec gets that one (the first app to join an empty log writes it), and
 // a log with another spec is refused with an error naming the
-// difference. Without -genesis, on a shared log (EventStoreDB), Join
+// difference; a log that hides its spec (node.ErrSpecHidden) is refused
+// too. Without -genesis, on a shared log (EventStoreDB), Join
 // waits for some app to write the spec, saying so once in the log, until
 // ctx ends; on a log no other process can write (memory, or a file this
 // process holds locked), nothing ever would, and a log without a spec is
@@ -134,7 +135,7 @@ func (c ChainFlags) Join(ctx context.Context, log eventlog.Log, shared bool, log
 		if p, ok := log.(interface{ Prefix() string }); ok { // -stream-prefix: a mistyped one waits for ever
 			stream = p.Prefix() + stream
 		}
-		logger.Info("waiting for the chain spec in the event log: start one app with -genesis FILE (or check -stream-prefix)", "stream", stream)
+		logger.Info("waiting for the chain spec in the event log: start one app with -genesis FILE (or check -stream-prefix; if apps ran on this log before, someone may have deleted the stream or hidden its first event with its metadata, $tb or $maxCount: an app started with -genesis then says so)", "stream", stream)
 		spec, err = node.WaitSpec(ctx, log)
 	}
 	if errors.Is(err, node.ErrSpecMismatch) {
