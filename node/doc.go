@@ -12,7 +12,10 @@
 //     wins and the other reads the winner's spec). An app started with
 //     another spec than the log's gets a *SpecMismatchError saying what
 //     differs, and must stop. An app that brings no spec of its own waits
-//     for the first app with WaitSpec.
+//     for the first app with WaitSpec. A spec someone hid (a soft delete,
+//     or the stream's $tb, $maxCount, $maxAge on EventStoreDB) is
+//     ErrSpecHidden where the log shows it has one: blocks or
+//     transactions written, or a declaration that does not read back.
 //  1. New builds a node holding only the genesis block of that spec.
 //  2. Restore reads the blocks stream and applies every block
 //     (RestoreVerify checks every rule again; RestoreFast trusts what it
@@ -56,7 +59,13 @@
 //     sender the pool takes. At most the pool's capacity wait, the
 //     oldest read forgotten first, and at most four of one sender at one
 //     nonce. Nothing in the log's events can stop a node; a log that
-//     loses events it had served (esdb.ErrWentBack) ends Follow. With
+//     loses events it had served (esdb.ErrWentBack) ends Follow, and so
+//     does a blocks stream that skips revisions (ErrBlocksTruncated). A
+//     transactions stream that skips revisions, events hidden by its
+//     metadata, is logged as an Error and gone past: the chain is still
+//     right, only the hidden transfers are lost to the pools. Submit
+//     logs one too when the stream shows none of what the node appended
+//     (a $tb beyond its end). With
 //     Config.SnapshotEvery, every so many blocks the node records a
 //     snapshot of its chain in the snapshots stream, from the immutable
 //     state of that block, while the fold goes on.
@@ -107,7 +116,8 @@
 // # Errors
 //
 // ErrNoSpec from LoadSpec; a *SpecMismatchError (ErrSpecMismatch),
-// ErrBadSpecEvent and ErrChainLost from LoadSpec and WaitSpec;
+// ErrBadSpecEvent, ErrSpecHidden and ErrChainLost from LoadSpec and
+// WaitSpec;
 // ErrInvalidConfig from New; ErrFollowing from a Follow while another
 // runs; ErrStale from PublishBlock; a *SnapshotError
 // (ErrSnapshotRefused, with ErrSnapshotIncomplete, ErrSnapshotTip,
