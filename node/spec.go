@@ -129,8 +129,8 @@ func LoadSpec(ctx context.Context, log eventlog.Log, want *blockchain.ChainSpec)
 	}
 	if !found {
 		if want == nil {
-			if err := checkNoChain(ctx, log); err != nil {
-				return blockchain.ChainSpec{}, err
+			if have, found, err := checkNoChain(ctx, log); err != nil || found {
+				return have, err
 			}
 			return blockchain.ChainSpec{}, ErrNoSpec
 		}
@@ -179,8 +179,8 @@ func WaitSpec(ctx context.Context, log eventlog.Log) (blockchain.ChainSpec, erro
 	if spec, found, err := readSpec(ctx, log); err != nil || found {
 		return spec, waitErr(ctx, err)
 	}
-	if err := checkNoChain(ctx, log); err != nil {
-		return blockchain.ChainSpec{}, waitErr(ctx, err)
+	if spec, found, err := checkNoChain(ctx, log); err != nil || found {
+		return spec, waitErr(ctx, err)
 	}
 	sub, err := log.Subscribe(ctx, events.StreamChainSpec, eventlog.Start)
 	if err != nil {
@@ -212,19 +212,26 @@ func waitErr(ctx context.Context, err error) error {
 // the transactions stream holds an event: a log whose chain-spec stream
 // shows none, then, hides its spec. The network's first app declares
 // the spec before it writes anything else, and no node writes to a log
-// without one.
-func checkNoChain(ctx context.Context, log eventlog.Log) error {
+// without one. The caller found the chain-spec stream empty a moment
+// before, and the first app may have declared the spec since, and
+// written a block or a transfer after it: so before it says the spec is
+// hidden, checkNoChain reads the chain-spec stream again, and returns
+// the spec it holds now, found.
+func checkNoChain(ctx context.Context, log eventlog.Log) (blockchain.ChainSpec, bool, error) {
 	for _, stream := range []string{StreamBlocks, StreamTransactions} {
 		recs, err := log.Read(ctx, stream, eventlog.End, eventlog.Backwards, 1)
 		switch {
 		case errors.Is(err, eventlog.ErrStreamNotFound), errors.Is(err, eventlog.ErrStreamDeleted), err == nil && len(recs) == 0:
 		case err != nil:
-			return fmt.Errorf("node: read the chain spec: look for a chain in the %s stream: %w", stream, err)
+			return blockchain.ChainSpec{}, false, fmt.Errorf("node: read the chain spec: look for a chain in the %s stream: %w", stream, err)
 		default:
-			return fmt.Errorf("%w: the %s stream shows no event, and the %s stream holds events to revision %d: the log holds a chain", ErrSpecHidden, events.StreamChainSpec, stream, uint64(recs[0].Revision))
+			if spec, found, err := readSpec(ctx, log); err != nil || found {
+				return spec, found, err // declared since the caller looked
+			}
+			return blockchain.ChainSpec{}, false, fmt.Errorf("%w: the %s stream shows no event, and the %s stream holds events to revision %d: the log holds a chain", ErrSpecHidden, events.StreamChainSpec, stream, uint64(recs[0].Revision))
 		}
 	}
-	return nil
+	return blockchain.ChainSpec{}, false, nil
 }
 
 // readSpec reads the first event of the chain-spec stream, and reports
