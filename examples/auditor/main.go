@@ -36,7 +36,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	policy := audit.DefaultPolicy()
 	fs.DurationVar(&policy.Interval, "interval", policy.Interval, "pause between checks")
 	fs.DurationVar(&policy.MaxAge, "max-age", policy.MaxAge, "how long a transaction waits for a block before it is rebroadcast")
-	decimalflag.Var(fs, &policy.MaxAttempts, "max-attempts", policy.MaxAttempts, "rebroadcasts before a transaction is dropped")
+	decimalflag.Var(fs, &policy.MaxAttempts, "max-attempts", policy.MaxAttempts, "`rebroadcasts` before a transaction is dropped")
 	var chain app.ChainFlags
 	chain.Register(fs, false)
 	metricsAddr := fs.String("metrics", "localhost:9102", "address /metrics listens on (empty: none)")

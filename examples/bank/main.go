@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.SetOutput(stderr)
 	common.Register(fs)
 	addr := fs.String("addr", "localhost:8080", "address the API and /metrics listen on")
-	snapshotEvery := decimalflag.New(fs, "snapshot-every", uint64(1000), "record a state snapshot in the log every this many blocks, for nodes restoring with -restore snapshot (0: never)")
+	snapshotEvery := decimalflag.New(fs, "snapshot-every", uint64(1000), "record a state snapshot in the log every this many `blocks`, for nodes restoring with -restore snapshot (0: never)")
 	index := fs.String("index", "", "the bank's ledger index file (bbolt; created if missing): transaction statuses, account histories, where each block is in the log; empty keeps it in memory, where it grows with every transaction: give a file for a long-lived chain")
 	var chain app.ChainFlags
 	chain.Register(fs, false)

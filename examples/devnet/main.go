@@ -126,12 +126,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	ev.DefValue, c.common.EventLog = "", ""
 	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "directory that keeps the chain: its event log, its rules and its signers' keys")
 	fs.StringVar(&c.consensus.kind, "consensus", "pow", "consensus engine of a new chain: pow (proof of work) or poa (proof of authority)")
-	decimalflag.Var(fs, &c.consensus.difficulty, "difficulty", 18, "pow: leading zero bits a block hash needs, for a new chain")
+	decimalflag.Var(fs, &c.consensus.difficulty, "difficulty", 18, "pow: leading zero `bits` a block hash needs, for a new chain")
 	fs.StringVar(&c.addr, "addr", "localhost:8080", "address the bank's HTTP API listens on")
-	decimalflag.Var(fs, &c.miners, "miners", 2, "number of miners (proof of authority: signers, taking turns)")
-	decimalflag.Var(fs, &c.workers, "workers", 1, "hashing goroutines per miner")
+	decimalflag.Var(fs, &c.miners, "miners", 2, "`number` of miners (proof of authority: signers, taking turns)")
+	decimalflag.Var(fs, &c.workers, "workers", 1, "hashing `goroutines` per miner")
 	c.policy = pool.DefaultPolicy()
-	decimalflag.Var(fs, &c.policy.MaxTx, "max-tx", 20, "most transactions in a block, and how many make a block due")
+	decimalflag.Var(fs, &c.policy.MaxTx, "max-tx", 20, "most `transactions` in a block, and how many make a block due")
 	fs.DurationVar(&c.policy.MaxWait, "max-wait", 3*time.Second, "longest a transaction waits before a block is due anyway")
 	fs.DurationVar(&c.every, "every", 200*time.Millisecond, "pause between the scheduler's transactions")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long (0: run until interrupted)")
@@ -139,7 +139,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	c.audit = audit.DefaultPolicy()
 	fs.DurationVar(&c.audit.Interval, "audit-interval", c.audit.Interval, "pause between the auditor's checks")
 	fs.DurationVar(&c.audit.MaxAge, "audit-max-age", c.audit.MaxAge, "how long a transaction waits for a block before the auditor rebroadcasts it")
-	decimalflag.Var(fs, &c.audit.MaxAttempts, "audit-max-attempts", c.audit.MaxAttempts, "rebroadcasts before the auditor drops a transaction")
+	decimalflag.Var(fs, &c.audit.MaxAttempts, "audit-max-attempts", c.audit.MaxAttempts, "`rebroadcasts` before the auditor drops a transaction")
 	if err := app.Parse(fs, args, os.Getenv); err != nil {
 		return c, err
 	}

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	common.Register(fs)
 	host, _ := os.Hostname()
 	id := fs.String("id", defaultID(host), "the miner's name, in its blocks and logs")
-	workers := decimalflag.New(fs, "workers", min(runtime.GOMAXPROCS(0), maxWorkers), "hashing goroutines")
+	workers := decimalflag.New(fs, "workers", min(runtime.GOMAXPROCS(0), maxWorkers), "hashing `goroutines`")
 	var chain app.ChainFlags
 	chain.Register(fs, true)
 	var beneficiary blockchain.Address
@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.Func("beneficiary", "`address` paid the reward and fees of the blocks this miner seals (required)", func(s string) error {
 		return beneficiary.UnmarshalText([]byte(s))
 	})
-	maxTx := decimalflag.New(fs, "max-tx", 20, "most transactions in a block, and how many make a block due")
+	maxTx := decimalflag.New(fs, "max-tx", 20, "most `transactions` in a block, and how many make a block due")
 	maxWait := fs.Duration("max-wait", 5*time.Second, "longest a transaction waits before a block is due anyway")
 	metricsAddr := fs.String("metrics", "localhost:9101", "address /metrics listens on (empty: none)")
 	var mode node.RestoreMode
