@@ -266,21 +266,8 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 	case err == nil && st.Size() > limit:
 		return nil, fmt.Errorf("%s: %d bytes, more than %d: is it the right file?", path, st.Size(), limit)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	// The file may grow while it is read: read one byte more than the
-	// limit, never the whole of it.
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err // an *fs.PathError, naming the file
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: more than %d bytes: is it the right file?", path, limit)
-	}
-	return data, nil
+	// The file may grow while it is read.
+	return readAtMostNow(path, limit, "is it the right file?")
 }
 
 // readAtMost reads the file at path, a regular file or not (a pipe, a
@@ -299,7 +286,7 @@ func readAtMost(ctx context.Context, path string, limit int64) ([]byte, error) {
 	}
 	done := make(chan result, 1) // buffered: the goroutine never blocks on it
 	go func() {
-		data, err := readAtMostNow(path, limit)
+		data, err := readAtMostNow(path, limit, "no chain spec is that large")
 		done <- result{data, err}
 	}()
 	select {
@@ -311,8 +298,9 @@ func readAtMost(ctx context.Context, path string, limit int64) ([]byte, error) {
 }
 
 // readAtMostNow is readAtMost, blocking as long as the open and the
-// reads do.
-func readAtMostNow(path string, limit int64) ([]byte, error) {
+// reads do. It reads one byte more than limit, never the whole of a
+// larger file, and refuses that, saying why the limit is what it is.
+func readAtMostNow(path string, limit int64, why string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -323,7 +311,7 @@ func readAtMostNow(path string, limit int64) ([]byte, error) {
 		return nil, err // an *fs.PathError, naming the file
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: more than %d bytes, and no chain spec is that large", path, limit)
+		return nil, fmt.Errorf("%s: more than %d bytes: %s", path, limit, why)
 	}
 	return data, nil
 }
