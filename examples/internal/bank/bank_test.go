@@ -962,6 +962,16 @@ func TestIdempotencyKey(t *testing.T) {
 			}
 		}
 	})
+	// An empty Idempotency-Key is no key (as the OpenAPI document says):
+	// the request is answered as one without the header, and reserves
+	// nothing.
+	t.Run("an empty key", func(t *testing.T) {
+		tx := consensustest.Transfer("dave", "bob", 5, 0)
+		got := f.submit(t, tx, "Idempotency-Key", "")
+		assert.Equal(t, tx.ID(), got.ID)
+		assert.Equal(t, bank.StatusPending, got.Status)
+		assert.Zero(t, f.streamLen(t, "request-"+uuid.NewSHA1(bank.IdempotencyNamespace, nil).String()), "the empty key reserved nothing")
+	})
 }
 
 // shortTimeout is the bank's Config.SubmitTimeout and ProbeTimeout in
