@@ -414,6 +414,77 @@ func TestRunCatchesALaxVerify(t *testing.T) {
 	assert.Contains(t, string(out), "Verify took a block sealed with bits 15")
 }
 
+// keptBits is laxPoW whose Verify does compute the Bits again, through
+// a Prepare that sets proof of work's Bits only on a header that has
+// none and keeps those of a header that has some: Verify gets the
+// header's Bits back, so a block sealed at one bit passes it.
+type keptBits struct{ laxPoW }
+
+func (e keptBits) Prepare(chain blockchain.ChainReader, h *blockchain.Header) error {
+	if h.Bits != 0 {
+		h.Seal = nil
+		return nil
+	}
+	return e.Engine.Prepare(chain, h)
+}
+
+func (e keptBits) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
+	h := b.Header()
+	want := h
+	if err := e.Prepare(chain, &want); err != nil {
+		return err
+	}
+	if want.Bits != h.Bits {
+		return &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields, Have: fmt.Sprint(h.Bits), Want: fmt.Sprint(want.Bits)}
+	}
+	return e.laxPoW.Verify(chain, b)
+}
+
+// TestRunCatchesAPrepareThatKeepsTheHeadersBits: Run passed an engine
+// whose Prepare set Bits on a fresh header but kept the Bits of a header
+// that had some, and whose Verify compared the header with that
+// Prepare: HonestSealOfWrongFieldsFails took Prepare keeping the wrong
+// Bits for an engine that leaves Bits to the header, and skipped. On a
+// chain of 16 bits the engine applies a block sealed at one bit. The
+// suite, run on it in a child process, now fails, naming both cases.
+func TestRunCatchesAPrepareThatKeepsTheHeadersBits(t *testing.T) {
+	newEngine := func(tb testing.TB) blockchain.Consensus {
+		e, err := pow.New(pow.Config{Bits: 16, Workers: 1})
+		require.NoError(tb, err)
+		return keptBits{laxPoW{e}}
+	}
+	if os.Getenv("CONSENSUSTEST_KEPT_BITS") == "1" {
+		consensustest.Run(t, newEngine)
+		return
+	}
+
+	// What the suite must catch: a block of one bit on a chain of 16.
+	engine := newEngine(t)
+	chain := newChain(t, engine)
+	b, _, err := chain.Propose(consensustest.Addr("mallory"), nil, consensustest.Genesis().Header().Timestamp.Add(time.Second))
+	require.NoError(t, err)
+	h := b.Header()
+	require.Equal(t, uint32(16), h.Bits, "precondition: Prepare sets the chain's bits")
+	h.Bits = 1
+	for blockchain.NewBlock(h, nil).SealHash().LeadingZeroBits() < 1 {
+		h.Nonce++
+	}
+	require.NoError(t, chain.Check(blockchain.NewBlock(h, nil)), "precondition: the engine takes a block of one bit")
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunCatchesAPrepareThatKeepsTheHeadersBits$/^HonestSealOfWrongFieldsFails$", "-test.v", "-test.timeout=2m")
+	cmd.Env = append(os.Environ(), "CONSENSUSTEST_KEPT_BITS=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the suite must fail on a Prepare that keeps the header's Bits:\n%s", out)
+	for _, want := range []string{
+		"--- FAIL: TestRunCatchesAPrepareThatKeepsTheHeadersBits/HonestSealOfWrongFieldsFails/bits_one_more",
+		"--- FAIL: TestRunCatchesAPrepareThatKeepsTheHeadersBits/HonestSealOfWrongFieldsFails/bits_one_less",
+		"Prepare sets bits 16 on the next header, but keeps the 15 of a header that has it",
+	} {
+		assert.Contains(t, string(out), want)
+	}
+}
+
 // cheapSeal is checksum with a difficulty that Prepare sets, 2 bits, and a
 // Seal that sets 0 instead (a cheap seal); its Verify, checksum's, trusts
 // the header's Bits.

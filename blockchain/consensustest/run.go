@@ -66,7 +66,9 @@ type suite struct {
 //   - a block sealed honestly on a header whose consensus fields Prepare
 //     would not set (Bits one more or one less, Nonce one more, where
 //     Prepare decides them) fails Verify: Verify computes those fields
-//     again rather than trust the header's;
+//     again rather than trust the header's; and a Prepare that sets Bits
+//     on the header [blockchain.NextHeader] makes sets the same Bits on
+//     one that has others, rather than keep them;
 //   - Seal on a cancelled context returns ctx.Err() at once, and
 //     cancelling a Seal in progress (see [WithHardHeader]) makes it return
 //     ctx.Err() within two seconds;
@@ -458,26 +460,32 @@ func (s *suite) cancelSealInProgress(t *testing.T, engine blockchain.Consensus) 
 // Verify refuses each block: an engine whose Verify trusted the header's
 // Bits would take a block sealed at one bit. A field its Seal searches (the
 // nonce) and set itself, or one the engine leaves to the header (Prepare
-// keeps whatever value it finds), is skipped, saying so. Bits are
+// keeps whatever value it finds, and sets none on the header NextHeader
+// makes), is skipped, saying so. A Prepare that sets Bits on that header
+// but keeps other Bits it is given fails: a Verify that computes Bits
+// again through it gets the header's own back, and takes a block sealed
+// at one bit. Bits are
 // Prepare's: a Seal may set them, but a block it seals with other Bits
 // than Prepare's must fail Verify, or a cheap Seal and a Verify that
 // trusts the header's Bits would pass together.
 func (s *suite) honestSealOfWrongFieldsFails(t *testing.T, engine blockchain.Consensus) {
 	view := genesisView(engine)
 	txs := []blockchain.Transaction{Transfer("alice", "bob", 1, 0)}
-	prepared := nextHeader(view, txs)
+	fresh := nextHeader(view, txs) // the consensus fields as NextHeader leaves them
+	prepared := fresh
 	require.NoError(t, engine.Prepare(view, &prepared))
 	bits := func(h blockchain.Header) uint64 { return uint64(h.Bits) }
 	nonce := func(h blockchain.Header) uint64 { return h.Nonce }
 	for _, c := range []struct {
 		name     string
 		edit     func(*blockchain.Header) bool // false: no such value
+		what     string                        // the field's name
 		field    func(blockchain.Header) uint64
 		searched bool // a field Seal searches, not Prepare's
 	}{
-		{"bits one more", func(h *blockchain.Header) bool { h.Bits++; return h.Bits <= 256 }, bits, false},
-		{"bits one less", func(h *blockchain.Header) bool { h.Bits--; return h.Bits < prepared.Bits }, bits, false},
-		{"nonce one more", func(h *blockchain.Header) bool { h.Nonce++; return true }, nonce, true},
+		{"bits one more", func(h *blockchain.Header) bool { h.Bits++; return h.Bits <= 256 }, "bits", bits, false},
+		{"bits one less", func(h *blockchain.Header) bool { h.Bits--; return h.Bits < prepared.Bits }, "bits", bits, false},
+		{"nonce one more", func(h *blockchain.Header) bool { h.Nonce++; return true }, "nonce", nonce, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := prepared
@@ -496,6 +504,14 @@ func (s *suite) honestSealOfWrongFieldsFails(t *testing.T, engine blockchain.Con
 			want := got
 			require.NoError(t, engine.Prepare(view, &want))
 			if c.field(got) == c.field(want) {
+				if !c.searched && c.field(prepared) != c.field(fresh) && c.field(got) != c.field(prepared) {
+					// Prepare decides this field (it set it on the
+					// header NextHeader made), yet keeps another value
+					// it is given: its value then comes from the header,
+					// so a Verify that computes it again trusts the
+					// header, and a miner picks its own difficulty.
+					t.Fatalf("Prepare sets %s %d on the next header, but keeps the %d of a header that has it: it must decide the field from the chain alone", c.what, c.field(prepared), c.field(got))
+				}
 				t.Skipf("Prepare leaves the field to the header, or Seal set Prepare's value: the block keeps the rules")
 			}
 			err = verify(t, engine, view, sealed)
