@@ -131,7 +131,11 @@ func NewChain(cfg Config) (*Chain, error) {
 		return nil, fmt.Errorf("blockchain: Config.Spec: %w", err)
 	}
 	if se, ok := cfg.Engine.(SpecEngine); ok {
-		if d := cfg.Spec.Consensus.diff(se.ConsensusSpec(), diffNames{"the spec's", "the engine's"}); d != "" {
+		runs, err := engineConsensus(se)
+		if err != nil {
+			return nil, fmt.Errorf("blockchain: Config.Engine: %w", err)
+		}
+		if d := cfg.Spec.Consensus.diff(runs, diffNames{"the spec's", "the engine's"}); d != "" {
 			return nil, fmt.Errorf("blockchain: Config.Engine: %w: %s", ErrEngineNotSpec, d)
 		}
 	}
@@ -478,11 +482,25 @@ func (f frozenHeaders) HeaderAt(height uint64) (Header, bool) {
 // Prepare panicked, returned a nil *RuleError as its error, or changed a
 // field of the header that is not a consensus field (Bits, Nonce, Seal) —
 // [Chain.Propose] returns it
-// wrapped, naming what the engine did — or its Verify panicked, which
+// wrapped, naming what the engine did — or its ConsensusSpec panicked,
+// which [NewChain] returns wrapped — or its Verify panicked, which
 // [RuleConsensus] refuses the block for, with this in the RuleError's
 // Err. (Package miner's Run returns it for a Seal that panics, returns
 // no block, or returns another block than it was given: [CheckSealed].)
 var ErrEngineMisbehaved = errors.New("the consensus engine broke its contract")
+
+// engineConsensus returns the consensus se says it runs. A ConsensusSpec
+// that panics (a plugin's nil field, say) is an error wrapping
+// ErrEngineMisbehaved, so that NewChain, and a node starting on the
+// engine, fail with a reason instead of crashing.
+func engineConsensus(se SpecEngine) (runs ConsensusSpec, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: ConsensusSpec panicked: %s", ErrEngineMisbehaved, describePanic(v))
+		}
+	}()
+	return se.ConsensusSpec(), nil
+}
 
 // prepare runs engine.Prepare on h, a header Propose built, and checks
 // that it kept to its part: the consensus fields. A Prepare that changed

@@ -175,7 +175,8 @@ func (l HeaderList) HeaderAt(height uint64) (Header, bool) {
 type SpecEngine interface {
 	Consensus
 	// ConsensusSpec returns the consensus the engine runs, in the form
-	// a spec declares it: [ChainSpec.Validate] takes it.
+	// a spec declares it: [ChainSpec.Validate] takes it. NewChain fails
+	// with an error wrapping [ErrEngineMisbehaved] if it panics.
 	ConsensusSpec() ConsensusSpec
 }
 

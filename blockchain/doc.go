@@ -135,9 +135,9 @@
 // [ErrBadKey], a chain spec that breaks its rules a [*SpecError], and an
 // inclusion proof that does not prove its leaf a [*ProofError] wrapping
 // [ErrProofIndex], [ErrProofLength] or [ErrProofMismatch]. A consensus
-// engine that breaks its contract (a Prepare or Verify that panics, a
-// Prepare that changes more than the consensus fields) gives an error
-// wrapping [ErrEngineMisbehaved].
+// engine that breaks its contract (a Prepare, Verify or ConsensusSpec
+// that panics, a Prepare that changes more than the consensus fields)
+// gives an error wrapping [ErrEngineMisbehaved].
 //
 // # Concurrency
 //

@@ -91,3 +91,27 @@ func TestNewChainRefusesAnEngineOfAnotherConsensus(t *testing.T) {
 		}
 	})
 }
+
+// specPanics is an engine whose ConsensusSpec panics, as a plugin's may
+// that reads a field it never set.
+type specPanics struct{ *consensustest.Fake }
+
+func (specPanics) ConsensusSpec() blockchain.ConsensusSpec {
+	var params *blockchain.PoWSpec
+	return blockchain.ConsensusSpec{Engine: blockchain.EnginePoW, PoW: &blockchain.PoWSpec{Bits: params.Bits}}
+}
+
+// TestNewChainRefusesAnEngineWhoseConsensusSpecPanics: NewChain, and so
+// node.New, panicked on a SpecEngine whose ConsensusSpec panicked; it now
+// returns an error wrapping ErrEngineMisbehaved that says so, as for a
+// Prepare that panics.
+func TestNewChainRefusesAnEngineWhoseConsensusSpecPanics(t *testing.T) {
+	var chain *blockchain.Chain
+	var err error
+	require.NotPanics(t, func() {
+		chain, err = blockchain.NewChain(blockchain.Config{Spec: consensustest.Spec(), Engine: specPanics{consensustest.NewFaker()}})
+	})
+	require.ErrorIs(t, err, blockchain.ErrEngineMisbehaved)
+	assert.Nil(t, chain)
+	assert.Contains(t, err.Error(), "blockchain: Config.Engine: the consensus engine broke its contract: ConsensusSpec panicked: runtime error: invalid memory address")
+}
