@@ -485,6 +485,34 @@ func TestRunCatchesAPrepareThatKeepsTheHeadersBits(t *testing.T) {
 	}
 }
 
+// specOfNoChain is checksum declaring, as a blockchain.SpecEngine, a
+// consensus no chain spec takes: an engine of its own name.
+type specOfNoChain struct{ checksum }
+
+func (specOfNoChain) ConsensusSpec() blockchain.ConsensusSpec {
+	return blockchain.ConsensusSpec{Engine: "checksum"}
+}
+
+// TestRunFailsAnEngineOfNoSpecsConsensus: Run panicked, ending the test
+// binary, on a SpecEngine whose ConsensusSpec no spec takes, as soon as
+// a case asked for the genesis of its spec. Each case now fails, saying
+// why, and the binary goes on.
+func TestRunFailsAnEngineOfNoSpecsConsensus(t *testing.T) {
+	if os.Getenv("CONSENSUSTEST_NO_SPEC") == "1" {
+		consensustest.Run(t, func(testing.TB) blockchain.Consensus { return specOfNoChain{} })
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunFailsAnEngineOfNoSpecsConsensus$", "-test.v", "-test.timeout=2m")
+	cmd.Env = append(os.Environ(), "CONSENSUSTEST_NO_SPEC=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the suite must fail on such an engine:\n%s", out)
+	assert.NotContains(t, string(out), "panic:")
+	assert.Contains(t, string(out), "--- FAIL: TestRunFailsAnEngineOfNoSpecsConsensus/SealLeavesInputAlone")
+	assert.Contains(t, string(out), "--- FAIL: TestRunFailsAnEngineOfNoSpecsConsensus/ConcurrentUse")
+	assert.Contains(t, string(out), "consensustest_test.specOfNoChain is a blockchain.SpecEngine whose ConsensusSpec no chain spec takes")
+}
+
 // cheapSeal is checksum with a difficulty that Prepare sets, 2 bits, and a
 // Seal that sets 0 instead (a cheap seal); its Verify, checksum's, trusts
 // the header's Bits.

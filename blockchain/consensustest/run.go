@@ -86,6 +86,10 @@ type suite struct {
 //     the check that called it, saying so, and the other checks still
 //     run, where it would hold the test binary until go test's timeout.
 //
+// Every case starts on the genesis of [SpecOf] the engine: an engine that
+// is a [blockchain.SpecEngine] must declare a consensus a chain spec takes
+// (every case fails, saying so, if not).
+//
 // The engine must make sealing real work: with proof of work, at least 16
 // bits, so that a tampered block fails with certainty rather than
 // by chance. If its Seal is deterministic (pow with one worker) every run
@@ -122,6 +126,10 @@ func Run(t *testing.T, newEngine func(testing.TB) blockchain.Consensus, opts ...
 		t.Run(c.name, func(t *testing.T) {
 			engine := s.newEngine(t)
 			require.NotNil(t, engine, "newEngine returned nil")
+			// Every case starts on the genesis of SpecOf(engine): a
+			// SpecEngine that declares no spec's consensus has none.
+			_, err := SpecOf(engine).Genesis()
+			require.NoError(t, err, "%T is a blockchain.SpecEngine whose ConsensusSpec no chain spec takes; an engine of one's own need not be one", engine)
 			c.run(t, engine)
 		})
 	}
