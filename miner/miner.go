@@ -143,7 +143,9 @@ type Config struct {
 	// the miner warns, once per height, naming whom the chain waits for:
 	// an engine that seals by turns (examples/poa) says, through a method
 	// Waiting(height uint64) string, whose turn it is when it is not its
-	// own. 0 means 30 seconds.
+	// own (a Waiting that panics is said instead, as a SealStalled event
+	// whose Err wraps ErrEngineMisbehaved, and the seal goes on). 0 means
+	// 30 seconds.
 	StallAfter time.Duration
 	// RetryWait is the first pause before a sealed block the log failed
 	// to take is given to it again (each pause doubles, up to half a
@@ -745,10 +747,29 @@ func (m *Miner) warnStalled(height uint64) {
 	if !ok || m.stalledAt.Swap(height) == height {
 		return
 	}
-	if who := w.Waiting(height); who != "" {
+	who, err := waiting(w, height)
+	if err != nil {
+		m.logger.Error("no block yet, and the engine cannot say whose turn it is", "height", height, "after", m.stallAfter, "err", err)
+		m.onEvent(Event{Kind: SealStalled, Err: fmt.Errorf("height %d: %w", height, err)})
+		return
+	}
+	if who != "" {
 		m.logger.Warn("no block yet: the chain waits for another's turn", "height", height, "after", m.stallAfter, "waiting_for", who)
 		m.onEvent(Event{Kind: SealStalled, Err: fmt.Errorf("height %d waits for %s", height, who)})
 	}
+}
+
+// waiting asks w whose turn it is at height. It runs on the goroutine
+// that watches the seal, where a panic would end the whole process: a
+// Waiting that panics is an error wrapping ErrEngineMisbehaved instead,
+// and the seal goes on.
+func waiting(w interface{ Waiting(height uint64) string }, height uint64) (who string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: Waiting panicked: %s", ErrEngineMisbehaved, clip.Text(fmt.Sprint(v), maxPanicText))
+		}
+	}()
+	return w.Waiting(height), nil
 }
 
 // waitForBlocksPast waits until the node has read the blocks stream past
