@@ -35,8 +35,10 @@ type Option func(*suite)
 // that Seal would run far longer than any test (proof of work: Bits = 256).
 // Run then checks that cancelling a Seal in progress stops it. Without
 // this option that check is skipped, with a message saying so: an engine
-// that seals at once (proof of authority, say) has no seal in progress to
-// cancel.
+// that seals at once has no seal in progress to cancel. An engine that
+// seals by turns (proof of authority) seals at once in its turn, the only
+// one Run can give it, and waits for its context out of turn: that wait
+// is the engine's own to test (examples/poa's TestSealWaitsForItsTurn).
 func WithHardHeader(harden func(*blockchain.Header)) Option {
 	return func(s *suite) { s.harden = harden }
 }
@@ -89,6 +91,13 @@ type suite struct {
 // Every case starts on the genesis of [SpecOf] the engine: an engine that
 // is a [blockchain.SpecEngine] must declare a consensus a chain spec takes
 // (every case fails, saying so, if not).
+//
+// Each engine newEngine returns must seal, on its own, every height of a
+// short chain (every case seals on genesis; some seal four blocks): an
+// engine of signers who take turns is given one signer, its key with it,
+// as examples/poa's conformance test does. An engine that waits for
+// another's turn fails those cases once the watchdog (30 seconds) ends
+// its Seal.
 //
 // The engine must make sealing real work: with proof of work, at least 16
 // bits, so that a tampered block fails with certainty rather than
