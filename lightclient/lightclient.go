@@ -58,9 +58,12 @@ type Config struct {
 	// network's release notes; a client that takes it from the server it
 	// then syncs from trusts that server on first use.
 	Genesis blockchain.Hash
-	// Engine checks each header's consensus fields and seal: a pow or poa
-	// engine configured as the network's (the same Bits and retargeting,
-	// the same signers). It only verifies; it never seals here. Required.
+	// Engine checks each header's consensus fields and seal: the
+	// network's engine, configured as its nodes' — a pow or poa engine
+	// of the spec's Bits and retargeting or signers, or the engine of
+	// one's own that every node of the network was given. It only
+	// verifies, through Verify, which is given each header as a block
+	// without transactions; it never seals here. Required.
 	Engine blockchain.Consensus
 	// Now is the client's clock, for the rule that a header may be dated
 	// at most MaxDrift ahead of it; nil means time.Now. Tests inject a
