@@ -79,7 +79,10 @@ type Consensus interface {
 	// may take long. When ctx is cancelled — another miner's block won the
 	// tip, say — it must stop promptly and return ctx.Err(). If ctx is
 	// already done when Seal is called, it returns ctx.Err() without
-	// sealing.
+	// sealing. An engine that may not seal b yet, but may once the
+	// chain moves on (a signer out of its turn), waits for ctx like
+	// that rather than return an error: any other error says the engine
+	// can seal nothing, and package miner's Run stops on it.
 	Seal(ctx context.Context, b *Block) (*Block, error)
 
 	// Verify checks that b's consensus fields are what Prepare would set
