@@ -46,7 +46,20 @@ func (w *wallet) sendFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&w.opts.again, "again", false, "sign a new transfer (a second payment) even if an earlier run that did not see the same one through (stopped, out of time, or unsure whether the bank took it) left it recorded: without -again, send follows that one while it is in flight, and if a block has included it since, says so and signs nothing, however much later it runs")
 	fs.DurationVar(&w.opts.timeout, "timeout", 2*time.Minute, "how long to wait for a block")
 	fs.StringVar(&w.opts.genesisHash, "genesis-hash", "", "the network's genesis block hash (64 hex digits): sign only if the bank's chain spec makes that genesis; without it, the bank's chain ID is taken on its word")
+	w.opts.confirmations = defaultSendConfirmations
+	fs.Var((*decimal)(&w.opts.confirmations), "confirmations", "`blocks` of work, counted as verify counts them, that must carry the bank's proof that another transfer used the nonce of one an earlier run left in flight, before a new one is signed in its place: a bank that mined that proof alone, on a fork of its own, would have the key pay twice")
 }
+
+// defaultSendConfirmations is send's -confirmations: the blocks of work
+// that must carry the proof that another transfer used the nonce of a
+// transfer in flight, before send signs a new one in its place (see
+// nonceUser). A new transfer there is a second payment if the proof
+// lies, so one block, which a lying bank can mine on a fork of its own,
+// is not enough: it must mine six, as Bitcoin's wallets count a payment
+// settled after six blocks. The work is the network's only with
+// -genesis-hash: without it, a bank can serve a chain spec of its own,
+// with the same chain ID and no work to do, and mine the six for nothing.
+const defaultSendConfirmations = 6
 
 func (w *wallet) historyFlags(fs *flag.FlagSet) {
 	w.opts.limit = 20

@@ -19,6 +19,8 @@
 //	                           key name or an "ec…" address, and wait for a block
 //	                           (-fee N, -wait=false not to wait, -timeout D,
 //	                           -genesis-hash HASH to sign for that network only,
+//	                           -confirmations N for the proof that another transfer
+//	                           used the nonce of one left in flight (6 by default),
 //	                           -again for a second payment of a transfer an earlier
 //	                           run left unfinished, in flight or included since)
 //	wallet status TX-ID        what became of a transaction
@@ -111,8 +113,13 @@
 // bank only if it proves which transfer used the nonce (the account's
 // history names it, and its Merkle proof is checked against headers the
 // wallet verifies, as verify does); if that is the earlier transfer
-// itself, send reports it included, and if the bank proves none, send
-// signs nothing (if its history does not yet reach its chain's head, its
+// itself, send reports it included; if it is another, send signs anew
+// only once that one is under -confirmations blocks of work (6 by
+// default, counted as verify counts them), for a bank can mine one
+// block holding it alone, on a fork of its own, while the network mines
+// the earlier transfer (work that binds only with -genesis-hash: a bank
+// may otherwise serve a spec of its own, where blocks cost nothing); and
+// if the bank proves none, send signs nothing (if its history does not yet reach its chain's head, its
 // ledger index being behind, it says to run again once it has). The record stays until a run sees its transfer through, however
 // much later that is: the same transfer sent after a run that was killed
 // while it waited, once a block has included the first, is reported, not

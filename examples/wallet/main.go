@@ -70,8 +70,8 @@ type options struct {
 	// genesisHash is -genesis-hash (verify, balance -verified, send): the
 	// genesis to trust instead of the bank's spec's.
 	genesisHash string
-	// confirmations is -confirmations (verify, balance -verified): how
-	// many blocks, the proof's own included, must carry its claim.
+	// confirmations is -confirmations (verify, balance -verified, send):
+	// how many blocks, the proof's own included, must carry its claim.
 	// Like every number a person gives the wallet, it is read in
 	// decimal only (parseDecimal): Go's flag package would read
 	// -confirmations 010 as 8, a weaker check than the one asked for.

@@ -24,7 +24,8 @@ const maxNoncePages = 100
 // which may be tx itself (the same ID). The bank names it in the
 // account's history (GET /accounts/{address}/transactions) and proves it
 // (GET /transactions/{id}/proof). Included is its status, from the
-// verified headers.
+// verified headers. A transfer other than tx must also be as deep under
+// the verified tip as -confirmations asks (see defaultSendConfirmations).
 func (w *wallet) nonceUser(ctx context.Context, c *bankclient.Client, tx blockchain.Transaction) (blockchain.Transaction, bankclient.Status, error) {
 	from, nonce := tx.From(), tx.Nonce()
 	id, err := findNonce(ctx, c, from, nonce)
@@ -48,6 +49,18 @@ func (w *wallet) nonceUser(ctx context.Context, c *bankclient.Client, tx blockch
 	}
 	if err := l.client.VerifyTransaction(got, p.Height, p.Proof); err != nil {
 		return blockchain.Transaction{}, bankclient.Status{}, refused("transaction "+id.String(), err)
+	}
+	if got.ID() != tx.ID() {
+		// send will sign a new transfer in tx's place on the strength of
+		// this proof: if it lies, tx may be mined all the same, and the
+		// key pays twice. A block that holds got could be one the bank
+		// mined alone, on a fork of its own, so the proof must carry the
+		// work -confirmations asks for, as verify's does. (Proven to be
+		// tx itself, it needs none: nothing is signed then.)
+		tip, _ := l.client.Tip()
+		if err := w.deep(l, fmt.Sprintf("transaction %s, which the bank says used nonce %d,", id, nonce), p.Height, tip.Height); err != nil {
+			return blockchain.Transaction{}, bankclient.Status{}, err
+		}
 	}
 	hash, _ := l.client.HashAt(p.Height)
 	return got, bankclient.Status{ID: got.ID(), Hash: got.Hash(), State: bankclient.Included, Height: p.Height, BlockHash: hash}, nil

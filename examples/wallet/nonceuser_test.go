@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,14 +58,54 @@ func TestSendAfterTheFirstIsDenied(t *testing.T) {
 		})
 	}
 	// dropAndTake has a transfer to carol take the nonce of the first,
-	// which the bank drops, and mines it.
+	// which the bank drops, and mines it under as many blocks as send's
+	// -confirmations asks by default.
 	dropAndTake := func(t *testing.T, f *fixture) {
 		f.sendKilled(t, "alice", "bob", "5")
 		first := f.lastTx(t)
 		require.True(t, f.bank.Drop(first.ID(), &blockchain.RuleError{Code: blockchain.ErrBadNonce}))
 		code, _, stderr := f.run(t, nil, "send", "alice", "carol", "7", "-wait=false")
 		require.Zero(t, code, stderr)
+		f.mineOK(defaultSendConfirmations)
+	}
+	// forkProof has the first mined, and the bank deny it and prove
+	// instead that another transfer alice signed with its nonce (on
+	// another device, say) used it: in a block the bank mined alone, on
+	// the genesis, with the work the spec asks — a fork of its own.
+	forkProof := func(t *testing.T, f *fixture) {
+		f.sendKilled(t, "alice", "bob", "5")
 		f.bank.Mine()
+		denyFirst(t, f, unknown)
+		other := blockchain.Transfer{ChainID: testSpec().ChainID, To: consensustest.Addr("carol"), Amount: 7}.Sign(consensustest.Key("alice"))
+		f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/accounts/"+alice.String()+"/transactions" {
+				return false
+			}
+			writeJSON(t, w, bankclient.Page{Height: f.bank.Height(), Transactions: []bankclient.HistoryEntry{{
+				ID: other.ID(), Hash: other.Hash(), Height: 1, From: alice, To: other.To(), Amount: other.Amount(), Direction: bankclient.Out,
+			}}})
+			return true
+		})
+		genesis, ok := f.bank.Chain().HeaderAt(0)
+		require.True(t, ok)
+		txs := []blockchain.Transaction{other}
+		h := blockchain.NextHeader(genesis, txs, genesis.Timestamp.Add(time.Second))
+		h.StateRoot = genesis.StateRoot
+		f.serveMined(t, genesis, h, "/transactions/"+other.ID().String()+"/proof", func(h blockchain.Header) any {
+			proof, err := blockchain.NewBlock(h, txs).InclusionProof(0)
+			require.NoError(t, err)
+			return bankclient.TxProof{Transaction: other, Height: 1, Header: h, Proof: proof}
+		})
+	}
+	// paymentsToBob counts the transfers to bob the bank took.
+	paymentsToBob := func(f *fixture) int {
+		n := 0
+		for _, tx := range f.bank.Submitted() {
+			if tx.To() == consensustest.Addr("bob") {
+				n++
+			}
+		}
+		return n
 	}
 	mined := func(t *testing.T, f *fixture) {
 		f.sendKilled(t, "alice", "bob", "5")
@@ -136,6 +177,27 @@ func TestSendAfterTheFirstIsDenied(t *testing.T) {
 			check:  func(t *testing.T, f *fixture) { assert.Len(t, f.bank.Submitted(), 1, "one payment") },
 		},
 		{
+			// The first was mined; the bank denies it and proves another
+			// transfer of its nonce in a block it mined alone. Believed,
+			// the key would sign the same payment again, with the next
+			// nonce, and the first being mined, bob would be paid twice:
+			// one block of work is not proof enough for that.
+			name: "mined, denied, and another transfer proven in a block the bank mined alone", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
+			setup:  forkProof,
+			stderr: []string{`did not prove by which transfer \(transaction [0-9a-f-]{36}, which the bank says used nonce 0, is in block 1, under 1 block\(s\) of work, the block's own included; -confirmations asks for 6: wait for more blocks, and ask again\); nothing new is signed`},
+			check: func(t *testing.T, f *fixture) {
+				assert.Equal(t, 1, paymentsToBob(f), "one payment")
+				_, held := f.journal("alice").same(testSpec().ChainID, consensustest.Addr("bob"), 5, 0)
+				assert.True(t, held, "the record is kept")
+			},
+		},
+		{
+			// -confirmations 1 takes the bank's one block, as the user asked.
+			name: "mined, denied, another transfer proven in one block, and -confirmations 1", args: []string{"send", "alice", "bob", "5", "-wait=false", "-confirmations", "1"},
+			setup: forkProof,
+			check: func(t *testing.T, f *fixture) { assert.Equal(t, 2, paymentsToBob(f), "what -confirmations 1 risks") },
+		},
+		{
 			// Truly dropped: another transfer from alice took its nonce,
 			// and the bank proves it. A new transfer is signed.
 			name: "dropped, another transfer having taken its nonce", args: []string{"send", "alice", "bob", "5", "-wait=false"},
@@ -166,7 +228,7 @@ func TestSendAfterTheFirstIsDenied(t *testing.T) {
 					return true
 				})
 			},
-			stderr:    []string{`^wallet: the same transfer, sent by an earlier run as transaction [0-9a-f-]{36} \(nonce 0\), is dropped, the bank says, but its nonce is used, and the bank's history does not yet show by which transfer \(.*the history covers blocks up to 0, the chain is at 1\); nothing new is signed: run again once the bank's index has caught up with its chain\n$`},
+			stderr:    []string{`^wallet: the same transfer, sent by an earlier run as transaction [0-9a-f-]{36} \(nonce 0\), is dropped, the bank says, but its nonce is used, and the bank's history does not yet show by which transfer \(.*the history covers blocks up to 0, the chain is at [0-9]+\); nothing new is signed: run again once the bank's index has caught up with its chain\n$`},
 			stderrNot: []string{`-again`},
 			check: func(t *testing.T, f *fixture) {
 				require.Len(t, f.bank.Submitted(), 2, "nothing signed")
@@ -342,7 +404,7 @@ func TestSendFindsANonceFarBack(t *testing.T) {
 		_, err := c.Submit(context.Background(), tx, "")
 		require.NoError(t, err)
 	}
-	f.bank.Mine()
+	f.mineOK(defaultSendConfirmations - 1) // the other transfer under as many blocks as send asks
 	code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
 	require.Zero(t, code, stderr)
 	assert.Contains(t, stdout, "sent 5 from alice to bob (fee 0, nonce 1)", "the other transfer, proven, took nonce 0")
