@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/internal/clip"
 )
 
 // MaxResponseSize bounds the body of an answer the client reads, in bytes.
@@ -123,7 +124,7 @@ func (c *Client) Submit(ctx context.Context, tx blockchain.Transaction, idempote
 		return Status{}, fmt.Errorf("encode transaction: %w", err)
 	}
 	var st Status
-	err = c.do(ctx, http.MethodPost, c.url("transactions"), body, idempotencyKey, jsonInto(&st))
+	err = c.do(ctx, http.MethodPost, c.url("transactions"), body, idempotencyKey, statusInto(&st))
 	if err == nil && st.ID != tx.ID() {
 		return Status{}, fmt.Errorf("%w: POST /transactions: the status of %s, want %s", ErrMalformedResponse, st.ID, tx.ID())
 	}
@@ -135,7 +136,7 @@ func (c *Client) Submit(ctx context.Context, tx blockchain.Transaction, idempote
 // *ProblemError of status 404.
 func (c *Client) Status(ctx context.Context, id uuid.UUID) (Status, error) {
 	var st Status
-	err := c.do(ctx, http.MethodGet, c.url("transactions", id.String()), nil, "", jsonInto(&st))
+	err := c.do(ctx, http.MethodGet, c.url("transactions", id.String()), nil, "", statusInto(&st))
 	if err == nil && st.ID != id {
 		return Status{}, fmt.Errorf("%w: GET /transactions/%s: the status of %s", ErrMalformedResponse, id, st.ID)
 	}
@@ -274,8 +275,26 @@ func jsonInto(v any) func([]byte) error {
 }
 
 // maxDetail is how much of a body that is not a problem detail a
-// ProblemError keeps as its Detail.
+// ProblemError keeps as its Detail, and how much of each text of a
+// problem detail (its type, title, detail, field and rule) it keeps.
 const maxDetail = 200
+
+// maxReason is how much of a dropped transaction's Reason a Status
+// keeps: as much as a node writes (node's maxReasonLen), no more, so
+// that a lying bank's reason cannot be megabytes long.
+const maxReason = 1024
+
+// statusInto is jsonInto for a Status, which then keeps at most maxReason
+// bytes of its Reason and maxDetail of its Rule: the bank's words.
+func statusInto(st *Status) func([]byte) error {
+	return func(data []byte) error {
+		if err := jsonInto(st)(data); err != nil {
+			return err
+		}
+		st.Reason, st.Rule = clip.Text(st.Reason, maxReason), clip.Text(st.Rule, maxDetail)
+		return nil
+	}
+}
 
 // problemOf turns a non-2xx answer into a *ProblemError.
 func problemOf(resp *http.Response, data []byte) *ProblemError {
@@ -287,6 +306,14 @@ func problemOf(resp *http.Response, data []byte) *ProblemError {
 	if !redirect && (media == "application/problem+json" || media == "application/json") && jsonInto(&pe.Problem)(data) == nil {
 		if pe.Problem.Status == 0 {
 			pe.Problem.Status = resp.StatusCode
+		}
+		// The bank's words, as long as it likes (up to MaxResponseSize):
+		// kept to maxDetail bytes each, as a body that is no problem
+		// detail is, so that a lying bank cannot fill the user's terminal
+		// with one error. A true rule name or field is far shorter.
+		p := &pe.Problem
+		for _, s := range []*string{&p.Type, &p.Title, &p.Detail, &p.Field, &p.Rule} {
+			*s = clip.Text(*s, maxDetail)
 		}
 		return pe
 	}

@@ -305,13 +305,52 @@ func TestProblemAnswers(t *testing.T) {
 }
 
 func TestProblemDetailIsBounded(t *testing.T) {
-	c := serve(t, answer(500, "text/plain", strings.Repeat("é", 1000)))
-	_, err := c.Head(context.Background())
-	var pe *bankclient.ProblemError
-	require.ErrorAs(t, err, &pe)
-	assert.LessOrEqual(t, len(pe.Problem.Detail), 200+len("…"))
-	assert.True(t, strings.HasSuffix(pe.Problem.Detail, "…"))
-	assert.NotContains(t, pe.Problem.Detail, "\uFFFD", "cut on a character boundary")
+	long := strings.Repeat("é", 1<<18) // 512 KiB: five of them fit in MaxResponseSize
+	for _, tc := range []struct {
+		name, contentType, body string
+	}{
+		{"plain text", "text/plain", strings.Repeat("é", 1000)},
+		// A bank's problem detail is its own words, as long as it likes:
+		// a lying bank's must not fill the user's terminal with one error.
+		{"problem detail", "application/problem+json", `{"title":"` + long + `","detail":"` + long + `","rule":"` + long + `","field":"` + long + `","type":"` + long + `"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := serve(t, answer(500, tc.contentType, tc.body))
+			_, err := c.Head(context.Background())
+			var pe *bankclient.ProblemError
+			require.ErrorAs(t, err, &pe)
+			for _, text := range []string{pe.Problem.Detail, pe.Problem.Title, pe.Problem.Rule, pe.Problem.Field, pe.Problem.Type} {
+				assert.LessOrEqual(t, len(text), 200+len("…"))
+				assert.NotContains(t, text, "\uFFFD", "cut on a character boundary")
+			}
+			assert.True(t, strings.HasSuffix(pe.Problem.Detail, "…"))
+			assert.Less(t, len(err.Error()), 2000, "the error message")
+		})
+	}
+}
+
+// TestStatusReasonIsBounded: a dropped transaction's reason is the
+// bank's words; a lying bank's cannot be megabytes long.
+func TestStatusReasonIsBounded(t *testing.T) {
+	tx := consensustest.Transfer("alice", "bob", 5, 0)
+	long := strings.Repeat("é", 1<<19) // 1 MiB: two of them fit in MaxResponseSize
+	body := `{"id":"` + tx.ID().String() + `","hash":"` + tx.Hash().String() + `","status":"dropped","reason":"` + long + `","rule":"` + long + `"}`
+	c := serve(t, answer(200, "application/json", body))
+	for _, call := range []struct {
+		name string
+		do   func() (bankclient.Status, error)
+	}{
+		{"GET /transactions/{id}", func() (bankclient.Status, error) { return c.Status(context.Background(), tx.ID()) }},
+		{"POST /transactions", func() (bankclient.Status, error) { return c.Submit(context.Background(), tx, "") }},
+	} {
+		t.Run(call.name, func(t *testing.T) {
+			st, err := call.do()
+			require.NoError(t, err)
+			assert.LessOrEqual(t, len(st.Reason), 1024+len("…"))
+			assert.LessOrEqual(t, len(st.Rule), 200+len("…"))
+			assert.True(t, strings.HasSuffix(st.Reason, "…"))
+		})
+	}
 }
 
 func TestMalformedAnswers(t *testing.T) {
