@@ -904,7 +904,10 @@ func reservationID(key, eventID uuid.UUID) uuid.UUID {
 // may carry a corrected one. One refused in step 3 (another transfer
 // from its account took its nonce after the check) has reserved the
 // key: its retries get that refusal, another body 422, as the OpenAPI
-// document says. Releasing the key would take an event of its own in
+// document says — but a 503 while no block has used the nonce (see
+// undecided): a bank cannot tell that refusal from a retry on another
+// bank whose pool took another transfer with the nonce, while the key's
+// bank took this one. Releasing the key would take an event of its own in
 // the request stream, and every reader to honour it.
 func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, sameRequest func(blockchain.Hash) bool, tx blockchain.Transaction) keyedAnswer {
 	for range 2 { // a second turn only after another request reserved the key
@@ -921,7 +924,7 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 				// (its nonce taken meanwhile, say), which the client
 				// is told as it would have been at first.
 				if p := b.submit(ctx, first); p != nil {
-					return keyedAnswer{problem: p}
+					return keyedAnswer{problem: b.undecided(first.Tx, p)}
 				}
 			}
 			return keyedAnswer{first: first}
@@ -1052,6 +1055,27 @@ func (b *Bank) check(tx blockchain.Transaction) *Problem {
 		return p
 	}
 	return nil
+}
+
+// undecided returns p, the refusal of tx, the transaction a key's
+// request stream reserved — unless p refuses tx for a nonce no block of
+// the chain has used: another transfer of its sender with that nonce is
+// pending in this bank's pool (one another bank took, while the key's
+// bank took tx), or this bank has not yet read the transfers before it.
+// Which transfer a block takes is not decided then, and tx, which the
+// key's first answer may have accepted, can be the one: a 400 would
+// tell the client that its transfer is refused, and it would sign
+// another and pay twice. The answer is a 503 instead, which asks it to
+// post again once a block has decided: then it gets tx's fate, or the
+// refusal, the nonce used by another. It names no rule, so that a
+// client does not take it for a refused nonce (bankclient's errors.Is
+// with blockchain.ErrBadNonce) and sign again.
+func (b *Bank) undecided(tx blockchain.Transaction, p *Problem) *Problem {
+	if p.Rule != blockchain.ErrBadNonce.String() || b.node.Chain().Account(tx.From()).Nonce > tx.Nonce() {
+		return p
+	}
+	return &Problem{Status: http.StatusServiceUnavailable, Title: "transaction undecided", Field: "nonce",
+		Detail: fmt.Sprintf("the transaction this Idempotency-Key reserved is not yet decided: no block has used nonce %d of %s, and another transaction pending here has it, or ones before it are not yet read here; post again later with the same key, or ask GET /transactions/%s", tx.Nonce(), tx.From(), tx.ID())}
 }
 
 // maybeIncluded returns a 503 in place of p, the refusal of tx for a

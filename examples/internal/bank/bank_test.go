@@ -1801,3 +1801,66 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestIdempotencyKeyRetriedOnAnotherBank: a request with a key that one
+// bank accepted, retried on a second bank whose pool holds another
+// transfer of the same sender with the same nonce, is undecided until a
+// block takes one of them. The second bank answers 503 meanwhile, never
+// a 400 bad-nonce, which would tell the client that its transfer was
+// refused while a block may yet include it; once a block has decided,
+// the retry gets the keyed transfer's fate, or the refusal.
+func TestIdempotencyKeyRetriedOnAnotherBank(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		keyedWins bool
+		want      int // the retry's status once a block has decided
+	}{
+		{"the keyed transfer is mined", true, http.StatusAccepted},
+		{"the other transfer is mined", false, http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 0)
+			// The second bank's node restores now and follows only
+			// later, so that it has not read the keyed transfer when it
+			// takes the other one.
+			n2, b2, srv2 := f.start(t)
+			t.Cleanup(srv2.Close)
+			require.NoError(t, n2.Restore(context.Background(), node.RestoreVerify))
+			b2.SetReady(true)
+
+			keyed := consensustest.Transfer("alice", "bob", 5, 0)
+			other := consensustest.Transfer("alice", "carol", 7, 0) // the same nonce
+			f.submit(t, keyed, "Idempotency-Key", "order-9")
+			status, _, body := doOn(t, srv2, http.MethodPost, "/transactions", "application/json", txJSON(t, other))
+			require.Equal(t, http.StatusAccepted, status, "%s", body)
+
+			status, header, body := doOn(t, srv2, http.MethodPost, "/transactions", "application/json", txJSON(t, keyed), "Idempotency-Key", "order-9")
+			require.Equal(t, http.StatusServiceUnavailable, status, "undecided: %s", body)
+			assert.NotEmpty(t, header.Get("Retry-After"))
+			p := decode[bank.Problem](t, body)
+			assert.Empty(t, p.Rule, "no rule: the nonce is not refused")
+			assert.Contains(t, p.Detail, "not yet decided")
+
+			ctx, cancel := context.WithCancel(context.Background())
+			following := make(chan error, 1)
+			go func() { following <- n2.Follow(ctx) }()
+			t.Cleanup(func() { cancel(); <-following })
+			winner := other
+			if tc.keyedWins {
+				winner = keyed
+			}
+			block := f.mineTxs(t, winner)
+			nodetest.WaitFor(t, n2, "the second bank's node to apply the block", func() bool { return n2.Chain().TipHash() == block.Hash() })
+
+			status, _, body = doOn(t, srv2, http.MethodPost, "/transactions", "application/json", txJSON(t, keyed), "Idempotency-Key", "order-9")
+			require.Equal(t, tc.want, status, "decided: %s", body)
+			if tc.keyedWins {
+				got := decode[bank.TransactionStatus](t, body)
+				assert.Equal(t, keyed.ID(), got.ID)
+				assert.Equal(t, bank.StatusIncluded, got.Status)
+				return
+			}
+			assert.Equal(t, blockchain.ErrBadNonce.String(), decode[bank.Problem](t, body).Rule)
+		})
+	}
+}

@@ -62,7 +62,11 @@
 //     — reads that stream: the same transaction gets the first answer,
 //     as pending, included (block and height) or dropped; another
 //     transaction gets 422. A retry after a failure between the two
-//     appends finishes the second.
+//     appends finishes the second. A retry on a bank whose pool holds
+//     another transfer with the same sender and nonce (two banks took
+//     one each) gets 503 until a block has used the nonce, then the
+//     transaction's fate or the refusal: never a 400 for a transfer a
+//     block may yet include.
 //   - Requests with the same key and transaction wait for one another in
 //     the bank (one in flight) and share the answer; with another
 //     transaction, the log decides which request reserved the key.
