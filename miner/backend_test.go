@@ -727,46 +727,43 @@ func (turnEngine) Seal(ctx context.Context, _ *blockchain.Block) (*blockchain.Bl
 
 func (turnEngine) Waiting(height uint64) string { return fmt.Sprintf("signer 7, at height %d", height) }
 
-// TestStalledSealIsSaid: a proof-of-authority chain whose signer is down
-// stopped at its turn, and the other miners only logged a hash rate of
-// 0. A seal that waits Config.StallAfter for another's turn is said,
-// naming whom the chain waits for.
-func TestStalledSealIsSaid(t *testing.T) {
-	engine := turnEngine{consensustest.NewFaker()}
-	b := newFakeBackend(t, engine, 1, true)
-	events := make(chan miner.Event, 100)
-	m, err := miner.New(miner.Config{Node: b, Beneficiary: fakeBeneficiary, Now: func() time.Time { return fakeNow },
-		StallAfter: time.Millisecond, OnEvent: func(e miner.Event) { events <- e }})
-	require.NoError(t, err)
-	b.add(t, transfers("alice", 0, 1)...)
-	runMiner(t, m)
-
-	stalled := next(t, events, miner.SealStalled)
-	assert.EqualError(t, stalled.Err, "height 1 waits for signer 7, at height 1")
-}
-
 // panickyTurnEngine is turnEngine whose Waiting panics, as a plugin's
 // may that looks its signers up in a table it never filled.
 type panickyTurnEngine struct{ turnEngine }
 
 func (panickyTurnEngine) Waiting(uint64) string { panic("index out of range [7] with length 0") }
 
-// TestStalledSealWithAPanickingWaiting: the miner asked an engine's
-// Waiting whose turn it was on the goroutine that watches the seal, where
-// a panic ended the whole process — bank, node and all — though a
-// panicking Seal or Prepare only stops Run. The stall is now said with
-// an error wrapping ErrEngineMisbehaved, and the miner goes on sealing.
-func TestStalledSealWithAPanickingWaiting(t *testing.T) {
-	engine := panickyTurnEngine{turnEngine{consensustest.NewFaker()}}
-	b := newFakeBackend(t, engine, 1, true)
-	events := make(chan miner.Event, 100)
-	m, err := miner.New(miner.Config{Node: b, Beneficiary: fakeBeneficiary, Now: func() time.Time { return fakeNow },
-		StallAfter: time.Millisecond, OnEvent: func(e miner.Event) { events <- e }})
-	require.NoError(t, err)
-	b.add(t, transfers("alice", 0, 1)...)
-	runMiner(t, m)
+// TestStalledSealIsSaid: a proof-of-authority chain whose signer is down
+// stopped at its turn, and the other miners only logged a hash rate of
+// 0. A seal that waits Config.StallAfter for another's turn is said,
+// naming whom the chain waits for. The miner asked an engine's Waiting
+// on the goroutine that watches the seal, where a panic ended the whole
+// process — bank, node and all — though a panicking Seal or Prepare only
+// stops Run: such a stall is said with an error wrapping
+// ErrEngineMisbehaved, and the miner goes on sealing.
+func TestStalledSealIsSaid(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		engine     blockchain.Consensus
+		misbehaved bool
+		want       string
+	}{
+		{"said", turnEngine{consensustest.NewFaker()}, false, "height 1 waits for signer 7, at height 1"},
+		{"a panicking Waiting", panickyTurnEngine{turnEngine{consensustest.NewFaker()}}, true,
+			"height 1: the consensus engine broke its contract: Waiting panicked: index out of range [7] with length 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newFakeBackend(t, tc.engine, 1, true)
+			events := make(chan miner.Event, 100)
+			m, err := miner.New(miner.Config{Node: b, Beneficiary: fakeBeneficiary, Now: func() time.Time { return fakeNow },
+				StallAfter: time.Millisecond, OnEvent: func(e miner.Event) { events <- e }})
+			require.NoError(t, err)
+			b.add(t, transfers("alice", 0, 1)...)
+			runMiner(t, m)
 
-	stalled := next(t, events, miner.SealStalled)
-	require.ErrorIs(t, stalled.Err, miner.ErrEngineMisbehaved)
-	assert.EqualError(t, stalled.Err, "height 1: the consensus engine broke its contract: Waiting panicked: index out of range [7] with length 0")
+			stalled := next(t, events, miner.SealStalled)
+			assert.Equal(t, tc.misbehaved, errors.Is(stalled.Err, miner.ErrEngineMisbehaved))
+			assert.EqualError(t, stalled.Err, tc.want)
+		})
+	}
 }
