@@ -767,3 +767,22 @@ func TestStalledSealIsSaid(t *testing.T) {
 		})
 	}
 }
+
+// panickyCounter is the fake engine with a Hashes that panics, as a
+// plugin's may that counts in a table it never made.
+type panickyCounter struct{ blockchain.Consensus }
+
+func (panickyCounter) Hashes() uint64 { panic("assignment to entry in nil map") }
+
+// TestStatsOfAPanickingHashes: Stats called an engine's Hashes bare, so a
+// plugin's panic there reached whoever read the stats — a status line
+// or metrics on a goroutine of their own, which ends the process. Such
+// an engine counts no hashes.
+func TestStatsOfAPanickingHashes(t *testing.T) {
+	b := newFakeBackend(t, panickyCounter{consensustest.NewFaker()}, 1, true)
+	m, err := miner.New(miner.Config{Node: b, Beneficiary: fakeBeneficiary, Now: func() time.Time { return fakeNow }})
+	require.NoError(t, err)
+	var st miner.Stats
+	require.NotPanics(t, func() { st = m.Stats() })
+	assert.Zero(t, st.Hashes)
+}

@@ -352,7 +352,9 @@ func New(cfg Config) (*Miner, error) {
 	return m, nil
 }
 
-// Stats returns the miner's counters.
+// Stats returns the miner's counters. An engine's Hashes that panics
+// counts no hashes: Stats is read by status lines and metrics on
+// goroutines of their own, where a plugin's panic would end the process.
 func (m *Miner) Stats() Stats {
 	s := Stats{
 		BlocksWon:      m.won.Load(),
@@ -363,9 +365,19 @@ func (m *Miner) Stats() Stats {
 		SealTime:       m.sealTime(),
 	}
 	if h, ok := m.engine.(hashCounter); ok {
-		s.Hashes = h.Hashes()
+		s.Hashes = hashesOf(h)
 	}
 	return s
+}
+
+// hashesOf returns h.Hashes(), or 0 if it panics.
+func hashesOf(h hashCounter) (n uint64) {
+	defer func() {
+		if recover() != nil {
+			n = 0
+		}
+	}()
+	return h.Hashes()
 }
 
 // Run mines until ctx is done, and returns ctx.Err(); or an error from the
