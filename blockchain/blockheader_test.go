@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/consensustest"
 )
 
 // TestDecodeBlockHeader: the header of a block's encoding, read without
@@ -64,4 +65,39 @@ func FuzzDecodeBlockHeader(f *testing.F) {
 		assert.Equal(t, b.Header(), h)
 		assert.Equal(t, b.Hash(), h.Hash())
 	})
+}
+
+// TestValidateRefusesChangedTransactions: a sealed block whose
+// transactions are changed, added, removed or reordered no longer matches
+// its header's Merkle root or transaction count, and Block.Validate
+// refuses it, whatever the engine that sealed it. (consensustest.Run
+// once checked this of every engine; it is the chain's rule.)
+func TestValidateRefusesChangedTransactions(t *testing.T) {
+	_, blocks := snapshotChain(t, 1)
+	b := blocks[0]
+	require.Equal(t, 3, b.Len(), "precondition")
+	require.NoError(t, b.Validate(), "precondition")
+	other := consensustest.Transfer("mallory", "erin", 1_000, 0)
+	type txs = []blockchain.Transaction
+	for _, tc := range []struct {
+		name   string
+		change func(txs) txs
+		want   blockchain.ErrorCode
+	}{
+		{"amount changed", func(txs txs) txs {
+			f, sig := txs[0].Fields(), txs[0].Signature()
+			f.Amount++
+			txs[0] = blockchain.NewTransaction(f, sig[:])
+			return txs
+		}, blockchain.ErrBadMerkleRoot},
+		{"transaction replaced", func(txs txs) txs { txs[1] = other; return txs }, blockchain.ErrBadMerkleRoot},
+		{"transaction added", func(txs txs) txs { return append(txs, other) }, blockchain.ErrBadTxCount},
+		{"transaction removed", func(txs txs) txs { return txs[:len(txs)-1] }, blockchain.ErrBadTxCount},
+		{"transactions swapped", func(txs txs) txs { txs[0], txs[1] = txs[1], txs[0]; return txs }, blockchain.ErrBadMerkleRoot},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := blockchain.NewBlock(b.Header(), tc.change(b.Transactions())).Validate()
+			assert.ErrorIs(t, err, tc.want)
+		})
+	}
 }

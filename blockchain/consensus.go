@@ -100,7 +100,7 @@ type Consensus interface {
 	// transactions (b.Len() is 0 whatever the header's TxCount), so a
 	// Verify that looks at b's transactions, or at anything computed
 	// from them such as b.TxRoot(), refuses every header a light client
-	// is given, though the chain and consensustest.Run accept it.
+	// is given (consensustest.Run's VerifyJudgesTheHeaderOnly fails it).
 	Verify(chain ChainReader, b *Block) error
 }
 

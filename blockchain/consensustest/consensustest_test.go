@@ -642,3 +642,105 @@ func TestRefusedErrorNamesTheBlockOnce(t *testing.T) {
 	assert.Equal(t, "apply block 1: bad-nonce", (&consensustest.RefusedError{Block: refused.Block, Err: blockchain.ErrBadNonce}).Error(),
 		"an error that does not name the block is given its height")
 }
+
+// runInChild runs the suite on newEngine in a child process, restricted to
+// the cases of filter (a -test.run pattern below the test's own name),
+// and returns its output; the suite must fail there. env names the
+// variable that tells the child to run the suite.
+func runInChild(t *testing.T, env, filter string, newEngine func(testing.TB) blockchain.Consensus) string {
+	t.Helper()
+	if os.Getenv(env) == "1" {
+		consensustest.Run(t, newEngine)
+		return ""
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$/"+filter, "-test.v", "-test.timeout=2m")
+	cmd.Env = append(os.Environ(), env+"=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "the suite must fail on this engine:\n%s", out)
+	return string(out)
+}
+
+// rootless is checksum whose seal leaves out the Merkle root and the
+// transaction count, as a student might who seals "the header fields
+// that matter": a header whose Merkle root was changed keeps its seal,
+// and a light client, which has no transactions to hash, takes it.
+type rootless struct{ checksum }
+
+func (rootless) seal(h blockchain.Header) uint64 {
+	h.MerkleRoot, h.TxCount = blockchain.Hash{}, 0
+	return checksum{}.seal(h)
+}
+
+func (r rootless) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	h := b.Header()
+	h.Nonce = r.seal(h)
+	return b.WithHeader(h), nil
+}
+
+func (r rootless) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
+	h := b.Header()
+	if _, ok := chain.HeaderAt(h.Height - 1); !ok {
+		return &blockchain.RuleError{Code: blockchain.ErrUnknownAncestor, Have: fmt.Sprint(h.Height), Want: "a known parent"}
+	}
+	if len(h.Seal) != 0 {
+		return &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields, Have: fmt.Sprintf("a seal of %d bytes", len(h.Seal)), Want: "no seal"}
+	}
+	if want := r.seal(h); h.Nonce != want {
+		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal, Have: fmt.Sprint(h.Nonce), Want: fmt.Sprint(want)}
+	}
+	return nil
+}
+
+// TestRunCatchesASealThatLeavesOutTheMerkleRoot: TamperedHeaderFails took
+// a refusal by Block.Validate as well as one by Verify, and Validate
+// refuses a changed Merkle root or transaction count whatever the engine;
+// so the suite passed an engine whose seal does not cover them. Each of
+// those two cases now wants Verify to refuse, and fails; the other
+// fields, which the seal covers, pass.
+func TestRunCatchesASealThatLeavesOutTheMerkleRoot(t *testing.T) {
+	out := runInChild(t, "CONSENSUSTEST_ROOTLESS", "^TamperedHeaderFails$", func(testing.TB) blockchain.Consensus { return rootless{} })
+	if out == "" {
+		return
+	}
+	for _, c := range []string{"merkle_root", "tx_count"} {
+		assert.Contains(t, out, "--- FAIL: TestRunCatchesASealThatLeavesOutTheMerkleRoot/TamperedHeaderFails/"+c)
+	}
+	assert.Contains(t, out, "Verify must refuse a block with its merkle root changed after sealing")
+	for _, c := range []string{"version", "prev_hash", "state_root", "timestamp", "nonce"} {
+		assert.Contains(t, out, "--- PASS: TestRunCatchesASealThatLeavesOutTheMerkleRoot/TamperedHeaderFails/"+c)
+	}
+}
+
+// txChecking is checksum whose Verify also checks the block's
+// transactions against its Merkle root, which is Block.Validate's job: a
+// light client, which calls Verify on a header without its transactions,
+// is refused every header.
+type txChecking struct{ checksum }
+
+func (c txChecking) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
+	if h := b.Header(); b.TxRoot() != h.MerkleRoot {
+		return &blockchain.RuleError{Code: blockchain.ErrBadMerkleRoot, Have: b.TxRoot().String(), Want: h.MerkleRoot.String()}
+	}
+	return c.checksum.Verify(chain, b)
+}
+
+// TestRunCatchesAVerifyThatLooksAtTransactions: the suite checked that a
+// block with changed transactions fails Verify or Validate, which
+// Validate's Merkle check ensures whatever the engine, and passed an
+// engine whose Verify refuses a header without its transactions. Its
+// VerifyJudgesTheHeaderOnly now fails on it.
+func TestRunCatchesAVerifyThatLooksAtTransactions(t *testing.T) {
+	out := runInChild(t, "CONSENSUSTEST_TX_CHECKING", "", func(testing.TB) blockchain.Consensus { return txChecking{} })
+	if out == "" {
+		return
+	}
+	for _, c := range []string{"no_transactions", "other_transactions"} {
+		assert.Contains(t, out, "--- FAIL: TestRunCatchesAVerifyThatLooksAtTransactions/VerifyJudgesTheHeaderOnly/"+c)
+	}
+	assert.Contains(t, out, "Verify must judge the header only")
+	assert.Equal(t, 4, strings.Count(out, "--- FAIL:"), "only that case fails (and the test), in its two subtests:\n%s", out)
+}

@@ -2,11 +2,15 @@
 // them, the way testing/fstest helps test file systems.
 //
 //   - [Run] is the conformance suite every [blockchain.Consensus] plugin
-//     should pass: sealed blocks verify, tampered ones do not (a changed
-//     seal included, which must also change the block's hash), Seal stops
-//     when its context is cancelled, Prepare is deterministic, and the
-//     engine is safe for concurrent use. Package pow runs it; so should
-//     yours.
+//     should pass: sealed blocks verify, and Verify itself refuses one
+//     whose header or seal was changed, judging the header only (as a
+//     light client asks); Seal stops when its context is cancelled,
+//     Prepare is deterministic, and
+//     the engine is safe for concurrent use. It checks only what an
+//     engine can break: what holds whatever the engine (a block's hash
+//     covers its seal; Block.Validate refuses transactions the header
+//     does not commit to) is blockchain's to test. Package pow runs it;
+//     so should yours.
 //   - [NewFaker], [NewFailer] and [NewDelayer] are engines that skip the
 //     work, so a test of a chain, a pool or a miner runs in microseconds
 //     and can make verification fail, or sealing slow, on purpose.
