@@ -744,3 +744,31 @@ func TestRunCatchesAVerifyThatLooksAtTransactions(t *testing.T) {
 	assert.Contains(t, out, "Verify must judge the header only")
 	assert.Equal(t, 4, strings.Count(out, "--- FAIL:"), "only that case fails (and the test), in its two subtests:\n%s", out)
 }
+
+// wallClock is checksum whose Prepare eases the difficulty, to 0 bits
+// from 1, once the tip is an hour old by the wall clock: the time it
+// should take from the header (h.Timestamp), it takes from time.Now.
+// Verify, computing Bits again at another moment, would disagree with it.
+type wallClock struct{ checksum }
+
+func (wallClock) Prepare(chain blockchain.ChainReader, h *blockchain.Header) error {
+	h.Bits, h.Seal = 1, nil
+	if time.Since(chain.Tip().Timestamp) > time.Hour {
+		h.Bits = 0
+	}
+	return nil
+}
+
+// TestRunCatchesAPrepareThatReadsTheClock: PrepareIsDeterministic called
+// Prepare twice in the same millisecond, and passed a Prepare that reads
+// the wall clock (today the suite's tip, of 2020, is always more than an
+// hour old). It now moves a synctest clock across the tip's time, and
+// fails.
+func TestRunCatchesAPrepareThatReadsTheClock(t *testing.T) {
+	out := runInChild(t, "CONSENSUSTEST_WALL_CLOCK", "^PrepareIsDeterministic$", func(testing.TB) blockchain.Consensus { return wallClock{} })
+	if out == "" {
+		return
+	}
+	assert.Contains(t, out, "--- FAIL: TestRunCatchesAPrepareThatReadsTheClock/PrepareIsDeterministic")
+	assert.Contains(t, out, "Prepare must not read the clock")
+}

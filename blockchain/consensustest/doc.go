@@ -5,7 +5,7 @@
 //     should pass: sealed blocks verify, and Verify itself refuses one
 //     whose header or seal was changed, judging the header only (as a
 //     light client asks); Seal stops when its context is cancelled,
-//     Prepare is deterministic, and
+//     Prepare is deterministic (the clock moved under it included), and
 //     the engine is safe for concurrent use. It checks only what an
 //     engine can break: what holds whatever the engine (a block's hash
 //     covers its seal; Block.Validate refuses transactions the header

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -79,7 +80,13 @@ type suite struct {
 //   - Seal on a cancelled context returns ctx.Err() at once, and
 //     cancelling a Seal in progress (see [WithHardHeader]) makes it return
 //     ctx.Err() within two seconds;
-//   - Prepare is deterministic;
+//   - Prepare is deterministic: on a chain of three blocks and a copy of
+//     it, and at moments of the wall clock (as [time.Now] reads it) from
+//     the year 2000 to a century after the chain's tip, at steps of a
+//     millisecond to years, Prepare sets the same fields (the suite moves
+//     the clock with [testing/synctest]). A Prepare that reads the clock
+//     fails unless what it makes of it is the same at every one of those
+//     moments;
 //   - an engine that is a [blockchain.SealChecker] has CheckSeal accept
 //     every block of a sealed chain that Verify accepts, and refuse a
 //     flipped seal byte, or a removed or added seal, as Verify does (for
@@ -562,6 +569,18 @@ func sealWatched(ctx context.Context, engine blockchain.Consensus, b *blockchain
 	}
 }
 
+// prepareIsDeterministic prepares the same header on the same chain
+// again and again, and wants the same header back every time: on a copy
+// of the chain, and at many moments of the wall clock. Prepare learns the
+// time from the header's Timestamp; one that reads time.Now instead (a
+// difficulty that eases once the tip looks old, say) sets fields that
+// Verify, computing them again later, does not find. Two calls in a row
+// land in the same millisecond and cannot see that, so the suite calls
+// Prepare in a synctest bubble, whose clock starts at midnight, 1
+// January 2000 UTC, and sleeps it forward, at no cost in real time, to
+// moments around the tip's time, up to a century after it. What the
+// case cannot catch is a Prepare whose use of the clock gives the same
+// at all of those moments (one that looks only at the year 2500, say).
 func (s *suite) prepareIsDeterministic(t *testing.T, engine blockchain.Consensus) {
 	blocks, err := generate(t, engine, 3, nil)
 	require.NoError(t, err)
@@ -574,6 +593,21 @@ func (s *suite) prepareIsDeterministic(t *testing.T, engine blockchain.Consensus
 	require.NoError(t, engine.Prepare(view, &first))
 	require.NoError(t, engine.Prepare(append(blockchain.HeaderList(nil), view...), &second))
 	assert.Equal(t, first, second, "Prepare must give the same header for the same chain and input")
+
+	tip := view.Tip().Timestamp
+	var moments []time.Time
+	for _, d := range []time.Duration{-time.Hour, 0, time.Millisecond, time.Second, time.Minute, time.Hour, 24 * time.Hour, 366 * 24 * time.Hour, 100 * 366 * 24 * time.Hour} {
+		moments = append(moments, tip.Add(d))
+	}
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		for _, at := range append([]time.Time{start}, moments...) {
+			time.Sleep(time.Until(at)) // instant: the bubble's clock jumps
+			h := base
+			require.NoError(t, engine.Prepare(view, &h), "Prepare at %v", time.Now())
+			assert.Equal(t, first, h, "Prepare must not read the clock: at %v (by the wall clock) it gave another header than at first", time.Now().UTC())
+		}
+	})
 }
 
 func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
