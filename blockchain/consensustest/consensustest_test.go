@@ -772,3 +772,24 @@ func TestRunCatchesAPrepareThatReadsTheClock(t *testing.T) {
 	assert.Contains(t, out, "--- FAIL: TestRunCatchesAPrepareThatReadsTheClock/PrepareIsDeterministic")
 	assert.Contains(t, out, "Prepare must not read the clock")
 }
+
+// ignoresCancel is checksum with a Seal that never looks at its context:
+// it seals at once, cancelled or not.
+type ignoresCancel struct{ checksum }
+
+func (c ignoresCancel) Seal(_ context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	return c.checksum.Seal(context.Background(), b)
+}
+
+// TestRunCatchesASealThatIgnoresACancelledContext: SealOnCancelledContext
+// checks the engine, and only it fails on a Seal that seals on a
+// cancelled context.
+func TestRunCatchesASealThatIgnoresACancelledContext(t *testing.T) {
+	out := runInChild(t, "CONSENSUSTEST_IGNORES_CANCEL", "", func(testing.TB) blockchain.Consensus { return ignoresCancel{} })
+	if out == "" {
+		return
+	}
+	assert.Contains(t, out, "--- FAIL: TestRunCatchesASealThatIgnoresACancelledContext/SealOnCancelledContext")
+	assert.Contains(t, out, "Seal on a cancelled context must return ctx.Err()")
+	assert.Equal(t, 2, strings.Count(out, "--- FAIL:"), "only that case fails (and the test):\n%s", out)
+}
