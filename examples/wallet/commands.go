@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,9 +55,10 @@ func (w *wallet) sendFlags(fs *flag.FlagSet) {
 // nonceUser). A new transfer there is a second payment if the proof
 // lies, so one block, which a lying bank can mine on a fork of its own,
 // is not enough: it must mine six, as Bitcoin's wallets count a payment
-// settled after six blocks. The work is the network's only with
-// -genesis-hash: without it, a bank can serve a chain spec of its own,
-// with the same chain ID and no work to do, and mine the six for nothing.
+// settled after six blocks. The work is the network's: the headers must
+// start from the genesis the transfer's record names (see nonceUser), so
+// that a bank cannot serve a chain spec of its own, with the same chain
+// ID and no work to do, and mine the six for nothing.
 const defaultSendConfirmations = 6
 
 func (w *wallet) historyFlags(fs *flag.FlagSet) {
@@ -433,7 +433,8 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	// The chain ID the bank names goes into the signature: a bank that
 	// lies about it could have the key sign a transfer for another
 	// network. A pinned genesis, which commits to the whole spec, stops it.
-	if _, err := checkGenesis(spec, pinned); err != nil {
+	genesis, err := checkGenesis(spec, pinned)
+	if err != nil {
 		return err
 	}
 	var acct bankclient.Account
@@ -455,7 +456,8 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 		if err := journal.damaged(); err != nil {
 			return err
 		}
-		prev, found := journal.same(spec.ChainID, to.addr, amount, fee)
+		rec, found := journal.same(spec.ChainID, to.addr, amount, fee)
+		prev := rec.tx
 		switch {
 		case !found:
 		case prev.Nonce() >= acct.Nonce:
@@ -489,7 +491,7 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 				if err == nil {
 					said = "is dropped, the bank says"
 				}
-				user, included, uerr := w.nonceUser(ctx, c, prev)
+				user, included, uerr := w.nonceUser(ctx, c, rec)
 				switch {
 				case errors.Is(uerr, errIndexBehind):
 					return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), %s, but its nonce is used, and the bank's history does not yet show by which transfer (%w); nothing new is signed: run again once the bank's index has caught up with its chain", prev.ID(), prev.Nonce(), said, uerr)
@@ -518,7 +520,10 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	// the next nonce that no transfer in flight from the account holds
 	// (a bounded number of times: other runs may take that one too).
 	for attempt := 1; ; attempt++ {
-		recorded, err := journal.claim(tx)
+		// The genesis goes into the record: a proof about this transfer
+		// is believed later only from a chain of this genesis (see
+		// nonceUser).
+		recorded, err := journal.claim(inflightRecord{tx: tx, genesis: genesis.Hash()})
 		if errors.Is(err, errNotDurable) {
 			// Recorded, but the disk did not confirm it.
 			fmt.Fprintf(w.stderr, "warning: %v: after a power cut, a run sent again might sign a second transfer\n", err)
@@ -620,7 +625,8 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 // to post them.
 func (w *wallet) retireUsed(journal inflightJournal, chainID string, to blockchain.Address, amount, fee int64, acct bankclient.Account) {
 	free := journal.after(chainID, acct.NextNonce) // past the runs in flight now
-	journal.each(func(tx blockchain.Transaction) {
+	journal.each(func(r inflightRecord) {
+		tx := r.tx
 		if !isTransfer(tx, chainID, to, amount, fee) {
 			return
 		}
@@ -651,7 +657,8 @@ func deniedKept(tx blockchain.Transaction) string {
 // send from one account signed and has not yet seen included, dropped or
 // refused (or, with -wait=false, handed to the bank and named to the
 // user), a file each (.inflight-ADDRESS-ID.json), so that a run killed
-// while it waited and run again finds its transfer.
+// while it waited and run again finds its transfer. Each file holds an
+// inflightRecord: the transfer and the genesis of its chain.
 type inflightJournal struct {
 	dir    string
 	prefix string // ".inflight-ADDRESS-"
@@ -666,38 +673,39 @@ func (j inflightJournal) path(id uuid.UUID) string {
 	return filepath.Join(j.dir, j.prefix+id.String()+".json")
 }
 
-// read returns the transfer of the journal's file name, if it holds a
-// valid one, signed by the journal's account's key, of the ID the name
-// says.
-func (j inflightJournal) read(name string) (blockchain.Transaction, bool) {
-	tx, err := j.readRecord(name)
-	return tx, err == nil
+// read returns the record of the journal's file name, if it holds a
+// valid one: a transfer signed by the journal's account's key, of the ID
+// the name says.
+func (j inflightJournal) read(name string) (inflightRecord, bool) {
+	r, err := j.readRecord(name)
+	return r, err == nil
 }
 
 // readRecord is read, with an error saying why the file holds no valid
 // record.
-func (j inflightJournal) readRecord(name string) (blockchain.Transaction, error) {
+func (j inflightJournal) readRecord(name string) (inflightRecord, error) {
 	// Anyone who may write the keystore may have put a named pipe, a
 	// link to /dev/zero or an enormous file here: read a record as the
 	// keystore reads a key file.
 	data, err := keystore.ReadFile(filepath.Join(j.dir, name), maxRecordSize)
 	if err != nil {
-		return blockchain.Transaction{}, err
+		return inflightRecord{}, err
 	}
-	var tx blockchain.Transaction
-	if err := tx.UnmarshalJSON(data); err != nil {
-		return blockchain.Transaction{}, err
+	r, err := decodeRecord(data)
+	if err != nil {
+		return inflightRecord{}, err
 	}
+	tx := r.tx
 	if err := blockchain.CheckTransactionSanity(tx); err != nil {
-		return blockchain.Transaction{}, err
+		return inflightRecord{}, err
 	}
 	if !tx.VerifySignature() {
-		return blockchain.Transaction{}, errors.New("its signature does not verify: the file was changed")
+		return inflightRecord{}, errors.New("its signature does not verify: the file was changed")
 	}
 	if name != filepath.Base(j.path(tx.ID())) || !strings.HasPrefix(name, ".inflight-"+tx.From().String()+"-") {
-		return blockchain.Transaction{}, fmt.Errorf("it holds transaction %s from %s, not the one its name says", tx.ID(), tx.From())
+		return inflightRecord{}, fmt.Errorf("it holds transaction %s from %s, not the one its name says", tx.ID(), tx.From())
 	}
-	return tx, nil
+	return r, nil
 }
 
 // damaged returns an error naming the first file of the journal that
@@ -721,12 +729,12 @@ func (j inflightJournal) damaged() error {
 	return nil
 }
 
-// maxRecordSize bounds a file of the journal: a signed transfer's JSON
-// is well under a kilobyte.
+// maxRecordSize bounds a file of the journal: a record's JSON, a signed
+// transfer and a hash, is well under a kilobyte.
 const maxRecordSize = 16 << 10
 
-// each calls f with every valid transfer in the journal.
-func (j inflightJournal) each(f func(tx blockchain.Transaction)) {
+// each calls f with every valid record in the journal.
+func (j inflightJournal) each(f func(r inflightRecord)) {
 	entries, err := os.ReadDir(j.dir)
 	if err != nil {
 		return
@@ -735,8 +743,8 @@ func (j inflightJournal) each(f func(tx blockchain.Transaction)) {
 		if !strings.HasPrefix(e.Name(), j.prefix) || !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		if tx, valid := j.read(e.Name()); valid {
-			f(tx)
+		if r, valid := j.read(e.Name()); valid {
+			f(r)
 		}
 	}
 }
@@ -748,14 +756,14 @@ func isTransfer(tx blockchain.Transaction, chainID string, to blockchain.Address
 	return tx.ChainID() == chainID && tx.To() == to && tx.Amount() == amount && tx.Fee() == fee
 }
 
-// same returns the transfer in flight to to, of amount and fee, on the
-// chain chainID, with the lowest nonce, if there is one.
-func (j inflightJournal) same(chainID string, to blockchain.Address, amount, fee int64) (blockchain.Transaction, bool) {
-	var found blockchain.Transaction
+// same returns the record of the transfer in flight to to, of amount and
+// fee, on the chain chainID, with the lowest nonce, if there is one.
+func (j inflightJournal) same(chainID string, to blockchain.Address, amount, fee int64) (inflightRecord, bool) {
+	var found inflightRecord
 	ok := false
-	j.each(func(tx blockchain.Transaction) {
-		if isTransfer(tx, chainID, to, amount, fee) && (!ok || tx.Nonce() < found.Nonce()) {
-			found, ok = tx, true
+	j.each(func(r inflightRecord) {
+		if isTransfer(r.tx, chainID, to, amount, fee) && (!ok || r.tx.Nonce() < found.tx.Nonce()) {
+			found, ok = r, true
 		}
 	})
 	return found, ok
@@ -767,9 +775,9 @@ func (j inflightJournal) same(chainID string, to blockchain.Address, amount, fee
 // since), which would leave a gap the bank refuses.
 func (j inflightJournal) after(chainID string, next uint64) uint64 {
 	held := map[uint64]bool{}
-	j.each(func(tx blockchain.Transaction) {
-		if tx.ChainID() == chainID {
-			held[tx.Nonce()] = true
+	j.each(func(r inflightRecord) {
+		if r.tx.ChainID() == chainID {
+			held[r.tx.Nonce()] = true
 		}
 	})
 	for held[next] {
@@ -784,18 +792,19 @@ func (j inflightJournal) holds(tx blockchain.Transaction) bool {
 	return ok
 }
 
-// claim records tx as in flight, in a file of its own, unless the journal
-// holds it already, and reports whether it recorded it. The file appears
+// claim records r's transfer as in flight, in a file of its own, unless
+// the journal holds it already, and reports whether it recorded it. The file appears
 // whole (a temporary file, linked to its name) and once: of two runs
 // that claim the same transfer at the same time, one records it and the
 // other learns that it is there. (Where the file system has no hard
 // links, the temporary file is renamed, and that race is not seen.) The
 // record and its name are on disk when claim returns: a power cut after
 // the post does not lose it.
-func (j inflightJournal) claim(tx blockchain.Transaction) (bool, error) {
-	data, err := json.Marshal(tx)
+func (j inflightJournal) claim(r inflightRecord) (bool, error) {
+	tx := r.tx
+	data, err := encodeRecord(r)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("record the transfer in flight: %w", err)
 	}
 	f, err := os.CreateTemp(j.dir, ".inflight-*.tmp")
 	if err != nil {

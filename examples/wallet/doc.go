@@ -117,13 +117,36 @@
 // only once that one is under -confirmations blocks of work (6 by
 // default, counted as verify counts them), for a bank can mine one
 // block holding it alone, on a fork of its own, while the network mines
-// the earlier transfer (work that binds only with -genesis-hash: a bank
-// may otherwise serve a spec of its own, where blocks cost nothing); and
+// the earlier transfer; and
 // if the bank proves none, send signs nothing (if its history does not yet reach its chain's head, its
 // ledger index being behind, it says to run again once it has). The record stays until a run sees its transfer through, however
 // much later that is: the same transfer sent after a run that was killed
 // while it waited, once a block has included the first, is reported, not
-// paid again. -again signs a second payment all the same: two identical
+// paid again.
+//
+// That work must be the network's. The chain ID inside a transfer does
+// not name a chain: a bank can serve a chain spec of its own with the
+// same chain ID and Bits 0, where blocks cost nothing, and mine six on a
+// fork of it for nothing. So each record keeps, beside the transfer, the
+// genesis hash of the chain it was signed for — the one -genesis-hash
+// pinned, else the genesis of the spec the bank served as send signed it
+// — as
+//
+//	{"genesis":"3f9c…","transaction":{…}}
+//
+// and the headers the proof is checked against must start from that
+// genesis: a spec that makes another (the bank's own, or a chain begun
+// again since with the same chain ID) is refused, and nothing is signed
+// (send with -again to pay anew all the same). A record written by an
+// older wallet, the transaction alone, is still read and followed as
+// before, but whose chain it was signed for it does not say: a proof
+// about it is believed only with -genesis-hash, which then names the
+// chain; without it, send signs nothing and says to give it. (Without
+// -genesis-hash, the genesis recorded is the bank's word at signing: a
+// bank that served a spec of its own already then is not caught so; only
+// -genesis-hash stops a bank that lies from its first answer.)
+//
+// -again signs a second payment all the same: two identical
 // payments from a script need it, and so does the same payment made again
 // after such a run; it forgets the records of the same transfer whose
 // nonce is used (which the bank may never prove by what: its history may

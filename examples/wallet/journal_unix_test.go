@@ -25,23 +25,29 @@ func TestJournalRefusesOddFiles(t *testing.T) {
 	tx := blockchain.Transfer{ChainID: consensustest.ChainID, To: consensustest.Addr("bob"), Amount: 1}.Sign(key)
 	j := inflightJournal{dir: t.TempDir(), prefix: ".inflight-" + key.Address().String() + "-"}
 	name := filepath.Base(j.path(tx.ID()))
-	good, err := tx.MarshalJSON()
+	genesis := blockchain.Hash{1}
+	good, err := encodeRecord(inflightRecord{tx: tx, genesis: genesis})
+	require.NoError(t, err)
+	old, err := tx.MarshalJSON() // as wallets wrote records before they kept a genesis
 	require.NoError(t, err)
 
 	tests := []struct {
 		name string
 		make func(path string) error
 		want error // from keystore.ReadFile; nil: the record is read
+		// genesis is the genesis of the record read.
+		genesis blockchain.Hash
 	}{
-		{"a record", func(path string) error { return os.WriteFile(path, good, 0o600) }, nil},
-		{"a named pipe", func(path string) error { return syscall.Mkfifo(path, 0o600) }, keystore.ErrFileType},
-		{"a link to /dev/zero", func(path string) error { return os.Symlink("/dev/zero", path) }, keystore.ErrFileType},
+		{"a record", func(path string) error { return os.WriteFile(path, good, 0o600) }, nil, genesis},
+		{"a record of an older wallet's", func(path string) error { return os.WriteFile(path, old, 0o600) }, nil, blockchain.Hash{}},
+		{"a named pipe", func(path string) error { return syscall.Mkfifo(path, 0o600) }, keystore.ErrFileType, blockchain.Hash{}},
+		{"a link to /dev/zero", func(path string) error { return os.Symlink("/dev/zero", path) }, keystore.ErrFileType, blockchain.Hash{}},
 		{"a gigabyte", func(path string) error {
 			if err := os.WriteFile(path, good, 0o600); err != nil {
 				return err
 			}
 			return os.Truncate(path, 1<<30) // sparse: no disk taken
-		}, keystore.ErrTooLarge},
+		}, keystore.ErrTooLarge, blockchain.Hash{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,7 +59,8 @@ func TestJournalRefusesOddFiles(t *testing.T) {
 			read, ok := j.read(name)
 			assert.Equal(t, tc.want == nil, ok)
 			if ok {
-				assert.Equal(t, tx, read)
+				assert.Equal(t, tx, read.tx)
+				assert.Equal(t, tc.genesis, read.genesis)
 			}
 		})
 	}

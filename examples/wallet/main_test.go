@@ -484,7 +484,7 @@ func TestSend(t *testing.T) {
 			name: "a second payment, asked for, behind the same not yet posted", args: []string{"send", "alice", "bob", "5", "-wait=false", "-again"},
 			setup: func(t *testing.T, f *fixture) {
 				tx := blockchain.Transfer{ChainID: testSpec().ChainID, To: consensustest.Addr("bob"), Amount: 5, Nonce: 0}.Sign(consensustest.Key("alice"))
-				recorded, err := f.journal("alice").claim(tx)
+				recorded, err := f.journal("alice").claim(testRecord(t, tx))
 				require.NoError(t, err)
 				require.True(t, recorded)
 			},
@@ -874,6 +874,7 @@ func (f *fixture) journal(name string) inflightJournal {
 // of runs that claim the same one, one records it.
 func TestInflightClaim(t *testing.T) {
 	tx := blockchain.Transfer{ChainID: testSpec().ChainID, To: consensustest.Addr("bob"), Amount: 5}.Sign(consensustest.Key("alice"))
+	rec := testRecord(t, tx)
 	tests := []struct {
 		name   string
 		setup  func(t *testing.T, j inflightJournal)
@@ -886,7 +887,7 @@ func TestInflightClaim(t *testing.T) {
 		{
 			name: "recorded by an earlier run", claims: 1, want: 0,
 			setup: func(t *testing.T, j inflightJournal) {
-				recorded, err := j.claim(tx)
+				recorded, err := j.claim(rec)
 				require.NoError(t, err)
 				require.True(t, recorded)
 			},
@@ -910,7 +911,7 @@ func TestInflightClaim(t *testing.T) {
 			var wg sync.WaitGroup
 			for range tt.claims {
 				wg.Go(func() {
-					ok, err := j.claim(tx)
+					ok, err := j.claim(rec)
 					if ok {
 						recorded.Add(1)
 					}

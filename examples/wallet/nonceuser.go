@@ -26,7 +26,26 @@ const maxNoncePages = 100
 // (GET /transactions/{id}/proof). Included is its status, from the
 // verified headers. A transfer other than tx must also be as deep under
 // the verified tip as -confirmations asks (see defaultSendConfirmations).
-func (w *wallet) nonceUser(ctx context.Context, c *bankclient.Client, tx blockchain.Transaction) (blockchain.Transaction, bankclient.Status, error) {
+//
+// The headers must start from the genesis of the chain tx was signed for,
+// as rec names it: the chain ID alone does not name a chain, and a bank
+// can serve a spec of its own with tx's chain ID and blocks that cost
+// nothing, and prove there, under as many blocks as -confirmations asks,
+// a transfer that never was on tx's chain. A spec of another genesis is
+// refused with a *wrongGenesisError; a record without a genesis (an older
+// wallet's) is believed only with -genesis-hash, and the error wraps
+// errRecordWithoutGenesis otherwise (see checkSignedFor).
+func (w *wallet) nonceUser(ctx context.Context, c *bankclient.Client, rec inflightRecord) (blockchain.Transaction, bankclient.Status, error) {
+	tx := rec.tx
+	pinned, err := w.pinnedGenesis()
+	if err != nil {
+		return blockchain.Transaction{}, bankclient.Status{}, err
+	}
+	if rec.genesis.IsZero() && pinned.IsZero() {
+		// Said before asking the bank anything: no answer of its could
+		// be checked against tx's chain.
+		return blockchain.Transaction{}, bankclient.Status{}, fmt.Errorf("transaction %s: %w", tx.ID(), errRecordWithoutGenesis)
+	}
 	from, nonce := tx.From(), tx.Nonce()
 	id, err := findNonce(ctx, c, from, nonce)
 	if err != nil {
@@ -42,6 +61,9 @@ func (w *wallet) nonceUser(ctx context.Context, c *bankclient.Client, tx blockch
 	}
 	l, err := w.syncHeaders(ctx, c)
 	if err != nil {
+		return blockchain.Transaction{}, bankclient.Status{}, err
+	}
+	if err := checkSignedFor(rec, l.genesis, pinned); err != nil {
 		return blockchain.Transaction{}, bankclient.Status{}, err
 	}
 	if l.spec.ChainID != tx.ChainID() {

@@ -420,7 +420,7 @@ func TestSendAgainAfterTheChainBeganAgain(t *testing.T) {
 	f := newFixture(t)
 	bob := consensustest.Addr("bob")
 	old := blockchain.Transfer{ChainID: testSpec().ChainID, To: bob, Amount: 5, Nonce: 5}.Sign(consensustest.Key("alice"))
-	recorded, err := f.journal("alice").claim(old)
+	recorded, err := f.journal("alice").claim(testRecord(t, old))
 	require.NoError(t, err)
 	require.True(t, recorded)
 
@@ -454,13 +454,13 @@ func TestSendAgainKeepsRunsInFlight(t *testing.T) {
 	var inFlight []blockchain.Transaction
 	for nonce := range uint64(2) { // two runs of send -again, signed, not yet posted
 		tx := blockchain.Transfer{ChainID: testSpec().ChainID, To: bob, Amount: 5, Nonce: nonce}.Sign(consensustest.Key("alice"))
-		recorded, err := f.journal("alice").claim(tx)
+		recorded, err := f.journal("alice").claim(testRecord(t, tx))
 		require.NoError(t, err)
 		require.True(t, recorded)
 		inFlight = append(inFlight, tx)
 	}
 	left := blockchain.Transfer{ChainID: testSpec().ChainID, To: bob, Amount: 5, Nonce: 7}.Sign(consensustest.Key("alice")) // past them
-	recorded, err := f.journal("alice").claim(left)
+	recorded, err := f.journal("alice").claim(testRecord(t, left))
 	require.NoError(t, err)
 	require.True(t, recorded)
 

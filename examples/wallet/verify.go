@@ -111,9 +111,10 @@ func (w *wallet) balanceFlags(fs *flag.FlagSet) {
 
 // light is a light client synced from the bank, and what it trusts.
 type light struct {
-	client *lightclient.Client
-	spec   blockchain.ChainSpec
-	checks string // what the wallet checked in each header: "proof of work" or "signatures"
+	client  *lightclient.Client
+	spec    blockchain.ChainSpec
+	genesis blockchain.Hash // the genesis the client trusts: the pinned one, or the spec's
+	checks  string          // what the wallet checked in each header: "proof of work" or "signatures"
 }
 
 // checked says how many headers the client checked, and what it checked
@@ -221,7 +222,7 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 		}
 		return light{}, fmt.Errorf("sync headers from the bank: %w", err)
 	}
-	return light{client: client, spec: spec, checks: work}, nil
+	return light{client: client, spec: spec, genesis: genesis.Hash(), checks: work}, nil
 }
 
 // refused wraps the error of a proof the light client refused.
