@@ -493,24 +493,49 @@ func (specOfNoChain) ConsensusSpec() blockchain.ConsensusSpec {
 	return blockchain.ConsensusSpec{Engine: "checksum"}
 }
 
+// specPanics is checksum declaring, as a blockchain.SpecEngine, a
+// consensus its ConsensusSpec never returns: it panics, as a plugin's
+// may that reads a field it never set.
+type specPanics struct{ checksum }
+
+func (specPanics) ConsensusSpec() blockchain.ConsensusSpec {
+	var params *blockchain.PoWSpec
+	return blockchain.ConsensusSpec{Engine: blockchain.EnginePoW, PoW: &blockchain.PoWSpec{Bits: params.Bits}}
+}
+
 // TestRunFailsAnEngineOfNoSpecsConsensus: Run panicked, ending the test
-// binary, on a SpecEngine whose ConsensusSpec no spec takes, as soon as
-// a case asked for the genesis of its spec. Each case now fails, saying
-// why, and the binary goes on.
+// binary, on a SpecEngine whose ConsensusSpec no spec takes, or whose
+// ConsensusSpec panics (which blockchain.NewChain refuses as
+// ErrEngineMisbehaved), as soon as a case asked for the genesis of its
+// spec. Each case now fails, saying why, and the binary goes on.
 func TestRunFailsAnEngineOfNoSpecsConsensus(t *testing.T) {
-	if os.Getenv("CONSENSUSTEST_NO_SPEC") == "1" {
-		consensustest.Run(t, func(testing.TB) blockchain.Consensus { return specOfNoChain{} })
+	engines := map[string]blockchain.Consensus{"no-spec": specOfNoChain{}, "panics": specPanics{}}
+	if name := os.Getenv("CONSENSUSTEST_NO_SPEC"); name != "" {
+		consensustest.Run(t, func(testing.TB) blockchain.Consensus { return engines[name] })
 		return
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRunFailsAnEngineOfNoSpecsConsensus$", "-test.v", "-test.timeout=2m")
-	cmd.Env = append(os.Environ(), "CONSENSUSTEST_NO_SPEC=1")
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit, "the suite must fail on such an engine:\n%s", out)
-	assert.NotContains(t, string(out), "panic:")
-	assert.Contains(t, string(out), "--- FAIL: TestRunFailsAnEngineOfNoSpecsConsensus/SealLeavesInputAlone")
-	assert.Contains(t, string(out), "--- FAIL: TestRunFailsAnEngineOfNoSpecsConsensus/ConcurrentUse")
-	assert.Contains(t, string(out), "consensustest_test.specOfNoChain is a blockchain.SpecEngine whose ConsensusSpec no chain spec takes")
+	for _, tc := range []struct {
+		name, engine string
+		want         []string
+	}{
+		{"a consensus no spec takes", "no-spec", []string{"consensustest_test.specOfNoChain is a blockchain.SpecEngine whose ConsensusSpec no chain spec takes"}},
+		{"a ConsensusSpec that panics", "panics", []string{"consensustest_test.specPanics is a blockchain.SpecEngine whose ConsensusSpec panicked",
+			"the consensus engine broke its contract: ConsensusSpec panicked: runtime error: invalid memory address"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestRunFailsAnEngineOfNoSpecsConsensus$", "-test.v", "-test.timeout=2m")
+			cmd.Env = append(os.Environ(), "CONSENSUSTEST_NO_SPEC="+tc.engine)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "the suite must fail on such an engine:\n%s", out)
+			assert.NotContains(t, string(out), "panic:")
+			assert.Contains(t, string(out), "--- FAIL: TestRunFailsAnEngineOfNoSpecsConsensus/SealLeavesInputAlone")
+			assert.Contains(t, string(out), "--- FAIL: TestRunFailsAnEngineOfNoSpecsConsensus/ConcurrentUse")
+			for _, want := range tc.want {
+				assert.Contains(t, string(out), want)
+			}
+		})
+	}
 }
 
 // cheapSeal is checksum with a difficulty that Prepare sets, 2 bits, and a

@@ -101,8 +101,8 @@ type suite struct {
 //     run, where it would hold the test binary until go test's timeout.
 //
 // Every case starts on the genesis of [SpecOf] the engine: an engine that
-// is a [blockchain.SpecEngine] must declare a consensus a chain spec takes
-// (every case fails, saying so, if not).
+// is a [blockchain.SpecEngine] must declare a consensus a chain spec takes,
+// without panicking (every case fails, saying so, if not).
 //
 // Each engine newEngine returns must seal, on its own, every height of a
 // short chain (every case seals on genesis; some seal four blocks): an
@@ -154,8 +154,11 @@ func Run(t *testing.T, newEngine func(testing.TB) blockchain.Consensus, opts ...
 			engine := s.newEngine(t)
 			require.NotNil(t, engine, "newEngine returned nil")
 			// Every case starts on the genesis of SpecOf(engine): a
-			// SpecEngine that declares no spec's consensus has none.
-			_, err := SpecOf(engine).Genesis()
+			// SpecEngine whose ConsensusSpec panics, or declares no
+			// spec's consensus, has none.
+			spec, err := specOf(engine)
+			require.NoError(t, err, "%T is a blockchain.SpecEngine whose ConsensusSpec panicked", engine)
+			_, err = spec.Genesis()
 			require.NoError(t, err, "%T is a blockchain.SpecEngine whose ConsensusSpec no chain spec takes; an engine of one's own need not be one", engine)
 			c.run(t, engine)
 		})
@@ -640,4 +643,17 @@ func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
 		})
 	}
 	assert.NoError(t, g.Wait(), "Prepare, Seal and Verify must work from several goroutines at once")
+}
+
+// specOf returns SpecOf(engine), or, if the engine's ConsensusSpec
+// panics, an error wrapping [blockchain.ErrEngineMisbehaved], as
+// [blockchain.NewChain] refuses such an engine: a panic in a case would
+// end the test binary, every later test with it.
+func specOf(engine blockchain.Consensus) (spec blockchain.ChainSpec, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%w: ConsensusSpec panicked: %v", blockchain.ErrEngineMisbehaved, v)
+		}
+	}()
+	return SpecOf(engine), nil
 }
