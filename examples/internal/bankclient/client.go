@@ -275,9 +275,16 @@ func jsonInto(v any) func([]byte) error {
 }
 
 // maxDetail is how much of a body that is not a problem detail a
-// ProblemError keeps as its Detail, and how much of each text of a
-// problem detail (its type, title, detail, field and rule) it keeps.
+// ProblemError keeps as its Detail, and how much of each short text of a
+// problem detail (its type, title, field and rule) it keeps.
 const maxDetail = 200
+
+// maxProblemDetail is how much of a problem detail's Detail a
+// ProblemError keeps: the bank's advice is in it, and the bank's longest
+// (a keyed retry undecided, naming a nonce, an address and a transaction
+// ID: "post again later with the same key") runs past maxDetail; a
+// lying bank's is still cut short of megabytes.
+const maxProblemDetail = 1024
 
 // maxReason is how much of a dropped transaction's Reason a Status
 // keeps: as much as a node writes (node's maxReasonLen), no more, so
@@ -310,11 +317,13 @@ func problemOf(resp *http.Response, data []byte) *ProblemError {
 		// The bank's words, as long as it likes (up to MaxResponseSize):
 		// kept to maxDetail bytes each, as a body that is no problem
 		// detail is, so that a lying bank cannot fill the user's terminal
-		// with one error. A true rule name or field is far shorter.
+		// with one error. A true rule name or field is far shorter; a
+		// true detail may not be, and keeps maxProblemDetail.
 		p := &pe.Problem
-		for _, s := range []*string{&p.Type, &p.Title, &p.Detail, &p.Field, &p.Rule} {
+		for _, s := range []*string{&p.Type, &p.Title, &p.Field, &p.Rule} {
 			*s = clip.Text(*s, maxDetail)
 		}
+		p.Detail = clip.Text(p.Detail, maxProblemDetail)
 		return pe
 	}
 	pe.Problem = Problem{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}

@@ -304,27 +304,47 @@ func TestProblemAnswers(t *testing.T) {
 	}
 }
 
+// TestProblemDetailIsBounded: a bank's problem detail is its own words,
+// as long as it likes: a lying bank's must not fill the user's terminal
+// with one error. But a true one keeps its advice: the bank's longest
+// details (a keyed retry undecided, say, which ends "post again later
+// with the same key, or ask GET /transactions/{id}") run past 200 bytes.
 func TestProblemDetailIsBounded(t *testing.T) {
 	long := strings.Repeat("é", 1<<18) // 512 KiB: five of them fit in MaxResponseSize
+	undecided := "the transaction this Idempotency-Key reserved is not yet decided: no block has used nonce 0 of " +
+		consensustest.Addr("alice").String() + ", and another transaction pending here has it, or ones before it are not yet read here; " +
+		"post again later with the same key, or ask GET /transactions/" + consensustest.Transfer("alice", "bob", 5, 0).ID().String()
 	for _, tc := range []struct {
 		name, contentType, body string
+		maxDetail               int    // the most bytes of Detail kept, before "…"
+		wantDetail              string // if not empty, the Detail kept whole
 	}{
-		{"plain text", "text/plain", strings.Repeat("é", 1000)},
-		// A bank's problem detail is its own words, as long as it likes:
-		// a lying bank's must not fill the user's terminal with one error.
-		{"problem detail", "application/problem+json", `{"title":"` + long + `","detail":"` + long + `","rule":"` + long + `","field":"` + long + `","type":"` + long + `"}`},
+		{name: "plain text", contentType: "text/plain", body: strings.Repeat("é", 1000), maxDetail: 200},
+		{name: "problem detail", contentType: "application/problem+json", maxDetail: 1024,
+			body: `{"title":"` + long + `","detail":"` + long + `","rule":"` + long + `","field":"` + long + `","type":"` + long + `"}`},
+		{name: "the bank's own detail", contentType: "application/problem+json", maxDetail: 1024, wantDetail: undecided,
+			body: `{"title":"transaction undecided","status":503,"detail":"` + undecided + `","field":"nonce"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := serve(t, answer(500, tc.contentType, tc.body))
 			_, err := c.Head(context.Background())
 			var pe *bankclient.ProblemError
 			require.ErrorAs(t, err, &pe)
+			assert.LessOrEqual(t, len(pe.Problem.Detail), tc.maxDetail+len("…"))
 			for _, text := range []string{pe.Problem.Detail, pe.Problem.Title, pe.Problem.Rule, pe.Problem.Field, pe.Problem.Type} {
-				assert.LessOrEqual(t, len(text), 200+len("…"))
 				assert.NotContains(t, text, "\uFFFD", "cut on a character boundary")
 			}
-			assert.True(t, strings.HasSuffix(pe.Problem.Detail, "…"))
+			for _, text := range []string{pe.Problem.Title, pe.Problem.Rule, pe.Problem.Field, pe.Problem.Type} {
+				assert.LessOrEqual(t, len(text), 200+len("…"))
+			}
 			assert.Less(t, len(err.Error()), 2000, "the error message")
+			if tc.wantDetail != "" {
+				assert.Greater(t, len(tc.wantDetail), 200, "a detail longer than a short text's bound")
+				assert.Equal(t, tc.wantDetail, pe.Problem.Detail)
+				assert.Contains(t, err.Error(), "post again later with the same key")
+				return
+			}
+			assert.True(t, strings.HasSuffix(pe.Problem.Detail, "…"))
 		})
 	}
 }

@@ -35,10 +35,10 @@ type Problem struct {
 }
 
 // A ProblemError is an answer of the bank outside 2xx. Problem holds what
-// the bank said, each of its texts cut to its first 200 bytes; when the
-// body was not a problem detail (a proxy's HTML page, say), Problem has
-// only Status, Title (the status text) and the start of the body as
-// Detail.
+// the bank said, its Detail cut to its first 1024 bytes and each other
+// text to its first 200; when the body was not a problem detail (a
+// proxy's HTML page, say), Problem has only Status, Title (the status
+// text) and the first 200 bytes of the body as Detail.
 //
 // If the problem names a rule that package blockchain knows, the error
 // wraps that blockchain.ErrorCode, so
