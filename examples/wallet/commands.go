@@ -495,6 +495,11 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 				switch {
 				case errors.Is(uerr, errIndexBehind):
 					return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), %s, but its nonce is used, and the bank's history does not yet show by which transfer (%w); nothing new is signed: run again once the bank's index has caught up with its chain", prev.ID(), prev.Nonce(), said, uerr)
+				case errors.Is(uerr, errShallow):
+					// Proven, but in a block a lying bank could have mined
+					// alone: the bank did prove which transfer, and
+					// verifying the earlier one would not help.
+					return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), %s, but its nonce is used %w; nothing new is signed: run again once more blocks are on it, or send with -again for a second payment", prev.ID(), prev.Nonce(), said, uerr)
 				case uerr != nil:
 					return fmt.Errorf("the same transfer, sent by an earlier run as transaction %s (nonce %d), %s, but its nonce is used, and the bank did not prove by which transfer (%w); nothing new is signed: check it with 'wallet verify %s', or send with -again for a second payment", prev.ID(), prev.Nonce(), said, uerr, prev.ID())
 				case user.ID() == prev.ID():

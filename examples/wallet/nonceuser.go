@@ -81,12 +81,18 @@ func (w *wallet) nonceUser(ctx context.Context, c *bankclient.Client, rec inflig
 		// tx itself, it needs none: nothing is signed then.)
 		tip, _ := l.client.Tip()
 		if err := w.deep(l, fmt.Sprintf("transaction %s, which the bank says used nonce %d,", id, nonce), p.Height, tip.Height); err != nil {
-			return blockchain.Transaction{}, bankclient.Status{}, err
+			return blockchain.Transaction{}, bankclient.Status{}, fmt.Errorf("%w: %w", errShallow, err)
 		}
 	}
 	hash, _ := l.client.HashAt(p.Height)
 	return got, bankclient.Status{ID: got.ID(), Hash: got.Hash(), State: bankclient.Included, Height: p.Height, BlockHash: hash}, nil
 }
+
+// errShallow is wrapped by nonceUser's error when the bank proves that
+// another transfer used the nonce, in a block not yet under the blocks
+// -confirmations asks for: proven, but not yet deep enough to sign a new
+// transfer in tx's place; more blocks on it may make it so.
+var errShallow = errors.New("by another transfer, not yet as deep as -confirmations asks")
 
 // errIndexBehind is wrapped by findNonce's error when the bank's history
 // of the account lacks the nonce and covers fewer blocks than its chain

@@ -183,8 +183,12 @@ func TestSendAfterTheFirstIsDenied(t *testing.T) {
 			// nonce, and the first being mined, bob would be paid twice:
 			// one block of work is not proof enough for that.
 			name: "mined, denied, and another transfer proven in a block the bank mined alone", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
-			setup:  forkProof,
-			stderr: []string{`did not prove by which transfer \(transaction [0-9a-f-]{36}, which the bank says used nonce 0, is in block 1, under 1 block\(s\) of work, the block's own included; -confirmations asks for 6: wait for more blocks, and ask again\); nothing new is signed`},
+			setup: forkProof,
+			// The bank proved which transfer: the error says what is
+			// missing (blocks on it), not that nothing was proven, and
+			// sends the user to wait, not to verify the earlier transfer.
+			stderr:    []string{`\nwallet: the same transfer, sent by an earlier run as transaction [0-9a-f-]{36} \(nonce 0\), is unknown to the bank, but its nonce is used by another transfer, not yet as deep as -confirmations asks: transaction [0-9a-f-]{36}, which the bank says used nonce 0, is in block 1, under 1 block\(s\) of work, the block's own included; -confirmations asks for 6: wait for more blocks, and ask again; nothing new is signed: run again once more blocks are on it, or send with -again for a second payment\n$`},
+			stderrNot: []string{`did not prove`, `wallet verify`},
 			check: func(t *testing.T, f *fixture) {
 				assert.Equal(t, 1, paymentsToBob(f), "one payment")
 				_, held := f.journal("alice").same(testSpec().ChainID, consensustest.Addr("bob"), 5, 0)
