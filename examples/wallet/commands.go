@@ -884,7 +884,7 @@ func (w *wallet) nonceTaken(ctx context.Context, c *bankclient.Client, from acco
 	if aerr != nil || acct.NextNonce <= tx.Nonce() {
 		return err
 	}
-	return fmt.Errorf("%w; nonce %d was taken by another transfer from %s meanwhile (the bank's next nonce is now %d): nothing was sent, the bank says; send again once that transfer is in a block", err, tx.Nonce(), from, acct.NextNonce)
+	return fmt.Errorf("%w; nonce %d was taken by another transfer from %s meanwhile (the bank's next nonce is now %d): nothing was sent, the bank says; send again once that transfer is in a block under %d block(s) of work, the block's own included (-confirmations)", err, tx.Nonce(), from, acct.NextNonce, w.opts.confirmations)
 }
 
 // final prints an included transaction's block, or returns why it was

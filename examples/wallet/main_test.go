@@ -652,14 +652,21 @@ func TestSend(t *testing.T) {
 			// which the bank proves, the transfer is signed anew.
 			name: "send while another transfer takes the nonce", args: []string{"send", "alice", "bob", "5", "-wait=false"}, code: 1,
 			setup:  func(t *testing.T, f *fixture) { f.takeNonceUnseen(t) },
-			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; nonce 0 was taken by another transfer from alice meanwhile \(the bank's next nonce is now 1\): nothing was sent, the bank says; send again once that transfer is in a block; it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
+			stderr: []string{`^wallet: submit: bank answered 400 Bad Request: .*bad-nonce.*; nonce 0 was taken by another transfer from alice meanwhile \(the bank's next nonce is now 1\): nothing was sent, the bank says; send again once that transfer is in a block under 6 block\(s\) of work, the block's own included \(-confirmations\); it stays recorded in flight: the same transfer sent again posts transaction [0-9a-f-]{36} again while its nonce 0 is unused, and signs a new one only once the bank proves which transfer used that nonce\n$`},
 			check: func(t *testing.T, f *fixture) {
 				assert.Len(t, f.bank.Submitted(), 1, "the first transfer alone: nothing signed again")
 				code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
 				require.Equal(t, 1, code, "the other transfer not yet in a block: %s", stderr)
 				assert.Contains(t, stderr, "still in flight: following transaction")
 				assert.Len(t, f.bank.Submitted(), 1, "nothing signed again")
-				f.mineOK(defaultSendConfirmations) // the other transfer, under as many blocks as send asks
+				// In a block, but not yet under the blocks send asks for:
+				// the error said to wait for that many, and send waits.
+				f.bank.Mine()
+				code, _, stderr = f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
+				require.Equal(t, 1, code, "the other transfer under one block: %s", stderr)
+				assert.Contains(t, stderr, "not yet as deep as -confirmations asks")
+				assert.Len(t, f.bank.Submitted(), 1, "nothing signed again")
+				f.mineOK(defaultSendConfirmations - 1) // the other transfer, under as many blocks as send asks
 				code, stdout, stderr := f.run(t, nil, "send", "alice", "bob", "5", "-wait=false")
 				require.Zero(t, code, stderr)
 				assert.Contains(t, stdout, "sent 5 from alice to bob (fee 0, nonce 1)")
