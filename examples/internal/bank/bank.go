@@ -1067,7 +1067,10 @@ func (b *Bank) check(tx blockchain.Transaction) *Problem {
 // tell the client that its transfer is refused, and it would sign
 // another and pay twice. The answer is a 503 instead, which asks it to
 // post again once a block has decided: then it gets tx's fate, or the
-// refusal, the nonce used by another. It names no rule, so that a
+// refusal, the nonce used by another. Meanwhile this bank's status of tx
+// may well be 404 (its pool holds the other transaction, and refused tx
+// as it read it from the log): the detail says so, rather than send the
+// client to a lookup that reads as "never taken". It names no rule, so that a
 // client does not take it for a refused nonce (bankclient's errors.Is
 // with blockchain.ErrBadNonce) and sign again.
 func (b *Bank) undecided(tx blockchain.Transaction, p *Problem) *Problem {
@@ -1075,7 +1078,7 @@ func (b *Bank) undecided(tx blockchain.Transaction, p *Problem) *Problem {
 		return p
 	}
 	return &Problem{Status: http.StatusServiceUnavailable, Title: "transaction undecided", Field: "nonce",
-		Detail: fmt.Sprintf("the transaction this Idempotency-Key reserved is not yet decided: no block has used nonce %d of %s, and another transaction pending here has it, or ones before it are not yet read here; post again later with the same key, or ask GET /transactions/%s", tx.Nonce(), tx.From(), tx.ID())}
+		Detail: fmt.Sprintf("the transaction this Idempotency-Key reserved is not yet decided: no block has used nonce %d of %s, and another transaction pending here has it, or ones before it are not yet read here; post again later with the same key (GET /transactions/%s may answer 404 here meanwhile, for this bank's pool holds the other: that is not a refusal)", tx.Nonce(), tx.From(), tx.ID())}
 }
 
 // maybeIncluded returns a 503 in place of p, the refusal of tx for a

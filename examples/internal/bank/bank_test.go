@@ -1827,6 +1827,11 @@ func TestIdempotencyKeyRetriedOnAnotherBank(t *testing.T) {
 			t.Cleanup(srv2.Close)
 			require.NoError(t, n2.Restore(context.Background(), node.RestoreVerify))
 			b2.SetReady(true)
+			running, stop := context.WithCancel(context.Background())
+			ran := make(chan struct{})
+			go func() { defer close(ran); _ = b2.Run(running) }()
+			t.Cleanup(func() { stop(); <-ran })
+			awaitAuditRead(t, b2, ran) // so that an unknown transaction is a 404
 
 			keyed := consensustest.Transfer("alice", "bob", 5, 0)
 			other := consensustest.Transfer("alice", "carol", 7, 0) // the same nonce
@@ -1840,6 +1845,14 @@ func TestIdempotencyKeyRetriedOnAnotherBank(t *testing.T) {
 			p := decode[bank.Problem](t, body)
 			assert.Empty(t, p.Rule, "no rule: the nonce is not refused")
 			assert.Contains(t, p.Detail, "not yet decided")
+			// Nor does the second bank know the keyed transfer meanwhile:
+			// its pool holds the other. The detail says that its 404 is no
+			// refusal, rather than send the client to a lookup that reads
+			// as "never taken".
+			status, _, body = doOn(t, srv2, http.MethodGet, "/transactions/"+keyed.ID().String(), "", "")
+			assert.Equal(t, http.StatusNotFound, status, "%s", body)
+			assert.Contains(t, p.Detail, "may answer 404 here meanwhile")
+			assert.NotContains(t, p.Detail, "or ask GET /transactions/")
 
 			ctx, cancel := context.WithCancel(context.Background())
 			following := make(chan error, 1)

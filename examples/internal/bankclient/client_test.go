@@ -307,13 +307,14 @@ func TestProblemAnswers(t *testing.T) {
 // TestProblemDetailIsBounded: a bank's problem detail is its own words,
 // as long as it likes: a lying bank's must not fill the user's terminal
 // with one error. But a true one keeps its advice: the bank's longest
-// details (a keyed retry undecided, say, which ends "post again later
-// with the same key, or ask GET /transactions/{id}") run past 200 bytes.
+// details (a keyed retry undecided, say, whose advice, "post again later
+// with the same key", comes last) run past 200 bytes.
 func TestProblemDetailIsBounded(t *testing.T) {
 	long := strings.Repeat("é", 1<<18) // 512 KiB: five of them fit in MaxResponseSize
 	undecided := "the transaction this Idempotency-Key reserved is not yet decided: no block has used nonce 0 of " +
 		consensustest.Addr("alice").String() + ", and another transaction pending here has it, or ones before it are not yet read here; " +
-		"post again later with the same key, or ask GET /transactions/" + consensustest.Transfer("alice", "bob", 5, 0).ID().String()
+		"post again later with the same key (GET /transactions/" + consensustest.Transfer("alice", "bob", 5, 0).ID().String() +
+		" may answer 404 here meanwhile, for this bank's pool holds the other: that is not a refusal)"
 	for _, tc := range []struct {
 		name, contentType, body string
 		maxDetail               int    // the most bytes of Detail kept, before "…"
