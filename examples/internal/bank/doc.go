@@ -86,8 +86,10 @@
 // without a Content-Encoding, 422 for a reused Idempotency-Key, 404 for
 // what the bank does not know, 410 for a state the node no longer keeps (404 also for a path the API does
 // not have), 405 with Allow for a method a path does not take, and 503
-// with Retry-After when the event log cannot be reached — nothing is
-// acknowledged that was not appended.
+// with Retry-After for what may succeed later: the event log cannot be
+// reached (nothing is acknowledged that was not appended), the bank is
+// still joining its chain, the pool is full, the ledger index is behind
+// the chain, or a keyed transaction is not yet decided (see above).
 //
 // A transaction's body is decoded strictly: one JSON object with the
 // fields of a signed transaction, each once and spelled exactly so,

@@ -64,7 +64,8 @@
 // NextNonce. A request that got no answer wraps ErrNoAnswer (and the
 // transport's *url.Error); one whose context ended returns the context's
 // error. IsRetryable says whether the same request may succeed later: no
-// answer, or 503 (the bank is starting, or its event log is down), 502,
+// answer, or 503 (the bank is starting, its event log is down, its pool
+// is full, or a block has yet to decide the transaction's nonce), 502,
 // 504, 429. An answer that is not what the API promises — JSON that does
 // not parse, a body over MaxResponseSize, the status of another
 // transaction — wraps ErrMalformedResponse; the client never panics on

@@ -137,8 +137,9 @@ var (
 // IsRetryable reports whether trying the same request again later may
 // succeed: the request got no answer (ErrNoAnswer: the bank is down, the
 // connection broke, the http.Client's Timeout passed), or the bank
-// answered 503 Service Unavailable (not ready, or its event log is down),
-// 502, 504 or 429 Too Many Requests. A request whose context ended is not
+// answered 503 Service Unavailable (not ready, its event log down, its
+// pool full, its ledger index behind the chain, or a keyed transaction's
+// nonce not yet decided by a block), 502, 504 or 429 Too Many Requests. A request whose context ended is not
 // retryable: its error is the context's, not ErrNoAnswer.
 //
 // Retrying a submission is safe: the same signed transaction, with the
