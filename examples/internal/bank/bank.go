@@ -924,7 +924,7 @@ func (b *Bank) keyed(ctx context.Context, id uuid.UUID, digest blockchain.Hash, 
 				// (its nonce taken meanwhile, say), which the client
 				// is told as it would have been at first.
 				if p := b.submit(ctx, first); p != nil {
-					return keyedAnswer{problem: b.undecided(first.Tx, p)}
+					return b.refusedAgain(first, p)
 				}
 			}
 			return keyedAnswer{first: first}
@@ -1055,6 +1055,27 @@ func (b *Bank) check(tx blockchain.Transaction) *Problem {
 		return p
 	}
 	return nil
+}
+
+// refusedAgain is keyed's answer when first, the request that reserved
+// a key, was submitted again and refused (p). A refusal for a nonce no
+// block has used is undecided. One for a used nonce was decided on the
+// chain as it was a moment ago: a block may have taken the very
+// transaction since, which the client must not hear as refused, so its
+// fate is looked up again: pending or included, the key's first answer;
+// not known while the ledger index has yet to index the blocks the node
+// applied, a 503 (maybeIncluded); else the refusal.
+func (b *Bank) refusedAgain(first events.TransactionSubmitted, p *Problem) keyedAnswer {
+	if q := b.undecided(first.Tx, p); q != p {
+		return keyedAnswer{problem: q}
+	}
+	if b.settled(first.Tx) {
+		return keyedAnswer{first: first}
+	}
+	if q := b.maybeIncluded(first.Tx, p); q != nil {
+		return keyedAnswer{problem: q}
+	}
+	return keyedAnswer{problem: p}
 }
 
 // undecided returns p, the refusal of tx, the transaction a key's

@@ -1802,6 +1802,50 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// TestIdempotencyKeyRefusedAsABlockTakesIt: a keyed retry whose reserved
+// transfer, submitted again, is refused for its nonce, has that refusal
+// decided on the chain as it was; a block that takes the very transfer
+// in the moment before the bank answers (here: before refusedAgain
+// looks) made the bank answer 400 bad-nonce for a transfer in a block,
+// and the client sign again. The transfer's fate is looked up again:
+// included, the key's first answer; another transfer mined with the
+// nonce, the refusal.
+func TestIdempotencyKeyRefusedAsABlockTakesIt(t *testing.T) {
+	badNonce := bank.Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Field: "nonce", Rule: blockchain.ErrBadNonce.String(), Detail: "nonce 0 is pending"}
+	for _, tc := range []struct {
+		name      string
+		lagIndex  bool // the bank has yet to index the block
+		keyedWins bool
+		want      int // 0: the key's first answer
+	}{
+		{"the reserved transfer is mined", false, true, 0},
+		{"mined, not yet indexed", true, true, 0},
+		{"another transfer is mined", false, false, http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, 0)
+			if tc.lagIndex {
+				bank.LagIndex(f.bank)
+			}
+			keyed := consensustest.Transfer("alice", "bob", 5, 0)
+			other := consensustest.Transfer("alice", "carol", 7, 0) // the same nonce
+			mined := other
+			if tc.keyedWins {
+				mined = keyed
+			}
+			f.mineTxs(t, mined)
+			p := bank.RefusedAgain(f.bank, keyed, badNonce)
+			if tc.want == 0 {
+				assert.Nil(t, p, "a transfer in a block is not refused")
+				return
+			}
+			require.NotNil(t, p)
+			assert.Equal(t, tc.want, p.Status)
+			assert.Equal(t, blockchain.ErrBadNonce.String(), p.Rule)
+		})
+	}
+}
+
 // TestIdempotencyKeyRetriedOnAnotherBank: a request with a key that one
 // bank accepted, retried on a second bank whose pool holds another
 // transfer of the same sender with the same nonce, is undecided until a

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
 )
 
@@ -25,6 +26,13 @@ func LagIndex(b *Bank) {
 type laggingStore struct{ indexStore }
 
 func (laggingStore) addBlock(*blockchain.Block, eventlog.Revision) error { return nil }
+
+// RefusedAgain is the answer to a keyed request whose reserved
+// transaction tx, submitted again, was refused with p: the problem, or
+// nil for the key's first answer (tx's status).
+func RefusedAgain(b *Bank, tx blockchain.Transaction, p Problem) *Problem {
+	return b.refusedAgain(events.TransactionSubmitted{Tx: tx}, &p).problem
+}
 
 // SetClock makes b read the time from now, for how long a failed append
 // keeps it not ready.
