@@ -34,6 +34,12 @@ func TestConformance(t *testing.T) {
 		{"fixed difficulty, one worker", Config{Bits: 16, Workers: 1}},
 		{"fixed difficulty, all cores", Config{Bits: 16}},
 		{"retargeting, one worker", Config{Bits: 16, Workers: 1, RetargetInterval: 2, TargetBlockTime: time.Second, MinBits: 12, MaxBits: 20}},
+		// A changed header meets a target of a few bits by chance (at one
+		// bit, half of them do): the suite must still pass a correct engine.
+		{"one bit", Config{Bits: 1, Workers: 1}},
+		{"two bits", Config{Bits: 2, Workers: 1}},
+		{"three bits", Config{Bits: 3, Workers: 1}},
+		{"four bits", Config{Bits: 4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			consensustest.Run(t, func(tb testing.TB) blockchain.Consensus { return mustNew(tb, tc.cfg) },
