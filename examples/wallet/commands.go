@@ -55,10 +55,12 @@ func (w *wallet) sendFlags(fs *flag.FlagSet) {
 // nonceUser). A new transfer there is a second payment if the proof
 // lies, so one block, which a lying bank can mine on a fork of its own,
 // is not enough: it must mine six, as Bitcoin's wallets count a payment
-// settled after six blocks. The work is the network's: the headers must
-// start from the genesis the transfer's record names (see nonceUser), so
-// that a bank cannot serve a chain spec of its own, with the same chain
-// ID and no work to do, and mine the six for nothing.
+// settled after six blocks. The headers must start from the genesis the
+// transfer's record names (see nonceUser), so that a bank cannot later
+// serve a chain spec of its own, with the same chain ID and no work to
+// do, and mine the six for nothing. That genesis is -genesis-hash's, or
+// else the bank's word when the transfer was signed: a bank that lied
+// from its first answer is caught only by -genesis-hash.
 const defaultSendConfirmations = 6
 
 func (w *wallet) historyFlags(fs *flag.FlagSet) {
