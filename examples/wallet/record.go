@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,8 +50,8 @@ func encodeRecord(r inflightRecord) ([]byte, error) {
 
 // decodeRecord reads a record in either form: {"genesis","transaction"},
 // or the transaction alone (a record an older wallet wrote, whose genesis
-// is then zero). Other members, a missing or zero genesis beside a
-// transaction, and a transaction its own UnmarshalJSON refuses are
+// is then zero). Other members, a member given twice, a missing or zero
+// genesis beside a transaction, and a transaction its own UnmarshalJSON refuses are
 // errors. The transaction's signature is not checked here (readRecord
 // does).
 func decodeRecord(data []byte) (inflightRecord, error) {
@@ -65,6 +66,9 @@ func decodeRecord(data []byte) (inflightRecord, error) {
 			return inflightRecord{}, err
 		}
 		return inflightRecord{tx: tx}, nil
+	}
+	if err := uniqueMembers(data); err != nil {
+		return inflightRecord{}, err
 	}
 	rawGenesis, ok := members["genesis"]
 	if !ok || len(members) != 2 {
@@ -81,6 +85,33 @@ func decodeRecord(data []byte) (inflightRecord, error) {
 		return inflightRecord{}, err
 	}
 	return r, nil
+}
+
+// uniqueMembers returns an error if the JSON object data names a member
+// twice, which json.Unmarshal into a map takes silently, the last one
+// winning: a record says each thing once.
+func uniqueMembers(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // the object's '{', as json.Unmarshal found
+		return fmt.Errorf("not a record: %w", err)
+	}
+	seen := make(map[string]bool)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("not a record: %w", err)
+		}
+		name, _ := tok.(string) // in an object, a member's name
+		if seen[name] {
+			return fmt.Errorf("the record names member %q twice", name)
+		}
+		seen[name] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return fmt.Errorf("not a record: %w", err)
+		}
+	}
+	return nil
 }
 
 // A wrongGenesisError is nonceUser's error when the bank's chain spec,

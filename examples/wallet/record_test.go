@@ -45,6 +45,7 @@ func recordSeeds(t testing.TB) [][]byte {
 		[]byte(`{"genesis":"` + testGenesis(t).String() + `","transaction":null}`),
 		[]byte(`{"genesis":"` + testGenesis(t).String() + `","transaction":` + string(old) + `} trailing`),
 		[]byte(`[]`), []byte(`null`), []byte(`{}`), []byte(``),
+		[]byte(`{"genesis":"` + blockchain.Hash{}.String() + `","genesis":"` + testGenesis(t).String() + `","transaction":` + string(old) + `}`),
 	}
 }
 
@@ -74,6 +75,7 @@ func TestDecodeRecord(t *testing.T) {
 		{name: "null", data: seeds[10], err: true},
 		{name: "an empty object", data: seeds[11], err: true},
 		{name: "empty", data: seeds[12], err: true},
+		{name: "a member twice", data: seeds[13], err: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := decodeRecord(tc.data)
