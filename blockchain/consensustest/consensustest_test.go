@@ -1,6 +1,7 @@
 package consensustest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -670,12 +671,12 @@ func TestRefusedErrorNamesTheBlockOnce(t *testing.T) {
 
 // runInChild runs the suite on newEngine in a child process, restricted to
 // the cases of filter (a -test.run pattern below the test's own name),
-// and returns its output; the suite must fail there. env names the
+// with opts, and returns its output; the suite must fail there. env names the
 // variable that tells the child to run the suite.
-func runInChild(t *testing.T, env, filter string, newEngine func(testing.TB) blockchain.Consensus) string {
+func runInChild(t *testing.T, env, filter string, newEngine func(testing.TB) blockchain.Consensus, opts ...consensustest.Option) string {
 	t.Helper()
 	if os.Getenv(env) == "1" {
-		consensustest.Run(t, newEngine)
+		consensustest.Run(t, newEngine, opts...)
 		return ""
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$/"+filter, "-test.v", "-test.timeout=2m")
@@ -817,4 +818,257 @@ func TestRunCatchesASealThatIgnoresACancelledContext(t *testing.T) {
 	assert.Contains(t, out, "--- FAIL: TestRunCatchesASealThatIgnoresACancelledContext/SealOnCancelledContext")
 	assert.Contains(t, out, "Seal on a cancelled context must return ctx.Err()")
 	assert.Equal(t, 2, strings.Count(out, "--- FAIL:"), "only that case fails (and the test):\n%s", out)
+}
+
+// sealing is checksum with its proof in the Seal, 8 bytes, rather than
+// in the nonce: an engine that makes a seal, as proof of authority's
+// signature is one, for the suite's seal changes to work on. The
+// engines below break its Verify or its Seal one way each.
+type sealing struct{ checksum }
+
+// proof is the seal of h: the first 8 bytes of its seal hash, which
+// covers every header field but the seal.
+func (sealing) proof(h blockchain.Header) []byte {
+	sum := h.SealHash()
+	return sum[:8]
+}
+
+func (s sealing) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	h := b.Header()
+	h.Seal = s.proof(h)
+	return b.WithHeader(h), nil
+}
+
+// verify checks h's seal with match, which each engine below gets
+// right or wrong.
+func (s sealing) verify(chain blockchain.ChainReader, b *blockchain.Block, match func(seal, want []byte) bool) error {
+	h := b.Header()
+	if _, ok := chain.HeaderAt(h.Height - 1); !ok {
+		return &blockchain.RuleError{Code: blockchain.ErrUnknownAncestor, Have: fmt.Sprint(h.Height), Want: "a known parent"}
+	}
+	if want := s.proof(h); !match(h.Seal, want) {
+		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal, Have: fmt.Sprintf("%x", h.Seal), Want: fmt.Sprintf("%x", want)}
+	}
+	return nil
+}
+
+func (s sealing) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
+	return s.verify(chain, b, bytes.Equal)
+}
+
+// TestRunOnAnEngineThatMakesASeal: the engine the demonstrations below
+// break passes the suite, so that each of them fails for its one fault.
+func TestRunOnAnEngineThatMakesASeal(t *testing.T) {
+	consensustest.Run(t, func(testing.TB) blockchain.Consensus { return sealing{} })
+}
+
+// trailingSeal is sealing whose Verify reads the 8 bytes it wants and
+// ignores any after them: a block with bytes appended to its seal is
+// another block (the block hash covers the seal) that it takes as well.
+type trailingSeal struct{ sealing }
+
+func (s trailingSeal) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
+	return s.verify(chain, b, bytes.HasPrefix)
+}
+
+// shortCompare is sealing whose Verify compares the seal with an
+// off-by-one loop that never reaches the last byte: a seal with that
+// byte flipped passes.
+type shortCompare struct{ sealing }
+
+func (s shortCompare) Verify(chain blockchain.ChainReader, b *blockchain.Block) error {
+	return s.verify(chain, b, func(seal, want []byte) bool {
+		if len(seal) != len(want) {
+			return false
+		}
+		for i := 0; i < len(want)-1; i++ {
+			if seal[i] != want[i] {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// TestRunCatchesAVerifyThatTakesAChangedSeal: TamperedSealFails, and it
+// alone, fails on an engine whose Verify takes a seal with a byte added,
+// or with its last byte flipped, naming that change.
+func TestRunCatchesAVerifyThatTakesAChangedSeal(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		engine blockchain.Consensus
+		change string // the seal change it takes, as a subtest name
+	}{
+		{"trailing bytes ignored", trailingSeal{}, "a_byte_appended_to_the_seal"},
+		{"last byte not compared", shortCompare{}, "last_seal_byte_flipped"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := runInChild(t, "CONSENSUSTEST_CHANGED_SEAL", "", func(testing.TB) blockchain.Consensus { return tc.engine })
+			if out == "" {
+				return
+			}
+			assert.Contains(t, out, "--- FAIL: "+t.Name()+"/TamperedSealFails/"+tc.change)
+			assert.Contains(t, out, "Verify must refuse a block with its seal changed")
+			assert.Equal(t, 4, strings.Count(out, "--- FAIL:"), "only that change fails (and its case, and the test):\n%s", out)
+		})
+	}
+}
+
+// refusesUnsealed is checksum with a CheckSeal that wants a seal, as if
+// every engine made one: it refuses every block checksum seals, each of
+// which Verify accepts.
+type refusesUnsealed struct{ checksum }
+
+func (refusesUnsealed) CheckSeal(b *blockchain.Block) error {
+	if len(b.Header().Seal) == 0 {
+		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal, Have: "no seal", Want: "a seal"}
+	}
+	return nil
+}
+
+// nonceOnly is checksum with a CheckSeal that checks the nonce and
+// forgets that the engine makes no seal: it takes a block with a seal
+// added, which Verify refuses.
+type nonceOnly struct{ checksum }
+
+func (c nonceOnly) CheckSeal(b *blockchain.Block) error {
+	if h := b.Header(); h.Nonce != c.seal(h) {
+		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal, Have: fmt.Sprint(h.Nonce), Want: fmt.Sprint(c.seal(h))}
+	}
+	return nil
+}
+
+// TestRunCatchesACheckSealThatDisagreesWithVerify: SealCheckerAgreesWithVerify,
+// and it alone, fails on a CheckSeal that refuses a block Verify accepts,
+// and on one that accepts a block Verify refuses.
+func TestRunCatchesACheckSealThatDisagreesWithVerify(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		engine blockchain.Consensus
+		want   string
+	}{
+		{"refuses valid blocks", refusesUnsealed{}, "CheckSeal must accept what Verify accepts"},
+		{"accepts a changed seal", nonceOnly{}, "CheckSeal must refuse a block with its seal changed (one-byte seal added)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := runInChild(t, "CONSENSUSTEST_CHECK_SEAL", "", func(testing.TB) blockchain.Consensus { return tc.engine })
+			if out == "" {
+				return
+			}
+			assert.Contains(t, out, "--- FAIL: "+t.Name()+"/SealCheckerAgreesWithVerify")
+			assert.Contains(t, out, tc.want)
+			assert.Equal(t, 3, strings.Count(out, "--- FAIL:"), "only that case fails (and the test):\n%s", out)
+		})
+	}
+}
+
+// rewriting is checksum with a Seal that changes a field of the header
+// that is not the seal's, then seals the changed header: its blocks
+// verify, as their seal covers the change, but they are not the block
+// the miner proposed.
+type rewriting struct {
+	checksum
+	change func(*blockchain.Header)
+}
+
+func (r rewriting) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	h := b.Header()
+	r.change(&h)
+	return r.checksum.Seal(ctx, b.WithHeader(h))
+}
+
+// TestRunCatchesASealThatChangesTheBlock: SealLeavesInputAlone fails on
+// a Seal that pays another beneficiary, or changes the state root,
+// naming the field. (The chain refuses such a block for its state root,
+// so the cases that apply sealed blocks fail too: the child runs this
+// case alone.)
+func TestRunCatchesASealThatChangesTheBlock(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*blockchain.Header)
+		field  string
+	}{
+		{"pays mallory", func(h *blockchain.Header) { h.Beneficiary = consensustest.Addr("mallory") }, "Beneficiary"},
+		{"changes the state root", func(h *blockchain.Header) { h.StateRoot[0] ^= 1 }, "StateRoot"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := runInChild(t, "CONSENSUSTEST_REWRITING", "^SealLeavesInputAlone$", func(testing.TB) blockchain.Consensus { return rewriting{change: tc.change} })
+			if out == "" {
+				return
+			}
+			assert.Contains(t, out, "--- FAIL: "+t.Name()+"/SealLeavesInputAlone")
+			assert.Contains(t, out, "Seal must return the block it was given, sealed")
+			assert.Contains(t, out, "its "+tc.field+" changed")
+		})
+	}
+}
+
+// hardBits are the Bits of the header WithHardHeader gives hangsWhenHard.
+const hardBits = 256
+
+// hangsWhenHard is checksum whose Seal looks at its context before it
+// starts and never again: on a header it seals at once that is no
+// fault, but on a hard one (Bits of hardBits) it searches on after its
+// context ends. It blocks for ever, standing for that search, rather
+// than burn a core.
+type hangsWhenHard struct{ checksum }
+
+func (c hangsWhenHard) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if b.Header().Bits == hardBits {
+		select {}
+	}
+	return c.checksum.Seal(ctx, b)
+}
+
+// quietWhenCancelled is checksum whose Seal, on a hard header, waits
+// for its context and then returns no block and no error, as a search
+// loop does that breaks out on ctx.Done() and forgets to say why: the
+// miner takes the nil block for a sealed one.
+type quietWhenCancelled struct{ checksum }
+
+func (c quietWhenCancelled) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if b.Header().Bits == hardBits {
+		<-ctx.Done()
+		return nil, nil
+	}
+	return c.checksum.Seal(ctx, b)
+}
+
+// TestRunCatchesASealThatCannotBeCancelled: CancelSealInProgress, and it
+// alone, fails on a Seal that looks at its context only before it
+// starts, once the watchdog gives up on it (two seconds), and on one that
+// stops when cancelled but returns no error.
+func TestRunCatchesASealThatCannotBeCancelled(t *testing.T) {
+	harden := consensustest.WithHardHeader(func(h *blockchain.Header) { h.Bits = hardBits })
+	for _, tc := range []struct {
+		name   string
+		engine blockchain.Consensus
+		want   string
+	}{
+		{"never stops", hangsWhenHard{}, "Seal did not return within 2s of its context ending"},
+		{"stops without an error", quietWhenCancelled{}, "a cancelled Seal must return ctx.Err()"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := runInChild(t, "CONSENSUSTEST_UNCANCELLABLE", "", func(testing.TB) blockchain.Consensus { return tc.engine }, harden)
+			if out == "" {
+				return
+			}
+			assert.Contains(t, out, "--- FAIL: "+t.Name()+"/CancelSealInProgress")
+			assert.Contains(t, out, tc.want)
+			assert.Contains(t, out, "--- PASS: "+t.Name()+"/SealOnCancelledContext")
+			assert.Equal(t, 3, strings.Count(out, "--- FAIL:"), "only that case fails (and the test):\n%s", out)
+		})
+	}
 }
