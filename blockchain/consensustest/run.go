@@ -53,10 +53,11 @@ type suite struct {
 //
 //   - a sealed block verifies against its parent, and so does each block
 //     of a sealed chain;
-//   - Seal returns a new block and leaves its input alone, and the block
-//     it returns is its input sealed: the same parent, height,
-//     transactions, state root and beneficiary (a seal sets Bits, Nonce
-//     and Seal, and may move the time);
+//   - Seal returns a new block, its input sealed: the same parent,
+//     height, transactions, state root and beneficiary (a seal sets Bits,
+//     Nonce and Seal, and may move the time). Seal cannot change the
+//     block it is given, which is immutable (blockchain's
+//     TestBlockIsImmutable checks that), so Run does not look;
 //   - changing any header field of a sealed block makes Verify refuse
 //     it with a [*blockchain.RuleError]: the seal binds every field of the
 //     seal hash, the Merkle root and the transaction count included, as
@@ -275,12 +276,10 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 		view = append(view, b.Header())
 	}
 	b := blocks[0]
-	ran := 0
-	for _, tc := range sealTampers {
+	for _, tc := range sealTampers { // some apply to every engine: see sealTampers
 		if !tc.applies(b.Header().Seal) {
 			continue
 		}
-		ran++
 		h := b.Header() // a copy, seal included
 		h.Seal = tc.change(h.Seal)
 		forged := blockchain.NewBlock(h, b.Transactions())
@@ -290,22 +289,24 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 		var re *blockchain.RuleError
 		assert.ErrorAs(t, err, &re, "rule failures must be *blockchain.RuleError, got %T: %v", err, err)
 	}
-	assert.Positive(t, ran, "no seal change applies to a seal of %d bytes", len(b.Header().Seal))
 }
 
+// sealLeavesInputAlone checks that Seal leaves alone what it is given to
+// seal: the block it returns is that block, sealed, with every field but
+// the consensus fields and the time as it was. A Seal that pays another
+// beneficiary, or changes the state root, fails here by name (the chain
+// would refuse the block for its state root, and say less). Whether Seal
+// changes the block it is given is not checked: it cannot, a Block is
+// immutable (blockchain's TestBlockIsImmutable).
 func (s *suite) sealLeavesInputAlone(t *testing.T, engine blockchain.Consensus) {
 	view := genesisView(engine)
 	txs := []blockchain.Transaction{Transfer("alice", "bob", 1, 0)}
 	h := nextHeader(view, txs)
 	require.NoError(t, engine.Prepare(view, &h))
 	in := blockchain.NewBlock(h, txs)
-	before, beforeHash, beforeTxs := in.Header(), in.Hash(), in.Transactions()
 	out, err := sealWithWatchdog(t, engine, testContext(t), in)
 	require.NoError(t, err)
 	require.NotNil(t, out)
-	assert.Equal(t, before, in.Header(), "Seal must not change its input block")
-	assert.Equal(t, beforeHash, in.Hash(), "Seal must not change its input block")
-	assert.Equal(t, beforeTxs, in.Transactions(), "Seal must not change its input block's transactions")
 	assert.NotSame(t, in, out, "Seal must return a new block")
 	assert.NoError(t, blockchain.CheckSealed(in, out), "Seal must return the block it was given, sealed")
 }
@@ -409,7 +410,8 @@ func hasTwoBytes(seal []byte) bool { return len(seal) > 1 } // else "last" is "f
 
 // sealTampers are the changes TamperedSealFails tries. An engine that
 // makes a seal gets the first five, one that makes none the last two:
-// every engine gets some.
+// every engine gets some, so the cases that use them need not check that
+// one applied.
 var sealTampers = []sealTamper{
 	{"first seal byte flipped", hasSeal, func(s []byte) []byte { s[0] ^= 0x01; return s }},
 	{"last seal byte flipped", hasTwoBytes, func(s []byte) []byte { s[len(s)-1] ^= 0x80; return s }},
@@ -428,12 +430,10 @@ func (s *suite) tamperedSealFails(t *testing.T, engine blockchain.Consensus) {
 	view, b := sealOne(t, engine)
 	require.NoError(t, verify(t, engine, view, b))
 	seal := b.Header().Seal
-	ran := 0
-	for _, tc := range sealTampers {
+	for _, tc := range sealTampers { // some apply to every engine: see sealTampers
 		if !tc.applies(seal) {
 			continue
 		}
-		ran++
 		t.Run(tc.name, func(t *testing.T) {
 			h := b.Header() // a copy, seal included
 			h.Seal = tc.change(h.Seal)
@@ -446,7 +446,6 @@ func (s *suite) tamperedSealFails(t *testing.T, engine blockchain.Consensus) {
 				"code: have %s, want %s or %s", re.Code, blockchain.ErrInvalidSeal, blockchain.ErrBadConsensusFields)
 		})
 	}
-	assert.Positive(t, ran, "no seal change applies to a seal of %d bytes", len(seal))
 }
 
 func (s *suite) sealOnCancelledContext(t *testing.T, engine blockchain.Consensus) {
@@ -472,16 +471,14 @@ func (s *suite) cancelSealInProgress(t *testing.T, engine blockchain.Consensus) 
 	require.NoError(t, engine.Prepare(view, &h))
 	s.harden(&h)
 	// The deadline fires while Seal works on a header it can never seal;
-	// whenever exactly it fires, Seal must come back with ctx.Err().
-	const after = 20 * time.Millisecond
-	ctx, cancel := context.WithTimeout(context.Background(), after)
+	// whenever exactly it fires, Seal must come back with ctx.Err(), and
+	// within promptly of it: sealWithWatchdog fails the case, saying so,
+	// if it does not.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	out, err := sealWithWatchdog(t, engine, ctx, blockchain.NewBlock(h, nil))
-	took := time.Since(start)
 	assert.ErrorIs(t, err, context.DeadlineExceeded, "a cancelled Seal must return ctx.Err()")
 	assert.Nil(t, out)
-	assert.Less(t, took, after+promptly, "Seal must return within %v of its context being cancelled", promptly)
 }
 
 // honestSealOfWrongFieldsFails seals, with the engine's own Seal, headers
