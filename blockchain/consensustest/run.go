@@ -103,6 +103,9 @@ type suite struct {
 //     the check that called it, saying so, and the other checks still
 //     run, where it would hold the test binary until go test's timeout.
 //
+// Run must not be called inside a [testing/synctest] bubble: it runs its
+// cases with t.Run, and its watchdog waits in real time.
+//
 // Every case starts on the genesis of [SpecOf] the engine: an engine that
 // is a [blockchain.SpecEngine] must declare a consensus a chain spec takes,
 // without panicking (every case fails, saying so, if not).
