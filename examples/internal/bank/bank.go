@@ -1064,16 +1064,22 @@ func (b *Bank) check(tx blockchain.Transaction) *Problem {
 // transaction since, which the client must not hear as refused, so its
 // fate is looked up again: pending or included, the key's first answer;
 // not known while the ledger index has yet to index the blocks the node
-// applied, a 503 (maybeIncluded); else the refusal.
+// applied, a 503 (as maybeIncluded answers); else the refusal.
+//
+// One lookup decides both. Two (settled, then maybeIncluded) would let
+// the index catch up between them: the first would not place the
+// transfer, and the second, which asks only whether the index is still
+// behind, would drop the inclusion it found and answer the refusal.
 func (b *Bank) refusedAgain(first events.TransactionSubmitted, p *Problem) keyedAnswer {
 	if q := b.undecided(first.Tx, p); q != p {
 		return keyedAnswer{problem: q}
 	}
-	if b.settled(first.Tx) {
+	st, err := b.lookup(first.Tx.ID())
+	switch {
+	case st.Status == StatusPending || st.Status == StatusIncluded: // settled
 		return keyedAnswer{first: first}
-	}
-	if q := b.maybeIncluded(first.Tx, p); q != nil {
-		return keyedAnswer{problem: q}
+	case p.Rule == blockchain.ErrBadNonce.String() && errors.Is(err, errIndexBehind):
+		return keyedAnswer{problem: b.indexBehindProblem(first.Tx.ID())}
 	}
 	return keyedAnswer{problem: p}
 }

@@ -502,3 +502,72 @@ func TestIndexLongBehindLeavesTheBankAnswering(t *testing.T) {
 		assert.Equal(t, uint64(1), *st.Height)
 	}
 }
+
+// catchUpStore is an indexStore that runs catchUp once, after its
+// after-th call to tx for id has been answered: the index catching up
+// between two looks a reader takes at one transaction.
+type catchUpStore struct {
+	indexStore
+	id      uuid.UUID
+	after   int32
+	calls   atomic.Int32
+	catchUp func()
+}
+
+func (s *catchUpStore) tx(id uuid.UUID) (txRecord, bool, error) {
+	rec, ok, err := s.indexStore.tx(id)
+	if id == s.id && s.calls.Add(1) == s.after {
+		s.catchUp()
+	}
+	return rec, ok, err
+}
+
+// TestRefusedAgainAsTheIndexCatchesUp: a keyed retry whose reserved
+// transfer, submitted again, is refused for its used nonce, looks up the
+// transfer's fate again. While the index is far behind, that look cannot
+// place it: a 503. If the index catches up in the moment after, the
+// answer may be the 503 or the key's first answer, never the refusal: a
+// client told bad-nonce for a transfer in a block signs it again, and
+// pays twice. (Two looks, the second asking only whether the index is
+// still behind, answered the refusal.)
+func TestRefusedAgainAsTheIndexCatchesUp(t *testing.T) {
+	badNonce := Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Field: "nonce", Rule: blockchain.ErrBadNonce.String(), Detail: "nonce 1 is used"}
+	tests := []struct {
+		name    string
+		catchUp bool // the index catches up after the first look at the index
+		orFirst bool // the key's first answer will do as well as the 503
+	}{
+		{name: "the index stays behind"},
+		{name: "the index catches up between the looks", catchUp: true, orFirst: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, store, _ := behindFixture(t)
+			keyed := consensustest.Transfer("alice", "bob", 7, 1)
+			for range maxUnindexed + 1 {
+				f.mine(t, nil)
+			}
+			blk := f.mine(t, nil, keyed) // the node holds it; the index, refused since block 1, does not
+			hook := &catchUpStore{indexStore: store, id: keyed.ID(), after: 2, catchUp: func() {}}
+			if tt.catchUp {
+				// A lookup reads tx twice: in the index, then past the
+				// blocks inNewBlock looked through.
+				hook.catchUp = func() {
+					store.refuse.Store(false)
+					store.await(t, fmt.Sprintf("addBlock %d ok", blk.Height()))
+				}
+			}
+			f.bank.mu.Lock()
+			f.bank.index.store = hook
+			f.bank.mu.Unlock()
+
+			p := f.bank.refusedAgain(events.TransactionSubmitted{Tx: keyed}, &badNonce).problem
+			if p == nil {
+				assert.True(t, tt.orFirst, "the key's first answer while the index cannot place the transfer")
+				return
+			}
+			assert.Equal(t, http.StatusServiceUnavailable, p.Status, "a transfer in a block refused: %s", p.Detail)
+			assert.Empty(t, p.Rule, "a 503 names no rule")
+		})
+	}
+}
