@@ -88,8 +88,13 @@
 // not have), 405 with Allow for a method a path does not take, and 503
 // with Retry-After for what may succeed later: the event log cannot be
 // reached (nothing is acknowledged that was not appended), the bank is
-// still joining its chain, the pool is full, the ledger index is behind
-// the chain, or a keyed transaction is not yet decided (see above).
+// still joining its chain or reading the audit stream, the pool is full
+// (or holds the most it takes from one sender), the ledger index is
+// behind the chain or has yet to index a block, a keyed transaction is
+// not yet decided (see above), the bank serves as many event streams as
+// it may, or it is stopping. A 503 also says that the event log lost
+// events the bank read (and /readyz, that it is damaged): that one lasts
+// until an operator restores the log, and the bank stops.
 //
 // A transaction's body is decoded strictly: one JSON object with the
 // fields of a signed transaction, each once and spelled exactly so,
