@@ -994,12 +994,6 @@ func (b *Bank) readRequest(ctx context.Context, id uuid.UUID) (events.Transactio
 	return s, true, nil
 }
 
-// knowsFate reports whether the transaction with this ID is pending in
-// the bank's node, included in its chain or dropped.
-func (b *Bank) knowsFate(id uuid.UUID) bool {
-	return b.status(id).Status != StatusUnknown
-}
-
 // holds reports whether tx, these very bytes, is pending in the bank's
 // node or included in its chain.
 func (b *Bank) holds(tx blockchain.Transaction) bool {
@@ -1046,13 +1040,7 @@ func (b *Bank) check(tx blockchain.Transaction) *Problem {
 		return b.sameTransaction(tx)
 	}
 	if p := b.refusal(b.node.Pool().Check(tx)); p != nil {
-		if p.Rule != "" && b.knowsFate(tx.ID()) { // a rule, not a full pool: a retry of what was dropped, or a copy
-			return b.sameTransaction(tx)
-		}
-		if q := b.maybeIncluded(tx, p); q != nil {
-			return q
-		}
-		return p
+		return b.refusedFate(tx, p) // a retry of what was dropped, or a copy, or one a block may hold
 	}
 	return nil
 }
@@ -1064,12 +1052,13 @@ func (b *Bank) check(tx blockchain.Transaction) *Problem {
 // transaction since, which the client must not hear as refused, so its
 // fate is looked up again: pending or included, the key's first answer;
 // not known while the ledger index has yet to index the blocks the node
-// applied, a 503 (as maybeIncluded answers); else the refusal.
+// applied, a 503 (as refusedFate answers); else the refusal.
 //
-// One lookup decides both. Two (settled, then maybeIncluded) would let
-// the index catch up between them: the first would not place the
-// transfer, and the second, which asks only whether the index is still
-// behind, would drop the inclusion it found and answer the refusal.
+// One lookup decides both. Two (settled, then whether the index is
+// behind) would let the index catch up between them: the first would
+// not place the transfer, and the second, which asked only whether the
+// index was still behind, would drop the inclusion it found and answer
+// the refusal.
 func (b *Bank) refusedAgain(first events.TransactionSubmitted, p *Problem) keyedAnswer {
 	if q := b.undecided(first.Tx, p); q != p {
 		return keyedAnswer{problem: q}
@@ -1108,20 +1097,34 @@ func (b *Bank) undecided(tx blockchain.Transaction, p *Problem) *Problem {
 		Detail: fmt.Sprintf("the transaction this Idempotency-Key reserved is not yet decided: no block has used nonce %d of %s, and another transaction pending here has it, or ones before it are not yet read here; post again later with the same key (GET /transactions/%s may answer 404 here meanwhile, for this bank's pool holds the other: that is not a refusal)", tx.Nonce(), tx.From(), tx.ID())}
 }
 
-// maybeIncluded returns a 503 in place of p, the refusal of tx for a
-// nonce its sender used, when the ledger index is too far behind the
-// chain to say whether a block includes tx itself (see errIndexBehind):
-// a client retrying a transfer the bank took, and a block included,
-// would take "bad-nonce" for a transfer never recorded, and sign it
-// again with the next nonce. Otherwise it returns nil.
-func (b *Bank) maybeIncluded(tx blockchain.Transaction, p *Problem) *Problem {
-	if p.Rule != blockchain.ErrBadNonce.String() || b.node.Chain().Account(tx.From()).Nonce <= tx.Nonce() {
-		return nil
+// refusedFate returns the answer to tx, which the pool refused with p:
+// p itself for a full pool, which is no rule of tx's. For a rule, tx's
+// fate is looked up: a transaction whose ID the bank knows (pending,
+// included or dropped: a retry of it, or a copy) is answered as that one
+// (sameTransaction). A transaction refused for a nonce its sender used,
+// while the ledger index is too far behind the chain to say whether a
+// block includes tx itself (see errIndexBehind), gets a 503: a client
+// retrying a transfer the bank took, and a block included, would take
+// "bad-nonce" for a transfer never recorded, and sign it again with the
+// next nonce. Otherwise the answer is p.
+//
+// One lookup decides all three. Two (whether the fate is known, then
+// whether the index is behind) would let the index catch up between
+// them: the first would not place tx, and the second would drop the
+// inclusion it found and answer bad-nonce.
+func (b *Bank) refusedFate(tx blockchain.Transaction, p *Problem) *Problem {
+	if p.Rule == "" {
+		return p
 	}
-	if _, err := b.lookup(tx.ID()); !errors.Is(err, errIndexBehind) {
-		return nil
+	st, err := b.lookup(tx.ID())
+	switch {
+	case st.Status != StatusUnknown:
+		return b.sameTransaction(tx)
+	case p.Rule == blockchain.ErrBadNonce.String() && errors.Is(err, errIndexBehind) &&
+		b.node.Chain().Account(tx.From()).Nonce > tx.Nonce():
+		return b.indexBehindProblem(tx.ID())
 	}
-	return b.indexBehindProblem(tx.ID())
+	return p
 }
 
 // sameTransaction returns nil if tx, whose ID the bank knows (pending,
@@ -1194,13 +1197,7 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 		return b.sameTransaction(s.Tx) // pending already: the same transaction submitted again, unless forged
 	}
 	if p := b.refusal(err); p != nil {
-		if p.Rule != "" && b.knowsFate(s.Tx.ID()) { // included or dropped while we checked; a full pool is a 503 still
-			return b.sameTransaction(s.Tx)
-		}
-		if q := b.maybeIncluded(s.Tx, p); q != nil {
-			return q
-		}
-		return p
+		return b.refusedFate(s.Tx, p) // included or dropped while we checked; a full pool is a 503 still
 	}
 	if errors.Is(err, node.ErrLogWentBack) {
 		b.logger.Error("the event log lost events the bank had read: it no longer holds this chain", "err", err)

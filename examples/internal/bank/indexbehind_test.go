@@ -571,3 +571,48 @@ func TestRefusedAgainAsTheIndexCatchesUp(t *testing.T) {
 		})
 	}
 }
+
+// TestSubmitAgainAsTheIndexCatchesUp: a transfer posted again (its first
+// answer lost) that the pool refuses for its used nonce, while the index
+// is far behind, is no bad-nonce: a block the index has not recorded may
+// hold it. If the index catches up in the moment after the bank's first
+// look, the answer may be 503 or the transfer's status, never the
+// refusal: a client told bad-nonce for a transfer in a block signs it
+// again, and pays twice.
+func TestSubmitAgainAsTheIndexCatchesUp(t *testing.T) {
+	tests := []struct {
+		name  string
+		after int32 // the index catches up after this many reads of the transfer (0: never)
+	}{
+		{name: "the index stays behind"},
+		// submit reads the transfer's status (twice from the index: in
+		// it, then past the blocks inNewBlock looked through) and, once
+		// the pool refused it, its fate again.
+		{name: "caught up after the status", after: 2},
+		{name: "caught up after the fate", after: 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, store, _ := behindFixture(t)
+			again := consensustest.Transfer("alice", "bob", 7, 1)
+			for range maxUnindexed + 1 {
+				f.mine(t, nil)
+			}
+			blk := f.mine(t, nil, again) // the node holds it; the index, refused since block 1, does not
+			hook := &catchUpStore{indexStore: store, id: again.ID(), after: tt.after, catchUp: func() {
+				store.refuse.Store(false)
+				store.await(t, fmt.Sprintf("addBlock %d ok", blk.Height()))
+			}}
+			f.bank.mu.Lock()
+			f.bank.index.store = hook
+			f.bank.mu.Unlock()
+
+			p := f.bank.submit(context.Background(), events.TransactionSubmitted{Tx: again})
+			if p == nil {
+				return // the transfer's status: included
+			}
+			assert.Equal(t, http.StatusServiceUnavailable, p.Status, "a transfer in a block refused: %s", p.Detail)
+			assert.Empty(t, p.Rule, "a 503 names no rule")
+		})
+	}
+}
