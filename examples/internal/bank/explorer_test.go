@@ -1118,3 +1118,61 @@ func TestExplorerFitsAPhone(t *testing.T) {
 		assert.LessOrEqual(t, wide, 0, "%s: the page scrolls sideways", tc.view)
 	}
 }
+
+// TestExplorerProofLies: the page must not call "re-checked" a proof
+// whose answer differs from what it proves, however the bank words it.
+// A Merkle path has a leaf index, which no tree has below 0: the page
+// climbed from index -1 as from leaf 0 (BigInt's % and >> keep the sign,
+// so every step took its sibling on the right), and showed "leaf -1 of 2"
+// as verified.
+func TestExplorerProofLies(t *testing.T) {
+	ctx := newBrowser(t)
+	// The lie told now, if any: asked with v nil, it says whether it
+	// changes the answer to path; given the answer, it changes it.
+	var lie atomic.Pointer[func(path string, v map[string]any) bool]
+	f := newExplorerFixture(t, func(h http.Handler) http.Handler {
+		return lyingBank(h, func(r *http.Request) (*http.Request, func(map[string]any), bool) {
+			l := lie.Load()
+			if l == nil || !(*l)(r.URL.Path, nil) {
+				return nil, nil, false
+			}
+			return r, func(v map[string]any) { (*l)(r.URL.Path, v) }, true
+		})
+	})
+	tx := consensustest.Transfer("alice", "bob", 3, 0)
+	f.mine(t, nil, tx, consensustest.Transfer("carol", "dave", 1, 0)) // tx is leaf 0 of 2
+
+	tests := []struct {
+		name    string
+		page    string // the view opened
+		lie     func(path string, v map[string]any) bool
+		verdict string // the verdict's element
+		want    string // its data-verdict
+	}{
+		{
+			name: "a Merkle path from leaf -1",
+			page: "#/tx/" + tx.ID().String(),
+			lie: func(path string, v map[string]any) bool {
+				if v != nil {
+					v["proof"].(map[string]any)["index"] = json.Number("-1")
+				}
+				return path == "/transactions/"+tx.ID().String()+"/proof"
+			},
+			verdict: "#tx-verdict",
+			want:    "malformed",
+		},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lie.Store(&tc.lie)
+			defer lie.Store(nil)
+			c, cancel := context.WithTimeout(ctx, explorerWatchdog)
+			defer cancel()
+			require.NoError(t, chromedp.Do(c, chromedp.Navigate(fmt.Sprintf("%s/?%d%s", f.server.URL, i, tc.page)),
+				chromedp.WaitVisible(chromedp.CSS(tc.verdict))))
+			got, err := chromedp.Run(c, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).dataset.verdict + ": " + document.querySelector(%q).innerText`, tc.verdict, tc.verdict)))
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(got, tc.want+":"), "want a verdict %q, the page says %q", tc.want, got)
+		})
+	}
+}
