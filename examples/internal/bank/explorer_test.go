@@ -1124,7 +1124,9 @@ func TestExplorerFitsAPhone(t *testing.T) {
 // A Merkle path has a leaf index, which no tree has below 0: the page
 // climbed from index -1 as from leaf 0 (BigInt's % and >> keep the sign,
 // so every step took its sibling on the right), and showed "leaf -1 of 2"
-// as verified.
+// as verified. The account view showed the address the bank named in
+// its answer, not the one whose proof it checked, under a verified
+// verdict.
 func TestExplorerProofLies(t *testing.T) {
 	ctx := newBrowser(t)
 	// The lie told now, if any: asked with v nil, it says whether it
@@ -1141,6 +1143,7 @@ func TestExplorerProofLies(t *testing.T) {
 	})
 	tx := consensustest.Transfer("alice", "bob", 3, 0)
 	f.mine(t, nil, tx, consensustest.Transfer("carol", "dave", 1, 0)) // tx is leaf 0 of 2
+	alice, bob := consensustest.Addr("alice").String(), consensustest.Addr("bob").String()
 
 	tests := []struct {
 		name    string
@@ -1160,6 +1163,18 @@ func TestExplorerProofLies(t *testing.T) {
 			},
 			verdict: "#tx-verdict",
 			want:    "malformed",
+		},
+		{
+			name: "an account answered as another's",
+			page: "#/account/" + alice,
+			lie: func(path string, v map[string]any) bool {
+				if v != nil {
+					v["address"] = bob
+				}
+				return path == "/accounts/"+alice
+			},
+			verdict: "#account-verdict",
+			want:    "mismatch",
 		},
 	}
 	for i, tc := range tests {
