@@ -522,6 +522,27 @@ func (s *catchUpStore) tx(id uuid.UUID) (txRecord, bool, error) {
 	return rec, ok, err
 }
 
+// minedPastTheIndex returns a bank whose ledger index, refusing writes
+// since block 1, is more than maxUnindexed blocks behind a chain whose
+// newest block holds tx; the index catches up (writes again, and records
+// that block) after the after-th read of tx (0: never).
+func minedPastTheIndex(t *testing.T, tx blockchain.Transaction, after int32) *Bank {
+	t.Helper()
+	f, store, _ := behindFixture(t)
+	for range maxUnindexed + 1 {
+		f.mine(t, nil)
+	}
+	blk := f.mine(t, nil, tx) // the node holds it; the index does not
+	hook := &catchUpStore{indexStore: store, id: tx.ID(), after: after, catchUp: func() {
+		store.refuse.Store(false)
+		store.await(t, fmt.Sprintf("addBlock %d ok", blk.Height()))
+	}}
+	f.bank.mu.Lock()
+	f.bank.index.store = hook
+	f.bank.mu.Unlock()
+	return f.bank
+}
+
 // TestRefusedAgainAsTheIndexCatchesUp: a keyed retry whose reserved
 // transfer, submitted again, is refused for its used nonce, looks up the
 // transfer's fate again. While the index is far behind, that look cannot
@@ -534,34 +555,20 @@ func TestRefusedAgainAsTheIndexCatchesUp(t *testing.T) {
 	badNonce := Problem{Status: http.StatusBadRequest, Title: "invalid transaction", Field: "nonce", Rule: blockchain.ErrBadNonce.String(), Detail: "nonce 1 is used"}
 	tests := []struct {
 		name    string
-		catchUp bool // the index catches up after the first look at the index
-		orFirst bool // the key's first answer will do as well as the 503
+		after   int32 // the index catches up after this many reads of the transfer (0: never)
+		orFirst bool  // the key's first answer will do as well as the 503
 	}{
 		{name: "the index stays behind"},
-		{name: "the index catches up between the looks", catchUp: true, orFirst: true},
+		// A lookup reads the transfer twice: in the index, then past
+		// the blocks inNewBlock looked through.
+		{name: "the index catches up between the looks", after: 2, orFirst: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, store, _ := behindFixture(t)
 			keyed := consensustest.Transfer("alice", "bob", 7, 1)
-			for range maxUnindexed + 1 {
-				f.mine(t, nil)
-			}
-			blk := f.mine(t, nil, keyed) // the node holds it; the index, refused since block 1, does not
-			hook := &catchUpStore{indexStore: store, id: keyed.ID(), after: 2, catchUp: func() {}}
-			if tt.catchUp {
-				// A lookup reads tx twice: in the index, then past the
-				// blocks inNewBlock looked through.
-				hook.catchUp = func() {
-					store.refuse.Store(false)
-					store.await(t, fmt.Sprintf("addBlock %d ok", blk.Height()))
-				}
-			}
-			f.bank.mu.Lock()
-			f.bank.index.store = hook
-			f.bank.mu.Unlock()
+			b := minedPastTheIndex(t, keyed, tt.after)
 
-			p := f.bank.refusedAgain(events.TransactionSubmitted{Tx: keyed}, &badNonce).problem
+			p := b.refusedAgain(events.TransactionSubmitted{Tx: keyed}, &badNonce).problem
 			if p == nil {
 				assert.True(t, tt.orFirst, "the key's first answer while the index cannot place the transfer")
 				return
@@ -593,21 +600,10 @@ func TestSubmitAgainAsTheIndexCatchesUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, store, _ := behindFixture(t)
 			again := consensustest.Transfer("alice", "bob", 7, 1)
-			for range maxUnindexed + 1 {
-				f.mine(t, nil)
-			}
-			blk := f.mine(t, nil, again) // the node holds it; the index, refused since block 1, does not
-			hook := &catchUpStore{indexStore: store, id: again.ID(), after: tt.after, catchUp: func() {
-				store.refuse.Store(false)
-				store.await(t, fmt.Sprintf("addBlock %d ok", blk.Height()))
-			}}
-			f.bank.mu.Lock()
-			f.bank.index.store = hook
-			f.bank.mu.Unlock()
+			b := minedPastTheIndex(t, again, tt.after)
 
-			p := f.bank.submit(context.Background(), events.TransactionSubmitted{Tx: again})
+			p := b.submit(context.Background(), events.TransactionSubmitted{Tx: again})
 			if p == nil {
 				return // the transfer's status: included
 			}
