@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/big"
+	"slices"
 	"testing"
 	"time"
 
@@ -297,6 +299,49 @@ func TestFieldChangedUnderARealSignature(t *testing.T) {
 		})
 	}
 	require.NoError(t, w.pool.Add(genuine), "the genuine payment still goes through")
+}
+
+// TestMalleatedSignature: in 2014 Bitcoin's signatures were malleable:
+// anyone relaying a payment could turn its signature into another valid
+// signature of the same payment, which changed the transaction's ID, and
+// wallets that followed their payments by ID lost track of them (an
+// exchange blamed lost withdrawals on it). An ed25519 signature is R ‖ S,
+// and the check is [S]B = R + [h]A, where B, the curve's base point, has
+// order L: [S+L]B = [S]B, so S + L passes the equation as S does. Mallory
+// takes alice's pending payment to bob and adds L to its S.
+func TestMalleatedSignature(t *testing.T) {
+	w := newWorld(t)
+	genuine := consensustest.Transfer("alice", "bob", 10, w.next("alice"))
+	sig := genuine.Signature()
+
+	// S is the signature's second half, a little-endian number below L.
+	order, ok := new(big.Int).SetString("7237005577332262213973186563042994240857116359379907606001950938285454250989", 10) // L = 2^252 + 27742317777372353535851937790883648493
+	require.True(t, ok)
+	s := new(big.Int).SetBytes(reversed(sig[32:]))
+	s.Add(s, order) // below 2^253: it still fits the 32 bytes
+	copy(sig[32:], reversed(s.FillBytes(make([]byte, 32))))
+	malleated := blockchain.NewTransaction(genuine.Fields(), sig[:])
+	require.NotEqual(t, genuine.Signature(), malleated.Signature(), "other bytes")
+
+	// RFC 8032 has every verifier refuse an S of L or more, and so does
+	// the chain: each signature has one spelling only.
+	w.refusedBoth(t, malleated, blockchain.ErrBadSignature)
+
+	// And had it passed, it would have been the same payment: the ID is
+	// derived from the signed bytes, not from the signature, and the nonce
+	// lets one of the two into the chain, never both. (The hash, which
+	// covers the signature, differs.)
+	assert.Equal(t, genuine.ID(), malleated.ID(), "one payment, one ID")
+	assert.NotEqual(t, genuine.Hash(), malleated.Hash())
+	require.NoError(t, w.pool.Add(genuine), "the genuine payment still goes through")
+}
+
+// reversed returns a reversed copy of b: ed25519 writes its numbers
+// little-endian, math/big reads and writes them big-endian.
+func reversed(b []byte) []byte {
+	r := slices.Clone(b)
+	slices.Reverse(r)
+	return r
 }
 
 // TestAKeyAnyoneCanSignFor: the identity point of the curve is a valid

@@ -26,6 +26,10 @@
 //   - amounts that overflow a balance: amounts are bounded, and so is
 //     the supply (invalid-amount, balance-overflow);
 //   - a field changed under a real signature (bad-signature);
+//   - a signature made into a second one of the same payment, by adding
+//     the group's order to its S, as Bitcoin's signatures once could be
+//     (bad-signature; and the payment's ID, derived from what is signed,
+//     would not change);
 //   - spending from the address of a key of small order, such as the
 //     curve's identity point, for which a signature verifies without any
 //     secret: the chain refuses such keys (weak-key).
