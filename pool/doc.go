@@ -95,10 +95,12 @@
 //     blocks change the sender's account; the others never will.
 //   - The transaction may be fine, but the pool will not take it:
 //     [ErrDuplicate] (it is pending already, nothing needs doing),
-//     [ErrFull] (retry once a block has made room) or [ErrSenderFull]
-//     (the sender has Policy.MaxPerSender transactions pending: one
-//     sender cannot fill the pool and lock the others out; retry once a
-//     block has included some of them).
+//     [ErrFull] (retry once a block has made room) or, from Check only,
+//     [ErrSenderFull] (the sender has Policy.MaxPerSender transactions
+//     pending: one sender cannot fill the pool through a node's door and
+//     lock the others out; retry once a block has included some of
+//     them). Add, which takes what the log holds, is bounded by
+//     Policy.Capacity alone (see [Pool.Check] for why).
 //
 // Each [Dropped] of RemoveBlock has an Err wrapping the
 // [*blockchain.RuleError] it now breaks: blockchain.ErrBadNonce or
