@@ -26,7 +26,7 @@ var (
 
 	// ErrSenderFull: the sender already has Policy.MaxPerSender
 	// transactions pending; only [Pool.Check] returns it. Without this
-	// bound one sender could fill the pool with transfers to itself and
+	// bound one sender could fill the pool with its own transfers and
 	// lock every other account out until blocks had taken them all.
 	// Retry after a block has included some of the sender's
 	// transactions.
