@@ -22,8 +22,10 @@ type ChainView interface {
 }
 
 // A Rule is one check [Chain.Apply] makes before a block may extend the
-// tip. Check returns nil or a [*RuleError]; now comes from the chain's
-// clock.
+// tip. Check returns nil or a [*RuleError]; now is the instant the block
+// is judged at: the chain's clock (Config.Now) for Apply and Check, the
+// time given for [Chain.ApplyAt] (a node passes the time the log recorded
+// the block).
 //
 // Rules are small values so that they can be read one at a time, listed,
 // reordered, and extended: a course can add "no account may send more than
