@@ -176,12 +176,15 @@ func (b *Block) String() string {
 }
 
 // Validate checks that the block is consistent in itself, without a parent
-// (the "sanity" checks, in btcd's words): a known header version, Bits of
-// at most 256, a timestamp the encoding can carry, a beneficiary (every
-// block but genesis), at most MaxBlockTransactions transactions, each
-// keeping the transaction sanity rules but the signature, no transaction
-// listed twice, and a MerkleRoot and TxCount that match the transactions.
-// It returns the first failure as a [*RuleError].
+// (the "sanity" checks, in btcd's words), in this order: a known header
+// version, Bits of at most 256, a Seal of at most MaxSealLen bytes, a
+// timestamp the encoding can carry, a beneficiary (every block but
+// genesis), at most MaxBlockTransactions transactions, a TxCount that is
+// the number of transactions, each transaction keeping the transaction
+// sanity rules but the signature, no transaction listed twice, and a
+// MerkleRoot that matches the transactions. It returns the first failure
+// as a [*RuleError]: the cheap checks of the header come before those
+// that look at every transaction.
 //
 // The checks of the transactions, which look at nothing else, are made
 // once per block and remembered, as VerifySignatures remembers its

@@ -101,3 +101,56 @@ func TestValidateRefusesChangedTransactions(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateOrder: Block.Validate runs its checks in the order its
+// documentation lists them and returns the first failure, so a block
+// that breaks two of them is refused for the earlier one: the header's
+// own fields, then the transaction count, then each transaction, then
+// the Merkle root.
+func TestValidateOrder(t *testing.T) {
+	_, blocks := snapshotChain(t, 1)
+	b := blocks[0]
+	require.NoError(t, b.Validate(), "precondition")
+	tx := b.Transaction(0)
+	bad := func() blockchain.Transaction { // an amount no rule allows
+		f, sig := tx.Fields(), tx.Signature()
+		f.Amount = 0
+		return blockchain.NewTransaction(f, sig[:])
+	}
+	for _, tc := range []struct {
+		name   string
+		header func(*blockchain.Header)
+		txs    func([]blockchain.Transaction) []blockchain.Transaction
+		want   blockchain.ErrorCode
+	}{
+		{"version before bits", func(h *blockchain.Header) { h.Version, h.Bits = 9, 257 }, nil, blockchain.ErrBadVersion},
+		{"bits before seal", func(h *blockchain.Header) { h.Bits, h.Seal = 257, make([]byte, blockchain.MaxSealLen+1) }, nil, blockchain.ErrBadBits},
+		{"seal before timestamp", func(h *blockchain.Header) {
+			h.Seal, h.Timestamp = make([]byte, blockchain.MaxSealLen+1), h.Timestamp.AddDate(10_000, 0, 0)
+		}, nil, blockchain.ErrSealTooLong},
+		{"timestamp before beneficiary", func(h *blockchain.Header) {
+			h.Timestamp, h.Beneficiary = h.Timestamp.AddDate(10_000, 0, 0), blockchain.Address{}
+		}, nil, blockchain.ErrBadTimestamp},
+		{"beneficiary before count", func(h *blockchain.Header) { h.Beneficiary, h.TxCount = blockchain.Address{}, 9 }, nil, blockchain.ErrMissingBeneficiary},
+		{"count before a transaction's form", func(h *blockchain.Header) { h.TxCount = 9 },
+			func(txs []blockchain.Transaction) []blockchain.Transaction { txs[0] = bad(); return txs }, blockchain.ErrBadTxCount},
+		{"count before a transaction twice", nil,
+			func(txs []blockchain.Transaction) []blockchain.Transaction { return append(txs, txs[0]) }, blockchain.ErrBadTxCount},
+		{"count before the Merkle root", func(h *blockchain.Header) { h.TxCount, h.MerkleRoot = 9, blockchain.Hash{1} }, nil, blockchain.ErrBadTxCount},
+		{"a transaction's form before the Merkle root", nil,
+			func(txs []blockchain.Transaction) []blockchain.Transaction { txs[0] = bad(); return txs }, blockchain.ErrInvalidAmount},
+		{"a transaction twice before the Merkle root", func(h *blockchain.Header) { h.TxCount++ },
+			func(txs []blockchain.Transaction) []blockchain.Transaction { return append(txs, txs[0]) }, blockchain.ErrDuplicateTransaction},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, txs := b.Header(), b.Transactions()
+			if tc.header != nil {
+				tc.header(&h)
+			}
+			if tc.txs != nil {
+				txs = tc.txs(txs)
+			}
+			assert.ErrorIs(t, blockchain.NewBlock(h, txs).Validate(), tc.want)
+		})
+	}
+}

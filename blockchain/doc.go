@@ -48,8 +48,8 @@
 //     Without a seal (proof of work) the two are equal.
 //  5. A [Chain] starts at its spec's genesis and grows by [Chain.Apply].
 //     First [Block.Validate] checks the block in itself: version, limits,
-//     a beneficiary, each transaction's form, no transaction twice, the
-//     Merkle root and the count. Then the chain rules ([DefaultRules]):
+//     a beneficiary, the transaction count, each transaction's form, no
+//     transaction twice, and the Merkle root. Then the chain rules ([DefaultRules]):
 //     the block links to the tip, its height is the tip's plus one, its
 //     time is sane, every transaction names this chain, the engine
 //     accepts it, and every signature verifies ([Block.VerifySignatures],
