@@ -152,7 +152,7 @@ func ExamplePool_RemoveBlock() {
 // A miner asks Due when the next block should be cut and sets a timer for
 // it; Ready says whether that moment has come. A cut is due when the oldest
 // pending transaction has waited Policy.MaxWait, or at once when
-// Policy.MaxTx are pending.
+// Policy.MaxTx are pending, however young they are.
 func ExamplePool_Due() {
 	now := time.Date(2026, time.January, 2, 3, 4, 5, 0, time.UTC)
 	policy := pool.DefaultPolicy()
@@ -164,8 +164,8 @@ func ExamplePool_Due() {
 		fmt.Println(err)
 		return
 	}
-	add := func() {
-		tx := consensustest.Transfer("alice", "bob", 1, p.NextNonce(consensustest.Addr("alice")))
+	add := func(from string) {
+		tx := consensustest.Transfer(from, "carol", 1, p.NextNonce(consensustest.Addr(from)))
 		if err := p.Add(tx); err != nil {
 			fmt.Println(err)
 		}
@@ -180,20 +180,32 @@ func ExamplePool_Due() {
 	}
 
 	report()
-	add() // a lone transaction: due MaxWait after it arrived
+	add("alice") // a lone transaction: due MaxWait after it arrived
 	report()
 	now = now.Add(4 * time.Second)
-	add() // the oldest still decides
+	add("alice") // the oldest still decides
 	report()
-	now = now.Add(6 * time.Second)
+	now = now.Add(6 * time.Second) // the oldest has waited MaxWait
 	report()
-	add() // MaxTx pending: due at once
+
+	// A miner took those two (Remove here; a node calls RemoveBlock once
+	// their block is in the chain). Three of bob's arrive together.
+	for _, tx := range p.PendingOf(consensustest.Addr("alice")) {
+		p.Remove(tx.ID())
+	}
+	report()
+	add("bob")
+	add("bob")
+	report()
+	add("bob") // MaxTx pending: due at once, though none has waited
 	report()
 	// Output:
 	// 0 pending, nothing due, ready: false
 	// 1 pending, due in 10s, ready: false
 	// 2 pending, due in 6s, ready: false
 	// 2 pending, due in 0s, ready: true
+	// 0 pending, nothing due, ready: false
+	// 2 pending, due in 10s, ready: false
 	// 3 pending, due in 0s, ready: true
 }
 
