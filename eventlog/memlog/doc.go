@@ -1,5 +1,6 @@
-// Package memlog is an in-memory [eventlog.Log]: the event log every demo
-// app embeds by default, and the one tests use.
+// Package memlog is an in-memory [eventlog.Log]: the event log the
+// separate demo apps (bank, miner, auditor) embed by default, and the one
+// tests use. (devnet keeps its chain in a file by default: eventlog/boltlog.)
 //
 // It keeps each stream as a slice of recorded events behind one mutex.
 // Appends check the expected revision and EventStoreDB's idempotency rules
