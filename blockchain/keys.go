@@ -96,16 +96,22 @@ func decodeLowerHex(dst []byte, s string) error {
 
 // A PrivateKey signs for one account. It is made from a 32-byte seed
 // (ed25519's private key is derived from it), which is all a wallet must
-// keep secret. It never prints its seed: String and the %v verbs show the
-// address only, so a key logged by mistake leaks nothing.
+// keep secret. It never prints its seed: String, and every fmt verb
+// (Format), show the address only, so a key logged by mistake leaks
+// nothing.
 //
 // The zero PrivateKey holds no key: Sign and Seed panic on it, saying so,
 // and its Address is the zero Address, which no transfer may name. Make one
 // with [GenerateKey] or [NewPrivateKey]; IsZero tells a key from none. A PrivateKey is safe for
 // concurrent use.
 type PrivateKey struct {
-	key ed25519.PrivateKey
+	// key is behind a pointer so that even what fmt prints without asking
+	// the key (a field of a value printed with a verb fmt refuses, as
+	// %!p(…)) shows an address, not the seed: fmt follows a pointer only
+	// at the top level. Never changed once made, it is shared by copies.
+	key *ed25519.PrivateKey
 	pub PublicKey
+	_   [0]func() // not comparable, as before the pointer: compare Public()
 }
 
 // GenerateKey makes a new private key from rand's bytes (crypto/rand's
@@ -126,7 +132,7 @@ func NewPrivateKey(seed []byte) (PrivateKey, error) {
 		return PrivateKey{}, fmt.Errorf("seed: %w: have %d bytes, want %d", ErrBadKey, len(seed), SeedSize)
 	}
 	key := ed25519.NewKeyFromSeed(seed)
-	return PrivateKey{key: key, pub: PublicKey(key.Public().(ed25519.PublicKey))}, nil
+	return PrivateKey{key: &key, pub: PublicKey(key.Public().(ed25519.PublicKey))}, nil
 }
 
 // Public returns the key's public key.
@@ -164,7 +170,7 @@ func (k PrivateKey) Sign(msg []byte) [SignatureSize]byte {
 	if k.IsZero() {
 		panic(errZeroKey)
 	}
-	return [SignatureSize]byte(ed25519.Sign(k.key, msg))
+	return [SignatureSize]byte(ed25519.Sign(*k.key, msg))
 }
 
 // String shows the key's address, never its secret.
@@ -172,3 +178,18 @@ func (k PrivateKey) String() string { return "PrivateKey(" + k.Address().String(
 
 // GoString is String, so that %#v leaks nothing either.
 func (k PrivateKey) GoString() string { return k.String() }
+
+// Format makes every fmt verb print what String prints, the key's
+// address; %q quotes it and %x and %X write it in hex, as for a string,
+// with the width and flags given. Without it the verbs that are not for
+// strings (%d, %o, %b, …) would print the struct's fields in their
+// own way — the seed among them, in decimal, say — since fmt uses String
+// only for %v, %s, %q, %x and %X.
+func (k PrivateKey) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'q', 'x', 'X':
+	default:
+		verb = 's'
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), k.String())
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -181,12 +182,23 @@ func TestKeys(t *testing.T) {
 		seed := bytes.Repeat([]byte{0xab}, blockchain.SeedSize)
 		key, err := blockchain.NewPrivateKey(seed)
 		require.NoError(t, err)
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
-			out := fmt.Sprintf(verb, key)
-			assert.NotContains(t, out, "abab", "%s", verb)
-			assert.NotContains(t, strings.ToLower(out), hex.EncodeToString(seed[:4]), "%s", verb)
+		// Every verb, not only the string ones: %d, %o, %b and the
+		// like print a struct's fields, the seed among them, unless the
+		// key says how it prints.
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%X", "%q", "%d", "%o", "%O", "%b", "%c", "%U", "%e", "%g", "%t", "%p", "%10.3d"} {
+			for _, arg := range []any{key, &key, []blockchain.PrivateKey{key}, struct{ K blockchain.PrivateKey }{key}} {
+				out := fmt.Sprintf(verb, arg)
+				assert.NotContains(t, out, "abab", "%s of %T", verb, arg)
+				assert.NotContains(t, strings.ToLower(out), hex.EncodeToString(seed[:4]), "%s of %T", verb, arg)
+				assert.NotContains(t, out, "171 171", "%s of %T: the seed in decimal", verb, arg)
+				assert.NotContains(t, out, strconv.FormatInt(0xab, 8)+" "+strconv.FormatInt(0xab, 8), "%s of %T: the seed in octal", verb, arg)
+				assert.NotContains(t, out, strconv.FormatInt(0xab, 2)+" "+strconv.FormatInt(0xab, 2), "%s of %T: the seed in binary", verb, arg)
+			}
 		}
 		assert.Contains(t, key.String(), key.Address().String())
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d"} {
+			assert.Equal(t, key.String(), fmt.Sprintf(verb, key), "%s prints the address, as String", verb)
+		}
 	})
 	t.Run("the zero key holds no key, and says so", func(t *testing.T) {
 		var zero blockchain.PrivateKey
