@@ -31,7 +31,7 @@ const (
 	ErrMissingReceiver
 	// ErrSelfTransfer: From and To must differ.
 	ErrSelfTransfer
-	// ErrBadChainID: a chain ID is empty, too long, or holds characters other than a-z, 0-9 and '-'.
+	// ErrBadChainID: a chain ID is empty, too long, holds characters other than a-z, 0-9 and '-', or does not start with a letter.
 	ErrBadChainID
 	// ErrSenderNotKey: From is not the address of the transaction's public key.
 	ErrSenderNotKey
