@@ -178,7 +178,7 @@ func (b *Block) String() string {
 // Validate checks that the block is consistent in itself, without a parent
 // (the "sanity" checks, in btcd's words), in this order: a known header
 // version, Bits of at most 256, a Seal of at most MaxSealLen bytes, a
-// timestamp the encoding can carry, a beneficiary (every block but
+// timestamp from 1970 to the end of 9999, a beneficiary (every block but
 // genesis), at most MaxBlockTransactions transactions, a TxCount that is
 // the number of transactions, each transaction keeping the transaction
 // sanity rules but the signature, no transaction listed twice, and a

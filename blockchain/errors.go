@@ -39,7 +39,7 @@ const (
 	ErrBadSignature
 	// ErrWeakKey: the public key is a point of small order, for which anyone can make a signature that verifies (see PublicKey.IsSmallOrder).
 	ErrWeakKey
-	// ErrBadTimestamp: a block's timestamp is outside the range the encoding can carry.
+	// ErrBadTimestamp: a block's timestamp is outside 1970…9999 (the encoding holds more, as Unix milliseconds in an int64; the rules take these years only).
 	ErrBadTimestamp
 
 	// Block sanity: what a block must satisfy without a parent.

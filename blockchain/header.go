@@ -255,14 +255,16 @@ func normalizeTime(t time.Time) time.Time {
 // maxTimestampMilli is 10000-01-01T00:00:00Z in Unix milliseconds.
 const maxTimestampMilli = 253402300800000
 
-// Timestamps a header can encode: from the Unix epoch (1970) to the end
-// of year 9999, in whole milliseconds.
+// Timestamps a valid header carries (Block.Validate): from the Unix epoch
+// (1970) to the end of year 9999, in whole milliseconds. The encoding
+// holds more (see firstEncodable), for Validate to refuse.
 var (
 	minTimestamp = time.UnixMilli(0).UTC()
 	maxTimestamp = time.UnixMilli(maxTimestampMilli).UTC() // the first time past the range
 )
 
-// timestampInRange reports whether t lies in the range a header encodes.
+// timestampInRange reports whether t lies in the range a valid header
+// carries.
 // It compares times, so a time far outside cannot overflow into it.
 func timestampInRange(t time.Time) bool {
 	return !t.Before(minTimestamp) && t.Before(maxTimestamp)

@@ -170,7 +170,7 @@ func HeaderRules(engine blockchain.Consensus, maxDrift time.Duration) []blockcha
 // header as a block without transactions: pow and poa need nothing else.
 // Before the rules, the header's own fields are checked as
 // [blockchain.Block.Validate] checks a block's header: version, Bits at
-// most 256, seal at most MaxSealLen bytes, a timestamp the encoding holds,
+// most 256, seal at most MaxSealLen bytes, a timestamp in 1970…9999,
 // a beneficiary, a TxCount of at most MaxBlockTransactions, and for an
 // empty block (TxCount 0) the Merkle root of no transactions.
 //
