@@ -58,20 +58,31 @@ func ExampleNode_PublishBlock() {
 // Restore rebuilds the pool as submitted − included. The writer submits
 // three transfers of alice's one after the other, with nonces 0, 1 and 2:
 // each passes the pool's nonce check because the one before joined the
-// writer's pool as it was submitted.
+// writer's pool as it was submitted. A block then includes the first, so
+// a node restored from the log holds the other two pending.
 func ExampleNode_Restore() {
 	ctx := context.Background()
 	log := memlog.New(memlog.Config{})
 	defer log.Close()
-	cfg := node.Config{Log: log, Spec: consensustest.Spec(), Engine: consensustest.NewFaker()}
+	engine := consensustest.NewFaker()
+	cfg := node.Config{Log: log, Spec: consensustest.Spec(), Engine: engine}
 	writer, _ := node.New(cfg)
+	var sent []blockchain.Transaction
 	for nonce := range uint64(3) {
-		if err := writer.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 10, nonce)); err != nil {
+		tx := consensustest.Transfer("alice", "bob", 10, nonce)
+		if err := writer.SubmitTransaction(ctx, tx); err != nil {
 			panic(err)
 		}
+		sent = append(sent, tx)
 	}
 	err := writer.SubmitTransaction(ctx, consensustest.Transfer("alice", "bob", 10, 7))
 	fmt.Println("a nonce gap:", errors.Is(err, blockchain.ErrBadNonce))
+
+	block, _, _ := writer.Propose(consensustest.Addr("miner"), sent[:1], time.Now())
+	sealed, _ := engine.Seal(ctx, block)
+	if err := writer.PublishBlock(ctx, sealed, "miner-1"); err != nil {
+		panic(err)
+	}
 
 	restored, _ := node.New(cfg)
 	if err := restored.Restore(ctx, node.RestoreVerify); err != nil {
@@ -79,11 +90,12 @@ func ExampleNode_Restore() {
 	}
 	blocks, txs := restored.Position()
 	fmt.Println("pending:", restored.Pool().Len(), "read:", blocks, "block events,", txs, "transaction events")
-	fmt.Println("alice's next nonce:", restored.Pool().NextNonce(consensustest.Addr("alice")))
+	fmt.Println("included:", restored.Chain().Account(consensustest.Addr("alice")).Nonce,
+		"alice's next nonce:", restored.Pool().NextNonce(consensustest.Addr("alice")))
 	// Output:
 	// a nonce gap: true
-	// pending: 3 read: 0 block events, 3 transaction events
-	// alice's next nonce: 3
+	// pending: 2 read: 1 block events, 3 transaction events
+	// included: 1 alice's next nonce: 3
 }
 
 // The first app of a network declares its spec in the log; every app
