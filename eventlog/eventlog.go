@@ -166,8 +166,12 @@ func (d Direction) String() string {
 // Exact(revision).
 //
 // Exact is what makes a log an ordering service: two miners that both
-// saw block 41 as the last both append block 42 with Exact(41); the first
-// wins, the second gets a *WrongExpectedRevisionError and knows it lost.
+// read the blocks stream up to revision 41, its last event, both append
+// their next block with Exact(41); the first wins, the second gets a
+// *WrongExpectedRevisionError and knows it lost. (A revision is not a
+// height: in eventchain's blocks stream block 1 is revision 0, as the
+// genesis is not in the log, and events that are no block may lie
+// between.)
 type Expected int64
 
 // The expectations that name no revision. A retry with NoStream is
