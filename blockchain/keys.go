@@ -97,21 +97,25 @@ func decodeLowerHex(dst []byte, s string) error {
 // A PrivateKey signs for one account. It is made from a 32-byte seed
 // (ed25519's private key is derived from it), which is all a wallet must
 // keep secret. It never prints its seed: String, and every fmt verb
-// (Format), show the address only, so a key logged by mistake leaks
-// nothing.
+// (Format), show the address only, and the secret is out of reach of
+// printers that look inside values (a struct holding a key, a test's
+// failed assertion), so a key logged by mistake leaks nothing.
 //
 // The zero PrivateKey holds no key: Sign and Seed panic on it, saying so,
 // and its Address is the zero Address, which no transfer may name. Make one
 // with [GenerateKey] or [NewPrivateKey]; IsZero tells a key from none. A PrivateKey is safe for
 // concurrent use.
 type PrivateKey struct {
-	// key is behind a pointer so that even what fmt prints without asking
-	// the key (a field of a value printed with a verb fmt refuses, as
-	// %!p(…)) shows an address, not the seed: fmt follows a pointer only
-	// at the top level. Never changed once made, it is shared by copies.
-	key *ed25519.PrivateKey
-	pub PublicKey
-	_   [0]func() // not comparable, as before the pointer: compare Public()
+	// secret returns the ed25519 private key (seed and public half). It
+	// is a function, holding the key in its closure, so that nothing that
+	// prints values by reflection can reach the bytes: not fmt, which
+	// prints the fields of a struct held in an unexported field without
+	// asking them how (and follows a pointer there for %s or %x), nor the
+	// dumpers tests use (testify's diffs). A function prints as an
+	// address. It also makes a PrivateKey not comparable: compare Public().
+	// nil for the zero PrivateKey. The key is never changed once made.
+	secret func() ed25519.PrivateKey
+	pub    PublicKey
 }
 
 // GenerateKey makes a new private key from rand's bytes (crypto/rand's
@@ -132,7 +136,7 @@ func NewPrivateKey(seed []byte) (PrivateKey, error) {
 		return PrivateKey{}, fmt.Errorf("seed: %w: have %d bytes, want %d", ErrBadKey, len(seed), SeedSize)
 	}
 	key := ed25519.NewKeyFromSeed(seed)
-	return PrivateKey{key: &key, pub: PublicKey(key.Public().(ed25519.PublicKey))}, nil
+	return PrivateKey{secret: func() ed25519.PrivateKey { return key }, pub: PublicKey(key.Public().(ed25519.PublicKey))}, nil
 }
 
 // Public returns the key's public key.
@@ -150,7 +154,7 @@ func (k PrivateKey) Address() Address {
 }
 
 // IsZero reports whether k is the zero PrivateKey, which holds no key.
-func (k PrivateKey) IsZero() bool { return k.key == nil }
+func (k PrivateKey) IsZero() bool { return k.secret == nil }
 
 // errZeroKey is the panic of Sign and Seed on the zero PrivateKey: a
 // program's mistake, like a nil map's, not bad input.
@@ -161,7 +165,7 @@ func (k PrivateKey) Seed() []byte {
 	if k.IsZero() {
 		panic(errZeroKey)
 	}
-	return k.key.Seed()
+	return k.secret().Seed()
 }
 
 // Sign returns the ed25519 signature of msg. ed25519 is deterministic:
@@ -170,7 +174,7 @@ func (k PrivateKey) Sign(msg []byte) [SignatureSize]byte {
 	if k.IsZero() {
 		panic(errZeroKey)
 	}
-	return [SignatureSize]byte(ed25519.Sign(*k.key, msg))
+	return [SignatureSize]byte(ed25519.Sign(k.secret(), msg))
 }
 
 // String shows the key's address, never its secret.

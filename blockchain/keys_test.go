@@ -186,7 +186,7 @@ func TestKeys(t *testing.T) {
 		// like print a struct's fields, the seed among them, unless the
 		// key says how it prints.
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%X", "%q", "%d", "%o", "%O", "%b", "%c", "%U", "%e", "%g", "%t", "%p", "%10.3d"} {
-			for _, arg := range []any{key, &key, []blockchain.PrivateKey{key}, struct{ K blockchain.PrivateKey }{key}} {
+			for _, arg := range []any{key, &key, []blockchain.PrivateKey{key}, struct{ K blockchain.PrivateKey }{key}, struct{ k blockchain.PrivateKey }{key}, struct{ k *blockchain.PrivateKey }{&key}} {
 				out := fmt.Sprintf(verb, arg)
 				assert.NotContains(t, out, "abab", "%s of %T", verb, arg)
 				assert.NotContains(t, strings.ToLower(out), hex.EncodeToString(seed[:4]), "%s of %T", verb, arg)
@@ -195,6 +195,16 @@ func TestKeys(t *testing.T) {
 				assert.NotContains(t, out, strconv.FormatInt(0xab, 2)+" "+strconv.FormatInt(0xab, 2), "%s of %T: the seed in binary", verb, arg)
 			}
 		}
+		// A failed assertion prints both values field by field, by
+		// reflection: the seed is out of its reach as well.
+		var failed failureText
+		other, err := blockchain.NewPrivateKey(bytes.Repeat([]byte{0xcd}, blockchain.SeedSize))
+		require.NoError(t, err)
+		assert.Equal(&failed, struct{ k blockchain.PrivateKey }{key}, struct{ k blockchain.PrivateKey }{other})
+		require.NotEmpty(t, failed.String(), "the assertion failed, and said why")
+		assert.NotContains(t, failed.String(), "abab")
+		assert.NotContains(t, failed.String(), "0xab, 0xab")
+		assert.NotContains(t, failed.String(), "171, 171")
 		assert.Contains(t, key.String(), key.Address().String())
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d"} {
 			assert.Equal(t, key.String(), fmt.Sprintf(verb, key), "%s prints the address, as String", verb)
@@ -241,3 +251,9 @@ func FuzzParseAddress(f *testing.F) {
 		assert.Equal(t, s, a.String(), "one text per address")
 	})
 }
+
+// failureText is a testify TestingT that keeps what a failed assertion
+// says, to check what it shows.
+type failureText struct{ strings.Builder }
+
+func (f *failureText) Errorf(format string, args ...any) { fmt.Fprintf(f, format, args...) }

@@ -87,8 +87,12 @@ func sealMessage(b *blockchain.Block) []byte {
 // It is safe for concurrent use.
 type Engine struct {
 	signers []ed25519.PublicKey
-	key     ed25519.PrivateKey // nil: the engine only verifies
-	me      int                // the key's place among the signers, or -1
+	// key is kept as a blockchain.PrivateKey, which no printer can show
+	// the secret of: an Engine printed by mistake (with %v, %+v or %d,
+	// say, which print its fields) leaks nothing. The zero key: the
+	// engine only verifies.
+	key blockchain.PrivateKey
+	me  int // the key's place among the signers, or -1
 }
 
 var _ blockchain.Consensus = (*Engine)(nil)
@@ -119,7 +123,11 @@ func New(signers []ed25519.PublicKey, key ed25519.PrivateKey) (*Engine, error) {
 	}
 	e := &Engine{signers: make([]ed25519.PublicKey, len(signers)), me: -1}
 	if key != nil {
-		e.key = append(ed25519.PrivateKey(nil), key...)
+		own, err := blockchain.NewPrivateKey(key.Seed()) // the same key: its public half was checked above
+		if err != nil {
+			return nil, fmt.Errorf("poa: the key: %w", err)
+		}
+		e.key = own
 	}
 	for i, s := range signers {
 		if len(s) != ed25519.PublicKeySize {
@@ -209,7 +217,8 @@ func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Blo
 		<-ctx.Done() // the block of the signer whose turn it is will change the tip, and cancel us
 		return nil, ctx.Err()
 	}
-	h.Seal = append([]byte{byte(e.me)}, ed25519.Sign(e.key, sealMessage(b))...)
+	sig := e.key.Sign(sealMessage(b))
+	h.Seal = append([]byte{byte(e.me)}, sig[:]...)
 	return b.WithHeader(h), nil
 }
 

@@ -361,3 +361,27 @@ func TestNewChainRefusesAnEngineOfOtherSigners(t *testing.T) {
 		})
 	}
 }
+
+// TestPrintingLeaksNoKey: an engine printed by mistake, in a log line or
+// a test failure, shows no part of its signing key, whatever the verb —
+// and neither does a struct that holds it, as a miner's would.
+func TestPrintingLeaksNoKey(t *testing.T) {
+	priv, pub := keys(2)
+	e := mustNew(t, pub, priv[1])
+	seed := priv[1].Seed()
+	// The seed and the whole private key, in every form fmt could write
+	// them: hex, and the decimal, octal and binary of each byte.
+	var secrets []string
+	for _, b := range [][]byte{seed, priv[1]} {
+		secrets = append(secrets, hex.EncodeToString(b), fmt.Sprint(b), fmt.Sprintf("%o", b), fmt.Sprintf("%b", b), fmt.Sprintf("%d", b[:8]))
+	}
+	holder := struct{ engine *poa.Engine }{e}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%o", "%b", "%x", "%X", "%q"} {
+		for _, v := range []any{e, *e, holder} {
+			out := fmt.Sprintf(verb, v)
+			for _, s := range secrets {
+				assert.NotContains(t, out, s, "%s of a %T", verb, v)
+			}
+		}
+	}
+}
