@@ -103,6 +103,14 @@
 //	nil                        "<nil>"
 //	anything else              fmt's %+v (String, if it has one)
 //
+// A string longer than [MaxValueBytes] — a field's value, or the
+// short_message — is cut to at most that many bytes, at a character
+// boundary, and ends with " …[N bytes cut]". Log lines carry text that
+// others write (an event type read from the log, an error naming it), and
+// one unbounded value would lose the whole message: go-gelf refuses a UDP
+// message of more than 128 chunks, Graylog's index a field value over
+// 32 766 bytes.
+//
 // # Errors
 //
 // A slog.Logger ignores what its handler returns, so logging never fails

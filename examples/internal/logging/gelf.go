@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/Graylog2/go-gelf/gelf"
 )
@@ -34,6 +35,16 @@ const DefaultFacility = "eventchain"
 // emptyMessage replaces a record message that is empty or only blanks:
 // GELF requires a short_message and Graylog rejects a blank one.
 const emptyMessage = "(no message)"
+
+// MaxValueBytes bounds the short_message and every string field a
+// [GELFHandler] sends: a longer one is cut, at a character boundary, to
+// at most this many bytes, and " …[N bytes cut]" is added. Log lines can
+// carry text the program does not choose — an event type or an error
+// message written by whoever appends to the event log — and an unbounded
+// value would lose the whole message twice over: go-gelf refuses a UDP
+// message that needs more than 128 chunks (about 180 KB compressed), and
+// Graylog's search index refuses a field value over 32 766 bytes.
+const MaxValueBytes = 16 << 10
 
 // GELFOptions configures a [GELFHandler]. A nil *GELFOptions means the
 // zero GELFOptions, whose fields all have defaults.
@@ -185,7 +196,7 @@ func (h *GELFHandler) message(r slog.Record) *gelf.Message {
 		// arrival time, others 1970), so send the time of sending.
 		t = time.Now()
 	}
-	short := r.Message
+	short := cut(r.Message)
 	if strings.TrimSpace(short) == "" {
 		short = emptyMessage
 	}
@@ -278,7 +289,28 @@ func flatten(prefix string, a slog.Attr, emit func(name string, value any)) {
 		// GELF reserves _id (the server's own message ID).
 		name = "id_"
 	}
-	emit("_"+name, fieldValue(a.Value))
+	v := fieldValue(a.Value)
+	if s, ok := v.(string); ok {
+		v = cut(s)
+	}
+	emit("_"+name, v)
+}
+
+// cut returns s if it is at most MaxValueBytes long; otherwise its first
+// MaxValueBytes bytes or fewer, ending on a character boundary, and a
+// note of how many bytes were left out.
+func cut(s string) string {
+	if len(s) <= MaxValueBytes {
+		return s
+	}
+	n := MaxValueBytes
+	// s[n] continuing the character before, cut before that one; a
+	// character is at most utf8.UTFMax bytes, so in text that is not
+	// UTF-8 at all the cut stays near the limit.
+	for i := 1; i < utf8.UTFMax && !utf8.RuneStart(s[n]); i++ {
+		n--
+	}
+	return s[:n] + " …[" + strconv.Itoa(len(s)-n) + " bytes cut]"
 }
 
 // fieldSegment returns key with every character GELF does not allow in a

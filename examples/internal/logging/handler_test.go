@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -405,4 +406,38 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	assert.Len(t, w.Messages(), goroutines*each)
 	assert.Zero(t, w.overlaps.Load(), "overlapping WriteMessage calls")
+}
+
+// TestLongValuesCut: a string longer than MaxValueBytes, in a field or as
+// the message, is cut at a character boundary and says how much was cut;
+// one that fits is sent whole.
+func TestLongValuesCut(t *testing.T) {
+	const max = logging.MaxValueBytes
+	for _, tc := range []struct {
+		name  string
+		value string
+		want  string
+	}{
+		{"short", "abc", "abc"},
+		{"exactly the limit", strings.Repeat("a", max), strings.Repeat("a", max)},
+		{"one byte over", strings.Repeat("a", max+1), strings.Repeat("a", max) + " …[1 bytes cut]"},
+		{"far over", strings.Repeat("b", 400_000), strings.Repeat("b", max) + " …[" + strconv.Itoa(400_000-max) + " bytes cut]"},
+		// "é" is two bytes; the limit falls inside the last one that
+		// would fit, which is cut whole.
+		{"a character across the limit", strings.Repeat("a", max-1) + "éz", strings.Repeat("a", max-1) + " …[3 bytes cut]"},
+		{"a four-byte character across the limit", strings.Repeat("a", max-1) + "😀", strings.Repeat("a", max-1) + " …[4 bytes cut]"},
+		// Not UTF-8 at all: cut near the limit all the same (the JSON
+		// encoder then spells each byte as U+FFFD).
+		{"bytes that continue no character", strings.Repeat("\x80", max+10), strings.Repeat("\x80", max-3) + " …[13 bytes cut]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := logOne(t, nil, func(l *slog.Logger) {
+				l.With("with", tc.value).Info(tc.value, "attr", tc.value, "err", errors.New(tc.value))
+			})
+			assert.Equal(t, tc.want, m.Short, "short_message")
+			for _, name := range []string{"_with", "_attr", "_err"} {
+				assert.Equal(t, tc.want, m.Extra[name], "field %s", name)
+			}
+		})
+	}
 }

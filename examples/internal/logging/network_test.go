@@ -210,7 +210,7 @@ func TestTCPLoopback(t *testing.T) {
 
 	h, closeGELF, err := logging.OpenGELF("tcp://"+ln.Addr().String(), &logging.GELFOptions{Host: "test-host", Facility: "test-facility"})
 	require.NoError(t, err)
-	payload := bigPayload(100 << 10)
+	payload := bigPayload(logging.MaxValueBytes) // the longest value sent whole
 	from := time.Now()
 	logSample(slog.New(h), payload)
 	to := time.Now()
@@ -302,4 +302,32 @@ func TestOpenGELFInvalidURL(t *testing.T) {
 			assert.Nil(t, closeGELF)
 		})
 	}
+}
+
+// TestUDPHostileValue: a value nobody bounded — an event type someone
+// appended to the log, 400 KB of text gzip cannot squeeze — still gets
+// its message to the server, cut, where go-gelf alone would refuse a
+// message of more than 128 chunks and the line would be lost.
+func TestUDPHostileValue(t *testing.T) {
+	r, err := gelf.NewReader("127.0.0.1:0")
+	require.NoError(t, err)
+	msgs := readGELF(r, 1)
+
+	h, closeGELF, err := logging.OpenGELF("udp://"+r.Addr(), nil)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, closeGELF()) }()
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	b := make([]byte, 400_000)
+	for i := range b {
+		b[i] = byte('!' + rng.IntN(94)) // printable ASCII, some of it escaped in JSON
+	}
+	rec := slog.NewRecord(time.Now(), slog.LevelWarn, "skipped transaction event", 0)
+	rec.AddAttrs(slog.String("type", string(b)), slog.Any("err", errors.New("decode "+string(b)+": unknown event type")))
+	require.NoError(t, h.Handle(context.Background(), rec))
+
+	m := receive(t, msgs)
+	assert.Equal(t, "skipped transaction event", m.Short)
+	assert.Equal(t, string(b[:logging.MaxValueBytes])+" …[383616 bytes cut]", m.Extra["_type"])
+	assert.Contains(t, m.Extra["_err"], " bytes cut]")
 }
