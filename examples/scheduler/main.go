@@ -15,7 +15,8 @@
 // flag's name in upper case with dashes as underscores (-bank:
 // EVENTCHAIN_BANK), but for -version, which prints the version and exits.
 // It exits 0 when stopped (SIGINT, SIGTERM) or after -count transfers,
-// 2 for a usage error, 1 for any other.
+// 2 for a usage error (a bad flag or variable, a -gelf address it cannot
+// use among them), 1 for any other.
 package main
 
 import (
@@ -107,6 +108,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if u, err := url.Parse(*bank); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return usagef("-bank: have %q, want the bank's base URL, such as http://localhost:8080", *bank)
+	}
+	if *gelf != "" {
+		if err := logging.CheckGELFURL(*gelf); err != nil {
+			return usagef("-gelf: %v", err)
+		}
 	}
 	logger, closeLogs, err := newLogger(stderr, *logFormat, *gelf)
 	if err != nil {

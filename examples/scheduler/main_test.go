@@ -114,6 +114,9 @@ func TestRunRefusesBadUse(t *testing.T) {
 		{"not a URL", []string{"-keystore", keys, "-bank", "notaurl"}, nil, 2, "-bank"},
 		{"a bank URL with a password", []string{"-keystore", keys, "-bank", "http://u:p@localhost:8080"}, nil, 2, "-bank: have"},
 		{"a bank URL with a query", []string{"-keystore", keys, "-bank", "http://localhost:8080/?x=1"}, nil, 2, "-bank: have"},
+		{"a GELF URL of another scheme", []string{"-keystore", keys, "-gelf", "ftp://x"}, nil, 2, "-gelf: invalid GELF URL \"ftp://x\""},
+		{"a GELF URL with no host", []string{"-keystore", keys, "-gelf", "udp://:12201"}, nil, 2, "-gelf: invalid GELF URL"},
+		{"a GELF URL from the environment", []string{"-keystore", keys}, map[string]string{"EVENTCHAIN_GELF": "udp://x:0"}, 2, "(set by EVENTCHAIN_GELF)\n"},
 		{"one account twice", []string{"-keystore", keys, "-accounts", "alice,alice"}, nil, 2, "alice is named twice"},
 		// The keystore holds more: the flag is what is short.
 		{"one account named", []string{"-keystore", keys, "-accounts", "alice"}, nil, 2, "-accounts: names 1 key, want at least 2"},
