@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -106,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if *fee < 0 || *fee > blockchain.MaxAmount {
 		return usagef("-fee: have %d, want 0…%d", *fee, blockchain.MaxAmount)
 	}
-	if u, err := url.Parse(*bank); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if u, err := url.Parse(*bank); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || !portOK(u.Port()) {
 		return usagef("-bank: have %q, want the bank's base URL, such as http://localhost:8080", *bank)
 	}
 	if *gelf != "" {
@@ -163,6 +164,17 @@ func logProgress(ctx context.Context, logger *slog.Logger, stats *scheduler.Stat
 			}
 		}
 	}
+}
+
+// portOK reports whether port, as url.URL.Port returns it, can be
+// dialled: none (the scheme's own), or 1 to 65535. url.Parse takes any
+// digits, and a request to port 99999 or 0 could never be answered.
+func portOK(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // parse adds -version to flags and parses args into it. It returns

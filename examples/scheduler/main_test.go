@@ -113,6 +113,11 @@ func TestRunRefusesBadUse(t *testing.T) {
 		{"a bank URL of another scheme", []string{"-keystore", keys, "-bank", "ftp://x"}, nil, 2, "-bank"},
 		{"not a URL", []string{"-keystore", keys, "-bank", "notaurl"}, nil, 2, "-bank"},
 		{"a bank URL with a password", []string{"-keystore", keys, "-bank", "http://u:p@localhost:8080"}, nil, 2, "-bank: have"},
+		// The port is checked with the flags, before the keystore: a
+		// request could never reach it, and the scheduler would try
+		// again for ever.
+		{"a bank port out of range", []string{"-keystore", filepath.Join(t.TempDir(), "none"), "-bank", "http://127.0.0.1:99999"}, nil, 2, "-bank: have \"http://127.0.0.1:99999\""},
+		{"a bank port of 0", []string{"-keystore", filepath.Join(t.TempDir(), "none"), "-bank", "http://127.0.0.1:0"}, nil, 2, "-bank: have"},
 		{"a bank URL with a query", []string{"-keystore", keys, "-bank", "http://localhost:8080/?x=1"}, nil, 2, "-bank: have"},
 		{"a GELF URL of another scheme", []string{"-keystore", keys, "-gelf", "ftp://x"}, nil, 2, "-gelf: invalid GELF URL \"ftp://x\""},
 		{"a GELF URL with no host", []string{"-keystore", keys, "-gelf", "udp://:12201"}, nil, 2, "-gelf: invalid GELF URL"},
