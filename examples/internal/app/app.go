@@ -456,8 +456,16 @@ func (m Metrics) Miner(mn *miner.Miner) {
 // that drop to 0 and climb back, which rate() takes for resets.
 func (m Metrics) Auditor(a *audit.Auditor) {
 	c := auditCollector{a: a}
-	for _, name := range []string{"submitted", "included", "pending", "rebroadcasts", "dropped"} {
-		c.descs = append(c.descs, prometheus.NewDesc("eventchain_audit_"+name, "Transactions "+name+", as the auditor counts them.", nil, m.labels))
+	for _, g := range []struct{ name, help string }{
+		{"submitted", "Transactions submitted, each counted once, as the auditor counts them."},
+		{"included", "Transactions the chain includes, as the auditor counts them."},
+		{"pending", "Transactions submitted and neither included nor dropped, as the auditor counts them."},
+		// Attempts, not transactions: one transaction rebroadcast
+		// twice counts 2.
+		{"rebroadcasts", "Rebroadcast attempts of the transactions the auditor waits on (a transaction rebroadcast twice counts 2)."},
+		{"dropped", "Transactions given up on and not included since, as the auditor counts them."},
+	} {
+		c.descs = append(c.descs, prometheus.NewDesc("eventchain_audit_"+g.name, g.help, nil, m.labels))
 	}
 	m.MustRegister(c)
 }

@@ -175,6 +175,14 @@ func TestAuditMetricsWaitForRestore(t *testing.T) {
 		require.FailNow(t, "Run returned before the auditor restored", "%v", err)
 	}
 	restored := scrape()
+	// The help says what is counted: rebroadcasts counts attempts, so
+	// it can exceed the transactions submitted.
+	for _, want := range []string{
+		"# HELP eventchain_audit_submitted Transactions submitted, each counted once, as the auditor counts them.\n",
+		"# HELP eventchain_audit_rebroadcasts Rebroadcast attempts of the transactions the auditor waits on (a transaction rebroadcast twice counts 2).\n",
+	} {
+		assert.True(t, strings.Contains(restored, want), "have %q in:\n%s", want, restored)
+	}
 	for _, want := range []string{"eventchain_audit_submitted 1\n", "eventchain_audit_pending 1\n", "eventchain_audit_included 0\n",
 		"eventchain_audit_rebroadcasts 0\n", "eventchain_audit_dropped 0\n"} {
 		assert.True(t, strings.Contains(restored, want), "have %q in:\n%s", want, restored)
