@@ -28,6 +28,13 @@ func TestConfigIsChecked(t *testing.T) {
 		{"WrongScheme", esdb.Config{ConnString: "https://localhost:2113"}},
 		{"BadNodePreference", esdb.Config{ConnString: "esdb://localhost:2113?nodePreference=nearest"}},
 		{"BadPort", esdb.Config{ConnString: "esdb://localhost:port"}},
+		// The official client keeps a port as a uint16: 67649 would
+		// dial 2113, 0 and -1 ports nobody named.
+		{"PortPastTheLast", esdb.Config{ConnString: "esdb://localhost:67649?tls=false"}},
+		{"PortZero", esdb.Config{ConnString: "esdb://localhost:0"}},
+		{"NegativePort", esdb.Config{ConnString: "esdb://localhost:-1"}},
+		{"ClusterPortPastTheLast", esdb.Config{ConnString: "esdb://n1:2113,n2:70000"}},
+		{"DiscoverPortPastTheLast", esdb.Config{ConnString: "esdb+discover://cluster.example:65536"}},
 		{"CertWithoutKey", esdb.Config{ConnString: "esdb://localhost:2113?userCertFile=cert.pem"}},
 		{"SystemPrefix", esdb.Config{ConnString: "esdb://localhost:2113", StreamPrefix: "$demo-"}},
 		{"PrefixTooLong", esdb.Config{ConnString: "esdb://localhost:2113", StreamPrefix: strings.Repeat("p", eventlog.MaxStreamNameLen)}},
@@ -57,6 +64,7 @@ func TestConfigHidesPassword(t *testing.T) {
 		{"BadNodePreference", "esdb://admin:SECRETPW@127.0.0.1:2113?nodePreference=nearest", "SECRETPW", "esdb://127.0.0.1:2113?nodePreference=nearest (its credentials left out): "},
 		{"CertWithoutKey", "esdb://admin:SECRETPW@127.0.0.1:2113?userCertFile=cert.pem", "SECRETPW", "esdb://127.0.0.1:2113?userCertFile=cert.pem (its credentials left out): "},
 		{"Cluster", "esdb://admin:SECRETPW@n1:2113,n2:x", "SECRETPW", "esdb://n1:2113,n2:x (its credentials left out): "},
+		{"PortPastTheLast", "esdb://admin:SECRETPW@127.0.0.1:67649", "SECRETPW", "esdb://127.0.0.1:67649 (its credentials left out): host 127.0.0.1:67649: have port 67649, want 1 to 65535"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := esdb.New(esdb.Config{ConnString: tc.connString})

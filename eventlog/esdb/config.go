@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,8 +29,9 @@ type Config struct {
 	//
 	// Other settings (keepAliveInterval, maxDiscoverAttempts,
 	// discoveryInterval, gossipTimeout, defaultDeadline, tlsCAFile, …)
-	// are the client's too. An error about it names it without its
-	// credentials ([Redact]).
+	// are the client's too. A port must be 1 to 65535: the client
+	// would wrap a larger one around (67649 dialling 2113). An error
+	// about it names it without its credentials ([Redact]).
 	ConnString string
 
 	// StreamPrefix is put before every stream name, so that many demos,
@@ -130,6 +132,9 @@ func (cfg Config) clientConfig() (*esclient.Configuration, error) {
 	if err == nil {
 		err = c.Validate()
 	}
+	if err == nil {
+		err = checkPorts(cfg.ConnString)
+	}
 	if err != nil {
 		name := Redact(cfg.ConnString)
 		if name != cfg.ConnString {
@@ -139,6 +144,36 @@ func (cfg Config) clientConfig() (*esclient.Configuration, error) {
 	}
 	c.Logger = clientLogger(cfg.Logger)
 	return c, nil
+}
+
+// checkPorts refuses a host's port outside 1…65535, which the official
+// client takes and wraps around: it keeps a port as a uint16, so that
+// esdb://db:67649 would dial port 2113 (67649 − 65536), and :0 a port
+// nobody named. The hosts are what comes after "://" and the credentials
+// (Redact), up to the query, separated by commas (or slashes, which the
+// client reads as commas); a port that is no number is left to the
+// client, which refuses it itself.
+func checkPorts(connString string) error {
+	_, rest, ok := strings.Cut(Redact(connString), "://")
+	if !ok {
+		return nil
+	}
+	hosts, _, _ := strings.Cut(rest, "?")
+	hosts, _, _ = strings.Cut(hosts, "#")
+	for _, h := range strings.FieldsFunc(hosts, func(r rune) bool { return r == ',' || r == '/' }) {
+		i := strings.LastIndexByte(h, ':')
+		if i < 0 {
+			continue // the default port
+		}
+		port, err := strconv.Atoi(h[i+1:])
+		if err != nil {
+			continue // not a number: "[::1]", or the client's to refuse
+		}
+		if port < 1 || port > 65535 {
+			return fmt.Errorf("host %s: have port %d, want 1 to 65535", h, port)
+		}
+	}
+	return nil
 }
 
 // clientLogger sends the official client's log lines to l, or nowhere.
