@@ -44,6 +44,7 @@ import (
 	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/examples/internal/scheduler"
 	"github.com/eventchain/eventchain/examples/internal/version"
+	"github.com/eventchain/eventchain/internal/clip"
 )
 
 func main() {
@@ -63,7 +64,8 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 // errVersion is run's answer to -version.
 var errVersion = errors.New("version requested")
 
-// exitCode prints err, if any, and returns the exit status for it.
+// exitCode prints err, if any, on one line (clip.Line: a newline in a
+// path it quotes is written \n), and returns the exit status for it.
 func exitCode(err error, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
@@ -74,10 +76,10 @@ func exitCode(err error, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed, as asked
 		return 0
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(stderr, "scheduler: %v\n", err)
+		fmt.Fprintf(stderr, "scheduler: %s\n", clip.Line(err.Error()))
 		return 2
 	default:
-		fmt.Fprintf(stderr, "scheduler: %v\n", err)
+		fmt.Fprintf(stderr, "scheduler: %s\n", clip.Line(err.Error()))
 		return 1
 	}
 }

@@ -7,6 +7,8 @@
 package clip
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -20,6 +22,35 @@ import (
 // strconv.QuoteToGraphic writes it.
 func Graphic(s string) bool {
 	return utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) < 0
+}
+
+// Line returns s as one line a terminal shows as it is: s itself if it
+// is [Graphic], else s with each character that is not graphic — a line
+// break, a terminal's escape — written as a Go escape (\n, \x1b, \u2028),
+// and each byte that is not UTF-8 as \xff. Quotes and backslashes are
+// left as they are, unlike strconv.QuoteToGraphic, so that text with one
+// odd character reads as before around it. Print an error so when it
+// may quote a value a user or a stranger spelled (a path holding a
+// newline) and the output promises one line.
+func Line(s string) string {
+	if Graphic(s) {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[0])
+		case unicode.IsGraphic(r):
+			b.WriteString(s[:size])
+		default:
+			q := strconv.QuoteRuneToGraphic(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		s = s[size:]
+	}
+	return b.String()
 }
 
 // Text returns s if it is at most n bytes long, and otherwise its first

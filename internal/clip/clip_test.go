@@ -65,3 +65,19 @@ func TestGraphic(t *testing.T) {
 		assert.Equal(t, tc.want, clip.Graphic(tc.s), "%q", tc.s)
 	}
 }
+
+func TestLine(t *testing.T) {
+	for _, tc := range []struct {
+		s, want string
+	}{
+		{"", ""},
+		{`open "a b": no such file`, `open "a b": no such file`},
+		{"ünïcödé and 漢字", "ünïcödé and 漢字"},
+		{"open x\nforged: line: no such file", `open x\nforged: line: no such file`},
+		{`a "quoted" \path` + "\r\x1b[2K", `a "quoted" \path\r\x1b[2K`},
+		{"a line separator \u2028", `a line separator \u2028`},
+		{"not UTF-8 \xff\xfe!", `not UTF-8 \xff\xfe!`},
+	} {
+		assert.Equal(t, tc.want, clip.Line(tc.s), "%q", tc.s)
+	}
+}

@@ -34,6 +34,7 @@ import (
 	"github.com/eventchain/eventchain/examples/internal/bank"
 	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/examples/internal/version"
+	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
 )
@@ -86,9 +87,11 @@ func Main(name string, run func(ctx context.Context, args []string, stdout, stde
 // twice. An error of a damaged event log (eventlog.ErrCorrupt), which
 // whichever part of the app met it first words its own way, ends saying
 // so, and what to do: the file may be another, named by mistake, so the
-// advice never has the user remove it.
+// advice never has the user remove it. It is one line, whatever a value
+// quoted in it holds: a character that is not graphic (a newline in a
+// path) is written as a Go escape (clip.Line).
 func Said(name string, err error) string {
-	msg := err.Error()
+	msg := clip.Line(err.Error())
 	if !strings.HasPrefix(msg, name+": ") {
 		msg = name + ": " + msg
 	}

@@ -512,6 +512,9 @@ func TestSaid(t *testing.T) {
 		{"bank", errors.New("banker: x"), "bank: banker: x"},
 		{"devnet", fmt.Errorf("audit: record inclusions: %w", eventlog.ErrCorrupt),
 			"devnet: audit: record inclusions: event log damaged (the event log is damaged, or the file is not one: check the path; keep the file, and restore the log from a backup or start a new one at another path)"},
+		// One line, whatever a path in it holds: -genesis "x<newline>y".
+		{"auditor", errors.New("-genesis: open x\nauditor: forged: no such file or directory"), `auditor: -genesis: open x\nauditor: forged: no such file or directory`},
+		{"bank", errors.New("open \x1b[2Kindex.db: denied"), `bank: open \x1b[2Kindex.db: denied`},
 	} {
 		assert.Equal(t, tc.want, app.Said(tc.name, tc.err))
 	}
