@@ -62,7 +62,10 @@ func Text(s string, n int) string {
 		return s
 	}
 	cut := max(n, 0)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
+	// s[cut] continuing the character before, cut before that one. A
+	// character is at most utf8.UTFMax bytes: in bytes that are not
+	// UTF-8 at all, the cut stays near n rather than going back to 0.
+	for i := 1; cut > 0 && i < utf8.UTFMax && !utf8.RuneStart(s[cut]); i++ {
 		cut--
 	}
 	return s[:cut] + "…"

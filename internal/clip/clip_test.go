@@ -27,6 +27,9 @@ func TestText(t *testing.T) {
 		{"n zero", "abc", 0, "…"},
 		{"n negative", "abc", -1, "…"},
 		{"not UTF-8 kept", "a\xffb", 5, "a\xffb"},
+		// Bytes that continue no character: cut near n all the same, not
+		// back to nothing.
+		{"not UTF-8 cut", strings.Repeat("\x80", 10), 5, strings.Repeat("\x80", 2) + "…"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := clip.Text(tc.s, tc.n)
