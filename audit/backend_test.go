@@ -3,8 +3,10 @@ package audit_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -629,4 +631,50 @@ func TestNothingAppendedToAWipedLog(t *testing.T) {
 			assert.Zero(t, a.Report().Rebroadcasts)
 		})
 	}
+}
+
+// longestLine is a slog.Handler that keeps the length of the longest
+// record it is given, message and attributes (with their keys) together.
+type longestLine struct {
+	mu      sync.Mutex
+	longest int
+	count   int
+}
+
+func (h *longestLine) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *longestLine) Handle(_ context.Context, r slog.Record) error {
+	n := len(r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		n += len(a.Key) + len(a.Value.String())
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.longest, h.count = max(h.longest, n), h.count+1
+	return nil
+}
+
+func (h *longestLine) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *longestLine) WithGroup(string) slog.Handler      { return h }
+
+// TestLongEventTypesAreCut: whoever can append to the log chooses an
+// event's type, as long as an append allows. An auditor restoring past
+// such events, in the transactions and in the audit stream, says it
+// skipped each in a line of its usual length: the type is cut, in the
+// line and in the error it holds.
+func TestLongEventTypesAreCut(t *testing.T) {
+	c, log, fake := newRig(t)
+	long := strings.Repeat("TransactionSubmitted", 15_000) // 300 000 bytes
+	for _, stream := range []string{node.StreamTransactions, node.StreamAudit} {
+		_, err := log.Append(context.Background(), stream, eventlog.Any, eventlog.Event{ID: uuid.New(), Type: long, Data: []byte(`{}`)})
+		require.NoError(t, err)
+	}
+	lines := &longestLine{}
+	a, err := audit.New(audit.Config{Node: fake, Log: log, Now: c.Now, Logger: slog.New(lines)})
+	require.NoError(t, err)
+	require.NoError(t, a.Restore(context.Background()))
+
+	assert.GreaterOrEqual(t, lines.count, 2, "the auditor said what it skipped")
+	assert.Less(t, lines.longest, 1000, "no line holds the type whole")
 }

@@ -13,8 +13,14 @@ import (
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/node"
 )
+
+// shownType is the most of an event's type a log line or an error shows:
+// whoever can append to the log chooses the type, up to the size of an
+// append, and every auditor that reads the event says it skipped it.
+const shownType = 64
 
 // readPage is how many events a catch-up reads at a time.
 const readPage = 512
@@ -317,11 +323,11 @@ func (a *Auditor) foldTx(r eventlog.Recorded, settled *blockchain.State) {
 		case events.TransactionRebroadcast:
 			tx, attempt = ev.Tx, ev.Attempt
 		default:
-			err = fmt.Errorf("%s event in the transactions stream", r.Type)
+			err = fmt.Errorf("%s event in the transactions stream", clip.Text(r.Type, shownType))
 		}
 	}
 	if err != nil {
-		a.logger.Warn("skipped transaction event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
+		a.logger.Warn("skipped transaction event", "revision", uint64(r.Revision), "type", clip.Text(r.Type, shownType), "err", err)
 		return
 	}
 	s := a.txs[tx.ID()]
@@ -383,7 +389,7 @@ func (a *Auditor) countAttempt(s *txState, n int, at time.Time) {
 func (a *Auditor) foldAudit(r eventlog.Recorded, chain blockchain.ReadOnlyChain, tip uint64) {
 	p, err := events.Decode(r.Event)
 	if err != nil {
-		a.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
+		a.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", clip.Text(r.Type, shownType), "err", err)
 		return
 	}
 	switch ev := p.(type) {

@@ -372,3 +372,53 @@ func TestPluginEngineFailures(t *testing.T) {
 		})
 	}
 }
+
+// longestLine is a slog.Handler that keeps the length of the longest
+// record it is given, message and attributes (with their keys) together.
+type longestLine struct {
+	mu      sync.Mutex
+	longest int
+	count   int
+}
+
+func (h *longestLine) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *longestLine) Handle(_ context.Context, r slog.Record) error {
+	n := len(r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		n += len(a.Key) + len(a.Value.String())
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.longest, h.count = max(h.longest, n), h.count+1
+	return nil
+}
+
+func (h *longestLine) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *longestLine) WithGroup(string) slog.Handler      { return h }
+
+// TestLongEventTypesAreCut: whoever can append to the log chooses an
+// event's type, as long as an append allows. A node restoring past such
+// events, in the blocks and in the transactions stream, says it skipped
+// each, in a line of its usual length: the type is cut, in the line and
+// in the error it holds.
+func TestLongEventTypesAreCut(t *testing.T) {
+	log := memlog.New(memlog.Config{})
+	t.Cleanup(func() { _ = log.Close() })
+	long := strings.Repeat("BlockMined", 30_000) // 300 000 bytes
+	tx := consensustest.Transfer("alice", "bob", 10, 0)
+	appendRaw(t, log, node.StreamBlocks, raw(long, []byte(`{}`)))
+	appendRaw(t, log, node.StreamTransactions, raw(long, submitted(t, tx).Data))
+
+	lines := &longestLine{}
+	cfg := config(t, log)
+	cfg.Logger = slog.New(lines)
+	n, err := node.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, n.Restore(context.Background(), node.RestoreVerify))
+
+	assert.Positive(t, lines.count, "the node said what it did")
+	assert.Less(t, lines.longest, 1000, "no line holds the type whole")
+	assert.Zero(t, n.Pool().Len(), "the event of another type was skipped")
+}

@@ -1156,7 +1156,7 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 
 	switch {
 	case d.err != nil:
-		n.logger.Warn("skipped block event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
+		n.logger.Warn("skipped block event", "revision", uint64(r.Revision), "type", clip.Text(r.Type, shownType), "err", err)
 		ev = Event{Kind: EventSkipped, Revision: r.Revision, Err: err}
 	case repeated:
 		n.logger.Debug("block event repeats a block of the chain", "revision", uint64(r.Revision), "height", b.Height(), "hash", b.Hash().Short())
@@ -1187,6 +1187,12 @@ func (n *Node) applyBlock(ctx context.Context, r eventlog.Recorded, d decoded, m
 	}
 }
 
+// shownType is the most of an event's type a log line or an error shows.
+// Whoever can append to the log chooses the type, up to the size of an
+// append: every node that reads the event says it skipped it, and a type
+// of half a megabyte would make each of those lines as long.
+const shownType = 64
+
 // decodeBlock returns the block a BlockMined event carries, and its miner.
 func decodeBlock(r eventlog.Recorded) (*blockchain.Block, string, error) {
 	p, err := events.Decode(r.Event)
@@ -1195,7 +1201,7 @@ func decodeBlock(r eventlog.Recorded) (*blockchain.Block, string, error) {
 	}
 	mined, ok := p.(events.BlockMined)
 	if !ok {
-		return nil, "", fmt.Errorf("%s event in the blocks stream", r.Type)
+		return nil, "", fmt.Errorf("%s event in the blocks stream", clip.Text(r.Type, shownType))
 	}
 	return mined.Block, mined.MinerID, nil
 }
@@ -1285,7 +1291,7 @@ func (n *Node) addDecodedTransaction(r eventlog.Recorded, tx blockchain.Transact
 	case waits:
 		n.logger.Info("transaction waits for a block that pays its sender or uses its nonce before", "revision", uint64(r.Revision), "tx", tx.ID(), "err", err)
 	default:
-		n.logger.Warn("skipped transaction event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
+		n.logger.Warn("skipped transaction event", "revision", uint64(r.Revision), "type", clip.Text(r.Type, shownType), "err", err)
 	}
 }
 
@@ -1351,7 +1357,7 @@ func decodeTransaction(r eventlog.Recorded) (blockchain.Transaction, error) {
 	case events.TransactionRebroadcast:
 		return ev.Tx, nil
 	}
-	return blockchain.Transaction{}, fmt.Errorf("%s event in the transactions stream", r.Type)
+	return blockchain.Transaction{}, fmt.Errorf("%s event in the transactions stream", clip.Text(r.Type, shownType))
 }
 
 // SubmitTransaction checks tx with the pool, against the node's chain,

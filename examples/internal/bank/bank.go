@@ -591,7 +591,7 @@ func (b *Bank) auditFailed(ctx context.Context, err error) error {
 func (b *Bank) foldAudit(ctx context.Context, r eventlog.Recorded) error {
 	p, err := events.Decode(r.Event)
 	if err != nil {
-		b.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", r.Type, "err", err)
+		b.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", clip.Text(r.Type, 64), "err", err) // a type is as long as whoever appends it likes
 		return nil
 	}
 	d, ok := p.(events.TransactionDropped)
@@ -989,7 +989,7 @@ func (b *Bank) readRequest(ctx context.Context, id uuid.UUID) (events.Transactio
 	}
 	s, ok := p.(events.TransactionSubmitted)
 	if !ok {
-		return events.TransactionSubmitted{}, false, fmt.Errorf("request stream of %s holds %s", id, recs[0].Type)
+		return events.TransactionSubmitted{}, false, fmt.Errorf("request stream of %s holds %s", id, clip.Text(recs[0].Type, 64))
 	}
 	return s, true, nil
 }
