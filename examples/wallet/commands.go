@@ -160,10 +160,20 @@ func readPassphraseFileNow(path string) ([]byte, error) {
 	// A passphrase others may read is no secret: refused as a key
 	// file would be. (A pipe, such as <(pass show wallet), has no
 	// such bits to trust.)
-	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" {
+	info, statErr := f.Stat()
+	if statErr == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" {
 		return nil, fmt.Errorf("passphrase file %s: mode %s lets others read or write it: chmod 600 it", path, info.Mode().Perm())
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
+	r := io.LimitReader(f, maxPassphraseFile+1)
+	read := io.ReadAll
+	if statErr == nil && info.Mode()&fs.ModeCharDevice != 0 && isTerminal(f) {
+		// A terminal (-passphrase-file /dev/stdin): the passphrase is
+		// the line typed, and Enter ends it. Its end of file comes only
+		// with Ctrl-D, which a user who pressed Enter does not know to
+		// type: read to it, and the wallet would sit waiting.
+		read = readLine
+	}
+	data, err := read(r)
 	if err != nil {
 		return nil, fmt.Errorf("passphrase file: %w", err)
 	}
@@ -171,6 +181,29 @@ func readPassphraseFileNow(path string) ([]byte, error) {
 		return nil, fmt.Errorf("passphrase file %s: over %d bytes: is it the right file?", path, maxPassphraseFile)
 	}
 	return data, nil
+}
+
+// readLine reads from r up to and including the first newline, or to
+// the end if there is none, a byte at a time so as to read nothing past
+// the line: from a terminal, each read returns when a line is typed.
+func readLine(r io.Reader) ([]byte, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		n, err := r.Read(b)
+		if n == 1 {
+			line = append(line, b[0])
+			if b[0] == '\n' {
+				return line, nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return line, nil
+		}
+		if err != nil {
+			return line, err
+		}
+	}
 }
 
 // client returns a client of the bank.

@@ -55,7 +55,9 @@
 // EVENTCHAIN_KEYSTORE and EVENTCHAIN_PASSPHRASE_FILE, as the other apps'
 // flags do; EVENTCHAIN_PASSPHRASE holds a passphrase itself (a file is
 // safer: the environment of a process may be visible to others). A
-// passphrase file's one trailing newline is not part of the passphrase.
+// passphrase file's one trailing newline is not part of the passphrase;
+// from a terminal (-passphrase-file /dev/stdin) the passphrase is the
+// line typed, ended by Enter (and shown as it is typed).
 // An encrypted key needs its passphrase to send; a key in clear needs
 // none.
 //

@@ -1,0 +1,113 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventchain/eventchain/examples/internal/keystore"
+)
+
+// openPTY opens a new pseudo-terminal and returns its master side, which
+// plays the user's keyboard, and the path of its terminal side, which the
+// wallet is given as its passphrase file, as a user gives /dev/stdin.
+func openPTY(t *testing.T) (*os.File, string) {
+	t.Helper()
+	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { _ = master.Close() }) // the terminal side then reads an error, and its reader ends
+	var unlock int32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); errno != 0 {
+		t.Skipf("unlock the pseudo-terminal: %v", errno)
+	}
+	var n uint32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); errno != 0 {
+		t.Skipf("name the pseudo-terminal: %v", errno)
+	}
+	return master, fmt.Sprintf("/dev/pts/%d", n)
+}
+
+// TestPassphraseTypedAtATerminal: -passphrase-file /dev/stdin on a
+// terminal is the passphrase typed in, and Enter ends it. Read to its end
+// of file, as a file is, the terminal gives none until Ctrl-D, and the
+// wallet would sit waiting after the user pressed Enter. Only the line
+// typed is the passphrase, without its newline.
+func TestPassphraseTypedAtATerminal(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		typed  string
+		args   []string
+		stdout string
+		check  func(t *testing.T, f *fixture)
+	}{
+		{
+			name: "send", typed: davePass + "\n",
+			args: []string{"send", "dave", "bob", "5"}, stdout: `^sent 5 from dave to bob`,
+		},
+		{
+			name: "new", typed: "s3cret\n",
+			args: []string{"new", "erin"}, stdout: `^ec[0-9a-f]+\n$`,
+			check: func(t *testing.T, f *fixture) {
+				ks, err := keystore.Open(f.keys)
+				require.NoError(t, err)
+				_, err = ks.Load("erin", []byte("s3cret"))
+				assert.NoError(t, err, "the passphrase is the line typed, without its newline")
+			},
+		},
+		{
+			name: "only the first line", typed: davePass + "\nnot the passphrase\n",
+			args: []string{"send", "dave", "bob", "5"}, stdout: `^sent 5 from dave to bob`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			master, tty := openPTY(t)
+			_, err := master.WriteString(tc.typed)
+			require.NoError(t, err)
+			// A watchdog: the wallet reads the line typed at once, or not
+			// at all, waiting for an end of file no one types.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			code, stdout, stderr := f.runCtx(ctx, t, nil, append(tc.args, "-passphrase-file", tty)...)
+			require.Equal(t, 0, code, stderr)
+			assert.Regexp(t, tc.stdout, stdout)
+			if tc.check != nil {
+				tc.check(t, f)
+			}
+		})
+	}
+}
+
+// TestPassphraseFromADeviceIsReadWhole: only a terminal gives its
+// passphrase a line at a time. Another device is read as a file is, to
+// its end or the size limit: -passphrase-file /dev/urandom, a slip, is
+// refused as too large, not taken for a passphrase made of whatever
+// bytes came before its first newline, which would encrypt a new key
+// under a passphrase no one knows.
+func TestPassphraseFromADeviceIsReadWhole(t *testing.T) {
+	for _, device := range []string{"/dev/urandom", "/dev/zero"} {
+		t.Run(device, func(t *testing.T) {
+			if _, err := os.Stat(device); err != nil {
+				t.Skipf("no %s here: %v", device, err)
+			}
+			f := newFixture(t)
+			code, stdout, stderr := f.run(t, nil, "new", "erin", "-passphrase-file", device)
+			assert.Equal(t, 1, code, stderr)
+			assert.Empty(t, stdout)
+			assert.Contains(t, stderr, "over 4096 bytes: is it the right file?")
+			assert.NoFileExists(t, filepath.Join(f.keys, "erin.key"), "no key is made")
+		})
+	}
+}
