@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/eventchain/eventchain/examples/internal/keystore"
 )
@@ -86,6 +88,86 @@ func TestPassphraseTypedAtATerminal(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, f)
 			}
+		})
+	}
+}
+
+// echoing reports whether the terminal at tty shows what is typed.
+func echoing(t *testing.T, tty *os.File) bool {
+	t.Helper()
+	termios, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	require.NoError(t, err)
+	return termios.Lflag&unix.ECHO != 0
+}
+
+// waitForEcho waits until the terminal at tty shows what is typed, or
+// not, as on says: the wallet changes it as it begins to read. It looks
+// again and again, yielding between looks, until ctx ends.
+func waitForEcho(ctx context.Context, t *testing.T, tty *os.File, on bool) {
+	t.Helper()
+	for echoing(t, tty) != on {
+		require.NoError(t, ctx.Err(), "the terminal's echo never turned %v", on)
+		runtime.Gosched()
+	}
+}
+
+// TestPassphraseTypedIsNotShown: a passphrase typed at a terminal is not
+// shown as it is typed (nor left in the terminal's scrollback), and the
+// terminal shows what is typed again afterwards — also when the user
+// gives up with Ctrl-C while the wallet waits for the line.
+func TestPassphraseTypedIsNotShown(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		giveUp bool // Ctrl-C (the context ends) instead of typing the line
+	}{
+		{"typed", false},
+		{"Ctrl-C while it waits", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			master, path := openPTY(t)
+			tty, err := os.OpenFile(path, os.O_RDWR, 0) // the test's own look at the terminal's settings
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = tty.Close() })
+			require.True(t, echoing(t, tty), "a terminal shows what is typed, at first")
+
+			watchdog, stop := context.WithTimeout(context.Background(), 10*time.Second)
+			defer stop()
+			run, cancel := context.WithCancel(watchdog)
+			defer cancel()
+			type result struct {
+				code           int
+				stdout, stderr string
+			}
+			done := make(chan result, 1)
+			go func() {
+				code, stdout, stderr := f.runCtx(run, t, nil, "send", "dave", "bob", "5", "-wait=false", "-passphrase-file", path)
+				done <- result{code, stdout, stderr}
+			}()
+			waitForEcho(watchdog, t, tty, false)
+			if tc.giveUp {
+				cancel()
+			} else {
+				_, err := master.WriteString(davePass + "\n")
+				require.NoError(t, err)
+			}
+			r := <-done
+			if tc.giveUp {
+				assert.NotZero(t, r.code)
+				assert.Contains(t, r.stderr, "stopped waiting")
+			} else {
+				require.Equal(t, 0, r.code, r.stderr)
+				assert.Contains(t, r.stdout, "sent 5 from dave to bob")
+				// What the terminal showed of the typing: the master side
+				// reads it back. Nothing, but the newline of Enter.
+				_, err := master.WriteString("x") // typed now, with echo back on: the one thing shown
+				require.NoError(t, err)
+				shown := make([]byte, 64)
+				n, err := master.Read(shown)
+				require.NoError(t, err)
+				assert.NotContains(t, string(shown[:n]), davePass, "the passphrase was not shown")
+			}
+			assert.True(t, echoing(t, tty), "the terminal shows what is typed again")
 		})
 	}
 }
