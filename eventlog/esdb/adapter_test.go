@@ -35,6 +35,10 @@ func TestConfigIsChecked(t *testing.T) {
 		{"NegativePort", esdb.Config{ConnString: "esdb://localhost:-1"}},
 		{"ClusterPortPastTheLast", esdb.Config{ConnString: "esdb://n1:2113,n2:70000"}},
 		{"DiscoverPortPastTheLast", esdb.Config{ConnString: "esdb+discover://cluster.example:65536"}},
+		// An '@' in the query ends no credentials: the port before it
+		// is checked all the same.
+		{"PortPastTheLastAtInQuery", esdb.Config{ConnString: "esdb://localhost:67649?tls=false&userCertFile=/certs/me@example/cert.pem&userKeyFile=/certs/me@example/key.pem"}},
+		{"CredentialsAndPortPastTheLastAtInQuery", esdb.Config{ConnString: "esdb://admin:pw@localhost:67649?tls=false&userCertFile=/certs/me@example/cert.pem&userKeyFile=/certs/me@example/key.pem"}},
 		{"CertWithoutKey", esdb.Config{ConnString: "esdb://localhost:2113?userCertFile=cert.pem"}},
 		{"SystemPrefix", esdb.Config{ConnString: "esdb://localhost:2113", StreamPrefix: "$demo-"}},
 		{"PrefixTooLong", esdb.Config{ConnString: "esdb://localhost:2113", StreamPrefix: strings.Repeat("p", eventlog.MaxStreamNameLen)}},

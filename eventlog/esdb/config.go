@@ -149,17 +149,23 @@ func (cfg Config) clientConfig() (*esclient.Configuration, error) {
 // checkPorts refuses a host's port outside 1…65535, which the official
 // client takes and wraps around: it keeps a port as a uint16, so that
 // esdb://db:67649 would dial port 2113 (67649 − 65536), and :0 a port
-// nobody named. The hosts are what comes after "://" and the credentials
-// (Redact), up to the query, separated by commas (or slashes, which the
+// nobody named. The hosts are what comes after "://", up to the query,
+// and after the credentials, separated by commas (or slashes, which the
 // client reads as commas); a port that is no number is left to the
-// client, which refuses it itself.
+// client, which refuses it itself. The query is cut off first, as
+// url.Parse does: an '@' in it (userCertFile=/certs/me@example/cert.pem)
+// ends no credentials, and Redact, which must never show a password,
+// takes the last '@' of the whole string.
 func checkPorts(connString string) error {
-	_, rest, ok := strings.Cut(Redact(connString), "://")
+	_, rest, ok := strings.Cut(connString, "://")
 	if !ok {
 		return nil
 	}
 	hosts, _, _ := strings.Cut(rest, "?")
 	hosts, _, _ = strings.Cut(hosts, "#")
+	if at := strings.LastIndexByte(hosts, '@'); at >= 0 {
+		hosts = hosts[at+1:]
+	}
 	for _, h := range strings.FieldsFunc(hosts, func(r rune) bool { return r == ',' || r == '/' }) {
 		i := strings.LastIndexByte(h, ':')
 		if i < 0 {
