@@ -105,11 +105,12 @@
 //
 // A string longer than [MaxValueBytes] — a field's value, or the
 // short_message — is cut to at most that many bytes, at a character
-// boundary, and ends with " …[N bytes cut]". Log lines carry text that
-// others write (an event type read from the log, an error naming it), and
-// one unbounded value would lose the whole message: go-gelf refuses a UDP
-// message of more than 128 chunks, Graylog's index a field value over
-// 32 766 bytes.
+// boundary, and ends with " …[N bytes cut]" (a byte that is not UTF-8
+// is sent as U+FFFD, and counts as its three bytes). Log lines carry
+// text that others write (an event type read from the log, an error
+// naming it), and one unbounded value would lose the whole message:
+// go-gelf refuses a UDP message of more than 128 chunks, Graylog's index
+// a field value over 32 766 bytes.
 //
 // # Errors
 //

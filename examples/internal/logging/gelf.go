@@ -38,7 +38,8 @@ const emptyMessage = "(no message)"
 
 // MaxValueBytes bounds the short_message and every string field a
 // [GELFHandler] sends: a longer one is cut, at a character boundary, to
-// at most this many bytes, and " …[N bytes cut]" is added. Log lines can
+// at most this many bytes, and " …[N bytes cut]" is added; a byte that is
+// not UTF-8 counts as U+FFFD, the three bytes it is sent as. Log lines can
 // carry text the program does not choose — an event type or an error
 // message written by whoever appends to the event log — and an unbounded
 // value would lose the whole message twice over: go-gelf refuses a UDP
@@ -298,19 +299,30 @@ func flatten(prefix string, a slog.Attr, emit func(name string, value any)) {
 
 // cut returns s if it is at most MaxValueBytes long; otherwise its first
 // MaxValueBytes bytes or fewer, ending on a character boundary, and a
-// note of how many bytes were left out.
+// note of how many bytes of s were left out. The bytes are counted as the
+// server receives them: the JSON encoder sends each byte that is not
+// UTF-8 as U+FFFD, three bytes, so cut sends it so itself and counts it
+// as three — or 16 KiB of such bytes would reach Graylog as 48 KiB,
+// past its limit for a field.
 func cut(s string) string {
-	if len(s) <= MaxValueBytes {
+	if len(s) <= MaxValueBytes && utf8.ValidString(s) {
 		return s
 	}
-	n := MaxValueBytes
-	// s[n] continuing the character before, cut before that one; a
-	// character is at most utf8.UTFMax bytes, so in text that is not
-	// UTF-8 at all the cut stays near the limit.
-	for i := 1; i < utf8.UTFMax && !utf8.RuneStart(s[n]); i++ {
-		n--
+	var b strings.Builder
+	b.Grow(MaxValueBytes)
+	i := 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:]) // utf8.RuneError, size 1, for a byte that is not UTF-8
+		if b.Len()+utf8.RuneLen(r) > MaxValueBytes {
+			break
+		}
+		b.WriteRune(r)
+		i += size
 	}
-	return s[:n] + " …[" + strconv.Itoa(len(s)-n) + " bytes cut]"
+	if i == len(s) {
+		return b.String()
+	}
+	return b.String() + " …[" + strconv.Itoa(len(s)-i) + " bytes cut]"
 }
 
 // fieldSegment returns key with every character GELF does not allow in a

@@ -2,6 +2,7 @@ package logging_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -426,9 +427,12 @@ func TestLongValuesCut(t *testing.T) {
 		// would fit, which is cut whole.
 		{"a character across the limit", strings.Repeat("a", max-1) + "éz", strings.Repeat("a", max-1) + " …[3 bytes cut]"},
 		{"a four-byte character across the limit", strings.Repeat("a", max-1) + "😀", strings.Repeat("a", max-1) + " …[4 bytes cut]"},
-		// Not UTF-8 at all: cut near the limit all the same (the JSON
-		// encoder then spells each byte as U+FFFD).
-		{"bytes that continue no character", strings.Repeat("\x80", max+10), strings.Repeat("\x80", max-3) + " …[13 bytes cut]"},
+		// Not UTF-8 at all: each byte is sent as U+FFFD, as the JSON
+		// encoder would send it, and counts as the three bytes the
+		// server receives.
+		{"bytes that continue no character", strings.Repeat("\x80", max+10), strings.Repeat("\uFFFD", max/3) + " …[" + strconv.Itoa(max+10-max/3) + " bytes cut]"},
+		{"bytes not UTF-8 under the limit, over it once sent", strings.Repeat("\xff", max/2), strings.Repeat("\uFFFD", max/3) + " …[" + strconv.Itoa(max/2-max/3) + " bytes cut]"},
+		{"a few bytes not UTF-8", "a\xffb", "a\uFFFDb"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := logOne(t, nil, func(l *slog.Logger) {
@@ -437,6 +441,13 @@ func TestLongValuesCut(t *testing.T) {
 			assert.Equal(t, tc.want, m.Short, "short_message")
 			for _, name := range []string{"_with", "_attr", "_err"} {
 				assert.Equal(t, tc.want, m.Extra[name], "field %s", name)
+				// What the server stores, once the JSON is decoded, fits.
+				sent, err := json.Marshal(m.Extra[name])
+				require.NoError(t, err)
+				var stored string
+				require.NoError(t, json.Unmarshal(sent, &stored))
+				kept, _, _ := strings.Cut(stored, " …[")
+				assert.LessOrEqual(t, len(kept), max, "field %s as stored", name)
 			}
 		})
 	}
