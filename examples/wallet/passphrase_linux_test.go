@@ -158,6 +158,9 @@ func TestPassphraseTypedIsNotShown(t *testing.T) {
 			} else {
 				require.Equal(t, 0, r.code, r.stderr)
 				assert.Contains(t, r.stdout, "sent 5 from dave to bob")
+				// Echo back on, or the read below would wait for ever for
+				// the "x" to be shown, and hang the test rather than fail it.
+				require.True(t, echoing(t, tty), "the terminal shows what is typed again")
 				// What the terminal showed of the typing: the master side
 				// reads it back. Nothing, but the newline of Enter.
 				_, err := master.WriteString("x") // typed now, with echo back on: the one thing shown
