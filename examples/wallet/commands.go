@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -132,64 +131,28 @@ func (w *wallet) passphrase(ctx context.Context) ([]byte, error) {
 // so a read that did not heed it would ignore the user's first Ctrl-C, and
 // wait on, for ever if no one writes. So the file is read on a goroutine
 // of its own, and the wallet stops waiting for it when ctx ends (the
-// goroutine, left blocked, ends with the process). A terminal the wallet
-// stopped waiting for is given back its settings, echo on: see
-// readTyped.
+// goroutine, left blocked, ends with the process).
 func readPassphraseFile(ctx context.Context, path string) ([]byte, error) {
 	type result struct {
 		data []byte
 		err  error
 	}
 	done := make(chan result, 1) // buffered: the goroutine never blocks on it
-	var typing terminalTyping
 	go func() {
-		data, err := readPassphraseFileNow(path, &typing)
+		data, err := readPassphraseFileNow(path)
 		done <- result{data, err}
 	}()
 	select {
 	case r := <-done:
 		return r.data, r.err
 	case <-ctx.Done():
-		typing.giveUp()
 		return nil, fmt.Errorf("passphrase file %s: stopped waiting for it to be written: %w", path, ctx.Err())
 	}
 }
 
-// terminalTyping is a passphrase being typed at a terminal, whose echo
-// the wallet turned off: what to set the terminal back to if the wallet
-// gives up waiting (Ctrl-C), so that the shell is not left without echo.
-type terminalTyping struct {
-	mu       sync.Mutex
-	gaveUp   bool
-	fd       int
-	restored *term.State // the settings from before; nil: none changed
-}
-
-// start records the settings of the terminal fd before the wallet
-// changes them, and reports false if the wallet gave up already.
-func (t *terminalTyping) start(fd int, before *term.State) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.gaveUp {
-		return false
-	}
-	t.fd, t.restored = fd, before
-	return true
-}
-
-// giveUp sets the terminal back as it was, if typing started.
-func (t *terminalTyping) giveUp() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.gaveUp = true
-	if t.restored != nil {
-		_ = term.Restore(t.fd, t.restored) // the wallet is stopping: nothing more to do if it fails
-	}
-}
-
 // readPassphraseFileNow reads the passphrase file at path, blocking as
-// long as its open and its read do. A terminal is read with typing.
-func readPassphraseFileNow(path string, typing *terminalTyping) ([]byte, error) {
+// long as its open and its read do.
+func readPassphraseFileNow(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("passphrase file: %w", err)
@@ -202,10 +165,23 @@ func readPassphraseFileNow(path string, typing *terminalTyping) ([]byte, error) 
 	if statErr == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" {
 		return nil, fmt.Errorf("passphrase file %s: mode %s lets others read or write it: chmod 600 it", path, info.Mode().Perm())
 	}
+	r := io.LimitReader(f, maxPassphraseFile+1)
+	read := io.ReadAll
 	if statErr == nil && info.Mode()&fs.ModeCharDevice != 0 && term.IsTerminal(int(f.Fd())) {
-		return readTyped(f, path, typing)
+		// A terminal (-passphrase-file /dev/stdin): the passphrase is
+		// the line typed, and Enter ends it. Its end of file comes only
+		// with Ctrl-D, which a user who pressed Enter does not know to
+		// type: read to it, and the wallet would sit waiting.
+		//
+		// The line is shown as it is typed, as the doc says. Turning the
+		// echo off is not done: x/term's ReadPassword, which would, reads
+		// on for ever, a core at full use, after Ctrl-D on an empty line
+		// or once the terminal hangs up (a read of 0 bytes, which it
+		// takes for "read again"); and a hidden passphrase for a new key
+		// must be asked twice, lest a typo lock the key for good.
+		read = readLine
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
+	data, err := read(r)
 	if err != nil {
 		return nil, fmt.Errorf("passphrase file: %w", err)
 	}
@@ -215,33 +191,32 @@ func readPassphraseFileNow(path string, typing *terminalTyping) ([]byte, error) 
 	return data, nil
 }
 
-// readTyped reads a passphrase typed at the terminal f
-// (-passphrase-file /dev/stdin): the line typed, which Enter ends (the
-// terminal gives an end of file only on Ctrl-D, which a user who pressed
-// Enter does not know to type), and not shown as it is typed. It is
-// golang.org/x/term's ReadPassword: echo off while the line is read, and
-// the terminal's settings back after. If the wallet stops waiting first
-// (Ctrl-C), typing sets them back: see readPassphraseFile.
-func readTyped(f *os.File, path string, typing *terminalTyping) ([]byte, error) {
-	fd := int(f.Fd())
-	before, err := term.GetState(fd)
-	if err != nil {
-		return nil, fmt.Errorf("passphrase file %s: %w", path, err)
+// readLine reads from r up to and including the first newline, or to
+// the end if there is none, a byte at a time so as to read nothing past
+// the line: from a terminal, each read returns when a line is typed, and
+// Ctrl-D on an empty line, or a terminal hung up, is the end (an
+// *os.File's read of 0 bytes is io.EOF).
+func readLine(r io.Reader) ([]byte, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		n, err := r.Read(b)
+		if n == 1 {
+			line = append(line, b[0])
+			if b[0] == '\n' {
+				return line, nil
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return line, nil
+		}
+		if err != nil {
+			return line, err
+		}
+		if n == 0 {
+			return line, io.ErrNoProgress // a reader that gives nothing, and no error, gives nothing more
+		}
 	}
-	// A Ctrl-C between start and ReadPassword's change (microseconds
-	// after the wallet begins to read) would still leave echo off: x/term
-	// turns it off and reads as one call.
-	if !typing.start(fd, before) {
-		return nil, fmt.Errorf("passphrase file %s: no longer waited for", path)
-	}
-	data, err := term.ReadPassword(fd)
-	if err != nil {
-		return nil, fmt.Errorf("passphrase file %s: %w", path, err)
-	}
-	if len(data) > maxPassphraseFile {
-		return nil, fmt.Errorf("passphrase file %s: over %d bytes: is it the right file?", path, maxPassphraseFile)
-	}
-	return data, nil
 }
 
 // client returns a client of the bank.

@@ -57,8 +57,8 @@
 // safer: the environment of a process may be visible to others). A
 // passphrase file's one trailing newline is not part of the passphrase;
 // from a terminal (-passphrase-file /dev/stdin) the passphrase is the
-// line typed, ended by Enter, and not shown as it is typed (the
-// terminal's echo is off until Enter, or Ctrl-C).
+// line typed, ended by Enter (and shown as it is typed: a file, or
+// EVENTCHAIN_PASSPHRASE, keeps it off the screen).
 // An encrypted key needs its passphrase to send; a key in clear needs
 // none.
 //
