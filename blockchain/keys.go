@@ -105,6 +105,12 @@ func decodeLowerHex(dst []byte, s string) error {
 // and its Address is the zero Address, which no transfer may name. Make one
 // with [GenerateKey] or [NewPrivateKey]; IsZero tells a key from none. A PrivateKey is safe for
 // concurrent use.
+//
+// Two PrivateKeys cannot be compared with ==, nor with reflect.DeepEqual
+// (so not with testify's assert.Equal either, which would call even a
+// copy of a key different): compare their Public keys, as in
+// k.Public() == other.Public(), which are equal exactly when the seeds
+// are.
 type PrivateKey struct {
 	// secret returns the ed25519 private key (seed and public half). It
 	// is a function, holding the key in its closure, so that nothing that

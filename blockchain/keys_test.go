@@ -260,3 +260,14 @@ func FuzzParseAddress(f *testing.F) {
 type failureText struct{ strings.Builder }
 
 func (f *failureText) Errorf(format string, args ...any) { fmt.Fprintf(f, format, args...) }
+
+// ExamplePrivateKey_Public shows how two private keys are compared: by
+// their public keys, since a PrivateKey itself is not comparable.
+func ExamplePrivateKey_Public() {
+	seed := bytes.Repeat([]byte{7}, blockchain.SeedSize)
+	a, _ := blockchain.NewPrivateKey(seed)
+	b, _ := blockchain.NewPrivateKey(seed)
+	other, _ := blockchain.NewPrivateKey(bytes.Repeat([]byte{8}, blockchain.SeedSize))
+	fmt.Println(a.Public() == b.Public(), a.Public() == other.Public())
+	// Output: true false
+}
