@@ -47,9 +47,11 @@
 //     Seal, is the block's identity, which PrevHash links point to.
 //     Without a seal (proof of work) the two are equal.
 //  5. A [Chain] starts at its spec's genesis and grows by [Chain.Apply].
-//     First [Block.Validate] checks the block in itself: version, limits,
-//     a beneficiary, the transaction count, each transaction's form, no
-//     transaction twice, and the Merkle root. Then the chain rules ([DefaultRules]):
+//     First [Block.Validate] checks the block in itself: version, bits,
+//     seal length and time within their limits, a beneficiary, the most
+//     transactions a block may hold, the transaction count, each
+//     transaction's form and no transaction twice (transaction by
+//     transaction), and the Merkle root. Then the chain rules ([DefaultRules]):
 //     the block links to the tip, its height is the tip's plus one, its
 //     time is sane, every transaction names this chain, the engine
 //     accepts it, and every signature verifies ([Block.VerifySignatures],
