@@ -591,7 +591,7 @@ func (b *Bank) auditFailed(ctx context.Context, err error) error {
 func (b *Bank) foldAudit(ctx context.Context, r eventlog.Recorded) error {
 	p, err := events.Decode(r.Event)
 	if err != nil {
-		b.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", clip.Text(r.Type, 64), "err", err) // a type is as long as whoever appends it likes
+		b.logger.Warn("skipped audit event", "revision", uint64(r.Revision), "type", clip.Text(r.Type, shownType), "err", err)
 		return nil
 	}
 	d, ok := p.(events.TransactionDropped)
@@ -664,6 +664,11 @@ func (b *Bank) catchUpWhileBehind(ctx context.Context) {
 		}
 	}
 }
+
+// shownType is the most of an event's type a log line or an error shows:
+// whoever can append to the log chooses the type, up to the size of an
+// append.
+const shownType = 64
 
 // putDropped records d in the ledger index. A file that takes no writes
 // for now (a full disk: see writeRefused) is tried again every
@@ -989,7 +994,7 @@ func (b *Bank) readRequest(ctx context.Context, id uuid.UUID) (events.Transactio
 	}
 	s, ok := p.(events.TransactionSubmitted)
 	if !ok {
-		return events.TransactionSubmitted{}, false, fmt.Errorf("request stream of %s holds %s", id, clip.Text(recs[0].Type, 64))
+		return events.TransactionSubmitted{}, false, fmt.Errorf("request stream of %s holds %s", id, clip.Text(recs[0].Type, shownType))
 	}
 	return s, true, nil
 }
