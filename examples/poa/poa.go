@@ -193,8 +193,18 @@ func (e *Engine) Waiting(height uint64) string {
 	if turn == e.me {
 		return ""
 	}
-	return fmt.Sprintf("signer %d (key %s…), whose turn it is; this miner is signer %d: is signer %d's miner running?",
-		turn, hex.EncodeToString(e.signers[turn][:8]), e.me, turn)
+	return fmt.Sprintf("signer %d of %d (index %d, key %s…), whose turn it is; this miner is %s: is that signer's miner running?",
+		turn+1, len(e.signers), turn, hex.EncodeToString(e.signers[turn][:8]), e.signerName(e.me))
+}
+
+// signerName names signer i as people count, from 1 of n (as devnet
+// numbers its signers' key files and miners), and by its index in the
+// spec's list, from 0, which a seal's first byte holds.
+func (e *Engine) signerName(i int) string {
+	if i < 0 || i >= len(e.signers) {
+		return fmt.Sprintf("index %d, no signer's", i)
+	}
+	return fmt.Sprintf("signer %d of %d (index %d)", i+1, len(e.signers), i)
 }
 
 // Prepare sets Bits and Nonce to zero, and clears Seal: proof of
@@ -249,15 +259,15 @@ func (e *Engine) Verify(_ blockchain.ChainReader, b *blockchain.Block) error {
 	turn := e.Turn(h.Height)
 	if len(h.Seal) != sealLen {
 		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal,
-			Have: fmt.Sprintf("a seal of %d bytes", len(h.Seal)), Want: fmt.Sprintf("%d bytes: signer %d's index and signature", sealLen, turn)}
+			Have: fmt.Sprintf("a seal of %d bytes", len(h.Seal)), Want: fmt.Sprintf("%d bytes: the index and signature of %s", sealLen, e.signerName(turn))}
 	}
 	if signer := int(h.Seal[0]); signer != turn {
 		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal,
-			Have: fmt.Sprintf("a seal by signer %d", signer), Want: fmt.Sprintf("signer %d's", turn)}
+			Have: "a seal by " + e.signerName(signer), Want: "one by " + e.signerName(turn)}
 	}
 	if !ed25519.Verify(e.signers[turn], sealMessage(b), h.Seal[1:]) {
 		return &blockchain.RuleError{Code: blockchain.ErrInvalidSeal,
-			Have: "a signature that does not verify", Want: fmt.Sprintf("signer %d's signature", turn), Err: errBadSignature}
+			Have: "a signature that does not verify", Want: "the signature of " + e.signerName(turn), Err: errBadSignature}
 	}
 	return nil
 }

@@ -287,14 +287,16 @@ func TestNewRejects(t *testing.T) {
 // not its own, for the miner's warning when a signer is down.
 func TestWaiting(t *testing.T) {
 	priv, pub := keys(3)
-	e := mustNew(t, pub, priv[1]) // signer 1 seals heights 2, 5, …
+	e := mustNew(t, pub, priv[1]) // index 1 seals heights 2, 5, …
 	for _, tc := range []struct {
 		height uint64
 		want   string // in the answer; "" for its own turn
 	}{
-		{1, "signer 0 (key " + hex.EncodeToString(pub[0][:8]) + "…), whose turn it is; this miner is signer 1"},
+		// Counted from 1, as devnet numbers its signers' key files and
+		// miners, and by index in the spec's list, from 0, as the seal.
+		{1, "signer 1 of 3 (index 0, key " + hex.EncodeToString(pub[0][:8]) + "…), whose turn it is; this miner is signer 2 of 3 (index 1)"},
 		{2, ""},
-		{3, "signer 2 (key " + hex.EncodeToString(pub[2][:8]) + "…)"},
+		{3, "signer 3 of 3 (index 2, key " + hex.EncodeToString(pub[2][:8]) + "…)"},
 	} {
 		if tc.want == "" {
 			assert.Empty(t, e.Waiting(tc.height), "height %d", tc.height)
