@@ -53,6 +53,23 @@ func connectionLost(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
+// cutShort reports whether a call that returned err ended before its
+// answer came: its context ended (ctx is the call's), or the client's
+// own deadline passed. The client's connection is then in a state
+// nobody knows. It may be fine, and the server slow; or it may have
+// gone silent — a firewall or NAT that forgot it drops every byte
+// and tells neither end — which gRPC's keepalive notices only some
+// 20 s later (keepAliveInterval plus keepAliveTimeout). Kept in the
+// pool, such a client would hold every call that took it until then,
+// so it is closed: a new connection costs one round trip.
+func cutShort(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	code, ok := clientCode(err)
+	return ok && code == esclient.ErrorCodeDeadlineExceeded
+}
+
 // broken reports whether a client that returned err must not serve
 // another call: its connection failed, and the client would rediscover
 // its server on its next call, which v4.2.0 cannot do safely (see pool).

@@ -187,7 +187,8 @@ func (l *Log) check(stream string) error {
 	return nil
 }
 
-// withClient runs f with a client from the pool, and gives it back.
+// withClient runs f with a client from the pool, and gives it back; or
+// closes it, if its call was cut short (see cutShort).
 //
 // If f fails because its server went away, on a client that was idle in
 // the pool, the other idle clients are likely dead too (a server that
@@ -204,7 +205,7 @@ func (l *Log) withClient(ctx context.Context, retry bool, f func(*esclient.Clien
 		return err
 	}
 	err = f(c)
-	l.pool.put(c, broken(err))
+	l.pool.put(c, broken(err) || cutShort(ctx, err))
 	if !reused || !broken(err) {
 		return err
 	}
@@ -216,7 +217,7 @@ func (l *Log) withClient(ctx context.Context, retry bool, f func(*esclient.Clien
 		return err
 	}
 	err = f(c)
-	l.pool.put(c, broken(err))
+	l.pool.put(c, broken(err) || cutShort(ctx, err))
 	return err
 }
 

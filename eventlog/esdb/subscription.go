@@ -179,12 +179,12 @@ func (s *subscription) openOn(setup context.Context, c *esclient.Client) (*attem
 			_ = sub.Close()
 		}
 		cancel()
-		s.log.pool.put(c, false)
+		s.log.pool.put(c, true) // cut short: see cutShort
 		return nil, setup.Err()
 	}
 	if err != nil {
 		cancel()
-		s.log.pool.put(c, broken(err))
+		s.log.pool.put(c, broken(err) || cutShort(setup, err))
 		return nil, err
 	}
 	return &attempt{client: c, sub: sub, cancel: cancel}, nil
