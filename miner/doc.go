@@ -61,7 +61,7 @@
 // error wrapping [ErrEngineMisbehaved]. A block its own chain refuses does not stop the
 // miner: it waits Config.RetryWait and starts a new round. Nor does a
 // failed append: the miner sends the same sealed block again, after
-// pauses that double from Config.RetryWait to 30 s (cut short by a new
+// pauses that double from Config.RetryWait to 5 s (cut short by a new
 // block event), until the log takes it or another block makes it stale.
 // A seal's work is never done twice.
 package miner

@@ -148,8 +148,8 @@ type Config struct {
 	// 30 seconds.
 	StallAfter time.Duration
 	// RetryWait is the first pause before a sealed block the log failed
-	// to take is given to it again (each pause doubles, up to half a
-	// minute), and the pause after a sealed block the chain refused; 0
+	// to take is given to it again (each pause doubles, up to five
+	// seconds), and the pause after a sealed block the chain refused; 0
 	// means a second. Tests make it short.
 	RetryWait time.Duration
 	// OnEvent, if set, is called for every seal the miner starts and
@@ -651,8 +651,12 @@ func (m *Miner) publishSealed(ctx context.Context, sealed *blockchain.Block, par
 }
 
 // maxPublishWait is the longest pause between two attempts to publish
-// a sealed block while the log fails.
-const maxPublishWait = 30 * time.Second
+// a sealed block while the log fails. It is also how long, at worst, the
+// chain stands still once the log is back: a pause ends early when a
+// block event is read, but while the log fails every miner is pausing,
+// and none writes one. An append every few seconds costs a log that is
+// down nothing.
+const maxPublishWait = 5 * time.Second
 
 // publish appends sealed to the blocks stream. While the log fails for
 // what may pass (unreachable, say), it tries the same block again,
