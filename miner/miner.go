@@ -386,7 +386,7 @@ func hashesOf(h hashCounter) (n uint64) {
 // blocks stream deleted (eventlog.ErrStreamDeleted) or its storage
 // damaged (eventlog.ErrCorrupt). A log that fails
 // otherwise (unreachable for a while, say) is given the same sealed
-// block again, after pauses that grow from a second to half a minute,
+// block again, after pauses that grow from a second to five seconds,
 // until it takes it or another block makes it stale: the work of a
 // seal is not done twice for a log that is down. An engine that breaks
 // its contract stops Run too, with an error wrapping ErrEngineMisbehaved
