@@ -131,17 +131,17 @@ func New(signers []ed25519.PublicKey, key ed25519.PrivateKey) (*Engine, error) {
 	}
 	for i, s := range signers {
 		if len(s) != ed25519.PublicKeySize {
-			return nil, fmt.Errorf("poa: signer %d: have %d bytes, want an ed25519 public key", i, len(s))
+			return nil, fmt.Errorf("poa: %s: have %d bytes, want an ed25519 public key", listed(i, len(signers)), len(s))
 		}
 		for j := range i {
 			if s.Equal(signers[j]) {
-				return nil, fmt.Errorf("poa: signer %d: %x is signer %d as well, want each signer once", i, []byte(s), j)
+				return nil, fmt.Errorf("poa: %s: %x is %s as well, want each signer once", listed(i, len(signers)), []byte(s), listed(j, len(signers)))
 			}
 		}
 		e.signers[i] = append(ed25519.PublicKey(nil), s...)
 		if blockchain.PublicKey(s).IsSmallOrder() {
 			// ed25519.Verify takes a signature anyone can make for it.
-			return nil, fmt.Errorf("poa: signer %d: %x is a key of small order, for which anyone can make a signature that verifies", i, []byte(s))
+			return nil, fmt.Errorf("poa: %s: %x is a key of small order, for which anyone can make a signature that verifies", listed(i, len(signers)), []byte(s))
 		}
 		if key != nil && s.Equal(key.Public()) {
 			e.me = i
@@ -204,7 +204,13 @@ func (e *Engine) signerName(i int) string {
 	if i < 0 || i >= len(e.signers) {
 		return fmt.Sprintf("index %d, no signer's", i)
 	}
-	return fmt.Sprintf("signer %d of %d (index %d)", i+1, len(e.signers), i)
+	return listed(i, len(e.signers))
+}
+
+// listed names signer i of n as signerName does; New uses it too, for a
+// list it has not taken yet.
+func listed(i, n int) string {
+	return fmt.Sprintf("signer %d of %d (index %d)", i+1, n, i)
 }
 
 // Prepare sets Bits and Nonce to zero, and clears Seal: proof of

@@ -387,3 +387,25 @@ func TestPrintingLeaksNoKey(t *testing.T) {
 		}
 	}
 }
+
+// TestNewNamesSignersAsWaitingDoes: New's errors name a signer of the
+// list as every other message does, counted from 1 with its index from
+// 0, so that "signer 2" means one signer wherever the user reads it.
+func TestNewNamesSignersAsWaitingDoes(t *testing.T) {
+	_, pub := keys(2)
+	for _, tc := range []struct {
+		name    string
+		signers []ed25519.PublicKey
+		want    string
+	}{
+		{"a short key", []ed25519.PublicKey{pub[0], pub[1][:10]}, "poa: signer 2 of 2 (index 1): have 10 bytes"},
+		{"listed twice", []ed25519.PublicKey{pub[0], pub[1], pub[0]}, "poa: signer 3 of 3 (index 2): " + hex.EncodeToString(pub[0]) + " is signer 1 of 3 (index 0) as well"},
+		{"small order", []ed25519.PublicKey{make(ed25519.PublicKey, ed25519.PublicKeySize)}, "poa: signer 1 of 1 (index 0): "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := poa.New(tc.signers, nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
