@@ -61,8 +61,13 @@ func connectionLost(err error) bool {
 // and tells neither end — which gRPC's keepalive notices only some
 // 20 s later (keepAliveInterval plus keepAliveTimeout). Kept in the
 // pool, such a client would hold every call that took it until then,
-// so it is closed: a new connection costs one round trip.
+// so it is closed: a new connection costs a handshake and a call. A
+// call that succeeded (err nil) was not cut short, even if ctx ended as
+// it returned: its answer came, so its connection is known good.
 func cutShort(ctx context.Context, err error) bool {
+	if err == nil {
+		return false
+	}
 	if ctx.Err() != nil {
 		return true
 	}

@@ -1,6 +1,8 @@
 package esdb
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -49,6 +51,30 @@ func TestParseActual(t *testing.T) {
 			have, ok := parseActual(re, tc.msg)
 			assert.Equal(t, tc.ok, ok)
 			assert.Equal(t, tc.want, have)
+		})
+	}
+}
+
+// TestCutShort: a client is closed after a call only if the call ended
+// before its answer came; one whose answer came is kept, also when the
+// caller's context ended just as it returned.
+func TestCutShort(t *testing.T) {
+	live := context.Background()
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		err  error
+		want bool
+	}{
+		{"succeeded", live, nil, false},
+		{"succeeded as its context ended", ended, nil, false},
+		{"failed as its context ended", ended, context.Canceled, true},
+		{"failed otherwise", live, errors.New("refused"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, cutShort(tc.ctx, tc.err))
 		})
 	}
 }
