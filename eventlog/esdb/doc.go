@@ -75,16 +75,19 @@
 // time, and closed once it has seen its server go away, never gets
 // there. Idle connections are kept for reuse (Policy.MaxIdleConns); one
 // found dead on reuse is replaced, and a read or append retried once on
-// a new one. A connection whose call was cut short (its context ended,
-// or the client's deadline passed) is closed, not kept: it may have gone
-// silent, as one a firewall forgot does, which gRPC's keepalive notices
-// only some 20 s later, and every call that took it meanwhile would
-// wait out its deadline. That is safe for an append with Exact or NoStream, which the
-// server recognises by position. One with Any or StreamExists it
+// a new one. That is safe for an append with Exact or NoStream, which
+// the server recognises by position. One with Any or StreamExists it
 // recognises by its cache of recent event IDs, which still remembers the
 // first attempt unless some 100 000 events were written in between; if
 // not, the events are stored twice, which readers must fold away anyway
 // (see eventlog.Log's Append).
+//
+// A connection whose call was cut short (its context ended, or the
+// client's deadline passed) is closed, not kept: it may have gone
+// silent, as one a firewall forgot does, which gRPC's keepalive notices
+// only some 20 s later, and every call that took it meanwhile would
+// wait out its deadline. The price is paid by a caller that cancels its
+// own calls on a healthy connection: the next call connects anew.
 //
 // # Testing against a real server
 //
