@@ -148,3 +148,29 @@ func TestCallCutShortDoesNotPoisonThePool(t *testing.T) {
 		})
 	}
 }
+
+// TestClosedSubscriptionDoesNotPoisonThePool: a subscription closed by
+// its reader is a call cut short too: its connection, quiet while the
+// stream was, may have gone silent meanwhile, and is not kept for the
+// next call.
+func TestClosedSubscriptionDoesNotPoisonThePool(t *testing.T) {
+	srv := esdbtest.NewServer(t)
+	proxy := newSilencer(t, srv.Addr())
+	log := newLog(t, esdb.Config{ConnString: "esdb://" + proxy.addr() + "?tls=false" + quick})
+	ctx := testContext(t)
+	_, err := log.Append(ctx, "silent", eventlog.NoStream, events("first", 1)...)
+	require.NoError(t, err, "through the proxy")
+	sub, err := log.Subscribe(ctx, "silent", eventlog.Start)
+	require.NoError(t, err)
+	_, err = sub.Next(ctx)
+	require.NoError(t, err, "the subscription runs")
+
+	proxy.silence() // the subscription's connection, the only one open
+	require.NoError(t, sub.Close())
+
+	// Far less than the keepalive takes to notice the silence.
+	next, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_, err = log.Read(next, "silent", eventlog.Start, eventlog.Forwards, 10)
+	assert.NoError(t, err, "the next call, on a new connection")
+}

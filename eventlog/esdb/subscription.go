@@ -204,7 +204,11 @@ func (s *subscription) pump(a *attempt) {
 		progressed, dropErr := s.receive(a)
 		_ = a.sub.Close()
 		a.cancel()
-		s.log.pool.put(a.client, s.ctx.Err() == nil) // a drop may be a dead connection
+		// Never kept: a drop may be a dead connection, and a
+		// subscription closed by its reader was cut short, on a
+		// connection quiet for as long as its stream was, which may have
+		// gone silent meanwhile (see cutShort).
+		s.log.pool.put(a.client, true)
 		if progressed {
 			failures = 0
 		}
