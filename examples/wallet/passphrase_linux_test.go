@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -104,9 +105,12 @@ func TestPassphraseTerminalEnds(t *testing.T) {
 			_, err := master.Write([]byte{4}) // VEOF, ^D
 			require.NoError(t, err)
 		}, "is empty"},
-		{"hung up", func(t *testing.T, master *os.File) {
+		// Its node is gone with its master side: the open fails. A
+		// terminal that hangs up while the wallet reads it is
+		// TestReadLineEndsWhenTheTerminalHangsUp's.
+		{"hung up before it is opened", func(t *testing.T, master *os.File) {
 			require.NoError(t, master.Close())
-		}, "passphrase file"},
+		}, "no such file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -142,6 +146,47 @@ func TestPassphraseFromADeviceIsReadWhole(t *testing.T) {
 			assert.Empty(t, stdout)
 			assert.Contains(t, stderr, "over 4096 bytes: is it the right file?")
 			assert.NoFileExists(t, filepath.Join(f.keys, "erin.key"), "no key is made")
+		})
+	}
+}
+
+// TestReadLineEndsWhenTheTerminalHangsUp: a terminal the wallet has open
+// and reads a line from, whose master side then closes (the terminal
+// window closed), ends the read as an end of file, with nothing read (a
+// line half typed is not a passphrase), which the wallet refuses as an
+// empty passphrase, rather than a read that goes on for ever, as x/term's
+// ReadPassword's did. The wallet cannot be
+// made to open the terminal first and then see it hang up without a
+// sleep between, so this reads with readLine, as the wallet does.
+func TestReadLineEndsWhenTheTerminalHangsUp(t *testing.T) {
+	for _, typed := range []string{"", "half a passphr"} {
+		t.Run(fmt.Sprintf("%q typed", typed), func(t *testing.T) {
+			master, path := openPTY(t)
+			tty, err := os.OpenFile(path, os.O_RDWR, 0)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = tty.Close() })
+			_, err = master.WriteString(typed)
+			require.NoError(t, err)
+			require.NoError(t, master.Close())
+
+			type result struct {
+				line []byte
+				err  error
+			}
+			done := make(chan result, 1)
+			go func() {
+				line, err := readLine(io.LimitReader(tty, maxPassphraseFile+1))
+				done <- result{line, err}
+			}()
+			watchdog := time.NewTimer(10 * time.Second) // a read that goes on fails the test, not hangs it
+			defer watchdog.Stop()
+			select {
+			case r := <-done:
+				assert.NoError(t, r.err)
+				assert.Empty(t, r.line, "a hung-up terminal gives no passphrase")
+			case <-watchdog.C:
+				t.Fatal("readLine still reads a terminal that hung up")
+			}
 		})
 	}
 }
