@@ -1152,7 +1152,7 @@ func (b *Bank) unavailable(what string, err error) keyedAnswer {
 		return keyedAnswer{problem: p}
 	}
 	b.logger.Warn("keyed submit failed", "step", what, "err", err)
-	return keyedAnswer{problem: &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the request: it may or may not be recorded; post it again later with the same Idempotency-Key (it stays one request), or ask GET /transactions/{id}, where a 404 means only that the bank has not read it back from the log yet"}}
+	return keyedAnswer{problem: &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the request: it may or may not be recorded; post it again later with the same Idempotency-Key (it stays one request), or ask GET /transactions/{id}, where a 404 may mean only that the bank has not read it back from the log yet"}}
 }
 
 // refusal turns a refusal of the rules or the pool into a problem; nil
@@ -1214,7 +1214,7 @@ func (b *Bank) submit(ctx context.Context, s events.TransactionSubmitted) *Probl
 	}
 	if err != nil {
 		b.logger.Warn("submit failed", "err", err)
-		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the transaction: it may or may not be recorded; post the same signed transaction again later (it stays one transaction), or ask GET /transactions/{id}, where a 404 means only that the bank has not read it back from the log yet"}
+		return &Problem{Status: http.StatusServiceUnavailable, Title: "event log unavailable", Detail: "the event log did not confirm the transaction: it may or may not be recorded; post the same signed transaction again later (it stays one transaction), or ask GET /transactions/{id}, where a 404 may mean only that the bank has not read it back from the log yet"}
 	}
 	// Under b.mu, with which observe indexes each block and takes its
 	// transactions out of accepted: a block that includes the transaction

@@ -1006,9 +1006,16 @@ func TestLogUnavailable(t *testing.T) {
 			assert.Equal(t, http.StatusServiceUnavailable, status)
 			assert.Equal(t, "5", h.Get("Retry-After"))
 			assert.Equal(t, "application/problem+json", h.Get("Content-Type"))
-			assert.Equal(t, http.StatusServiceUnavailable, decode[bank.Problem](t, body).Status)
+			p := decode[bank.Problem](t, body)
+			assert.Equal(t, http.StatusServiceUnavailable, p.Status)
 			assert.False(t, f.node.Pool().Has(tx.ID()), "nothing acknowledged, nothing pending")
-			f.problemAt(t, "/transactions/"+tx.ID().String(), http.StatusNotFound)
+			// The log took nothing (it refused, or a hanging one is
+			// never answered): the 404 that follows is for good, unless
+			// the client posts again. The 503 must not promise that a
+			// 404 means the bank is only behind.
+			assert.Contains(t, p.Detail, "a 404 may mean only that the bank has not read it back")
+			notFound := f.problemAt(t, "/transactions/"+tx.ID().String(), http.StatusNotFound)
+			assert.Contains(t, notFound.Detail, "never posted")
 
 			f.log.setDown(false, "")
 			f.log.setHang(false)
