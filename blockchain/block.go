@@ -180,8 +180,9 @@ func (b *Block) String() string {
 // version, Bits of at most 256, a Seal of at most MaxSealLen bytes, a
 // timestamp from 1970 to the end of 9999, a beneficiary (every block but
 // genesis), at most MaxBlockTransactions transactions, a TxCount that is
-// the number of transactions, each transaction keeping the transaction
-// sanity rules but the signature, no transaction listed twice, and a
+// the number of transactions, each transaction in turn keeping the
+// transaction sanity rules but the signature and not listed before it
+// (so a duplicate is reported before a later transaction's form), and a
 // MerkleRoot that matches the transactions. It returns the first failure
 // as a [*RuleError]: the cheap checks of the header come before those
 // that look at every transaction.

@@ -105,8 +105,9 @@ func TestValidateRefusesChangedTransactions(t *testing.T) {
 // TestValidateOrder: Block.Validate runs its checks in the order its
 // documentation lists them and returns the first failure, so a block
 // that breaks two of them is refused for the earlier one: the header's
-// own fields, then the transaction count, then each transaction, then
-// the Merkle root.
+// own fields, then the most transactions a block may hold, the
+// transaction count, each transaction in turn (its form, then whether it
+// came before), then the Merkle root.
 func TestValidateOrder(t *testing.T) {
 	_, blocks := snapshotChain(t, 1)
 	b := blocks[0]
@@ -116,6 +117,12 @@ func TestValidateOrder(t *testing.T) {
 		f, sig := tx.Fields(), tx.Signature()
 		f.Amount = 0
 		return blockchain.NewTransaction(f, sig[:])
+	}
+	tooMany := func(txs []blockchain.Transaction) []blockchain.Transaction { // the count left as it was
+		for len(txs) <= blockchain.MaxBlockTransactions {
+			txs = append(txs, txs[0])
+		}
+		return txs
 	}
 	for _, tc := range []struct {
 		name   string
@@ -132,6 +139,8 @@ func TestValidateOrder(t *testing.T) {
 			h.Timestamp, h.Beneficiary = h.Timestamp.AddDate(10_000, 0, 0), blockchain.Address{}
 		}, nil, blockchain.ErrBadTimestamp},
 		{"beneficiary before count", func(h *blockchain.Header) { h.Beneficiary, h.TxCount = blockchain.Address{}, 9 }, nil, blockchain.ErrMissingBeneficiary},
+		{"beneficiary before the most transactions", func(h *blockchain.Header) { h.Beneficiary = blockchain.Address{} }, tooMany, blockchain.ErrMissingBeneficiary},
+		{"the most transactions before count", nil, tooMany, blockchain.ErrTooManyTransactions},
 		{"count before a transaction's form", func(h *blockchain.Header) { h.TxCount = 9 },
 			func(txs []blockchain.Transaction) []blockchain.Transaction { txs[0] = bad(); return txs }, blockchain.ErrBadTxCount},
 		{"count before a transaction twice", nil,
@@ -139,6 +148,8 @@ func TestValidateOrder(t *testing.T) {
 		{"count before the Merkle root", func(h *blockchain.Header) { h.TxCount, h.MerkleRoot = 9, blockchain.Hash{1} }, nil, blockchain.ErrBadTxCount},
 		{"a transaction's form before the Merkle root", nil,
 			func(txs []blockchain.Transaction) []blockchain.Transaction { txs[0] = bad(); return txs }, blockchain.ErrInvalidAmount},
+		{"a transaction twice before a later one's form", func(h *blockchain.Header) { h.TxCount += 2 },
+			func(txs []blockchain.Transaction) []blockchain.Transaction { return append(txs, txs[0], bad()) }, blockchain.ErrDuplicateTransaction},
 		{"a transaction twice before the Merkle root", func(h *blockchain.Header) { h.TxCount++ },
 			func(txs []blockchain.Transaction) []blockchain.Transaction { return append(txs, txs[0]) }, blockchain.ErrDuplicateTransaction},
 	} {
