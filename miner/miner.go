@@ -149,8 +149,9 @@ type Config struct {
 	StallAfter time.Duration
 	// RetryWait is the first pause before a sealed block the log failed
 	// to take is given to it again (each pause doubles, up to five
-	// seconds), and the pause after a sealed block the chain refused; 0
-	// means a second. Tests make it short.
+	// seconds; a RetryWait longer than that is every pause), and the
+	// pause after a sealed block the chain refused; 0 means a second.
+	// Tests make it short.
 	RetryWait time.Duration
 	// OnEvent, if set, is called for every seal the miner starts and
 	// ends, and for the transactions a proposal left out, from the
