@@ -141,7 +141,9 @@ func ResumeChain(cfg Config, snap Snapshot) (*Chain, error) {
 // chain its pool and its readers already hold. It refuses what
 // ResumeChain refuses, with the same errors, and a chain that holds a
 // block beyond genesis (an error not wrapping ErrBadSnapshot): a chain
-// resumes only from the start. A refused snapshot leaves c as it was.
+// resumes only from the start. A refused snapshot leaves c as it was;
+// a resumed chain holds its own copy of the headers (the caller may reuse
+// snap afterwards).
 func (c *Chain) Resume(snap Snapshot) error {
 	if err := c.usable(); err != nil {
 		return fmt.Errorf("blockchain: resume: %w", err)
@@ -192,6 +194,10 @@ func (c *Chain) Resume(snap Snapshot) error {
 	}
 	s := chainState{spec: c.s.spec, base: first.Height, heights: make(map[Hash]uint64, len(snap.Headers))}
 	for _, h := range snap.Headers {
+		// A copy, seal and all, as Apply keeps of a block's header: the
+		// caller's slices stay the caller's, and a change to them cannot
+		// give a header the chain holds another hash than it recorded.
+		h = h.clone()
 		s.headers = append(s.headers, h)
 		s.hashes = append(s.hashes, h.Hash())
 		s.heights[s.hashes[len(s.hashes)-1]] = h.Height

@@ -180,3 +180,47 @@ func TestChainResume(t *testing.T) {
 	assert.Error(t, grown.Resume(snap))
 	assert.Equal(t, blocks[0].Hash(), grown.TipHash())
 }
+
+// TestResumeCopiesSeals: a resumed chain keeps its own copy of the
+// snapshot's headers, seals included, as Apply keeps its own copy of a
+// block's; a caller that reuses the snapshot's seal bytes afterwards does
+// not change a header the chain holds (whose hash it has already
+// recorded).
+func TestResumeCopiesSeals(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		sealed int // the index of the header given a seal; the tip's is 2
+	}{
+		{name: "the tip's header", sealed: 2},
+		{name: "the header before the tip", sealed: 1},
+		{name: "the oldest header", sealed: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			source, _ := snapshotChain(t, 5)
+			snap := source.Snapshot(3)
+			// Give one header a seal, and link the headers after it, and
+			// the tip, to it again.
+			snap.Headers[tc.sealed].Seal = []byte{1, 2, 3}
+			for i := tc.sealed + 1; i < len(snap.Headers); i++ {
+				snap.Headers[i].PrevHash = snap.Headers[i-1].Hash()
+			}
+			last := len(snap.Headers) - 1
+			snap.Tip = blockchain.NewBlock(snap.Headers[last], snap.Tip.Transactions())
+
+			c, err := blockchain.ResumeChain(consensustest.Config(consensustest.NewFaker()), snap)
+			require.NoError(t, err)
+			height := snap.Headers[tc.sealed].Height
+			want := snap.Headers[tc.sealed].Hash()
+
+			snap.Headers[tc.sealed].Seal[0] = 9 // the caller reuses its bytes
+
+			h, ok := c.HeaderAt(height)
+			require.True(t, ok)
+			assert.Equal(t, []byte{1, 2, 3}, h.Seal, "the chain's header changed with the caller's bytes")
+			assert.Equal(t, want, h.Hash())
+			hash, ok := c.HashAt(height)
+			require.True(t, ok)
+			assert.Equal(t, hash, h.Hash(), "the header and the hash the chain holds for it disagree")
+		})
+	}
+}
