@@ -283,7 +283,7 @@ func newFixtureOn(t *testing.T, window int, mem eventlog.Log) *fixture {
 	return newFixtureWith(t, fixtureConfig{log: mem, window: window})
 }
 
-func newFixtureWith(t *testing.T, cfg fixtureConfig) *fixture {
+func newFixtureWith(t testing.TB, cfg fixtureConfig) *fixture {
 	t.Helper()
 	if cfg.log == nil {
 		cfg.log = memlog.New(memlog.Config{})
@@ -347,7 +347,7 @@ func awaitAuditRead(t testing.TB, b *bank.Bank, ran <-chan struct{}) {
 
 // start builds a node and a bank on f's log, as the bank's app does, and
 // serves the bank over HTTP; the caller restores and follows the node.
-func (f *fixture) start(t *testing.T) (*node.Node, *bank.Bank, *httptest.Server) {
+func (f *fixture) start(t testing.TB) (*node.Node, *bank.Bank, *httptest.Server) {
 	t.Helper()
 	n, err := node.New(node.Config{Log: f.log, Spec: f.spec, Engine: f.engine, Window: f.window, Now: func() time.Time { return fixedNow }})
 	require.NoError(t, err)
@@ -467,7 +467,7 @@ func (f *fixture) mine(t *testing.T) *blockchain.Block {
 
 // mineTxs publishes a block of txs, each of which must apply, and waits
 // until the bank has heard of it.
-func (f *fixture) mineTxs(t *testing.T, txs ...blockchain.Transaction) *blockchain.Block {
+func (f *fixture) mineTxs(t testing.TB, txs ...blockchain.Transaction) *blockchain.Block {
 	t.Helper()
 	ctx := context.Background()
 	tip := f.node.Chain().Tip()
