@@ -14,7 +14,7 @@ import (
 
 // snapshotChain makes a chain of n blocks with transfers and fees, and
 // returns it with its blocks.
-func snapshotChain(t *testing.T, n int) (*blockchain.Chain, []*blockchain.Block) {
+func snapshotChain(t testing.TB, n int) (*blockchain.Chain, []*blockchain.Block) {
 	t.Helper()
 	chain := consensustest.NewChain(consensustest.NewFaker())
 	blocks, err := consensustest.GenerateChain(context.Background(), consensustest.NewFaker(), chain, n, func(i int, g *consensustest.BlockGen) {
