@@ -129,12 +129,8 @@ func TestCallCutShortDoesNotPoisonThePool(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := esdbtest.NewServer(t)
-			proxy := newSilencer(t, srv.Addr())
-			log := newLog(t, esdb.Config{ConnString: "esdb://" + proxy.addr() + "?tls=false" + quick})
 			ctx := testContext(t)
-			_, err := log.Append(ctx, "silent", eventlog.NoStream, events("first", 1)...)
-			require.NoError(t, err, "through the proxy")
+			proxy, log := silentLog(ctx, t)
 
 			proxy.silence() // the idle connection the append left in the pool
 			short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
@@ -149,17 +145,26 @@ func TestCallCutShortDoesNotPoisonThePool(t *testing.T) {
 	}
 }
 
+// silentLog returns a log on an esdbtest server reached through a
+// silencer, holding one event in the stream "silent", appended through
+// the proxy: the append leaves an idle connection in the pool.
+func silentLog(ctx context.Context, t *testing.T) (*silencer, *esdb.Log) {
+	t.Helper()
+	srv := esdbtest.NewServer(t)
+	proxy := newSilencer(t, srv.Addr())
+	log := newLog(t, esdb.Config{ConnString: "esdb://" + proxy.addr() + "?tls=false" + quick})
+	_, err := log.Append(ctx, "silent", eventlog.NoStream, events("first", 1)...)
+	require.NoError(t, err, "through the proxy")
+	return proxy, log
+}
+
 // TestClosedSubscriptionDoesNotPoisonThePool: a subscription closed by
 // its reader is a call cut short too: its connection, quiet while the
 // stream was, may have gone silent meanwhile, and is not kept for the
 // next call.
 func TestClosedSubscriptionDoesNotPoisonThePool(t *testing.T) {
-	srv := esdbtest.NewServer(t)
-	proxy := newSilencer(t, srv.Addr())
-	log := newLog(t, esdb.Config{ConnString: "esdb://" + proxy.addr() + "?tls=false" + quick})
 	ctx := testContext(t)
-	_, err := log.Append(ctx, "silent", eventlog.NoStream, events("first", 1)...)
-	require.NoError(t, err, "through the proxy")
+	proxy, log := silentLog(ctx, t)
 	sub, err := log.Subscribe(ctx, "silent", eventlog.Start)
 	require.NoError(t, err)
 	_, err = sub.Next(ctx)
