@@ -90,7 +90,10 @@
 // newline. A reader accepts any JSON whitespace and any order of the
 // members, but nothing else: a member missing, unknown, of the wrong type
 // or written twice, hex digits in upper case or of the wrong length,
-// invalid UTF-8 or anything after the document is [ErrFormat].
+// invalid UTF-8 or anything after the document is [ErrFormat]. (A member
+// written as null counts as missing: "seed": null in an encrypted file is
+// no seed, as it should be. A scrypt parameter n, r or p missing reads as
+// 0, which [ErrScryptParams] refuses, naming it.)
 //
 // # Encryption
 //
