@@ -82,12 +82,18 @@
 // not, the events are stored twice, which readers must fold away anyway
 // (see eventlog.Log's Append).
 //
-// A connection whose call was cut short (its context ended, or the
-// client's deadline passed) is closed, not kept: it may have gone
-// silent, as one a firewall forgot does, which gRPC's keepalive notices
-// only some 20 s later, and every call that took it meanwhile would
-// wait out its deadline. The price is paid by a caller that cancels its
-// own calls on a healthy connection: the next call connects anew.
+// A connection whose call ran out of time (its context's deadline, or
+// the client's, passed) is closed, not kept: it may have gone silent, as
+// one a firewall forgot does, which gRPC's keepalive notices only some
+// 20 s later, and every call that took it meanwhile would wait out its
+// deadline. The price is paid by a caller whose deadlines are shorter
+// than its server's answers: the next call connects anew. A call its
+// caller cancelled (a bank's client that hung up) keeps its connection,
+// which that says nothing of: else anyone who can start requests and
+// abandon them could make the log's connections churn. A subscription's
+// connection is closed when the subscription ends, whatever ends it:
+// quiet for as long as its stream was, it is the likeliest to have gone
+// silent.
 //
 // # Testing against a real server
 //

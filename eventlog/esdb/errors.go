@@ -53,9 +53,9 @@ func connectionLost(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-// cutShort reports whether a call that returned err ended before its
-// answer came: its context ended (ctx is the call's), or the client's
-// own deadline passed. The client's connection is then in a state
+// cutShort reports whether a call that returned err ran out of time
+// before its answer came: its context's deadline passed (ctx is the
+// call's), or the client's own deadline did. The client's connection is then in a state
 // nobody knows. It may be fine, and the server slow; or it may have
 // gone silent — a firewall or NAT that forgot it drops every byte
 // and tells neither end — which gRPC's keepalive notices only some
@@ -68,9 +68,13 @@ func cutShort(ctx context.Context, err error) bool {
 	if err == nil {
 		return false
 	}
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return true
 	}
+	// A context cancelled, not timed out, is a caller that gave up (a
+	// bank's client that hung up): that says nothing of the connection,
+	// and closing it then would let anyone who can start requests and
+	// abandon them make the log's connections churn.
 	code, ok := clientCode(err)
 	return ok && code == esclient.ErrorCodeDeadlineExceeded
 }

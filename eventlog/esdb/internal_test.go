@@ -60,8 +60,10 @@ func TestParseActual(t *testing.T) {
 // caller's context ended just as it returned.
 func TestCutShort(t *testing.T) {
 	live := context.Background()
-	ended, cancel := context.WithCancel(context.Background())
-	cancel()
+	ended, cancel := context.WithTimeout(context.Background(), -time.Second) // its deadline passed
+	defer cancel()
+	cancelled, cancelIt := context.WithCancel(context.Background())
+	cancelIt()
 	for _, tc := range []struct {
 		name string
 		ctx  context.Context
@@ -70,7 +72,11 @@ func TestCutShort(t *testing.T) {
 	}{
 		{"succeeded", live, nil, false},
 		{"succeeded as its context ended", ended, nil, false},
-		{"failed as its context ended", ended, context.Canceled, true},
+		{"failed as its deadline passed", ended, context.DeadlineExceeded, true},
+		// A caller that gave up (a bank's client hung up) says nothing of
+		// the connection: were it closed, anyone who can start requests
+		// and abandon them could make the log's connections churn.
+		{"failed as its caller cancelled it", cancelled, context.Canceled, false},
 		{"failed otherwise", live, errors.New("refused"), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -179,7 +179,7 @@ func (s *subscription) openOn(setup context.Context, c *esclient.Client) (*attem
 			_ = sub.Close()
 		}
 		cancel()
-		s.log.pool.put(c, true) // cut short: see cutShort
+		s.log.pool.put(c, true) // a subscription's connection, never kept: see the package doc
 		return nil, setup.Err()
 	}
 	if err != nil {
