@@ -322,11 +322,12 @@ func loadKeys(dir, names string, logger *slog.Logger) ([]blockchain.PrivateKey, 
 // connection.
 func newLogger(stderr io.Writer, format, gelf string) (logger *slog.Logger, close func() error, err error) {
 	var h slog.Handler
+	opts := &slog.HandlerOptions{ReplaceAttr: logging.CutLongValues} // as app.Common.Logger
 	switch format {
 	case "text":
-		h = slog.NewTextHandler(stderr, nil)
+		h = slog.NewTextHandler(stderr, opts)
 	case "json":
-		h = slog.NewJSONHandler(stderr, nil)
+		h = slog.NewJSONHandler(stderr, opts)
 	default:
 		return nil, nil, usagef("-log-format: have %q, want text or json", format)
 	}

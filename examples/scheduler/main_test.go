@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/consensustest"
 	"github.com/eventchain/eventchain/examples/internal/bankclient/bankclienttest"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
+	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/examples/internal/scheduler"
 )
 
@@ -181,4 +183,17 @@ func TestLogProgress(t *testing.T) {
 	<-done
 	assert.Equal(t, "level=INFO msg=progress accepted=3 refused=1 failed=0 skipped=0\n"+
 		"level=INFO msg=progress accepted=4 refused=1 failed=0 skipped=0\n", out.String())
+}
+
+// TestNewLoggerCutsLongValues: the scheduler's stderr logs cut a long
+// value, in either format, as the other apps' do.
+func TestNewLoggerCutsLongValues(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		var line strings.Builder
+		logger, _, err := newLogger(&line, format, "")
+		require.NoError(t, err)
+		logger.Warn("refused", "err", errors.New(strings.Repeat("x", 300_000)))
+		assert.Less(t, line.Len(), logging.MaxValueBytes+200, format)
+		assert.Contains(t, line.String(), " bytes cut]", format)
+	}
 }

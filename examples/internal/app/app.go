@@ -206,14 +206,19 @@ func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 }
 
 // Logger returns the app's logger: text or JSON on stderr, and GELF too
-// if c.GELF is set. close flushes and closes the GELF connection.
+// if c.GELF is set. close flushes and closes the GELF connection. On
+// stderr as in GELF, a string or error longer than logging.MaxValueBytes
+// is cut (logging.CutLongValues).
 func (c Common) Logger(stderr io.Writer, app string) (logger *slog.Logger, close func() error, err error) {
 	if err := c.checkLogging(); err != nil {
 		return nil, nil, err
 	}
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	// Long values are cut as GELF cuts them: a log line may quote what a
+	// stranger wrote to the event log.
+	opts := &slog.HandlerOptions{ReplaceAttr: logging.CutLongValues}
+	var h slog.Handler = slog.NewTextHandler(stderr, opts)
 	if c.LogFormat == "json" {
-		h = slog.NewJSONHandler(stderr, nil)
+		h = slog.NewJSONHandler(stderr, opts)
 	}
 	close = func() error { return nil }
 	if c.GELF != "" {

@@ -29,6 +29,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/apptest"
+	"github.com/eventchain/eventchain/examples/internal/logging"
 	"github.com/eventchain/eventchain/node"
 )
 
@@ -252,6 +253,17 @@ func TestLogger(t *testing.T) {
 	logger.Info("hello")
 	require.NoError(t, closeLogs())
 	assert.Contains(t, out.String(), `"app":"bank"`)
+
+	// A long value, such as an error quoting an event type a stranger
+	// appended, is cut on stderr too, in either format.
+	for _, format := range []string{"text", "json"} {
+		var line bytes.Buffer
+		logger, _, err := app.Common{LogFormat: format}.Logger(&line, "bank")
+		require.NoError(t, err)
+		logger.Warn("skipped", "err", fmt.Errorf("event type %q: unknown", strings.Repeat("x", 300_000)))
+		assert.Less(t, line.Len(), logging.MaxValueBytes+200, format)
+		assert.Contains(t, line.String(), " bytes cut]", format)
+	}
 
 	_, _, err = app.Common{LogFormat: "xml"}.Logger(&out, "bank")
 	assert.True(t, errors.As(err, new(app.UsageError)))

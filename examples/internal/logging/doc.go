@@ -110,7 +110,9 @@
 // text that others write (an event type read from the log, an error
 // naming it), and one unbounded value would lose the whole message:
 // go-gelf refuses a UDP message of more than 128 chunks, Graylog's index
-// a field value over 32 766 bytes.
+// a field value over 32 766 bytes. [CutLongValues] cuts the same way for
+// the standard library's text and JSON handlers, which the apps write to
+// stderr with.
 //
 // # Errors
 //

@@ -297,6 +297,29 @@ func flatten(prefix string, a slog.Attr, emit func(name string, value any)) {
 	emit("_"+name, v)
 }
 
+// CutLongValues cuts, as the GELF handler does, every string value longer
+// than [MaxValueBytes], the message's included, and an error's message:
+// it is a [slog.HandlerOptions] ReplaceAttr, which the apps give their
+// text and JSON handlers on stderr. Log lines carry text that others
+// write, such as an error quoting what a stranger appended to the log;
+// with CutLongValues one such text costs at most 16 KiB of a line, not
+// whatever its writer chose. A value that fits is left as it is.
+func CutLongValues(_ []string, a slog.Attr) slog.Attr {
+	switch a.Value.Kind() {
+	case slog.KindString:
+		if s := a.Value.String(); len(s) > MaxValueBytes {
+			a.Value = slog.StringValue(cut(s))
+		}
+	case slog.KindAny:
+		if err, ok := a.Value.Any().(error); ok {
+			if s := err.Error(); len(s) > MaxValueBytes {
+				a.Value = slog.StringValue(cut(s))
+			}
+		}
+	}
+	return a
+}
+
 // cut returns s if it is at most MaxValueBytes long; otherwise its first
 // MaxValueBytes bytes or fewer, ending on a character boundary, and a
 // note of how many bytes of s were left out. The bytes are counted as the

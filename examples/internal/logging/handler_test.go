@@ -452,3 +452,42 @@ func TestLongValuesCut(t *testing.T) {
 		})
 	}
 }
+
+// TestCutLongValues: through the standard library's text and JSON
+// handlers, CutLongValues cuts a long message, string and error as the
+// GELF handler does, and leaves values that fit, and values of other
+// kinds, as they are.
+func TestCutLongValues(t *testing.T) {
+	const max = logging.MaxValueBytes
+	long := strings.Repeat("x", 300_000)
+	errText := fmt.Sprintf("event type %q: unknown", long)
+	cutTo := func(s string) string { return s[:max] + " …[" + strconv.Itoa(len(s)-max) + " bytes cut]" }
+	for _, tc := range []struct {
+		name string
+		log  func(*slog.Logger)
+		want map[string]any // members of the JSON line
+	}{
+		{"a long message", func(l *slog.Logger) { l.Info(long) }, map[string]any{"msg": cutTo(long)}},
+		{"a long string", func(l *slog.Logger) { l.Info("m", "type", long) }, map[string]any{"msg": "m", "type": cutTo(long)}},
+		{"a long error", func(l *slog.Logger) { l.Info("m", "err", errors.New(errText)) }, map[string]any{"msg": "m", "err": cutTo(errText)}},
+		{"a long string in a group", func(l *slog.Logger) { l.WithGroup("g").Info("m", "s", long) },
+			map[string]any{"msg": "m", "g": map[string]any{"s": cutTo(long)}}},
+		{"short values", func(l *slog.Logger) { l.Info("m", "s", "abc", "err", errors.New("e"), "n", 7) },
+			map[string]any{"msg": "m", "s": "abc", "err": "e", "n": float64(7)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var js, text strings.Builder
+			opts := &slog.HandlerOptions{ReplaceAttr: logging.CutLongValues}
+			tc.log(slog.New(slog.NewJSONHandler(&js, opts)))
+			tc.log(slog.New(slog.NewTextHandler(&text, opts)))
+
+			var line map[string]any
+			require.NoError(t, json.Unmarshal([]byte(js.String()), &line))
+			for k, want := range tc.want {
+				// Compared whole, but not printed whole on failure.
+				assert.True(t, assert.ObjectsAreEqual(want, line[k]), "member %s: have %.80q…", k, fmt.Sprint(line[k]))
+			}
+			assert.Less(t, text.Len(), max+200, "the text line")
+		})
+	}
+}
