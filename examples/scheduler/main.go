@@ -267,6 +267,9 @@ func loadKeys(dir, names string, logger *slog.Logger) ([]blockchain.PrivateKey, 
 		return nil, usagef("-keystore: %s does not exist: run devnet once to make its demo accounts, or name a keystore", dir)
 	}
 	ks, err := keystore.Open(dir)
+	if errors.Is(err, keystore.ErrFileType) { // a file named where a directory should be: the flag is wrong
+		return nil, usagef("-keystore: %v", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open keystore: %w", err)
 	}

@@ -107,6 +107,7 @@ func TestRunRefusesBadUse(t *testing.T) {
 		{"a flag beats its variable", []string{"-every", "0s"}, map[string]string{"EVENTCHAIN_EVERY": "2s"}, 2, "-every: have 0s, want > 0\n"},
 		{"bad log format", []string{"-log-format", "xml"}, nil, 2, "-log-format"},
 		{"no keystore", []string{"-keystore", filepath.Join(t.TempDir(), "none")}, nil, 2, "does not exist"},
+		{"a file for a keystore", []string{"-keystore", filepath.Join(keys, "alice.key")}, nil, 2, "-keystore: keystore directory " + filepath.Join(keys, "alice.key") + ": wrong type of file"},
 		// The reason is one line, whatever the path holds.
 		{"a keystore path with a newline", []string{"-keystore", "/no\nscheduler: forged"}, nil, 2, "scheduler: -keystore: /no\\nscheduler: forged does not exist"},
 		{"unknown account", []string{"-keystore", keys, "-accounts", "alice,zoe"}, nil, 2, "zoe"},
