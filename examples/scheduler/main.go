@@ -336,7 +336,7 @@ func newLogger(stderr io.Writer, format, gelf string) (logger *slog.Logger, clos
 	}
 	close = func() error { return nil }
 	if gelf != "" {
-		g, closeGELF, err := logging.OpenGELF(gelf, nil)
+		g, closeGELF, err := logging.OpenGELF(gelf, &logging.GELFOptions{Facility: "scheduler"})
 		if err != nil {
 			return nil, nil, fmt.Errorf("-gelf: %w", err)
 		}

@@ -206,7 +206,9 @@ func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 }
 
 // Logger returns the app's logger: text or JSON on stderr, and GELF too
-// if c.GELF is set. close flushes and closes the GELF connection. On
+// if c.GELF is set, with app as its facility (the field Graylog users
+// filter a program's messages by). close flushes and closes the GELF
+// connection. On
 // stderr as in GELF, a string or error longer than logging.MaxValueBytes
 // is cut (logging.CutLongValues).
 func (c Common) Logger(stderr io.Writer, app string) (logger *slog.Logger, close func() error, err error) {
@@ -222,7 +224,7 @@ func (c Common) Logger(stderr io.Writer, app string) (logger *slog.Logger, close
 	}
 	close = func() error { return nil }
 	if c.GELF != "" {
-		g, closeGELF, err := logging.OpenGELF(c.GELF, nil)
+		g, closeGELF, err := logging.OpenGELF(c.GELF, &logging.GELFOptions{Facility: app})
 		if err != nil {
 			if errors.Is(err, logging.ErrInvalidURL) {
 				return nil, nil, Usagef("-gelf: %v", err)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Graylog2/go-gelf/gelf"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -269,6 +270,23 @@ func TestLogger(t *testing.T) {
 	assert.True(t, errors.As(err, new(app.UsageError)))
 	_, _, err = app.Common{LogFormat: "text", GELF: "smtp://x"}.Logger(&out, "bank")
 	assert.Error(t, err)
+}
+
+// TestLoggerGELF: the app's messages reach a real GELF input on UDP,
+// with the app's name as their facility.
+func TestLoggerGELF(t *testing.T) {
+	r, err := gelf.NewReader("127.0.0.1:0")
+	require.NoError(t, err)
+	logger, closeLogs, err := app.Common{LogFormat: "text", GELF: "udp://" + r.Addr()}.Logger(io.Discard, "miner")
+	require.NoError(t, err)
+	defer func() { require.NoError(t, closeLogs()) }()
+
+	logger.Info("sealed")
+	m, err := r.ReadMessage() // the datagram is on the socket already: UDP sends do not wait
+	require.NoError(t, err)
+	assert.Equal(t, "sealed", m.Short)
+	assert.Equal(t, "miner", m.Facility)
+	assert.Equal(t, "miner", m.Extra["_app"])
 }
 
 func TestMetricsAndServe(t *testing.T) {
