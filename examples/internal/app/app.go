@@ -597,14 +597,16 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 // answered 503), gives each a
 // send buffer of SendBuffer bytes, and times out slow clients: 5 s for
 // a request's headers, 10 s for the whole request, 10 s for writing the
-// answer (GET /events extends its own), a minute idle. Every answer h
-// writes says X-Content-Type-Options: nosniff, so a browser takes its
-// Content-Type as given and never guesses HTML from the bytes.
+// answer (GET /events extends its own), a minute idle. It reads at most
+// MaxHeaderBytes of a request's headers, answering a request with more
+// 431. Every answer h writes says X-Content-Type-Options: nosniff, so a
+// browser takes its Content-Type as given and never guesses HTML from
+// the bytes.
 func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net.Addr)) error {
 	var err error
 	limited, connState := limitConns(l, MaxConns)
 	srv := &http.Server{Handler: limited.watchBodies(noSniff(h)), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
-		ConnState: connState, ConnContext: limited.connContext}
+		MaxHeaderBytes: MaxHeaderBytes, ConnState: connState, ConnContext: limited.connContext}
 	if ready != nil {
 		ready(l.Addr())
 	}

@@ -26,6 +26,16 @@ const MaxConns = 1024
 // client that reads.
 const SendBuffer = 256 << 10
 
+// MaxHeaderBytes bounds the headers of a request an app's HTTP server
+// reads (ServeOn), request line included, in bytes. The apps' requests
+// need small headers: a path, a Host, a Content-Type and a Content-Length,
+// well under 1 KiB. net/http's default, 1 MiB, let each of a thousand
+// slow connections make the server hold a megabyte of headers or more,
+// gigabytes together. A request whose headers are larger is answered
+// 431 Request Header Fields Too Large and its connection closed.
+// (net/http reads up to 4 KiB more than this before it refuses.)
+const MaxHeaderBytes = 16 << 10
+
 // overloaded is what a connection over MaxConns is told before it is
 // closed, when no idle connection can make room for it.
 var overloaded = func() []byte {

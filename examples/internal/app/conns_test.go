@@ -2,9 +2,11 @@ package app
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -319,4 +321,54 @@ func TestConnLimiterKeepsAStreamBetweenWrites(t *testing.T) {
 	close(release)
 	assert.Equal(t, http.StatusServiceUnavailable, status, "nothing to close: the stream's client took what it was sent")
 	assert.Contains(t, body, "too many connections")
+}
+
+// serveOn runs ServeOn with h on a loopback port until the test ends, and
+// returns the port's address.
+func serveOn(t *testing.T, h http.Handler) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ServeOn(ctx, l, h, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.NoError(t, <-done, "a clean shutdown")
+	})
+	return l.Addr().String()
+}
+
+// TestServeBoundsHeaders: the apps' servers read up to net/http's default
+// of 1 MiB of a request's headers, and a thousand slow connections each
+// sending almost that much made an app hold gigabytes. Headers over
+// MaxHeaderBytes (and the 4 KiB net/http allows beyond it) are now
+// refused with 431; a request of ordinary headers is served as before.
+func TestServeBoundsHeaders(t *testing.T) {
+	addr := serveOn(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	for _, tc := range []struct {
+		name   string
+		header int // bytes of an extra header's value
+		want   int
+	}{
+		{"ordinary headers", 0, http.StatusOK},
+		{"headers just under MaxHeaderBytes", MaxHeaderBytes - 1<<10, http.StatusOK},
+		{"headers of 24 KiB", 24 << 10, http.StatusRequestHeaderFieldsTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, r := dial(t, addr)
+			require.NoError(t, conn.SetDeadline(time.Now().Add(time.Minute)))
+			req := "GET / HTTP/1.1\r\nHost: test\r\n"
+			if tc.header > 0 {
+				req += "X-Padding: " + strings.Repeat("a", tc.header) + "\r\n"
+			}
+			_, err := io.WriteString(conn, req+"\r\n")
+			require.NoError(t, err)
+			resp, err := http.ReadResponse(r, nil)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, resp.StatusCode, "have body %.100q", body)
+		})
+	}
 }
