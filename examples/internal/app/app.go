@@ -589,7 +589,8 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 }
 
 // ServeOn is Serve on a listener already bound; it closes l. The server
-// keeps at most MaxConns connections open (one over makes room by
+// keeps at most MaxConns connections open, fewer if the process may open
+// fewer files (see MaxConns) (one over makes room by
 // closing the connection idle longest, or one that has not finished its
 // request's headers a second after it connected, its body a second after
 // its headers, or taking its answer a second after the handler returned
@@ -604,7 +605,7 @@ func ListenFlag(flag, addr string) (net.Listener, error) {
 // the bytes.
 func ServeOn(ctx context.Context, l net.Listener, h http.Handler, ready func(net.Addr)) error {
 	var err error
-	limited, connState := limitConns(l, MaxConns)
+	limited, connState := limitConns(l, connLimit(MaxConns, softNoFile()))
 	srv := &http.Server{Handler: limited.watchBodies(noSniff(h)), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
 		MaxHeaderBytes: MaxHeaderBytes, ConnState: connState, ConnContext: limited.connContext}
 	if ready != nil {

@@ -16,7 +16,45 @@ import (
 // process has a few thousand: a client that opens connections and keeps
 // them alive, idle, one request a minute, would otherwise take them all,
 // and no one else could connect, not even to GET /healthz.
+//
+// A process may be allowed fewer descriptors than that (ulimit -n; its
+// soft RLIMIT_NOFILE, often 1024): ServeOn then keeps fewer connections,
+// leaving FileReserve descriptors to the rest of the process, but never
+// fewer than MinConns. Otherwise a flood of connections would use up the
+// process's descriptors: accepting would fail with "too many open files"
+// (EMFILE), and so would the app's opening its own files, such as the
+// event log.
 const MaxConns = 1024
+
+// FileReserve is how many of the process's file descriptors ServeOn
+// leaves to the rest of the process when the process's limit caps
+// MaxConns: for its event log and the log's index, a connection to
+// EventStoreDB or to Graylog, the listener, standard input and output,
+// and the descriptors the Go runtime keeps for itself.
+const FileReserve = 64
+
+// MinConns is the fewest connections ServeOn keeps open, however low the
+// process's file-descriptor limit: enough for a client or two, a health
+// check and a metrics scrape. Under a limit this low (FileReserve +
+// MinConns descriptors or fewer) the app may itself run out: raise it
+// with ulimit -n.
+const MinConns = 8
+
+// connLimit returns how many connections a server may keep open:
+// configured, but no more than the process's soft RLIMIT_NOFILE,
+// softNoFile, less FileReserve, and no fewer than MinConns (or
+// configured, if that is fewer). softNoFile is math.MaxUint64 where the
+// limit is unknown or there is none (RLIM_INFINITY), which caps nothing.
+func connLimit(configured int, softNoFile uint64) int {
+	if softNoFile >= FileReserve+uint64(configured) {
+		return configured
+	}
+	room := 0
+	if softNoFile > FileReserve {
+		room = int(softNoFile - FileReserve) // less than configured: an int
+	}
+	return max(room, min(configured, MinConns))
+}
 
 // SendBuffer is the kernel's send buffer of each connection an app's
 // HTTP server accepts, in bytes. Linux grows a socket's buffer to 4 MiB

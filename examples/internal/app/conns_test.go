@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -369,6 +370,35 @@ func TestServeBoundsHeaders(t *testing.T) {
 			body, err := io.ReadAll(resp.Body)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, resp.StatusCode, "have body %.100q", body)
+		})
+	}
+}
+
+// TestConnLimit: MaxConns could exceed the descriptors the process may
+// open, and a flood of connections then left it none: accepting failed
+// with EMFILE, and so did opening the app's own files. The limit is now
+// capped by the process's soft RLIMIT_NOFILE, less FileReserve, but not
+// below MinConns.
+func TestConnLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		configured int
+		softNoFile uint64
+		want       int
+	}{
+		{"no limit known", 1024, math.MaxUint64, 1024},
+		{"a limit far above", 1024, 1 << 20, 1024},
+		{"a limit just enough", 1024, 1024 + FileReserve, 1024},
+		{"a limit one short", 1024, 1024 + FileReserve - 1, 1023},
+		{"the usual ulimit -n", 1024, 1024, 1024 - FileReserve},
+		{"a small limit", 1024, 256, 256 - FileReserve},
+		{"a limit that leaves MinConns", 1024, FileReserve + MinConns, MinConns},
+		{"a limit below the reserve", 1024, FileReserve / 2, MinConns},
+		{"no descriptors at all", 1024, 0, MinConns},
+		{"a configured limit under MinConns", 2, 10, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, connLimit(tc.configured, tc.softNoFile), "connLimit(%d, %d)", tc.configured, tc.softNoFile)
 		})
 	}
 }
