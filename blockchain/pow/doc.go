@@ -57,6 +57,9 @@
 // the seal hash has too few zero bits, [blockchain.ErrUnknownAncestor]
 // when retargeting needs a header the chain view lacks. Seal returns
 // ctx.Err() when cancelled, and refuses a block with a Seal as Verify
-// would. [New] returns an error
+// would. Seal, and a [Searcher]'s Search, refuse a header of more than
+// 256 Bits (no hash has more zero bits) with a RuleError of code
+// [blockchain.ErrBadBits], and one dated where no encoding reaches with
+// an error wrapping [blockchain.ErrMalformed]. [New] returns an error
 // naming the first Config field that makes no sense.
 package pow

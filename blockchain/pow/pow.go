@@ -321,6 +321,8 @@ func checkNoSeal(h blockchain.Header) error {
 // A block whose header has a Seal is refused with the
 // [*blockchain.RuleError] Verify would return (ErrBadConsensusFields):
 // Prepare clears the seal, and no nonce could make Verify accept it.
+// A header of more than 256 Bits is refused with ErrBadBits: no hash has
+// that many zero bits.
 func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -329,8 +331,8 @@ func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Blo
 		return nil, errors.New("pow: seal: nil block")
 	}
 	h := b.Header()
-	if h.Bits > blockchain.HashSize*8 {
-		return nil, &blockchain.RuleError{Code: blockchain.ErrBadBits, Have: fmt.Sprint(h.Bits), Want: "at most 256"}
+	if err := checkBits(h.Bits); err != nil {
+		return nil, err
 	}
 	if err := checkNoSeal(h); err != nil {
 		return nil, err

@@ -529,3 +529,47 @@ func TestSealRefusesAHeaderWithoutEncoding(t *testing.T) {
 	assert.ErrorIs(t, err, blockchain.ErrMalformed)
 	assert.False(t, found)
 }
+
+// TestSearchRefusesBitsAHashHasNot: a hash has 256 bits, so a header
+// asking for more zero bits has no nonce. A Searcher for it tried nonces
+// until its context ended, or read past the hash's 32 bytes and
+// panicked; it now tries none and returns ErrBadBits, as Seal does.
+func TestSearchRefusesBitsAHashHasNot(t *testing.T) {
+	h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, bits := range []uint32{257, 264, 300, math.MaxUint32} {
+		for _, fast := range []bool{true, false} {
+			t.Run(fmt.Sprintf("bits=%d/fast=%v", bits, fast), func(t *testing.T) {
+				h.Bits = bits
+				var hashes atomic.Uint64
+				// The deadline only bounds a search that would run for ever.
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				found, err := searchRecovered(ctx, newSearcher(h, &hashes, fast))
+				assert.ErrorIs(t, err, blockchain.ErrBadBits)
+				var re *blockchain.RuleError
+				if assert.ErrorAs(t, err, &re) {
+					assert.Equal(t, fmt.Sprint(bits), re.Have)
+					assert.Equal(t, "at most 256", re.Want)
+				}
+				assert.False(t, found)
+				assert.Zero(t, hashes.Load(), "no nonce tried")
+			})
+		}
+	}
+	// 256 bits is a target, if one no one meets.
+	h.Bits = 256
+	_, found, err := NewSearcher(h, nil).Search(context.Background(), 0, 1023)
+	assert.NoError(t, err)
+	assert.False(t, found)
+}
+
+// searchRecovered runs s over every nonce, a panic turned into an error.
+func searchRecovered(ctx context.Context, s *Searcher) (found bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			found, err = false, fmt.Errorf("Search panicked: %v", v)
+		}
+	}()
+	_, found, err = s.Search(ctx, 0, math.MaxUint64)
+	return found, err
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding"
 	"encoding/binary"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -78,12 +79,23 @@ type Searcher struct {
 // canonical encoding only, so h.Seal plays no part: the search is for the
 // seal hash. If hashes is not nil the Searcher adds to it, every 1024
 // nonces, the number it has tried: a live counter for a hash-rate display.
+//
+// A header that cannot be searched still gives a Searcher, one whose
+// Search tries nothing and returns the reason: Bits above 256, more zero
+// bits than a hash has (a [*blockchain.RuleError] with code
+// [blockchain.ErrBadBits]), or a Timestamp with no encoding (see
+// [blockchain.Header.AppendBinary]).
 func NewSearcher(h blockchain.Header, hashes *atomic.Uint64) *Searcher {
 	return newSearcher(h, hashes, FastPath())
 }
 
 func newSearcher(h blockchain.Header, hashes *atomic.Uint64, fast bool) *Searcher {
 	s := &Searcher{bits: h.Bits, count: hashes, fast: fast}
+	if s.err = checkBits(h.Bits); s.err != nil {
+		// No hash has more zero bits than it has bits: the search
+		// would never end, or read past the hash's 32 bytes.
+		return s
+	}
 	// Fills the array; it fails only for a time an int64 of milliseconds
 	// cannot hold, whose header has no encoding to hash.
 	if _, s.err = h.AppendBinary(s.header[:0]); s.err != nil {
@@ -141,9 +153,8 @@ func (s *Searcher) slowHash(nonce uint64) blockchain.Hash {
 // returns the first whose seal hash has at least Bits leading zero bits. found
 // is false if none has, and at once if first > last: the range is empty.
 // If ctx is cancelled it returns ctx.Err() within 1024 nonces (well under
-// a millisecond). For a header that has no encoding (see
-// [blockchain.Header.AppendBinary]) it returns that error, and tries
-// nothing.
+// a millisecond). For a header it cannot search (see [NewSearcher]: Bits
+// above 256, or no encoding) it returns the reason, and tries nothing.
 func (s *Searcher) Search(ctx context.Context, first, last uint64) (nonce uint64, found bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return 0, false, err
@@ -190,7 +201,20 @@ func (s *Searcher) Search(ctx context.Context, first, last uint64) (nonce uint64
 	}
 }
 
-// hasZeroBits reports whether hash starts with at least bits zero bits.
+// maxBits is the most leading zero bits a hash can have: all of its bits.
+const maxBits = blockchain.HashSize * 8
+
+// checkBits refuses a difficulty of more zero bits than a hash has, with a
+// [*blockchain.RuleError] of code ErrBadBits.
+func checkBits(bits uint32) error {
+	if bits > maxBits {
+		return &blockchain.RuleError{Code: blockchain.ErrBadBits, Have: fmt.Sprint(bits), Want: fmt.Sprintf("at most %d", maxBits)}
+	}
+	return nil
+}
+
+// hasZeroBits reports whether hash starts with at least bits zero bits;
+// bits is at most 8·len(hash) (checkBits).
 func hasZeroBits(hash []byte, bits uint32) bool {
 	full := bits / 8
 	for _, b := range hash[:full] {
