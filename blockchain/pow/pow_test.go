@@ -345,7 +345,9 @@ func TestSearcherHashesLikeSHA256(t *testing.T) {
 			for _, nonce := range []uint64{0, 1, 255, 1 << 32, ^uint64(0)} {
 				want := h
 				want.Nonce = nonce
-				assert.Equal(t, want.SealHash(), s.SealHash(nonce), "fast=%v nonce=%d", fast, nonce)
+				got, err := s.SealHash(nonce)
+				require.NoError(t, err)
+				assert.Equal(t, want.SealHash(), got, "fast=%v nonce=%d", fast, nonce)
 			}
 		}
 	}
@@ -572,4 +574,36 @@ func searchRecovered(ctx context.Context, s *Searcher) (found bool, err error) {
 	}()
 	_, found, err = s.Search(ctx, 0, math.MaxUint64)
 	return found, err
+}
+
+// TestSealHashOfAHeaderWithoutEncoding: a header dated further from 1970
+// than an int64 of milliseconds reaches has no bytes to hash. A
+// Searcher's SealHash dereferenced the midstate it never made (a
+// nil-pointer panic) on the fast path, and hashed a zero header on the
+// slow one; it now returns the encoding's error and the zero Hash.
+func TestSealHashOfAHeaderWithoutEncoding(t *testing.T) {
+	h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(300_000_000, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, fast := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fast=%v", fast), func(t *testing.T) {
+			sum, err := sealHashRecovered(newSearcher(h, nil, fast), 7)
+			assert.ErrorIs(t, err, blockchain.ErrMalformed)
+			assert.Zero(t, sum, "no digest of bytes that do not exist")
+		})
+	}
+	// Bits no hash meets stop the search, not the hashing.
+	h = blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	h.Bits, h.Nonce = 300, 7
+	sum, err := NewSearcher(h, nil).SealHash(7)
+	require.NoError(t, err)
+	assert.Equal(t, h.SealHash(), sum)
+}
+
+// sealHashRecovered calls s.SealHash, a panic turned into an error.
+func sealHashRecovered(s *Searcher, nonce uint64) (sum blockchain.Hash, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("SealHash panicked: %v", v)
+		}
+	}()
+	return s.SealHash(nonce)
 }

@@ -72,7 +72,10 @@ type Searcher struct {
 	tail   [64]byte // the pre-padded last block
 	state  []byte   // scratch for the marshalled state after one nonce
 	count  *atomic.Uint64
-	err    error // the header has no encoding: Search returns it
+	// err is why Search tries nothing: the header has no encoding
+	// (encodeErr, which SealHash returns too), or Bits no hash meets.
+	err       error
+	encodeErr error
 }
 
 // NewSearcher prepares a search over h's nonces. It reads the 152-byte
@@ -91,16 +94,15 @@ func NewSearcher(h blockchain.Header, hashes *atomic.Uint64) *Searcher {
 
 func newSearcher(h blockchain.Header, hashes *atomic.Uint64, fast bool) *Searcher {
 	s := &Searcher{bits: h.Bits, count: hashes, fast: fast}
-	if s.err = checkBits(h.Bits); s.err != nil {
-		// No hash has more zero bits than it has bits: the search
-		// would never end, or read past the hash's 32 bytes.
-		return s
-	}
 	// Fills the array; it fails only for a time an int64 of milliseconds
 	// cannot hold, whose header has no encoding to hash.
-	if _, s.err = h.AppendBinary(s.header[:0]); s.err != nil {
+	if _, s.encodeErr = h.AppendBinary(s.header[:0]); s.encodeErr != nil {
+		s.err = s.encodeErr
 		return s
 	}
+	// No hash has more zero bits than it has bits: a search would never
+	// end, or read past the hash's 32 bytes.
+	s.err = checkBits(h.Bits)
 	if fast {
 		s.d = sha256.New().(digestState)
 		s.d.Write(s.header[:blockchain.HeaderPrefixLen])
@@ -121,14 +123,21 @@ func fillTail(tail *[64]byte, last []byte) {
 
 // SealHash returns the seal hash the header would have with this nonce;
 // for a header without a Seal, as proof of work makes them, it is also
-// the block hash.
-func (s *Searcher) SealHash(nonce uint64) blockchain.Hash {
+// the block hash. A header dated where no encoding reaches (see
+// [blockchain.Header.AppendBinary]) has no bytes to hash: SealHash then
+// returns the zero Hash and the encoding's error, which wraps
+// [blockchain.ErrMalformed]. (Bits play no part in the hash: a Searcher
+// whose Search refuses its Bits still gives seal hashes.)
+func (s *Searcher) SealHash(nonce uint64) (blockchain.Hash, error) {
+	if s.encodeErr != nil {
+		return blockchain.Hash{}, s.encodeErr
+	}
 	if !s.fast {
-		return s.slowHash(nonce)
+		return s.slowHash(nonce), nil
 	}
 	var h blockchain.Hash
 	copy(h[:], s.fastHash(nonce))
-	return h
+	return h, nil
 }
 
 // fastHash returns the hash for nonce as a view into s.state, valid until
