@@ -215,18 +215,25 @@ func listed(i, n int) string {
 
 // Prepare sets Bits and Nonce to zero, and clears Seal: proof of
 // authority uses neither of the first two, and Seal puts its signature in
-// the third.
+// the third. A nil h is an error.
 func (e *Engine) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
+	if h == nil {
+		return errors.New("poa: prepare: nil header")
+	}
 	h.Bits, h.Nonce, h.Seal = 0, 0, nil
 	return nil
 }
 
 // Seal signs b if it is this engine's turn at b's height, and otherwise
 // waits until ctx is done. The signature is over sealTag and b's seal hash,
-// so any seal b already has plays no part in it and is replaced.
+// so any seal b already has plays no part in it and is replaced. A nil b
+// is an error.
 func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if b == nil {
+		return nil, errors.New("poa: seal: nil block")
 	}
 	h := b.Header()
 	if turn := e.Turn(h.Height); turn != e.me {
@@ -255,8 +262,12 @@ var errBadSignature = errors.New("signature does not verify")
 // Verify checks that Bits and Nonce are zero, and that the seal is the
 // index and signature of the signer whose turn it is, over sealTag and the
 // block's seal hash. Any other seal — a byte changed, added or dropped, no
-// seal at all — is refused with [blockchain.ErrInvalidSeal].
+// seal at all — is refused with [blockchain.ErrInvalidSeal]. A nil b is
+// an error.
 func (e *Engine) Verify(_ blockchain.ChainReader, b *blockchain.Block) error {
+	if b == nil {
+		return errors.New("poa: verify: nil block")
+	}
 	h := b.Header()
 	if h.Bits != 0 || h.Nonce != 0 {
 		return &blockchain.RuleError{Code: blockchain.ErrBadConsensusFields,

@@ -409,3 +409,39 @@ func TestNewNamesSignersAsWaitingDoes(t *testing.T) {
 		})
 	}
 }
+
+// TestNilArguments: a nil header or block is an error naming the method,
+// not a nil-pointer panic, for every method that takes one.
+func TestNilArguments(t *testing.T) {
+	priv, pub := keys(1)
+	e := mustNew(t, pub, priv[0])
+	chain := newChain(t, poaSpec(pub), e)
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"Prepare", func() error { return e.Prepare(chain, nil) }, "poa: prepare: nil header"},
+		{"Seal", func() error {
+			out, err := e.Seal(context.Background(), nil)
+			assert.Nil(t, out)
+			return err
+		}, "poa: seal: nil block"},
+		{"Verify", func() error { return e.Verify(chain, nil) }, "poa: verify: nil block"},
+		{"CheckSeal", func() error { return e.CheckSeal(nil) }, "poa: check seal: nil block"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.EqualError(t, callRecovered(tc.call), tc.want)
+		})
+	}
+}
+
+// callRecovered runs call, a panic turned into an error.
+func callRecovered(call func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panicked: %v", v)
+		}
+	}()
+	return call()
+}
