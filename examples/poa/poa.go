@@ -224,16 +224,24 @@ func (e *Engine) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
 	return nil
 }
 
+// ErrVerifyOnly is the error of Seal on an engine made without a key
+// (New's key nil): it has no turn of its own, and no signature to give.
+var ErrVerifyOnly = errors.New("poa: the engine has no signing key: it only verifies")
+
 // Seal signs b if it is this engine's turn at b's height, and otherwise
 // waits until ctx is done. The signature is over sealTag and b's seal hash,
 // so any seal b already has plays no part in it and is replaced. A nil b
-// is an error.
+// is an error, and so is any b for an engine without a key, which would
+// otherwise wait for a turn it never has: [ErrVerifyOnly].
 func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if b == nil {
 		return nil, errors.New("poa: seal: nil block")
+	}
+	if e.key.IsZero() {
+		return nil, fmt.Errorf("poa: seal %v: %w", b, ErrVerifyOnly)
 	}
 	h := b.Header()
 	if turn := e.Turn(h.Height); turn != e.me {

@@ -445,3 +445,26 @@ func callRecovered(call func() error) (err error) {
 	}()
 	return call()
 }
+
+// TestVerifyOnlySealRefuses: an engine made without a key has no turn of
+// its own. Its Seal waited for its context to end, for ever under
+// context.Background (a miner built on it stood still, saying nothing);
+// it now returns ErrVerifyOnly at once, at every height. A cancelled
+// context is still ctx.Err(), as the conformance kit asks of every engine.
+func TestVerifyOnlySealRefuses(t *testing.T) {
+	_, pub := keys(3)
+	verifyOnly := mustNew(t, pub, nil)
+	parent := consensustest.Genesis().Header()
+	for height := uint64(1); height <= 3; height++ {
+		h := blockchain.NextHeader(parent, nil, time.Date(2026, 1, 1, 0, 0, int(height), 0, time.UTC))
+		h.Height = height
+		// The deadline only bounds a Seal that waits for its context.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		out, err := verifyOnly.Seal(ctx, blockchain.NewBlock(h, nil))
+		cancel()
+		assert.ErrorIs(t, err, poa.ErrVerifyOnly, "height %d", height)
+		assert.Nil(t, out, "height %d", height)
+	}
+	_, err := verifyOnly.Seal(cancelled(), blockchain.NewBlock(blockchain.NextHeader(parent, nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), nil))
+	assert.ErrorIs(t, err, context.Canceled)
+}
