@@ -84,7 +84,8 @@ func sealMessage(b *blockchain.Block) []byte {
 }
 
 // An Engine checks, and with a key seals, proof-of-authority blocks.
-// It is safe for concurrent use.
+// It is safe for concurrent use. Make one with [New] or [FromSpec]: the
+// zero Engine has no signers, and its methods return [ErrNotMade].
 type Engine struct {
 	signers []ed25519.PublicKey
 	// key is kept as a blockchain.PrivateKey, which no printer can show
@@ -179,8 +180,26 @@ func (e *Engine) ConsensusSpec() blockchain.ConsensusSpec {
 
 var _ blockchain.SpecEngine = (*Engine)(nil)
 
-// Turn returns the index of the signer that must seal the block at height.
+// ErrNotMade is the error of Prepare, Seal, Verify and CheckSeal on an
+// Engine that [New] or [FromSpec] did not make, such as the zero Engine:
+// it has no signers, so no block can be its to seal or to accept.
+var ErrNotMade = errors.New("poa: the engine has no signers: it was not made by poa.New or poa.FromSpec")
+
+// made returns ErrNotMade for an engine without signers.
+func (e *Engine) made() error {
+	if len(e.signers) == 0 {
+		return ErrNotMade
+	}
+	return nil
+}
+
+// Turn returns the index of the signer that must seal the block at
+// height, or -1, no signer's, for an engine without signers (see
+// [ErrNotMade]).
 func (e *Engine) Turn(height uint64) int {
+	if len(e.signers) == 0 {
+		return -1
+	}
 	return int((height - 1) % uint64(len(e.signers)))
 }
 
@@ -189,6 +208,9 @@ func (e *Engine) Turn(height uint64) int {
 // it when a seal has waited long (miner.Config.StallAfter): a signer
 // that is down stops the chain at its turn, and nothing else says so.
 func (e *Engine) Waiting(height uint64) string {
+	if len(e.signers) == 0 {
+		return ErrNotMade.Error()
+	}
 	turn := e.Turn(height)
 	if turn == e.me {
 		return ""
@@ -215,10 +237,14 @@ func listed(i, n int) string {
 
 // Prepare sets Bits and Nonce to zero, and clears Seal: proof of
 // authority uses neither of the first two, and Seal puts its signature in
-// the third. A nil h is an error.
+// the third. A nil h is an error, and so is an engine without signers:
+// [ErrNotMade].
 func (e *Engine) Prepare(_ blockchain.ChainReader, h *blockchain.Header) error {
 	if h == nil {
 		return errors.New("poa: prepare: nil header")
+	}
+	if err := e.made(); err != nil {
+		return fmt.Errorf("poa: prepare: %w", err)
 	}
 	h.Bits, h.Nonce, h.Seal = 0, 0, nil
 	return nil
@@ -232,13 +258,17 @@ var ErrVerifyOnly = errors.New("poa: the engine has no signing key: it only veri
 // waits until ctx is done. The signature is over sealTag and b's seal hash,
 // so any seal b already has plays no part in it and is replaced. A nil b
 // is an error, and so is any b for an engine without a key, which would
-// otherwise wait for a turn it never has: [ErrVerifyOnly].
+// otherwise wait for a turn it never has: [ErrVerifyOnly]; or without
+// signers: [ErrNotMade].
 func (e *Engine) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if b == nil {
 		return nil, errors.New("poa: seal: nil block")
+	}
+	if err := e.made(); err != nil {
+		return nil, fmt.Errorf("poa: seal %v: %w", b, err)
 	}
 	if e.key.IsZero() {
 		return nil, fmt.Errorf("poa: seal %v: %w", b, ErrVerifyOnly)
@@ -271,10 +301,14 @@ var errBadSignature = errors.New("signature does not verify")
 // index and signature of the signer whose turn it is, over sealTag and the
 // block's seal hash. Any other seal — a byte changed, added or dropped, no
 // seal at all — is refused with [blockchain.ErrInvalidSeal]. A nil b is
-// an error.
+// an error, and so is an engine without signers, which accepts no block:
+// [ErrNotMade].
 func (e *Engine) Verify(_ blockchain.ChainReader, b *blockchain.Block) error {
 	if b == nil {
 		return errors.New("poa: verify: nil block")
+	}
+	if err := e.made(); err != nil {
+		return fmt.Errorf("poa: verify %v: %w", b, err)
 	}
 	h := b.Header()
 	if h.Bits != 0 || h.Nonce != 0 {

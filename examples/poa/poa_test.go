@@ -468,3 +468,41 @@ func TestVerifyOnlySealRefuses(t *testing.T) {
 	_, err := verifyOnly.Seal(cancelled(), blockchain.NewBlock(blockchain.NextHeader(parent, nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), nil))
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+// TestZeroEngine: the zero Engine has no signers. Whose turn a height is
+// was a remainder by their number, and Verify, CheckSeal, Turn and
+// Waiting divided by zero; Prepare took every header and Seal blamed the
+// missing key. Each method that can now says ErrNotMade, Turn names no
+// signer (-1), and Waiting says why.
+func TestZeroEngine(t *testing.T) {
+	var e poa.Engine
+	h := blockchain.NextHeader(consensustest.Genesis().Header(), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	b := blockchain.NewBlock(h, nil)
+	for _, tc := range []struct {
+		name string
+		call func() error
+	}{
+		{"Prepare", func() error { return e.Prepare(nil, &h) }},
+		{"Seal", func() error {
+			out, err := e.Seal(context.Background(), b)
+			assert.Nil(t, out)
+			return err
+		}},
+		{"Verify", func() error { return e.Verify(nil, b) }},
+		{"CheckSeal", func() error { return e.CheckSeal(b) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.ErrorIs(t, callRecovered(tc.call), poa.ErrNotMade)
+		})
+	}
+	t.Run("Turn", func(t *testing.T) {
+		var turn int
+		require.NotPanics(t, func() { turn = e.Turn(1) })
+		assert.Equal(t, -1, turn)
+	})
+	t.Run("Waiting", func(t *testing.T) {
+		var waiting string
+		require.NotPanics(t, func() { waiting = e.Waiting(1) })
+		assert.Equal(t, poa.ErrNotMade.Error(), waiting)
+	})
+}
