@@ -95,6 +95,41 @@ func seal(ctx context.Context, engine blockchain.Consensus, b *blockchain.Block)
 	return engine.Seal(ctx, b)
 }
 
+// checkEngineSpec refuses an engine that is a [blockchain.SpecEngine]
+// and runs another consensus than spec, the chain's: its blocks would be
+// sealed for rules the chain does not keep (a pow engine of 12 bits on
+// a chain of 18 seals blocks every node refuses, and one of 20 works
+// harder than it needs to), or made by turns of other signers. The error
+// wraps ErrInvalidConfig and [blockchain.ErrEngineNotSpec] and names the
+// first difference with both values, the chain's first:
+//
+//	miner: invalid miner config: Config.Engine: the engine does not run the spec's consensus: consensus.pow.bits: the chain's 18, the engine's 12
+//
+// A ConsensusSpec that panics is an error wrapping
+// [ErrEngineMisbehaved]. given says whether the engine is Config.Engine
+// or the node's own. An engine that is no SpecEngine is not checked.
+func checkEngineSpec(engine blockchain.Consensus, spec blockchain.ChainSpec, given bool) (err error) {
+	se, ok := engine.(blockchain.SpecEngine)
+	if !ok {
+		return nil
+	}
+	field := "Config.Engine"
+	if !given {
+		field = "Config.Node's engine"
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("miner: %w: %s: %w: ConsensusSpec panicked: %s", ErrInvalidConfig, field, ErrEngineMisbehaved, clip.Text(fmt.Sprint(v), maxPanicText))
+		}
+	}()
+	runs := spec
+	runs.Consensus = se.ConsensusSpec()
+	if d := spec.DiffNamed(runs, "the chain's", "the engine's"); d != "" {
+		return fmt.Errorf("miner: %w: %s: %w: %s", ErrInvalidConfig, field, blockchain.ErrEngineNotSpec, d)
+	}
+	return nil
+}
+
 // maxPanicText bounds the text of a panic's value in Run's error, in
 // bytes.
 const maxPanicText = 512
@@ -127,7 +162,9 @@ type Config struct {
 	// workers (pow.Config.Workers) is the miner's. The node prepares each
 	// block with its own engine (see Backend.Propose), so Engine must
 	// agree with it on the consensus fields: the same engine, perhaps
-	// with more workers.
+	// with more workers. New refuses an engine that is a
+	// blockchain.SpecEngine (pow's, poa's) and runs another consensus
+	// than the chain's spec: pow of other Bits, say.
 	Engine blockchain.Consensus
 	// MaxTx is the most transactions in a block; 0 means the pool
 	// policy's MaxTx.
@@ -282,7 +319,8 @@ func (m *Miner) sealTime() time.Duration {
 // New returns a miner, or an error wrapping [ErrInvalidConfig] that
 // names the field at fault: a missing Node (or one with no pool, no
 // engine or no chain), a zero Beneficiary ([ErrNoBeneficiary]), an ID no BlockMined
-// can carry, a MaxTx out of range.
+// can carry, a MaxTx out of range, an engine that runs another consensus
+// than the chain's spec (wrapping [blockchain.ErrEngineNotSpec]).
 func New(cfg Config) (*Miner, error) {
 	if nilness.IsNil(cfg.Node) {
 		return nil, fmt.Errorf("miner: %w: Config.Node is required (a nil one, typed or not, is missing)", ErrInvalidConfig)
@@ -336,6 +374,9 @@ func New(cfg Config) (*Miner, error) {
 	}
 	if m.engine == nil {
 		m.engine = cfg.Node.Engine()
+	}
+	if err := checkEngineSpec(m.engine, cfg.Node.Chain().Spec(), cfg.Engine != nil); err != nil {
+		return nil, err
 	}
 	if m.maxTx == 0 {
 		m.maxTx = cfg.Node.Pool().Policy().MaxTx

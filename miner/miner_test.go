@@ -590,3 +590,65 @@ func TestJunkCostsNoSeal(t *testing.T) {
 		})
 	}
 }
+
+// otherEngine is a backend whose own engine is not its chain's.
+type otherEngine struct {
+	miner.Backend
+	engine blockchain.Consensus
+}
+
+func (o otherEngine) Engine() blockchain.Consensus { return o.engine }
+
+// specPanics is a SpecEngine whose ConsensusSpec panics.
+type specPanics struct{ *consensustest.Fake }
+
+func (specPanics) ConsensusSpec() blockchain.ConsensusSpec { panic("no spec") }
+
+// TestNewRefusesAnEngineOfAnotherSpec: Config.Engine must run the
+// consensus of the chain it mines for, as its documentation says, but
+// New took any engine: pow of other bits or other retargeting, or proof
+// of authority by other signers, which seals blocks by rules the chain
+// does not keep. New now refuses an engine that declares another
+// consensus than the chain's spec, naming the field and both values, the
+// chain's first, whether it is Config.Engine or the node's own. An
+// engine of the chain's parameters with more workers, and one that
+// declares no consensus (a fake), are taken.
+func TestNewRefusesAnEngineOfAnotherSpec(t *testing.T) {
+	n := newNode(t, memlog.New(memlog.Config{}), easyEngine(t)) // pow at 8 bits
+	powEngine := func(cfg pow.Config) *pow.Engine {
+		e, err := pow.New(cfg)
+		require.NoError(t, err)
+		return e
+	}
+	for _, tc := range []struct {
+		name   string
+		node   miner.Backend
+		engine blockchain.Consensus
+		want   error  // nil: taken
+		text   string // in the error
+	}{
+		{"the chain's engine", n, nil, nil, ""},
+		{"the chain's bits, more workers", n, powEngine(pow.Config{Bits: 8, Workers: 4}), nil, ""},
+		{"an engine that declares no consensus", n, consensustest.NewFaker(), nil, ""},
+		{"other bits", n, powEngine(pow.Config{Bits: 12, Workers: 1}), blockchain.ErrEngineNotSpec,
+			"Config.Engine: the engine does not run the spec's consensus: consensus.pow.bits: the chain's 8, the engine's 12"},
+		{"retargeting", n, powEngine(pow.Config{Bits: 8, Workers: 1, RetargetInterval: 2, TargetBlockTime: time.Second}), blockchain.ErrEngineNotSpec,
+			"consensus.pow.retargetInterval: the chain's 0, the engine's 2"},
+		{"the node's own engine of other bits", otherEngine{n, powEngine(pow.Config{Bits: 9, Workers: 1})}, nil, blockchain.ErrEngineNotSpec,
+			"Config.Node's engine: the engine does not run the spec's consensus: consensus.pow.bits: the chain's 8, the engine's 9"},
+		{"a ConsensusSpec that panics", n, specPanics{consensustest.NewFaker()}, miner.ErrEngineMisbehaved, "Config.Engine: " + blockchain.ErrEngineMisbehaved.Error() + ": ConsensusSpec panicked: no spec"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := miner.New(miner.Config{Node: tc.node, Engine: tc.engine, Beneficiary: consensustest.Addr("miner")})
+			if tc.want == nil {
+				require.NoError(t, err)
+				assert.NotNil(t, m)
+				return
+			}
+			assert.ErrorIs(t, err, tc.want)
+			assert.ErrorIs(t, err, miner.ErrInvalidConfig)
+			assert.ErrorContains(t, err, tc.text)
+			assert.Nil(t, m)
+		})
+	}
+}
