@@ -22,14 +22,24 @@ type SigCache struct {
 	mu   sync.Mutex
 	seen map[Hash]struct{}
 	ring []Hash // the cached hashes, oldest at next once full
+	size int    // the most hashes it holds: ring's length once full
 	next int
 }
 
+// sigCachePrealloc bounds the room NewSigCache makes at once, in hashes
+// (about 1.3 MB): a cache grows from there as it fills, so a size far
+// larger than a node ever fills, or than memory holds, costs nothing
+// until it is used.
+const sigCachePrealloc = 1 << 14
+
 // NewSigCache returns an empty cache of at most size hashes (at least 1):
-// 32 bytes and a map entry each, about 80 bytes in all.
+// 32 bytes and a map entry each, about 80 bytes in all. It makes room
+// for at most 16 384 of them at once, and grows as it fills: any size is
+// safe to ask for, math.MaxInt included.
 func NewSigCache(size int) *SigCache {
 	size = max(size, 1)
-	return &SigCache{seen: make(map[Hash]struct{}, size), ring: make([]Hash, 0, size)}
+	room := min(size, sigCachePrealloc)
+	return &SigCache{seen: make(map[Hash]struct{}, room), ring: make([]Hash, 0, room), size: size}
 }
 
 // Verify reports whether tx's signature verifies ([Transaction.VerifySignature]),
@@ -51,18 +61,24 @@ func (c *SigCache) Verify(tx Transaction) bool {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.seen[tx.hash]; ok {
-		return true
+	c.addLocked(tx.hash)
+	return true
+}
+
+// addLocked caches hash, forgetting the oldest once the cache holds its
+// size. Call it with c.mu held.
+func (c *SigCache) addLocked(hash Hash) {
+	if _, ok := c.seen[hash]; ok {
+		return
 	}
-	if len(c.ring) < cap(c.ring) {
-		c.ring = append(c.ring, tx.hash)
+	if len(c.ring) < c.size {
+		c.ring = append(c.ring, hash)
 	} else {
 		delete(c.seen, c.ring[c.next])
-		c.ring[c.next] = tx.hash
+		c.ring[c.next] = hash
 		c.next = (c.next + 1) % len(c.ring)
 	}
-	c.seen[tx.hash] = struct{}{}
-	return true
+	c.seen[hash] = struct{}{}
 }
 
 // Len returns how many hashes the cache holds.

@@ -1,6 +1,10 @@
 package blockchain_test
 
 import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -103,4 +107,52 @@ func TestChainSigCache(t *testing.T) {
 	h.Beneficiary, h.StateRoot = consensustest.Addr("miner"), chain.Tip().StateRoot
 	assert.ErrorIs(t, chain.Apply(blockchain.NewBlock(h, []blockchain.Transaction{forged})), blockchain.ErrBadSignature)
 	assert.Equal(t, 1, cache.Len(), "a failure is not remembered")
+}
+
+// TestSigCacheOfAHugeSize: NewSigCache made room for its whole size at
+// once, so a size no node fills (a pool's capacity doubled, say) took
+// gigabytes before the first transaction, and math.MaxInt panicked
+// ("makeslice: cap out of range"). It now makes room for at most
+// SigCachePrealloc hashes and grows as it fills, up to its size and no
+// further.
+func TestSigCacheOfAHugeSize(t *testing.T) {
+	const bound = 8 << 20 // bytes: the room made at once is about 1.3 MB
+	for _, size := range []int{1 << 22, math.MaxInt} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			cache, err := newSigCacheRecovered(size)
+			runtime.ReadMemStats(&after)
+			require.NoError(t, err)
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(bound), "bytes allocated by NewSigCache(%d)", size)
+			a, b := consensustest.Transfer("alice", "bob", 1, 0), consensustest.Transfer("alice", "bob", 2, 1)
+			assert.True(t, cache.Verify(a))
+			assert.True(t, cache.Verify(b))
+			assert.Equal(t, 2, cache.Len())
+		})
+	}
+	// Past the room made at once, up to the size, then the oldest goes.
+	size := blockchain.SigCachePrealloc + 100
+	cache := blockchain.NewSigCache(size)
+	hashOf := func(i int) blockchain.Hash {
+		var h blockchain.Hash
+		binary.BigEndian.PutUint64(h[:], uint64(i))
+		return h
+	}
+	for i := range size {
+		blockchain.SigCacheAdd(cache, hashOf(i))
+	}
+	assert.Equal(t, size, cache.Len(), "filled to its size")
+	blockchain.SigCacheAdd(cache, hashOf(size))
+	assert.Equal(t, size, cache.Len(), "and no further")
+}
+
+// newSigCacheRecovered calls NewSigCache, a panic turned into an error.
+func newSigCacheRecovered(size int) (cache *blockchain.SigCache, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("NewSigCache(%d) panicked: %v", size, v)
+		}
+	}()
+	return blockchain.NewSigCache(size), nil
 }
