@@ -423,7 +423,7 @@ func New(cfg Config) (*Node, error) {
 	if policy == (pool.Policy{}) {
 		policy = pool.DefaultPolicy()
 	}
-	sigs := blockchain.NewSigCache(2 * policy.Capacity)
+	sigs := blockchain.NewSigCache(policy.SigCacheSize())
 	chainCfg := blockchain.Config{Spec: cfg.Spec, Engine: cfg.Engine, Window: cfg.Window, Now: cfg.Now, SigCache: sigs}
 	if !cfg.AssumeValid.IsZero() {
 		chainCfg.Rules = n.rules(cfg.Engine, sigs)

@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/node/nodetest"
+	"github.com/eventchain/eventchain/pool"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -772,4 +774,21 @@ func TestRestoreCancelled(t *testing.T) {
 			assert.Equal(t, tip.Hash(), n.Chain().TipHash())
 		})
 	}
+}
+
+// TestHugeCapacity: a node shares one signature cache, of twice its
+// pool's capacity, between its chain and its pool. Doubled, a capacity
+// above math.MaxInt/2 wrapped round to a negative size, and the cache
+// held a single transaction; the size now stops at math.MaxInt
+// (pool.Policy.SigCacheSize), and the cache makes room as it fills.
+func TestHugeCapacity(t *testing.T) {
+	cfg := config(t, memlog.New(memlog.Config{}))
+	cfg.Policy = pool.DefaultPolicy()
+	cfg.Policy.Capacity = math.MaxInt
+	n, err := node.New(cfg)
+	require.NoError(t, err)
+	cache := n.Pool().SigCache()
+	assert.True(t, cache.Verify(consensustest.Transfer("alice", "bob", 1, 0)))
+	assert.True(t, cache.Verify(consensustest.Transfer("alice", "bob", 2, 1)))
+	assert.Equal(t, 2, cache.Len(), "the cache holds more than one")
 }

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
@@ -85,6 +86,19 @@ func (p Policy) Validate() error {
 		return configErr("Policy.Order: have %d, want %s", int(p.Order), orderChoices)
 	}
 	return nil
+}
+
+// SigCacheSize returns the size of the signature cache ([blockchain.SigCache])
+// for a pool of this policy, the one [New] makes when Config.SigCache is
+// nil and a node shares with its pool: twice the Capacity, room for the
+// pending transactions and as many more the node has verified on their
+// way in, or math.MaxInt for a Capacity above half of it (doubled, it
+// would wrap round to a negative size, and the cache hold one hash).
+func (p Policy) SigCacheSize() int {
+	if p.Capacity > math.MaxInt/2 {
+		return math.MaxInt
+	}
+	return 2 * p.Capacity
 }
 
 // configErr builds an error wrapping ErrInvalidConfig.

@@ -72,7 +72,7 @@ type Config struct {
 	// SigCache remembers the transactions whose signatures verified, so
 	// that each is verified once however often it is checked (see
 	// [blockchain.SigCache]); nil means a cache of its own, of twice the
-	// capacity. The default rules check the signature through it. A node
+	// capacity ([Policy.SigCacheSize]). The default rules check the signature through it. A node
 	// shares one with its pool, to verify a submission before it takes
 	// its lock (see [Pool.SigCache]).
 	SigCache *blockchain.SigCache
@@ -172,7 +172,7 @@ func New(cfg Config) (*Pool, error) {
 	}
 	cache := cfg.SigCache
 	if cache == nil {
-		cache = blockchain.NewSigCache(2 * policy.Capacity)
+		cache = blockchain.NewSigCache(policy.SigCacheSize())
 	}
 	rules := slices.Clone(cfg.Rules)
 	if rules == nil {

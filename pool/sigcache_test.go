@@ -1,6 +1,8 @@
 package pool_test
 
 import (
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,4 +43,27 @@ func TestPoolSharesItsSigCache(t *testing.T) {
 	require.NotNil(t, own.SigCache(), "a pool makes its own cache")
 	require.NoError(t, own.Add(tx))
 	assert.Equal(t, 1, own.SigCache().Len())
+}
+
+// TestHugePoolCapacity: a pool makes its own signature cache of twice
+// its capacity. Doubled, a capacity above math.MaxInt/2 wrapped round to
+// a negative size, and the cache held a single transaction: every other
+// was verified again at each check. The size now stops at math.MaxInt,
+// and the cache makes room as it fills (blockchain's
+// TestSigCacheOfAHugeSize), not all at once.
+func TestHugePoolCapacity(t *testing.T) {
+	for _, capacity := range []int{math.MaxInt/2 + 1, math.MaxInt} {
+		t.Run(fmt.Sprint(capacity), func(t *testing.T) {
+			policy := pool.DefaultPolicy()
+			policy.Capacity = capacity
+			assert.Equal(t, math.MaxInt, policy.SigCacheSize())
+			p, err := pool.New(pool.Config{Policy: policy})
+			require.NoError(t, err)
+			cache := p.SigCache()
+			assert.True(t, cache.Verify(consensustest.Transfer("alice", "bob", 1, 0)))
+			assert.True(t, cache.Verify(consensustest.Transfer("alice", "bob", 2, 1)))
+			assert.Equal(t, 2, cache.Len(), "the cache holds more than one")
+		})
+	}
+	assert.Equal(t, 20_000, pool.DefaultPolicy().SigCacheSize(), "twice the capacity")
 }
