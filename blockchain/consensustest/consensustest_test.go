@@ -1072,3 +1072,72 @@ func TestRunCatchesASealThatCannotBeCancelled(t *testing.T) {
 		})
 	}
 }
+
+// panickySeal is checksum with a Seal that panics, as a student's might
+// that indexes a slice it never sized.
+type panickySeal struct{ checksum }
+
+func (panickySeal) Seal(context.Context, *blockchain.Block) (*blockchain.Block, error) {
+	panic("seal: index out of range")
+}
+
+// panickyCheckSeal is checksum with a CheckSeal that panics.
+type panickyCheckSeal struct{ checksum }
+
+func (panickyCheckSeal) CheckSeal(*blockchain.Block) error { panic("check seal: index out of range") }
+
+// panickyPrepare is checksum with a Prepare that panics.
+type panickyPrepare struct{ checksum }
+
+func (panickyPrepare) Prepare(blockchain.ChainReader, *blockchain.Header) error {
+	panic("prepare: index out of range")
+}
+
+// TestRunReportsAPanickingSealOrCheckSeal: a Seal, CheckSeal or Prepare
+// that panics fails the cases that call it, with a message naming the
+// method and the block, and the suite's other checks still run. Seal runs
+// in a goroutine of the suite's, and the others in the case's own: the
+// panic used to end the test binary, naming no case.
+func TestRunReportsAPanickingSealOrCheckSeal(t *testing.T) {
+	for _, tc := range []struct {
+		name   string // no name may end another: each is a -test.run pattern
+		env    string
+		filter string
+		engine blockchain.Consensus
+		failed []string // cases that must fail
+		passed string   // a case that must pass: the suite went on
+		named  []string // in the output: the method, the block, the panic
+	}{
+		{"in Seal", "CONSENSUSTEST_PANICKY_SEAL", "^(SealedBlockVerifies|SealLeavesInputAlone|ConcurrentUse)$", panickySeal{},
+			[]string{"SealedBlockVerifies", "SealLeavesInputAlone", "ConcurrentUse"}, "",
+			[]string{"Seal panicked on block 1 ", ": seal: index out of range"}},
+		{"in CheckSeal", "CONSENSUSTEST_PANICKY_CHECKSEAL", "^(SealCheckerAgreesWithVerify|ConcurrentUse)$", panickyCheckSeal{},
+			[]string{"SealCheckerAgreesWithVerify"}, "ConcurrentUse",
+			[]string{"CheckSeal panicked on block 1 ", ": check seal: index out of range"}},
+		{"in Prepare", "CONSENSUSTEST_PANICKY_PREPARE", "^(SealLeavesInputAlone|SealOnCancelledContext|ConcurrentUse)$", panickyPrepare{},
+			[]string{"SealLeavesInputAlone", "SealOnCancelledContext", "ConcurrentUse"}, "",
+			[]string{"Prepare panicked on the header of height 1: prepare: index out of range"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := runInChild(t, tc.env, tc.filter, func(testing.TB) blockchain.Consensus { return tc.engine })
+			if os.Getenv(tc.env) == "1" {
+				return // the child: the suite ran in runInChild
+			}
+			// The output runs to pages: a failure names what it lacks only.
+			has := func(want, why string) {
+				t.Helper()
+				assert.True(t, strings.Contains(out, want), "the child's output (%d bytes) lacks %q: %s", len(out), want, why)
+			}
+			for _, c := range tc.failed {
+				has("--- FAIL: "+t.Name()+"/"+c+" ", "the case that met the panic fails")
+			}
+			if tc.passed != "" {
+				has("--- PASS: "+t.Name()+"/"+tc.passed+" ", "the checks after it ran")
+			}
+			for _, want := range tc.named {
+				has(want, "the failure names the method, the block and the panic")
+			}
+			assert.False(t, strings.Contains(out, "panic: "), "the panic ended the test binary")
+		})
+	}
+}

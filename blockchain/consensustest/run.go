@@ -96,8 +96,9 @@ type suite struct {
 //     another engine the check is skipped, with a message saying so);
 //   - Prepare, Seal and Verify are safe for concurrent use: each of four
 //     goroutines gets its own block back, sealed and valid;
-//   - Verify never panics: a panic fails the check that met it, naming
-//     the block, and the other checks still run;
+//   - Verify never panics, nor do Prepare, Seal and CheckSeal: a panic
+//     fails the check that met it, naming the method and the block (the
+//     header's height, for Prepare), and the other checks still run;
 //   - Seal returns: one still running two seconds after its context
 //     ended (every context of the suite ends within 30 seconds) fails
 //     the check that called it, saying so, and the other checks still
@@ -188,6 +189,32 @@ func verify(t *testing.T, engine blockchain.Consensus, view blockchain.ChainRead
 	return engine.Verify(view, b)
 }
 
+// prepare calls engine.Prepare, as verify calls Verify: a panic fails
+// the test, naming the header's height, and reads as an error.
+func prepare(t *testing.T, engine blockchain.Consensus, view blockchain.ChainReader, h *blockchain.Header) (err error) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("Prepare panicked on the header of height %d: %v", h.Height, r)
+			err = fmt.Errorf("prepare panicked: %v", r)
+		}
+	}()
+	return engine.Prepare(view, h)
+}
+
+// checkSeal calls checker.CheckSeal, as verify calls Verify: a panic
+// fails the test, naming the block, and reads as an error.
+func checkSeal(t *testing.T, checker blockchain.SealChecker, b *blockchain.Block) (err error) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("CheckSeal panicked on %v: %v", b, r)
+			err = fmt.Errorf("check seal panicked: %v", r)
+		}
+	}()
+	return checker.CheckSeal(b)
+}
+
 // ctx returns a context cancelled by the watchdog or at the test's end.
 func testContext(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), watchdog)
@@ -275,7 +302,7 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 	view := genesisView(engine)
 	for _, b := range blocks {
 		require.NoError(t, verify(t, engine, view, b), "block %d must verify against its parent", b.Height())
-		assert.NoError(t, checker.CheckSeal(b), "block %d: CheckSeal must accept what Verify accepts", b.Height())
+		assert.NoError(t, checkSeal(t, checker, b), "block %d: CheckSeal must accept what Verify accepts", b.Height())
 		view = append(view, b.Header())
 	}
 	b := blocks[0]
@@ -287,7 +314,7 @@ func (s *suite) sealCheckerAgreesWithVerify(t *testing.T, engine blockchain.Cons
 		h.Seal = tc.change(h.Seal)
 		forged := blockchain.NewBlock(h, b.Transactions())
 		require.Error(t, verify(t, engine, genesisView(engine), forged), "precondition: Verify refuses %s", tc.name)
-		err := checker.CheckSeal(forged)
+		err := checkSeal(t, checker, forged)
 		require.Error(t, err, "CheckSeal must refuse a block with its seal changed (%s)", tc.name)
 		var re *blockchain.RuleError
 		assert.ErrorAs(t, err, &re, "rule failures must be *blockchain.RuleError, got %T: %v", err, err)
@@ -305,7 +332,7 @@ func (s *suite) sealLeavesInputAlone(t *testing.T, engine blockchain.Consensus) 
 	view := genesisView(engine)
 	txs := []blockchain.Transaction{Transfer("alice", "bob", 1, 0)}
 	h := nextHeader(view, txs)
-	require.NoError(t, engine.Prepare(view, &h))
+	require.NoError(t, prepare(t, engine, view, &h))
 	in := blockchain.NewBlock(h, txs)
 	out, err := sealWithWatchdog(t, engine, testContext(t), in)
 	require.NoError(t, err)
@@ -454,7 +481,7 @@ func (s *suite) tamperedSealFails(t *testing.T, engine blockchain.Consensus) {
 func (s *suite) sealOnCancelledContext(t *testing.T, engine blockchain.Consensus) {
 	view := genesisView(engine)
 	h := nextHeader(view, nil)
-	require.NoError(t, engine.Prepare(view, &h))
+	require.NoError(t, prepare(t, engine, view, &h))
 	if s.harden != nil {
 		s.harden(&h)
 	}
@@ -471,7 +498,7 @@ func (s *suite) cancelSealInProgress(t *testing.T, engine blockchain.Consensus) 
 	}
 	view := genesisView(engine)
 	h := nextHeader(view, nil)
-	require.NoError(t, engine.Prepare(view, &h))
+	require.NoError(t, prepare(t, engine, view, &h))
 	s.harden(&h)
 	// The deadline fires while Seal works on a header it can never seal;
 	// whenever exactly it fires, Seal must come back with ctx.Err(), and
@@ -502,7 +529,7 @@ func (s *suite) honestSealOfWrongFieldsFails(t *testing.T, engine blockchain.Con
 	txs := []blockchain.Transaction{Transfer("alice", "bob", 1, 0)}
 	fresh := nextHeader(view, txs) // the consensus fields as NextHeader leaves them
 	prepared := fresh
-	require.NoError(t, engine.Prepare(view, &prepared))
+	require.NoError(t, prepare(t, engine, view, &prepared))
 	bits := func(h blockchain.Header) uint64 { return uint64(h.Bits) }
 	nonce := func(h blockchain.Header) uint64 { return h.Nonce }
 	for _, c := range []struct {
@@ -531,7 +558,7 @@ func (s *suite) honestSealOfWrongFieldsFails(t *testing.T, engine blockchain.Con
 				t.Skipf("Seal sets this field itself (have %d, Seal made %d): the block keeps the rules", c.field(h), c.field(got))
 			}
 			want := got
-			require.NoError(t, engine.Prepare(view, &want))
+			require.NoError(t, prepare(t, engine, view, &want))
 			if c.field(got) == c.field(want) {
 				if !c.searched && c.field(prepared) != c.field(fresh) && c.field(got) != c.field(prepared) {
 					// Prepare decides this field (it set it on the
@@ -556,7 +583,7 @@ func (s *suite) honestSealOfWrongFieldsFails(t *testing.T, engine blockchain.Con
 func sealWithWatchdog(t *testing.T, engine blockchain.Consensus, ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
 	t.Helper()
 	out, err := sealWatched(ctx, engine, b)
-	if errors.Is(err, errSealHung) {
+	if errors.Is(err, errSealHung) || errors.Is(err, errSealPanicked) {
 		t.Fatal(err)
 	}
 	return out, err
@@ -565,12 +592,29 @@ func sealWithWatchdog(t *testing.T, engine blockchain.Consensus, ctx context.Con
 // errSealHung is the error of sealWatched for a Seal that did not return.
 var errSealHung = errors.New("Seal did not return")
 
+// errSealPanicked is the error of sealWatched for a Seal that panicked.
+var errSealPanicked = errors.New("Seal panicked")
+
+// sealRecovered calls engine.Seal, a panic turned into an error wrapping
+// errSealPanicked that names the block: Seal runs in a goroutine of
+// sealWatched's, where a panic would end the test binary, and every
+// check after it, naming none.
+func sealRecovered(ctx context.Context, engine blockchain.Consensus, b *blockchain.Block) (out *blockchain.Block, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("%w on %v: %v", errSealPanicked, b, r)
+		}
+	}()
+	return engine.Seal(ctx, b)
+}
+
 // sealWatched runs engine.Seal on b, and gives up on it once ctx has been
 // done for promptly (every context of the suite ends by the watchdog at
 // the latest) with an error wrapping errSealHung: a Seal that ignores its
 // context, or never returns at all, then fails its case with a message,
 // and the cases after it run, rather than hold the test binary until go
-// test's timeout. The abandoned Seal's goroutine is left behind.
+// test's timeout. The abandoned Seal's goroutine is left behind. A Seal
+// that panics returns an error wrapping errSealPanicked.
 func sealWatched(ctx context.Context, engine blockchain.Consensus, b *blockchain.Block) (*blockchain.Block, error) {
 	type result struct {
 		b   *blockchain.Block
@@ -578,7 +622,7 @@ func sealWatched(ctx context.Context, engine blockchain.Consensus, b *blockchain
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := engine.Seal(ctx, b)
+		out, err := sealRecovered(ctx, engine, b)
 		done <- result{out, err}
 	}()
 	select {
@@ -617,8 +661,8 @@ func (s *suite) prepareIsDeterministic(t *testing.T, engine blockchain.Consensus
 	}
 	base := nextHeader(view, nil)
 	first, second := base, base
-	require.NoError(t, engine.Prepare(view, &first))
-	require.NoError(t, engine.Prepare(append(blockchain.HeaderList(nil), view...), &second))
+	require.NoError(t, prepare(t, engine, view, &first))
+	require.NoError(t, prepare(t, engine, append(blockchain.HeaderList(nil), view...), &second))
 	assert.Equal(t, first, second, "Prepare must give the same header for the same chain and input")
 
 	tip := view.Tip().Timestamp
@@ -631,7 +675,7 @@ func (s *suite) prepareIsDeterministic(t *testing.T, engine blockchain.Consensus
 		for _, at := range append([]time.Time{start}, moments...) {
 			time.Sleep(time.Until(at)) // instant: the bubble's clock jumps
 			h := base
-			require.NoError(t, engine.Prepare(view, &h), "Prepare at %v", time.Now())
+			require.NoError(t, prepare(t, engine, view, &h), "Prepare at %v", time.Now())
 			assert.Equal(t, first, h, "Prepare must not read the clock: at %v (by the wall clock) it gave another header than at first", time.Now().UTC())
 		}
 	})
@@ -645,7 +689,7 @@ func (s *suite) concurrentUse(t *testing.T, engine blockchain.Consensus) {
 			view := genesisView(engine)
 			txs := []blockchain.Transaction{Transfer("alice", "bob", int64(i+1), 0)}
 			h := nextHeader(view, txs)
-			if err := engine.Prepare(view, &h); err != nil {
+			if err := prepare(t, engine, view, &h); err != nil {
 				return fmt.Errorf("worker %d: prepare: %w", i, err)
 			}
 			b, err := sealWatched(ctx, engine, blockchain.NewBlock(h, txs))
