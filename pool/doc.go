@@ -40,7 +40,8 @@
 //     that other pending transactions would send the sender does not
 //     count: they may never be mined. The transaction must not be pending
 //     already, and the pool must have room. What passes joins the back of
-//     its sender's queue, dated by the pool's clock.
+//     its sender's queue (without a chain, its place in nonce order),
+//     dated by the pool's clock.
 //  4. The block policy says when to cut: [Pool.Ready] is true once
 //     Policy.MaxTx transactions are pending (the original cut at 20), or
 //     once the oldest has waited Policy.MaxWait, so a lone transaction is

@@ -221,9 +221,11 @@ func (p *Pool) SigCache() *blockchain.SigCache { return p.sigs }
 // Config.Policy was zero. A miner uses its MaxTx as the size of a block.
 func (p *Pool) Policy() Policy { return p.policy }
 
-// Add admits tx at the back of its sender's queue, dated by the pool's
-// clock, or returns why not. The checks run in this order, and the first
-// failure stops them:
+// Add admits tx to its sender's queue, dated by the pool's clock, or
+// returns why not. With a chain tx joins the back of the queue (its nonce
+// is the next one); without a chain, which checks no nonce, it takes its
+// place in nonce order (after any pending transaction of the same nonce).
+// The checks run in this order, and the first failure stops them:
 //
 //  1. Each admission rule (by default [DefaultRules], the signature
 //     last). A broken rule gives an error naming it and wrapping the
