@@ -303,7 +303,10 @@ func flatten(prefix string, a slog.Attr, emit func(name string, value any)) {
 // text and JSON handlers on stderr. Log lines carry text that others
 // write, such as an error quoting what a stranger appended to the log;
 // with CutLongValues one such text costs at most 16 KiB of a line, not
-// whatever its writer chose. A value that fits is left as it is.
+// whatever its writer chose. A value that fits is left as it is, and so
+// is an error whose Error method panics, or that is a nil pointer whose
+// Error method reads through it: the handler prints those as it would
+// without CutLongValues ("<nil>", or the panic), never panicking itself.
 func CutLongValues(_ []string, a slog.Attr) slog.Attr {
 	switch a.Value.Kind() {
 	case slog.KindString:
@@ -312,7 +315,10 @@ func CutLongValues(_ []string, a slog.Attr) slog.Attr {
 		}
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok {
-			if s := err.Error(); len(s) > MaxValueBytes {
+			// fmt, not err.Error(): fmt survives a nil receiver or a
+			// panicking Error, which slog's handlers only survive when
+			// ReplaceAttr does not call Error first.
+			if s := fmt.Sprint(err); len(s) > MaxValueBytes {
 				a.Value = slog.StringValue(cut(s))
 			}
 		}

@@ -491,3 +491,43 @@ func TestCutLongValues(t *testing.T) {
 		})
 	}
 }
+
+// nilDerefError is an error whose Error method reads through its
+// receiver, as most do: a nil *nilDerefError panics in it.
+type nilDerefError struct{ msg string }
+
+func (e *nilDerefError) Error() string { return e.msg }
+
+// panickyError is an error whose Error method panics.
+type panickyError struct{}
+
+func (panickyError) Error() string { panic("no message") }
+
+// TestCutLongValuesSurvivesBrokenErrors: slog's text and JSON handlers
+// print a nil *T error as <nil>, and an error whose Error panics with
+// the panic, rather than panic themselves. CutLongValues called Error
+// before them, so the same log call panicked, ending the app that logged
+// it; it now leaves such an error to the handler, as it found it.
+func TestCutLongValuesSurvivesBrokenErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string // in the line, as the handler writes it without CutLongValues
+	}{
+		{"a nil pointer", (*nilDerefError)(nil), "<nil>"},
+		{"a panicking Error", panickyError{}, "no message"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, json := range []bool{false, true} {
+				var line strings.Builder
+				opts := &slog.HandlerOptions{ReplaceAttr: logging.CutLongValues}
+				var h slog.Handler = slog.NewTextHandler(&line, opts)
+				if json {
+					h = slog.NewJSONHandler(&line, opts)
+				}
+				require.NotPanics(t, func() { slog.New(h).Warn("skipped", "err", tc.err) }, "json=%v", json)
+				assert.Contains(t, line.String(), tc.want, "json=%v", json)
+			}
+		})
+	}
+}
