@@ -263,7 +263,9 @@ func defaultKeystore(getenv func(string) string) string {
 // loadKeys loads the keys named in names (comma-separated) from the
 // keystore in dir, or every key stored in clear if names is empty.
 func loadKeys(dir, names string, logger *slog.Logger) ([]blockchain.PrivateKey, error) {
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+	// A path through a file (alice.key/keys) does not exist either: Unix
+	// says ENOTDIR for it, where Windows says it is not found.
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, usagef("-keystore: %s does not exist: run devnet once to make its demo accounts, or name a keystore", dir)
 	}
 	ks, err := keystore.Open(dir)

@@ -108,6 +108,7 @@ func TestRunRefusesBadUse(t *testing.T) {
 		{"bad log format", []string{"-log-format", "xml"}, nil, 2, "-log-format"},
 		{"no keystore", []string{"-keystore", filepath.Join(t.TempDir(), "none")}, nil, 2, "does not exist"},
 		{"a file for a keystore", []string{"-keystore", filepath.Join(keys, "alice.key")}, nil, 2, "-keystore: keystore directory " + filepath.Join(keys, "alice.key") + ": wrong type of file"},
+		{"a keystore path through a file", []string{"-keystore", filepath.Join(keys, "alice.key", "keys")}, nil, 2, "-keystore: " + filepath.Join(keys, "alice.key", "keys") + " does not exist"},
 		// The reason is one line, whatever the path holds.
 		{"a keystore path with a newline", []string{"-keystore", "/no\nscheduler: forged"}, nil, 2, "scheduler: -keystore: /no\\nscheduler: forged does not exist"},
 		{"unknown account", []string{"-keystore", keys, "-accounts", "alice,zoe"}, nil, 2, "zoe"},
