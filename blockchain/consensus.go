@@ -183,9 +183,9 @@ type SpecEngine interface {
 	ConsensusSpec() ConsensusSpec
 }
 
-// ErrEngineNotSpec is wrapped by the error of [NewChain] for a
-// [SpecEngine] that runs another consensus than the chain's spec; the
-// error names the first difference, as
+// ErrEngineNotSpec is wrapped by the error of [NewChain] (and of the
+// miner package's New) for a [SpecEngine] that runs another consensus
+// than the chain's spec; the error names the first difference, as
 //
 //	blockchain: Config.Engine: the engine does not run the spec's consensus: consensus.pow.bits: the spec's 18, the engine's 12
 var ErrEngineNotSpec = errors.New("the engine does not run the spec's consensus")

@@ -49,7 +49,9 @@
 // # Errors
 //
 // [New] returns errors wrapping [ErrInvalidConfig], naming the field at
-// fault; a zero Beneficiary is [ErrNoBeneficiary]. Run returns ctx.Err()
+// fault; a zero Beneficiary is [ErrNoBeneficiary]; an engine that runs
+// another consensus than the chain's spec (pow of other bits, say) also
+// wraps [blockchain.ErrEngineNotSpec]. Run returns ctx.Err()
 // when its context ends — at once, as long as the engine's Seal stops
 // when its context is cancelled, as the Consensus contract asks (pow
 // stops within microseconds; a Seal that ignores its context holds Run

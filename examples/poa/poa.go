@@ -85,7 +85,8 @@ func sealMessage(b *blockchain.Block) []byte {
 
 // An Engine checks, and with a key seals, proof-of-authority blocks.
 // It is safe for concurrent use. Make one with [New] or [FromSpec]: the
-// zero Engine has no signers, and its methods return [ErrNotMade].
+// zero Engine has no signers: Prepare, Seal, Verify and CheckSeal
+// return [ErrNotMade], Turn returns -1 and Waiting says so.
 type Engine struct {
 	signers []ed25519.PublicKey
 	// key is kept as a blockchain.PrivateKey, which no printer can show

@@ -17,8 +17,9 @@ import (
 // them alive, idle, one request a minute, would otherwise take them all,
 // and no one else could connect, not even to GET /healthz.
 //
-// A process may be allowed fewer descriptors than that (ulimit -n; its
-// soft RLIMIT_NOFILE, often 1024): ServeOn then keeps fewer connections,
+// A process may be allowed fewer descriptors than that (its soft
+// RLIMIT_NOFILE, which Go raises to the hard limit, ulimit -Hn, when a
+// program starts; a hard limit of 1024 is not rare): ServeOn then keeps fewer connections,
 // leaving FileReserve descriptors to the rest of the process, but never
 // fewer than MinConns. Otherwise a flood of connections would use up the
 // process's descriptors: accepting would fail with "too many open files"
