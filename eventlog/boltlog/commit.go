@@ -208,7 +208,9 @@ func (l *Log) commit(group []*request) {
 // refusals and no-op retries needs no fsync). Holding the transaction,
 // it first tops up the room written past the file's pages (see fill).
 // It returns the streams changed and the number of events written; an
-// error if the transaction failed, and then nothing was written.
+// error if the transaction failed, and then nothing was written, or if
+// the path no longer names the log's file (see checkFile), and then what
+// was written is where a restart will not find it.
 func (l *Log) apply(group []*request) (changed []string, events int, err error) {
 	if broken := l.broken.Load(); broken != nil {
 		return nil, 0, broken
@@ -236,9 +238,17 @@ func (l *Log) apply(group []*request) (changed []string, events int, err error) 
 		}
 	}
 	if len(changed) == 0 {
-		return nil, 0, tx.Rollback()
+		// Refusals and no-op retries: a retry's "already written" must
+		// not be said of events the path no longer leads to either.
+		if err := tx.Rollback(); err != nil {
+			return nil, 0, err
+		}
+		return nil, 0, l.checkFile()
 	}
 	if err := tx.Commit(); err != nil {
+		return nil, 0, err
+	}
+	if err := l.checkFile(); err != nil {
 		return nil, 0, err
 	}
 	return changed, events, nil

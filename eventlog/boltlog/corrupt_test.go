@@ -420,6 +420,75 @@ func TestDamageWhileOpen(t *testing.T) {
 	}
 }
 
+// TestFileGoneWhileOpen: the log's file removed, renamed away or
+// replaced under a running log. bbolt went on committing to the open
+// file, and every append was answered with success, but a restart opens
+// what the path names then: the events were lost. Now the first commit
+// after it fails with a *CorruptError saying the path no longer names
+// the log's file, and so does every call after. So does a retry that
+// needs no commit: its events are not where a restart will look either.
+func TestFileGoneWhileOpen(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		gone       func(path string) error
+		retryFirst bool // the first call after it is a retry, which commits nothing
+		says       string
+	}{
+		{"removed", os.Remove, false, "no file is there now"},
+		{"renamed away", func(path string) error { return os.Rename(path, path+".old") }, true, "no file is there now"},
+		{"replaced by another file", func(path string) error {
+			other := filepath.Join(filepath.Dir(path), "other.db")
+			log, err := boltlog.Open(context.Background(), boltlog.Config{Path: other})
+			if err != nil {
+				return err
+			}
+			if err := log.Close(); err != nil {
+				return err
+			}
+			return os.Rename(other, path)
+		}, false, "another file is there now"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "events.db")
+			log := open(t, boltlog.Config{Path: path})
+			_, err := log.Append(ctx, "s", eventlog.NoStream, event("kept"))
+			require.NoError(t, err)
+			if err := tc.gone(path); err != nil && runtime.GOOS == "windows" {
+				t.Skipf("Windows keeps an open file in place: %v", err)
+			} else {
+				require.NoError(t, err)
+			}
+
+			appendNew := func() error {
+				_, err := log.Append(ctx, "s", eventlog.Exact(0), event("lost"))
+				return err
+			}
+			retry := func() error {
+				_, err := log.Append(ctx, "s", eventlog.NoStream, event("kept"))
+				return err
+			}
+			first, then := appendNew, retry
+			if tc.retryFirst {
+				first, then = retry, appendNew
+			}
+			err = first()
+			var bad *boltlog.CorruptError
+			require.ErrorAs(t, err, &bad, "an append the path no longer leads to is not a success")
+			assert.ErrorIs(t, err, eventlog.ErrCorrupt, "what a user of any log tests")
+			assert.Equal(t, path, bad.Path)
+			assert.Contains(t, err.Error(), fmt.Sprintf("the file at %q is no longer the log's file", path))
+			assert.Contains(t, err.Error(), tc.says)
+
+			assert.ErrorIs(t, then(), boltlog.ErrCorrupt, "later appends fail too")
+			_, err = log.Append(ctx, "t", eventlog.Any, event("later"))
+			assert.ErrorIs(t, err, boltlog.ErrCorrupt)
+			assert.ErrorIs(t, log.Delete(ctx, "s", eventlog.Any), boltlog.ErrCorrupt)
+			assert.NoError(t, log.Close())
+		})
+	}
+}
+
 // TestDamageUnderConcurrentUse: a fault while bbolt starts a transaction
 // leaves its locks held, and the calls of other goroutines already
 // waiting in bbolt waited for ever, and Close behind them (a review found

@@ -44,11 +44,13 @@
 //     records under the next revisions, stamped with Config.Now and
 //     checksummed.
 //  4. It commits, and bbolt writes the pages and fsyncs, then writes the
-//     meta page that makes them the file's state and fsyncs again. Only
-//     then does each request get its answer, so an acknowledged event is
-//     on disk. Requests that arrived during the commit wait for the next
-//     one: concurrent appends share one commit and its fsyncs (group
-//     commit), and a lone append waits for no timer.
+//     meta page that makes them the file's state and fsyncs again. Then
+//     it checks that the path still names the file it wrote (one stat:
+//     see Errors). Only then does each request get its answer, so an
+//     acknowledged event is on disk, in the file a restart opens.
+//     Requests that arrived during the commit wait for the next one:
+//     concurrent appends share one commit and its fsyncs (group commit),
+//     and a lone append waits for no timer.
 //  5. The committer wakes the subscribers of every stream the commit
 //     changed, by closing the stream's channel.
 //
@@ -135,4 +137,17 @@
 // bbolt may hold its locks still (Close then releases the file if bbolt
 // lets it within a few seconds, else bbolt keeps it, and its lock, until
 // the process ends).
+//
+// A file removed, renamed away or replaced (another renamed over it)
+// while the log has it open stays open: bbolt would go on committing to
+// it, and a restart would open whatever the path names then, without
+// those events. So after each commit the committer checks that the path
+// still names the log's file (os.Stat of the path against the open
+// file, os.SameFile: a few microseconds against a commit's two
+// fdatasyncs). If it does not, the appends of that commit, and every call
+// from then on, get a *CorruptError saying that the file at the path is
+// no longer the log's file. The commit itself went to the log's file,
+// where a restart will not find it: its callers are not told it
+// succeeded. Reads are answered from the open file until the first
+// commit finds out.
 package boltlog

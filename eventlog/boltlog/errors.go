@@ -37,7 +37,9 @@ var (
 //
 // Open checks the whole file before it serves a call (see the package
 // documentation), so a log that opened has passed every check; after
-// that, only a file changed under the running process is damaged.
+// that, only a file changed under the running process is damaged, or
+// one removed or replaced under it, which the Reason says: "the file at
+// … is no longer the log's file".
 type CorruptError struct {
 	Path   string // the file
 	Reason string // what is wrong, e.g. "truncated: 8192 bytes, want at least 24576"
