@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -204,6 +205,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 	if err != nil {
 		statPath = path
 	}
+	removeStrays(path, ident)
 	l := &Log{
 		path:          path,
 		db:            db,
@@ -233,13 +235,14 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 // the file under a temporary name in the same directory, then links it to
 // path, which fails if path exists by then (another process created it
 // first: fine, Open goes on with that one). A crash leaves at most a
-// stray temporary file, never a half-made log at path.
+// stray temporary file, never a half-made log at path; Open removes it
+// if it is the log's file (see removeStrays).
 func create(path string) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".new-*")
+	f, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
 		return err
 	}
@@ -270,6 +273,43 @@ func create(path string) error {
 		return err
 	}
 	return syncDir(dir)
+}
+
+// tempPrefix is how the names of create's temporary files for a log
+// named base begin: ".events.db.new-" for "events.db", a random number
+// following.
+func tempPrefix(base string) string { return "." + base + ".new-" }
+
+// removeStrays removes the temporary names create left next to path
+// that name the log's file, whose identity is ident. A crash after
+// create linked its temporary file to path, and before it removed the
+// temporary name, leaves that name as a second link to the log's file:
+// harmless, but a stray that looks like a file in the making, and the
+// same events again in a directory listing or a copy of the directory.
+// Only names of create's pattern for this log that are the same file
+// (os.SameFile) go: a temporary file that is another file may be a
+// create in progress in another process, and any other name is not the
+// log's to remove. Removing is tidying, not part of opening: a failure
+// is left for the next Open.
+func removeStrays(path string, ident os.FileInfo) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := tempPrefix(base)
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) || !e.Type().IsRegular() {
+			continue
+		}
+		name := filepath.Join(dir, e.Name())
+		if st, err := os.Lstat(name); err == nil && os.SameFile(st, ident) {
+			_ = os.Remove(name)
+		}
+	}
 }
 
 // syncDir makes a new name in dir durable.

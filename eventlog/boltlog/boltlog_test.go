@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -315,6 +316,44 @@ func TestOpenReportsFileSystemErrors(t *testing.T) {
 			assert.ErrorContains(t, err, tc.says)
 		})
 	}
+}
+
+// TestOpenRemovesStrayLinks: Open creates a log under a temporary name
+// and links it into place; a crash between the link and the removal of
+// the temporary name left that name for ever, a second link to the log.
+// Open now removes such a name, when it is the log's file, and leaves
+// alone a temporary file that is another file (a create in progress) and
+// other names of the log's file.
+func TestOpenRemovesStrayLinks(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.db")
+	log, err := boltlog.Open(context.Background(), boltlog.Config{Path: path})
+	require.NoError(t, err)
+	_, err = log.Append(context.Background(), "s", eventlog.NoStream, event("kept"))
+	require.NoError(t, err)
+	require.NoError(t, log.Close())
+
+	stray := filepath.Join(dir, ".events.db.new-2718281828") // the crash's leftover
+	if err := os.Link(path, stray); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	inProgress := filepath.Join(dir, ".events.db.new-3141592653") // another file
+	require.NoError(t, os.WriteFile(inProgress, []byte("a log being made"), 0o600))
+	otherName := filepath.Join(dir, "events-link.db") // a link someone made
+	require.NoError(t, os.Link(path, otherName))
+	otherLog := filepath.Join(dir, ".other.db.new-1") // the pattern of another log
+	require.NoError(t, os.Link(path, otherLog))
+
+	log = open(t, boltlog.Config{Path: path})
+	_, err = os.Lstat(stray)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "the stray link to the log is removed")
+	for _, keep := range []string{path, inProgress, otherName, otherLog} {
+		_, err := os.Lstat(keep)
+		assert.NoError(t, err, "%s is left alone", filepath.Base(keep))
+	}
+	got, err := log.Read(context.Background(), "s", eventlog.Start, eventlog.Forwards, 10)
+	require.NoError(t, err)
+	assert.Equal(t, []uuid.UUID{event("kept").ID}, ids(got))
 }
 
 // TestSecondOpenIsLocked: while one Log has the file, another Open waits

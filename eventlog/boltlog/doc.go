@@ -74,9 +74,14 @@
 //
 // # Opening a file, and a file that is wrong
 //
-// Open creates a missing file whole: it builds it under a temporary name,
-// then links it into place, so a crash never leaves a half-made log. It
-// opens an existing one only after checking all of it: bbolt's two meta
+// Open creates a missing file whole: it builds it under a temporary name
+// (".events.db.new-" and a number, for "events.db"), then links it into
+// place, so a crash never leaves a half-made log. A crash between the
+// link and the removal of the temporary name leaves that name as a second
+// link to the log's file: the next Open removes such names, when they
+// are the log's file, and leaves every other file alone (a temporary
+// file that is another one may be a create in progress). It opens an
+// existing file only after checking all of it: bbolt's two meta
 // pages (both must be intact, or bbolt would silently fall back on the
 // older and lose the last commit), the file's length against them, every
 // page the tree reaches and every free page (each in the file, used once,
