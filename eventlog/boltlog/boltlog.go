@@ -146,8 +146,11 @@ var (
 // (errors.Is ErrCorrupt), never a panic. A path that cannot hold one —
 // empty, a directory, a named pipe or other file that is not regular, a
 // symbolic link to nothing — gives an error wrapping eventlog.ErrInvalid,
-// before anything is created or opened. If another process has the file
-// open (or another Log of this process), Open waits up to
+// before anything is created or opened. A directory Open cannot make
+// the file in (missing, or not writable) gives the file system's error,
+// naming the path and the directory, so that errors.Is(err,
+// fs.ErrNotExist) or fs.ErrPermission says which. If another process has
+// the file open (or another Log of this process), Open waits up to
 // cfg.LockTimeout for it to close it, then returns ErrLocked; it gives
 // up sooner, with ctx.Err(), if ctx ends. The check, once begun, runs to
 // its end: it reads the file once, at disk speed.
@@ -244,6 +247,13 @@ func create(path string) error {
 	}
 	f, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
+		// CreateTemp's error names its pattern, a file the caller never
+		// asked for: what failed is making a file in dir (missing, not
+		// writable, on a read-only file system).
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = &fs.PathError{Op: "directory", Path: filepath.Clean(dir), Err: pathErr.Err}
+		}
 		return err
 	}
 	tmp := f.Name()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -272,15 +273,31 @@ func TestOpenNeedsAPath(t *testing.T) {
 	assert.ErrorIs(t, err, eventlog.ErrInvalid)
 }
 
+// TestOpenReportsFileSystemErrors: a path that cannot hold a log is an
+// error that names it, and the file system's error stays testable with
+// errors.Is. A missing directory was reported as the temporary file
+// Open tried to make in it, a name the caller never gave.
 func TestOpenReportsFileSystemErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		path    func(t *testing.T, dir string) string
-		invalid bool // the path names what cannot be a log: eventlog.ErrInvalid
+		invalid bool  // the path names what cannot be a log: eventlog.ErrInvalid
+		is      error // the file system's error, if any, that errors.Is finds
 		says    string
+		inDir   bool // the error names the path's directory, as what failed
 	}{
-		{"MissingDirectory", func(t *testing.T, dir string) string { return filepath.Join(dir, "no", "such", "events.db") }, false, "create"},
-		{"Directory", func(t *testing.T, dir string) string { return dir }, true, "is a directory"},
+		{"MissingDirectory", func(t *testing.T, dir string) string {
+			return filepath.Join(dir, "no", "such", "events.db")
+		}, false, fs.ErrNotExist, "create", true},
+		{"Directory", func(t *testing.T, dir string) string { return dir }, true, nil, "is a directory", false},
+		{"UnwritableDirectory", func(t *testing.T, dir string) string {
+			if runtime.GOOS == "windows" || os.Geteuid() == 0 {
+				t.Skip("the directory's mode stops no one here")
+			}
+			ro := filepath.Join(dir, "ro")
+			require.NoError(t, os.Mkdir(ro, 0o500))
+			return filepath.Join(ro, "events.db")
+		}, false, fs.ErrPermission, "create", true},
 		{"NamedPipe", func(t *testing.T, dir string) string { // whose open waits for a writer
 			path := filepath.Join(dir, "events.db")
 			if err := mkfifo(path); errors.Is(err, errors.ErrUnsupported) {
@@ -289,12 +306,12 @@ func TestOpenReportsFileSystemErrors(t *testing.T) {
 				require.NoError(t, err)
 			}
 			return path
-		}, true, "is not a regular file"},
+		}, true, nil, "is not a regular file", false},
 		{"DanglingSymlink", func(t *testing.T, dir string) string {
 			path := filepath.Join(dir, "events.db")
 			require.NoError(t, os.Symlink(filepath.Join(dir, "gone.db"), path))
 			return path
-		}, true, "is a symbolic link to"},
+		}, true, nil, "is a symbolic link to", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := tc.path(t, t.TempDir())
@@ -313,7 +330,15 @@ func TestOpenReportsFileSystemErrors(t *testing.T) {
 			assert.NotErrorIs(t, err, boltlog.ErrCorrupt)
 			assert.NotErrorIs(t, err, boltlog.ErrLocked)
 			assert.Equal(t, tc.invalid, errors.Is(err, eventlog.ErrInvalid), "errors.Is(%v, eventlog.ErrInvalid)", err)
+			if tc.is != nil {
+				assert.ErrorIs(t, err, tc.is)
+			}
+			assert.ErrorContains(t, err, fmt.Sprintf("%q", path), "the error names the path asked for")
 			assert.ErrorContains(t, err, tc.says)
+			if tc.inDir {
+				assert.ErrorContains(t, err, "directory "+filepath.Dir(path)+": ")
+			}
+			assert.NotContains(t, err.Error(), ".new-", "the error names no temporary file")
 		})
 	}
 }

@@ -135,7 +135,9 @@
 // ctx.Err() when a context ends first; an error wrapping bbolt's when a
 // commit fails (the disk is full, say), and then nothing was written.
 // Open also returns [ErrLocked], and [ErrCorrupt] as a [*CorruptError]
-// that says what is wrong with the file. Any call returns a
+// that says what is wrong with the file, and the file system's errors,
+// wrapped, naming the path (and the directory, when Open cannot make the
+// file in it): errors.Is(err, fs.ErrNotExist) for a missing directory. Any call returns a
 // *CorruptError too for a file damaged under the running process: a
 // record whose bytes changed, or, when a read faults on a file cut short
 // or bbolt panics on a damaged page, every call from then on, since
