@@ -125,6 +125,19 @@
 // A Log is safe for concurrent use; its goroutine ends when Close
 // returns.
 //
+// # Backups
+//
+// Copy the file only while no process has it open: stop the app (or
+// Close the Log) first, then cp it. bbolt's lock binds only other bbolt
+// opens, not cp, and a copy made while the log commits can be torn: the
+// meta page of one commit with pages of another. Open's checks may
+// refuse a torn copy with a *CorruptError, but cannot promise to catch
+// every one, and a copy that opens may lack acknowledged events.
+// The package offers no hot backup (bbolt's Tx.WriteTo, which copies a
+// consistent state from a read transaction, is not exposed). Restore the
+// same way, with the app stopped: a file replaced under a running log
+// makes its appends fail (see Errors).
+//
 // # Errors
 //
 // The errors of package eventlog, wrapped:
