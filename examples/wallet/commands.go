@@ -1153,7 +1153,14 @@ func (w *wallet) history(ctx context.Context, args []string) error {
 		return err
 	}
 	if page.Next != "" {
-		fmt.Fprintf(w.stdout, "older transfers: wallet history %s -limit %d -before %s\n", args[0], w.opts.limit, bankclient.Printable(page.Next))
+		// The cursor is the bank's, and the line a command to paste into
+		// a shell: quoted, so that a cursor such as "x; rm -rf ~" is one
+		// argument, and not printed at all if it holds a character that
+		// could make the terminal show another command than it pastes.
+		if err := showableWord("the bank's cursor of the next page", page.Next); err != nil {
+			return fmt.Errorf("older transfers: %w", err)
+		}
+		fmt.Fprintf(w.stdout, "older transfers: wallet history %s -limit %d -before %s\n", shellWord(args[0]), w.opts.limit, shellWord(page.Next))
 	}
 	return nil
 }

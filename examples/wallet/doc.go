@@ -181,6 +181,23 @@
 // run that finds the transfer it signed recorded by another follows that
 // one, as it would an earlier run's.)
 //
+// # History
+//
+// history prints a page of the account's transfers and, if there are
+// older ones, the command that prints the next page:
+//
+//	older transfers: wallet history alice -limit 20 -before 1234
+//
+// The cursor after -before is the bank's, and the line is meant to be
+// pasted into a shell, so every word of it is quoted as one POSIX shell
+// word (between single quotes unless it is plain letters, digits and
+// _ . / : = @ % + , -): a cursor such as "x; rm -rf ~" is passed on as
+// it is, -before 'x; rm -rf ~', never run. A cursor holding a control or invisible character
+// (a newline, a terminal's escape sequence, a right-to-left override),
+// which could make the terminal show another command than the one it
+// pastes, is not printed at all: history says so and exits 1, after the
+// page.
+//
 // # Exit status
 //
 // 0 on success, 2 for a usage error (an unknown command or flag, a
