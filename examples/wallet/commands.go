@@ -1153,16 +1153,47 @@ func (w *wallet) history(ctx context.Context, args []string) error {
 		return err
 	}
 	if page.Next != "" {
-		// The cursor is the bank's, and the line a command to paste into
-		// a shell: quoted, so that a cursor such as "x; rm -rf ~" is one
-		// argument, and not printed at all if it holds a character that
-		// could make the terminal show another command than it pastes.
-		if err := showableWord("the bank's cursor of the next page", page.Next); err != nil {
+		line, err := w.nextPageCommand(args[0], page.Next)
+		if err != nil {
 			return fmt.Errorf("older transfers: %w", err)
 		}
-		fmt.Fprintf(w.stdout, "older transfers: wallet history %s -limit %d -before %s\n", shellWord(args[0]), w.opts.limit, shellWord(page.Next))
+		fmt.Fprintf(w.stdout, "older transfers: %s\n", line)
 	}
 	return nil
+}
+
+// nextPageCommand returns the command that prints the history page after
+// this one, of the account arg names, whose cursor the bank gave as
+// next. It names the bank and the keystore this run used, whether a
+// flag, the environment or a default gave them, so that it asks the
+// same bank about the same account from any shell (the keystore, made
+// absolute, from any directory), with the same -limit. Every word is
+// quoted as one shell word (shellWord): the cursor is the bank's, and a
+// cursor such as "x; rm -rf ~" must stay an argument. A word that
+// cannot be shown safely (showableWord) is an error, and no command.
+func (w *wallet) nextPageCommand(arg, next string) (string, error) {
+	keys := w.g.keystore
+	if abs, err := filepath.Abs(keys); err == nil {
+		keys = abs
+	}
+	words := []struct{ what, flag, value string }{
+		{"the account", "", arg},
+		{"-bank", "-bank", w.g.bank},
+		{"-keystore", "-keystore", keys},
+		{"-limit", "-limit", strconv.FormatInt(w.opts.limit, 10)},
+		{"the bank's cursor of the next page", "-before", next},
+	}
+	line := []string{"wallet", "history"}
+	for _, word := range words {
+		if err := showableWord(word.what, word.value); err != nil {
+			return "", err
+		}
+		if word.flag != "" {
+			line = append(line, word.flag)
+		}
+		line = append(line, shellWord(word.value))
+	}
+	return strings.Join(line, " "), nil
 }
 
 // keyNames maps the keystore's addresses to their keys' names, so that a

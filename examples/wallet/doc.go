@@ -186,9 +186,12 @@
 // history prints a page of the account's transfers and, if there are
 // older ones, the command that prints the next page:
 //
-//	older transfers: wallet history alice -limit 20 -before 1234
+//	older transfers: wallet history alice -bank http://localhost:8080 -keystore /home/ann/.config/eventchain/devnet/keys -limit 20 -before 1234
 //
-// The cursor after -before is the bank's, and the line is meant to be
+// It names the bank and the keystore the run used, whether a flag, the
+// environment or the default gave them (the keystore as an absolute
+// path), so that it asks the same bank about the same account from any
+// shell and any directory. The cursor after -before is the bank's, and the line is meant to be
 // pasted into a shell, so every word of it is quoted as one POSIX shell
 // word (between single quotes unless it is plain letters, digits and
 // _ . / : = @ % + , -): a cursor such as "x; rm -rf ~" is passed on as

@@ -345,7 +345,7 @@ func TestBank(t *testing.T) {
 					require.Equal(t, 0, code, stderr)
 				}
 			},
-			stdout: []string{`2\s+in\s+alice\s+5`, `older transfers: wallet history ` + bob + ` -limit 1 -before \S+\n$`},
+			stdout: []string{`2\s+in\s+alice\s+5`, `older transfers: wallet history ` + bob + ` -bank http://127\.0\.0\.1:\d+ -keystore \S+ -limit 1 -before \S+\n$`},
 		},
 		{name: "history, none", args: []string{"history", "carol"}, stdout: []string{`^no transfers of carol in the chain yet\n$`}},
 		{name: "history, bad limit", args: []string{"history", "carol", "-limit", "0"}, code: 2, stderr: []string{`-limit`}},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"runtime"
@@ -112,4 +113,69 @@ func TestHistoryCursorIsQuoted(t *testing.T) {
 			stderr: []string{`control or invisible character \(x\\nrm -rf ~, escaped here\)`},
 		},
 	})
+}
+
+// shellWords splits line as a POSIX shell would, with sh: what running
+// it would pass as arguments.
+func shellWords(t *testing.T, line string) []string {
+	t.Helper()
+	sh, err := exec.LookPath("sh")
+	if err != nil || runtime.GOOS == "windows" {
+		t.Skip("no POSIX shell to read the command with")
+	}
+	out, err := exec.Command(sh, "-c", `printf '%s\0' `+line).Output()
+	require.NoError(t, err)
+	return strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+}
+
+func TestHistoryNextPageCommand(t *testing.T) {
+	bob := consensustest.Addr("bob").String()
+	for _, tc := range []struct {
+		name string
+		// args runs the first page; {bank} and {keys} stand for the
+		// fixture's bank and keystore.
+		args []string
+		// fromEnv: the bank and keystore come from the environment, as
+		// the fixture sets it, rather than from flags.
+		fromEnv bool
+	}{
+		{name: "bank and keystore from the environment", args: []string{"history", "bob", "-limit", "1"}, fromEnv: true},
+		{name: "flags after the command", args: []string{"history", "bob", "-limit", "1", "-bank", "{bank}", "-keystore", "{keys}"}},
+		{name: "flags before the command", args: []string{"-bank", "{bank}", "-keystore", "{keys}", "history", "-limit", "1", "bob"}},
+		{name: "an address", args: []string{"history", bob, "-limit", "1", "-bank", "{bank}", "-keystore", "{keys}"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			for _, amount := range []string{"5", "6"} {
+				f.sendOK(t, "alice", "bob", amount)
+			}
+			args := make([]string, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = strings.NewReplacer("{bank}", f.url, "{keys}", f.keys).Replace(a)
+			}
+			var env map[string]string
+			if !tc.fromEnv {
+				env = map[string]string{"EVENTCHAIN_BANK": "", "EVENTCHAIN_KEYSTORE": ""}
+			}
+			code, stdout, stderr := f.run(t, env, args...)
+			require.Equal(t, 0, code, stderr)
+			require.Regexp(t, `2\s+in\s+alice\s+6`, stdout)
+			_, line, found := strings.Cut(stdout, "older transfers: ")
+			require.True(t, found, "no next-page command in:\n%s", stdout)
+			words := shellWords(t, strings.TrimSuffix(line, "\n"))
+			require.NotEmpty(t, words)
+			assert.Equal(t, "wallet", words[0])
+			assert.Contains(t, strings.Join(words, " "), " -bank "+f.url+" ", "the same bank")
+			assert.Contains(t, strings.Join(words, " "), " -keystore "+f.keys+" ", "the same keystore")
+
+			// Run as printed, where the environment names another bank
+			// (one that is down) and another keystore: the command's
+			// flags must name this run's.
+			down := httptest.NewServer(http.NotFoundHandler())
+			down.Close()
+			code, stdout, stderr = f.run(t, map[string]string{"EVENTCHAIN_BANK": down.URL, "EVENTCHAIN_KEYSTORE": t.TempDir()}, words[1:]...)
+			require.Equal(t, 0, code, stderr)
+			assert.Regexp(t, `^BLOCK.*\n1\s+in\s+alice\s+5\s+0\s+0\s+[0-9a-f-]{36}\n$`, stdout, "the older page, and the last")
+		})
+	}
 }
