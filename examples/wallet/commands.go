@@ -497,7 +497,8 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	// transfer in flight: the same transfer sent again follows that one,
 	// or finds it included, rather than pay twice.
 	journal := w.inflight(from.addr)
-	following := false // tx is an earlier run's, found in flight
+	following := false  // tx is an earlier run's, found in flight
+	unrecorded := false // the journal could not record tx: a run again does not find it
 	if w.opts.again {
 		w.retireUsed(journal, spec.ChainID, to.addr, amount, fee, acct)
 	} else {
@@ -586,6 +587,7 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 			// A keystore the wallet may not write (read-only, say): the
 			// transfer goes, unrecorded.
 			fmt.Fprintf(w.stderr, "warning: %v: a run killed while it waits, and run again, would sign a second transfer\n", err)
+			unrecorded = true
 			break
 		}
 		if recorded || following {
@@ -652,6 +654,8 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 		return fmt.Errorf("the bank gave no status while the wallet waited %v (%v); the transfer was submitted: follow it with 'wallet status %s'", w.opts.timeout, err, tx.ID())
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("still pending after %v; follow it with 'wallet status %s'", w.opts.timeout, tx.ID())
+	case isNotFound(err):
+		return lostTrack(from, tx, unrecorded, err)
 	case err != nil:
 		return err
 	}
@@ -660,6 +664,34 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	}
 	journal.clear(tx) // included: no longer in flight
 	return w.final(st)
+}
+
+// isNotFound reports whether err is the bank's 404 Not Found.
+func isNotFound(err error) bool {
+	var pe *bankclient.ProblemError
+	return errors.As(err, &pe) && pe.Status == http.StatusNotFound
+}
+
+// lostTrack is send's error when the bank, asked how tx stands while
+// send waits for a block, answers err, a 404: it knows no such
+// transaction. The bank took tx (send printed it sent), so it lost track
+// of it since — a restart that lost its pending transactions, or a bank
+// that lies — and tx may still be mined: the error says it was sent and
+// must not be taken for a transfer never made. What a send run again
+// does is what the journal makes of it. Recorded, the same send (without
+// -again) finds tx and posts it again, the same signed bytes, the same
+// ID, while its nonce is unused (a repeat pays at most once), and once
+// its nonce is used signs nothing new unless the bank proves which
+// transfer used it. unrecorded (the keystore could not be written), a
+// send run again signs anew with the bank's next nonce: the very same
+// transaction while that is still tx's nonce (a signature and an ID come
+// from the content alone), a second payment once tx is mined.
+func lostTrack(from account, tx blockchain.Transaction, unrecorded bool, err error) error {
+	sent := fmt.Sprintf("transaction %s (nonce %d) was sent: the bank took it, and now says it knows no such transaction (%v); it lost track of it since (a restart, say), which does not make it unsent: it may still be mined", tx.ID(), tx.Nonce(), err)
+	if unrecorded {
+		return fmt.Errorf("%s; it is not recorded in flight (see the warning above): the same send run again signs this same transaction only while the bank's next nonce for %s is still %d, and after a block has included it, a second payment: check 'wallet history %s' and 'wallet status %s' first", sent, from, tx.Nonce(), from, tx.ID())
+	}
+	return fmt.Errorf("%s; it stays recorded in flight: the same send run again (without -again) posts this same transaction, nonce %d, ID %s, again while that nonce is unused, which pays at most once, and signs nothing new once the nonce is used unless the bank proves which transfer used it; look for it with 'wallet history %s'", sent, tx.Nonce(), tx.ID(), from)
 }
 
 // retireUsed forgets the records of the transfers in flight to to, of

@@ -80,7 +80,11 @@
 //	included in block 12 (hash 3f9c…)
 //
 // or, if the bank drops it, says why (the reason and the rule broken) and
-// exits 1.
+// exits 1. If the bank, having taken it, then answers that it knows no
+// such transaction (404: it lost track of it, in a restart say), send
+// says that the transfer was sent and may still be mined, names it, and
+// exits 1: the record below keeps it, and the same send run again posts
+// that very transaction again while its nonce is unused (see below).
 //
 // While the bank answers that it cannot yet (503: it is restoring its
 // chain after a restart, or its event log is down) or does not answer,

@@ -420,6 +420,51 @@ func TestSend(t *testing.T) {
 			check:  func(t *testing.T, f *fixture) { assert.Zero(t, f.bank.Height(), "nothing waited for") },
 		},
 		{
+			// The bank took the transfer, then answered 404 for its
+			// status: it lost track of it (a restart). The transfer was
+			// sent and may be mined: the error must not read as if it was
+			// not, and a send run again posts the very same transaction.
+			name: "the bank loses track of the transfer while send waits", args: []string{"send", "alice", "bob", "5"}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { f.loseTrack(t) },
+			stdout: []string{`^sent 5 from alice to bob \(fee 0, nonce 0\)\n`, `transaction [0-9a-f-]{36} `},
+			stderr: []string{
+				`^wallet: transaction ([0-9a-f-]{36}) \(nonce 0\) was sent: the bank took it, and now says it knows no such transaction \(.*404 Not Found.*\); it lost track of it since`,
+				`it stays recorded in flight: the same send run again \(without -again\) posts this same transaction, nonce 0, ID [0-9a-f-]{36}, again while that nonce is unused`,
+			},
+			stderrNot: []string{`(?i)not sent|never sent|nothing was sent`},
+			check: func(t *testing.T, f *fixture) {
+				tx := f.lastTx(t)
+				assert.True(t, f.journal("alice").holds(tx), "the transfer stays recorded")
+				// As the error says: the same send again is the same
+				// transaction.
+				code, _, stderr := f.run(t, nil, "send", "alice", "bob", "5")
+				assert.Equal(t, 1, code, stderr)
+				assert.Contains(t, stderr, "following transaction "+tx.ID().String())
+				for _, again := range f.bank.Submitted() {
+					assert.Equal(t, tx.ID(), again.ID(), "one transfer, posted again")
+				}
+			},
+		},
+		{
+			// The same, where the keystore could not record the transfer:
+			// a send run again finds no record, and the error says when
+			// it is the same transaction, and when a second payment.
+			name: "the bank loses track of a transfer not recorded", args: []string{"send", "alice", "bob", "5", "-again"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				// A directory where the record goes: the journal cannot
+				// write it.
+				tx := blockchain.Transfer{ChainID: testSpec().ChainID, To: consensustest.Addr("bob"), Amount: 5}.Sign(consensustest.Key("alice"))
+				require.NoError(t, os.Mkdir(f.journal("alice").path(tx.ID()), 0o700))
+				f.loseTrack(t)
+			},
+			stderr: []string{
+				`warning: record the transfer in flight: `,
+				`transaction [0-9a-f-]{36} \(nonce 0\) was sent: the bank took it`,
+				`it is not recorded in flight \(see the warning above\): the same send run again signs this same transaction only while the bank's next nonce for alice is still 0, and after a block has included it, a second payment`,
+			},
+			stderrNot: []string{`stays recorded`},
+		},
+		{
 			// A run killed while it waited, run again: the same transfer
 			// follows the first rather than pay twice (it signed a new
 			// one with the next nonce, and both were mined).
@@ -983,6 +1028,22 @@ func TestUsage(t *testing.T) {
 		// and cannot erase the line to paint another on the terminal.
 		{name: "an error's control characters are escaped", args: []string{"-keystore", "{dir}/none\x1b[2K\r", "list"}, code: 1,
 			stderr: []string{`no keystore at .*none\\x1b\[2K\\r`}, stderrNot: []string{"\x1b", "\r"}},
+	})
+}
+
+// loseTrack makes the bank answer 404 Not Found to every request for a
+// transaction's status, as a bank that lost track of the transactions it
+// took (a restart that lost its pending ones) does.
+func (f *fixture) loseTrack(t *testing.T) {
+	status := regexp.MustCompile(`^/transactions/[0-9a-f-]{36}$`)
+	f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet || !status.MatchString(r.URL.Path) {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"title":"Not Found","status":404,"detail":"no such transaction"}`))
+		return true
 	})
 }
 
