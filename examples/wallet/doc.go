@@ -229,7 +229,17 @@
 //     height and time follow, and its proof of work (or, on a
 //     proof-of-authority network, its signer's signature) is valid under
 //     the spec's rules. A bank cannot forge a header without doing the
-//     work; one header refused and the wallet believes nothing.
+//     work; one header refused and the wallet believes nothing. But for
+//     one rule, which this computer's clock judges: a header may be
+//     dated at most a minute (blockchain.DefaultMaxDrift) ahead of it,
+//     and a computer whose clock runs slow would refuse the newest
+//     headers of an honest chain. A header refused for that alone is not
+//     believed, nor any after it, and the wallet checks against the
+//     headers before it, which it verified, with a warning on stderr
+//     ("the bank's header 40 is dated 2m5s ahead of this computer's
+//     clock, …: this computer's clock may be slow"). A claim about a
+//     block past them is then refused as one beyond the headers: set the
+//     clock right, and ask again.
 //     -confirmations N (1 by default) asks for N blocks of work, the
 //     proof's own block included, to carry the claim: a transaction's
 //     block must be that deep under the tip, and balance -verified proves

@@ -52,6 +52,10 @@ type wallet struct {
 	http *http.Client
 	// poll paces the wait for a block, and the retries of a submission.
 	poll bankclient.Poll
+	// now is the clock the light client judges a header's time by (a
+	// header may be dated at most blockchain.DefaultMaxDrift ahead of
+	// it); nil is time.Now. Tests set it.
+	now func() time.Time
 
 	g    globals
 	opts options

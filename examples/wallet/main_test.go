@@ -55,6 +55,8 @@ type fixture struct {
 	// indexCaughtUp, for a test whose bank's history lags its chain,
 	// ends the lag.
 	indexCaughtUp atomic.Bool
+	// now, if set, is the wallet's clock.
+	now func() time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -115,7 +117,7 @@ func (f *fixture) runCtx(ctx context.Context, t *testing.T, env map[string]strin
 		expanded[i] = a
 	}
 	var out, errOut bytes.Buffer
-	w := &wallet{stdout: &out, stderr: &errOut, getenv: func(k string) string { return vars[k] }, scrypt: testScrypt,
+	w := &wallet{stdout: &out, stderr: &errOut, getenv: func(k string) string { return vars[k] }, scrypt: testScrypt, now: f.now,
 		poll: bankclient.Poll{After: func(time.Duration) <-chan time.Time {
 			f.pause(f)
 			ch := make(chan time.Time, 1)

@@ -70,7 +70,7 @@ func (w *wallet) nonceUser(ctx context.Context, c *bankclient.Client, rec inflig
 		return blockchain.Transaction{}, bankclient.Status{}, fmt.Errorf("the bank's chain spec is now of chain %q, not %q", bankclient.Printable(l.spec.ChainID), bankclient.Printable(tx.ChainID()))
 	}
 	if err := l.client.VerifyTransaction(got, p.Height, p.Proof); err != nil {
-		return blockchain.Transaction{}, bankclient.Status{}, refused("transaction "+id.String(), err)
+		return blockchain.Transaction{}, bankclient.Status{}, l.refused("transaction "+id.String(), err)
 	}
 	if got.ID() != tx.ID() {
 		// send will sign a new transfer in tx's place on the strength of

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/pow"
@@ -115,6 +116,10 @@ type light struct {
 	spec    blockchain.ChainSpec
 	genesis blockchain.Hash // the genesis the client trusts: the pinned one, or the spec's
 	checks  string          // what the wallet checked in each header: "proof of work" or "signatures"
+	// ahead, if not empty, says why the client holds fewer headers than
+	// the bank served: the next was dated too far ahead of the wallet's
+	// clock (see aheadOfClock).
+	ahead string
 }
 
 // checked says how many headers the client checked, and what it checked
@@ -197,7 +202,11 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 	if maxHeaders == 0 { // a command without -max-headers (send)
 		maxHeaders = defaultMaxHeaders
 	}
-	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, MaxHeaders: int(maxHeaders)})
+	now := w.now
+	if now == nil {
+		now = time.Now
+	}
+	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, MaxHeaders: int(maxHeaders), Now: now})
 	if err != nil {
 		return light{}, err
 	}
@@ -206,6 +215,16 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 		hc = bankclient.NewHTTPClient() // which follows no redirect a lying bank names
 	}
 	_, err = client.FromBank(ctx, w.g.bank, hc)
+	ahead := ""
+	if errors.Is(err, blockchain.ErrTimeTooFarAhead) && client.Len() > 0 {
+		// Refused for its time alone, which the wallet judges by its own
+		// clock: the headers before it are verified, and the wallet goes
+		// on with them, never with the refused one or any after it. A
+		// slow clock would otherwise have it verify nothing.
+		ahead = aheadOfClock(err, uint64(client.Len()), now())
+		fmt.Fprintf(w.stderr, "warning: %s\n", ahead)
+		err = nil
+	}
 	if errors.Is(err, lightclient.ErrNoGenesis) || (err == nil && client.Len() == 0) {
 		// A bank that serves no header, not even its genesis, has
 		// shown nothing: no proof can be checked against a header the
@@ -222,12 +241,34 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 		}
 		return light{}, fmt.Errorf("sync headers from the bank: %w", err)
 	}
-	return light{client: client, spec: spec, genesis: genesis.Hash(), checks: work}, nil
+	return light{client: client, spec: spec, genesis: genesis.Hash(), checks: work, ahead: ahead}, nil
+}
+
+// aheadOfClock says that the bank's header at height, and so the ones
+// after it, were not believed because err, the light client's refusal of
+// it, says it is dated more than blockchain.DefaultMaxDrift ahead of now,
+// the wallet's clock: how far ahead, and that the clock may be slow.
+// (The refusal's Have is the header's timestamp, as
+// blockchain.RuleTimeNotTooFarAhead writes it.)
+func aheadOfClock(err error, height uint64, now time.Time) string {
+	by := fmt.Sprintf("more than %v", blockchain.DefaultMaxDrift)
+	var re *blockchain.RuleError
+	if errors.As(err, &re) {
+		if ts, perr := time.Parse(time.RFC3339Nano, re.Have); perr == nil {
+			by = ts.Sub(now).Round(time.Second).String()
+		}
+	}
+	return fmt.Sprintf("the bank's header %d is dated %s ahead of this computer's clock, more than the %v a header may be: this computer's clock may be slow (or the bank's headers are dated wrong); that header and those after it are not believed, and the wallet checks against the headers up to block %d, which it verified", height, by, blockchain.DefaultMaxDrift, height-1)
 }
 
 // refused wraps the error of a proof the light client refused.
-func refused(what string, err error) error {
+func (l light) refused(what string, err error) error {
 	if errors.Is(err, lightclient.ErrNotVerified) {
+		if l.ahead != "" {
+			// The bank served the headers, but the wallet's clock is
+			// behind them.
+			return fmt.Errorf("the bank's proof of %s is about a block beyond the headers this wallet could verify (%s): do not believe its answer until it can be checked: %w", what, l.ahead, err)
+		}
 		// Not the proof's fault: the headers the bank served stop
 		// short of the block it is about.
 		return fmt.Errorf("the bank's proof of %s is about a block beyond the headers the bank served, so this wallet cannot check it: do not believe its answer: %w", what, err)
@@ -260,7 +301,7 @@ func (w *wallet) verify(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := l.client.VerifyTransaction(p.Transaction, p.Height, p.Proof); err != nil {
-		return refused("transaction "+id.String(), err)
+		return l.refused("transaction "+id.String(), err)
 	}
 	if got := p.Transaction.ChainID(); got != l.spec.ChainID {
 		// Signed for another chain: no node of this one would include it.
@@ -325,7 +366,7 @@ func (w *wallet) verifiedBalance(ctx context.Context, c *bankclient.Client, who 
 		return fmt.Errorf("fetch the proof of %s at height %d: %w", who, at, err)
 	}
 	if err := l.client.VerifyAccountAt(at, a.Proof); err != nil {
-		return refused("the account of "+who.String(), err)
+		return l.refused("the account of "+who.String(), err)
 	}
 	if most := supplyAt(l.spec, at); a.Proof.Account.Balance > most {
 		// The proof holds against a header the wallet verified, whose

@@ -729,3 +729,91 @@ func TestHeadersRedirectNotFollowed(t *testing.T) {
 		})
 	}
 }
+
+func TestHeadersAheadOfTheClock(t *testing.T) {
+	// The fake bank dates its blocks bankclienttest.BlockInterval (10 s)
+	// apart. The wallet's clock reads 1 m 1 s before block 3's time:
+	// block 2, 51 s ahead of it, is within blockchain.DefaultMaxDrift
+	// (1 m); block 3, 61 s ahead, is not, nor any after it.
+	behind := func(t *testing.T, f *fixture) {
+		h, ok := f.bank.Chain().HeaderAt(3)
+		require.True(t, ok)
+		now := h.Timestamp.Add(-blockchain.DefaultMaxDrift - time.Second)
+		f.now = func() time.Time { return now }
+	}
+	warning := `(?m)^warning: the bank's header 3 is dated 1m1s ahead of this computer's clock, more than the 1m0s a header may be: this computer's clock may be slow .*the wallet checks against the headers up to block 2, which it verified\n`
+	for _, tc := range []struct {
+		name   string
+		setup  func(t *testing.T, f *fixture) // after block 1 holds alice's transfer to bob, and blocks 2…5 are mined
+		args   []string
+		code   int
+		stdout string // a regular expression
+		stderr []string
+	}{
+		{
+			name: "the clock right", args: []string{"verify", "{tx}"},
+			stdout: `verified: transaction [0-9a-f-]{36} is in block 1 .*, 5 confirmations, checked against 5 headers`,
+		},
+		{
+			name: "balance -verified, the clock behind", args: []string{"balance", "-verified", "bob"}, setup: behind,
+			stdout: `balance\s+1000005\n.*verified against the state root of block 2 \(hash [0-9a-f]{64}\), 1 confirmation, checked against 2 headers whose proof of work this wallet verified\n$`,
+			stderr: []string{warning},
+		},
+		{
+			name: "verify, the clock behind", args: []string{"verify", "{tx}"}, setup: behind,
+			stdout: `verified: transaction [0-9a-f-]{36} is in block 1 .*, 2 confirmations, checked against 2 headers`,
+			stderr: []string{warning},
+		},
+		{
+			name: "verify a transaction in a block ahead of the clock", args: []string{"verify", "{tx}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				f.sendOK(t, "alice", "carol", "7") // block 6
+				h, ok := f.bank.Chain().HeaderAt(6)
+				require.True(t, ok)
+				now := h.Timestamp.Add(-blockchain.DefaultMaxDrift - 30*time.Second) // blocks 0…3 within the drift
+				f.now = func() time.Time { return now }
+			},
+			stderr: []string{
+				`(?m)^warning: the bank.s header 4 is dated 1m10s ahead`,
+				`wallet: the bank's proof of transaction [0-9a-f-]{36} is about a block beyond the headers this wallet could verify \(the bank's header 4 is dated 1m10s ahead .*\): do not believe its answer until it can be checked: .*have height 6, want at most 3`,
+			},
+		},
+		{
+			// Behind the clock or not, a header that fails another rule
+			// is refused, and the wallet believes nothing.
+			name: "a forged header among those the clock allows", args: []string{"verify", "{tx}"}, code: 1,
+			setup: func(t *testing.T, f *fixture) {
+				behind(t, f)
+				f.serveHeaders(t, func(h *blockchain.Header) {
+					if h.Height == 2 {
+						h.Nonce++ // its proof of work no longer holds, most likely
+						for h.SealHash().LeadingZeroBits() >= int(h.Bits) {
+							h.Nonce++
+						}
+					}
+				})
+			},
+			stderr: []string{`wallet: the bank served a header this wallet refuses, so it trusts nothing the bank says: lightclient: header 2: `},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.sendOK(t, "alice", "bob", "5") // block 1
+			f.mineOK(4)                      // blocks 2…5
+			if tc.setup != nil {
+				tc.setup(t, f)
+			}
+			code, stdout, stderr := f.run(t, nil, tc.args...)
+			assert.Equal(t, tc.code, code, "exit status; stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			if tc.stdout != "" {
+				assert.Regexp(t, "(?s)"+tc.stdout, stdout)
+			}
+			for _, re := range tc.stderr {
+				assert.Regexp(t, re, stderr)
+			}
+			if len(tc.stderr) == 0 {
+				assert.NotContains(t, stderr, "warning")
+			}
+		})
+	}
+}
