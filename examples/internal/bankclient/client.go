@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -260,9 +261,13 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, body []byte,
 
 // jsonInto returns a decoder of one JSON value into v that refuses
 // anything after the value. Unknown members are ignored, so a bank that
-// says more than this client knows is still understood.
+// says more than this client knows is still understood. An object that
+// names a member twice is refused (see uniqueMembers).
 func jsonInto(v any) func([]byte) error {
 	return func(data []byte) error {
+		if err := uniqueMembers(data); err != nil {
+			return err
+		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		if err := dec.Decode(v); err != nil {
 			return err
@@ -272,6 +277,73 @@ func jsonInto(v any) func([]byte) error {
 		}
 		return nil
 	}
+}
+
+// uniqueMembers returns an error if an object anywhere in data names a
+// member twice, as encoding/json matches names: "balance" twice, or
+// "balance" and "Balance" (it matches a field's name without regard to
+// case, the Kelvin sign K as a k). encoding/json takes the last of them
+// and says nothing, so an answer could read one way to this client and
+// another to a program that takes the first (a proxy, an auditor, a
+// person reading it); no honest bank sends such an object. What is not
+// JSON it leaves to the decoder to refuse.
+func uniqueMembers(data []byte) error {
+	type container struct {
+		names   map[string]bool // nil for an array
+		wantKey bool            // in an object, the next token is a member's name
+	}
+	var open []*container
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or not JSON: the decoder says which
+		}
+		var top *container
+		if len(open) > 0 {
+			top = open[len(open)-1]
+		}
+		switch tok {
+		case json.Delim('{'):
+			open = append(open, &container{names: map[string]bool{}, wantKey: true})
+			continue
+		case json.Delim('['):
+			open = append(open, &container{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			open = open[:len(open)-1]
+		default:
+			if name, ok := tok.(string); ok && top != nil && top.names != nil && top.wantKey {
+				folded := foldName(name)
+				if top.names[folded] {
+					return fmt.Errorf("an object names the member %q twice (names are matched without regard to case)", clip.Text(name, maxDetail))
+				}
+				top.names[folded] = true
+				top.wantKey = false
+				continue
+			}
+		}
+		// A value ended: the object it is in wants a name next.
+		if len(open) > 0 && open[len(open)-1].names != nil {
+			open[len(open)-1].wantKey = true
+		}
+	}
+}
+
+// foldName returns name with each character replaced by the smallest of
+// those encoding/json takes for it (unicode.SimpleFold's orbit: A for a,
+// K for k and the Kelvin sign), so that two names it would match have
+// the same foldName.
+func foldName(name string) string {
+	return strings.Map(func(r rune) rune {
+		for {
+			next := unicode.SimpleFold(r)
+			if next <= r {
+				return next
+			}
+			r = next
+		}
+	}, name)
 }
 
 // maxDetail is how much of a body that is not a problem detail a

@@ -67,8 +67,10 @@
 // answer, or 503 (the bank is starting, its event log is down, its pool
 // is full, or a block has yet to decide the transaction's nonce), 502,
 // 504, 429. An answer that is not what the API promises — JSON that does
-// not parse, a body over MaxResponseSize, the status of another
-// transaction — wraps ErrMalformedResponse; the client never panics on
+// not parse, an object that names a member twice ("balance" and
+// "Balance" included: encoding/json matches names without regard to
+// case and would take the last), a body over MaxResponseSize, the status
+// of another transaction — wraps ErrMalformedResponse; the client never panics on
 // what a server sends.
 //
 // # Concurrency
