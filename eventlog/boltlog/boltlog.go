@@ -111,7 +111,8 @@ type Log struct {
 	// them, so the log touches it no more, and every call returns this
 	// error. brokenCh is closed when it is set: a call
 	// waiting on bbolt, whose locks a fault in another goroutine may
-	// have left held for ever, stops waiting then.
+	// have left held for ever, stops waiting then, and so does a
+	// subscription waiting for a commit that will not come.
 	broken   atomic.Pointer[CorruptError]
 	brokenCh chan struct{}
 

@@ -454,6 +454,16 @@ func TestFileGoneWhileOpen(t *testing.T) {
 			log := open(t, boltlog.Config{Path: path})
 			_, err := log.Append(ctx, "s", eventlog.NoStream, event("kept"))
 			require.NoError(t, err)
+			// A subscriber to another stream waits for events no commit
+			// will bring once the log is broken: it must hear of it.
+			sub, err := log.Subscribe(ctx, "quiet", eventlog.Start)
+			require.NoError(t, err)
+			defer sub.Close()
+			waited := make(chan error, 1)
+			go func() {
+				_, err := sub.Next(ctx)
+				waited <- err
+			}()
 			if err := tc.gone(path); err != nil && runtime.GOOS == "windows" {
 				t.Skipf("Windows keeps an open file in place: %v", err)
 			} else {
@@ -484,6 +494,12 @@ func TestFileGoneWhileOpen(t *testing.T) {
 			_, err = log.Append(ctx, "t", eventlog.Any, event("later"))
 			assert.ErrorIs(t, err, boltlog.ErrCorrupt)
 			assert.ErrorIs(t, log.Delete(ctx, "s", eventlog.Any), boltlog.ErrCorrupt)
+			select {
+			case err := <-waited:
+				assert.ErrorIs(t, err, boltlog.ErrCorrupt, "a waiting subscriber is told")
+			case <-time.After(time.Minute): // a watchdog, not a wait
+				t.Error("a subscriber waiting for events was left waiting on a broken log")
+			}
 			assert.NoError(t, log.Close())
 		})
 	}

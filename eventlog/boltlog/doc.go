@@ -68,7 +68,8 @@
 // Read runs one read transaction. A subscription is a cursor: its Next
 // reads a page of events (at most 64) in a short read transaction when
 // it has delivered the last page, and, at the end of the stream, waits
-// for the committer's wake-up, or for its context or Close. No one polls,
+// for the committer's wake-up, or for its context or Close, or for the
+// log to break (see below), when it returns the log's error. No one polls,
 // and a slow reader holds no transaction open, so it never keeps bbolt
 // from reusing pages.
 //

@@ -153,6 +153,8 @@ func (s *subscription) Next(ctx context.Context) (eventlog.Recorded, error) {
 			return eventlog.Recorded{}, eventlog.ErrClosed
 		case <-s.log.done:
 			return eventlog.Recorded{}, eventlog.ErrClosed
+		case <-s.log.brokenCh: // no commit will wake it now
+			return eventlog.Recorded{}, s.log.broken.Load()
 		}
 	}
 }
