@@ -12,7 +12,8 @@ import (
 // zsh, dash): the shell reads it back as s exactly, whatever s holds —
 // spaces, quotes, ';', '|', '$(…)', '*', a newline — and runs nothing of
 // it. A word of letters, digits and _ . / : = @ % + , - alone is left as
-// it is; any other, the empty word included, is put between single
+// it is, unless it begins with = (which zsh replaces by the path of the
+// command it names); any other, the empty word included, is put between single
 // quotes, inside which a shell gives no character a meaning, and each
 // single quote of it is written as these four characters (end the
 // quotes, an escaped quote, quotes again):
@@ -24,7 +25,7 @@ import (
 // still act on the screen and could hide, there, what the command does.
 // Check a word a stranger spelled with showableWord before printing it.
 func shellWord(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !shellSafe(r) }) < 0 {
+	if s != "" && s[0] != '=' && strings.IndexFunc(s, func(r rune) bool { return !shellSafe(r) }) < 0 {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
