@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -99,7 +100,7 @@ type Log struct {
 	file       *os.File    // bbolt's handle on the file, for fill
 	filled     int64       // the file is written up to here (see fill)
 	ident      os.FileInfo // the file's identity, to check that its path still names it (see checkFile)
-	statPath   string      // path made absolute when Open ran, so that a change of directory changes nothing
+	statPath   string      // path made absolute when Open ran, so that a change of directory changes nothing (see absolute)
 
 	mu     sync.RWMutex // read transactions hold it for reading, Close for writing
 	closed bool
@@ -205,10 +206,7 @@ func Open(ctx context.Context, cfg Config) (*Log, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltlog: open %q: %w", path, err)
 	}
-	statPath, err := filepath.Abs(path)
-	if err != nil {
-		statPath = path
-	}
+	statPath := absolute(path)
 	removeStrays(path, ident)
 	l := &Log{
 		path:          path,
@@ -284,6 +282,31 @@ func create(path string) error {
 		return err
 	}
 	return syncDir(dir)
+}
+
+// absolute returns path made absolute, so that a change of the
+// process's directory changes nothing, and naming what path names: the
+// file system resolves it, not filepath.Clean. "link/../events.db", with
+// link a symbolic link to a directory, names events.db in the parent of
+// the link's target, which filepath.Abs, cleaning the path as text
+// first, would change into "events.db" in the current directory, another
+// file or none. (Windows resolves ".." as text itself, so Abs is right
+// there.) If the current directory is not known, path stays as it is.
+func absolute(path string) string {
+	if runtime.GOOS == "windows" {
+		if abs, err := filepath.Abs(path); err == nil {
+			return abs
+		}
+		return path
+	}
+	if filepath.IsAbs(path) {
+		return path
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	return wd + string(filepath.Separator) + path
 }
 
 // tempPrefix is how the names of create's temporary files for a log

@@ -505,6 +505,61 @@ func TestFileGoneWhileOpen(t *testing.T) {
 	}
 }
 
+// TestPathsThatNameTheFile: the check that the path still names the
+// log's file (see TestFileGoneWhileOpen) must not break a log whose path
+// names it in a roundabout way. A path through a symbolic link and ".."
+// names the file in the parent of the link's target; read as text, with
+// filepath.Abs, it named another file or none, and the first append
+// failed on a working log. A relative path, the process's directory
+// changed since Open, still names the file a restart in that directory
+// would open, and so do links to the file and to its directory.
+func TestPathsThatNameTheFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	for _, tc := range []struct {
+		name string
+		path func(t *testing.T, dir string) string // the path, relative to dir if not absolute
+	}{
+		{"a link, then ..", func(t *testing.T, dir string) string {
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "real", "sub"), 0o755))
+			require.NoError(t, os.Symlink(filepath.Join(dir, "real", "sub"), filepath.Join(dir, "link")))
+			return filepath.Join(dir, "link") + string(filepath.Separator) + ".." + string(filepath.Separator) + "events.db"
+		}},
+		{"relative, a link, then ..", func(t *testing.T, dir string) string {
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "real", "sub"), 0o755))
+			require.NoError(t, os.Symlink(filepath.Join(dir, "real", "sub"), filepath.Join(dir, "link")))
+			return "link" + string(filepath.Separator) + ".." + string(filepath.Separator) + "events.db"
+		}},
+		{"relative", func(t *testing.T, dir string) string { return "events.db" }},
+		{"a linked directory", func(t *testing.T, dir string) string {
+			require.NoError(t, os.Mkdir(filepath.Join(dir, "real"), 0o755))
+			require.NoError(t, os.Symlink(filepath.Join(dir, "real"), filepath.Join(dir, "link")))
+			return filepath.Join(dir, "link", "events.db")
+		}},
+		{"a link to the file", func(t *testing.T, dir string) string {
+			o, err := boltlog.Open(context.Background(), boltlog.Config{Path: filepath.Join(dir, "real.db")})
+			require.NoError(t, err)
+			require.NoError(t, o.Close())
+			require.NoError(t, os.Symlink(filepath.Join(dir, "real.db"), filepath.Join(dir, "events.db")))
+			return filepath.Join(dir, "events.db")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir, err := filepath.EvalSymlinks(t.TempDir())
+			require.NoError(t, err)
+			t.Chdir(dir)
+			log := open(t, boltlog.Config{Path: tc.path(t, dir)})
+			_, err = log.Append(ctx, "s", eventlog.NoStream, event("one"))
+			assert.NoError(t, err, "an append to a log whose path names its file")
+			t.Chdir(t.TempDir()) // the path, if relative, names nothing from here
+			_, err = log.Append(ctx, "s", eventlog.Exact(0), event("two"))
+			assert.NoError(t, err, "an append after the process changed its directory")
+		})
+	}
+}
+
 // TestDamageUnderConcurrentUse: a fault while bbolt starts a transaction
 // leaves its locks held, and the calls of other goroutines already
 // waiting in bbolt waited for ever, and Close behind them (a review found
