@@ -294,6 +294,10 @@ func uniqueMembers(data []byte) error {
 	}
 	var open []*container
 	dec := json.NewDecoder(bytes.NewReader(data))
+	// Numbers as their text: as a float64, a number out of its range
+	// (1e400, valid JSON) is an error of Token, which would end the
+	// check before the members after it, where a name twice would pass.
+	dec.UseNumber()
 	for {
 		tok, err := dec.Token()
 		if err != nil {

@@ -27,6 +27,9 @@ func TestDuplicateMembers(t *testing.T) {
 		{"a member with the Kelvin sign", `{` + id + `,"status":"included","blockHash":"00","bloc\u212aHash":"11"}`, true},
 		{"an unknown member twice", `{` + id + `,"status":"pending","x":1,"X":2}`, true},
 		{"a member twice, nested", `{` + id + `,"status":"pending","extra":[{"a":1,"a":2}]}`, true},
+		{"a member twice, after a number out of float64's range", `{` + id + `,"x":1e400,"status":"pending","status":"included"}`, true},
+		{"a member twice, after a number", `{` + id + `,"height":18446744073709551615,"status":"pending","status":"included"}`, true},
+		{"a number out of float64's range, each member once", `{` + id + `,"x":1e400,"status":"pending"}`, false},
 		{"a member twice, after a nested object", `{` + id + `,"extra":{"status":1},"status":"pending","status":"included"}`, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
