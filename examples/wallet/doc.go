@@ -198,7 +198,8 @@
 // shell and any directory. The cursor after -before is the bank's, and the line is meant to be
 // pasted into a shell, so every word of it is quoted as one POSIX shell
 // word (between single quotes unless it is plain letters, digits and
-// _ . / : = @ % + , -): a cursor such as "x; rm -rf ~" is passed on as
+// _ . / : = @ % + , -, not beginning with =, which zsh would expand):
+// a cursor such as "x; rm -rf ~" is passed on as
 // it is, -before 'x; rm -rf ~', never run. A cursor holding a control or invisible character
 // (a newline, a terminal's escape sequence, a right-to-left override),
 // which could make the terminal show another command than the one it

@@ -33,6 +33,7 @@ func TestShellWord(t *testing.T) {
 		{"an URL", "http://localhost:8080", "http://localhost:8080", true},
 		{"base64 padding", "eyJoIjo1fQ==", "eyJoIjo1fQ==", true},
 		{"a leading equals sign, which zsh expands", "=ls", "'=ls'", true},
+		{"an equals sign alone", "=", "'='", true},
 		{"a space", "a b", "'a b'", true},
 		{"a single quote", "it's", `'it'\''s'`, true},
 		{"single quotes only", "''", `''\'''\'''`, true},
