@@ -324,7 +324,8 @@ func tempPrefix(base string) string { return "." + base + ".new-" }
 // (os.SameFile) go: a temporary file that is another file may be a
 // create in progress in another process, and any other name is not the
 // log's to remove. Removing is tidying, not part of opening: a failure
-// is left for the next Open.
+// is left for the next Open. (On Windows, where no name of an open file
+// can be removed, every removal fails and the name stays.)
 func removeStrays(path string, ident os.FileInfo) {
 	dir, base := filepath.Split(path)
 	if dir == "" {

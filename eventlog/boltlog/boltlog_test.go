@@ -358,6 +358,9 @@ func TestOpenRemovesStrayLinks(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, log.Close())
 
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows removes no name of an open file: the stray stays (as the package doc says)")
+	}
 	stray := filepath.Join(dir, ".events.db.new-2718281828") // the crash's leftover
 	if err := os.Link(path, stray); err != nil {
 		t.Skipf("no hard links here: %v", err)

@@ -81,7 +81,9 @@
 // link and the removal of the temporary name leaves that name as a second
 // link to the log's file: the next Open removes such names, when they
 // are the log's file, and leaves every other file alone (a temporary
-// file that is another one may be a create in progress). It opens an
+// file that is another one may be a create in progress). On Windows,
+// which removes no name of a file that is open, such a name stays: delete
+// it with the app stopped. It opens an
 // existing file only after checking all of it: bbolt's two meta
 // pages (both must be intact, or bbolt would silently fall back on the
 // older and lose the last commit), the file's length against them, every
