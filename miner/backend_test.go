@@ -20,6 +20,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/blockchain/pow"
 	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/memlog"
 	"github.com/eventchain/eventchain/miner"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/pool"
@@ -620,10 +621,36 @@ func (e alteringEngine) Seal(ctx context.Context, b *blockchain.Block) (*blockch
 	return e.alter(sealed), nil
 }
 
+// otherEngine is a backend whose own engine is not its chain's.
+type otherEngine struct {
+	miner.Backend
+	engine blockchain.Consensus
+}
+
+func (o otherEngine) Engine() blockchain.Consensus { return o.engine }
+
+// specPanics is a SpecEngine whose ConsensusSpec panics.
+type specPanics struct{ *consensustest.Fake }
+
+func (specPanics) ConsensusSpec() blockchain.ConsensusSpec { panic("no spec") }
+
 // TestNew: a miner needs a node and a beneficiary, and a MaxTx a block
-// can hold.
+// can hold. Its engine (Config.Engine, or the node's own) must run the
+// consensus of the chain it mines for, as Config.Engine's documentation
+// says; New took any engine: pow of other bits or other retargeting, or
+// proof of authority by other signers, which seals blocks by rules the
+// chain does not keep. New now refuses an engine that declares another
+// consensus than the chain's spec, naming the field and both values, the
+// chain's first. An engine of the chain's parameters with more workers,
+// and one that declares no consensus (a fake), are taken.
 func TestNew(t *testing.T) {
 	b := newFakeBackend(t, consensustest.NewFaker(), 1, true)
+	n := newNode(t, memlog.New(memlog.Config{}), easyEngine(t)) // pow at 8 bits
+	powEngine := func(cfg pow.Config) *pow.Engine {
+		e, err := pow.New(cfg)
+		require.NoError(t, err)
+		return e
+	}
 	for _, tc := range []struct {
 		name string
 		cfg  miner.Config
@@ -647,6 +674,17 @@ func TestNew(t *testing.T) {
 		{"a node with no engine", miner.Config{Node: noEngine{b}, Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "has no engine"},
 		{"a node with no chain", miner.Config{Node: noChain{b}, Beneficiary: fakeBeneficiary}, miner.ErrInvalidConfig, "has no chain"},
 		{"a node with no engine, and an engine", miner.Config{Node: noEngine{b}, Engine: consensustest.NewFaker(), Beneficiary: fakeBeneficiary}, nil, ""},
+		{"the chain's engine", miner.Config{Node: n, Beneficiary: fakeBeneficiary}, nil, ""},
+		{"the chain's bits, more workers", miner.Config{Node: n, Engine: powEngine(pow.Config{Bits: 8, Workers: 4}), Beneficiary: fakeBeneficiary}, nil, ""},
+		{"an engine that declares no consensus", miner.Config{Node: n, Engine: consensustest.NewFaker(), Beneficiary: fakeBeneficiary}, nil, ""},
+		{"an engine of other bits", miner.Config{Node: n, Engine: powEngine(pow.Config{Bits: 12, Workers: 1}), Beneficiary: fakeBeneficiary}, blockchain.ErrEngineNotSpec,
+			"Config.Engine: the engine does not run the spec's consensus: consensus.pow.bits: the chain's 8, the engine's 12"},
+		{"an engine that retargets", miner.Config{Node: n, Engine: powEngine(pow.Config{Bits: 8, Workers: 1, RetargetInterval: 2, TargetBlockTime: time.Second}), Beneficiary: fakeBeneficiary}, blockchain.ErrEngineNotSpec,
+			"consensus.pow.retargetInterval: the chain's 0, the engine's 2"},
+		{"the node's own engine of other bits", miner.Config{Node: otherEngine{n, powEngine(pow.Config{Bits: 9, Workers: 1})}, Beneficiary: fakeBeneficiary}, blockchain.ErrEngineNotSpec,
+			"Config.Node's engine: the engine does not run the spec's consensus: consensus.pow.bits: the chain's 8, the engine's 9"},
+		{"a ConsensusSpec that panics", miner.Config{Node: n, Engine: specPanics{consensustest.NewFaker()}, Beneficiary: fakeBeneficiary}, miner.ErrEngineMisbehaved,
+			"Config.Engine: " + blockchain.ErrEngineMisbehaved.Error() + ": ConsensusSpec panicked: no spec"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := miner.New(tc.cfg)
