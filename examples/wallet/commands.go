@@ -524,13 +524,12 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 			// may be a second payment.
 			var st bankclient.Status
 			err := w.retrying(ctx, func() (err error) { st, err = c.Status(ctx, prev.ID()); return err })
-			var pe *bankclient.ProblemError
 			switch {
 			case err == nil && st.State == bankclient.Included:
 				journal.clear(prev)
 				fmt.Fprintf(w.stderr, "the same transfer, sent by an earlier run, was included since: transaction %s (nonce %d); nothing new is signed; send with -again for a second payment\n", prev.ID(), prev.Nonce())
 				return w.final(st)
-			case err == nil && st.State == bankclient.Dropped, errors.As(err, &pe) && pe.Status == http.StatusNotFound:
+			case err == nil && st.State == bankclient.Dropped, isNotFound(err):
 				// Dropped, or unknown, with its nonce used: then another
 				// transfer used the nonce, and it will never be mined. That
 				// is the bank's word, and a bank that mined it and denied

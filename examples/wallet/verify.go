@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"net/http"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -289,8 +288,7 @@ func (w *wallet) verify(ctx context.Context, args []string) error {
 	// The proof first, the headers after: the headers then reach at least
 	// the proof's block.
 	p, err := c.TxProof(ctx, id)
-	var pe *bankclient.ProblemError
-	if errors.As(err, &pe) && pe.Status == http.StatusNotFound {
+	if isNotFound(err) {
 		return fmt.Errorf("transaction %s is in no block the bank knows of (yet): %w; 'wallet status %s' says where it stands", id, err, id)
 	}
 	if err != nil {
