@@ -91,7 +91,7 @@ func Example() {
 
 // A chain refuses a block that does not extend its tip, and says why.
 func ExampleChain_Apply() {
-	chain, _ := blockchain.NewChain(consensustest.Config(noWork{}))
+	chain, _ := blockchain.NewChain(consensustest.Config(consensustest.NewFaker()))
 	block, _, _ := chain.Propose(consensustest.Addr("miner"), nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	h := block.Header()
 	h.Height = 5 // should be 1
@@ -362,16 +362,6 @@ func ExampleHash_LeadingZeroBits() {
 	fmt.Println(h.Short(), h.LeadingZeroBits())
 	// Output: 000fff000000 12
 }
-
-// noWork is the smallest possible Consensus: no fields, no work, accepts
-// all. (Package consensustest has fuller fakes.)
-type noWork struct{}
-
-func (noWork) Prepare(blockchain.ChainReader, *blockchain.Header) error { return nil }
-func (noWork) Seal(ctx context.Context, b *blockchain.Block) (*blockchain.Block, error) {
-	return b, ctx.Err()
-}
-func (noWork) Verify(blockchain.ChainReader, *blockchain.Block) error { return nil }
 
 // A key pair from a seed, its account's address, and a signature anyone
 // can check with the public key.

@@ -3,9 +3,13 @@
 package docs_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -47,4 +51,118 @@ func TestDocsQuoteTheExamples(t *testing.T) {
 			assert.Equal(t, strings.Count(string(text), "```go"), len(blocks), "every Go block of %s names its example", doc.path)
 		})
 	}
+}
+
+// TestQuotedExamplesStandAlone checks that every Example the tour and the
+// README quote uses nothing of its package but what the quote shows: no
+// helper function, type, variable or constant declared beside it. A
+// reader who copies a block into a module of their own then needs only
+// the file's imports, not code the page never shows.
+func TestQuotedExamplesStandAlone(t *testing.T) {
+	declared := map[string]map[string]bool{} // by directory and package, parsed once
+	for _, doc := range []string{"tour.md", "../README.md"} {
+		text, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		for _, m := range marker.FindAllStringSubmatch(string(text), -1) {
+			file, name := m[1], m[2]
+			t.Run(name+"@"+file, func(t *testing.T) {
+				used := helpersUsed(t, filepath.Join("..", file), name, declared)
+				assert.Empty(t, used, "%s in %s (quoted in %s) uses what the quote does not show: declare it inside the example", name, file, doc)
+			})
+		}
+	}
+}
+
+// helpersUsed returns the names of the package-level declarations, other
+// than Examples, that the function name of the Go file path refers to.
+// cache keeps each package's declarations, by directory and package name.
+func helpersUsed(t *testing.T, path, name string, cache map[string]map[string]bool) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, nil, 0)
+	require.NoError(t, err)
+	// Every file of the same package in the directory, the file itself
+	// included, may declare a helper.
+	key := filepath.Dir(path) + " " + f.Name.Name
+	declared, parsed := cache[key]
+	if !parsed {
+		declared = packageDecls(t, fset, filepath.Dir(path), f.Name.Name)
+		cache[key] = declared
+	}
+	var fn *ast.FuncDecl
+	for _, d := range f.Decls {
+		if d, ok := d.(*ast.FuncDecl); ok && d.Recv == nil && d.Name.Name == name {
+			fn = d
+		}
+	}
+	require.NotNil(t, fn, "func %s in %s", name, path)
+	// The names after a dot (fields, methods) and a struct literal's
+	// field names are not the package's.
+	notPackage := map[*ast.Ident]bool{}
+	ast.Inspect(fn.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			notPackage[n.Sel] = true
+		case *ast.KeyValueExpr:
+			if k, ok := n.Key.(*ast.Ident); ok {
+				notPackage[k] = true
+			}
+		}
+		return true
+	})
+	var used []string
+	ast.Inspect(fn.Body, func(n ast.Node) bool {
+		id, ok := n.(*ast.Ident)
+		if !ok || notPackage[id] || !declared[id.Name] {
+			return true
+		}
+		// A name declared inside the example (a local that shadows a
+		// helper) is the example's own.
+		if id.Obj != nil {
+			if d, ok := id.Obj.Decl.(ast.Node); ok && d.Pos() >= fn.Pos() && d.End() <= fn.End() {
+				return true
+			}
+		}
+		used = append(used, id.Name)
+		return true
+	})
+	slices.Sort(used)
+	return slices.Compact(used)
+}
+
+// packageDecls returns the names declared at the top level of package pkg
+// in directory dir, but its Examples and the blank name.
+func packageDecls(t *testing.T, fset *token.FileSet, dir, pkg string) map[string]bool {
+	t.Helper()
+	declared := map[string]bool{}
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	require.NoError(t, err)
+	for _, p := range files {
+		g, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		if g.Name.Name != pkg {
+			continue
+		}
+		for _, d := range g.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && !strings.HasPrefix(d.Name.Name, "Example") {
+					declared[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						declared[s.Name.Name] = true
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							declared[n.Name] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	delete(declared, "_")
+	return declared
 }

@@ -11,19 +11,21 @@ import (
 	"github.com/eventchain/eventchain/eventlog/memlog"
 )
 
-func event(name string) eventlog.Event {
-	return eventlog.Event{
-		ID:   uuid.NewSHA1(uuid.NameSpaceURL, []byte(name)),
-		Type: "Greeting",
-		Data: []byte(`{"hello":"` + name + `"}`),
-	}
-}
-
 // Two writers race for the same revision; the log lets exactly one win.
 func Example() {
 	ctx := context.Background()
 	log := memlog.New(memlog.Config{})
 	defer log.Close()
+	// An event has an ID, a type and its data; the log knows a retried
+	// append by its events' IDs. Here an event's ID comes from its name,
+	// so a retry carries the same ID.
+	event := func(name string) eventlog.Event {
+		return eventlog.Event{
+			ID:   uuid.NewSHA1(uuid.NameSpaceURL, []byte(name)),
+			Type: "Greeting",
+			Data: []byte(`{"hello":"` + name + `"}`),
+		}
+	}
 
 	res, _ := log.Append(ctx, "greetings", eventlog.NoStream, event("world"))
 	fmt.Println("first event at revision", res.NextExpected)
@@ -54,6 +56,14 @@ func ExampleLog_Subscribe() {
 	ctx := context.Background()
 	log := memlog.New(memlog.Config{})
 	defer log.Close()
+	// An event: an ID (here from its name), a type and its data.
+	event := func(name string) eventlog.Event {
+		return eventlog.Event{
+			ID:   uuid.NewSHA1(uuid.NameSpaceURL, []byte(name)),
+			Type: "Greeting",
+			Data: []byte(`{"hello":"` + name + `"}`),
+		}
+	}
 	_, _ = log.Append(ctx, "greetings", eventlog.Any, event("one"), event("two"))
 
 	sub, _ := log.Subscribe(ctx, "greetings", eventlog.Start)

@@ -21,6 +21,15 @@ import (
 // starts none, and its subscriptions must not need any.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// event is a Greeting whose ID comes from its name.
+func event(name string) eventlog.Event {
+	return eventlog.Event{
+		ID:   uuid.NewSHA1(uuid.NameSpaceURL, []byte(name)),
+		Type: "Greeting",
+		Data: []byte(`{"hello":"` + name + `"}`),
+	}
+}
+
 func TestCopiesInAndOut(t *testing.T) {
 	ctx := context.Background()
 	log := memlog.New(memlog.Config{})
