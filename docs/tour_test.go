@@ -3,10 +3,12 @@
 package docs_test
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,8 +20,9 @@ import (
 )
 
 // marker precedes each code block of the tour: the file and the Example
-// function it is taken from.
-var marker = regexp.MustCompile("(?m)^<!-- example: (\\S+) (\\S+) -->\n```go\n((?s:.*?))\n```")
+// function it is taken from, then an optional line of text, the caption
+// a reader sees, then the block.
+var marker = regexp.MustCompile("(?m)^<!-- example: (\\S+) (\\S+) -->\n(?:([^`\n].*)\n)?```go\n((?s:.*?))\n```")
 
 // TestDocsQuoteTheExamples checks that every code block of the tour
 // (tour.md) and of the README is, to the byte, the Example function it
@@ -39,7 +42,7 @@ func TestDocsQuoteTheExamples(t *testing.T) {
 			blocks := marker.FindAllStringSubmatch(string(text), -1)
 			require.GreaterOrEqual(t, len(blocks), doc.min, "%s has its examples", doc.path)
 			for _, m := range blocks {
-				file, name, code := m[1], m[2], m[3]
+				file, name, code := m[1], m[2], m[4]
 				t.Run(name+"@"+file, func(t *testing.T) {
 					src, err := os.ReadFile(filepath.Join("..", file))
 					require.NoError(t, err)
@@ -49,6 +52,26 @@ func TestDocsQuoteTheExamples(t *testing.T) {
 				})
 			}
 			assert.Equal(t, strings.Count(string(text), "```go"), len(blocks), "every Go block of %s names its example", doc.path)
+		})
+	}
+}
+
+// TestTourNamesEachExamplesFile checks that every block of the tour has a
+// caption the reader sees, linking the file the block comes from (its
+// imports are there; the marker is an HTML comment, hidden when the page
+// is rendered), and that a block from an internal package says so and how
+// to run it, since no other module can import it.
+func TestTourNamesEachExamplesFile(t *testing.T) {
+	text, err := os.ReadFile("tour.md")
+	require.NoError(t, err)
+	for _, m := range marker.FindAllStringSubmatch(string(text), -1) {
+		file, name, caption := m[1], m[2], m[3]
+		t.Run(name+"@"+file, func(t *testing.T) {
+			assert.Contains(t, caption, "["+file+"](../"+file+")", "the line above the block links its file")
+			if slices.Contains(strings.Split(file, "/"), "internal") {
+				assert.Contains(t, caption, "internal package")
+				assert.Contains(t, caption, fmt.Sprintf("`go test ./%s -run '^%s$' -v`", path.Dir(file), name))
+			}
 		})
 	}
 }
