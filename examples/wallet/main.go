@@ -183,6 +183,10 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 		case len(pos) > 1:
 			return usagef("help takes at most one argument, a command; have %d", len(pos))
 		}
+		if pos[0] == "help" { // help is a command too: its usage is the wallet's
+			w.usage(w.stdout)
+			return nil
+		}
 		cmd, ok := commands[pos[0]] // help COMMAND: what COMMAND -h prints
 		if !ok {
 			return usagef("help: unknown command %q", pos[0])

@@ -1006,6 +1006,7 @@ func TestUsage(t *testing.T) {
 	runCases(t, []testCase{
 		{name: "help", args: []string{"help"}, stdout: []string{`^usage: wallet`, `send FROM TO AMOUNT`, `EVENTCHAIN_PASSPHRASE`}},
 		{name: "help with a command", args: []string{"help", "send"}, stdout: []string{`^usage: wallet send FROM TO AMOUNT \[flags\]`, `-again`, `if a block has included it since, says so and signs nothing`, `-wait=false the run ends once the bank has taken it`}},
+		{name: "help help", args: []string{"help", "help"}, stdout: []string{`^usage: wallet \[`, `help \[COMMAND\]`}},
 		{name: "help with an unknown command", args: []string{"help", "pay"}, code: 2, stderr: []string{`help: unknown command "pay"`}},
 		{name: "help with two commands", args: []string{"help", "send", "list"}, code: 2, stderr: []string{`help takes at most one argument`}},
 		{name: "help with a global flag after it", args: []string{"help", "-bank", "http://127.0.0.1:1"}, stdout: []string{`^usage: wallet`, `send FROM TO AMOUNT`}},
