@@ -502,6 +502,19 @@ func (f *fixture) waitAudit(t *testing.T, rev eventlog.Revision) {
 	nodetest.WaitFor(t, f.log.audit, fmt.Sprintf("the bank to read audit event %d", rev), func() bool { return f.log.auditDone() > rev })
 }
 
+// waitTxsRead waits until the bank's node has read the transactions
+// stream to its end, as it stands now. Submit puts a transaction in the
+// pool at once, but the node reads its event back later, and then offers
+// it to the pool again: a test that changes what the sender can pay must
+// first let that happen, or the late read may find the transaction
+// valid again and pool it.
+func (f *fixture) waitTxsRead(t *testing.T, what string) {
+	t.Helper()
+	last, err := f.log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
+	require.NoError(t, err)
+	nodetest.WaitFor(t, f.node, what, func() bool { _, read := f.node.Position(); return read > last[0].Revision })
+}
+
 // streamLen returns how many events stream holds.
 func (f *fixture) streamLen(t *testing.T, stream string) int {
 	t.Helper()
@@ -791,6 +804,10 @@ func TestDroppedTransaction(t *testing.T) {
 		f.submit(t, consensustest.Transfer("bob", "dave", 5, 0))
 		tx := consensustest.Transfer("bob", "dave", 5, 1)
 		f.submit(t, tx)
+		// Else the node could read tx's event back only once bob is paid
+		// again below, find it valid, and pool it: then the post would
+		// be answered as pending with nothing appended.
+		f.waitTxsRead(t, "tx's event read back")
 		all := f.node.Chain().Account(consensustest.Addr("bob")).Balance
 		f.mineTxs(t, consensustest.Transfer("bob", "carol", all-3, 0)) // bob cannot pay tx
 		f.appendAudit(t, events.TransactionDropped{TxID: tx.ID(), TxHash: tx.Hash(), Rule: blockchain.ErrInsufficientFunds, Reason: "its sender can no longer pay"})
@@ -1694,14 +1711,8 @@ func TestOnALogWithDuplicates(t *testing.T) {
 	require.NoError(t, dup.Flush(context.Background()))
 	require.Positive(t, dup.Duplicates())
 
-	waitRead := func(what string) {
-		t.Helper()
-		last, err := f.log.Read(context.Background(), node.StreamTransactions, eventlog.End, eventlog.Backwards, 1)
-		require.NoError(t, err)
-		nodetest.WaitFor(t, f.node, what, func() bool { _, read := f.node.Position(); return read > last[0].Revision })
-	}
 	require.Greater(t, f.streamLen(t, node.StreamTransactions), 20, "the transactions stream holds duplicates")
-	waitRead("every transaction event read")
+	f.waitTxsRead(t, "every transaction event read")
 	assert.Equal(t, 20, f.node.Pool().Len(), "each transaction pending once")
 	for i, tx := range keyed {
 		st := f.submit(t, tx, "Idempotency-Key", fmt.Sprintf("dup-%d", i))
@@ -1721,7 +1732,7 @@ func TestOnALogWithDuplicates(t *testing.T) {
 	// Duplicates held back land after the block; the pool refuses them
 	// (their nonces are used), and the bank reports them included still.
 	require.NoError(t, dup.Flush(context.Background()))
-	waitRead("the late duplicates read")
+	f.waitTxsRead(t, "the late duplicates read")
 	assert.Zero(t, f.node.Pool().Len(), "no duplicate pending again")
 	assert.Equal(t, bank.StatusIncluded, f.status(t, plain[0].ID()).Status)
 }
