@@ -130,6 +130,26 @@ func (f *fixture) runCtx(ctx context.Context, t *testing.T, env map[string]strin
 	return code, out.String(), errOut.String()
 }
 
+// waitTimeout is the -timeout of the tests of send that wait for a block
+// in vain: long enough that a poll on a loaded machine ends well within
+// it, as these tests need the first poll, or the first two, to end
+// before it.
+const waitTimeout = 500 * time.Millisecond
+
+// outwait is a pause that outlasts the wallet's wait: it returns once
+// waitTimeout has passed since it was called, and the wallet set its
+// deadline before its first poll. No block is mined.
+func outwait(*fixture) { <-time.After(waitTimeout) }
+
+// outwaitAfterFirst is outwait once the bank has answered a poll after
+// the first (polls counts them): the first, answered pending, is followed
+// at once by the second, whose failure is then the wallet's last poll.
+func outwaitAfterFirst(f *fixture, polls *atomic.Int32) {
+	if polls.Load() >= 2 {
+		outwait(f)
+	}
+}
+
 // writeFile writes a file of the fixture and returns its path.
 func (f *fixture) writeFile(t *testing.T, name, content string) string {
 	t.Helper()
@@ -840,18 +860,18 @@ func TestSend(t *testing.T) {
 			},
 		},
 		{
-			name: "no block in time", args: []string{"send", "alice", "bob", "5", "-timeout", "20ms"}, code: 1,
-			setup:  func(t *testing.T, f *fixture) { f.pause = func(*fixture) {} },
+			name: "no block in time", args: []string{"send", "alice", "bob", "5", "-timeout", waitTimeout.String()}, code: 1,
+			setup:  func(t *testing.T, f *fixture) { f.pause = outwait },
 			stdout: []string{`pending…\n$`},
-			stderr: []string{`still pending after 20ms; follow it with 'wallet status [0-9a-f-]{36}'`},
+			stderr: []string{`still pending after 500ms; follow it with 'wallet status [0-9a-f-]{36}'`},
 		},
 		{
 			// The bank goes away once the transfer is pending: the wallet
 			// says so, rather than that the transfer is still pending.
-			name: "the bank gone while waiting", args: []string{"send", "alice", "bob", "5", "-timeout", "20ms"}, code: 1,
+			name: "the bank gone while waiting", args: []string{"send", "alice", "bob", "5", "-timeout", waitTimeout.String()}, code: 1,
 			setup: func(t *testing.T, f *fixture) {
-				f.pause = func(*fixture) {}
 				var polls atomic.Int32
+				f.pause = func(f *fixture) { outwaitAfterFirst(f, &polls) }
 				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
 					if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/transactions/") || polls.Add(1) == 1 {
 						return false // the first poll answers: pending
@@ -863,15 +883,15 @@ func TestSend(t *testing.T) {
 				})
 			},
 			stdout: []string{`pending…\n$`},
-			stderr: []string{`^wallet: the bank gave no status while the wallet waited 20ms \(context deadline exceeded, the last poll failing: .*no answer from the bank.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
+			stderr: []string{`^wallet: the bank gave no status while the wallet waited 500ms \(context deadline exceeded, the last poll failing: .*no answer from the bank.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
 		},
 		{
 			// The bank restarts while the wallet waits: its 503s say
 			// nothing of the transfer, which is not "still pending".
-			name: "the bank restoring while waiting", args: []string{"send", "alice", "bob", "5", "-timeout", "20ms"}, code: 1,
+			name: "the bank restoring while waiting", args: []string{"send", "alice", "bob", "5", "-timeout", waitTimeout.String()}, code: 1,
 			setup: func(t *testing.T, f *fixture) {
-				f.pause = func(*fixture) {}
 				var polls atomic.Int32
+				f.pause = func(f *fixture) { outwaitAfterFirst(f, &polls) }
 				f.intercept(t, func(w http.ResponseWriter, r *http.Request) bool {
 					if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/transactions/") || polls.Add(1) == 1 {
 						return false // the first poll answers: pending
@@ -881,7 +901,7 @@ func TestSend(t *testing.T) {
 				})
 			},
 			stdout: []string{`pending…\n$`},
-			stderr: []string{`^wallet: the bank gave no status while the wallet waited 20ms \(context deadline exceeded, the last poll failing: .*503.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
+			stderr: []string{`^wallet: the bank gave no status while the wallet waited 500ms \(context deadline exceeded, the last poll failing: .*503.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
 		},
 		{
 			name: "the same transfer again", args: []string{"send", "alice", "bob", "5"},
