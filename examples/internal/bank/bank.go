@@ -411,9 +411,10 @@ func (b *Bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Every answer is JSON, YAML, an event stream or the explorer page, each
 	// with its type: a browser must not guess another (HTML) from the bytes.
 	rec.Header().Set("X-Content-Type-Options", "nosniff")
-	if r.Method == http.MethodConnect {
+	if r.Method == http.MethodConnect && r.URL.Path == "" {
 		// The bank tunnels nothing; ServeMux would answer a CONNECT
-		// in plain text.
+		// in plain text. "CONNECT host:port" names no path of the
+		// API, so Allow lists the methods the API takes at all.
 		rec.Header().Set("Allow", "GET, HEAD, POST")
 		b.problem(rec, Problem{Status: http.StatusMethodNotAllowed, Title: "method not allowed", Detail: "the bank is no proxy: CONNECT is not served"})
 	} else if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
@@ -425,6 +426,13 @@ func (b *Bank) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// ServeMux would answer a redirect to the cleaned path, in HTML;
 		// an API names no resource that way.
 		b.problem(rec, Problem{Status: http.StatusNotFound, Title: "not found", Detail: "the path is not in canonical form (an empty, '.' or '..' segment); the API is described at GET /openapi.yaml"})
+	} else if r.Method == http.MethodConnect {
+		// A CONNECT that names a path ("CONNECT /chain/head") is
+		// answered as any other method the path does not take: 405
+		// with the path's own Allow, or 404 for a path the API does
+		// not have. (ServeMux routes a CONNECT by other rules than
+		// other methods; noRoute asks it about the path's methods.)
+		b.noRoute(rec, r)
 	} else {
 		b.mux.ServeHTTP(rec, r)
 	}
