@@ -3,10 +3,13 @@ package app
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -372,6 +375,15 @@ func TestServeBoundsHeaders(t *testing.T) {
 			assert.Equal(t, tc.want, resp.StatusCode, "have body %.100q", body)
 		})
 	}
+}
+
+// TestOpenAPINamesTheHeaderLimit: the bank's OpenAPI document said the
+// server refuses headers over net/http's 1 MiB after the apps' servers
+// had come to refuse them over MaxHeaderBytes. It names MaxHeaderBytes.
+func TestOpenAPINamesTheHeaderLimit(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "bank", "openapi.yaml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(doc), fmt.Sprintf("headers over %d KiB in all", MaxHeaderBytes>>10))
 }
 
 // TestConnLimit: MaxConns could exceed the descriptors the process may
