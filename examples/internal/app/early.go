@@ -6,7 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sync/atomic"
+
+	"github.com/eventchain/eventchain/internal/clip"
 )
 
 // An Early server serves an app's port from the moment the app has it,
@@ -30,7 +33,8 @@ type Early struct {
 // what the app is doing meanwhile ("the bank is joining its chain").
 // alive, if not "", is the path of the app's liveness check (the bank's
 // /healthz): a GET or HEAD of it is answered 200 {"status":"ok"} from the
-// start, as the app's handler answers it once ready, since the process
+// start (400 if its query string does not parse), as the app's handler
+// answers it once ready, since the process
 // is alive while it joins (a liveness probe that read 503 would kill a
 // bank restoring a long chain). ServeEarly closes l.
 func ServeEarly(ctx context.Context, l net.Listener, detail, alive string, ready func(net.Addr)) *Early {
@@ -53,6 +57,15 @@ func (e *Early) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e.alive != "" && r.URL.Path == e.alive && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			// As the bank answers it once ready: its OpenAPI document
+			// promises a 400 for a query string that does not parse.
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "malformed query string", "status": http.StatusBadRequest,
+				"detail": "the query string does not parse: " + clip.Text(err.Error(), 64), "field": "query"})
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")

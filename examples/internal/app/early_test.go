@@ -37,6 +37,22 @@ func TestEarly(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, http.StatusOK, resp.StatusCode)
 			assert.JSONEq(t, `{"status":"ok"}`, string(alive))
+			// A query string that does not parse is a 400, as the bank
+			// answers it once ready and its OpenAPI document says.
+			resp, err = http.Get(base + "/healthz?a=%zz")
+			require.NoError(t, err)
+			var bad struct {
+				Title  string `json:"title"`
+				Status int    `json:"status"`
+				Field  string `json:"field"`
+			}
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&bad))
+			resp.Body.Close()
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			assert.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+			assert.Equal(t, http.StatusBadRequest, bad.Status)
+			assert.Equal(t, "query", bad.Field)
+			assert.NotEmpty(t, bad.Title)
 			resp, err = http.Post(base+"/healthz", "text/plain", nil)
 			require.NoError(t, err)
 			resp.Body.Close()
