@@ -212,7 +212,8 @@
 // malformed amount or address, a -before cursor the bank refuses), 1 for
 // anything else: an unknown key, a
 // wrong passphrase, a bank that does not answer, a transfer the bank
-// refuses (shown with its rule and field) or drops. Every error is one
+// refuses (shown with its rule and field) or drops, a run interrupted by
+// Ctrl-C or SIGTERM (its error begins "interrupted:"). Every error is one
 // line on stderr; a usage error adds a second, pointing to 'wallet help'.
 //
 // # Verifying instead of trusting

@@ -126,7 +126,13 @@ func (w *wallet) run(ctx context.Context, args []string) int {
 		// An error may quote what a stranger sent (a bank's JSON, say):
 		// whatever each decoder does, no control character of it reaches
 		// the terminal, to erase the line and print a "verified" there.
-		fmt.Fprintf(w.stderr, "wallet: %s\n", printable(w.describe(err)))
+		msg := w.describe(err)
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			// Ctrl-C or SIGTERM: "context canceled" at the end of a
+			// request's error would read as a failure of the bank.
+			msg = "interrupted: " + msg
+		}
+		fmt.Fprintf(w.stderr, "wallet: %s\n", printable(msg))
 		return 1
 	}
 }

@@ -1022,6 +1022,29 @@ func countPosts(reqs []bankclienttest.Request) int {
 	return n
 }
 
+// TestInterrupted: a run stopped by Ctrl-C or SIGTERM before it was done
+// ended with the request's error, "…: context canceled", which reads as
+// a failure of the bank. It now says the run was interrupted.
+func TestInterrupted(t *testing.T) {
+	for _, args := range [][]string{
+		{"balance", "alice"},
+		{"history", "alice"},
+		{"send", "alice", "bob", "5"},
+		{"verify", "00000000-0000-0000-0000-000000000000"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			f := newFixture(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // Ctrl-C, before the first request
+			code, stdout, stderr := f.runCtx(ctx, t, nil, args...)
+			assert.Equal(t, 1, code, stderr)
+			assert.Empty(t, stdout)
+			assert.Regexp(t, `^wallet: interrupted: .*context canceled\n$`, stderr)
+			assert.Empty(t, f.bank.Submitted(), "nothing is sent")
+		})
+	}
+}
+
 func TestUsage(t *testing.T) {
 	runCases(t, []testCase{
 		{name: "help", args: []string{"help"}, stdout: []string{`^usage: wallet`, `send FROM TO AMOUNT`, `EVENTCHAIN_PASSPHRASE`}},

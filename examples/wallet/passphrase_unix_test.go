@@ -62,7 +62,7 @@ func TestPassphraseFileHeedsCtrlC(t *testing.T) {
 			}
 			assert.Equal(t, 1, r.code, r.stderr)
 			assert.Empty(t, r.stdout)
-			assert.Regexp(t, `(?m)^wallet: passphrase file .*: stopped waiting for it to be written: context canceled\n`, r.stderr)
+			assert.Regexp(t, `(?m)^wallet: interrupted: passphrase file .*: stopped waiting for it to be written: context canceled\n`, r.stderr)
 			assert.Empty(t, f.bank.Submitted(), "nothing is sent")
 		})
 	}
