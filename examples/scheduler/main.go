@@ -189,7 +189,7 @@ func parse(flags *flag.FlagSet, args []string, getenv func(string) string) (from
 	flags.Usage = func() {
 		fmt.Fprintf(flags.Output(), "Usage of %s:\n", flags.Name())
 		flags.PrintDefaults()
-		fmt.Fprintln(flags.Output(), "\nA flag not given is read from the environment, if set there to a value that is not empty: -bank from EVENTCHAIN_BANK, -every from EVENTCHAIN_EVERY, and so on.")
+		fmt.Fprintln(flags.Output(), "\nA flag not given is read from the environment, if set there to a value that is not empty: -bank from EVENTCHAIN_BANK, -every from EVENTCHAIN_EVERY, and so on. (An empty variable counts as unset: to empty a flag, give it, as in -gelf \"\".)")
 	}
 	// The flag package prints a bad flag's error and then the whole
 	// usage; the error is said once, as one line, and the usage is

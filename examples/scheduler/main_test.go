@@ -133,6 +133,9 @@ func TestRunRefusesBadUse(t *testing.T) {
 		{"one account named", []string{"-keystore", keys, "-accounts", "alice"}, nil, 2, "-accounts: names 1 key, want at least 2"},
 		{"an empty account name", []string{"-keystore", keys, "-accounts", "alice,,bob"}, nil, 2, "an empty name"},
 		{"help", []string{"-h"}, nil, 0, "-accounts"},
+		// As every app's -h says: the scheduler reads its environment
+		// so too.
+		{"help on empty variables", []string{"-h"}, nil, 0, "(An empty variable counts as unset: to empty a flag, give it, as in -gelf \"\".)\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
