@@ -39,17 +39,8 @@ func TestEarly(t *testing.T) {
 			assert.JSONEq(t, `{"status":"ok"}`, string(alive))
 			// A query string that does not parse is a 400, as the bank
 			// answers it once ready and its OpenAPI document says.
-			resp, err = http.Get(base + "/healthz?a=%zz")
-			require.NoError(t, err)
-			var bad struct {
-				Title  string `json:"title"`
-				Status int    `json:"status"`
-				Field  string `json:"field"`
-			}
-			require.NoError(t, json.NewDecoder(resp.Body).Decode(&bad))
-			resp.Body.Close()
+			resp, bad := getProblem(t, base+"/healthz?a=%zz")
 			assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-			assert.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
 			assert.Equal(t, http.StatusBadRequest, bad.Status)
 			assert.Equal(t, "query", bad.Field)
 			assert.NotEmpty(t, bad.Title)
@@ -58,18 +49,8 @@ func TestEarly(t *testing.T) {
 			resp.Body.Close()
 			assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "only a GET or HEAD of it")
 
-			resp, err = http.Get(url)
-			require.NoError(t, err)
-			var p struct {
-				Type   string `json:"type"`
-				Title  string `json:"title"`
-				Status int    `json:"status"`
-				Detail string `json:"detail"`
-			}
-			require.NoError(t, json.NewDecoder(resp.Body).Decode(&p))
-			resp.Body.Close()
+			resp, p := getProblem(t, url)
 			assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
-			assert.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
 			assert.Equal(t, "1", resp.Header.Get("Retry-After"))
 			assert.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 			assert.Equal(t, "joining its chain", p.Detail)
@@ -101,6 +82,28 @@ func TestEarly(t *testing.T) {
 			assert.Error(t, err, "the port is closed")
 		})
 	}
+}
+
+// problem is a problem detail as an Early server writes one.
+type problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Field  string `json:"field"`
+}
+
+// getProblem GETs url and decodes its answer, which must be a problem
+// detail.
+func getProblem(t *testing.T, url string) (*http.Response, problem) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+	var p problem
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&p))
+	return resp, p
 }
 
 // TestStoppedSaying: an app stopped by a signal says so, in one line;
