@@ -60,9 +60,7 @@ func (e *Early) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
 			// As the bank answers it once ready: its OpenAPI document
 			// promises a 400 for a query string that does not parse.
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.WriteHeader(http.StatusBadRequest)
-			_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "malformed query string", "status": http.StatusBadRequest,
+			writeProblem(w, http.StatusBadRequest, map[string]any{"title": "malformed query string",
 				"detail": "the query string does not parse: " + clip.Text(err.Error(), 64), "field": "query"})
 			return
 		}
@@ -71,12 +69,18 @@ func (e *Early) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"status":"ok"}`+"\n")
 		return
 	}
-	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Retry-After", "1")
-	w.WriteHeader(http.StatusServiceUnavailable)
-	// A problem detail with the members the bank's OpenAPI document
-	// requires of every one: type, title and status.
-	_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "starting", "status": http.StatusServiceUnavailable, "detail": e.detail})
+	writeProblem(w, http.StatusServiceUnavailable, map[string]any{"title": "starting", "detail": e.detail})
+}
+
+// writeProblem answers status with a problem detail of members and the
+// others the bank's OpenAPI document requires of every one: type and
+// status.
+func writeProblem(w http.ResponseWriter, status int, members map[string]any) {
+	members["type"], members["status"] = "about:blank", status
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(members)
 }
 
 // Wait waits until the server stops by itself (it failed: its error) or
