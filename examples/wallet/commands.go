@@ -646,7 +646,8 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 	}
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("stopped waiting; the transfer stays submitted: follow it with 'wallet status %s'", tx.ID())
+		// ctx.Err() is wrapped, for run to say the run was interrupted.
+		return fmt.Errorf("stopped waiting for a block: %w; the transfer stays submitted: follow it with 'wallet status %s'", ctx.Err(), tx.ID())
 	case errors.Is(err, context.DeadlineExceeded) && (errors.Is(err, bankclient.ErrNoAnswer) || errors.As(err, new(*bankclient.ProblemError))):
 		// The last polls got no status (no answer, or a 503 while the
 		// bank restores): "still pending" would be a guess.

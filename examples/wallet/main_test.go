@@ -1045,6 +1045,22 @@ func TestInterrupted(t *testing.T) {
 	}
 }
 
+// TestInterruptedWhileWaiting: a send stopped by Ctrl-C while it waits
+// for a block said only that it stopped waiting; doc.go promises every
+// interrupted run's error begins "interrupted:".
+func TestInterruptedWhileWaiting(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.pause = func(*fixture) { cancel() } // Ctrl-C between two polls; no block is mined
+	code, stdout, stderr := f.runCtx(ctx, t, nil, "send", "alice", "bob", "5")
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stdout, "pending…")
+	txs := f.bank.Submitted()
+	require.Len(t, txs, 1, "the transfer is sent before the wait")
+	assert.Regexp(t, `^wallet: interrupted: stopped waiting for a block: context canceled; the transfer stays submitted: follow it with 'wallet status `+txs[0].ID().String()+`'\n$`, stderr)
+}
+
 func TestUsage(t *testing.T) {
 	runCases(t, []testCase{
 		{name: "help", args: []string{"help"}, stdout: []string{`^usage: wallet`, `send FROM TO AMOUNT`, `EVENTCHAIN_PASSPHRASE`}},
