@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,10 +58,11 @@ func TestDocsQuoteTheExamples(t *testing.T) {
 }
 
 // TestTourNamesEachExamplesFile checks that every block of the tour has a
-// caption the reader sees, linking the file the block comes from (its
-// imports are there; the marker is an HTML comment, hidden when the page
-// is rendered), and that a block from an internal package says so and how
-// to run it, since no other module can import it.
+// caption the reader sees, linking the file the block comes from (the
+// marker is an HTML comment, hidden when the page is rendered) and naming
+// the imports the block needs, in the file's order, so that the block
+// builds when copied under them; and that a block from an internal
+// package says so and how to run it, since no other module can import it.
 func TestTourNamesEachExamplesFile(t *testing.T) {
 	text, err := os.ReadFile("tour.md")
 	require.NoError(t, err)
@@ -71,7 +73,16 @@ func TestTourNamesEachExamplesFile(t *testing.T) {
 			if slices.Contains(strings.Split(file, "/"), "internal") {
 				assert.Contains(t, caption, "internal package")
 				assert.Contains(t, caption, fmt.Sprintf("`go test ./%s -run '^%s$' -v`", path.Dir(file), name))
+				return
 			}
+			// Go refuses an import a file does not use, and the file the
+			// block comes from imports what its other examples use too:
+			// the caption names the block's own.
+			var quoted []string
+			for _, p := range importsUsed(t, filepath.Join("..", file), name) {
+				quoted = append(quoted, "`\""+p+"\"`")
+			}
+			assert.Contains(t, caption, "; it imports "+strings.Join(quoted, ", ")+":", "the line above the block names the imports it uses, and only those")
 		})
 	}
 }
@@ -189,3 +200,54 @@ func packageDecls(t *testing.T, fset *token.FileSet, dir, pkg string) map[string
 	delete(declared, "_")
 	return declared
 }
+
+// importsUsed returns the paths, in the order the Go file path imports
+// them, of the imports that the function name of the file refers to. An
+// import is known by its name, or else by the last element of its path
+// without a major version ("math/rand/v2" is rand, "gopkg.in/yaml.v3"
+// yaml), which is each imported package's name here.
+func importsUsed(t *testing.T, path, name string) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	require.NoError(t, err)
+	var fn *ast.FuncDecl
+	for _, d := range f.Decls {
+		if d, ok := d.(*ast.FuncDecl); ok && d.Recv == nil && d.Name.Name == name {
+			fn = d
+		}
+	}
+	require.NotNil(t, fn, "func %s in %s", name, path)
+	// A package's name before a dot resolves to nothing in the file: a
+	// local or a package-level name of the same spelling does.
+	refs := map[string]bool{}
+	ast.Inspect(fn, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil {
+				refs[id.Name] = true
+			}
+		}
+		return true
+	})
+	var used []string
+	for _, spec := range f.Imports {
+		p, err := strconv.Unquote(spec.Path.Value)
+		require.NoError(t, err)
+		elems := strings.Split(p, "/")
+		pkg := elems[len(elems)-1]
+		if len(elems) > 1 && majorVersion.MatchString(pkg) {
+			pkg = elems[len(elems)-2]
+		}
+		pkg, _, _ = strings.Cut(pkg, ".")
+		if spec.Name != nil {
+			pkg = spec.Name.Name
+		}
+		if refs[pkg] {
+			used = append(used, p)
+		}
+	}
+	return used
+}
+
+// majorVersion matches the last element of a module's path that is its
+// major version, as in "math/rand/v2".
+var majorVersion = regexp.MustCompile(`^v[0-9]+$`)
