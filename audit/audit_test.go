@@ -954,7 +954,7 @@ func TestNew(t *testing.T) {
 		{"a century in all: fine", audit.Config{Node: n, Log: log, Policy: policy(time.Second, audit.MaxGiveUp/4, 3)}, ""},
 		{"more than a century in all", audit.Config{Node: n, Log: log, Policy: policy(time.Second, audit.MaxGiveUp/4+1, 3)}, "want at most 876000h0m0s in all"},
 		{"a MaxAge that would overflow", audit.Config{Node: n, Log: log, Policy: policy(time.Second, 750_000_000_000_000_000, 12)}, "Policy.MaxAge × (MaxAttempts+1)"},
-		{"MaxAttempts that would overflow", audit.Config{Node: n, Log: log, Policy: policy(time.Second, time.Nanosecond, math.MaxInt)}, "Policy.MaxAge × (MaxAttempts+1)"},
+		{"MaxAttempts that would overflow", audit.Config{Node: n, Log: log, Policy: policy(time.Second, 1<<33, math.MaxInt)}, "Policy.MaxAge × (MaxAttempts+1)"}, // 2^33 ns × 2^31 overflows even where an int has 32 bits
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, err := audit.New(tc.cfg)

@@ -214,7 +214,7 @@ func TestForgedAuditEvents(t *testing.T) {
 			return []events.Payload{events.TransactionVerified{TxID: other.ID(), BlockHash: real.Hash(), Height: 1}}
 		}},
 		{"a rebroadcast attempt far past any policy", node.StreamTransactions, func(*blockchain.Block) []events.Payload {
-			return []events.Payload{events.TransactionRebroadcast{Tx: other, Attempt: 1 << 40}}
+			return []events.Payload{events.TransactionRebroadcast{Tx: other, Attempt: math.MaxInt}}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -90,7 +90,7 @@ func NextHeader(parent Header, txs []Transaction, now time.Time) Header {
 		Height:     parent.Height + 1,
 		PrevHash:   parent.Hash(),
 		MerkleRoot: TxMerkleRoot(txs),
-		TxCount:    uint32(min(len(txs), math.MaxUint32)),
+		TxCount:    uint32(min(uint64(len(txs)), math.MaxUint32)),
 		Timestamp:  normalizeTime(now),
 	}
 }
