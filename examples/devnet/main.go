@@ -30,6 +30,19 @@
 //	go run ./examples/wallet send alice bob 125
 //	curl -s localhost:8080/chain/head
 //
+// At every start each node restores the chain from the log, by default
+// checking every block and signature again (-restore verify), so a start
+// takes longer as the chain grows. -restore fast trusts the log's blocks
+// and only replays their transfers; -restore snapshot has the miners and
+// the auditor resume from the newest state snapshot the bank recorded in
+// the log (every -snapshot-every blocks) and check only the blocks after
+// it, as the miner app's -restore does: a snapshot that does not check
+// out is logged and an older one tried, and with none left they apply
+// every block. The bank verifies every block under snapshot all the
+// same: it serves the whole chain, every header from the genesis on for
+// the wallet's -verified and every block for the explorer, and a node
+// resumed from a snapshot holds only the headers from shortly before it.
+//
 // Beside the bank's API, /metrics serves the separate apps' metrics for
 // all of them at once, each node's labelled node="bank", "miner-1", …,
 // "auditor", each miner's miner="miner-1", ….
@@ -88,10 +101,6 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// snapshotEvery is how often devnet's bank records a state snapshot in
-// the log, in blocks.
-const snapshotEvery = 1000
-
 // consensusFlags choose the consensus of a new chain; a chain kept in
 // the data directory has its own.
 type consensusFlags struct {
@@ -113,6 +122,9 @@ type config struct {
 	duration    time.Duration
 	statusEvery time.Duration
 	audit       audit.Policy
+
+	restore       node.RestoreMode // how the nodes restore the chain at start
+	snapshotEvery uint64           // the bank records a state snapshot every so many blocks; 0: never
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -136,6 +148,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.every, "every", 200*time.Millisecond, "pause between the scheduler's transactions")
 	fs.DurationVar(&c.duration, "duration", 0, "stop after this long (0: run until interrupted)")
 	fs.DurationVar(&c.statusEvery, "status-every", 3*time.Second, "pause between status lines")
+	fs.TextVar(&c.restore, "restore", node.RestoreVerify, "how the nodes restore the chain at start: verify (every block), fast (trust the log's blocks) or snapshot (the miners and the auditor from the newest state snapshot in the log, then verify; the bank, which serves every block, verifies all)")
+	decimalflag.Var(fs, &c.snapshotEvery, "snapshot-every", 1000, "the bank records a state snapshot in the log every this many `blocks`, for -restore snapshot (0: never)")
 	c.audit = audit.DefaultPolicy()
 	fs.DurationVar(&c.audit.Interval, "audit-interval", c.audit.Interval, "pause between the auditor's checks")
 	fs.DurationVar(&c.audit.MaxAge, "audit-max-age", c.audit.MaxAge, "how long a transaction waits for a block before the auditor rebroadcasts it")
@@ -493,9 +507,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 			key = &chain.signers[signer]
 		}
 		engine, err := app.EngineFor(chain.spec, cfg.workers, key)
-		nc := app.NodeConfig{Log: log, Spec: chain.spec, Engine: engine, Policy: cfg.policy, Window: 100, Logger: logger.With("node", name)}
+		nc := app.NodeConfig{Log: log, Spec: chain.spec, Engine: engine, Policy: cfg.policy, Window: 100, Restore: cfg.restore, Logger: logger.With("node", name)}
 		if signer < 0 && name == "bank" {
-			nc.SnapshotEvery = snapshotEvery // the bank records them; miners may restore from them
+			nc.SnapshotEvery = cfg.snapshotEvery // the bank records them; the others may restore from them
+			if cfg.restore == node.RestoreSnapshot {
+				// The bank serves every header from the genesis on (the
+				// wallet's -verified) and every block (the explorer): a
+				// node resumed from a snapshot holds neither below it.
+				nc.Restore = node.RestoreVerify
+			}
 		}
 		return nc, err
 	}
@@ -572,8 +592,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return app.ServeOn(gctx, listener, app.WithMetrics(b, metrics.Handler()), func(a net.Addr) { bound <- a })
 	})
 	// The bank restores first, alone: it is what a user waits for (its
-	// /readyz), and the miners and the auditor, each checking every block
-	// and signature of the chain again, would share the cores with it.
+	// /readyz), and the miners and the auditor, each reading the chain
+	// again (every block and signature, under -restore verify), would
+	// share the cores with it.
 	for i, p := range participants {
 		g.Go(func() error {
 			if i > 0 {

@@ -161,6 +161,8 @@ func TestFlags(t *testing.T) {
 		{"an audit policy of more than a century", []string{"-audit-max-age", "300000h", "-audit-max-attempts", "3"}, "-audit-max-age × (-audit-max-attempts + 1): have 300000h0m0s × 4, want at most 876000h0m0s in all"},
 		{"no pause between transfers", []string{"-every", "0s"}, "-every: have 0s, want > 0"},
 		{"no pause between status lines", []string{"-status-every", "-1s"}, "-status-every: have -1s, want > 0"},
+		{"an unknown restore mode", []string{"-restore", "quick"}, `invalid value "quick" for flag -restore: node: unknown restore mode: have "quick", want verify, fast or snapshot`},
+		{"a negative snapshot interval", []string{"-snapshot-every", "-1"}, `invalid value "-1" for flag -snapshot-every`},
 		{"an empty data directory name", []string{"-data-dir", ""}, "-data-dir: empty"},
 		{"a stream prefix on the data directory's own log", []string{"-stream-prefix", "y/"}, "-stream-prefix is for a log several chains share"},
 		{"a port in use", []string{"-addr", "{busy}"}, "listen on"},

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/blockchain"
+	"github.com/eventchain/eventchain/blockchain/events"
+	"github.com/eventchain/eventchain/eventlog"
+	"github.com/eventchain/eventchain/eventlog/boltlog"
 	"github.com/eventchain/eventchain/eventlog/esdb/esdbtest"
 	"github.com/eventchain/eventchain/examples/internal/app"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
@@ -666,4 +670,225 @@ func TestDevnetLostSpecFileAndTheWrongLog(t *testing.T) {
 	got, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.JSONEq(t, string(want), string(got))
+}
+
+// TestDevnetRestoreModes: a devnet restarted with each -restore mode
+// goes on with the same chain: the same block and the same balances at
+// the height where it stopped, and its miners' next blocks taken by a
+// bank that checks every rule. Under snapshot the miners and the auditor
+// resume from the newest snapshot the bank recorded, and the bank, which
+// serves every block and every header from the genesis on, verifies
+// them all; a log with no snapshot, or whose newest is damaged, is
+// restored as the miner app restores it, from an older snapshot or from
+// every block.
+func TestDevnetRestoreModes(t *testing.T) {
+	quick := []string{"-addr", "127.0.0.1:0", "-every", "20ms", "-max-wait", "100ms", "-difficulty", "8"}
+	// A chain without snapshots, then the same chain with some.
+	noSnapshots := t.TempDir()
+	first := startInProcess(t, append([]string{"-data-dir", noSnapshots, "-snapshot-every", "0"}, quick...)...)
+	waitForHeight(t, first.url, 3)
+	_, stderr := first.stop(t)
+	require.False(t, strings.Contains(stderr, "recorded snapshot"), "precondition: -snapshot-every 0 records none")
+	withSnapshots := filepath.Join(t.TempDir(), "data")
+	copyDir(t, noSnapshots, withSnapshots)
+	second := startInProcess(t, append([]string{"-data-dir", withSnapshots, "-snapshot-every", "2"}, quick...)...)
+	waitForHeight(t, second.url, stoppedAt(t, first)+6)
+	_, stderr = second.stop(t)
+	require.True(t, strings.Contains(stderr, `msg="recorded snapshot"`), "precondition: snapshots in the log")
+
+	tests := []struct {
+		name    string
+		from    string
+		mode    string
+		damage  bool              // append a damaged copy of the newest snapshot's manifest
+		modes   map[string]string // each node's restore mode, as it logs it
+		resumed bool              // the miners and the auditor resumed from a snapshot
+		say     string            // what the log says besides
+	}{
+		{"verify", withSnapshots, "verify", false, modesOf("verify", "verify"), false, ""},
+		{"fast", withSnapshots, "fast", false, modesOf("fast", "fast"), false, ""},
+		{"snapshot", withSnapshots, "snapshot", false, modesOf("verify", "snapshot"), true, ""},
+		{"verify, no snapshots", noSnapshots, "verify", false, modesOf("verify", "verify"), false, ""},
+		{"snapshot, none in the log", noSnapshots, "snapshot", false, modesOf("verify", "snapshot"), false, `msg="no usable snapshot: restoring every block"`},
+		{"snapshot, the newest damaged", withSnapshots, "snapshot", true, modesOf("verify", "snapshot"), true, `msg="refused snapshot"`},
+	}
+	want := map[string]restartState{} // by chain, as a restart in verify mode finds it
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			copyDir(t, tc.from, dir)
+			if tc.damage {
+				damageNewestSnapshot(t, filepath.Join(dir, logFile))
+			}
+			r := startInProcess(t, append([]string{"-data-dir", dir, "-restore", tc.mode}, quick...)...)
+			height := stoppedAt(t, first)
+			if tc.from == withSnapshots {
+				height = stoppedAt(t, second)
+			}
+			// Two blocks more: the miners' blocks, after their restore,
+			// pass the bank's checks.
+			waitForHeight(t, r.url, height+2)
+			got := restartState{hash: blockAt(t, r.url, height).Hash(), accounts: accountsAt(t, r.url, dir, height)}
+			assert.Equal(t, blockAt(t, r.url, 1).Height(), uint64(1), "the bank serves the chain from its first block")
+			_, stderr := r.stop(t)
+
+			assert.Equal(t, tc.modes, restoredModes(stderr), "each node's restore mode")
+			for _, name := range []string{"miner-1", "miner-2", "auditor"} {
+				assert.Equal(t, tc.resumed, strings.Contains(stderr, `msg="resumed from snapshot" app=devnet node=`+name+" "), "%s resumed from a snapshot", name)
+			}
+			assert.False(t, strings.Contains(stderr, `msg="resumed from snapshot" app=devnet node=bank `), "the bank resumed from a snapshot")
+			if tc.say != "" {
+				assert.True(t, strings.Contains(stderr, tc.say), "the log says %s", tc.say)
+			}
+			if tc.mode == "verify" {
+				want[tc.from] = got
+				return
+			}
+			w, ok := want[tc.from]
+			require.True(t, ok, "precondition: a restart in verify mode of the same chain ran first")
+			assert.Equal(t, w, got, "block %d and the balances there, as a restart in verify mode finds them", height)
+		})
+	}
+}
+
+// restartState is what the tests compare after a restart: the hash of
+// the block at the height where the chain stopped, and every account
+// there.
+type restartState struct {
+	hash     blockchain.Hash
+	accounts map[string]blockchain.Account
+}
+
+// modesOf returns the restore mode each node of a devnet of two miners
+// logs: bank for the bank, others for the miners and the auditor.
+func modesOf(bank, others string) map[string]string {
+	return map[string]string{"bank": bank, "miner-1": others, "miner-2": others, "auditor": others}
+}
+
+// restoredModes returns the mode each node says it restored in.
+func restoredModes(stderr string) map[string]string {
+	out := map[string]string{}
+	for _, m := range regexp.MustCompile(`msg=restored app=devnet node=(\S+) mode=(\S+)`).FindAllStringSubmatch(stderr, -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}
+
+// inProcessDevnet is devnet running in this process, as run runs it.
+type inProcessDevnet struct {
+	url            string
+	stdout, stderr *lockedBuilder
+	cancel         context.CancelFunc
+	done           chan error
+	stopped        string // stdout, once stopped
+}
+
+// startInProcess runs devnet with args in this process and returns once
+// it names its bank's URL.
+func startInProcess(t *testing.T, args ...string) *inProcessDevnet {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &inProcessDevnet{stdout: new(lockedBuilder), stderr: new(lockedBuilder), cancel: cancel, done: make(chan error, 1)}
+	up := make(chan struct{})
+	ww := &watchWriter{w: d.stdout, done: func(printed string) bool { return strings.Contains(printed, "devnet: bank on ") }, stop: func() { close(up) }}
+	go func() { d.done <- run(ctx, args, ww, d.stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		if d.done != nil {
+			<-d.done
+		}
+	})
+	select {
+	case <-up:
+	case err := <-d.done:
+		d.done = nil
+		t.Fatalf("devnet ended before it named its bank: %v; it printed:\n%s", err, d.stdout.String())
+	case <-time.After(runUntilLimit):
+		t.Fatalf("devnet did not name its bank within %v", runUntilLimit)
+	}
+	d.url = regexp.MustCompile(`http://[0-9.:]+`).FindString(d.stdout.String())
+	require.NotEmpty(t, d.url, "devnet names its bank: %q", d.stdout.String())
+	return d
+}
+
+// stop stops devnet as Ctrl-C would, checks that it stopped cleanly, and
+// returns what it printed and logged.
+func (d *inProcessDevnet) stop(t *testing.T) (stdout, stderr string) {
+	t.Helper()
+	d.cancel()
+	err := <-d.done
+	d.done = nil
+	require.NoError(t, err)
+	d.stopped = d.stdout.String()
+	return d.stopped, d.stderr.String()
+}
+
+// stoppedAt returns the height a stopped devnet says it stopped at.
+func stoppedAt(t *testing.T, d *inProcessDevnet) uint64 {
+	t.Helper()
+	m := regexp.MustCompile(`devnet: stopped at height (\d+)`).FindStringSubmatch(d.stopped)
+	require.NotNil(t, m, "devnet says where it stopped: %q", d.stopped)
+	h, err := strconv.ParseUint(m[1], 10, 64)
+	require.NoError(t, err)
+	return h
+}
+
+// copyDir copies the data directory src to dst, keeping each file's
+// permissions (the keystore refuses keys others may read).
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), info.Mode().Perm())
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, info.Mode().Perm())
+	})
+	require.NoError(t, err)
+}
+
+// damageNewestSnapshot appends to the log file at path a copy of its
+// newest snapshot manifest that names another block of the blocks
+// stream as its tip: a manifest that decodes, and that a node restoring
+// from it refuses. The copy has the manifest's ID, which derives from
+// the snapshot's block; the file is opened without a window of IDs, so
+// that it is not taken for a retry of the manifest.
+func damageNewestSnapshot(t *testing.T, path string) {
+	t.Helper()
+	ctx := context.Background()
+	log, err := boltlog.Open(ctx, boltlog.Config{Path: path, DedupWindow: boltlog.NoDedupWindow})
+	require.NoError(t, err)
+	defer func() { require.NoError(t, log.Close()) }()
+	recs, err := log.Read(ctx, node.StreamSnapshots, eventlog.End, eventlog.Backwards, 100)
+	require.NoError(t, err)
+	for _, r := range recs {
+		if r.Type != events.TypeSnapshotTaken {
+			continue
+		}
+		p, err := events.Decode(r.Event)
+		require.NoError(t, err)
+		m := p.(events.SnapshotTaken)
+		require.NotZero(t, m.BlocksRevision, "precondition: the tip is not the first block")
+		m.BlocksRevision = 0 // block 1's event, not the tip's
+		ev, err := events.Encode(m)
+		require.NoError(t, err)
+		_, err = log.Append(ctx, node.StreamSnapshots, eventlog.Any, ev)
+		require.NoError(t, err)
+		return
+	}
+	t.Fatal("precondition: the log holds a snapshot manifest")
 }
