@@ -633,7 +633,11 @@ func (w *wallet) send(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	waitCtx, cancel := context.WithTimeout(ctx, w.opts.timeout)
+	withTimeout := w.withTimeout
+	if withTimeout == nil {
+		withTimeout = context.WithTimeout
+	}
+	waitCtx, cancel := withTimeout(ctx, w.opts.timeout)
 	defer cancel()
 	pending := false
 	if !st.State.Final() {

@@ -56,6 +56,12 @@ type wallet struct {
 	// header may be dated at most blockchain.DefaultMaxDrift ahead of
 	// it); nil is time.Now. Tests set it.
 	now func() time.Time
+	// withTimeout arms the deadline of send's wait for a block: it
+	// returns a copy of ctx that ends once d (-timeout) has passed, its
+	// Err then being context.DeadlineExceeded, and the function that
+	// releases it. nil is context.WithTimeout. Tests set it, to pass the
+	// deadline when they choose rather than wait for real time.
+	withTimeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
 
 	g    globals
 	opts options

@@ -57,6 +57,36 @@ type fixture struct {
 	indexCaughtUp atomic.Bool
 	// now, if set, is the wallet's clock.
 	now func() time.Time
+	// waited is the length of the last wait for a block the wallet
+	// armed (its -timeout), and passDeadline passes that wait's
+	// deadline: the wait ends as if waited had passed, without a moment
+	// of real time. The wallet sets both as it arms the wait, in the
+	// goroutine that then calls pause.
+	waited       time.Duration
+	passDeadline func()
+}
+
+// withTimeout is the wallet's withTimeout in the fixture: the deadline
+// of a wait for a block passes when the test calls f.passDeadline (or
+// never), whatever d is.
+func (f *fixture) withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	f.waited = d
+	f.passDeadline = func() { cancel(context.DeadlineExceeded) }
+	return passableCtx{ctx}, func() { cancel(nil) }
+}
+
+// A passableCtx is a context ended by its cancel function with the
+// cause context.DeadlineExceeded, as a deadline that has passed ends
+// one: its Err is then context.DeadlineExceeded, not context.Canceled.
+type passableCtx struct{ context.Context }
+
+func (c passableCtx) Err() error {
+	err := c.Context.Err()
+	if err != nil && context.Cause(c.Context) == context.DeadlineExceeded {
+		return context.DeadlineExceeded
+	}
+	return err
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -117,7 +147,7 @@ func (f *fixture) runCtx(ctx context.Context, t *testing.T, env map[string]strin
 		expanded[i] = a
 	}
 	var out, errOut bytes.Buffer
-	w := &wallet{stdout: &out, stderr: &errOut, getenv: func(k string) string { return vars[k] }, scrypt: testScrypt, now: f.now,
+	w := &wallet{stdout: &out, stderr: &errOut, getenv: func(k string) string { return vars[k] }, scrypt: testScrypt, now: f.now, withTimeout: f.withTimeout,
 		poll: bankclient.Poll{After: func(time.Duration) <-chan time.Time {
 			f.pause(f)
 			ch := make(chan time.Time, 1)
@@ -131,15 +161,25 @@ func (f *fixture) runCtx(ctx context.Context, t *testing.T, env map[string]strin
 }
 
 // waitTimeout is the -timeout of the tests of send that wait for a block
-// in vain: long enough that a poll on a loaded machine ends well within
-// it, as these tests need the first poll, or the first two, to end
+// in vain. No real time is waited: the wallet's deadline passes when the
+// test says (outwait), so a poll, however slow the machine, always ends
 // before it.
 const waitTimeout = 500 * time.Millisecond
 
-// outwait is a pause that outlasts the wallet's wait: it returns once
-// waitTimeout has passed since it was called, and the wallet set its
-// deadline before its first poll. No block is mined.
-func outwait(*fixture) { <-time.After(waitTimeout) }
+// outwait is a pause that outlasts the wallet's wait: the wait's
+// deadline passes during it. No block is mined. (A wallet that armed no
+// wait through the fixture leaves nothing to pass: its test fails on
+// waitedTimeout.)
+func outwait(f *fixture) {
+	if f.passDeadline != nil {
+		f.passDeadline()
+	}
+}
+
+// waitedTimeout checks that the wallet armed its wait for -timeout.
+func waitedTimeout(t *testing.T, f *fixture) {
+	assert.Equal(t, waitTimeout, f.waited, "the wait's length: -timeout")
+}
 
 // outwaitAfterFirst is outwait once the bank has answered a poll after
 // the first (polls counts them): the first, answered pending, is followed
@@ -864,6 +904,7 @@ func TestSend(t *testing.T) {
 			setup:  func(t *testing.T, f *fixture) { f.pause = outwait },
 			stdout: []string{`pending…\n$`},
 			stderr: []string{`still pending after 500ms; follow it with 'wallet status [0-9a-f-]{36}'`},
+			check:  waitedTimeout,
 		},
 		{
 			// The bank goes away once the transfer is pending: the wallet
@@ -884,6 +925,7 @@ func TestSend(t *testing.T) {
 			},
 			stdout: []string{`pending…\n$`},
 			stderr: []string{`^wallet: the bank gave no status while the wallet waited 500ms \(context deadline exceeded, the last poll failing: .*no answer from the bank.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
+			check:  waitedTimeout,
 		},
 		{
 			// The bank restarts while the wallet waits: its 503s say
@@ -902,6 +944,7 @@ func TestSend(t *testing.T) {
 			},
 			stdout: []string{`pending…\n$`},
 			stderr: []string{`^wallet: the bank gave no status while the wallet waited 500ms \(context deadline exceeded, the last poll failing: .*503.*\); the transfer was submitted: follow it with 'wallet status [0-9a-f-]{36}'\n$`},
+			check:  waitedTimeout,
 		},
 		{
 			name: "the same transfer again", args: []string{"send", "alice", "bob", "5"},
