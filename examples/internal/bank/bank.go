@@ -119,8 +119,8 @@ type Bank struct {
 	maxBody       int64
 	retryAfter    string
 	droppedRetry  time.Duration // see putDropped
-	submitTimeout time.Duration
-	probeTimeout  time.Duration
+	submitTimeout atomic.Int64  // Config.SubmitTimeout, a time.Duration; atomic: a test may change it between requests
+	probeTimeout  atomic.Int64  // Config.ProbeTimeout, likewise
 	logger        *slog.Logger
 	ready         atomic.Bool
 	auditRead     chan struct{} // closed once Run has read the audit stream as far as it went when Run began: see follow
@@ -179,18 +179,20 @@ func New(cfg Config) (*Bank, error) {
 	if retry == 0 {
 		retry = 5 * time.Second
 	}
-	b.submitTimeout = cfg.SubmitTimeout
-	if b.submitTimeout <= 0 {
-		b.submitTimeout = defaultSubmitTimeout
+	submitTimeout := cfg.SubmitTimeout
+	if submitTimeout <= 0 {
+		submitTimeout = defaultSubmitTimeout
 	}
+	b.submitTimeout.Store(int64(submitTimeout))
 	b.slots.max = cfg.MaxEventStreams
 	if b.slots.max <= 0 {
 		b.slots.max = defaultMaxEventStreams
 	}
-	b.probeTimeout = cfg.ProbeTimeout
-	if b.probeTimeout <= 0 {
-		b.probeTimeout = defaultProbeTimeout
+	probeTimeout := cfg.ProbeTimeout
+	if probeTimeout <= 0 {
+		probeTimeout = defaultProbeTimeout
 	}
+	b.probeTimeout.Store(int64(probeTimeout))
 	b.retryAfter = strconv.Itoa(int(max(retry.Round(time.Second), time.Second) / time.Second))
 	b.droppedRetry = droppedRetry
 	if b.logger == nil {
@@ -790,7 +792,7 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		// The transaction's ID derives from what it signs, so a client
 		// that posts the same signed transaction again gets the same
 		// answer: a retry by content.
-		ctx, cancel := context.WithTimeout(r.Context(), b.submitTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), time.Duration(b.submitTimeout.Load()))
 		defer cancel()
 		if p := b.submit(ctx, events.TransactionSubmitted{Tx: tx}); p != nil {
 			b.refuse(w, tx, *p)
@@ -818,7 +820,7 @@ func (b *Bank) postTransaction(w http.ResponseWriter, r *http.Request) {
 		// Detached from the request's context: the requests that wait
 		// on this flight share its answer, and one client hanging up
 		// must not fail the others.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), b.submitTimeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Duration(b.submitTimeout.Load()))
 		defer cancel()
 		return b.keyed(ctx, id, digest, sameRequest, tx), nil
 	})
@@ -2122,7 +2124,7 @@ var errLogWentBack = errors.New("the log holds fewer block events than the node 
 // /readyz costs the log one read at a time.
 func (b *Bank) probeLog(ctx context.Context) error {
 	_, err, _ := b.flights.Do(probeKey, func() (any, error) {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.probeTimeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(b.probeTimeout.Load()))
 		defer cancel()
 		read, _ := b.node.Position() // before the read: the log holds at least these
 		recs, err := b.log.Read(ctx, node.StreamBlocks, eventlog.End, eventlog.Backwards, 1)

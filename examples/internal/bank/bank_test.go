@@ -251,8 +251,6 @@ type fixture struct {
 	bank   *bank.Bank
 	server *httptest.Server
 
-	timeout time.Duration // the bank's Config.SubmitTimeout and ProbeTimeout; zero: watchdog
-
 	heard *beacon // rung when the bank has heard of a block
 	mu    sync.Mutex
 	added map[blockchain.Hash]bool // the blocks the bank has heard of
@@ -265,11 +263,6 @@ type fixtureConfig struct {
 	spec   blockchain.ChainSpec // zero: consensustest.Spec()
 	window int                  // the node's Window
 	logger *slog.Logger         // the bank's; nil: none
-	// timeout is the bank's Config.SubmitTimeout and ProbeTimeout.
-	// Zero is watchdog: no request waits one out on a loaded machine
-	// unless its test asks for shortTimeout, to wait out a log that
-	// hangs.
-	timeout time.Duration
 }
 
 func newFixture(t *testing.T, window int) *fixture {
@@ -292,14 +285,13 @@ func newFixtureWith(t testing.TB, cfg fixtureConfig) *fixture {
 		cfg.spec = consensustest.Spec()
 	}
 	f := &fixture{
-		log:     &flakyLog{Log: cfg.log, audit: newBeacon()},
-		spec:    cfg.spec,
-		engine:  consensustest.NewFaker(),
-		window:  cfg.window,
-		logger:  cfg.logger,
-		timeout: cfg.timeout,
-		heard:   newBeacon(),
-		added:   map[blockchain.Hash]bool{},
+		log:    &flakyLog{Log: cfg.log, audit: newBeacon()},
+		spec:   cfg.spec,
+		engine: consensustest.NewFaker(),
+		window: cfg.window,
+		logger: cfg.logger,
+		heard:  newBeacon(),
+		added:  map[blockchain.Hash]bool{},
 	}
 	// As the app does: the network's first app declares the spec.
 	_, err := node.LoadSpec(context.Background(), f.log, &f.spec)
@@ -351,11 +343,9 @@ func (f *fixture) start(t testing.TB) (*node.Node, *bank.Bank, *httptest.Server)
 	t.Helper()
 	n, err := node.New(node.Config{Log: f.log, Spec: f.spec, Engine: f.engine, Window: f.window, Now: func() time.Time { return fixedNow }})
 	require.NoError(t, err)
-	timeout := f.timeout
-	if timeout == 0 {
-		timeout = watchdog
-	}
-	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: timeout, ProbeTimeout: timeout, Logger: f.logger})
+	// No request waits its timeout out on a loaded machine, unless its
+	// test asks for shortTimeouts, to wait out a log that hangs.
+	b, err := bank.New(bank.Config{Node: n, Log: f.log, SubmitTimeout: watchdog, ProbeTimeout: watchdog, Logger: f.logger})
 	require.NoError(t, err)
 	return n, b, httptest.NewServer(b)
 }
@@ -991,10 +981,20 @@ func TestIdempotencyKey(t *testing.T) {
 	})
 }
 
-// shortTimeout is the bank's Config.SubmitTimeout and ProbeTimeout in
-// the tests that wait them out, on a log that hangs: long enough for
-// an append to the in-memory log, short enough to wait out.
+// shortTimeout is the bank's Config.SubmitTimeout and ProbeTimeout
+// while a test waits them out, on a log that hangs: long enough for a
+// request to reach the log, short enough to wait out.
 const shortTimeout = 300 * time.Millisecond
+
+// shortTimeouts gives f's bank shortTimeout as its SubmitTimeout and
+// ProbeTimeout, for a test to wait them out on a log that hangs; the
+// returned function gives it back long ones (watchdog), for the requests
+// that must succeed once the log answers again, so that none of them
+// must end within shortTimeout, however slow the machine.
+func (f *fixture) shortTimeouts() (restore func()) {
+	bank.SetTimeouts(f.bank, shortTimeout, shortTimeout)
+	return func() { bank.SetTimeouts(f.bank, watchdog, watchdog) }
+}
 
 // TestLogUnavailable: while the log refuses appends, or hangs, a post is a
 // 503 with Retry-After (after at most Config.SubmitTimeout), with or
@@ -1011,12 +1011,13 @@ func TestLogUnavailable(t *testing.T) {
 		{"hanging, with a key", "order-3", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixtureWith(t, fixtureConfig{timeout: shortTimeout})
+			f := newFixture(t, 0)
 			var header []string
 			if tc.key != "" {
 				header = []string{"Idempotency-Key", tc.key}
 			}
 			tx := consensustest.Transfer("alice", "bob", 5, 0)
+			longTimeouts := f.shortTimeouts() // a hanging log is waited out
 			f.log.setDown(!tc.hang, "")
 			f.log.setHang(tc.hang)
 			status, h, body := f.post(t, txJSON(t, tx), header...)
@@ -1036,6 +1037,7 @@ func TestLogUnavailable(t *testing.T) {
 
 			f.log.setDown(false, "")
 			f.log.setHang(false)
+			longTimeouts()
 			st := f.submit(t, tx, header...)
 			assert.Equal(t, bank.StatusPending, st.Status, "the bank recovers by itself")
 		})
@@ -1320,7 +1322,7 @@ func TestHeaders(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	f := newFixtureWith(t, fixtureConfig{timeout: shortTimeout}) // its log hangs: the probe waits it out
+	f := newFixture(t, 0)
 	f.bank.SetReady(false)
 	status, _, _ := f.do(t, http.MethodGet, "/healthz", "", "")
 	assert.Equal(t, http.StatusOK, status)
@@ -1363,9 +1365,11 @@ func TestHealthAndReadiness(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status)
 	// A log that stops answering makes the bank not ready: it could take
 	// no transaction. It is ready again once the log answers.
+	longTimeouts := f.shortTimeouts() // the probe waits the hanging log out
 	f.log.setReadHang(true)
 	assert.Equal(t, "not ready", f.problemAt(t, "/readyz", http.StatusServiceUnavailable).Title, "the log does not answer")
 	f.log.setReadHang(false)
+	longTimeouts()
 	status, _, _ = f.do(t, http.MethodGet, "/readyz", "", "")
 	assert.Equal(t, http.StatusOK, status, "the log answers again")
 	// A log that lost the blocks the node read (wiped, or restored from

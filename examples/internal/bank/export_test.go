@@ -37,3 +37,14 @@ func RefusedAgain(b *Bank, tx blockchain.Transaction, p Problem) *Problem {
 // SetClock makes b read the time from now, for how long a failed append
 // keeps it not ready.
 func SetClock(b *Bank, now func() time.Time) { b.now = now }
+
+// SetTimeouts makes b, from its next request on, wait at most submit
+// for the log to take a posted transaction and at most probe for the
+// read of the log with which GET /readyz checks it, as
+// Config.SubmitTimeout and Config.ProbeTimeout do. A test shortens them
+// to wait out a log that hangs, and lengthens them again for the
+// requests that must then succeed, however slow the machine.
+func SetTimeouts(b *Bank, submit, probe time.Duration) {
+	b.submitTimeout.Store(int64(submit))
+	b.probeTimeout.Store(int64(probe))
+}
