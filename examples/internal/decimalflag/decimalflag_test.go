@@ -4,6 +4,8 @@ import (
 	"flag"
 	"io"
 	"math"
+	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,9 +22,9 @@ func TestDecimal(t *testing.T) {
 	for _, tc := range []struct {
 		arg     string
 		asInt   int64  // the int64 flag's value, if it takes arg
-		asUint  uint64 // the uint flag's value, if it takes arg
+		asUint  uint64 // the uint64 flag's value, if it takes arg
 		intErr  string // the int64 flag's error, if it refuses arg
-		uintErr string // the uint flag's error, if it refuses arg
+		uintErr string // the uint64 flag's error, if it refuses arg
 	}{
 		{arg: "0"},
 		{arg: "18", asInt: 18, asUint: 18},
@@ -46,7 +48,7 @@ func TestDecimal(t *testing.T) {
 			fs := flag.NewFlagSet("test", flag.ContinueOnError)
 			fs.SetOutput(io.Discard)
 			i := decimalflag.New(fs, "fee", int64(7), "")
-			var u uint
+			var u uint64
 			decimalflag.Var(fs, &u, "difficulty", 7, "")
 			require.Equal(t, int64(7), *i, "the default")
 
@@ -64,8 +66,44 @@ func TestDecimal(t *testing.T) {
 				assert.Contains(t, err.Error(), tc.uintErr)
 			} else {
 				require.NoError(t, err)
-				assert.Equal(t, tc.asUint, uint64(u))
+				assert.Equal(t, tc.asUint, u)
 			}
+		})
+	}
+}
+
+// TestDecimalPlatformSizes: an int or uint flag takes the largest
+// number an int or a uint holds on this platform (64 bits on most, 32 on
+// GOARCH=386 or arm) and refuses one more, as "out of range" rather
+// than wrapped round.
+func TestDecimalPlatformSizes(t *testing.T) {
+	plusOne := func(n uint64) string {
+		return new(big.Int).Add(new(big.Int).SetUint64(n), big.NewInt(1)).String()
+	}
+	for _, tc := range []struct {
+		name       string
+		set        func(fs *flag.FlagSet) func() uint64 // defines -n, returns its value
+		max, least string
+	}{
+		{"int", func(fs *flag.FlagSet) func() uint64 {
+			p := decimalflag.New(fs, "n", 0, "")
+			return func() uint64 { return uint64(*p) }
+		}, strconv.Itoa(math.MaxInt), plusOne(math.MaxInt)},
+		{"uint", func(fs *flag.FlagSet) func() uint64 {
+			p := decimalflag.New(fs, "n", uint(0), "")
+			return func() uint64 { return uint64(*p) }
+		}, strconv.FormatUint(math.MaxUint, 10), plusOne(math.MaxUint)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			value := tc.set(fs)
+			require.NoError(t, fs.Parse([]string{"-n=" + tc.max}))
+			assert.Equal(t, tc.max, strconv.FormatUint(value(), 10))
+			err := fs.Parse([]string{"-n=" + tc.least})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "out of range")
+			assert.Equal(t, tc.max, strconv.FormatUint(value(), 10), "a refused value leaves the flag as it was")
 		})
 	}
 }
