@@ -205,6 +205,11 @@ func (w *wallet) syncHeaders(ctx context.Context, c *bankclient.Client) (light, 
 	if now == nil {
 		now = time.Now
 	}
+	// A bound past the largest int (where an int has 32 bits) is that
+	// int: no more headers than that fit in memory there anyway, and
+	// the conversion would wrap round to a small bound, or to a
+	// negative one lightclient refuses.
+	maxHeaders = min(maxHeaders, math.MaxInt)
 	client, err := lightclient.New(lightclient.Config{Genesis: genesis.Hash(), Engine: engine, MaxHeaders: int(maxHeaders), Now: now})
 	if err != nil {
 		return light{}, err

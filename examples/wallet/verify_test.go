@@ -315,6 +315,19 @@ func TestVerify(t *testing.T) {
 			setup:  func(t *testing.T, f *fixture) { inBlock(f, t) }, // the genesis and three blocks
 			stderr: []string{`the bank served more headers than -max-headers 3: a chain that long, or a bank that lies; raise -max-headers if the chain is that long: .*more headers than Config.MaxHeaders`},
 		},
+		{
+			// A bound past what an int holds (where it has 32 bits) bounds
+			// no more than the largest int: the same as on 64 bits, not
+			// wrapped round to 2 headers, or to a negative bound refused.
+			name: "-max-headers 2^32+2", args: []string{"verify", "{tx}", "-max-headers", "4294967298"},
+			setup:  func(t *testing.T, f *fixture) { inBlock(f, t) },
+			stdout: []string{`^verified: transaction [0-9a-f-]{36} is in block 1 `},
+		},
+		{
+			name: "-max-headers 2^31", args: []string{"verify", "{tx}", "-max-headers", "2147483648"},
+			setup:  func(t *testing.T, f *fixture) { inBlock(f, t) },
+			stdout: []string{`^verified: transaction [0-9a-f-]{36} is in block 1 `},
+		},
 		{name: "-max-headers 1", args: []string{"verify", "{tx}", "-max-headers", "1"}, code: 2, setup: func(t *testing.T, f *fixture) { inBlock(f, t) }, stderr: []string{`-max-headers 1: the genesis and one block are two: want 2 or more`}},
 		{
 			name: "a pending transaction", args: []string{"verify", "{tx}"}, code: 1,
