@@ -33,15 +33,17 @@
 // At every start each node restores the chain from the log, by default
 // checking every block and signature again (-restore verify), so a start
 // takes longer as the chain grows. -restore fast trusts the log's blocks
-// and only replays their transfers; -restore snapshot has the miners and
-// the auditor resume from the newest state snapshot the bank recorded in
-// the log (every -snapshot-every blocks) and check only the blocks after
-// it, as the miner app's -restore does: a snapshot that does not check
-// out is logged and an older one tried, and with none left they apply
-// every block. The bank verifies every block under snapshot all the
-// same: it serves the whole chain, every header from the genesis on for
-// the wallet's -verified and every block for the explorer, and a node
-// resumed from a snapshot holds only the headers from shortly before it.
+// and only replays their transfers: use it only on a log that devnet
+// alone, or nodes you trust, have written. -restore snapshot has the
+// miners and the auditor resume from the newest state snapshot in the
+// log (the bank records one every -snapshot-every blocks) and check only
+// the blocks after it, as the miner app's -restore does: a snapshot that
+// does not check out is logged and an older one tried, and with none
+// left they apply every block. The bank verifies every block under
+// snapshot all the same: it serves the whole chain, every header from
+// the genesis on for the wallet's -verified and every block for the
+// explorer, and a node resumed from a snapshot holds only the headers
+// from shortly before it.
 //
 // Beside the bank's API, /metrics serves the separate apps' metrics for
 // all of them at once, each node's labelled node="bank", "miner-1", …,
