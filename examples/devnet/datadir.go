@@ -137,14 +137,16 @@ func replaceChainLog(dir string, l chainLog) error {
 }
 
 // defaultDataDir is where devnet keeps its chain when -data-dir is not
-// given: the user's configuration directory, or the working directory if
-// the system names none.
-func defaultDataDir() string {
+// given: eventchain/devnet in the user's configuration directory. Where
+// the system names none (on Linux: neither $XDG_CONFIG_HOME nor $HOME is
+// set) there is no default, and the error says why: devnet then asks
+// for -data-dir rather than fill whatever directory it was started in.
+func defaultDataDir() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "devnet-data"
+		return "", fmt.Errorf("no default data directory: %w", err)
 	}
-	return filepath.Join(dir, "eventchain", "devnet")
+	return filepath.Join(dir, "eventchain", "devnet"), nil
 }
 
 // devnetChainID names every devnet chain in its spec.

@@ -112,18 +112,20 @@ type consensusFlags struct {
 
 // config is what the flags set.
 type config struct {
-	common      app.Common
-	dataDir     string
-	explicit    map[string]bool // the flags given on the command line or in the environment
-	consensus   consensusFlags
-	addr        string
-	miners      int
-	workers     int
-	policy      pool.Policy
-	every       time.Duration
-	duration    time.Duration
-	statusEvery time.Duration
-	audit       audit.Policy
+	common       app.Common
+	dataDir      string
+	defaultDir   string          // the default data directory; "" where the system names none
+	noDefaultDir error           // why defaultDir is "", if it is
+	explicit     map[string]bool // the flags given on the command line or in the environment
+	consensus    consensusFlags
+	addr         string
+	miners       int
+	workers      int
+	policy       pool.Policy
+	every        time.Duration
+	duration     time.Duration
+	statusEvery  time.Duration
+	audit        audit.Policy
 
 	restore       node.RestoreMode // how the nodes restore the chain at start
 	snapshotEvery uint64           // the bank records a state snapshot every so many blocks; 0: never
@@ -138,7 +140,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	ev := fs.Lookup("eventlog")
 	ev.Usage += " (devnet: empty means a file in -data-dir)"
 	ev.DefValue, c.common.EventLog = "", ""
-	fs.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "directory that keeps the chain: its event log, its rules and its signers' keys")
+	c.defaultDir, c.noDefaultDir = defaultDataDir()
+	fs.StringVar(&c.dataDir, "data-dir", c.defaultDir, "directory that keeps the chain: its event log, its rules and its signers' keys")
 	fs.StringVar(&c.consensus.kind, "consensus", "pow", "consensus engine of a new chain: pow (proof of work) or poa (proof of authority)")
 	decimalflag.Var(fs, &c.consensus.difficulty, "difficulty", 18, "pow: leading zero `bits` a block hash needs, for a new chain")
 	fs.StringVar(&c.addr, "addr", "localhost:8080", "address the bank's HTTP API listens on")
@@ -175,8 +178,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, app.Usagef("-every: have %v, want > 0", c.every)
 	case c.statusEvery <= 0:
 		return c, app.Usagef("-status-every: have %v, want > 0", c.statusEvery)
-	case c.dataDir == "":
-		return c, app.Usagef("-data-dir: empty: name the directory that keeps the chain (or leave the flag out for %s)", defaultDataDir())
+	case c.dataDir == "" && c.explicit["data-dir"] && c.defaultDir != "":
+		return c, app.Usagef("-data-dir: empty: name the directory that keeps the chain (or leave the flag out for %s)", c.defaultDir)
+	case c.dataDir == "" && c.explicit["data-dir"]:
+		return c, app.Usagef("-data-dir: empty: name the directory that keeps the chain")
+	case c.dataDir == "" && c.common.EventLog != "memory":
+		// No $HOME, say: the chain and its keys go nowhere unnamed.
+		return c, app.Usagef("-data-dir: %v: name the directory that keeps the chain (or set EVENTCHAIN_DATA_DIR, or run with -eventlog memory)", c.noDefaultDir)
 	case c.common.EventLog == "" && c.common.StreamPrefix != "":
 		// The streams of another chain in the same file, under the data
 		// directory's spec and keys: a second chain that looks like the
@@ -248,7 +256,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		// A log named by -eventlog keeps its spec and keys in a data
 		// directory of its own.
 		if !cfg.explicit["data-dir"] {
-			cfg.dataDir = namedLogDir(ev, cfg.common.StreamPrefix)
+			cfg.dataDir = namedLogDir(cfg.defaultDir, ev, cfg.common.StreamPrefix)
 		}
 		own := filepath.Join(cfg.dataDir, logFile)
 		_, err := os.Stat(own)
@@ -702,18 +710,18 @@ func status(ctx context.Context, w io.Writer, every time.Duration, n *node.Node,
 
 // namedLogDir is the data directory of a chain on a log named by
 // -eventlog, with stream prefix prefix, when -data-dir is not given: one
-// of its own for each log, below the default data directory, so that
+// of its own for each log, below the default data directory base, so that
 // chains on different logs never share keys or rules. A file's path is
 // made absolute first, so that one file has one directory wherever
 // devnet is started from.
-func namedLogDir(eventLog, prefix string) string {
+func namedLogDir(base, eventLog, prefix string) string {
 	if path, ok := strings.CutPrefix(eventLog, "file:"); ok {
 		if abs, err := filepath.Abs(path); err == nil {
 			eventLog = "file:" + abs
 		}
 	}
 	sum := sha256.Sum256([]byte(eventLog + "\x00" + prefix))
-	return filepath.Join(defaultDataDir(), "logs", hex.EncodeToString(sum[:6]))
+	return filepath.Join(base, "logs", hex.EncodeToString(sum[:6]))
 }
 
 // samePath reports whether paths a and b name one file: the same

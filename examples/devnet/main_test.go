@@ -416,3 +416,47 @@ func TestRunUntilUpWaitsForTheStart(t *testing.T) {
 	assert.FileExists(t, filepath.Join(dir, indexFile))
 	assert.FileExists(t, filepath.Join(dir, specFile))
 }
+
+// TestNoConfigDirectory: where the system names no configuration
+// directory (no $HOME, as under some service managers), there is no
+// default data directory: devnet asks for -data-dir, and makes nothing
+// in the directory it was started in. It used to keep the chain and its
+// keys in devnet-data there, wherever that was, where the wallet, run
+// from anywhere else, found no keystore. A chain that needs no directory
+// runs as before.
+func TestNoConfigDirectory(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // the usage error, or "" for a devnet that starts
+	}{
+		{"devnet's own log", nil, "-data-dir: no default data directory"},
+		{"a log named", []string{"-eventlog", "file:chain.db"}, "-data-dir: no default data directory"},
+		{"a data directory named", []string{"-data-dir", "data"}, ""},
+		{"the in-memory log", []string{"-eventlog", "memory"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, name := range []string{"HOME", "XDG_CONFIG_HOME", "AppData", "home"} { // where os.UserConfigDir looks
+				t.Setenv(name, "")
+			}
+			_, err := os.UserConfigDir()
+			require.Error(t, err, "precondition: no configuration directory")
+			cwd := t.TempDir()
+			t.Chdir(cwd)
+			args := append([]string{"-addr", "127.0.0.1:0", "-difficulty", "8"}, tc.args...)
+			if tc.want == "" {
+				var stderr strings.Builder
+				assert.NoError(t, runUntilUp(args, io.Discard, &stderr), "%s", stderr.String())
+				return
+			}
+			err = runUntilUp(args, io.Discard, io.Discard) // not a run that never ends, if it starts
+			require.Error(t, err)
+			assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
+			assert.ErrorContains(t, err, tc.want)
+			assert.ErrorContains(t, err, "EVENTCHAIN_DATA_DIR", "names a way out")
+			entries, err := os.ReadDir(cwd)
+			require.NoError(t, err)
+			assert.Empty(t, entries, "nothing made in the working directory")
+		})
+	}
+}

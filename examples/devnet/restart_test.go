@@ -241,18 +241,20 @@ func TestDevnetNamedLogsKeepApart(t *testing.T) {
 	if err := run(stopped, append([]string{"-difficulty", "10"}, quick...), new(discard), new(discard)); err != nil {
 		require.ErrorIs(t, err, context.Canceled)
 	}
-	require.FileExists(t, filepath.Join(defaultDataDir(), specFile), "precondition: devnet's own chain, at 10 bits")
+	def, err := defaultDataDir()
+	require.NoError(t, err)
+	require.FileExists(t, filepath.Join(def, specFile), "precondition: devnet's own chain, at 10 bits")
 
 	named := "file:" + filepath.Join(t.TempDir(), "chain.db")
 	require.NoError(t, runUntilUp(append([]string{"-eventlog", named, "-difficulty", "11"}, quick...), new(discard), new(discard)),
 		"a new chain on a new log, at 11 bits")
-	assert.FileExists(t, filepath.Join(namedLogDir(named, ""), specFile), "its rules in a directory of its own")
-	assert.NotEqual(t, namedLogDir(named, ""), namedLogDir(named, "demo-"), "one per stream prefix too")
+	assert.FileExists(t, filepath.Join(namedLogDir(def, named, ""), specFile), "its rules in a directory of its own")
+	assert.NotEqual(t, namedLogDir(def, named, ""), namedLogDir(def, named, "demo-"), "one per stream prefix too")
 	t.Chdir(filepath.Dir(strings.TrimPrefix(named, "file:")))
-	assert.Equal(t, namedLogDir(named, ""), namedLogDir("file:chain.db", ""), "one per file, however it is named")
+	assert.Equal(t, namedLogDir(def, named, ""), namedLogDir(def, "file:chain.db", ""), "one per file, however it is named")
 
 	elsewhere := t.TempDir()
-	err := runUntilUp(append([]string{"-eventlog", named, "-data-dir", elsewhere, "-difficulty", "11"}, quick...), new(discard), new(discard))
+	err = runUntilUp(append([]string{"-eventlog", named, "-data-dir", elsewhere, "-difficulty", "11"}, quick...), new(discard), new(discard))
 	require.ErrorIs(t, err, node.ErrSpecMismatch, "new keys, another genesis")
 	assert.Contains(t, err.Error(), "-data-dir")
 	assert.Contains(t, err.Error(), "a chain devnet did not start here", "not \"holds another chain's\": it held nothing")
