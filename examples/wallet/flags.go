@@ -22,6 +22,7 @@ type globals struct {
 	bank           string
 	keystore       string
 	passphraseFile string
+	noKeystore     error           // why there is no default keystore, if there is none
 	given          map[string]bool // the flags given on the command line, at either place
 }
 
@@ -41,16 +42,18 @@ func (g *globals) register(fs *flag.FlagSet) {
 // defaultKeystore is devnet's keystore: the keys directory of its data
 // directory, which is $EVENTCHAIN_DATA_DIR if set (devnet's -data-dir
 // falls back to it), else eventchain/devnet in the user's configuration
-// directory.
-func defaultKeystore(getenv func(string) string) string {
+// directory. Where the system names no configuration directory (on
+// Linux: neither $XDG_CONFIG_HOME nor $HOME is set) there is no default,
+// and the error says why.
+func defaultKeystore(getenv func(string) string) (string, error) {
 	if dir := getenv("EVENTCHAIN_DATA_DIR"); dir != "" {
-		return filepath.Join(dir, "keys")
+		return filepath.Join(dir, "keys"), nil
 	}
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return filepath.Join("devnet-data", "keys")
+		return "", fmt.Errorf("no default keystore: %w", err)
 	}
-	return filepath.Join(dir, "eventchain", "devnet", "keys")
+	return filepath.Join(dir, "eventchain", "devnet", "keys"), nil
 }
 
 // newFlagSet returns a flag set named name that writes its usage to w.

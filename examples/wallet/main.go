@@ -156,7 +156,8 @@ var errNoCommand = errors.New("no command")
 
 // dispatch parses the global flags and the command, and runs it.
 func (w *wallet) dispatch(ctx context.Context, args []string) error {
-	w.g = globals{bank: "http://localhost:8080", keystore: defaultKeystore(w.getenv), given: map[string]bool{}}
+	keystore, noKeystore := defaultKeystore(w.getenv)
+	w.g = globals{bank: "http://localhost:8080", keystore: keystore, noKeystore: noKeystore, given: map[string]bool{}}
 	top := newFlagSet("wallet", w.stderr)
 	top.Usage = func() { w.usage(w.stderr) }
 	w.g.register(top)
@@ -231,6 +232,10 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	if err := w.g.applyEnv(w.getenv); err != nil {
 		return err
 	}
+	if w.g.keystore == "" && !w.g.given["keystore"] && w.g.noKeystore != nil {
+		// No $HOME, say: no keystore anywhere unnamed.
+		return usagef("-keystore: %v: give the keystore's directory (devnet's is keys/ in its data directory), or set EVENTCHAIN_KEYSTORE or EVENTCHAIN_DATA_DIR", w.g.noKeystore)
+	}
 	if strings.TrimSpace(w.g.keystore) == "" {
 		return usagef("-keystore: empty: give the keystore's directory (devnet's is keys/ in its data directory)")
 	}
@@ -274,7 +279,8 @@ func (w *wallet) usage(out io.Writer) {
 	fmt.Fprintf(out, "  %-30s %s\n", "help [COMMAND]", "print this text, or a command's usage and flags")
 	fmt.Fprintf(out, "\nglobal flags (before or after the command):\n")
 	fs := newFlagSet("wallet", out)
-	g := globals{bank: "http://localhost:8080", keystore: defaultKeystore(w.getenv)}
+	keystore, _ := defaultKeystore(w.getenv) // none: the flag shows no default
+	g := globals{bank: "http://localhost:8080", keystore: keystore}
 	g.register(fs)
 	fs.PrintDefaults()
 	fmt.Fprintf(out, "\n-version (before the command) prints the version and the VCS revision, and exits.\n")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -1158,4 +1159,38 @@ func answerRestoring(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, _ = w.Write([]byte(`{"title":"not ready","status":503,"detail":"the bank's node is still restoring the chain"}`))
+}
+
+// TestNoConfigDirectory: where the system names no configuration
+// directory (no $HOME, as under some service managers), there is no
+// default keystore, and the wallet says so, naming the ways to give one.
+// It used to look in devnet-data/keys below whatever directory it was
+// started in, and report that no keystore was there.
+func TestNoConfigDirectory(t *testing.T) {
+	for _, name := range []string{"HOME", "XDG_CONFIG_HOME", "AppData", "home"} { // where os.UserConfigDir looks
+		t.Setenv(name, "")
+	}
+	_, err := os.UserConfigDir()
+	require.Error(t, err, "precondition: no configuration directory")
+	t.Chdir(t.TempDir())
+	f := newFixture(t)
+	for _, tc := range []struct {
+		name   string
+		env    map[string]string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"no keystore named", nil, []string{"list"}, 2, `^wallet: -keystore: no default keystore: .*: give the keystore's directory .*EVENTCHAIN_KEYSTORE or EVENTCHAIN_DATA_DIR`},
+		{"-keystore", nil, []string{"-keystore", f.keys, "list"}, 0, `^$`},
+		{"EVENTCHAIN_DATA_DIR", map[string]string{"EVENTCHAIN_DATA_DIR": filepath.Dir(f.keys)}, []string{"list"}, 0, `^$`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"EVENTCHAIN_KEYSTORE": ""}
+			maps.Copy(env, tc.env)
+			code, stdout, stderr := f.run(t, env, tc.args...)
+			assert.Equal(t, tc.code, code, "exit status; stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			assert.Regexp(t, tc.stderr, stderr)
+		})
+	}
 }
