@@ -91,7 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	every := flags.Duration("every", time.Second, "pause between transfers")
 	count := decimalflag.New(flags, "count", 0, "stop after this many accepted `transfers` (0: never)")
 	fee := decimalflag.New(flags, "fee", int64(0), "fee of every transfer, in minor `units`")
-	keysDir := flags.String("keystore", defaultKeystore(getenv), "keystore directory holding the accounts' keys: devnet's, in its data directory ($EVENTCHAIN_DATA_DIR if set)")
+	defaultKeys, noDefaultKeys := defaultKeystore(getenv)
+	keysDir := flags.String("keystore", defaultKeys, "keystore directory holding the accounts' keys: devnet's, in its data directory ($EVENTCHAIN_DATA_DIR if set)")
 	accounts := flags.String("accounts", "", "comma-separated names of the keys to use (default: every key of the keystore stored in clear)")
 	logFormat := flags.String("log-format", "text", "log format on stderr: text or json")
 	gelf := flags.String("gelf", "", "also send logs to Graylog, e.g. udp://localhost:12201")
@@ -100,6 +101,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return err
 	}
 	defer func() { err = setBy(err, fromEnv) }()
+	if *keysDir == "" && noDefaultKeys != nil {
+		// No $HOME, say: no keystore anywhere unnamed.
+		return usagef("-keystore: %v: give the keystore's directory (devnet's is keys/ in its data directory), or set EVENTCHAIN_KEYSTORE or EVENTCHAIN_DATA_DIR", noDefaultKeys)
+	}
 	if *every <= 0 {
 		return usagef("-every: have %v, want > 0", *every)
 	}
@@ -248,16 +253,18 @@ func setBy(err error, fromEnv map[string]string) error {
 // defaultKeystore is devnet's keystore: the keys directory of its data
 // directory, which is $EVENTCHAIN_DATA_DIR if set (devnet's -data-dir
 // falls back to it), else eventchain/devnet in the user's configuration
-// directory.
-func defaultKeystore(getenv func(string) string) string {
+// directory. Where the system names no configuration directory (on
+// Linux: neither $XDG_CONFIG_HOME nor $HOME is set) there is no default,
+// and the error says why.
+func defaultKeystore(getenv func(string) string) (string, error) {
 	if dir := getenv("EVENTCHAIN_DATA_DIR"); dir != "" {
-		return filepath.Join(dir, "keys")
+		return filepath.Join(dir, "keys"), nil
 	}
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return filepath.Join("devnet-data", "keys")
+		return "", fmt.Errorf("no default keystore: %w", err)
 	}
-	return filepath.Join(dir, "eventchain", "devnet", "keys")
+	return filepath.Join(dir, "eventchain", "devnet", "keys"), nil
 }
 
 // loadKeys loads the keys named in names (comma-separated) from the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -201,4 +202,23 @@ func TestNewLoggerCutsLongValues(t *testing.T) {
 		assert.Less(t, line.Len(), logging.MaxValueBytes+200, format)
 		assert.Contains(t, line.String(), " bytes cut]", format)
 	}
+}
+
+// TestNoConfigDirectory: where the system names no configuration
+// directory (no $HOME, as under some service managers), there is no
+// default keystore, and the scheduler says so, naming the ways to give
+// one. It used to look in devnet-data/keys below whatever directory it
+// was started in.
+func TestNoConfigDirectory(t *testing.T) {
+	for _, name := range []string{"HOME", "XDG_CONFIG_HOME", "AppData", "home"} { // where os.UserConfigDir looks
+		t.Setenv(name, "")
+	}
+	_, err := os.UserConfigDir()
+	require.Error(t, err, "precondition: no configuration directory")
+	t.Chdir(t.TempDir())
+	var stdout, stderr bytes.Buffer
+	err = run(context.Background(), nil, &stdout, &stderr, env(nil))
+	require.Error(t, err)
+	assert.Equal(t, 2, exitCode(err, &stdout, &stderr))
+	assert.Regexp(t, `^scheduler: -keystore: no default keystore: .*: give the keystore's directory .*EVENTCHAIN_KEYSTORE or EVENTCHAIN_DATA_DIR\n$`, stderr.String())
 }
