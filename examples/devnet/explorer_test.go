@@ -67,6 +67,11 @@ func TestExplorerInABrowser(t *testing.T) {
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.UserDataDir(t.TempDir()),
+		// Its other files too — crash reports, caches, the directory of
+		// its singleton socket, left behind when it is stopped — go in
+		// the test's own directories, not in the user's configuration
+		// directory or the shared temporary one.
+		chromedp.Env("XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir(), "TMPDIR="+browserTemp(t)),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelAlloc()
@@ -140,4 +145,17 @@ func TestExplorerInABrowser(t *testing.T) {
 	cancelBrowser()
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// browserTemp makes the temporary directory of a test's browser, and
+// removes it when the test ends, after the browser has stopped. It is
+// made directly in the system's temporary directory, not below
+// t.TempDir: the path of the browser's socket in it must fit in a Unix
+// socket's 108 bytes, and test names can be long.
+func browserTemp(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "browser")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }

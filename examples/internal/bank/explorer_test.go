@@ -548,6 +548,19 @@ func chromium() string {
 	return ""
 }
 
+// browserTemp makes the temporary directory of a test's browser, and
+// removes it when the test ends, after the browser has stopped (cleanups
+// run last first). It is made directly in the system's temporary
+// directory, not below t.TempDir: the path of the browser's socket in it
+// must fit in a Unix socket's 108 bytes, and test names can be long.
+func browserTemp(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "browser")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
 // newBrowser starts headless Chromium for the test and returns its
 // context; it stops when the test ends.
 func newBrowser(t *testing.T) context.Context {
@@ -566,6 +579,11 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.UserDataDir(t.TempDir()),
+		// Its other files too — crash reports, caches, the directory of
+		// its singleton socket, left behind when it is stopped — go in
+		// the test's own directories, not in the user's configuration
+		// directory or the shared temporary one.
+		chromedp.Env("XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir(), "TMPDIR="+browserTemp(t)),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
@@ -575,6 +593,32 @@ func newBrowser(t *testing.T) context.Context {
 	})
 	require.NoError(t, chromedp.Do(ctx)) // start the browser without a deadline (see chromedp.Run)
 	return ctx
+}
+
+// TestBrowserLeavesNoTrace: the browser the tests start writes nothing in
+// the user's configuration or cache directory, and leaves nothing in the
+// shared temporary directory once it is stopped. It used to write crash
+// reports in ~/.config/chromium and leave a directory of its singleton
+// socket in /tmp at every start.
+func TestBrowserLeavesNoTrace(t *testing.T) {
+	config, cache, tmp := t.TempDir(), t.TempDir(), browserTemp(t)
+	t.Setenv("XDG_CONFIG_HOME", config)
+	t.Setenv("XDG_CACHE_HOME", cache)
+	t.Setenv("TMPDIR", tmp) // the subtest's own temporary directory goes here too, and is gone when it ends
+	t.Run("browser", func(t *testing.T) {
+		ctx := newBrowser(t)
+		_, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.readyState`))
+		require.NoError(t, err)
+	}) // stopped: the subtest's cleanup
+	for _, dir := range []string{config, cache, tmp} {
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		names := make([]string, 0, len(entries))
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		assert.Empty(t, names, "left in %s", dir)
+	}
 }
 
 // tamperJSON returns a handler that serves h, but for the GET requests
