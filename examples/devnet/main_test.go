@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/examples/internal/app"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 )
 
 // TestDevnetProcess builds devnet, runs it as a process on a free port,
@@ -436,11 +437,7 @@ func TestNoConfigDirectory(t *testing.T) {
 		{"the in-memory log", []string{"-eventlog", "memory"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, name := range []string{"HOME", "XDG_CONFIG_HOME", "AppData", "home"} { // where os.UserConfigDir looks
-				t.Setenv(name, "")
-			}
-			_, err := os.UserConfigDir()
-			require.Error(t, err, "precondition: no configuration directory")
+			apptest.NoConfigDir(t)
 			cwd := t.TempDir()
 			t.Chdir(cwd)
 			args := append([]string{"-addr", "127.0.0.1:0", "-difficulty", "8"}, tc.args...)
@@ -449,7 +446,7 @@ func TestNoConfigDirectory(t *testing.T) {
 				assert.NoError(t, runUntilUp(args, io.Discard, &stderr), "%s", stderr.String())
 				return
 			}
-			err = runUntilUp(args, io.Discard, io.Discard) // not a run that never ends, if it starts
+			err := runUntilUp(args, io.Discard, io.Discard) // not a run that never ends, if it starts
 			require.Error(t, err)
 			assert.True(t, errors.As(err, new(app.UsageError)), "%v", err)
 			assert.ErrorContains(t, err, tc.want)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 	"github.com/eventchain/eventchain/examples/internal/bankclient/bankclienttest"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
 	"github.com/eventchain/eventchain/examples/internal/logging"
@@ -210,14 +210,10 @@ func TestNewLoggerCutsLongValues(t *testing.T) {
 // one. It used to look in devnet-data/keys below whatever directory it
 // was started in.
 func TestNoConfigDirectory(t *testing.T) {
-	for _, name := range []string{"HOME", "XDG_CONFIG_HOME", "AppData", "home"} { // where os.UserConfigDir looks
-		t.Setenv(name, "")
-	}
-	_, err := os.UserConfigDir()
-	require.Error(t, err, "precondition: no configuration directory")
+	apptest.NoConfigDir(t)
 	t.Chdir(t.TempDir())
 	var stdout, stderr bytes.Buffer
-	err = run(context.Background(), nil, &stdout, &stderr, env(nil))
+	err := run(context.Background(), nil, &stdout, &stderr, env(nil))
 	require.Error(t, err)
 	assert.Equal(t, 2, exitCode(err, &stdout, &stderr))
 	assert.Regexp(t, `^scheduler: -keystore: no default keystore: .*: give the keystore's directory .*EVENTCHAIN_KEYSTORE or EVENTCHAIN_DATA_DIR\n$`, stderr.String())

@@ -21,6 +21,7 @@ import (
 
 	"github.com/eventchain/eventchain/blockchain"
 	"github.com/eventchain/eventchain/blockchain/consensustest"
+	"github.com/eventchain/eventchain/examples/internal/apptest"
 	"github.com/eventchain/eventchain/examples/internal/bankclient"
 	"github.com/eventchain/eventchain/examples/internal/bankclient/bankclienttest"
 	"github.com/eventchain/eventchain/examples/internal/keystore"
@@ -1167,11 +1168,7 @@ func answerRestoring(w http.ResponseWriter) {
 // It used to look in devnet-data/keys below whatever directory it was
 // started in, and report that no keystore was there.
 func TestNoConfigDirectory(t *testing.T) {
-	for _, name := range []string{"HOME", "XDG_CONFIG_HOME", "AppData", "home"} { // where os.UserConfigDir looks
-		t.Setenv(name, "")
-	}
-	_, err := os.UserConfigDir()
-	require.Error(t, err, "precondition: no configuration directory")
+	apptest.NoConfigDir(t)
 	t.Chdir(t.TempDir())
 	f := newFixture(t)
 	for _, tc := range []struct {

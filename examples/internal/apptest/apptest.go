@@ -1,7 +1,9 @@
 // Package apptest holds what the tests of the apps (examples/bank,
-// examples/miner, examples/auditor, and those of examples/internal/app
-// and examples/e2e) share: genesis files, and the check that a flag the
-// app cannot work with is refused before the app opens its event log.
+// examples/miner, examples/auditor, examples/devnet, examples/wallet,
+// examples/scheduler, and those of examples/internal/app and
+// examples/e2e) share: genesis files, the check that a flag the app
+// cannot work with is refused before the app opens its event log, and an
+// environment with no user configuration directory.
 package apptest
 
 import (
@@ -90,4 +92,17 @@ func CommonRefusals(port ...string) []Refusal {
 		{Name: "a file log without a path", Args: with("-eventlog", "file:"), Want: "-eventlog", Usage: true},
 		{Name: "a stream prefix of the system's", Args: with("-stream-prefix", "$x"), Want: "-stream-prefix", Usage: true},
 	}
+}
+
+// NoConfigDir makes the rest of test t run as where the system names no
+// user configuration directory (no $HOME, as under some service
+// managers): it empties every variable os.UserConfigDir reads, on any
+// platform, and fails t if that directory is still found.
+func NoConfigDir(t *testing.T) {
+	t.Helper()
+	for _, name := range []string{"HOME", "XDG_CONFIG_HOME", "AppData", "home"} {
+		t.Setenv(name, "")
+	}
+	_, err := os.UserConfigDir()
+	require.Error(t, err, "precondition: no configuration directory")
 }
