@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -15,17 +14,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// chromium finds a Chromium or Chrome binary, or "" if there is none.
-func chromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	return ""
-}
+	"github.com/eventchain/eventchain/examples/internal/browsertest"
+)
 
 // TestExplorerInABrowser runs a devnet in this process and opens the
 // bank's explorer page in headless Chromium. The page must draw a mined
@@ -35,13 +26,7 @@ func chromium() string {
 // browser, and an account, whose state proof it re-checks too. It saves a
 // screenshot under the test's temporary directory.
 func TestExplorerInABrowser(t *testing.T) {
-	browser := chromium()
-	if browser == "" {
-		t.Skip("no chromium binary on PATH: install Debian's chromium package (.ci/run does) to run this test")
-	}
-	if testing.Short() {
-		t.Skip("starts a browser; skipped with -short")
-	}
+	opts := browsertest.Options(t) // skips t without a browser
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -60,19 +45,6 @@ func TestExplorerInABrowser(t *testing.T) {
 		}
 	}()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(t.TempDir()),
-		// Its other files too — crash reports, caches, the directory of
-		// its singleton socket, left behind when it is stopped — go in
-		// the test's own directories, not in the user's configuration
-		// directory or the shared temporary one.
-		chromedp.Env("XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir(), "TMPDIR="+browserTemp(t)),
-	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelAlloc()
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
@@ -145,17 +117,4 @@ func TestExplorerInABrowser(t *testing.T) {
 	cancelBrowser()
 	cancel()
 	require.NoError(t, <-done)
-}
-
-// browserTemp makes the temporary directory of a test's browser, and
-// removes it when the test ends, after the browser has stopped. It is
-// made directly in the system's temporary directory, not below
-// t.TempDir: the path of the browser's socket in it must fit in a Unix
-// socket's 108 bytes, and test names can be long.
-func browserTemp(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "browser")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +29,7 @@ import (
 	"github.com/eventchain/eventchain/blockchain/events"
 	"github.com/eventchain/eventchain/eventlog"
 	"github.com/eventchain/eventchain/eventlog/memlog"
+	"github.com/eventchain/eventchain/examples/internal/browsertest"
 	"github.com/eventchain/eventchain/internal/clip"
 	"github.com/eventchain/eventchain/node"
 	"github.com/eventchain/eventchain/node/nodetest"
@@ -538,53 +538,11 @@ func TestExplorerMinerIDs(t *testing.T) {
 	assert.Equal(t, `"\u202erejected"`, st.Rejected[0].Miner)
 }
 
-// chromium finds a Chromium or Chrome binary, or "" if there is none.
-func chromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
-		}
-	}
-	return ""
-}
-
-// browserTemp makes the temporary directory of a test's browser, and
-// removes it when the test ends, after the browser has stopped (cleanups
-// run last first). It is made directly in the system's temporary
-// directory, not below t.TempDir: the path of the browser's socket in it
-// must fit in a Unix socket's 108 bytes, and test names can be long.
-func browserTemp(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "browser")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
-}
-
 // newBrowser starts headless Chromium for the test and returns its
 // context; it stops when the test ends.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	browser := chromium()
-	if browser == "" {
-		t.Skip("no chromium binary on PATH: install Debian's chromium package (.ci/run does) to run this test")
-	}
-	if testing.Short() {
-		t.Skip("starts a browser; skipped with -short")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(t.TempDir()),
-		// Its other files too — crash reports, caches, the directory of
-		// its singleton socket, left behind when it is stopped — go in
-		// the test's own directories, not in the user's configuration
-		// directory or the shared temporary one.
-		chromedp.Env("XDG_CONFIG_HOME="+t.TempDir(), "XDG_CACHE_HOME="+t.TempDir(), "TMPDIR="+browserTemp(t)),
-	)
+	opts := browsertest.Options(t) // skips t without a browser
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
@@ -601,7 +559,7 @@ func newBrowser(t *testing.T) context.Context {
 // reports in ~/.config/chromium and leave a directory of its singleton
 // socket in /tmp at every start.
 func TestBrowserLeavesNoTrace(t *testing.T) {
-	config, cache, tmp := t.TempDir(), t.TempDir(), browserTemp(t)
+	config, cache, tmp := t.TempDir(), t.TempDir(), browsertest.TempDir(t)
 	t.Setenv("XDG_CONFIG_HOME", config)
 	t.Setenv("XDG_CACHE_HOME", cache)
 	t.Setenv("TMPDIR", tmp) // the subtest's own temporary directory goes here too, and is gone when it ends
