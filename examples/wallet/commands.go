@@ -75,6 +75,10 @@ func (w *wallet) historyFlags(fs *flag.FlagSet) {
 // to report, not a directory to create.
 func (w *wallet) openKeystore(create bool) (*keystore.Keystore, error) {
 	dir := w.g.keystore
+	if dir == "" && w.g.noKeystore != nil {
+		// No $HOME, say: no keystore anywhere unnamed.
+		return nil, usagef("-keystore: %v: give the keystore's directory (devnet's is keys/ in its data directory), or set EVENTCHAIN_KEYSTORE or EVENTCHAIN_DATA_DIR", w.g.noKeystore)
+	}
 	if !create {
 		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no keystore at %s: make a key with 'wallet new NAME', start devnet to make its demo accounts, or name a keystore with -keystore", dir)
@@ -1208,17 +1212,19 @@ func (w *wallet) history(ctx context.Context, args []string) error {
 // cursor such as "x; rm -rf ~" must stay an argument. A word that
 // cannot be shown safely (showableWord) is an error, and no command.
 func (w *wallet) nextPageCommand(arg, next string) (string, error) {
-	keys := w.g.keystore
-	if abs, err := filepath.Abs(keys); err == nil {
-		keys = abs
-	}
 	words := []struct{ what, flag, value string }{
 		{"the account", "", arg},
 		{"-bank", "-bank", w.g.bank},
-		{"-keystore", "-keystore", keys},
-		{"-limit", "-limit", strconv.FormatInt(w.opts.limit, 10)},
-		{"the bank's cursor of the next page", "-before", next},
 	}
+	if keys := w.g.keystore; keys != "" { // "": there is none (no $HOME), and history needs none
+		if abs, err := filepath.Abs(keys); err == nil {
+			keys = abs
+		}
+		words = append(words, struct{ what, flag, value string }{"-keystore", "-keystore", keys})
+	}
+	words = append(words,
+		struct{ what, flag, value string }{"-limit", "-limit", strconv.FormatInt(w.opts.limit, 10)},
+		struct{ what, flag, value string }{"the bank's cursor of the next page", "-before", next})
 	line := []string{"wallet", "history"}
 	for _, word := range words {
 		if err := showableWord(word.what, word.value); err != nil {

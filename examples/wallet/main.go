@@ -232,11 +232,11 @@ func (w *wallet) dispatch(ctx context.Context, args []string) error {
 	if err := w.g.applyEnv(w.getenv); err != nil {
 		return err
 	}
-	if w.g.keystore == "" && !w.g.given["keystore"] && w.g.noKeystore != nil {
-		// No $HOME, say: no keystore anywhere unnamed.
-		return usagef("-keystore: %v: give the keystore's directory (devnet's is keys/ in its data directory), or set EVENTCHAIN_KEYSTORE or EVENTCHAIN_DATA_DIR", w.g.noKeystore)
-	}
-	if strings.TrimSpace(w.g.keystore) == "" {
+	noDefault := w.g.keystore == "" && !w.g.given["keystore"] && w.g.noKeystore != nil
+	// No $HOME, say, and no keystore named: what needs none (an
+	// address's balance, verify) runs, and openKeystore says why there
+	// is none to what needs one.
+	if !noDefault && strings.TrimSpace(w.g.keystore) == "" {
 		return usagef("-keystore: empty: give the keystore's directory (devnet's is keys/ in its data directory)")
 	}
 	if w.g.given["confirmations"] && w.opts.confirmations < 1 {

@@ -1179,6 +1179,9 @@ func TestNoConfigDirectory(t *testing.T) {
 		stderr string
 	}{
 		{"no keystore named", nil, []string{"list"}, 2, `^wallet: -keystore: no default keystore: .*: give the keystore's directory .*EVENTCHAIN_KEYSTORE or EVENTCHAIN_DATA_DIR`},
+		{"a key by name, no keystore named", nil, []string{"balance", "alice"}, 2, `^wallet: -keystore: no default keystore: `},
+		{"an address needs no keystore", nil, []string{"balance", "{addr:bob}"}, 0, `^$`},
+		{"history of an address needs none either", nil, []string{"history", "{addr:bob}"}, 0, `^$`},
 		{"-keystore", nil, []string{"-keystore", f.keys, "list"}, 0, `^$`},
 		{"EVENTCHAIN_DATA_DIR", map[string]string{"EVENTCHAIN_DATA_DIR": filepath.Dir(f.keys)}, []string{"list"}, 0, `^$`},
 	} {
@@ -1190,4 +1193,14 @@ func TestNoConfigDirectory(t *testing.T) {
 			assert.Regexp(t, tc.stderr, stderr)
 		})
 	}
+	t.Run("the next page's command names no keystore", func(t *testing.T) {
+		for _, amount := range []string{"5", "6"} {
+			f.sendOK(t, "alice", "bob", amount)
+		}
+		code, stdout, stderr := f.run(t, map[string]string{"EVENTCHAIN_KEYSTORE": ""}, "history", "{addr:bob}", "-limit", "1")
+		require.Equal(t, 0, code, stderr)
+		_, line, found := strings.Cut(stdout, "older transfers: ")
+		require.True(t, found, "no next-page command in:\n%s", stdout)
+		assert.NotContains(t, line, "-keystore", "there is no keystore to name")
+	})
 }
