@@ -1212,19 +1212,17 @@ func (w *wallet) history(ctx context.Context, args []string) error {
 // cursor such as "x; rm -rf ~" must stay an argument. A word that
 // cannot be shown safely (showableWord) is an error, and no command.
 func (w *wallet) nextPageCommand(arg, next string) (string, error) {
-	words := []struct{ what, flag, value string }{
-		{"the account", "", arg},
-		{"-bank", "-bank", w.g.bank},
-	}
+	type word struct{ what, flag, value string }
+	words := []word{{"the account", "", arg}, {"-bank", "-bank", w.g.bank}}
 	if keys := w.g.keystore; keys != "" { // "": there is none (no $HOME), and history needs none
 		if abs, err := filepath.Abs(keys); err == nil {
 			keys = abs
 		}
-		words = append(words, struct{ what, flag, value string }{"-keystore", "-keystore", keys})
+		words = append(words, word{"-keystore", "-keystore", keys})
 	}
 	words = append(words,
-		struct{ what, flag, value string }{"-limit", "-limit", strconv.FormatInt(w.opts.limit, 10)},
-		struct{ what, flag, value string }{"the bank's cursor of the next page", "-before", next})
+		word{"-limit", "-limit", strconv.FormatInt(w.opts.limit, 10)},
+		word{"the bank's cursor of the next page", "-before", next})
 	line := []string{"wallet", "history"}
 	for _, word := range words {
 		if err := showableWord(word.what, word.value); err != nil {
